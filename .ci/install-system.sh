@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Debian packages the integration tests use. Idempotent: does nothing when all are installed.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+here="$(dirname "$0")"
+
+# time: /usr/bin/time -v measures the peak memory of the benchmarks (npm run bench).
+packages=(openssl ca-certificates time)
+missing=()
+for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# Directory servers for the LDAP / Active Directory integration tests.
+if [ -f "$here/install-ldap.sh" ]; then bash "$here/install-ldap.sh"; fi

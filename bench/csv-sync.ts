@@ -1,0 +1,72 @@
+// A first sync and a no-change resync of a 100,000-row CSV into PostgreSQL.
+// Floor: reading the same file through the file source alone (parse + map, no database). Informative
+// (no SPEC target); run it with `npm run bench -- csv-sync`.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { silentLogger } from '../src/logging.ts';
+import { createFileSource } from '../src/sources/file/file-source.ts';
+import { createSourceFactory } from '../src/sources/factory.ts';
+import { runSync } from '../src/sync/run-sync.ts';
+import { openTestDatabase } from '../test/support/databases.ts';
+import { aConfig, aFileSource } from '../test/support/config-builder.ts';
+import { report, timed } from './support.ts';
+
+const USERS = Number(process.env.BENCH_USERS ?? 100_000);
+
+function writeCsv(path: string): void {
+  const lines = ['id,username,email,displayName,enabled,createdAt,groups,employeeType'];
+  for (let i = 0; i < USERS; i += 1) {
+    const created = new Date(Date.UTC(2020, 0, 1) + i * 60_000).toISOString();
+    const group = i % 10 === 0 ? 'Partners' : 'Staff';
+    lines.push(`u${i},user${i},user${i}@example.test,User ${i},${i % 50 === 0 ? 'false' : 'true'},${created},${group},employee`);
+  }
+  writeFileSync(path, `${lines.join('\n')}\n`);
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'seatsync-bench-csv-'));
+  const path = join(dir, 'users.csv');
+  writeCsv(path);
+  const source = aFileSource('hr', path);
+  const config = aConfig({
+    sources: [source],
+    pools: [
+      { name: 'primary', seats: Math.floor(USERS * 0.85), notify: null },
+      { name: 'extranet', seats: Math.floor(USERS * 0.05), notify: null },
+    ],
+    profiles: [
+      { name: 'partner', when: { memberOf: ['partners'] }, pools: ['extranet'] },
+      { name: 'staff', when: null, pools: ['primary'] },
+    ],
+  });
+  const floor = await timed(async () => {
+    const reader = createFileSource(source).read({ cursor: null, forceFull: true, groupsOfInterest: ['partners'], attributes: [] });
+    let n = 0;
+    for await (const page of reader) n += page.items.length;
+    return n;
+  });
+  const t = await openTestDatabase('postgres');
+  try {
+    const deps = { db: t.db, config, logger: silentLogger(), createSource: createSourceFactory(config, silentLogger()) };
+    const options = { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'bench' };
+    const first = await timed(() => runSync(deps, options));
+    if (first.value.runs[0]?.status !== 'ok' || first.value.runs[0].created !== USERS) throw new Error(`unexpected first sync: ${JSON.stringify(first.value.runs[0])}`);
+    const versions = async (): Promise<string> =>
+      (await t.db.query<{ v: string }>(`SELECT md5(string_agg(xmin::text, ',' ORDER BY id)) AS v FROM accounts`)).rows[0]?.v ?? '';
+    const before = await versions();
+    const second = await timed(() => runSync(deps, options));
+    if (second.value.runs[0]?.status !== 'ok') throw new Error(`unexpected resync: ${JSON.stringify(second.value.runs[0])}`);
+    const unchanged = before === (await versions());
+    report('csv-sync', [
+      { name: `first sync of ${USERS.toLocaleString('en-US')} CSV rows into PostgreSQL`, value: first.ms, floorValue: floor.ms, floor: 'file source read alone', target: null, extra: { run: first.value.runs[0] } },
+      { name: `no-change resync of ${USERS.toLocaleString('en-US')} CSV rows`, value: second.ms, floorValue: floor.ms, floor: 'file source read alone', target: null, extra: { run: second.value.runs[0], accountRowsUnchanged: unchanged } },
+    ]);
+    if (!unchanged) throw new Error('the no-change resync rewrote account rows');
+  } finally {
+    await t.drop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,90 @@
+// Notices config file changes while `seatsync run` runs: a watch on the file's folder (editors and
+// Kubernetes ConfigMaps replace files by renaming, which a watch on the file itself would miss), debounced,
+// plus a periodic re-read for file systems where watching does not work (NFS, some container mounts).
+// A file that does not load keeps the last good config in force and is reported once per version.
+import { watch, type FSWatcher } from 'node:fs';
+import { dirname } from 'node:path';
+import { describeConfigError } from '../src/config/load.ts';
+import type { SeatsyncConfig } from '../src/config/types.ts';
+import type { Logger } from '../src/logging.ts';
+
+export interface ConfigWatchOptions {
+  readonly path: string;
+  readonly load: () => Promise<SeatsyncConfig>;
+  /** Called, one at a time, with each new valid config that differs from the one before. */
+  readonly onChange: (next: SeatsyncConfig, previous: SeatsyncConfig) => Promise<void>;
+  readonly logger: Logger;
+  /** Quiet time after the last file event before re-reading (default 300 ms). */
+  readonly debounceMs?: number;
+  /** Re-read this often even without file events (default 60000 ms; 0: never). */
+  readonly pollMs?: number;
+}
+
+export interface ConfigWatch {
+  /** The config last read successfully. */
+  current(): SeatsyncConfig;
+  /** Re-reads now (also what the watch and the timer call); resolves when handled. */
+  check(): Promise<void>;
+  close(): void;
+}
+
+/** Two configs are the same when their normalized form is (comments and key order don't count). */
+const fingerprint = (config: SeatsyncConfig): string => JSON.stringify(config);
+
+export function watchConfig(initial: SeatsyncConfig, options: ConfigWatchOptions): ConfigWatch {
+  let current = initial;
+  let currentPrint = fingerprint(initial);
+  let lastError: string | null = null;
+  let running: Promise<void> = Promise.resolve();
+  let closed = false;
+
+  const reread = async (): Promise<void> => {
+    let next: SeatsyncConfig;
+    try {
+      next = await options.load();
+    } catch (error) {
+      // The same text as the CLI prints: every problem with its key path, never a secret.
+      const message = describeConfigError(error);
+      if (message !== lastError) options.logger.error({ problems: message }, 'the changed config file does not load; the previous config stays in force');
+      lastError = message;
+      return;
+    }
+    lastError = null;
+    const print = fingerprint(next);
+    if (print === currentPrint || closed) return;
+    const previous = current;
+    current = next;
+    currentPrint = print;
+    options.logger.info({ path: options.path }, 'config file changed; applying it');
+    await options.onChange(next, previous).catch((error: unknown) => options.logger.error({ err: error }, 'applying the changed config failed'));
+  };
+  // Serialized: a burst of events never runs two re-reads at once.
+  const check = (): Promise<void> => (running = running.then(reread, reread));
+
+  let debounce: NodeJS.Timeout | null = null;
+  const onEvent = (): void => {
+    if (debounce) clearTimeout(debounce);
+    debounce = setTimeout(() => void check(), options.debounceMs ?? 300);
+  };
+  let watcher: FSWatcher | null = null;
+  try {
+    watcher = watch(dirname(options.path), { persistent: false }, onEvent);
+    watcher.on('error', (error) => options.logger.warn({ err: error }, 'watching the config folder failed; relying on the periodic re-read'));
+  } catch (error) {
+    options.logger.warn({ err: error }, 'cannot watch the config folder; relying on the periodic re-read');
+  }
+  const pollMs = options.pollMs ?? 60_000;
+  const poll = pollMs > 0 ? setInterval(() => void check(), pollMs) : null;
+  poll?.unref();
+
+  return {
+    current: () => current,
+    check,
+    close() {
+      closed = true;
+      if (debounce) clearTimeout(debounce);
+      if (poll) clearInterval(poll);
+      watcher?.close();
+    },
+  };
+}

@@ -1,0 +1,73 @@
+// BullMQ job schedulers from the config: one per source with a `schedule`, plus the outbox delivery.
+// Called at start and whenever the config file changes; any number of replicas may call it at once
+// (an upsert with the same settings changes nothing, a removal of a missing scheduler is a no-op).
+import type { Queue } from 'bullmq';
+import type { Schedule, SeatsyncConfig } from '../src/config/types.ts';
+import type { Logger } from '../src/logging.ts';
+import type { NotifyQueue } from './enqueue.ts';
+import type { ScheduleTickData } from './names.ts';
+
+/** Name type `string`: scheduler ids (`source:<name>`) are not job names. */
+export type ScheduleQueue = Queue<ScheduleTickData, unknown, string>;
+
+const SOURCE_PREFIX = 'source:';
+export const DELIVERY_SCHEDULER_ID = 'deliver-outbox';
+/** How often pending notifications are looked at without a run asking for it (retries, restarts). */
+export const DELIVERY_EVERY_MS = 30_000;
+
+export const schedulerIdOf = (source: string): string => `${SOURCE_PREFIX}${source}`;
+
+interface Repeat {
+  readonly pattern?: string;
+  readonly every?: number;
+}
+
+function repeatOf(schedule: Schedule): Repeat {
+  return 'cron' in schedule ? { pattern: schedule.cron } : { every: schedule.everyMs };
+}
+
+export interface SchedulerChanges {
+  readonly upserted: string[];
+  readonly removed: string[];
+}
+
+/** Makes the schedulers match the config. Unchanged schedulers are left alone (their next run stays). */
+export async function applySchedules(queue: ScheduleQueue, config: SeatsyncConfig, logger: Logger): Promise<SchedulerChanges> {
+  const existing = new Map<string, Repeat>();
+  for (const s of await queue.getJobSchedulers(0, -1)) {
+    const id = s.id ?? s.key;
+    if (id.startsWith(SOURCE_PREFIX)) existing.set(id, { ...(s.pattern ? { pattern: s.pattern } : {}), ...(s.every ? { every: s.every } : {}) });
+  }
+  const wanted = new Map(config.sources.filter((s) => s.schedule !== null).map((s) => [s.name, repeatOf(s.schedule as Schedule)]));
+  const changes: SchedulerChanges = { upserted: [], removed: [] };
+  for (const [source, repeat] of wanted) {
+    const id = schedulerIdOf(source);
+    const current = existing.get(id);
+    if (current && current.pattern === repeat.pattern && current.every === repeat.every) continue;
+    await queue.upsertJobScheduler(id, repeat, {
+      name: 'schedule-tick',
+      data: { source },
+      opts: { removeOnComplete: { count: 10 }, removeOnFail: { count: 50 } },
+    });
+    changes.upserted.push(source);
+  }
+  for (const id of existing.keys()) {
+    const source = id.slice(SOURCE_PREFIX.length);
+    if (wanted.has(source)) continue;
+    await queue.removeJobScheduler(id);
+    changes.removed.push(source);
+  }
+  if (changes.upserted.length > 0 || changes.removed.length > 0) logger.info(changes, 'job schedulers updated from the config');
+  return changes;
+}
+
+/** The repeating delivery of pending notifications. */
+export async function applyDeliverySchedule(queue: NotifyQueue): Promise<void> {
+  const current = await queue.getJobScheduler(DELIVERY_SCHEDULER_ID);
+  if (current?.every === DELIVERY_EVERY_MS) return;
+  await queue.upsertJobScheduler(DELIVERY_SCHEDULER_ID, { every: DELIVERY_EVERY_MS }, {
+    name: 'deliver',
+    data: { reason: 'schedule' },
+    opts: { removeOnComplete: { count: 10 }, removeOnFail: { count: 50 } },
+  });
+}

@@ -1,0 +1,165 @@
+// The sync job: re-reads the config, then syncs each requested source under its source lock and returns
+// the SPEC `sync --json` document. Errors map to job behaviour here, once: config and credential problems
+// are unrecoverable (retrying cannot help), everything else is retried with backoff; a held run is a
+// completed job. On shutdown the job goes back to the queue untouched (a run applies in one transaction,
+// so an aborted run changed nothing).
+import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
+import { ConfigError, describeConfigError } from '../src/config/load.ts';
+import type { SeatsyncConfig } from '../src/config/types.ts';
+import type { Logger } from '../src/logging.ts';
+import { createSourceFactory } from '../src/sources/factory.ts';
+import type { Database } from '../src/store/db.ts';
+import { runSync } from '../src/sync/run-sync.ts';
+import type { RunNotifier, SourceRunResult } from '../src/sync/sync-source.ts';
+import type { PoolView } from '../src/sync/status.ts';
+import { syncJson } from '../src/sync/report.ts';
+import type { SyncJobData, SyncJobProgress, SyncJobResult } from './names.ts';
+import type { SourceLocks } from './source-lock.ts';
+
+/** Source error codes that another attempt cannot fix: the config or the directory's setup must change. */
+const PERMANENT_CODES = new Set(['auth', 'permission', 'not-found', 'tls', 'invalid-data', 'config']);
+
+export interface SyncJobDeps {
+  /** Reads the config file again (every run sees the current seats, sources and credentials). */
+  readonly loadConfig: () => Promise<SeatsyncConfig>;
+  readonly db: () => Promise<Database>;
+  readonly logger: Logger;
+  readonly locks: SourceLocks;
+  readonly notifierFor?: (config: SeatsyncConfig) => RunNotifier | undefined;
+  /** Called with every finished run (metrics). */
+  readonly onRun?: (run: SourceRunResult) => void;
+  /** Called after a job that may have written outbox rows (asks for delivery). */
+  readonly afterApply?: () => Promise<void>;
+  /** Shortest time between two progress writes to Redis (default 500 ms). */
+  readonly progressIntervalMs?: number;
+}
+
+type SyncJob = Job<SyncJobData, SyncJobResult, 'sync'>;
+
+export function createSyncJobHandler(deps: SyncJobDeps) {
+  return async (job: SyncJob, token?: string, signal?: AbortSignal): Promise<SyncJobResult> => {
+    const config = await loadOrFail(deps);
+    const names = sourcesOf(job.data, config);
+    const progress = progressWriter(job, deps.progressIntervalMs ?? 500);
+    const runs: SourceRunResult[] = [];
+    let pools: PoolView[] = [];
+    let coalescingReleased = false;
+    const log = deps.logger.child({ jobId: job.id, trigger: job.data.trigger });
+    try {
+      for (const name of names) {
+        const lock = await deps.locks.acquire(name, {
+          ...(signal ? { signal } : {}),
+          onWait: () => {
+            log.info({ source: name }, 'another worker is syncing this source; waiting for it');
+            progress.write({ phase: 'waiting-for-source', source: name, read: 0 }, { force: true });
+          },
+        });
+        try {
+          if (!coalescingReleased) {
+            // From now on a new request for the same work queues behind this job instead of joining it.
+            coalescingReleased = true;
+            await job.removeDeduplicationKey();
+          }
+          const report = await runOne(deps, config, job.data, name, {
+            signal: signal ? AbortSignal.any([signal, lock.lost]) : lock.lost,
+            onProgress: (p) => progress.write({ phase: p.phase, source: name, read: p.read }),
+          });
+          runs.push(...report.runs);
+          pools = report.pools;
+          for (const run of report.runs) deps.onRun?.(run);
+        } finally {
+          await lock.release();
+        }
+        if (signal?.aborted) break;
+      }
+    } catch (error) {
+      if (!signal?.aborted) throw error;
+    }
+    if (signal?.aborted) return requeue(job, token, log, signal.reason);
+    const result: SyncJobResult = syncJson({ runs, pools });
+    progress.write({ phase: 'done', source: null, read: runs.reduce((n, r) => n + r.seen, 0), result }, { force: true });
+    await progress.flush();
+    if (!job.data.dryRun) await deps.afterApply?.().catch((error: unknown) => log.warn({ err: error }, 'could not ask for notification delivery'));
+    throwIfFailed(runs, job);
+    return result;
+  };
+}
+
+async function loadOrFail(deps: SyncJobDeps): Promise<SeatsyncConfig> {
+  try {
+    return await deps.loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UnrecoverableError(describeConfigError(error));
+    throw error;
+  }
+}
+
+function sourcesOf(data: SyncJobData, config: SeatsyncConfig): readonly string[] {
+  const configured = config.sources.map((s) => s.name);
+  if (data.sources.length === 0) return configured;
+  const unknown = data.sources.filter((n) => !configured.includes(n));
+  if (unknown.length > 0) {
+    throw new UnrecoverableError(`unknown source ${unknown.join(', ')} (no longer in the config?); configured: ${configured.join(', ') || '(none)'}`);
+  }
+  return data.sources;
+}
+
+async function runOne(
+  deps: SyncJobDeps,
+  config: SeatsyncConfig,
+  data: SyncJobData,
+  source: string,
+  options: { signal: AbortSignal; onProgress: (p: { phase: 'read' | 'apply'; read: number }) => void },
+) {
+  const notifier = deps.notifierFor?.(config);
+  return runSync(
+    { db: await deps.db(), config, logger: deps.logger, createSource: createSourceFactory(config, deps.logger), ...(notifier ? { notifier } : {}) },
+    {
+      sources: [source],
+      dryRun: data.dryRun,
+      allowRemovals: data.allowRemovals,
+      forceFull: data.forceFull,
+      trigger: data.trigger,
+      signal: options.signal,
+      onProgress: (_source, p) => options.onProgress({ phase: p.phase === 'apply' ? 'apply' : 'read', read: p.read }),
+    },
+  );
+}
+
+/** Puts the job back in the queue without using up an attempt; the next worker runs it from the start. */
+async function requeue(job: SyncJob, token: string | undefined, log: Logger, reason: unknown): Promise<never> {
+  log.warn({ reason: String(reason) }, 'shutting down: the sync job goes back to the queue; nothing of its current run was applied');
+  await job.moveToWait(token);
+  throw new WaitingError();
+}
+
+function throwIfFailed(runs: readonly SourceRunResult[], job: SyncJob): void {
+  const failed = runs.filter((r) => r.status === 'failed');
+  if (failed.length === 0) return;
+  const message = failed.map((r) => `${r.source}: ${r.error ?? 'failed'}`).join('; ');
+  if (failed.some((r) => r.errorCode !== undefined && PERMANENT_CODES.has(r.errorCode))) throw new UnrecoverableError(message);
+  const attempts = job.opts.attempts ?? 1;
+  throw new Error(job.attemptsMade + 1 < attempts ? `${message} (will retry)` : message);
+}
+
+interface ProgressWriter {
+  write(progress: SyncJobProgress, options?: { force?: boolean }): void;
+  flush(): Promise<void>;
+}
+
+/** Progress goes to Redis at most every `intervalMs`, in order, without slowing the run down. */
+function progressWriter(job: SyncJob, intervalMs: number): ProgressWriter {
+  let chain: Promise<void> = Promise.resolve();
+  let lastAt = 0;
+  let lastPhase: string | null = null;
+  return {
+    write(progress, options = {}) {
+      const now = Date.now();
+      if (!options.force && progress.phase === lastPhase && now - lastAt < intervalMs) return;
+      lastAt = now;
+      lastPhase = progress.phase;
+      chain = chain.then(() => job.updateProgress(progress as unknown as object)).catch(() => undefined);
+    },
+    flush: () => chain,
+  };
+}

@@ -1,0 +1,63 @@
+// The BullMQ workers of `seatsync run`, and how they stop: stop taking jobs, give the running ones
+// `timeoutMs` to finish, then abort them (a sync job goes back to the queue untouched), and as a last
+// resort drop them (the process is about to exit; an open transaction rolls back with its connection).
+import { Worker, type Job, type Processor } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../src/logging.ts';
+import { QUEUE, type QueueName } from './names.ts';
+
+export interface JobHandlers {
+  readonly sync: Processor;
+  readonly scheduleTick: Processor;
+  readonly deliver: Processor;
+}
+
+export interface JobWorkersOptions {
+  readonly connection: Redis;
+  readonly prefix: string;
+  readonly logger: Logger;
+  /** Sync jobs this process runs at once. */
+  readonly syncConcurrency: number;
+}
+
+export interface JobWorkers {
+  close(options: { timeoutMs: number }): Promise<void>;
+}
+
+/** After the abort, how long the handlers get to give their jobs back before the workers are dropped. */
+const ABORT_GRACE_MS = 10_000;
+
+export function startJobWorkers(handlers: JobHandlers, options: JobWorkersOptions): JobWorkers {
+  const make = (queue: QueueName, processor: Processor, concurrency: number): Worker => {
+    const worker = new Worker(queue, processor, { connection: options.connection, prefix: options.prefix, concurrency });
+    const log = options.logger.child({ queue });
+    worker.on('error', (error) => log.error({ err: error }, 'worker error'));
+    worker.on('failed', (job: Job | undefined, error) => log.warn({ jobId: job?.id, attemptsMade: job?.attemptsMade, err: error.message }, 'job failed'));
+    return worker;
+  };
+  const workers = [
+    make(QUEUE.sync, handlers.sync, options.syncConcurrency),
+    make(QUEUE.schedule, handlers.scheduleTick, 1),
+    make(QUEUE.notify, handlers.deliver, 1),
+  ];
+  return {
+    async close({ timeoutMs }) {
+      const abort = setTimeout(() => {
+        options.logger.warn({ timeoutMs }, 'running jobs did not finish in time; aborting them (they go back to the queue)');
+        for (const w of workers) w.cancelAllJobs('shutdown');
+      }, timeoutMs);
+      const drop = setTimeout(() => {
+        options.logger.error('jobs did not stop after the abort; dropping them');
+        for (const w of workers) void w.close(true);
+      }, timeoutMs + ABORT_GRACE_MS);
+      try {
+        const results = await Promise.allSettled(workers.map((w) => w.close()));
+        const failed = results.find((r) => r.status === 'rejected');
+        if (failed) throw failed.reason;
+      } finally {
+        clearTimeout(abort);
+        clearTimeout(drop);
+      }
+    },
+  };
+}

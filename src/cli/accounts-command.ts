@@ -1,0 +1,98 @@
+// `seatsync accounts`: list / export accounts, and the admin actions on one account.
+import type { Command } from 'commander';
+import { ACCOUNT_STATES, type AccountState } from '../domain/types.ts';
+import { listAccounts, type AccountView } from '../store/query-store.ts';
+import { applyAdminAction, type AdminAction } from '../sync/admin-actions.ts';
+import type { CommandContext, Runner } from './context.ts';
+import { EXIT, UsageError, type ExitCode } from './exit-codes.ts';
+import { ACCOUNT_CSV_COLUMNS, csvLine } from '../sync/account-export.ts';
+import { table, type Output } from './output.ts';
+import { deliverAfterRun, runNotifierFor } from './notify-wiring.ts';
+
+interface ListFlags {
+  readonly state?: string;
+  readonly pool?: string;
+  readonly source?: string;
+  readonly json?: boolean;
+  readonly csv?: boolean;
+}
+
+
+export function registerAccounts(program: Command, run: Runner): void {
+  const accounts = program
+    .command('accounts')
+    .description('list or export accounts; or block|unblock|protect|unprotect one account')
+    .option('--state <state>', `only accounts in this state (${ACCOUNT_STATES.join(', ')})`)
+    .option('--pool <pool>', 'only accounts holding or waiting for this pool')
+    .option('--source <name>', 'only accounts of this source')
+    .option('--json', 'print one JSON document')
+    .option('--csv', 'print CSV (an export)')
+    .action((flags: ListFlags) => run((ctx, out) => listCommand(ctx, out, flags)));
+  const actions: Record<AdminAction, string> = {
+    block: 'suspend an account: it releases its seats and is never activated automatically',
+    unblock: 'lift a suspension: the account gets a seat if one is free, else waits from now',
+    protect: 'never block this account by the automatic rules',
+    unprotect: 'remove the protection',
+  };
+  for (const [action, description] of Object.entries(actions) as [AdminAction, string][]) {
+    accounts
+      .command(`${action} <account>`)
+      .description(`${description} (ACCOUNT: id, username or email)`)
+      .option('--json', 'print one JSON document')
+      .action((ref: string, flags: { json?: boolean }) =>
+        run(async (ctx, out) => {
+          const db = await ctx.openDb();
+          const notifier = runNotifierFor(ctx, db);
+          const result = await applyAdminAction({ db, config: ctx.config, ...(notifier ? { notifier } : {}) }, { action, ref, actor: `cli:${process.env.USER ?? 'admin'}` });
+          await deliverAfterRun(ctx, db);
+          // Commander hands `accounts block X --json` to the parent's --json: accept either.
+          if (flags.json || accounts.opts<ListFlags>().json) out.json({ account: result.account, changed: result.changed });
+          else {
+            const verb = result.changed ? 'done' : 'nothing to do';
+            out.line(`${action} ${result.account.username} (${result.account.id}): ${verb}; state ${result.account.state}`);
+            const others = (result.plan?.changes ?? []).filter((c) => c.id !== result.account.id);
+            for (const c of others) out.line(`  also ${c.username}: ${c.from?.state ?? 'new'} → ${c.to.state} (${c.reason})`);
+          }
+          return EXIT.ok;
+        }),
+      );
+  }
+}
+
+async function listCommand(ctx: CommandContext, out: Output, flags: ListFlags): Promise<ExitCode> {
+  if (flags.json && flags.csv) throw new UsageError('choose one of --json and --csv');
+  if (flags.state && !ACCOUNT_STATES.includes(flags.state as AccountState)) {
+    throw new UsageError(`--state must be one of ${ACCOUNT_STATES.join(', ')}, not "${flags.state}"`);
+  }
+  if (flags.pool && !ctx.config.pools.some((p) => p.name === flags.pool)) {
+    throw new UsageError(`unknown pool "${flags.pool}"; configured: ${ctx.config.pools.map((p) => p.name).join(', ')}`);
+  }
+  if (flags.source && !ctx.config.sources.some((s) => s.name === flags.source)) {
+    throw new UsageError(`unknown source "${flags.source}"; configured: ${ctx.config.sources.map((s) => s.name).join(', ')}`);
+  }
+  const filter = {
+    ...(flags.state ? { state: flags.state as AccountState } : {}),
+    ...(flags.pool ? { pool: flags.pool } : {}),
+    ...(flags.source ? { source: flags.source } : {}),
+  };
+  const rows = listAccounts(await ctx.openDb(), filter);
+  if (flags.csv) {
+    out.line(csvLine(ACCOUNT_CSV_COLUMNS));
+    for await (const a of rows) out.line(csvLine(ACCOUNT_CSV_COLUMNS.map((c) => a[c])));
+    return EXIT.ok;
+  }
+  const all: AccountView[] = [];
+  for await (const a of rows) all.push(a);
+  if (flags.json) {
+    out.json(all);
+    return EXIT.ok;
+  }
+  out.line(
+    table(
+      ['id', 'source', 'username', 'display name', 'state', 'profile', 'pools', 'waiting for', 'since'],
+      all.map((a) => [a.id, a.source, a.username, a.displayName, a.state + (a.protected ? ' (protected)' : ''), a.profile, a.pools.join(','), a.waitingFor.join(','), a.waitingSince ?? a.activatedAt ?? '']),
+    ),
+  );
+  out.line(`\n${all.length} account${all.length === 1 ? '' : 's'}`);
+  return EXIT.ok;
+}

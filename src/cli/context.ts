@@ -1,0 +1,61 @@
+// What every command needs: the config (re-read for every invocation), a logger and the database.
+import { loadConfigWithWarnings } from '../config/load.ts';
+import type { ConfigProblem } from '../config/problems.ts';
+import type { SeatsyncConfig } from '../config/types.ts';
+import { createLogger, type Logger } from '../logging.ts';
+import { openDatabase, type Database } from '../store/db.ts';
+import { migrate } from '../store/migrations.ts';
+import { UsageError, type ExitCode } from './exit-codes.ts';
+import type { Output } from './output.ts';
+
+export interface GlobalOptions {
+  readonly config?: string;
+  readonly logLevel?: string;
+}
+
+export interface CommandContext {
+  readonly config: SeatsyncConfig;
+  /** Problems that did not stop loading (`check` prints them). */
+  readonly warnings: readonly ConfigProblem[];
+  readonly logger: Logger;
+  openDb(): Promise<Database>;
+  close(): Promise<void>;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export async function loadContext(options: GlobalOptions): Promise<CommandContext> {
+  if (options.logLevel !== undefined && !LOG_LEVELS.includes(options.logLevel)) {
+    throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, not "${options.logLevel}"`);
+  }
+  const logger = createLogger(options.logLevel ? { level: options.logLevel } : {});
+  const { config, warnings } = await loadConfigWithWarnings(options.config ? { path: options.config } : {});
+  let db: Database | null = null;
+  return {
+    config,
+    warnings,
+    logger,
+    async openDb() {
+      if (!db) {
+        db = await openDatabase({
+          url: config.database.url,
+          dataDir: config.dataDir,
+          onIdleError: (error) => logger.warn({ err: error }, 'lost an idle database connection; it will be reopened'),
+        });
+        await migrate(db);
+      }
+      return db;
+    },
+    async close() {
+      const open = db;
+      db = null;
+      await open?.close();
+    },
+  };
+}
+
+/** What a command's action does with its context; returns the exit code. */
+export type CommandAction = (ctx: CommandContext, out: Output) => Promise<ExitCode>;
+
+/** Runs an action with a loaded context and maps its errors (see main.ts); given to every command. */
+export type Runner = (action: CommandAction) => Promise<void>;

@@ -1,0 +1,96 @@
+// The `seatsync` command line (SPEC §5): one commander program, one file per command.
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { ConfigError, describeConfigError } from '../config/load.ts';
+import { registerAccounts } from './accounts-command.ts';
+import { registerAudit } from './audit-command.ts';
+import { registerCheck } from './check-command.ts';
+import { loadContext, type CommandAction, type CommandContext, type GlobalOptions } from './context.ts';
+import { EXIT, UsageError, type ExitCode } from './exit-codes.ts';
+import { processOutput, type Output } from './output.ts';
+import { registerStatus } from './status-command.ts';
+import { registerSync } from './sync-command.ts';
+import { registerExtraCommands } from './extra-commands.ts';
+import { registerNotify } from './notify-command.ts';
+import { AdminActionError } from '../sync/admin-actions.ts';
+
+export function buildProgram(onExit: (code: ExitCode) => void, out: Output = processOutput()): Command {
+  const program = new Command('seatsync')
+    .description('License-aware directory sync: one account per directory user, seats allocated first come, first served.')
+    .version(packageVersion(), '-V, --version')
+    .option('-c, --config <path>', 'config file (default: $SEATSYNC_CONFIG, else config/seatsync.yaml)')
+    .option('--log-level <level>', 'log level on stderr: fatal, error, warn, info, debug, trace (default: info)')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  const run = async (action: CommandAction): Promise<void> => {
+    const globals = program.opts<GlobalOptions>();
+    let ctx: CommandContext | null = null;
+    try {
+      ctx = await loadContext(globals);
+      onExit(await action(ctx, out));
+    } catch (error) {
+      onExit(reportError(error, ctx));
+    } finally {
+      await ctx?.close().catch(() => undefined);
+    }
+  };
+  registerSync(program, run);
+  registerStatus(program, run);
+  registerAccounts(program, run);
+  registerAudit(program, run);
+  registerCheck(program, run);
+  registerNotify(program, run);
+  registerExtraCommands(program, run);
+  return program;
+}
+
+/** The version in package.json: two folders up from src/cli, three from the compiled dist/src/cli. */
+function packageVersion(): string {
+  for (const relative of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(relative, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'seatsync' && pkg.version) return pkg.version;
+    } catch {
+      // not there: try the next place
+    }
+  }
+  return 'unknown';
+}
+
+function reportError(error: unknown, ctx: CommandContext | null): ExitCode {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${describeConfigError(error)}\n`);
+    return EXIT.usage;
+  }
+  if (error instanceof UsageError) {
+    process.stderr.write(`error: ${error.message}\n`);
+    return EXIT.usage;
+  }
+  if (error instanceof AdminActionError) {
+    process.stderr.write(`error: ${error.message}\n`);
+    return error.code === 'not-found' || error.code === 'ambiguous' ? EXIT.usage : EXIT.failure;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  if (ctx) ctx.logger.error({ err: error }, message);
+  process.stderr.write(`error: ${message}\n`);
+  return EXIT.failure;
+}
+
+/** Runs the command line; resolves to the exit code. */
+export async function main(argv: readonly string[]): Promise<ExitCode> {
+  let code: ExitCode = EXIT.ok;
+  const program = buildProgram((c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync([...argv]);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version print and exit 0; everything else commander rejects is bad usage.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    throw error;
+  }
+  return code;
+}

@@ -1,0 +1,43 @@
+// `seatsync notify test`: queue a test email to `notify.to` and deliver it now.
+import type { Command } from 'commander';
+import { enqueueTestMessage } from '../notify/deliver.ts';
+import { OutboxStore } from '../store/outbox-store.ts';
+import type { Runner } from './context.ts';
+import { EXIT, UsageError } from './exit-codes.ts';
+import { deliverAfterRun } from './notify-wiring.ts';
+
+export function registerNotify(program: Command, run: Runner): void {
+  const notify = program.command('notify').description('notification commands');
+  notify
+    .command('test')
+    .description('send a test email to notify.to through the configured transport')
+    .action(() =>
+      run(async (ctx, out) => {
+        if (!ctx.config.notify) throw new UsageError('notify is not configured: add a notify section (to, from, smtp or graph) to the config');
+        const db = await ctx.openDb();
+        const outbox = new OutboxStore(db);
+        const { dedupeKey } = await enqueueTestMessage({ db, outbox, to: ctx.config.notify.to });
+        await deliverAfterRun(ctx, db);
+        const status = await outbox.statusOf(dedupeKey);
+        if (status?.status === 'sent') {
+          out.line(`test email sent to ${ctx.config.notify.to} (${ctx.config.notify.transport.kind})`);
+          return EXIT.ok;
+        }
+        out.line(`test email NOT sent to ${ctx.config.notify.to}: ${status?.lastError ?? 'unknown error'}${status?.status === 'pending' ? ' (it stays queued and will be retried by the worker)' : ''}`);
+        return EXIT.failure;
+      }),
+    );
+  notify
+    .command('retry')
+    .description('queue the messages that failed for good (status failed) again, and deliver them now')
+    .action(() =>
+      run(async (ctx, out) => {
+        const db = await ctx.openDb();
+        const requeued = await new OutboxStore(db).requeueFailed({ now: new Date() });
+        await deliverAfterRun(ctx, db);
+        const counts = await new OutboxStore(db).counts();
+        out.line(`${requeued} failed message(s) queued again; outbox now: ${counts.pending} pending, ${counts.failed} failed`);
+        return counts.failed > 0 ? EXIT.failure : EXIT.ok;
+      }),
+    );
+}

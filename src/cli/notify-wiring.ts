@@ -1,0 +1,38 @@
+// Connects CLI runs to notifications: outbox rows written by runs, delivered before the CLI exits.
+import { deliverNotifications } from '../notify/deliver-configured.ts';
+import { createRunNotifier } from '../notify/run-notifier.ts';
+import { createTransport } from '../notify/transports/create-transport.ts';
+import type { Database } from '../store/db.ts';
+import { OutboxStore } from '../store/outbox-store.ts';
+import type { RunNotifier } from '../sync/sync-source.ts';
+import type { CommandContext } from './context.ts';
+
+export function runNotifierFor(ctx: CommandContext, db: Database): RunNotifier | undefined {
+  return createRunNotifier({ config: ctx.config, outbox: new OutboxStore(db) }) ?? undefined;
+}
+
+/** Sends what the runs of this command queued (and anything else due). A failed send stays queued. */
+export async function deliverAfterRun(ctx: CommandContext, db: Database): Promise<void> {
+  await deliverNotifications({ config: ctx.config, db, logger: ctx.logger });
+}
+
+export interface MailCheck {
+  readonly transport: string;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+/** Verifies the configured mail transport (connect and authenticate); null when notifications are off. */
+export async function checkMailTransport(ctx: CommandContext): Promise<MailCheck | null> {
+  const notify = ctx.config.notify;
+  if (!notify) return null;
+  const transport = createTransport(notify, { sources: ctx.config.sources, logger: ctx.logger });
+  try {
+    await transport.verify();
+    return { transport: notify.transport.kind, ok: true, detail: `ready to send to ${notify.to}` };
+  } catch (error) {
+    return { transport: notify.transport.kind, ok: false, detail: error instanceof Error ? error.message : String(error) };
+  } finally {
+    await transport.close().catch(() => undefined);
+  }
+}

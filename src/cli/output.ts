@@ -1,0 +1,49 @@
+// Human output (aligned tables), JSON and CSV writers. Command output goes to stdout; logs to stderr.
+
+export interface Output {
+  line(text?: string): void;
+  json(value: unknown): void;
+  /** True when stdout is a terminal (progress lines, colors). */
+  readonly isTty: boolean;
+  /** A progress line on stderr that rewrites itself on a TTY; nothing otherwise. */
+  progress(text: string): void;
+  endProgress(): void;
+}
+
+export function processOutput(): Output {
+  const isTty = Boolean(process.stderr.isTTY);
+  let progressShown = false;
+  return {
+    line: (text = '') => void process.stdout.write(`${text}\n`),
+    json: (value) => void process.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
+    isTty: Boolean(process.stdout.isTTY),
+    progress(text) {
+      if (!isTty) return;
+      progressShown = true;
+      process.stderr.write(`\r\x1b[2K${text}`);
+    },
+    endProgress() {
+      if (progressShown) process.stderr.write('\r\x1b[2K');
+      progressShown = false;
+    },
+  };
+}
+
+/** Formats rows as a left-aligned table with a header; numbers right-aligned. */
+export function table(headers: readonly string[], rows: readonly (readonly (string | number | null | undefined)[])[]): string {
+  const cells = rows.map((row) => row.map((v) => (v === null || v === undefined ? '' : String(v))));
+  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
+  const numeric = headers.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number'));
+  const fmt = (row: readonly string[]): string =>
+    row
+      .map((v, i) => (numeric[i] ? v.padStart(widths[i] ?? 0) : v.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [fmt(headers), fmt(widths.map((w) => '-'.repeat(w))), ...cells.map(fmt)].join('\n');
+}
+
+export { csvField, csvLine } from '../sync/account-export.ts';
+
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}

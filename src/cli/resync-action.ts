@@ -1,0 +1,130 @@
+// The action of `seatsync resync` (see resync-command.ts): loaded only when the command runs, so other
+// commands don't load BullMQ and ioredis.
+import { QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { enqueueSync, type SyncQueue } from '../../jobs/enqueue.ts';
+import { findSyncJob, type SyncJobView } from '../../jobs/job-view.ts';
+import { QUEUE, type SyncJobProgress, type SyncJobResult } from '../../jobs/names.ts';
+import { openSyncQueue } from '../../jobs/queues.ts';
+import { closeRedis, connectRedis } from '../../jobs/redis.ts';
+import type { CommandContext } from './context.ts';
+import { EXIT, UsageError, type ExitCode } from './exit-codes.ts';
+import { formatCount, table, type Output } from './output.ts';
+import type { ResyncFlags } from './resync-command.ts';
+
+
+/** Events make progress prompt; this poll covers events missed while connecting. */
+const POLL_MS = 1_000;
+
+export async function resyncCommand(ctx: CommandContext, out: Output, flags: ResyncFlags): Promise<ExitCode> {
+  const configured = ctx.config.sources.map((s) => s.name);
+  const unknown = flags.source.filter((n) => !configured.includes(n));
+  if (unknown.length > 0) throw new UsageError(`unknown source ${unknown.join(', ')}; configured: ${configured.join(', ') || '(none)'}`);
+  const timeoutMs = parseTimeout(flags.timeout);
+  const redis = await connectRedis(ctx.config.redis.url, { name: 'seatsync:resync' });
+  const queue = openSyncQueue(redis, ctx.config.redis.prefix);
+  try {
+    const enqueued = await enqueueSync(queue, {
+      sources: flags.source,
+      dryRun: Boolean(flags.dryRun),
+      allowRemovals: Boolean(flags.allowRemovals),
+      forceFull: Boolean(flags.full),
+      trigger: 'cli',
+    });
+    const sources = flags.source.length > 0 ? flags.source : configured;
+    if ((await queue.getWorkersCount()) === 0) {
+      process.stderr.write(`warning: no seatsync worker is connected to Redis with prefix "${ctx.config.redis.prefix}"; the sync runs when one starts\n`);
+    }
+    if (!flags.wait) {
+      if (flags.json) out.json({ jobs: [{ id: enqueued.id, sources, coalesced: enqueued.coalesced }] });
+      else out.line(`${enqueued.coalesced ? 'joined the sync already queued' : 'queued sync'} ${enqueued.id} (${sources.join(', ')})`);
+      return EXIT.ok;
+    }
+    if (enqueued.coalesced && !flags.json) out.line(`joined the sync already queued: ${enqueued.id}`);
+    const view = await follow({ queue, redis, prefix: ctx.config.redis.prefix, jobId: enqueued.id, out, timeoutMs });
+    out.endProgress();
+    return report(out, view, flags);
+  } finally {
+    await queue.close().catch(() => undefined);
+    await closeRedis(redis);
+  }
+}
+
+function parseTimeout(text: string | undefined): number | null {
+  if (text === undefined) return null;
+  const seconds = Number(text);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--timeout must be a positive number of seconds, not "${text}"`);
+  return seconds * 1000;
+}
+
+function progressText(p: SyncJobProgress): string {
+  if (p.phase === 'waiting-for-source') return `${p.source}: waiting for another run of this source to finish…`;
+  if (p.phase === 'read') return `${p.source}: reading… ${formatCount(p.read)} users`;
+  if (p.phase === 'apply') return `${p.source}: applying ${formatCount(p.read)} users…`;
+  return 'finishing…';
+}
+
+async function follow(options: { queue: SyncQueue; redis: Redis; prefix: string; jobId: string; out: Output; timeoutMs: number | null }): Promise<SyncJobView> {
+  const { queue, jobId, out } = options;
+  const connection = options.redis.duplicate();
+  const events = new QueueEvents(QUEUE.sync, { connection, prefix: options.prefix });
+  let wake: () => void = () => undefined;
+  const onEvent = (args: { jobId: string; data?: unknown }): void => {
+    if (args.jobId !== jobId) return;
+    if (args.data && typeof args.data === 'object' && 'phase' in args.data) out.progress(progressText(args.data as SyncJobProgress));
+    wake();
+  };
+  events.on('progress', onEvent);
+  events.on('completed', onEvent);
+  events.on('failed', onEvent);
+  const deadline = options.timeoutMs === null ? null : Date.now() + options.timeoutMs;
+  try {
+    await events.waitUntilReady();
+    for (;;) {
+      const view = await findSyncJob(queue, jobId);
+      if (!view) throw new Error(`sync job ${jobId} no longer exists (removed from Redis?)`);
+      if (view.state === 'completed' || view.state === 'failed') return view;
+      out.progress(view.progress ? progressText(view.progress) : view.state === 'delayed' ? `retrying after: ${view.error ?? 'an error'}` : 'queued; waiting for a worker…');
+      if (deadline !== null && Date.now() >= deadline) {
+        out.endProgress();
+        throw new Error(`sync job ${jobId} is still ${view.state}; stopped waiting (it goes on: GET /api/v1/syncs/${jobId})`);
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, POLL_MS);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  } finally {
+    await events.close().catch(() => undefined);
+    connection.disconnect();
+  }
+}
+
+function exitCodeOf(result: SyncJobResult | null): ExitCode {
+  if (!result || result.runs.some((r) => r.status === 'failed')) return EXIT.failure;
+  return result.runs.some((r) => r.status === 'held') ? EXIT.held : EXIT.ok;
+}
+
+function report(out: Output, view: SyncJobView, flags: ResyncFlags): ExitCode {
+  const result = view.result;
+  if (view.state === 'failed') process.stderr.write(`error: sync job ${view.id} failed: ${view.error ?? 'unknown error'}\n`);
+  if (flags.json) {
+    out.json(result ?? { runs: [], pools: [] });
+  } else if (result) {
+    out.line(
+      table(
+        ['source', 'status', 'seen', 'created', 'updated', 'activated', 'blocked', 'disabled', 'removed', 'time'],
+        result.runs.map((r) => [r.source, r.status, r.seen, r.created, r.updated, r.activated, r.blocked, r.disabled, r.removed, `${(r.durationMs / 1000).toFixed(1)}s`]),
+      ),
+    );
+    for (const r of result.runs.filter((run) => run.status === 'held')) {
+      out.line(`\n${r.source}: HELD — nothing was applied. If the removals are right: seatsync resync --source ${r.source} --allow-removals`);
+    }
+    out.line('');
+    out.line(table(['pool', 'seats', 'used', 'available', 'waiting'], result.pools.map((p) => [p.name, p.seats, p.used, p.available, p.waiting])));
+  }
+  return view.state === 'failed' ? EXIT.failure : exitCodeOf(result);
+}

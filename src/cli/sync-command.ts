@@ -1,0 +1,86 @@
+// `seatsync sync`: a sync now, in this process, then delivery of the emails it produced.
+import type { Command } from 'commander';
+import { formatCount, table, type Output } from './output.ts';
+import { EXIT, UsageError, type ExitCode } from './exit-codes.ts';
+import type { CommandContext, Runner } from './context.ts';
+import { runSync, type SyncReport } from '../sync/run-sync.ts';
+import { syncJson } from '../sync/report.ts';
+import { createSourceFactory } from '../sources/factory.ts';
+import { deliverAfterRun, runNotifierFor } from './notify-wiring.ts';
+
+interface SyncFlags {
+  readonly source: string[];
+  readonly dryRun?: boolean;
+  readonly allowRemovals?: boolean;
+  readonly full?: boolean;
+  readonly json?: boolean;
+}
+
+export function registerSync(program: Command, run: Runner): void {
+  program
+    .command('sync')
+    .description('run a sync now, in this process (no Redis needed); all sources when none is named')
+    .option('--source <name>', 'sync only this source (repeatable)', collect, [])
+    .option('--dry-run', 'plan and print what would change; write nothing')
+    .option('--allow-removals', 'apply a run held for disabling or removing too many accounts')
+    .option('--full', 'read the whole directory even when an incremental read is possible')
+    .option('--json', 'print one JSON document')
+    .action((flags: SyncFlags) => run((ctx, out) => syncCommand(ctx, out, flags)));
+}
+
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+async function syncCommand(ctx: CommandContext, out: Output, flags: SyncFlags): Promise<ExitCode> {
+  const unknown = flags.source.filter((n) => !ctx.config.sources.some((s) => s.name === n));
+  if (unknown.length > 0) {
+    const known = ctx.config.sources.map((s) => s.name).join(', ') || '(none)';
+    throw new UsageError(`unknown source ${unknown.join(', ')}; configured: ${known}`);
+  }
+  const db = await ctx.openDb();
+  const notifier = runNotifierFor(ctx, db);
+  const report = await runSync(
+    { db, config: ctx.config, logger: ctx.logger, createSource: createSourceFactory(ctx.config, ctx.logger), ...(notifier ? { notifier } : {}) },
+    {
+      sources: flags.source,
+      dryRun: Boolean(flags.dryRun),
+      allowRemovals: Boolean(flags.allowRemovals),
+      forceFull: Boolean(flags.full),
+      trigger: 'cli',
+      onProgress: (source, p) => out.progress(`${source}: ${p.phase === 'read' ? `reading… ${formatCount(p.read)} users` : 'applying…'}`),
+    },
+  );
+  out.endProgress();
+  if (!flags.dryRun) await deliverAfterRun(ctx, db);
+  if (flags.json) out.json(syncJson(report));
+  else printReport(out, report);
+  if (report.runs.some((r) => r.status === 'failed')) return EXIT.failure;
+  if (report.runs.some((r) => r.status === 'held')) return EXIT.held;
+  return EXIT.ok;
+}
+
+function printReport(out: Output, report: SyncReport): void {
+  const dry = report.runs.some((r) => r.dryRun);
+  if (dry) out.line('Dry run: nothing was written. This is what the sync would do:\n');
+  out.line(
+    table(
+      ['source', 'status', 'seen', 'created', 'updated', 'activated', 'blocked', 'disabled', 'removed', 'skipped', 'time'],
+      report.runs.map((r) => [r.source, r.status, r.seen, r.created, r.updated, r.activated, r.blocked, r.disabled, r.removed, r.skipped, `${(r.durationMs / 1000).toFixed(1)}s`]),
+    ),
+  );
+  for (const r of report.runs) {
+    if (r.status === 'failed') out.line(`\n${r.source}: FAILED, nothing was applied: ${r.error ?? 'unknown error'}`);
+    if (r.held) {
+      out.line(
+        `\n${r.source}: HELD — it would disable ${r.held.wouldDisable} and remove ${r.held.wouldRemove} of ${r.held.total} accounts ` +
+          `(policy.maxRemovals allows ${r.held.threshold}). Nothing was applied. If this is right, apply it with:\n` +
+          `  seatsync sync --source ${r.source} --allow-removals`,
+      );
+    }
+    for (const s of r.skippedEntries.slice(0, 10)) out.line(`${r.source}: skipped ${s.entry}${s.attribute ? ` (${s.attribute})` : ''}: ${s.reason}`);
+    if (r.skipped > 10) out.line(`${r.source}: … ${r.skipped - 10} more skipped entries (see the logs)`);
+  }
+  out.line('');
+  out.line(table(['pool', 'seats', 'used', 'available', 'waiting'], report.pools.map((p) => [p.name, p.seats, p.used, p.available, p.waiting])));
+}

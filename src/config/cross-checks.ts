@@ -1,0 +1,210 @@
+// Checks that span several keys (names that must be unique or must exist, pairs of keys that go together).
+// They read the raw tree leniently, so they run even when the schema rejected other parts of the file and
+// every problem is reported at once.
+import { NAME_RULE, isValidName } from './schema-values.ts';
+import { suggestKey } from './schema-issues.ts';
+import type { RawProblem } from './problems.ts';
+
+type Raw = Readonly<Record<string, unknown>>;
+
+export interface CrossCheckResult {
+  readonly errors: RawProblem[];
+  readonly warnings: RawProblem[];
+}
+
+const asObject = (v: unknown): Raw | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Raw) : undefined);
+const asList = (v: unknown): readonly unknown[] => (Array.isArray(v) ? v : []);
+const asText = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
+const present = (v: unknown): boolean => v !== undefined && v !== null;
+const isTrue = (v: unknown): boolean => v === true || (typeof v === 'string' && v.trim().toLowerCase() === 'true');
+const textOrList = (v: unknown): readonly string[] => (Array.isArray(v) ? v : [v]).flatMap((x) => asText(x) ?? []);
+
+function checkUnique(list: readonly unknown[], what: string, prefix: string, out: RawProblem[]): void {
+  const seen = new Map<string, number>();
+  list.forEach((item, index) => {
+    const itemName = asText(asObject(item)?.name);
+    if (itemName === undefined) return;
+    const first = seen.get(itemName);
+    if (first === undefined) seen.set(itemName, index);
+    else out.push({ segments: [prefix, index, 'name'], message: `duplicate ${what} name "${itemName}" (also ${prefix}[${first}])` });
+  });
+}
+
+function checkPools(root: Raw, out: CrossCheckResult): void {
+  const pools = asObject(root.pools) ?? {};
+  const poolNames = Object.keys(pools);
+  for (const poolName of poolNames) {
+    if (!isValidName(poolName)) out.errors.push({ segments: ['pools', poolName], message: `pool name ${NAME_RULE}` });
+  }
+  const used = new Set<string>();
+  asList(root.profiles).forEach((profile, index) => {
+    const wanted = asObject(profile)?.pools;
+    const seenHere = new Set<string>();
+    (Array.isArray(wanted) ? wanted : [wanted]).forEach((item, at) => {
+      const poolName = asText(item);
+      if (poolName === undefined) return;
+      const segments = Array.isArray(wanted) ? ['profiles', index, 'pools', at] : ['profiles', index, 'pools'];
+      used.add(poolName);
+      if (seenHere.has(poolName)) out.errors.push({ segments, message: `pool "${poolName}" is listed twice` });
+      seenHere.add(poolName);
+      if (!poolNames.includes(poolName)) {
+        const hint = suggestKey(poolName, poolNames);
+        const known = poolNames.length === 0 ? 'no pools are defined' : `pools: ${poolNames.join(', ')}`;
+        out.errors.push({ segments, message: `unknown pool "${poolName}" (${hint === undefined ? known : `did you mean ${hint}?`})` });
+      }
+    });
+  });
+  if (asList(root.profiles).length > 0) {
+    for (const poolName of poolNames.filter((p) => !used.has(p))) {
+      out.warnings.push({ segments: ['pools', poolName], message: 'no profile uses this pool' });
+    }
+  }
+}
+
+function checkProfileOrder(root: Raw, out: CrossCheckResult): void {
+  const profiles = asList(root.profiles);
+  const catchAll = profiles.findIndex((p) => asObject(p) !== undefined && !Object.hasOwn(asObject(p) ?? {}, 'when'));
+  if (catchAll === -1 || catchAll === profiles.length - 1) return;
+  for (let index = catchAll + 1; index < profiles.length; index += 1) {
+    out.warnings.push({ segments: ['profiles', index], message: `is never used: profiles[${catchAll}] has no \`when\` and matches every user first` });
+  }
+}
+
+const NO_KEYS = 'has no keys: give memberOf, dn or attribute (or leave it out to match every user)';
+
+/** A `when` or `protect` must say something; an empty one is a mistake, not "match everyone". */
+function checkRuleKeys(root: Raw, out: CrossCheckResult): void {
+  const rules: { segments: (string | number)[]; rule: unknown; present: boolean }[] = asList(root.profiles).map((p, i) => ({
+    segments: ['profiles', i, 'when'],
+    rule: asObject(p)?.when,
+    present: Object.hasOwn(asObject(p) ?? {}, 'when'),
+  }));
+  const protect = asObject(root.policy)?.protect;
+  rules.push({ segments: ['policy', 'protect'], rule: protect, present: present(protect) });
+  for (const { segments, rule, present: given } of rules) {
+    if (!given) continue;
+    const mapping = asObject(rule);
+    if (rule === null || (mapping !== undefined && Object.keys(mapping).length === 0)) out.errors.push({ segments, message: NO_KEYS });
+    const attribute = asObject(mapping?.attribute);
+    if (attribute !== undefined && Object.keys(attribute).length === 0) {
+      out.errors.push({ segments: [...segments, 'attribute'], message: 'must name at least one attribute' });
+    }
+  }
+}
+
+/** memberOf values a DN-less directory can never match (SPEC §7: Entra groups are object ids). */
+function checkMemberOf(root: Raw, out: CrossCheckResult): void {
+  const kinds = new Set(asList(root.sources).map((s) => asText(asObject(s)?.kind)));
+  const entraOnly = kinds.size === 1 && kinds.has('entra');
+  if (!entraOnly) return; // file sources name groups freely in their `groups` column; LDAP uses DNs
+  const rules: { segments: (string | number)[]; rule: unknown }[] = asList(root.profiles).map((p, i) => ({
+    segments: ['profiles', i, 'when'],
+    rule: asObject(p)?.when,
+  }));
+  rules.push({ segments: ['policy', 'protect'], rule: asObject(root.policy)?.protect });
+  for (const { segments, rule } of rules) {
+    const memberOf = asObject(rule)?.memberOf;
+    const listed = Array.isArray(memberOf);
+    textOrList(memberOf).forEach((value, index) => {
+      if (!value.includes('=')) return;
+      out.warnings.push({
+        segments: [...segments, 'memberOf', ...(listed ? [index] : [])],
+        message: 'looks like a DN, but the only sources are Entra ID, whose groups are object ids: it will never match',
+      });
+    });
+  }
+}
+
+function checkLdapSource(source: Raw, index: number, out: CrossCheckResult): void {
+  const at = (...rest: (string | number)[]) => ['sources', index, ...rest];
+  const hasDn = present(source.bindDN);
+  const hasPassword = present(source.bindPassword);
+  if (hasDn && !hasPassword) out.errors.push({ segments: at('bindPassword'), message: 'is required when bindDN is set (a bind with an empty password is anonymous)' });
+  if (hasPassword && !hasDn) out.errors.push({ segments: at('bindDN'), message: 'is required when bindPassword is set' });
+  const tls = asObject(source.tls) ?? {};
+  const urls = textOrList(source.url);
+  if (isTrue(tls.startTls) && urls.some((u) => u.toLowerCase().startsWith('ldaps://'))) {
+    out.errors.push({ segments: at('tls', 'startTls'), message: 'is for ldap:// URLs; ldaps:// is already TLS' });
+  }
+  if (hasPassword && !isTrue(tls.startTls) && urls.some((u) => u.toLowerCase().startsWith('ldap://'))) {
+    out.warnings.push({ segments: at('url'), message: 'ldap:// without tls.startTls sends the bind password unencrypted' });
+  }
+  if (present(tls.rejectUnauthorized) && !isTrue(tls.rejectUnauthorized)) {
+    out.warnings.push({ segments: at('tls', 'rejectUnauthorized'), message: 'certificate verification is off: any server can pose as the directory' });
+  }
+}
+
+function checkEntraSource(source: Raw, index: number, out: CrossCheckResult): void {
+  const secret = present(source.clientSecret);
+  const certificate = present(source.certificatePath);
+  if (!secret && !certificate) out.errors.push({ segments: ['sources', index, 'clientSecret'], message: 'is required (or certificatePath)' });
+  if (secret && certificate) out.errors.push({ segments: ['sources', index, 'certificatePath'], message: 'give clientSecret or certificatePath, not both' });
+}
+
+function checkSources(root: Raw, out: CrossCheckResult): void {
+  const sources = asList(root.sources);
+  checkUnique(sources, 'source', 'sources', out.errors);
+  sources.forEach((item, index) => {
+    const source = asObject(item);
+    if (source?.kind === 'ldap') checkLdapSource(source, index, out);
+    if (source?.kind === 'entra') checkEntraSource(source, index, out);
+  });
+}
+
+function checkNotify(root: Raw, out: CrossCheckResult): void {
+  if (!present(root.notify)) {
+    out.warnings.push({ segments: ['notify'], message: 'is not set: nobody is emailed when a pool runs out of seats' });
+    return;
+  }
+  const notify = asObject(root.notify);
+  if (notify === undefined) return; // the schema reports the type
+  const chosen = ['smtp', 'graph', 'log'].filter((key) => (key === 'log' ? isTrue(notify.log) : present(notify[key])));
+  if (chosen.length === 0) out.errors.push({ segments: ['notify'], message: 'needs one transport: smtp, graph or log: true' });
+  if (chosen.length > 1) out.errors.push({ segments: ['notify'], message: `give only one transport (found ${chosen.join(' and ')})` });
+  const smtp = asObject(notify.smtp);
+  if (smtp !== undefined) {
+    if (!present(notify.from)) out.errors.push({ segments: ['notify', 'from'], message: 'is required with smtp' });
+    if (present(smtp.user) && !present(smtp.password)) out.errors.push({ segments: ['notify', 'smtp', 'password'], message: 'is required when user is set' });
+    if (present(smtp.password) && !present(smtp.user)) out.errors.push({ segments: ['notify', 'smtp', 'user'], message: 'is required when password is set' });
+  }
+  const graphSource = asText(asObject(notify.graph)?.source);
+  if (graphSource !== undefined) {
+    const source = asList(root.sources).map(asObject).find((s) => asText(s?.name) === graphSource);
+    const kind = asText(source?.kind);
+    if (source === undefined) out.errors.push({ segments: ['notify', 'graph', 'source'], message: `unknown source "${graphSource}": must name an entra source` });
+    else if (kind !== 'entra') out.errors.push({ segments: ['notify', 'graph', 'source'], message: `must name an entra source ("${graphSource}" is ${kind ?? 'of no kind'})` });
+  }
+}
+
+function checkTokens(root: Raw, out: CrossCheckResult): void {
+  const tokens = asList(asObject(root.http)?.tokens);
+  const names = new Map<string, number>();
+  const hashes = new Map<string, number>();
+  tokens.forEach((item, index) => {
+    const token = asObject(item);
+    const tokenName = asText(token?.name);
+    const hash = asText(token?.sha256)?.toLowerCase();
+    if (tokenName !== undefined && names.has(tokenName)) {
+      out.errors.push({ segments: ['http', 'tokens', index, 'name'], message: `duplicate token name "${tokenName}" (also http.tokens[${names.get(tokenName)}])` });
+    } else if (tokenName !== undefined) names.set(tokenName, index);
+    if (hash !== undefined && hashes.has(hash)) {
+      out.errors.push({ segments: ['http', 'tokens', index, 'sha256'], message: `same token as http.tokens[${hashes.get(hash)}]: each token needs its own secret` });
+    } else if (hash !== undefined) hashes.set(hash, index);
+  });
+}
+
+/** Runs every cross-key check on the interpolated tree. */
+export function crossCheck(tree: unknown): CrossCheckResult {
+  const out: CrossCheckResult = { errors: [], warnings: [] };
+  const root = asObject(tree);
+  if (root === undefined) return out;
+  checkSources(root, out);
+  checkUnique(asList(root.profiles), 'profile', 'profiles', out.errors);
+  checkPools(root, out);
+  checkProfileOrder(root, out);
+  checkRuleKeys(root, out);
+  checkMemberOf(root, out);
+  checkNotify(root, out);
+  checkTokens(root, out);
+  return out;
+}

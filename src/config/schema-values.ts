@@ -1,0 +1,219 @@
+// Leaf values of the config schema: each parser turns what YAML or a `${…}` reference produced (strings,
+// mostly) into a typed value, or says in a few words what was expected. Messages never quote the value:
+// the loader adds `(got "…")` itself when the value is not a secret.
+import { CronExpressionParser } from 'cron-parser';
+import { z } from 'zod';
+import { normalizeGroupKey } from '../domain/names.ts';
+
+/** A parsed value, or what was expected; `at` points inside the value (`url[1]`) when a part is at fault. */
+export type Parsed<T> = { readonly value: T } | { readonly error: string; readonly at?: readonly (string | number)[] };
+
+export const ok = <T>(value: T): Parsed<T> => ({ value });
+export const fail = (error: string, at?: readonly (string | number)[]): Parsed<never> => (at === undefined ? { error } : { error, at });
+
+function pushIssue(ctx: z.core.$RefinementCtx, result: { error: string; at?: readonly (string | number)[] }, input: unknown): void {
+  ctx.issues.push({ code: 'custom', message: result.error, input, ...(result.at === undefined ? {} : { path: [...result.at] }) });
+}
+
+function isAbsent(input: unknown): input is null | undefined {
+  return input === undefined || input === null;
+}
+
+/** A required value: absent or null is "is required". */
+export function required<T>(parse: (input: unknown) => Parsed<T>): z.ZodType<T> {
+  return z.unknown().transform((input, ctx): T => {
+    const result = isAbsent(input) ? fail('is required') : parse(input);
+    if ('value' in result) return result.value;
+    pushIssue(ctx, result, input);
+    return z.NEVER;
+  });
+}
+
+/** An optional value: absent or null gives undefined, and the object's transform applies the default. */
+export function optional<T>(parse: (input: unknown) => Parsed<T>): z.ZodType<T | undefined> {
+  return z
+    .unknown()
+    .transform((input, ctx): T | undefined => {
+      // `key: ""` is as good as leaving the key out, like `key:` (an empty database url means none).
+      if (isAbsent(input) || (typeof input === 'string' && input.trim() === '')) return undefined;
+      const result = parse(input);
+      if ('value' in result) return result.value;
+      pushIssue(ctx, result, input);
+      return z.NEVER;
+    })
+    .optional(); // tells the object that the key may be absent
+}
+
+export function text(input: unknown): Parsed<string> {
+  if (typeof input === 'number' || typeof input === 'boolean') return ok(String(input));
+  if (typeof input !== 'string') return fail('must be a string');
+  const trimmed = input.trim();
+  return trimmed === '' ? fail('must not be empty') : ok(trimmed);
+}
+
+/** A secret as given: not trimmed (a password may end in a space), but not empty. */
+export function secretText(input: unknown): Parsed<string> {
+  if (typeof input !== 'string') return fail('must be a string');
+  return input === '' ? fail('must not be empty') : ok(input);
+}
+
+const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+export const NAME_RULE = 'must be lowercase letters, digits, "-" and "_", starting with a letter or digit (at most 63)';
+
+/** Names of sources, pools and profiles: they appear in URLs, CLI options and audit rows. */
+export function name(input: unknown): Parsed<string> {
+  const t = text(input);
+  if ('error' in t) return t;
+  return NAME.test(t.value) ? t : fail(NAME_RULE);
+}
+
+export function isValidName(value: string): boolean {
+  return NAME.test(value);
+}
+
+export function wholeNumber(options: { min: number; max?: number }): (input: unknown) => Parsed<number> {
+  const range = options.max === undefined ? `≥ ${options.min}` : `from ${options.min} to ${options.max}`;
+  return (input) => {
+    const raw = typeof input === 'number' ? String(input) : typeof input === 'string' ? input.trim() : '';
+    const n = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+    const fits = Number.isSafeInteger(n) && n >= options.min && (options.max === undefined || n <= options.max);
+    return fits ? ok(n) : fail(`must be a whole number ${range}`);
+  };
+}
+
+export function boolean(input: unknown): Parsed<boolean> {
+  if (typeof input === 'boolean') return ok(input);
+  const t = typeof input === 'string' ? input.trim().toLowerCase() : '';
+  if (t === 'true') return ok(true);
+  if (t === 'false') return ok(false);
+  return fail('must be true or false');
+}
+
+const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const DURATION = /^(\d+)\s*(ms|s|m|h|d|w)$/;
+
+/** `15m`, `24h`, `7d` → milliseconds; `off` → null where allowed. */
+export function duration(options: { allowOff: boolean }): (input: unknown) => Parsed<number | null> {
+  const expected = `must be a duration like 30s, 15m, 24h or 7d${options.allowOff ? ', or off' : ''}`;
+  return (input) => {
+    const t = typeof input === 'string' ? input.trim().toLowerCase() : '';
+    if (t === 'off' && options.allowOff) return ok(null);
+    const match = DURATION.exec(t);
+    const ms = match === null ? 0 : Number(match[1]) * (UNIT_MS[match[2] ?? ''] ?? 0);
+    return ms > 0 && Number.isSafeInteger(ms) ? ok(ms) : fail(expected);
+  };
+}
+
+/** A duration that cannot be `off`. */
+export function positiveDuration(input: unknown): Parsed<number> {
+  const result = duration({ allowOff: false })(input);
+  return 'error' in result || result.value === null ? fail('must be a duration like 30s, 15m, 24h or 7d') : ok(result.value);
+}
+
+const PERCENT = /^(\d+(?:\.\d+)?)\s*%$/;
+
+/** `10%` → `{ percent: 10 }`; `25` → `{ count: 25 }`. */
+export function percentOrCount(input: unknown): Parsed<{ percent: number } | { count: number }> {
+  const t = typeof input === 'number' ? String(input) : typeof input === 'string' ? input.trim() : '';
+  const match = PERCENT.exec(t);
+  if (match !== null) {
+    const percent = Number(match[1]);
+    return percent <= 100 ? ok({ percent }) : fail('must be a percentage up to 100% or a whole number of accounts');
+  }
+  const count = wholeNumber({ min: 0 })(t);
+  return 'value' in count ? ok({ count: count.value }) : fail('must be a percentage like 10% or a whole number of accounts');
+}
+
+/** `90%` → 0.9. */
+export function fraction(input: unknown): Parsed<number> {
+  const t = typeof input === 'string' ? input.trim() : '';
+  const match = PERCENT.exec(t);
+  const percent = match === null ? Number.NaN : Number(match[1]);
+  return percent > 0 && percent <= 100 ? ok(percent / 100) : fail('must be a percentage from 1% to 100%, like 90%');
+}
+
+const EMAIL = /^[^\s@<>]+@[^\s@<>]+$/;
+const NAMED_EMAIL = /^[^<>]*<([^\s@<>]+@[^\s@<>]+)>$/;
+
+/** `someone@example.test` or `Licenses <licenses@example.test>`. */
+export function email(input: unknown): Parsed<string> {
+  const t = text(input);
+  if ('error' in t) return t;
+  return EMAIL.test(t.value) || NAMED_EMAIL.test(t.value) ? t : fail('must be an email address');
+}
+
+/** A URL whose scheme is one of `schemes` (given without `://`). */
+export function url(schemes: readonly string[]): (input: unknown) => Parsed<string> {
+  const expected = `must be ${schemes.map((s) => `${s}://`).join(' or ')}`;
+  return (input) => {
+    const t = text(input);
+    if ('error' in t) return t;
+    const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(t.value)?.[1]?.toLowerCase();
+    if (scheme === undefined || !schemes.includes(scheme)) return fail(expected);
+    try {
+      new URL(t.value);
+    } catch {
+      return fail(`is not a valid URL (${expected.replace(/^must be /, 'expected ')})`);
+    }
+    return t;
+  };
+}
+
+/** A string or a list of strings → a non-empty list; numbers and booleans become their text. */
+export function textList(input: unknown): Parsed<string[]> {
+  return listOf(text)(input);
+}
+
+/** A single value or a list of them → a non-empty list, each item parsed by `item` (errors point at the item). */
+export function listOf<T>(item: (input: unknown) => Parsed<T>): (input: unknown) => Parsed<T[]> {
+  return (input) => {
+    const isList = Array.isArray(input);
+    const items: unknown[] = isList ? input : [input];
+    if (items.length === 0) return fail('must not be an empty list');
+    const out: T[] = [];
+    for (const [index, value] of items.entries()) {
+      if (value !== null && typeof value === 'object') return fail('must be a string or a list of strings', isList ? [index] : undefined);
+      const parsed = item(value);
+      if ('error' in parsed) return isList ? fail(parsed.error, [index]) : parsed;
+      out.push(parsed.value);
+    }
+    return ok(out);
+  };
+}
+
+/** Group keys (DN, name or object id) and DN suffixes, normalized for comparison. */
+export function groupKeyList(input: unknown): Parsed<string[]> {
+  const list = textList(input);
+  return 'error' in list ? list : ok(list.value.map(normalizeGroupKey));
+}
+
+/** An LDAP filter: one parenthesized expression with balanced parentheses (its shape, not a full parse). */
+export function ldapFilter(input: unknown): Parsed<string> {
+  const t = text(input);
+  if ('error' in t) return t;
+  const expected = 'must be an LDAP filter in parentheses, like (department=*)';
+  const filter = t.value;
+  let depth = 0;
+  for (let i = 0; i < filter.length; i += 1) {
+    const c = filter[i];
+    if (c === '\\') i += 1; // an escape such as \28 never opens or closes
+    else if (c === '(') depth += 1;
+    else if (c === ')') {
+      depth -= 1;
+      if (depth < 0 || (depth === 0 && i !== filter.length - 1)) return fail(expected);
+    }
+  }
+  return filter.startsWith('(') && depth === 0 ? t : fail(expected);
+}
+
+/** A cron expression (5 fields, or 6 with seconds) as cron-parser and BullMQ's job schedulers read it. */
+export function cronExpression(input: unknown): Parsed<string> {
+  const t = text(input);
+  if ('error' in t) return t;
+  try {
+    CronExpressionParser.parse(t.value);
+    return t;
+  } catch (error) {
+    return fail(`must be a cron expression like "*/15 * * * *" (${(error as Error).message})`);
+  }
+}

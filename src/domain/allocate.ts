@@ -1,0 +1,85 @@
+// The seat decision (SPEC §2, rules 1–9): one pure, deterministic function of (accounts, pools,
+// profiles, policy, now) returning a plan. It performs no I/O and reads no clock; the sync run applies
+// the plan in one transaction.
+//
+// Semantics, in the order the steps run:
+//
+// 1. Target per account (rule 7), checked in this order. Not present → `removed` (reason `removed`); no
+//    profile, or one missing from `profilePools` → `removed` (`out-of-scope`); disabled in the
+//    directory → `disabled` (`directory-disabled`); suspended by an admin → `suspended` (`admin`).
+//    These hold nothing: held [], waitingFor [], waitingSince, activatedAt and graceUntil null.
+//    An eligible account whose profile needs no pool → `active`, holding nothing.
+// 2. Keepers (rule 6). An eligible `active` account without grace that holds every pool it needs keeps
+//    those seats, unchanged run after run; seats in pools it no longer needs are released
+//    (`profile-changed`, rule 8).
+// 3. Requesters: eligible accounts needing seats they do not (regularly) hold, each with a waitingSince:
+//    - `blocked` accounts keep theirs;
+//    - grace holders (`active` with graceUntil) hold overage seats and wait, keeping theirs;
+//    - accounts eligible again in this run (new, returned, re-enabled, unsuspended) wait from now;
+//    - reservers: `active` accounts whose profile now needs pools they lack wait from now and keep the
+//      seats they hold and still need until their turn (rule 8).
+// 4. Protected requesters get their seats at once, full pool or not (reason `protected` when a pool was
+//    full). Protected accounts are never blocked by these rules.
+// 5. Shrink (rule 5): while a pool has more regular holders than seats, its non-protected holders are
+//    blocked newest first (activatedAt desc, username desc, id desc; reason `pool-shrunk`, waiting from
+//    now), releasing all their seats. Protected holders alone above the seats stay, reported as overage.
+//    A blocked holder asks again in the fill (a seat it freed in another pool may bring it back, with
+//    no change recorded when it ends up holding what it held).
+// 6. Fill (rules 2–4): requesters in queue order — waitingSince asc, directory creation asc (unknown
+//    last), username asc, id asc — each activated only when EVERY pool it needs has a free regular seat;
+//    one that does not fit keeps its place and later ones that fit go ahead. A reserver that cannot get
+//    the rest at its turn releases everything; the released seats go to the earliest requesters that now
+//    fit, and so on until nothing more is released (see fill.ts).
+// 7. Grace (rule 9, policy.graceDays > 0). A requester that started waiting in this run (new, eligible
+//    again, reserver) and found no seat becomes `active` with graceUntil = now + graceDays·24h (reason
+//    `grace`, listed in graceStarted), holding its pools as overage, waitingFor [] and waitingSince = now
+//    (its place in the queue while it waits for regular seats). A grace holder that gets regular seats
+//    stays `active` without graceUntil; one whose profile changes keeps its graceUntil and holds the new
+//    profile's pools as overage; one whose graceUntil ≤ now without regular seats is blocked
+//    (`grace-expired`): older grace holders get free seats first, so the newest are the ones blocked.
+//    Accounts already waiting before this run (or blocked by a shrinking pool) never get grace, so an
+//    account gets at most one grace per wait.
+// 8. The rest are `blocked`: hold nothing, waitingFor = their needed pools that are full at the end,
+//    reason `seats` (or `pool-shrunk` / `grace-expired`). Those not blocked before are in newlyBlocked.
+//
+// Reasons for activation name the event of this run that made the account ask: `new` (never allocated),
+// `returned` (was removed), `directory-enabled` (was disabled), `admin` (was suspended),
+// `profile-changed` (was active with another profile); accounts already waiting get `seats`.
+// activatedAt is when the account got the seats it holds: kept while it holds no new pool.
+// Pools a profile names but `pools` lacks have 0 seats. Lists in states are sorted by pool name, and
+// `changes` lists only accounts whose SeatState differs, so applying a plan and planning again at the same
+// `now` yields no change (rule 11) and an unchanged directory writes nothing (rule 6).
+//
+// Cost: one pass over all accounts, allocation-free for unchanged ones; only requesters are sorted;
+// counters are arrays indexed by pool. See bench/allocate.ts.
+import type { AllocationState } from './allocation-state.ts';
+import { classifyAccounts } from './classify.ts';
+import { fillSeats } from './fill.ts';
+import { activateProtected, buildPlan, decideRequesters } from './finalize.ts';
+import { buildPoolTable, buildProfileNeeds } from './pool-table.ts';
+import { shrinkPools } from './shrink.ts';
+import type { AllocationInput, AllocationPlan } from './types.ts';
+
+export { applyChanges } from './seat-state.ts';
+
+export const DAY_MS = 86_400_000;
+
+export function allocate(input: AllocationInput): AllocationPlan {
+  const table = buildPoolTable(input.pools, input.profilePools);
+  const state: AllocationState = {
+    now: input.now,
+    graceMs: Math.max(0, input.policy.graceDays) * DAY_MS,
+    table,
+    profiles: buildProfileNeeds(table, input.profilePools),
+    accounts: input.accounts,
+    early: { indices: [], decisions: [] },
+    requesters: [],
+    protectedRequesters: [],
+    keepers: new Uint8Array(input.accounts.length),
+  };
+  classifyAccounts(state);
+  activateProtected(state);
+  shrinkPools(state);
+  fillSeats(state);
+  return buildPlan(state, decideRequesters(state));
+}

@@ -1,0 +1,14 @@
+// Public edge of the domain: vocabulary, profile matching and the seat allocation. Pure, no I/O.
+export type * from './types.ts';
+export { ACCOUNT_STATES } from './types.ts';
+export { normalizeDn, normalizeGroupKey } from './names.ts';
+export {
+  collectAttributes,
+  collectGroupsOfInterest,
+  dnHasSuffix,
+  type MatchableProfile,
+  matchProfile,
+  matchRule,
+} from './profiles.ts';
+export { allocate, DAY_MS } from './allocate.ts';
+export { applyChanges, seatStateOf } from './seat-state.ts';

@@ -1,0 +1,111 @@
+// The notification events: what the outbox stores (as `payload`) and the templates render. Plain JSON,
+// so a row written by one version of seatsync can be read by the next. Times are ISO strings.
+import type { PoolUsage } from './types.ts';
+
+/** An account as the emails show it. */
+export interface AccountLine {
+  readonly id: number;
+  readonly displayName: string | null;
+  readonly username: string;
+  readonly email: string | null;
+  /** Pools the account waits for (blocked) or holds under grace. */
+  readonly pools: readonly string[];
+  /** ISO time the grace ends; only for grace accounts. */
+  readonly graceUntil?: string | null;
+}
+
+export interface EventBase {
+  readonly recipient: string;
+  /** Unique per event; the outbox ignores a second event with the same key. */
+  readonly dedupeKey: string;
+  /** ISO time the event was planned. */
+  readonly at: string;
+  readonly runId: string | null;
+  readonly source: string | null;
+}
+
+export interface LimitExceededEvent extends EventBase {
+  readonly kind: 'limit-exceeded';
+  /** Every pool of this recipient, after the run. */
+  readonly pools: readonly PoolUsage[];
+  /** Pools the newly blocked / grace accounts are short of (named in the subject). */
+  readonly shortPools: readonly string[];
+  /** Newly blocked accounts, at most `MAX_ACCOUNTS_IN_EVENT`; `blockedTotal` counts them all. */
+  readonly blocked: readonly AccountLine[];
+  readonly blockedTotal: number;
+  readonly grace: readonly AccountLine[];
+  readonly graceTotal: number;
+}
+
+export interface ReminderEvent extends EventBase {
+  readonly kind: 'reminder';
+  readonly pools: readonly PoolUsage[];
+  /** Pools with waiting accounts. */
+  readonly shortPools: readonly string[];
+  /** ISO time of the last limit/reminder email to this recipient; null: none recorded. */
+  readonly lastEmailAt: string | null;
+}
+
+export interface EarlyWarningEvent extends EventBase {
+  readonly kind: 'early-warning';
+  /** Fraction 0..1 (`0.9` for `90%`). */
+  readonly warnAt: number;
+  /** The pools that crossed `warnAt` in this run. */
+  readonly pools: readonly PoolUsage[];
+}
+
+export interface SyncHeldEvent extends EventBase {
+  readonly kind: 'sync-held';
+  readonly source: string;
+  readonly wouldDisable: number;
+  readonly wouldRemove: number;
+  /** Accounts of the source before the run. */
+  readonly total: number;
+  /** Most disables + removals one run may do (`policy.maxRemovals`); null: not reported. */
+  readonly threshold: number | null;
+  /** True when the source returned nobody although it has accounts. */
+  readonly emptyResult: boolean;
+}
+
+export interface GraceExpiringEvent extends EventBase {
+  readonly kind: 'grace-expiring';
+  readonly pools: readonly PoolUsage[];
+  readonly accounts: readonly AccountLine[];
+  readonly accountsTotal: number;
+}
+
+export interface TestEvent extends EventBase {
+  readonly kind: 'test';
+}
+
+/** One email to send, as stored in the outbox (`payload`); plain JSON. */
+export type NotificationEvent =
+  | LimitExceededEvent
+  | ReminderEvent
+  | EarlyWarningEvent
+  | SyncHeldEvent
+  | GraceExpiringEvent
+  | TestEvent;
+
+export type NotificationKind = NotificationEvent['kind'];
+
+export const NOTIFICATION_KINDS: readonly NotificationKind[] = [
+  'limit-exceeded',
+  'reminder',
+  'early-warning',
+  'sync-held',
+  'grace-expiring',
+  'test',
+];
+
+/** Persisted between runs (table `notify_state`). Times are epoch milliseconds. */
+export interface NotifyState {
+  /** Recipient (lowercased) → time of its last limit-exceeded or reminder email. */
+  readonly lastLimitEmailAt: Readonly<Record<string, number>>;
+  /** Pools whose early warning was sent and that have not fallen below `warnAt` since. */
+  readonly warnedPools: readonly string[];
+  /** Account id → grace end (epoch ms) already announced by a grace-expiring email. */
+  readonly graceNotified: Readonly<Record<string, number>>;
+}
+
+export const EMPTY_NOTIFY_STATE: NotifyState = { lastLimitEmailAt: {}, warnedPools: [], graceNotified: {} };

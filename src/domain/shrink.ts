@@ -1,0 +1,103 @@
+// Step 3 of the allocation (rule 5): pools with more regular holders than seats block their most
+// recently activated, non-protected holders first. Runs after protected requesters took their seats.
+//
+// Holders are visited newest first across all pools; one is blocked when any pool it holds is still
+// over its seats, and then releases all its seats. This keeps "newest first" exact per pool: every
+// newer holder of an over pool was visited (and blocked) before an older one is. An account blocked
+// here may release a seat in another pool that is not over; it then asks for seats again in the fill
+// like any other requester (waiting from now), so the freed seat goes first come, first served.
+//
+// Holders come off a heap rather than a sorted list: a pool cut by 10% of a million seats blocks a
+// hundred thousand holders, and the visit stops as soon as no pool is over.
+import {
+  type AllocationState,
+  compareNewestFirst,
+  regularOf,
+  type Requester,
+  seatsOf,
+} from './allocation-state.ts';
+import { IntHeap } from './int-heap.ts';
+
+export function shrinkPools(s: AllocationState): void {
+  const { table } = s;
+  const over = (pool: number): boolean => regularOf(table, pool) > seatsOf(table, pool);
+  let overPools = table.names.filter((_, pool) => over(pool)).length;
+  if (overPools === 0) return;
+
+  const reservers = new Map<number, Requester>();
+  for (const requester of s.requesters) {
+    if (requester.reserved.some(over)) reservers.set(requester.index, requester);
+  }
+  const poolsOf = (index: number): readonly number[] =>
+    reservers.get(index)?.reserved ?? s.profiles.get(s.accounts[index]?.profile ?? '')?.pools ?? [];
+  const candidates = collectKeepers(s, over, reservers);
+  // activatedAt decides nearly every comparison: read it from a flat array, the account only on ties.
+  const activatedAt = new Float64Array(s.accounts.length);
+  for (const index of candidates) activatedAt[index] = s.accounts[index]?.activatedAt ?? Number.NEGATIVE_INFINITY;
+  const heap = new IntHeap((a, b) => {
+    const ta = activatedAt[a] ?? 0;
+    const tb = activatedAt[b] ?? 0;
+    return ta === tb ? newestFirst(s, a, b) : ta > tb ? -1 : 1;
+  }, candidates);
+
+  while (overPools > 0 && heap.size > 0) {
+    const index = heap.pop();
+    const pools = poolsOf(index);
+    if (!pools.some(over)) continue;
+    for (const pool of pools) {
+      const wasOver = over(pool);
+      table.regular[pool] = regularOf(table, pool) - 1;
+      if (wasOver && !over(pool)) overPools--;
+    }
+    block(s, index, reservers.get(index));
+  }
+}
+
+function newestFirst(s: AllocationState, a: number, b: number): number {
+  const x = s.accounts[a];
+  const y = s.accounts[b];
+  return x === undefined || y === undefined ? 0 : compareNewestFirst(x, y);
+}
+
+/** Indices of non-protected keepers holding a seat in an over pool, and of the reservers given. */
+function collectKeepers(
+  s: AllocationState,
+  over: (pool: number) => boolean,
+  reservers: ReadonlyMap<number, Requester>,
+): number[] {
+  const indices = [...reservers.keys()];
+  for (let index = 0; index < s.accounts.length; index++) {
+    if (s.keepers[index] !== 1) continue;
+    const account = s.accounts[index];
+    if (account === undefined || account.protected) continue;
+    const pools = s.profiles.get(account.profile ?? '')?.pools;
+    if (pools?.some(over) === true) indices.push(index);
+  }
+  return indices;
+}
+
+/** A blocked holder asks again in the fill, waiting from now; a requester decision replaces any early one. */
+function block(s: AllocationState, index: number, reserver: Requester | undefined): void {
+  if (reserver !== undefined) {
+    reserver.kind = 'shrunk';
+    reserver.reserved = [];
+    return;
+  }
+  s.keepers[index] = 0;
+  const account = s.accounts[index];
+  const needs = s.profiles.get(account?.profile ?? '');
+  if (account === undefined || needs === undefined) return; // keepers always have both
+  s.requesters.push({
+    index,
+    account,
+    needs,
+    kind: 'shrunk',
+    reserved: [],
+    waitingSince: s.now,
+    cause: 'seats',
+    granted: false,
+    decision: null,
+    overfull: false,
+    blockedBy: -1,
+  });
+}

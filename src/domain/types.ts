@@ -1,0 +1,154 @@
+// Core vocabulary of seatsync. Pure types only: nothing here performs I/O.
+
+/** Lifecycle of an account (SPEC §1). */
+export type AccountState = 'active' | 'blocked' | 'suspended' | 'disabled' | 'removed';
+
+export const ACCOUNT_STATES: readonly AccountState[] = ['active', 'blocked', 'suspended', 'disabled', 'removed'];
+
+/** Why an account changed state; written to the audit log (SPEC rule 12). */
+export type ChangeReason =
+  | 'seats' // activated because a seat was free, or blocked because none was
+  | 'new' // first seen in the directory (and needs no seat, or got one)
+  | 'directory-disabled'
+  | 'directory-enabled'
+  | 'removed' // no longer returned by its source
+  | 'out-of-scope' // returned, but matches no profile
+  | 'returned' // back in the directory / in scope after being removed
+  | 'admin' // suspended, unsuspended, protected or unprotected by an admin
+  | 'pool-shrunk' // blocked because its pool has fewer seats than holders, newest first (a smaller pool, or a protected account taking a seat)
+  | 'profile-changed'
+  | 'grace' // activated without a free seat under the grace policy
+  | 'grace-expired'
+  | 'protected'; // activated although the pool was full, because the account is protected
+
+/** A user as a directory source reports it. The source has already resolved group membership. */
+export interface DirectoryUser {
+  /** Stable id: objectGUID (canonical form) on AD, entryUUID on LDAP, object id on Entra, `id` in files. */
+  readonly externalId: string;
+  readonly username: string;
+  readonly email: string | null;
+  readonly displayName: string | null;
+  /** Distinguished name where the source has one (LDAP, LDIF); used by `when: { dn: … }`. */
+  readonly dn: string | null;
+  readonly enabled: boolean;
+  /** Creation time in the directory (whenCreated / createdDateTime / createTimestamp / createdAt). */
+  readonly createdAt: Date | null;
+  /**
+   * Groups the user belongs to, transitively, as normalized group keys (see `normalizeGroupKey`).
+   * A source only has to report the groups it was asked about (`SourceReadOptions.groupsOfInterest`),
+   * but may report more.
+   */
+  readonly groups: readonly string[];
+  /** Other attributes, multi-valued, keyed by attribute name as configured (case preserved). */
+  readonly attributes: Readonly<Record<string, readonly string[]>>;
+}
+
+/** One seat pool (SPEC §1 "Pool"). */
+export interface Pool {
+  readonly name: string;
+  readonly seats: number;
+}
+
+/** Matching rule of a profile or of `policy.protect`. All given parts must match (AND). */
+export interface MatchRule {
+  /** Group keys (DN, name or object id, normalized); the user must be a (transitive) member of any of them. */
+  readonly memberOf?: readonly string[];
+  /** DN suffixes (normalized); the user's DN must end with any of them. */
+  readonly dn?: readonly string[];
+  /** Attribute name → accepted values (case-insensitive); every named attribute must have one of its values. */
+  readonly attribute?: Readonly<Record<string, readonly string[]>>;
+}
+
+export interface Profile {
+  readonly name: string;
+  /** Absent: matches every user (the usual last profile). */
+  readonly when?: MatchRule;
+  /** Pools this profile needs one seat in each; empty: may log in, uses no seat. */
+  readonly pools: readonly string[];
+}
+
+export interface SeatPolicy {
+  /** 0 disables grace (SPEC rule 9). */
+  readonly graceDays: number;
+}
+
+/**
+ * What the allocation needs to know about one account. `id` is the store's account id.
+ * Timestamps are epoch milliseconds so a million of these stay small.
+ */
+export interface SeatAccount {
+  readonly id: number;
+  readonly username: string;
+  /** Directory creation time (epoch ms), for ordering accounts that started waiting together. */
+  readonly directoryCreatedAt: number | null;
+
+  // --- what the directory and the admins say now ---
+  /** False when the source no longer returns it (deleted or out of its scope). */
+  readonly present: boolean;
+  readonly enabled: boolean;
+  /** Matched profile name; null: matches no profile (out of scope). */
+  readonly profile: string | null;
+  /** Admin suspension (SPEC "suspended"); survives directory changes until an admin unblocks. */
+  readonly suspended: boolean;
+  /** Protected by an admin or by `policy.protect`. */
+  readonly protected: boolean;
+
+  // --- the seat state as stored ---
+  readonly state: AccountState | null; // null: new account, never allocated
+  /** Pools the account holds a seat in now. */
+  readonly held: readonly string[];
+  readonly waitingFor: readonly string[];
+  readonly waitingSince: number | null;
+  readonly activatedAt: number | null;
+  readonly graceUntil: number | null;
+}
+
+/** The seat-related fields the allocation decides for an account. */
+export interface SeatState {
+  readonly state: AccountState;
+  readonly held: readonly string[];
+  readonly waitingFor: readonly string[];
+  readonly waitingSince: number | null;
+  readonly activatedAt: number | null;
+  readonly graceUntil: number | null;
+}
+
+export interface AccountChange {
+  readonly id: number;
+  readonly username: string;
+  readonly from: SeatState | null; // null: new account
+  readonly to: SeatState;
+  readonly reason: ChangeReason;
+}
+
+export interface PoolUsage {
+  readonly name: string;
+  readonly seats: number;
+  /** Accounts holding a seat, grace and protected overage included. */
+  readonly used: number;
+  /** max(0, seats - used). */
+  readonly available: number;
+  /** Blocked accounts waiting for this pool. */
+  readonly waiting: number;
+  /** Holders beyond `seats` (protected accounts alone exceeding a shrunk pool, or grace). */
+  readonly overage: number;
+}
+
+export interface AllocationInput {
+  readonly now: number;
+  readonly pools: readonly Pool[];
+  /** Profile name → pools it needs. A profile missing here is treated as out of scope. */
+  readonly profilePools: ReadonlyMap<string, readonly string[]>;
+  readonly policy: SeatPolicy;
+  readonly accounts: readonly SeatAccount[];
+}
+
+export interface AllocationPlan {
+  /** Only accounts whose SeatState changes. Applying them and planning again yields no changes. */
+  readonly changes: readonly AccountChange[];
+  readonly pools: readonly PoolUsage[];
+  /** Accounts blocked for lack of seats in this plan (for the limit-exceeded email). */
+  readonly newlyBlocked: readonly number[];
+  /** Accounts whose grace began in this plan. */
+  readonly graceStarted: readonly number[];
+}

@@ -1,0 +1,77 @@
+// `GET /api/v1/accounts` (JSON or CSV, streamed page by page), the admin actions on one account, and
+// `GET /api/v1/audit`.
+import { Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { ACCOUNT_CSV_COLUMNS, csvLine } from '../sync/account-export.ts';
+import type { AccountState } from '../domain/types.ts';
+import { listAccounts, listAudit, type AccountFilter, type AccountView } from '../store/query-store.ts';
+import { applyAdminAction, resolveAccount, type AdminAction } from '../sync/admin-actions.ts';
+import { requestSchemas } from './api-schemas.ts';
+import { ApiError } from './errors.ts';
+import { callerOf } from './auth.ts';
+import type { HttpDeps } from './server.ts';
+
+interface AccountsQuery {
+  readonly state?: AccountState;
+  readonly pool?: string;
+  readonly source?: string;
+  readonly format: 'json' | 'csv';
+}
+
+async function* csvOf(rows: AsyncIterable<AccountView>): AsyncGenerator<string> {
+  yield `${csvLine(ACCOUNT_CSV_COLUMNS)}\n`;
+  for await (const a of rows) yield `${csvLine(ACCOUNT_CSV_COLUMNS.map((c) => a[c]))}\n`;
+}
+
+async function* jsonArrayOf(rows: AsyncIterable<unknown>): AsyncGenerator<string> {
+  let first = true;
+  yield '[';
+  for await (const row of rows) {
+    yield `${first ? '' : ','}\n${JSON.stringify(row)}`;
+    first = false;
+  }
+  yield '\n]\n';
+}
+
+export function registerAccountRoutes(api: FastifyInstance, deps: HttpDeps): void {
+  api.get<{ Querystring: AccountsQuery }>('/accounts', { schema: { querystring: requestSchemas.accountsQuery } }, async (request, reply) => {
+    const { state, pool, source, format } = request.query;
+    const config = deps.config();
+    if (pool && !config.pools.some((p) => p.name === pool)) {
+      throw new ApiError(400, 'unknown-pool', `unknown pool "${pool}"; configured: ${config.pools.map((p) => p.name).join(', ')}`);
+    }
+    const filter: AccountFilter = { ...(state ? { state } : {}), ...(pool ? { pool } : {}), ...(source ? { source } : {}) };
+    const rows = listAccounts(deps.db, filter);
+    if (format === 'csv') {
+      return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="accounts.csv"').send(Readable.from(csvOf(rows)));
+    }
+    return reply.type('application/json; charset=utf-8').send(Readable.from(jsonArrayOf(rows)));
+  });
+
+  api.post<{ Params: { id: string; action: AdminAction } }>(
+    '/accounts/:id/:action',
+    { schema: { params: requestSchemas.accountActionParams } },
+    async (request) => {
+      const { id, action } = request.params;
+      const config = deps.config();
+      const notifier = deps.notifierFor?.(config);
+      const result = await applyAdminAction(
+        { db: deps.db, config, ...(notifier ? { notifier } : {}) },
+        { action, ref: id, actor: `api:${callerOf(request).name}` },
+      );
+      return { account: result.account, changed: result.changed };
+    },
+  );
+
+  api.get<{ Querystring: { account?: string; since?: string; limit: number } }>(
+    '/audit',
+    { schema: { querystring: requestSchemas.auditQuery } },
+    async (request) => {
+      const { account, since, limit } = request.query;
+      const sinceDate = since === undefined ? undefined : new Date(since);
+      if (sinceDate && Number.isNaN(sinceDate.getTime())) throw new ApiError(400, 'validation', `since: not a date: "${since}" (use e.g. 2026-01-31 or 2026-01-31T12:00:00Z)`);
+      const accountIds = account === undefined ? undefined : [(await resolveAccount(deps.db, account)).id];
+      return listAudit(deps.db, { limit, ...(sinceDate ? { since: sinceDate } : {}), ...(accountIds ? { accountIds } : {}) });
+    },
+  );
+}

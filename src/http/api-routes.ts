@@ -1,0 +1,32 @@
+// `/api/v1`: every route behind a bearer token (see auth.ts), except the OpenAPI document.
+import type { FastifyInstance } from 'fastify';
+import { statusView } from '../sync/status.ts';
+import { registerAccountRoutes } from './account-routes.ts';
+import { authorize } from './auth.ts';
+import { ApiError } from './errors.ts';
+import { openApiDocument } from './openapi.ts';
+import type { HttpDeps } from './server.ts';
+import { registerSyncRoutes } from './sync-routes.ts';
+
+export const API_PREFIX = '/api/v1';
+
+export async function registerApi(app: FastifyInstance, deps: HttpDeps): Promise<void> {
+  app.get(`${API_PREFIX}/openapi.json`, async () => openApiDocument({ publicUrl: deps.config().http.publicUrl }));
+  await app.register(
+    async (api) => {
+      api.addHook('onRequest', async (request, reply) => {
+        try {
+          // Tokens come from the config as last read, so a token added or revoked applies without a restart.
+          authorize(request, deps.config().http.tokens);
+        } catch (error) {
+          if (error instanceof ApiError && error.status === 401) reply.header('www-authenticate', 'Bearer realm="seatsync"');
+          throw error;
+        }
+      });
+      api.get('/status', async () => statusView(deps.db, deps.config()));
+      registerAccountRoutes(api, deps);
+      registerSyncRoutes(api, deps);
+    },
+    { prefix: API_PREFIX },
+  );
+}

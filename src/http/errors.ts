@@ -1,0 +1,52 @@
+// Every API error is `{ "error": { "code", "message" } }` with its HTTP status, mapped here once from
+// the domain's error classes.
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { AdminActionError } from '../sync/admin-actions.ts';
+
+export type ApiErrorCode =
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not-found'
+  | 'validation'
+  | 'unknown-source'
+  | 'unknown-pool'
+  | 'ambiguous'
+  | 'invalid-state'
+  | 'unavailable'
+  | 'internal';
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: ApiErrorCode;
+  constructor(status: number, code: ApiErrorCode, message: string) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export interface ErrorBody {
+  readonly error: { readonly code: string; readonly message: string };
+}
+
+export function sendError(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
+  return reply.code(status).type('application/json').send({ error: { code, message } } satisfies ErrorBody);
+}
+
+const ADMIN_STATUS: Record<AdminActionError['code'], number> = { 'not-found': 404, ambiguous: 409, 'invalid-state': 409 };
+
+/** Installs the JSON error and not-found handlers on `app` (and the plugins registered after). */
+export function installErrorHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | Error, request, reply) => {
+    if (error instanceof ApiError) return sendError(reply, error.status, error.code, error.message);
+    if (error instanceof AdminActionError) return sendError(reply, ADMIN_STATUS[error.code], error.code, error.message);
+    const fastifyError = error as FastifyError;
+    if (fastifyError.validation) return sendError(reply, 400, 'validation', fastifyError.message);
+    const status = fastifyError.statusCode;
+    if (status !== undefined && status >= 400 && status < 500) return sendError(reply, status, fastifyError.code ?? 'bad-request', fastifyError.message);
+    request.log.error({ err: error }, 'request failed');
+    return sendError(reply, 500, 'internal', 'internal error (see the server log)');
+  });
+  app.setNotFoundHandler((request, reply) => sendError(reply, 404, 'not-found', `no route ${request.method} ${request.url.split('?')[0]}`));
+}

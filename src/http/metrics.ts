@@ -1,0 +1,104 @@
+// Prometheus metrics of `seatsync run` (`GET /metrics`). Seat usage and the outbox backlog are read
+// from the database at scrape time (one query set per scrape, shared by the gauges), so every replica
+// reports the same, current values; run metrics count the runs this process executed.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { SourceRunResult } from '../sync/sync-source.ts';
+import type { PoolView } from '../sync/status.ts';
+
+export interface StateSnapshot {
+  readonly pools: readonly PoolView[];
+  readonly outbox: { readonly pending: number; readonly failed: number; readonly oldestPendingAt: Date | null };
+}
+
+export interface Metrics {
+  readonly registry: Registry;
+  /** Records one finished run (duration, outcome, users seen). */
+  observeRun(run: SourceRunResult): void;
+}
+
+/** Scrapes closer together than this share one snapshot. */
+const SNAPSHOT_TTL_MS = 1_000;
+
+function sharedSnapshot(read: () => Promise<StateSnapshot>): () => Promise<StateSnapshot> {
+  let cached: { at: number; value: Promise<StateSnapshot> } | null = null;
+  return () => {
+    const now = Date.now();
+    if (!cached || now - cached.at > SNAPSHOT_TTL_MS) {
+      const value = read();
+      cached = { at: now, value };
+      value.catch(() => (cached = null));
+    }
+    return cached.value;
+  };
+}
+
+function poolGauge(registry: Registry, name: string, help: string, field: 'seats' | 'used' | 'waiting', snapshot: () => Promise<StateSnapshot>): void {
+  new Gauge({
+    name,
+    help,
+    labelNames: ['pool'],
+    registers: [registry],
+    async collect() {
+      const { pools } = await snapshot();
+      // Pools removed from the config disappear from the output instead of freezing at their last value.
+      this.reset();
+      for (const pool of pools) this.set({ pool: pool.name }, pool[field]);
+    },
+  });
+}
+
+export function createMetrics(options: { snapshot: () => Promise<StateSnapshot> }): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const snapshot = sharedSnapshot(options.snapshot);
+  poolGauge(registry, 'seatsync_pool_seats', 'Seats of the license pool (from the config)', 'seats', snapshot);
+  poolGauge(registry, 'seatsync_pool_used', 'Accounts holding a seat of the pool', 'used', snapshot);
+  poolGauge(registry, 'seatsync_pool_waiting', 'Blocked accounts waiting for a seat of the pool', 'waiting', snapshot);
+  new Gauge({
+    name: 'seatsync_outbox_pending',
+    help: 'Notifications waiting to be sent',
+    registers: [registry],
+    async collect() {
+      this.set((await snapshot()).outbox.pending);
+    },
+  });
+  new Gauge({
+    name: 'seatsync_outbox_failed',
+    help: 'Notifications given up after their last attempt',
+    registers: [registry],
+    async collect() {
+      this.set((await snapshot()).outbox.failed);
+    },
+  });
+  new Gauge({
+    name: 'seatsync_outbox_oldest_pending_age_seconds',
+    help: 'Age of the oldest pending notification (0 when none)',
+    registers: [registry],
+    async collect() {
+      const oldest = (await snapshot()).outbox.oldestPendingAt;
+      this.set(oldest ? Math.max(0, (Date.now() - oldest.getTime()) / 1000) : 0);
+    },
+  });
+  const duration = new Histogram({
+    name: 'seatsync_run_duration_seconds',
+    help: 'Duration of sync runs executed by this process',
+    labelNames: ['source', 'status'],
+    // A file source takes a second, a 100,000-user directory a few minutes.
+    buckets: [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800],
+    registers: [registry],
+  });
+  const runs = new Counter({ name: 'seatsync_runs_total', help: 'Sync runs executed by this process, by outcome', labelNames: ['source', 'status'], registers: [registry] });
+  const seen = new Gauge({ name: 'seatsync_users_seen', help: 'Users the last run of the source read from its directory', labelNames: ['source'], registers: [registry] });
+  const lastRun = new Gauge({ name: 'seatsync_last_run_timestamp_seconds', help: 'End of the last run of the source, by outcome', labelNames: ['source', 'status'], registers: [registry] });
+  return {
+    registry,
+    observeRun(run) {
+      if (run.dryRun) return;
+      const labels = { source: run.source, status: run.status };
+      duration.observe(labels, run.durationMs / 1000);
+      runs.inc(labels);
+      lastRun.set(labels, Date.now() / 1000);
+      if (run.status !== 'failed') seen.set({ source: run.source }, run.seen);
+    },
+  };
+}

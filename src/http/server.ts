@@ -1,0 +1,45 @@
+// The HTTP side of `seatsync run`: probes, metrics and the admin API (SPEC §6), on Fastify.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { SyncQueue } from '../../jobs/enqueue.ts';
+import type { SeatsyncConfig } from '../config/types.ts';
+import type { Logger } from '../logging.ts';
+import type { Database } from '../store/db.ts';
+import type { RunNotifier } from '../sync/sync-source.ts';
+import { registerApi } from './api-routes.ts';
+import { registerDashboard } from './dashboard.ts';
+import { installErrorHandlers } from './errors.ts';
+import { registerHealthRoutes } from './health-routes.ts';
+import type { Metrics } from './metrics.ts';
+
+export interface HttpDeps {
+  /** The config as last read (tokens, pools and sources follow config changes without a restart). */
+  readonly config: () => SeatsyncConfig;
+  readonly db: Database;
+  readonly redis: Redis;
+  readonly syncQueue: SyncQueue;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  /** Writes the emails an admin action causes (built by the composition root; absent: none). */
+  readonly notifierFor?: (config: SeatsyncConfig) => RunNotifier | undefined;
+  /** False once shutdown began (`/readyz` answers 503 so load balancers stop sending work). */
+  readonly ready: () => boolean;
+}
+
+export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    // Request logs carry method, URL, status and timing, never headers; the logger redacts
+    // `authorization` anyway, should a header ever be logged.
+    loggerInstance: deps.logger.child({ component: 'http' }) as FastifyBaseLogger,
+    // Bodies are small JSON documents; anything bigger is a mistake or an attack.
+    bodyLimit: 64 * 1024,
+    forceCloseConnections: 'idle',
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true } },
+  });
+  installErrorHandlers(app);
+  registerHealthRoutes(app, deps);
+  registerDashboard(app);
+  await registerApi(app, deps);
+  return app;
+}
+

@@ -1,0 +1,67 @@
+// `POST /api/v1/syncs` (queue a sync through Redis, coalesced with a queued one of the same work),
+// `GET /api/v1/syncs/{id}` (a job: state, progress, result; or a run record by its numeric id) and
+// `GET /api/v1/syncs` (recent jobs and runs).
+import type { FastifyInstance } from 'fastify';
+import { enqueueSync, isSyncJobId } from '../../jobs/enqueue.ts';
+import { findSyncJob, recentSyncJobs } from '../../jobs/job-view.ts';
+import { getRun, recentRuns } from '../store/run-store.ts';
+import { requestSchemas } from './api-schemas.ts';
+import { callerOf } from './auth.ts';
+import { ApiError } from './errors.ts';
+import type { HttpDeps } from './server.ts';
+
+interface SyncBody {
+  readonly source?: string;
+  readonly dryRun: boolean;
+  readonly allowRemovals: boolean;
+  readonly full: boolean;
+}
+
+export function registerSyncRoutes(api: FastifyInstance, deps: HttpDeps): void {
+  api.post<{ Body: SyncBody }>(
+    '/syncs',
+    {
+      // No body at all means "sync everything with the defaults".
+      preValidation: async (request) => {
+        request.body ??= {} as SyncBody;
+      },
+      schema: { body: requestSchemas.syncBody },
+    },
+    async (request, reply) => {
+      const { source, dryRun, allowRemovals, full } = request.body;
+      const configured = deps.config().sources.map((s) => s.name);
+      if (source !== undefined && !configured.includes(source)) {
+        throw new ApiError(400, 'unknown-source', `unknown source "${source}"; configured: ${configured.join(', ') || '(none)'}`);
+      }
+      const sources = source === undefined ? [] : [source];
+      const trigger = `api:${callerOf(request).name}`;
+      const enqueued = await enqueueSync(deps.syncQueue, { sources, dryRun, allowRemovals, forceFull: full, trigger });
+      request.log.info({ jobId: enqueued.id, coalesced: enqueued.coalesced, sources, dryRun, allowRemovals }, 'sync requested');
+      return reply
+        .code(202)
+        .header('location', `/api/v1/syncs/${enqueued.id}`)
+        .send({ id: enqueued.id, coalesced: enqueued.coalesced, sources: sources.length > 0 ? sources : configured });
+    },
+  );
+
+  api.get<{ Params: { id: string } }>('/syncs/:id', { schema: { params: requestSchemas.idParams } }, async (request) => {
+    const { id } = request.params;
+    if (isSyncJobId(id)) {
+      const job = await findSyncJob(deps.syncQueue, id);
+      if (job) return job;
+    } else if (/^\d+$/.test(id)) {
+      const run = await getRun(deps.db, id);
+      if (run) return run;
+    }
+    throw new ApiError(404, 'not-found', `no sync job or run "${id}" (finished jobs are kept for 7 days, runs for ever)`);
+  });
+
+  api.get<{ Querystring: { limit: number; source?: string } }>('/syncs', { schema: { querystring: requestSchemas.syncsQuery } }, async (request) => {
+    const { limit, source } = request.query;
+    const [jobs, runs] = await Promise.all([
+      recentSyncJobs(deps.syncQueue, limit),
+      recentRuns(deps.db, { limit, ...(source ? { source } : {}) }),
+    ]);
+    return { jobs: source ? jobs.filter((j) => j.sources.length === 0 || j.sources.includes(source)) : jobs, runs };
+  });
+}

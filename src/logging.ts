@@ -1,0 +1,38 @@
+// pino logger writing JSON to stderr (stdout is kept for command output), with secrets redacted.
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+/** Keys that may hold secrets, wherever they appear in a logged object. */
+const REDACT = [
+  'password',
+  'bindPassword',
+  'clientSecret',
+  'secret',
+  'token',
+  'authorization',
+  'headers.authorization',
+  'req.headers.authorization',
+  '*.password',
+  '*.bindPassword',
+  '*.clientSecret',
+  '*.secret',
+  '*.token',
+];
+
+export function createLogger(options: { level?: string; name?: string } = {}): Logger {
+  return pino(
+    {
+      name: options.name ?? 'seatsync',
+      level: options.level ?? process.env.SEATSYNC_LOG_LEVEL ?? process.env.LOG_LEVEL ?? 'info',
+      redact: { paths: REDACT, censor: '***' },
+      base: { pid: process.pid },
+    },
+    pino.destination({ dest: 2, sync: true }),
+  );
+}
+
+/** A logger that discards everything (tests, `--json` quiet paths). */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}

@@ -1,0 +1,104 @@
+// The bridge between a sync run and the notification rules: the `RunNotifier` hooks the sync calls
+// (src/sync/sync-source.ts). `afterAllocation` runs inside the run's transaction, under the seat lock:
+// it reads the rules' state and the accounts to list, plans the events (pure), queues them in the outbox
+// and saves the state — all committed, or rolled back, with the run's changes.
+import {
+  DEFAULT_GRACE_WARN_MS,
+  notifyRulesOf,
+  planNotifications,
+  type NotificationEvent,
+  type NotifyRules,
+} from '../domain/notifications.ts';
+import type { SeatsyncConfig } from '../config/types.ts';
+import type { AllocationPlan } from '../domain/types.ts';
+import type { Database, Queryable } from '../store/db.ts';
+import type { RunNotifier } from '../sync/sync-source.ts';
+import type { NotifyAccountsPort, OutboxPort } from './outbox-port.ts';
+
+export interface RunNotifierDeps {
+  readonly config: Pick<SeatsyncConfig, 'notify' | 'pools' | 'policy'>;
+  readonly outbox: OutboxPort & NotifyAccountsPort;
+}
+
+/** Null when `notify` is not configured (no emails, no state kept). */
+export function createRunNotifier(deps: RunNotifierDeps): RunNotifier | null {
+  const { notify } = deps.config;
+  if (!notify) return null;
+  const rules = notifyRulesOf({ notify, pools: deps.config.pools });
+  const graceOn = deps.config.policy.graceDays > 0;
+  return {
+    afterAllocation: async (tx, context) => {
+      await notifyAfterAllocation(tx, { ...context, rules, graceOn, outbox: deps.outbox });
+    },
+    onHeld: (db, context) => notifyHeld(db, { ...context, rules, outbox: deps.outbox }),
+  };
+}
+
+interface AfterAllocationContext {
+  readonly runId: string;
+  readonly source: string;
+  readonly plan: AllocationPlan;
+  readonly now: number;
+  readonly rules: NotifyRules;
+  readonly graceOn: boolean;
+  readonly outbox: OutboxPort & NotifyAccountsPort;
+}
+
+export async function notifyAfterAllocation(tx: Queryable, ctx: AfterAllocationContext): Promise<NotificationEvent[]> {
+  const { outbox, plan } = ctx;
+  const state = await outbox.loadState(tx);
+  const accounts = await outbox.accountLines(tx, [...plan.newlyBlocked, ...plan.graceStarted]);
+  const graceWarnMs = ctx.rules.graceWarnMs ?? DEFAULT_GRACE_WARN_MS;
+  const grace = ctx.graceOn ? await outbox.graceAccounts(tx, { endingBy: new Date(ctx.now + graceWarnMs) }) : undefined;
+  const result = planNotifications({
+    now: ctx.now,
+    runId: ctx.runId,
+    source: ctx.source,
+    plan,
+    accounts,
+    poolsAfter: plan.pools,
+    ...(grace ? { graceExpiringSoon: grace } : {}),
+    state,
+    config: ctx.rules,
+  });
+  await outbox.enqueue(tx, result.events);
+  await outbox.saveState(tx, result.state);
+  return result.events;
+}
+
+interface HeldContext {
+  readonly runId: string;
+  readonly source: string;
+  readonly counts: { readonly total: number; readonly wouldRemove: number; readonly wouldDisable: number; readonly staged: number };
+  readonly threshold: number;
+  readonly now: number;
+  readonly rules: NotifyRules;
+  readonly outbox: OutboxPort;
+}
+
+/**
+ * A held run changed nothing (its transaction was rolled back), so this queues the one email on its own.
+ * Only the held event is planned: with no pool usage at hand, the other rules are left to the next run.
+ */
+export async function notifyHeld(db: Database, ctx: HeldContext): Promise<void> {
+  const result = planNotifications({
+    now: ctx.now,
+    runId: ctx.runId,
+    source: ctx.source,
+    plan: { newlyBlocked: [], graceStarted: [], changes: [] },
+    accounts: [],
+    poolsAfter: [],
+    held: {
+      wouldDisable: ctx.counts.wouldDisable,
+      wouldRemove: ctx.counts.wouldRemove,
+      total: ctx.counts.total,
+      threshold: ctx.threshold,
+      // Nothing read and everything would go: the source returned nobody.
+      emptyResult: ctx.counts.staged === 0 && ctx.counts.total > 0 && ctx.counts.wouldRemove >= ctx.counts.total,
+    },
+    state: { lastLimitEmailAt: {}, warnedPools: [], graceNotified: {} },
+    config: { ...ctx.rules, remindEveryMs: null, warnAt: null },
+  });
+  const held = result.events.filter((e) => e.kind === 'sync-held');
+  await db.transaction((tx) => ctx.outbox.enqueue(tx, held));
+}

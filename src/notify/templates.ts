@@ -1,0 +1,208 @@
+// The emails, as subject + plain text + HTML, rendered from an outbox event. Pure. Each kind is first
+// described as a small document (paragraphs, pool table, account lists, actions); one text and one
+// HTML renderer turn that into the two bodies, so escaping lives in one place.
+import type {
+  AccountLine,
+  EarlyWarningEvent,
+  GraceExpiringEvent,
+  LimitExceededEvent,
+  NotificationEvent,
+  ReminderEvent,
+  SyncHeldEvent,
+} from '../domain/notifications.ts';
+import type { PoolUsage } from '../domain/types.ts';
+import { formatTime, renderHtml, renderText, type MessageDocument } from './message-document.ts';
+
+export interface RenderedMessage {
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+}
+
+export interface RenderOptions {
+  /** `http.publicUrl`: adds a dashboard link when set. */
+  readonly publicUrl: string | null;
+}
+
+/** Accounts listed in one email; the rest are counted, with a pointer to the CLI. */
+export const MAX_ACCOUNTS_SHOWN = 50;
+
+export function renderMessage(event: NotificationEvent, options: RenderOptions): RenderedMessage {
+  const doc = documentOf(event);
+  const withLink = { ...doc, dashboardUrl: dashboardUrl(options.publicUrl) };
+  return { subject: oneLine(doc.subject), text: renderText(withLink), html: renderHtml(withLink) };
+}
+
+function documentOf(event: NotificationEvent): MessageDocument {
+  switch (event.kind) {
+    case 'limit-exceeded':
+      return limitDocument(event);
+    case 'reminder':
+      return reminderDocument(event);
+    case 'early-warning':
+      return earlyWarningDocument(event);
+    case 'sync-held':
+      return heldDocument(event);
+    case 'grace-expiring':
+      return graceDocument(event);
+    case 'test':
+      return {
+        subject: 'seatsync test message',
+        paragraphs: [`This is a test message from seatsync, requested at ${formatTime(event.at)}. Notifications reach this address.`],
+        pools: null,
+        lists: [],
+        actions: [],
+      };
+    default: {
+      const unknown: never = event;
+      throw new Error(`unknown notification kind ${(unknown as { kind: string }).kind}`);
+    }
+  }
+}
+
+function limitDocument(event: LimitExceededEvent): MessageDocument {
+  const short = poolsNamed(event.pools, event.shortPools);
+  const where = event.source ? `The sync of ${event.source}` : 'A seat allocation';
+  const paragraphs: string[] = [];
+  if (event.blockedTotal > 0) {
+    paragraphs.push(
+      `${where} at ${formatTime(event.at)} found no free seat for ${count(event.blockedTotal, 'account')}. ` +
+        `${event.blockedTotal === 1 ? 'It is' : 'They are'} blocked and hold no seat; seatsync activates waiting accounts ` +
+        'automatically, first come first served, as soon as seats are free.',
+    );
+  }
+  if (event.graceTotal > 0) {
+    paragraphs.push(
+      `${count(event.graceTotal, 'account')} found no free seat and ${event.graceTotal === 1 ? 'was' : 'were'} activated ` +
+        'anyway under the grace policy. When the grace ends without a free seat they are blocked, newest first.',
+    );
+  }
+  return {
+    subject: `License limit exceeded — ${summarize(short)}`,
+    paragraphs,
+    pools: event.pools,
+    lists: [
+      accountList('Newly blocked accounts', event.blocked, event.blockedTotal, 'seatsync accounts --state blocked'),
+      accountList('Activated under grace', event.grace, event.graceTotal, 'seatsync accounts --state active'),
+    ].filter((l) => l.total > 0),
+    actions: seatActions(short),
+  };
+}
+
+function reminderDocument(event: ReminderEvent): MessageDocument {
+  const short = poolsNamed(event.pools, event.shortPools);
+  const waiting = short.reduce((sum, p) => sum + p.waiting, 0);
+  const since = event.lastEmailAt ? ` The last email about it was sent at ${formatTime(event.lastEmailAt)}.` : '';
+  return {
+    subject: `Still over the license limit — ${summarize(short)}`,
+    paragraphs: [
+      `Accounts are still waiting for a seat (${waiting} in ${short.map((p) => p.name).join(', ')}).${since} ` +
+        'They are activated automatically as soon as seats are free.',
+    ],
+    pools: event.pools,
+    lists: [],
+    actions: [...seatActions(short), 'See who is waiting: `seatsync accounts --state blocked`.'],
+  };
+}
+
+function earlyWarningDocument(event: EarlyWarningEvent): MessageDocument {
+  const pct = Math.round(event.warnAt * 100);
+  return {
+    subject: `License usage above ${pct}% — ${event.pools.map((p) => `${p.name} ${p.used}/${p.seats}`).join('; ')}`,
+    paragraphs: [
+      `${event.pools.length === 1 ? 'This pool has' : 'These pools have'} reached ${pct}% of ${event.pools.length === 1 ? 'its' : 'their'} seats. ` +
+        'Nobody is blocked yet; new users will be once no seat is left. You get this warning again only after usage ' +
+        `has fallen below ${pct}%.`,
+    ],
+    pools: event.pools,
+    lists: [],
+    actions: seatActions(event.pools),
+  };
+}
+
+function heldDocument(event: SyncHeldEvent): MessageDocument {
+  const what = event.emptyResult
+    ? `the source returned no users although it has ${count(event.total, 'account')}`
+    : `it would disable ${event.wouldDisable} and remove ${event.wouldRemove} of ${count(event.total, 'account')}` +
+      (event.threshold === null ? '' : ` (policy.maxRemovals allows ${event.threshold} per run)`);
+  return {
+    subject: event.emptyResult
+      ? `Sync held for ${event.source} — the source returned no users`
+      : `Sync held for ${event.source} — would disable ${event.wouldDisable} and remove ${event.wouldRemove} of ${event.total} accounts`,
+    paragraphs: [
+      `The sync of ${event.source} at ${formatTime(event.at)} was held and changed nothing: ${what}. ` +
+        'This protects accounts from a directory outage, a wrong filter or an incomplete export.',
+    ],
+    pools: null,
+    lists: [],
+    actions: [
+      `Check the source (\`seatsync check --source ${event.source}\`) and its configuration.`,
+      `If the change is expected, apply it: \`seatsync sync --source ${event.source} --allow-removals\`.`,
+    ],
+  };
+}
+
+function graceDocument(event: GraceExpiringEvent): MessageDocument {
+  const pools = new Set(event.accounts.flatMap((a) => a.pools));
+  const short = event.pools.filter((p) => pools.has(p.name));
+  return {
+    subject: `Grace ends soon for ${count(event.accountsTotal, 'account')} — ${summarize(short.length > 0 ? short : event.pools)}`,
+    paragraphs: [
+      `${count(event.accountsTotal, 'account')} activated under the grace policy ${event.accountsTotal === 1 ? 'loses its' : 'lose their'} seat ` +
+        'within a day unless seats are free by then; they will then be blocked, newest first.',
+    ],
+    pools: event.pools,
+    lists: [accountList('Grace ending', event.accounts, event.accountsTotal, 'seatsync accounts --state active')],
+    actions: seatActions(short.length > 0 ? short : event.pools),
+  };
+}
+
+function seatActions(pools: readonly PoolUsage[]): string[] {
+  const keys = pools.map((p) => `\`pools.${p.name}.seats\``).join(', ') || 'the pool seats';
+  return [
+    `Add seats: raise ${keys} in the seatsync configuration; the next run activates waiting accounts.`,
+    'Or free seats: block accounts that no longer need one (`seatsync accounts block USERNAME`) or disable them in the directory.',
+  ];
+}
+
+function accountList(title: string, accounts: readonly AccountLine[], total: number, command: string): MessageDocument['lists'][number] {
+  const shown = accounts.slice(0, MAX_ACCOUNTS_SHOWN);
+  const rest = total - shown.length;
+  return { title, accounts: shown, total, more: rest > 0 ? { count: rest, command } : null };
+}
+
+function poolsNamed(pools: readonly PoolUsage[], names: readonly string[]): PoolUsage[] {
+  const picked = pools.filter((p) => names.includes(p.name));
+  return picked.length > 0 ? picked : [...pools];
+}
+
+/** "primary 100/100, 7 waiting; extranet 21/20, 1 over" */
+export function summarize(pools: readonly PoolUsage[]): string {
+  return pools
+    .map((p) => {
+      const parts = [`${p.name} ${p.used}/${p.seats}`];
+      if (p.waiting > 0) parts.push(`${p.waiting} waiting`);
+      if (p.overage > 0) parts.push(`${p.overage} over`);
+      return parts.join(', ');
+    })
+    .join('; ');
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+function oneLine(s: string): string {
+  return s.replace(/[\r\n]+/g, ' ').trim();
+}
+
+/** Only http(s) links: the URL ends up in an href. */
+function dashboardUrl(publicUrl: string | null): string | null {
+  if (!publicUrl) return null;
+  try {
+    const url = new URL(publicUrl);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.toString() : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,156 @@
+// Microsoft Graph `sendMail` as a configured sender mailbox (application permission Mail.Send), for
+// Exchange Online tenants where SMTP AUTH is off. It uses the app registration of an `entra` source.
+//
+// The token is fetched with @azure/identity before each call (the credential caches it), not through the
+// graph client's auth provider: the client wraps a token failure into a status-less GraphError, and the
+// deliverer has to tell a refused secret (not retryable) from an unreachable login endpoint (retryable).
+import type { TokenCredential } from '@azure/identity';
+import { AuthenticationHandlerOptions, Client, GraphError, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
+import type { EntraSourceConfig } from '../../config/types.ts';
+import { createCredential, graphScope, trimSlash } from '../../sources/entra/graph-connection.ts';
+import { DeliveryError, type DeliveryErrorCode, type MailMessage, type MailTransport, type SendResult } from './transport.ts';
+
+export interface GraphTransportOptions {
+  /** The `entra` source whose tenant, app registration and cloud are used. */
+  readonly source: EntraSourceConfig;
+  /** Mailbox the messages are sent as (`notify.graph.sender`): a UPN, address or object id. */
+  readonly sender: string;
+  /** Limit of one sendMail request; default 30 s. */
+  readonly requestTimeoutMs?: number;
+}
+
+export class GraphTransport implements MailTransport {
+  readonly kind = 'graph' as const;
+  readonly description: string;
+  readonly #credential: TokenCredential;
+  readonly #scope: string;
+  readonly #client: Client;
+  readonly #sender: string;
+  readonly #timeoutMs: number;
+
+  constructor(options: GraphTransportOptions) {
+    const graph = new URL(trimSlash(options.source.cloud.graph));
+    this.#sender = options.sender;
+    this.#timeoutMs = options.requestTimeoutMs ?? 30_000;
+    // The same app registration and credential rules as the entra source it names.
+    this.#scope = graphScope(options.source);
+    this.#credential = createCredential(options.source);
+    this.description = `graph ${graph.origin} as ${options.sender} (source ${options.source.name})`;
+    this.#client = Client.initWithMiddleware({
+      baseUrl: `${graph.origin}${graph.pathname === '/' ? '' : graph.pathname}/`,
+      defaultVersion: 'v1.0',
+      // The client only attaches the token to hosts it knows; a national cloud or emulator is added here.
+      customHosts: new Set([graph.hostname]),
+      // Each request brings its own token (see send); this one is never asked.
+      authProvider: { getAccessToken: async () => '' },
+    });
+  }
+
+  async send(message: MailMessage): Promise<SendResult> {
+    const token = await this.#accessToken();
+    try {
+      await this.#client
+        .api(`/users/${encodeURIComponent(this.#sender).replace(/%40/g, '@')}/sendMail`)
+        .middlewareOptions([
+          new AuthenticationHandlerOptions({ getAccessToken: async () => token }),
+          // The outbox retries with its own backoff; retries inside one job would only hold the job.
+          new RetryHandlerOptions(0, 0),
+        ])
+        .options({ signal: AbortSignal.timeout(this.#timeoutMs) })
+        .post(sendMailBody(message));
+      return { messageId: null }; // sendMail answers 202 with no body
+    } catch (error) {
+      throw mapGraphError(error);
+    }
+  }
+
+  async verify(): Promise<void> {
+    await this.#accessToken();
+  }
+
+  async close(): Promise<void> {}
+
+  async #accessToken(): Promise<string> {
+    try {
+      const token = await this.#credential.getToken(this.#scope);
+      if (!token) throw new DeliveryError('no access token returned for Microsoft Graph', { code: 'auth', retryable: true });
+      return token.token;
+    } catch (error) {
+      throw mapTokenError(error);
+    }
+  }
+}
+
+/** The request body Graph expects (https://learn.microsoft.com/graph/api/user-sendmail). */
+export function sendMailBody(message: MailMessage): Record<string, unknown> {
+  return {
+    message: {
+      subject: message.subject,
+      body: { contentType: 'HTML', content: message.html },
+      toRecipients: [{ emailAddress: { address: message.to } }],
+      // Graph accepts only custom X- headers here.
+      internetMessageHeaders: [{ name: 'X-Seatsync-Event', value: message.eventId }],
+    },
+    saveToSentItems: false,
+  };
+}
+
+/** Graph reply → DeliveryError: 429 and 5xx (and no reply at all) are retryable, other 4xx are not. */
+export function mapGraphError(error: unknown): DeliveryError {
+  if (error instanceof DeliveryError) return error;
+  if (!(error instanceof GraphError)) {
+    return new DeliveryError(`Graph request failed: ${(error as Error)?.message ?? String(error)}`, {
+      code: 'connection',
+      retryable: true,
+      cause: error,
+    });
+  }
+  const status = error.statusCode;
+  const detail = `Graph sendMail ${status > 0 ? status : 'failed'}${error.code ? ` ${error.code}` : ''}: ${error.message}`;
+  const make = (code: DeliveryErrorCode, retryable: boolean): DeliveryError =>
+    new DeliveryError(detail, { code, retryable, retryAfterMs: retryAfterMs(error.headers), cause: error });
+  if (status <= 0) return make(/abort|timeout/i.test(`${error.code} ${error.message}`) ? 'timeout' : 'connection', true);
+  if (status === 429) return make('throttled', true);
+  if (status >= 500 || status === 408) return make('server', true);
+  if (status === 401 || status === 403) return make('auth', false);
+  if (status === 404 || error.code === 'ErrorInvalidUser' || error.code === 'MailboxNotEnabledForRESTAPI') {
+    return make('sender-rejected', false);
+  }
+  if (error.code === 'ErrorInvalidRecipients') return make('recipient-rejected', false);
+  return make('bad-request', false);
+}
+
+interface TokenErrorLike {
+  name?: string;
+  message?: string;
+  statusCode?: number;
+  errorResponse?: { error?: string };
+}
+
+/** Entra's answers that mean "this app registration or secret is refused" (OAuth2 error codes, AADSTS). */
+const REFUSED = /\b(invalid_client|unauthorized_client|invalid_grant|invalid_request|invalid_resource|invalid_scope)\b|AADSTS\d+/;
+
+/** @azure/identity failure → DeliveryError: a refused app registration is not retryable, an outage is. */
+export function mapTokenError(error: unknown): DeliveryError {
+  if (error instanceof DeliveryError) return error;
+  const e = (error ?? {}) as TokenErrorLike;
+  const message = `cannot get a Microsoft Graph token: ${e.message ?? String(error)}`;
+  const status = typeof e.statusCode === 'number' ? e.statusCode : 0;
+  if (status === 429) return new DeliveryError(message, { code: 'throttled', retryable: true, cause: error });
+  if (status >= 500) return new DeliveryError(message, { code: 'server', retryable: true, cause: error });
+  const refusedStatus = status >= 400 && status !== 408;
+  if (refusedStatus || REFUSED.test(e.message ?? '') || e.name === 'AuthenticationRequiredError') {
+    return new DeliveryError(message, { code: 'auth', retryable: false, cause: error });
+  }
+  // No answer from the login endpoint (DNS, refused, reset, timeout): an outage.
+  return new DeliveryError(message, { code: 'connection', retryable: true, cause: error });
+}
+
+function retryAfterMs(headers: Headers | undefined): number | null {
+  const value = headers?.get('retry-after');
+  if (!value) return null;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, at - Date.now());
+}

@@ -1,0 +1,99 @@
+// The DirectorySource port: what the sync run needs from a directory, and nothing more.
+import type { DirectoryUser } from '../domain/types.ts';
+
+export { normalizeGroupKey } from '../domain/names.ts';
+
+/** JSON-serializable cursor a source stores between runs (AD USN + invocationId, Entra delta link, …). */
+export type SourceCursor = { readonly [key: string]: string | number | boolean | null };
+
+/** One element of a page: a user, a deletion reported by an incremental read, or a bad entry. */
+export type SourceItem =
+  | { readonly kind: 'user'; readonly user: DirectoryUser }
+  | { readonly kind: 'deleted'; readonly externalId: string }
+  | {
+      readonly kind: 'skipped';
+      /** What identifies the entry: DN, line number, object id. */
+      readonly entry: string;
+      /** The attribute at fault, when one is. */
+      readonly attribute?: string;
+      readonly reason: string;
+    };
+
+export interface SourcePage {
+  readonly items: readonly SourceItem[];
+}
+
+export interface SourceReadOptions {
+  /** Cursor stored after the last successful run of this source; null: none (full read). */
+  readonly cursor: SourceCursor | null;
+  /** Ask for a full read even when the cursor allows an incremental one. */
+  readonly forceFull: boolean;
+  /**
+   * Normalized group keys the run needs membership for (profile `memberOf`, `policy.protect`).
+   * The source reports, in `DirectoryUser.groups`, each of these the user is a transitive member of.
+   */
+  readonly groupsOfInterest: readonly string[];
+  /** Extra attribute names the profiles' `attribute` rules read. */
+  readonly attributes: readonly string[];
+  readonly signal?: AbortSignal;
+}
+
+/** Returned when the page stream ends. */
+export interface SourceReadOutcome {
+  /**
+   * `full`: every user in scope was returned; users not returned are missing (mark and sweep).
+   * `incremental`: only changes were returned; deletions come as `deleted` items.
+   */
+  readonly mode: 'full' | 'incremental';
+  /** Cursor to store with this run's changes; null: the source keeps none. */
+  readonly cursor: SourceCursor | null;
+  /** Optional counters of the read for logs and the run record (e.g. `requests`, `throttled`, `waitedMs`). */
+  readonly stats?: Readonly<Record<string, number>>;
+}
+
+export type SourceReader = AsyncGenerator<SourcePage, SourceReadOutcome, undefined>;
+
+export interface SourceCheckReport {
+  readonly ok: boolean;
+  /** Human-readable steps: "connected to ldaps://…", "bound as …", "12,034 users in scope". */
+  readonly steps: readonly { readonly name: string; readonly ok: boolean; readonly detail: string }[];
+  readonly usersInScope: number | null;
+  readonly sample: readonly DirectoryUser[];
+  /** Resolved sizes of groups the config names (group key → member count). */
+  readonly groupSizes: Readonly<Record<string, number>>;
+}
+
+/**
+ * A directory connection. `read` streams users page by page and THROWS on any partial read (connection
+ * lost, size limit, throttled past the retry budget): it never ends early, so missing users can safely be
+ * swept after a full read.
+ */
+export interface DirectorySource {
+  readonly name: string;
+  readonly kind: 'ldap' | 'entra' | 'file';
+  read(options: SourceReadOptions): SourceReader;
+  check(options: Pick<SourceReadOptions, 'groupsOfInterest' | 'attributes'>): Promise<SourceCheckReport>;
+  close(): Promise<void>;
+}
+
+/** Errors raised by sources. `code` says what kind of failure, for job retry decisions and messages. */
+export type SourceErrorCode =
+  | 'connect' // cannot reach any server
+  | 'tls' // certificate not trusted / name mismatch
+  | 'auth' // bad credentials / app not found / tenant not found
+  | 'permission' // insufficient rights / missing Graph permission
+  | 'not-found' // base DN, group, file missing
+  | 'throttled' // gave up after retries
+  | 'invalid-data' // the whole input is unreadable (not one bad entry: those are skipped)
+  | 'protocol'; // anything else from the server
+
+export class SourceError extends Error {
+  readonly code: SourceErrorCode;
+  readonly source: string;
+  constructor(source: string, code: SourceErrorCode, message: string, options?: { cause?: unknown }) {
+    super(`${source}: ${message}`, options);
+    this.name = 'SourceError';
+    this.code = code;
+    this.source = source;
+  }
+}

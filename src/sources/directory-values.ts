@@ -1,0 +1,142 @@
+// Pure decoders for directory attribute values that LDIF exports (file source) and LDAP searches (ldap
+// source) share: AD's binary objectGUID, X.680 generalized time (createTimestamp / whenCreated) and AD's
+// userAccountControl. One implementation, so both sources read the same value the same way.
+
+const GUID_BYTES = 16;
+const GUID_PATTERN = /^\{?([0-9a-f]{8})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{12})\}?$/i;
+
+/** Byte order of AD's binary GUID: the first three groups are little-endian, the last two big-endian. */
+const GUID_BYTE_ORDER = [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15] as const;
+
+/** Attribute names whose values are binary GUIDs (compared case-insensitively). */
+const BINARY_GUID_ATTRIBUTES = new Set(['objectguid', 'invocationid', 'ms-ds-consistencyguid', 'msexchmailboxguid']);
+
+export function isBinaryGuidAttribute(name: string): boolean {
+  return BINARY_GUID_ATTRIBUTES.has(name.toLowerCase());
+}
+
+function hex(byte: number): string {
+  return byte.toString(16).padStart(2, '0');
+}
+
+/**
+ * Canonical GUID string (lowercase, `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`) of AD's 16-byte binary
+ * `objectGUID`. Returns null when the value is not 16 bytes long.
+ */
+export function guidFromBytes(bytes: Uint8Array): string | null {
+  if (bytes.length !== GUID_BYTES) return null;
+  const digits = GUID_BYTE_ORDER.map((index) => hex(bytes[index] ?? 0)).join('');
+  return [
+    digits.slice(0, 8),
+    digits.slice(8, 12),
+    digits.slice(12, 16),
+    digits.slice(16, 20),
+    digits.slice(20, 32),
+  ].join('-');
+}
+
+/**
+ * The 16 bytes AD stores for a GUID written as text (braces optional, any case): the inverse of
+ * `guidFromBytes`, e.g. to search by objectGUID. Returns null when the text is not a GUID.
+ */
+export function guidToBytes(guid: string): Uint8Array | null {
+  const match = GUID_PATTERN.exec(guid.trim());
+  if (match === null) return null;
+  const digits = match.slice(1).join('');
+  const ordered = new Uint8Array(GUID_BYTES);
+  GUID_BYTE_ORDER.forEach((sourceIndex, position) => {
+    ordered[sourceIndex] = Number.parseInt(digits.slice(position * 2, position * 2 + 2), 16);
+  });
+  return ordered;
+}
+
+/** A GUID written as text, in canonical form; null when the text is not a GUID. */
+export function canonicalGuid(text: string): string | null {
+  const match = GUID_PATTERN.exec(text.trim());
+  return match === null ? null : match.slice(1).join('-').toLowerCase();
+}
+
+// YYYYMMDDHH[MM[SS]][(.|,)fraction][Z|±HH[MM]] (X.680 §46, as used by RFC 4517 GeneralizedTime).
+const GENERALIZED_TIME =
+  /^(\d{4})(\d{2})(\d{2})(\d{2})(?:(\d{2})(\d{2})?)?(?:[.,](\d+))?(Z|[+-]\d{2}(?:\d{2})?)?$/;
+
+function zoneOffsetMinutes(zone: string | undefined): number {
+  if (zone === undefined || zone === 'Z') return 0;
+  const sign = zone.startsWith('-') ? -1 : 1;
+  const hours = Number(zone.slice(1, 3));
+  const minutes = zone.length > 3 ? Number(zone.slice(3, 5)) : 0;
+  return sign * (hours * 60 + minutes);
+}
+
+/**
+ * Parses a generalized time (`20240101120000Z`, AD's `20240101120000.0Z`, `202401011200+0100`).
+ * A value without a zone is read as UTC (directories always write one; local time would make the result
+ * depend on the worker's time zone). Returns null when the text is not a valid generalized time.
+ */
+export function parseGeneralizedTime(text: string): Date | null {
+  const match = GENERALIZED_TIME.exec(text.trim());
+  if (match === null) return null;
+  const [, year, month, day, hour, minute, second, fraction, zone] = match;
+  const parts = {
+    year: Number(year),
+    month: Number(month),
+    day: Number(day),
+    hour: Number(hour),
+    minute: Number(minute ?? '0'),
+    second: Number(second ?? '0'),
+  };
+  const fractionMs = fraction === undefined ? 0 : Math.round(Number(`0.${fraction}`) * 1000);
+  const local = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
+  if (!sameCalendarParts(new Date(local), parts)) return null;
+  return new Date(local + fractionMs - zoneOffsetMinutes(zone) * 60_000);
+}
+
+/** Formats a time as GeneralizedTime in UTC with whole seconds (`20240102030405Z`), rounding down. */
+export function formatGeneralizedTime(date: Date): string {
+  const pad = (value: number, width = 2): string => String(value).padStart(width, '0');
+  return (
+    pad(date.getUTCFullYear(), 4) +
+    pad(date.getUTCMonth() + 1) +
+    pad(date.getUTCDate()) +
+    pad(date.getUTCHours()) +
+    pad(date.getUTCMinutes()) +
+    pad(date.getUTCSeconds()) +
+    'Z'
+  );
+}
+
+interface CalendarParts {
+  readonly year: number;
+  readonly month: number;
+  readonly day: number;
+  readonly hour: number;
+  readonly minute: number;
+  readonly second: number;
+}
+
+/** Rejects out-of-range fields that Date.UTC would silently roll over (Feb 30, 25:00, …). */
+export function sameCalendarParts(date: Date, parts: CalendarParts): boolean {
+  return (
+    date.getUTCFullYear() === parts.year &&
+    date.getUTCMonth() === parts.month - 1 &&
+    date.getUTCDate() === parts.day &&
+    date.getUTCHours() === parts.hour &&
+    date.getUTCMinutes() === parts.minute &&
+    date.getUTCSeconds() === parts.second
+  );
+}
+
+/** AD `userAccountControl` flag ACCOUNTDISABLE. */
+const UAC_ACCOUNT_DISABLE = 0x2;
+
+/**
+ * Whether an AD `userAccountControl` value (a decimal integer, possibly negative when a tool printed it
+ * as signed 32-bit) has the ACCOUNTDISABLE bit. Returns null when the value is not an integer.
+ */
+export function isDisabledByUserAccountControl(value: string): boolean | null {
+  const text = value.trim();
+  if (!/^-?\d+$/.test(text)) return null;
+  const flags = Number(text);
+  if (!Number.isSafeInteger(flags)) return null;
+  return (flags & UAC_ACCOUNT_DISABLE) !== 0;
+}

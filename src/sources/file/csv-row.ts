@@ -1,0 +1,167 @@
+// Pure mapping of a CSV export: the header row to column positions, each data row to a user or to a
+// skipped entry naming its line and column. SPEC §7 "file" defines the columns.
+import type { DirectoryUser } from '../../domain/types.ts';
+import type { SourceItem } from '../directory-source.ts';
+import { reportedGroups } from './group-keys.ts';
+import { sameCalendarParts } from '../directory-values.ts';
+
+export type KnownColumn = 'id' | 'username' | 'email' | 'displayName' | 'enabled' | 'createdAt' | 'groups';
+
+const KNOWN_COLUMNS: readonly KnownColumn[] = ['id', 'username', 'email', 'displayName', 'enabled', 'createdAt', 'groups'];
+
+/** Header names compare case-insensitively and ignore spaces, `_` and `-` (`Display Name`, `created_at`). */
+function columnKey(name: string): string {
+  return name.toLowerCase().replace(/[\s_-]+/g, '');
+}
+
+const KNOWN_BY_KEY = new Map<string, KnownColumn>(KNOWN_COLUMNS.map((column) => [columnKey(column), column]));
+
+export interface CsvHeader {
+  /** Position of each known column present in the header. */
+  readonly known: Readonly<Partial<Record<KnownColumn, number>>>;
+  /** Every other named column: its position and the attribute name it is reported under. */
+  readonly attributes: readonly { readonly index: number; readonly name: string }[];
+  /** Number of fields in the header row. */
+  readonly width: number;
+}
+
+export type CsvHeaderResult = { readonly ok: true; readonly header: CsvHeader } | { readonly ok: false; readonly problem: string };
+
+/**
+ * Reads the header row. `attributeName` maps a column name to the attribute name the config uses.
+ * Columns with an empty name (a trailing comma) are ignored.
+ */
+export function resolveCsvHeader(fields: readonly string[], attributeName: (column: string) => string): CsvHeaderResult {
+  const known: Partial<Record<KnownColumn, number>> = {};
+  const attributes: { index: number; name: string }[] = [];
+  const seen = new Map<string, string>();
+  for (const [index, raw] of fields.entries()) {
+    const name = raw.trim();
+    if (name === '') continue;
+    const key = columnKey(name);
+    const earlier = seen.get(key);
+    if (earlier !== undefined) return { ok: false, problem: `the header names column "${name}" twice (also "${earlier}")` };
+    seen.set(key, name);
+    const column = KNOWN_BY_KEY.get(key);
+    if (column === undefined) attributes.push({ index, name: attributeName(name) });
+    else known[column] = index;
+  }
+  if (known.id === undefined) return { ok: false, problem: missingIdProblem(fields) };
+  return { ok: true, header: { known, attributes, width: fields.length } };
+}
+
+function missingIdProblem(fields: readonly string[]): string {
+  const only = fields.length === 1 ? fields[0] : undefined;
+  if (only !== undefined && /[;\t|]/.test(only)) {
+    return `the header has no "id" column: it reads as one column "${only}"; the file must be comma-separated`;
+  }
+  return `the header has no "id" column (found: ${fields.map((field) => `"${field.trim()}"`).join(', ')})`;
+}
+
+export interface CsvRowContext {
+  /** 1-based line on which the record starts. */
+  readonly line: number;
+  /** Normalized group keys the run asked about. */
+  readonly groupsOfInterest: readonly string[];
+}
+
+type Skipped = Extract<SourceItem, { kind: 'skipped' }>;
+
+function skipped(line: number, reason: string, attribute?: string): Skipped {
+  const entry = `line ${line}`;
+  return attribute === undefined ? { kind: 'skipped', entry, reason } : { kind: 'skipped', entry, attribute, reason };
+}
+
+/** True when every field is blank: such rows (e.g. `,,,` left by a spreadsheet) are not entries. */
+export function isBlankRow(fields: readonly string[]): boolean {
+  return fields.every((field) => field.trim() === '');
+}
+
+/** Maps one data row to a user, or to a skipped entry naming its line and the column at fault. */
+export function mapCsvRow(header: CsvHeader, fields: readonly string[], context: CsvRowContext): SourceItem {
+  const extra = fields.slice(header.width).filter((field) => field.trim() !== '').length;
+  if (extra > 0) {
+    return skipped(context.line, `the row has ${fields.length} fields, the header ${header.width} (an unquoted comma?)`);
+  }
+  const value = (column: KnownColumn): string => {
+    const index = header.known[column];
+    return index === undefined ? '' : (fields[index] ?? '').trim();
+  };
+  const id = value('id');
+  if (id === '') return skipped(context.line, 'the id is empty', 'id');
+  const enabled = parseEnabledFlag(value('enabled'));
+  if (enabled === null) {
+    return skipped(context.line, `enabled must be true/false, yes/no or 1/0, got "${value('enabled')}"`, 'enabled');
+  }
+  const createdAtText = value('createdAt');
+  const createdAt = createdAtText === '' ? null : parseIsoDateTime(createdAtText);
+  if (createdAt === null && createdAtText !== '') {
+    return skipped(context.line, `createdAt is not an ISO 8601 date or date-time: "${createdAtText}"`, 'createdAt');
+  }
+  const email = value('email');
+  const user: DirectoryUser = {
+    externalId: id,
+    username: value('username') || email || id,
+    email: email || null,
+    displayName: value('displayName') || null,
+    dn: null,
+    enabled,
+    createdAt,
+    groups: reportedGroups(value('groups').split(';'), context.groupsOfInterest),
+    attributes: rowAttributes(header, fields),
+  };
+  return { kind: 'user', user };
+}
+
+function rowAttributes(header: CsvHeader, fields: readonly string[]): Record<string, readonly string[]> {
+  const attributes: Record<string, readonly string[]> = {};
+  for (const { index, name } of header.attributes) {
+    const text = (fields[index] ?? '').trim();
+    if (text !== '') attributes[name] = [text];
+  }
+  return attributes;
+}
+
+const TRUE_WORDS = new Set(['true', 'yes', '1']);
+const FALSE_WORDS = new Set(['false', 'no', '0']);
+
+/** `true`/`false`, `yes`/`no`, `1`/`0` (any case); empty means enabled. Null when unrecognized. */
+export function parseEnabledFlag(text: string): boolean | null {
+  const word = text.trim().toLowerCase();
+  if (word === '' || TRUE_WORDS.has(word)) return true;
+  if (FALSE_WORDS.has(word)) return false;
+  return null;
+}
+
+// 2024-03-01, 2024-03-01T09:30, 2024-03-01 09:30:15.250+01:00, 2024-03-01T09:30:15Z, …
+const ISO_DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+
+/**
+ * Parses an ISO 8601 date or date-time. A value without a zone is read as UTC, so the result doesn't
+ * depend on the worker's time zone. Returns null for anything else, including impossible dates.
+ */
+export function parseIsoDateTime(text: string): Date | null {
+  const match = ISO_DATE_TIME.exec(text.trim());
+  if (match === null) return null;
+  const [, year, month, day, hour, minute, second, fraction, zone] = match;
+  const parts = {
+    year: Number(year),
+    month: Number(month),
+    day: Number(day),
+    hour: Number(hour ?? '0'),
+    minute: Number(minute ?? '0'),
+    second: Number(second ?? '0'),
+  };
+  const utc = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
+  if (!sameCalendarParts(new Date(utc), parts)) return null;
+  const fractionMs = fraction === undefined ? 0 : Math.round(Number(`0.${fraction}`) * 1000);
+  return new Date(utc + fractionMs - isoOffsetMinutes(zone) * 60_000);
+}
+
+function isoOffsetMinutes(zone: string | undefined): number {
+  if (zone === undefined || zone.toUpperCase() === 'Z') return 0;
+  const digits = zone.slice(1).replace(':', '');
+  const minutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || '0');
+  return zone.startsWith('-') ? -minutes : minutes;
+}

@@ -1,0 +1,160 @@
+// Pure mapping of one LDIF record to a directory user, with the defaults of an OpenLDAP or AD export:
+// id from entryUUID or objectGUID, username from uid or sAMAccountName, disabled from userAccountControl,
+// pwdAccountLockedTime or nsAccountLock, groups from memberOf. Entries that are not people are ignored.
+import { normalizeDn } from '../../domain/names.ts';
+import type { DirectoryUser } from '../../domain/types.ts';
+import type { SourceItem } from '../directory-source.ts';
+import { reportedGroups } from './group-keys.ts';
+import type { LdifRecord, LdifValue } from './ldif-parser.ts';
+import { canonicalGuid, guidFromBytes, isDisabledByUserAccountControl, parseGeneralizedTime } from '../directory-values.ts';
+
+/** Attributes the mapping reads, by their lowercased name, with the spelling used in messages. */
+const MAPPED = {
+  objectclass: 'objectClass',
+  entryuuid: 'entryUUID',
+  objectguid: 'objectGUID',
+  uid: 'uid',
+  samaccountname: 'sAMAccountName',
+  userprincipalname: 'userPrincipalName',
+  mail: 'mail',
+  displayname: 'displayName',
+  cn: 'cn',
+  createtimestamp: 'createTimestamp',
+  whencreated: 'whenCreated',
+  useraccountcontrol: 'userAccountControl',
+  pwdaccountlockedtime: 'pwdAccountLockedTime',
+  nsaccountlock: 'nsAccountLock',
+  memberof: 'memberOf',
+} as const;
+
+type MappedAttribute = keyof typeof MAPPED;
+
+const PERSON_CLASSES = new Set(['person', 'organizationalperson', 'inetorgperson', 'user', 'posixaccount', 'account']);
+/** AD computers and contacts are also `person`s by class; they hold no license. */
+const NOT_USER_CLASSES = new Set(['computer', 'contact', 'group', 'groupofnames', 'groupofuniquenames', 'posixgroup']);
+
+export interface LdifMapContext {
+  readonly groupsOfInterest: readonly string[];
+  /** Extra attribute names the profiles read, as configured. */
+  readonly attributes: readonly string[];
+}
+
+/** Predicate for the parser: the attributes (lowercased) this mapping needs, so others are never kept. */
+export function ldifAttributesNeeded(extra: readonly string[]): (name: string) => boolean {
+  const needed = new Set<string>([...Object.keys(MAPPED), ...extra.map((name) => name.toLowerCase())]);
+  return (name) => needed.has(name);
+}
+
+type Skipped = Extract<SourceItem, { kind: 'skipped' }>;
+
+/** Maps a record to a user or a skipped entry; null when the record is not a person (silently ignored). */
+export function mapLdifRecord(record: LdifRecord, context: LdifMapContext): SourceItem | null {
+  const entry = record.dn === '' ? `line ${record.line}` : `${record.dn} (line ${record.line})`;
+  const skip = (reason: string, attribute?: string): Skipped =>
+    attribute === undefined ? { kind: 'skipped', entry, reason } : { kind: 'skipped', entry, attribute, reason };
+  if (record.changeType !== null && record.changeType !== 'add') {
+    return skip(`a "${record.changeType}" change record, not an entry: export the directory's content instead`);
+  }
+  const values = (name: MappedAttribute): readonly LdifValue[] => record.attributes.get(name) ?? [];
+  const text = (name: MappedAttribute): string | null => firstText(values(name));
+  if (!isPerson(values('objectclass').map(asText), record)) return null;
+  if (record.problem !== null) return skip(record.problem.reason, record.problem.attribute);
+
+  const id = externalIdOf(record);
+  if ('problem' in id) return skip(id.problem, id.attribute);
+  const createdAt = createdAtOf(record);
+  if (createdAt instanceof Error) return skip(createdAt.message, createdAt.name);
+  const enabled = enabledOf(record);
+  if (enabled === null) return skip('userAccountControl is not an integer', MAPPED.useraccountcontrol);
+
+  const email = text('mail');
+  const user: DirectoryUser = {
+    externalId: id.value,
+    username: text('uid') ?? text('samaccountname') ?? text('userprincipalname') ?? email ?? id.value,
+    email,
+    displayName: text('displayname') ?? text('cn'),
+    dn: record.dn === '' ? null : normalizeDn(record.dn),
+    enabled,
+    createdAt,
+    groups: reportedGroups(values('memberof').map(asText), context.groupsOfInterest),
+    attributes: extraAttributes(record, context.attributes),
+  };
+  return { kind: 'user', user };
+}
+
+/** Name of the attribute the id came from, for duplicate messages. */
+export function idAttributeOf(record: LdifRecord): string {
+  return record.attributes.has('entryuuid') ? MAPPED.entryuuid : MAPPED.objectguid;
+}
+
+function isPerson(objectClasses: readonly string[], record: LdifRecord): boolean {
+  if (objectClasses.length === 0) {
+    // Exports with a chosen attribute list often leave objectClass out: judge by account attributes.
+    return ['uid', 'samaccountname', 'userprincipalname', 'mail'].some((name) => record.attributes.has(name)) || record.problem !== null;
+  }
+  const classes = objectClasses.map((name) => name.trim().toLowerCase());
+  if (classes.some((name) => NOT_USER_CLASSES.has(name))) return false;
+  return classes.some((name) => PERSON_CLASSES.has(name));
+}
+
+function externalIdOf(record: LdifRecord): { value: string } | { problem: string; attribute?: string } {
+  const uuid = firstText(record.attributes.get('entryuuid') ?? []);
+  if (uuid !== null) return { value: canonicalGuid(uuid) ?? uuid };
+  const guid = record.attributes.get('objectguid')?.[0];
+  if (guid === undefined) {
+    return { problem: 'the entry has neither entryUUID nor objectGUID (include them in the export: they are its stable id)' };
+  }
+  const value = typeof guid === 'string' ? canonicalGuid(guid) : guidFromBytes(guid);
+  if (value !== null) return { value };
+  const found = typeof guid === 'string' ? `"${guid}"` : `${guid.length} bytes`;
+  return { problem: `objectGUID must be 16 bytes (base64) or a GUID, found ${found}`, attribute: MAPPED.objectguid };
+}
+
+/** The creation time, null when absent, or an Error named after the attribute when it doesn't parse. */
+function createdAtOf(record: LdifRecord): Date | null | Error {
+  for (const name of ['createtimestamp', 'whencreated'] as const) {
+    const value = firstText(record.attributes.get(name) ?? []);
+    if (value === null) continue;
+    const date = parseGeneralizedTime(value);
+    if (date !== null) return date;
+    const error = new Error(`${MAPPED[name]} is not a generalized time (like 20240101120000Z): "${value}"`);
+    error.name = MAPPED[name];
+    return error;
+  }
+  return null;
+}
+
+/** Enabled unless AD's disable bit, a password-policy lock or 389ds/FreeIPA's nsAccountLock says otherwise. */
+function enabledOf(record: LdifRecord): boolean | null {
+  const uac = firstText(record.attributes.get('useraccountcontrol') ?? []);
+  if (uac !== null) {
+    const disabled = isDisabledByUserAccountControl(uac);
+    if (disabled === null) return null;
+    if (disabled) return false;
+  }
+  if (record.attributes.has('pwdaccountlockedtime')) return false;
+  const locked = firstText(record.attributes.get('nsaccountlock') ?? []);
+  return locked?.toLowerCase() !== 'true';
+}
+
+function extraAttributes(record: LdifRecord, configured: readonly string[]): Record<string, readonly string[]> {
+  const attributes: Record<string, readonly string[]> = {};
+  for (const name of configured) {
+    const values = (record.attributes.get(name.toLowerCase()) ?? []).map(asText).filter((value) => value !== '');
+    if (values.length > 0) attributes[name] = values;
+  }
+  return attributes;
+}
+
+const utf8 = new TextDecoder('utf-8');
+
+function asText(value: LdifValue): string {
+  return typeof value === 'string' ? value : utf8.decode(value);
+}
+
+function firstText(values: readonly LdifValue[]): string | null {
+  const first = values[0];
+  if (first === undefined) return null;
+  const text = asText(first).trim();
+  return text === '' ? null : text;
+}

@@ -1,0 +1,100 @@
+// Case-insensitive, typed access to a raw ldapts entry: servers return attribute names in their own
+// case (`objectGUID`, `objectguid`), and ldapts gives one value unwrapped and several as an array.
+import type { Entry } from 'ldapts';
+
+type RawValue = Buffer | Buffer[] | string[] | string;
+
+/** An entry decoded by search-response.ts: attribute names already lowercased, values as lists. */
+export class DecodedEntry {
+  readonly dn: string;
+  readonly byName: Map<string, string[] | Buffer[]>;
+  constructor(dn: string, byName: Map<string, string[] | Buffer[]>) {
+    this.dn = dn;
+    this.byName = byName;
+  }
+}
+
+export class EntryView {
+  readonly dn: string;
+  private readonly byName: Map<string, RawValue>;
+
+  constructor(entry: Entry | DecodedEntry) {
+    this.dn = entry.dn;
+    if (entry instanceof DecodedEntry) {
+      this.byName = entry.byName;
+      return;
+    }
+    this.byName = new Map();
+    for (const [name, value] of Object.entries(entry)) {
+      if (name === 'dn') continue;
+      const key = name.toLowerCase();
+      const existing = this.byName.get(key);
+      // ldapts adds an empty array for requested attributes the server did not return; keep real values.
+      if (existing === undefined || isEmpty(existing)) this.byName.set(key, value);
+    }
+  }
+
+  /** Attribute names present, lowercased. */
+  names(): IterableIterator<string> {
+    return this.byName.keys();
+  }
+
+  has(name: string): boolean {
+    const value = this.byName.get(lower(name));
+    return value !== undefined && !isEmpty(value);
+  }
+
+  /** Values as strings; binary values that are not UTF-8 come back base64-encoded. */
+  strings(name: string): string[] {
+    return this.raw(name).map((value) => (Buffer.isBuffer(value) ? decodeBuffer(value) : value));
+  }
+
+  first(name: string): string | null {
+    return this.strings(name)[0] ?? null;
+  }
+
+  /** Values as bytes; string values are UTF-8 encoded. */
+  buffers(name: string): Buffer[] {
+    return this.raw(name).map((value) => (Buffer.isBuffer(value) ? value : Buffer.from(value, 'utf8')));
+  }
+
+  raw(name: string): (Buffer | string)[] {
+    const value = this.byName.get(lower(name));
+    if (value === undefined) return [];
+    return Array.isArray(value) ? value : [value];
+  }
+}
+
+// The names looked up are the config's attribute names, a handful asked for every entry of a read.
+const lowered = new Map<string, string>();
+
+function lower(name: string): string {
+  let value = lowered.get(name);
+  if (value === undefined) {
+    value = name.toLowerCase();
+    if (lowered.size < 1000) lowered.set(name, value);
+  }
+  return value;
+}
+
+function isEmpty(value: RawValue): boolean {
+  return Array.isArray(value) && value.length === 0;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function decodeBuffer(value: Buffer): string {
+  try {
+    return utf8.decode(value);
+  } catch {
+    return value.toString('base64');
+  }
+}
+
+/**
+ * ldapts matches `explicitBufferAttributes` against the name as the server spells it, case-sensitively;
+ * these are the spellings to ask for so that a binary value is never decoded as text.
+ */
+export function binaryNames(attribute: string): string[] {
+  return [...new Set([attribute, attribute.toLowerCase(), attribute.toUpperCase()])];
+}

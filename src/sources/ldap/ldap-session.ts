@@ -1,0 +1,274 @@
+// One authenticated LDAP connection: URLs tried in order (failover), LDAPS or StartTLS, bind, rootDSE.
+// Failures become SourceErrors naming the URL or DN. A session is opened per read or check and closed
+// in a `finally`; reads never fail over mid-stream, because paged-search cookies belong to one server.
+import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import type { ConnectionOptions } from 'node:tls';
+
+import { Client, type ClientOptions, type Entry } from 'ldapts';
+
+import type { LdapSourceConfig } from '../../config/types.ts';
+import { SourceError } from '../directory-source.ts';
+
+import { EntryView } from './entry-view.ts';
+import { classifyLdapError, toSourceError, type LdapOperation } from './ldap-errors.ts';
+import type { LdapLogger } from './ldap-logger.ts';
+import { OpenFailure, SearchConnection, type SearchConnectionOptions } from './search-connection.ts';
+
+/** rootDSE attributes read at connect time (AD's are absent elsewhere). */
+const ROOT_DSE_ATTRIBUTES = [
+  'namingContexts',
+  'defaultNamingContext',
+  'dsServiceName',
+  'highestCommittedUSN',
+  'supportedControl',
+  'vendorName',
+];
+
+export interface LdapSessionOptions {
+  readonly sourceName: string;
+  readonly config: LdapSourceConfig;
+  readonly logger: LdapLogger;
+}
+
+export interface SearchPagesOptions {
+  readonly filter: string;
+  readonly attributes: readonly string[];
+  readonly explicitBufferAttributes?: readonly string[];
+  readonly scope?: 'base' | 'one' | 'sub';
+}
+
+export class LdapSession {
+  readonly url: string;
+  /** The server's rootDSE, read right after the bind. */
+  readonly rootDse: EntryView;
+  private readonly client: Client;
+  private readonly options: LdapSessionOptions;
+  /** How to open another connection to the same server (see `entryPages`). */
+  private readonly searchOptions: SearchConnectionOptions;
+  /** Search connections open now: `close` ends them too (an aborted read stops at once). */
+  private readonly searches = new Set<SearchConnection>();
+
+  /** Use `LdapSession.open`. */
+  constructor(init: { url: string; client: Client; rootDse: EntryView; options: LdapSessionOptions; searchOptions: SearchConnectionOptions }) {
+    this.url = init.url;
+    this.client = init.client;
+    this.rootDse = init.rootDse;
+    this.options = init.options;
+    this.searchOptions = init.searchOptions;
+  }
+
+  /** Connects to the first URL that answers; throws the failure of each URL when none does. */
+  static async open(options: LdapSessionOptions): Promise<LdapSession> {
+    const { config, sourceName, logger } = options;
+    if (config.urls.length === 0) throw new SourceError(sourceName, 'connect', 'no URL configured');
+    if (config.bindDN !== null && !config.bindPassword) {
+      // A bind with a DN and no password is an "unauthenticated bind" that many servers accept as anonymous.
+      throw new SourceError(sourceName, 'auth', `bindPassword is empty for ${config.bindDN}`);
+    }
+    const ca = await readCa(options);
+    const failures: SourceError[] = [];
+    for (const url of config.urls) {
+      try {
+        return await connectTo(url, ca, options);
+      } catch (error) {
+        const failure = toSourceError(sourceName, error, { url, operation: 'connect' });
+        // Another server gives the same answer to bad credentials or rights; don't lock the account out.
+        if (failure.code !== 'connect' && failure.code !== 'tls') throw failure;
+        logger.warn({ source: sourceName, url, code: failure.code }, failure.message);
+        failures.push(failure);
+      }
+    }
+    throw combineFailures(sourceName, failures);
+  }
+
+  /**
+   * Pages of a paged search (page size from the config, at most 1000), each as soon as it arrives. The
+   * next page is requested before this one is handed out, so the server prepares it while the caller
+   * works; at most two pages are in memory.
+   */
+  async *pages(baseDn: string, search: SearchPagesOptions): AsyncGenerator<Entry[], void, undefined> {
+    const { config } = this.options;
+    const iterator = this.client.searchPaginated(baseDn, {
+      scope: search.scope ?? 'sub',
+      filter: search.filter,
+      attributes: [...search.attributes],
+      explicitBufferAttributes: [...(search.explicitBufferAttributes ?? [])],
+      paged: { pageSize: config.pageSize },
+      timeLimit: config.timeLimitSeconds,
+    });
+    type Step = { page: Entry[] | null } | { error: unknown };
+    // Settled into a value right away, so a failure of a prefetched page is never an unhandled rejection.
+    const fetchNext = (): Promise<Step> =>
+      iterator.next().then(
+        (next) => ({ page: next.done === true ? null : next.value.searchEntries }),
+        (error: unknown) => ({ error }),
+      );
+    let pending: Promise<Step> | null = fetchNext();
+    try {
+      for (;;) {
+        const step: Step = await pending;
+        pending = null;
+        if ('error' in step) throw this.failure(step.error, 'search', baseDn);
+        if (step.page === null) return;
+        pending = fetchNext();
+        yield step.page;
+      }
+    } finally {
+      // Stopped early: let the request in flight finish before the search is closed.
+      if (pending !== null) await pending;
+      await iterator.return(undefined).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Pages of a paged search as EntryViews, on a connection of its own to the same server, decoded by
+   * search-response.ts rather than by ldapts: for the user search, the read that returns the whole
+   * directory (see search-connection.ts). The next page is requested before this one is handed out.
+   */
+  async *entryPages(baseDn: string, search: SearchPagesOptions): AsyncGenerator<EntryView[], void, undefined> {
+    const { config } = this.options;
+    let connection: SearchConnection;
+    try {
+      connection = await SearchConnection.open(this.searchOptions);
+      this.searches.add(connection);
+    } catch (error) {
+      const operation = error instanceof OpenFailure ? error.operation : 'connect';
+      throw this.failure(error instanceof OpenFailure ? error.cause : error, operation, operation === 'bind' ? (config.bindDN ?? undefined) : undefined);
+    }
+    try {
+      yield* connection.pages({
+        baseDn,
+        scope: search.scope ?? 'sub',
+        filter: search.filter,
+        attributes: search.attributes,
+        explicitBufferAttributes: search.explicitBufferAttributes ?? [],
+        pageSize: config.pageSize,
+        timeLimitSeconds: config.timeLimitSeconds,
+      });
+    } catch (error) {
+      throw this.failure(error, 'search', baseDn);
+    } finally {
+      connection.close();
+      this.searches.delete(connection);
+    }
+  }
+
+  /** The entry at `dn`, or null when there is none (noSuchObject). */
+  async findEntry(dn: string, attributes: readonly string[], explicitBufferAttributes: readonly string[] = []): Promise<Entry | null> {
+    try {
+      const result = await this.client.search(dn, {
+        scope: 'base',
+        filter: '(objectClass=*)',
+        attributes: [...attributes],
+        explicitBufferAttributes: [...explicitBufferAttributes],
+        timeLimit: this.options.config.timeLimitSeconds,
+      });
+      return result.searchEntries[0] ?? null;
+    } catch (error) {
+      if (classifyLdapError(error).code === 'not-found') return null;
+      throw this.failure(error, 'search', dn);
+    }
+  }
+
+  get sourceName(): string {
+    return this.options.sourceName;
+  }
+
+  failure(error: unknown, operation: LdapOperation, dn?: string): SourceError {
+    return toSourceError(this.options.sourceName, error, { url: this.url, operation, ...(dn === undefined ? {} : { dn }) });
+  }
+
+  async close(): Promise<void> {
+    for (const search of this.searches) search.close();
+    await this.client.unbind().catch(() => undefined);
+  }
+}
+
+async function connectTo(url: string, ca: Buffer | null, options: LdapSessionOptions): Promise<LdapSession> {
+  const { config, sourceName } = options;
+  const secure = url.toLowerCase().startsWith('ldaps:');
+  const tlsOptions = buildTlsOptions(config, hostOf(url), ca);
+  const clientOptions: ClientOptions = {
+    url,
+    connectTimeout: config.connectTimeoutMs,
+    timeout: config.operationTimeoutMs,
+    // ldapts switches to TLS whenever tlsOptions are given, so plain and StartTLS URLs get none here.
+    ...(secure ? { tlsOptions } : {}),
+  };
+  const client = new Client(clientOptions);
+  let operation: LdapOperation = 'connect';
+  try {
+    if (!secure && config.tls.startTls) {
+      operation = 'starttls';
+      await withTimeout(client.startTLS({ ...tlsOptions, host: hostOf(url) }), config.connectTimeoutMs, 'Connection timeout (StartTLS)');
+    }
+    if (config.bindDN !== null) {
+      operation = 'bind';
+      await client.bind(config.bindDN, config.bindPassword ?? '');
+    }
+    operation = 'search';
+    const rootDse = await client.search('', { scope: 'base', filter: '(objectClass=*)', attributes: ROOT_DSE_ATTRIBUTES });
+    const entry = rootDse.searchEntries[0] ?? { dn: '' };
+    const searchOptions: SearchConnectionOptions = {
+      url,
+      tls: tlsOptions,
+      startTls: !secure && config.tls.startTls,
+      bindDN: config.bindDN,
+      bindPassword: config.bindPassword,
+      connectTimeoutMs: config.connectTimeoutMs,
+      operationTimeoutMs: config.operationTimeoutMs,
+    };
+    return new LdapSession({ url, client, rootDse: new EntryView(entry), options, searchOptions });
+  } catch (error) {
+    await client.unbind().catch(() => undefined);
+    const dn = operation === 'bind' ? (config.bindDN ?? undefined) : operation === 'search' ? '(rootDSE)' : undefined;
+    throw toSourceError(sourceName, error, { url, operation, ...(dn === undefined ? {} : { dn }) });
+  }
+}
+
+function buildTlsOptions(config: LdapSourceConfig, host: string, ca: Buffer | null): ConnectionOptions {
+  return {
+    rejectUnauthorized: config.tls.rejectUnauthorized,
+    minVersion: 'TLSv1.2',
+    ...(ca ? { ca: [ca] } : {}),
+    // SNI takes host names only; Node checks an IP address against the certificate's IP SANs.
+    ...(isIP(host) === 0 ? { servername: host } : {}),
+  };
+}
+
+async function readCa(options: LdapSessionOptions): Promise<Buffer | null> {
+  const { caFile } = options.config.tls;
+  if (caFile === null) return null;
+  try {
+    return await readFile(caFile);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new SourceError(options.sourceName, 'tls', `cannot read CA file ${caFile}: ${reason}`, { cause: error });
+  }
+}
+
+function hostOf(url: string): string {
+  const { hostname } = new URL(url);
+  return hostname.startsWith('[') ? hostname.slice(1, -1) : hostname || 'localhost';
+}
+
+/** One error for a failover list: its code is the first non-connect failure's, else `connect`. */
+function combineFailures(sourceName: string, failures: readonly SourceError[]): SourceError {
+  if (failures.length === 1 && failures[0]) return failures[0];
+  const specific = failures.find((failure) => failure.code !== 'connect');
+  const code = specific?.code ?? 'connect';
+  const prefix = `${sourceName}: `;
+  const details = failures.map((failure) => failure.message.replace(prefix, '')).join('; ');
+  return new SourceError(sourceName, code, `no server answered: ${details}`, { cause: failures[0] });
+}
+
+function withTimeout<T>(promise: Promise<T>, timeoutMs: number, message: string): Promise<T> {
+  if (timeoutMs <= 0) return promise;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), timeoutMs);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+

@@ -1,0 +1,279 @@
+// A connection of its own for the paged user search, the one read that returns the whole directory:
+// connect (LDAPS, StartTLS or plain, with the session's TLS options), simple bind, then pages decoded by
+// search-response.ts. Requests are encoded with ldapts' message classes; failures are ldapts' error
+// classes or Node's socket errors, so ldap-errors.ts classifies them as for the session's connection.
+// The next page is requested as soon as one is complete, so the server works while the caller maps.
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
+
+import {
+  BindRequest, ExtendedRequest, FilterParser, PagedResultsControl, SearchRequest, StatusCodeParser, UnbindRequest,
+  type Control, type Message, type MessageResponse,
+} from 'ldapts';
+
+import { EntryView } from './entry-view.ts';
+import type { LdapOperation } from './ldap-errors.ts';
+import { BerCursor, BerError, readInteger, readLdapResult, readPagedCookie, readSearchEntry, TAG, type ValueRules } from './search-response.ts';
+
+const START_TLS_OID = '1.3.6.1.4.1.1466.20037';
+
+/** A failure while opening the connection, with the step that failed (for the error message). */
+export class OpenFailure extends Error {
+  readonly operation: LdapOperation;
+  constructor(operation: LdapOperation, cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = 'OpenFailure';
+    this.operation = operation;
+  }
+}
+
+export interface SearchConnectionOptions {
+  readonly url: string;
+  readonly tls: ConnectionOptions;
+  readonly startTls: boolean;
+  readonly bindDN: string | null;
+  readonly bindPassword: string | null;
+  readonly connectTimeoutMs: number;
+  /** Longest wait for one response (a page), as ldapts' `timeout`. 0: none. */
+  readonly operationTimeoutMs: number;
+}
+
+export interface PagedSearch {
+  readonly baseDn: string;
+  readonly scope: 'base' | 'one' | 'sub';
+  readonly filter: string;
+  readonly attributes: readonly string[];
+  /** Attribute spellings whose values are returned as Buffers (binary GUIDs). */
+  readonly explicitBufferAttributes: readonly string[];
+  readonly pageSize: number;
+  readonly timeLimitSeconds: number;
+}
+
+/** The final response of a request, with the entries of a search. */
+interface Answer {
+  readonly result: { readonly resultCode: number; readonly diagnosticMessage: string };
+  readonly cookie: Buffer;
+  readonly entries: EntryView[];
+}
+
+/** What one request is waiting for. */
+interface Pending {
+  readonly messageId: number;
+  readonly entries: EntryView[];
+  readonly rules: ValueRules | null;
+  resolve(answer: Answer): void;
+  reject(error: Error): void;
+}
+
+export class SearchConnection {
+  #socket: Socket | TLSSocket;
+  #tail: Buffer | null = null;
+  #pending: Pending | null = null;
+  #messageId = 0;
+  #closed = false;
+  readonly #options: SearchConnectionOptions;
+
+  private constructor(socket: Socket | TLSSocket, options: SearchConnectionOptions) {
+    this.#socket = socket;
+    this.#options = options;
+    this.#listen(socket);
+  }
+
+  /** Connects (and binds when a bind DN is configured); failures are OpenFailures naming the step. */
+  static async open(options: SearchConnectionOptions): Promise<SearchConnection> {
+    const url = new URL(options.url);
+    const secure = url.protocol === 'ldaps:';
+    const host = url.hostname.replace(/^\[|\]$/g, '') || 'localhost';
+    const port = Number(url.port) || (secure ? 636 : 389);
+    const socket = await connected(secure ? tlsConnect(port, host, options.tls) : netConnect(port, host), secure, options.connectTimeoutMs).catch(
+      (error: unknown) => {
+        throw new OpenFailure('connect', error);
+      },
+    );
+    let connection = new SearchConnection(socket, options);
+    let step: LdapOperation = 'starttls';
+    try {
+      if (!secure && options.startTls) connection = await connection.#startTls(host);
+      step = 'bind';
+      if (options.bindDN !== null) await connection.#bind(options.bindDN, options.bindPassword ?? '');
+      return connection;
+    } catch (error) {
+      connection.close();
+      throw new OpenFailure(step, error);
+    }
+  }
+
+  /** Pages of entries; the next page is requested before this one is handed out. */
+  async *pages(search: PagedSearch): AsyncGenerator<EntryView[], void, undefined> {
+    const rules: ValueRules = { explicitBuffers: new Set(search.explicitBufferAttributes) };
+    const filter = FilterParser.parseString(search.filter);
+    const request = (cookie: Buffer): Promise<Answer> => {
+      const control = new PagedResultsControl({ value: { size: search.pageSize, cookie } });
+      const message = new SearchRequest({
+        messageId: this.#nextId(), baseDN: search.baseDn, scope: search.scope, filter, attributes: [...search.attributes],
+        explicitBufferAttributes: [...search.explicitBufferAttributes], timeLimit: search.timeLimitSeconds, controls: [control as Control],
+      });
+      const answer = this.#send(message, rules);
+      answer.catch(() => undefined); // rethrown where it is awaited
+      return answer;
+    };
+    let next: Promise<Answer> | null = request(Buffer.alloc(0));
+    while (next !== null) {
+      const page: Answer = await next;
+      if (page.result.resultCode !== 0) throw StatusCodeParser.parse({ status: page.result.resultCode, errorMessage: page.result.diagnosticMessage } as MessageResponse);
+      // RFC 2696: the search goes on while the server returns a cookie (an empty page may carry one).
+      next = page.cookie.length > 0 ? request(page.cookie) : null;
+      yield page.entries;
+    }
+  }
+
+  /** Ends the connection (an unbind when it is still usable; no answer is awaited). */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#socket.write(new UnbindRequest({ messageId: this.#nextId() }).write());
+    } catch {
+      // already gone
+    }
+    this.#socket.destroy();
+  }
+
+  async #bind(dn: string, password: string): Promise<void> {
+    const { result } = await this.#send(new BindRequest({ messageId: this.#nextId(), dn, password }), null);
+    if (result.resultCode !== 0) throw StatusCodeParser.parse({ status: result.resultCode, errorMessage: result.diagnosticMessage } as MessageResponse);
+  }
+
+  async #startTls(host: string): Promise<SearchConnection> {
+    const { result } = await this.#send(new ExtendedRequest({ messageId: this.#nextId(), oid: START_TLS_OID }), null);
+    if (result.resultCode !== 0) throw StatusCodeParser.parse({ status: result.resultCode, errorMessage: result.diagnosticMessage } as MessageResponse);
+    // The plain socket now carries TLS: this object lets go of it, the new one reads the TLS stream.
+    const plain = this.#socket;
+    for (const event of ['data', 'error', 'close']) plain.removeAllListeners(event);
+    this.#closed = true;
+    const upgraded = await connected(tlsConnect({ ...this.#options.tls, socket: plain, host }), true, this.#options.connectTimeoutMs);
+    return new SearchConnection(upgraded, this.#options);
+  }
+
+  #nextId(): number {
+    this.#messageId = (this.#messageId % 2_147_483_646) + 1;
+    return this.#messageId;
+  }
+
+  /** Sends a request and waits for its final response, collecting search entries on the way. */
+  #send(message: Message, rules: ValueRules | null): Promise<Answer> {
+    if (this.#closed) return Promise.reject(new Error('Socket connection not established'));
+    if (this.#pending !== null) return Promise.reject(new Error('internal error: one request at a time on a search connection'));
+    return new Promise((resolve, reject) => {
+      const timeoutMs = this.#options.operationTimeoutMs;
+      const timer = timeoutMs > 0 ? setTimeout(() => this.#fail(new Error(`${message.constructor.name}: Operation timed out`)), timeoutMs) : null;
+      const settle = (): void => {
+        if (timer) clearTimeout(timer);
+        this.#pending = null;
+      };
+      this.#pending = {
+        messageId: message.messageId,
+        entries: [],
+        rules,
+        resolve: (done) => {
+          settle();
+          resolve(done);
+        },
+        reject: (error) => {
+          settle();
+          reject(error);
+        },
+      };
+      this.#socket.write(message.write());
+    });
+  }
+
+  #listen(socket: Socket | TLSSocket): void {
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        this.#receive(chunk);
+      } catch (error) {
+        this.#fail(error instanceof BerError ? new Error(`Socket error: malformed response (${error.message})`) : (error as Error));
+      }
+    });
+    socket.on('error', (error) => this.#fail(error));
+    socket.on('close', () => this.#fail(new Error('Connection closed before the response was received')));
+  }
+
+  #fail(error: Error): void {
+    this.#pending?.reject(error);
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#socket.destroy();
+    }
+  }
+
+  /** Splits the byte stream into LDAPMessages and handles each complete one. */
+  #receive(chunk: Buffer): void {
+    const buf = this.#tail === null ? chunk : Buffer.concat([this.#tail, chunk]);
+    this.#tail = null;
+    const cursor = new BerCursor(buf);
+    while (cursor.pos < buf.length) {
+      const start = cursor.pos;
+      let end: number;
+      try {
+        end = cursor.enter(TAG.sequence, Number.MAX_SAFE_INTEGER).end;
+      } catch (error) {
+        if (!(error instanceof BerError) || buf[start] !== TAG.sequence) throw error;
+        end = Number.POSITIVE_INFINITY; // header cut short
+      }
+      if (end > buf.length) {
+        this.#tail = buf.subarray(start);
+        return;
+      }
+      this.#message(cursor, end);
+      cursor.pos = end;
+    }
+  }
+
+  #message(cursor: BerCursor, end: number): void {
+    const messageId = readInteger(cursor, TAG.integer, end);
+    const op = cursor.enter(null, end);
+    const pending = this.#pending;
+    if (messageId === 0) {
+      // Notice of disconnection (RFC 4511 §4.4.1): the server is going away.
+      const { diagnosticMessage } = readLdapResult(cursor, op.end);
+      this.#fail(new Error(`Connection closed by the server: ${diagnosticMessage || 'notice of disconnection'}`));
+      return;
+    }
+    if (pending === null || messageId !== pending.messageId) return;
+    if (op.tag === TAG.searchEntry) {
+      pending.entries.push(new EntryView(readSearchEntry(cursor, op.end, pending.rules ?? { explicitBuffers: new Set() })));
+      return;
+    }
+    if (op.tag === TAG.searchReference) return;
+    if (op.tag !== TAG.searchDone && op.tag !== TAG.bindResponse && op.tag !== TAG.extendedResponse) {
+      throw new BerError(`unexpected protocol operation 0x${op.tag.toString(16)}`);
+    }
+    const result = readLdapResult(cursor, op.end);
+    cursor.pos = op.end;
+    const cookie = cursor.pos < end && cursor.buf[cursor.pos] === TAG.controls ? readPagedCookie(cursor, cursor.enter(TAG.controls, end).end) : Buffer.alloc(0);
+    pending.resolve({ result, cookie, entries: pending.entries });
+  }
+}
+
+/** Resolves once the socket is connected (and its TLS handshake done); rejects on error or timeout. */
+function connected<S extends Socket | TLSSocket>(socket: S, secure: boolean, timeoutMs: number): Promise<S> {
+  return new Promise((resolve, reject) => {
+    const timer = timeoutMs > 0 ? setTimeout(() => fail(new Error('Connection timeout')), timeoutMs) : null;
+    const done = (): void => {
+      if (timer) clearTimeout(timer);
+      socket.off('error', fail);
+    };
+    function fail(error: Error): void {
+      done();
+      socket.destroy();
+      reject(error);
+    }
+    socket.once('error', fail);
+    socket.once(secure ? 'secureConnect' : 'connect', () => {
+      done();
+      resolve(socket);
+    });
+  });
+}

@@ -1,0 +1,188 @@
+// The apply side of staging, inside the run's transaction: what the read changed — a summary, the
+// staged rows of changed accounts, and the new users by the group the allocation puts them in, a slice
+// at a time, so a first sync of a million users never holds its rows in memory at once. The writes are
+// in merge-store.ts.
+import { batches } from './cursor.ts';
+import type { Queryable } from './db.ts';
+import type { StagingTables } from './staging-store.ts';
+
+export interface RemovalCounts {
+  /** Accounts of the source that are present now. */
+  readonly total: number;
+  readonly wouldRemove: number;
+  readonly wouldDisable: number;
+  /** Users read (not deletions). */
+  readonly staged: number;
+}
+
+export interface DeltaSummary {
+  readonly counts: RemovalCounts;
+  /** Present accounts of the source that this read says are gone (full read: not returned; incremental: deleted). */
+  readonly missingIds: number[];
+  /** Staged users never seen before, and staged users whose account changed or came back. */
+  readonly newCount: number;
+  readonly changedCount: number;
+  /**
+   * Changed accounts whose change reaches what the allocation reads (back, username, enabled, creation
+   * time, profile, protection); the rest changed only data the seats do not depend on (name, email, …).
+   */
+  readonly seatChangedCount: number;
+}
+
+/** A staged user the allocation must see differently: new, changed, or back. */
+export interface DeltaRow {
+  /** Read order; a new user's temporary id in the allocation is −seq. */
+  readonly seq: number;
+  /** Existing account id; null for a user never seen before. */
+  readonly id: number | null;
+  readonly username: string;
+  readonly enabled: boolean;
+  readonly createdMs: number | null;
+  readonly profile: string | null;
+  readonly policyProtected: boolean;
+  /** For existing accounts: whether the account was enabled and present before this run. */
+  readonly wasActiveInDirectory: boolean;
+}
+
+/** Staged users that differ from their account (the check at read time is repeated: it is cheap and exact). */
+function deltaFrom(tables: StagingTables): string {
+  return `${tables.staging} s LEFT JOIN accounts a ON a.source = $1 AND a.external_id = s.external_id
+    WHERE NOT s.deleted AND (a.id IS NULL OR a.data_hash IS DISTINCT FROM s.data_hash OR NOT a.present)
+      AND NOT EXISTS (SELECT 1 FROM ${tables.staging} d WHERE d.deleted AND d.external_id = s.external_id)`;
+}
+
+/**
+ * Counts of the delta, the missing accounts and the counts of the mass-change hold (SPEC rule 10).
+ * `unseenIds`: for a full read, the present accounts the read did not return (from the run's snapshot);
+ * they are checked again here, as the snapshot was taken before this transaction. `read`: users read.
+ */
+export async function loadDeltaSummary(
+  tx: Queryable,
+  options: { tables: StagingTables; source: string; mode: 'full' | 'incremental'; unseenIds: readonly number[]; read: number },
+): Promise<DeltaSummary> {
+  const { tables, source, mode } = options;
+  const delta = await tx.query<{ fresh: number; changed: number; seat: number; disable: number }>(
+    `SELECT count(*) FILTER (WHERE a.id IS NULL)::int AS fresh, count(a.id)::int AS changed,
+            count(*) FILTER (WHERE a.id IS NOT NULL AND (NOT a.present OR a.username IS DISTINCT FROM s.username
+              OR a.enabled IS DISTINCT FROM s.enabled OR a.directory_created_at IS DISTINCT FROM s.directory_created_at
+              OR a.profile IS DISTINCT FROM s.profile OR a.policy_protected IS DISTINCT FROM s.policy_protected))::int AS seat,
+            count(*) FILTER (WHERE a.id IS NOT NULL AND a.enabled AND a.present AND NOT s.enabled)::int AS disable
+     FROM ${deltaFrom(tables)}`,
+    [source],
+  );
+  const missing = await tx.query<{ id: number }>(
+    mode === 'full'
+      ? `SELECT a.id FROM accounts a WHERE a.id = ANY($2::int[]) AND a.source = $1 AND a.present
+           AND NOT EXISTS (SELECT 1 FROM ${tables.staging} s WHERE s.external_id = a.external_id AND NOT s.deleted)`
+      : `SELECT a.id FROM accounts a JOIN ${tables.staging} s ON s.external_id = a.external_id AND s.deleted
+         WHERE a.source = $1 AND a.present`,
+    mode === 'full' ? [source, options.unseenIds] : [source],
+  );
+  const totals = await tx.query<{ total: number }>(`SELECT count(*)::int AS total FROM accounts WHERE source = $1 AND present`, [source]);
+  const d = delta.rows[0] ?? { fresh: 0, changed: 0, seat: 0, disable: 0 };
+  const missingIds = [...new Set(missing.rows.map((r) => r.id))].sort((a, b) => a - b);
+  return {
+    counts: { total: totals.rows[0]?.total ?? 0, staged: options.read, wouldRemove: missingIds.length, wouldDisable: d.disable },
+    missingIds,
+    newCount: d.fresh,
+    changedCount: d.changed,
+    seatChangedCount: d.seat,
+  };
+}
+
+/**
+ * Keeps the first occurrence of each new id the read returned more than once (the snapshot only knows
+ * the ids of existing accounts); returns how many rows were dropped.
+ */
+export async function dropRepeatedIds(conn: Queryable, tables: StagingTables): Promise<number> {
+  const result = await conn.query(
+    `DELETE FROM ${tables.staging} s USING (
+       SELECT external_id, min(seq) AS first FROM ${tables.staging} WHERE NOT deleted GROUP BY external_id HAVING count(*) > 1) r
+     WHERE s.external_id = r.external_id AND NOT s.deleted AND s.seq > r.first`,
+  );
+  return result.rowCount;
+}
+
+/** Rows per FETCH: bounds the driver's result buffers. */
+const FETCH_ROWS = 20_000;
+
+const DELTA_COLUMNS = `s.seq, a.id, s.username, s.enabled, (extract(epoch from s.directory_created_at) * 1000)::float8 AS "createdMs",
+  s.profile, s.policy_protected AS "policyProtected", coalesce(a.enabled AND a.present, false) AS "wasActiveInDirectory"`;
+
+/** The staged rows of existing accounts that changed or came back, in read order. */
+export async function forEachChangedRow(tx: Queryable, options: { tables: StagingTables; source: string }, visit: (row: DeltaRow) => void): Promise<void> {
+  const rows = batches<DeltaRow>(tx, {
+    name: `changed_${options.tables.staging}`,
+    select: `SELECT ${DELTA_COLUMNS} FROM ${deltaFrom(options.tables)} AND a.id IS NOT NULL ORDER BY s.seq`,
+    params: [options.source],
+    batchRows: FETCH_ROWS,
+  });
+  for await (const batch of rows) batch.forEach(visit);
+}
+
+/**
+ * New users by the group the allocation puts them in (see sync/chunked-allocation.ts): `requester`
+ * (enabled, a profile that needs pools, not protected), `protected` (the same, protected), `independent`
+ * (the rest), or `all`. `needing`: the profiles that need pools.
+ */
+export type NewcomerGroup = 'requester' | 'protected' | 'independent' | 'all';
+
+function groupCondition(group: NewcomerGroup): string {
+  const needsPools = 's.enabled AND coalesce(s.profile = ANY($2::text[]), false)';
+  switch (group) {
+    case 'requester':
+      return `${needsPools} AND NOT s.policy_protected`;
+    case 'protected':
+      return `${needsPools} AND s.policy_protected`;
+    case 'independent':
+      return `NOT (${needsPools})`;
+    case 'all':
+      return 'true';
+  }
+}
+
+export async function countNewcomers(
+  tx: Queryable,
+  options: { tables: StagingTables; source: string; needing: readonly string[] },
+): Promise<Record<Exclude<NewcomerGroup, 'all'>, number>> {
+  const groups = ['requester', 'protected', 'independent'] as const;
+  const result = await tx.query<Record<(typeof groups)[number], number>>(
+    `SELECT ${groups.map((g) => `count(*) FILTER (WHERE ${groupCondition(g)})::int AS ${g}`).join(', ')}
+     FROM ${deltaFrom(options.tables)} AND a.id IS NULL`,
+    [options.source, options.needing],
+  );
+  return result.rows[0] ?? { requester: 0, protected: 0, independent: 0 };
+}
+
+/**
+ * New users of one group in slices of `sliceRows`: requesters in queue order (creation, unknown last;
+ * username by code point; the later read first, as the allocation's id −seq orders them), the others
+ * in read order. With `rereadable`, the cursor stays open at the end and a later call with the same
+ * group reads it again from the start (the sorted rows are kept, not sorted twice); it closes with the
+ * transaction.
+ */
+export async function* newcomerSlices(
+  tx: Queryable,
+  options: { tables: StagingTables; source: string; needing: readonly string[]; group: NewcomerGroup; sliceRows: number; rereadable?: Set<string> },
+): AsyncGenerator<DeltaRow[], void, undefined> {
+  const name = `new_${options.group}_${options.tables.staging}`;
+  const order = options.group === 'requester' ? 's.directory_created_at ASC NULLS LAST, s.username COLLATE "C", s.seq DESC' : 's.seq';
+  const select = `SELECT ${DELTA_COLUMNS} FROM ${deltaFrom(options.tables)} AND a.id IS NULL AND ${groupCondition(options.group)} ORDER BY ${order}`;
+  const params = options.group === 'all' ? [options.source] : [options.source, options.needing];
+  const kept = options.rereadable;
+  if (kept === undefined) {
+    yield* batches<DeltaRow>(tx, { name, select, params, batchRows: options.sliceRows });
+    return;
+  }
+  if (kept.has(name)) await tx.query(`MOVE ABSOLUTE 0 IN ${name}`);
+  else {
+    await tx.query(`DECLARE ${name} SCROLL CURSOR FOR ${select}`, params);
+    kept.add(name);
+  }
+  for (;;) {
+    const batch = await tx.query<DeltaRow>(`FETCH ${options.sliceRows} FROM ${name}`);
+    if (batch.rows.length > 0) yield batch.rows;
+    if (batch.rows.length < options.sliceRows) return;
+  }
+}
+

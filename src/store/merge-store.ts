@@ -1,0 +1,114 @@
+// Merging a run's delta into `accounts`, in its transaction: new accounts inserted with the seat state
+// the allocation gave them (and their audit row), changed ones rewritten, missing ones marked absent.
+import type { ChangeReason, SeatState } from '../domain/types.ts';
+import type { Queryable } from './db.ts';
+import type { StagingTables } from './staging-store.ts';
+
+/** A seat state shared by many new accounts (a first sync has a handful of distinct ones), with the
+ * reason its audit rows carry. */
+export interface NewAccountState extends SeatState {
+  readonly reason: ChangeReason;
+}
+
+const iso = (value: number | null): string | null => (value === null ? null : new Date(value).toISOString());
+
+/**
+ * Inserts new accounts (staged rows by `seq`) with the seat state the allocation gave them, and one
+ * audit row each (from no state to it), in one statement. `classOf[i]` is the index in `states` of
+ * the state of `seqs[i]`.
+ */
+export async function insertNewAccounts(
+  tx: Queryable,
+  options: {
+    tables: StagingTables;
+    source: string;
+    runId: string;
+    actor: string;
+    seqs: readonly number[];
+    classOf: readonly number[];
+    states: readonly NewAccountState[];
+  },
+): Promise<number> {
+  const { seqs, classOf, states } = options;
+  if (seqs.length === 0) return 0;
+  const result = await tx.query(
+    `WITH d AS (SELECT * FROM unnest($3::int[], $4::int[]) AS d(seq, class)),
+     -- One row per distinct state: its jsonb values and the audit details are built once, not per account.
+     c AS MATERIALIZED (
+       SELECT state, held::jsonb AS held, waiting_for::jsonb AS waiting_for, waiting_since, activated_at, grace_until, reason, class,
+              jsonb_build_object('held', held::jsonb, 'waitingFor', waiting_for::jsonb) AS details
+       FROM unnest($5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::text[])
+            WITH ORDINALITY AS c(state, held, waiting_for, waiting_since, activated_at, grace_until, reason, class)),
+     src AS MATERIALIZED (
+       SELECT s.*, d.class FROM d JOIN ${options.tables.staging} s ON s.seq = d.seq AND NOT s.deleted),
+     inserted AS (
+       INSERT INTO accounts (source, external_id, username, email, display_name, dn, enabled, directory_created_at,
+          groups, attributes, profile, policy_protected, data_hash, present, state, held, waiting_for, waiting_since,
+          activated_at, grace_until, first_seen_run, last_changed_run)
+       SELECT $1, src.external_id, src.username, src.email, src.display_name, src.dn, src.enabled, src.directory_created_at,
+              src.groups::jsonb, src.attributes::jsonb, src.profile, src.policy_protected, src.data_hash, true, c.state, c.held,
+              c.waiting_for, c.waiting_since, c.activated_at, c.grace_until, $2::bigint, $2::bigint
+       FROM src JOIN c ON c.class = src.class + 1
+       RETURNING id, external_id)
+     INSERT INTO audit (account_id, from_state, to_state, reason, actor, run_id, details)
+     SELECT i.id, NULL, c.state, c.reason, $12, $2::bigint, c.details
+     FROM inserted i JOIN src ON src.external_id = i.external_id JOIN c ON c.class = src.class + 1`,
+    [
+      options.source,
+      options.runId,
+      seqs,
+      classOf,
+      states.map((s) => s.state),
+      states.map((s) => JSON.stringify(s.held)),
+      states.map((s) => JSON.stringify(s.waitingFor)),
+      states.map((s) => iso(s.waitingSince)),
+      states.map((s) => iso(s.activatedAt)),
+      states.map((s) => iso(s.graceUntil)),
+      states.map((s) => s.reason),
+      options.actor,
+    ],
+  );
+  if (result.rowCount !== seqs.length) throw new Error(`inserted ${result.rowCount} new accounts, expected ${seqs.length}`);
+  return result.rowCount;
+}
+
+/** Stored ids of new accounts by read order (for the notifications that name them). */
+export async function newAccountIds(tx: Queryable, options: { tables: StagingTables; source: string; seqs: readonly number[] }): Promise<Map<number, number>> {
+  if (options.seqs.length === 0) return new Map();
+  const result = await tx.query<{ seq: number; id: number }>(
+    `SELECT s.seq, a.id FROM ${options.tables.staging} s JOIN accounts a ON a.source = $1 AND a.external_id = s.external_id
+     WHERE s.seq = ANY($2::int[]) AND NOT s.deleted`,
+    [options.source, options.seqs],
+  );
+  return new Map(result.rows.map((r) => [r.seq, r.id]));
+}
+
+/** Rewrites the directory data of existing accounts whose data hash changed, or that came back. */
+export async function updateChangedAccounts(tx: Queryable, options: { tables: StagingTables; source: string; runId: string }): Promise<number> {
+  const result = await tx.query(
+    `UPDATE accounts a SET username = s.username, email = s.email, display_name = s.display_name, dn = s.dn,
+            enabled = s.enabled, directory_created_at = s.directory_created_at, groups = s.groups::jsonb,
+            attributes = s.attributes::jsonb, profile = s.profile, policy_protected = s.policy_protected,
+            data_hash = s.data_hash, present = true, removed_at = NULL, last_changed_run = $2::bigint, updated_at = now()
+     FROM ${options.tables.staging} s
+     WHERE a.source = $1 AND a.external_id = s.external_id AND NOT s.deleted
+       AND (a.data_hash IS DISTINCT FROM s.data_hash OR NOT a.present)
+       AND NOT EXISTS (SELECT 1 FROM ${options.tables.staging} d WHERE d.deleted AND d.external_id = s.external_id)`,
+    [options.source, options.runId],
+  );
+  return result.rowCount;
+}
+
+/** Rows per statement for id lists: keeps parameter arrays well below protocol limits. */
+const WRITE_BATCH = 20_000;
+
+/** Marks accounts the source no longer returns. */
+export async function markMissing(tx: Queryable, options: { ids: readonly number[]; runId: string }): Promise<void> {
+  for (let start = 0; start < options.ids.length; start += WRITE_BATCH) {
+    await tx.query(
+      `UPDATE accounts SET present = false, removed_at = now(), last_changed_run = $2::bigint, updated_at = now()
+       WHERE id = ANY($1::int[]) AND present`,
+      [options.ids.slice(start, start + WRITE_BATCH), options.runId],
+    );
+  }
+}

@@ -1,0 +1,41 @@
+// Versioned migrations, applied in order at start, all in one transaction under an advisory lock (a
+// replica that starts at the same moment waits, then finds them applied).
+import type { Database } from './db.ts';
+import { sql as core } from './migrations/001-core.ts';
+import { sql as allocationState } from './migrations/002-allocation-state.ts';
+import { sql as graceIndex } from './migrations/003-grace-index.ts';
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'core', sql: core },
+  { version: 2, name: 'allocation-state', sql: allocationState },
+  { version: 3, name: 'grace-index', sql: graceIndex },
+];
+
+/** Arbitrary constant key of the advisory lock that serializes migrations between replicas. */
+const MIGRATION_LOCK_KEY = 720_531_001;
+
+export async function migrate(db: Database): Promise<{ applied: number[] }> {
+  return db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+    await tx.query(
+      `CREATE TABLE IF NOT EXISTS schema_migrations (
+         version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+    );
+    const done = await tx.query<{ version: number }>('SELECT version FROM schema_migrations');
+    const have = new Set(done.rows.map((r) => r.version));
+    const applied: number[] = [];
+    for (const m of MIGRATIONS) {
+      if (have.has(m.version)) continue;
+      await tx.exec(m.sql);
+      await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+      applied.push(m.version);
+    }
+    return { applied };
+  });
+}

@@ -1,0 +1,119 @@
+// Read side for admins: accounts, seat usage and the audit trail.
+import type { AccountState } from '../domain/types.ts';
+import type { Queryable } from './db.ts';
+
+/** An account as the CLI and the API show it (SPEC §5 `accounts --json`). */
+export interface AccountView {
+  readonly id: number;
+  readonly source: string;
+  readonly externalId: string;
+  readonly username: string;
+  readonly email: string | null;
+  readonly displayName: string | null;
+  readonly state: AccountState;
+  readonly profile: string | null;
+  /** Pools the account holds a seat in. */
+  readonly pools: string[];
+  readonly waitingFor: string[];
+  readonly protected: boolean;
+  readonly waitingSince: string | null;
+  readonly activatedAt: string | null;
+  readonly graceUntil: string | null;
+  readonly updatedAt: string;
+}
+
+export interface AccountFilter {
+  readonly state?: AccountState;
+  /** Accounts holding or waiting for this pool. */
+  readonly pool?: string;
+  readonly source?: string;
+}
+
+const isoCol = (c: string, alias: string): string =>
+  `to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "${alias}"`;
+
+const VIEW_COLUMNS = `id, source, external_id AS "externalId", username, email, display_name AS "displayName", state,
+  profile, held AS pools, waiting_for AS "waitingFor", (admin_protected OR policy_protected) AS protected,
+  ${isoCol('waiting_since', 'waitingSince')}, ${isoCol('activated_at', 'activatedAt')},
+  ${isoCol('grace_until', 'graceUntil')}, ${isoCol('updated_at', 'updatedAt')}`;
+
+const PAGE_ROWS = 5_000;
+
+/** Streams accounts in id order, page by page (an export of a million accounts stays small in memory). */
+export async function* listAccounts(db: Queryable, filter: AccountFilter = {}): AsyncGenerator<AccountView> {
+  let afterId = 0;
+  for (;;) {
+    const result = await db.query<AccountView>(
+      `SELECT ${VIEW_COLUMNS} FROM accounts
+       WHERE id > $1 AND ($2::text IS NULL OR state = $2) AND ($3::text IS NULL OR source = $3)
+         AND ($4::text IS NULL OR held ? $4 OR waiting_for ? $4)
+       ORDER BY id LIMIT ${PAGE_ROWS}`,
+      [afterId, filter.state ?? null, filter.source ?? null, filter.pool ?? null],
+    );
+    yield* result.rows;
+    const last = result.rows.at(-1);
+    if (!last || result.rows.length < PAGE_ROWS) return;
+    afterId = last.id;
+  }
+}
+
+/**
+ * Finds accounts by id, username or email (case-insensitive). Several matches are possible when two
+ * sources have the same username: the caller decides what to do with an ambiguous reference.
+ */
+export async function findAccounts(db: Queryable, ref: string): Promise<AccountView[]> {
+  const byId = /^\d+$/.test(ref) ? Number(ref) : null;
+  const result = await db.query<AccountView>(
+    `SELECT ${VIEW_COLUMNS} FROM accounts
+     WHERE ($1::int IS NOT NULL AND id = $1) OR lower(username) = lower($2) OR lower(email) = lower($2)
+        OR external_id = $2
+     ORDER BY id LIMIT 10`,
+    [byId, ref],
+  );
+  return result.rows;
+}
+
+export interface PoolCounts {
+  readonly used: number;
+  readonly waiting: number;
+}
+
+/** Holders and waiting accounts per pool name, as stored. */
+export async function poolCounts(db: Queryable): Promise<Map<string, PoolCounts>> {
+  const result = await db.query<{ pool: string; used: number; waiting: number }>(
+    `SELECT pool, sum(used)::int AS used, sum(waiting)::int AS waiting FROM (
+       SELECT jsonb_array_elements_text(held) AS pool, 1 AS used, 0 AS waiting FROM accounts WHERE held <> '[]'
+       UNION ALL
+       SELECT jsonb_array_elements_text(waiting_for), 0, 1 FROM accounts WHERE state = 'blocked' AND waiting_for <> '[]'
+     ) p GROUP BY pool`,
+  );
+  return new Map(result.rows.map((r) => [r.pool, { used: r.used, waiting: r.waiting }]));
+}
+
+export interface AuditView {
+  readonly id: string;
+  readonly at: string;
+  readonly accountId: number | null;
+  readonly username: string | null;
+  readonly source: string | null;
+  readonly from: string | null;
+  readonly to: string | null;
+  readonly reason: string;
+  readonly actor: string;
+  readonly runId: string | null;
+}
+
+export async function listAudit(
+  db: Queryable,
+  options: { accountIds?: readonly number[]; since?: Date; limit: number },
+): Promise<AuditView[]> {
+  const result = await db.query<AuditView>(
+    `SELECT au.id::text AS id, ${isoCol('au.at', 'at')}, au.account_id AS "accountId", a.username, a.source,
+            au.from_state AS "from", au.to_state AS "to", au.reason, au.actor, au.run_id::text AS "runId"
+     FROM audit au LEFT JOIN accounts a ON a.id = au.account_id
+     WHERE ($1::int[] IS NULL OR au.account_id = ANY($1)) AND ($2::timestamptz IS NULL OR au.at >= $2)
+     ORDER BY au.id DESC LIMIT $3`,
+    [options.accountIds ?? null, options.since?.toISOString() ?? null, options.limit],
+  );
+  return result.rows.reverse();
+}

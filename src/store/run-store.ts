@@ -1,0 +1,111 @@
+// Runs (one per source per sync) and the cursors sources keep between runs.
+import type { SourceCursor } from '../sources/directory-source.ts';
+import type { Queryable } from './db.ts';
+
+export type RunStatus = 'running' | 'ok' | 'held' | 'failed';
+
+export interface RunCounts {
+  readonly seen: number;
+  readonly created: number;
+  readonly updated: number;
+  readonly activated: number;
+  readonly blocked: number;
+  readonly disabled: number;
+  readonly removed: number;
+  readonly skipped: number;
+}
+
+export interface RunRecord extends RunCounts {
+  readonly id: string;
+  readonly source: string;
+  readonly status: RunStatus;
+  readonly mode: 'full' | 'incremental' | null;
+  readonly trigger: string;
+  readonly startedAt: Date;
+  readonly finishedAt: Date | null;
+  readonly error: string | null;
+  readonly details: Record<string, unknown>;
+}
+
+const RUN_COLUMNS = `id::text AS id, source, status, mode, trigger, started_at AS "startedAt",
+  finished_at AS "finishedAt", seen, created, updated, activated, blocked, disabled, removed, skipped, error, details`;
+
+export async function createRun(
+  db: Queryable,
+  options: { source: string; trigger: string; allowRemovals: boolean },
+): Promise<string> {
+  const result = await db.query<{ id: string }>(
+    `INSERT INTO runs (source, status, trigger, allow_removals) VALUES ($1, 'running', $2, $3) RETURNING id::text AS id`,
+    [options.source, options.trigger, options.allowRemovals],
+  );
+  const id = result.rows[0]?.id;
+  if (!id) throw new Error('run insert returned no id');
+  return id;
+}
+
+export async function finishRun(
+  db: Queryable,
+  id: string,
+  outcome: { status: Exclude<RunStatus, 'running'>; mode: 'full' | 'incremental' | null; counts: RunCounts; error: string | null; details: Record<string, unknown> },
+): Promise<void> {
+  const c = outcome.counts;
+  await db.query(
+    `UPDATE runs SET status = $2, mode = $3, finished_at = now(), seen = $4, created = $5, updated = $6,
+            activated = $7, blocked = $8, disabled = $9, removed = $10, skipped = $11, error = $12, details = $13::jsonb
+     WHERE id = $1::bigint`,
+    [id, outcome.status, outcome.mode, c.seen, c.created, c.updated, c.activated, c.blocked, c.disabled, c.removed,
+      c.skipped, outcome.error, JSON.stringify(outcome.details)],
+  );
+}
+
+export async function getRun(db: Queryable, id: string): Promise<RunRecord | null> {
+  if (!/^\d+$/.test(id)) return null;
+  const result = await db.query<RunRecord>(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = $1::bigint`, [id]);
+  return result.rows[0] ?? null;
+}
+
+export async function recentRuns(db: Queryable, options: { limit: number; source?: string }): Promise<RunRecord[]> {
+  const result = await db.query<RunRecord>(
+    `SELECT ${RUN_COLUMNS} FROM runs WHERE ($1::text IS NULL OR source = $1) ORDER BY id DESC LIMIT $2`,
+    [options.source ?? null, options.limit],
+  );
+  return result.rows;
+}
+
+/** The latest finished (non-dry) run of each named source. */
+export async function lastRuns(db: Queryable, sources: readonly string[]): Promise<Map<string, RunRecord>> {
+  const result = await db.query<RunRecord>(
+    `SELECT DISTINCT ON (source) ${RUN_COLUMNS} FROM runs
+     WHERE source = ANY($1::text[]) AND status <> 'running' ORDER BY source, id DESC`,
+    [sources],
+  );
+  return new Map(result.rows.map((r) => [r.source, r]));
+}
+
+/** Runs left `running` by a process that died: marked failed so status tells the truth. `source`: only its runs. */
+export async function failStaleRuns(db: Queryable, options: { olderThanMs: number; source?: string }): Promise<number> {
+  const result = await db.query(
+    `UPDATE runs SET status = 'failed', finished_at = now(), error = 'interrupted (the process stopped mid-run)'
+     WHERE status = 'running' AND started_at < now() - ($1::float8 * interval '1 millisecond')
+       AND ($2::text IS NULL OR source = $2)`,
+    [options.olderThanMs, options.source ?? null],
+  );
+  return result.rowCount;
+}
+
+export async function loadCursor(db: Queryable, source: string): Promise<SourceCursor | null> {
+  const result = await db.query<{ cursor: SourceCursor }>('SELECT cursor FROM source_cursors WHERE source = $1', [source]);
+  return result.rows[0]?.cursor ?? null;
+}
+
+export async function saveCursor(tx: Queryable, source: string, cursor: SourceCursor | null, runId: string): Promise<void> {
+  if (cursor === null) {
+    await tx.query('DELETE FROM source_cursors WHERE source = $1', [source]);
+    return;
+  }
+  await tx.query(
+    `INSERT INTO source_cursors (source, cursor, run_id, updated_at) VALUES ($1, $2::jsonb, $3::bigint, now())
+     ON CONFLICT (source) DO UPDATE SET cursor = excluded.cursor, run_id = excluded.run_id, updated_at = now()`,
+    [source, JSON.stringify(cursor), runId],
+  );
+}

@@ -1,0 +1,239 @@
+// Reading the allocation's input and writing its decisions: the seat side of the store.
+import type { AccountChange, AccountState, ChangeReason, SeatAccount } from '../domain/types.ts';
+import { batches } from './cursor.ts';
+import type { Queryable } from './db.ts';
+
+/** Key of the advisory lock under which every seat decision is taken (SPEC rule 11). */
+export const SEAT_LOCK_KEY = 720_531_002;
+
+export async function lockSeats(tx: Queryable): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock($1)', [SEAT_LOCK_KEY]);
+}
+
+interface SeatRow {
+  id: number;
+  username: string;
+  created_ms: number | null;
+  present: boolean;
+  enabled: boolean;
+  profile: string | null;
+  suspended: boolean;
+  admin_protected: boolean;
+  policy_protected: boolean;
+  state: AccountState;
+  held: string[];
+  waiting_for: string[];
+  waiting_since_ms: number | null;
+  activated_at_ms: number | null;
+  grace_until_ms: number | null;
+}
+
+/** A stored account as the allocation sees it, plus the admin half of its protection. */
+export interface StoredSeatAccount extends SeatAccount {
+  readonly adminProtected: boolean;
+}
+
+const ms = (column: string): string => `(extract(epoch from ${column}) * 1000)::float8`;
+
+const SEAT_COLUMNS = `id, username, ${ms('directory_created_at')} AS created_ms, present, enabled, profile, suspended,
+  admin_protected, policy_protected, state, held, waiting_for, ${ms('waiting_since')} AS waiting_since_ms,
+  ${ms('activated_at')} AS activated_at_ms, ${ms('grace_until')} AS grace_until_ms`;
+
+/**
+ * Values that repeat across a million accounts (profile names, pool lists, the empty list) are shared
+ * rather than held once per account: the allocation reads them and never changes them.
+ */
+class Interner {
+  readonly #strings = new Map<string, string>();
+  readonly #lists = new Map<string, readonly string[]>();
+
+  string(value: string | null): string | null {
+    if (value === null) return null;
+    let shared = this.#strings.get(value);
+    if (shared === undefined) this.#strings.set(value, (shared = value));
+    return shared;
+  }
+
+  list(values: readonly string[]): readonly string[] {
+    const key = values.join('\u0000');
+    let shared = this.#lists.get(key);
+    if (shared === undefined) this.#lists.set(key, (shared = Object.freeze([...values])));
+    return shared;
+  }
+}
+
+function toSeatAccount(r: SeatRow, intern: Interner): StoredSeatAccount {
+  return {
+    id: r.id,
+    username: r.username,
+    directoryCreatedAt: r.created_ms,
+    present: r.present,
+    enabled: r.enabled,
+    profile: intern.string(r.profile),
+    suspended: r.suspended,
+    protected: r.admin_protected || r.policy_protected,
+    adminProtected: r.admin_protected,
+    state: r.state,
+    held: intern.list(r.held),
+    waitingFor: intern.list(r.waiting_for),
+    waitingSince: r.waiting_since_ms,
+    activatedAt: r.activated_at_ms,
+    graceUntil: r.grace_until_ms,
+  };
+}
+
+/** Rows per FETCH: the driver builds a batch's row objects at once; a million at once would not fit. */
+const FETCH_ROWS = 20_000;
+
+/** Runs `select` through a cursor (inside the caller's transaction), converting each batch as it comes. */
+async function loadInBatches(tx: Queryable, select: string, params: readonly unknown[]): Promise<StoredSeatAccount[]> {
+  const intern = new Interner();
+  const out: StoredSeatAccount[] = [];
+  for await (const batch of batches<SeatRow>(tx, { name: 'seat_accounts', select, params, batchRows: FETCH_ROWS })) {
+    for (const row of batch) out.push(toSeatAccount(row, intern));
+  }
+  return out;
+}
+
+/**
+ * Loads every account the allocation may have to decide about, in a transaction. Accounts that are
+ * removed and still absent hold nothing and cannot change, so they are left out (a directory of a
+ * million departed users costs nothing here).
+ */
+export function loadSeatAccounts(tx: Queryable): Promise<StoredSeatAccount[]> {
+  return loadInBatches(tx, `SELECT ${SEAT_COLUMNS} FROM accounts WHERE present OR state <> 'removed'`, []);
+}
+
+/** Loads the named accounts whatever their state (removed accounts that come back), in a transaction. */
+export async function loadSeatAccountsById(tx: Queryable, ids: readonly number[]): Promise<StoredSeatAccount[]> {
+  if (ids.length === 0) return [];
+  return loadInBatches(tx, `SELECT ${SEAT_COLUMNS} FROM accounts WHERE id = ANY($1::int[])`, [ids]);
+}
+
+/** Rows per statement when writing changes: keeps parameter arrays well below protocol limits. */
+const WRITE_BATCH = 20_000;
+
+const iso = (value: number | null): string | null => (value === null ? null : new Date(value).toISOString());
+
+/** Writes the seat state of existing accounts. */
+export async function updateSeatStates(tx: Queryable, changes: readonly AccountChange[], runId: string | null): Promise<void> {
+  for (let start = 0; start < changes.length; start += WRITE_BATCH) {
+    const batch = changes.slice(start, start + WRITE_BATCH);
+    await tx.query(
+      `UPDATE accounts a SET state = u.state, held = u.held::jsonb, waiting_for = u.waiting_for::jsonb,
+              waiting_since = u.waiting_since, activated_at = u.activated_at, grace_until = u.grace_until,
+              last_changed_run = coalesce($8::bigint, a.last_changed_run), updated_at = now()
+       FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[],
+                   $7::timestamptz[]) AS u(id, state, held, waiting_for, waiting_since, activated_at, grace_until)
+       WHERE a.id = u.id`,
+      [
+        batch.map((c) => c.id),
+        batch.map((c) => c.to.state),
+        batch.map((c) => JSON.stringify(c.to.held)),
+        batch.map((c) => JSON.stringify(c.to.waitingFor)),
+        batch.map((c) => iso(c.to.waitingSince)),
+        batch.map((c) => iso(c.to.activatedAt)),
+        batch.map((c) => iso(c.to.graceUntil)),
+        runId,
+      ],
+    );
+  }
+}
+
+/** One audit row per change. `idOf` maps the plan's ids to stored ids (new accounts get theirs on insert). */
+export async function auditChanges(
+  tx: Queryable,
+  changes: readonly AccountChange[],
+  audit: { actor: string; runId: string | null; idOf?: (id: number) => number },
+): Promise<void> {
+  const idOf = audit.idOf ?? ((id: number) => id);
+  for (let start = 0; start < changes.length; start += WRITE_BATCH) {
+    const batch = changes.slice(start, start + WRITE_BATCH);
+    await insertAudit(
+      tx,
+      batch.map((c) => ({
+        accountId: idOf(c.id),
+        from: c.from?.state ?? null,
+        to: c.to.state,
+        reason: c.reason,
+        details: { held: c.to.held, waitingFor: c.to.waitingFor },
+      })),
+      audit,
+    );
+  }
+}
+
+/** Writes the allocation's state changes of existing accounts and one audit row per change. */
+export async function writeSeatChanges(
+  tx: Queryable,
+  changes: readonly AccountChange[],
+  audit: { actor: string; runId: string | null },
+): Promise<void> {
+  await updateSeatStates(tx, changes, audit.runId);
+  await auditChanges(tx, changes, audit);
+}
+
+export interface AuditEntry {
+  readonly accountId: number;
+  readonly from: AccountState | null;
+  readonly to: AccountState | null;
+  /** A seat change's reason, or the admin action that changed a flag. */
+  readonly reason: ChangeReason | 'block' | 'unblock' | 'protect' | 'unprotect';
+  readonly details?: Record<string, unknown>;
+}
+
+export async function insertAudit(
+  tx: Queryable,
+  entries: readonly AuditEntry[],
+  audit: { actor: string; runId: string | null },
+): Promise<void> {
+  if (entries.length === 0) return;
+  await tx.query(
+    `INSERT INTO audit (account_id, from_state, to_state, reason, actor, run_id, details)
+     SELECT u.account_id, u.from_state, u.to_state, u.reason, $6, $7::bigint, u.details::jsonb
+     FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[])
+          AS u(account_id, from_state, to_state, reason, details)`,
+    [
+      entries.map((e) => e.accountId),
+      entries.map((e) => e.from),
+      entries.map((e) => e.to),
+      entries.map((e) => e.reason),
+      entries.map((e) => JSON.stringify(e.details ?? {})),
+      audit.actor,
+      audit.runId,
+    ],
+  );
+}
+
+/** The fingerprint of the inputs of the last allocation (config side), or null before the first one. */
+export async function loadAllocationFingerprint(tx: Queryable): Promise<string | null> {
+  const result = await tx.query<{ fingerprint: string }>('SELECT fingerprint FROM allocation_state WHERE id = 1');
+  return result.rows[0]?.fingerprint ?? null;
+}
+
+export async function saveAllocationFingerprint(tx: Queryable, fingerprint: string): Promise<void> {
+  await tx.query(
+    `INSERT INTO allocation_state (id, fingerprint, updated_at) VALUES (1, $1, now())
+     ON CONFLICT (id) DO UPDATE SET fingerprint = excluded.fingerprint, updated_at = now()
+     WHERE allocation_state.fingerprint <> excluded.fingerprint`,
+    [fingerprint],
+  );
+}
+
+/** True when some grace period has ended by `now` (the allocation must run to block those accounts). */
+export async function graceEnded(tx: Queryable, now: number): Promise<boolean> {
+  const result = await tx.query('SELECT 1 FROM accounts WHERE grace_until <= $1 LIMIT 1', [new Date(now).toISOString()]);
+  return result.rows.length > 0;
+}
+
+/**
+ * Deletes accounts removed more than `olderThanMs` ago, with their audit history (`policy.purgeRemovedAfter`).
+ * Only accounts of `source` that are absent and removed: they hold nothing, so seats are unaffected.
+ */
+export async function purgeRemoved(tx: Queryable, options: { source: string; olderThanMs: number; now: number }): Promise<number> {
+  const result = await tx.query(
+    `DELETE FROM accounts WHERE source = $1 AND NOT present AND state = 'removed' AND removed_at < $2::timestamptz`,
+    [options.source, new Date(options.now - options.olderThanMs).toISOString()],
+  );
+  return result.rowCount;
+}

@@ -1,0 +1,85 @@
+// Admin actions on one account (SPEC §5 `accounts block|unblock|protect|unprotect`): change the flag and
+// re-allocate in the same transaction, so a suspension frees its seat for the next waiting account at once.
+import type { SeatsyncConfig } from '../config/types.ts';
+import type { AllocationPlan } from '../domain/types.ts';
+import type { Database } from '../store/db.ts';
+import { findAccounts, type AccountView } from '../store/query-store.ts';
+import { insertAudit, lockSeats } from '../store/seat-store.ts';
+import { reconcileSeats } from './reconcile.ts';
+import type { RunNotifier } from './sync-source.ts';
+
+export type AdminAction = 'block' | 'unblock' | 'protect' | 'unprotect';
+
+export class AdminActionError extends Error {
+  readonly code: 'not-found' | 'ambiguous' | 'invalid-state';
+  constructor(code: AdminActionError['code'], message: string) {
+    super(message);
+    this.name = 'AdminActionError';
+    this.code = code;
+  }
+}
+
+export interface AdminActionResult {
+  readonly account: AccountView;
+  /** False when the account already was in the requested condition. */
+  readonly changed: boolean;
+  readonly plan: AllocationPlan | null;
+}
+
+/** Resolves an id, username, email or external id to exactly one account. */
+export async function resolveAccount(db: Database, ref: string): Promise<AccountView> {
+  const found = await findAccounts(db, ref);
+  if (found.length === 0) throw new AdminActionError('not-found', `no account matches "${ref}" (id, username, email or directory id)`);
+  const exact = found.filter((a) => String(a.id) === ref);
+  if (exact.length === 1 && exact[0]) return exact[0];
+  if (found.length > 1) {
+    const list = found.map((a) => `${a.id} (${a.source}/${a.username})`).join(', ');
+    throw new AdminActionError('ambiguous', `"${ref}" matches several accounts: ${list}; use the numeric id`);
+  }
+  return found[0] as AccountView;
+}
+
+const FLAG: Record<AdminAction, { column: 'suspended' | 'admin_protected'; value: boolean }> = {
+  block: { column: 'suspended', value: true },
+  unblock: { column: 'suspended', value: false },
+  protect: { column: 'admin_protected', value: true },
+  unprotect: { column: 'admin_protected', value: false },
+};
+
+export async function applyAdminAction(
+  deps: { db: Database; config: SeatsyncConfig; notifier?: RunNotifier },
+  options: { action: AdminAction; ref: string; actor: string; now?: number },
+): Promise<AdminActionResult> {
+  const target = await resolveAccount(deps.db, options.ref);
+  const flag = FLAG[options.action];
+  const result = await deps.db.transaction(async (tx) => {
+    await lockSeats(tx);
+    const current = await tx.query<{ suspended: boolean; admin_protected: boolean; state: string }>(
+      'SELECT suspended, admin_protected, state FROM accounts WHERE id = $1 FOR UPDATE',
+      [target.id],
+    );
+    const row = current.rows[0];
+    if (!row) throw new AdminActionError('not-found', `account ${target.id} no longer exists`);
+    if (options.action === 'unblock' && !row.suspended && row.state === 'blocked') {
+      throw new AdminActionError(
+        'invalid-state',
+        `account ${target.id} (${target.username}) is waiting for a seat, not blocked by an admin: add seats or protect it`,
+      );
+    }
+    if (row[flag.column] === flag.value) return { changed: false, plan: null };
+    await tx.query(`UPDATE accounts SET ${flag.column} = $2, updated_at = now() WHERE id = $1`, [target.id, flag.value]);
+    // The flag change itself, named by its action; the seat changes it causes follow with their reasons.
+    await insertAudit(tx, [{ accountId: target.id, from: target.state, to: target.state, reason: options.action }], {
+      actor: options.actor,
+      runId: null,
+    });
+    const now = options.now ?? Date.now();
+    const plan = await reconcileSeats(tx, { config: deps.config, now, actor: options.actor, runId: null });
+    // An admin action can block others too (a protected account takes a seat): the responsible person
+    // hears of it like after a sync. The id only has to be unique for the emails' dedupe keys.
+    await deps.notifier?.afterAllocation(tx, { runId: `admin-${target.id}-${now}`, source: target.source, plan, now });
+    return { changed: true, plan };
+  });
+  const [account] = await findAccounts(deps.db, String(target.id));
+  return { account: account ?? target, ...result };
+}

@@ -1,0 +1,21 @@
+// The mass-change safety of SPEC rule 10, as two small pure functions.
+import type { PolicyConfig } from '../config/types.ts';
+import type { RemovalCounts } from '../store/delta-store.ts';
+
+/** A percentage never allows fewer than this many disables/removals per run. */
+export const MIN_REMOVALS = 5;
+
+/** How many accounts one run may disable or remove without being held. */
+export function removalThreshold(maxRemovals: PolicyConfig['maxRemovals'], total: number): number {
+  if ('count' in maxRemovals) return maxRemovals.count;
+  return Math.max(MIN_REMOVALS, Math.floor((total * maxRemovals.percent) / 100));
+}
+
+/**
+ * A run is held when it would disable or remove more than the threshold, or when a full read returned
+ * nobody although the source has accounts (a wrong filter or an empty export, never a real directory).
+ */
+export function shouldHold(counts: RemovalCounts, options: { threshold: number; mode: 'full' | 'incremental' }): boolean {
+  if (options.mode === 'full' && counts.staged === 0 && counts.total > 0) return true;
+  return counts.wouldRemove + counts.wouldDisable > options.threshold;
+}

@@ -1,0 +1,63 @@
+// The seat step shared by sync runs and admin actions: allocate (pure) over the accounts, write the plan
+// and its audit rows. Always called inside a transaction that holds the seat lock.
+import { createHash } from 'node:crypto';
+import { allocate } from '../domain/allocate.ts';
+import type { AllocationPlan, Pool, PoolUsage, SeatAccount } from '../domain/types.ts';
+import type { SeatsyncConfig } from '../config/types.ts';
+import type { Queryable } from '../store/db.ts';
+import { poolCounts } from '../store/query-store.ts';
+import { loadSeatAccounts, saveAllocationFingerprint, writeSeatChanges } from '../store/seat-store.ts';
+
+export interface ReconcileOptions {
+  readonly config: SeatsyncConfig;
+  readonly now: number;
+  /** Run id, admin token name, or `config`. */
+  readonly actor: string;
+  readonly runId: string | null;
+}
+
+export function poolsOf(config: SeatsyncConfig): Pool[] {
+  return config.pools.map((p) => ({ name: p.name, seats: p.seats }));
+}
+
+export function profilePoolsOf(config: SeatsyncConfig): Map<string, readonly string[]> {
+  return new Map(config.profiles.map((p) => [p.name, p.pools]));
+}
+
+/** The allocation over these accounts with the config's pools, profiles and grace policy. */
+export function planSeats(accounts: readonly SeatAccount[], config: SeatsyncConfig, now: number): AllocationPlan {
+  return allocate({
+    now,
+    pools: poolsOf(config),
+    profilePools: profilePoolsOf(config),
+    policy: { graceDays: config.policy.graceDays },
+    accounts,
+  });
+}
+
+/**
+ * Hash of the config that decides seats. With the same fingerprint, unchanged accounts and no ended grace
+ * period, the allocation would change nothing (it is idempotent), so a run may skip it.
+ */
+export function allocationFingerprint(config: SeatsyncConfig): string {
+  const input = JSON.stringify([poolsOf(config), config.profiles.map((p) => [p.name, p.pools]), config.policy.graceDays]);
+  return createHash('sha256').update(input).digest('hex');
+}
+
+/** The plan of a run that changed nothing: no changes, and the pools as stored. */
+export async function unchangedPlan(tx: Queryable, config: SeatsyncConfig): Promise<AllocationPlan> {
+  const counts = await poolCounts(tx);
+  const pools: PoolUsage[] = config.pools.map((p) => {
+    const c = counts.get(p.name) ?? { used: 0, waiting: 0 };
+    return { name: p.name, seats: p.seats, used: c.used, available: Math.max(0, p.seats - c.used), waiting: c.waiting, overage: Math.max(0, c.used - p.seats) };
+  });
+  return { changes: [], pools, newlyBlocked: [], graceStarted: [] };
+}
+
+/** Re-allocates every stored account (after an admin action or a config change) and writes the result. */
+export async function reconcileSeats(tx: Queryable, options: ReconcileOptions): Promise<AllocationPlan> {
+  const plan = planSeats(await loadSeatAccounts(tx), options.config, options.now);
+  await writeSeatChanges(tx, plan.changes, { actor: options.actor, runId: options.runId });
+  await saveAllocationFingerprint(tx, allocationFingerprint(options.config));
+  return plan;
+}

@@ -1,0 +1,56 @@
+// A sync of several sources, one after the other, each in its own run and transaction.
+import type { SeatsyncConfig } from '../config/types.ts';
+import type { Logger } from '../logging.ts';
+import type { DirectorySource } from '../sources/directory-source.ts';
+import type { Database } from '../store/db.ts';
+import { poolViews, type PoolView } from './status.ts';
+import { syncSource, type RunNotifier, type SourceRunResult, type SyncSourceOptions } from './sync-source.ts';
+
+export interface SyncReport {
+  readonly runs: SourceRunResult[];
+  /** Seat usage after the runs (for a dry run: as the last run would have left it). */
+  readonly pools: PoolView[];
+}
+
+export interface RunSyncDeps {
+  readonly db: Database;
+  readonly config: SeatsyncConfig;
+  readonly logger: Logger;
+  readonly createSource: (name: string) => DirectorySource;
+  readonly notifier?: RunNotifier;
+}
+
+export type RunSyncOptions = Omit<SyncSourceOptions, 'onProgress'> & {
+  /** Sources to sync, in order; empty: every configured source. */
+  readonly sources: readonly string[];
+  readonly onProgress?: (source: string, progress: { phase: string; read: number }) => void;
+};
+
+/** The configured pools of a plan's view, in config order (the shape `poolViews` returns). */
+function configuredPools(config: SeatsyncConfig, views: readonly PoolView[]): PoolView[] {
+  const byName = new Map(views.map((v) => [v.name, v]));
+  return config.pools.map((p) => byName.get(p.name) ?? { name: p.name, seats: p.seats, used: 0, available: p.seats, waiting: 0 });
+}
+
+export async function runSync(deps: RunSyncDeps, options: RunSyncOptions): Promise<SyncReport> {
+  const names = options.sources.length > 0 ? options.sources : deps.config.sources.map((s) => s.name);
+  const runs: SourceRunResult[] = [];
+  let lastPlanPools: PoolView[] | null = null;
+  for (const name of names) {
+    const source = deps.createSource(name);
+    try {
+      const result = await syncSource(
+        { db: deps.db, config: deps.config, source, logger: deps.logger, ...(deps.notifier ? { notifier: deps.notifier } : {}) },
+        { ...options, onProgress: (p) => options.onProgress?.(name, p) },
+      );
+      runs.push(result);
+      if (result.poolsAfter) lastPlanPools = result.poolsAfter;
+    } finally {
+      await source.close().catch((error: unknown) => deps.logger.warn({ err: error, source: name }, 'closing the source failed'));
+    }
+  }
+  // The last run's allocation already counted the pools as it left them (a dry run: as it would have).
+  const last = runs.at(-1)?.poolsAfter ?? null;
+  const pools = options.dryRun && lastPlanPools ? lastPlanPools : last !== null ? configuredPools(deps.config, last) : await poolViews(deps.db, deps.config);
+  return { runs, pools };
+}

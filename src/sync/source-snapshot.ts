@@ -1,0 +1,148 @@
+// What the store holds of a source's present accounts, consulted while the source is read, so that each
+// user read is classified at once: unchanged (same data hash: nothing written), changed or new (staged
+// in full). A resync of an unchanged directory then writes nothing at all, and the database does no work
+// per user while the read runs (it shares the machine with the directory server).
+//
+// Two ways to look, chosen by the size of the read:
+// - the first LOOKUP_LIMIT users are looked up page by page (one indexed query per page): an
+//   incremental read of a few changes never loads a million accounts;
+// - past that, the source's present accounts are loaded once, compactly: per account one Map entry
+//   (external id → slot), the account id, 60 bits of the data hash and a "seen" byte, about 90 bytes an
+//   account. 60 bits of a SHA-1 stand for the whole: a change goes unnoticed with probability 2^-60.
+//
+// It is read before the run's transaction. A concurrent run of the same source may change accounts in
+// between; that only makes this run stage a user it could have skipped (the apply compares staged rows
+// with `accounts` again), leave a user another run just updated as that run left it, or not sweep an
+// account that run just created: all harmless, and runs of one source are serialized by the worker.
+import type { Database, Queryable } from '../store/db.ts';
+import { forEachPresentAccount, lookupPresentAccounts, presentAccountsExcept } from '../store/snapshot-store.ts';
+
+export type Classification = 'unchanged' | 'changed' | 'new' | 'duplicate';
+
+/** Users looked up page by page before the whole snapshot is loaded. */
+const LOOKUP_LIMIT = 5_000;
+
+export class SourceSnapshot {
+  readonly #conn: Queryable & Pick<Database, 'transaction'>;
+  readonly #source: string;
+  /** Account ids seen while looking up (before the snapshot is loaded). */
+  readonly #seenIds = new Set<number>();
+  #looked = 0;
+  #loaded: LoadedSnapshot | null = null;
+
+  constructor(conn: Queryable & Pick<Database, 'transaction'>, source: string) {
+    this.#conn = conn;
+    this.#source = source;
+  }
+
+  /** Classifies the users of a page, in order, and marks them seen. */
+  async classify(users: readonly { readonly externalId: string; readonly dataHash: string }[]): Promise<Classification[]> {
+    if (this.#loaded === null && this.#looked + users.length > LOOKUP_LIMIT) {
+      this.#loaded = await LoadedSnapshot.load(this.#conn, this.#source, this.#seenIds);
+    }
+    if (this.#loaded !== null) {
+      const loaded = this.#loaded;
+      return users.map((u) => loaded.classify(u.externalId, u.dataHash));
+    }
+    this.#looked += users.length;
+    const found = await lookupPresentAccounts(this.#conn, { source: this.#source, externalIds: users.map((u) => u.externalId) });
+    return users.map((u) => {
+      const account = found.get(u.externalId);
+      if (account === undefined) return 'new';
+      if (this.#seenIds.has(account.id)) return 'duplicate';
+      this.#seenIds.add(account.id);
+      return account.dataHash === u.dataHash ? 'unchanged' : 'changed';
+    });
+  }
+
+  /** Ids of present accounts the read did not return (for a full read: the missing ones). */
+  async unseenIds(): Promise<number[]> {
+    if (this.#loaded !== null) return this.#loaded.unseenIds();
+    return presentAccountsExcept(this.#conn, { source: this.#source, seenIds: [...this.#seenIds] });
+  }
+}
+
+/** The source's present accounts, loaded once. */
+class LoadedSnapshot {
+  readonly #slots = new Map<string, number>();
+  #ids = new Int32Array(1024);
+  #hashes = new Int32Array(2048);
+  #seen = new Uint8Array(1024);
+
+  static async load(conn: Pick<Database, 'transaction'>, source: string, seenIds: ReadonlySet<number>): Promise<LoadedSnapshot> {
+    const snapshot = new LoadedSnapshot();
+    await forEachPresentAccount(conn, source, (id, externalId, dataHash) => snapshot.#add(id, externalId, dataHash, seenIds.has(id)));
+    return snapshot;
+  }
+
+  #add(id: number, externalId: string, dataHash: string, seen: boolean): void {
+    const slot = this.#slots.size;
+    if (slot === this.#ids.length) this.#grow();
+    this.#slots.set(externalId, slot);
+    this.#ids[slot] = id;
+    const [high, low] = hashBits(dataHash);
+    this.#hashes[2 * slot] = high;
+    this.#hashes[2 * slot + 1] = low;
+    if (seen) this.#seen[slot] = 1;
+  }
+
+  #grow(): void {
+    const ids = new Int32Array(this.#ids.length * 2);
+    ids.set(this.#ids);
+    const hashes = new Int32Array(this.#hashes.length * 2);
+    hashes.set(this.#hashes);
+    const seen = new Uint8Array(this.#seen.length * 2);
+    seen.set(this.#seen);
+    this.#ids = ids;
+    this.#hashes = hashes;
+    this.#seen = seen;
+  }
+
+  /** `new`: no present account (a returning one is staged and recognised by the apply). */
+  classify(externalId: string, dataHash: string): Classification {
+    const slot = this.#slots.get(externalId);
+    if (slot === undefined) return 'new';
+    if (this.#seen[slot] === 1) return 'duplicate';
+    this.#seen[slot] = 1;
+    const [high, low] = hashBits(dataHash);
+    return this.#hashes[2 * slot] === high && this.#hashes[2 * slot + 1] === low ? 'unchanged' : 'changed';
+  }
+
+  unseenIds(): number[] {
+    const out: number[] = [];
+    for (let slot = 0; slot < this.#slots.size; slot++) if (this.#seen[slot] !== 1) out.push(this.#ids[slot] ?? 0);
+    return out;
+  }
+}
+
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+const SIXTETS = new Int8Array(128).fill(-1);
+for (const [i, ch] of [...BASE64URL].entries()) SIXTETS[ch.charCodeAt(0)] = i;
+
+/**
+ * 60 bits of a data hash as two integers: its first ten base64url characters (SHA-1 bits, so as good
+ * as any 60 of them). A hash that is not base64url (never written by this version) is hashed instead.
+ */
+function hashBits(dataHash: string): [number, number] {
+  let high = 0;
+  let low = 0;
+  for (let i = 0; i < 10; i++) {
+    const code = dataHash.charCodeAt(i);
+    const sixtet = code < 128 ? (SIXTETS[code] ?? -1) : -1;
+    if (sixtet < 0) return fallbackBits(dataHash);
+    if (i < 5) high = high * 64 + sixtet;
+    else low = low * 64 + sixtet;
+  }
+  return [high, low];
+}
+
+function fallbackBits(text: string): [number, number] {
+  let high = 0x811c9dc5;
+  let low = 0x01000193;
+  for (let i = 0; i < text.length; i++) {
+    high = Math.imul(high ^ text.charCodeAt(i), 0x01000193);
+    low = Math.imul(low ^ text.charCodeAt(i), 0x85ebca6b);
+  }
+  // Negative, outside the range of the base64url path (below 2^30), so the two never meet.
+  return [(high | 0) < 0 ? high | 0 : -1 - (high | 0), low | 0];
+}

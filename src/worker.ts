@@ -1,0 +1,171 @@
+// Composition root of `seatsync run`: the database, Redis, the queues and their workers, the job
+// schedulers, the config watch and the HTTP server, built here and handed to the parts that use them.
+// `stop()` closes them in reverse order, every step running even when an earlier one fails.
+import { hostname } from 'node:os';
+import type { Processor } from 'bullmq';
+import { watchConfig, type ConfigWatch } from '../jobs/config-watch.ts';
+import { createDeliverJobHandler } from '../jobs/deliver.job.ts';
+import { enqueueDelivery, enqueueSync } from '../jobs/enqueue.ts';
+import { openQueues, type Queues } from '../jobs/queues.ts';
+import { closeRedis, connectRedis, warnUnlessNoEviction } from '../jobs/redis.ts';
+import { createScheduleTickHandler } from '../jobs/schedule-tick.job.ts';
+import { applyDeliverySchedule, applySchedules } from '../jobs/schedulers.ts';
+import { SourceLocks } from '../jobs/source-lock.ts';
+import { createSyncJobHandler } from '../jobs/sync.job.ts';
+import { startJobWorkers } from '../jobs/workers.ts';
+import { loadConfig } from './config/load.ts';
+import type { SeatsyncConfig } from './config/types.ts';
+import { createMetrics } from './http/metrics.ts';
+import { createHttpServer } from './http/server.ts';
+import type { Logger } from './logging.ts';
+import { createRunNotifier } from './notify/run-notifier.ts';
+import type { Database } from './store/db.ts';
+import { OutboxStore } from './store/outbox-store.ts';
+import { failStaleRuns } from './store/run-store.ts';
+import { poolViews } from './sync/status.ts';
+
+export interface StartWorkerOptions {
+  readonly config: SeatsyncConfig;
+  readonly logger: Logger;
+  readonly database: { open(): Promise<Database>; close(): Promise<void> };
+  /** Sync jobs run at once by this process (different sources). Default 2; 1 on embedded PGlite (one connection). */
+  readonly concurrency?: number;
+  /** After SIGTERM, how long running jobs may take to finish before they are aborted and requeued (default 20000 ms). */
+  readonly shutdownTimeoutMs?: number;
+  /** Re-read the config file this often even without file events (default 60000 ms). */
+  readonly configPollMs?: number;
+}
+
+export interface RunningWorker {
+  /** Where the HTTP server listens, e.g. `http://127.0.0.1:8080`. */
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/** A `running` run younger than this may belong to a worker that is just starting it. */
+const STALE_RUN_MS = 10_000;
+
+class Closers {
+  readonly #steps: { name: string; close: () => Promise<void> | void }[] = [];
+  readonly #logger: Logger;
+  constructor(logger: Logger) {
+    this.#logger = logger;
+  }
+  add(name: string, close: () => Promise<void> | void): void {
+    this.#steps.push({ name, close });
+  }
+  /** Closes in reverse order of opening; a failing step is logged and the next one still runs. */
+  async closeAll(): Promise<void> {
+    for (const step of this.#steps.splice(0).reverse()) {
+      try {
+        await step.close();
+      } catch (error) {
+        this.#logger.error({ err: error, step: step.name }, 'shutdown step failed');
+      }
+    }
+  }
+}
+
+export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
+  const { config, logger } = options;
+  const closers = new Closers(logger);
+  let ready = false;
+  try {
+    const db = await options.database.open();
+    closers.add('database', () => options.database.close());
+    const redis = await connectRedis(config.redis.url, { name: `seatsync:${hostname()}:${process.pid}` });
+    closers.add('redis', () => closeRedis(redis));
+    await warnUnlessNoEviction(redis, logger);
+    const locks = new SourceLocks(redis, { prefix: config.redis.prefix });
+    await failStaleRunsOf({ db, config, locks, logger });
+    const queues = openQueues(redis, { prefix: config.redis.prefix, logger });
+    closers.add('queues', () => queues.close());
+
+    let watch: ConfigWatch | null = null;
+    const current = (): SeatsyncConfig => watch?.current() ?? config;
+    const metrics = createMetrics({ snapshot: async () => ({ pools: await poolViews(db, current()), outbox: await new OutboxStore(db).counts() }) });
+    const notifierFor = (config: SeatsyncConfig) => createRunNotifier({ config, outbox: new OutboxStore(db) }) ?? undefined;
+    const app = await createHttpServer({ config: current, db, redis, syncQueue: queues.sync, metrics, logger, ready: () => ready, notifierFor });
+    closers.add('http', () => app.close());
+    const url = await app.listen({ host: config.http.host, port: config.http.port });
+
+    await applySchedules(queues.schedule, config, logger);
+    await applyDeliverySchedule(queues.notify);
+    const handlers = {
+      sync: createSyncJobHandler({
+        loadConfig: () => loadConfig({ path: config.path }),
+        db: async () => db,
+        logger,
+        locks,
+        notifierFor: (c) => createRunNotifier({ config: c, outbox: new OutboxStore(db) }) ?? undefined,
+        onRun: (run) => metrics.observeRun(run),
+        afterApply: () => enqueueDelivery(queues.notify, 'after-run'),
+      }) as Processor,
+      scheduleTick: createScheduleTickHandler({ syncQueue: queues.sync, config: current, logger }) as Processor,
+      deliver: createDeliverJobHandler({ config: current, db: async () => db, logger }) as Processor,
+    };
+    const workers = startJobWorkers(handlers, {
+      connection: redis,
+      prefix: config.redis.prefix,
+      logger,
+      syncConcurrency: options.concurrency ?? (db.kind === 'pglite' ? 1 : 2),
+    });
+    closers.add('workers', () => workers.close({ timeoutMs: options.shutdownTimeoutMs ?? 20_000 }));
+
+    const w = watchConfig(config, {
+      path: config.path,
+      load: () => loadConfig({ path: config.path }),
+      onChange: (next, previous) => applyConfigChange({ next, previous, queues, logger }),
+      logger,
+      ...(options.configPollMs !== undefined ? { pollMs: options.configPollMs } : {}),
+    });
+    watch = w;
+    closers.add('config watch', () => w.close());
+    await enqueueDelivery(queues.notify, 'start');
+    ready = true;
+    logger.info({ url, sources: config.sources.map((s) => s.name), prefix: config.redis.prefix, database: db.kind }, 'seatsync worker started');
+    return {
+      url,
+      async stop() {
+        ready = false;
+        logger.info('stopping: no new jobs are taken; running jobs may finish');
+        await closers.closeAll();
+        logger.info('stopped');
+      },
+    };
+  } catch (error) {
+    await closers.closeAll();
+    throw error;
+  }
+}
+
+/** Runs left `running` by a process that died mid-run (nobody holds their source) are marked failed. */
+async function failStaleRunsOf(deps: { db: Database; config: SeatsyncConfig; locks: SourceLocks; logger: Logger }): Promise<void> {
+  for (const source of deps.config.sources) {
+    if (await deps.locks.isHeld(source.name)) continue;
+    const count = await failStaleRuns(deps.db, { olderThanMs: STALE_RUN_MS, source: source.name });
+    if (count > 0) deps.logger.warn({ source: source.name, count }, 'runs interrupted by a stopped process were marked failed (nothing of them was applied)');
+  }
+}
+
+const seatRulesOf = (c: SeatsyncConfig): string => JSON.stringify([c.pools, c.profiles, c.policy]);
+const mappingOf = (c: SeatsyncConfig): string => JSON.stringify([c.profiles, c.policy.protect]);
+const restartOnlyOf = (c: SeatsyncConfig): string => JSON.stringify([c.database, c.dataDir, c.redis, c.http.host, c.http.port]);
+
+/**
+ * A new config: schedulers follow it; a change of seats, profiles or policy is applied at once by a
+ * sync of every source (trigger `config`) rather than at the next scheduled run. A profile change needs
+ * a full read, so that every user is mapped again.
+ */
+async function applyConfigChange(options: { next: SeatsyncConfig; previous: SeatsyncConfig; queues: Queues; logger: Logger }): Promise<void> {
+  const { next, previous, queues, logger } = options;
+  await applySchedules(queues.schedule, next, logger);
+  if (seatRulesOf(next) !== seatRulesOf(previous)) {
+    const forceFull = mappingOf(next) !== mappingOf(previous);
+    const enqueued = await enqueueSync(queues.sync, { sources: [], dryRun: false, allowRemovals: false, forceFull, trigger: 'config' });
+    logger.info({ jobId: enqueued.id, coalesced: enqueued.coalesced, forceFull }, 'pools, profiles or policy changed: a sync of every source was queued');
+  }
+  if (restartOnlyOf(next) !== restartOnlyOf(previous)) {
+    logger.warn('database, dataDir, redis or http.host/port changed: these take effect when seatsync run restarts');
+  }
+}

@@ -1,0 +1,172 @@
+// The `seatsync` command as a process, on the demo config with the embedded database (no services).
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/store/db.ts';
+import { runCli } from '../support/cli.ts';
+
+const demoDir = new URL('../../config/', import.meta.url).pathname;
+
+/** A copy of the demo config whose embedded database lives in a fresh temp folder. */
+function demoCopy(): { dir: string; config: string; csv: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'seatsync-e2e-'));
+  const csv = join(dir, 'demo-users.csv');
+  copyFileSync(join(demoDir, 'demo-users.csv'), csv);
+  const yaml = readFileSync(join(demoDir, 'demo.yaml'), 'utf8').replace(/^dataDir: .*$/m, `dataDir: ${join(dir, 'data')}`).replace(/path: \S+/, `path: ${csv}`);
+  const config = join(dir, 'seatsync.yaml');
+  writeFileSync(config, yaml);
+  return { dir, config, csv };
+}
+
+async function accountRowVersions(dir: string): Promise<string> {
+  const db = await openDatabase({ url: null, dataDir: join(dir, 'data') });
+  try {
+    const r = await db.query<{ v: string }>(`SELECT string_agg(id::text || ':' || xmin::text, ',' ORDER BY id) AS v FROM accounts`);
+    return r.rows[0]?.v ?? '';
+  } finally {
+    await db.close();
+  }
+}
+
+interface SyncJson {
+  runs: { source: string; status: string; seen: number; created: number; updated: number; activated: number; blocked: number; dryRun: boolean }[];
+  pools: { name: string; seats: number; used: number; available: number; waiting: number }[];
+}
+
+describe('seatsync CLI on the demo', () => {
+  let demo: ReturnType<typeof demoCopy>;
+  let first: SyncJson;
+
+  beforeAll(async () => {
+    demo = demoCopy();
+    const result = await runCli(['sync', '--json', '--config', demo.config]);
+    expect(result.stderr).not.toMatch(/error/i);
+    expect(result.code).toBe(0);
+    first = JSON.parse(result.stdout) as SyncJson;
+  });
+
+  it('seats some demo users and makes others wait', () => {
+    expect(first.runs).toHaveLength(1);
+    expect(first.runs[0]).toMatchObject({ source: 'demo', status: 'ok', dryRun: false });
+    expect(first.runs[0]?.created).toBe(first.runs[0]?.seen);
+    expect(Object.keys(first.runs[0] ?? {}).sort()).toEqual(
+      ['activated', 'blocked', 'created', 'disabled', 'dryRun', 'durationMs', 'removed', 'seen', 'source', 'status', 'updated'],
+    );
+    for (const pool of first.pools) {
+      expect(Object.keys(pool).sort()).toEqual(['available', 'name', 'seats', 'used', 'waiting']);
+      expect(pool.used).toBeLessThanOrEqual(pool.seats);
+    }
+    expect(first.pools.some((p) => p.waiting > 0)).toBe(true);
+    expect(first.pools.some((p) => p.used > 0)).toBe(true);
+  });
+
+  it('writes no account row on a second run without changes', async () => {
+    const before = await accountRowVersions(demo.dir);
+    const result = await runCli(['sync', '--json', '--config', demo.config]);
+    expect(result.code).toBe(0);
+    const second = JSON.parse(result.stdout) as SyncJson;
+    expect(second.runs[0]).toMatchObject({ created: 0, updated: 0, activated: 0, blocked: 0 });
+    expect(second.pools).toEqual(first.pools);
+    expect(await accountRowVersions(demo.dir)).toBe(before);
+  });
+
+  it('writes nothing on --dry-run', async () => {
+    const csv = readFileSync(demo.csv, 'utf8').split('\n');
+    // Disable the first person of the file: the dry run reports it, the database keeps it.
+    const header = csv[0]?.split(',') ?? [];
+    const enabledAt = header.findIndex((h) => h.trim().toLowerCase() === 'enabled');
+    expect(enabledAt).toBeGreaterThanOrEqual(0);
+    const row = (csv[1] ?? '').split(',');
+    row[enabledAt] = 'false';
+    csv[1] = row.join(',');
+    writeFileSync(demo.csv, csv.join('\n'));
+    const before = await accountRowVersions(demo.dir);
+    const statusBefore = await runCli(['status', '--json', '--config', demo.config]);
+    const result = await runCli(['sync', '--dry-run', '--json', '--config', demo.config]);
+    expect(result.code).toBe(0);
+    const dry = JSON.parse(result.stdout) as SyncJson;
+    expect(dry.runs[0]?.dryRun).toBe(true);
+    expect(await accountRowVersions(demo.dir)).toBe(before);
+    const statusAfter = await runCli(['status', '--json', '--config', demo.config]);
+    expect(statusAfter.stdout).toBe(statusBefore.stdout);
+  });
+
+  it('lists accounts as JSON and CSV with the documented fields', async () => {
+    const json = await runCli(['accounts', '--json', '--config', demo.config]);
+    expect(json.code).toBe(0);
+    const accounts = JSON.parse(json.stdout) as Record<string, unknown>[];
+    expect(accounts.length).toBe(first.runs[0]?.seen);
+    expect(Object.keys(accounts[0] ?? {}).sort()).toEqual(
+      ['activatedAt', 'displayName', 'email', 'externalId', 'graceUntil', 'id', 'pools', 'profile', 'protected', 'source', 'state', 'updatedAt', 'username', 'waitingFor', 'waitingSince'].sort(),
+    );
+    const csv = await runCli(['accounts', '--csv', '--state', 'blocked', '--config', demo.config]);
+    expect(csv.code).toBe(0);
+    const lines = csv.stdout.trim().split('\n');
+    expect(lines[0]).toBe('id,source,externalId,username,email,displayName,state,profile,pools,waitingFor,protected,waitingSince,activatedAt,graceUntil,updatedAt');
+    expect(lines.length - 1).toBe(accounts.filter((a) => a.state === 'blocked').length);
+  });
+
+  it('shows status as the documented JSON shape', async () => {
+    const result = await runCli(['status', '--json', '--config', demo.config]);
+    expect(result.code).toBe(0);
+    const status = JSON.parse(result.stdout) as { pools: unknown[]; sources: { name: string; lastRun: Record<string, unknown> | null }[]; outbox: unknown };
+    expect(status.pools).toEqual(first.pools);
+    expect(status.sources[0]?.name).toBe('demo');
+    expect(Object.keys(status.sources[0]?.lastRun ?? {}).sort()).toEqual(['finishedAt', 'seen', 'startedAt', 'status']);
+    expect(status.outbox).toEqual({ pending: expect.any(Number), failed: expect.any(Number) });
+  });
+
+  it('blocks and unblocks an account by username and records it in the audit trail', async () => {
+    const accounts = JSON.parse((await runCli(['accounts', '--json', '--state', 'active', '--config', demo.config])).stdout) as { username: string; pools: string[] }[];
+    const target = accounts.find((a) => a.pools.length > 0);
+    expect(target).toBeDefined();
+    const blocked = await runCli(['accounts', 'block', target?.username ?? '', '--json', '--config', demo.config]);
+    expect(blocked.code).toBe(0);
+    expect(JSON.parse(blocked.stdout)).toMatchObject({ changed: true, account: { state: 'suspended' } });
+    const audit = await runCli(['audit', '--account', target?.username ?? '', '--json', '--config', demo.config]);
+    const entries = JSON.parse(audit.stdout) as { to: string; reason: string }[];
+    expect(entries.at(-1)).toMatchObject({ to: 'suspended' });
+    const unknown = await runCli(['accounts', 'block', 'nobody-like-this', '--config', demo.config]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('nobody-like-this');
+  });
+
+  it('exits 2 on bad usage', async () => {
+    expect((await runCli(['accounts', '--state', 'sleeping', '--config', demo.config])).code).toBe(2);
+    expect((await runCli(['no-such-command'])).code).toBe(2);
+    expect((await runCli(['sync', '--source', 'nope', '--config', demo.config])).code).toBe(2);
+  });
+});
+
+describe('seatsync CLI with a broken config', () => {
+  it('names every problem with its key path, exits 2 and prints no secret', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'seatsync-badcfg-'));
+    const secretFile = join(dir, 'ldap_password');
+    writeFileSync(secretFile, 'S3cr3t-Value-Never-Print\n');
+    const config = join(dir, 'seatsync.yaml');
+    writeFileSync(
+      config,
+      [
+        'sources:',
+        '  - name: corp',
+        '    kind: ldap',
+        '    url: http://dc1.example.test',
+        `    bindPassword: \${file:${secretFile}}`,
+        '    baseDN: DC=example,DC=test',
+        'pools:',
+        '  primary: { seats: -1 }',
+        'profiles:',
+        '  - name: staff',
+        '    pools: [nonexistent]',
+        '',
+      ].join('\n'),
+    );
+    const result = await runCli(['sync', '--config', config]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('sources[0].url');
+    expect(result.stderr).toContain('pools.primary.seats');
+    expect(result.stderr).toContain('profiles[0].pools');
+    expect(result.stderr + result.stdout).not.toContain('S3cr3t-Value-Never-Print');
+  });
+});

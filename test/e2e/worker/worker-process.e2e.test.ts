@@ -1,0 +1,120 @@
+// `seatsync run` as a process, as the container runs it, with real PostgreSQL and Redis: a scheduled
+// sync, `seatsync resync` (with and without --wait), a seat change in the config file applied without a
+// restart, the pool gauges, and a clean stop on SIGTERM.
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, type Database } from '../../../src/store/db.ts';
+import { runCli } from '../../support/cli.ts';
+import type { CsvPerson } from '../../support/config-builder.ts';
+import { createPostgresDatabase } from '../../support/databases.ts';
+import {
+  aConfigDir, api, clearPrefix, freePort, manyPeople, REDIS_URL, requireRedis, spawnWorker, uniquePrefix, waitFor,
+  type ConfigDir, type WorkerConfigOptions, type WorkerProcess,
+} from '../../integration/worker/worker-fixtures.ts';
+
+interface SyncJson {
+  runs: { source: string; status: string; seen: number; created: number; activated: number; blocked: number }[];
+  pools: { name: string; seats: number; used: number; available: number; waiting: number }[];
+}
+
+describe('seatsync run (a process)', () => {
+  const prefix = uniquePrefix('proc');
+  let pg: { url: string; drop: () => Promise<void> };
+  let db: Database;
+  let dir: ConfigDir;
+  let people: CsvPerson[];
+  let options: WorkerConfigOptions;
+  let worker: WorkerProcess;
+
+  const count = async (sql: string): Promise<number> => (await db.query<{ n: number }>(sql)).rows[0]?.n ?? -1;
+  const cli = (args: string[]) => runCli([...args, '--config', dir.configPath], { timeoutMs: 60_000 });
+
+  beforeAll(async () => {
+    await requireRedis();
+    pg = await createPostgresDatabase();
+    db = await openDatabase({ url: pg.url, dataDir: 'unused' });
+    dir = aConfigDir();
+    people = manyPeople(8);
+    options = { databaseUrl: pg.url, prefix, port: await freePort(), sources: { hr: dir.writeCsv('hr', people) }, seats: { primary: 3 }, schedule: '{ every: 1s }' };
+    dir.writeConfig(options);
+    worker = spawnWorker(dir.configPath);
+    await worker.started;
+  }, 60_000);
+
+  afterAll(async () => {
+    await worker?.stop('SIGKILL');
+    await db?.close();
+    await pg?.drop();
+    await clearPrefix(prefix);
+  });
+
+  it('runs the scheduled sync of a source', async () => {
+    await waitFor(() => count(`SELECT count(*)::int AS n FROM runs WHERE trigger = 'schedule' AND status = 'ok'`).then((n) => n > 0), { what: 'a scheduled run' });
+    expect(await count(`SELECT count(*)::int AS n FROM accounts`)).toBe(8);
+    expect(await count(`SELECT count(*)::int AS n FROM accounts WHERE state = 'active'`)).toBe(3);
+  });
+
+  it('stops scheduling when the config says schedule: off', async () => {
+    options = { ...options, schedule: 'off' };
+    dir.writeConfig(options);
+    const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    const schedules = new Queue('schedule', { connection: redis, prefix });
+    try {
+      await waitFor(async () => (await schedules.getJobSchedulersCount()) === 0, { what: 'the scheduler to be removed' });
+    } finally {
+      await schedules.close();
+      redis.disconnect();
+    }
+  });
+
+  it('resync --wait prints the sync result and exits 0', async () => {
+    const result = await cli(['resync', '--wait', '--json']);
+    expect(result.code).toBe(0);
+    const json = JSON.parse(result.stdout) as SyncJson;
+    expect(json.runs).toEqual([expect.objectContaining({ source: 'hr', status: 'ok', seen: 8, created: 0 })]);
+    expect(json.pools).toEqual([{ name: 'primary', seats: 3, used: 3, available: 0, waiting: 5 }]);
+    expect(await count(`SELECT count(*)::int AS n FROM runs WHERE trigger = 'cli' AND status = 'ok'`)).toBe(1);
+  });
+
+  it('resync without --wait prints the job id; --wait on a held run exits 3', async () => {
+    const queued = await cli(['resync', '--json', '--source', 'hr']);
+    expect(queued.code).toBe(0);
+    const { jobs } = JSON.parse(queued.stdout) as { jobs: { id: string; sources: string[] }[] };
+    expect(jobs).toEqual([expect.objectContaining({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), sources: ['hr'] })]);
+    dir.writeCsv('hr', people.slice(0, 2)); // 6 of 8 gone: held
+    const held = await cli(['resync', '--wait', '--json', '--source', 'hr']);
+    expect(held.code).toBe(3);
+    expect((JSON.parse(held.stdout) as SyncJson).runs[0]).toMatchObject({ source: 'hr', status: 'held' });
+    expect(await count(`SELECT count(*)::int AS n FROM accounts WHERE state = 'removed'`)).toBe(0);
+    dir.writeCsv('hr', people);
+    expect((await cli(['resync', '--unknown-flag'])).code).toBe(2);
+    expect((await cli(['resync', '--source', 'nope'])).code).toBe(2);
+  });
+
+  it('applies a seat change in the config file without a restart', async () => {
+    options = { ...options, seats: { primary: 5 } };
+    dir.writeConfig(options);
+    await waitFor(() => count(`SELECT count(*)::int AS n FROM accounts WHERE held ? 'primary'`).then((n) => n === 5), { what: 'two more seats to be given' });
+    expect(await count(`SELECT count(*)::int AS n FROM runs WHERE trigger = 'config' AND status = 'ok'`)).toBeGreaterThanOrEqual(1);
+    const metrics = await api(`http://127.0.0.1:${options.port}`, null)('/metrics');
+    expect(metrics.text).toContain('seatsync_pool_seats{pool="primary"} 5');
+    expect(metrics.text).toContain('seatsync_pool_used{pool="primary"} 5');
+    expect(metrics.text).toContain('seatsync_pool_waiting{pool="primary"} 3');
+  });
+
+  it('keeps the last good config when the file breaks, and picks up the fixed file', async () => {
+    const good = options;
+    dir.writeConfig({ ...good, extra: 'policy: { maxRemovals: lots }' });
+    await waitFor(async () => worker.logs().includes('does not load; the previous config stays in force'), { what: 'the broken config to be reported' });
+    expect((await api(`http://127.0.0.1:${good.port}`, null)('/readyz')).status).toBe(200);
+    options = { ...good, seats: { primary: 6 } };
+    dir.writeConfig(options);
+    await waitFor(() => count(`SELECT count(*)::int AS n FROM accounts WHERE held ? 'primary'`).then((n) => n === 6), { what: 'the fixed config to be applied' });
+  });
+
+  it('stops cleanly on SIGTERM', async () => {
+    expect(await worker.stop('SIGTERM')).toBe(0);
+    expect(worker.logs()).toContain('"msg":"stopped"');
+  });
+});

@@ -1,0 +1,93 @@
+// Shared setup of the Entra integration tests: a Graph emulator trusted by this process, an app
+// registration, a source config pointing at it, and helpers to drain a read.
+import type { EntraSourceConfig } from '../../../src/config/types.ts';
+import type { DirectorySource, SourceItem, SourceReader, SourceReadOptions, SourceReadOutcome } from '../../../src/sources/directory-source.ts';
+import { createEntraSource, type EntraSourceOptions } from '../../../src/sources/entra/entra-source.ts';
+import type { DirectoryUser } from '../../../src/domain/types.ts';
+import { startGraphEmulator, trustEmulatorCa, type AppRegistration, type GraphEmulator } from '../../support/graph-emulator/index.ts';
+
+export const SECRET = 'emulator-secret-value';
+export const DAY_MS = 24 * 60 * 60 * 1000;
+
+export interface EntraFixture {
+  readonly emulator: GraphEmulator;
+  readonly app: AppRegistration;
+  config(overrides?: Partial<EntraSourceConfig>): EntraSourceConfig;
+  source(overrides?: Partial<EntraSourceConfig>, options?: EntraSourceOptions): DirectorySource;
+  close(): Promise<void>;
+}
+
+export async function startEntraFixture(): Promise<EntraFixture> {
+  const emulator = await startGraphEmulator();
+  trustEmulatorCa(emulator.tls.caPem);
+  const app = emulator.registerApp({ secret: SECRET });
+  const sources: DirectorySource[] = [];
+  const config = (overrides: Partial<EntraSourceConfig> = {}): EntraSourceConfig => ({
+    kind: 'entra',
+    name: 'entra',
+    schedule: null,
+    fullEveryMs: DAY_MS,
+    tenantId: emulator.tenantId,
+    clientId: app.clientId,
+    credential: { kind: 'secret', clientSecret: SECRET },
+    cloud: { graph: emulator.graphUrl, login: emulator.loginUrl },
+    group: null,
+    pageSize: 999,
+    ...overrides,
+  });
+  return {
+    emulator,
+    app,
+    config,
+    source: (overrides, options = {}) => {
+      // Fast retries: the tests assert that retries happen, not how long the production backoff is.
+      const source = createEntraSource(config(overrides), { ...options, retry: { backoffBaseMs: 10, backoffMaxMs: 50, ...options.retry } });
+      sources.push(source);
+      return source;
+    },
+    close: async () => {
+      for (const source of sources) await source.close();
+      await emulator.close();
+    },
+  };
+}
+
+export function readOptions(overrides: Partial<SourceReadOptions> = {}): SourceReadOptions {
+  return { cursor: null, forceFull: false, groupsOfInterest: [], attributes: [], ...overrides };
+}
+
+export interface Drained {
+  readonly pages: number;
+  readonly items: SourceItem[];
+  readonly users: DirectoryUser[];
+  readonly deleted: string[];
+  readonly outcome: SourceReadOutcome;
+}
+
+export async function drain(reader: SourceReader): Promise<Drained> {
+  const items: SourceItem[] = [];
+  let pages = 0;
+  for (;;) {
+    const next = await reader.next();
+    if (next.done) {
+      return {
+        pages,
+        items,
+        users: items.flatMap((item) => (item.kind === 'user' ? [item.user] : [])),
+        deleted: items.flatMap((item) => (item.kind === 'deleted' ? [item.externalId] : [])),
+        outcome: next.value,
+      };
+    }
+    pages += 1;
+    items.push(...next.value.items);
+  }
+}
+
+/** Adds `count` plain users named `${prefix}{i}@corp.test`. */
+export function seedUsers(emulator: GraphEmulator, count: number, prefix = 'user'): string[] {
+  return emulator.directory.addUsers(count, (i) => ({
+    userPrincipalName: `${prefix}${i}@corp.test`,
+    mail: `${prefix}${i}@corp.test`,
+    displayName: `${prefix} ${i}`,
+  }));
+}

@@ -1,0 +1,79 @@
+// Full reads against the Graph emulator through @azure/identity and @microsoft/microsoft-graph-client.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { drain, readOptions, seedUsers, startEntraFixture, type EntraFixture } from './entra-fixture.ts';
+
+describe('entra source: full read', () => {
+  let fx: EntraFixture;
+  beforeAll(async () => {
+    fx = await startEntraFixture();
+  });
+  afterAll(async () => {
+    await fx?.close();
+  });
+
+  it('reads every user and maps the Graph properties', async () => {
+    const before = fx.emulator.requests.length;
+    const ids = seedUsers(fx.emulator, 5, 'first');
+    const alice = fx.emulator.directory.addUser({
+      userPrincipalName: 'alice@corp.test', mail: null, displayName: 'Alice Doe', givenName: 'Alice', surname: 'Doe',
+      accountEnabled: false, createdDateTime: '2021-03-04T05:06:07Z', employeeType: 'Contractor', department: 'Legal',
+      onPremisesExtensionAttributes: { extensionAttribute3: 'seat-extranet' },
+      onPremisesDistinguishedName: 'CN=Alice Doe,OU=Staff,DC=corp,DC=test',
+    });
+    const read = await drain(fx.source().read(readOptions({ attributes: ['employeeType', 'extensionAttribute3', 'Department', 'uidNumber'] })));
+
+    expect(read.outcome.mode).toBe('full');
+    expect(read.outcome.cursor).toMatchObject({ kind: 'entra-delta', groups: null });
+    expect(String(read.outcome.cursor?.deltaLink)).toMatch(/\/v1\.0\/users\/delta\?\$deltatoken=/);
+    expect(read.users.map((user) => user.externalId).sort()).toEqual([...ids, alice].sort());
+    const mapped = read.users.find((user) => user.externalId === alice);
+    expect(mapped).toEqual({
+      externalId: alice,
+      username: 'alice@corp.test',
+      email: null,
+      displayName: 'Alice Doe',
+      dn: 'CN=Alice Doe,OU=Staff,DC=corp,DC=test',
+      enabled: false,
+      createdAt: new Date('2021-03-04T05:06:07Z'),
+      groups: [],
+      attributes: { givenName: ['Alice'], surname: ['Doe'], employeeType: ['Contractor'], extensionAttribute3: ['seat-extranet'], Department: ['Legal'] },
+    });
+    const first = read.users.find((user) => user.username === 'first0@corp.test');
+    expect(first).toMatchObject({ email: 'first0@corp.test', enabled: true, attributes: {} });
+
+    // A token from the login host (OpenID metadata + token), then Graph; never MSAL's public instance discovery.
+    const auth = fx.emulator.requests.slice(before).filter((r) => r.area === 'auth').map((r) => `${r.method} ${r.path.replace(fx.emulator.tenantId, 'T')}`);
+    expect(auth).toEqual(['GET /T/v2.0/.well-known/openid-configuration', 'POST /T/oauth2/v2.0/token']);
+    const list = fx.emulator.graphRequests(/^\/v1\.0\/users$/).at(-1)!;
+    expect(list.query.get('$top')).toBe('999');
+    expect(list.query.get('$select')?.split(',')).toEqual(expect.arrayContaining(['id', 'userPrincipalName', 'accountEnabled', 'employeeType', 'onPremisesExtensionAttributes', 'department']));
+  });
+
+  it('pages with $top and @odata.nextLink, one page at a time', async () => {
+    const start = fx.emulator.graphRequests(/^\/v1\.0\/users$/).length;
+    const total = fx.emulator.directory.userCount;
+    const read = await drain(fx.source({ pageSize: 2 }).read(readOptions()));
+    expect(read.users).toHaveLength(total);
+    expect(read.pages).toBe(Math.ceil(total / 2));
+    expect(fx.emulator.graphRequests(/^\/v1\.0\/users$/).length - start).toBe(Math.ceil(total / 2));
+    expect(fx.emulator.graphRequests(/^\/v1\.0\/users$/).slice(start + 1).every((r) => r.query.has('$skiptoken'))).toBe(true);
+  });
+
+  it('asks for the next page while the caller still holds the current one', async () => {
+    const isList = (r: { path: string }): boolean => r.path === '/v1.0/users';
+    const start = fx.emulator.requests.filter(isList).length;
+    const reader = fx.source({ pageSize: 3 }).read(readOptions());
+    const first = await reader.next();
+    expect(first.done).toBe(false);
+    // The caller has not asked for page 2, yet Graph is already asked for it.
+    await fx.emulator.waitForRequests(isList, start + 2, 5000);
+    await reader.return({ mode: 'full', cursor: null });
+  });
+
+  it('skips users without a userPrincipalName and reports them', async () => {
+    const bad = fx.emulator.directory.addUser({ userPrincipalName: '' });
+    const read = await drain(fx.source().read(readOptions()));
+    expect(read.items).toContainEqual({ kind: 'skipped', entry: bad, attribute: 'userPrincipalName', reason: 'missing userPrincipalName' });
+    fx.emulator.directory.deleteUser(bad, { permanent: true });
+  });
+});

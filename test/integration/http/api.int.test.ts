@@ -1,0 +1,214 @@
+// The HTTP API of `seatsync run` (SPEC §6) against real PostgreSQL and Redis, the worker running in this
+// process: probes, bearer tokens and roles, syncs through the queue with progress, accounts (JSON and
+// CSV), admin actions, audit, metrics, the OpenAPI document, JSON errors and request logs.
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SyncJobView } from '../../../jobs/job-view.ts';
+import { loadConfig } from '../../../src/config/load.ts';
+import { openDatabase, type Database } from '../../../src/store/db.ts';
+import { migrate } from '../../../src/store/migrations.ts';
+import { startWorker, type RunningWorker } from '../../../src/worker.ts';
+import { createPostgresDatabase } from '../../support/databases.ts';
+import {
+  ADMIN_TOKEN, aConfigDir, api, clearPrefix, freePort, manyPeople, READ_TOKEN, requireRedis, uniquePrefix, waitFor,
+} from '../worker/worker-fixtures.ts';
+
+const USERS = 60_000;
+const SEATS = 10;
+
+describe('HTTP API', () => {
+  const prefix = uniquePrefix('http');
+  let pg: { url: string; drop: () => Promise<void> };
+  let db: Database;
+  let worker: RunningWorker;
+  let logs = '';
+  let admin: ReturnType<typeof api>;
+  let reader: ReturnType<typeof api>;
+  let anonymous: ReturnType<typeof api>;
+  let firstSync: { id: string; sawProgress: SyncJobView; done: SyncJobView };
+
+  beforeAll(async () => {
+    await requireRedis();
+    pg = await createPostgresDatabase();
+    const dir = aConfigDir();
+    const hr = dir.writeCsv('hr', manyPeople(USERS, 'u'));
+    // A second source with the same usernames as the first three of hr: ambiguous references.
+    const crm = dir.writeCsv('crm', manyPeople(3, 'u'));
+    dir.writeConfig({ databaseUrl: pg.url, prefix, port: await freePort(), sources: { hr, crm }, seats: { primary: SEATS } });
+    const config = await loadConfig({ path: dir.configPath });
+    const sink = new Writable({ write: (chunk: Buffer, _enc, done) => ((logs += chunk.toString()), done()) });
+    let opened: Database | null = null;
+    worker = await startWorker({
+      config,
+      logger: pino({ level: 'info' }, sink),
+      database: {
+        open: async () => {
+          opened = await openDatabase({ url: pg.url, dataDir: 'unused' });
+          await migrate(opened);
+          return opened;
+        },
+        close: async () => opened?.close(),
+      },
+    });
+    db = await openDatabase({ url: pg.url, dataDir: 'unused' });
+    admin = api(worker.url, ADMIN_TOKEN);
+    reader = api(worker.url, READ_TOKEN);
+    anonymous = api(worker.url, null);
+
+    const accepted = await admin('/api/v1/syncs', { method: 'POST', body: { source: 'hr' } });
+    expect(accepted.status).toBe(202);
+    const id = (accepted.body as { id: string }).id;
+    expect(accepted.headers.get('location')).toBe(`/api/v1/syncs/${id}`);
+    const sawProgress = await waitFor(async () => {
+      const view = (await reader(`/api/v1/syncs/${id}`)).body as SyncJobView;
+      return view.state === 'active' && view.progress?.phase === 'read' && view.progress.read > 0 ? view : null;
+    }, { what: 'progress of the first sync', everyMs: 20 });
+    const done = await waitFor(async () => {
+      const view = (await reader(`/api/v1/syncs/${id}`)).body as SyncJobView;
+      return view.state === 'completed' ? view : null;
+    }, { what: 'the first sync to complete', timeoutMs: 90_000 });
+    await admin('/api/v1/syncs', { method: 'POST', body: { source: 'crm' } }).then(async (r) => {
+      const crmId = (r.body as { id: string }).id;
+      await waitFor(async () => ((await reader(`/api/v1/syncs/${crmId}`)).body as SyncJobView).state === 'completed', { what: 'the crm sync' });
+    });
+    firstSync = { id, sawProgress, done };
+  }, 180_000);
+
+  afterAll(async () => {
+    await worker?.stop();
+    await db?.close();
+    await pg?.drop();
+    await clearPrefix(prefix);
+  });
+
+  it('answers the probes without a token', async () => {
+    expect(await anonymous('/healthz')).toMatchObject({ status: 200, body: { status: 'ok' } });
+    expect(await anonymous('/readyz')).toMatchObject({ status: 200, body: { status: 'ready', checks: { database: 'ok', redis: 'ok' } } });
+  });
+
+  it('serves the dashboard page without data; the data it shows needs a token', async () => {
+    const res = await fetch(`${worker.url}/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const html = await res.text();
+    expect(html).toContain("fetch('api/v1/' + path");
+    expect(html).toContain("api('status')");
+    expect(html).not.toContain('u000001'); // no account data in the page itself
+  });
+
+  it('refuses a request without a token or with an unknown one (401), and a write with a read token (403)', async () => {
+    const none = await anonymous('/api/v1/status');
+    expect(none.status).toBe(401);
+    expect(none.body).toMatchObject({ error: { code: 'unauthorized' } });
+    expect(none.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    expect((await api(worker.url, 'not-a-token')('/api/v1/status')).status).toBe(401);
+    expect((await api(worker.url, `${ADMIN_TOKEN}x`)('/api/v1/status')).status).toBe(401);
+    const forbidden = await reader('/api/v1/syncs', { method: 'POST', body: {} });
+    expect(forbidden).toMatchObject({ status: 403, body: { error: { code: 'forbidden' } } });
+    expect((await reader('/api/v1/accounts/u000001/block', { method: 'POST' })).status).toBe(403);
+    expect((await reader('/api/v1/status')).status).toBe(200);
+  });
+
+  it('queues a sync with 202 and its job id, then shows its progress and result', () => {
+    expect(firstSync.sawProgress).toMatchObject({ id: firstSync.id, state: 'active', sources: ['hr'], trigger: 'api:ops' });
+    expect(firstSync.sawProgress.progress).toMatchObject({ phase: 'read', source: 'hr' });
+    expect(firstSync.sawProgress.progress!.read).toBeLessThan(USERS);
+    expect(firstSync.done.result).toEqual({
+      runs: [expect.objectContaining({ source: 'hr', status: 'ok', seen: USERS, created: USERS, activated: SEATS, blocked: USERS - SEATS, dryRun: false })],
+      pools: [{ name: 'primary', seats: SEATS, used: SEATS, available: 0, waiting: USERS - SEATS }],
+    });
+    expect(firstSync.done.progress).toMatchObject({ phase: 'done' });
+  });
+
+  it('lists recent jobs and runs, and shows a run by its numeric id', async () => {
+    const list = await reader('/api/v1/syncs?limit=5');
+    const body = list.body as { jobs: { id: string }[]; runs: { id: string; source: string; status: string; trigger: string }[] };
+    expect(body.jobs.map((j) => j.id)).toContain(firstSync.id);
+    const hrRun = body.runs.find((r) => r.source === 'hr');
+    expect(hrRun).toMatchObject({ status: 'ok', trigger: 'api:ops' });
+    expect(await reader(`/api/v1/syncs/${hrRun!.id}`)).toMatchObject({ status: 200, body: { id: hrRun!.id, source: 'hr' } });
+    expect(await reader('/api/v1/syncs/999999')).toMatchObject({ status: 404, body: { error: { code: 'not-found' } } });
+    expect((await reader('/api/v1/syncs/nope')).status).toBe(404);
+  });
+
+  it('validates sync requests', async () => {
+    expect(await admin('/api/v1/syncs', { method: 'POST', body: { source: 'nope' } })).toMatchObject({ status: 400, body: { error: { code: 'unknown-source' } } });
+    expect(await admin('/api/v1/syncs', { method: 'POST', body: { dryRun: 'perhaps' } })).toMatchObject({ status: 400, body: { error: { code: 'validation' } } });
+    expect(await admin('/api/v1/syncs', { method: 'POST', body: { sources: ['hr'] } })).toMatchObject({ status: 400, body: { error: { code: 'validation' } } });
+  });
+
+  it('lists accounts as JSON and streams them as CSV, with the CLI filters', async () => {
+    const active = await reader('/api/v1/accounts?state=active&source=hr');
+    expect(active.status).toBe(200);
+    const rows = active.body as { username: string; state: string; pools: string[] }[];
+    expect(rows).toHaveLength(SEATS);
+    expect(rows.every((a) => a.state === 'active' && a.pools.includes('primary'))).toBe(true);
+    const csv = await reader('/api/v1/accounts?format=csv&state=blocked&pool=primary');
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    const lines = csv.text.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^id,source,externalId,username,/);
+    expect(lines).toHaveLength(1 + USERS - SEATS + 3);
+    expect(await reader('/api/v1/accounts?state=bogus')).toMatchObject({ status: 400, body: { error: { code: 'validation' } } });
+    expect(await reader('/api/v1/accounts?pool=bogus')).toMatchObject({ status: 400, body: { error: { code: 'unknown-pool' } } });
+  });
+
+  it('blocks and unblocks an account as the token, and records it in the audit trail', async () => {
+    const blocked = await admin('/api/v1/accounts/u000005/block', { method: 'POST' });
+    expect(blocked).toMatchObject({ status: 200, body: { changed: true, account: { username: 'u000005', state: 'suspended' } } });
+    // Its seat went to the first waiting account at once.
+    const used = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM accounts WHERE held ? 'primary'`);
+    expect(used.rows[0]?.n).toBe(SEATS);
+    expect(await admin('/api/v1/accounts/u000005/block', { method: 'POST' })).toMatchObject({ status: 200, body: { changed: false } });
+    const audit = await reader('/api/v1/audit?account=u000005');
+    const entries = audit.body as { actor: string; to: string; reason: string }[];
+    expect(entries.some((e) => e.actor === 'api:ops' && e.to === 'suspended')).toBe(true);
+    expect(await admin('/api/v1/accounts/u000005/unblock', { method: 'POST' })).toMatchObject({ status: 200, body: { changed: true } });
+  });
+
+  it('answers 404 for an unknown account, 409 for an ambiguous one, 400 for a bad action or date', async () => {
+    expect(await admin('/api/v1/accounts/nobody/protect', { method: 'POST' })).toMatchObject({ status: 404, body: { error: { code: 'not-found' } } });
+    expect(await admin('/api/v1/accounts/u000001/protect', { method: 'POST' })).toMatchObject({ status: 409, body: { error: { code: 'ambiguous' } } });
+    expect((await admin('/api/v1/accounts/u000001/delete', { method: 'POST' })).status).toBe(400);
+    expect(await reader('/api/v1/audit?since=yesterday-ish')).toMatchObject({ status: 400, body: { error: { code: 'validation' } } });
+    expect(await reader('/api/v1/nothing-here')).toMatchObject({ status: 404, body: { error: { code: 'not-found' } } });
+  });
+
+  it('serves status in the SPEC shape', async () => {
+    const status = await reader('/api/v1/status');
+    expect(status.body).toMatchObject({
+      pools: [{ name: 'primary', seats: SEATS, used: SEATS, available: 0 }],
+      sources: [{ name: 'hr', lastRun: { status: 'ok', seen: USERS } }, { name: 'crm', lastRun: { status: 'ok', seen: 3 } }],
+      outbox: { pending: 0, failed: 0 },
+    });
+  });
+
+  it('exports pool gauges, run metrics and process metrics', async () => {
+    const metrics = await anonymous('/metrics');
+    expect(metrics.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(metrics.text).toContain(`seatsync_pool_seats{pool="primary"} ${SEATS}`);
+    expect(metrics.text).toContain(`seatsync_pool_used{pool="primary"} ${SEATS}`);
+    expect(metrics.text).toMatch(/seatsync_pool_waiting\{pool="primary"\} \d+/);
+    expect(metrics.text).toContain('seatsync_runs_total{source="hr",status="ok"} 1');
+    expect(metrics.text).toContain(`seatsync_users_seen{source="hr"} ${USERS}`);
+    expect(metrics.text).toMatch(/seatsync_run_duration_seconds_count\{source="hr",status="ok"\} 1/);
+    expect(metrics.text).toContain('seatsync_outbox_pending 0');
+    expect(metrics.text).toContain('process_cpu_user_seconds_total');
+  });
+
+  it('serves an OpenAPI 3.1 document describing every route', async () => {
+    const doc = (await anonymous('/api/v1/openapi.json')).body as { openapi: string; paths: Record<string, Record<string, unknown>> };
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths).sort()).toEqual(
+      ['/api/v1/accounts', '/api/v1/accounts/{id}/{action}', '/api/v1/audit', '/api/v1/status', '/api/v1/syncs', '/api/v1/syncs/{id}'].sort(),
+    );
+    expect(Object.keys(doc.paths['/api/v1/syncs'] ?? {}).sort()).toEqual(['get', 'post']);
+  });
+
+  it('logs requests without their tokens', () => {
+    expect(logs).toContain('"url":"/api/v1/status"');
+    expect(logs).not.toContain(ADMIN_TOKEN);
+    expect(logs).not.toContain(READ_TOKEN);
+  });
+});

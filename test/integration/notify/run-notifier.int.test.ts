@@ -1,0 +1,179 @@
+// The sync's notification hooks against a real database and SMTP server: events planned from stored
+// accounts and state, queued in the run's transaction, delivered once; quiet runs send nothing.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { NotifyConfig, PolicyConfig, PoolConfig } from '../../../src/config/types.ts';
+import type { AllocationPlan } from '../../../src/domain/types.ts';
+import { silentLogger } from '../../../src/logging.ts';
+import { deliverOutbox } from '../../../src/notify/deliver.ts';
+import { createRunNotifier } from '../../../src/notify/run-notifier.ts';
+import { SmtpTransport } from '../../../src/notify/transports/smtp-transport.ts';
+import { OutboxStore } from '../../../src/store/outbox-store.ts';
+import type { RunNotifier } from '../../../src/sync/sync-source.ts';
+import { TestSmtpServer } from '../../support/smtp-server.ts';
+import { FROM, NOTIFY_TO, pool } from './events.ts';
+import { createTestDatabase, DATABASE_KINDS, resetNotifyTables, type TestDatabase } from './test-databases.ts';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+const notify: NotifyConfig = { to: NOTIFY_TO, from: FROM, transport: { kind: 'log' }, remindEveryMs: 24 * HOUR, warnAt: null };
+const pools: PoolConfig[] = [{ name: 'primary', seats: 2, notify: null }];
+const policy: PolicyConfig = { graceDays: 7, maxRemovals: { percent: 10 }, protect: null, purgeRemovedAfterMs: null };
+
+describe.each(DATABASE_KINDS)('run notifications on %s', (kind) => {
+  let tdb: TestDatabase;
+  let smtp: TestSmtpServer;
+  let transport: SmtpTransport;
+  let outbox: OutboxStore;
+  let notifier: RunNotifier;
+  let ids: Record<string, number>;
+
+  const deliver = (now: number) => deliverOutbox({ outbox, transport, logger: silentLogger(), now: () => now });
+
+  /** Applies a run's notification step in its own transaction, as the sync does. */
+  const run = (runId: string, now: number, plan: AllocationPlan) =>
+    tdb.db.transaction((tx) => notifier.afterAllocation(tx, { runId, source: 'corp-ad', plan, now }));
+
+  const blockingPlan = (blocked: number[], waiting: number): AllocationPlan => ({
+    changes: blocked.map((id) => ({
+      id,
+      username: `u${id}`,
+      from: null,
+      to: { state: 'blocked', held: [], waitingFor: ['primary'], waitingSince: 0, activatedAt: null, graceUntil: null },
+      reason: 'seats',
+    })),
+    pools: [pool('primary', 2, 2, waiting)],
+    newlyBlocked: blocked,
+    graceStarted: [],
+  });
+
+  const insertAccount = async (username: string, displayName: string, extra: { state: string; graceUntil?: Date }): Promise<number> => {
+    const { rows } = await tdb.db.query<{ id: number }>(
+      `INSERT INTO accounts (source, external_id, username, email, display_name, enabled, data_hash, state, waiting_for, held, grace_until)
+       VALUES ('corp-ad', $1, $1, $2, $3, true, 'h', $4, $5::jsonb, $6::jsonb, $7) RETURNING id`,
+      [
+        username,
+        `${username}@corp.example.test`,
+        displayName,
+        extra.state,
+        extra.state === 'blocked' ? '["primary"]' : '[]',
+        extra.state === 'active' ? '["primary"]' : '[]',
+        extra.graceUntil ?? null,
+      ],
+    );
+    return Number(rows[0]?.id);
+  };
+
+  beforeAll(async () => {
+    tdb = await createTestDatabase(kind);
+    smtp = await TestSmtpServer.start({ tls: 'none' });
+    outbox = new OutboxStore(tdb.db);
+    transport = new SmtpTransport({
+      smtp: { host: '127.0.0.1', port: smtp.port, secure: false, requireTls: false, user: null, password: null, caFile: null, rejectUnauthorized: true },
+      from: FROM,
+    });
+    const created = createRunNotifier({ config: { notify, pools, policy: { ...policy, graceDays: 0 } }, outbox });
+    if (!created) throw new Error('expected a notifier');
+    notifier = created;
+  });
+
+  afterAll(async () => {
+    await transport?.close();
+    await smtp?.close();
+    await tdb?.drop();
+  });
+
+  beforeEach(async () => {
+    await resetNotifyTables(tdb.db);
+    smtp.clear();
+    ids = {
+      ada: await insertAccount('ada', 'Ada Lovelace', { state: 'active' }),
+      bob: await insertAccount('bob', 'Bob <b>Builder</b>', { state: 'blocked' }),
+      cy: await insertAccount('cy', 'Cy Young', { state: 'blocked' }),
+    };
+  });
+
+  it('emails once for a run that blocks an account, and nothing for quiet runs until remindEvery', async () => {
+    const t0 = Date.now();
+    await run('1', t0, blockingPlan([ids.bob!], 1));
+    expect(await deliver(t0)).toMatchObject({ sent: 1 });
+    const [first] = await smtp.waitForMessages(1);
+    expect(first?.subject).toBe('License limit exceeded — primary 2/2, 1 waiting');
+    expect(first?.text).toContain('Bob <b>Builder</b> (bob, bob@corp.example.test) — primary');
+    expect(first?.html).toContain('Bob &#60;b&#62;Builder&#60;/b&#62;');
+
+    // Runs that block nobody new: nothing, until remindEvery (24 h) has passed since the email.
+    for (const [runId, at] of [['2', t0 + 15 * MINUTE], ['3', t0 + 23 * HOUR]] as const) {
+      await run(runId, at, blockingPlan([], 1));
+      expect(await deliver(at)).toEqual({ sent: 0, failed: 0, retrying: 0 });
+    }
+    await run('4', t0 + 24 * HOUR, blockingPlan([], 1));
+    expect(await deliver(t0 + 24 * HOUR)).toMatchObject({ sent: 1 });
+    const mails = await smtp.waitForMessages(2);
+    expect(mails[1]?.subject).toBe('Still over the license limit — primary 2/2, 1 waiting');
+
+    // A new block is reported at once, whatever the reminder clock says.
+    await run('5', t0 + 25 * HOUR, blockingPlan([ids.cy!], 2));
+    expect(await deliver(t0 + 25 * HOUR)).toMatchObject({ sent: 1 });
+    expect((await smtp.waitForMessages(3))[2]?.text).toContain('Cy Young (cy, cy@corp.example.test)');
+    expect(smtp.messages).toHaveLength(3);
+  });
+
+  it('queues nothing when the run’s transaction rolls back', async () => {
+    const t0 = Date.now();
+    await expect(
+      tdb.db.transaction(async (tx) => {
+        await notifier.afterAllocation(tx, { runId: '7', source: 'corp-ad', plan: blockingPlan([ids.bob!], 1), now: t0 });
+        throw new Error('apply failed');
+      }),
+    ).rejects.toThrow('apply failed');
+    expect(await outbox.counts()).toMatchObject({ pending: 0 });
+    expect((await tdb.db.query('SELECT key FROM notify_state')).rows).toEqual([]);
+    // The retried run then reports the block.
+    await run('8', t0, blockingPlan([ids.bob!], 1));
+    expect(await deliver(t0)).toMatchObject({ sent: 1 });
+  });
+
+  it('sends one email when the same run is applied twice', async () => {
+    const t0 = Date.now();
+    await run('9', t0, blockingPlan([ids.bob!], 1));
+    await run('9', t0, blockingPlan([ids.bob!], 1));
+    expect(await deliver(t0)).toMatchObject({ sent: 1 });
+    expect(await deliver(t0 + HOUR)).toMatchObject({ sent: 0 });
+    expect(smtp.messages).toHaveLength(1);
+  });
+
+  it('emails the held sync', async () => {
+    const t0 = Date.now();
+    await notifier.onHeld(tdb.db, {
+      runId: '10',
+      source: 'corp-ad',
+      counts: { total: 300, wouldRemove: 300, wouldDisable: 0, staged: 0 },
+      threshold: 30,
+      now: t0,
+    });
+    expect(await deliver(t0)).toMatchObject({ sent: 1 });
+    const [mail] = await smtp.waitForMessages(1);
+    expect(mail?.envelopeTo).toEqual([NOTIFY_TO]);
+    expect(mail?.subject).toBe('Sync held for corp-ad — the source returned no users');
+  });
+
+  it('warns about grace ending within a day, once', async () => {
+    const t0 = Date.now();
+    const withGrace = createRunNotifier({ config: { notify, pools, policy }, outbox });
+    await insertAccount('gus', 'Gus Grace', { state: 'active', graceUntil: new Date(t0 + 5 * HOUR) });
+    await insertAccount('gil', 'Gil Later', { state: 'active', graceUntil: new Date(t0 + 3 * 24 * HOUR) });
+    const quiet = blockingPlan([], 0);
+    await tdb.db.transaction((tx) => withGrace!.afterAllocation(tx, { runId: '11', source: 'corp-ad', plan: quiet, now: t0 }));
+    await tdb.db.transaction((tx) => withGrace!.afterAllocation(tx, { runId: '12', source: 'corp-ad', plan: quiet, now: t0 + HOUR }));
+    expect(await deliver(t0 + HOUR)).toMatchObject({ sent: 1 });
+    const [mail] = await smtp.waitForMessages(1);
+    expect(mail?.subject).toMatch(/^Grace ends soon for 1 account — primary/);
+    expect(mail?.text).toContain('Gus Grace (gus, gus@corp.example.test) — primary, grace until');
+    expect(mail?.text).not.toContain('Gil Later');
+  });
+
+  it('is not created without notify', () => {
+    expect(createRunNotifier({ config: { notify: null, pools, policy }, outbox })).toBeNull();
+  });
+});

@@ -1,0 +1,132 @@
+// A run whose new accounts go through the allocation a slice at a time (reading them from the staging
+// table in queue order) must leave exactly what a run allocating them in one call leaves: the same
+// states, the same audit rows, the same report. Both runs on both databases.
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { SeatsyncConfig } from '../../../src/config/types.ts';
+import { silentLogger } from '../../../src/logging.ts';
+import { createSourceFactory } from '../../../src/sources/factory.ts';
+import { runSync, type SyncReport } from '../../../src/sync/run-sync.ts';
+import { aConfig, aCsvFile, aFileSource, type CsvPerson } from '../../support/config-builder.ts';
+import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../../support/databases.ts';
+
+const T1 = Date.UTC(2025, 2, 1, 12);
+const HOUR_MS = 3_600_000;
+
+/**
+ * Ties on creation time and on username, unknown creation times, case, accents, disabled users,
+ * partners (two pools), service accounts (no pool) and, unless `admins` is false, protected admins.
+ */
+function crowd(count: number, first: number, names: readonly string[], options: { admins?: boolean } = {}): CsvPerson[] {
+  return Array.from({ length: count }, (_, i) => {
+    const n = first + i;
+    const kind = n % 7;
+    return {
+      id: `id-${n}`,
+      username: names[n % names.length] ?? `user${n}`,
+      createdAt: n % 5 === 0 ? '' : new Date(Date.UTC(2024, 0, 1 + (n % 3))).toISOString(),
+      enabled: n % 11 !== 0,
+      groups: kind === 1 ? ['Partners'] : kind === 2 && options.admins !== false ? ['Admins'] : [],
+      employeeType: kind === 3 ? 'service' : 'employee',
+    };
+  });
+}
+
+const PLAIN_NAMES = ['zoe', 'Zed', 'amy', 'émile', 'bob', 'bob', 'Ann', 'ann', 'chris', 'dana'];
+// A name beyond the Basic Multilingual Plane and one in U+E000–U+FFFF, created together: the database
+// orders them by code point, the allocation by UTF-16 code unit, so the sliced path must notice.
+const ASTRAL = ['\u{1D49C}lice', '\uFF46ull'].map((username, i) => ({ id: `astral-${i}`, username, createdAt: '2023-06-01T00:00:00.000Z' }));
+
+function configFor(path: string): SeatsyncConfig {
+  return aConfig({
+    sources: [aFileSource('hr', path)],
+    pools: [
+      { name: 'primary', seats: 14, notify: null },
+      { name: 'extranet', seats: 3, notify: null },
+    ],
+    profiles: [
+      { name: 'partner', when: { memberOf: ['partners'] }, pools: ['extranet', 'primary'] },
+      { name: 'service', when: { attribute: { employeeType: ['service'] } }, pools: [] },
+      { name: 'staff', when: null, pools: ['primary'] },
+    ],
+    policy: { graceDays: 0, maxRemovals: { percent: 100 }, protect: { memberOf: ['admins'] }, purgeRemovedAfterMs: null },
+  });
+}
+
+describe.each(DATABASE_KINDS)('sliced allocation of new accounts on %s', (kind) => {
+  let sliced: TestDatabase;
+  let whole: TestDatabase;
+  beforeEach(async () => {
+    sliced = await openTestDatabase(kind);
+    whole = await openTestDatabase(kind);
+  });
+  afterEach(async () => {
+    await sliced.drop();
+    await whole.drop();
+  });
+
+  /** Runs a sync; returns its report and how its allocation ran (from the 'sync finished' log line). */
+  async function sync(t: TestDatabase, config: SeatsyncConfig, now: number, allocationSlice: number): Promise<{ report: SyncReport; allocation: unknown }> {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const logger = pino({ level: 'info' }, sink);
+    const report = await runSync(
+      { db: t.db, config, logger, createSource: createSourceFactory(config, silentLogger()) },
+      { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'test', now: () => now, allocationSlice },
+    );
+    const finished = lines.map((line) => JSON.parse(line) as { msg?: string; allocation?: unknown }).find((entry) => entry.msg === 'sync finished');
+    return { report, allocation: finished?.allocation };
+  }
+
+  const stored = async (t: TestDatabase) => ({
+    accounts: (
+      await t.db.query(
+        `SELECT external_id, username, state, held, waiting_for, waiting_since, activated_at, grace_until FROM accounts ORDER BY external_id`,
+      )
+    ).rows,
+    audit: (
+      await t.db.query(
+        `SELECT a.external_id, au.from_state, au.to_state, au.reason, au.details FROM audit au JOIN accounts a ON a.id = au.account_id
+         ORDER BY a.external_id, au.id`,
+      )
+    ).rows,
+  });
+
+  /** Runs each list through both databases; returns how the sliced database's allocations ran. */
+  async function expectSameRuns(people: readonly CsvPerson[][]): Promise<unknown[]> {
+    const paths: unknown[] = [];
+    const csv = aCsvFile(people[0] ?? []);
+    const config = configFor(csv.path);
+    for (const [i, list] of people.entries()) {
+      csv.write(list);
+      const now = T1 + i * HOUR_MS;
+      const a = await sync(sliced, config, now, 4);
+      const b = await sync(whole, config, now, 1_000_000);
+      const report = (r: SyncReport) => ({ ...r.runs[0], runId: null, durationMs: 0, pools: r.pools });
+      expect(report(a.report)).toEqual(report(b.report));
+      expect(a.report.runs[0]?.status).toBe('ok');
+      expect(b.allocation).toBe('one call');
+      expect(await stored(sliced)).toEqual(await stored(whole));
+      paths.push(a.allocation);
+    }
+    return paths;
+  }
+
+  it('gives the first sync and a later one with more new users the same outcome as one call', async () => {
+    const first = crowd(40, 1, PLAIN_NAMES);
+    const second = [...first, ...crowd(30, 41, PLAIN_NAMES, { admins: false })];
+    // New protected admins could push a full pool over its seats (it would shrink): one call.
+    const third = [...second, ...crowd(20, 71, PLAIN_NAMES)];
+    expect(await expectSameRuns([first, second, third])).toEqual(['sliced', 'sliced', 'one call']);
+  });
+
+  it('falls back to one call when the database orders names differently, with the same outcome', async () => {
+    expect(await expectSameRuns([[...crowd(40, 1, PLAIN_NAMES), ...ASTRAL]])).toEqual(['one call']);
+  });
+});

@@ -1,0 +1,286 @@
+// The sync run end to end on a real file source, against real PostgreSQL and PGlite.
+import { writeFileSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { SeatsyncConfig } from '../../../src/config/types.ts';
+import { silentLogger } from '../../../src/logging.ts';
+import { createRunNotifier } from '../../../src/notify/run-notifier.ts';
+import { OutboxStore } from '../../../src/store/outbox-store.ts';
+import { createSourceFactory } from '../../../src/sources/factory.ts';
+import { applyAdminAction } from '../../../src/sync/admin-actions.ts';
+import { runSync, type SyncReport } from '../../../src/sync/run-sync.ts';
+import { aConfig, aCsvFile, aFileSource, people, type CsvPerson } from '../../support/config-builder.ts';
+import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../../support/databases.ts';
+
+describe.each(DATABASE_KINDS)('sync run on %s', (kind) => {
+  let t: TestDatabase;
+  beforeEach(async () => {
+    t = await openTestDatabase(kind);
+  });
+  afterEach(async () => {
+    await t.drop();
+  });
+
+  const sync = (config: SeatsyncConfig, options: { dryRun?: boolean; allowRemovals?: boolean; sources?: string[] } = {}): Promise<SyncReport> =>
+    runSync(
+      { db: t.db, config, logger: silentLogger(), createSource: createSourceFactory(config, silentLogger()) },
+      { sources: options.sources ?? [], dryRun: options.dryRun ?? false, allowRemovals: options.allowRemovals ?? false, forceFull: false, trigger: 'test' },
+    );
+
+  const states = async (): Promise<Record<string, string>> => {
+    const r = await t.db.query<{ username: string; state: string }>('SELECT username, state FROM accounts ORDER BY username');
+    return Object.fromEntries(r.rows.map((row) => [row.username, row.state]));
+  };
+
+  const rowVersions = async (): Promise<string> => {
+    const r = await t.db.query<{ v: string }>(`SELECT string_agg(id::text || ':' || xmin::text, ',' ORDER BY id) AS v FROM accounts`);
+    return r.rows[0]?.v ?? '';
+  };
+
+  const tableCounts = async (): Promise<Record<string, number>> => {
+    const out: Record<string, number> = {};
+    for (const table of ['accounts', 'runs', 'audit', 'outbox', 'source_cursors']) {
+      const r = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
+      out[table] = r.rows[0]?.n ?? -1;
+    }
+    return out;
+  };
+
+  function setup(list: CsvPerson[], seats = 3): { config: SeatsyncConfig; csv: ReturnType<typeof aCsvFile> } {
+    const csv = aCsvFile(list);
+    const config = aConfig({ sources: [aFileSource('hr', csv.path)], pools: [{ name: 'primary', seats, notify: null }] });
+    return { config, csv };
+  }
+
+  it('creates accounts and seats the earliest-created users first; the rest wait', async () => {
+    const { config } = setup(people(5));
+    const report = await sync(config);
+    expect(report.runs[0]).toMatchObject({ source: 'hr', status: 'ok', seen: 5, created: 5, activated: 3, blocked: 2 });
+    expect(await states()).toEqual({ u001: 'active', u002: 'active', u003: 'active', u004: 'blocked', u005: 'blocked' });
+    expect(report.pools).toEqual([{ name: 'primary', seats: 3, used: 3, available: 0, waiting: 2 }]);
+  });
+
+  it('writes no account row on a resync without directory changes', async () => {
+    const { config } = setup(people(5));
+    await sync(config);
+    const before = await rowVersions();
+    const auditBefore = (await tableCounts()).audit;
+    const report = await sync(config);
+    expect(report.runs[0]).toMatchObject({ status: 'ok', seen: 5, created: 0, updated: 0, activated: 0, blocked: 0 });
+    expect(await rowVersions()).toBe(before);
+    expect((await tableCounts()).audit).toBe(auditBefore);
+  });
+
+  it('writes nothing at all on a dry run, and reports what it would do', async () => {
+    const { config, csv } = setup(people(5));
+    await sync(config);
+    csv.write(people(5).map((p) => (p.id === 'u001' ? { ...p, enabled: false } : p)));
+    const counts = await tableCounts();
+    const versions = await rowVersions();
+    const report = await sync(config, { dryRun: true });
+    expect(report.runs[0]).toMatchObject({ status: 'ok', dryRun: true, disabled: 1, activated: 1 });
+    expect(report.pools[0]).toMatchObject({ used: 3, waiting: 1 });
+    expect(await tableCounts()).toEqual(counts);
+    expect(await rowVersions()).toBe(versions);
+    expect(await states()).toMatchObject({ u001: 'active', u004: 'blocked' });
+  });
+
+  it('gives a freed seat to the longest-waiting account in the same run, with audit rows', async () => {
+    const { config, csv } = setup(people(5));
+    await sync(config);
+    csv.write(people(5).map((p) => (p.id === 'u002' ? { ...p, enabled: false } : p)));
+    const report = await sync(config);
+    expect(report.runs[0]).toMatchObject({ disabled: 1, activated: 1, updated: 1 });
+    expect(await states()).toMatchObject({ u002: 'disabled', u004: 'active', u005: 'blocked' });
+    const audit = await t.db.query<{ username: string; from_state: string; to_state: string; reason: string; actor: string }>(
+      `SELECT a.username, au.from_state, au.to_state, au.reason, au.actor FROM audit au JOIN accounts a ON a.id = au.account_id
+       WHERE au.run_id = (SELECT max(id) FROM runs) ORDER BY a.username`,
+    );
+    expect(audit.rows).toEqual([
+      expect.objectContaining({ username: 'u002', from_state: 'active', to_state: 'disabled', reason: 'directory-disabled' }),
+      expect.objectContaining({ username: 'u004', from_state: 'blocked', to_state: 'active', reason: 'seats' }),
+    ]);
+    expect(audit.rows[0]?.actor).toMatch(/^run:\d+$/);
+  });
+
+  it('keeps the account through a rename (same directory id)', async () => {
+    const { config, csv } = setup(people(2));
+    await sync(config);
+    const before = await t.db.query<{ id: number }>(`SELECT id FROM accounts WHERE external_id = 'u001'`);
+    csv.write(people(2).map((p) => (p.id === 'u001' ? { ...p, username: 'renamed', email: 'renamed@example.test' } : p)));
+    const report = await sync(config);
+    expect(report.runs[0]).toMatchObject({ created: 0, updated: 1 });
+    const after = await t.db.query<{ id: number; username: string; state: string }>(`SELECT id, username, state FROM accounts WHERE external_id = 'u001'`);
+    expect(after.rows).toEqual([{ id: before.rows[0]?.id, username: 'renamed', state: 'active' }]);
+  });
+
+  it('holds a run that would remove too many accounts, and applies it with allowRemovals', async () => {
+    const { config, csv } = setup(people(20), 30);
+    await sync(config);
+    csv.write(people(14));
+    const held = await sync(config);
+    expect(held.runs[0]).toMatchObject({ status: 'held', removed: 0 });
+    expect(Object.values(await states()).filter((s) => s === 'removed')).toHaveLength(0);
+    const runs = await t.db.query<{ status: string }>('SELECT status FROM runs ORDER BY id');
+    expect(runs.rows.map((r) => r.status)).toEqual(['ok', 'held']);
+    const applied = await sync(config, { allowRemovals: true });
+    expect(applied.runs[0]).toMatchObject({ status: 'ok', removed: 6 });
+    expect(Object.values(await states()).filter((s) => s === 'removed')).toHaveLength(6);
+  });
+
+  it('allows up to five removals even on a small source (the floor of the percentage)', async () => {
+    const { config, csv } = setup(people(10), 30);
+    await sync(config);
+    csv.write(people(5));
+    const report = await sync(config);
+    expect(report.runs[0]).toMatchObject({ status: 'ok', removed: 5 });
+  });
+
+  it('always holds an empty read from a source that has accounts', async () => {
+    const { config, csv } = setup(people(3));
+    await sync(config);
+    csv.write([]);
+    const report = await sync(config);
+    expect(report.runs[0]).toMatchObject({ status: 'held' });
+    expect(Object.values(await states())).not.toContain('removed');
+  });
+
+  it('changes nothing when the read fails half-way', async () => {
+    const { config, csv } = setup(people(3), 10);
+    await sync(config);
+    const versions = await rowVersions();
+    // 2,500 good rows, then an unterminated quote: the file source throws after yielding pages.
+    const good = people(2500).map((p) => `${p.id},${p.id},${p.id}@example.test,P,false,,,`).join('\n');
+    writeFileSync(csv.path, `id,username,email,displayName,enabled,createdAt,groups,employeeType\n${good}\nbad,"unterminated,x@example.test,B,true,,,\n`);
+    const report = await sync(config);
+    expect(report.runs[0]).toMatchObject({ status: 'failed' });
+    expect(report.runs[0]?.error).toBeTruthy();
+    expect(await rowVersions()).toBe(versions);
+    const last = await t.db.query<{ status: string; error: string }>('SELECT status, error FROM runs ORDER BY id DESC LIMIT 1');
+    expect(last.rows[0]?.status).toBe('failed');
+  });
+
+  it('activates waiting accounts when the config gives the pool more seats', async () => {
+    const { config } = setup(people(5));
+    await sync(config);
+    const bigger = { ...config, pools: [{ name: 'primary', seats: 4, notify: null }] };
+    const report = await sync(bigger);
+    expect(report.runs[0]).toMatchObject({ activated: 1 });
+    expect(await states()).toMatchObject({ u004: 'active', u005: 'blocked' });
+  });
+
+  it('blocks the most recently activated holders when the pool shrinks', async () => {
+    const { config, csv } = setup(people(3));
+    await sync(config);
+    csv.write(people(3)); // unchanged directory
+    const smaller = { ...config, pools: [{ name: 'primary', seats: 2, notify: null }] };
+    const report = await sync(smaller);
+    expect(report.runs[0]).toMatchObject({ blocked: 1 });
+    expect(Object.values(await states()).filter((s) => s === 'active')).toHaveLength(2);
+  });
+
+  it('frees the seat of an account an admin blocks, for the next in line, at once', async () => {
+    const { config } = setup(people(4));
+    await sync(config);
+    const result = await applyAdminAction({ db: t.db, config }, { action: 'block', ref: 'u001', actor: 'test-admin' });
+    expect(result.account.state).toBe('suspended');
+    expect(await states()).toMatchObject({ u001: 'suspended', u004: 'active' });
+    await sync(config);
+    expect(await states()).toMatchObject({ u001: 'suspended' });
+    await applyAdminAction({ db: t.db, config }, { action: 'unblock', ref: 'u001@example.test', actor: 'test-admin' });
+    expect(await states()).toMatchObject({ u001: 'blocked' });
+    const audit = await t.db.query<{ username: string; to_state: string; reason: string }>(
+      `SELECT a.username, au.to_state, au.reason FROM audit au JOIN accounts a ON a.id = au.account_id
+       WHERE au.actor = 'test-admin' ORDER BY au.id`,
+    );
+    const entries = audit.rows.map((r) => `${r.username}:${r.to_state}:${r.reason}`);
+    // The flag changes themselves, then the seat changes they caused.
+    expect(entries.slice(0, 3).sort()).toEqual(['u001:active:block', 'u001:suspended:admin', 'u004:active:seats']);
+    expect(entries.slice(3).sort()).toEqual(['u001:blocked:seats', 'u001:suspended:unblock']);
+  });
+});
+
+describe('policy.purgeRemovedAfter', () => {
+  it('deletes accounts removed longer ago than the policy says, and keeps the others', async () => {
+    const t = await openTestDatabase('pglite');
+    try {
+      const csv = aCsvFile(people(6));
+      const base = aConfig({ sources: [aFileSource('hr', csv.path)], pools: [{ name: 'primary', seats: 10, notify: null }] });
+      const logger = silentLogger();
+      const sync = (config: SeatsyncConfig) =>
+        runSync({ db: t.db, config, logger, createSource: createSourceFactory(config, logger) }, { sources: [], dryRun: false, allowRemovals: true, forceFull: false, trigger: 'test' });
+      await sync(base);
+      csv.write(people(4));
+      await sync(base);
+      await t.db.query(`UPDATE accounts SET removed_at = now() - interval '40 days' WHERE external_id = 'u005'`);
+      const purging = { ...base, policy: { ...base.policy, purgeRemovedAfterMs: 30 * 86_400_000 } };
+      await sync(purging);
+      const left = await t.db.query<{ external_id: string; state: string }>('SELECT external_id, state FROM accounts ORDER BY external_id');
+      expect(left.rows.map((r) => `${r.external_id}:${r.state}`)).toEqual(['u001:active', 'u002:active', 'u003:active', 'u004:active', 'u006:removed']);
+      const orphanAudit = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit WHERE account_id IS NULL');
+      expect(orphanAudit.rows[0]?.n).toBe(0);
+    } finally {
+      await t.drop();
+    }
+  });
+});
+
+describe('admin actions and notifications', () => {
+  it('emails the responsible person when protecting an account blocks another one', async () => {
+    const t = await openTestDatabase('pglite');
+    try {
+      const csv = aCsvFile(people(4));
+      const config = aConfig({
+        sources: [aFileSource('hr', csv.path)],
+        pools: [{ name: 'primary', seats: 3, notify: null }],
+        notify: { to: 'licenses@example.test', from: 'seatsync@example.test', transport: { kind: 'log' }, remindEveryMs: null, warnAt: null },
+      });
+      const logger = silentLogger();
+      const notifier = createRunNotifier({ config, outbox: new OutboxStore(t.db) }) ?? undefined;
+      expect(notifier).toBeDefined();
+      await runSync(
+        { db: t.db, config, logger, createSource: createSourceFactory(config, logger), ...(notifier ? { notifier } : {}) },
+        { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'test' },
+      );
+      const before = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM outbox WHERE kind = 'limit-exceeded'`);
+      expect(before.rows[0]?.n).toBe(1); // u004 waits
+      const result = await applyAdminAction({ db: t.db, config, ...(notifier ? { notifier } : {}) }, { action: 'protect', ref: 'u004', actor: 'test-admin' });
+      expect(result.account.state).toBe('active');
+      const states = await t.db.query<{ username: string; state: string }>(`SELECT username, state FROM accounts WHERE state = 'blocked'`);
+      expect(states.rows.map((r) => r.username)).toEqual(['u003']); // the newest holder made room
+      const after = await t.db.query<{ payload: { accounts?: { username: string }[] } }>(
+        `SELECT payload FROM outbox WHERE kind = 'limit-exceeded' ORDER BY id`,
+      );
+      expect(after.rows).toHaveLength(2);
+      expect(JSON.stringify(after.rows[1]?.payload)).toContain('u003');
+      const audit = await t.db.query<{ reason: string }>(`SELECT reason FROM audit WHERE actor = 'test-admin' ORDER BY id`);
+      expect(audit.rows.map((r) => r.reason)).toContain('protect');
+    } finally {
+      await t.drop();
+    }
+  });
+});
+
+describe('mass-change safety of config changes', () => {
+  it('holds a run whose new profiles would put many accounts out of scope, and applies it with allowRemovals', async () => {
+    const t = await openTestDatabase('pglite');
+    try {
+      const csv = aCsvFile(people(20));
+      const config = aConfig({ sources: [aFileSource('hr', csv.path)], pools: [{ name: 'primary', seats: 30, notify: null }] });
+      const logger = silentLogger();
+      const sync = (c: SeatsyncConfig, allowRemovals = false) =>
+        runSync({ db: t.db, config: c, logger, createSource: createSourceFactory(c, logger) }, { sources: [], dryRun: false, allowRemovals, forceFull: false, trigger: 'test' });
+      await sync(config);
+      // A typo in the only profile's rule: nobody matches any more.
+      const broken = { ...config, profiles: [{ name: 'staff', when: { memberOf: ['cn=nobody'] }, pools: ['primary'] }] };
+      const held = await sync(broken);
+      expect(held.runs[0]).toMatchObject({ status: 'held' });
+      expect(held.runs[0]?.held).toMatchObject({ wouldRemove: 20 });
+      const states = await t.db.query<{ state: string; n: number }>('SELECT state, count(*)::int AS n FROM accounts GROUP BY state');
+      expect(states.rows).toEqual([{ state: 'active', n: 20 }]);
+      const applied = await sync(broken, true);
+      expect(applied.runs[0]).toMatchObject({ status: 'ok', removed: 20 });
+    } finally {
+      await t.drop();
+    }
+  });
+});

@@ -1,0 +1,72 @@
+// The start-up check of Redis' eviction policy, against a Redis server of its own (started here with an
+// evicting policy, so the shared test Redis keeps its configuration).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Logger } from '../../../src/logging.ts';
+import { closeRedis, connectRedis, RedisUnavailableError, warnUnlessNoEviction } from '../../../jobs/redis.ts';
+import { freePort, REDIS_URL, requireRedis } from './worker-fixtures.ts';
+
+function capture(): { logger: Logger; lines: () => { level: number; msg: string }[] } {
+  let text = '';
+  const sink = new Writable({ write: (chunk: Buffer, _enc, done) => ((text += chunk.toString()), done()) });
+  return { logger: pino({ level: 'debug' }, sink) as Logger, lines: () => text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { level: number; msg: string }) };
+}
+
+describe('Redis eviction policy check', () => {
+  let server: ChildProcess;
+  let url: string;
+
+  beforeAll(async () => {
+    await requireRedis();
+    const port = await freePort();
+    url = `redis://127.0.0.1:${port}`;
+    server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'allkeys-lru'], { stdio: 'ignore' });
+    await new Promise<void>((resolve, reject) => {
+      server.on('error', (error) => reject(new Error(`cannot start redis-server (apt-get install redis-server): ${error.message}`)));
+      const attempt = (left: number): void => {
+        connectRedis(url, { name: 'probe' })
+          .then(async (redis) => {
+            await closeRedis(redis);
+            resolve();
+          })
+          .catch((error: unknown) => (left > 0 ? setTimeout(() => attempt(left - 1), 100) : reject(error as Error)));
+      };
+      attempt(50);
+    });
+  });
+  afterAll(() => {
+    server?.kill('SIGKILL');
+  });
+
+  it('warns when Redis may evict queued jobs', async () => {
+    const redis = await connectRedis(url, { name: 'test' });
+    const { logger, lines } = capture();
+    try {
+      expect(await warnUnlessNoEviction(redis, logger)).toBe('allkeys-lru');
+    } finally {
+      await closeRedis(redis);
+    }
+    expect(lines()).toEqual([expect.objectContaining({ level: 40, msg: expect.stringContaining('Set it to noeviction') })]);
+  });
+
+  it('says nothing when the policy is noeviction', async () => {
+    const redis = await connectRedis(REDIS_URL, { name: 'test' });
+    const { logger, lines } = capture();
+    try {
+      const policy = await warnUnlessNoEviction(redis, logger);
+      expect(policy).toBe('noeviction');
+    } finally {
+      await closeRedis(redis);
+    }
+    expect(lines()).toEqual([]);
+  });
+
+  it('names the reason when Redis cannot be reached', async () => {
+    const closed = `redis://127.0.0.1:${await freePort()}`;
+    const error = await connectRedis(closed, { name: 'test', connectTimeoutMs: 2_000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RedisUnavailableError);
+    expect((error as Error).message).toMatch(/cannot connect to Redis at redis:\/\/127\.0\.0\.1:\d+: connect ECONNREFUSED/);
+  });
+});

@@ -1,0 +1,70 @@
+// Builds a valid SeatsyncConfig in code for integration tests that don't exercise the YAML loader.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FileSourceConfig, PoolConfig, ProfileConfig, SeatsyncConfig } from '../../src/config/types.ts';
+
+export function aFileSource(name: string, path: string): FileSourceConfig {
+  return { kind: 'file', name, path, format: path.endsWith('.ldif') ? 'ldif' : 'csv', schedule: null, fullEveryMs: 86_400_000 };
+}
+
+export function aConfig(overrides: Partial<SeatsyncConfig> & { pools?: readonly PoolConfig[]; profiles?: readonly ProfileConfig[] }): SeatsyncConfig {
+  return {
+    path: '/dev/null',
+    database: { url: null },
+    dataDir: 'memory://',
+    redis: { url: 'redis://127.0.0.1:6379', prefix: 'seatsync-test' },
+    sources: [],
+    pools: [{ name: 'primary', seats: 3, notify: null }],
+    profiles: [{ name: 'staff', when: null, pools: ['primary'] }],
+    policy: { graceDays: 0, maxRemovals: { percent: 10 }, protect: null, purgeRemovedAfterMs: null },
+    notify: null,
+    http: { host: '127.0.0.1', port: 0, publicUrl: null, tokens: [] },
+    ...overrides,
+  };
+}
+
+export interface CsvPerson {
+  readonly id: string;
+  readonly username?: string;
+  readonly email?: string;
+  readonly displayName?: string;
+  readonly enabled?: boolean;
+  readonly createdAt?: string;
+  readonly groups?: readonly string[];
+  readonly employeeType?: string;
+}
+
+export function csvOf(people: readonly CsvPerson[]): string {
+  const header = 'id,username,email,displayName,enabled,createdAt,groups,employeeType';
+  const rows = people.map((p) =>
+    [
+      p.id,
+      p.username ?? p.id,
+      p.email ?? `${p.username ?? p.id}@example.test`,
+      p.displayName ?? `Person ${p.id}`,
+      p.enabled === false ? 'false' : 'true',
+      p.createdAt ?? '',
+      (p.groups ?? []).join(';'),
+      p.employeeType ?? '',
+    ].join(','),
+  );
+  return `${[header, ...rows].join('\n')}\n`;
+}
+
+/** A CSV file in a fresh temp folder that tests can rewrite between runs. */
+export function aCsvFile(people: readonly CsvPerson[]): { path: string; write(people: readonly CsvPerson[]): void } {
+  const path = join(mkdtempSync(join(tmpdir(), 'seatsync-csv-')), 'users.csv');
+  const write = (list: readonly CsvPerson[]): void => writeFileSync(path, csvOf(list));
+  write(people);
+  return { path, write };
+}
+
+/** `n` people created one day apart from 2024-01-01, ids u001…, so creation order = id order. */
+export function people(n: number, start = 1): CsvPerson[] {
+  return Array.from({ length: n }, (_, i) => {
+    const k = start + i;
+    const id = `u${String(k).padStart(3, '0')}`;
+    return { id, username: id, createdAt: new Date(Date.UTC(2024, 0, k)).toISOString() };
+  });
+}

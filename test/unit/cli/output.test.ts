@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { csvField, csvLine, table } from '../../../src/cli/output.ts';
+
+describe('csv', () => {
+  it('quotes separators, quotes and newlines', () => {
+    expect(csvLine(['a', 'b,c', 'say "hi"', 'x\ny', null, 3])).toBe('a,"b,c","say ""hi""","x\ny",,3');
+  });
+  it('joins lists with ; and neutralizes spreadsheet formulas', () => {
+    expect(csvField(['primary', 'extranet'])).toBe('primary;extranet');
+    expect(csvField('=HYPERLINK("x")')).toBe(`"'=HYPERLINK(""x"")"`);
+  });
+});
+
+describe('table', () => {
+  it('aligns columns and right-aligns numbers', () => {
+    expect(table(['pool', 'seats'], [['primary', 100], ['extranet', 5]])).toBe(
+      ['pool      seats', '--------  -----', 'primary     100', 'extranet      5'].join('\n'),
+    );
+  });
+});

@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import {
+  planNotifications,
+  testEvent,
+  type GraceExpiringEvent,
+  type LimitExceededEvent,
+  type NotificationEvent,
+} from '../../../src/domain/notifications.ts';
+import { MAX_ACCOUNTS_SHOWN, renderMessage } from '../../../src/notify/templates.ts';
+import { aPool, anAccount, anInput, blockingRun, DAY, HOUR, RULES, T0 } from './builders.ts';
+
+function limitEvent(ids: number[], overrides: Partial<LimitExceededEvent> = {}): LimitExceededEvent {
+  const [event] = planNotifications(anInput({ ...blockingRun(ids), poolsAfter: [aPool('primary', 100, 100, 7), aPool('extranet', 20, 12)] })).events;
+  return { ...(event as LimitExceededEvent), ...overrides };
+}
+
+const render = (event: NotificationEvent, publicUrl: string | null = null) => renderMessage(event, { publicUrl });
+
+describe('limit exceeded message', () => {
+  it('says what happened and where in the subject', () => {
+    expect(render(limitEvent([1, 2])).subject).toBe('License limit exceeded — primary 100/100, 7 waiting');
+  });
+
+  it('has the pool table, the newly blocked accounts and what to do in the text body', () => {
+    const { text } = render(limitEvent([1, 2]));
+    expect(text).toContain('Pools\n  Pool      Seats  Used  Available  Waiting\n  primary     100   100          0        7\n  extranet     20    12          8        0');
+    expect(text).toContain('Newly blocked accounts (2)\n  - User 1 (user1, user1@corp.example.test) — primary\n  - User 2 (user2, user2@corp.example.test) — primary');
+    expect(text).toContain('The sync of corp-ad at 2025-03-04 09:00 UTC found no free seat for 2 accounts.');
+    expect(text).toContain('Add seats: raise pools.primary.seats in the seatsync configuration');
+    expect(text).toContain('seatsync accounts block USERNAME');
+    expect(text).not.toContain('`');
+    expect(text).not.toContain('Dashboard');
+  });
+
+  it('has the same content in the HTML body, as tables', () => {
+    const { html } = render(limitEvent([1]));
+    expect(html).toMatch(/^<!DOCTYPE html>/);
+    expect(html).toContain('<h2>License limit exceeded — primary 100/100, 7 waiting</h2>');
+    expect(html).toMatch(/<td[^>]*>primary<\/td><td[^>]*>100<\/td><td[^>]*>100<\/td><td[^>]*>0<\/td><td[^>]*>7<\/td>/);
+    expect(html).toMatch(/<td[^>]*>User 1<\/td><td[^>]*>user1<\/td><td[^>]*>user1@corp.example.test<\/td><td[^>]*>primary<\/td>/);
+    expect(html).toContain('<code>pools.primary.seats</code>');
+    expect(html).toContain('<code>seatsync accounts block USERNAME</code>');
+  });
+
+  it('escapes directory data in the HTML body', () => {
+    const event = limitEvent([1], {
+      blocked: [anAccount(1, ['primary'], { displayName: '<script>alert("x")</script>', username: 'tom&jerry', email: "o'hara@x.test" })],
+    });
+    const { html, text } = render(event);
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('&#60;script&#62;alert(&#34;x&#34;)&#60;/script&#62;');
+    expect(html).toContain('tom&#38;jerry');
+    expect(html).toContain('o&#39;hara@x.test');
+    expect(text).toContain('<script>alert("x")</script> (tom&jerry, o\'hara@x.test)');
+  });
+
+  it('cuts a long list with a count and the command that lists them all', () => {
+    const ids = Array.from({ length: 120 }, (_, i) => i + 1);
+    const { text, html } = render(limitEvent(ids));
+    expect(text).toContain(`Newly blocked accounts (120)`);
+    expect(text).toContain(`  - User ${MAX_ACCOUNTS_SHOWN} (`);
+    expect(text).not.toContain(`  - User ${MAX_ACCOUNTS_SHOWN + 1} (`);
+    expect(text).toContain(`  … and ${120 - MAX_ACCOUNTS_SHOWN} more: seatsync accounts --state blocked`);
+    expect(html).toContain(`… and ${120 - MAX_ACCOUNTS_SHOWN} more: <code>seatsync accounts --state blocked</code>`);
+  });
+
+  it('counts the accounts left out of the payload too', () => {
+    const event = limitEvent([1, 2, 3], { blockedTotal: 900 });
+    expect(render(event).text).toContain('… and 897 more');
+  });
+
+  it('links the dashboard when publicUrl is set, and only to http(s)', () => {
+    const { text, html } = render(limitEvent([1]), 'https://seatsync.corp.example.test/');
+    expect(text).toContain('Dashboard: https://seatsync.corp.example.test/');
+    expect(html).toContain('<a href="https://seatsync.corp.example.test/">Open the seatsync dashboard</a>');
+    expect(render(limitEvent([1]), 'javascript:alert(1)').html).not.toContain('href');
+  });
+
+  it('reports grace activations', () => {
+    const event = limitEvent([1], {
+      blocked: [],
+      blockedTotal: 0,
+      pools: [aPool('primary', 100, 102)],
+      shortPools: ['primary'],
+      grace: [anAccount(7, ['primary'], { graceUntil: '2025-03-11T09:00:00.000Z' })],
+      graceTotal: 1,
+    });
+    const { subject, text, html } = render(event);
+    expect(subject).toBe('License limit exceeded — primary 102/100, 2 over');
+    expect(text).toContain('Activated under grace (1)\n  - User 7 (user7, user7@corp.example.test) — primary, grace until 2025-03-11 09:00 UTC');
+    expect(html).toContain('<th style="text-align:left;border-bottom:2px solid #d0d7de;padding:4px 12px 4px 0">Grace until</th>');
+  });
+});
+
+describe('other messages', () => {
+  it('reminder', () => {
+    const state = { lastLimitEmailAt: { 'licenses@corp.example.test': T0 - DAY }, warnedPools: [], graceNotified: {} };
+    const [event] = planNotifications(anInput({ state, poolsAfter: [aPool('primary', 100, 100, 7)] })).events;
+    const { subject, text } = render(event as NotificationEvent);
+    expect(subject).toBe('Still over the license limit — primary 100/100, 7 waiting');
+    expect(text).toContain('The last email about it was sent at 2025-03-03 09:00 UTC.');
+    expect(text).toContain('seatsync accounts --state blocked');
+  });
+
+  it('early warning', () => {
+    const [event] = planNotifications(anInput({ config: { ...RULES, warnAt: 0.9 }, poolsAfter: [aPool('primary', 100, 92)] })).events;
+    const { subject, text } = render(event as NotificationEvent);
+    expect(subject).toBe('License usage above 90% — primary 92/100');
+    expect(text).toContain('This pool has reached 90% of its seats.');
+  });
+
+  it('sync held', () => {
+    const [event] = planNotifications(anInput({ held: { wouldDisable: 2, wouldRemove: 40, total: 120, threshold: 12 } })).events;
+    const { subject, text, html } = render(event as NotificationEvent);
+    expect(subject).toBe('Sync held for corp-ad — would disable 2 and remove 40 of 120 accounts');
+    expect(text).toContain('(policy.maxRemovals allows 12 per run)');
+    expect(text).toContain('seatsync sync --source corp-ad --allow-removals');
+    expect(html).toContain('<code>seatsync sync --source corp-ad --allow-removals</code>');
+  });
+
+  it('sync held on an empty result', () => {
+    const [event] = planNotifications(anInput({ held: { wouldDisable: 0, wouldRemove: 120, total: 120, emptyResult: true } })).events;
+    expect(render(event as NotificationEvent).subject).toBe('Sync held for corp-ad — the source returned no users');
+  });
+
+  it('grace expiring', () => {
+    const [event] = planNotifications(
+      anInput({ poolsAfter: [aPool('primary', 100, 101)], graceExpiringSoon: [{ ...anAccount(3), graceUntil: T0 + 5 * HOUR }] }),
+    ).events;
+    const { subject, text } = render(event as GraceExpiringEvent);
+    expect(subject).toBe('Grace ends soon for 1 account — primary 101/100, 1 over');
+    expect(text).toContain('Grace ending (1)\n  - User 3 (user3, user3@corp.example.test) — primary, grace until 2025-03-04 14:00 UTC');
+  });
+
+  it('test message', () => {
+    const { subject, text, html } = render(testEvent({ now: T0, to: 'licenses@corp.example.test', nonce: 'n' }));
+    expect(subject).toBe('seatsync test message');
+    expect(text).toContain('requested at 2025-03-04 09:00 UTC');
+    expect(html).toContain('<h2>seatsync test message</h2>');
+  });
+
+  it('keeps the subject on one line', () => {
+    const event = { ...testEvent({ now: T0, to: 'x@y.test', nonce: 'n' }) };
+    const held = { ...event, kind: 'sync-held' as const, source: 'evil\r\nBcc: x@y.test', wouldDisable: 0, wouldRemove: 9, total: 9, threshold: null, emptyResult: false };
+    expect(render(held).subject).not.toMatch(/[\r\n]/);
+  });
+});

@@ -1,0 +1,122 @@
+// The lean decoder of search responses must read an entry exactly as ldapts + EntryView read it: same
+// names, same text, Buffers in the same cases (binary attributes, values that are not UTF-8).
+import { BerReader, BerWriter, SearchEntry } from 'ldapts';
+import { describe, expect, it } from 'vitest';
+import { EntryView } from '../../../../src/sources/ldap/entry-view.ts';
+import { BerCursor, readPagedCookie, readSearchEntry, TAG } from '../../../../src/sources/ldap/search-response.ts';
+
+type Values = readonly (string | Buffer)[];
+
+/** The protocolOp content of a SearchResultEntry: objectName and attributes. */
+function entryBytes(dn: string, attributes: readonly [string, Values][]): Buffer {
+  const writer = new BerWriter();
+  writer.startSequence(TAG.searchEntry);
+  writer.writeString(dn);
+  writer.startSequence();
+  for (const [type, values] of attributes) {
+    writer.startSequence();
+    writer.writeString(type);
+    writer.startSequence(TAG.set);
+    for (const value of values) {
+      if (typeof value === 'string') writer.writeString(value);
+      else writer.writeBuffer(value, TAG.octetString);
+    }
+    writer.endSequence();
+    writer.endSequence();
+  }
+  writer.endSequence();
+  writer.endSequence();
+  return writer.buffer;
+}
+
+function lean(bytes: Buffer, explicit: readonly string[]): EntryView {
+  const cursor = new BerCursor(bytes);
+  const { end } = cursor.enter(TAG.searchEntry, bytes.length);
+  return new EntryView(readSearchEntry(cursor, end, { explicitBuffers: new Set(explicit) }));
+}
+
+function viaLdapts(bytes: Buffer, requested: readonly string[], explicit: readonly string[]): EntryView {
+  const reader = new BerReader(bytes);
+  reader.readSequence(TAG.searchEntry);
+  const entry = new SearchEntry({ messageId: 1 });
+  (entry as unknown as { parseMessage(r: BerReader): void }).parseMessage(reader);
+  return new EntryView(entry.toObject([...requested], [...explicit]));
+}
+
+const notUtf8 = Buffer.from([0xff, 0xfe, 0x41]);
+const guid = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
+const ATTRIBUTES: [string, Values][] = [
+  ['uid', ['ann']],
+  ['cn', ['Ann Ödegård', 'Ann O.']],
+  ['objectGUID', [guid]],
+  ['photo;binary', [Buffer.from('text-looking')]],
+  ['description', ['fine', notUtf8]],
+  ['mail', []],
+  ['MAIL', ['ann@example.test']],
+  ['title', ['𝒜 title']],
+  ['CN', ['Other spelling']],
+];
+
+describe('readSearchEntry', () => {
+  it('reads every attribute as ldapts and EntryView do', () => {
+    const bytes = entryBytes('uid=ann,ou=people,dc=example,dc=test', ATTRIBUTES);
+    const explicit = ['objectGUID'];
+    const requested = ['uid', 'cn', 'objectGUID', 'photo;binary', 'description', 'mail', 'title', 'missing'];
+    const mine = lean(bytes, explicit);
+    const theirs = viaLdapts(bytes, requested, explicit);
+    expect(mine.dn).toBe(theirs.dn);
+    for (const name of [...requested, 'MAIL', 'Uid', 'OBJECTGUID']) {
+      expect(mine.raw(name), name).toEqual(theirs.raw(name));
+      expect(mine.strings(name), name).toEqual(theirs.strings(name));
+      expect(mine.has(name), name).toBe(theirs.has(name));
+    }
+  });
+
+  it('keeps text as text and bytes as Buffers', () => {
+    const view = lean(entryBytes('cn=x', ATTRIBUTES), ['objectGUID']);
+    expect(view.raw('cn')).toEqual(['Ann Ödegård', 'Ann O.']);
+    expect(view.buffers('objectGUID')).toEqual([guid]);
+    expect(view.raw('description').every((v) => Buffer.isBuffer(v))).toBe(true);
+    expect(view.first('mail')).toBe('ann@example.test');
+  });
+});
+
+describe('readPagedCookie', () => {
+  function controls(entries: readonly { oid: string; critical?: boolean; value?: Buffer }[]): Buffer {
+    const writer = new BerWriter();
+    writer.startSequence(TAG.controls);
+    for (const control of entries) {
+      writer.startSequence();
+      writer.writeString(control.oid);
+      if (control.critical !== undefined) writer.writeBoolean(control.critical);
+      if (control.value) writer.writeBuffer(control.value, TAG.octetString);
+      writer.endSequence();
+    }
+    writer.endSequence();
+    return writer.buffer;
+  }
+  function pagedValue(cookie: Buffer): Buffer {
+    const writer = new BerWriter();
+    writer.startSequence();
+    writer.writeInt(0);
+    writer.writeBuffer(cookie, TAG.octetString);
+    writer.endSequence();
+    return writer.buffer;
+  }
+  const read = (bytes: Buffer): Buffer => {
+    const cursor = new BerCursor(bytes);
+    const { end } = cursor.enter(TAG.controls, bytes.length);
+    return readPagedCookie(cursor, end);
+  };
+
+  it('finds the cookie among other controls', () => {
+    const cookie = Buffer.from([1, 2, 3, 250]);
+    const bytes = controls([{ oid: '1.2.3.4', critical: true, value: Buffer.from('x') }, { oid: '1.2.840.113556.1.4.319', critical: false, value: pagedValue(cookie) }]);
+    expect(read(bytes)).toEqual(cookie);
+  });
+
+  it('reads an empty cookie (the last page) and no control at all as empty', () => {
+    expect(read(controls([{ oid: '1.2.840.113556.1.4.319', value: pagedValue(Buffer.alloc(0)) }]))).toEqual(Buffer.alloc(0));
+    expect(read(controls([{ oid: '1.2.3.4' }]))).toEqual(Buffer.alloc(0));
+  });
+});

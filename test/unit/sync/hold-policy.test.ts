@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { removalThreshold, shouldHold } from '../../../src/sync/hold-policy.ts';
+
+const counts = (c: { total: number; wouldRemove?: number; wouldDisable?: number; staged?: number }) => ({
+  total: c.total,
+  wouldRemove: c.wouldRemove ?? 0,
+  wouldDisable: c.wouldDisable ?? 0,
+  staged: c.staged ?? c.total,
+});
+
+describe('removalThreshold', () => {
+  it.each([
+    [{ percent: 10 }, 1000, 100],
+    [{ percent: 10 }, 1005, 100],
+    [{ percent: 10 }, 20, 5], // never fewer than 5
+    [{ percent: 10 }, 0, 5],
+    [{ percent: 50 }, 30, 15],
+    [{ count: 2 }, 1000, 2], // an explicit count is taken as is
+  ] as const)('%o of %i accounts allows %i', (policy, total, expected) => {
+    expect(removalThreshold(policy, total)).toBe(expected);
+  });
+});
+
+describe('shouldHold', () => {
+  it('holds when removals plus disables exceed the threshold', () => {
+    expect(shouldHold(counts({ total: 100, wouldRemove: 4, wouldDisable: 3 }), { threshold: 6, mode: 'full' })).toBe(true);
+    expect(shouldHold(counts({ total: 100, wouldRemove: 3, wouldDisable: 3 }), { threshold: 6, mode: 'full' })).toBe(false);
+  });
+
+  it('always holds an empty full read of a source that has accounts', () => {
+    expect(shouldHold(counts({ total: 3, wouldRemove: 3, staged: 0 }), { threshold: 100, mode: 'full' })).toBe(true);
+  });
+
+  it('does not hold an empty incremental read (no changes) or the first read of an empty source', () => {
+    expect(shouldHold(counts({ total: 3, staged: 0 }), { threshold: 5, mode: 'incremental' })).toBe(false);
+    expect(shouldHold(counts({ total: 0, staged: 0 }), { threshold: 5, mode: 'full' })).toBe(false);
+  });
+});
