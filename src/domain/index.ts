@@ -10,5 +10,5 @@ export {
   matchProfile,
   matchRule,
 } from './profiles.ts';
-export { allocate, DAY_MS } from './allocate.ts';
+export { allocate, allocateAroundSettled, DAY_MS, isSettledKeeper, neededPoolNames } from './allocate.ts';
 export { applyChanges, seatStateOf } from './seat-state.ts';

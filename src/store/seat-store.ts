@@ -14,15 +14,13 @@ interface SeatRow {
   id: number;
   username: string;
   created_ms: number | null;
-  present: boolean;
-  enabled: boolean;
+  /** present, enabled, suspended, admin_protected, policy_protected as bits 0–4 (see SEAT_COLUMNS). */
+  flags: number;
   profile: string | null;
-  suspended: boolean;
-  admin_protected: boolean;
-  policy_protected: boolean;
   state: AccountState;
-  held: string[];
-  waiting_for: string[];
+  /** JSON text of the pool lists: parsed once per distinct list, not once per row. */
+  held: string;
+  waiting_for: string;
   waiting_since_ms: number | null;
   activated_at_ms: number | null;
   grace_until_ms: number | null;
@@ -35,8 +33,12 @@ export interface StoredSeatAccount extends SeatAccount {
 
 const ms = (column: string): string => `(extract(epoch from ${column}) * 1000)::float8`;
 
-const SEAT_COLUMNS = `id, username, ${ms('directory_created_at')} AS created_ms, present, enabled, profile, suspended,
-  admin_protected, policy_protected, state, held, waiting_for, ${ms('waiting_since')} AS waiting_since_ms,
+// The five flags travel as one integer and the lists as text: a large load spends most of its time
+// formatting and parsing values, and these are the cheapest forms of them. (`|` and `<<` bind alike
+// in SQL: the shifts need their parentheses.)
+const SEAT_COLUMNS = `id, username, ${ms('directory_created_at')} AS created_ms,
+  (present::int | (enabled::int << 1) | (suspended::int << 2) | (admin_protected::int << 3) | (policy_protected::int << 4)) AS flags,
+  profile, state, held::text AS held, waiting_for::text AS waiting_for, ${ms('waiting_since')} AS waiting_since_ms,
   ${ms('activated_at')} AS activated_at_ms, ${ms('grace_until')} AS grace_until_ms`;
 
 /**
@@ -54,10 +56,10 @@ class Interner {
     return shared;
   }
 
-  list(values: readonly string[]): readonly string[] {
-    const key = values.join('\u0000');
-    let shared = this.#lists.get(key);
-    if (shared === undefined) this.#lists.set(key, (shared = Object.freeze([...values])));
+  /** A pool list from its JSON text. */
+  list(json: string): readonly string[] {
+    let shared = this.#lists.get(json);
+    if (shared === undefined) this.#lists.set(json, (shared = Object.freeze(JSON.parse(json) as string[])));
     return shared;
   }
 }
@@ -67,12 +69,12 @@ function toSeatAccount(r: SeatRow, intern: Interner): StoredSeatAccount {
     id: r.id,
     username: r.username,
     directoryCreatedAt: r.created_ms,
-    present: r.present,
-    enabled: r.enabled,
+    present: (r.flags & 1) !== 0,
+    enabled: (r.flags & 2) !== 0,
     profile: intern.string(r.profile),
-    suspended: r.suspended,
-    protected: r.admin_protected || r.policy_protected,
-    adminProtected: r.admin_protected,
+    suspended: (r.flags & 4) !== 0,
+    protected: (r.flags & 24) !== 0,
+    adminProtected: (r.flags & 8) !== 0,
     state: r.state,
     held: intern.list(r.held),
     waitingFor: intern.list(r.waiting_for),
@@ -102,6 +104,36 @@ async function loadInBatches(tx: Queryable, select: string, params: readonly unk
  */
 export function loadSeatAccounts(tx: Queryable): Promise<StoredSeatAccount[]> {
   return loadInBatches(tx, `SELECT ${SEAT_COLUMNS} FROM accounts WHERE present OR state <> 'removed'`, []);
+}
+
+/**
+ * The accounts the allocation may have to decide about, except the settled keepers (see
+ * `isSettledKeeper` in domain/allocate.ts: eligible, not protected, active without grace, holding
+ * exactly the pools of their profile, waiting for nothing), which are counted per profile instead.
+ * `settledHeld` maps each profile needing pools to its needed pools as held (sorted). `include` are
+ * ids always loaded (the accounts this run changes). Same conditions as the pure predicate; an
+ * integration test holds them together.
+ */
+export async function loadSeatAccountsAroundSettled(
+  tx: Queryable,
+  options: { settledHeld: ReadonlyMap<string, readonly string[]>; include: readonly number[] },
+): Promise<{ accounts: StoredSeatAccount[]; settled: Map<string, number> }> {
+  const profiles = [...options.settledHeld.keys()];
+  const held = profiles.map((profile) => JSON.stringify(options.settledHeld.get(profile)));
+  const settledWhere = `coalesce(state = 'active' AND present AND enabled AND NOT suspended AND NOT admin_protected
+      AND NOT policy_protected AND grace_until IS NULL AND waiting_since IS NULL AND waiting_for = '[]'::jsonb
+      AND (profile, held) IN (SELECT k.p, k.h::jsonb FROM unnest($1::text[], $2::text[]) AS k(p, h)), false)`;
+  const params = [profiles, held, options.include];
+  const counts = await tx.query<{ profile: string; n: number }>(
+    `SELECT profile, count(*)::int AS n FROM accounts WHERE ${settledWhere} AND NOT (id = ANY($3::int[])) GROUP BY profile`,
+    params,
+  );
+  const accounts = await loadInBatches(
+    tx,
+    `SELECT ${SEAT_COLUMNS} FROM accounts WHERE (present OR state <> 'removed') AND (NOT ${settledWhere} OR id = ANY($3::int[]))`,
+    params,
+  );
+  return { accounts, settled: new Map(counts.rows.map((r) => [r.profile, r.n])) };
 }
 
 /** Loads the named accounts whatever their state (removed accounts that come back), in a transaction. */

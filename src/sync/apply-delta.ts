@@ -2,13 +2,14 @@
 // chunked-allocation.ts), and write each step as it comes — state changes of existing accounts, new
 // accounts inserted with their state, and one audit row per change. Runs under the seat lock.
 import type { SeatsyncConfig } from '../config/types.ts';
-import type { AccountChange, AllocationPlan } from '../domain/types.ts';
+import { allocateAroundSettled, neededPoolNames } from '../domain/allocate.ts';
+import type { AccountChange, AllocationPlan, SeatAccount } from '../domain/types.ts';
 import type { Queryable } from '../store/db.ts';
 import { forEachChangedRow, type DeltaRow, type DeltaSummary } from '../store/delta-store.ts';
 import { insertNewAccounts, markMissing, newAccountIds, updateChangedAccounts, type NewAccountState } from '../store/merge-store.ts';
-import { auditChanges, loadSeatAccounts, loadSeatAccountsById, updateSeatStates } from '../store/seat-store.ts';
+import { auditChanges, loadSeatAccounts, loadSeatAccountsAroundSettled, loadSeatAccountsById, type StoredSeatAccount, updateSeatStates } from '../store/seat-store.ts';
 import type { StagingTables } from '../store/staging-store.ts';
-import { allocateInSteps, type AllocationStep } from './chunked-allocation.ts';
+import { allocateInSteps, type AllocationStep, DEFAULT_CHUNK } from './chunked-allocation.ts';
 import { applyDirectoryDelta, StagedNewcomers } from './directory-delta.ts';
 import { poolsOf, profilePoolsOf } from './reconcile.ts';
 
@@ -32,8 +33,11 @@ export interface AllocatedDelta {
    * disabled from the start are not among them): what the mass-change hold (SPEC rule 10) weighs.
    */
   readonly dropped: { readonly removed: number; readonly disabled: number };
-  /** How the allocation ran: over all accounts at once, or with the new accounts in slices. */
-  readonly allocation: 'one call' | 'sliced';
+  /**
+   * How the allocation ran: over all accounts at once, around the settled keepers (counted, not
+   * loaded), or with the new accounts in slices.
+   */
+  readonly allocation: 'one call' | 'around settled' | 'sliced';
 }
 
 export interface AllocateDeltaOptions {
@@ -49,45 +53,64 @@ export interface AllocateDeltaOptions {
   readonly forNotifications: boolean;
 }
 
+/**
+ * Most accounts a run may change for the allocation to leave the settled keepers out (their ids are
+ * a query parameter; beyond this, loading everything costs about the same).
+ */
+const MAX_CHANGED_AROUND_SETTLED = 10_000;
+
 export async function allocateDelta(tx: Queryable, options: AllocateDeltaOptions): Promise<AllocatedDelta> {
   const { config, source, tables, runId } = options;
   const changed = new Map<number, DeltaRow>();
   await forEachChangedRow(tx, { tables, source }, (row) => changed.set(row.id ?? 0, row));
   const needing = config.profiles.filter((p) => p.pools.length > 0).map((p) => p.name);
   const newcomers = await StagedNewcomers.count(tx, { tables, source, needing });
-  const stored = await loadSeatAccounts(tx);
+  const input = { now: options.now, pools: poolsOf(config), profilePools: profilePoolsOf(config), policy: { graceDays: config.policy.graceDays } };
+  const writer = new StepWriter(tx, { tables, source, runId }, options.forNotifications);
+  const writeDirectoryChanges = async (): Promise<void> => {
+    await updateChangedAccounts(tx, { tables, source, runId });
+    await markMissing(tx, { ids: options.summary.missingIds, runId });
+  };
+
+  // A run that changes a few accounts (a delta, a resync with some changes) leaves the settled keepers
+  // out and counts them: one `allocate` call over the accounts that can change (see allocateAroundSettled).
+  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK;
+  const include = [...changed.keys(), ...options.summary.missingIds];
+  if (newcomers.total <= chunkSize && include.length <= MAX_CHANGED_AROUND_SETTLED) {
+    const settledHeld = new Map(needing.map((name) => [name, neededPoolNames(input.profilePools.get(name) ?? [])]));
+    const loaded = await loadSeatAccountsAroundSettled(tx, { settledHeld, include });
+    const accounts = [...(await withDirectoryDelta(tx, loaded.accounts, changed, options.summary.missingIds)), ...(await newcomers.all())];
+    const plan = allocateAroundSettled({ ...input, accounts }, loaded.settled);
+    if (plan !== null) {
+      await writeDirectoryChanges();
+      await writer.write({ accounts, plan });
+      return writer.finish(plan.pools, newcomers.total, 'around settled');
+    }
+  }
+
+  const accounts = await withDirectoryDelta(tx, await loadSeatAccounts(tx), changed, options.summary.missingIds);
+  changed.clear();
+  await writeDirectoryChanges();
+  const steps = allocateInSteps({ ...input, accounts, newcomers, chunkSize });
+  for (;;) {
+    const next = await steps.next();
+    if (next.done) return writer.finish(next.value.pools, newcomers.total, next.value.chunked ? 'sliced' : 'one call');
+    await writer.write(next.value);
+  }
+}
+
+/** Stored accounts with this read's changes folded in; changed accounts not among them (removed ones that return) are loaded. */
+async function withDirectoryDelta(
+  tx: Queryable,
+  stored: StoredSeatAccount[],
+  changed: ReadonlyMap<number, DeltaRow>,
+  missingIds: readonly number[],
+): Promise<SeatAccount[]> {
   const known = new Set(stored.map((a) => a.id));
   const returning = [...changed.keys()].filter((id) => !known.has(id));
   // Loops, not push(...list): a list of a million would overflow the call stack.
   for (const account of await loadSeatAccountsById(tx, returning)) stored.push(account);
-  const accounts = applyDirectoryDelta(stored, changed, options.summary.missingIds);
-  changed.clear();
-
-  await updateChangedAccounts(tx, { tables, source, runId });
-  await markMissing(tx, { ids: options.summary.missingIds, runId });
-  const writer = new StepWriter(tx, { tables, source, runId }, options.forNotifications);
-  const steps = allocateInSteps({
-    now: options.now,
-    pools: poolsOf(config),
-    profilePools: profilePoolsOf(config),
-    policy: { graceDays: config.policy.graceDays },
-    accounts,
-    newcomers,
-    ...(options.chunkSize === undefined ? {} : { chunkSize: options.chunkSize }),
-  });
-  for (;;) {
-    const next = await steps.next();
-    if (next.done) {
-      if (writer.newAccounts !== newcomers.total) throw new Error('internal error: the allocation left a new account without a state');
-      return {
-        plan: await writer.plan(next.value.pools),
-        counts: writer.counts,
-        dropped: writer.dropped,
-        allocation: next.value.chunked ? 'sliced' : 'one call',
-      };
-    }
-    await writer.write(next.value);
-  }
+  return applyDirectoryDelta(stored, changed, missingIds);
 }
 
 /** Writes the steps of an allocation and keeps what the notifications and the run report need. */
@@ -151,6 +174,12 @@ class StepWriter {
     else if (change.to.state === 'blocked') this.counts.blocked += 1;
     else if (change.to.state === 'disabled') this.counts.disabled += 1;
     else if (change.to.state === 'removed') this.counts.removed += 1;
+  }
+
+  /** The run's outcome once every step is written. */
+  async finish(pools: AllocationPlan['pools'], newcomers: number, allocation: AllocatedDelta['allocation']): Promise<AllocatedDelta> {
+    if (this.newAccounts !== newcomers) throw new Error('internal error: the allocation left a new account without a state');
+    return { plan: await this.plan(pools), counts: this.counts, dropped: this.dropped, allocation };
   }
 
   /** The plan the notifications read, with the stored ids of the new accounts it names. */

@@ -65,7 +65,7 @@ export interface AllocationOutcome {
 
 // 20,000 new accounts per step: a few MB of working state per `allocate` call, and writes big enough
 // that per-statement costs do not matter.
-const DEFAULT_CHUNK = 20_000;
+export const DEFAULT_CHUNK = 20_000;
 /** The first pass only counts grants: calls of a tenth of a slice, so their working state dies young. */
 const FIRST_PASS_PARTS = 10;
 

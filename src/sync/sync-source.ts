@@ -12,7 +12,7 @@ import { updateChangedAccounts } from '../store/merge-store.ts';
 import { createRun, finishRun, loadCursor, saveCursor, type RunCounts } from '../store/run-store.ts';
 import { graceEnded, loadAllocationFingerprint, lockSeats, purgeRemoved, saveAllocationFingerprint } from '../store/seat-store.ts';
 import { analyzeStaging, createStaging, dropStaging, stagingTables, type StagingTables } from '../store/staging-store.ts';
-import { allocateDelta, type SeatCounts } from './apply-delta.ts';
+import { type AllocatedDelta, allocateDelta, type SeatCounts } from './apply-delta.ts';
 import { removalThreshold, shouldHold } from './hold-policy.ts';
 import { MAX_REPORTED_SKIPS, readIntoStaging, type ReadStats, type SyncProgress } from './read-source.ts';
 import { allocationFingerprint, unchangedPlan } from './reconcile.ts';
@@ -96,7 +96,7 @@ interface Applied {
   readonly plan: AllocationPlan;
   readonly seats: SeatCounts;
   /** `skipped`: nothing changed, the stored seats stand (see `allocationFingerprint`). */
-  readonly allocation: 'skipped' | 'one call' | 'sliced';
+  readonly allocation: 'skipped' | AllocatedDelta['allocation'];
 }
 
 const ZERO: RunCounts = { seen: 0, created: 0, updated: 0, activated: 0, blocked: 0, disabled: 0, removed: 0, skipped: 0 };
