@@ -4,6 +4,7 @@ import type { Database } from './db.ts';
 import { sql as core } from './migrations/001-core.ts';
 import { sql as allocationState } from './migrations/002-allocation-state.ts';
 import { sql as graceIndex } from './migrations/003-grace-index.ts';
+import { sql as leanAccountWrites } from './migrations/004-lean-account-writes.ts';
 
 export interface Migration {
   readonly version: number;
@@ -15,6 +16,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'core', sql: core },
   { version: 2, name: 'allocation-state', sql: allocationState },
   { version: 3, name: 'grace-index', sql: graceIndex },
+  { version: 4, name: 'lean-account-writes', sql: leanAccountWrites },
 ];
 
 /** Arbitrary constant key of the advisory lock that serializes migrations between replicas. */

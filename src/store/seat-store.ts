@@ -263,9 +263,12 @@ export async function graceEnded(tx: Queryable, now: number): Promise<boolean> {
  * Only accounts of `source` that are absent and removed: they hold nothing, so seats are unaffected.
  */
 export async function purgeRemoved(tx: Queryable, options: { source: string; olderThanMs: number; now: number }): Promise<number> {
-  const result = await tx.query(
-    `DELETE FROM accounts WHERE source = $1 AND NOT present AND state = 'removed' AND removed_at < $2::timestamptz`,
+  const result = await tx.query<{ n: number }>(
+    `WITH gone AS (
+       DELETE FROM accounts WHERE source = $1 AND NOT present AND state = 'removed' AND removed_at < $2::timestamptz RETURNING id),
+     history AS (DELETE FROM audit WHERE account_id IN (SELECT id FROM gone))
+     SELECT count(*)::int AS n FROM gone`,
     [options.source, new Date(options.now - options.olderThanMs).toISOString()],
   );
-  return result.rowCount;
+  return result.rows[0]?.n ?? 0;
 }

@@ -75,9 +75,15 @@ export async function stageDeletions(conn: Queryable, table: string, externalIds
 /**
  * Prepares the staging tables for the apply: an index for reading the staged rows in read order and in
  * slices, and statistics (temp tables are never auto-analyzed; without them the joins against a
- * 100,000-row table run as nested loops).
+ * 100,000-row table run as nested loops). The plans need the row count and rough distributions only:
+ * a small sample (3,000 rows instead of 30,000) gives them in a tenth of the time.
  */
 export async function analyzeStaging(conn: Queryable, tables: StagingTables): Promise<void> {
   await conn.query(`CREATE INDEX ON ${tables.staging} (seq)`);
-  await conn.query(`ANALYZE ${tables.staging}`);
+  await conn.query('SET default_statistics_target = 10');
+  try {
+    await conn.query(`ANALYZE ${tables.staging}`);
+  } finally {
+    await conn.query('RESET default_statistics_target');
+  }
 }

@@ -212,12 +212,21 @@ describe('policy.purgeRemovedAfter', () => {
       csv.write(people(4));
       await sync(base);
       await t.db.query(`UPDATE accounts SET removed_at = now() - interval '40 days' WHERE external_id = 'u005'`);
+      const purgedId = (await t.db.query<{ id: number }>(`SELECT id FROM accounts WHERE external_id = 'u005'`)).rows[0]?.id;
+      const auditOf = async (id: number | undefined) => (await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit WHERE account_id = $1', [id])).rows[0]?.n;
+      expect(await auditOf(purgedId)).toBeGreaterThan(0);
       const purging = { ...base, policy: { ...base.policy, purgeRemovedAfterMs: 30 * 86_400_000 } };
       await sync(purging);
       const left = await t.db.query<{ external_id: string; state: string }>('SELECT external_id, state FROM accounts ORDER BY external_id');
       expect(left.rows.map((r) => `${r.external_id}:${r.state}`)).toEqual(['u001:active', 'u002:active', 'u003:active', 'u004:active', 'u006:removed']);
-      const orphanAudit = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit WHERE account_id IS NULL');
+      // Its audit history goes with it; the others' stays.
+      expect(await auditOf(purgedId)).toBe(0);
+      const orphanAudit = await t.db.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM audit au WHERE au.account_id IS NULL OR NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = au.account_id)',
+      );
       expect(orphanAudit.rows[0]?.n).toBe(0);
+      const kept = (await t.db.query<{ id: number }>(`SELECT id FROM accounts WHERE external_id = 'u006'`)).rows[0]?.id;
+      expect(await auditOf(kept)).toBeGreaterThan(0);
     } finally {
       await t.drop();
     }
