@@ -16,7 +16,8 @@ export interface RemovalCounts {
 }
 
 export interface DeltaSummary {
-  readonly counts: RemovalCounts;
+  /** The counts of the hold check but the source's total, counted only when the check needs it (`countPresent`). */
+  readonly counts: Omit<RemovalCounts, 'total'>;
   /** Present accounts of the source that this read says are gone (full read: not returned; incremental: deleted). */
   readonly missingIds: number[];
   /** Staged users never seen before, and staged users whose account changed or came back. */
@@ -78,16 +79,21 @@ export async function loadDeltaSummary(
          WHERE a.source = $1 AND a.present`,
     mode === 'full' ? [source, options.unseenIds] : [source],
   );
-  const totals = await tx.query<{ total: number }>(`SELECT count(*)::int AS total FROM accounts WHERE source = $1 AND present`, [source]);
   const d = delta.rows[0] ?? { fresh: 0, changed: 0, seat: 0, disable: 0 };
   const missingIds = [...new Set(missing.rows.map((r) => r.id))].sort((a, b) => a - b);
   return {
-    counts: { total: totals.rows[0]?.total ?? 0, staged: options.read, wouldRemove: missingIds.length, wouldDisable: d.disable },
+    counts: { staged: options.read, wouldRemove: missingIds.length, wouldDisable: d.disable },
     missingIds,
     newCount: d.fresh,
     changedCount: d.changed,
     seatChangedCount: d.seat,
   };
+}
+
+/** Present accounts of a source: the base of `policy.maxRemovals` as a percentage. */
+export async function countPresent(tx: Queryable, source: string): Promise<number> {
+  const result = await tx.query<{ total: number }>(`SELECT count(*)::int AS total FROM accounts WHERE source = $1 AND present`, [source]);
+  return result.rows[0]?.total ?? 0;
 }
 
 /**

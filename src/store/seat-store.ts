@@ -254,8 +254,13 @@ export async function saveAllocationFingerprint(tx: Queryable, fingerprint: stri
 
 /** True when some grace period has ended by `now` (the allocation must run to block those accounts). */
 export async function graceEnded(tx: Queryable, now: number): Promise<boolean> {
-  const result = await tx.query('SELECT 1 FROM accounts WHERE grace_until <= $1 LIMIT 1', [new Date(now).toISOString()]);
-  return result.rows.length > 0;
+  // The earliest end from the partial index, compared here: `grace_until <= $1 LIMIT 1` was planned as a
+  // scan of every account when the table had no statistics yet (right after a first sync).
+  const result = await tx.query<{ ms: number }>(
+    `SELECT (extract(epoch from grace_until) * 1000)::float8 AS ms FROM accounts WHERE grace_until IS NOT NULL ORDER BY grace_until LIMIT 1`,
+  );
+  const first = result.rows[0]?.ms;
+  return first !== undefined && first <= now;
 }
 
 /**

@@ -23,6 +23,12 @@ export async function forEachPresentAccount(
   });
 }
 
+/** Whether a source has any present account (a first sync has none: nothing to look up). */
+export async function hasPresentAccounts(conn: Queryable, source: string): Promise<boolean> {
+  const result = await conn.query('SELECT 1 FROM accounts WHERE source = $1 AND present LIMIT 1', [source]);
+  return result.rows.length > 0;
+}
+
 /** The present accounts of a source among these external ids (id and data hash by external id). */
 export async function lookupPresentAccounts(
   conn: Queryable,

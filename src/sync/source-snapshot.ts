@@ -15,7 +15,7 @@
 // with `accounts` again), leave a user another run just updated as that run left it, or not sweep an
 // account that run just created: all harmless, and runs of one source are serialized by the worker.
 import type { Database, Queryable } from '../store/db.ts';
-import { forEachPresentAccount, lookupPresentAccounts, presentAccountsExcept } from '../store/snapshot-store.ts';
+import { forEachPresentAccount, hasPresentAccounts, lookupPresentAccounts, presentAccountsExcept } from '../store/snapshot-store.ts';
 
 export type Classification = 'unchanged' | 'changed' | 'new' | 'duplicate';
 
@@ -37,6 +37,8 @@ export class SourceSnapshot {
 
   /** Classifies the users of a page, in order, and marks them seen. */
   async classify(users: readonly { readonly externalId: string; readonly dataHash: string }[]): Promise<Classification[]> {
+    // A source without present accounts (its first sync): every user is new, nothing to look up.
+    if (this.#loaded === null && this.#looked === 0 && !(await hasPresentAccounts(this.#conn, this.#source))) this.#loaded = new LoadedSnapshot();
     if (this.#loaded === null && this.#looked + users.length > LOOKUP_LIMIT) {
       this.#loaded = await LoadedSnapshot.load(this.#conn, this.#source, this.#seenIds);
     }

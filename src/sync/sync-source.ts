@@ -7,7 +7,7 @@ import type { AllocationPlan } from '../domain/types.ts';
 import type { Logger } from '../logging.ts';
 import type { DirectorySource, SourceReadOutcome } from '../sources/directory-source.ts';
 import type { Database, Queryable } from '../store/db.ts';
-import { dropRepeatedIds, loadDeltaSummary, type RemovalCounts } from '../store/delta-store.ts';
+import { countPresent, dropRepeatedIds, loadDeltaSummary, type RemovalCounts } from '../store/delta-store.ts';
 import { updateChangedAccounts } from '../store/merge-store.ts';
 import { createRun, finishRun, loadCursor, saveCursor, type RunCounts } from '../store/run-store.ts';
 import { graceEnded, loadAllocationFingerprint, lockSeats, purgeRemoved, saveAllocationFingerprint } from '../store/seat-store.ts';
@@ -189,8 +189,16 @@ async function applyStaging(conn: Pick<Database, 'transaction'>, ctx: ApplyConte
   return conn.transaction(async (tx) => {
     await lockSeats(tx);
     const delta = await loadDeltaSummary(tx, { tables, source: source.name, mode: outcome.mode, unseenIds: ctx.unseenIds, read: ctx.read });
-    const threshold = removalThreshold(config.policy.maxRemovals, delta.counts.total);
-    if (!options.allowRemovals && shouldHold(delta.counts, { threshold, mode: outcome.mode })) throw new HeldRun(delta.counts, threshold);
+    // Rule 10. The source's total is counted only when there is something to weigh against it.
+    let total: number | null = null;
+    const holdIfTooMany = async (counts: Omit<RemovalCounts, 'total'>): Promise<void> => {
+      if (options.allowRemovals || (counts.staged > 0 && counts.wouldRemove + counts.wouldDisable === 0)) return;
+      total ??= await countPresent(tx, source.name);
+      const weighed = { ...counts, total };
+      const threshold = removalThreshold(config.policy.maxRemovals, total);
+      if (shouldHold(weighed, { threshold, mode: outcome.mode })) throw new HeldRun(weighed, threshold);
+    };
+    await holdIfTooMany(delta.counts);
     // A dry run still needs a number for the bigint run columns; its writes are rolled back.
     const runId = ctx.runId ?? '0';
     const fingerprint = allocationFingerprint(config);
@@ -215,8 +223,7 @@ async function applyStaging(conn: Pick<Database, 'transaction'>, ctx: ApplyConte
     // Rule 10 again, on what the allocation decided: users still returned but now matching no profile (a
     // broken `when`, a profile removed) are removed too, and count like users the directory stopped returning.
     // Only accounts that existed before count: a first sync's out-of-scope or disabled users drop nothing.
-    const decided = { ...delta.counts, wouldRemove: allocated.dropped.removed, wouldDisable: allocated.dropped.disabled };
-    if (!options.allowRemovals && shouldHold(decided, { threshold, mode: outcome.mode })) throw new HeldRun(decided, threshold);
+    await holdIfTooMany({ ...delta.counts, wouldRemove: allocated.dropped.removed, wouldDisable: allocated.dropped.disabled });
     const storedPlan = allocated.plan;
     if (!unchanged) await saveAllocationFingerprint(tx, fingerprint);
     if (ctx.runId) await ctx.notifier?.afterAllocation(tx, { runId: ctx.runId, source: source.name, plan: storedPlan, now: ctx.now });
