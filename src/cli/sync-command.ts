@@ -5,6 +5,8 @@ import { EXIT, UsageError, type ExitCode } from './exit-codes.ts';
 import type { CommandContext, Runner } from './context.ts';
 import { runSync, type SyncReport } from '../sync/run-sync.ts';
 import { syncJson } from '../sync/report.ts';
+import type { ListedChanges } from '../sync/apply-delta.ts';
+import { DRY_RUN_LISTED } from '../sync/sync-source.ts';
 import { createSourceFactory } from '../sources/factory.ts';
 import { deliverAfterRun, runNotifierFor } from './notify-wiring.ts';
 
@@ -78,9 +80,30 @@ function printReport(out: Output, report: SyncReport): void {
           `  seatsync sync --source ${r.source} --allow-removals`,
       );
     }
+    if (r.planned) printPlanned(out, r.source, r.planned);
     for (const s of r.skippedEntries.slice(0, 10)) out.line(`${r.source}: skipped ${s.entry}${s.attribute ? ` (${s.attribute})` : ''}: ${s.reason}`);
     if (r.skipped > 10) out.line(`${r.source}: … ${r.skipped - 10} more skipped entries (see the logs)`);
   }
   out.line('');
   out.line(table(['pool', 'seats', 'used', 'available', 'waiting'], report.pools.map((p) => [p.name, p.seats, p.used, p.available, p.waiting])));
+}
+
+/** State changes a dry run prints per source (`--json` carries the first DRY_RUN_LISTED). */
+const PRINTED_CHANGES = 50;
+
+function printPlanned(out: Output, source: string, planned: ListedChanges): void {
+  if (planned.total === 0) {
+    out.line(`\n${source}: no account would change state.`);
+    return;
+  }
+  out.line(`\n${source}: ${formatCount(planned.total)} account${planned.total === 1 ? '' : 's'} would change state:`);
+  const rows = planned.changes.slice(0, PRINTED_CHANGES).map((c) => {
+    const pools = c.to.held.length > 0 ? c.to.held.join(', ') : c.to.waitingFor.length > 0 ? `waiting for ${c.to.waitingFor.join(', ')}` : '';
+    return [c.username, c.from?.state ?? 'new', c.to.state, c.reason, pools];
+  });
+  out.line(table(['account', 'from', 'to', 'reason', 'pools'], rows));
+  const more = planned.total - rows.length;
+  if (more > 0) {
+    out.line(`… and ${formatCount(more)} more (sync --dry-run --json lists the first ${formatCount(DRY_RUN_LISTED)}).`);
+  }
 }

@@ -33,11 +33,18 @@ export interface AllocatedDelta {
    * disabled from the start are not among them): what the mass-change hold (SPEC rule 10) weighs.
    */
   readonly dropped: { readonly removed: number; readonly disabled: number };
+  /** The first state changes (`listChanges` of them) and how many there are in all. */
+  readonly listed: ListedChanges;
   /**
    * How the allocation ran: over all accounts at once, around the settled keepers (counted, not
    * loaded), or with the new accounts in slices.
    */
   readonly allocation: 'one call' | 'around settled' | 'sliced';
+}
+
+export interface ListedChanges {
+  readonly changes: readonly AccountChange[];
+  readonly total: number;
 }
 
 export interface AllocateDeltaOptions {
@@ -51,6 +58,8 @@ export interface AllocateDeltaOptions {
   readonly chunkSize?: number;
   /** Keep what the notifications need (a first sync may block a hundred thousand accounts). */
   readonly forNotifications: boolean;
+  /** Keep the first this many state changes for the report (a dry run shows what it would do). */
+  readonly listChanges?: number;
 }
 
 /**
@@ -66,7 +75,7 @@ export async function allocateDelta(tx: Queryable, options: AllocateDeltaOptions
   const needing = config.profiles.filter((p) => p.pools.length > 0).map((p) => p.name);
   const newcomers = await StagedNewcomers.count(tx, { tables, source, needing });
   const input = { now: options.now, pools: poolsOf(config), profilePools: profilePoolsOf(config), policy: { graceDays: config.policy.graceDays } };
-  const writer = new StepWriter(tx, { tables, source, runId }, options.forNotifications);
+  const writer = new StepWriter(tx, { tables, source, runId }, options.forNotifications, options.listChanges ?? 0);
   const writeDirectoryChanges = async (): Promise<void> => {
     await updateChangedAccounts(tx, { tables, source, runId });
     await markMissing(tx, { ids: options.summary.missingIds, runId });
@@ -121,14 +130,18 @@ class StepWriter {
   readonly #newlyBlocked: number[] = [];
   readonly #graceStarted: number[] = [];
   readonly #keep: boolean;
+  readonly #listLimit: number;
+  readonly #listed: AccountChange[] = [];
+  #changeCount = 0;
   newAccounts = 0;
   counts = { activated: 0, blocked: 0, disabled: 0, removed: 0 };
   dropped = { removed: 0, disabled: 0 };
 
-  constructor(tx: Queryable, options: { tables: StagingTables; source: string; runId: string }, keepForNotifications: boolean) {
+  constructor(tx: Queryable, options: { tables: StagingTables; source: string; runId: string }, keepForNotifications: boolean, listLimit: number) {
     this.#tx = tx;
     this.#options = options;
     this.#keep = keepForNotifications;
+    this.#listLimit = listLimit;
   }
 
   async write(step: AllocationStep): Promise<void> {
@@ -139,6 +152,11 @@ class StepWriter {
     await auditChanges(this.#tx, existing, { actor, runId: this.#options.runId });
     await this.#insertNew(plan.changes.filter((c) => c.id < 0), actor);
     for (const change of plan.changes) this.#count(change);
+    this.#changeCount += plan.changes.length;
+    for (const change of plan.changes) {
+      if (this.#listed.length >= this.#listLimit) break;
+      this.#listed.push(change);
+    }
     if (!this.#keep) return;
     const notice = new Set([...plan.newlyBlocked, ...plan.graceStarted]);
     for (const change of plan.changes) if (notice.has(change.id)) this.#noticed.push(change);
@@ -179,7 +197,8 @@ class StepWriter {
   /** The run's outcome once every step is written. */
   async finish(pools: AllocationPlan['pools'], newcomers: number, allocation: AllocatedDelta['allocation']): Promise<AllocatedDelta> {
     if (this.newAccounts !== newcomers) throw new Error('internal error: the allocation left a new account without a state');
-    return { plan: await this.plan(pools), counts: this.counts, dropped: this.dropped, allocation };
+    const listed = { changes: this.#listed, total: this.#changeCount };
+    return { plan: await this.plan(pools), counts: this.counts, dropped: this.dropped, listed, allocation };
   }
 
   /** The plan the notifications read, with the stored ids of the new accounts it names. */

@@ -1,4 +1,5 @@
 // The result of a sync as the CLI (`sync --json`, `resync --json`), the jobs and the API return it.
+import type { AccountChange, AccountState, ChangeReason } from '../domain/types.ts';
 import type { SyncReport } from './run-sync.ts';
 import type { PoolView } from './status.ts';
 
@@ -15,6 +16,35 @@ export interface SyncRunJson {
   readonly removed: number;
   readonly durationMs: number;
   readonly dryRun: boolean;
+  /**
+   * Dry runs only (an addition to the SPEC shape): the state changes the run would make, the first
+   * DRY_RUN_LISTED of them, and how many there are in all.
+   */
+  readonly changes?: readonly PlannedChangeJson[];
+  readonly changesTotal?: number;
+}
+
+/** One state change a dry run would make. */
+export interface PlannedChangeJson {
+  readonly username: string;
+  /** null: a new account. */
+  readonly from: AccountState | null;
+  readonly to: AccountState;
+  readonly reason: ChangeReason;
+  /** Pools it would hold, and those it would wait for. */
+  readonly pools: readonly string[];
+  readonly waitingFor: readonly string[];
+}
+
+export function plannedChangeJson(change: AccountChange): PlannedChangeJson {
+  return {
+    username: change.username,
+    from: change.from?.state ?? null,
+    to: change.to.state,
+    reason: change.reason,
+    pools: change.to.held,
+    waitingFor: change.to.waitingFor,
+  };
 }
 
 /** Exactly the SPEC §5 `sync --json` shape (also the result of a sync job and of `GET /api/v1/syncs/{id}`). */
@@ -37,6 +67,7 @@ export function syncJson(report: SyncReport): SyncJson {
       removed: r.removed,
       durationMs: Math.round(r.durationMs),
       dryRun: r.dryRun,
+      ...(r.planned ? { changes: r.planned.changes.map(plannedChangeJson), changesTotal: r.planned.total } : {}),
     })),
     pools: report.pools,
   };

@@ -12,7 +12,7 @@ import { updateChangedAccounts } from '../store/merge-store.ts';
 import { createRun, finishRun, loadCursor, saveCursor, type RunCounts } from '../store/run-store.ts';
 import { graceEnded, loadAllocationFingerprint, lockSeats, purgeRemoved, saveAllocationFingerprint } from '../store/seat-store.ts';
 import { analyzeStaging, createStaging, dropStaging, stagingTables, type StagingTables } from '../store/staging-store.ts';
-import { type AllocatedDelta, allocateDelta, type SeatCounts } from './apply-delta.ts';
+import { type AllocatedDelta, allocateDelta, type ListedChanges, type SeatCounts } from './apply-delta.ts';
 import { removalThreshold, shouldHold } from './hold-policy.ts';
 import { MAX_REPORTED_SKIPS, readIntoStaging, type ReadStats, type SyncProgress } from './read-source.ts';
 import { allocationFingerprint, unchangedPlan } from './reconcile.ts';
@@ -38,7 +38,12 @@ export interface SourceRunResult extends RunCounts {
   readonly skippedEntries: ReadStats['skippedEntries'];
   /** Seat usage as this run's allocation left it (null when nothing was allocated). */
   readonly poolsAfter: PoolView[] | null;
+  /** A dry run: the first planned state changes and their number (see DRY_RUN_LISTED). */
+  readonly planned?: ListedChanges;
 }
+
+/** State changes a dry run lists (its counts cover all of them). */
+export const DRY_RUN_LISTED = 1_000;
 
 /** Hooks through which notifications are written in the run's transaction (see notify/). */
 export interface RunNotifier {
@@ -95,6 +100,7 @@ interface Applied {
   readonly updated: number;
   readonly plan: AllocationPlan;
   readonly seats: SeatCounts;
+  readonly listed: ListedChanges;
   /** `skipped`: nothing changed, the stored seats stand (see `allocationFingerprint`). */
   readonly allocation: 'skipped' | AllocatedDelta['allocation'];
 }
@@ -148,7 +154,10 @@ export async function syncSource(deps: SyncSourceDeps, options: SyncSourceOption
     const mode = (outcome as SourceReadOutcome | null)?.mode ?? null;
     if (runId) await finishRun(db, runId, { status: 'ok', mode, counts, error: null, details: { skippedEntries: stats.skippedEntries, purged: applied.purged } });
     log.info({ ...counts, mode, allocation: applied.allocation, durationMs: clock() - started }, 'sync finished');
-    return { ...base, ...counts, status: 'ok', mode, durationMs: clock() - started, error: null, held: null, skippedEntries: stats.skippedEntries, poolsAfter: poolViewsFromPlan(applied.plan.pools) };
+    return {
+      ...base, ...counts, status: 'ok', mode, durationMs: clock() - started, error: null, held: null, skippedEntries: stats.skippedEntries,
+      poolsAfter: poolViewsFromPlan(applied.plan.pools), ...(options.dryRun ? { planned: applied.listed } : {}),
+    };
   } catch (error) {
     const mode = (outcome as SourceReadOutcome | null)?.mode ?? null;
     const counts = { ...ZERO, seen: stats.seen, skipped: stats.skipped };
@@ -214,10 +223,12 @@ async function applyStaging(conn: Pick<Database, 'transaction'>, ctx: ApplyConte
           plan: await unchangedPlan(tx, config),
           counts: { activated: 0, blocked: 0, disabled: 0, removed: 0 },
           dropped: { removed: 0, disabled: 0 },
+          listed: { changes: [], total: 0 },
           allocation: 'skipped' as const,
         }
       : await allocateDelta(tx, {
           config, source: source.name, tables, summary: delta, runId, now: ctx.now, forNotifications: ctx.runId !== null && ctx.notifier !== undefined,
+          listChanges: options.dryRun ? DRY_RUN_LISTED : 0,
           ...(options.allocationSlice === undefined ? {} : { chunkSize: options.allocationSlice }),
         });
     // Rule 10 again, on what the allocation decided: users still returned but now matching no profile (a
@@ -232,7 +243,9 @@ async function applyStaging(conn: Pick<Database, 'transaction'>, ctx: ApplyConte
       config.policy.purgeRemovedAfterMs === null
         ? 0
         : await purgeRemoved(tx, { source: source.name, olderThanMs: config.policy.purgeRemovedAfterMs, now: ctx.now });
-    const applied: Applied = { purged, created: delta.newCount, updated: delta.changedCount, plan: storedPlan, seats: allocated.counts, allocation: allocated.allocation };
+    const applied: Applied = {
+      purged, created: delta.newCount, updated: delta.changedCount, plan: storedPlan, seats: allocated.counts, listed: allocated.listed, allocation: allocated.allocation,
+    };
     if (options.dryRun) throw new DryRunRollback(applied);
     return applied;
   });

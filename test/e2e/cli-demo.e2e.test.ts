@@ -30,7 +30,11 @@ async function accountRowVersions(dir: string): Promise<string> {
 }
 
 interface SyncJson {
-  runs: { source: string; status: string; seen: number; created: number; updated: number; activated: number; blocked: number; dryRun: boolean }[];
+  runs: {
+    source: string; status: string; seen: number; created: number; updated: number; activated: number; blocked: number; dryRun: boolean;
+    changes?: { username: string; from: string | null; to: string; reason: string; pools: string[]; waitingFor: string[] }[];
+    changesTotal?: number;
+  }[];
   pools: { name: string; seats: number; used: number; available: number; waiting: number }[];
 }
 
@@ -87,6 +91,14 @@ describe('seatsync CLI on the demo', () => {
     expect(result.code).toBe(0);
     const dry = JSON.parse(result.stdout) as SyncJson;
     expect(dry.runs[0]?.dryRun).toBe(true);
+    // It says what it would do, account by account.
+    const username = row[header.findIndex((h) => h.trim().toLowerCase() === 'username')];
+    expect(username).toBeTruthy();
+    const change = { username, from: 'active', to: 'disabled', reason: 'directory-disabled', pools: [], waitingFor: [] };
+    expect(dry.runs[0]?.changes).toContainEqual(change);
+    expect(dry.runs[0]?.changesTotal).toBe(dry.runs[0]?.changes?.length);
+    const human = await runCli(['sync', '--dry-run', '--config', demo.config]);
+    expect(human.stdout).toMatch(new RegExp(`^${username}\\s+active\\s+disabled\\s+directory-disabled`, 'm'));
     expect(await accountRowVersions(demo.dir)).toBe(before);
     const statusAfter = await runCli(['status', '--json', '--config', demo.config]);
     expect(statusAfter.stdout).toBe(statusBefore.stdout);

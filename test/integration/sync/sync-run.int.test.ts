@@ -78,6 +78,12 @@ describe.each(DATABASE_KINDS)('sync run on %s', (kind) => {
     const versions = await rowVersions();
     const report = await sync(config, { dryRun: true });
     expect(report.runs[0]).toMatchObject({ status: 'ok', dryRun: true, disabled: 1, activated: 1 });
+    // What it would do, account by account: u001 disabled, its seat to the first in line.
+    expect(report.runs[0]?.planned?.total).toBe(2);
+    expect(report.runs[0]?.planned?.changes.map((c) => [c.username, c.from?.state, c.to.state, c.reason])).toEqual([
+      ['u001', 'active', 'disabled', 'directory-disabled'],
+      ['u004', 'blocked', 'active', 'seats'],
+    ]);
     expect(report.pools[0]).toMatchObject({ used: 3, waiting: 1 });
     expect(await tableCounts()).toEqual(counts);
     expect(await rowVersions()).toBe(versions);
