@@ -73,6 +73,18 @@ const syncResult = {
           status: { type: 'string', enum: ['ok', 'held', 'failed'] },
           seen: int, created: int, updated: int, activated: int, blocked: int, disabled: int, removed: int, durationMs: int,
           dryRun: { type: 'boolean' },
+          changes: {
+            type: 'array',
+            description: 'Dry runs only: the first 1,000 state changes the run would make',
+            items: {
+              type: 'object',
+              properties: {
+                username: str, from: nullableStr, to: str, reason: str,
+                pools: { type: 'array', items: str }, waitingFor: { type: 'array', items: str },
+              },
+            },
+          },
+          changesTotal: { ...int, description: 'Dry runs only: how many state changes the run would make' },
         },
       },
     },
