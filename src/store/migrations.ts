@@ -5,6 +5,7 @@ import { sql as core } from './migrations/001-core.ts';
 import { sql as allocationState } from './migrations/002-allocation-state.ts';
 import { sql as graceIndex } from './migrations/003-grace-index.ts';
 import { sql as leanAccountWrites } from './migrations/004-lean-account-writes.ts';
+import { sql as cursorMapping } from './migrations/005-cursor-mapping.ts';
 
 export interface Migration {
   readonly version: number;
@@ -17,6 +18,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: 'allocation-state', sql: allocationState },
   { version: 3, name: 'grace-index', sql: graceIndex },
   { version: 4, name: 'lean-account-writes', sql: leanAccountWrites },
+  { version: 5, name: 'cursor-mapping', sql: cursorMapping },
 ];
 
 /** Arbitrary constant key of the advisory lock that serializes migrations between replicas. */

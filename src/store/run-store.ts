@@ -93,19 +93,26 @@ export async function failStaleRuns(db: Queryable, options: { olderThanMs: numbe
   return result.rowCount;
 }
 
-export async function loadCursor(db: Queryable, source: string): Promise<SourceCursor | null> {
-  const result = await db.query<{ cursor: SourceCursor }>('SELECT cursor FROM source_cursors WHERE source = $1', [source]);
-  return result.rows[0]?.cursor ?? null;
+/** A source's cursor and the fingerprint of the mapping rules it was read under (null: saved before those were kept). */
+export interface StoredCursor {
+  readonly cursor: SourceCursor;
+  readonly mapping: string | null;
 }
 
-export async function saveCursor(tx: Queryable, source: string, cursor: SourceCursor | null, runId: string): Promise<void> {
+export async function loadCursor(db: Queryable, source: string): Promise<StoredCursor | null> {
+  const result = await db.query<{ cursor: SourceCursor; mapping: string | null }>('SELECT cursor, mapping FROM source_cursors WHERE source = $1', [source]);
+  const row = result.rows[0];
+  return row ? { cursor: row.cursor, mapping: row.mapping } : null;
+}
+
+export async function saveCursor(tx: Queryable, source: string, cursor: SourceCursor | null, runId: string, mapping: string): Promise<void> {
   if (cursor === null) {
     await tx.query('DELETE FROM source_cursors WHERE source = $1', [source]);
     return;
   }
   await tx.query(
-    `INSERT INTO source_cursors (source, cursor, run_id, updated_at) VALUES ($1, $2::jsonb, $3::bigint, now())
-     ON CONFLICT (source) DO UPDATE SET cursor = excluded.cursor, run_id = excluded.run_id, updated_at = now()`,
-    [source, JSON.stringify(cursor), runId],
+    `INSERT INTO source_cursors (source, cursor, run_id, mapping, updated_at) VALUES ($1, $2::jsonb, $3::bigint, $4, now())
+     ON CONFLICT (source) DO UPDATE SET cursor = excluded.cursor, run_id = excluded.run_id, mapping = excluded.mapping, updated_at = now()`,
+    [source, JSON.stringify(cursor), runId, mapping],
   );
 }

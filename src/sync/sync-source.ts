@@ -17,7 +17,7 @@ import { removalThreshold, shouldHold } from './hold-policy.ts';
 import { MAX_REPORTED_SKIPS, readIntoStaging, type ReadStats, type SyncProgress } from './read-source.ts';
 import { allocationFingerprint, unchangedPlan } from './reconcile.ts';
 import { poolViewsFromPlan, type PoolView } from './status.ts';
-import { mappingRulesOf, readRequestOf } from './rules.ts';
+import { mappingFingerprint, mappingRulesOf, readRequestOf } from './rules.ts';
 import { SourceSnapshot } from './source-snapshot.ts';
 
 export type { SyncProgress } from './read-source.ts';
@@ -119,19 +119,28 @@ export async function syncSource(deps: SyncSourceDeps, options: SyncSourceOption
   let stats: ReadStats = { seen: 0, skipped: 0, deleted: 0, skippedEntries: [] };
   let outcome: SourceReadOutcome | null = null;
   const base = { source: source.name, runId, dryRun: options.dryRun };
+  const rules = mappingRulesOf(deps.config);
+  const mapping = mappingFingerprint(rules);
   try {
     const applied = await db.session(async (conn) => {
       const tables = stagingTables(runId ?? `dry_${randomBytes(6).toString('hex')}`);
       await createStaging(conn, tables);
       try {
-        const cursor = await loadCursor(conn, source.name);
+        const stored = await loadCursor(conn, source.name);
+        // An incremental read returns changed entries only: after a change of the mapping rules every user
+        // must be read (and mapped) again.
+        const remap = stored !== null && stored.mapping !== mapping;
+        if (remap && !options.forceFull) log.info('profiles or policy.protect changed since the last read: reading every user again');
         const snapshot = new SourceSnapshot(conn, source.name);
         const read = await readIntoStaging(conn, {
           tables,
           snapshot,
           source,
-          request: { ...readRequestOf(deps.config), cursor, forceFull: options.forceFull, ...(options.signal ? { signal: options.signal } : {}) },
-          rules: mappingRulesOf(deps.config),
+          request: {
+            ...readRequestOf(deps.config), cursor: stored?.cursor ?? null, forceFull: options.forceFull || remap,
+            ...(options.signal ? { signal: options.signal } : {}),
+          },
+          rules,
           logger: log,
           ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         });
@@ -142,7 +151,7 @@ export async function syncSource(deps: SyncSourceDeps, options: SyncSourceOption
         await analyzeStaging(conn, tables);
         options.onProgress?.({ phase: 'apply', read: stats.seen });
         const unseenIds = read.outcome.mode === 'full' ? await snapshot.unseenIds() : [];
-        return await applyStaging(conn, { ...deps, tables, runId, outcome: read.outcome, options, now: clock(), unseenIds, read: stats.seen });
+        return await applyStaging(conn, { ...deps, tables, runId, outcome: read.outcome, options, now: clock(), unseenIds, read: stats.seen, mapping });
       } finally {
         await dropStaging(conn, tables).catch(() => undefined);
       }
@@ -191,6 +200,8 @@ interface ApplyContext extends SyncSourceDeps {
   readonly outcome: SourceReadOutcome;
   readonly options: SyncSourceOptions;
   readonly now: number;
+  /** The mapping rules' fingerprint, saved with the cursor. */
+  readonly mapping: string;
 }
 
 async function applyStaging(conn: Pick<Database, 'transaction'>, ctx: ApplyContext): Promise<Applied> {
@@ -238,7 +249,7 @@ async function applyStaging(conn: Pick<Database, 'transaction'>, ctx: ApplyConte
     const storedPlan = allocated.plan;
     if (!unchanged) await saveAllocationFingerprint(tx, fingerprint);
     if (ctx.runId) await ctx.notifier?.afterAllocation(tx, { runId: ctx.runId, source: source.name, plan: storedPlan, now: ctx.now });
-    await saveCursor(tx, source.name, outcome.cursor, runId);
+    await saveCursor(tx, source.name, outcome.cursor, runId, ctx.mapping);
     const purged =
       config.policy.purgeRemovedAfterMs === null
         ? 0

@@ -78,6 +78,40 @@ describe('OpenLDAP: a sync through the source factory into the database', () => 
   });
 });
 
+describe('OpenLDAP: a change of the mapping rules between incremental runs', () => {
+  it('reads every user again when the profiles change, and incrementally otherwise', async () => {
+    const t = await openTestDatabase('pglite');
+    try {
+      const pools = [{ name: 'primary', seats: 10_000, notify: null }];
+      // The same attributes and groups are read under both: only the rules' values differ, which the
+      // LDAP source's own cursor does not see.
+      const withLeads = (uids: string[]) =>
+        aConfig({
+          sources: [config()],
+          pools,
+          profiles: [
+            { name: 'lead', when: { attribute: { uid: uids } }, pools: ['primary'] },
+            { name: 'default', when: null, pools: ['primary'] },
+          ],
+        });
+      const before = withLeads(['p0010']);
+      const after = withLeads(['p0010', 'p0011']);
+      const options = { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'test' };
+      const sync = (app: typeof before) => runSync({ db: t.db, config: app, logger: silentLogger(), createSource: createSourceFactory(app, silentLogger()) }, options);
+      expect((await sync(before)).runs[0]).toMatchObject({ status: 'ok', mode: 'full', seen: PEOPLE_COUNT });
+      // Same rules: the cursor holds, the read is incremental (nothing changed, nothing read).
+      expect((await sync(before)).runs[0]).toMatchObject({ status: 'ok', mode: 'incremental', seen: 0 });
+      // New rules: every user is read and mapped again, without being asked to.
+      expect((await sync(after)).runs[0]).toMatchObject({ status: 'ok', mode: 'full', seen: PEOPLE_COUNT, updated: 1 });
+      const leads = await t.db.query<{ username: string }>(`SELECT username FROM accounts WHERE profile = 'lead' ORDER BY username`);
+      expect(leads.rows.map((r) => r.username)).toEqual(['p0010', 'p0011']);
+      expect((await sync(after)).runs[0]).toMatchObject({ status: 'ok', mode: 'incremental', seen: 0 });
+    } finally {
+      await t.drop();
+    }
+  });
+});
+
 describe('OpenLDAP: reading', () => {
   it('pages past the server size limit, one source page per LDAP page', async () => {
     // The reader is held to 500 entries by an ordinary search…
