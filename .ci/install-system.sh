@@ -5,7 +5,9 @@ export DEBIAN_FRONTEND=noninteractive
 here="$(dirname "$0")"
 
 # time: /usr/bin/time -v measures the peak memory of the benchmarks (npm run bench).
-packages=(openssl ca-certificates time)
+# postgresql: the server binaries, for the test that stops and restarts a private server mid-run
+# (test/support/private-postgres.ts); the suite's shared server is started by start-services.sh.
+packages=(openssl ca-certificates time postgresql)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

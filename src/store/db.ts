@@ -63,34 +63,40 @@ class PostgresDatabase implements Database {
   }
 
   async copyRows(table: string, columns: readonly string[], rows: string): Promise<number> {
-    const client = await this.#pool.connect();
-    try {
-      return await clientQueryable(client).copyRows(table, columns, rows);
-    } finally {
-      client.release();
-    }
+    return this.#withClient((client) => clientQueryable(client).copyRows(table, columns, rows));
   }
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    const client = await this.#pool.connect();
-    try {
-      return await runTransaction(clientQueryable(client), fn);
-    } finally {
-      client.release();
-    }
+    return this.#withClient((client) => runTransaction(clientQueryable(client), fn));
   }
 
   async session<T>(fn: (conn: Queryable & Pick<Database, 'transaction'>) => Promise<T>): Promise<T> {
+    return this.#withClient((client) => {
+      const q = clientQueryable(client);
+      return fn({ query: q.query, exec: q.exec, copyRows: q.copyRows, transaction: (inner) => runTransaction(q, inner) });
+    });
+  }
+
+  /**
+   * A connection of the pool for `fn`. While it is checked out, a lost connection (PostgreSQL restarted,
+   * the network cut) is an 'error' event on it that nobody else listens to: it is caught here (the query
+   * in flight fails with it anyway). A connection that failed — it may also hold temp tables or an
+   * aborted transaction — is discarded, not returned to the pool.
+   */
+  async #withClient<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.#pool.connect();
     let broken = false;
+    const onError = (): void => {
+      broken = true;
+    };
+    client.on('error', onError);
     try {
-      const q = clientQueryable(client);
-      return await fn({ query: q.query, exec: q.exec, copyRows: q.copyRows, transaction: (inner) => runTransaction(q, inner) });
+      return await fn(client);
     } catch (error) {
       broken = true;
       throw error;
     } finally {
-      // A failed session may leave temp tables or an aborted transaction behind: discard the connection.
+      client.off('error', onError);
       client.release(broken);
     }
   }

@@ -15,7 +15,6 @@ class CopyFromStdin {
   readonly text: string;
   readonly #data: Buffer;
   #rows = 0;
-  #error: Error | null = null;
   callback: ((error: Error | null, rows?: number) => void) | undefined;
 
   constructor(text: string, data: Buffer) {
@@ -36,15 +35,20 @@ class CopyFromStdin {
     this.#rows = Number(/(\d+)$/.exec(message.text ?? '')?.[1] ?? 0);
   }
 
+  // An error ends the query at once, as pg's own queries do: after an error response pg no longer
+  // routes the ReadyForQuery that follows to this query, and a lost connection sends none at all.
   handleError(error: Error): void {
-    this.#error = error;
+    this.#finish(error);
   }
 
-  // The server always ends with ReadyForQuery, after an error too.
   handleReadyForQuery(): void {
+    this.#finish(null);
+  }
+
+  #finish(error: Error | null): void {
     const callback = this.callback;
     this.callback = undefined;
-    callback?.(this.#error, this.#rows);
+    callback?.(error, this.#rows);
   }
 
   // Messages a COPY FROM never gets; pg may still call these on any active query.

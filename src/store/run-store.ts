@@ -1,6 +1,6 @@
 // Runs (one per source per sync) and the cursors sources keep between runs.
 import type { SourceCursor } from '../sources/directory-source.ts';
-import type { Queryable } from './db.ts';
+import type { Database, Queryable } from './db.ts';
 
 export type RunStatus = 'running' | 'ok' | 'held' | 'failed';
 
@@ -80,6 +80,39 @@ export async function lastRuns(db: Queryable, sources: readonly string[]): Promi
     [sources],
   );
   return new Map(result.rows.map((r) => [r.source, r]));
+}
+
+/**
+ * A run holds a session advisory lock on its own id (class RUN_LOCK_CLASS) while it works, on the
+ * connection it runs on: a run left `running` whose lock nobody holds was cut off — its process or the
+ * database stopped — and nothing of it was applied (see `failInterruptedRuns`).
+ */
+export const RUN_LOCK_CLASS = 720_531_003;
+
+const runLockKey = (runId: string): string => String(BigInt(runId) % 2_147_483_647n);
+
+export async function lockRun(conn: Queryable, runId: string): Promise<void> {
+  await conn.query('SELECT pg_advisory_lock($1::int, $2::int)', [RUN_LOCK_CLASS, runLockKey(runId)]);
+}
+
+export async function unlockRun(conn: Queryable, runId: string): Promise<void> {
+  await conn.query('SELECT pg_advisory_unlock($1::int, $2::int)', [RUN_LOCK_CLASS, runLockKey(runId)]);
+}
+
+/**
+ * Marks failed the runs of `source` left `running` whose lock nobody holds (other than `exceptId`). The
+ * try-locks are transaction-scoped: they end with this statement's transaction.
+ */
+export async function failInterruptedRuns(db: Pick<Database, 'transaction'>, options: { source: string; exceptId: string }): Promise<number> {
+  return db.transaction(async (tx) => {
+    const result = await tx.query(
+      `UPDATE runs SET status = 'failed', finished_at = now(), error = 'interrupted (its process or the database stopped mid-run; nothing was applied)'
+       WHERE id IN (SELECT id FROM runs WHERE source = $1 AND status = 'running' AND id <> $2::bigint)
+         AND pg_try_advisory_xact_lock($3::int, (id % 2147483647)::int)`,
+      [options.source, options.exceptId, RUN_LOCK_CLASS],
+    );
+    return result.rowCount;
+  });
 }
 
 /** Runs left `running` by a process that died: marked failed so status tells the truth. `source`: only its runs. */

@@ -51,6 +51,17 @@ export async function runSync(deps: RunSyncDeps, options: RunSyncOptions): Promi
   }
   // The last run's allocation already counted the pools as it left them (a dry run: as it would have).
   const last = runs.at(-1)?.poolsAfter ?? null;
-  const pools = options.dryRun && lastPlanPools ? lastPlanPools : last !== null ? configuredPools(deps.config, last) : await poolViews(deps.db, deps.config);
+  const pools = options.dryRun && lastPlanPools ? lastPlanPools : last !== null ? configuredPools(deps.config, last) : await poolsIfReachable(deps, runs);
   return { runs, pools };
+}
+
+/** The stored pools; none when the database is gone and a run failed already (its report matters more). */
+async function poolsIfReachable(deps: RunSyncDeps, runs: readonly SourceRunResult[]): Promise<PoolView[]> {
+  try {
+    return await poolViews(deps.db, deps.config);
+  } catch (error) {
+    if (!runs.some((r) => r.status === 'failed')) throw error;
+    deps.logger.warn({ err: error }, 'the pools could not be read after a failed run');
+    return [];
+  }
 }

@@ -9,7 +9,7 @@ import type { DirectorySource, SourceReadOutcome } from '../sources/directory-so
 import type { Database, Queryable } from '../store/db.ts';
 import { countPresent, dropRepeatedIds, loadDeltaSummary, type RemovalCounts } from '../store/delta-store.ts';
 import { updateChangedAccounts } from '../store/merge-store.ts';
-import { createRun, finishRun, loadCursor, saveCursor, type RunCounts } from '../store/run-store.ts';
+import { createRun, failInterruptedRuns, finishRun, loadCursor, lockRun, saveCursor, type RunCounts, unlockRun } from '../store/run-store.ts';
 import { graceEnded, loadAllocationFingerprint, lockSeats, purgeRemoved, saveAllocationFingerprint } from '../store/seat-store.ts';
 import { analyzeStaging, createStaging, dropStaging, stagingTables, type StagingTables } from '../store/staging-store.ts';
 import { type AllocatedDelta, allocateDelta, type ListedChanges, type SeatCounts } from './apply-delta.ts';
@@ -116,6 +116,10 @@ export async function syncSource(deps: SyncSourceDeps, options: SyncSourceOption
     : await createRun(db, { source: source.name, trigger: options.trigger, allowRemovals: options.allowRemovals });
   const log = logger.child({ runId, source: source.name, dryRun: options.dryRun });
   log.info({ trigger: options.trigger }, 'sync started');
+  if (runId) {
+    const interrupted = await failInterruptedRuns(db, { source: source.name, exceptId: runId });
+    if (interrupted > 0) log.warn({ interrupted }, 'earlier runs of this source were cut off (process or database stopped); marked failed, nothing of them was applied');
+  }
   let stats: ReadStats = { seen: 0, skipped: 0, deleted: 0, skippedEntries: [] };
   let outcome: SourceReadOutcome | null = null;
   const base = { source: source.name, runId, dryRun: options.dryRun };
@@ -123,9 +127,11 @@ export async function syncSource(deps: SyncSourceDeps, options: SyncSourceOption
   const mapping = mappingFingerprint(rules);
   try {
     const applied = await db.session(async (conn) => {
+      // Held while the run works on this connection: a run whose lock is gone was cut off.
+      if (runId) await lockRun(conn, runId);
       const tables = stagingTables(runId ?? `dry_${randomBytes(6).toString('hex')}`);
-      await createStaging(conn, tables);
       try {
+        await createStaging(conn, tables);
         const stored = await loadCursor(conn, source.name);
         // An incremental read returns changed entries only: after a change of the mapping rules every user
         // must be read (and mapped) again.
@@ -154,6 +160,7 @@ export async function syncSource(deps: SyncSourceDeps, options: SyncSourceOption
         return await applyStaging(conn, { ...deps, tables, runId, outcome: read.outcome, options, now: clock(), unseenIds, read: stats.seen, mapping });
       } finally {
         await dropStaging(conn, tables).catch(() => undefined);
+        if (runId) await unlockRun(conn, runId).catch(() => undefined);
       }
     }).catch((error: unknown) => {
       if (error instanceof DryRunRollback) return error.result;
