@@ -78,6 +78,54 @@ describe('OpenLDAP: a sync through the source factory into the database', () => 
   });
 });
 
+describe('OpenLDAP: the directory stopping in the middle of a read', () => {
+  it('fails the run, naming the server, and applies nothing; the next read of a server that answers applies it all', async () => {
+    // A server of its own: this test stops it.
+    const own = await startOpenLdap({ seedLdif: openLdapSeed(), sizeLimit: 500 });
+    const t = await openTestDatabase('pglite');
+    try {
+      const ownSource = (url: string) =>
+        ldapConfig({
+          flavor: 'openldap', urls: [url], baseDN: PEOPLE, bindDN: own.readerDn, bindPassword: own.readerPassword,
+          tls: { caFile: own.ca.certPath, rejectUnauthorized: true, startTls: false }, disabled: PERMANENT_LOCK, pageSize: 200,
+        });
+      const app = aConfig({ sources: [ownSource(own.ldapsUrl)], pools: [{ name: 'primary', seats: 10_000, notify: null }] });
+      const create = createSourceFactory(app, silentLogger());
+      // The server stops after the source's second page, while the read goes on.
+      const stopping = (name: string) => {
+        const inner = create(name);
+        return {
+          ...inner, name: inner.name, kind: inner.kind,
+          read: async function* (options: Parameters<typeof inner.read>[0]) {
+            const reader = inner.read(options);
+            for (let page = 1; ; page += 1) {
+              const next = await reader.next();
+              if (next.done) return next.value;
+              yield next.value;
+              if (page === 2) await own.stop();
+            }
+          },
+        };
+      };
+      const options = { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'test' };
+      const cut = await runSync({ db: t.db, config: app, logger: silentLogger(), createSource: stopping }, options);
+      expect(cut.runs[0]).toMatchObject({ status: 'failed', created: 0 });
+      expect(cut.runs[0]?.error).toContain(own.ldapsUrl.replace(/^ldaps:\/\//, ''));
+      const counted = async (sql: string) => (await t.db.query<{ n: number }>(sql)).rows[0]?.n;
+      expect(await counted('SELECT count(*)::int AS n FROM accounts')).toBe(0);
+      expect(await counted(`SELECT count(*)::int AS n FROM runs WHERE status = 'failed'`)).toBe(1);
+
+      // The directory is back (the suite's server holds the same entries).
+      const back = aConfig({ sources: [config()], pools: [{ name: 'primary', seats: 10_000, notify: null }] });
+      const again = await runSync({ db: t.db, config: back, logger: silentLogger(), createSource: createSourceFactory(back, silentLogger()) }, options);
+      expect(again.runs[0]).toMatchObject({ status: 'ok', created: PEOPLE_COUNT });
+    } finally {
+      await t.drop();
+      await own.stop();
+    }
+  }, 60_000);
+});
+
 describe('OpenLDAP: a change of the mapping rules between incremental runs', () => {
   it('reads every user again when the profiles change, and incrementally otherwise', async () => {
     const t = await openTestDatabase('pglite');
