@@ -91,6 +91,19 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
 
     await applySchedules(queues.schedule, config, logger);
     await applyDeliverySchedule(queues.notify);
+    // Redis restarted (or failed over) and the connection is back: its job schedulers may be gone with
+    // its data (a Redis that keeps nothing on disk), so they are put back. Upserts: harmless otherwise.
+    const onReconnect = (): void => {
+      void (async () => {
+        await applySchedules(queues.schedule, current(), logger);
+        await applyDeliverySchedule(queues.notify);
+        logger.warn('Redis connection back: job schedulers put back');
+      })().catch((error: unknown) => logger.error({ err: error }, 'Redis connection back, but the job schedulers could not be put back'));
+    };
+    redis.on('ready', onReconnect);
+    closers.add('reconnect watch', () => {
+      redis.off('ready', onReconnect);
+    });
     const handlers = {
       sync: createSyncJobHandler({
         loadConfig: () => loadConfig({ path: config.path }),

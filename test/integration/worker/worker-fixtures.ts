@@ -71,13 +71,15 @@ export interface WorkerConfigOptions {
   readonly schedule?: string;
   /** Extra YAML appended as is (policy, profiles, …). */
   readonly extra?: string;
+  /** Redis of its own (default: the suite's, REDIS_URL). */
+  readonly redisUrl?: string;
 }
 
 export function workerConfigYaml(o: WorkerConfigOptions): string {
   const seats = o.seats ?? { primary: 3 };
   const lines = [
     o.databaseUrl ? `database: { url: "${o.databaseUrl}" }` : '',
-    `redis: { url: "${REDIS_URL}", prefix: ${o.prefix} }`,
+    `redis: { url: "${o.redisUrl ?? REDIS_URL}", prefix: ${o.prefix} }`,
     'sources:',
     ...Object.entries(o.sources).map(([name, path]) => `  - { name: ${name}, kind: file, path: "${path}", schedule: ${o.schedule ?? 'off'} }`),
     'pools:',
