@@ -3,7 +3,9 @@
 // same run. Not part of `npm run bench` (bench/ldap-sync.ts measures the SPEC targets); run it by name.
 //
 // 1. OpenLDAP (private slapd, seeded offline): BENCH_OPENLDAP_USERS users (default 100,000).
-// 2. Samba AD DC (private, seeded offline with ldbadd): BENCH_AD_USERS users (default 10,000).
+// 2. Samba AD DC (private, seeded offline with ldbadd): BENCH_AD_USERS users (default 10,000); then a
+//    whole first sync of them into a new PostgreSQL database and a no-change full resync, against the
+//    same ldapsearch floor (informative: the SPEC's sync targets are set on OpenLDAP).
 //
 // Each read runs BENCH_ROUNDS times (default 3), alternating with the other, after a warm-up; the best
 // of each is reported, so the figures compare the two clients rather than the machine's load. No target is asserted: the
@@ -13,7 +15,12 @@
 import { performance } from 'node:perf_hooks';
 
 import type { LdapSourceConfig } from '../src/config/types.ts';
+import { silentLogger } from '../src/logging.ts';
+import { createSourceFactory } from '../src/sources/factory.ts';
 import { createLdapSource } from '../src/sources/ldap/ldap-source.ts';
+import { runSync } from '../src/sync/run-sync.ts';
+import { aConfig } from '../test/support/config-builder.ts';
+import { openTestDatabase } from '../test/support/databases.ts';
 import { ldapConfig } from '../test/integration/ldap/ldap-test-kit.ts';
 import { adUser } from '../test/integration/ldap/samba-seed.ts';
 import { ldifEntry, SEED_TIMESTAMP, startOpenLdap } from '../test/support/openldap.ts';
@@ -94,7 +101,7 @@ async function openLdapFigure(): Promise<Figure> {
   }
 }
 
-async function sambaFigure(): Promise<Figure> {
+async function sambaFigures(): Promise<Figure[]> {
   const base = 'DC=seatsync,DC=test';
   const ou = `OU=Bench,${base}`;
   const ldif = [ldifEntry(ou, { objectClass: ['top', 'organizationalUnit'] })];
@@ -108,13 +115,41 @@ async function sambaFigure(): Promise<Figure> {
       flavor: 'active-directory', urls: [dc.ldapsUrl], baseDN: ou, bindDN: dc.adminUpn, bindPassword: dc.adminPassword,
       tls: { caFile: dc.ca.certPath, rejectUnauthorized: true, startTls: false },
     });
-    return await measure({ label: 'Samba AD DC (LDAPS on loopback)', config, caFile: dc.ca.certPath, users: AD_USERS });
+    const read = await measure({ label: 'Samba AD DC (LDAPS on loopback)', config, caFile: dc.ca.certPath, users: AD_USERS });
+    return [read, ...(await adSyncFigures(config, read.floorValue ?? 0))];
   } finally {
     await dc.stop();
   }
 }
 
+/** A first sync of the AD users into a new database, then a full resync with no change. */
+async function adSyncFigures(config: LdapSourceConfig, floorMs: number): Promise<Figure[]> {
+  const database = await openTestDatabase('postgres');
+  try {
+    const app = aConfig({ sources: [config], pools: [{ name: 'primary', seats: Math.floor(AD_USERS * 0.9), notify: null }] });
+    const deps = { db: database.db, config: app, logger: silentLogger(), createSource: createSourceFactory(app, silentLogger()) };
+    const sync = async (): Promise<{ ms: number; created: number }> => {
+      const start = performance.now();
+      const result = await runSync(deps, { sources: [], dryRun: false, allowRemovals: false, forceFull: true, trigger: 'bench' });
+      const run = result.runs[0];
+      if (run?.status !== 'ok' || run.seen !== AD_USERS) throw new Error(`unexpected sync result: ${JSON.stringify(run)}`);
+      return { ms: performance.now() - start, created: run.created };
+    };
+    const first = await sync();
+    if (first.created !== AD_USERS) throw new Error(`the first sync created ${first.created} accounts, expected ${AD_USERS}`);
+    const resyncs = [await sync(), await sync()];
+    const floor = 'ldapsearch -E pr=1000/noprompt, same entries and attributes (the read figure\'s)';
+    const n = AD_USERS.toLocaleString('en');
+    return [
+      { name: `  first full sync of ${n} Samba AD users into PostgreSQL`, value: first.ms, floorValue: floorMs, floor, target: null },
+      { name: `  no-change full resync of the same (best of 2)`, value: Math.min(...resyncs.map((r) => r.ms)), floorValue: floorMs, floor, target: null },
+    ];
+  } finally {
+    await database.drop();
+  }
+}
+
 const figures: Figure[] = [];
 if (ONLY === 'all' || ONLY === 'openldap') figures.push(await openLdapFigure());
-if (ONLY === 'all' || ONLY === 'ad') figures.push(await sambaFigure());
+if (ONLY === 'all' || ONLY === 'ad') figures.push(...(await sambaFigures()));
 report('ldap-read', figures);

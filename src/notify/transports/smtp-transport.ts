@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
-import { createTransport } from 'nodemailer';
+import type { createTransport } from 'nodemailer';
 import type { SmtpConfig } from '../../config/types.ts';
 import { DeliveryError, type MailMessage, type MailTransport, type SendResult } from './transport.ts';
 
@@ -21,11 +21,14 @@ export interface SmtpTransportOptions {
 }
 
 type Transporter = ReturnType<typeof createTransport>;
+type TransportOptions = Parameters<typeof createTransport>[0];
 
 export class SmtpTransport implements MailTransport {
   readonly kind = 'smtp' as const;
   readonly description: string;
-  readonly #transporter: Transporter;
+  readonly #options: TransportOptions;
+  /** nodemailer is loaded on the first message: most commands never send one. */
+  #transporter: Promise<Transporter> | null = null;
   readonly #from: string;
   readonly #domain: string;
 
@@ -35,7 +38,7 @@ export class SmtpTransport implements MailTransport {
     this.#domain = options.from.split('@').pop()?.replace(/[^A-Za-z0-9.-]/g, '') || 'seatsync.invalid';
     const mode = smtp.secure ? 'TLS' : smtp.requireTls ? 'STARTTLS required' : 'STARTTLS when offered';
     this.description = `smtp://${smtp.host}:${smtp.port} (${mode}${smtp.user ? `, user ${smtp.user}` : ''})`;
-    this.#transporter = createTransport({
+    this.#options = {
       host: smtp.host,
       port: smtp.port,
       secure: smtp.secure,
@@ -48,12 +51,18 @@ export class SmtpTransport implements MailTransport {
       connectionTimeout: options.connectionTimeoutMs ?? 30_000,
       greetingTimeout: options.greetingTimeoutMs ?? 30_000,
       socketTimeout: options.socketTimeoutMs ?? 60_000,
-    });
+    };
+  }
+
+  #open(): Promise<Transporter> {
+    this.#transporter ??= import('nodemailer').then((nodemailer) => nodemailer.createTransport(this.#options));
+    return this.#transporter;
   }
 
   async send(message: MailMessage): Promise<SendResult> {
     try {
-      const info = await this.#transporter.sendMail({
+      const transporter = await this.#open();
+      const info = await transporter.sendMail({
         from: this.#from,
         to: message.to,
         subject: message.subject,
@@ -73,14 +82,16 @@ export class SmtpTransport implements MailTransport {
 
   async verify(): Promise<void> {
     try {
-      await this.#transporter.verify();
+      await (await this.#open()).verify();
     } catch (error) {
       throw mapSmtpError(error);
     }
   }
 
   async close(): Promise<void> {
-    this.#transporter.close();
+    const transporter = this.#transporter;
+    this.#transporter = null;
+    if (transporter) (await transporter).close();
   }
 }
 
