@@ -21,7 +21,7 @@ import type { Logger } from './logging.ts';
 import { createRunNotifier } from './notify/run-notifier.ts';
 import type { Database } from './store/db.ts';
 import { OutboxStore } from './store/outbox-store.ts';
-import { failStaleRuns } from './store/run-store.ts';
+import { failInterruptedRuns } from './store/run-store.ts';
 import { poolViews } from './sync/status.ts';
 
 export interface StartWorkerOptions {
@@ -41,9 +41,6 @@ export interface RunningWorker {
   readonly url: string;
   stop(): Promise<void>;
 }
-
-/** A `running` run younger than this may belong to a worker that is just starting it. */
-const STALE_RUN_MS = 10_000;
 
 class Closers {
   readonly #steps: { name: string; close: () => Promise<void> | void }[] = [];
@@ -77,7 +74,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     closers.add('redis', () => closeRedis(redis));
     await warnUnlessNoEviction(redis, logger);
     const locks = new SourceLocks(redis, { prefix: config.redis.prefix });
-    await failStaleRunsOf({ db, config, locks, logger });
+    await failInterruptedRunsOf({ db, config, logger });
     const queues = openQueues(redis, { prefix: config.redis.prefix, logger });
     closers.add('queues', () => queues.close());
 
@@ -152,31 +149,28 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   }
 }
 
-/** Runs left `running` by a process that died mid-run (nobody holds their source) are marked failed. */
-async function failStaleRunsOf(deps: { db: Database; config: SeatsyncConfig; locks: SourceLocks; logger: Logger }): Promise<void> {
+/** Runs left `running` by a process or a database that stopped mid-run are marked failed at start. */
+async function failInterruptedRunsOf(deps: { db: Database; config: SeatsyncConfig; logger: Logger }): Promise<void> {
   for (const source of deps.config.sources) {
-    if (await deps.locks.isHeld(source.name)) continue;
-    const count = await failStaleRuns(deps.db, { olderThanMs: STALE_RUN_MS, source: source.name });
-    if (count > 0) deps.logger.warn({ source: source.name, count }, 'runs interrupted by a stopped process were marked failed (nothing of them was applied)');
+    const count = await failInterruptedRuns(deps.db, { source: source.name });
+    if (count > 0) deps.logger.warn({ source: source.name, count }, 'runs interrupted by a stopped process or database were marked failed (nothing of them was applied)');
   }
 }
 
 const seatRulesOf = (c: SeatsyncConfig): string => JSON.stringify([c.pools, c.profiles, c.policy]);
-const mappingOf = (c: SeatsyncConfig): string => JSON.stringify([c.profiles, c.policy.protect]);
 const restartOnlyOf = (c: SeatsyncConfig): string => JSON.stringify([c.database, c.dataDir, c.redis, c.http.host, c.http.port]);
 
 /**
  * A new config: schedulers follow it; a change of seats, profiles or policy is applied at once by a
- * sync of every source (trigger `config`) rather than at the next scheduled run. A profile change needs
- * a full read, so that every user is mapped again.
+ * sync of every source (trigger `config`) rather than at the next scheduled run. A change of the mapping
+ * rules makes that run read every user (the run compares them with its cursor's; sync-source.ts).
  */
 async function applyConfigChange(options: { next: SeatsyncConfig; previous: SeatsyncConfig; queues: Queues; logger: Logger }): Promise<void> {
   const { next, previous, queues, logger } = options;
   await applySchedules(queues.schedule, next, logger);
   if (seatRulesOf(next) !== seatRulesOf(previous)) {
-    const forceFull = mappingOf(next) !== mappingOf(previous);
-    const enqueued = await enqueueSync(queues.sync, { sources: [], dryRun: false, allowRemovals: false, forceFull, trigger: 'config' });
-    logger.info({ jobId: enqueued.id, coalesced: enqueued.coalesced, forceFull }, 'pools, profiles or policy changed: a sync of every source was queued');
+    const enqueued = await enqueueSync(queues.sync, { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'config' });
+    logger.info({ jobId: enqueued.id, coalesced: enqueued.coalesced }, 'pools, profiles or policy changed: a sync of every source was queued');
   }
   if (restartOnlyOf(next) !== restartOnlyOf(previous)) {
     logger.warn('database, dataDir, redis or http.host/port changed: these take effect when seatsync run restarts');

@@ -83,47 +83,38 @@ export async function lastRuns(db: Queryable, sources: readonly string[]): Promi
 }
 
 /**
- * A run holds a session advisory lock on its own id (class RUN_LOCK_CLASS) while it works, on the
- * connection it runs on: a run left `running` whose lock nobody holds was cut off — its process or the
- * database stopped — and nothing of it was applied (see `failInterruptedRuns`).
+ * A run holds a session advisory lock on its own id while it works, on the connection it runs on: a run
+ * left `running` whose lock nobody holds was cut off — its process or the database stopped — and
+ * nothing of it was applied (see `failInterruptedRuns`).
  */
-export const RUN_LOCK_CLASS = 720_531_003;
+const RUN_LOCK_CLASS = 720_531_003;
 
-const runLockKey = (runId: string): string => String(BigInt(runId) % 2_147_483_647n);
+/** The lock of run `id` (SQL): RUN_LOCK_CLASS and the id folded into an int4. One expression to take and test it. */
+const runLock = (id: string): string => `${RUN_LOCK_CLASS}, (${id} % 2147483647)::int`;
 
 export async function lockRun(conn: Queryable, runId: string): Promise<void> {
-  await conn.query('SELECT pg_advisory_lock($1::int, $2::int)', [RUN_LOCK_CLASS, runLockKey(runId)]);
+  await conn.query(`SELECT pg_advisory_lock(${runLock('$1::bigint')})`, [runId]);
 }
 
 export async function unlockRun(conn: Queryable, runId: string): Promise<void> {
-  await conn.query('SELECT pg_advisory_unlock($1::int, $2::int)', [RUN_LOCK_CLASS, runLockKey(runId)]);
+  await conn.query(`SELECT pg_advisory_unlock(${runLock('$1::bigint')})`, [runId]);
 }
 
 /**
- * Marks failed the runs of `source` left `running` whose lock nobody holds (other than `exceptId`). The
- * try-locks are transaction-scoped: they end with this statement's transaction.
+ * Marks failed the runs of `source` left `running` whose lock nobody holds, except `exceptId` (the
+ * caller's own run). Called by every run and by a worker at start. The try-locks are
+ * transaction-scoped: they end with this statement's transaction.
  */
-export async function failInterruptedRuns(db: Pick<Database, 'transaction'>, options: { source: string; exceptId: string }): Promise<number> {
+export async function failInterruptedRuns(db: Pick<Database, 'transaction'>, options: { source: string; exceptId?: string }): Promise<number> {
   return db.transaction(async (tx) => {
     const result = await tx.query(
       `UPDATE runs SET status = 'failed', finished_at = now(), error = 'interrupted (its process or the database stopped mid-run; nothing was applied)'
-       WHERE id IN (SELECT id FROM runs WHERE source = $1 AND status = 'running' AND id <> $2::bigint)
-         AND pg_try_advisory_xact_lock($3::int, (id % 2147483647)::int)`,
-      [options.source, options.exceptId, RUN_LOCK_CLASS],
+       WHERE id IN (SELECT id FROM runs WHERE source = $1 AND status = 'running' AND id IS DISTINCT FROM $2::bigint)
+         AND pg_try_advisory_xact_lock(${runLock('id')})`,
+      [options.source, options.exceptId ?? null],
     );
     return result.rowCount;
   });
-}
-
-/** Runs left `running` by a process that died: marked failed so status tells the truth. `source`: only its runs. */
-export async function failStaleRuns(db: Queryable, options: { olderThanMs: number; source?: string }): Promise<number> {
-  const result = await db.query(
-    `UPDATE runs SET status = 'failed', finished_at = now(), error = 'interrupted (the process stopped mid-run)'
-     WHERE status = 'running' AND started_at < now() - ($1::float8 * interval '1 millisecond')
-       AND ($2::text IS NULL OR source = $2)`,
-    [options.olderThanMs, options.source ?? null],
-  );
-  return result.rowCount;
 }
 
 /** A source's cursor and the fingerprint of the mapping rules it was read under (null: saved before those were kept). */
