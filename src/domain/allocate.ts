@@ -56,12 +56,13 @@ import { addRegular, type AllocationState, regularOf, seatsOf } from './allocati
 import { classifyAccounts } from './classify.ts';
 import { fillSeats } from './fill.ts';
 import { activateProtected, buildPlan, decideRequesters } from './finalize.ts';
-import { buildPoolTable, buildProfileNeeds, compareText } from './pool-table.ts';
+import { buildPoolTable, buildProfileNeeds, neededPoolNames } from './pool-table.ts';
 import { sameList } from './seat-state.ts';
 import { shrinkPools } from './shrink.ts';
 import type { AllocationInput, AllocationPlan, SeatAccount } from './types.ts';
 
 export { applyChanges } from './seat-state.ts';
+export { neededPoolNames } from './pool-table.ts';
 
 export const DAY_MS = 86_400_000;
 
@@ -90,11 +91,6 @@ export function isSettledKeeper(account: SeatAccount, profilePools: ReadonlyMap<
   if (pools === undefined) return false;
   const needed = neededPoolNames(pools);
   return needed.length > 0 && sameList(account.held, needed);
-}
-
-/** The pools a profile needs as accounts hold them: unique, in code-unit order. */
-export function neededPoolNames(pools: readonly string[]): string[] {
-  return [...new Set(pools)].sort(compareText);
 }
 
 function run(input: AllocationInput, settled: ReadonlyMap<string, number> | null): AllocationPlan | null {

@@ -58,13 +58,18 @@ export function buildProfileNeeds(
 ): Map<string, ProfileNeeds> {
   const needs = new Map<string, ProfileNeeds>();
   for (const [profile, poolNames] of profilePools) {
-    const unique = [...new Set(poolNames)].sort(compareText);
+    const unique = neededPoolNames(poolNames);
     needs.set(profile, {
       pools: unique.map((name) => table.indexOf.get(name) ?? -1),
       names: unique,
     });
   }
   return needs;
+}
+
+/** The pools a profile needs, as accounts hold them: unique, in code-unit order. */
+export function neededPoolNames(pools: readonly string[]): string[] {
+  return [...new Set(pools)].sort(compareText);
 }
 
 /** Code-unit order: deterministic and locale-independent (the same on every replica). */
