@@ -63,27 +63,29 @@ class PostgresDatabase implements Database {
   }
 
   async copyRows(table: string, columns: readonly string[], rows: string): Promise<number> {
-    return this.#withClient((client) => clientQueryable(client).copyRows(table, columns, rows));
+    return this.#withClient((client) => clientQueryable(client).copyRows(table, columns, rows), { discardOnError: false });
   }
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    return this.#withClient((client) => runTransaction(clientQueryable(client), fn));
+    // runTransaction rolls back on error: the connection is clean unless it was lost.
+    return this.#withClient((client) => runTransaction(clientQueryable(client), fn), { discardOnError: false });
   }
 
   async session<T>(fn: (conn: Queryable & Pick<Database, 'transaction'>) => Promise<T>): Promise<T> {
+    // A failed session may leave temp tables or an aborted transaction behind: discard the connection.
     return this.#withClient((client) => {
       const q = clientQueryable(client);
       return fn({ query: q.query, exec: q.exec, copyRows: q.copyRows, transaction: (inner) => runTransaction(q, inner) });
-    });
+    }, { discardOnError: true });
   }
 
   /**
    * A connection of the pool for `fn`. While it is checked out, a lost connection (PostgreSQL restarted,
    * the network cut) is an 'error' event on it that nobody else listens to: it is caught here (the query
-   * in flight fails with it anyway). A connection that failed — it may also hold temp tables or an
-   * aborted transaction — is discarded, not returned to the pool.
+   * in flight fails with it anyway) and the connection is discarded, not returned to the pool; so is
+   * one whose `fn` failed when `discardOnError`.
    */
-  async #withClient<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  async #withClient<T>(fn: (client: pg.PoolClient) => Promise<T>, options: { discardOnError: boolean }): Promise<T> {
     const client = await this.#pool.connect();
     let broken = false;
     const onError = (): void => {
@@ -93,7 +95,7 @@ class PostgresDatabase implements Database {
     try {
       return await fn(client);
     } catch (error) {
-      broken = true;
+      if (options.discardOnError) broken = true;
       throw error;
     } finally {
       client.off('error', onError);
