@@ -268,10 +268,11 @@ export function listenOnce(host: string, port: number): Promise<number | null> {
   });
 }
 
-export async function stopProcess(child: ChildProcess): Promise<void> {
+/** Sends `signal` (default SIGTERM; SIGKILL after 10 s) and waits for the exit. */
+export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
+  child.kill(signal);
   const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
   await exited;
   clearTimeout(timer);

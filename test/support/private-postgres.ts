@@ -8,7 +8,7 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { freePort, waitForPort } from './openldap.ts';
+import { freePort, stopProcess, waitForPort } from './openldap.ts';
 
 const INSTALL_HINT = 'apt-get install -y postgresql (the server binaries, under /usr/lib/postgresql/<version>/bin)';
 
@@ -106,10 +106,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const stopWith = async (signal: NodeJS.Signals): Promise<void> => {
     const child = server;
     server = null;
-    if (child === null || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill(signal);
-    await exited;
+    if (child !== null) await stopProcess(child, signal);
   };
 
   await start();

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../../src/store/db.ts';
 import { runCli } from '../../support/cli.ts';
 import { createPostgresDatabase } from '../../support/databases.ts';
-import { spawnLogged, waitForPort } from '../../support/openldap.ts';
+import { spawnLogged, stopProcess, waitForPort } from '../../support/openldap.ts';
 import {
   aConfigDir, freePort, manyPeople, spawnWorker, uniquePrefix, waitFor, type ConfigDir, type WorkerProcess,
 } from '../../integration/worker/worker-fixtures.ts';
@@ -28,10 +28,7 @@ describe('seatsync run while Redis restarts', () => {
   const killRedis = async (): Promise<void> => {
     const child = redis;
     redis = null;
-    if (child === null || child.exitCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGKILL');
-    await exited;
+    if (child !== null) await stopProcess(child, 'SIGKILL');
   };
   const count = async (sql: string): Promise<number> => (await db.query<{ n: number }>(sql)).rows[0]?.n ?? -1;
   const scheduledRuns = () => count(`SELECT count(*)::int AS n FROM runs WHERE trigger = 'schedule' AND status = 'ok'`);

@@ -11,6 +11,7 @@ import { runSync } from '../../../src/sync/run-sync.ts';
 import { aConfig } from '../../support/config-builder.ts';
 import { openTestDatabase } from '../../support/databases.ts';
 import { startOpenLdap, type OpenLdapServer } from '../../support/openldap.ts';
+import { pausingSources } from '../../support/paused-source.ts';
 import { createTestCa } from '../../support/test-ca.ts';
 
 import { ldapConfig, readAll, readError, sortedUsernames, userNamed, type LdapConfigInput } from './ldap-test-kit.ts';
@@ -84,29 +85,13 @@ describe('OpenLDAP: the directory stopping in the middle of a read', () => {
     const own = await startOpenLdap({ seedLdif: openLdapSeed(), sizeLimit: 500 });
     const t = await openTestDatabase('pglite');
     try {
-      const ownSource = (url: string) =>
-        ldapConfig({
-          flavor: 'openldap', urls: [url], baseDN: PEOPLE, bindDN: own.readerDn, bindPassword: own.readerPassword,
-          tls: { caFile: own.ca.certPath, rejectUnauthorized: true, startTls: false }, disabled: PERMANENT_LOCK, pageSize: 200,
-        });
-      const app = aConfig({ sources: [ownSource(own.ldapsUrl)], pools: [{ name: 'primary', seats: 10_000, notify: null }] });
-      const create = createSourceFactory(app, silentLogger());
+      const ownSource = ldapConfig({
+        flavor: 'openldap', urls: [own.ldapsUrl], baseDN: PEOPLE, bindDN: own.readerDn, bindPassword: own.readerPassword,
+        tls: { caFile: own.ca.certPath, rejectUnauthorized: true, startTls: false }, disabled: PERMANENT_LOCK, pageSize: 200,
+      });
+      const app = aConfig({ sources: [ownSource], pools: [{ name: 'primary', seats: 10_000, notify: null }] });
       // The server stops after the source's second page, while the read goes on.
-      const stopping = (name: string) => {
-        const inner = create(name);
-        return {
-          ...inner, name: inner.name, kind: inner.kind,
-          read: async function* (options: Parameters<typeof inner.read>[0]) {
-            const reader = inner.read(options);
-            for (let page = 1; ; page += 1) {
-              const next = await reader.next();
-              if (next.done) return next.value;
-              yield next.value;
-              if (page === 2) await own.stop();
-            }
-          },
-        };
-      };
+      const stopping = pausingSources(app, 2, () => own.stop());
       const options = { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'test' };
       const cut = await runSync({ db: t.db, config: app, logger: silentLogger(), createSource: stopping }, options);
       expect(cut.runs[0]).toMatchObject({ status: 'failed', created: 0 });

@@ -3,14 +3,13 @@
 // (same process, same connection pool) applies everything once the server is back, and the cut-off
 // run does not stay `running` for ever.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SeatsyncConfig } from '../../../src/config/types.ts';
 import { silentLogger } from '../../../src/logging.ts';
-import type { DirectorySource, SourceReader } from '../../../src/sources/directory-source.ts';
 import { createSourceFactory } from '../../../src/sources/factory.ts';
 import { openDatabase, type Database } from '../../../src/store/db.ts';
 import { migrate } from '../../../src/store/migrations.ts';
 import { runSync } from '../../../src/sync/run-sync.ts';
 import { aConfig, aCsvFile, aFileSource, people } from '../../support/config-builder.ts';
+import { pausingSources } from '../../support/paused-source.ts';
 import { startPrivatePostgres, type PrivatePostgres } from '../../support/private-postgres.ts';
 
 const USERS = 5_000;
@@ -29,28 +28,6 @@ afterAll(async () => {
   await pg?.close();
 });
 
-/** The configured source, with a hook run after its `after`-th page (before the next one is read). */
-function pausingSource(config: SeatsyncConfig, after: number, hook: () => Promise<void>): (name: string) => DirectorySource {
-  const create = createSourceFactory(config, silentLogger());
-  return (name) => {
-    const inner = create(name);
-    return {
-      ...inner,
-      name: inner.name,
-      kind: inner.kind,
-      read: async function* (options): SourceReader {
-        const reader = inner.read(options);
-        for (let page = 1; ; page += 1) {
-          const next = await reader.next();
-          if (next.done) return next.value;
-          yield next.value;
-          if (page === after) await hook();
-        }
-      },
-    };
-  };
-}
-
 const count = async (sql: string): Promise<number> => (await db.query<{ n: number }>(sql)).rows[0]?.n ?? -1;
 
 describe('PostgreSQL stopping in the middle of a sync', () => {
@@ -62,7 +39,7 @@ describe('PostgreSQL stopping in the middle of a sync', () => {
     const cut = await runSync(
       {
         db, config, logger: silentLogger(),
-        createSource: pausingSource(config, 2, async () => {
+        createSource: pausingSources(config, 2, async () => {
           await pg.crash();
           crashed = true;
         }),
@@ -98,7 +75,7 @@ describe('PostgreSQL stopping in the middle of a sync', () => {
       {
         db, config, logger: silentLogger(),
         // A second run of the same source looks for cut-off runs while the first is mid-read.
-        createSource: pausingSource(config, 1, async () => {
+        createSource: pausingSources(config, 1, async () => {
           const other = await runSync({ db, config, logger: silentLogger(), createSource: createSourceFactory(config, silentLogger()) }, options);
           expect(other.runs[0]?.status).toBe('ok');
           marked = await count(`SELECT count(*)::int AS n FROM runs WHERE source = 'ops' AND status = 'failed'`);
