@@ -122,6 +122,18 @@ describe('HTTP API', () => {
     expect(firstSync.done.progress).toMatchObject({ phase: 'done' });
   });
 
+  it('carries a dry run\'s list of changes in the job result', async () => {
+    const accepted = await admin('/api/v1/syncs', { method: 'POST', body: { source: 'crm', dryRun: true } });
+    expect(accepted.status).toBe(202);
+    const id = (accepted.body as { id: string }).id;
+    const done = await waitFor(async () => {
+      const view = (await reader(`/api/v1/syncs/${id}`)).body as SyncJobView;
+      return view.state === 'completed' ? view : null;
+    }, { what: 'the dry run' });
+    // Synced before with the same export: nothing would change, and the (empty) list says so.
+    expect(done.result?.runs[0]).toMatchObject({ source: 'crm', status: 'ok', dryRun: true, changes: [], changesTotal: 0 });
+  });
+
   it('lists recent jobs and runs, and shows a run by its numeric id', async () => {
     const list = await reader('/api/v1/syncs?limit=5');
     const body = list.body as { jobs: { id: string }[]; runs: { id: string; source: string; status: string; trigger: string }[] };
