@@ -62,7 +62,6 @@ import { shrinkPools } from './shrink.ts';
 import type { AllocationInput, AllocationPlan, SeatAccount } from './types.ts';
 
 export { applyChanges } from './seat-state.ts';
-export { neededPoolNames } from './pool-table.ts';
 
 export const DAY_MS = 86_400_000;
 

@@ -10,5 +10,6 @@ export {
   matchProfile,
   matchRule,
 } from './profiles.ts';
-export { allocate, allocateAroundSettled, DAY_MS, isSettledKeeper, neededPoolNames } from './allocate.ts';
+export { allocate, allocateAroundSettled, DAY_MS, isSettledKeeper } from './allocate.ts';
+export { neededPoolNames } from './pool-table.ts';
 export { applyChanges, seatStateOf } from './seat-state.ts';

@@ -2,7 +2,8 @@
 // chunked-allocation.ts), and write each step as it comes — state changes of existing accounts, new
 // accounts inserted with their state, and one audit row per change. Runs under the seat lock.
 import type { SeatsyncConfig } from '../config/types.ts';
-import { allocateAroundSettled, neededPoolNames } from '../domain/allocate.ts';
+import { allocateAroundSettled } from '../domain/allocate.ts';
+import { neededPoolNames } from '../domain/pool-table.ts';
 import type { AccountChange, AllocationPlan, SeatAccount } from '../domain/types.ts';
 import type { Queryable } from '../store/db.ts';
 import { forEachChangedRow, type DeltaRow, type DeltaSummary } from '../store/delta-store.ts';

@@ -2,7 +2,8 @@
 // pure predicate `isSettledKeeper` picks, on both databases: a run that leaves out an account the
 // allocation would change, or loads one it counts too, would decide seats on a wrong picture.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isSettledKeeper, neededPoolNames } from '../../../src/domain/allocate.ts';
+import { isSettledKeeper } from '../../../src/domain/allocate.ts';
+import { neededPoolNames } from '../../../src/domain/pool-table.ts';
 import { loadSeatAccounts, loadSeatAccountsAroundSettled } from '../../../src/store/seat-store.ts';
 import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../../support/databases.ts';
 
