@@ -5,12 +5,13 @@ import type { SeatsyncConfig } from '../config/types.ts';
 import { allocateAroundSettled } from '../domain/allocate.ts';
 import { neededPoolNames } from '../domain/pool-table.ts';
 import type { AccountChange, AllocationPlan, SeatAccount } from '../domain/types.ts';
+import { bulkLoadPays, withoutSecondaryIndexes } from '../store/bulk-load.ts';
 import type { Queryable } from '../store/db.ts';
 import { forEachChangedRow, type DeltaRow, type DeltaSummary } from '../store/delta-store.ts';
 import { insertNewAccounts, markMissing, newAccountIds, updateChangedAccounts, type NewAccountState } from '../store/merge-store.ts';
 import { auditChanges, loadSeatAccounts, loadSeatAccountsAroundSettled, loadSeatAccountsById, type StoredSeatAccount, updateSeatStates } from '../store/seat-store.ts';
 import type { StagingTables } from '../store/staging-store.ts';
-import { allocateInSteps, type AllocationStep, DEFAULT_CHUNK } from './chunked-allocation.ts';
+import { allocateInSteps, type AllocationOutcome, type AllocationStep, DEFAULT_CHUNK } from './chunked-allocation.ts';
 import { applyDirectoryDelta, StagedNewcomers } from './directory-delta.ts';
 import { poolsOf, profilePoolsOf } from './reconcile.ts';
 
@@ -102,11 +103,19 @@ export async function allocateDelta(tx: Queryable, options: AllocateDeltaOptions
   changed.clear();
   await writeDirectoryChanges();
   const steps = allocateInSteps({ ...input, accounts, newcomers, chunkSize });
-  for (;;) {
-    const next = await steps.next();
-    if (next.done) return writer.finish(next.value.pools, newcomers.total, next.value.chunked ? 'sliced' : 'one call');
-    await writer.write(next.value);
-  }
+  const writeSteps = async (): Promise<AllocationOutcome> => {
+    for (;;) {
+      const next = await steps.next();
+      if (next.done) {
+        await newcomers.close();
+        return next.value;
+      }
+      await writer.write(next.value);
+    }
+  };
+  // A first sync: the account table's indexes are built after its inserts (store/bulk-load.ts).
+  const outcome = (await bulkLoadPays(tx, newcomers.total)) ? await withoutSecondaryIndexes(tx, writeSteps) : await writeSteps();
+  return writer.finish(outcome.pools, newcomers.total, outcome.chunked ? 'sliced' : 'one call');
 }
 
 /** Stored accounts with this read's changes folded in; changed accounts not among them (removed ones that return) are loaded. */

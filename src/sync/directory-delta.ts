@@ -80,6 +80,12 @@ export class StagedNewcomers implements NewcomerSource {
     return this.#collect('all');
   }
 
+  /** Closes the cursors kept for reading again (they would otherwise stay open until the transaction ends). */
+  async close(): Promise<void> {
+    for (const name of this.#kept) await this.#tx.query(`CLOSE ${name}`);
+    this.#kept.clear();
+  }
+
   async *#slices(group: NewcomerGroup, sliceRows: number, reread = false): AsyncGenerator<SeatAccount[], void, undefined> {
     const slices = newcomerSlices(this.#tx, { ...this.#where, group, sliceRows, ...(reread ? { rereadable: this.#kept } : {}) });
     for await (const rows of slices) yield rows.map(newcomerAccount);

@@ -1,0 +1,87 @@
+// A first sync that inserts many more accounts than the table holds builds the secondary indexes of
+// `accounts` after its inserts (store/bulk-load.ts). The indexes come back exactly as they were (same
+// definitions, the unique constraint enforced again), the result is the same as without, smaller runs
+// leave the indexes alone, and a run that fails in between leaves them as they were.
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../../../src/logging.ts';
+import { createSourceFactory } from '../../../src/sources/factory.ts';
+import { BULK_MIN_ROWS, bulkLoadPays, withoutSecondaryIndexes } from '../../../src/store/bulk-load.ts';
+import type { Database } from '../../../src/store/db.ts';
+import { runSync } from '../../../src/sync/run-sync.ts';
+import { aConfig, aCsvFile, aFileSource, people } from '../../support/config-builder.ts';
+import { DATABASE_KINDS, openTestDatabase } from '../../support/databases.ts';
+
+interface IndexRow {
+  readonly name: string;
+  readonly oid: number;
+  readonly definition: string;
+}
+
+/** The indexes of `accounts`: name, object id (new when rebuilt) and definition. */
+async function accountIndexes(db: Pick<Database, 'query'>): Promise<IndexRow[]> {
+  const result = await db.query<IndexRow>(
+    `SELECT i.relname AS name, i.oid::int AS oid, pg_get_indexdef(i.oid) AS definition
+     FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = 'accounts'::regclass ORDER BY i.relname`,
+  );
+  return result.rows;
+}
+
+const definitions = (rows: readonly IndexRow[]): { name: string; definition: string }[] => rows.map(({ name, definition }) => ({ name, definition }));
+
+describe.each(DATABASE_KINDS)('bulk load of a first sync on %s', (kind) => {
+  it('rebuilds the indexes as they were, with the same result; a small second source leaves them alone', async () => {
+    const t = await openTestDatabase(kind);
+    try {
+      const users = BULK_MIN_ROWS + 500;
+      const hr = aFileSource('hr', aCsvFile(people(users)).path);
+      const contractors = aFileSource('contractors', aCsvFile(people(100, users + 1)).path);
+      const config = aConfig({ sources: [hr, contractors], pools: [{ name: 'primary', seats: users - 1_000, notify: null }] });
+      const deps = { db: t.db, config, logger: silentLogger(), createSource: createSourceFactory(config, silentLogger()) };
+      const sync = (source: string) => runSync(deps, { sources: [source], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'test' });
+      const before = await accountIndexes(t.db);
+      expect(before.map((i) => i.name)).toContain('accounts_source_external_id_key');
+
+      const first = await sync('hr');
+      expect(first.runs[0]).toMatchObject({ status: 'ok', created: users, activated: users - 1_000, blocked: 1_000 });
+      const after = await accountIndexes(t.db);
+      expect(definitions(after)).toEqual(definitions(before));
+      const pkey = (rows: readonly IndexRow[]) => rows.find((i) => i.name === 'accounts_pkey')?.oid;
+      expect(pkey(after)).toBe(pkey(before));
+      // Every secondary index was built again (new object), none lost.
+      for (const index of after.filter((i) => i.name !== 'accounts_pkey')) expect(before.find((b) => b.name === index.name)?.oid).not.toBe(index.oid);
+      // First come, first served held through the slices: the 1,000 created last wait.
+      const blocked = await t.db.query<{ username: string }>(`SELECT username FROM accounts WHERE state = 'blocked' ORDER BY username LIMIT 1`);
+      expect(blocked.rows[0]?.username).toBe(people(1, users - 999)[0]?.username);
+      // The unique constraint is enforced again.
+      await expect(
+        t.db.query(`INSERT INTO accounts (source, external_id, username, enabled, data_hash, state) SELECT source, external_id, 'x', true, 'x', 'active' FROM accounts LIMIT 1`),
+      ).rejects.toThrow(/unique|duplicate/i);
+
+      const second = await sync('contractors');
+      expect(second.runs[0]).toMatchObject({ status: 'ok', created: 100 });
+      expect(await accountIndexes(t.db)).toEqual(after);
+      expect(await bulkLoadPays(t.db, BULK_MIN_ROWS)).toBe(false);
+      expect(await bulkLoadPays(t.db, 2 * (users + 100) + 2)).toBe(true);
+    } finally {
+      await t.drop();
+    }
+  }, 120_000);
+
+  it('leaves the indexes as they were when the run fails between the drop and the rebuild', async () => {
+    const t = await openTestDatabase(kind);
+    try {
+      const before = await accountIndexes(t.db);
+      await expect(
+        t.db.transaction((tx) =>
+          withoutSecondaryIndexes(tx, async () => {
+            expect((await accountIndexes(tx)).map((i) => i.name)).toEqual(['accounts_pkey']);
+            throw new Error('the run failed');
+          }),
+        ),
+      ).rejects.toThrow('the run failed');
+      expect(await accountIndexes(t.db)).toEqual(before);
+    } finally {
+      await t.drop();
+    }
+  });
+});
