@@ -2,10 +2,10 @@
 // secondary indexes once after its inserts instead of maintaining them row by row. Measured on 100,000
 // staged users in psql: 3.2 s to insert them with every index, 1.0 s without plus 0.9 s to build the
 // indexes; in bench/ldap-sync.ts's first sync, the five insert statements went from 4.1 to 3.0 s. The
-// indexes are dropped and rebuilt inside the run's transaction, from their own
-// definitions as the database holds them (so a later migration's index is rebuilt as it was made): a
-// failed run rolls the drop back with everything else. While the run holds them dropped, `accounts` is
-// locked for everyone else until it commits; that is a first sync's apply, seconds.
+// indexes are dropped and rebuilt inside the run's transaction, from their own definitions as the
+// database holds them (so a later migration's index is rebuilt as it was made): a failed run rolls
+// the drop back with everything else. While the run holds them dropped, `accounts` is locked for
+// everyone else until it commits; that is a first sync's apply, seconds.
 import type { Queryable } from './db.ts';
 
 /** Bulk loading pays when the new accounts are at least this many … */

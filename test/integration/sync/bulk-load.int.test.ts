@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/logging.ts';
 import { createSourceFactory } from '../../../src/sources/factory.ts';
 import { BULK_MIN_ROWS, bulkLoadPays, withoutSecondaryIndexes } from '../../../src/store/bulk-load.ts';
-import type { Database } from '../../../src/store/db.ts';
+import { openDatabase, type Database } from '../../../src/store/db.ts';
 import { runSync } from '../../../src/sync/run-sync.ts';
 import { aConfig, aCsvFile, aFileSource, people } from '../../support/config-builder.ts';
 import { DATABASE_KINDS, openTestDatabase } from '../../support/databases.ts';
@@ -81,6 +81,27 @@ describe.each(DATABASE_KINDS)('bulk load of a first sync on %s', (kind) => {
       ).rejects.toThrow('the run failed');
       expect(await accountIndexes(t.db)).toEqual(before);
     } finally {
+      await t.drop();
+    }
+  });
+});
+
+describe('bulk load on PostgreSQL, seen from another session', () => {
+  it('makes readers of accounts wait until the run commits (docs/production.md)', async () => {
+    const t = await openTestDatabase('postgres');
+    const other = await openDatabase({ url: t.url, dataDir: 'unused' });
+    try {
+      const read = () => other.transaction(async (tx) => {
+        await tx.query(`SET LOCAL lock_timeout = '300ms'`);
+        return (await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM accounts')).rows[0]?.n;
+      });
+      expect(await read()).toBe(0);
+      await t.db.transaction((tx) => withoutSecondaryIndexes(tx, async () => {
+        await expect(read()).rejects.toThrow(/lock timeout/i);
+      }));
+      expect(await read()).toBe(0);
+    } finally {
+      await other.close();
       await t.drop();
     }
   });
