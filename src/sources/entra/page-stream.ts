@@ -1,23 +1,26 @@
 // Follows `@odata.nextLink` page by page, fetching ahead of the caller: the next pages are requested as
-// soon as the previous one arrives, while the caller still processes the current one, up to `lookahead`
-// pages held in memory. A read then takes about the larger of the sum of the page latencies and the sum
-// of the caller's processing, instead of their total; two pages ahead also absorb pages that are slow
+// soon as its link is known (from the first bytes of the previous page's body, or else once that page
+// has arrived), while the caller still processes the current one, up to `lookahead` pages requested and
+// not yet handed out. A read then takes about the larger of the sum of the page latencies and the sum
+// of the caller's processing, instead of their total; three pages ahead also absorb pages that are slow
 // to fetch or to process now and then. A failure is thrown after the pages fetched before it.
-import type { GraphApi, GraphPage } from './graph-api.ts';
+import type { GraphApi, GraphPage, StreamedPage } from './graph-api.ts';
 
-/** Pages fetched ahead of the caller by default (memory: about this many pages of raw JSON). */
-export const DEFAULT_LOOKAHEAD = 2;
+/** Pages requested ahead of the caller by default (memory: about this many pages of raw JSON). */
+export const DEFAULT_LOOKAHEAD = 3;
 
 export async function* streamPages(
-  api: GraphApi,
+  api: Pick<GraphApi, 'streamedPage'>,
   firstUrl: string,
   onError: (error: unknown) => never,
   lookahead = DEFAULT_LOOKAHEAD,
 ): AsyncGenerator<GraphPage, void> {
   const abort = new AbortController();
-  const ready: GraphPage[] = [];
+  type Step = { readonly page: GraphPage } | { readonly error: unknown };
+  // Pages requested and not yet handed out, in order; each settled into a Step, so a failure is never
+  // an unhandled rejection and is thrown when the caller reaches it.
+  const queue: Promise<Step>[] = [];
   let finished = false;
-  let failure: { error: unknown } | null = null;
   // Whoever waits (the caller for a page, the fetcher for room) parks a resolver here; the other side wakes it.
   let wakeCaller: (() => void) | null = null;
   let wakeFetcher: (() => void) | null = null;
@@ -30,39 +33,49 @@ export async function* streamPages(
 
   const fetcher = async (): Promise<void> => {
     for (let url: string | undefined = firstUrl; url !== undefined; ) {
-      while (ready.length >= lookahead && !abort.signal.aborted) await new Promise<void>((resolve) => (wakeFetcher = resolve));
+      while (queue.length >= lookahead && !abort.signal.aborted) await new Promise<void>((resolve) => (wakeFetcher = resolve));
       if (abort.signal.aborted) return;
-      const page = await api.page(url, abort.signal);
-      ready.push(page);
+      let fetched: StreamedPage;
+      try {
+        fetched = api.streamedPage(url, abort.signal);
+      } catch (error) {
+        fetched = { nextLink: Promise.resolve(null), page: Promise.reject(error) };
+      }
+      const step = fetched.page.then((page): Step => ({ page }), (error: unknown): Step => ({ error }));
+      queue.push(step);
       wake('caller');
-      url = page['@odata.nextLink'];
+      // The next request goes out as soon as the link is known, often before this page is whole.
+      const early = await fetched.nextLink;
+      if (early !== null) {
+        url = early;
+        continue;
+      }
+      const settled = await step;
+      if ('error' in settled) return;
+      url = settled.page['@odata.nextLink'];
     }
   };
-  void fetcher().then(
-    () => {
-      finished = true;
-      wake('caller');
-    },
-    (error: unknown) => {
-      failure = { error };
-      wake('caller');
-    },
-  );
+  void fetcher().finally(() => {
+    finished = true;
+    wake('caller');
+  });
 
   try {
     for (;;) {
-      const page = ready.shift();
-      if (page) {
-        wake('fetcher');
-        yield page;
+      const next = queue[0];
+      if (next === undefined) {
+        if (finished) return;
+        await new Promise<void>((resolve) => (wakeCaller = resolve));
         continue;
       }
-      if (failure) onError((failure as { error: unknown }).error);
-      if (finished) return;
-      await new Promise<void>((resolve) => (wakeCaller = resolve));
+      const step = await next;
+      queue.shift();
+      wake('fetcher');
+      if ('error' in step) onError(step.error);
+      yield step.page;
     }
   } finally {
-    // The caller stopped early (or failed): drop the request in flight and stop fetching.
+    // The caller stopped early (or failed): drop the requests in flight and stop fetching.
     abort.abort(new Error('page stream closed'));
     wake('fetcher');
   }

@@ -70,6 +70,28 @@ describe('entra source: full read', () => {
     await reader.return({ mode: 'full', cursor: null });
   });
 
+  it('asks for the next page as soon as the link at the start of a body has arrived, before the rest of it', async () => {
+    seedUsers(fx.emulator, 30, 'early');
+    const start = fx.emulator.graphRequests(/^\/v1\.0\/users$/).length;
+    fx.emulator.faults.set({ bodyPauseMs: 300 });
+    try {
+      const read = await drain(fx.source({ pageSize: 10 }).read(readOptions()));
+      const total = fx.emulator.directory.userCount;
+      expect(read.users).toHaveLength(total);
+      expect(new Set(read.users.map((u) => u.externalId)).size).toBe(total);
+      const lists = fx.emulator.graphRequests(/^\/v1\.0\/users$/).slice(start);
+      expect(lists).toHaveLength(Math.ceil(total / 10));
+      // Each body pauses 300 ms after its first kilobyte; the request for the next page came within it.
+      for (const [i, list] of lists.slice(0, -1).entries()) {
+        const next = lists[i + 1]!;
+        expect(next.query.get('$skiptoken')).not.toBeNull();
+        expect(next.receivedMs, `request ${i + 2}`).toBeLessThan(list.completedMs ?? Number.POSITIVE_INFINITY);
+      }
+    } finally {
+      fx.emulator.faults.set({ bodyPauseMs: 0 });
+    }
+  });
+
   it('skips users without a userPrincipalName and reports them', async () => {
     const bad = fx.emulator.directory.addUser({ userPrincipalName: '' });
     const read = await drain(fx.source().read(readOptions()));

@@ -10,6 +10,11 @@ export interface FaultSettings {
   throttleStatus: 429 | 503 | 504;
   /** `Retry-After` seconds on throttled responses; null: no header. Default 1. */
   retryAfterSeconds: number | null;
+  /**
+   * A pause inside every successful JSON Graph body over 1 KB, in ms: its first kilobyte is sent, the
+   * rest this much later (a page that takes time to arrive). Default 0.
+   */
+  bodyPauseMs: number;
 }
 
 /** A one-off fault for the next Graph request: an error status, or `reset` (the socket is destroyed). */
@@ -23,6 +28,9 @@ export interface RequestRecord {
   readonly query: URLSearchParams;
   /** Status sent, or 0 for a dropped connection. */
   status: number;
+  /** When the request arrived and when its response was sent whole (`performance.now()` of the emulator). */
+  readonly receivedMs: number;
+  completedMs: number | null;
 }
 
 export type FaultDecision =
@@ -31,7 +39,7 @@ export type FaultDecision =
   | { readonly kind: 'error'; readonly status: number; readonly code: string; readonly retryAfterSeconds: number | null };
 
 export class Faults {
-  readonly settings: FaultSettings = { pageLatencyMs: 0, throttleEvery: null, throttleStatus: 429, retryAfterSeconds: 1 };
+  readonly settings: FaultSettings = { pageLatencyMs: 0, throttleEvery: null, throttleStatus: 429, retryAfterSeconds: 1, bodyPauseMs: 0 };
   private readonly queue: InjectedFault[] = [];
   private graphCount = 0;
   /** Throttled responses sent so far. */

@@ -59,7 +59,7 @@ export class GraphRouter {
       const waitMs = this.deps.faults.settings.pageLatencyMs - (performance.now() - arrivedMs);
       if (result.status < 300 && waitMs > 0) await sleep(waitMs);
       if (result.text !== undefined) sendText(res, result.status, result.text);
-      else if (json !== null) sendJson(res, result.status, json, result.headers);
+      else if (json !== null) sendJson(res, result.status, json, result.headers, this.deps.faults.settings.bodyPauseMs);
       else sendEmpty(res, result.status, result.headers);
       return result.status;
     } catch (error) {

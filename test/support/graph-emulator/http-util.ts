@@ -13,14 +13,21 @@ export async function readBody(req: IncomingMessage, limitBytes = 4 * 1024 * 102
 }
 
 /** `body`: a value to serialize, or JSON already serialized (string or UTF-8 bytes). */
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+/** Sends JSON; with `pauseMs`, a body over 1 KB goes out as its first kilobyte, then the rest that much later. */
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}, pauseMs = 0): void {
   const text = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
   res.writeHead(status, {
     'content-type': 'application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8',
     'content-length': Buffer.byteLength(text),
     ...headers,
   });
-  res.end(text);
+  const bytes = Buffer.from(text);
+  if (pauseMs <= 0 || bytes.length <= 1024) {
+    res.end(bytes);
+    return;
+  }
+  res.write(bytes.subarray(0, 1024));
+  setTimeout(() => res.end(bytes.subarray(1024)), pauseMs);
 }
 
 export function sendText(res: ServerResponse, status: number, text: string): void {

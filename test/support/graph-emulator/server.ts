@@ -1,6 +1,7 @@
 // The Graph emulator: one HTTPS server on 127.0.0.1 (random port) that plays both Entra (login) and
 // Microsoft Graph. Login is reached as https://localhost:PORT and Graph as https://127.0.0.1:PORT, so a
 // client that mixes up the two hosts fails as it would against the real clouds.
+import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
@@ -64,7 +65,8 @@ export async function startGraphEmulator(options: GraphEmulatorOptions = {}): Pr
 
   const server: Server = createServer({ key: tls.serverKeyPem, cert: tls.serverCertPem }, (req, res) => {
     const url = new URL(req.url ?? '/', graphOrigin());
-    const record: RequestRecord = { area: url.pathname.startsWith('/v1.0/') ? 'graph' : 'auth', method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, status: 0 };
+    const record: RequestRecord = { area: url.pathname.startsWith('/v1.0/') ? 'graph' : 'auth', method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, status: 0, receivedMs: performance.now(), completedMs: null };
+    res.once('finish', () => (record.completedMs = performance.now()));
     requests.push(record);
     for (const wake of waiters) wake();
     void (async () => {
