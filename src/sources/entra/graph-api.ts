@@ -1,6 +1,7 @@
 // The few Graph calls the Entra source makes, over the official client: JSON pages and `$count`.
 import { GraphError, ResponseType, type Client } from '@microsoft/microsoft-graph-client';
 import { scanEarlyLink } from './early-link.ts';
+import { NETWORK_ERROR } from './retry-middleware.ts';
 
 /** One page of a Graph collection (list, delta, transitive members). */
 export interface GraphPage {
@@ -47,14 +48,19 @@ export class GraphApi {
         const chunks: Buffer[] = [];
         let size = 0;
         let early: string | null | undefined;
-        for await (const chunk of (response.body ?? []) as AsyncIterable<Uint8Array>) {
-          chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-          size += chunk.byteLength;
-          if (early !== undefined) continue;
-          const found = scanEarlyLink(Buffer.concat(chunks, Math.min(size, EARLY_LINK_WINDOW)).toString('utf8'));
-          if (found.kind === 'more' && size < EARLY_LINK_WINDOW) continue;
-          early = found.kind === 'link' ? found.url : null;
-          settleLink(early);
+        try {
+          for await (const chunk of (response.body ?? []) as AsyncIterable<Uint8Array>) {
+            chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+            size += chunk.byteLength;
+            if (early !== undefined) continue;
+            const found = scanEarlyLink(Buffer.concat(chunks, Math.min(size, EARLY_LINK_WINDOW)).toString('utf8'));
+            if (found.kind === 'more' && size < EARLY_LINK_WINDOW) continue;
+            early = found.kind === 'link' ? found.url : null;
+            settleLink(early);
+          }
+        } catch (error) {
+          if (signal?.aborted || this.signal?.aborted) throw error;
+          throw lostConnection(`the connection was lost while receiving the page (${error instanceof Error ? error.message : String(error)})`);
         }
         const body = pageOf(pathOrLink, JSON.parse(Buffer.concat(chunks, size).toString('utf8')) as unknown);
         if (typeof early === 'string' && body['@odata.nextLink'] !== early) {
@@ -85,6 +91,13 @@ export class GraphApi {
     const request = this.client.api(pathOrLink);
     return combined ? request.option('signal', combined) : request;
   }
+}
+
+/** A network failure as the retry middleware reports one (entra-errors.ts makes it a `connect` error). */
+function lostConnection(message: string): GraphError {
+  const error = new GraphError(-1, message);
+  error.code = NETWORK_ERROR;
+  return error;
 }
 
 function pageOf(pathOrLink: string, body: unknown): GraphPage {

@@ -92,6 +92,21 @@ describe('entra source: full read', () => {
     }
   });
 
+  it('fails when a page is cut short after its link, although the next page was already asked for', async () => {
+    seedUsers(fx.emulator, 30, 'cut');
+    const start = fx.emulator.graphRequests(/^\/v1\.0\/users$/).length;
+    fx.emulator.faults.inject('pass', 'cut'); // users/delta ($deltatoken=latest), then the first page of /users
+    const reader = fx.source({ pageSize: 10 }).read(readOptions());
+    const error = await reader.next().catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'SourceError', source: 'entra', code: 'connect' });
+    expect((error as Error).message).toMatch(/^entra: listing users: .*the connection was lost while receiving the page/);
+    const lists = fx.emulator.graphRequests(/^\/v1\.0\/users$/).slice(start);
+    expect(lists[0]?.status).toBe(200);
+    expect(lists[0]?.completedMs).toBeNull(); // never sent whole
+    expect(lists.length).toBeGreaterThanOrEqual(2);
+    expect(lists[1]?.query.get('$skiptoken')).not.toBeNull();
+  });
+
   it('skips users without a userPrincipalName and reports them', async () => {
     const bad = fx.emulator.directory.addUser({ userPrincipalName: '' });
     const read = await drain(fx.source().read(readOptions()));

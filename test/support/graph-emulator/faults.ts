@@ -17,8 +17,12 @@ export interface FaultSettings {
   bodyPauseMs: number;
 }
 
-/** A one-off fault for the next Graph request: an error status, or `reset` (the socket is destroyed). */
-export type InjectedFault = { readonly status: number; readonly retryAfterSeconds?: number; readonly code?: string } | 'reset';
+/**
+ * A one-off fault for the next Graph request: an error status, `reset` (the socket is destroyed before
+ * any answer), `cut` (the answer starts, status, headers and its first kilobyte, then the socket is
+ * destroyed), or `pass` (no fault: lets a request through to reach a later one).
+ */
+export type InjectedFault = { readonly status: number; readonly retryAfterSeconds?: number; readonly code?: string } | 'reset' | 'cut' | 'pass';
 
 export interface RequestRecord {
   readonly area: 'auth' | 'graph';
@@ -36,6 +40,7 @@ export interface RequestRecord {
 export type FaultDecision =
   | { readonly kind: 'none' }
   | { readonly kind: 'reset' }
+  | { readonly kind: 'cut' }
   | { readonly kind: 'error'; readonly status: number; readonly code: string; readonly retryAfterSeconds: number | null };
 
 export class Faults {
@@ -59,7 +64,8 @@ export class Faults {
     this.graphCount += 1;
     const injected = this.queue.shift();
     if (injected === 'reset') return { kind: 'reset' };
-    if (injected) {
+    if (injected === 'cut') return { kind: 'cut' };
+    if (injected !== undefined && injected !== 'pass') {
       return { kind: 'error', status: injected.status, code: injected.code ?? codeOf(injected.status), retryAfterSeconds: injected.retryAfterSeconds ?? null };
     }
     const every = this.settings.throttleEvery;

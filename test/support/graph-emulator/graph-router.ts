@@ -7,7 +7,7 @@ import type { GraphDirectory } from './directory.ts';
 import type { Faults } from './faults.ts';
 import type { GraphContext, GraphResult } from './graph-context.ts';
 import { getGroup, transitiveMembers } from './groups-endpoints.ts';
-import { readBody, sendEmpty, sendJson, sendText } from './http-util.ts';
+import { readBody, sendCut, sendEmpty, sendJson, sendText } from './http-util.ts';
 import { sendMail, type SentMail } from './mail-endpoint.ts';
 import { GraphHttpError, graphErrorBody } from './odata.ts';
 import { countUsers, getUser, listUsers, usersDelta } from './users-endpoints.ts';
@@ -59,6 +59,7 @@ export class GraphRouter {
       const waitMs = this.deps.faults.settings.pageLatencyMs - (performance.now() - arrivedMs);
       if (result.status < 300 && waitMs > 0) await sleep(waitMs);
       if (result.text !== undefined) sendText(res, result.status, result.text);
+      else if (json !== null && fault.kind === 'cut') sendCut(res, result.status, json, result.headers);
       else if (json !== null) sendJson(res, result.status, json, result.headers, this.deps.faults.settings.bodyPauseMs);
       else sendEmpty(res, result.status, result.headers);
       return result.status;

@@ -13,6 +13,12 @@ export async function readBody(req: IncomingMessage, limitBytes = 4 * 1024 * 102
 }
 
 /** `body`: a value to serialize, or JSON already serialized (string or UTF-8 bytes). */
+/** Starts a JSON answer (status, headers, its first kilobyte at most) and drops the connection. */
+export function sendCut(res: ServerResponse, status: number, body: Buffer, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length, ...headers });
+  res.write(body.subarray(0, Math.min(1024, Math.floor(body.length / 2))), () => res.socket?.destroy());
+}
+
 /** Sends JSON; with `pauseMs`, a body over 1 KB goes out as its first kilobyte, then the rest that much later. */
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}, pauseMs = 0): void {
   const text = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
