@@ -32,8 +32,12 @@ export interface RequestRecord {
   readonly query: URLSearchParams;
   /** Status sent, or 0 for a dropped connection. */
   status: number;
-  /** When the request arrived and when its response was sent whole (`performance.now()` of the emulator). */
+  /**
+   * When the request arrived, when its answer was handed to the socket (after the page latency), and
+   * when it was sent whole (`performance.now()` of the emulator); null until then.
+   */
   readonly receivedMs: number;
+  answeredMs: number | null;
   completedMs: number | null;
 }
 

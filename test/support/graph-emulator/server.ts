@@ -65,7 +65,7 @@ export async function startGraphEmulator(options: GraphEmulatorOptions = {}): Pr
 
   const server: Server = createServer({ key: tls.serverKeyPem, cert: tls.serverCertPem }, (req, res) => {
     const url = new URL(req.url ?? '/', graphOrigin());
-    const record: RequestRecord = { area: url.pathname.startsWith('/v1.0/') ? 'graph' : 'auth', method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, status: 0, receivedMs: performance.now(), completedMs: null };
+    const record: RequestRecord = { area: url.pathname.startsWith('/v1.0/') ? 'graph' : 'auth', method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, status: 0, receivedMs: performance.now(), answeredMs: null, completedMs: null };
     res.once('finish', () => (record.completedMs = performance.now()));
     requests.push(record);
     for (const wake of waiters) wake();
@@ -73,6 +73,7 @@ export async function startGraphEmulator(options: GraphEmulatorOptions = {}): Pr
       const graphStatus = await router.handle(req, res, url);
       if (graphStatus !== null) {
         record.status = graphStatus;
+        record.answeredMs = performance.now();
         return;
       }
       if (await auth.handle(req, res, url)) {
