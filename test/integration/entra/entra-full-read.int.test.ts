@@ -92,6 +92,24 @@ describe('entra source: full read', () => {
     }
   });
 
+  it('reads pages that arrive gzip-compressed, still asking for the next one from the first bytes', async () => {
+    seedUsers(fx.emulator, 30, 'gzip');
+    const start = fx.emulator.graphRequests(/^\/v1\.0\/users$/).length;
+    fx.emulator.faults.set({ gzip: true, bodyPauseMs: 300 });
+    try {
+      const read = await drain(fx.source({ pageSize: 40 }).read(readOptions()));
+      const total = fx.emulator.directory.userCount;
+      expect(new Set(read.users.map((u) => u.externalId)).size).toBe(total);
+      const lists = fx.emulator.graphRequests(/^\/v1\.0\/users$/).slice(start);
+      expect(lists).toHaveLength(Math.ceil(total / 40));
+      for (const [i, list] of lists.slice(0, -1).entries()) {
+        expect(lists[i + 1]!.receivedMs, `request ${i + 2}`).toBeLessThan(list.completedMs ?? Number.POSITIVE_INFINITY);
+      }
+    } finally {
+      fx.emulator.faults.set({ gzip: false, bodyPauseMs: 0 });
+    }
+  });
+
   it('fails when a page is cut short after its link, although the next page was already asked for', async () => {
     seedUsers(fx.emulator, 30, 'cut');
     const start = fx.emulator.graphRequests(/^\/v1\.0\/users$/).length;

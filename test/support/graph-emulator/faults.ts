@@ -15,6 +15,8 @@ export interface FaultSettings {
    * rest this much later (a page that takes time to arrive). Default 0.
    */
   bodyPauseMs: number;
+  /** JSON Graph bodies are sent gzip-compressed to requests that accept gzip, as Graph does. Default false. */
+  gzip: boolean;
 }
 
 /**
@@ -48,7 +50,7 @@ export type FaultDecision =
   | { readonly kind: 'error'; readonly status: number; readonly code: string; readonly retryAfterSeconds: number | null };
 
 export class Faults {
-  readonly settings: FaultSettings = { pageLatencyMs: 0, throttleEvery: null, throttleStatus: 429, retryAfterSeconds: 1, bodyPauseMs: 0 };
+  readonly settings: FaultSettings = { pageLatencyMs: 0, throttleEvery: null, throttleStatus: 429, retryAfterSeconds: 1, bodyPauseMs: 0, gzip: false };
   private readonly queue: InjectedFault[] = [];
   private graphCount = 0;
   /** Throttled responses sent so far. */

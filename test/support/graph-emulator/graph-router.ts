@@ -2,6 +2,7 @@
 // then the endpoint, then the page latency.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { gzipSync } from 'node:zlib';
 import type { AuthEndpoints } from './auth-endpoints.ts';
 import type { GraphDirectory } from './directory.ts';
 import type { Faults } from './faults.ts';
@@ -55,12 +56,17 @@ export class GraphRouter {
     const arrivedMs = performance.now();
     try {
       const result = await this.execute(req, url, body);
-      const json = result.text === undefined && result.body !== undefined ? Buffer.from(JSON.stringify(result.body)) : null;
+      let json = result.text === undefined && result.body !== undefined ? Buffer.from(JSON.stringify(result.body)) : null;
+      let headers = result.headers;
+      if (json !== null && this.deps.faults.settings.gzip && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
+        json = gzipSync(json);
+        headers = { ...headers, 'content-encoding': 'gzip' };
+      }
       const waitMs = this.deps.faults.settings.pageLatencyMs - (performance.now() - arrivedMs);
       if (result.status < 300 && waitMs > 0) await sleep(waitMs);
       if (result.text !== undefined) sendText(res, result.status, result.text);
-      else if (json !== null && fault.kind === 'cut') sendCut(res, result.status, json, result.headers);
-      else if (json !== null) sendJson(res, result.status, json, result.headers, this.deps.faults.settings.bodyPauseMs);
+      else if (json !== null && fault.kind === 'cut') sendCut(res, result.status, json, headers);
+      else if (json !== null) sendJson(res, result.status, json, headers, this.deps.faults.settings.bodyPauseMs);
       else sendEmpty(res, result.status, result.headers);
       return result.status;
     } catch (error) {
