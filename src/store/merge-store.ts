@@ -29,18 +29,63 @@ export async function insertNewAccounts(
     states: readonly NewAccountState[];
   },
 ): Promise<number> {
-  const { seqs, classOf, states } = options;
-  if (seqs.length === 0) return 0;
-  const result = await tx.query(
-    `WITH d AS (SELECT * FROM unnest($3::int[], $4::int[]) AS d(seq, class)),
-     -- One row per distinct state: its jsonb values and the audit details are built once, not per account.
-     c AS MATERIALIZED (
+  if (options.seqs.length === 0) return 0;
+  const inserted = await insertAccountsWithAudit(tx, options, { skipTaken: false });
+  if (inserted !== options.seqs.length) throw new Error(`inserted ${inserted} new accounts, expected ${options.seqs.length}`);
+  return inserted;
+}
+
+/**
+ * `insertNewAccounts` for the accounts a first sync writes while it reads (sync/provisional-writer.ts),
+ * each with the state the allocation gives it when every pool has room: an id already inserted by this
+ * run (the directory returned it twice) is skipped, its first occurrence kept, as `dropRepeatedIds`
+ * keeps it in the staging table. Returns the accounts inserted.
+ */
+export async function insertProvisionalAccounts(
+  tx: Queryable,
+  options: { tables: StagingTables; source: string; runId: string; actor: string; seqs: readonly number[]; classOf: readonly number[]; states: readonly NewAccountState[] },
+): Promise<number> {
+  if (options.seqs.length === 0) return 0;
+  return insertAccountsWithAudit(tx, options, { skipTaken: true });
+}
+
+/** The parameters $5–$11 of a statement taking `states` as a table `c(state, …, reason, class)`. */
+function stateParams(states: readonly NewAccountState[]): unknown[] {
+  return [
+    states.map((s) => s.state),
+    states.map((s) => JSON.stringify(s.held)),
+    states.map((s) => JSON.stringify(s.waitingFor)),
+    states.map((s) => iso(s.waitingSince)),
+    states.map((s) => iso(s.activatedAt)),
+    states.map((s) => iso(s.graceUntil)),
+    states.map((s) => s.reason),
+  ];
+}
+
+/** One row per distinct state ($5–$11): its jsonb values and audit details are built once, not per account. */
+const STATES_CTE = `c AS MATERIALIZED (
        SELECT state, held::jsonb AS held, waiting_for::jsonb AS waiting_for, waiting_since, activated_at, grace_until, reason, class,
               jsonb_build_object('held', held::jsonb, 'waitingFor', waiting_for::jsonb) AS details
        FROM unnest($5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::text[])
-            WITH ORDINALITY AS c(state, held, waiting_for, waiting_since, activated_at, grace_until, reason, class)),
-     src AS MATERIALIZED (
-       SELECT s.*, d.class FROM d JOIN ${options.tables.staging} s ON s.seq = d.seq AND NOT s.deleted),
+            WITH ORDINALITY AS c(state, held, waiting_for, waiting_since, activated_at, grace_until, reason, class))`;
+
+async function insertAccountsWithAudit(
+  tx: Queryable,
+  options: { tables: StagingTables; source: string; runId: string; actor: string; seqs: readonly number[]; classOf: readonly number[]; states: readonly NewAccountState[] },
+  mode: { skipTaken: boolean },
+): Promise<number> {
+  // Skipping taken ids: one row per id among these (the first read), and ON CONFLICT for ids inserted before.
+  // Skipping taken ids (a page written while reading): the page's seqs are a range of a staging table
+  // that has no index yet, so the range bounds the scan.
+  const src = mode.skipTaken
+    ? `SELECT DISTINCT ON (s.external_id) s.*, d.class FROM d JOIN ${options.tables.staging} s ON s.seq = d.seq AND NOT s.deleted
+       WHERE s.seq BETWEEN $13 AND $14 ORDER BY s.external_id, s.seq`
+    : `SELECT s.*, d.class FROM d JOIN ${options.tables.staging} s ON s.seq = d.seq AND NOT s.deleted`;
+  const range = mode.skipTaken ? [options.seqs.reduce((a, b) => Math.min(a, b)), options.seqs.reduce((a, b) => Math.max(a, b))] : [];
+  const result = await tx.query(
+    `WITH d AS (SELECT * FROM unnest($3::int[], $4::int[]) AS d(seq, class)),
+     ${STATES_CTE},
+     src AS MATERIALIZED (${src}),
      inserted AS (
        INSERT INTO accounts (source, external_id, username, email, display_name, dn, enabled, directory_created_at,
           groups, attributes, profile, policy_protected, data_hash, present, state, held, waiting_for, waiting_since,
@@ -49,27 +94,58 @@ export async function insertNewAccounts(
               src.groups::jsonb, src.attributes::jsonb, src.profile, src.policy_protected, src.data_hash, true, c.state, c.held,
               c.waiting_for, c.waiting_since, c.activated_at, c.grace_until, $2::bigint, $2::bigint
        FROM src JOIN c ON c.class = src.class + 1
+       ${mode.skipTaken ? 'ON CONFLICT (source, external_id) DO NOTHING' : ''}
        RETURNING id, external_id)
      INSERT INTO audit (account_id, from_state, to_state, reason, actor, run_id, details)
      SELECT i.id, NULL, c.state, c.reason, $12, $2::bigint, c.details
      FROM inserted i JOIN src ON src.external_id = i.external_id JOIN c ON c.class = src.class + 1`,
-    [
-      options.source,
-      options.runId,
-      seqs,
-      classOf,
-      states.map((s) => s.state),
-      states.map((s) => JSON.stringify(s.held)),
-      states.map((s) => JSON.stringify(s.waitingFor)),
-      states.map((s) => iso(s.waitingSince)),
-      states.map((s) => iso(s.activatedAt)),
-      states.map((s) => iso(s.graceUntil)),
-      states.map((s) => s.reason),
-      options.actor,
-    ],
+    [options.source, options.runId, options.seqs, options.classOf, ...stateParams(options.states), options.actor, ...range],
   );
-  if (result.rowCount !== seqs.length) throw new Error(`inserted ${result.rowCount} new accounts, expected ${seqs.length}`);
   return result.rowCount;
+}
+
+/**
+ * Rewrites accounts this run inserted with a provisional state (`insertProvisionalAccounts`), and their
+ * audit row, with the state the allocation over every account gave them: staged rows by `seq`, as in
+ * `insertNewAccounts`. Returns the accounts rewritten.
+ */
+export async function settleProvisionalAccounts(
+  tx: Queryable,
+  options: { tables: StagingTables; source: string; runId: string; seqs: readonly number[]; classOf: readonly number[]; states: readonly NewAccountState[] },
+): Promise<number> {
+  if (options.seqs.length === 0) return 0;
+  const result = await tx.query(
+    `WITH d AS (SELECT * FROM unnest($3::int[], $4::int[]) AS d(seq, class)),
+     ${STATES_CTE},
+     settled AS (
+       UPDATE accounts a SET state = c.state, held = c.held, waiting_for = c.waiting_for, waiting_since = c.waiting_since,
+              activated_at = c.activated_at, grace_until = c.grace_until
+       FROM d JOIN ${options.tables.staging} s ON s.seq = d.seq AND NOT s.deleted JOIN c ON c.class = d.class + 1
+       WHERE a.source = $1 AND a.external_id = s.external_id AND a.first_seen_run = $2::bigint
+       RETURNING a.id, c.state, c.reason, c.details)
+     UPDATE audit au SET to_state = settled.state, reason = settled.reason, details = settled.details
+     FROM settled WHERE au.account_id = settled.id AND au.run_id = $2::bigint AND au.from_state IS NULL`,
+    [options.source, options.runId, options.seqs, options.classOf, ...stateParams(options.states)],
+  );
+  if (result.rowCount !== options.seqs.length) throw new Error(`rewrote ${result.rowCount} provisional accounts, expected ${options.seqs.length}`);
+  return result.rowCount;
+}
+
+/**
+ * Deletes the accounts this run inserted while reading whose users the read also reported deleted, with
+ * their audit rows (the delta leaves such users out). Returns the accounts deleted.
+ */
+export async function dropProvisionalDeleted(tx: Queryable, options: { tables: StagingTables; source: string; runId: string }): Promise<number> {
+  const result = await tx.query<{ n: number }>(
+    `WITH gone AS (
+       DELETE FROM accounts a USING ${options.tables.staging} d
+       WHERE d.deleted AND a.source = $1 AND a.external_id = d.external_id AND a.first_seen_run = $2::bigint
+       RETURNING a.id),
+     audited AS (DELETE FROM audit au USING gone WHERE au.account_id = gone.id AND au.run_id = $2::bigint)
+     SELECT count(*)::int AS n FROM gone`,
+    [options.source, options.runId],
+  );
+  return result.rows[0]?.n ?? 0;
 }
 
 /** Stored ids of new accounts by read order (for the notifications that name them). */

@@ -1,0 +1,216 @@
+// A first sync of a source whose read waits on the network inserts its accounts while reading, with a
+// provisional state, and rewrites after the allocation only those whose state differs
+// (sync/provisional-writer.ts). It must leave exactly what a run writing after the read leaves: the
+// same accounts, states, audit rows and report; and a read that fails half-way must leave nothing.
+// The source here is the file source, re-paged into small pages, with repeats and a deletion added.
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { SeatsyncConfig } from '../../../src/config/types.ts';
+import { silentLogger } from '../../../src/logging.ts';
+import type { DirectorySource, SourceItem, SourceReader } from '../../../src/sources/directory-source.ts';
+import { createSourceFactory } from '../../../src/sources/factory.ts';
+import { runSync, type SyncReport } from '../../../src/sync/run-sync.ts';
+import { aConfig, aCsvFile, aFileSource, type CsvPerson } from '../../support/config-builder.ts';
+import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../../support/databases.ts';
+
+const T1 = Date.UTC(2025, 2, 1, 12);
+const HOUR_MS = 3_600_000;
+
+/** Staff, partners (two pools), service accounts (no pool), disabled users, protected admins, ties on creation. */
+function crowd(count: number, first: number): CsvPerson[] {
+  return Array.from({ length: count }, (_, i) => {
+    const n = first + i;
+    const kind = n % 7;
+    return {
+      id: `id-${n}`,
+      username: `user${n % 13}-${n}`,
+      createdAt: n % 5 === 0 ? '' : new Date(Date.UTC(2024, 0, 1 + (n % 3))).toISOString(),
+      enabled: n % 11 !== 0,
+      groups: kind === 1 ? ['Partners'] : kind === 2 ? ['Admins'] : [],
+      employeeType: kind === 3 ? 'service' : 'employee',
+    };
+  });
+}
+
+function configFor(path: string): SeatsyncConfig {
+  return aConfig({
+    sources: [aFileSource('hr', path)],
+    pools: [
+      { name: 'primary', seats: 20, notify: null },
+      { name: 'extranet', seats: 3, notify: null },
+    ],
+    profiles: [
+      { name: 'partner', when: { memberOf: ['partners'] }, pools: ['extranet', 'primary'] },
+      { name: 'service', when: { attribute: { employeeType: ['service'] } }, pools: [] },
+      { name: 'staff', when: null, pools: ['primary'] },
+    ],
+    policy: { graceDays: 0, maxRemovals: { percent: 100 }, protect: { memberOf: ['admins'] }, purgeRemovedAfterMs: null },
+  });
+}
+
+interface Shape {
+  /** Items per page. */
+  readonly pageSize: number;
+  /** Whether the source says its read waits on the network (the provisional writes). */
+  readonly network: boolean;
+  /** Items added at the end of the read (repeats of earlier users, deletions). */
+  readonly extra?: readonly SourceItem[];
+  /** The read fails after this many pages. */
+  readonly failAfterPages?: number;
+}
+
+/** The file source, its items re-paged and amended as `shape` says. */
+function reshaped(source: DirectorySource, shape: Shape): DirectorySource {
+  async function* read(options: Parameters<DirectorySource['read']>[0]): SourceReader {
+    const items: SourceItem[] = [];
+    const reader = source.read(options);
+    let next = await reader.next();
+    while (!next.done) {
+      items.push(...next.value.items);
+      next = await reader.next();
+    }
+    items.push(...(shape.extra ?? []));
+    for (let start = 0, page = 0; start < items.length; start += shape.pageSize, page += 1) {
+      if (page === shape.failAfterPages) throw Object.assign(new Error('connection lost mid-read'), { code: 'connect' });
+      yield { items: items.slice(start, start + shape.pageSize) };
+    }
+    return next.value;
+  }
+  return { ...source, readWaitsOnNetwork: shape.network, read };
+}
+
+describe.each(DATABASE_KINDS)('a first sync that writes accounts while reading, on %s', (kind) => {
+  let early: TestDatabase;
+  let late: TestDatabase;
+  beforeEach(async () => {
+    early = await openTestDatabase(kind);
+    late = await openTestDatabase(kind);
+  });
+  afterEach(async () => {
+    await early.drop();
+    await late.drop();
+  });
+
+  /** Runs a sync; returns its report and whether it wrote while reading (from its log). */
+  async function sync(
+    t: TestDatabase,
+    config: SeatsyncConfig,
+    shape: Shape,
+    options: { now: number; allocationSlice?: number },
+  ): Promise<{ report: SyncReport; provisional: boolean }> {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const factory = createSourceFactory(config, silentLogger());
+    const report = await runSync(
+      { db: t.db, config, logger: pino({ level: 'info' }, sink), createSource: (name) => reshaped(factory(name), shape) },
+      {
+        sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'test', now: () => options.now,
+        ...(options.allocationSlice === undefined ? {} : { allocationSlice: options.allocationSlice }),
+      },
+    );
+    const provisional = lines.some((line) => (JSON.parse(line) as { msg?: string }).msg?.startsWith('first sync of a source read over the network') === true);
+    return { report, provisional };
+  }
+
+  const stored = async (t: TestDatabase) => ({
+    accounts: (
+      await t.db.query(
+        `SELECT external_id, username, email, display_name, enabled, profile, policy_protected, present, data_hash, state, held,
+                waiting_for, waiting_since, activated_at, grace_until, first_seen_run, last_changed_run
+         FROM accounts ORDER BY external_id`,
+      )
+    ).rows,
+    audit: (
+      await t.db.query(
+        `SELECT a.external_id, au.from_state, au.to_state, au.reason, au.actor, au.run_id, au.details FROM audit au
+         JOIN accounts a ON a.id = au.account_id ORDER BY a.external_id, au.id`,
+      )
+    ).rows,
+    orphanAudit: Number((await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit WHERE account_id NOT IN (SELECT id FROM accounts)')).rows[0]?.n),
+    outbox: (await t.db.query(`SELECT kind, payload FROM outbox ORDER BY id`)).rows,
+  });
+
+  const comparable = (r: SyncReport) => ({ ...r.runs[0], durationMs: 0, pools: r.pools });
+
+  async function expectSame(config: SeatsyncConfig, shape: Omit<Shape, 'network'>, options: { now: number; allocationSlice?: number }, provisional: boolean) {
+    const a = await sync(early, config, { ...shape, network: true }, options);
+    const b = await sync(late, config, { ...shape, network: false }, options);
+    expect(a.report.runs[0]?.status).toBe('ok');
+    expect(a.provisional).toBe(provisional);
+    expect(b.provisional).toBe(false);
+    expect(comparable(a.report)).toEqual(comparable(b.report));
+    expect(await stored(early)).toEqual(await stored(late));
+    return a.report;
+  }
+
+  it.each([
+    ['in one allocation call', undefined],
+    ['with the new accounts allocated in slices', 4],
+  ])('leaves what a run writing after the read leaves, %s; later runs write as usual', async (_name, allocationSlice) => {
+    const people = crowd(70, 1);
+    const csv = aCsvFile(people);
+    const config = configFor(csv.path);
+    const first = await expectSame(config, { pageSize: 9 }, { now: T1, ...(allocationSlice === undefined ? {} : { allocationSlice }) }, true);
+    expect(first.runs[0]).toMatchObject({ seen: 70, created: 70 });
+    expect(first.runs[0]?.blocked).toBeGreaterThan(0);
+    expect(first.runs[0]?.activated).toBeGreaterThan(20);
+
+    // The second run has accounts of its source: it stages and writes after the read.
+    csv.write([...people.slice(10), ...crowd(15, 71)]);
+    const second = await expectSame(config, { pageSize: 9 }, { now: T1 + HOUR_MS }, false);
+    expect(second.runs[0]).toMatchObject({ created: 15, removed: 10 });
+  });
+
+  it('keeps the first of an id read twice and leaves out a user the read also reports deleted', async () => {
+    const people = crowd(30, 1);
+    const config = configFor(aCsvFile(people).path);
+    const factory = createSourceFactory(config, silentLogger());
+    const items: SourceItem[] = [];
+    for await (const page of factory('hr').read({ cursor: null, forceFull: true, groupsOfInterest: [], attributes: [] })) items.push(...page.items);
+    const users = items.flatMap((i) => (i.kind === 'user' ? [i.user] : []));
+    const extra: SourceItem[] = [
+      // id-4 again, renamed: the first occurrence counts.
+      { kind: 'user', user: { ...users[3]!, username: 'renamed-later', displayName: 'Renamed later' } },
+      // id-2 again, in the same page as the first repeat.
+      { kind: 'user', user: users[1]! },
+      { kind: 'deleted', externalId: 'id-7' },
+    ];
+    const report = await expectSame(config, { pageSize: 8, extra }, { now: T1 }, true);
+    expect(report.runs[0]).toMatchObject({ seen: 30, created: 29, skipped: 2 });
+    const names = (await early.db.query<{ external_id: string; username: string }>(`SELECT external_id, username FROM accounts WHERE external_id IN ('id-4', 'id-7')`)).rows;
+    expect(names).toEqual([{ external_id: 'id-4', username: users[3]!.username }]);
+  });
+
+  it('leaves nothing when the read fails half-way, and the next run starts over', async () => {
+    const people = crowd(40, 1);
+    const config = configFor(aCsvFile(people).path);
+    const failed = await sync(early, config, { pageSize: 6, network: true, failAfterPages: 4 }, { now: T1 });
+    expect(failed.provisional).toBe(true);
+    expect(failed.report.runs[0]).toMatchObject({ status: 'failed', errorCode: 'connect' });
+    const counts = await early.db.query<{ accounts: number; audit: number; cursors: number }>(
+      `SELECT (SELECT count(*)::int FROM accounts) AS accounts, (SELECT count(*)::int FROM audit) AS audit,
+              (SELECT count(*)::int FROM source_cursors) AS cursors`,
+    );
+    expect(counts.rows[0]).toEqual({ accounts: 0, audit: 0, cursors: 0 });
+    const retried = await sync(early, config, { pageSize: 6, network: true }, { now: T1 });
+    expect(retried.provisional).toBe(true);
+    expect(retried.report.runs[0]).toMatchObject({ status: 'ok', created: 40 });
+  });
+
+  it('is not taken by a dry run, which writes nothing', async () => {
+    const config = configFor(aCsvFile(crowd(20, 1)).path);
+    const factory = createSourceFactory(config, silentLogger());
+    const report = await runSync(
+      { db: early.db, config, logger: silentLogger(), createSource: (name) => reshaped(factory(name), { pageSize: 5, network: true }) },
+      { sources: [], dryRun: true, allowRemovals: false, forceFull: false, trigger: 'test', now: () => T1 },
+    );
+    expect(report.runs[0]).toMatchObject({ status: 'ok', created: 20, dryRun: true });
+    expect((await early.db.query<{ n: number }>('SELECT count(*)::int AS n FROM accounts')).rows[0]?.n).toBe(0);
+  });
+});
