@@ -10,6 +10,20 @@ export interface NewAccountState extends SeatState {
   readonly reason: ChangeReason;
 }
 
+/**
+ * New accounts to write: staged rows by `seq`, each with the state `states[classOf[i]]`, their audit
+ * rows by `actor` in run `runId`.
+ */
+export interface NewAccountsWrite {
+  readonly tables: StagingTables;
+  readonly source: string;
+  readonly runId: string;
+  readonly actor: string;
+  readonly seqs: readonly number[];
+  readonly classOf: readonly number[];
+  readonly states: readonly NewAccountState[];
+}
+
 const iso = (value: number | null): string | null => (value === null ? null : new Date(value).toISOString());
 
 /**
@@ -19,15 +33,7 @@ const iso = (value: number | null): string | null => (value === null ? null : ne
  */
 export async function insertNewAccounts(
   tx: Queryable,
-  options: {
-    tables: StagingTables;
-    source: string;
-    runId: string;
-    actor: string;
-    seqs: readonly number[];
-    classOf: readonly number[];
-    states: readonly NewAccountState[];
-  },
+  options: NewAccountsWrite,
 ): Promise<number> {
   if (options.seqs.length === 0) return 0;
   const inserted = await insertAccountsWithAudit(tx, options, { skipTaken: false });
@@ -43,7 +49,7 @@ export async function insertNewAccounts(
  */
 export async function insertProvisionalAccounts(
   tx: Queryable,
-  options: { tables: StagingTables; source: string; runId: string; actor: string; seqs: readonly number[]; classOf: readonly number[]; states: readonly NewAccountState[] },
+  options: NewAccountsWrite,
 ): Promise<number> {
   if (options.seqs.length === 0) return 0;
   return insertAccountsWithAudit(tx, options, { skipTaken: true });
@@ -71,7 +77,7 @@ const STATES_CTE = `c AS MATERIALIZED (
 
 async function insertAccountsWithAudit(
   tx: Queryable,
-  options: { tables: StagingTables; source: string; runId: string; actor: string; seqs: readonly number[]; classOf: readonly number[]; states: readonly NewAccountState[] },
+  options: NewAccountsWrite,
   mode: { skipTaken: boolean },
 ): Promise<number> {
   // Skipping taken ids: one row per id among these (the first read), and ON CONFLICT for ids inserted before.
@@ -111,7 +117,7 @@ async function insertAccountsWithAudit(
  */
 export async function settleProvisionalAccounts(
   tx: Queryable,
-  options: { tables: StagingTables; source: string; runId: string; seqs: readonly number[]; classOf: readonly number[]; states: readonly NewAccountState[] },
+  options: Omit<NewAccountsWrite, 'actor'>,
 ): Promise<number> {
   if (options.seqs.length === 0) return 0;
   const result = await tx.query(

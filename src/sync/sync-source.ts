@@ -129,10 +129,11 @@ export async function syncSource(deps: SyncSourceDeps, options: SyncSourceOption
   // The read into the staging table, then the apply (in the transaction `apply` gives it).
   const readAndApply = async (
     conn: Queryable & Pick<Database, 'transaction'>,
-    tables: StagingTables,
+    runTables: StagingTables,
     provisional: ProvisionalWriter | null,
     apply: (ctx: ApplyContext) => Promise<Applied>,
   ): Promise<Applied> => {
+    const tables = provisional === null ? runTables : { ...runTables, provisionalRun: provisional.runId };
     await createStaging(conn, tables);
     const stored = await loadCursor(conn, source.name);
     // An incremental read returns changed entries only: after a change of the mapping rules every user
@@ -162,8 +163,9 @@ export async function syncSource(deps: SyncSourceDeps, options: SyncSourceOption
     await analyzeStaging(conn, tables);
     options.onProgress?.({ phase: 'apply', read: stats.seen });
     const unseenIds = read.outcome.mode === 'full' ? await snapshot.unseenIds() : [];
+    // The provisional states were computed with the run's `now`; the allocation uses the same one.
     return apply({
-      ...deps, tables, runId, outcome: read.outcome, options, now: clock(), unseenIds, read: stats.seen, mapping,
+      ...deps, tables, runId, outcome: read.outcome, options, now: provisional?.now ?? clock(), unseenIds, read: stats.seen, mapping,
       ...(provisional ? { provisional } : {}),
     });
   };
@@ -179,12 +181,9 @@ export async function syncSource(deps: SyncSourceDeps, options: SyncSourceOption
           return await conn.transaction(async (tx) => {
             await lockSourceRuns(tx, source.name);
             const first = !(await hasAccounts(tx, source.name));
-            const now = clock();
-            const provisional = first ? new ProvisionalWriter(tx, { tables, source: source.name, runId, config: deps.config, now }) : null;
+            const provisional = first ? new ProvisionalWriter(tx, { tables, source: source.name, runId, config: deps.config, now: clock() }) : null;
             if (provisional) log.info('first sync of a source read over the network: accounts are written while the pages arrive');
-            return readAndApply({ ...tx, transaction: (fn) => fn(tx) }, provisional === null ? tables : { ...tables, provisionalRun: runId }, provisional, (ctx) =>
-              applyIn(tx, { ...ctx, now: provisional?.now ?? ctx.now }),
-            );
+            return readAndApply({ ...tx, transaction: (fn) => fn(tx) }, tables, provisional, (ctx) => applyIn(tx, ctx));
           });
         }
         return await readAndApply(conn, tables, null, (ctx) => conn.transaction((tx) => applyIn(tx, ctx)));
@@ -245,61 +244,59 @@ interface ApplyContext extends SyncSourceDeps {
 
 async function applyIn(tx: Queryable, ctx: ApplyContext): Promise<Applied> {
   const { config, source, tables, outcome, options } = ctx;
-  {
-    await lockSeats(tx);
-    const delta = await loadDeltaSummary(tx, { tables, source: source.name, mode: outcome.mode, unseenIds: ctx.unseenIds, read: ctx.read });
-    // Rule 10. The source's total is counted only when there is something to weigh against it.
-    let total: number | null = null;
-    const holdIfTooMany = async (counts: Omit<RemovalCounts, 'total'>): Promise<void> => {
-      if (options.allowRemovals || (counts.staged > 0 && counts.wouldRemove + counts.wouldDisable === 0)) return;
-      total ??= await countPresent(tx, source.name);
-      const weighed = { ...counts, total };
-      const threshold = removalThreshold(config.policy.maxRemovals, total);
-      if (shouldHold(weighed, { threshold, mode: outcome.mode })) throw new HeldRun(weighed, threshold);
-    };
-    await holdIfTooMany(delta.counts);
-    // A dry run still needs a number for the bigint run columns; its writes are rolled back.
-    const runId = ctx.runId ?? '0';
-    const fingerprint = allocationFingerprint(config);
-    // Nothing the allocation reads changed (users only renamed, re-mailed, …): its last result stands.
-    const unchanged =
-      delta.newCount + delta.seatChangedCount === 0 &&
-      delta.missingIds.length === 0 &&
-      (await loadAllocationFingerprint(tx)) === fingerprint &&
-      !(await graceEnded(tx, ctx.now));
-    if (unchanged && delta.changedCount > 0) await updateChangedAccounts(tx, { tables, source: source.name, runId });
-    const allocated = unchanged
-      ? {
-          plan: await unchangedPlan(tx, config),
-          counts: { activated: 0, blocked: 0, disabled: 0, removed: 0 },
-          dropped: { removed: 0, disabled: 0 },
-          listed: { changes: [], total: 0 },
-          allocation: 'skipped' as const,
-        }
-      : await allocateDelta(tx, {
-          config, source: source.name, tables, summary: delta, runId, now: ctx.now, forNotifications: ctx.runId !== null && ctx.notifier !== undefined,
-          listChanges: options.dryRun ? DRY_RUN_LISTED : 0,
-          ...(ctx.provisional ? { provisional: ctx.provisional } : {}),
-          ...(options.allocationSlice === undefined ? {} : { chunkSize: options.allocationSlice }),
-        });
-    // Rule 10 again, on what the allocation decided: users still returned but now matching no profile (a
-    // broken `when`, a profile removed) are removed too, and count like users the directory stopped returning.
-    // Only accounts that existed before count: a first sync's out-of-scope or disabled users drop nothing.
-    await holdIfTooMany({ ...delta.counts, wouldRemove: allocated.dropped.removed, wouldDisable: allocated.dropped.disabled });
-    const storedPlan = allocated.plan;
-    if (!unchanged) await saveAllocationFingerprint(tx, fingerprint);
-    if (ctx.runId) await ctx.notifier?.afterAllocation(tx, { runId: ctx.runId, source: source.name, plan: storedPlan, now: ctx.now });
-    await saveCursor(tx, source.name, outcome.cursor, runId, ctx.mapping);
-    const purged =
-      config.policy.purgeRemovedAfterMs === null
-        ? 0
-        : await purgeRemoved(tx, { source: source.name, olderThanMs: config.policy.purgeRemovedAfterMs, now: ctx.now });
-    const applied: Applied = {
-      purged, created: delta.newCount, updated: delta.changedCount, plan: storedPlan, seats: allocated.counts, listed: allocated.listed, allocation: allocated.allocation,
-    };
-    if (options.dryRun) throw new DryRunRollback(applied);
-    return applied;
-  }
+  await lockSeats(tx);
+  const delta = await loadDeltaSummary(tx, { tables, source: source.name, mode: outcome.mode, unseenIds: ctx.unseenIds, read: ctx.read });
+  // Rule 10. The source's total is counted only when there is something to weigh against it.
+  let total: number | null = null;
+  const holdIfTooMany = async (counts: Omit<RemovalCounts, 'total'>): Promise<void> => {
+    if (options.allowRemovals || (counts.staged > 0 && counts.wouldRemove + counts.wouldDisable === 0)) return;
+    total ??= await countPresent(tx, source.name);
+    const weighed = { ...counts, total };
+    const threshold = removalThreshold(config.policy.maxRemovals, total);
+    if (shouldHold(weighed, { threshold, mode: outcome.mode })) throw new HeldRun(weighed, threshold);
+  };
+  await holdIfTooMany(delta.counts);
+  // A dry run still needs a number for the bigint run columns; its writes are rolled back.
+  const runId = ctx.runId ?? '0';
+  const fingerprint = allocationFingerprint(config);
+  // Nothing the allocation reads changed (users only renamed, re-mailed, …): its last result stands.
+  const unchanged =
+    delta.newCount + delta.seatChangedCount === 0 &&
+    delta.missingIds.length === 0 &&
+    (await loadAllocationFingerprint(tx)) === fingerprint &&
+    !(await graceEnded(tx, ctx.now));
+  if (unchanged && delta.changedCount > 0) await updateChangedAccounts(tx, { tables, source: source.name, runId });
+  const allocated = unchanged
+    ? {
+        plan: await unchangedPlan(tx, config),
+        counts: { activated: 0, blocked: 0, disabled: 0, removed: 0 },
+        dropped: { removed: 0, disabled: 0 },
+        listed: { changes: [], total: 0 },
+        allocation: 'skipped' as const,
+      }
+    : await allocateDelta(tx, {
+        config, source: source.name, tables, summary: delta, runId, now: ctx.now, forNotifications: ctx.runId !== null && ctx.notifier !== undefined,
+        listChanges: options.dryRun ? DRY_RUN_LISTED : 0,
+        ...(ctx.provisional ? { provisional: ctx.provisional } : {}),
+        ...(options.allocationSlice === undefined ? {} : { chunkSize: options.allocationSlice }),
+      });
+  // Rule 10 again, on what the allocation decided: users still returned but now matching no profile (a
+  // broken `when`, a profile removed) are removed too, and count like users the directory stopped returning.
+  // Only accounts that existed before count: a first sync's out-of-scope or disabled users drop nothing.
+  await holdIfTooMany({ ...delta.counts, wouldRemove: allocated.dropped.removed, wouldDisable: allocated.dropped.disabled });
+  const storedPlan = allocated.plan;
+  if (!unchanged) await saveAllocationFingerprint(tx, fingerprint);
+  if (ctx.runId) await ctx.notifier?.afterAllocation(tx, { runId: ctx.runId, source: source.name, plan: storedPlan, now: ctx.now });
+  await saveCursor(tx, source.name, outcome.cursor, runId, ctx.mapping);
+  const purged =
+    config.policy.purgeRemovedAfterMs === null
+      ? 0
+      : await purgeRemoved(tx, { source: source.name, olderThanMs: config.policy.purgeRemovedAfterMs, now: ctx.now });
+  const applied: Applied = {
+    purged, created: delta.newCount, updated: delta.changedCount, plan: storedPlan, seats: allocated.counts, listed: allocated.listed, allocation: allocated.allocation,
+  };
+  if (options.dryRun) throw new DryRunRollback(applied);
+  return applied;
 }
 
 /** New ids the read returned twice are found after the read; their repeats count as skipped. */

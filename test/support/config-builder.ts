@@ -24,6 +24,27 @@ export function aConfig(overrides: Partial<SeatsyncConfig> & { pools?: readonly 
   };
 }
 
+/**
+ * A file source `hr` with two pools: staff need `primary`, partners (group Partners) need `extranet` and
+ * `primary`, service accounts (employeeType service) need none; members of Admins are protected, and
+ * any number of removals is allowed.
+ */
+export function aPartnerConfig(path: string, seats: { primary: number; extranet: number }): SeatsyncConfig {
+  return aConfig({
+    sources: [aFileSource('hr', path)],
+    pools: [
+      { name: 'primary', seats: seats.primary, notify: null },
+      { name: 'extranet', seats: seats.extranet, notify: null },
+    ],
+    profiles: [
+      { name: 'partner', when: { memberOf: ['partners'] }, pools: ['extranet', 'primary'] },
+      { name: 'service', when: { attribute: { employeeType: ['service'] } }, pools: [] },
+      { name: 'staff', when: null, pools: ['primary'] },
+    ],
+    policy: { graceDays: 0, maxRemovals: { percent: 100 }, protect: { memberOf: ['admins'] }, purgeRemovedAfterMs: null },
+  });
+}
+
 export interface CsvPerson {
   readonly id: string;
   readonly username?: string;

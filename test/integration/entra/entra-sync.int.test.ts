@@ -8,6 +8,7 @@ import type { DirectorySource } from '../../../src/sources/directory-source.ts';
 import { runSync, type SyncReport } from '../../../src/sync/run-sync.ts';
 import { aConfig } from '../../support/config-builder.ts';
 import { openTestDatabase, type TestDatabase } from '../../support/databases.ts';
+import { storedState } from '../../support/stored-state.ts';
 import { startEntraFixture, type EntraFixture } from './entra-fixture.ts';
 
 const USERS = 1_200;
@@ -53,19 +54,8 @@ describe('Entra first sync into PostgreSQL', () => {
       { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'test', now: () => now },
     );
 
-  const stored = async (t: TestDatabase) => ({
-    accounts: (
-      await t.db.query(
-        `SELECT external_id, username, email, enabled, profile, state, held, waiting_for, waiting_since, activated_at FROM accounts ORDER BY external_id`,
-      )
-    ).rows,
-    audit: (
-      await t.db.query(
-        `SELECT a.external_id, au.from_state, au.to_state, au.reason, au.details FROM audit au JOIN accounts a ON a.id = au.account_id
-         ORDER BY a.external_id, au.id`,
-      )
-    ).rows,
-  });
+  const stored = (t: TestDatabase) =>
+    storedState(t.db, { accounts: ['external_id', 'username', 'email', 'enabled', 'profile', 'state', 'held', 'waiting_for', 'waiting_since', 'activated_at'] });
 
   it('writes while reading and leaves what a run writing after the read leaves; the delta resync that follows agrees too', async () => {
     expect(fx.source({ pageSize: 100 }).readWaitsOnNetwork).toBe(true);

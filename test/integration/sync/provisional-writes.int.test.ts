@@ -11,8 +11,9 @@ import { silentLogger } from '../../../src/logging.ts';
 import type { DirectorySource, SourceItem, SourceReader } from '../../../src/sources/directory-source.ts';
 import { createSourceFactory } from '../../../src/sources/factory.ts';
 import { runSync, type SyncReport } from '../../../src/sync/run-sync.ts';
-import { aConfig, aCsvFile, aFileSource, type CsvPerson } from '../../support/config-builder.ts';
+import { aCsvFile, aPartnerConfig, type CsvPerson } from '../../support/config-builder.ts';
 import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../../support/databases.ts';
+import { storedState } from '../../support/stored-state.ts';
 
 const T1 = Date.UTC(2025, 2, 1, 12);
 const HOUR_MS = 3_600_000;
@@ -34,19 +35,7 @@ function crowd(count: number, first: number): CsvPerson[] {
 }
 
 function configFor(path: string): SeatsyncConfig {
-  return aConfig({
-    sources: [aFileSource('hr', path)],
-    pools: [
-      { name: 'primary', seats: 20, notify: null },
-      { name: 'extranet', seats: 3, notify: null },
-    ],
-    profiles: [
-      { name: 'partner', when: { memberOf: ['partners'] }, pools: ['extranet', 'primary'] },
-      { name: 'service', when: { attribute: { employeeType: ['service'] } }, pools: [] },
-      { name: 'staff', when: null, pools: ['primary'] },
-    ],
-    policy: { graceDays: 0, maxRemovals: { percent: 100 }, protect: { memberOf: ['admins'] }, purgeRemovedAfterMs: null },
-  });
+  return aPartnerConfig(path, { primary: 20, extranet: 3 });
 }
 
 interface Shape {
@@ -119,19 +108,13 @@ describe.each(DATABASE_KINDS)('a first sync that writes accounts while reading, 
   }
 
   const stored = async (t: TestDatabase) => ({
-    accounts: (
-      await t.db.query(
-        `SELECT external_id, username, email, display_name, enabled, profile, policy_protected, present, data_hash, state, held,
-                waiting_for, waiting_since, activated_at, grace_until, first_seen_run, last_changed_run
-         FROM accounts ORDER BY external_id`,
-      )
-    ).rows,
-    audit: (
-      await t.db.query(
-        `SELECT a.external_id, au.from_state, au.to_state, au.reason, au.actor, au.run_id, au.details FROM audit au
-         JOIN accounts a ON a.id = au.account_id ORDER BY a.external_id, au.id`,
-      )
-    ).rows,
+    ...(await storedState(t.db, {
+      accounts: [
+        'external_id', 'username', 'email', 'display_name', 'enabled', 'profile', 'policy_protected', 'present', 'data_hash', 'state', 'held',
+        'waiting_for', 'waiting_since', 'activated_at', 'grace_until', 'first_seen_run', 'last_changed_run',
+      ],
+      audit: ['from_state', 'to_state', 'reason', 'actor', 'run_id', 'details'],
+    })),
     orphanAudit: Number((await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit WHERE account_id NOT IN (SELECT id FROM accounts)')).rows[0]?.n),
     outbox: (await t.db.query(`SELECT kind, payload FROM outbox ORDER BY id`)).rows,
   });

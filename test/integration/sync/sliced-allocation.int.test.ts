@@ -8,8 +8,9 @@ import type { SeatsyncConfig } from '../../../src/config/types.ts';
 import { silentLogger } from '../../../src/logging.ts';
 import { createSourceFactory } from '../../../src/sources/factory.ts';
 import { runSync, type SyncReport } from '../../../src/sync/run-sync.ts';
-import { aConfig, aCsvFile, aFileSource, type CsvPerson } from '../../support/config-builder.ts';
+import { aCsvFile, aPartnerConfig, type CsvPerson } from '../../support/config-builder.ts';
 import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../../support/databases.ts';
+import { storedState } from '../../support/stored-state.ts';
 
 const T1 = Date.UTC(2025, 2, 1, 12);
 const HOUR_MS = 3_600_000;
@@ -39,19 +40,7 @@ const PLAIN_NAMES = ['zoe', 'Zed', 'amy', 'émile', 'bob', 'bob', 'Ann', 'ann', 
 const ASTRAL = ['\u{1D49C}lice', '\uFF46ull'].map((username, i) => ({ id: `astral-${i}`, username, createdAt: '2023-06-01T00:00:00.000Z' }));
 
 function configFor(path: string): SeatsyncConfig {
-  return aConfig({
-    sources: [aFileSource('hr', path)],
-    pools: [
-      { name: 'primary', seats: 14, notify: null },
-      { name: 'extranet', seats: 3, notify: null },
-    ],
-    profiles: [
-      { name: 'partner', when: { memberOf: ['partners'] }, pools: ['extranet', 'primary'] },
-      { name: 'service', when: { attribute: { employeeType: ['service'] } }, pools: [] },
-      { name: 'staff', when: null, pools: ['primary'] },
-    ],
-    policy: { graceDays: 0, maxRemovals: { percent: 100 }, protect: { memberOf: ['admins'] }, purgeRemovedAfterMs: null },
-  });
+  return aPartnerConfig(path, { primary: 14, extranet: 3 });
 }
 
 describe.each(DATABASE_KINDS)('sliced allocation of new accounts on %s', (kind) => {
@@ -84,19 +73,7 @@ describe.each(DATABASE_KINDS)('sliced allocation of new accounts on %s', (kind) 
     return { report, allocation: finished?.allocation };
   }
 
-  const stored = async (t: TestDatabase) => ({
-    accounts: (
-      await t.db.query(
-        `SELECT external_id, username, state, held, waiting_for, waiting_since, activated_at, grace_until FROM accounts ORDER BY external_id`,
-      )
-    ).rows,
-    audit: (
-      await t.db.query(
-        `SELECT a.external_id, au.from_state, au.to_state, au.reason, au.details FROM audit au JOIN accounts a ON a.id = au.account_id
-         ORDER BY a.external_id, au.id`,
-      )
-    ).rows,
-  });
+  const stored = (t: TestDatabase) => storedState(t.db);
 
   /** Runs each list through both databases; returns how the sliced database's allocations ran. */
   async function expectSameRuns(people: readonly CsvPerson[][]): Promise<unknown[]> {
