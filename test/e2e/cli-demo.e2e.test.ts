@@ -149,6 +149,15 @@ describe('seatsync CLI on the demo', () => {
     expect((await runCli(['no-such-command'])).code).toBe(2);
     expect((await runCli(['sync', '--source', 'nope', '--config', demo.config])).code).toBe(2);
   });
+
+  it('exits 2 naming SEATSYNC_USE_LIBRARY and the unknown word, before it syncs anything; runs with a known one', async () => {
+    const bad = await runCli(['sync', '--json', '--config', demo.config], { env: { SEATSYNC_USE_LIBRARY: 'ldap-decoder, fetch' } });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('SEATSYNC_USE_LIBRARY: unknown replacement "fetch"; known: ldap-decoder, graph-transport, graph-early-link, all');
+    expect(bad.stdout).toBe('');
+    const good = await runCli(['status', '--json', '--config', demo.config], { env: { SEATSYNC_USE_LIBRARY: 'all' } });
+    expect(good.code).toBe(0);
+  });
 });
 
 describe('seatsync CLI with a broken config', () => {

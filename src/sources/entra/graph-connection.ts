@@ -1,9 +1,10 @@
 // Builds the @azure/identity credential and the Microsoft Graph client for one Entra source.
 import { ClientCertificateCredential, ClientSecretCredential, type TokenCredential } from '@azure/identity';
-import { AuthenticationHandler, Client } from '@microsoft/microsoft-graph-client';
+import { AuthenticationHandler, Client, HTTPMessageHandler } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
 import type { EntraSourceConfig } from '../../config/types.ts';
 import type { Logger } from '../../logging.ts';
+import { usesLibrary } from '../library-choice.ts';
 import { NodeHttpHandler } from './node-http-handler.ts';
 import { RetryMiddleware, type RequestStats, type RetryPolicy } from './retry-middleware.ts';
 
@@ -47,7 +48,10 @@ export function createCredential(config: EntraSourceConfig): TokenCredential {
   }
 }
 
-/** A Graph client whose requests go through the retry middleware counting into `stats`, sent by node:https. */
+/**
+ * A Graph client whose requests go through the retry middleware counting into `stats`, sent by node:https
+ * (by the client's own fetch handler with SEATSYNC_USE_LIBRARY=graph-transport).
+ */
 export function createGraphClient(options: {
   config: EntraSourceConfig;
   credential: TokenCredential;
@@ -62,7 +66,7 @@ export function createGraphClient(options: {
   );
   const retry = new RetryMiddleware({ policy: options.policy, stats: options.stats, logger: options.logger });
   authentication.setNext(retry);
-  retry.setNext(new NodeHttpHandler());
+  retry.setNext(usesLibrary('graph-transport') ? new HTTPMessageHandler() : new NodeHttpHandler());
   const customHost = KNOWN_GRAPH_HOSTS.has(graph.hostname.toLowerCase()) ? null : graph.hostname.toLowerCase();
   return Client.initWithMiddleware({
     middleware: authentication,
