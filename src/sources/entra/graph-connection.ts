@@ -5,6 +5,7 @@ import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-grap
 import type { EntraSourceConfig } from '../../config/types.ts';
 import type { Logger } from '../../logging.ts';
 import { usesLibrary } from '../library-choice.ts';
+import { graphScope, trimSlash } from './graph-urls.ts';
 import { NodeHttpHandler } from './node-http-handler.ts';
 import { RetryMiddleware, type RequestStats, type RetryPolicy } from './retry-middleware.ts';
 
@@ -24,14 +25,7 @@ const KNOWN_GRAPH_HOSTS = new Set([
   'graph.microsoft.com', 'graph.microsoft.us', 'dod-graph.microsoft.us', 'microsoftgraph.chinacloudapi.cn', 'canary.graph.microsoft.com',
 ]);
 
-export function trimSlash(url: string): string {
-  return url.replace(/\/+$/, '');
-}
-
-/** `https://graph.microsoft.com/.default`: the app's granted application permissions on that Graph. */
-export function graphScope(config: EntraSourceConfig): string {
-  return `${trimSlash(config.cloud.graph)}/.default`;
-}
+export { graphScope, trimSlash };
 
 export function createCredential(config: EntraSourceConfig): TokenCredential {
   const authorityHost = trimSlash(config.cloud.login);

@@ -1,7 +1,7 @@
 // The Graph client's transport (node:https in place of fetch) against a real local HTTP server: what
 // fetch did for the source must still hold (decoding, bodies, aborts, silent connections, cut bodies),
 // and on random exchanges it must give what the client's own fetch handler gives.
-import { HTTPMessageHandler, type Context } from '@microsoft/microsoft-graph-client';
+import { HTTPMessageHandler, type Context, type Middleware } from '@microsoft/microsoft-graph-client';
 import fc from 'fast-check';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -34,7 +34,7 @@ describe('entra source: the HTTP transport of the Graph client', () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
-  const run = async (context: Partial<Context>, handler = new NodeHttpHandler()): Promise<Response> => {
+  const run = async (context: Partial<Context>, handler: Middleware = new NodeHttpHandler()): Promise<Response> => {
     const full: Context = { request: `${base}/v1.0/users`, options: { method: 'GET' }, ...context };
     await handler.execute(full);
     return full.response!;
@@ -145,7 +145,7 @@ describe('entra source: the HTTP transport of the Graph client', () => {
           res.writeHead(x.status, { ...x.responseHeaders, 'content-type': 'application/octet-stream', ...(x.encoding === 'identity' ? {} : { 'content-encoding': x.encoding }) });
           res.end(x.status === 204 ? undefined : compress[x.encoding](x.responseBody));
         };
-        const outcome = async (handler: NodeHttpHandler | HTTPMessageHandler) => {
+        const outcome = async (handler: Middleware) => {
           const sent = seen.length;
           const hasBody = x.requestBody !== null && x.method !== 'GET';
           const response = await run({ options: { method: x.method, headers: x.requestHeaders, ...(hasBody ? { body: x.requestBody } : {}) } }, handler);
