@@ -1,4 +1,4 @@
-// SPEC §8 / issue #7, manual resync latency: `seatsync run` as a process (PostgreSQL, Redis, one small
+// SPEC §8, manual resync latency: `seatsync run` as a process (PostgreSQL, Redis, one small
 // file source, schedules off) and an idle worker; BENCH_TRIGGERS times (default 50): `POST /api/v1/syncs`,
 // then the job's start as BullMQ records it (`startedAt` = processedOn, set by the worker when it takes
 // the job), then wait for the job to finish so the worker is idle again. Target: p95 under 200 ms.
