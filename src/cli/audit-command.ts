@@ -27,7 +27,7 @@ export function registerAudit(program: Command, run: Runner): void {
           out.json(entries);
           return EXIT.ok;
         }
-        out.line(table(['time', 'account', 'from', 'to', 'reason', 'actor'], entries.map((e) => [e.at, e.username ? `${e.username} (${e.accountId})` : '', e.from ?? '', e.to ?? '', e.reason, e.actor])));
+        out.line(table(['time', 'account', 'from', 'to', 'reason', 'actor'], entries.map((e) => [e.at, e.username ? `${e.username} (${e.accountId})` : '', e.from ?? '', e.to ?? '', e.comment ? `${e.reason}: ${e.comment}` : e.reason, e.actor])));
         return EXIT.ok;
       }),
     );

@@ -18,8 +18,24 @@ export const requestSchemas = {
       state: { type: 'string', enum: ACCOUNT_STATES },
       pool: str,
       source: str,
+      q: { type: 'string', maxLength: 200, description: 'part of the username, display name or email (case-insensitive)' },
       format: { type: 'string', enum: ['json', 'csv'], default: 'json' },
+      limit: { type: 'integer', minimum: 1, maximum: 1_000, description: 'JSON only: at most this many accounts; a `Link: <…>; rel="next"` header points at the next page' },
+      cursor: { type: 'string', pattern: '^[0-9]{1,10}$', description: 'the `cursor` of the `rel="next"` link of the previous page' },
     },
+  },
+  queueQuery: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      offset: { type: 'integer', minimum: 0, maximum: 10_000_000, default: 0 },
+      limit: { type: 'integer', minimum: 1, maximum: 1_000, default: 100 },
+    },
+  },
+  accountActionBody: {
+    type: ['object', 'null'],
+    additionalProperties: false,
+    properties: { reason: { type: 'string', maxLength: 500, description: 'why; stored with the audit entry of the action (`comment`)' } },
   },
   auditQuery: {
     type: 'object',
@@ -27,6 +43,7 @@ export const requestSchemas = {
     properties: {
       account: { ...str, description: 'id, username or email' },
       since: { ...str, description: 'ISO 8601 date or time' },
+      run: { type: 'string', pattern: '^[0-9]{1,18}$', description: 'only the entries of this run (its numeric id)' },
       limit: { type: 'integer', minimum: 1, maximum: 10_000, default: 1_000 },
     },
   },
@@ -57,6 +74,19 @@ const pool = {
   type: 'object',
   required: ['name', 'seats', 'used', 'available', 'waiting'],
   properties: { name: str, seats: int, used: int, available: int, waiting: int },
+} as const;
+
+const awaitedPools = {
+  type: 'array',
+  items: {
+    type: 'object',
+    properties: { name: str, seats: int, used: int, full: { type: 'boolean' }, ahead: { ...int, description: 'accounts ahead in the queue waiting for this pool' } },
+  },
+} as const;
+
+const queueStanding = {
+  type: 'object',
+  properties: { position: int, total: int, pools: awaitedPools, summary: str },
 } as const;
 
 const syncResult = {
@@ -165,6 +195,52 @@ export const responseSchemas = {
     properties: {
       id: str, at: str, accountId: { type: ['integer', 'null'] }, username: nullableStr, source: nullableStr,
       from: nullableStr, to: nullableStr, reason: str, actor: str, runId: nullableStr,
+      comment: { ...nullableStr, description: 'the reason an admin gave for the action' },
+    },
+  },
+  QueueStanding: queueStanding,
+  QueuePage: {
+    type: 'object',
+    required: ['total', 'entries'],
+    properties: {
+      total: { ...int, description: 'accounts waiting' },
+      entries: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            position: { ...int, description: '1-based place in the queue' },
+            id: int, source: str, username: str, displayName: nullableStr, email: nullableStr,
+            waitingSince: str, waitingFor: strList, why: str, pools: awaitedPools,
+          },
+        },
+      },
+    },
+  },
+  Explanation: {
+    type: 'object',
+    required: ['account', 'explanation', 'audit'],
+    properties: {
+      account: { $ref: '#/components/schemas/Account' },
+      explanation: {
+        type: 'object',
+        properties: {
+          state: { type: 'string', enum: ACCOUNT_STATES },
+          summary: { ...str, description: 'why the account is in its state, in one sentence' },
+          profile: {
+            type: ['object', 'null'],
+            properties: {
+              name: str, position: { ...int, description: '1-based place among the profiles; the first match wins' },
+              of: int, rule: { ...str, description: 'the profile\'s `when`, as a sentence' }, pools: strList,
+            },
+          },
+          protectedBy: { type: 'object', properties: { admin: { type: 'boolean' }, policy: { type: 'boolean' } } },
+          held: strList,
+          waitingFor: strList,
+          queue: { oneOf: [{ $ref: '#/components/schemas/QueueStanding' }, { type: 'null' }] },
+        },
+      },
+      audit: { type: 'array', items: { $ref: '#/components/schemas/AuditEntry' }, description: 'the latest entries, oldest first' },
     },
   },
 } as const;

@@ -34,7 +34,7 @@ export function sendError(reply: FastifyReply, status: number, code: string, mes
   return reply.code(status).type('application/json').send({ error: { code, message } } satisfies ErrorBody);
 }
 
-const ADMIN_STATUS: Record<AdminActionError['code'], number> = { 'not-found': 404, ambiguous: 409, 'invalid-state': 409 };
+const ADMIN_STATUS: Record<AdminActionError['code'], number> = { 'not-found': 404, ambiguous: 409, 'invalid-state': 409, 'invalid-reason': 400 };
 
 /** Installs the JSON error and not-found handlers on `app` (and the plugins registered after). */
 export function installErrorHandlers(app: FastifyInstance): void {

@@ -55,6 +55,25 @@ export function openApiDocument(options: { publicUrl: string | null }): Schema {
           },
         },
       },
+      '/api/v1/accounts/{id}/explain': {
+        get: {
+          summary: 'Why one account is in its state: profile and its rule, seats held or awaited, queue position, latest audit entries',
+          parameters: [pathId('account id, username, email or directory id')],
+          responses: {
+            '200': json(ref('Explanation'), 'the account and its explanation'),
+            '404': error('no such account'),
+            '409': error('the reference matches several accounts'),
+            ...COMMON_ERRORS,
+          },
+        },
+      },
+      '/api/v1/queue': {
+        get: {
+          summary: 'The accounts waiting for a seat, in the order seats will be given, each with why it waits',
+          parameters: queryParameters(requestSchemas.queueQuery),
+          responses: { '200': json(ref('QueuePage'), 'one page of the queue'), '400': error('bad paging'), ...COMMON_ERRORS },
+        },
+      },
       '/api/v1/accounts/{id}/{action}': {
         post: {
           summary: 'Block (suspend), unblock, protect or unprotect one account',
@@ -62,9 +81,11 @@ export function openApiDocument(options: { publicUrl: string | null }): Schema {
             pathId('account id, username or email'),
             { name: 'action', in: 'path', required: true, schema: requestSchemas.accountActionParams.properties.action },
           ],
+          requestBody: { required: false, content: { 'application/json': { schema: requestSchemas.accountActionBody } } },
           responses: {
             '200': json(ref('AccountActionResult'), 'the account after the action'),
             '404': error('no such account'),
+            '400': error('bad action or reason'),
             '409': error('the reference matches several accounts, or the action does not apply to the account'),
             ...WRITE_ERRORS,
           },

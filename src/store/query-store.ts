@@ -27,6 +27,14 @@ export interface AccountFilter {
   /** Accounts holding or waiting for this pool. */
   readonly pool?: string;
   readonly source?: string;
+  /** Part of the username, display name or email (case-insensitive). */
+  readonly q?: string;
+}
+
+/** One page of a listing: at most `limit` accounts with an id above `afterId` (the previous page's last). */
+export interface AccountPage {
+  readonly limit?: number;
+  readonly afterId?: number;
 }
 
 const isoCol = (c: string, alias: string): string =>
@@ -39,22 +47,70 @@ const VIEW_COLUMNS = `id, source, external_id AS "externalId", username, email, 
 
 const PAGE_ROWS = 5_000;
 
-/** Streams accounts in id order, page by page (an export of a million accounts stays small in memory). */
-export async function* listAccounts(db: Queryable, filter: AccountFilter = {}): AsyncGenerator<AccountView> {
-  let afterId = 0;
-  for (;;) {
+/** `q` as an ILIKE pattern matching it anywhere, its own `%`, `_` and `\\` taken literally. */
+function containsPattern(q: string | undefined): string | null {
+  if (q === undefined || q.trim() === '') return null;
+  return `%${q.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/**
+ * Streams accounts in id order, page by page (an export of a million accounts stays small in memory);
+ * with `page.limit`, stops after that many.
+ */
+export async function* listAccounts(db: Queryable, filter: AccountFilter = {}, page: AccountPage = {}): AsyncGenerator<AccountView> {
+  let afterId = page.afterId ?? 0;
+  let left = page.limit ?? Number.POSITIVE_INFINITY;
+  const pattern = containsPattern(filter.q);
+  while (left > 0) {
+    const rows = Math.min(PAGE_ROWS, left);
     const result = await db.query<AccountView>(
       `SELECT ${VIEW_COLUMNS} FROM accounts
        WHERE id > $1 AND ($2::text IS NULL OR state = $2) AND ($3::text IS NULL OR source = $3)
          AND ($4::text IS NULL OR held ? $4 OR waiting_for ? $4)
-       ORDER BY id LIMIT ${PAGE_ROWS}`,
-      [afterId, filter.state ?? null, filter.source ?? null, filter.pool ?? null],
+         AND ($5::text IS NULL OR username ILIKE $5 OR display_name ILIKE $5 OR email ILIKE $5)
+       ORDER BY id LIMIT ${rows}`,
+      [afterId, filter.state ?? null, filter.source ?? null, filter.pool ?? null, pattern],
     );
     yield* result.rows;
+    left -= result.rows.length;
     const last = result.rows.at(-1);
-    if (!last || result.rows.length < PAGE_ROWS) return;
+    if (!last || result.rows.length < rows) return;
     afterId = last.id;
   }
+}
+
+/** A blocked account as the waiting queue needs it (times in epoch ms). */
+export interface WaitingRow {
+  readonly id: number;
+  readonly source: string;
+  readonly username: string;
+  readonly displayName: string | null;
+  readonly email: string | null;
+  readonly waitingFor: string[];
+  readonly waitingSince: number;
+  readonly directoryCreatedAt: number | null;
+}
+
+/** Every blocked account, unordered: the domain ranks them (queue-order.ts). */
+export async function listWaiting(db: Queryable): Promise<WaitingRow[]> {
+  const result = await db.query<WaitingRow>(
+    `SELECT id, source, username, display_name AS "displayName", email, waiting_for AS "waitingFor",
+            (extract(epoch FROM coalesce(waiting_since, now())) * 1000)::float8 AS "waitingSince",
+            (extract(epoch FROM directory_created_at) * 1000)::float8 AS "directoryCreatedAt"
+     FROM accounts WHERE state = 'blocked'`,
+  );
+  // A blocked account always has a waiting time; should one lack it, it counts from now, as the
+  // allocation queues it (coalesce above).
+  return result.rows;
+}
+
+/** What the explanation needs beyond the account view: presence and who protects it. */
+export async function accountFlags(db: Queryable, id: number): Promise<{ present: boolean; admin: boolean; policy: boolean } | null> {
+  const result = await db.query<{ present: boolean; admin: boolean; policy: boolean }>(
+    'SELECT present, admin_protected AS admin, policy_protected AS policy FROM accounts WHERE id = $1',
+    [id],
+  );
+  return result.rows[0] ?? null;
 }
 
 /**
@@ -111,19 +167,23 @@ export interface AuditView {
   readonly reason: string;
   readonly actor: string;
   readonly runId: string | null;
+  /** The reason an admin gave for an action, as typed. */
+  readonly comment: string | null;
 }
 
 export async function listAudit(
   db: Queryable,
-  options: { accountIds?: readonly number[]; since?: Date; limit: number },
+  options: { accountIds?: readonly number[]; since?: Date; runId?: string; limit: number },
 ): Promise<AuditView[]> {
   const result = await db.query<AuditView>(
     `SELECT au.id::text AS id, ${isoCol('au.at', 'at')}, au.account_id AS "accountId", a.username, a.source,
-            au.from_state AS "from", au.to_state AS "to", au.reason, au.actor, au.run_id::text AS "runId"
+            au.from_state AS "from", au.to_state AS "to", au.reason, au.actor, au.run_id::text AS "runId",
+            au.details->>'comment' AS comment
      FROM audit au LEFT JOIN accounts a ON a.id = au.account_id
      WHERE ($1::int[] IS NULL OR au.account_id = ANY($1)) AND ($2::timestamptz IS NULL OR au.at >= $2)
+       AND ($4::bigint IS NULL OR au.run_id = $4)
      ORDER BY au.id DESC LIMIT $3`,
-    [options.accountIds ?? null, options.since?.toISOString() ?? null, options.limit],
+    [options.accountIds ?? null, options.since?.toISOString() ?? null, options.limit, options.runId ?? null],
   );
   return result.rows.reverse();
 }

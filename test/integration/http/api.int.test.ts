@@ -179,6 +179,84 @@ describe('HTTP API', () => {
     expect(await admin('/api/v1/accounts/u000005/unblock', { method: 'POST' })).toMatchObject({ status: 200, body: { changed: true } });
   });
 
+  it('searches accounts by part of the username, name or email, and pages with a next link', async () => {
+    const first = await reader('/api/v1/accounts?q=U00001&source=hr&limit=4');
+    expect(first.status).toBe(200);
+    expect((first.body as { username: string }[]).map((a) => a.username)).toEqual(['u000010', 'u000011', 'u000012', 'u000013']);
+    const next = /^<([^>]+)>; rel="next"$/.exec(first.headers.get('link') ?? '')?.[1];
+    expect(next).toMatch(/^\/api\/v1\/accounts\?.*cursor=\d+/);
+    const second = await reader(next ?? '');
+    expect((second.body as { username: string }[]).map((a) => a.username)).toEqual(['u000014', 'u000015', 'u000016', 'u000017']);
+    const last = await reader('/api/v1/accounts?q=u000019&limit=4');
+    expect(last.headers.get('link')).toBeNull();
+    expect(last.body).toHaveLength(1);
+    // LIKE wildcards in the search are plain characters.
+    expect((await reader('/api/v1/accounts?q=u_00001&limit=4')).body).toEqual([]);
+    expect((await reader('/api/v1/accounts?q=%25&limit=4')).body).toEqual([]);
+    const csv = await reader('/api/v1/accounts?format=csv&q=u00002&source=hr');
+    expect(csv.text.trimEnd().split('\n')).toHaveLength(1 + 10);
+    expect(await reader(`/api/v1/accounts?q=${'x'.repeat(201)}`)).toMatchObject({ status: 400, body: { error: { code: 'validation' } } });
+    expect((await reader('/api/v1/accounts?limit=0')).status).toBe(400);
+    expect((await reader('/api/v1/accounts?limit=5&cursor=abc')).status).toBe(400);
+  });
+
+  it('lists the waiting queue in the order seats are given, each with why it waits', async () => {
+    const queue = await reader('/api/v1/queue?limit=3');
+    expect(queue.status).toBe(200);
+    const body = queue.body as { total: number; entries: { position: number; username: string; why: string; pools: { name: string; ahead: number }[] }[] };
+    expect(body.total).toBe(USERS - SEATS + 3);
+    expect(body.entries.map((e) => e.position)).toEqual([1, 2, 3]);
+    expect(body.entries[2]?.why).toBe(`primary is full (${SEATS} of ${SEATS} seats in use), 2 ahead waiting for it; 3rd of ${body.total} in the queue`);
+    const third = body.entries[2]?.username ?? '';
+    const later = await reader('/api/v1/queue?offset=2&limit=1');
+    expect((later.body as typeof body).entries.map((e) => e.username)).toEqual([third]);
+    expect((await reader('/api/v1/queue?limit=100000')).status).toBe(400);
+  });
+
+  it('explains an account: state, profile and rule, queue standing, latest audit entries', async () => {
+    const blocked = await reader('/api/v1/accounts/u000500/explain');
+    expect(blocked.status).toBe(200);
+    expect(blocked.body).toMatchObject({
+      account: { username: 'u000500', state: 'blocked' },
+      explanation: {
+        state: 'blocked',
+        profile: { name: 'staff', position: 1, of: 1, pools: ['primary'] },
+        protectedBy: { admin: false, policy: false },
+        queue: { total: USERS - SEATS + 3, pools: [{ name: 'primary', seats: SEATS, used: SEATS, full: true }] },
+      },
+      audit: [{ to: 'blocked', reason: 'seats' }],
+    });
+    const explained = blocked.body as { explanation: { summary: string; queue: { position: number } } };
+    expect(explained.explanation.summary).toMatch(/^waiting for a seat: primary is full \(10 of 10 seats in use\), \d+ ahead waiting for it; \d+th of \d+ in the queue$/);
+    const position = explained.explanation.queue.position;
+    const atPosition = (await reader(`/api/v1/queue?offset=${position - 1}&limit=1`)).body as { entries: { username: string }[] };
+    expect(atPosition.entries[0]?.username).toBe('u000500');
+    expect(await reader('/api/v1/accounts/nobody/explain')).toMatchObject({ status: 404, body: { error: { code: 'not-found' } } });
+    expect(await reader('/api/v1/accounts/u000001/explain')).toMatchObject({ status: 409, body: { error: { code: 'ambiguous' } } });
+  });
+
+  it('stores the reason an admin gives with the audit entry of the action', async () => {
+    const done = await admin('/api/v1/accounts/u000007/protect', { method: 'POST', body: { reason: '  on-call this week ' } });
+    expect(done).toMatchObject({ status: 200, body: { changed: true, account: { protected: true } } });
+    const entries = (await reader('/api/v1/audit?account=u000007')).body as { reason: string; comment: string | null }[];
+    expect(entries.at(-1)).toMatchObject({ reason: 'protect', comment: 'on-call this week' });
+    expect(await admin('/api/v1/accounts/u000007/unprotect', { method: 'POST', body: { reason: 'x'.repeat(501) } })).toMatchObject({ status: 400, body: { error: { code: 'validation' } } });
+    expect(await admin('/api/v1/accounts/u000007/unprotect', { method: 'POST', body: { reason: 'two\nlines' } })).toMatchObject({ status: 400, body: { error: { code: 'invalid-reason' } } });
+    expect(await reader('/api/v1/accounts/u000007/unprotect', { method: 'POST', body: { reason: 'no' } })).toMatchObject({ status: 403 });
+    expect(await admin('/api/v1/accounts/u000007/unprotect', { method: 'POST' })).toMatchObject({ status: 200, body: { changed: true } });
+    const explained = (await reader('/api/v1/accounts/u000007/explain')).body as { audit: { reason: string; comment: string | null }[] };
+    expect(explained.audit.slice(-2).map((a) => [a.reason, a.comment])).toEqual([['protect', 'on-call this week'], ['unprotect', null]]);
+  });
+
+  it('filters the audit trail by run', async () => {
+    const runs = ((await reader('/api/v1/syncs?source=crm')).body as { runs: { id: string }[] }).runs;
+    const runId = runs[0]?.id ?? '';
+    const entries = (await reader(`/api/v1/audit?run=${runId}`)).body as { runId: string; source: string }[];
+    expect(entries).toHaveLength(3);
+    expect(entries.every((e) => e.runId === runId && e.source === 'crm')).toBe(true);
+    expect((await reader('/api/v1/audit?run=latest')).status).toBe(400);
+  });
+
   it('answers 404 for an unknown account, 409 for an ambiguous one, 400 for a bad action or date', async () => {
     expect(await admin('/api/v1/accounts/nobody/protect', { method: 'POST' })).toMatchObject({ status: 404, body: { error: { code: 'not-found' } } });
     expect(await admin('/api/v1/accounts/u000001/protect', { method: 'POST' })).toMatchObject({ status: 409, body: { error: { code: 'ambiguous' } } });
@@ -213,7 +291,10 @@ describe('HTTP API', () => {
     const doc = (await anonymous('/api/v1/openapi.json')).body as { openapi: string; paths: Record<string, Record<string, unknown>> };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual(
-      ['/api/v1/accounts', '/api/v1/accounts/{id}/{action}', '/api/v1/audit', '/api/v1/status', '/api/v1/syncs', '/api/v1/syncs/{id}'].sort(),
+      [
+        '/api/v1/accounts', '/api/v1/accounts/{id}/{action}', '/api/v1/accounts/{id}/explain', '/api/v1/audit', '/api/v1/queue',
+        '/api/v1/status', '/api/v1/syncs', '/api/v1/syncs/{id}',
+      ].sort(),
     );
     expect(Object.keys(doc.paths['/api/v1/syncs'] ?? {}).sort()).toEqual(['get', 'post']);
   });
