@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { allocate } from '../../../src/domain/allocate.ts';
-import { describeRule, explainAccount, ordinal, rankWaiting, type QueueStanding } from '../../../src/domain/index.ts';
+import { describeRule, explainAccount, ordinal, rankWaiting, type AccountFacts, type QueueStanding } from '../../../src/domain/index.ts';
 import type { SeatAccount } from '../../../src/domain/types.ts';
 import { aBlockedAccount, anActiveAccount, anInput, aPool } from '../../support/builders.ts';
 import { DAY_MS, NOW } from './allocation-helpers.ts';
@@ -60,7 +60,7 @@ describe('explainAccount', () => {
     { name: 'service', when: { attribute: { employeeType: ['service', 'robot'] } }, pools: [] },
     { name: 'staff', when: null, pools: ['primary'] },
   ];
-  const facts = { state: 'active', profile: 'staff', present: true, protectedBy: { admin: false, policy: false }, held: ['primary'], waitingFor: [], graceUntil: null } as const;
+  const facts: AccountFacts = { state: 'active', profile: 'staff', present: true, protectedBy: { admin: false, policy: false }, held: ['primary'], waitingFor: [], graceUntil: null };
 
   it('names the profile, its place and the rule that chose it', () => {
     const e = explainAccount({ ...facts, profile: 'partner', held: ['extranet'] }, { profiles, standing: null });
@@ -71,7 +71,7 @@ describe('explainAccount', () => {
   });
 
   it('explains protection, grace, suspension, disabling and removal', () => {
-    const say = (f: Partial<typeof facts> & Record<string, unknown>) => explainAccount({ ...facts, ...f }, { profiles, standing: null }).summary;
+    const say = (f: Partial<AccountFacts>) => explainAccount({ ...facts, ...f }, { profiles, standing: null }).summary;
     expect(say({ protectedBy: { admin: true, policy: true } })).toBe('active: holds a seat in primary; protected by an admin and policy.protect: never blocked by the automatic rules');
     expect(say({ graceUntil: '2026-12-14T00:00:00.000Z' })).toContain('on grace until 2026-12-14T00:00:00.000Z');
     expect(say({ state: 'suspended', held: [] })).toMatch(/^blocked by an admin: holds no seat and is never activated automatically/);
