@@ -1,7 +1,7 @@
 # seatsync container: `docker build -t seatsync .`
 # .ci/container-check.sh runs the same steps without a Docker engine (CI has none).
 
-# ---- build: compile TypeScript to dist/ with every dependency ----
+# ---- build: compile TypeScript to dist/ and the admin console to dist/web/, with every dependency ----
 FROM node:24-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
@@ -10,6 +10,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY bin bin
 COPY src src
 COPY jobs jobs
+COPY web web
 RUN npm run build
 
 # ---- runtime: production dependencies and compiled code only, as a non-root user ----

@@ -31,9 +31,10 @@ export PATH="$node_bin:$PATH" npm_config_audit=false npm_config_fund=false
 step "build stage: npm ci && npm run build"
 mkdir "$work/build"
 cp "$repo/package.json" "$repo/package-lock.json" "$repo/tsconfig.json" "$repo/tsconfig.build.json" "$work/build/"
-cp -R "$repo/bin" "$repo/src" "$repo/jobs" "$work/build/"
+cp -R "$repo/bin" "$repo/src" "$repo/jobs" "$repo/web" "$work/build/"
 (cd "$work/build" && npm ci --prefer-offline --loglevel=error && npm run build --silent)
 [ -f "$work/build/dist/src/cli/main.js" ] || fail "npm run build did not produce dist/src/cli/main.js"
+[ -f "$work/build/dist/web/console.js" ] || fail "npm run build did not produce the console (dist/web/console.js)"
 
 step "runtime stage: production dependencies only, compiled code only"
 app="$work/app"
@@ -91,6 +92,13 @@ for _ in $(seq 1 120); do
 done
 [ "$healthy" = 1 ] || { cat "$work/run.log" >&2; fail "seatsync run never answered the HEALTHCHECK command"; }
 echo "ok: HEALTHCHECK passes against seatsync run"
+"$node" -e '
+  const base = process.argv[1];
+  const page = await fetch(base + "/");
+  const script = await fetch(base + "/assets/console.js");
+  if (!page.ok || !(await page.text()).includes("assets/console.js") || !script.ok) process.exit(1);
+' "http://127.0.0.1:$port" || fail "seatsync run does not serve the console from the image's dist/web"
+echo "ok: the console is served from dist/web"
 kill -TERM "$worker_pid"
 status=0
 wait "$worker_pid" || status=$?

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { statusView } from '../sync/status.ts';
 import { registerAccountRoutes } from './account-routes.ts';
-import { authorize } from './auth.ts';
+import { authorize, callerOf } from './auth.ts';
 import { ApiError } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 import type { HttpDeps } from './server.ts';
@@ -24,6 +24,8 @@ export async function registerApi(app: FastifyInstance, deps: HttpDeps): Promise
         }
       });
       api.get('/status', async () => statusView(deps.db, deps.config()));
+      // Who the token is: the console shows admin controls only to admin tokens (the API refuses anyway).
+      api.get('/me', async (request) => callerOf(request));
       registerAccountRoutes(api, deps);
       registerSyncRoutes(api, deps);
     },

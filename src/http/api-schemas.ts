@@ -129,6 +129,11 @@ export const responseSchemas = {
     properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: str, message: str } } },
   },
   Pool: pool,
+  Caller: {
+    type: 'object',
+    required: ['name', 'role'],
+    properties: { name: { ...str, description: 'the token\'s name in http.tokens' }, role: { type: 'string', enum: ['read', 'admin'] } },
+  },
   Status: {
     type: 'object',
     properties: {

@@ -41,6 +41,9 @@ export function openApiDocument(options: { publicUrl: string | null }): Schema {
       '/api/v1/status': {
         get: { summary: 'Pools, last run per source, outbox', responses: { '200': json(ref('Status'), 'status'), ...COMMON_ERRORS } },
       },
+      '/api/v1/me': {
+        get: { summary: 'The name and role of the token', responses: { '200': json(ref('Caller'), 'the caller'), ...COMMON_ERRORS } },
+      },
       '/api/v1/accounts': {
         get: {
           summary: 'List or export accounts',

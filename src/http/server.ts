@@ -1,4 +1,4 @@
-// The HTTP side of `seatsync run`: probes, metrics and the admin API (SPEC §6), on Fastify.
+// The HTTP side of `seatsync run`: probes, metrics, the admin API (SPEC §6) and the admin console, on Fastify.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { SyncQueue } from '../../jobs/enqueue.ts';
@@ -7,7 +7,7 @@ import type { Logger } from '../logging.ts';
 import type { Database } from '../store/db.ts';
 import type { RunNotifier } from '../sync/sync-source.ts';
 import { registerApi } from './api-routes.ts';
-import { registerDashboard } from './dashboard.ts';
+import { registerConsole } from './console.ts';
 import { installErrorHandlers } from './errors.ts';
 import { registerHealthRoutes } from './health-routes.ts';
 import type { Metrics } from './metrics.ts';
@@ -38,7 +38,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
   });
   installErrorHandlers(app);
   registerHealthRoutes(app, deps);
-  registerDashboard(app);
+  registerConsole(app);
   await registerApi(app, deps);
   return app;
 }

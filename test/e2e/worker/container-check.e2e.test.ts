@@ -32,6 +32,7 @@ describe('the container image steps', () => {
     expect(result.output).toContain('ok: --help lists run, resync, sync, status');
     expect(result.output).toMatch(/ok: \d+ users seen, \d+ activated, \d+ blocked/);
     expect(result.output).toContain('ok: HEALTHCHECK passes against seatsync run');
+    expect(result.output).toContain('ok: the console is served from dist/web');
     expect(result.output).toContain('ok: seatsync run stopped cleanly on SIGTERM');
     expect(result.code, result.output).toBe(0);
   });
@@ -41,6 +42,7 @@ describe('the container image steps', () => {
     expect(dockerfile).toMatch(/^FROM node:24-slim AS build$/m);
     expect(dockerfile).toMatch(/^FROM node:24-slim AS runtime$/m);
     expect(dockerfile).toContain('RUN npm ci --omit=dev');
+    expect(dockerfile).toMatch(/^COPY web web$/m);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toContain('SEATSYNC_CONFIG=/etc/seatsync/seatsync.yaml');
     expect(dockerfile).toContain('ENTRYPOINT ["node", "/app/bin/seatsync.js"]');

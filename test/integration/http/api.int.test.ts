@@ -87,15 +87,23 @@ describe('HTTP API', () => {
     expect(await anonymous('/readyz')).toMatchObject({ status: 200, body: { status: 'ready', checks: { database: 'ok', redis: 'ok' } } });
   });
 
-  it('serves the dashboard page without data; the data it shows needs a token', async () => {
+  it('serves the console without data, under a CSP that allows only its own scripts and styles', async () => {
     const res = await fetch(`${worker.url}/`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
-    expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
     const html = await res.text();
-    expect(html).toContain("fetch('api/v1/' + path");
-    expect(html).toContain("api('status')");
+    expect(html).toContain('<script type="module" src="assets/console.js"></script>');
+    expect(html).not.toMatch(/<script>|<style>| style=/);
     expect(html).not.toContain('u000001'); // no account data in the page itself
+    const script = await fetch(`${worker.url}/assets/console.js`);
+    expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(await script.text()).toContain('api/v1/');
+    expect((await fetch(`${worker.url}/assets/console.css`)).status).toBe(200);
+    expect((await fetch(`${worker.url}/assets/..%2Fpackage.json`)).status).toBe(404);
   });
 
   it('refuses a request without a token or with an unknown one (401), and a write with a read token (403)', async () => {
@@ -248,6 +256,12 @@ describe('HTTP API', () => {
     expect(explained.audit.slice(-2).map((a) => [a.reason, a.comment])).toEqual([['protect', 'on-call this week'], ['unprotect', null]]);
   });
 
+  it('tells a token its name and role', async () => {
+    expect(await reader('/api/v1/me')).toMatchObject({ status: 200, body: { name: 'viewer', role: 'read' } });
+    expect(await admin('/api/v1/me')).toMatchObject({ status: 200, body: { name: 'ops', role: 'admin' } });
+    expect((await anonymous('/api/v1/me')).status).toBe(401);
+  });
+
   it('filters the audit trail by run', async () => {
     const runs = ((await reader('/api/v1/syncs?source=crm')).body as { runs: { id: string }[] }).runs;
     const runId = runs[0]?.id ?? '';
@@ -292,7 +306,7 @@ describe('HTTP API', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual(
       [
-        '/api/v1/accounts', '/api/v1/accounts/{id}/{action}', '/api/v1/accounts/{id}/explain', '/api/v1/audit', '/api/v1/queue',
+        '/api/v1/accounts', '/api/v1/accounts/{id}/{action}', '/api/v1/accounts/{id}/explain', '/api/v1/audit', '/api/v1/me', '/api/v1/queue',
         '/api/v1/status', '/api/v1/syncs', '/api/v1/syncs/{id}',
       ].sort(),
     );
