@@ -46,8 +46,12 @@ async function render(): Promise<void> {
   const { path, query } = currentRoute();
   markCurrentLink(path);
   const route = ROUTES.find(([pattern]) => pattern.test(path));
+  // Each render draws into a view of its own: a slower render of a page left meanwhile writes into a
+  // detached view and never over the current page.
+  const view = document.createElement('div');
+  main.replaceChildren(view);
   const ctx: PageContext = {
-    main,
+    main: view,
     params: route ? (route[0].exec(path)?.slice(1) ?? []).map(decodeURIComponent) : [],
     query,
     caller,
@@ -59,13 +63,13 @@ async function render(): Promise<void> {
   try {
     if (!route) throw new ApiFailure(404, 'not-found', `No page at ${path}.`);
     await route[1](ctx);
-    main.querySelector('h1')?.focus();
+    if (view.isConnected) view.querySelector('h1')?.focus();
   } catch (error) {
     if (error instanceof ApiFailure && error.status === 401) {
       signOut('Your token is no longer accepted: sign in again.');
       return;
     }
-    replace(main, h('h1', { tabindex: -1 }, 'Something went wrong'), h('p', { class: 'error', role: 'alert' }, (error as Error).message));
+    replace(view, h('h1', { tabindex: -1 }, 'Something went wrong'), h('p', { class: 'error', role: 'alert' }, (error as Error).message));
   }
 }
 
