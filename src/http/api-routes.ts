@@ -23,7 +23,10 @@ export async function registerApi(app: FastifyInstance, deps: HttpDeps): Promise
           throw error;
         }
       });
-      api.get('/status', async () => statusView(deps.db, deps.config()));
+      api.get('/status', async () => {
+        const nextRuns = await deps.nextScheduledRuns?.();
+        return statusView(deps.db, deps.config(), nextRuns ? { nextRuns } : {});
+      });
       // Who the token is: the console shows admin controls only to admin tokens (the API refuses anyway).
       api.get('/me', async (request) => callerOf(request));
       registerAccountRoutes(api, deps);

@@ -145,6 +145,7 @@ export const responseSchemas = {
           properties: {
             name: str,
             lastRun: { type: ['object', 'null'], properties: { status: str, startedAt: str, finishedAt: nullableStr, seen: int } },
+            nextRunAt: { ...nullableStr, description: 'when the schedule runs the source next; null when it has no schedule' },
           },
         },
       },

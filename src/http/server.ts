@@ -20,6 +20,8 @@ export interface HttpDeps {
   readonly syncQueue: SyncQueue;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  /** When each scheduled source runs next (epoch ms), from the job schedulers (absent: not shown). */
+  readonly nextScheduledRuns?: () => Promise<ReadonlyMap<string, number>>;
   /** Writes the emails an admin action causes (built by the composition root; absent: none). */
   readonly notifierFor?: (config: SeatsyncConfig) => RunNotifier | undefined;
   /** False once shutdown began (`/readyz` answers 503 so load balancers stop sending work). */

@@ -35,15 +35,18 @@ export async function watchPage(page: Page): Promise<PageProblems> {
   });
   page.on('pageerror', (error) => problems.all.push(`exception: ${error.message}`));
   await page.exposeFunction('__reportCspViolation', (what: string) => problems.all.push(`CSP: ${what}`));
-  await page.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (event) => {
-      (window as unknown as { __reportCspViolation: (what: string) => void }).__reportCspViolation(`${event.violatedDirective} blocked ${event.blockedURI}`);
-    });
-  });
+  // Scripts that run in the page are strings: this project's type checking has Node's globals, not the DOM's.
+  await page.addInitScript(`document.addEventListener('securitypolicyviolation', (event) =>
+    window.__reportCspViolation(event.violatedDirective + ' blocked ' + event.blockedURI))`);
   return problems;
 }
 
 /** Whether the page scrolls sideways (its content wider than the viewport). */
 export async function overflowsHorizontally(page: Page): Promise<boolean> {
-  return page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth || document.body.scrollWidth > window.innerWidth);
+  return page.evaluate<boolean>('document.documentElement.scrollWidth > window.innerWidth || document.body.scrollWidth > window.innerWidth');
+}
+
+/** A property of the focused element (`id`, `tagName`, `textContent`), or null. */
+export async function focused(page: Page, property: 'id' | 'tagName' | 'textContent'): Promise<string | null> {
+  return page.evaluate<string | null>(`document.activeElement ? document.activeElement[${JSON.stringify(property)}] : null`);
 }

@@ -3,6 +3,7 @@ export interface Pool { name: string; seats: number; used: number; available: nu
 export interface SourceStatus {
   name: string;
   lastRun: { status: string; startedAt: string; finishedAt: string | null; seen: number } | null;
+  nextRunAt?: string | null;
 }
 export interface Status { pools: Pool[]; sources: SourceStatus[]; outbox: { pending: number; failed: number } }
 export interface Caller { name: string; role: 'read' | 'admin' }

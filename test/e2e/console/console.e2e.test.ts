@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, overflowsHorizontally, SCREENSHOT_DIR, watchPage, type PageProblems } from '../../support/browser.ts';
+import { focused, launchChromium, overflowsHorizontally, SCREENSHOT_DIR, watchPage, type PageProblems } from '../../support/browser.ts';
 import { runCli } from '../../support/cli.ts';
 import type { CsvPerson } from '../../support/config-builder.ts';
 import { createPostgresDatabase } from '../../support/databases.ts';
@@ -236,9 +236,9 @@ describe('the admin console in Chromium', () => {
     await page.goto(`${base}/`);
     await page.getByLabel('API token').waitFor();
     // The token field has the focus; before it in the tab order is only the skip link.
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('token');
+    expect(await focused(page, 'id')).toBe('token');
     await page.keyboard.press('Shift+Tab');
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    expect(await focused(page, 'textContent')).toBe('Skip to content');
     await page.keyboard.press('Tab');
     await page.keyboard.type(ADMIN_TOKEN);
     await page.keyboard.press('Enter');
@@ -256,6 +256,6 @@ describe('the admin console in Chromium', () => {
     await page.getByRole('link', { name: 'Waiting list' }).focus();
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { level: 1, name: 'Waiting list' }).waitFor();
-    expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('H1');
+    expect(await focused(page, 'tagName')).toBe('H1');
   });
 });

@@ -283,7 +283,7 @@ describe('HTTP API', () => {
     const status = await reader('/api/v1/status');
     expect(status.body).toMatchObject({
       pools: [{ name: 'primary', seats: SEATS, used: SEATS, available: 0 }],
-      sources: [{ name: 'hr', lastRun: { status: 'ok', seen: USERS } }, { name: 'crm', lastRun: { status: 'ok', seen: 3 } }],
+      sources: [{ name: 'hr', lastRun: { status: 'ok', seen: USERS }, nextRunAt: null }, { name: 'crm', lastRun: { status: 'ok', seen: 3 }, nextRunAt: null }],
       outbox: { pending: 0, failed: 0 },
     });
   });

@@ -40,6 +40,7 @@ function sourcesSection(status: Status): HTMLElement {
       { label: 'Last run', cell: (s) => (s.lastRun ? h('span', { class: `status ${s.lastRun.status}` }, s.lastRun.status) : 'never') },
       { label: 'Finished', cell: (s) => timeEl(s.lastRun?.finishedAt ?? null) },
       { label: 'Users seen', cell: (s) => s.lastRun?.seen ?? '', numeric: true },
+      { label: 'Next run', cell: (s) => (s.nextRunAt ? timeEl(s.nextRunAt) : 'manual only') },
     ],
   }));
 }
