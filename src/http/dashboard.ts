@@ -36,7 +36,8 @@ async function api(path) {
 }
 async function show() {
   try {
-    const [status, blocked, audit] = await Promise.all([api('status'), api('accounts?state=blocked'), api('audit?limit=50')]);
+    const [status, blockedPage, auditPage] = await Promise.all([api('status'), api('accounts?state=blocked&limit=200'), api('audit?limit=50')]);
+    const blocked = blockedPage.items, audit = auditPage.items;
     fill('pools', ['pool', 'seats', 'used', 'available', 'waiting'], status.pools.map((p) => [p.name, p.seats, p.used, p.available, p.waiting]), [1, 2, 3, 4]);
     for (const [i, p] of status.pools.entries()) if (p.available === 0) $('pools').rows[i + 1].classList.add('full');
     fill('blocked', ['since', 'username', 'name', 'email', 'waiting for'], blocked.map((a) => [a.waitingSince, a.username, a.displayName, a.email, a.waitingFor.join(', ')]));
@@ -60,7 +61,8 @@ export function registerDashboard(app: FastifyInstance): void {
       .header('content-type', 'text/html; charset=utf-8')
       // Only this page's own inline script and style, and requests to this origin.
       .header('content-security-policy', "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; form-action 'none'; frame-ancestors 'none'")
-      .header('cache-control', 'no-store')
+      // The page's address never goes to another site with a link or request.
+      .header('referrer-policy', 'no-referrer')
       .send(PAGE),
   );
 }

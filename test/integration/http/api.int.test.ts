@@ -154,7 +154,7 @@ describe('HTTP API', () => {
   it('lists accounts as JSON and streams them as CSV, with the CLI filters', async () => {
     const active = await reader('/api/v1/accounts?state=active&source=hr');
     expect(active.status).toBe(200);
-    const rows = active.body as { username: string; state: string; pools: string[] }[];
+    const rows = (active.body as { items: { username: string; state: string; pools: string[] }[] }).items;
     expect(rows).toHaveLength(SEATS);
     expect(rows.every((a) => a.state === 'active' && a.pools.includes('primary'))).toBe(true);
     const csv = await reader('/api/v1/accounts?format=csv&state=blocked&pool=primary');
@@ -174,7 +174,7 @@ describe('HTTP API', () => {
     expect(used.rows[0]?.n).toBe(SEATS);
     expect(await admin('/api/v1/accounts/u000005/block', { method: 'POST' })).toMatchObject({ status: 200, body: { changed: false } });
     const audit = await reader('/api/v1/audit?account=u000005');
-    const entries = audit.body as { actor: string; to: string; reason: string }[];
+    const entries = (audit.body as { items: { actor: string; to: string; reason: string }[] }).items;
     expect(entries.some((e) => e.actor === 'api:ops' && e.to === 'suspended')).toBe(true);
     expect(await admin('/api/v1/accounts/u000005/unblock', { method: 'POST' })).toMatchObject({ status: 200, body: { changed: true } });
   });
@@ -213,7 +213,7 @@ describe('HTTP API', () => {
     const doc = (await anonymous('/api/v1/openapi.json')).body as { openapi: string; paths: Record<string, Record<string, unknown>> };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual(
-      ['/api/v1/accounts', '/api/v1/accounts/{id}/{action}', '/api/v1/audit', '/api/v1/status', '/api/v1/syncs', '/api/v1/syncs/{id}'].sort(),
+      ['/api/v1/accounts', '/api/v1/accounts/{id}', '/api/v1/accounts/{id}/{action}', '/api/v1/audit', '/api/v1/status', '/api/v1/syncs', '/api/v1/syncs/{id}'].sort(),
     );
     expect(Object.keys(doc.paths['/api/v1/syncs'] ?? {}).sort()).toEqual(['get', 'post']);
   });
