@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { enqueueSync, isSyncJobId } from '../../jobs/enqueue.ts';
 import { findSyncJob, recentSyncJobs, type SyncJobView } from '../../jobs/job-view.ts';
+import { scrubKnownSecrets } from '../config/secrets.ts';
 import { getRun, recentRuns, type RunRecord } from '../store/run-store.ts';
 import { defineRoute } from './api-route.ts';
 import { callerOf } from './auth.ts';
@@ -18,8 +19,9 @@ interface SyncBody {
   readonly full: boolean;
 }
 
-const jobOut = (job: SyncJobView): SyncJobView & { kind: 'job' } => ({ kind: 'job', ...job });
-const runOut = (run: RunRecord): RunRecord & { kind: 'run' } => ({ kind: 'run', ...run });
+// Errors are a library's words and may quote a connection URL: scrubbed of the config's secrets.
+const jobOut = (job: SyncJobView): SyncJobView & { kind: 'job' } => ({ kind: 'job', ...job, error: job.error && scrubKnownSecrets(job.error) });
+const runOut = (run: RunRecord): RunRecord & { kind: 'run' } => ({ kind: 'run', ...run, error: run.error && scrubKnownSecrets(run.error) });
 
 export function registerSyncRoutes(api: FastifyInstance, deps: HttpDeps): void {
   defineRoute<{ Body: SyncBody }>(
