@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, describeConfigError } from '../config/load.ts';
+import { scrubKnownSecrets } from '../config/secrets.ts';
 import { registerAccounts } from './accounts-command.ts';
 import { registerAudit } from './audit-command.ts';
 import { registerCheck } from './check-command.ts';
@@ -70,10 +71,11 @@ function reportError(error: unknown, ctx: CommandContext | null): ExitCode {
     return EXIT.usage;
   }
   if (error instanceof AdminActionError) {
-    process.stderr.write(`error: ${error.message}\n`);
+    process.stderr.write(`error: ${scrubKnownSecrets(error.message)}\n`);
     return error.code === 'invalid-state' ? EXIT.failure : EXIT.usage;
   }
-  const message = error instanceof Error ? error.message : String(error);
+  // A library's message may quote a connection URL: no secret of the config goes out with it.
+  const message = scrubKnownSecrets(error instanceof Error ? error.message : String(error));
   if (ctx) ctx.logger.error({ err: error }, message);
   process.stderr.write(`error: ${message}\n`);
   return EXIT.failure;

@@ -1,16 +1,16 @@
-// `GET /api/v1/accounts` (JSON or CSV, streamed page by page; or one page with `limit`), why one account
-// is in its state (`…/explain`), the waiting queue, the admin actions on one account, and
-// `GET /api/v1/audit`.
+// `GET /api/v1/accounts` (a page of accounts, or the whole CSV export streamed), `GET
+// /api/v1/accounts/{id}` and the admin actions on one account.
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { ACCOUNT_CSV_COLUMNS, csvLine } from '../sync/account-export.ts';
 import type { AccountState } from '../domain/types.ts';
-import { listAccounts, listAudit, type AccountFilter, type AccountView } from '../store/query-store.ts';
+import { ACCOUNT_CSV_COLUMNS, csvLine } from '../sync/account-export.ts';
+import { accountsPage, listAccounts, type AccountFilter, type AccountView } from '../store/query-store.ts';
 import { applyAdminAction, resolveAccount, type AdminAction } from '../sync/admin-actions.ts';
 import { explainAccountRef, waitingQueue } from '../sync/explain.ts';
-import { requestSchemas } from './api-schemas.ts';
-import { ApiError } from './errors.ts';
+import { defineRoute } from './api-route.ts';
 import { callerOf } from './auth.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import { ApiError } from './errors.ts';
 import type { HttpDeps } from './server.ts';
 
 interface AccountsQuery {
@@ -19,7 +19,7 @@ interface AccountsQuery {
   readonly source?: string;
   readonly q?: string;
   readonly format: 'json' | 'csv';
-  readonly limit?: number;
+  readonly limit: number;
   readonly cursor?: string;
 }
 
@@ -28,25 +28,8 @@ async function* csvOf(rows: AsyncIterable<AccountView>): AsyncGenerator<string> 
   for await (const a of rows) yield `${csvLine(ACCOUNT_CSV_COLUMNS.map((c) => a[c]))}\n`;
 }
 
-async function* jsonArrayOf(rows: AsyncIterable<unknown>): AsyncGenerator<string> {
-  let first = true;
-  yield '[';
-  for await (const row of rows) {
-    yield `${first ? '' : ','}\n${JSON.stringify(row)}`;
-    first = false;
-  }
-  yield '\n]\n';
-}
-
-/** The request's own URL with `cursor` set: the next page keeps every other parameter. */
-function nextPageUrl(requestUrl: string, cursor: string): string {
-  const url = new URL(requestUrl, 'http://local');
-  url.searchParams.set('cursor', cursor);
-  return `${url.pathname}${url.search}`;
-}
-
 export function registerAccountRoutes(api: FastifyInstance, deps: HttpDeps): void {
-  api.get<{ Querystring: AccountsQuery }>('/accounts', { schema: { querystring: requestSchemas.accountsQuery } }, async (request, reply) => {
+  defineRoute<{ Querystring: AccountsQuery }>(api, 'listAccounts', async (request, reply) => {
     const { state, pool, source, q, format, limit, cursor } = request.query;
     const config = deps.config();
     if (pool && !config.pools.some((p) => p.name === pool)) {
@@ -54,37 +37,29 @@ export function registerAccountRoutes(api: FastifyInstance, deps: HttpDeps): voi
     }
     const filter: AccountFilter = { ...(state ? { state } : {}), ...(pool ? { pool } : {}), ...(source ? { source } : {}), ...(q ? { q } : {}) };
     if (format === 'csv') {
-      const rows = listAccounts(deps.db, filter);
-      return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="accounts.csv"').send(Readable.from(csvOf(rows)));
+      if (cursor !== undefined) throw new ApiError(400, 'validation', 'cursor: the CSV export is one document; page the JSON list instead');
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', 'attachment; filename="accounts.csv"')
+        .send(Readable.from(csvOf(listAccounts(deps.db, filter))));
     }
-    if (limit === undefined) return reply.type('application/json; charset=utf-8').send(Readable.from(jsonArrayOf(listAccounts(deps.db, filter))));
-    // One row more than asked tells whether a next page exists.
-    const page: AccountView[] = [];
-    for await (const a of listAccounts(deps.db, filter, { limit: limit + 1, ...(cursor ? { afterId: Number(cursor) } : {}) })) page.push(a);
-    const more = page.length > limit;
-    if (more) page.length = limit;
-    const last = page.at(-1);
-    if (more && last) reply.header('link', `<${nextPageUrl(request.url, String(last.id))}>; rel="next"`);
-    return page;
+    const afterId = cursor === undefined ? 0 : Number(decodeCursor('accounts', cursor));
+    // One more than asked tells whether another page follows.
+    const rows = await accountsPage(deps.db, filter, { afterId, limit: limit + 1 });
+    const items = rows.slice(0, limit);
+    const last = items.at(-1);
+    return { items, nextCursor: rows.length > limit && last ? encodeCursor('accounts', last.id) : null };
   });
 
-  api.get<{ Params: { id: string } }>('/accounts/:id/explain', { schema: { params: requestSchemas.idParams } }, async (request) =>
-    explainAccountRef(deps.db, deps.config(), request.params.id),
-  );
+  defineRoute<{ Params: { id: string } }>(api, 'getAccount', async (request) => resolveAccount(deps.db, request.params.id));
 
-  api.get<{ Querystring: { offset: number; limit: number } }>('/queue', { schema: { querystring: requestSchemas.queueQuery } }, async (request) =>
-    waitingQueue(deps.db, deps.config(), request.query),
-  );
+  defineRoute<{ Params: { id: string } }>(api, 'explainAccount', async (request) => explainAccountRef(deps.db, deps.config(), request.params.id));
 
-  api.post<{ Params: { id: string; action: AdminAction }; Body: { reason?: string } | null }>(
-    '/accounts/:id/:action',
-    {
-      // No body at all means "no reason given".
-      preValidation: async (request) => {
-        request.body ??= {};
-      },
-      schema: { params: requestSchemas.accountActionParams, body: requestSchemas.accountActionBody },
-    },
+  defineRoute<{ Querystring: { offset: number; limit: number } }>(api, 'listQueue', async (request) => waitingQueue(deps.db, deps.config(), request.query));
+
+  defineRoute<{ Params: { id: string; action: AdminAction }; Body: { reason?: string } | null }>(
+    api,
+    'changeAccount',
     async (request) => {
       const { id, action } = request.params;
       const reason = request.body?.reason;
@@ -96,17 +71,11 @@ export function registerAccountRoutes(api: FastifyInstance, deps: HttpDeps): voi
       );
       return { account: result.account, changed: result.changed };
     },
-  );
-
-  api.get<{ Querystring: { account?: string; since?: string; run?: string; limit: number } }>(
-    '/audit',
-    { schema: { querystring: requestSchemas.auditQuery } },
-    async (request) => {
-      const { account, since, run, limit } = request.query;
-      const sinceDate = since === undefined ? undefined : new Date(since);
-      if (sinceDate && Number.isNaN(sinceDate.getTime())) throw new ApiError(400, 'validation', `since: not a date: "${since}" (use e.g. 2026-01-31 or 2026-01-31T12:00:00Z)`);
-      const accountIds = account === undefined ? undefined : [(await resolveAccount(deps.db, account)).id];
-      return listAudit(deps.db, { limit, ...(sinceDate ? { since: sinceDate } : {}), ...(accountIds ? { accountIds } : {}), ...(run ? { runId: run } : {}) });
+    {
+      // No body at all means "no reason given".
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
     },
   );
 }

@@ -1,14 +1,18 @@
-// `/api/v1`: every route behind a bearer token (see auth.ts), except the OpenAPI document.
+// `/api/v1`: every operation of api-operations.ts behind a bearer token (see auth.ts); the OpenAPI
+// document itself needs none.
 import type { FastifyInstance } from 'fastify';
 import { statusView } from '../sync/status.ts';
 import { registerAccountRoutes } from './account-routes.ts';
+import { API_PREFIX } from './api-operations.ts';
+import { defineRoute } from './api-route.ts';
+import { registerAuditRoutes } from './audit-routes.ts';
 import { authorize, callerOf } from './auth.ts';
 import { ApiError } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 import type { HttpDeps } from './server.ts';
 import { registerSyncRoutes } from './sync-routes.ts';
 
-export const API_PREFIX = '/api/v1';
+export { API_PREFIX };
 
 export async function registerApi(app: FastifyInstance, deps: HttpDeps): Promise<void> {
   app.get(`${API_PREFIX}/openapi.json`, async () => openApiDocument({ publicUrl: deps.config().http.publicUrl }));
@@ -23,13 +27,14 @@ export async function registerApi(app: FastifyInstance, deps: HttpDeps): Promise
           throw error;
         }
       });
-      api.get('/status', async () => {
+      defineRoute(api, 'getStatus', async () => {
         const nextRuns = await deps.nextScheduledRuns?.();
         return statusView(deps.db, deps.config(), nextRuns ? { nextRuns } : {});
       });
       // Who the token is: the console shows admin controls only to admin tokens (the API refuses anyway).
-      api.get('/me', async (request) => callerOf(request));
+      defineRoute(api, 'getCaller', async (request) => callerOf(request));
       registerAccountRoutes(api, deps);
+      registerAuditRoutes(api, deps);
       registerSyncRoutes(api, deps);
     },
     { prefix: API_PREFIX },

@@ -36,6 +36,14 @@ export function sendError(reply: FastifyReply, status: number, code: string, mes
 
 const ADMIN_STATUS: Record<AdminActionError['code'], number> = { 'not-found': 404, ambiguous: 409, 'invalid-state': 409, 'invalid-reason': 400 };
 
+/**
+ * Errors Fastify raises before routing (a path that is not valid percent-encoded UTF-8, a parameter
+ * longer than the router takes): the standard error body too, instead of Fastify's own.
+ */
+export function frameworkError(error: FastifyError, _request: unknown, reply: FastifyReply): FastifyReply {
+  return sendError(reply, error.statusCode ?? 400, 'bad-url', error.message);
+}
+
 /** Installs the JSON error and not-found handlers on `app` (and the plugins registered after). */
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | Error, request, reply) => {

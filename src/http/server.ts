@@ -8,7 +8,7 @@ import type { Database } from '../store/db.ts';
 import type { RunNotifier } from '../sync/sync-source.ts';
 import { registerApi } from './api-routes.ts';
 import { registerConsole } from './console.ts';
-import { installErrorHandlers } from './errors.ts';
+import { frameworkError, installErrorHandlers } from './errors.ts';
 import { registerHealthRoutes } from './health-routes.ts';
 import type { Metrics } from './metrics.ts';
 
@@ -36,7 +36,13 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
     // Bodies are small JSON documents; anything bigger is a mistake or an attack.
     bodyLimit: 64 * 1024,
     forceCloseConnections: 'idle',
+    frameworkErrors: frameworkError,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true } },
+  });
+  // Every answer is live data, a probe or an error: nothing for a browser or proxy to keep, and no
+  // body to be sniffed into another type than the one declared.
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.header('cache-control', 'no-store').header('x-content-type-options', 'nosniff');
   });
   installErrorHandlers(app);
   registerHealthRoutes(app, deps);

@@ -83,6 +83,6 @@ export async function explainAccountRef(db: Queryable, config: SeatsyncConfig, r
     },
     { profiles: config.profiles, standing },
   );
-  const audit = await listAudit(db, { accountIds: [account.id], limit: EXPLAIN_AUDIT_ENTRIES });
+  const { entries: audit } = await listAudit(db, { accountIds: [account.id], limit: EXPLAIN_AUDIT_ENTRIES });
   return { account, explanation, audit };
 }

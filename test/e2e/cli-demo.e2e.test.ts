@@ -166,12 +166,27 @@ describe('seatsync CLI on the demo', () => {
     const unknown = await runCli(['explain', 'nobody-like-this', '--config', demo.config]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('nobody-like-this');
-  });
+    // Eight runs of the CLI on the embedded database: about 30 s on an idle machine.
+  }, 240_000);
 
   it('exits 2 on bad usage', async () => {
     expect((await runCli(['accounts', '--state', 'sleeping', '--config', demo.config])).code).toBe(2);
     expect((await runCli(['no-such-command'])).code).toBe(2);
     expect((await runCli(['sync', '--source', 'nope', '--config', demo.config])).code).toBe(2);
+  });
+
+  it('names a bad account reference or date in one sentence and exits 2, never with a database error', async () => {
+    for (const [args, sentence] of [
+      [['accounts', 'block', '99999999999999999999'], 'error: no account matches "99999999999999999999" (id, username, email or directory id)'],
+      [['accounts', 'protect', 'x\u0001y'], 'error: no account matches'],
+      [['audit', '--since', '99999-01-01'], 'error: --since: not a date: "99999-01-01" (use e.g. 2026-01-31 or 2026-01-31T12:00:00Z)'],
+      [['audit', '--limit', '99999999999999999999'], 'error: --limit must be an integer from 1 to 1000000'],
+    ] as const) {
+      const result = await runCli([...args, '--config', demo.config]);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toContain(sentence);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    }
   });
 });
 

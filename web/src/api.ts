@@ -38,12 +38,10 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   return (await request(path, init)).json() as Promise<T>;
 }
 
-/** A JSON listing and the `cursor` of its `Link: <…>; rel="next"` header, if any. */
-export async function apiPage<T>(path: string): Promise<{ rows: T[]; next: string | null }> {
-  const response = await request(path);
-  const next = /<([^>]+)>;\s*rel="next"/.exec(response.headers.get('link') ?? '')?.[1];
-  const cursor = next ? new URL(next, location.href).searchParams.get('cursor') : null;
-  return { rows: (await response.json()) as T[], next: cursor };
+/** A paged listing (`limit` + `cursor`): its items, and the cursor of the next page (null on the last). */
+export interface Page<T> {
+  readonly items: T[];
+  readonly nextCursor: string | null;
 }
 
 export async function apiBlob(path: string): Promise<Blob> {

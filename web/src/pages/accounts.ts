@@ -1,12 +1,11 @@
 // Accounts: search (username, name, email), filters by state, pool and source, pages of 50, and
 // Export CSV of the same filter (every matching account, not just the page).
-import { apiBlob, apiPage } from '../api.ts';
+import { api, apiBlob, type Page } from '../api.ts';
 import { heading, type PageContext } from '../context.ts';
 import { h, link, replace, select } from '../dom.ts';
 import { timeEl } from '../format.ts';
 import { dataTable } from '../table.ts';
 import type { Account, Status } from '../types.ts';
-import { api } from '../api.ts';
 
 const PAGE_SIZE = 50;
 const STATES = ['active', 'blocked', 'suspended', 'disabled', 'removed'] as const;
@@ -40,7 +39,7 @@ export async function renderAccounts(ctx: PageContext): Promise<void> {
   const page = new URLSearchParams(filter);
   page.set('limit', String(PAGE_SIZE));
   if (cursor) page.set('cursor', cursor);
-  const [status, result] = await Promise.all([api<Status>('status'), apiPage<Account>(`accounts?${page.toString()}`)]);
+  const [status, result] = await Promise.all([api<Status>('status'), api<Page<Account>>(`accounts?${page.toString()}`)]);
 
   const search = h('input', { id: 'search', type: 'search', name: 'q', value: filter.get('q') ?? '', autocomplete: 'off' });
   const form = h(
@@ -65,15 +64,15 @@ export async function renderAccounts(ctx: PageContext): Promise<void> {
   exportButton.addEventListener('click', () => void exportCsv(filter, exportStatus).catch((error: unknown) => (exportStatus.textContent = (error as Error).message)));
 
   const nextQuery = new URLSearchParams(filter);
-  if (result.next) nextQuery.set('cursor', result.next);
+  if (result.nextCursor) nextQuery.set('cursor', result.nextCursor);
   replace(
     ctx.main,
     heading('Accounts'),
     form,
-    h('div', { class: 'toolbar' }, h('p', {}, `${result.rows.length}${result.next ? '+' : ''} accounts${cursor ? ' on this page' : ''}`), exportButton, exportStatus),
+    h('div', { class: 'toolbar' }, h('p', {}, `${result.items.length}${result.nextCursor ? '+' : ''} accounts${cursor ? ' on this page' : ''}`), exportButton, exportStatus),
     dataTable({
       caption: 'Accounts matching the search',
-      rows: result.rows,
+      rows: result.items,
       empty: 'No account matches.',
       columns: [
         { label: 'Username', cell: (a) => link(`/accounts/${a.id}`, a.username) },
@@ -89,7 +88,7 @@ export async function renderAccounts(ctx: PageContext): Promise<void> {
       'nav',
       { class: 'pager', 'aria-label': 'Pages of accounts' },
       cursor ? link(`/accounts${filter.size > 0 ? `?${filter.toString()}` : ''}`, 'First page') : null,
-      result.next ? link(`/accounts?${nextQuery.toString()}`, 'Next page') : null,
+      result.nextCursor ? link(`/accounts?${nextQuery.toString()}`, 'Next page') : null,
     ),
   );
 }

@@ -1,6 +1,6 @@
 // Overview: warnings first (a failing source, a held run, mail not going out), then pools with their
 // bars, sources, Sync now (admin tokens), the head of the waiting list and the latest changes.
-import { api } from '../api.ts';
+import { api, type Page } from '../api.ts';
 import { isAdmin, heading, type PageContext } from '../context.ts';
 import { h, link, replace } from '../dom.ts';
 import { plural, timeEl } from '../format.ts';
@@ -82,7 +82,7 @@ export async function renderOverview(ctx: PageContext): Promise<void> {
     const [status, queue, audit] = await Promise.all([
       api<Status>('status'),
       api<{ total: number; entries: QueueEntry[] }>('queue?limit=5'),
-      api<AuditEntry[]>('audit?limit=15'),
+      api<Page<AuditEntry>>('audit?limit=15'),
     ]);
     replace(
       data,
@@ -90,7 +90,7 @@ export async function renderOverview(ctx: PageContext): Promise<void> {
       poolsSection(status.pools),
       sourcesSection(status),
       queueSection(queue),
-      h('section', { 'aria-labelledby': 'audit-title' }, h('h2', { id: 'audit-title' }, 'Latest changes'), auditTable(audit.slice().reverse(), { withAccount: true })),
+      h('section', { 'aria-labelledby': 'audit-title' }, h('h2', { id: 'audit-title' }, 'Latest changes'), auditTable(audit.items.slice().reverse(), { withAccount: true })),
     );
     data.removeAttribute('aria-busy');
     return undefined;

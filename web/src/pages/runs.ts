@@ -1,5 +1,5 @@
 // Runs: the latest runs with status, counts, duration and error; a run's page with its changes.
-import { api } from '../api.ts';
+import { api, type Page } from '../api.ts';
 import { heading, isAdmin, type PageContext } from '../context.ts';
 import { h, link, replace } from '../dom.ts';
 import { duration, timeEl } from '../format.ts';
@@ -38,7 +38,7 @@ export async function renderRuns(ctx: PageContext): Promise<void> {
 
 export async function renderRun(ctx: PageContext): Promise<void> {
   const id = ctx.params[0] ?? '';
-  const [run, changes] = await Promise.all([api<Run>(`syncs/${encodeURIComponent(id)}`), api<AuditEntry[]>(`audit?run=${encodeURIComponent(id)}&limit=1000`)]);
+  const [run, changes] = await Promise.all([api<Run>(`syncs/${encodeURIComponent(id)}`), api<Page<AuditEntry>>(`audit?run=${encodeURIComponent(id)}&limit=1000`)]);
   const counts = ['seen', 'created', 'updated', 'activated', 'blocked', 'disabled', 'removed', 'skipped'] as const;
   const held = run.details['held'] as { wouldDisable?: number; wouldRemove?: number; threshold?: number } | undefined;
   const out = h('div', { 'aria-live': 'polite' });
@@ -60,6 +60,6 @@ export async function renderRun(ctx: PageContext): Promise<void> {
       ? h('p', { class: 'warning' }, `Held: it would disable ${held.wouldDisable ?? 0} and remove ${held.wouldRemove ?? 0} accounts; at most ${held.threshold ?? 0} are allowed without confirmation.`, ' ', isAdmin(ctx) ? reviewButton(run.source, out, () => undefined) : null)
       : null,
     out,
-    h('section', { 'aria-labelledby': 'changes-title' }, h('h2', { id: 'changes-title' }, 'Changes'), auditTable(changes, { withAccount: true })),
+    h('section', { 'aria-labelledby': 'changes-title' }, h('h2', { id: 'changes-title' }, 'Changes'), auditTable(changes.items, { withAccount: true })),
   );
 }
