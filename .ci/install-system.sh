@@ -7,7 +7,8 @@ here="$(dirname "$0")"
 # time: /usr/bin/time -v measures the peak memory of the benchmarks (npm run bench).
 # postgresql: the server binaries, for the test that stops and restarts a private server mid-run
 # (test/support/private-postgres.ts); the suite's shared server is started by start-services.sh.
-packages=(openssl ca-certificates time postgresql)
+# chromium: the browser the admin console's tests drive with playwright-core (test/support/browser.ts).
+packages=(openssl ca-certificates time postgresql chromium)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -109,6 +109,9 @@ describe('the admin console in Chromium', () => {
     expect(await pools.getByRole('meter', { name: `primary: ${SEATS} of ${SEATS} seats used` }).count()).toBe(1);
     await page.getByText(`primary is full: ${people.length - SEATS} accounts waiting for a seat.`).waitFor();
     await shot('overview-admin');
+    // The picture in the README and docs/production.md (docs/console-overview.png is a copy of it).
+    await page.setViewportSize({ width: 1000, height: 640 });
+    await page.screenshot({ path: `${SCREENSHOT_DIR}console-overview.png` });
   });
 
   it('shows a read token everything, without the controls, and the API refuses its writes', async () => {
