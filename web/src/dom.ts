@@ -32,8 +32,9 @@ export function link(route: string, ...children: Child[]): HTMLAnchorElement {
   return h('a', { href: `#${route}` }, ...children);
 }
 
-/** A labelled select; the first option is "any" (empty value). */
-export function select(options: { label: string; name: string; values: readonly string[]; value: string; any: string }): HTMLLabelElement {
-  const control = h('select', { name: options.name }, h('option', { value: '' }, options.any), ...options.values.map((v) => h('option', { value: v, selected: v === options.value }, v)));
-  return h('label', {}, options.label, ' ', control);
+/** A select with its label (named by the label alone); the first option is "any" (empty value). */
+export function select(options: { label: string; name: string; values: readonly string[]; value: string; any: string }): HTMLSpanElement {
+  const id = `filter-${options.name}`;
+  const control = h('select', { id, name: options.name }, h('option', { value: '' }, options.any), ...options.values.map((v) => h('option', { value: v, selected: v === options.value }, v)));
+  return h('span', { class: 'field' }, h('label', { for: id }, options.label), control);
 }

@@ -4,6 +4,10 @@ export interface SourceStatus {
   name: string;
   lastRun: { status: string; startedAt: string; finishedAt: string | null; seen: number } | null;
   nextRunAt?: string | null;
+  /** Source health, where the server reports it: the newest ok run, failures in a row, the newest error. */
+  lastSuccessfulRun?: { id: string; finishedAt: string } | null;
+  consecutiveFailures?: number;
+  lastError?: { runId: string; at: string; code: string | null; message: string } | null;
 }
 export interface Status { pools: Pool[]; sources: SourceStatus[]; outbox: { pending: number; failed: number } }
 export interface Caller { name: string; role: 'read' | 'admin' }

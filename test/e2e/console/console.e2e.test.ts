@@ -3,7 +3,7 @@
 // to the end, block/unblock moving a seat to the first in the queue, search, Export CSV, a held run
 // confirmed, the explanation of a waiting account, and every page at 360 px without sideways scrolling.
 // No page may log a console error or violate the CSP. Screenshots go to test-results/screenshots/.
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { focused, launchChromium, overflowsHorizontally, SCREENSHOT_DIR, watchPage, type PageProblems } from '../../support/browser.ts';
@@ -184,7 +184,7 @@ describe('the admin console in Chromium', () => {
     const table = page.getByRole('table', { name: 'Accounts matching the search' });
     await table.getByRole('link', { name: 'user12' }).waitFor();
     expect(await table.locator('tbody tr').count()).toBe(3);
-    await page.getByLabel('State').selectOption('blocked');
+    await page.getByLabel('State', { exact: true }).selectOption('blocked');
     await page.getByRole('button', { name: 'Search', exact: true }).click();
     await page.waitForURL(/state=blocked/);
     await table.locator('tbody tr').first().waitFor();
@@ -202,7 +202,7 @@ describe('the admin console in Chromium', () => {
     dir.writeCsv('hr', people.slice(0, 2));
     await openPage();
     await signIn(ADMIN_TOKEN);
-    await page.getByLabel('Source').selectOption('hr');
+    await page.getByLabel('Source', { exact: true }).selectOption('hr');
     await page.getByRole('button', { name: 'Sync now' }).click();
     await page.getByText(/^Held: hr would disable or remove more accounts than policy\.maxRemovals allows/).waitFor({ timeout: 60_000 });
     expect((await admin()('/api/v1/accounts?state=removed')).body).toMatchObject({ items: [] });
@@ -232,6 +232,25 @@ describe('the admin console in Chromium', () => {
     const changes = page.getByRole('table', { name: 'Audit entries' });
     expect(await changes.getByRole('cell', { name: 'removed', exact: true }).count()).toBeGreaterThanOrEqual(10);
     await shot('run');
+  });
+
+  it('warns on the overview when the last run of a source failed, with its error', async () => {
+    const csv = `${dir.dir}/hr.csv`;
+    renameSync(csv, `${csv}.away`);
+    try {
+      await openPage();
+      await signIn(ADMIN_TOKEN);
+      await page.getByLabel('Source', { exact: true }).selectOption('hr');
+      await page.getByRole('button', { name: 'Sync now' }).click();
+      // A missing file is not retried: the job fails at once, and the result says so with the error.
+      await page.getByText(/^The sync (of hr )?failed.*hr\.csv/).waitFor({ timeout: 60_000 });
+      await go('/', 'Overview');
+      const warning = page.getByRole('region', { name: 'Needs attention' }).getByText(/^The last run of hr failed/);
+      await warning.waitFor();
+      await shot('overview-failing-source');
+    } finally {
+      renameSync(`${csv}.away`, csv);
+    }
   });
 
   it('fits every page into 360 px without sideways scrolling, and works from the keyboard', async () => {

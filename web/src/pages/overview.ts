@@ -6,7 +6,7 @@ import { h, link, replace } from '../dom.ts';
 import { plural, timeEl } from '../format.ts';
 import { reviewButton, syncPanel } from '../sync-panel.ts';
 import { dataTable } from '../table.ts';
-import type { AuditEntry, Pool, QueueEntry, Status } from '../types.ts';
+import type { AuditEntry, Pool, QueueEntry, SourceStatus, Status } from '../types.ts';
 import { auditTable } from './history.ts';
 
 function poolBar(p: Pool): HTMLMeterElement {
@@ -40,6 +40,12 @@ function sourcesSection(status: Status): HTMLElement {
       { label: 'Last run', cell: (s) => (s.lastRun ? h('span', { class: `status ${s.lastRun.status}` }, s.lastRun.status) : 'never') },
       { label: 'Finished', cell: (s) => timeEl(s.lastRun?.finishedAt ?? null) },
       { label: 'Users seen', cell: (s) => s.lastRun?.seen ?? '', numeric: true },
+      ...(status.sources.some((s) => s.consecutiveFailures !== undefined)
+        ? [
+            { label: 'Last good run', cell: (s: SourceStatus) => (s.lastSuccessfulRun ? link(`/runs/${s.lastSuccessfulRun.id}`, timeEl(s.lastSuccessfulRun.finishedAt)) : 'never') },
+            { label: 'Failures in a row', cell: (s: SourceStatus) => s.consecutiveFailures ?? 0, numeric: true },
+          ]
+        : []),
       { label: 'Next run', cell: (s) => (s.nextRunAt ? timeEl(s.nextRunAt) : 'manual only') },
     ],
   }));
@@ -48,7 +54,11 @@ function sourcesSection(status: Status): HTMLElement {
 function warnings(ctx: PageContext, status: Status, refresh: () => void): HTMLElement | null {
   const items: HTMLElement[] = [];
   for (const s of status.sources) {
-    if (s.lastRun?.status === 'failed') items.push(h('li', {}, `The last run of ${s.name} failed. `, link(`/runs?source=${encodeURIComponent(s.name)}`, 'See its runs')));
+    if (s.lastRun?.status === 'failed') {
+      const failures = s.consecutiveFailures && s.consecutiveFailures > 1 ? ` (${s.consecutiveFailures} runs in a row)` : '';
+      const error = s.lastError ? `: ${s.lastError.message}` : '';
+      items.push(h('li', {}, `The last run of ${s.name} failed${failures}${error}. `, link(`/runs?source=${encodeURIComponent(s.name)}`, 'See its runs')));
+    }
     if (s.lastRun?.status === 'held') {
       const out = h('div', { 'aria-live': 'polite' });
       items.push(h('li', {}, `The last run of ${s.name} was held: it would disable or remove more accounts than policy.maxRemovals allows. `, isAdmin(ctx) ? reviewButton(s.name, out, refresh) : null, out));
