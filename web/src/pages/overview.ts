@@ -51,7 +51,8 @@ function sourcesSection(status: Status): HTMLElement {
   }));
 }
 
-function warnings(ctx: PageContext, status: Status, refresh: () => void): HTMLElement | null {
+/** `reviewOut`: where a held run's review and result go; outside the warnings, which each refresh redraws. */
+function warnings(ctx: PageContext, status: Status, options: { refresh: () => void; reviewOut: HTMLElement }): HTMLElement | null {
   const items: HTMLElement[] = [];
   for (const s of status.sources) {
     if (s.lastRun?.status === 'failed') {
@@ -60,8 +61,7 @@ function warnings(ctx: PageContext, status: Status, refresh: () => void): HTMLEl
       items.push(h('li', {}, `The last run of ${s.name} failed${failures}${error}. `, link(`/runs?source=${encodeURIComponent(s.name)}`, 'See its runs')));
     }
     if (s.lastRun?.status === 'held') {
-      const out = h('div', { 'aria-live': 'polite' });
-      items.push(h('li', {}, `The last run of ${s.name} was held: it would disable or remove more accounts than policy.maxRemovals allows. `, isAdmin(ctx) ? reviewButton(s.name, out, refresh) : null, out));
+      items.push(h('li', {}, `The last run of ${s.name} was held: it would disable or remove more accounts than policy.maxRemovals allows. `, isAdmin(ctx) ? reviewButton(s.name, options.reviewOut, options.refresh) : null));
     }
   }
   if (status.outbox.failed > 0) items.push(h('li', {}, `${plural(status.outbox.failed, 'email')} could not be sent (see the worker log and the mail settings).`));
@@ -87,6 +87,9 @@ function queueSection(queue: { total: number; entries: QueueEntry[] }): HTMLElem
 }
 
 export async function renderOverview(ctx: PageContext): Promise<void> {
+  // Warnings first, above Sync now; they and the data below are redrawn after each sync.
+  const alerts = h('div');
+  const reviewOut = h('div', { 'aria-live': 'polite' });
   const data = h('div', { 'aria-busy': 'true' }, 'Loading…');
   const refresh = async (): Promise<void> => {
     const [status, queue, audit] = await Promise.all([
@@ -94,9 +97,9 @@ export async function renderOverview(ctx: PageContext): Promise<void> {
       api<{ total: number; entries: QueueEntry[] }>('queue?limit=5'),
       api<Page<AuditEntry>>('audit?limit=15'),
     ]);
+    replace(alerts, warnings(ctx, status, { refresh: () => void refresh(), reviewOut }));
     replace(
       data,
-      warnings(ctx, status, () => void refresh()),
       poolsSection(status.pools),
       sourcesSection(status),
       queueSection(queue),
@@ -107,6 +110,6 @@ export async function renderOverview(ctx: PageContext): Promise<void> {
   };
   const title = heading('Overview');
   const sources = (await api<Status>('status')).sources.map((s) => s.name);
-  replace(ctx.main, title, isAdmin(ctx) ? syncPanel(sources, () => void refresh()) : null, data);
+  replace(ctx.main, title, alerts, reviewOut, isAdmin(ctx) ? syncPanel(sources, () => void refresh()) : null, data);
   await refresh();
 }
