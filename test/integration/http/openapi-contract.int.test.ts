@@ -180,6 +180,13 @@ describe('the API against its OpenAPI document', () => {
     expect(await server.reader(`/api/v1/audit?cursor=${accountsCursor}`)).toMatchObject({ status: 400, body: { error: { code: 'validation' } } });
   });
 
+  it('names the parameter and the problem in words in a 400', async () => {
+    expect(await server.reader('/api/v1/accounts/x%00')).toMatchObject({ status: 400, body: { error: { code: 'validation', message: 'params/id must not contain control characters (such as NUL or a line break)' } } });
+    expect(await server.reader('/api/v1/audit?sinse=2026-01-01')).toMatchObject({ status: 400, body: { error: { message: 'querystring has no parameter "sinse"' } } });
+    expect(await server.reader('/api/v1/audit?since=99999-01-01')).toMatchObject({ status: 400, body: { error: { message: 'since: not a date: "99999-01-01" (use e.g. 2026-01-31 or 2026-01-31T12:00:00Z)' } } });
+    expect(await server.reader('/api/v1/accounts?limit=20000')).toMatchObject({ status: 400, body: { error: { message: 'querystring/limit must be <= 10000' } } });
+  });
+
   it('sends API data with no-store and nosniff, and the dashboard without a referrer', async () => {
     for (const res of [await server.reader('/api/v1/status'), await server.anonymous('/api/v1/status'), await server.reader('/api/v1/accounts?format=csv')]) {
       expect(res.headers.get('cache-control')).toBe('no-store');
