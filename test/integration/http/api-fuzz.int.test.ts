@@ -25,7 +25,9 @@ const nastyText = fc.oneof(
   fc.constantFrom(
     '', ' ', '\u0000', 'x\u0000', '\u007f', '99999999999999999999', '2147483648', '9223372036854775808', '99999-01-01',
     '+275760-09-13', '1e400', 'NaN', '-0', '0x10', '../../etc/passwd', "' OR 1=1 --", 'null', '[]', '{}', 'true',
-    '\uFFFF', 'bm9wZQ', 'YWNjb3VudHM6OTk5OTk5OTk5OTk5OTk5OTk5OTk5', 'YXVkaXQ6LTE', 'a'.repeat(5000),
+    '\uFFFF', 'bm9wZQ', 'YWNjb3VudHM6OTk5OTk5OTk5OTk5OTk5OTk5OTk5', 'YXVkaXQ6LTE',
+    // Cursors that decode to ids beyond an integer, a bigint, and in range.
+    ...['accounts:2147483648', 'accounts:9223372036854775807', 'audit:9223372036854775808', 'audit:1', 'accounts:1'].map((c) => Buffer.from(c).toString('base64url')), 'a'.repeat(5000),
   ),
 );
 

@@ -30,7 +30,13 @@ const CASES: Record<string, Record<string, Case[]>> = {
   getStatus: { '200': [(s) => s.reader('/api/v1/status')], '401': [(s) => s.anonymous('/api/v1/status')] },
   listAccounts: {
     '200': [(s) => s.reader('/api/v1/accounts?limit=2'), (s) => s.reader('/api/v1/accounts?state=blocked'), (s) => s.reader('/api/v1/accounts?format=csv')],
-    '400': [(s) => s.reader('/api/v1/accounts?state=bogus'), (s) => s.reader('/api/v1/accounts?cursor=bm9wZQ'), (s) => s.reader('/api/v1/accounts?limit=0')],
+    '400': [
+      (s) => s.reader('/api/v1/accounts?state=bogus'),
+      (s) => s.reader('/api/v1/accounts?cursor=bm9wZQ'),
+      (s) => s.reader('/api/v1/accounts?limit=0'),
+      // A well-formed cursor past the largest account id (a PostgreSQL integer).
+      (s) => s.reader(`/api/v1/accounts?cursor=${Buffer.from('accounts:2147483648').toString('base64url')}`),
+    ],
     '401': [(s) => s.anonymous('/api/v1/accounts')],
   },
   getAccount: {
