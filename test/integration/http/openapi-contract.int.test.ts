@@ -34,6 +34,7 @@ const CASES: Record<string, Record<string, Case[]>> = {
       (s) => s.reader('/api/v1/accounts?state=bogus'),
       (s) => s.reader('/api/v1/accounts?cursor=bm9wZQ'),
       (s) => s.reader('/api/v1/accounts?limit=0'),
+      (s) => s.reader('/api/v1/accounts?limit=Infinity'),
       // A well-formed cursor past the largest account id (a PostgreSQL integer).
       (s) => s.reader(`/api/v1/accounts?cursor=${Buffer.from('accounts:2147483648').toString('base64url')}`),
     ],
@@ -56,7 +57,7 @@ const CASES: Record<string, Record<string, Case[]>> = {
   },
   listSyncs: {
     '200': [(s) => s.reader('/api/v1/syncs?limit=5')],
-    '400': [(s) => s.reader('/api/v1/syncs?limit=0')],
+    '400': [(s) => s.reader('/api/v1/syncs?limit=0'), (s) => s.reader('/api/v1/syncs?limit=1e400')],
     '401': [(s) => s.anonymous('/api/v1/syncs')],
   },
   requestSync: {
@@ -73,7 +74,7 @@ const CASES: Record<string, Record<string, Case[]>> = {
   },
   listAudit: {
     '200': [(s) => s.reader('/api/v1/audit?limit=1'), (s) => s.reader('/api/v1/audit?since=2020-01-01&account=u000004')],
-    '400': [(s) => s.reader('/api/v1/audit?since=99999-01-01'), (s) => s.reader('/api/v1/audit?since=yesterday')],
+    '400': [(s) => s.reader('/api/v1/audit?since=99999-01-01'), (s) => s.reader('/api/v1/audit?since=yesterday'), (s) => s.reader('/api/v1/audit?limit=1e400')],
     '404': [(s) => s.reader('/api/v1/audit?account=nobody')],
     '409': [(s) => s.reader('/api/v1/audit?account=u000001')],
     '401': [(s) => s.anonymous('/api/v1/audit')],
