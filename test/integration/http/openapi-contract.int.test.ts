@@ -32,6 +32,7 @@ const CASES: Record<string, Record<string, Case[]>> = {
     '200': [(s) => s.reader('/api/v1/accounts?limit=2'), (s) => s.reader('/api/v1/accounts?state=blocked'), (s) => s.reader('/api/v1/accounts?format=csv')],
     '400': [
       (s) => s.reader('/api/v1/accounts?state=bogus'),
+      (s) => s.reader('/api/v1/accounts?source=bogus'),
       (s) => s.reader('/api/v1/accounts?cursor=bm9wZQ'),
       (s) => s.reader('/api/v1/accounts?limit=0'),
       (s) => s.reader('/api/v1/accounts?limit=Infinity'),
