@@ -19,6 +19,8 @@ export interface ApiServer {
   readonly anonymous: ApiClient;
   /** The job id of the first sync (hr). */
   readonly firstJobId: string;
+  /** The worker's config file, for running the CLI against the same database. */
+  readonly configPath: string;
   stop(): Promise<void>;
 }
 
@@ -58,6 +60,7 @@ export async function startApiServer(name: string): Promise<ApiServer> {
     reader: api(worker.url, READ_TOKEN),
     anonymous: api(worker.url, null),
     firstJobId,
+    configPath: dir.configPath,
     async stop() {
       await worker.stop();
       await pg.drop();

@@ -6,6 +6,8 @@ import SwaggerParser from '@apidevtools/swagger-parser';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../support/cli.ts';
+import { waitFor } from '../worker/worker-fixtures.ts';
 import { startApiServer, type ApiClient, type ApiServer } from './api-server.ts';
 
 interface ResponseObject {
@@ -193,6 +195,20 @@ describe('the API against its OpenAPI document', () => {
     expect(await server.reader('/api/v1/audit?sinse=2026-01-01')).toMatchObject({ status: 400, body: { error: { message: 'querystring has no parameter "sinse"' } } });
     expect(await server.reader('/api/v1/audit?since=99999-01-01')).toMatchObject({ status: 400, body: { error: { message: 'since: not a date: "99999-01-01" (use e.g. 2026-01-31 or 2026-01-31T12:00:00Z)' } } });
     expect(await server.reader('/api/v1/accounts?limit=20000')).toMatchObject({ status: 400, body: { error: { message: 'querystring/limit must be <= 10000' } } });
+  });
+
+  it('sends what the CLI prints, field for field: a field missing from a schema would not go out', async () => {
+    // Settle first: no sync may end between the two reads.
+    await waitFor(async () => {
+      const { jobs } = (await server.reader('/api/v1/syncs?limit=50')).body as { jobs: { state: string }[] };
+      return jobs.every((j) => j.state === 'completed' || j.state === 'failed');
+    }, { what: 'every queued sync to end' });
+    const cliStatus = await runCli(['status', '--json', '--config', server.configPath]);
+    expect(cliStatus.code, cliStatus.stderr).toBe(0);
+    expect((await server.reader('/api/v1/status')).body).toEqual(JSON.parse(cliStatus.stdout));
+    const cliAccounts = await runCli(['accounts', '--json', '--config', server.configPath]);
+    expect(cliAccounts.code, cliAccounts.stderr).toBe(0);
+    expect(((await server.reader('/api/v1/accounts')).body as { items: unknown[] }).items).toEqual(JSON.parse(cliAccounts.stdout));
   });
 
   it('sends API data with no-store and nosniff, and the dashboard without a referrer', async () => {
