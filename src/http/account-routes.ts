@@ -35,6 +35,10 @@ export function registerAccountRoutes(api: FastifyInstance, deps: HttpDeps): voi
     if (pool && !config.pools.some((p) => p.name === pool)) {
       throw new ApiError(400, 'unknown-pool', `unknown pool "${pool}"; configured: ${config.pools.map((p) => p.name).join(', ')}`);
     }
+    // As in the CLI: a misspelt source is a mistake to name, not an empty list.
+    if (source && !config.sources.some((s) => s.name === source)) {
+      throw new ApiError(400, 'unknown-source', `unknown source "${source}"; configured: ${config.sources.map((s) => s.name).join(', ')}`);
+    }
     const filter: AccountFilter = { ...(state ? { state } : {}), ...(pool ? { pool } : {}), ...(source ? { source } : {}), ...(q ? { q } : {}) };
     if (format === 'csv') {
       if (cursor !== undefined) throw new ApiError(400, 'validation', 'cursor: the CSV export is one document; page the JSON list instead');

@@ -43,6 +43,13 @@ export const API_OPERATIONS = [
     responses: { '200': ok('Status', 'status') },
   },
   {
+    operationId: 'listSchedules',
+    method: 'GET',
+    path: '/schedules',
+    summary: 'When the worker\'s schedules run each source next',
+    responses: { '200': ok('Schedules', 'each configured source and its next scheduled run') },
+  },
+  {
     operationId: 'getCaller',
     method: 'GET',
     path: '/me',

@@ -4,6 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema, RouteGenericInterface } from 'fastify';
 import { operation, responsesOf, type ApiOperation, type OperationId } from './api-operations.ts';
 import { responseSchemas, type Schema } from './api-schemas.ts';
+import { ApiError } from './errors.ts';
 
 const COMPONENT_REF = /^#\/components\/schemas\/(\w+)$/;
 
@@ -45,6 +46,16 @@ export function fastifySchemaOf(op: ApiOperation): FastifySchema {
 /** Fastify's `/accounts/:id` for OpenAPI's `/accounts/{id}`. */
 export const fastifyPath = (op: ApiOperation): string => op.path.replace(/\{(\w+)\}/g, ':$1');
 
+/**
+ * Ajv's type coercion turns a query value such as "1e400" into Infinity and then lets it past the
+ * schema's `maximum` (ajv 8.x): every number of a query must be finite, or the request is a 400.
+ */
+async function finiteQueryNumbers(request: FastifyRequest): Promise<void> {
+  for (const [name, value] of Object.entries((request.query ?? {}) as Record<string, unknown>)) {
+    if (typeof value === 'number' && !Number.isFinite(value)) throw new ApiError(400, 'validation', `querystring/${name} must be a finite number`);
+  }
+}
+
 type Handler<R extends RouteGenericInterface> = (request: FastifyRequest<R>, reply: FastifyReply) => Promise<unknown>;
 
 export function defineRoute<R extends RouteGenericInterface>(
@@ -58,6 +69,7 @@ export function defineRoute<R extends RouteGenericInterface>(
     method: op.method,
     url: fastifyPath(op),
     schema: fastifySchemaOf(op),
+    preHandler: finiteQueryNumbers,
     handler: handler as never,
     ...(options.preValidation ? { preValidation: options.preValidation as never } : {}),
   });

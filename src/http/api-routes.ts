@@ -27,9 +27,14 @@ export async function registerApi(app: FastifyInstance, deps: HttpDeps): Promise
           throw error;
         }
       });
-      defineRoute(api, 'getStatus', async () => {
-        const nextRuns = await deps.nextScheduledRuns?.();
-        return statusView(deps.db, deps.config(), nextRuns ? { nextRuns } : {});
+      defineRoute(api, 'getStatus', async () => statusView(deps.db, deps.config()));
+      defineRoute(api, 'listSchedules', async () => {
+        const next = (await deps.nextScheduledRuns?.()) ?? new Map<string, number>();
+        const sources = deps.config().sources.map((s) => {
+          const at = next.get(s.name);
+          return { name: s.name, nextRunAt: at === undefined ? null : new Date(at).toISOString() };
+        });
+        return { sources };
       });
       // Who the token is: the console shows admin controls only to admin tokens (the API refuses anyway).
       defineRoute(api, 'getCaller', async (request) => callerOf(request));

@@ -154,6 +154,12 @@ const page = (item: string, description: string): Schema =>
 export const responseSchemas = {
   Error: closed({ error: closed({ code: str, message: str }) }, { description: 'every error: `{ "error": { "code", "message" } }`' }),
   Pool: pool,
+  Schedules: closed({
+    sources: {
+      type: 'array',
+      items: closed({ name: str, nextRunAt: { ...nullableDateTime, description: 'when the schedule runs the source next; null without a schedule' } }),
+    },
+  }),
   Caller: closed({ name: { ...str, description: 'the token\'s name in http.tokens' }, role: { type: 'string', enum: ['read', 'admin'] } }),
   Status: closed({
     pools: { type: 'array', items: ref('Pool') },
@@ -162,8 +168,7 @@ export const responseSchemas = {
       items: closed({
         name: str,
         lastRun: { ...closed({ status: str, startedAt: dateTime, finishedAt: nullableDateTime, seen: int }), type: ['object', 'null'] },
-        nextRunAt: { ...nullableDateTime, description: 'when the schedule runs the source next; null without a schedule' },
-      }, { optional: ['nextRunAt'] }),
+      }),
     },
     outbox: closed({ pending: int, failed: int }),
   }),

@@ -8,7 +8,7 @@ import type { Database } from '../store/db.ts';
 import type { RunNotifier } from '../sync/sync-source.ts';
 import { registerApi } from './api-routes.ts';
 import { registerConsole } from './console.ts';
-import { frameworkError, installErrorHandlers } from './errors.ts';
+import { frameworkError, installErrorHandlers, schemaErrorMessage } from './errors.ts';
 import { registerHealthRoutes } from './health-routes.ts';
 import type { Metrics } from './metrics.ts';
 
@@ -37,6 +37,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
     bodyLimit: 64 * 1024,
     forceCloseConnections: 'idle',
     frameworkErrors: frameworkError,
+    schemaErrorFormatter: (errors, dataVar) => schemaErrorMessage(errors as never, dataVar),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true } },
   });
   // Every answer is live data, a probe or an error: nothing for a browser or proxy to keep, and no

@@ -17,12 +17,7 @@ export interface PoolView {
 
 export interface StatusView {
   readonly pools: PoolView[];
-  readonly sources: {
-    name: string;
-    lastRun: { status: string; startedAt: string; finishedAt: string | null; seen: number } | null;
-    /** When the worker's schedule runs it next (ISO 8601); null without a schedule; absent where unknown (the CLI has no Redis). */
-    nextRunAt?: string | null;
-  }[];
+  readonly sources: { name: string; lastRun: { status: string; startedAt: string; finishedAt: string | null; seen: number } | null }[];
   readonly outbox: { pending: number; failed: number };
 }
 
@@ -44,21 +39,18 @@ export async function outboxCounts(db: Database): Promise<{ pending: number; fai
   return { pending, failed };
 }
 
-export async function statusView(db: Database, config: SeatsyncConfig, options: { nextRuns?: ReadonlyMap<string, number> } = {}): Promise<StatusView> {
+export async function statusView(db: Database, config: SeatsyncConfig): Promise<StatusView> {
   const names = config.sources.map((s) => s.name);
   const runs = await lastRuns(db, names);
-  const { nextRuns } = options;
   return {
     pools: await poolViews(db, config),
     sources: names.map((name) => {
       const run = runs.get(name);
-      const next = nextRuns?.get(name);
       return {
         name,
         lastRun: run
           ? { status: run.status, startedAt: run.startedAt.toISOString(), finishedAt: run.finishedAt?.toISOString() ?? null, seen: run.seen }
           : null,
-        ...(nextRuns ? { nextRunAt: next === undefined ? null : new Date(next).toISOString() } : {}),
       };
     }),
     outbox: await outboxCounts(db),

@@ -26,6 +26,7 @@ describe('on a Node.js older than 24', () => {
     if (!/^v(1\d|2[0-3])\./.test(version)) {
       throw new Error(`this test needs an older Node.js at ${OLD_NODE} (found "${version || 'none'}"): apt-get install nodejs`);
     }
+    if (!existsSync('/usr/bin/npm')) throw new Error('this test needs npm at /usr/bin/npm for the older Node.js: apt-get install npm');
   });
 
   it('the seatsync command prints one line saying what it needs, and exits 1', () => {

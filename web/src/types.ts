@@ -3,7 +3,6 @@ export interface Pool { name: string; seats: number; used: number; available: nu
 export interface SourceStatus {
   name: string;
   lastRun: { status: string; startedAt: string; finishedAt: string | null; seen: number } | null;
-  nextRunAt?: string | null;
   /** Source health, where the server reports it: the newest ok run, failures in a row, the newest error. */
   lastSuccessfulRun?: { id: string; finishedAt: string } | null;
   consecutiveFailures?: number;

@@ -4,12 +4,10 @@
 import { pino } from 'pino';
 import type { SyncJobView } from '../../../jobs/job-view.ts';
 import { loadConfig } from '../../../src/config/load.ts';
-import { openDatabase, type Database } from '../../../src/store/db.ts';
-import { migrate } from '../../../src/store/migrations.ts';
 import { startWorker } from '../../../src/worker.ts';
 import { createPostgresDatabase } from '../../support/databases.ts';
 import {
-  ADMIN_TOKEN, aConfigDir, api, clearPrefix, freePort, manyPeople, READ_TOKEN, requireRedis, uniquePrefix, waitFor,
+  ADMIN_TOKEN, aConfigDir, api, clearPrefix, freePort, manyPeople, migratedPostgres, READ_TOKEN, requireRedis, uniquePrefix, waitFor,
 } from '../worker/worker-fixtures.ts';
 
 export type ApiClient = ReturnType<typeof api>;
@@ -21,6 +19,8 @@ export interface ApiServer {
   readonly anonymous: ApiClient;
   /** The job id of the first sync (hr). */
   readonly firstJobId: string;
+  /** The worker's config file, for running the CLI against the same database. */
+  readonly configPath: string;
   stop(): Promise<void>;
 }
 
@@ -45,19 +45,11 @@ export async function startApiServer(name: string): Promise<ApiServer> {
   const crm = dir.writeCsv('crm', manyPeople(2, 'u'));
   dir.writeConfig({ databaseUrl: pg.url, prefix, port: await freePort(), sources: { hr, crm }, seats: { primary: 3 } });
   const config = await loadConfig({ path: dir.configPath });
-  let opened: Database | null = null;
   const worker = await startWorker({
     config,
     // Errors only: a 500 in these tests shows its cause.
     logger: pino({ level: 'error' }),
-    database: {
-      open: async () => {
-        opened = await openDatabase({ url: pg.url, dataDir: 'unused' });
-        await migrate(opened);
-        return opened;
-      },
-      close: async () => opened?.close(),
-    },
+    database: migratedPostgres(pg.url),
   });
   const admin = api(worker.url, ADMIN_TOKEN);
   const firstJobId = await syncThroughApi(admin, 'hr');
@@ -68,6 +60,7 @@ export async function startApiServer(name: string): Promise<ApiServer> {
     reader: api(worker.url, READ_TOKEN),
     anonymous: api(worker.url, null),
     firstJobId,
+    configPath: dir.configPath,
     async stop() {
       await worker.stop();
       await pg.drop();

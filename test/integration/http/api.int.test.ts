@@ -7,11 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SyncJobView } from '../../../jobs/job-view.ts';
 import { loadConfig } from '../../../src/config/load.ts';
 import { openDatabase, type Database } from '../../../src/store/db.ts';
-import { migrate } from '../../../src/store/migrations.ts';
 import { startWorker, type RunningWorker } from '../../../src/worker.ts';
 import { createPostgresDatabase } from '../../support/databases.ts';
 import {
-  ADMIN_TOKEN, aConfigDir, api, clearPrefix, freePort, manyPeople, READ_TOKEN, requireRedis, uniquePrefix, waitFor,
+  ADMIN_TOKEN, aConfigDir, api, clearPrefix, freePort, manyPeople, migratedPostgres, READ_TOKEN, requireRedis, uniquePrefix, waitFor,
 } from '../worker/worker-fixtures.ts';
 
 const USERS = 60_000;
@@ -38,18 +37,10 @@ describe('HTTP API', () => {
     dir.writeConfig({ databaseUrl: pg.url, prefix, port: await freePort(), sources: { hr, crm }, seats: { primary: SEATS } });
     const config = await loadConfig({ path: dir.configPath });
     const sink = new Writable({ write: (chunk: Buffer, _enc, done) => ((logs += chunk.toString()), done()) });
-    let opened: Database | null = null;
     worker = await startWorker({
       config,
       logger: pino({ level: 'info' }, sink),
-      database: {
-        open: async () => {
-          opened = await openDatabase({ url: pg.url, dataDir: 'unused' });
-          await migrate(opened);
-          return opened;
-        },
-        close: async () => opened?.close(),
-      },
+      database: migratedPostgres(pg.url),
     });
     db = await openDatabase({ url: pg.url, dataDir: 'unused' });
     admin = api(worker.url, ADMIN_TOKEN);
@@ -255,6 +246,10 @@ describe('HTTP API', () => {
     expect(explained.audit.slice(-2).map((a) => [a.reason, a.comment])).toEqual([['protect', 'on-call this week'], ['unprotect', null]]);
   });
 
+  it('says when each source runs next: never, without a schedule', async () => {
+    expect(await reader('/api/v1/schedules')).toMatchObject({ status: 200, body: { sources: [{ name: 'hr', nextRunAt: null }, { name: 'crm', nextRunAt: null }] } });
+  });
+
   it('tells a token its name and role', async () => {
     expect(await reader('/api/v1/me')).toMatchObject({ status: 200, body: { name: 'viewer', role: 'read' } });
     expect(await admin('/api/v1/me')).toMatchObject({ status: 200, body: { name: 'ops', role: 'admin' } });
@@ -282,7 +277,7 @@ describe('HTTP API', () => {
     const status = await reader('/api/v1/status');
     expect(status.body).toMatchObject({
       pools: [{ name: 'primary', seats: SEATS, used: SEATS, available: 0 }],
-      sources: [{ name: 'hr', lastRun: { status: 'ok', seen: USERS }, nextRunAt: null }, { name: 'crm', lastRun: { status: 'ok', seen: 3 }, nextRunAt: null }],
+      sources: [{ name: 'hr', lastRun: { status: 'ok', seen: USERS } }, { name: 'crm', lastRun: { status: 'ok', seen: 3 } }],
       outbox: { pending: 0, failed: 0 },
     });
   });

@@ -6,6 +6,8 @@ import SwaggerParser from '@apidevtools/swagger-parser';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../support/cli.ts';
+import { waitFor } from '../worker/worker-fixtures.ts';
 import { startApiServer, type ApiClient, type ApiServer } from './api-server.ts';
 
 interface ResponseObject {
@@ -30,7 +32,15 @@ const CASES: Record<string, Record<string, Case[]>> = {
   getStatus: { '200': [(s) => s.reader('/api/v1/status')], '401': [(s) => s.anonymous('/api/v1/status')] },
   listAccounts: {
     '200': [(s) => s.reader('/api/v1/accounts?limit=2'), (s) => s.reader('/api/v1/accounts?state=blocked'), (s) => s.reader('/api/v1/accounts?format=csv')],
-    '400': [(s) => s.reader('/api/v1/accounts?state=bogus'), (s) => s.reader('/api/v1/accounts?cursor=bm9wZQ'), (s) => s.reader('/api/v1/accounts?limit=0')],
+    '400': [
+      (s) => s.reader('/api/v1/accounts?state=bogus'),
+      (s) => s.reader('/api/v1/accounts?source=bogus'),
+      (s) => s.reader('/api/v1/accounts?cursor=bm9wZQ'),
+      (s) => s.reader('/api/v1/accounts?limit=0'),
+      (s) => s.reader('/api/v1/accounts?limit=Infinity'),
+      // A well-formed cursor past the largest account id (a PostgreSQL integer).
+      (s) => s.reader(`/api/v1/accounts?cursor=${Buffer.from('accounts:2147483648').toString('base64url')}`),
+    ],
     '401': [(s) => s.anonymous('/api/v1/accounts')],
   },
   getAccount: {
@@ -40,6 +50,7 @@ const CASES: Record<string, Record<string, Case[]>> = {
     '409': [(s) => s.reader('/api/v1/accounts/u000001')],
     '401': [(s) => s.anonymous('/api/v1/accounts/u000004')],
   },
+  listSchedules: { '200': [(s) => s.reader('/api/v1/schedules')], '401': [(s) => s.anonymous('/api/v1/schedules')] },
   getCaller: { '200': [(s) => s.reader('/api/v1/me'), (s) => s.admin('/api/v1/me')], '401': [(s) => s.anonymous('/api/v1/me')] },
   explainAccount: {
     '200': [(s) => s.reader('/api/v1/accounts/u000004/explain'), (s) => s.reader('/api/v1/accounts/1/explain')],
@@ -67,7 +78,7 @@ const CASES: Record<string, Record<string, Case[]>> = {
   },
   listSyncs: {
     '200': [(s) => s.reader('/api/v1/syncs?limit=5')],
-    '400': [(s) => s.reader('/api/v1/syncs?limit=0')],
+    '400': [(s) => s.reader('/api/v1/syncs?limit=0'), (s) => s.reader('/api/v1/syncs?limit=1e400')],
     '401': [(s) => s.anonymous('/api/v1/syncs')],
   },
   requestSync: {
@@ -84,7 +95,7 @@ const CASES: Record<string, Record<string, Case[]>> = {
   },
   listAudit: {
     '200': [(s) => s.reader('/api/v1/audit?limit=1'), (s) => s.reader('/api/v1/audit?since=2020-01-01&account=u000004')],
-    '400': [(s) => s.reader('/api/v1/audit?since=99999-01-01'), (s) => s.reader('/api/v1/audit?since=yesterday')],
+    '400': [(s) => s.reader('/api/v1/audit?since=99999-01-01'), (s) => s.reader('/api/v1/audit?since=yesterday'), (s) => s.reader('/api/v1/audit?limit=1e400')],
     '404': [(s) => s.reader('/api/v1/audit?account=nobody')],
     '409': [(s) => s.reader('/api/v1/audit?account=u000001')],
     '401': [(s) => s.anonymous('/api/v1/audit')],
@@ -195,6 +206,27 @@ describe('the API against its OpenAPI document', () => {
     // A cursor of one list is not a position in the other.
     const accountsCursor = ((await server.reader('/api/v1/accounts?limit=1')).body as typeof all).nextCursor;
     expect(await server.reader(`/api/v1/audit?cursor=${accountsCursor}`)).toMatchObject({ status: 400, body: { error: { code: 'validation' } } });
+  });
+
+  it('names the parameter and the problem in words in a 400', async () => {
+    expect(await server.reader('/api/v1/accounts/x%00')).toMatchObject({ status: 400, body: { error: { code: 'validation', message: 'params/id must not contain control characters (such as NUL or a line break)' } } });
+    expect(await server.reader('/api/v1/audit?sinse=2026-01-01')).toMatchObject({ status: 400, body: { error: { message: 'querystring has no parameter "sinse"' } } });
+    expect(await server.reader('/api/v1/audit?since=99999-01-01')).toMatchObject({ status: 400, body: { error: { message: 'since: not a date: "99999-01-01" (use e.g. 2026-01-31 or 2026-01-31T12:00:00Z)' } } });
+    expect(await server.reader('/api/v1/accounts?limit=20000')).toMatchObject({ status: 400, body: { error: { message: 'querystring/limit must be <= 10000' } } });
+  });
+
+  it('sends what the CLI prints, field for field: a field missing from a schema would not go out', async () => {
+    // Settle first: no sync may end between the two reads.
+    await waitFor(async () => {
+      const { jobs } = (await server.reader('/api/v1/syncs?limit=50')).body as { jobs: { state: string }[] };
+      return jobs.every((j) => j.state === 'completed' || j.state === 'failed');
+    }, { what: 'every queued sync to end' });
+    const cliStatus = await runCli(['status', '--json', '--config', server.configPath]);
+    expect(cliStatus.code, cliStatus.stderr).toBe(0);
+    expect((await server.reader('/api/v1/status')).body).toEqual(JSON.parse(cliStatus.stdout));
+    const cliAccounts = await runCli(['accounts', '--json', '--config', server.configPath]);
+    expect(cliAccounts.code, cliAccounts.stderr).toBe(0);
+    expect(((await server.reader('/api/v1/accounts')).body as { items: unknown[] }).items).toEqual(JSON.parse(cliAccounts.stdout));
   });
 
   it('sends API data with no-store and nosniff, and the console without a referrer', async () => {

@@ -30,7 +30,7 @@ function poolsSection(pools: readonly Pool[]): HTMLElement {
   }));
 }
 
-function sourcesSection(status: Status): HTMLElement {
+function sourcesSection(status: Status, nextRuns: ReadonlyMap<string, string | null>): HTMLElement {
   return h('section', { 'aria-labelledby': 'sources-title' }, h('h2', { id: 'sources-title' }, 'Sources'), dataTable({
     caption: 'Last run per source',
     rows: status.sources,
@@ -46,7 +46,7 @@ function sourcesSection(status: Status): HTMLElement {
             { label: 'Failures in a row', cell: (s: SourceStatus) => s.consecutiveFailures ?? 0, numeric: true },
           ]
         : []),
-      { label: 'Next run', cell: (s) => (s.nextRunAt ? timeEl(s.nextRunAt) : 'manual only') },
+      { label: 'Next run', cell: (s) => timeEl(nextRuns.get(s.name) ?? null) || 'manual only' },
     ],
   }));
 }
@@ -92,8 +92,9 @@ export async function renderOverview(ctx: PageContext): Promise<void> {
   const reviewOut = h('div', { 'aria-live': 'polite' });
   const data = h('div', { 'aria-busy': 'true' }, 'Loading…');
   const refresh = async (): Promise<void> => {
-    const [status, queue, audit] = await Promise.all([
+    const [status, schedules, queue, audit] = await Promise.all([
       api<Status>('status'),
+      api<{ sources: { name: string; nextRunAt: string | null }[] }>('schedules'),
       api<{ total: number; entries: QueueEntry[] }>('queue?limit=5'),
       api<Page<AuditEntry>>('audit?limit=15'),
     ]);
@@ -101,7 +102,7 @@ export async function renderOverview(ctx: PageContext): Promise<void> {
     replace(
       data,
       poolsSection(status.pools),
-      sourcesSection(status),
+      sourcesSection(status, new Map(schedules.sources.map((s) => [s.name, s.nextRunAt]))),
       queueSection(queue),
       h('section', { 'aria-labelledby': 'audit-title' }, h('h2', { id: 'audit-title' }, 'Latest changes'), auditTable(audit.items.slice().reverse(), { withAccount: true })),
     );
