@@ -301,7 +301,7 @@ describe('HTTP API', () => {
     expect(Object.keys(doc.paths).sort()).toEqual(
       [
         '/api/v1/accounts', '/api/v1/accounts/{id}', '/api/v1/accounts/{id}/{action}', '/api/v1/accounts/{id}/explain', '/api/v1/audit',
-        '/api/v1/me', '/api/v1/queue', '/api/v1/status', '/api/v1/syncs', '/api/v1/syncs/{id}',
+        '/api/v1/me', '/api/v1/queue', '/api/v1/schedules', '/api/v1/status', '/api/v1/syncs', '/api/v1/syncs/{id}',
       ].sort(),
     );
     expect(Object.keys(doc.paths['/api/v1/syncs'] ?? {}).sort()).toEqual(['get', 'post']);
