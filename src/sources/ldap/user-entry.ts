@@ -66,7 +66,7 @@ export function mapUserEntry(entry: Entry | EntryView, mapping: UserMapping): So
   if (typeof externalId !== 'string') return { kind: 'skipped', entry: view.dn, attribute: map.id, reason: externalId.reason };
   const username = view.first(map.username)?.trim();
   if (!username) {
-    return { kind: 'skipped', entry: view.dn, attribute: map.username, reason: 'missing username attribute' };
+    return { kind: 'skipped', entry: view.dn, attribute: map.username, reason: 'missing username attribute', externalId };
   }
   const created = view.first(map.createdAt);
   const user: DirectoryUser = {

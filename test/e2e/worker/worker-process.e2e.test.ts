@@ -36,7 +36,7 @@ describe('seatsync run (a process)', () => {
     db = await openDatabase({ url: pg.url, dataDir: 'unused' });
     dir = aConfigDir();
     people = manyPeople(8);
-    options = { databaseUrl: pg.url, prefix, port: await freePort(), sources: { hr: dir.writeCsv('hr', people) }, seats: { primary: 3 }, schedule: '{ every: 1s }' };
+    options = { databaseUrl: pg.url, prefix, port: await freePort(), sources: { hr: dir.writeCsv('hr', people) }, seats: { primary: 3 }, schedule: '{ every: 1m }' };
     dir.writeConfig(options);
     worker = spawnWorker(dir.configPath);
     await worker.started;
