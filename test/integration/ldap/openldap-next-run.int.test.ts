@@ -170,12 +170,36 @@ describe('OpenLDAP: every change reaches the seats on the next scheduled run', (
   }, 120_000);
 });
 
+describe('OpenLDAP: a value the store cannot hold', () => {
+  it('skips the entry whose attribute holds a NUL character, naming it, and keeps its account and seat', async () => {
+    const config = aConfig({
+      sources: [source({ name: 'nul', baseDN: PEOPLE, group: null })],
+      pools: [{ name: 'primary', seats: 3, notify: null }],
+      profiles: [{ name: 'staff', when: { attribute: { employeeType: ['staff', 'Staff'] } }, pools: ['primary'] }, { name: 'other', when: null, pools: ['primary'] }],
+      policy: { graceDays: 0, maxRemovals: { count: 100 }, protect: null, purgeRemovedAfterMs: null },
+    });
+    const row = async () => (await t.db.query(`SELECT xmin::text AS version, * FROM accounts WHERE source = 'nul' AND username = 'u06'`)).rows;
+    await t.db.query(`DELETE FROM audit; DELETE FROM accounts; DELETE FROM source_cursors`);
+    const first = (await scheduled(config)).runs[0];
+    expect(first).toMatchObject({ status: 'ok' });
+    const before = await row();
+    expect(before).toHaveLength(1);
+    // OpenLDAP holds a NUL inside a directory string; PostgreSQL refuses it in text and jsonb.
+    await admin.modify(personDn('u06'), new Change({ operation: 'replace', modification: new Attribute({ type: 'employeeType', values: ['sta\u0000ff'] }) }));
+    const run = (await scheduled(config)).runs[0];
+    expect(run).toMatchObject({ status: 'ok', skipped: 1, removed: 0 });
+    expect(run?.skippedEntries).toEqual([expect.objectContaining({ entry: personDn('u06'), attribute: 'employeeType', reason: expect.stringContaining('NUL') })]);
+    expect(await row()).toEqual(before);
+  }, 60_000);
+});
+
 describe('OpenLDAP: posixGroup memberUid', () => {
   it('matches uids case-insensitively (RFC 4519) and accepts member DNs', async () => {
     const config = aConfig({
       sources: [source({ name: 'posix', group: groupDn('posixstaff') })],
       pools: [{ name: 'primary', seats: 10, notify: null }],
     });
+    await t.db.query(`DELETE FROM audit; DELETE FROM accounts; DELETE FROM source_cursors`);
     const run = (await scheduled(config)).runs[0];
     expect(run).toMatchObject({ status: 'ok', created: 2 });
     const rows = await t.db.query<{ username: string }>(`SELECT username FROM accounts WHERE source = 'posix' ORDER BY username`);
