@@ -73,6 +73,12 @@ const syncResult = {
           status: { type: 'string', enum: ['ok', 'held', 'failed'] },
           seen: int, created: int, updated: int, activated: int, blocked: int, disabled: int, removed: int, durationMs: int,
           dryRun: { type: 'boolean' },
+          skipped: { ...int, description: 'Entries present but unreadable; their accounts were kept as they were' },
+          skippedEntries: {
+            type: 'array',
+            description: 'The first unreadable entries: which entry, which attribute, why, and the id whose account was kept (absent when even the id was unreadable)',
+            items: { type: 'object', properties: { entry: str, attribute: str, reason: str, externalId: str } },
+          },
           changes: {
             type: 'array',
             description: 'Dry runs only: the first 1,000 state changes the run would make',
