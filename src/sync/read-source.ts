@@ -2,7 +2,7 @@
 // is classified against the source's snapshot (source-snapshot.ts) as it is read; only new, changed or
 // returning users are staged, so a resync of an unchanged directory writes nothing.
 import type { Logger } from '../logging.ts';
-import type { DirectorySource, SourceReadOptions, SourceReadOutcome } from '../sources/directory-source.ts';
+import type { DirectorySource, SourceItem, SourceReadOptions, SourceReadOutcome } from '../sources/directory-source.ts';
 import type { Queryable } from '../store/db.ts';
 import { stageDeletions, stageUsers, type StagedUser, type StagingTables } from '../store/staging-store.ts';
 import { mapUser, type MappingRules } from './map-user.ts';
@@ -78,28 +78,9 @@ export async function readIntoStaging(
       await writing;
       return { stats: { seen, skipped, unidentified, deleted, skippedEntries }, outcome: next.value };
     }
-    const users: StagedUser[] = [];
-    const deletions: string[] = [];
-    // Present in scope but not read in full: their accounts stay as they are and are not swept.
-    const kept: string[] = [];
-    for (const item of next.value.items) {
-      if (item.kind === 'user') {
-        const unusable = usableId(item.user.externalId) ? unusableValue(item.user) : { attribute: 'id', reason: 'the id contains a NUL character (U+0000)' };
-        if (unusable === null) users.push(mapUser(item.user, rules));
-        else {
-          skip({ entry: item.user.dn ?? item.user.username, ...unusable, externalId: item.user.externalId });
-          kept.push(item.user.externalId);
-        }
-      } else if (item.kind === 'deleted') deletions.push(item.externalId);
-      else if (item.kind === 'present') {
-        seen += 1;
-        kept.push(item.externalId);
-      } else {
-        skip(item);
-        if (usableId(item.externalId)) kept.push(item.externalId);
-      }
-    }
-    await snapshot.keep(kept.filter(usableId));
+    const { users, deletions, kept, listed } = sortItems(next.value.items, rules, skip);
+    seen += listed;
+    await snapshot.keep(kept);
     const statuses = await snapshot.classify(users);
     const staged: (StagedUser & { seq: number })[] = [];
     for (const [i, status] of statuses.entries()) {
@@ -124,4 +105,39 @@ export async function readIntoStaging(
     // read; it is rethrown by the `await writing` above.
     writing.catch(() => undefined);
   }
+}
+
+interface SortedPage {
+  /** Users to classify and stage, mapped. */
+  readonly users: StagedUser[];
+  /** Ids an incremental read reports deleted. */
+  readonly deletions: string[];
+  /** Ids present in scope whose accounts stay as they are: unreadable entries, ids listed only. */
+  readonly kept: string[];
+  /** Ids listed only (`present`): in scope and unchanged, so seen. */
+  readonly listed: number;
+}
+
+/** Sorts a page's items; a user with a value the store cannot hold is skipped (and kept) here. */
+function sortItems(items: readonly SourceItem[], rules: MappingRules, skip: (entry: SkippedEntry) => void): SortedPage {
+  const page: SortedPage = { users: [], deletions: [], kept: [], listed: 0 };
+  let listed = 0;
+  for (const item of items) {
+    if (item.kind === 'user') {
+      const unusable = usableId(item.user.externalId) ? unusableValue(item.user) : { attribute: 'id', reason: 'the id is empty or contains a NUL character (U+0000)' };
+      if (unusable === null) page.users.push(mapUser(item.user, rules));
+      else {
+        skip({ entry: item.user.dn ?? item.user.username, ...unusable, externalId: item.user.externalId });
+        if (usableId(item.user.externalId)) page.kept.push(item.user.externalId);
+      }
+    } else if (item.kind === 'deleted') page.deletions.push(item.externalId);
+    else if (item.kind === 'present') {
+      listed += 1;
+      if (usableId(item.externalId)) page.kept.push(item.externalId);
+    } else {
+      skip(item);
+      if (usableId(item.externalId)) page.kept.push(item.externalId);
+    }
+  }
+  return { ...page, listed };
 }
