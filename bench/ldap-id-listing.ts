@@ -8,13 +8,20 @@
 // source alone, as the sync streams it.
 //
 // BENCH_ROUNDS rounds (default 5), the two reads alternating after a warm-up; the median of each with
-// its spread. Informative (no SPEC target); run it by name: `npm run bench -- ldap-id-listing`.
+// its spread. Then the same through the sync into PostgreSQL: after a first sync, BENCH_ROUNDS scheduled
+// (incremental) resyncs of the unchanged directory, each listing the ids and sweeping against them (the
+// floor: the source's incremental read alone, measured above). Informative (no SPEC target); run it by
+// name: `npm run bench -- ldap-id-listing`.
 import { performance } from 'node:perf_hooks';
 
 import type { LdapSourceConfig } from '../src/config/types.ts';
 import type { SourceCursor } from '../src/sources/directory-source.ts';
 import { createLdapSource } from '../src/sources/ldap/ldap-source.ts';
-import { benchLdapSource } from './lib/ldap-bench-config.ts';
+import { silentLogger } from '../src/logging.ts';
+import { createSourceFactory } from '../src/sources/factory.ts';
+import { runSync } from '../src/sync/run-sync.ts';
+import { openTestDatabase } from '../test/support/databases.ts';
+import { benchLdapConfig, benchLdapSource } from './lib/ldap-bench-config.ts';
 import { startBenchSlapd } from './lib/slapd-fixture.ts';
 import { median, report } from './support.ts';
 
@@ -66,8 +73,17 @@ async function main(): Promise<void> {
       listings.push(incremental.ms);
       console.log(`ldap-id-listing: round ${round + 1}: full read ${Math.round(full.ms)} ms, incremental read with id listing ${Math.round(incremental.ms)} ms`);
     }
+    const resyncs = await incrementalResyncs(config);
     const n = USERS.toLocaleString('en-US');
     report('ldap-id-listing', [
+      {
+        name: `scheduled (incremental) resync of ${n} unchanged OpenLDAP users into PostgreSQL, with the id listing and the sweep (median of ${ROUNDS})`,
+        value: median(resyncs),
+        floorValue: median(listings),
+        floor: `the source's incremental read alone (median of ${ROUNDS}, above)`,
+        target: null,
+        extra: { resyncMs: resyncs.map(Math.round), resync: spread(resyncs) },
+      },
       {
         name: `incremental OpenLDAP read of ${n} unchanged users: the id listing that finds deletions (median of ${ROUNDS})`,
         value: median(listings),
@@ -79,6 +95,33 @@ async function main(): Promise<void> {
     ]);
   } finally {
     await slapd.stop();
+  }
+}
+
+/** A first sync into a new database, then BENCH_ROUNDS incremental resyncs of the unchanged directory. */
+async function incrementalResyncs(source: LdapSourceConfig): Promise<number[]> {
+  const database = await openTestDatabase('postgres');
+  try {
+    const config = benchLdapConfig(source, USERS);
+    const deps = { db: database.db, config, logger: silentLogger(), createSource: createSourceFactory(config, silentLogger()) };
+    const sync = async (forceFull: boolean) => {
+      const started = performance.now();
+      const result = await runSync(deps, { sources: [], dryRun: false, allowRemovals: false, forceFull, trigger: 'bench' });
+      const run = result.runs[0];
+      if (run?.status !== 'ok' || run.seen !== USERS) throw new Error(`unexpected sync result: ${JSON.stringify(run)}`);
+      return { ms: performance.now() - started, mode: run.mode, removed: run.removed };
+    };
+    await sync(true);
+    const times: number[] = [];
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const resync = await sync(false);
+      if (resync.mode !== 'incremental' || resync.removed !== 0) throw new Error(`resync: mode ${resync.mode}, removed ${resync.removed}`);
+      times.push(resync.ms);
+      console.log(`ldap-id-listing: incremental resync ${round + 1}: ${Math.round(resync.ms)} ms`);
+    }
+    return times;
+  } finally {
+    await database.drop();
   }
 }
 
