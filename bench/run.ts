@@ -19,7 +19,7 @@ import { describeFigure, RESULTS_DIR, type Figure } from './support.ts';
 
 /** The benchmarks with targets, in the order of BENCHMARKS.md's table. */
 const TARGETS = ['ldap-sync', 'ldap-incremental', 'entra-sync', 'allocate', 'memory', 'resync-latency'];
-const INFORMATIVE = ['csv-sync', 'ldap-read', 'startup'];
+const INFORMATIVE = ['csv-sync', 'ldap-read', 'ldap-id-listing', 'startup'];
 
 interface Outcome {
   readonly benchmark: string;
