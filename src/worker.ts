@@ -19,6 +19,8 @@ import { createMetrics } from './http/metrics.ts';
 import { createHttpServer } from './http/server.ts';
 import type { Logger } from './logging.ts';
 import { createRunNotifier } from './notify/run-notifier.ts';
+import { chainNotifiers } from './sync/run-notifiers.ts';
+import { createTargetNotifier } from './targets/target-notifier.ts';
 import type { Database } from './store/db.ts';
 import { OutboxStore } from './store/outbox-store.ts';
 import { failInterruptedRuns } from './store/run-store.ts';
@@ -81,7 +83,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     let watch: ConfigWatch | null = null;
     const current = (): SeatsyncConfig => watch?.current() ?? config;
     const metrics = createMetrics({ snapshot: async () => ({ pools: await poolViews(db, current()), outbox: await new OutboxStore(db).counts() }) });
-    const notifierFor = (config: SeatsyncConfig) => createRunNotifier({ config, outbox: new OutboxStore(db) }) ?? undefined;
+    // Emails and targets hear of a run in its transaction (src/notify, src/targets).
+    const notifierFor = (c: SeatsyncConfig) => chainNotifiers(createRunNotifier({ config: c, outbox: new OutboxStore(db) }), createTargetNotifier(c));
     const app = await createHttpServer({ config: current, db, redis, syncQueue: queues.sync, metrics, logger, ready: () => ready, notifierFor });
     closers.add('http', () => app.close());
     const url = await app.listen({ host: config.http.host, port: config.http.port });
@@ -107,7 +110,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
         db: async () => db,
         logger,
         locks,
-        notifierFor: (c) => createRunNotifier({ config: c, outbox: new OutboxStore(db) }) ?? undefined,
+        notifierFor,
         onRun: (run) => metrics.observeRun(run),
         afterApply: () => enqueueDelivery(queues.notify, 'after-run'),
       }) as Processor,

@@ -15,6 +15,8 @@ export interface OutboxMessage {
   /** Delivery attempts so far, this claim included. */
   readonly attempts: number;
   readonly createdAt: Date;
+  /** The target (application) the row is for; null: an email. */
+  readonly target: string | null;
 }
 
 export interface ClaimOptions {
@@ -26,6 +28,11 @@ export interface ClaimOptions {
   readonly leaseMs: number;
   /** Who claims (host:pid:random), recorded in `claimed_by` for diagnosis. */
   readonly worker: string;
+  /**
+   * Whose rows: emails (null or absent) or one target's. A target's rows with one ordering key are handed
+   * out one at a time, in the order they were written: the next only once the one before is sent or failed.
+   */
+  readonly target?: string | null;
 }
 
 export interface OutboxCounts {
