@@ -128,7 +128,8 @@ export async function deliverRows(options: DeliveryLoopOptions, channel: { reado
         return tally;
       }
     }
-    if (rows.length < limit) break;
+    // No `rows.length < limit` shortcut: a target's claim holds back an account's later rows until its
+    // earlier one is done, so a short batch does not mean the queue is empty.
   }
   return tally;
 }
@@ -177,7 +178,10 @@ async function deliverOne(row: OutboxMessage, options: DeliveryLoopOptions, send
     }
     const delay = Math.max(backoffMs(row.attempts, options.backoff), error.retryAfterMs ?? 0);
     const retryAt = new Date(clock() + delay);
-    await options.outbox.markFailed(row.id, { error: text, nextAttemptAt: retryAt });
+    // The server asked to wait: not the message's failure, so the attempt is not counted (a long storm of
+    // 429s must not use up `maxAttempts`).
+    if (error.code === 'throttled') await options.outbox.release(row.id, { nextAttemptAt: retryAt, error: text });
+    else await options.outbox.markFailed(row.id, { error: text, nextAttemptAt: retryAt });
     log.warn({ code: error.code, err: error.message, retryAt: retryAt.toISOString() }, `${what} failed; will retry`);
     return { result: 'retrying', transportDown, retryAt };
   }

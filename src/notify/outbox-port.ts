@@ -51,8 +51,11 @@ export interface OutboxPort {
   /** Claims due pending rows atomically: two deliverers racing never get the same row. */
   claimDue(options: ClaimOptions): Promise<OutboxMessage[]>;
   markSent(id: string, options?: { readonly now?: Date }): Promise<void>;
-  /** Gives a claimed row back without counting the attempt (the deliverer did not try it). */
-  release(id: string, options: { readonly nextAttemptAt: Date }): Promise<void>;
+  /**
+   * Gives a claimed row back without counting the attempt (the deliverer did not try it, or the server
+   * asked it to wait); `error`, when given, is kept as the row's last error.
+   */
+  release(id: string, options: { readonly nextAttemptAt: Date; readonly error?: string }): Promise<void>;
   /** `nextAttemptAt` null: give up (status `failed`); else stays pending until then. `error` is kept. */
   markFailed(id: string, options: { readonly error: string; readonly nextAttemptAt: Date | null }): Promise<void>;
   counts(): Promise<OutboxCounts>;

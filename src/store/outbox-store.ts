@@ -100,11 +100,12 @@ export class OutboxStore implements OutboxPort, NotifyAccountsPort {
     );
   }
 
-  async release(id: string, options: { readonly nextAttemptAt: Date }): Promise<void> {
+  async release(id: string, options: { readonly nextAttemptAt: Date; readonly error?: string }): Promise<void> {
     await this.#db.query(
-      `UPDATE outbox SET attempts = GREATEST(attempts - 1, 0), next_attempt_at = $2, claimed_by = NULL, claimed_until = NULL
+      `UPDATE outbox SET attempts = GREATEST(attempts - 1, 0), next_attempt_at = $2, claimed_by = NULL, claimed_until = NULL,
+              last_error = COALESCE($3, last_error)
         WHERE id = $1::bigint AND status = 'pending'`,
-      [id, options.nextAttemptAt],
+      [id, options.nextAttemptAt, options.error?.slice(0, MAX_ERROR_LENGTH) ?? null],
     );
   }
 

@@ -1,7 +1,7 @@
 // SCIM provisioning against a SCIM application built on scimmy, over HTTPS with a test CA.
 import { afterEach, describe, expect, it } from 'vitest';
 import { people } from '../../support/config-builder.ts';
-import { appUsers, startTargetFixture, type TargetFixture } from './target-fixture.ts';
+import { appUsers, scimTargetYaml, startTargetFixture, type TargetFixture } from './target-fixture.ts';
 
 describe('SCIM provisioning', () => {
   let f: TargetFixture | undefined;
@@ -10,16 +10,70 @@ describe('SCIM provisioning', () => {
     f = undefined;
   });
 
-  it('a first sync provisions every account, active when it holds a seat', async () => {
+  it('a first sync provisions every account, active when it holds a seat; a resync sends nothing', async () => {
     f = await startTargetFixture({ people: people(4), seats: 3 });
     const report = await f.sync();
     expect(report.runs[0]?.status).toBe('ok');
     expect(await f.deliver()).toEqual({ sent: 4, failed: 0, retrying: 0 });
     expect(appUsers(f.scim)).toEqual({ u001: true, u002: true, u003: true, u004: false });
-    const ada = f.scim.store.byExternalId('u001');
-    expect(ada).toMatchObject({ userName: 'u001', displayName: 'Person u001', emails: [{ value: 'u001@example.test', primary: true }], active: true });
-    // Nothing changed: nothing queued, nothing sent.
+    expect(f.scim.store.byExternalId('u001')).toMatchObject({
+      userName: 'u001', displayName: 'Person u001', name: { formatted: 'Person u001' }, emails: [{ value: 'u001@example.test', primary: true }], active: true,
+    });
+    const requests = f.scim.requests.length;
     await f.sync();
     expect(await f.deliver()).toEqual({ sent: 0, failed: 0, retrying: 0 });
+    expect(f.scim.requests.length).toBe(requests);
+  });
+
+  it('a seat freed by a disabled user activates the next one in the application, in the same pass', async () => {
+    f = await startTargetFixture({ people: people(4), seats: 3 });
+    await f.sync();
+    await f.deliver();
+    const list = people(4).map((p) => (p.id === 'u002' ? { ...p, enabled: false } : p));
+    f.csv.write(list);
+    await f.sync();
+    expect(await f.deliver()).toEqual({ sent: 2, failed: 0, retrying: 0 });
+    expect(appUsers(f.scim)).toEqual({ u001: true, u002: false, u003: true, u004: true });
+  });
+
+  it('a renamed user is updated in place (PATCH), not created again', async () => {
+    f = await startTargetFixture({ people: people(2), seats: 3 });
+    await f.sync();
+    await f.deliver();
+    f.csv.write(people(2).map((p) => (p.id === 'u001' ? { ...p, username: 'ada', displayName: 'Ada Lovelace', email: 'ada@example.test' } : p)));
+    await f.sync();
+    expect(await f.deliver()).toMatchObject({ sent: 1 });
+    expect(f.scim.store.byExternalId('u001')).toMatchObject({ userName: 'ada', displayName: 'Ada Lovelace', emails: [{ value: 'ada@example.test' }], active: true });
+    expect(f.scim.count('POST', '/Users')).toBe(2);
+    expect(f.scim.count('PATCH', '/Users')).toBe(1);
+  });
+
+  it('deprovision: deactivate keeps a removed user inactive; delete removes it', async () => {
+    f = await startTargetFixture({ people: people(3), seats: 3 });
+    await f.sync();
+    await f.deliver();
+    f.csv.write(people(2));
+    await f.sync();
+    await f.deliver();
+    expect(appUsers(f.scim)).toEqual({ u001: true, u002: true, u003: false });
+
+    f.writeConfig({ targets: `${scimTargetYaml(f.scim, f.ca)}\n    deprovision: delete` });
+    f.csv.write(people(1));
+    await f.sync();
+    await f.deliver();
+    expect(appUsers(f.scim)).toEqual({ u001: true, u003: false });
+    expect(f.scim.count('DELETE', '/Users')).toBe(1);
+  });
+
+  it('groups: one Group per pool whose members are exactly its seat holders', async () => {
+    f = await startTargetFixture({ people: people(4), seats: 2, targetExtra: { groups: 'true' } });
+    await f.sync();
+    await f.deliver();
+    expect(f.scim.store.membersOf('primary')).toEqual(['u001', 'u002']);
+    f.csv.write(people(4).map((p) => (p.id === 'u001' ? { ...p, enabled: false } : p)));
+    await f.sync();
+    await f.deliver();
+    expect(f.scim.store.membersOf('primary')).toEqual(['u002', 'u003']);
+    expect(appUsers(f.scim)).toEqual({ u001: false, u002: true, u003: true, u004: false });
   });
 });
