@@ -24,7 +24,7 @@ import { createTargetNotifier } from './targets/target-notifier.ts';
 import type { Database } from './store/db.ts';
 import { OutboxStore } from './store/outbox-store.ts';
 import { failInterruptedRuns } from './store/run-store.ts';
-import { poolViews } from './sync/status.ts';
+import { poolViews, targetViews } from './sync/status.ts';
 
 export interface StartWorkerOptions {
   readonly config: SeatsyncConfig;
@@ -82,7 +82,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
 
     let watch: ConfigWatch | null = null;
     const current = (): SeatsyncConfig => watch?.current() ?? config;
-    const metrics = createMetrics({ snapshot: async () => ({ pools: await poolViews(db, current()), outbox: await new OutboxStore(db).counts() }) });
+    const metrics = createMetrics({
+      snapshot: async () => ({ pools: await poolViews(db, current()), outbox: await new OutboxStore(db).counts(), targets: await targetViews(db, current()) }),
+    });
     // Emails and targets hear of a run in its transaction (src/notify, src/targets).
     const notifierFor = (c: SeatsyncConfig) => chainNotifiers(createRunNotifier({ config: c, outbox: new OutboxStore(db) }), createTargetNotifier(c));
     const app = await createHttpServer({ config: current, db, redis, syncQueue: queues.sync, metrics, logger, ready: () => ready, notifierFor });

@@ -114,6 +114,16 @@ export const responseSchemas = {
         },
       },
       outbox: { type: 'object', properties: { pending: int, failed: int } },
+      targets: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            name: str, kind: { type: 'string', enum: ['scim', 'webhook'] }, pending: int, failed: int, lastDeliveryAt: nullableStr,
+            lastError: nullableStr, lastReconcileAt: nullableStr, drift: { type: ['object', 'null'], additionalProperties: int },
+          },
+        },
+      },
     },
   },
   Account: {

@@ -1,5 +1,5 @@
 // A read-only dashboard at `/` (the page `http.publicUrl` links to in emails): seat usage, waiting
-// accounts, recent runs and the audit trail. The page itself holds no data: it asks for an API token
+// accounts, recent runs, provisioning targets and the audit trail. The page itself holds no data: it asks for an API token
 // (kept in the tab's sessionStorage only) and reads `/api/v1`, so the API's auth applies unchanged.
 import type { FastifyInstance } from 'fastify';
 
@@ -19,6 +19,7 @@ form{margin:1rem 0}input{width:24rem}
 <h2>Pools</h2><table id="pools"></table>
 <h2>Waiting for a seat</h2><table id="blocked"></table>
 <h2>Sources</h2><table id="sources"></table>
+<div id="targets-view" hidden><h2>Targets</h2><table id="targets"></table></div>
 <h2>Recent changes</h2><table id="audit"></table>
 </section>
 <script>
@@ -41,6 +42,9 @@ async function show() {
     for (const [i, p] of status.pools.entries()) if (p.available === 0) $('pools').rows[i + 1].classList.add('full');
     fill('blocked', ['since', 'username', 'name', 'email', 'waiting for'], blocked.map((a) => [a.waitingSince, a.username, a.displayName, a.email, a.waitingFor.join(', ')]));
     fill('sources', ['source', 'last run', 'finished', 'users seen'], status.sources.map((s) => [s.name, s.lastRun ? s.lastRun.status : 'never', s.lastRun ? s.lastRun.finishedAt : '', s.lastRun ? s.lastRun.seen : '']), [3]);
+    const drift = (d) => d === null ? '' : Object.entries(d).filter(([, n]) => n > 0).map(([k, n]) => k + ' ' + n).join(', ') || 'none';
+    fill('targets', ['target', 'kind', 'pending', 'failed', 'last delivery', 'last reconcile', 'drift'], (status.targets || []).map((t) => [t.name, t.kind, t.pending, t.failed, t.lastDeliveryAt || 'never', t.lastReconcileAt || 'never', drift(t.drift)]), [2, 3]);
+    $('targets-view').hidden = !(status.targets && status.targets.length > 0);
     fill('audit', ['time', 'account', 'from', 'to', 'reason', 'by'], audit.slice().reverse().map((e) => [e.at, e.username, e.from, e.to, e.reason, e.actor]));
     $('err').textContent = '';
     $('view').hidden = false;

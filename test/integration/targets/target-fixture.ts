@@ -41,7 +41,13 @@ export function scimTargetYaml(scim: TestScimServer, ca: TestCa, extra: Record<s
   return lines.join('\n');
 }
 
-export async function startTargetFixture(options: { readonly people: readonly CsvPerson[]; readonly seats: number; readonly targetExtra?: Record<string, string> }): Promise<TargetFixture> {
+export async function startTargetFixture(options: {
+  readonly people: readonly CsvPerson[];
+  readonly seats: number;
+  readonly targetExtra?: Record<string, string>;
+  /** The `targets:` entries instead of the SCIM one (given the CA, e.g. to start a webhook receiver). */
+  readonly targets?: (ca: TestCa, scim: TestScimServer) => Promise<string>;
+}): Promise<TargetFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'seatsync-targets-'));
   const ca = await createTestCa(join(dir, 'ca'));
   const scim = await TestScimServer.start(ca);
@@ -68,7 +74,8 @@ export async function startTargetFixture(options: { readonly people: readonly Cs
       ].join('\n'),
     );
   };
-  writeConfig({});
+  const targets = options.targets === undefined ? undefined : await options.targets(ca, scim);
+  writeConfig(targets === undefined ? {} : { targets });
   const config = () => loadConfig({ path: configPath });
   return {
     dir, ca, scim, csv, configPath, db, config, writeConfig,
