@@ -9,7 +9,8 @@ import { enqueueDelivery, enqueueSync } from '../jobs/enqueue.ts';
 import { openQueues, type Queues } from '../jobs/queues.ts';
 import { closeRedis, connectRedis, warnUnlessNoEviction } from '../jobs/redis.ts';
 import { createScheduleTickHandler } from '../jobs/schedule-tick.job.ts';
-import { applyDeliverySchedule, applySchedules } from '../jobs/schedulers.ts';
+import { applyDeliverySchedule, applySchedules, applyTargetSchedules } from '../jobs/schedulers.ts';
+import { createReconcileJobHandler } from '../jobs/reconcile-target.job.ts';
 import { SourceLocks } from '../jobs/source-lock.ts';
 import { createSyncJobHandler } from '../jobs/sync.job.ts';
 import { startJobWorkers } from '../jobs/workers.ts';
@@ -92,12 +93,14 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     const url = await app.listen({ host: config.http.host, port: config.http.port });
 
     await applySchedules(queues.schedule, config, logger);
+    await applyTargetSchedules(queues.notify, config, logger);
     await applyDeliverySchedule(queues.notify);
     // Redis restarted (or failed over) and the connection is back: its job schedulers may be gone with
     // its data (a Redis that keeps nothing on disk), so they are put back. Upserts: harmless otherwise.
     const onReconnect = (): void => {
       void (async () => {
         await applySchedules(queues.schedule, current(), logger);
+        await applyTargetSchedules(queues.notify, current(), logger);
         await applyDeliverySchedule(queues.notify);
         logger.warn('Redis connection back: job schedulers put back');
       })().catch((error: unknown) => logger.error({ err: error }, 'Redis connection back, but the job schedulers could not be put back'));
@@ -118,6 +121,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       }) as Processor,
       scheduleTick: createScheduleTickHandler({ syncQueue: queues.sync, config: current, logger }) as Processor,
       deliver: createDeliverJobHandler({ config: current, db: async () => db, logger }) as Processor,
+      reconcile: createReconcileJobHandler({ config: current, db: async () => db, logger }) as Processor,
     };
     const workers = startJobWorkers(handlers, {
       connection: redis,
@@ -173,6 +177,7 @@ const restartOnlyOf = (c: SeatsyncConfig): string => JSON.stringify([c.database,
 async function applyConfigChange(options: { next: SeatsyncConfig; previous: SeatsyncConfig; queues: Queues; logger: Logger }): Promise<void> {
   const { next, previous, queues, logger } = options;
   await applySchedules(queues.schedule, next, logger);
+  await applyTargetSchedules(queues.notify, next, logger);
   if (seatRulesOf(next) !== seatRulesOf(previous)) {
     const enqueued = await enqueueSync(queues.sync, { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'config' });
     logger.info({ jobId: enqueued.id, coalesced: enqueued.coalesced }, 'pools, profiles or policy changed: a sync of every source was queued');

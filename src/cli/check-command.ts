@@ -1,4 +1,5 @@
-// `seatsync check`: the config is valid (loading it proves that), every source answers, mail can go out.
+// `seatsync check`: the config is valid (loading it proves that), every source answers, mail can go out,
+// every target (application) answers.
 import type { Command } from 'commander';
 import { describeConfigWarnings, redactedConfig } from '../config/load.ts';
 import { createSourceFactory } from '../sources/factory.ts';
@@ -8,11 +9,12 @@ import { collect } from './sync-command.ts';
 import { EXIT, UsageError, type ExitCode } from './exit-codes.ts';
 import { formatCount, type Output } from './output.ts';
 import { checkMailTransport } from './notify-wiring.ts';
+import { checkTargets } from '../targets/check-targets.ts';
 
 export function registerCheck(program: Command, run: Runner): void {
   program
     .command('check')
-    .description('validate the config, test every source (connect, bind, count users in scope, show a mapped sample) and the mail transport')
+    .description('validate the config, test every source (connect, bind, count users in scope, show a mapped sample), the mail transport and every target')
     .option('--source <name>', 'test only this source (repeatable)', collect, [])
     .option('--show-config', 'also print the configuration as loaded (defaults filled in, secrets as ***)')
     .option('--json', 'print one JSON document')
@@ -60,10 +62,13 @@ async function checkCommand(ctx: CommandContext, out: Output, flags: CheckFlags)
   }
   const mail = await checkMailTransport(ctx);
   if (!flags.json && mail) out.line(`\nmail (${mail.transport}): ${mail.ok ? 'OK' : 'FAILED'}: ${mail.detail}`);
+  const targets = await checkTargets(ctx.config);
+  if (!flags.json) for (const t of targets) out.line(`\ntarget ${t.target} (${t.kind}): ${t.ok ? 'OK' : 'FAILED'}: ${t.detail}`);
   if (flags.json) out.json({
       config: { path: ctx.config.path, valid: true, warnings: ctx.warnings, ...(flags.showConfig ? { loaded: redactedConfig(ctx.config) } : {}) },
       sources: results,
       mail,
+      targets,
     });
-  return results.every((r) => r.ok) && (mail?.ok ?? true) ? EXIT.ok : EXIT.failure;
+  return results.every((r) => r.ok) && (mail?.ok ?? true) && targets.every((t) => t.ok) ? EXIT.ok : EXIT.failure;
 }

@@ -1,0 +1,95 @@
+// `seatsync run` as a process with a SCIM target (a scimmy-based application over HTTPS) and a webhook
+// receiver: a scheduled sync reaches both within seconds, the target's scheduled reconcile repairs what
+// was changed behind seatsync's back, and /metrics shows each target; `seatsync check` tests them.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../../support/cli.ts';
+import { createPostgresDatabase } from '../../support/databases.ts';
+import { SCIM_TOKEN, TestScimServer } from '../../support/scim/scim-server.ts';
+import { createTestCa } from '../../support/test-ca.ts';
+import { TestWebhookReceiver } from '../../support/webhook-receiver.ts';
+import {
+  aConfigDir, clearPrefix, freePort, manyPeople, requireRedis, spawnWorker, uniquePrefix, waitFor,
+  type ConfigDir, type WorkerConfigOptions, type WorkerProcess,
+} from '../../integration/worker/worker-fixtures.ts';
+
+const SECRET = `whsec_${Buffer.alloc(32, 9).toString('base64')}`;
+
+describe('seatsync run with targets', () => {
+  const prefix = uniquePrefix('targets');
+  let pg: { url: string; drop: () => Promise<void> };
+  let dir: ConfigDir;
+  let scim: TestScimServer;
+  let hooks: TestWebhookReceiver;
+  let options: WorkerConfigOptions;
+  let worker: WorkerProcess | undefined;
+
+  beforeAll(async () => {
+    await requireRedis();
+    pg = await createPostgresDatabase();
+    const ca = await createTestCa(join(mkdtempSync(join(tmpdir(), 'seatsync-targets-ca-')), 'ca'));
+    scim = await TestScimServer.start(ca);
+    hooks = await TestWebhookReceiver.start(ca, SECRET);
+    dir = aConfigDir();
+    const targets = [
+      'targets:',
+      `  - { name: app, kind: scim, url: "${scim.url}", token: ${SCIM_TOKEN}, tls: { ca: "${ca.certPath}" }, schedule: { every: 2s } }`,
+      `  - { name: events, kind: webhook, url: "${hooks.url}", secret: "${SECRET}", tls: { ca: "${ca.certPath}" } }`,
+    ].join('\n');
+    options = {
+      databaseUrl: pg.url, prefix, port: await freePort(), sources: { hr: dir.writeCsv('hr', manyPeople(4)) }, seats: { primary: 3 }, schedule: '{ every: 1s }',
+      extra: targets,
+    };
+    dir.writeConfig(options);
+  });
+
+  afterAll(async () => {
+    await worker?.stop();
+    await hooks?.close();
+    await scim?.close();
+    await clearPrefix(prefix);
+    await pg?.drop();
+  });
+
+  it('seatsync check tests each target', async () => {
+    const result = await runCli(['check', '--json', '--config', dir.configPath]);
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as { targets: { target: string; ok: boolean; detail: string }[] };
+    expect(report.targets).toEqual([
+      { target: 'app', kind: 'scim', ok: true, detail: expect.stringContaining('PATCH and filter supported, 0 users') },
+      { target: 'events', kind: 'webhook', ok: true, detail: expect.stringContaining('accepted a signed seatsync.ping event') },
+    ]);
+    expect(hooks.events.map((e) => e.type)).toEqual(['seatsync.ping']);
+  });
+
+  it('a scheduled sync reaches the application and the receiver; a scheduled reconcile repairs drift; /metrics shows the targets', async () => {
+    worker = spawnWorker(dir.configPath);
+    await worker.started;
+    await waitFor(async () => scim.store.users.size === 4 && hooks.events.length >= 6, { what: 'the first sync delivered to both targets', timeoutMs: 30_000 });
+    expect([...scim.store.users.values()].filter((u) => u.active).length).toBe(3);
+    expect(hooks.events.slice(1).map((e) => e.type).sort()).toEqual(['account.activated', 'account.activated', 'account.activated', 'account.blocked', 'pool.full']);
+
+    const blocked = [...scim.store.users.values()].find((u) => !u.active);
+    if (blocked) blocked.active = true;
+    await waitFor(async () => [...scim.store.users.values()].filter((u) => u.active).length === 3, { what: 'the scheduled reconcile deactivating the user', timeoutMs: 30_000 });
+
+    const metrics = await (await fetch(`http://127.0.0.1:${options.port}/metrics`)).text();
+    expect(metrics).toMatch(/seatsync_target_pending\{target="app"\} 0/);
+    expect(metrics).toMatch(/seatsync_target_failed\{target="events"\} 0/);
+    expect(metrics).toMatch(/seatsync_target_last_delivery_timestamp_seconds\{target="app"\} \d/);
+    expect(metrics).toMatch(/seatsync_target_drift\{target="app",kind="missing"\} 0/);
+  });
+
+  it('check fails, naming the target, when the application is down', async () => {
+    await scim.down();
+    try {
+      const result = await runCli(['check', '--config', dir.configPath]);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toMatch(/target app \(scim\): FAILED: connection: 127\.0\.0\.1:\d+ unreachable/);
+    } finally {
+      await scim.up();
+    }
+  });
+});
