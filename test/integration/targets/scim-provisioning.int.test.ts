@@ -1,6 +1,7 @@
 // SCIM provisioning against a SCIM application built on scimmy, over HTTPS with a test CA.
 import { afterEach, describe, expect, it } from 'vitest';
 import { people } from '../../support/config-builder.ts';
+import { OAUTH_CLIENT } from '../../support/scim/scim-server.ts';
 import { appUsers, scimTargetYaml, startTargetFixture, type TargetFixture } from './target-fixture.ts';
 
 describe('SCIM provisioning', () => {
@@ -75,5 +76,50 @@ describe('SCIM provisioning', () => {
     await f.deliver();
     expect(f.scim.store.membersOf('primary')).toEqual(['u002', 'u003']);
     expect(appUsers(f.scim)).toEqual({ u001: false, u002: true, u003: true, u004: false });
+  });
+});
+
+describe('SCIM provisioning: credentials and existing users', () => {
+  let f: TargetFixture | undefined;
+  afterEach(async () => {
+    await f?.close();
+    f = undefined;
+  });
+
+  it('OAuth client credentials: one token for the pass, then the same provisioning', async () => {
+    f = await startTargetFixture({
+      people: people(2),
+      seats: 2,
+      targets: async (ca, scim) =>
+        [
+          '  - name: app',
+          '    kind: scim',
+          `    url: ${scim.url}`,
+          `    oauth: { tokenUrl: "${scim.tokenUrl}", clientId: ${OAUTH_CLIENT.clientId}, clientSecret: ${OAUTH_CLIENT.clientSecret} }`,
+          `    tls: { ca: ${ca.certPath} }`,
+        ].join('\n'),
+    });
+    await f.sync();
+    expect(await f.deliver()).toEqual({ sent: 2, failed: 0, retrying: 0 });
+    expect(appUsers(f.scim)).toEqual({ u001: true, u002: true });
+    expect(f.scim.count('POST', '/oauth/token')).toBe(1);
+  });
+
+  it('refused credentials: nothing is lost, the rows wait with the reason', async () => {
+    f = await startTargetFixture({ people: people(1), seats: 1, targets: async (ca, scim) => scimTargetYaml(scim, ca).replace(/token: .*/, 'token: wrong-token') });
+    await f.sync();
+    expect(await f.deliver()).toEqual({ sent: 0, failed: 0, retrying: 1 });
+    const rows = (await f.db.query<{ status: string; last_error: string }>('SELECT status, last_error FROM outbox WHERE target IS NOT NULL')).rows;
+    expect(rows).toEqual([{ status: 'pending', last_error: expect.stringMatching(/^auth: list Users: HTTP 401/) }]);
+    expect(rows[0]?.last_error).not.toContain('wrong-token');
+  });
+
+  it('a user the application already had (same userName) is taken over on the 409, not duplicated', async () => {
+    f = await startTargetFixture({ people: people(2), seats: 2 });
+    f.scim.store.writeUser(undefined, { userName: 'u001', displayName: 'Old Name', active: false });
+    await f.sync();
+    expect(await f.deliver()).toEqual({ sent: 2, failed: 0, retrying: 0 });
+    expect(f.scim.store.users.size).toBe(2);
+    expect(f.scim.store.byExternalId('u001')).toMatchObject({ userName: 'u001', displayName: 'Person u001', active: true });
   });
 });

@@ -68,6 +68,13 @@ describe('targets reconcile', () => {
     expect(Date.parse(String(targets[0]?.lastReconcileAt))).not.toBeNaN();
   });
 
+  it('an admin action reaches the application before the command exits: the freed seat goes to the next user', async () => {
+    const block = await cli('accounts', 'block', 'u002');
+    expect(block.code, block.stderr).toBe(0);
+    expect(appUsers(f.scim)).toEqual({ ghost: false, 'local-admin': true, u001: true, u002: false, u003: true, u004: true });
+    expect(f.scim.store.membersOf('primary')).toEqual(['u001', 'u003', 'u004']);
+  });
+
   it('a name that is no SCIM target is bad usage', async () => {
     const result = await cli('targets', 'reconcile', '--target', 'nope');
     expect(result.code).toBe(2);

@@ -12,6 +12,9 @@ import { ScimStore } from './scim-store.ts';
 import type { TestCa } from '../test-ca.ts';
 
 export const SCIM_TOKEN = 'scim-test-token-3f9a1c';
+/** OAuth client credentials its token endpoint (`/oauth/token`) accepts; they yield `OAUTH_ACCESS_TOKEN`. */
+export const OAUTH_CLIENT = { clientId: 'seatsync', clientSecret: 'oauth-client-secret-81d2' } as const;
+const OAUTH_ACCESS_TOKEN = 'oauth-access-token-5c7e';
 const BASE = '/scim/v2';
 
 type Ctx = ScimStore;
@@ -106,6 +109,10 @@ export class TestScimServer {
     return `https://127.0.0.1:${this.#port}${BASE}`;
   }
 
+  get tokenUrl(): string {
+    return `https://127.0.0.1:${this.#port}/oauth/token`;
+  }
+
   /** Listens (again, on the same port after `down`). */
   async up(): Promise<void> {
     this.#server.listen(this.#port, '127.0.0.1');
@@ -152,7 +159,14 @@ export class TestScimServer {
       send(this.#failNext.status);
       return;
     }
-    if (req.headers.authorization !== `Bearer ${SCIM_TOKEN}`) {
+    if (path === '/oauth/token' && req.method === 'POST') {
+      const form = new URLSearchParams(await readText(req));
+      const good = form.get('grant_type') === 'client_credentials' && form.get('client_id') === OAUTH_CLIENT.clientId && form.get('client_secret') === OAUTH_CLIENT.clientSecret;
+      if (good) send(200, { access_token: OAUTH_ACCESS_TOKEN, token_type: 'Bearer', expires_in: 3600 });
+      else send(401, { error: 'invalid_client' });
+      return;
+    }
+    if (req.headers.authorization !== `Bearer ${SCIM_TOKEN}` && req.headers.authorization !== `Bearer ${OAUTH_ACCESS_TOKEN}`) {
       send(401, { schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '401', detail: 'bad token' });
       return;
     }
@@ -199,9 +213,13 @@ export class TestScimServer {
   }
 }
 
-async function readBody(req: IncomingMessage): Promise<unknown> {
+async function readText(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const text = await readText(req);
   return text === '' ? undefined : JSON.parse(text);
 }
