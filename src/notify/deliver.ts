@@ -102,7 +102,18 @@ function emailSender(options: DeliverOptions): RowSender {
  * The delivery loop over the rows of one channel: the emails (`target` null) or one target's rows. Rows
  * are claimed in the database, so any number of deliverers may run it at once.
  */
-export async function deliverRows(options: DeliveryLoopOptions, channel: { readonly target: string | null; readonly send: RowSender }): Promise<DeliverResult> {
+export async function deliverRows(
+  options: DeliveryLoopOptions,
+  channel: {
+    readonly target: string | null;
+    readonly send: RowSender;
+    /**
+     * Rows of a claim sent at once (default 1). Only for a target: its claim never holds two rows of one
+     * ordering key, so rows sent together are of different accounts.
+     */
+    readonly parallel?: number;
+  },
+): Promise<DeliverResult> {
   const clock = options.now ?? Date.now;
   const limit = options.limit ?? 10;
   const leaseMs = options.leaseMs ?? 5 * 60_000;
@@ -113,7 +124,8 @@ export async function deliverRows(options: DeliveryLoopOptions, channel: { reado
     const claimedAt = clock();
     const rows = await options.outbox.claimDue({ limit, now: new Date(claimedAt), leaseMs, worker, target: channel.target });
     if (rows.length === 0) break;
-    for (const [index, row] of rows.entries()) {
+    const parallel = Math.max(1, channel.parallel ?? 1);
+    for (let index = 0; index < rows.length; index += parallel) {
       // Give the rest back rather than send on a claim about to expire (another deliverer could take it),
       // after a shutdown request, or when the transport just proved unreachable.
       const stop = options.signal?.aborted || clock() - claimedAt > leaseMs / 2;
@@ -121,10 +133,12 @@ export async function deliverRows(options: DeliveryLoopOptions, channel: { reado
         await releaseAll(options.outbox, rows.slice(index), new Date(clock()));
         break;
       }
-      const outcome = await deliverOne(row, options, channel.send, clock);
-      tally[outcome.result] += 1;
-      if (outcome.transportDown) {
-        await releaseAll(options.outbox, rows.slice(index + 1), outcome.retryAt ?? new Date(clock()));
+      const outcomes = await Promise.all(rows.slice(index, index + parallel).map((row) => deliverOne(row, options, channel.send, clock)));
+      for (const outcome of outcomes) tally[outcome.result] += 1;
+      const down = outcomes.filter((o) => o.transportDown);
+      if (down.length > 0) {
+        const retryAt = Math.max(clock(), ...down.map((o) => o.retryAt?.getTime() ?? 0));
+        await releaseAll(options.outbox, rows.slice(index + parallel), new Date(retryAt));
         return tally;
       }
     }

@@ -10,6 +10,11 @@ import { createTarget } from './create-target.ts';
 
 /** Rows claimed at a time per target: a first sync queues one per account. */
 const TARGET_CLAIM_LIMIT = 50;
+/**
+ * Requests in flight per target: a first sync of many accounts is one or two round trips per account,
+ * which one at a time would take hours for a large directory; a few at once stay polite to the application.
+ */
+const TARGET_PARALLEL = 4;
 
 export async function deliverTargets(
   options: { readonly config: Pick<SeatsyncConfig, 'targets' | 'pools'>; readonly db: Database; readonly logger: Logger; readonly only?: string } & Omit<DeliveryLoopOptions, 'outbox' | 'logger'>,
@@ -24,7 +29,7 @@ export async function deliverTargets(
     try {
       const result = await deliverRows(
         { limit: TARGET_CLAIM_LIMIT, ...options, outbox, logger },
-        { target: config.name, send: (row) => target.deliver(row) },
+        { target: config.name, send: (row) => target.deliver(row), parallel: TARGET_PARALLEL },
       );
       if (result.sent + result.failed + result.retrying > 0) logger.info(result, 'target delivery pass');
       tally.sent += result.sent;

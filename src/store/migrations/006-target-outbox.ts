@@ -6,6 +6,11 @@ ALTER TABLE outbox ADD COLUMN target text;
 ALTER TABLE outbox ADD COLUMN ordering_key text;
 CREATE INDEX outbox_target_order_idx ON outbox (target, ordering_key, id) WHERE status = 'pending' AND target IS NOT NULL;
 CREATE INDEX outbox_target_pending_idx ON outbox (target, id) WHERE status = 'pending' AND target IS NOT NULL;
+-- status and metrics: a target's counts and last delivery without reading its sent rows
+CREATE INDEX outbox_target_status_idx ON outbox (target, status, sent_at) WHERE target IS NOT NULL;
+-- the emails' claim no longer walks past the targets' rows
+DROP INDEX IF EXISTS outbox_due_idx;
+CREATE INDEX outbox_due_idx ON outbox (next_attempt_at) WHERE status = 'pending' AND target IS NULL;
 
 CREATE TABLE target_state (
   target text PRIMARY KEY,

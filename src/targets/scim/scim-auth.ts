@@ -18,26 +18,34 @@ export interface ScimAuth {
 export function scimAuth(auth: ScimTargetConfig['auth'], http: HttpClient, now: () => number = Date.now): ScimAuth {
   if (auth.kind === 'token') return { header: () => Promise.resolve(`Bearer ${auth.token}`), reset: () => undefined };
   let cached: { value: string; until: number } | null = null;
+  // Requests sent at once share one token request.
+  let fetching: Promise<string> | null = null;
+  const fetchToken = async (): Promise<string> => {
+    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: auth.clientId, client_secret: auth.clientSecret });
+    if (auth.scope !== null) form.set('scope', auth.scope);
+    const res = await http.request({
+      method: 'POST', url: auth.tokenUrl, body: form.toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    });
+    if (res.status === 400 || res.status === 401) {
+      throw new DeliveryError(`OAuth token endpoint refused the client credentials (HTTP ${res.status})`, { code: 'auth', retryable: true });
+    }
+    if (res.status < 200 || res.status >= 300) throw statusError('OAuth token request', res);
+    const body = parseToken(res.body);
+    const lifetimeMs = body.expiresInSeconds === null ? DEFAULT_LIFETIME_MS : body.expiresInSeconds * 1000;
+    cached = { value: `Bearer ${body.accessToken}`, until: now() + Math.max(0, lifetimeMs - RENEW_BEFORE_MS) };
+    return cached.value;
+  };
   return {
     reset: () => {
       cached = null;
     },
     header: async () => {
       if (cached !== null && cached.until > now()) return cached.value;
-      const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: auth.clientId, client_secret: auth.clientSecret });
-      if (auth.scope !== null) form.set('scope', auth.scope);
-      const res = await http.request({
-        method: 'POST', url: auth.tokenUrl, body: form.toString(),
-        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      fetching ??= fetchToken().finally(() => {
+        fetching = null;
       });
-      if (res.status === 400 || res.status === 401) {
-        throw new DeliveryError(`OAuth token endpoint refused the client credentials (HTTP ${res.status})`, { code: 'auth', retryable: true });
-      }
-      if (res.status < 200 || res.status >= 300) throw statusError('OAuth token request', res);
-      const body = parseToken(res.body);
-      const lifetimeMs = body.expiresInSeconds === null ? DEFAULT_LIFETIME_MS : body.expiresInSeconds * 1000;
-      cached = { value: `Bearer ${body.accessToken}`, until: now() + Math.max(0, lifetimeMs - RENEW_BEFORE_MS) };
-      return cached.value;
+      return fetching;
     },
   };
 }

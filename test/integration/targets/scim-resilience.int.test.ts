@@ -22,11 +22,12 @@ describe('SCIM delivery under failure', () => {
   it('honours Retry-After of a 429 and stops the pass; a storm of 429s ends with every user once', async () => {
     f = await startTargetFixture({ people: people(12), seats: 10 });
     await f.sync();
-    f.scim.throttle(1, 120);
+    f.scim.throttle(4, 120);
     const started = Date.now();
-    expect(await f.deliver()).toEqual({ sent: 0, failed: 0, retrying: 1 });
-    // One request was answered 429; the others were not tried, and everything waits for Retry-After.
-    expect(f.scim.requests.map((r) => r.status)).toEqual([429]);
+    // Four requests at once (a target's parallel deliveries), each answered 429: the rest are not tried,
+    // and everything waits for Retry-After.
+    expect(await f.deliver()).toEqual({ sent: 0, failed: 0, retrying: 4 });
+    expect(f.scim.requests.map((r) => r.status)).toEqual([429, 429, 429, 429]);
     const rows = await pendingRows(f);
     expect(rows).toHaveLength(12);
     for (const row of rows) expect(row.next_attempt_at.getTime()).toBeGreaterThanOrEqual(started + 119_000);
@@ -54,7 +55,7 @@ describe('SCIM delivery under failure', () => {
     // While it is down: u001 disabled (u004 gets its seat), then u001 back (waits), u002 removed (u001 gets it).
     f.csv.write(people(5).map((p) => (p.id === 'u001' ? { ...p, enabled: false } : p)));
     expect((await f.sync()).runs[0]?.status).toBe('ok');
-    expect(await f.deliver()).toMatchObject({ sent: 0, retrying: 1 });
+    expect(await f.deliver()).toMatchObject({ sent: 0, retrying: 2 });
     f.csv.write(people(5));
     expect((await f.sync()).runs[0]?.status).toBe('ok');
     f.csv.write(people(5).filter((p) => p.id !== 'u002'));
