@@ -108,9 +108,15 @@ export class ScimTarget implements Target {
     }
     // Created by an earlier attempt whose answer was lost, or a user the application had before seatsync
     // (same userName): that user becomes this account's (the PATCH sets its externalId).
-    const existing = (await this.#findUser(payload.externalId)) ?? (await this.client.findOne('Users', `userName eq ${filterValue(payload.userName)}`));
-    if (existing === null) throw new DeliveryError(`the application refused to create ${payload.userName} (409) but has no such user`, { code: 'server', retryable: true });
-    return { user: existing, action: 'unchanged' };
+    const same = await this.#findUser(payload.externalId);
+    if (same !== null) return { user: same, action: 'unchanged' };
+    const named = await this.client.findOne('Users', `userName eq ${filterValue(payload.userName)}`);
+    if (named === null) throw new DeliveryError(`the application refused to create ${payload.userName} (409) but has no such user`, { code: 'server', retryable: true });
+    // Another account's user (another source with the same username): never taken over.
+    if (typeof named.externalId === 'string' && named.externalId !== payload.externalId) {
+      throw new DeliveryError(`userName ${payload.userName} belongs to the application's user of externalId ${named.externalId}`, { code: 'bad-request', retryable: false });
+    }
+    return { user: named, action: 'unchanged' };
   }
 
   async #syncGroups(user: ScimResource, held: readonly string[], fresh: boolean): Promise<void> {

@@ -123,3 +123,20 @@ describe('SCIM provisioning: credentials and existing users', () => {
     expect(f.scim.store.byExternalId('u001')).toMatchObject({ userName: 'u001', displayName: 'Person u001', active: true });
   });
 });
+
+describe('SCIM provisioning: a userName taken by another externalId', () => {
+  let f: TargetFixture | undefined;
+  afterEach(async () => {
+    await f?.close();
+  });
+
+  it('is never taken over: the row fails naming the owner, the other accounts are provisioned', async () => {
+    f = await startTargetFixture({ people: people(2), seats: 2 });
+    f.scim.store.writeUser(undefined, { userName: 'u001', externalId: 'someone-else', active: true });
+    await f.sync();
+    expect(await f.deliver()).toEqual({ sent: 1, failed: 1, retrying: 0 });
+    expect(f.scim.store.byExternalId('someone-else')).toMatchObject({ userName: 'u001', active: true });
+    const failed = (await f.db.query<{ last_error: string }>(`SELECT last_error FROM outbox WHERE status = 'failed'`)).rows;
+    expect(failed).toEqual([{ last_error: 'bad-request: userName u001 belongs to the application\'s user of externalId someone-else' }]);
+  });
+});
