@@ -12,8 +12,8 @@ export function chainNotifiers(...notifiers: readonly (RunNotifier | null | unde
     onHeld: async (db, context) => {
       for (const n of list) await n.onHeld(db, context);
     },
-    onFailed: async (db, context) => {
-      for (const n of list) await n.onFailed?.(db, context);
+    afterRun: async (db, context) => {
+      for (const n of list) await n.afterRun?.(db, context);
     },
   };
 }

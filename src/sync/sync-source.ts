@@ -50,8 +50,8 @@ export const DRY_RUN_LISTED = 1_000;
 export interface RunNotifier {
   afterAllocation(tx: Queryable, context: { runId: string; source: string; plan: AllocationPlan; now: number }): Promise<void>;
   onHeld(db: Database, context: { runId: string; source: string; counts: RemovalCounts; threshold: number; now: number }): Promise<void>;
-  /** A run that failed (nothing of it was applied); called after its transaction is gone. */
-  onFailed?(db: Database, context: { runId: string; source: string; error: string; code: string | null; now: number }): Promise<void>;
+  /** After every finished (non-dry) run, whatever its outcome: reports a source that keeps failing, and its recovery. */
+  afterRun?(db: Database, context: { runId: string; source: string; now: number }): Promise<void>;
 }
 
 export interface SyncSourceDeps {
@@ -221,10 +221,6 @@ export async function syncSource(deps: SyncSourceDeps, options: SyncSourceOption
     if (runId) await finishRun(db, runId, { status: 'failed', mode, counts, error: message, details: {} }).catch(() => undefined);
     log.error({ err: error }, 'sync failed; nothing was applied');
     const errorCode = (error as { code?: unknown } | null)?.code;
-    if (runId) {
-      const code = typeof errorCode === 'string' ? errorCode : null;
-      await deps.notifier?.onFailed?.(db, { runId, source: source.name, error: message, code, now: clock() }).catch((e: unknown) => log.warn({ err: e }, 'the failed run could not be queued for the targets'));
-    }
     return {
       ...base, ...counts, status: 'failed', mode, durationMs: clock() - started, error: message, held: null, skippedEntries: stats.skippedEntries, poolsAfter: null,
       ...(typeof errorCode === 'string' ? { errorCode } : {}),

@@ -26,10 +26,11 @@ export function createTargetNotifier(config: Pick<SeatsyncConfig, 'targets'>): R
       });
       await insertOnItsOwn(db, webhookRows(targets, [event]), context.now);
     },
-    onFailed: async (db, context) => {
-      const event = syncEvent('sync.failed', {
-        runId: context.runId, source: context.source, now: context.now, details: { error: context.error, code: context.code },
-      });
+    afterRun: async (db, context) => {
+      // A failed run applied nothing; the receivers hear of it from its record.
+      const failure = await new TargetStore(db).runFailure(context.runId);
+      if (failure === null) return;
+      const event = syncEvent('sync.failed', { runId: context.runId, source: context.source, now: context.now, details: failure });
       await insertOnItsOwn(db, webhookRows(targets, [event]), context.now);
     },
   };
