@@ -25,6 +25,7 @@ describe('seatsync run with targets', () => {
   let hooks: TestWebhookReceiver;
   let options: WorkerConfigOptions;
   let worker: WorkerProcess | undefined;
+  let second: WorkerProcess | undefined;
 
   beforeAll(async () => {
     await requireRedis();
@@ -47,6 +48,7 @@ describe('seatsync run with targets', () => {
 
   afterAll(async () => {
     await worker?.stop();
+    await second?.stop();
     await hooks?.close();
     await scim?.close();
     await clearPrefix(prefix);
@@ -80,6 +82,21 @@ describe('seatsync run with targets', () => {
     expect(metrics).toMatch(/seatsync_target_failed\{target="events"\} 0/);
     expect(metrics).toMatch(/seatsync_target_last_delivery_timestamp_seconds\{target="app"\} \d/);
     expect(metrics).toMatch(/seatsync_target_drift\{target="app",kind="missing"\} 0/);
+  });
+
+  it('two workers: every change reaches the application once, each account in its final state', async () => {
+    const other = aConfigDir();
+    other.writeConfig({ ...options, port: await freePort() });
+    second = spawnWorker(other.configPath);
+    await second.started;
+    const list = manyPeople(12).map((p, i) => (i === 0 || i === 5 ? { ...p, enabled: false } : p));
+    dir.writeCsv('hr', list);
+    const expected = (users: typeof scim.store.users): boolean =>
+      users.size === 12 && [...users.values()].filter((u) => u.active).map((u) => u.userName).sort().join() === ['p000002', 'p000003', 'p000004'].join();
+    await waitFor(async () => expected(scim.store.users), { what: 'the application matching the accounts', timeoutMs: 60_000 });
+    expect(scim.count('POST', '/Users')).toBe(12);
+    const events = hooks.events.filter((e) => e.type.startsWith('account.'));
+    expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
   });
 
   it('check fails, naming the target, when the application is down', async () => {
