@@ -70,7 +70,7 @@ export class ScimClient {
     return resource(res, `create in ${endpoint}`);
   }
 
-  /** Null when the resource is gone (404). */
+  /** `gone` when the resource no longer exists (404). */
   async patch(endpoint: 'Users' | 'Groups', id: string, operations: readonly PatchOperation[]): Promise<'patched' | 'gone'> {
     const body = JSON.stringify({ schemas: [PATCH_OP_SCHEMA], Operations: operations });
     const res = await this.#call({ method: 'PATCH', url: this.#url(endpoint, id), body }, `update ${endpoint}/${id}`, { allow: [404] });

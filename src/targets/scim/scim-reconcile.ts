@@ -12,8 +12,10 @@ import { filterValue, type ScimResource } from './scim-client.ts';
 import { DRIFT_KINDS, driftOf, type DriftKind } from './scim-drift.ts';
 import { ScimTarget } from './scim-target.ts';
 
-/** Users per SCIM list request, and accounts per database page. */
+/** Users per SCIM list request. */
 const PAGE = 200;
+/** Accounts per database page. */
+const ACCOUNTS_PAGE = 1_000;
 /** Drifted users named in the report (all are counted and repaired). */
 const LISTED = 50;
 
@@ -39,32 +41,10 @@ export async function reconcileScimTarget(options: {
   const scim = new ScimTarget(options.target, { pools: options.config.pools.map((p) => p.name) });
   try {
     const app = await applicationUsers(scim);
-    const poolGroups = options.target.groups ? await existingPoolGroups(scim, options.config.pools.map((p) => p.name)) : null;
-    const found = Object.fromEntries(DRIFT_KINDS.map((k) => [k, 0])) as Record<DriftKind, number>;
-    const repairs: ScimUserPayload[] = [];
-    const drifted: { externalId: string; userName: string; drift: DriftKind }[] = [];
-    const note = (payload: ScimUserPayload, drift: DriftKind): void => {
-      found[drift] += 1;
-      repairs.push(payload);
-      if (drifted.length < LISTED) drifted.push({ externalId: payload.externalId, userName: payload.userName, drift });
-    };
-    const store = new TargetStore(options.db);
     const total = app.size;
-    for (let afterId = 0; ; ) {
-      const page = await store.accountsPage({ afterId, limit: PAGE * 5 });
-      if (page.length === 0) break;
-      for (const account of page) {
-        const user = app.get(account.externalId);
-        app.delete(account.externalId);
-        const drift = driftOf(account, user, { deprovision: options.target.deprovision, poolGroups });
-        if (drift !== null) note(scimPayloadOf(account), drift);
-      }
-      afterId = page.at(-1)?.id ?? afterId;
-    }
-    for (const [externalId, user] of app) {
-      const gone = options.target.deprovision === 'delete' || user.active !== false;
-      if (gone) note(unknownUser(externalId, user), options.target.deprovision === 'delete' ? 'shouldBeDeleted' : 'shouldBeInactive');
-    }
+    const poolGroups = options.target.groups ? await existingPoolGroups(scim, options.config.pools.map((p) => p.name)) : null;
+    const store = new TargetStore(options.db);
+    const { found, repairs, drifted } = await findDrift(store, app, { deprovision: options.target.deprovision, poolGroups });
     const now = clock();
     let queued = 0;
     if (!options.dryRun && repairs.length > 0) {
@@ -78,6 +58,41 @@ export async function reconcileScimTarget(options: {
   } finally {
     scim.close();
   }
+}
+
+/**
+ * Every account against the application's user of its externalId, then the application's users no
+ * account claims. `app` is consumed (the users left in it are the unknown ones).
+ */
+async function findDrift(
+  store: TargetStore,
+  app: Map<string, ScimResource>,
+  options: { readonly deprovision: 'deactivate' | 'delete'; readonly poolGroups: ReadonlyMap<string, string> | null },
+): Promise<Pick<ReconcileReport, 'found' | 'drifted'> & { repairs: ScimUserPayload[] }> {
+  const found = Object.fromEntries(DRIFT_KINDS.map((k) => [k, 0])) as Record<DriftKind, number>;
+  const repairs: ScimUserPayload[] = [];
+  const drifted: { externalId: string; userName: string; drift: DriftKind }[] = [];
+  const note = (payload: ScimUserPayload, drift: DriftKind): void => {
+    found[drift] += 1;
+    repairs.push(payload);
+    if (drifted.length < LISTED) drifted.push({ externalId: payload.externalId, userName: payload.userName, drift });
+  };
+  for (let afterId = 0; ; ) {
+    const page = await store.accountsPage({ afterId, limit: ACCOUNTS_PAGE });
+    if (page.length === 0) break;
+    for (const account of page) {
+      const user = app.get(account.externalId);
+      app.delete(account.externalId);
+      const drift = driftOf(account, user, options);
+      if (drift !== null) note(scimPayloadOf(account), drift);
+    }
+    afterId = page.at(-1)?.id ?? afterId;
+  }
+  const unknownDrift: DriftKind = options.deprovision === 'delete' ? 'shouldBeDeleted' : 'shouldBeInactive';
+  for (const [externalId, user] of app) {
+    if (options.deprovision === 'delete' || user.active !== false) note(unknownUser(externalId, user), unknownDrift);
+  }
+  return { found, repairs, drifted };
 }
 
 /** The application's users that carry an externalId, by it. */
