@@ -2,6 +2,7 @@
 // seatsync needs) and a listing of one user; a webhook receiver's answer to a signed `seatsync.ping`.
 import type { SeatsyncConfig } from '../config/types.ts';
 import { createTarget } from './create-target.ts';
+import type { Target } from './target.ts';
 
 export interface TargetCheck {
   readonly target: string;
@@ -13,8 +14,9 @@ export interface TargetCheck {
 export async function checkTargets(config: Pick<SeatsyncConfig, 'targets' | 'pools'>): Promise<TargetCheck[]> {
   const results: TargetCheck[] = [];
   for (const target of config.targets) {
-    const adapter = createTarget(target, config);
+    let adapter: Target | null = null;
     try {
+      adapter = createTarget(target, config);
       const result = await adapter.check();
       results.push({ target: target.name, kind: target.kind, ...result });
     } catch (error) {
@@ -22,7 +24,7 @@ export async function checkTargets(config: Pick<SeatsyncConfig, 'targets' | 'poo
       const message = error instanceof Error ? error.message : String(error);
       results.push({ target: target.name, kind: target.kind, ok: false, detail: typeof code === 'string' ? `${code}: ${message}` : message });
     } finally {
-      adapter.close();
+      adapter?.close();
     }
   }
   return results;

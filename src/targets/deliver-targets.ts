@@ -7,6 +7,7 @@ import { deliverRows, type DeliverResult, type DeliveryLoopOptions } from '../no
 import type { Database } from '../store/db.ts';
 import { OutboxStore } from '../store/outbox-store.ts';
 import { createTarget } from './create-target.ts';
+import type { Target } from './target.ts';
 
 /** Rows claimed at a time per target: a first sync queues one per account. */
 const TARGET_CLAIM_LIMIT = 50;
@@ -24,8 +25,15 @@ export async function deliverTargets(
   for (const config of options.config.targets) {
     if (options.signal?.aborted) break;
     if (options.only !== undefined && options.only !== config.name) continue;
-    const target = createTarget(config, options.config);
     const logger = options.logger.child({ target: config.name });
+    let target: Target;
+    try {
+      target = createTarget(config, options.config);
+    } catch (error) {
+      // A target that cannot be set up (its tls.ca unreadable) keeps its rows; the others go on.
+      logger.error({ err: error }, 'target not delivered to: it cannot be set up');
+      continue;
+    }
     try {
       const result = await deliverRows(
         { limit: TARGET_CLAIM_LIMIT, ...options, outbox, logger },

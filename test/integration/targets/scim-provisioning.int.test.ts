@@ -1,5 +1,6 @@
 // SCIM provisioning against a SCIM application built on scimmy, over HTTPS with a test CA.
 import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../support/cli.ts';
 import { people } from '../../support/config-builder.ts';
 import { OAUTH_CLIENT } from '../../support/scim/scim-server.ts';
 import { appUsers, scimTargetYaml, startTargetFixture, type TargetFixture } from './target-fixture.ts';
@@ -138,5 +139,22 @@ describe('SCIM provisioning: a userName taken by another externalId', () => {
     expect(f.scim.store.byExternalId('someone-else')).toMatchObject({ userName: 'u001', active: true });
     const failed = (await f.db.query<{ last_error: string }>(`SELECT last_error FROM outbox WHERE status = 'failed'`)).rows;
     expect(failed).toEqual([{ last_error: 'bad-request: userName u001 belongs to the application\'s user of externalId someone-else' }]);
+  });
+});
+
+describe('SCIM provisioning: a target that cannot be set up', () => {
+  let f: TargetFixture | undefined;
+  afterEach(async () => {
+    await f?.close();
+  });
+
+  it('never fails the sync: its rows wait, and seatsync check names the problem', async () => {
+    f = await startTargetFixture({ people: people(1), seats: 1, targets: async (ca, scim) => scimTargetYaml(scim, ca).replace(ca.certPath, '/nonexistent/app-ca.pem') });
+    expect((await f.sync()).runs[0]?.status).toBe('ok');
+    expect(await f.deliver()).toEqual({ sent: 0, failed: 0, retrying: 0 });
+    expect((await f.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM outbox WHERE status = 'pending'`)).rows[0]?.n).toBe(1);
+    const check = await runCli(['check', '--config', f.configPath]);
+    expect(check.code).toBe(1);
+    expect(check.stdout).toContain('target app (scim): FAILED: config: cannot read tls.ca /nonexistent/app-ca.pem');
   });
 });
