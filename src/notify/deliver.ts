@@ -1,7 +1,7 @@
 // Sends what the outbox holds: claim due rows, render, send, mark. The same loop delivers a target's
-// rows (src/targets/), with the target's sender in place of rendering and mailing. Called at the end of `seatsync sync`
-// and by the worker's notification job; any number of deliverers may run at once (rows are claimed in
-// the database). Everything lives in the outbox table, so a restart loses nothing: a row claimed by a
+// rows (src/targets/), with the target's sender in place of rendering and mailing. Called at the end of
+// `seatsync sync` and by the worker's notification job; any number of deliverers may run at once (rows
+// are claimed in the database). Everything lives in the outbox table, so a restart loses nothing: a row claimed by a
 // deliverer that died comes back when its lease ends.
 //
 // Retries: a retryable failure puts the row back with exponential backoff — 30 s after the first failed
