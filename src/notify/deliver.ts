@@ -1,11 +1,12 @@
 // Sends what the outbox holds: claim due rows, render, send, mark. The same loop delivers a target's
 // rows (src/targets/), with the target's sender in place of rendering and mailing. Called at the end of
 // `seatsync sync` and by the worker's notification job; any number of deliverers may run at once (rows
-// are claimed in the database). Everything lives in the outbox table, so a restart loses nothing: a row claimed by a
-// deliverer that died comes back when its lease ends.
+// are claimed in the database). Everything lives in the outbox table, so a restart loses nothing: a row
+// claimed by a deliverer that died comes back when its lease ends.
 //
 // Retries: a retryable failure puts the row back with exponential backoff — 30 s after the first failed
-// attempt, then 1 min, 2 min, … capped at 1 h (or the server's Retry-After when longer). After
+// attempt, then 1 min, 2 min, … capped at 1 h (or the server's Retry-After when longer; a throttled
+// attempt is not counted). After
 // `maxAttempts` attempts (default 10: about 3 h 20 min of trying), or at once for a failure retrying
 // cannot fix (credentials or recipient refused), the row becomes `failed` with its error recorded.
 import { randomBytes } from 'node:crypto';
