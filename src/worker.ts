@@ -9,7 +9,7 @@ import { enqueueDelivery, enqueueSync } from '../jobs/enqueue.ts';
 import { openQueues, type Queues } from '../jobs/queues.ts';
 import { closeRedis, connectRedis, warnUnlessNoEviction } from '../jobs/redis.ts';
 import { createScheduleTickHandler } from '../jobs/schedule-tick.job.ts';
-import { applyDeliverySchedule, applySchedules, applyTargetSchedules } from '../jobs/schedulers.ts';
+import { applyDeliverySchedule, applySchedules, applyTargetSchedules, nextScheduledRuns } from '../jobs/schedulers.ts';
 import { createReconcileJobHandler } from '../jobs/reconcile-target.job.ts';
 import { SourceLocks } from '../jobs/source-lock.ts';
 import { createSyncJobHandler } from '../jobs/sync.job.ts';
@@ -88,7 +88,10 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     });
     // Emails and targets hear of a run in its transaction (src/notify, src/targets).
     const notifierFor = (c: SeatsyncConfig) => chainNotifiers(createRunNotifier({ config: c, outbox: new OutboxStore(db) }), createTargetNotifier(c));
-    const app = await createHttpServer({ config: current, db, redis, syncQueue: queues.sync, metrics, logger, ready: () => ready, notifierFor });
+    const app = await createHttpServer({
+      config: current, db, redis, syncQueue: queues.sync, metrics, logger, ready: () => ready, notifierFor,
+      nextScheduledRuns: () => nextScheduledRuns(queues.schedule),
+    });
     closers.add('http', () => app.close());
     const url = await app.listen({ host: config.http.host, port: config.http.port });
 

@@ -9,12 +9,13 @@ import { collect } from './sync-command.ts';
 import { EXIT, UsageError, type ExitCode } from './exit-codes.ts';
 import { formatCount, type Output } from './output.ts';
 import { checkMailTransport } from './notify-wiring.ts';
+import { checkDatabase, checkRedis, type ServiceCheck } from './check-services.ts';
 import { checkTargets } from '../targets/check-targets.ts';
 
 export function registerCheck(program: Command, run: Runner): void {
   program
     .command('check')
-    .description('validate the config, test every source (connect, bind, count users in scope, show a mapped sample), the mail transport and every target')
+    .description('validate the config; test the database (connect, migrations), Redis (connect, maxmemory-policy), every source (connect, bind, count users in scope, show a mapped sample), the mail transport and every target')
     .option('--source <name>', 'test only this source (repeatable)', collect, [])
     .option('--show-config', 'also print the configuration as loaded (defaults filled in, secrets as ***)')
     .option('--json', 'print one JSON document')
@@ -37,6 +38,11 @@ async function checkCommand(ctx: CommandContext, out: Output, flags: CheckFlags)
     out.line(`config ${ctx.config.path}: valid${ctx.warnings.length > 0 ? `, with ${ctx.warnings.length} warning(s):` : ''}`);
     if (ctx.warnings.length > 0) out.line(describeConfigWarnings(ctx.warnings));
     if (flags.showConfig) out.line(JSON.stringify(redactedConfig(ctx.config), null, 2));
+  }
+  const [database, redis] = await Promise.all([checkDatabase(ctx.config), checkRedis(ctx.config)]);
+  if (!flags.json) {
+    printService(out, `database (${database.kind === 'pglite' ? 'embedded' : 'PostgreSQL'})`, database);
+    printService(out, 'redis (for seatsync run and resync)', redis);
   }
   for (const name of names) {
     const source = create(name);
@@ -66,9 +72,16 @@ async function checkCommand(ctx: CommandContext, out: Output, flags: CheckFlags)
   if (!flags.json) for (const t of targets) out.line(`\ntarget ${t.target} (${t.kind}): ${t.ok ? 'OK' : 'FAILED'}: ${t.detail}`);
   if (flags.json) out.json({
       config: { path: ctx.config.path, valid: true, warnings: ctx.warnings, ...(flags.showConfig ? { loaded: redactedConfig(ctx.config) } : {}) },
+      database,
+      redis,
       sources: results,
       mail,
       targets,
     });
-  return results.every((r) => r.ok) && (mail?.ok ?? true) && targets.every((t) => t.ok) ? EXIT.ok : EXIT.failure;
+  return database.ok && redis.ok && results.every((r) => r.ok) && (mail?.ok ?? true) && targets.every((t) => t.ok) ? EXIT.ok : EXIT.failure;
+}
+
+function printService(out: Output, title: string, check: ServiceCheck): void {
+  out.line(`\n${title}: ${check.ok ? 'OK' : 'FAILED'}`);
+  for (const step of check.steps) out.line(`  ${step.ok ? '✓' : '✗'} ${step.name}: ${step.detail}`);
 }
