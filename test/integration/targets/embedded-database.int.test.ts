@@ -53,5 +53,6 @@ describe('targets on PGlite', () => {
     expect(appUsers(scim)).toEqual({ u001: true, u002: true, u003: false });
     const status = await runCli(['status', '--json', '--config', configPath]);
     expect(JSON.parse(status.stdout).targets).toEqual([expect.objectContaining({ name: 'app', pending: 0, failed: 0 })]);
-  });
+    // Three processes that each open the embedded database: seconds apiece on a busy machine.
+  }, 240_000);
 });
