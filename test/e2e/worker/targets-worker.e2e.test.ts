@@ -1,6 +1,6 @@
 // `seatsync run` as a process with a SCIM target (a scimmy-based application over HTTPS) and a webhook
-// receiver: a scheduled sync reaches both within seconds, the target's scheduled reconcile repairs what
-// was changed behind seatsync's back, and /metrics shows each target; `seatsync check` tests them.
+// receiver: a scheduled sync (the first one runs at start) reaches both within seconds, the target's
+// scheduled reconcile (its first tick also at start) repairs what was changed behind seatsync's back, and /metrics shows each target; `seatsync check` tests them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,11 +36,11 @@ describe('seatsync run with targets', () => {
     dir = aConfigDir();
     const targets = [
       'targets:',
-      `  - { name: app, kind: scim, url: "${scim.url}", token: ${SCIM_TOKEN}, tls: { ca: "${ca.certPath}" }, schedule: { every: 2s } }`,
+      `  - { name: app, kind: scim, url: "${scim.url}", token: ${SCIM_TOKEN}, tls: { ca: "${ca.certPath}" }, schedule: { every: 1m } }`,
       `  - { name: events, kind: webhook, url: "${hooks.url}", secret: "${SECRET}", tls: { ca: "${ca.certPath}" } }`,
     ].join('\n');
     options = {
-      databaseUrl: pg.url, prefix, port: await freePort(), sources: { hr: dir.writeCsv('hr', manyPeople(4)) }, seats: { primary: 3 }, schedule: '{ every: 1s }',
+      databaseUrl: pg.url, prefix, port: await freePort(), sources: { hr: dir.writeCsv('hr', manyPeople(4)) }, seats: { primary: 3 }, schedule: '{ every: 1m }',
       extra: targets,
     };
     dir.writeConfig(options);
@@ -67,21 +67,20 @@ describe('seatsync run with targets', () => {
   });
 
   it('a scheduled sync reaches the application and the receiver; a scheduled reconcile repairs drift; /metrics shows the targets', async () => {
+    // Behind seatsync's back: a user seatsync never had, active in the application.
+    scim.store.writeUser(undefined, { userName: 'ghost', externalId: 'ghost-1', active: true });
     worker = spawnWorker(dir.configPath);
     await worker.started;
-    await waitFor(async () => scim.store.users.size === 4 && hooks.events.length >= 6, { what: 'the first sync delivered to both targets', timeoutMs: 30_000 });
-    expect([...scim.store.users.values()].filter((u) => u.active).length).toBe(3);
+    await waitFor(async () => scim.store.users.size === 5 && hooks.events.length >= 6, { what: 'the first sync delivered to both targets', timeoutMs: 30_000 });
     expect(hooks.events.slice(1).map((e) => e.type).sort()).toEqual(['account.activated', 'account.activated', 'account.activated', 'account.blocked', 'pool.full']);
-
-    const blocked = [...scim.store.users.values()].find((u) => !u.active);
-    if (blocked) blocked.active = true;
-    await waitFor(async () => [...scim.store.users.values()].filter((u) => u.active).length === 3, { what: 'the scheduled reconcile deactivating the user', timeoutMs: 30_000 });
+    await waitFor(async () => scim.store.byExternalId('ghost-1')?.active === false, { what: 'the scheduled reconcile deactivating the unknown user', timeoutMs: 30_000 });
+    expect([...scim.store.users.values()].filter((u) => u.active).length).toBe(3);
 
     const metrics = await (await fetch(`http://127.0.0.1:${options.port}/metrics`)).text();
     expect(metrics).toMatch(/seatsync_target_pending\{target="app"\} 0/);
     expect(metrics).toMatch(/seatsync_target_failed\{target="events"\} 0/);
     expect(metrics).toMatch(/seatsync_target_last_delivery_timestamp_seconds\{target="app"\} \d/);
-    expect(metrics).toMatch(/seatsync_target_drift\{target="app",kind="missing"\} 0/);
+    expect(metrics).toMatch(/seatsync_target_drift\{target="app",kind="shouldBeInactive"\} 1/);
   });
 
   it('two workers: every change reaches the application once, each account in its final state', async () => {
@@ -91,10 +90,12 @@ describe('seatsync run with targets', () => {
     await second.started;
     const list = manyPeople(12).map((p, i) => (i === 0 || i === 5 ? { ...p, enabled: false } : p));
     dir.writeCsv('hr', list);
+    const resync = await runCli(['resync', '--wait', '--config', dir.configPath]);
+    expect(resync.code, resync.stderr).toBe(0);
     const expected = (users: typeof scim.store.users): boolean =>
-      users.size === 12 && [...users.values()].filter((u) => u.active).map((u) => u.userName).sort().join() === ['p000002', 'p000003', 'p000004'].join();
+      users.size === 13 && [...users.values()].filter((u) => u.externalId !== 'ghost-1').filter((u) => u.active).map((u) => u.userName).sort().join() === ['p000002', 'p000003', 'p000004'].join();
     await waitFor(async () => expected(scim.store.users), { what: 'the application matching the accounts', timeoutMs: 60_000 });
-    expect(scim.count('POST', '/Users')).toBe(12);
+    expect(scim.count('POST', '/Users')).toBe(12); // ghost was written into the store, not POSTed
     const events = hooks.events.filter((e) => e.type.startsWith('account.'));
     expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
   });
