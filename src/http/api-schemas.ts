@@ -73,6 +73,12 @@ const syncResult = {
           status: { type: 'string', enum: ['ok', 'held', 'failed'] },
           seen: int, created: int, updated: int, activated: int, blocked: int, disabled: int, removed: int, durationMs: int,
           dryRun: { type: 'boolean' },
+          error: {
+            type: 'object',
+            description: 'Failed runs only: why the run failed',
+            required: ['code', 'message'],
+            properties: { code: str, message: str },
+          },
           changes: {
             type: 'array',
             description: 'Dry runs only: the first 1,000 state changes the run would make',
@@ -109,7 +115,15 @@ export const responseSchemas = {
           type: 'object',
           properties: {
             name: str,
-            lastRun: { type: ['object', 'null'], properties: { status: str, startedAt: str, finishedAt: nullableStr, seen: int } },
+            lastRun: { type: ['object', 'null'], properties: { id: str, status: str, startedAt: str, finishedAt: nullableStr, seen: int } },
+            lastSuccessfulRun: { type: ['object', 'null'], description: 'the newest run that ended ok', properties: { id: str, finishedAt: str } },
+            consecutiveFailures: { ...int, description: 'failed runs since the source was last read (0: working)' },
+            failingSince: { ...nullableStr, description: 'when the current run of failures began; null while the source works' },
+            lastError: {
+              type: ['object', 'null'],
+              description: 'the newest failed run and its error (kept after the source recovers)',
+              properties: { runId: str, at: str, code: nullableStr, message: str },
+            },
           },
         },
       },

@@ -1,6 +1,7 @@
 // A read-only dashboard at `/` (the page `http.publicUrl` links to in emails): seat usage, waiting
-// accounts, recent runs and the audit trail. The page itself holds no data: it asks for an API token
-// (kept in the tab's sessionStorage only) and reads `/api/v1`, so the API's auth applies unchanged.
+// accounts, each source's last run, last success, failures in a row and last error, and the audit
+// trail. The page itself holds no data: it asks for an API token (kept in the tab's sessionStorage
+// only) and reads `/api/v1`, so the API's auth applies unchanged.
 import type { FastifyInstance } from 'fastify';
 
 const PAGE = `<!doctype html>
@@ -40,7 +41,11 @@ async function show() {
     fill('pools', ['pool', 'seats', 'used', 'available', 'waiting'], status.pools.map((p) => [p.name, p.seats, p.used, p.available, p.waiting]), [1, 2, 3, 4]);
     for (const [i, p] of status.pools.entries()) if (p.available === 0) $('pools').rows[i + 1].classList.add('full');
     fill('blocked', ['since', 'username', 'name', 'email', 'waiting for'], blocked.map((a) => [a.waitingSince, a.username, a.displayName, a.email, a.waitingFor.join(', ')]));
-    fill('sources', ['source', 'last run', 'finished', 'users seen'], status.sources.map((s) => [s.name, s.lastRun ? s.lastRun.status : 'never', s.lastRun ? s.lastRun.finishedAt : '', s.lastRun ? s.lastRun.seen : '']), [3]);
+    fill('sources', ['source', 'last run', 'finished', 'users seen', 'last success', 'failures in a row', 'last error'], status.sources.map((s) => [
+      s.name, s.lastRun ? s.lastRun.status : 'never', s.lastRun ? s.lastRun.finishedAt : '', s.lastRun ? s.lastRun.seen : '',
+      s.lastSuccessfulRun ? s.lastSuccessfulRun.finishedAt : 'never', s.consecutiveFailures,
+      s.lastError ? s.lastError.at + ': ' + s.lastError.message : '']), [3, 5]);
+    for (const [i, s] of status.sources.entries()) if (s.consecutiveFailures > 0) $('sources').rows[i + 1].classList.add('full');
     fill('audit', ['time', 'account', 'from', 'to', 'reason', 'by'], audit.slice().reverse().map((e) => [e.at, e.username, e.from, e.to, e.reason, e.actor]));
     $('err').textContent = '';
     $('view').hidden = false;

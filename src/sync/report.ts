@@ -16,6 +16,8 @@ export interface SyncRunJson {
   readonly removed: number;
   readonly durationMs: number;
   readonly dryRun: boolean;
+  /** Failed runs only (an addition to the SPEC shape): why it failed; `code` is `sync-failed` when the cause had none. */
+  readonly error?: { readonly code: string; readonly message: string };
   /**
    * Dry runs only (an addition to the SPEC shape): the state changes the run would make, the first
    * DRY_RUN_LISTED of them, and how many there are in all.
@@ -67,6 +69,7 @@ export function syncJson(report: SyncReport): SyncJson {
       removed: r.removed,
       durationMs: Math.round(r.durationMs),
       dryRun: r.dryRun,
+      ...(r.status === 'failed' ? { error: { code: r.errorCode ?? 'sync-failed', message: r.error ?? 'failed' } } : {}),
       ...(r.planned ? { changes: r.planned.changes.map(plannedChangeJson), changesTotal: r.planned.total } : {}),
     })),
     pools: report.pools,

@@ -216,9 +216,10 @@ export async function syncSource(deps: SyncSourceDeps, options: SyncSourceOption
       return { ...base, ...counts, status: 'held', mode, durationMs: clock() - started, error: null, held, skippedEntries: stats.skippedEntries, poolsAfter: null };
     }
     const message = error instanceof Error ? error.message : String(error);
-    if (runId) await finishRun(db, runId, { status: 'failed', mode, counts, error: message, details: {} }).catch(() => undefined);
-    log.error({ err: error }, 'sync failed; nothing was applied');
     const errorCode = (error as { code?: unknown } | null)?.code;
+    const details = typeof errorCode === 'string' ? { errorCode } : {};
+    if (runId) await finishRun(db, runId, { status: 'failed', mode, counts, error: message, details }).catch(() => undefined);
+    log.error({ err: error }, 'sync failed; nothing was applied');
     return {
       ...base, ...counts, status: 'failed', mode, durationMs: clock() - started, error: message, held: null, skippedEntries: stats.skippedEntries, poolsAfter: null,
       ...(typeof errorCode === 'string' ? { errorCode } : {}),
