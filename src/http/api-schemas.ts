@@ -115,7 +115,7 @@ export const responseSchemas = {
           type: 'object',
           properties: {
             name: str,
-            lastRun: { type: ['object', 'null'], properties: { id: str, status: str, startedAt: str, finishedAt: nullableStr, seen: int } },
+            lastRun: { type: ['object', 'null'], properties: { status: str, startedAt: str, finishedAt: nullableStr, seen: int } },
             lastSuccessfulRun: { type: ['object', 'null'], description: 'the newest run that ended ok', properties: { id: str, finishedAt: str } },
             consecutiveFailures: { ...int, description: 'failed runs since the source was last read (0: working)' },
             failingSince: { ...nullableStr, description: 'when the current run of failures began; null while the source works' },

@@ -19,7 +19,7 @@ export interface PoolView {
 /** One source in `status --json`: the SPEC fields (`name`, `lastRun`), then how the source has been doing. */
 export interface SourceStatusView {
   readonly name: string;
-  readonly lastRun: { id: string; status: string; startedAt: string; finishedAt: string | null; seen: number } | null;
+  readonly lastRun: { status: string; startedAt: string; finishedAt: string | null; seen: number } | null;
   /** The newest run that ended `ok`. */
   readonly lastSuccessfulRun: { id: string; finishedAt: string } | null;
   /** Failed runs since the source was last read (0: working). */
@@ -65,7 +65,7 @@ export async function statusView(db: Database, config: SeatsyncConfig): Promise<
       return {
         name,
         lastRun: run
-          ? { id: run.id, status: run.status, startedAt: run.startedAt.toISOString(), finishedAt: run.finishedAt?.toISOString() ?? null, seen: run.seen }
+          ? { status: run.status, startedAt: run.startedAt.toISOString(), finishedAt: run.finishedAt?.toISOString() ?? null, seen: run.seen }
           : null,
         ...healthView(health.get(name)),
       };

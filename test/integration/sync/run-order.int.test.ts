@@ -52,7 +52,7 @@ describe.each(DATABASE_KINDS)('ids in numeric order on %s', (kind) => {
     const status = await statusView(t.db, config);
     expect(status.sources[0]).toMatchObject({
       name: 'hr',
-      lastRun: { id: '10', status: 'failed' },
+      lastRun: { status: 'failed' },
       lastSuccessfulRun: { id: '9' },
       consecutiveFailures: 1,
       lastError: { runId: '10', message: expect.stringContaining(csv.path) },
@@ -67,7 +67,7 @@ describe.each(DATABASE_KINDS)('ids in numeric order on %s', (kind) => {
     expect((await sync(config)).runs[0]).toMatchObject({ status: 'ok', runId: '100' });
     const recovered = await statusView(t.db, config);
     expect(recovered.sources[0]).toMatchObject({
-      lastRun: { id: '100', status: 'ok' }, lastSuccessfulRun: { id: '100' }, consecutiveFailures: 0, failingSince: null, lastError: { runId: '10' },
+      lastRun: { status: 'ok' }, lastSuccessfulRun: { id: '100' }, consecutiveFailures: 0, failingSince: null, lastError: { runId: '10' },
     });
     expect((await recentRuns(t.db, { limit: 3, source: 'hr' })).map((r) => r.id)).toEqual(['100', '99', '98']);
   });
@@ -80,7 +80,7 @@ describe.each(DATABASE_KINDS)('ids in numeric order on %s', (kind) => {
     await t.db.query(`INSERT INTO runs (source, status, finished_at) VALUES ('hr', 'held', now())`);
     await pastRuns(2, 'failed');
     const [hr] = (await statusView(t.db, config)).sources;
-    expect(hr).toMatchObject({ lastRun: { id: '14', status: 'failed' }, lastSuccessfulRun: { id: '8' }, consecutiveFailures: 2, lastError: { runId: '14' } });
+    expect(hr).toMatchObject({ lastRun: { status: 'failed' }, lastSuccessfulRun: { id: '8' }, consecutiveFailures: 2, lastError: { runId: '14' } });
   });
 
   it('lists audit rows, accounts and outbox messages by number', async () => {
