@@ -7,7 +7,9 @@ here="$(dirname "$0")"
 # time: /usr/bin/time -v measures the peak memory of the benchmarks (npm run bench).
 # postgresql: the server binaries, for the test that stops and restarts a private server mid-run
 # (test/support/private-postgres.ts); the suite's shared server is started by start-services.sh.
-packages=(openssl ca-certificates time postgresql)
+# prometheus: its promtool checks and unit-tests the shipped alert rules (deploy/prometheus/); the
+# server itself is not started.
+packages=(openssl ca-certificates time postgresql prometheus)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

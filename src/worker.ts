@@ -22,6 +22,7 @@ import { createRunNotifier } from './notify/run-notifier.ts';
 import type { Database } from './store/db.ts';
 import { OutboxStore } from './store/outbox-store.ts';
 import { failInterruptedRuns } from './store/run-store.ts';
+import { sourceHealth } from './store/source-health-store.ts';
 import { poolViews } from './sync/status.ts';
 
 export interface StartWorkerOptions {
@@ -80,7 +81,17 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
 
     let watch: ConfigWatch | null = null;
     const current = (): SeatsyncConfig => watch?.current() ?? config;
-    const metrics = createMetrics({ snapshot: async () => ({ pools: await poolViews(db, current()), outbox: await new OutboxStore(db).counts() }) });
+    const metrics = createMetrics({
+      snapshot: async () => {
+        const names = current().sources.map((s) => s.name);
+        const health = await sourceHealth(db, names);
+        return {
+          pools: await poolViews(db, current()),
+          outbox: await new OutboxStore(db).counts(),
+          sources: names.flatMap((name) => health.get(name) ?? []),
+        };
+      },
+    });
     const notifierFor = (config: SeatsyncConfig) => createRunNotifier({ config, outbox: new OutboxStore(db) }) ?? undefined;
     const app = await createHttpServer({ config: current, db, redis, syncQueue: queues.sync, metrics, logger, ready: () => ready, notifierFor });
     closers.add('http', () => app.close());
@@ -126,6 +137,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       path: config.path,
       load: () => loadConfig({ path: config.path }),
       onChange: (next, previous) => applyConfigChange({ next, previous, queues, logger }),
+      onReload: (result) => metrics.observeConfigReload(result),
       logger,
       ...(options.configPollMs !== undefined ? { pollMs: options.configPollMs } : {}),
     });
