@@ -50,6 +50,8 @@ export const DRY_RUN_LISTED = 1_000;
 export interface RunNotifier {
   afterAllocation(tx: Queryable, context: { runId: string; source: string; plan: AllocationPlan; now: number }): Promise<void>;
   onHeld(db: Database, context: { runId: string; source: string; counts: RemovalCounts; threshold: number; now: number }): Promise<void>;
+  /** After every finished (non-dry) run, whatever its outcome: reports a source that keeps failing, and its recovery. */
+  afterRun?(db: Database, context: { runId: string; source: string; now: number }): Promise<void>;
 }
 
 export interface SyncSourceDeps {
