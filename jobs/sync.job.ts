@@ -136,7 +136,8 @@ async function requeue(job: SyncJob, token: string | undefined, log: Logger, rea
 function throwIfFailed(runs: readonly SourceRunResult[], job: SyncJob): void {
   const failed = runs.filter((r) => r.status === 'failed');
   if (failed.length === 0) return;
-  const message = failed.map((r) => `${r.source}: ${r.error ?? 'failed'}`).join('; ');
+  // Source errors name their source already.
+  const message = failed.map((r) => (r.error?.startsWith(`${r.source}: `) ? r.error : `${r.source}: ${r.error ?? 'failed'}`)).join('; ');
   if (failed.some((r) => r.errorCode !== undefined && PERMANENT_CODES.has(r.errorCode))) throw new UnrecoverableError(message);
   const attempts = job.opts.attempts ?? 1;
   throw new Error(job.attemptsMade + 1 < attempts ? `${message} (will retry)` : message);

@@ -163,7 +163,7 @@ export const responseSchemas = {
         properties: { phase: { type: 'string', enum: ['waiting-for-source', 'read', 'apply', 'done'] }, source: nullableStr, read: int },
       },
       result: { oneOf: [{ $ref: '#/components/schemas/SyncResult' }, { type: 'null' }] },
-      error: nullableStr, attemptsMade: int, createdAt: str, startedAt: nullableStr, finishedAt: nullableStr,
+      error: nullableStr, attemptsMade: int, attempts: { ...int, description: 'attempts the job gets before it fails for good' }, createdAt: str, startedAt: nullableStr, finishedAt: nullableStr,
     },
   },
   Run: {
