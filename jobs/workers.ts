@@ -28,8 +28,17 @@ export interface JobWorkers {
 const ABORT_GRACE_MS = 10_000;
 
 export function startJobWorkers(handlers: JobHandlers, options: JobWorkersOptions): JobWorkers {
+  let running = 0;
+  const counted = (processor: Processor): Processor => async (job, token, signal) => {
+    running += 1;
+    try {
+      return await processor(job, token, signal);
+    } finally {
+      running -= 1;
+    }
+  };
   const make = (queue: QueueName, processor: Processor, concurrency: number): Worker => {
-    const worker = new Worker(queue, processor, { connection: options.connection, prefix: options.prefix, concurrency });
+    const worker = new Worker(queue, counted(processor), { connection: options.connection, prefix: options.prefix, concurrency });
     const log = options.logger.child({ queue });
     worker.on('error', (error) => log.error({ err: error }, 'worker error'));
     worker.on('failed', (job: Job | undefined, error) => log.warn({ jobId: job?.id, attemptsMade: job?.attemptsMade, err: error.message }, 'job failed'));
@@ -42,6 +51,12 @@ export function startJobWorkers(handlers: JobHandlers, options: JobWorkersOption
   ];
   return {
     async close({ timeoutMs }) {
+      if (options.connection.status !== 'ready' && running === 0) {
+        // Nothing to finish and nobody to tell: a graceful close would wait for Redis to come back.
+        options.logger.warn({ redis: options.connection.status }, 'Redis is not reachable and no job is running: the workers stop without waiting for it');
+        await Promise.allSettled(workers.map((w) => w.close(true)));
+        return;
+      }
       const abort = setTimeout(() => {
         options.logger.warn({ timeoutMs }, 'running jobs did not finish in time; aborting them (they go back to the queue)');
         for (const w of workers) w.cancelAllJobs('shutdown');

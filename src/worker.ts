@@ -6,7 +6,7 @@ import type { Processor } from 'bullmq';
 import { watchConfig, type ConfigWatch } from '../jobs/config-watch.ts';
 import { createDeliverJobHandler } from '../jobs/deliver.job.ts';
 import { enqueueDelivery, enqueueSync } from '../jobs/enqueue.ts';
-import { openQueues, type Queues } from '../jobs/queues.ts';
+import { openQueues, openSyncQueue, type Queues } from '../jobs/queues.ts';
 import { closeRedis, connectRedis, warnUnlessNoEviction } from '../jobs/redis.ts';
 import { createScheduleTickHandler } from '../jobs/schedule-tick.job.ts';
 import { applyDeliverySchedule, applySchedules } from '../jobs/schedulers.ts';
@@ -16,6 +16,7 @@ import { startJobWorkers } from '../jobs/workers.ts';
 import { loadConfig } from './config/load.ts';
 import type { SeatsyncConfig } from './config/types.ts';
 import { createMetrics } from './http/metrics.ts';
+import { REDIS_DEADLINE_MS } from './http/redis-deadline.ts';
 import { createHttpServer } from './http/server.ts';
 import type { Logger } from './logging.ts';
 import { createRunNotifier } from './notify/run-notifier.ts';
@@ -93,7 +94,14 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       },
     });
     const notifierFor = (config: SeatsyncConfig) => createRunNotifier({ config, outbox: new OutboxStore(db) }) ?? undefined;
-    const app = await createHttpServer({ config: current, db, redis, syncQueue: queues.sync, metrics, logger, ready: () => ready, notifierFor });
+    // The API queues and reads sync jobs on a connection of its own that fails fast: while Redis is away a
+    // request answers 503 instead of waiting, and a request answered 503 is never queued later.
+    const apiRedis = await connectRedis(config.redis.url, { name: `seatsync:${hostname()}:${process.pid}:api`, failFastAfterMs: REDIS_DEADLINE_MS });
+    closers.add('api redis', () => closeRedis(apiRedis));
+    const apiSyncQueue = openSyncQueue(apiRedis, config.redis.prefix);
+    apiSyncQueue.on('error', (error) => logger.debug({ err: error }, 'API queue error'));
+    closers.add('api queue', () => apiSyncQueue.close());
+    const app = await createHttpServer({ config: current, db, redis, syncQueue: apiSyncQueue, metrics, logger, ready: () => ready, notifierFor });
     closers.add('http', () => app.close());
     const url = await app.listen({ host: config.http.host, port: config.http.port });
 

@@ -1,6 +1,7 @@
 // `POST /api/v1/syncs` (queue a sync through Redis, coalesced with a queued one of the same work),
 // `GET /api/v1/syncs/{id}` (a job: state, progress, result; or a run record by its numeric id) and
-// `GET /api/v1/syncs` (recent jobs and runs).
+// `GET /api/v1/syncs` (recent jobs and runs). Redis calls answer 503 within about 2 s when Redis is away.
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { enqueueSync, isSyncJobId } from '../../jobs/enqueue.ts';
 import { findSyncJob, recentSyncJobs } from '../../jobs/job-view.ts';
@@ -8,6 +9,7 @@ import { getRun, recentRuns } from '../store/run-store.ts';
 import { requestSchemas } from './api-schemas.ts';
 import { callerOf } from './auth.ts';
 import { ApiError } from './errors.ts';
+import { takeBackJob, withRedis } from './redis-deadline.ts';
 import type { HttpDeps } from './server.ts';
 
 interface SyncBody {
@@ -35,7 +37,15 @@ export function registerSyncRoutes(api: FastifyInstance, deps: HttpDeps): void {
       }
       const sources = source === undefined ? [] : [source];
       const trigger = `api:${callerOf(request).name}`;
-      const enqueued = await enqueueSync(deps.syncQueue, { sources, dryRun, allowRemovals, forceFull: full, trigger });
+      // Our own job id: a request answered 503 takes its job back should Redis still run the add later.
+      const jobId = randomUUID();
+      const enqueued = await withRedis('the sync was not queued', () => enqueueSync(deps.syncQueue, { sources, dryRun, allowRemovals, forceFull: full, trigger }, { jobId }), {
+        onGiveUp: () =>
+          takeBackJob(
+            () => deps.syncQueue.remove(jobId),
+            (outcome) => request.log.info({ jobId, outcome }, 'sync request answered 503: its job was taken back from Redis'),
+          ),
+      });
       request.log.info({ jobId: enqueued.id, coalesced: enqueued.coalesced, sources, dryRun, allowRemovals }, 'sync requested');
       return reply
         .code(202)
@@ -47,7 +57,7 @@ export function registerSyncRoutes(api: FastifyInstance, deps: HttpDeps): void {
   api.get<{ Params: { id: string } }>('/syncs/:id', { schema: { params: requestSchemas.idParams } }, async (request) => {
     const { id } = request.params;
     if (isSyncJobId(id)) {
-      const job = await findSyncJob(deps.syncQueue, id);
+      const job = await withRedis('sync jobs cannot be read', () => findSyncJob(deps.syncQueue, id));
       if (job) return job;
     } else if (/^\d+$/.test(id)) {
       const run = await getRun(deps.db, id);
@@ -59,7 +69,7 @@ export function registerSyncRoutes(api: FastifyInstance, deps: HttpDeps): void {
   api.get<{ Querystring: { limit: number; source?: string } }>('/syncs', { schema: { querystring: requestSchemas.syncsQuery } }, async (request) => {
     const { limit, source } = request.query;
     const [jobs, runs] = await Promise.all([
-      recentSyncJobs(deps.syncQueue, limit),
+      withRedis('sync jobs cannot be read', () => recentSyncJobs(deps.syncQueue, limit)),
       recentRuns(deps.db, { limit, ...(source ? { source } : {}) }),
     ]);
     return { jobs: source ? jobs.filter((j) => j.sources.length === 0 || j.sources.includes(source)) : jobs, runs };
