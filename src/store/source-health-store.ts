@@ -7,7 +7,7 @@ export interface SourceHealth {
   readonly source: string;
   /** The newest run that ended `ok`. */
   readonly lastSuccess: { readonly runId: string; readonly finishedAt: Date } | null;
-  /** Failed runs after the newest run that read the directory (`ok` or `held`). */
+  /** Failed runs after the newest run that read the directory (`ok` or `held`); runs aborted by a stopping worker don't count. */
   readonly consecutiveFailures: number;
   /** The first of those failed runs (the start of the current outage); null while the source works. */
   readonly failingSince: { readonly runId: string; readonly at: Date } | null;
@@ -28,6 +28,9 @@ interface HealthRow {
   error_code: string | null;
 }
 
+/** Runs aborted by a stopping worker (sync-source.ts `RunAbortedError`) say nothing about the source. */
+const NOT_ABORTED = `coalesce(r.details->>'errorCode', '') <> 'aborted'`;
+
 // Every lookup walks the (source, id DESC) index from the newest run; ids are compared as bigints.
 const HEALTH_SQL = `
 SELECT src AS source,
@@ -39,10 +42,10 @@ SELECT src AS source,
   LEFT JOIN LATERAL (SELECT r.id FROM runs r WHERE r.source = src AND r.status IN ('ok', 'held') ORDER BY r.id DESC LIMIT 1) good ON true
   LEFT JOIN LATERAL (
     SELECT count(*)::int AS n, min(r.id) AS first_id, min(coalesce(r.finished_at, r.started_at)) AS first_at
-      FROM runs r WHERE r.source = src AND r.status = 'failed' AND r.id > coalesce(good.id, 0)) streak ON true
+      FROM runs r WHERE r.source = src AND r.status = 'failed' AND r.id > coalesce(good.id, 0) AND ${NOT_ABORTED}) streak ON true
   LEFT JOIN LATERAL (
     SELECT r.id, coalesce(r.finished_at, r.started_at) AS finished_at, r.error, r.details
-      FROM runs r WHERE r.source = src AND r.status = 'failed' ORDER BY r.id DESC LIMIT 1) f ON true`;
+      FROM runs r WHERE r.source = src AND r.status = 'failed' AND ${NOT_ABORTED} ORDER BY r.id DESC LIMIT 1) f ON true`;
 
 export async function sourceHealth(db: Queryable, sources: readonly string[]): Promise<Map<string, SourceHealth>> {
   const result = await db.query<HealthRow>(HEALTH_SQL, [sources]);
