@@ -10,6 +10,8 @@ const error = (description: string): Schema => json(ref('Error'), description);
 
 const COMMON_ERRORS = { '401': error('missing or unknown token') };
 const WRITE_ERRORS = { ...COMMON_ERRORS, '403': error('the token has role read') };
+/** Routes that read or write sync jobs in Redis. */
+const REDIS_ERRORS = { '503': error('Redis is not reachable (answered within about 2 s; nothing was queued)') };
 
 /** Query parameters of a request schema, as OpenAPI parameter objects. */
 function queryParameters(schema: { properties: Record<string, Schema> }): Schema[] {
@@ -77,12 +79,13 @@ export function openApiDocument(options: { publicUrl: string | null }): Schema {
           responses: {
             '200': json({ type: 'object', properties: { jobs: { type: 'array', items: ref('SyncJob') }, runs: { type: 'array', items: ref('Run') } } }, 'jobs and runs, newest first'),
             ...COMMON_ERRORS,
+            ...REDIS_ERRORS,
           },
         },
         post: {
           summary: 'Queue a sync (coalesced with a queued sync of the same sources and options)',
           requestBody: { required: false, content: { 'application/json': { schema: requestSchemas.syncBody } } },
-          responses: { '202': json(ref('SyncAccepted'), 'queued'), '400': error('unknown source or bad body'), ...WRITE_ERRORS },
+          responses: { '202': json(ref('SyncAccepted'), 'queued'), '400': error('unknown source or bad body'), ...WRITE_ERRORS, ...REDIS_ERRORS },
         },
       },
       '/api/v1/syncs/{id}': {
@@ -93,6 +96,7 @@ export function openApiDocument(options: { publicUrl: string | null }): Schema {
             '200': json({ oneOf: [ref('SyncJob'), ref('Run')] }, 'the job or run'),
             '404': error('no such job or run'),
             ...COMMON_ERRORS,
+            ...REDIS_ERRORS,
           },
         },
       },

@@ -2,14 +2,14 @@
 // responsible person gets one email once the outage reaches `notify.failureAfter` (over a real SMTP
 // server), `status` and the API show the failure even past run 10, and one "recovered" email follows
 // the next good run.
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/store/db.ts';
 import { runCli } from '../support/cli.ts';
 import { createPostgresDatabase } from '../support/databases.ts';
 import { TestSmtpServer } from '../support/smtp-server.ts';
 import {
-  aConfigDir, api, clearPrefix, freePort, manyPeople, READ_TOKEN, requireRedis, spawnWorker, uniquePrefix, type ConfigDir,
+  aConfigDir, api, clearPrefix, freePort, manyPeople, READ_TOKEN, requireRedis, spawnWorker, uniquePrefix, waitFor, type ConfigDir,
 } from '../integration/worker/worker-fixtures.ts';
 
 const NOTIFY_TO = 'licenses@corp.example.test';
@@ -106,6 +106,23 @@ describe('a source that keeps failing', () => {
       const page = await api(`http://127.0.0.1:${port}`, null)('/');
       expect(page.text).toContain('s.consecutiveFailures');
       expect(page.text).toContain('s.lastError');
+
+      const metrics = async (): Promise<string> => (await api(`http://127.0.0.1:${port}`, null)('/metrics')).text;
+      const text = await metrics();
+      expect(text).toContain('seatsync_source_consecutive_failures{source="hr"} 3');
+      const lastSuccess = Number(/^seatsync_source_last_success_timestamp_seconds\{source="hr"\} (\S+)$/m.exec(text)?.[1]);
+      expect(Math.abs(lastSuccess * 1000 - Date.now())).toBeLessThan(120_000);
+      expect(text).toContain('seatsync_config_last_reload_successful 1');
+      // A broken config file: the worker keeps the previous one and says so in its metrics.
+      const good = readFileSync(dir.configPath, 'utf8');
+      writeFileSync(dir.configPath, `${good}pools: [not, a, mapping]\n`);
+      try {
+        await waitFor(async () => (await metrics()).includes('seatsync_config_last_reload_successful 0'), { what: 'the failed reload in the metrics' });
+        expect(await metrics()).toMatch(/^seatsync_config_reload_failures_total [1-9]/m);
+      } finally {
+        writeFileSync(dir.configPath, good);
+      }
+      await waitFor(async () => (await metrics()).includes('seatsync_config_last_reload_successful 1'), { what: 'the good reload in the metrics' });
     } finally {
       expect(await worker.stop('SIGTERM')).toBe(0);
     }
