@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresDatabase } from '../../support/databases.ts';
 import { spawnLogged, stopProcess, waitForPort } from '../../support/openldap.ts';
 import {
-  aConfigDir, api, freePort, manyPeople, spawnWorker, uniquePrefix, type WorkerProcess,
+  aConfigDir, api, freePort, manyPeople, spawnWorker, uniquePrefix, waitFor, type WorkerProcess,
 } from '../../integration/worker/worker-fixtures.ts';
 
 const REDIS_SERVER = '/usr/bin/redis-server';
@@ -92,6 +92,45 @@ describe('seatsync run while Redis is away', () => {
     expect(stopped.value).toBe(0);
     expect(stopped.ms).toBeLessThan(10_000);
     expect(worker.logs()).toContain('Redis is not reachable and no job is running');
+    expect(worker.logs()).toContain('"msg":"stopped"');
+  }, 60_000);
+});
+
+describe('seatsync run losing Redis in the middle of a sync', () => {
+  const prefix = uniquePrefix('redis-lost');
+  let redisServer: ReturnType<typeof spawnLogged> | null = null;
+  let pg: { url: string; drop: () => Promise<void> };
+  let worker: WorkerProcess;
+
+  beforeAll(async () => {
+    const redisPort = await freePort();
+    redisServer = spawnLogged(REDIS_SERVER, ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
+    await waitForPort(redisServer, '127.0.0.1', redisPort, 15_000);
+    pg = await createPostgresDatabase();
+    const dir = aConfigDir();
+    const port = await freePort();
+    dir.writeConfig({
+      databaseUrl: pg.url, prefix, port, redisUrl: `redis://127.0.0.1:${redisPort}`, sources: { hr: dir.writeCsv('hr', manyPeople(100_000)) },
+    });
+    worker = spawnWorker(dir.configPath, { args: ['--shutdown-timeout', '1'] });
+    await worker.started;
+    expect((await api(`http://127.0.0.1:${port}`)('/api/v1/syncs', { method: 'POST', body: { source: 'hr' } })).status).toBe(202);
+    await waitFor(async () => worker.logs().includes('"msg":"sync started"'), { what: 'the sync to start', everyMs: 20 });
+  }, 60_000);
+
+  afterAll(async () => {
+    await worker?.stop('SIGKILL');
+    if (redisServer) await stopProcess(redisServer, 'SIGKILL');
+    await pg?.drop();
+  });
+
+  it('still stops on SIGTERM, within its shutdown timeout and the abort grace', async () => {
+    if (redisServer) await stopProcess(redisServer, 'SIGKILL');
+    redisServer = null;
+    const started = Date.now();
+    expect(await worker.stop('SIGTERM')).toBe(0);
+    // 1 s timeout + 10 s for the aborted job + 2 s for the dropped workers + the process' exit grace.
+    expect(Date.now() - started).toBeLessThan(25_000);
     expect(worker.logs()).toContain('"msg":"stopped"');
   }, 60_000);
 });
