@@ -9,7 +9,7 @@ import { enqueueDelivery, enqueueSync } from '../jobs/enqueue.ts';
 import { openQueues, openSyncQueue, type Queues } from '../jobs/queues.ts';
 import { closeRedis, connectRedis, warnUnlessNoEviction } from '../jobs/redis.ts';
 import { createScheduleTickHandler } from '../jobs/schedule-tick.job.ts';
-import { applyDeliverySchedule, applySchedules } from '../jobs/schedulers.ts';
+import { applyDeliverySchedule, applySchedules, nextScheduledRuns } from '../jobs/schedulers.ts';
 import { SourceLocks } from '../jobs/source-lock.ts';
 import { createSyncJobHandler } from '../jobs/sync.job.ts';
 import { startJobWorkers } from '../jobs/workers.ts';
@@ -101,7 +101,10 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     const apiSyncQueue = openSyncQueue(apiRedis, config.redis.prefix);
     apiSyncQueue.on('error', (error) => logger.debug({ err: error }, 'API queue error'));
     closers.add('api queue', () => apiSyncQueue.close());
-    const app = await createHttpServer({ config: current, db, redis, syncQueue: apiSyncQueue, metrics, logger, ready: () => ready, notifierFor });
+    const app = await createHttpServer({
+      config: current, db, redis, syncQueue: apiSyncQueue, metrics, logger, ready: () => ready, notifierFor,
+      nextScheduledRuns: () => nextScheduledRuns(queues.schedule),
+    });
     closers.add('http', () => app.close());
     const url = await app.listen({ host: config.http.host, port: config.http.port });
 

@@ -3,6 +3,8 @@
 import { compareText, type PoolTable, type ProfileNeeds } from './pool-table.ts';
 import type { ChangeReason, SeatAccount, SeatState } from './types.ts';
 
+export { compareQueue } from './queue-order.ts';
+
 /**
  * Why an account asks for seats in this run; decides its place in the queue and whether it may start a
  * grace period.
@@ -78,22 +80,6 @@ export function addRegular(table: PoolTable, pools: readonly number[], delta: nu
 
 export function addGrace(table: PoolTable, pools: readonly number[], delta: number): void {
   for (const pool of pools) table.grace[pool] = (table.grace[pool] ?? 0) + delta;
-}
-
-/**
- * Queue order (rule 3): longest waiting first; among accounts that started waiting together, earlier
- * directory creation first (unknown creation last), then username, then id so the order is total.
- */
-export function compareQueue(a: Requester, b: Requester): number {
-  if (a.waitingSince !== b.waitingSince) return a.waitingSince - b.waitingSince;
-  const ca = a.account.directoryCreatedAt;
-  const cb = b.account.directoryCreatedAt;
-  if (ca !== cb) {
-    if (ca === null) return 1;
-    if (cb === null) return -1;
-    return ca - cb;
-  }
-  return compareText(a.account.username, b.account.username) || a.account.id - b.account.id;
 }
 
 /**

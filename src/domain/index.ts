@@ -13,3 +13,6 @@ export {
 export { allocate, allocateAroundSettled, DAY_MS, isSettledKeeper } from './allocate.ts';
 export { neededPoolNames } from './pool-table.ts';
 export { applyChanges, seatStateOf } from './seat-state.ts';
+export { compareQueue, type QueuePlace } from './queue-order.ts';
+export { ordinal, rankWaiting, type AwaitedPool, type PoolFill, type QueueStanding, type WaitingAccount } from './waiting-queue.ts';
+export { describeRule, explainAccount, type AccountFacts, type ExplainableProfile, type ExplainedProfile, type Explanation } from './explain.ts';

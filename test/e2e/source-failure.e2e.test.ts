@@ -1,7 +1,7 @@
 // A source that stops syncing is seen: `seatsync sync` against a file that is gone fails, the
 // responsible person gets one email once the outage reaches `notify.failureAfter` (over a real SMTP
-// server), `status` and the API show the failure even past run 10, and one "recovered" email follows
-// the next good run.
+// server), `status` and the API (which the admin console reads) show the failure even past run 10, and
+// one "recovered" email follows the next good run.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/store/db.ts';
@@ -103,9 +103,6 @@ describe('a source that keeps failing', () => {
       const response = await api(`http://127.0.0.1:${port}`, READ_TOKEN)('/api/v1/status');
       expect(response.status).toBe(200);
       expect((response.body as { sources: SourceStatus[] }).sources[0]).toEqual(hr);
-      const page = await api(`http://127.0.0.1:${port}`, null)('/');
-      expect(page.text).toContain('s.consecutiveFailures');
-      expect(page.text).toContain('s.lastError');
 
       const metrics = async (): Promise<string> => (await api(`http://127.0.0.1:${port}`, null)('/metrics')).text;
       const text = await metrics();

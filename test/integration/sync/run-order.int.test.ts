@@ -87,7 +87,7 @@ describe.each(DATABASE_KINDS)('ids in numeric order on %s', (kind) => {
     const csv = aCsvFile(people(105));
     const config = aConfig({ sources: [aFileSource('hr', csv.path)], pools: [{ name: 'primary', seats: 200, notify: null }] });
     expect((await sync(config)).runs[0]?.status).toBe('ok');
-    const audit = await listAudit(t.db, { limit: 3 });
+    const { entries: audit } = await listAudit(t.db, { limit: 3 });
     const auditIds = audit.map((a) => Number(a.id));
     expect(auditIds).toEqual([...auditIds].sort((a, b) => a - b));
     expect(auditIds.at(-1)).toBeGreaterThanOrEqual(100);
