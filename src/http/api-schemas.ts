@@ -127,11 +127,17 @@ const syncRun = closed(
     source: str, status: { type: 'string', enum: ['ok', 'held', 'failed'] },
     seen: int, created: int, updated: int, activated: int, blocked: int, disabled: int, removed: int, durationMs: int,
     dryRun: { type: 'boolean' },
+    skipped: { ...int, description: 'entries present but unreadable; their accounts were kept as they were' },
+    skippedEntries: {
+      type: 'array',
+      description: 'the first unreadable entries: which entry, which attribute, why, and the id whose account was kept (absent when even the id was unreadable)',
+      items: closed({ entry: str, attribute: str, reason: str, externalId: str }, { optional: ['attribute', 'externalId'] }),
+    },
     error: closed({ code: str, message: str }, { description: 'Failed runs only: why the run failed' }),
     changes: { type: 'array', description: 'Dry runs only: the first 1,000 state changes the run would make', items: plannedChange },
     changesTotal: { ...int, description: 'Dry runs only: how many state changes the run would make' },
   },
-  { optional: ['error', 'changes', 'changesTotal'] },
+  { optional: ['skippedEntries', 'error', 'changes', 'changesTotal'] },
 );
 
 const syncResult = closed({ runs: { type: 'array', items: syncRun }, pools: { type: 'array', items: ref('Pool') } });

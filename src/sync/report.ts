@@ -1,5 +1,6 @@
 // The result of a sync as the CLI (`sync --json`, `resync --json`), the jobs and the API return it.
 import type { AccountChange, AccountState, ChangeReason } from '../domain/types.ts';
+import type { SkippedEntry } from './read-source.ts';
 import type { SyncReport } from './run-sync.ts';
 import type { PoolView } from './status.ts';
 
@@ -14,6 +15,13 @@ export interface SyncRunJson {
   readonly blocked: number;
   readonly disabled: number;
   readonly removed: number;
+  /**
+   * Entries present but unreadable (an addition to the SPEC shape), and the first of them: which entry,
+   * which attribute, why, and the id whose account was kept as it was (absent when even the id was
+   * unreadable).
+   */
+  readonly skipped: number;
+  readonly skippedEntries?: readonly SkippedEntry[];
   readonly durationMs: number;
   readonly dryRun: boolean;
   /** Failed runs only (an addition to the SPEC shape): why it failed; `code` is `sync-failed` when the cause had none. */
@@ -67,6 +75,8 @@ export function syncJson(report: SyncReport): SyncJson {
       blocked: r.blocked,
       disabled: r.disabled,
       removed: r.removed,
+      skipped: r.skipped,
+      ...(r.skippedEntries.length > 0 ? { skippedEntries: r.skippedEntries } : {}),
       durationMs: Math.round(r.durationMs),
       dryRun: r.dryRun,
       ...(r.status === 'failed' ? { error: { code: r.errorCode ?? 'sync-failed', message: r.error ?? 'failed' } } : {}),

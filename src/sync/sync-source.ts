@@ -34,7 +34,7 @@ export interface SourceRunResult extends RunCounts {
   /** `code` of the error a failed run ended with (SourceError codes, `database`, …), when it had one. */
   readonly errorCode?: string;
   /** Set when the run was held (SPEC rule 10). */
-  readonly held: (RemovalCounts & { readonly threshold: number }) | null;
+  readonly held: (RemovalCounts & { readonly threshold: number; readonly unidentified?: number }) | null;
   /** First bad entries, for the run report. */
   readonly skippedEntries: ReadStats['skippedEntries'];
   /** Seat usage as this run's allocation left it (null when nothing was allocated). */
@@ -132,7 +132,7 @@ export async function syncSource(deps: SyncSourceDeps, options: SyncSourceOption
     const interrupted = await failInterruptedRuns(db, { source: source.name, exceptId: runId });
     if (interrupted > 0) log.warn({ interrupted }, 'earlier runs of this source were cut off (process or database stopped); marked failed, nothing of them was applied');
   }
-  let stats: ReadStats = { seen: 0, skipped: 0, deleted: 0, skippedEntries: [] };
+  let stats: ReadStats = { seen: 0, skipped: 0, unidentified: 0, deleted: 0, skippedEntries: [] };
   let outcome: SourceReadOutcome | null = null;
   const base = { source: source.name, runId, dryRun: options.dryRun };
   const rules = mappingRulesOf(deps.config);
@@ -173,10 +173,11 @@ export async function syncSource(deps: SyncSourceDeps, options: SyncSourceOption
     outcome = read.outcome;
     await analyzeStaging(conn, tables);
     options.onProgress?.({ phase: 'apply', read: stats.seen });
-    const unseenIds = read.outcome.mode === 'full' ? await snapshot.unseenIds() : [];
+    const unseenIds = sweeps(read.outcome) ? await snapshot.unseenIds() : [];
     // The provisional states were computed with the run's `now`; the allocation uses the same one.
     return apply({
       ...deps, tables, runId, outcome: read.outcome, options, now: provisional?.now ?? clock(), unseenIds, read: stats.seen, mapping,
+      unidentified: stats.unidentified,
       ...(provisional ? { provisional } : {}),
     });
   };
@@ -218,7 +219,7 @@ export async function syncSource(deps: SyncSourceDeps, options: SyncSourceOption
     const mode = (outcome as SourceReadOutcome | null)?.mode ?? null;
     const counts = { ...ZERO, seen: stats.seen, skipped: stats.skipped };
     if (error instanceof HeldRun) {
-      const held = { ...error.counts, threshold: error.threshold };
+      const held = { ...error.counts, threshold: error.threshold, ...(stats.unidentified > 0 ? { unidentified: stats.unidentified } : {}) };
       if (runId) {
         await deps.notifier?.onHeld(db, { runId, source: source.name, counts: error.counts, threshold: error.threshold, now: clock() });
         await finishRun(db, runId, { status: 'held', mode, counts, error: null, details: { held, skippedEntries: stats.skippedEntries } });
@@ -244,6 +245,8 @@ interface ApplyContext extends SyncSourceDeps {
   readonly unseenIds: readonly number[];
   /** Users read. */
   readonly read: number;
+  /** Entries skipped without a readable id (see hold-policy.ts). */
+  readonly unidentified: number;
   readonly runId: string | null;
   readonly outcome: SourceReadOutcome;
   readonly options: SyncSourceOptions;
@@ -257,7 +260,8 @@ interface ApplyContext extends SyncSourceDeps {
 async function applyIn(tx: Queryable, ctx: ApplyContext): Promise<Applied> {
   const { config, source, tables, outcome, options } = ctx;
   await lockSeats(tx);
-  const delta = await loadDeltaSummary(tx, { tables, source: source.name, mode: outcome.mode, unseenIds: ctx.unseenIds, read: ctx.read });
+  const mode = sweeps(outcome) ? 'full' : 'incremental';
+  const delta = await loadDeltaSummary(tx, { tables, source: source.name, sweep: mode === 'full', unseenIds: ctx.unseenIds, read: ctx.read });
   // Rule 10. The source's total is counted only when there is something to weigh against it.
   let total: number | null = null;
   const holdIfTooMany = async (counts: Omit<RemovalCounts, 'total'>): Promise<void> => {
@@ -265,7 +269,7 @@ async function applyIn(tx: Queryable, ctx: ApplyContext): Promise<Applied> {
     total ??= await countPresent(tx, source.name);
     const weighed = { ...counts, total };
     const threshold = removalThreshold(config.policy.maxRemovals, total);
-    if (shouldHold(weighed, { threshold, mode: outcome.mode })) throw new HeldRun(weighed, threshold);
+    if (shouldHold(weighed, { threshold, mode, unidentified: ctx.unidentified })) throw new HeldRun(weighed, threshold);
   };
   await holdIfTooMany(delta.counts);
   // A dry run still needs a number for the bigint run columns; its writes are rolled back.
@@ -312,6 +316,11 @@ async function applyIn(tx: Queryable, ctx: ApplyContext): Promise<Applied> {
   };
   if (options.dryRun) throw new DryRunRollback(applied);
   return applied;
+}
+
+/** Whether the read listed every id in scope, so that accounts it did not list are swept. */
+function sweeps(outcome: SourceReadOutcome): boolean {
+  return outcome.mode === 'full' || outcome.listedScope === true;
 }
 
 /** New ids the read returned twice are found after the read; their repeats count as skipped. */
