@@ -17,7 +17,8 @@ export interface SourceSchemaContext {
   readonly configDir: string;
 }
 
-const schedule = stringOrObject({
+/** `schedule:` of a source or a target: cron, `{ every: 15m }` or `off`. */
+export const schedule = stringOrObject({
   parseString: (input): Parsed<Schedule | null> => {
     if (input.trim().toLowerCase() === 'off') return ok(null);
     const cron = cronExpression(input);

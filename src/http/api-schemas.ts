@@ -188,6 +188,15 @@ export const responseSchemas = {
       }),
     },
     outbox: closed({ pending: int, failed: int }),
+    targets: {
+      type: 'array',
+      description: 'the applications seatsync provisions (targets:), empty when none',
+      items: closed({
+        name: str, kind: { type: 'string', enum: ['scim', 'webhook'] }, pending: int, failed: int, lastDeliveryAt: nullableDateTime,
+        lastError: nullableStr, lastReconcileAt: nullableDateTime,
+        drift: { type: ['object', 'null'], additionalProperties: int, description: 'what the last reconcile found, by kind; null before the first' },
+      }),
+    },
   }),
   Account: closed({
     id: int, source: str, externalId: str, username: str, email: nullableStr, displayName: nullableStr,

@@ -1,18 +1,19 @@
-// Prometheus metrics of `seatsync run` (`GET /metrics`). Seat usage, the outbox backlog and each
-// source's health (last success, failures in a row) are read from the database at scrape time (one query
-// set per scrape, shared by the gauges), so every replica reports the same, current values; run metrics
-// count the runs this process executed, config reload metrics this process's re-reads. The alert rules
-// in deploy/prometheus/seatsync-alerts.yml are written against these names.
+// Prometheus metrics of `seatsync run` (`GET /metrics`). Seat usage, the outbox backlog, each source's
+// health (last success, failures in a row) and the targets' backlog and drift are read from the database
+// at scrape time (one query set per scrape, shared by the gauges), so every replica reports the same,
+// current values; run metrics count the runs this process executed, config reload metrics this process's
+// re-reads. The alert rules in deploy/prometheus/seatsync-alerts.yml are written against these names.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { SourceRunResult } from '../sync/sync-source.ts';
 import type { SourceHealth } from '../store/source-health-store.ts';
-import type { PoolView } from '../sync/status.ts';
+import type { PoolView, TargetView } from '../sync/status.ts';
 
 export interface StateSnapshot {
   readonly pools: readonly PoolView[];
   readonly outbox: { readonly pending: number; readonly failed: number; readonly oldestPendingAt: Date | null };
   /** One per configured source. */
   readonly sources: readonly SourceHealth[];
+  readonly targets: readonly TargetView[];
 }
 
 export interface Metrics {
@@ -54,6 +55,41 @@ function poolGauge(registry: Registry, name: string, help: string, field: 'seats
   });
 }
 
+/** Per target: backlog, given-up rows, last delivery, drift found by the last reconcile. */
+function targetGauges(registry: Registry, snapshot: () => Promise<StateSnapshot>): void {
+  const perTarget = (name: string, help: string, value: (t: TargetView) => number | null): void => {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['target'],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const target of (await snapshot()).targets) {
+          const v = value(target);
+          if (v !== null) this.set({ target: target.name }, v);
+        }
+      },
+    });
+  };
+  const seconds = (iso: string | null): number | null => (iso === null ? null : Date.parse(iso) / 1000);
+  perTarget('seatsync_target_pending', 'Changes waiting to be delivered to the target', (t) => t.pending);
+  perTarget('seatsync_target_failed', 'Changes given up after their last attempt', (t) => t.failed);
+  perTarget('seatsync_target_last_delivery_timestamp_seconds', 'Time of the last change delivered to the target', (t) => seconds(t.lastDeliveryAt));
+  new Gauge({
+    name: 'seatsync_target_drift',
+    help: 'Differences the last reconcile found between the target and seatsync, by kind',
+    labelNames: ['target', 'kind'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const target of (await snapshot()).targets) {
+        for (const [kind, n] of Object.entries(target.drift ?? {})) this.set({ target: target.name, kind }, n);
+      }
+    },
+  });
+}
+
 export function createMetrics(options: { snapshot: () => Promise<StateSnapshot> }): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -86,6 +122,7 @@ export function createMetrics(options: { snapshot: () => Promise<StateSnapshot> 
       this.set(oldest ? Math.max(0, (Date.now() - oldest.getTime()) / 1000) : 0);
     },
   });
+  targetGauges(registry, snapshot);
   sourceGauges(registry, snapshot);
   const reloadFailures = new Counter({
     name: 'seatsync_config_reload_failures_total',

@@ -42,6 +42,7 @@ describe('Prometheus alert rules', () => {
         pools: [{ name: 'primary', seats: 1, used: 1, available: 0, waiting: 1 }],
         outbox: { pending: 0, failed: 0, oldestPendingAt: null },
         sources: [{ source: 'hr', lastSuccess: { runId: '1', finishedAt: new Date() }, consecutiveFailures: 0, failingSince: null, lastError: null }],
+        targets: [],
       }),
     });
     const exposed = await metrics.registry.metrics();

@@ -74,6 +74,9 @@ describe('docs/configuration.md', () => {
       'notify.remindEvery': duration(DEFAULTS.remindEveryMs),
       'notify.failureAfter': DEFAULTS.failureAfterMs === 3_600_000 ? '1h' : duration(DEFAULTS.failureAfterMs),
       'notify.smtp.port': String(DEFAULTS.smtpPort),
+      'targets[kind=scim].schedule': duration(DEFAULTS.targetReconcileEveryMs),
+      'targets[kind=scim].timeout': duration(DEFAULTS.targetTimeoutMs),
+      'targets[kind=webhook].timeout': duration(DEFAULTS.targetTimeoutMs),
       'http.host': DEFAULTS.httpHost,
       'http.port': String(DEFAULTS.httpPort),
     };
