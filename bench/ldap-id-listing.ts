@@ -56,7 +56,7 @@ const spread = (values: readonly number[]): { minMs: number; maxMs: number } => 
 async function main(): Promise<void> {
   const slapd = await startBenchSlapd({ users: USERS });
   try {
-    const config = benchLdapSource(slapd);
+    const config = benchLdapSource(slapd, 'ldaps');
     const first = await read(config, null); // warm-up, and the cursor of the incremental reads
     if (first.users !== USERS || first.cursor === null) throw new Error(`full read returned ${first.users} users, cursor ${JSON.stringify(first.cursor)}`);
     await read(config, first.cursor);

@@ -1,15 +1,18 @@
-// Benchmark of the LDAP source's read path alone (no database) against `ldapsearch -E pr=1000/noprompt`
-// reading the same entries (same base, filter, attributes, page size, LDAPS) from the same server in the
-// same run. Not part of `npm run bench` (bench/ldap-sync.ts measures the SPEC targets); run it by name.
+// Benchmark of the LDAP source's read alone (no database), from the source factory as a sync builds it,
+// against `ldapsearch -E pr=1000/noprompt` reading the same entries (same base, filter, attributes, page
+// size, transport) from the same server in the same run. Informative (what limits the sync figures of
+// bench/ldap-sync.ts); not part of `npm run bench`, run it by name. In-process: the CLI has no command
+// that reads without syncing.
 //
-// 1. OpenLDAP (private slapd, seeded offline): BENCH_OPENLDAP_USERS users (default 100,000).
+// 1. OpenLDAP (the cached directory of bench/lib/slapd-fixture.ts): BENCH_OPENLDAP_USERS users (default
+//    100,000), over plain LDAP and over LDAPS, each also with ldapts' decoder
+//    (SEATSYNC_USE_LIBRARY=ldap-decoder).
 // 2. Samba AD DC (private, seeded offline with ldbadd): BENCH_AD_USERS users (default 10,000); then a
 //    whole first sync of them into a new PostgreSQL database and a no-change full resync, against the
-//    same ldapsearch floor (informative: the SPEC's sync targets are set on OpenLDAP).
+//    same ldapsearch floor.
 //
-// Each read runs BENCH_ROUNDS times (default 3), alternating with the other, after a warm-up; the best
-// of each is reported, so the figures compare the two clients rather than the machine's load. No target is asserted: the
-// SPEC §8 target (a full sync within 3× ldapsearch) belongs to the sync benchmark, which adds the store.
+// Each read runs BENCH_ROUNDS times (default 5), alternating with the others, after a warm-up; medians
+// with their spread.
 //
 //   node bench/ldap-read.ts            (BENCH_ONLY=openldap|ad to run one of them)
 import { performance } from 'node:perf_hooks';
@@ -17,88 +20,94 @@ import { performance } from 'node:perf_hooks';
 import type { LdapSourceConfig } from '../src/config/types.ts';
 import { silentLogger } from '../src/logging.ts';
 import { createSourceFactory } from '../src/sources/factory.ts';
-import { createLdapSource } from '../src/sources/ldap/ldap-source.ts';
+import { LIBRARY_ENV } from '../src/sources/library-choice.ts';
 import { runSync } from '../src/sync/run-sync.ts';
 import { aConfig } from '../test/support/config-builder.ts';
 import { openTestDatabase } from '../test/support/databases.ts';
 import { ldapConfig } from '../test/integration/ldap/ldap-test-kit.ts';
 import { adUser } from '../test/integration/ldap/samba-seed.ts';
-import { ldifEntry, SEED_TIMESTAMP, startOpenLdap } from '../test/support/openldap.ts';
+import { ldifEntry } from '../test/support/openldap.ts';
 import { startSambaAd } from '../test/support/samba-ad.ts';
+import { benchLdapSource, PROFILE_ATTRIBUTES, TRANSPORTS } from './lib/ldap-bench-config.ts';
 import { readThroughLdapsearch } from './lib/ldapsearch-floor.ts';
-import { report, type Figure } from './support.ts';
+import { startBenchSlapd } from './lib/slapd-fixture.ts';
+import { figureOf, report, roundsFromEnv, type Figure } from './support.ts';
 
 const OPENLDAP_USERS = Number(process.env.BENCH_OPENLDAP_USERS ?? 100_000);
 const AD_USERS = Number(process.env.BENCH_AD_USERS ?? 10_000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = roundsFromEnv(5);
 const ONLY = process.env.BENCH_ONLY ?? 'all';
 
-interface Target {
+/** Reads every user through the source the factory builds, page by page as the sync does; returns how many. */
+async function readThroughSource(config: LdapSourceConfig, attributes: readonly string[], library: boolean): Promise<number> {
+  if (library) process.env[LIBRARY_ENV] = 'ldap-decoder';
+  try {
+    const source = createSourceFactory(aConfig({ sources: [config] }), silentLogger())(config.name);
+    const reader = source.read({ cursor: null, forceFull: true, groupsOfInterest: [], attributes: [...attributes] });
+    let users = 0;
+    for await (const page of reader) users += page.items.filter((item) => item.kind === 'user').length;
+    await source.close();
+    return users;
+  } finally {
+    delete process.env[LIBRARY_ENV];
+  }
+}
+
+interface Reader {
   readonly label: string;
-  readonly config: LdapSourceConfig;
-  readonly caFile: string;
-  readonly users: number;
+  read(): Promise<number>;
 }
 
-/** Reads every user through the source, page by page as the sync does; returns how many. */
-async function readThroughSource(config: LdapSourceConfig): Promise<number> {
-  const reader = createLdapSource(config).read({ cursor: null, forceFull: true, groupsOfInterest: [], attributes: [] });
-  let users = 0;
-  for await (const page of reader) users += page.items.filter((item) => item.kind === 'user').length;
-  return users;
-}
-
-/** Best time of each reader over the rounds, the two alternating so that load changes hit both alike. */
-async function bestOfBoth(target: Target): Promise<{ floorMs: number; valueMs: number }> {
-  const readers = [() => readThroughLdapsearch({ config: target.config, profileAttributes: [], caFile: target.caFile }), () => readThroughSource(target.config)];
-  for (const read of readers) await read(); // warm-up: server caches, TLS, JIT
-  const best = [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY];
+/** Each reader BENCH_ROUNDS times, alternating, after one warm-up each; the samples of each. */
+async function alternate(readers: readonly Reader[], users: number): Promise<number[][]> {
+  for (const reader of readers) await reader.read(); // warm-up: server caches, TLS, JIT
+  const samples = readers.map(() => [] as number[]);
   for (let round = 0; round < ROUNDS; round += 1) {
-    for (const [index, read] of readers.entries()) {
+    for (const [index, reader] of (round % 2 === 0 ? readers : [...readers].reverse()).entries()) {
+      const slot = round % 2 === 0 ? index : readers.length - 1 - index;
       const start = performance.now();
-      const count = await read();
-      const ms = performance.now() - start;
-      if (count !== target.users) throw new Error(`read ${count} entries, expected ${target.users}`);
-      best[index] = Math.min(best[index] ?? ms, ms);
+      const count = await reader.read();
+      if (count !== users) throw new Error(`${reader.label} read ${count} entries, expected ${users}`);
+      samples[slot]!.push(performance.now() - start);
     }
   }
-  return { floorMs: best[0] ?? 0, valueMs: best[1] ?? 0 };
+  return samples;
 }
 
-async function measure(target: Target): Promise<Figure> {
-  const { floorMs, valueMs } = await bestOfBoth(target);
-  return {
-    name: `read ${target.users.toLocaleString('en')} users from ${target.label} through the LDAP source`,
-    value: valueMs,
-    floorValue: floorMs,
-    floor: 'ldapsearch -E pr=1000/noprompt, same entries and attributes',
-    target: null,
-    extra: { users: target.users, rounds: ROUNDS, usersPerSecond: Math.round(target.users / (valueMs / 1000)) },
-  };
-}
-
-async function openLdapFigure(): Promise<Figure> {
-  const people = 'ou=people,dc=example,dc=test';
-  const ldif: string[] = [];
-  for (let n = 0; n < OPENLDAP_USERS; n += 1) {
-    const uid = `user${n}`;
-    ldif.push(
-      ldifEntry(`uid=${uid},${people}`, {
-        objectClass: 'inetOrgPerson', uid, cn: `User ${n}`, sn: String(n), mail: `${uid}@example.test`,
-        createTimestamp: SEED_TIMESTAMP, modifyTimestamp: SEED_TIMESTAMP,
-      }),
-    );
-  }
-  const server = await startOpenLdap({ seedLdif: ldif.join('') });
+async function openLdapFigures(): Promise<Figure[]> {
+  const slapd = await startBenchSlapd({ users: OPENLDAP_USERS });
   try {
-    const config = ldapConfig({
-      flavor: 'openldap', urls: [server.ldapsUrl], baseDN: people, bindDN: server.readerDn, bindPassword: server.readerPassword,
-      tls: { caFile: server.ca.certPath, rejectUnauthorized: true, startTls: false },
-    });
-    return await measure({ label: 'OpenLDAP (slapd, mdb, LDAPS on loopback)', config, caFile: server.ca.certPath, users: OPENLDAP_USERS });
+    const figures: Figure[] = [];
+    for (const transport of TRANSPORTS) {
+      const config = benchLdapSource(slapd, transport);
+      const [floor, ours, library] = await alternate([
+        { label: 'ldapsearch', read: () => readThroughLdapsearch({ config, profileAttributes: PROFILE_ATTRIBUTES, caFile: slapd.ca.certPath }) },
+        { label: 'the source', read: () => readThroughSource(config, PROFILE_ATTRIBUTES, false) },
+        { label: 'the source with ldapts', read: () => readThroughSource(config, PROFILE_ATTRIBUTES, true) },
+      ], OPENLDAP_USERS);
+      const label = transport === 'ldaps' ? 'LDAPS' : 'plain LDAP';
+      const n = OPENLDAP_USERS.toLocaleString('en-US');
+      const floorText = `ldapsearch -E pr=1000/noprompt over ${label}, same entries and attributes`;
+      figures.push(
+        figureOf({ name: `read ${n} OpenLDAP users through the LDAP source, ${label}`, samples: ours!, floorSamples: floor!, floor: floorText, target: null }),
+        figureOf({ name: `  the same with ldapts' decoder (${LIBRARY_ENV}=ldap-decoder)`, samples: library!, floorSamples: floor!, floor: floorText, target: null }),
+      );
+    }
+    return figures;
   } finally {
-    await server.stop();
+    await slapd.stop();
   }
+}
+
+async function measure(target: { label: string; config: LdapSourceConfig; caFile: string; users: number }): Promise<Figure> {
+  const [floor, ours] = await alternate([
+    { label: 'ldapsearch', read: () => readThroughLdapsearch({ config: target.config, profileAttributes: [], caFile: target.caFile }) },
+    { label: 'the source', read: () => readThroughSource(target.config, [], false) },
+  ], target.users);
+  return figureOf({
+    name: `read ${target.users.toLocaleString('en-US')} users from ${target.label} through the LDAP source`,
+    samples: ours!, floorSamples: floor!, floor: 'ldapsearch -E pr=1000/noprompt, same entries and attributes', target: null,
+  });
 }
 
 async function sambaFigures(): Promise<Figure[]> {
@@ -150,6 +159,6 @@ async function adSyncFigures(config: LdapSourceConfig, floorMs: number): Promise
 }
 
 const figures: Figure[] = [];
-if (ONLY === 'all' || ONLY === 'openldap') figures.push(await openLdapFigure());
+if (ONLY === 'all' || ONLY === 'openldap') figures.push(...(await openLdapFigures()));
 if (ONLY === 'all' || ONLY === 'ad') figures.push(...(await sambaFigures()));
 report('ldap-read', figures);

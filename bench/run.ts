@@ -1,9 +1,13 @@
 // `npm run bench`: the SPEC §8 benchmarks, one process each (so one's memory and JIT state never color
 // the next), in sequence; then one table of every figure against its floor and target, also written to
 // bench/results/summary.json. `npm run bench -- ldap-sync memory` runs only those; the informative
-// benchmarks (csv-sync, ldap-read, ldap-id-listing) run only when named. Services: `prebench` installs what is missing
-// and starts PostgreSQL and Redis (.ci/prepare-tests.sh); each benchmark starts its own slapd, Graph
-// emulator or worker and makes its own database.
+// benchmarks run only when named. Services: `prebench` installs what is missing and starts PostgreSQL
+// and Redis (.ci/prepare-tests.sh); each benchmark starts its own slapd, Graph emulator or worker and
+// makes its own databases.
+//
+// A benchmark is a file bench/<name>.ts that calls `report(name, figures)` (support.ts); to add one,
+// put its name in TARGETS or INFORMATIVE below. The machine's load average (/proc/loadavg) is recorded
+// before and after each, since other work on the machine moves every figure.
 //
 // A missed target is a result, not a failure: the exit code is non-zero only when a benchmark could
 // not run.
@@ -13,23 +17,32 @@ import { fileURLToPath } from 'node:url';
 
 import { describeFigure, RESULTS_DIR, type Figure } from './support.ts';
 
-/** The SPEC §8 targets, in the order of issue #7. */
-const TARGETS = ['ldap-sync', 'entra-sync', 'allocate', 'memory', 'resync-latency'];
-const INFORMATIVE = ['csv-sync', 'ldap-read', 'ldap-id-listing'];
+/** The benchmarks with targets, in the order of BENCHMARKS.md's table. */
+const TARGETS = ['ldap-sync', 'ldap-incremental', 'entra-sync', 'allocate', 'memory', 'resync-latency'];
+const INFORMATIVE = ['csv-sync', 'ldap-read', 'ldap-id-listing', 'startup'];
 
 interface Outcome {
   readonly benchmark: string;
   readonly code: number | null;
   readonly seconds: number;
+  /** 1-, 5- and 15-minute load averages before and after. */
+  readonly load: { readonly before: string; readonly after: string };
 }
+
+const loadAverage = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 function runOne(benchmark: string): Promise<Outcome> {
   const script = fileURLToPath(new URL(`./${benchmark}.ts`, import.meta.url));
   const started = Date.now();
-  console.log(`\n=== ${benchmark} ===`);
+  const before = loadAverage();
+  console.log(`\n=== ${benchmark} === (load ${before})`);
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [script], { stdio: 'inherit' });
-    child.once('close', (code) => resolve({ benchmark, code, seconds: Math.round((Date.now() - started) / 1000) }));
+    child.once('close', (code) => {
+      const after = loadAverage();
+      console.log(`=== ${benchmark}: exit ${code}, load after ${after}`);
+      resolve({ benchmark, code, seconds: Math.round((Date.now() - started) / 1000), load: { before, after } });
+    });
   });
 }
 
@@ -53,6 +66,7 @@ async function main(): Promise<void> {
       console.log(`${outcome.benchmark}: FAILED to run (exit ${outcome.code}) after ${outcome.seconds} s`);
       continue;
     }
+    console.log(`${outcome.benchmark}: ${outcome.seconds} s, load ${outcome.load.before} → ${outcome.load.after}`);
     for (const figure of resultOf(outcome.benchmark)) {
       console.log(`${outcome.benchmark}: ${describeFigure(figure)}`);
       summary.push({ benchmark: outcome.benchmark, ...figure });

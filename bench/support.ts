@@ -1,4 +1,5 @@
-// Shared pieces of the benchmarks: timing, result files, the printed line per figure.
+// Shared pieces of the benchmarks: the figure of a set of rounds (median and spread), result files, the
+// printed line per figure.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
@@ -7,14 +8,20 @@ export type Unit = 'ms' | 'MB' | 'rows';
 export interface Figure {
   /** What was measured, e.g. "first sync of 100,000 CSV rows into PostgreSQL". */
   readonly name: string;
+  /** The median of `samples` (or the one value measured). */
   readonly value: number;
+  /** Every measurement, in the order taken (rounds alternate with the floor's). */
+  readonly samples?: readonly number[];
   /** Default `ms`. */
   readonly unit?: Unit;
-  /** The floor measured in the same run (same unit), and what it is. */
+  /** The floor measured in the same run (same unit, the median of `floorSamples`), and what it is. */
   readonly floorValue: number | null;
+  readonly floorSamples?: readonly number[];
   readonly floor: string;
   /** The target as a ratio of the floor, or an absolute bound in the figure's unit; null: informative. */
   readonly target: { readonly ratio: number } | { readonly max: number } | null;
+  /** A condition besides the number (deletions applied, rows written); false: the target is missed. */
+  readonly condition?: { readonly what: string; readonly holds: boolean };
   readonly extra?: Record<string, unknown>;
 }
 
@@ -24,24 +31,52 @@ export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; valu
   return { ms: performance.now() - start, value };
 }
 
+/** The median of an odd count; of an even count, the mean of the two middle values. */
+export const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  if (sorted.length === 0) return Number.NaN;
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+};
+
+/** A figure from its rounds: the median is the value, the floor the median of the floor's rounds. */
+export function figureOf(input: Omit<Figure, 'value' | 'floorValue'> & { samples: readonly number[]; floorSamples?: readonly number[] | null }): Figure {
+  const { floorSamples, ...rest } = input;
+  return {
+    ...rest,
+    value: median(input.samples),
+    floorValue: floorSamples ? median(floorSamples) : null,
+    ...(floorSamples ? { floorSamples } : {}),
+  };
+}
+
+/** A target is met when the median meets it (and its condition holds). */
 export function verdict(f: Figure): { ratio: number | null; met: boolean | null } {
   const ratio = f.floorValue ? f.value / f.floorValue : null;
   if (!f.target) return { ratio, met: null };
-  if ('ratio' in f.target) return { ratio, met: ratio !== null && ratio <= f.target.ratio };
-  return { ratio, met: f.value <= f.target.max };
+  const number = 'ratio' in f.target ? ratio !== null && ratio <= f.target.ratio : f.value <= f.target.max;
+  return { ratio, met: number && (f.condition?.holds ?? true) };
 }
 
 /** Where `npm run bench` finds the results: bench/results/<benchmark>.json (gitignored). */
 export const RESULTS_DIR = new URL('./results/', import.meta.url);
+
+const round = (value: number): string => value.toLocaleString('en-US', { maximumFractionDigits: 0 });
+
+function spreadText(samples: readonly number[] | undefined): string {
+  if (!samples || samples.length < 2) return '';
+  return ` (${round(Math.min(...samples))}–${round(Math.max(...samples))}, n=${samples.length})`;
+}
 
 export function describeFigure(f: Figure): string {
   const unit = f.unit ?? 'ms';
   const { ratio, met } = verdict(f);
   const target = f.target ? ('ratio' in f.target ? `≤ ${f.target.ratio}× floor` : `≤ ${f.target.max} ${unit}`) : 'none (informative)';
   const ratioText = ratio === null ? '' : ` = ${ratio.toFixed(2)}× floor`;
-  const floor = f.floorValue === null ? '' : ` | floor ${f.floorValue.toFixed(0)} ${unit} (${f.floor})`;
+  const floor = f.floorValue === null ? '' : ` | floor ${round(f.floorValue)} ${unit}${spreadText(f.floorSamples)} (${f.floor})`;
+  const condition = f.condition ? ` | ${f.condition.what}: ${f.condition.holds ? 'yes' : 'NO'}` : '';
   const verdictText = met === null ? '' : met ? ' — MET' : ' — MISSED';
-  return `${f.name}: ${f.value.toFixed(0)} ${unit}${floor}${ratioText} | target ${target}${verdictText}`;
+  return `${f.name}: ${round(f.value)} ${unit}${spreadText(f.samples)}${floor}${ratioText}${condition} | target ${target}${verdictText}`;
 }
 
 /** Prints each figure and writes bench/results/<benchmark>.json. */
@@ -53,4 +88,9 @@ export function report(benchmark: string, figures: readonly Figure[]): void {
   for (const figure of figures) console.log(`${benchmark}: ${describeFigure(figure)}`);
 }
 
-export const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[values.length >> 1] ?? Number.NaN;
+/** BENCH_ROUNDS, else the default; at least 1. */
+export function roundsFromEnv(fallback: number): number {
+  const rounds = Number(process.env.BENCH_ROUNDS ?? fallback);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`BENCH_ROUNDS must be a whole number of at least 1, not "${process.env.BENCH_ROUNDS}"`);
+  return rounds;
+}

@@ -42,7 +42,14 @@ export interface BenchSlapd {
   stop(): Promise<void>;
 }
 
-export async function startBenchSlapd(options: { users: number; log?: (line: string) => void }): Promise<BenchSlapd> {
+/** The directory's root DN and password (writable servers only). */
+export const ADMIN = { dn: `cn=admin,${SUFFIX}`, password: 'admin-secret' } as const;
+
+/**
+ * A server on the cached directory of `users` users; `writable` runs it on a copy of that directory
+ * (for benchmarks that change entries), else on the cache itself, read-only.
+ */
+export async function startBenchSlapd(options: { users: number; writable?: boolean; log?: (line: string) => void }): Promise<BenchSlapd> {
   await requireBinaries([SLAPD, SLAPADD, '/usr/bin/ldapsearch'], HINT);
   const log = options.log ?? ((line: string) => console.log(line));
   const cache = join(tmpdir(), `seatsync-bench-slapd-${options.users}-${SEED_VERSION}`);
@@ -51,7 +58,11 @@ export async function startBenchSlapd(options: { users: number; log?: (line: str
   const ca = await createTestCa(join(dir, 'ca'), { commonName: 'seatsync bench CA' });
   const cert = await ca.issue({ name: 'slapd', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
   const conf = join(dir, 'slapd.conf');
-  await writeFile(conf, slapdConf({ runDir: dir, dataDir: join(cache, 'data'), tls: { ...cert, caPath: ca.certPath }, readonly: true }));
+  const writable = options.writable === true;
+  const dataDir = writable ? join(dir, 'data') : join(cache, 'data');
+  // mdb's file is sparse (its map size, 8 GB, mostly holes): copied as such, it takes the seeded size.
+  if (writable) await runToEnd('cp', ['-r', '--sparse=always', join(cache, 'data'), dataDir]);
+  await writeFile(conf, slapdConf({ runDir: dir, dataDir, tls: { ...cert, caPath: ca.certPath }, readonly: !writable }));
   const { child, port, ldapsPort } = await startSlapd(conf);
   return {
     ldapsUrl: `ldaps://127.0.0.1:${ldapsPort}`,
@@ -155,8 +166,8 @@ access to dn.base="" by * read
 database mdb
 maxsize 8589934592
 suffix "${SUFFIX}"
-rootdn "cn=admin,${SUFFIX}"
-rootpw admin-secret
+rootdn "${ADMIN.dn}"
+rootpw ${ADMIN.password}
 directory ${input.dataDir}
 readonly ${input.readonly ? 'on' : 'off'}
 index objectClass eq

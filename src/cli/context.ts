@@ -3,6 +3,7 @@ import { loadConfigWithWarnings } from '../config/load.ts';
 import type { ConfigProblem } from '../config/problems.ts';
 import type { SeatsyncConfig } from '../config/types.ts';
 import { createLogger, type Logger } from '../logging.ts';
+import { librariesChosen, LibraryChoiceError } from '../sources/library-choice.ts';
 import { openDatabase, type Database } from '../store/db.ts';
 import { migrate } from '../store/migrations.ts';
 import { UsageError, type ExitCode } from './exit-codes.ts';
@@ -27,6 +28,12 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 export async function loadContext(options: GlobalOptions): Promise<CommandContext> {
   if (options.logLevel !== undefined && !LOG_LEVELS.includes(options.logLevel)) {
     throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, not "${options.logLevel}"`);
+  }
+  try {
+    librariesChosen(); // a misspelt SEATSYNC_USE_LIBRARY stops every command before it connects anywhere
+  } catch (error) {
+    if (error instanceof LibraryChoiceError) throw new UsageError(error.message);
+    throw error;
   }
   const logger = createLogger(options.logLevel ? { level: options.logLevel } : {});
   const { config, warnings } = await loadConfigWithWarnings(options.config ? { path: options.config } : {});

@@ -175,6 +175,15 @@ describe('seatsync CLI on the demo', () => {
     expect((await runCli(['sync', '--source', 'nope', '--config', demo.config])).code).toBe(2);
   });
 
+  it('exits 2 naming SEATSYNC_USE_LIBRARY and the unknown word, before it syncs anything; runs with a known one', async () => {
+    const bad = await runCli(['sync', '--json', '--config', demo.config], { env: { SEATSYNC_USE_LIBRARY: 'ldap-decoder, fetch' } });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('SEATSYNC_USE_LIBRARY: unknown replacement "fetch"; known: ldap-decoder, graph-transport, graph-early-link, all');
+    expect(bad.stdout).toBe('');
+    const good = await runCli(['status', '--json', '--config', demo.config], { env: { SEATSYNC_USE_LIBRARY: 'all' } });
+    expect(good.code).toBe(0);
+  });
+
   it('names a bad account reference or date in one sentence and exits 2, never with a database error', async () => {
     for (const [args, sentence] of [
       [['accounts', 'block', '99999999999999999999'], 'error: no account matches "99999999999999999999" (id, username, email or directory id)'],

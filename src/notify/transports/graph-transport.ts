@@ -7,7 +7,7 @@
 import type { TokenCredential } from '@azure/identity';
 import { AuthenticationHandlerOptions, Client, GraphError, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
 import type { EntraSourceConfig } from '../../config/types.ts';
-import { createCredential, graphScope, trimSlash } from '../../sources/entra/graph-connection.ts';
+import { graphScope, trimSlash } from '../../sources/entra/graph-urls.ts';
 import { DeliveryError, type DeliveryErrorCode, type MailMessage, type MailTransport, type SendResult } from './transport.ts';
 
 export interface GraphTransportOptions {
@@ -22,7 +22,9 @@ export interface GraphTransportOptions {
 export class GraphTransport implements MailTransport {
   readonly kind = 'graph' as const;
   readonly description: string;
-  readonly #credential: TokenCredential;
+  readonly #source: EntraSourceConfig;
+  /** Made on first use: @azure/identity loads only when a message goes out (not at every command's start). */
+  #credential: Promise<TokenCredential> | null = null;
   readonly #scope: string;
   readonly #client: Client;
   readonly #sender: string;
@@ -34,7 +36,7 @@ export class GraphTransport implements MailTransport {
     this.#timeoutMs = options.requestTimeoutMs ?? 30_000;
     // The same app registration and credential rules as the entra source it names.
     this.#scope = graphScope(options.source);
-    this.#credential = createCredential(options.source);
+    this.#source = options.source;
     this.description = `graph ${graph.origin} as ${options.sender} (source ${options.source.name})`;
     this.#client = Client.initWithMiddleware({
       baseUrl: `${graph.origin}${graph.pathname === '/' ? '' : graph.pathname}/`,
@@ -72,7 +74,8 @@ export class GraphTransport implements MailTransport {
 
   async #accessToken(): Promise<string> {
     try {
-      const token = await this.#credential.getToken(this.#scope);
+      this.#credential ??= import('../../sources/entra/graph-connection.ts').then((connection) => connection.createCredential(this.#source));
+      const token = await (await this.#credential).getToken(this.#scope);
       if (!token) throw new DeliveryError('no access token returned for Microsoft Graph', { code: 'auth', retryable: true });
       return token.token;
     } catch (error) {

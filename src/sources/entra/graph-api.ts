@@ -1,5 +1,6 @@
 // The few Graph calls the Entra source makes, over the official client: JSON pages and `$count`.
 import { GraphError, ResponseType, type Client } from '@microsoft/microsoft-graph-client';
+import { usesLibrary } from '../library-choice.ts';
 import { scanEarlyLink } from './early-link.ts';
 import { NETWORK_ERROR } from './retry-middleware.ts';
 
@@ -39,6 +40,8 @@ export class GraphApi {
    * is known, so the next request can go out while this body is still being received and parsed.
    */
   streamedPage(pathOrLink: string, signal?: AbortSignal): StreamedPage {
+    // The library's way: the client parses the whole page, and the next link is read from it.
+    if (usesLibrary('graph-early-link')) return { nextLink: Promise.resolve(null), page: this.page(pathOrLink, signal) };
     let settleLink: (link: string | null) => void = () => undefined;
     const nextLink = new Promise<string | null>((resolve) => (settleLink = resolve));
     const page = (async (): Promise<GraphPage> => {

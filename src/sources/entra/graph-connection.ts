@@ -1,9 +1,11 @@
 // Builds the @azure/identity credential and the Microsoft Graph client for one Entra source.
 import { ClientCertificateCredential, ClientSecretCredential, type TokenCredential } from '@azure/identity';
-import { AuthenticationHandler, Client } from '@microsoft/microsoft-graph-client';
+import { AuthenticationHandler, Client, HTTPMessageHandler } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
 import type { EntraSourceConfig } from '../../config/types.ts';
 import type { Logger } from '../../logging.ts';
+import { usesLibrary } from '../library-choice.ts';
+import { graphScope, trimSlash } from './graph-urls.ts';
 import { NodeHttpHandler } from './node-http-handler.ts';
 import { RetryMiddleware, type RequestStats, type RetryPolicy } from './retry-middleware.ts';
 
@@ -23,14 +25,7 @@ const KNOWN_GRAPH_HOSTS = new Set([
   'graph.microsoft.com', 'graph.microsoft.us', 'dod-graph.microsoft.us', 'microsoftgraph.chinacloudapi.cn', 'canary.graph.microsoft.com',
 ]);
 
-export function trimSlash(url: string): string {
-  return url.replace(/\/+$/, '');
-}
-
-/** `https://graph.microsoft.com/.default`: the app's granted application permissions on that Graph. */
-export function graphScope(config: EntraSourceConfig): string {
-  return `${trimSlash(config.cloud.graph)}/.default`;
-}
+export { graphScope, trimSlash };
 
 export function createCredential(config: EntraSourceConfig): TokenCredential {
   const authorityHost = trimSlash(config.cloud.login);
@@ -47,7 +42,10 @@ export function createCredential(config: EntraSourceConfig): TokenCredential {
   }
 }
 
-/** A Graph client whose requests go through the retry middleware counting into `stats`, sent by node:https. */
+/**
+ * A Graph client whose requests go through the retry middleware counting into `stats`, sent by node:https
+ * (by the client's own fetch handler with SEATSYNC_USE_LIBRARY=graph-transport).
+ */
 export function createGraphClient(options: {
   config: EntraSourceConfig;
   credential: TokenCredential;
@@ -62,7 +60,7 @@ export function createGraphClient(options: {
   );
   const retry = new RetryMiddleware({ policy: options.policy, stats: options.stats, logger: options.logger });
   authentication.setNext(retry);
-  retry.setNext(new NodeHttpHandler());
+  retry.setNext(usesLibrary('graph-transport') ? new HTTPMessageHandler() : new NodeHttpHandler());
   const customHost = KNOWN_GRAPH_HOSTS.has(graph.hostname.toLowerCase()) ? null : graph.hostname.toLowerCase();
   return Client.initWithMiddleware({
     middleware: authentication,

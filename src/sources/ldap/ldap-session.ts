@@ -9,6 +9,7 @@ import { Client, type ClientOptions, type Control, type Entry } from 'ldapts';
 
 import type { LdapSourceConfig } from '../../config/types.ts';
 import { SourceError } from '../directory-source.ts';
+import { usesLibrary } from '../library-choice.ts';
 
 import { EntryView } from './entry-view.ts';
 import { classifyLdapError, toSourceError, type LdapOperation } from './ldap-errors.ts';
@@ -127,9 +128,14 @@ export class LdapSession {
    * Pages of a paged search as EntryViews, on a connection of its own to the same server, decoded by
    * search-response.ts rather than by ldapts: for the user search, the read that returns the whole
    * directory (see search-connection.ts). The next page is requested before this one is handed out.
+   * With SEATSYNC_USE_LIBRARY=ldap-decoder the pages come from ldapts on the session's connection.
    */
   async *entryPages(baseDn: string, search: SearchPagesOptions): AsyncGenerator<EntryView[], void, undefined> {
     const { config } = this.options;
+    if (usesLibrary('ldap-decoder')) {
+      for await (const page of this.pages(baseDn, search)) yield page.map((entry) => new EntryView(entry));
+      return;
+    }
     let connection: SearchConnection;
     try {
       connection = await SearchConnection.open(this.searchOptions);

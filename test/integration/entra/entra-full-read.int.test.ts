@@ -1,5 +1,8 @@
 // Full reads against the Graph emulator through @azure/identity and @microsoft/microsoft-graph-client.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HTTPMessageHandler } from '@microsoft/microsoft-graph-client';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { LIBRARY_ENV } from '../../../src/sources/library-choice.ts';
+import { NodeHttpHandler } from '../../../src/sources/entra/node-http-handler.ts';
 import { drain, readOptions, seedUsers, startEntraFixture, type EntraFixture } from './entra-fixture.ts';
 
 describe('entra source: full read', () => {
@@ -89,6 +92,36 @@ describe('entra source: full read', () => {
       }
     } finally {
       fx.emulator.faults.set({ bodyPauseMs: 0 });
+    }
+  });
+
+  it(`reads the same users through the Graph client's fetch and whole pages when ${LIBRARY_ENV}=graph-transport,graph-early-link`, async () => {
+    seedUsers(fx.emulator, 25, 'library');
+    const total = fx.emulator.directory.userCount;
+    const ours = vi.spyOn(NodeHttpHandler.prototype, 'execute');
+    const library = vi.spyOn(HTTPMessageHandler.prototype, 'execute');
+    fx.emulator.faults.set({ bodyPauseMs: 100 });
+    try {
+      const replaced = await drain(fx.source({ pageSize: 10 }).read(readOptions()));
+      expect(ours).toHaveBeenCalled();
+      expect(library).not.toHaveBeenCalled();
+      ours.mockClear();
+      process.env[LIBRARY_ENV] = 'graph-transport,graph-early-link';
+      const start = fx.emulator.graphRequests(/^\/v1\.0\/users$/).length;
+      const read = await drain(fx.source({ pageSize: 10 }).read(readOptions()));
+      expect(ours).not.toHaveBeenCalled();
+      expect(library).toHaveBeenCalled();
+      expect(read.users).toHaveLength(total);
+      expect(read.users).toEqual(replaced.users);
+      // Whole pages: each next request leaves only once the previous body is complete.
+      const lists = fx.emulator.graphRequests(/^\/v1\.0\/users$/).slice(start);
+      expect(lists).toHaveLength(Math.ceil(total / 10));
+      for (const [i, list] of lists.slice(0, -1).entries()) expect(lists[i + 1]!.receivedMs).toBeGreaterThanOrEqual(list.completedMs ?? Number.POSITIVE_INFINITY);
+    } finally {
+      delete process.env[LIBRARY_ENV];
+      fx.emulator.faults.set({ bodyPauseMs: 0 });
+      ours.mockRestore();
+      library.mockRestore();
     }
   });
 

@@ -1,6 +1,8 @@
 // The Graph client's transport (node:https in place of fetch) against a real local HTTP server: what
-// fetch did for the source must still hold (decoding, bodies, aborts, silent connections, cut bodies).
-import type { Context } from '@microsoft/microsoft-graph-client';
+// fetch did for the source must still hold (decoding, bodies, aborts, silent connections, cut bodies),
+// and on random exchanges it must give what the client's own fetch handler gives.
+import { HTTPMessageHandler, type Context, type Middleware } from '@microsoft/microsoft-graph-client';
+import fc from 'fast-check';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
@@ -32,7 +34,7 @@ describe('entra source: the HTTP transport of the Graph client', () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
-  const run = async (context: Partial<Context>, handler = new NodeHttpHandler()): Promise<Response> => {
+  const run = async (context: Partial<Context>, handler: Middleware = new NodeHttpHandler()): Promise<Response> => {
     const full: Context = { request: `${base}/v1.0/users`, options: { method: 'GET' }, ...context };
     await handler.execute(full);
     return full.response!;
@@ -123,5 +125,44 @@ describe('entra source: the HTTP transport of the Graph client', () => {
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     await expect(run({ request: `http://127.0.0.1:${port}/v1.0/users` })).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+
+  it('gives what the Graph client\'s fetch handler gives, on random requests and responses', async () => {
+    const token = fc.stringMatching(/^[!-~]([ -~]{0,20}[!-~])?$/);
+    const exchange = fc.record({
+      method: fc.constantFrom('GET', 'POST', 'PATCH', 'DELETE'),
+      requestHeaders: fc.dictionary(fc.stringMatching(/^x-[a-z0-9]{1,8}$/), token, { maxKeys: 3 }),
+      requestBody: fc.option(fc.string({ unit: 'grapheme', maxLength: 200 })),
+      status: fc.constantFrom(200, 201, 202, 204, 400, 401, 404, 429, 500, 503),
+      responseHeaders: fc.dictionary(fc.stringMatching(/^x-[a-z0-9]{1,8}$/), token, { maxKeys: 3 }),
+      responseBody: fc.uint8Array({ maxLength: 3000 }).map((bytes) => Buffer.from(bytes)),
+      encoding: fc.constantFrom('identity', 'gzip', 'deflate', 'br'),
+    });
+    const compress = { identity: (b: Buffer) => b, gzip: gzipSync, deflate: deflateSync, br: brotliCompressSync };
+    await fc.assert(
+      fc.asyncProperty(exchange, async (x) => {
+        handle = (_req, res) => {
+          res.writeHead(x.status, { ...x.responseHeaders, 'content-type': 'application/octet-stream', ...(x.encoding === 'identity' ? {} : { 'content-encoding': x.encoding }) });
+          res.end(x.status === 204 ? undefined : compress[x.encoding](x.responseBody));
+        };
+        const outcome = async (handler: Middleware) => {
+          const sent = seen.length;
+          const hasBody = x.requestBody !== null && x.method !== 'GET';
+          const response = await run({ options: { method: x.method, headers: x.requestHeaders, ...(hasBody ? { body: x.requestBody } : {}) } }, handler);
+          const request = seen[sent]!;
+          const headers = Object.fromEntries(Object.keys(x.responseHeaders).map((name) => [name, response.headers.get(name)]));
+          return {
+            received: { method: request.method, body: request.body, headers: Object.fromEntries(Object.keys(x.requestHeaders).map((name) => [name, request.headers[name]])) },
+            status: response.status,
+            ok: response.ok,
+            headers,
+            contentType: response.headers.get('content-type'),
+            body: Buffer.from(await response.arrayBuffer()),
+          };
+        };
+        expect(await outcome(new NodeHttpHandler())).toEqual(await outcome(new HTTPMessageHandler()));
+      }),
+      { numRuns: 150 },
+    );
   });
 });

@@ -1,12 +1,14 @@
 // The LDAP source against a real OpenLDAP slapd (private instance, seeded with slapadd).
 import { Attribute, Change, Client, SizeLimitExceededError } from 'ldapts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { normalizeDn } from '../../../src/domain/names.ts';
 import { SourceError } from '../../../src/sources/directory-source.ts';
 import { silentLogger } from '../../../src/logging.ts';
 import { createSourceFactory } from '../../../src/sources/factory.ts';
+import { LIBRARY_ENV } from '../../../src/sources/library-choice.ts';
 import { createLdapSource } from '../../../src/sources/ldap/ldap-source.ts';
+import { SearchConnection } from '../../../src/sources/ldap/search-connection.ts';
 import { runSync } from '../../../src/sync/run-sync.ts';
 import { aConfig } from '../../support/config-builder.ts';
 import { openTestDatabase } from '../../support/databases.ts';
@@ -161,6 +163,26 @@ describe('OpenLDAP: reading', () => {
     const small = await readAll(source({ pageSize: 300 }));
     expect(small.pages).toHaveLength(Math.ceil(PEOPLE_COUNT / 300));
     expect(new Set(small.users.map((user) => user.externalId)).size).toBe(PEOPLE_COUNT);
+  });
+
+  it(`reads the same users through ldapts' decoder when ${LIBRARY_ENV}=ldap-decoder`, async () => {
+    const sourceConfig = config({ pageSize: 700 });
+    const fromFactory = () => createSourceFactory(aConfig({ sources: [sourceConfig] }), silentLogger())(sourceConfig.name);
+    const opened = vi.spyOn(SearchConnection, 'open');
+    try {
+      const ours = await readAll(fromFactory(), { attributes: ['employeeType'] });
+      expect(opened).toHaveBeenCalledTimes(1);
+      process.env[LIBRARY_ENV] = 'ldap-decoder';
+      const library = await readAll(fromFactory(), { attributes: ['employeeType'] });
+      expect(opened).toHaveBeenCalledTimes(1); // the library's search ran on the session's own connection
+      expect(library.pages.map((page) => page.items.length)).toEqual(ours.pages.map((page) => page.items.length));
+      const byId = (users: typeof ours.users) => [...users].sort((a, b) => a.externalId.localeCompare(b.externalId));
+      expect(byId(library.users)).toEqual(byId(ours.users));
+      expect(library.users.length).toBe(PEOPLE_COUNT);
+    } finally {
+      delete process.env[LIBRARY_ENV];
+      opened.mockRestore();
+    }
   });
 
   it('maps entryUUID, uid, mail, cn and createTimestamp', async () => {

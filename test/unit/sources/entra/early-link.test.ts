@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { scanEarlyLink } from '../../../../src/sources/entra/early-link.ts';
 
@@ -37,5 +38,42 @@ describe('scanEarlyLink', () => {
     expect(scanEarlyLink('{"@odata.count":12')).toEqual({ kind: 'more' });
     expect(scanEarlyLink('{"@odata.context":"abc\\')).toEqual({ kind: 'more' });
     expect(scanEarlyLink('{"@odata.nextLink"')).toEqual({ kind: 'more' });
+  });
+
+  it('agrees with JSON.parse on random pages, whole and cut anywhere: a link found is the parsed page\'s link', () => {
+    const text = fc.string({ unit: 'grapheme', maxLength: 20 });
+    const plain = fc.oneof(text, fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null), fc.integer());
+    const member = fc.oneof(
+      fc.tuple(fc.constantFrom('@odata.context', '@odata.count', 'flag', '"quoted"', 'é'), plain),
+      fc.tuple(fc.constant('nested'), fc.dictionary(text, plain, { maxKeys: 2 })),
+    );
+    const page = fc.record({
+      before: fc.array(member, { maxLength: 4 }),
+      link: fc.option(fc.webUrl({ withQueryParameters: true }).chain((url) => fc.constantFrom(url, `${url}\\"x`, `${url}é`))),
+      linkAfterValue: fc.boolean(),
+      value: fc.array(fc.dictionary(text, plain, { maxKeys: 3 }), { maxLength: 3 }),
+      space: fc.constantFrom(0, 1, 2),
+    });
+    fc.assert(
+      fc.property(page, fc.nat(), ({ before, link, linkAfterValue, value, space }, cutSeed) => {
+        const object: Record<string, unknown> = {};
+        for (const [key, member] of before) object[key] = member;
+        if (link !== null && !linkAfterValue) object['@odata.nextLink'] = link;
+        object.value = value;
+        if (link !== null && linkAfterValue) object['@odata.nextLink'] = link;
+        const body = JSON.stringify(object, null, space);
+        const parsed = (JSON.parse(body) as { '@odata.nextLink'?: string })['@odata.nextLink'];
+        const whole = scanEarlyLink(body);
+        expect(whole.kind).not.toBe('more');
+        if (whole.kind === 'link') expect(whole.url).toBe(parsed);
+        // Found whenever Graph's layout holds: the link before value, only plain members before it.
+        const plainBefore = before.every(([key, member]) => key !== 'nested' || member === undefined);
+        if (link !== null && !linkAfterValue && plainBefore) expect(whole).toEqual({ kind: 'link', url: link });
+        const cut = scanEarlyLink(body.slice(0, cutSeed % (body.length + 1)));
+        if (cut.kind === 'link') expect(cut.url).toBe(parsed);
+        if (whole.kind === 'unknown') expect(cut.kind).not.toBe('link');
+      }),
+      { numRuns: 1000 },
+    );
   });
 });

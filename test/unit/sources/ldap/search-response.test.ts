@@ -1,6 +1,7 @@
 // The lean decoder of search responses must read an entry exactly as ldapts + EntryView read it: same
 // names, same text, Buffers in the same cases (binary attributes, values that are not UTF-8).
 import { BerReader, BerWriter, SearchEntry } from 'ldapts';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EntryView } from '../../../../src/sources/ldap/entry-view.ts';
 import { BerCursor, readPagedCookie, readSearchEntry, TAG } from '../../../../src/sources/ldap/search-response.ts';
@@ -70,6 +71,36 @@ describe('readSearchEntry', () => {
       expect(mine.strings(name), name).toEqual(theirs.strings(name));
       expect(mine.has(name), name).toBe(theirs.has(name));
     }
+  });
+
+  it('reads random entries as ldapts does (names in any case, text, bytes, binary attributes, empty lists)', () => {
+    const name = fc.constantFrom('uid', 'UID', 'cn', 'Cn', 'mail', 'objectGUID', 'objectguid', 'photo;binary', 'description', 'x-Ω');
+    const value = fc.oneof(
+      fc.string({ unit: 'grapheme', maxLength: 12 }),
+      fc.string({ unit: 'binary', maxLength: 12 }),
+      fc.uint8Array({ maxLength: 12 }).map((bytes) => Buffer.from(bytes)),
+    );
+    const entry = fc.record({
+      dn: fc.string({ unit: 'grapheme', maxLength: 30 }),
+      // A server sends each attribute description once (RFC 4511 §4.1.7); spellings may differ in case.
+      attributes: fc.uniqueArray(fc.tuple(name, fc.array(value, { maxLength: 4 })), { maxLength: 8, selector: ([type]) => type }),
+      explicit: fc.subarray(['objectGUID', 'objectguid', 'OBJECTGUID', 'description']),
+    });
+    fc.assert(
+      fc.property(entry, ({ dn, attributes, explicit }) => {
+        const bytes = entryBytes(dn, attributes);
+        const requested = [...new Set(attributes.map(([type]) => type)), 'missing'];
+        const mine = lean(bytes, explicit);
+        const theirs = viaLdapts(bytes, requested, explicit);
+        expect(mine.dn).toBe(theirs.dn);
+        for (const type of [...requested, 'UID', 'objectGUID']) {
+          expect(mine.raw(type), type).toEqual(theirs.raw(type));
+          expect(mine.strings(type), type).toEqual(theirs.strings(type));
+          expect(mine.has(type), type).toBe(theirs.has(type));
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('keeps text as text and bytes as Buffers', () => {
