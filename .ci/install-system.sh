@@ -10,7 +10,9 @@ here="$(dirname "$0")"
 # chromium: the browser the admin console's tests drive with playwright-core (test/support/browser.ts).
 # nodejs: a Node.js older than 24 at /usr/bin/node, for the test of the "Node.js 24 is needed" line
 # (the project's own Node.js 24 comes from npm, in node_modules).
-packages=(openssl ca-certificates time postgresql chromium nodejs)
+# prometheus: its promtool checks and unit-tests the shipped alert rules (deploy/prometheus/); the
+# server itself is not started.
+packages=(openssl ca-certificates time postgresql chromium nodejs prometheus)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -13,6 +13,8 @@ export interface ConfigWatchOptions {
   readonly load: () => Promise<SeatsyncConfig>;
   /** Called, one at a time, with each new valid config that differs from the one before. */
   readonly onChange: (next: SeatsyncConfig, previous: SeatsyncConfig) => Promise<void>;
+  /** Called after every re-read: `ok` false when the file did not load (metrics). */
+  readonly onReload?: (result: { readonly ok: boolean }) => void;
   readonly logger: Logger;
   /** Quiet time after the last file event before re-reading (default 300 ms). */
   readonly debounceMs?: number;
@@ -47,9 +49,11 @@ export function watchConfig(initial: SeatsyncConfig, options: ConfigWatchOptions
       const message = describeConfigError(error);
       if (message !== lastError) options.logger.error({ problems: message }, 'the changed config file does not load; the previous config stays in force');
       lastError = message;
+      options.onReload?.({ ok: false });
       return;
     }
     lastError = null;
+    options.onReload?.({ ok: true });
     const print = fingerprint(next);
     if (print === currentPrint || closed) return;
     const previous = current;

@@ -41,9 +41,10 @@ export interface EnqueuedSync {
   readonly coalesced: boolean;
 }
 
-export async function enqueueSync(queue: SyncQueue, data: SyncJobData): Promise<EnqueuedSync> {
-  // Our own id (not BullMQ's counter) tells whether the add was coalesced, and is not guessable.
-  const jobId = randomUUID();
+export async function enqueueSync(queue: SyncQueue, data: SyncJobData, options: { jobId?: string } = {}): Promise<EnqueuedSync> {
+  // Our own id (not BullMQ's counter) tells whether the add was coalesced, and is not guessable. A
+  // caller may choose it (a random UUID too) to find the job again.
+  const jobId = options.jobId ?? randomUUID();
   const job = await queue.add('sync', data, { ...SYNC_JOB_OPTIONS, jobId, deduplication: { id: syncDedupId(data) } });
   const id = job.id ?? jobId;
   return { id, coalesced: id !== jobId };

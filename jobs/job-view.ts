@@ -19,6 +19,8 @@ export interface SyncJobView {
   readonly result: SyncJobResult | null;
   readonly error: string | null;
   readonly attemptsMade: number;
+  /** Attempts the job gets before it fails for good. */
+  readonly attempts: number;
   readonly createdAt: string;
   readonly startedAt: string | null;
   readonly finishedAt: string | null;
@@ -56,6 +58,7 @@ function viewOf(job: SyncJob, rawState: string): SyncJobView {
     // Also set while a failed attempt waits for its retry.
     error: job.failedReason || null,
     attemptsMade: job.attemptsMade,
+    attempts: job.opts.attempts ?? 1,
     createdAt: new Date(job.timestamp).toISOString(),
     startedAt: iso(job.processedOn),
     finishedAt: finished ? iso(job.finishedOn) : null,

@@ -16,11 +16,18 @@ export interface ConnectRedisOptions {
   readonly name: string;
   /** Give up connecting after this long (default 10000 ms); reconnects later are retried forever. */
   readonly connectTimeoutMs?: number;
+  /**
+   * For request/response callers (the HTTP API): while Redis is away a command fails at once instead of
+   * waiting for it, a command in flight when the connection drops is failed rather than sent again after
+   * the reconnect, and a command without an answer fails after this many ms. Never for BullMQ workers.
+   */
+  readonly failFastAfterMs?: number;
 }
 
 /**
  * Opens one connection and waits until it is ready. `maxRetriesPerRequest: null` is what BullMQ
- * requires of connections it blocks on; commands issued while Redis restarts wait for it to return.
+ * requires of connections it blocks on; commands issued while Redis restarts wait for it to return
+ * (unless `failFastAfterMs` is set).
  */
 export async function connectRedis(url: string, options: ConnectRedisOptions): Promise<Redis> {
   const redis = new Redis(url, {
@@ -28,6 +35,9 @@ export async function connectRedis(url: string, options: ConnectRedisOptions): P
     maxRetriesPerRequest: null,
     connectionName: options.name,
     connectTimeout: options.connectTimeoutMs ?? 10_000,
+    ...(options.failFastAfterMs === undefined
+      ? {}
+      : { enableOfflineQueue: false, maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false, commandTimeout: options.failFastAfterMs }),
   });
   // Errors while connected are reported through BullMQ and the health check; without a listener
   // ioredis would print every reconnect attempt as an unhandled error event. The first one explains a

@@ -1,8 +1,8 @@
 // The sync job: re-reads the config, then syncs each requested source under its source lock and returns
 // the SPEC `sync --json` document. Errors map to job behaviour here, once: config and credential problems
 // are unrecoverable (retrying cannot help), everything else is retried with backoff; a held run is a
-// completed job. On shutdown the job goes back to the queue untouched (a run applies in one transaction,
-// so an aborted run changed nothing).
+// completed job. On shutdown a run is aborted before its commit (it changed nothing) and the job goes back
+// to the queue for the sources not yet applied; runs that had committed are not repeated.
 import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import { ConfigError, describeConfigError } from '../src/config/load.ts';
 import type { SeatsyncConfig } from '../src/config/types.ts';
@@ -64,9 +64,11 @@ export function createSyncJobHandler(deps: SyncJobDeps) {
             signal: signal ? AbortSignal.any([signal, lock.lost]) : lock.lost,
             onProgress: (p) => progress.write({ phase: p.phase, source: name, read: p.read }),
           });
-          runs.push(...report.runs);
-          pools = report.pools;
-          for (const run of report.runs) deps.onRun?.(run);
+          // A run the shutdown cut off failed without applying anything; it is not part of the result.
+          const finished = report.runs.filter((run) => !(signal?.aborted && run.status === 'failed'));
+          runs.push(...finished);
+          if (finished.length > 0) pools = report.pools;
+          for (const run of finished) deps.onRun?.(run);
         } finally {
           await lock.release();
         }
@@ -75,7 +77,14 @@ export function createSyncJobHandler(deps: SyncJobDeps) {
     } catch (error) {
       if (!signal?.aborted) throw error;
     }
-    if (signal?.aborted) return requeue(job, token, log, signal.reason);
+    if (signal?.aborted) {
+      const left = names.filter((name) => !runs.some((run) => run.source === name));
+      if (left.length > 0) {
+        if (runs.some((run) => !run.dryRun)) await deps.afterApply?.().catch((error: unknown) => log.warn({ err: error }, 'could not ask for notification delivery'));
+        return requeue(job, token, log, { reason: signal.reason, applied: runs.map((run) => run.source), left });
+      }
+      log.warn({ reason: String(signal.reason), applied: runs.map((run) => run.source) }, 'shutting down: every run of the sync job had committed already; the job is complete and is not requeued');
+    }
     const result: SyncJobResult = syncJson({ runs, pools });
     progress.write({ phase: 'done', source: null, read: runs.reduce((n, r) => n + r.seen, 0), result }, { force: true });
     await progress.flush();
@@ -126,9 +135,21 @@ async function runOne(
   );
 }
 
-/** Puts the job back in the queue without using up an attempt; the next worker runs it from the start. */
-async function requeue(job: SyncJob, token: string | undefined, log: Logger, reason: unknown): Promise<never> {
-  log.warn({ reason: String(reason) }, 'shutting down: the sync job goes back to the queue; nothing of its current run was applied');
+/**
+ * Puts the job back in the queue without using up an attempt, for the sources whose run did not commit
+ * (`left`); runs that committed (`applied`) are not repeated: the job's sources become `left`.
+ */
+async function requeue(job: SyncJob, token: string | undefined, log: Logger, cut: { reason: unknown; applied: readonly string[]; left: readonly string[] }): Promise<never> {
+  if (cut.applied.length > 0) {
+    await job.updateData({ ...job.data, sources: cut.left });
+    log.warn(
+      { reason: String(cut.reason), applied: cut.applied, left: cut.left },
+      `shutting down: the sync job goes back to the queue for ${cut.left.join(', ')}; nothing of its current run was applied. ` +
+        `The runs of ${cut.applied.join(', ')} had committed and are not repeated`,
+    );
+  } else {
+    log.warn({ reason: String(cut.reason), left: cut.left }, 'shutting down: the sync job goes back to the queue; nothing of its current run was applied');
+  }
   await job.moveToWait(token);
   throw new WaitingError();
 }
@@ -136,7 +157,8 @@ async function requeue(job: SyncJob, token: string | undefined, log: Logger, rea
 function throwIfFailed(runs: readonly SourceRunResult[], job: SyncJob): void {
   const failed = runs.filter((r) => r.status === 'failed');
   if (failed.length === 0) return;
-  const message = failed.map((r) => `${r.source}: ${r.error ?? 'failed'}`).join('; ');
+  // Source errors name their source already.
+  const message = failed.map((r) => (r.error?.startsWith(`${r.source}: `) ? r.error : `${r.source}: ${r.error ?? 'failed'}`)).join('; ');
   if (failed.some((r) => r.errorCode !== undefined && PERMANENT_CODES.has(r.errorCode))) throw new UnrecoverableError(message);
   const attempts = job.opts.attempts ?? 1;
   throw new Error(job.attemptsMade + 1 < attempts ? `${message} (will retry)` : message);

@@ -6,7 +6,7 @@ import type { Processor } from 'bullmq';
 import { watchConfig, type ConfigWatch } from '../jobs/config-watch.ts';
 import { createDeliverJobHandler } from '../jobs/deliver.job.ts';
 import { enqueueDelivery, enqueueSync } from '../jobs/enqueue.ts';
-import { openQueues, type Queues } from '../jobs/queues.ts';
+import { openQueues, openSyncQueue, type Queues } from '../jobs/queues.ts';
 import { closeRedis, connectRedis, warnUnlessNoEviction } from '../jobs/redis.ts';
 import { createScheduleTickHandler } from '../jobs/schedule-tick.job.ts';
 import { applyDeliverySchedule, applySchedules, applyTargetSchedules, nextScheduledRuns } from '../jobs/schedulers.ts';
@@ -17,6 +17,7 @@ import { startJobWorkers } from '../jobs/workers.ts';
 import { loadConfig } from './config/load.ts';
 import type { SeatsyncConfig } from './config/types.ts';
 import { createMetrics } from './http/metrics.ts';
+import { REDIS_DEADLINE_MS } from './http/redis-deadline.ts';
 import { createHttpServer } from './http/server.ts';
 import type { Logger } from './logging.ts';
 import { createRunNotifier } from './notify/run-notifier.ts';
@@ -25,6 +26,7 @@ import { createTargetNotifier } from './targets/target-notifier.ts';
 import type { Database } from './store/db.ts';
 import { OutboxStore } from './store/outbox-store.ts';
 import { failInterruptedRuns } from './store/run-store.ts';
+import { sourceHealth } from './store/source-health-store.ts';
 import { poolViews, targetViews } from './sync/status.ts';
 
 export interface StartWorkerOptions {
@@ -84,12 +86,28 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     let watch: ConfigWatch | null = null;
     const current = (): SeatsyncConfig => watch?.current() ?? config;
     const metrics = createMetrics({
-      snapshot: async () => ({ pools: await poolViews(db, current()), outbox: await new OutboxStore(db).counts(), targets: await targetViews(db, current()) }),
+      snapshot: async () => {
+        const names = current().sources.map((s) => s.name);
+        const health = await sourceHealth(db, names);
+        return {
+          pools: await poolViews(db, current()),
+          outbox: await new OutboxStore(db).counts(),
+          sources: names.flatMap((name) => health.get(name) ?? []),
+          targets: await targetViews(db, current()),
+        };
+      },
     });
     // Emails and targets hear of a run in its transaction (src/notify, src/targets).
     const notifierFor = (c: SeatsyncConfig) => chainNotifiers(createRunNotifier({ config: c, outbox: new OutboxStore(db) }), createTargetNotifier(c));
+    // The API queues and reads sync jobs on a connection of its own that fails fast: while Redis is away a
+    // request answers 503 instead of waiting, and a request answered 503 is never queued later.
+    const apiRedis = await connectRedis(config.redis.url, { name: `seatsync:${hostname()}:${process.pid}:api`, failFastAfterMs: REDIS_DEADLINE_MS });
+    closers.add('api redis', () => closeRedis(apiRedis));
+    const apiSyncQueue = openSyncQueue(apiRedis, config.redis.prefix);
+    apiSyncQueue.on('error', (error) => logger.debug({ err: error }, 'API queue error'));
+    closers.add('api queue', () => apiSyncQueue.close());
     const app = await createHttpServer({
-      config: current, db, redis, syncQueue: queues.sync, metrics, logger, ready: () => ready, notifierFor,
+      config: current, db, redis, syncQueue: apiSyncQueue, metrics, logger, ready: () => ready, notifierFor,
       nextScheduledRuns: () => nextScheduledRuns(queues.schedule),
     });
     closers.add('http', () => app.close());
@@ -138,6 +156,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       path: config.path,
       load: () => loadConfig({ path: config.path }),
       onChange: (next, previous) => applyConfigChange({ next, previous, queues, logger }),
+      onReload: (result) => metrics.observeConfigReload(result),
       logger,
       ...(options.configPollMs !== undefined ? { pollMs: options.configPollMs } : {}),
     });

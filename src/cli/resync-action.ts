@@ -15,12 +15,14 @@ import type { ResyncFlags } from './resync-command.ts';
 
 /** Events make progress prompt; this poll covers events missed while connecting. */
 const POLL_MS = 1_000;
+/** `--wait` gives up after this long when no worker is connected to take the job (`--start-timeout`). */
+const DEFAULT_START_TIMEOUT_MS = 30_000;
 
 export async function resyncCommand(ctx: CommandContext, out: Output, flags: ResyncFlags): Promise<ExitCode> {
   const configured = ctx.config.sources.map((s) => s.name);
   const unknown = flags.source.filter((n) => !configured.includes(n));
   if (unknown.length > 0) throw new UsageError(`unknown source ${unknown.join(', ')}; configured: ${configured.join(', ') || '(none)'}`);
-  const timeoutMs = parseTimeout(flags.timeout);
+  const timeoutMs = parseTimeout(flags.timeout, '--timeout');
   const redis = await connectRedis(ctx.config.redis.url, { name: 'seatsync:resync' });
   const queue = openSyncQueue(redis, ctx.config.redis.prefix);
   try {
@@ -41,7 +43,8 @@ export async function resyncCommand(ctx: CommandContext, out: Output, flags: Res
       return EXIT.ok;
     }
     if (enqueued.coalesced && !flags.json) out.line(`joined the sync already queued: ${enqueued.id}`);
-    const view = await follow({ queue, redis, prefix: ctx.config.redis.prefix, jobId: enqueued.id, out, timeoutMs });
+    const startTimeoutMs = parseTimeout(flags.startTimeout, '--start-timeout') ?? DEFAULT_START_TIMEOUT_MS;
+    const view = await follow({ queue, redis, prefix: ctx.config.redis.prefix, jobId: enqueued.id, out, timeoutMs, startTimeoutMs });
     out.endProgress();
     return report(out, view, flags);
   } finally {
@@ -50,10 +53,10 @@ export async function resyncCommand(ctx: CommandContext, out: Output, flags: Res
   }
 }
 
-function parseTimeout(text: string | undefined): number | null {
+function parseTimeout(text: string | undefined, option: string): number | null {
   if (text === undefined) return null;
   const seconds = Number(text);
-  if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--timeout must be a positive number of seconds, not "${text}"`);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`${option} must be a positive number of seconds, not "${text}"`);
   return seconds * 1000;
 }
 
@@ -64,11 +67,23 @@ function progressText(p: SyncJobProgress): string {
   return 'finishing…';
 }
 
-async function follow(options: { queue: SyncQueue; redis: Redis; prefix: string; jobId: string; out: Output; timeoutMs: number | null }): Promise<SyncJobView> {
+interface FollowOptions {
+  readonly queue: SyncQueue;
+  readonly redis: Redis;
+  readonly prefix: string;
+  readonly jobId: string;
+  readonly out: Output;
+  readonly timeoutMs: number | null;
+  /** Give up when no worker has started the job this long and none is connected. */
+  readonly startTimeoutMs: number;
+}
+
+async function follow(options: FollowOptions): Promise<SyncJobView> {
   const { queue, jobId, out } = options;
   const connection = options.redis.duplicate();
   const events = new QueueEvents(QUEUE.sync, { connection, prefix: options.prefix });
   let wake: () => void = () => undefined;
+  const attempts = attemptReporter(out);
   const onEvent = (args: { jobId: string; data?: unknown }): void => {
     if (args.jobId !== jobId) return;
     if (args.data && typeof args.data === 'object' && 'phase' in args.data) out.progress(progressText(args.data as SyncJobProgress));
@@ -77,17 +92,34 @@ async function follow(options: { queue: SyncQueue; redis: Redis; prefix: string;
   events.on('progress', onEvent);
   events.on('completed', onEvent);
   events.on('failed', onEvent);
+  events.on('waiting', onEvent);
+  // A failed attempt that will be retried is moved to `delayed`; the event says when it is due.
+  events.on('delayed', (args: { jobId: string; delay: number | string }) => {
+    if (args.jobId !== jobId) return;
+    attempts.retryAt(Number(args.delay));
+    wake();
+  });
   const deadline = options.timeoutMs === null ? null : Date.now() + options.timeoutMs;
+  const startDeadline = Date.now() + options.startTimeoutMs;
   try {
     await events.waitUntilReady();
     for (;;) {
       const view = await findSyncJob(queue, jobId);
       if (!view) throw new Error(`sync job ${jobId} no longer exists (removed from Redis?)`);
       if (view.state === 'completed' || view.state === 'failed') return view;
+      attempts.observe(view);
       out.progress(view.progress ? progressText(view.progress) : view.state === 'delayed' ? `retrying after: ${view.error ?? 'an error'}` : 'queued; waiting for a worker…');
       if (deadline !== null && Date.now() >= deadline) {
         out.endProgress();
         throw new Error(`sync job ${jobId} is still ${view.state}; stopped waiting (it goes on: GET /api/v1/syncs/${jobId})`);
+      }
+      if (view.startedAt === null && Date.now() >= startDeadline && (await queue.getWorkersCount()) === 0) {
+        out.endProgress();
+        throw new NoWorkerError(
+          `no seatsync worker picked up sync job ${jobId} within ${Math.round(options.startTimeoutMs / 1000)} s: none is connected to Redis ` +
+            `with prefix "${options.prefix}". The job stays queued and runs when a worker starts (seatsync run); ` +
+            'to sync now without a worker, run seatsync sync.',
+        );
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, POLL_MS);
@@ -101,6 +133,43 @@ async function follow(options: { queue: SyncQueue; redis: Redis; prefix: string;
     await events.close().catch(() => undefined);
     connection.disconnect();
   }
+}
+
+export class NoWorkerError extends Error {
+  readonly code = 'no-worker';
+  constructor(message: string) {
+    super(message);
+    this.name = 'NoWorkerError';
+  }
+}
+
+/**
+ * Prints each failed attempt once, on stderr, as it happens: its error and when the next one is due.
+ * The `delayed` event carries the due time; a poll may see the failed attempt first, so a line waits one
+ * poll for its event (and is printed without the time if the event never comes).
+ */
+function attemptReporter(out: Output): { observe(view: SyncJobView): void; retryAt(at: number): void } {
+  let printed = 0;
+  let waitingFor: number | null = null;
+  let dueAt: number | null = null;
+  return {
+    retryAt(at) {
+      dueAt = Number.isFinite(at) ? at : null;
+    },
+    observe(view) {
+      if (view.attemptsMade <= printed || view.error === null) return;
+      if (dueAt === null && waitingFor !== view.attemptsMade) {
+        waitingFor = view.attemptsMade;
+        return;
+      }
+      const next = dueAt === null ? 'retrying soon' : `next retry at ${new Date(dueAt).toISOString()} (in ${Math.max(0, Math.round((dueAt - Date.now()) / 1000))} s)`;
+      out.endProgress();
+      process.stderr.write(`attempt ${view.attemptsMade} of ${view.attempts} failed: ${view.error}; ${next}\n`);
+      printed = view.attemptsMade;
+      waitingFor = null;
+      dueAt = null;
+    },
+  };
 }
 
 function exitCodeOf(result: SyncJobResult | null): ExitCode {

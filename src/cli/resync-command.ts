@@ -1,5 +1,6 @@
 // `seatsync resync`: asks the running workers, through Redis, to sync now (coalesced with a sync of the
-// same sources already queued). `--wait` follows the job to its end and exits with the run's exit code.
+// same sources already queued). `--wait` follows the job to its end, printing each failed attempt and its
+// retry, and exits with the run's exit code; it gives up when no worker is there to start the job.
 // The action lives in resync-action.ts and is imported when the command runs.
 import type { Command } from 'commander';
 import type { Runner } from './context.ts';
@@ -13,6 +14,7 @@ export interface ResyncFlags {
   readonly allowRemovals?: boolean;
   readonly full?: boolean;
   readonly timeout?: string;
+  readonly startTimeout?: string;
 }
 
 export function registerResync(program: Command, run: Runner): void {
@@ -26,6 +28,7 @@ export function registerResync(program: Command, run: Runner): void {
     .option('--allow-removals', 'apply a run held for disabling or removing too many accounts')
     .option('--full', 'read the whole directory even when an incremental read is possible')
     .option('--timeout <seconds>', 'with --wait: stop waiting after this long (exit 1; the sync goes on)')
+    .option('--start-timeout <seconds>', 'with --wait: stop waiting (exit 1) when no worker is connected to start the sync within this long (default 30)')
     .action((flags: ResyncFlags) => run(async (ctx, out) => (await import('./resync-action.ts')).resyncCommand(ctx, out, flags)));
 }
 

@@ -21,10 +21,16 @@ export function registerStatus(program: Command, run: Runner): void {
         out.line('');
         out.line(
           table(
-            ['source', 'last run', 'started', 'finished', 'seen'],
-            status.sources.map((s) => [s.name, s.lastRun?.status ?? 'never', s.lastRun?.startedAt ?? '', s.lastRun?.finishedAt ?? '', s.lastRun?.seen ?? '']),
+            ['source', 'last run', 'started', 'finished', 'seen', 'last success', 'failures'],
+            status.sources.map((s) => [
+              s.name, s.lastRun?.status ?? 'never', s.lastRun?.startedAt ?? '', s.lastRun?.finishedAt ?? '', s.lastRun?.seen ?? '',
+              s.lastSuccessfulRun?.finishedAt ?? 'never', s.consecutiveFailures,
+            ]),
           ),
         );
+        for (const s of status.sources.filter((source) => source.consecutiveFailures > 0 && source.lastError)) {
+          out.line(`\n${s.name}: FAILING since ${s.failingSince ?? '?'} (${s.consecutiveFailures} failed runs); last error: ${s.lastError?.message ?? ''}`);
+        }
         out.line('');
         out.line(`outbox: ${status.outbox.pending} pending, ${status.outbox.failed} failed`);
         if (status.targets.length > 0) {

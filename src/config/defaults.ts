@@ -24,6 +24,8 @@ export const DEFAULTS = {
   smtpPort: 587,
   smtpSecurePort: 465,
   remindEveryMs: 24 * HOUR_MS,
+  /** A source failing for this long is reported to `notify.to` (long enough for a DC or PostgreSQL restart). */
+  failureAfterMs: HOUR_MS,
   graceDays: 0,
   maxRemovals: { percent: 10 },
   /** A SCIM target is compared with seatsync's accounts this often by `seatsync run` (drift repair). */

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULTS } from './defaults.ts';
-import { boolean, duration, email, fraction, name, optional, required, secretText, text, wholeNumber } from './schema-values.ts';
+import { boolean, duration, email, failureThreshold, fraction, name, optional, required, secretText, text, wholeNumber } from './schema-values.ts';
 import type { NotifyConfig, SmtpConfig } from './types.ts';
 
 export const smtpInput = z.strictObject({
@@ -28,6 +28,7 @@ export const notifyInput = z.strictObject({
   log: optional(boolean),
   remindEvery: optional(duration({ allowOff: true })),
   warnAt: optional(fraction),
+  failureAfter: optional(failureThreshold),
 });
 
 function toSmtp(v: z.output<typeof smtpInput>, configDir: string): SmtpConfig {
@@ -65,6 +66,7 @@ export function notifySchema(ctx: { readonly configDir: string }): z.ZodType<Not
       transport: toTransport(v, ctx.configDir),
       remindEveryMs: v.remindEvery === undefined ? DEFAULTS.remindEveryMs : v.remindEvery,
       warnAt: v.warnAt ?? null,
+      failureAfter: v.failureAfter === undefined ? { afterMs: DEFAULTS.failureAfterMs } : v.failureAfter,
     };
   });
 }

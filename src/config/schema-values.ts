@@ -104,6 +104,25 @@ export function duration(options: { allowOff: boolean }): (input: unknown) => Pa
   };
 }
 
+const RUNS = /^(\d+)\s*runs?$/;
+
+/**
+ * `notify.failureAfter`: a duration (`1h`: since the first failed run of an outage), a number of failed
+ * runs in a row (`3 runs`), or `off`.
+ */
+export function failureThreshold(input: unknown): Parsed<{ afterMs: number } | { afterRuns: number } | null> {
+  const expected = 'must be a duration like 30m or 1h, a number of runs like 3 runs, or off';
+  const t = typeof input === 'string' ? input.trim().toLowerCase() : '';
+  const runs = RUNS.exec(t);
+  if (runs !== null) {
+    const n = Number(runs[1]);
+    return n >= 1 && Number.isSafeInteger(n) ? ok({ afterRuns: n }) : fail(expected);
+  }
+  const d = duration({ allowOff: true })(input);
+  if ('error' in d) return fail(expected);
+  return ok(d.value === null ? null : { afterMs: d.value });
+}
+
 /** A duration that cannot be `off`. */
 export function positiveDuration(input: unknown): Parsed<number> {
   const result = duration({ allowOff: false })(input);

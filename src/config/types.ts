@@ -127,6 +127,8 @@ export interface NotifyConfig {
     | { readonly kind: 'log' };
   readonly remindEveryMs: number | null; // default 24h; null when `off`
   readonly warnAt: number | null; // fraction 0..1, from `90%`
+  /** A source failing this long (since its first failed run) or this many runs in a row is reported; null when `off`. Default 1h. */
+  readonly failureAfter: { readonly afterMs: number } | { readonly afterRuns: number } | null;
 }
 
 export interface TargetTls {

@@ -74,6 +74,30 @@ export interface GraceExpiringEvent extends EventBase {
   readonly accountsTotal: number;
 }
 
+/** A source has failed for `notify.failureAfter` (or again, `remindEvery` after the last such email). */
+export interface SourceFailingEvent extends EventBase {
+  readonly kind: 'source-failing';
+  readonly source: string;
+  /** ISO time of the first failed run of this outage. */
+  readonly failingSince: string;
+  /** Failed runs in a row so far. */
+  readonly failures: number;
+  readonly error: { readonly code: string | null; readonly message: string };
+  /** ISO end of the last successful run; null: the source never synced. */
+  readonly lastSuccessAt: string | null;
+  /** True for the reminders that follow the first email of an outage. */
+  readonly reminder: boolean;
+}
+
+/** A source that was reported failing synced again. */
+export interface SourceRecoveredEvent extends EventBase {
+  readonly kind: 'source-recovered';
+  readonly source: string;
+  readonly failingSince: string;
+  /** Failed runs of the outage, as last counted. */
+  readonly failures: number;
+}
+
 export interface TestEvent extends EventBase {
   readonly kind: 'test';
 }
@@ -85,6 +109,8 @@ export type NotificationEvent =
   | EarlyWarningEvent
   | SyncHeldEvent
   | GraceExpiringEvent
+  | SourceFailingEvent
+  | SourceRecoveredEvent
   | TestEvent;
 
 export type NotificationKind = NotificationEvent['kind'];
@@ -95,6 +121,8 @@ export const NOTIFICATION_KINDS: readonly NotificationKind[] = [
   'early-warning',
   'sync-held',
   'grace-expiring',
+  'source-failing',
+  'source-recovered',
   'test',
 ];
 

@@ -33,6 +33,8 @@ const error = (description: string): OperationResponse => ({ schema: 'Error', de
 
 const NOT_FOUND_ACCOUNT = error('no account matches the reference');
 const AMBIGUOUS = error('the reference matches several accounts: use the numeric id');
+/** The sync routes read and write jobs in Redis. */
+const REDIS_AWAY = error('Redis is not reachable (answered within about 2 s; a sync is not queued)');
 
 export const API_OPERATIONS = [
   {
@@ -107,7 +109,7 @@ export const API_OPERATIONS = [
     path: '/syncs',
     summary: 'Recent sync jobs and runs, newest first',
     query: requestSchemas.syncsQuery,
-    responses: { '200': ok('SyncList', 'jobs and runs, newest first') },
+    responses: { '200': ok('SyncList', 'jobs and runs, newest first'), '503': REDIS_AWAY },
   },
   {
     operationId: 'requestSync',
@@ -115,7 +117,7 @@ export const API_OPERATIONS = [
     path: '/syncs',
     summary: 'Queue a sync (coalesced with a queued sync of the same sources and options)',
     body: requestSchemas.syncBody,
-    responses: { '202': ok('SyncAccepted', 'queued') },
+    responses: { '202': ok('SyncAccepted', 'queued'), '503': REDIS_AWAY },
   },
   {
     operationId: 'getSync',
@@ -123,7 +125,7 @@ export const API_OPERATIONS = [
     path: '/syncs/{id}',
     summary: 'A sync job (state, progress, result) by job id, or a run record by run id',
     params: requestSchemas.syncParams,
-    responses: { '200': ok('SyncJobOrRun', 'the job or run'), '404': error('no such job or run') },
+    responses: { '200': ok('SyncJobOrRun', 'the job or run'), '404': error('no such job or run'), '503': REDIS_AWAY },
   },
   {
     operationId: 'listAudit',

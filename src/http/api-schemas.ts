@@ -133,10 +133,11 @@ const syncRun = closed(
       description: 'the first unreadable entries: which entry, which attribute, why, and the id whose account was kept (absent when even the id was unreadable)',
       items: closed({ entry: str, attribute: str, reason: str, externalId: str }, { optional: ['attribute', 'externalId'] }),
     },
+    error: closed({ code: str, message: str }, { description: 'Failed runs only: why the run failed' }),
     changes: { type: 'array', description: 'Dry runs only: the first 1,000 state changes the run would make', items: plannedChange },
     changesTotal: { ...int, description: 'Dry runs only: how many state changes the run would make' },
   },
-  { optional: ['skippedEntries', 'changes', 'changesTotal'] },
+  { optional: ['skippedEntries', 'error', 'changes', 'changesTotal'] },
 );
 
 const syncResult = closed({ runs: { type: 'array', items: syncRun }, pools: { type: 'array', items: ref('Pool') } });
@@ -174,6 +175,16 @@ export const responseSchemas = {
       items: closed({
         name: str,
         lastRun: { ...closed({ status: str, startedAt: dateTime, finishedAt: nullableDateTime, seen: int }), type: ['object', 'null'] },
+        lastSuccessfulRun: {
+          ...closed({ id: str, finishedAt: dateTime }, { description: 'the newest run that ended ok' }),
+          type: ['object', 'null'],
+        },
+        consecutiveFailures: { ...int, description: 'failed runs since the source was last read (0: working)' },
+        failingSince: { ...nullableDateTime, description: 'when the current run of failures began; null while the source works' },
+        lastError: {
+          ...closed({ runId: str, at: dateTime, code: nullableStr, message: str }, { description: 'the newest failed run and its error (kept after the source recovers)' }),
+          type: ['object', 'null'],
+        },
       }),
     },
     outbox: closed({ pending: int, failed: int }),
@@ -213,7 +224,7 @@ export const responseSchemas = {
       type: ['object', 'null'],
     },
     result: { ...syncResult, type: ['object', 'null'], description: 'the `seatsync sync --json` document, once the job ended' },
-    error: nullableStr, attemptsMade: int, createdAt: dateTime, startedAt: nullableDateTime, finishedAt: nullableDateTime,
+    error: nullableStr, attemptsMade: int, attempts: { ...int, description: 'attempts the job gets before it fails for good' }, createdAt: dateTime, startedAt: nullableDateTime, finishedAt: nullableDateTime,
   }, { description: 'a sync job: queued through POST /api/v1/syncs or by a schedule' }),
   Run: closed({
     kind: { const: 'run' },

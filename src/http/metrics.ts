@@ -1,14 +1,18 @@
-// Prometheus metrics of `seatsync run` (`GET /metrics`). Seat usage and the outbox backlog are read
-// from the database at scrape time (one query set per scrape, shared by the gauges), so every replica
-// reports the same, current values (targets' backlog and drift too); run metrics count the runs this
-// process executed.
+// Prometheus metrics of `seatsync run` (`GET /metrics`). Seat usage, the outbox backlog, each source's
+// health (last success, failures in a row) and the targets' backlog and drift are read from the database
+// at scrape time (one query set per scrape, shared by the gauges), so every replica reports the same,
+// current values; run metrics count the runs this process executed, config reload metrics this process's
+// re-reads. The alert rules in deploy/prometheus/seatsync-alerts.yml are written against these names.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { SourceRunResult } from '../sync/sync-source.ts';
+import type { SourceHealth } from '../store/source-health-store.ts';
 import type { PoolView, TargetView } from '../sync/status.ts';
 
 export interface StateSnapshot {
   readonly pools: readonly PoolView[];
   readonly outbox: { readonly pending: number; readonly failed: number; readonly oldestPendingAt: Date | null };
+  /** One per configured source. */
+  readonly sources: readonly SourceHealth[];
   readonly targets: readonly TargetView[];
 }
 
@@ -16,6 +20,8 @@ export interface Metrics {
   readonly registry: Registry;
   /** Records one finished run (duration, outcome, users seen). */
   observeRun(run: SourceRunResult): void;
+  /** Records one re-read of the config file by the running worker (`ok: false`: it did not load). */
+  observeConfigReload(result: { readonly ok: boolean }): void;
 }
 
 /** Scrapes closer together than this share one snapshot. */
@@ -117,6 +123,18 @@ export function createMetrics(options: { snapshot: () => Promise<StateSnapshot> 
     },
   });
   targetGauges(registry, snapshot);
+  sourceGauges(registry, snapshot);
+  const reloadFailures = new Counter({
+    name: 'seatsync_config_reload_failures_total',
+    help: 'Re-reads of the changed config file that did not load (the previous config stayed in force)',
+    registers: [registry],
+  });
+  const reloadOk = new Gauge({
+    name: 'seatsync_config_last_reload_successful',
+    help: '1 when the last re-read of the config file loaded (or none failed since start), 0 when it did not',
+    registers: [registry],
+  });
+  reloadOk.set(1);
   const duration = new Histogram({
     name: 'seatsync_run_duration_seconds',
     help: 'Duration of sync runs executed by this process',
@@ -138,5 +156,35 @@ export function createMetrics(options: { snapshot: () => Promise<StateSnapshot> 
       lastRun.set(labels, Date.now() / 1000);
       if (run.status !== 'failed') seen.set({ source: run.source }, run.seen);
     },
+    observeConfigReload({ ok }) {
+      reloadOk.set(ok ? 1 : 0);
+      if (!ok) reloadFailures.inc();
+    },
   };
+}
+
+/** Per source, from the runs table: when it last synced, and how many runs failed since it last read its directory. */
+function sourceGauges(registry: Registry, snapshot: () => Promise<StateSnapshot>): void {
+  new Gauge({
+    name: 'seatsync_source_last_success_timestamp_seconds',
+    help: 'End of the newest run of the source that ended ok (absent until it has one)',
+    labelNames: ['source'],
+    registers: [registry],
+    async collect() {
+      const { sources } = await snapshot();
+      this.reset();
+      for (const s of sources) if (s.lastSuccess) this.set({ source: s.source }, s.lastSuccess.finishedAt.getTime() / 1000);
+    },
+  });
+  new Gauge({
+    name: 'seatsync_source_consecutive_failures',
+    help: 'Failed runs of the source since its last run that read the directory (ok or held); 0 while it works',
+    labelNames: ['source'],
+    registers: [registry],
+    async collect() {
+      const { sources } = await snapshot();
+      this.reset();
+      for (const s of sources) this.set({ source: s.source }, s.consecutiveFailures);
+    },
+  });
 }

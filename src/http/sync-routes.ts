@@ -1,7 +1,8 @@
 // `POST /api/v1/syncs` (queue a sync through Redis, coalesced with a queued one of the same work),
 // `GET /api/v1/syncs/{id}` (a job: state, progress, result; or a run record by its numeric id) and
 // `GET /api/v1/syncs` (recent jobs and runs). Jobs and runs carry `kind`, so a client (and the
-// document's `oneOf`) can tell them apart.
+// document's `oneOf`) can tell them apart. Redis calls answer 503 within about 2 s when Redis is away.
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { enqueueSync, isSyncJobId } from '../../jobs/enqueue.ts';
 import { findSyncJob, recentSyncJobs, type SyncJobView } from '../../jobs/job-view.ts';
@@ -10,6 +11,7 @@ import { getRun, recentRuns, type RunRecord } from '../store/run-store.ts';
 import { defineRoute } from './api-route.ts';
 import { callerOf } from './auth.ts';
 import { ApiError } from './errors.ts';
+import { takeBackJob, withRedis } from './redis-deadline.ts';
 import type { HttpDeps } from './server.ts';
 
 interface SyncBody {
@@ -35,7 +37,15 @@ export function registerSyncRoutes(api: FastifyInstance, deps: HttpDeps): void {
       }
       const sources = source === undefined ? [] : [source];
       const trigger = `api:${callerOf(request).name}`;
-      const enqueued = await enqueueSync(deps.syncQueue, { sources, dryRun, allowRemovals, forceFull: full, trigger });
+      // Our own job id: a request answered 503 takes its job back should Redis still run the add later.
+      const jobId = randomUUID();
+      const enqueued = await withRedis('the sync was not queued', () => enqueueSync(deps.syncQueue, { sources, dryRun, allowRemovals, forceFull: full, trigger }, { jobId }), {
+        onGiveUp: () =>
+          takeBackJob(
+            () => deps.syncQueue.remove(jobId),
+            (outcome) => request.log.info({ jobId, outcome }, 'sync request answered 503: its job was taken back from Redis'),
+          ),
+      });
       request.log.info({ jobId: enqueued.id, coalesced: enqueued.coalesced, sources, dryRun, allowRemovals }, 'sync requested');
       return reply
         .code(202)
@@ -53,7 +63,7 @@ export function registerSyncRoutes(api: FastifyInstance, deps: HttpDeps): void {
   defineRoute<{ Params: { id: string } }>(api, 'getSync', async (request) => {
     const { id } = request.params;
     if (isSyncJobId(id)) {
-      const job = await findSyncJob(deps.syncQueue, id);
+      const job = await withRedis('sync jobs cannot be read', () => findSyncJob(deps.syncQueue, id));
       if (job) return jobOut(job);
     } else {
       const run = await getRun(deps.db, id);
@@ -65,7 +75,7 @@ export function registerSyncRoutes(api: FastifyInstance, deps: HttpDeps): void {
   defineRoute<{ Querystring: { limit: number; source?: string } }>(api, 'listSyncs', async (request) => {
     const { limit, source } = request.query;
     const [jobs, runs] = await Promise.all([
-      recentSyncJobs(deps.syncQueue, limit),
+      withRedis('sync jobs cannot be read', () => recentSyncJobs(deps.syncQueue, limit)),
       recentRuns(deps.db, { limit, ...(source ? { source } : {}) }),
     ]);
     const shown = source ? jobs.filter((j) => j.sources.length === 0 || j.sources.includes(source)) : jobs;

@@ -2,6 +2,7 @@
 // that causes them, then claimed and delivered), the small state of the notification rules, and the
 // account details the emails show. Implemented by `src/store/outbox-store.ts` on PostgreSQL and PGlite.
 import type { AccountLine, GraceInput, NotificationEvent, NotifyState } from '../domain/notifications.ts';
+import type { OutageState } from '../domain/source-failure.ts';
 import type { Queryable } from '../store/db.ts';
 
 export interface OutboxMessage {
@@ -66,6 +67,10 @@ export interface OutboxPort {
   /** Reads the notification rules' state; call it in the run's transaction (under the seat lock). */
   loadState(tx: Queryable): Promise<NotifyState>;
   saveState(tx: Queryable, state: NotifyState): Promise<void>;
+  /** Reads a source's outage state, taking a lock on it until the transaction ends. */
+  loadOutage(tx: Queryable, source: string): Promise<OutageState | null>;
+  /** null: forget it (the source works). */
+  saveOutage(tx: Queryable, source: string, state: OutageState | null): Promise<void>;
 }
 
 /** Account details for the emails, read in the run's transaction. */

@@ -10,6 +10,8 @@ import {
   type NotifyRules,
 } from '../domain/notifications.ts';
 import type { SeatsyncConfig } from '../config/types.ts';
+import { planSourceFailure, type SourceFailureInput } from '../domain/source-failure.ts';
+import { sourceHealth } from '../store/source-health-store.ts';
 import type { AllocationPlan } from '../domain/types.ts';
 import type { Database, Queryable } from '../store/db.ts';
 import type { RunNotifier } from '../sync/sync-source.ts';
@@ -31,7 +33,48 @@ export function createRunNotifier(deps: RunNotifierDeps): RunNotifier | null {
       await notifyAfterAllocation(tx, { ...context, rules, graceOn, outbox: deps.outbox });
     },
     onHeld: (db, context) => notifyHeld(db, { ...context, rules, outbox: deps.outbox }),
+    afterRun: async (db, context) => {
+      const rules = { notifyTo: notify.to, failureAfter: notify.failureAfter, remindEveryMs: notify.remindEveryMs };
+      await notifySourceHealth(db, { ...context, outbox: deps.outbox, rules });
+    },
   };
+}
+
+interface SourceHealthContext {
+  readonly runId: string;
+  readonly source: string;
+  readonly now: number;
+  readonly rules: SourceFailureInput['rules'];
+  readonly outbox: OutboxPort;
+}
+
+/**
+ * After a run: the source's health from its runs (the run's own record is committed already), the
+ * outage state, the plan (pure), then the emails and the new state in one transaction. A crash between
+ * the run and this leaves the state behind the runs; the next run of the source plans from both again.
+ */
+export async function notifySourceHealth(db: Database, ctx: SourceHealthContext): Promise<NotificationEvent[]> {
+  return db.transaction(async (tx) => {
+    const state = await ctx.outbox.loadOutage(tx, ctx.source);
+    const health = (await sourceHealth(tx, [ctx.source])).get(ctx.source);
+    if (!health) return [];
+    const plan = planSourceFailure({
+      source: ctx.source,
+      runId: ctx.runId,
+      now: ctx.now,
+      state,
+      rules: ctx.rules,
+      health: {
+        consecutiveFailures: health.consecutiveFailures,
+        failingSince: health.failingSince ? { runId: health.failingSince.runId, at: health.failingSince.at.getTime() } : null,
+        lastError: health.lastError ? { code: health.lastError.code, message: health.lastError.message } : null,
+        lastSuccessAt: health.lastSuccess?.finishedAt.getTime() ?? null,
+      },
+    });
+    await ctx.outbox.enqueue(tx, plan.events);
+    await ctx.outbox.saveOutage(tx, ctx.source, plan.state);
+    return plan.events;
+  });
 }
 
 interface AfterAllocationContext {

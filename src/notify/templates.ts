@@ -8,6 +8,8 @@ import type {
   LimitExceededEvent,
   NotificationEvent,
   ReminderEvent,
+  SourceFailingEvent,
+  SourceRecoveredEvent,
   SyncHeldEvent,
 } from '../domain/notifications.ts';
 import type { PoolUsage } from '../domain/types.ts';
@@ -45,6 +47,10 @@ function documentOf(event: NotificationEvent): MessageDocument {
       return heldDocument(event);
     case 'grace-expiring':
       return graceDocument(event);
+    case 'source-failing':
+      return failingDocument(event);
+    case 'source-recovered':
+      return recoveredDocument(event);
     case 'test':
       return {
         subject: 'seatsync test message',
@@ -139,6 +145,40 @@ function heldDocument(event: SyncHeldEvent): MessageDocument {
       `Check the source (\`seatsync check --source ${event.source}\`) and its configuration.`,
       `If the change is expected, apply it: \`seatsync sync --source ${event.source} --allow-removals\`.`,
     ],
+  };
+}
+
+function failingDocument(event: SourceFailingEvent): MessageDocument {
+  const last = event.lastSuccessAt ? `The last successful sync ended at ${formatTime(event.lastSuccessAt)}.` : 'It has never synced successfully.';
+  return {
+    subject: `${event.reminder ? 'Still failing' : 'Sync failing'}: ${event.source} since ${formatTime(event.failingSince)} (${count(event.failures, 'failed run')})`,
+    paragraphs: [
+      `Every sync of ${event.source} since ${formatTime(event.failingSince)} has failed (${count(event.failures, 'run')} in a row), ` +
+        'so changes in the directory are not applied: new users get no account, leavers keep their seats. ' +
+        'Nothing was disabled or removed because of the failure.',
+      `The last error${event.error.code ? ` (${event.error.code})` : ''}: ${event.error.message}`,
+      last,
+    ],
+    pools: null,
+    lists: [],
+    actions: [
+      `Test the connection, the credentials and the scope: \`seatsync check --source ${event.source}\`.`,
+      `Check the directory server, the service account's password and certificates, and the \`sources\` entry of ${event.source} in the configuration.`,
+      `See the last runs and errors: \`seatsync status\`. A "recovered" email follows when a sync works again.`,
+    ],
+  };
+}
+
+function recoveredDocument(event: SourceRecoveredEvent): MessageDocument {
+  return {
+    subject: `Sync recovered: ${event.source}`,
+    paragraphs: [
+      `The sync of ${event.source} worked again at ${formatTime(event.at)}, after failing since ${formatTime(event.failingSince)} ` +
+        `(${count(event.failures, 'failed run')}). The directory's changes of that time are applied now.`,
+    ],
+    pools: null,
+    lists: [],
+    actions: [],
   };
 }
 

@@ -2,6 +2,7 @@
 // migration 001). Times come from the caller's clock, never from the database's `now()`, so that a
 // message queued by a run is due for the deliverer of the same process even if the two clocks differ.
 import type { AccountLine, GraceInput, NotificationEvent, NotifyState } from '../domain/notifications.ts';
+import type { OutageState } from '../domain/source-failure.ts';
 import type {
   ClaimOptions,
   NotifyAccountsPort,
@@ -28,6 +29,19 @@ const STATE_KEYS = {
   warnedPools: 'early-warning',
   graceNotified: 'grace-notified',
 } as const;
+
+/** Lock class of `loadOutage` (one lock per source name, hashed). */
+const OUTAGE_LOCK_CLASS = 720_531_005;
+const outageKey = (source: string): string => `source-outage:${source}`;
+
+/** A stored outage, or null when the row is missing or not of the expected shape (written by another version). */
+function outageOf(value: unknown): OutageState | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const v = value as Record<string, unknown>;
+  const num = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
+  if (typeof v.since !== 'string' || num(v.sinceAt) === null) return null;
+  return { since: v.since, sinceAt: num(v.sinceAt) ?? 0, reportedAt: num(v.reportedAt), lastEmailAt: num(v.lastEmailAt), failures: num(v.failures) ?? 0 };
+}
 
 /** `last_error` is kept short: it is shown in `status` and logs. */
 const MAX_ERROR_LENGTH = 2000;
@@ -181,6 +195,26 @@ export class OutboxStore implements OutboxPort, NotifyAccountsPort {
         [key, JSON.stringify(state[field])],
       );
     }
+  }
+
+  async loadOutage(tx: Queryable, source: string): Promise<OutageState | null> {
+    // Two runs of one source finishing at once (a CLI sync beside the worker) take turns here, so an
+    // outage is planned from the state the other one saved.
+    await tx.query(`SELECT pg_advisory_xact_lock(${OUTAGE_LOCK_CLASS}, hashtext($1))`, [source]);
+    const result = await tx.query<{ value: unknown }>('SELECT value FROM notify_state WHERE key = $1', [outageKey(source)]);
+    return outageOf(result.rows[0]?.value);
+  }
+
+  async saveOutage(tx: Queryable, source: string, state: OutageState | null): Promise<void> {
+    if (state === null) {
+      await tx.query('DELETE FROM notify_state WHERE key = $1', [outageKey(source)]);
+      return;
+    }
+    await tx.query(
+      `INSERT INTO notify_state (key, value) VALUES ($1, $2::jsonb)
+       ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now() WHERE notify_state.value IS DISTINCT FROM EXCLUDED.value`,
+      [outageKey(source), JSON.stringify(state)],
+    );
   }
 
   async accountLines(tx: Queryable, ids: readonly number[]): Promise<AccountLine[]> {

@@ -27,7 +27,9 @@ export interface RunRecord extends RunCounts {
   readonly details: Record<string, unknown>;
 }
 
-const RUN_COLUMNS = `id::text AS id, source, status, mode, trigger, started_at AS "startedAt",
+// `id` is shown as text (a bigint may exceed a JS number), so every ORDER BY and comparison names the
+// column `runs.id`: an unqualified `id` would sort the text alias, putting run 9 after run 10.
+const RUN_COLUMNS = `runs.id::text AS id, source, status, mode, trigger, started_at AS "startedAt",
   finished_at AS "finishedAt", seen, created, updated, activated, blocked, disabled, removed, skipped, error, details`;
 
 export async function createRun(
@@ -63,13 +65,13 @@ const MAX_RUN_ID = 9_223_372_036_854_775_807n;
 
 export async function getRun(db: Queryable, id: string): Promise<RunRecord | null> {
   if (!/^\d{1,19}$/.test(id) || BigInt(id) > MAX_RUN_ID) return null;
-  const result = await db.query<RunRecord>(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = $1::bigint`, [id]);
+  const result = await db.query<RunRecord>(`SELECT ${RUN_COLUMNS} FROM runs WHERE runs.id = $1::bigint`, [id]);
   return result.rows[0] ?? null;
 }
 
 export async function recentRuns(db: Queryable, options: { limit: number; source?: string }): Promise<RunRecord[]> {
   const result = await db.query<RunRecord>(
-    `SELECT ${RUN_COLUMNS} FROM runs WHERE ($1::text IS NULL OR source = $1) ORDER BY id DESC LIMIT $2`,
+    `SELECT ${RUN_COLUMNS} FROM runs WHERE ($1::text IS NULL OR source = $1) ORDER BY runs.id DESC LIMIT $2`,
     [options.source ?? null, options.limit],
   );
   return result.rows;
@@ -79,7 +81,7 @@ export async function recentRuns(db: Queryable, options: { limit: number; source
 export async function lastRuns(db: Queryable, sources: readonly string[]): Promise<Map<string, RunRecord>> {
   const result = await db.query<RunRecord>(
     `SELECT DISTINCT ON (source) ${RUN_COLUMNS} FROM runs
-     WHERE source = ANY($1::text[]) AND status <> 'running' ORDER BY source, id DESC`,
+     WHERE source = ANY($1::text[]) AND status <> 'running' ORDER BY source, runs.id DESC`,
     [sources],
   );
   return new Map(result.rows.map((r) => [r.source, r]));

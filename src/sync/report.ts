@@ -24,6 +24,8 @@ export interface SyncRunJson {
   readonly skippedEntries?: readonly SkippedEntry[];
   readonly durationMs: number;
   readonly dryRun: boolean;
+  /** Failed runs only (an addition to the SPEC shape): why it failed; `code` is `sync-failed` when the cause had none. */
+  readonly error?: { readonly code: string; readonly message: string };
   /**
    * Dry runs only (an addition to the SPEC shape): the state changes the run would make, the first
    * DRY_RUN_LISTED of them, and how many there are in all.
@@ -77,6 +79,7 @@ export function syncJson(report: SyncReport): SyncJson {
       ...(r.skippedEntries.length > 0 ? { skippedEntries: r.skippedEntries } : {}),
       durationMs: Math.round(r.durationMs),
       dryRun: r.dryRun,
+      ...(r.status === 'failed' ? { error: { code: r.errorCode ?? 'sync-failed', message: r.error ?? 'failed' } } : {}),
       ...(r.planned ? { changes: r.planned.changes.map(plannedChangeJson), changesTotal: r.planned.total } : {}),
     })),
     pools: report.pools,

@@ -5,6 +5,7 @@ import type { Database, Queryable } from '../store/db.ts';
 import { OutboxStore } from '../store/outbox-store.ts';
 import { poolCounts } from '../store/query-store.ts';
 import { lastRuns } from '../store/run-store.ts';
+import { sourceHealth, type SourceHealth } from '../store/source-health-store.ts';
 import { TargetStore } from '../store/target-store.ts';
 
 /** SPEC §5 `POOL`. */
@@ -14,6 +15,20 @@ export interface PoolView {
   readonly used: number;
   readonly available: number;
   readonly waiting: number;
+}
+
+/** One source in `status --json`: the SPEC fields (`name`, `lastRun`), then how the source has been doing. */
+export interface SourceStatusView {
+  readonly name: string;
+  readonly lastRun: { status: string; startedAt: string; finishedAt: string | null; seen: number } | null;
+  /** The newest run that ended `ok`. */
+  readonly lastSuccessfulRun: { id: string; finishedAt: string } | null;
+  /** Failed runs since the source was last read (0: working). */
+  readonly consecutiveFailures: number;
+  /** When the current run of failures began; null while the source works. */
+  readonly failingSince: string | null;
+  /** The newest failed run's error, with its time (kept after the source recovers). */
+  readonly lastError: { runId: string; at: string; code: string | null; message: string } | null;
 }
 
 /** One provisioning target: its backlog, its last delivery and what its last reconcile found. */
@@ -32,7 +47,7 @@ export interface TargetView {
 
 export interface StatusView {
   readonly pools: PoolView[];
-  readonly sources: { name: string; lastRun: { status: string; startedAt: string; finishedAt: string | null; seen: number } | null }[];
+  readonly sources: SourceStatusView[];
   readonly outbox: { pending: number; failed: number };
   readonly targets: TargetView[];
 }
@@ -58,6 +73,7 @@ export async function outboxCounts(db: Database): Promise<{ pending: number; fai
 export async function statusView(db: Database, config: SeatsyncConfig): Promise<StatusView> {
   const names = config.sources.map((s) => s.name);
   const runs = await lastRuns(db, names);
+  const health = await sourceHealth(db, names);
   return {
     pools: await poolViews(db, config),
     sources: names.map((name) => {
@@ -67,10 +83,20 @@ export async function statusView(db: Database, config: SeatsyncConfig): Promise<
         lastRun: run
           ? { status: run.status, startedAt: run.startedAt.toISOString(), finishedAt: run.finishedAt?.toISOString() ?? null, seen: run.seen }
           : null,
+        ...healthView(health.get(name)),
       };
     }),
     outbox: await outboxCounts(db),
     targets: await targetViews(db, config),
+  };
+}
+
+function healthView(h: SourceHealth | undefined): Omit<SourceStatusView, 'name' | 'lastRun'> {
+  return {
+    lastSuccessfulRun: h?.lastSuccess ? { id: h.lastSuccess.runId, finishedAt: h.lastSuccess.finishedAt.toISOString() } : null,
+    consecutiveFailures: h?.consecutiveFailures ?? 0,
+    failingSince: h?.failingSince?.at.toISOString() ?? null,
+    lastError: h?.lastError ? { runId: h.lastError.runId, at: h.lastError.at.toISOString(), code: h.lastError.code, message: h.lastError.message } : null,
   };
 }
 

@@ -88,6 +88,15 @@ class HeldRun extends Error {
   }
 }
 
+/** The run was aborted (the worker is stopping) before its transaction committed: nothing was applied. */
+export class RunAbortedError extends Error {
+  readonly code = 'aborted';
+  constructor() {
+    super('aborted before its changes were committed (the worker is stopping); nothing was applied');
+    this.name = 'RunAbortedError';
+  }
+}
+
 class DryRunRollback extends Error {
   readonly result: Applied;
   constructor(result: Applied) {
@@ -219,9 +228,10 @@ export async function syncSource(deps: SyncSourceDeps, options: SyncSourceOption
       return { ...base, ...counts, status: 'held', mode, durationMs: clock() - started, error: null, held, skippedEntries: stats.skippedEntries, poolsAfter: null };
     }
     const message = error instanceof Error ? error.message : String(error);
-    if (runId) await finishRun(db, runId, { status: 'failed', mode, counts, error: message, details: {} }).catch(() => undefined);
-    log.error({ err: error }, 'sync failed; nothing was applied');
     const errorCode = (error as { code?: unknown } | null)?.code;
+    const details = typeof errorCode === 'string' ? { errorCode } : {};
+    if (runId) await finishRun(db, runId, { status: 'failed', mode, counts, error: message, details }).catch(() => undefined);
+    log.error({ err: error }, 'sync failed; nothing was applied');
     return {
       ...base, ...counts, status: 'failed', mode, durationMs: clock() - started, error: message, held: null, skippedEntries: stats.skippedEntries, poolsAfter: null,
       ...(typeof errorCode === 'string' ? { errorCode } : {}),
@@ -298,6 +308,9 @@ async function applyIn(tx: Queryable, ctx: ApplyContext): Promise<Applied> {
     config.policy.purgeRemovedAfterMs === null
       ? 0
       : await purgeRemoved(tx, { source: source.name, olderThanMs: config.policy.purgeRemovedAfterMs, now: ctx.now });
+  // The last moment to give up: a run aborted (shutdown) while applying rolls back here instead of
+  // committing, so "aborted" always means "nothing applied".
+  if (options.signal?.aborted) throw new RunAbortedError();
   const applied: Applied = {
     purged, created: delta.newCount, updated: delta.changedCount, plan: storedPlan, seats: allocated.counts, listed: allocated.listed, allocation: allocated.allocation,
   };

@@ -24,6 +24,12 @@ interface Document {
 
 type Case = (s: ApiServer) => ReturnType<ApiClient>;
 
+/**
+ * Statuses this test cannot provoke against the suite's shared Redis: the sync routes' 503 needs Redis
+ * stopped, which test/e2e/worker/redis-down.e2e.test.ts does with a private one.
+ */
+const TESTED_ELSEWHERE = ['listSyncs 503', 'requestSync 503', 'getSync 503'];
+
 const DOC_ID = 'https://seatsync.test/openapi.json';
 const post = { method: 'POST' } as const;
 
@@ -132,7 +138,10 @@ describe('the API against its OpenAPI document', () => {
     const documented = Object.values(doc.paths).flatMap((methods) =>
       Object.values(methods).flatMap((o) => Object.keys(o.responses).map((status) => `${o.operationId} ${status}`)),
     );
-    const covered = Object.entries(CASES).flatMap(([id, statuses]) => Object.keys(statuses).map((status) => `${id} ${status}`));
+    const covered = [
+      ...Object.entries(CASES).flatMap(([id, statuses]) => Object.keys(statuses).map((status) => `${id} ${status}`)),
+      ...TESTED_ELSEWHERE,
+    ];
     expect(covered.sort()).toEqual(documented.sort());
   });
 

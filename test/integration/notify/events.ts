@@ -7,6 +7,7 @@ import {
   type NotificationInput,
   type NotifyRules,
 } from '../../../src/domain/notifications.ts';
+import { planSourceFailure, type SourceFailureInput } from '../../../src/domain/source-failure.ts';
 import type { AccountChange, PoolUsage } from '../../../src/domain/types.ts';
 
 export const NOTIFY_TO = 'licenses@corp.example.test';
@@ -79,6 +80,13 @@ export function eventOfKind(kind: NotificationEvent['kind'], now: number, runId 
           poolsAfter: [pool('primary', 100, 101)],
           graceExpiringSoon: [{ id: 9, displayName: 'Gus Grace', username: 'gus', email: 'gus@corp.example.test', pools: ['primary'], graceUntil: now + 5 * HOUR }],
         }).events;
+      case 'source-failing':
+        return planSourceFailure(outage(now, runId, null)).events;
+      case 'source-recovered':
+        return planSourceFailure({
+          ...outage(now, runId, { since: '90', sinceAt: now - 2 * HOUR, reportedAt: now - HOUR, lastEmailAt: now - HOUR, failures: 6 }),
+          health: { consecutiveFailures: 0, failingSince: null, lastError: null, lastSuccessAt: now },
+        }).events;
       case 'test':
         return [testEvent({ now, to: NOTIFY_TO, nonce: runId })];
     }
@@ -86,4 +94,21 @@ export function eventOfKind(kind: NotificationEvent['kind'], now: number, runId 
   const event = events.find((e) => e.kind === kind);
   if (!event) throw new Error(`no ${kind} event planned`);
   return event;
+}
+
+/** corp-ad failing for 2 h (6 runs) with an expired password. */
+function outage(now: number, runId: string, state: SourceFailureInput['state']): SourceFailureInput {
+  return {
+    source: 'corp-ad',
+    runId,
+    now,
+    health: {
+      consecutiveFailures: 6,
+      failingSince: { runId: '90', at: now - 2 * HOUR },
+      lastError: { code: 'auth', message: 'bind as CN=svc-seatsync failed: invalid credentials (password expired)' },
+      lastSuccessAt: now - 2 * HOUR - 60_000,
+    },
+    state,
+    rules: { notifyTo: NOTIFY_TO, failureAfter: { afterMs: HOUR }, remindEveryMs: 24 * HOUR },
+  };
 }

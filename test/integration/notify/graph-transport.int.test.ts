@@ -93,7 +93,7 @@ describe('Graph sendMail transport', () => {
       const outbox = new OutboxStore(tdb.db);
       await tdb.db.transaction((tx) => outbox.enqueue(tx, limitEvents(Date.now(), '301')));
       const graph = createTransport(
-        { to: NOTIFY_TO, from: SENDER, transport: { kind: 'graph', source: 'entra', sender: SENDER }, remindEveryMs: null, warnAt: null },
+        { to: NOTIFY_TO, from: SENDER, transport: { kind: 'graph', source: 'entra', sender: SENDER }, remindEveryMs: null, warnAt: null, failureAfter: null },
         { sources: [source()], logger: silentLogger() },
       );
       expect(graph.description).toBe(`graph ${emulator.graphUrl} as ${SENDER} (source entra)`);

@@ -16,7 +16,7 @@ import { createTestDatabase, DATABASE_KINDS, resetNotifyTables, type TestDatabas
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
-const notify: NotifyConfig = { to: NOTIFY_TO, from: FROM, transport: { kind: 'log' }, remindEveryMs: 24 * HOUR, warnAt: null };
+const notify: NotifyConfig = { to: NOTIFY_TO, from: FROM, transport: { kind: 'log' }, remindEveryMs: 24 * HOUR, warnAt: null, failureAfter: null };
 const pools: PoolConfig[] = [{ name: 'primary', seats: 2, notify: null }];
 const policy: PolicyConfig = { graceDays: 7, maxRemovals: { percent: 10 }, protect: null, purgeRemovedAfterMs: null };
 

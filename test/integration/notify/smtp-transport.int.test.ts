@@ -117,6 +117,7 @@ describe('SMTP transport', () => {
         transport: { kind: 'smtp', smtp: config(plain) },
         remindEveryMs: null,
         warnAt: null,
+        failureAfter: null,
       },
       { sources: [], logger: silentLogger() },
     );
@@ -136,7 +137,7 @@ describe('log transport', () => {
       },
     });
     const transport = createTransport(
-      { to: 'licenses@corp.example.test', from: FROM, transport: { kind: 'log' }, remindEveryMs: null, warnAt: null },
+      { to: 'licenses@corp.example.test', from: FROM, transport: { kind: 'log' }, remindEveryMs: null, warnAt: null, failureAfter: null },
       { sources: [], logger: pino(sink) },
     );
     await transport.send(message);
@@ -148,7 +149,7 @@ describe('log transport', () => {
   it('refuses a Graph transport whose source is not an entra source', () => {
     expect(() =>
       createTransport(
-        { to: 'a@b.test', from: FROM, transport: { kind: 'graph', source: 'corp-ad', sender: 'x@b.test' }, remindEveryMs: null, warnAt: null },
+        { to: 'a@b.test', from: FROM, transport: { kind: 'graph', source: 'corp-ad', sender: 'x@b.test' }, remindEveryMs: null, warnAt: null, failureAfter: null },
         { sources: [], logger: silentLogger() },
       ),
     ).toThrow(expect.objectContaining({ code: 'config' }));

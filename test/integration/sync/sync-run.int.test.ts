@@ -247,7 +247,7 @@ describe('admin actions and notifications', () => {
       const config = aConfig({
         sources: [aFileSource('hr', csv.path)],
         pools: [{ name: 'primary', seats: 3, notify: null }],
-        notify: { to: 'licenses@example.test', from: 'seatsync@example.test', transport: { kind: 'log' }, remindEveryMs: null, warnAt: null },
+        notify: { to: 'licenses@example.test', from: 'seatsync@example.test', transport: { kind: 'log' }, remindEveryMs: null, warnAt: null, failureAfter: null },
       });
       const logger = silentLogger();
       const notifier = createRunNotifier({ config, outbox: new OutboxStore(t.db) }) ?? undefined;

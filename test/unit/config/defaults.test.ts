@@ -168,6 +168,7 @@ describe('defaults of notify', () => {
       },
       remindEveryMs: 24 * 3_600_000,
       warnAt: null,
+      failureAfter: { afterMs: 3_600_000 },
     });
   });
 

@@ -72,6 +72,7 @@ describe('docs/configuration.md', () => {
       'policy.graceDays': String(DEFAULTS.graceDays),
       'policy.maxRemovals': `${DEFAULTS.maxRemovals.percent}%`,
       'notify.remindEvery': duration(DEFAULTS.remindEveryMs),
+      'notify.failureAfter': DEFAULTS.failureAfterMs === 3_600_000 ? '1h' : duration(DEFAULTS.failureAfterMs),
       'notify.smtp.port': String(DEFAULTS.smtpPort),
       'targets[kind=scim].schedule': duration(DEFAULTS.targetReconcileEveryMs),
       'targets[kind=scim].timeout': duration(DEFAULTS.targetTimeoutMs),

@@ -95,6 +95,7 @@ const cases: Case[] = [
   { name: 'notify to', text: notify('to: nobody\nlog: true'), expected: 'notify.to: must be an email address (got "nobody")' },
   { name: 'notify to missing', text: notify('log: true'), expected: 'notify.to: is required' },
   { name: 'warnAt', text: notify('to: a@x.test\nlog: true\nwarnAt: 0.9'), expected: 'notify.warnAt: must be a percentage from 1% to 100%, like 90% (got "0.9")' },
+  { name: 'failureAfter', text: notify('to: a@x.test\nlog: true\nfailureAfter: 0 runs'), expected: 'notify.failureAfter: must be a duration like 30m or 1h, a number of runs like 3 runs, or off (got "0 runs")' },
   { name: 'remindEvery', text: notify('to: a@x.test\nlog: true\nremindEvery: 5'), expected: 'notify.remindEvery: must be a duration like 30s, 15m, 24h or 7d, or off (got "5")' },
   { name: 'smtp host', text: notify('to: a@x.test\nfrom: b@x.test\nsmtp: { port: 25 }'), expected: 'notify.smtp.host: is required' },
   { name: 'smtp port', text: notify('to: a@x.test\nfrom: b@x.test\nsmtp: { host: h, port: 70000 }'), expected: 'notify.smtp.port: must be a whole number from 1 to 65535 (got "70000")' },

@@ -191,6 +191,14 @@ describe('notify and http', () => {
     expect(config.notify).toMatchObject({ to: 'Licenses <licenses@x.test>', warnAt: 0.9, remindEveryMs: null });
   });
 
+  it('failureAfter is a duration, a number of runs, or off', async () => {
+    const load = async (value: string) => (await temp.load(configText({ extra: `notify:\n  to: a@x.test\n  log: true\n  failureAfter: ${value}\n` }))).config.notify?.failureAfter;
+    expect(await load('30m')).toEqual({ afterMs: 1_800_000 });
+    expect(await load('3 runs')).toEqual({ afterRuns: 3 });
+    expect(await load('1 run')).toEqual({ afterRuns: 1 });
+    expect(await load('off')).toBeNull();
+  });
+
   it('smtp with everything, numbers and booleans from the environment', async () => {
     const { config } = await temp.load(
       configText({

@@ -1,0 +1,70 @@
+// `seatsync resync --wait` says what happens: each failed attempt with its error and next retry as it
+// happens, exit 1 once the job failed for good, and a bounded wait when no worker is there to start it.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, type Database } from '../../src/store/db.ts';
+import { runCli } from '../support/cli.ts';
+import { createPostgresDatabase } from '../support/databases.ts';
+import {
+  aConfigDir, clearPrefix, freePort, requireRedis, spawnWorker, uniquePrefix, waitFor, workerConfigYaml, type WorkerProcess,
+} from '../integration/worker/worker-fixtures.ts';
+
+describe('seatsync resync --wait', () => {
+  const prefix = uniquePrefix('resync');
+  let pg: { url: string; drop: () => Promise<void> };
+  let db: Database;
+  let worker: WorkerProcess | null = null;
+  const dir = aConfigDir();
+  const missing = join(dir.dir, 'gone.csv');
+
+  /** Source `hr` as a directory nobody answers on (a stopped server), or as a file that does not exist. */
+  const writeConfig = (hr: { ldapPort: number } | 'missing-file', httpPort: number): void => {
+    const yaml = workerConfigYaml({ databaseUrl: pg.url, prefix, port: httpPort, sources: { hr: missing } });
+    const ldap =
+      typeof hr === 'object'
+        ? `  - { name: hr, kind: ldap, flavor: openldap, url: "ldap://127.0.0.1:${hr.ldapPort}", bindDN: "cn=sync,dc=example,dc=test", ` +
+          'bindPassword: secret, baseDN: "dc=example,dc=test", schedule: off }'
+        : null;
+    writeFileSync(dir.configPath, ldap === null ? yaml : yaml.replace(/^ {2}- \{ name: hr, kind: file.*$/m, ldap));
+  };
+
+  beforeAll(async () => {
+    await requireRedis();
+    pg = await createPostgresDatabase();
+    db = await openDatabase({ url: pg.url, dataDir: 'unused' });
+  });
+
+  afterAll(async () => {
+    await worker?.stop('SIGKILL');
+    await db?.close();
+    await pg?.drop();
+    await clearPrefix(prefix);
+  });
+
+  it('gives up with a clear message when no worker starts the job', async () => {
+    writeConfig('missing-file', await freePort());
+    const started = Date.now();
+    const result = await runCli(['resync', '--wait', '--start-timeout', '2', '--config', dir.configPath], { timeoutMs: 30_000 });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('no seatsync worker picked up sync job');
+    expect(result.stderr).toContain(`prefix "${prefix}"`);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    await clearPrefix(prefix);
+  });
+
+  it('prints each failed attempt and its retry, and exits 1 once the job failed for good', async () => {
+    writeConfig({ ldapPort: await freePort() }, await freePort());
+    worker = spawnWorker(dir.configPath);
+    await worker.started;
+    const resync = runCli(['resync', '--wait', '--source', 'hr', '--config', dir.configPath], { timeoutMs: 90_000 });
+    // The first attempt fails (nobody answers); before its retry the source becomes a file that is gone,
+    // an error no retry can fix.
+    await waitFor(async () => (await db.query(`SELECT 1 FROM runs WHERE status = 'failed'`)).rowCount > 0, { what: 'the first failed attempt' });
+    writeConfig('missing-file', await freePort());
+    const result = await resync;
+    expect(result.stderr).toMatch(/attempt 1 of 5 failed: hr: cannot reach ldap:\/\/127\.0\.0\.1:\d+: connection refused .*; next retry at \S+ \(in \d+ s\)/);
+    expect(result.stderr).toMatch(/error: sync job \S+ failed: hr: file .*gone\.csv does not exist/);
+    expect(result.code).toBe(1);
+  }, 120_000);
+});

@@ -1,0 +1,136 @@
+// `seatsync run` with its Redis away (a private redis-server: the suite's is shared). The sync API
+// answers 503 within about 2 s instead of hanging; a request answered 503 while Redis hung is not queued
+// once Redis answers again; and SIGTERM still stops the worker promptly.
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPostgresDatabase } from '../../support/databases.ts';
+import { spawnLogged, stopProcess, waitForPort } from '../../support/openldap.ts';
+import {
+  aConfigDir, api, freePort, manyPeople, spawnWorker, uniquePrefix, waitFor, type WorkerProcess,
+} from '../../integration/worker/worker-fixtures.ts';
+
+const REDIS_SERVER = '/usr/bin/redis-server';
+
+describe('seatsync run while Redis is away', () => {
+  const prefix = uniquePrefix('redis-down');
+  let redisPort: number;
+  let redisServer: ReturnType<typeof spawnLogged> | null = null;
+  let pg: { url: string; drop: () => Promise<void> };
+  let worker: WorkerProcess;
+  let admin: ReturnType<typeof api>;
+
+  const timed = async <T>(op: () => Promise<T>): Promise<{ value: T; ms: number }> => {
+    const started = Date.now();
+    const value = await op();
+    return { value, ms: Date.now() - started };
+  };
+  const queuedJobs = async (): Promise<number> => {
+    const redis = new Redis(`redis://127.0.0.1:${redisPort}`, { maxRetriesPerRequest: null });
+    const queue = new Queue('sync', { connection: redis, prefix });
+    try {
+      const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized');
+      return Object.values(counts).reduce((a, b) => a + b, 0);
+    } finally {
+      await queue.close();
+      redis.disconnect();
+    }
+  };
+
+  beforeAll(async () => {
+    redisPort = await freePort();
+    redisServer = spawnLogged(REDIS_SERVER, ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
+    await waitForPort(redisServer, '127.0.0.1', redisPort, 15_000);
+    pg = await createPostgresDatabase();
+    const dir = aConfigDir();
+    const port = await freePort();
+    dir.writeConfig({
+      databaseUrl: pg.url, prefix, port, redisUrl: `redis://127.0.0.1:${redisPort}`, sources: { hr: dir.writeCsv('hr', manyPeople(3)) },
+    });
+    worker = spawnWorker(dir.configPath);
+    await worker.started;
+    admin = api(`http://127.0.0.1:${port}`);
+  }, 60_000);
+
+  afterAll(async () => {
+    await worker?.stop('SIGKILL');
+    if (redisServer) await stopProcess(redisServer, 'SIGKILL');
+    await pg?.drop();
+  });
+
+  it('answers 503 within 3 s while Redis hangs, and does not queue that request when Redis answers again', async () => {
+    expect((await admin('/api/v1/syncs')).status).toBe(200);
+    redisServer?.kill('SIGSTOP');
+    try {
+      const post = await timed(() => admin('/api/v1/syncs', { method: 'POST', body: { source: 'hr' } }));
+      expect(post.value.status).toBe(503);
+      expect(post.value.body).toMatchObject({ error: { code: 'unavailable', message: expect.stringContaining('the sync was not queued') } });
+      expect(post.ms).toBeLessThan(3_000);
+    } finally {
+      redisServer?.kill('SIGCONT');
+    }
+    // Redis runs what it had received; the worker takes the late job back.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(await queuedJobs()).toBe(0);
+  });
+
+  it('answers 503 within 3 s while Redis is down', async () => {
+    if (redisServer) await stopProcess(redisServer, 'SIGKILL');
+    redisServer = null;
+    for (const [path, method] of [['/api/v1/syncs', 'POST'], ['/api/v1/syncs', 'GET'], ['/api/v1/syncs/0b8f2c4e-1d2a-4c3b-9e8f-7a6b5c4d3e2f', 'GET']] as const) {
+      const response = await timed(() => admin(path, method === 'POST' ? { method, body: {} } : {}));
+      expect(response.value.status, `${method} ${path}`).toBe(503);
+      expect(response.value.body).toMatchObject({ error: { code: 'unavailable' } });
+      expect(response.ms, `${method} ${path}`).toBeLessThan(3_000);
+    }
+    // Routes that need only the database still answer.
+    expect((await admin('/api/v1/status')).status).toBe(200);
+  });
+
+  it('stops promptly on SIGTERM', async () => {
+    const stopped = await timed(() => worker.stop('SIGTERM'));
+    expect(stopped.value).toBe(0);
+    expect(stopped.ms).toBeLessThan(10_000);
+    expect(worker.logs()).toContain('Redis is not reachable and no job is running');
+    expect(worker.logs()).toContain('"msg":"stopped"');
+  }, 60_000);
+});
+
+describe('seatsync run losing Redis in the middle of a sync', () => {
+  const prefix = uniquePrefix('redis-lost');
+  let redisServer: ReturnType<typeof spawnLogged> | null = null;
+  let pg: { url: string; drop: () => Promise<void> };
+  let worker: WorkerProcess;
+
+  beforeAll(async () => {
+    const redisPort = await freePort();
+    redisServer = spawnLogged(REDIS_SERVER, ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
+    await waitForPort(redisServer, '127.0.0.1', redisPort, 15_000);
+    pg = await createPostgresDatabase();
+    const dir = aConfigDir();
+    const port = await freePort();
+    dir.writeConfig({
+      databaseUrl: pg.url, prefix, port, redisUrl: `redis://127.0.0.1:${redisPort}`, sources: { hr: dir.writeCsv('hr', manyPeople(100_000)) },
+    });
+    worker = spawnWorker(dir.configPath, { args: ['--shutdown-timeout', '1'] });
+    await worker.started;
+    expect((await api(`http://127.0.0.1:${port}`)('/api/v1/syncs', { method: 'POST', body: { source: 'hr' } })).status).toBe(202);
+    await waitFor(async () => worker.logs().includes('"msg":"sync started"'), { what: 'the sync to start', everyMs: 20 });
+  }, 60_000);
+
+  afterAll(async () => {
+    await worker?.stop('SIGKILL');
+    if (redisServer) await stopProcess(redisServer, 'SIGKILL');
+    await pg?.drop();
+  });
+
+  it('still stops on SIGTERM, within its shutdown timeout and the abort grace', async () => {
+    if (redisServer) await stopProcess(redisServer, 'SIGKILL');
+    redisServer = null;
+    const started = Date.now();
+    expect(await worker.stop('SIGTERM')).toBe(0);
+    // 1 s timeout + 10 s for the aborted job + 2 s for the dropped workers + the process' exit grace.
+    expect(Date.now() - started).toBeLessThan(25_000);
+    expect(worker.logs()).toContain('"msg":"stopped"');
+  }, 60_000);
+});
