@@ -47,10 +47,7 @@ export interface DeltaRow {
 
 /** Staged users that differ from their account (the check at read time is repeated: it is cheap and exact). */
 function deltaFrom(tables: StagingTables): string {
-  // A run that inserted its accounts while reading had no account of its source before it (it is only
-  // taken then): every staged user is new, and the accounts it inserted are not "before this run".
-  const join = tables.provisionalRun === undefined ? 'a.source = $1 AND a.external_id = s.external_id' : 'false AND a.source = $1';
-  return `${tables.staging} s LEFT JOIN accounts a ON ${join}
+  return `${tables.staging} s LEFT JOIN accounts a ON a.source = $1 AND a.external_id = s.external_id
     WHERE NOT s.deleted AND (a.id IS NULL OR a.data_hash IS DISTINCT FROM s.data_hash OR NOT a.present)
       AND NOT EXISTS (SELECT 1 FROM ${tables.staging} d WHERE d.deleted AND d.external_id = s.external_id)`;
 }

@@ -25,11 +25,6 @@ export interface StagedUser {
 
 export interface StagingTables {
   readonly staging: string;
-  /**
-   * Set when the run inserted its new accounts while reading (sync/provisional-writer.ts): its id. Those
-   * accounts are not "before this run": the delta queries leave them out and see their users as new.
-   */
-  readonly provisionalRun?: string;
 }
 
 /** Name of a run's staging table; temp tables are private to the connection that made them. */

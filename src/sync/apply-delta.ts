@@ -8,12 +8,11 @@ import type { AccountChange, AllocationPlan, SeatAccount } from '../domain/types
 import { bulkLoadPays, withoutSecondaryIndexes } from '../store/bulk-load.ts';
 import type { Queryable } from '../store/db.ts';
 import { forEachChangedRow, type DeltaRow, type DeltaSummary } from '../store/delta-store.ts';
-import { insertNewAccounts, markMissing, newAccountIds, settleProvisionalAccounts, updateChangedAccounts, type NewAccountState } from '../store/merge-store.ts';
+import { insertNewAccounts, markMissing, newAccountIds, updateChangedAccounts, type NewAccountState } from '../store/merge-store.ts';
 import { auditChanges, loadSeatAccounts, loadSeatAccountsAroundSettled, loadSeatAccountsById, type StoredSeatAccount, updateSeatStates } from '../store/seat-store.ts';
 import type { StagingTables } from '../store/staging-store.ts';
 import { allocateInSteps, type AllocationOutcome, type AllocationStep, DEFAULT_CHUNK } from './chunked-allocation.ts';
 import { applyDirectoryDelta, StagedNewcomers } from './directory-delta.ts';
-import { newStateKey, type ProvisionalStates } from './provisional-writer.ts';
 import { poolsOf, profilePoolsOf } from './reconcile.ts';
 
 /** State changes of a run by the state reached (counted when the state itself changed). */
@@ -63,11 +62,6 @@ export interface AllocateDeltaOptions {
   readonly forNotifications: boolean;
   /** Keep the first this many state changes for the report (a dry run shows what it would do). */
   readonly listChanges?: number;
-  /**
-   * Set when the run inserted its new accounts while reading (provisional-writer.ts): they are left out
-   * of the stored accounts, and only those whose state differs from the provisional one are rewritten.
-   */
-  readonly provisional?: ProvisionalStates;
 }
 
 /**
@@ -83,12 +77,9 @@ export async function allocateDelta(tx: Queryable, options: AllocateDeltaOptions
   const needing = config.profiles.filter((p) => p.pools.length > 0).map((p) => p.name);
   const newcomers = await StagedNewcomers.count(tx, { tables, source, needing });
   const input = { now: options.now, pools: poolsOf(config), profilePools: profilePoolsOf(config), policy: { graceDays: config.policy.graceDays } };
-  const provisional = options.provisional ?? null;
-  const exceptRun = provisional === null ? {} : { exceptRun: provisional.runId };
-  const writer = new StepWriter(tx, { tables, source, runId }, { keepForNotifications: options.forNotifications, listLimit: options.listChanges ?? 0, provisional });
+  const writer = new StepWriter(tx, { tables, source, runId }, { keepForNotifications: options.forNotifications, listLimit: options.listChanges ?? 0 });
   const writeDirectoryChanges = async (): Promise<void> => {
-    // A run that inserted its accounts while reading had none of its source before: nothing to rewrite.
-    if (provisional === null) await updateChangedAccounts(tx, { tables, source, runId });
+    await updateChangedAccounts(tx, { tables, source, runId });
     await markMissing(tx, { ids: options.summary.missingIds, runId });
   };
 
@@ -98,7 +89,7 @@ export async function allocateDelta(tx: Queryable, options: AllocateDeltaOptions
   const include = [...changed.keys(), ...options.summary.missingIds];
   if (newcomers.total <= chunkSize && include.length <= MAX_CHANGED_AROUND_SETTLED) {
     const settledHeld = new Map(needing.map((name) => [name, neededPoolNames(input.profilePools.get(name) ?? [])]));
-    const loaded = await loadSeatAccountsAroundSettled(tx, { settledHeld, include, ...exceptRun });
+    const loaded = await loadSeatAccountsAroundSettled(tx, { settledHeld, include });
     const accounts = [...(await withDirectoryDelta(tx, loaded.accounts, changed, options.summary.missingIds)), ...(await newcomers.all())];
     const plan = allocateAroundSettled({ ...input, accounts }, loaded.settled);
     if (plan !== null) {
@@ -108,7 +99,7 @@ export async function allocateDelta(tx: Queryable, options: AllocateDeltaOptions
     }
   }
 
-  const accounts = await withDirectoryDelta(tx, await loadSeatAccounts(tx, exceptRun), changed, options.summary.missingIds);
+  const accounts = await withDirectoryDelta(tx, await loadSeatAccounts(tx), changed, options.summary.missingIds);
   changed.clear();
   await writeDirectoryChanges();
   const steps = allocateInSteps({ ...input, accounts, newcomers, chunkSize });
@@ -122,9 +113,8 @@ export async function allocateDelta(tx: Queryable, options: AllocateDeltaOptions
       await writer.write(next.value);
     }
   };
-  // A first sync: the account table's indexes are built after its inserts (store/bulk-load.ts), unless
-  // the accounts were inserted while reading.
-  const bulk = provisional === null && (await bulkLoadPays(tx, newcomers.total));
+  // A first sync: the account table's indexes are built after its inserts (store/bulk-load.ts).
+  const bulk = await bulkLoadPays(tx, newcomers.total);
   const outcome = bulk ? await withoutSecondaryIndexes(tx, writeSteps) : await writeSteps();
   return writer.finish(outcome.pools, newcomers.total, outcome.chunked ? 'sliced' : 'one call');
 }
@@ -152,7 +142,6 @@ class StepWriter {
   readonly #graceStarted: number[] = [];
   readonly #keep: boolean;
   readonly #listLimit: number;
-  readonly #provisional: ProvisionalStates | null;
   readonly #listed: AccountChange[] = [];
   #changeCount = 0;
   newAccounts = 0;
@@ -162,13 +151,12 @@ class StepWriter {
   constructor(
     tx: Queryable,
     options: { tables: StagingTables; source: string; runId: string },
-    keep: { keepForNotifications: boolean; listLimit: number; provisional: ProvisionalStates | null },
+    keep: { keepForNotifications: boolean; listLimit: number },
   ) {
     this.#tx = tx;
     this.#options = options;
     this.#keep = keep.keepForNotifications;
     this.#listLimit = keep.listLimit;
-    this.#provisional = keep.provisional;
   }
 
   async write(step: AllocationStep): Promise<void> {
@@ -191,23 +179,14 @@ class StepWriter {
     for (const id of plan.graceStarted) this.#graceStarted.push(id);
   }
 
-  /**
-   * New accounts in one statement per step, their states deduplicated (a first sync has a handful). When
-   * they were inserted while reading, only those whose state is not the provisional one are rewritten.
-   */
+  /** New accounts in one statement per step, their states deduplicated (a first sync has a handful). */
   async #insertNew(changes: readonly AccountChange[], actor: string): Promise<void> {
     const classes = new Map<string, number>();
     const states: NewAccountState[] = [];
     const seqs: number[] = [];
     const classOf: number[] = [];
-    const provisional = this.#provisional;
     for (const { id, to, reason } of changes) {
-      const key = newStateKey(to, reason);
-      if (provisional !== null) {
-        const written = provisional.keyOf(-id);
-        if (written === undefined) throw new Error(`internal error: new user ${-id} of the read has no provisional account`);
-        if (written === key) continue;
-      }
+      const key = JSON.stringify([to.state, to.held, to.waitingFor, to.waitingSince, to.activatedAt, to.graceUntil, reason]);
       let index = classes.get(key);
       if (index === undefined) {
         index = states.length;
@@ -217,12 +196,7 @@ class StepWriter {
       seqs.push(-id);
       classOf.push(index);
     }
-    if (provisional === null) {
-      this.newAccounts += await insertNewAccounts(this.#tx, { ...this.#options, actor, seqs, classOf, states });
-      return;
-    }
-    await settleProvisionalAccounts(this.#tx, { ...this.#options, seqs, classOf, states });
-    this.newAccounts += changes.length;
+    this.newAccounts += await insertNewAccounts(this.#tx, { ...this.#options, actor, seqs, classOf, states });
   }
 
   #count(change: AccountChange): void {

@@ -6,7 +6,6 @@ import type { DirectorySource, SourceReadOptions, SourceReadOutcome } from '../s
 import type { Queryable } from '../store/db.ts';
 import { stageDeletions, stageUsers, type StagedUser, type StagingTables } from '../store/staging-store.ts';
 import { mapUser, type MappingRules } from './map-user.ts';
-import type { ProvisionalWriter } from './provisional-writer.ts';
 import type { SourceSnapshot } from './source-snapshot.ts';
 
 export interface SyncProgress {
@@ -41,8 +40,6 @@ export async function readIntoStaging(
     rules: MappingRules;
     logger: Logger;
     onProgress?: (progress: SyncProgress) => void;
-    /** Inserts each page's new users as accounts once staged (a first sync writing while it reads). */
-    provisional?: ProvisionalWriter;
   },
 ): Promise<{ stats: ReadStats; outcome: SourceReadOutcome }> {
   const { tables, snapshot, source, rules, logger } = options;
@@ -86,9 +83,7 @@ export async function readIntoStaging(
     const read = seen;
     writing = (async () => {
       await stageUsers(conn, tables.staging, staged);
-      await options.provisional?.write(staged);
       await stageDeletions(conn, tables.staging, deletions);
-      options.provisional?.noteDeletions(deletions.length);
       deleted += deletions.length;
       options.onProgress?.({ phase: 'read', read });
     })();

@@ -9,7 +9,7 @@ import type { DirectorySource, SourceReadOutcome } from '../sources/directory-so
 import type { Database, Queryable } from '../store/db.ts';
 import { countPresent, dropRepeatedIds, loadDeltaSummary, type RemovalCounts } from '../store/delta-store.ts';
 import { updateChangedAccounts } from '../store/merge-store.ts';
-import { createRun, failInterruptedRuns, finishRun, hasAccounts, loadCursor, lockRun, lockSourceRuns, saveCursor, type RunCounts, unlockRun } from '../store/run-store.ts';
+import { createRun, failInterruptedRuns, finishRun, loadCursor, lockRun, saveCursor, type RunCounts, unlockRun } from '../store/run-store.ts';
 import { graceEnded, loadAllocationFingerprint, lockSeats, purgeRemoved, saveAllocationFingerprint } from '../store/seat-store.ts';
 import { analyzeStaging, createStaging, dropStaging, stagingTables, type StagingTables } from '../store/staging-store.ts';
 import { type AllocatedDelta, allocateDelta, type ListedChanges, type SeatCounts } from './apply-delta.ts';
@@ -19,7 +19,6 @@ import { allocationFingerprint, unchangedPlan } from './reconcile.ts';
 import { poolViewsFromPlan, type PoolView } from './status.ts';
 import { mappingFingerprint, mappingRulesOf, readRequestOf } from './rules.ts';
 import { SourceSnapshot } from './source-snapshot.ts';
-import { ProvisionalWriter } from './provisional-writer.ts';
 
 export type { SyncProgress } from './read-source.ts';
 
@@ -129,11 +128,9 @@ export async function syncSource(deps: SyncSourceDeps, options: SyncSourceOption
   // The read into the staging table, then the apply (in the transaction `apply` gives it).
   const readAndApply = async (
     conn: Queryable & Pick<Database, 'transaction'>,
-    runTables: StagingTables,
-    provisional: ProvisionalWriter | null,
+    tables: StagingTables,
     apply: (ctx: ApplyContext) => Promise<Applied>,
   ): Promise<Applied> => {
-    const tables = provisional === null ? runTables : { ...runTables, provisionalRun: provisional.runId };
     await createStaging(conn, tables);
     const stored = await loadCursor(conn, source.name);
     // An incremental read returns changed entries only: after a change of the mapping rules every user
@@ -152,22 +149,15 @@ export async function syncSource(deps: SyncSourceDeps, options: SyncSourceOption
       rules,
       logger: log,
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-      ...(provisional ? { provisional } : {}),
     });
-    await provisional?.finishRead();
-    // Accounts inserted while reading: when no id came twice, there is nothing to drop.
-    const repeats = provisional !== null && !provisional.sawRepeats ? 0 : await dropRepeatedIds(conn, tables);
+    const repeats = await dropRepeatedIds(conn, tables);
     if (repeats > 0) log.warn({ entry: source.name, attribute: 'id', repeats }, 'directory returned new ids more than once; first occurrences kept');
     stats = withRepeatsDropped(read.stats, repeats, source.name);
     outcome = read.outcome;
     await analyzeStaging(conn, tables);
     options.onProgress?.({ phase: 'apply', read: stats.seen });
     const unseenIds = read.outcome.mode === 'full' ? await snapshot.unseenIds() : [];
-    // The provisional states were computed with the run's `now`; the allocation uses the same one.
-    return apply({
-      ...deps, tables, runId, outcome: read.outcome, options, now: provisional?.now ?? clock(), unseenIds, read: stats.seen, mapping,
-      ...(provisional ? { provisional } : {}),
-    });
+    return apply({ ...deps, tables, runId, outcome: read.outcome, options, now: clock(), unseenIds, read: stats.seen, mapping });
   };
   try {
     const applied = await db.session(async (conn) => {
@@ -175,18 +165,7 @@ export async function syncSource(deps: SyncSourceDeps, options: SyncSourceOption
       if (runId) await lockRun(conn, runId);
       const tables = stagingTables(runId ?? `dry_${randomBytes(6).toString('hex')}`);
       try {
-        // A first sync of a source whose read waits on the network writes its accounts while reading,
-        // in one transaction from the read to the apply (provisional-writer.ts).
-        if (runId && source.readWaitsOnNetwork === true && !(await hasAccounts(conn, source.name))) {
-          return await conn.transaction(async (tx) => {
-            await lockSourceRuns(tx, source.name);
-            const first = !(await hasAccounts(tx, source.name));
-            const provisional = first ? new ProvisionalWriter(tx, { tables, source: source.name, runId, config: deps.config, now: clock() }) : null;
-            if (provisional) log.info('first sync of a source read over the network: accounts are written while the pages arrive');
-            return readAndApply({ ...tx, transaction: (fn) => fn(tx) }, tables, provisional, (ctx) => applyIn(tx, ctx));
-          });
-        }
-        return await readAndApply(conn, tables, null, (ctx) => conn.transaction((tx) => applyIn(tx, ctx)));
+        return await readAndApply(conn, tables, (ctx) => conn.transaction((tx) => applyIn(tx, ctx)));
       } finally {
         await dropStaging(conn, tables).catch(() => undefined);
         if (runId) await unlockRun(conn, runId).catch(() => undefined);
@@ -238,8 +217,6 @@ interface ApplyContext extends SyncSourceDeps {
   readonly now: number;
   /** The mapping rules' fingerprint, saved with the cursor. */
   readonly mapping: string;
-  /** Set when the new accounts were inserted while reading. */
-  readonly provisional?: ProvisionalWriter;
 }
 
 async function applyIn(tx: Queryable, ctx: ApplyContext): Promise<Applied> {
@@ -277,7 +254,6 @@ async function applyIn(tx: Queryable, ctx: ApplyContext): Promise<Applied> {
     : await allocateDelta(tx, {
         config, source: source.name, tables, summary: delta, runId, now: ctx.now, forNotifications: ctx.runId !== null && ctx.notifier !== undefined,
         listChanges: options.dryRun ? DRY_RUN_LISTED : 0,
-        ...(ctx.provisional ? { provisional: ctx.provisional } : {}),
         ...(options.allocationSlice === undefined ? {} : { chunkSize: options.allocationSlice }),
       });
   // Rule 10 again, on what the allocation decided: users still returned but now matching no profile (a

@@ -6,7 +6,7 @@ import { normalizeDn } from '../../../src/domain/names.ts';
 import { SourceError } from '../../../src/sources/directory-source.ts';
 import { silentLogger } from '../../../src/logging.ts';
 import { createSourceFactory } from '../../../src/sources/factory.ts';
-import { createLdapSource } from '../../../src/sources/ldap/ldap-source.ts';
+import { createSource } from '../../../src/sources/factory.ts';
 import { runSync } from '../../../src/sync/run-sync.ts';
 import { aConfig } from '../../support/config-builder.ts';
 import { openTestDatabase } from '../../support/databases.ts';
@@ -47,7 +47,7 @@ const config = (overrides: Partial<LdapConfigInput> = {}) =>
     ...overrides,
   });
 
-const source = (overrides: Partial<LdapConfigInput> = {}) => createLdapSource(config(overrides));
+const source = (overrides: Partial<LdapConfigInput> = {}) => createSource(config(overrides), silentLogger());
 
 beforeAll(async () => {
   server = await startOpenLdap({ seedLdif: openLdapSeed(), sizeLimit: 500 });
