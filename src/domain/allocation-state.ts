@@ -1,6 +1,7 @@
 // Working state of one allocation: what `classify`, `shrink`, `fill` and `finalize` share. Internal to
 // the domain; the public result is the AllocationPlan.
 import { compareText, type PoolTable, type ProfileNeeds } from './pool-table.ts';
+import { compareWaitingTogether } from './queue-order.ts';
 import type { ChangeReason, SeatAccount, SeatState } from './types.ts';
 
 /**
@@ -80,20 +81,10 @@ export function addGrace(table: PoolTable, pools: readonly number[], delta: numb
   for (const pool of pools) table.grace[pool] = (table.grace[pool] ?? 0) + delta;
 }
 
-/**
- * Queue order (rule 3): longest waiting first; among accounts that started waiting together, earlier
- * directory creation first (unknown creation last), then username, then id so the order is total.
- */
+/** Queue order (rule 3): longest waiting first; among accounts that started waiting together, see `compareWaitingTogether`. */
 export function compareQueue(a: Requester, b: Requester): number {
   if (a.waitingSince !== b.waitingSince) return a.waitingSince - b.waitingSince;
-  const ca = a.account.directoryCreatedAt;
-  const cb = b.account.directoryCreatedAt;
-  if (ca !== cb) {
-    if (ca === null) return 1;
-    if (cb === null) return -1;
-    return ca - cb;
-  }
-  return compareText(a.account.username, b.account.username) || a.account.id - b.account.id;
+  return compareWaitingTogether(a.account, b.account);
 }
 
 /**

@@ -10,6 +10,8 @@ export {
   matchProfile,
   matchRule,
 } from './profiles.ts';
-export { allocate, allocateAroundSettled, DAY_MS, isSettledKeeper } from './allocate.ts';
+export { allocate, DAY_MS, isSettledKeeper } from './allocate.ts';
+export { AllocationOrderError, beginAllocation, type AllocationEnd, type AllocationSettings, type AllocationStep, type SeatAllocation } from './allocator.ts';
+export { compareWaitingTogether, newcomerClass, queueKeyer, queueKeyOf } from './queue-order.ts';
 export { neededPoolNames } from './pool-table.ts';
 export { applyChanges, seatStateOf } from './seat-state.ts';

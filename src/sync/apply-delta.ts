@@ -1,19 +1,18 @@
-// The seat side of a run's apply transaction: read the delta, allocate (in bounded steps, see
-// chunked-allocation.ts), and write each step as it comes — state changes of existing accounts, new
-// accounts inserted with their state, and one audit row per change. Runs under the seat lock.
+// The seat side of a run's apply transaction: read the delta, allocate with the one allocator
+// (src/domain/allocator.ts), and write its decisions as they come — state changes of existing accounts,
+// new accounts inserted with their state, and one audit row per change. Runs under the seat lock.
 import type { SeatsyncConfig } from '../config/types.ts';
-import { allocateAroundSettled } from '../domain/allocate.ts';
+import { beginAllocation, type AllocationEnd, type AllocationStep, type SeatAllocation } from '../domain/allocator.ts';
 import { neededPoolNames } from '../domain/pool-table.ts';
 import type { AccountChange, AllocationPlan, SeatAccount } from '../domain/types.ts';
 import { bulkLoadPays, withoutSecondaryIndexes } from '../store/bulk-load.ts';
 import type { Queryable } from '../store/db.ts';
-import { forEachChangedRow, type DeltaRow, type DeltaSummary } from '../store/delta-store.ts';
+import { countNewcomers, forEachChangedRow, newcomerSlices, type DeltaRow, type DeltaSummary } from '../store/delta-store.ts';
 import { insertNewAccounts, markMissing, newAccountIds, updateChangedAccounts, type NewAccountState } from '../store/merge-store.ts';
 import { auditChanges, loadSeatAccounts, loadSeatAccountsAroundSettled, loadSeatAccountsById, type StoredSeatAccount, updateSeatStates } from '../store/seat-store.ts';
 import type { StagingTables } from '../store/staging-store.ts';
-import { allocateInSteps, type AllocationOutcome, type AllocationStep, DEFAULT_CHUNK } from './chunked-allocation.ts';
-import { applyDirectoryDelta, StagedNewcomers } from './directory-delta.ts';
-import { poolsOf, profilePoolsOf } from './reconcile.ts';
+import { applyDirectoryDelta, newcomerAccount } from './directory-delta.ts';
+import { allocationSettingsOf } from './reconcile.ts';
 
 /** State changes of a run by the state reached (counted when the state itself changed). */
 export interface SeatCounts {
@@ -38,10 +37,10 @@ export interface AllocatedDelta {
   /** The first state changes (`listChanges` of them) and how many there are in all. */
   readonly listed: ListedChanges;
   /**
-   * How the allocation ran: over all accounts at once, around the settled keepers (counted, not
-   * loaded), or with the new accounts in slices.
+   * How the allocation ran: new accounts decided as they came (behind a settled state), or everything
+   * at the end, over every account or around the settled keepers (counted, not loaded).
    */
-  readonly allocation: 'one call' | 'around settled' | 'sliced';
+  readonly allocation: 'as they came' | 'one call' | 'around settled';
 }
 
 export interface ListedChanges {
@@ -56,7 +55,7 @@ export interface AllocateDeltaOptions {
   readonly summary: DeltaSummary;
   readonly runId: string;
   readonly now: number;
-  /** Most new accounts per allocation step (default: chunked-allocation's). */
+  /** New accounts per slice read from the staging table (default 20,000). */
   readonly chunkSize?: number;
   /** Keep what the notifications need (a first sync may block a hundred thousand accounts). */
   readonly forNotifications: boolean;
@@ -70,53 +69,59 @@ export interface AllocateDeltaOptions {
  */
 const MAX_CHANGED_AROUND_SETTLED = 10_000;
 
+/** New accounts per slice: a few MB of rows and decisions, and writes big enough that per-statement costs do not matter. */
+const DEFAULT_SLICE = 20_000;
+
 export async function allocateDelta(tx: Queryable, options: AllocateDeltaOptions): Promise<AllocatedDelta> {
   const { config, source, tables, runId } = options;
   const changed = new Map<number, DeltaRow>();
   await forEachChangedRow(tx, { tables, source }, (row) => changed.set(row.id ?? 0, row));
-  const needing = config.profiles.filter((p) => p.pools.length > 0).map((p) => p.name);
-  const newcomers = await StagedNewcomers.count(tx, { tables, source, needing });
-  const input = { now: options.now, pools: poolsOf(config), profilePools: profilePoolsOf(config), policy: { graceDays: config.policy.graceDays } };
+  const newcomers = await countNewcomers(tx, { tables, source });
   const writer = new StepWriter(tx, { tables, source, runId }, { keepForNotifications: options.forNotifications, listLimit: options.listChanges ?? 0 });
-  const writeDirectoryChanges = async (): Promise<void> => {
-    await updateChangedAccounts(tx, { tables, source, runId });
-    await markMissing(tx, { ids: options.summary.missingIds, runId });
+  const missingIds = options.summary.missingIds;
+  const include = [...changed.keys(), ...missingIds];
+  const settledHeld = new Map(config.profiles.filter((p) => p.pools.length > 0).map((p) => [p.name, neededPoolNames(p.pools)]));
+  let directoryWritten = false;
+
+  /** Begins the allocation with the stored accounts (settled keepers counted, when `leaveOutSettled`), this read's changes folded in. */
+  const begin = async (leaveOutSettled: boolean): Promise<SeatAllocation> => {
+    const loaded = leaveOutSettled ? await loadSeatAccountsAroundSettled(tx, { settledHeld, include }) : { accounts: await loadSeatAccounts(tx), settled: new Map<string, number>() };
+    const allocation = beginAllocation(allocationSettingsOf(config, options.now), { settled: loaded.settled });
+    allocation.admit(await withDirectoryDelta(tx, loaded.accounts, changed, missingIds));
+    if (!directoryWritten) {
+      await updateChangedAccounts(tx, { tables, source, runId });
+      await markMissing(tx, { ids: missingIds, runId });
+      directoryWritten = true;
+    }
+    return allocation;
   };
-
-  // A run that changes a few accounts (a delta, a resync with some changes) leaves the settled keepers
-  // out and counts them: one `allocate` call over the accounts that can change (see allocateAroundSettled).
-  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK;
-  const include = [...changed.keys(), ...options.summary.missingIds];
-  if (newcomers.total <= chunkSize && include.length <= MAX_CHANGED_AROUND_SETTLED) {
-    const settledHeld = new Map(needing.map((name) => [name, neededPoolNames(input.profilePools.get(name) ?? [])]));
-    const loaded = await loadSeatAccountsAroundSettled(tx, { settledHeld, include });
-    const accounts = [...(await withDirectoryDelta(tx, loaded.accounts, changed, options.summary.missingIds)), ...(await newcomers.all())];
-    const plan = allocateAroundSettled({ ...input, accounts }, loaded.settled);
-    if (plan !== null) {
-      await writeDirectoryChanges();
-      await writer.write({ accounts, plan });
-      return writer.finish(plan.pools, newcomers.total, 'around settled');
+  /** New accounts from the staging table in queue order; what is decided as they come is written at once. */
+  const allocateWith = async (allocation: SeatAllocation): Promise<{ end: AllocationEnd; asTheyCame: boolean }> => {
+    let asTheyCame = false;
+    for await (const rows of newcomerSlices(tx, { tables, source, sliceRows: options.chunkSize ?? DEFAULT_SLICE })) {
+      const step = allocation.admitQueued(rows.map(newcomerAccount));
+      if (step.changes.length > 0) asTheyCame = true;
+      await writer.write(step);
     }
-  }
-
-  const accounts = await withDirectoryDelta(tx, await loadSeatAccounts(tx), changed, options.summary.missingIds);
-  changed.clear();
-  await writeDirectoryChanges();
-  const steps = allocateInSteps({ ...input, accounts, newcomers, chunkSize });
-  const writeSteps = async (): Promise<AllocationOutcome> => {
-    for (;;) {
-      const next = await steps.next();
-      if (next.done) {
-        await newcomers.close();
-        return next.value;
-      }
-      await writer.write(next.value);
+    const end = allocation.finish();
+    if (end.kind === 'planned') await writer.write(end.step);
+    return { end, asTheyCame };
+  };
+  const run = async (): Promise<AllocatedDelta> => {
+    // A run that changes a few accounts (a delta, a resync with some changes) leaves the settled keepers
+    // out; the allocator declines when one of their pools must shrink (nothing is decided then).
+    let aroundSettled = include.length <= MAX_CHANGED_AROUND_SETTLED;
+    let result = await allocateWith(await begin(aroundSettled));
+    if (result.end.kind === 'declined') {
+      aroundSettled = false;
+      result = await allocateWith(await begin(false));
     }
+    if (result.end.kind === 'declined') throw new Error('internal error: an allocation over every account declined');
+    const how = result.asTheyCame ? 'as they came' : aroundSettled ? 'around settled' : 'one call';
+    return writer.finish(result.end.pools, newcomers, how);
   };
   // A first sync: the account table's indexes are built after its inserts (store/bulk-load.ts).
-  const bulk = await bulkLoadPays(tx, newcomers.total);
-  const outcome = bulk ? await withoutSecondaryIndexes(tx, writeSteps) : await writeSteps();
-  return writer.finish(outcome.pools, newcomers.total, outcome.chunked ? 'sliced' : 'one call');
+  return (await bulkLoadPays(tx, newcomers)) ? withoutSecondaryIndexes(tx, run) : run();
 }
 
 /** Stored accounts with this read's changes folded in; changed accounts not among them (removed ones that return) are loaded. */
@@ -159,8 +164,8 @@ class StepWriter {
     this.#listLimit = keep.listLimit;
   }
 
-  async write(step: AllocationStep): Promise<void> {
-    const { plan } = step;
+  async write(plan: AllocationStep): Promise<void> {
+    if (plan.changes.length === 0) return;
     const existing = plan.changes.filter((c) => c.id > 0);
     const actor = `run:${this.#options.runId}`;
     await updateSeatStates(this.#tx, existing, this.#options.runId);

@@ -4,7 +4,9 @@
 import type { Logger } from '../logging.ts';
 import type { DirectorySource, SourceReadOptions, SourceReadOutcome } from '../sources/directory-source.ts';
 import type { Queryable } from '../store/db.ts';
-import { stageDeletions, stageUsers, type StagedUser, type StagingTables } from '../store/staging-store.ts';
+import type { SeatAccount } from '../domain/types.ts';
+import { stageDeletions, stageUsers, type StagedRow, type StagedUser, type StagingTables } from '../store/staging-store.ts';
+import { newcomerAccount } from './directory-delta.ts';
 import { mapUser, type MappingRules } from './map-user.ts';
 import type { SourceSnapshot } from './source-snapshot.ts';
 
@@ -38,6 +40,8 @@ export async function readIntoStaging(
     source: DirectorySource;
     request: SourceReadOptions;
     rules: MappingRules;
+    /** The domain's queue key of a new account (`queueKeyer`): staged with each user, so the database orders new users as the allocation queues them. */
+    queueKey: (account: SeatAccount) => string;
     logger: Logger;
     onProgress?: (progress: SyncProgress) => void;
   },
@@ -70,13 +74,13 @@ export async function readIntoStaging(
       else skip({ entry: item.entry, reason: item.reason, ...(item.attribute ? { attribute: item.attribute } : {}) });
     }
     const statuses = await snapshot.classify(users);
-    const staged: (StagedUser & { seq: number })[] = [];
+    const staged: StagedRow[] = [];
     for (const [i, status] of statuses.entries()) {
       // The source returned an id twice: the first occurrence counts, the repeats are reported.
       if (status === 'duplicate') skip({ entry: source.name, attribute: 'id', reason: 'duplicate id in this read' });
       else {
         seen += 1;
-        if (status !== 'unchanged') staged.push({ ...(users[i] as StagedUser), seq: (seq += 1) });
+        if (status !== 'unchanged') staged.push(withQueueKey(users[i] as StagedUser, (seq += 1), options.queueKey));
       }
     }
     await writing;
@@ -91,4 +95,11 @@ export async function readIntoStaging(
     // read; it is rethrown by the `await writing` above.
     writing.catch(() => undefined);
   }
+}
+
+/** A staged user with its read order and its queue key as a new account (ignored when it has one). */
+function withQueueKey(user: StagedUser, seq: number, queueKey: (account: SeatAccount) => string): StagedRow {
+  const createdMs = user.directoryCreatedAt === null ? null : Date.parse(user.directoryCreatedAt);
+  const account = newcomerAccount({ seq, id: null, username: user.username, enabled: user.enabled, profile: user.profile, policyProtected: user.policyProtected, createdMs, wasActiveInDirectory: false });
+  return { ...user, seq, queueKey: queueKey(account) };
 }

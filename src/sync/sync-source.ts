@@ -15,7 +15,8 @@ import { analyzeStaging, createStaging, dropStaging, stagingTables, type Staging
 import { type AllocatedDelta, allocateDelta, type ListedChanges, type SeatCounts } from './apply-delta.ts';
 import { removalThreshold, shouldHold } from './hold-policy.ts';
 import { MAX_REPORTED_SKIPS, readIntoStaging, type ReadStats, type SyncProgress } from './read-source.ts';
-import { allocationFingerprint, unchangedPlan } from './reconcile.ts';
+import { allocationFingerprint, profilePoolsOf, unchangedPlan } from './reconcile.ts';
+import { queueKeyer } from '../domain/queue-order.ts';
 import { poolViewsFromPlan, type PoolView } from './status.ts';
 import { mappingFingerprint, mappingRulesOf, readRequestOf } from './rules.ts';
 import { SourceSnapshot } from './source-snapshot.ts';
@@ -69,8 +70,8 @@ export interface SyncSourceOptions {
   readonly signal?: AbortSignal;
   readonly now?: () => number;
   /**
-   * Most new accounts the allocation takes per step (default 20,000; see chunked-allocation.ts). A
-   * tuning knob for memory, and a way for tests to make small runs go through the sliced path.
+   * New accounts per slice handed to the allocator (default 20,000; see domain/allocator.ts). A tuning
+   * knob for memory, and a way for tests to make small runs cross slice boundaries.
    */
   readonly allocationSlice?: number;
 }
@@ -147,6 +148,7 @@ export async function syncSource(deps: SyncSourceDeps, options: SyncSourceOption
         ...(options.signal ? { signal: options.signal } : {}),
       },
       rules,
+      queueKey: queueKeyer(profilePoolsOf(deps.config)),
       logger: log,
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });

@@ -1,0 +1,67 @@
+// The queue order of rule 3, defined once. In memory the allocation compares accounts with
+// `compareWaitingTogether` (numbers and strings, no allocation per comparison); a run's new accounts
+// are ordered by the database instead, by `queueKeyOf`, a text key computed here when they are staged
+// and stored with them. The key sorts as the comparison does when compared by code unit (`<` in
+// JavaScript, COLLATE "C" in SQL: every character of the key is an ASCII hex digit, so no collation can
+// reorder it); test/unit/domain/queue-order.property.test.ts binds the two.
+import { compareText, neededPoolNames } from './pool-table.ts';
+import type { SeatAccount } from './types.ts';
+
+/**
+ * Among accounts that started waiting at the same time: earlier directory creation first (unknown
+ * creation last), then username by UTF-16 code unit, then id so the order is total.
+ */
+export function compareWaitingTogether(a: SeatAccount, b: SeatAccount): number {
+  const ca = a.directoryCreatedAt;
+  const cb = b.directoryCreatedAt;
+  if (ca !== cb) {
+    if (ca === null) return 1;
+    if (cb === null) return -1;
+    return ca - cb;
+  }
+  return compareText(a.username, b.username) || a.id - b.id;
+}
+
+/**
+ * How a new account enters the allocation, the first character of its queue key:
+ * - `0` protected and asking for seats: takes them before any pool is shrunk, so it is decided with the
+ *   stored accounts;
+ * - `1` asking for seats: waits from now, behind every account that waited before (rule 3);
+ * - `2` the rest (out of scope, disabled, needing no pool): decided without looking at seats.
+ */
+export type NewcomerClass = 0 | 1 | 2;
+
+/** What the class depends on of a profile: the pools it needs (unique). */
+export interface NeededPools {
+  readonly pools: readonly unknown[];
+}
+
+/** The class of a new account (state null). `needs`: its profile's, undefined when out of scope. */
+export function newcomerClass(account: SeatAccount, needs: NeededPools | undefined): NewcomerClass {
+  const eligible = needs !== undefined && account.present && account.enabled && !account.suspended;
+  if (!eligible || needs.pools.length === 0) return 2;
+  return account.protected ? 0 : 1;
+}
+
+// Integers are offset by 2^52 so every value of ±142,000 years in ms (and every id) is a non-negative
+// integer below 2^53, written in 14 hex digits (56 bits): fixed width, so text order is numeric order.
+const OFFSET = 2 ** 52;
+const hex14 = (value: number): string => (value + OFFSET).toString(16).padStart(14, '0');
+
+/**
+ * The queue key of a new account: class, creation (known before unknown), username as UTF-16 code units
+ * (4 hex digits each, ended by `0000`, which no code unit of a stored text equals: PostgreSQL text holds
+ * no NUL), id. Two new accounts of one class compare by key as `compareWaitingTogether` compares them.
+ */
+export function queueKeyOf(account: SeatAccount, needs: NeededPools | undefined): string {
+  const created = account.directoryCreatedAt === null ? `1${'0'.repeat(14)}` : `0${hex14(account.directoryCreatedAt)}`;
+  let name = '';
+  for (let i = 0; i < account.username.length; i++) name += account.username.charCodeAt(i).toString(16).padStart(4, '0');
+  return `${newcomerClass(account, needs)}${created}${name}0000${hex14(account.id)}`;
+}
+
+/** `queueKeyOf` under these profiles (profile name → pools it needs), for the accounts of one run. */
+export function queueKeyer(profilePools: ReadonlyMap<string, readonly string[]>): (account: SeatAccount) => string {
+  const needs = new Map([...profilePools].map(([profile, pools]) => [profile, { pools: neededPoolNames(pools) }]));
+  return (account) => queueKeyOf(account, account.profile === null ? undefined : needs.get(account.profile));
+}
