@@ -1,8 +1,9 @@
 // Working state of one allocation: what `classify`, `shrink`, `fill` and `finalize` share. Internal to
 // the domain; the public result is the AllocationPlan.
 import { compareText, type PoolTable, type ProfileNeeds } from './pool-table.ts';
-import { compareWaitingTogether } from './queue-order.ts';
 import type { ChangeReason, SeatAccount, SeatState } from './types.ts';
+
+export { compareQueue } from './queue-order.ts';
 
 /**
  * Why an account asks for seats in this run; decides its place in the queue and whether it may start a
@@ -79,12 +80,6 @@ export function addRegular(table: PoolTable, pools: readonly number[], delta: nu
 
 export function addGrace(table: PoolTable, pools: readonly number[], delta: number): void {
   for (const pool of pools) table.grace[pool] = (table.grace[pool] ?? 0) + delta;
-}
-
-/** Queue order (rule 3): longest waiting first; among accounts that started waiting together, see `compareWaitingTogether`. */
-export function compareQueue(a: Requester, b: Requester): number {
-  if (a.waitingSince !== b.waitingSince) return a.waitingSince - b.waitingSince;
-  return compareWaitingTogether(a.account, b.account);
 }
 
 /**

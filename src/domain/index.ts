@@ -12,6 +12,6 @@ export {
 } from './profiles.ts';
 export { allocate, DAY_MS, isSettledKeeper } from './allocate.ts';
 export { AllocationOrderError, beginAllocation, type AllocationEnd, type AllocationSettings, type AllocationStep, type SeatAllocation } from './allocator.ts';
-export { compareWaitingTogether, newcomerClass, queueKeyer, queueKeyOf } from './queue-order.ts';
+export { compareQueue, compareWaitingTogether, newcomerClass, queueKeyer, queueKeyOf, type QueuePlace } from './queue-order.ts';
 export { neededPoolNames } from './pool-table.ts';
 export { applyChanges, seatStateOf } from './seat-state.ts';

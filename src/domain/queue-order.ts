@@ -7,11 +7,24 @@
 import { compareText, neededPoolNames } from './pool-table.ts';
 import type { SeatAccount } from './types.ts';
 
+/** What the order looks at: a requester of the allocation fits this shape as it is. */
+export interface QueuePlace {
+  /** Epoch ms the account started waiting. */
+  readonly waitingSince: number;
+  readonly account: { readonly id: number; readonly username: string; readonly directoryCreatedAt: number | null };
+}
+
+/** Queue order (rule 3): longest waiting first; among accounts that started waiting together, see `compareWaitingTogether`. */
+export function compareQueue(a: QueuePlace, b: QueuePlace): number {
+  if (a.waitingSince !== b.waitingSince) return a.waitingSince - b.waitingSince;
+  return compareWaitingTogether(a.account, b.account);
+}
+
 /**
  * Among accounts that started waiting at the same time: earlier directory creation first (unknown
  * creation last), then username by UTF-16 code unit, then id so the order is total.
  */
-export function compareWaitingTogether(a: SeatAccount, b: SeatAccount): number {
+export function compareWaitingTogether(a: QueuePlace['account'], b: QueuePlace['account']): number {
   const ca = a.directoryCreatedAt;
   const cb = b.directoryCreatedAt;
   if (ca !== cb) {
