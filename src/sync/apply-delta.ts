@@ -72,56 +72,73 @@ const MAX_CHANGED_AROUND_SETTLED = 10_000;
 /** New accounts per slice: a few MB of rows and decisions, and writes big enough that per-statement costs do not matter. */
 const DEFAULT_SLICE = 20_000;
 
+/** What the allocation of one run works with, read once. */
+interface DeltaContext {
+  readonly tx: Queryable;
+  readonly options: AllocateDeltaOptions;
+  /** Staged rows of existing accounts that changed or came back, by account id. */
+  readonly changed: ReadonlyMap<number, DeltaRow>;
+  /** Ids always loaded (the accounts this run changes): never left out as settled keepers. */
+  readonly include: readonly number[];
+  readonly writer: StepWriter;
+}
+
 export async function allocateDelta(tx: Queryable, options: AllocateDeltaOptions): Promise<AllocatedDelta> {
-  const { config, source, tables, runId } = options;
+  const { tables, source, runId } = options;
   const changed = new Map<number, DeltaRow>();
   await forEachChangedRow(tx, { tables, source }, (row) => changed.set(row.id ?? 0, row));
   const newcomers = await countNewcomers(tx, { tables, source });
   const writer = new StepWriter(tx, { tables, source, runId }, { keepForNotifications: options.forNotifications, listLimit: options.listChanges ?? 0 });
-  const missingIds = options.summary.missingIds;
-  const include = [...changed.keys(), ...missingIds];
-  const settledHeld = new Map(config.profiles.filter((p) => p.pools.length > 0).map((p) => [p.name, neededPoolNames(p.pools)]));
-  let directoryWritten = false;
-
-  /** Begins the allocation with the stored accounts (settled keepers counted, when `leaveOutSettled`), this read's changes folded in. */
-  const begin = async (leaveOutSettled: boolean): Promise<SeatAllocation> => {
-    const loaded = leaveOutSettled ? await loadSeatAccountsAroundSettled(tx, { settledHeld, include }) : { accounts: await loadSeatAccounts(tx), settled: new Map<string, number>() };
-    const allocation = beginAllocation(allocationSettingsOf(config, options.now), { settled: loaded.settled });
-    allocation.admit(await withDirectoryDelta(tx, loaded.accounts, changed, missingIds));
-    if (!directoryWritten) {
-      await updateChangedAccounts(tx, { tables, source, runId });
-      await markMissing(tx, { ids: missingIds, runId });
-      directoryWritten = true;
-    }
-    return allocation;
-  };
-  /** New accounts from the staging table in queue order; what is decided as they come is written at once. */
-  const allocateWith = async (allocation: SeatAllocation): Promise<{ end: AllocationEnd; asTheyCame: boolean }> => {
-    let asTheyCame = false;
-    for await (const rows of newcomerSlices(tx, { tables, source, sliceRows: options.chunkSize ?? DEFAULT_SLICE })) {
-      const step = allocation.admitQueued(rows.map(newcomerAccount));
-      if (step.changes.length > 0) asTheyCame = true;
-      await writer.write(step);
-    }
-    const end = allocation.finish();
-    if (end.kind === 'planned') await writer.write(end.step);
-    return { end, asTheyCame };
-  };
-  const run = async (): Promise<AllocatedDelta> => {
-    // A run that changes a few accounts (a delta, a resync with some changes) leaves the settled keepers
-    // out; the allocator declines when one of their pools must shrink (nothing is decided then).
-    let aroundSettled = include.length <= MAX_CHANGED_AROUND_SETTLED;
-    let result = await allocateWith(await begin(aroundSettled));
-    if (result.end.kind === 'declined') {
-      aroundSettled = false;
-      result = await allocateWith(await begin(false));
-    }
-    if (result.end.kind === 'declined') throw new Error('internal error: an allocation over every account declined');
-    const how = result.asTheyCame ? 'as they came' : aroundSettled ? 'around settled' : 'one call';
-    return writer.finish(result.end.pools, newcomers, how);
-  };
+  const ctx: DeltaContext = { tx, options, changed, include: [...changed.keys(), ...options.summary.missingIds], writer };
+  const run = (): Promise<AllocatedDelta> => allocateAndWrite(ctx, newcomers);
   // A first sync: the account table's indexes are built after its inserts (store/bulk-load.ts).
   return (await bulkLoadPays(tx, newcomers)) ? withoutSecondaryIndexes(tx, run) : run();
+}
+
+async function allocateAndWrite(ctx: DeltaContext, newcomers: number): Promise<AllocatedDelta> {
+  const { tx, options } = ctx;
+  // A run that changes a few accounts (a delta, a resync with some changes) leaves the settled keepers
+  // out; the allocator declines when one of their pools must shrink (nothing is decided then), and the
+  // run begins again with every account.
+  const aroundSettled = ctx.include.length <= MAX_CHANGED_AROUND_SETTLED;
+  const first = await beginWithStored(ctx, { leaveOutSettled: aroundSettled });
+  // The directory side of the changes, once the stored accounts are read as they were.
+  await updateChangedAccounts(tx, { tables: options.tables, source: options.source, runId: options.runId });
+  await markMissing(tx, { ids: options.summary.missingIds, runId: options.runId });
+  let result = await admitNewcomers(ctx, first);
+  let how: AllocatedDelta['allocation'] = aroundSettled ? 'around settled' : 'one call';
+  if (result.end.kind === 'declined') {
+    how = 'one call';
+    result = await admitNewcomers(ctx, await beginWithStored(ctx, { leaveOutSettled: false }));
+  }
+  if (result.end.kind === 'declined') throw new Error('internal error: an allocation over every account declined');
+  return ctx.writer.finish(result.end.pools, newcomers, result.asTheyCame ? 'as they came' : how);
+}
+
+/** Begins the allocation with the stored accounts (settled keepers only counted, when asked), this read's changes folded in. */
+async function beginWithStored(ctx: DeltaContext, options: { leaveOutSettled: boolean }): Promise<SeatAllocation> {
+  const { tx, options: run } = ctx;
+  const settledHeld = new Map(run.config.profiles.filter((p) => p.pools.length > 0).map((p) => [p.name, neededPoolNames(p.pools)]));
+  const loaded = options.leaveOutSettled
+    ? await loadSeatAccountsAroundSettled(tx, { settledHeld, include: ctx.include })
+    : { accounts: await loadSeatAccounts(tx), settled: new Map<string, number>() };
+  const allocation = beginAllocation(allocationSettingsOf(run.config, run.now), { settled: loaded.settled });
+  allocation.admit(await withDirectoryDelta(tx, loaded.accounts, ctx.changed, run.summary.missingIds));
+  return allocation;
+}
+
+/** New accounts from the staging table in queue order; what is decided as they come is written at once, the rest at the end. */
+async function admitNewcomers(ctx: DeltaContext, allocation: SeatAllocation): Promise<{ end: AllocationEnd; asTheyCame: boolean }> {
+  const { tx, options } = ctx;
+  let asTheyCame = false;
+  for await (const rows of newcomerSlices(tx, { tables: options.tables, source: options.source, sliceRows: options.chunkSize ?? DEFAULT_SLICE })) {
+    const step = allocation.admitQueued(rows.map(newcomerAccount));
+    if (step.changes.length > 0) asTheyCame = true;
+    await ctx.writer.write(step);
+  }
+  const end = allocation.finish();
+  if (end.kind === 'planned') await ctx.writer.write(end.step);
+  return { end, asTheyCame };
 }
 
 /** Stored accounts with this read's changes folded in; changed accounts not among them (removed ones that return) are loaded. */
