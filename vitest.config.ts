@@ -8,5 +8,7 @@ export default defineConfig({
     // Integration suites start real servers (slapd, samba, smtp); two cores make more workers slower.
     maxWorkers: 2,
     reporters: ['default', './test/support/summary-reporter.ts'],
+    // The admin console's assets (esbuild, well under a second): the browser and HTTP tests serve them.
+    globalSetup: ['./test/support/build-console.ts'],
   },
 });

@@ -8,7 +8,7 @@ if [ "$(id -u)" -eq 0 ]; then
   bash "$here/install-system.sh"
   bash "$here/start-services.sh"
 else
-  for bin in slapd ldapsearch samba samba-tool openssl pg_isready redis-cli; do
+  for bin in slapd ldapsearch samba samba-tool openssl pg_isready redis-cli chromium; do
     command -v "$bin" >/dev/null 2>&1 || [ -x "/usr/sbin/$bin" ] || echo "prepare-tests: $bin is missing; run as root: bash .ci/install-system.sh" >&2
   done
 fi

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Entry point of the `seatsync` command. The published image runs the compiled code in dist/;
 // a source checkout runs the TypeScript directly (Node 24 strips types).
+import './require-node-24.js';
 import { existsSync } from 'node:fs';
 
 const compiled = new URL('../dist/src/cli/main.js', import.meta.url);

@@ -44,19 +44,27 @@ export async function connectRedis(url: string, options: ConnectRedisOptions): P
   return redis;
 }
 
+/** Redis' `maxmemory-policy`, or why it cannot be read (managed services often forbid CONFIG). */
+export async function readEvictionPolicy(redis: Redis): Promise<{ policy: string | null } | { unreadable: Error }> {
+  try {
+    const reply = (await redis.call('CONFIG', 'GET', 'maxmemory-policy')) as string[];
+    return { policy: reply[1] ?? null };
+  } catch (error) {
+    return { unreadable: error as Error };
+  }
+}
+
 /**
  * BullMQ loses jobs when Redis evicts keys under memory pressure, so it needs `noeviction`. Managed
  * Redis services often forbid CONFIG: then there is nothing to check and we say so at debug level.
  */
 export async function warnUnlessNoEviction(redis: Redis, logger: Logger): Promise<string | null> {
-  let policy: string | null = null;
-  try {
-    const reply = (await redis.call('CONFIG', 'GET', 'maxmemory-policy')) as string[];
-    policy = reply[1] ?? null;
-  } catch (error) {
-    logger.debug({ err: error }, 'cannot read the Redis maxmemory-policy (CONFIG is not allowed)');
+  const read = await readEvictionPolicy(redis);
+  if ('unreadable' in read) {
+    logger.debug({ err: read.unreadable }, 'cannot read the Redis maxmemory-policy (CONFIG is not allowed)');
     return null;
   }
+  const { policy } = read;
   if (policy !== null && policy !== 'noeviction') {
     logger.warn(
       { maxmemoryPolicy: policy },

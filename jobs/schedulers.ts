@@ -61,6 +61,16 @@ export async function applySchedules(queue: ScheduleQueue, config: SeatsyncConfi
   return changes;
 }
 
+/** When each scheduled source runs next (epoch ms), as the schedulers in Redis say. */
+export async function nextScheduledRuns(queue: ScheduleQueue): Promise<Map<string, number>> {
+  const next = new Map<string, number>();
+  for (const s of await queue.getJobSchedulers(0, -1)) {
+    const id = s.id ?? s.key;
+    if (id.startsWith(SOURCE_PREFIX) && typeof s.next === 'number') next.set(id.slice(SOURCE_PREFIX.length), s.next);
+  }
+  return next;
+}
+
 /** The repeating delivery of pending notifications. */
 export async function applyDeliverySchedule(queue: NotifyQueue): Promise<void> {
   const current = await queue.getJobScheduler(DELIVERY_SCHEDULER_ID);

@@ -1,5 +1,6 @@
 // pino logger writing JSON to stderr (stdout is kept for command output), with secrets redacted.
 import { pino, type Logger } from 'pino';
+import { scrubKnownSecrets } from './config/secrets.ts';
 
 export type { Logger };
 
@@ -27,6 +28,9 @@ export function createLogger(options: { level?: string; name?: string } = {}): L
       level: options.level ?? process.env.SEATSYNC_LOG_LEVEL ?? process.env.LOG_LEVEL ?? 'info',
       redact: { paths: REDACT, censor: '***' },
       base: { pid: process.pid },
+      // A last line behind the redaction by key: a secret value inside any message or error (a library
+      // quoting a connection URL) goes out as ***.
+      hooks: { streamWrite: scrubKnownSecrets },
     },
     pino.destination({ dest: 2, sync: true }),
   );

@@ -9,7 +9,7 @@ import { enqueueDelivery, enqueueSync } from '../jobs/enqueue.ts';
 import { openQueues, type Queues } from '../jobs/queues.ts';
 import { closeRedis, connectRedis, warnUnlessNoEviction } from '../jobs/redis.ts';
 import { createScheduleTickHandler } from '../jobs/schedule-tick.job.ts';
-import { applyDeliverySchedule, applySchedules } from '../jobs/schedulers.ts';
+import { applyDeliverySchedule, applySchedules, nextScheduledRuns } from '../jobs/schedulers.ts';
 import { SourceLocks } from '../jobs/source-lock.ts';
 import { createSyncJobHandler } from '../jobs/sync.job.ts';
 import { startJobWorkers } from '../jobs/workers.ts';
@@ -82,7 +82,10 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     const current = (): SeatsyncConfig => watch?.current() ?? config;
     const metrics = createMetrics({ snapshot: async () => ({ pools: await poolViews(db, current()), outbox: await new OutboxStore(db).counts() }) });
     const notifierFor = (config: SeatsyncConfig) => createRunNotifier({ config, outbox: new OutboxStore(db) }) ?? undefined;
-    const app = await createHttpServer({ config: current, db, redis, syncQueue: queues.sync, metrics, logger, ready: () => ready, notifierFor });
+    const app = await createHttpServer({
+      config: current, db, redis, syncQueue: queues.sync, metrics, logger, ready: () => ready, notifierFor,
+      nextScheduledRuns: () => nextScheduledRuns(queues.schedule),
+    });
     closers.add('http', () => app.close());
     const url = await app.listen({ host: config.http.host, port: config.http.port });
 

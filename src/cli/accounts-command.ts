@@ -38,12 +38,15 @@ export function registerAccounts(program: Command, run: Runner): void {
     accounts
       .command(`${action} <account>`)
       .description(`${description} (ACCOUNT: id, username or email)`)
+      .option('--reason <text>', 'why (stored with the audit entry of the action)')
       .option('--json', 'print one JSON document')
-      .action((ref: string, flags: { json?: boolean }) =>
+      .action((ref: string, flags: { json?: boolean; reason?: string }) =>
         run(async (ctx, out) => {
           const db = await ctx.openDb();
           const notifier = runNotifierFor(ctx, db);
-          const result = await applyAdminAction({ db, config: ctx.config, ...(notifier ? { notifier } : {}) }, { action, ref, actor: `cli:${process.env.USER ?? 'admin'}` });
+          const result = await applyAdminAction({ db, config: ctx.config, ...(notifier ? { notifier } : {}) }, {
+            action, ref, actor: `cli:${process.env.USER ?? 'admin'}`, ...(flags.reason !== undefined ? { reason: flags.reason } : {}),
+          });
           await deliverAfterRun(ctx, db);
           // Commander hands `accounts block X --json` to the parent's --json: accept either.
           if (flags.json || accounts.opts<ListFlags>().json) out.json({ account: result.account, changed: result.changed });

@@ -2,9 +2,13 @@
 import type { Command } from 'commander';
 import { listAudit } from '../store/query-store.ts';
 import { resolveAccount } from '../sync/admin-actions.ts';
+import { INSTANT_EXAMPLES, parseInstant } from '../sync/instant.ts';
 import type { Runner } from './context.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
 import { table } from './output.ts';
+
+/** More entries than this at once is an export: use --since to take it in parts. */
+const MAX_LIMIT = 1_000_000;
 
 export function registerAudit(program: Command, run: Runner): void {
   program
@@ -16,18 +20,19 @@ export function registerAudit(program: Command, run: Runner): void {
     .option('--json', 'print one JSON document')
     .action((flags: { account?: string; since?: string; limit: string; json?: boolean }) =>
       run(async (ctx, out) => {
-        const since = flags.since ? new Date(flags.since) : undefined;
-        if (since && Number.isNaN(since.getTime())) throw new UsageError(`--since: not a date: "${flags.since}" (use e.g. 2026-01-31 or 2026-01-31T12:00:00Z)`);
+        const since = flags.since === undefined ? undefined : parseInstant(flags.since);
+        if (since === null) throw new UsageError(`--since: not a date: "${flags.since}" (${INSTANT_EXAMPLES})`);
         const limit = Number(flags.limit);
-        if (!Number.isInteger(limit) || limit <= 0) throw new UsageError(`--limit must be a positive integer, not "${flags.limit}"`);
+        if (!Number.isInteger(limit) || limit <= 0 || limit > MAX_LIMIT) throw new UsageError(`--limit must be an integer from 1 to ${MAX_LIMIT}, not "${flags.limit}"`);
         const db = await ctx.openDb();
         const accountIds = flags.account ? [(await resolveAccount(db, flags.account)).id] : undefined;
-        const entries = await listAudit(db, { limit, ...(since ? { since } : {}), ...(accountIds ? { accountIds } : {}) });
+        const { entries, more } = await listAudit(db, { limit, ...(since ? { since } : {}), ...(accountIds ? { accountIds } : {}) });
         if (flags.json) {
           out.json(entries);
           return EXIT.ok;
         }
-        out.line(table(['time', 'account', 'from', 'to', 'reason', 'actor'], entries.map((e) => [e.at, e.username ? `${e.username} (${e.accountId})` : '', e.from ?? '', e.to ?? '', e.reason, e.actor])));
+        out.line(table(['time', 'account', 'from', 'to', 'reason', 'actor'], entries.map((e) => [e.at, e.username ? `${e.username} (${e.accountId})` : '', e.from ?? '', e.to ?? '', e.comment ? `${e.reason}: ${e.comment}` : e.reason, e.actor])));
+        if (more) out.line(`\nthe latest ${entries.length} entries; earlier ones with a larger --limit`);
         return EXIT.ok;
       }),
     );

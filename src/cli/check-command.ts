@@ -8,11 +8,12 @@ import { collect } from './sync-command.ts';
 import { EXIT, UsageError, type ExitCode } from './exit-codes.ts';
 import { formatCount, type Output } from './output.ts';
 import { checkMailTransport } from './notify-wiring.ts';
+import { checkDatabase, checkRedis, type ServiceCheck } from './check-services.ts';
 
 export function registerCheck(program: Command, run: Runner): void {
   program
     .command('check')
-    .description('validate the config, test every source (connect, bind, count users in scope, show a mapped sample) and the mail transport')
+    .description('validate the config; test the database (connect, migrations), Redis (connect, maxmemory-policy), every source (connect, bind, count users in scope, show a mapped sample) and the mail transport')
     .option('--source <name>', 'test only this source (repeatable)', collect, [])
     .option('--show-config', 'also print the configuration as loaded (defaults filled in, secrets as ***)')
     .option('--json', 'print one JSON document')
@@ -35,6 +36,11 @@ async function checkCommand(ctx: CommandContext, out: Output, flags: CheckFlags)
     out.line(`config ${ctx.config.path}: valid${ctx.warnings.length > 0 ? `, with ${ctx.warnings.length} warning(s):` : ''}`);
     if (ctx.warnings.length > 0) out.line(describeConfigWarnings(ctx.warnings));
     if (flags.showConfig) out.line(JSON.stringify(redactedConfig(ctx.config), null, 2));
+  }
+  const [database, redis] = await Promise.all([checkDatabase(ctx.config), checkRedis(ctx.config)]);
+  if (!flags.json) {
+    printService(out, `database (${database.kind === 'pglite' ? 'embedded' : 'PostgreSQL'})`, database);
+    printService(out, 'redis (for seatsync run and resync)', redis);
   }
   for (const name of names) {
     const source = create(name);
@@ -62,8 +68,15 @@ async function checkCommand(ctx: CommandContext, out: Output, flags: CheckFlags)
   if (!flags.json && mail) out.line(`\nmail (${mail.transport}): ${mail.ok ? 'OK' : 'FAILED'}: ${mail.detail}`);
   if (flags.json) out.json({
       config: { path: ctx.config.path, valid: true, warnings: ctx.warnings, ...(flags.showConfig ? { loaded: redactedConfig(ctx.config) } : {}) },
+      database,
+      redis,
       sources: results,
       mail,
     });
-  return results.every((r) => r.ok) && (mail?.ok ?? true) ? EXIT.ok : EXIT.failure;
+  return database.ok && redis.ok && results.every((r) => r.ok) && (mail?.ok ?? true) ? EXIT.ok : EXIT.failure;
+}
+
+function printService(out: Output, title: string, check: ServiceCheck): void {
+  out.line(`\n${title}: ${check.ok ? 'OK' : 'FAILED'}`);
+  for (const step of check.steps) out.line(`  ${step.ok ? '✓' : '✗'} ${step.name}: ${step.detail}`);
 }

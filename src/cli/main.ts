@@ -2,9 +2,11 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, describeConfigError } from '../config/load.ts';
+import { scrubKnownSecrets } from '../config/secrets.ts';
 import { registerAccounts } from './accounts-command.ts';
 import { registerAudit } from './audit-command.ts';
 import { registerCheck } from './check-command.ts';
+import { registerExplain } from './explain-command.ts';
 import { loadContext, type CommandAction, type CommandContext, type GlobalOptions } from './context.ts';
 import { EXIT, UsageError, type ExitCode } from './exit-codes.ts';
 import { processOutput, type Output } from './output.ts';
@@ -39,6 +41,7 @@ export function buildProgram(onExit: (code: ExitCode) => void, out: Output = pro
   registerStatus(program, run);
   registerAccounts(program, run);
   registerAudit(program, run);
+  registerExplain(program, run);
   registerCheck(program, run);
   registerNotify(program, run);
   registerExtraCommands(program, run);
@@ -68,10 +71,11 @@ function reportError(error: unknown, ctx: CommandContext | null): ExitCode {
     return EXIT.usage;
   }
   if (error instanceof AdminActionError) {
-    process.stderr.write(`error: ${error.message}\n`);
-    return error.code === 'not-found' || error.code === 'ambiguous' ? EXIT.usage : EXIT.failure;
+    process.stderr.write(`error: ${scrubKnownSecrets(error.message)}\n`);
+    return error.code === 'invalid-state' ? EXIT.failure : EXIT.usage;
   }
-  const message = error instanceof Error ? error.message : String(error);
+  // A library's message may quote a connection URL: no secret of the config goes out with it.
+  const message = scrubKnownSecrets(error instanceof Error ? error.message : String(error));
   if (ctx) ctx.logger.error({ err: error }, message);
   process.stderr.write(`error: ${message}\n`);
   return EXIT.failure;

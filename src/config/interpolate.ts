@@ -3,7 +3,7 @@
 // message ever prints them; every key path that received a substituted value remembers where it came from.
 import path from 'node:path';
 import { formatPath, type PathSegment, type RawProblem } from './problems.ts';
-import { isSecretEnvName } from './secrets.ts';
+import { CREDENTIAL_URL_KEYS, isSecretEnvName, userInfoValue } from './secrets.ts';
 
 /** A piece of a string value: literal text, or one `${…}` reference (`body` is what is inside the braces). */
 export type TemplatePart =
@@ -123,24 +123,31 @@ interface StringResult {
   readonly errors: readonly string[];
 }
 
-/** Resolves the references of one string value. */
-export function interpolateString(text: string, options: InterpolateOptions): StringResult {
+/**
+ * Resolves the references of one string value. With `inUrl`, a reference in the URL's user-info
+ * (after `://`, before the next literal `@`) is percent-encoded as needed (see `userInfoValue`).
+ */
+export function interpolateString(text: string, options: InterpolateOptions & { readonly inUrl?: boolean }): StringResult {
   const parts = scanTemplate(text);
+  let userInfo: 'before' | 'in' | 'after' = options.inUrl ? 'before' : 'after';
   let value = '';
   const refs: string[] = [];
   const secretParts: string[] = [];
   const errors: string[] = [];
   let secret = false;
   for (const part of parts) {
-    if (part.kind === 'text') value += part.text;
-    else if (part.kind === 'unterminated') errors.push('"${" without a closing "}" (write $${ for a literal ${)');
+    if (part.kind === 'text') {
+      value += part.text;
+      if (userInfo === 'before' && part.text.includes('://')) userInfo = part.text.includes('@', part.text.indexOf('://')) ? 'after' : 'in';
+      else if (userInfo === 'in' && part.text.includes('@')) userInfo = 'after';
+    } else if (part.kind === 'unterminated') errors.push('"${" without a closing "}" (write $${ for a literal ${)');
     else {
       const outcome = resolveRef(part.body, options);
       if ('error' in outcome) {
         errors.push(outcome.error);
         continue;
       }
-      value += outcome.value;
+      value += userInfo === 'in' ? userInfoValue(outcome.value) : outcome.value;
       refs.push(outcome.shown);
       if (outcome.secret) {
         secret = true;
@@ -163,7 +170,7 @@ interface WalkState {
 const OMIT = Symbol('omit');
 
 function walkString(text: string, segments: readonly PathSegment[], state: WalkState): string | typeof OMIT {
-  const result = interpolateString(text, state.options);
+  const result = interpolateString(text, { ...state.options, inUrl: CREDENTIAL_URL_KEYS.has(formatPath(segments)) });
   for (const message of result.errors) state.problems.push({ segments, message });
   for (const part of result.secretParts) state.secretValues.add(part);
   if (result.origin === null) return result.value; // $${ escapes are undone even without references

@@ -2,7 +2,7 @@
 // scrub of every known secret value.
 import type { ValueOrigin } from './interpolate.ts';
 import { formatPath, type ConfigProblem, type PathSegment, type RawProblem } from './problems.ts';
-import { isSecretKey, scrubSecrets } from './secrets.ts';
+import { CREDENTIAL_URL_KEYS, isSecretKey, scrubSecrets } from './secrets.ts';
 
 export interface ProblemContext {
   /** The interpolated tree, to look up the value at a problem's path. */
@@ -14,10 +14,8 @@ export interface ProblemContext {
 }
 
 /** Keys whose value is never shown: secrets by name, and URLs that may carry a password. */
-const CREDENTIAL_URLS = new Set(['database.url', 'redis.url']);
-
 export function neverShown(segments: readonly PathSegment[]): boolean {
-  return segments.some((s) => typeof s === 'string' && isSecretKey(s)) || CREDENTIAL_URLS.has(formatPath(segments));
+  return segments.some((s) => typeof s === 'string' && isSecretKey(s)) || CREDENTIAL_URL_KEYS.has(formatPath(segments));
 }
 
 const MAX_SHOWN_LENGTH = 120;
@@ -75,7 +73,7 @@ function urlPassword(url: string): string | undefined {
 export function collectSecretValues(tree: unknown, into: Set<string>, segments: PathSegment[] = []): void {
   if (typeof tree === 'string') {
     if (segments.some((s) => typeof s === 'string' && isSecretKey(s))) into.add(tree);
-    const password = CREDENTIAL_URLS.has(formatPath(segments)) ? urlPassword(tree) : undefined;
+    const password = CREDENTIAL_URL_KEYS.has(formatPath(segments)) ? urlPassword(tree) : undefined;
     if (password !== undefined) into.add(password);
     return;
   }

@@ -76,10 +76,15 @@ const policy = policyInput.nullish().transform(
   }),
 );
 
+const HOW_TO_HASH = `make a token and its hash with: TOKEN=$(openssl rand -hex 24); printf '%s' "$TOKEN" | sha256sum`;
+/** The sha256 of the empty string: a token nobody has to know. */
+const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+
 function sha256Hex(input: unknown): Parsed<string> {
   const t = text(input);
   if ('error' in t) return t;
-  return /^[0-9a-f]{64}$/i.test(t.value) ? ok(t.value.toLowerCase()) : fail('must be 64 hex characters (the sha256 of the token)');
+  if (!/^[0-9a-f]{64}$/i.test(t.value)) return fail(`must be the sha256 of the token, 64 hex characters; ${HOW_TO_HASH}`);
+  return t.value.toLowerCase() === EMPTY_SHA256 ? fail(`is the sha256 of an empty token; ${HOW_TO_HASH}`) : ok(t.value.toLowerCase());
 }
 
 function role(input: unknown): Parsed<'read' | 'admin'> {

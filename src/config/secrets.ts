@@ -23,13 +23,51 @@ export const REDACTED = '***';
  */
 const MIN_SCRUB_LENGTH = 4;
 
-/** Replaces every occurrence of a known secret value in a text with `***`. */
+/** Config keys holding URLs whose user-info may carry a password. */
+export const CREDENTIAL_URL_KEYS: ReadonlySet<string> = new Set(['database.url', 'redis.url']);
+
+/**
+ * The ways a secret can appear in output: as is, percent-encoded (inside a URL) and JSON-escaped (in
+ * a log line), longest first so that no form is left half replaced.
+ */
+function secretForms(secret: string): string[] {
+  const forms = new Set([secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)]);
+  return [...forms].sort((a, b) => b.length - a.length);
+}
+
+/** Replaces every occurrence of a known secret value (in any of its forms) in a text with `***`. */
 export function scrubSecrets(text: string, secrets: Iterable<string>): string {
   let out = text;
   for (const secret of secrets) {
-    if (secret.length >= MIN_SCRUB_LENGTH) out = out.split(secret).join(REDACTED);
+    if (secret.length < MIN_SCRUB_LENGTH) continue;
+    for (const form of secretForms(secret)) out = out.split(form).join(REDACTED);
   }
   return out;
+}
+
+// Every secret any config loaded in this process held: logs and error messages are scrubbed of them
+// whatever path a value took to get there (a library's error quoting a connection URL, say).
+const processSecrets = new Set<string>();
+
+export function rememberSecrets(secrets: Iterable<string>): void {
+  for (const secret of secrets) processSecrets.add(secret);
+}
+
+/** `text` without any secret a config of this process held. */
+export function scrubKnownSecrets(text: string): string {
+  return processSecrets.size === 0 ? text : scrubSecrets(text, processSecrets);
+}
+
+/** Characters a URL's user-info may hold as they are (RFC 3986 unreserved, sub-delims and ":"). */
+const USERINFO_SAFE = /^(?:[A-Za-z0-9\-._~!$&'()*+,;=:]|%[0-9A-Fa-f]{2})*$/;
+
+/**
+ * A value substituted into the user-info of a URL (`postgres://app:${file:/run/secrets/pw}@db/app`):
+ * percent-encoded unless it already is valid there, so a password with `@ / # ?` stays one password
+ * instead of moving the URL's host, path or fragment.
+ */
+export function userInfoValue(value: string): string {
+  return USERINFO_SAFE.test(value) ? value : encodeURIComponent(value);
 }
 
 /** `postgres://user:pw@host/db` → `postgres://user:***@host/db`; other strings unchanged. */
@@ -50,6 +88,7 @@ const loadedSecrets = new WeakMap<object, ReadonlySet<string>>();
 
 export function registerSecrets(config: object, secrets: ReadonlySet<string>): void {
   loadedSecrets.set(config, secrets);
+  rememberSecrets(secrets);
 }
 
 function redactSource(source: SourceConfig): SourceConfig {

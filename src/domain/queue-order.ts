@@ -1,9 +1,10 @@
-// The queue order of rule 3, defined once. In memory the allocation compares accounts with
-// `compareWaitingTogether` (numbers and strings, no allocation per comparison); a run's new accounts
+// The waiting queue's order (SPEC rule 3), defined once. The allocation sorts its requesters with
+// `compareQueue`, and the explanation of why an account waits (explain.ts) ranks the stored waiting list
+// with it, so the position an admin is shown is the one the next allocation uses. A run's new accounts
 // are ordered by the database instead, by `queueKeyOf`, a text key computed here when they are staged
-// and stored with them. The key sorts as the comparison does when compared by code unit (`<` in
-// JavaScript, COLLATE "C" in SQL: every character of the key is an ASCII hex digit, so no collation can
-// reorder it); test/unit/domain/queue-order.property.test.ts binds the two.
+// and stored with them. The key sorts as `compareWaitingTogether` does when compared by code unit (`<`
+// in JavaScript, COLLATE "C" in SQL: every character of the key is an ASCII hex digit, so no collation
+// can reorder it); "the queue key" in test/unit/domain/allocator.property.test.ts binds the two.
 import { compareText, neededPoolNames } from './pool-table.ts';
 import type { SeatAccount } from './types.ts';
 

@@ -1,21 +1,26 @@
-// `GET /api/v1/accounts` (JSON or CSV, streamed page by page), the admin actions on one account, and
-// `GET /api/v1/audit`.
+// `GET /api/v1/accounts` (a page of accounts, or the whole CSV export streamed), `GET
+// /api/v1/accounts/{id}` and the admin actions on one account.
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { ACCOUNT_CSV_COLUMNS, csvLine } from '../sync/account-export.ts';
 import type { AccountState } from '../domain/types.ts';
-import { listAccounts, listAudit, type AccountFilter, type AccountView } from '../store/query-store.ts';
+import { ACCOUNT_CSV_COLUMNS, csvLine } from '../sync/account-export.ts';
+import { accountsPage, listAccounts, type AccountFilter, type AccountView } from '../store/query-store.ts';
 import { applyAdminAction, resolveAccount, type AdminAction } from '../sync/admin-actions.ts';
-import { requestSchemas } from './api-schemas.ts';
-import { ApiError } from './errors.ts';
+import { explainAccountRef, waitingQueue } from '../sync/explain.ts';
+import { defineRoute } from './api-route.ts';
 import { callerOf } from './auth.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import { ApiError } from './errors.ts';
 import type { HttpDeps } from './server.ts';
 
 interface AccountsQuery {
   readonly state?: AccountState;
   readonly pool?: string;
   readonly source?: string;
+  readonly q?: string;
   readonly format: 'json' | 'csv';
+  readonly limit: number;
+  readonly cursor?: string;
 }
 
 async function* csvOf(rows: AsyncIterable<AccountView>): AsyncGenerator<string> {
@@ -23,55 +28,58 @@ async function* csvOf(rows: AsyncIterable<AccountView>): AsyncGenerator<string> 
   for await (const a of rows) yield `${csvLine(ACCOUNT_CSV_COLUMNS.map((c) => a[c]))}\n`;
 }
 
-async function* jsonArrayOf(rows: AsyncIterable<unknown>): AsyncGenerator<string> {
-  let first = true;
-  yield '[';
-  for await (const row of rows) {
-    yield `${first ? '' : ','}\n${JSON.stringify(row)}`;
-    first = false;
-  }
-  yield '\n]\n';
-}
-
 export function registerAccountRoutes(api: FastifyInstance, deps: HttpDeps): void {
-  api.get<{ Querystring: AccountsQuery }>('/accounts', { schema: { querystring: requestSchemas.accountsQuery } }, async (request, reply) => {
-    const { state, pool, source, format } = request.query;
+  defineRoute<{ Querystring: AccountsQuery }>(api, 'listAccounts', async (request, reply) => {
+    const { state, pool, source, q, format, limit, cursor } = request.query;
     const config = deps.config();
     if (pool && !config.pools.some((p) => p.name === pool)) {
       throw new ApiError(400, 'unknown-pool', `unknown pool "${pool}"; configured: ${config.pools.map((p) => p.name).join(', ')}`);
     }
-    const filter: AccountFilter = { ...(state ? { state } : {}), ...(pool ? { pool } : {}), ...(source ? { source } : {}) };
-    const rows = listAccounts(deps.db, filter);
-    if (format === 'csv') {
-      return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="accounts.csv"').send(Readable.from(csvOf(rows)));
+    // As in the CLI: a misspelt source is a mistake to name, not an empty list.
+    if (source && !config.sources.some((s) => s.name === source)) {
+      throw new ApiError(400, 'unknown-source', `unknown source "${source}"; configured: ${config.sources.map((s) => s.name).join(', ')}`);
     }
-    return reply.type('application/json; charset=utf-8').send(Readable.from(jsonArrayOf(rows)));
+    const filter: AccountFilter = { ...(state ? { state } : {}), ...(pool ? { pool } : {}), ...(source ? { source } : {}), ...(q ? { q } : {}) };
+    if (format === 'csv') {
+      if (cursor !== undefined) throw new ApiError(400, 'validation', 'cursor: the CSV export is one document; page the JSON list instead');
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', 'attachment; filename="accounts.csv"')
+        .send(Readable.from(csvOf(listAccounts(deps.db, filter))));
+    }
+    const afterId = cursor === undefined ? 0 : Number(decodeCursor('accounts', cursor));
+    // One more than asked tells whether another page follows.
+    const rows = await accountsPage(deps.db, filter, { afterId, limit: limit + 1 });
+    const items = rows.slice(0, limit);
+    const last = items.at(-1);
+    return { items, nextCursor: rows.length > limit && last ? encodeCursor('accounts', last.id) : null };
   });
 
-  api.post<{ Params: { id: string; action: AdminAction } }>(
-    '/accounts/:id/:action',
-    { schema: { params: requestSchemas.accountActionParams } },
+  defineRoute<{ Params: { id: string } }>(api, 'getAccount', async (request) => resolveAccount(deps.db, request.params.id));
+
+  defineRoute<{ Params: { id: string } }>(api, 'explainAccount', async (request) => explainAccountRef(deps.db, deps.config(), request.params.id));
+
+  defineRoute<{ Querystring: { offset: number; limit: number } }>(api, 'listQueue', async (request) => waitingQueue(deps.db, deps.config(), request.query));
+
+  defineRoute<{ Params: { id: string; action: AdminAction }; Body: { reason?: string } | null }>(
+    api,
+    'changeAccount',
     async (request) => {
       const { id, action } = request.params;
+      const reason = request.body?.reason;
       const config = deps.config();
       const notifier = deps.notifierFor?.(config);
       const result = await applyAdminAction(
         { db: deps.db, config, ...(notifier ? { notifier } : {}) },
-        { action, ref: id, actor: `api:${callerOf(request).name}` },
+        { action, ref: id, actor: `api:${callerOf(request).name}`, ...(reason !== undefined ? { reason } : {}) },
       );
       return { account: result.account, changed: result.changed };
     },
-  );
-
-  api.get<{ Querystring: { account?: string; since?: string; limit: number } }>(
-    '/audit',
-    { schema: { querystring: requestSchemas.auditQuery } },
-    async (request) => {
-      const { account, since, limit } = request.query;
-      const sinceDate = since === undefined ? undefined : new Date(since);
-      if (sinceDate && Number.isNaN(sinceDate.getTime())) throw new ApiError(400, 'validation', `since: not a date: "${since}" (use e.g. 2026-01-31 or 2026-01-31T12:00:00Z)`);
-      const accountIds = account === undefined ? undefined : [(await resolveAccount(deps.db, account)).id];
-      return listAudit(deps.db, { limit, ...(sinceDate ? { since: sinceDate } : {}), ...(accountIds ? { accountIds } : {}) });
+    {
+      // No body at all means "no reason given".
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
     },
   );
 }

@@ -1,14 +1,18 @@
-// `/api/v1`: every route behind a bearer token (see auth.ts), except the OpenAPI document.
+// `/api/v1`: every operation of api-operations.ts behind a bearer token (see auth.ts); the OpenAPI
+// document itself needs none.
 import type { FastifyInstance } from 'fastify';
 import { statusView } from '../sync/status.ts';
 import { registerAccountRoutes } from './account-routes.ts';
-import { authorize } from './auth.ts';
+import { API_PREFIX } from './api-operations.ts';
+import { defineRoute } from './api-route.ts';
+import { registerAuditRoutes } from './audit-routes.ts';
+import { authorize, callerOf } from './auth.ts';
 import { ApiError } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 import type { HttpDeps } from './server.ts';
 import { registerSyncRoutes } from './sync-routes.ts';
 
-export const API_PREFIX = '/api/v1';
+export { API_PREFIX };
 
 export async function registerApi(app: FastifyInstance, deps: HttpDeps): Promise<void> {
   app.get(`${API_PREFIX}/openapi.json`, async () => openApiDocument({ publicUrl: deps.config().http.publicUrl }));
@@ -23,8 +27,19 @@ export async function registerApi(app: FastifyInstance, deps: HttpDeps): Promise
           throw error;
         }
       });
-      api.get('/status', async () => statusView(deps.db, deps.config()));
+      defineRoute(api, 'getStatus', async () => statusView(deps.db, deps.config()));
+      defineRoute(api, 'listSchedules', async () => {
+        const next = (await deps.nextScheduledRuns?.()) ?? new Map<string, number>();
+        const sources = deps.config().sources.map((s) => {
+          const at = next.get(s.name);
+          return { name: s.name, nextRunAt: at === undefined ? null : new Date(at).toISOString() };
+        });
+        return { sources };
+      });
+      // Who the token is: the console shows admin controls only to admin tokens (the API refuses anyway).
+      defineRoute(api, 'getCaller', async (request) => callerOf(request));
       registerAccountRoutes(api, deps);
+      registerAuditRoutes(api, deps);
       registerSyncRoutes(api, deps);
     },
     { prefix: API_PREFIX },

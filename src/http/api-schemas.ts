@@ -1,12 +1,29 @@
-// JSON Schemas of the API: the request schemas Fastify validates against, and the response shapes the
-// OpenAPI document publishes (openapi.ts). One definition for both, so the document cannot drift from
-// what the routes accept.
+// JSON Schemas of the API's requests and responses. The operations (api-operations.ts) name them; the
+// routes validate requests and serialize responses with them (Fastify), and the OpenAPI document
+// publishes the same objects, so what a client is told is what goes over the wire.
 import { ACCOUNT_STATES } from '../domain/types.ts';
+
+export type Schema = Readonly<Record<string, unknown>>;
 
 const int = { type: 'integer', minimum: 0 } as const;
 const str = { type: 'string' } as const;
 const nullableStr = { type: ['string', 'null'] } as const;
 const strList = { type: 'array', items: str } as const;
+const dateTime = { type: 'string', format: 'date-time' } as const;
+const nullableDateTime = { type: ['string', 'null'], format: 'date-time' } as const;
+
+/**
+ * A name or reference given by a client: not empty, no control characters (a NUL byte cannot be
+ * stored in PostgreSQL text, so it could never match anything), at most 320 characters (an email
+ * address's longest form).
+ */
+export const TEXT_INPUT = { type: 'string', minLength: 1, maxLength: 320, pattern: '^[^\\u0000-\\u001F\\u007F]+$' } as const;
+
+/** `limit` + `cursor` of a paged list (see cursor.ts). */
+const pageQuery = (defaultLimit: number, maxLimit: number): Schema => ({
+  limit: { type: 'integer', minimum: 1, maximum: maxLimit, default: defaultLimit, description: `page size (default ${defaultLimit}, at most ${maxLimit})` },
+  cursor: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$', description: 'the `nextCursor` of the previous page' },
+});
 
 export const ADMIN_ACTIONS = ['block', 'unblock', 'protect', 'unprotect'] as const;
 
@@ -16,155 +33,224 @@ export const requestSchemas = {
     additionalProperties: false,
     properties: {
       state: { type: 'string', enum: ACCOUNT_STATES },
-      pool: str,
-      source: str,
-      format: { type: 'string', enum: ['json', 'csv'], default: 'json' },
+      pool: TEXT_INPUT,
+      source: TEXT_INPUT,
+      q: { ...TEXT_INPUT, maxLength: 200, description: 'part of the username, display name or email (case-insensitive)' },
+      format: { type: 'string', enum: ['json', 'csv'], default: 'json', description: '`csv`: the whole export as one CSV document (no paging)' },
+      ...pageQuery(1_000, 10_000),
     },
   },
   auditQuery: {
     type: 'object',
     additionalProperties: false,
     properties: {
-      account: { ...str, description: 'id, username or email' },
-      since: { ...str, description: 'ISO 8601 date or time' },
-      limit: { type: 'integer', minimum: 1, maximum: 10_000, default: 1_000 },
+      account: { ...TEXT_INPUT, description: 'id, username or email' },
+      since: { ...TEXT_INPUT, description: 'ISO 8601 date or time, e.g. 2026-01-31 or 2026-01-31T12:00:00Z' },
+      run: { type: 'string', pattern: '^[0-9]{1,18}$', description: 'only the entries of this run (its numeric id)' },
+      ...pageQuery(1_000, 10_000),
     },
   },
   syncsQuery: {
     type: 'object',
     additionalProperties: false,
-    properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 }, source: str },
+    properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 }, source: TEXT_INPUT },
   },
   syncBody: {
     type: ['object', 'null'],
     additionalProperties: false,
     properties: {
-      source: { ...str, description: 'sync only this source; all sources when left out' },
+      source: { ...TEXT_INPUT, description: 'sync only this source; all sources when left out' },
       dryRun: { type: 'boolean', default: false },
       allowRemovals: { type: 'boolean', default: false, description: 'apply a run held for disabling or removing too many accounts' },
       full: { type: 'boolean', default: false, description: 'read the whole directory even when an incremental read is possible' },
     },
   },
-  idParams: { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1 } } },
+  accountParams: {
+    type: 'object',
+    required: ['id'],
+    additionalProperties: false,
+    properties: { id: { ...TEXT_INPUT, description: 'account id, username, email or directory id' } },
+  },
+  queueQuery: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      offset: { type: 'integer', minimum: 0, maximum: 10_000_000, default: 0, description: 'how many of the queue to skip' },
+      limit: { type: 'integer', minimum: 1, maximum: 1_000, default: 100, description: 'page size (default 100, at most 1,000)' },
+    },
+  },
+  accountActionBody: {
+    type: ['object', 'null'],
+    additionalProperties: false,
+    properties: { reason: { type: 'string', maxLength: 500, description: 'why; stored with the audit entry of the action (`comment`)' } },
+  },
+  syncParams: {
+    type: 'object',
+    required: ['id'],
+    additionalProperties: false,
+    properties: { id: { ...TEXT_INPUT, description: 'job id (from POST /api/v1/syncs) or numeric run id' } },
+  },
   accountActionParams: {
     type: 'object',
     required: ['id', 'action'],
-    properties: { id: { type: 'string', minLength: 1 }, action: { type: 'string', enum: ADMIN_ACTIONS } },
-  },
-} as const;
-
-const pool = {
-  type: 'object',
-  required: ['name', 'seats', 'used', 'available', 'waiting'],
-  properties: { name: str, seats: int, used: int, available: int, waiting: int },
-} as const;
-
-const syncResult = {
-  type: 'object',
-  description: 'The `seatsync sync --json` document',
-  required: ['runs', 'pools'],
-  properties: {
-    runs: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: {
-          source: str,
-          status: { type: 'string', enum: ['ok', 'held', 'failed'] },
-          seen: int, created: int, updated: int, activated: int, blocked: int, disabled: int, removed: int, durationMs: int,
-          dryRun: { type: 'boolean' },
-          changes: {
-            type: 'array',
-            description: 'Dry runs only: the first 1,000 state changes the run would make',
-            items: {
-              type: 'object',
-              properties: {
-                username: str, from: nullableStr, to: str, reason: str,
-                pools: { type: 'array', items: str }, waitingFor: { type: 'array', items: str },
-              },
-            },
-          },
-          changesTotal: { ...int, description: 'Dry runs only: how many state changes the run would make' },
-        },
-      },
+    additionalProperties: false,
+    properties: {
+      id: { ...TEXT_INPUT, description: 'account id, username, email or directory id' },
+      action: { type: 'string', enum: ADMIN_ACTIONS },
     },
-    pools: { type: 'array', items: { $ref: '#/components/schemas/Pool' } },
   },
 } as const;
+
+const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+
+/**
+ * An object whose listed properties are all present (unless optional). Nothing else goes out: the
+ * serializer writes listed properties only. The schema does not forbid others, so that clients
+ * written against it keep working when a later version adds a field.
+ */
+const closed = (properties: Record<string, unknown>, options: { optional?: readonly string[]; description?: string } = {}): Schema => ({
+  type: 'object',
+  required: Object.keys(properties).filter((k) => !(options.optional ?? []).includes(k)),
+  properties,
+  ...(options.description ? { description: options.description } : {}),
+});
+
+const pool = closed({ name: str, seats: int, used: int, available: int, waiting: int });
+
+const plannedChange = closed({
+  username: str, from: { type: ['string', 'null'], enum: [...ACCOUNT_STATES, null] }, to: { type: 'string', enum: ACCOUNT_STATES },
+  reason: str, pools: strList, waitingFor: strList,
+});
+
+const syncRun = closed(
+  {
+    source: str, status: { type: 'string', enum: ['ok', 'held', 'failed'] },
+    seen: int, created: int, updated: int, activated: int, blocked: int, disabled: int, removed: int, durationMs: int,
+    dryRun: { type: 'boolean' },
+    changes: { type: 'array', description: 'Dry runs only: the first 1,000 state changes the run would make', items: plannedChange },
+    changesTotal: { ...int, description: 'Dry runs only: how many state changes the run would make' },
+  },
+  { optional: ['changes', 'changesTotal'] },
+);
+
+const syncResult = closed({ runs: { type: 'array', items: syncRun }, pools: { type: 'array', items: ref('Pool') } });
+
+const awaitedPools = {
+  type: 'array',
+  items: closed({ name: str, seats: int, used: int, full: { type: 'boolean' }, ahead: { ...int, description: 'accounts ahead in the queue waiting for this pool' } }),
+} as const;
+
+const queueStanding = closed({ position: int, total: int, pools: awaitedPools, summary: str });
+
+const page = (item: string, description: string): Schema =>
+  closed(
+    {
+      items: { type: 'array', items: ref(item) },
+      nextCursor: { type: ['string', 'null'], description: 'pass as `cursor` for the next page; null on the last page' },
+    },
+    { description },
+  );
 
 export const responseSchemas = {
-  Error: {
-    type: 'object',
-    required: ['error'],
-    properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: str, message: str } } },
-  },
+  Error: closed({ error: closed({ code: str, message: str }) }, { description: 'every error: `{ "error": { "code", "message" } }`' }),
   Pool: pool,
-  Status: {
-    type: 'object',
-    properties: {
-      pools: { type: 'array', items: { $ref: '#/components/schemas/Pool' } },
-      sources: {
-        type: 'array',
-        items: {
-          type: 'object',
-          properties: {
-            name: str,
-            lastRun: { type: ['object', 'null'], properties: { status: str, startedAt: str, finishedAt: nullableStr, seen: int } },
-          },
-        },
-      },
-      outbox: { type: 'object', properties: { pending: int, failed: int } },
+  Schedules: closed({
+    sources: {
+      type: 'array',
+      items: closed({ name: str, nextRunAt: { ...nullableDateTime, description: 'when the schedule runs the source next; null without a schedule' } }),
     },
-  },
-  Account: {
-    type: 'object',
-    properties: {
-      id: int, source: str, externalId: str, username: str, email: nullableStr, displayName: nullableStr,
-      state: { type: 'string', enum: ACCOUNT_STATES }, profile: nullableStr, pools: strList, waitingFor: strList,
-      protected: { type: 'boolean' }, waitingSince: nullableStr, activatedAt: nullableStr, graceUntil: nullableStr, updatedAt: str,
+  }),
+  Caller: closed({ name: { ...str, description: 'the token\'s name in http.tokens' }, role: { type: 'string', enum: ['read', 'admin'] } }),
+  Status: closed({
+    pools: { type: 'array', items: ref('Pool') },
+    sources: {
+      type: 'array',
+      items: closed({
+        name: str,
+        lastRun: { ...closed({ status: str, startedAt: dateTime, finishedAt: nullableDateTime, seen: int }), type: ['object', 'null'] },
+      }),
     },
-  },
-  AccountActionResult: {
-    type: 'object',
-    properties: { account: { $ref: '#/components/schemas/Account' }, changed: { type: 'boolean' } },
-  },
-  SyncResult: syncResult,
-  SyncAccepted: {
-    type: 'object',
-    required: ['id', 'coalesced'],
-    properties: {
-      id: { ...str, description: 'job id, for GET /api/v1/syncs/{id}' },
-      coalesced: { type: 'boolean', description: 'true when the request joined a sync of the same work already queued' },
-      sources: strList,
+    outbox: closed({ pending: int, failed: int }),
+  }),
+  Account: closed({
+    id: int, source: str, externalId: str, username: str, email: nullableStr, displayName: nullableStr,
+    state: { type: 'string', enum: ACCOUNT_STATES }, profile: nullableStr, pools: strList, waitingFor: strList,
+    protected: { type: 'boolean' }, waitingSince: nullableDateTime, activatedAt: nullableDateTime, graceUntil: nullableDateTime,
+    updatedAt: dateTime,
+  }),
+  AccountPage: page('Account', 'accounts in id order'),
+  AccountActionResult: closed({ account: ref('Account'), changed: { type: 'boolean' } }),
+  SyncResult: { ...syncResult, description: 'The `seatsync sync --json` document' },
+  SyncAccepted: closed({
+    id: { ...str, description: 'job id, for GET /api/v1/syncs/{id}' },
+    coalesced: { type: 'boolean', description: 'true when the request joined a sync of the same work already queued' },
+    sources: strList,
+  }),
+  SyncJob: closed({
+    kind: { const: 'job' },
+    id: str,
+    state: { type: 'string', enum: ['waiting', 'active', 'delayed', 'completed', 'failed', 'unknown'] },
+    sources: strList, trigger: str, dryRun: { type: 'boolean' }, allowRemovals: { type: 'boolean' },
+    progress: {
+      ...closed(
+        { phase: { type: 'string', enum: ['waiting-for-source', 'read', 'apply', 'done'] }, source: nullableStr, read: int },
+      ),
+      type: ['object', 'null'],
     },
+    result: { ...syncResult, type: ['object', 'null'], description: 'the `seatsync sync --json` document, once the job ended' },
+    error: nullableStr, attemptsMade: int, createdAt: dateTime, startedAt: nullableDateTime, finishedAt: nullableDateTime,
+  }, { description: 'a sync job: queued through POST /api/v1/syncs or by a schedule' }),
+  Run: closed({
+    kind: { const: 'run' },
+    id: str, source: str, status: { type: 'string', enum: ['running', 'ok', 'held', 'failed'] },
+    mode: { type: ['string', 'null'], enum: ['full', 'incremental', null] }, trigger: str,
+    startedAt: dateTime, finishedAt: nullableDateTime, seen: int, created: int, updated: int, activated: int, blocked: int,
+    disabled: int, removed: int, skipped: int, error: nullableStr,
+    details: { type: 'object', additionalProperties: true, description: 'what the run noticed (skipped entries, held reasons, …)' },
+  }, { description: 'the record of one source\'s run' }),
+  SyncJobOrRun: {
+    description: 'a job (`kind: job`) or a run record (`kind: run`)',
+    oneOf: [ref('SyncJob'), ref('Run')],
+    discriminator: { propertyName: 'kind', mapping: { job: '#/components/schemas/SyncJob', run: '#/components/schemas/Run' } },
   },
-  SyncJob: {
-    type: 'object',
-    properties: {
-      id: str,
-      state: { type: 'string', enum: ['waiting', 'active', 'delayed', 'completed', 'failed', 'unknown'] },
-      sources: strList, trigger: str, dryRun: { type: 'boolean' }, allowRemovals: { type: 'boolean' },
-      progress: {
+  SyncList: closed({ jobs: { type: 'array', items: ref('SyncJob') }, runs: { type: 'array', items: ref('Run') } }),
+  AuditEntry: closed({
+    id: str, at: dateTime, accountId: { type: ['integer', 'null'] }, username: nullableStr, source: nullableStr,
+    from: nullableStr, to: nullableStr, reason: str, actor: str, runId: nullableStr,
+    comment: { ...nullableStr, description: 'the reason an admin gave for the action' },
+  }),
+  AuditPage: page('AuditEntry', 'audit entries, newest last; the next page holds the entries before this one'),
+  QueueStanding: queueStanding,
+  QueuePage: closed({
+    total: { ...int, description: 'accounts waiting' },
+    entries: {
+      type: 'array',
+      items: closed({
+        position: { ...int, description: '1-based place in the queue' },
+        id: int, source: str, username: str, displayName: nullableStr, email: nullableStr,
+        waitingSince: dateTime, waitingFor: strList, why: str, pools: awaitedPools,
+      }),
+    },
+  }, { description: 'accounts waiting for a seat, in the order seats will be given' }),
+  Explanation: closed({
+    account: ref('Account'),
+    explanation: closed({
+      state: { type: 'string', enum: ACCOUNT_STATES },
+      summary: { ...str, description: 'why the account is in its state, in one sentence' },
+      profile: {
+        ...closed({
+          name: str, position: { ...int, description: '1-based place among the profiles; the first match wins' },
+          of: int, rule: { ...str, description: 'the profile\'s `when`, as a sentence' }, pools: strList,
+        }),
         type: ['object', 'null'],
-        properties: { phase: { type: 'string', enum: ['waiting-for-source', 'read', 'apply', 'done'] }, source: nullableStr, read: int },
       },
-      result: { oneOf: [{ $ref: '#/components/schemas/SyncResult' }, { type: 'null' }] },
-      error: nullableStr, attemptsMade: int, createdAt: str, startedAt: nullableStr, finishedAt: nullableStr,
-    },
-  },
-  Run: {
-    type: 'object',
-    properties: {
-      id: str, source: str, status: { type: 'string', enum: ['running', 'ok', 'held', 'failed'] }, mode: nullableStr, trigger: str,
-      startedAt: str, finishedAt: nullableStr, seen: int, created: int, updated: int, activated: int, blocked: int,
-      disabled: int, removed: int, skipped: int, error: nullableStr, details: { type: 'object' },
-    },
-  },
-  AuditEntry: {
-    type: 'object',
-    properties: {
-      id: str, at: str, accountId: { type: ['integer', 'null'] }, username: nullableStr, source: nullableStr,
-      from: nullableStr, to: nullableStr, reason: str, actor: str, runId: nullableStr,
-    },
-  },
-} as const;
+      protectedBy: closed({ admin: { type: 'boolean' }, policy: { type: 'boolean' } }),
+      held: strList,
+      waitingFor: strList,
+      queue: { ...queueStanding, type: ['object', 'null'], description: 'blocked accounts only' },
+    }),
+    audit: { type: 'array', items: ref('AuditEntry'), description: 'the latest entries, oldest first' },
+  }),
+} as const satisfies Record<string, Schema>;
+
+export type ResponseSchemaName = keyof typeof responseSchemas;

@@ -2,6 +2,7 @@
 // the domain's error classes.
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { AdminActionError } from '../sync/admin-actions.ts';
+import { TEXT_INPUT } from './api-schemas.ts';
 
 export type ApiErrorCode =
   | 'unauthorized'
@@ -34,7 +35,36 @@ export function sendError(reply: FastifyReply, status: number, code: string, mes
   return reply.code(status).type('application/json').send({ error: { code, message } } satisfies ErrorBody);
 }
 
-const ADMIN_STATUS: Record<AdminActionError['code'], number> = { 'not-found': 404, ambiguous: 409, 'invalid-state': 409 };
+const ADMIN_STATUS: Record<AdminActionError['code'], number> = { 'not-found': 404, ambiguous: 409, 'invalid-state': 409, 'invalid-reason': 400 };
+
+/**
+ * Errors Fastify raises before routing (a path that is not valid percent-encoded UTF-8, a parameter
+ * longer than the router takes): the standard error body too, instead of Fastify's own.
+ */
+export function frameworkError(error: FastifyError, _request: unknown, reply: FastifyReply): FastifyReply {
+  return sendError(reply, error.statusCode ?? 400, 'bad-url', error.message);
+}
+
+interface SchemaError {
+  readonly instancePath?: string;
+  readonly keyword: string;
+  readonly message?: string;
+  readonly params: Record<string, unknown>;
+}
+
+/**
+ * Request validation messages that name the parameter and say what is wrong in words: `querystring/since
+ * must not contain control characters` rather than the pattern that says so.
+ */
+export function schemaErrorMessage(errors: readonly SchemaError[], dataVar: string): Error {
+  const parts = errors.map((e) => {
+    const where = `${dataVar}${e.instancePath ?? ''}`;
+    if (e.keyword === 'pattern' && e.params.pattern === TEXT_INPUT.pattern) return `${where} must not contain control characters (such as NUL or a line break)`;
+    if (e.keyword === 'additionalProperties') return `${where} has no parameter "${String(e.params.additionalProperty)}"`;
+    return `${where} ${e.message ?? 'is not valid'}`;
+  });
+  return new Error(parts.join(', '));
+}
 
 /** Installs the JSON error and not-found handlers on `app` (and the plugins registered after). */
 export function installErrorHandlers(app: FastifyInstance): void {

@@ -24,11 +24,27 @@ async function check(run: () => Promise<unknown>): Promise<string> {
   }
 }
 
+// The probes' answers, serialized with these like the API's (they are not part of `/api/v1`'s document:
+// orchestrators, not API clients, read them).
+const healthz = { type: 'object', required: ['status'], properties: { status: { type: 'string' } } } as const;
+const readyz = {
+  type: 'object',
+  required: ['status', 'checks'],
+  properties: {
+    status: { type: 'string', enum: ['ready', 'unavailable'] },
+    checks: {
+      type: 'object',
+      required: ['database', 'redis', 'shuttingDown'],
+      properties: { database: { type: 'string' }, redis: { type: 'string' }, shuttingDown: { type: 'boolean' } },
+    },
+  },
+} as const;
+
 export function registerHealthRoutes(app: FastifyInstance, deps: HttpDeps): void {
   // Probes run every few seconds: their request logs would drown everything else.
   const quiet = { logLevel: 'warn' as const };
-  app.get('/healthz', quiet, async () => ({ status: 'ok' }));
-  app.get('/readyz', quiet, async (_request, reply) => {
+  app.get('/healthz', { ...quiet, schema: { response: { 200: healthz } } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { ...quiet, schema: { response: { 200: readyz, 503: readyz } } }, async (_request, reply) => {
     const [database, redis] = await Promise.all([check(() => deps.db.query('SELECT 1')), check(() => deps.redis.ping())]);
     const shuttingDown = !deps.ready();
     const ok = database === 'ok' && redis === 'ok' && !shuttingDown;

@@ -1,4 +1,4 @@
-// The HTTP side of `seatsync run`: probes, metrics and the admin API (SPEC §6), on Fastify.
+// The HTTP side of `seatsync run`: probes, metrics, the admin API (SPEC §6) and the admin console, on Fastify.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { SyncQueue } from '../../jobs/enqueue.ts';
@@ -7,8 +7,8 @@ import type { Logger } from '../logging.ts';
 import type { Database } from '../store/db.ts';
 import type { RunNotifier } from '../sync/sync-source.ts';
 import { registerApi } from './api-routes.ts';
-import { registerDashboard } from './dashboard.ts';
-import { installErrorHandlers } from './errors.ts';
+import { registerConsole } from './console.ts';
+import { frameworkError, installErrorHandlers, schemaErrorMessage } from './errors.ts';
 import { registerHealthRoutes } from './health-routes.ts';
 import type { Metrics } from './metrics.ts';
 
@@ -20,6 +20,8 @@ export interface HttpDeps {
   readonly syncQueue: SyncQueue;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  /** When each scheduled source runs next (epoch ms), from the job schedulers (absent: not shown). */
+  readonly nextScheduledRuns?: () => Promise<ReadonlyMap<string, number>>;
   /** Writes the emails an admin action causes (built by the composition root; absent: none). */
   readonly notifierFor?: (config: SeatsyncConfig) => RunNotifier | undefined;
   /** False once shutdown began (`/readyz` answers 503 so load balancers stop sending work). */
@@ -34,11 +36,18 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
     // Bodies are small JSON documents; anything bigger is a mistake or an attack.
     bodyLimit: 64 * 1024,
     forceCloseConnections: 'idle',
+    frameworkErrors: frameworkError,
+    schemaErrorFormatter: (errors, dataVar) => schemaErrorMessage(errors as never, dataVar),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true } },
+  });
+  // Every answer is live data, a probe or an error: nothing for a browser or proxy to keep, and no
+  // body to be sniffed into another type than the one declared.
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.header('cache-control', 'no-store').header('x-content-type-options', 'nosniff');
   });
   installErrorHandlers(app);
   registerHealthRoutes(app, deps);
-  registerDashboard(app);
+  registerConsole(app);
   await registerApi(app, deps);
   return app;
 }

@@ -1,11 +1,13 @@
 // `POST /api/v1/syncs` (queue a sync through Redis, coalesced with a queued one of the same work),
 // `GET /api/v1/syncs/{id}` (a job: state, progress, result; or a run record by its numeric id) and
-// `GET /api/v1/syncs` (recent jobs and runs).
+// `GET /api/v1/syncs` (recent jobs and runs). Jobs and runs carry `kind`, so a client (and the
+// document's `oneOf`) can tell them apart.
 import type { FastifyInstance } from 'fastify';
 import { enqueueSync, isSyncJobId } from '../../jobs/enqueue.ts';
-import { findSyncJob, recentSyncJobs } from '../../jobs/job-view.ts';
-import { getRun, recentRuns } from '../store/run-store.ts';
-import { requestSchemas } from './api-schemas.ts';
+import { findSyncJob, recentSyncJobs, type SyncJobView } from '../../jobs/job-view.ts';
+import { scrubKnownSecrets } from '../config/secrets.ts';
+import { getRun, recentRuns, type RunRecord } from '../store/run-store.ts';
+import { defineRoute } from './api-route.ts';
 import { callerOf } from './auth.ts';
 import { ApiError } from './errors.ts';
 import type { HttpDeps } from './server.ts';
@@ -17,16 +19,14 @@ interface SyncBody {
   readonly full: boolean;
 }
 
+// Errors are a library's words and may quote a connection URL: scrubbed of the config's secrets.
+const jobOut = (job: SyncJobView): SyncJobView & { kind: 'job' } => ({ kind: 'job', ...job, error: job.error && scrubKnownSecrets(job.error) });
+const runOut = (run: RunRecord): RunRecord & { kind: 'run' } => ({ kind: 'run', ...run, error: run.error && scrubKnownSecrets(run.error) });
+
 export function registerSyncRoutes(api: FastifyInstance, deps: HttpDeps): void {
-  api.post<{ Body: SyncBody }>(
-    '/syncs',
-    {
-      // No body at all means "sync everything with the defaults".
-      preValidation: async (request) => {
-        request.body ??= {} as SyncBody;
-      },
-      schema: { body: requestSchemas.syncBody },
-    },
+  defineRoute<{ Body: SyncBody }>(
+    api,
+    'requestSync',
     async (request, reply) => {
       const { source, dryRun, allowRemovals, full } = request.body;
       const configured = deps.config().sources.map((s) => s.name);
@@ -42,26 +42,33 @@ export function registerSyncRoutes(api: FastifyInstance, deps: HttpDeps): void {
         .header('location', `/api/v1/syncs/${enqueued.id}`)
         .send({ id: enqueued.id, coalesced: enqueued.coalesced, sources: sources.length > 0 ? sources : configured });
     },
+    {
+      // No body at all means "sync everything with the defaults".
+      preValidation: async (request) => {
+        request.body ??= {} as SyncBody;
+      },
+    },
   );
 
-  api.get<{ Params: { id: string } }>('/syncs/:id', { schema: { params: requestSchemas.idParams } }, async (request) => {
+  defineRoute<{ Params: { id: string } }>(api, 'getSync', async (request) => {
     const { id } = request.params;
     if (isSyncJobId(id)) {
       const job = await findSyncJob(deps.syncQueue, id);
-      if (job) return job;
-    } else if (/^\d+$/.test(id)) {
+      if (job) return jobOut(job);
+    } else {
       const run = await getRun(deps.db, id);
-      if (run) return run;
+      if (run) return runOut(run);
     }
     throw new ApiError(404, 'not-found', `no sync job or run "${id}" (finished jobs are kept for 7 days, runs for ever)`);
   });
 
-  api.get<{ Querystring: { limit: number; source?: string } }>('/syncs', { schema: { querystring: requestSchemas.syncsQuery } }, async (request) => {
+  defineRoute<{ Querystring: { limit: number; source?: string } }>(api, 'listSyncs', async (request) => {
     const { limit, source } = request.query;
     const [jobs, runs] = await Promise.all([
       recentSyncJobs(deps.syncQueue, limit),
       recentRuns(deps.db, { limit, ...(source ? { source } : {}) }),
     ]);
-    return { jobs: source ? jobs.filter((j) => j.sources.length === 0 || j.sources.includes(source)) : jobs, runs };
+    const shown = source ? jobs.filter((j) => j.sources.length === 0 || j.sources.includes(source)) : jobs;
+    return { jobs: shown.map(jobOut), runs: runs.map(runOut) };
   });
 }

@@ -75,6 +75,7 @@ async function insertAccountsWithAudit(tx: Queryable, options: NewAccountsWrite)
               src.groups::jsonb, src.attributes::jsonb, src.profile, src.policy_protected, src.data_hash, true, c.state, c.held,
               c.waiting_for, c.waiting_since, c.activated_at, c.grace_until, $2::bigint, $2::bigint
        FROM src JOIN c ON c.class = src.class + 1
+       ORDER BY src.seq
        RETURNING id, external_id)
      INSERT INTO audit (account_id, from_state, to_state, reason, actor, run_id, details)
      SELECT i.id, NULL, c.state, c.reason, $12, $2::bigint, c.details

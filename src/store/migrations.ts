@@ -43,3 +43,12 @@ export async function migrate(db: Database): Promise<{ applied: number[] }> {
     return { applied };
   });
 }
+
+/** Migrations this build has that the database has not applied, and versions it has that this build does not know. */
+export async function migrationState(db: Database): Promise<{ pending: Migration[]; unknown: number[] }> {
+  const table = await db.query<{ present: boolean }>(`SELECT to_regclass('schema_migrations') IS NOT NULL AS present`);
+  const done = table.rows[0]?.present ? await db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version') : { rows: [] };
+  const have = new Set(done.rows.map((r) => r.version));
+  const known = new Set(MIGRATIONS.map((m) => m.version));
+  return { pending: MIGRATIONS.filter((m) => !have.has(m.version)), unknown: [...have].filter((v) => !known.has(v)) };
+}

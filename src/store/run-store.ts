@@ -58,8 +58,11 @@ export async function finishRun(
   );
 }
 
+/** Run ids are PostgreSQL bigints. */
+const MAX_RUN_ID = 9_223_372_036_854_775_807n;
+
 export async function getRun(db: Queryable, id: string): Promise<RunRecord | null> {
-  if (!/^\d+$/.test(id)) return null;
+  if (!/^\d{1,19}$/.test(id) || BigInt(id) > MAX_RUN_ID) return null;
   const result = await db.query<RunRecord>(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = $1::bigint`, [id]);
   return result.rows[0] ?? null;
 }

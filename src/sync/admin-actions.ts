@@ -2,7 +2,7 @@
 // re-allocate in the same transaction, so a suspension frees its seat for the next waiting account at once.
 import type { SeatsyncConfig } from '../config/types.ts';
 import type { AllocationPlan } from '../domain/types.ts';
-import type { Database } from '../store/db.ts';
+import type { Database, Queryable } from '../store/db.ts';
 import { lockAdminFlags, setAdminFlag, type AdminFlag } from '../store/admin-flag-store.ts';
 import { findAccounts, type AccountView } from '../store/query-store.ts';
 import { insertAudit, lockSeats } from '../store/seat-store.ts';
@@ -12,7 +12,7 @@ import type { RunNotifier } from './sync-source.ts';
 export type AdminAction = 'block' | 'unblock' | 'protect' | 'unprotect';
 
 export class AdminActionError extends Error {
-  readonly code: 'not-found' | 'ambiguous' | 'invalid-state';
+  readonly code: 'not-found' | 'ambiguous' | 'invalid-state' | 'invalid-reason';
   constructor(code: AdminActionError['code'], message: string) {
     super(message);
     this.name = 'AdminActionError';
@@ -28,7 +28,7 @@ export interface AdminActionResult {
 }
 
 /** Resolves an id, username, email or external id to exactly one account. */
-export async function resolveAccount(db: Database, ref: string): Promise<AccountView> {
+export async function resolveAccount(db: Queryable, ref: string): Promise<AccountView> {
   const found = await findAccounts(db, ref);
   if (found.length === 0) throw new AdminActionError('not-found', `no account matches "${ref}" (id, username, email or directory id)`);
   const exact = found.filter((a) => String(a.id) === ref);
@@ -47,10 +47,23 @@ const FLAG: Record<AdminAction, { flag: AdminFlag; value: boolean }> = {
   unprotect: { flag: 'adminProtected', value: false },
 };
 
+/** Longest reason an admin may give, in characters (it is shown in tables and the audit trail). */
+export const MAX_REASON_LENGTH = 500;
+
+/** The reason as stored: trimmed, null when empty; refused when too long or with control characters. */
+export function normalizeReason(reason: string | undefined): string | null {
+  const text = reason?.trim() ?? '';
+  if (text === '') return null;
+  if (text.length > MAX_REASON_LENGTH) throw new AdminActionError('invalid-reason', `the reason has ${text.length} characters; at most ${MAX_REASON_LENGTH}`);
+  if (/[\u0000-\u001f\u007f]/.test(text)) throw new AdminActionError('invalid-reason', 'the reason contains a control character (a line break, tab or NUL); write it on one line');
+  return text;
+}
+
 export async function applyAdminAction(
   deps: { db: Database; config: SeatsyncConfig; notifier?: RunNotifier },
-  options: { action: AdminAction; ref: string; actor: string; now?: number },
+  options: { action: AdminAction; ref: string; actor: string; now?: number; reason?: string },
 ): Promise<AdminActionResult> {
+  const comment = normalizeReason(options.reason);
   const target = await resolveAccount(deps.db, options.ref);
   const flag = FLAG[options.action];
   const result = await deps.db.transaction(async (tx) => {
@@ -66,7 +79,9 @@ export async function applyAdminAction(
     if (row[flag.flag] === flag.value) return { changed: false, plan: null };
     await setAdminFlag(tx, target.id, flag.flag, flag.value);
     // The flag change itself, named by its action; the seat changes it causes follow with their reasons.
-    await insertAudit(tx, [{ accountId: target.id, from: target.state, to: target.state, reason: options.action }], {
+    // The admin's own words go with the audit row of the action (`comment` in the audit trail).
+    const details = comment === null ? undefined : { comment };
+    await insertAudit(tx, [{ accountId: target.id, from: target.state, to: target.state, reason: options.action, ...(details ? { details } : {}) }], {
       actor: options.actor,
       runId: null,
     });

@@ -69,6 +69,9 @@ export interface AllocateDeltaOptions {
  */
 const MAX_CHANGED_AROUND_SETTLED = 10_000;
 
+/** New accounts per insert statement: parameter arrays well below protocol limits. */
+const NEW_ACCOUNT_BATCH = 20_000;
+
 /** New accounts per slice: a few MB of rows and decisions, and writes big enough that per-statement costs do not matter. */
 const DEFAULT_SLICE = 20_000;
 
@@ -166,6 +169,15 @@ class StepWriter {
   readonly #listLimit: number;
   readonly #listed: AccountChange[] = [];
   #changeCount = 0;
+  /**
+   * New accounts decided so far, written by `finish` in read order (so account ids follow the directory's
+   * order, whatever order the allocator decided them in): read order (seq) and the index of their state
+   * in `#newStates`, a handful of distinct states for a whole first sync.
+   */
+  readonly #newSeqs: number[] = [];
+  readonly #newStateOf: number[] = [];
+  readonly #newStates: NewAccountState[] = [];
+  readonly #newStateIndex = new Map<string, number>();
   newAccounts = 0;
   counts = { activated: 0, blocked: 0, disabled: 0, removed: 0 };
   dropped = { removed: 0, disabled: 0 };
@@ -187,7 +199,7 @@ class StepWriter {
     const actor = `run:${this.#options.runId}`;
     await updateSeatStates(this.#tx, existing, this.#options.runId);
     await auditChanges(this.#tx, existing, { actor, runId: this.#options.runId });
-    await this.#insertNew(plan.changes.filter((c) => c.id < 0), actor);
+    for (const change of plan.changes) if (change.id < 0) this.#noteNew(change);
     for (const change of plan.changes) this.#count(change);
     this.#changeCount += plan.changes.length;
     for (const change of plan.changes) {
@@ -201,24 +213,29 @@ class StepWriter {
     for (const id of plan.graceStarted) this.#graceStarted.push(id);
   }
 
-  /** New accounts in one statement per step, their states deduplicated (a first sync has a handful). */
-  async #insertNew(changes: readonly AccountChange[], actor: string): Promise<void> {
-    const classes = new Map<string, number>();
-    const states: NewAccountState[] = [];
-    const seqs: number[] = [];
-    const classOf: number[] = [];
-    for (const { id, to, reason } of changes) {
-      const key = JSON.stringify([to.state, to.held, to.waitingFor, to.waitingSince, to.activatedAt, to.graceUntil, reason]);
-      let index = classes.get(key);
-      if (index === undefined) {
-        index = states.length;
-        classes.set(key, index);
-        states.push({ ...to, reason });
-      }
-      seqs.push(-id);
-      classOf.push(index);
+  /** Keeps a new account's decision for `#insertNew` (its state deduplicated). */
+  #noteNew({ id, to, reason }: AccountChange): void {
+    const key = JSON.stringify([to.state, to.held, to.waitingFor, to.waitingSince, to.activatedAt, to.graceUntil, reason]);
+    let index = this.#newStateIndex.get(key);
+    if (index === undefined) {
+      index = this.#newStates.length;
+      this.#newStateIndex.set(key, index);
+      this.#newStates.push({ ...to, reason });
     }
-    this.newAccounts += await insertNewAccounts(this.#tx, { ...this.#options, actor, seqs, classOf, states });
+    this.#newSeqs.push(-id);
+    this.#newStateOf.push(index);
+  }
+
+  /** The new accounts with their states and audit rows, in read order, NEW_ACCOUNT_BATCH per statement. */
+  async #insertNew(): Promise<void> {
+    const order = this.#newSeqs.map((_, i) => i).sort((a, b) => (this.#newSeqs[a] ?? 0) - (this.#newSeqs[b] ?? 0));
+    const actor = `run:${this.#options.runId}`;
+    for (let start = 0; start < order.length; start += NEW_ACCOUNT_BATCH) {
+      const batch = order.slice(start, start + NEW_ACCOUNT_BATCH);
+      const seqs = batch.map((i) => this.#newSeqs[i] ?? 0);
+      const classOf = batch.map((i) => this.#newStateOf[i] ?? 0);
+      this.newAccounts += await insertNewAccounts(this.#tx, { ...this.#options, actor, seqs, classOf, states: this.#newStates });
+    }
   }
 
   #count(change: AccountChange): void {
@@ -233,6 +250,7 @@ class StepWriter {
 
   /** The run's outcome once every step is written. */
   async finish(pools: AllocationPlan['pools'], newcomers: number, allocation: AllocatedDelta['allocation']): Promise<AllocatedDelta> {
+    await this.#insertNew();
     if (this.newAccounts !== newcomers) throw new Error('internal error: the allocation left a new account without a state');
     const listed = { changes: this.#listed, total: this.#changeCount };
     return { plan: await this.plan(pools), counts: this.counts, dropped: this.dropped, listed, allocation };

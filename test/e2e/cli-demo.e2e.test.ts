@@ -144,10 +144,49 @@ describe('seatsync CLI on the demo', () => {
     expect(unknown.stderr).toContain('nobody-like-this');
   });
 
+  it('explains why an account waits, and keeps the reason of an admin action', async () => {
+    const waiting = JSON.parse((await runCli(['accounts', '--json', '--state', 'blocked', '--config', demo.config])).stdout) as { username: string }[];
+    const username = waiting[0]?.username ?? '';
+    const human = await runCli(['explain', username, '--config', demo.config]);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toContain(`${username} (id `);
+    expect(human.stdout).toMatch(/^why: waiting for a seat: \S+ is full \(\d+ of \d+ seats in use\), \d+ ahead waiting for it; \d+(st|nd|rd|th) of \d+ in the queue$/m);
+    expect(human.stdout).toMatch(/^profile: \S+ \(\d+ of \d+; the first match wins\), matched by: /m);
+    const json = JSON.parse((await runCli(['explain', username, '--json', '--config', demo.config])).stdout) as { explanation: { state: string; queue: { position: number } } };
+    expect(json.explanation).toMatchObject({ state: 'blocked', queue: { position: expect.any(Number) } });
+
+    const protect = await runCli(['accounts', 'protect', username, '--reason', 'signs the contracts', '--config', demo.config]);
+    expect(protect.code).toBe(0);
+    const audit = await runCli(['audit', '--account', username, '--config', demo.config]);
+    expect(audit.stdout).toContain('protect: signs the contracts');
+    const tooLong = await runCli(['accounts', 'unprotect', username, '--reason', 'x'.repeat(501), '--config', demo.config]);
+    expect(tooLong.code).toBe(2);
+    expect(tooLong.stderr).toContain('at most 500');
+    expect((await runCli(['accounts', 'unprotect', username, '--config', demo.config])).code).toBe(0);
+    const unknown = await runCli(['explain', 'nobody-like-this', '--config', demo.config]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('nobody-like-this');
+    // Eight runs of the CLI on the embedded database: about 30 s on an idle machine.
+  }, 240_000);
+
   it('exits 2 on bad usage', async () => {
     expect((await runCli(['accounts', '--state', 'sleeping', '--config', demo.config])).code).toBe(2);
     expect((await runCli(['no-such-command'])).code).toBe(2);
     expect((await runCli(['sync', '--source', 'nope', '--config', demo.config])).code).toBe(2);
+  });
+
+  it('names a bad account reference or date in one sentence and exits 2, never with a database error', async () => {
+    for (const [args, sentence] of [
+      [['accounts', 'block', '99999999999999999999'], 'error: no account matches "99999999999999999999" (id, username, email or directory id)'],
+      [['accounts', 'protect', 'x\u0001y'], 'error: no account matches'],
+      [['audit', '--since', '99999-01-01'], 'error: --since: not a date: "99999-01-01" (use e.g. 2026-01-31 or 2026-01-31T12:00:00Z)'],
+      [['audit', '--limit', '99999999999999999999'], 'error: --limit must be an integer from 1 to 1000000'],
+    ] as const) {
+      const result = await runCli([...args, '--config', demo.config]);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toContain(sentence);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    }
   });
 });
 

@@ -53,6 +53,10 @@ describe('seatsync run (a process)', () => {
     await waitFor(() => count(`SELECT count(*)::int AS n FROM runs WHERE trigger = 'schedule' AND status = 'ok'`).then((n) => n > 0), { what: 'a scheduled run' });
     expect(await count(`SELECT count(*)::int AS n FROM accounts`)).toBe(8);
     expect(await count(`SELECT count(*)::int AS n FROM accounts WHERE state = 'active'`)).toBe(3);
+    const schedules = await api(`http://127.0.0.1:${options.port}`)('/api/v1/schedules');
+    const [hr] = (schedules.body as { sources: { nextRunAt: string }[] }).sources;
+    // Every second: the next run is due within a few seconds of now.
+    expect(Math.abs(new Date(hr?.nextRunAt ?? 0).getTime() - Date.now())).toBeLessThan(5_000);
   });
 
   it('stops scheduling when the config says schedule: off', async () => {

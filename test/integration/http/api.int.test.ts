@@ -7,11 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SyncJobView } from '../../../jobs/job-view.ts';
 import { loadConfig } from '../../../src/config/load.ts';
 import { openDatabase, type Database } from '../../../src/store/db.ts';
-import { migrate } from '../../../src/store/migrations.ts';
 import { startWorker, type RunningWorker } from '../../../src/worker.ts';
 import { createPostgresDatabase } from '../../support/databases.ts';
 import {
-  ADMIN_TOKEN, aConfigDir, api, clearPrefix, freePort, manyPeople, READ_TOKEN, requireRedis, uniquePrefix, waitFor,
+  ADMIN_TOKEN, aConfigDir, api, clearPrefix, freePort, manyPeople, migratedPostgres, READ_TOKEN, requireRedis, uniquePrefix, waitFor,
 } from '../worker/worker-fixtures.ts';
 
 const USERS = 60_000;
@@ -38,18 +37,10 @@ describe('HTTP API', () => {
     dir.writeConfig({ databaseUrl: pg.url, prefix, port: await freePort(), sources: { hr, crm }, seats: { primary: SEATS } });
     const config = await loadConfig({ path: dir.configPath });
     const sink = new Writable({ write: (chunk: Buffer, _enc, done) => ((logs += chunk.toString()), done()) });
-    let opened: Database | null = null;
     worker = await startWorker({
       config,
       logger: pino({ level: 'info' }, sink),
-      database: {
-        open: async () => {
-          opened = await openDatabase({ url: pg.url, dataDir: 'unused' });
-          await migrate(opened);
-          return opened;
-        },
-        close: async () => opened?.close(),
-      },
+      database: migratedPostgres(pg.url),
     });
     db = await openDatabase({ url: pg.url, dataDir: 'unused' });
     admin = api(worker.url, ADMIN_TOKEN);
@@ -87,15 +78,23 @@ describe('HTTP API', () => {
     expect(await anonymous('/readyz')).toMatchObject({ status: 200, body: { status: 'ready', checks: { database: 'ok', redis: 'ok' } } });
   });
 
-  it('serves the dashboard page without data; the data it shows needs a token', async () => {
+  it('serves the console without data, under a CSP that allows only its own scripts and styles', async () => {
     const res = await fetch(`${worker.url}/`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
-    expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
     const html = await res.text();
-    expect(html).toContain("fetch('api/v1/' + path");
-    expect(html).toContain("api('status')");
+    expect(html).toContain('<script type="module" src="assets/console.js"></script>');
+    expect(html).not.toMatch(/<script>|<style>| style=/);
     expect(html).not.toContain('u000001'); // no account data in the page itself
+    const script = await fetch(`${worker.url}/assets/console.js`);
+    expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(await script.text()).toContain('api/v1/');
+    expect((await fetch(`${worker.url}/assets/console.css`)).status).toBe(200);
+    expect((await fetch(`${worker.url}/assets/..%2Fpackage.json`)).status).toBe(404);
   });
 
   it('refuses a request without a token or with an unknown one (401), and a write with a read token (403)', async () => {
@@ -154,7 +153,7 @@ describe('HTTP API', () => {
   it('lists accounts as JSON and streams them as CSV, with the CLI filters', async () => {
     const active = await reader('/api/v1/accounts?state=active&source=hr');
     expect(active.status).toBe(200);
-    const rows = active.body as { username: string; state: string; pools: string[] }[];
+    const rows = (active.body as { items: { username: string; state: string; pools: string[] }[] }).items;
     expect(rows).toHaveLength(SEATS);
     expect(rows.every((a) => a.state === 'active' && a.pools.includes('primary'))).toBe(true);
     const csv = await reader('/api/v1/accounts?format=csv&state=blocked&pool=primary');
@@ -174,9 +173,96 @@ describe('HTTP API', () => {
     expect(used.rows[0]?.n).toBe(SEATS);
     expect(await admin('/api/v1/accounts/u000005/block', { method: 'POST' })).toMatchObject({ status: 200, body: { changed: false } });
     const audit = await reader('/api/v1/audit?account=u000005');
-    const entries = audit.body as { actor: string; to: string; reason: string }[];
+    const entries = (audit.body as { items: { actor: string; to: string; reason: string }[] }).items;
     expect(entries.some((e) => e.actor === 'api:ops' && e.to === 'suspended')).toBe(true);
     expect(await admin('/api/v1/accounts/u000005/unblock', { method: 'POST' })).toMatchObject({ status: 200, body: { changed: true } });
+  });
+
+  it('searches accounts by part of the username, name or email, page by page', async () => {
+    type Page = { items: { username: string }[]; nextCursor: string | null };
+    const first = await reader('/api/v1/accounts?q=U00001&source=hr&limit=4');
+    expect(first.status).toBe(200);
+    const page1 = first.body as Page;
+    expect(page1.items.map((a) => a.username)).toEqual(['u000010', 'u000011', 'u000012', 'u000013']);
+    const second = (await reader(`/api/v1/accounts?q=U00001&source=hr&limit=4&cursor=${page1.nextCursor ?? ''}`)).body as Page;
+    expect(second.items.map((a) => a.username)).toEqual(['u000014', 'u000015', 'u000016', 'u000017']);
+    const last = (await reader('/api/v1/accounts?q=u000019&limit=4')).body as Page;
+    expect(last).toMatchObject({ items: [{ username: 'u000019' }], nextCursor: null });
+    // LIKE wildcards in the search are plain characters.
+    expect(((await reader('/api/v1/accounts?q=u_00001&limit=4')).body as Page).items).toEqual([]);
+    expect(((await reader('/api/v1/accounts?q=%25&limit=4')).body as Page).items).toEqual([]);
+    const csv = await reader('/api/v1/accounts?format=csv&q=u00002&source=hr');
+    expect(csv.text.trimEnd().split('\n')).toHaveLength(1 + 10);
+    expect(await reader(`/api/v1/accounts?q=${'x'.repeat(201)}`)).toMatchObject({ status: 400, body: { error: { code: 'validation' } } });
+    expect((await reader('/api/v1/accounts?limit=0')).status).toBe(400);
+    expect((await reader('/api/v1/accounts?limit=5&cursor=abc')).status).toBe(400);
+  });
+
+  it('lists the waiting queue in the order seats are given, each with why it waits', async () => {
+    const queue = await reader('/api/v1/queue?limit=3');
+    expect(queue.status).toBe(200);
+    const body = queue.body as { total: number; entries: { position: number; username: string; why: string; pools: { name: string; ahead: number }[] }[] };
+    expect(body.total).toBe(USERS - SEATS + 3);
+    expect(body.entries.map((e) => e.position)).toEqual([1, 2, 3]);
+    expect(body.entries[2]?.why).toBe(`primary is full (${SEATS} of ${SEATS} seats in use), 2 ahead waiting for it; 3rd of ${body.total} in the queue`);
+    const third = body.entries[2]?.username ?? '';
+    const later = await reader('/api/v1/queue?offset=2&limit=1');
+    expect((later.body as typeof body).entries.map((e) => e.username)).toEqual([third]);
+    expect((await reader('/api/v1/queue?limit=100000')).status).toBe(400);
+  });
+
+  it('explains an account: state, profile and rule, queue standing, latest audit entries', async () => {
+    const blocked = await reader('/api/v1/accounts/u000500/explain');
+    expect(blocked.status).toBe(200);
+    expect(blocked.body).toMatchObject({
+      account: { username: 'u000500', state: 'blocked' },
+      explanation: {
+        state: 'blocked',
+        profile: { name: 'staff', position: 1, of: 1, pools: ['primary'] },
+        protectedBy: { admin: false, policy: false },
+        queue: { total: USERS - SEATS + 3, pools: [{ name: 'primary', seats: SEATS, used: SEATS, full: true }] },
+      },
+      audit: [{ to: 'blocked', reason: 'seats' }],
+    });
+    const explained = blocked.body as { explanation: { summary: string; queue: { position: number } } };
+    expect(explained.explanation.summary).toMatch(/^waiting for a seat: primary is full \(10 of 10 seats in use\), \d+ ahead waiting for it; \d+th of \d+ in the queue$/);
+    const position = explained.explanation.queue.position;
+    const atPosition = (await reader(`/api/v1/queue?offset=${position - 1}&limit=1`)).body as { entries: { username: string }[] };
+    expect(atPosition.entries[0]?.username).toBe('u000500');
+    expect(await reader('/api/v1/accounts/nobody/explain')).toMatchObject({ status: 404, body: { error: { code: 'not-found' } } });
+    expect(await reader('/api/v1/accounts/u000001/explain')).toMatchObject({ status: 409, body: { error: { code: 'ambiguous' } } });
+  });
+
+  it('stores the reason an admin gives with the audit entry of the action', async () => {
+    const done = await admin('/api/v1/accounts/u000007/protect', { method: 'POST', body: { reason: '  on-call this week ' } });
+    expect(done).toMatchObject({ status: 200, body: { changed: true, account: { protected: true } } });
+    const entries = ((await reader('/api/v1/audit?account=u000007')).body as { items: { reason: string; comment: string | null }[] }).items;
+    expect(entries.at(-1)).toMatchObject({ reason: 'protect', comment: 'on-call this week' });
+    expect(await admin('/api/v1/accounts/u000007/unprotect', { method: 'POST', body: { reason: 'x'.repeat(501) } })).toMatchObject({ status: 400, body: { error: { code: 'validation' } } });
+    expect(await admin('/api/v1/accounts/u000007/unprotect', { method: 'POST', body: { reason: 'two\nlines' } })).toMatchObject({ status: 400, body: { error: { code: 'invalid-reason' } } });
+    expect(await reader('/api/v1/accounts/u000007/unprotect', { method: 'POST', body: { reason: 'no' } })).toMatchObject({ status: 403 });
+    expect(await admin('/api/v1/accounts/u000007/unprotect', { method: 'POST' })).toMatchObject({ status: 200, body: { changed: true } });
+    const explained = (await reader('/api/v1/accounts/u000007/explain')).body as { audit: { reason: string; comment: string | null }[] };
+    expect(explained.audit.slice(-2).map((a) => [a.reason, a.comment])).toEqual([['protect', 'on-call this week'], ['unprotect', null]]);
+  });
+
+  it('says when each source runs next: never, without a schedule', async () => {
+    expect(await reader('/api/v1/schedules')).toMatchObject({ status: 200, body: { sources: [{ name: 'hr', nextRunAt: null }, { name: 'crm', nextRunAt: null }] } });
+  });
+
+  it('tells a token its name and role', async () => {
+    expect(await reader('/api/v1/me')).toMatchObject({ status: 200, body: { name: 'viewer', role: 'read' } });
+    expect(await admin('/api/v1/me')).toMatchObject({ status: 200, body: { name: 'ops', role: 'admin' } });
+    expect((await anonymous('/api/v1/me')).status).toBe(401);
+  });
+
+  it('filters the audit trail by run', async () => {
+    const runs = ((await reader('/api/v1/syncs?source=crm')).body as { runs: { id: string }[] }).runs;
+    const runId = runs[0]?.id ?? '';
+    const entries = ((await reader(`/api/v1/audit?run=${runId}`)).body as { items: { runId: string; source: string }[] }).items;
+    expect(entries).toHaveLength(3);
+    expect(entries.every((e) => e.runId === runId && e.source === 'crm')).toBe(true);
+    expect((await reader('/api/v1/audit?run=latest')).status).toBe(400);
   });
 
   it('answers 404 for an unknown account, 409 for an ambiguous one, 400 for a bad action or date', async () => {
@@ -213,7 +299,10 @@ describe('HTTP API', () => {
     const doc = (await anonymous('/api/v1/openapi.json')).body as { openapi: string; paths: Record<string, Record<string, unknown>> };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual(
-      ['/api/v1/accounts', '/api/v1/accounts/{id}/{action}', '/api/v1/audit', '/api/v1/status', '/api/v1/syncs', '/api/v1/syncs/{id}'].sort(),
+      [
+        '/api/v1/accounts', '/api/v1/accounts/{id}', '/api/v1/accounts/{id}/{action}', '/api/v1/accounts/{id}/explain', '/api/v1/audit',
+        '/api/v1/me', '/api/v1/queue', '/api/v1/schedules', '/api/v1/status', '/api/v1/syncs', '/api/v1/syncs/{id}',
+      ].sort(),
     );
     expect(Object.keys(doc.paths['/api/v1/syncs'] ?? {}).sort()).toEqual(['get', 'post']);
   });

@@ -9,10 +9,9 @@ import { enqueueSync, type SyncQueue } from '../../../jobs/enqueue.ts';
 import { loadConfig } from '../../../src/config/load.ts';
 import { silentLogger } from '../../../src/logging.ts';
 import { openDatabase, type Database } from '../../../src/store/db.ts';
-import { migrate } from '../../../src/store/migrations.ts';
 import { startWorker, type RunningWorker } from '../../../src/worker.ts';
 import { createPostgresDatabase } from '../../support/databases.ts';
-import { aConfigDir, clearPrefix, freePort, manyPeople, REDIS_URL, requireRedis, uniquePrefix, waitFor } from './worker-fixtures.ts';
+import { aConfigDir, clearPrefix, freePort, manyPeople, migratedPostgres, REDIS_URL, requireRedis, uniquePrefix, waitFor } from './worker-fixtures.ts';
 
 interface Received {
   readonly to: string[];
@@ -56,18 +55,10 @@ describe('notification delivery job', () => {
       extra: ['notify:', '  to: licenses@example.test', '  from: seatsync@example.test', `  smtp: { host: 127.0.0.1, port: ${smtpPort} }`].join('\n'),
     });
     const config = await loadConfig({ path: dir.configPath });
-    let opened: Database | null = null;
     worker = await startWorker({
       config,
       logger: silentLogger(),
-      database: {
-        open: async () => {
-          opened = await openDatabase({ url: pg.url, dataDir: 'unused' });
-          await migrate(opened);
-          return opened;
-        },
-        close: async () => opened?.close(),
-      },
+      database: migratedPostgres(pg.url),
     });
     db = await openDatabase({ url: pg.url, dataDir: 'unused' });
     redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });

@@ -1,11 +1,11 @@
 // The start-up check of Redis' eviction policy, against a Redis server of its own (started here with an
 // evicting policy, so the shared test Redis keeps its configuration).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Logger } from '../../../src/logging.ts';
 import { closeRedis, connectRedis, RedisUnavailableError, warnUnlessNoEviction } from '../../../jobs/redis.ts';
+import { startPrivateRedis, type PrivateRedis } from '../../support/private-redis.ts';
 import { freePort, REDIS_URL, requireRedis } from './worker-fixtures.ts';
 
 function capture(): { logger: Logger; lines: () => { level: number; msg: string }[] } {
@@ -15,29 +15,16 @@ function capture(): { logger: Logger; lines: () => { level: number; msg: string 
 }
 
 describe('Redis eviction policy check', () => {
-  let server: ChildProcess;
+  let server: PrivateRedis;
   let url: string;
 
   beforeAll(async () => {
     await requireRedis();
-    const port = await freePort();
-    url = `redis://127.0.0.1:${port}`;
-    server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'allkeys-lru'], { stdio: 'ignore' });
-    await new Promise<void>((resolve, reject) => {
-      server.on('error', (error) => reject(new Error(`cannot start redis-server (apt-get install redis-server): ${error.message}`)));
-      const attempt = (left: number): void => {
-        connectRedis(url, { name: 'probe' })
-          .then(async (redis) => {
-            await closeRedis(redis);
-            resolve();
-          })
-          .catch((error: unknown) => (left > 0 ? setTimeout(() => attempt(left - 1), 100) : reject(error as Error)));
-      };
-      attempt(50);
-    });
+    server = await startPrivateRedis(['--maxmemory-policy', 'allkeys-lru']);
+    url = server.url;
   });
   afterAll(() => {
-    server?.kill('SIGKILL');
+    server?.stop();
   });
 
   it('warns when Redis may evict queued jobs', async () => {

@@ -9,6 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { tokenHash } from '../../../src/http/auth.ts';
+import { openDatabase, type Database } from '../../../src/store/db.ts';
+import { migrate } from '../../../src/store/migrations.ts';
+import type { StartWorkerOptions } from '../../../src/worker.ts';
 import { BIN } from '../../support/cli.ts';
 import { csvOf, type CsvPerson } from '../../support/config-builder.ts';
 
@@ -195,6 +198,19 @@ export async function waitFor<T>(probe: () => Promise<T | null | undefined | fal
     }
     await new Promise((resolve) => setTimeout(resolve, options.everyMs ?? 100));
   }
+}
+
+/** The `database` of an in-process worker: PostgreSQL at `url`, migrated when the worker opens it. */
+export function migratedPostgres(url: string): StartWorkerOptions['database'] {
+  let opened: Database | null = null;
+  return {
+    open: async () => {
+      opened = await openDatabase({ url, dataDir: 'unused' });
+      await migrate(opened);
+      return opened;
+    },
+    close: async () => opened?.close(),
+  };
 }
 
 /** `fetch` with a bearer token against a worker's HTTP server. */

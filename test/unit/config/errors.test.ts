@@ -96,7 +96,8 @@ const cases: Case[] = [
   // http, database, redis
   { name: 'http port', text: configText({ extra: 'http:\n  port: 0\n' }), expected: 'http.port: must be a whole number from 1 to 65535 (got "0")' },
   { name: 'publicUrl', text: configText({ extra: 'http:\n  publicUrl: ftp://x\n' }), expected: 'http.publicUrl: must be http:// or https:// (got "ftp://x")' },
-  { name: 'token hash', text: configText({ extra: 'http:\n  tokens:\n    - { name: ops, sha256: 9f86d0…, role: admin }\n' }), expected: 'http.tokens[0].sha256: must be 64 hex characters (the sha256 of the token) (got "9f86d0…")' },
+  { name: 'token hash', text: configText({ extra: 'http:\n  tokens:\n    - { name: ops, sha256: 9f86d0…, role: admin }\n' }), expected: `http.tokens[0].sha256: must be the sha256 of the token, 64 hex characters; make a token and its hash with: TOKEN=$(openssl rand -hex 24); printf '%s' "$TOKEN" | sha256sum (got "9f86d0…")` },
+  { name: 'token hash of an empty token', text: configText({ extra: 'http:\n  tokens:\n    - { name: ops, sha256: E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855, role: admin }\n' }), expected: `http.tokens[0].sha256: is the sha256 of an empty token; make a token and its hash with: TOKEN=$(openssl rand -hex 24); printf '%s' "$TOKEN" | sha256sum (got "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855")` },
   { name: 'token role', text: configText({ extra: `http:\n  tokens:\n    - { name: ops, sha256: ${HASH}, role: root }\n` }), expected: 'http.tokens[0].role: must be read or admin (got "root")' },
   { name: 'token name', text: configText({ extra: `http:\n  tokens:\n    - { sha256: ${HASH}, role: read }\n` }), expected: 'http.tokens[0].name: is required' },
   { name: 'database url', text: configText({ extra: 'database:\n  url: mysql://db/seatsync\n' }), expected: 'database.url: must be postgres:// or postgresql://' },

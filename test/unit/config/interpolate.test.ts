@@ -123,3 +123,25 @@ describe('interpolateTree', () => {
     expect(result.value).toEqual({ '${KEY}': 'v' });
   });
 });
+
+describe('a secret in the user-info of a database or Redis URL', () => {
+  const env = { DB_PASSWORD: 'P@ss/w0rd#x?y', PLAIN: 's3cret-Value_1', ENCODED: 'a%40b', DATABASE_URL: 'postgres://u:p@h/db' };
+  const tree = (url: string, key: 'database' | 'redis' | 'http' = 'database'): unknown =>
+    (interpolateTree({ [key]: { url } }, { env, readFile: () => '', baseDir: '/' }).value as Record<string, { url: string }>)[key]?.url;
+
+  it('is percent-encoded where it needs to be, so the URL keeps its host', () => {
+    const url = tree('postgres://app:${DB_PASSWORD}@db.example.test:5432/app') as string;
+    expect(url).toBe('postgres://app:P%40ss%2Fw0rd%23x%3Fy@db.example.test:5432/app');
+    expect(decodeURIComponent(new URL(url).password)).toBe('P@ss/w0rd#x?y');
+    expect(new URL(url).hostname).toBe('db.example.test');
+    expect(tree('redis://:${DB_PASSWORD}@cache:6379', 'redis')).toBe('redis://:P%40ss%2Fw0rd%23x%3Fy@cache:6379');
+  });
+
+  it('is left as it is when it is already valid there, outside the user-info, and under other keys', () => {
+    expect(tree('postgres://app:${PLAIN}@db/app')).toBe('postgres://app:s3cret-Value_1@db/app');
+    expect(tree('postgres://app:${ENCODED}@db/app')).toBe('postgres://app:a%40b@db/app');
+    expect(tree('postgres://app@db/${DB_PASSWORD}')).toBe('postgres://app@db/P@ss/w0rd#x?y');
+    expect(tree('${DATABASE_URL}')).toBe('postgres://u:p@h/db');
+    expect(tree('http://x:${DB_PASSWORD}@h', 'http')).toBe('http://x:P@ss/w0rd#x?y@h');
+  });
+});

@@ -1,4 +1,5 @@
 // loadConfig: which file, the error it throws, the read-only result, and the shipped example.
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -103,8 +104,22 @@ describe('config/example.yaml', () => {
   // The example names /run/secrets/ldap_password; tests point that one path at a temp file.
   const readFile = (file: string): string => readFileSync(file === '/run/secrets/ldap_password' ? secretFile : file, 'utf8');
 
-  it('loads with the variables it names, without warnings', async () => {
-    const { config, warnings } = await loadConfigWithWarnings({ path: example, env, readFile, cwd: temp.dir });
+  const HASH_HINT = `make a token and its hash with: TOKEN=$(openssl rand -hex 24); printf '%s' "$TOKEN" | sha256sum`;
+
+  it('ships no usable token: each placeholder hash is refused with how to make one', async () => {
+    const error = await loadConfig({ path: example, env, readFile, cwd: temp.dir }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems.map((p) => p.path)).toEqual(['http.tokens[0].sha256', 'http.tokens[1].sha256']);
+    for (const p of problems) expect(p.message).toContain(HASH_HINT);
+  });
+
+  it('loads with the variables it names once its token hashes are filled in, without warnings', async () => {
+    const filled = temp.write(
+      'example-filled.yaml',
+      readFileSync(example, 'utf8').replace(/REPLACE-with-the-sha256-of-the-(\w+)-token/g, (_m, name: string) => createHash('sha256').update(`${name}-token`).digest('hex')),
+    );
+    const { config, warnings } = await loadConfigWithWarnings({ path: filled, env, readFile, cwd: temp.dir });
     expect(warnings).toEqual([]);
     expect(config.sources.map((s) => `${s.name}:${s.kind}`)).toEqual(['corp-ad:ldap', 'entra:entra', 'contractors:file']);
     const ad = config.sources[0] as LdapSourceConfig;
@@ -127,6 +142,8 @@ describe('config/example.yaml', () => {
       'environment variable ENTRA_CLIENT_ID is not set',
       'environment variable ENTRA_CLIENT_SECRET is not set',
       'environment variable SMTP_PASSWORD is not set',
+      expect.stringContaining(HASH_HINT),
+      expect.stringContaining(HASH_HINT),
     ]);
   });
 });

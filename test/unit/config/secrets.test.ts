@@ -130,3 +130,11 @@ describe('redactedConfig', () => {
     expect(redacted.sources).toEqual(config.sources);
   });
 });
+
+describe('scrubbing a secret out of any text', () => {
+  it('replaces it as is, percent-encoded and JSON-escaped', () => {
+    const secret = 'P@ss/w0rd#x?y"\\';
+    const text = `a ${secret} b ${encodeURIComponent(secret)} c ${JSON.stringify({ s: secret })}`;
+    expect(scrubSecrets(text, [secret])).toBe('a *** b *** c {"s":"***"}');
+  });
+});

@@ -1,0 +1,101 @@
+// Why an account is in its state (`seatsync explain`, `GET /api/v1/accounts/{id}/explain`, the
+// console's account page): the profile that chose its pools and the rule that matched, the seats it
+// holds or awaits, its protection, and its place in the queue. Pure: the caller reads the facts.
+import type { QueueStanding } from './waiting-queue.ts';
+import type { AccountState, MatchRule } from './types.ts';
+
+export interface AccountFacts {
+  readonly state: AccountState;
+  readonly profile: string | null;
+  /** False when its source no longer returns it. */
+  readonly present: boolean;
+  readonly protectedBy: { readonly admin: boolean; readonly policy: boolean };
+  readonly held: readonly string[];
+  readonly waitingFor: readonly string[];
+  /** ISO 8601 or null. */
+  readonly graceUntil: string | null;
+}
+
+export interface ExplainedProfile {
+  readonly name: string;
+  /** 1-based place among the configured profiles (the first that matches wins). */
+  readonly position: number;
+  readonly of: number;
+  readonly rule: string;
+  readonly pools: readonly string[];
+}
+
+export interface Explanation {
+  readonly state: AccountState;
+  readonly summary: string;
+  /** Null when the account matches no profile, or its profile is no longer configured. */
+  readonly profile: ExplainedProfile | null;
+  readonly protectedBy: AccountFacts['protectedBy'];
+  readonly held: readonly string[];
+  readonly waitingFor: readonly string[];
+  /** Blocked accounts only. */
+  readonly queue: QueueStanding | null;
+}
+
+export interface ExplainableProfile {
+  readonly name: string;
+  readonly when?: MatchRule | null | undefined;
+  readonly pools: readonly string[];
+}
+
+export function explainAccount(facts: AccountFacts, context: { profiles: readonly ExplainableProfile[]; standing: QueueStanding | null }): Explanation {
+  const index = facts.profile === null ? -1 : context.profiles.findIndex((p) => p.name === facts.profile);
+  const matched = context.profiles[index];
+  const profile: ExplainedProfile | null = matched
+    ? { name: matched.name, position: index + 1, of: context.profiles.length, rule: describeRule(matched.when ?? null), pools: matched.pools }
+    : null;
+  const standing = facts.state === 'blocked' ? context.standing : null;
+  return {
+    state: facts.state,
+    summary: summaryOf(facts, standing),
+    profile,
+    protectedBy: facts.protectedBy,
+    held: facts.held,
+    waitingFor: facts.waitingFor,
+    queue: standing,
+  };
+}
+
+function summaryOf(facts: AccountFacts, standing: QueueStanding | null): string {
+  switch (facts.state) {
+    case 'active': {
+      const seats = facts.held.length === 0 ? 'active; its profile needs no seat' : `active: holds a seat in ${facts.held.join(', ')}`;
+      const grace = facts.graceUntil ? `; on grace until ${facts.graceUntil} (no free seat: counted as overage until one frees up)` : '';
+      return `${seats}${grace}${protectionOf(facts)}`;
+    }
+    case 'blocked':
+      return `waiting for a seat: ${standing?.summary ?? `waits for ${facts.waitingFor.join(', ')}`}`;
+    case 'suspended':
+      return 'blocked by an admin: holds no seat and is never activated automatically; unblock it to let it wait for a seat';
+    case 'disabled':
+      return 'disabled in the directory: holds no seat';
+    case 'removed':
+      return facts.present
+        ? 'matches no profile (out of scope): holds no seat'
+        : 'no longer returned by its source (deleted, or out of the source\'s scope): holds no seat';
+  }
+}
+
+function protectionOf(facts: AccountFacts): string {
+  const by = [facts.protectedBy.admin ? 'an admin' : null, facts.protectedBy.policy ? 'policy.protect' : null].filter((b) => b !== null);
+  return by.length === 0 ? '' : `; protected by ${by.join(' and ')}: never blocked by the automatic rules`;
+}
+
+/** A profile's `when` as a sentence (all parts must match). */
+export function describeRule(rule: MatchRule | null): string {
+  if (rule === null) return 'no condition: every user no earlier profile matched';
+  const parts: string[] = [];
+  if (rule.memberOf) parts.push(`member of ${anyOf(rule.memberOf)}`);
+  if (rule.dn) parts.push(`DN under ${anyOf(rule.dn)}`);
+  for (const [name, values] of Object.entries(rule.attribute ?? {})) parts.push(`${name} is ${anyOf(values)}`);
+  return parts.length === 0 ? 'no condition: every user no earlier profile matched' : parts.join(' and ');
+}
+
+function anyOf(values: readonly string[]): string {
+  return values.length === 1 ? `"${values[0]}"` : `any of ${values.map((v) => `"${v}"`).join(', ')}`;
+}

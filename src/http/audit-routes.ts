@@ -1,0 +1,36 @@
+// `GET /api/v1/audit`: the audit trail a page at a time, from the newest entries back.
+import type { FastifyInstance } from 'fastify';
+import { listAudit } from '../store/query-store.ts';
+import { resolveAccount } from '../sync/admin-actions.ts';
+import { INSTANT_EXAMPLES, parseInstant } from '../sync/instant.ts';
+import { defineRoute } from './api-route.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import { ApiError } from './errors.ts';
+import type { HttpDeps } from './server.ts';
+
+interface AuditQuery {
+  readonly account?: string;
+  readonly since?: string;
+  readonly run?: string;
+  readonly limit: number;
+  readonly cursor?: string;
+}
+
+export function registerAuditRoutes(api: FastifyInstance, deps: HttpDeps): void {
+  defineRoute<{ Querystring: AuditQuery }>(api, 'listAudit', async (request) => {
+    const { account, since, run, limit, cursor } = request.query;
+    const sinceDate = since === undefined ? undefined : parseInstant(since);
+    if (sinceDate === null) throw new ApiError(400, 'validation', `since: not a date: "${since}" (${INSTANT_EXAMPLES})`);
+    const beforeId = cursor === undefined ? undefined : decodeCursor('audit', cursor);
+    const accountIds = account === undefined ? undefined : [(await resolveAccount(deps.db, account)).id];
+    const { entries, more } = await listAudit(deps.db, {
+      limit,
+      ...(sinceDate ? { since: sinceDate } : {}),
+      ...(beforeId ? { beforeId } : {}),
+      ...(accountIds ? { accountIds } : {}),
+      ...(run ? { runId: run } : {}),
+    });
+    const oldest = entries[0];
+    return { items: entries, nextCursor: more && oldest ? encodeCursor('audit', oldest.id) : null };
+  });
+}

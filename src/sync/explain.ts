@@ -1,0 +1,88 @@
+// The waiting queue and the explanation of one account, as the CLI (`seatsync explain`), the API and
+// the console show them: the facts are read here, the reasoning is the domain's (waiting-queue.ts,
+// explain.ts), so every place says the same thing.
+import type { SeatsyncConfig } from '../config/types.ts';
+import { explainAccount, rankWaiting, type Explanation, type QueueStanding } from '../domain/index.ts';
+import type { Queryable } from '../store/db.ts';
+import { accountFlags, listAudit, listWaiting, type AccountView, type AuditView, type WaitingRow } from '../store/query-store.ts';
+import { resolveAccount, AdminActionError } from './admin-actions.ts';
+import { poolViews } from './status.ts';
+
+/** How many of an account's latest audit entries its explanation carries. */
+export const EXPLAIN_AUDIT_ENTRIES = 20;
+
+export interface QueueEntry {
+  readonly position: number;
+  readonly id: number;
+  readonly source: string;
+  readonly username: string;
+  readonly displayName: string | null;
+  readonly email: string | null;
+  readonly waitingSince: string;
+  readonly waitingFor: readonly string[];
+  readonly why: string;
+  readonly pools: QueueStanding['pools'];
+}
+
+export interface QueuePage {
+  readonly total: number;
+  readonly entries: QueueEntry[];
+}
+
+interface QueuedRow {
+  readonly waitingSince: number;
+  readonly waitingFor: readonly string[];
+  readonly account: WaitingRow;
+}
+
+async function rankedQueue(db: Queryable, config: SeatsyncConfig): Promise<{ entry: QueuedRow; standing: QueueStanding }[]> {
+  const [waiting, pools] = await Promise.all([listWaiting(db), poolViews(db, config)]);
+  return rankWaiting(waiting.map((row): QueuedRow => ({ waitingSince: row.waitingSince, waitingFor: row.waitingFor, account: row })), pools);
+}
+
+/** The waiting queue in the order seats will be given, one page of it. */
+export async function waitingQueue(db: Queryable, config: SeatsyncConfig, page: { offset: number; limit: number }): Promise<QueuePage> {
+  const ranked = await rankedQueue(db, config);
+  const entries = ranked.slice(page.offset, page.offset + page.limit).map(({ entry: { account, ...entry }, standing }): QueueEntry => ({
+    position: standing.position,
+    id: account.id,
+    source: account.source,
+    username: account.username,
+    displayName: account.displayName,
+    email: account.email,
+    waitingSince: new Date(entry.waitingSince).toISOString(),
+    waitingFor: entry.waitingFor,
+    why: standing.summary,
+    pools: standing.pools,
+  }));
+  return { total: ranked.length, entries };
+}
+
+export interface AccountExplanation {
+  readonly account: AccountView;
+  readonly explanation: Explanation;
+  /** The latest audit entries of the account, oldest first. */
+  readonly audit: AuditView[];
+}
+
+/** Why the account `ref` (id, username, email or directory id) is in its state. */
+export async function explainAccountRef(db: Queryable, config: SeatsyncConfig, ref: string): Promise<AccountExplanation> {
+  const account = await resolveAccount(db, ref);
+  const flags = await accountFlags(db, account.id);
+  if (!flags) throw new AdminActionError('not-found', `account ${account.id} no longer exists`);
+  const standing = account.state === 'blocked' ? ((await rankedQueue(db, config)).find((r) => r.entry.account.id === account.id)?.standing ?? null) : null;
+  const explanation = explainAccount(
+    {
+      state: account.state,
+      profile: account.profile,
+      present: flags.present,
+      protectedBy: { admin: flags.admin, policy: flags.policy },
+      held: account.pools,
+      waitingFor: account.waitingFor,
+      graceUntil: account.graceUntil,
+    },
+    { profiles: config.profiles, standing },
+  );
+  const { entries: audit } = await listAudit(db, { accountIds: [account.id], limit: EXPLAIN_AUDIT_ENTRIES });
+  return { account, explanation, audit };
+}

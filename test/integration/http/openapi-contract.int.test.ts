@@ -1,0 +1,241 @@
+// The API answers what its OpenAPI document says: every operation of the served document is called
+// against a running `seatsync run` once for each status it documents, and each body is validated
+// with a JSON Schema 2020-12 validator (ajv) against the document's schema for that status. The
+// document itself is validated with swagger-parser. Paging walks both paged lists to their end.
+import SwaggerParser from '@apidevtools/swagger-parser';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../support/cli.ts';
+import { waitFor } from '../worker/worker-fixtures.ts';
+import { startApiServer, type ApiClient, type ApiServer } from './api-server.ts';
+
+interface ResponseObject {
+  readonly content?: Record<string, { schema: { $ref?: string } }>;
+}
+interface OperationObject {
+  readonly operationId: string;
+  readonly responses: Record<string, ResponseObject>;
+}
+interface Document {
+  readonly paths: Record<string, Record<string, OperationObject>>;
+  readonly components: { schemas: Record<string, unknown> };
+}
+
+type Case = (s: ApiServer) => ReturnType<ApiClient>;
+
+const DOC_ID = 'https://seatsync.test/openapi.json';
+const post = { method: 'POST' } as const;
+
+/** One request per documented status of every operation. A status added to the document needs a case here. */
+const CASES: Record<string, Record<string, Case[]>> = {
+  getStatus: { '200': [(s) => s.reader('/api/v1/status')], '401': [(s) => s.anonymous('/api/v1/status')] },
+  listAccounts: {
+    '200': [(s) => s.reader('/api/v1/accounts?limit=2'), (s) => s.reader('/api/v1/accounts?state=blocked'), (s) => s.reader('/api/v1/accounts?format=csv')],
+    '400': [
+      (s) => s.reader('/api/v1/accounts?state=bogus'),
+      (s) => s.reader('/api/v1/accounts?source=bogus'),
+      (s) => s.reader('/api/v1/accounts?cursor=bm9wZQ'),
+      (s) => s.reader('/api/v1/accounts?limit=0'),
+      (s) => s.reader('/api/v1/accounts?limit=Infinity'),
+      // A well-formed cursor past the largest account id (a PostgreSQL integer).
+      (s) => s.reader(`/api/v1/accounts?cursor=${Buffer.from('accounts:2147483648').toString('base64url')}`),
+    ],
+    '401': [(s) => s.anonymous('/api/v1/accounts')],
+  },
+  getAccount: {
+    '200': [(s) => s.reader('/api/v1/accounts/u000004'), (s) => s.reader('/api/v1/accounts/1')],
+    '400': [(s) => s.reader('/api/v1/accounts/x%00')],
+    '404': [(s) => s.reader('/api/v1/accounts/nobody'), (s) => s.reader('/api/v1/accounts/99999999999999999999')],
+    '409': [(s) => s.reader('/api/v1/accounts/u000001')],
+    '401': [(s) => s.anonymous('/api/v1/accounts/u000004')],
+  },
+  listSchedules: { '200': [(s) => s.reader('/api/v1/schedules')], '401': [(s) => s.anonymous('/api/v1/schedules')] },
+  getCaller: { '200': [(s) => s.reader('/api/v1/me'), (s) => s.admin('/api/v1/me')], '401': [(s) => s.anonymous('/api/v1/me')] },
+  explainAccount: {
+    '200': [(s) => s.reader('/api/v1/accounts/u000004/explain'), (s) => s.reader('/api/v1/accounts/1/explain')],
+    '400': [(s) => s.reader('/api/v1/accounts/x%00/explain')],
+    '404': [(s) => s.reader('/api/v1/accounts/nobody/explain')],
+    '409': [(s) => s.reader('/api/v1/accounts/u000001/explain')],
+    '401': [(s) => s.anonymous('/api/v1/accounts/u000004/explain')],
+  },
+  listQueue: {
+    '200': [(s) => s.reader('/api/v1/queue'), (s) => s.reader('/api/v1/queue?offset=1&limit=1')],
+    '400': [(s) => s.reader('/api/v1/queue?limit=0'), (s) => s.reader('/api/v1/queue?offset=-1')],
+    '401': [(s) => s.anonymous('/api/v1/queue')],
+  },
+  changeAccount: {
+    '200': [(s) => s.admin('/api/v1/accounts/u000005/protect', post), (s) => s.admin('/api/v1/accounts/u000005/unprotect', { method: 'POST', body: { reason: 'contract test' } })],
+    '400': [
+      (s) => s.admin('/api/v1/accounts/x%00/protect', post), (s) => s.admin('/api/v1/accounts/u000005/delete', post),
+      (s) => s.admin('/api/v1/accounts/u000005/protect', { method: 'POST', body: { reason: 'x'.repeat(501) } }),
+      (s) => s.admin('/api/v1/accounts/u000005/protect', { method: 'POST', body: { reason: 'two\nlines' } }),
+    ],
+    '404': [(s) => s.admin('/api/v1/accounts/99999999999999999999/protect', post)],
+    '409': [(s) => s.admin('/api/v1/accounts/u000001/protect', post)],
+    '401': [(s) => s.anonymous('/api/v1/accounts/u000005/protect', post)],
+    '403': [(s) => s.reader('/api/v1/accounts/u000005/protect', post)],
+  },
+  listSyncs: {
+    '200': [(s) => s.reader('/api/v1/syncs?limit=5')],
+    '400': [(s) => s.reader('/api/v1/syncs?limit=0'), (s) => s.reader('/api/v1/syncs?limit=1e400')],
+    '401': [(s) => s.anonymous('/api/v1/syncs')],
+  },
+  requestSync: {
+    '202': [(s) => s.admin('/api/v1/syncs', { method: 'POST', body: { source: 'crm', dryRun: true } })],
+    '400': [(s) => s.admin('/api/v1/syncs', { method: 'POST', body: { source: 'nope' } }), (s) => s.admin('/api/v1/syncs', { method: 'POST', body: { dryRun: 'perhaps' } })],
+    '401': [(s) => s.anonymous('/api/v1/syncs', { method: 'POST', body: {} })],
+    '403': [(s) => s.reader('/api/v1/syncs', { method: 'POST', body: {} })],
+  },
+  getSync: {
+    '200': [(s) => s.reader(`/api/v1/syncs/${s.firstJobId}`), (s) => s.reader('/api/v1/syncs/1')],
+    '400': [(s) => s.reader('/api/v1/syncs/x%00')],
+    '404': [(s) => s.reader('/api/v1/syncs/99999999999999999999999'), (s) => s.reader('/api/v1/syncs/nope')],
+    '401': [(s) => s.anonymous('/api/v1/syncs/1')],
+  },
+  listAudit: {
+    '200': [(s) => s.reader('/api/v1/audit?limit=1'), (s) => s.reader('/api/v1/audit?since=2020-01-01&account=u000004')],
+    '400': [(s) => s.reader('/api/v1/audit?since=99999-01-01'), (s) => s.reader('/api/v1/audit?since=yesterday'), (s) => s.reader('/api/v1/audit?limit=1e400')],
+    '404': [(s) => s.reader('/api/v1/audit?account=nobody')],
+    '409': [(s) => s.reader('/api/v1/audit?account=u000001')],
+    '401': [(s) => s.anonymous('/api/v1/audit')],
+  },
+};
+
+describe('the API against its OpenAPI document', () => {
+  let server: ApiServer;
+  let doc: Document;
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  // ajv-formats is CommonJS: its default export arrives as the module object under Node's ESM loader.
+  type FormatsPlugin = (ajv: Ajv2020) => unknown;
+  const formats = addFormatsModule as unknown as FormatsPlugin & { default?: FormatsPlugin };
+  (formats.default ?? formats)(ajv);
+
+  beforeAll(async () => {
+    server = await startApiServer('openapi');
+    doc = (await server.anonymous('/api/v1/openapi.json')).body as Document;
+    ajv.addSchema({ $id: DOC_ID, components: doc.components });
+  }, 120_000);
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('is a valid OpenAPI 3.1 document (swagger-parser) with an operationId on every operation', async () => {
+    await expect(SwaggerParser.validate(structuredClone(doc) as never)).resolves.toBeTruthy();
+    const ids = Object.values(doc.paths).flatMap((methods) => Object.values(methods).map((o) => o.operationId));
+    expect(ids.every((id) => typeof id === 'string' && id.length > 0)).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('has a case in this test for every status of every operation, and no case for a status it does not document', () => {
+    const documented = Object.values(doc.paths).flatMap((methods) =>
+      Object.values(methods).flatMap((o) => Object.keys(o.responses).map((status) => `${o.operationId} ${status}`)),
+    );
+    const covered = Object.entries(CASES).flatMap(([id, statuses]) => Object.keys(statuses).map((status) => `${id} ${status}`));
+    expect(covered.sort()).toEqual(documented.sort());
+  });
+
+  it('answers every documented status with a body its schema accepts', async () => {
+    const failures: string[] = [];
+    for (const methods of Object.values(doc.paths)) {
+      for (const op of Object.values(methods)) {
+        for (const [status, response] of Object.entries(op.responses)) {
+          for (const [i, call] of (CASES[op.operationId]?.[status] ?? []).entries()) {
+            const res = await call(server);
+            const what = `${op.operationId} ${status} case ${i + 1}`;
+            if (String(res.status) !== status) {
+              failures.push(`${what}: answered ${res.status}: ${res.text.slice(0, 300)}`);
+              continue;
+            }
+            const type = res.headers.get('content-type') ?? '';
+            if (type.startsWith('text/csv')) {
+              if (!response.content?.['text/csv']) failures.push(`${what}: CSV is not documented`);
+              continue;
+            }
+            const ref = response.content?.['application/json']?.schema.$ref;
+            if (!type.startsWith('application/json') || !ref) {
+              failures.push(`${what}: content type ${type}, documented ${Object.keys(response.content ?? {}).join(', ')}`);
+              continue;
+            }
+            const validate = ajv.getSchema(`${DOC_ID}${ref}`);
+            if (!validate) throw new Error(`no schema ${ref}`);
+            if (!validate(res.body)) failures.push(`${what}: ${ajv.errorsText(validate.errors)} in ${res.text.slice(0, 300)}`);
+          }
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('tells a job from a run by its kind, each matching exactly one branch of the sync schema', async () => {
+    const job = await server.reader(`/api/v1/syncs/${server.firstJobId}`);
+    const run = await server.reader('/api/v1/syncs/1');
+    expect(job.body).toMatchObject({ kind: 'job', state: 'completed', result: { runs: [{ source: 'hr', seen: 6 }] } });
+    expect(run.body).toMatchObject({ kind: 'run', id: '1', source: 'hr', seen: 6 });
+    const validate = ajv.getSchema(`${DOC_ID}#/components/schemas/SyncJobOrRun`)!;
+    expect([validate(job.body), validate(run.body)]).toEqual([true, true]);
+  });
+
+  it('pages accounts forward in id order and audit entries back from the newest, to the end', async () => {
+    const all = (await server.reader('/api/v1/accounts')).body as { items: { id: number }[]; nextCursor: string | null };
+    expect(all.nextCursor).toBeNull();
+    const paged: number[] = [];
+    let cursor: string | null = '';
+    while (cursor !== null) {
+      const page = (await server.reader(`/api/v1/accounts?limit=3${cursor ? `&cursor=${cursor}` : ''}`)).body as typeof all;
+      expect(page.items.length).toBeLessThanOrEqual(3);
+      paged.push(...page.items.map((a) => a.id));
+      cursor = page.nextCursor;
+    }
+    expect(paged).toEqual(all.items.map((a) => a.id));
+    expect(paged).toHaveLength(8);
+
+    const audit = (await server.reader('/api/v1/audit')).body as { items: { id: string }[]; nextCursor: string | null };
+    expect(audit.nextCursor).toBeNull();
+    const pages: string[][] = [];
+    cursor = '';
+    while (cursor !== null) {
+      const page = (await server.reader(`/api/v1/audit?limit=4${cursor ? `&cursor=${cursor}` : ''}`)).body as typeof audit;
+      pages.push(page.items.map((e) => e.id));
+      cursor = page.nextCursor;
+    }
+    // Each page newest last; the pages go back in time: reversed, they are the whole trail in order.
+    expect(pages.reverse().flat()).toEqual(audit.items.map((e) => e.id));
+    expect(audit.items.length).toBeGreaterThan(4);
+    // A cursor of one list is not a position in the other.
+    const accountsCursor = ((await server.reader('/api/v1/accounts?limit=1')).body as typeof all).nextCursor;
+    expect(await server.reader(`/api/v1/audit?cursor=${accountsCursor}`)).toMatchObject({ status: 400, body: { error: { code: 'validation' } } });
+  });
+
+  it('names the parameter and the problem in words in a 400', async () => {
+    expect(await server.reader('/api/v1/accounts/x%00')).toMatchObject({ status: 400, body: { error: { code: 'validation', message: 'params/id must not contain control characters (such as NUL or a line break)' } } });
+    expect(await server.reader('/api/v1/audit?sinse=2026-01-01')).toMatchObject({ status: 400, body: { error: { message: 'querystring has no parameter "sinse"' } } });
+    expect(await server.reader('/api/v1/audit?since=99999-01-01')).toMatchObject({ status: 400, body: { error: { message: 'since: not a date: "99999-01-01" (use e.g. 2026-01-31 or 2026-01-31T12:00:00Z)' } } });
+    expect(await server.reader('/api/v1/accounts?limit=20000')).toMatchObject({ status: 400, body: { error: { message: 'querystring/limit must be <= 10000' } } });
+  });
+
+  it('sends what the CLI prints, field for field: a field missing from a schema would not go out', async () => {
+    // Settle first: no sync may end between the two reads.
+    await waitFor(async () => {
+      const { jobs } = (await server.reader('/api/v1/syncs?limit=50')).body as { jobs: { state: string }[] };
+      return jobs.every((j) => j.state === 'completed' || j.state === 'failed');
+    }, { what: 'every queued sync to end' });
+    const cliStatus = await runCli(['status', '--json', '--config', server.configPath]);
+    expect(cliStatus.code, cliStatus.stderr).toBe(0);
+    expect((await server.reader('/api/v1/status')).body).toEqual(JSON.parse(cliStatus.stdout));
+    const cliAccounts = await runCli(['accounts', '--json', '--config', server.configPath]);
+    expect(cliAccounts.code, cliAccounts.stderr).toBe(0);
+    expect(((await server.reader('/api/v1/accounts')).body as { items: unknown[] }).items).toEqual(JSON.parse(cliAccounts.stdout));
+  });
+
+  it('sends API data with no-store and nosniff, and the console without a referrer', async () => {
+    for (const res of [await server.reader('/api/v1/status'), await server.anonymous('/api/v1/status'), await server.reader('/api/v1/accounts?format=csv')]) {
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    }
+    const page = await fetch(`${server.url}/`);
+    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(page.headers.get('cache-control')).toBe('no-store');
+  });
+});

@@ -1,0 +1,116 @@
+// Overview: warnings first (a failing source, a held run, mail not going out), then pools with their
+// bars, sources, Sync now (admin tokens), the head of the waiting list and the latest changes.
+import { api, type Page } from '../api.ts';
+import { isAdmin, heading, type PageContext } from '../context.ts';
+import { h, link, replace } from '../dom.ts';
+import { plural, timeEl } from '../format.ts';
+import { reviewButton, syncPanel } from '../sync-panel.ts';
+import { dataTable } from '../table.ts';
+import type { AuditEntry, Pool, QueueEntry, SourceStatus, Status } from '../types.ts';
+import { auditTable } from './history.ts';
+
+function poolBar(p: Pool): HTMLMeterElement {
+  // high = seats - 1: the bar turns to its warning colour when the last seat is taken.
+  return h('meter', { min: 0, max: Math.max(p.seats, 1), value: Math.min(p.used, Math.max(p.seats, 1)), high: Math.max(p.seats - 1, 0.5), optimum: 0, 'aria-label': `${p.name}: ${p.used} of ${p.seats} seats used` });
+}
+
+function poolsSection(pools: readonly Pool[]): HTMLElement {
+  return h('section', { 'aria-labelledby': 'pools-title' }, h('h2', { id: 'pools-title' }, 'Pools'), dataTable({
+    caption: 'Seats per pool',
+    rows: pools,
+    empty: 'No pools configured.',
+    columns: [
+      { label: 'Pool', cell: (p) => p.name },
+      { label: 'Usage', cell: (p) => poolBar(p) },
+      { label: 'Seats', cell: (p) => p.seats, numeric: true },
+      { label: 'Used', cell: (p) => p.used, numeric: true },
+      { label: 'Available', cell: (p) => h('span', { class: p.available === 0 ? 'full' : null }, p.available), numeric: true },
+      { label: 'Waiting', cell: (p) => (p.waiting > 0 ? link(`/queue`, p.waiting) : 0), numeric: true },
+    ],
+  }));
+}
+
+function sourcesSection(status: Status, nextRuns: ReadonlyMap<string, string | null>): HTMLElement {
+  return h('section', { 'aria-labelledby': 'sources-title' }, h('h2', { id: 'sources-title' }, 'Sources'), dataTable({
+    caption: 'Last run per source',
+    rows: status.sources,
+    empty: 'No sources configured.',
+    columns: [
+      { label: 'Source', cell: (s) => link(`/runs?source=${encodeURIComponent(s.name)}`, s.name) },
+      { label: 'Last run', cell: (s) => (s.lastRun ? h('span', { class: `status ${s.lastRun.status}` }, s.lastRun.status) : 'never') },
+      { label: 'Finished', cell: (s) => timeEl(s.lastRun?.finishedAt ?? null) },
+      { label: 'Users seen', cell: (s) => s.lastRun?.seen ?? '', numeric: true },
+      ...(status.sources.some((s) => s.consecutiveFailures !== undefined)
+        ? [
+            { label: 'Last good run', cell: (s: SourceStatus) => (s.lastSuccessfulRun ? link(`/runs/${s.lastSuccessfulRun.id}`, timeEl(s.lastSuccessfulRun.finishedAt)) : 'never') },
+            { label: 'Failures in a row', cell: (s: SourceStatus) => s.consecutiveFailures ?? 0, numeric: true },
+          ]
+        : []),
+      { label: 'Next run', cell: (s) => timeEl(nextRuns.get(s.name) ?? null) || 'manual only' },
+    ],
+  }));
+}
+
+/** `reviewOut`: where a held run's review and result go; outside the warnings, which each refresh redraws. */
+function warnings(ctx: PageContext, status: Status, options: { refresh: () => void; reviewOut: HTMLElement }): HTMLElement | null {
+  const items: HTMLElement[] = [];
+  for (const s of status.sources) {
+    if (s.lastRun?.status === 'failed') {
+      const failures = s.consecutiveFailures && s.consecutiveFailures > 1 ? ` (${s.consecutiveFailures} runs in a row)` : '';
+      const error = s.lastError ? `: ${s.lastError.message}` : '';
+      items.push(h('li', {}, `The last run of ${s.name} failed${failures}${error}. `, link(`/runs?source=${encodeURIComponent(s.name)}`, 'See its runs')));
+    }
+    if (s.lastRun?.status === 'held') {
+      items.push(h('li', {}, `The last run of ${s.name} was held: it would disable or remove more accounts than policy.maxRemovals allows. `, isAdmin(ctx) ? reviewButton(s.name, options.reviewOut, options.refresh) : null));
+    }
+  }
+  if (status.outbox.failed > 0) items.push(h('li', {}, `${plural(status.outbox.failed, 'email')} could not be sent (see the worker log and the mail settings).`));
+  if (status.outbox.pending > 0) items.push(h('li', {}, `${plural(status.outbox.pending, 'email')} waiting to be sent.`));
+  const full = status.pools.filter((p) => p.available === 0 && p.waiting > 0);
+  for (const p of full) items.push(h('li', {}, `${p.name} is full: ${plural(p.waiting, 'account')} waiting for a seat.`));
+  if (items.length === 0) return null;
+  return h('section', { class: 'warnings', 'aria-labelledby': 'warnings-title' }, h('h2', { id: 'warnings-title' }, 'Needs attention'), h('ul', {}, ...items));
+}
+
+function queueSection(queue: { total: number; entries: QueueEntry[] }): HTMLElement {
+  return h('section', { 'aria-labelledby': 'queue-title' }, h('h2', { id: 'queue-title' }, 'Next in the waiting list'), dataTable({
+    caption: 'The first accounts waiting for a seat, in queue order',
+    rows: queue.entries,
+    empty: 'Nobody is waiting for a seat.',
+    columns: [
+      { label: '#', cell: (e) => e.position, numeric: true },
+      { label: 'Account', cell: (e) => link(`/accounts/${e.id}`, e.username) },
+      { label: 'Since', cell: (e) => timeEl(e.waitingSince) },
+      { label: 'Why', cell: (e) => e.why },
+    ],
+  }), queue.total > queue.entries.length ? h('p', {}, link('/queue', `All ${queue.total} waiting accounts`)) : null);
+}
+
+export async function renderOverview(ctx: PageContext): Promise<void> {
+  // Warnings first, above Sync now; they and the data below are redrawn after each sync.
+  const alerts = h('div');
+  const reviewOut = h('div', { 'aria-live': 'polite' });
+  const data = h('div', { 'aria-busy': 'true' }, 'Loading…');
+  const refresh = async (): Promise<void> => {
+    const [status, schedules, queue, audit] = await Promise.all([
+      api<Status>('status'),
+      api<{ sources: { name: string; nextRunAt: string | null }[] }>('schedules'),
+      api<{ total: number; entries: QueueEntry[] }>('queue?limit=5'),
+      api<Page<AuditEntry>>('audit?limit=15'),
+    ]);
+    replace(alerts, warnings(ctx, status, { refresh: () => void refresh(), reviewOut }));
+    replace(
+      data,
+      poolsSection(status.pools),
+      sourcesSection(status, new Map(schedules.sources.map((s) => [s.name, s.nextRunAt]))),
+      queueSection(queue),
+      h('section', { 'aria-labelledby': 'audit-title' }, h('h2', { id: 'audit-title' }, 'Latest changes'), auditTable(audit.items.slice().reverse(), { withAccount: true })),
+    );
+    data.removeAttribute('aria-busy');
+    return undefined;
+  };
+  const title = heading('Overview');
+  const sources = (await api<Status>('status')).sources.map((s) => s.name);
+  replace(ctx.main, title, alerts, reviewOut, isAdmin(ctx) ? syncPanel(sources, () => void refresh()) : null, data);
+  await refresh();
+}
