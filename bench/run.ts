@@ -1,7 +1,7 @@
 // `npm run bench`: the SPEC §8 benchmarks, one process each (so one's memory and JIT state never color
 // the next), in sequence; then one table of every figure against its floor and target, also written to
 // bench/results/summary.json. `npm run bench -- ldap-sync memory` runs only those; the informative
-// benchmarks (csv-sync, ldap-read) run only when named. Services: `prebench` installs what is missing
+// benchmarks (csv-sync, ldap-read, ldap-id-listing) run only when named. Services: `prebench` installs what is missing
 // and starts PostgreSQL and Redis (.ci/prepare-tests.sh); each benchmark starts its own slapd, Graph
 // emulator or worker and makes its own database.
 //
@@ -15,7 +15,7 @@ import { describeFigure, RESULTS_DIR, type Figure } from './support.ts';
 
 /** The SPEC §8 targets, in the order of issue #7. */
 const TARGETS = ['ldap-sync', 'entra-sync', 'allocate', 'memory', 'resync-latency'];
-const INFORMATIVE = ['csv-sync', 'ldap-read'];
+const INFORMATIVE = ['csv-sync', 'ldap-read', 'ldap-id-listing'];
 
 interface Outcome {
   readonly benchmark: string;

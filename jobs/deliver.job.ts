@@ -1,4 +1,5 @@
-// The notification delivery job: sends what the outbox holds (see src/notify/deliver.ts). Runs every
+// The outbox delivery job: sends what the outbox holds, emails and the targets' rows (see
+// src/notify/deliver.ts, src/targets/deliver-targets.ts). Runs every
 // DELIVERY_EVERY_MS and after each sync job; rows are claimed in the database, so replicas running it
 // at the same moment never send a message twice. A delivery failure is the outbox's business (backoff,
 // `failed` rows), not the job's: the job only fails when the outbox itself cannot be read.

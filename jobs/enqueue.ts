@@ -2,11 +2,11 @@
 // (schedules, config changes), `seatsync resync` and the HTTP API alike.
 import { randomUUID } from 'node:crypto';
 import type { JobsOptions, Queue } from 'bullmq';
-import type { DeliverJobData, SyncJobData, SyncJobResult } from './names.ts';
+import type { DeliverJobData, ReconcileTargetData, SyncJobData, SyncJobResult } from './names.ts';
 
 export type SyncQueue = Queue<SyncJobData, SyncJobResult, 'sync'>;
 /** Name type `string`: the queue also holds the delivery job scheduler, whose id is not a job name. */
-export type NotifyQueue = Queue<DeliverJobData, unknown, string>;
+export type NotifyQueue = Queue<DeliverJobData | ReconcileTargetData, unknown, string>;
 
 /** Attempts of a sync job before it is failed for good (transient errors: directory or database away). */
 export const SYNC_ATTEMPTS = 5;

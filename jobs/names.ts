@@ -9,7 +9,7 @@ export const QUEUE = {
   sync: 'sync',
   /** Ticks of the per-source job schedulers; each tick enqueues a coalesced sync. */
   schedule: 'schedule',
-  /** Delivery of outbox rows (emails). */
+  /** Delivery of outbox rows (emails, targets) and the targets' scheduled reconciles. */
   notify: 'notify',
 } as const;
 
@@ -35,11 +35,17 @@ export interface DeliverJobData {
   readonly reason: 'schedule' | 'after-run' | 'start';
 }
 
+export interface ReconcileTargetData {
+  /** The SCIM target to reconcile (as the config names it when the job runs). */
+  readonly target: string;
+}
+
 /** Job name → payload. A job name belongs to exactly one queue (`JOB_QUEUE`). */
 export interface JobPayloads {
   sync: SyncJobData;
   'schedule-tick': ScheduleTickData;
   deliver: DeliverJobData;
+  'reconcile-target': ReconcileTargetData;
 }
 
 export type JobName = keyof JobPayloads;
@@ -48,6 +54,7 @@ export const JOB_QUEUE = {
   sync: QUEUE.sync,
   'schedule-tick': QUEUE.schedule,
   deliver: QUEUE.notify,
+  'reconcile-target': QUEUE.notify,
 } as const satisfies { readonly [N in JobName]: QueueName };
 
 /** The result of a sync job: the SPEC §5 `sync --json` shape. */

@@ -1,4 +1,5 @@
-// BullMQ job schedulers from the config: one per source with a `schedule`, plus the outbox delivery.
+// BullMQ job schedulers from the config: one per source with a `schedule`, one per SCIM target (its
+// reconcile), plus the outbox delivery.
 // Called at start and whenever the config file changes; any number of replicas may call it at once
 // (an upsert with the same settings changes nothing, a removal of a missing scheduler is a no-op).
 import type { Queue } from 'bullmq';
@@ -80,4 +81,37 @@ export async function applyDeliverySchedule(queue: NotifyQueue): Promise<void> {
     data: { reason: 'schedule' },
     opts: { removeOnComplete: { count: 10 }, removeOnFail: { count: 50 } },
   });
+}
+
+const TARGET_PREFIX = 'target:';
+
+/** One reconcile scheduler per SCIM target with a `schedule` (default daily), on the notify queue. */
+export async function applyTargetSchedules(queue: NotifyQueue, config: SeatsyncConfig, logger: Logger): Promise<SchedulerChanges> {
+  const existing = new Map<string, Repeat>();
+  for (const s of await queue.getJobSchedulers(0, -1)) {
+    const id = s.id ?? s.key;
+    if (id.startsWith(TARGET_PREFIX)) existing.set(id, { ...(s.pattern ? { pattern: s.pattern } : {}), ...(s.every ? { every: s.every } : {}) });
+  }
+  const wanted = new Map<string, Repeat>();
+  for (const t of config.targets) if (t.kind === 'scim' && t.schedule !== null) wanted.set(t.name, repeatOf(t.schedule));
+  const changes: SchedulerChanges = { upserted: [], removed: [] };
+  for (const [target, repeat] of wanted) {
+    const id = `${TARGET_PREFIX}${target}`;
+    const current = existing.get(id);
+    if (current && current.pattern === repeat.pattern && current.every === repeat.every) continue;
+    await queue.upsertJobScheduler(id, repeat, {
+      name: 'reconcile-target',
+      data: { target },
+      opts: { removeOnComplete: { count: 10 }, removeOnFail: { count: 50 } },
+    });
+    changes.upserted.push(target);
+  }
+  for (const id of existing.keys()) {
+    const target = id.slice(TARGET_PREFIX.length);
+    if (wanted.has(target)) continue;
+    await queue.removeJobScheduler(id);
+    changes.removed.push(target);
+  }
+  if (changes.upserted.length > 0 || changes.removed.length > 0) logger.info(changes, 'target reconcile schedulers updated from the config');
+  return changes;
 }

@@ -10,6 +10,8 @@ export interface JobHandlers {
   readonly sync: Processor;
   readonly scheduleTick: Processor;
   readonly deliver: Processor;
+  /** `reconcile-target` jobs, which share the notify queue with the deliveries. */
+  readonly reconcile: Processor;
 }
 
 export interface JobWorkersOptions {
@@ -38,7 +40,8 @@ export function startJobWorkers(handlers: JobHandlers, options: JobWorkersOption
   const workers = [
     make(QUEUE.sync, handlers.sync, options.syncConcurrency),
     make(QUEUE.schedule, handlers.scheduleTick, 1),
-    make(QUEUE.notify, handlers.deliver, 1),
+    // One worker for the queue: a reconcile and a delivery pass never run at once in this process.
+    make(QUEUE.notify, (job, token, signal) => (job.name === 'reconcile-target' ? handlers.reconcile : handlers.deliver)(job, token, signal), 1),
   ];
   return {
     async close({ timeoutMs }) {

@@ -9,7 +9,8 @@ import { enqueueDelivery, enqueueSync } from '../jobs/enqueue.ts';
 import { openQueues, type Queues } from '../jobs/queues.ts';
 import { closeRedis, connectRedis, warnUnlessNoEviction } from '../jobs/redis.ts';
 import { createScheduleTickHandler } from '../jobs/schedule-tick.job.ts';
-import { applyDeliverySchedule, applySchedules, nextScheduledRuns } from '../jobs/schedulers.ts';
+import { applyDeliverySchedule, applySchedules, applyTargetSchedules, nextScheduledRuns } from '../jobs/schedulers.ts';
+import { createReconcileJobHandler } from '../jobs/reconcile-target.job.ts';
 import { SourceLocks } from '../jobs/source-lock.ts';
 import { createSyncJobHandler } from '../jobs/sync.job.ts';
 import { startJobWorkers } from '../jobs/workers.ts';
@@ -19,10 +20,12 @@ import { createMetrics } from './http/metrics.ts';
 import { createHttpServer } from './http/server.ts';
 import type { Logger } from './logging.ts';
 import { createRunNotifier } from './notify/run-notifier.ts';
+import { chainNotifiers } from './sync/run-notifiers.ts';
+import { createTargetNotifier } from './targets/target-notifier.ts';
 import type { Database } from './store/db.ts';
 import { OutboxStore } from './store/outbox-store.ts';
 import { failInterruptedRuns } from './store/run-store.ts';
-import { poolViews } from './sync/status.ts';
+import { poolViews, targetViews } from './sync/status.ts';
 
 export interface StartWorkerOptions {
   readonly config: SeatsyncConfig;
@@ -80,8 +83,11 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
 
     let watch: ConfigWatch | null = null;
     const current = (): SeatsyncConfig => watch?.current() ?? config;
-    const metrics = createMetrics({ snapshot: async () => ({ pools: await poolViews(db, current()), outbox: await new OutboxStore(db).counts() }) });
-    const notifierFor = (config: SeatsyncConfig) => createRunNotifier({ config, outbox: new OutboxStore(db) }) ?? undefined;
+    const metrics = createMetrics({
+      snapshot: async () => ({ pools: await poolViews(db, current()), outbox: await new OutboxStore(db).counts(), targets: await targetViews(db, current()) }),
+    });
+    // Emails and targets hear of a run in its transaction (src/notify, src/targets).
+    const notifierFor = (c: SeatsyncConfig) => chainNotifiers(createRunNotifier({ config: c, outbox: new OutboxStore(db) }), createTargetNotifier(c));
     const app = await createHttpServer({
       config: current, db, redis, syncQueue: queues.sync, metrics, logger, ready: () => ready, notifierFor,
       nextScheduledRuns: () => nextScheduledRuns(queues.schedule),
@@ -90,12 +96,14 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     const url = await app.listen({ host: config.http.host, port: config.http.port });
 
     await applySchedules(queues.schedule, config, logger);
+    await applyTargetSchedules(queues.notify, config, logger);
     await applyDeliverySchedule(queues.notify);
     // Redis restarted (or failed over) and the connection is back: its job schedulers may be gone with
     // its data (a Redis that keeps nothing on disk), so they are put back. Upserts: harmless otherwise.
     const onReconnect = (): void => {
       void (async () => {
         await applySchedules(queues.schedule, current(), logger);
+        await applyTargetSchedules(queues.notify, current(), logger);
         await applyDeliverySchedule(queues.notify);
         logger.warn('Redis connection back: job schedulers put back');
       })().catch((error: unknown) => logger.error({ err: error }, 'Redis connection back, but the job schedulers could not be put back'));
@@ -110,12 +118,13 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
         db: async () => db,
         logger,
         locks,
-        notifierFor: (c) => createRunNotifier({ config: c, outbox: new OutboxStore(db) }) ?? undefined,
+        notifierFor,
         onRun: (run) => metrics.observeRun(run),
         afterApply: () => enqueueDelivery(queues.notify, 'after-run'),
       }) as Processor,
       scheduleTick: createScheduleTickHandler({ syncQueue: queues.sync, config: current, logger }) as Processor,
       deliver: createDeliverJobHandler({ config: current, db: async () => db, logger }) as Processor,
+      reconcile: createReconcileJobHandler({ config: current, db: async () => db, logger }) as Processor,
     };
     const workers = startJobWorkers(handlers, {
       connection: redis,
@@ -171,6 +180,7 @@ const restartOnlyOf = (c: SeatsyncConfig): string => JSON.stringify([c.database,
 async function applyConfigChange(options: { next: SeatsyncConfig; previous: SeatsyncConfig; queues: Queues; logger: Logger }): Promise<void> {
   const { next, previous, queues, logger } = options;
   await applySchedules(queues.schedule, next, logger);
+  await applyTargetSchedules(queues.notify, next, logger);
   if (seatRulesOf(next) !== seatRulesOf(previous)) {
     const enqueued = await enqueueSync(queues.sync, { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'config' });
     logger.info({ jobId: enqueued.id, coalesced: enqueued.coalesced }, 'pools, profiles or policy changed: a sync of every source was queued');

@@ -1,4 +1,5 @@
-// `seatsync check`: the config is valid (loading it proves that), every source answers, mail can go out.
+// `seatsync check`: the config is valid (loading it proves that), every source answers, mail can go out,
+// every target (application) answers.
 import type { Command } from 'commander';
 import { describeConfigWarnings, redactedConfig } from '../config/load.ts';
 import { createSourceFactory } from '../sources/factory.ts';
@@ -9,11 +10,12 @@ import { EXIT, UsageError, type ExitCode } from './exit-codes.ts';
 import { formatCount, type Output } from './output.ts';
 import { checkMailTransport } from './notify-wiring.ts';
 import { checkDatabase, checkRedis, type ServiceCheck } from './check-services.ts';
+import { checkTargets } from '../targets/check-targets.ts';
 
 export function registerCheck(program: Command, run: Runner): void {
   program
     .command('check')
-    .description('validate the config; test the database (connect, migrations), Redis (connect, maxmemory-policy), every source (connect, bind, count users in scope, show a mapped sample) and the mail transport')
+    .description('validate the config; test the database (connect, migrations), Redis (connect, maxmemory-policy), every source (connect, bind, count users in scope, show a mapped sample), the mail transport and every target')
     .option('--source <name>', 'test only this source (repeatable)', collect, [])
     .option('--show-config', 'also print the configuration as loaded (defaults filled in, secrets as ***)')
     .option('--json', 'print one JSON document')
@@ -66,14 +68,17 @@ async function checkCommand(ctx: CommandContext, out: Output, flags: CheckFlags)
   }
   const mail = await checkMailTransport(ctx);
   if (!flags.json && mail) out.line(`\nmail (${mail.transport}): ${mail.ok ? 'OK' : 'FAILED'}: ${mail.detail}`);
+  const targets = await checkTargets(ctx.config);
+  if (!flags.json) for (const t of targets) out.line(`\ntarget ${t.target} (${t.kind}): ${t.ok ? 'OK' : 'FAILED'}: ${t.detail}`);
   if (flags.json) out.json({
       config: { path: ctx.config.path, valid: true, warnings: ctx.warnings, ...(flags.showConfig ? { loaded: redactedConfig(ctx.config) } : {}) },
       database,
       redis,
       sources: results,
       mail,
+      targets,
     });
-  return database.ok && redis.ok && results.every((r) => r.ok) && (mail?.ok ?? true) ? EXIT.ok : EXIT.failure;
+  return database.ok && redis.ok && results.every((r) => r.ok) && (mail?.ok ?? true) && targets.every((t) => t.ok) ? EXIT.ok : EXIT.failure;
 }
 
 function printService(out: Output, title: string, check: ServiceCheck): void {

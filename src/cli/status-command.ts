@@ -1,4 +1,4 @@
-// `seatsync status`: pools, last run per source, outbox.
+// `seatsync status`: pools, last run per source, outbox, targets.
 import type { Command } from 'commander';
 import { statusView } from '../sync/status.ts';
 import type { Runner } from './context.ts';
@@ -8,7 +8,7 @@ import { table } from './output.ts';
 export function registerStatus(program: Command, run: Runner): void {
   program
     .command('status')
-    .description('seats per pool (seats, used, available, waiting), last run per source, outbox')
+    .description('seats per pool (seats, used, available, waiting), last run per source, outbox, targets')
     .option('--json', 'print one JSON document')
     .action((flags: { json?: boolean }) =>
       run(async (ctx, out) => {
@@ -27,7 +27,23 @@ export function registerStatus(program: Command, run: Runner): void {
         );
         out.line('');
         out.line(`outbox: ${status.outbox.pending} pending, ${status.outbox.failed} failed`);
+        if (status.targets.length > 0) {
+          out.line('');
+          out.line(
+            table(
+              ['target', 'kind', 'pending', 'failed', 'last delivery', 'last reconcile', 'drift'],
+              status.targets.map((t) => [t.name, t.kind, t.pending, t.failed, t.lastDeliveryAt ?? 'never', t.lastReconcileAt ?? 'never', driftText(t.drift)]),
+            ),
+          );
+          for (const t of status.targets) if (t.lastError !== null && t.pending + t.failed > 0) out.line(`${t.name}: last error: ${t.lastError}`);
+        }
         return EXIT.ok;
       }),
     );
+}
+
+function driftText(drift: Readonly<Record<string, number>> | null): string {
+  if (drift === null) return '';
+  const found = Object.entries(drift).filter(([, n]) => n > 0);
+  return found.length === 0 ? 'none' : found.map(([kind, n]) => `${kind} ${n}`).join(', ');
 }

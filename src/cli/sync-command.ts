@@ -79,6 +79,10 @@ function printReport(out: Output, report: SyncReport): void {
           `(policy.maxRemovals allows ${r.held.threshold}). Nothing was applied. If this is right, apply it with:\n` +
           `  seatsync sync --source ${r.source} --allow-removals`,
       );
+      const unidentified = r.held.unidentified ?? 0;
+      if (unidentified > 0) {
+        out.line(`${r.source}: ${unidentified} entr${unidentified === 1 ? 'y' : 'ies'} came back without a readable id; an account this run would remove may be one of them.`);
+      }
     }
     if (r.planned) printPlanned(out, r.source, r.planned);
     for (const s of r.skippedEntries.slice(0, 10)) out.line(`${r.source}: skipped ${s.entry}${s.attribute ? ` (${s.attribute})` : ''}: ${s.reason}`);

@@ -193,6 +193,19 @@ function checkTokens(root: Raw, out: CrossCheckResult): void {
   });
 }
 
+function checkTargets(root: Raw, out: CrossCheckResult): void {
+  const targets = asList(root.targets);
+  checkUnique(targets, 'target', 'targets', out.errors);
+  targets.forEach((item, index) => {
+    const target = asObject(item);
+    if (target?.kind !== 'scim') return;
+    const token = present(target.token);
+    const oauth = present(target.oauth);
+    if (!token && !oauth) out.errors.push({ segments: ['targets', index, 'token'], message: 'is required (or oauth: { tokenUrl, clientId, clientSecret })' });
+    if (token && oauth) out.errors.push({ segments: ['targets', index, 'oauth'], message: 'give token or oauth, not both' });
+  });
+}
+
 /** Runs every cross-key check on the interpolated tree. */
 export function crossCheck(tree: unknown): CrossCheckResult {
   const out: CrossCheckResult = { errors: [], warnings: [] };
@@ -206,5 +219,6 @@ export function crossCheck(tree: unknown): CrossCheckResult {
   checkMemberOf(root, out);
   checkNotify(root, out);
   checkTokens(root, out);
+  checkTargets(root, out);
   return out;
 }

@@ -26,6 +26,10 @@ export const DEFAULTS = {
   remindEveryMs: 24 * HOUR_MS,
   graceDays: 0,
   maxRemovals: { percent: 10 },
+  /** A SCIM target is compared with seatsync's accounts this often by `seatsync run` (drift repair). */
+  targetReconcileEveryMs: 24 * HOUR_MS,
+  /** Per request to a target (SCIM call or webhook POST). */
+  targetTimeoutMs: 30_000,
   httpHost: '0.0.0.0',
   httpPort: 8080,
 } as const;

@@ -17,15 +17,25 @@ export interface SourceSchemaContext {
   readonly configDir: string;
 }
 
-const schedule = stringOrObject({
+/** `schedule:` of a source or a target: cron, `{ every: 15m }` or `off`. */
+export const schedule = stringOrObject({
   parseString: (input): Parsed<Schedule | null> => {
     if (input.trim().toLowerCase() === 'off') return ok(null);
     const cron = cronExpression(input);
     return 'error' in cron ? cron : ok({ cron: cron.value });
   },
-  object: z.strictObject({ every: required(positiveDuration) }).transform((v): Schedule => ({ everyMs: v.every })),
+  object: z.strictObject({ every: required(scheduleInterval) }).transform((v): Schedule => ({ everyMs: v.every })),
   expected: 'must be a cron expression like "*/15 * * * *", { every: 15m } or off',
 });
+
+/** Shortest `{ every }`: a sync more often than this would only queue behind the last (ms). */
+export const MIN_SCHEDULE_EVERY_MS = 60_000;
+
+function scheduleInterval(input: unknown): Parsed<number> {
+  const every = positiveDuration(input);
+  if ('error' in every) return every;
+  return every.value < MIN_SCHEDULE_EVERY_MS ? fail('must be at least 1m (one minute)') : every;
+}
 
 function flavor(input: unknown): Parsed<LdapFlavor> {
   return input === 'active-directory' || input === 'openldap' ? ok(input) : fail('must be active-directory or openldap');

@@ -207,13 +207,42 @@ export function ldapFilter(input: unknown): Parsed<string> {
 }
 
 /** A cron expression (5 fields, or 6 with seconds) as cron-parser and BullMQ's job schedulers read it. */
+/** The five cron fields (minute hour day-of-month month day-of-week) and how many values each has. */
+const CRON_FIELDS = [
+  { name: 'minute', span: 60 },
+  { name: 'hour', span: 24 },
+  { name: 'day of month', span: 31 },
+  { name: 'month', span: 12 },
+  { name: 'day of week', span: 7 },
+] as const;
+
 export function cronExpression(input: unknown): Parsed<string> {
   const t = text(input);
   if ('error' in t) return t;
+  const fields = t.value.trim().split(/\s+/);
+  if (fields.length !== CRON_FIELDS.length) {
+    return fail(`must be a cron expression of 5 fields (minute hour day-of-month month day-of-week) like "*/15 * * * *", got ${fields.length}`);
+  }
+  for (const [index, field] of fields.entries()) {
+    const problem = cronStepProblem(field, CRON_FIELDS[index] ?? { name: 'field', span: 60 });
+    if (problem !== null) return fail(`must be a cron expression like "*/15 * * * *": ${problem}`);
+  }
   try {
     CronExpressionParser.parse(t.value);
     return t;
   } catch (error) {
     return fail(`must be a cron expression like "*/15 * * * *" (${(error as Error).message})`);
   }
+}
+
+/** A step (`*\/N`, `a-b/N`) must be a whole number from 1 to the number of values of its field. */
+function cronStepProblem(field: string, spec: { readonly name: string; readonly span: number }): string | null {
+  for (const part of field.split(',')) {
+    const slash = part.indexOf('/');
+    if (slash === -1) continue;
+    const step = part.slice(slash + 1);
+    const value = /^\d+$/.test(step) ? Number(step) : Number.NaN;
+    if (!(value >= 1 && value <= spec.span)) return `the ${spec.name} step "${step}" in "${field}" must be from 1 to ${spec.span}`;
+  }
+  return null;
 }

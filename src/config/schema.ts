@@ -6,6 +6,7 @@ import type { MatchRule } from '../domain/types.ts';
 import { DEFAULTS } from './defaults.ts';
 import { notifySchema } from './schema-notify.ts';
 import { sourceSchema } from './schema-sources.ts';
+import { targetSchema } from './schema-targets.ts';
 import {
   duration, email, fail, groupKeyList, listOf, name, ok, optional, percentOrCount, required, text, textList, url, wholeNumber,
   type Parsed,
@@ -130,6 +131,7 @@ export function configInput(ctx: SchemaContext) {
     profiles: z.array(profile).min(1, 'must list at least one profile'),
     policy,
     notify: notifySchema(ctx),
+    targets: z.array(targetSchema(ctx)).nullish(),
     http,
   });
 }
@@ -145,6 +147,7 @@ export function configSchema(ctx: SchemaContext): z.ZodType<ConfigBody> {
       profiles: v.profiles,
       policy: v.policy,
       notify: v.notify,
+      targets: v.targets ?? [],
       http: v.http,
     }),
   );

@@ -1,5 +1,5 @@
 // Which configuration values are secrets, and the redacted view of a config for `check` output and logs.
-import type { SeatsyncConfig, SourceConfig } from './types.ts';
+import type { SeatsyncConfig, SourceConfig, TargetConfig } from './types.ts';
 
 /** Keys whose value is a secret wherever they appear (`bindPassword`, `clientSecret`, `password`). */
 const SECRET_KEY = /(password|secret|passphrase|privatekey|apikey|token)$/i;
@@ -104,6 +104,18 @@ function redactSource(source: SourceConfig): SourceConfig {
   }
 }
 
+function redactTarget(target: TargetConfig): TargetConfig {
+  switch (target.kind) {
+    case 'scim':
+      return {
+        ...target,
+        auth: target.auth.kind === 'token' ? { kind: 'token', token: REDACTED } : { ...target.auth, clientSecret: REDACTED },
+      };
+    case 'webhook':
+      return { ...target, secret: REDACTED };
+  }
+}
+
 function redactStrings(value: unknown, secrets: ReadonlySet<string>): unknown {
   if (typeof value === 'string') return scrubSecrets(value, secrets);
   if (Array.isArray(value)) return value.map((item) => redactStrings(item, secrets));
@@ -132,6 +144,7 @@ export function redactedConfig(config: SeatsyncConfig): SeatsyncConfig {
     redis: { ...config.redis, url: maskUrlPassword(config.redis.url) },
     sources: config.sources.map(redactSource),
     notify,
+    targets: config.targets.map(redactTarget),
     // Token hashes are not secrets, but short tokens can be guessed from them: keep them out of output.
     http: { ...config.http, tokens: config.http.tokens.map((t) => ({ ...t, sha256: REDACTED })) },
   };

@@ -129,6 +129,45 @@ export interface NotifyConfig {
   readonly warnAt: number | null; // fraction 0..1, from `90%`
 }
 
+export interface TargetTls {
+  readonly caFile: string | null; // extra CA (PEM) the application's certificate is checked against
+  readonly rejectUnauthorized: boolean; // default true
+}
+
+/** A SCIM 2.0 service provider (RFC 7644) that seatsync provisions users (and groups) into. */
+export interface ScimTargetConfig {
+  /** Unique among targets, `[a-z0-9][a-z0-9_-]*`. */
+  readonly name: string;
+  readonly kind: 'scim';
+  /** SCIM base URL without a trailing slash (`…/scim/v2`). */
+  readonly url: string;
+  readonly auth:
+    | { readonly kind: 'token'; readonly token: string }
+    | { readonly kind: 'oauth'; readonly tokenUrl: string; readonly clientId: string; readonly clientSecret: string; readonly scope: string | null };
+  /** What a removed account becomes in the application; default deactivate (`active: false`). */
+  readonly deprovision: 'deactivate' | 'delete';
+  /** One SCIM Group per pool whose members are its seat holders; default false. */
+  readonly groups: boolean;
+  readonly tls: TargetTls;
+  /** Per request, ms; default 30 s. */
+  readonly timeoutMs: number;
+  /** When `seatsync run` reconciles the application with seatsync's accounts; default daily; null: never. */
+  readonly schedule: Schedule | null;
+}
+
+/** A receiver of signed state-change events (Standard Webhooks). */
+export interface WebhookTargetConfig {
+  readonly name: string;
+  readonly kind: 'webhook';
+  readonly url: string;
+  /** `whsec_` + base64 key: signs every delivery. */
+  readonly secret: string;
+  readonly tls: TargetTls;
+  readonly timeoutMs: number;
+}
+
+export type TargetConfig = ScimTargetConfig | WebhookTargetConfig;
+
 export interface HttpToken {
   readonly name: string;
   readonly sha256: string; // lowercase hex
@@ -154,5 +193,7 @@ export interface SeatsyncConfig {
   readonly profiles: readonly ProfileConfig[];
   readonly policy: PolicyConfig;
   readonly notify: NotifyConfig | null;
+  /** Applications provisioned from the seat decisions; empty by default. */
+  readonly targets: readonly TargetConfig[];
   readonly http: HttpConfig;
 }

@@ -127,10 +127,16 @@ const syncRun = closed(
     source: str, status: { type: 'string', enum: ['ok', 'held', 'failed'] },
     seen: int, created: int, updated: int, activated: int, blocked: int, disabled: int, removed: int, durationMs: int,
     dryRun: { type: 'boolean' },
+    skipped: { ...int, description: 'entries present but unreadable; their accounts were kept as they were' },
+    skippedEntries: {
+      type: 'array',
+      description: 'the first unreadable entries: which entry, which attribute, why, and the id whose account was kept (absent when even the id was unreadable)',
+      items: closed({ entry: str, attribute: str, reason: str, externalId: str }, { optional: ['attribute', 'externalId'] }),
+    },
     changes: { type: 'array', description: 'Dry runs only: the first 1,000 state changes the run would make', items: plannedChange },
     changesTotal: { ...int, description: 'Dry runs only: how many state changes the run would make' },
   },
-  { optional: ['changes', 'changesTotal'] },
+  { optional: ['skippedEntries', 'changes', 'changesTotal'] },
 );
 
 const syncResult = closed({ runs: { type: 'array', items: syncRun }, pools: { type: 'array', items: ref('Pool') } });
@@ -171,6 +177,15 @@ export const responseSchemas = {
       }),
     },
     outbox: closed({ pending: int, failed: int }),
+    targets: {
+      type: 'array',
+      description: 'the applications seatsync provisions (targets:), empty when none',
+      items: closed({
+        name: str, kind: { type: 'string', enum: ['scim', 'webhook'] }, pending: int, failed: int, lastDeliveryAt: nullableDateTime,
+        lastError: nullableStr, lastReconcileAt: nullableDateTime,
+        drift: { type: ['object', 'null'], additionalProperties: int, description: 'what the last reconcile found, by kind; null before the first' },
+      }),
+    },
   }),
   Account: closed({
     id: int, source: str, externalId: str, username: str, email: nullableStr, displayName: nullableStr,

@@ -1,13 +1,15 @@
 // Prometheus metrics of `seatsync run` (`GET /metrics`). Seat usage and the outbox backlog are read
 // from the database at scrape time (one query set per scrape, shared by the gauges), so every replica
-// reports the same, current values; run metrics count the runs this process executed.
+// reports the same, current values (targets' backlog and drift too); run metrics count the runs this
+// process executed.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { SourceRunResult } from '../sync/sync-source.ts';
-import type { PoolView } from '../sync/status.ts';
+import type { PoolView, TargetView } from '../sync/status.ts';
 
 export interface StateSnapshot {
   readonly pools: readonly PoolView[];
   readonly outbox: { readonly pending: number; readonly failed: number; readonly oldestPendingAt: Date | null };
+  readonly targets: readonly TargetView[];
 }
 
 export interface Metrics {
@@ -47,6 +49,41 @@ function poolGauge(registry: Registry, name: string, help: string, field: 'seats
   });
 }
 
+/** Per target: backlog, given-up rows, last delivery, drift found by the last reconcile. */
+function targetGauges(registry: Registry, snapshot: () => Promise<StateSnapshot>): void {
+  const perTarget = (name: string, help: string, value: (t: TargetView) => number | null): void => {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['target'],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const target of (await snapshot()).targets) {
+          const v = value(target);
+          if (v !== null) this.set({ target: target.name }, v);
+        }
+      },
+    });
+  };
+  const seconds = (iso: string | null): number | null => (iso === null ? null : Date.parse(iso) / 1000);
+  perTarget('seatsync_target_pending', 'Changes waiting to be delivered to the target', (t) => t.pending);
+  perTarget('seatsync_target_failed', 'Changes given up after their last attempt', (t) => t.failed);
+  perTarget('seatsync_target_last_delivery_timestamp_seconds', 'Time of the last change delivered to the target', (t) => seconds(t.lastDeliveryAt));
+  new Gauge({
+    name: 'seatsync_target_drift',
+    help: 'Differences the last reconcile found between the target and seatsync, by kind',
+    labelNames: ['target', 'kind'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const target of (await snapshot()).targets) {
+        for (const [kind, n] of Object.entries(target.drift ?? {})) this.set({ target: target.name, kind }, n);
+      }
+    },
+  });
+}
+
 export function createMetrics(options: { snapshot: () => Promise<StateSnapshot> }): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -79,6 +116,7 @@ export function createMetrics(options: { snapshot: () => Promise<StateSnapshot> 
       this.set(oldest ? Math.max(0, (Date.now() - oldest.getTime()) / 1000) : 0);
     },
   });
+  targetGauges(registry, snapshot);
   const duration = new Histogram({
     name: 'seatsync_run_duration_seconds',
     help: 'Duration of sync runs executed by this process',

@@ -5,6 +5,7 @@ import type { Database } from '../store/db.ts';
 import { OutboxStore } from '../store/outbox-store.ts';
 import { deliverOutbox, type DeliverResult } from './deliver.ts';
 import { createTransport } from './transports/create-transport.ts';
+import { deliverTargets } from '../targets/deliver-targets.ts';
 
 const NOTHING: DeliverResult = { sent: 0, failed: 0, retrying: 0 };
 
@@ -14,19 +15,27 @@ const NOTHING: DeliverResult = { sent: 0, failed: 0, retrying: 0 };
  */
 export const KEEP_SENT_MS = 30 * 24 * 3_600_000;
 
-/** One delivery pass with the transport `notify` configures; nothing when notifications are off. */
+/** One delivery pass: emails with the transport `notify` configures (none when it is off), then every target's rows. */
 export async function deliverNotifications(options: {
   readonly config: SeatsyncConfig;
   readonly db: Database;
   readonly logger: Logger;
   readonly signal?: AbortSignal;
 }): Promise<DeliverResult> {
+  const { config } = options;
+  await new OutboxStore(options.db).purgeSent({ before: new Date(Date.now() - KEEP_SENT_MS) });
+  const mails = await deliverMails(options);
+  // The targets' rows go through the same loop, each target on its own (src/targets/).
+  const targets = config.targets.length === 0 ? NOTHING : await deliverTargets(options);
+  return { sent: mails.sent + targets.sent, failed: mails.failed + targets.failed, retrying: mails.retrying + targets.retrying };
+}
+
+async function deliverMails(options: Parameters<typeof deliverNotifications>[0]): Promise<DeliverResult> {
   const { config, logger } = options;
   if (!config.notify) return NOTHING;
   const transport = createTransport(config.notify, { sources: config.sources, logger });
   const outbox = new OutboxStore(options.db);
   try {
-    await outbox.purgeSent({ before: new Date(Date.now() - KEEP_SENT_MS) });
     const result = await deliverOutbox({
       outbox,
       transport,

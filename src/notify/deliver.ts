@@ -1,10 +1,12 @@
-// Sends what the outbox holds: claim due rows, render, send, mark. Called at the end of `seatsync sync`
-// and by the worker's notification job; any number of deliverers may run at once (rows are claimed in
-// the database). Everything lives in the outbox table, so a restart loses nothing: a row claimed by a
-// deliverer that died comes back when its lease ends.
+// Sends what the outbox holds: claim due rows, render, send, mark. The same loop delivers a target's
+// rows (src/targets/), with the target's sender in place of rendering and mailing. Called at the end of
+// `seatsync sync` and by the worker's notification job; any number of deliverers may run at once (rows
+// are claimed in the database). Everything lives in the outbox table, so a restart loses nothing: a row
+// claimed by a deliverer that died comes back when its lease ends.
 //
 // Retries: a retryable failure puts the row back with exponential backoff — 30 s after the first failed
-// attempt, then 1 min, 2 min, … capped at 1 h (or the server's Retry-After when longer). After
+// attempt, then 1 min, 2 min, … capped at 1 h (or the server's Retry-After when longer; a throttled
+// attempt is not counted). After
 // `maxAttempts` attempts (default 10: about 3 h 20 min of trying), or at once for a failure retrying
 // cannot fix (credentials or recipient refused), the row becomes `failed` with its error recorded.
 import { randomBytes } from 'node:crypto';
@@ -26,12 +28,10 @@ export interface Backoff {
 export const DEFAULT_BACKOFF: Backoff = { baseMs: 30_000, maxMs: 60 * 60_000 };
 export const DEFAULT_MAX_ATTEMPTS = 10;
 
-export interface DeliverOptions {
+/** What the delivery loop needs whatever it delivers (emails, or one target's rows). */
+export interface DeliveryLoopOptions {
   readonly outbox: OutboxPort;
-  readonly transport: MailTransport;
   readonly logger: Logger;
-  /** `http.publicUrl`, for the dashboard link. */
-  readonly publicUrl?: string | null;
   /** Clock, epoch ms; default `Date.now`. */
   readonly now?: () => number;
   /** Attempts before a message is given up (`failed`); default 10. */
@@ -46,6 +46,18 @@ export interface DeliverOptions {
   /** Stops between messages (shutdown); unsent claimed rows are given back. */
   readonly signal?: AbortSignal;
 }
+
+export interface DeliverOptions extends DeliveryLoopOptions {
+  readonly transport: MailTransport;
+  /** `http.publicUrl`, for the dashboard link. */
+  readonly publicUrl?: string | null;
+}
+
+/**
+ * Delivers one claimed row; throws `DeliveryError` (its `retryable` and `retryAfterMs` decide what comes
+ * next). Returns fields for the success log line.
+ */
+export type RowSender = (row: OutboxMessage) => Promise<Record<string, unknown>>;
 
 export interface DeliverResult {
   readonly sent: number;
@@ -67,8 +79,42 @@ interface Tally {
   retrying: number;
 }
 
-/** Delivers every message due now; returns what happened. Never throws for a delivery failure. */
+/** Delivers every email due now; returns what happened. Never throws for a delivery failure. */
 export async function deliverOutbox(options: DeliverOptions): Promise<DeliverResult> {
+  return deliverRows(options, { target: null, send: emailSender(options) });
+}
+
+/** Message a row gets when its payload is not something this version can deliver (never retried). */
+export class UnreadablePayload extends Error {
+  readonly code = 'invalid';
+}
+
+function emailSender(options: DeliverOptions): RowSender {
+  return async (row) => {
+    const event = parseEvent(row.payload);
+    if (!event) throw new UnreadablePayload('the outbox payload is not a notification event');
+    const rendered = renderMessage(event, { publicUrl: options.publicUrl ?? null });
+    await options.transport.send({ to: row.recipient, eventId: event.dedupeKey, ...rendered });
+    return { subject: rendered.subject };
+  };
+}
+
+/**
+ * The delivery loop over the rows of one channel: the emails (`target` null) or one target's rows. Rows
+ * are claimed in the database, so any number of deliverers may run it at once.
+ */
+export async function deliverRows(
+  options: DeliveryLoopOptions,
+  channel: {
+    readonly target: string | null;
+    readonly send: RowSender;
+    /**
+     * Rows of a claim sent at once (default 1). Only for a target: its claim never holds two rows of one
+     * ordering key, so rows sent together are of different accounts.
+     */
+    readonly parallel?: number;
+  },
+): Promise<DeliverResult> {
   const clock = options.now ?? Date.now;
   const limit = options.limit ?? 10;
   const leaseMs = options.leaseMs ?? 5 * 60_000;
@@ -77,9 +123,10 @@ export async function deliverOutbox(options: DeliverOptions): Promise<DeliverRes
 
   while (!options.signal?.aborted) {
     const claimedAt = clock();
-    const rows = await options.outbox.claimDue({ limit, now: new Date(claimedAt), leaseMs, worker });
+    const rows = await options.outbox.claimDue({ limit, now: new Date(claimedAt), leaseMs, worker, target: channel.target });
     if (rows.length === 0) break;
-    for (const [index, row] of rows.entries()) {
+    const parallel = Math.max(1, channel.parallel ?? 1);
+    for (let index = 0; index < rows.length; index += parallel) {
       // Give the rest back rather than send on a claim about to expire (another deliverer could take it),
       // after a shutdown request, or when the transport just proved unreachable.
       const stop = options.signal?.aborted || clock() - claimedAt > leaseMs / 2;
@@ -87,14 +134,17 @@ export async function deliverOutbox(options: DeliverOptions): Promise<DeliverRes
         await releaseAll(options.outbox, rows.slice(index), new Date(clock()));
         break;
       }
-      const outcome = await deliverOne(row, options, clock);
-      tally[outcome.result] += 1;
-      if (outcome.transportDown) {
-        await releaseAll(options.outbox, rows.slice(index + 1), outcome.retryAt ?? new Date(clock()));
+      const outcomes = await Promise.all(rows.slice(index, index + parallel).map((row) => deliverOne(row, options, channel.send, clock)));
+      for (const outcome of outcomes) tally[outcome.result] += 1;
+      const down = outcomes.filter((o) => o.transportDown);
+      if (down.length > 0) {
+        const retryAt = Math.max(clock(), ...down.map((o) => o.retryAt?.getTime() ?? 0));
+        await releaseAll(options.outbox, rows.slice(index + parallel), new Date(retryAt));
         return tally;
       }
     }
-    if (rows.length < limit) break;
+    // No `rows.length < limit` shortcut: a target's claim holds back an account's later rows until its
+    // earlier one is done, so a short batch does not mean the queue is empty.
   }
   return tally;
 }
@@ -112,40 +162,42 @@ interface Outcome {
 
 const TRANSPORT_DOWN = new Set(['connection', 'timeout', 'tls', 'auth', 'throttled', 'config']);
 
-async function deliverOne(row: OutboxMessage, options: DeliverOptions, clock: () => number): Promise<Outcome> {
+async function deliverOne(row: OutboxMessage, options: DeliveryLoopOptions, send: RowSender, clock: () => number): Promise<Outcome> {
   const log = options.logger.child({ outboxId: row.id, kind: row.kind, to: row.recipient, attempt: row.attempts });
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-  const event = parseEvent(row.payload);
-  if (!event) {
-    await options.outbox.markFailed(row.id, { error: 'invalid: the outbox payload is not a notification event', nextAttemptAt: null });
-    log.error('notification given up: unreadable outbox payload');
-    return { result: 'failed', transportDown: false };
-  }
+  const what = row.target === null ? 'notification' : 'delivery';
   if (row.attempts > maxAttempts) {
     // Claimed again after its last allowed attempt was cut short (the deliverer stopped mid-send).
     await options.outbox.markFailed(row.id, { error: `gave up after ${maxAttempts} attempts`, nextAttemptAt: null });
-    log.error('notification given up: too many attempts');
+    log.error(`${what} given up: too many attempts`);
     return { result: 'failed', transportDown: false };
   }
   try {
-    const rendered = renderMessage(event, { publicUrl: options.publicUrl ?? null });
-    await options.transport.send({ to: row.recipient, eventId: event.dedupeKey, ...rendered });
+    const fields = await send(row);
     await options.outbox.markSent(row.id, { now: new Date(clock()) });
-    log.info({ subject: rendered.subject }, 'notification sent');
+    log.info(fields, `${what} sent`);
     return { result: 'sent', transportDown: false };
   } catch (thrown) {
+    if (thrown instanceof UnreadablePayload) {
+      await options.outbox.markFailed(row.id, { error: `invalid: ${thrown.message}`, nextAttemptAt: null });
+      log.error(`${what} given up: unreadable outbox payload`);
+      return { result: 'failed', transportDown: false };
+    }
     const error = asDeliveryError(thrown);
     const text = `${error.code}: ${error.message}`;
     const transportDown = TRANSPORT_DOWN.has(error.code);
     if (!error.retryable || row.attempts >= maxAttempts) {
       await options.outbox.markFailed(row.id, { error: text, nextAttemptAt: null });
-      log.error({ code: error.code, err: error.message }, 'notification failed; giving up');
+      log.error({ code: error.code, err: error.message }, `${what} failed; giving up`);
       return { result: 'failed', transportDown };
     }
     const delay = Math.max(backoffMs(row.attempts, options.backoff), error.retryAfterMs ?? 0);
     const retryAt = new Date(clock() + delay);
-    await options.outbox.markFailed(row.id, { error: text, nextAttemptAt: retryAt });
-    log.warn({ code: error.code, err: error.message, retryAt: retryAt.toISOString() }, 'notification failed; will retry');
+    // The server asked to wait: not the message's failure, so the attempt is not counted (a long storm of
+    // 429s must not use up `maxAttempts`).
+    if (error.code === 'throttled') await options.outbox.release(row.id, { nextAttemptAt: retryAt, error: text });
+    else await options.outbox.markFailed(row.id, { error: text, nextAttemptAt: retryAt });
+    log.warn({ code: error.code, err: error.message, retryAt: retryAt.toISOString() }, `${what} failed; will retry`);
     return { result: 'retrying', transportDown, retryAt };
   }
 }

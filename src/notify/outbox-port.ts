@@ -15,6 +15,8 @@ export interface OutboxMessage {
   /** Delivery attempts so far, this claim included. */
   readonly attempts: number;
   readonly createdAt: Date;
+  /** The target (application) the row is for; null: an email. */
+  readonly target: string | null;
 }
 
 export interface ClaimOptions {
@@ -26,6 +28,11 @@ export interface ClaimOptions {
   readonly leaseMs: number;
   /** Who claims (host:pid:random), recorded in `claimed_by` for diagnosis. */
   readonly worker: string;
+  /**
+   * Whose rows: emails (null or absent) or one target's. A target's rows with one ordering key are handed
+   * out one at a time, in the order they were written: the next only once the one before is sent or failed.
+   */
+  readonly target?: string | null;
 }
 
 export interface OutboxCounts {
@@ -44,8 +51,11 @@ export interface OutboxPort {
   /** Claims due pending rows atomically: two deliverers racing never get the same row. */
   claimDue(options: ClaimOptions): Promise<OutboxMessage[]>;
   markSent(id: string, options?: { readonly now?: Date }): Promise<void>;
-  /** Gives a claimed row back without counting the attempt (the deliverer did not try it). */
-  release(id: string, options: { readonly nextAttemptAt: Date }): Promise<void>;
+  /**
+   * Gives a claimed row back without counting the attempt (the deliverer did not try it, or the server
+   * asked it to wait); `error`, when given, is kept as the row's last error.
+   */
+  release(id: string, options: { readonly nextAttemptAt: Date; readonly error?: string }): Promise<void>;
   /** `nextAttemptAt` null: give up (status `failed`); else stays pending until then. `error` is kept. */
   markFailed(id: string, options: { readonly error: string; readonly nextAttemptAt: Date | null }): Promise<void>;
   counts(): Promise<OutboxCounts>;

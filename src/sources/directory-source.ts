@@ -6,18 +6,31 @@ export { normalizeGroupKey } from '../domain/names.ts';
 /** JSON-serializable cursor a source stores between runs (AD USN + invocationId, Entra delta link, …). */
 export type SourceCursor = { readonly [key: string]: string | number | boolean | null };
 
-/** One element of a page: a user, a deletion reported by an incremental read, or a bad entry. */
+/**
+ * One element of a page: a user, a deletion reported by an incremental read, an id in scope that an
+ * incremental read did not return in full (unchanged since the cursor), or a bad entry.
+ */
 export type SourceItem =
   | { readonly kind: 'user'; readonly user: DirectoryUser }
   | { readonly kind: 'deleted'; readonly externalId: string }
-  | {
-      readonly kind: 'skipped';
-      /** What identifies the entry: DN, line number, object id. */
-      readonly entry: string;
-      /** The attribute at fault, when one is. */
-      readonly attribute?: string;
-      readonly reason: string;
-    };
+  | { readonly kind: 'present'; readonly externalId: string }
+  | SkippedItem;
+
+/**
+ * An entry that is present but unreadable. Its account, when its stable id could be read, is kept
+ * exactly as it was (never swept, never updated); without an id the read counts as partial for the
+ * mass-removal hold (any account it would sweep could be this entry's).
+ */
+export interface SkippedItem {
+  readonly kind: 'skipped';
+  /** What identifies the entry: DN, line number, object id. */
+  readonly entry: string;
+  /** The attribute at fault, when one is. */
+  readonly attribute?: string;
+  readonly reason: string;
+  /** The entry's stable id, when it is readable (the same value a readable entry reports as `externalId`). */
+  readonly externalId?: string;
+}
 
 export interface SourcePage {
   readonly items: readonly SourceItem[];
@@ -45,6 +58,11 @@ export interface SourceReadOutcome {
    * `incremental`: only changes were returned; deletions come as `deleted` items.
    */
   readonly mode: 'full' | 'incremental';
+  /**
+   * An incremental read that also listed every id in scope (changed ones as users, the others as
+   * `present` items): accounts it listed nowhere left the scope and are swept as after a full read.
+   */
+  readonly listedScope?: boolean;
   /** Cursor to store with this run's changes; null: the source keeps none. */
   readonly cursor: SourceCursor | null;
   /** Optional counters of the read for logs and the run record (e.g. `requests`, `throttled`, `waitedMs`). */

@@ -53,14 +53,16 @@ function deltaFrom(tables: StagingTables): string {
 
 /**
  * Counts of the delta, the missing accounts and the counts of the mass-change hold (SPEC rule 10).
- * `unseenIds`: for a full read, the present accounts the read did not return (from the run's snapshot);
- * they are checked again here, as the snapshot was taken before this transaction. `read`: users read.
+ * `sweep`: the read listed every id in scope (a full read, or an incremental one with an id listing).
+ * `unseenIds`: then, the present accounts the read did not list (from the run's snapshot); they are
+ * checked again here, as the snapshot was taken before this transaction. Deletions an incremental read
+ * reports are missing too. `read`: users read.
  */
 export async function loadDeltaSummary(
   tx: Queryable,
-  options: { tables: StagingTables; source: string; mode: 'full' | 'incremental'; unseenIds: readonly number[]; read: number },
+  options: { tables: StagingTables; source: string; sweep: boolean; unseenIds: readonly number[]; read: number },
 ): Promise<DeltaSummary> {
-  const { tables, source, mode } = options;
+  const { tables, source } = options;
   const delta = await tx.query<{ fresh: number; changed: number; seat: number; disable: number }>(
     `SELECT count(*) FILTER (WHERE a.id IS NULL)::int AS fresh, count(a.id)::int AS changed,
             count(*) FILTER (WHERE a.id IS NOT NULL AND (NOT a.present OR a.username IS DISTINCT FROM s.username
@@ -70,14 +72,11 @@ export async function loadDeltaSummary(
      FROM ${deltaFrom(tables)}`,
     [source],
   );
-  const missing = await tx.query<{ id: number }>(
-    mode === 'full'
-      ? `SELECT a.id FROM accounts a WHERE a.id = ANY($2::int[]) AND a.source = $1 AND a.present
-           AND NOT EXISTS (SELECT 1 FROM ${tables.staging} s WHERE s.external_id = a.external_id AND NOT s.deleted)`
-      : `SELECT a.id FROM accounts a JOIN ${tables.staging} s ON s.external_id = a.external_id AND s.deleted
-         WHERE a.source = $1 AND a.present`,
-    mode === 'full' ? [source, options.unseenIds] : [source],
-  );
+  const deleted = `SELECT a.id FROM accounts a JOIN ${tables.staging} s ON s.external_id = a.external_id AND s.deleted
+     WHERE a.source = $1 AND a.present`;
+  const unseen = `SELECT a.id FROM accounts a WHERE a.id = ANY($2::int[]) AND a.source = $1 AND a.present
+     AND NOT EXISTS (SELECT 1 FROM ${tables.staging} s WHERE s.external_id = a.external_id AND NOT s.deleted)`;
+  const missing = await tx.query<{ id: number }>(options.sweep ? `${unseen} UNION ${deleted}` : deleted, options.sweep ? [source, options.unseenIds] : [source]);
   const d = delta.rows[0] ?? { fresh: 0, changed: 0, seat: 0, disable: 0 };
   const missingIds = [...new Set(missing.rows.map((r) => r.id))].sort((a, b) => a - b);
   return {

@@ -6,6 +6,7 @@ import { sql as allocationState } from './migrations/002-allocation-state.ts';
 import { sql as graceIndex } from './migrations/003-grace-index.ts';
 import { sql as leanAccountWrites } from './migrations/004-lean-account-writes.ts';
 import { sql as cursorMapping } from './migrations/005-cursor-mapping.ts';
+import { sql as targetOutbox } from './migrations/006-target-outbox.ts';
 
 export interface Migration {
   readonly version: number;
@@ -19,6 +20,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: 'grace-index', sql: graceIndex },
   { version: 4, name: 'lean-account-writes', sql: leanAccountWrites },
   { version: 5, name: 'cursor-mapping', sql: cursorMapping },
+  { version: 6, name: 'target-outbox', sql: targetOutbox },
 ];
 
 /** Arbitrary constant key of the advisory lock that serializes migrations between replicas. */

@@ -19,6 +19,7 @@ interface MessageRow {
   dedupe_key: string | null;
   attempts: number;
   created_at: Date;
+  target: string | null;
 }
 
 /** Keys of `notify_state`, one per part of NotifyState. */
@@ -56,19 +57,26 @@ export class OutboxStore implements OutboxPort, NotifyAccountsPort {
 
   async claimDue(options: ClaimOptions): Promise<OutboxMessage[]> {
     // The inner SELECT locks the rows it picks and skips rows another claim holds locked; rows claimed
-    // by a committed claim are excluded by claimed_until. Either way no row is handed out twice.
+    // by a committed claim are excluded by claimed_until. Either way no row is handed out twice. A
+    // target's row waits while an earlier row with its ordering key is pending (claimed or not), so one
+    // account's changes reach the application in order even with several deliverers.
+    const target = options.target ?? null;
     const result = await this.#db.query<MessageRow>(
       `UPDATE outbox o
           SET claimed_by = $1, claimed_until = $2, attempts = o.attempts + 1
         WHERE o.id IN (
-          SELECT id FROM outbox
-           WHERE status = 'pending' AND next_attempt_at <= $3
-             AND (claimed_until IS NULL OR claimed_until <= $3)
-           ORDER BY next_attempt_at, id
+          SELECT c.id FROM outbox c
+           WHERE c.status = 'pending' AND c.next_attempt_at <= $3
+             AND (c.claimed_until IS NULL OR c.claimed_until <= $3)
+             AND ${target === null ? 'c.target IS NULL' : `c.target = $5
+             AND NOT EXISTS (SELECT 1 FROM outbox e
+                              WHERE e.target = c.target AND e.ordering_key = c.ordering_key
+                                AND e.status = 'pending' AND e.id < c.id)`}
+           ORDER BY ${target === null ? 'c.next_attempt_at, c.id' : 'c.id'}
            LIMIT $4
            FOR UPDATE SKIP LOCKED)
-        RETURNING o.id::text AS id, o.kind, o.recipient, o.payload, o.dedupe_key, o.attempts, o.created_at`,
-      [options.worker, new Date(options.now.getTime() + options.leaseMs), options.now, options.limit],
+        RETURNING o.id::text AS id, o.kind, o.recipient, o.payload, o.dedupe_key, o.attempts, o.created_at, o.target`,
+      [options.worker, new Date(options.now.getTime() + options.leaseMs), options.now, options.limit, ...(target === null ? [] : [target])],
     );
     return result.rows
       .map((r) => ({
@@ -79,6 +87,7 @@ export class OutboxStore implements OutboxPort, NotifyAccountsPort {
         dedupeKey: r.dedupe_key,
         attempts: Number(r.attempts),
         createdAt: new Date(r.created_at),
+        target: r.target,
       }))
       .sort((a, b) => Number(BigInt(a.id) - BigInt(b.id)));
   }
@@ -91,11 +100,12 @@ export class OutboxStore implements OutboxPort, NotifyAccountsPort {
     );
   }
 
-  async release(id: string, options: { readonly nextAttemptAt: Date }): Promise<void> {
+  async release(id: string, options: { readonly nextAttemptAt: Date; readonly error?: string }): Promise<void> {
     await this.#db.query(
-      `UPDATE outbox SET attempts = GREATEST(attempts - 1, 0), next_attempt_at = $2, claimed_by = NULL, claimed_until = NULL
+      `UPDATE outbox SET attempts = GREATEST(attempts - 1, 0), next_attempt_at = $2, claimed_by = NULL, claimed_until = NULL,
+              last_error = COALESCE($3, last_error)
         WHERE id = $1::bigint AND status = 'pending'`,
-      [id, options.nextAttemptAt],
+      [id, options.nextAttemptAt, options.error?.slice(0, MAX_ERROR_LENGTH) ?? null],
     );
   }
 
@@ -116,7 +126,7 @@ export class OutboxStore implements OutboxPort, NotifyAccountsPort {
       `SELECT count(*) FILTER (WHERE status = 'pending')::int AS pending,
               count(*) FILTER (WHERE status = 'failed')::int AS failed,
               min(created_at) FILTER (WHERE status = 'pending') AS oldest
-         FROM outbox WHERE status <> 'sent'`,
+         FROM outbox WHERE status <> 'sent' AND target IS NULL`,
     );
     const row = result.rows[0];
     return {
@@ -129,7 +139,7 @@ export class OutboxStore implements OutboxPort, NotifyAccountsPort {
   async requeueFailed(options: { readonly now: Date }): Promise<number> {
     const result = await this.#db.query(
       `UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $1, claimed_by = NULL, claimed_until = NULL
-        WHERE status = 'failed'`,
+        WHERE status = 'failed' AND target IS NULL`,
       [options.now],
     );
     return result.rowCount;

@@ -22,6 +22,8 @@ export const DRY_RUN_LISTED = 1_000;
 export interface RunNotifier {
   afterAllocation(tx: Queryable, context: { runId: string; source: string; plan: AllocationPlan; now: number }): Promise<void>;
   onHeld(db: Database, context: { runId: string; source: string; counts: RemovalCounts; threshold: number; now: number }): Promise<void>;
+  /** After every finished (non-dry) run, whatever its outcome: reports a source that keeps failing, and its recovery. */
+  afterRun?(db: Database, context: { runId: string; source: string; now: number }): Promise<void>;
 }
 
 export interface Applied {
@@ -52,6 +54,8 @@ export interface ApplyInput {
   readonly unseenIds: readonly number[];
   /** Users read. */
   readonly read: number;
+  /** Entries skipped without a readable id (see hold-policy.ts). */
+  readonly unidentified: number;
   readonly now: number;
   /** The mapping rules' fingerprint, saved with the cursor. */
   readonly mapping: string;
@@ -66,7 +70,7 @@ const NO_SEAT_CHANGES = { activated: 0, blocked: 0, disabled: 0, removed: 0 };
 /** Decide and apply, in the transaction `tx`. */
 export async function decideAndApply(tx: Queryable, input: ApplyInput): Promise<ApplyOutcome> {
   await lockSeats(tx);
-  const delta = await loadDeltaSummary(tx, { tables: input.tables, source: input.source, mode: input.outcome.mode, unseenIds: input.unseenIds, read: input.read });
+  const delta = await loadDeltaSummary(tx, { tables: input.tables, source: input.source, sweep: sweeps(input.outcome), unseenIds: input.unseenIds, read: input.read });
   const before = await holdCheck(tx, input, delta.counts);
   if (before !== null) return before;
   const allocated = await allocateOrSkip(tx, input, delta);
@@ -93,7 +97,13 @@ async function holdCheck(tx: Queryable, input: ApplyInput, counts: Omit<RemovalC
   if (input.allowRemovals || (counts.staged > 0 && counts.wouldRemove + counts.wouldDisable === 0)) return null;
   const weighed = { ...counts, total: await countPresent(tx, input.source) };
   const threshold = removalThreshold(input.config.policy.maxRemovals, weighed.total);
-  return shouldHold(weighed, { threshold, mode: input.outcome.mode }) ? { kind: 'held', counts: weighed, threshold } : null;
+  const mode = sweeps(input.outcome) ? 'full' : 'incremental';
+  return shouldHold(weighed, { threshold, mode, unidentified: input.unidentified }) ? { kind: 'held', counts: weighed, threshold } : null;
+}
+
+/** Whether the read listed every id in scope, so that accounts it did not list are swept. */
+export function sweeps(outcome: SourceReadOutcome): boolean {
+  return outcome.mode === 'full' || outcome.listedScope === true;
 }
 
 /** The allocation, or none when nothing it reads changed (users only renamed, re-mailed, …): its last result stands. */

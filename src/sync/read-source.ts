@@ -2,13 +2,14 @@
 // is classified against the source's snapshot (source-snapshot.ts) as it is read; only new, changed or
 // returning users are staged, so a resync of an unchanged directory writes nothing.
 import type { Logger } from '../logging.ts';
-import type { DirectorySource, SourceReadOptions, SourceReadOutcome } from '../sources/directory-source.ts';
+import type { DirectorySource, SourceItem, SourceReadOptions, SourceReadOutcome } from '../sources/directory-source.ts';
 import type { Queryable } from '../store/db.ts';
 import type { SeatAccount } from '../domain/types.ts';
 import { stageDeletions, stageUsers, type StagedRow, type StagedUser, type StagingTables } from '../store/staging-store.ts';
 import { newcomerAccount } from './directory-delta.ts';
 import { mapUser, type MappingRules } from './map-user.ts';
 import type { SourceSnapshot } from './source-snapshot.ts';
+import { printable, unusableValue, usableId } from './unusable-values.ts';
 
 export interface SyncProgress {
   readonly phase: 'read' | 'apply';
@@ -20,11 +21,15 @@ export interface SkippedEntry {
   readonly entry: string;
   readonly attribute?: string;
   readonly reason: string;
+  /** The entry's stable id when it was readable: its account is kept as it was. */
+  readonly externalId?: string;
 }
 
 export interface ReadStats {
   readonly seen: number;
   readonly skipped: number;
+  /** Skipped entries without a readable id: a full read with any is partial for the mass-removal hold. */
+  readonly unidentified: number;
   readonly deleted: number;
   /** The first bad entries (at most MAX_REPORTED_SKIPS), for the run report. */
   readonly skippedEntries: readonly SkippedEntry[];
@@ -49,13 +54,21 @@ export async function readIntoStaging(
   const { tables, snapshot, source, rules, logger } = options;
   let seen = 0;
   let skipped = 0;
+  let unidentified = 0;
   let deleted = 0;
   let seq = 0;
   const skippedEntries: SkippedEntry[] = [];
-  const skip = (entry: SkippedEntry): void => {
+  const skip = (raw: SkippedEntry): void => {
     skipped += 1;
+    const entry: SkippedEntry = {
+      entry: printable(raw.entry),
+      reason: printable(raw.reason),
+      ...(raw.attribute === undefined ? {} : { attribute: printable(raw.attribute) }),
+      ...(usableId(raw.externalId) ? { externalId: raw.externalId } : {}),
+    };
+    if (entry.externalId === undefined) unidentified += 1;
     if (skippedEntries.length < MAX_REPORTED_SKIPS) skippedEntries.push(entry);
-    logger.warn(entry, 'directory entry skipped');
+    logger.warn(entry, entry.externalId === undefined ? 'directory entry skipped; its id is unreadable' : 'directory entry skipped; its account is kept as it was');
   };
   const reader = source.read(options.request);
   // One page is written while the next is read: the source's round trip and the database's overlap.
@@ -64,20 +77,16 @@ export async function readIntoStaging(
     const next = await reader.next();
     if (next.done) {
       await writing;
-      return { stats: { seen, skipped, deleted, skippedEntries }, outcome: next.value };
+      return { stats: { seen, skipped, unidentified, deleted, skippedEntries }, outcome: next.value };
     }
-    const users: StagedUser[] = [];
-    const deletions: string[] = [];
-    for (const item of next.value.items) {
-      if (item.kind === 'user') users.push(mapUser(item.user, rules));
-      else if (item.kind === 'deleted') deletions.push(item.externalId);
-      else skip({ entry: item.entry, reason: item.reason, ...(item.attribute ? { attribute: item.attribute } : {}) });
-    }
+    const { users, deletions, kept, listed } = sortItems(next.value.items, rules, skip);
+    seen += listed;
+    await snapshot.keep(kept);
     const statuses = await snapshot.classify(users);
     const staged: StagedRow[] = [];
     for (const [i, status] of statuses.entries()) {
       // The source returned an id twice: the first occurrence counts, the repeats are reported.
-      if (status === 'duplicate') skip({ entry: source.name, attribute: 'id', reason: 'duplicate id in this read' });
+      if (status === 'duplicate') skip({ entry: source.name, attribute: 'id', reason: 'duplicate id in this read', externalId: (users[i] as StagedUser).externalId });
       else {
         seen += 1;
         if (status !== 'unchanged') staged.push(withQueueKey(users[i] as StagedUser, (seq += 1), options.queueKey));
@@ -95,6 +104,41 @@ export async function readIntoStaging(
     // read; it is rethrown by the `await writing` above.
     writing.catch(() => undefined);
   }
+}
+
+interface SortedPage {
+  /** Users to classify and stage, mapped. */
+  readonly users: StagedUser[];
+  /** Ids an incremental read reports deleted. */
+  readonly deletions: string[];
+  /** Ids present in scope whose accounts stay as they are: unreadable entries, ids listed only. */
+  readonly kept: string[];
+  /** Ids listed only (`present`): in scope and unchanged, so seen. */
+  readonly listed: number;
+}
+
+/** Sorts a page's items; a user with a value the store cannot hold is skipped (and kept) here. */
+function sortItems(items: readonly SourceItem[], rules: MappingRules, skip: (entry: SkippedEntry) => void): SortedPage {
+  const page: SortedPage = { users: [], deletions: [], kept: [], listed: 0 };
+  let listed = 0;
+  for (const item of items) {
+    if (item.kind === 'user') {
+      const unusable = usableId(item.user.externalId) ? unusableValue(item.user) : { attribute: 'id', reason: 'the id is empty or contains a NUL character (U+0000)' };
+      if (unusable === null) page.users.push(mapUser(item.user, rules));
+      else {
+        skip({ entry: item.user.dn ?? item.user.username, ...unusable, externalId: item.user.externalId });
+        if (usableId(item.user.externalId)) page.kept.push(item.user.externalId);
+      }
+    } else if (item.kind === 'deleted') page.deletions.push(item.externalId);
+    else if (item.kind === 'present') {
+      listed += 1;
+      if (usableId(item.externalId)) page.kept.push(item.externalId);
+    } else {
+      skip(item);
+      if (usableId(item.externalId)) page.kept.push(item.externalId);
+    }
+  }
+  return { ...page, listed };
 }
 
 /** A staged user with its read order and its queue key as a new account (ignored when it has one). */

@@ -1,5 +1,6 @@
 // The result of a sync as the CLI (`sync --json`, `resync --json`), the jobs and the API return it.
 import type { AccountChange, AccountState, ChangeReason } from '../domain/types.ts';
+import type { SkippedEntry } from './read-source.ts';
 import type { SyncReport } from './run-sync.ts';
 import type { PoolView } from './status.ts';
 
@@ -14,6 +15,13 @@ export interface SyncRunJson {
   readonly blocked: number;
   readonly disabled: number;
   readonly removed: number;
+  /**
+   * Entries present but unreadable (an addition to the SPEC shape), and the first of them: which entry,
+   * which attribute, why, and the id whose account was kept as it was (absent when even the id was
+   * unreadable).
+   */
+  readonly skipped: number;
+  readonly skippedEntries?: readonly SkippedEntry[];
   readonly durationMs: number;
   readonly dryRun: boolean;
   /**
@@ -65,6 +73,8 @@ export function syncJson(report: SyncReport): SyncJson {
       blocked: r.blocked,
       disabled: r.disabled,
       removed: r.removed,
+      skipped: r.skipped,
+      ...(r.skippedEntries.length > 0 ? { skippedEntries: r.skippedEntries } : {}),
       durationMs: Math.round(r.durationMs),
       dryRun: r.dryRun,
       ...(r.planned ? { changes: r.planned.changes.map(plannedChangeJson), changesTotal: r.planned.total } : {}),

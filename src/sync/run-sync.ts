@@ -45,6 +45,7 @@ export async function runSync(deps: RunSyncDeps, options: RunSyncOptions): Promi
       );
       runs.push(result);
       if (result.poolsAfter) lastPlanPools = result.poolsAfter;
+      await afterRun(deps, result);
     } finally {
       await source.close().catch((error: unknown) => deps.logger.warn({ err: error, source: name }, 'closing the source failed'));
     }
@@ -53,6 +54,16 @@ export async function runSync(deps: RunSyncDeps, options: RunSyncOptions): Promi
   const last = runs.at(-1)?.poolsAfter ?? null;
   const pools = options.dryRun && lastPlanPools ? lastPlanPools : last !== null ? configuredPools(deps.config, last) : await poolsIfReachable(deps, runs);
   return { runs, pools };
+}
+
+/** The notifier's look at the source's health; its failure (the database gone too) must not hide the run's report. */
+async function afterRun(deps: RunSyncDeps, result: SourceRunResult): Promise<void> {
+  if (result.runId === null || !deps.notifier?.afterRun) return;
+  try {
+    await deps.notifier.afterRun(deps.db, { runId: result.runId, source: result.source, now: Date.now() });
+  } catch (error) {
+    deps.logger.warn({ err: error, source: result.source, runId: result.runId }, 'could not check whether the source is failing for the failure email');
+  }
 }
 
 /** The stored pools; none when the database is gone and a run failed already (its report matters more). */

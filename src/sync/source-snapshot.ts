@@ -27,6 +27,8 @@ export class SourceSnapshot {
   readonly #source: string;
   /** Account ids seen while looking up (before the snapshot is loaded). */
   readonly #seenIds = new Set<number>();
+  /** Account ids of entries present but unreadable, kept as they are (before the snapshot is loaded). */
+  readonly #keptIds = new Set<number>();
   #looked = 0;
   #loaded: LoadedSnapshot | null = null;
 
@@ -40,7 +42,7 @@ export class SourceSnapshot {
     // A source without present accounts (its first sync): every user is new, nothing to look up.
     if (this.#loaded === null && this.#looked === 0 && !(await hasPresentAccounts(this.#conn, this.#source))) this.#loaded = new LoadedSnapshot();
     if (this.#loaded === null && this.#looked + users.length > LOOKUP_LIMIT) {
-      this.#loaded = await LoadedSnapshot.load(this.#conn, this.#source, this.#seenIds);
+      this.#loaded = await LoadedSnapshot.load(this.#conn, this.#source, { seen: this.#seenIds, kept: this.#keptIds });
     }
     if (this.#loaded !== null) {
       const loaded = this.#loaded;
@@ -57,12 +59,38 @@ export class SourceSnapshot {
     });
   }
 
+  /**
+   * Marks the accounts of entries that are present but unreadable (or listed by id only) as kept: they
+   * are not swept, and not classified either, so a readable occurrence of the same id later in the read
+   * still counts.
+   */
+  async keep(externalIds: readonly string[]): Promise<void> {
+    if (externalIds.length === 0) return;
+    if (this.#loaded === null && this.#looked === 0 && !(await hasPresentAccounts(this.#conn, this.#source))) this.#loaded = new LoadedSnapshot();
+    if (this.#loaded === null && this.#looked + externalIds.length > LOOKUP_LIMIT) {
+      this.#loaded = await LoadedSnapshot.load(this.#conn, this.#source, { seen: this.#seenIds, kept: this.#keptIds });
+    }
+    if (this.#loaded !== null) {
+      for (const externalId of externalIds) this.#loaded.keep(externalId);
+      return;
+    }
+    this.#looked += externalIds.length;
+    const found = await lookupPresentAccounts(this.#conn, { source: this.#source, externalIds });
+    for (const account of found.values()) this.#keptIds.add(account.id);
+  }
+
   /** Ids of present accounts the read did not return (for a full read: the missing ones). */
   async unseenIds(): Promise<number[]> {
     if (this.#loaded !== null) return this.#loaded.unseenIds();
-    return presentAccountsExcept(this.#conn, { source: this.#source, seenIds: [...this.#seenIds] });
+    return presentAccountsExcept(this.#conn, { source: this.#source, seenIds: [...this.#seenIds, ...this.#keptIds] });
   }
 }
+
+/** `#seen` values of a slot. */
+const UNSEEN = 0;
+const SEEN = 1;
+/** Present but unreadable, or listed by id only: not swept, not yet classified. */
+const KEPT = 2;
 
 /** The source's present accounts, loaded once. */
 class LoadedSnapshot {
@@ -71,13 +99,19 @@ class LoadedSnapshot {
   #hashes = new Int32Array(2048);
   #seen = new Uint8Array(1024);
 
-  static async load(conn: Pick<Database, 'transaction'>, source: string, seenIds: ReadonlySet<number>): Promise<LoadedSnapshot> {
+  static async load(
+    conn: Pick<Database, 'transaction'>,
+    source: string,
+    marked: { readonly seen: ReadonlySet<number>; readonly kept: ReadonlySet<number> },
+  ): Promise<LoadedSnapshot> {
     const snapshot = new LoadedSnapshot();
-    await forEachPresentAccount(conn, source, (id, externalId, dataHash) => snapshot.#add(id, externalId, dataHash, seenIds.has(id)));
+    await forEachPresentAccount(conn, source, (id, externalId, dataHash) =>
+      snapshot.#add(id, externalId, dataHash, marked.seen.has(id) ? SEEN : marked.kept.has(id) ? KEPT : UNSEEN),
+    );
     return snapshot;
   }
 
-  #add(id: number, externalId: string, dataHash: string, seen: boolean): void {
+  #add(id: number, externalId: string, dataHash: string, seen: number): void {
     const slot = this.#slots.size;
     if (slot === this.#ids.length) this.#grow();
     this.#slots.set(externalId, slot);
@@ -85,7 +119,7 @@ class LoadedSnapshot {
     const [high, low] = hashBits(dataHash);
     this.#hashes[2 * slot] = high;
     this.#hashes[2 * slot + 1] = low;
-    if (seen) this.#seen[slot] = 1;
+    this.#seen[slot] = seen;
   }
 
   #grow(): void {
@@ -104,15 +138,20 @@ class LoadedSnapshot {
   classify(externalId: string, dataHash: string): Classification {
     const slot = this.#slots.get(externalId);
     if (slot === undefined) return 'new';
-    if (this.#seen[slot] === 1) return 'duplicate';
-    this.#seen[slot] = 1;
+    if (this.#seen[slot] === SEEN) return 'duplicate';
+    this.#seen[slot] = SEEN;
     const [high, low] = hashBits(dataHash);
     return this.#hashes[2 * slot] === high && this.#hashes[2 * slot + 1] === low ? 'unchanged' : 'changed';
   }
 
+  keep(externalId: string): void {
+    const slot = this.#slots.get(externalId);
+    if (slot !== undefined && this.#seen[slot] === UNSEEN) this.#seen[slot] = KEPT;
+  }
+
   unseenIds(): number[] {
     const out: number[] = [];
-    for (let slot = 0; slot < this.#slots.size; slot++) if (this.#seen[slot] !== 1) out.push(this.#ids[slot] ?? 0);
+    for (let slot = 0; slot < this.#slots.size; slot++) if (this.#seen[slot] === UNSEEN) out.push(this.#ids[slot] ?? 0);
     return out;
   }
 }

@@ -5,6 +5,7 @@ import type { Database, Queryable } from '../store/db.ts';
 import { OutboxStore } from '../store/outbox-store.ts';
 import { poolCounts } from '../store/query-store.ts';
 import { lastRuns } from '../store/run-store.ts';
+import { TargetStore } from '../store/target-store.ts';
 
 /** SPEC §5 `POOL`. */
 export interface PoolView {
@@ -15,10 +16,25 @@ export interface PoolView {
   readonly waiting: number;
 }
 
+/** One provisioning target: its backlog, its last delivery and what its last reconcile found. */
+export interface TargetView {
+  readonly name: string;
+  readonly kind: 'scim' | 'webhook';
+  readonly pending: number;
+  readonly failed: number;
+  readonly lastDeliveryAt: string | null;
+  /** Last error of a row not delivered yet (pending or failed). */
+  readonly lastError: string | null;
+  readonly lastReconcileAt: string | null;
+  /** Drift found by the last reconcile, by kind (SCIM targets; null before the first reconcile). */
+  readonly drift: Readonly<Record<string, number>> | null;
+}
+
 export interface StatusView {
   readonly pools: PoolView[];
   readonly sources: { name: string; lastRun: { status: string; startedAt: string; finishedAt: string | null; seen: number } | null }[];
   readonly outbox: { pending: number; failed: number };
+  readonly targets: TargetView[];
 }
 
 export function poolView(name: string, seats: number, counts: { used: number; waiting: number }): PoolView {
@@ -54,5 +70,22 @@ export async function statusView(db: Database, config: SeatsyncConfig): Promise<
       };
     }),
     outbox: await outboxCounts(db),
+    targets: await targetViews(db, config),
   };
+}
+
+export async function targetViews(db: Database, config: Pick<SeatsyncConfig, 'targets'>): Promise<TargetView[]> {
+  if (config.targets.length === 0) return [];
+  const store = new TargetStore(db);
+  const counts = await store.counts(config.targets.map((t) => t.name));
+  const drifts = await store.drifts();
+  return config.targets.map((t) => {
+    const c = counts.get(t.name);
+    const d = drifts.get(t.name);
+    return {
+      name: t.name, kind: t.kind, pending: c?.pending ?? 0, failed: c?.failed ?? 0,
+      lastDeliveryAt: c?.lastDeliveryAt?.toISOString() ?? null, lastError: c?.lastError ?? null,
+      lastReconcileAt: d?.at.toISOString() ?? null, drift: d?.found ?? null,
+    };
+  });
 }

@@ -15,7 +15,7 @@ import { dropRepeatedIds, type RemovalCounts } from '../store/delta-store.ts';
 import { createRun, failInterruptedRuns, finishRun, loadCursor, lockRun, type RunCounts, unlockRun } from '../store/run-store.ts';
 import { analyzeStaging, createStaging, dropStaging, stagingTables, type StagingTables } from '../store/staging-store.ts';
 import type { ListedChanges } from './apply-delta.ts';
-import { type Applied, type ApplyOutcome, decideAndApply, type RunNotifier } from './apply-run.ts';
+import { type Applied, type ApplyOutcome, decideAndApply, type RunNotifier, sweeps } from './apply-run.ts';
 import { MAX_REPORTED_SKIPS, readIntoStaging, type ReadStats, type SyncProgress } from './read-source.ts';
 import { profilePoolsOf } from './reconcile.ts';
 import { mappingFingerprint, mappingRulesOf, readRequestOf } from './rules.ts';
@@ -52,7 +52,7 @@ export type SourceRunResult =
       readonly status: 'held';
       readonly error: null;
       /** What the run would have disabled and removed, and the threshold it exceeds (SPEC rule 10). */
-      readonly held: RemovalCounts & { readonly threshold: number };
+      readonly held: RemovalCounts & { readonly threshold: number; readonly unidentified?: number };
       readonly poolsAfter: null;
     })
   | (RunResultBase & {
@@ -211,7 +211,7 @@ async function stage(conn: Queryable, tables: StagingTables, ctx: RunContext, ph
   const stats = withRepeatsDropped(phase.read.stats, repeats, ctx.deps.source.name);
   await analyzeStaging(conn, tables);
   ctx.options.onProgress?.({ phase: 'apply', read: stats.seen });
-  const unseenIds = phase.read.outcome.mode === 'full' ? await phase.snapshot.unseenIds() : [];
+  const unseenIds = sweeps(phase.read.outcome) ? await phase.snapshot.unseenIds() : [];
   return { stats, outcome: phase.read.outcome, unseenIds, mapping: phase.mapping };
 }
 
@@ -222,7 +222,7 @@ async function decideAndApplyIn(conn: Pick<Database, 'transaction'>, tables: Sta
     (tx) =>
       decideAndApply(tx, {
         config: deps.config, source: deps.source.name, tables, runId: ctx.runId, outcome: staged.outcome, unseenIds: staged.unseenIds,
-        read: staged.stats.seen, now: ctx.clock(), mapping: staged.mapping, allowRemovals: options.allowRemovals, dryRun: options.dryRun,
+        read: staged.stats.seen, unidentified: staged.stats.unidentified, now: ctx.clock(), mapping: staged.mapping, allowRemovals: options.allowRemovals, dryRun: options.dryRun,
         ...(options.allocationSlice === undefined ? {} : { allocationSlice: options.allocationSlice }),
         ...(deps.notifier ? { notifier: deps.notifier } : {}),
       }),
@@ -235,7 +235,7 @@ async function decideAndApplyIn(conn: Pick<Database, 'transaction'>, tables: Sta
 /** Phase record: the run's row, its log line, and the result. */
 async function record(ctx: RunContext, ended: Ended): Promise<SourceRunResult> {
   const { deps, options, runId, log } = ctx;
-  const stats = ended.staged?.stats ?? { seen: 0, skipped: 0, deleted: 0, skippedEntries: [] };
+  const stats = ended.staged?.stats ?? { seen: 0, skipped: 0, unidentified: 0, deleted: 0, skippedEntries: [] };
   const mode = ended.staged?.outcome.mode ?? null;
   const base = { source: deps.source.name, runId, dryRun: options.dryRun, mode, skippedEntries: stats.skippedEntries };
   const unapplied: RunCounts = { seen: stats.seen, created: 0, updated: 0, activated: 0, blocked: 0, disabled: 0, removed: 0, skipped: stats.skipped };
@@ -253,7 +253,7 @@ async function record(ctx: RunContext, ended: Ended): Promise<SourceRunResult> {
       };
     }
     case 'held': {
-      const held = { ...ended.counts, threshold: ended.threshold };
+      const held = { ...ended.counts, threshold: ended.threshold, ...(stats.unidentified > 0 ? { unidentified: stats.unidentified } : {}) };
       if (runId) {
         await deps.notifier?.onHeld(deps.db, { runId, source: deps.source.name, counts: ended.counts, threshold: ended.threshold, now: ctx.clock() });
         await finishRun(deps.db, runId, { status: 'held', mode, counts: unapplied, error: null, details: { held, skippedEntries: stats.skippedEntries } });

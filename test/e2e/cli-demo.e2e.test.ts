@@ -55,7 +55,7 @@ describe('seatsync CLI on the demo', () => {
     expect(first.runs[0]).toMatchObject({ source: 'demo', status: 'ok', dryRun: false });
     expect(first.runs[0]?.created).toBe(first.runs[0]?.seen);
     expect(Object.keys(first.runs[0] ?? {}).sort()).toEqual(
-      ['activated', 'blocked', 'created', 'disabled', 'dryRun', 'durationMs', 'removed', 'seen', 'source', 'status', 'updated'],
+      ['activated', 'blocked', 'created', 'disabled', 'dryRun', 'durationMs', 'removed', 'seen', 'skipped', 'source', 'status', 'updated'],
     );
     for (const pool of first.pools) {
       expect(Object.keys(pool).sort()).toEqual(['available', 'name', 'seats', 'used', 'waiting']);

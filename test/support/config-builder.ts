@@ -19,6 +19,7 @@ export function aConfig(overrides: Partial<SeatsyncConfig> & { pools?: readonly 
     profiles: [{ name: 'staff', when: null, pools: ['primary'] }],
     policy: { graceDays: 0, maxRemovals: { percent: 10 }, protect: null, purgeRemovedAfterMs: null },
     notify: null,
+    targets: [],
     http: { host: '127.0.0.1', port: 0, publicUrl: null, tokens: [] },
     ...overrides,
   };

@@ -8,7 +8,12 @@ export interface SourceStatus {
   consecutiveFailures?: number;
   lastError?: { runId: string; at: string; code: string | null; message: string } | null;
 }
-export interface Status { pools: Pool[]; sources: SourceStatus[]; outbox: { pending: number; failed: number } }
+/** An application seatsync provisions (`targets:`): backlog, last delivery, drift found by its last reconcile. */
+export interface TargetStatus {
+  name: string; kind: 'scim' | 'webhook'; pending: number; failed: number; lastDeliveryAt: string | null; lastError: string | null;
+  lastReconcileAt: string | null; drift: Record<string, number> | null;
+}
+export interface Status { pools: Pool[]; sources: SourceStatus[]; outbox: { pending: number; failed: number }; targets?: TargetStatus[] }
 export interface Caller { name: string; role: 'read' | 'admin' }
 export interface Account {
   id: number; source: string; externalId: string; username: string; email: string | null; displayName: string | null;

@@ -79,9 +79,11 @@ export function mapGraphUser(raw: Record<string, unknown>, selection: UserSelect
   const id = text(raw, 'id');
   if (!id) return { kind: 'skipped', entry: JSON.stringify(raw).slice(0, 200), attribute: 'id', reason: 'user without an id' };
   const username = text(raw, 'userPrincipalName');
-  if (!username) return { kind: 'skipped', entry: id, attribute: 'userPrincipalName', reason: 'missing userPrincipalName' };
+  // The object id is readable: the account of a user with a bad property is kept as it was.
+  const externalId = id.toLowerCase();
+  if (!username) return { kind: 'skipped', entry: id, attribute: 'userPrincipalName', reason: 'missing userPrincipalName', externalId };
   if (typeof raw.accountEnabled !== 'boolean') {
-    return { kind: 'skipped', entry: `${id} (${username})`, attribute: 'accountEnabled', reason: 'accountEnabled missing or not a boolean' };
+    return { kind: 'skipped', entry: `${id} (${username})`, attribute: 'accountEnabled', reason: 'accountEnabled missing or not a boolean', externalId };
   }
   const created = text(raw, 'createdDateTime');
   const createdAt = created ? new Date(created) : null;
@@ -97,7 +99,7 @@ export function mapGraphUser(raw: Record<string, unknown>, selection: UserSelect
     if (values.length > 0) attributes[name] = values;
   }
   const user: DirectoryUser = {
-    externalId: id.toLowerCase(),
+    externalId,
     username,
     email: text(raw, 'mail'),
     displayName: text(raw, 'displayName'),

@@ -11,10 +11,17 @@ import type { CsvHeader } from './csv-row.ts';
 import type { DuplicateIds } from './duplicate-ids.ts';
 import type { FileEntryOptions } from './entry-options.ts';
 import { attributeNamer } from './group-keys.ts';
+import { FieldLimiter } from './field-limiter.ts';
 import { CrlfToLf } from './line-endings.ts';
 
-/** A quoted field longer than this is taken for an unclosed quote rather than buffered to the end. */
-const MAX_RECORD_CHARS = 1_000_000;
+/** Longest field, in UTF-8 bytes: a longer one makes its row a bad row (field-limiter.ts cuts it first). */
+export const MAX_FIELD_BYTES = 1_000_000;
+
+/**
+ * A record longer than this (its fields are cut to MAX_FIELD_BYTES + 1, but the line breaks of cut quoted
+ * fields are kept) is taken for an unclosed quote rather than buffered to the end.
+ */
+const MAX_RECORD_CHARS = 16_000_000;
 
 interface ParsedRecord {
   readonly record: string[];
@@ -41,7 +48,7 @@ export async function* readCsvEntries(input: Readable, options: FileEntryOptions
     max_record_size: MAX_RECORD_CHARS,
   });
   // pipeline destroys every stage when one fails or the reader stops early; errors reach the loop below.
-  pipeline(input, new CrlfToLf(), parser, () => {});
+  pipeline(input, new CrlfToLf(), new FieldLimiter({ maxFieldBytes: MAX_FIELD_BYTES }), parser, () => {});
   let header: CsvHeader | null = null;
   const attributeName = attributeNamer(options.attributes);
   try {
@@ -52,7 +59,7 @@ export async function* readCsvEntries(input: Readable, options: FileEntryOptions
         continue;
       }
       if (isBlankRow(parsed.record)) continue;
-      yield withUniqueId(mapCsvRow(header, parsed.record, { line, groupsOfInterest: options.groupsOfInterest }), line, options.ids);
+      yield withUniqueId(mapCsvRow(header, parsed.record, { line, groupsOfInterest: options.groupsOfInterest, maxFieldBytes: MAX_FIELD_BYTES }), line, options.ids);
     }
   } catch (error) {
     throw error instanceof CsvError ? unreadable(options, error) : error;
@@ -73,7 +80,7 @@ function withUniqueId(item: SourceItem, line: number, ids: DuplicateIds): Source
   const first = ids.claim(item.user.externalId, line);
   if (first === null) return item;
   const reason = `duplicate id "${item.user.externalId}" (first used on line ${first})`;
-  return { kind: 'skipped', entry: `line ${line}`, attribute: 'id', reason };
+  return { kind: 'skipped', entry: `line ${line}`, attribute: 'id', reason, externalId: item.user.externalId };
 }
 
 function unreadable(options: FileEntryOptions, error: CsvError): SourceError {

@@ -23,6 +23,10 @@ export interface CsvHeader {
   readonly attributes: readonly { readonly index: number; readonly name: string }[];
   /** Number of fields in the header row. */
   readonly width: number;
+  /** Fields a row needs: up to the last named column (unnamed trailing columns may be left out). */
+  readonly needed: number;
+  /** Name of each named column by position, for messages. */
+  readonly names: readonly (string | undefined)[];
 }
 
 export type CsvHeaderResult = { readonly ok: true; readonly header: CsvHeader } | { readonly ok: false; readonly problem: string };
@@ -35,9 +39,13 @@ export function resolveCsvHeader(fields: readonly string[], attributeName: (colu
   const known: Partial<Record<KnownColumn, number>> = {};
   const attributes: { index: number; name: string }[] = [];
   const seen = new Map<string, string>();
+  const names: (string | undefined)[] = [];
+  let needed = 0;
   for (const [index, raw] of fields.entries()) {
     const name = raw.trim();
     if (name === '') continue;
+    names[index] = name;
+    needed = index + 1;
     const key = columnKey(name);
     const earlier = seen.get(key);
     if (earlier !== undefined) return { ok: false, problem: `the header names column "${name}" twice (also "${earlier}")` };
@@ -47,7 +55,7 @@ export function resolveCsvHeader(fields: readonly string[], attributeName: (colu
     else known[column] = index;
   }
   if (known.id === undefined) return { ok: false, problem: missingIdProblem(fields) };
-  return { ok: true, header: { known, attributes, width: fields.length } };
+  return { ok: true, header: { known, attributes, width: fields.length, needed, names } };
 }
 
 function missingIdProblem(fields: readonly string[]): string {
@@ -63,13 +71,21 @@ export interface CsvRowContext {
   readonly line: number;
   /** Normalized group keys the run asked about. */
   readonly groupsOfInterest: readonly string[];
+  /** Longest field accepted, in UTF-8 bytes (field-limiter.ts cuts longer ones to one byte more). */
+  readonly maxFieldBytes: number;
 }
 
 type Skipped = Extract<SourceItem, { kind: 'skipped' }>;
 
-function skipped(line: number, reason: string, attribute?: string): Skipped {
+function skipped(line: number, reason: string, options: { attribute?: string; externalId?: string } = {}): Skipped {
   const entry = `line ${line}`;
-  return attribute === undefined ? { kind: 'skipped', entry, reason } : { kind: 'skipped', entry, attribute, reason };
+  return {
+    kind: 'skipped',
+    entry,
+    reason,
+    ...(options.attribute === undefined ? {} : { attribute: options.attribute }),
+    ...(options.externalId === undefined || options.externalId === '' ? {} : { externalId: options.externalId }),
+  };
 }
 
 /** True when every field is blank: such rows (e.g. `,,,` left by a spreadsheet) are not entries. */
@@ -80,23 +96,31 @@ export function isBlankRow(fields: readonly string[]): boolean {
 /** Maps one data row to a user, or to a skipped entry naming its line and the column at fault. */
 export function mapCsvRow(header: CsvHeader, fields: readonly string[], context: CsvRowContext): SourceItem {
   const extra = fields.slice(header.width).filter((field) => field.trim() !== '').length;
-  if (extra > 0) {
-    return skipped(context.line, `the row has ${fields.length} fields, the header ${header.width} (an unquoted comma?)`);
+  if (extra > 0 || fields.length < header.needed) {
+    // A field too many or too few shifts every column after it; only the first field is surely in place.
+    const firstId = header.known.id === 0 ? (fields[0] ?? '').trim() : '';
+    const hint = extra > 0 ? 'an unquoted comma?' : 'a missing comma, or a line cut short?';
+    return skipped(context.line, `the row has ${fields.length} fields, the header ${header.width} (${hint})`, { externalId: firstId });
   }
   const value = (column: KnownColumn): string => {
     const index = header.known[column];
     return index === undefined ? '' : (fields[index] ?? '').trim();
   };
-  const id = value('id');
-  if (id === '') return skipped(context.line, 'the id is empty', 'id');
+  const tooLong = (field: string): boolean => field.length * 3 > context.maxFieldBytes && Buffer.byteLength(field) > context.maxFieldBytes;
+  const idTooLong = tooLong(value('id'));
+  const id = idTooLong ? '' : value('id');
+  const bad = (reason: string, attribute: string): Skipped => skipped(context.line, reason, { attribute, externalId: id });
+  const limit = `longer than ${context.maxFieldBytes} bytes`;
+  if (idTooLong) return bad(`the id is ${limit}`, 'id');
+  if (id === '') return bad('the id is empty', 'id');
+  const long = fields.findIndex(tooLong);
+  if (long !== -1) return bad(`the value is ${limit}`, header.names[long] ?? `column ${long + 1}`);
   const enabled = parseEnabledFlag(value('enabled'));
-  if (enabled === null) {
-    return skipped(context.line, `enabled must be true/false, yes/no or 1/0, got "${value('enabled')}"`, 'enabled');
-  }
+  if (enabled === null) return bad(`enabled must be true/false, yes/no or 1/0, got "${value('enabled')}"`, 'enabled');
   const createdAtText = value('createdAt');
   const createdAt = createdAtText === '' ? null : parseIsoDateTime(createdAtText);
   if (createdAt === null && createdAtText !== '') {
-    return skipped(context.line, `createdAt is not an ISO 8601 date or date-time: "${createdAtText}"`, 'createdAt');
+    return bad(`createdAt is not an ISO 8601 date or date-time: "${createdAtText}"`, 'createdAt');
   }
   const email = value('email');
   const user: DirectoryUser = {

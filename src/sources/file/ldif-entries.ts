@@ -5,7 +5,7 @@ import { SourceError } from '../directory-source.ts';
 import type { SourceItem } from '../directory-source.ts';
 import type { FileEntryOptions } from './entry-options.ts';
 import { idAttributeOf, ldifAttributesNeeded, mapLdifRecord } from './ldif-entry.ts';
-import type { LdifRecord } from './ldif-parser.ts';
+import { LdifStructureError, type LdifRecord } from './ldif-parser.ts';
 import { LdifLineTooLongError, readLdifRecords } from './ldif-reader.ts';
 
 export async function* readLdifEntries(input: Readable, options: FileEntryOptions): AsyncGenerator<SourceItem, void, undefined> {
@@ -21,7 +21,7 @@ export async function* readLdifEntries(input: Readable, options: FileEntryOption
       }
     }
   } catch (error) {
-    if (error instanceof LdifLineTooLongError) {
+    if (error instanceof LdifLineTooLongError || error instanceof LdifStructureError) {
       throw new SourceError(options.sourceName, 'invalid-data', `${options.path} is not readable as LDIF: ${error.message}`, { cause: error });
     }
     throw error;
@@ -43,6 +43,7 @@ function withUniqueId(item: SourceItem, record: LdifRecord, options: FileEntryOp
     kind: 'skipped',
     entry: `${record.dn} (line ${record.line})`,
     attribute: idAttributeOf(record),
+    externalId: item.user.externalId,
     reason: `duplicate id "${item.user.externalId}" (first used by the entry on line ${first})`,
   };
 }

@@ -50,17 +50,22 @@ type Skipped = Extract<SourceItem, { kind: 'skipped' }>;
 /** Maps a record to a user or a skipped entry; null when the record is not a person (silently ignored). */
 export function mapLdifRecord(record: LdifRecord, context: LdifMapContext): SourceItem | null {
   const entry = record.dn === '' ? `line ${record.line}` : `${record.dn} (line ${record.line})`;
-  const skip = (reason: string, attribute?: string): Skipped =>
-    attribute === undefined ? { kind: 'skipped', entry, reason } : { kind: 'skipped', entry, attribute, reason };
   if (record.changeType !== null && record.changeType !== 'add') {
-    return skip(`a "${record.changeType}" change record, not an entry: export the directory's content instead`);
+    return { kind: 'skipped', entry, reason: `a "${record.changeType}" change record, not an entry: export the directory's content instead` };
   }
   const values = (name: MappedAttribute): readonly LdifValue[] => record.attributes.get(name) ?? [];
   const text = (name: MappedAttribute): string | null => firstText(values(name));
   if (!isPerson(values('objectclass').map(asText), record)) return null;
-  if (record.problem !== null) return skip(record.problem.reason, record.problem.attribute);
-
   const id = externalIdOf(record);
+  // A bad value elsewhere in the entry still leaves its id readable: its account is then kept as it was.
+  const skip = (reason: string, attribute?: string): Skipped => ({
+    kind: 'skipped',
+    entry,
+    reason,
+    ...(attribute === undefined ? {} : { attribute }),
+    ...('value' in id ? { externalId: id.value } : {}),
+  });
+  if (record.problem !== null) return skip(record.problem.reason, record.problem.attribute);
   if ('problem' in id) return skip(id.problem, id.attribute);
   const createdAt = createdAtOf(record);
   if (createdAt instanceof Error) return skip(createdAt.message, createdAt.name);

@@ -14,6 +14,21 @@ export interface LdifProblem {
   readonly reason: string;
 }
 
+/**
+ * The file's structure is broken where no single entry can be blamed: a `dn:` line inside a record (the
+ * blank line that should end the previous record is missing). Reading on would merge two entries into
+ * one, so the whole file is refused, naming the line.
+ */
+export class LdifStructureError extends Error {
+  readonly code = 'ldif-structure';
+  readonly line: number;
+  constructor(line: number, message: string) {
+    super(message);
+    this.name = 'LdifStructureError';
+    this.line = line;
+  }
+}
+
 export interface LdifRecord {
   /** Line of the record's `dn:` (or of its first line when that is not a dn). */
   readonly line: number;
@@ -114,6 +129,12 @@ export class LdifParser {
       return;
     }
     const [, name = '', , marker = '', value = ''] = match;
+    if (name.toLowerCase() === 'dn' && this.#draft.dn !== '') {
+      throw new LdifStructureError(
+        logical.line,
+        `line ${logical.line} starts a new entry ("dn:") inside the entry of line ${this.#draft.line}: a blank line must end each entry`,
+      );
+    }
     this.#attribute(name.toLowerCase(), marker, value, logical.line);
   }
 

@@ -88,9 +88,10 @@ class GroupReader {
     const unique = await completeRangedValues(this.session, dn, 'uniqueMember', rangedChunk(view, 'uniqueMember'));
     // uniqueMember may carry an optional unique-id suffix: `uid=a,dc=x#'0101'B` (RFC 4517 §3.3.21).
     const uniqueDns = unique.map((value) => value.replace(/#'[01]*'B$/, ''));
+    const posix = posixMembers(view.strings('memberUid'));
     return this.remember(dn, {
-      dns: [...members, ...uniqueDns].map(normalizeDn),
-      uids: view.strings('memberUid'),
+      dns: [...members, ...uniqueDns, ...posix.dns].map(normalizeDn),
+      uids: posix.uids,
     });
   }
 
@@ -98,6 +99,31 @@ class GroupReader {
     this.cache.set(dn, members);
     return members;
   }
+}
+
+/** `attr=value` at the start of a value: a DN rather than a uid (uids never hold `=`). */
+const DN_LIKE = /^[A-Za-z][A-Za-z0-9-]*\s*=|^\d+(?:\.\d+)*\s*=/;
+
+/**
+ * posixGroup `memberUid` values as the directory compares them: a uid (RFC 4519 `uid` matches
+ * caseIgnoreMatch, so kept in lower case, as users' uids are looked up), or a member DN, which some
+ * directories store there and which is then matched like `member`.
+ */
+export function posixMembers(values: readonly string[]): { dns: string[]; uids: string[] } {
+  const dns: string[] = [];
+  const uids: string[] = [];
+  for (const value of values) {
+    const trimmed = value.trim();
+    if (trimmed === '') continue;
+    if (DN_LIKE.test(trimmed)) dns.push(trimmed);
+    else uids.push(posixUidKey(trimmed));
+  }
+  return { dns, uids };
+}
+
+/** A uid as posixGroup membership compares it (caseIgnoreMatch). */
+export function posixUidKey(uid: string): string {
+  return uid.trim().toLowerCase();
 }
 
 /** Every group DN in the naming contexts holding the groups, to tell nested groups from users. */

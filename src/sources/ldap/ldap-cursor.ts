@@ -1,7 +1,8 @@
 // Incremental reads. AD: entries whose uSNChanged is above the USN stored in the cursor, valid only on
 // the same DC (same invocationId: another DC or a restored one numbers its changes differently).
 // Other servers: entries whose modifyTimestamp is at or after the stored time. Deletions never show up in
-// a change query, so a full read (mark and sweep in the sync) runs at least every `fullEveryMs`.
+// a change query: scope-exits.ts finds them on every incremental read, and a full read (mark and sweep
+// in the sync) still runs at least every `fullEveryMs` as a safety net.
 import { createHash } from 'node:crypto';
 
 import type { LdapSourceConfig } from '../../config/types.ts';

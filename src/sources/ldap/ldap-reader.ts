@@ -11,10 +11,11 @@ import { resolveGroups } from './group-resolver.ts';
 import type { ResolvedGroups } from './group-types.ts';
 import { nextCursor, parseCursor, planRead, scopeHash, toSourceCursor, type ReadPlan } from './ldap-cursor.ts';
 import { groupResolutionOf } from './ldap-defaults.ts';
-import { andFilter, filterProblem, inChainMemberOfFilter } from './ldap-filter.ts';
+import { andFilter, filterProblem } from './ldap-filter.ts';
 import type { LdapLogger } from './ldap-logger.ts';
 import { LdapSession } from './ldap-session.ts';
 import { normalizedEntryTime } from './entry-timestamps.ts';
+import { departedSinceCursor, idsInScope, scopeFilter } from './scope-exits.ts';
 import { mapUserEntry, requestedAttributes, type UserMapping } from './user-entry.ts';
 
 export interface LdapSourceContext {
@@ -56,6 +57,8 @@ export async function* readLdapUsers(context: LdapSourceContext, options: Source
     let newestModified = groups.newestChange.modifyTimestamp;
     let entries = 0;
     let pages = 0;
+    // AD, incremental: the ids the change query returned, to tell moves out of scope (scope-exits.ts).
+    const returnedIds = plan.mode === 'incremental' && previous?.kind === 'ad-usn' ? new Set<string>() : null;
     for (;;) {
       const next = await stream.next();
       if (next.done) {
@@ -64,7 +67,16 @@ export async function* readLdapUsers(context: LdapSourceContext, options: Source
         break;
       }
       pages += 1;
+      if (returnedIds !== null) for (const id of returnedIdsOf(next.value.items)) returnedIds.add(id);
       yield next.value;
+    }
+    // Deletions and scope exits, on every incremental read (a full read sweeps what it did not return).
+    let listedScope = false;
+    if (plan.mode === 'incremental') {
+      const exits = { config, session, info, groups, ...(options.signal ? { signal: options.signal } : {}) };
+      const departed = returnedIds === null ? idsInScope(exits) : departedSinceCursor({ ...exits, changeFilter: plan.changeFilter, returnedIds });
+      for await (const items of departed) yield { items };
+      listedScope = returnedIds === null;
     }
     const durationMs = performance.now() - startedMs;
     const cursor = nextCursor({
@@ -80,7 +92,7 @@ export async function* readLdapUsers(context: LdapSourceContext, options: Source
     });
     const stats = { entries, pages, groups: groups.members.size, durationMs: Math.round(durationMs) };
     logger.info({ source: config.name, mode: plan.mode, ...stats }, 'LDAP read complete');
-    return { mode: plan.mode, cursor: toSourceCursor(cursor), stats };
+    return { mode: plan.mode, ...(listedScope ? { listedScope } : {}), cursor: toSourceCursor(cursor), stats };
   } catch (error) {
     // A failure caused by the abort reports the abort, not the closed connection.
     options.signal?.throwIfAborted();
@@ -126,12 +138,7 @@ export async function* streamUsers(
   const { context, session, options, groups, plan } = input;
   const { config } = context;
   const scopeInFilter = config.group !== null && groupResolutionOf(config) === 'in-chain';
-  const filter = andFilter(
-    config.userFilter,
-    config.filter,
-    scopeInFilter && config.group !== null ? inChainMemberOfFilter(normalizeDn(config.group)) : null,
-    plan.mode === 'incremental' ? plan.changeFilter : null,
-  );
+  const filter = andFilter(scopeFilter(config), plan.mode === 'incremental' ? plan.changeFilter : null);
   const { attributes, binary } = requestedAttributes(config, options.attributes);
   const mapping: UserMapping = {
     config,
@@ -153,6 +160,11 @@ export async function* streamUsers(
     yield { items };
   }
   return { entries, newestModified };
+}
+
+/** Ids of the users and of the unreadable entries with a readable id that a page returned. */
+function returnedIdsOf(items: readonly SourceItem[]): string[] {
+  return items.flatMap((item) => (item.kind === 'user' ? [item.user.externalId] : item.kind === 'skipped' && item.externalId !== undefined ? [item.externalId] : []));
 }
 
 function scopeOf(config: LdapSourceConfig, membership: Membership): string {

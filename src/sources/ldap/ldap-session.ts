@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 
-import { Client, type ClientOptions, type Entry } from 'ldapts';
+import { Client, type ClientOptions, type Control, type Entry } from 'ldapts';
 
 import type { LdapSourceConfig } from '../../config/types.ts';
 import { SourceError } from '../directory-source.ts';
@@ -36,6 +36,8 @@ export interface SearchPagesOptions {
   readonly attributes: readonly string[];
   readonly explicitBufferAttributes?: readonly string[];
   readonly scope?: 'base' | 'one' | 'sub';
+  /** Request controls besides paging (e.g. AD's Show Deleted). */
+  readonly controls?: readonly Control[];
 }
 
 export class LdapSession {
@@ -96,7 +98,7 @@ export class LdapSession {
       explicitBufferAttributes: [...(search.explicitBufferAttributes ?? [])],
       paged: { pageSize: config.pageSize },
       timeLimit: config.timeLimitSeconds,
-    });
+    }, search.controls === undefined ? undefined : [...search.controls]);
     type Step = { page: Entry[] | null } | { error: unknown };
     // Settled into a value right away, so a failure of a prefetched page is never an unhandled rejection.
     const fetchNext = (): Promise<Step> =>
@@ -145,6 +147,7 @@ export class LdapSession {
         explicitBufferAttributes: search.explicitBufferAttributes ?? [],
         pageSize: config.pageSize,
         timeLimitSeconds: config.timeLimitSeconds,
+        controls: search.controls ?? [],
       });
     } catch (error) {
       throw this.failure(error, 'search', baseDn);

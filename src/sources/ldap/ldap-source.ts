@@ -3,7 +3,7 @@
 // Reads are streamed page by page (paged search, ≤ 1000 entries a page) and never end early: any
 // failure throws a SourceError. Group membership (scope and groups of interest) is resolved once per
 // read, transitively. Incremental reads follow AD's uSNChanged on one DC or modifyTimestamp elsewhere,
-// with a full read at least every `fullEveryMs` so that deletions are noticed.
+// with a full read at least every `fullEveryMs` as a safety net.
 //
 // Known limits, by design:
 // - Joining or leaving a group does not change the user entry (on AD, memberOf is a back-link and the
@@ -12,8 +12,9 @@
 //   nested in it; any change makes the read a full one.
 // - AD primary-group membership (primaryGroupID, usually "Domain Users") is not in `member`, so the
 //   in-chain rule does not see it; name a regular group in profiles.
-// - An entry moved out of the base DN, or deleted, is noticed by the next full read, not by an
-//   incremental one (the sync sweeps missing accounts after full reads only).
+// - Deletions and exits from the scope (moved out of the base DN, out of the filters) are found by every
+//   incremental read too (scope-exits.ts): AD tombstones and changed entries outside the scope; elsewhere
+//   an id-only listing of the scope, which the sync sweeps against.
 // - Other servers: modifyTimestamp has whole seconds. Where the server publishes its clock (OpenLDAP's
 //   monitor backend, 389ds' cn=monitor) the next read starts at the time this one began; otherwise at an
 //   estimate that also re-reads the entries changed in the last seconds before the read (harmless).

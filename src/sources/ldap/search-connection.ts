@@ -47,6 +47,8 @@ export interface PagedSearch {
   readonly explicitBufferAttributes: readonly string[];
   readonly pageSize: number;
   readonly timeLimitSeconds: number;
+  /** Request controls sent with every page besides the paging one. */
+  readonly controls?: readonly Control[];
 }
 
 /** The final response of a request, with the entries of a search. */
@@ -111,7 +113,7 @@ export class SearchConnection {
       const control = new PagedResultsControl({ value: { size: search.pageSize, cookie } });
       const message = new SearchRequest({
         messageId: this.#nextId(), baseDN: search.baseDn, scope: search.scope, filter, attributes: [...search.attributes],
-        explicitBufferAttributes: [...search.explicitBufferAttributes], timeLimit: search.timeLimitSeconds, controls: [control as Control],
+        explicitBufferAttributes: [...search.explicitBufferAttributes], timeLimit: search.timeLimitSeconds, controls: [control as Control, ...(search.controls ?? [])],
       });
       const answer = this.#send(message, rules);
       answer.catch(() => undefined); // rethrown where it is awaited

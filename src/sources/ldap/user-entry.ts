@@ -8,6 +8,7 @@ import type { DirectoryUser } from '../../domain/types.ts';
 import type { SourceItem } from '../directory-source.ts';
 
 import { parseEntryTime } from './entry-timestamps.ts';
+import { posixUidKey } from './group-expander.ts';
 import { binaryNames, EntryView } from './entry-view.ts';
 import { groupsOfUser, type ResolvedGroups } from './group-types.ts';
 
@@ -56,7 +57,7 @@ export function mapUserEntry(entry: Entry | EntryView, mapping: UserMapping): So
   // Membership is looked up by normalized DN and posix uid; without groups there is nothing to look up.
   const lookups = mapping.scopeGroup !== null || mapping.groups.members.size > 0;
   const dn = lookups ? normalizeDn(view.dn) : '';
-  const uids = lookups ? view.strings(POSIX_UID_ATTRIBUTE) : [];
+  const uids = lookups ? view.strings(POSIX_UID_ATTRIBUTE).map(posixUidKey) : [];
   if (mapping.scopeGroup !== null) {
     const scope = mapping.groups.members.get(mapping.scopeGroup);
     if (!scope || !(scope.dns.has(dn) || uids.some((uid) => scope.uids.has(uid)))) return null;
@@ -66,7 +67,7 @@ export function mapUserEntry(entry: Entry | EntryView, mapping: UserMapping): So
   if (typeof externalId !== 'string') return { kind: 'skipped', entry: view.dn, attribute: map.id, reason: externalId.reason };
   const username = view.first(map.username)?.trim();
   if (!username) {
-    return { kind: 'skipped', entry: view.dn, attribute: map.username, reason: 'missing username attribute' };
+    return { kind: 'skipped', entry: view.dn, attribute: map.username, reason: 'missing username attribute', externalId };
   }
   const created = view.first(map.createdAt);
   const user: DirectoryUser = {
@@ -83,7 +84,7 @@ export function mapUserEntry(entry: Entry | EntryView, mapping: UserMapping): So
   return { kind: 'user', user };
 }
 
-function readId(view: EntryView, attribute: string): string | { reason: string } {
+export function readId(view: EntryView, attribute: string): string | { reason: string } {
   const values = view.raw(attribute);
   if (values.length === 0) return { reason: 'missing id attribute' };
   if (values.length > 1) return { reason: `id attribute has ${values.length} values; it must have one` };

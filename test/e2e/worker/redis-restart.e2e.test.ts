@@ -41,7 +41,7 @@ describe('seatsync run while Redis restarts', () => {
     dir = aConfigDir();
     dir.writeConfig({
       databaseUrl: pg.url, prefix: uniquePrefix('restart'), port: await freePort(), redisUrl: `redis://127.0.0.1:${redisPort}`,
-      sources: { hr: dir.writeCsv('hr', manyPeople(6)) }, seats: { primary: 4 }, schedule: '{ every: 1s }',
+      sources: { hr: dir.writeCsv('hr', manyPeople(6)) }, seats: { primary: 4 }, schedule: '{ every: 1m }',
     });
     worker = spawnWorker(dir.configPath);
     await worker.started;

@@ -36,7 +36,7 @@ describe('seatsync run (a process)', () => {
     db = await openDatabase({ url: pg.url, dataDir: 'unused' });
     dir = aConfigDir();
     people = manyPeople(8);
-    options = { databaseUrl: pg.url, prefix, port: await freePort(), sources: { hr: dir.writeCsv('hr', people) }, seats: { primary: 3 }, schedule: '{ every: 1s }' };
+    options = { databaseUrl: pg.url, prefix, port: await freePort(), sources: { hr: dir.writeCsv('hr', people) }, seats: { primary: 3 }, schedule: '{ every: 1m }' };
     dir.writeConfig(options);
     worker = spawnWorker(dir.configPath);
     await worker.started;
@@ -55,8 +55,8 @@ describe('seatsync run (a process)', () => {
     expect(await count(`SELECT count(*)::int AS n FROM accounts WHERE state = 'active'`)).toBe(3);
     const schedules = await api(`http://127.0.0.1:${options.port}`)('/api/v1/schedules');
     const [hr] = (schedules.body as { sources: { nextRunAt: string }[] }).sources;
-    // Every second: the next run is due within a few seconds of now.
-    expect(Math.abs(new Date(hr?.nextRunAt ?? 0).getTime() - Date.now())).toBeLessThan(5_000);
+    // Every minute (the shortest interval a schedule takes): the next run is due within a minute of now.
+    expect(Math.abs(new Date(hr?.nextRunAt ?? 0).getTime() - Date.now())).toBeLessThan(65_000);
   });
 
   it('stops scheduling when the config says schedule: off', async () => {

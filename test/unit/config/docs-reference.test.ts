@@ -73,6 +73,9 @@ describe('docs/configuration.md', () => {
       'policy.maxRemovals': `${DEFAULTS.maxRemovals.percent}%`,
       'notify.remindEvery': duration(DEFAULTS.remindEveryMs),
       'notify.smtp.port': String(DEFAULTS.smtpPort),
+      'targets[kind=scim].schedule': duration(DEFAULTS.targetReconcileEveryMs),
+      'targets[kind=scim].timeout': duration(DEFAULTS.targetTimeoutMs),
+      'targets[kind=webhook].timeout': duration(DEFAULTS.targetTimeoutMs),
       'http.host': DEFAULTS.httpHost,
       'http.port': String(DEFAULTS.httpPort),
     };

@@ -29,9 +29,9 @@ describe('sources', () => {
 
   it('schedule: cron, every, off', async () => {
     expect((await ldap('url: ldaps://a\nschedule: "*/15 * * * *"')).schedule).toEqual({ cron: '*/15 * * * *' });
-    expect((await ldap('url: ldaps://a\nschedule: "0 */5 * * * *"')).schedule).toEqual({ cron: '0 */5 * * * *' });
     expect((await ldap('url: ldaps://a\nschedule: { every: 15m }')).schedule).toEqual({ everyMs: 900_000 });
     expect((await ldap('url: ldaps://a\nschedule: { every: 90s }')).schedule).toEqual({ everyMs: 90_000 });
+    expect((await ldap('url: ldaps://a\nschedule: { every: 1m }')).schedule).toEqual({ everyMs: 60_000 });
     expect((await ldap('url: ldaps://a\nschedule: off')).schedule).toBeNull();
   });
 

@@ -23,16 +23,23 @@ describe('removalThreshold', () => {
 
 describe('shouldHold', () => {
   it('holds when removals plus disables exceed the threshold', () => {
-    expect(shouldHold(counts({ total: 100, wouldRemove: 4, wouldDisable: 3 }), { threshold: 6, mode: 'full' })).toBe(true);
-    expect(shouldHold(counts({ total: 100, wouldRemove: 3, wouldDisable: 3 }), { threshold: 6, mode: 'full' })).toBe(false);
+    expect(shouldHold(counts({ total: 100, wouldRemove: 4, wouldDisable: 3 }), { threshold: 6, mode: 'full', unidentified: 0 })).toBe(true);
+    expect(shouldHold(counts({ total: 100, wouldRemove: 3, wouldDisable: 3 }), { threshold: 6, mode: 'full', unidentified: 0 })).toBe(false);
   });
 
   it('always holds an empty full read of a source that has accounts', () => {
-    expect(shouldHold(counts({ total: 3, wouldRemove: 3, staged: 0 }), { threshold: 100, mode: 'full' })).toBe(true);
+    expect(shouldHold(counts({ total: 3, wouldRemove: 3, staged: 0 }), { threshold: 100, mode: 'full', unidentified: 0 })).toBe(true);
   });
 
   it('does not hold an empty incremental read (no changes) or the first read of an empty source', () => {
-    expect(shouldHold(counts({ total: 3, staged: 0 }), { threshold: 5, mode: 'incremental' })).toBe(false);
-    expect(shouldHold(counts({ total: 0, staged: 0 }), { threshold: 5, mode: 'full' })).toBe(false);
+    expect(shouldHold(counts({ total: 3, staged: 0 }), { threshold: 5, mode: 'incremental', unidentified: 0 })).toBe(false);
+    expect(shouldHold(counts({ total: 0, staged: 0 }), { threshold: 5, mode: 'full', unidentified: 0 })).toBe(false);
+  });
+
+  it('holds a full read that would remove anyone while an entry came back without a readable id', () => {
+    expect(shouldHold(counts({ total: 100, wouldRemove: 1 }), { threshold: 10, mode: 'full', unidentified: 1 })).toBe(true);
+    expect(shouldHold(counts({ total: 100, wouldDisable: 1 }), { threshold: 10, mode: 'full', unidentified: 1 })).toBe(false);
+    // Deletions an incremental read reports are certain; an unreadable entry cannot be one of them.
+    expect(shouldHold(counts({ total: 100, wouldRemove: 1 }), { threshold: 10, mode: 'incremental', unidentified: 1 })).toBe(false);
   });
 });

@@ -1,12 +1,13 @@
-// Overview: warnings first (a failing source, a held run, mail not going out), then pools with their
-// bars, sources, Sync now (admin tokens), the head of the waiting list and the latest changes.
+// Overview: warnings first (a failing source, a held run, mail or a target's changes not going out), then
+// pools with their bars, sources, targets, Sync now (admin tokens), the head of the waiting list and the
+// latest changes.
 import { api, type Page } from '../api.ts';
 import { isAdmin, heading, type PageContext } from '../context.ts';
 import { h, link, replace } from '../dom.ts';
 import { plural, timeEl } from '../format.ts';
 import { reviewButton, syncPanel } from '../sync-panel.ts';
 import { dataTable } from '../table.ts';
-import type { AuditEntry, Pool, QueueEntry, SourceStatus, Status } from '../types.ts';
+import type { AuditEntry, Pool, QueueEntry, SourceStatus, Status, TargetStatus } from '../types.ts';
 import { auditTable } from './history.ts';
 
 function poolBar(p: Pool): HTMLMeterElement {
@@ -51,6 +52,31 @@ function sourcesSection(status: Status, nextRuns: ReadonlyMap<string, string | n
   }));
 }
 
+function driftText(drift: Record<string, number> | null): string {
+  if (drift === null) return '';
+  const found = Object.entries(drift).filter(([, n]) => n > 0);
+  return found.length === 0 ? 'none' : found.map(([kind, n]) => `${kind} ${n}`).join(', ');
+}
+
+/** The applications seatsync provisions; nothing when none is configured. */
+function targetsSection(targets: readonly TargetStatus[]): HTMLElement | null {
+  if (targets.length === 0) return null;
+  return h('section', { 'aria-labelledby': 'targets-title' }, h('h2', { id: 'targets-title' }, 'Targets'), dataTable({
+    caption: 'Applications provisioned from the seats',
+    rows: targets,
+    empty: 'No targets configured.',
+    columns: [
+      { label: 'Target', cell: (t) => t.name },
+      { label: 'Kind', cell: (t) => t.kind },
+      { label: 'Pending', cell: (t) => t.pending, numeric: true },
+      { label: 'Failed', cell: (t) => h('span', { class: t.failed > 0 ? 'full' : null }, t.failed), numeric: true },
+      { label: 'Last delivery', cell: (t) => timeEl(t.lastDeliveryAt) || 'never' },
+      { label: 'Last reconcile', cell: (t) => (t.kind === 'scim' ? timeEl(t.lastReconcileAt) || 'never' : '') },
+      { label: 'Drift found', cell: (t) => driftText(t.drift) },
+    ],
+  }));
+}
+
 /** `reviewOut`: where a held run's review and result go; outside the warnings, which each refresh redraws. */
 function warnings(ctx: PageContext, status: Status, options: { refresh: () => void; reviewOut: HTMLElement }): HTMLElement | null {
   const items: HTMLElement[] = [];
@@ -66,6 +92,10 @@ function warnings(ctx: PageContext, status: Status, options: { refresh: () => vo
   }
   if (status.outbox.failed > 0) items.push(h('li', {}, `${plural(status.outbox.failed, 'email')} could not be sent (see the worker log and the mail settings).`));
   if (status.outbox.pending > 0) items.push(h('li', {}, `${plural(status.outbox.pending, 'email')} waiting to be sent.`));
+  for (const t of status.targets ?? []) {
+    if (t.failed > 0) items.push(h('li', {}, `${plural(t.failed, 'change')} could not be delivered to ${t.name}${t.lastError ? `: ${t.lastError}` : ''}.`));
+    else if (t.pending > 0 && t.lastError) items.push(h('li', {}, `${plural(t.pending, 'change')} waiting for ${t.name}: ${t.lastError}.`));
+  }
   const full = status.pools.filter((p) => p.available === 0 && p.waiting > 0);
   for (const p of full) items.push(h('li', {}, `${p.name} is full: ${plural(p.waiting, 'account')} waiting for a seat.`));
   if (items.length === 0) return null;
@@ -103,6 +133,7 @@ export async function renderOverview(ctx: PageContext): Promise<void> {
       data,
       poolsSection(status.pools),
       sourcesSection(status, new Map(schedules.sources.map((s) => [s.name, s.nextRunAt]))),
+      targetsSection(status.targets ?? []),
       queueSection(queue),
       h('section', { 'aria-labelledby': 'audit-title' }, h('h2', { id: 'audit-title' }, 'Latest changes'), auditTable(audit.items.slice().reverse(), { withAccount: true })),
     );

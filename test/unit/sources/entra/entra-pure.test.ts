@@ -57,8 +57,10 @@ describe('selectionFor and mapGraphUser', () => {
   it('skips entries without id, userPrincipalName or accountEnabled', () => {
     const selection = selectionFor([]);
     expect(mapGraphUser({ userPrincipalName: 'a@x' }, selection, [])).toMatchObject({ kind: 'skipped', attribute: 'id' });
-    expect(mapGraphUser({ id: 'i', accountEnabled: true }, selection, [])).toMatchObject({ kind: 'skipped', attribute: 'userPrincipalName' });
-    expect(mapGraphUser({ id: 'i', userPrincipalName: 'a@x' }, selection, [])).toMatchObject({ kind: 'skipped', attribute: 'accountEnabled' });
+    expect(mapGraphUser({ userPrincipalName: 'a@x' }, selection, [])).not.toHaveProperty('externalId');
+    // The object id is readable: the sync keeps that account as it was.
+    expect(mapGraphUser({ id: 'I', accountEnabled: true }, selection, [])).toMatchObject({ kind: 'skipped', attribute: 'userPrincipalName', externalId: 'i' });
+    expect(mapGraphUser({ id: 'I', userPrincipalName: 'a@x' }, selection, [])).toMatchObject({ kind: 'skipped', attribute: 'accountEnabled', externalId: 'i' });
   });
 });
 

@@ -1,6 +1,7 @@
 // CSV exports read through the file source: quoting, BOM, line endings, line numbers of bad rows.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SourceError } from '../../../../src/sources/directory-source.ts';
+import { MAX_FIELD_BYTES } from '../../../../src/sources/file/csv-entries.ts';
 import { createSource } from '../../../../src/sources/factory.ts';
 import { silentLogger } from '../../../../src/logging.ts';
 import { fileConfig, readAll, skippedOf, tempFolder, usersOf } from './temp-files.ts';
@@ -58,16 +59,48 @@ describe('CSV file source', () => {
     ].join('\r\n');
     const { items } = await readCsv('bad-rows.csv', csv);
     expect(skippedOf(items)).toEqual([
-      { kind: 'skipped', entry: 'line 3', attribute: 'enabled', reason: 'enabled must be true/false, yes/no or 1/0, got "maybe"' },
+      { kind: 'skipped', entry: 'line 3', attribute: 'enabled', externalId: '2', reason: 'enabled must be true/false, yes/no or 1/0, got "maybe"' },
       { kind: 'skipped', entry: 'line 6', attribute: 'id', reason: 'the id is empty' },
-      { kind: 'skipped', entry: 'line 7', attribute: 'createdAt', reason: 'createdAt is not an ISO 8601 date or date-time: "2024-02-30"' },
-      { kind: 'skipped', entry: 'line 8', attribute: 'id', reason: 'duplicate id "1" (first used on line 2)' },
-      { kind: 'skipped', entry: 'line 9', reason: 'the row has 5 fields, the header 4 (an unquoted comma?)' },
+      { kind: 'skipped', entry: 'line 7', attribute: 'createdAt', externalId: '3', reason: 'createdAt is not an ISO 8601 date or date-time: "2024-02-30"' },
+      { kind: 'skipped', entry: 'line 8', attribute: 'id', externalId: '1', reason: 'duplicate id "1" (first used on line 2)' },
+      { kind: 'skipped', entry: 'line 9', externalId: '4', reason: 'the row has 5 fields, the header 4 (an unquoted comma?)' },
     ]);
     expect(usersOf(items).map((user) => [user.username, user.enabled, user.createdAt?.toISOString()])).toEqual([
       ['ok', true, '2024-01-01T00:00:00.000Z'],
       ['last', false, '2025-06-30T08:00:00.000Z'],
     ]);
+  });
+
+  it('skips a row with one field over the size limit, naming line and column, and reads on with right line numbers', async () => {
+    const huge = 'x'.repeat(MAX_FIELD_BYTES + 5000);
+    const csv = [
+      'id,username,notes', // line 1
+      `1,a,${huge}`, // 2
+      `2,b,"${huge}`, // 3: quoted, over the limit, with a line break inside
+      `${huge}"`, // 4
+      '3,c,"ok ""quoted"""', // 5
+      '4,d,maybe,extra', // 6: one field too many
+    ].join('\n');
+    const { items } = await readCsv('huge-field.csv', csv, { attributes: ['notes'] });
+    expect(skippedOf(items)).toEqual([
+      { kind: 'skipped', entry: 'line 2', attribute: 'notes', externalId: '1', reason: `the value is longer than ${MAX_FIELD_BYTES} bytes` },
+      { kind: 'skipped', entry: 'line 3', attribute: 'notes', externalId: '2', reason: `the value is longer than ${MAX_FIELD_BYTES} bytes` },
+      { kind: 'skipped', entry: 'line 6', externalId: '4', reason: 'the row has 4 fields, the header 3 (an unquoted comma?)' },
+    ]);
+    expect(usersOf(items).map((user) => [user.externalId, user.attributes['notes']])).toEqual([['3', ['ok "quoted"']]]);
+  });
+
+  it('still refuses an unclosed quote that runs past the size limit to the end of the file', async () => {
+    const csv = `id,username\n1,"${'y'.repeat(MAX_FIELD_BYTES * 2)}\n2,b\n`;
+    await expect(readCsv('unclosed-huge.csv', csv)).rejects.toMatchObject({ code: 'invalid-data', message: expect.stringMatching(/a quoted field is never closed/) });
+  });
+
+  it('skips a row with fewer fields than the header instead of reading the missing ones as defaults', async () => {
+    const { items } = await readCsv('short.csv', 'id,username,enabled\n1,a,false\n2,b\n');
+    expect(skippedOf(items)).toEqual([
+      { kind: 'skipped', entry: 'line 3', externalId: '2', reason: 'the row has 2 fields, the header 3 (a missing comma, or a line cut short?)' },
+    ]);
+    expect(usersOf(items).map((user) => user.externalId)).toEqual(['1']);
   });
 
   it('ignores blank and comma-only rows', async () => {

@@ -82,7 +82,7 @@ describe('parseIsoDateTime', () => {
 
 describe('mapCsvRow', () => {
   const full = header(['id', 'username', 'email', 'displayName', 'enabled', 'createdAt', 'groups', 'department']);
-  const context = { line: 7, groupsOfInterest: ['partners'] };
+  const context = { line: 7, groupsOfInterest: ['partners'], maxFieldBytes: 40 };
 
   it('maps every column, splitting and normalizing groups', () => {
     const groups = 'Staff; CN=Partners, OU=Groups ;';
@@ -118,22 +118,40 @@ describe('mapCsvRow', () => {
     });
   });
 
-  it('treats missing trailing fields as empty', () => {
-    const item = mapCsvRow(full, ['e-3', 'short'], context);
-    expect(item.kind === 'user' && item.user.username).toBe('short');
+  it('skips a row with fewer fields than the header, keeping the id of its first field', () => {
+    // Read with defaults, the missing `enabled` would silently become true.
+    expect(mapCsvRow(full, ['e-3', 'short'], context)).toEqual({
+      kind: 'skipped', entry: 'line 7', externalId: 'e-3', reason: 'the row has 2 fields, the header 8 (a missing comma, or a line cut short?)',
+    });
+  });
+
+  it('accepts a row without the unnamed columns a trailing comma of the header adds', () => {
+    const trailing = header(['id', 'username', '']);
+    expect(mapCsvRow(trailing, ['e-3', 'short'], context).kind).toBe('user');
+  });
+
+  it('skips a row with a field over the limit, naming its column and keeping the id', () => {
+    const row = ['e-8', 'x', '', 'é'.repeat(21), '', '', '', ''];
+    expect(mapCsvRow(full, row, context)).toEqual({
+      kind: 'skipped', entry: 'line 7', attribute: 'displayName', externalId: 'e-8', reason: 'the value is longer than 40 bytes',
+    });
+    expect(mapCsvRow(full, ['e-9', 'x', '', 'é'.repeat(20), '', '', '', ''], context).kind).toBe('user');
   });
 
   it.each([
-    [['', 'x', '', '', '', '', '', ''], 'id', 'the id is empty'],
     [['e-4', 'x', '', '', 'maybe', '', '', ''], 'enabled', 'enabled must be true/false, yes/no or 1/0, got "maybe"'],
     [['e-5', 'x', '', '', '', '2024-02-30', '', ''], 'createdAt', 'createdAt is not an ISO 8601 date or date-time: "2024-02-30"'],
-  ])('skips %j naming line and column %s', (row, attribute, reason) => {
-    expect(mapCsvRow(full, row, context)).toEqual({ kind: 'skipped', entry: 'line 7', attribute, reason });
+  ])('skips %j naming line and column %s, with the id its account is kept by', (row, attribute, reason) => {
+    expect(mapCsvRow(full, row, context)).toEqual({ kind: 'skipped', entry: 'line 7', attribute, reason, externalId: row[0] });
+  });
+
+  it('skips a row without an id, reporting no id', () => {
+    expect(mapCsvRow(full, ['', 'x', '', '', '', '', '', ''], context)).toEqual({ kind: 'skipped', entry: 'line 7', attribute: 'id', reason: 'the id is empty' });
   });
 
   it('skips a row with more non-empty fields than the header', () => {
     const item = mapCsvRow(full, ['e-6', 'x', '', 'Doe', ' Jane', '', '', '', 'extra'], context);
-    expect(item).toEqual({ kind: 'skipped', entry: 'line 7', reason: 'the row has 9 fields, the header 8 (an unquoted comma?)' });
+    expect(item).toEqual({ kind: 'skipped', entry: 'line 7', externalId: 'e-6', reason: 'the row has 9 fields, the header 8 (an unquoted comma?)' });
   });
 
   it('accepts extra fields that are empty', () => {

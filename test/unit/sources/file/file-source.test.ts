@@ -109,6 +109,7 @@ describe('LDIF file source', () => {
         kind: 'skipped',
         entry: 'uid=again,ou=People,dc=example,dc=test (line 14)',
         attribute: 'entryUUID',
+        externalId: '0b5d3f4e-1111-4000-8000-000000000001',
         reason: 'duplicate id "0b5d3f4e-1111-4000-8000-000000000001" (first used by the entry on line 6)',
       },
       expect.objectContaining({ entry: 'uid=x,ou=People,dc=example,dc=test (line 19)', reason: expect.stringContaining('"delete" change record') }),

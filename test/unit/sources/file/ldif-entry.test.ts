@@ -135,7 +135,7 @@ describe('mapLdifRecord', () => {
   it('skips a person whose record had a parse problem, with the problem as reason', () => {
     const problem: LdifProblem = { code: 'base64', line: 14, attribute: 'mail', reason: 'mail on line 14 is not valid base64' };
     const item = mapLdifRecord(aRecord([['objectClass', 'person'], ['entryUUID', 'u']], { problem }), context);
-    expect(item).toEqual({ kind: 'skipped', entry: 'uid=jdoe,ou=People,dc=example,dc=test (line 12)', attribute: 'mail', reason: problem.reason });
+    expect(item).toEqual({ kind: 'skipped', entry: 'uid=jdoe,ou=People,dc=example,dc=test (line 12)', attribute: 'mail', reason: problem.reason, externalId: 'u' });
   });
 });
 

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { LdifParserOptions, LdifRecord } from '../../../../src/sources/file/ldif-parser.ts';
+import { LdifStructureError } from '../../../../src/sources/file/ldif-parser.ts';
 import { LdifLineTooLongError, readLdifRecords } from '../../../../src/sources/file/ldif-reader.ts';
 
 /** Parses LDIF text fed in chunks of `chunkBytes` (to cross every boundary), returning all records. */
@@ -95,6 +96,13 @@ describe('LDIF reading', () => {
       ['cn=x', 'base64'],
       ['cn=y', null],
     ]);
+  });
+
+  it('refuses a dn: line where a blank line should end the previous entry, naming the line, instead of merging two entries', async () => {
+    const input = 'dn: uid=a,dc=test\nuid: a\nentryUUID: 1\ndn: uid=b,dc=test\nuid: b\nentryUUID: 2\n';
+    const error = await parse(input, { chunkBytes: 7 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LdifStructureError);
+    expect(error).toMatchObject({ line: 4, message: expect.stringContaining('line 4 starts a new entry ("dn:") inside the entry of line 1') });
   });
 
   it('refuses a line longer than 16 MiB instead of buffering it', async () => {

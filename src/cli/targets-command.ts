@@ -1,0 +1,52 @@
+// `seatsync targets reconcile [--target N] [--dry-run] [--json]`: compares each SCIM target's users with
+// seatsync's accounts and repairs the drift (queued in the outbox, then delivered before the command
+// exits). Exit 1 when a repair could not be delivered (it stays queued for the worker).
+import type { Command } from 'commander';
+import type { ScimTargetConfig } from '../config/types.ts';
+import { deliverTargets } from '../targets/deliver-targets.ts';
+import { reconcileScimTarget, type ReconcileReport } from '../targets/scim/scim-reconcile.ts';
+import type { Runner } from './context.ts';
+import { EXIT, UsageError } from './exit-codes.ts';
+import { table } from './output.ts';
+
+export function registerTargets(program: Command, run: Runner): void {
+  const targets = program.command('targets').description('the applications seatsync provisions (SCIM, webhooks)');
+  targets
+    .command('reconcile')
+    .description("list each SCIM target's users and repair what differs from seatsync's accounts")
+    .option('--target <name>', 'only this target')
+    .option('--dry-run', 'report the drift, change nothing')
+    .option('--json', 'print one JSON document')
+    .action((flags: { target?: string; dryRun?: boolean; json?: boolean }) =>
+      run(async (ctx, out) => {
+        const scim = ctx.config.targets.filter((t): t is ScimTargetConfig => t.kind === 'scim');
+        const chosen = flags.target === undefined ? scim : scim.filter((t) => t.name === flags.target);
+        if (flags.target !== undefined && chosen.length === 0) {
+          const names = scim.map((t) => t.name).join(', ') || 'none';
+          throw new UsageError(`--target ${flags.target}: no SCIM target of that name (SCIM targets: ${names})`);
+        }
+        const db = await ctx.openDb();
+        const reports: (ReconcileReport & { delivered: { sent: number; failed: number; retrying: number } | null })[] = [];
+        for (const target of chosen) {
+          const report = await reconcileScimTarget({ target, config: ctx.config, db, logger: ctx.logger, dryRun: flags.dryRun === true });
+          const delivered = report.queued > 0 ? await deliverTargets({ config: ctx.config, db, logger: ctx.logger, only: target.name }) : null;
+          reports.push({ ...report, delivered });
+        }
+        const undelivered = reports.some((r) => r.delivered !== null && r.delivered.failed + r.delivered.retrying > 0);
+        if (flags.json) out.json({ targets: reports });
+        else printReports(reports, (line) => out.line(line));
+        return undelivered ? EXIT.failure : EXIT.ok;
+      }),
+    );
+}
+
+function printReports(reports: readonly (ReconcileReport & { delivered: { sent: number; failed: number; retrying: number } | null })[], line: (text: string) => void): void {
+  if (reports.length === 0) line('no SCIM target is configured');
+  for (const r of reports) {
+    const kinds = Object.entries(r.found).filter(([, n]) => n > 0);
+    line(`${r.target}: ${r.applicationUsers} users in the application; ${kinds.length === 0 ? 'no drift' : kinds.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+    if (r.drifted.length > 0) line(table(['externalId', 'userName', 'drift'], r.drifted.map((d) => [d.externalId, d.userName, d.drift])));
+    if (r.dryRun) line('dry run: nothing changed');
+    else if (r.delivered !== null) line(`repaired: ${r.delivered.sent} delivered, ${r.delivered.retrying} to retry, ${r.delivered.failed} failed`);
+  }
+}

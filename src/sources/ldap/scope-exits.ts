@@ -1,0 +1,103 @@
+// What an incremental read adds so that users who were deleted or left the scope show on the next run,
+// not on the next full read (`fullEvery` stays as a safety net). The change query only returns entries in
+// scope whose uSNChanged / modifyTimestamp moved; a deleted entry, an entry moved out of the base DN or
+// one whose change took it out of the filters is never among them.
+//
+// - Active Directory keeps a tombstone of each deleted object, with its objectGUID, in the Deleted
+//   Objects container of its naming context. They are read with the Show Deleted control (OID
+//   1.2.840.113556.1.4.417), filtering isDeleted=TRUE and uSNChanged above the cursor. DirSync
+//   (1.2.840.113556.1.4.841) would report deletions too, but it needs the "Replicating Directory Changes"
+//   right, keeps a cookie of its own beside the USN cursor and returns changed attributes only, so the
+//   mapping would need the whole entry read again anyway; Show Deleted fits the uSNChanged cursor this
+//   source already keeps. Moves out of the base DN and changes that leave the filters are found by one
+//   more id-only query: users of the whole naming context changed since the cursor, less the ids the
+//   scoped change query returned. Leaving the scope group, directly or through a nested group, changes
+//   the group's uSNChanged, not the user's: that already makes the read a full one (ldap-cursor.ts).
+// - Other servers keep no tombstones: every incremental read lists the ids in scope (the id attribute
+//   only, page by page, never the directory as objects), and the sync sweeps the accounts the listing
+//   does not name (`listedScope`).
+import { Control } from 'ldapts';
+
+import type { LdapSourceConfig } from '../../config/types.ts';
+import { normalizeDn } from '../../domain/names.ts';
+import type { SourceItem } from '../directory-source.ts';
+import { isBinaryGuidAttribute } from '../directory-values.ts';
+
+import { namingContextOf, type DirectoryInfo } from './directory-info.ts';
+import { binaryNames, type EntryView } from './entry-view.ts';
+import { posixUidKey } from './group-expander.ts';
+import type { ResolvedGroups } from './group-types.ts';
+import { groupResolutionOf } from './ldap-defaults.ts';
+import { andFilter, inChainMemberOfFilter } from './ldap-filter.ts';
+import type { LdapSession } from './ldap-session.ts';
+import { readId } from './user-entry.ts';
+
+/** LDAP_SERVER_SHOW_DELETED_OID: the search also returns tombstones (deleted objects). */
+export const SHOW_DELETED_CONTROL = '1.2.840.113556.1.4.417';
+
+export interface ScopeExitInput {
+  readonly config: LdapSourceConfig;
+  readonly session: LdapSession;
+  readonly info: DirectoryInfo;
+  readonly groups: ResolvedGroups;
+  readonly signal?: AbortSignal;
+}
+
+/** Base DN, user filter, `filter` and (where the server applies it) the scope group: who is in scope. */
+export function scopeFilter(config: LdapSourceConfig): string {
+  const scopeInFilter = config.group !== null && groupResolutionOf(config) === 'in-chain';
+  return andFilter(config.userFilter, config.filter, scopeInFilter && config.group !== null ? inChainMemberOfFilter(normalizeDn(config.group)) : null);
+}
+
+/**
+ * AD: `deleted` items for users deleted since the cursor (tombstones) and for users changed since the
+ * cursor that the scoped change query did not return (`returnedIds`): moved out of the base DN, or out
+ * of the filters. An id that belongs to no account is ignored by the sync.
+ */
+export async function* departedSinceCursor(input: ScopeExitInput & { changeFilter: string; returnedIds: ReadonlySet<string> }): AsyncGenerator<SourceItem[]> {
+  const { config, session, info } = input;
+  const context = namingContextOf(normalizeDn(config.baseDN), info) ?? config.baseDN;
+  const idAttribute = config.attributes.id;
+  const search = { attributes: [idAttribute], explicitBufferAttributes: isBinaryGuidAttribute(idAttribute) ? binaryNames(idAttribute) : [] };
+  const tombstones = session.entryPages(context, {
+    ...search,
+    filter: andFilter('(isDeleted=TRUE)', input.changeFilter),
+    controls: [new Control(SHOW_DELETED_CONTROL, { critical: true })],
+  });
+  for await (const page of tombstones) {
+    input.signal?.throwIfAborted();
+    yield idsOf(page, idAttribute).map((externalId) => ({ kind: 'deleted', externalId }));
+  }
+  for await (const page of session.entryPages(context, { ...search, filter: andFilter(config.userFilter, input.changeFilter) })) {
+    input.signal?.throwIfAborted();
+    yield idsOf(page, idAttribute).flatMap((externalId): SourceItem[] => (input.returnedIds.has(externalId) ? [] : [{ kind: 'deleted', externalId }]));
+  }
+}
+
+/** Other servers: every id in scope as a `present` item, a page at a time (the id and `uid` only). */
+export async function* idsInScope(input: ScopeExitInput): AsyncGenerator<SourceItem[]> {
+  const { config, session, groups } = input;
+  const idAttribute = config.attributes.id;
+  const scopeInFilter = config.group === null || groupResolutionOf(config) === 'in-chain';
+  const scope = scopeInFilter || config.group === null ? null : groups.members.get(normalizeDn(config.group));
+  const pages = session.entryPages(config.baseDN, {
+    filter: scopeFilter(config),
+    attributes: scopeInFilter ? [idAttribute] : [idAttribute, 'uid'],
+    explicitBufferAttributes: isBinaryGuidAttribute(idAttribute) ? binaryNames(idAttribute) : [],
+  });
+  for await (const page of pages) {
+    input.signal?.throwIfAborted();
+    const inScope = scopeInFilter
+      ? page
+      : page.filter((view) => scope !== undefined && scope !== null && (scope.dns.has(normalizeDn(view.dn)) || view.strings('uid').some((uid) => scope.uids.has(posixUidKey(uid)))));
+    yield idsOf(inScope, idAttribute).map((externalId) => ({ kind: 'present', externalId }));
+  }
+}
+
+/** The readable ids of a page (an entry without one has no account to keep or remove). */
+function idsOf(page: readonly EntryView[], idAttribute: string): string[] {
+  return page.flatMap((view) => {
+    const id = readId(view, idAttribute);
+    return typeof id === 'string' ? [id] : [];
+  });
+}

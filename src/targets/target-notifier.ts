@@ -1,0 +1,71 @@
+// The hook through which a run's changes reach the targets: in the run's transaction (as the emails),
+// the accounts the run changed become SCIM rows and their state changes webhook events, all in the
+// outbox. Delivery happens later, in the outbox's job: an application that is down never fails or rolls
+// back a sync.
+import type { SeatsyncConfig, TargetConfig } from '../config/types.ts';
+import type { AllocationPlan } from '../domain/types.ts';
+import type { Database, Queryable } from '../store/db.ts';
+import { TargetStore } from '../store/target-store.ts';
+import type { RunNotifier } from '../sync/sync-source.ts';
+import { accountEventRows, poolFullEvents, scimRows, syncEvent, webhookRows, type AccountSnapshot, type StateTransition, type TargetRow } from './target-rows.ts';
+
+/** Null when no target is configured. */
+export function createTargetNotifier(config: Pick<SeatsyncConfig, 'targets'>): RunNotifier | null {
+  const { targets } = config;
+  if (targets.length === 0) return null;
+  return {
+    afterAllocation: async (tx, context) => {
+      const store = new TargetStore(tx);
+      const rows = await rowsOf(tx, store, targets, context);
+      await store.insertRows(tx, rows, { now: new Date(context.now) });
+    },
+    onHeld: async (db, context) => {
+      const event = syncEvent('sync.held', {
+        runId: context.runId, source: context.source, now: context.now,
+        details: { wouldRemove: context.counts.wouldRemove, wouldDisable: context.counts.wouldDisable, total: context.counts.total, threshold: context.threshold },
+      });
+      await insertOnItsOwn(db, webhookRows(targets, [event]), context.now);
+    },
+    afterRun: async (db, context) => {
+      // A failed run applied nothing; the receivers hear of it from its record.
+      const failure = await new TargetStore(db).runFailure(context.runId);
+      if (failure === null) return;
+      const event = syncEvent('sync.failed', { runId: context.runId, source: context.source, now: context.now, details: failure });
+      await insertOnItsOwn(db, webhookRows(targets, [event]), context.now);
+    },
+  };
+}
+
+async function insertOnItsOwn(db: Database, rows: readonly TargetRow[], now: number): Promise<void> {
+  if (rows.length === 0) return;
+  await db.transaction((tx) => new TargetStore(tx).insertRows(tx, rows, { now: new Date(now) }));
+}
+
+/** A run (numeric id) is found by the run id on the rows it changed; an admin action names its changes in the plan. */
+const isRun = (runId: string): boolean => /^\d+$/.test(runId);
+
+async function rowsOf(
+  tx: Queryable,
+  store: TargetStore,
+  targets: readonly TargetConfig[],
+  context: { readonly runId: string; readonly plan: AllocationPlan; readonly now: number },
+): Promise<TargetRow[]> {
+  const { runId, plan, now } = context;
+  let accounts: AccountSnapshot[];
+  let transitions: StateTransition[];
+  if (isRun(runId)) {
+    accounts = await store.changedByRun(tx, runId);
+    transitions = await store.transitionsOfRun(tx, runId);
+  } else {
+    accounts = await store.accountsById(tx, plan.changes.map((c) => c.id));
+    transitions = plan.changes
+      .filter((c) => c.from?.state !== c.to.state)
+      .map((c) => ({ key: `${runId}-${c.id}`, accountId: c.id, from: c.from?.state ?? null, to: c.to.state, reason: c.reason, at: now }));
+  }
+  const byId = new Map(accounts.map((a) => [a.id, a]));
+  return [
+    ...scimRows(targets, accounts, { batch: `run-${runId}` }),
+    ...accountEventRows(targets, transitions, byId, { runId: isRun(runId) ? runId : null }),
+    ...webhookRows(targets, poolFullEvents(plan, { runId, now })),
+  ];
+}

@@ -1,0 +1,120 @@
+// An entry that is present but unreadable costs nobody a seat: its account stays exactly as it was
+// (state, seats, place in the queue, row untouched), the run reports the entry and the attribute, and a
+// read with an entry whose id is unreadable never sweeps an account unasked. File source built from the
+// config through the factory, against real PostgreSQL and PGlite.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { SeatsyncConfig } from '../../../src/config/types.ts';
+import { silentLogger } from '../../../src/logging.ts';
+import { createSourceFactory } from '../../../src/sources/factory.ts';
+import { runSync, type SyncReport } from '../../../src/sync/run-sync.ts';
+import { aConfig, aCsvFile, aFileSource, csvOf, type CsvPerson } from '../../support/config-builder.ts';
+import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../../support/databases.ts';
+
+const ALICE: CsvPerson = { id: 'a1', username: 'alice', createdAt: '2024-01-01T00:00:00Z' };
+const BOB: CsvPerson = { id: 'b2', username: 'bob', createdAt: '2024-01-02T00:00:00Z' };
+const CAROL: CsvPerson = { id: 'c3', username: 'carol', createdAt: '2024-01-03T00:00:00Z' };
+const HEADER = 'id,username,email,displayName,enabled,createdAt,groups,employeeType';
+
+describe.each(DATABASE_KINDS)('unreadable entries on %s', (kind) => {
+  let t: TestDatabase;
+  beforeEach(async () => {
+    t = await openTestDatabase(kind);
+  });
+  afterEach(async () => {
+    await t.drop();
+  });
+
+  const sync = (config: SeatsyncConfig, options: { allowRemovals?: boolean } = {}): Promise<SyncReport> =>
+    runSync(
+      { db: t.db, config, logger: silentLogger(), createSource: createSourceFactory(config, silentLogger()) },
+      { sources: [], dryRun: false, allowRemovals: options.allowRemovals ?? false, forceFull: false, trigger: 'test' },
+    );
+
+  /** Every column of every account, and the row versions: "untouched" means not even rewritten. */
+  const accountRows = async (): Promise<Record<string, unknown>[]> =>
+    (await t.db.query('SELECT xmin::text AS version, * FROM accounts ORDER BY external_id')).rows;
+  const states = async (): Promise<Record<string, string>> => {
+    const r = await t.db.query<{ username: string; state: string }>('SELECT username, state FROM accounts ORDER BY username');
+    return Object.fromEntries(r.rows.map((row) => [row.username, row.state]));
+  };
+  const auditCount = async (): Promise<number> => (await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit')).rows[0]?.n ?? -1;
+
+  /** alice, bob active, carol waiting (`primary: 2`), as the issue's reproduction starts. */
+  async function started(): Promise<{ config: SeatsyncConfig; path: string }> {
+    const csv = aCsvFile([ALICE, BOB, CAROL]);
+    const config = aConfig({ sources: [aFileSource('hr', csv.path)], pools: [{ name: 'primary', seats: 2, notify: null }] });
+    await sync(config);
+    expect(await states()).toEqual({ alice: 'active', bob: 'active', carol: 'blocked' });
+    return { config, path: csv.path };
+  }
+
+  /** The CSV of alice, bob, carol with alice's row replaced by `aliceRow`. */
+  const withAliceRow = (aliceRow: string): string => {
+    const [, , bobRow, carolRow] = csvOf([ALICE, BOB, CAROL]).trimEnd().split('\n');
+    return `${[HEADER, aliceRow, bobRow, carolRow].join('\n')}\n`;
+  };
+
+  it.each([
+    ['enabled is "ture"', 'a1,alice,alice@example.test,Person a1,ture,2024-01-01T00:00:00Z,,', 'enabled'],
+    ['createdAt is not a date', 'a1,alice,alice@example.test,Person a1,true,not-a-date,,', 'createdAt'],
+    ['the display name holds a NUL byte', 'a1,alice,alice@example.test,Person\u0000a1,true,2024-01-01T00:00:00Z,,', 'displayName'],
+    ['the row is short', 'a1,alice,alice@example.test,Person a1', undefined],
+    ['the display name is over the size limit', `a1,alice,alice@example.test,${'x'.repeat(1_000_100)},true,2024-01-01T00:00:00Z,,`, 'displayName'],
+  ])('keeps the account and seat of an entry whose %s, naming the entry and attribute; fixing it changes nothing', async (_case, aliceRow, attribute) => {
+    const { config, path } = await started();
+    const before = await accountRows();
+    const audit = await auditCount();
+    writeFileSync(path, withAliceRow(aliceRow));
+    const report = await sync(config);
+    expect(report.runs[0]).toMatchObject({ status: 'ok', skipped: 1, removed: 0, activated: 0 });
+    expect(report.runs[0]?.skippedEntries).toEqual([expect.objectContaining({ entry: expect.stringMatching(/line 2|alice/), externalId: 'a1', ...(attribute ? { attribute } : {}) })]);
+    expect(await accountRows()).toEqual(before);
+    expect(await auditCount()).toBe(audit);
+    // Fixed: alice is read again as she was, and nothing changes (no churn).
+    writeFileSync(path, csvOf([ALICE, BOB, CAROL]));
+    expect((await sync(config)).runs[0]).toMatchObject({ status: 'ok', skipped: 0, updated: 0, activated: 0, blocked: 0, removed: 0 });
+    expect(await accountRows()).toEqual(before);
+  });
+
+  it('keeps the place in the queue of a waiting account whose entry is unreadable', async () => {
+    const { config, path } = await started();
+    const carolBefore = (await accountRows()).find((row) => row['external_id'] === 'c3');
+    const [, aliceRow, bobRow] = csvOf([ALICE, BOB, CAROL]).trimEnd().split('\n');
+    writeFileSync(path, `${[HEADER, aliceRow, bobRow, 'c3,carol,carol@example.test,Person c3,ture,2024-01-03T00:00:00Z,,'].join('\n')}\n`);
+    await sync(config);
+    expect((await accountRows()).find((row) => row['external_id'] === 'c3')).toEqual(carolBefore);
+  });
+
+  it('holds a run that would sweep an account while an entry came back without a readable id', async () => {
+    const { config, path } = await started();
+    const before = await accountRows();
+    // alice's id is gone: her account would be swept, and her seat given to carol.
+    writeFileSync(path, withAliceRow(',alice,alice@example.test,Person a1,true,2024-01-01T00:00:00Z,,'));
+    const report = await sync(config);
+    expect(report.runs[0]).toMatchObject({ status: 'held', held: expect.objectContaining({ wouldRemove: 1, unidentified: 1 }) });
+    expect(report.runs[0]?.skippedEntries).toEqual([{ entry: 'line 2', attribute: 'id', reason: 'the id is empty' }]);
+    expect(await accountRows()).toEqual(before);
+  });
+
+  it('fails the whole read of an LDIF file with a dn: line where a blank line should end an entry, naming the line, and changes nothing', async () => {
+    // `between`: line 5, the blank line that ends alice's entry, or by mistake one more attribute line.
+    const ldif = (between: string): string =>
+      [
+        'dn: uid=alice,ou=People,dc=example,dc=test', 'objectClass: inetOrgPerson', 'uid: alice', 'entryUUID: 0b5d3f4e-1111-4000-8000-000000000001', between,
+        'dn: uid=bob,ou=People,dc=example,dc=test', 'objectClass: inetOrgPerson', 'uid: bob', 'entryUUID: 0b5d3f4e-1111-4000-8000-000000000002', '',
+      ].join('\n');
+    const path = join(mkdtempSync(join(tmpdir(), 'seatsync-ldif-')), 'users.ldif');
+    writeFileSync(path, ldif(''));
+    const config = aConfig({ sources: [aFileSource('dir', path)], pools: [{ name: 'primary', seats: 1, notify: null }] });
+    await sync(config);
+    expect(await states()).toEqual({ alice: 'active', bob: 'blocked' });
+    const before = await accountRows();
+    writeFileSync(path, ldif('mail: alice@example.test'));
+    const report = await sync(config);
+    expect(report.runs[0]).toMatchObject({ status: 'failed', error: expect.stringMatching(/line 6 starts a new entry \("dn:"\) inside the entry of line 1/) });
+    expect(await accountRows()).toEqual(before);
+  });
+});

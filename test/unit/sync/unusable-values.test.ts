@@ -1,0 +1,33 @@
+// Values the store cannot hold (NUL, U+0000): the entry is skipped naming the field, never the whole read.
+import { describe, expect, it } from 'vitest';
+import type { DirectoryUser } from '../../../src/domain/types.ts';
+import { printable, unusableValue, usableId } from '../../../src/sync/unusable-values.ts';
+
+const user = (overrides: Partial<DirectoryUser> = {}): DirectoryUser => ({
+  externalId: 'e1', username: 'jdoe', email: 'j@x', displayName: 'J', dn: 'uid=jdoe,dc=x', enabled: true, createdAt: null, groups: ['g'], attributes: { dept: ['a'] },
+  ...overrides,
+});
+
+describe('unusableValue', () => {
+  it('accepts ordinary values', () => {
+    expect(unusableValue(user())).toBeNull();
+  });
+
+  it.each([
+    [{ displayName: 'J\u0000' }, 'displayName'],
+    [{ email: '\u0000' }, 'email'],
+    [{ dn: 'uid=a\u0000' }, 'dn'],
+    [{ groups: ['g\u0000'] }, 'groups'],
+    [{ attributes: { department: ['x', 'y\u0000z'] } }, 'department'],
+  ])('names the field of %j', (overrides, attribute) => {
+    expect(unusableValue(user(overrides))).toMatchObject({ attribute, reason: expect.stringContaining('NUL') });
+  });
+
+  it('tells usable ids and shows NUL in reports', () => {
+    expect(usableId('e1')).toBe(true);
+    expect(usableId('e\u00001')).toBe(false);
+    expect(usableId('')).toBe(false);
+    expect(usableId(undefined)).toBe(false);
+    expect(printable('a\u0000b')).toBe('a\\0b');
+  });
+});
