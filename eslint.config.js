@@ -11,4 +11,43 @@ export default tseslint.config(
       eqeqeq: ['error', 'smart'],
     },
   },
+
+  // The layering (README "Architecture"): the seat rules stay pure, adapters stay apart, SQL stays in
+  // src/store. A rule broken here is a design change: change the layering in the README first.
+  {
+    files: ['src/domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['node:*', 'pg', '@electric-sql/*', 'ldapts', 'ioredis', 'bullmq', 'nodemailer', 'fastify', '@microsoft/*', '@azure/*', 'pino', 'yaml', 'csv-parse'], message: 'src/domain is pure: no I/O, no driver, no library that talks to the world.' },
+          { group: ['../*'], message: 'src/domain imports only src/domain.' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['src/sources/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['**/store/*', '**/sync/*', 'pg', '@electric-sql/*'], message: 'Sources read directories; what is stored is src/store\'s business, reached through src/sync.' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['src/sync/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['pg', 'pg-*', '@electric-sql/*'], message: 'src/sync talks to src/store, never to a database driver.' },
+        ],
+      }],
+      'no-restricted-syntax': ['error', {
+        selector: "CallExpression[callee.property.name=/^(query|exec|copyRows)$/]",
+        message: 'SQL lives in src/store: add a store function and call it.',
+      }],
+    },
+  },
 );
+

@@ -52,37 +52,30 @@
 //
 // Cost: one pass over all accounts, allocation-free for unchanged ones; only requesters are sorted;
 // counters are arrays indexed by pool. See bench/allocate.ts.
-import { addRegular, type AllocationState, regularOf, seatsOf } from './allocation-state.ts';
-import { classifyAccounts } from './classify.ts';
-import { fillSeats } from './fill.ts';
-import { activateProtected, buildPlan, decideRequesters } from './finalize.ts';
-import { buildPoolTable, buildProfileNeeds, neededPoolNames } from './pool-table.ts';
+import { beginAllocation } from './allocator.ts';
+import { neededPoolNames } from './pool-table.ts';
 import { sameList } from './seat-state.ts';
-import { shrinkPools } from './shrink.ts';
 import type { AllocationInput, AllocationPlan, SeatAccount } from './types.ts';
 
 export { applyChanges } from './seat-state.ts';
+export { DAY_MS } from './allocator.ts';
 
-export const DAY_MS = 86_400_000;
-
+/** The allocation over every account at once: the allocator (allocator.ts) given them in one slice. */
 export function allocate(input: AllocationInput): AllocationPlan {
-  return run(input, null) as AllocationPlan;
+  const allocation = beginAllocation(input);
+  allocation.admit(input.accounts);
+  const end = allocation.finish();
+  if (end.kind !== 'planned') throw new Error('internal error: an allocation without settled keepers declined');
+  return { ...end.step, pools: end.pools };
 }
 
 /**
- * `allocate` for a run that leaves out its settled keepers: eligible, non-protected `active` accounts
- * without grace that hold exactly the pools their profile needs and wait for nothing (see
- * `isSettledKeeper`). `settled` counts them per profile. Such an account keeps its seats unless a pool
- * it holds has more holders than seats (rule 5), so the plan is the plan of one `allocate` over every
- * account, except when a pool that settled keepers hold must shrink: then this returns null and the
- * caller allocates over every account. A run that changes a few accounts of a large directory reads
- * the few that can change instead of all of them.
+ * Whether `account` is a settled keeper under these profiles: eligible, not protected, `active` without
+ * grace, holding exactly the pools its profile needs and waiting for nothing. Such an account keeps its
+ * seats unless a pool it holds has more holders than seats (rule 5), so a run may leave it out and pass
+ * the allocator only a count per profile (`beginAllocation(…, { settled })`). The store pre-selects them
+ * in SQL; test/integration/sync/settled-keepers.int.test.ts binds that SQL to this predicate.
  */
-export function allocateAroundSettled(input: AllocationInput, settled: ReadonlyMap<string, number>): AllocationPlan | null {
-  return run(input, settled);
-}
-
-/** Whether `account` is a settled keeper under these profiles (what `allocateAroundSettled` may leave out). */
 export function isSettledKeeper(account: SeatAccount, profilePools: ReadonlyMap<string, readonly string[]>): boolean {
   if (account.profile === null || !account.present || !account.enabled || account.suspended || account.protected) return false;
   if (account.state !== 'active' || account.graceUntil !== null || account.waitingSince !== null || account.waitingFor.length > 0) return false;
@@ -90,40 +83,4 @@ export function isSettledKeeper(account: SeatAccount, profilePools: ReadonlyMap<
   if (pools === undefined) return false;
   const needed = neededPoolNames(pools);
   return needed.length > 0 && sameList(account.held, needed);
-}
-
-function run(input: AllocationInput, settled: ReadonlyMap<string, number> | null): AllocationPlan | null {
-  const table = buildPoolTable(input.pools, input.profilePools);
-  const state: AllocationState = {
-    now: input.now,
-    graceMs: Math.max(0, input.policy.graceDays) * DAY_MS,
-    table,
-    profiles: buildProfileNeeds(table, input.profilePools),
-    accounts: input.accounts,
-    early: { indices: [], decisions: [] },
-    requesters: [],
-    protectedRequesters: [],
-    keepers: new Uint8Array(input.accounts.length),
-  };
-  const settledPools = settled === null ? null : countSettled(state, settled);
-  if (settledPools === undefined) return null;
-  classifyAccounts(state);
-  activateProtected(state);
-  // A pool that must shrink may block settled keepers, which this call does not see.
-  if (settledPools !== null && settledPools.some((count, pool) => count > 0 && regularOf(table, pool) > seatsOf(table, pool))) return null;
-  shrinkPools(state);
-  fillSeats(state);
-  return buildPlan(state, decideRequesters(state));
-}
-
-/** Adds the settled keepers' seats to the table; their count per pool, or undefined for an unknown profile. */
-function countSettled(state: AllocationState, settled: ReadonlyMap<string, number>): number[] | undefined {
-  const perPool = state.table.names.map(() => 0);
-  for (const [profile, count] of settled) {
-    const needs = state.profiles.get(profile);
-    if (needs === undefined || needs.pools.length === 0) return undefined;
-    addRegular(state.table, needs.pools, count);
-    for (const pool of needs.pools) perPool[pool] = (perPool[pool] ?? 0) + count;
-  }
-  return perPool;
 }

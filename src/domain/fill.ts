@@ -91,7 +91,7 @@ function firstValid(heap: IntHeap, queue: readonly Requester[], pool: number): n
 }
 
 /** The first needed pool without a free regular seat (reserved pools excluded); -1 when all fit. */
-function firstFullPool(table: PoolTable, requester: Requester): number {
+export function firstFullPool(table: PoolTable, requester: Requester): number {
   for (const pool of requester.needs.pools) {
     if (requester.reserved.includes(pool)) continue;
     if (regularOf(table, pool) >= seatsOf(table, pool)) return pool;

@@ -25,7 +25,7 @@ export function activateProtected(s: AllocationState): void {
   }
 }
 
-interface Outcomes {
+export interface Outcomes {
   readonly newlyBlocked: Set<number>;
   readonly graceStarted: Set<number>;
 }
@@ -79,7 +79,7 @@ function graceStarts(s: AllocationState, r: Requester): Decision {
   return { to, reason: 'grace' };
 }
 
-function blocked(s: AllocationState, r: Requester): Decision {
+export function blocked(s: AllocationState, r: Requester): Decision {
   if (r.kind === 'grace') addGrace(s.table, r.needs.pools, -1);
   const to: SeatState = {
     state: 'blocked',
@@ -151,14 +151,14 @@ export function buildPlan(s: AllocationState, outcomes: Outcomes): AllocationPla
   return { changes, pools: poolUsage(s.table, waiting), newlyBlocked, graceStarted };
 }
 
-function countWaiting(table: PoolTable, waitingFor: readonly string[], waiting: number[]): void {
+export function countWaiting(table: PoolTable, waitingFor: readonly string[], waiting: number[]): void {
   for (const name of waitingFor) {
     const pool = table.indexOf.get(name);
     if (pool !== undefined) waiting[pool] = (waiting[pool] ?? 0) + 1;
   }
 }
 
-function poolUsage(table: PoolTable, waiting: readonly number[]): PoolUsage[] {
+export function poolUsage(table: PoolTable, waiting: readonly number[]): PoolUsage[] {
   return table.names.map((name, pool) => {
     const seats = table.seats[pool] ?? 0;
     const used = (table.regular[pool] ?? 0) + (table.grace[pool] ?? 0);

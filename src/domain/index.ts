@@ -10,9 +10,10 @@ export {
   matchProfile,
   matchRule,
 } from './profiles.ts';
-export { allocate, allocateAroundSettled, DAY_MS, isSettledKeeper } from './allocate.ts';
+export { allocate, DAY_MS, isSettledKeeper } from './allocate.ts';
+export { AllocationOrderError, beginAllocation, type AllocationEnd, type AllocationSettings, type AllocationStep, type SeatAllocation } from './allocator.ts';
+export { compareQueue, compareWaitingTogether, newcomerClass, queueKeyer, queueKeyOf, type QueuePlace } from './queue-order.ts';
 export { neededPoolNames } from './pool-table.ts';
 export { applyChanges, seatStateOf } from './seat-state.ts';
-export { compareQueue, type QueuePlace } from './queue-order.ts';
 export { ordinal, rankWaiting, type AwaitedPool, type PoolFill, type QueueStanding, type WaitingAccount } from './waiting-queue.ts';
 export { describeRule, explainAccount, type AccountFacts, type ExplainableProfile, type ExplainedProfile, type Explanation } from './explain.ts';

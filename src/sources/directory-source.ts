@@ -89,13 +89,6 @@ export interface SourceCheckReport {
 export interface DirectorySource {
   readonly name: string;
   readonly kind: 'ldap' | 'entra' | 'file';
-  /**
-   * True when the read spends its time waiting on the network rather than on CPU (Entra: one round trip
-   * per page): a first sync then writes its accounts while the pages arrive (sync/provisional-writer.ts).
-   * Not for a read that keeps the machine busy (a directory server beside it), where writing at the same
-   * time slows the read more than it saves.
-   */
-  readonly readWaitsOnNetwork?: boolean;
   read(options: SourceReadOptions): SourceReader;
   check(options: Pick<SourceReadOptions, 'groupsOfInterest' | 'attributes'>): Promise<SourceCheckReport>;
   close(): Promise<void>;

@@ -1,17 +1,31 @@
-// Builds the DirectorySource for a configured source: the one place that knows every adapter.
+// Builds the DirectorySource for a configured source: the one place that knows every adapter. To add a
+// source kind: its config type in src/config, an adapter folder here returning a DirectorySource, and a
+// case below (the switch is exhaustive, so the compiler lists what is missing).
 import type { SeatsyncConfig, SourceConfig } from '../config/types.ts';
 import type { Logger } from '../logging.ts';
 import type { DirectorySource } from './directory-source.ts';
-import { createFileSource } from './file/file-source.ts';
+import type { EntraSourceOptions } from './entra/entra-source.ts';
+import { createFileSource, type FileSourceOptions } from './file/file-source.ts';
+import type { LdapSourceOptions } from './ldap/ldap-source.ts';
 
-export function createSource(config: SourceConfig, logger: Logger): DirectorySource {
+/**
+ * Adapter settings that are not config keys: clocks, retry timings and page sizes that tests shorten.
+ * Production passes none; the adapters' defaults apply.
+ */
+export interface AdapterTuning {
+  readonly file?: FileSourceOptions;
+  readonly ldap?: Omit<LdapSourceOptions, 'logger'>;
+  readonly entra?: Omit<EntraSourceOptions, 'logger'>;
+}
+
+export function createSource(config: SourceConfig, logger: Logger, tuning: AdapterTuning = {}): DirectorySource {
   switch (config.kind) {
     case 'file':
-      return createFileSource(config);
+      return createFileSource(config, tuning.file);
     case 'ldap':
-      return lazySource(config, async () => (await import('./ldap/ldap-source.ts')).createLdapSource(config, { logger }));
+      return lazySource(config, async () => (await import('./ldap/ldap-source.ts')).createLdapSource(config, { ...tuning.ldap, logger }));
     case 'entra':
-      return lazySource(config, async () => (await import('./entra/entra-source.ts')).createEntraSource(config, { logger }));
+      return lazySource(config, async () => (await import('./entra/entra-source.ts')).createEntraSource(config, { ...tuning.entra, logger }));
     default: {
       const never: never = config;
       throw new Error(`unknown source kind ${(never as SourceConfig).kind}`);
@@ -21,12 +35,14 @@ export function createSource(config: SourceConfig, logger: Logger): DirectorySou
 
 /**
  * A source whose adapter module is imported on first use: a command that syncs a file source never loads
- * ldapts or the Microsoft identity libraries (tens of MB each).
+ * ldapts or the Microsoft identity libraries (tens of MB each). Every member of the port is passed on:
+ * `Required` makes a member added to DirectorySource (optional or not) a compile error here until it is
+ * forwarded, and test/contract/source-factory.contract.test.ts compares the result with its adapter.
  */
 function lazySource(config: SourceConfig, load: () => Promise<DirectorySource>): DirectorySource {
   let loaded: Promise<DirectorySource> | null = null;
   const adapter = (): Promise<DirectorySource> => (loaded ??= load());
-  return {
+  const source: Required<DirectorySource> = {
     name: config.name,
     kind: config.kind,
     async *read(options) {
@@ -39,13 +55,14 @@ function lazySource(config: SourceConfig, load: () => Promise<DirectorySource>):
       if (loaded) await (await loaded).close();
     },
   };
+  return source;
 }
 
 /** A factory by name over the config, for runs that pick sources by name. */
-export function createSourceFactory(config: SeatsyncConfig, logger: Logger): (name: string) => DirectorySource {
+export function createSourceFactory(config: SeatsyncConfig, logger: Logger, tuning: AdapterTuning = {}): (name: string) => DirectorySource {
   return (name) => {
     const sourceConfig = config.sources.find((s) => s.name === name);
     if (!sourceConfig) throw new Error(`unknown source ${name}`);
-    return createSource(sourceConfig, logger.child({ source: name }));
+    return createSource(sourceConfig, logger.child({ source: name }), tuning);
   };
 }

@@ -22,10 +22,25 @@ export interface Queryable {
   copyRows(table: string, columns: readonly string[], rows: string): Promise<number>;
 }
 
+export type TransactionEnd = 'commit' | 'rollback';
+
+export interface TransactionOptions<T> {
+  /**
+   * How a transaction whose `fn` returns ends: `commit` (default), or `rollback` — a rehearsal, such as a
+   * dry run, that plans with every write in place and then leaves nothing; or as `fn`'s result says (a
+   * run that turns out held). A throw always rolls back.
+   */
+  readonly end?: TransactionEnd | ((result: T) => TransactionEnd);
+}
+
+function endOf<T>(options: TransactionOptions<T>, result: T): TransactionEnd {
+  return typeof options.end === 'function' ? options.end(result) : (options.end ?? 'commit');
+}
+
 export interface Database extends Queryable {
   readonly kind: 'postgres' | 'pglite';
-  /** Runs `fn` in one transaction on one connection; rolls back when it throws. */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Runs `fn` in one transaction on one connection; rolls back when it throws (see TransactionOptions). */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions<T>): Promise<T>;
   /** Runs `fn` on one dedicated connection (session state such as temp tables survives between queries). */
   session<T>(fn: (conn: Queryable & Pick<Database, 'transaction'>) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -66,16 +81,16 @@ class PostgresDatabase implements Database {
     return this.#withClient((client) => clientQueryable(client).copyRows(table, columns, rows), { discardOnError: false });
   }
 
-  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>, options: TransactionOptions<T> = {}): Promise<T> {
     // runTransaction rolls back on error: the connection is clean unless it was lost.
-    return this.#withClient((client) => runTransaction(clientQueryable(client), fn), { discardOnError: false });
+    return this.#withClient((client) => runTransaction(clientQueryable(client), fn, options), { discardOnError: false });
   }
 
   async session<T>(fn: (conn: Queryable & Pick<Database, 'transaction'>) => Promise<T>): Promise<T> {
     // A failed session may leave temp tables or an aborted transaction behind: discard the connection.
     return this.#withClient((client) => {
       const q = clientQueryable(client);
-      return fn({ query: q.query, exec: q.exec, copyRows: q.copyRows, transaction: (inner) => runTransaction(q, inner) });
+      return fn({ query: q.query, exec: q.exec, copyRows: q.copyRows, transaction: (inner, options) => runTransaction(q, inner, options ?? {}) });
     }, { discardOnError: true });
   }
 
@@ -136,11 +151,11 @@ function clientQueryable(client: pg.PoolClient): Queryable {
   };
 }
 
-async function runTransaction<T>(q: Queryable, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+async function runTransaction<T>(q: Queryable, fn: (tx: Queryable) => Promise<T>, options: TransactionOptions<T>): Promise<T> {
   await q.query('BEGIN');
   try {
     const result = await fn(q);
-    await q.query('COMMIT');
+    await q.query(endOf(options, result) === 'rollback' ? 'ROLLBACK' : 'COMMIT');
     return result;
   } catch (error) {
     await q.query('ROLLBACK').catch(() => undefined);
@@ -151,7 +166,7 @@ async function runTransaction<T>(q: Queryable, fn: (tx: Queryable) => Promise<T>
 interface PGliteLike {
   query<R>(sql: string, params?: unknown[], options?: { blob?: Blob }): Promise<{ rows: R[]; affectedRows?: number }>;
   exec(sql: string): Promise<unknown>;
-  transaction<T>(fn: (tx: { query: PGliteLike['query']; exec: PGliteLike['exec'] }) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: { query: PGliteLike['query']; exec: PGliteLike['exec']; rollback(): Promise<void> }) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -176,9 +191,9 @@ class PgliteDatabase implements Database {
     return pgliteCopy(this.#db.query.bind(this.#db), table, columns, rows);
   }
 
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    return this.#db.transaction((tx) =>
-      fn({
+  transaction<T>(fn: (tx: Queryable) => Promise<T>, options: TransactionOptions<T> = {}): Promise<T> {
+    return this.#db.transaction(async (tx) => {
+      const result = await fn({
         async query<R>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
           const result = await timedQuery(sql, () => tx.query<R>(sql, [...params]));
           return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
@@ -187,8 +202,10 @@ class PgliteDatabase implements Database {
           await tx.exec(sql);
         },
         copyRows: (table, columns, rows) => pgliteCopy(tx.query.bind(tx), table, columns, rows),
-      }),
-    );
+      });
+      if (endOf(options, result) === 'rollback') await tx.rollback();
+      return result;
+    });
   }
 
   // PGlite has exactly one connection: a session is the database itself.
@@ -197,7 +214,7 @@ class PgliteDatabase implements Database {
       query: (sql, params) => this.query(sql, params),
       exec: (sql) => this.exec(sql),
       copyRows: (table, columns, rows) => this.copyRows(table, columns, rows),
-      transaction: (inner) => this.transaction(inner),
+      transaction: (inner, options) => this.transaction(inner, options),
     });
   }
 

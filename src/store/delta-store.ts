@@ -1,6 +1,5 @@
 // The apply side of staging, inside the run's transaction: what the read changed — a summary, the
-// staged rows of changed accounts, and the new users by the group the allocation puts them in, a slice
-// at a time, so a first sync of a million users never holds its rows in memory at once. The writes are
+// staged rows of changed accounts, and the new users in queue order, a slice at a time, so a first sync of a million users never holds its rows in memory at once. The writes are
 // in merge-store.ts.
 import { batches } from './cursor.ts';
 import type { Queryable } from './db.ts';
@@ -47,10 +46,7 @@ export interface DeltaRow {
 
 /** Staged users that differ from their account (the check at read time is repeated: it is cheap and exact). */
 function deltaFrom(tables: StagingTables): string {
-  // A run that inserted its accounts while reading had no account of its source before it (it is only
-  // taken then): every staged user is new, and the accounts it inserted are not "before this run".
-  const join = tables.provisionalRun === undefined ? 'a.source = $1 AND a.external_id = s.external_id' : 'false AND a.source = $1';
-  return `${tables.staging} s LEFT JOIN accounts a ON ${join}
+  return `${tables.staging} s LEFT JOIN accounts a ON a.source = $1 AND a.external_id = s.external_id
     WHERE NOT s.deleted AND (a.id IS NULL OR a.data_hash IS DISTINCT FROM s.data_hash OR NOT a.present)
       AND NOT EXISTS (SELECT 1 FROM ${tables.staging} d WHERE d.deleted AND d.external_id = s.external_id)`;
 }
@@ -128,69 +124,21 @@ export async function forEachChangedRow(tx: Queryable, options: { tables: Stagin
   for await (const batch of rows) batch.forEach(visit);
 }
 
-/**
- * New users by the group the allocation puts them in (see sync/chunked-allocation.ts): `requester`
- * (enabled, a profile that needs pools, not protected), `protected` (the same, protected), `independent`
- * (the rest), or `all`. `needing`: the profiles that need pools.
- */
-export type NewcomerGroup = 'requester' | 'protected' | 'independent' | 'all';
-
-function groupCondition(group: NewcomerGroup): string {
-  const needsPools = 's.enabled AND coalesce(s.profile = ANY($2::text[]), false)';
-  switch (group) {
-    case 'requester':
-      return `${needsPools} AND NOT s.policy_protected`;
-    case 'protected':
-      return `${needsPools} AND s.policy_protected`;
-    case 'independent':
-      return `NOT (${needsPools})`;
-    case 'all':
-      return 'true';
-  }
-}
-
-export async function countNewcomers(
-  tx: Queryable,
-  options: { tables: StagingTables; source: string; needing: readonly string[] },
-): Promise<Record<Exclude<NewcomerGroup, 'all'>, number>> {
-  const groups = ['requester', 'protected', 'independent'] as const;
-  const result = await tx.query<Record<(typeof groups)[number], number>>(
-    `SELECT ${groups.map((g) => `count(*) FILTER (WHERE ${groupCondition(g)})::int AS ${g}`).join(', ')}
-     FROM ${deltaFrom(options.tables)} AND a.id IS NULL`,
-    [options.source, options.needing],
-  );
-  return result.rows[0] ?? { requester: 0, protected: 0, independent: 0 };
+/** Staged users never seen before. */
+export async function countNewcomers(tx: Queryable, options: { tables: StagingTables; source: string }): Promise<number> {
+  const result = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${deltaFrom(options.tables)} AND a.id IS NULL`, [options.source]);
+  return result.rows[0]?.n ?? 0;
 }
 
 /**
- * New users of one group in slices of `sliceRows`: requesters in queue order (creation, unknown last;
- * username by code point; the later read first, as the allocation's id −seq orders them), the others
- * in read order. With `rereadable`, the cursor stays open at the end and a later call with the same
- * group reads it again from the start (the sorted rows are kept, not sorted twice); it closes with the
- * transaction.
+ * New users in slices of `sliceRows`, in the order of the queue key the domain computed when they were
+ * staged (hex digits only: COLLATE "C" orders them byte by byte on every database).
  */
-export async function* newcomerSlices(
-  tx: Queryable,
-  options: { tables: StagingTables; source: string; needing: readonly string[]; group: NewcomerGroup; sliceRows: number; rereadable?: Set<string> },
-): AsyncGenerator<DeltaRow[], void, undefined> {
-  const name = `new_${options.group}_${options.tables.staging}`;
-  const order = options.group === 'requester' ? 's.directory_created_at ASC NULLS LAST, s.username COLLATE "C", s.seq DESC' : 's.seq';
-  const select = `SELECT ${DELTA_COLUMNS} FROM ${deltaFrom(options.tables)} AND a.id IS NULL AND ${groupCondition(options.group)} ORDER BY ${order}`;
-  const params = options.group === 'all' ? [options.source] : [options.source, options.needing];
-  const kept = options.rereadable;
-  if (kept === undefined) {
-    yield* batches<DeltaRow>(tx, { name, select, params, batchRows: options.sliceRows });
-    return;
-  }
-  if (kept.has(name)) await tx.query(`MOVE ABSOLUTE 0 IN ${name}`);
-  else {
-    await tx.query(`DECLARE ${name} SCROLL CURSOR FOR ${select}`, params);
-    kept.add(name);
-  }
-  for (;;) {
-    const batch = await tx.query<DeltaRow>(`FETCH ${options.sliceRows} FROM ${name}`);
-    if (batch.rows.length > 0) yield batch.rows;
-    if (batch.rows.length < options.sliceRows) return;
-  }
+export function newcomerSlices(tx: Queryable, options: { tables: StagingTables; source: string; sliceRows: number }): AsyncGenerator<DeltaRow[], void, undefined> {
+  return batches<DeltaRow>(tx, {
+    name: `new_${options.tables.staging}`,
+    select: `SELECT ${DELTA_COLUMNS} FROM ${deltaFrom(options.tables)} AND a.id IS NULL ORDER BY s.queue_key COLLATE "C"`,
+    params: [options.source],
+    batchRows: options.sliceRows,
+  });
 }
-

@@ -36,23 +36,9 @@ export async function insertNewAccounts(
   options: NewAccountsWrite,
 ): Promise<number> {
   if (options.seqs.length === 0) return 0;
-  const inserted = await insertAccountsWithAudit(tx, options, { skipTaken: false });
+  const inserted = await insertAccountsWithAudit(tx, options);
   if (inserted !== options.seqs.length) throw new Error(`inserted ${inserted} new accounts, expected ${options.seqs.length}`);
   return inserted;
-}
-
-/**
- * `insertNewAccounts` for the accounts a first sync writes while it reads (sync/provisional-writer.ts),
- * each with the state the allocation gives it when every pool has room: an id already inserted by this
- * run (the directory returned it twice) is skipped, its first occurrence kept, as `dropRepeatedIds`
- * keeps it in the staging table. Returns the accounts inserted.
- */
-export async function insertProvisionalAccounts(
-  tx: Queryable,
-  options: NewAccountsWrite,
-): Promise<number> {
-  if (options.seqs.length === 0) return 0;
-  return insertAccountsWithAudit(tx, options, { skipTaken: true });
 }
 
 /** The parameters $5–$11 of a statement taking `states` as a table `c(state, …, reason, class)`. */
@@ -75,19 +61,8 @@ const STATES_CTE = `c AS MATERIALIZED (
        FROM unnest($5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::text[])
             WITH ORDINALITY AS c(state, held, waiting_for, waiting_since, activated_at, grace_until, reason, class))`;
 
-async function insertAccountsWithAudit(
-  tx: Queryable,
-  options: NewAccountsWrite,
-  mode: { skipTaken: boolean },
-): Promise<number> {
-  // Skipping taken ids: one row per id among these (the first read), and ON CONFLICT for ids inserted before.
-  // Skipping taken ids (a page written while reading): the page's seqs are a range of a staging table
-  // that has no index yet, so the range bounds the scan.
-  const src = mode.skipTaken
-    ? `SELECT DISTINCT ON (s.external_id) s.*, d.class FROM d JOIN ${options.tables.staging} s ON s.seq = d.seq AND NOT s.deleted
-       WHERE s.seq BETWEEN $13 AND $14 ORDER BY s.external_id, s.seq`
-    : `SELECT s.*, d.class FROM d JOIN ${options.tables.staging} s ON s.seq = d.seq AND NOT s.deleted`;
-  const range = mode.skipTaken ? [options.seqs.reduce((a, b) => Math.min(a, b)), options.seqs.reduce((a, b) => Math.max(a, b))] : [];
+async function insertAccountsWithAudit(tx: Queryable, options: NewAccountsWrite): Promise<number> {
+  const src = `SELECT s.*, d.class FROM d JOIN ${options.tables.staging} s ON s.seq = d.seq AND NOT s.deleted`;
   const result = await tx.query(
     `WITH d AS (SELECT * FROM unnest($3::int[], $4::int[]) AS d(seq, class)),
      ${STATES_CTE},
@@ -100,58 +75,14 @@ async function insertAccountsWithAudit(
               src.groups::jsonb, src.attributes::jsonb, src.profile, src.policy_protected, src.data_hash, true, c.state, c.held,
               c.waiting_for, c.waiting_since, c.activated_at, c.grace_until, $2::bigint, $2::bigint
        FROM src JOIN c ON c.class = src.class + 1
-       ${mode.skipTaken ? 'ON CONFLICT (source, external_id) DO NOTHING' : ''}
+       ORDER BY src.seq
        RETURNING id, external_id)
      INSERT INTO audit (account_id, from_state, to_state, reason, actor, run_id, details)
      SELECT i.id, NULL, c.state, c.reason, $12, $2::bigint, c.details
      FROM inserted i JOIN src ON src.external_id = i.external_id JOIN c ON c.class = src.class + 1`,
-    [options.source, options.runId, options.seqs, options.classOf, ...stateParams(options.states), options.actor, ...range],
+    [options.source, options.runId, options.seqs, options.classOf, ...stateParams(options.states), options.actor],
   );
   return result.rowCount;
-}
-
-/**
- * Rewrites accounts this run inserted with a provisional state (`insertProvisionalAccounts`), and their
- * audit row, with the state the allocation over every account gave them: staged rows by `seq`, as in
- * `insertNewAccounts`. Returns the accounts rewritten.
- */
-export async function settleProvisionalAccounts(
-  tx: Queryable,
-  options: Omit<NewAccountsWrite, 'actor'>,
-): Promise<number> {
-  if (options.seqs.length === 0) return 0;
-  const result = await tx.query(
-    `WITH d AS (SELECT * FROM unnest($3::int[], $4::int[]) AS d(seq, class)),
-     ${STATES_CTE},
-     settled AS (
-       UPDATE accounts a SET state = c.state, held = c.held, waiting_for = c.waiting_for, waiting_since = c.waiting_since,
-              activated_at = c.activated_at, grace_until = c.grace_until
-       FROM d JOIN ${options.tables.staging} s ON s.seq = d.seq AND NOT s.deleted JOIN c ON c.class = d.class + 1
-       WHERE a.source = $1 AND a.external_id = s.external_id AND a.first_seen_run = $2::bigint
-       RETURNING a.id, c.state, c.reason, c.details)
-     UPDATE audit au SET to_state = settled.state, reason = settled.reason, details = settled.details
-     FROM settled WHERE au.account_id = settled.id AND au.run_id = $2::bigint AND au.from_state IS NULL`,
-    [options.source, options.runId, options.seqs, options.classOf, ...stateParams(options.states)],
-  );
-  if (result.rowCount !== options.seqs.length) throw new Error(`rewrote ${result.rowCount} provisional accounts, expected ${options.seqs.length}`);
-  return result.rowCount;
-}
-
-/**
- * Deletes the accounts this run inserted while reading whose users the read also reported deleted, with
- * their audit rows (the delta leaves such users out). Returns the accounts deleted.
- */
-export async function dropProvisionalDeleted(tx: Queryable, options: { tables: StagingTables; source: string; runId: string }): Promise<number> {
-  const result = await tx.query<{ n: number }>(
-    `WITH gone AS (
-       DELETE FROM accounts a USING ${options.tables.staging} d
-       WHERE d.deleted AND a.source = $1 AND a.external_id = d.external_id AND a.first_seen_run = $2::bigint
-       RETURNING a.id),
-     audited AS (DELETE FROM audit au USING gone WHERE au.account_id = gone.id AND au.run_id = $2::bigint)
-     SELECT count(*)::int AS n FROM gone`,
-    [options.source, options.runId],
-  );
-  return result.rows[0]?.n ?? 0;
 }
 
 /** Stored ids of new accounts by read order (for the notifications that name them). */

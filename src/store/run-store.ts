@@ -105,23 +105,6 @@ export async function unlockRun(conn: Queryable, runId: string): Promise<void> {
   await conn.query(`SELECT pg_advisory_unlock(${runLock('$1::bigint')})`, [runId]);
 }
 
-/** Lock class of `lockSourceRuns`: one lock per source name (hashed). */
-const SOURCE_LOCK_CLASS = 720_531_004;
-
-/**
- * Makes the runs of one source that write while reading take turns, until the transaction ends: a
- * second first sync of the source waits for the first instead of inserting the same accounts.
- */
-export async function lockSourceRuns(tx: Queryable, source: string): Promise<void> {
-  await tx.query(`SELECT pg_advisory_xact_lock(${SOURCE_LOCK_CLASS}, hashtext($1))`, [source]);
-}
-
-/** Whether any account of `source` is stored (present or not). */
-export async function hasAccounts(conn: Queryable, source: string): Promise<boolean> {
-  const result = await conn.query<{ found: boolean }>('SELECT EXISTS (SELECT 1 FROM accounts WHERE source = $1) AS found', [source]);
-  return result.rows[0]?.found === true;
-}
-
 /**
  * Marks failed the runs of `source` left `running` whose lock nobody holds, except `exceptId` (the
  * caller's own run). Called by every run and by a worker at start. The try-locks are

@@ -102,17 +102,8 @@ async function loadInBatches(tx: Queryable, select: string, params: readonly unk
  * removed and still absent hold nothing and cannot change, so they are left out (a directory of a
  * million departed users costs nothing here).
  */
-export function loadSeatAccounts(tx: Queryable, options: { exceptRun?: string } = {}): Promise<StoredSeatAccount[]> {
-  const { where, params } = exceptRun(options.exceptRun, 1);
-  return loadInBatches(tx, `SELECT ${SEAT_COLUMNS} FROM accounts WHERE (present OR state <> 'removed')${where}`, params);
-}
-
-/**
- * Leaves out the accounts a run inserted while reading (sync/provisional-writer.ts): its allocation
- * sees them as new users, not as stored accounts. `n`: the number of the parameter.
- */
-function exceptRun(runId: string | undefined, n: number): { where: string; params: unknown[] } {
-  return runId === undefined ? { where: '', params: [] } : { where: ` AND first_seen_run IS DISTINCT FROM $${n}::bigint`, params: [runId] };
+export function loadSeatAccounts(tx: Queryable): Promise<StoredSeatAccount[]> {
+  return loadInBatches(tx, `SELECT ${SEAT_COLUMNS} FROM accounts WHERE (present OR state <> 'removed')`, []);
 }
 
 /**
@@ -125,22 +116,21 @@ function exceptRun(runId: string | undefined, n: number): { where: string; param
  */
 export async function loadSeatAccountsAroundSettled(
   tx: Queryable,
-  options: { settledHeld: ReadonlyMap<string, readonly string[]>; include: readonly number[]; exceptRun?: string },
+  options: { settledHeld: ReadonlyMap<string, readonly string[]>; include: readonly number[] },
 ): Promise<{ accounts: StoredSeatAccount[]; settled: Map<string, number> }> {
   const profiles = [...options.settledHeld.keys()];
   const held = profiles.map((profile) => JSON.stringify(options.settledHeld.get(profile)));
   const settledWhere = `coalesce(state = 'active' AND present AND enabled AND NOT suspended AND NOT admin_protected
       AND NOT policy_protected AND grace_until IS NULL AND waiting_since IS NULL AND waiting_for = '[]'::jsonb
       AND (profile, held) IN (SELECT k.p, k.h::jsonb FROM unnest($1::text[], $2::text[]) AS k(p, h)), false)`;
-  const except = exceptRun(options.exceptRun, 4);
-  const params = [profiles, held, options.include, ...except.params];
+  const params = [profiles, held, options.include];
   const counts = await tx.query<{ profile: string; n: number }>(
-    `SELECT profile, count(*)::int AS n FROM accounts WHERE ${settledWhere} AND NOT (id = ANY($3::int[]))${except.where} GROUP BY profile`,
+    `SELECT profile, count(*)::int AS n FROM accounts WHERE ${settledWhere} AND NOT (id = ANY($3::int[])) GROUP BY profile`,
     params,
   );
   const accounts = await loadInBatches(
     tx,
-    `SELECT ${SEAT_COLUMNS} FROM accounts WHERE (present OR state <> 'removed') AND (NOT ${settledWhere} OR id = ANY($3::int[]))${except.where}`,
+    `SELECT ${SEAT_COLUMNS} FROM accounts WHERE (present OR state <> 'removed') AND (NOT ${settledWhere} OR id = ANY($3::int[]))`,
     params,
   );
   return { accounts, settled: new Map(counts.rows.map((r) => [r.profile, r.n])) };

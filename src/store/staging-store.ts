@@ -25,11 +25,6 @@ export interface StagedUser {
 
 export interface StagingTables {
   readonly staging: string;
-  /**
-   * Set when the run inserted its new accounts while reading (sync/provisional-writer.ts): its id. Those
-   * accounts are not "before this run": the delta queries leave them out and see their users as new.
-   */
-  readonly provisionalRun?: string;
 }
 
 /** Name of a run's staging table; temp tables are private to the connection that made them. */
@@ -40,8 +35,14 @@ export function stagingTables(runId: string): StagingTables {
 
 const STAGING_COLUMNS = [
   'seq', 'external_id', 'username', 'email', 'display_name', 'dn', 'enabled', 'directory_created_at', 'groups',
-  'attributes', 'profile', 'policy_protected', 'data_hash',
+  'attributes', 'profile', 'policy_protected', 'data_hash', 'queue_key',
 ] as const;
+
+/** A staged user with its read order and its queue key (computed by the domain: `queueKeyOf`). */
+export interface StagedRow extends StagedUser {
+  readonly seq: number;
+  readonly queueKey: string;
+}
 
 export async function createStaging(conn: Queryable, tables: StagingTables): Promise<void> {
   await dropStaging(conn, tables);
@@ -50,7 +51,7 @@ export async function createStaging(conn: Queryable, tables: StagingTables): Pro
     `CREATE TEMP TABLE ${tables.staging} (
        seq integer NOT NULL, external_id text NOT NULL, deleted boolean NOT NULL DEFAULT false,
        username text, email text, display_name text, dn text, enabled boolean, directory_created_at timestamptz,
-       groups text, attributes text, profile text, policy_protected boolean, data_hash text)`,
+       groups text, attributes text, profile text, policy_protected boolean, data_hash text, queue_key text)`,
   );
 }
 
@@ -59,14 +60,14 @@ export async function dropStaging(conn: Queryable, tables: StagingTables): Promi
 }
 
 /** Writes users (with their read order `seq`) to the staging table in one COPY. */
-export async function stageUsers(conn: Queryable, table: string, users: readonly (StagedUser & { readonly seq: number })[]): Promise<void> {
+export async function stageUsers(conn: Queryable, table: string, users: readonly StagedRow[]): Promise<void> {
   if (users.length === 0) return;
   let rows = '';
   for (const u of users) {
     rows +=
       `${u.seq}\t${copyText(u.externalId)}\t${copyText(u.username)}\t${copyText(u.email)}\t${copyText(u.displayName)}\t` +
       `${copyText(u.dn)}\t${copyBool(u.enabled)}\t${u.directoryCreatedAt ?? '\\N'}\t${copyText(u.groupsJson)}\t` +
-      `${copyText(u.attributesJson)}\t${copyText(u.profile)}\t${copyBool(u.policyProtected)}\t${copyText(u.dataHash)}\n`;
+      `${copyText(u.attributesJson)}\t${copyText(u.profile)}\t${copyBool(u.policyProtected)}\t${copyText(u.dataHash)}\t${u.queueKey}\n`;
   }
   await conn.copyRows(table, STAGING_COLUMNS, rows);
 }

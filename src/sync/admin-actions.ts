@@ -3,6 +3,7 @@
 import type { SeatsyncConfig } from '../config/types.ts';
 import type { AllocationPlan } from '../domain/types.ts';
 import type { Database, Queryable } from '../store/db.ts';
+import { lockAdminFlags, setAdminFlag, type AdminFlag } from '../store/admin-flag-store.ts';
 import { findAccounts, type AccountView } from '../store/query-store.ts';
 import { insertAudit, lockSeats } from '../store/seat-store.ts';
 import { reconcileSeats } from './reconcile.ts';
@@ -39,11 +40,11 @@ export async function resolveAccount(db: Queryable, ref: string): Promise<Accoun
   return found[0] as AccountView;
 }
 
-const FLAG: Record<AdminAction, { column: 'suspended' | 'admin_protected'; value: boolean }> = {
-  block: { column: 'suspended', value: true },
-  unblock: { column: 'suspended', value: false },
-  protect: { column: 'admin_protected', value: true },
-  unprotect: { column: 'admin_protected', value: false },
+const FLAG: Record<AdminAction, { flag: AdminFlag; value: boolean }> = {
+  block: { flag: 'suspended', value: true },
+  unblock: { flag: 'suspended', value: false },
+  protect: { flag: 'adminProtected', value: true },
+  unprotect: { flag: 'adminProtected', value: false },
 };
 
 /** Longest reason an admin may give, in characters (it is shown in tables and the audit trail). */
@@ -67,11 +68,7 @@ export async function applyAdminAction(
   const flag = FLAG[options.action];
   const result = await deps.db.transaction(async (tx) => {
     await lockSeats(tx);
-    const current = await tx.query<{ suspended: boolean; admin_protected: boolean; state: string }>(
-      'SELECT suspended, admin_protected, state FROM accounts WHERE id = $1 FOR UPDATE',
-      [target.id],
-    );
-    const row = current.rows[0];
+    const row = await lockAdminFlags(tx, target.id);
     if (!row) throw new AdminActionError('not-found', `account ${target.id} no longer exists`);
     if (options.action === 'unblock' && !row.suspended && row.state === 'blocked') {
       throw new AdminActionError(
@@ -79,8 +76,8 @@ export async function applyAdminAction(
         `account ${target.id} (${target.username}) is waiting for a seat, not blocked by an admin: add seats or protect it`,
       );
     }
-    if (row[flag.column] === flag.value) return { changed: false, plan: null };
-    await tx.query(`UPDATE accounts SET ${flag.column} = $2, updated_at = now() WHERE id = $1`, [target.id, flag.value]);
+    if (row[flag.flag] === flag.value) return { changed: false, plan: null };
+    await setAdminFlag(tx, target.id, flag.flag, flag.value);
     // The flag change itself, named by its action; the seat changes it causes follow with their reasons.
     // The admin's own words go with the audit row of the action (`comment` in the audit trail).
     const details = comment === null ? undefined : { comment };

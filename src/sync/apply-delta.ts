@@ -1,20 +1,18 @@
-// The seat side of a run's apply transaction: read the delta, allocate (in bounded steps, see
-// chunked-allocation.ts), and write each step as it comes — state changes of existing accounts, new
-// accounts inserted with their state, and one audit row per change. Runs under the seat lock.
+// The seat side of a run's apply transaction: read the delta, allocate with the one allocator
+// (src/domain/allocator.ts), and write its decisions as they come — state changes of existing accounts,
+// new accounts inserted with their state, and one audit row per change. Runs under the seat lock.
 import type { SeatsyncConfig } from '../config/types.ts';
-import { allocateAroundSettled } from '../domain/allocate.ts';
+import { beginAllocation, type AllocationEnd, type AllocationStep, type SeatAllocation } from '../domain/allocator.ts';
 import { neededPoolNames } from '../domain/pool-table.ts';
 import type { AccountChange, AllocationPlan, SeatAccount } from '../domain/types.ts';
 import { bulkLoadPays, withoutSecondaryIndexes } from '../store/bulk-load.ts';
 import type { Queryable } from '../store/db.ts';
-import { forEachChangedRow, type DeltaRow, type DeltaSummary } from '../store/delta-store.ts';
-import { insertNewAccounts, markMissing, newAccountIds, settleProvisionalAccounts, updateChangedAccounts, type NewAccountState } from '../store/merge-store.ts';
+import { countNewcomers, forEachChangedRow, newcomerSlices, type DeltaRow, type DeltaSummary } from '../store/delta-store.ts';
+import { insertNewAccounts, markMissing, newAccountIds, updateChangedAccounts, type NewAccountState } from '../store/merge-store.ts';
 import { auditChanges, loadSeatAccounts, loadSeatAccountsAroundSettled, loadSeatAccountsById, type StoredSeatAccount, updateSeatStates } from '../store/seat-store.ts';
 import type { StagingTables } from '../store/staging-store.ts';
-import { allocateInSteps, type AllocationOutcome, type AllocationStep, DEFAULT_CHUNK } from './chunked-allocation.ts';
-import { applyDirectoryDelta, StagedNewcomers } from './directory-delta.ts';
-import { newStateKey, type ProvisionalStates } from './provisional-writer.ts';
-import { poolsOf, profilePoolsOf } from './reconcile.ts';
+import { applyDirectoryDelta, newcomerAccount } from './directory-delta.ts';
+import { allocationSettingsOf } from './reconcile.ts';
 
 /** State changes of a run by the state reached (counted when the state itself changed). */
 export interface SeatCounts {
@@ -39,10 +37,10 @@ export interface AllocatedDelta {
   /** The first state changes (`listChanges` of them) and how many there are in all. */
   readonly listed: ListedChanges;
   /**
-   * How the allocation ran: over all accounts at once, around the settled keepers (counted, not
-   * loaded), or with the new accounts in slices.
+   * How the allocation ran: new accounts decided as they came (behind a settled state), or everything
+   * at the end, over every account or around the settled keepers (counted, not loaded).
    */
-  readonly allocation: 'one call' | 'around settled' | 'sliced';
+  readonly allocation: 'as they came' | 'one call' | 'around settled';
 }
 
 export interface ListedChanges {
@@ -57,17 +55,12 @@ export interface AllocateDeltaOptions {
   readonly summary: DeltaSummary;
   readonly runId: string;
   readonly now: number;
-  /** Most new accounts per allocation step (default: chunked-allocation's). */
+  /** New accounts per slice read from the staging table (default 20,000). */
   readonly chunkSize?: number;
   /** Keep what the notifications need (a first sync may block a hundred thousand accounts). */
   readonly forNotifications: boolean;
   /** Keep the first this many state changes for the report (a dry run shows what it would do). */
   readonly listChanges?: number;
-  /**
-   * Set when the run inserted its new accounts while reading (provisional-writer.ts): they are left out
-   * of the stored accounts, and only those whose state differs from the provisional one are rewritten.
-   */
-  readonly provisional?: ProvisionalStates;
 }
 
 /**
@@ -76,57 +69,79 @@ export interface AllocateDeltaOptions {
  */
 const MAX_CHANGED_AROUND_SETTLED = 10_000;
 
+/** New accounts per insert statement: parameter arrays well below protocol limits. */
+const NEW_ACCOUNT_BATCH = 20_000;
+
+/** New accounts per slice: a few MB of rows and decisions, and writes big enough that per-statement costs do not matter. */
+const DEFAULT_SLICE = 20_000;
+
+/** What the allocation of one run works with, read once. */
+interface DeltaContext {
+  readonly tx: Queryable;
+  readonly options: AllocateDeltaOptions;
+  /** Staged rows of existing accounts that changed or came back, by account id. */
+  readonly changed: ReadonlyMap<number, DeltaRow>;
+  /** Ids always loaded (the accounts this run changes): never left out as settled keepers. */
+  readonly include: readonly number[];
+  readonly writer: StepWriter;
+}
+
 export async function allocateDelta(tx: Queryable, options: AllocateDeltaOptions): Promise<AllocatedDelta> {
-  const { config, source, tables, runId } = options;
+  const { tables, source, runId } = options;
   const changed = new Map<number, DeltaRow>();
   await forEachChangedRow(tx, { tables, source }, (row) => changed.set(row.id ?? 0, row));
-  const needing = config.profiles.filter((p) => p.pools.length > 0).map((p) => p.name);
-  const newcomers = await StagedNewcomers.count(tx, { tables, source, needing });
-  const input = { now: options.now, pools: poolsOf(config), profilePools: profilePoolsOf(config), policy: { graceDays: config.policy.graceDays } };
-  const provisional = options.provisional ?? null;
-  const exceptRun = provisional === null ? {} : { exceptRun: provisional.runId };
-  const writer = new StepWriter(tx, { tables, source, runId }, { keepForNotifications: options.forNotifications, listLimit: options.listChanges ?? 0, provisional });
-  const writeDirectoryChanges = async (): Promise<void> => {
-    // A run that inserted its accounts while reading had none of its source before: nothing to rewrite.
-    if (provisional === null) await updateChangedAccounts(tx, { tables, source, runId });
-    await markMissing(tx, { ids: options.summary.missingIds, runId });
-  };
+  const newcomers = await countNewcomers(tx, { tables, source });
+  const writer = new StepWriter(tx, { tables, source, runId }, { keepForNotifications: options.forNotifications, listLimit: options.listChanges ?? 0 });
+  const ctx: DeltaContext = { tx, options, changed, include: [...changed.keys(), ...options.summary.missingIds], writer };
+  const run = (): Promise<AllocatedDelta> => allocateAndWrite(ctx, newcomers);
+  // A first sync: the account table's indexes are built after its inserts (store/bulk-load.ts).
+  return (await bulkLoadPays(tx, newcomers)) ? withoutSecondaryIndexes(tx, run) : run();
+}
 
+async function allocateAndWrite(ctx: DeltaContext, newcomers: number): Promise<AllocatedDelta> {
+  const { tx, options } = ctx;
   // A run that changes a few accounts (a delta, a resync with some changes) leaves the settled keepers
-  // out and counts them: one `allocate` call over the accounts that can change (see allocateAroundSettled).
-  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK;
-  const include = [...changed.keys(), ...options.summary.missingIds];
-  if (newcomers.total <= chunkSize && include.length <= MAX_CHANGED_AROUND_SETTLED) {
-    const settledHeld = new Map(needing.map((name) => [name, neededPoolNames(input.profilePools.get(name) ?? [])]));
-    const loaded = await loadSeatAccountsAroundSettled(tx, { settledHeld, include, ...exceptRun });
-    const accounts = [...(await withDirectoryDelta(tx, loaded.accounts, changed, options.summary.missingIds)), ...(await newcomers.all())];
-    const plan = allocateAroundSettled({ ...input, accounts }, loaded.settled);
-    if (plan !== null) {
-      await writeDirectoryChanges();
-      await writer.write({ accounts, plan });
-      return writer.finish(plan.pools, newcomers.total, 'around settled');
-    }
+  // out; the allocator declines when one of their pools must shrink (nothing is decided then), and the
+  // run begins again with every account.
+  const aroundSettled = ctx.include.length <= MAX_CHANGED_AROUND_SETTLED;
+  const first = await beginWithStored(ctx, { leaveOutSettled: aroundSettled });
+  // The directory side of the changes, once the stored accounts are read as they were.
+  await updateChangedAccounts(tx, { tables: options.tables, source: options.source, runId: options.runId });
+  await markMissing(tx, { ids: options.summary.missingIds, runId: options.runId });
+  let result = await admitNewcomers(ctx, first);
+  let how: AllocatedDelta['allocation'] = aroundSettled ? 'around settled' : 'one call';
+  if (result.end.kind === 'declined') {
+    how = 'one call';
+    result = await admitNewcomers(ctx, await beginWithStored(ctx, { leaveOutSettled: false }));
   }
+  if (result.end.kind === 'declined') throw new Error('internal error: an allocation over every account declined');
+  return ctx.writer.finish(result.end.pools, newcomers, result.asTheyCame ? 'as they came' : how);
+}
 
-  const accounts = await withDirectoryDelta(tx, await loadSeatAccounts(tx, exceptRun), changed, options.summary.missingIds);
-  changed.clear();
-  await writeDirectoryChanges();
-  const steps = allocateInSteps({ ...input, accounts, newcomers, chunkSize });
-  const writeSteps = async (): Promise<AllocationOutcome> => {
-    for (;;) {
-      const next = await steps.next();
-      if (next.done) {
-        await newcomers.close();
-        return next.value;
-      }
-      await writer.write(next.value);
-    }
-  };
-  // A first sync: the account table's indexes are built after its inserts (store/bulk-load.ts), unless
-  // the accounts were inserted while reading.
-  const bulk = provisional === null && (await bulkLoadPays(tx, newcomers.total));
-  const outcome = bulk ? await withoutSecondaryIndexes(tx, writeSteps) : await writeSteps();
-  return writer.finish(outcome.pools, newcomers.total, outcome.chunked ? 'sliced' : 'one call');
+/** Begins the allocation with the stored accounts (settled keepers only counted, when asked), this read's changes folded in. */
+async function beginWithStored(ctx: DeltaContext, options: { leaveOutSettled: boolean }): Promise<SeatAllocation> {
+  const { tx, options: run } = ctx;
+  const settledHeld = new Map(run.config.profiles.filter((p) => p.pools.length > 0).map((p) => [p.name, neededPoolNames(p.pools)]));
+  const loaded = options.leaveOutSettled
+    ? await loadSeatAccountsAroundSettled(tx, { settledHeld, include: ctx.include })
+    : { accounts: await loadSeatAccounts(tx), settled: new Map<string, number>() };
+  const allocation = beginAllocation(allocationSettingsOf(run.config, run.now), { settled: loaded.settled });
+  allocation.admit(await withDirectoryDelta(tx, loaded.accounts, ctx.changed, run.summary.missingIds));
+  return allocation;
+}
+
+/** New accounts from the staging table in queue order; what is decided as they come is written at once, the rest at the end. */
+async function admitNewcomers(ctx: DeltaContext, allocation: SeatAllocation): Promise<{ end: AllocationEnd; asTheyCame: boolean }> {
+  const { tx, options } = ctx;
+  let asTheyCame = false;
+  for await (const rows of newcomerSlices(tx, { tables: options.tables, source: options.source, sliceRows: options.chunkSize ?? DEFAULT_SLICE })) {
+    const step = allocation.admitQueued(rows.map(newcomerAccount));
+    if (step.changes.length > 0) asTheyCame = true;
+    await ctx.writer.write(step);
+  }
+  const end = allocation.finish();
+  if (end.kind === 'planned') await ctx.writer.write(end.step);
+  return { end, asTheyCame };
 }
 
 /** Stored accounts with this read's changes folded in; changed accounts not among them (removed ones that return) are loaded. */
@@ -152,9 +167,17 @@ class StepWriter {
   readonly #graceStarted: number[] = [];
   readonly #keep: boolean;
   readonly #listLimit: number;
-  readonly #provisional: ProvisionalStates | null;
   readonly #listed: AccountChange[] = [];
   #changeCount = 0;
+  /**
+   * New accounts decided so far, written by `finish` in read order (so account ids follow the directory's
+   * order, whatever order the allocator decided them in): read order (seq) and the index of their state
+   * in `#newStates`, a handful of distinct states for a whole first sync.
+   */
+  readonly #newSeqs: number[] = [];
+  readonly #newStateOf: number[] = [];
+  readonly #newStates: NewAccountState[] = [];
+  readonly #newStateIndex = new Map<string, number>();
   newAccounts = 0;
   counts = { activated: 0, blocked: 0, disabled: 0, removed: 0 };
   dropped = { removed: 0, disabled: 0 };
@@ -162,22 +185,21 @@ class StepWriter {
   constructor(
     tx: Queryable,
     options: { tables: StagingTables; source: string; runId: string },
-    keep: { keepForNotifications: boolean; listLimit: number; provisional: ProvisionalStates | null },
+    keep: { keepForNotifications: boolean; listLimit: number },
   ) {
     this.#tx = tx;
     this.#options = options;
     this.#keep = keep.keepForNotifications;
     this.#listLimit = keep.listLimit;
-    this.#provisional = keep.provisional;
   }
 
-  async write(step: AllocationStep): Promise<void> {
-    const { plan } = step;
+  async write(plan: AllocationStep): Promise<void> {
+    if (plan.changes.length === 0) return;
     const existing = plan.changes.filter((c) => c.id > 0);
     const actor = `run:${this.#options.runId}`;
     await updateSeatStates(this.#tx, existing, this.#options.runId);
     await auditChanges(this.#tx, existing, { actor, runId: this.#options.runId });
-    await this.#insertNew(plan.changes.filter((c) => c.id < 0), actor);
+    for (const change of plan.changes) if (change.id < 0) this.#noteNew(change);
     for (const change of plan.changes) this.#count(change);
     this.#changeCount += plan.changes.length;
     for (const change of plan.changes) {
@@ -191,38 +213,29 @@ class StepWriter {
     for (const id of plan.graceStarted) this.#graceStarted.push(id);
   }
 
-  /**
-   * New accounts in one statement per step, their states deduplicated (a first sync has a handful). When
-   * they were inserted while reading, only those whose state is not the provisional one are rewritten.
-   */
-  async #insertNew(changes: readonly AccountChange[], actor: string): Promise<void> {
-    const classes = new Map<string, number>();
-    const states: NewAccountState[] = [];
-    const seqs: number[] = [];
-    const classOf: number[] = [];
-    const provisional = this.#provisional;
-    for (const { id, to, reason } of changes) {
-      const key = newStateKey(to, reason);
-      if (provisional !== null) {
-        const written = provisional.keyOf(-id);
-        if (written === undefined) throw new Error(`internal error: new user ${-id} of the read has no provisional account`);
-        if (written === key) continue;
-      }
-      let index = classes.get(key);
-      if (index === undefined) {
-        index = states.length;
-        classes.set(key, index);
-        states.push({ ...to, reason });
-      }
-      seqs.push(-id);
-      classOf.push(index);
+  /** Keeps a new account's decision for `#insertNew` (its state deduplicated). */
+  #noteNew({ id, to, reason }: AccountChange): void {
+    const key = JSON.stringify([to.state, to.held, to.waitingFor, to.waitingSince, to.activatedAt, to.graceUntil, reason]);
+    let index = this.#newStateIndex.get(key);
+    if (index === undefined) {
+      index = this.#newStates.length;
+      this.#newStateIndex.set(key, index);
+      this.#newStates.push({ ...to, reason });
     }
-    if (provisional === null) {
-      this.newAccounts += await insertNewAccounts(this.#tx, { ...this.#options, actor, seqs, classOf, states });
-      return;
+    this.#newSeqs.push(-id);
+    this.#newStateOf.push(index);
+  }
+
+  /** The new accounts with their states and audit rows, in read order, NEW_ACCOUNT_BATCH per statement. */
+  async #insertNew(): Promise<void> {
+    const order = this.#newSeqs.map((_, i) => i).sort((a, b) => (this.#newSeqs[a] ?? 0) - (this.#newSeqs[b] ?? 0));
+    const actor = `run:${this.#options.runId}`;
+    for (let start = 0; start < order.length; start += NEW_ACCOUNT_BATCH) {
+      const batch = order.slice(start, start + NEW_ACCOUNT_BATCH);
+      const seqs = batch.map((i) => this.#newSeqs[i] ?? 0);
+      const classOf = batch.map((i) => this.#newStateOf[i] ?? 0);
+      this.newAccounts += await insertNewAccounts(this.#tx, { ...this.#options, actor, seqs, classOf, states: this.#newStates });
     }
-    await settleProvisionalAccounts(this.#tx, { ...this.#options, seqs, classOf, states });
-    this.newAccounts += changes.length;
   }
 
   #count(change: AccountChange): void {
@@ -237,6 +250,7 @@ class StepWriter {
 
   /** The run's outcome once every step is written. */
   async finish(pools: AllocationPlan['pools'], newcomers: number, allocation: AllocatedDelta['allocation']): Promise<AllocatedDelta> {
+    await this.#insertNew();
     if (this.newAccounts !== newcomers) throw new Error('internal error: the allocation left a new account without a state');
     const listed = { changes: this.#listed, total: this.#changeCount };
     return { plan: await this.plan(pools), counts: this.counts, dropped: this.dropped, listed, allocation };

@@ -4,9 +4,10 @@
 import type { Logger } from '../logging.ts';
 import type { DirectorySource, SourceItem, SourceReadOptions, SourceReadOutcome } from '../sources/directory-source.ts';
 import type { Queryable } from '../store/db.ts';
-import { stageDeletions, stageUsers, type StagedUser, type StagingTables } from '../store/staging-store.ts';
+import type { SeatAccount } from '../domain/types.ts';
+import { stageDeletions, stageUsers, type StagedRow, type StagedUser, type StagingTables } from '../store/staging-store.ts';
+import { newcomerAccount } from './directory-delta.ts';
 import { mapUser, type MappingRules } from './map-user.ts';
-import type { ProvisionalWriter } from './provisional-writer.ts';
 import type { SourceSnapshot } from './source-snapshot.ts';
 import { printable, unusableValue, usableId } from './unusable-values.ts';
 
@@ -44,10 +45,10 @@ export async function readIntoStaging(
     source: DirectorySource;
     request: SourceReadOptions;
     rules: MappingRules;
+    /** The domain's queue key of a new account (`queueKeyer`): staged with each user, so the database orders new users as the allocation queues them. */
+    queueKey: (account: SeatAccount) => string;
     logger: Logger;
     onProgress?: (progress: SyncProgress) => void;
-    /** Inserts each page's new users as accounts once staged (a first sync writing while it reads). */
-    provisional?: ProvisionalWriter;
   },
 ): Promise<{ stats: ReadStats; outcome: SourceReadOutcome }> {
   const { tables, snapshot, source, rules, logger } = options;
@@ -82,22 +83,20 @@ export async function readIntoStaging(
     seen += listed;
     await snapshot.keep(kept);
     const statuses = await snapshot.classify(users);
-    const staged: (StagedUser & { seq: number })[] = [];
+    const staged: StagedRow[] = [];
     for (const [i, status] of statuses.entries()) {
       // The source returned an id twice: the first occurrence counts, the repeats are reported.
       if (status === 'duplicate') skip({ entry: source.name, attribute: 'id', reason: 'duplicate id in this read', externalId: (users[i] as StagedUser).externalId });
       else {
         seen += 1;
-        if (status !== 'unchanged') staged.push({ ...(users[i] as StagedUser), seq: (seq += 1) });
+        if (status !== 'unchanged') staged.push(withQueueKey(users[i] as StagedUser, (seq += 1), options.queueKey));
       }
     }
     await writing;
     const read = seen;
     writing = (async () => {
       await stageUsers(conn, tables.staging, staged);
-      await options.provisional?.write(staged);
       await stageDeletions(conn, tables.staging, deletions);
-      options.provisional?.noteDeletions(deletions.length);
       deleted += deletions.length;
       options.onProgress?.({ phase: 'read', read });
     })();
@@ -140,4 +139,11 @@ function sortItems(items: readonly SourceItem[], rules: MappingRules, skip: (ent
     }
   }
   return { ...page, listed };
+}
+
+/** A staged user with its read order and its queue key as a new account (ignored when it has one). */
+function withQueueKey(user: StagedUser, seq: number, queueKey: (account: SeatAccount) => string): StagedRow {
+  const createdMs = user.directoryCreatedAt === null ? null : Date.parse(user.directoryCreatedAt);
+  const account = newcomerAccount({ seq, id: null, username: user.username, enabled: user.enabled, profile: user.profile, policyProtected: user.policyProtected, createdMs, wasActiveInDirectory: false });
+  return { ...user, seq, queueKey: queueKey(account) };
 }

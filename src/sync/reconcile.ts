@@ -2,6 +2,7 @@
 // and its audit rows. Always called inside a transaction that holds the seat lock.
 import { createHash } from 'node:crypto';
 import { allocate } from '../domain/allocate.ts';
+import type { AllocationSettings } from '../domain/allocator.ts';
 import type { AllocationPlan, Pool, PoolUsage, SeatAccount } from '../domain/types.ts';
 import type { SeatsyncConfig } from '../config/types.ts';
 import type { Queryable } from '../store/db.ts';
@@ -24,15 +25,14 @@ export function profilePoolsOf(config: SeatsyncConfig): Map<string, readonly str
   return new Map(config.profiles.map((p) => [p.name, p.pools]));
 }
 
+/** What the allocation takes from the config, at `now`. */
+export function allocationSettingsOf(config: SeatsyncConfig, now: number): AllocationSettings {
+  return { now, pools: poolsOf(config), profilePools: profilePoolsOf(config), policy: { graceDays: config.policy.graceDays } };
+}
+
 /** The allocation over these accounts with the config's pools, profiles and grace policy. */
 export function planSeats(accounts: readonly SeatAccount[], config: SeatsyncConfig, now: number): AllocationPlan {
-  return allocate({
-    now,
-    pools: poolsOf(config),
-    profilePools: profilePoolsOf(config),
-    policy: { graceDays: config.policy.graceDays },
-    accounts,
-  });
+  return allocate({ ...allocationSettingsOf(config, now), accounts });
 }
 
 /**

@@ -1,58 +1,69 @@
-// One sync run of one source: stream → stage → (one transaction: lock, hold check, merge, sweep,
-// allocate, audit, notifications, cursor) → run record. A read that fails changes nothing; a dry run
-// plans everything in the transaction and rolls it back.
+// One sync run of one source, in named phases:
+//   read   the source, page by page, into the run's staging table (read-source.ts; no transaction open)
+//   stage  settle what was staged: repeated ids dropped, statistics, the accounts a full read did not return
+//   decide + apply   in one short transaction (apply-run.ts): hold check, allocation, writes, cursor
+//   record the run's outcome
+// Each phase returns a value; the run ends with one of four outcomes: `applied`, `planned` (a dry run,
+// rolled back through the transaction API), `held` (rule 10, rolled back the same way) or `failed`.
 import { randomBytes } from 'node:crypto';
 import type { SeatsyncConfig } from '../config/types.ts';
-import type { AllocationPlan } from '../domain/types.ts';
+import { queueKeyer } from '../domain/queue-order.ts';
 import type { Logger } from '../logging.ts';
 import type { DirectorySource, SourceReadOutcome } from '../sources/directory-source.ts';
 import type { Database, Queryable } from '../store/db.ts';
-import { countPresent, dropRepeatedIds, loadDeltaSummary, type RemovalCounts } from '../store/delta-store.ts';
-import { updateChangedAccounts } from '../store/merge-store.ts';
-import { createRun, failInterruptedRuns, finishRun, hasAccounts, loadCursor, lockRun, lockSourceRuns, saveCursor, type RunCounts, unlockRun } from '../store/run-store.ts';
-import { graceEnded, loadAllocationFingerprint, lockSeats, purgeRemoved, saveAllocationFingerprint } from '../store/seat-store.ts';
+import { dropRepeatedIds, type RemovalCounts } from '../store/delta-store.ts';
+import { createRun, failInterruptedRuns, finishRun, loadCursor, lockRun, type RunCounts, unlockRun } from '../store/run-store.ts';
 import { analyzeStaging, createStaging, dropStaging, stagingTables, type StagingTables } from '../store/staging-store.ts';
-import { type AllocatedDelta, allocateDelta, type ListedChanges, type SeatCounts } from './apply-delta.ts';
-import { removalThreshold, shouldHold } from './hold-policy.ts';
+import type { ListedChanges } from './apply-delta.ts';
+import { type Applied, type ApplyOutcome, decideAndApply, type RunNotifier, sweeps } from './apply-run.ts';
 import { MAX_REPORTED_SKIPS, readIntoStaging, type ReadStats, type SyncProgress } from './read-source.ts';
-import { allocationFingerprint, unchangedPlan } from './reconcile.ts';
-import { poolViewsFromPlan, type PoolView } from './status.ts';
+import { profilePoolsOf } from './reconcile.ts';
 import { mappingFingerprint, mappingRulesOf, readRequestOf } from './rules.ts';
 import { SourceSnapshot } from './source-snapshot.ts';
-import { ProvisionalWriter } from './provisional-writer.ts';
+import { poolViewsFromPlan, type PoolView } from './status.ts';
 
 export type { SyncProgress } from './read-source.ts';
+export { DRY_RUN_LISTED, type RunNotifier } from './apply-run.ts';
 
-export interface SourceRunResult extends RunCounts {
+interface RunResultBase extends RunCounts {
   readonly source: string;
-  readonly status: 'ok' | 'held' | 'failed';
   readonly runId: string | null;
   readonly mode: 'full' | 'incremental' | null;
   readonly durationMs: number;
   readonly dryRun: boolean;
-  readonly error: string | null;
-  /** `code` of the error a failed run ended with (SourceError codes, `database`, …), when it had one. */
-  readonly errorCode?: string;
-  /** Set when the run was held (SPEC rule 10). */
-  readonly held: (RemovalCounts & { readonly threshold: number; readonly unidentified?: number }) | null;
   /** First bad entries, for the run report. */
   readonly skippedEntries: ReadStats['skippedEntries'];
-  /** Seat usage as this run's allocation left it (null when nothing was allocated). */
-  readonly poolsAfter: PoolView[] | null;
   /** A dry run: the first planned state changes and their number (see DRY_RUN_LISTED). */
   readonly planned?: ListedChanges;
 }
 
-/** State changes a dry run lists (its counts cover all of them). */
-export const DRY_RUN_LISTED = 1_000;
-
-/** Hooks through which notifications are written in the run's transaction (see notify/). */
-export interface RunNotifier {
-  afterAllocation(tx: Queryable, context: { runId: string; source: string; plan: AllocationPlan; now: number }): Promise<void>;
-  onHeld(db: Database, context: { runId: string; source: string; counts: RemovalCounts; threshold: number; now: number }): Promise<void>;
-  /** After every finished (non-dry) run, whatever its outcome: reports a source that keeps failing, and its recovery. */
-  afterRun?(db: Database, context: { runId: string; source: string; now: number }): Promise<void>;
-}
+/** The result of one run: `outcome` tells which; `status` is its name in the SPEC's report (`ok` for applied and planned). */
+export type SourceRunResult =
+  | (RunResultBase & {
+      readonly outcome: 'applied' | 'planned';
+      readonly status: 'ok';
+      readonly error: null;
+      readonly held: null;
+      /** Seat usage as this run's allocation left it. */
+      readonly poolsAfter: PoolView[];
+    })
+  | (RunResultBase & {
+      readonly outcome: 'held';
+      readonly status: 'held';
+      readonly error: null;
+      /** What the run would have disabled and removed, and the threshold it exceeds (SPEC rule 10). */
+      readonly held: RemovalCounts & { readonly threshold: number; readonly unidentified?: number };
+      readonly poolsAfter: null;
+    })
+  | (RunResultBase & {
+      readonly outcome: 'failed';
+      readonly status: 'failed';
+      readonly error: string;
+      /** `code` of the error the run ended with (SourceError codes, `database`, …), when it had one. */
+      readonly errorCode?: string;
+      readonly held: null;
+      readonly poolsAfter: null;
+    });
 
 export interface SyncSourceDeps {
   readonly db: Database;
@@ -72,20 +83,19 @@ export interface SyncSourceOptions {
   readonly signal?: AbortSignal;
   readonly now?: () => number;
   /**
-   * Most new accounts the allocation takes per step (default 20,000; see chunked-allocation.ts). A
-   * tuning knob for memory, and a way for tests to make small runs go through the sliced path.
+   * New accounts per slice handed to the allocator (default 20,000; see domain/allocator.ts). A tuning
+   * knob for memory, and a way for tests to make small runs cross slice boundaries.
    */
   readonly allocationSlice?: number;
 }
 
-class HeldRun extends Error {
-  readonly counts: RemovalCounts;
-  readonly threshold: number;
-  constructor(counts: RemovalCounts, threshold: number) {
-    super('held');
-    this.counts = counts;
-    this.threshold = threshold;
-  }
+/** What the read and stage phases leave: the staged read and its numbers. */
+interface Staged {
+  readonly stats: ReadStats;
+  readonly outcome: SourceReadOutcome;
+  /** Full reads: present accounts the read did not return. */
+  readonly unseenIds: readonly number[];
+  readonly mapping: string;
 }
 
 /** The run was aborted (the worker is stopping) before its transaction committed: nothing was applied. */
@@ -97,230 +107,187 @@ export class RunAbortedError extends Error {
   }
 }
 
-class DryRunRollback extends Error {
-  readonly result: Applied;
-  constructor(result: Applied) {
-    super('dry run');
-    this.result = result;
-  }
-}
+/** A run's outcome before it is recorded. */
+type Ended =
+  | { readonly kind: 'applied' | 'planned'; readonly staged: Staged; readonly applied: Applied }
+  | { readonly kind: 'held'; readonly staged: Staged; readonly counts: RemovalCounts; readonly threshold: number }
+  | { readonly kind: 'failed'; readonly staged: Staged | null; readonly error: unknown };
 
-interface Applied {
-  /** Removed accounts deleted under `policy.purgeRemovedAfter`. */
-  readonly purged: number;
-  readonly created: number;
-  readonly updated: number;
-  readonly plan: AllocationPlan;
-  readonly seats: SeatCounts;
-  readonly listed: ListedChanges;
-  /** `skipped`: nothing changed, the stored seats stand (see `allocationFingerprint`). */
-  readonly allocation: 'skipped' | AllocatedDelta['allocation'];
+interface RunContext {
+  readonly deps: SyncSourceDeps;
+  readonly options: SyncSourceOptions;
+  readonly runId: string | null;
+  readonly log: Logger;
+  readonly clock: () => number;
+  readonly started: number;
 }
-
-const ZERO: RunCounts = { seen: 0, created: 0, updated: 0, activated: 0, blocked: 0, disabled: 0, removed: 0, skipped: 0 };
 
 export async function syncSource(deps: SyncSourceDeps, options: SyncSourceOptions): Promise<SourceRunResult> {
-  const { db, source, logger } = deps;
   const clock = options.now ?? Date.now;
   const started = clock();
-  const runId = options.dryRun
-    ? null
-    : await createRun(db, { source: source.name, trigger: options.trigger, allowRemovals: options.allowRemovals });
-  const log = logger.child({ runId, source: source.name, dryRun: options.dryRun });
+  const runId = await openRun(deps, options);
+  const log = deps.logger.child({ runId, source: deps.source.name, dryRun: options.dryRun });
   log.info({ trigger: options.trigger }, 'sync started');
+  const ctx: RunContext = { deps, options, runId, log, clock, started };
   if (runId) {
-    const interrupted = await failInterruptedRuns(db, { source: source.name, exceptId: runId });
+    const interrupted = await failInterruptedRuns(deps.db, { source: deps.source.name, exceptId: runId });
     if (interrupted > 0) log.warn({ interrupted }, 'earlier runs of this source were cut off (process or database stopped); marked failed, nothing of them was applied');
   }
-  let stats: ReadStats = { seen: 0, skipped: 0, unidentified: 0, deleted: 0, skippedEntries: [] };
-  let outcome: SourceReadOutcome | null = null;
-  const base = { source: source.name, runId, dryRun: options.dryRun };
-  const rules = mappingRulesOf(deps.config);
-  const mapping = mappingFingerprint(rules);
-  // The read into the staging table, then the apply (in the transaction `apply` gives it).
-  const readAndApply = async (
-    conn: Queryable & Pick<Database, 'transaction'>,
-    runTables: StagingTables,
-    provisional: ProvisionalWriter | null,
-    apply: (ctx: ApplyContext) => Promise<Applied>,
-  ): Promise<Applied> => {
-    const tables = provisional === null ? runTables : { ...runTables, provisionalRun: provisional.runId };
-    await createStaging(conn, tables);
-    const stored = await loadCursor(conn, source.name);
-    // An incremental read returns changed entries only: after a change of the mapping rules every user
-    // must be read (and mapped) again.
-    const remap = stored !== null && stored.mapping !== mapping;
-    if (remap && !options.forceFull) log.info('profiles or policy.protect changed since the last read: reading every user again');
-    const snapshot = new SourceSnapshot(conn, source.name);
-    const read = await readIntoStaging(conn, {
-      tables,
-      snapshot,
-      source,
-      request: {
-        ...readRequestOf(deps.config), cursor: stored?.cursor ?? null, forceFull: options.forceFull || remap,
-        ...(options.signal ? { signal: options.signal } : {}),
-      },
-      rules,
-      logger: log,
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-      ...(provisional ? { provisional } : {}),
-    });
-    await provisional?.finishRead();
-    // Accounts inserted while reading: when no id came twice, there is nothing to drop.
-    const repeats = provisional !== null && !provisional.sawRepeats ? 0 : await dropRepeatedIds(conn, tables);
-    if (repeats > 0) log.warn({ entry: source.name, attribute: 'id', repeats }, 'directory returned new ids more than once; first occurrences kept');
-    stats = withRepeatsDropped(read.stats, repeats, source.name);
-    outcome = read.outcome;
-    await analyzeStaging(conn, tables);
-    options.onProgress?.({ phase: 'apply', read: stats.seen });
-    const unseenIds = sweeps(read.outcome) ? await snapshot.unseenIds() : [];
-    // The provisional states were computed with the run's `now`; the allocation uses the same one.
-    return apply({
-      ...deps, tables, runId, outcome: read.outcome, options, now: provisional?.now ?? clock(), unseenIds, read: stats.seen, mapping,
-      unidentified: stats.unidentified,
-      ...(provisional ? { provisional } : {}),
-    });
-  };
+  return record(ctx, await runPhases(ctx));
+}
+
+async function openRun(deps: SyncSourceDeps, options: SyncSourceOptions): Promise<string | null> {
+  if (options.dryRun) return null;
+  return createRun(deps.db, { source: deps.source.name, trigger: options.trigger, allowRemovals: options.allowRemovals });
+}
+
+/** read → stage → decide/apply on the run's own connection, the staging table dropped whatever happens. */
+async function runPhases(ctx: RunContext): Promise<Ended> {
   try {
-    const applied = await db.session(async (conn) => {
+    return await ctx.deps.db.session(async (conn) => {
       // Held while the run works on this connection: a run whose lock is gone was cut off.
-      if (runId) await lockRun(conn, runId);
-      const tables = stagingTables(runId ?? `dry_${randomBytes(6).toString('hex')}`);
+      if (ctx.runId) await lockRun(conn, ctx.runId);
+      const tables = stagingTables(ctx.runId ?? `dry_${randomBytes(6).toString('hex')}`);
       try {
-        // A first sync of a source whose read waits on the network writes its accounts while reading,
-        // in one transaction from the read to the apply (provisional-writer.ts).
-        if (runId && source.readWaitsOnNetwork === true && !(await hasAccounts(conn, source.name))) {
-          return await conn.transaction(async (tx) => {
-            await lockSourceRuns(tx, source.name);
-            const first = !(await hasAccounts(tx, source.name));
-            const provisional = first ? new ProvisionalWriter(tx, { tables, source: source.name, runId, config: deps.config, now: clock() }) : null;
-            if (provisional) log.info('first sync of a source read over the network: accounts are written while the pages arrive');
-            return readAndApply({ ...tx, transaction: (fn) => fn(tx) }, tables, provisional, (ctx) => applyIn(tx, ctx));
-          });
+        const staged = await stage(conn, tables, ctx, await read(conn, tables, ctx));
+        try {
+          return await decideAndApplyIn(conn, tables, ctx, staged);
+        } catch (error) {
+          // Out of the session, so the connection is discarded; the read's numbers go with it.
+          throw new FailedAfterStaging(staged, error);
         }
-        return await readAndApply(conn, tables, null, (ctx) => conn.transaction((tx) => applyIn(tx, ctx)));
       } finally {
         await dropStaging(conn, tables).catch(() => undefined);
-        if (runId) await unlockRun(conn, runId).catch(() => undefined);
+        if (ctx.runId) await unlockRun(conn, ctx.runId).catch(() => undefined);
       }
-    }).catch((error: unknown) => {
-      if (error instanceof DryRunRollback) return error.result;
-      throw error;
     });
-    const counts = countsOf(applied, stats);
-    const mode = (outcome as SourceReadOutcome | null)?.mode ?? null;
-    if (runId) await finishRun(db, runId, { status: 'ok', mode, counts, error: null, details: { skippedEntries: stats.skippedEntries, purged: applied.purged } });
-    log.info({ ...counts, mode, allocation: applied.allocation, durationMs: clock() - started }, 'sync finished');
-    return {
-      ...base, ...counts, status: 'ok', mode, durationMs: clock() - started, error: null, held: null, skippedEntries: stats.skippedEntries,
-      poolsAfter: poolViewsFromPlan(applied.plan.pools), ...(options.dryRun ? { planned: applied.listed } : {}),
-    };
   } catch (error) {
-    const mode = (outcome as SourceReadOutcome | null)?.mode ?? null;
-    const counts = { ...ZERO, seen: stats.seen, skipped: stats.skipped };
-    if (error instanceof HeldRun) {
-      const held = { ...error.counts, threshold: error.threshold, ...(stats.unidentified > 0 ? { unidentified: stats.unidentified } : {}) };
-      if (runId) {
-        await deps.notifier?.onHeld(db, { runId, source: source.name, counts: error.counts, threshold: error.threshold, now: clock() });
-        await finishRun(db, runId, { status: 'held', mode, counts, error: null, details: { held, skippedEntries: stats.skippedEntries } });
-      }
-      log.warn({ held }, 'sync held: it would disable or remove more accounts than policy.maxRemovals allows');
-      return { ...base, ...counts, status: 'held', mode, durationMs: clock() - started, error: null, held, skippedEntries: stats.skippedEntries, poolsAfter: null };
-    }
-    const message = error instanceof Error ? error.message : String(error);
-    const errorCode = (error as { code?: unknown } | null)?.code;
-    const details = typeof errorCode === 'string' ? { errorCode } : {};
-    if (runId) await finishRun(db, runId, { status: 'failed', mode, counts, error: message, details }).catch(() => undefined);
-    log.error({ err: error }, 'sync failed; nothing was applied');
-    return {
-      ...base, ...counts, status: 'failed', mode, durationMs: clock() - started, error: message, held: null, skippedEntries: stats.skippedEntries, poolsAfter: null,
-      ...(typeof errorCode === 'string' ? { errorCode } : {}),
-    };
+    if (error instanceof FailedAfterStaging) return { kind: 'failed', staged: error.staged, error: error.cause };
+    // The read or the staging failed (or the connection): nothing was staged that counts.
+    return { kind: 'failed', staged: null, error };
   }
 }
 
-interface ApplyContext extends SyncSourceDeps {
-  readonly tables: StagingTables;
-  /** Full reads: present accounts of the source the read did not return (the snapshot's view). */
-  readonly unseenIds: readonly number[];
-  /** Users read. */
-  readonly read: number;
-  /** Entries skipped without a readable id (see hold-policy.ts). */
-  readonly unidentified: number;
-  readonly runId: string | null;
-  readonly outcome: SourceReadOutcome;
-  readonly options: SyncSourceOptions;
-  readonly now: number;
-  /** The mapping rules' fingerprint, saved with the cursor. */
+/** A failure of the decide or apply phase, carrying what the read staged (for the run's report). */
+class FailedAfterStaging extends Error {
+  readonly code = 'run-failed';
+  readonly staged: Staged;
+  constructor(staged: Staged, cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = 'FailedAfterStaging';
+    this.staged = staged;
+  }
+}
+
+interface ReadPhase {
+  readonly read: { readonly stats: ReadStats; readonly outcome: SourceReadOutcome };
+  readonly snapshot: SourceSnapshot;
   readonly mapping: string;
-  /** Set when the new accounts were inserted while reading. */
-  readonly provisional?: ProvisionalWriter;
 }
 
-async function applyIn(tx: Queryable, ctx: ApplyContext): Promise<Applied> {
-  const { config, source, tables, outcome, options } = ctx;
-  await lockSeats(tx);
-  const mode = sweeps(outcome) ? 'full' : 'incremental';
-  const delta = await loadDeltaSummary(tx, { tables, source: source.name, sweep: mode === 'full', unseenIds: ctx.unseenIds, read: ctx.read });
-  // Rule 10. The source's total is counted only when there is something to weigh against it.
-  let total: number | null = null;
-  const holdIfTooMany = async (counts: Omit<RemovalCounts, 'total'>): Promise<void> => {
-    if (options.allowRemovals || (counts.staged > 0 && counts.wouldRemove + counts.wouldDisable === 0)) return;
-    total ??= await countPresent(tx, source.name);
-    const weighed = { ...counts, total };
-    const threshold = removalThreshold(config.policy.maxRemovals, total);
-    if (shouldHold(weighed, { threshold, mode, unidentified: ctx.unidentified })) throw new HeldRun(weighed, threshold);
-  };
-  await holdIfTooMany(delta.counts);
-  // A dry run still needs a number for the bigint run columns; its writes are rolled back.
-  const runId = ctx.runId ?? '0';
-  const fingerprint = allocationFingerprint(config);
-  // Nothing the allocation reads changed (users only renamed, re-mailed, …): its last result stands.
-  const unchanged =
-    delta.newCount + delta.seatChangedCount === 0 &&
-    delta.missingIds.length === 0 &&
-    (await loadAllocationFingerprint(tx)) === fingerprint &&
-    !(await graceEnded(tx, ctx.now));
-  if (unchanged && delta.changedCount > 0) await updateChangedAccounts(tx, { tables, source: source.name, runId });
-  const allocated = unchanged
-    ? {
-        plan: await unchangedPlan(tx, config),
-        counts: { activated: 0, blocked: 0, disabled: 0, removed: 0 },
-        dropped: { removed: 0, disabled: 0 },
-        listed: { changes: [], total: 0 },
-        allocation: 'skipped' as const,
-      }
-    : await allocateDelta(tx, {
-        config, source: source.name, tables, summary: delta, runId, now: ctx.now, forNotifications: ctx.runId !== null && ctx.notifier !== undefined,
-        listChanges: options.dryRun ? DRY_RUN_LISTED : 0,
-        ...(ctx.provisional ? { provisional: ctx.provisional } : {}),
-        ...(options.allocationSlice === undefined ? {} : { chunkSize: options.allocationSlice }),
+/** Phase read: the source into the staging table, page by page. No transaction is open meanwhile. */
+async function read(conn: Queryable & Pick<Database, 'transaction'>, tables: StagingTables, ctx: RunContext): Promise<ReadPhase> {
+  const { deps, options } = ctx;
+  await createStaging(conn, tables);
+  const rules = mappingRulesOf(deps.config);
+  const mapping = mappingFingerprint(rules);
+  const stored = await loadCursor(conn, deps.source.name);
+  // An incremental read returns changed entries only: after a change of the mapping rules every user
+  // must be read (and mapped) again.
+  const remap = stored !== null && stored.mapping !== mapping;
+  if (remap && !options.forceFull) ctx.log.info('profiles or policy.protect changed since the last read: reading every user again');
+  const snapshot = new SourceSnapshot(conn, deps.source.name);
+  const result = await readIntoStaging(conn, {
+    tables,
+    snapshot,
+    source: deps.source,
+    request: {
+      ...readRequestOf(deps.config), cursor: stored?.cursor ?? null, forceFull: options.forceFull || remap,
+      ...(options.signal ? { signal: options.signal } : {}),
+    },
+    rules,
+    queueKey: queueKeyer(profilePoolsOf(deps.config)),
+    logger: ctx.log,
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
+  return { read: result, snapshot, mapping };
+}
+
+/** Phase stage: repeated new ids dropped (their repeats count as skipped), statistics, the unseen accounts of a full read. */
+async function stage(conn: Queryable, tables: StagingTables, ctx: RunContext, phase: ReadPhase): Promise<Staged> {
+  const repeats = await dropRepeatedIds(conn, tables);
+  if (repeats > 0) ctx.log.warn({ entry: ctx.deps.source.name, attribute: 'id', repeats }, 'directory returned new ids more than once; first occurrences kept');
+  const stats = withRepeatsDropped(phase.read.stats, repeats, ctx.deps.source.name);
+  await analyzeStaging(conn, tables);
+  ctx.options.onProgress?.({ phase: 'apply', read: stats.seen });
+  const unseenIds = sweeps(phase.read.outcome) ? await phase.snapshot.unseenIds() : [];
+  return { stats, outcome: phase.read.outcome, unseenIds, mapping: phase.mapping };
+}
+
+/** Phases decide and apply, in one transaction that commits only an applied run (a dry run and a held one roll back). */
+async function decideAndApplyIn(conn: Pick<Database, 'transaction'>, tables: StagingTables, ctx: RunContext, staged: Staged): Promise<Ended> {
+  const { deps, options } = ctx;
+  const outcome = await conn.transaction<ApplyOutcome>(
+    async (tx) => {
+      const decided = await decideAndApply(tx, {
+        config: deps.config, source: deps.source.name, tables, runId: ctx.runId, outcome: staged.outcome, unseenIds: staged.unseenIds,
+        read: staged.stats.seen, unidentified: staged.stats.unidentified, now: ctx.clock(), mapping: staged.mapping, allowRemovals: options.allowRemovals, dryRun: options.dryRun,
+        ...(options.allocationSlice === undefined ? {} : { allocationSlice: options.allocationSlice }),
+        ...(deps.notifier ? { notifier: deps.notifier } : {}),
       });
-  // Rule 10 again, on what the allocation decided: users still returned but now matching no profile (a
-  // broken `when`, a profile removed) are removed too, and count like users the directory stopped returning.
-  // Only accounts that existed before count: a first sync's out-of-scope or disabled users drop nothing.
-  await holdIfTooMany({ ...delta.counts, wouldRemove: allocated.dropped.removed, wouldDisable: allocated.dropped.disabled });
-  const storedPlan = allocated.plan;
-  if (!unchanged) await saveAllocationFingerprint(tx, fingerprint);
-  if (ctx.runId) await ctx.notifier?.afterAllocation(tx, { runId: ctx.runId, source: source.name, plan: storedPlan, now: ctx.now });
-  await saveCursor(tx, source.name, outcome.cursor, runId, ctx.mapping);
-  const purged =
-    config.policy.purgeRemovedAfterMs === null
-      ? 0
-      : await purgeRemoved(tx, { source: source.name, olderThanMs: config.policy.purgeRemovedAfterMs, now: ctx.now });
-  // The last moment to give up: a run aborted (shutdown) while applying rolls back here instead of
-  // committing, so "aborted" always means "nothing applied".
-  if (options.signal?.aborted) throw new RunAbortedError();
-  const applied: Applied = {
-    purged, created: delta.newCount, updated: delta.changedCount, plan: storedPlan, seats: allocated.counts, listed: allocated.listed, allocation: allocated.allocation,
-  };
-  if (options.dryRun) throw new DryRunRollback(applied);
-  return applied;
+      // The last moment to give up: a run aborted (shutdown) while applying rolls back here instead of
+      // committing, so "aborted" always means "nothing applied".
+      if (options.signal?.aborted) throw new RunAbortedError();
+      return decided;
+    },
+    { end: (result) => (result.kind === 'applied' && !options.dryRun ? 'commit' : 'rollback') },
+  );
+  if (outcome.kind === 'held') return { kind: 'held', staged, counts: outcome.counts, threshold: outcome.threshold };
+  return { kind: options.dryRun ? 'planned' : 'applied', staged, applied: outcome.applied };
 }
 
-/** Whether the read listed every id in scope, so that accounts it did not list are swept. */
-function sweeps(outcome: SourceReadOutcome): boolean {
-  return outcome.mode === 'full' || outcome.listedScope === true;
+/** Phase record: the run's row, its log line, and the result. */
+async function record(ctx: RunContext, ended: Ended): Promise<SourceRunResult> {
+  const { deps, options, runId, log } = ctx;
+  const stats = ended.staged?.stats ?? { seen: 0, skipped: 0, unidentified: 0, deleted: 0, skippedEntries: [] };
+  const mode = ended.staged?.outcome.mode ?? null;
+  const base = { source: deps.source.name, runId, dryRun: options.dryRun, mode, skippedEntries: stats.skippedEntries };
+  const unapplied: RunCounts = { seen: stats.seen, created: 0, updated: 0, activated: 0, blocked: 0, disabled: 0, removed: 0, skipped: stats.skipped };
+  const durationMs = (): number => ctx.clock() - ctx.started;
+  switch (ended.kind) {
+    case 'applied':
+    case 'planned': {
+      const { applied } = ended;
+      const counts: RunCounts = { seen: stats.seen, created: applied.created, updated: applied.updated, ...applied.seats, skipped: stats.skipped };
+      if (runId) await finishRun(deps.db, runId, { status: 'ok', mode, counts, error: null, details: { skippedEntries: stats.skippedEntries, purged: applied.purged } });
+      log.info({ ...counts, mode, allocation: applied.allocation, durationMs: durationMs() }, 'sync finished');
+      return {
+        ...base, ...counts, outcome: ended.kind, status: 'ok', durationMs: durationMs(), error: null, held: null,
+        poolsAfter: poolViewsFromPlan(applied.plan.pools), ...(ended.kind === 'planned' ? { planned: applied.listed } : {}),
+      };
+    }
+    case 'held': {
+      const held = { ...ended.counts, threshold: ended.threshold, ...(stats.unidentified > 0 ? { unidentified: stats.unidentified } : {}) };
+      if (runId) {
+        await deps.notifier?.onHeld(deps.db, { runId, source: deps.source.name, counts: ended.counts, threshold: ended.threshold, now: ctx.clock() });
+        await finishRun(deps.db, runId, { status: 'held', mode, counts: unapplied, error: null, details: { held, skippedEntries: stats.skippedEntries } });
+      }
+      log.warn({ held }, 'sync held: it would disable or remove more accounts than policy.maxRemovals allows');
+      return { ...base, ...unapplied, outcome: 'held', status: 'held', durationMs: durationMs(), error: null, held, poolsAfter: null };
+    }
+    case 'failed': {
+      const { error } = ended;
+      const message = error instanceof Error ? error.message : String(error);
+      const errorCode = (error as { code?: unknown } | null)?.code;
+      const details = typeof errorCode === 'string' ? { errorCode } : {};
+      if (runId) await finishRun(deps.db, runId, { status: 'failed', mode, counts: unapplied, error: message, details }).catch(() => undefined);
+      log.error({ err: error }, 'sync failed; nothing was applied');
+      return {
+        ...base, ...unapplied, outcome: 'failed', status: 'failed', durationMs: durationMs(), error: message, held: null, poolsAfter: null,
+        ...(typeof errorCode === 'string' ? { errorCode } : {}),
+      };
+    }
+  }
 }
 
 /** New ids the read returned twice are found after the read; their repeats count as skipped. */
@@ -334,8 +301,4 @@ function withRepeatsDropped(stats: ReadStats, repeats: number, source: string): 
     skipped: stats.skipped + repeats,
     skippedEntries: [...stats.skippedEntries, ...Array.from({ length: Math.min(room, repeats) }, () => entry)],
   };
-}
-
-function countsOf(applied: Applied, stats: ReadStats): RunCounts {
-  return { seen: stats.seen, created: applied.created, updated: applied.updated, ...applied.seats, skipped: stats.skipped };
 }

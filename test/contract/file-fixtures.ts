@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FileSourceConfig } from '../../src/config/types.ts';
 import { normalizeGroupKey } from '../../src/domain/names.ts';
-import { createFileSource } from '../../src/sources/file/index.ts';
+import { createSource } from '../../src/sources/factory.ts';
+import { silentLogger } from '../../src/logging.ts';
 import { guidToBytes } from '../../src/sources/directory-values.ts';
 import type { DirectorySourceFixture, FixtureRequest, SeedUser } from './directory-source.contract.ts';
 
@@ -127,7 +128,7 @@ export function fileSourceFixture(style: FileFixtureStyle): (request: FixtureReq
     const config: FileSourceConfig = { kind: 'file', name: `contract-${style}`, path, format, schedule: null, fullEveryMs: 86_400_000 };
     const ids = new Map(seeds.map((seed) => [seed.username, seedId(seed)]));
     return {
-      source: createFileSource(config, { pageSize }),
+      source: createSource(config, silentLogger(), { file: { pageSize } }),
       pageSize,
       createdAt: 'as-seeded',
       idOf: (username) => ids.get(username) ?? '(not seeded)',

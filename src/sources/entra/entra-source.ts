@@ -35,7 +35,6 @@ export function createEntraSource(given: EntraSourceConfig, options: EntraSource
   return {
     name: config.name,
     kind: 'entra',
-    readWaitsOnNetwork: true,
     read: (readOptions) => readEntra(deps, readOptions),
     check: (checkOptions) => checkEntra(deps, checkOptions),
     // Nothing is pooled per source: fetch and node:https keep-alive sockets close on their own.

@@ -2,7 +2,9 @@
 // registration, a source config pointing at it, and helpers to drain a read.
 import type { EntraSourceConfig } from '../../../src/config/types.ts';
 import type { DirectorySource, SourceItem, SourceReader, SourceReadOptions, SourceReadOutcome } from '../../../src/sources/directory-source.ts';
-import { createEntraSource, type EntraSourceOptions } from '../../../src/sources/entra/entra-source.ts';
+import type { EntraSourceOptions } from '../../../src/sources/entra/entra-source.ts';
+import { createSource } from '../../../src/sources/factory.ts';
+import { silentLogger } from '../../../src/logging.ts';
 import type { DirectoryUser } from '../../../src/domain/types.ts';
 import { startGraphEmulator, trustEmulatorCa, type AppRegistration, type GraphEmulator } from '../../support/graph-emulator/index.ts';
 
@@ -40,8 +42,11 @@ export async function startEntraFixture(): Promise<EntraFixture> {
     app,
     config,
     source: (overrides, options = {}) => {
-      // Fast retries: the tests assert that retries happen, not how long the production backoff is.
-      const source = createEntraSource(config(overrides), { ...options, retry: { backoffBaseMs: 10, backoffMaxMs: 50, ...options.retry } });
+      // Built from config through the factory, as the CLI and the worker build it. Fast retries: the tests
+      // assert that retries happen, not how long the production backoff is.
+      const { logger, ...tuning } = options;
+      const entra = { ...tuning, retry: { backoffBaseMs: 10, backoffMaxMs: 50, ...options.retry } };
+      const source = createSource(config(overrides), logger ?? silentLogger(), { entra });
       sources.push(source);
       return source;
     },

@@ -1,6 +1,7 @@
 // The DirectorySource contract against the Entra source reading the Graph emulator.
 import { randomUUID } from 'node:crypto';
-import { createEntraSource } from '../../../src/sources/entra/entra-source.ts';
+import { createSource } from '../../../src/sources/factory.ts';
+import { silentLogger } from '../../../src/logging.ts';
 import { describeDirectorySourceContract, type FixtureRequest } from '../../contract/directory-source.contract.ts';
 import { startGraphEmulator, trustEmulatorCa } from '../../support/graph-emulator/index.ts';
 
@@ -28,10 +29,10 @@ async function entraFixture({ seeds, pageSize }: FixtureRequest) {
     ids.set(seed.username, id);
     for (const group of seed.groups) emulator.directory.addMember(groupId(group), id);
   }
-  const source = createEntraSource({
+  const source = createSource({
     kind: 'entra', name: 'entra-contract', schedule: null, fullEveryMs: 86_400_000, tenantId: emulator.tenantId, clientId: app.clientId,
     credential: { kind: 'secret', clientSecret: 'contract' }, cloud: { graph: emulator.graphUrl, login: emulator.loginUrl }, group: null, pageSize,
-  });
+  }, silentLogger());
   return {
     source,
     pageSize,

@@ -1,7 +1,8 @@
 // The DirectorySource contract against OpenLDAP: each fixture is a private slapd seeded offline, so
 // entryUUID and createTimestamp are the seeds' own.
 import { normalizeDn } from '../../../src/domain/names.ts';
-import { createLdapSource } from '../../../src/sources/ldap/ldap-source.ts';
+import { createSource } from '../../../src/sources/factory.ts';
+import { silentLogger } from '../../../src/logging.ts';
 import {
   CONTRACT_GROUPS,
   describeDirectorySourceContract,
@@ -49,7 +50,7 @@ function seedLdif(seeds: readonly SeedUser[]): string {
 
 async function openLdapFixture(request: FixtureRequest): Promise<DirectorySourceFixture> {
   const server = await startOpenLdap({ suffix: SUFFIX, seedLdif: seedLdif(request.seeds) });
-  const source = createLdapSource(
+  const source = createSource(
     ldapConfig({
       name: 'contract-openldap',
       flavor: 'openldap',
@@ -62,6 +63,7 @@ async function openLdapFixture(request: FixtureRequest): Promise<DirectorySource
       // Disabled seeds carry a permanent ppolicy lock.
       disabled: { kind: 'attribute-value', attribute: 'pwdAccountLockedTime', values: ['000001010000Z'] },
     }),
+    silentLogger(),
   );
   const ids = new Map(request.seeds.map((seed) => [seed.username, seed.externalId ?? '']));
   return {

@@ -5,9 +5,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { normalizeDn } from '../../../src/domain/names.ts';
 import { SourceError } from '../../../src/sources/directory-source.ts';
 import { silentLogger } from '../../../src/logging.ts';
-import { createSourceFactory } from '../../../src/sources/factory.ts';
+import { createSource, createSourceFactory } from '../../../src/sources/factory.ts';
 import { LIBRARY_ENV } from '../../../src/sources/library-choice.ts';
-import { createLdapSource } from '../../../src/sources/ldap/ldap-source.ts';
 import { SearchConnection } from '../../../src/sources/ldap/search-connection.ts';
 import { runSync } from '../../../src/sync/run-sync.ts';
 import { aConfig } from '../../support/config-builder.ts';
@@ -49,7 +48,7 @@ const config = (overrides: Partial<LdapConfigInput> = {}) =>
     ...overrides,
   });
 
-const source = (overrides: Partial<LdapConfigInput> = {}) => createLdapSource(config(overrides));
+const source = (overrides: Partial<LdapConfigInput> = {}) => createSource(config(overrides), silentLogger());
 
 beforeAll(async () => {
   server = await startOpenLdap({ seedLdif: openLdapSeed(), sizeLimit: 500 });

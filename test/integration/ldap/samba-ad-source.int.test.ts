@@ -9,7 +9,8 @@ import { Attribute, Change, type Client } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { normalizeDn } from '../../../src/domain/names.ts';
-import { createLdapSource } from '../../../src/sources/ldap/ldap-source.ts';
+import { createSource } from '../../../src/sources/factory.ts';
+import { silentLogger } from '../../../src/logging.ts';
 import { startSambaAd, type SambaAdServer } from '../../support/samba-ad.ts';
 import { createTestCa } from '../../support/test-ca.ts';
 
@@ -41,7 +42,7 @@ const config = (overrides: Partial<LdapConfigInput> = {}) =>
     tls: { caFile: dc.ca.certPath, rejectUnauthorized: true, startTls: false },
     ...overrides,
   });
-const source = (overrides: Partial<LdapConfigInput> = {}) => createLdapSource(config(overrides));
+const source = (overrides: Partial<LdapConfigInput> = {}) => createSource(config(overrides), silentLogger());
 const key = (cn: string) => normalizeDn(layout.groupDn(cn));
 
 beforeAll(async () => {

@@ -3,7 +3,8 @@
 import { afterAll } from 'vitest';
 
 import { normalizeDn } from '../../../src/domain/names.ts';
-import { createLdapSource } from '../../../src/sources/ldap/ldap-source.ts';
+import { createSource } from '../../../src/sources/factory.ts';
+import { silentLogger } from '../../../src/logging.ts';
 import { guidFromBytes } from '../../../src/sources/directory-values.ts';
 import {
   CONTRACT_GROUPS,
@@ -54,7 +55,7 @@ async function sambaFixture(request: FixtureRequest): Promise<DirectorySourceFix
   } finally {
     await admin.unbind();
   }
-  const source = createLdapSource(
+  const source = createSource(
     ldapConfig({
       name: 'contract-ad',
       flavor: 'active-directory',
@@ -65,6 +66,7 @@ async function sambaFixture(request: FixtureRequest): Promise<DirectorySourceFix
       tls: { caFile: server.ca.certPath, rejectUnauthorized: true, startTls: false },
       pageSize: request.pageSize,
     }),
+    silentLogger(),
   );
   return {
     source,

@@ -2,7 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SourceError } from '../../../../src/sources/directory-source.ts';
 import { MAX_FIELD_BYTES } from '../../../../src/sources/file/csv-entries.ts';
-import { createFileSource } from '../../../../src/sources/file/index.ts';
+import { createSource } from '../../../../src/sources/factory.ts';
+import { silentLogger } from '../../../../src/logging.ts';
 import { fileConfig, readAll, skippedOf, tempFolder, usersOf } from './temp-files.ts';
 import type { TempFolder } from './temp-files.ts';
 
@@ -15,7 +16,7 @@ afterAll(async () => {
 });
 
 async function readCsv(name: string, content: string | Uint8Array, options: { groupsOfInterest?: string[]; attributes?: string[] } = {}) {
-  const source = createFileSource(fileConfig(await folder.write(name, content), 'csv'));
+  const source = createSource(fileConfig(await folder.write(name, content), 'csv'), silentLogger());
   return readAll(source, options);
 }
 

@@ -2,14 +2,15 @@
 // the proportions the demo relies on (more enabled staff and partners than seats, service accounts).
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createFileSource } from '../../../../src/sources/file/index.ts';
+import { createSource } from '../../../../src/sources/factory.ts';
+import { silentLogger } from '../../../../src/logging.ts';
 import { fileConfig, readAll, skippedOf, usersOf } from './temp-files.ts';
 
 const DEMO_USERS = fileURLToPath(new URL('../../../../config/demo-users.csv', import.meta.url));
 
 describe('config/demo-users.csv', () => {
   it('reads 40 people without a skipped row, with staff and partners outnumbering the demo seats', async () => {
-    const { items } = await readAll(createFileSource(fileConfig(DEMO_USERS, 'csv')), {
+    const { items } = await readAll(createSource(fileConfig(DEMO_USERS, 'csv'), silentLogger()), {
       groupsOfInterest: ['partners', 'staff', 'it admins'],
       attributes: ['employeeType', 'department'],
     });

@@ -3,7 +3,9 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFileSource, FILE_PAGE_SIZE } from '../../../../src/sources/file/index.ts';
+import { FILE_PAGE_SIZE } from '../../../../src/sources/file/index.ts';
+import { createSource } from '../../../../src/sources/factory.ts';
+import { silentLogger } from '../../../../src/logging.ts';
 import { guidToBytes } from '../../../../src/sources/directory-values.ts';
 import { fileConfig, tempFolder } from './temp-files.ts';
 import type { TempFolder } from './temp-files.ts';
@@ -42,7 +44,7 @@ interface TimedRead {
 }
 
 async function timedRead(path: string, format: 'csv' | 'ldif'): Promise<TimedRead> {
-  const source = createFileSource(fileConfig(path, format));
+  const source = createSource(fileConfig(path, format), silentLogger());
   const started = performance.now();
   let users = 0;
   let pages = 0;

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SourceError } from '../../../../src/sources/directory-source.ts';
-import { createFileSource, FILE_PAGE_SIZE } from '../../../../src/sources/file/index.ts';
+import { FILE_PAGE_SIZE } from '../../../../src/sources/file/index.ts';
+import { createSource } from '../../../../src/sources/factory.ts';
+import { silentLogger } from '../../../../src/logging.ts';
 import { CrlfToLf } from '../../../../src/sources/file/line-endings.ts';
 import { fileConfig, readAll, skippedOf, tempFolder, usersOf } from './temp-files.ts';
 import type { TempFolder } from './temp-files.ts';
@@ -25,7 +27,7 @@ function csvRows(count: number): string {
 
 describe('paging', () => {
   it('yields pages of at most 1000 items by default', async () => {
-    const source = createFileSource(fileConfig(await folder.write('2500.csv', csvRows(2500)), 'csv'));
+    const source = createSource(fileConfig(await folder.write('2500.csv', csvRows(2500)), 'csv'), silentLogger());
     const { pageSizes, items } = await readAll(source);
     expect(FILE_PAGE_SIZE).toBe(1000);
     expect(pageSizes).toEqual([1000, 1000, 500]);
@@ -33,7 +35,7 @@ describe('paging', () => {
   });
 
   it('counts skipped entries in the page size', async () => {
-    const source = createFileSource(fileConfig(await folder.write('mixed.csv', 'id,enabled\n1,\n2,bad\n3,\n'), 'csv'), { pageSize: 2 });
+    const source = createSource(fileConfig(await folder.write('mixed.csv', 'id,enabled\n1,\n2,bad\n3,\n'), 'csv'), silentLogger(), { file: { pageSize: 2 } });
     const { pageSizes, items } = await readAll(source);
     expect(pageSizes).toEqual([2, 1]);
     expect(skippedOf(items)).toHaveLength(1);
@@ -42,7 +44,7 @@ describe('paging', () => {
 
 describe('file errors', () => {
   it('reports a missing file as not-found', async () => {
-    const source = createFileSource(fileConfig(join(folder.path, 'missing.csv'), 'csv'));
+    const source = createSource(fileConfig(join(folder.path, 'missing.csv'), 'csv'), silentLogger());
     await expect(readAll(source)).rejects.toMatchObject({
       name: 'SourceError',
       code: 'not-found',
@@ -53,14 +55,14 @@ describe('file errors', () => {
   it('reports a folder as invalid data', async () => {
     const dir = join(folder.path, 'a-folder.csv');
     await mkdir(dir);
-    await expect(readAll(createFileSource(fileConfig(dir, 'csv')))).rejects.toMatchObject({
+    await expect(readAll(createSource(fileConfig(dir, 'csv'), silentLogger()))).rejects.toMatchObject({
       code: 'invalid-data',
       message: expect.stringContaining('not a regular file'),
     });
   });
 
   it('refuses a CSV read as LDIF', async () => {
-    const source = createFileSource(fileConfig(await folder.write('wrong.ldif', 'id,username\n1,a\n'), 'ldif'));
+    const source = createSource(fileConfig(await folder.write('wrong.ldif', 'id,username\n1,a\n'), 'ldif'), silentLogger());
     const failure = readAll(source);
     await expect(failure).rejects.toBeInstanceOf(SourceError);
     await expect(failure).rejects.toMatchObject({ code: 'invalid-data', message: expect.stringMatching(/wrong\.ldif does not look like LDIF/) });
@@ -93,7 +95,7 @@ describe('LDIF file source', () => {
   ].join('\n');
 
   it('maps people, ignores other entries, skips duplicates and change records', async () => {
-    const source = createFileSource(fileConfig(await folder.write('people.ldif', ldif), 'ldif'));
+    const source = createSource(fileConfig(await folder.write('people.ldif', ldif), 'ldif'), silentLogger());
     const { items, outcome } = await readAll(source, { groupsOfInterest: ['Partners'], attributes: ['employeeType'] });
     expect(usersOf(items)).toEqual([
       expect.objectContaining({
@@ -119,7 +121,7 @@ describe('LDIF file source', () => {
 describe('check()', () => {
   it('counts users, samples two and sizes the groups of interest', async () => {
     const csv = 'id,username,enabled,groups\n1,a,,Staff\n2,b,false,Staff;Partners\n3,c,,\n4,d,bad,\n';
-    const source = createFileSource(fileConfig(await folder.write('check.csv', csv), 'csv'));
+    const source = createSource(fileConfig(await folder.write('check.csv', csv), 'csv'), silentLogger());
     const report = await source.check({ groupsOfInterest: ['staff', 'CN=Partners,OU=Groups,DC=corp', 'nobody'], attributes: [] });
     expect(report.ok).toBe(true);
     expect(report.usersInScope).toBe(3);
@@ -135,7 +137,7 @@ describe('check()', () => {
   });
 
   it('fails with the reason when the file cannot be read', async () => {
-    const source = createFileSource(fileConfig(join(folder.path, 'nope.ldif'), 'ldif'));
+    const source = createSource(fileConfig(join(folder.path, 'nope.ldif'), 'ldif'), silentLogger());
     const report = await source.check({ groupsOfInterest: [], attributes: [] });
     expect(report).toMatchObject({ ok: false, usersInScope: null, sample: [] });
     expect(report.steps).toEqual([{ name: 'file', ok: false, detail: expect.stringContaining('nope.ldif does not exist') }]);

@@ -1,10 +1,8 @@
-// A first sync of a source whose read waits on the network inserts its accounts while reading, with a
-// provisional state, and rewrites after the allocation only those whose state differs
-// (sync/provisional-writer.ts). It must leave exactly what a run writing after the read leaves: the
-// same accounts, states, audit rows and report; and a read that fails half-way must leave nothing.
-// The source here is the file source, re-paged into small pages, with repeats and a deletion added.
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
+// A first sync stages its users page by page and applies them after the read, in one short transaction:
+// the page size must not change what it leaves (accounts, states, audit rows, report), a user read twice
+// or also reported deleted is handled as in one page, and a read that fails half-way leaves nothing.
+// The source is the file source built from config by the factory, re-paged into small pages, with
+// repeats and a deletion added.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SeatsyncConfig } from '../../../src/config/types.ts';
 import { silentLogger } from '../../../src/logging.ts';
@@ -41,8 +39,6 @@ function configFor(path: string): SeatsyncConfig {
 interface Shape {
   /** Items per page. */
   readonly pageSize: number;
-  /** Whether the source says its read waits on the network (the provisional writes). */
-  readonly network: boolean;
   /** Items added at the end of the read (repeats of earlier users, deletions). */
   readonly extra?: readonly SourceItem[];
   /** The read fails after this many pages. */
@@ -66,10 +62,10 @@ function reshaped(source: DirectorySource, shape: Shape): DirectorySource {
     }
     return next.value;
   }
-  return { ...source, readWaitsOnNetwork: shape.network, read };
+  return { ...source, read };
 }
 
-describe.each(DATABASE_KINDS)('a first sync that writes accounts while reading, on %s', (kind) => {
+describe.each(DATABASE_KINDS)('a first sync read in pages, on %s', (kind) => {
   let early: TestDatabase;
   let late: TestDatabase;
   beforeEach(async () => {
@@ -81,30 +77,13 @@ describe.each(DATABASE_KINDS)('a first sync that writes accounts while reading, 
     await late.drop();
   });
 
-  /** Runs a sync; returns its report and whether it wrote while reading (from its log). */
-  async function sync(
-    t: TestDatabase,
-    config: SeatsyncConfig,
-    shape: Shape,
-    options: { now: number; allocationSlice?: number },
-  ): Promise<{ report: SyncReport; provisional: boolean }> {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        lines.push(chunk.toString());
-        done();
-      },
-    });
+  /** Runs a sync of the one configured source, re-paged as `shape` says. */
+  async function sync(t: TestDatabase, config: SeatsyncConfig, shape: Shape, options: { now: number }): Promise<SyncReport> {
     const factory = createSourceFactory(config, silentLogger());
-    const report = await runSync(
-      { db: t.db, config, logger: pino({ level: 'info' }, sink), createSource: (name) => reshaped(factory(name), shape) },
-      {
-        sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'test', now: () => options.now,
-        ...(options.allocationSlice === undefined ? {} : { allocationSlice: options.allocationSlice }),
-      },
+    return runSync(
+      { db: t.db, config, logger: silentLogger(), createSource: (name) => reshaped(factory(name), shape) },
+      { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'test', now: () => options.now },
     );
-    const provisional = lines.some((line) => (JSON.parse(line) as { msg?: string }).msg?.startsWith('first sync of a source read over the network') === true);
-    return { report, provisional };
   }
 
   const stored = async (t: TestDatabase) => ({
@@ -121,32 +100,27 @@ describe.each(DATABASE_KINDS)('a first sync that writes accounts while reading, 
 
   const comparable = (r: SyncReport) => ({ ...r.runs[0], durationMs: 0, pools: r.pools });
 
-  async function expectSame(config: SeatsyncConfig, shape: Omit<Shape, 'network'>, options: { now: number; allocationSlice?: number }, provisional: boolean) {
-    const a = await sync(early, config, { ...shape, network: true }, options);
-    const b = await sync(late, config, { ...shape, network: false }, options);
-    expect(a.report.runs[0]?.status).toBe('ok');
-    expect(a.provisional).toBe(provisional);
-    expect(b.provisional).toBe(false);
-    expect(comparable(a.report)).toEqual(comparable(b.report));
+  /** Small pages and one large page leave the same. */
+  async function expectSame(config: SeatsyncConfig, shape: Shape, options: { now: number }) {
+    const a = await sync(early, config, shape, options);
+    const b = await sync(late, config, { ...shape, pageSize: 10_000 }, options);
+    expect(a.runs[0]?.status).toBe('ok');
+    expect(comparable(a)).toEqual(comparable(b));
     expect(await stored(early)).toEqual(await stored(late));
-    return a.report;
+    return a;
   }
 
-  it.each([
-    ['in one allocation call', undefined],
-    ['with the new accounts allocated in slices', 4],
-  ])('leaves what a run writing after the read leaves, %s; later runs write as usual', async (_name, allocationSlice) => {
+  it('leaves what a read in one page leaves; later runs too', async () => {
     const people = crowd(70, 1);
     const csv = aCsvFile(people);
     const config = configFor(csv.path);
-    const first = await expectSame(config, { pageSize: 9 }, { now: T1, ...(allocationSlice === undefined ? {} : { allocationSlice }) }, true);
+    const first = await expectSame(config, { pageSize: 9 }, { now: T1 });
     expect(first.runs[0]).toMatchObject({ seen: 70, created: 70 });
     expect(first.runs[0]?.blocked).toBeGreaterThan(0);
     expect(first.runs[0]?.activated).toBeGreaterThan(20);
 
-    // The second run has accounts of its source: it stages and writes after the read.
     csv.write([...people.slice(10), ...crowd(15, 71)]);
-    const second = await expectSame(config, { pageSize: 9 }, { now: T1 + HOUR_MS }, false);
+    const second = await expectSame(config, { pageSize: 9 }, { now: T1 + HOUR_MS });
     expect(second.runs[0]).toMatchObject({ created: 15, removed: 10 });
   });
 
@@ -164,7 +138,7 @@ describe.each(DATABASE_KINDS)('a first sync that writes accounts while reading, 
       { kind: 'user', user: users[1]! },
       { kind: 'deleted', externalId: 'id-7' },
     ];
-    const report = await expectSame(config, { pageSize: 8, extra }, { now: T1 }, true);
+    const report = await expectSame(config, { pageSize: 8, extra }, { now: T1 });
     expect(report.runs[0]).toMatchObject({ seen: 30, created: 29, skipped: 2 });
     const names = (await early.db.query<{ external_id: string; username: string }>(`SELECT external_id, username FROM accounts WHERE external_id IN ('id-4', 'id-7')`)).rows;
     expect(names).toEqual([{ external_id: 'id-4', username: users[3]!.username }]);
@@ -173,24 +147,22 @@ describe.each(DATABASE_KINDS)('a first sync that writes accounts while reading, 
   it('leaves nothing when the read fails half-way, and the next run starts over', async () => {
     const people = crowd(40, 1);
     const config = configFor(aCsvFile(people).path);
-    const failed = await sync(early, config, { pageSize: 6, network: true, failAfterPages: 4 }, { now: T1 });
-    expect(failed.provisional).toBe(true);
-    expect(failed.report.runs[0]).toMatchObject({ status: 'failed', errorCode: 'connect' });
+    const failed = await sync(early, config, { pageSize: 6, failAfterPages: 4 }, { now: T1 });
+    expect(failed.runs[0]).toMatchObject({ status: 'failed', errorCode: 'connect' });
     const counts = await early.db.query<{ accounts: number; audit: number; cursors: number }>(
       `SELECT (SELECT count(*)::int FROM accounts) AS accounts, (SELECT count(*)::int FROM audit) AS audit,
               (SELECT count(*)::int FROM source_cursors) AS cursors`,
     );
     expect(counts.rows[0]).toEqual({ accounts: 0, audit: 0, cursors: 0 });
-    const retried = await sync(early, config, { pageSize: 6, network: true }, { now: T1 });
-    expect(retried.provisional).toBe(true);
-    expect(retried.report.runs[0]).toMatchObject({ status: 'ok', created: 40 });
+    const retried = await sync(early, config, { pageSize: 6 }, { now: T1 });
+    expect(retried.runs[0]).toMatchObject({ status: 'ok', created: 40 });
   });
 
-  it('is not taken by a dry run, which writes nothing', async () => {
+  it('writes nothing in a dry run', async () => {
     const config = configFor(aCsvFile(crowd(20, 1)).path);
     const factory = createSourceFactory(config, silentLogger());
     const report = await runSync(
-      { db: early.db, config, logger: silentLogger(), createSource: (name) => reshaped(factory(name), { pageSize: 5, network: true }) },
+      { db: early.db, config, logger: silentLogger(), createSource: (name) => reshaped(factory(name), { pageSize: 5 }) },
       { sources: [], dryRun: true, allowRemovals: false, forceFull: false, trigger: 'test', now: () => T1 },
     );
     expect(report.runs[0]).toMatchObject({ status: 'ok', created: 20, dryRun: true });

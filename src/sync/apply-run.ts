@@ -1,0 +1,130 @@
+// The decide and apply phases of a run, in its one short transaction (no directory I/O in it): lock the
+// seats, weigh the mass-change hold on what the read changed (rule 10), allocate and write, weigh the
+// hold again on what the allocation decided, then the notifications, the cursor and the purge. Returns
+// a value: `held` (the caller rolls the transaction back) or the applied counts.
+import type { SeatsyncConfig } from '../config/types.ts';
+import type { AllocationPlan } from '../domain/types.ts';
+import type { SourceReadOutcome } from '../sources/directory-source.ts';
+import type { Database, Queryable } from '../store/db.ts';
+import { countPresent, loadDeltaSummary, type DeltaSummary, type RemovalCounts } from '../store/delta-store.ts';
+import { updateChangedAccounts } from '../store/merge-store.ts';
+import { saveCursor } from '../store/run-store.ts';
+import { graceEnded, loadAllocationFingerprint, lockSeats, purgeRemoved, saveAllocationFingerprint } from '../store/seat-store.ts';
+import type { StagingTables } from '../store/staging-store.ts';
+import { type AllocatedDelta, allocateDelta, type ListedChanges, type SeatCounts } from './apply-delta.ts';
+import { removalThreshold, shouldHold } from './hold-policy.ts';
+import { allocationFingerprint, unchangedPlan } from './reconcile.ts';
+
+/** State changes a dry run lists (its counts cover all of them). */
+export const DRY_RUN_LISTED = 1_000;
+
+/** Hooks through which notifications are written in the run's transaction (see notify/). */
+export interface RunNotifier {
+  afterAllocation(tx: Queryable, context: { runId: string; source: string; plan: AllocationPlan; now: number }): Promise<void>;
+  onHeld(db: Database, context: { runId: string; source: string; counts: RemovalCounts; threshold: number; now: number }): Promise<void>;
+  /** After every finished (non-dry) run, whatever its outcome: reports a source that keeps failing, and its recovery. */
+  afterRun?(db: Database, context: { runId: string; source: string; now: number }): Promise<void>;
+}
+
+export interface Applied {
+  /** Removed accounts deleted under `policy.purgeRemovedAfter`. */
+  readonly purged: number;
+  readonly created: number;
+  readonly updated: number;
+  readonly plan: AllocationPlan;
+  readonly seats: SeatCounts;
+  readonly listed: ListedChanges;
+  /** `skipped`: nothing changed, the stored seats stand (see `allocationFingerprint`). */
+  readonly allocation: 'skipped' | AllocatedDelta['allocation'];
+}
+
+export type ApplyOutcome =
+  | { readonly kind: 'applied'; readonly applied: Applied }
+  | { readonly kind: 'held'; readonly counts: RemovalCounts; readonly threshold: number };
+
+/** What the apply needs of the run: the staged read and how it was asked for. */
+export interface ApplyInput {
+  readonly config: SeatsyncConfig;
+  readonly source: string;
+  readonly tables: StagingTables;
+  /** Null for a dry run (its writes are rolled back). */
+  readonly runId: string | null;
+  readonly outcome: SourceReadOutcome;
+  /** Full reads: present accounts of the source the read did not return (the snapshot's view). */
+  readonly unseenIds: readonly number[];
+  /** Users read. */
+  readonly read: number;
+  /** Entries skipped without a readable id (see hold-policy.ts). */
+  readonly unidentified: number;
+  readonly now: number;
+  /** The mapping rules' fingerprint, saved with the cursor. */
+  readonly mapping: string;
+  readonly allowRemovals: boolean;
+  readonly dryRun: boolean;
+  readonly allocationSlice?: number;
+  readonly notifier?: RunNotifier;
+}
+
+const NO_SEAT_CHANGES = { activated: 0, blocked: 0, disabled: 0, removed: 0 };
+
+/** Decide and apply, in the transaction `tx`. */
+export async function decideAndApply(tx: Queryable, input: ApplyInput): Promise<ApplyOutcome> {
+  await lockSeats(tx);
+  const delta = await loadDeltaSummary(tx, { tables: input.tables, source: input.source, sweep: sweeps(input.outcome), unseenIds: input.unseenIds, read: input.read });
+  const before = await holdCheck(tx, input, delta.counts);
+  if (before !== null) return before;
+  const allocated = await allocateOrSkip(tx, input, delta);
+  // Rule 10 again, on what the allocation decided: users still returned but now matching no profile (a
+  // broken `when`, a profile removed) are removed too, and count like users the directory stopped returning.
+  // Only accounts that existed before count: a first sync's out-of-scope or disabled users drop nothing.
+  const after = await holdCheck(tx, input, { ...delta.counts, wouldRemove: allocated.dropped.removed, wouldDisable: allocated.dropped.disabled });
+  if (after !== null) return after;
+  if (input.runId !== null) await input.notifier?.afterAllocation(tx, { runId: input.runId, source: input.source, plan: allocated.plan, now: input.now });
+  // A dry run still needs a number for the bigint run columns; its writes are rolled back.
+  await saveCursor(tx, input.source, input.outcome.cursor, input.runId ?? '0', input.mapping);
+  const purgeAfterMs = input.config.policy.purgeRemovedAfterMs;
+  const purged = purgeAfterMs === null ? 0 : await purgeRemoved(tx, { source: input.source, olderThanMs: purgeAfterMs, now: input.now });
+  return {
+    kind: 'applied',
+    applied: {
+      purged, created: delta.newCount, updated: delta.changedCount, plan: allocated.plan, seats: allocated.counts, listed: allocated.listed, allocation: allocated.allocation,
+    },
+  };
+}
+
+/** Rule 10: the held outcome, or null. The source's total is counted only when there is something to weigh against it. */
+async function holdCheck(tx: Queryable, input: ApplyInput, counts: Omit<RemovalCounts, 'total'>): Promise<ApplyOutcome | null> {
+  if (input.allowRemovals || (counts.staged > 0 && counts.wouldRemove + counts.wouldDisable === 0)) return null;
+  const weighed = { ...counts, total: await countPresent(tx, input.source) };
+  const threshold = removalThreshold(input.config.policy.maxRemovals, weighed.total);
+  const mode = sweeps(input.outcome) ? 'full' : 'incremental';
+  return shouldHold(weighed, { threshold, mode, unidentified: input.unidentified }) ? { kind: 'held', counts: weighed, threshold } : null;
+}
+
+/** Whether the read listed every id in scope, so that accounts it did not list are swept. */
+export function sweeps(outcome: SourceReadOutcome): boolean {
+  return outcome.mode === 'full' || outcome.listedScope === true;
+}
+
+/** The allocation, or none when nothing it reads changed (users only renamed, re-mailed, …): its last result stands. */
+async function allocateOrSkip(tx: Queryable, input: ApplyInput, delta: DeltaSummary): Promise<Omit<AllocatedDelta, 'allocation'> & { allocation: Applied['allocation'] }> {
+  const runId = input.runId ?? '0';
+  const fingerprint = allocationFingerprint(input.config);
+  const unchanged =
+    delta.newCount + delta.seatChangedCount === 0 &&
+    delta.missingIds.length === 0 &&
+    (await loadAllocationFingerprint(tx)) === fingerprint &&
+    !(await graceEnded(tx, input.now));
+  if (unchanged) {
+    if (delta.changedCount > 0) await updateChangedAccounts(tx, { tables: input.tables, source: input.source, runId });
+    const plan = await unchangedPlan(tx, input.config);
+    return { plan, counts: NO_SEAT_CHANGES, dropped: { removed: 0, disabled: 0 }, listed: { changes: [], total: 0 }, allocation: 'skipped' };
+  }
+  const allocated = await allocateDelta(tx, {
+    config: input.config, source: input.source, tables: input.tables, summary: delta, runId, now: input.now,
+    forNotifications: input.runId !== null && input.notifier !== undefined, listChanges: input.dryRun ? DRY_RUN_LISTED : 0,
+    ...(input.allocationSlice === undefined ? {} : { chunkSize: input.allocationSlice }),
+  });
+  await saveAllocationFingerprint(tx, fingerprint);
+  return allocated;
+}
