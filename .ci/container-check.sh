@@ -78,7 +78,7 @@ cat >"$etc/seatsync.yaml" <<YAML
 database: { url: "$pg_base/$db" }
 redis: { url: "$redis_url", prefix: $prefix }
 sources:
-  - { name: staff, kind: file, path: /etc/seatsync/users.csv, schedule: { every: 5s } }
+  - { name: staff, kind: file, path: /etc/seatsync/users.csv, schedule: { every: 1m } }
 pools:
   primary: { seats: 3 }
 profiles:
