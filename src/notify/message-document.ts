@@ -35,7 +35,7 @@ export function renderText(doc: MessageDocument): string {
     blocks.push(`${list.title} (${list.total})\n${lines.join('\n')}`);
   }
   if (doc.actions.length > 0) blocks.push(`What to do\n${doc.actions.map((a) => `  - ${plain(a)}`).join('\n')}`);
-  if (doc.dashboardUrl) blocks.push(`Dashboard: ${doc.dashboardUrl}`);
+  if (doc.dashboardUrl) blocks.push(`Console: ${doc.dashboardUrl}`);
   blocks.push(`-- \n${FOOTER}`);
   return `${blocks.join('\n\n')}\n`;
 }
@@ -88,7 +88,7 @@ export function renderHtml(doc: MessageDocument): string {
   if (doc.actions.length > 0) {
     parts.push('<h3>What to do</h3>', `<ul>${doc.actions.map((a) => `<li>${markup(a)}</li>`).join('')}</ul>`);
   }
-  if (doc.dashboardUrl) parts.push(`<p><a href="${escapeHtml(doc.dashboardUrl)}">Open the seatsync dashboard</a></p>`);
+  if (doc.dashboardUrl) parts.push(`<p><a href="${escapeHtml(doc.dashboardUrl)}">Open the seatsync console</a></p>`);
   parts.push(`<p style="color:#656d76;font-size:12px">${escapeHtml(FOOTER)}</p>`);
   return [
     '<!DOCTYPE html>',

@@ -77,7 +77,7 @@ describe.each(DATABASE_KINDS)('SMTP delivery on %s', (kind) => {
     expect(main.text).toContain('Newly blocked accounts (2)\n  - Ada Lovelace (ada, ada@corp.example.test) — primary\n');
     expect(main.text).toContain('<script>alert(1)</script> Tom & Jerry (tom, tom@corp.example.test) — primary');
     expect(main.text).toMatch(/Pools\n {2}Pool +Seats +Used +Available +Waiting\n {2}primary +100 +100 +0 +7\n\n/);
-    expect(main.text).toContain('Dashboard: https://seatsync.corp.example.test/');
+    expect(main.text).toContain('Console: https://seatsync.corp.example.test/');
     expect(main.text).not.toContain('Pat Partner');
     expect(main.html).toContain('&#60;script&#62;alert(1)&#60;/script&#62; Tom &#38; Jerry');
     expect(main.html).not.toContain('<script>');

@@ -71,8 +71,8 @@ describe('limit exceeded message', () => {
 
   it('links the dashboard when publicUrl is set, and only to http(s)', () => {
     const { text, html } = render(limitEvent([1]), 'https://seatsync.corp.example.test/');
-    expect(text).toContain('Dashboard: https://seatsync.corp.example.test/');
-    expect(html).toContain('<a href="https://seatsync.corp.example.test/">Open the seatsync dashboard</a>');
+    expect(text).toContain('Console: https://seatsync.corp.example.test/');
+    expect(html).toContain('<a href="https://seatsync.corp.example.test/">Open the seatsync console</a>');
     expect(render(limitEvent([1]), 'javascript:alert(1)').html).not.toContain('href');
   });
 
