@@ -35,6 +35,7 @@ const NOT_FOUND_ACCOUNT = error('no account matches the reference');
 const AMBIGUOUS = error('the reference matches several accounts: use the numeric id');
 /** The sync routes read and write jobs in Redis. */
 const REDIS_AWAY = error('Redis is not reachable (answered within about 2 s; a sync is not queued)');
+const REDIS_AWAY_READ = error('Redis is not reachable (answered within about 2 s)');
 
 export const API_OPERATIONS = [
   {
@@ -49,7 +50,7 @@ export const API_OPERATIONS = [
     method: 'GET',
     path: '/schedules',
     summary: 'When the worker\'s schedules run each source next',
-    responses: { '200': ok('Schedules', 'each configured source and its next scheduled run') },
+    responses: { '200': ok('Schedules', 'each configured source and its next scheduled run'), '503': REDIS_AWAY_READ },
   },
   {
     operationId: 'getCaller',

@@ -9,6 +9,7 @@ import { registerAuditRoutes } from './audit-routes.ts';
 import { authorize, callerOf } from './auth.ts';
 import { ApiError } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
+import { withRedis } from './redis-deadline.ts';
 import type { HttpDeps } from './server.ts';
 import { registerSyncRoutes } from './sync-routes.ts';
 
@@ -29,7 +30,8 @@ export async function registerApi(app: FastifyInstance, deps: HttpDeps): Promise
       });
       defineRoute(api, 'getStatus', async () => statusView(deps.db, deps.config()));
       defineRoute(api, 'listSchedules', async () => {
-        const next = (await deps.nextScheduledRuns?.()) ?? new Map<string, number>();
+        const read = deps.nextScheduledRuns;
+        const next = read ? await withRedis('the next scheduled runs are not known', read) : new Map<string, number>();
         const sources = deps.config().sources.map((s) => {
           const at = next.get(s.name);
           return { name: s.name, nextRunAt: at === undefined ? null : new Date(at).toISOString() };

@@ -77,7 +77,7 @@ describe('seatsync run while Redis is away', () => {
   it('answers 503 within 3 s while Redis is down', async () => {
     if (redisServer) await stopProcess(redisServer, 'SIGKILL');
     redisServer = null;
-    for (const [path, method] of [['/api/v1/syncs', 'POST'], ['/api/v1/syncs', 'GET'], ['/api/v1/syncs/0b8f2c4e-1d2a-4c3b-9e8f-7a6b5c4d3e2f', 'GET']] as const) {
+    for (const [path, method] of [['/api/v1/syncs', 'POST'], ['/api/v1/syncs', 'GET'], ['/api/v1/syncs/0b8f2c4e-1d2a-4c3b-9e8f-7a6b5c4d3e2f', 'GET'], ['/api/v1/schedules', 'GET']] as const) {
       const response = await timed(() => admin(path, method === 'POST' ? { method, body: {} } : {}));
       expect(response.value.status, `${method} ${path}`).toBe(503);
       expect(response.value.body).toMatchObject({ error: { code: 'unavailable' } });

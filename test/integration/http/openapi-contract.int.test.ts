@@ -28,7 +28,7 @@ type Case = (s: ApiServer) => ReturnType<ApiClient>;
  * Statuses this test cannot provoke against the suite's shared Redis: the sync routes' 503 needs Redis
  * stopped, which test/e2e/worker/redis-down.e2e.test.ts does with a private one.
  */
-const TESTED_ELSEWHERE = ['listSyncs 503', 'requestSync 503', 'getSync 503'];
+const TESTED_ELSEWHERE = ['listSyncs 503', 'requestSync 503', 'getSync 503', 'listSchedules 503'];
 
 const DOC_ID = 'https://seatsync.test/openapi.json';
 const post = { method: 'POST' } as const;
