@@ -32,34 +32,52 @@ export interface SchedulerChanges {
   readonly removed: string[];
 }
 
-/** Makes the schedulers match the config. Unchanged schedulers are left alone (their next run stays). */
-export async function applySchedules(queue: ScheduleQueue, config: SeatsyncConfig, logger: Logger): Promise<SchedulerChanges> {
+interface SchedulerSet {
+  /** Ids of this set start with it (`source:`, `target:`); other schedulers of the queue are left alone. */
+  readonly prefix: string;
+  /** Key (source or target name) → its repeat, from the config. */
+  readonly wanted: ReadonlyMap<string, Repeat>;
+  /** Creates or changes the scheduler `id` of `key` (the job it makes is the set's own). */
+  readonly upsert: (id: string, repeat: Repeat, key: string) => Promise<unknown>;
+  readonly what: string;
+}
+
+const KEPT_JOBS = { removeOnComplete: { count: 10 }, removeOnFail: { count: 50 } };
+
+/**
+ * Makes one set of schedulers of a queue match the config: new or changed ones upserted, those no
+ * longer configured removed. Unchanged schedulers are left alone (their next run stays).
+ */
+async function syncSchedulerSet(queue: ScheduleQueue | NotifyQueue, set: SchedulerSet, logger: Logger): Promise<SchedulerChanges> {
   const existing = new Map<string, Repeat>();
   for (const s of await queue.getJobSchedulers(0, -1)) {
     const id = s.id ?? s.key;
-    if (id.startsWith(SOURCE_PREFIX)) existing.set(id, { ...(s.pattern ? { pattern: s.pattern } : {}), ...(s.every ? { every: s.every } : {}) });
+    if (id.startsWith(set.prefix)) existing.set(id, { ...(s.pattern ? { pattern: s.pattern } : {}), ...(s.every ? { every: s.every } : {}) });
   }
-  const wanted = new Map(config.sources.filter((s) => s.schedule !== null).map((s) => [s.name, repeatOf(s.schedule as Schedule)]));
   const changes: SchedulerChanges = { upserted: [], removed: [] };
-  for (const [source, repeat] of wanted) {
-    const id = schedulerIdOf(source);
+  for (const [key, repeat] of set.wanted) {
+    const id = `${set.prefix}${key}`;
     const current = existing.get(id);
     if (current && current.pattern === repeat.pattern && current.every === repeat.every) continue;
-    await queue.upsertJobScheduler(id, repeat, {
-      name: 'schedule-tick',
-      data: { source },
-      opts: { removeOnComplete: { count: 10 }, removeOnFail: { count: 50 } },
-    });
-    changes.upserted.push(source);
+    await set.upsert(id, repeat, key);
+    changes.upserted.push(key);
   }
   for (const id of existing.keys()) {
-    const source = id.slice(SOURCE_PREFIX.length);
-    if (wanted.has(source)) continue;
+    const key = id.slice(set.prefix.length);
+    if (set.wanted.has(key)) continue;
     await queue.removeJobScheduler(id);
-    changes.removed.push(source);
+    changes.removed.push(key);
   }
-  if (changes.upserted.length > 0 || changes.removed.length > 0) logger.info(changes, 'job schedulers updated from the config');
+  if (changes.upserted.length > 0 || changes.removed.length > 0) logger.info(changes, `${set.what} updated from the config`);
   return changes;
+}
+
+/** Makes the sources' schedulers match the config. */
+export async function applySchedules(queue: ScheduleQueue, config: SeatsyncConfig, logger: Logger): Promise<SchedulerChanges> {
+  const wanted = new Map(config.sources.filter((s) => s.schedule !== null).map((s) => [s.name, repeatOf(s.schedule as Schedule)]));
+  const upsert = (id: string, repeat: Repeat, source: string): Promise<unknown> =>
+    queue.upsertJobScheduler(id, repeat, { name: 'schedule-tick', data: { source }, opts: KEPT_JOBS });
+  return syncSchedulerSet(queue, { prefix: SOURCE_PREFIX, wanted, upsert, what: 'job schedulers' }, logger);
 }
 
 /** When each scheduled source runs next (epoch ms), as the schedulers in Redis say. */
@@ -79,7 +97,7 @@ export async function applyDeliverySchedule(queue: NotifyQueue): Promise<void> {
   await queue.upsertJobScheduler(DELIVERY_SCHEDULER_ID, { every: DELIVERY_EVERY_MS }, {
     name: 'deliver',
     data: { reason: 'schedule' },
-    opts: { removeOnComplete: { count: 10 }, removeOnFail: { count: 50 } },
+    opts: KEPT_JOBS,
   });
 }
 
@@ -87,31 +105,9 @@ const TARGET_PREFIX = 'target:';
 
 /** One reconcile scheduler per SCIM target with a `schedule` (default daily), on the notify queue. */
 export async function applyTargetSchedules(queue: NotifyQueue, config: SeatsyncConfig, logger: Logger): Promise<SchedulerChanges> {
-  const existing = new Map<string, Repeat>();
-  for (const s of await queue.getJobSchedulers(0, -1)) {
-    const id = s.id ?? s.key;
-    if (id.startsWith(TARGET_PREFIX)) existing.set(id, { ...(s.pattern ? { pattern: s.pattern } : {}), ...(s.every ? { every: s.every } : {}) });
-  }
   const wanted = new Map<string, Repeat>();
   for (const t of config.targets) if (t.kind === 'scim' && t.schedule !== null) wanted.set(t.name, repeatOf(t.schedule));
-  const changes: SchedulerChanges = { upserted: [], removed: [] };
-  for (const [target, repeat] of wanted) {
-    const id = `${TARGET_PREFIX}${target}`;
-    const current = existing.get(id);
-    if (current && current.pattern === repeat.pattern && current.every === repeat.every) continue;
-    await queue.upsertJobScheduler(id, repeat, {
-      name: 'reconcile-target',
-      data: { target },
-      opts: { removeOnComplete: { count: 10 }, removeOnFail: { count: 50 } },
-    });
-    changes.upserted.push(target);
-  }
-  for (const id of existing.keys()) {
-    const target = id.slice(TARGET_PREFIX.length);
-    if (wanted.has(target)) continue;
-    await queue.removeJobScheduler(id);
-    changes.removed.push(target);
-  }
-  if (changes.upserted.length > 0 || changes.removed.length > 0) logger.info(changes, 'target reconcile schedulers updated from the config');
-  return changes;
+  const upsert = (id: string, repeat: Repeat, target: string): Promise<unknown> =>
+    queue.upsertJobScheduler(id, repeat, { name: 'reconcile-target', data: { target }, opts: KEPT_JOBS });
+  return syncSchedulerSet(queue, { prefix: TARGET_PREFIX, wanted, upsert, what: 'target reconcile schedulers' }, logger);
 }

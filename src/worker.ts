@@ -6,7 +6,7 @@ import type { Processor } from 'bullmq';
 import { watchConfig, type ConfigWatch } from '../jobs/config-watch.ts';
 import { createDeliverJobHandler } from '../jobs/deliver.job.ts';
 import { enqueueDelivery, enqueueSync } from '../jobs/enqueue.ts';
-import { openQueues, openSyncQueue, type Queues } from '../jobs/queues.ts';
+import { openQueues, type Queues } from '../jobs/queues.ts';
 import { closeRedis, connectRedis, warnUnlessNoEviction } from '../jobs/redis.ts';
 import { createScheduleTickHandler } from '../jobs/schedule-tick.job.ts';
 import { applyDeliverySchedule, applySchedules, applyTargetSchedules, nextScheduledRuns } from '../jobs/schedulers.ts';
@@ -103,12 +103,12 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     // request answers 503 instead of waiting, and a request answered 503 is never queued later.
     const apiRedis = await connectRedis(config.redis.url, { name: `seatsync:${hostname()}:${process.pid}:api`, failFastAfterMs: REDIS_DEADLINE_MS });
     closers.add('api redis', () => closeRedis(apiRedis));
-    const apiSyncQueue = openSyncQueue(apiRedis, config.redis.prefix);
-    apiSyncQueue.on('error', (error) => logger.debug({ err: error }, 'API queue error'));
-    closers.add('api queue', () => apiSyncQueue.close());
+    // The schedulers' next runs are read there too, so a console page never queues commands on the worker's connection.
+    const apiQueues = openQueues(apiRedis, { prefix: config.redis.prefix, logger: logger.child({ connection: 'api' }) });
+    closers.add('api queues', () => apiQueues.close());
     const app = await createHttpServer({
-      config: current, db, redis, syncQueue: apiSyncQueue, metrics, logger, ready: () => ready, notifierFor,
-      nextScheduledRuns: () => nextScheduledRuns(queues.schedule),
+      config: current, db, redis, syncQueue: apiQueues.sync, metrics, logger, ready: () => ready, notifierFor,
+      nextScheduledRuns: () => nextScheduledRuns(apiQueues.schedule),
     });
     closers.add('http', () => app.close());
     const url = await app.listen({ host: config.http.host, port: config.http.port });
