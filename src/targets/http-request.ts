@@ -6,6 +6,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { TargetTls } from '../config/types.ts';
 import { DeliveryError } from '../notify/transports/transport.ts';
+import { retryAfterMs } from '../retry-after.ts';
 
 export interface HttpResponse {
   readonly status: number;
@@ -86,23 +87,13 @@ function networkError(error: Error, url: URL): DeliveryError {
   return new DeliveryError(`${url.host} unreachable: ${error.message}`, { code: 'connection', retryable: true, cause: error });
 }
 
-/** Retry-After (seconds or an HTTP date) in ms; null when absent or unreadable. */
-export function retryAfterMs(headers: http.IncomingHttpHeaders, now: number = Date.now()): number | null {
-  const value = headers['retry-after'];
-  if (typeof value !== 'string' || value.trim() === '') return null;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? null : Math.max(0, date - now);
-}
-
 /**
  * A non-2xx answer as a `DeliveryError`: 401/403 credentials (retried: a token may be fixed), 429 and
  * 503 throttling with Retry-After, other 5xx and 408 the server's, other 4xx a refusal retrying won't fix.
  */
 export function statusError(what: string, res: HttpResponse): DeliveryError {
   const detail = `${what}: HTTP ${res.status}${describeBody(res.body)}`;
-  const after = retryAfterMs(res.headers);
+  const after = retryAfterMs(res.headers['retry-after']);
   if (res.status === 401 || res.status === 403) return new DeliveryError(detail, { code: 'auth', retryable: true });
   if (res.status === 429 || (res.status === 503 && after !== null)) return new DeliveryError(detail, { code: 'throttled', retryable: true, retryAfterMs: after });
   if (res.status >= 500 || res.status === 408) return new DeliveryError(detail, { code: 'server', retryable: true, retryAfterMs: after });

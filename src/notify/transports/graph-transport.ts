@@ -9,6 +9,7 @@ import { AuthenticationHandlerOptions, Client, GraphError, RetryHandlerOptions }
 import type { EntraSourceConfig } from '../../config/types.ts';
 import { graphScope, trimSlash } from '../../sources/entra/graph-urls.ts';
 import { DeliveryError, type DeliveryErrorCode, type MailMessage, type MailTransport, type SendResult } from './transport.ts';
+import { retryAfterMs } from '../../retry-after.ts';
 
 export interface GraphTransportOptions {
   /** The `entra` source whose tenant, app registration and cloud are used. */
@@ -111,7 +112,7 @@ export function mapGraphError(error: unknown): DeliveryError {
   const status = error.statusCode;
   const detail = `Graph sendMail ${status > 0 ? status : 'failed'}${error.code ? ` ${error.code}` : ''}: ${error.message}`;
   const make = (code: DeliveryErrorCode, retryable: boolean): DeliveryError =>
-    new DeliveryError(detail, { code, retryable, retryAfterMs: retryAfterMs(error.headers), cause: error });
+    new DeliveryError(detail, { code, retryable, retryAfterMs: retryAfterMs(error.headers?.get('retry-after')), cause: error });
   if (status <= 0) return make(/abort|timeout/i.test(`${error.code} ${error.message}`) ? 'timeout' : 'connection', true);
   if (status === 429) return make('throttled', true);
   if (status >= 500 || status === 408) return make('server', true);
@@ -149,11 +150,3 @@ export function mapTokenError(error: unknown): DeliveryError {
   return new DeliveryError(message, { code: 'connection', retryable: true, cause: error });
 }
 
-function retryAfterMs(headers: Headers | undefined): number | null {
-  const value = headers?.get('retry-after');
-  if (!value) return null;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? null : Math.max(0, at - Date.now());
-}

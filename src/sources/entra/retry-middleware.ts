@@ -4,6 +4,7 @@
 import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../logging.ts';
+import { retryAfterMs } from '../../retry-after.ts';
 
 export interface RetryPolicy {
   /** Attempts per request, the first one included. Default 8. */
@@ -46,15 +47,6 @@ function namedError(name: string, message: string): Error {
   const error = new Error(message);
   error.name = name;
   return error;
-}
-
-/** Seconds or an HTTP date, as RFC 9110 allows; null when absent or unreadable. */
-export function retryAfterMs(header: string | null, nowMs: number): number | null {
-  if (header === null || header.trim() === '') return null;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? null : Math.max(0, date - nowMs);
 }
 
 export class RetryMiddleware implements Middleware {

@@ -5,7 +5,7 @@ import type { EntraSourceConfig } from '../../../../src/config/types.ts';
 import { planRead, readFingerprint } from '../../../../src/sources/entra/entra-cursor.ts';
 import { splitGroupKeys } from '../../../../src/sources/entra/entra-session.ts';
 import { MembershipDigest } from '../../../../src/sources/entra/group-membership.ts';
-import { retryAfterMs } from '../../../../src/sources/entra/retry-middleware.ts';
+import { retryAfterMs } from '../../../../src/retry-after.ts';
 import { mapGraphUser, selectionFor } from '../../../../src/sources/entra/user-mapping.ts';
 
 const config: EntraSourceConfig = {
