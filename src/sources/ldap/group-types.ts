@@ -49,12 +49,21 @@ export interface ExistingGroup {
 
 export const NO_CHANGE: GroupChangeMarker = { usn: null, modifyTimestamp: null };
 
+/** A user as group membership sees it: its normalized DN and its posix uid keys (`posixUidKey`). */
+export interface MemberKeys {
+  readonly dn: string;
+  readonly uids: readonly string[];
+}
+
+/** Whether a group's member set holds the user's DN or one of its uids: the one membership test. */
+export function hasMember(members: GroupMembers | undefined, user: MemberKeys): boolean {
+  return members !== undefined && (members.dns.has(user.dn) || user.uids.some((uid) => members.uids.has(uid)));
+}
+
 /** The groups of interest in a user: their keys whose member set holds the user's DN or uid. */
-export function groupsOfUser(resolved: ResolvedGroups, user: { dn: string; uids: readonly string[] }): string[] {
+export function groupsOfUser(resolved: ResolvedGroups, user: MemberKeys): string[] {
   const groups: string[] = [];
-  for (const [key, members] of resolved.members) {
-    if (members.dns.has(user.dn) || user.uids.some((uid) => members.uids.has(uid))) groups.push(key);
-  }
+  for (const [key, members] of resolved.members) if (hasMember(members, user)) groups.push(key);
   return groups;
 }
 

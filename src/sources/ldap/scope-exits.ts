@@ -26,11 +26,11 @@ import { isBinaryGuidAttribute } from '../directory-values.ts';
 import { namingContextOf, type DirectoryInfo } from './directory-info.ts';
 import { binaryNames, type EntryView } from './entry-view.ts';
 import { posixUidKey } from './group-expander.ts';
-import type { ResolvedGroups } from './group-types.ts';
+import { hasMember, type ResolvedGroups } from './group-types.ts';
 import { groupResolutionOf } from './ldap-defaults.ts';
 import { andFilter, inChainMemberOfFilter } from './ldap-filter.ts';
 import type { LdapSession } from './ldap-session.ts';
-import { readId } from './user-entry.ts';
+import { POSIX_UID_ATTRIBUTE, readId } from './user-entry.ts';
 
 /** LDAP_SERVER_SHOW_DELETED_OID: the search also returns tombstones (deleted objects). */
 export const SHOW_DELETED_CONTROL = '1.2.840.113556.1.4.417';
@@ -45,8 +45,8 @@ export interface ScopeExitInput {
 
 /** Base DN, user filter, `filter` and (where the server applies it) the scope group: who is in scope. */
 export function scopeFilter(config: LdapSourceConfig): string {
-  const scopeInFilter = config.group !== null && groupResolutionOf(config) === 'in-chain';
-  return andFilter(config.userFilter, config.filter, scopeInFilter && config.group !== null ? inChainMemberOfFilter(normalizeDn(config.group)) : null);
+  const inChain = config.group !== null && groupResolutionOf(config) === 'in-chain';
+  return andFilter(config.userFilter, config.filter, inChain && config.group !== null ? inChainMemberOfFilter(normalizeDn(config.group)) : null);
 }
 
 /**
@@ -78,18 +78,20 @@ export async function* departedSinceCursor(input: ScopeExitInput & { changeFilte
 export async function* idsInScope(input: ScopeExitInput): AsyncGenerator<SourceItem[]> {
   const { config, session, groups } = input;
   const idAttribute = config.attributes.id;
-  const scopeInFilter = config.group === null || groupResolutionOf(config) === 'in-chain';
-  const scope = scopeInFilter || config.group === null ? null : groups.members.get(normalizeDn(config.group));
+  // Without a group, or with one the server resolves (in-chain), the filter alone is the scope; else the
+  // expanded group is tested here, by the same membership test as the user read (group-types.ts).
+  const checkedByServer = config.group === null || groupResolutionOf(config) === 'in-chain';
+  const scope = config.group === null ? undefined : groups.members.get(normalizeDn(config.group));
   const pages = session.entryPages(config.baseDN, {
     filter: scopeFilter(config),
-    attributes: scopeInFilter ? [idAttribute] : [idAttribute, 'uid'],
+    attributes: checkedByServer ? [idAttribute] : [idAttribute, POSIX_UID_ATTRIBUTE],
     explicitBufferAttributes: isBinaryGuidAttribute(idAttribute) ? binaryNames(idAttribute) : [],
   });
   for await (const page of pages) {
     input.signal?.throwIfAborted();
-    const inScope = scopeInFilter
+    const inScope = checkedByServer
       ? page
-      : page.filter((view) => scope !== undefined && scope !== null && (scope.dns.has(normalizeDn(view.dn)) || view.strings('uid').some((uid) => scope.uids.has(posixUidKey(uid)))));
+      : page.filter((view) => hasMember(scope, { dn: normalizeDn(view.dn), uids: view.strings(POSIX_UID_ATTRIBUTE).map(posixUidKey) }));
     yield idsOf(inScope, idAttribute).map((externalId) => ({ kind: 'present', externalId }));
   }
 }

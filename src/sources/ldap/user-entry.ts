@@ -10,13 +10,13 @@ import type { SourceItem } from '../directory-source.ts';
 import { parseEntryTime } from './entry-timestamps.ts';
 import { posixUidKey } from './group-expander.ts';
 import { binaryNames, EntryView } from './entry-view.ts';
-import { groupsOfUser, type ResolvedGroups } from './group-types.ts';
+import { groupsOfUser, hasMember, type ResolvedGroups } from './group-types.ts';
 
 
 const UUID_LIKE = /^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/i;
 
 /** posixGroup members are named by `uid`, whatever the username attribute is. */
-const POSIX_UID_ATTRIBUTE = 'uid';
+export const POSIX_UID_ATTRIBUTE = 'uid';
 
 export interface UserMapping {
   readonly config: LdapSourceConfig;
@@ -58,10 +58,7 @@ export function mapUserEntry(entry: Entry | EntryView, mapping: UserMapping): So
   const lookups = mapping.scopeGroup !== null || mapping.groups.members.size > 0;
   const dn = lookups ? normalizeDn(view.dn) : '';
   const uids = lookups ? view.strings(POSIX_UID_ATTRIBUTE).map(posixUidKey) : [];
-  if (mapping.scopeGroup !== null) {
-    const scope = mapping.groups.members.get(mapping.scopeGroup);
-    if (!scope || !(scope.dns.has(dn) || uids.some((uid) => scope.uids.has(uid)))) return null;
-  }
+  if (mapping.scopeGroup !== null && !hasMember(mapping.groups.members.get(mapping.scopeGroup), { dn, uids })) return null;
   const { attributes: map } = mapping.config;
   const externalId = readId(view, map.id);
   if (typeof externalId !== 'string') return { kind: 'skipped', entry: view.dn, attribute: map.id, reason: externalId.reason };
