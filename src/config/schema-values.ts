@@ -225,7 +225,6 @@ export function ldapFilter(input: unknown): Parsed<string> {
   return filter.startsWith('(') && depth === 0 ? t : fail(expected);
 }
 
-/** A cron expression (5 fields, or 6 with seconds) as cron-parser and BullMQ's job schedulers read it. */
 /** The five cron fields (minute hour day-of-month month day-of-week) and how many values each has. */
 const CRON_FIELDS = [
   { name: 'minute', span: 60 },
@@ -235,6 +234,11 @@ const CRON_FIELDS = [
   { name: 'day of week', span: 7 },
 ] as const;
 
+/**
+ * A cron expression of exactly 5 fields (no seconds: a schedule runs at most once a minute), as
+ * cron-parser and BullMQ's job schedulers read it. Steps are checked here for a message naming the field;
+ * the parser checks the rest.
+ */
 export function cronExpression(input: unknown): Parsed<string> {
   const t = text(input);
   if ('error' in t) return t;
