@@ -75,16 +75,6 @@ export class TargetStore {
     }));
   }
 
-  /** The error of a failed run (its `code` when the run recorded one); null when the run did not fail. */
-  async runFailure(runId: string): Promise<{ error: string; code: string | null } | null> {
-    const result = await this.#db.query<{ status: string; error: string | null; code: string | null }>(
-      `SELECT status, error, details->>'errorCode' AS code FROM runs WHERE id = $1::bigint`,
-      [runId],
-    );
-    const row = result.rows[0];
-    return row?.status === 'failed' ? { error: row.error ?? 'failed', code: row.code } : null;
-  }
-
   /** Adds target rows in the caller's transaction; a row whose dedupe key exists is skipped. */
   async insertRows(tx: Queryable, rows: readonly TargetRow[], options: { readonly now: Date }): Promise<number> {
     let inserted = 0;
