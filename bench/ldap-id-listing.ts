@@ -16,17 +16,16 @@ import { performance } from 'node:perf_hooks';
 
 import type { LdapSourceConfig } from '../src/config/types.ts';
 import type { SourceCursor } from '../src/sources/directory-source.ts';
-import { createLdapSource } from '../src/sources/ldap/ldap-source.ts';
 import { silentLogger } from '../src/logging.ts';
-import { createSourceFactory } from '../src/sources/factory.ts';
+import { createSource, createSourceFactory } from '../src/sources/factory.ts';
 import { runSync } from '../src/sync/run-sync.ts';
 import { openTestDatabase } from '../test/support/databases.ts';
 import { benchLdapConfig, benchLdapSource } from './lib/ldap-bench-config.ts';
 import { startBenchSlapd } from './lib/slapd-fixture.ts';
-import { median, report } from './support.ts';
+import { median, report, roundsFromEnv } from './support.ts';
 
 const USERS = Number(process.env.BENCH_USERS ?? 100_000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const ROUNDS = roundsFromEnv(5);
 
 interface Read {
   readonly ms: number;
@@ -38,16 +37,22 @@ interface Read {
 
 async function read(config: LdapSourceConfig, cursor: SourceCursor | null): Promise<Read> {
   const started = performance.now();
-  const reader = createLdapSource(config).read({ cursor, forceFull: cursor === null, groupsOfInterest: [], attributes: [] });
-  let users = 0;
-  let listed = 0;
-  for (;;) {
-    const step = await reader.next();
-    if (step.done === true) return { ms: performance.now() - started, users, listed, mode: step.value.mode, cursor: step.value.cursor };
-    for (const item of step.value.items) {
-      if (item.kind === 'user') users += 1;
-      else if (item.kind === 'present') listed += 1;
+  // Built from its config by the factory, as `seatsync sync` builds it.
+  const source = createSource(config, silentLogger());
+  try {
+    const reader = source.read({ cursor, forceFull: cursor === null, groupsOfInterest: [], attributes: [] });
+    let users = 0;
+    let listed = 0;
+    for (;;) {
+      const step = await reader.next();
+      if (step.done === true) return { ms: performance.now() - started, users, listed, mode: step.value.mode, cursor: step.value.cursor };
+      for (const item of step.value.items) {
+        if (item.kind === 'user') users += 1;
+        else if (item.kind === 'present') listed += 1;
+      }
     }
+  } finally {
+    await source.close();
   }
 }
 
