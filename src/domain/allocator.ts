@@ -162,7 +162,7 @@ export class SeatAllocation {
     };
   }
 
-  /** Counts the settled keepers' seats in the table; false for a profile that needs no pool or is unknown. */
+  /** Counts the settled keepers' seats in the table; null when a settled profile needs no pool or is unknown. */
   #takeSettledSeats(): number[] | null {
     const perPool = this.#table.names.map(() => 0);
     for (const [profile, count] of this.#settled) {
