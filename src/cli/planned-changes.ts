@@ -76,14 +76,21 @@ function shellWord(word: string): string {
 
 const plural = (n: number, one: string, many: string): string => `${formatCount(n)} ${n === 1 ? one : many}`;
 
+/** "40 accounts would change state: 9 blocked, 4 disabled, 27 activated" (the kinds with any, in listing order). */
+export function describeKinds(planned: Pick<ListedChanges, 'total' | 'byKind'>): string {
+  if (planned.total === 0) return 'no account would change state';
+  const kinds = CHANGE_KINDS.filter((kind) => planned.byKind[kind] > 0).map((kind) => `${formatCount(planned.byKind[kind])} ${kind}`);
+  return `${plural(planned.total, 'account', 'accounts')} would change state: ${kinds.join(', ')}`;
+}
+
 /** A source's planned changes: the count of each kind, then the listed changes kind by kind, and how to see the rest. */
 export function printPlanned(out: Output, source: string, planned: ListedChanges, next: NextListingCommand): void {
   if (planned.total === 0) {
-    out.line(`\n${source}: no account would change state.`);
+    out.line(`\n${source}: ${describeKinds(planned)}.`);
     return;
   }
   const summaries = changeKindSummaries(planned).filter((s) => s.total > 0);
-  out.line(`\n${source}: ${plural(planned.total, 'account', 'accounts')} would change state: ${summaries.map((s) => `${formatCount(s.total)} ${s.kind}`).join(', ')}`);
+  out.line(`\n${source}: ${describeKinds(planned)}`);
   const asked = (kind: ChangeKind): boolean => planned.listing?.kinds.includes(kind) ?? false;
   for (const s of summaries.filter((k) => asked(k.kind))) {
     const window = s.listed === s.total ? '' : s.listed === 0 ? `; none from number ${formatCount(s.offset + 1)} on` : `; listed: ${formatCount(s.offset + 1)} to ${formatCount(s.offset + s.listed)}`;
