@@ -96,7 +96,8 @@ async function checkSource(ctx: CommandContext, planDb: PlanDatabase, name: stri
   }
   const base = { source: name, kind: source.kind, ...report };
   if (!report.ok) return { ...base, steps: [...report.steps, { name: 'dry run', ok: false, detail: 'not run: the source could not be read' }], plan: null };
-  if (planDb.db === null) return { ...base, ok: !planDb.failed, steps: [...report.steps, { name: 'dry run', ok: !planDb.failed, detail: planDb.detail }], plan: null };
+  // Without a database to plan against the source is still fine: the database's own check says what failed.
+  if (planDb.db === null) return { ...base, steps: [...report.steps, { name: 'dry run', ok: !planDb.failed, detail: planDb.detail }], plan: null };
   const { step, plan } = await planSource({ config: ctx.config, logger: ctx.logger, createSource: create }, planDb.db, name);
   const detailed = step.ok ? { ...step, detail: `${planDb.detail}: ${step.detail}` } : step;
   return { ...base, ok: step.ok, steps: [...report.steps, detailed], plan };
