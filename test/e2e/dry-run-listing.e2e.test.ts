@@ -39,7 +39,7 @@ describe('sync --dry-run and check on a file source', () => {
     return JSON.parse(result.stdout) as T;
   };
 
-  function writeConfig(seats: number): void {
+  function writeConfig(seats: number, maxRemovals = '50%'): void {
     writeFileSync(config, [
       `dataDir: ${join(dir, 'data')}`,
       `redis: { url: "${REDIS_URL}", prefix: ${prefix} }`,
@@ -48,7 +48,7 @@ describe('sync --dry-run and check on a file source', () => {
       'profiles:',
       '  - { name: service, when: { memberOf: Service }, pools: [] }',
       '  - { name: staff, pools: [primary] }',
-      'policy: { maxRemovals: 50% }',
+      `policy: { maxRemovals: ${maxRemovals} }`,
       '',
     ].join('\n'));
   }
@@ -186,6 +186,12 @@ describe('sync --dry-run and check on a file source', () => {
       held: null,
     });
     expect(await stored()).toBe(before);
+
+    // With a lower maxRemovals the sync would be held: check says so, with the numbers it would apply once allowed.
+    writeConfig(3, '2');
+    const held = await json<CheckJson>('check', '--json');
+    expect(held.sources[0]?.plan).toEqual({ ...plan, held: { wouldDisable: 1, wouldRemove: 2, total: 10, threshold: 2 } });
+    writeConfig(3);
 
     // The real sync: the same changes, and the accounts and pools check said.
     const applied = (await json<SyncJson>('sync', '--json'));

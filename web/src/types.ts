@@ -43,7 +43,9 @@ export interface Explanation {
 export interface RunSummary {
   source: string; status: 'ok' | 'held' | 'failed'; seen: number; created: number; updated: number; activated: number;
   blocked: number; disabled: number; removed: number; durationMs: number; dryRun: boolean;
-  changes?: { username: string; from: string | null; to: string; reason: string }[]; changesTotal?: number;
+  changes?: { username: string; kind: string; from: string | null; to: string; reason: string }[]; changesTotal?: number;
+  /** Dry runs: per kind of change, how many there are and how many `changes` lists. */
+  changeKinds?: { kind: string; total: number; listed: number; leftOut: number }[];
 }
 export interface SyncJob {
   id: string; state: string; sources: string[]; dryRun: boolean; allowRemovals: boolean;
