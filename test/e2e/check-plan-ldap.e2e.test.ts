@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDIS_URL, requireRedis, uniquePrefix } from '../integration/worker/worker-fixtures.ts';
 import { runCli } from '../support/cli.ts';
+import type { SourcePlanJson } from '../../src/cli/check-plan.ts';
 import { ldifEntry, SEED_TIMESTAMP, startOpenLdap, type OpenLdapServer } from '../support/openldap.ts';
 
 const SUFFIX = 'dc=example,dc=test';
@@ -26,13 +27,7 @@ function seed(): string {
   return [...people, partners].join('');
 }
 
-interface Plan {
-  accounts: number;
-  profiles: { profile: string | null; accounts: number; active: number; blocked: number; other: number }[];
-  pools: { pool: string; seats: number; held: number; blocked: number; used: number; waiting: number }[];
-  held: unknown;
-}
-interface CheckJson { sources: { source: string; ok: boolean; steps: { name: string; ok: boolean; detail: string }[]; plan: Plan | null }[] }
+interface CheckJson { sources: { source: string; ok: boolean; steps: { name: string; ok: boolean; detail: string }[]; plan: SourcePlanJson | null }[] }
 interface Account { state: string; profile: string | null; pools: string[]; waitingFor: string[] }
 
 describe('check on an LDAP directory before the first sync', () => {

@@ -9,18 +9,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/db.ts';
 import { REDIS_URL, requireRedis, uniquePrefix } from '../integration/worker/worker-fixtures.ts';
 import { runCli } from '../support/cli.ts';
+import type { SourcePlanJson } from '../../src/cli/check-plan.ts';
 
 interface Change { username: string; kind: string; from: string | null; to: string; reason: string }
 interface KindJson { kind: string; total: number; offset: number; listed: number; leftOut: number; next: string | null }
 interface Run { status: string; blocked: number; removed: number; disabled: number; activated: number; changes?: Change[]; changesTotal?: number; changeKinds?: KindJson[] }
 interface SyncJson { runs: Run[]; pools: { name: string; seats: number; used: number; waiting: number }[] }
-interface Plan {
-  accounts: number;
-  profiles: { profile: string | null; accounts: number; active: number; blocked: number; other: number }[];
-  pools: { pool: string; seats: number; held: number; blocked: number; used: number; waiting: number }[];
-  held: unknown;
-}
-interface CheckJson { sources: { source: string; ok: boolean; steps: { name: string; ok: boolean; detail: string }[]; plan: Plan | null }[] }
+interface CheckJson { sources: { source: string; ok: boolean; steps: { name: string; ok: boolean; detail: string }[]; plan: SourcePlanJson | null }[] }
 interface Account { username: string; state: string; profile: string | null; pools: string[]; waitingFor: string[] }
 
 const KINDS = ['blocked', 'removed', 'disabled', 'suspended', 'activated', 'changed'];
