@@ -1,5 +1,6 @@
-// `seatsync check`: the config is valid (loading it proves that), every source answers, mail can go out,
-// every target (application) answers.
+// `seatsync check`: the config is valid (loading it proves that), every source answers (and a dry run of
+// it says what each profile and pool would get: check-plan.ts), mail can go out, every target
+// (application) answers.
 import type { Command } from 'commander';
 import { describeConfigWarnings, redactedConfig } from '../config/load.ts';
 import { createSourceFactory } from '../sources/factory.ts';
