@@ -63,7 +63,7 @@ describe('check on an LDAP directory before the first sync', () => {
       '  - { name: staff, pools: [primary] }',
       '',
     ].join('\n'));
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await server?.stop();
@@ -115,5 +115,5 @@ describe('check on an LDAP directory before the first sync', () => {
       expect(accounts.filter((a) => a.pools.includes(p.pool))).toHaveLength(p.held);
       expect(accounts.filter((a) => a.state === 'blocked' && a.waitingFor.includes(p.pool))).toHaveLength(p.blocked);
     }
-  });
+  }, 240_000);
 });

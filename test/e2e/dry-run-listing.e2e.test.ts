@@ -143,7 +143,7 @@ describe('sync --dry-run and check on a file source', () => {
     expect(second.changes?.map((c) => c.username)).toEqual(blockedInOrder.slice(4));
     expect(second.changeKinds?.find((k) => k.kind === 'blocked')).toMatchObject({ total: 6, offset: 4, listed: 2, leftOut: 4, next: null });
     expect(second.changesTotal).toBe(13);
-  });
+  }, 120_000);
 
   it('refuses an unknown kind, naming it and the valid ones, and listing flags without --dry-run', async () => {
     const unknown = await cli('sync', '--dry-run', '--only', 'blocked,blockd');
@@ -202,5 +202,5 @@ describe('sync --dry-run and check on a file source', () => {
     expect(accounts.filter((a) => a.pools.includes('primary'))).toHaveLength(pool?.held ?? -1);
     expect(accounts.filter((a) => a.state === 'blocked' && a.waitingFor.includes('primary'))).toHaveLength(pool?.blocked ?? -1);
     expect(applied.pools).toEqual([{ name: 'primary', seats: 3, used: pool?.used, available: 0, waiting: pool?.waiting }]);
-  });
+  }, 240_000);
 });
