@@ -48,9 +48,9 @@ async function checkCommand(ctx: CommandContext, out: Output, flags: CheckFlags)
     printService(out, `database (${database.kind === 'pglite' ? 'embedded' : 'PostgreSQL'})`, database);
     printService(out, 'redis (for seatsync run and resync)', redis);
   }
-  const planDb: PlanDatabase = database.ok
-    ? await openPlanDatabase(ctx.config)
-    : { db: null, detail: 'not run: the database failed its check (above)', failed: true };
+  const planDb: PlanDatabase = !database.ok
+    ? { db: null, detail: 'not run: the database failed its check (above)', failed: true }
+    : names.length > 0 ? await openPlanDatabase(ctx.config) : { db: null, detail: 'no source', failed: false };
   try {
     for (const name of names) {
       const result = await checkSource(ctx, planDb, name);

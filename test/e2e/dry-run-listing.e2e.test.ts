@@ -121,7 +121,7 @@ describe('sync --dry-run and check on a file source', () => {
     // Each listed row sits under its kind's header.
     const firstBlocked = full.changes?.find((c) => c.kind === 'blocked')?.username ?? '?';
     expect(out.slice(out.indexOf('blocked (6'), out.indexOf('removed (2'))).toMatch(new RegExp(`^${firstBlocked}\\s`, 'm'));
-  });
+   }, 120_000);
 
   it('lists only the kinds --only names, pages the --json list, and gives the exact command for the next page', async () => {
     const page = (await json<SyncJson>('sync', '--dry-run', '--json', '--only', 'removed,blocked', '--limit', '4')).runs[0] as Run;
