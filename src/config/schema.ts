@@ -37,7 +37,7 @@ export interface SchemaContext {
   readonly cwd: string;
 }
 
-export const matchRuleInput = z
+const matchRuleInput = z
   .strictObject({
     memberOf: optional(groupKeyList),
     dn: optional(groupKeyList),
@@ -60,13 +60,13 @@ function poolNames(input: unknown): Parsed<string[]> {
   return listOf(name)(input);
 }
 
-export const poolInput = z.strictObject({ seats: required(wholeNumber({ min: 0 })), notify: optional(email) });
+const poolInput = z.strictObject({ seats: required(wholeNumber({ min: 0 })), notify: optional(email) });
 
 const pools = z.record(z.string(), poolInput).transform((v): PoolConfig[] =>
   Object.entries(v).map(([poolName, pool]) => ({ name: poolName, seats: pool.seats, notify: pool.notify ?? null })),
 );
 
-export const profileInput = z.strictObject({
+const profileInput = z.strictObject({
   name: required(name),
   when: matchRuleInput.nullish(),
   pools: required(poolNames),
@@ -75,7 +75,7 @@ export const profileInput = z.strictObject({
 // `when:` with nothing after it is a `when` with no keys (reported by the cross checks), not a missing one.
 const profile = profileInput.transform((v): ProfileConfig => ({ name: v.name, when: v.when === null ? {} : (v.when ?? null), pools: v.pools }));
 
-export const policyInput = z.strictObject({
+const policyInput = z.strictObject({
   graceDays: optional(wholeNumber({ min: 0, max: 3650 })),
   maxRemovals: optional(percentOrCount),
   protect: matchRuleInput.nullish(),
@@ -106,9 +106,9 @@ function role(input: unknown): Parsed<'read' | 'admin'> {
   return input === 'read' || input === 'admin' ? ok(input) : fail('must be read or admin');
 }
 
-export const tokenInput = z.strictObject({ name: required(name), sha256: required(sha256Hex).meta({ secret: 'digest' }), role: required(role) });
+const tokenInput = z.strictObject({ name: required(name), sha256: required(sha256Hex).meta({ secret: 'digest' }), role: required(role) });
 
-export const httpInput = z.strictObject({
+const httpInput = z.strictObject({
   host: optional(text),
   port: optional(wholeNumber({ min: 1, max: 65535 })),
   publicUrl: optional(url(['http', 'https'])),
@@ -169,7 +169,7 @@ export function configSchema(ctx: SchemaContext): z.ZodType<ConfigBody> {
 
 // `notify:` — the responsible person's address and the mail transport (SPEC §3).
 
-export const smtpInput = z.strictObject({
+const smtpInput = z.strictObject({
   host: required(text),
   port: optional(wholeNumber({ min: 1, max: 65535 })),
   secure: optional(boolean),
@@ -179,12 +179,12 @@ export const smtpInput = z.strictObject({
   tls: z.strictObject({ ca: optional(text), rejectUnauthorized: optional(boolean) }).nullish(),
 });
 
-export const graphMailInput = z.strictObject({
+const graphMailInput = z.strictObject({
   source: required(name),
   sender: required(email),
 });
 
-export const notifyInput = z.strictObject({
+const notifyInput = z.strictObject({
   to: required(email),
   from: optional(email),
   smtp: smtpInput.nullish(),
@@ -219,7 +219,7 @@ function toTransport(v: z.output<typeof notifyInput>, configDir: string): Notify
   return { kind: 'log' };
 }
 
-export function notifySchema(ctx: { readonly configDir: string }): z.ZodType<NotifyConfig | null> {
+function notifySchema(ctx: { readonly configDir: string }): z.ZodType<NotifyConfig | null> {
   return notifyInput.nullish().transform((v): NotifyConfig | null => {
     if (v === undefined || v === null) return null;
     return {
@@ -238,8 +238,6 @@ export function notifySchema(ctx: { readonly configDir: string }): z.ZodType<Not
 // `targets:` — the applications seatsync provisions: SCIM 2.0 services (RFC 7644) and webhook receivers
 // (Standard Webhooks). Pairs of keys (token or oauth) are cross-checked.
 
-export const TARGET_KINDS = ['scim', 'webhook'] as const;
-
 function deprovision(input: unknown): Parsed<'deactivate' | 'delete'> {
   return input === 'deactivate' || input === 'delete' ? ok(input) : fail('must be deactivate or delete');
 }
@@ -255,14 +253,14 @@ function webhookSecret(input: unknown): Parsed<string> {
 
 const tlsInput = z.strictObject({ ca: optional(text), rejectUnauthorized: optional(boolean) }).nullish();
 
-export const oauthInput = z.strictObject({
+const oauthInput = z.strictObject({
   tokenUrl: required(url(['https', 'http'])),
   clientId: required(text),
   clientSecret: required(secretText).meta({ secret: true }),
   scope: optional(text),
 });
 
-export const scimTargetInput = z.strictObject({
+const scimTargetInput = z.strictObject({
   name: required(name),
   kind: z.literal('scim'),
   url: required(url(['https', 'http'])),
@@ -275,7 +273,7 @@ export const scimTargetInput = z.strictObject({
   schedule,
 });
 
-export const webhookTargetInput = z.strictObject({
+const webhookTargetInput = z.strictObject({
   name: required(name),
   kind: z.literal('webhook'),
   url: required(url(['https', 'http'])),
@@ -312,7 +310,7 @@ function toWebhook(v: z.output<typeof webhookTargetInput>, configDir: string): W
   return { name: v.name, kind: 'webhook', url: v.url, secret: v.secret, tls: toTls(v.tls, configDir), timeoutMs: v.timeout ?? DEFAULTS.targetTimeoutMs };
 }
 
-export function targetSchema(ctx: { readonly configDir: string }): z.ZodType<TargetConfig> {
+function targetSchema(ctx: { readonly configDir: string }): z.ZodType<TargetConfig> {
   return z.discriminatedUnion('kind', [scimTargetInput, webhookTargetInput]).transform((v): TargetConfig => {
     switch (v.kind) {
       case 'scim':

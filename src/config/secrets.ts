@@ -14,7 +14,7 @@ export function isSecretEnvName(name: string): boolean {
   return SECRET_ENV.test(name);
 }
 
-export const REDACTED = '***';
+const REDACTED = '***';
 
 let names: readonly string[] | undefined;
 let lowerNames: ReadonlySet<string> | undefined;

@@ -263,7 +263,7 @@ const CRON_FIELDS = [
  * cron-parser and BullMQ's job schedulers read it. Steps are checked here for a message naming the field;
  * the parser checks the rest.
  */
-export function cronExpression(input: unknown): Parsed<string> {
+function cronExpression(input: unknown): Parsed<string> {
   const t = text(input);
   if ('error' in t) return t;
   const fields = t.value.trim().split(/\s+/);
@@ -337,7 +337,7 @@ export function stringOrObject<T, O extends z.ZodType>(options: {
 }
 
 /** Shortest `{ every }`: a sync more often than this would only queue behind the last (ms). */
-export const MIN_SCHEDULE_EVERY_MS = 60_000;
+const MIN_SCHEDULE_EVERY_MS = 60_000;
 
 function scheduleInterval(input: unknown): Parsed<number> {
   const every = positiveDuration(input);

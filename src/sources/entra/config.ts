@@ -21,9 +21,9 @@ export interface EntraSourceConfig extends SourceCommon {
   readonly pageSize: number; // $top, ≤ 999, default 999
 }
 
-export const ENTRA_PAGE_SIZE_MAX = 999; // Graph's $top limit for /users
+const ENTRA_PAGE_SIZE_MAX = 999; // Graph's $top limit for /users
 
-export type CloudName = 'global' | 'usgov' | 'usgov-dod' | 'china';
+type CloudName = 'global' | 'usgov' | 'usgov-dod' | 'china';
 
 /** Microsoft Graph and login (Entra authority) base URLs of the national clouds. */
 export const CLOUDS: Readonly<Record<CloudName, { readonly graph: string; readonly login: string }>> = {

@@ -61,9 +61,9 @@ export interface LdapSourceConfig extends SourceCommon {
   readonly groupResolution?: 'in-chain' | 'expand';
 }
 
-export const LDAP_PAGE_SIZE_MAX = 1000; // AD's MaxPageSize default
+const LDAP_PAGE_SIZE_MAX = 1000; // AD's MaxPageSize default
 
-export interface FlavorDefaults {
+interface FlavorDefaults {
   readonly userFilter: string;
   readonly attributes: LdapAttributeMap;
   readonly disabled: LdapDisabledRule;
