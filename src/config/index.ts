@@ -4,9 +4,9 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { crossCheck } from './cross-checks.ts';
 import { DEFAULTS } from './defaults.ts';
 import { interpolateTree } from './interpolate.ts';
-import { crossCheck } from './cross-checks.ts';
 import { ConfigError, finalizeProblems, formatPath, issuesToProblems, type ConfigProblem, type ProblemContext, type RawProblem } from './problems.ts';
 import { configSchema, keysAllowedAt, type ConfigBody, type SchemaContext } from './schema.ts';
 import { collectSecretValues, registerSecrets } from './secrets.ts';

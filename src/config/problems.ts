@@ -173,7 +173,7 @@ export function issuesToProblems(issues: readonly Issue[], keysAt: (segments: re
   return problems;
 }
 
-// Final wording.
+// Final wording: key path, line, the offending value when it is safe to show, a last scrub of secrets.
 
 export interface ProblemContext {
   /** The interpolated tree, to look up the value at a problem's path. */

@@ -363,26 +363,26 @@ function walk(node: JsonSchema, prefix: string, out: Map<string, SecretMark | un
   }
 }
 
-let cached: ReadonlyMap<string, SecretMark | undefined> | undefined;
+let cached: { readonly keys: readonly string[]; readonly secrets: ReadonlyMap<string, SecretMark> } | undefined;
 
-/** Every key path of the config file, in schema order, with its secret mark. */
-function configKeys(): ReadonlyMap<string, SecretMark | undefined> {
+function configKeys(): NonNullable<typeof cached> {
   if (cached === undefined) {
     const out = new Map<string, SecretMark | undefined>();
     walk(z.toJSONSchema(configInput({ configDir: '/', cwd: '/' }), JSON_SCHEMA_OPTIONS) as JsonSchema, '', out);
-    cached = out;
+    const secrets = new Map([...out].flatMap(([key, mark]) => (mark === undefined ? [] : [[key, mark] as const])));
+    cached = { keys: [...out.keys()], secrets };
   }
   return cached;
 }
 
 /** Every key path of the config file (`sources[kind=ldap].tls.ca`, `pools.<name>.seats`), in schema order. */
 export function listConfigKeys(): readonly string[] {
-  return [...configKeys().keys()];
+  return configKeys().keys;
 }
 
 /** Every key path the schema marks as secret, with its mark (values.ts `SecretMark`). */
 export function secretKeys(): ReadonlyMap<string, SecretMark> {
-  return new Map([...configKeys()].flatMap(([key, mark]) => (mark === undefined ? [] : [[key, mark] as const])));
+  return configKeys().secrets;
 }
 
 function isKnownPrefix(known: readonly string[], prefix: string): boolean {
