@@ -23,9 +23,14 @@ import {
 /** Every source kind, in the order messages list them; the key of each is its `kind:`. */
 export const SOURCE_KINDS = { ldap: ldapSource, entra: entraSource, file: fileSource } as const;
 
+type KindSchema = ReturnType<(typeof SOURCE_KINDS)[keyof typeof SOURCE_KINDS]['schema']>;
+
 function sourceSchema(ctx: { readonly configDir: string }) {
-  return z.discriminatedUnion('kind', [SOURCE_KINDS.ldap.schema(ctx), SOURCE_KINDS.entra.schema(ctx), SOURCE_KINDS.file.schema(ctx)]);
+  return z.discriminatedUnion('kind', Object.values(SOURCE_KINDS).map((kind) => kind.schema(ctx)) as [KindSchema, ...KindSchema[]]);
 }
+
+/** The config of any source kind. */
+export type SourceConfig = z.output<KindSchema>;
 
 /** The config as the schema produces it; the loader adds the file's `path`. */
 export type ConfigBody = Omit<SeatsyncConfig, 'path'>;

@@ -3,11 +3,9 @@
 // durations are milliseconds, group keys and DNs normalized with `normalizeGroupKey`).
 import type { z } from 'zod';
 import type { MatchRule } from '../domain/types.ts';
-import type { EntraSourceConfig } from '../sources/entra/config.ts';
-import type { FileSourceConfig } from '../sources/file/config.ts';
-import type { LdapSourceConfig } from '../sources/ldap/config.ts';
 import type { CrossCheckResult } from './cross-checks.ts';
 import type { PathSegment } from './problems.ts';
+import type { SourceConfig } from './schema.ts';
 import type { RawMapping } from './values.ts';
 
 /** A job schedule: a cron expression or a fixed interval. */
@@ -21,12 +19,12 @@ export interface SourceCommon {
   readonly fullEveryMs: number;
 }
 
-// Each source kind's config type sits beside its adapter, with its schema (src/sources/*/config.ts).
+// Each source kind's config type sits beside its adapter, with its schema (src/sources/*/config.ts);
+// `SourceConfig` is any of them, one per entry of SOURCE_KINDS (schema.ts).
 export type { LdapAttributeMap, LdapDisabledRule, LdapFlavor, LdapSourceConfig } from '../sources/ldap/config.ts';
 export type { EntraSourceConfig } from '../sources/entra/config.ts';
 export type { FileSourceConfig } from '../sources/file/config.ts';
-
-export type SourceConfig = LdapSourceConfig | EntraSourceConfig | FileSourceConfig;
+export type { SourceConfig };
 
 /** What a source kind gives the config loader (src/sources/KIND/config.ts; listed in src/config/schema.ts). */
 export interface SourceKind<C extends SourceCommon & { readonly kind: string }> {
