@@ -2,7 +2,7 @@
 // it says what each profile and pool would get: check-plan.ts), mail can go out, every target
 // (application) answers.
 import type { Command } from 'commander';
-import { describeConfigWarnings, redactedConfig } from '../config/load.ts';
+import { describeConfigWarnings, redactedConfig } from '../config/index.ts';
 import { createSourceFactory } from '../sources/factory.ts';
 import { readRequestOf } from '../sync/rules.ts';
 import type { CommandContext, Runner } from './context.ts';
