@@ -31,7 +31,7 @@ export function registerAudit(program: Command, run: Runner): void {
           out.json(entries);
           return EXIT.ok;
         }
-        out.line(table(['time', 'account', 'from', 'to', 'reason', 'actor'], entries.map((e) => [e.at, e.username ? `${e.username} (${e.accountId})` : '', e.from ?? '', e.to ?? '', e.comment ? `${e.reason}: ${e.comment}` : e.reason, e.actor])));
+        out.line(table(['time', 'account', 'from', 'to', 'reason', 'actor'], entries.map((e) => [e.at, e.username ? `${e.username} (${e.accountId})` : '', e.from ?? '', e.to ?? '', e.comment ? `${e.reason}: ${e.comment}` : e.takenBy ? `${e.reason}: seat taken by ${e.takenBy}` : e.reason, e.actor])));
         if (more) out.line(`\nthe latest ${entries.length} entries; earlier ones with a larger --limit`);
         return EXIT.ok;
       }),

@@ -14,6 +14,18 @@ export interface AccountFacts {
   readonly waitingFor: readonly string[];
   /** ISO 8601 or null. */
   readonly graceUntil: string | null;
+  /** Blocked accounts: the audit entry that made it wait (its last change into `blocked`), when kept. */
+  readonly blockedBy?: BlockEntry | null;
+}
+
+/** The audit entry of a change into `blocked`. */
+export interface BlockEntry {
+  readonly reason: string;
+  /** ISO 8601. */
+  readonly at: string;
+  readonly actor: string;
+  /** Reason `protected`: the protected account that took the seat. */
+  readonly takenBy: string | null;
 }
 
 export interface ExplainedProfile {
@@ -68,8 +80,10 @@ function summaryOf(facts: AccountFacts, standing: QueueStanding | null): string 
       const grace = facts.graceUntil ? `; on grace until ${facts.graceUntil} (no free seat: counted as overage until one frees up)` : '';
       return `${seats}${grace}${protectionOf(facts)}`;
     }
-    case 'blocked':
-      return `waiting for a seat: ${standing?.summary ?? `waits for ${facts.waitingFor.join(', ')}`}`;
+    case 'blocked': {
+      const cause = facts.blockedBy ? blockCause(facts.blockedBy) : null;
+      return `${cause ? `${cause}; ` : ''}waiting for a seat: ${standing?.summary ?? `waits for ${facts.waitingFor.join(', ')}`}`;
+    }
     case 'suspended':
       return 'blocked by an admin: holds no seat and is never activated automatically; unblock it to let it wait for a seat';
     case 'disabled':
@@ -78,6 +92,22 @@ function summaryOf(facts: AccountFacts, standing: QueueStanding | null): string 
       return facts.present
         ? 'matches no profile (out of scope): holds no seat'
         : 'no longer returned by its source (deleted, or out of the source\'s scope): holds no seat';
+  }
+}
+
+/** Why a blocked account waits, from the entry that blocked it; null for the usual "found no free seat". */
+export function blockCause(entry: BlockEntry): string | null {
+  switch (entry.reason) {
+    case 'protected':
+      return `lost its seat on ${entry.at} to ${entry.takenBy ? `the protected account ${entry.takenBy}` : 'a protected account'}, which took it while the pool was full (the newest holder steps back)`;
+    case 'pool-shrunk':
+      return `lost its seat on ${entry.at}: the pool was made smaller than its holders, and the newest holders step back first`;
+    case 'grace-expired':
+      return `its grace period ended on ${entry.at} without a free seat`;
+    case 'admin':
+      return `unblocked by ${entry.actor} on ${entry.at}, but no seat was free`;
+    default:
+      return null;
   }
 }
 

@@ -244,6 +244,7 @@ export const responseSchemas = {
     id: str, at: dateTime, accountId: { type: ['integer', 'null'] }, username: nullableStr, source: nullableStr,
     from: nullableStr, to: nullableStr, reason: str, actor: str, runId: nullableStr,
     comment: { ...nullableStr, description: 'the reason an admin gave for the action' },
+    takenBy: { ...nullableStr, description: 'reason `protected` on a block: username of the protected account that took the seat' },
   }),
   AuditPage: page('AuditEntry', 'audit entries, newest last; the next page holds the entries before this one'),
   QueueStanding: queueStanding,
