@@ -21,6 +21,8 @@ export interface AccountFacts {
 /** The audit entry of a change into `blocked`. */
 export interface BlockEntry {
   readonly reason: string;
+  /** The state before (`suspended`: an admin unblocked it). */
+  readonly from: string | null;
   /** ISO 8601. */
   readonly at: string;
   readonly actor: string;
@@ -104,10 +106,8 @@ export function blockCause(entry: BlockEntry): string | null {
       return `lost its seat on ${entry.at}: the pool was made smaller than its holders, and the newest holders step back first`;
     case 'grace-expired':
       return `its grace period ended on ${entry.at} without a free seat`;
-    case 'admin':
-      return `unblocked by ${entry.actor} on ${entry.at}, but no seat was free`;
     default:
-      return null;
+      return entry.from === 'suspended' ? `unblocked by ${entry.actor} on ${entry.at}, but no seat was free` : null;
   }
 }
 

@@ -82,7 +82,7 @@ export async function explainAccountRef(db: Queryable, config: SeatsyncConfig, r
       held: account.pools,
       waitingFor: account.waitingFor,
       graceUntil: account.graceUntil,
-      blockedBy: blockedBy ? { reason: blockedBy.reason, at: blockedBy.at, actor: blockedBy.actor, takenBy: blockedBy.takenBy } : null,
+      blockedBy: blockedBy ? { reason: blockedBy.reason, from: blockedBy.from, at: blockedBy.at, actor: blockedBy.actor, takenBy: blockedBy.takenBy } : null,
     },
     { profiles: config.profiles, standing },
   );

@@ -117,7 +117,9 @@ describe('limit exceeded', () => {
       accounts: [],
     });
     const [event] = only(planNotifications(input).events, 'limit-exceeded');
-    expect(event?.blocked).toEqual([{ id: 9, displayName: null, username: 'user9', email: null, pools: ['primary'] }]);
+    expect(event?.blocked).toEqual([
+      { id: 9, displayName: null, username: 'user9', email: null, pools: ['primary'], blockReason: 'seats', waitingSince: expect.any(String) },
+    ]);
   });
 
   it('gives the same dedupe keys when the same run is planned twice, and other keys for another run', () => {

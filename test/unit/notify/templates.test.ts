@@ -65,7 +65,7 @@ describe('limit exceeded message', () => {
   });
 
   it('counts the accounts left out of the payload too', () => {
-    const event = limitEvent([1, 2, 3], { blockedTotal: 900 });
+    const event = limitEvent([1, 2, 3], { blockedTotal: 900, blockedByReason: { seats: 900 } });
     expect(render(event).text).toContain('… and 897 more');
   });
 
