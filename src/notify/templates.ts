@@ -151,7 +151,7 @@ function blockParagraph(group: BlockGroup, event: LimitExceededEvent, occasion: 
   switch (group.reason) {
     case 'protected': {
       const takers = [...new Set(group.accounts.map((a) => a.takenBy).filter((t): t is string => !!t))];
-      const who = takers.length === 0 ? 'Protected accounts' : `The protected ${takers.length === 1 ? 'account' : 'accounts'} ${takers.join(', ')}`;
+      const who = takers.length === 0 ? 'protected accounts' : `the protected ${takers.length === 1 ? 'account' : 'accounts'} ${takers.join(', ')}`;
       return (
         `${occasion.what}: ${who} took a seat in a full pool (protected accounts are never blocked), so ${accounts} ` +
         `lost the seat ${one ? 'it' : 'they'} held, the most recently activated first. ${waits}; the list shows since when ${one ? 'it' : 'each'} held ${one ? 'its seat' : 'theirs'} and who took it.`
