@@ -98,7 +98,7 @@ function summaryOf(facts: AccountFacts, standing: QueueStanding | null): string 
 }
 
 /** Why a blocked account waits, from the entry that blocked it; null for the usual "found no free seat". */
-export function blockCause(entry: BlockEntry): string | null {
+function blockCause(entry: BlockEntry): string | null {
   switch (entry.reason) {
     case 'protected':
       return `lost its seat on ${entry.at} to ${entry.takenBy ? `the protected account ${entry.takenBy}` : 'a protected account'}, which took it while the pool was full (the newest holder steps back)`;
