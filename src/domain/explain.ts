@@ -116,6 +116,12 @@ function protectionOf(facts: AccountFacts): string {
   return by.length === 0 ? '' : `; protected by ${by.join(' and ')}: never blocked by the automatic rules`;
 }
 
+/** An audit entry's reason as the CLI and the console show it: with the admin's words, or the protected account that took the seat. */
+export function auditReasonText(entry: { readonly reason: string; readonly comment: string | null; readonly takenBy: string | null }): string {
+  if (entry.comment) return `${entry.reason}: ${entry.comment}`;
+  return entry.takenBy ? `${entry.reason}: seat taken by ${entry.takenBy}` : entry.reason;
+}
+
 /** A profile's `when` as a sentence (all parts must match). */
 export function describeRule(rule: MatchRule | null): string {
   if (rule === null) return 'no condition: every user no earlier profile matched';

@@ -16,4 +16,4 @@ export { compareQueue, compareWaitingTogether, newcomerClass, queueKeyer, queueK
 export { neededPoolNames } from './pool-table.ts';
 export { applyChanges, seatStateOf } from './seat-state.ts';
 export { ordinal, rankWaiting, type AwaitedPool, type PoolFill, type QueueStanding, type WaitingAccount } from './waiting-queue.ts';
-export { describeRule, explainAccount, type AccountFacts, type BlockEntry, type ExplainableProfile, type ExplainedProfile, type Explanation } from './explain.ts';
+export { auditReasonText, describeRule, explainAccount, type AccountFacts, type BlockEntry, type ExplainableProfile, type ExplainedProfile, type Explanation } from './explain.ts';
