@@ -157,11 +157,14 @@ function blockParagraph(group: BlockGroup, event: LimitExceededEvent, occasion: 
         `lost the seat ${one ? 'it' : 'they'} held, the most recently activated first. ${waits}; the list shows since when ${one ? 'it' : 'each'} held ${one ? 'its seat' : 'theirs'} and who took it.`
       );
     }
-    case 'pool-shrunk':
+    case 'pool-shrunk': {
+      const pools = [...new Set(group.accounts.flatMap((a) => a.pools))];
+      const which = pools.length === 0 ? 'a pool now has' : `${pools.join(', ')} now ${pools.length === 1 ? 'has' : 'have'}`;
       return (
-        `${occasion.what}: a pool now has fewer seats than holders, so ${accounts} lost the seat ${one ? 'it' : 'they'} held, ` +
+        `${occasion.what}: ${which} fewer seats than holders, so ${accounts} lost the seat ${one ? 'it' : 'they'} held, ` +
         `the most recently activated first. ${waits}; the list shows since when ${one ? 'it' : 'each'} held ${one ? 'its seat' : 'theirs'}.`
       );
+    }
     case 'grace-expired':
       return `${occasion.what}: the grace period of ${accounts} ended without a free seat. ${waits}.`;
     case 'seats': {

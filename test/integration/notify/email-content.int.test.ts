@@ -184,7 +184,7 @@ describe.each(['postgres'] as const)('the emails of real runs on %s', (kind) => 
       expect(more).toEqual([]);
       expect(mail?.subject).toBe('2 accounts lost their seats — primary 1/1, 2 waiting');
       expectFacts(mail, [
-        `The sync of hr at ${at(T0 + 2 * DAY)}: a pool now has fewer seats than holders, so 2 accounts lost the seat they held, the most recently activated first.`,
+        `The sync of hr at ${at(T0 + 2 * DAY)}: primary now has fewer seats than holders, so 2 accounts lost the seat they held, the most recently activated first.`,
         'Lost their seat to a smaller pool (2)',
       ]);
       // u003 held its seat since the second run, u002 since the first (u001 is the oldest holder: kept).
