@@ -232,6 +232,26 @@ describe.each(['postgres'] as const)('the emails of real runs on %s', (kind) => 
     }
   });
 
+  it('a new protected user from the directory takes a seat in a full pool: the run says who lost it to whom', async () => {
+    const w = await world(people(2), { policy: { graceDays: 0, maxRemovals: { percent: 10 }, protect: { memberOf: ['admins'] }, purgeRemovedAfterMs: null } });
+    try {
+      await w.sync(T0);
+      await w.sync(T0 + DAY, { people: [...people(2), { ...people(1, 3)[0]!, groups: ['admins'] }] });
+      const [mail, ...more] = await w.mails();
+      expect(more).toEqual([]);
+      expect(mail?.subject).toBe('1 account lost its seat — primary 2/2, 1 waiting');
+      expectFacts(mail, [`The sync of hr at ${at(T0 + DAY)}: the protected account u003 took a seat in a full pool`, 'Lost their seat to a protected account (1)']);
+      expect(mail?.text).toContain(`Person u002 (u002, u002@example.test) — primary, held a seat since ${at(T0)}, seat taken by u003`);
+      const audit = await w.t.db.query<{ reason: string; taken_by: { id: number | null; username: string } | null }>(
+        `SELECT au.reason, au.details->'takenBy' AS taken_by FROM audit au JOIN accounts a ON a.id = au.account_id WHERE a.username = 'u002' ORDER BY au.id`,
+      );
+      // The protected account was new in that run: named by username, its id not yet known to the row.
+      expect(audit.rows.at(-1)).toEqual({ reason: 'protected', taken_by: { id: null, username: 'u003' } });
+    } finally {
+      await w.t.drop();
+    }
+  });
+
   it('an admin who unblocks an account with no seat free is named, with the time it waits since', async () => {
     const w = await world(people(2));
     try {
