@@ -10,6 +10,7 @@ import { DRY_RUN_LISTED } from '../sync/sync-source.ts';
 import { createSourceFactory } from '../sources/factory.ts';
 import { deliverAfterRun, runNotifierFor } from './notify-wiring.ts';
 import { listingOf, nextListingCommand, PRINTED_PER_KIND, printPlanned, type ListingFlags } from './planned-changes.ts';
+import { counted } from '../domain/counted.ts';
 
 interface SyncFlags extends ListingFlags {
   readonly source: string[];
@@ -77,7 +78,7 @@ function printReport(out: Output, report: SyncReport, next: NextListingCommand):
     if (r.status === 'failed') out.line(`\n${r.source}: FAILED, nothing was applied: ${r.error ?? 'unknown error'}`);
     if (r.held) {
       out.line(
-        `\n${r.source}: HELD — it would disable ${r.held.wouldDisable} and remove ${r.held.wouldRemove} of ${r.held.total} accounts ` +
+        `\n${r.source}: HELD — it would disable ${r.held.wouldDisable} and remove ${r.held.wouldRemove} of ${counted(r.held.total, 'account')} ` +
           `(policy.maxRemovals allows ${r.held.threshold}). Nothing was applied. If this is right, apply it with:\n` +
           `  seatsync sync --source ${r.source} --allow-removals`,
       );
