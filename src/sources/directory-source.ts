@@ -108,10 +108,16 @@ export type SourceErrorCode =
 export class SourceError extends Error {
   readonly code: SourceErrorCode;
   readonly source: string;
+  /**
+   * A condition of the directory or the network, handled as designed (logged as one line, no stack):
+   * every code but `protocol`, which is what a server answered that no rule here foresaw.
+   */
+  readonly expected: boolean;
   constructor(source: string, code: SourceErrorCode, message: string, options?: { cause?: unknown }) {
     super(`${source}: ${message}`, options);
     this.name = 'SourceError';
     this.code = code;
     this.source = source;
+    this.expected = code !== 'protocol';
   }
 }

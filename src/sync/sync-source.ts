@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type { SeatsyncConfig } from '../config/types.ts';
 import { queueKeyer } from '../domain/queue-order.ts';
-import type { Logger } from '../logging.ts';
+import { sourceLogger, type Logger } from '../logging.ts';
 import type { DirectorySource, SourceReadOutcome } from '../sources/directory-source.ts';
 import type { Database, Queryable } from '../store/db.ts';
 import { dropRepeatedIds, type RemovalCounts } from '../store/delta-store.ts';
@@ -101,6 +101,8 @@ interface Staged {
 /** The run was aborted (the worker is stopping) before its transaction committed: nothing was applied. */
 export class RunAbortedError extends Error {
   readonly code = 'aborted';
+  /** A shutdown, not a bug: logged as one line (src/logging.ts). */
+  readonly expected = true;
   constructor() {
     super('aborted before its changes were committed (the worker is stopping); nothing was applied');
     this.name = 'RunAbortedError';
@@ -126,7 +128,7 @@ export async function syncSource(deps: SyncSourceDeps, options: SyncSourceOption
   const clock = options.now ?? Date.now;
   const started = clock();
   const runId = await openRun(deps, options);
-  const log = deps.logger.child({ runId, source: deps.source.name, dryRun: options.dryRun });
+  const log = sourceLogger(deps.logger, deps.source.name).child({ runId, dryRun: options.dryRun });
   log.info({ trigger: options.trigger }, 'sync started');
   const ctx: RunContext = { deps, options, runId, log, clock, started };
   if (runId) {
