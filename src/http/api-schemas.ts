@@ -133,11 +133,17 @@ const syncRun = closed(
       description: 'the first unreadable entries: which entry, which attribute, why, and the id whose account was kept (absent when even the id was unreadable)',
       items: closed({ entry: str, attribute: str, reason: str, externalId: str }, { optional: ['attribute', 'externalId'] }),
     },
+    repaired: { ...int, description: 'values that were not UTF-8, read with U+FFFD in place of their invalid bytes (absent: none)' },
+    repairedEntries: {
+      type: 'array',
+      description: 'the first repaired values: which entry, which attribute, and the entry\'s id',
+      items: closed({ entry: str, attribute: str, externalId: str }),
+    },
     error: closed({ code: str, message: str }, { description: 'Failed runs only: why the run failed' }),
     changes: { type: 'array', description: 'Dry runs only: the first 1,000 state changes the run would make', items: plannedChange },
     changesTotal: { ...int, description: 'Dry runs only: how many state changes the run would make' },
   },
-  { optional: ['skippedEntries', 'error', 'changes', 'changesTotal'] },
+  { optional: ['skippedEntries', 'repaired', 'repairedEntries', 'error', 'changes', 'changesTotal'] },
 );
 
 const syncResult = closed({ runs: { type: 'array', items: syncRun }, pools: { type: 'array', items: ref('Pool') } });

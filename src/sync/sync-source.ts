@@ -33,6 +33,9 @@ interface RunResultBase extends RunCounts {
   readonly dryRun: boolean;
   /** First bad entries, for the run report. */
   readonly skippedEntries: ReadStats['skippedEntries'];
+  /** Values read with U+FFFD for bytes that were not UTF-8 (absent: none), and the first of them. */
+  readonly repaired?: number;
+  readonly repairedEntries?: ReadStats['repairedEntries'];
   /** A dry run: the first planned state changes and their number (see DRY_RUN_LISTED). */
   readonly planned?: ListedChanges;
 }
@@ -251,9 +254,10 @@ async function decideAndApplyIn(conn: Pick<Database, 'transaction'>, tables: Sta
 /** Phase record: the run's row, its log line, and the result. */
 async function record(ctx: RunContext, ended: Ended): Promise<SourceRunResult> {
   const { deps, options, runId, log } = ctx;
-  const stats = ended.staged?.stats ?? { seen: 0, skipped: 0, unidentified: 0, deleted: 0, skippedEntries: [] };
+  const stats: ReadStats = ended.staged?.stats ?? { seen: 0, skipped: 0, unidentified: 0, deleted: 0, skippedEntries: [], repaired: 0, repairedEntries: [] };
   const mode = ended.staged?.outcome.mode ?? null;
-  const base = { source: deps.source.name, runId, dryRun: options.dryRun, mode, skippedEntries: stats.skippedEntries };
+  const repairs = stats.repaired > 0 ? { repaired: stats.repaired, repairedEntries: stats.repairedEntries } : {};
+  const base = { source: deps.source.name, runId, dryRun: options.dryRun, mode, skippedEntries: stats.skippedEntries, ...repairs };
   const unapplied: RunCounts = { seen: stats.seen, created: 0, updated: 0, activated: 0, blocked: 0, disabled: 0, removed: 0, skipped: stats.skipped };
   const durationMs = (): number => ctx.clock() - ctx.started;
   switch (ended.kind) {
@@ -261,8 +265,8 @@ async function record(ctx: RunContext, ended: Ended): Promise<SourceRunResult> {
     case 'planned': {
       const { applied } = ended;
       const counts: RunCounts = { seen: stats.seen, created: applied.created, updated: applied.updated, ...applied.seats, skipped: stats.skipped };
-      if (runId) await finishRun(deps.db, runId, { status: 'ok', mode, counts, error: null, details: { skippedEntries: stats.skippedEntries, purged: applied.purged } });
-      log.info({ ...counts, mode, allocation: applied.allocation, durationMs: durationMs() }, 'sync finished');
+      if (runId) await finishRun(deps.db, runId, { status: 'ok', mode, counts, error: null, details: { skippedEntries: stats.skippedEntries, purged: applied.purged, ...repairs } });
+      log.info({ ...counts, repaired: stats.repaired, mode, allocation: applied.allocation, durationMs: durationMs() }, 'sync finished');
       return {
         ...base, ...counts, outcome: ended.kind, status: 'ok', durationMs: durationMs(), error: null, held: null,
         poolsAfter: poolViewsFromPlan(applied.plan.pools), ...(ended.kind === 'planned' ? { planned: applied.listed } : {}),
