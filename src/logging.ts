@@ -76,7 +76,7 @@ export function sourceLogger(logger: Logger, source: string): Logger {
   return logger.bindings().source === source ? logger : logger.child({ source });
 }
 
-export function createLogger(options: { level?: string; name?: string } = {}): Logger {
+export function createLogger(options: { level?: string; name?: string; destination?: pino.DestinationStream } = {}): Logger {
   return pino(
     {
       name: options.name ?? 'seatsync',
@@ -88,7 +88,8 @@ export function createLogger(options: { level?: string; name?: string } = {}): L
       // quoting a connection URL) goes out as ***.
       hooks: { streamWrite: scrubKnownSecrets },
     },
-    pino.destination({ dest: 2, sync: true }),
+    // Tests pass a stream of their own to read the lines exactly as they are written.
+    options.destination ?? pino.destination({ dest: 2, sync: true }),
   );
 }
 
