@@ -6,8 +6,9 @@
 // - `source` is bound once, by `sourceLogger`, to the logger of a source's work; log calls never repeat
 //   it (lint forbids a `source` key in a log call), so no line carries the key twice.
 // - An error under `err` is written as `{type, code, message}` when it reports an expected condition
-//   (a refused bind, an unreachable host, throttling, a Redis outage: `expected: true` on the error),
-//   and with its stack (and its causes') otherwise: a stack trace in the log means a bug.
+//   (a refused bind, an unreachable host, throttling, a Redis outage: `expected: true` on the error, or
+//   a socket error of Node's), and with its stack (and its causes') otherwise: a stack trace in the log
+//   means a bug.
 import { pino, type Logger } from 'pino';
 import { scrubKnownSecrets } from './config/secrets.ts';
 
@@ -39,8 +40,14 @@ export interface ExpectedCondition {
   readonly expected: boolean;
 }
 
+/** Node's socket failures: a server away or unreachable (Redis, PostgreSQL, a directory), not a bug. */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE']);
+
 export function isExpected(error: unknown): boolean {
-  return error instanceof Error && (error as Partial<ExpectedCondition>).expected === true;
+  if (!(error instanceof Error)) return false;
+  if ((error as Partial<ExpectedCondition>).expected === true) return true;
+  const { code, syscall } = error as NodeJS.ErrnoException;
+  return syscall !== undefined && code !== undefined && NETWORK_CODES.has(code);
 }
 
 /** Marks an error of a library's class (BullMQ's UnrecoverableError) as reporting an expected condition. */

@@ -42,9 +42,16 @@ describe('errors in the log', () => {
     const { log, text } = logger();
     log.error({ err: new TypeError("Cannot read properties of undefined (reading 'dn')") }, 'sync failed; nothing was applied');
     log.error({ err: new SourceError('corp', 'protocol', 'LDAP result 80: other') }, 'sync failed; nothing was applied');
-    const [bug, protocol] = logLines(text()) as { err: { stack?: string } }[];
+    const [bug, protocol] = logLines(text()) as unknown as { err: { stack?: string } }[];
     expect(bug?.err.stack).toMatch(/^TypeError: Cannot read properties.*\n\s+at /);
     expect(protocol?.err.stack).toMatch(/^SourceError: corp: LDAP result 80/);
+  });
+
+  it('takes a socket error of Node (a server away) for an expected condition', () => {
+    const { log, text } = logger();
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED', syscall: 'connect', errno: -111 });
+    log.error({ err: refused }, 'worker error');
+    expect(logLines(text())[0]?.err).toEqual({ type: 'Error', code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:6379' });
   });
 
   it('marks a library error as expected, and one that was logged already', () => {
