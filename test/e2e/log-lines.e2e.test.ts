@@ -41,7 +41,7 @@ describe('the log of seatsync sync and seatsync run', () => {
     writeFileSync(path, [
       `dataDir: ${join(dir.dir, 'data')}`,
       'sources:',
-      `  - { name: corp, kind: ldap, flavor: openldap, url: "${corp.url ?? ldap.url}", bindDN: "${ldap.readerDn}", bindPassword: ${corp.bindPassword ?? ldap.readerPassword},`,
+      `  - { name: corp, kind: ldap, flavor: openldap, url: ${corp.url ?? `"${ldap.url}"`}, bindDN: "${ldap.readerDn}", bindPassword: ${corp.bindPassword ?? ldap.readerPassword},`,
       `      baseDN: "${PEOPLE}", attributes: { displayName: legacyName }${corp.filter ? `, filter: "${corp.filter}"` : ''}, schedule: off }`,
       `  - { name: hr, kind: file, path: "${csv}", schedule: off }`,
       'pools: { primary: { seats: 10 } }',
@@ -109,10 +109,21 @@ describe('the log of seatsync sync and seatsync run', () => {
   }, 60_000);
 
   it('logs an unreachable server as one line with its code and no stack', async () => {
-    const result = await sync(config({ url: `ldap://127.0.0.1:${await freePort()}` }), ['--source', 'corp']);
+    const result = await sync(config({ url: `"ldap://127.0.0.1:${await freePort()}"` }), ['--source', 'corp']);
     expect(result.code).toBe(1);
     expect(repeatedKeys(result.stderr)).toEqual([]);
     expect(errorLines(logLines(result.stderr))).toEqual([expect.objectContaining({ level: 50, source: 'corp', err: expect.objectContaining({ code: 'connect', message: expect.stringContaining('connection refused') }) })]);
+    expect(result.stderr).not.toContain('stack');
+  }, 60_000);
+
+  it('logs a failover to a later URL as one warning naming the server that did not answer', async () => {
+    const away = `ldap://127.0.0.1:${await freePort()}`;
+    const result = await sync(config({ url: `["${away}", "${ldap.url}"]` }), ['--source', 'corp', '--dry-run']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(repeatedKeys(result.stderr)).toEqual([]);
+    expect(errorLines(logLines(result.stderr))).toEqual([
+      expect.objectContaining({ level: 40, source: 'corp', url: ldap.url, err: expect.objectContaining({ code: 'connect', message: expect.stringContaining(away) }) }),
+    ]);
     expect(result.stderr).not.toContain('stack');
   }, 60_000);
 
