@@ -2,6 +2,7 @@
 // routes validate requests and serialize responses with them (Fastify), and the OpenAPI document
 // publishes the same objects, so what a client is told is what goes over the wire.
 import { ACCOUNT_STATES } from '../domain/types.ts';
+import { CHANGE_KINDS } from '../domain/change-kinds.ts';
 
 export type Schema = Readonly<Record<string, unknown>>;
 
@@ -118,7 +119,7 @@ const closed = (properties: Record<string, unknown>, options: { optional?: reado
 const pool = closed({ name: str, seats: int, used: int, available: int, waiting: int });
 
 const plannedChange = closed({
-  username: str, from: { type: ['string', 'null'], enum: [...ACCOUNT_STATES, null] }, to: { type: 'string', enum: ACCOUNT_STATES },
+  username: str, kind: { type: 'string', enum: CHANGE_KINDS }, from: { type: ['string', 'null'], enum: [...ACCOUNT_STATES, null] }, to: { type: 'string', enum: ACCOUNT_STATES },
   reason: str, pools: strList, waitingFor: strList,
 });
 
@@ -140,10 +141,19 @@ const syncRun = closed(
       items: closed({ entry: str, attribute: str, externalId: str }),
     },
     error: closed({ code: str, message: str }, { description: 'Failed runs only: why the run failed' }),
-    changes: { type: 'array', description: 'Dry runs only: the first 1,000 state changes the run would make', items: plannedChange },
+    changes: {
+      type: 'array',
+      description: 'Dry runs only: the first 1,000 state changes of each kind the run would make, grouped by kind in the order of `changeKinds`',
+      items: plannedChange,
+    },
     changesTotal: { ...int, description: 'Dry runs only: how many state changes the run would make' },
+    changeKinds: {
+      type: 'array',
+      description: 'Dry runs only: every kind of change (blocks and removals first), how many there are and how many `changes` lists',
+      items: closed({ kind: { type: 'string', enum: CHANGE_KINDS }, total: int, offset: int, listed: int, leftOut: { ...int, description: 'total - listed' } }),
+    },
   },
-  { optional: ['skippedEntries', 'repaired', 'repairedEntries', 'error', 'changes', 'changesTotal'] },
+  { optional: ['skippedEntries', 'repaired', 'repairedEntries', 'error', 'changes', 'changesTotal', 'changeKinds'] },
 );
 
 const syncResult = closed({ runs: { type: 'array', items: syncRun }, pools: { type: 'array', items: ref('Pool') } });

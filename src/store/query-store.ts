@@ -161,6 +161,26 @@ export async function poolCounts(db: Queryable): Promise<Map<string, PoolCounts>
   return counts;
 }
 
+/** Accounts of one source that are not removed, by profile, state and the pools they hold or wait for. */
+export interface SourceSeatRow {
+  readonly profile: string | null;
+  readonly state: string;
+  readonly held: readonly string[];
+  /** Blocked accounts only. */
+  readonly waitingFor: readonly string[];
+  readonly n: number;
+}
+
+export async function sourceSeatRows(db: Queryable, source: string): Promise<SourceSeatRow[]> {
+  // Grouped by the lists as stored, like poolCounts: a handful of distinct rows per source.
+  const result = await db.query<{ profile: string | null; state: string; held: string; waiting: string; n: number }>(
+    `SELECT profile, state, held::text AS held, CASE WHEN state = 'blocked' THEN waiting_for::text ELSE '[]' END AS waiting, count(*)::int AS n
+     FROM accounts WHERE source = $1 AND state <> 'removed' GROUP BY 1, 2, 3, 4`,
+    [source],
+  );
+  return result.rows.map((r) => ({ profile: r.profile, state: r.state, held: JSON.parse(r.held) as string[], waitingFor: JSON.parse(r.waiting) as string[], n: r.n }));
+}
+
 export interface AuditView {
   readonly id: string;
   readonly at: string;

@@ -14,16 +14,17 @@ import type { Database, Queryable } from '../store/db.ts';
 import { dropRepeatedIds, type RemovalCounts } from '../store/delta-store.ts';
 import { createRun, failInterruptedRuns, finishRun, loadCursor, lockRun, type RunCounts, unlockRun } from '../store/run-store.ts';
 import { analyzeStaging, createStaging, dropStaging, stagingTables, type StagingTables } from '../store/staging-store.ts';
-import type { ListedChanges } from './apply-delta.ts';
+import type { ChangeListing, ListedChanges } from './apply-delta.ts';
 import { type Applied, type ApplyOutcome, decideAndApply, type RunNotifier, sweeps } from './apply-run.ts';
 import { MAX_REPORTED_SKIPS, readIntoStaging, type ReadStats, type SyncProgress } from './read-source.ts';
 import { profilePoolsOf } from './reconcile.ts';
 import { mappingFingerprint, mappingRulesOf, readRequestOf } from './rules.ts';
 import { SourceSnapshot } from './source-snapshot.ts';
+import type { SeatTally } from './seat-tally.ts';
 import { poolViewsFromPlan, type PoolView } from './status.ts';
 
 export type { SyncProgress } from './read-source.ts';
-export { DRY_RUN_LISTED, type RunNotifier } from './apply-run.ts';
+export { DEFAULT_DRY_RUN_LISTING, DRY_RUN_LISTED, type RunNotifier } from './apply-run.ts';
 
 interface RunResultBase extends RunCounts {
   readonly source: string;
@@ -36,8 +37,10 @@ interface RunResultBase extends RunCounts {
   /** Values read with U+FFFD for bytes that were not UTF-8 (absent: none), and the first of them. */
   readonly repaired?: number;
   readonly repairedEntries?: ReadStats['repairedEntries'];
-  /** A dry run: the first planned state changes and their number (see DRY_RUN_LISTED). */
+  /** A dry run: the planned state changes it was asked to list, and their numbers by kind. */
   readonly planned?: ListedChanges;
+  /** A dry run: what the source's accounts would hold, per profile and pool. */
+  readonly tally?: SeatTally;
 }
 
 /** The result of one run: `outcome` tells which; `status` is its name in the SPEC's report (`ok` for applied and planned). */
@@ -83,6 +86,8 @@ export interface SyncSourceOptions {
   /** `cli`, `schedule`, `api:<token name>`, … */
   readonly trigger: string;
   readonly onProgress?: (progress: SyncProgress) => void;
+  /** Dry runs: which planned changes to list (default DEFAULT_DRY_RUN_LISTING). */
+  readonly listing?: ChangeListing;
   readonly signal?: AbortSignal;
   readonly now?: () => number;
   /**
@@ -237,6 +242,7 @@ async function decideAndApplyIn(conn: Pick<Database, 'transaction'>, tables: Sta
       const decided = await decideAndApply(tx, {
         config: deps.config, source: deps.source.name, tables, runId: ctx.runId, outcome: staged.outcome, unseenIds: staged.unseenIds,
         read: staged.stats.seen, unidentified: staged.stats.unidentified, now: ctx.clock(), mapping: staged.mapping, allowRemovals: options.allowRemovals, dryRun: options.dryRun,
+        ...(options.listing ? { listing: options.listing } : {}),
         ...(options.allocationSlice === undefined ? {} : { allocationSlice: options.allocationSlice }),
         ...(deps.notifier ? { notifier: deps.notifier } : {}),
       });
@@ -269,7 +275,8 @@ async function record(ctx: RunContext, ended: Ended): Promise<SourceRunResult> {
       log.info({ ...counts, repaired: stats.repaired, mode, allocation: applied.allocation, durationMs: durationMs() }, 'sync finished');
       return {
         ...base, ...counts, outcome: ended.kind, status: 'ok', durationMs: durationMs(), error: null, held: null,
-        poolsAfter: poolViewsFromPlan(applied.plan.pools), ...(ended.kind === 'planned' ? { planned: applied.listed } : {}),
+        poolsAfter: poolViewsFromPlan(applied.plan.pools),
+        ...(ended.kind === 'planned' ? { planned: applied.listed, ...(applied.tally ? { tally: applied.tally } : {}) } : {}),
       };
     }
     case 'held': {
