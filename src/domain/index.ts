@@ -17,4 +17,4 @@ export { neededPoolNames } from './pool-table.ts';
 export { applyChanges, seatStateOf } from './seat-state.ts';
 export { CHANGE_KINDS, changeKindOf, isChangeKind, noChangesByKind, type ChangeKind } from './change-kinds.ts';
 export { ordinal, rankWaiting, type AwaitedPool, type PoolFill, type QueueStanding, type WaitingAccount } from './waiting-queue.ts';
-export { describeRule, explainAccount, type AccountFacts, type ExplainableProfile, type ExplainedProfile, type Explanation } from './explain.ts';
+export { auditReasonText, describeRule, explainAccount, type AccountFacts, type BlockEntry, type ExplainableProfile, type ExplainedProfile, type Explanation } from './explain.ts';

@@ -258,8 +258,17 @@ export const responseSchemas = {
   SyncList: closed({ jobs: { type: 'array', items: ref('SyncJob') }, runs: { type: 'array', items: ref('Run') } }),
   AuditEntry: closed({
     id: str, at: dateTime, accountId: { type: ['integer', 'null'] }, username: nullableStr, source: nullableStr,
-    from: nullableStr, to: nullableStr, reason: str, actor: str, runId: nullableStr,
+    from: nullableStr, to: nullableStr,
+    reason: {
+      ...str,
+      description:
+        'a seat change: `new`, `seats`, `directory-disabled`, `directory-enabled`, `removed`, `out-of-scope`, `returned`, `admin`, ' +
+        '`profile-changed`, `pool-shrunk` (blocked: the pool was made smaller), `protected` (activated in a full pool; or blocked: ' +
+        'a protected account took the seat, see `takenBy`), `grace`, `grace-expired`; or an admin action: `block`, `unblock`, `protect`, `unprotect`',
+    },
+    actor: str, runId: nullableStr,
     comment: { ...nullableStr, description: 'the reason an admin gave for the action' },
+    takenBy: { ...nullableStr, description: 'reason `protected` on a block: username of the protected account that took the seat' },
   }),
   AuditPage: page('AuditEntry', 'audit entries, newest last; the next page holds the entries before this one'),
   QueueStanding: queueStanding,

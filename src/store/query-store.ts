@@ -194,6 +194,8 @@ export interface AuditView {
   readonly runId: string | null;
   /** The reason an admin gave for an action, as typed. */
   readonly comment: string | null;
+  /** Reason `protected` on a block: the username of the protected account that took the seat. */
+  readonly takenBy: string | null;
 }
 
 /**
@@ -207,7 +209,7 @@ export async function listAudit(
   const result = await db.query<AuditView>(
     `SELECT au.id::text AS id, ${isoCol('au.at', 'at')}, au.account_id AS "accountId", a.username, a.source,
             au.from_state AS "from", au.to_state AS "to", au.reason, au.actor, au.run_id::text AS "runId",
-            au.details->>'comment' AS comment
+            au.details->>'comment' AS comment, au.details->'takenBy'->>'username' AS "takenBy"
      FROM audit au LEFT JOIN accounts a ON a.id = au.account_id
      WHERE ($1::int[] IS NULL OR au.account_id = ANY($1)) AND ($2::timestamptz IS NULL OR au.at >= $2)
        AND ($3::bigint IS NULL OR au.id < $3) AND ($5::bigint IS NULL OR au.run_id = $5)

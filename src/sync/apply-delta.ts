@@ -13,7 +13,7 @@ import { insertNewAccounts, markMissing, newAccountIds, updateChangedAccounts, t
 import { auditChanges, loadSeatAccounts, loadSeatAccountsAroundSettled, loadSeatAccountsById, type StoredSeatAccount, updateSeatStates } from '../store/seat-store.ts';
 import type { StagingTables } from '../store/staging-store.ts';
 import { applyDirectoryDelta, newcomerAccount } from './directory-delta.ts';
-import { allocationSettingsOf } from './reconcile.ts';
+import { allocationSettingsOf, auditOf } from './reconcile.ts';
 
 /** State changes of a run by the state reached (counted when the state itself changed). */
 export interface SeatCounts {
@@ -215,9 +215,8 @@ class StepWriter {
   async write(plan: AllocationStep): Promise<void> {
     if (plan.changes.length === 0) return;
     const existing = plan.changes.filter((c) => c.id > 0);
-    const actor = `run:${this.#options.runId}`;
     await updateSeatStates(this.#tx, existing, this.#options.runId);
-    await auditChanges(this.#tx, existing, { actor, runId: this.#options.runId });
+    await auditChanges(this.#tx, existing, auditOf({ kind: 'run', runId: this.#options.runId }));
     for (const change of plan.changes) if (change.id < 0) this.#noteNew(change);
     for (const change of plan.changes) this.#count(change);
     if (!this.#keep) return;
@@ -243,7 +242,7 @@ class StepWriter {
   /** The new accounts with their states and audit rows, in read order, NEW_ACCOUNT_BATCH per statement. */
   async #insertNew(): Promise<void> {
     const order = this.#newSeqs.map((_, i) => i).sort((a, b) => (this.#newSeqs[a] ?? 0) - (this.#newSeqs[b] ?? 0));
-    const actor = `run:${this.#options.runId}`;
+    const { actor } = auditOf({ kind: 'run', runId: this.#options.runId });
     for (let start = 0; start < order.length; start += NEW_ACCOUNT_BATCH) {
       const batch = order.slice(start, start + NEW_ACCOUNT_BATCH);
       const seqs = batch.map((i) => this.#newSeqs[i] ?? 0);

@@ -3,6 +3,7 @@
 // hold again on what the allocation decided, then the notifications, the cursor and the purge. Returns
 // a value: `held` (the caller rolls the transaction back) or the applied counts.
 import type { SeatsyncConfig } from '../config/types.ts';
+import type { Occasion } from '../domain/notification-events.ts';
 import type { AllocationPlan } from '../domain/types.ts';
 import type { SourceReadOutcome } from '../sources/directory-source.ts';
 import type { Database, Queryable } from '../store/db.ts';
@@ -25,7 +26,8 @@ export const DEFAULT_DRY_RUN_LISTING: ChangeListing = { kinds: CHANGE_KINDS, off
 
 /** Hooks through which notifications are written in the run's transaction (see notify/). */
 export interface RunNotifier {
-  afterAllocation(tx: Queryable, context: { runId: string; source: string; plan: AllocationPlan; now: number }): Promise<void>;
+  /** After the seats were decided, in the same transaction; `occasion` says whether a run or an admin action did it. */
+  afterAllocation(tx: Queryable, context: { occasion: Occasion; source: string; plan: AllocationPlan; now: number }): Promise<void>;
   onHeld(db: Database, context: { runId: string; source: string; counts: RemovalCounts; threshold: number; now: number }): Promise<void>;
   /** After every finished (non-dry) run, whatever its outcome: reports a source that keeps failing, and its recovery. */
   afterRun?(db: Database, context: { runId: string; source: string; now: number }): Promise<void>;
@@ -88,7 +90,9 @@ export async function decideAndApply(tx: Queryable, input: ApplyInput): Promise<
   // Only accounts that existed before count: a first sync's out-of-scope or disabled users drop nothing.
   const after = await holdCheck(tx, input, { ...delta.counts, wouldRemove: allocated.dropped.removed, wouldDisable: allocated.dropped.disabled });
   if (after !== null) return after;
-  if (input.runId !== null) await input.notifier?.afterAllocation(tx, { runId: input.runId, source: input.source, plan: allocated.plan, now: input.now });
+  if (input.runId !== null) {
+    await input.notifier?.afterAllocation(tx, { occasion: { kind: 'run', runId: input.runId }, source: input.source, plan: allocated.plan, now: input.now });
+  }
   // A dry run still needs a number for the bigint run columns; its writes are rolled back.
   await saveCursor(tx, input.source, input.outcome.cursor, input.runId ?? '0', input.mapping);
   const purgeAfterMs = input.config.policy.purgeRemovedAfterMs;

@@ -23,7 +23,7 @@ export interface Account {
 }
 export interface AuditEntry {
   id: string; at: string; accountId: number | null; username: string | null; source: string | null;
-  from: string | null; to: string | null; reason: string; actor: string; runId: string | null; comment: string | null;
+  from: string | null; to: string | null; reason: string; actor: string; runId: string | null; comment: string | null; takenBy: string | null;
 }
 export interface AwaitedPool { name: string; seats: number; used: number; full: boolean; ahead: number }
 export interface QueueEntry {
