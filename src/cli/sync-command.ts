@@ -8,6 +8,7 @@ import { runSync, type SyncReport } from '../sync/run-sync.ts';
 import { syncJson, type NextListingCommand } from '../sync/report.ts';
 import { DRY_RUN_LISTED } from '../sync/sync-source.ts';
 import { createSourceFactory } from '../sources/factory.ts';
+import { REPAIRED_UTF8 } from '../sources/directory-values.ts';
 import { deliverAfterRun, runNotifierFor } from './notify-wiring.ts';
 import { listingOf, nextListingCommand, PRINTED_PER_KIND, printPlanned, type ListingFlags } from './planned-changes.ts';
 import { counted } from '../domain/counted.ts';
@@ -90,6 +91,8 @@ function printReport(out: Output, report: SyncReport, next: NextListingCommand):
     if (r.planned) printPlanned(out, r.source, r.planned, next);
     for (const s of r.skippedEntries.slice(0, 10)) out.line(`${r.source}: skipped ${s.entry}${s.attribute ? ` (${s.attribute})` : ''}: ${s.reason}`);
     if (r.skipped > 10) out.line(`${r.source}: … ${r.skipped - 10} more skipped entries (see the logs)`);
+    for (const s of (r.repairedEntries ?? []).slice(0, 10)) out.line(`${r.source}: repaired ${s.entry} (${s.attribute}): ${REPAIRED_UTF8}`);
+    if ((r.repaired ?? 0) > 10) out.line(`${r.source}: … ${(r.repaired ?? 0) - 10} more repaired values (see the logs)`);
   }
   out.line('');
   out.line(table(['pool', 'seats', 'used', 'available', 'waiting'], report.pools.map((p) => [p.name, p.seats, p.used, p.available, p.waiting])));

@@ -38,6 +38,8 @@ export interface OpenLdapOptions {
   readonly suffix?: string;
   /** Size limit for ordinary (and, up to it, paged) searches; paged searches may go past it. Default 500. */
   readonly sizeLimit?: number;
+  /** slapd.conf schema lines (`attributetype ( … )`) added after the standard schemas. */
+  readonly schema?: string;
 }
 
 export interface OpenLdapServer {
@@ -69,7 +71,7 @@ export async function startOpenLdap(options: OpenLdapOptions = {}): Promise<Open
   const secrets = { adminPassword: 'admin-secret', readerPassword: 'reader-secret' };
   await mkdir(join(dir, 'data'));
   const conf = join(dir, 'slapd.conf');
-  await writeFile(conf, slapdConf({ dir, suffix, sizeLimit: options.sizeLimit ?? 500, cert, caPath: ca.certPath, ...secrets }));
+  await writeFile(conf, slapdConf({ dir, suffix, sizeLimit: options.sizeLimit ?? 500, cert, caPath: ca.certPath, schema: options.schema ?? '', ...secrets }));
   const seedPath = join(dir, 'seed.ldif');
   await writeFile(seedPath, baseLdif(suffix, secrets.readerPassword) + (options.seedLdif ?? ''));
   await runToEnd(SLAPADD, ['-q', '-f', conf, '-l', seedPath]);
@@ -126,6 +128,7 @@ function slapdConf(input: {
   sizeLimit: number;
   cert: { certPath: string; keyPath: string };
   caPath: string;
+  schema: string;
   adminPassword: string;
 }): string {
   const { dir, suffix } = input;
@@ -134,6 +137,7 @@ include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema
 include /etc/ldap/schema/nis.schema
 include /etc/ldap/schema/inetorgperson.schema
+${input.schema}
 pidfile ${dir}/slapd.pid
 argsfile ${dir}/slapd.args
 modulepath /usr/lib/ldap

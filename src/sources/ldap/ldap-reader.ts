@@ -52,7 +52,7 @@ export async function* readLdapUsers(context: LdapSourceContext, options: Source
       info,
       groups,
     });
-    logger.info({ source: config.name, url: session.url, mode: plan.mode, reason: plan.reason }, 'reading LDAP users');
+    logger.info({ url: session.url, mode: plan.mode, reason: plan.reason }, 'reading LDAP users');
     stream = streamUsers({ context, session, options, groups, plan });
     let newestModified = groups.newestChange.modifyTimestamp;
     let entries = 0;
@@ -91,7 +91,7 @@ export async function* readLdapUsers(context: LdapSourceContext, options: Source
       newestModified,
     });
     const stats = { entries, pages, groups: groups.members.size, durationMs: Math.round(durationMs) };
-    logger.info({ source: config.name, mode: plan.mode, ...stats }, 'LDAP read complete');
+    logger.info({ mode: plan.mode, ...stats }, 'LDAP read complete');
     return { mode: plan.mode, ...(listedScope ? { listedScope } : {}), cursor: toSourceCursor(cursor), stats };
   } catch (error) {
     // A failure caused by the abort reports the abort, not the closed connection.

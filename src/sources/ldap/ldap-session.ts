@@ -73,15 +73,20 @@ export class LdapSession {
     const ca = await readCa(options);
     const failures: SourceError[] = [];
     for (const url of config.urls) {
+      let session: LdapSession;
       try {
-        return await connectTo(url, ca, options);
+        session = await connectTo(url, ca, options);
       } catch (error) {
         const failure = toSourceError(sourceName, error, { url, operation: 'connect' });
         // Another server gives the same answer to bad credentials or rights; don't lock the account out.
         if (failure.code !== 'connect' && failure.code !== 'tls') throw failure;
-        logger.warn({ source: sourceName, url, code: failure.code }, failure.message);
         failures.push(failure);
+        continue;
       }
+      // One line for the servers that failed before this one; when none answers, the error thrown below
+      // names each, and whoever catches it logs it once.
+      if (failures.length > 0) logger.warn({ url, err: combineFailures(sourceName, failures) }, `connected to ${url}; the servers listed before it did not answer`);
+      return session;
     }
     throw combineFailures(sourceName, failures);
   }
