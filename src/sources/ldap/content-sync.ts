@@ -156,12 +156,22 @@ function resultReason(resultCode: number, diagnosticMessage: string): string {
   return diagnosticMessage === '' ? what : `${what}: ${diagnosticMessage}`;
 }
 
-/** syncStateValue ::= SEQUENCE { state ENUMERATED, entryUUID syncUUID, cookie syncCookie OPTIONAL } */
-function syncStateOf(controls: readonly ResponseControl[]): { state: number; uuid: string; cookie: Buffer | null } {
+function syncStateOf(controls: readonly ResponseControl[]): SyncState {
   const control = controls.find((candidate) => candidate.oid === SYNC_STATE_OID);
   if (control === undefined || control.value === null) throw new Unavailable('an entry came without a sync state');
-  const cursor = new BerCursor(control.value);
-  const { end } = cursor.enter(TAG.sequence, control.value.length);
+  return readSyncState(control.value);
+}
+
+interface SyncState {
+  readonly state: number;
+  readonly uuid: string;
+  readonly cookie: Buffer | null;
+}
+
+/** syncStateValue ::= SEQUENCE { state ENUMERATED, entryUUID syncUUID, cookie syncCookie OPTIONAL } */
+export function readSyncState(value: Buffer): SyncState {
+  const cursor = new BerCursor(value);
+  const { end } = cursor.enter(TAG.sequence, value.length);
   const state = readInteger(cursor, TAG.enumerated, end);
   const uuid = uuidText(octets(cursor, end));
   const cookie = cursor.pos < end ? octets(cursor, end) : null;
