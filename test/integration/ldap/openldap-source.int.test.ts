@@ -289,6 +289,7 @@ describe('OpenLDAP: groups', () => {
     expect(report.sample).toHaveLength(2);
     expect(report.groupSizes).toEqual({ [key('mid')]: 2, [key('posix')]: 2, [key('scope')]: 4 });
     expect(report.steps.map((step) => step.name)).toEqual(['connect', 'bind', 'server', 'groups', 'users']);
+    expect(report.steps.find((step) => step.name === 'server')?.detail).toContain('deletions from a content-sync refresh (syncprov)');
   });
 });
 
