@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { Attribute, Change, Client } from 'ldapts';
 
 import { openTestDatabase, type TestDatabase } from '../test/support/databases.ts';
-import { timedSync, type TimedSync } from './lib/cli-process.ts';
+import { logNumber, timedSync, type TimedSync } from './lib/cli-process.ts';
 import { benchLdapEnv, writeBenchLdapYaml } from './lib/ldap-bench-config.ts';
 import { ADMIN, PEOPLE, startBenchSlapd, type BenchSlapd } from './lib/slapd-fixture.ts';
 import { figureOf, report, roundsFromEnv } from './support.ts';
@@ -91,6 +91,11 @@ async function measure(setup: Setup, round: number): Promise<void> {
   setup.applied.push(gone.rows[0]?.n ?? 0);
 }
 
+/** The source's own duration of each timed run's read ("LDAP read complete"). */
+function readMs(setup: Setup): number[] {
+  return setup.runs.map((r) => logNumber(r.logs, 'LDAP read complete', 'durationMs') ?? Number.NaN);
+}
+
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'seatsync-bench-incremental-'));
   let synced: Setup | null = null;
@@ -113,12 +118,14 @@ async function main(): Promise<void> {
         extra: { runs: synced.runs.map((r) => r.run) },
       }),
       figureOf({ name: `  its run in-process (its report's durationMs)`, samples: synced.runs.map((r) => r.run.durationMs), floor: '', target: null }),
+      figureOf({ name: `  its read (the refresh), as the source logs it`, samples: readMs(synced), floor: '', target: null }),
       figureOf({ name: `  the same run with nothing changed`, samples: synced.quiet.map((r) => r.ms), floor: '', target: null }),
       figureOf({
         name: `  the same on a server without syncprov (the ids in scope listed), same rounds`, samples: listed.runs.map((r) => r.ms), floor: '', target: null,
         condition: condition(listed), extra: { runs: listed.runs.map((r) => r.run) },
       }),
       figureOf({ name: `    its run in-process`, samples: listed.runs.map((r) => r.run.durationMs), floor: '', target: null }),
+      figureOf({ name: `    its read (change query and id listing), as the source logs it`, samples: readMs(listed), floor: '', target: null }),
       figureOf({ name: `    with nothing changed`, samples: listed.quiet.map((r) => r.ms), floor: '', target: null }),
     ]);
   } finally {
