@@ -9,8 +9,9 @@
 // a present phase (no session log, or a cookie older than it: the server names every entry still in
 // scope, as the listing would), e-syncRefreshRequired (4096), more changed entries than a refresh may
 // hold (the size limit asked for: they are buffered until the refresh is known to be a delete-mode one),
-// any other result code, an entry whose sync UUID is not its entryUUID. Nothing of a refresh is handed
-// on before its final result, so a fallback never follows half a refresh.
+// any other result code, a sync message that does not decode, an entry whose sync UUID is not its
+// entryUUID. Nothing of a refresh is handed on before its final result, so a fallback never follows half
+// a refresh.
 import { BerWriter, Control } from 'ldapts';
 
 import type { EntryView } from './entry-view.ts';
@@ -62,7 +63,7 @@ export async function refreshFromCookie(input: RefreshInput): Promise<RefreshRes
   let cookie: Buffer | null = null;
   const listener: SearchListener = {
     entry(view, controls) {
-      const state = syncStateOf(controls);
+      const state = decoded(() => syncStateOf(controls));
       if (state.cookie !== null) cookie = state.cookie;
       if (state.state === STATE.present) throw new Unavailable('the server answered with a present phase');
       if (state.state === STATE.delete) {
@@ -75,7 +76,7 @@ export async function refreshFromCookie(input: RefreshInput): Promise<RefreshRes
     },
     intermediate(name, value) {
       if (name !== SYNC_INFO_OID || value === null) return;
-      const info = readSyncInfo(value);
+      const info = decoded(() => readSyncInfo(value));
       if (info.cookie !== null) cookie = info.cookie;
       if (info.kind === 'present') throw new Unavailable('the server answered with a present phase');
       departed.push(...info.departed);
@@ -86,15 +87,16 @@ export async function refreshFromCookie(input: RefreshInput): Promise<RefreshRes
     sizeLimit: REFRESH_MAX_ENTRIES, timeLimitSeconds: input.timeLimitSeconds, controls: [new SyncRequestControl(input.cookie)],
   };
   let answer: Awaited<ReturnType<LdapSession['search']>>;
+  let done: ReturnType<typeof readSyncDone>;
   try {
     answer = await input.session.search(search, listener);
+    done = decoded(() => readSyncDone(answer.controls));
   } catch (error) {
     if (error instanceof Unavailable) return { kind: 'unavailable', reason: error.message };
     throw input.session.failure(error, 'search', input.baseDn);
   }
   const { resultCode, diagnosticMessage } = answer.result;
   if (resultCode !== 0) return { kind: 'unavailable', reason: resultReason(resultCode, diagnosticMessage) };
-  const done = readSyncDone(answer.controls);
   if (done === null) return { kind: 'unavailable', reason: 'the refresh ended without a sync done control' };
   if (!done.refreshDeletes) return { kind: 'unavailable', reason: 'the server answered with a present phase' };
   return { kind: 'changes', entries, departed, cookie: done.cookie ?? cookie };
@@ -119,7 +121,13 @@ export async function currentCookie(session: LdapSession, baseDn: string, timeLi
   }
   const { resultCode, diagnosticMessage } = answer.result;
   if (resultCode !== 0) return { cookie: null, reason: resultReason(resultCode, diagnosticMessage) };
-  const cookie = readSyncDone(answer.controls)?.cookie ?? null;
+  let cookie: Buffer | null;
+  try {
+    cookie = decoded(() => readSyncDone(answer.controls))?.cookie ?? null;
+  } catch (error) {
+    if (error instanceof Unavailable) return { cookie: null, reason: error.message };
+    throw error;
+  }
   return { cookie, reason: cookie === null ? 'the server sent no cookie' : 'ok' };
 }
 
@@ -145,6 +153,16 @@ export class SyncRequestControl extends Control {
 /** Thrown from the listener to end a refresh that can't be used; the search fails with it. */
 class Unavailable extends Error {
   override readonly name = 'Unavailable';
+}
+
+/** A sync message that does not decode makes the refresh unusable (the read lists the scope), not the read fail. */
+function decoded<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof BerError) throw new Unavailable(`a malformed sync message (${error.message})`);
+    throw error;
+  }
 }
 
 function resultReason(resultCode: number, diagnosticMessage: string): string {
