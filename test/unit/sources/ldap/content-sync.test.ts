@@ -4,7 +4,9 @@ import { BerWriter } from 'ldapts';
 import { describe, expect, it } from 'vitest';
 
 import { readSyncDone, readSyncInfo, readSyncState, SyncRequestControl, uuidText } from '../../../../src/sources/ldap/content-sync.ts';
+import { deletionMechanism } from '../../../../src/sources/ldap/scope-exits.ts';
 import { BerCursor, readControls, TAG } from '../../../../src/sources/ldap/search-response.ts';
+import { FLAVOR_DEFAULTS } from '../../../../src/config/defaults.ts';
 
 const UUID = Buffer.from('064b21e4863b10419f469f35685a5bff', 'hex');
 const OTHER = Buffer.from('064b223e863b10419f479f35685a5bff', 'hex');
@@ -104,5 +106,20 @@ describe('uuidText', () => {
   it("writes a sync UUID as entryUUID's lowercase text and refuses other lengths", () => {
     expect(uuidText(UUID)).toBe('064b21e4-863b-1041-9f46-9f35685a5bff');
     expect(() => uuidText(Buffer.alloc(15))).toThrow(/15 bytes/);
+  });
+});
+
+describe('deletionMechanism', () => {
+  const openldap = (id: string) => ({ flavor: 'openldap' as const, attributes: { ...FLAVOR_DEFAULTS.openldap.attributes, id } });
+
+  it('uses content sync where the root DSE offers it and the id is the entryUUID that names entries gone', () => {
+    expect(deletionMechanism(openldap('entryUUID'), { contentSync: true })).toBe('content-sync');
+    expect(deletionMechanism(openldap('entryuuid'), { contentSync: true })).toBe('content-sync');
+  });
+
+  it('lists the ids in scope without it, or with another id attribute; reads tombstones on Active Directory', () => {
+    expect(deletionMechanism(openldap('entryUUID'), { contentSync: false })).toBe('id-listing');
+    expect(deletionMechanism(openldap('uid'), { contentSync: true })).toBe('id-listing');
+    expect(deletionMechanism({ flavor: 'active-directory', attributes: FLAVOR_DEFAULTS['active-directory'].attributes }, { contentSync: true })).toBe('tombstones');
   });
 });
