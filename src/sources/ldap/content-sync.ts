@@ -70,8 +70,7 @@ export async function refreshFromCookie(input: RefreshInput): Promise<RefreshRes
         departed.push(state.uuid);
         return;
       }
-      const id = readId(view, input.idAttribute);
-      if (typeof id === 'string' && id !== state.uuid) throw new Unavailable(`the sync UUID of ${view.dn} is not its ${input.idAttribute}`);
+      assertIdIsSyncUuid(view, state, input.idAttribute);
       entries.push(view);
     },
     intermediate(name, value) {
@@ -103,32 +102,40 @@ export async function refreshFromCookie(input: RefreshInput): Promise<RefreshRes
 }
 
 /**
- * The server's cookie now, for the next read to refresh from: a refresh without a cookie of a search that
- * matches nothing (the base entry, with a filter no entry meets), which returns the current state's
- * cookie and no entry. Null, with the reason, when the server gives none.
+ * The server's cookie now, for the next read to refresh from: a refresh without a cookie of the base
+ * entry alone, which returns the current state's cookie and that entry, whose sync UUID must be its id
+ * (a server whose sync UUIDs are not the id attribute's values could not name the accounts gone). Null,
+ * with the reason, when the server gives none.
  */
-export async function currentCookie(session: LdapSession, baseDn: string, timeLimitSeconds: number): Promise<{ cookie: Buffer | null; reason: string }> {
-  const ignore: SearchListener = { entry: () => undefined, intermediate: () => undefined };
+export async function currentCookie(input: { session: LdapSession; baseDn: string; idAttribute: string; timeLimitSeconds: number }): Promise<{ cookie: Buffer | null; reason: string }> {
+  const { session, baseDn } = input;
+  const checkId: SearchListener = {
+    entry: (view, controls) => assertIdIsSyncUuid(view, decoded(() => syncStateOf(controls)), input.idAttribute),
+    intermediate: () => undefined,
+  };
   const search = {
-    baseDn, scope: 'base' as const, filter: '(!(objectClass=*))', attributes: ['1.1'], explicitBufferAttributes: [],
-    sizeLimit: 1, timeLimitSeconds, controls: [new SyncRequestControl(null)],
+    baseDn, scope: 'base' as const, filter: '(objectClass=*)', attributes: [input.idAttribute], explicitBufferAttributes: [],
+    sizeLimit: 1, timeLimitSeconds: input.timeLimitSeconds, controls: [new SyncRequestControl(null)],
   };
   let answer: Awaited<ReturnType<LdapSession['search']>>;
+  let done: ReturnType<typeof readSyncDone>;
   try {
-    answer = await session.search(search, ignore);
+    answer = await session.search(search, checkId);
+    done = decoded(() => readSyncDone(answer.controls));
   } catch (error) {
+    if (error instanceof Unavailable) return { cookie: null, reason: error.message };
     throw session.failure(error, 'search', baseDn);
   }
   const { resultCode, diagnosticMessage } = answer.result;
   if (resultCode !== 0) return { cookie: null, reason: resultReason(resultCode, diagnosticMessage) };
-  let cookie: Buffer | null;
-  try {
-    cookie = decoded(() => readSyncDone(answer.controls))?.cookie ?? null;
-  } catch (error) {
-    if (error instanceof Unavailable) return { cookie: null, reason: error.message };
-    throw error;
-  }
+  const cookie = done?.cookie ?? null;
   return { cookie, reason: cookie === null ? 'the server sent no cookie' : 'ok' };
+}
+
+/** An entry's id, where it has one, must be its sync UUID: else the UUIDs of entries gone name no account. */
+function assertIdIsSyncUuid(view: EntryView, state: SyncState, idAttribute: string): void {
+  const id = readId(view, idAttribute);
+  if (typeof id === 'string' && id !== state.uuid) throw new Unavailable(`the sync UUID of ${view.dn} is not its ${idAttribute}`);
 }
 
 /** The Sync Request control: refreshOnly, from `cookie` when there is one (RFC 4533 §2.2). */

@@ -168,7 +168,7 @@ async function contentSync(input: ContentSyncInput): Promise<{ refresh: Refresh 
     if (refreshed.kind === 'changes') return { refresh: refreshed, cookie: refreshed.cookie ?? stored };
     logger.info({ source: config.name, reason: refreshed.reason }, 'content sync refresh unavailable; listing the ids in scope');
   }
-  const current = await currentCookie(session, config.baseDN, config.timeLimitSeconds);
+  const current = await currentCookie({ session, baseDn: config.baseDN, idAttribute: config.attributes.id, timeLimitSeconds: config.timeLimitSeconds });
   if (current.cookie === null) logger.info({ source: config.name, reason: current.reason }, 'no content sync cookie; the next incremental read lists the ids in scope');
   return { refresh: null, cookie: current.cookie };
 }
