@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { readSyncDone, readSyncInfo, readSyncState, SyncRequestControl, uuidText } from '../../../../src/sources/ldap/content-sync.ts';
 import { deletionMechanism } from '../../../../src/sources/ldap/scope-exits.ts';
 import { BerCursor, readControls, TAG } from '../../../../src/sources/ldap/search-response.ts';
-import { FLAVOR_DEFAULTS } from '../../../../src/config/defaults.ts';
+import { FLAVOR_DEFAULTS } from '../../../../src/sources/ldap/config.ts';
 
 const UUID = Buffer.from('064b21e4863b10419f469f35685a5bff', 'hex');
 const OTHER = Buffer.from('064b223e863b10419f479f35685a5bff', 'hex');
