@@ -1,19 +1,23 @@
 // The emails, as subject + plain text + HTML, rendered from an outbox event. Pure. Each kind is first
 // described as a small document (paragraphs, pool table, account lists, actions); one text and one
 // HTML renderer turn that into the two bodies, so escaping lives in one place.
-import type {
-  AccountLine,
-  EarlyWarningEvent,
-  GraceExpiringEvent,
-  LimitExceededEvent,
-  NotificationEvent,
-  ReminderEvent,
-  SourceFailingEvent,
-  SourceRecoveredEvent,
-  SyncHeldEvent,
+import {
+  BLOCK_REASONS,
+  type AccountLine,
+  type AdminAction,
+  type BlockReason,
+  type EarlyWarningEvent,
+  type GraceExpiringEvent,
+  type LimitExceededEvent,
+  type NotificationEvent,
+  type ReminderEvent,
+  type SourceFailingEvent,
+  type SourceRecoveredEvent,
+  type SyncHeldEvent,
 } from '../domain/notifications.ts';
 import type { PoolUsage } from '../domain/types.ts';
 import { formatTime, renderHtml, renderText, type MessageDocument } from './message-document.ts';
+import { counted } from '../domain/counted.ts';
 
 export interface RenderedMessage {
   readonly subject: string;
@@ -68,31 +72,116 @@ function documentOf(event: NotificationEvent): MessageDocument {
 
 function limitDocument(event: LimitExceededEvent): MessageDocument {
   const short = poolsNamed(event.pools, event.shortPools);
-  const where = event.source ? `The sync of ${event.source}` : 'A seat allocation';
-  const paragraphs: string[] = [];
-  if (event.blockedTotal > 0) {
-    paragraphs.push(
-      `${where} at ${formatTime(event.at)} found no free seat for ${count(event.blockedTotal, 'account')}. ` +
-        `${event.blockedTotal === 1 ? 'It is' : 'They are'} blocked and hold no seat; seatsync activates waiting accounts ` +
-        'automatically, first come first served, as soon as seats are free.',
-    );
-  }
+  const groups = blockGroups(event);
+  const occasion = occasionOf(event);
+  const paragraphs = groups.filter((g) => g.total > 0).map((g) => blockParagraph(g, event, occasion));
   if (event.graceTotal > 0) {
     paragraphs.push(
-      `${count(event.graceTotal, 'account')} found no free seat and ${event.graceTotal === 1 ? 'was' : 'were'} activated ` +
-        'anyway under the grace policy. When the grace ends without a free seat they are blocked, newest first.',
+      `${counted(event.graceTotal, 'account')} found no free seat and ${event.graceTotal === 1 ? 'was' : 'were'} activated ` +
+        `anyway under the grace policy. When the grace ends without a free seat ${event.graceTotal === 1 ? 'it is' : 'they are'} blocked, newest first.`,
     );
   }
   return {
-    subject: `License limit exceeded — ${summarize(short)}`,
+    subject: `${limitHeadline(groups, event, occasion)} — ${summarize(short)}`,
     paragraphs,
     pools: event.pools,
     lists: [
-      accountList('Newly blocked accounts', event.blocked, event.blockedTotal, 'seatsync accounts --state blocked'),
+      ...groups.map((g) => accountList(BLOCK_LIST_TITLE[g.reason], g.accounts, g.total, 'seatsync accounts --state blocked')),
       accountList('Activated under grace', event.grace, event.graceTotal, 'seatsync accounts --state active'),
     ].filter((l) => l.total > 0),
     actions: seatActions(short),
   };
+}
+
+interface BlockGroup {
+  readonly reason: BlockReason;
+  readonly accounts: readonly AccountLine[];
+  readonly total: number;
+}
+
+const BLOCK_LIST_TITLE: Record<BlockReason, string> = {
+  protected: 'Lost their seat to a protected account',
+  'pool-shrunk': 'Lost their seat to a smaller pool',
+  'grace-expired': 'Grace ended without a free seat',
+  seats: 'Newly blocked accounts',
+};
+
+/** The newly blocked accounts by why they wait; an event of an older version has `seats` only. */
+function blockGroups(event: LimitExceededEvent): BlockGroup[] {
+  return BLOCK_REASONS.map((reason) => {
+    const accounts = event.blocked.filter((a) => (a.blockReason ?? 'seats') === reason);
+    const total = event.blockedByReason ? (event.blockedByReason[reason] ?? 0) : reason === 'seats' ? event.blockedTotal : 0;
+    return { reason, accounts, total };
+  });
+}
+
+/** The run or the admin action that caused the event, as the start of a sentence. */
+interface OccasionText {
+  /** "The sync of corp-ad at …" / "ops unblocked jdoe at …" */
+  readonly what: string;
+  /** The account an admin unblocked, when it is left waiting. */
+  readonly unblocked: string | null;
+}
+
+const ACTION_PAST: Record<AdminAction, string> = { block: 'blocked', unblock: 'unblocked', protect: 'protected', unprotect: 'unprotected' };
+
+function occasionOf(event: LimitExceededEvent): OccasionText {
+  const at = formatTime(event.at);
+  const o = event.occasion;
+  if (o?.kind === 'admin-action') {
+    return { what: `${o.actor} ${ACTION_PAST[o.action]} ${o.account.username} at ${at}`, unblocked: o.action === 'unblock' ? o.account.username : null };
+  }
+  return { what: event.source ? `The sync of ${event.source} at ${at}` : `A seat allocation at ${at}`, unblocked: null };
+}
+
+function limitHeadline(groups: readonly BlockGroup[], event: LimitExceededEvent, occasion: OccasionText): string {
+  const total = (reasons: readonly BlockReason[]): number => groups.filter((g) => reasons.includes(g.reason)).reduce((n, g) => n + g.total, 0);
+  const lost = total(['protected', 'pool-shrunk', 'grace-expired']);
+  if (occasion.unblocked !== null && event.blockedTotal === 1 && total(['seats']) === 1 && event.graceTotal === 0) {
+    return `${occasion.unblocked} unblocked, waiting for a seat`;
+  }
+  if (lost > 0) return `${counted(lost, 'account')} lost ${lost === 1 ? 'its seat' : 'their seats'}`;
+  return 'License limit exceeded';
+}
+
+function blockParagraph(group: BlockGroup, event: LimitExceededEvent, occasion: OccasionText): string {
+  const n = group.total;
+  const one = n === 1;
+  const accounts = counted(n, 'account');
+  const waits = `${one ? 'It is' : 'They are'} blocked, ${one ? 'holds' : 'hold'} no seat and ${one ? 'waits' : 'wait'} for one from now`;
+  switch (group.reason) {
+    case 'protected': {
+      const takers = [...new Set(group.accounts.map((a) => a.takenBy).filter((t): t is string => !!t))];
+      const who = takers.length === 0 ? 'protected accounts' : `the protected ${takers.length === 1 ? 'account' : 'accounts'} ${takers.join(', ')}`;
+      return (
+        `${occasion.what}: ${who} took a seat in a full pool (protected accounts are never blocked), so ${accounts} ` +
+        `lost the seat ${one ? 'it' : 'they'} held, the most recently activated first. ${waits}; the list shows since when ${one ? 'it' : 'each'} held ${one ? 'its seat' : 'theirs'} and who took it.`
+      );
+    }
+    case 'pool-shrunk': {
+      const pools = [...new Set(group.accounts.flatMap((a) => a.pools))];
+      const which = pools.length === 0 ? 'a pool now has' : `${pools.join(', ')} now ${pools.length === 1 ? 'has' : 'have'}`;
+      return (
+        `${occasion.what}: ${which} fewer seats than holders, so ${accounts} lost the seat ${one ? 'it' : 'they'} held, ` +
+        `the most recently activated first. ${waits}; the list shows since when ${one ? 'it' : 'each'} held ${one ? 'its seat' : 'theirs'}.`
+      );
+    }
+    case 'grace-expired':
+      return `${occasion.what}: the grace period of ${accounts} ended without a free seat. ${waits}.`;
+    case 'seats': {
+      const automatic = 'seatsync activates waiting accounts automatically, first come first served, as soon as seats are free.';
+      if (occasion.unblocked !== null) {
+        const line = group.accounts.find((a) => a.username === occasion.unblocked);
+        const since = line?.waitingSince ? formatTime(line.waitingSince) : formatTime(event.at);
+        const others = n - (line ? 1 : 0);
+        return (
+          `${occasion.what}. No seat was free, so ${occasion.unblocked} waits for one since ${since}` +
+          `${others > 0 ? ` (and ${counted(others, 'other account')} with it)` : ''}. ${automatic}`
+        );
+      }
+      return `${occasion.what} found no free seat for ${accounts}. ${one ? 'It is blocked and holds' : 'They are blocked and hold'} no seat; ${automatic}`;
+    }
+  }
 }
 
 function reminderDocument(event: ReminderEvent): MessageDocument {
@@ -102,8 +191,8 @@ function reminderDocument(event: ReminderEvent): MessageDocument {
   return {
     subject: `Still over the license limit — ${summarize(short)}`,
     paragraphs: [
-      `Accounts are still waiting for a seat (${waiting} in ${short.map((p) => p.name).join(', ')}).${since} ` +
-        'They are activated automatically as soon as seats are free.',
+      `${counted(waiting, 'account')} ${waiting === 1 ? 'is' : 'are'} still waiting for a seat in ${short.map((p) => p.name).join(', ')}.${since} ` +
+        `${waiting === 1 ? 'It is' : 'They are'} activated automatically as soon as seats are free.`,
     ],
     pools: event.pools,
     lists: [],
@@ -128,13 +217,13 @@ function earlyWarningDocument(event: EarlyWarningEvent): MessageDocument {
 
 function heldDocument(event: SyncHeldEvent): MessageDocument {
   const what = event.emptyResult
-    ? `the source returned no users although it has ${count(event.total, 'account')}`
-    : `it would disable ${event.wouldDisable} and remove ${event.wouldRemove} of ${count(event.total, 'account')}` +
+    ? `the source returned no users although it has ${counted(event.total, 'account')}`
+    : `it would disable ${event.wouldDisable} and remove ${event.wouldRemove} of ${counted(event.total, 'account')}` +
       (event.threshold === null ? '' : ` (policy.maxRemovals allows ${event.threshold} per run)`);
   return {
     subject: event.emptyResult
       ? `Sync held for ${event.source} — the source returned no users`
-      : `Sync held for ${event.source} — would disable ${event.wouldDisable} and remove ${event.wouldRemove} of ${event.total} accounts`,
+      : `Sync held for ${event.source} — would disable ${event.wouldDisable} and remove ${event.wouldRemove} of ${counted(event.total, 'account')}`,
     paragraphs: [
       `The sync of ${event.source} at ${formatTime(event.at)} was held and changed nothing: ${what}. ` +
         'This protects accounts from a directory outage, a wrong filter or an incomplete export.',
@@ -151,9 +240,9 @@ function heldDocument(event: SyncHeldEvent): MessageDocument {
 function failingDocument(event: SourceFailingEvent): MessageDocument {
   const last = event.lastSuccessAt ? `The last successful sync ended at ${formatTime(event.lastSuccessAt)}.` : 'It has never synced successfully.';
   return {
-    subject: `${event.reminder ? 'Still failing' : 'Sync failing'}: ${event.source} since ${formatTime(event.failingSince)} (${count(event.failures, 'failed run')})`,
+    subject: `${event.reminder ? 'Still failing' : 'Sync failing'}: ${event.source} since ${formatTime(event.failingSince)} (${counted(event.failures, 'failed run')})`,
     paragraphs: [
-      `Every sync of ${event.source} since ${formatTime(event.failingSince)} has failed (${count(event.failures, 'run')} in a row), ` +
+      `Every sync of ${event.source} since ${formatTime(event.failingSince)} has failed (${counted(event.failures, 'run')} in a row), ` +
         'so changes in the directory are not applied: new users get no account, leavers keep their seats. ' +
         'Nothing was disabled or removed because of the failure.',
       `The last error${event.error.code ? ` (${event.error.code})` : ''}: ${event.error.message}`,
@@ -174,7 +263,7 @@ function recoveredDocument(event: SourceRecoveredEvent): MessageDocument {
     subject: `Sync recovered: ${event.source}`,
     paragraphs: [
       `The sync of ${event.source} worked again at ${formatTime(event.at)}, after failing since ${formatTime(event.failingSince)} ` +
-        `(${count(event.failures, 'failed run')}). The directory's changes of that time are applied now.`,
+        `(${counted(event.failures, 'failed run')}). The directory's changes of that time are applied now.`,
     ],
     pools: null,
     lists: [],
@@ -186,10 +275,10 @@ function graceDocument(event: GraceExpiringEvent): MessageDocument {
   const pools = new Set(event.accounts.flatMap((a) => a.pools));
   const short = event.pools.filter((p) => pools.has(p.name));
   return {
-    subject: `Grace ends soon for ${count(event.accountsTotal, 'account')} — ${summarize(short.length > 0 ? short : event.pools)}`,
+    subject: `Grace ends soon for ${counted(event.accountsTotal, 'account')} — ${summarize(short.length > 0 ? short : event.pools)}`,
     paragraphs: [
-      `${count(event.accountsTotal, 'account')} activated under the grace policy ${event.accountsTotal === 1 ? 'loses its' : 'lose their'} seat ` +
-        'within a day unless seats are free by then; they will then be blocked, newest first.',
+      `${counted(event.accountsTotal, 'account')} activated under the grace policy ${event.accountsTotal === 1 ? 'loses its' : 'lose their'} seat ` +
+        `within a day unless seats are free by then; ${event.accountsTotal === 1 ? 'it' : 'they'} will then be blocked, newest first.`,
     ],
     pools: event.pools,
     lists: [accountList('Grace ending', event.accounts, event.accountsTotal, 'seatsync accounts --state active')],
@@ -226,10 +315,6 @@ export function summarize(pools: readonly PoolUsage[]): string {
       return parts.join(', ');
     })
     .join('; ');
-}
-
-function count(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 function oneLine(s: string): string {

@@ -1,4 +1,5 @@
 export { ordinal } from '../../src/domain/waiting-queue.ts';
+export { auditReasonText } from '../../src/domain/explain.ts';
 
 // Dates and durations as admins read them: local time to the minute, the full ISO time on hover.
 export function when(iso: string | null): string {
@@ -25,4 +26,4 @@ export function duration(fromIso: string, toIso: string | null): string {
   return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
-export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+export { counted } from '../../src/domain/counted.ts';

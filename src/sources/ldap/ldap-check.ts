@@ -8,6 +8,7 @@ import type { ResolvedGroups } from './group-types.ts';
 import { resolveMembership, streamUsers, type LdapSourceContext, type Membership } from './ldap-reader.ts';
 import { LdapSession } from './ldap-session.ts';
 import { deletionMechanism, type DeletionMechanism } from './scope-exits.ts';
+import { counted } from '../../domain/counted.ts';
 
 type Step = SourceCheckReport['steps'][number];
 
@@ -36,13 +37,13 @@ export async function checkLdapSource(context: LdapSourceContext, membership: Me
     const groups = await resolveMembership(context, session, info, membership, { scopeMembers: true });
     const groupSizes = sizesOf(groups);
     steps.push({ name: 'groups', ok: true, detail: describeGroups(groupSizes) });
-    const counted = await countUsers(context, session, membership, groups);
+    const tally = await countUsers(context, session, membership, groups);
     steps.push({
       name: 'users',
-      ok: counted.users > 0,
-      detail: `${counted.users} users in scope${counted.skipped > 0 ? `, ${counted.skipped} entries skipped` : ''}`,
+      ok: tally.users > 0,
+      detail: `${counted(tally.users, 'user')} in scope${tally.skipped > 0 ? `, ${counted(tally.skipped, 'entry', 'entries')} skipped` : ''}`,
     });
-    return report(steps, { usersInScope: counted.users, sample: counted.sample, groupSizes });
+    return report(steps, { usersInScope: tally.users, sample: tally.sample, groupSizes });
   } catch (error) {
     steps.push({ name: 'read', ok: false, detail: asSourceError(config.name, error).message });
     return report(steps, { usersInScope: null, sample: [], groupSizes: {} });
