@@ -7,6 +7,7 @@ import { readDirectoryInfo, type DirectoryInfo } from './directory-info.ts';
 import type { ResolvedGroups } from './group-types.ts';
 import { resolveMembership, streamUsers, type LdapSourceContext, type Membership } from './ldap-reader.ts';
 import { LdapSession } from './ldap-session.ts';
+import { deletionMechanism, type DeletionMechanism } from './scope-exits.ts';
 import { counted } from '../../domain/counted.ts';
 
 type Step = SourceCheckReport['steps'][number];
@@ -28,7 +29,7 @@ export async function checkLdapSource(context: LdapSourceContext, membership: Me
     steps.push({ name: 'connect', ok: true, detail: `connected to ${session.url}` });
     steps.push({ name: 'bind', ok: true, detail: config.bindDN === null ? 'anonymous' : `bound as ${config.bindDN}` });
     const info = await readDirectoryInfo(session);
-    steps.push({ name: 'server', ok: true, detail: describeServer(info) });
+    steps.push({ name: 'server', ok: true, detail: `${describeServer(info)}; ${DELETIONS[deletionMechanism(config, info)]}` });
     if ((await session.findEntry(config.baseDN, ['1.1'])) === null) {
       steps.push({ name: 'base DN', ok: false, detail: `${config.baseDN} not found on ${session.url}` });
       return report(steps, { usersInScope: null, sample: [], groupSizes: {} });
@@ -78,6 +79,13 @@ function sizesOf(groups: ResolvedGroups): Record<string, number> {
   for (const [key, members] of groups.members) sizes[key] = members.dns.size + members.uids.size;
   return sizes;
 }
+
+/** How incremental reads will find deletions on this server (scope-exits.ts). */
+const DELETIONS: Readonly<Record<DeletionMechanism, string>> = {
+  tombstones: 'deletions from tombstones',
+  'content-sync': 'deletions from a content-sync refresh (syncprov)',
+  'id-listing': 'deletions by listing the ids in scope on each incremental read',
+};
 
 function describeServer(info: DirectoryInfo): string {
   const contexts = info.namingContexts.join('; ') || 'naming contexts not readable';
