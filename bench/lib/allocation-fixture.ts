@@ -28,6 +28,7 @@ export function steadyAllocationInput(options: { accounts: number; pools: number
       profile,
       suspended: false,
       protected: false,
+      frozen: false,
       state: waiting ? 'blocked' : 'active',
       held: waiting ? [] : needs,
       waitingFor: waiting ? needs : [],

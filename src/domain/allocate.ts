@@ -4,6 +4,12 @@
 //
 // Semantics, in the order the steps run:
 //
+// 0. Frozen accounts (`SeatAccount.frozen`: the directory entry is present but was unreadable in this run)
+//    keep their stored state exactly, whatever the rest says: the seats an active one holds count (as
+//    overage under grace) but it is never blocked — a shrinking pool blocks the next newest holder that
+//    is not frozen, and frozen holders alone above the seats stay, reported as overage; a blocked one
+//    keeps its waitingSince and waitingFor, and admission passes it by (the seat goes to the next in the
+//    queue). No change is ever recorded for a frozen account (classify.ts `freeze`).
 // 1. Target per account (rule 7), checked in this order. Not present → `removed` (reason `removed`); no
 //    profile, or one missing from `profilePools` → `removed` (`out-of-scope`); disabled in the
 //    directory → `disabled` (`directory-disabled`); suspended by an admin → `suspended` (`admin`).
@@ -24,8 +30,8 @@
 //    blocked newest first (activatedAt desc, username desc, id desc; waiting from now), releasing all
 //    their seats. The first ones a pool sheds make room for the protected accounts that took a seat in
 //    it while it was full: one each, reason `protected`, `takenBy` naming that account; the rest were
-//    cut by a smaller pool: reason `pool-shrunk` (shrink.ts). Protected holders alone above the seats
-//    stay, reported as overage.
+//    cut by a smaller pool: reason `pool-shrunk` (shrink.ts). Protected and frozen holders alone above
+//    the seats stay, reported as overage.
 //    A blocked holder asks again in the fill (a seat it freed in another pool may bring it back, with
 //    no change recorded when it ends up holding what it held).
 // 6. Fill (rules 2–4): requesters in queue order — waitingSince asc, directory creation asc (unknown

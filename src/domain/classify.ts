@@ -12,7 +12,7 @@ import {
   type RequesterKind,
 } from './allocation-state.ts';
 import type { ProfileNeeds } from './pool-table.ts';
-import { hasSeatState, idleState, isIdle, sameList } from './seat-state.ts';
+import { hasSeatState, idleState, isIdle, sameList, seatStateOf } from './seat-state.ts';
 import type { AccountState, ChangeReason, SeatAccount } from './types.ts';
 
 export function classifyAccounts(s: AllocationState): void {
@@ -21,7 +21,8 @@ export function classifyAccounts(s: AllocationState): void {
     const account = accounts[index];
     if (account === undefined) continue;
     const needs = account.profile === null ? undefined : profiles.get(account.profile);
-    if (!account.present) idle(s, index, account, 'removed', 'removed');
+    if (account.frozen && account.state !== null) freeze(s, index, account);
+    else if (!account.present) idle(s, index, account, 'removed', 'removed');
     else if (needs === undefined) idle(s, index, account, 'removed', 'out-of-scope');
     else if (!account.enabled) idle(s, index, account, 'disabled', 'directory-disabled');
     else if (account.suspended) idle(s, index, account, 'suspended', 'admin');
@@ -31,6 +32,27 @@ export function classifyAccounts(s: AllocationState): void {
       addRequester(s, index, account, needs, { kind: 'waiting', waitingSince: account.waitingSince ?? s.now });
     } else addRequester(s, index, account, needs, { kind: 'fresh', waitingSince: s.now });
   }
+}
+
+/**
+ * An account whose directory entry was unreadable in this run keeps its stored state exactly: the seats it
+ * holds count (regular, or overage under grace) but it is no keeper, so a shrinking pool never blocks it;
+ * it is no requester, so a free seat goes to the next in the queue. Its decision is its stored state:
+ * it changes nothing and, when blocked, still counts as waiting for its pools.
+ */
+function freeze(s: AllocationState, index: number, account: SeatAccount): void {
+  const to = seatStateOf(account);
+  if (to === null) return;
+  if (to.state === 'active') {
+    const held: number[] = [];
+    for (const name of to.held) {
+      const pool = s.table.indexOf.get(name);
+      if (pool !== undefined) held.push(pool);
+    }
+    if (to.graceUntil === null) addRegular(s.table, held, 1);
+    else addGrace(s.table, held, 1);
+  }
+  decideEarly(s, index, { to, reason: 'seats' });
 }
 
 // Shared, frozen decisions for idle states: a run removing a million accounts allocates none of these.

@@ -1,5 +1,6 @@
 // Step 3 of the allocation (rule 5): pools with more regular holders than seats block their most
-// recently activated, non-protected holders first. Runs after protected requesters took their seats.
+// recently activated, non-protected holders first. Frozen holders count but are no keepers (classify.ts),
+// so they are never candidates. Runs after protected requesters took their seats.
 //
 // Holders are visited newest first across all pools; one is blocked when any pool it holds is still
 // over its seats, and then releases all its seats. This keeps "newest first" exact per pool: every

@@ -94,6 +94,11 @@ export interface SeatAccount {
   readonly suspended: boolean;
   /** Protected by an admin or by `policy.protect`. */
   readonly protected: boolean;
+  /**
+   * Its directory entry is present but was unreadable in this run: the account keeps its seat state
+   * exactly as stored (never activated, never blocked; its seats count). Only stored accounts can be.
+   */
+  readonly frozen: boolean;
 
   // --- the seat state as stored ---
   readonly state: AccountState | null; // null: new account, never allocated

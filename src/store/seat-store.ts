@@ -75,6 +75,7 @@ function toSeatAccount(r: SeatRow, intern: Interner): StoredSeatAccount {
     suspended: (r.flags & 4) !== 0,
     protected: (r.flags & 24) !== 0,
     adminProtected: (r.flags & 8) !== 0,
+    frozen: false,
     state: r.state,
     held: intern.list(r.held),
     waitingFor: intern.list(r.waiting_for),

@@ -19,6 +19,7 @@ export function newcomerAccount(row: DeltaRow): SeatAccount {
     profile: row.profile,
     suspended: false,
     protected: row.policyProtected,
+    frozen: false,
     state: null,
     held: NONE,
     waitingFor: NONE,

@@ -25,6 +25,7 @@ export function anAccount(overrides: Partial<SeatAccount> = {}): SeatAccount {
     profile: 'staff',
     suspended: false,
     protected: false,
+    frozen: false,
     state: null,
     held: [],
     waitingFor: [],

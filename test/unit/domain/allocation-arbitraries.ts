@@ -69,7 +69,7 @@ function accountsArb(): fc.Arbitrary<SeatAccount[]> {
       const id = i + 1;
       // A stored state only an active account has.
       const graceUntil = stored.state === 'active' ? stored.graceUntil : null;
-      return { id, ...directory, ...stored, graceUntil };
+      return { id, ...directory, ...stored, graceUntil, frozen: false };
     }),
   );
 }

@@ -21,7 +21,7 @@ function comparable(plan: AllocationPlan): unknown {
 function newcomer(seq: number, fields: Partial<SeatAccount> = {}): SeatAccount {
   return {
     id: -seq, username: `n${seq}`, directoryCreatedAt: null, present: true, enabled: true, profile: 'p0', suspended: false,
-    protected: false, state: null, held: [], waitingFor: [], waitingSince: null, activatedAt: null, graceUntil: null, ...fields,
+    protected: false, frozen: false, state: null, held: [], waitingFor: [], waitingSince: null, activatedAt: null, graceUntil: null, ...fields,
   };
 }
 
