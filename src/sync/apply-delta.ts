@@ -12,7 +12,7 @@ import { countNewcomers, forEachChangedRow, newcomerSlices, type DeltaRow, type 
 import { insertNewAccounts, markMissing, newAccountIds, updateChangedAccounts, type NewAccountState } from '../store/merge-store.ts';
 import { auditChanges, loadSeatAccounts, loadSeatAccountsAroundSettled, loadSeatAccountsById, type StoredSeatAccount, updateSeatStates } from '../store/seat-store.ts';
 import type { StagingTables } from '../store/staging-store.ts';
-import { applyDirectoryDelta, newcomerAccount } from './directory-delta.ts';
+import { applyDirectoryDelta, type DirectoryDelta, newcomerAccount } from './directory-delta.ts';
 import { allocationSettingsOf, auditOf } from './reconcile.ts';
 
 /** State changes of a run by the state reached (counted when the state itself changed). */
@@ -81,6 +81,12 @@ export interface AllocateDeltaOptions {
   readonly forNotifications: boolean;
   /** The state changes to keep for the report; absent: none (their counts are kept). */
   readonly listChanges?: ChangeListing | null;
+  /**
+   * Accounts whose entries were present but unreadable in this read: frozen (`SeatAccount.frozen`). One
+   * left out as a settled keeper keeps its seats anyway; should its pool have to shrink, the allocator
+   * declines and every account is loaded, frozen ones marked.
+   */
+  readonly frozenIds?: readonly number[];
 }
 
 /**
@@ -146,7 +152,7 @@ async function beginWithStored(ctx: DeltaContext, options: { leaveOutSettled: bo
     ? await loadSeatAccountsAroundSettled(tx, { settledHeld, include: ctx.include })
     : { accounts: await loadSeatAccounts(tx), settled: new Map<string, number>() };
   const allocation = beginAllocation(allocationSettingsOf(run.config, run.now), { settled: loaded.settled });
-  allocation.admit(await withDirectoryDelta(tx, loaded.accounts, ctx.changed, run.summary.missingIds));
+  allocation.admit(await withDirectoryDelta(tx, loaded.accounts, { changed: ctx.changed, missingIds: run.summary.missingIds, frozenIds: run.frozenIds ?? [] }));
   return allocation;
 }
 
@@ -165,17 +171,12 @@ async function admitNewcomers(ctx: DeltaContext, allocation: SeatAllocation): Pr
 }
 
 /** Stored accounts with this read's changes folded in; changed accounts not among them (removed ones that return) are loaded. */
-async function withDirectoryDelta(
-  tx: Queryable,
-  stored: StoredSeatAccount[],
-  changed: ReadonlyMap<number, DeltaRow>,
-  missingIds: readonly number[],
-): Promise<SeatAccount[]> {
+async function withDirectoryDelta(tx: Queryable, stored: StoredSeatAccount[], delta: DirectoryDelta): Promise<SeatAccount[]> {
   const known = new Set(stored.map((a) => a.id));
-  const returning = [...changed.keys()].filter((id) => !known.has(id));
+  const returning = [...delta.changed.keys()].filter((id) => !known.has(id));
   // Loops, not push(...list): a list of a million would overflow the call stack.
   for (const account of await loadSeatAccountsById(tx, returning)) stored.push(account);
-  return applyDirectoryDelta(stored, changed, missingIds);
+  return applyDirectoryDelta(stored, delta);
 }
 
 /** Writes the steps of an allocation and keeps what the notifications and the run report need. */

@@ -61,6 +61,8 @@ export interface ApplyInput {
   readonly outcome: SourceReadOutcome;
   /** Full reads: present accounts of the source the read did not return (the snapshot's view). */
   readonly unseenIds: readonly number[];
+  /** Accounts whose entries were present but unreadable: frozen in the allocation (their seat state kept exactly). */
+  readonly frozenIds: readonly number[];
   /** Users read. */
   readonly read: number;
   /** Entries skipped without a readable id (see hold-policy.ts). */
@@ -136,7 +138,7 @@ async function allocateOrSkip(tx: Queryable, input: ApplyInput, delta: DeltaSumm
   }
   const allocated = await allocateDelta(tx, {
     config: input.config, source: input.source, tables: input.tables, summary: delta, runId, now: input.now,
-    forNotifications: input.runId !== null && input.notifier !== undefined, listChanges: listingOf(input),
+    forNotifications: input.runId !== null && input.notifier !== undefined, listChanges: listingOf(input), frozenIds: input.frozenIds,
     ...(input.allocationSlice === undefined ? {} : { chunkSize: input.allocationSlice }),
   });
   await saveAllocationFingerprint(tx, fingerprint);

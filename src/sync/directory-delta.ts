@@ -1,7 +1,8 @@
 // Folds what a read changed into the stored accounts before allocation: changed and returning users get
-// their new directory facts, missing ones are marked absent. New users stay in the staging table and
-// reach the allocation a slice at a time, in queue order, each as a SeatAccount with the temporary id
-// −seq: a first sync of a million users never holds them all in memory.
+// their new directory facts, missing ones are marked absent, those whose entries were present but
+// unreadable are frozen (their seat state kept exactly). New users stay in the staging table and reach
+// the allocation a slice at a time, in queue order, each as a SeatAccount with the temporary id −seq: a
+// first sync of a million users never holds them all in memory.
 import type { SeatAccount } from '../domain/types.ts';
 import type { DeltaRow } from '../store/delta-store.ts';
 import type { StoredSeatAccount } from '../store/seat-store.ts';
@@ -29,13 +30,21 @@ export function newcomerAccount(row: DeltaRow): SeatAccount {
   };
 }
 
-/** The stored accounts with this read's changes and absences applied (changed ones are copies). */
-export function applyDirectoryDelta(
-  stored: readonly StoredSeatAccount[],
-  changed: ReadonlyMap<number, DeltaRow>,
-  missingIds: readonly number[],
-): SeatAccount[] {
-  const missing = new Set(missingIds);
+/** What a read says of the stored accounts. */
+export interface DirectoryDelta {
+  /** Staged rows of accounts that changed or came back, by account id. */
+  readonly changed: ReadonlyMap<number, DeltaRow>;
+  /** Accounts the read no longer returns. */
+  readonly missingIds: readonly number[];
+  /** Accounts whose entries were present but unreadable: frozen, their seat state kept exactly. */
+  readonly frozenIds: readonly number[];
+}
+
+/** The stored accounts with this read's changes, absences and unreadable entries applied (changed ones are copies). */
+export function applyDirectoryDelta(stored: readonly StoredSeatAccount[], delta: DirectoryDelta): SeatAccount[] {
+  const { changed } = delta;
+  const missing = new Set(delta.missingIds);
+  const frozen = new Set(delta.frozenIds);
   return stored.map((account) => {
     const row = changed.get(account.id);
     if (row) {
@@ -49,6 +58,7 @@ export function applyDirectoryDelta(
         protected: account.adminProtected || row.policyProtected,
       };
     }
-    return missing.has(account.id) ? { ...account, present: false } : account;
+    if (missing.has(account.id)) return { ...account, present: false };
+    return frozen.has(account.id) ? { ...account, frozen: true } : account;
   });
 }

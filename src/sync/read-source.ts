@@ -100,9 +100,10 @@ export async function readIntoStaging(
       await writing;
       return { stats: { seen, skipped, unidentified, deleted, skippedEntries, repaired, repairedEntries }, outcome: next.value };
     }
-    const { users, deletions, kept, listed } = sortItems(next.value.items, rules, { skip, repair });
+    const { users, deletions, kept, unreadable, listed } = sortItems(next.value.items, rules, { skip, repair });
     seen += listed;
-    await snapshot.keep(kept);
+    await snapshot.keep(kept, { as: 'listed' });
+    await snapshot.keep(unreadable, { as: 'unreadable' });
     const statuses = await snapshot.classify(users);
     const staged: StagedRow[] = [];
     for (const [i, status] of statuses.entries()) {
@@ -132,8 +133,10 @@ interface SortedPage {
   readonly users: StagedUser[];
   /** Ids an incremental read reports deleted. */
   readonly deletions: string[];
-  /** Ids present in scope whose accounts stay as they are: unreadable entries, ids listed only. */
+  /** Ids listed only: in scope and unchanged, allocated as usual. */
   readonly kept: string[];
+  /** Ids of entries present but unreadable: their accounts are frozen (kept exactly as they are). */
+  readonly unreadable: string[];
   /** Ids listed only (`present`): in scope and unchanged, so seen. */
   readonly listed: number;
 }
@@ -145,7 +148,7 @@ function sortItems(
   report: { skip: (entry: SkippedEntry) => void; repair: (user: DirectoryUser, attributes: readonly string[]) => void },
 ): SortedPage {
   const { skip } = report;
-  const page: SortedPage = { users: [], deletions: [], kept: [], listed: 0 };
+  const page: SortedPage = { users: [], deletions: [], kept: [], unreadable: [], listed: 0 };
   let listed = 0;
   for (const item of items) {
     if (item.kind === 'user') {
@@ -155,7 +158,7 @@ function sortItems(
         if (item.repaired !== undefined && item.repaired.length > 0) report.repair(item.user, item.repaired);
       } else {
         skip({ entry: item.user.dn ?? item.user.username, ...unusable, externalId: item.user.externalId });
-        if (usableId(item.user.externalId)) page.kept.push(item.user.externalId);
+        if (usableId(item.user.externalId)) page.unreadable.push(item.user.externalId);
       }
     } else if (item.kind === 'deleted') page.deletions.push(item.externalId);
     else if (item.kind === 'present') {
@@ -163,7 +166,7 @@ function sortItems(
       if (usableId(item.externalId)) page.kept.push(item.externalId);
     } else {
       skip(item);
-      if (usableId(item.externalId)) page.kept.push(item.externalId);
+      if (usableId(item.externalId)) page.unreadable.push(item.externalId);
     }
   }
   return { ...page, listed };

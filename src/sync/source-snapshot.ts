@@ -27,8 +27,10 @@ export class SourceSnapshot {
   readonly #source: string;
   /** Account ids seen while looking up (before the snapshot is loaded). */
   readonly #seenIds = new Set<number>();
-  /** Account ids of entries present but unreadable, kept as they are (before the snapshot is loaded). */
+  /** Account ids listed by id only, kept as they are (before the snapshot is loaded). */
   readonly #keptIds = new Set<number>();
+  /** Account ids of entries present but unreadable, frozen (before the snapshot is loaded). */
+  readonly #frozenIds = new Set<number>();
   #looked = 0;
   #loaded: LoadedSnapshot | null = null;
 
@@ -42,7 +44,7 @@ export class SourceSnapshot {
     // A source without present accounts (its first sync): every user is new, nothing to look up.
     if (this.#loaded === null && this.#looked === 0 && !(await hasPresentAccounts(this.#conn, this.#source))) this.#loaded = new LoadedSnapshot();
     if (this.#loaded === null && this.#looked + users.length > LOOKUP_LIMIT) {
-      this.#loaded = await LoadedSnapshot.load(this.#conn, this.#source, { seen: this.#seenIds, kept: this.#keptIds });
+      this.#loaded = await LoadedSnapshot.load(this.#conn, this.#source, { seen: this.#seenIds, kept: this.#keptIds, frozen: this.#frozenIds });
     }
     if (this.#loaded !== null) {
       const loaded = this.#loaded;
@@ -60,37 +62,47 @@ export class SourceSnapshot {
   }
 
   /**
-   * Marks the accounts of entries that are present but unreadable (or listed by id only) as kept: they
-   * are not swept, and not classified either, so a readable occurrence of the same id later in the read
-   * still counts.
+   * Marks accounts present in scope but not read as kept: they are not swept, and not classified
+   * either, so a readable occurrence of the same id later in the read still counts. `listed`: ids an
+   * incremental listing returned alone (readable, unchanged: allocated as usual). `unreadable`: entries
+   * present but unreadable: their accounts are frozen (`frozenIds`), their seat state kept exactly.
    */
-  async keep(externalIds: readonly string[]): Promise<void> {
+  async keep(externalIds: readonly string[], options: { readonly as: 'listed' | 'unreadable' }): Promise<void> {
     if (externalIds.length === 0) return;
     if (this.#loaded === null && this.#looked === 0 && !(await hasPresentAccounts(this.#conn, this.#source))) this.#loaded = new LoadedSnapshot();
     if (this.#loaded === null && this.#looked + externalIds.length > LOOKUP_LIMIT) {
-      this.#loaded = await LoadedSnapshot.load(this.#conn, this.#source, { seen: this.#seenIds, kept: this.#keptIds });
+      this.#loaded = await LoadedSnapshot.load(this.#conn, this.#source, { seen: this.#seenIds, kept: this.#keptIds, frozen: this.#frozenIds });
     }
+    const mark = options.as === 'listed' ? KEPT : FROZEN;
     if (this.#loaded !== null) {
-      for (const externalId of externalIds) this.#loaded.keep(externalId);
+      for (const externalId of externalIds) this.#loaded.keep(externalId, mark);
       return;
     }
     this.#looked += externalIds.length;
     const found = await lookupPresentAccounts(this.#conn, { source: this.#source, externalIds });
-    for (const account of found.values()) this.#keptIds.add(account.id);
+    for (const account of found.values()) (mark === KEPT ? this.#keptIds : this.#frozenIds).add(account.id);
+  }
+
+  /** Ids of accounts whose entries were present but unreadable, and not read readable elsewhere in the read. */
+  frozenIds(): number[] {
+    if (this.#loaded !== null) return this.#loaded.frozenIds();
+    return [...this.#frozenIds].filter((id) => !this.#seenIds.has(id));
   }
 
   /** Ids of present accounts the read did not return (for a full read: the missing ones). */
   async unseenIds(): Promise<number[]> {
     if (this.#loaded !== null) return this.#loaded.unseenIds();
-    return presentAccountsExcept(this.#conn, { source: this.#source, seenIds: [...this.#seenIds, ...this.#keptIds] });
+    return presentAccountsExcept(this.#conn, { source: this.#source, seenIds: [...this.#seenIds, ...this.#keptIds, ...this.#frozenIds] });
   }
 }
 
-/** `#seen` values of a slot. */
+/** `#seen` values of a slot, by precedence: a later mark replaces a smaller one. */
 const UNSEEN = 0;
-const SEEN = 1;
-/** Present but unreadable, or listed by id only: not swept, not yet classified. */
-const KEPT = 2;
+/** Listed by id only: not swept, not yet classified. */
+const KEPT = 1;
+/** Present but unreadable: not swept, not yet classified, frozen unless read later. */
+const FROZEN = 2;
+const SEEN = 3;
 
 /** The source's present accounts, loaded once. */
 class LoadedSnapshot {
@@ -102,11 +114,11 @@ class LoadedSnapshot {
   static async load(
     conn: Pick<Database, 'transaction'>,
     source: string,
-    marked: { readonly seen: ReadonlySet<number>; readonly kept: ReadonlySet<number> },
+    marked: { readonly seen: ReadonlySet<number>; readonly kept: ReadonlySet<number>; readonly frozen: ReadonlySet<number> },
   ): Promise<LoadedSnapshot> {
     const snapshot = new LoadedSnapshot();
     await forEachPresentAccount(conn, source, (id, externalId, dataHash) =>
-      snapshot.#add(id, externalId, dataHash, marked.seen.has(id) ? SEEN : marked.kept.has(id) ? KEPT : UNSEEN),
+      snapshot.#add(id, externalId, dataHash, marked.seen.has(id) ? SEEN : marked.frozen.has(id) ? FROZEN : marked.kept.has(id) ? KEPT : UNSEEN),
     );
     return snapshot;
   }
@@ -144,9 +156,15 @@ class LoadedSnapshot {
     return this.#hashes[2 * slot] === high && this.#hashes[2 * slot + 1] === low ? 'unchanged' : 'changed';
   }
 
-  keep(externalId: string): void {
+  keep(externalId: string, mark: typeof KEPT | typeof FROZEN): void {
     const slot = this.#slots.get(externalId);
-    if (slot !== undefined && this.#seen[slot] === UNSEEN) this.#seen[slot] = KEPT;
+    if (slot !== undefined && (this.#seen[slot] ?? SEEN) < mark) this.#seen[slot] = mark;
+  }
+
+  frozenIds(): number[] {
+    const out: number[] = [];
+    for (let slot = 0; slot < this.#slots.size; slot++) if (this.#seen[slot] === FROZEN) out.push(this.#ids[slot] ?? 0);
+    return out;
   }
 
   unseenIds(): number[] {

@@ -103,6 +103,8 @@ interface Staged {
   readonly outcome: SourceReadOutcome;
   /** Full reads: present accounts the read did not return. */
   readonly unseenIds: readonly number[];
+  /** Accounts whose entries were present but unreadable: their seat state is kept exactly. */
+  readonly frozenIds: readonly number[];
   readonly mapping: string;
 }
 
@@ -231,7 +233,7 @@ async function stage(conn: Queryable, tables: StagingTables, ctx: RunContext, ph
   await analyzeStaging(conn, tables);
   ctx.options.onProgress?.({ phase: 'apply', read: stats.seen });
   const unseenIds = sweeps(phase.read.outcome) ? await phase.snapshot.unseenIds() : [];
-  return { stats, outcome: phase.read.outcome, unseenIds, mapping: phase.mapping };
+  return { stats, outcome: phase.read.outcome, unseenIds, frozenIds: phase.snapshot.frozenIds(), mapping: phase.mapping };
 }
 
 /** Phases decide and apply, in one transaction that commits only an applied run (a dry run and a held one roll back). */
@@ -240,7 +242,7 @@ async function decideAndApplyIn(conn: Pick<Database, 'transaction'>, tables: Sta
   const outcome = await conn.transaction<ApplyOutcome>(
     async (tx) => {
       const decided = await decideAndApply(tx, {
-        config: deps.config, source: deps.source.name, tables, runId: ctx.runId, outcome: staged.outcome, unseenIds: staged.unseenIds,
+        config: deps.config, source: deps.source.name, tables, runId: ctx.runId, outcome: staged.outcome, unseenIds: staged.unseenIds, frozenIds: staged.frozenIds,
         read: staged.stats.seen, unidentified: staged.stats.unidentified, now: ctx.clock(), mapping: staged.mapping, allowRemovals: options.allowRemovals, dryRun: options.dryRun,
         ...(options.listing ? { listing: options.listing } : {}),
         ...(options.allocationSlice === undefined ? {} : { allocationSlice: options.allocationSlice }),

@@ -88,6 +88,67 @@ describe.each(DATABASE_KINDS)('unreadable entries on %s', (kind) => {
     expect((await accountRows()).find((row) => row['external_id'] === 'c3')).toEqual(carolBefore);
   });
 
+  /** The row of account `externalId`, every column and its row version. */
+  const rowOf = async (externalId: string): Promise<Record<string, unknown> | undefined> => (await accountRows()).find((row) => row['external_id'] === externalId);
+  const DAVE: CsvPerson = { id: 'd4', username: 'dave', createdAt: '2024-01-04T00:00:00Z' };
+  // Created before everyone, but in the directory (and waiting) only from the second run on.
+  const ERIN: CsvPerson = { id: 'e5', username: 'erin', createdAt: '2023-01-01T00:00:00Z' };
+  const CAROL_UNREADABLE = 'c3,carol,carol@example.test,Person c3,ture,2024-01-03T00:00:00Z,,';
+  const csvWith = (people: readonly CsvPerson[], replaced: { id: string; row: string }): string =>
+    csvOf(people)
+      .split('\n')
+      .map((line) => (line.startsWith(`${replaced.id},`) ? replaced.row : line))
+      .join('\n');
+
+  it('gives a freed seat to the next in the queue, not to a waiting account whose entry is unreadable; readable again, it takes its old place', async () => {
+    const { config, path } = await started();
+    // erin and dave wait from now, behind carol (waiting since the first run), erin first (created earlier).
+    writeFileSync(path, csvOf([ALICE, BOB, CAROL, DAVE, ERIN]));
+    await sync(config);
+    expect(await states()).toEqual({ alice: 'active', bob: 'active', carol: 'blocked', dave: 'blocked', erin: 'blocked' });
+    const carolBefore = await rowOf('c3');
+    const lastAudit = (await t.db.query<{ id: string }>('SELECT coalesce(max(id), 0)::text AS id FROM audit')).rows[0]?.id;
+
+    // alice leaves while carol's row is unreadable: her seat goes to erin, next in the queue.
+    writeFileSync(path, csvWith([BOB, CAROL, DAVE, ERIN], { id: 'c3', row: CAROL_UNREADABLE }));
+    const run = (await sync(config, { allowRemovals: true })).runs[0];
+    expect(run).toMatchObject({ status: 'ok', skipped: 1, activated: 1, removed: 1 });
+    expect(await states()).toEqual({ alice: 'removed', bob: 'active', carol: 'blocked', dave: 'blocked', erin: 'active' });
+    expect(await rowOf('c3')).toEqual(carolBefore);
+    const audited = await t.db.query<{ username: string }>('SELECT a.username FROM audit x JOIN accounts a ON a.id = x.account_id WHERE x.id > $1 ORDER BY a.username', [lastAudit]);
+    expect(audited.rows.map((r) => r.username)).toEqual(['alice', 'erin']);
+
+    // Readable again while bob leaves: carol, waiting longest, gets the seat before dave.
+    writeFileSync(path, csvOf([CAROL, DAVE, ERIN]));
+    await sync(config, { allowRemovals: true });
+    expect(await states()).toEqual({ alice: 'removed', bob: 'removed', carol: 'active', dave: 'blocked', erin: 'active' });
+  });
+
+  it('keeps the seat of a holder whose entry is unreadable when its pool shrinks: the next newest readable holder is blocked', async () => {
+    const csv = aCsvFile([ALICE, BOB, CAROL]);
+    const config = (seats: number): SeatsyncConfig => aConfig({ sources: [aFileSource('hr', csv.path)], pools: [{ name: 'primary', seats, notify: null }] });
+    await sync(config(3));
+    expect(await states()).toEqual({ alice: 'active', bob: 'active', carol: 'active' });
+    // Activated together: carol (last by name) is the newest holder, bob the next.
+    const carolBefore = await rowOf('c3');
+    writeFileSync(csv.path, csvWith([ALICE, BOB, CAROL], { id: 'c3', row: CAROL_UNREADABLE }));
+    const run = (await sync(config(2))).runs[0];
+    expect(run).toMatchObject({ status: 'ok', skipped: 1, blocked: 1 });
+    expect(await states()).toEqual({ alice: 'active', bob: 'blocked', carol: 'active' });
+    expect(await rowOf('c3')).toEqual(carolBefore);
+
+    // Only frozen holders above the seats: they stay, as overage.
+    const shrunk = await sync(config(0));
+    expect(await states()).toEqual({ alice: 'blocked', bob: 'blocked', carol: 'active' });
+    expect(shrunk.pools).toEqual([expect.objectContaining({ name: 'primary', seats: 0, used: 1 })]);
+    expect(await rowOf('c3')).toEqual(carolBefore);
+
+    // Readable again: carol keeps her seat as any holder; the other seat goes to bob, waiting longer than alice.
+    csv.write([ALICE, BOB, CAROL]);
+    await sync(config(2));
+    expect(await states()).toEqual({ alice: 'blocked', bob: 'active', carol: 'active' });
+  });
+
   it('holds a run that would sweep an account while an entry came back without a readable id', async () => {
     const { config, path } = await started();
     const before = await accountRows();
