@@ -2,8 +2,9 @@
 // overlay, a content-sync refresh (RFC 4533) from the cookie the last read stored; without it, or when
 // the refresh can't be used (a cookie older than the session log), an id listing of the scope. Either
 // way a deleted user, a user moved out of the base DN or out of the filter, and a user whose renamed
-// entry the scope group no longer names lose their seat on the next run, and an entry the directory
-// still holds but seatsync can't read keeps its account. Real slapd (one with syncprov and a small
+// entry the scope group no longer names lose their seat on the next run, an entry the directory still
+// holds but seatsync can't read keeps its account, and a waiting user whose entry is unchanged (listed
+// by id only, or not returned) still gets a seat that frees up. Real slapd (one with syncprov and a small
 // session log, one without), sources built through the factory, real PostgreSQL.
 import { Writable } from 'node:stream';
 
@@ -73,7 +74,7 @@ const replace = (type: string, values: string[]) => new Change({ operation: 'rep
 /** Runs of a seatsync config on `server()` and what they left, read from the test database. */
 function runner(server: () => OpenLdapServer) {
   /** Staff only (`filter`), the members of `team`; the username is displayName (an entry can lose it, not its RDN's uid). */
-  const appConfig = (): SeatsyncConfig =>
+  const appConfig = (seats: number): SeatsyncConfig =>
     aConfig({
       sources: [
         ldapConfig({
@@ -82,13 +83,13 @@ function runner(server: () => OpenLdapServer) {
           attributes: { id: 'entryUUID', username: 'displayName', email: 'mail', displayName: 'cn', createdAt: 'createTimestamp' },
         }),
       ],
-      pools: [{ name: 'primary', seats: 100, notify: null }],
+      pools: [{ name: 'primary', seats, notify: null }],
       policy: { graceDays: 0, maxRemovals: { count: 100 }, protect: null, purgeRemovedAfterMs: null },
     });
 
-  /** A scheduled run (no `--full`) and the source's log lines of it. */
-  const scheduled = async (): Promise<{ run: SyncReport['runs'][number] | undefined; log: Record<string, unknown>[] }> => {
-    const config = appConfig();
+  /** A scheduled run (no `--full`) and the source's log lines of it; `primary` has 100 seats unless given. */
+  const scheduled = async (seats = 100): Promise<{ run: SyncReport['runs'][number] | undefined; log: Record<string, unknown>[] }> => {
+    const config = appConfig(seats);
     const { logger, lines } = capturingLogger();
     const report = await runSync(
       { db: t.db, config, logger, createSource: createSourceFactory(config, logger) },
@@ -166,6 +167,15 @@ describe.each([
     expect(await version('u06')).toEqual(before);
     expect(await states()).toMatchObject({ u06: 'active', u07: 'removed', u08: 'active' });
     await admin.modify(personDn('u06'), replace('displayName', ['u06']));
+  }, 120_000);
+
+  it('gives a freed seat to a waiting user whose unchanged entry the read only lists (or does not return)', async () => {
+    // Seven holders (u05, u06, u08…u12), activated together: one seat less blocks the newest by name, u12.
+    expect((await scheduled(6)).run).toMatchObject({ status: 'ok', mode: 'incremental', blocked: 1 });
+    expect(await states()).toMatchObject({ u11: 'active', u12: 'blocked' });
+    await admin.del(personDn('u05'));
+    expect((await scheduled(6)).run).toMatchObject({ status: 'ok', mode: 'incremental', removed: 1, activated: 1, skipped: 0 });
+    expect(await states()).toMatchObject({ u05: 'removed', u12: 'active' });
   }, 120_000);
 });
 

@@ -15,7 +15,7 @@ describe.each(DATABASE_KINDS)('the source snapshot on %s', (kind) => {
   let hashes: Map<string, string>;
   beforeEach(async () => {
     t = await openTestDatabase(kind);
-    const csv = aCsvFile(['a', 'b', 'c', 'd', 'e'].map((id) => ({ id })));
+    const csv = aCsvFile(['a', 'b', 'c', 'd', 'e', 'f'].map((id) => ({ id })));
     const config = aConfig({ sources: [aFileSource('hr', csv.path)] });
     await runSync(
       { db: t.db, config, logger: silentLogger(), createSource: createSourceFactory(config, silentLogger()) },
@@ -41,8 +41,8 @@ describe.each(DATABASE_KINDS)('the source snapshot on %s', (kind) => {
     // A page larger than the lookup limit makes the snapshot load every account first.
     if (strangers > 0) await snapshot.classify(Array.from({ length: strangers }, (_, i) => ({ externalId: `x${i}`, dataHash: 'h' })));
     await snapshot.keep(['a', 'unknown'], { as: 'unreadable' });
-    await snapshot.keep(['b'], { as: 'listed' });
-    // c: unreadable, then read; d: read, then unreadable (a repeat); b: listed and unreadable.
+    await snapshot.keep(['b', 'f'], { as: 'listed' });
+    // c: unreadable, then read; d: read, then unreadable (a repeat); b: listed and unreadable; f: listed only.
     await snapshot.keep(['c', 'b'], { as: 'unreadable' });
     expect(await snapshot.classify([user('c'), user('d')])).toEqual(['unchanged', 'unchanged']);
     await snapshot.keep(['d'], { as: 'unreadable' });
