@@ -41,6 +41,7 @@ export default tseslint.config(
       'no-restricted-imports': ['error', {
         patterns: [
           { group: ['pg', 'pg-*', '@electric-sql/*'], message: 'src/sync talks to src/store, never to a database driver.' },
+          { group: ['**/store/*', '!**/store/repositories.ts'], message: 'src/sync reaches the store through its port, src/store/repositories.ts (repositories per concern), never its SQL modules.' },
         ],
       }],
       'no-restricted-syntax': ['error', {

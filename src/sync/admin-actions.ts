@@ -2,10 +2,7 @@
 // re-allocate in the same transaction, so a suspension frees its seat for the next waiting account at once.
 import type { SeatsyncConfig } from '../config/types.ts';
 import type { AllocationPlan } from '../domain/types.ts';
-import type { Database, Queryable } from '../store/db.ts';
-import { lockAdminFlags, setAdminFlag, type AdminFlag } from '../store/admin-flag-store.ts';
-import { findAccounts, type AccountView } from '../store/query-store.ts';
-import { insertAudit, lockSeats } from '../store/seat-store.ts';
+import { repositoriesOf, storeOf, type AccountView, type AdminFlag, type Database, type Queryable } from '../store/repositories.ts';
 import { reconcileSeats } from './reconcile.ts';
 import type { RunNotifier } from './sync-source.ts';
 
@@ -29,7 +26,7 @@ export interface AdminActionResult {
 
 /** Resolves an id, username, email or external id to exactly one account. */
 export async function resolveAccount(db: Queryable, ref: string): Promise<AccountView> {
-  const found = await findAccounts(db, ref);
+  const found = await repositoriesOf(db).accounts.find(ref);
   if (found.length === 0) throw new AdminActionError('not-found', `no account matches "${ref}" (id, username, email or directory id)`);
   const exact = found.filter((a) => String(a.id) === ref);
   if (exact.length === 1 && exact[0]) return exact[0];
@@ -64,11 +61,12 @@ export async function applyAdminAction(
   options: { action: AdminAction; ref: string; actor: string; now?: number; reason?: string },
 ): Promise<AdminActionResult> {
   const comment = normalizeReason(options.reason);
+  const store = storeOf(deps.db);
   const target = await resolveAccount(deps.db, options.ref);
   const flag = FLAG[options.action];
-  const result = await deps.db.transaction(async (tx) => {
-    await lockSeats(tx);
-    const row = await lockAdminFlags(tx, target.id);
+  const result = await store.transaction(async (tx) => {
+    await tx.seats.lock();
+    const row = await tx.seats.lockAdminFlags(target.id);
     if (!row) throw new AdminActionError('not-found', `account ${target.id} no longer exists`);
     if (options.action === 'unblock' && !row.suspended && row.state === 'blocked') {
       throw new AdminActionError(
@@ -77,11 +75,11 @@ export async function applyAdminAction(
       );
     }
     if (row[flag.flag] === flag.value) return { changed: false, plan: null };
-    await setAdminFlag(tx, target.id, flag.flag, flag.value);
+    await tx.seats.setAdminFlag(target.id, flag.flag, flag.value);
     // The flag change itself, named by its action; the seat changes it causes follow with their reasons.
     // The admin's own words go with the audit row of the action (`comment` in the audit trail).
     const details = comment === null ? undefined : { comment };
-    await insertAudit(tx, [{ accountId: target.id, from: target.state, to: target.state, reason: options.action, ...(details ? { details } : {}) }], {
+    await tx.audit.add([{ accountId: target.id, from: target.state, to: target.state, reason: options.action, ...(details ? { details } : {}) }], {
       actor: options.actor,
       runId: null,
     });
@@ -89,9 +87,9 @@ export async function applyAdminAction(
     const plan = await reconcileSeats(tx, { config: deps.config, now, actor: options.actor, runId: null });
     // An admin action can block others too (a protected account takes a seat): the responsible person
     // hears of it like after a sync. The id only has to be unique for the emails' dedupe keys.
-    await deps.notifier?.afterAllocation(tx, { runId: `admin-${target.id}-${now}`, source: target.source, plan, now });
+    await deps.notifier?.afterAllocation(tx.connection, { runId: `admin-${target.id}-${now}`, source: target.source, plan, now });
     return { changed: true, plan };
   });
-  const [account] = await findAccounts(deps.db, String(target.id));
+  const [account] = await store.accounts.find(String(target.id));
   return { account: account ?? target, ...result };
 }

@@ -5,9 +5,7 @@ import { allocate } from '../domain/allocate.ts';
 import type { AllocationSettings } from '../domain/allocator.ts';
 import type { AllocationPlan, Pool, PoolUsage, SeatAccount } from '../domain/types.ts';
 import type { SeatsyncConfig } from '../config/types.ts';
-import type { Queryable } from '../store/db.ts';
-import { poolCounts } from '../store/query-store.ts';
-import { loadSeatAccounts, saveAllocationFingerprint, writeSeatChanges } from '../store/seat-store.ts';
+import type { Repositories } from '../store/repositories.ts';
 
 export interface ReconcileOptions {
   readonly config: SeatsyncConfig;
@@ -45,8 +43,8 @@ export function allocationFingerprint(config: SeatsyncConfig): string {
 }
 
 /** The plan of a run that changed nothing: no changes, and the pools as stored. */
-export async function unchangedPlan(tx: Queryable, config: SeatsyncConfig): Promise<AllocationPlan> {
-  const counts = await poolCounts(tx);
+export async function unchangedPlan(tx: Repositories, config: SeatsyncConfig): Promise<AllocationPlan> {
+  const counts = await tx.accounts.poolCounts();
   const pools: PoolUsage[] = config.pools.map((p) => {
     const c = counts.get(p.name) ?? { used: 0, waiting: 0 };
     return { name: p.name, seats: p.seats, used: c.used, available: Math.max(0, p.seats - c.used), waiting: c.waiting, overage: Math.max(0, c.used - p.seats) };
@@ -55,9 +53,9 @@ export async function unchangedPlan(tx: Queryable, config: SeatsyncConfig): Prom
 }
 
 /** Re-allocates every stored account (after an admin action or a config change) and writes the result. */
-export async function reconcileSeats(tx: Queryable, options: ReconcileOptions): Promise<AllocationPlan> {
-  const plan = planSeats(await loadSeatAccounts(tx), options.config, options.now);
-  await writeSeatChanges(tx, plan.changes, { actor: options.actor, runId: options.runId });
-  await saveAllocationFingerprint(tx, allocationFingerprint(options.config));
+export async function reconcileSeats(tx: Repositories, options: ReconcileOptions): Promise<AllocationPlan> {
+  const plan = planSeats(await tx.seats.load(), options.config, options.now);
+  await tx.seats.write(plan.changes, { actor: options.actor, runId: options.runId });
+  await tx.seats.saveFingerprint(allocationFingerprint(options.config));
   return plan;
 }

@@ -5,7 +5,7 @@
 import type { SeatsyncConfig, TargetConfig } from '../config/types.ts';
 import type { AllocationPlan } from '../domain/types.ts';
 import type { Database, Queryable } from '../store/db.ts';
-import { getRun } from '../store/run-store.ts';
+import { repositoriesOf } from '../store/repositories.ts';
 import { TargetStore } from '../store/target-store.ts';
 import type { RunNotifier } from '../sync/sync-source.ts';
 import { accountEventRows, poolFullEvents, scimRows, syncEvent, webhookRows, type AccountSnapshot, type StateTransition, type TargetRow } from './target-rows.ts';
@@ -29,7 +29,7 @@ export function createTargetNotifier(config: Pick<SeatsyncConfig, 'targets'>): R
     },
     afterRun: async (db, context) => {
       // A failed run applied nothing; the receivers hear of it from its record.
-      const run = await getRun(db, context.runId);
+      const run = await repositoriesOf(db).runs.get(context.runId);
       if (run?.status !== 'failed') return;
       const code = run.details['errorCode'];
       const failure = { error: run.error ?? 'failed', code: typeof code === 'string' ? code : null };
