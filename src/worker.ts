@@ -25,8 +25,7 @@ import { chainNotifiers } from './sync/run-notifiers.ts';
 import { createTargetNotifier } from './targets/target-notifier.ts';
 import type { Database } from './store/db.ts';
 import { OutboxStore } from './store/outbox-store.ts';
-import { failInterruptedRuns } from './store/run-store.ts';
-import { sourceHealth } from './store/source-health-store.ts';
+import { repositoriesOf } from './store/repositories.ts';
 import { poolViews, targetViews } from './sync/status.ts';
 
 export interface StartWorkerOptions {
@@ -88,7 +87,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     const metrics = createMetrics({
       snapshot: async () => {
         const names = current().sources.map((s) => s.name);
-        const health = await sourceHealth(db, names);
+        const health = await repositoriesOf(db).runs.health(names);
         return {
           pools: await poolViews(db, current()),
           outbox: await new OutboxStore(db).counts(),
@@ -183,7 +182,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
 /** Runs left `running` by a process or a database that stopped mid-run are marked failed at start. */
 async function failInterruptedRunsOf(deps: { db: Database; config: SeatsyncConfig; logger: Logger }): Promise<void> {
   for (const source of deps.config.sources) {
-    const count = await failInterruptedRuns(deps.db, { source: source.name });
+    const count = await repositoriesOf(deps.db).runs.failInterrupted({ source: source.name });
     if (count > 0) deps.logger.warn({ source: source.name, count }, 'runs interrupted by a stopped process or database were marked failed (nothing of them was applied)');
   }
 }

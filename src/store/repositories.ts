@@ -11,7 +11,10 @@ import type { Database, Queryable, TransactionOptions } from './db.ts';
 import { countNewcomers, countPresent, dropRepeatedIds, forEachChangedRow, loadDeltaSummary, newcomerSlices, type DeltaRow, type DeltaSummary } from './delta-store.ts';
 import { insertNewAccounts, markMissing, newAccountIds, updateChangedAccounts, type NewAccountsWrite } from './merge-store.ts';
 import { OutboxStore } from './outbox-store.ts';
-import { accountFlags, findAccounts, listAudit, listWaiting, poolCounts, type AccountView, type AuditView, type PoolCounts, type WaitingRow } from './query-store.ts';
+import {
+  accountFlags, accountsPage, findAccounts, listAccounts, listAudit, listWaiting, poolCounts, type AccountFilter, type AccountView, type AuditView, type PoolCounts,
+  type WaitingRow,
+} from './query-store.ts';
 import { createRun, failInterruptedRuns, finishRun, getRun, lastRuns, loadCursor, lockRun, recentRuns, saveCursor, unlockRun, type RunCounts, type RunRecord, type RunStatus, type StoredCursor } from './run-store.ts';
 import {
   graceEnded, insertAudit, loadAllocationFingerprint, loadSeatAccounts, loadSeatAccountsAroundSettled, loadSeatAccountsById, lockSeats,
@@ -26,7 +29,7 @@ export type { AdminFlag, AdminFlags } from './admin-flag-store.ts';
 export type { Database, Queryable, TransactionOptions } from './db.ts';
 export type { DeltaRow, DeltaSummary, RemovalCounts } from './delta-store.ts';
 export type { NewAccountState } from './merge-store.ts';
-export type { AccountView, AuditView, PoolCounts, WaitingRow } from './query-store.ts';
+export type { AccountFilter, AccountView, AuditView, PoolCounts, WaitingRow } from './query-store.ts';
 export type { RunCounts, RunRecord, RunStatus, StoredCursor } from './run-store.ts';
 export type { AuditEntry, StoredSeatAccount } from './seat-store.ts';
 export type { SourceHealth } from './source-health-store.ts';
@@ -34,6 +37,10 @@ export type { StagedRow, StagedUser } from './staging-store.ts';
 
 /** Accounts as the directory gave them and as admins see them. */
 export interface AccountRepository {
+  /** One page of accounts in id order, after the account `afterId` (0: from the first). */
+  page(filter: AccountFilter, page: { afterId: number; limit: number }): Promise<AccountView[]>;
+  /** Every account in id order, streamed page by page. */
+  list(filter?: AccountFilter): AsyncGenerator<AccountView>;
   /** By id, username, email or external id (case-insensitive); several when sources share a username. */
   find(ref: string): Promise<AccountView[]>;
   /** Presence and who protects the account; null when it is gone. */
@@ -164,6 +171,8 @@ export interface DatabaseStore extends Store {
 export function repositoriesOf(q: Queryable): Repositories {
   return {
     accounts: {
+      page: (filter, page) => accountsPage(q, filter, page),
+      list: (filter) => listAccounts(q, filter),
       find: (ref) => findAccounts(q, ref),
       flags: (id) => accountFlags(q, id),
       waiting: () => listWaiting(q),
