@@ -3,17 +3,18 @@ export interface Pool { name: string; seats: number; used: number; available: nu
 export interface SourceStatus {
   name: string;
   lastRun: { status: string; startedAt: string; finishedAt: string | null; seen: number } | null;
-  /** Source health, where the server reports it: the newest ok run, failures in a row, the newest error. */
-  lastSuccessfulRun?: { id: string; finishedAt: string } | null;
-  consecutiveFailures?: number;
-  lastError?: { runId: string; at: string; code: string | null; message: string } | null;
+  /** Source health: the newest ok run, failures in a row (since `failingSince`), the newest error. */
+  lastSuccessfulRun: { id: string; finishedAt: string } | null;
+  consecutiveFailures: number;
+  failingSince: string | null;
+  lastError: { runId: string; at: string; code: string | null; message: string } | null;
 }
 /** An application seatsync provisions (`targets:`): backlog, last delivery, drift found by its last reconcile. */
 export interface TargetStatus {
   name: string; kind: 'scim' | 'webhook'; pending: number; failed: number; lastDeliveryAt: string | null; lastError: string | null;
   lastReconcileAt: string | null; drift: Record<string, number> | null;
 }
-export interface Status { pools: Pool[]; sources: SourceStatus[]; outbox: { pending: number; failed: number }; targets?: TargetStatus[] }
+export interface Status { pools: Pool[]; sources: SourceStatus[]; outbox: { pending: number; failed: number }; targets: TargetStatus[] }
 export interface Caller { name: string; role: 'read' | 'admin' }
 export interface Account {
   id: number; source: string; externalId: string; username: string; email: string | null; displayName: string | null;
