@@ -14,6 +14,18 @@ export default tseslint.config(
 
   // The layering (README "Architecture"): the seat rules stay pure, adapters stay apart, SQL stays in
   // src/store. A rule broken here is a design change: change the layering in the README first.
+  // The folders below narrow this first rule further (a later rule's options replace an earlier one's).
+  {
+    files: ['src/**/*.ts', 'jobs/**/*.ts'],
+    ignores: ['src/store/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['**/store/*', '!**/store/repositories.ts', '!**/store/db.ts', '!**/store/migrations.ts'], message: 'Outside src/store, data is reached through the store port (src/store/repositories.ts); db.ts and migrations.ts open and migrate a database.' },
+        ],
+      }],
+    },
+  },
   {
     files: ['src/domain/**/*.ts'],
     rules: {

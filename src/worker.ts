@@ -25,7 +25,6 @@ import { createRunNotifier } from './notify/run-notifier.ts';
 import { chainNotifiers } from './sync/run-notifiers.ts';
 import { createTargetNotifier } from './targets/target-notifier.ts';
 import type { Database } from './store/db.ts';
-import { OutboxStore } from './store/outbox-store.ts';
 import { repositoriesOf } from './store/repositories.ts';
 import { poolViews, targetViews } from './sync/status.ts';
 
@@ -91,14 +90,14 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
         const health = await repositoriesOf(db).runs.health(names);
         return {
           pools: await poolViews(db, current()),
-          outbox: await new OutboxStore(db).counts(),
+          outbox: await repositoriesOf(db).outbox.counts(),
           sources: names.flatMap((name) => health.get(name) ?? []),
           targets: await targetViews(db, current()),
         };
       },
     });
     // Emails and targets hear of a run in its transaction (src/notify, src/targets).
-    const notifierFor = (c: SeatsyncConfig) => chainNotifiers(createRunNotifier({ config: c, outbox: new OutboxStore(db) }), createTargetNotifier(c));
+    const notifierFor = (c: SeatsyncConfig) => chainNotifiers(createRunNotifier({ config: c, outbox: repositoriesOf(db).outbox }), createTargetNotifier(c));
     // The API queues and reads sync jobs on a connection of its own that fails fast: while Redis is away a
     // request answers 503 instead of waiting, and a request answered 503 is never queued later.
     const apiRedis = await connectRedis(config.redis.url, { name: `seatsync:${hostname()}:${process.pid}:api`, failFastAfterMs: REDIS_DEADLINE_MS });

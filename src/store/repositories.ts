@@ -4,6 +4,7 @@
 // transaction or connection, so a run's apply writes through repositories of its one transaction. The
 // SQL behind them is in the other modules of this folder, on PostgreSQL and PGlite alike.
 import type { AccountChange } from '../domain/types.ts';
+import type { NotifyAccountsPort, OutboxPort } from '../notify/outbox-port.ts';
 import type { SourceCursor } from '../sources/directory-source.ts';
 import { lockAdminFlags, setAdminFlag, type AdminFlag, type AdminFlags } from './admin-flag-store.ts';
 import { bulkLoadPays, withoutSecondaryIndexes } from './bulk-load.ts';
@@ -139,6 +140,14 @@ export interface AuditRepository {
   list(options: { accountIds?: readonly number[]; since?: Date; beforeId?: string; runId?: string; limit: number }): Promise<{ entries: AuditView[]; more: boolean }>;
 }
 
+/** The outbox: src/notify's port, and the status of one message (`notify test`). */
+export interface OutboxRepository extends OutboxPort, NotifyAccountsPort {
+  statusOf(dedupeKey: string): Promise<{ status: string; lastError: string | null } | null>;
+}
+
+/** The provisioning targets' rows (written in a run's transaction), backlog and drift: the class is its interface. */
+export type TargetRepository = TargetStore;
+
 /** The repositories, bound to one connection or transaction. */
 export interface Repositories {
   readonly accounts: AccountRepository;
@@ -147,9 +156,8 @@ export interface Repositories {
   readonly cursors: CursorRepository;
   readonly audit: AuditRepository;
   /** Emails and the notification rules' state (src/notify's port). */
-  readonly outbox: OutboxStore;
-  /** The provisioning targets' rows, backlog and drift. */
-  readonly targets: TargetStore;
+  readonly outbox: OutboxRepository;
+  readonly targets: TargetRepository;
   /** The staged read of run `runKey` (a run id, or a dry run's key) of `source`. */
   staging(runKey: string, source: string): StagingRepository;
   /** The connection itself, for hooks that write in the same transaction through their own port (RunNotifier). */

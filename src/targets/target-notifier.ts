@@ -5,8 +5,7 @@
 import type { SeatsyncConfig, TargetConfig } from '../config/types.ts';
 import type { AllocationPlan } from '../domain/types.ts';
 import type { Database, Queryable } from '../store/db.ts';
-import { repositoriesOf } from '../store/repositories.ts';
-import { TargetStore } from '../store/target-store.ts';
+import { repositoriesOf, type TargetRepository } from '../store/repositories.ts';
 import type { RunNotifier } from '../sync/sync-source.ts';
 import { accountEventRows, poolFullEvents, scimRows, syncEvent, webhookRows, type AccountSnapshot, type StateTransition, type TargetRow } from './target-rows.ts';
 
@@ -16,7 +15,7 @@ export function createTargetNotifier(config: Pick<SeatsyncConfig, 'targets'>): R
   if (targets.length === 0) return null;
   return {
     afterAllocation: async (tx, context) => {
-      const store = new TargetStore(tx);
+      const store = repositoriesOf(tx).targets;
       const rows = await rowsOf(tx, store, targets, context);
       await store.insertRows(tx, rows, { now: new Date(context.now) });
     },
@@ -41,7 +40,7 @@ export function createTargetNotifier(config: Pick<SeatsyncConfig, 'targets'>): R
 
 async function insertOnItsOwn(db: Database, rows: readonly TargetRow[], now: number): Promise<void> {
   if (rows.length === 0) return;
-  await db.transaction((tx) => new TargetStore(tx).insertRows(tx, rows, { now: new Date(now) }));
+  await db.transaction((tx) => repositoriesOf(tx).targets.insertRows(tx, rows, { now: new Date(now) }));
 }
 
 /** A run (numeric id) is found by the run id on the rows it changed; an admin action names its changes in the plan. */
@@ -49,7 +48,7 @@ const isRun = (runId: string): boolean => /^\d+$/.test(runId);
 
 async function rowsOf(
   tx: Queryable,
-  store: TargetStore,
+  store: TargetRepository,
   targets: readonly TargetConfig[],
   context: { readonly runId: string; readonly plan: AllocationPlan; readonly now: number },
 ): Promise<TargetRow[]> {
