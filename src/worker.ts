@@ -14,7 +14,7 @@ import { createReconcileJobHandler } from '../jobs/reconcile-target.job.ts';
 import { SourceLocks } from '../jobs/source-lock.ts';
 import { createSyncJobHandler } from '../jobs/sync.job.ts';
 import { startJobWorkers } from '../jobs/workers.ts';
-import { loadConfig } from './config/load.ts';
+import { loadConfig } from './config/index.ts';
 import { followConfig } from './notify/delivery-channels.ts';
 import type { SeatsyncConfig } from './config/types.ts';
 import { createMetrics } from './http/metrics.ts';

@@ -1,7 +1,7 @@
 // `seatsync check`: the config is valid (loading it proves that), every source answers, mail can go out,
 // every target (application) answers.
 import type { Command } from 'commander';
-import { describeConfigWarnings, redactedConfig } from '../config/load.ts';
+import { describeConfigWarnings, redactedConfig } from '../config/index.ts';
 import { createSourceFactory } from '../sources/factory.ts';
 import { readRequestOf } from '../sync/rules.ts';
 import type { CommandContext, Runner } from './context.ts';
