@@ -158,6 +158,7 @@ export class SeatAllocation {
       early: { indices: [], decisions: [] },
       requesters: [],
       protectedRequesters: [],
+      seatsTaken: this.#table.names.map(() => []),
       keepers: new Uint8Array(accounts.length),
     };
   }

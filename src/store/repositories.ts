@@ -13,8 +13,8 @@ import { countNewcomers, countPresent, dropRepeatedIds, forEachChangedRow, loadD
 import { insertNewAccounts, markMissing, newAccountIds, updateChangedAccounts, type NewAccountsWrite } from './merge-store.ts';
 import { OutboxStore } from './outbox-store.ts';
 import {
-  accountFlags, accountsPage, findAccounts, listAccounts, listAudit, listWaiting, poolCounts, type AccountFilter, type AccountView, type AuditView, type PoolCounts,
-  type WaitingRow,
+  accountFlags, accountsPage, findAccounts, listAccounts, listAudit, listWaiting, poolCounts, sourceSeatRows, type AccountFilter, type AccountView, type AuditView,
+  type PoolCounts, type SourceSeatRow, type WaitingRow,
 } from './query-store.ts';
 import { createRun, failInterruptedRuns, finishRun, getRun, lastRuns, loadCursor, lockRun, recentRuns, saveCursor, unlockRun, type RunCounts, type RunRecord, type RunStatus, type StoredCursor } from './run-store.ts';
 import {
@@ -30,7 +30,7 @@ export type { AdminFlag, AdminFlags } from './admin-flag-store.ts';
 export type { Database, Queryable, TransactionOptions } from './db.ts';
 export type { DeltaRow, DeltaSummary, RemovalCounts } from './delta-store.ts';
 export type { NewAccountState } from './merge-store.ts';
-export type { AccountFilter, AccountView, AuditView, PoolCounts, WaitingRow } from './query-store.ts';
+export type { AccountFilter, AccountView, AuditView, PoolCounts, SourceSeatRow, WaitingRow } from './query-store.ts';
 export type { RunCounts, RunRecord, RunStatus, StoredCursor } from './run-store.ts';
 export type { AuditEntry, StoredSeatAccount } from './seat-store.ts';
 export type { SourceHealth } from './source-health-store.ts';
@@ -50,6 +50,8 @@ export interface AccountRepository {
   waiting(): Promise<WaitingRow[]>;
   /** Holders and waiting accounts per pool, as stored. */
   poolCounts(): Promise<Map<string, PoolCounts>>;
+  /** The source's accounts that are not removed, counted by profile, state and pool lists. */
+  seatRows(source: string): Promise<SourceSeatRow[]>;
   hasPresent(source: string): Promise<boolean>;
   countPresent(source: string): Promise<number>;
   /** Id and data hash of the source's present accounts among these external ids. */
@@ -185,6 +187,7 @@ export function repositoriesOf(q: Queryable): Repositories {
       flags: (id) => accountFlags(q, id),
       waiting: () => listWaiting(q),
       poolCounts: () => poolCounts(q),
+      seatRows: (source) => sourceSeatRows(q, source),
       hasPresent: (source) => hasPresentAccounts(q, source),
       countPresent: (source) => countPresent(q, source),
       lookupPresent: (source, externalIds) => lookupPresentAccounts(q, { source, externalIds }),

@@ -173,8 +173,15 @@ export async function writeSeatChanges(
         audit.runId,
       ],
     );
+    // `takenBy`: the protected account a holder gave its seat to (reason `protected`); its id is null
+    // when it is new in this run (stored after this row's batch).
     const entries = batch.map((c): AuditEntry => ({
-      accountId: c.id, from: c.from?.state ?? null, to: c.to.state, reason: c.reason, details: { held: c.to.held, waitingFor: c.to.waitingFor },
+      accountId: c.id, from: c.from?.state ?? null, to: c.to.state, reason: c.reason,
+      details: {
+        held: c.to.held,
+        waitingFor: c.to.waitingFor,
+        ...(c.takenBy ? { takenBy: { id: c.takenBy.id > 0 ? c.takenBy.id : null, username: c.takenBy.username } } : {}),
+      },
     }));
     await insertAudit(tx, entries, audit);
   }

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { allocate } from '../domain/allocate.ts';
 import type { AllocationSettings } from '../domain/allocator.ts';
+import type { Occasion } from '../domain/notification-events.ts';
 import type { AllocationPlan, Pool, PoolUsage, SeatAccount } from '../domain/types.ts';
 import type { SeatsyncConfig } from '../config/types.ts';
 import type { Repositories } from '../store/repositories.ts';
@@ -10,9 +11,13 @@ import type { Repositories } from '../store/repositories.ts';
 export interface ReconcileOptions {
   readonly config: SeatsyncConfig;
   readonly now: number;
-  /** Run id, admin token name, or `config`. */
-  readonly actor: string;
-  readonly runId: string | null;
+  /** What re-allocates: the audit rows' actor and run follow from it. */
+  readonly occasion: Occasion;
+}
+
+/** The audit trail's actor and run of the changes an occasion makes (SPEC rule 12). */
+export function auditOf(occasion: Occasion): { actor: string; runId: string | null } {
+  return occasion.kind === 'run' ? { actor: `run:${occasion.runId}`, runId: occasion.runId } : { actor: occasion.actor, runId: null };
 }
 
 export function poolsOf(config: SeatsyncConfig): Pool[] {
@@ -55,7 +60,7 @@ export async function unchangedPlan(tx: Repositories, config: SeatsyncConfig): P
 /** Re-allocates every stored account (after an admin action or a config change) and writes the result. */
 export async function reconcileSeats(tx: Repositories, options: ReconcileOptions): Promise<AllocationPlan> {
   const plan = planSeats(await tx.seats.load(), options.config, options.now);
-  await tx.seats.write(plan.changes, { actor: options.actor, runId: options.runId });
+  await tx.seats.write(plan.changes, auditOf(options.occasion));
   await tx.seats.saveFingerprint(allocationFingerprint(options.config));
   return plan;
 }

@@ -23,7 +23,7 @@ export interface Account {
 }
 export interface AuditEntry {
   id: string; at: string; accountId: number | null; username: string | null; source: string | null;
-  from: string | null; to: string | null; reason: string; actor: string; runId: string | null; comment: string | null;
+  from: string | null; to: string | null; reason: string; actor: string; runId: string | null; comment: string | null; takenBy: string | null;
 }
 export interface AwaitedPool { name: string; seats: number; used: number; full: boolean; ahead: number }
 export interface QueueEntry {
@@ -44,7 +44,9 @@ export interface Explanation {
 export interface RunSummary {
   source: string; status: 'ok' | 'held' | 'failed'; seen: number; created: number; updated: number; activated: number;
   blocked: number; disabled: number; removed: number; durationMs: number; dryRun: boolean;
-  changes?: { username: string; from: string | null; to: string; reason: string }[]; changesTotal?: number;
+  changes?: { username: string; kind: string; from: string | null; to: string; reason: string }[]; changesTotal?: number;
+  /** Dry runs: per kind of change, how many there are and how many `changes` lists. */
+  changeKinds?: { kind: string; total: number; listed: number; leftOut: number }[];
 }
 export interface SyncJob {
   id: string; state: string; sources: string[]; dryRun: boolean; allowRemovals: boolean;
