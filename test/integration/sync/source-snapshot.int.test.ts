@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/logging.ts';
 import { createSourceFactory } from '../../../src/sources/factory.ts';
 import { runSync } from '../../../src/sync/run-sync.ts';
+import { storeOf } from '../../../src/store/repositories.ts';
 import { SourceSnapshot } from '../../../src/sync/source-snapshot.ts';
 import { aConfig, aCsvFile, aFileSource } from '../../support/config-builder.ts';
 import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../../support/databases.ts';
@@ -37,7 +38,7 @@ describe.each(DATABASE_KINDS)('the source snapshot on %s', (kind) => {
     ['looking accounts up page by page', 0],
     ['with every account loaded', 5_001],
   ])('%s: frozen are the unreadable entries not read elsewhere; listed and unreadable ones are not swept', async (_case, strangers) => {
-    const snapshot = new SourceSnapshot(t.db, 'hr');
+    const snapshot = new SourceSnapshot(storeOf(t.db), 'hr');
     // A page larger than the lookup limit makes the snapshot load every account first.
     if (strangers > 0) await snapshot.classify(Array.from({ length: strangers }, (_, i) => ({ externalId: `x${i}`, dataHash: 'h' })));
     await snapshot.keep(['a', 'unknown'], { as: 'unreadable' });
