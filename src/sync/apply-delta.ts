@@ -7,7 +7,7 @@ import { neededPoolNames } from '../domain/pool-table.ts';
 import type { AccountChange, AllocationPlan, SeatAccount } from '../domain/types.ts';
 import { bulkLoadPays, withoutSecondaryIndexes } from '../store/bulk-load.ts';
 import type { Queryable } from '../store/db.ts';
-import { countNewcomers, forEachChangedRow, newcomerSlices, type DeltaRow, type DeltaSummary } from '../store/delta-store.ts';
+import { forEachChangedRow, newcomerSlices, type DeltaRow, type DeltaSummary } from '../store/delta-store.ts';
 import { insertNewAccounts, markMissing, newAccountIds, updateChangedAccounts, type NewAccountState } from '../store/merge-store.ts';
 import { auditChanges, loadSeatAccounts, loadSeatAccountsAroundSettled, loadSeatAccountsById, type StoredSeatAccount, updateSeatStates } from '../store/seat-store.ts';
 import type { StagingTables } from '../store/staging-store.ts';
@@ -89,8 +89,8 @@ interface DeltaContext {
 export async function allocateDelta(tx: Queryable, options: AllocateDeltaOptions): Promise<AllocatedDelta> {
   const { tables, source, runId } = options;
   const changed = new Map<number, DeltaRow>();
-  await forEachChangedRow(tx, { tables, source }, (row) => changed.set(row.id ?? 0, row));
-  const newcomers = await countNewcomers(tx, { tables, source });
+  if (options.summary.changedCount > 0) await forEachChangedRow(tx, { tables, source }, (row) => changed.set(row.id ?? 0, row));
+  const newcomers = options.summary.newCount;
   const writer = new StepWriter(tx, { tables, source, runId }, { keepForNotifications: options.forNotifications, listLimit: options.listChanges ?? 0 });
   const ctx: DeltaContext = { tx, options, changed, include: [...changed.keys(), ...options.summary.missingIds], writer };
   const run = (): Promise<AllocatedDelta> => allocateAndWrite(ctx, newcomers);
@@ -106,7 +106,7 @@ async function allocateAndWrite(ctx: DeltaContext, newcomers: number): Promise<A
   const aroundSettled = ctx.include.length <= MAX_CHANGED_AROUND_SETTLED;
   const first = await beginWithStored(ctx, { leaveOutSettled: aroundSettled });
   // The directory side of the changes, once the stored accounts are read as they were.
-  await updateChangedAccounts(tx, { tables: options.tables, source: options.source, runId: options.runId });
+  if (options.summary.changedCount > 0) await updateChangedAccounts(tx, { tables: options.tables, source: options.source, runId: options.runId });
   await markMissing(tx, { ids: options.summary.missingIds, runId: options.runId });
   let result = await admitNewcomers(ctx, first);
   let how: AllocatedDelta['allocation'] = aroundSettled ? 'around settled' : 'one call';
@@ -171,11 +171,11 @@ class StepWriter {
   #changeCount = 0;
   /**
    * New accounts decided so far, written by `finish` in read order (so account ids follow the directory's
-   * order, whatever order the allocator decided them in): read order (seq) and the index of their state
-   * in `#newStates`, a handful of distinct states for a whole first sync.
+   * order, whatever order the allocator decided them in): by read order (seq), 1 + the index of their
+   * state in `#newStates` (a handful of distinct states for a whole first sync), 0 for none. Four bytes
+   * a staged user, and no sort at the end.
    */
-  readonly #newSeqs: number[] = [];
-  readonly #newStateOf: number[] = [];
+  #newStateBySeq = new Int32Array(1024);
   readonly #newStates: NewAccountState[] = [];
   readonly #newStateIndex = new Map<string, number>();
   newAccounts = 0;
@@ -215,26 +215,40 @@ class StepWriter {
 
   /** Keeps a new account's decision for `#insertNew` (its state deduplicated). */
   #noteNew({ id, to, reason }: AccountChange): void {
-    const key = JSON.stringify([to.state, to.held, to.waitingFor, to.waitingSince, to.activatedAt, to.graceUntil, reason]);
+    // Tab-separated: the state and reason names hold no tab, and JSON escapes any tab in a pool name.
+    const key = `${to.state}\t${reason}\t${to.waitingSince}\t${to.activatedAt}\t${to.graceUntil}\t${JSON.stringify(to.held)}\t${JSON.stringify(to.waitingFor)}`;
     let index = this.#newStateIndex.get(key);
     if (index === undefined) {
       index = this.#newStates.length;
       this.#newStateIndex.set(key, index);
       this.#newStates.push({ ...to, reason });
     }
-    this.#newSeqs.push(-id);
-    this.#newStateOf.push(index);
+    const seq = -id;
+    if (seq >= this.#newStateBySeq.length) {
+      const grown = new Int32Array(Math.max(seq + 1, this.#newStateBySeq.length * 2));
+      grown.set(this.#newStateBySeq);
+      this.#newStateBySeq = grown;
+    }
+    this.#newStateBySeq[seq] = index + 1;
   }
 
   /** The new accounts with their states and audit rows, in read order, NEW_ACCOUNT_BATCH per statement. */
   async #insertNew(): Promise<void> {
-    const order = this.#newSeqs.map((_, i) => i).sort((a, b) => (this.#newSeqs[a] ?? 0) - (this.#newSeqs[b] ?? 0));
     const actor = `run:${this.#options.runId}`;
-    for (let start = 0; start < order.length; start += NEW_ACCOUNT_BATCH) {
-      const batch = order.slice(start, start + NEW_ACCOUNT_BATCH);
-      const seqs = batch.map((i) => this.#newSeqs[i] ?? 0);
-      const classOf = batch.map((i) => this.#newStateOf[i] ?? 0);
-      this.newAccounts += await insertNewAccounts(this.#tx, { ...this.#options, actor, seqs, classOf, states: this.#newStates });
+    const bySeq = this.#newStateBySeq;
+    let seqs: number[] = [];
+    let classOf: number[] = [];
+    for (let seq = 0; seq <= bySeq.length; seq++) {
+      const state = seq < bySeq.length ? (bySeq[seq] ?? 0) : 0;
+      if (state > 0) {
+        seqs.push(seq);
+        classOf.push(state - 1);
+      }
+      if (seqs.length === NEW_ACCOUNT_BATCH || (seq === bySeq.length && seqs.length > 0)) {
+        this.newAccounts += await insertNewAccounts(this.#tx, { ...this.#options, actor, seqs, classOf, states: this.#newStates });
+        seqs = [];
+        classOf = [];
+      }
     }
   }
 
