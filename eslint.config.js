@@ -35,6 +35,30 @@ export default tseslint.config(
       }],
     },
   },
+  // A source kind's config (src/sources/KIND/config.ts: its zod schema, built from src/config's value
+  // helpers) is loaded with every config file: it stays free of the adapter and its libraries, and
+  // src/config reaches into src/sources through these files only.
+  {
+    files: ['src/sources/*/config.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['**/store/*', '**/sync/*', 'pg', '@electric-sql/*'], message: 'Sources read directories; what is stored is src/store\'s business, reached through src/sync.' },
+          { group: ['./*', 'ldapts', '@microsoft/*', '@azure/*', 'csv-parse'], message: 'A source kind\'s config is loaded with every config file: no adapter code, no directory library.' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['src/config/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['../sources/*.ts', '../sources/*/*', '!../sources/*/config.ts'], message: 'src/config composes the source kinds\' schemas (src/sources/KIND/config.ts), never their adapters.' },
+        ],
+      }],
+    },
+  },
   {
     files: ['src/sync/**/*.ts'],
     rules: {

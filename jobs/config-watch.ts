@@ -4,7 +4,7 @@
 // A file that does not load keeps the last good config in force and is reported once per version.
 import { watch, type FSWatcher } from 'node:fs';
 import { dirname } from 'node:path';
-import { describeConfigError } from '../src/config/load.ts';
+import { describeConfigError } from '../src/config/index.ts';
 import type { SeatsyncConfig } from '../src/config/types.ts';
 import type { Logger } from '../src/logging.ts';
 

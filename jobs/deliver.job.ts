@@ -4,15 +4,16 @@
 // at the same moment never send a message twice. A delivery failure is the outbox's business (backoff,
 // `failed` rows), not the job's: the job only fails when the outbox itself cannot be read.
 import type { Job } from 'bullmq';
-import type { SeatsyncConfig } from '../src/config/types.ts';
 import type { Logger } from '../src/logging.ts';
 import type { DeliverResult } from '../src/notify/deliver.ts';
 import { deliverNotifications } from '../src/notify/deliver-configured.ts';
+import type { FollowingChannels } from '../src/notify/delivery-channels.ts';
 import type { Database } from '../src/store/db.ts';
 import type { DeliverJobData } from './names.ts';
 
 export interface DeliverJobDeps {
-  readonly config: () => SeatsyncConfig;
+  /** The current config's mail transport and targets, kept between passes. */
+  readonly channels: FollowingChannels;
   readonly db: () => Promise<Database>;
   readonly logger: Logger;
 }
@@ -21,6 +22,7 @@ export function createDeliverJobHandler(deps: DeliverJobDeps) {
   return async (job: Job<DeliverJobData, unknown, string>, _token?: string, signal?: AbortSignal): Promise<DeliverResult> => {
     // Requests made from now on queue one more delivery (rows written while this one runs are not lost).
     await job.removeDeduplicationKey();
-    return deliverNotifications({ config: deps.config(), db: await deps.db(), logger: deps.logger, ...(signal ? { signal } : {}) });
+    const db = await deps.db();
+    return deps.channels.use((channels) => deliverNotifications({ channels, db, logger: deps.logger, ...(signal ? { signal } : {}) }));
   };
 }

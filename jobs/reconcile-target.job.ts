@@ -4,6 +4,7 @@
 import type { Job } from 'bullmq';
 import type { ScimTargetConfig, SeatsyncConfig } from '../src/config/types.ts';
 import type { Logger } from '../src/logging.ts';
+import type { FollowingChannels } from '../src/notify/delivery-channels.ts';
 import type { Database } from '../src/store/db.ts';
 import { deliverTargets } from '../src/targets/deliver-targets.ts';
 import { reconcileScimTarget, type ReconcileReport } from '../src/targets/scim/scim-reconcile.ts';
@@ -11,6 +12,8 @@ import type { ReconcileTargetData } from './names.ts';
 
 export interface ReconcileJobDeps {
   readonly config: () => SeatsyncConfig;
+  /** The current config's targets, kept between passes (the same as the delivery job's). */
+  readonly channels: FollowingChannels;
   readonly db: () => Promise<Database>;
   readonly logger: Logger;
 }
@@ -25,7 +28,9 @@ export function createReconcileJobHandler(deps: ReconcileJobDeps) {
     }
     const db = await deps.db();
     const report = await reconcileScimTarget({ target, config, db, logger: deps.logger, dryRun: false });
-    if (report.queued > 0) await deliverTargets({ config, db, logger: deps.logger, only: target.name, ...(signal ? { signal } : {}) });
+    if (report.queued > 0) {
+      await deps.channels.use((channels) => deliverTargets({ channels, db, logger: deps.logger, only: target.name, ...(signal ? { signal } : {}) }));
+    }
     return report;
   };
 }

@@ -4,7 +4,7 @@
 // completed job. On shutdown a run is aborted before its commit (it changed nothing) and the job goes back
 // to the queue for the sources not yet applied; runs that had committed are not repeated.
 import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
-import { ConfigError, describeConfigError } from '../src/config/load.ts';
+import { ConfigError, describeConfigError } from '../src/config/index.ts';
 import type { SeatsyncConfig } from '../src/config/types.ts';
 import type { Logger } from '../src/logging.ts';
 import { createSourceFactory } from '../src/sources/factory.ts';

@@ -14,7 +14,8 @@ import { createReconcileJobHandler } from '../jobs/reconcile-target.job.ts';
 import { SourceLocks } from '../jobs/source-lock.ts';
 import { createSyncJobHandler } from '../jobs/sync.job.ts';
 import { startJobWorkers } from '../jobs/workers.ts';
-import { loadConfig } from './config/load.ts';
+import { loadConfig } from './config/index.ts';
+import { followConfig } from './notify/delivery-channels.ts';
 import type { SeatsyncConfig } from './config/types.ts';
 import { createMetrics } from './http/metrics.ts';
 import { REDIS_DEADLINE_MS } from './http/redis-deadline.ts';
@@ -130,6 +131,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     closers.add('reconnect watch', () => {
       redis.off('ready', onReconnect);
     });
+    // The mail transport and targets live as long as the config (connections, tokens), closed after the workers.
+    const channels = followConfig(current, logger);
+    closers.add('delivery channels', () => channels.close());
     const handlers = {
       sync: createSyncJobHandler({
         loadConfig: () => loadConfig({ path: config.path }),
@@ -141,8 +145,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
         afterApply: () => enqueueDelivery(queues.notify, 'after-run'),
       }) as Processor,
       scheduleTick: createScheduleTickHandler({ syncQueue: queues.sync, config: current, logger }) as Processor,
-      deliver: createDeliverJobHandler({ config: current, db: async () => db, logger }) as Processor,
-      reconcile: createReconcileJobHandler({ config: current, db: async () => db, logger }) as Processor,
+      deliver: createDeliverJobHandler({ channels, db: async () => db, logger }) as Processor,
+      reconcile: createReconcileJobHandler({ config: current, channels, db: async () => db, logger }) as Processor,
     };
     const workers = startJobWorkers(handlers, {
       connection: redis,

@@ -1,5 +1,6 @@
 // `seatsync audit`: the audit trail, newest last.
 import type { Command } from 'commander';
+import { auditReasonText } from '../domain/index.ts';
 import { listAudit } from '../store/query-store.ts';
 import { resolveAccount } from '../sync/admin-actions.ts';
 import { INSTANT_EXAMPLES, parseInstant } from '../sync/instant.ts';
@@ -31,7 +32,7 @@ export function registerAudit(program: Command, run: Runner): void {
           out.json(entries);
           return EXIT.ok;
         }
-        out.line(table(['time', 'account', 'from', 'to', 'reason', 'actor'], entries.map((e) => [e.at, e.username ? `${e.username} (${e.accountId})` : '', e.from ?? '', e.to ?? '', e.comment ? `${e.reason}: ${e.comment}` : e.reason, e.actor])));
+        out.line(table(['time', 'account', 'from', 'to', 'reason', 'actor'], entries.map((e) => [e.at, e.username ? `${e.username} (${e.accountId})` : '', e.from ?? '', e.to ?? '', auditReasonText(e), e.actor])));
         if (more) out.line(`\nthe latest ${entries.length} entries; earlier ones with a larger --limit`);
         return EXIT.ok;
       }),

@@ -7,6 +7,7 @@ import { closeRedis, connectRedis, readEvictionPolicy } from '../../jobs/redis.t
 import type { SeatsyncConfig } from '../config/types.ts';
 import { openDatabase, redactUrl, type Database } from '../store/db.ts';
 import { MIGRATIONS, migrationState } from '../store/migrations.ts';
+import { withDeadline } from '../deadline.ts';
 
 export interface CheckStep {
   readonly name: string;
@@ -91,16 +92,6 @@ export async function checkRedis(config: SeatsyncConfig): Promise<ServiceCheck> 
   }
 }
 
-async function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what} did not answer within ${CONNECT_TIMEOUT_MS / 1000} s`)), CONNECT_TIMEOUT_MS);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
+function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
+  return withDeadline(promise, CONNECT_TIMEOUT_MS, () => new Error(`${what} did not answer within ${CONNECT_TIMEOUT_MS / 1000} s`));
 }

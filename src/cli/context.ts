@@ -1,5 +1,5 @@
 // What every command needs: the config (re-read for every invocation), a logger and the database.
-import { loadConfigWithWarnings } from '../config/load.ts';
+import { loadConfigWithWarnings } from '../config/index.ts';
 import type { ConfigProblem } from '../config/problems.ts';
 import type { SeatsyncConfig } from '../config/types.ts';
 import { createLogger, type Logger } from '../logging.ts';

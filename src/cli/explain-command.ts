@@ -1,6 +1,7 @@
 // `seatsync explain ACCOUNT`: why an account is in its state (the same explanation as
 // `GET /api/v1/accounts/{id}/explain` and the console's account page).
 import type { Command } from 'commander';
+import { auditReasonText } from '../domain/index.ts';
 import { explainAccountRef } from '../sync/explain.ts';
 import type { Runner } from './context.ts';
 import { EXIT } from './exit-codes.ts';
@@ -33,5 +34,5 @@ function printExplanation(out: Output, { account, explanation: e, audit }: Accou
   out.line(`holds: ${e.held.join(', ') || '-'}; waits for: ${e.waitingFor.join(', ') || '-'}${account.waitingSince ? ` since ${account.waitingSince}` : ''}`);
   if (audit.length === 0) return;
   out.line('\nlatest changes:');
-  out.line(table(['time', 'from', 'to', 'reason', 'actor'], audit.map((a) => [a.at, a.from ?? '', a.to ?? '', a.comment ? `${a.reason}: ${a.comment}` : a.reason, a.actor])));
+  out.line(table(['time', 'from', 'to', 'reason', 'actor'], audit.map((a) => [a.at, a.from ?? '', a.to ?? '', auditReasonText(a), a.actor])));
 }

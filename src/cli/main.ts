@@ -1,7 +1,7 @@
 // The `seatsync` command line (SPEC §5): one commander program, one file per command.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { ConfigError, describeConfigError } from '../config/load.ts';
+import { ConfigError, describeConfigError } from '../config/index.ts';
 import { scrubKnownSecrets } from '../config/secrets.ts';
 import { registerAccounts } from './accounts-command.ts';
 import { registerAudit } from './audit-command.ts';

@@ -1,5 +1,6 @@
 // Connects CLI runs to notifications and targets: outbox rows written by runs, delivered before the CLI exits.
 import { deliverNotifications } from '../notify/deliver-configured.ts';
+import { withChannels } from '../notify/delivery-channels.ts';
 import { createRunNotifier } from '../notify/run-notifier.ts';
 import { createTransport } from '../notify/transports/create-transport.ts';
 import type { Database } from '../store/db.ts';
@@ -16,7 +17,7 @@ export function runNotifierFor(ctx: CommandContext, db: Database): RunNotifier |
 
 /** Sends what the runs of this command queued (and anything else due). A failed send stays queued. */
 export async function deliverAfterRun(ctx: CommandContext, db: Database): Promise<void> {
-  await deliverNotifications({ config: ctx.config, db, logger: ctx.logger });
+  await withChannels(ctx.config, ctx.logger, (channels) => deliverNotifications({ channels, db, logger: ctx.logger }));
 }
 
 export interface MailCheck {

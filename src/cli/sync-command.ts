@@ -1,21 +1,18 @@
 // `seatsync sync`: a sync now, in this process, then delivery of the emails it produced.
 import type { Command } from 'commander';
+import { CHANGE_KINDS } from '../domain/change-kinds.ts';
 import { formatCount, table, type Output } from './output.ts';
 import { EXIT, UsageError, type ExitCode } from './exit-codes.ts';
-import type { CommandContext, Runner } from './context.ts';
+import type { CommandContext, GlobalOptions, Runner } from './context.ts';
 import { runSync, type SyncReport } from '../sync/run-sync.ts';
-import { syncJson } from '../sync/report.ts';
-import type { ListedChanges } from '../sync/apply-delta.ts';
+import { syncJson, type NextListingCommand } from '../sync/report.ts';
 import { DRY_RUN_LISTED } from '../sync/sync-source.ts';
 import { createSourceFactory } from '../sources/factory.ts';
 import { deliverAfterRun, runNotifierFor } from './notify-wiring.ts';
+import { listingOf, nextListingCommand, PRINTED_PER_KIND, printPlanned, type ListingFlags } from './planned-changes.ts';
 
-interface SyncFlags {
+interface SyncFlags extends ListingFlags {
   readonly source: string[];
-  readonly dryRun?: boolean;
-  readonly allowRemovals?: boolean;
-  readonly full?: boolean;
-  readonly json?: boolean;
 }
 
 export function registerSync(program: Command, run: Runner): void {
@@ -23,18 +20,22 @@ export function registerSync(program: Command, run: Runner): void {
     .command('sync')
     .description('run a sync now, in this process (no Redis needed); all sources when none is named')
     .option('--source <name>', 'sync only this source (repeatable)', collect, [])
-    .option('--dry-run', 'plan and print what would change; write nothing')
+    .option('--dry-run', 'plan and print what would change, grouped by kind (blocks and removals first) with the count of each; write nothing')
+    .option('--only <kinds>', `with --dry-run: list only these kinds of change, comma-separated (${CHANGE_KINDS.join(', ')})`, collect, [])
+    .option('--limit <n>', `with --dry-run: changes listed of each kind (default ${PRINTED_PER_KIND}; with --json ${formatCount(DRY_RUN_LISTED)})`)
+    .option('--offset <n>', 'with --dry-run: list each kind from its n-th change on, for the next page (default 0)')
     .option('--allow-removals', 'apply a run held for disabling or removing too many accounts')
     .option('--full', 'read the whole directory even when an incremental read is possible')
     .option('--json', 'print one JSON document')
-    .action((flags: SyncFlags) => run((ctx, out) => syncCommand(ctx, out, flags)));
+    .action((flags: SyncFlags) => run((ctx, out) => syncCommand(ctx, out, flags, nextListingCommand(flags, program.opts<GlobalOptions>()))));
 }
 
 export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-async function syncCommand(ctx: CommandContext, out: Output, flags: SyncFlags): Promise<ExitCode> {
+async function syncCommand(ctx: CommandContext, out: Output, flags: SyncFlags, next: NextListingCommand): Promise<ExitCode> {
+  const listing = listingOf(flags);
   const unknown = flags.source.filter((n) => !ctx.config.sources.some((s) => s.name === n));
   if (unknown.length > 0) {
     const known = ctx.config.sources.map((s) => s.name).join(', ') || '(none)';
@@ -49,20 +50,21 @@ async function syncCommand(ctx: CommandContext, out: Output, flags: SyncFlags): 
       dryRun: Boolean(flags.dryRun),
       allowRemovals: Boolean(flags.allowRemovals),
       forceFull: Boolean(flags.full),
+      listing,
       trigger: 'cli',
       onProgress: (source, p) => out.progress(`${source}: ${p.phase === 'read' ? `reading… ${formatCount(p.read)} users` : 'applying…'}`),
     },
   );
   out.endProgress();
   if (!flags.dryRun) await deliverAfterRun(ctx, db);
-  if (flags.json) out.json(syncJson(report));
-  else printReport(out, report);
+  if (flags.json) out.json(syncJson(report, { nextCommand: next }));
+  else printReport(out, report, next);
   if (report.runs.some((r) => r.status === 'failed')) return EXIT.failure;
   if (report.runs.some((r) => r.status === 'held')) return EXIT.held;
   return EXIT.ok;
 }
 
-function printReport(out: Output, report: SyncReport): void {
+function printReport(out: Output, report: SyncReport, next: NextListingCommand): void {
   const dry = report.runs.some((r) => r.dryRun);
   if (dry) out.line('Dry run: nothing was written. This is what the sync would do:\n');
   out.line(
@@ -84,30 +86,10 @@ function printReport(out: Output, report: SyncReport): void {
         out.line(`${r.source}: ${unidentified} entr${unidentified === 1 ? 'y' : 'ies'} came back without a readable id; an account this run would remove may be one of them.`);
       }
     }
-    if (r.planned) printPlanned(out, r.source, r.planned);
+    if (r.planned) printPlanned(out, r.source, r.planned, next);
     for (const s of r.skippedEntries.slice(0, 10)) out.line(`${r.source}: skipped ${s.entry}${s.attribute ? ` (${s.attribute})` : ''}: ${s.reason}`);
     if (r.skipped > 10) out.line(`${r.source}: … ${r.skipped - 10} more skipped entries (see the logs)`);
   }
   out.line('');
   out.line(table(['pool', 'seats', 'used', 'available', 'waiting'], report.pools.map((p) => [p.name, p.seats, p.used, p.available, p.waiting])));
-}
-
-/** State changes a dry run prints per source (`--json` carries the first DRY_RUN_LISTED). */
-const PRINTED_CHANGES = 50;
-
-function printPlanned(out: Output, source: string, planned: ListedChanges): void {
-  if (planned.total === 0) {
-    out.line(`\n${source}: no account would change state.`);
-    return;
-  }
-  out.line(`\n${source}: ${formatCount(planned.total)} account${planned.total === 1 ? '' : 's'} would change state:`);
-  const rows = planned.changes.slice(0, PRINTED_CHANGES).map((c) => {
-    const pools = c.to.held.length > 0 ? c.to.held.join(', ') : c.to.waitingFor.length > 0 ? `waiting for ${c.to.waitingFor.join(', ')}` : '';
-    return [c.username, c.from?.state ?? 'new', c.to.state, c.reason, pools];
-  });
-  out.line(table(['account', 'from', 'to', 'reason', 'pools'], rows));
-  const more = planned.total - rows.length;
-  if (more > 0) {
-    out.line(`… and ${formatCount(more)} more (sync --dry-run --json lists the first ${formatCount(DRY_RUN_LISTED)}).`);
-  }
 }

@@ -3,6 +3,7 @@
 // exits). Exit 1 when a repair could not be delivered (it stays queued for the worker).
 import type { Command } from 'commander';
 import type { ScimTargetConfig } from '../config/types.ts';
+import { withChannels } from '../notify/delivery-channels.ts';
 import { deliverTargets } from '../targets/deliver-targets.ts';
 import { reconcileScimTarget, type ReconcileReport } from '../targets/scim/scim-reconcile.ts';
 import type { Runner } from './context.ts';
@@ -29,7 +30,9 @@ export function registerTargets(program: Command, run: Runner): void {
         const reports: (ReconcileReport & { delivered: { sent: number; failed: number; retrying: number } | null })[] = [];
         for (const target of chosen) {
           const report = await reconcileScimTarget({ target, config: ctx.config, db, logger: ctx.logger, dryRun: flags.dryRun === true });
-          const delivered = report.queued > 0 ? await deliverTargets({ config: ctx.config, db, logger: ctx.logger, only: target.name }) : null;
+          const delivered = report.queued > 0
+            ? await withChannels(ctx.config, ctx.logger, (channels) => deliverTargets({ channels, db, logger: ctx.logger, only: target.name }))
+            : null;
           reports.push({ ...report, delivered });
         }
         const undelivered = reports.some((r) => r.delivered !== null && r.delivered.failed + r.delivered.retrying > 0);

@@ -1,23 +1,14 @@
 // Checks that span several keys (names that must be unique or must exist, pairs of keys that go together).
 // They read the raw tree leniently, so they run even when the schema rejected other parts of the file and
-// every problem is reported at once.
-import { NAME_RULE, isValidName } from './schema-values.ts';
-import { suggestKey } from './schema-issues.ts';
-import type { RawProblem } from './problems.ts';
-
-type Raw = Readonly<Record<string, unknown>>;
+// every problem is reported at once. A source kind's own checks sit with its schema (`SourceKind.check`).
+import { suggestKey, type RawProblem } from './problems.ts';
+import { SOURCE_KINDS } from './schema.ts';
+import { asList, asObject, asText, isTrue, isValidName, NAME_RULE, present, textOrList, type RawMapping as Raw } from './values.ts';
 
 export interface CrossCheckResult {
   readonly errors: RawProblem[];
   readonly warnings: RawProblem[];
 }
-
-const asObject = (v: unknown): Raw | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Raw) : undefined);
-const asList = (v: unknown): readonly unknown[] => (Array.isArray(v) ? v : []);
-const asText = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
-const present = (v: unknown): boolean => v !== undefined && v !== null;
-const isTrue = (v: unknown): boolean => v === true || (typeof v === 'string' && v.trim().toLowerCase() === 'true');
-const textOrList = (v: unknown): readonly string[] => (Array.isArray(v) ? v : [v]).flatMap((x) => asText(x) ?? []);
 
 function checkUnique(list: readonly unknown[], what: string, prefix: string, out: RawProblem[]): void {
   const seen = new Map<string, number>();
@@ -115,39 +106,14 @@ function checkMemberOf(root: Raw, out: CrossCheckResult): void {
   }
 }
 
-function checkLdapSource(source: Raw, index: number, out: CrossCheckResult): void {
-  const at = (...rest: (string | number)[]) => ['sources', index, ...rest];
-  const hasDn = present(source.bindDN);
-  const hasPassword = present(source.bindPassword);
-  if (hasDn && !hasPassword) out.errors.push({ segments: at('bindPassword'), message: 'is required when bindDN is set (a bind with an empty password is anonymous)' });
-  if (hasPassword && !hasDn) out.errors.push({ segments: at('bindDN'), message: 'is required when bindPassword is set' });
-  const tls = asObject(source.tls) ?? {};
-  const urls = textOrList(source.url);
-  if (isTrue(tls.startTls) && urls.some((u) => u.toLowerCase().startsWith('ldaps://'))) {
-    out.errors.push({ segments: at('tls', 'startTls'), message: 'is for ldap:// URLs; ldaps:// is already TLS' });
-  }
-  if (hasPassword && !isTrue(tls.startTls) && urls.some((u) => u.toLowerCase().startsWith('ldap://'))) {
-    out.warnings.push({ segments: at('url'), message: 'ldap:// without tls.startTls sends the bind password unencrypted' });
-  }
-  if (present(tls.rejectUnauthorized) && !isTrue(tls.rejectUnauthorized)) {
-    out.warnings.push({ segments: at('tls', 'rejectUnauthorized'), message: 'certificate verification is off: any server can pose as the directory' });
-  }
-}
-
-function checkEntraSource(source: Raw, index: number, out: CrossCheckResult): void {
-  const secret = present(source.clientSecret);
-  const certificate = present(source.certificatePath);
-  if (!secret && !certificate) out.errors.push({ segments: ['sources', index, 'clientSecret'], message: 'is required (or certificatePath)' });
-  if (secret && certificate) out.errors.push({ segments: ['sources', index, 'certificatePath'], message: 'give clientSecret or certificatePath, not both' });
-}
-
 function checkSources(root: Raw, out: CrossCheckResult): void {
   const sources = asList(root.sources);
   checkUnique(sources, 'source', 'sources', out.errors);
   sources.forEach((item, index) => {
     const source = asObject(item);
-    if (source?.kind === 'ldap') checkLdapSource(source, index, out);
-    if (source?.kind === 'entra') checkEntraSource(source, index, out);
+    const kind = source?.kind;
+    const sourceKind = typeof kind === 'string' && Object.hasOwn(SOURCE_KINDS, kind) ? SOURCE_KINDS[kind as keyof typeof SOURCE_KINDS] : undefined;
+    if (source !== undefined && sourceKind !== undefined && 'check' in sourceKind) sourceKind.check(source, (...rest) => ['sources', index, ...rest], out);
   });
 }
 

@@ -1,6 +1,5 @@
-// Every default of the configuration in one place (docs/configuration.md lists the same values; a test
-// compares them).
-import type { LdapAttributeMap, LdapDisabledRule } from './types.ts';
+// Every default value of the configuration in one place (docs/configuration.md lists the same values; a
+// test compares them). The LDAP flavors' attribute sets and the Entra clouds sit with their source kinds.
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
@@ -35,37 +34,3 @@ export const DEFAULTS = {
   httpHost: '0.0.0.0',
   httpPort: 8080,
 } as const;
-
-export const LDAP_PAGE_SIZE_MAX = 1000; // AD's MaxPageSize default
-export const ENTRA_PAGE_SIZE_MAX = 999; // Graph's $top limit for /users
-
-export type LdapFlavor = 'active-directory' | 'openldap';
-
-export interface FlavorDefaults {
-  readonly userFilter: string;
-  readonly attributes: LdapAttributeMap;
-  readonly disabled: LdapDisabledRule;
-}
-
-export const FLAVOR_DEFAULTS: Readonly<Record<LdapFlavor, FlavorDefaults>> = {
-  'active-directory': {
-    userFilter: '(&(objectCategory=person)(objectClass=user))',
-    attributes: { id: 'objectGUID', username: 'sAMAccountName', email: 'mail', displayName: 'displayName', createdAt: 'whenCreated' },
-    disabled: { kind: 'ad-uac' },
-  },
-  openldap: {
-    userFilter: '(objectClass=inetOrgPerson)',
-    attributes: { id: 'entryUUID', username: 'uid', email: 'mail', displayName: 'cn', createdAt: 'createTimestamp' },
-    disabled: { kind: 'none' },
-  },
-};
-
-export type CloudName = 'global' | 'usgov' | 'usgov-dod' | 'china';
-
-/** Microsoft Graph and login (Entra authority) base URLs of the national clouds. */
-export const CLOUDS: Readonly<Record<CloudName, { readonly graph: string; readonly login: string }>> = {
-  global: { graph: 'https://graph.microsoft.com', login: 'https://login.microsoftonline.com' },
-  usgov: { graph: 'https://graph.microsoft.us', login: 'https://login.microsoftonline.us' },
-  'usgov-dod': { graph: 'https://dod-graph.microsoft.us', login: 'https://login.microsoftonline.us' },
-  china: { graph: 'https://microsoftgraph.chinacloudapi.cn', login: 'https://login.chinacloudapi.cn' },
-};

@@ -3,7 +3,7 @@
 // message ever prints them; every key path that received a substituted value remembers where it came from.
 import path from 'node:path';
 import { formatPath, type PathSegment, type RawProblem } from './problems.ts';
-import { CREDENTIAL_URL_KEYS, isSecretEnvName, userInfoValue } from './secrets.ts';
+import { isCredentialUrl, isSecretEnvName, userInfoValue } from './secrets.ts';
 
 /** A piece of a string value: literal text, or one `${…}` reference (`body` is what is inside the braces). */
 export type TemplatePart =
@@ -161,6 +161,8 @@ export function interpolateString(text: string, options: InterpolateOptions & { 
 
 interface WalkState {
   readonly options: InterpolateOptions;
+  /** The whole tree, to find the schema key of a path. */
+  readonly root: unknown;
   readonly origins: Map<string, ValueOrigin>;
   readonly emptied: Map<string, readonly string[]>;
   readonly secretValues: Set<string>;
@@ -170,7 +172,7 @@ interface WalkState {
 const OMIT = Symbol('omit');
 
 function walkString(text: string, segments: readonly PathSegment[], state: WalkState): string | typeof OMIT {
-  const result = interpolateString(text, { ...state.options, inUrl: CREDENTIAL_URL_KEYS.has(formatPath(segments)) });
+  const result = interpolateString(text, { ...state.options, inUrl: isCredentialUrl(segments, state.root) });
   for (const message of result.errors) state.problems.push({ segments, message });
   for (const part of result.secretParts) state.secretValues.add(part);
   if (result.origin === null) return result.value; // $${ escapes are undone even without references
@@ -208,7 +210,7 @@ function walk(node: unknown, segments: readonly PathSegment[], state: WalkState)
 
 /** Resolves every reference in every string value of a parsed YAML tree (keys are left alone). */
 export function interpolateTree(tree: unknown, options: InterpolateOptions): InterpolateResult {
-  const state: WalkState = { options, origins: new Map(), emptied: new Map(), secretValues: new Set(), problems: [] };
+  const state: WalkState = { options, root: tree, origins: new Map(), emptied: new Map(), secretValues: new Set(), problems: [] };
   const value = walk(tree, [], state);
   return {
     value: value === OMIT ? undefined : value,

@@ -1,4 +1,10 @@
-// Configuration problems: key paths, the ConfigError thrown by the loader, and its printable form.
+// Configuration problems: key paths, zod issues turned into short specific messages (`is required`,
+// `unknown key "bindPasword" (did you mean bindPassword?)`), their final wording (line, the offending value
+// when it is safe to show, a last scrub of every known secret value), and the ConfigError thrown by the
+// loader with its printable form.
+import type { z } from 'zod';
+import type { ValueOrigin } from './interpolate.ts';
+import { isSecretPath, scrubSecrets } from './secrets.ts';
 
 /** One step of a key path: an object key or a list index. */
 export type PathSegment = string | number;
@@ -68,4 +74,153 @@ export function describeConfigError(error: unknown): string {
 /** Describes warnings (problems that do not stop loading) the same way, for `check` and logs. */
 export function describeConfigWarnings(warnings: readonly ConfigProblem[]): string {
   return warnings.map((w) => `  - warning: ${problemLine(w)}${w.line === undefined ? '' : ` (line ${w.line})`}`).join('\n');
+}
+
+// zod issues → problems. zod's own messages are replaced because they are generic.
+
+type Issue = z.core.$ZodIssue;
+
+const TYPE_NAMES: Readonly<Record<string, string>> = {
+  object: 'a mapping (key: value)',
+  record: 'a mapping (name: value)',
+  array: 'a list',
+  string: 'a string',
+  number: 'a number',
+  boolean: 'true or false',
+};
+
+/** Levenshtein distance, for "did you mean". Keys are short, so the quadratic table is fine. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i += 1) {
+    let previous = row[0] ?? 0;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j += 1) {
+      const current = row[j] ?? 0;
+      const cost = a[i - 1]?.toLowerCase() === b[j - 1]?.toLowerCase() ? 0 : 1;
+      row[j] = Math.min(current + 1, (row[j - 1] ?? 0) + 1, previous + cost);
+      previous = current;
+    }
+  }
+  return row[b.length] ?? 0;
+}
+
+/** The closest allowed key, if `key` looks like a typo of it (a small edit, or a longer/shorter spelling). */
+export function suggestKey(key: string, allowed: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(key.length / 4)) + 1;
+  const lower = key.toLowerCase();
+  for (const candidate of allowed) {
+    const other = candidate.toLowerCase();
+    const affix = other.length >= 2 && (lower.startsWith(other) || other.startsWith(lower)) ? 1 : Infinity;
+    const d = Math.min(distance(key, candidate), affix);
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function unknownKeyMessage(key: string, allowed: readonly string[]): string {
+  const suggestion = suggestKey(key, allowed);
+  return suggestion === undefined ? 'unknown key' : `unknown key (did you mean ${suggestion}?)`;
+}
+
+function issueMessage(issue: Issue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.input === undefined ? 'is required' : `must be ${TYPE_NAMES[issue.expected] ?? issue.expected}`;
+    case 'too_small': // the schema gives every minimum its own message
+      return issue.message;
+    case 'invalid_value':
+      return `must be ${issue.values.map(String).join(' or ')}`;
+    default:
+      return issue.message;
+  }
+}
+
+function discriminatorProblem(issue: Extract<Issue, { code: 'invalid_union' }>, path: readonly PathSegment[]): RawProblem {
+  const options = (issue as { options?: unknown[] }).options ?? [];
+  const input = issue.input as Record<string, unknown> | undefined;
+  const discriminator = (issue as { discriminator?: string }).discriminator ?? 'kind';
+  const given = input?.[discriminator];
+  const list = options.map(String).join(', ');
+  const segments = path.at(-1) === discriminator ? path : [...path, discriminator];
+  return given === undefined
+    ? { segments, message: `is required (one of: ${list})` }
+    : { segments, message: `must be one of: ${list}`, input: given };
+}
+
+/**
+ * Converts zod issues into raw problems. `keysAt` lists the keys allowed in the mapping at a path, for
+ * suggestions. An issue's `input` is kept as a sign that the loader may echo the value (when not secret).
+ */
+export function issuesToProblems(issues: readonly Issue[], keysAt: (segments: readonly PathSegment[]) => readonly string[]): RawProblem[] {
+  const problems: RawProblem[] = [];
+  for (const issue of issues) {
+    const segments = issue.path.filter((s): s is PathSegment => typeof s !== 'symbol');
+    if (issue.code === 'unrecognized_keys') {
+      const allowed = keysAt(segments);
+      for (const key of issue.keys) problems.push({ segments: [...segments, key], message: unknownKeyMessage(key, allowed) });
+    } else if (issue.code === 'invalid_union' && (issue as { note?: string }).note === 'No matching discriminator') {
+      problems.push(discriminatorProblem(issue, segments));
+    } else {
+      const echo = issue.code === 'custom' || issue.code === 'invalid_value';
+      problems.push({ segments, message: issueMessage(issue), ...(echo && issue.input !== undefined ? { input: issue.input } : {}) });
+    }
+  }
+  return problems;
+}
+
+// Final wording: key path, line, the offending value when it is safe to show, a last scrub of secrets.
+
+export interface ProblemContext {
+  /** The interpolated tree, to look up the value at a problem's path. */
+  readonly tree: unknown;
+  readonly origins: ReadonlyMap<string, ValueOrigin>;
+  readonly emptied: ReadonlyMap<string, readonly string[]>;
+  readonly secretValues: ReadonlySet<string>;
+  readonly lineOf: (segments: readonly PathSegment[]) => number | undefined;
+}
+
+const MAX_SHOWN_LENGTH = 120;
+
+function valueAt(tree: unknown, segments: readonly PathSegment[]): unknown {
+  let node = tree;
+  for (const segment of segments) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string | number, unknown>)[segment];
+  }
+  return node;
+}
+
+function shownValue(problem: RawProblem, path: string, ctx: ProblemContext): string {
+  if (!('input' in problem)) return '';
+  const origin = ctx.origins.get(path);
+  // Substituted values are never printed, only where they came from (a file, a variable).
+  if (origin !== undefined) return ` (value from ${origin.refs.join(' and ')})`;
+  if (isSecretPath(problem.segments, ctx.tree)) return '';
+  const value = valueAt(ctx.tree, problem.segments);
+  if (typeof value !== 'string' || value.length > MAX_SHOWN_LENGTH) return '';
+  return ` (got ${JSON.stringify(value)})`;
+}
+
+function emptiedHint(message: string, path: string, ctx: ProblemContext): string {
+  const refs = ctx.emptied.get(path);
+  if (refs === undefined || !message.startsWith('is required')) return '';
+  return ` (${refs.join(' and ')} resolved to an empty value)`;
+}
+
+export function finalizeProblems(problems: readonly (RawProblem & { line?: number })[], ctx: ProblemContext): ConfigProblem[] {
+  const out = problems.map((problem, order) => {
+    const path = formatPath(problem.segments);
+    const text = `${problem.message}${shownValue(problem, path, ctx)}${emptiedHint(problem.message, path, ctx)}`;
+    const line = problem.line ?? ctx.lineOf(problem.segments);
+    const final: ConfigProblem = { path, message: scrubSecrets(text, ctx.secretValues), ...(line === undefined ? {} : { line }) };
+    return { final, order };
+  });
+  // In file order, so the list reads top to bottom; problems without a line (a missing top-level key) last.
+  out.sort((a, b) => (a.final.line ?? Infinity) - (b.final.line ?? Infinity) || a.order - b.order);
+  return out.map((entry) => entry.final);
 }

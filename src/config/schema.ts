@@ -1,17 +1,36 @@
 // The zod schema of the config YAML (SPEC §4), producing the normalized `SeatsyncConfig` (minus `path`).
-// Unknown keys are errors everywhere (strict objects), so typos are caught with their path.
+// Unknown keys are errors everywhere (strict objects), so typos are caught with their path. Each source
+// kind's schema sits beside its adapter (src/sources/KIND/config.ts) and is listed in SOURCE_KINDS here.
+// The key lists ("did you mean", docs/configuration.md) and the secret marks are read from the schema's
+// JSON Schema (`z.toJSONSchema`).
 import path from 'node:path';
 import { z } from 'zod';
 import type { MatchRule } from '../domain/types.ts';
+import { entraSource } from '../sources/entra/config.ts';
+import { fileSource } from '../sources/file/config.ts';
+import { ldapSource } from '../sources/ldap/config.ts';
 import { DEFAULTS } from './defaults.ts';
-import { notifySchema } from './schema-notify.ts';
-import { sourceSchema } from './schema-sources.ts';
-import { targetSchema } from './schema-targets.ts';
+import type { PathSegment } from './problems.ts';
+import type {
+  HttpConfig, NotifyConfig, PolicyConfig, PoolConfig, ProfileConfig, Schedule, ScimTargetConfig, SeatsyncConfig, SmtpConfig, TargetConfig,
+  TargetTls, WebhookTargetConfig,
+} from './types.ts';
 import {
-  duration, email, fail, groupKeyList, listOf, name, ok, optional, percentOrCount, required, text, textList, url, wholeNumber,
-  type Parsed,
-} from './schema-values.ts';
-import type { HttpConfig, PolicyConfig, PoolConfig, ProfileConfig, SeatsyncConfig } from './types.ts';
+  boolean, duration, email, fail, failureThreshold, fraction, groupKeyList, JSON_SCHEMA_OPTIONS, listOf, name, ok, optional, percentOrCount,
+  positiveDuration, required, schedule, secretText, text, textList, url, wholeNumber, type Parsed, type SecretMark,
+} from './values.ts';
+
+/** Every source kind, in the order messages list them; the key of each is its `kind:`. */
+export const SOURCE_KINDS = { ldap: ldapSource, entra: entraSource, file: fileSource } as const;
+
+type KindSchema = ReturnType<(typeof SOURCE_KINDS)[keyof typeof SOURCE_KINDS]['schema']>;
+
+function sourceSchema(ctx: { readonly configDir: string }) {
+  return z.discriminatedUnion('kind', Object.values(SOURCE_KINDS).map((kind) => kind.schema(ctx)) as [KindSchema, ...KindSchema[]]);
+}
+
+/** The config of any source kind. */
+export type SourceConfig = z.output<KindSchema>;
 
 /** The config as the schema produces it; the loader adds the file's `path`. */
 export type ConfigBody = Omit<SeatsyncConfig, 'path'>;
@@ -23,7 +42,7 @@ export interface SchemaContext {
   readonly cwd: string;
 }
 
-export const matchRuleInput = z
+const matchRuleInput = z
   .strictObject({
     memberOf: optional(groupKeyList),
     dn: optional(groupKeyList),
@@ -46,22 +65,22 @@ function poolNames(input: unknown): Parsed<string[]> {
   return listOf(name)(input);
 }
 
-export const poolInput = z.strictObject({ seats: required(wholeNumber({ min: 0 })), notify: optional(email) });
+const poolInput = z.strictObject({ seats: required(wholeNumber({ min: 0 })), notify: optional(email) });
 
 const pools = z.record(z.string(), poolInput).transform((v): PoolConfig[] =>
   Object.entries(v).map(([poolName, pool]) => ({ name: poolName, seats: pool.seats, notify: pool.notify ?? null })),
 );
 
-export const profileInput = z.strictObject({
+const profileInput = z.strictObject({
   name: required(name),
-  // `when:` with nothing after it is a `when` with no keys, not a missing one.
-  when: z.preprocess((v) => (v === null ? {} : v), matchRuleInput.optional()),
+  when: matchRuleInput.nullish(),
   pools: required(poolNames),
 });
 
-const profile = profileInput.transform((v): ProfileConfig => ({ name: v.name, when: v.when ?? null, pools: v.pools }));
+// `when:` with nothing after it is a `when` with no keys (reported by the cross checks), not a missing one.
+const profile = profileInput.transform((v): ProfileConfig => ({ name: v.name, when: v.when === null ? {} : (v.when ?? null), pools: v.pools }));
 
-export const policyInput = z.strictObject({
+const policyInput = z.strictObject({
   graceDays: optional(wholeNumber({ min: 0, max: 3650 })),
   maxRemovals: optional(percentOrCount),
   protect: matchRuleInput.nullish(),
@@ -92,9 +111,9 @@ function role(input: unknown): Parsed<'read' | 'admin'> {
   return input === 'read' || input === 'admin' ? ok(input) : fail('must be read or admin');
 }
 
-export const tokenInput = z.strictObject({ name: required(name), sha256: required(sha256Hex), role: required(role) });
+const tokenInput = z.strictObject({ name: required(name), sha256: required(sha256Hex).meta({ secret: 'digest' }), role: required(role) });
 
-export const httpInput = z.strictObject({
+const httpInput = z.strictObject({
   host: optional(text),
   port: optional(wholeNumber({ min: 1, max: 65535 })),
   publicUrl: optional(url(['http', 'https'])),
@@ -117,11 +136,11 @@ function redisPrefix(input: unknown): Parsed<string> {
   return /^[A-Za-z0-9_.{}-]+$/.test(t.value) ? t : fail('must be letters, digits, ".", "-", "_" or {braces}');
 }
 
-export const databaseInput = z.strictObject({ url: optional(url(['postgres', 'postgresql'])) });
-export const redisInput = z.strictObject({ url: optional(url(['redis', 'rediss'])), prefix: optional(redisPrefix) });
+const databaseInput = z.strictObject({ url: optional(url(['postgres', 'postgresql'])).meta({ secret: 'url-password' }) });
+const redisInput = z.strictObject({ url: optional(url(['redis', 'rediss'])).meta({ secret: 'url-password' }), prefix: optional(redisPrefix) });
 
-/** The input shape of the whole file; exported for `listConfigKeys` and the reference test. */
-export function configInput(ctx: SchemaContext) {
+/** The input shape of the whole file. */
+function configInput(ctx: SchemaContext) {
   return z.strictObject({
     database: databaseInput.nullish(),
     dataDir: optional(text),
@@ -151,4 +170,256 @@ export function configSchema(ctx: SchemaContext): z.ZodType<ConfigBody> {
       http: v.http,
     }),
   );
+}
+
+// `notify:` — the responsible person's address and the mail transport (SPEC §3).
+
+const smtpInput = z.strictObject({
+  host: required(text),
+  port: optional(wholeNumber({ min: 1, max: 65535 })),
+  secure: optional(boolean),
+  requireTls: optional(boolean),
+  user: optional(text),
+  password: optional(secretText).meta({ secret: true }),
+  tls: z.strictObject({ ca: optional(text), rejectUnauthorized: optional(boolean) }).nullish(),
+});
+
+const graphMailInput = z.strictObject({
+  source: required(name),
+  sender: required(email),
+});
+
+const notifyInput = z.strictObject({
+  to: required(email),
+  from: optional(email),
+  smtp: smtpInput.nullish(),
+  graph: graphMailInput.nullish(),
+  log: optional(boolean),
+  remindEvery: optional(duration({ allowOff: true })),
+  warnAt: optional(fraction),
+  failureAfter: optional(failureThreshold),
+});
+
+function toSmtp(v: z.output<typeof smtpInput>, configDir: string): SmtpConfig {
+  // Port 465 is implicit TLS (SMTPS); anything else starts in clear and upgrades with STARTTLS.
+  const secure = v.secure ?? v.port === DEFAULTS.smtpSecurePort;
+  return {
+    host: v.host,
+    port: v.port ?? (secure ? DEFAULTS.smtpSecurePort : DEFAULTS.smtpPort),
+    secure,
+    // With credentials on a plain connection, STARTTLS is required by default: otherwise a server (or a
+    // man in the middle) that offers no STARTTLS would receive the password in clear.
+    requireTls: v.requireTls ?? (!secure && v.user !== undefined && v.user !== null),
+    user: v.user ?? null,
+    password: v.password ?? null,
+    caFile: v.tls?.ca === undefined ? null : path.resolve(configDir, v.tls.ca),
+    rejectUnauthorized: v.tls?.rejectUnauthorized ?? true,
+  };
+}
+
+function toTransport(v: z.output<typeof notifyInput>, configDir: string): NotifyConfig['transport'] {
+  // Exactly one transport is enforced by the relation checks; this order only picks a result.
+  if (v.smtp !== undefined && v.smtp !== null) return { kind: 'smtp', smtp: toSmtp(v.smtp, configDir) };
+  if (v.graph !== undefined && v.graph !== null) return { kind: 'graph', source: v.graph.source, sender: v.graph.sender };
+  return { kind: 'log' };
+}
+
+function notifySchema(ctx: { readonly configDir: string }): z.ZodType<NotifyConfig | null> {
+  return notifyInput.nullish().transform((v): NotifyConfig | null => {
+    if (v === undefined || v === null) return null;
+    return {
+      to: v.to,
+      // With Graph the sender mailbox is the natural From; SMTP requires `from` (relation checks); the log
+      // transport only prints messages, so any sender does.
+      from: v.from ?? v.graph?.sender ?? 'seatsync@localhost',
+      transport: toTransport(v, ctx.configDir),
+      remindEveryMs: v.remindEvery === undefined ? DEFAULTS.remindEveryMs : v.remindEvery,
+      warnAt: v.warnAt ?? null,
+      failureAfter: v.failureAfter === undefined ? { afterMs: DEFAULTS.failureAfterMs } : v.failureAfter,
+    };
+  });
+}
+
+// `targets:` — the applications seatsync provisions: SCIM 2.0 services (RFC 7644) and webhook receivers
+// (Standard Webhooks). Pairs of keys (token or oauth) are cross-checked.
+
+function deprovision(input: unknown): Parsed<'deactivate' | 'delete'> {
+  return input === 'deactivate' || input === 'delete' ? ok(input) : fail('must be deactivate or delete');
+}
+
+/** A Standard Webhooks secret: `whsec_` and the base64 of at least 24 random bytes. */
+function webhookSecret(input: unknown): Parsed<string> {
+  if (typeof input !== 'string') return fail('must be a string');
+  const body = input.startsWith('whsec_') ? input.slice('whsec_'.length) : null;
+  if (body === null) return fail('must start with whsec_ (a Standard Webhooks signing secret)');
+  const valid = /^[A-Za-z0-9+/]+={0,2}$/.test(body) && Buffer.from(body, 'base64').length >= 24;
+  return valid ? ok(input) : fail('must be whsec_ followed by the base64 of at least 24 random bytes');
+}
+
+const tlsInput = z.strictObject({ ca: optional(text), rejectUnauthorized: optional(boolean) }).nullish();
+
+const oauthInput = z.strictObject({
+  tokenUrl: required(url(['https', 'http'])),
+  clientId: required(text),
+  clientSecret: required(secretText).meta({ secret: true }),
+  scope: optional(text),
+});
+
+const scimTargetInput = z.strictObject({
+  name: required(name),
+  kind: z.literal('scim'),
+  url: required(url(['https', 'http'])),
+  token: optional(secretText).meta({ secret: true }),
+  oauth: oauthInput.nullish(),
+  deprovision: optional(deprovision),
+  groups: optional(boolean),
+  tls: tlsInput,
+  timeout: optional(positiveDuration),
+  schedule,
+});
+
+const webhookTargetInput = z.strictObject({
+  name: required(name),
+  kind: z.literal('webhook'),
+  url: required(url(['https', 'http'])),
+  secret: required(webhookSecret).meta({ secret: true }),
+  tls: tlsInput,
+  timeout: optional(positiveDuration),
+});
+
+function toTls(v: z.output<typeof tlsInput>, configDir: string): TargetTls {
+  return { caFile: v?.ca === undefined ? null : path.resolve(configDir, v.ca), rejectUnauthorized: v?.rejectUnauthorized ?? true };
+}
+
+function toScim(v: z.output<typeof scimTargetInput>, configDir: string): ScimTargetConfig {
+  // Both or neither of token and oauth is reported by the relation checks; the token wins here.
+  const auth: ScimTargetConfig['auth'] =
+    v.token !== undefined || v.oauth === undefined || v.oauth === null
+      ? { kind: 'token', token: v.token ?? '' }
+      : { kind: 'oauth', tokenUrl: v.oauth.tokenUrl, clientId: v.oauth.clientId, clientSecret: v.oauth.clientSecret, scope: v.oauth.scope ?? null };
+  const reconcile: Schedule | null = v.schedule === undefined ? { everyMs: DEFAULTS.targetReconcileEveryMs } : v.schedule;
+  return {
+    name: v.name,
+    kind: 'scim',
+    url: v.url.replace(/\/+$/, ''),
+    auth,
+    deprovision: v.deprovision ?? 'deactivate',
+    groups: v.groups ?? false,
+    tls: toTls(v.tls, configDir),
+    timeoutMs: v.timeout ?? DEFAULTS.targetTimeoutMs,
+    schedule: reconcile,
+  };
+}
+
+function toWebhook(v: z.output<typeof webhookTargetInput>, configDir: string): WebhookTargetConfig {
+  return { name: v.name, kind: 'webhook', url: v.url, secret: v.secret, tls: toTls(v.tls, configDir), timeoutMs: v.timeout ?? DEFAULTS.targetTimeoutMs };
+}
+
+function targetSchema(ctx: { readonly configDir: string }): z.ZodType<TargetConfig> {
+  return z.discriminatedUnion('kind', [scimTargetInput, webhookTargetInput]).transform((v): TargetConfig => {
+    switch (v.kind) {
+      case 'scim':
+        return toScim(v, ctx.configDir);
+      case 'webhook':
+        return toWebhook(v, ctx.configDir);
+    }
+  });
+}
+
+// The key lists, read from the JSON Schema of the file's input side. A source or target entry is labelled
+// by its kind (`sources[kind=ldap].tls.ca`), a mapping of names by `<name>` (`pools.<name>.seats`).
+
+interface JsonSchema {
+  readonly type?: string;
+  readonly properties?: Readonly<Record<string, JsonSchema>>;
+  readonly additionalProperties?: JsonSchema | boolean;
+  readonly items?: JsonSchema;
+  readonly anyOf?: readonly JsonSchema[];
+  readonly oneOf?: readonly JsonSchema[];
+  readonly const?: unknown;
+  readonly secret?: SecretMark;
+}
+
+/** The discriminator of a list of mappings (`kind`): the key that is a constant in every option. */
+function discriminatorOf(options: readonly JsonSchema[]): string | undefined {
+  const keys = Object.entries(options[0]?.properties ?? {}).filter(([, p]) => p.const !== undefined).map(([key]) => key);
+  return keys.find((key) => options.every((option) => option.properties?.[key]?.const !== undefined));
+}
+
+function walk(node: JsonSchema, prefix: string, out: Map<string, SecretMark | undefined>): void {
+  for (const option of [...(node.anyOf ?? []), ...(node.oneOf ?? [])]) walk(option, prefix, out);
+  for (const [key, child] of Object.entries(node.properties ?? {})) {
+    const at = prefix === '' ? key : `${prefix}.${key}`;
+    out.set(at, child.secret ?? out.get(at));
+    walk(child, at, out);
+  }
+  const values = node.additionalProperties;
+  if (node.type === 'object' && node.properties === undefined && typeof values === 'object') {
+    const inner = new Map<string, SecretMark | undefined>();
+    walk(values, `${prefix}.<name>`, inner);
+    if (inner.size > 0) out.set(`${prefix}.<name>`, undefined);
+    for (const [key, mark] of inner) out.set(key, mark);
+  }
+  if (node.type === 'array' && node.items !== undefined) {
+    const options = node.items.oneOf ?? node.items.anyOf ?? [];
+    const discriminator = options.length > 0 ? discriminatorOf(options) : undefined;
+    if (discriminator === undefined) walk(node.items, `${prefix}[]`, out);
+    else for (const option of options) walk(option, `${prefix}[${discriminator}=${String(option.properties?.[discriminator]?.const)}]`, out);
+  }
+}
+
+let cached: { readonly keys: readonly string[]; readonly secrets: ReadonlyMap<string, SecretMark> } | undefined;
+
+function configKeys(): NonNullable<typeof cached> {
+  if (cached === undefined) {
+    const out = new Map<string, SecretMark | undefined>();
+    walk(z.toJSONSchema(configInput({ configDir: '/', cwd: '/' }), JSON_SCHEMA_OPTIONS) as JsonSchema, '', out);
+    const secrets = new Map([...out].flatMap(([key, mark]) => (mark === undefined ? [] : [[key, mark] as const])));
+    cached = { keys: [...out.keys()], secrets };
+  }
+  return cached;
+}
+
+/** Every key path of the config file (`sources[kind=ldap].tls.ca`, `pools.<name>.seats`), in schema order. */
+export function listConfigKeys(): readonly string[] {
+  return configKeys().keys;
+}
+
+/** Every key path the schema marks as secret, with its mark (values.ts `SecretMark`). */
+export function secretKeys(): ReadonlyMap<string, SecretMark> {
+  return configKeys().secrets;
+}
+
+function isKnownPrefix(known: readonly string[], prefix: string): boolean {
+  return known.some((k) => k === prefix || k.startsWith(`${prefix}.`) || k.startsWith(`${prefix}[`));
+}
+
+/** The schema path (`sources[kind=ldap].tls`) of a concrete key path (`sources[0].tls`) in `tree`. */
+export function schemaPathOf(segments: readonly PathSegment[], tree: unknown): string {
+  const known = listConfigKeys();
+  let prefix = '';
+  let node = tree;
+  for (const segment of segments) {
+    const child: unknown = node !== null && typeof node === 'object' ? (node as Record<string | number, unknown>)[segment] : undefined;
+    if (typeof segment === 'number') {
+      const kind = child !== null && typeof child === 'object' ? (child as Record<string, unknown>).kind : undefined;
+      const labelled = `${prefix}[kind=${String(kind)}]`;
+      prefix = isKnownPrefix(known, labelled) ? labelled : `${prefix}[]`;
+    } else {
+      const named = prefix === '' ? segment : `${prefix}.${segment}`;
+      prefix = isKnownPrefix(known, named) ? named : `${prefix}.<name>`;
+    }
+    node = child;
+  }
+  return prefix;
+}
+
+/** Keys allowed directly inside the mapping at `segments` (for "did you mean"). */
+export function keysAllowedAt(segments: readonly PathSegment[], tree: unknown): string[] {
+  const prefix = schemaPathOf(segments, tree);
+  const start = prefix === '' ? '' : `${prefix}.`;
+  return listConfigKeys()
+    .filter((k) => k.startsWith(start))
+    .map((k) => k.slice(start.length))
+    .filter((rest) => rest !== '' && !/[.[]/.test(rest) && !rest.startsWith('<'));
 }

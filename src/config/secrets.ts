@@ -1,30 +1,84 @@
-// Which configuration values are secrets, and the redacted view of a config for `check` output and logs.
-import type { SeatsyncConfig, SourceConfig, TargetConfig } from './types.ts';
-
-/** Keys whose value is a secret wherever they appear (`bindPassword`, `clientSecret`, `password`). */
-const SECRET_KEY = /(password|secret|passphrase|privatekey|apikey|token)$/i;
+// Which configuration values are secret, and every protection that follows. The list is the schema's: each
+// secret key carries `.meta({ secret })` (values.ts `SecretMark`), read through its JSON Schema
+// (`secretKeys`). From it come the values never quoted in messages, the values scrubbed from every message
+// and log line, the logger's redacted keys, the percent-encoding of `${…}` in URL user-info, and the
+// redacted view of a config for `check --show-config`.
+import type { PathSegment } from './problems.ts';
+import { schemaPathOf, secretKeys } from './schema.ts';
+import type { SeatsyncConfig } from './types.ts';
 
 /** Environment variable names that hold secrets by convention (`SMTP_PASSWORD`, `ENTRA_CLIENT_SECRET`). */
 const SECRET_ENV = /(PASSWORD|PASSWD|SECRET|TOKEN|PASSPHRASE|PRIVATE_?KEY|API_?KEY|CREDENTIAL)/i;
-
-export function isSecretKey(key: string): boolean {
-  return SECRET_KEY.test(key);
-}
 
 export function isSecretEnvName(name: string): boolean {
   return SECRET_ENV.test(name);
 }
 
-export const REDACTED = '***';
+const REDACTED = '***';
+
+let names: readonly string[] | undefined;
+let lowerNames: ReadonlySet<string> | undefined;
+
+/** The names of the keys marked secret (`bindPassword`, `clientSecret`, `password`, …), for the logger. */
+export function secretKeyNames(): readonly string[] {
+  names ??= [...new Set([...secretKeys()].flatMap(([key, mark]) => (mark === true ? [key.slice(key.lastIndexOf('.') + 1)] : [])))];
+  return names;
+}
+
+const markAt = (segments: readonly PathSegment[], tree: unknown) => secretKeys().get(schemaPathOf(segments, tree));
+
+/** Under a key with a secret key's name: by name, so a password given under the wrong source kind counts too. */
+function underSecretKey(segments: readonly PathSegment[]): boolean {
+  lowerNames ??= new Set(secretKeyNames().map((n) => n.toLowerCase()));
+  const secret = lowerNames;
+  return segments.some((s) => typeof s === 'string' && secret.has(s.toLowerCase()));
+}
+
+/** Whether the value at `segments` of the raw `tree` is never quoted in messages: a secret, or a credential URL. */
+export function isSecretPath(segments: readonly PathSegment[], tree: unknown): boolean {
+  return underSecretKey(segments) || markAt(segments, tree) === 'url-password';
+}
+
+/** Whether the value at `segments` is a URL whose user-info may carry a password. */
+export function isCredentialUrl(segments: readonly PathSegment[], tree: unknown): boolean {
+  return markAt(segments, tree) === 'url-password';
+}
+
+function urlPassword(url: string): string | undefined {
+  const password = /^[a-z][a-z0-9+.-]*:\/\/[^:/@]*:([^@]*)@/i.exec(url)?.[1];
+  if (password === undefined || password === '') return undefined;
+  try {
+    return decodeURIComponent(password);
+  } catch {
+    return password; // not percent-encoded
+  }
+}
+
+/**
+ * The values of `tree` that the marks make secret: strings under secret keys and passwords inside
+ * credential URLs (`secrets`, scrubbed everywhere), and digests (`hidden`, only kept out of printed config).
+ */
+export function collectSecretValues(tree: unknown, into: { readonly secrets: Set<string>; readonly hidden: Set<string> }): void {
+  const visit = (node: unknown, segments: PathSegment[]): void => {
+    if (typeof node === 'string') {
+      if (underSecretKey(segments)) into.secrets.add(node);
+      const mark = markAt(segments, tree);
+      const password = mark === 'url-password' ? urlPassword(node) : undefined;
+      if (password !== undefined) into.secrets.add(password);
+      if (mark === 'digest') into.hidden.add(node.trim().toLowerCase()); // hex: compared in lowercase
+    } else if (Array.isArray(node)) node.forEach((item, index) => visit(item, [...segments, index]));
+    else if (node !== null && typeof node === 'object') {
+      for (const [key, value] of Object.entries(node)) visit(value, [...segments, key]);
+    }
+  };
+  visit(tree, []);
+}
 
 /**
  * Secrets shorter than this are not searched for in messages: replacing every "a" in a message would
  * make it unreadable, and messages never quote secret values in the first place (this is a second line).
  */
 const MIN_SCRUB_LENGTH = 4;
-
-/** Config keys holding URLs whose user-info may carry a password. */
-export const CREDENTIAL_URL_KEYS: ReadonlySet<string> = new Set(['database.url', 'redis.url']);
 
 /**
  * The ways a secret can appear in output: as is, percent-encoded (inside a URL) and JSON-escaped (in
@@ -71,7 +125,7 @@ export function userInfoValue(value: string): string {
 }
 
 /** `postgres://user:pw@host/db` → `postgres://user:***@host/db`; other strings unchanged. */
-export function maskUrlPassword(url: string): string {
+function maskUrlPassword(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password === '') return url;
@@ -82,71 +136,35 @@ export function maskUrlPassword(url: string): string {
   }
 }
 
-// Secret values seen while loading each config (file contents, secret env vars), so that
-// `redactedConfig` also hides them when they were placed under a key that is not secret by name.
-const loadedSecrets = new WeakMap<object, ReadonlySet<string>>();
-
-export function registerSecrets(config: object, secrets: ReadonlySet<string>): void {
-  loadedSecrets.set(config, secrets);
-  rememberSecrets(secrets);
+interface LoadedSecrets {
+  readonly secrets: ReadonlySet<string>;
+  readonly hidden: ReadonlySet<string>;
 }
 
-function redactSource(source: SourceConfig): SourceConfig {
-  switch (source.kind) {
-    case 'ldap':
-      return { ...source, bindPassword: source.bindPassword === null ? null : REDACTED };
-    case 'entra':
-      return source.credential.kind === 'secret'
-        ? { ...source, credential: { kind: 'secret', clientSecret: REDACTED } }
-        : source;
-    case 'file':
-      return source;
+// The secret values of each loaded config (under marked keys, read from files and secret variables).
+const loadedSecrets = new WeakMap<object, LoadedSecrets>();
+
+export function registerSecrets(config: object, values: LoadedSecrets): void {
+  loadedSecrets.set(config, values);
+  rememberSecrets(values.secrets);
+}
+
+function redactValue(value: unknown, loaded: LoadedSecrets): unknown {
+  if (typeof value === 'string') {
+    if (loaded.secrets.has(value) || loaded.hidden.has(value.toLowerCase())) return REDACTED;
+    return maskUrlPassword(scrubSecrets(value, loaded.secrets));
   }
-}
-
-function redactTarget(target: TargetConfig): TargetConfig {
-  switch (target.kind) {
-    case 'scim':
-      return {
-        ...target,
-        auth: target.auth.kind === 'token' ? { kind: 'token', token: REDACTED } : { ...target.auth, clientSecret: REDACTED },
-      };
-    case 'webhook':
-      return { ...target, secret: REDACTED };
-  }
-}
-
-function redactStrings(value: unknown, secrets: ReadonlySet<string>): unknown {
-  if (typeof value === 'string') return scrubSecrets(value, secrets);
-  if (Array.isArray(value)) return value.map((item) => redactStrings(item, secrets));
+  if (Array.isArray(value)) return value.map((item) => redactValue(item, loaded));
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactStrings(item, secrets)]));
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactValue(item, loaded)]));
   }
   return value;
 }
 
-/** A copy of the config with every secret replaced by `***`, safe to print or log. */
+/**
+ * A copy of the config with every secret value (as marked in the schema, or read from a file or secret
+ * variable) and every URL password replaced by `***`, safe to print or log.
+ */
 export function redactedConfig(config: SeatsyncConfig): SeatsyncConfig {
-  const transport = config.notify?.transport;
-  const notify =
-    config.notify === null || transport?.kind !== 'smtp'
-      ? config.notify
-      : {
-          ...config.notify,
-          transport: {
-            kind: 'smtp' as const,
-            smtp: { ...transport.smtp, password: transport.smtp.password === null ? null : REDACTED },
-          },
-        };
-  const redacted: SeatsyncConfig = {
-    ...config,
-    database: { url: config.database.url === null ? null : maskUrlPassword(config.database.url) },
-    redis: { ...config.redis, url: maskUrlPassword(config.redis.url) },
-    sources: config.sources.map(redactSource),
-    notify,
-    targets: config.targets.map(redactTarget),
-    // Token hashes are not secrets, but short tokens can be guessed from them: keep them out of output.
-    http: { ...config.http, tokens: config.http.tokens.map((t) => ({ ...t, sha256: REDACTED })) },
-  };
-  return redactStrings(redacted, loadedSecrets.get(config) ?? new Set()) as SeatsyncConfig;
+  return redactValue(config, loadedSecrets.get(config) ?? { secrets: new Set(), hidden: new Set() }) as SeatsyncConfig;
 }

@@ -1,12 +1,17 @@
 // The parsed, validated and normalized configuration: what every part of seatsync receives.
 // The YAML keys are the contract of SPEC §4; this is their normalized form (lists are always lists,
 // durations are milliseconds, group keys and DNs normalized with `normalizeGroupKey`).
+import type { z } from 'zod';
 import type { MatchRule } from '../domain/types.ts';
+import type { CrossCheckResult } from './cross-checks.ts';
+import type { PathSegment } from './problems.ts';
+import type { SourceConfig } from './schema.ts';
+import type { RawMapping } from './values.ts';
 
 /** A job schedule: a cron expression or a fixed interval. */
 export type Schedule = { readonly cron: string } | { readonly everyMs: number };
 
-interface SourceCommon {
+export interface SourceCommon {
   /** Unique, `[a-z0-9][a-z0-9_-]*`. */
   readonly name: string;
   readonly schedule: Schedule | null;
@@ -14,77 +19,20 @@ interface SourceCommon {
   readonly fullEveryMs: number;
 }
 
-/** Attribute names an LDAP source reads; every one can be overridden per source. */
-export interface LdapAttributeMap {
-  readonly id: string; // objectGUID (AD) | entryUUID (openldap)
-  readonly username: string; // sAMAccountName | uid
-  readonly email: string; // mail
-  readonly displayName: string; // displayName | cn
-  readonly createdAt: string; // whenCreated | createTimestamp
+// Each source kind's config type sits beside its adapter, with its schema (src/sources/*/config.ts);
+// `SourceConfig` is any of them, one per entry of SOURCE_KINDS (schema.ts).
+export type { LdapAttributeMap, LdapDisabledRule, LdapFlavor, LdapSourceConfig } from '../sources/ldap/config.ts';
+export type { EntraSourceConfig } from '../sources/entra/config.ts';
+export type { FileSourceConfig } from '../sources/file/config.ts';
+export type { SourceConfig };
+
+/** What a source kind gives the config loader (src/sources/KIND/config.ts; listed in src/config/schema.ts). */
+export interface SourceKind<C extends SourceCommon & { readonly kind: string }> {
+  /** The kind's entry of `sources:`: a strict mapping with `kind: z.literal(KIND)`, normalized to `C`. */
+  readonly schema: (ctx: { readonly configDir: string }) => z.ZodType<C>;
+  /** Checks between its keys, on the raw entry (so they run even when the schema rejected other keys). */
+  readonly check?: (source: RawMapping, at: (...rest: PathSegment[]) => PathSegment[], out: CrossCheckResult) => void;
 }
-
-/** How an LDAP entry is recognized as disabled. */
-export type LdapDisabledRule =
-  | { readonly kind: 'ad-uac' } // userAccountControl bit 0x2
-  | { readonly kind: 'attribute-present'; readonly attribute: string } // e.g. pwdAccountLockedTime
-  | { readonly kind: 'attribute-value'; readonly attribute: string; readonly values: readonly string[] } // nsAccountLock: TRUE
-  | { readonly kind: 'none' };
-
-export interface LdapSourceConfig extends SourceCommon {
-  readonly kind: 'ldap';
-  readonly flavor: 'active-directory' | 'openldap';
-  /** Tried in order (failover). `ldap://` or `ldaps://`. */
-  readonly urls: readonly string[];
-  readonly bindDN: string | null; // null: anonymous bind
-  readonly bindPassword: string | null;
-  readonly tls: {
-    readonly caFile: string | null;
-    readonly rejectUnauthorized: boolean; // default true
-    readonly startTls: boolean; // for ldap:// URLs; default false
-  };
-  readonly baseDN: string;
-  /** Optional, ANDed with the flavor's user filter. */
-  readonly filter: string | null;
-  /** The flavor's user filter, overridable. */
-  readonly userFilter: string;
-  /** Optional scope group DN (transitive membership), normalized. */
-  readonly group: string | null;
-  readonly attributes: LdapAttributeMap;
-  readonly disabled: LdapDisabledRule;
-  readonly pageSize: number; // ≤ 1000, default 1000
-  readonly timeLimitSeconds: number; // server-side search time limit, default 600
-  readonly connectTimeoutMs: number; // default 10000
-  readonly operationTimeoutMs: number; // client-side timeout per operation, default 120000
-  /**
-   * How transitive group membership is resolved. `in-chain`: one LDAP_MATCHING_RULE_IN_CHAIN search per
-   * group (Active Directory only); `expand`: read member lists (with ranged retrieval) and expand nested
-   * groups client-side. Absent: `in-chain` for active-directory, `expand` otherwise.
-   */
-  readonly groupResolution?: 'in-chain' | 'expand';
-}
-
-export interface EntraSourceConfig extends SourceCommon {
-  readonly kind: 'entra';
-  readonly tenantId: string;
-  readonly clientId: string;
-  readonly credential:
-    | { readonly kind: 'secret'; readonly clientSecret: string }
-    | { readonly kind: 'certificate'; readonly certificatePath: string };
-  /** Base URLs, resolved from `cloud` (global, usgov, usgov-dod, china) or given as a pair. */
-  readonly cloud: { readonly graph: string; readonly login: string };
-  /** Optional scope group object id. */
-  readonly group: string | null;
-  readonly pageSize: number; // $top, ≤ 999, default 999
-}
-
-export interface FileSourceConfig extends SourceCommon {
-  readonly kind: 'file';
-  /** Absolute path (resolved against the config file's folder). */
-  readonly path: string;
-  readonly format: 'csv' | 'ldif';
-}
-
-export type SourceConfig = LdapSourceConfig | EntraSourceConfig | FileSourceConfig;
 
 export interface PoolConfig {
   readonly name: string;

@@ -21,8 +21,11 @@
 // 4. Protected requesters get their seats at once, full pool or not (reason `protected` when a pool was
 //    full). Protected accounts are never blocked by these rules.
 // 5. Shrink (rule 5): while a pool has more regular holders than seats, its non-protected holders are
-//    blocked newest first (activatedAt desc, username desc, id desc; reason `pool-shrunk`, waiting from
-//    now), releasing all their seats. Protected holders alone above the seats stay, reported as overage.
+//    blocked newest first (activatedAt desc, username desc, id desc; waiting from now), releasing all
+//    their seats. The first ones a pool sheds make room for the protected accounts that took a seat in
+//    it while it was full: one each, reason `protected`, `takenBy` naming that account; the rest were
+//    cut by a smaller pool: reason `pool-shrunk` (shrink.ts). Protected holders alone above the seats
+//    stay, reported as overage.
 //    A blocked holder asks again in the fill (a seat it freed in another pool may bring it back, with
 //    no change recorded when it ends up holding what it held).
 // 6. Fill (rules 2–4): requesters in queue order — waitingSince asc, directory creation asc (unknown
@@ -40,7 +43,8 @@
 //    Accounts already waiting before this run (or blocked by a shrinking pool) never get grace, so an
 //    account gets at most one grace per wait.
 // 8. The rest are `blocked`: hold nothing, waitingFor = their needed pools that are full at the end,
-//    reason `seats` (or `pool-shrunk` / `grace-expired`). Those not blocked before are in newlyBlocked.
+//    reason `seats` (or `protected` / `pool-shrunk` / `grace-expired`). Those not blocked before are in
+//    newlyBlocked.
 //
 // Reasons for activation name the event of this run that made the account ask: `new` (never allocated),
 // `returned` (was removed), `directory-enabled` (was disabled), `admin` (was suspended),

@@ -35,11 +35,14 @@ export interface Requester {
   overfull: boolean;
   /** A pool that was full when it was last checked (its "witness"); -1 when not waiting. */
   blockedBy: number;
+  /** Shrunk only: the protected requester whose seat it gave up (rule 5, reason `protected`); else null. */
+  takenBy: Requester | null;
 }
 
 export interface Decision {
   readonly to: SeatState;
   readonly reason: ChangeReason;
+  readonly takenBy?: Requester;
 }
 
 export interface AllocationState {
@@ -57,6 +60,11 @@ export interface AllocationState {
   readonly requesters: Requester[];
   /** Protected requesters: activated regardless of free seats. */
   readonly protectedRequesters: Requester[];
+  /**
+   * Per pool index, the protected requesters that took a seat in it while it was full, in queue order:
+   * the holders the pool then sheds first (newest first) are blocked for them (reason `protected`).
+   */
+  readonly seatsTaken: Requester[][];
   /** 1 for accounts that keep the seats they hold (the only shrink candidates besides reservers). */
   readonly keepers: Uint8Array;
 }

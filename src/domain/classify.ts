@@ -117,6 +117,7 @@ function addRequester(
     decision: null,
     overfull: false,
     blockedBy: -1,
+    takenBy: null,
   };
   // Reserved seats are regular seats the account keeps while it waits, protected or not. Grace seats of
   // a protected account are not counted: it is about to get regular ones.

@@ -14,6 +14,20 @@ export interface AccountFacts {
   readonly waitingFor: readonly string[];
   /** ISO 8601 or null. */
   readonly graceUntil: string | null;
+  /** Blocked accounts: the audit entry that made it wait (its last change into `blocked`), when kept. */
+  readonly blockedBy?: BlockEntry | null;
+}
+
+/** The audit entry of a change into `blocked`. */
+export interface BlockEntry {
+  readonly reason: string;
+  /** The state before (`suspended`: an admin unblocked it). */
+  readonly from: string | null;
+  /** ISO 8601. */
+  readonly at: string;
+  readonly actor: string;
+  /** Reason `protected`: the protected account that took the seat. */
+  readonly takenBy: string | null;
 }
 
 export interface ExplainedProfile {
@@ -68,8 +82,10 @@ function summaryOf(facts: AccountFacts, standing: QueueStanding | null): string 
       const grace = facts.graceUntil ? `; on grace until ${facts.graceUntil} (no free seat: counted as overage until one frees up)` : '';
       return `${seats}${grace}${protectionOf(facts)}`;
     }
-    case 'blocked':
-      return `waiting for a seat: ${standing?.summary ?? `waits for ${facts.waitingFor.join(', ')}`}`;
+    case 'blocked': {
+      const cause = facts.blockedBy ? blockCause(facts.blockedBy) : null;
+      return `${cause ? `${cause}; ` : ''}waiting for a seat: ${standing?.summary ?? `waits for ${facts.waitingFor.join(', ')}`}`;
+    }
     case 'suspended':
       return 'blocked by an admin: holds no seat and is never activated automatically; unblock it to let it wait for a seat';
     case 'disabled':
@@ -81,9 +97,29 @@ function summaryOf(facts: AccountFacts, standing: QueueStanding | null): string 
   }
 }
 
+/** Why a blocked account waits, from the entry that blocked it; null for the usual "found no free seat". */
+function blockCause(entry: BlockEntry): string | null {
+  switch (entry.reason) {
+    case 'protected':
+      return `lost its seat on ${entry.at} to ${entry.takenBy ? `the protected account ${entry.takenBy}` : 'a protected account'}, which took it while the pool was full (the newest holder steps back)`;
+    case 'pool-shrunk':
+      return `lost its seat on ${entry.at}: the pool was made smaller than its holders, and the newest holders step back first`;
+    case 'grace-expired':
+      return `its grace period ended on ${entry.at} without a free seat`;
+    default:
+      return entry.from === 'suspended' ? `unblocked by ${entry.actor} on ${entry.at}, but no seat was free` : null;
+  }
+}
+
 function protectionOf(facts: AccountFacts): string {
   const by = [facts.protectedBy.admin ? 'an admin' : null, facts.protectedBy.policy ? 'policy.protect' : null].filter((b) => b !== null);
   return by.length === 0 ? '' : `; protected by ${by.join(' and ')}: never blocked by the automatic rules`;
+}
+
+/** An audit entry's reason as the CLI and the console show it: with the admin's words, or the protected account that took the seat. */
+export function auditReasonText(entry: { readonly reason: string; readonly comment: string | null; readonly takenBy: string | null }): string {
+  if (entry.comment) return `${entry.reason}: ${entry.comment}`;
+  return entry.takenBy ? `${entry.reason}: seat taken by ${entry.takenBy}` : entry.reason;
 }
 
 /** A profile's `when` as a sentence (all parts must match). */

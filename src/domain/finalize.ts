@@ -14,13 +14,17 @@ import type { PoolTable } from './pool-table.ts';
 import { hasSeatState, seatStateOf } from './seat-state.ts';
 import type { AccountChange, AllocationPlan, PoolUsage, SeatState } from './types.ts';
 
-/** Rule 2 for protected requesters: they get every seat they need, full pool or not (then rule 5). */
+/**
+ * Rule 2 for protected requesters: they get every seat they need, full pool or not (then rule 5). Each
+ * seat taken in a full pool is noted in `seatsTaken`: the holder the pool sheds for it is blocked for
+ * that protected account (reason `protected`), not for a smaller pool.
+ */
 export function activateProtected(s: AllocationState): void {
   s.protectedRequesters.sort(compareQueue);
   for (const requester of s.protectedRequesters) {
-    requester.overfull = requester.needs.pools.some(
-      (pool) => !requester.reserved.includes(pool) && regularOf(s.table, pool) >= seatsOf(s.table, pool),
-    );
+    const full = requester.needs.pools.filter((pool) => !requester.reserved.includes(pool) && regularOf(s.table, pool) >= seatsOf(s.table, pool));
+    requester.overfull = full.length > 0;
+    for (const pool of full) s.seatsTaken[pool]?.push(requester);
     grant(s.table, requester);
   }
 }
@@ -79,7 +83,7 @@ function graceStarts(s: AllocationState, r: Requester): Decision {
   return { to, reason: 'grace' };
 }
 
-export function blocked(s: Pick<AllocationState, 'table'>, r: Pick<Requester, 'kind' | 'needs' | 'waitingSince'>): Decision {
+export function blocked(s: Pick<AllocationState, 'table'>, r: Pick<Requester, 'kind' | 'needs' | 'waitingSince' | 'takenBy'>): Decision {
   if (r.kind === 'grace') addGrace(s.table, r.needs.pools, -1);
   const to: SeatState = {
     state: 'blocked',
@@ -89,6 +93,7 @@ export function blocked(s: Pick<AllocationState, 'table'>, r: Pick<Requester, 'k
     activatedAt: null,
     graceUntil: null,
   };
+  if (r.kind === 'shrunk' && r.takenBy !== null) return { to, reason: 'protected', takenBy: r.takenBy };
   return { to, reason: r.kind === 'grace' ? 'grace-expired' : r.kind === 'shrunk' ? 'pool-shrunk' : 'seats' };
 }
 
@@ -126,8 +131,9 @@ export function buildPlan(s: AllocationState, outcomes: Outcomes): AllocationPla
     if (account === undefined) return;
     if (decision.to.state === 'blocked') countWaiting(s.table, decision.to.waitingFor, waiting);
     if (hasSeatState(account, decision.to)) return;
-    const { to, reason } = decision;
-    changes.push({ id: account.id, username: account.username, from: seatStateOf(account), to, reason });
+    const { to, reason, takenBy } = decision;
+    const change: AccountChange = { id: account.id, username: account.username, from: seatStateOf(account), to, reason };
+    changes.push(takenBy === undefined ? change : { ...change, takenBy: { id: takenBy.account.id, username: takenBy.account.username } });
     if (outcomes.newlyBlocked.has(index)) newlyBlocked.push(account.id);
     if (outcomes.graceStarted.has(index)) graceStarted.push(account.id);
   };

@@ -15,5 +15,6 @@ export { AllocationOrderError, beginAllocation, type AllocationEnd, type Allocat
 export { compareQueue, compareWaitingTogether, newcomerClass, queueKeyer, queueKeyOf, type QueuePlace } from './queue-order.ts';
 export { neededPoolNames } from './pool-table.ts';
 export { applyChanges, seatStateOf } from './seat-state.ts';
+export { CHANGE_KINDS, changeKindOf, isChangeKind, noChangesByKind, type ChangeKind } from './change-kinds.ts';
 export { ordinal, rankWaiting, type AwaitedPool, type PoolFill, type QueueStanding, type WaitingAccount } from './waiting-queue.ts';
-export { describeRule, explainAccount, type AccountFacts, type ExplainableProfile, type ExplainedProfile, type Explanation } from './explain.ts';
+export { auditReasonText, describeRule, explainAccount, type AccountFacts, type BlockEntry, type ExplainableProfile, type ExplainedProfile, type Explanation } from './explain.ts';

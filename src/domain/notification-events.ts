@@ -1,6 +1,38 @@
 // The notification events: what the outbox stores (as `payload`) and the templates render. Plain JSON,
 // so a row written by one version of seatsync can be read by the next. Times are ISO strings.
-import type { PoolUsage } from './types.ts';
+import type { AccountRef, ChangeReason, PoolUsage } from './types.ts';
+
+/** The admin actions on one account (SPEC §5 `accounts block|unblock|protect|unprotect`). */
+export type AdminAction = 'block' | 'unblock' | 'protect' | 'unprotect';
+
+/**
+ * What changed the seats, set where it starts: a sync run (src/sync/apply-run.ts) or an admin's action on
+ * one account (src/sync/admin-actions.ts). Every consumer (emails, targets, audit) reads it from here.
+ */
+export type Occasion =
+  | { readonly kind: 'run'; readonly runId: string }
+  | {
+      readonly kind: 'admin-action';
+      /** Unique per action (dedupe keys of its emails and target rows). */
+      readonly id: string;
+      /** The admin: the API token's name, or the CLI user. */
+      readonly actor: string;
+      readonly action: AdminAction;
+      readonly account: AccountRef;
+    };
+
+/** The id of a run or an admin action, unique among them. */
+export function occasionId(occasion: Occasion): string {
+  return occasion.kind === 'run' ? occasion.runId : occasion.id;
+}
+
+/**
+ * Block reasons the emails tell apart: `seats` found no free seat (new, eligible again, or unblocked by an
+ * admin); the others lost a seat they held.
+ */
+export type BlockReason = Extract<ChangeReason, 'seats' | 'pool-shrunk' | 'protected' | 'grace-expired'>;
+
+export const BLOCK_REASONS: readonly BlockReason[] = ['protected', 'pool-shrunk', 'grace-expired', 'seats'];
 
 /** An account as the emails show it. */
 export interface AccountLine {
@@ -12,6 +44,14 @@ export interface AccountLine {
   readonly pools: readonly string[];
   /** ISO time the grace ends; only for grace accounts. */
   readonly graceUntil?: string | null;
+  /** Newly blocked accounts: why (absent in events of older versions: `seats`). */
+  readonly blockReason?: BlockReason;
+  /** Blocked after holding a seat: ISO time it held it since (its activation); null when unknown. */
+  readonly heldSince?: string | null;
+  /** Newly blocked accounts: ISO time it waits since. */
+  readonly waitingSince?: string | null;
+  /** Blocked with reason `protected`: the protected account that took the seat. */
+  readonly takenBy?: string | null;
 }
 
 export interface EventBase {
@@ -20,8 +60,11 @@ export interface EventBase {
   readonly dedupeKey: string;
   /** ISO time the event was planned. */
   readonly at: string;
+  /** The run that caused the event; null for an admin action and for events of no run. */
   readonly runId: string | null;
   readonly source: string | null;
+  /** What caused it (absent in events of older versions, and for events of no run or action). */
+  readonly occasion?: Occasion;
 }
 
 export interface LimitExceededEvent extends EventBase {
@@ -33,6 +76,8 @@ export interface LimitExceededEvent extends EventBase {
   /** Newly blocked accounts, at most `MAX_ACCOUNTS_IN_EVENT`; `blockedTotal` counts them all. */
   readonly blocked: readonly AccountLine[];
   readonly blockedTotal: number;
+  /** `blockedTotal` by `blockReason` (absent in events of older versions: all `seats`). */
+  readonly blockedByReason?: Readonly<Partial<Record<BlockReason, number>>>;
   readonly grace: readonly AccountLine[];
   readonly graceTotal: number;
 }

@@ -15,19 +15,22 @@
 //   and grace end.
 // Every event has a deterministic `dedupeKey` (`<kind>:<runId>:<recipient>`), so the outbox keeps one
 // row even if the same run is applied twice.
-import type {
-  AccountLine,
-  EarlyWarningEvent,
-  EventBase,
-  GraceExpiringEvent,
-  LimitExceededEvent,
-  NotificationEvent,
-  NotifyState,
-  ReminderEvent,
-  SyncHeldEvent,
-  TestEvent,
+import {
+  BLOCK_REASONS,
+  type AccountLine,
+  type BlockReason,
+  type EarlyWarningEvent,
+  type EventBase,
+  type GraceExpiringEvent,
+  type LimitExceededEvent,
+  type NotificationEvent,
+  type NotifyState,
+  type ReminderEvent,
+  type SyncHeldEvent,
+  type Occasion,
+  type TestEvent,
 } from './notification-events.ts';
-import type { AllocationPlan, PoolUsage } from './types.ts';
+import type { AccountChange, AllocationPlan, PoolUsage } from './types.ts';
 
 export * from './notification-events.ts';
 
@@ -65,7 +68,10 @@ export interface GraceInput extends Omit<AccountLine, 'graceUntil'> {
 export interface NotificationInput {
   /** Epoch ms. */
   readonly now: number;
+  /** The id of the run, or of the admin action (`occasionId`): the events' dedupe keys. */
   readonly runId: string;
+  /** What caused the events; absent: the run `runId`. */
+  readonly occasion?: Occasion;
   readonly source: string | null;
   /** `newlyBlocked`, `graceStarted` and the changes (for the pools each account waits for). */
   readonly plan: Pick<AllocationPlan, 'newlyBlocked' | 'graceStarted' | 'changes'>;
@@ -135,7 +141,8 @@ function poolRecipientKey(pool: string, rules: NotifyRules): string {
 
 export function planNotifications(input: NotificationInput): NotificationPlan {
   const recipients = recipientsOf(input.poolsAfter, input.config);
-  const base = { at: new Date(input.now).toISOString(), runId: input.runId, source: input.source };
+  const occasion: Occasion = input.occasion ?? { kind: 'run', runId: input.runId };
+  const base = { at: new Date(input.now).toISOString(), runId: occasion.kind === 'run' ? occasion.runId : null, source: input.source, occasion };
   const limit = limitEvents(input, recipients, base);
   const reminders = reminderEvents(input, recipients, base, new Set(limit.map((e) => recipientKey(e.recipient))));
   const warning = earlyWarnings(input, recipients, base, new Set(limit.flatMap((e) => e.shortPools)));
@@ -154,7 +161,7 @@ export function planNotifications(input: NotificationInput): NotificationPlan {
   };
 }
 
-type Base = Pick<EventBase, 'at' | 'runId' | 'source'>;
+type Base = Pick<EventBase, 'at' | 'runId' | 'source' | 'occasion'>;
 
 function dedupeKey(kind: string, runId: string, recipient: string): string {
   return `${kind}:${runId}:${recipientKey(recipient)}`;
@@ -181,7 +188,7 @@ function limitEvents(input: NotificationInput, recipients: Map<string, Recipient
       username: info?.username ?? change?.username ?? `#${id}`,
       email: info?.email ?? null,
       pools,
-      ...(list === 'grace' ? { graceUntil: isoOrNull(to?.graceUntil ?? null) } : {}),
+      ...(list === 'grace' ? { graceUntil: isoOrNull(to?.graceUntil ?? null) } : blockFacts(change)),
     };
     const keys = new Set(pools.length > 0 ? pools.map((p) => poolRecipientKey(p, input.config)) : [recipientKey(input.config.notifyTo)]);
     for (const key of keys) {
@@ -198,6 +205,7 @@ function limitEvents(input: NotificationInput, recipients: Map<string, Recipient
   for (const [key, part] of parts) {
     const r = recipients.get(key);
     if (!r) continue;
+    const byReason = groupByReason(part.blocked);
     events.push({
       ...base,
       kind: 'limit-exceeded',
@@ -205,13 +213,35 @@ function limitEvents(input: NotificationInput, recipients: Map<string, Recipient
       dedupeKey: dedupeKey('limit', input.runId, r.address),
       pools: r.pools,
       shortPools: r.pools.filter((p) => part.short.has(p.name)).map((p) => p.name),
-      blocked: part.blocked.slice(0, MAX_ACCOUNTS_IN_EVENT),
+      blocked: BLOCK_REASONS.flatMap((reason) => byReason[reason].slice(0, MAX_ACCOUNTS_IN_EVENT)),
       blockedTotal: part.blocked.length,
+      blockedByReason: Object.fromEntries(BLOCK_REASONS.filter((reason) => byReason[reason].length > 0).map((reason) => [reason, byReason[reason].length])),
       grace: part.grace.slice(0, MAX_ACCOUNTS_IN_EVENT),
       graceTotal: part.grace.length,
     });
   }
   return events;
+}
+
+/**
+ * Why a newly blocked account waits, and since when: a holder that lost its seat (a smaller pool, a
+ * protected account, the end of its grace) with the time it held it since; else it found no free seat.
+ */
+function blockFacts(change: AccountChange | undefined): Pick<AccountLine, 'blockReason' | 'heldSince' | 'waitingSince' | 'takenBy'> {
+  const reason = change?.reason;
+  const blockReason: BlockReason = reason === 'pool-shrunk' || reason === 'protected' || reason === 'grace-expired' ? reason : 'seats';
+  return {
+    blockReason,
+    waitingSince: isoOrNull(change?.to.waitingSince ?? null),
+    ...(blockReason === 'seats' ? {} : { heldSince: isoOrNull(change?.from?.activatedAt ?? null) }),
+    ...(change?.takenBy ? { takenBy: change.takenBy.username } : {}),
+  };
+}
+
+function groupByReason(lines: readonly AccountLine[]): Record<BlockReason, AccountLine[]> {
+  const groups: Record<BlockReason, AccountLine[]> = { protected: [], 'pool-shrunk': [], 'grace-expired': [], seats: [] };
+  for (const line of lines) groups[line.blockReason ?? 'seats'].push(line);
+  return groups;
 }
 
 function isoOrNull(ms: number | null): string | null {

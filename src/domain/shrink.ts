@@ -7,6 +7,11 @@
 // here may release a seat in another pool that is not over; it then asks for seats again in the fill
 // like any other requester (waiting from now), so the freed seat goes first come, first served.
 //
+// Which rule blocked a holder (one rule, here): a pool over its seats because protected accounts took
+// seats in it while it was full (`seatsTaken`) sheds its newest holders for them first, one each, reason
+// `protected` naming that account; the holders it sheds beyond those were cut by a smaller pool
+// (`pool-shrunk`). A holder of several over pools is counted against the first one owing a protected seat.
+//
 // Holders come off a heap rather than a sorted list: a pool cut by 10% of a million seats blocks a
 // hundred thousand holders, and the visit stops as soon as no pool is over.
 import {
@@ -40,16 +45,20 @@ export function shrinkPools(s: AllocationState): void {
     return ta === tb ? newestFirst(s, a, b) : ta > tb ? -1 : 1;
   }, candidates);
 
+  const paid = table.names.map(() => 0);
   while (overPools > 0 && heap.size > 0) {
     const index = heap.pop();
     const pools = poolsOf(index);
     if (!pools.some(over)) continue;
+    const owed = pools.find((pool) => over(pool) && (paid[pool] ?? 0) < (s.seatsTaken[pool]?.length ?? 0));
+    const takenBy = owed === undefined ? null : (s.seatsTaken[owed]?.[paid[owed] ?? 0] ?? null);
+    if (owed !== undefined) paid[owed] = (paid[owed] ?? 0) + 1;
     for (const pool of pools) {
       const wasOver = over(pool);
       table.regular[pool] = regularOf(table, pool) - 1;
       if (wasOver && !over(pool)) overPools--;
     }
-    block(s, index, reservers.get(index));
+    block(s, index, reservers.get(index), takenBy);
   }
 }
 
@@ -77,10 +86,11 @@ function collectKeepers(
 }
 
 /** A blocked holder asks again in the fill, waiting from now; a requester decision replaces any early one. */
-function block(s: AllocationState, index: number, reserver: Requester | undefined): void {
+function block(s: AllocationState, index: number, reserver: Requester | undefined, takenBy: Requester | null): void {
   if (reserver !== undefined) {
     reserver.kind = 'shrunk';
     reserver.reserved = [];
+    reserver.takenBy = takenBy;
     return;
   }
   s.keepers[index] = 0;
@@ -99,5 +109,6 @@ function block(s: AllocationState, index: number, reserver: Requester | undefine
     decision: null,
     overfull: false,
     blockedBy: -1,
+    takenBy,
   });
 }

@@ -15,11 +15,13 @@ export type ChangeReason =
   | 'out-of-scope' // returned, but matches no profile
   | 'returned' // back in the directory / in scope after being removed
   | 'admin' // suspended, unsuspended, protected or unprotected by an admin
-  | 'pool-shrunk' // blocked because its pool has fewer seats than holders, newest first (a smaller pool, or a protected account taking a seat)
+  | 'pool-shrunk' // blocked because its pool was made smaller than its holders, newest first
   | 'profile-changed'
   | 'grace' // activated without a free seat under the grace policy
   | 'grace-expired'
-  | 'protected'; // activated although the pool was full, because the account is protected
+  // Activated although the pool was full, because the account is protected; or blocked (newest holder
+  // first) because a protected account took the seat (`AccountChange.takenBy` names it).
+  | 'protected';
 
 /** A user as a directory source reports it. The source has already resolved group membership. */
 export interface DirectoryUser {
@@ -119,6 +121,14 @@ export interface AccountChange {
   readonly from: SeatState | null; // null: new account
   readonly to: SeatState;
   readonly reason: ChangeReason;
+  /** Blocked with reason `protected`: the protected account that took the seat. */
+  readonly takenBy?: AccountRef;
+}
+
+/** An account named in another's change; `id` is negative for an account new in this run (not stored yet). */
+export interface AccountRef {
+  readonly id: number;
+  readonly username: string;
 }
 
 export interface PoolUsage {

@@ -2,6 +2,7 @@
 // routes validate requests and serialize responses with them (Fastify), and the OpenAPI document
 // publishes the same objects, so what a client is told is what goes over the wire.
 import { ACCOUNT_STATES } from '../domain/types.ts';
+import { CHANGE_KINDS } from '../domain/change-kinds.ts';
 
 export type Schema = Readonly<Record<string, unknown>>;
 
@@ -118,7 +119,7 @@ const closed = (properties: Record<string, unknown>, options: { optional?: reado
 const pool = closed({ name: str, seats: int, used: int, available: int, waiting: int });
 
 const plannedChange = closed({
-  username: str, from: { type: ['string', 'null'], enum: [...ACCOUNT_STATES, null] }, to: { type: 'string', enum: ACCOUNT_STATES },
+  username: str, kind: { type: 'string', enum: CHANGE_KINDS }, from: { type: ['string', 'null'], enum: [...ACCOUNT_STATES, null] }, to: { type: 'string', enum: ACCOUNT_STATES },
   reason: str, pools: strList, waitingFor: strList,
 });
 
@@ -134,10 +135,19 @@ const syncRun = closed(
       items: closed({ entry: str, attribute: str, reason: str, externalId: str }, { optional: ['attribute', 'externalId'] }),
     },
     error: closed({ code: str, message: str }, { description: 'Failed runs only: why the run failed' }),
-    changes: { type: 'array', description: 'Dry runs only: the first 1,000 state changes the run would make', items: plannedChange },
+    changes: {
+      type: 'array',
+      description: 'Dry runs only: the first 1,000 state changes of each kind the run would make, grouped by kind in the order of `changeKinds`',
+      items: plannedChange,
+    },
     changesTotal: { ...int, description: 'Dry runs only: how many state changes the run would make' },
+    changeKinds: {
+      type: 'array',
+      description: 'Dry runs only: every kind of change (blocks and removals first), how many there are and how many `changes` lists',
+      items: closed({ kind: { type: 'string', enum: CHANGE_KINDS }, total: int, offset: int, listed: int, leftOut: { ...int, description: 'total - listed' } }),
+    },
   },
-  { optional: ['skippedEntries', 'error', 'changes', 'changesTotal'] },
+  { optional: ['skippedEntries', 'error', 'changes', 'changesTotal', 'changeKinds'] },
 );
 
 const syncResult = closed({ runs: { type: 'array', items: syncRun }, pools: { type: 'array', items: ref('Pool') } });
@@ -242,8 +252,17 @@ export const responseSchemas = {
   SyncList: closed({ jobs: { type: 'array', items: ref('SyncJob') }, runs: { type: 'array', items: ref('Run') } }),
   AuditEntry: closed({
     id: str, at: dateTime, accountId: { type: ['integer', 'null'] }, username: nullableStr, source: nullableStr,
-    from: nullableStr, to: nullableStr, reason: str, actor: str, runId: nullableStr,
+    from: nullableStr, to: nullableStr,
+    reason: {
+      ...str,
+      description:
+        'a seat change: `new`, `seats`, `directory-disabled`, `directory-enabled`, `removed`, `out-of-scope`, `returned`, `admin`, ' +
+        '`profile-changed`, `pool-shrunk` (blocked: the pool was made smaller), `protected` (activated in a full pool; or blocked: ' +
+        'a protected account took the seat, see `takenBy`), `grace`, `grace-expired`; or an admin action: `block`, `unblock`, `protect`, `unprotect`',
+    },
+    actor: str, runId: nullableStr,
     comment: { ...nullableStr, description: 'the reason an admin gave for the action' },
+    takenBy: { ...nullableStr, description: 'reason `protected` on a block: username of the protected account that took the seat' },
   }),
   AuditPage: page('AuditEntry', 'audit entries, newest last; the next page holds the entries before this one'),
   QueueStanding: queueStanding,

@@ -1,23 +1,15 @@
 // Probes and metrics, without authentication: `/healthz` (the process answers), `/readyz` (it can do its
 // work: database and Redis reachable, not shutting down), `/metrics` (Prometheus text format).
 import type { FastifyInstance } from 'fastify';
+import { withDeadline } from '../deadline.ts';
 import type { HttpDeps } from './server.ts';
 
 /** A probe that hangs is a failed probe. */
 const CHECK_TIMEOUT_MS = 2_000;
 
-async function within<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 async function check(run: () => Promise<unknown>): Promise<string> {
   try {
-    await within(run(), CHECK_TIMEOUT_MS);
+    await withDeadline(run(), CHECK_TIMEOUT_MS, () => new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`));
     return 'ok';
   } catch (error) {
     return error instanceof Error ? error.message : String(error);

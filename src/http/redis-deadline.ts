@@ -1,5 +1,6 @@
 // The API's Redis calls (queueing and reading sync jobs) answer within a deadline: with Redis away a
 // request gets a 503 in about 2 s instead of hanging for the whole outage.
+import { withDeadline } from '../deadline.ts';
 import { ApiError } from './errors.ts';
 
 /** How long an API request waits for Redis before answering 503. */
@@ -14,22 +15,14 @@ class DeadlineError extends Error {
  * calling `onGiveUp` (to undo what the operation may still do once Redis answers).
  */
 export async function withRedis<T>(what: string, op: () => Promise<T>, options: { onGiveUp?: () => void } = {}): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
   const running = op();
   running.catch(() => undefined);
   try {
-    return await Promise.race([
-      running,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new DeadlineError(`no answer within ${REDIS_DEADLINE_MS} ms`)), REDIS_DEADLINE_MS);
-      }),
-    ]);
+    return await withDeadline(running, REDIS_DEADLINE_MS, () => new DeadlineError(`no answer within ${REDIS_DEADLINE_MS} ms`));
   } catch (error) {
     options.onGiveUp?.();
     const reason = error instanceof Error ? error.message : String(error);
     throw new ApiError(503, 'unavailable', `Redis is not reachable (${reason}): ${what}; try again when it is back`);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

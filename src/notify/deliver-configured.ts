@@ -1,10 +1,9 @@
 // One delivery pass with the transport the config names: what the worker's job and the CLI both run.
-import type { SeatsyncConfig } from '../config/types.ts';
 import type { Logger } from '../logging.ts';
 import type { Database } from '../store/db.ts';
 import { OutboxStore } from '../store/outbox-store.ts';
 import { deliverOutbox, type DeliverResult } from './deliver.ts';
-import { createTransport } from './transports/create-transport.ts';
+import type { DeliveryChannels } from './delivery-channels.ts';
 import { deliverTargets } from '../targets/deliver-targets.ts';
 
 const NOTHING: DeliverResult = { sent: 0, failed: 0, retrying: 0 };
@@ -17,12 +16,12 @@ export const KEEP_SENT_MS = 30 * 24 * 3_600_000;
 
 /** One delivery pass: emails with the transport `notify` configures (none when it is off), then every target's rows. */
 export async function deliverNotifications(options: {
-  readonly config: SeatsyncConfig;
+  readonly channels: DeliveryChannels;
   readonly db: Database;
   readonly logger: Logger;
   readonly signal?: AbortSignal;
 }): Promise<DeliverResult> {
-  const { config } = options;
+  const { config } = options.channels;
   await new OutboxStore(options.db).purgeSent({ before: new Date(Date.now() - KEEP_SENT_MS) });
   const mails = await deliverMails(options);
   // The targets' rows go through the same loop, each target on its own (src/targets/).
@@ -31,21 +30,16 @@ export async function deliverNotifications(options: {
 }
 
 async function deliverMails(options: Parameters<typeof deliverNotifications>[0]): Promise<DeliverResult> {
-  const { config, logger } = options;
-  if (!config.notify) return NOTHING;
-  const transport = createTransport(config.notify, { sources: config.sources, logger });
-  const outbox = new OutboxStore(options.db);
-  try {
-    const result = await deliverOutbox({
-      outbox,
-      transport,
-      logger,
-      publicUrl: config.http.publicUrl,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    if (result.sent + result.failed + result.retrying > 0) logger.info(result, 'notification delivery pass');
-    return result;
-  } finally {
-    await transport.close().catch(() => undefined);
-  }
+  const { channels, logger } = options;
+  const transport = channels.transport();
+  if (!transport) return NOTHING;
+  const result = await deliverOutbox({
+    outbox: new OutboxStore(options.db),
+    transport,
+    logger,
+    publicUrl: channels.config.http.publicUrl,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  if (result.sent + result.failed + result.retrying > 0) logger.info(result, 'notification delivery pass');
+  return result;
 }

@@ -54,7 +54,9 @@ function accountText(a: AccountLine): string {
   const details = [a.username, a.email ?? 'no email'].join(', ');
   const pools = a.pools.length > 0 ? ` — ${a.pools.join(', ')}` : '';
   const grace = a.graceUntil ? `, grace until ${formatTime(a.graceUntil)}` : '';
-  return oneLine(`${name} (${details})${pools}${grace}`);
+  const held = a.heldSince ? `, held a seat since ${formatTime(a.heldSince)}` : '';
+  const taken = a.takenBy ? `, seat taken by ${a.takenBy}` : '';
+  return oneLine(`${name} (${details})${pools}${grace}${held}${taken}`);
 }
 
 /** Drops the `code` marks of the plain-text rendering. */
@@ -114,11 +116,18 @@ function poolTableHtml(pools: readonly PoolUsage[]): string {
   return `<table style="${STYLE.table}">${head}${rows.join('')}</table>`;
 }
 
+/** Columns shown only when some account of the list has the value. */
+const OPTIONAL_COLUMNS: readonly { readonly head: string; readonly value: (a: AccountLine) => string | null | undefined }[] = [
+  { head: 'Grace until', value: (a) => a.graceUntil && formatTime(a.graceUntil) },
+  { head: 'Held a seat since', value: (a) => a.heldSince && formatTime(a.heldSince) },
+  { head: 'Seat taken by', value: (a) => a.takenBy },
+];
+
 function accountListHtml(list: AccountList): string[] {
-  const grace = list.accounts.some((a) => a.graceUntil);
-  const heads = ['Name', 'Username', 'Email', 'Pools', ...(grace ? ['Grace until'] : [])];
+  const optional = OPTIONAL_COLUMNS.filter((c) => list.accounts.some((a) => c.value(a)));
+  const heads = ['Name', 'Username', 'Email', 'Pools', ...optional.map((c) => c.head)];
   const rows = list.accounts.map((a) => {
-    const cells = [a.displayName ?? '', a.username, a.email ?? '', a.pools.join(', '), ...(grace ? [a.graceUntil ? formatTime(a.graceUntil) : ''] : [])];
+    const cells = [a.displayName ?? '', a.username, a.email ?? '', a.pools.join(', '), ...optional.map((c) => c.value(a) ?? '')];
     return `<tr>${cells.map((c) => cell('td', escapeHtml(c))).join('')}</tr>`;
   });
   const out = [

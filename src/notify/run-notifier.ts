@@ -5,6 +5,8 @@
 import {
   DEFAULT_GRACE_WARN_MS,
   notifyRulesOf,
+  occasionId,
+  type Occasion,
   planNotifications,
   type NotificationEvent,
   type NotifyRules,
@@ -78,7 +80,7 @@ export async function notifySourceHealth(db: Database, ctx: SourceHealthContext)
 }
 
 interface AfterAllocationContext {
-  readonly runId: string;
+  readonly occasion: Occasion;
   readonly source: string;
   readonly plan: AllocationPlan;
   readonly now: number;
@@ -95,7 +97,8 @@ export async function notifyAfterAllocation(tx: Queryable, ctx: AfterAllocationC
   const grace = ctx.graceOn ? await outbox.graceAccounts(tx, { endingBy: new Date(ctx.now + graceWarnMs) }) : undefined;
   const result = planNotifications({
     now: ctx.now,
-    runId: ctx.runId,
+    runId: occasionId(ctx.occasion),
+    occasion: ctx.occasion,
     source: ctx.source,
     plan,
     accounts,

@@ -1,16 +1,19 @@
 // The emails, as subject + plain text + HTML, rendered from an outbox event. Pure. Each kind is first
 // described as a small document (paragraphs, pool table, account lists, actions); one text and one
 // HTML renderer turn that into the two bodies, so escaping lives in one place.
-import type {
-  AccountLine,
-  EarlyWarningEvent,
-  GraceExpiringEvent,
-  LimitExceededEvent,
-  NotificationEvent,
-  ReminderEvent,
-  SourceFailingEvent,
-  SourceRecoveredEvent,
-  SyncHeldEvent,
+import {
+  BLOCK_REASONS,
+  type AccountLine,
+  type AdminAction,
+  type BlockReason,
+  type EarlyWarningEvent,
+  type GraceExpiringEvent,
+  type LimitExceededEvent,
+  type NotificationEvent,
+  type ReminderEvent,
+  type SourceFailingEvent,
+  type SourceRecoveredEvent,
+  type SyncHeldEvent,
 } from '../domain/notifications.ts';
 import type { PoolUsage } from '../domain/types.ts';
 import { formatTime, renderHtml, renderText, type MessageDocument } from './message-document.ts';
@@ -68,31 +71,116 @@ function documentOf(event: NotificationEvent): MessageDocument {
 
 function limitDocument(event: LimitExceededEvent): MessageDocument {
   const short = poolsNamed(event.pools, event.shortPools);
-  const where = event.source ? `The sync of ${event.source}` : 'A seat allocation';
-  const paragraphs: string[] = [];
-  if (event.blockedTotal > 0) {
-    paragraphs.push(
-      `${where} at ${formatTime(event.at)} found no free seat for ${count(event.blockedTotal, 'account')}. ` +
-        `${event.blockedTotal === 1 ? 'It is' : 'They are'} blocked and hold no seat; seatsync activates waiting accounts ` +
-        'automatically, first come first served, as soon as seats are free.',
-    );
-  }
+  const groups = blockGroups(event);
+  const occasion = occasionOf(event);
+  const paragraphs = groups.filter((g) => g.total > 0).map((g) => blockParagraph(g, event, occasion));
   if (event.graceTotal > 0) {
     paragraphs.push(
       `${count(event.graceTotal, 'account')} found no free seat and ${event.graceTotal === 1 ? 'was' : 'were'} activated ` +
-        'anyway under the grace policy. When the grace ends without a free seat they are blocked, newest first.',
+        `anyway under the grace policy. When the grace ends without a free seat ${event.graceTotal === 1 ? 'it is' : 'they are'} blocked, newest first.`,
     );
   }
   return {
-    subject: `License limit exceeded — ${summarize(short)}`,
+    subject: `${limitHeadline(groups, event, occasion)} — ${summarize(short)}`,
     paragraphs,
     pools: event.pools,
     lists: [
-      accountList('Newly blocked accounts', event.blocked, event.blockedTotal, 'seatsync accounts --state blocked'),
+      ...groups.map((g) => accountList(BLOCK_LIST_TITLE[g.reason], g.accounts, g.total, 'seatsync accounts --state blocked')),
       accountList('Activated under grace', event.grace, event.graceTotal, 'seatsync accounts --state active'),
     ].filter((l) => l.total > 0),
     actions: seatActions(short),
   };
+}
+
+interface BlockGroup {
+  readonly reason: BlockReason;
+  readonly accounts: readonly AccountLine[];
+  readonly total: number;
+}
+
+const BLOCK_LIST_TITLE: Record<BlockReason, string> = {
+  protected: 'Lost their seat to a protected account',
+  'pool-shrunk': 'Lost their seat to a smaller pool',
+  'grace-expired': 'Grace ended without a free seat',
+  seats: 'Newly blocked accounts',
+};
+
+/** The newly blocked accounts by why they wait; an event of an older version has `seats` only. */
+function blockGroups(event: LimitExceededEvent): BlockGroup[] {
+  return BLOCK_REASONS.map((reason) => {
+    const accounts = event.blocked.filter((a) => (a.blockReason ?? 'seats') === reason);
+    const total = event.blockedByReason ? (event.blockedByReason[reason] ?? 0) : reason === 'seats' ? event.blockedTotal : 0;
+    return { reason, accounts, total };
+  });
+}
+
+/** The run or the admin action that caused the event, as the start of a sentence. */
+interface OccasionText {
+  /** "The sync of corp-ad at …" / "ops unblocked jdoe at …" */
+  readonly what: string;
+  /** The account an admin unblocked, when it is left waiting. */
+  readonly unblocked: string | null;
+}
+
+const ACTION_PAST: Record<AdminAction, string> = { block: 'blocked', unblock: 'unblocked', protect: 'protected', unprotect: 'unprotected' };
+
+function occasionOf(event: LimitExceededEvent): OccasionText {
+  const at = formatTime(event.at);
+  const o = event.occasion;
+  if (o?.kind === 'admin-action') {
+    return { what: `${o.actor} ${ACTION_PAST[o.action]} ${o.account.username} at ${at}`, unblocked: o.action === 'unblock' ? o.account.username : null };
+  }
+  return { what: event.source ? `The sync of ${event.source} at ${at}` : `A seat allocation at ${at}`, unblocked: null };
+}
+
+function limitHeadline(groups: readonly BlockGroup[], event: LimitExceededEvent, occasion: OccasionText): string {
+  const total = (reasons: readonly BlockReason[]): number => groups.filter((g) => reasons.includes(g.reason)).reduce((n, g) => n + g.total, 0);
+  const lost = total(['protected', 'pool-shrunk', 'grace-expired']);
+  if (occasion.unblocked !== null && event.blockedTotal === 1 && total(['seats']) === 1 && event.graceTotal === 0) {
+    return `${occasion.unblocked} unblocked, waiting for a seat`;
+  }
+  if (lost > 0) return `${count(lost, 'account')} lost ${lost === 1 ? 'its seat' : 'their seats'}`;
+  return 'License limit exceeded';
+}
+
+function blockParagraph(group: BlockGroup, event: LimitExceededEvent, occasion: OccasionText): string {
+  const n = group.total;
+  const one = n === 1;
+  const accounts = count(n, 'account');
+  const waits = `${one ? 'It is' : 'They are'} blocked, ${one ? 'holds' : 'hold'} no seat and ${one ? 'waits' : 'wait'} for one from now`;
+  switch (group.reason) {
+    case 'protected': {
+      const takers = [...new Set(group.accounts.map((a) => a.takenBy).filter((t): t is string => !!t))];
+      const who = takers.length === 0 ? 'protected accounts' : `the protected ${takers.length === 1 ? 'account' : 'accounts'} ${takers.join(', ')}`;
+      return (
+        `${occasion.what}: ${who} took a seat in a full pool (protected accounts are never blocked), so ${accounts} ` +
+        `lost the seat ${one ? 'it' : 'they'} held, the most recently activated first. ${waits}; the list shows since when ${one ? 'it' : 'each'} held ${one ? 'its seat' : 'theirs'} and who took it.`
+      );
+    }
+    case 'pool-shrunk': {
+      const pools = [...new Set(group.accounts.flatMap((a) => a.pools))];
+      const which = pools.length === 0 ? 'a pool now has' : `${pools.join(', ')} now ${pools.length === 1 ? 'has' : 'have'}`;
+      return (
+        `${occasion.what}: ${which} fewer seats than holders, so ${accounts} lost the seat ${one ? 'it' : 'they'} held, ` +
+        `the most recently activated first. ${waits}; the list shows since when ${one ? 'it' : 'each'} held ${one ? 'its seat' : 'theirs'}.`
+      );
+    }
+    case 'grace-expired':
+      return `${occasion.what}: the grace period of ${accounts} ended without a free seat. ${waits}.`;
+    case 'seats': {
+      const automatic = 'seatsync activates waiting accounts automatically, first come first served, as soon as seats are free.';
+      if (occasion.unblocked !== null) {
+        const line = group.accounts.find((a) => a.username === occasion.unblocked);
+        const since = line?.waitingSince ? formatTime(line.waitingSince) : formatTime(event.at);
+        const others = n - (line ? 1 : 0);
+        return (
+          `${occasion.what}. No seat was free, so ${occasion.unblocked} waits for one since ${since}` +
+          `${others > 0 ? ` (and ${count(others, 'other account')} with it)` : ''}. ${automatic}`
+        );
+      }
+      return `${occasion.what} found no free seat for ${accounts}. ${one ? 'It is blocked and holds' : 'They are blocked and hold'} no seat; ${automatic}`;
+    }
+  }
 }
 
 function reminderDocument(event: ReminderEvent): MessageDocument {
@@ -102,8 +190,8 @@ function reminderDocument(event: ReminderEvent): MessageDocument {
   return {
     subject: `Still over the license limit — ${summarize(short)}`,
     paragraphs: [
-      `Accounts are still waiting for a seat (${waiting} in ${short.map((p) => p.name).join(', ')}).${since} ` +
-        'They are activated automatically as soon as seats are free.',
+      `${count(waiting, 'account')} ${waiting === 1 ? 'is' : 'are'} still waiting for a seat in ${short.map((p) => p.name).join(', ')}.${since} ` +
+        `${waiting === 1 ? 'It is' : 'They are'} activated automatically as soon as seats are free.`,
     ],
     pools: event.pools,
     lists: [],
@@ -134,7 +222,7 @@ function heldDocument(event: SyncHeldEvent): MessageDocument {
   return {
     subject: event.emptyResult
       ? `Sync held for ${event.source} — the source returned no users`
-      : `Sync held for ${event.source} — would disable ${event.wouldDisable} and remove ${event.wouldRemove} of ${event.total} accounts`,
+      : `Sync held for ${event.source} — would disable ${event.wouldDisable} and remove ${event.wouldRemove} of ${count(event.total, 'account')}`,
     paragraphs: [
       `The sync of ${event.source} at ${formatTime(event.at)} was held and changed nothing: ${what}. ` +
         'This protects accounts from a directory outage, a wrong filter or an incomplete export.',
@@ -189,7 +277,7 @@ function graceDocument(event: GraceExpiringEvent): MessageDocument {
     subject: `Grace ends soon for ${count(event.accountsTotal, 'account')} — ${summarize(short.length > 0 ? short : event.pools)}`,
     paragraphs: [
       `${count(event.accountsTotal, 'account')} activated under the grace policy ${event.accountsTotal === 1 ? 'loses its' : 'lose their'} seat ` +
-        'within a day unless seats are free by then; they will then be blocked, newest first.',
+        `within a day unless seats are free by then; ${event.accountsTotal === 1 ? 'it' : 'they'} will then be blocked, newest first.`,
     ],
     pools: event.pools,
     lists: [accountList('Grace ending', event.accounts, event.accountsTotal, 'seatsync accounts --state active')],

@@ -161,6 +161,26 @@ export async function poolCounts(db: Queryable): Promise<Map<string, PoolCounts>
   return counts;
 }
 
+/** Accounts of one source that are not removed, by profile, state and the pools they hold or wait for. */
+export interface SourceSeatRow {
+  readonly profile: string | null;
+  readonly state: string;
+  readonly held: readonly string[];
+  /** Blocked accounts only. */
+  readonly waitingFor: readonly string[];
+  readonly n: number;
+}
+
+export async function sourceSeatRows(db: Queryable, source: string): Promise<SourceSeatRow[]> {
+  // Grouped by the lists as stored, like poolCounts: a handful of distinct rows per source.
+  const result = await db.query<{ profile: string | null; state: string; held: string; waiting: string; n: number }>(
+    `SELECT profile, state, held::text AS held, CASE WHEN state = 'blocked' THEN waiting_for::text ELSE '[]' END AS waiting, count(*)::int AS n
+     FROM accounts WHERE source = $1 AND state <> 'removed' GROUP BY 1, 2, 3, 4`,
+    [source],
+  );
+  return result.rows.map((r) => ({ profile: r.profile, state: r.state, held: JSON.parse(r.held) as string[], waitingFor: JSON.parse(r.waiting) as string[], n: r.n }));
+}
+
 export interface AuditView {
   readonly id: string;
   readonly at: string;
@@ -174,6 +194,8 @@ export interface AuditView {
   readonly runId: string | null;
   /** The reason an admin gave for an action, as typed. */
   readonly comment: string | null;
+  /** Reason `protected` on a block: the username of the protected account that took the seat. */
+  readonly takenBy: string | null;
 }
 
 /**
@@ -187,7 +209,7 @@ export async function listAudit(
   const result = await db.query<AuditView>(
     `SELECT au.id::text AS id, ${isoCol('au.at', 'at')}, au.account_id AS "accountId", a.username, a.source,
             au.from_state AS "from", au.to_state AS "to", au.reason, au.actor, au.run_id::text AS "runId",
-            au.details->>'comment' AS comment
+            au.details->>'comment' AS comment, au.details->'takenBy'->>'username' AS "takenBy"
      FROM audit au LEFT JOIN accounts a ON a.id = au.account_id
      WHERE ($1::int[] IS NULL OR au.account_id = ANY($1)) AND ($2::timestamptz IS NULL OR au.at >= $2)
        AND ($3::bigint IS NULL OR au.id < $3) AND ($5::bigint IS NULL OR au.run_id = $5)

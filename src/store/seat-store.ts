@@ -188,7 +188,13 @@ export async function auditChanges(
         from: c.from?.state ?? null,
         to: c.to.state,
         reason: c.reason,
-        details: { held: c.to.held, waitingFor: c.to.waitingFor },
+        // `takenBy`: the protected account a holder gave its seat to (reason `protected`); its id is null
+        // when it is new in this run (stored after this row's batch).
+        details: {
+          held: c.to.held,
+          waitingFor: c.to.waitingFor,
+          ...(c.takenBy ? { takenBy: { id: c.takenBy.id > 0 ? idOf(c.takenBy.id) : null, username: c.takenBy.username } } : {}),
+        },
       })),
       audit,
     );

@@ -1,15 +1,16 @@
 // Admin actions on one account (SPEC §5 `accounts block|unblock|protect|unprotect`): change the flag and
 // re-allocate in the same transaction, so a suspension frees its seat for the next waiting account at once.
 import type { SeatsyncConfig } from '../config/types.ts';
+import type { AdminAction, Occasion } from '../domain/notification-events.ts';
 import type { AllocationPlan } from '../domain/types.ts';
 import type { Database, Queryable } from '../store/db.ts';
 import { lockAdminFlags, setAdminFlag, type AdminFlag } from '../store/admin-flag-store.ts';
 import { findAccounts, type AccountView } from '../store/query-store.ts';
 import { insertAudit, lockSeats } from '../store/seat-store.ts';
-import { reconcileSeats } from './reconcile.ts';
+import { auditOf, reconcileSeats } from './reconcile.ts';
 import type { RunNotifier } from './sync-source.ts';
 
-export type AdminAction = 'block' | 'unblock' | 'protect' | 'unprotect';
+export type { AdminAction };
 
 export class AdminActionError extends Error {
   readonly code: 'not-found' | 'ambiguous' | 'invalid-state' | 'invalid-reason';
@@ -77,19 +78,24 @@ export async function applyAdminAction(
       );
     }
     if (row[flag.flag] === flag.value) return { changed: false, plan: null };
+    const now = options.now ?? Date.now();
+    // The id only has to be unique for the emails' dedupe keys and the targets' rows.
+    const occasion: Occasion = {
+      kind: 'admin-action',
+      id: `admin-${target.id}-${now}`,
+      actor: options.actor,
+      action: options.action,
+      account: { id: target.id, username: target.username },
+    };
     await setAdminFlag(tx, target.id, flag.flag, flag.value);
     // The flag change itself, named by its action; the seat changes it causes follow with their reasons.
     // The admin's own words go with the audit row of the action (`comment` in the audit trail).
     const details = comment === null ? undefined : { comment };
-    await insertAudit(tx, [{ accountId: target.id, from: target.state, to: target.state, reason: options.action, ...(details ? { details } : {}) }], {
-      actor: options.actor,
-      runId: null,
-    });
-    const now = options.now ?? Date.now();
-    const plan = await reconcileSeats(tx, { config: deps.config, now, actor: options.actor, runId: null });
-    // An admin action can block others too (a protected account takes a seat): the responsible person
-    // hears of it like after a sync. The id only has to be unique for the emails' dedupe keys.
-    await deps.notifier?.afterAllocation(tx, { runId: `admin-${target.id}-${now}`, source: target.source, plan, now });
+    await insertAudit(tx, [{ accountId: target.id, from: target.state, to: target.state, reason: options.action, ...(details ? { details } : {}) }], auditOf(occasion));
+    const plan = await reconcileSeats(tx, { config: deps.config, now, occasion });
+    // An admin action can block others too (a protected account takes a seat), or leave the account it
+    // unblocked waiting: the responsible person hears of it, told it was this action.
+    await deps.notifier?.afterAllocation(tx, { occasion, source: target.source, plan, now });
     return { changed: true, plan };
   });
   const [account] = await findAccounts(deps.db, String(target.id));

@@ -2,6 +2,7 @@
 // (src/domain/allocator.ts), and write its decisions as they come — state changes of existing accounts,
 // new accounts inserted with their state, and one audit row per change. Runs under the seat lock.
 import type { SeatsyncConfig } from '../config/types.ts';
+import { CHANGE_KINDS, changeKindOf, noChangesByKind, type ChangeKind } from '../domain/change-kinds.ts';
 import { beginAllocation, type AllocationEnd, type AllocationStep, type SeatAllocation } from '../domain/allocator.ts';
 import { neededPoolNames } from '../domain/pool-table.ts';
 import type { AccountChange, AllocationPlan, SeatAccount } from '../domain/types.ts';
@@ -12,7 +13,7 @@ import { insertNewAccounts, markMissing, newAccountIds, updateChangedAccounts, t
 import { auditChanges, loadSeatAccounts, loadSeatAccountsAroundSettled, loadSeatAccountsById, type StoredSeatAccount, updateSeatStates } from '../store/seat-store.ts';
 import type { StagingTables } from '../store/staging-store.ts';
 import { applyDirectoryDelta, newcomerAccount } from './directory-delta.ts';
-import { allocationSettingsOf } from './reconcile.ts';
+import { allocationSettingsOf, auditOf } from './reconcile.ts';
 
 /** State changes of a run by the state reached (counted when the state itself changed). */
 export interface SeatCounts {
@@ -34,7 +35,7 @@ export interface AllocatedDelta {
    * disabled from the start are not among them): what the mass-change hold (SPEC rule 10) weighs.
    */
   readonly dropped: { readonly removed: number; readonly disabled: number };
-  /** The first state changes (`listChanges` of them) and how many there are in all. */
+  /** The state changes `listChanges` asked for, and how many there are of each kind. */
   readonly listed: ListedChanges;
   /**
    * How the allocation ran: new accounts decided as they came (behind a settled state), or everything
@@ -43,10 +44,29 @@ export interface AllocatedDelta {
   readonly allocation: 'as they came' | 'one call' | 'around settled';
 }
 
-export interface ListedChanges {
-  readonly changes: readonly AccountChange[];
-  readonly total: number;
+/**
+ * Which state changes a run keeps for its report (a dry run shows what it would do): of the kinds
+ * asked for, `limit` of each kind from the `offset`-th on (0 = the first). Each kind is kept apart, so a
+ * first sync that would activate a million accounts still lists its few blocks.
+ */
+export interface ChangeListing {
+  readonly kinds: readonly ChangeKind[];
+  readonly offset: number;
+  readonly limit: number;
 }
+
+export interface ListedChanges {
+  /** The changes kept, grouped by kind in CHANGE_KINDS order, each kind in the order the allocation decided them. */
+  readonly changes: readonly AccountChange[];
+  /** Every change of the run, listed or not. */
+  readonly total: number;
+  readonly byKind: Readonly<Record<ChangeKind, number>>;
+  /** What was asked for; absent: nothing listed. */
+  readonly listing: ChangeListing | null;
+}
+
+/** A run that lists nothing and changes nothing. */
+export const NOTHING_LISTED: ListedChanges = { changes: [], total: 0, byKind: noChangesByKind(), listing: null };
 
 export interface AllocateDeltaOptions {
   readonly config: SeatsyncConfig;
@@ -59,8 +79,8 @@ export interface AllocateDeltaOptions {
   readonly chunkSize?: number;
   /** Keep what the notifications need (a first sync may block a hundred thousand accounts). */
   readonly forNotifications: boolean;
-  /** Keep the first this many state changes for the report (a dry run shows what it would do). */
-  readonly listChanges?: number;
+  /** The state changes to keep for the report; absent: none (their counts are kept). */
+  readonly listChanges?: ChangeListing | null;
 }
 
 /**
@@ -91,7 +111,7 @@ export async function allocateDelta(tx: Queryable, options: AllocateDeltaOptions
   const changed = new Map<number, DeltaRow>();
   if (options.summary.changedCount > 0) await forEachChangedRow(tx, { tables, source }, (row) => changed.set(row.id ?? 0, row));
   const newcomers = options.summary.newCount;
-  const writer = new StepWriter(tx, { tables, source, runId }, { keepForNotifications: options.forNotifications, listLimit: options.listChanges ?? 0 });
+  const writer = new StepWriter(tx, { tables, source, runId }, { keepForNotifications: options.forNotifications, listing: options.listChanges ?? null });
   const ctx: DeltaContext = { tx, options, changed, include: [...changed.keys(), ...options.summary.missingIds], writer };
   const run = (): Promise<AllocatedDelta> => allocateAndWrite(ctx, newcomers);
   // A first sync: the account table's indexes are built after its inserts (store/bulk-load.ts).
@@ -166,9 +186,8 @@ class StepWriter {
   readonly #newlyBlocked: number[] = [];
   readonly #graceStarted: number[] = [];
   readonly #keep: boolean;
-  readonly #listLimit: number;
-  readonly #listed: AccountChange[] = [];
-  #changeCount = 0;
+  readonly #listing: ChangeListing | null;
+  readonly #listed = new Map<ChangeKind, AccountChange[]>();
   /**
    * New accounts decided so far, written by `finish` in read order (so account ids follow the directory's
    * order, whatever order the allocator decided them in): by read order (seq), 1 + the index of their
@@ -179,33 +198,27 @@ class StepWriter {
   readonly #newStates: NewAccountState[] = [];
   readonly #newStateIndex = new Map<string, number>();
   newAccounts = 0;
-  counts = { activated: 0, blocked: 0, disabled: 0, removed: 0 };
-  dropped = { removed: 0, disabled: 0 };
+  readonly byKind = noChangesByKind();
+  readonly dropped = { removed: 0, disabled: 0 };
 
   constructor(
     tx: Queryable,
     options: { tables: StagingTables; source: string; runId: string },
-    keep: { keepForNotifications: boolean; listLimit: number },
+    keep: { keepForNotifications: boolean; listing: ChangeListing | null },
   ) {
     this.#tx = tx;
     this.#options = options;
     this.#keep = keep.keepForNotifications;
-    this.#listLimit = keep.listLimit;
+    this.#listing = keep.listing;
   }
 
   async write(plan: AllocationStep): Promise<void> {
     if (plan.changes.length === 0) return;
     const existing = plan.changes.filter((c) => c.id > 0);
-    const actor = `run:${this.#options.runId}`;
     await updateSeatStates(this.#tx, existing, this.#options.runId);
-    await auditChanges(this.#tx, existing, { actor, runId: this.#options.runId });
+    await auditChanges(this.#tx, existing, auditOf({ kind: 'run', runId: this.#options.runId }));
     for (const change of plan.changes) if (change.id < 0) this.#noteNew(change);
     for (const change of plan.changes) this.#count(change);
-    this.#changeCount += plan.changes.length;
-    for (const change of plan.changes) {
-      if (this.#listed.length >= this.#listLimit) break;
-      this.#listed.push(change);
-    }
     if (!this.#keep) return;
     const notice = new Set([...plan.newlyBlocked, ...plan.graceStarted]);
     for (const change of plan.changes) if (notice.has(change.id)) this.#noticed.push(change);
@@ -234,7 +247,7 @@ class StepWriter {
 
   /** The new accounts with their states and audit rows, in read order, NEW_ACCOUNT_BATCH per statement. */
   async #insertNew(): Promise<void> {
-    const actor = `run:${this.#options.runId}`;
+    const { actor } = auditOf({ kind: 'run', runId: this.#options.runId });
     const bySeq = this.#newStateBySeq;
     let seqs: number[] = [];
     let classOf: number[] = [];
@@ -252,22 +265,34 @@ class StepWriter {
     }
   }
 
+  /** Counts the change by kind, and keeps it when it falls in the listing's window of its kind. */
   #count(change: AccountChange): void {
-    if ((change.from?.state ?? null) === change.to.state) return;
-    if (change.from !== null && change.to.state === 'removed') this.dropped.removed += 1;
-    if (change.from !== null && change.to.state === 'disabled') this.dropped.disabled += 1;
-    if (change.to.state === 'active') this.counts.activated += 1;
-    else if (change.to.state === 'blocked') this.counts.blocked += 1;
-    else if (change.to.state === 'disabled') this.counts.disabled += 1;
-    else if (change.to.state === 'removed') this.counts.removed += 1;
+    const kind = changeKindOf(change);
+    const index = this.byKind[kind];
+    this.byKind[kind] = index + 1;
+    if (change.from !== null && kind === 'removed') this.dropped.removed += 1;
+    if (change.from !== null && kind === 'disabled') this.dropped.disabled += 1;
+    const listing = this.#listing;
+    if (listing === null || index < listing.offset || index >= listing.offset + listing.limit || !listing.kinds.includes(kind)) return;
+    const kept = this.#listed.get(kind);
+    if (kept) kept.push(change);
+    else this.#listed.set(kind, [change]);
+  }
+
+  /** What the run reports of its changes. */
+  #listedChanges(): ListedChanges {
+    const total = CHANGE_KINDS.reduce((sum, kind) => sum + this.byKind[kind], 0);
+    const changes = CHANGE_KINDS.flatMap((kind) => this.#listed.get(kind) ?? []);
+    return { changes, total, byKind: { ...this.byKind }, listing: this.#listing };
   }
 
   /** The run's outcome once every step is written. */
   async finish(pools: AllocationPlan['pools'], newcomers: number, allocation: AllocatedDelta['allocation']): Promise<AllocatedDelta> {
     await this.#insertNew();
     if (this.newAccounts !== newcomers) throw new Error('internal error: the allocation left a new account without a state');
-    const listed = { changes: this.#listed, total: this.#changeCount };
-    return { plan: await this.plan(pools), counts: this.counts, dropped: this.dropped, listed, allocation };
+    const { activated, blocked, disabled, removed } = this.byKind;
+    const counts = { activated, blocked, disabled, removed };
+    return { plan: await this.plan(pools), counts, dropped: this.dropped, listed: this.#listedChanges(), allocation };
   }
 
   /** The plan the notifications read, with the stored ids of the new accounts it names. */

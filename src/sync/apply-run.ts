@@ -3,6 +3,7 @@
 // hold again on what the allocation decided, then the notifications, the cursor and the purge. Returns
 // a value: `held` (the caller rolls the transaction back) or the applied counts.
 import type { SeatsyncConfig } from '../config/types.ts';
+import type { Occasion } from '../domain/notification-events.ts';
 import type { AllocationPlan } from '../domain/types.ts';
 import type { SourceReadOutcome } from '../sources/directory-source.ts';
 import type { Database, Queryable } from '../store/db.ts';
@@ -11,16 +12,22 @@ import { updateChangedAccounts } from '../store/merge-store.ts';
 import { saveCursor } from '../store/run-store.ts';
 import { graceEnded, loadAllocationFingerprint, lockSeats, purgeRemoved, saveAllocationFingerprint } from '../store/seat-store.ts';
 import type { StagingTables } from '../store/staging-store.ts';
-import { type AllocatedDelta, allocateDelta, type ListedChanges, type SeatCounts } from './apply-delta.ts';
+import { CHANGE_KINDS } from '../domain/change-kinds.ts';
+import { type AllocatedDelta, allocateDelta, type ChangeListing, type ListedChanges, NOTHING_LISTED, type SeatCounts } from './apply-delta.ts';
 import { removalThreshold, shouldHold } from './hold-policy.ts';
 import { allocationFingerprint, unchangedPlan } from './reconcile.ts';
+import { seatTally, type SeatTally } from './seat-tally.ts';
 
-/** State changes a dry run lists (its counts cover all of them). */
+/** State changes of each kind a dry run lists unless told otherwise (its counts cover all of them). */
 export const DRY_RUN_LISTED = 1_000;
+
+/** What a dry run lists unless told otherwise: the first DRY_RUN_LISTED of every kind. */
+export const DEFAULT_DRY_RUN_LISTING: ChangeListing = { kinds: CHANGE_KINDS, offset: 0, limit: DRY_RUN_LISTED };
 
 /** Hooks through which notifications are written in the run's transaction (see notify/). */
 export interface RunNotifier {
-  afterAllocation(tx: Queryable, context: { runId: string; source: string; plan: AllocationPlan; now: number }): Promise<void>;
+  /** After the seats were decided, in the same transaction; `occasion` says whether a run or an admin action did it. */
+  afterAllocation(tx: Queryable, context: { occasion: Occasion; source: string; plan: AllocationPlan; now: number }): Promise<void>;
   onHeld(db: Database, context: { runId: string; source: string; counts: RemovalCounts; threshold: number; now: number }): Promise<void>;
   /** After every finished (non-dry) run, whatever its outcome: reports a source that keeps failing, and its recovery. */
   afterRun?(db: Database, context: { runId: string; source: string; now: number }): Promise<void>;
@@ -34,6 +41,8 @@ export interface Applied {
   readonly plan: AllocationPlan;
   readonly seats: SeatCounts;
   readonly listed: ListedChanges;
+  /** Dry runs: what the source's accounts would hold, per profile and pool (null for applied runs). */
+  readonly tally: SeatTally | null;
   /** `skipped`: nothing changed, the stored seats stand (see `allocationFingerprint`). */
   readonly allocation: 'skipped' | AllocatedDelta['allocation'];
 }
@@ -61,6 +70,8 @@ export interface ApplyInput {
   readonly mapping: string;
   readonly allowRemovals: boolean;
   readonly dryRun: boolean;
+  /** Dry runs: the state changes to list (default DEFAULT_DRY_RUN_LISTING). */
+  readonly listing?: ChangeListing;
   readonly allocationSlice?: number;
   readonly notifier?: RunNotifier;
 }
@@ -79,15 +90,18 @@ export async function decideAndApply(tx: Queryable, input: ApplyInput): Promise<
   // Only accounts that existed before count: a first sync's out-of-scope or disabled users drop nothing.
   const after = await holdCheck(tx, input, { ...delta.counts, wouldRemove: allocated.dropped.removed, wouldDisable: allocated.dropped.disabled });
   if (after !== null) return after;
-  if (input.runId !== null) await input.notifier?.afterAllocation(tx, { runId: input.runId, source: input.source, plan: allocated.plan, now: input.now });
+  if (input.runId !== null) {
+    await input.notifier?.afterAllocation(tx, { occasion: { kind: 'run', runId: input.runId }, source: input.source, plan: allocated.plan, now: input.now });
+  }
   // A dry run still needs a number for the bigint run columns; its writes are rolled back.
   await saveCursor(tx, input.source, input.outcome.cursor, input.runId ?? '0', input.mapping);
   const purgeAfterMs = input.config.policy.purgeRemovedAfterMs;
   const purged = purgeAfterMs === null ? 0 : await purgeRemoved(tx, { source: input.source, olderThanMs: purgeAfterMs, now: input.now });
+  const tally = input.dryRun ? await seatTally(tx, input.config, input.source) : null;
   return {
     kind: 'applied',
     applied: {
-      purged, created: delta.newCount, updated: delta.changedCount, plan: allocated.plan, seats: allocated.counts, listed: allocated.listed, allocation: allocated.allocation,
+      purged, created: delta.newCount, updated: delta.changedCount, plan: allocated.plan, seats: allocated.counts, listed: allocated.listed, tally, allocation: allocated.allocation,
     },
   };
 }
@@ -118,13 +132,18 @@ async function allocateOrSkip(tx: Queryable, input: ApplyInput, delta: DeltaSumm
   if (unchanged) {
     if (delta.changedCount > 0) await updateChangedAccounts(tx, { tables: input.tables, source: input.source, runId });
     const plan = await unchangedPlan(tx, input.config);
-    return { plan, counts: NO_SEAT_CHANGES, dropped: { removed: 0, disabled: 0 }, listed: { changes: [], total: 0 }, allocation: 'skipped' };
+    return { plan, counts: NO_SEAT_CHANGES, dropped: { removed: 0, disabled: 0 }, listed: { ...NOTHING_LISTED, listing: listingOf(input) }, allocation: 'skipped' };
   }
   const allocated = await allocateDelta(tx, {
     config: input.config, source: input.source, tables: input.tables, summary: delta, runId, now: input.now,
-    forNotifications: input.runId !== null && input.notifier !== undefined, listChanges: input.dryRun ? DRY_RUN_LISTED : 0,
+    forNotifications: input.runId !== null && input.notifier !== undefined, listChanges: listingOf(input),
     ...(input.allocationSlice === undefined ? {} : { chunkSize: input.allocationSlice }),
   });
   await saveAllocationFingerprint(tx, fingerprint);
   return allocated;
+}
+
+/** The changes a run lists: a dry run's, as asked; none for an applied run. */
+function listingOf(input: ApplyInput): ChangeListing | null {
+  return input.dryRun ? (input.listing ?? DEFAULT_DRY_RUN_LISTING) : null;
 }

@@ -71,6 +71,8 @@ export async function explainAccountRef(db: Queryable, config: SeatsyncConfig, r
   const flags = await accountFlags(db, account.id);
   if (!flags) throw new AdminActionError('not-found', `account ${account.id} no longer exists`);
   const standing = account.state === 'blocked' ? ((await rankedQueue(db, config)).find((r) => r.entry.account.id === account.id)?.standing ?? null) : null;
+  const { entries: audit } = await listAudit(db, { accountIds: [account.id], limit: EXPLAIN_AUDIT_ENTRIES });
+  const blockedBy = account.state === 'blocked' ? audit.findLast((e) => e.to === 'blocked' && e.from !== 'blocked') : undefined;
   const explanation = explainAccount(
     {
       state: account.state,
@@ -80,9 +82,9 @@ export async function explainAccountRef(db: Queryable, config: SeatsyncConfig, r
       held: account.pools,
       waitingFor: account.waitingFor,
       graceUntil: account.graceUntil,
+      blockedBy: blockedBy ? { reason: blockedBy.reason, from: blockedBy.from, at: blockedBy.at, actor: blockedBy.actor, takenBy: blockedBy.takenBy } : null,
     },
     { profiles: config.profiles, standing },
   );
-  const { entries: audit } = await listAudit(db, { accountIds: [account.id], limit: EXPLAIN_AUDIT_ENTRIES });
   return { account, explanation, audit };
 }

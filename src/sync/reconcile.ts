@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { allocate } from '../domain/allocate.ts';
 import type { AllocationSettings } from '../domain/allocator.ts';
+import type { Occasion } from '../domain/notification-events.ts';
 import type { AllocationPlan, Pool, PoolUsage, SeatAccount } from '../domain/types.ts';
 import type { SeatsyncConfig } from '../config/types.ts';
 import type { Queryable } from '../store/db.ts';
@@ -12,9 +13,13 @@ import { loadSeatAccounts, saveAllocationFingerprint, writeSeatChanges } from '.
 export interface ReconcileOptions {
   readonly config: SeatsyncConfig;
   readonly now: number;
-  /** Run id, admin token name, or `config`. */
-  readonly actor: string;
-  readonly runId: string | null;
+  /** What re-allocates: the audit rows' actor and run follow from it. */
+  readonly occasion: Occasion;
+}
+
+/** The audit trail's actor and run of the changes an occasion makes (SPEC rule 12). */
+export function auditOf(occasion: Occasion): { actor: string; runId: string | null } {
+  return occasion.kind === 'run' ? { actor: `run:${occasion.runId}`, runId: occasion.runId } : { actor: occasion.actor, runId: null };
 }
 
 export function poolsOf(config: SeatsyncConfig): Pool[] {
@@ -57,7 +62,7 @@ export async function unchangedPlan(tx: Queryable, config: SeatsyncConfig): Prom
 /** Re-allocates every stored account (after an admin action or a config change) and writes the result. */
 export async function reconcileSeats(tx: Queryable, options: ReconcileOptions): Promise<AllocationPlan> {
   const plan = planSeats(await loadSeatAccounts(tx), options.config, options.now);
-  await writeSeatChanges(tx, plan.changes, { actor: options.actor, runId: options.runId });
+  await writeSeatChanges(tx, plan.changes, auditOf(options.occasion));
   await saveAllocationFingerprint(tx, allocationFingerprint(options.config));
   return plan;
 }

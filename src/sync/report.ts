@@ -1,5 +1,7 @@
 // The result of a sync as the CLI (`sync --json`, `resync --json`), the jobs and the API return it.
+import { CHANGE_KINDS, changeKindOf, type ChangeKind } from '../domain/change-kinds.ts';
 import type { AccountChange, AccountState, ChangeReason } from '../domain/types.ts';
+import type { ListedChanges } from './apply-delta.ts';
 import type { SkippedEntry } from './read-source.ts';
 import type { SyncReport } from './run-sync.ts';
 import type { PoolView } from './status.ts';
@@ -27,16 +29,65 @@ export interface SyncRunJson {
   /** Failed runs only (an addition to the SPEC shape): why it failed; `code` is `sync-failed` when the cause had none. */
   readonly error?: { readonly code: string; readonly message: string };
   /**
-   * Dry runs only (an addition to the SPEC shape): the state changes the run would make, the first
-   * DRY_RUN_LISTED of them, and how many there are in all.
+   * Dry runs only (additions to the SPEC shape): the state changes the run would make that were asked
+   * for (by default the first DRY_RUN_LISTED of each kind), grouped by kind, blocks and removals first;
+   * how many there are in all; and per kind how many there are, which were listed and how many were
+   * left out.
    */
   readonly changes?: readonly PlannedChangeJson[];
   readonly changesTotal?: number;
+  readonly changeKinds?: readonly ChangeKindJson[];
 }
+
+/** The changes of one kind a dry run would make, and which of them a report lists. */
+export interface ChangeKindJson {
+  readonly kind: ChangeKind;
+  readonly total: number;
+  /** Listed from the `offset`-th change of the kind on (0: the first). */
+  readonly offset: number;
+  readonly listed: number;
+  /** total - listed. */
+  readonly leftOut: number;
+  /**
+   * The command that lists the changes of this kind after these (or all of them, when the kind was not
+   * asked for); null when none come after. Only where there is a command to give (the CLI).
+   */
+  readonly next?: string | null;
+}
+
+/** Per kind: how many changes, which are listed, and where the ones after them begin (null: none after). */
+export interface ChangeKindSummary {
+  readonly kind: ChangeKind;
+  readonly total: number;
+  readonly offset: number;
+  readonly listed: number;
+  readonly nextOffset: number | null;
+}
+
+/** Every kind, in CHANGE_KINDS order, with what a dry run's report listed of it. */
+export function changeKindSummaries(planned: ListedChanges): ChangeKindSummary[] {
+  const listedOf = new Map<ChangeKind, number>();
+  for (const change of planned.changes) {
+    const kind = changeKindOf(change);
+    listedOf.set(kind, (listedOf.get(kind) ?? 0) + 1);
+  }
+  return CHANGE_KINDS.map((kind) => {
+    const total = planned.byKind[kind];
+    const asked = planned.listing !== null && planned.listing.kinds.includes(kind);
+    const offset = asked ? (planned.listing?.offset ?? 0) : 0;
+    const listed = listedOf.get(kind) ?? 0;
+    const nextOffset = !asked ? (total > 0 ? 0 : null) : offset + listed < total ? offset + listed : null;
+    return { kind, total, offset, listed, nextOffset };
+  });
+}
+
+/** How the CLI names the command that lists the changes of a kind of a source from an offset on. */
+export type NextListingCommand = (listing: { source: string; kind: ChangeKind; offset: number }) => string;
 
 /** One state change a dry run would make. */
 export interface PlannedChangeJson {
   readonly username: string;
+  readonly kind: ChangeKind;
   /** null: a new account. */
   readonly from: AccountState | null;
   readonly to: AccountState;
@@ -49,6 +100,7 @@ export interface PlannedChangeJson {
 export function plannedChangeJson(change: AccountChange): PlannedChangeJson {
   return {
     username: change.username,
+    kind: changeKindOf(change),
     from: change.from?.state ?? null,
     to: change.to.state,
     reason: change.reason,
@@ -63,7 +115,8 @@ export interface SyncJson {
   readonly pools: readonly PoolView[];
 }
 
-export function syncJson(report: SyncReport): SyncJson {
+/** `nextCommand`: the CLI's; without it the report says how many were left out, not how to get them. */
+export function syncJson(report: SyncReport, options: { nextCommand?: NextListingCommand } = {}): SyncJson {
   return {
     runs: report.runs.map((r) => ({
       source: r.source,
@@ -80,9 +133,17 @@ export function syncJson(report: SyncReport): SyncJson {
       durationMs: Math.round(r.durationMs),
       dryRun: r.dryRun,
       ...(r.status === 'failed' ? { error: { code: r.errorCode ?? 'sync-failed', message: r.error ?? 'failed' } } : {}),
-      ...(r.planned ? { changes: r.planned.changes.map(plannedChangeJson), changesTotal: r.planned.total } : {}),
+      ...(r.planned ? plannedJson(r.source, r.planned, options.nextCommand) : {}),
     })),
     pools: report.pools,
   };
 }
 
+
+function plannedJson(source: string, planned: ListedChanges, nextCommand: NextListingCommand | undefined): Pick<SyncRunJson, 'changes' | 'changesTotal' | 'changeKinds'> {
+  const changeKinds = changeKindSummaries(planned).map(({ kind, total, offset, listed, nextOffset }) => ({
+    kind, total, offset, listed, leftOut: total - listed,
+    ...(nextCommand ? { next: nextOffset === null ? null : nextCommand({ source, kind, offset: nextOffset }) } : {}),
+  }));
+  return { changes: planned.changes.map(plannedChangeJson), changesTotal: planned.total, changeKinds };
+}

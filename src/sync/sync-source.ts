@@ -14,16 +14,17 @@ import type { Database, Queryable } from '../store/db.ts';
 import { dropRepeatedIds, type RemovalCounts } from '../store/delta-store.ts';
 import { createRun, failInterruptedRuns, finishRun, loadCursor, lockRun, type RunCounts, unlockRun } from '../store/run-store.ts';
 import { analyzeStaging, createStaging, dropStaging, stagingTables, type StagingTables } from '../store/staging-store.ts';
-import type { ListedChanges } from './apply-delta.ts';
+import type { ChangeListing, ListedChanges } from './apply-delta.ts';
 import { type Applied, type ApplyOutcome, decideAndApply, type RunNotifier, sweeps } from './apply-run.ts';
 import { MAX_REPORTED_SKIPS, readIntoStaging, type ReadStats, type SyncProgress } from './read-source.ts';
 import { profilePoolsOf } from './reconcile.ts';
 import { mappingFingerprint, mappingRulesOf, readRequestOf } from './rules.ts';
 import { SourceSnapshot } from './source-snapshot.ts';
+import type { SeatTally } from './seat-tally.ts';
 import { poolViewsFromPlan, type PoolView } from './status.ts';
 
 export type { SyncProgress } from './read-source.ts';
-export { DRY_RUN_LISTED, type RunNotifier } from './apply-run.ts';
+export { DEFAULT_DRY_RUN_LISTING, DRY_RUN_LISTED, type RunNotifier } from './apply-run.ts';
 
 interface RunResultBase extends RunCounts {
   readonly source: string;
@@ -33,8 +34,10 @@ interface RunResultBase extends RunCounts {
   readonly dryRun: boolean;
   /** First bad entries, for the run report. */
   readonly skippedEntries: ReadStats['skippedEntries'];
-  /** A dry run: the first planned state changes and their number (see DRY_RUN_LISTED). */
+  /** A dry run: the planned state changes it was asked to list, and their numbers by kind. */
   readonly planned?: ListedChanges;
+  /** A dry run: what the source's accounts would hold, per profile and pool. */
+  readonly tally?: SeatTally;
 }
 
 /** The result of one run: `outcome` tells which; `status` is its name in the SPEC's report (`ok` for applied and planned). */
@@ -80,6 +83,8 @@ export interface SyncSourceOptions {
   /** `cli`, `schedule`, `api:<token name>`, … */
   readonly trigger: string;
   readonly onProgress?: (progress: SyncProgress) => void;
+  /** Dry runs: which planned changes to list (default DEFAULT_DRY_RUN_LISTING). */
+  readonly listing?: ChangeListing;
   readonly signal?: AbortSignal;
   readonly now?: () => number;
   /**
@@ -232,6 +237,7 @@ async function decideAndApplyIn(conn: Pick<Database, 'transaction'>, tables: Sta
       const decided = await decideAndApply(tx, {
         config: deps.config, source: deps.source.name, tables, runId: ctx.runId, outcome: staged.outcome, unseenIds: staged.unseenIds,
         read: staged.stats.seen, unidentified: staged.stats.unidentified, now: ctx.clock(), mapping: staged.mapping, allowRemovals: options.allowRemovals, dryRun: options.dryRun,
+        ...(options.listing ? { listing: options.listing } : {}),
         ...(options.allocationSlice === undefined ? {} : { allocationSlice: options.allocationSlice }),
         ...(deps.notifier ? { notifier: deps.notifier } : {}),
       });
@@ -263,7 +269,8 @@ async function record(ctx: RunContext, ended: Ended): Promise<SourceRunResult> {
       log.info({ ...counts, mode, allocation: applied.allocation, durationMs: durationMs() }, 'sync finished');
       return {
         ...base, ...counts, outcome: ended.kind, status: 'ok', durationMs: durationMs(), error: null, held: null,
-        poolsAfter: poolViewsFromPlan(applied.plan.pools), ...(ended.kind === 'planned' ? { planned: applied.listed } : {}),
+        poolsAfter: poolViewsFromPlan(applied.plan.pools),
+        ...(ended.kind === 'planned' ? { planned: applied.listed, ...(applied.tally ? { tally: applied.tally } : {}) } : {}),
       };
     }
     case 'held': {

@@ -3,6 +3,7 @@
 // outbox. Delivery happens later, in the outbox's job: an application that is down never fails or rolls
 // back a sync.
 import type { SeatsyncConfig, TargetConfig } from '../config/types.ts';
+import { occasionId, type Occasion } from '../domain/notification-events.ts';
 import type { AllocationPlan } from '../domain/types.ts';
 import type { Database, Queryable } from '../store/db.ts';
 import { getRun } from '../store/run-store.ts';
@@ -44,21 +45,21 @@ async function insertOnItsOwn(db: Database, rows: readonly TargetRow[], now: num
   await db.transaction((tx) => new TargetStore(tx).insertRows(tx, rows, { now: new Date(now) }));
 }
 
-/** A run (numeric id) is found by the run id on the rows it changed; an admin action names its changes in the plan. */
-const isRun = (runId: string): boolean => /^\d+$/.test(runId);
-
 async function rowsOf(
   tx: Queryable,
   store: TargetStore,
   targets: readonly TargetConfig[],
-  context: { readonly runId: string; readonly plan: AllocationPlan; readonly now: number },
+  context: { readonly occasion: Occasion; readonly plan: AllocationPlan; readonly now: number },
 ): Promise<TargetRow[]> {
-  const { runId, plan, now } = context;
+  const { occasion, plan, now } = context;
+  const runId = occasionId(occasion);
   let accounts: AccountSnapshot[];
   let transitions: StateTransition[];
-  if (isRun(runId)) {
-    accounts = await store.changedByRun(tx, runId);
-    transitions = await store.transitionsOfRun(tx, runId);
+  // A run is found by its id on the rows it changed (a large run's plan keeps only some changes); an
+  // admin action's plan names all of its changes.
+  if (occasion.kind === 'run') {
+    accounts = await store.changedByRun(tx, occasion.runId);
+    transitions = await store.transitionsOfRun(tx, occasion.runId);
   } else {
     accounts = await store.accountsById(tx, plan.changes.map((c) => c.id));
     transitions = plan.changes
@@ -68,7 +69,7 @@ async function rowsOf(
   const byId = new Map(accounts.map((a) => [a.id, a]));
   return [
     ...scimRows(targets, accounts, { batch: `run-${runId}` }),
-    ...accountEventRows(targets, transitions, byId, { runId: isRun(runId) ? runId : null }),
+    ...accountEventRows(targets, transitions, byId, { runId: occasion.kind === 'run' ? occasion.runId : null }),
     ...webhookRows(targets, poolFullEvents(plan, { runId, now })),
   ];
 }

@@ -32,7 +32,7 @@ async function accountRowVersions(dir: string): Promise<string> {
 interface SyncJson {
   runs: {
     source: string; status: string; seen: number; created: number; updated: number; activated: number; blocked: number; dryRun: boolean;
-    changes?: { username: string; from: string | null; to: string; reason: string; pools: string[]; waitingFor: string[] }[];
+    changes?: { username: string; kind: string; from: string | null; to: string; reason: string; pools: string[]; waitingFor: string[] }[];
     changesTotal?: number;
   }[];
   pools: { name: string; seats: number; used: number; available: number; waiting: number }[];
@@ -94,7 +94,7 @@ describe('seatsync CLI on the demo', () => {
     // It says what it would do, account by account.
     const username = row[header.findIndex((h) => h.trim().toLowerCase() === 'username')];
     expect(username).toBeTruthy();
-    const change = { username, from: 'active', to: 'disabled', reason: 'directory-disabled', pools: [], waitingFor: [] };
+    const change = { username, kind: 'disabled', from: 'active', to: 'disabled', reason: 'directory-disabled', pools: [], waitingFor: [] };
     expect(dry.runs[0]?.changes).toContainEqual(change);
     expect(dry.runs[0]?.changesTotal).toBe(dry.runs[0]?.changes?.length);
     const human = await runCli(['sync', '--dry-run', '--config', demo.config]);

@@ -85,7 +85,8 @@ async function reviewHeld(source: string, out: HTMLElement, onChange: () => void
     replace(out, h('p', { class: 'error', role: 'alert' }, `Could not preview the run of ${source}: ${preview.error ?? 'no result'}`));
     return;
   }
-  const losing = (run.changes ?? []).filter((c) => c.to === 'disabled' || c.to === 'removed');
+  const losing = (run.changes ?? []).filter((c) => c.kind === 'disabled' || c.kind === 'removed');
+  const losingTotal = (run.changeKinds ?? []).filter((k) => k.kind === 'disabled' || k.kind === 'removed').reduce((n, k) => n + k.total, 0);
   const apply = h('button', { type: 'button', class: 'danger' }, `Apply the held run of ${source}`);
   const cancel = h('button', { type: 'button' }, 'Cancel');
   const dialog = h(
@@ -104,7 +105,7 @@ async function reviewHeld(source: string, out: HTMLElement, onChange: () => void
         { label: 'Reason', cell: (c) => c.reason },
       ],
     }),
-    run.changesTotal !== undefined && run.changesTotal > (run.changes?.length ?? 0) ? h('p', { class: 'hint' }, `The first ${run.changes?.length ?? 0} of ${run.changesTotal} changes.`) : null,
+    losingTotal > losing.length ? h('p', { class: 'hint' }, `The first ${losing.length} of the ${losingTotal} accounts it would disable or remove.`) : null,
     h('div', { class: 'buttons' }, apply, cancel),
   );
   replace(out, dialog);

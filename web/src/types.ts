@@ -3,17 +3,18 @@ export interface Pool { name: string; seats: number; used: number; available: nu
 export interface SourceStatus {
   name: string;
   lastRun: { status: string; startedAt: string; finishedAt: string | null; seen: number } | null;
-  /** Source health, where the server reports it: the newest ok run, failures in a row, the newest error. */
-  lastSuccessfulRun?: { id: string; finishedAt: string } | null;
-  consecutiveFailures?: number;
-  lastError?: { runId: string; at: string; code: string | null; message: string } | null;
+  /** Source health: the newest ok run, failures in a row (since `failingSince`), the newest error. */
+  lastSuccessfulRun: { id: string; finishedAt: string } | null;
+  consecutiveFailures: number;
+  failingSince: string | null;
+  lastError: { runId: string; at: string; code: string | null; message: string } | null;
 }
 /** An application seatsync provisions (`targets:`): backlog, last delivery, drift found by its last reconcile. */
 export interface TargetStatus {
   name: string; kind: 'scim' | 'webhook'; pending: number; failed: number; lastDeliveryAt: string | null; lastError: string | null;
   lastReconcileAt: string | null; drift: Record<string, number> | null;
 }
-export interface Status { pools: Pool[]; sources: SourceStatus[]; outbox: { pending: number; failed: number }; targets?: TargetStatus[] }
+export interface Status { pools: Pool[]; sources: SourceStatus[]; outbox: { pending: number; failed: number }; targets: TargetStatus[] }
 export interface Caller { name: string; role: 'read' | 'admin' }
 export interface Account {
   id: number; source: string; externalId: string; username: string; email: string | null; displayName: string | null;
@@ -22,7 +23,7 @@ export interface Account {
 }
 export interface AuditEntry {
   id: string; at: string; accountId: number | null; username: string | null; source: string | null;
-  from: string | null; to: string | null; reason: string; actor: string; runId: string | null; comment: string | null;
+  from: string | null; to: string | null; reason: string; actor: string; runId: string | null; comment: string | null; takenBy: string | null;
 }
 export interface AwaitedPool { name: string; seats: number; used: number; full: boolean; ahead: number }
 export interface QueueEntry {
@@ -43,7 +44,9 @@ export interface Explanation {
 export interface RunSummary {
   source: string; status: 'ok' | 'held' | 'failed'; seen: number; created: number; updated: number; activated: number;
   blocked: number; disabled: number; removed: number; durationMs: number; dryRun: boolean;
-  changes?: { username: string; from: string | null; to: string; reason: string }[]; changesTotal?: number;
+  changes?: { username: string; kind: string; from: string | null; to: string; reason: string }[]; changesTotal?: number;
+  /** Dry runs: per kind of change, how many there are and how many `changes` lists. */
+  changeKinds?: { kind: string; total: number; listed: number; leftOut: number }[];
 }
 export interface SyncJob {
   id: string; state: string; sources: string[]; dryRun: boolean; allowRemovals: boolean;

@@ -8,7 +8,7 @@ import type { TokenCredential } from '@azure/identity';
 import { AuthenticationHandlerOptions, Client, GraphError, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
 import type { EntraSourceConfig } from '../../config/types.ts';
 import { graphScope, trimSlash } from '../../sources/entra/graph-urls.ts';
-import { DeliveryError, type DeliveryErrorCode, type MailMessage, type MailTransport, type SendResult } from './transport.ts';
+import { AUTOMATIC_HEADERS, DeliveryError, EVENT_HEADER, type DeliveryErrorCode, type MailMessage, type MailTransport, type SendResult } from './transport.ts';
 import { retryAfterMs } from '../../retry-after.ts';
 
 export interface GraphTransportOptions {
@@ -92,8 +92,9 @@ export function sendMailBody(message: MailMessage): Record<string, unknown> {
       subject: message.subject,
       body: { contentType: 'HTML', content: message.html },
       toRecipients: [{ emailAddress: { address: message.to } }],
-      // Graph accepts only custom X- headers here.
-      internetMessageHeaders: [{ name: 'X-Seatsync-Event', value: message.eventId }],
+      // Graph accepts only X- headers here: `Auto-Submitted` would fail the message, so it goes without
+      // (Exchange Online also sets the Message-ID itself).
+      internetMessageHeaders: [...AUTOMATIC_HEADERS.filter((h) => /^x-/i.test(h.name)), { name: EVENT_HEADER, value: message.eventId }],
     },
     saveToSentItems: false,
   };

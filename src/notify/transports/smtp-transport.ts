@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import type { createTransport } from 'nodemailer';
 import type { SmtpConfig } from '../../config/types.ts';
-import { DeliveryError, type MailMessage, type MailTransport, type SendResult } from './transport.ts';
+import { AUTOMATIC_HEADERS, DeliveryError, EVENT_HEADER, messageIdDomain, type MailMessage, type MailTransport, type SendResult } from './transport.ts';
 
 export interface SmtpTransportOptions {
   readonly smtp: SmtpConfig;
@@ -35,7 +35,7 @@ export class SmtpTransport implements MailTransport {
   constructor(options: SmtpTransportOptions) {
     const { smtp } = options;
     this.#from = options.from;
-    this.#domain = options.from.split('@').pop()?.replace(/[^A-Za-z0-9.-]/g, '') || 'seatsync.invalid';
+    this.#domain = messageIdDomain(options.from);
     const mode = smtp.secure ? 'TLS' : smtp.requireTls ? 'STARTTLS required' : 'STARTTLS when offered';
     this.description = `smtp://${smtp.host}:${smtp.port} (${mode}${smtp.user ? `, user ${smtp.user}` : ''})`;
     this.#options = {
@@ -69,7 +69,7 @@ export class SmtpTransport implements MailTransport {
         text: message.text,
         html: message.html,
         messageId: `<${stableId(message.eventId)}@${this.#domain}>`,
-        headers: { 'X-Seatsync-Event': message.eventId },
+        headers: [...AUTOMATIC_HEADERS.map((h) => ({ key: h.name, value: h.value })), { key: EVENT_HEADER, value: message.eventId }],
       });
       if (info.rejected.length > 0) {
         throw new DeliveryError(`recipient refused: ${info.rejected.join(', ')}`, { code: 'recipient-rejected', retryable: false });

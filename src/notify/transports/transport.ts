@@ -14,6 +14,29 @@ export interface MailMessage {
   readonly eventId: string;
 }
 
+/**
+ * Headers of every message seatsync sends: all of them are automatic. `Auto-Submitted` (RFC 3834) keeps
+ * mail systems from answering with out-of-office and other automatic replies; `X-Auto-Response-Suppress`
+ * says the same to Exchange, and is the only one of the two Graph `sendMail` accepts (it refuses every
+ * header not starting with `X-`: `InvalidInternetMessageHeader`).
+ */
+export const AUTOMATIC_HEADERS: readonly { readonly name: string; readonly value: string }[] = [
+  { name: 'Auto-Submitted', value: 'auto-generated' },
+  { name: 'X-Auto-Response-Suppress', value: 'All' },
+];
+
+/** The header that names the event a message was rendered from (the outbox dedupe key). */
+export const EVENT_HEADER = 'X-Seatsync-Event';
+
+/**
+ * The domain of the Message-IDs seatsync makes: the domain of `notify.from` (the part after the last
+ * `@`, without a closing `>`), so it is the same on every host and across restarts.
+ */
+export function messageIdDomain(from: string): string {
+  const domain = (from.split('@').pop() ?? '').replace(/[^A-Za-z0-9.-]/g, '');
+  return from.includes('@') && domain !== '' ? domain.toLowerCase() : 'seatsync.invalid';
+}
+
 export interface SendResult {
   /** The id the server gave the message, when it gives one. */
   readonly messageId: string | null;

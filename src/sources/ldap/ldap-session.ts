@@ -7,6 +7,7 @@ import type { ConnectionOptions } from 'node:tls';
 
 import { Client, type ClientOptions, type Control, type Entry } from 'ldapts';
 
+import { withDeadline } from '../../deadline.ts';
 import type { LdapSourceConfig } from '../../config/types.ts';
 import { SourceError } from '../directory-source.ts';
 import { usesLibrary } from '../library-choice.ts';
@@ -210,7 +211,7 @@ async function connectTo(url: string, ca: Buffer | null, options: LdapSessionOpt
   try {
     if (!secure && config.tls.startTls) {
       operation = 'starttls';
-      await withTimeout(client.startTLS({ ...tlsOptions, host: hostOf(url) }), config.connectTimeoutMs, 'Connection timeout (StartTLS)');
+      await withDeadline(client.startTLS({ ...tlsOptions, host: hostOf(url) }), config.connectTimeoutMs, () => new Error('Connection timeout (StartTLS)'));
     }
     if (config.bindDN !== null) {
       operation = 'bind';
@@ -272,12 +273,4 @@ function combineFailures(sourceName: string, failures: readonly SourceError[]): 
   return new SourceError(sourceName, code, `no server answered: ${details}`, { cause: failures[0] });
 }
 
-function withTimeout<T>(promise: Promise<T>, timeoutMs: number, message: string): Promise<T> {
-  if (timeoutMs <= 0) return promise;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), timeoutMs);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 

@@ -166,7 +166,8 @@ describe('the admin console in Chromium', () => {
     await go('/accounts/2', 'user02');
     await page.getByRole('button', { name: 'Unblock', exact: true }).click();
     await page.getByText('Unblocked user02: now blocked.').waitFor();
-    await page.getByText(/^waiting for a seat: primary is full \(3 of 3 seats in use\), 8 ahead waiting for it; 9th of 9 in the queue$/).waitFor();
+    // Why it waits: the admin who unblocked it while no seat was free, then its place at the end of the queue.
+    await page.getByText(/^unblocked by \S+ on \S+, but no seat was free; waiting for a seat: primary is full \(3 of 3 seats in use\), 8 ahead waiting for it; 9th of 9 in the queue$/).waitFor();
     await page.getByRole('button', { name: 'Protect', exact: true }).click();
     await page.getByText('Protected user02: now active.').waitFor();
     await page.getByRole('button', { name: 'Unprotect', exact: true }).click();

@@ -3,7 +3,7 @@
 // them again, so `u000001` is an ambiguous reference), 3 seats.
 import { pino } from 'pino';
 import type { SyncJobView } from '../../../jobs/job-view.ts';
-import { loadConfig } from '../../../src/config/load.ts';
+import { loadConfig } from '../../../src/config/index.ts';
 import { startWorker } from '../../../src/worker.ts';
 import { createPostgresDatabase } from '../../support/databases.ts';
 import {

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SyncJobView } from '../../../jobs/job-view.ts';
-import { loadConfig } from '../../../src/config/load.ts';
+import { loadConfig } from '../../../src/config/index.ts';
 import { openDatabase, type Database } from '../../../src/store/db.ts';
 import { startWorker, type RunningWorker } from '../../../src/worker.ts';
 import { createPostgresDatabase } from '../../support/databases.ts';

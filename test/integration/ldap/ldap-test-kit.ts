@@ -8,7 +8,7 @@ import type {
   SourceReadOptions,
   SourceReadOutcome,
 } from '../../../src/sources/directory-source.ts';
-import { FLAVOR_DEFAULTS } from '../../../src/config/defaults.ts';
+import { FLAVOR_DEFAULTS } from '../../../src/sources/ldap/config.ts';
 
 export type LdapConfigInput = Partial<LdapSourceConfig> & Pick<LdapSourceConfig, 'flavor' | 'urls' | 'baseDN'>;
 

@@ -79,7 +79,7 @@ describe('Graph sendMail transport', () => {
         subject: message.subject,
         body: { contentType: 'HTML', content: message.html },
         toRecipients: [{ emailAddress: { address: NOTIFY_TO } }],
-        internetMessageHeaders: [{ name: 'X-Seatsync-Event', value: message.eventId }],
+        internetMessageHeaders: [{ name: 'X-Auto-Response-Suppress', value: 'All' }, { name: 'X-Seatsync-Event', value: message.eventId }],
       },
       saveToSentItems: false,
     });

@@ -32,7 +32,7 @@ describe.each(DATABASE_KINDS)('run notifications on %s', (kind) => {
 
   /** Applies a run's notification step in its own transaction, as the sync does. */
   const run = (runId: string, now: number, plan: AllocationPlan) =>
-    tdb.db.transaction((tx) => notifier.afterAllocation(tx, { runId, source: 'corp-ad', plan, now }));
+    tdb.db.transaction((tx) => notifier.afterAllocation(tx, { occasion: { kind: 'run', runId }, source: 'corp-ad', plan, now }));
 
   const blockingPlan = (blocked: number[], waiting: number): AllocationPlan => ({
     changes: blocked.map((id) => ({
@@ -123,7 +123,7 @@ describe.each(DATABASE_KINDS)('run notifications on %s', (kind) => {
     const t0 = Date.now();
     await expect(
       tdb.db.transaction(async (tx) => {
-        await notifier.afterAllocation(tx, { runId: '7', source: 'corp-ad', plan: blockingPlan([ids.bob!], 1), now: t0 });
+        await notifier.afterAllocation(tx, { occasion: { kind: 'run', runId: '7' }, source: 'corp-ad', plan: blockingPlan([ids.bob!], 1), now: t0 });
         throw new Error('apply failed');
       }),
     ).rejects.toThrow('apply failed');
@@ -164,8 +164,8 @@ describe.each(DATABASE_KINDS)('run notifications on %s', (kind) => {
     await insertAccount('gus', 'Gus Grace', { state: 'active', graceUntil: new Date(t0 + 5 * HOUR) });
     await insertAccount('gil', 'Gil Later', { state: 'active', graceUntil: new Date(t0 + 3 * 24 * HOUR) });
     const quiet = blockingPlan([], 0);
-    await tdb.db.transaction((tx) => withGrace!.afterAllocation(tx, { runId: '11', source: 'corp-ad', plan: quiet, now: t0 }));
-    await tdb.db.transaction((tx) => withGrace!.afterAllocation(tx, { runId: '12', source: 'corp-ad', plan: quiet, now: t0 + HOUR }));
+    await tdb.db.transaction((tx) => withGrace!.afterAllocation(tx, { occasion: { kind: 'run', runId: '11' }, source: 'corp-ad', plan: quiet, now: t0 }));
+    await tdb.db.transaction((tx) => withGrace!.afterAllocation(tx, { occasion: { kind: 'run', runId: '12' }, source: 'corp-ad', plan: quiet, now: t0 + HOUR }));
     expect(await deliver(t0 + HOUR)).toMatchObject({ sent: 1 });
     const [mail] = await smtp.waitForMessages(1);
     expect(mail?.subject).toMatch(/^Grace ends soon for 1 account — primary/);

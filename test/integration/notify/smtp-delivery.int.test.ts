@@ -92,7 +92,7 @@ describe.each(DATABASE_KINDS)('SMTP delivery on %s', (kind) => {
   });
 
   it.each([
-    ['reminder', NOTIFY_TO, 'Still over the license limit — primary 100/100, 7 waiting', 'Accounts are still waiting for a seat (7 in primary).'],
+    ['reminder', NOTIFY_TO, 'Still over the license limit — primary 100/100, 7 waiting', '7 accounts are still waiting for a seat in primary.'],
     ['early-warning', NOTIFY_TO, 'License usage above 90% — primary 91/100', 'This pool has reached 90% of its seats.'],
     ['sync-held', NOTIFY_TO, 'Sync held for corp-ad — would disable 4 and remove 60 of 300 accounts', 'seatsync sync --source corp-ad --allow-removals'],
     ['grace-expiring', NOTIFY_TO, 'Grace ends soon for 1 account — primary 101/100, 1 over', 'Gus Grace (gus, gus@corp.example.test) — primary, grace until'],

@@ -66,6 +66,8 @@ describe('SMTP transport', () => {
     expect(mail?.text?.trimEnd()).toBe('plain body\nsecond line');
     expect(mail?.html?.trimEnd()).toBe('<p>html body</p>');
     expect(mail?.headers.get('message-id')).toMatch(/^<seatsync\.[0-9a-f]{32}@corp\.example\.test>$/);
+    expect(mail?.headers.get('auto-submitted')).toBe('auto-generated');
+    expect(mail?.headers.get('x-auto-response-suppress')).toBe('All');
   });
 
   it('sends over STARTTLS when it is required', async () => {

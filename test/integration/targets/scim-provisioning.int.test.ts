@@ -1,4 +1,5 @@
 // SCIM provisioning against a SCIM application built on scimmy, over HTTPS with a test CA.
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../support/cli.ts';
 import { people } from '../../support/config-builder.ts';
@@ -87,7 +88,7 @@ describe('SCIM provisioning: credentials and existing users', () => {
     f = undefined;
   });
 
-  it('OAuth client credentials: one token for the pass, then the same provisioning', async () => {
+  it('OAuth client credentials: one token for every pass until the config changes, then the same provisioning', async () => {
     f = await startTargetFixture({
       people: people(2),
       seats: 2,
@@ -104,6 +105,19 @@ describe('SCIM provisioning: credentials and existing users', () => {
     expect(await f.deliver()).toEqual({ sent: 2, failed: 0, retrying: 0 });
     expect(appUsers(f.scim)).toEqual({ u001: true, u002: true });
     expect(f.scim.count('POST', '/oauth/token')).toBe(1);
+    // The next pass keeps the target, and with it its token.
+    f.csv.write(people(3));
+    await f.sync();
+    expect(await f.deliver()).toEqual({ sent: 1, failed: 0, retrying: 0 });
+    expect(appUsers(f.scim)).toEqual({ u001: true, u002: true, u003: false }); // two seats: u003 waits
+    expect(f.scim.count('POST', '/oauth/token')).toBe(1);
+    // A new config (here: the same target, one seat more) makes new adapters: a new token.
+    f.writeConfig({ seats: 3, targets: readFileSync(f.configPath, 'utf8').split('targets:\n')[1]!.trimEnd() });
+    f.csv.write(people(4));
+    await f.sync();
+    expect(await f.deliver()).toEqual({ sent: 2, failed: 0, retrying: 0 });
+    expect(appUsers(f.scim)).toEqual({ u001: true, u002: true, u003: true, u004: false });
+    expect(f.scim.count('POST', '/oauth/token')).toBe(2);
   });
 
   it('refused credentials: nothing is lost, the rows wait with the reason', async () => {

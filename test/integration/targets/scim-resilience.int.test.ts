@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/logging.ts';
 import { openDatabase } from '../../../src/store/db.ts';
+import { withChannels } from '../../../src/notify/delivery-channels.ts';
 import { deliverTargets } from '../../../src/targets/deliver-targets.ts';
 import { people } from '../../support/config-builder.ts';
 import { appUsers, makeDue, startTargetFixture, type TargetFixture } from './target-fixture.ts';
@@ -85,9 +86,10 @@ describe('SCIM delivery under failure', () => {
     const url = config.database.url as string;
     const other = await openDatabase({ url, dataDir: 'unused' });
     try {
+      // Two replicas: each its own database connection and its own adapters.
       const results = await Promise.all([
-        deliverTargets({ config, db: f.db, logger: silentLogger(), worker: 'a', limit: 5 }),
-        deliverTargets({ config, db: other, logger: silentLogger(), worker: 'b', limit: 5 }),
+        withChannels(config, silentLogger(), (channels) => deliverTargets({ channels, db: f!.db, logger: silentLogger(), worker: 'a', limit: 5 })),
+        withChannels(config, silentLogger(), (channels) => deliverTargets({ channels, db: other, logger: silentLogger(), worker: 'b', limit: 5 })),
       ]);
       expect(results[0].sent + results[1].sent).toBe(57);
       expect(results[0].sent).toBeGreaterThan(0);

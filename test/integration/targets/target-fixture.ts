@@ -5,10 +5,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../../../src/config/load.ts';
+import { loadConfig } from '../../../src/config/index.ts';
 import type { SeatsyncConfig } from '../../../src/config/types.ts';
 import { silentLogger } from '../../../src/logging.ts';
 import { deliverNotifications } from '../../../src/notify/deliver-configured.ts';
+import { followConfig } from '../../../src/notify/delivery-channels.ts';
 import { createSourceFactory } from '../../../src/sources/factory.ts';
 import { openDatabase, type Database } from '../../../src/store/db.ts';
 import { migrate } from '../../../src/store/migrations.ts';
@@ -28,7 +29,7 @@ export interface TargetFixture {
   readonly configPath: string;
   readonly db: Database;
   config(): Promise<SeatsyncConfig>;
-  /** Rewrites the config file's targets / seats (YAML lines under `targets:`). */
+  /** Rewrites the config file's targets / seats (YAML lines under `targets:`); the next pass uses new channels. */
   writeConfig(options: { readonly seats?: number; readonly targets?: string }): void;
   sync(): Promise<SyncReport>;
   deliver(): ReturnType<typeof deliverNotifications>;
@@ -56,7 +57,11 @@ export async function startTargetFixture(options: {
   const db = await openDatabase({ url: database.url, dataDir: 'unused' });
   await migrate(db);
   const configPath = join(dir, 'seatsync.yaml');
+  // The config is read again after each rewrite, as the worker's watch does; delivery passes keep their
+  // transport and targets (connections, tokens) until it changes, as in the worker.
+  let loaded: SeatsyncConfig | null = null;
   const writeConfig = (o: { seats?: number; targets?: string }): void => {
+    loaded = null;
     writeFileSync(
       configPath,
       [
@@ -76,7 +81,8 @@ export async function startTargetFixture(options: {
   };
   const targets = options.targets === undefined ? undefined : await options.targets(ca, scim);
   writeConfig(targets === undefined ? {} : { targets });
-  const config = () => loadConfig({ path: configPath });
+  const config = async (): Promise<SeatsyncConfig> => (loaded ??= await loadConfig({ path: configPath }));
+  const channels = followConfig(() => loaded!, silentLogger());
   return {
     dir, ca, scim, csv, configPath, db, config, writeConfig,
     async sync() {
@@ -89,9 +95,11 @@ export async function startTargetFixture(options: {
       );
     },
     async deliver() {
-      return deliverNotifications({ config: await config(), db, logger: silentLogger() });
+      await config();
+      return channels.use((c) => deliverNotifications({ channels: c, db, logger: silentLogger() }));
     },
     async close() {
+      await channels.close();
       await scim.close();
       await db.close();
       await database.drop();

@@ -6,7 +6,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enqueueSync, type SyncQueue } from '../../../jobs/enqueue.ts';
-import { loadConfig } from '../../../src/config/load.ts';
+import { loadConfig } from '../../../src/config/index.ts';
 import { silentLogger } from '../../../src/logging.ts';
 import { openDatabase, type Database } from '../../../src/store/db.ts';
 import { startWorker, type RunningWorker } from '../../../src/worker.ts';

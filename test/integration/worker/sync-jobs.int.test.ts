@@ -7,7 +7,7 @@ import { enqueueSync, type SyncQueue } from '../../../jobs/enqueue.ts';
 import { findSyncJob, type SyncJobView } from '../../../jobs/job-view.ts';
 import type { SyncJobData } from '../../../jobs/names.ts';
 import { applySchedules, schedulerIdOf, type ScheduleQueue } from '../../../jobs/schedulers.ts';
-import { loadConfig } from '../../../src/config/load.ts';
+import { loadConfig } from '../../../src/config/index.ts';
 import { silentLogger } from '../../../src/logging.ts';
 import { openDatabase, type Database } from '../../../src/store/db.ts';
 import { migrate } from '../../../src/store/migrations.ts';

@@ -4,8 +4,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CLOUDS, DEFAULTS, FLAVOR_DEFAULTS } from '../../../src/config/defaults.ts';
-import { listConfigKeys } from '../../../src/config/schema-keys.ts';
+import { DEFAULTS } from '../../../src/config/defaults.ts';
+import { listConfigKeys, secretKeys } from '../../../src/config/schema.ts';
+import { CLOUDS } from '../../../src/sources/entra/config.ts';
+import { FLAVOR_DEFAULTS } from '../../../src/sources/ldap/config.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const doc = readFileSync(path.join(repoRoot, 'docs/configuration.md'), 'utf8');
@@ -53,6 +55,12 @@ describe('docs/configuration.md', () => {
     const documented = [...rows.keys()].sort();
     expect(documented.filter((k) => !schemaKeys.includes(k))).toEqual([]);
     expect(schemaKeys.filter((k) => !documented.includes(k))).toEqual([]);
+  });
+
+  it('calls secret exactly the keys the schema marks secret', () => {
+    const documented = [...rows.values()].filter((row) => row.cells[1] === 'secret').map((row) => row.key);
+    const marked = [...secretKeys()].filter(([, mark]) => mark === true).map(([key]) => key);
+    expect(documented.sort()).toEqual(marked.sort());
   });
 
   it('states the schema defaults', () => {

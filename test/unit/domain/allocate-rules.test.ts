@@ -203,7 +203,40 @@ describe('rule 5: shrinking pools, newest first', () => {
     expect(r.account(4).state).toBe('active');
     expect(r.change(4)?.reason).toBe('protected');
     expect(r.account(2).state).toBe('blocked');
+    // Blocked for the protected account, which the change names: not a smaller pool.
+    expect(r.change(2)).toMatchObject({ reason: 'protected', takenBy: { id: 4, username: 'user0004' } });
     expect(r.account(1).state).toBe('active');
+  });
+
+  it('protecting a waiting account in a full pool blocks the newest holder for it', () => {
+    const r = plan(
+      anInput({
+        pools: [aPool('primary', 2)],
+        accounts: [...holders.slice(0, 2), aBlockedAccount(['primary'], T1, { id: 5, protected: true })],
+      }),
+    );
+    expect(r.change(5)).toMatchObject({ reason: 'protected', to: { state: 'active' } });
+    expect(r.change(2)).toMatchObject({ reason: 'protected', takenBy: { id: 5 }, to: { state: 'blocked', waitingSince: NOW } });
+    expect(r.plan.newlyBlocked).toEqual([2]);
+  });
+
+  it('a smaller pool and a protected newcomer at once: the newest holder makes room for the protected one, the next for the smaller pool', () => {
+    const r = plan(
+      anInput({
+        pools: [aPool('primary', 2)],
+        accounts: [...holders, anAccount({ id: 4, protected: true })],
+      }),
+    );
+    expect(r.change(2)).toMatchObject({ reason: 'protected', takenBy: { id: 4 } });
+    expect(r.change(3)?.reason).toBe('pool-shrunk');
+    expect(r.change(3)?.takenBy).toBeUndefined();
+    expect(r.account(1).state).toBe('active');
+  });
+
+  it('a protected account that takes a seat left free blocks nobody', () => {
+    const r = plan(anInput({ pools: [aPool('primary', 3)], accounts: [...holders.slice(0, 2), anAccount({ id: 4, protected: true })] }));
+    expect(r.change(4)?.reason).toBe('new');
+    expect(r.plan.newlyBlocked).toEqual([]);
   });
 });
 

@@ -172,7 +172,12 @@ describe('allocation properties', () => {
           if (!needs.every((p) => before.held.includes(p))) return; // needs more: rule 8
           const change = plan.changes.find((c) => c.id === before.id);
           if (change?.to.state === 'blocked') {
-            expect(change.reason).toBe('pool-shrunk');
+            expect(['pool-shrunk', 'protected']).toContain(change.reason);
+            // Blocked for a protected account: that account took a seat while the pool was full.
+            if (change.reason === 'protected') {
+              const taker = plan.changes.find((c) => c.id === change.takenBy?.id);
+              expect(taker).toMatchObject({ reason: 'protected', to: { state: 'active' } });
+            } else expect(change.takenBy).toBeUndefined();
             expect(needs.some((pool) => demand(pool) > seatsOf(input, pool))).toBe(true);
           } else {
             expect(after[i]?.state).toBe('active');
@@ -204,7 +209,11 @@ describe('allocation properties', () => {
             const needs = needsOf(input, a);
             return needs !== null && needs[0] === pool && isRegularHolder(a, pool) && !a.protected;
           });
-          const shrunk = new Set(plan.changes.filter((c) => c.reason === 'pool-shrunk').map((c) => c.id));
+          const shed = plan.changes.filter((c) => c.reason === 'pool-shrunk' || (c.reason === 'protected' && c.to.state === 'blocked'));
+          const shrunk = new Set(shed.map((c) => c.id));
+          // One holder shed per seat a protected account took in the full pool, at most.
+          const takers = plan.changes.filter((c) => c.reason === 'protected' && c.to.state === 'active').length;
+          expect(shed.filter((c) => c.reason === 'protected').length).toBeLessThanOrEqual(takers);
           const blocked = keepers.filter((a) => shrunk.has(a.id));
           const kept = keepers.filter((a) => !shrunk.has(a.id));
           for (const b of blocked) for (const k of kept) expect(newer(b, k), `${b.id} newer than ${k.id}`).toBe(true);

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { allocate } from '../../../src/domain/allocate.ts';
-import { describeRule, explainAccount, ordinal, rankWaiting, type AccountFacts, type QueueStanding } from '../../../src/domain/index.ts';
+import { describeRule, explainAccount, ordinal, rankWaiting, type AccountFacts, type BlockEntry, type QueueStanding } from '../../../src/domain/index.ts';
 import type { SeatAccount } from '../../../src/domain/types.ts';
 import { aBlockedAccount, anActiveAccount, anInput, aPool } from '../../support/builders.ts';
 import { DAY_MS, NOW } from './allocation-helpers.ts';
@@ -87,5 +87,19 @@ describe('explainAccount', () => {
     expect(blocked.queue).toBe(standing);
     expect(blocked.summary).toBe('waiting for a seat: primary is full (2 of 2 seats in use), 0 ahead waiting for it; 1st of 1 in the queue');
     expect(explainAccount(facts, { profiles, standing }).queue).toBeNull();
+  });
+
+  it('says why a blocked account waits: the seat it lost, the grace that ended, the admin who unblocked it', () => {
+    const at = '2026-03-04T09:00:00.000Z';
+    const why = (entry: Omit<BlockEntry, 'at'>): string =>
+      explainAccount({ ...facts, state: 'blocked', held: [], waitingFor: ['primary'], blockedBy: { ...entry, at } }, { profiles, standing: null }).summary;
+    expect(why({ reason: 'protected', from: 'active', actor: 'ops', takenBy: 'root' })).toBe(
+      `lost its seat on ${at} to the protected account root, which took it while the pool was full (the newest holder steps back); waiting for a seat: waits for primary`,
+    );
+    expect(why({ reason: 'pool-shrunk', from: 'active', actor: 'run:7', takenBy: null })).toMatch(/^lost its seat on \S+: the pool was made smaller than its holders/);
+    expect(why({ reason: 'grace-expired', from: 'active', actor: 'run:7', takenBy: null })).toMatch(/^its grace period ended on \S+ without a free seat; waiting/);
+    expect(why({ reason: 'seats', from: 'suspended', actor: 'ops', takenBy: null })).toMatch(/^unblocked by ops on \S+, but no seat was free; waiting/);
+    // Found no free seat: the queue says it all.
+    expect(why({ reason: 'seats', from: null, actor: 'run:7', takenBy: null })).toBe('waiting for a seat: waits for primary');
   });
 });

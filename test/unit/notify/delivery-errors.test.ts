@@ -72,7 +72,7 @@ describe('Graph failures', () => {
         subject: 'S',
         body: { contentType: 'HTML', content: '<p>h</p>' },
         toRecipients: [{ emailAddress: { address: 'licenses@corp.example.test' } }],
-        internetMessageHeaders: [{ name: 'X-Seatsync-Event', value: 'limit:1:x' }],
+        internetMessageHeaders: [{ name: 'X-Auto-Response-Suppress', value: 'All' }, { name: 'X-Seatsync-Event', value: 'limit:1:x' }],
       },
       saveToSentItems: false,
     });

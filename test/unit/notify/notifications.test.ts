@@ -117,7 +117,9 @@ describe('limit exceeded', () => {
       accounts: [],
     });
     const [event] = only(planNotifications(input).events, 'limit-exceeded');
-    expect(event?.blocked).toEqual([{ id: 9, displayName: null, username: 'user9', email: null, pools: ['primary'] }]);
+    expect(event?.blocked).toEqual([
+      { id: 9, displayName: null, username: 'user9', email: null, pools: ['primary'], blockReason: 'seats', waitingSince: expect.any(String) },
+    ]);
   });
 
   it('gives the same dedupe keys when the same run is planned twice, and other keys for another run', () => {
@@ -135,6 +137,36 @@ describe('limit exceeded', () => {
     });
     const { events } = planNotifications(input);
     expect(JSON.parse(JSON.stringify(events))).toEqual(events);
+  });
+
+  it('tells a holder that lost its seat from one that found none, with since when it held it and who took it', () => {
+    const held = (id: number, activatedAt: number) => ({ state: 'active' as const, held: ['primary'], waitingFor: [], waitingSince: null, activatedAt, graceUntil: null });
+    const lost = (id: number, reason: 'pool-shrunk' | 'protected', extra = {}) => ({ ...blockedChange(id), from: held(id, T0 - id * DAY), reason, ...extra });
+    const input = anInput({
+      poolsAfter: [aPool('primary', 2, 2, 3)],
+      plan: {
+        newlyBlocked: [1, 2, 3],
+        graceStarted: [],
+        changes: [lost(1, 'pool-shrunk'), lost(2, 'protected', { takenBy: { id: 9, username: 'root' } }), blockedChange(3)],
+      },
+      accounts: [anAccount(1), anAccount(2), anAccount(3)],
+    });
+    const [event] = only(planNotifications(input).events, 'limit-exceeded');
+    expect(event?.blockedByReason).toEqual({ protected: 1, 'pool-shrunk': 1, seats: 1 });
+    // Grouped by reason, the ones that lost a seat first.
+    expect(event?.blocked.map((a) => [a.username, a.blockReason, a.heldSince ?? null, a.takenBy ?? null])).toEqual([
+      ['user2', 'protected', new Date(T0 - 2 * DAY).toISOString(), 'root'],
+      ['user1', 'pool-shrunk', new Date(T0 - DAY).toISOString(), null],
+      ['user3', 'seats', null, null],
+    ]);
+  });
+
+  it('names the admin action that caused the event; its run id is null and its keys are the action\'s', () => {
+    const occasion = { kind: 'admin-action' as const, id: 'admin-3-99', actor: 'ops', action: 'unblock' as const, account: { id: 3, username: 'user3' } };
+    const [event] = only(planNotifications(anInput({ ...blockingRun([3]), runId: 'admin-3-99', occasion })).events, 'limit-exceeded');
+    expect(event).toMatchObject({ runId: null, occasion, dedupeKey: 'limit:admin-3-99:licenses@corp.example.test' });
+    const [ofRun] = only(planNotifications(anInput(blockingRun([3]))).events, 'limit-exceeded');
+    expect(ofRun).toMatchObject({ runId: '42', occasion: { kind: 'run', runId: '42' } });
   });
 });
 

@@ -65,8 +65,45 @@ describe('limit exceeded message', () => {
   });
 
   it('counts the accounts left out of the payload too', () => {
-    const event = limitEvent([1, 2, 3], { blockedTotal: 900 });
+    const event = limitEvent([1, 2, 3], { blockedTotal: 900, blockedByReason: { seats: 900 } });
     expect(render(event).text).toContain('… and 897 more');
+  });
+
+  it('renders an event of an older version (no block reasons) as accounts that found no free seat', () => {
+    const { blockedByReason: _, ...event } = limitEvent([1, 2]);
+    const old = { ...event, blocked: event.blocked.map(({ blockReason: _r, waitingSince: _w, ...line }) => line) } as LimitExceededEvent;
+    const { subject, text } = render(old);
+    expect(subject).toBe('License limit exceeded — primary 100/100, 7 waiting');
+    expect(text).toContain('found no free seat for 2 accounts. They are blocked and hold no seat;');
+    expect(text).toContain('Newly blocked accounts (2)');
+  });
+
+  it('writes one account in the singular', () => {
+    const { text } = render(limitEvent([1]));
+    expect(text).toContain('found no free seat for 1 account. It is blocked and holds no seat;');
+  });
+
+  it('gives each reason its paragraph and list, and counts the lost seats in the subject', () => {
+    const base = limitEvent([1, 2, 3]);
+    const line = (id: number, extra: object) => ({ ...base.blocked[id - 1], ...extra }) as LimitExceededEvent['blocked'][number];
+    const event: LimitExceededEvent = {
+      ...base,
+      blocked: [
+        line(1, { blockReason: 'protected', heldSince: '2025-01-01T08:00:00.000Z', takenBy: 'root' }),
+        line(2, { blockReason: 'pool-shrunk', heldSince: '2025-02-01T08:00:00.000Z' }),
+        line(3, { blockReason: 'grace-expired', heldSince: '2025-03-01T08:00:00.000Z' }),
+      ],
+      blockedByReason: { protected: 1, 'pool-shrunk': 1, 'grace-expired': 1 },
+    };
+    const { subject, text, html } = render(event);
+    expect(subject).toBe('3 accounts lost their seats — primary 100/100, 7 waiting');
+    expect(text).toContain('The sync of corp-ad at 2025-03-04 09:00 UTC: the protected account root took a seat in a full pool');
+    expect(text).toContain('Lost their seat to a protected account (1)\n  - User 1 (user1, user1@corp.example.test) — primary, held a seat since 2025-01-01 08:00 UTC, seat taken by root');
+    expect(text).toContain('Lost their seat to a smaller pool (1)\n  - User 2 (user2, user2@corp.example.test) — primary, held a seat since 2025-02-01 08:00 UTC');
+    expect(text).toContain('the grace period of 1 account ended without a free seat.');
+    expect(text).toContain('Grace ended without a free seat (1)');
+    expect(text).not.toContain('Newly blocked accounts');
+    expect(html).toMatch(/<th[^>]*>Held a seat since<\/th><th[^>]*>Seat taken by<\/th>/);
   });
 
   it('links the dashboard when publicUrl is set, and only to http(s)', () => {

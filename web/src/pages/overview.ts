@@ -44,7 +44,7 @@ function sourcesSection(status: Status, nextRuns: ReadonlyMap<string, string | n
       ...(status.sources.some((s) => s.consecutiveFailures !== undefined)
         ? [
             { label: 'Last good run', cell: (s: SourceStatus) => (s.lastSuccessfulRun ? link(`/runs/${s.lastSuccessfulRun.id}`, timeEl(s.lastSuccessfulRun.finishedAt)) : 'never') },
-            { label: 'Failures in a row', cell: (s: SourceStatus) => s.consecutiveFailures ?? 0, numeric: true },
+            { label: 'Failures in a row', cell: (s: SourceStatus) => s.consecutiveFailures, numeric: true },
           ]
         : []),
       { label: 'Next run', cell: (s) => timeEl(nextRuns.get(s.name) ?? null) || 'manual only' },
@@ -92,7 +92,7 @@ function warnings(ctx: PageContext, status: Status, options: { refresh: () => vo
   }
   if (status.outbox.failed > 0) items.push(h('li', {}, `${plural(status.outbox.failed, 'email')} could not be sent (see the worker log and the mail settings).`));
   if (status.outbox.pending > 0) items.push(h('li', {}, `${plural(status.outbox.pending, 'email')} waiting to be sent.`));
-  for (const t of status.targets ?? []) {
+  for (const t of status.targets) {
     if (t.failed > 0) items.push(h('li', {}, `${plural(t.failed, 'change')} could not be delivered to ${t.name}${t.lastError ? `: ${t.lastError}` : ''}.`));
     else if (t.pending > 0 && t.lastError) items.push(h('li', {}, `${plural(t.pending, 'change')} waiting for ${t.name}: ${t.lastError}.`));
   }
@@ -121,9 +121,8 @@ export async function renderOverview(ctx: PageContext): Promise<void> {
   const alerts = h('div');
   const reviewOut = h('div', { 'aria-live': 'polite' });
   const data = h('div', { 'aria-busy': 'true' }, 'Loading…');
-  const refresh = async (): Promise<void> => {
-    const [status, schedules, queue, audit] = await Promise.all([
-      api<Status>('status'),
+  const draw = async (status: Status): Promise<void> => {
+    const [schedules, queue, audit] = await Promise.all([
       // The next runs come from Redis: while it is away (503) the overview still shows the rest.
       api<{ sources: { name: string; nextRunAt: string | null }[] }>('schedules').catch(() => ({ sources: [] })),
       api<{ total: number; entries: QueueEntry[] }>('queue?limit=5'),
@@ -134,15 +133,15 @@ export async function renderOverview(ctx: PageContext): Promise<void> {
       data,
       poolsSection(status.pools),
       sourcesSection(status, new Map(schedules.sources.map((s) => [s.name, s.nextRunAt]))),
-      targetsSection(status.targets ?? []),
+      targetsSection(status.targets),
       queueSection(queue),
       h('section', { 'aria-labelledby': 'audit-title' }, h('h2', { id: 'audit-title' }, 'Latest changes'), auditTable(audit.items.slice().reverse(), { withAccount: true })),
     );
     data.removeAttribute('aria-busy');
-    return undefined;
   };
-  const title = heading('Overview');
-  const sources = (await api<Status>('status')).sources.map((s) => s.name);
-  replace(ctx.main, title, alerts, reviewOut, isAdmin(ctx) ? syncPanel(sources, () => void refresh()) : null, data);
-  await refresh();
+  const refresh = async (): Promise<void> => draw(await api<Status>('status'));
+  // The first status names the sources of Sync now and draws the page; a refresh reads it again.
+  const status = await api<Status>('status');
+  replace(ctx.main, heading('Overview'), alerts, reviewOut, isAdmin(ctx) ? syncPanel(status.sources.map((s) => s.name), () => void refresh()) : null, data);
+  await draw(status);
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 
 import type { LdapSourceConfig } from '../../../../src/config/types.ts';
 import { membershipFingerprint, type GroupMembers, type ResolvedGroups } from '../../../../src/sources/ldap/group-types.ts';
-import { FLAVOR_DEFAULTS } from '../../../../src/config/defaults.ts';
+import { FLAVOR_DEFAULTS } from '../../../../src/sources/ldap/config.ts';
 import { mapUserEntry, requestedAttributes, type UserMapping } from '../../../../src/sources/ldap/user-entry.ts';
 
 function aConfig(flavor: LdapSourceConfig['flavor'], overrides: Partial<LdapSourceConfig> = {}): LdapSourceConfig {

@@ -1,9 +1,33 @@
-// Leaf values of the config schema: each parser turns what YAML or a `${…}` reference produced (strings,
-// mostly) into a typed value, or says in a few words what was expected. Messages never quote the value:
-// the loader adds `(got "…")` itself when the value is not a secret.
+// The building blocks of the config schema, shared by src/config and the source kinds' schemas
+// (src/sources/*/config.ts): leaf parsers, keys that take a string or a mapping, `schedule`, the secret
+// mark, and readers of the raw tree for the cross-key checks.
+//
+// Each leaf parser turns what YAML or a `${…}` reference produced (strings, mostly) into a typed value,
+// or says in a few words what was expected. Messages never quote the value: the loader adds `(got "…")`
+// itself when the value is not a secret.
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { normalizeGroupKey } from '../domain/names.ts';
+import { DEFAULTS } from './defaults.ts';
+import type { Schedule } from './types.ts';
+
+/**
+ * How a key's value is secret, marked once in the schema with `.meta({ secret })`; the key lists read the
+ * mark (`secretKeys` in schema.ts) and every protection follows from them:
+ * - `true`: a secret. Never quoted in a message, scrubbed from every message and log line, `***` when the
+ *   config is printed; the logger redacts the key by name.
+ * - `'url-password'`: a URL whose user-info may carry a password: that password is treated as above, and a
+ *   `${…}` reference substituted into the user-info is percent-encoded.
+ * - `'digest'`: not a secret (a hash of one), so its own errors may quote it, but printed config shows `***`
+ *   (a short token could be guessed from its hash).
+ */
+export type SecretMark = true | 'url-password' | 'digest';
+
+declare module 'zod' {
+  interface GlobalMeta {
+    secret?: SecretMark;
+  }
+}
 
 /** A parsed value, or what was expected; `at` points inside the value (`url[1]`) when a part is at fault. */
 export type Parsed<T> = { readonly value: T } | { readonly error: string; readonly at?: readonly (string | number)[] };
@@ -239,7 +263,7 @@ const CRON_FIELDS = [
  * cron-parser and BullMQ's job schedulers read it. Steps are checked here for a message naming the field;
  * the parser checks the rest.
  */
-export function cronExpression(input: unknown): Parsed<string> {
+function cronExpression(input: unknown): Parsed<string> {
   const t = text(input);
   if ('error' in t) return t;
   const fields = t.value.trim().split(/\s+/);
@@ -269,3 +293,82 @@ function cronStepProblem(field: string, spec: { readonly name: string; readonly 
   }
   return null;
 }
+
+/** How the config schema is turned into JSON Schema (its input side: what the YAML may hold). */
+export const JSON_SCHEMA_OPTIONS = { io: 'input', unrepresentable: 'any' } as const;
+
+function isPlainObject(input: unknown): input is Record<string, unknown> {
+  return input !== null && typeof input === 'object' && !Array.isArray(input);
+}
+
+/**
+ * A key that takes a string or a mapping (`schedule:` takes a cron string or `{ every: 15m }`). A zod
+ * union would report both branches' failures; this dispatches on the value's type instead, so the message
+ * is about the form the user chose. Its JSON Schema (for the key lists) is stated in its metadata: a
+ * string, or the mapping's schema.
+ */
+export function stringOrObject<T, O extends z.ZodType>(options: {
+  readonly parseString: (input: string) => Parsed<T>;
+  readonly object: O;
+  /** What to say when the value is neither, e.g. 'must be a cron expression or { every: 15m }'. */
+  readonly expected: string;
+}): z.ZodType<T | z.output<O> | undefined> {
+  // These keys are all optional: absent or empty gives undefined and the default applies.
+  const schema = z.unknown().transform((input, ctx): T | z.output<O> | undefined => {
+    if (input === undefined || input === null) return undefined;
+    if (typeof input === 'string') {
+      const result = options.parseString(input);
+      if ('value' in result) return result.value;
+      ctx.issues.push({ code: 'custom', message: result.error, input });
+      return z.NEVER;
+    }
+    if (!isPlainObject(input)) {
+      ctx.issues.push({ code: 'custom', message: options.expected, input });
+      return z.NEVER;
+    }
+    const parsed = options.object.safeParse(input, { reportInput: true });
+    if (parsed.success) return parsed.data;
+    // The nested issues keep their own codes (unknown keys stay unknown keys); zod prefixes our path.
+    for (const issue of parsed.error.issues) ctx.issues.push(issue as unknown as z.core.$ZodRawIssue);
+    return z.NEVER;
+  });
+  const { $schema: _, ...objectForm } = z.toJSONSchema(options.object, JSON_SCHEMA_OPTIONS);
+  return schema.meta({ anyOf: [{ type: 'string' }, objectForm] }).optional(); // optional: the key may be absent
+}
+
+/** Shortest `{ every }`: a sync more often than this would only queue behind the last (ms). */
+const MIN_SCHEDULE_EVERY_MS = 60_000;
+
+function scheduleInterval(input: unknown): Parsed<number> {
+  const every = positiveDuration(input);
+  if ('error' in every) return every;
+  return every.value < MIN_SCHEDULE_EVERY_MS ? fail('must be at least 1m (one minute)') : every;
+}
+
+/** `schedule:` of a source or a target: cron, `{ every: 15m }` or `off`. */
+export const schedule = stringOrObject({
+  parseString: (input): Parsed<Schedule | null> => {
+    if (input.trim().toLowerCase() === 'off') return ok(null);
+    const cron = cronExpression(input);
+    return 'error' in cron ? cron : ok({ cron: cron.value });
+  },
+  object: z.strictObject({ every: required(scheduleInterval) }).transform((v): Schedule => ({ everyMs: v.every })),
+  expected: 'must be a cron expression like "*/15 * * * *", { every: 15m } or off',
+});
+
+/** A source's schedule: absent is the default interval, `off` is null (manual syncs only). */
+export function sourceSchedule(value: Schedule | null | undefined): Schedule | null {
+  return value === undefined ? { everyMs: DEFAULTS.scheduleEveryMs } : value;
+}
+
+// Readers of the raw (interpolated, unvalidated) tree, for the cross-key checks: they run even when the
+// schema rejected other parts of the file, so every problem is reported at once.
+
+export type RawMapping = Readonly<Record<string, unknown>>;
+
+export const asObject = (v: unknown): RawMapping | undefined => (isPlainObject(v) ? v : undefined);
+export const asList = (v: unknown): readonly unknown[] => (Array.isArray(v) ? v : []);
+export const asText = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
+export const present = (v: unknown): boolean => v !== undefined && v !== null;
+export const isTrue = (v: unknown): boolean => v === true || (typeof v === 'string' && v.trim().toLowerCase() === 'true');
+export const textOrList = (v: unknown): readonly string[] => (Array.isArray(v) ? v : [v]).flatMap((x) => asText(x) ?? []);

@@ -1,0 +1,56 @@
+// The benchmarks `npm run bench` knows and how one is run: its own Node process (so one's memory and JIT
+// state never color the next), with the machine's load average recorded before and after.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import type { Figure } from '../support.ts';
+
+/** The benchmarks with targets, in the order of BENCHMARKS.md's table. */
+export const TARGETS = ['ldap-sync', 'ldap-incremental', 'entra-sync', 'allocate', 'memory', 'resync-latency'];
+export const INFORMATIVE = ['csv-sync', 'ldap-read', 'ldap-id-listing', 'startup'];
+
+/** This checkout's bench/ folder. */
+export const BENCH_DIR = fileURLToPath(new URL('..', import.meta.url));
+
+export interface Outcome {
+  readonly benchmark: string;
+  readonly code: number | null;
+  readonly seconds: number;
+  /** 1-, 5- and 15-minute load averages before and after. */
+  readonly load: { readonly before: string; readonly after: string };
+}
+
+export type ResultFigure = Figure & { met: boolean | null; ratio: number | null };
+
+const loadAverage = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+
+/** Throws when a name is not a benchmark. */
+export function checkNames(names: readonly string[]): void {
+  const unknown = names.filter((name) => !TARGETS.includes(name) && !INFORMATIVE.includes(name));
+  if (unknown.length > 0) throw new Error(`unknown benchmark ${unknown.join(', ')}; known: ${[...TARGETS, ...INFORMATIVE].join(', ')}`);
+}
+
+/** Runs bench/<benchmark>.ts of the checkout whose bench folder is `benchDir` (default: this one). */
+export function runOne(benchmark: string, benchDir = BENCH_DIR, label = benchmark): Promise<Outcome> {
+  const script = join(benchDir, `${benchmark}.ts`);
+  const started = Date.now();
+  const before = loadAverage();
+  console.log(`\n=== ${label} === (load ${before})`);
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [script], { stdio: 'inherit' });
+    child.once('close', (code) => {
+      const after = loadAverage();
+      console.log(`=== ${label}: exit ${code}, load after ${after}`);
+      resolve({ benchmark, code, seconds: Math.round((Date.now() - started) / 1000), load: { before, after } });
+    });
+  });
+}
+
+/** The figures a benchmark wrote to <benchDir>/results/<benchmark>.json; none when it did not run. */
+export function resultOf(benchmark: string, benchDir = BENCH_DIR): ResultFigure[] {
+  const path = join(benchDir, 'results', `${benchmark}.json`);
+  if (!existsSync(path)) return [];
+  return (JSON.parse(readFileSync(path, 'utf8')) as { figures: ResultFigure[] }).figures;
+}

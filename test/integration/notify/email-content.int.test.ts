@@ -1,0 +1,352 @@
+// Every kind of email, caused by real runs and admin actions (a CSV file source built through the
+// factory, the real sync, the outbox) and delivered over SMTP to a real server: what the alerting inbox
+// reads, in the text and in the HTML body, checked against the run that caused it (names, counts, pools,
+// times), and the headers on the wire (Auto-Submitted, a Message-ID in the domain of notify.from).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { NotifyConfig, SeatsyncConfig } from '../../../src/config/types.ts';
+import { silentLogger } from '../../../src/logging.ts';
+import { deliverOutbox } from '../../../src/notify/deliver.ts';
+import { formatTime } from '../../../src/notify/message-document.ts';
+import { createRunNotifier } from '../../../src/notify/run-notifier.ts';
+import { SmtpTransport } from '../../../src/notify/transports/smtp-transport.ts';
+import { createSourceFactory } from '../../../src/sources/factory.ts';
+import { listAudit } from '../../../src/store/query-store.ts';
+import { OutboxStore } from '../../../src/store/outbox-store.ts';
+import { applyAdminAction, type AdminAction } from '../../../src/sync/admin-actions.ts';
+import { explainAccountRef } from '../../../src/sync/explain.ts';
+import { runSync, type SyncReport } from '../../../src/sync/run-sync.ts';
+import { aConfig, aCsvFile, aFileSource, people, type CsvPerson } from '../../support/config-builder.ts';
+import { openTestDatabase, type TestDatabase } from '../../support/databases.ts';
+import { TestSmtpServer, type ReceivedMail } from '../../support/smtp-server.ts';
+
+const TO = 'licenses@corp.example.test';
+const FROM = 'Seatsync <seatsync@Corp.Example.Test>';
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const T0 = Date.UTC(2026, 2, 2, 9, 0);
+const at = (ms: number): string => formatTime(new Date(ms).toISOString());
+
+/** The HTML body as the words a reader sees: tags dropped, entities decoded, spaces collapsed. */
+function htmlWords(html: string): string {
+  return html
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)))
+    .replace(/\s+/g, ' ');
+}
+
+/** Every fact is in the text body and in the HTML body. */
+function expectFacts(mail: ReceivedMail | undefined, facts: readonly string[]): void {
+  const text = (mail?.text ?? '').replace(/\s+/g, ' ');
+  const html = htmlWords(mail?.html ?? '');
+  for (const fact of facts) {
+    expect(text, `text body: ${fact}`).toContain(fact);
+    expect(html, `HTML body: ${fact}`).toContain(fact);
+  }
+}
+
+/** The pool row of the table, in both bodies. */
+function expectPoolRow(mail: ReceivedMail | undefined, pool: { name: string; seats: number; used: number; available: number; waiting: number }): void {
+  const cells = [pool.seats, pool.used, pool.available, pool.waiting];
+  expect(mail?.text).toMatch(new RegExp(`\\n  ${pool.name} +${cells.join(' +')}\\n`));
+  expect(mail?.html).toMatch(new RegExp(`<td[^>]*>${pool.name}</td>${cells.map((n) => `<td[^>]*>${n}</td>`).join('')}`));
+}
+
+// The words do not depend on the database (both run the same SQL): PostgreSQL, the faster one here.
+describe.each(['postgres'] as const)('the emails of real runs on %s', (kind) => {
+  let smtp: TestSmtpServer;
+  let transport: SmtpTransport;
+  let seen = 0;
+
+  beforeAll(async () => {
+    smtp = await TestSmtpServer.start({ tls: 'none' });
+    transport = new SmtpTransport({
+      smtp: { host: smtp.host, port: smtp.port, secure: false, requireTls: false, user: null, password: null, caFile: null, rejectUnauthorized: true },
+      from: FROM,
+    });
+  });
+  afterAll(async () => {
+    await transport.close();
+    await smtp.close();
+  });
+
+  interface World {
+    readonly t: TestDatabase;
+    readonly csv: ReturnType<typeof aCsvFile>;
+    readonly config: SeatsyncConfig;
+    sync(now: number, options?: { config?: SeatsyncConfig; people?: readonly CsvPerson[] }): Promise<SyncReport>;
+    admin(action: AdminAction, ref: string, now: number): Promise<void>;
+    /** Delivers what the outbox holds and returns the messages the server received since the last call. */
+    mails(): Promise<ReceivedMail[]>;
+  }
+
+  async function world(list: readonly CsvPerson[], overrides: Omit<Partial<SeatsyncConfig>, 'notify'> & { notify?: Partial<NotifyConfig> } = {}): Promise<World> {
+    const t = await openTestDatabase(kind);
+    const csv = aCsvFile(list);
+    const notify: NotifyConfig = {
+      to: TO,
+      from: FROM,
+      transport: { kind: 'log' },
+      remindEveryMs: null,
+      warnAt: null,
+      failureAfter: null,
+      ...overrides.notify,
+    };
+    const { notify: _, ...rest } = overrides;
+    const config = aConfig({ sources: [aFileSource('hr', csv.path)], pools: [{ name: 'primary', seats: 2, notify: null }], ...rest, notify });
+    const logger = silentLogger();
+    const outbox = new OutboxStore(t.db);
+    const notifierOf = (c: SeatsyncConfig) => createRunNotifier({ config: c, outbox }) ?? undefined;
+    return {
+      t,
+      csv,
+      config,
+      async sync(now, options = {}) {
+        const c = options.config ?? config;
+        if (options.people) csv.write(options.people);
+        const notifier = notifierOf(c);
+        return runSync(
+          { db: t.db, config: c, logger, createSource: createSourceFactory(c, logger), ...(notifier ? { notifier } : {}) },
+          { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'test', now: () => now },
+        );
+      },
+      async admin(action, ref, now) {
+        const notifier = notifierOf(config);
+        await applyAdminAction({ db: t.db, config, ...(notifier ? { notifier } : {}) }, { action, ref, actor: 'ops', now });
+      },
+      async mails() {
+        // Rows are due at their (real) creation time; the runs' clocks are in the past.
+        await deliverOutbox({ outbox, transport, logger, now: () => Date.now() + DAY });
+        const fresh = smtp.messages.slice(seen);
+        seen = smtp.messages.length;
+        for (const mail of fresh) {
+          expect(mail.headers.get('auto-submitted')).toBe('auto-generated');
+          expect(mail.headers.get('message-id')).toMatch(/^<seatsync\.[0-9a-f]{32}@corp\.example\.test>$/);
+          expect(mail.envelopeTo).toEqual([TO]);
+        }
+        return fresh;
+      },
+    };
+  }
+
+  it('limit exceeded, then a reminder while the account keeps waiting', async () => {
+    const w = await world(people(3), { notify: { remindEveryMs: HOUR } });
+    try {
+      await w.sync(T0);
+      const [limit, ...more] = await w.mails();
+      expect(more).toEqual([]);
+      expect(limit?.subject).toBe('License limit exceeded — primary 2/2, 1 waiting');
+      expectFacts(limit, [
+        `The sync of hr at ${at(T0)} found no free seat for 1 account. It is blocked and holds no seat;`,
+        'Newly blocked accounts (1)',
+        'Person u003',
+        'u003@example.test',
+        'pools.primary.seats',
+      ]);
+      expect(limit?.text).not.toMatch(/Person u00[12]/);
+      expectPoolRow(limit, { name: 'primary', seats: 2, used: 2, available: 0, waiting: 1 });
+
+      await w.sync(T0 + 30 * 60_000);
+      expect(await w.mails()).toEqual([]); // within remindEvery
+      await w.sync(T0 + 2 * HOUR);
+      const [reminder] = await w.mails();
+      expect(reminder?.subject).toBe('Still over the license limit — primary 2/2, 1 waiting');
+      expectFacts(reminder, [`1 account is still waiting for a seat in primary. The last email about it was sent at ${at(T0)}.`, 'It is activated automatically']);
+      expectPoolRow(reminder, { name: 'primary', seats: 2, used: 2, available: 0, waiting: 1 });
+    } finally {
+      await w.t.drop();
+    }
+  });
+
+  it('early warning when a pool crosses warnAt', async () => {
+    const w = await world(people(3), { pools: [{ name: 'primary', seats: 4, notify: null }], notify: { warnAt: 0.75 } });
+    try {
+      await w.sync(T0);
+      const [warning, ...more] = await w.mails();
+      expect(more).toEqual([]);
+      expect(warning?.subject).toBe('License usage above 75% — primary 3/4');
+      expectFacts(warning, ['This pool has reached 75% of its seats. Nobody is blocked yet']);
+      expectPoolRow(warning, { name: 'primary', seats: 4, used: 3, available: 1, waiting: 0 });
+    } finally {
+      await w.t.drop();
+    }
+  });
+
+  it('a smaller pool: the newest holders lost the seats they held, and since when they held them', async () => {
+    const w = await world(people(2), { pools: [{ name: 'primary', seats: 3, notify: null }] });
+    try {
+      await w.sync(T0);
+      await w.sync(T0 + DAY, { people: people(3) });
+      expect(await w.mails()).toEqual([]);
+      const smaller = { ...w.config, pools: [{ name: 'primary', seats: 1, notify: null }] };
+      const report = await w.sync(T0 + 2 * DAY, { config: smaller });
+      expect(report.runs[0]).toMatchObject({ status: 'ok', blocked: 2 });
+      const [mail, ...more] = await w.mails();
+      expect(more).toEqual([]);
+      expect(mail?.subject).toBe('2 accounts lost their seats — primary 1/1, 2 waiting');
+      expectFacts(mail, [
+        `The sync of hr at ${at(T0 + 2 * DAY)}: primary now has fewer seats than holders, so 2 accounts lost the seat they held, the most recently activated first.`,
+        'Lost their seat to a smaller pool (2)',
+      ]);
+      // u003 held its seat since the second run, u002 since the first (u001 is the oldest holder: kept).
+      expect(mail?.text).toContain(`Person u003 (u003, u003@example.test) — primary, held a seat since ${at(T0 + DAY)}`);
+      expect(mail?.text).toContain(`Person u002 (u002, u002@example.test) — primary, held a seat since ${at(T0)}`);
+      expect(htmlWords(mail?.html ?? '')).toContain(`Person u003 u003 u003@example.test primary ${at(T0 + DAY)}`);
+      expect(mail?.text).not.toContain('found no free seat');
+      expect(mail?.text).not.toContain('Person u001');
+      expectPoolRow(mail, { name: 'primary', seats: 1, used: 1, available: 0, waiting: 2 });
+    } finally {
+      await w.t.drop();
+    }
+  });
+
+  it('protecting a waiting account blocks the newest holder for it: email, audit and explain name the protected account', async () => {
+    const w = await world(people(2));
+    try {
+      await w.sync(T0);
+      await w.sync(T0 + DAY, { people: people(3) });
+      expect((await w.mails()).map((m) => m.subject)).toEqual(['License limit exceeded — primary 2/2, 1 waiting']);
+
+      await w.admin('protect', 'u003', T0 + 2 * DAY);
+      const [mail, ...more] = await w.mails();
+      expect(more).toEqual([]);
+      expect(mail?.subject).toBe('1 account lost its seat — primary 2/2, 1 waiting');
+      expectFacts(mail, [
+        `ops protected u003 at ${at(T0 + 2 * DAY)}: the protected account u003 took a seat in a full pool (protected accounts are never blocked), so 1 account lost the seat it held`,
+        'Lost their seat to a protected account (1)',
+      ]);
+      // u001 and u002 were activated together; the newest by the rule (username, descending) steps back.
+      expect(mail?.text).toContain(`Person u002 (u002, u002@example.test) — primary, held a seat since ${at(T0)}, seat taken by u003`);
+      expect(mail?.html).toMatch(/<th[^>]*>Seat taken by<\/th>/);
+      expect(htmlWords(mail?.html ?? '')).toContain(`Person u002 u002 u002@example.test primary ${at(T0)} u003`);
+      expect(mail?.text).not.toContain('The sync of');
+      expectPoolRow(mail, { name: 'primary', seats: 2, used: 2, available: 0, waiting: 1 });
+
+      const u002 = await w.t.db.query<{ id: number }>(`SELECT id FROM accounts WHERE username = 'u002'`);
+      const { entries } = await listAudit(w.t.db, { accountIds: [u002.rows[0]?.id ?? -1], limit: 10 });
+      expect(entries.at(-1)).toMatchObject({ from: 'active', to: 'blocked', reason: 'protected', takenBy: 'u003', actor: 'ops', runId: null });
+      const explained = await explainAccountRef(w.t.db, w.config, 'u002');
+      expect(explained.explanation.summary).toMatch(/^lost its seat on \S+ to the protected account u003, which took it while the pool was full/);
+      expect(explained.explanation.summary).toContain('waiting for a seat: primary is full (2 of 2 seats in use)');
+    } finally {
+      await w.t.drop();
+    }
+  });
+
+  it('a new protected user from the directory takes a seat in a full pool: the run says who lost it to whom', async () => {
+    const w = await world(people(2), { policy: { graceDays: 0, maxRemovals: { percent: 10 }, protect: { memberOf: ['admins'] }, purgeRemovedAfterMs: null } });
+    try {
+      await w.sync(T0);
+      await w.sync(T0 + DAY, { people: [...people(2), { ...people(1, 3)[0]!, groups: ['admins'] }] });
+      const [mail, ...more] = await w.mails();
+      expect(more).toEqual([]);
+      expect(mail?.subject).toBe('1 account lost its seat — primary 2/2, 1 waiting');
+      expectFacts(mail, [`The sync of hr at ${at(T0 + DAY)}: the protected account u003 took a seat in a full pool`, 'Lost their seat to a protected account (1)']);
+      expect(mail?.text).toContain(`Person u002 (u002, u002@example.test) — primary, held a seat since ${at(T0)}, seat taken by u003`);
+      const audit = await w.t.db.query<{ reason: string; taken_by: { id: number | null; username: string } | null }>(
+        `SELECT au.reason, au.details->'takenBy' AS taken_by FROM audit au JOIN accounts a ON a.id = au.account_id WHERE a.username = 'u002' ORDER BY au.id`,
+      );
+      // The protected account was new in that run: named by username, its id not yet known to the row.
+      expect(audit.rows.at(-1)).toEqual({ reason: 'protected', taken_by: { id: null, username: 'u003' } });
+    } finally {
+      await w.t.drop();
+    }
+  });
+
+  it('an admin who unblocks an account with no seat free is named, with the time it waits since', async () => {
+    const w = await world(people(2));
+    try {
+      await w.sync(T0);
+      await w.admin('block', 'u001', T0 + HOUR);
+      await w.sync(T0 + 2 * HOUR, { people: people(3) }); // u003 takes the seat u001 left
+      expect(await w.mails()).toEqual([]);
+
+      await w.admin('unblock', 'u001', T0 + 3 * HOUR);
+      const [mail, ...more] = await w.mails();
+      expect(more).toEqual([]);
+      expect(mail?.subject).toBe('u001 unblocked, waiting for a seat — primary 2/2, 1 waiting');
+      expectFacts(mail, [
+        `ops unblocked u001 at ${at(T0 + 3 * HOUR)}. No seat was free, so u001 waits for one since ${at(T0 + 3 * HOUR)}.`,
+        'Newly blocked accounts (1)',
+        'Person u001',
+      ]);
+      expect(mail?.text).not.toContain('The sync of');
+      expect(mail?.text).not.toContain('found no free seat');
+      const explained = await explainAccountRef(w.t.db, w.config, 'u001');
+      expect(explained.explanation.summary).toMatch(/^unblocked by ops on \S+, but no seat was free; waiting for a seat: /);
+    } finally {
+      await w.t.drop();
+    }
+  });
+
+  it('grace: activated under grace and ending soon, then blocked when it ended', async () => {
+    const w = await world(people(2), { pools: [{ name: 'primary', seats: 1, notify: null }], policy: { graceDays: 1, maxRemovals: { percent: 10 }, protect: null, purgeRemovedAfterMs: null } });
+    try {
+      await w.sync(T0);
+      const mails = await w.mails();
+      const limit = mails.find((m) => m.subject.startsWith('License limit exceeded'));
+      const ending = mails.find((m) => m.subject.startsWith('Grace ends soon'));
+      expect(mails).toHaveLength(2);
+      expect(limit?.subject).toBe('License limit exceeded — primary 2/1, 1 over');
+      expectFacts(limit, [
+        '1 account found no free seat and was activated anyway under the grace policy. When the grace ends without a free seat it is blocked, newest first.',
+        'Activated under grace (1)',
+        'Person u002',
+        at(T0 + DAY),
+      ]);
+      expect(ending?.subject).toBe('Grace ends soon for 1 account — primary 2/1, 1 over');
+      expectFacts(ending, ['1 account activated under the grace policy loses its seat within a day unless seats are free by then; it will then be blocked', 'Grace ending (1)', 'Person u002', at(T0 + DAY)]);
+      expectPoolRow(ending, { name: 'primary', seats: 1, used: 2, available: 0, waiting: 0 });
+
+      await w.sync(T0 + 2 * DAY);
+      const [ended, ...more] = await w.mails();
+      expect(more).toEqual([]);
+      expect(ended?.subject).toBe('1 account lost its seat — primary 1/1, 1 waiting');
+      expectFacts(ended, [`The sync of hr at ${at(T0 + 2 * DAY)}: the grace period of 1 account ended without a free seat.`, 'Grace ended without a free seat (1)']);
+      expect(ended?.text).toContain(`Person u002 (u002, u002@example.test) — primary, held a seat since ${at(T0)}`);
+    } finally {
+      await w.t.drop();
+    }
+  });
+
+  it('a held run says what it would have done and how to apply it', async () => {
+    const w = await world(people(20), { pools: [{ name: 'primary', seats: 30, notify: null }] });
+    try {
+      await w.sync(T0);
+      const report = await w.sync(T0 + HOUR, { people: people(12) });
+      expect(report.runs[0]?.status).toBe('held');
+      const [held, ...more] = await w.mails();
+      expect(more).toEqual([]);
+      expect(held?.subject).toBe('Sync held for hr — would disable 0 and remove 8 of 20 accounts');
+      expectFacts(held, [
+        `The sync of hr at ${at(T0 + HOUR)} was held and changed nothing: it would disable 0 and remove 8 of 20 accounts (policy.maxRemovals allows 5 per run).`,
+        'seatsync sync --source hr --allow-removals',
+      ]);
+    } finally {
+      await w.t.drop();
+    }
+  });
+
+  it('a source that keeps failing, and its recovery', async () => {
+    const w = await world(people(2), { notify: { failureAfter: { afterRuns: 2 } } });
+    try {
+      await w.sync(T0);
+      const broken = { ...w.config, sources: [aFileSource('hr', `${w.csv.path}.missing`)] };
+      expect((await w.sync(T0 + HOUR, { config: broken })).runs[0]?.status).toBe('failed');
+      expect(await w.mails()).toEqual([]); // one failure: below failureAfter
+      await w.sync(T0 + 2 * HOUR, { config: broken });
+      const runs = await w.t.db.query<{ started_at: Date; error: string }>(`SELECT started_at, error FROM runs WHERE status = 'failed' ORDER BY id`);
+      const since = at(new Date(runs.rows[0]?.started_at ?? 0).getTime());
+      const [failing, ...more] = await w.mails();
+      expect(more).toEqual([]);
+      expect(failing?.subject).toBe(`Sync failing: hr since ${since} (2 failed runs)`);
+      expectFacts(failing, [`Every sync of hr since ${since} has failed (2 runs in a row)`, 'users.csv.missing', 'seatsync check --source hr']);
+
+      await w.sync(T0 + 3 * HOUR);
+      const [recovered] = await w.mails();
+      expect(recovered?.subject).toBe('Sync recovered: hr');
+      expectFacts(recovered, [`after failing since ${since} (2 failed runs)`]);
+    } finally {
+      await w.t.drop();
+    }
+  });
+});
