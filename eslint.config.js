@@ -1,5 +1,14 @@
 import tseslint from 'typescript-eslint';
 
+/**
+ * `source` is bound to a logger once, by `sourceLogger` (src/logging.ts): a log call or a child logger
+ * that names it again writes the key twice on one line.
+ */
+const SOURCE_KEY_ONCE = {
+  selector: "CallExpression[callee.property.name=/^(trace|debug|info|warn|error|fatal|child)$/] > ObjectExpression > Property[key.name='source']",
+  message: 'Log through sourceLogger(logger, name) (src/logging.ts) instead of a `source` key: the key is bound once.',
+};
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/', 'bench/results/', '.tmp/'] },
   ...tseslint.configs.recommended,
@@ -10,6 +19,12 @@ export default tseslint.config(
       'no-console': 'off',
       eqeqeq: ['error', 'smart'],
     },
+  },
+
+  {
+    files: ['src/**/*.ts', 'jobs/**/*.ts'],
+    ignores: ['src/logging.ts'],
+    rules: { 'no-restricted-syntax': ['error', SOURCE_KEY_ONCE] },
   },
 
   // The layering (README "Architecture"): the seat rules stay pure, adapters stay apart, SQL stays in
@@ -70,7 +85,7 @@ export default tseslint.config(
       'no-restricted-syntax': ['error', {
         selector: "CallExpression[callee.property.name=/^(query|exec|copyRows)$/]",
         message: 'SQL lives in src/store: add a store function and call it.',
-      }],
+      }, SOURCE_KEY_ONCE],
     },
   },
 );

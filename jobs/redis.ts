@@ -5,6 +5,8 @@ import { redactUrl } from '../src/store/db.ts';
 
 export class RedisUnavailableError extends Error {
   readonly code = 'redis';
+  /** An outage, not a bug: logged as one line (src/logging.ts). */
+  readonly expected = true;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'RedisUnavailableError';

@@ -12,6 +12,8 @@ const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call
 
 export class SourceLockLostError extends Error {
   readonly code = 'lock-lost';
+  /** Redis was away for longer than the lease: logged as one line (src/logging.ts). */
+  readonly expected = true;
   constructor(source: string) {
     super(`the lock on source ${source} was lost (Redis unreachable for longer than the lease); the run was aborted`);
     this.name = 'SourceLockLostError';

@@ -6,7 +6,7 @@
 import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import { ConfigError, describeConfigError } from '../src/config/index.ts';
 import type { SeatsyncConfig } from '../src/config/types.ts';
-import type { Logger } from '../src/logging.ts';
+import { alreadyLogged, asExpected, sourceLogger, type Logger } from '../src/logging.ts';
 import { createSourceFactory } from '../src/sources/factory.ts';
 import type { Database } from '../src/store/db.ts';
 import { runSync } from '../src/sync/run-sync.ts';
@@ -50,7 +50,7 @@ export function createSyncJobHandler(deps: SyncJobDeps) {
         const lock = await deps.locks.acquire(name, {
           ...(signal ? { signal } : {}),
           onWait: () => {
-            log.info({ source: name }, 'another worker is syncing this source; waiting for it');
+            sourceLogger(log, name).info('another worker is syncing this source; waiting for it');
             progress.write({ phase: 'waiting-for-source', source: name, read: 0 }, { force: true });
           },
         });
@@ -98,7 +98,7 @@ async function loadOrFail(deps: SyncJobDeps): Promise<SeatsyncConfig> {
   try {
     return await deps.loadConfig();
   } catch (error) {
-    if (error instanceof ConfigError) throw new UnrecoverableError(describeConfigError(error));
+    if (error instanceof ConfigError) throw asExpected(new UnrecoverableError(describeConfigError(error)));
     throw error;
   }
 }
@@ -108,7 +108,7 @@ function sourcesOf(data: SyncJobData, config: SeatsyncConfig): readonly string[]
   if (data.sources.length === 0) return configured;
   const unknown = data.sources.filter((n) => !configured.includes(n));
   if (unknown.length > 0) {
-    throw new UnrecoverableError(`unknown source ${unknown.join(', ')} (no longer in the config?); configured: ${configured.join(', ') || '(none)'}`);
+    throw asExpected(new UnrecoverableError(`unknown source ${unknown.join(', ')} (no longer in the config?); configured: ${configured.join(', ') || '(none)'}`));
   }
   return data.sources;
 }
@@ -159,9 +159,10 @@ function throwIfFailed(runs: readonly SourceRunResult[], job: SyncJob): void {
   if (failed.length === 0) return;
   // Source errors name their source already.
   const message = failed.map((r) => (r.error?.startsWith(`${r.source}: `) ? r.error : `${r.source}: ${r.error ?? 'failed'}`)).join('; ');
-  if (failed.some((r) => r.errorCode !== undefined && PERMANENT_CODES.has(r.errorCode))) throw new UnrecoverableError(message);
+  // Each failed run logged its error: the job's failure is not told again (jobs/workers.ts).
+  if (failed.some((r) => r.errorCode !== undefined && PERMANENT_CODES.has(r.errorCode))) throw alreadyLogged(new UnrecoverableError(message));
   const attempts = job.opts.attempts ?? 1;
-  throw new Error(job.attemptsMade + 1 < attempts ? `${message} (will retry)` : message);
+  throw alreadyLogged(new Error(job.attemptsMade + 1 < attempts ? `${message} (will retry)` : message));
 }
 
 interface ProgressWriter {

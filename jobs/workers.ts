@@ -3,7 +3,7 @@
 // resort drop them (the process is about to exit; an open transaction rolls back with its connection).
 import { Worker, type Job, type Processor } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Logger } from '../src/logging.ts';
+import { isAlreadyLogged, type Logger } from '../src/logging.ts';
 import { QUEUE, type QueueName } from './names.ts';
 
 export interface JobHandlers {
@@ -45,7 +45,12 @@ export function startJobWorkers(handlers: JobHandlers, options: JobWorkersOption
     const worker = new Worker(queue, counted(processor), { connection: options.connection, prefix: options.prefix, concurrency });
     const log = options.logger.child({ queue });
     worker.on('error', (error) => log.error({ err: error }, 'worker error'));
-    worker.on('failed', (job: Job | undefined, error) => log.warn({ jobId: job?.id, attemptsMade: job?.attemptsMade, err: error.message }, 'job failed'));
+    worker.on('failed', (job: Job | undefined, error) => {
+      const attempt = { jobId: job?.id, attemptsMade: job?.attemptsMade };
+      // A sync job's runs logged why they failed (one line each): this line only says the job ended so.
+      if (isAlreadyLogged(error)) log.info(attempt, 'job failed: its runs failed (logged above)');
+      else log.warn({ ...attempt, err: error }, 'job failed');
+    });
     return worker;
   };
   const workers = [

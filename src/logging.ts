@@ -1,4 +1,14 @@
 // pino logger writing JSON to stderr (stdout is kept for command output), with secrets redacted.
+//
+// The log format (docs/production.md "Logs"): one JSON object per line with `level`, `time`, `pid`,
+// `name`, `msg` and the keys of the work it is about (`source`, `runId`, `jobId`, …), each key once.
+// Two decisions are made here for every line:
+// - `source` is bound once, by `sourceLogger`, to the logger of a source's work; log calls never repeat
+//   it (lint forbids a `source` key in a log call), so no line carries the key twice.
+// - An error under `err` is written as `{type, code, message}` when it reports an expected condition
+//   (a refused bind, an unreachable host, throttling, a Redis outage: `expected: true` on the error, or
+//   a socket error of Node's), and with its stack (and its causes') otherwise: a stack trace in the log
+//   means a bug.
 import { pino, type Logger } from 'pino';
 import { scrubKnownSecrets, secretKeyNames } from './config/secrets.ts';
 
@@ -10,18 +20,72 @@ function redactPaths(): string[] {
   return [...keys, ...keys.map((key) => `*.${key}`), 'headers.authorization', 'req.headers.authorization'];
 }
 
-export function createLogger(options: { level?: string; name?: string } = {}): Logger {
+/**
+ * An error that reports a condition of the world seatsync works in, which it handles as designed (the
+ * directory refused the bind, the host is unreachable, Graph throttles, Redis is away), rather than a
+ * bug. Error classes say it of themselves with `expected`; it is logged as one line without a stack.
+ */
+export interface ExpectedCondition {
+  readonly expected: boolean;
+}
+
+/** Node's socket failures: a server away or unreachable (Redis, PostgreSQL, a directory), not a bug. */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE']);
+
+export function isExpected(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if ((error as Partial<ExpectedCondition>).expected === true) return true;
+  const { code, syscall } = error as NodeJS.ErrnoException;
+  return syscall !== undefined && code !== undefined && NETWORK_CODES.has(code);
+}
+
+/** Marks an error of a library's class (BullMQ's UnrecoverableError) as reporting an expected condition. */
+export function asExpected<E extends Error>(error: E): E & ExpectedCondition {
+  return Object.assign(error, { expected: true });
+}
+
+/** What an error looks like in the log: one line for an expected condition, the stack for a bug. */
+export function serializeError(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  if (!isExpected(error)) return pino.stdSerializers.err(error);
+  const code = (error as { code?: unknown }).code;
+  return { type: error.name, ...(typeof code === 'string' || typeof code === 'number' ? { code } : {}), message: error.message };
+}
+
+/**
+ * Marks an error whose condition has its line in the log already (a failed run logs why it failed):
+ * whoever catches it later (the job queue) says what it does about it without telling it again.
+ */
+export function alreadyLogged<E extends Error>(error: E): E {
+  return Object.assign(error, { alreadyLogged: true });
+}
+
+export function isAlreadyLogged(error: unknown): boolean {
+  return error instanceof Error && (error as { alreadyLogged?: unknown }).alreadyLogged === true;
+}
+
+/**
+ * The logger of one source's work: every line it writes carries `source` once. The one place that binds
+ * the key (a logger bound to the source already is returned as it is).
+ */
+export function sourceLogger(logger: Logger, source: string): Logger {
+  return logger.bindings().source === source ? logger : logger.child({ source });
+}
+
+export function createLogger(options: { level?: string; name?: string; destination?: pino.DestinationStream } = {}): Logger {
   return pino(
     {
       name: options.name ?? 'seatsync',
       level: options.level ?? process.env.SEATSYNC_LOG_LEVEL ?? process.env.LOG_LEVEL ?? 'info',
       redact: { paths: redactPaths(), censor: '***' },
       base: { pid: process.pid },
+      serializers: { err: serializeError },
       // A last line behind the redaction by key: a secret value inside any message or error (a library
       // quoting a connection URL) goes out as ***.
       hooks: { streamWrite: scrubKnownSecrets },
     },
-    pino.destination({ dest: 2, sync: true }),
+    // Tests pass a stream of their own to read the lines exactly as they are written.
+    options.destination ?? pino.destination({ dest: 2, sync: true }),
   );
 }
 

@@ -20,7 +20,7 @@ import type { SeatsyncConfig } from './config/types.ts';
 import { createMetrics } from './http/metrics.ts';
 import { REDIS_DEADLINE_MS } from './http/redis-deadline.ts';
 import { createHttpServer } from './http/server.ts';
-import type { Logger } from './logging.ts';
+import { sourceLogger, type Logger } from './logging.ts';
 import { createRunNotifier } from './notify/run-notifier.ts';
 import { chainNotifiers } from './sync/run-notifiers.ts';
 import { createTargetNotifier } from './targets/target-notifier.ts';
@@ -188,7 +188,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
 async function failInterruptedRunsOf(deps: { db: Database; config: SeatsyncConfig; logger: Logger }): Promise<void> {
   for (const source of deps.config.sources) {
     const count = await failInterruptedRuns(deps.db, { source: source.name });
-    if (count > 0) deps.logger.warn({ source: source.name, count }, 'runs interrupted by a stopped process or database were marked failed (nothing of them was applied)');
+    if (count > 0) sourceLogger(deps.logger, source.name).warn({ count }, 'runs interrupted by a stopped process or database were marked failed (nothing of them was applied)');
   }
 }
 

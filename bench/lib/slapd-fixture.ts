@@ -1,7 +1,9 @@
 // A private OpenLDAP slapd holding N generated inetOrgPerson users, for the benchmarks. The seeded mdb
 // database is kept under the system temp dir, keyed by the user count and SEED_VERSION, so a rerun starts
 // in a second instead of re-seeding (slapadd of 1,000,000 entries takes minutes). The server runs with
-// `readonly on`: benchmarks only read, and two runs may share the cached database.
+// `readonly on`: benchmarks only read, and two runs may share the cached database. A writable copy (for
+// benchmarks that change entries) may run the syncprov overlay with a session log, as a directory that
+// offers content synchronization does.
 //
 // Users: uid=userN,ou=people,…; every tenth has employeeType "contractor" (the second pool's profile),
 // the rest "employee". LDAPS with a certificate from a throwaway CA (created per start).
@@ -21,6 +23,9 @@ import {
 const SEED_VERSION = 'v2';
 const SLAPD = '/usr/sbin/slapd';
 const SLAPADD = '/usr/sbin/slapadd';
+const SLAPINDEX = '/usr/sbin/slapindex';
+/** Operations the syncprov session log keeps on a writable copy with content sync. */
+const SESSION_LOG = 100_000;
 const HINT = 'apt-get install -y slapd ldap-utils (or run .ci/install-ldap.sh)';
 
 export const SUFFIX = 'dc=bench,dc=test';
@@ -47,9 +52,10 @@ export const ADMIN = { dn: `cn=admin,${SUFFIX}`, password: 'admin-secret' } as c
 
 /**
  * A server on the cached directory of `users` users; `writable` runs it on a copy of that directory
- * (for benchmarks that change entries), else on the cache itself, read-only.
+ * (for benchmarks that change entries), else on the cache itself, read-only. `contentSync` (writable
+ * only) adds the syncprov overlay with a session log and the entryCSN index its refreshes search.
  */
-export async function startBenchSlapd(options: { users: number; writable?: boolean; log?: (line: string) => void }): Promise<BenchSlapd> {
+export async function startBenchSlapd(options: { users: number; writable?: boolean; contentSync?: boolean; log?: (line: string) => void }): Promise<BenchSlapd> {
   await requireBinaries([SLAPD, SLAPADD, '/usr/bin/ldapsearch'], HINT);
   const log = options.log ?? ((line: string) => console.log(line));
   const cache = join(tmpdir(), `seatsync-bench-slapd-${options.users}-${SEED_VERSION}`);
@@ -62,7 +68,10 @@ export async function startBenchSlapd(options: { users: number; writable?: boole
   const dataDir = writable ? join(dir, 'data') : join(cache, 'data');
   // mdb's file is sparse (its map size, 8 GB, mostly holes): copied as such, it takes the seeded size.
   if (writable) await runToEnd('cp', ['-r', '--sparse=always', join(cache, 'data'), dataDir]);
-  await writeFile(conf, slapdConf({ runDir: dir, dataDir, tls: { ...cert, caPath: ca.certPath }, readonly: !writable }));
+  const contentSync = writable && options.contentSync === true;
+  await writeFile(conf, slapdConf({ runDir: dir, dataDir, tls: { ...cert, caPath: ca.certPath }, readonly: !writable, contentSync }));
+  // The cache has no entryCSN index; the copy gets one before the server starts.
+  if (contentSync) await runToEnd(SLAPINDEX, ['-q', '-f', conf, 'entryCSN']);
   const { child, port, ldapsPort } = await startSlapd(conf);
   return {
     ldapsUrl: `ldaps://127.0.0.1:${ldapsPort}`,
@@ -106,7 +115,7 @@ async function seed(input: { cache: string; users: number; log: (line: string) =
   const ldif = join(work, 'seed.ldif');
   await writeLdif(ldif, input.users);
   const conf = join(work, 'slapd.conf');
-  await writeFile(conf, slapdConf({ runDir: work, dataDir: join(work, 'data'), tls: null, readonly: false }));
+  await writeFile(conf, slapdConf({ runDir: work, dataDir: join(work, 'data'), tls: null, readonly: false, contentSync: false }));
   // -q: no consistency checks (the input is generated); far faster for big sets.
   await runToEnd(SLAPADD, ['-q', '-f', conf, '-l', ldif]);
   await rm(ldif);
@@ -146,6 +155,7 @@ function slapdConf(input: {
   dataDir: string;
   tls: { certPath: string; keyPath: string; caPath: string } | null;
   readonly: boolean;
+  contentSync: boolean;
 }): string {
   const tls = input.tls
     ? `TLSCACertificateFile ${input.tls.caPath}\nTLSCertificateFile ${input.tls.certPath}\nTLSCertificateKeyFile ${input.tls.keyPath}\n`
@@ -159,7 +169,7 @@ pidfile ${input.runDir}/slapd.pid
 argsfile ${input.runDir}/slapd.args
 modulepath /usr/lib/ldap
 moduleload back_mdb
-${tls}sizelimit size.soft=500 size.hard=500 size.prtotal=unlimited
+${input.contentSync ? 'moduleload syncprov\n' : ''}${tls}sizelimit size.soft=500 size.hard=500 size.prtotal=unlimited
 timelimit 3600
 access to dn.base="" by * read
 
@@ -173,7 +183,7 @@ readonly ${input.readonly ? 'on' : 'off'}
 index objectClass eq
 index entryUUID eq
 index uid eq
-access to attrs=userPassword by anonymous auth by * none
+${input.contentSync ? `index entryCSN eq\noverlay syncprov\nsyncprov-sessionlog ${SESSION_LOG}\n` : ''}access to attrs=userPassword by anonymous auth by * none
 access to * by users read by * none
 
 database monitor

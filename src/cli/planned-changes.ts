@@ -8,6 +8,7 @@ import { changeKindSummaries, type NextListingCommand } from '../sync/report.ts'
 import { DRY_RUN_LISTED } from '../sync/sync-source.ts';
 import { UsageError } from './exit-codes.ts';
 import { formatCount, table, type Output } from './output.ts';
+import { counted } from '../domain/counted.ts';
 
 /** Changes of each kind the human listing shows unless `--limit` says otherwise (`--json`: DRY_RUN_LISTED). */
 export const PRINTED_PER_KIND = 20;
@@ -74,13 +75,11 @@ function shellWord(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
-const plural = (n: number, one: string, many: string): string => `${formatCount(n)} ${n === 1 ? one : many}`;
-
 /** "40 accounts would change state: 9 blocked, 4 disabled, 27 activated" (the kinds with any, in listing order). */
 export function describeKinds(planned: Pick<ListedChanges, 'total' | 'byKind'>): string {
   if (planned.total === 0) return 'no account would change state';
   const kinds = CHANGE_KINDS.filter((kind) => planned.byKind[kind] > 0).map((kind) => `${formatCount(planned.byKind[kind])} ${kind}`);
-  return `${plural(planned.total, 'account', 'accounts')} would change state: ${kinds.join(', ')}`;
+  return `${counted(planned.total, 'account')} would change state: ${kinds.join(', ')}`;
 }
 
 /** A source's planned changes: the count of each kind, then the listed changes kind by kind, and how to see the rest. */

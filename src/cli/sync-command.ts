@@ -8,8 +8,10 @@ import { runSync, type SyncReport } from '../sync/run-sync.ts';
 import { syncJson, type NextListingCommand } from '../sync/report.ts';
 import { DRY_RUN_LISTED } from '../sync/sync-source.ts';
 import { createSourceFactory } from '../sources/factory.ts';
+import { REPAIRED_UTF8 } from '../sources/directory-values.ts';
 import { deliverAfterRun, runNotifierFor } from './notify-wiring.ts';
 import { listingOf, nextListingCommand, PRINTED_PER_KIND, printPlanned, type ListingFlags } from './planned-changes.ts';
+import { counted } from '../domain/counted.ts';
 
 interface SyncFlags extends ListingFlags {
   readonly source: string[];
@@ -77,7 +79,7 @@ function printReport(out: Output, report: SyncReport, next: NextListingCommand):
     if (r.status === 'failed') out.line(`\n${r.source}: FAILED, nothing was applied: ${r.error ?? 'unknown error'}`);
     if (r.held) {
       out.line(
-        `\n${r.source}: HELD — it would disable ${r.held.wouldDisable} and remove ${r.held.wouldRemove} of ${r.held.total} accounts ` +
+        `\n${r.source}: HELD — it would disable ${r.held.wouldDisable} and remove ${r.held.wouldRemove} of ${counted(r.held.total, 'account')} ` +
           `(policy.maxRemovals allows ${r.held.threshold}). Nothing was applied. If this is right, apply it with:\n` +
           `  seatsync sync --source ${r.source} --allow-removals`,
       );
@@ -89,6 +91,8 @@ function printReport(out: Output, report: SyncReport, next: NextListingCommand):
     if (r.planned) printPlanned(out, r.source, r.planned, next);
     for (const s of r.skippedEntries.slice(0, 10)) out.line(`${r.source}: skipped ${s.entry}${s.attribute ? ` (${s.attribute})` : ''}: ${s.reason}`);
     if (r.skipped > 10) out.line(`${r.source}: … ${r.skipped - 10} more skipped entries (see the logs)`);
+    for (const s of (r.repairedEntries ?? []).slice(0, 10)) out.line(`${r.source}: repaired ${s.entry} (${s.attribute}): ${REPAIRED_UTF8}`);
+    if ((r.repaired ?? 0) > 10) out.line(`${r.source}: … ${(r.repaired ?? 0) - 10} more repaired values (see the logs)`);
   }
   out.line('');
   out.line(table(['pool', 'seats', 'used', 'available', 'waiting'], report.pools.map((p) => [p.name, p.seats, p.used, p.available, p.waiting])));

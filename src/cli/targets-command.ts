@@ -9,6 +9,7 @@ import { reconcileScimTarget, type ReconcileReport } from '../targets/scim/scim-
 import type { Runner } from './context.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
 import { table } from './output.ts';
+import { counted } from '../domain/counted.ts';
 
 export function registerTargets(program: Command, run: Runner): void {
   const targets = program.command('targets').description('the applications seatsync provisions (SCIM, webhooks)');
@@ -47,7 +48,7 @@ function printReports(reports: readonly (ReconcileReport & { delivered: { sent: 
   if (reports.length === 0) line('no SCIM target is configured');
   for (const r of reports) {
     const kinds = Object.entries(r.found).filter(([, n]) => n > 0);
-    line(`${r.target}: ${r.applicationUsers} users in the application; ${kinds.length === 0 ? 'no drift' : kinds.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+    line(`${r.target}: ${counted(r.applicationUsers, 'user')} in the application; ${kinds.length === 0 ? 'no drift' : kinds.map(([k, n]) => `${k} ${n}`).join(', ')}`);
     if (r.drifted.length > 0) line(table(['externalId', 'userName', 'drift'], r.drifted.map((d) => [d.externalId, d.userName, d.drift])));
     if (r.dryRun) line('dry run: nothing changed');
     else if (r.delivered !== null) line(`repaired: ${r.delivered.sent} delivered, ${r.delivered.retrying} to retry, ${r.delivered.failed} failed`);

@@ -134,6 +134,12 @@ const syncRun = closed(
       description: 'the first unreadable entries: which entry, which attribute, why, and the id whose account was kept (absent when even the id was unreadable)',
       items: closed({ entry: str, attribute: str, reason: str, externalId: str }, { optional: ['attribute', 'externalId'] }),
     },
+    repaired: { ...int, description: 'values that were not UTF-8, read with U+FFFD in place of their invalid bytes (absent: none)' },
+    repairedEntries: {
+      type: 'array',
+      description: 'the first repaired values: which entry, which attribute, and the entry\'s id',
+      items: closed({ entry: str, attribute: str, externalId: str }),
+    },
     error: closed({ code: str, message: str }, { description: 'Failed runs only: why the run failed' }),
     changes: {
       type: 'array',
@@ -147,7 +153,7 @@ const syncRun = closed(
       items: closed({ kind: { type: 'string', enum: CHANGE_KINDS }, total: int, offset: int, listed: int, leftOut: { ...int, description: 'total - listed' } }),
     },
   },
-  { optional: ['skippedEntries', 'error', 'changes', 'changesTotal', 'changeKinds'] },
+  { optional: ['skippedEntries', 'repaired', 'repairedEntries', 'error', 'changes', 'changesTotal', 'changeKinds'] },
 );
 
 const syncResult = closed({ runs: { type: 'array', items: syncRun }, pools: { type: 'array', items: ref('Pool') } });

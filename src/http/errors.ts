@@ -19,6 +19,8 @@ export type ApiErrorCode =
 export class ApiError extends Error {
   readonly status: number;
   readonly code: ApiErrorCode;
+  /** Every ApiError is an answer the API decided on (a 503 while Redis is away), never a bug. */
+  readonly expected = true;
   constructor(status: number, code: ApiErrorCode, message: string) {
     super(message);
     this.name = 'ApiError';
@@ -69,7 +71,11 @@ export function schemaErrorMessage(errors: readonly SchemaError[], dataVar: stri
 /** Installs the JSON error and not-found handlers on `app` (and the plugins registered after). */
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | Error, request, reply) => {
-    if (error instanceof ApiError) return sendError(reply, error.status, error.code, error.message);
+    if (error instanceof ApiError) {
+      // A 5xx the API chose (Redis away): the on-call engineer sees one line for it, without a stack.
+      if (error.status >= 500) request.log.warn({ err: error }, 'request not served');
+      return sendError(reply, error.status, error.code, error.message);
+    }
     if (error instanceof AdminActionError) return sendError(reply, ADMIN_STATUS[error.code], error.code, error.message);
     const fastifyError = error as FastifyError;
     if (fastifyError.validation) return sendError(reply, 400, 'validation', fastifyError.message);

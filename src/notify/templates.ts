@@ -17,6 +17,7 @@ import {
 } from '../domain/notifications.ts';
 import type { PoolUsage } from '../domain/types.ts';
 import { formatTime, renderHtml, renderText, type MessageDocument } from './message-document.ts';
+import { counted } from '../domain/counted.ts';
 
 export interface RenderedMessage {
   readonly subject: string;
@@ -76,7 +77,7 @@ function limitDocument(event: LimitExceededEvent): MessageDocument {
   const paragraphs = groups.filter((g) => g.total > 0).map((g) => blockParagraph(g, event, occasion));
   if (event.graceTotal > 0) {
     paragraphs.push(
-      `${count(event.graceTotal, 'account')} found no free seat and ${event.graceTotal === 1 ? 'was' : 'were'} activated ` +
+      `${counted(event.graceTotal, 'account')} found no free seat and ${event.graceTotal === 1 ? 'was' : 'were'} activated ` +
         `anyway under the grace policy. When the grace ends without a free seat ${event.graceTotal === 1 ? 'it is' : 'they are'} blocked, newest first.`,
     );
   }
@@ -139,14 +140,14 @@ function limitHeadline(groups: readonly BlockGroup[], event: LimitExceededEvent,
   if (occasion.unblocked !== null && event.blockedTotal === 1 && total(['seats']) === 1 && event.graceTotal === 0) {
     return `${occasion.unblocked} unblocked, waiting for a seat`;
   }
-  if (lost > 0) return `${count(lost, 'account')} lost ${lost === 1 ? 'its seat' : 'their seats'}`;
+  if (lost > 0) return `${counted(lost, 'account')} lost ${lost === 1 ? 'its seat' : 'their seats'}`;
   return 'License limit exceeded';
 }
 
 function blockParagraph(group: BlockGroup, event: LimitExceededEvent, occasion: OccasionText): string {
   const n = group.total;
   const one = n === 1;
-  const accounts = count(n, 'account');
+  const accounts = counted(n, 'account');
   const waits = `${one ? 'It is' : 'They are'} blocked, ${one ? 'holds' : 'hold'} no seat and ${one ? 'waits' : 'wait'} for one from now`;
   switch (group.reason) {
     case 'protected': {
@@ -175,7 +176,7 @@ function blockParagraph(group: BlockGroup, event: LimitExceededEvent, occasion: 
         const others = n - (line ? 1 : 0);
         return (
           `${occasion.what}. No seat was free, so ${occasion.unblocked} waits for one since ${since}` +
-          `${others > 0 ? ` (and ${count(others, 'other account')} with it)` : ''}. ${automatic}`
+          `${others > 0 ? ` (and ${counted(others, 'other account')} with it)` : ''}. ${automatic}`
         );
       }
       return `${occasion.what} found no free seat for ${accounts}. ${one ? 'It is blocked and holds' : 'They are blocked and hold'} no seat; ${automatic}`;
@@ -190,7 +191,7 @@ function reminderDocument(event: ReminderEvent): MessageDocument {
   return {
     subject: `Still over the license limit — ${summarize(short)}`,
     paragraphs: [
-      `${count(waiting, 'account')} ${waiting === 1 ? 'is' : 'are'} still waiting for a seat in ${short.map((p) => p.name).join(', ')}.${since} ` +
+      `${counted(waiting, 'account')} ${waiting === 1 ? 'is' : 'are'} still waiting for a seat in ${short.map((p) => p.name).join(', ')}.${since} ` +
         `${waiting === 1 ? 'It is' : 'They are'} activated automatically as soon as seats are free.`,
     ],
     pools: event.pools,
@@ -216,13 +217,13 @@ function earlyWarningDocument(event: EarlyWarningEvent): MessageDocument {
 
 function heldDocument(event: SyncHeldEvent): MessageDocument {
   const what = event.emptyResult
-    ? `the source returned no users although it has ${count(event.total, 'account')}`
-    : `it would disable ${event.wouldDisable} and remove ${event.wouldRemove} of ${count(event.total, 'account')}` +
+    ? `the source returned no users although it has ${counted(event.total, 'account')}`
+    : `it would disable ${event.wouldDisable} and remove ${event.wouldRemove} of ${counted(event.total, 'account')}` +
       (event.threshold === null ? '' : ` (policy.maxRemovals allows ${event.threshold} per run)`);
   return {
     subject: event.emptyResult
       ? `Sync held for ${event.source} — the source returned no users`
-      : `Sync held for ${event.source} — would disable ${event.wouldDisable} and remove ${event.wouldRemove} of ${count(event.total, 'account')}`,
+      : `Sync held for ${event.source} — would disable ${event.wouldDisable} and remove ${event.wouldRemove} of ${counted(event.total, 'account')}`,
     paragraphs: [
       `The sync of ${event.source} at ${formatTime(event.at)} was held and changed nothing: ${what}. ` +
         'This protects accounts from a directory outage, a wrong filter or an incomplete export.',
@@ -239,9 +240,9 @@ function heldDocument(event: SyncHeldEvent): MessageDocument {
 function failingDocument(event: SourceFailingEvent): MessageDocument {
   const last = event.lastSuccessAt ? `The last successful sync ended at ${formatTime(event.lastSuccessAt)}.` : 'It has never synced successfully.';
   return {
-    subject: `${event.reminder ? 'Still failing' : 'Sync failing'}: ${event.source} since ${formatTime(event.failingSince)} (${count(event.failures, 'failed run')})`,
+    subject: `${event.reminder ? 'Still failing' : 'Sync failing'}: ${event.source} since ${formatTime(event.failingSince)} (${counted(event.failures, 'failed run')})`,
     paragraphs: [
-      `Every sync of ${event.source} since ${formatTime(event.failingSince)} has failed (${count(event.failures, 'run')} in a row), ` +
+      `Every sync of ${event.source} since ${formatTime(event.failingSince)} has failed (${counted(event.failures, 'run')} in a row), ` +
         'so changes in the directory are not applied: new users get no account, leavers keep their seats. ' +
         'Nothing was disabled or removed because of the failure.',
       `The last error${event.error.code ? ` (${event.error.code})` : ''}: ${event.error.message}`,
@@ -262,7 +263,7 @@ function recoveredDocument(event: SourceRecoveredEvent): MessageDocument {
     subject: `Sync recovered: ${event.source}`,
     paragraphs: [
       `The sync of ${event.source} worked again at ${formatTime(event.at)}, after failing since ${formatTime(event.failingSince)} ` +
-        `(${count(event.failures, 'failed run')}). The directory's changes of that time are applied now.`,
+        `(${counted(event.failures, 'failed run')}). The directory's changes of that time are applied now.`,
     ],
     pools: null,
     lists: [],
@@ -274,9 +275,9 @@ function graceDocument(event: GraceExpiringEvent): MessageDocument {
   const pools = new Set(event.accounts.flatMap((a) => a.pools));
   const short = event.pools.filter((p) => pools.has(p.name));
   return {
-    subject: `Grace ends soon for ${count(event.accountsTotal, 'account')} — ${summarize(short.length > 0 ? short : event.pools)}`,
+    subject: `Grace ends soon for ${counted(event.accountsTotal, 'account')} — ${summarize(short.length > 0 ? short : event.pools)}`,
     paragraphs: [
-      `${count(event.accountsTotal, 'account')} activated under the grace policy ${event.accountsTotal === 1 ? 'loses its' : 'lose their'} seat ` +
+      `${counted(event.accountsTotal, 'account')} activated under the grace policy ${event.accountsTotal === 1 ? 'loses its' : 'lose their'} seat ` +
         `within a day unless seats are free by then; ${event.accountsTotal === 1 ? 'it' : 'they'} will then be blocked, newest first.`,
     ],
     pools: event.pools,
@@ -314,10 +315,6 @@ export function summarize(pools: readonly PoolUsage[]): string {
       return parts.join(', ');
     })
     .join('; ');
-}
-
-function count(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 function oneLine(s: string): string {

@@ -7,11 +7,12 @@ export { normalizeGroupKey } from '../domain/names.ts';
 export type SourceCursor = { readonly [key: string]: string | number | boolean | null };
 
 /**
- * One element of a page: a user, a deletion reported by an incremental read, an id in scope that an
+ * One element of a page: a user (with `repaired`, the attributes whose bytes were not UTF-8 and were
+ * read with U+FFFD in their place: the run warns of each), a deletion reported by an incremental read, an id in scope that an
  * incremental read did not return in full (unchanged since the cursor), or a bad entry.
  */
 export type SourceItem =
-  | { readonly kind: 'user'; readonly user: DirectoryUser }
+  | { readonly kind: 'user'; readonly user: DirectoryUser; readonly repaired?: readonly string[] }
   | { readonly kind: 'deleted'; readonly externalId: string }
   | { readonly kind: 'present'; readonly externalId: string }
   | SkippedItem;
@@ -108,10 +109,16 @@ export type SourceErrorCode =
 export class SourceError extends Error {
   readonly code: SourceErrorCode;
   readonly source: string;
+  /**
+   * A condition of the directory or the network, handled as designed (logged as one line, no stack):
+   * every code but `protocol`, which is what a server answered that no rule here foresaw.
+   */
+  readonly expected: boolean;
   constructor(source: string, code: SourceErrorCode, message: string, options?: { cause?: unknown }) {
     super(`${source}: ${message}`, options);
     this.name = 'SourceError';
     this.code = code;
     this.source = source;
+    this.expected = code !== 'protocol';
   }
 }

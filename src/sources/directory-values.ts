@@ -1,6 +1,24 @@
 // Pure decoders for directory attribute values that LDIF exports (file source) and LDAP searches (ldap
-// source) share: AD's binary objectGUID, X.680 generalized time (createTimestamp / whenCreated) and AD's
-// userAccountControl. One implementation, so both sources read the same value the same way.
+// source) share: text from UTF-8 bytes, AD's binary objectGUID, X.680 generalized time (createTimestamp /
+// whenCreated) and AD's userAccountControl. One implementation, so both sources read the same value the
+// same way.
+import { isUtf8 } from 'node:buffer';
+
+/**
+ * The text of a value's UTF-8 bytes. Bytes that are not UTF-8 (a latin-1 value written by an old tool)
+ * are repaired, not refused: each invalid sequence becomes U+FFFD and `onRepaired` is called, so the
+ * caller reports the entry and attribute. Valid input, the usual case, costs one validity check (SIMD)
+ * and one decode.
+ */
+export function utf8Text(bytes: Uint8Array, onRepaired: () => void): string {
+  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (!isUtf8(buffer)) onRepaired();
+  // Node's UTF-8 decoder replaces each maximal invalid subsequence with U+FFFD (WHATWG Encoding).
+  return buffer.toString('utf8');
+}
+
+/** Why a repaired value is reported: one wording for every source. */
+export const REPAIRED_UTF8 = 'not valid UTF-8; the invalid bytes were replaced with U+FFFD';
 
 const GUID_BYTES = 16;
 const GUID_PATTERN = /^\{?([0-9a-f]{8})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{12})\}?$/i;

@@ -2,7 +2,7 @@
 // source kind: its config type in src/config, an adapter folder here returning a DirectorySource, and a
 // case below (the switch is exhaustive, so the compiler lists what is missing).
 import type { SeatsyncConfig, SourceConfig } from '../config/types.ts';
-import type { Logger } from '../logging.ts';
+import { sourceLogger, type Logger } from '../logging.ts';
 import type { DirectorySource } from './directory-source.ts';
 import type { EntraSourceOptions } from './entra/entra-source.ts';
 import { createFileSource, type FileSourceOptions } from './file/file-source.ts';
@@ -18,7 +18,9 @@ export interface AdapterTuning {
   readonly entra?: Omit<EntraSourceOptions, 'logger'>;
 }
 
-export function createSource(config: SourceConfig, logger: Logger, tuning: AdapterTuning = {}): DirectorySource {
+/** The source's adapter; its log lines carry the source's name (bound here, once: adapters never add it). */
+export function createSource(config: SourceConfig, parentLogger: Logger, tuning: AdapterTuning = {}): DirectorySource {
+  const logger = sourceLogger(parentLogger, config.name);
   switch (config.kind) {
     case 'file':
       return createFileSource(config, tuning.file);
@@ -63,6 +65,6 @@ export function createSourceFactory(config: SeatsyncConfig, logger: Logger, tuni
   return (name) => {
     const sourceConfig = config.sources.find((s) => s.name === name);
     if (!sourceConfig) throw new Error(`unknown source ${name}`);
-    return createSource(sourceConfig, logger.child({ source: name }), tuning);
+    return createSource(sourceConfig, logger, tuning);
   };
 }

@@ -48,6 +48,8 @@ export interface Database extends Queryable {
 
 export class DatabaseError extends Error {
   readonly code = 'database';
+  /** PostgreSQL is unreachable: an outage, logged as one line (src/logging.ts). */
+  readonly expected = true;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'DatabaseError';

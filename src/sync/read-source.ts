@@ -4,12 +4,13 @@
 import type { Logger } from '../logging.ts';
 import type { DirectorySource, SourceItem, SourceReadOptions, SourceReadOutcome } from '../sources/directory-source.ts';
 import type { Queryable } from '../store/db.ts';
-import type { SeatAccount } from '../domain/types.ts';
+import type { DirectoryUser, SeatAccount } from '../domain/types.ts';
 import { stageDeletions, stageUsers, type StagedRow, type StagedUser, type StagingTables } from '../store/staging-store.ts';
 import { newcomerAccount } from './directory-delta.ts';
 import { mapUser, type MappingRules } from './map-user.ts';
 import type { SourceSnapshot } from './source-snapshot.ts';
 import { printable, unusableValue, usableId } from './unusable-values.ts';
+import { REPAIRED_UTF8 } from '../sources/directory-values.ts';
 
 export interface SyncProgress {
   readonly phase: 'read' | 'apply';
@@ -25,6 +26,13 @@ export interface SkippedEntry {
   readonly externalId?: string;
 }
 
+/** A value that was not UTF-8, read with U+FFFD in place of its invalid bytes: its entry and attribute. */
+export interface RepairedEntry {
+  readonly entry: string;
+  readonly attribute: string;
+  readonly externalId: string;
+}
+
 export interface ReadStats {
   readonly seen: number;
   readonly skipped: number;
@@ -33,6 +41,9 @@ export interface ReadStats {
   readonly deleted: number;
   /** The first bad entries (at most MAX_REPORTED_SKIPS), for the run report. */
   readonly skippedEntries: readonly SkippedEntry[];
+  /** Values repaired (not UTF-8), and the first of them (at most MAX_REPORTED_SKIPS). */
+  readonly repaired: number;
+  readonly repairedEntries: readonly RepairedEntry[];
 }
 
 export const MAX_REPORTED_SKIPS = 100;
@@ -70,6 +81,16 @@ export async function readIntoStaging(
     if (skippedEntries.length < MAX_REPORTED_SKIPS) skippedEntries.push(entry);
     logger.warn(entry, entry.externalId === undefined ? 'directory entry skipped; its id is unreadable' : 'directory entry skipped; its account is kept as it was');
   };
+  let repaired = 0;
+  const repairedEntries: RepairedEntry[] = [];
+  const repair = (user: DirectoryUser, attributes: readonly string[]): void => {
+    for (const attribute of attributes) {
+      repaired += 1;
+      const entry: RepairedEntry = { entry: printable(user.dn ?? user.username), attribute: printable(attribute), externalId: printable(user.externalId) };
+      if (repairedEntries.length < MAX_REPORTED_SKIPS) repairedEntries.push(entry);
+      logger.warn(entry, `directory value repaired: ${REPAIRED_UTF8}`);
+    }
+  };
   const reader = source.read(options.request);
   // One page is written while the next is read: the source's round trip and the database's overlap.
   let writing: Promise<void> | null = null;
@@ -77,9 +98,9 @@ export async function readIntoStaging(
     const next = await reader.next();
     if (next.done) {
       await writing;
-      return { stats: { seen, skipped, unidentified, deleted, skippedEntries }, outcome: next.value };
+      return { stats: { seen, skipped, unidentified, deleted, skippedEntries, repaired, repairedEntries }, outcome: next.value };
     }
-    const { users, deletions, kept, listed } = sortItems(next.value.items, rules, skip);
+    const { users, deletions, kept, listed } = sortItems(next.value.items, rules, { skip, repair });
     seen += listed;
     await snapshot.keep(kept);
     const statuses = await snapshot.classify(users);
@@ -118,14 +139,21 @@ interface SortedPage {
 }
 
 /** Sorts a page's items; a user with a value the store cannot hold is skipped (and kept) here. */
-function sortItems(items: readonly SourceItem[], rules: MappingRules, skip: (entry: SkippedEntry) => void): SortedPage {
+function sortItems(
+  items: readonly SourceItem[],
+  rules: MappingRules,
+  report: { skip: (entry: SkippedEntry) => void; repair: (user: DirectoryUser, attributes: readonly string[]) => void },
+): SortedPage {
+  const { skip } = report;
   const page: SortedPage = { users: [], deletions: [], kept: [], listed: 0 };
   let listed = 0;
   for (const item of items) {
     if (item.kind === 'user') {
       const unusable = usableId(item.user.externalId) ? unusableValue(item.user) : { attribute: 'id', reason: 'the id is empty or contains a NUL character (U+0000)' };
-      if (unusable === null) page.users.push(mapUser(item.user, rules));
-      else {
+      if (unusable === null) {
+        page.users.push(mapUser(item.user, rules));
+        if (item.repaired !== undefined && item.repaired.length > 0) report.repair(item.user, item.repaired);
+      } else {
         skip({ entry: item.user.dn ?? item.user.username, ...unusable, externalId: item.user.externalId });
         if (usableId(item.user.externalId)) page.kept.push(item.user.externalId);
       }

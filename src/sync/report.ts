@@ -2,7 +2,7 @@
 import { CHANGE_KINDS, changeKindOf, type ChangeKind } from '../domain/change-kinds.ts';
 import type { AccountChange, AccountState, ChangeReason } from '../domain/types.ts';
 import type { ListedChanges } from './apply-delta.ts';
-import type { SkippedEntry } from './read-source.ts';
+import type { RepairedEntry, SkippedEntry } from './read-source.ts';
 import type { SyncReport } from './run-sync.ts';
 import type { PoolView } from './status.ts';
 
@@ -24,6 +24,12 @@ export interface SyncRunJson {
    */
   readonly skipped: number;
   readonly skippedEntries?: readonly SkippedEntry[];
+  /**
+   * Values that were not UTF-8 and were read with U+FFFD in place of their invalid bytes (an addition to
+   * the SPEC shape, present when there were any), and the first of them: entry, attribute, id.
+   */
+  readonly repaired?: number;
+  readonly repairedEntries?: readonly RepairedEntry[];
   readonly durationMs: number;
   readonly dryRun: boolean;
   /** Failed runs only (an addition to the SPEC shape): why it failed; `code` is `sync-failed` when the cause had none. */
@@ -130,6 +136,7 @@ export function syncJson(report: SyncReport, options: { nextCommand?: NextListin
       removed: r.removed,
       skipped: r.skipped,
       ...(r.skippedEntries.length > 0 ? { skippedEntries: r.skippedEntries } : {}),
+      ...(r.repaired !== undefined && r.repaired > 0 ? { repaired: r.repaired, repairedEntries: r.repairedEntries ?? [] } : {}),
       durationMs: Math.round(r.durationMs),
       dryRun: r.dryRun,
       ...(r.status === 'failed' ? { error: { code: r.errorCode ?? 'sync-failed', message: r.error ?? 'failed' } } : {}),

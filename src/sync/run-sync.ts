@@ -1,6 +1,6 @@
 // A sync of several sources, one after the other, each in its own run and transaction.
 import type { SeatsyncConfig } from '../config/types.ts';
-import type { Logger } from '../logging.ts';
+import { sourceLogger, type Logger } from '../logging.ts';
 import type { DirectorySource } from '../sources/directory-source.ts';
 import type { Database } from '../store/db.ts';
 import { poolViews, type PoolView } from './status.ts';
@@ -47,7 +47,7 @@ export async function runSync(deps: RunSyncDeps, options: RunSyncOptions): Promi
       if (result.poolsAfter) lastPlanPools = result.poolsAfter;
       await afterRun(deps, result);
     } finally {
-      await source.close().catch((error: unknown) => deps.logger.warn({ err: error, source: name }, 'closing the source failed'));
+      await source.close().catch((error: unknown) => sourceLogger(deps.logger, name).warn({ err: error }, 'closing the source failed'));
     }
   }
   // The last run's allocation already counted the pools as it left them (a dry run: as it would have).
@@ -62,7 +62,7 @@ async function afterRun(deps: RunSyncDeps, result: SourceRunResult): Promise<voi
   try {
     await deps.notifier.afterRun(deps.db, { runId: result.runId, source: result.source, now: Date.now() });
   } catch (error) {
-    deps.logger.warn({ err: error, source: result.source, runId: result.runId }, 'could not check whether the source is failing for the failure email');
+    sourceLogger(deps.logger, result.source).warn({ err: error, runId: result.runId }, 'could not check whether the source is failing for the failure email');
   }
 }
 

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type { SeatsyncConfig } from '../config/types.ts';
 import { queueKeyer } from '../domain/queue-order.ts';
-import type { Logger } from '../logging.ts';
+import { sourceLogger, type Logger } from '../logging.ts';
 import type { DirectorySource, SourceReadOutcome } from '../sources/directory-source.ts';
 import type { Database, Queryable } from '../store/db.ts';
 import { dropRepeatedIds, type RemovalCounts } from '../store/delta-store.ts';
@@ -34,6 +34,9 @@ interface RunResultBase extends RunCounts {
   readonly dryRun: boolean;
   /** First bad entries, for the run report. */
   readonly skippedEntries: ReadStats['skippedEntries'];
+  /** Values read with U+FFFD for bytes that were not UTF-8 (absent: none), and the first of them. */
+  readonly repaired?: number;
+  readonly repairedEntries?: ReadStats['repairedEntries'];
   /** A dry run: the planned state changes it was asked to list, and their numbers by kind. */
   readonly planned?: ListedChanges;
   /** A dry run: what the source's accounts would hold, per profile and pool. */
@@ -106,6 +109,8 @@ interface Staged {
 /** The run was aborted (the worker is stopping) before its transaction committed: nothing was applied. */
 export class RunAbortedError extends Error {
   readonly code = 'aborted';
+  /** A shutdown, not a bug: logged as one line (src/logging.ts). */
+  readonly expected = true;
   constructor() {
     super('aborted before its changes were committed (the worker is stopping); nothing was applied');
     this.name = 'RunAbortedError';
@@ -131,7 +136,7 @@ export async function syncSource(deps: SyncSourceDeps, options: SyncSourceOption
   const clock = options.now ?? Date.now;
   const started = clock();
   const runId = await openRun(deps, options);
-  const log = deps.logger.child({ runId, source: deps.source.name, dryRun: options.dryRun });
+  const log = sourceLogger(deps.logger, deps.source.name).child({ runId, dryRun: options.dryRun });
   log.info({ trigger: options.trigger }, 'sync started');
   const ctx: RunContext = { deps, options, runId, log, clock, started };
   if (runId) {
@@ -255,9 +260,10 @@ async function decideAndApplyIn(conn: Pick<Database, 'transaction'>, tables: Sta
 /** Phase record: the run's row, its log line, and the result. */
 async function record(ctx: RunContext, ended: Ended): Promise<SourceRunResult> {
   const { deps, options, runId, log } = ctx;
-  const stats = ended.staged?.stats ?? { seen: 0, skipped: 0, unidentified: 0, deleted: 0, skippedEntries: [] };
+  const stats: ReadStats = ended.staged?.stats ?? { seen: 0, skipped: 0, unidentified: 0, deleted: 0, skippedEntries: [], repaired: 0, repairedEntries: [] };
   const mode = ended.staged?.outcome.mode ?? null;
-  const base = { source: deps.source.name, runId, dryRun: options.dryRun, mode, skippedEntries: stats.skippedEntries };
+  const repairs = stats.repaired > 0 ? { repaired: stats.repaired, repairedEntries: stats.repairedEntries } : {};
+  const base = { source: deps.source.name, runId, dryRun: options.dryRun, mode, skippedEntries: stats.skippedEntries, ...repairs };
   const unapplied: RunCounts = { seen: stats.seen, created: 0, updated: 0, activated: 0, blocked: 0, disabled: 0, removed: 0, skipped: stats.skipped };
   const durationMs = (): number => ctx.clock() - ctx.started;
   switch (ended.kind) {
@@ -265,8 +271,8 @@ async function record(ctx: RunContext, ended: Ended): Promise<SourceRunResult> {
     case 'planned': {
       const { applied } = ended;
       const counts: RunCounts = { seen: stats.seen, created: applied.created, updated: applied.updated, ...applied.seats, skipped: stats.skipped };
-      if (runId) await finishRun(deps.db, runId, { status: 'ok', mode, counts, error: null, details: { skippedEntries: stats.skippedEntries, purged: applied.purged } });
-      log.info({ ...counts, mode, allocation: applied.allocation, durationMs: durationMs() }, 'sync finished');
+      if (runId) await finishRun(deps.db, runId, { status: 'ok', mode, counts, error: null, details: { skippedEntries: stats.skippedEntries, purged: applied.purged, ...repairs } });
+      log.info({ ...counts, repaired: stats.repaired, mode, allocation: applied.allocation, durationMs: durationMs() }, 'sync finished');
       return {
         ...base, ...counts, outcome: ended.kind, status: 'ok', durationMs: durationMs(), error: null, held: null,
         poolsAfter: poolViewsFromPlan(applied.plan.pools),

@@ -1,6 +1,7 @@
 // Starts a private OpenLDAP `slapd` for one test file: its own temp dir, slapd.conf, mdb database seeded
 // with `slapadd` before start (much faster than ldapadd for big sets), random free ports, LDAPS with a
-// certificate from a throwaway CA. Needs Debian's `slapd` and `ldap-utils` (see .ci/install-ldap.sh).
+// certificate from a throwaway CA, the syncprov overlay with a session log (content synchronization)
+// unless asked for a server without it. Needs Debian's `slapd` and `ldap-utils` (see .ci/install-ldap.sh).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
@@ -38,6 +39,13 @@ export interface OpenLdapOptions {
   readonly suffix?: string;
   /** Size limit for ordinary (and, up to it, paged) searches; paged searches may go past it. Default 500. */
   readonly sizeLimit?: number;
+  /** slapd.conf schema lines (`attributetype ( … )`) added after the standard schemas. */
+  readonly schema?: string;
+  /**
+   * The syncprov overlay's session log, in operations (content synchronization: deletions without a
+   * listing of the scope, until a cookie is older than the log). Default 1000; null: no syncprov at all.
+   */
+  readonly sessionLog?: number | null;
 }
 
 export interface OpenLdapServer {
@@ -69,7 +77,8 @@ export async function startOpenLdap(options: OpenLdapOptions = {}): Promise<Open
   const secrets = { adminPassword: 'admin-secret', readerPassword: 'reader-secret' };
   await mkdir(join(dir, 'data'));
   const conf = join(dir, 'slapd.conf');
-  await writeFile(conf, slapdConf({ dir, suffix, sizeLimit: options.sizeLimit ?? 500, cert, caPath: ca.certPath, ...secrets }));
+  const sessionLog = options.sessionLog === undefined ? 1000 : options.sessionLog;
+  await writeFile(conf, slapdConf({ dir, suffix, sizeLimit: options.sizeLimit ?? 500, sessionLog, cert, caPath: ca.certPath, schema: options.schema ?? '', ...secrets }));
   const seedPath = join(dir, 'seed.ldif');
   await writeFile(seedPath, baseLdif(suffix, secrets.readerPassword) + (options.seedLdif ?? ''));
   await runToEnd(SLAPADD, ['-q', '-f', conf, '-l', seedPath]);
@@ -124,23 +133,30 @@ function slapdConf(input: {
   dir: string;
   suffix: string;
   sizeLimit: number;
+  sessionLog: number | null;
   cert: { certPath: string; keyPath: string };
   caPath: string;
+  schema: string;
   adminPassword: string;
 }): string {
   const { dir, suffix } = input;
+  const syncprov = input.sessionLog === null ? { module: '', overlay: '' } : {
+    module: 'moduleload syncprov\n',
+    overlay: `# Content synchronization (RFC 4533): a refresh from a cookie reports deletions from the session log.\noverlay syncprov\nsyncprov-sessionlog ${input.sessionLog}\nsyncprov-reloadhint TRUE\n`,
+  };
   return `
 include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema
 include /etc/ldap/schema/nis.schema
 include /etc/ldap/schema/inetorgperson.schema
+${input.schema}
 pidfile ${dir}/slapd.pid
 argsfile ${dir}/slapd.args
 modulepath /usr/lib/ldap
 moduleload back_mdb
 # ppolicy defines pwdAccountLockedTime, the lock attribute an OpenLDAP disabled rule reads.
 moduleload ppolicy
-TLSCACertificateFile ${input.caPath}
+${syncprov.module}TLSCACertificateFile ${input.caPath}
 TLSCertificateFile ${input.cert.certPath}
 TLSCertificateKeyFile ${input.cert.keyPath}
 # A directory's usual guard: ordinary searches stop at the limit; paged searches may go past it.
@@ -155,10 +171,10 @@ rootdn "cn=admin,${suffix}"
 rootpw ${input.adminPassword}
 directory ${dir}/data
 index objectClass eq
-index entryUUID eq
+index entryUUID,entryCSN eq
 index uid,member,uniqueMember,memberUid eq
 overlay ppolicy
-access to attrs=userPassword by anonymous auth by self write by * none
+${syncprov.overlay}access to attrs=userPassword by anonymous auth by self write by * none
 access to * by users read by * none
 
 # Publishes the server clock (cn=Current,cn=Time,cn=Monitor), which incremental reads start from.

@@ -1,28 +1,65 @@
-// The logger's last line of defence: a secret value the config held goes out as *** in any field or
-// message, as is, percent-encoded or JSON-escaped (the logger writes to stderr: run in a child process).
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+// The log format decided in src/logging.ts, on the lines the real logger writes: `source` once per line,
+// expected conditions as one line without a stack, bugs with their stack.
 import { describe, expect, it } from 'vitest';
+import { alreadyLogged, asExpected, createLogger, isAlreadyLogged, sourceLogger } from '../../src/logging.ts';
+import { SourceError } from '../../src/sources/directory-source.ts';
+import { capturedLog, keysWrittenTwice, logLines, repeatedKeys } from '../support/log-lines.ts';
 
-const src = fileURLToPath(new URL('../../src/', import.meta.url));
+function logger() {
+  const captured = capturedLog();
+  return { log: createLogger({ level: 'debug', destination: captured.destination }), text: captured.text };
+}
 
-describe('createLogger', () => {
-  it('scrubs every secret the config held out of every log line', () => {
-    const secret = 'P@ss/w0rd#x?y"q';
-    const script = `
-      import { rememberSecrets } from '${src}config/secrets.ts';
-      import { createLogger } from '${src}logging.ts';
-      rememberSecrets([${JSON.stringify(secret)}]);
-      const err = Object.assign(new Error('connect to ' + ${JSON.stringify(`postgres://app:${encodeURIComponent(secret)}@db/app`)}), { input: ${JSON.stringify(secret)} });
-      createLogger({ level: 'info' }).error({ err, note: ${JSON.stringify(`say ${secret}`)} }, 'failed with ' + ${JSON.stringify(secret)});
-    `;
-    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
-    expect(result.status, result.stderr).toBe(0);
-    const line = JSON.parse(result.stderr) as { msg: string; note: string; err: { message: string; input: string } };
-    expect(line.msg).toBe('failed with ***');
-    expect(line.note).toBe('say ***');
-    expect(line.err.message).toBe('connect to postgres://app:***@db/app');
-    expect(line.err.input).toBe('***');
-    for (const piece of ['w0rd', 'P@ss', 'P%40ss']) expect(result.stderr).not.toContain(piece);
+describe('the duplicate-key check of the tests', () => {
+  it('finds a key written twice in one object, at any depth, and not across objects or inside strings', () => {
+    expect(keysWrittenTwice('{"a":1,"source":"x","b":{"c":2},"source":"x"}')).toEqual(['source']);
+    expect(keysWrittenTwice('{"a":{"k":1,"k":2}}')).toEqual(['k']);
+    expect(keysWrittenTwice('{"a":[{"k":1},{"k":2}],"b":{"k":"\\"k\\":"}}')).toEqual([]);
+  });
+});
+
+describe('sourceLogger', () => {
+  it('binds source once, however often it is asked for', () => {
+    const { log, text } = logger();
+    const run = sourceLogger(sourceLogger(log, 'hr'), 'hr').child({ runId: '7' });
+    sourceLogger(run, 'hr').info({ seen: 3 }, 'sync finished');
+    expect(repeatedKeys(text())).toEqual([]);
+    expect(logLines(text())).toEqual([expect.objectContaining({ source: 'hr', runId: '7', seen: 3, msg: 'sync finished' })]);
+  });
+});
+
+describe('errors in the log', () => {
+  it('writes an expected condition as one line: type, code and message, no stack', () => {
+    const { log, text } = logger();
+    const refused = new SourceError('corp', 'auth', 'ldap://dc1: invalid credentials (bind as cn=reader)', { cause: new Error('49') });
+    log.error({ err: refused }, 'sync failed; nothing was applied');
+    expect(text().trim().split('\n')).toHaveLength(1);
+    expect(text()).not.toContain('stack');
+    expect(logLines(text())[0]?.err).toEqual({ type: 'SourceError', code: 'auth', message: 'corp: ldap://dc1: invalid credentials (bind as cn=reader)' });
+  });
+
+  it('keeps the stack of a bug, and of a source error no rule foresaw (protocol)', () => {
+    const { log, text } = logger();
+    log.error({ err: new TypeError("Cannot read properties of undefined (reading 'dn')") }, 'sync failed; nothing was applied');
+    log.error({ err: new SourceError('corp', 'protocol', 'LDAP result 80: other') }, 'sync failed; nothing was applied');
+    const [bug, protocol] = logLines(text()) as unknown as { err: { stack?: string } }[];
+    expect(bug?.err.stack).toMatch(/^TypeError: Cannot read properties.*\n\s+at /);
+    expect(protocol?.err.stack).toMatch(/^SourceError: corp: LDAP result 80/);
+  });
+
+  it('takes a socket error of Node (a server away) for an expected condition', () => {
+    const { log, text } = logger();
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED', syscall: 'connect', errno: -111 });
+    log.error({ err: refused }, 'worker error');
+    expect(logLines(text())[0]?.err).toEqual({ type: 'Error', code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:6379' });
+  });
+
+  it('marks a library error as expected, and one that was logged already', () => {
+    const { log, text } = logger();
+    const error = alreadyLogged(asExpected(new Error('hr: bad config')));
+    expect(isAlreadyLogged(error)).toBe(true);
+    expect(isAlreadyLogged(new Error('x'))).toBe(false);
+    log.warn({ err: error }, 'job failed');
+    expect(text()).not.toContain('stack');
   });
 });

@@ -4,7 +4,7 @@
 // remove) and then applied with `allowRemovals` after an explicit confirmation.
 import { api } from './api.ts';
 import { h, replace } from './dom.ts';
-import { plural } from './format.ts';
+import { counted } from './format.ts';
 import { dataTable } from './table.ts';
 import type { RunSummary, SyncJob } from './types.ts';
 
@@ -93,7 +93,7 @@ async function reviewHeld(source: string, out: HTMLElement, onChange: () => void
     'section',
     { class: 'confirm', 'aria-labelledby': 'confirm-title' },
     h('h3', { id: 'confirm-title' }, `Apply the held run of ${source}?`),
-    h('p', {}, `It would disable ${plural(run.disabled, 'account')} and remove ${plural(run.removed, 'account')}; they lose their seats, which go to the accounts waiting.`),
+    h('p', {}, `It would disable ${counted(run.disabled, 'account')} and remove ${counted(run.removed, 'account')}; they lose their seats, which go to the accounts waiting.`),
     dataTable({
       caption: `Accounts the run of ${source} would disable or remove`,
       rows: losing,

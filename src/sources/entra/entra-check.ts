@@ -7,6 +7,7 @@ import { authenticate, openSession, splitGroupKeys, type EntraDeps } from './ent
 import { groupsOf } from './group-membership.ts';
 import { loadInterest, scopeCall, type ReadContext } from './read-context.ts';
 import { mapGraphUser, selectionFor } from './user-mapping.ts';
+import { counted } from '../../domain/counted.ts';
 
 type Step = SourceCheckReport['steps'][number];
 
@@ -42,7 +43,7 @@ export async function checkEntra(deps: EntraDeps, options: Pick<SourceReadOption
     try {
       interest = await loadInterest(ctx);
       for (const [groupId, members] of interest) groupSizes[groupId] = members.size;
-      steps.push({ name: 'profile groups', ok: true, detail: [...interest].map(([id, members]) => `${id}: ${members.size} users`).join(', ') });
+      steps.push({ name: 'profile groups', ok: true, detail: [...interest].map(([id, members]) => `${id}: ${counted(members.size, 'user')}`).join(', ') });
     } catch (error) {
       steps.push({ name: 'profile groups', ok: false, detail: (error as Error).message });
     }
@@ -56,13 +57,13 @@ async function countInScope(ctx: ReadContext, steps: Step[], groupSizes: Record<
   try {
     if (!group) {
       const count = await ctx.api.count('/users/$count');
-      steps.push({ name: 'users in scope', ok: true, detail: `${count} users in the tenant` });
+      steps.push({ name: 'users in scope', ok: true, detail: `${counted(count, 'user')} in the tenant` });
       return count;
     }
     const info = await ctx.api.object(`/groups/${encodeURIComponent(group)}?$select=id,displayName`);
     const count = await ctx.api.count(`/groups/${encodeURIComponent(group)}/transitiveMembers/microsoft.graph.user/$count`);
     groupSizes[group] = count;
-    steps.push({ name: 'users in scope', ok: true, detail: `${count} users in group "${String(info.displayName)}" (${group}), nested groups included` });
+    steps.push({ name: 'users in scope', ok: true, detail: `${counted(count, 'user')} in group "${String(info.displayName)}" (${group}), nested groups included` });
     return count;
   } catch (error) {
     const call = group ? scopeCall(ctx, group) : { what: 'counting users', permission: 'User.Read.All' as const };

@@ -22,7 +22,7 @@ export interface EntraSourceOptions {
 export function createEntraSource(given: EntraSourceConfig, options: EntraSourceOptions = {}): DirectorySource {
   // Object ids compare case-insensitively; Graph writes them in lowercase.
   const config: EntraSourceConfig = { ...given, group: given.group?.trim().toLowerCase() ?? null };
-  const logger = (options.logger ?? silentLogger()).child({ source: config.name, kind: 'entra' });
+  const logger = (options.logger ?? silentLogger()).child({ kind: 'entra' });
   const deps: EntraDeps = {
     config,
     credential: createCredential(config),

@@ -79,7 +79,8 @@ export class RetryMiddleware implements Middleware {
           ? namedError(THROTTLED_ERROR, `Graph kept throttling (HTTP ${failure.status}) after ${attempt} attempts and ${this.stats.waitedMs} ms of waiting`)
           : namedError(NETWORK_ERROR, `${failure.message} (after ${attempt} attempts)`);
       }
-      this.logger.warn({ url: pathOf(context), attempt, waitMs, status: failure.status, error: failure.message },
+      const err = { code: failure.kind === 'throttled' ? 'throttled' : 'connect', message: failure.message };
+      this.logger.warn({ url: pathOf(context), attempt, waitMs, status: failure.status, err },
         failure.kind === 'throttled' ? 'Graph throttled the request; waiting before retrying' : 'Graph request failed; retrying');
       if (failure.kind === 'throttled') this.stats.throttled += 1;
       else this.stats.networkRetries += 1;

@@ -13,6 +13,7 @@ import type { FileEntryOptions } from './entry-options.ts';
 import { attributeNamer } from './group-keys.ts';
 import { FieldLimiter } from './field-limiter.ts';
 import { CrlfToLf } from './line-endings.ts';
+import { RepairedLines, repairUtf8Lines, withRepaired } from './utf8-lines.ts';
 
 /** Longest field, in UTF-8 bytes: a longer one makes its row a bad row (field-limiter.ts cuts it first). */
 export const MAX_FIELD_BYTES = 1_000_000;
@@ -47,8 +48,9 @@ export async function* readCsvEntries(input: Readable, options: FileEntryOptions
     skip_empty_lines: true,
     max_record_size: MAX_RECORD_CHARS,
   });
+  const repaired = new RepairedLines();
   // pipeline destroys every stage when one fails or the reader stops early; errors reach the loop below.
-  pipeline(input, new CrlfToLf(), new FieldLimiter({ maxFieldBytes: MAX_FIELD_BYTES }), parser, () => {});
+  pipeline(input, repairUtf8Lines(repaired), new CrlfToLf(), new FieldLimiter({ maxFieldBytes: MAX_FIELD_BYTES }), parser, () => {});
   let header: CsvHeader | null = null;
   const attributeName = attributeNamer(options.attributes);
   try {
@@ -59,7 +61,8 @@ export async function* readCsvEntries(input: Readable, options: FileEntryOptions
         continue;
       }
       if (isBlankRow(parsed.record)) continue;
-      yield withUniqueId(mapCsvRow(header, parsed.record, { line, groupsOfInterest: options.groupsOfInterest, maxFieldBytes: MAX_FIELD_BYTES }), line, options.ids);
+      const item = withUniqueId(mapCsvRow(header, parsed.record, { line, groupsOfInterest: options.groupsOfInterest, maxFieldBytes: MAX_FIELD_BYTES }), line, options.ids);
+      yield repaired.anyIn(line, parsed.info.lines) ? withRepaired(item, repairedColumns(header, parsed.record)) : item;
     }
   } catch (error) {
     throw error instanceof CsvError ? unreadable(options, error) : error;
@@ -67,6 +70,11 @@ export async function* readCsvEntries(input: Readable, options: FileEntryOptions
   if (header === null) {
     throw new SourceError(options.sourceName, 'invalid-data', `${options.path} is empty: a CSV needs a header row with an "id" column`);
   }
+}
+
+/** The columns of a row whose text has U+FFFD, on a row that had bytes that were not UTF-8. */
+function repairedColumns(header: CsvHeader, record: readonly string[]): string[] {
+  return record.flatMap((field, index) => (field.includes('\uFFFD') ? [header.names[index] ?? `column ${index + 1}`] : []));
 }
 
 function headerOrThrow(record: readonly string[], attributeName: (column: string) => string, options: FileEntryOptions): CsvHeader {

@@ -6,6 +6,7 @@ import { normalizeGroupKey } from '../../domain/names.ts';
 import type { DirectoryUser } from '../../domain/types.ts';
 import { SourceError } from '../directory-source.ts';
 import type { SourceCheckReport, SourceItem, SourceReadOptions, SourceReader } from '../directory-source.ts';
+import { counted } from '../../domain/counted.ts';
 
 const SAMPLE_SIZE = 2;
 /** Skipped entries quoted in the report; the count covers them all. */
@@ -48,7 +49,7 @@ export async function checkFileSource(config: FileSourceConfig, options: FileChe
     steps.push({ name: steps.length === 0 ? 'file' : 'read', ok: false, detail: error.message });
     return { ok: false, steps, usersInScope: null, sample: [], groupSizes: {} };
   }
-  steps.push({ name: 'users', ok: true, detail: `${tally.users} users in the file (${tally.disabled} disabled)` });
+  steps.push({ name: 'users', ok: true, detail: `${counted(tally.users, 'user')} in the file (${tally.disabled} disabled)` });
   if (tally.skipped > 0) steps.push({ name: 'skipped entries', ok: false, detail: describeSkipped(tally) });
   return { ok: true, steps, usersInScope: tally.users, sample: tally.sample, groupSizes: tally.groupSizes };
 }

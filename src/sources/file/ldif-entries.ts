@@ -7,12 +7,15 @@ import type { FileEntryOptions } from './entry-options.ts';
 import { idAttributeOf, ldifAttributesNeeded, mapLdifRecord } from './ldif-entry.ts';
 import { LdifStructureError, type LdifRecord } from './ldif-parser.ts';
 import { LdifLineTooLongError, readLdifRecords } from './ldif-reader.ts';
+import { RepairedLines, repairUtf8Lines } from './utf8-lines.ts';
 
 export async function* readLdifEntries(input: Readable, options: FileEntryOptions): AsyncGenerator<SourceItem, void, undefined> {
   const context = { groupsOfInterest: options.groupsOfInterest, attributes: options.attributes };
   let first = true;
   try {
-    for await (const records of readLdifRecords(input, { keepAttribute: ldifAttributesNeeded(options.attributes) })) {
+    const repaired = new RepairedLines();
+    const lines = repairUtf8Lines(repaired)(input);
+    for await (const records of readLdifRecords(lines, { keepAttribute: ldifAttributesNeeded(options.attributes), repairedLine: (line) => repaired.anyIn(line, line) })) {
       for (const record of records) {
         if (first) rejectNonLdif(record, options);
         first = false;

@@ -6,7 +6,8 @@ import type { DirectoryUser } from '../../domain/types.ts';
 import type { SourceItem } from '../directory-source.ts';
 import { reportedGroups } from './group-keys.ts';
 import type { LdifRecord, LdifValue } from './ldif-parser.ts';
-import { canonicalGuid, guidFromBytes, isDisabledByUserAccountControl, parseGeneralizedTime } from '../directory-values.ts';
+import { canonicalGuid, guidFromBytes, isBinaryGuidAttribute, isDisabledByUserAccountControl, parseGeneralizedTime, utf8Text } from '../directory-values.ts';
+import { withRepaired } from './utf8-lines.ts';
 
 /** Attributes the mapping reads, by their lowercased name, with the spelling used in messages. */
 const MAPPED = {
@@ -47,8 +48,38 @@ export function ldifAttributesNeeded(extra: readonly string[]): (name: string) =
 
 type Skipped = Extract<SourceItem, { kind: 'skipped' }>;
 
-/** Maps a record to a user or a skipped entry; null when the record is not a person (silently ignored). */
-export function mapLdifRecord(record: LdifRecord, context: LdifMapContext): SourceItem | null {
+/**
+ * Maps a record to a user or a skipped entry; null when the record is not a person (silently ignored).
+ * A user reports the attributes whose text was not UTF-8 (repaired with U+FFFD), plain or base64.
+ */
+export function mapLdifRecord(raw: LdifRecord, context: LdifMapContext): SourceItem | null {
+  const { record, repaired } = asTextRecord(raw);
+  const item = mapTextRecord(record, context);
+  if (item === null || repaired.size === 0) return item;
+  return withRepaired(item, [...repaired].map((name) => spellingOf(name, context.attributes)));
+}
+
+/**
+ * The record with its base64 values as text, decoded by the sources' one decoder (binary GUIDs stay
+ * bytes), and the attributes (lowercased) whose text was repaired here or before parsing.
+ */
+function asTextRecord(record: LdifRecord): { record: LdifRecord; repaired: Set<string> } {
+  const repaired = new Set(record.repaired ?? []);
+  let attributes: Map<string, readonly LdifValue[]> | null = null;
+  for (const [name, values] of record.attributes) {
+    if (isBinaryGuidAttribute(name) || values.every((value) => typeof value === 'string')) continue;
+    attributes ??= new Map(record.attributes);
+    attributes.set(name, values.map((value) => (typeof value === 'string' ? value : utf8Text(value, () => repaired.add(name)))));
+  }
+  return { record: attributes === null ? record : { ...record, attributes }, repaired };
+}
+
+/** An attribute's name as the config or the mapping spells it. */
+function spellingOf(name: string, configured: readonly string[]): string {
+  return (MAPPED as Record<string, string>)[name] ?? configured.find((c) => c.toLowerCase() === name) ?? name;
+}
+
+function mapTextRecord(record: LdifRecord, context: LdifMapContext): SourceItem | null {
   const entry = record.dn === '' ? `line ${record.line}` : `${record.dn} (line ${record.line})`;
   if (record.changeType !== null && record.changeType !== 'add') {
     return { kind: 'skipped', entry, reason: `a "${record.changeType}" change record, not an entry: export the directory's content instead` };
@@ -151,10 +182,9 @@ function extraAttributes(record: LdifRecord, configured: readonly string[]): Rec
   return attributes;
 }
 
-const utf8 = new TextDecoder('utf-8');
-
+/** Values are text after asTextRecord, but for binary GUIDs (read as bytes where they are used). */
 function asText(value: LdifValue): string {
-  return typeof value === 'string' ? value : utf8.decode(value);
+  return typeof value === 'string' ? value : Buffer.from(value).toString('base64');
 }
 
 function firstText(values: readonly LdifValue[]): string | null {

@@ -39,11 +39,15 @@ export interface LdifRecord {
   readonly attributes: ReadonlyMap<string, readonly LdifValue[]>;
   /** The first thing wrong with the record; a record with a problem is skipped whole. */
   readonly problem: LdifProblem | null;
+  /** Kept attributes (lowercased) with a plain value on a line whose bytes were not UTF-8 (repaired before parsing). */
+  readonly repaired?: ReadonlySet<string>;
 }
 
 export interface LdifParserOptions {
   /** Which attributes (lowercased, without options) to keep; others are dropped while parsing. */
   readonly keepAttribute?: (name: string) => boolean;
+  /** Whether a physical line (1-based) had bytes that were not UTF-8 and was repaired (utf8-lines.ts). */
+  readonly repairedLine?: (line: number) => boolean;
 }
 
 interface RecordDraft {
@@ -52,11 +56,14 @@ interface RecordDraft {
   changeType: string | null;
   attributes: Map<string, LdifValue[]>;
   problem: LdifProblem | null;
+  repaired: Set<string>;
 }
 
 interface LogicalLine {
   text: string;
   line: number;
+  /** One of its physical lines was repaired. */
+  repaired: boolean;
 }
 
 // attribute description (name or OID, then ;options), one or two colons or `:<`, then the value.
@@ -65,6 +72,7 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 export class LdifParser {
   readonly #keep: (name: string) => boolean;
+  readonly #repairedLine: (line: number) => boolean;
   #lineNumber = 0;
   #pending: LogicalLine | null = null;
   #inComment = false;
@@ -73,6 +81,7 @@ export class LdifParser {
 
   constructor(options: LdifParserOptions = {}) {
     this.#keep = options.keepAttribute ?? (() => true);
+    this.#repairedLine = options.repairedLine ?? (() => false);
   }
 
   /** Feeds one physical line (without its line break). Returns the record this line completed, if any. */
@@ -91,7 +100,7 @@ export class LdifParser {
     }
     this.#flushLogical();
     this.#inComment = text.startsWith('#');
-    if (!this.#inComment) this.#pending = { text, line: this.#lineNumber };
+    if (!this.#inComment) this.#pending = { text, line: this.#lineNumber, repaired: this.#repairedLine(this.#lineNumber) };
     return null;
   }
 
@@ -105,6 +114,7 @@ export class LdifParser {
     if (this.#inComment) return;
     if (this.#pending !== null) {
       this.#pending.text += rest;
+      if (this.#repairedLine(this.#lineNumber)) this.#pending.repaired = true;
       return;
     }
     this.#problem({ code: 'syntax', line: this.#lineNumber, reason: `line ${this.#lineNumber} continues nothing (it starts with a space)` });
@@ -135,7 +145,7 @@ export class LdifParser {
         `line ${logical.line} starts a new entry ("dn:") inside the entry of line ${this.#draft.line}: a blank line must end each entry`,
       );
     }
-    this.#attribute(name.toLowerCase(), marker, value, logical.line);
+    this.#attribute(name.toLowerCase(), marker, value, logical);
   }
 
   #startRecord(logical: LogicalLine, match: RegExpExecArray | null): void {
@@ -145,7 +155,7 @@ export class LdifParser {
       return;
     }
     this.#sawContent = true;
-    this.#draft = { line: logical.line, dn: '', changeType: null, attributes: new Map(), problem: null };
+    this.#draft = { line: logical.line, dn: '', changeType: null, attributes: new Map(), problem: null, repaired: new Set() };
     if (match === null || name !== 'dn') {
       const start = logical.text.slice(0, 40);
       this.#problem({ code: 'no-dn', line: logical.line, reason: `the record at line ${logical.line} starts with "${start}" instead of "dn:"` });
@@ -155,7 +165,8 @@ export class LdifParser {
     if (dn !== null) this.#draft.dn = typeof dn === 'string' ? dn : Buffer.from(dn).toString('utf8');
   }
 
-  #attribute(name: string, marker: string, value: string, line: number): void {
+  #attribute(name: string, marker: string, value: string, logical: LogicalLine): void {
+    const { line } = logical;
     const draft = this.#draft;
     if (draft === null) return;
     if (name === 'changetype' || name === 'control') {
@@ -167,6 +178,7 @@ export class LdifParser {
     if (!this.#keep(name)) return;
     const decoded = this.#decode(name, marker, value, line);
     if (decoded === null) return;
+    if (logical.repaired && marker === '') draft.repaired.add(name);
     const values = draft.attributes.get(name);
     if (values === undefined) draft.attributes.set(name, [decoded]);
     else values.push(decoded);
@@ -189,7 +201,7 @@ export class LdifParser {
 
   #problem(problem: LdifProblem): void {
     if (this.#draft === null) {
-      this.#draft = { line: problem.line, dn: '', changeType: null, attributes: new Map(), problem };
+      this.#draft = { line: problem.line, dn: '', changeType: null, attributes: new Map(), problem, repaired: new Set() };
       this.#sawContent = true;
     } else {
       this.#draft.problem ??= problem;

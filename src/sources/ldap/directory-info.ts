@@ -2,6 +2,7 @@
 // replication state an incremental read is bound to (the DC's invocationId and highestCommittedUSN).
 import { normalizeDn } from '../../domain/names.ts';
 
+import { SYNC_REQUEST_OID } from './content-sync.ts';
 import { binaryNames, EntryView } from './entry-view.ts';
 import { formatGeneralizedTime, guidFromBytes, parseGeneralizedTime } from '../directory-values.ts';
 import type { LdapSession } from './ldap-session.ts';
@@ -18,6 +19,8 @@ export interface DirectoryInfo {
    * cn=monitor), as GeneralizedTime; null when it can't be read.
    */
   readonly serverTime: string | null;
+  /** The root DSE offers content synchronization (RFC 4533; OpenLDAP's syncprov overlay). */
+  readonly contentSync: boolean;
 }
 
 /** Where servers publish their current time: OpenLDAP (back-monitor), then 389ds / FreeIPA. */
@@ -32,8 +35,9 @@ export async function readDirectoryInfo(session: LdapSession): Promise<Directory
   const namingContexts = [...new Set(contexts.map(normalizeDn))];
   const usnText = root.first('highestCommittedUSN');
   const dsServiceName = root.first('dsServiceName');
+  const contentSync = root.strings('supportedControl').includes(SYNC_REQUEST_OID);
   if (usnText === null || dsServiceName === null) {
-    return { namingContexts, invocationId: null, highestCommittedUsn: null, serverTime: await readServerTime(session) };
+    return { namingContexts, invocationId: null, highestCommittedUsn: null, serverTime: await readServerTime(session), contentSync };
   }
   const ntdsSettings = await session.findEntry(dsServiceName, ['invocationId'], binaryNames('invocationId'));
   const invocationBytes = ntdsSettings ? new EntryView(ntdsSettings).buffers('invocationId')[0] : undefined;
@@ -43,6 +47,7 @@ export async function readDirectoryInfo(session: LdapSession): Promise<Directory
     invocationId: invocationBytes ? guidFromBytes(invocationBytes) : null,
     highestCommittedUsn: Number.isSafeInteger(usn) ? usn : null,
     serverTime: null,
+    contentSync,
   };
 }
 

@@ -1,6 +1,7 @@
 // Case-insensitive, typed access to a raw ldapts entry: servers return attribute names in their own
 // case (`objectGUID`, `objectguid`), and ldapts gives one value unwrapped and several as an array.
 import type { Entry } from 'ldapts';
+import { utf8Text } from '../directory-values.ts';
 
 type RawValue = Buffer | Buffer[] | string[] | string;
 
@@ -17,6 +18,8 @@ export class DecodedEntry {
 export class EntryView {
   readonly dn: string;
   private readonly byName: Map<string, RawValue>;
+  /** Attributes (as asked for) read as text whose bytes were not UTF-8 and were repaired. */
+  #repaired: string[] | null = null;
 
   constructor(entry: Entry | DecodedEntry) {
     this.dn = entry.dn;
@@ -44,9 +47,22 @@ export class EntryView {
     return value !== undefined && !isEmpty(value);
   }
 
-  /** Values as strings; binary values that are not UTF-8 come back base64-encoded. */
+  /**
+   * Values as strings. Both decoders hand over values that are not UTF-8 as bytes; they are repaired
+   * here (U+FFFD for each invalid sequence) and the attribute is noted in `repaired()`.
+   */
   strings(name: string): string[] {
-    return this.raw(name).map((value) => (Buffer.isBuffer(value) ? decodeBuffer(value) : value));
+    return this.raw(name).map((value) => (Buffer.isBuffer(value) ? utf8Text(value, () => this.#noteRepaired(name)) : value));
+  }
+
+  /** Attributes whose text was repaired by `strings`/`first`, as they were asked for; empty: none. */
+  repaired(): readonly string[] {
+    return this.#repaired ?? [];
+  }
+
+  #noteRepaired(name: string): void {
+    this.#repaired ??= [];
+    if (!this.#repaired.includes(name)) this.#repaired.push(name);
   }
 
   first(name: string): string | null {
@@ -79,16 +95,6 @@ function lower(name: string): string {
 
 function isEmpty(value: RawValue): boolean {
   return Array.isArray(value) && value.length === 0;
-}
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-function decodeBuffer(value: Buffer): string {
-  try {
-    return utf8.decode(value);
-  } catch {
-    return value.toString('base64');
-  }
 }
 
 /**

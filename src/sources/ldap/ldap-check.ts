@@ -7,6 +7,8 @@ import { readDirectoryInfo, type DirectoryInfo } from './directory-info.ts';
 import type { ResolvedGroups } from './group-types.ts';
 import { resolveMembership, streamUsers, type LdapSourceContext, type Membership } from './ldap-reader.ts';
 import { LdapSession } from './ldap-session.ts';
+import { deletionMechanism, type DeletionMechanism } from './scope-exits.ts';
+import { counted } from '../../domain/counted.ts';
 
 type Step = SourceCheckReport['steps'][number];
 
@@ -27,7 +29,7 @@ export async function checkLdapSource(context: LdapSourceContext, membership: Me
     steps.push({ name: 'connect', ok: true, detail: `connected to ${session.url}` });
     steps.push({ name: 'bind', ok: true, detail: config.bindDN === null ? 'anonymous' : `bound as ${config.bindDN}` });
     const info = await readDirectoryInfo(session);
-    steps.push({ name: 'server', ok: true, detail: describeServer(info) });
+    steps.push({ name: 'server', ok: true, detail: `${describeServer(info)}; ${DELETIONS[deletionMechanism(config, info)]}` });
     if ((await session.findEntry(config.baseDN, ['1.1'])) === null) {
       steps.push({ name: 'base DN', ok: false, detail: `${config.baseDN} not found on ${session.url}` });
       return report(steps, { usersInScope: null, sample: [], groupSizes: {} });
@@ -35,13 +37,13 @@ export async function checkLdapSource(context: LdapSourceContext, membership: Me
     const groups = await resolveMembership(context, session, info, membership, { scopeMembers: true });
     const groupSizes = sizesOf(groups);
     steps.push({ name: 'groups', ok: true, detail: describeGroups(groupSizes) });
-    const counted = await countUsers(context, session, membership, groups);
+    const tally = await countUsers(context, session, membership, groups);
     steps.push({
       name: 'users',
-      ok: counted.users > 0,
-      detail: `${counted.users} users in scope${counted.skipped > 0 ? `, ${counted.skipped} entries skipped` : ''}`,
+      ok: tally.users > 0,
+      detail: `${counted(tally.users, 'user')} in scope${tally.skipped > 0 ? `, ${counted(tally.skipped, 'entry', 'entries')} skipped` : ''}`,
     });
-    return report(steps, { usersInScope: counted.users, sample: counted.sample, groupSizes });
+    return report(steps, { usersInScope: tally.users, sample: tally.sample, groupSizes });
   } catch (error) {
     steps.push({ name: 'read', ok: false, detail: asSourceError(config.name, error).message });
     return report(steps, { usersInScope: null, sample: [], groupSizes: {} });
@@ -77,6 +79,13 @@ function sizesOf(groups: ResolvedGroups): Record<string, number> {
   for (const [key, members] of groups.members) sizes[key] = members.dns.size + members.uids.size;
   return sizes;
 }
+
+/** How incremental reads will find deletions on this server (scope-exits.ts). */
+const DELETIONS: Readonly<Record<DeletionMechanism, string>> = {
+  tombstones: 'deletions from tombstones',
+  'content-sync': 'deletions from a content-sync refresh (syncprov)',
+  'id-listing': 'deletions by listing the ids in scope on each incremental read',
+};
 
 function describeServer(info: DirectoryInfo): string {
   const contexts = info.namingContexts.join('; ') || 'naming contexts not readable';

@@ -1,8 +1,10 @@
 // Incremental reads. AD: entries whose uSNChanged is above the USN stored in the cursor, valid only on
 // the same DC (same invocationId: another DC or a restored one numbers its changes differently).
-// Other servers: entries whose modifyTimestamp is at or after the stored time. Deletions never show up in
-// a change query: scope-exits.ts finds them on every incremental read, and a full read (mark and sweep
-// in the sync) still runs at least every `fullEveryMs` as a safety net.
+// Other servers: entries whose modifyTimestamp is at or after the stored time, or, where the server offers
+// content synchronization, a refresh from the stored sync cookie (content-sync.ts), with the time kept
+// for when the refresh can't be used. Deletions never show up in a change query: scope-exits.ts and
+// content-sync.ts find them on every incremental read, and a full read (mark and sweep in the sync)
+// still runs at least every `fullEveryMs` as a safety net.
 import { createHash } from 'node:crypto';
 
 import type { LdapSourceConfig } from '../../config/types.ts';
@@ -33,6 +35,8 @@ export interface TimestampCursor {
   readonly fullAt: string;
   readonly scope: string;
   readonly groups: string;
+  /** Base64 of the content-sync cookie of the server's state when the read began, where it gave one. */
+  readonly syncCookie?: string;
 }
 
 export type LdapCursor = AdUsnCursor | TimestampCursor;
@@ -60,7 +64,8 @@ export function parseCursor(raw: SourceCursor | null): LdapCursor | null {
     return { kind, invocationId: raw.invocationId, usn: raw.usn, fullAt, scope, groups };
   }
   if (kind === 'modify-timestamp' && typeof raw.since === 'string' && parseGeneralizedTime(raw.since) !== null) {
-    return { kind, since: raw.since, fullAt, scope, groups };
+    const syncCookie = typeof raw.syncCookie === 'string' && raw.syncCookie !== '' ? { syncCookie: raw.syncCookie } : {};
+    return { kind, since: raw.since, fullAt, scope, groups, ...syncCookie };
   }
   return null;
 }
@@ -104,6 +109,8 @@ export interface NextCursorInput {
   readonly durationMs: number;
   /** Newest modifyTimestamp among the entries and groups read (server clock), normalized. */
   readonly newestModified: string | null;
+  /** Content sync: the cookie of the server's state when this read began (content-sync.ts); else null. */
+  readonly syncCookie: Buffer | null;
 }
 
 /** The cursor to store after this read succeeds; null when the server offers nothing to resume from. */
@@ -115,7 +122,8 @@ export function nextCursor(input: NextCursorInput): LdapCursor | null {
     return { kind: 'ad-usn', invocationId: info.invocationId, usn: info.highestCommittedUsn, fullAt, scope, groups };
   }
   const since = safeSince(input);
-  return since === null ? null : { kind: 'modify-timestamp', since, fullAt, scope, groups };
+  const syncCookie = input.syncCookie === null ? {} : { syncCookie: input.syncCookie.toString('base64') };
+  return since === null ? null : { kind: 'modify-timestamp', since, fullAt, scope, groups, ...syncCookie };
 }
 
 /**

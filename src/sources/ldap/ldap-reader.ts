@@ -1,22 +1,26 @@
 // One read of an LDAP source: connect, resolve groups once, decide full or incremental, then stream the
-// paged user search, one SourcePage per LDAP page. Any failure throws: a read never ends early.
+// paged user search, one SourcePage per LDAP page (or, on an incremental read where the server offers
+// content synchronization, the changes of a refresh from the stored cookie). Any failure throws: a read
+// never ends early.
 import { performance } from 'node:perf_hooks';
 
 import type { LdapSourceConfig } from '../../config/types.ts';
 import { normalizeDn } from '../../domain/names.ts';
 import { SourceError, type SourceItem, type SourceReader, type SourceReadOptions } from '../directory-source.ts';
 
+import { currentCookie, refreshFromCookie, type Refresh } from './content-sync.ts';
 import { readDirectoryInfo, type DirectoryInfo } from './directory-info.ts';
+import type { EntryView } from './entry-view.ts';
 import { resolveGroups } from './group-resolver.ts';
 import type { ResolvedGroups } from './group-types.ts';
-import { nextCursor, parseCursor, planRead, scopeHash, toSourceCursor, type ReadPlan } from './ldap-cursor.ts';
+import { nextCursor, parseCursor, planRead, scopeHash, toSourceCursor, type LdapCursor, type ReadPlan } from './ldap-cursor.ts';
 import { groupResolutionOf } from './ldap-defaults.ts';
 import { andFilter, filterProblem } from './ldap-filter.ts';
 import type { LdapLogger } from './ldap-logger.ts';
 import { LdapSession } from './ldap-session.ts';
 import { normalizedEntryTime } from './entry-timestamps.ts';
-import { departedSinceCursor, idsInScope, scopeFilter } from './scope-exits.ts';
-import { mapUserEntry, requestedAttributes, type UserMapping } from './user-entry.ts';
+import { deletionMechanism, departedSinceCursor, idsInScope, scopeFilter } from './scope-exits.ts';
+import { mapUserEntry, readId, requestedAttributes, type UserMapping } from './user-entry.ts';
 
 export interface LdapSourceContext {
   readonly config: LdapSourceConfig;
@@ -52,8 +56,11 @@ export async function* readLdapUsers(context: LdapSourceContext, options: Source
       info,
       groups,
     });
-    logger.info({ source: config.name, url: session.url, mode: plan.mode, reason: plan.reason }, 'reading LDAP users');
-    stream = streamUsers({ context, session, options, groups, plan });
+    const deletions = deletionMechanism(config, info);
+    logger.info({ url: session.url, mode: plan.mode, reason: plan.reason, deletions }, 'reading LDAP users');
+    const sync = deletions === 'content-sync' ? await contentSync({ context, session, options, plan, previous }) : null;
+    const refresh = sync?.refresh ?? null;
+    stream = refresh === null ? streamUsers({ context, session, options, groups, plan }) : refreshedUsers({ context, options, groups, refresh });
     let newestModified = groups.newestChange.modifyTimestamp;
     let entries = 0;
     let pages = 0;
@@ -70,9 +77,10 @@ export async function* readLdapUsers(context: LdapSourceContext, options: Source
       if (returnedIds !== null) for (const id of returnedIdsOf(next.value.items)) returnedIds.add(id);
       yield next.value;
     }
-    // Deletions and scope exits, on every incremental read (a full read sweeps what it did not return).
+    // Deletions and scope exits, on every incremental read (a full read sweeps what it did not return;
+    // a content-sync refresh reported them).
     let listedScope = false;
-    if (plan.mode === 'incremental') {
+    if (plan.mode === 'incremental' && refresh === null) {
       const exits = { config, session, info, groups, ...(options.signal ? { signal: options.signal } : {}) };
       const departed = returnedIds === null ? idsInScope(exits) : departedSinceCursor({ ...exits, changeFilter: plan.changeFilter, returnedIds });
       for await (const items of departed) yield { items };
@@ -89,9 +97,10 @@ export async function* readLdapUsers(context: LdapSourceContext, options: Source
       startedAt,
       durationMs,
       newestModified,
+      syncCookie: sync?.cookie ?? null,
     });
-    const stats = { entries, pages, groups: groups.members.size, durationMs: Math.round(durationMs) };
-    logger.info({ source: config.name, mode: plan.mode, ...stats }, 'LDAP read complete');
+    const stats = { entries, pages, groups: groups.members.size, ...(refresh === null ? {} : { departed: refresh.departed.length }), durationMs: Math.round(durationMs) };
+    logger.info({ mode: plan.mode, ...stats }, 'LDAP read complete');
     return { mode: plan.mode, ...(listedScope ? { listedScope } : {}), cursor: toSourceCursor(cursor), stats };
   } catch (error) {
     // A failure caused by the abort reports the abort, not the closed connection.
@@ -131,21 +140,46 @@ interface StreamInput {
   readonly plan: ReadPlan;
 }
 
+type UserStream = AsyncGenerator<{ items: SourceItem[] }, { entries: number; newestModified: string | null }, undefined>;
+
+interface ContentSyncInput {
+  readonly context: LdapSourceContext;
+  readonly session: LdapSession;
+  readonly options: SourceReadOptions;
+  readonly plan: ReadPlan;
+  readonly previous: LdapCursor | null;
+}
+
+/**
+ * Content sync: on an incremental read with a stored cookie, the refresh from it (null when the server
+ * can't give one: the read lists the ids in scope instead); and the cookie of the state this read starts
+ * from, for the next read (the refresh's own, else the server's cookie now, before anything is read).
+ */
+async function contentSync(input: ContentSyncInput): Promise<{ refresh: Refresh | null; cookie: Buffer | null }> {
+  const { context, session, options, plan, previous } = input;
+  const { config, logger } = context;
+  const stored = previous?.kind === 'modify-timestamp' && previous.syncCookie !== undefined ? Buffer.from(previous.syncCookie, 'base64') : null;
+  if (plan.mode === 'incremental' && stored !== null) {
+    const { attributes, binary } = requestedAttributes(config, options.attributes);
+    const refreshed = await refreshFromCookie({
+      session, baseDn: config.baseDN, filter: scopeFilter(config), attributes, explicitBufferAttributes: binary, idAttribute: config.attributes.id,
+      cookie: stored, timeLimitSeconds: config.timeLimitSeconds,
+    });
+    if (refreshed.kind === 'changes') return { refresh: refreshed, cookie: refreshed.cookie ?? stored };
+    logger.info({ reason: refreshed.reason }, 'content sync refresh unavailable; listing the ids in scope');
+  }
+  const current = await currentCookie({ session, baseDn: config.baseDN, idAttribute: config.attributes.id, timeLimitSeconds: config.timeLimitSeconds });
+  if (current.cookie === null) logger.info({ reason: current.reason }, 'no content sync cookie; the next incremental read lists the ids in scope');
+  return { refresh: null, cookie: current.cookie };
+}
+
 /** Pages of mapped users; returns how many entries were read and the newest modifyTimestamp among them. */
-export async function* streamUsers(
-  input: StreamInput,
-): AsyncGenerator<{ items: SourceItem[] }, { entries: number; newestModified: string | null }, undefined> {
+export async function* streamUsers(input: StreamInput): UserStream {
   const { context, session, options, groups, plan } = input;
   const { config } = context;
-  const scopeInFilter = config.group !== null && groupResolutionOf(config) === 'in-chain';
   const filter = andFilter(scopeFilter(config), plan.mode === 'incremental' ? plan.changeFilter : null);
   const { attributes, binary } = requestedAttributes(config, options.attributes);
-  const mapping: UserMapping = {
-    config,
-    profileAttributes: options.attributes,
-    groups,
-    scopeGroup: config.group !== null && !scopeInFilter ? normalizeDn(config.group) : null,
-  };
+  const mapping = userMapping(config, options, groups);
   let entries = 0;
   let newestModified: string | null = null;
   for await (const page of session.entryPages(config.baseDN, { filter, attributes, explicitBufferAttributes: binary })) {
@@ -160,6 +194,37 @@ export async function* streamUsers(
     yield { items };
   }
   return { entries, newestModified };
+}
+
+/**
+ * The entries of a content-sync refresh as pages of users, then the ids it reported gone. A changed
+ * entry outside the scope group (checked here, not by the server) left the scope: it is reported gone
+ * too, as the id listing would leave it out.
+ */
+async function* refreshedUsers(input: Pick<StreamInput, 'context' | 'options' | 'groups'> & { refresh: Refresh }): UserStream {
+  const { context, options, groups, refresh } = input;
+  const { config } = context;
+  const mapping = userMapping(config, options, groups);
+  const pageSize = Math.max(1, config.pageSize);
+  let newestModified: string | null = null;
+  for (let start = 0; start < refresh.entries.length; start += pageSize) {
+    options.signal?.throwIfAborted();
+    const items = refresh.entries.slice(start, start + pageSize).flatMap((view: EntryView): SourceItem[] => {
+      newestModified = maxTimestamp(newestModified, view.first('modifyTimestamp'));
+      const item = mapUserEntry(view, mapping);
+      if (item !== null) return [item];
+      const id = readId(view, config.attributes.id);
+      return typeof id === 'string' ? [{ kind: 'deleted', externalId: id }] : [];
+    });
+    yield { items };
+  }
+  if (refresh.departed.length > 0) yield { items: refresh.departed.map((externalId) => ({ kind: 'deleted', externalId })) };
+  return { entries: refresh.entries.length, newestModified };
+}
+
+function userMapping(config: LdapSourceConfig, options: SourceReadOptions, groups: ResolvedGroups): UserMapping {
+  const scopeInFilter = config.group !== null && groupResolutionOf(config) === 'in-chain';
+  return { config, profileAttributes: options.attributes, groups, scopeGroup: config.group !== null && !scopeInFilter ? normalizeDn(config.group) : null };
 }
 
 /** Ids of the users and of the unreadable entries with a readable id that a page returned. */

@@ -15,7 +15,7 @@ import { usesLibrary } from '../library-choice.ts';
 import { EntryView } from './entry-view.ts';
 import { classifyLdapError, toSourceError, type LdapOperation } from './ldap-errors.ts';
 import type { LdapLogger } from './ldap-logger.ts';
-import { OpenFailure, SearchConnection, type SearchConnectionOptions } from './search-connection.ts';
+import { OpenFailure, SearchConnection, type SearchConnectionOptions, type SearchListener, type SingleSearch } from './search-connection.ts';
 
 /** rootDSE attributes read at connect time (AD's are absent elsewhere). */
 const ROOT_DSE_ATTRIBUTES = [
@@ -73,15 +73,20 @@ export class LdapSession {
     const ca = await readCa(options);
     const failures: SourceError[] = [];
     for (const url of config.urls) {
+      let session: LdapSession;
       try {
-        return await connectTo(url, ca, options);
+        session = await connectTo(url, ca, options);
       } catch (error) {
         const failure = toSourceError(sourceName, error, { url, operation: 'connect' });
         // Another server gives the same answer to bad credentials or rights; don't lock the account out.
         if (failure.code !== 'connect' && failure.code !== 'tls') throw failure;
-        logger.warn({ source: sourceName, url, code: failure.code }, failure.message);
         failures.push(failure);
+        continue;
       }
+      // One line for the servers that failed before this one; when none answers, the error thrown below
+      // names each, and whoever catches it logs it once.
+      if (failures.length > 0) logger.warn({ url, err: combineFailures(sourceName, failures) }, `connected to ${url}; the servers listed before it did not answer`);
+      return session;
     }
     throw combineFailures(sourceName, failures);
   }
@@ -137,14 +142,7 @@ export class LdapSession {
       for await (const page of this.pages(baseDn, search)) yield page.map((entry) => new EntryView(entry));
       return;
     }
-    let connection: SearchConnection;
-    try {
-      connection = await SearchConnection.open(this.searchOptions);
-      this.searches.add(connection);
-    } catch (error) {
-      const operation = error instanceof OpenFailure ? error.operation : 'connect';
-      throw this.failure(error instanceof OpenFailure ? error.cause : error, operation, operation === 'bind' ? (config.bindDN ?? undefined) : undefined);
-    }
+    const connection = await this.#openSearch();
     try {
       yield* connection.pages({
         baseDn,
@@ -161,6 +159,34 @@ export class LdapSession {
     } finally {
       connection.close();
       this.searches.delete(connection);
+    }
+  }
+
+  /**
+   * One search without paging on a connection of its own, decoded by search-response.ts, its entries and
+   * intermediate responses handed to `listener` with their controls (content-sync.ts). Failures of the
+   * search are thrown as they come (the caller knows which are the listener's own).
+   */
+  async search(search: SingleSearch, listener: SearchListener): ReturnType<SearchConnection['search']> {
+    const connection = await this.#openSearch();
+    try {
+      return await connection.search(search, listener);
+    } finally {
+      connection.close();
+      this.searches.delete(connection);
+    }
+  }
+
+  /** Opens (and binds) a search connection to this session's server; `close` ends it too. */
+  async #openSearch(): Promise<SearchConnection> {
+    const { config } = this.options;
+    try {
+      const connection = await SearchConnection.open(this.searchOptions);
+      this.searches.add(connection);
+      return connection;
+    } catch (error) {
+      const operation = error instanceof OpenFailure ? error.operation : 'connect';
+      throw this.failure(error instanceof OpenFailure ? error.cause : error, operation, operation === 'bind' ? (config.bindDN ?? undefined) : undefined);
     }
   }
 

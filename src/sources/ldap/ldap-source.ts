@@ -2,8 +2,9 @@
 //
 // Reads are streamed page by page (paged search, ≤ 1000 entries a page) and never end early: any
 // failure throws a SourceError. Group membership (scope and groups of interest) is resolved once per
-// read, transitively. Incremental reads follow AD's uSNChanged on one DC or modifyTimestamp elsewhere,
-// with a full read at least every `fullEveryMs` as a safety net.
+// read, transitively. Incremental reads follow AD's uSNChanged on one DC, a content-sync cookie on
+// OpenLDAP with syncprov, or modifyTimestamp elsewhere, with a full read at least every `fullEveryMs` as
+// a safety net.
 //
 // Known limits, by design:
 // - Joining or leaving a group does not change the user entry (on AD, memberOf is a back-link and the
@@ -13,8 +14,10 @@
 // - AD primary-group membership (primaryGroupID, usually "Domain Users") is not in `member`, so the
 //   in-chain rule does not see it; name a regular group in profiles.
 // - Deletions and exits from the scope (moved out of the base DN, out of the filters) are found by every
-//   incremental read too (scope-exits.ts): AD tombstones and changed entries outside the scope; elsewhere
-//   an id-only listing of the scope, which the sync sweeps against.
+//   incremental read too (scope-exits.ts): AD tombstones and changed entries outside the scope; OpenLDAP
+//   with the syncprov overlay, a content-sync refresh from the last read's cookie (content-sync.ts);
+//   elsewhere, or when that refresh can't be used, an id-only listing of the scope, which the sync sweeps
+//   against.
 // - Other servers: modifyTimestamp has whole seconds. Where the server publishes its clock (OpenLDAP's
 //   monitor backend, 389ds' cn=monitor) the next read starts at the time this one began; otherwise at an
 //   estimate that also re-reads the entries changed in the last seconds before the read (harmless).

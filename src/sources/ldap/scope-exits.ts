@@ -13,9 +13,11 @@
 //   more id-only query: users of the whole naming context changed since the cursor, less the ids the
 //   scoped change query returned. Leaving the scope group, directly or through a nested group, changes
 //   the group's uSNChanged, not the user's: that already makes the read a full one (ldap-cursor.ts).
-// - Other servers keep no tombstones: every incremental read lists the ids in scope (the id attribute
-//   only, page by page, never the directory as objects), and the sync sweeps the accounts the listing
-//   does not name (`listedScope`).
+// - Other servers keep no tombstones. Where the server offers content synchronization (OpenLDAP's
+//   syncprov overlay) and the id attribute is entryUUID (the sync UUID), a refresh from the stored cookie
+//   reports the entries gone (content-sync.ts). Otherwise, or when that refresh can't be used, every
+//   incremental read lists the ids in scope (the id attribute only, page by page, never the directory
+//   as objects), and the sync sweeps the accounts the listing does not name (`listedScope`).
 import { Control } from 'ldapts';
 
 import type { LdapSourceConfig } from '../../config/types.ts';
@@ -41,6 +43,14 @@ export interface ScopeExitInput {
   readonly info: DirectoryInfo;
   readonly groups: ResolvedGroups;
   readonly signal?: AbortSignal;
+}
+
+/** How an incremental read learns deletions and scope exits; chosen from the config and the root DSE. */
+export type DeletionMechanism = 'tombstones' | 'content-sync' | 'id-listing';
+
+export function deletionMechanism(config: Pick<LdapSourceConfig, 'flavor' | 'attributes'>, info: Pick<DirectoryInfo, 'contentSync'>): DeletionMechanism {
+  if (config.flavor === 'active-directory') return 'tombstones';
+  return info.contentSync && config.attributes.id.toLowerCase() === 'entryuuid' ? 'content-sync' : 'id-listing';
 }
 
 /** Base DN, user filter, `filter` and (where the server applies it) the scope group: who is in scope. */

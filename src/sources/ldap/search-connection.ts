@@ -13,7 +13,9 @@ import {
 
 import { EntryView } from './entry-view.ts';
 import type { LdapOperation } from './ldap-errors.ts';
-import { BerCursor, BerError, readInteger, readLdapResult, readPagedCookie, readSearchEntry, TAG, type ValueRules } from './search-response.ts';
+import {
+  BerCursor, BerError, pagedCookieOf, readControls, readInteger, readLdapResult, readSearchEntry, TAG, type ResponseControl, type ValueRules,
+} from './search-response.ts';
 
 const START_TLS_OID = '1.3.6.1.4.1.1466.20037';
 
@@ -51,10 +53,33 @@ export interface PagedSearch {
   readonly controls?: readonly Control[];
 }
 
-/** The final response of a request, with the entries of a search. */
+/** One search without paging (see `search`). */
+export interface SingleSearch {
+  readonly baseDn: string;
+  readonly scope: 'base' | 'one' | 'sub';
+  readonly filter: string;
+  readonly attributes: readonly string[];
+  readonly explicitBufferAttributes: readonly string[];
+  /** Most entries the server may return (0: its own limit). */
+  readonly sizeLimit: number;
+  readonly timeLimitSeconds: number;
+  readonly controls: readonly Control[];
+}
+
+/**
+ * Receives a search's responses as they arrive, each with its controls. Throwing from a handler ends
+ * the search: the connection is closed and the search fails with that error.
+ */
+export interface SearchListener {
+  entry(view: EntryView, controls: readonly ResponseControl[]): void;
+  /** An IntermediateResponse (RFC 4511 §4.13): its name and value, each when present. */
+  intermediate(name: string | null, value: Buffer | null): void;
+}
+
+/** The final response of a request, with its controls and, unless a listener took them, the entries of a search. */
 interface Answer {
   readonly result: { readonly resultCode: number; readonly diagnosticMessage: string };
-  readonly cookie: Buffer;
+  readonly controls: readonly ResponseControl[];
   readonly entries: EntryView[];
 }
 
@@ -63,6 +88,7 @@ interface Pending {
   readonly messageId: number;
   readonly entries: EntryView[];
   readonly rules: ValueRules | null;
+  readonly listener: SearchListener | null;
   resolve(answer: Answer): void;
   reject(error: Error): void;
 }
@@ -124,9 +150,25 @@ export class SearchConnection {
       const page: Answer = await next;
       if (page.result.resultCode !== 0) throw StatusCodeParser.parse({ status: page.result.resultCode, errorMessage: page.result.diagnosticMessage } as MessageResponse);
       // RFC 2696: the search goes on while the server returns a cookie (an empty page may carry one).
-      next = page.cookie.length > 0 ? request(page.cookie) : null;
+      const cookie = pagedCookieOf(page.controls);
+      next = cookie.length > 0 ? request(cookie) : null;
       yield page.entries;
     }
+  }
+
+  /**
+   * One search without paging, its entries and intermediate responses handed to `listener` as they
+   * arrive (with their controls: the content synchronization of content-sync.ts). Resolves with the
+   * final result and its controls, whatever the result code.
+   */
+  search(search: SingleSearch, listener: SearchListener): Promise<Pick<Answer, 'result' | 'controls'>> {
+    const rules: ValueRules = { explicitBuffers: new Set(search.explicitBufferAttributes) };
+    const message = new SearchRequest({
+      messageId: this.#nextId(), baseDN: search.baseDn, scope: search.scope, filter: FilterParser.parseString(search.filter),
+      attributes: [...search.attributes], explicitBufferAttributes: [...search.explicitBufferAttributes], sizeLimit: search.sizeLimit,
+      timeLimit: search.timeLimitSeconds, controls: [...search.controls],
+    });
+    return this.#send(message, rules, listener);
   }
 
   /** Ends the connection (an unbind when it is still usable; no answer is awaited). */
@@ -163,7 +205,7 @@ export class SearchConnection {
   }
 
   /** Sends a request and waits for its final response, collecting search entries on the way. */
-  #send(message: Message, rules: ValueRules | null): Promise<Answer> {
+  #send(message: Message, rules: ValueRules | null, listener: SearchListener | null = null): Promise<Answer> {
     if (this.#closed) return Promise.reject(new Error('Socket connection not established'));
     if (this.#pending !== null) return Promise.reject(new Error('internal error: one request at a time on a search connection'));
     return new Promise((resolve, reject) => {
@@ -177,6 +219,7 @@ export class SearchConnection {
         messageId: message.messageId,
         entries: [],
         rules,
+        listener,
         resolve: (done) => {
           settle();
           resolve(done);
@@ -245,18 +288,41 @@ export class SearchConnection {
     }
     if (pending === null || messageId !== pending.messageId) return;
     if (op.tag === TAG.searchEntry) {
-      pending.entries.push(new EntryView(readSearchEntry(cursor, op.end, pending.rules ?? { explicitBuffers: new Set() })));
+      const view = new EntryView(readSearchEntry(cursor, op.end, pending.rules ?? { explicitBuffers: new Set() }));
+      if (pending.listener === null) pending.entries.push(view);
+      else pending.listener.entry(view, controlsOf(cursor, end));
       return;
     }
     if (op.tag === TAG.searchReference) return;
+    if (op.tag === TAG.intermediateResponse) {
+      if (pending.listener !== null) pending.listener.intermediate(...readIntermediate(cursor, op.end));
+      return;
+    }
     if (op.tag !== TAG.searchDone && op.tag !== TAG.bindResponse && op.tag !== TAG.extendedResponse) {
       throw new BerError(`unexpected protocol operation 0x${op.tag.toString(16)}`);
     }
     const result = readLdapResult(cursor, op.end);
     cursor.pos = op.end;
-    const cookie = cursor.pos < end && cursor.buf[cursor.pos] === TAG.controls ? readPagedCookie(cursor, cursor.enter(TAG.controls, end).end) : Buffer.alloc(0);
-    pending.resolve({ result, cookie, entries: pending.entries });
+    pending.resolve({ result, controls: controlsOf(cursor, end), entries: pending.entries });
   }
+}
+
+/** The controls that follow a message's protocol operation (`cursor` at its end), if any. */
+function controlsOf(cursor: BerCursor, end: number): ResponseControl[] {
+  return cursor.pos < end && cursor.buf[cursor.pos] === TAG.controls ? readControls(cursor, cursor.enter(TAG.controls, end).end) : [];
+}
+
+/** IntermediateResponse: responseName [0] and responseValue [1], both optional. */
+function readIntermediate(cursor: BerCursor, end: number): [string | null, Buffer | null] {
+  let name: string | null = null;
+  let value: Buffer | null = null;
+  while (cursor.pos < end) {
+    const element = cursor.enter(null, end);
+    if (element.tag === 0x80) name = cursor.buf.toString('utf8', cursor.pos, element.end);
+    else if (element.tag === 0x81) value = Buffer.from(cursor.buf.subarray(cursor.pos, element.end));
+    cursor.pos = element.end;
+  }
+  return [name, value];
 }
 
 /** Resolves once the socket is connected (and its TLS handshake done); rejects on error or timeout. */

@@ -22,6 +22,7 @@ export const TAG = {
   searchDone: 0x65,
   searchReference: 0x73,
   extendedResponse: 0x78,
+  intermediateResponse: 0x79,
   controls: 0xa0,
 } as const;
 
@@ -100,23 +101,39 @@ export function readLdapResult(cursor: BerCursor, end: number): LdapResult {
   return { resultCode, diagnosticMessage };
 }
 
-/** The cookie of a paged results control among a message's controls; empty when there is none. */
-export function readPagedCookie(cursor: BerCursor, end: number): Buffer {
-  let cookie = Buffer.alloc(0);
+/** A response control (RFC 4511 §4.1.11): its OID and its value, when it has one. */
+export interface ResponseControl {
+  readonly oid: string;
+  readonly value: Buffer | null;
+}
+
+/** The controls of a message, from the Controls element's content (`cursor` past its header) to `end`. */
+export function readControls(cursor: BerCursor, end: number): ResponseControl[] {
+  const controls: ResponseControl[] = [];
   while (cursor.pos < end) {
     const control = cursor.enter(TAG.sequence, end);
     const oid = cursor.text(control.end);
     if (cursor.pos < control.end && cursor.buf[cursor.pos] === TAG.boolean) cursor.pos = cursor.enter(TAG.boolean, control.end).end;
-    if (oid === PAGED_RESULTS_OID && cursor.pos < control.end) {
-      const value = cursor.enter(TAG.octetString, control.end);
-      const search = cursor.enter(TAG.sequence, value.end);
-      cursor.pos = cursor.enter(TAG.integer, search.end).end; // size estimate
-      const found = cursor.enter(TAG.octetString, search.end);
-      cookie = Buffer.from(cursor.buf.subarray(cursor.pos, found.end));
+    let value: Buffer | null = null;
+    if (cursor.pos < control.end) {
+      const element = cursor.enter(TAG.octetString, control.end);
+      value = Buffer.from(cursor.buf.subarray(cursor.pos, element.end));
     }
+    controls.push({ oid, value });
     cursor.pos = control.end;
   }
-  return cookie;
+  return controls;
+}
+
+/** The cookie of a paged results control among a message's controls; empty when there is none. */
+export function pagedCookieOf(controls: readonly ResponseControl[]): Buffer {
+  const paged = controls.find((control) => control.oid === PAGED_RESULTS_OID);
+  if (paged === undefined || paged.value === null) return Buffer.alloc(0);
+  const cursor = new BerCursor(paged.value);
+  const search = cursor.enter(TAG.sequence, paged.value.length);
+  cursor.pos = cursor.enter(TAG.integer, search.end).end; // size estimate
+  const found = cursor.enter(TAG.octetString, search.end);
+  return Buffer.from(cursor.buf.subarray(cursor.pos, found.end));
 }
 
 /** How attribute values are returned: as Buffers for these spellings and `;binary` types, else text. */

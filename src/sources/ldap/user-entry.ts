@@ -78,7 +78,8 @@ export function mapUserEntry(entry: Entry | EntryView, mapping: UserMapping): So
     groups: groupsOfUser(mapping.groups, { dn, uids }),
     attributes: Object.fromEntries(mapping.profileAttributes.map((name) => [name, view.strings(name)])),
   };
-  return { kind: 'user', user };
+  const repaired = view.repaired();
+  return repaired.length === 0 ? { kind: 'user', user } : { kind: 'user', user, repaired };
 }
 
 export function readId(view: EntryView, attribute: string): string | { reason: string } {

@@ -10,6 +10,7 @@ import type { ScimUserPayload } from '../target-rows.ts';
 import type { CheckResult, Target } from '../target.ts';
 import { filterValue, SCIM_GROUP_SCHEMA, ScimClient, ScimConflict, type ScimResource } from './scim-client.ts';
 import { createBody, desiredUser, groupIdsOf, isActive, patchOperations } from './scim-user.ts';
+import { counted } from '../../domain/counted.ts';
 
 export type ScimAction = 'created' | 'updated' | 'unchanged' | 'deleted' | 'absent';
 
@@ -87,7 +88,7 @@ export class ScimTarget implements Target {
       ok: missing.length === 0,
       detail:
         missing.length === 0
-          ? `SCIM service at ${this.#config.url}: PATCH and filter supported, ${users.totalResults} users`
+          ? `SCIM service at ${this.#config.url}: PATCH and filter supported, ${counted(users.totalResults, 'user')}`
           : `SCIM service at ${this.#config.url} does not support ${missing.join(' and ')} (ServiceProviderConfig), which seatsync needs`,
     };
   }

@@ -5,6 +5,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresDatabase } from '../../support/databases.ts';
+import { logLines } from '../../support/log-lines.ts';
 import { spawnLogged, stopProcess, waitForPort } from '../../support/openldap.ts';
 import {
   aConfigDir, api, freePort, manyPeople, spawnWorker, uniquePrefix, waitFor, type WorkerProcess,
@@ -74,7 +75,8 @@ describe('seatsync run while Redis is away', () => {
     expect(await queuedJobs()).toBe(0);
   });
 
-  it('answers 503 within 3 s while Redis is down', async () => {
+  it('answers 503 within 3 s while Redis is down, and logs each as one line without a stack', async () => {
+    const logsFrom = worker.logs().length;
     if (redisServer) await stopProcess(redisServer, 'SIGKILL');
     redisServer = null;
     for (const [path, method] of [['/api/v1/syncs', 'POST'], ['/api/v1/syncs', 'GET'], ['/api/v1/syncs/0b8f2c4e-1d2a-4c3b-9e8f-7a6b5c4d3e2f', 'GET'], ['/api/v1/schedules', 'GET']] as const) {
@@ -85,6 +87,11 @@ describe('seatsync run while Redis is away', () => {
     }
     // Routes that need only the database still answer.
     expect((await admin('/api/v1/status')).status).toBe(200);
+    const logs = worker.logs().slice(logsFrom);
+    const notServed = logLines(logs).filter((line) => line.msg === 'request not served');
+    expect(notServed).toHaveLength(4);
+    for (const line of notServed) expect(line).toMatchObject({ level: 40, err: { type: 'ApiError', code: 'unavailable', message: expect.stringContaining('Redis is not reachable') } });
+    expect(logs).not.toContain('stack');
   });
 
   it('stops promptly on SIGTERM', async () => {

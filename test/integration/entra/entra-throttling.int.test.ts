@@ -1,7 +1,9 @@
 // Throttling (429/503/504 with Retry-After) and network failures: retried within a bound, counted, and a
 // read that cannot finish throws instead of ending early.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../../src/logging.ts';
 import { SourceError } from '../../../src/sources/directory-source.ts';
+import { capturedLog, logLines, repeatedKeys } from '../../support/log-lines.ts';
 import { drain, readOptions, seedUsers, startEntraFixture, type EntraFixture } from './entra-fixture.ts';
 
 describe('entra source: throttling and network failures', () => {
@@ -27,6 +29,20 @@ describe('entra source: throttling and network failures', () => {
     } finally {
       fx.emulator.faults.set({ throttleEvery: null });
     }
+  });
+
+  it('logs each throttled request as one warning with its code, the source named once, no stack', async () => {
+    const captured = capturedLog();
+    const logger = createLogger({ level: 'debug', destination: captured.destination });
+    fx.emulator.faults.inject({ status: 429, retryAfterSeconds: 0 });
+    const read = await drain(fx.source({}, { logger }).read(readOptions()));
+    expect(read.users).toHaveLength(ids.length);
+    expect(repeatedKeys(captured.text())).toEqual([]);
+    const warnings = logLines(captured.text()).filter((line) => line.level >= 40);
+    expect(warnings).toEqual([
+      expect.objectContaining({ source: 'entra', status: 429, err: { code: 'throttled', message: 'HTTP 429' }, msg: 'Graph throttled the request; waiting before retrying' }),
+    ]);
+    expect(captured.text()).not.toContain('stack');
   });
 
   it('waits as long as Retry-After says', async () => {

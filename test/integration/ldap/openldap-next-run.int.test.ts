@@ -1,6 +1,7 @@
 // Directory changes on OpenLDAP reach the seats on the next scheduled run, not the next full read: a
 // deleted user, a user moved out of the base DN, a user removed from a nested scope group, a user added
-// to the partner group; deletions and moves alone in an incremental read (an id listing of the scope).
+// to the partner group; deletions and moves alone in an incremental read (a content-sync refresh from the
+// cookie: the test slapd runs the syncprov overlay; openldap-content-sync covers a server without it).
 // Bad data the directory holds costs nobody a seat. posixGroup memberUid matches uids case-insensitively
 // and may hold DNs. Real slapd, sources built from the config through the factory, real PostgreSQL.
 import { Attribute, Change, type Client } from 'ldapts';
@@ -126,7 +127,7 @@ describe('OpenLDAP: every change reaches the seats on the next scheduled run', (
     expect(after['u05']).toEqual(before['u05']);
     expect(after['u09']).toEqual(before['u09']);
 
-    // Deletions and moves alone leave the read incremental: the id listing of the scope finds them.
+    // Deletions and moves alone leave the read incremental: the content-sync refresh reports them.
     await admin.del(personDn('u04'));
     await admin.modifyDN(personDn('u05'), `uid=u05,${FORMER}`);
     const incremental = (await scheduled(config)).runs[0];

@@ -4,7 +4,7 @@
 import { api, type Page } from '../api.ts';
 import { isAdmin, heading, type PageContext } from '../context.ts';
 import { h, link, replace } from '../dom.ts';
-import { plural, timeEl } from '../format.ts';
+import { counted, timeEl } from '../format.ts';
 import { reviewButton, syncPanel } from '../sync-panel.ts';
 import { dataTable } from '../table.ts';
 import type { AuditEntry, Pool, QueueEntry, SourceStatus, Status, TargetStatus } from '../types.ts';
@@ -90,14 +90,14 @@ function warnings(ctx: PageContext, status: Status, options: { refresh: () => vo
       items.push(h('li', {}, `The last run of ${s.name} was held: it would disable or remove more accounts than policy.maxRemovals allows. `, isAdmin(ctx) ? reviewButton(s.name, options.reviewOut, options.refresh) : null));
     }
   }
-  if (status.outbox.failed > 0) items.push(h('li', {}, `${plural(status.outbox.failed, 'email')} could not be sent (see the worker log and the mail settings).`));
-  if (status.outbox.pending > 0) items.push(h('li', {}, `${plural(status.outbox.pending, 'email')} waiting to be sent.`));
+  if (status.outbox.failed > 0) items.push(h('li', {}, `${counted(status.outbox.failed, 'email')} could not be sent (see the worker log and the mail settings).`));
+  if (status.outbox.pending > 0) items.push(h('li', {}, `${counted(status.outbox.pending, 'email')} waiting to be sent.`));
   for (const t of status.targets) {
-    if (t.failed > 0) items.push(h('li', {}, `${plural(t.failed, 'change')} could not be delivered to ${t.name}${t.lastError ? `: ${t.lastError}` : ''}.`));
-    else if (t.pending > 0 && t.lastError) items.push(h('li', {}, `${plural(t.pending, 'change')} waiting for ${t.name}: ${t.lastError}.`));
+    if (t.failed > 0) items.push(h('li', {}, `${counted(t.failed, 'change')} could not be delivered to ${t.name}${t.lastError ? `: ${t.lastError}` : ''}.`));
+    else if (t.pending > 0 && t.lastError) items.push(h('li', {}, `${counted(t.pending, 'change')} waiting for ${t.name}: ${t.lastError}.`));
   }
   const full = status.pools.filter((p) => p.available === 0 && p.waiting > 0);
-  for (const p of full) items.push(h('li', {}, `${p.name} is full: ${plural(p.waiting, 'account')} waiting for a seat.`));
+  for (const p of full) items.push(h('li', {}, `${p.name} is full: ${counted(p.waiting, 'account')} waiting for a seat.`));
   if (items.length === 0) return null;
   return h('section', { class: 'warnings', 'aria-labelledby': 'warnings-title' }, h('h2', { id: 'warnings-title' }, 'Needs attention'), h('ul', {}, ...items));
 }

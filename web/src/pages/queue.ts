@@ -5,6 +5,7 @@ import { h, link, replace } from '../dom.ts';
 import { timeEl } from '../format.ts';
 import { dataTable } from '../table.ts';
 import type { QueueEntry } from '../types.ts';
+import { counted } from '../format.ts';
 
 const PAGE_SIZE = 50;
 
@@ -20,7 +21,7 @@ export async function renderQueue(ctx: PageContext): Promise<void> {
   replace(
     ctx.main,
     heading('Waiting list'),
-    h('p', {}, queue.total === 0 ? 'Nobody is waiting for a seat.' : `${queue.total} accounts wait for a seat, in the order they will get one (longest waiting first; rule 3).`),
+    h('p', {}, queue.total === 0 ? 'Nobody is waiting for a seat.' : `${counted(queue.total, 'account')} ${queue.total === 1 ? 'waits' : 'wait'} for a seat, in the order they will get one (longest waiting first; rule 3).`),
     dataTable({
       caption: 'Accounts waiting for a seat, in queue order',
       rows: queue.entries,

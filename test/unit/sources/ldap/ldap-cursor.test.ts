@@ -15,8 +15,8 @@ import {
 const NOW = Date.parse('2024-06-01T12:00:00Z');
 const DAY_MS = 86_400_000;
 
-const adInfo: DirectoryInfo = { namingContexts: ['dc=corp,dc=test'], invocationId: 'inv-1', highestCommittedUsn: 5000, serverTime: null };
-const ldapInfo: DirectoryInfo = { namingContexts: ['dc=example,dc=test'], invocationId: null, highestCommittedUsn: null, serverTime: null };
+const adInfo: DirectoryInfo = { namingContexts: ['dc=corp,dc=test'], invocationId: 'inv-1', highestCommittedUsn: 5000, serverTime: null, contentSync: false };
+const ldapInfo: DirectoryInfo = { namingContexts: ['dc=example,dc=test'], invocationId: null, highestCommittedUsn: null, serverTime: null, contentSync: true };
 const usnCursor: AdUsnCursor = { kind: 'ad-usn', invocationId: 'inv-1', usn: 4000, fullAt: '2024-06-01T06:00:00.000Z', scope: 's1', groups: 'g1' };
 const timeCursor: TimestampCursor = { kind: 'modify-timestamp', since: '20240601110000Z', fullAt: '2024-06-01T06:00:00.000Z', scope: 's1', groups: 'g1' };
 
@@ -70,6 +70,7 @@ describe('nextCursor', () => {
     startedAt: new Date(NOW),
     durationMs: 2_500,
     newestModified: null,
+    syncCookie: null,
   };
 
   it('binds an AD cursor to the DC and the USN read when the read began', () => {
@@ -100,6 +101,15 @@ describe('nextCursor', () => {
     expect(nextCursor({ ...incremental, newestModified: null })).toMatchObject({ since: timeCursor.since });
     expect(nextCursor({ ...incremental, newestModified: '20240601100000Z' })).toMatchObject({ since: timeCursor.since });
     expect(nextCursor({ ...ldap, newestModified: null })).toBeNull();
+  });
+
+  it('keeps the content-sync cookie beside the time, as base64', () => {
+    const cookie = Buffer.from('rid=000,csn=20240601120000.000000Z#000000#000#000000');
+    const ldap = { ...base, config: { flavor: 'openldap' as const }, info: { ...ldapInfo, serverTime: '20240601115959Z' } };
+    const cursor = nextCursor({ ...ldap, syncCookie: cookie });
+    expect(cursor).toMatchObject({ kind: 'modify-timestamp', since: '20240601115959Z', syncCookie: cookie.toString('base64') });
+    expect(parseCursor(JSON.parse(JSON.stringify(cursor)))).toEqual(cursor);
+    expect(nextCursor(ldap)).not.toHaveProperty('syncCookie');
   });
 });
 

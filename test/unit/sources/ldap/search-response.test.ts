@@ -4,7 +4,7 @@ import { BerReader, BerWriter, SearchEntry } from 'ldapts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EntryView } from '../../../../src/sources/ldap/entry-view.ts';
-import { BerCursor, readPagedCookie, readSearchEntry, TAG } from '../../../../src/sources/ldap/search-response.ts';
+import { BerCursor, pagedCookieOf, readControls, readSearchEntry, TAG } from '../../../../src/sources/ldap/search-response.ts';
 
 type Values = readonly (string | Buffer)[];
 
@@ -112,7 +112,7 @@ describe('readSearchEntry', () => {
   });
 });
 
-describe('readPagedCookie', () => {
+describe('readControls and pagedCookieOf', () => {
   function controls(entries: readonly { oid: string; critical?: boolean; value?: Buffer }[]): Buffer {
     const writer = new BerWriter();
     writer.startSequence(TAG.controls);
@@ -137,7 +137,7 @@ describe('readPagedCookie', () => {
   const read = (bytes: Buffer): Buffer => {
     const cursor = new BerCursor(bytes);
     const { end } = cursor.enter(TAG.controls, bytes.length);
-    return readPagedCookie(cursor, end);
+    return pagedCookieOf(readControls(cursor, end));
   };
 
   it('finds the cookie among other controls', () => {
@@ -149,5 +149,13 @@ describe('readPagedCookie', () => {
   it('reads an empty cookie (the last page) and no control at all as empty', () => {
     expect(read(controls([{ oid: '1.2.840.113556.1.4.319', value: pagedValue(Buffer.alloc(0)) }]))).toEqual(Buffer.alloc(0));
     expect(read(controls([{ oid: '1.2.3.4' }]))).toEqual(Buffer.alloc(0));
+  });
+
+  it('reads every control with its value, and none for a control without one', () => {
+    const bytes = controls([{ oid: '1.2.3.4', critical: true, value: Buffer.from('x') }, { oid: '1.3.6.1.4.1.4203.1.9.1.3' }]);
+    const cursor = new BerCursor(bytes);
+    const { end } = cursor.enter(TAG.controls, bytes.length);
+    expect(readControls(cursor, end)).toEqual([{ oid: '1.2.3.4', value: Buffer.from('x') }, { oid: '1.3.6.1.4.1.4203.1.9.1.3', value: null }]);
+    expect(cursor.pos).toBe(end);
   });
 });
