@@ -29,6 +29,18 @@ export default tseslint.config(
 
   // The layering (README "Architecture"): the seat rules stay pure, adapters stay apart, SQL stays in
   // src/store. A rule broken here is a design change: change the layering in the README first.
+  // The folders below narrow this first rule further (a later rule's options replace an earlier one's).
+  {
+    files: ['src/**/*.ts', 'jobs/**/*.ts'],
+    ignores: ['src/store/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['**/store/*', '!**/store/repositories.ts', '!**/store/db.ts', '!**/store/migrations.ts'], message: 'Outside src/store, data is reached through the store port (src/store/repositories.ts); db.ts and migrations.ts open and migrate a database.' },
+        ],
+      }],
+    },
+  },
   {
     files: ['src/domain/**/*.ts'],
     rules: {
@@ -80,6 +92,7 @@ export default tseslint.config(
       'no-restricted-imports': ['error', {
         patterns: [
           { group: ['pg', 'pg-*', '@electric-sql/*'], message: 'src/sync talks to src/store, never to a database driver.' },
+          { group: ['**/store/*', '!**/store/repositories.ts'], message: 'src/sync reaches the store through its port, src/store/repositories.ts (repositories per concern), never its SQL modules.' },
         ],
       }],
       'no-restricted-syntax': ['error', {

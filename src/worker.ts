@@ -25,9 +25,7 @@ import { createRunNotifier } from './notify/run-notifier.ts';
 import { chainNotifiers } from './sync/run-notifiers.ts';
 import { createTargetNotifier } from './targets/target-notifier.ts';
 import type { Database } from './store/db.ts';
-import { OutboxStore } from './store/outbox-store.ts';
-import { failInterruptedRuns } from './store/run-store.ts';
-import { sourceHealth } from './store/source-health-store.ts';
+import { repositoriesOf } from './store/repositories.ts';
 import { poolViews, targetViews } from './sync/status.ts';
 
 export interface StartWorkerOptions {
@@ -89,17 +87,17 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     const metrics = createMetrics({
       snapshot: async () => {
         const names = current().sources.map((s) => s.name);
-        const health = await sourceHealth(db, names);
+        const health = await repositoriesOf(db).runs.health(names);
         return {
           pools: await poolViews(db, current()),
-          outbox: await new OutboxStore(db).counts(),
+          outbox: await repositoriesOf(db).outbox.counts(),
           sources: names.flatMap((name) => health.get(name) ?? []),
           targets: await targetViews(db, current()),
         };
       },
     });
     // Emails and targets hear of a run in its transaction (src/notify, src/targets).
-    const notifierFor = (c: SeatsyncConfig) => chainNotifiers(createRunNotifier({ config: c, outbox: new OutboxStore(db) }), createTargetNotifier(c));
+    const notifierFor = (c: SeatsyncConfig) => chainNotifiers(createRunNotifier({ config: c, outbox: repositoriesOf(db).outbox }), createTargetNotifier(c));
     // The API queues and reads sync jobs on a connection of its own that fails fast: while Redis is away a
     // request answers 503 instead of waiting, and a request answered 503 is never queued later.
     const apiRedis = await connectRedis(config.redis.url, { name: `seatsync:${hostname()}:${process.pid}:api`, failFastAfterMs: REDIS_DEADLINE_MS });
@@ -187,7 +185,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
 /** Runs left `running` by a process or a database that stopped mid-run are marked failed at start. */
 async function failInterruptedRunsOf(deps: { db: Database; config: SeatsyncConfig; logger: Logger }): Promise<void> {
   for (const source of deps.config.sources) {
-    const count = await failInterruptedRuns(deps.db, { source: source.name });
+    const count = await repositoriesOf(deps.db).runs.failInterrupted({ source: source.name });
     if (count > 0) sourceLogger(deps.logger, source.name).warn({ count }, 'runs interrupted by a stopped process or database were marked failed (nothing of them was applied)');
   }
 }

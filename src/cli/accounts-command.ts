@@ -1,7 +1,7 @@
 // `seatsync accounts`: list / export accounts, and the admin actions on one account.
 import type { Command } from 'commander';
 import { ACCOUNT_STATES, type AccountState } from '../domain/types.ts';
-import { listAccounts, type AccountView } from '../store/query-store.ts';
+import { repositoriesOf, type AccountView } from '../store/repositories.ts';
 import { applyAdminAction, type AdminAction } from '../sync/admin-actions.ts';
 import type { CommandContext, Runner } from './context.ts';
 import { EXIT, UsageError, type ExitCode } from './exit-codes.ts';
@@ -78,7 +78,7 @@ async function listCommand(ctx: CommandContext, out: Output, flags: ListFlags): 
     ...(flags.pool ? { pool: flags.pool } : {}),
     ...(flags.source ? { source: flags.source } : {}),
   };
-  const rows = listAccounts(await ctx.openDb(), filter);
+  const rows = repositoriesOf(await ctx.openDb()).accounts.list(filter);
   if (flags.csv) {
     out.line(csvLine(ACCOUNT_CSV_COLUMNS));
     for await (const a of rows) out.line(csvLine(ACCOUNT_CSV_COLUMNS.map((c) => a[c])));

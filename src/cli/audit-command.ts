@@ -1,7 +1,7 @@
 // `seatsync audit`: the audit trail, newest last.
 import type { Command } from 'commander';
 import { auditReasonText } from '../domain/index.ts';
-import { listAudit } from '../store/query-store.ts';
+import { repositoriesOf } from '../store/repositories.ts';
 import { resolveAccount } from '../sync/admin-actions.ts';
 import { INSTANT_EXAMPLES, parseInstant } from '../sync/instant.ts';
 import type { Runner } from './context.ts';
@@ -27,7 +27,7 @@ export function registerAudit(program: Command, run: Runner): void {
         if (!Number.isInteger(limit) || limit <= 0 || limit > MAX_LIMIT) throw new UsageError(`--limit must be an integer from 1 to ${MAX_LIMIT}, not "${flags.limit}"`);
         const db = await ctx.openDb();
         const accountIds = flags.account ? [(await resolveAccount(db, flags.account)).id] : undefined;
-        const { entries, more } = await listAudit(db, { limit, ...(since ? { since } : {}), ...(accountIds ? { accountIds } : {}) });
+        const { entries, more } = await repositoriesOf(db).audit.list({ limit, ...(since ? { since } : {}), ...(accountIds ? { accountIds } : {}) });
         if (flags.json) {
           out.json(entries);
           return EXIT.ok;

@@ -1,7 +1,7 @@
 // `seatsync notify test`: queue a test email to `notify.to` and deliver it now.
 import type { Command } from 'commander';
 import { enqueueTestMessage } from '../notify/deliver.ts';
-import { OutboxStore } from '../store/outbox-store.ts';
+import { repositoriesOf } from '../store/repositories.ts';
 import type { Runner } from './context.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
 import { deliverAfterRun } from './notify-wiring.ts';
@@ -15,7 +15,7 @@ export function registerNotify(program: Command, run: Runner): void {
       run(async (ctx, out) => {
         if (!ctx.config.notify) throw new UsageError('notify is not configured: add a notify section (to, from, smtp or graph) to the config');
         const db = await ctx.openDb();
-        const outbox = new OutboxStore(db);
+        const outbox = repositoriesOf(db).outbox;
         const { dedupeKey } = await enqueueTestMessage({ db, outbox, to: ctx.config.notify.to });
         await deliverAfterRun(ctx, db);
         const status = await outbox.statusOf(dedupeKey);
@@ -33,9 +33,9 @@ export function registerNotify(program: Command, run: Runner): void {
     .action(() =>
       run(async (ctx, out) => {
         const db = await ctx.openDb();
-        const requeued = await new OutboxStore(db).requeueFailed({ now: new Date() });
+        const requeued = await repositoriesOf(db).outbox.requeueFailed({ now: new Date() });
         await deliverAfterRun(ctx, db);
-        const counts = await new OutboxStore(db).counts();
+        const counts = await repositoriesOf(db).outbox.counts();
         out.line(`${requeued} failed message(s) queued again; outbox now: ${counts.pending} pending, ${counts.failed} failed`);
         return counts.failed > 0 ? EXIT.failure : EXIT.ok;
       }),

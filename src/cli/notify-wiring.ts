@@ -4,7 +4,7 @@ import { withChannels } from '../notify/delivery-channels.ts';
 import { createRunNotifier } from '../notify/run-notifier.ts';
 import { createTransport } from '../notify/transports/create-transport.ts';
 import type { Database } from '../store/db.ts';
-import { OutboxStore } from '../store/outbox-store.ts';
+import { repositoriesOf } from '../store/repositories.ts';
 import { chainNotifiers } from '../sync/run-notifiers.ts';
 import type { RunNotifier } from '../sync/sync-source.ts';
 import { createTargetNotifier } from '../targets/target-notifier.ts';
@@ -12,7 +12,7 @@ import type { CommandContext } from './context.ts';
 
 /** The hooks of the emails and of the targets, for the runs and admin actions of this command. */
 export function runNotifierFor(ctx: CommandContext, db: Database): RunNotifier | undefined {
-  return chainNotifiers(createRunNotifier({ config: ctx.config, outbox: new OutboxStore(db) }), createTargetNotifier(ctx.config));
+  return chainNotifiers(createRunNotifier({ config: ctx.config, outbox: repositoriesOf(db).outbox }), createTargetNotifier(ctx.config));
 }
 
 /** Sends what the runs of this command queued (and anything else due). A failed send stays queued. */

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { AccountState } from '../domain/types.ts';
 import { ACCOUNT_CSV_COLUMNS, csvLine } from '../sync/account-export.ts';
-import { accountsPage, listAccounts, type AccountFilter, type AccountView } from '../store/query-store.ts';
+import { repositoriesOf, type AccountFilter, type AccountView } from '../store/repositories.ts';
 import { applyAdminAction, resolveAccount, type AdminAction } from '../sync/admin-actions.ts';
 import { explainAccountRef, waitingQueue } from '../sync/explain.ts';
 import { defineRoute } from './api-route.ts';
@@ -45,11 +45,11 @@ export function registerAccountRoutes(api: FastifyInstance, deps: HttpDeps): voi
       return reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', 'attachment; filename="accounts.csv"')
-        .send(Readable.from(csvOf(listAccounts(deps.db, filter))));
+        .send(Readable.from(csvOf(repositoriesOf(deps.db).accounts.list(filter))));
     }
     const afterId = cursor === undefined ? 0 : Number(decodeCursor('accounts', cursor));
     // One more than asked tells whether another page follows.
-    const rows = await accountsPage(deps.db, filter, { afterId, limit: limit + 1 });
+    const rows = await repositoriesOf(deps.db).accounts.page(filter, { afterId, limit: limit + 1 });
     const items = rows.slice(0, limit);
     const last = items.at(-1);
     return { items, nextCursor: rows.length > limit && last ? encodeCursor('accounts', last.id) : null };

@@ -1,6 +1,6 @@
 // `GET /api/v1/audit`: the audit trail a page at a time, from the newest entries back.
 import type { FastifyInstance } from 'fastify';
-import { listAudit } from '../store/query-store.ts';
+import { repositoriesOf } from '../store/repositories.ts';
 import { resolveAccount } from '../sync/admin-actions.ts';
 import { INSTANT_EXAMPLES, parseInstant } from '../sync/instant.ts';
 import { defineRoute } from './api-route.ts';
@@ -23,7 +23,7 @@ export function registerAuditRoutes(api: FastifyInstance, deps: HttpDeps): void 
     if (sinceDate === null) throw new ApiError(400, 'validation', `since: not a date: "${since}" (${INSTANT_EXAMPLES})`);
     const beforeId = cursor === undefined ? undefined : decodeCursor('audit', cursor);
     const accountIds = account === undefined ? undefined : [(await resolveAccount(deps.db, account)).id];
-    const { entries, more } = await listAudit(deps.db, {
+    const { entries, more } = await repositoriesOf(deps.db).audit.list({
       limit,
       ...(sinceDate ? { since: sinceDate } : {}),
       ...(beforeId ? { beforeId } : {}),

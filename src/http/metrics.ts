@@ -5,7 +5,7 @@
 // re-reads. The alert rules in deploy/prometheus/seatsync-alerts.yml are written against these names.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { SourceRunResult } from '../sync/sync-source.ts';
-import type { SourceHealth } from '../store/source-health-store.ts';
+import type { SourceHealth } from '../store/repositories.ts';
 import type { PoolView, TargetView } from '../sync/status.ts';
 
 export interface StateSnapshot {

@@ -1,7 +1,7 @@
 // One delivery pass with the transport the config names: what the worker's job and the CLI both run.
 import type { Logger } from '../logging.ts';
 import type { Database } from '../store/db.ts';
-import { OutboxStore } from '../store/outbox-store.ts';
+import { repositoriesOf } from '../store/repositories.ts';
 import { deliverOutbox, type DeliverResult } from './deliver.ts';
 import type { DeliveryChannels } from './delivery-channels.ts';
 import { deliverTargets } from '../targets/deliver-targets.ts';
@@ -22,7 +22,7 @@ export async function deliverNotifications(options: {
   readonly signal?: AbortSignal;
 }): Promise<DeliverResult> {
   const { config } = options.channels;
-  await new OutboxStore(options.db).purgeSent({ before: new Date(Date.now() - KEEP_SENT_MS) });
+  await repositoriesOf(options.db).outbox.purgeSent({ before: new Date(Date.now() - KEEP_SENT_MS) });
   const mails = await deliverMails(options);
   // The targets' rows go through the same loop, each target on its own (src/targets/).
   const targets = config.targets.length === 0 ? NOTHING : await deliverTargets(options);
@@ -34,7 +34,7 @@ async function deliverMails(options: Parameters<typeof deliverNotifications>[0])
   const transport = channels.transport();
   if (!transport) return NOTHING;
   const result = await deliverOutbox({
-    outbox: new OutboxStore(options.db),
+    outbox: repositoriesOf(options.db).outbox,
     transport,
     logger,
     publicUrl: channels.config.http.publicUrl,

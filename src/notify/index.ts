@@ -1,6 +1,6 @@
 // Notifications, as the composition roots use them:
 //
-//   sync run (inside its transaction)   createRunNotifier({ config, outbox: new OutboxStore(db) })
+//   sync run (inside its transaction)   createRunNotifier({ config, outbox: repositoriesOf(db).outbox })
 //                                        → planNotifications → outbox.enqueue + saveState
 //   `seatsync sync`, after the runs      deliverOutbox({ outbox, transport: createTransport(config.notify, …), logger })
 //   worker notification job              the same deliverOutbox call (any number of replicas may run it)

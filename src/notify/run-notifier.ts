@@ -13,7 +13,7 @@ import {
 } from '../domain/notifications.ts';
 import type { SeatsyncConfig } from '../config/types.ts';
 import { planSourceFailure, type SourceFailureInput } from '../domain/source-failure.ts';
-import { sourceHealth } from '../store/source-health-store.ts';
+import { repositoriesOf } from '../store/repositories.ts';
 import type { AllocationPlan } from '../domain/types.ts';
 import type { Database, Queryable } from '../store/db.ts';
 import type { RunNotifier } from '../sync/sync-source.ts';
@@ -58,7 +58,7 @@ interface SourceHealthContext {
 export async function notifySourceHealth(db: Database, ctx: SourceHealthContext): Promise<NotificationEvent[]> {
   return db.transaction(async (tx) => {
     const state = await ctx.outbox.loadOutage(tx, ctx.source);
-    const health = (await sourceHealth(tx, [ctx.source])).get(ctx.source);
+    const health = (await repositoriesOf(tx).runs.health([ctx.source])).get(ctx.source);
     if (!health) return [];
     const plan = planSourceFailure({
       source: ctx.source,

@@ -1,6 +1,6 @@
 // Runs (one per source per sync) and the cursors sources keep between runs.
 import type { SourceCursor } from '../sources/directory-source.ts';
-import type { Database, Queryable } from './db.ts';
+import type { Queryable } from './db.ts';
 
 export type RunStatus = 'running' | 'ok' | 'held' | 'failed';
 
@@ -108,18 +108,16 @@ export async function unlockRun(conn: Queryable, runId: string): Promise<void> {
 /**
  * Marks failed the runs of `source` left `running` whose lock nobody holds, except `exceptId` (the
  * caller's own run). Called by every run and by a worker at start. The try-locks are
- * transaction-scoped: they end with this statement's transaction.
+ * transaction-scoped: one statement, so they end with it (call it outside a transaction).
  */
-export async function failInterruptedRuns(db: Pick<Database, 'transaction'>, options: { source: string; exceptId?: string }): Promise<number> {
-  return db.transaction(async (tx) => {
-    const result = await tx.query(
-      `UPDATE runs SET status = 'failed', finished_at = now(), error = 'interrupted (its process or the database stopped mid-run; nothing was applied)'
-       WHERE id IN (SELECT id FROM runs WHERE source = $1 AND status = 'running' AND id IS DISTINCT FROM $2::bigint)
-         AND pg_try_advisory_xact_lock(${runLock('id')})`,
-      [options.source, options.exceptId ?? null],
-    );
-    return result.rowCount;
-  });
+export async function failInterruptedRuns(db: Queryable, options: { source: string; exceptId?: string }): Promise<number> {
+  const result = await db.query(
+    `UPDATE runs SET status = 'failed', finished_at = now(), error = 'interrupted (its process or the database stopped mid-run; nothing was applied)'
+     WHERE id IN (SELECT id FROM runs WHERE source = $1 AND status = 'running' AND id IS DISTINCT FROM $2::bigint)
+       AND pg_try_advisory_xact_lock(${runLock('id')})`,
+    [options.source, options.exceptId ?? null],
+  );
+  return result.rowCount;
 }
 
 /** A source's cursor and the fingerprint of the mapping rules it was read under (null: saved before those were kept). */

@@ -147,8 +147,12 @@ const WRITE_BATCH = 20_000;
 
 const iso = (value: number | null): string | null => (value === null ? null : new Date(value).toISOString());
 
-/** Writes the seat state of existing accounts. */
-export async function updateSeatStates(tx: Queryable, changes: readonly AccountChange[], runId: string | null): Promise<void> {
+/** Writes the allocation's state changes of existing accounts and one audit row per change. */
+export async function writeSeatChanges(
+  tx: Queryable,
+  changes: readonly AccountChange[],
+  audit: { actor: string; runId: string | null },
+): Promise<void> {
   for (let start = 0; start < changes.length; start += WRITE_BATCH) {
     const batch = changes.slice(start, start + WRITE_BATCH);
     await tx.query(
@@ -166,49 +170,21 @@ export async function updateSeatStates(tx: Queryable, changes: readonly AccountC
         batch.map((c) => iso(c.to.waitingSince)),
         batch.map((c) => iso(c.to.activatedAt)),
         batch.map((c) => iso(c.to.graceUntil)),
-        runId,
+        audit.runId,
       ],
     );
+    // `takenBy`: the protected account a holder gave its seat to (reason `protected`); its id is null
+    // when it is new in this run (stored after this row's batch).
+    const entries = batch.map((c): AuditEntry => ({
+      accountId: c.id, from: c.from?.state ?? null, to: c.to.state, reason: c.reason,
+      details: {
+        held: c.to.held,
+        waitingFor: c.to.waitingFor,
+        ...(c.takenBy ? { takenBy: { id: c.takenBy.id > 0 ? c.takenBy.id : null, username: c.takenBy.username } } : {}),
+      },
+    }));
+    await insertAudit(tx, entries, audit);
   }
-}
-
-/** One audit row per change. `idOf` maps the plan's ids to stored ids (new accounts get theirs on insert). */
-export async function auditChanges(
-  tx: Queryable,
-  changes: readonly AccountChange[],
-  audit: { actor: string; runId: string | null; idOf?: (id: number) => number },
-): Promise<void> {
-  const idOf = audit.idOf ?? ((id: number) => id);
-  for (let start = 0; start < changes.length; start += WRITE_BATCH) {
-    const batch = changes.slice(start, start + WRITE_BATCH);
-    await insertAudit(
-      tx,
-      batch.map((c) => ({
-        accountId: idOf(c.id),
-        from: c.from?.state ?? null,
-        to: c.to.state,
-        reason: c.reason,
-        // `takenBy`: the protected account a holder gave its seat to (reason `protected`); its id is null
-        // when it is new in this run (stored after this row's batch).
-        details: {
-          held: c.to.held,
-          waitingFor: c.to.waitingFor,
-          ...(c.takenBy ? { takenBy: { id: c.takenBy.id > 0 ? idOf(c.takenBy.id) : null, username: c.takenBy.username } } : {}),
-        },
-      })),
-      audit,
-    );
-  }
-}
-
-/** Writes the allocation's state changes of existing accounts and one audit row per change. */
-export async function writeSeatChanges(
-  tx: Queryable,
-  changes: readonly AccountChange[],
-  audit: { actor: string; runId: string | null },
-): Promise<void> {
-  await updateSeatStates(tx, changes, audit.runId);
-  await auditChanges(tx, changes, audit);
 }
 
 export interface AuditEntry {

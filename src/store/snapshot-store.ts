@@ -1,26 +1,24 @@
 // The store side of a run's snapshot (sync/source-snapshot.ts): the present accounts of a source, whole
 // or by external id, read before the run's transaction.
 import { batches } from './cursor.ts';
-import type { Database, Queryable } from './db.ts';
+import type { Queryable } from './db.ts';
 
 /**
  * The present accounts of a source (id, external id, data hash), a batch at a time through a cursor in
- * a short transaction of its own (before the run's transaction; a keyset scan took twice as long).
+ * the caller's transaction (a short one of its own, before the run's; a keyset scan took twice as long).
  */
 export async function forEachPresentAccount(
-  conn: Pick<Database, 'transaction'>,
+  tx: Queryable,
   source: string,
   visit: (id: number, externalId: string, dataHash: string) => void,
 ): Promise<void> {
-  await conn.transaction(async (tx) => {
-    const rows = batches<{ id: number; external_id: string; data_hash: string }>(tx, {
-      name: 'present_accounts',
-      select: 'SELECT id, external_id, data_hash FROM accounts WHERE source = $1 AND present',
-      params: [source],
-      batchRows: 50_000,
-    });
-    for await (const batch of rows) for (const row of batch) visit(row.id, row.external_id, row.data_hash);
+  const rows = batches<{ id: number; external_id: string; data_hash: string }>(tx, {
+    name: 'present_accounts',
+    select: 'SELECT id, external_id, data_hash FROM accounts WHERE source = $1 AND present',
+    params: [source],
+    batchRows: 50_000,
   });
+  for await (const batch of rows) for (const row of batch) visit(row.id, row.external_id, row.data_hash);
 }
 
 /** Whether a source has any present account (a first sync has none: nothing to look up). */

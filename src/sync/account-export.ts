@@ -1,5 +1,5 @@
 // The account export (CSV) shared by `seatsync accounts --csv` and `GET /api/v1/accounts?format=csv`.
-import type { AccountView } from '../store/query-store.ts';
+import type { AccountView } from '../store/repositories.ts';
 
 /** Columns of the export, in order: the fields of SPEC §5 `accounts --json`. */
 export const ACCOUNT_CSV_COLUMNS = [

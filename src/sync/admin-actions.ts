@@ -3,10 +3,7 @@
 import type { SeatsyncConfig } from '../config/types.ts';
 import type { AdminAction, Occasion } from '../domain/notification-events.ts';
 import type { AllocationPlan } from '../domain/types.ts';
-import type { Database, Queryable } from '../store/db.ts';
-import { lockAdminFlags, setAdminFlag, type AdminFlag } from '../store/admin-flag-store.ts';
-import { findAccounts, type AccountView } from '../store/query-store.ts';
-import { insertAudit, lockSeats } from '../store/seat-store.ts';
+import { repositoriesOf, storeOf, type AccountView, type AdminFlag, type Database, type Queryable } from '../store/repositories.ts';
 import { auditOf, reconcileSeats } from './reconcile.ts';
 import type { RunNotifier } from './sync-source.ts';
 
@@ -30,7 +27,7 @@ export interface AdminActionResult {
 
 /** Resolves an id, username, email or external id to exactly one account. */
 export async function resolveAccount(db: Queryable, ref: string): Promise<AccountView> {
-  const found = await findAccounts(db, ref);
+  const found = await repositoriesOf(db).accounts.find(ref);
   if (found.length === 0) throw new AdminActionError('not-found', `no account matches "${ref}" (id, username, email or directory id)`);
   const exact = found.filter((a) => String(a.id) === ref);
   if (exact.length === 1 && exact[0]) return exact[0];
@@ -65,11 +62,12 @@ export async function applyAdminAction(
   options: { action: AdminAction; ref: string; actor: string; now?: number; reason?: string },
 ): Promise<AdminActionResult> {
   const comment = normalizeReason(options.reason);
+  const store = storeOf(deps.db);
   const target = await resolveAccount(deps.db, options.ref);
   const flag = FLAG[options.action];
-  const result = await deps.db.transaction(async (tx) => {
-    await lockSeats(tx);
-    const row = await lockAdminFlags(tx, target.id);
+  const result = await store.transaction(async (tx) => {
+    await tx.seats.lock();
+    const row = await tx.seats.lockAdminFlags(target.id);
     if (!row) throw new AdminActionError('not-found', `account ${target.id} no longer exists`);
     if (options.action === 'unblock' && !row.suspended && row.state === 'blocked') {
       throw new AdminActionError(
@@ -87,17 +85,17 @@ export async function applyAdminAction(
       action: options.action,
       account: { id: target.id, username: target.username },
     };
-    await setAdminFlag(tx, target.id, flag.flag, flag.value);
+    await tx.seats.setAdminFlag(target.id, flag.flag, flag.value);
     // The flag change itself, named by its action; the seat changes it causes follow with their reasons.
     // The admin's own words go with the audit row of the action (`comment` in the audit trail).
     const details = comment === null ? undefined : { comment };
-    await insertAudit(tx, [{ accountId: target.id, from: target.state, to: target.state, reason: options.action, ...(details ? { details } : {}) }], auditOf(occasion));
+    await tx.audit.add([{ accountId: target.id, from: target.state, to: target.state, reason: options.action, ...(details ? { details } : {}) }], auditOf(occasion));
     const plan = await reconcileSeats(tx, { config: deps.config, now, occasion });
     // An admin action can block others too (a protected account takes a seat), or leave the account it
     // unblocked waiting: the responsible person hears of it, told it was this action.
-    await deps.notifier?.afterAllocation(tx, { occasion, source: target.source, plan, now });
+    await deps.notifier?.afterAllocation(tx.connection, { occasion, source: target.source, plan, now });
     return { changed: true, plan };
   });
-  const [account] = await findAccounts(deps.db, String(target.id));
+  const [account] = await store.accounts.find(String(target.id));
   return { account: account ?? target, ...result };
 }

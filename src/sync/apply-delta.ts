@@ -6,12 +6,7 @@ import { CHANGE_KINDS, changeKindOf, noChangesByKind, type ChangeKind } from '..
 import { beginAllocation, type AllocationEnd, type AllocationStep, type SeatAllocation } from '../domain/allocator.ts';
 import { neededPoolNames } from '../domain/pool-table.ts';
 import type { AccountChange, AllocationPlan, SeatAccount } from '../domain/types.ts';
-import { bulkLoadPays, withoutSecondaryIndexes } from '../store/bulk-load.ts';
-import type { Queryable } from '../store/db.ts';
-import { forEachChangedRow, newcomerSlices, type DeltaRow, type DeltaSummary } from '../store/delta-store.ts';
-import { insertNewAccounts, markMissing, newAccountIds, updateChangedAccounts, type NewAccountState } from '../store/merge-store.ts';
-import { auditChanges, loadSeatAccounts, loadSeatAccountsAroundSettled, loadSeatAccountsById, type StoredSeatAccount, updateSeatStates } from '../store/seat-store.ts';
-import type { StagingTables } from '../store/staging-store.ts';
+import type { DeltaRow, DeltaSummary, NewAccountState, Repositories, StagingRepository, StoredSeatAccount } from '../store/repositories.ts';
 import { applyDirectoryDelta, newcomerAccount } from './directory-delta.ts';
 import { allocationSettingsOf, auditOf } from './reconcile.ts';
 
@@ -70,8 +65,7 @@ export const NOTHING_LISTED: ListedChanges = { changes: [], total: 0, byKind: no
 
 export interface AllocateDeltaOptions {
   readonly config: SeatsyncConfig;
-  readonly source: string;
-  readonly tables: StagingTables;
+  readonly staging: StagingRepository;
   readonly summary: DeltaSummary;
   readonly runId: string;
   readonly now: number;
@@ -97,7 +91,7 @@ const DEFAULT_SLICE = 20_000;
 
 /** What the allocation of one run works with, read once. */
 interface DeltaContext {
-  readonly tx: Queryable;
+  readonly tx: Repositories;
   readonly options: AllocateDeltaOptions;
   /** Staged rows of existing accounts that changed or came back, by account id. */
   readonly changed: ReadonlyMap<number, DeltaRow>;
@@ -106,16 +100,15 @@ interface DeltaContext {
   readonly writer: StepWriter;
 }
 
-export async function allocateDelta(tx: Queryable, options: AllocateDeltaOptions): Promise<AllocatedDelta> {
-  const { tables, source, runId } = options;
+export async function allocateDelta(tx: Repositories, options: AllocateDeltaOptions): Promise<AllocatedDelta> {
+  const { staging, runId } = options;
   const changed = new Map<number, DeltaRow>();
-  if (options.summary.changedCount > 0) await forEachChangedRow(tx, { tables, source }, (row) => changed.set(row.id ?? 0, row));
+  if (options.summary.changedCount > 0) await staging.forEachChanged((row) => changed.set(row.id ?? 0, row));
   const newcomers = options.summary.newCount;
-  const writer = new StepWriter(tx, { tables, source, runId }, { keepForNotifications: options.forNotifications, listing: options.listChanges ?? null });
+  const writer = new StepWriter(tx, { staging, runId }, { keepForNotifications: options.forNotifications, listing: options.listChanges ?? null });
   const ctx: DeltaContext = { tx, options, changed, include: [...changed.keys(), ...options.summary.missingIds], writer };
-  const run = (): Promise<AllocatedDelta> => allocateAndWrite(ctx, newcomers);
-  // A first sync: the account table's indexes are built after its inserts (store/bulk-load.ts).
-  return (await bulkLoadPays(tx, newcomers)) ? withoutSecondaryIndexes(tx, run) : run();
+  // A first sync: the account table's indexes are built after its inserts.
+  return tx.accounts.loadInBulk(newcomers, () => allocateAndWrite(ctx, newcomers));
 }
 
 async function allocateAndWrite(ctx: DeltaContext, newcomers: number): Promise<AllocatedDelta> {
@@ -126,8 +119,8 @@ async function allocateAndWrite(ctx: DeltaContext, newcomers: number): Promise<A
   const aroundSettled = ctx.include.length <= MAX_CHANGED_AROUND_SETTLED;
   const first = await beginWithStored(ctx, { leaveOutSettled: aroundSettled });
   // The directory side of the changes, once the stored accounts are read as they were.
-  if (options.summary.changedCount > 0) await updateChangedAccounts(tx, { tables: options.tables, source: options.source, runId: options.runId });
-  await markMissing(tx, { ids: options.summary.missingIds, runId: options.runId });
+  if (options.summary.changedCount > 0) await options.staging.updateChanged(options.runId);
+  await tx.accounts.markMissing(options.summary.missingIds, options.runId);
   let result = await admitNewcomers(ctx, first);
   let how: AllocatedDelta['allocation'] = aroundSettled ? 'around settled' : 'one call';
   if (result.end.kind === 'declined') {
@@ -143,8 +136,8 @@ async function beginWithStored(ctx: DeltaContext, options: { leaveOutSettled: bo
   const { tx, options: run } = ctx;
   const settledHeld = new Map(run.config.profiles.filter((p) => p.pools.length > 0).map((p) => [p.name, neededPoolNames(p.pools)]));
   const loaded = options.leaveOutSettled
-    ? await loadSeatAccountsAroundSettled(tx, { settledHeld, include: ctx.include })
-    : { accounts: await loadSeatAccounts(tx), settled: new Map<string, number>() };
+    ? await tx.seats.loadAroundSettled({ settledHeld, include: ctx.include })
+    : { accounts: await tx.seats.load(), settled: new Map<string, number>() };
   const allocation = beginAllocation(allocationSettingsOf(run.config, run.now), { settled: loaded.settled });
   allocation.admit(await withDirectoryDelta(tx, loaded.accounts, ctx.changed, run.summary.missingIds));
   return allocation;
@@ -152,9 +145,9 @@ async function beginWithStored(ctx: DeltaContext, options: { leaveOutSettled: bo
 
 /** New accounts from the staging table in queue order; what is decided as they come is written at once, the rest at the end. */
 async function admitNewcomers(ctx: DeltaContext, allocation: SeatAllocation): Promise<{ end: AllocationEnd; asTheyCame: boolean }> {
-  const { tx, options } = ctx;
+  const { options } = ctx;
   let asTheyCame = false;
-  for await (const rows of newcomerSlices(tx, { tables: options.tables, source: options.source, sliceRows: options.chunkSize ?? DEFAULT_SLICE })) {
+  for await (const rows of options.staging.newcomerSlices(options.chunkSize ?? DEFAULT_SLICE)) {
     const step = allocation.admitQueued(rows.map(newcomerAccount));
     if (step.changes.length > 0) asTheyCame = true;
     await ctx.writer.write(step);
@@ -166,7 +159,7 @@ async function admitNewcomers(ctx: DeltaContext, allocation: SeatAllocation): Pr
 
 /** Stored accounts with this read's changes folded in; changed accounts not among them (removed ones that return) are loaded. */
 async function withDirectoryDelta(
-  tx: Queryable,
+  tx: Repositories,
   stored: StoredSeatAccount[],
   changed: ReadonlyMap<number, DeltaRow>,
   missingIds: readonly number[],
@@ -174,14 +167,14 @@ async function withDirectoryDelta(
   const known = new Set(stored.map((a) => a.id));
   const returning = [...changed.keys()].filter((id) => !known.has(id));
   // Loops, not push(...list): a list of a million would overflow the call stack.
-  for (const account of await loadSeatAccountsById(tx, returning)) stored.push(account);
+  for (const account of await tx.seats.loadById(returning)) stored.push(account);
   return applyDirectoryDelta(stored, changed, missingIds);
 }
 
 /** Writes the steps of an allocation and keeps what the notifications and the run report need. */
 class StepWriter {
-  readonly #tx: Queryable;
-  readonly #options: { tables: StagingTables; source: string; runId: string };
+  readonly #tx: Repositories;
+  readonly #options: { staging: StagingRepository; runId: string };
   readonly #noticed: AccountChange[] = [];
   readonly #newlyBlocked: number[] = [];
   readonly #graceStarted: number[] = [];
@@ -202,8 +195,8 @@ class StepWriter {
   readonly dropped = { removed: 0, disabled: 0 };
 
   constructor(
-    tx: Queryable,
-    options: { tables: StagingTables; source: string; runId: string },
+    tx: Repositories,
+    options: { staging: StagingRepository; runId: string },
     keep: { keepForNotifications: boolean; listing: ChangeListing | null },
   ) {
     this.#tx = tx;
@@ -214,9 +207,7 @@ class StepWriter {
 
   async write(plan: AllocationStep): Promise<void> {
     if (plan.changes.length === 0) return;
-    const existing = plan.changes.filter((c) => c.id > 0);
-    await updateSeatStates(this.#tx, existing, this.#options.runId);
-    await auditChanges(this.#tx, existing, auditOf({ kind: 'run', runId: this.#options.runId }));
+    await this.#tx.seats.write(plan.changes.filter((c) => c.id > 0), auditOf({ kind: 'run', runId: this.#options.runId }));
     for (const change of plan.changes) if (change.id < 0) this.#noteNew(change);
     for (const change of plan.changes) this.#count(change);
     if (!this.#keep) return;
@@ -258,7 +249,7 @@ class StepWriter {
         classOf.push(state - 1);
       }
       if (seqs.length === NEW_ACCOUNT_BATCH || (seq === bySeq.length && seqs.length > 0)) {
-        this.newAccounts += await insertNewAccounts(this.#tx, { ...this.#options, actor, seqs, classOf, states: this.#newStates });
+        this.newAccounts += await this.#options.staging.insertNew({ runId: this.#options.runId, actor, seqs, classOf, states: this.#newStates });
         seqs = [];
         classOf = [];
       }
@@ -298,7 +289,7 @@ class StepWriter {
   /** The plan the notifications read, with the stored ids of the new accounts it names. */
   async plan(pools: AllocationPlan['pools']): Promise<AllocationPlan> {
     const seqs = [...this.#newlyBlocked, ...this.#graceStarted].filter((id) => id < 0).map((id) => -id);
-    const ids = await newAccountIds(this.#tx, { ...this.#options, seqs });
+    const ids = await this.#options.staging.newAccountIds(seqs);
     const idOf = (id: number): number => (id < 0 ? (ids.get(-id) ?? id) : id);
     return {
       changes: this.#noticed.map((c) => (c.id < 0 ? { ...c, id: idOf(c.id) } : c)),

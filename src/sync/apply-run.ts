@@ -6,12 +6,7 @@ import type { SeatsyncConfig } from '../config/types.ts';
 import type { Occasion } from '../domain/notification-events.ts';
 import type { AllocationPlan } from '../domain/types.ts';
 import type { SourceReadOutcome } from '../sources/directory-source.ts';
-import type { Database, Queryable } from '../store/db.ts';
-import { countPresent, loadDeltaSummary, type DeltaSummary, type RemovalCounts } from '../store/delta-store.ts';
-import { updateChangedAccounts } from '../store/merge-store.ts';
-import { saveCursor } from '../store/run-store.ts';
-import { graceEnded, loadAllocationFingerprint, lockSeats, purgeRemoved, saveAllocationFingerprint } from '../store/seat-store.ts';
-import type { StagingTables } from '../store/staging-store.ts';
+import type { Database, DeltaSummary, Queryable, RemovalCounts, Repositories, StagingRepository } from '../store/repositories.ts';
 import { CHANGE_KINDS } from '../domain/change-kinds.ts';
 import { type AllocatedDelta, allocateDelta, type ChangeListing, type ListedChanges, NOTHING_LISTED, type SeatCounts } from './apply-delta.ts';
 import { removalThreshold, shouldHold } from './hold-policy.ts';
@@ -55,7 +50,8 @@ export type ApplyOutcome =
 export interface ApplyInput {
   readonly config: SeatsyncConfig;
   readonly source: string;
-  readonly tables: StagingTables;
+  /** The run's staged read, in this transaction. */
+  readonly staging: StagingRepository;
   /** Null for a dry run (its writes are rolled back). */
   readonly runId: string | null;
   readonly outcome: SourceReadOutcome;
@@ -79,9 +75,9 @@ export interface ApplyInput {
 const NO_SEAT_CHANGES = { activated: 0, blocked: 0, disabled: 0, removed: 0 };
 
 /** Decide and apply, in the transaction `tx`. */
-export async function decideAndApply(tx: Queryable, input: ApplyInput): Promise<ApplyOutcome> {
-  await lockSeats(tx);
-  const delta = await loadDeltaSummary(tx, { tables: input.tables, source: input.source, sweep: sweeps(input.outcome), unseenIds: input.unseenIds, read: input.read });
+export async function decideAndApply(tx: Repositories, input: ApplyInput): Promise<ApplyOutcome> {
+  await tx.seats.lock();
+  const delta = await input.staging.summary({ sweep: sweeps(input.outcome), unseenIds: input.unseenIds, read: input.read });
   const before = await holdCheck(tx, input, delta.counts);
   if (before !== null) return before;
   const allocated = await allocateOrSkip(tx, input, delta);
@@ -91,12 +87,12 @@ export async function decideAndApply(tx: Queryable, input: ApplyInput): Promise<
   const after = await holdCheck(tx, input, { ...delta.counts, wouldRemove: allocated.dropped.removed, wouldDisable: allocated.dropped.disabled });
   if (after !== null) return after;
   if (input.runId !== null) {
-    await input.notifier?.afterAllocation(tx, { occasion: { kind: 'run', runId: input.runId }, source: input.source, plan: allocated.plan, now: input.now });
+    await input.notifier?.afterAllocation(tx.connection, { occasion: { kind: 'run', runId: input.runId }, source: input.source, plan: allocated.plan, now: input.now });
   }
   // A dry run still needs a number for the bigint run columns; its writes are rolled back.
-  await saveCursor(tx, input.source, input.outcome.cursor, input.runId ?? '0', input.mapping);
+  await tx.cursors.save(input.source, { cursor: input.outcome.cursor, runId: input.runId ?? '0', mapping: input.mapping });
   const purgeAfterMs = input.config.policy.purgeRemovedAfterMs;
-  const purged = purgeAfterMs === null ? 0 : await purgeRemoved(tx, { source: input.source, olderThanMs: purgeAfterMs, now: input.now });
+  const purged = purgeAfterMs === null ? 0 : await tx.accounts.purgeRemoved({ source: input.source, olderThanMs: purgeAfterMs, now: input.now });
   const tally = input.dryRun ? await seatTally(tx, input.config, input.source) : null;
   return {
     kind: 'applied',
@@ -107,9 +103,9 @@ export async function decideAndApply(tx: Queryable, input: ApplyInput): Promise<
 }
 
 /** Rule 10: the held outcome, or null. The source's total is counted only when there is something to weigh against it. */
-async function holdCheck(tx: Queryable, input: ApplyInput, counts: Omit<RemovalCounts, 'total'>): Promise<ApplyOutcome | null> {
+async function holdCheck(tx: Repositories, input: ApplyInput, counts: Omit<RemovalCounts, 'total'>): Promise<ApplyOutcome | null> {
   if (input.allowRemovals || (counts.staged > 0 && counts.wouldRemove + counts.wouldDisable === 0)) return null;
-  const weighed = { ...counts, total: await countPresent(tx, input.source) };
+  const weighed = { ...counts, total: await tx.accounts.countPresent(input.source) };
   const threshold = removalThreshold(input.config.policy.maxRemovals, weighed.total);
   const mode = sweeps(input.outcome) ? 'full' : 'incremental';
   return shouldHold(weighed, { threshold, mode, unidentified: input.unidentified }) ? { kind: 'held', counts: weighed, threshold } : null;
@@ -121,25 +117,25 @@ export function sweeps(outcome: SourceReadOutcome): boolean {
 }
 
 /** The allocation, or none when nothing it reads changed (users only renamed, re-mailed, …): its last result stands. */
-async function allocateOrSkip(tx: Queryable, input: ApplyInput, delta: DeltaSummary): Promise<Omit<AllocatedDelta, 'allocation'> & { allocation: Applied['allocation'] }> {
+async function allocateOrSkip(tx: Repositories, input: ApplyInput, delta: DeltaSummary): Promise<Omit<AllocatedDelta, 'allocation'> & { allocation: Applied['allocation'] }> {
   const runId = input.runId ?? '0';
   const fingerprint = allocationFingerprint(input.config);
   const unchanged =
     delta.newCount + delta.seatChangedCount === 0 &&
     delta.missingIds.length === 0 &&
-    (await loadAllocationFingerprint(tx)) === fingerprint &&
-    !(await graceEnded(tx, input.now));
+    (await tx.seats.fingerprint()) === fingerprint &&
+    !(await tx.seats.graceEnded(input.now));
   if (unchanged) {
-    if (delta.changedCount > 0) await updateChangedAccounts(tx, { tables: input.tables, source: input.source, runId });
+    if (delta.changedCount > 0) await input.staging.updateChanged(runId);
     const plan = await unchangedPlan(tx, input.config);
     return { plan, counts: NO_SEAT_CHANGES, dropped: { removed: 0, disabled: 0 }, listed: { ...NOTHING_LISTED, listing: listingOf(input) }, allocation: 'skipped' };
   }
   const allocated = await allocateDelta(tx, {
-    config: input.config, source: input.source, tables: input.tables, summary: delta, runId, now: input.now,
+    config: input.config, staging: input.staging, summary: delta, runId, now: input.now,
     forNotifications: input.runId !== null && input.notifier !== undefined, listChanges: listingOf(input),
     ...(input.allocationSlice === undefined ? {} : { chunkSize: input.allocationSlice }),
   });
-  await saveAllocationFingerprint(tx, fingerprint);
+  await tx.seats.saveFingerprint(fingerprint);
   return allocated;
 }
 

@@ -3,8 +3,7 @@
 // reach the allocation a slice at a time, in queue order, each as a SeatAccount with the temporary id
 // −seq: a first sync of a million users never holds them all in memory.
 import type { SeatAccount } from '../domain/types.ts';
-import type { DeltaRow } from '../store/delta-store.ts';
-import type { StoredSeatAccount } from '../store/seat-store.ts';
+import type { DeltaRow, StoredSeatAccount } from '../store/repositories.ts';
 
 const NONE: readonly string[] = Object.freeze([]);
 

@@ -3,8 +3,7 @@
 // explain.ts), so every place says the same thing.
 import type { SeatsyncConfig } from '../config/types.ts';
 import { explainAccount, rankWaiting, type Explanation, type QueueStanding } from '../domain/index.ts';
-import type { Queryable } from '../store/db.ts';
-import { accountFlags, listAudit, listWaiting, type AccountView, type AuditView, type WaitingRow } from '../store/query-store.ts';
+import { repositoriesOf, type AccountView, type AuditView, type Queryable, type WaitingRow } from '../store/repositories.ts';
 import { resolveAccount, AdminActionError } from './admin-actions.ts';
 import { poolViews } from './status.ts';
 
@@ -36,7 +35,7 @@ interface QueuedRow {
 }
 
 async function rankedQueue(db: Queryable, config: SeatsyncConfig): Promise<{ entry: QueuedRow; standing: QueueStanding }[]> {
-  const [waiting, pools] = await Promise.all([listWaiting(db), poolViews(db, config)]);
+  const [waiting, pools] = await Promise.all([repositoriesOf(db).accounts.waiting(), poolViews(db, config)]);
   return rankWaiting(waiting.map((row): QueuedRow => ({ waitingSince: row.waitingSince, waitingFor: row.waitingFor, account: row })), pools);
 }
 
@@ -67,12 +66,13 @@ export interface AccountExplanation {
 
 /** Why the account `ref` (id, username, email or directory id) is in its state. */
 export async function explainAccountRef(db: Queryable, config: SeatsyncConfig, ref: string): Promise<AccountExplanation> {
+  const { accounts, audit } = repositoriesOf(db);
   const account = await resolveAccount(db, ref);
-  const flags = await accountFlags(db, account.id);
+  const flags = await accounts.flags(account.id);
   if (!flags) throw new AdminActionError('not-found', `account ${account.id} no longer exists`);
   const standing = account.state === 'blocked' ? ((await rankedQueue(db, config)).find((r) => r.entry.account.id === account.id)?.standing ?? null) : null;
-  const { entries: audit } = await listAudit(db, { accountIds: [account.id], limit: EXPLAIN_AUDIT_ENTRIES });
-  const blockedBy = account.state === 'blocked' ? audit.findLast((e) => e.to === 'blocked' && e.from !== 'blocked') : undefined;
+  const { entries } = await audit.list({ accountIds: [account.id], limit: EXPLAIN_AUDIT_ENTRIES });
+  const blockedBy = account.state === 'blocked' ? entries.findLast((e) => e.to === 'blocked' && e.from !== 'blocked') : undefined;
   const explanation = explainAccount(
     {
       state: account.state,
@@ -86,5 +86,5 @@ export async function explainAccountRef(db: Queryable, config: SeatsyncConfig, r
     },
     { profiles: config.profiles, standing },
   );
-  return { account, explanation, audit };
+  return { account, explanation, audit: entries };
 }

@@ -1,6 +1,6 @@
 // The mass-change safety of SPEC rule 10, as two small pure functions.
 import type { PolicyConfig } from '../config/types.ts';
-import type { RemovalCounts } from '../store/delta-store.ts';
+import type { RemovalCounts } from '../store/repositories.ts';
 
 /** A percentage never allows fewer than this many disables/removals per run. */
 export const MIN_REMOVALS = 5;

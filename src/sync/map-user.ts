@@ -3,7 +3,7 @@
 import { hash } from 'node:crypto';
 import { matchProfile, matchRule } from '../domain/profiles.ts';
 import type { DirectoryUser, MatchRule, Profile } from '../domain/types.ts';
-import type { StagedUser } from '../store/staging-store.ts';
+import type { StagedUser } from '../store/repositories.ts';
 
 export interface MappingRules {
   readonly profiles: readonly Profile[];

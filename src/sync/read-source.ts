@@ -3,9 +3,8 @@
 // returning users are staged, so a resync of an unchanged directory writes nothing.
 import type { Logger } from '../logging.ts';
 import type { DirectorySource, SourceItem, SourceReadOptions, SourceReadOutcome } from '../sources/directory-source.ts';
-import type { Queryable } from '../store/db.ts';
 import type { DirectoryUser, SeatAccount } from '../domain/types.ts';
-import { stageDeletions, stageUsers, type StagedRow, type StagedUser, type StagingTables } from '../store/staging-store.ts';
+import type { StagedRow, StagedUser, StagingRepository } from '../store/repositories.ts';
 import { newcomerAccount } from './directory-delta.ts';
 import { mapUser, type MappingRules } from './map-user.ts';
 import type { SourceSnapshot } from './source-snapshot.ts';
@@ -49,9 +48,8 @@ export interface ReadStats {
 export const MAX_REPORTED_SKIPS = 100;
 
 export async function readIntoStaging(
-  conn: Queryable,
+  staging: StagingRepository,
   options: {
-    tables: StagingTables;
     snapshot: SourceSnapshot;
     source: DirectorySource;
     request: SourceReadOptions;
@@ -62,7 +60,7 @@ export async function readIntoStaging(
     onProgress?: (progress: SyncProgress) => void;
   },
 ): Promise<{ stats: ReadStats; outcome: SourceReadOutcome }> {
-  const { tables, snapshot, source, rules, logger } = options;
+  const { snapshot, source, rules, logger } = options;
   let seen = 0;
   let skipped = 0;
   let unidentified = 0;
@@ -116,8 +114,8 @@ export async function readIntoStaging(
     await writing;
     const read = seen;
     writing = (async () => {
-      await stageUsers(conn, tables.staging, staged);
-      await stageDeletions(conn, tables.staging, deletions);
+      await staging.addUsers(staged);
+      await staging.addDeletions(deletions);
       deleted += deletions.length;
       options.onProgress?.({ phase: 'read', read });
     })();

@@ -6,9 +6,7 @@ import type { AllocationSettings } from '../domain/allocator.ts';
 import type { Occasion } from '../domain/notification-events.ts';
 import type { AllocationPlan, Pool, PoolUsage, SeatAccount } from '../domain/types.ts';
 import type { SeatsyncConfig } from '../config/types.ts';
-import type { Queryable } from '../store/db.ts';
-import { poolCounts } from '../store/query-store.ts';
-import { loadSeatAccounts, saveAllocationFingerprint, writeSeatChanges } from '../store/seat-store.ts';
+import type { Repositories } from '../store/repositories.ts';
 
 export interface ReconcileOptions {
   readonly config: SeatsyncConfig;
@@ -50,8 +48,8 @@ export function allocationFingerprint(config: SeatsyncConfig): string {
 }
 
 /** The plan of a run that changed nothing: no changes, and the pools as stored. */
-export async function unchangedPlan(tx: Queryable, config: SeatsyncConfig): Promise<AllocationPlan> {
-  const counts = await poolCounts(tx);
+export async function unchangedPlan(tx: Repositories, config: SeatsyncConfig): Promise<AllocationPlan> {
+  const counts = await tx.accounts.poolCounts();
   const pools: PoolUsage[] = config.pools.map((p) => {
     const c = counts.get(p.name) ?? { used: 0, waiting: 0 };
     return { name: p.name, seats: p.seats, used: c.used, available: Math.max(0, p.seats - c.used), waiting: c.waiting, overage: Math.max(0, c.used - p.seats) };
@@ -60,9 +58,9 @@ export async function unchangedPlan(tx: Queryable, config: SeatsyncConfig): Prom
 }
 
 /** Re-allocates every stored account (after an admin action or a config change) and writes the result. */
-export async function reconcileSeats(tx: Queryable, options: ReconcileOptions): Promise<AllocationPlan> {
-  const plan = planSeats(await loadSeatAccounts(tx), options.config, options.now);
-  await writeSeatChanges(tx, plan.changes, auditOf(options.occasion));
-  await saveAllocationFingerprint(tx, allocationFingerprint(options.config));
+export async function reconcileSeats(tx: Repositories, options: ReconcileOptions): Promise<AllocationPlan> {
+  const plan = planSeats(await tx.seats.load(), options.config, options.now);
+  await tx.seats.write(plan.changes, auditOf(options.occasion));
+  await tx.seats.saveFingerprint(allocationFingerprint(options.config));
   return plan;
 }

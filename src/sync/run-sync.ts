@@ -2,7 +2,7 @@
 import type { SeatsyncConfig } from '../config/types.ts';
 import { sourceLogger, type Logger } from '../logging.ts';
 import type { DirectorySource } from '../sources/directory-source.ts';
-import type { Database } from '../store/db.ts';
+import type { Database } from '../store/repositories.ts';
 import { poolViews, type PoolView } from './status.ts';
 import { syncSource, type RunNotifier, type SourceRunResult, type SyncSourceOptions } from './sync-source.ts';
 

@@ -2,8 +2,7 @@
 // from a dry run, read in the run's transaction before it rolls back (so the numbers are the
 // allocator's decisions, not a second calculation).
 import type { SeatsyncConfig } from '../config/types.ts';
-import type { Queryable } from '../store/db.ts';
-import { sourceSeatRows, type SourceSeatRow } from '../store/query-store.ts';
+import type { Repositories, SourceSeatRow } from '../store/repositories.ts';
 
 export interface ProfileTally {
   /** null: accounts matching no profile that are not removed (disabled or suspended ones). */
@@ -34,8 +33,8 @@ export interface SeatTally {
   readonly pools: readonly PoolTally[];
 }
 
-export async function seatTally(tx: Queryable, config: Pick<SeatsyncConfig, 'profiles' | 'pools'>, source: string): Promise<SeatTally> {
-  return tallyOf(config, await sourceSeatRows(tx, source));
+export async function seatTally(tx: Repositories, config: Pick<SeatsyncConfig, 'profiles' | 'pools'>, source: string): Promise<SeatTally> {
+  return tallyOf(config, await tx.accounts.seatRows(source));
 }
 
 export function tallyOf(config: Pick<SeatsyncConfig, 'profiles' | 'pools'>, rows: readonly SourceSeatRow[]): SeatTally {

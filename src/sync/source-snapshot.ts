@@ -14,8 +14,7 @@
 // between; that only makes this run stage a user it could have skipped (the apply compares staged rows
 // with `accounts` again), leave a user another run just updated as that run left it, or not sweep an
 // account that run just created: all harmless, and runs of one source are serialized by the worker.
-import type { Database, Queryable } from '../store/db.ts';
-import { forEachPresentAccount, hasPresentAccounts, lookupPresentAccounts, presentAccountsExcept } from '../store/snapshot-store.ts';
+import type { Store } from '../store/repositories.ts';
 
 export type Classification = 'unchanged' | 'changed' | 'new' | 'duplicate';
 
@@ -23,7 +22,7 @@ export type Classification = 'unchanged' | 'changed' | 'new' | 'duplicate';
 const LOOKUP_LIMIT = 5_000;
 
 export class SourceSnapshot {
-  readonly #conn: Queryable & Pick<Database, 'transaction'>;
+  readonly #conn: Store;
   readonly #source: string;
   /** Account ids seen while looking up (before the snapshot is loaded). */
   readonly #seenIds = new Set<number>();
@@ -32,24 +31,17 @@ export class SourceSnapshot {
   #looked = 0;
   #loaded: LoadedSnapshot | null = null;
 
-  constructor(conn: Queryable & Pick<Database, 'transaction'>, source: string) {
+  constructor(conn: Store, source: string) {
     this.#conn = conn;
     this.#source = source;
   }
 
   /** Classifies the users of a page, in order, and marks them seen. */
   async classify(users: readonly { readonly externalId: string; readonly dataHash: string }[]): Promise<Classification[]> {
-    // A source without present accounts (its first sync): every user is new, nothing to look up.
-    if (this.#loaded === null && this.#looked === 0 && !(await hasPresentAccounts(this.#conn, this.#source))) this.#loaded = new LoadedSnapshot();
-    if (this.#loaded === null && this.#looked + users.length > LOOKUP_LIMIT) {
-      this.#loaded = await LoadedSnapshot.load(this.#conn, this.#source, { seen: this.#seenIds, kept: this.#keptIds });
-    }
-    if (this.#loaded !== null) {
-      const loaded = this.#loaded;
-      return users.map((u) => loaded.classify(u.externalId, u.dataHash));
-    }
+    const loaded = await this.#loadedFor(users.length);
+    if (loaded !== null) return users.map((u) => loaded.classify(u.externalId, u.dataHash));
     this.#looked += users.length;
-    const found = await lookupPresentAccounts(this.#conn, { source: this.#source, externalIds: users.map((u) => u.externalId) });
+    const found = await this.#conn.accounts.lookupPresent(this.#source, users.map((u) => u.externalId));
     return users.map((u) => {
       const account = found.get(u.externalId);
       if (account === undefined) return 'new';
@@ -66,23 +58,32 @@ export class SourceSnapshot {
    */
   async keep(externalIds: readonly string[]): Promise<void> {
     if (externalIds.length === 0) return;
-    if (this.#loaded === null && this.#looked === 0 && !(await hasPresentAccounts(this.#conn, this.#source))) this.#loaded = new LoadedSnapshot();
-    if (this.#loaded === null && this.#looked + externalIds.length > LOOKUP_LIMIT) {
-      this.#loaded = await LoadedSnapshot.load(this.#conn, this.#source, { seen: this.#seenIds, kept: this.#keptIds });
-    }
-    if (this.#loaded !== null) {
-      for (const externalId of externalIds) this.#loaded.keep(externalId);
+    const loaded = await this.#loadedFor(externalIds.length);
+    if (loaded !== null) {
+      for (const externalId of externalIds) loaded.keep(externalId);
       return;
     }
     this.#looked += externalIds.length;
-    const found = await lookupPresentAccounts(this.#conn, { source: this.#source, externalIds });
+    const found = await this.#conn.accounts.lookupPresent(this.#source, externalIds);
     for (const account of found.values()) this.#keptIds.add(account.id);
+  }
+
+  /**
+   * The loaded snapshot, once there is one: at once for a source without present accounts (its first
+   * sync: every user is new, nothing to look up), and once the users to look up pass LOOKUP_LIMIT.
+   */
+  async #loadedFor(users: number): Promise<LoadedSnapshot | null> {
+    if (this.#loaded === null && this.#looked === 0 && !(await this.#conn.accounts.hasPresent(this.#source))) this.#loaded = new LoadedSnapshot();
+    if (this.#loaded === null && this.#looked + users > LOOKUP_LIMIT) {
+      this.#loaded = await LoadedSnapshot.load(this.#conn, this.#source, { seen: this.#seenIds, kept: this.#keptIds });
+    }
+    return this.#loaded;
   }
 
   /** Ids of present accounts the read did not return (for a full read: the missing ones). */
   async unseenIds(): Promise<number[]> {
     if (this.#loaded !== null) return this.#loaded.unseenIds();
-    return presentAccountsExcept(this.#conn, { source: this.#source, seenIds: [...this.#seenIds, ...this.#keptIds] });
+    return this.#conn.accounts.presentExcept(this.#source, [...this.#seenIds, ...this.#keptIds]);
   }
 }
 
@@ -100,13 +101,15 @@ class LoadedSnapshot {
   #seen = new Uint8Array(1024);
 
   static async load(
-    conn: Pick<Database, 'transaction'>,
+    conn: Store,
     source: string,
     marked: { readonly seen: ReadonlySet<number>; readonly kept: ReadonlySet<number> },
   ): Promise<LoadedSnapshot> {
     const snapshot = new LoadedSnapshot();
-    await forEachPresentAccount(conn, source, (id, externalId, dataHash) =>
-      snapshot.#add(id, externalId, dataHash, marked.seen.has(id) ? SEEN : marked.kept.has(id) ? KEPT : UNSEEN),
+    await conn.transaction((tx) =>
+      tx.accounts.forEachPresent(source, (id, externalId, dataHash) =>
+        snapshot.#add(id, externalId, dataHash, marked.seen.has(id) ? SEEN : marked.kept.has(id) ? KEPT : UNSEEN),
+      ),
     );
     return snapshot;
   }

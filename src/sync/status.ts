@@ -1,12 +1,7 @@
 // Seat usage and run status as the CLI (`status`, `sync`) and the API show them (SPEC §5 shapes).
 import type { SeatsyncConfig } from '../config/types.ts';
 import type { PoolUsage } from '../domain/types.ts';
-import type { Database, Queryable } from '../store/db.ts';
-import { OutboxStore } from '../store/outbox-store.ts';
-import { poolCounts } from '../store/query-store.ts';
-import { lastRuns } from '../store/run-store.ts';
-import { sourceHealth, type SourceHealth } from '../store/source-health-store.ts';
-import { TargetStore } from '../store/target-store.ts';
+import { repositoriesOf, type Queryable, type SourceHealth } from '../store/repositories.ts';
 
 /** SPEC §5 `POOL`. */
 export interface PoolView {
@@ -57,7 +52,7 @@ export function poolView(name: string, seats: number, counts: { used: number; wa
 }
 
 export async function poolViews(db: Queryable, config: SeatsyncConfig): Promise<PoolView[]> {
-  const counts = await poolCounts(db);
+  const counts = await repositoriesOf(db).accounts.poolCounts();
   return config.pools.map((p) => poolView(p.name, p.seats, counts.get(p.name) ?? { used: 0, waiting: 0 }));
 }
 
@@ -65,15 +60,16 @@ export function poolViewsFromPlan(pools: readonly PoolUsage[]): PoolView[] {
   return pools.map((p) => poolView(p.name, p.seats, p));
 }
 
-export async function outboxCounts(db: Database): Promise<{ pending: number; failed: number }> {
-  const { pending, failed } = await new OutboxStore(db).counts();
+export async function outboxCounts(db: Queryable): Promise<{ pending: number; failed: number }> {
+  const { pending, failed } = await repositoriesOf(db).outbox.counts();
   return { pending, failed };
 }
 
-export async function statusView(db: Database, config: SeatsyncConfig): Promise<StatusView> {
+export async function statusView(db: Queryable, config: SeatsyncConfig): Promise<StatusView> {
   const names = config.sources.map((s) => s.name);
-  const runs = await lastRuns(db, names);
-  const health = await sourceHealth(db, names);
+  const { runs: runRepository } = repositoriesOf(db);
+  const runs = await runRepository.last(names);
+  const health = await runRepository.health(names);
   return {
     pools: await poolViews(db, config),
     sources: names.map((name) => {
@@ -100,9 +96,9 @@ function healthView(h: SourceHealth | undefined): Omit<SourceStatusView, 'name' 
   };
 }
 
-export async function targetViews(db: Database, config: Pick<SeatsyncConfig, 'targets'>): Promise<TargetView[]> {
+export async function targetViews(db: Queryable, config: Pick<SeatsyncConfig, 'targets'>): Promise<TargetView[]> {
   if (config.targets.length === 0) return [];
-  const store = new TargetStore(db);
+  const store = repositoriesOf(db).targets;
   const counts = await store.counts(config.targets.map((t) => t.name));
   const drifts = await store.drifts();
   return config.targets.map((t) => {

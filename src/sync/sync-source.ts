@@ -10,10 +10,7 @@ import type { SeatsyncConfig } from '../config/types.ts';
 import { queueKeyer } from '../domain/queue-order.ts';
 import { sourceLogger, type Logger } from '../logging.ts';
 import type { DirectorySource, SourceReadOutcome } from '../sources/directory-source.ts';
-import type { Database, Queryable } from '../store/db.ts';
-import { dropRepeatedIds, type RemovalCounts } from '../store/delta-store.ts';
-import { createRun, failInterruptedRuns, finishRun, loadCursor, lockRun, type RunCounts, unlockRun } from '../store/run-store.ts';
-import { analyzeStaging, createStaging, dropStaging, stagingTables, type StagingTables } from '../store/staging-store.ts';
+import { storeOf, type Database, type DatabaseStore, type RemovalCounts, type RunCounts, type StagingRepository, type Store } from '../store/repositories.ts';
 import type { ChangeListing, ListedChanges } from './apply-delta.ts';
 import { type Applied, type ApplyOutcome, decideAndApply, type RunNotifier, sweeps } from './apply-run.ts';
 import { MAX_REPORTED_SKIPS, readIntoStaging, type ReadStats, type SyncProgress } from './read-source.ts';
@@ -125,6 +122,7 @@ type Ended =
 
 interface RunContext {
   readonly deps: SyncSourceDeps;
+  readonly store: DatabaseStore;
   readonly options: SyncSourceOptions;
   readonly runId: string | null;
   readonly log: Logger;
@@ -135,40 +133,37 @@ interface RunContext {
 export async function syncSource(deps: SyncSourceDeps, options: SyncSourceOptions): Promise<SourceRunResult> {
   const clock = options.now ?? Date.now;
   const started = clock();
-  const runId = await openRun(deps, options);
+  const store = storeOf(deps.db);
+  const runId = options.dryRun ? null : await store.runs.create({ source: deps.source.name, trigger: options.trigger, allowRemovals: options.allowRemovals });
   const log = sourceLogger(deps.logger, deps.source.name).child({ runId, dryRun: options.dryRun });
   log.info({ trigger: options.trigger }, 'sync started');
-  const ctx: RunContext = { deps, options, runId, log, clock, started };
+  const ctx: RunContext = { deps, store, options, runId, log, clock, started };
   if (runId) {
-    const interrupted = await failInterruptedRuns(deps.db, { source: deps.source.name, exceptId: runId });
+    const interrupted = await store.runs.failInterrupted({ source: deps.source.name, exceptId: runId });
     if (interrupted > 0) log.warn({ interrupted }, 'earlier runs of this source were cut off (process or database stopped); marked failed, nothing of them was applied');
   }
   return record(ctx, await runPhases(ctx));
 }
 
-async function openRun(deps: SyncSourceDeps, options: SyncSourceOptions): Promise<string | null> {
-  if (options.dryRun) return null;
-  return createRun(deps.db, { source: deps.source.name, trigger: options.trigger, allowRemovals: options.allowRemovals });
-}
-
 /** read → stage → decide/apply on the run's own connection, the staging table dropped whatever happens. */
 async function runPhases(ctx: RunContext): Promise<Ended> {
   try {
-    return await ctx.deps.db.session(async (conn) => {
+    return await ctx.store.session(async (conn) => {
       // Held while the run works on this connection: a run whose lock is gone was cut off.
-      if (ctx.runId) await lockRun(conn, ctx.runId);
-      const tables = stagingTables(ctx.runId ?? `dry_${randomBytes(6).toString('hex')}`);
+      if (ctx.runId) await conn.runs.lock(ctx.runId);
+      const runKey = ctx.runId ?? `dry_${randomBytes(6).toString('hex')}`;
+      const staging = conn.staging(runKey, ctx.deps.source.name);
       try {
-        const staged = await stage(conn, tables, ctx, await read(conn, tables, ctx));
+        const staged = await stage(staging, ctx, await read(conn, staging, ctx));
         try {
-          return await decideAndApplyIn(conn, tables, ctx, staged);
+          return await decideAndApplyIn(conn, runKey, ctx, staged);
         } catch (error) {
           // Out of the session, so the connection is discarded; the read's numbers go with it.
           throw new FailedAfterStaging(staged, error);
         }
       } finally {
-        await dropStaging(conn, tables).catch(() => undefined);
-        if (ctx.runId) await unlockRun(conn, ctx.runId).catch(() => undefined);
+        await staging.drop().catch(() => undefined);
+        if (ctx.runId) await conn.runs.unlock(ctx.runId).catch(() => undefined);
       }
     });
   } catch (error) {
@@ -196,19 +191,18 @@ interface ReadPhase {
 }
 
 /** Phase read: the source into the staging table, page by page. No transaction is open meanwhile. */
-async function read(conn: Queryable & Pick<Database, 'transaction'>, tables: StagingTables, ctx: RunContext): Promise<ReadPhase> {
+async function read(conn: Store, staging: StagingRepository, ctx: RunContext): Promise<ReadPhase> {
   const { deps, options } = ctx;
-  await createStaging(conn, tables);
+  await staging.create();
   const rules = mappingRulesOf(deps.config);
   const mapping = mappingFingerprint(rules);
-  const stored = await loadCursor(conn, deps.source.name);
+  const stored = await conn.cursors.load(deps.source.name);
   // An incremental read returns changed entries only: after a change of the mapping rules every user
   // must be read (and mapped) again.
   const remap = stored !== null && stored.mapping !== mapping;
   if (remap && !options.forceFull) ctx.log.info('profiles or policy.protect changed since the last read: reading every user again');
   const snapshot = new SourceSnapshot(conn, deps.source.name);
-  const result = await readIntoStaging(conn, {
-    tables,
+  const result = await readIntoStaging(staging, {
     snapshot,
     source: deps.source,
     request: {
@@ -224,23 +218,23 @@ async function read(conn: Queryable & Pick<Database, 'transaction'>, tables: Sta
 }
 
 /** Phase stage: repeated new ids dropped (their repeats count as skipped), statistics, the unseen accounts of a full read. */
-async function stage(conn: Queryable, tables: StagingTables, ctx: RunContext, phase: ReadPhase): Promise<Staged> {
-  const repeats = await dropRepeatedIds(conn, tables);
+async function stage(staging: StagingRepository, ctx: RunContext, phase: ReadPhase): Promise<Staged> {
+  const repeats = await staging.dropRepeatedIds();
   if (repeats > 0) ctx.log.warn({ entry: ctx.deps.source.name, attribute: 'id', repeats }, 'directory returned new ids more than once; first occurrences kept');
   const stats = withRepeatsDropped(phase.read.stats, repeats, ctx.deps.source.name);
-  await analyzeStaging(conn, tables);
+  await staging.analyze();
   ctx.options.onProgress?.({ phase: 'apply', read: stats.seen });
   const unseenIds = sweeps(phase.read.outcome) ? await phase.snapshot.unseenIds() : [];
   return { stats, outcome: phase.read.outcome, unseenIds, mapping: phase.mapping };
 }
 
 /** Phases decide and apply, in one transaction that commits only an applied run (a dry run and a held one roll back). */
-async function decideAndApplyIn(conn: Pick<Database, 'transaction'>, tables: StagingTables, ctx: RunContext, staged: Staged): Promise<Ended> {
+async function decideAndApplyIn(conn: Store, runKey: string, ctx: RunContext, staged: Staged): Promise<Ended> {
   const { deps, options } = ctx;
   const outcome = await conn.transaction<ApplyOutcome>(
     async (tx) => {
       const decided = await decideAndApply(tx, {
-        config: deps.config, source: deps.source.name, tables, runId: ctx.runId, outcome: staged.outcome, unseenIds: staged.unseenIds,
+        config: deps.config, source: deps.source.name, staging: tx.staging(runKey, deps.source.name), runId: ctx.runId, outcome: staged.outcome, unseenIds: staged.unseenIds,
         read: staged.stats.seen, unidentified: staged.stats.unidentified, now: ctx.clock(), mapping: staged.mapping, allowRemovals: options.allowRemovals, dryRun: options.dryRun,
         ...(options.listing ? { listing: options.listing } : {}),
         ...(options.allocationSlice === undefined ? {} : { allocationSlice: options.allocationSlice }),
@@ -271,7 +265,7 @@ async function record(ctx: RunContext, ended: Ended): Promise<SourceRunResult> {
     case 'planned': {
       const { applied } = ended;
       const counts: RunCounts = { seen: stats.seen, created: applied.created, updated: applied.updated, ...applied.seats, skipped: stats.skipped };
-      if (runId) await finishRun(deps.db, runId, { status: 'ok', mode, counts, error: null, details: { skippedEntries: stats.skippedEntries, purged: applied.purged, ...repairs } });
+      if (runId) await ctx.store.runs.finish(runId, { status: 'ok', mode, counts, error: null, details: { skippedEntries: stats.skippedEntries, purged: applied.purged, ...repairs } });
       log.info({ ...counts, repaired: stats.repaired, mode, allocation: applied.allocation, durationMs: durationMs() }, 'sync finished');
       return {
         ...base, ...counts, outcome: ended.kind, status: 'ok', durationMs: durationMs(), error: null, held: null,
@@ -283,7 +277,7 @@ async function record(ctx: RunContext, ended: Ended): Promise<SourceRunResult> {
       const held = { ...ended.counts, threshold: ended.threshold, ...(stats.unidentified > 0 ? { unidentified: stats.unidentified } : {}) };
       if (runId) {
         await deps.notifier?.onHeld(deps.db, { runId, source: deps.source.name, counts: ended.counts, threshold: ended.threshold, now: ctx.clock() });
-        await finishRun(deps.db, runId, { status: 'held', mode, counts: unapplied, error: null, details: { held, skippedEntries: stats.skippedEntries } });
+        await ctx.store.runs.finish(runId, { status: 'held', mode, counts: unapplied, error: null, details: { held, skippedEntries: stats.skippedEntries } });
       }
       log.warn({ held }, 'sync held: it would disable or remove more accounts than policy.maxRemovals allows');
       return { ...base, ...unapplied, outcome: 'held', status: 'held', durationMs: durationMs(), error: null, held, poolsAfter: null };
@@ -293,7 +287,7 @@ async function record(ctx: RunContext, ended: Ended): Promise<SourceRunResult> {
       const message = error instanceof Error ? error.message : String(error);
       const errorCode = (error as { code?: unknown } | null)?.code;
       const details = typeof errorCode === 'string' ? { errorCode } : {};
-      if (runId) await finishRun(deps.db, runId, { status: 'failed', mode, counts: unapplied, error: message, details }).catch(() => undefined);
+      if (runId) await ctx.store.runs.finish(runId, { status: 'failed', mode, counts: unapplied, error: message, details }).catch(() => undefined);
       log.error({ err: error }, 'sync failed; nothing was applied');
       return {
         ...base, ...unapplied, outcome: 'failed', status: 'failed', durationMs: durationMs(), error: message, held: null, poolsAfter: null,

@@ -6,7 +6,7 @@ import type { Logger } from '../logging.ts';
 import { deliverRows, type DeliverResult, type DeliveryLoopOptions } from '../notify/deliver.ts';
 import type { DeliveryChannels } from '../notify/delivery-channels.ts';
 import type { Database } from '../store/db.ts';
-import { OutboxStore } from '../store/outbox-store.ts';
+import { repositoriesOf } from '../store/repositories.ts';
 import type { Target } from './target.ts';
 
 /** Rows claimed at a time per target: a first sync queues one per account. */
@@ -21,7 +21,7 @@ export async function deliverTargets(
   options: { readonly channels: DeliveryChannels; readonly db: Database; readonly logger: Logger; readonly only?: string } & Omit<DeliveryLoopOptions, 'outbox' | 'logger'>,
 ): Promise<DeliverResult> {
   const tally = { sent: 0, failed: 0, retrying: 0 };
-  const outbox = new OutboxStore(options.db);
+  const outbox = repositoriesOf(options.db).outbox;
   for (const config of options.channels.config.targets) {
     if (options.signal?.aborted) break;
     if (options.only !== undefined && options.only !== config.name) continue;

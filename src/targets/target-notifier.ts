@@ -6,8 +6,7 @@ import type { SeatsyncConfig, TargetConfig } from '../config/types.ts';
 import { occasionId, type Occasion } from '../domain/notification-events.ts';
 import type { AllocationPlan } from '../domain/types.ts';
 import type { Database, Queryable } from '../store/db.ts';
-import { getRun } from '../store/run-store.ts';
-import { TargetStore } from '../store/target-store.ts';
+import { repositoriesOf, type TargetRepository } from '../store/repositories.ts';
 import type { RunNotifier } from '../sync/sync-source.ts';
 import { accountEventRows, poolFullEvents, scimRows, syncEvent, webhookRows, type AccountSnapshot, type StateTransition, type TargetRow } from './target-rows.ts';
 
@@ -17,7 +16,7 @@ export function createTargetNotifier(config: Pick<SeatsyncConfig, 'targets'>): R
   if (targets.length === 0) return null;
   return {
     afterAllocation: async (tx, context) => {
-      const store = new TargetStore(tx);
+      const store = repositoriesOf(tx).targets;
       const rows = await rowsOf(tx, store, targets, context);
       await store.insertRows(tx, rows, { now: new Date(context.now) });
     },
@@ -30,7 +29,7 @@ export function createTargetNotifier(config: Pick<SeatsyncConfig, 'targets'>): R
     },
     afterRun: async (db, context) => {
       // A failed run applied nothing; the receivers hear of it from its record.
-      const run = await getRun(db, context.runId);
+      const run = await repositoriesOf(db).runs.get(context.runId);
       if (run?.status !== 'failed') return;
       const code = run.details['errorCode'];
       const failure = { error: run.error ?? 'failed', code: typeof code === 'string' ? code : null };
@@ -42,12 +41,12 @@ export function createTargetNotifier(config: Pick<SeatsyncConfig, 'targets'>): R
 
 async function insertOnItsOwn(db: Database, rows: readonly TargetRow[], now: number): Promise<void> {
   if (rows.length === 0) return;
-  await db.transaction((tx) => new TargetStore(tx).insertRows(tx, rows, { now: new Date(now) }));
+  await db.transaction((tx) => repositoriesOf(tx).targets.insertRows(tx, rows, { now: new Date(now) }));
 }
 
 async function rowsOf(
   tx: Queryable,
-  store: TargetStore,
+  store: TargetRepository,
   targets: readonly TargetConfig[],
   context: { readonly occasion: Occasion; readonly plan: AllocationPlan; readonly now: number },
 ): Promise<TargetRow[]> {

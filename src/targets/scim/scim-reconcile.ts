@@ -6,7 +6,7 @@
 import type { ScimTargetConfig, SeatsyncConfig } from '../../config/types.ts';
 import type { Logger } from '../../logging.ts';
 import type { Database } from '../../store/db.ts';
-import { TargetStore } from '../../store/target-store.ts';
+import { repositoriesOf, type TargetRepository } from '../../store/repositories.ts';
 import { scimPayloadOf, scimPayloadRows, type ScimUserPayload } from '../target-rows.ts';
 import { filterValue, type ScimResource } from './scim-client.ts';
 import { DRIFT_KINDS, driftOf, type DriftKind } from './scim-drift.ts';
@@ -43,13 +43,13 @@ export async function reconcileScimTarget(options: {
     const app = await applicationUsers(scim);
     const total = app.size;
     const poolGroups = options.target.groups ? await existingPoolGroups(scim, options.config.pools.map((p) => p.name)) : null;
-    const store = new TargetStore(options.db);
+    const store = repositoriesOf(options.db).targets;
     const { found, repairs, drifted } = await findDrift(store, app, { deprovision: options.target.deprovision, poolGroups });
     const now = clock();
     let queued = 0;
     if (!options.dryRun && repairs.length > 0) {
       const rows = scimPayloadRows([options.target.name], repairs, { batch: `reconcile-${now}` });
-      queued = await options.db.transaction((tx) => new TargetStore(tx).insertRows(tx, rows, { now: new Date(now) }));
+      queued = await options.db.transaction((tx) => repositoriesOf(tx).targets.insertRows(tx, rows, { now: new Date(now) }));
     }
     if (!options.dryRun) await store.saveDrift(options.target.name, { at: new Date(now), found, repaired: true });
     const report = { target: options.target.name, dryRun: options.dryRun, applicationUsers: total, found, queued, drifted };
@@ -65,7 +65,7 @@ export async function reconcileScimTarget(options: {
  * account claims. `app` is consumed (the users left in it are the unknown ones).
  */
 async function findDrift(
-  store: TargetStore,
+  store: TargetRepository,
   app: Map<string, ScimResource>,
   options: { readonly deprovision: 'deactivate' | 'delete'; readonly poolGroups: ReadonlyMap<string, string> | null },
 ): Promise<Pick<ReconcileReport, 'found' | 'drifted'> & { repairs: ScimUserPayload[] }> {

@@ -1,0 +1,72 @@
+// The store port on both databases: repositories bound to a transaction write in it and end with it, a
+// session's repositories share its connection (a run's staging table is seen by its transaction), and a
+// run whose lock its session holds is not taken for interrupted.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storeOf, type StagedRow } from '../../../src/store/repositories.ts';
+import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../../support/databases.ts';
+
+const aStagedRow = (seq: number, externalId: string): StagedRow => ({
+  seq, externalId, username: externalId, email: null, displayName: null, dn: null, enabled: true, directoryCreatedAt: null,
+  groupsJson: '[]', attributesJson: '{}', profile: null, policyProtected: false, dataHash: `h-${externalId}`, queueKey: `k${seq}`,
+});
+
+describe.each(DATABASE_KINDS)('store repositories on %s', (kind) => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await openTestDatabase(kind);
+  });
+  afterAll(async () => {
+    await t.drop();
+  });
+
+  it('write in the transaction they are bound to, and roll back with it', async () => {
+    const store = storeOf(t.db);
+    const runId = await store.runs.create({ source: 'dir', trigger: 'test', allowRemovals: false });
+    const seen = await store.transaction(
+      async (tx) => {
+        await tx.cursors.save('dir', { cursor: { usn: 7 }, runId, mapping: 'm1' });
+        return tx.cursors.load('dir');
+      },
+      { end: 'rollback' },
+    );
+    expect(seen?.mapping).toBe('m1');
+    expect(await store.cursors.load('dir')).toBeNull();
+    await store.transaction((tx) => tx.cursors.save('dir', { cursor: { usn: 8 }, runId, mapping: 'm2' }));
+    expect((await store.cursors.load('dir'))?.mapping).toBe('m2');
+  });
+
+  it('share the connection of a session: its staging table is read by its transaction', async () => {
+    const store = storeOf(t.db);
+    const counted = await store.session(async (conn) => {
+      const staging = conn.staging('probe1', 'dir');
+      await staging.create();
+      try {
+        await staging.addUsers([aStagedRow(1, 'a'), aStagedRow(2, 'b'), aStagedRow(3, 'a')]);
+        expect(await staging.dropRepeatedIds()).toBe(1);
+        await staging.analyze();
+        return (await conn.transaction((tx) => tx.staging('probe1', 'dir').summary({ sweep: false, unseenIds: [], read: 2 }))).newCount;
+      } finally {
+        await staging.drop();
+      }
+    });
+    expect(counted).toBe(2);
+  });
+
+  it('leave a run whose session holds its lock running, and mark one without a lock failed', async () => {
+    const store = storeOf(t.db);
+    const working = await store.runs.create({ source: 'locks', trigger: 'test', allowRemovals: false });
+    const cutOff = await store.runs.create({ source: 'locks', trigger: 'test', allowRemovals: false });
+    await store.session(async (conn) => {
+      await conn.runs.lock(working);
+      try {
+        // PGlite has one connection: its session lock is the caller's own, which a try-lock takes again.
+        if (kind === 'postgres') expect(await store.runs.failInterrupted({ source: 'locks' })).toBe(1);
+        else expect(await store.runs.failInterrupted({ source: 'locks', exceptId: working })).toBe(1);
+      } finally {
+        await conn.runs.unlock(working);
+      }
+    });
+    expect((await store.runs.get(cutOff))?.status).toBe('failed');
+    expect((await store.runs.get(working))?.status).toBe('running');
+  });
+});
