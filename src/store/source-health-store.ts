@@ -28,7 +28,7 @@ interface HealthRow {
   error_code: string | null;
 }
 
-/** Runs aborted by a stopping worker (sync-source.ts `RunAbortedError`) say nothing about the source. */
+/** Runs aborted by a stopping worker (src/sync/run-aborted.ts) say nothing about the source. */
 const NOT_ABORTED = `coalesce(r.details->>'errorCode', '') <> 'aborted'`;
 
 // Every lookup walks the (source, id DESC) index from the newest run; ids are compared as bigints.

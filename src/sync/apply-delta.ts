@@ -9,6 +9,7 @@ import type { AccountChange, AllocationPlan, SeatAccount } from '../domain/types
 import type { DeltaRow, DeltaSummary, NewAccountState, Repositories, StagingRepository, StoredSeatAccount } from '../store/repositories.ts';
 import { applyDirectoryDelta, newcomerAccount } from './directory-delta.ts';
 import { allocationSettingsOf, auditOf } from './reconcile.ts';
+import { throwIfAborted } from './run-aborted.ts';
 
 /** State changes of a run by the state reached (counted when the state itself changed). */
 export interface SeatCounts {
@@ -75,6 +76,8 @@ export interface AllocateDeltaOptions {
   readonly forNotifications: boolean;
   /** The state changes to keep for the report; absent: none (their counts are kept). */
   readonly listChanges?: ChangeListing | null;
+  /** A stopping worker's abort, asked between slices (`throwIfAborted`). */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -148,6 +151,7 @@ async function admitNewcomers(ctx: DeltaContext, allocation: SeatAllocation): Pr
   const { options } = ctx;
   let asTheyCame = false;
   for await (const rows of options.staging.newcomerSlices(options.chunkSize ?? DEFAULT_SLICE)) {
+    throwIfAborted(options.signal);
     const step = allocation.admitQueued(rows.map(newcomerAccount));
     if (step.changes.length > 0) asTheyCame = true;
     await ctx.writer.write(step);

@@ -11,6 +11,7 @@ import { CHANGE_KINDS } from '../domain/change-kinds.ts';
 import { type AllocatedDelta, allocateDelta, type ChangeListing, type ListedChanges, NOTHING_LISTED, type SeatCounts } from './apply-delta.ts';
 import { removalThreshold, shouldHold } from './hold-policy.ts';
 import { allocationFingerprint, unchangedPlan } from './reconcile.ts';
+import { throwIfAborted } from './run-aborted.ts';
 import { seatTally, type SeatTally } from './seat-tally.ts';
 
 /** State changes of each kind a dry run lists unless told otherwise (its counts cover all of them). */
@@ -70,17 +71,23 @@ export interface ApplyInput {
   readonly listing?: ChangeListing;
   readonly allocationSlice?: number;
   readonly notifier?: RunNotifier;
+  /** A stopping worker's abort: the apply gives up between steps (`RunAbortedError`), and rolls back. */
+  readonly signal?: AbortSignal;
 }
 
 const NO_SEAT_CHANGES = { activated: 0, blocked: 0, disabled: 0, removed: 0 };
 
+
 /** Decide and apply, in the transaction `tx`. */
 export async function decideAndApply(tx: Repositories, input: ApplyInput): Promise<ApplyOutcome> {
   await tx.seats.lock();
+  throwIfAborted(input.signal);
   const delta = await input.staging.summary({ sweep: sweeps(input.outcome), unseenIds: input.unseenIds, read: input.read });
   const before = await holdCheck(tx, input, delta.counts);
   if (before !== null) return before;
+  throwIfAborted(input.signal);
   const allocated = await allocateOrSkip(tx, input, delta);
+  throwIfAborted(input.signal);
   // Rule 10 again, on what the allocation decided: users still returned but now matching no profile (a
   // broken `when`, a profile removed) are removed too, and count like users the directory stopped returning.
   // Only accounts that existed before count: a first sync's out-of-scope or disabled users drop nothing.
@@ -133,6 +140,7 @@ async function allocateOrSkip(tx: Repositories, input: ApplyInput, delta: DeltaS
   const allocated = await allocateDelta(tx, {
     config: input.config, staging: input.staging, summary: delta, runId, now: input.now,
     forNotifications: input.runId !== null && input.notifier !== undefined, listChanges: listingOf(input),
+    ...(input.signal ? { signal: input.signal } : {}),
     ...(input.allocationSlice === undefined ? {} : { chunkSize: input.allocationSlice }),
   });
   await tx.seats.saveFingerprint(fingerprint);

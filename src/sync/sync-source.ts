@@ -13,6 +13,7 @@ import type { DirectorySource, SourceReadOutcome } from '../sources/directory-so
 import { storeOf, type Database, type DatabaseStore, type RemovalCounts, type RunCounts, type StagingRepository, type Store } from '../store/repositories.ts';
 import type { ChangeListing, ListedChanges } from './apply-delta.ts';
 import { type Applied, type ApplyOutcome, decideAndApply, type RunNotifier, sweeps } from './apply-run.ts';
+import { throwIfAborted } from './run-aborted.ts';
 import { MAX_REPORTED_SKIPS, readIntoStaging, type ReadStats, type SyncProgress } from './read-source.ts';
 import { profilePoolsOf } from './reconcile.ts';
 import { mappingFingerprint, mappingRulesOf, readRequestOf } from './rules.ts';
@@ -103,16 +104,6 @@ interface Staged {
   readonly mapping: string;
 }
 
-/** The run was aborted (the worker is stopping) before its transaction committed: nothing was applied. */
-export class RunAbortedError extends Error {
-  readonly code = 'aborted';
-  /** A shutdown, not a bug: logged as one line (src/logging.ts). */
-  readonly expected = true;
-  constructor() {
-    super('aborted before its changes were committed (the worker is stopping); nothing was applied');
-    this.name = 'RunAbortedError';
-  }
-}
 
 /** A run's outcome before it is recorded. */
 type Ended =
@@ -239,10 +230,11 @@ async function decideAndApplyIn(conn: Store, runKey: string, ctx: RunContext, st
         ...(options.listing ? { listing: options.listing } : {}),
         ...(options.allocationSlice === undefined ? {} : { allocationSlice: options.allocationSlice }),
         ...(deps.notifier ? { notifier: deps.notifier } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
       });
       // The last moment to give up: a run aborted (shutdown) while applying rolls back here instead of
       // committing, so "aborted" always means "nothing applied".
-      if (options.signal?.aborted) throw new RunAbortedError();
+      throwIfAborted(options.signal);
       return decided;
     },
     { end: (result) => (result.kind === 'applied' && !options.dryRun ? 'commit' : 'rollback') },
