@@ -45,6 +45,12 @@ export class AllocationOrderError extends Error {
   }
 }
 
+/** A new requester left waiting: what its blocked state is decided from at the end. */
+interface WaitingNewcomer extends Pick<Requester, 'kind' | 'needs' | 'waitingSince' | 'takenBy'> {
+  readonly id: number;
+  readonly username: string;
+}
+
 const NO_STEP: AllocationStep = Object.freeze({ changes: [], newlyBlocked: [], graceStarted: [] });
 
 export function beginAllocation(settings: AllocationSettings, options: { settled?: ReadonlyMap<string, number> } = {}): SeatAllocation {
@@ -65,8 +71,12 @@ export class SeatAllocation {
   /** True once a new account that is not protected was admitted. */
   #queueStarted = false;
   #lastKey = '';
-  /** New requesters decided as they came that found no seat: blocked, their `waitingFor` set at the end. */
-  readonly #waitingNew: Requester[] = [];
+  /**
+   * New requesters decided as they came that found no seat: blocked, their `waitingFor` set at the end.
+   * Only what that needs is kept (not the requester and its account): a first sync of a million users
+   * may block a hundred thousand.
+   */
+  readonly #waitingNew: WaitingNewcomer[] = [];
   #finished = false;
 
   constructor(settings: AllocationSettings, settled: ReadonlyMap<string, number>) {
@@ -133,11 +143,11 @@ export class SeatAllocation {
     const changes: AccountChange[] = [...plan.changes];
     const newlyBlocked = [...plan.newlyBlocked];
     const waiting = this.#table.names.map(() => 0);
-    for (const requester of this.#waitingNew) {
-      const { to, reason } = blocked(core, requester);
+    for (const newcomer of this.#waitingNew) {
+      const { to, reason } = blocked(core, newcomer);
       countWaiting(this.#table, to.waitingFor, waiting);
-      changes.push({ id: requester.account.id, username: requester.account.username, from: null, to, reason });
-      newlyBlocked.push(requester.account.id);
+      changes.push({ id: newcomer.id, username: newcomer.username, from: null, to, reason });
+      newlyBlocked.push(newcomer.id);
     }
     const extra = poolUsage(this.#table, waiting);
     const pools = plan.pools.map((pool, p) => ({ ...pool, waiting: pool.waiting + (extra[p]?.waiting ?? 0) }));
@@ -224,7 +234,8 @@ export class SeatAllocation {
     for (const requester of s.requesters) {
       if (requester.decision?.to.state !== 'blocked') continue;
       requester.decision = null;
-      this.#waitingNew.push(requester);
+      const { account, kind, needs, waitingSince } = requester;
+      this.#waitingNew.push({ id: account.id, username: account.username, kind, needs, waitingSince, takenBy: null });
     }
     const { changes, graceStarted } = buildPlan(s, outcomes);
     return { changes, newlyBlocked: [], graceStarted };

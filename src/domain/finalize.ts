@@ -83,7 +83,7 @@ function graceStarts(s: AllocationState, r: Requester): Decision {
   return { to, reason: 'grace' };
 }
 
-export function blocked(s: AllocationState, r: Requester): Decision {
+export function blocked(s: Pick<AllocationState, 'table'>, r: Pick<Requester, 'kind' | 'needs' | 'waitingSince' | 'takenBy'>): Decision {
   if (r.kind === 'grace') addGrace(s.table, r.needs.pools, -1);
   const to: SeatState = {
     state: 'blocked',
@@ -112,7 +112,7 @@ function active(
 }
 
 /** Needed pools without a free regular seat at the end of the allocation, by name. */
-function fullPools(table: PoolTable, r: Requester): string[] {
+function fullPools(table: PoolTable, r: Pick<Requester, 'needs'>): string[] {
   const names: string[] = [];
   r.needs.pools.forEach((pool, i) => {
     const name = r.needs.names[i];

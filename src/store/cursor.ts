@@ -4,17 +4,27 @@ import type { Queryable } from './db.ts';
 
 /**
  * Runs `select` through a cursor in the caller's transaction, `batchRows` rows at a time. The cursor
- * reads the data as it was when it was declared, so the caller may write between two batches.
+ * reads the data as it was when it was declared, so the caller may write between two batches. The next
+ * batch is asked for before the current one is handed over: the database reads it while the caller
+ * works on this one (the connection runs the caller's own queries after it).
  */
 export async function* batches<R>(tx: Queryable, options: { name: string; select: string; params: readonly unknown[]; batchRows: number }): AsyncGenerator<R[], void, undefined> {
   await tx.query(`DECLARE ${options.name} NO SCROLL CURSOR FOR ${options.select}`, options.params);
+  const fetch = (): Promise<{ rows: R[] }> => {
+    const next = tx.query<R>(`FETCH ${options.batchRows} FROM ${options.name}`);
+    // Awaited below or in `finally`; never an unhandled rejection when the caller stops early.
+    next.catch(() => undefined);
+    return next;
+  };
+  let pending: Promise<{ rows: R[] }> | null = fetch();
   try {
-    for (;;) {
-      const batch = await tx.query<R>(`FETCH ${options.batchRows} FROM ${options.name}`);
+    while (pending !== null) {
+      const batch: { rows: R[] } = await pending;
+      pending = batch.rows.length < options.batchRows ? null : fetch();
       if (batch.rows.length > 0) yield batch.rows;
-      if (batch.rows.length < options.batchRows) return;
     }
   } finally {
+    if (pending !== null) await pending.catch(() => undefined);
     await tx.query(`CLOSE ${options.name}`);
   }
 }

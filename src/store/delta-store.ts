@@ -124,12 +124,6 @@ export async function forEachChangedRow(tx: Queryable, options: { tables: Stagin
   for await (const batch of rows) batch.forEach(visit);
 }
 
-/** Staged users never seen before. */
-export async function countNewcomers(tx: Queryable, options: { tables: StagingTables; source: string }): Promise<number> {
-  const result = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${deltaFrom(options.tables)} AND a.id IS NULL`, [options.source]);
-  return result.rows[0]?.n ?? 0;
-}
-
 /**
  * New users in slices of `sliceRows`, in the order of the queue key the domain computed when they were
  * staged (hex digits only: COLLATE "C" orders them byte by byte on every database).

@@ -11,7 +11,7 @@ export interface NewAccountState extends SeatState {
 }
 
 /**
- * New accounts to write: staged rows by `seq`, each with the state `states[classOf[i]]`, their audit
+ * New accounts to write: staged rows by `seq` (in read order: their ids are drawn in this order), each with the state `states[classOf[i]]`, their audit
  * rows by `actor` in run `runId`.
  */
 export interface NewAccountsWrite {
@@ -61,25 +61,30 @@ const STATES_CTE = `c AS MATERIALIZED (
        FROM unnest($5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::text[])
             WITH ORDINALITY AS c(state, held, waiting_for, waiting_since, activated_at, grace_until, reason, class))`;
 
+/**
+ * The accounts' ids are drawn from their identity sequence in `d`, in read order (the caller's `seqs`
+ * are sorted), so the insert needs no sort of the wide rows and the audit rows join the inserted ids
+ * back to `d` (integers) rather than to the staged rows by external id.
+ */
 async function insertAccountsWithAudit(tx: Queryable, options: NewAccountsWrite): Promise<number> {
-  const src = `SELECT s.*, d.class FROM d JOIN ${options.tables.staging} s ON s.seq = d.seq AND NOT s.deleted`;
   const result = await tx.query(
-    `WITH d AS (SELECT * FROM unnest($3::int[], $4::int[]) AS d(seq, class)),
+    `WITH d AS MATERIALIZED (
+       SELECT seq, class, nextval(pg_get_serial_sequence('accounts', 'id'))::int AS id
+       FROM unnest($3::int[], $4::int[]) WITH ORDINALITY AS d(seq, class, n) ORDER BY n),
      ${STATES_CTE},
-     src AS MATERIALIZED (${src}),
      inserted AS (
-       INSERT INTO accounts (source, external_id, username, email, display_name, dn, enabled, directory_created_at,
+       INSERT INTO accounts (id, source, external_id, username, email, display_name, dn, enabled, directory_created_at,
           groups, attributes, profile, policy_protected, data_hash, present, state, held, waiting_for, waiting_since,
           activated_at, grace_until, first_seen_run, last_changed_run)
-       SELECT $1, src.external_id, src.username, src.email, src.display_name, src.dn, src.enabled, src.directory_created_at,
-              src.groups::jsonb, src.attributes::jsonb, src.profile, src.policy_protected, src.data_hash, true, c.state, c.held,
+       OVERRIDING SYSTEM VALUE
+       SELECT d.id, $1, s.external_id, s.username, s.email, s.display_name, s.dn, s.enabled, s.directory_created_at,
+              s.groups::jsonb, s.attributes::jsonb, s.profile, s.policy_protected, s.data_hash, true, c.state, c.held,
               c.waiting_for, c.waiting_since, c.activated_at, c.grace_until, $2::bigint, $2::bigint
-       FROM src JOIN c ON c.class = src.class + 1
-       ORDER BY src.seq
-       RETURNING id, external_id)
+       FROM d JOIN ${options.tables.staging} s ON s.seq = d.seq AND NOT s.deleted JOIN c ON c.class = d.class + 1
+       RETURNING id)
      INSERT INTO audit (account_id, from_state, to_state, reason, actor, run_id, details)
-     SELECT i.id, NULL, c.state, c.reason, $12, $2::bigint, c.details
-     FROM inserted i JOIN src ON src.external_id = i.external_id JOIN c ON c.class = src.class + 1`,
+     SELECT d.id, NULL, c.state, c.reason, $12, $2::bigint, c.details
+     FROM inserted i JOIN d ON d.id = i.id JOIN c ON c.class = d.class + 1`,
     [options.source, options.runId, options.seqs, options.classOf, ...stateParams(options.states), options.actor],
   );
   return result.rowCount;

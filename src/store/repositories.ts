@@ -9,7 +9,7 @@ import type { SourceCursor } from '../sources/directory-source.ts';
 import { lockAdminFlags, setAdminFlag, type AdminFlag, type AdminFlags } from './admin-flag-store.ts';
 import { bulkLoadPays, withoutSecondaryIndexes } from './bulk-load.ts';
 import type { Database, Queryable, TransactionOptions } from './db.ts';
-import { countNewcomers, countPresent, dropRepeatedIds, forEachChangedRow, loadDeltaSummary, newcomerSlices, type DeltaRow, type DeltaSummary } from './delta-store.ts';
+import { countPresent, dropRepeatedIds, forEachChangedRow, loadDeltaSummary, newcomerSlices, type DeltaRow, type DeltaSummary } from './delta-store.ts';
 import { insertNewAccounts, markMissing, newAccountIds, updateChangedAccounts, type NewAccountsWrite } from './merge-store.ts';
 import { OutboxStore } from './outbox-store.ts';
 import {
@@ -102,7 +102,6 @@ export interface StagingRepository {
   /** What the read changed (see `loadDeltaSummary`). */
   summary(options: { sweep: boolean; unseenIds: readonly number[]; read: number }): Promise<DeltaSummary>;
   forEachChanged(visit: (row: DeltaRow) => void): Promise<void>;
-  countNewcomers(): Promise<number>;
   /** New users in queue-key order, `sliceRows` at a time. */
   newcomerSlices(sliceRows: number): AsyncGenerator<DeltaRow[], void, undefined>;
   /** Inserts new accounts with their states and audit rows; returns how many. */
@@ -247,7 +246,6 @@ function stagingOf(q: Queryable, runKey: string, source: string): StagingReposit
     analyze: () => analyzeStaging(q, tables),
     summary: (options) => loadDeltaSummary(q, { ...on, ...options }),
     forEachChanged: (visit) => forEachChangedRow(q, on, visit),
-    countNewcomers: () => countNewcomers(q, on),
     newcomerSlices: (sliceRows) => newcomerSlices(q, { ...on, sliceRows }),
     insertNew: (write) => insertNewAccounts(q, { ...on, ...write }),
     newAccountIds: (seqs) => newAccountIds(q, { ...on, seqs }),

@@ -172,6 +172,14 @@ describe('the queue key', () => {
     );
   });
 
+  it('writes the class, the creation time, the name by UTF-16 code unit and the id in fixed-width hex digits', () => {
+    const account = newcomer(1, { username: 'a\u00e9\u{1D49C}', directoryCreatedAt: Date.UTC(2020, 0, 1) });
+    // 2^52 + 1577836800000 ms, the code units 0061 00e9 d835 dc9c, then 2^52 - 1 for the id -1.
+    expect(keyOf(account)).toBe(['1', '0', '10016f5e66e800', '0061', '00e9', 'd835', 'dc9c', '0000', '0fffffffffffff'].join(''));
+    // Unknown creation, an empty name, the id -7.
+    expect(keyOf(newcomer(7, { username: '' }))).toBe(['1', '1', '00000000000000', '0000', '0ffffffffffff9'].join(''));
+  });
+
   it('puts protected requesters first and accounts that ask for no seat last', () => {
     const [protectedOne, requester, noPool, disabled] = [
       newcomer(1, { protected: true, username: 'zz' }), newcomer(2), newcomer(3, { profile: 'p2', username: 'aa' }), newcomer(4, { enabled: false, username: 'a' }),
