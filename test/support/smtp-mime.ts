@@ -56,7 +56,8 @@ function collectBodies(part: Part, out: Map<string, string>): void {
     const sections = part.body.split(`--${boundary}`).slice(1);
     for (const section of sections) {
       if (section.startsWith('--')) break; // closing delimiter
-      collectBodies(splitPart(section.replace(/^\n/, '')), out);
+      // The line break before a delimiter belongs to the delimiter (RFC 2046), not to the part's body.
+      collectBodies(splitPart(section.replace(/^\n/, '').replace(/\n$/, '')), out);
     }
     return;
   }

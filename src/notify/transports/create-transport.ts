@@ -23,7 +23,7 @@ export function createTransport(notify: NotifyConfig, deps: CreateTransportDeps)
       if (!source || source.kind !== 'entra') {
         throw new DeliveryError(`notify.graph.source "${transport.source}" is not an entra source`, { code: 'config', retryable: false });
       }
-      return new GraphTransport({ source, sender: transport.sender });
+      return new GraphTransport({ source, sender: transport.sender, from: notify.from });
     }
     case 'log':
       return new LogTransport({ logger: deps.logger, from: notify.from });

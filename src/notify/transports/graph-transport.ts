@@ -4,11 +4,15 @@
 // The token is fetched with @azure/identity before each call (the credential caches it), not through the
 // graph client's auth provider: the client wraps a token failure into a status-less GraphError, and the
 // deliverer has to tell a refused secret (not retryable) from an unreachable login endpoint (retryable).
+//
+// The message goes in MIME format (`Content-Type: text/plain`, the RFC 5322 message base64-encoded), built
+// by nodemailer's MailComposer from the same composition SMTP sends: Graph's JSON format accepts only `X-`
+// headers, and every message must carry `Auto-Submitted`. Graph saves MIME-sent messages to Sent Items.
 import type { TokenCredential } from '@azure/identity';
 import { AuthenticationHandlerOptions, Client, GraphError, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
 import type { EntraSourceConfig } from '../../config/types.ts';
 import { graphScope, trimSlash } from '../../sources/entra/graph-urls.ts';
-import { AUTOMATIC_HEADERS, DeliveryError, EVENT_HEADER, type DeliveryErrorCode, type MailMessage, type MailTransport, type SendResult } from './transport.ts';
+import { composeMessage, DeliveryError, type DeliveryErrorCode, type MailMessage, type MailTransport, type SendResult } from './transport.ts';
 import { retryAfterMs } from '../../retry-after.ts';
 
 export interface GraphTransportOptions {
@@ -16,6 +20,8 @@ export interface GraphTransportOptions {
   readonly source: EntraSourceConfig;
   /** Mailbox the messages are sent as (`notify.graph.sender`): a UPN, address or object id. */
   readonly sender: string;
+  /** `notify.from`: the From when it is the sender's address (with its display name) or the sender is no address. */
+  readonly from: string;
   /** Limit of one sendMail request; default 30 s. */
   readonly requestTimeoutMs?: number;
 }
@@ -29,11 +35,13 @@ export class GraphTransport implements MailTransport {
   readonly #scope: string;
   readonly #client: Client;
   readonly #sender: string;
+  readonly #from: string;
   readonly #timeoutMs: number;
 
   constructor(options: GraphTransportOptions) {
     const graph = new URL(trimSlash(options.source.cloud.graph));
     this.#sender = options.sender;
+    this.#from = graphFrom(options.sender, options.from);
     this.#timeoutMs = options.requestTimeoutMs ?? 30_000;
     // The same app registration and credential rules as the entra source it names.
     this.#scope = graphScope(options.source);
@@ -50,6 +58,7 @@ export class GraphTransport implements MailTransport {
   }
 
   async send(message: MailMessage): Promise<SendResult> {
+    const mime = await mimeBody(message, this.#from);
     const token = await this.#accessToken();
     try {
       await this.#client
@@ -60,7 +69,9 @@ export class GraphTransport implements MailTransport {
           new RetryHandlerOptions(0, 0),
         ])
         .options({ signal: AbortSignal.timeout(this.#timeoutMs) })
-        .post(sendMailBody(message));
+        // MIME format; the client sends a string body as it is and keeps a Content-Type set here.
+        .header('Content-Type', 'text/plain')
+        .post(mime);
       return { messageId: null }; // sendMail answers 202 with no body
     } catch (error) {
       throw mapGraphError(error);
@@ -85,19 +96,22 @@ export class GraphTransport implements MailTransport {
   }
 }
 
-/** The request body Graph expects (https://learn.microsoft.com/graph/api/user-sendmail). */
-export function sendMailBody(message: MailMessage): Record<string, unknown> {
-  return {
-    message: {
-      subject: message.subject,
-      body: { contentType: 'HTML', content: message.html },
-      toRecipients: [{ emailAddress: { address: message.to } }],
-      // Graph accepts only X- headers here: `Auto-Submitted` would fail the message, so it goes without
-      // (Exchange Online also sets the Message-ID itself).
-      internetMessageHeaders: [...AUTOMATIC_HEADERS.filter((h) => /^x-/i.test(h.name)), { name: EVENT_HEADER, value: message.eventId }],
-    },
-    saveToSentItems: false,
-  };
+/**
+ * The From of the MIME message. Exchange sends as the mailbox in the URL whatever the From says (and refuses
+ * another address without Send As rights), so it is the sender's address; `notify.from` when it names that
+ * address (its display name is kept) or when the sender is an object id.
+ */
+export function graphFrom(sender: string, from: string): string {
+  const fromAddress = /<([^<>]+)>\s*$/.exec(from)?.[1] ?? from;
+  if (!sender.includes('@') || fromAddress.trim().toLowerCase() === sender.toLowerCase()) return from;
+  return sender;
+}
+
+/** The sendMail body in MIME format (https://learn.microsoft.com/graph/outlook-send-mime-message): base64. */
+export async function mimeBody(message: MailMessage, from: string): Promise<string> {
+  const { default: MailComposer } = await import('nodemailer/lib/mail-composer');
+  const mime = await new MailComposer(composeMessage(message, from)).compile().build();
+  return mime.toString('base64');
 }
 
 /** Graph reply → DeliveryError: 429 and 5xx (and no reply at all) are retryable, other 4xx are not. */

@@ -1,12 +1,11 @@
 // SMTP with nodemailer: implicit TLS (`secure`, port 465) or STARTTLS (`requireTls` makes it mandatory;
 // without it nodemailer still upgrades when the server offers STARTTLS), optional AUTH, a custom CA added
 // to the system roots, certificate verification on unless `rejectUnauthorized: false`.
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import type { createTransport } from 'nodemailer';
 import type { SmtpConfig } from '../../config/types.ts';
-import { AUTOMATIC_HEADERS, DeliveryError, EVENT_HEADER, messageIdDomain, type MailMessage, type MailTransport, type SendResult } from './transport.ts';
+import { composeMessage, DeliveryError, type MailMessage, type MailTransport, type SendResult } from './transport.ts';
 
 export interface SmtpTransportOptions {
   readonly smtp: SmtpConfig;
@@ -30,12 +29,10 @@ export class SmtpTransport implements MailTransport {
   /** nodemailer is loaded on the first message: most commands never send one. */
   #transporter: Promise<Transporter> | null = null;
   readonly #from: string;
-  readonly #domain: string;
 
   constructor(options: SmtpTransportOptions) {
     const { smtp } = options;
     this.#from = options.from;
-    this.#domain = messageIdDomain(options.from);
     const mode = smtp.secure ? 'TLS' : smtp.requireTls ? 'STARTTLS required' : 'STARTTLS when offered';
     this.description = `smtp://${smtp.host}:${smtp.port} (${mode}${smtp.user ? `, user ${smtp.user}` : ''})`;
     this.#options = {
@@ -62,15 +59,7 @@ export class SmtpTransport implements MailTransport {
   async send(message: MailMessage): Promise<SendResult> {
     try {
       const transporter = await this.#open();
-      const info = await transporter.sendMail({
-        from: this.#from,
-        to: message.to,
-        subject: message.subject,
-        text: message.text,
-        html: message.html,
-        messageId: `<${stableId(message.eventId)}@${this.#domain}>`,
-        headers: [...AUTOMATIC_HEADERS.map((h) => ({ key: h.name, value: h.value })), { key: EVENT_HEADER, value: message.eventId }],
-      });
+      const info = await transporter.sendMail(composeMessage(message, this.#from));
       if (info.rejected.length > 0) {
         throw new DeliveryError(`recipient refused: ${info.rejected.join(', ')}`, { code: 'recipient-rejected', retryable: false });
       }
@@ -105,11 +94,6 @@ function readCa(path: string): string {
       cause: error,
     });
   }
-}
-
-/** The Message-ID's local part: the same event always gets the same id, a safe one. */
-function stableId(eventId: string): string {
-  return `seatsync.${createHash('sha256').update(eventId).digest('hex').slice(0, 32)}`;
 }
 
 interface NodemailerError {

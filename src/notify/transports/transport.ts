@@ -1,6 +1,7 @@
 // The port every mail transport implements, and the one error type they all map their failures to.
 // The deliverer only looks at `DeliveryError.retryable` (and `retryAfterMs`): transports decide what a
 // failure means, once, at the boundary with their library.
+import { createHash } from 'node:crypto';
 
 export interface MailMessage {
   readonly to: string;
@@ -8,8 +9,8 @@ export interface MailMessage {
   readonly text: string;
   readonly html: string;
   /**
-   * Stable id of the event (the outbox dedupe key). SMTP derives the Message-ID from it and Graph sends it
-   * as a header, so a message re-sent after a crash can be recognized as the same one.
+   * Stable id of the event (the outbox dedupe key). The Message-ID is derived from it, so a message re-sent
+   * after a crash can be recognized as the same one.
    */
   readonly eventId: string;
 }
@@ -17,8 +18,9 @@ export interface MailMessage {
 /**
  * Headers of every message seatsync sends: all of them are automatic. `Auto-Submitted` (RFC 3834) keeps
  * mail systems from answering with out-of-office and other automatic replies; `X-Auto-Response-Suppress`
- * says the same to Exchange, and is the only one of the two Graph `sendMail` accepts (it refuses every
- * header not starting with `X-`: `InvalidInternetMessageHeader`).
+ * says the same to Exchange. Both transports send them: SMTP in the message it writes, Graph in the MIME
+ * message it posts (Graph's JSON `sendMail` would refuse `Auto-Submitted`, as it refuses every
+ * `internetMessageHeaders` entry not starting with `X-`).
  */
 export const AUTOMATIC_HEADERS: readonly { readonly name: string; readonly value: string }[] = [
   { name: 'Auto-Submitted', value: 'auto-generated' },
@@ -35,6 +37,34 @@ export const EVENT_HEADER = 'X-Seatsync-Event';
 export function messageIdDomain(from: string): string {
   const domain = (from.split('@').pop() ?? '').replace(/[^A-Za-z0-9.-]/g, '');
   return from.includes('@') && domain !== '' ? domain.toLowerCase() : 'seatsync.invalid';
+}
+
+/**
+ * A message as both transports write it, in the shape nodemailer takes (`sendMail` for SMTP, `MailComposer`
+ * for the MIME message posted to Graph): the same From, Message-ID and headers whichever way it goes.
+ */
+export interface ComposedMessage {
+  readonly from: string;
+  readonly to: string;
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+  /** `<seatsync.HASH@DOMAIN>`: the same event always gets the same id, with the domain of `from`. */
+  readonly messageId: string;
+  readonly headers: { key: string; value: string }[];
+}
+
+export function composeMessage(message: MailMessage, from: string): ComposedMessage {
+  const localPart = `seatsync.${createHash('sha256').update(message.eventId).digest('hex').slice(0, 32)}`;
+  return {
+    from,
+    to: message.to,
+    subject: message.subject,
+    text: message.text,
+    html: message.html,
+    messageId: `<${localPart}@${messageIdDomain(from)}>`,
+    headers: [...AUTOMATIC_HEADERS.map((h) => ({ key: h.name, value: h.value })), { key: EVENT_HEADER, value: message.eventId }],
+  };
 }
 
 export interface SendResult {

@@ -48,6 +48,19 @@ describe('graph emulator', () => {
     expect(emulator.outbox[1]).toMatchObject({ sender, contentType: 'text', saveToSentItems: true });
   });
 
+  it('takes sendMail in MIME format too (base64, text/plain), always saved to Sent Items', async () => {
+    const mime = ['From: seatsync@corp.test', 'To: Licenses <licenses@corp.test>', 'Subject: Limit', 'Auto-Submitted: auto-generated', 'Content-Type: text/plain', '', 'plain body'].join('\r\n');
+    const post = (body: string) => client.api('/users/seatsync@corp.test/sendMail').header('Content-Type', 'text/plain').post(body);
+    const before = emulator.outbox.length;
+    await post(Buffer.from(mime).toString('base64'));
+    expect(emulator.outbox.at(-1)).toMatchObject({ format: 'mime', subject: 'Limit', to: ['licenses@corp.test'], contentType: 'text', content: 'plain body', saveToSentItems: true });
+    expect(emulator.outbox.at(-1)?.headers.get('auto-submitted')).toBe('auto-generated');
+    expect(await graphError(post('not base64!'))).toMatchObject({ statusCode: 400, code: 'ErrorMimeContentInvalidBase64String' });
+    expect(await graphError(post(Buffer.from('just some words').toString('base64')))).toMatchObject({ statusCode: 400, code: 'ErrorMimeContentInvalid' });
+    expect(emulator.outbox.length).toBe(before + 1);
+    emulator.outbox.splice(before);
+  });
+
   it('rejects sendMail without recipients, from an unknown mailbox, or without Mail.Send', async () => {
     const noRecipients = await graphError(client.api('/users/seatsync@corp.test/sendMail').post({ message: { subject: 's', body: { contentType: 'Text', content: 'x' } } }));
     expect(noRecipients).toMatchObject({ statusCode: 400, code: 'ErrorInvalidRecipients' });

@@ -1,4 +1,4 @@
-// The Graph sendMail transport against the Graph emulator (test/support/graph-emulator): the request body
+// The Graph sendMail transport against the Graph emulator (test/support/graph-emulator): the MIME message
 // Graph expects, the token from the app registration, and how Graph's failures map to retries.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { EntraSourceConfig } from '../../../src/config/types.ts';
@@ -51,7 +51,7 @@ describe('Graph sendMail transport', () => {
   });
 
   const transport = (overrides: Partial<EntraSourceConfig> = {}, sender = SENDER): GraphTransport =>
-    new GraphTransport({ source: source(overrides), sender, requestTimeoutMs: 5_000 });
+    new GraphTransport({ source: source(overrides), sender, from: 'Seatsync <seatsync@corp.example.test>', requestTimeoutMs: 5_000 });
 
   beforeAll(async () => {
     emulator = await startGraphEmulator();
@@ -68,23 +68,29 @@ describe('Graph sendMail transport', () => {
     emulator.outbox.length = 0;
   });
 
-  it('posts the sendMail body Graph expects, as the sender mailbox, with a token of the app', async () => {
+  it('posts the message in MIME format, as the sender mailbox, with a token of the app', async () => {
     await transport().send(message);
     expect(emulator.outbox).toHaveLength(1);
     const [sent] = emulator.outbox;
-    expect(sent).toMatchObject({ sender: SENDER, clientId: app.clientId, subject: message.subject, contentType: 'html', to: [NOTIFY_TO], saveToSentItems: false });
+    expect(sent).toMatchObject({ format: 'mime', sender: SENDER, clientId: app.clientId, subject: message.subject, contentType: 'html', to: [NOTIFY_TO], saveToSentItems: true });
     expect(sent?.content).toBe(message.html);
-    expect(sent?.raw).toEqual({
-      message: {
-        subject: message.subject,
-        body: { contentType: 'HTML', content: message.html },
-        toRecipients: [{ emailAddress: { address: NOTIFY_TO } }],
-        internetMessageHeaders: [{ name: 'X-Auto-Response-Suppress', value: 'All' }, { name: 'X-Seatsync-Event', value: message.eventId }],
-      },
-      saveToSentItems: false,
-    });
+    const headers = sent?.headers;
+    expect(headers?.get('from')).toBe(`Seatsync <${SENDER}>`);
+    expect(headers?.get('auto-submitted')).toBe('auto-generated');
+    expect(headers?.get('x-auto-response-suppress')).toBe('All');
+    expect(headers?.get('x-seatsync-event')).toBe(message.eventId);
+    expect(headers?.get('message-id')).toMatch(/^<seatsync\.[0-9a-f]{32}@corp\.example\.test>$/);
     const post = emulator.graphRequests(/sendMail$/).at(-1);
     expect(post).toMatchObject({ method: 'POST', path: `/v1.0/users/${SENDER}/sendMail`, status: 202 });
+  });
+
+  it('gives a message sent again the same Message-ID, and sends as the mailbox when notify.from is another address', async () => {
+    const other = new GraphTransport({ source: source(), sender: SENDER, from: 'alerts@other.example.test', requestTimeoutMs: 5_000 });
+    await transport().send(message);
+    await other.send(message);
+    const [first, second] = emulator.outbox;
+    expect(second?.headers.get('message-id')).toBe(first?.headers.get('message-id'));
+    expect(second?.headers.get('from')).toBe(SENDER);
   });
 
   it('delivers the outbox through the factory-built transport', async () => {

@@ -1,7 +1,7 @@
 import { GraphError } from '@microsoft/microsoft-graph-client';
 import { describe, expect, it } from 'vitest';
 import { backoffMs, parseEvent } from '../../../src/notify/deliver.ts';
-import { mapGraphError, mapTokenError, sendMailBody } from '../../../src/notify/transports/graph-transport.ts';
+import { mapGraphError, mapTokenError } from '../../../src/notify/transports/graph-transport.ts';
 import { mapSmtpError } from '../../../src/notify/transports/smtp-transport.ts';
 import { DeliveryError } from '../../../src/notify/transports/transport.ts';
 
@@ -64,18 +64,6 @@ describe('Graph failures', () => {
     expect(mapTokenError(down).retryable).toBe(true);
     const overloaded = Object.assign(new Error('busy'), { name: 'AuthenticationError', statusCode: 503 });
     expect([mapTokenError(overloaded).code, mapTokenError(overloaded).retryable]).toEqual(['server', true]);
-  });
-
-  it('builds the sendMail body Graph expects', () => {
-    expect(sendMailBody({ to: 'licenses@corp.example.test', subject: 'S', text: 't', html: '<p>h</p>', eventId: 'limit:1:x' })).toEqual({
-      message: {
-        subject: 'S',
-        body: { contentType: 'HTML', content: '<p>h</p>' },
-        toRecipients: [{ emailAddress: { address: 'licenses@corp.example.test' } }],
-        internetMessageHeaders: [{ name: 'X-Auto-Response-Suppress', value: 'All' }, { name: 'X-Seatsync-Event', value: 'limit:1:x' }],
-      },
-      saveToSentItems: false,
-    });
   });
 });
 
