@@ -4,20 +4,16 @@
 // when a run blocks accounts because a pool has no free seat, and `sync.held` / `sync.failed`.
 import type { TargetConfig } from '../config/types.ts';
 import type { AccountState, AllocationPlan } from '../domain/types.ts';
+import type { AccountView } from '../store/repositories.ts';
 
-/** An account as a target sees it (read in the transaction that changed it). */
-export interface AccountSnapshot {
-  readonly id: number;
-  readonly source: string;
-  /** The directory's stable id: the SCIM `externalId`. */
-  readonly externalId: string;
-  readonly username: string;
-  readonly email: string | null;
-  readonly displayName: string | null;
-  readonly state: AccountState;
-  /** Pools it holds a seat in. */
+/**
+ * An account as a target sees it (read in the transaction that changed it): the fields of the account view
+ * it sends (`externalId` is the SCIM `externalId`), and the pools it holds a seat in, named `held` as in
+ * the outbox rows already written.
+ */
+export type AccountSnapshot = Pick<AccountView, 'id' | 'source' | 'externalId' | 'username' | 'email' | 'displayName' | 'state'> & {
   readonly held: readonly string[];
-}
+};
 
 export interface StateTransition {
   /** Unique per change (the audit row, or the admin action and account): part of the event id. */

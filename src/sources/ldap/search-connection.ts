@@ -40,29 +40,27 @@ export interface SearchConnectionOptions {
   readonly operationTimeoutMs: number;
 }
 
-export interface PagedSearch {
+/** What every search asks: where, what, and how long the server may take. */
+interface SearchAsked {
   readonly baseDn: string;
   readonly scope: 'base' | 'one' | 'sub';
   readonly filter: string;
   readonly attributes: readonly string[];
   /** Attribute spellings whose values are returned as Buffers (binary GUIDs). */
   readonly explicitBufferAttributes: readonly string[];
-  readonly pageSize: number;
   readonly timeLimitSeconds: number;
+}
+
+export interface PagedSearch extends SearchAsked {
+  readonly pageSize: number;
   /** Request controls sent with every page besides the paging one. */
   readonly controls?: readonly Control[];
 }
 
 /** One search without paging (see `search`). */
-export interface SingleSearch {
-  readonly baseDn: string;
-  readonly scope: 'base' | 'one' | 'sub';
-  readonly filter: string;
-  readonly attributes: readonly string[];
-  readonly explicitBufferAttributes: readonly string[];
+export interface SingleSearch extends SearchAsked {
   /** Most entries the server may return (0: its own limit). */
   readonly sizeLimit: number;
-  readonly timeLimitSeconds: number;
   readonly controls: readonly Control[];
 }
 
