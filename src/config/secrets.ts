@@ -3,6 +3,7 @@
 // (`secretKeys`). From it come the values never quoted in messages, the values scrubbed from every message
 // and log line, the logger's redacted keys, the percent-encoding of `${…}` in URL user-info, and the
 // redacted view of a config for `check --show-config`.
+import { maskUrlPassword } from '../url-password.ts';
 import type { PathSegment } from './problems.ts';
 import { schemaPathOf, secretKeys } from './schema.ts';
 import type { SeatsyncConfig } from './types.ts';
@@ -124,17 +125,6 @@ export function userInfoValue(value: string): string {
   return USERINFO_SAFE.test(value) ? value : encodeURIComponent(value);
 }
 
-/** `postgres://user:pw@host/db` → `postgres://user:***@host/db`; other strings unchanged. */
-function maskUrlPassword(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password === '') return url;
-    parsed.password = REDACTED;
-    return parsed.toString();
-  } catch {
-    return url;
-  }
-}
 
 interface LoadedSecrets {
   readonly secrets: ReadonlySet<string>;
@@ -152,7 +142,9 @@ export function registerSecrets(config: object, values: LoadedSecrets): void {
 function redactValue(value: unknown, loaded: LoadedSecrets): unknown {
   if (typeof value === 'string') {
     if (loaded.secrets.has(value) || loaded.hidden.has(value.toLowerCase())) return REDACTED;
-    return maskUrlPassword(scrubSecrets(value, loaded.secrets));
+    // A string that is no URL is left as the scrub made it.
+    const scrubbed = scrubSecrets(value, loaded.secrets);
+    return maskUrlPassword(scrubbed) ?? scrubbed;
   }
   if (Array.isArray(value)) return value.map((item) => redactValue(item, loaded));
   if (value !== null && typeof value === 'object') {

@@ -1,5 +1,6 @@
 // One narrow database interface over PostgreSQL (pg) and embedded PostgreSQL (PGlite), so the same SQL
 // and migrations run on both. This is the only module that knows which driver is underneath.
+import { maskUrlPassword } from '../url-password.ts';
 import { mkdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
@@ -266,11 +267,5 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
 
 /** Removes a password from a connection URL so it can be shown. */
 export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparseable URL)';
-  }
+  return maskUrlPassword(url) ?? '(unparseable URL)';
 }
