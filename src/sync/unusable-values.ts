@@ -7,19 +7,17 @@ const NUL = '\u0000';
 
 /** The first field of a user the store cannot hold, and why; null when every value is usable. */
 export function unusableValue(user: DirectoryUser): { readonly attribute: string; readonly reason: string } | null {
-  const fields: readonly [string, string | null][] = [
-    ['username', user.username],
-    ['email', user.email],
-    ['displayName', user.displayName],
-    ['dn', user.dn],
-  ];
-  for (const [attribute, value] of fields) if (value?.includes(NUL) === true) return nulIn(attribute);
-  if (user.groups.some((group) => group.includes(NUL))) return nulIn('groups');
-  for (const [attribute, values] of Object.entries(user.attributes)) {
-    if (attribute.includes(NUL) || values.some((value) => value.includes(NUL))) return nulIn(attribute.replaceAll(NUL, '\\0'));
+  // Called for every user of every read: plain loops, nothing allocated unless a NUL is found.
+  for (const attribute of TEXT_FIELDS) if (user[attribute]?.includes(NUL) === true) return nulIn(attribute);
+  for (const group of user.groups) if (group.includes(NUL)) return nulIn('groups');
+  for (const attribute in user.attributes) {
+    if (attribute.includes(NUL)) return nulIn(attribute.replaceAll(NUL, '\\0'));
+    for (const value of user.attributes[attribute] ?? []) if (value.includes(NUL)) return nulIn(attribute);
   }
   return null;
 }
+
+const TEXT_FIELDS = ['username', 'email', 'displayName', 'dn'] as const satisfies readonly (keyof DirectoryUser)[];
 
 function nulIn(attribute: string): { attribute: string; reason: string } {
   return { attribute, reason: 'the value contains a NUL character (U+0000), which the database cannot store' };
