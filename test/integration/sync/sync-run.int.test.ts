@@ -133,6 +133,22 @@ describe.each(DATABASE_KINDS)('sync run on %s', (kind) => {
     expect(Object.values(await states()).filter((s) => s === 'removed')).toHaveLength(6);
   });
 
+  it('weighs a run held after its allocation against the present accounts as its writes left them (missing, back and new ones)', async () => {
+    const { config, csv } = setup(people(20), 30);
+    await sync(config);
+    csv.write(people(18));
+    expect((await sync(config, { allowRemovals: true })).runs[0]).toMatchObject({ status: 'ok', removed: 2 });
+    // u005 missing, u019 and u020 back, u021 new; and nobody matches the only profile any more.
+    csv.write(people(21).filter((p) => p.id !== 'u005'));
+    const broken = { ...config, profiles: [{ name: 'staff', when: { memberOf: ['cn=nobody'] }, pools: ['primary'] }] };
+    const held = await sync(broken);
+    expect(held.runs[0]).toMatchObject({ status: 'held' });
+    // 18 present before the run, then 1 marked missing, 2 back and 1 new.
+    expect(held.runs[0]?.held).toMatchObject({ wouldRemove: 18, total: 20 });
+    const present = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM accounts WHERE present');
+    expect(present.rows[0]?.n).toBe(18);
+  });
+
   it('allows up to five removals even on a small source (the floor of the percentage)', async () => {
     const { config, csv } = setup(people(10), 30);
     await sync(config);
