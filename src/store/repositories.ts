@@ -18,8 +18,8 @@ import {
 } from './query-store.ts';
 import { createRun, failInterruptedRuns, finishRun, getRun, lastRuns, loadCursor, lockRun, recentRuns, saveCursor, unlockRun, type RunCounts, type RunRecord, type RunStatus, type StoredCursor } from './run-store.ts';
 import {
-  graceEnded, insertAudit, loadAllocationFingerprint, loadSeatAccounts, loadSeatAccountsAroundSettled, loadSeatAccountsById, lockSeats,
-  purgeRemoved, saveAllocationFingerprint, writeSeatChanges, type AuditEntry, type StoredSeatAccount,
+  graceEnded, insertAudit, loadAllocationFingerprint, loadAllocationPools, loadSeatAccounts, loadSeatAccountsAroundSettled, loadSeatAccountsById, lockSeats,
+  purgeRemoved, saveAllocationState, writeSeatChanges, type AuditEntry, type StoredSeatAccount,
 } from './seat-store.ts';
 import { forEachPresentAccount, hasPresentAccounts, lookupPresentAccounts, presentAccountsExcept } from './snapshot-store.ts';
 import { sourceHealth, type SourceHealth } from './source-health-store.ts';
@@ -82,7 +82,10 @@ export interface SeatRepository {
   graceEnded(now: number): Promise<boolean>;
   /** The fingerprint of the config the last allocation ran under (null before the first). */
   fingerprint(): Promise<string | null>;
-  saveFingerprint(fingerprint: string): Promise<void>;
+  /** After an allocation: the fingerprint of its config and what it left in each pool. */
+  saveAllocation(state: { fingerprint: string; pools: readonly ({ name: string } & PoolCounts)[] }): Promise<void>;
+  /** What the last allocation left in each pool (null before the first that saved it). */
+  poolsLeft(): Promise<Map<string, PoolCounts> | null>;
   /** An account's admin flags and state, its row locked until the transaction ends; null when it is gone. */
   lockAdminFlags(accountId: number): Promise<AdminFlags | null>;
   setAdminFlag(accountId: number, flag: AdminFlag, value: boolean): Promise<void>;
@@ -204,7 +207,8 @@ export function repositoriesOf(q: Queryable): Repositories {
       write: (changes, audit) => writeSeatChanges(q, changes, audit),
       graceEnded: (now) => graceEnded(q, now),
       fingerprint: () => loadAllocationFingerprint(q),
-      saveFingerprint: (fingerprint) => saveAllocationFingerprint(q, fingerprint),
+      saveAllocation: (state) => saveAllocationState(q, state),
+      poolsLeft: () => loadAllocationPools(q),
       lockAdminFlags: (accountId) => lockAdminFlags(q, accountId),
       setAdminFlag: (accountId, flag, value) => setAdminFlag(q, accountId, flag, value),
     },

@@ -2,6 +2,7 @@
 import type { AccountChange, AccountState, ChangeReason, SeatAccount } from '../domain/types.ts';
 import { batches } from './cursor.ts';
 import type { Queryable } from './db.ts';
+import type { PoolCounts } from './query-store.ts';
 
 /** Key of the advisory lock under which every seat decision is taken (SPEC rule 11). */
 export const SEAT_LOCK_KEY = 720_531_002;
@@ -226,13 +227,22 @@ export async function loadAllocationFingerprint(tx: Queryable): Promise<string |
   return result.rows[0]?.fingerprint ?? null;
 }
 
-export async function saveAllocationFingerprint(tx: Queryable, fingerprint: string): Promise<void> {
+/** Saves what the allocation just computed from (its config's fingerprint) and what it left in each pool. */
+export async function saveAllocationState(tx: Queryable, state: { fingerprint: string; pools: readonly ({ name: string } & PoolCounts)[] }): Promise<void> {
+  const pools = JSON.stringify(Object.fromEntries(state.pools.map((p) => [p.name, { used: p.used, waiting: p.waiting }])));
   await tx.query(
-    `INSERT INTO allocation_state (id, fingerprint, updated_at) VALUES (1, $1, now())
-     ON CONFLICT (id) DO UPDATE SET fingerprint = excluded.fingerprint, updated_at = now()
-     WHERE allocation_state.fingerprint <> excluded.fingerprint`,
-    [fingerprint],
+    `INSERT INTO allocation_state (id, fingerprint, pools, updated_at) VALUES (1, $1, $2::jsonb, now())
+     ON CONFLICT (id) DO UPDATE SET fingerprint = excluded.fingerprint, pools = excluded.pools, updated_at = now()
+     WHERE allocation_state.fingerprint <> excluded.fingerprint OR allocation_state.pools IS DISTINCT FROM excluded.pools`,
+    [state.fingerprint, pools],
   );
+}
+
+/** What the last allocation left in each pool, by pool name; null before the first allocation that saved it. */
+export async function loadAllocationPools(tx: Queryable): Promise<Map<string, PoolCounts> | null> {
+  const result = await tx.query<{ pools: string | null }>('SELECT pools::text AS pools FROM allocation_state WHERE id = 1');
+  const pools = result.rows[0]?.pools ?? null;
+  return pools === null ? null : new Map(Object.entries(JSON.parse(pools) as Record<string, PoolCounts>));
 }
 
 /** True when some grace period has ended by `now` (the allocation must run to block those accounts). */

@@ -175,7 +175,7 @@ async function allocateOrSkip(tx: Repositories, input: ApplyInput, delta: DeltaS
     ...(input.signal ? { signal: input.signal } : {}),
     ...(input.allocationSlice === undefined ? {} : { chunkSize: input.allocationSlice }),
   });
-  await tx.seats.saveFingerprint(fingerprint);
+  await tx.seats.saveAllocation({ fingerprint, pools: allocated.plan.pools });
   return allocated;
 }
 

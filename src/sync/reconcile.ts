@@ -47,9 +47,12 @@ export function allocationFingerprint(config: SeatsyncConfig): string {
   return createHash('sha256').update(input).digest('hex');
 }
 
-/** The plan of a run that changed nothing: no changes, and the pools as stored. */
+/**
+ * The plan of a run that changed nothing: no changes, and the pools as the last allocation left them
+ * (counted from the accounts when no allocation saved them yet).
+ */
 export async function unchangedPlan(tx: Repositories, config: SeatsyncConfig): Promise<AllocationPlan> {
-  const counts = await tx.accounts.poolCounts();
+  const counts = (await tx.seats.poolsLeft()) ?? (await tx.accounts.poolCounts());
   const pools: PoolUsage[] = config.pools.map((p) => {
     const c = counts.get(p.name) ?? { used: 0, waiting: 0 };
     return { name: p.name, seats: p.seats, used: c.used, available: Math.max(0, p.seats - c.used), waiting: c.waiting, overage: Math.max(0, c.used - p.seats) };
@@ -61,6 +64,6 @@ export async function unchangedPlan(tx: Repositories, config: SeatsyncConfig): P
 export async function reconcileSeats(tx: Repositories, options: ReconcileOptions): Promise<AllocationPlan> {
   const plan = planSeats(await tx.seats.load(), options.config, options.now);
   await tx.seats.write(plan.changes, auditOf(options.occasion));
-  await tx.seats.saveFingerprint(allocationFingerprint(options.config));
+  await tx.seats.saveAllocation({ fingerprint: allocationFingerprint(options.config), pools: plan.pools });
   return plan;
 }
