@@ -224,7 +224,7 @@ describe.each(['postgres'] as const)('the emails of real runs on %s', (kind) => 
       const u002 = await w.t.db.query<{ id: number }>(`SELECT id FROM accounts WHERE username = 'u002'`);
       const { entries } = await repositoriesOf(w.t.db).audit.list({ accountIds: [u002.rows[0]?.id ?? -1], limit: 10 });
       expect(entries.at(-1)).toMatchObject({ from: 'active', to: 'blocked', reason: 'protected', takenBy: 'u003', actor: 'ops', runId: null });
-      const explained = await explainAccountRef(w.t.db, w.config, 'u002');
+      const explained = await explainAccountRef(repositoriesOf(w.t.db), w.config, 'u002');
       expect(explained.explanation.summary).toMatch(/^lost its seat on \S+ to the protected account u003, which took it while the pool was full/);
       expect(explained.explanation.summary).toContain('waiting for a seat: primary is full (2 of 2 seats in use)');
     } finally {
@@ -271,7 +271,7 @@ describe.each(['postgres'] as const)('the emails of real runs on %s', (kind) => 
       ]);
       expect(mail?.text).not.toContain('The sync of');
       expect(mail?.text).not.toContain('found no free seat');
-      const explained = await explainAccountRef(w.t.db, w.config, 'u001');
+      const explained = await explainAccountRef(repositoriesOf(w.t.db), w.config, 'u001');
       expect(explained.explanation.summary).toMatch(/^unblocked by ops on \S+, but no seat was free; waiting for a seat: /);
     } finally {
       await w.t.drop();

@@ -48,7 +48,7 @@ describe.each(DATABASE_KINDS)('ids in numeric order on %s', (kind) => {
     expect(failed.runs[0]).toMatchObject({ status: 'failed', runId: '10' });
     expect(syncJson(failed).runs[0]?.error).toEqual({ code: expect.any(String), message: expect.stringContaining(csv.path) });
 
-    const status = await statusView(t.db, config);
+    const status = await statusView(repositoriesOf(t.db), config);
     expect(status.sources[0]).toMatchObject({
       name: 'hr',
       lastRun: { status: 'failed' },
@@ -64,7 +64,7 @@ describe.each(DATABASE_KINDS)('ids in numeric order on %s', (kind) => {
     await pastRuns(89, 'ok');
     csv.write(people(4));
     expect((await sync(config)).runs[0]).toMatchObject({ status: 'ok', runId: '100' });
-    const recovered = await statusView(t.db, config);
+    const recovered = await statusView(repositoriesOf(t.db), config);
     expect(recovered.sources[0]).toMatchObject({
       lastRun: { status: 'ok' }, lastSuccessfulRun: { id: '100' }, consecutiveFailures: 0, failingSince: null, lastError: { runId: '10' },
     });
@@ -78,7 +78,7 @@ describe.each(DATABASE_KINDS)('ids in numeric order on %s', (kind) => {
     await pastRuns(3, 'failed');
     await t.db.query(`INSERT INTO runs (source, status, finished_at) VALUES ('hr', 'held', now())`);
     await pastRuns(2, 'failed');
-    const [hr] = (await statusView(t.db, config)).sources;
+    const [hr] = (await statusView(repositoriesOf(t.db), config)).sources;
     expect(hr).toMatchObject({ lastRun: { status: 'failed' }, lastSuccessfulRun: { id: '8' }, consecutiveFailures: 2, lastError: { runId: '14' } });
   });
 
