@@ -74,5 +74,3 @@ export function auditOf(db: Queryable) {
     },
   };
 }
-
-export type AuditRepository = ReturnType<typeof auditOf>;

@@ -14,11 +14,10 @@ import { stagingOf } from './staging-store.ts';
 import { TargetStore } from './target-store.ts';
 
 export type { AccountFilter, AccountRepository, AccountView, SourceSeatRow, WaitingRow } from './account-store.ts';
-export type { AuditRepository, AuditView } from './audit-store.ts';
+export type { AuditView } from './audit-store.ts';
 export type { Database, Queryable } from './db.ts';
-export type { OutboxStore as OutboxRepository } from './outbox-store.ts';
-export type { CursorRepository, RunCounts, RunRecord, RunRepository, SourceHealth } from './run-store.ts';
-export type { AdminFlag, SeatRepository, StoredSeatAccount } from './seat-store.ts';
+export type { RunCounts, RunRecord, SourceHealth } from './run-store.ts';
+export type { AdminFlag, StoredSeatAccount } from './seat-store.ts';
 export type { DeltaRow, DeltaSummary, NewAccountState, RemovalCounts, StagedRow, StagedUser, StagingRepository } from './staging-store.ts';
 export type { TargetStore as TargetRepository } from './target-store.ts';
 

@@ -132,8 +132,6 @@ export function runsOf(db: Queryable) {
   };
 }
 
-export type RunRepository = ReturnType<typeof runsOf>;
-
 /** A source as its runs tell it: the last successful run, the failures since the last run that reached the directory, the last error. */
 export interface SourceHealth {
   readonly source: string;
@@ -221,5 +219,3 @@ export function cursorsOf(db: Queryable) {
     },
   };
 }
-
-export type CursorRepository = ReturnType<typeof cursorsOf>;

@@ -235,5 +235,3 @@ export function seatsOf(tx: Queryable) {
     },
   };
 }
-
-export type SeatRepository = ReturnType<typeof seatsOf>;

@@ -10,13 +10,8 @@ import { poolViews } from './status.ts';
 /** How many of an account's latest audit entries its explanation carries. */
 export const EXPLAIN_AUDIT_ENTRIES = 20;
 
-export interface QueueEntry {
+export interface QueueEntry extends Pick<WaitingRow, 'id' | 'source' | 'username' | 'displayName' | 'email'> {
   readonly position: number;
-  readonly id: number;
-  readonly source: string;
-  readonly username: string;
-  readonly displayName: string | null;
-  readonly email: string | null;
   readonly waitingSince: string;
   readonly waitingFor: readonly string[];
   readonly why: string;

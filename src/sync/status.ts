@@ -3,14 +3,8 @@ import type { SeatsyncConfig } from '../config/types.ts';
 import type { PoolUsage } from '../domain/types.ts';
 import type { Repositories, SourceHealth } from '../store/repositories.ts';
 
-/** SPEC §5 `POOL`. */
-export interface PoolView {
-  readonly name: string;
-  readonly seats: number;
-  readonly used: number;
-  readonly available: number;
-  readonly waiting: number;
-}
+/** SPEC §5 `POOL`: a pool's usage without the overage. */
+export type PoolView = Omit<PoolUsage, 'overage'>;
 
 /** One source in `status --json`: the SPEC fields (`name`, `lastRun`), then how the source has been doing. */
 export interface SourceStatusView {
