@@ -54,9 +54,16 @@ export async function unchangedPlan(tx: Repositories, config: SeatsyncConfig): P
   return { changes: [], pools, newlyBlocked: [], graceStarted: [] };
 }
 
+/** The account an admin's `unprotect` names, marked so that a seat it then loses is put down to the action. */
+function withAdminUnprotect(accounts: readonly SeatAccount[], occasion: Occasion): readonly SeatAccount[] {
+  if (occasion.kind !== 'admin-action' || occasion.action !== 'unprotect') return accounts;
+  const id = occasion.account.id;
+  return accounts.map((account) => (account.id === id ? { ...account, unprotectedByAdmin: true } : account));
+}
+
 /** Re-allocates every stored account (after an admin action or a config change) and writes the result. */
 export async function reconcileSeats(tx: Repositories, options: ReconcileOptions): Promise<AllocationPlan> {
-  const plan = planSeats(await tx.seats.load(), options.config, options.now);
+  const plan = planSeats(withAdminUnprotect(await tx.seats.load(), options.occasion), options.config, options.now);
   await tx.seats.write(plan.changes, auditOf(options.occasion));
   await tx.seats.saveFingerprint(allocationFingerprint(options.config));
   return plan;
