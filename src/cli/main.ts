@@ -14,7 +14,7 @@ import { registerStatus } from './status-command.ts';
 import { registerSync } from './sync-command.ts';
 import { registerExtraCommands } from './extra-commands.ts';
 import { registerNotify } from './notify-command.ts';
-import { AdminActionError } from '../sync/admin-actions.ts';
+import { AdminActionError } from '../sync/admin-action-error.ts';
 
 export function buildProgram(onExit: (code: ExitCode) => void, out: Output = processOutput()): Command {
   const program = new Command('seatsync')

@@ -4,7 +4,8 @@
 import type { SeatsyncConfig } from '../config/types.ts';
 import { explainAccount, rankWaiting, type Explanation, type QueueStanding } from '../domain/index.ts';
 import { repositoriesOf, type AccountView, type AuditView, type Queryable, type WaitingRow } from '../store/repositories.ts';
-import { resolveAccount, AdminActionError } from './admin-actions.ts';
+import { AdminActionError } from './admin-action-error.ts';
+import { resolveAccount } from './admin-actions.ts';
 import { poolViews } from './status.ts';
 
 /** How many of an account's latest audit entries its explanation carries. */
