@@ -14,8 +14,8 @@ export function registerExplain(program: Command, run: Runner): void {
     .option('--json', 'print one JSON document')
     .action((ref: string, flags: { json?: boolean }) =>
       run(async (ctx, out) => {
-        const { explainAccountRef } = await import('../sync/explain.ts');
-        const result = await explainAccountRef(await ctx.openDb(), ctx.config, ref);
+        const [{ repositoriesOf }, { explainAccountRef }] = await Promise.all([import('../store/repositories.ts'), import('../sync/explain.ts')]);
+        const result = await explainAccountRef(repositoriesOf(await ctx.openDb()), ctx.config, ref);
         if (flags.json) out.json(result);
         else printExplanation(out, result);
         return EXIT.ok;

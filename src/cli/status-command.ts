@@ -11,8 +11,8 @@ export function registerStatus(program: Command, run: Runner): void {
     .option('--json', 'print one JSON document')
     .action((flags: { json?: boolean }) =>
       run(async (ctx, out) => {
-        const { statusView } = await import('../sync/status.ts');
-        const status = await statusView(await ctx.openDb(), ctx.config);
+        const [{ repositoriesOf }, { statusView }] = await Promise.all([import('../store/repositories.ts'), import('../sync/status.ts')]);
+        const status = await statusView(repositoriesOf(await ctx.openDb()), ctx.config);
         if (flags.json) {
           out.json(status);
           return EXIT.ok;

@@ -10,7 +10,7 @@ import { formatTime } from '../../../src/notify/message-document.ts';
 import { createRunNotifier } from '../../../src/notify/run-notifier.ts';
 import { SmtpTransport } from '../../../src/notify/transports/smtp-transport.ts';
 import { createSourceFactory } from '../../../src/sources/factory.ts';
-import { listAudit } from '../../../src/store/query-store.ts';
+import { repositoriesOf } from '../../../src/store/repositories.ts';
 import { OutboxStore } from '../../../src/store/outbox-store.ts';
 import { applyAdminAction, type AdminAction } from '../../../src/sync/admin-actions.ts';
 import { explainAccountRef } from '../../../src/sync/explain.ts';
@@ -222,9 +222,9 @@ describe.each(['postgres'] as const)('the emails of real runs on %s', (kind) => 
       expectPoolRow(mail, { name: 'primary', seats: 2, used: 2, available: 0, waiting: 1 });
 
       const u002 = await w.t.db.query<{ id: number }>(`SELECT id FROM accounts WHERE username = 'u002'`);
-      const { entries } = await listAudit(w.t.db, { accountIds: [u002.rows[0]?.id ?? -1], limit: 10 });
+      const { entries } = await repositoriesOf(w.t.db).audit.list({ accountIds: [u002.rows[0]?.id ?? -1], limit: 10 });
       expect(entries.at(-1)).toMatchObject({ from: 'active', to: 'blocked', reason: 'protected', takenBy: 'u003', actor: 'ops', runId: null });
-      const explained = await explainAccountRef(w.t.db, w.config, 'u002');
+      const explained = await explainAccountRef(repositoriesOf(w.t.db), w.config, 'u002');
       expect(explained.explanation.summary).toMatch(/^lost its seat on \S+ to the protected account u003, which took it while the pool was full/);
       expect(explained.explanation.summary).toContain('waiting for a seat: primary is full (2 of 2 seats in use)');
     } finally {
@@ -257,12 +257,12 @@ describe.each(['postgres'] as const)('the emails of real runs on %s', (kind) => 
       expectPoolRow(mail, { name: 'primary', seats: 1, used: 1, available: 0, waiting: 1 });
 
       const u001 = await w.t.db.query<{ id: number }>(`SELECT id FROM accounts WHERE username = 'u001'`);
-      const { entries } = await listAudit(w.t.db, { accountIds: [u001.rows[0]?.id ?? -1], limit: 10 });
+      const { entries } = await repositoriesOf(w.t.db).audit.list({ accountIds: [u001.rows[0]?.id ?? -1], limit: 10 });
       expect(entries.slice(-2)).toMatchObject([
         { from: 'active', to: 'active', reason: 'unprotect', actor: 'ops' },
         { from: 'active', to: 'blocked', reason: 'admin', takenBy: null, actor: 'ops', runId: null },
       ]);
-      const explained = await explainAccountRef(w.t.db, w.config, 'u001');
+      const explained = await explainAccountRef(repositoriesOf(w.t.db), w.config, 'u001');
       expect(explained.explanation.summary).toMatch(/^lost its seat on \S+ when ops unprotected it: protected accounts alone fill the pool beyond its seats/);
     } finally {
       await w.t.drop();
@@ -308,7 +308,7 @@ describe.each(['postgres'] as const)('the emails of real runs on %s', (kind) => 
       ]);
       expect(mail?.text).not.toContain('The sync of');
       expect(mail?.text).not.toContain('found no free seat');
-      const explained = await explainAccountRef(w.t.db, w.config, 'u001');
+      const explained = await explainAccountRef(repositoriesOf(w.t.db), w.config, 'u001');
       expect(explained.explanation.summary).toMatch(/^unblocked by ops on \S+, but no seat was free; waiting for a seat: /);
     } finally {
       await w.t.drop();
