@@ -7,15 +7,12 @@ import type { Occasion } from '../domain/notification-events.ts';
 import type { AllocationPlan } from '../domain/types.ts';
 import type { SourceReadOutcome } from '../sources/directory-source.ts';
 import type { Database, DeltaSummary, Queryable, RemovalCounts, Repositories, StagingRepository } from '../store/repositories.ts';
-import { CHANGE_KINDS } from '../domain/change-kinds.ts';
+import { CHANGE_KINDS, DRY_RUN_LISTED } from '../domain/change-kinds.ts';
 import { type AllocatedDelta, allocateDelta, type ChangeListing, type ListedChanges, NOTHING_LISTED, type SeatCounts } from './apply-delta.ts';
 import { removalThreshold, shouldHold } from './hold-policy.ts';
 import { allocationFingerprint, unchangedPlan } from './reconcile.ts';
 import { throwIfAborted } from './run-aborted.ts';
 import { tallyOf, type SeatTally } from './seat-tally.ts';
-
-/** State changes of each kind a dry run lists unless told otherwise (its counts cover all of them). */
-export const DRY_RUN_LISTED = 1_000;
 
 /** What a dry run lists unless told otherwise: the first DRY_RUN_LISTED of every kind. */
 export const DEFAULT_DRY_RUN_LISTING: ChangeListing = { kinds: CHANGE_KINDS, offset: 0, limit: DRY_RUN_LISTED };

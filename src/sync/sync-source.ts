@@ -22,7 +22,7 @@ import type { SeatTally } from './seat-tally.ts';
 import { poolViewsFromPlan, type PoolView } from './status.ts';
 
 export type { SyncProgress } from './read-source.ts';
-export { DEFAULT_DRY_RUN_LISTING, DRY_RUN_LISTED, type RunNotifier } from './apply-run.ts';
+export { DEFAULT_DRY_RUN_LISTING, type RunNotifier } from './apply-run.ts';
 
 interface RunResultBase extends RunCounts {
   readonly source: string;
