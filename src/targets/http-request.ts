@@ -2,8 +2,8 @@
 // to `DeliveryError` (what the outbox's loop understands): network, TLS and timeout failures are
 // retryable and stop the pass; 429 and 503 carry the server's Retry-After.
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
+import type https from 'node:https';
 import type { TargetTls } from '../config/types.ts';
 import { DeliveryError } from '../notify/transports/transport.ts';
 import { retryAfterMs } from '../retry-after.ts';
@@ -27,18 +27,22 @@ const MAX_BODY_BYTES = 32 * 1024 * 1024;
 const TLS_CODES = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|HOSTNAME|ALTNAME/i;
 
 export class HttpClient {
-  readonly #agent: https.Agent;
+  readonly #agentOptions: https.AgentOptions;
+  /** Made at the first HTTPS request. */
+  #agent: https.Agent | null = null;
   readonly #timeoutMs: number;
 
   constructor(options: { readonly tls: TargetTls; readonly timeoutMs: number }) {
     const ca = options.tls.caFile === null ? undefined : readCa(options.tls.caFile);
-    this.#agent = new https.Agent({ keepAlive: true, rejectUnauthorized: options.tls.rejectUnauthorized, ...(ca === undefined ? {} : { ca }) });
+    this.#agentOptions = { keepAlive: true, rejectUnauthorized: options.tls.rejectUnauthorized, ...(ca === undefined ? {} : { ca }) };
     this.#timeoutMs = options.timeoutMs;
   }
 
   request(req: HttpRequest): Promise<HttpResponse> {
     const url = new URL(req.url);
-    const lib = url.protocol === 'https:' ? https : http;
+    // The HTTP modules are loaded at the first request, not imported: loading them costs every process
+    // that merely has a target configured (a check, an explain) for nothing.
+    const lib = process.getBuiltinModule(url.protocol === 'https:' ? 'node:https' : 'node:http');
     return new Promise((resolve, reject) => {
       const outgoing = lib.request(
         url,
@@ -46,7 +50,7 @@ export class HttpClient {
           method: req.method,
           headers: { ...req.headers, ...(req.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(req.body)) }) },
           timeout: this.#timeoutMs,
-          ...(url.protocol === 'https:' ? { agent: this.#agent } : {}),
+          ...(url.protocol === 'https:' ? { agent: (this.#agent ??= new (process.getBuiltinModule('node:https').Agent)(this.#agentOptions)) } : {}),
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -67,7 +71,7 @@ export class HttpClient {
   }
 
   close(): void {
-    this.#agent.destroy();
+    this.#agent?.destroy();
   }
 }
 
