@@ -12,9 +12,9 @@ export {
 } from './profiles.ts';
 export { allocate, DAY_MS, isSettledKeeper } from './allocate.ts';
 export { AllocationOrderError, beginAllocation, type AllocationEnd, type AllocationSettings, type AllocationStep, type SeatAllocation } from './allocator.ts';
-export { compareQueue, compareWaitingTogether, newcomerClass, queueKeyer, queueKeyOf, type QueuePlace } from './queue-order.ts';
+export { compareQueue, compareWaitingTogether, newcomerClass, ordersAsBytes, queueKeyer, queueKeyOf, type QueuePlace } from './queue-order.ts';
 export { neededPoolNames } from './pool-table.ts';
 export { applyChanges, seatStateOf } from './seat-state.ts';
 export { CHANGE_KINDS, changeKindOf, isChangeKind, noChangesByKind, type ChangeKind } from './change-kinds.ts';
-export { ordinal, rankWaiting, type AwaitedPool, type PoolFill, type QueueStanding, type WaitingAccount } from './waiting-queue.ts';
+export { ordinal, rankWaiting, standingOf, type AwaitedPool, type PoolFill, type QueueCounts, type QueueStanding, type WaitingAccount } from './waiting-queue.ts';
 export { auditReasonText, describeRule, explainAccount, type AccountFacts, type BlockEntry, type ExplainableProfile, type ExplainedProfile, type Explanation } from './explain.ts';

@@ -37,6 +37,17 @@ export function compareWaitingTogether(a: QueuePlace['account'], b: QueuePlace['
 }
 
 /**
+ * Whether comparing this username with any other by UTF-8 bytes (COLLATE "C" in SQL) orders the two as
+ * `compareText` (UTF-16 code units) does. The two orders differ only where, at the first character the
+ * names differ in, one has a character from U+E000 to U+FFFF and the other one above U+FFFF (a
+ * surrogate pair in UTF-16, which sorts before U+E000 there, after it in bytes); a name without either
+ * can be compared by bytes with every name.
+ */
+export function ordersAsBytes(username: string): boolean {
+  return !/[\uD800-\uDFFF\uE000-\uFFFF]/.test(username);
+}
+
+/**
  * How a new account enters the allocation, the first character of its queue key:
  * - `0` protected and asking for seats: takes them before any pool is shrunk, so it is decided with the
  *   stored accounts;

@@ -35,19 +35,34 @@ export interface QueueStanding {
 
 /** The queue in order, each account with its standing. */
 export function rankWaiting<T extends WaitingAccount>(waiting: readonly T[], pools: readonly PoolFill[]): { entry: T; standing: QueueStanding }[] {
-  const fills = new Map(pools.map((p) => [p.name, p]));
   const aheadPerPool = new Map<string, number>();
   const ordered = [...waiting].sort(compareQueue);
   return ordered.map((entry, index) => {
-    const awaited = entry.waitingFor.map((name): AwaitedPool => {
-      const fill = fills.get(name) ?? { name, seats: 0, used: 0 };
-      const ahead = aheadPerPool.get(name) ?? 0;
-      return { name, seats: fill.seats, used: fill.used, full: fill.used >= fill.seats, ahead };
-    });
+    const standing = standingOf({ ahead: index, total: ordered.length, waitingFor: entry.waitingFor, aheadPerPool }, pools);
     for (const name of entry.waitingFor) aheadPerPool.set(name, (aheadPerPool.get(name) ?? 0) + 1);
-    const position = index + 1;
-    return { entry, standing: { position, total: ordered.length, pools: awaited, summary: summarize(awaited, position, ordered.length) } };
+    return { entry, standing };
   });
+}
+
+/** Where one waiting account stands, counted in the queue order (`compareQueue`). */
+export interface QueueCounts {
+  /** Accounts before it in the queue. */
+  readonly ahead: number;
+  /** Accounts in the queue, it included. */
+  readonly total: number;
+  readonly waitingFor: readonly string[];
+  /** Per pool name: accounts before it in the queue that wait for that pool (missing: none). */
+  readonly aheadPerPool: ReadonlyMap<string, number>;
+}
+
+/** The standing of one account from the counts of the accounts ahead of it: what `rankWaiting` gives it. */
+export function standingOf(counts: QueueCounts, pools: readonly PoolFill[]): QueueStanding {
+  const awaited = counts.waitingFor.map((name): AwaitedPool => {
+    const fill = pools.find((p) => p.name === name) ?? { name, seats: 0, used: 0 };
+    return { name, seats: fill.seats, used: fill.used, full: fill.used >= fill.seats, ahead: counts.aheadPerPool.get(name) ?? 0 };
+  });
+  const position = counts.ahead + 1;
+  return { position, total: counts.total, pools: awaited, summary: summarize(awaited, position, counts.total) };
 }
 
 function summarize(pools: readonly AwaitedPool[], position: number, total: number): string {
