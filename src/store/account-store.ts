@@ -48,6 +48,38 @@ export interface WaitingRow {
   readonly directoryCreatedAt: number | null;
 }
 
+/** An account as its explanation reads it: the view, the flags, and its place in the queue order as stored. */
+export interface ExplainedAccountRow extends AccountView {
+  readonly present: boolean;
+  readonly adminProtected: boolean;
+  readonly policyProtected: boolean;
+  /** `waiting_since` and `directory_created_at` to the microsecond (UTC ISO), for `queueAhead`. */
+  readonly queueSince: string | null;
+  readonly queueCreated: string | null;
+}
+
+/** Where a blocked account's queue order (`compareQueue`) stands, as `queueAhead` is asked it. */
+export interface QueuePoint {
+  readonly id: number;
+  readonly username: string;
+  /** Null: counted from now, as the allocation queues it. */
+  readonly queueSince: string | null;
+  readonly queueCreated: string | null;
+}
+
+/** The accounts ahead of a point in the queue, as counted by the database. */
+export interface QueueAhead {
+  /** Blocked accounts in all. */
+  readonly total: number;
+  /** Accounts ahead, grouped by the pools they wait for (a handful of distinct lists). */
+  readonly ahead: { readonly waitingFor: string[]; readonly n: number }[];
+  /**
+   * Only when asked (`tiesByBytes` false): the accounts that started waiting with the point and have its
+   * creation time, uncounted in `ahead`, for the caller to order by username and id.
+   */
+  readonly ties: { readonly id: number; readonly username: string; readonly waitingFor: string[] }[];
+}
+
 export interface PoolCounts {
   readonly used: number;
   readonly waiting: number;
@@ -67,6 +99,14 @@ const VIEW_COLUMNS = `id, source, external_id AS "externalId", username, email, 
   profile, held AS pools, waiting_for AS "waitingFor", (admin_protected OR policy_protected) AS protected,
   ${isoCol('waiting_since', 'waitingSince')}, ${isoCol('activated_at', 'activatedAt')},
   ${isoCol('grace_until', 'graceUntil')}, ${isoCol('updated_at', 'updatedAt')}`;
+
+/** A timestamptz to the microsecond as UTC ISO text, which reads back as the same instant. */
+const exactTime = (column: string): string => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+// The queue order as the index `accounts_queue_idx` holds it (migration 008); a row value compared with
+// the point's compares as `compareQueue` when the point's username `ordersAsBytes`.
+const QUEUE_ORDER = `coalesce(waiting_since, now()), coalesce(directory_created_at, 'infinity'::timestamptz)`;
+const POINT_ORDER = `coalesce($1::timestamptz, now()), coalesce($2::timestamptz, 'infinity'::timestamptz)`;
 
 const PAGE_ROWS = 5_000;
 
@@ -122,26 +162,56 @@ export function accountsOf(db: Queryable) {
      * sources have the same username: the caller decides what to do with an ambiguous reference.
      */
     async find(ref: string): Promise<AccountView[]> {
-      // PostgreSQL text cannot hold a NUL byte, so no stored value has one (and a query with one fails).
-      if (ref.includes('\0')) return [];
-      const byId = accountIdOf(ref);
-      const result = await db.query<AccountView>(
-        `SELECT ${VIEW_COLUMNS} FROM accounts
-         WHERE ($1::int IS NOT NULL AND id = $1) OR lower(username) = lower($2) OR lower(email) = lower($2)
-            OR external_id = $2
-         ORDER BY id LIMIT 10`,
-        [byId, ref],
-      );
-      return result.rows;
+      return findBy<AccountView>(db, VIEW_COLUMNS, ref);
     },
 
-    /** What the explanation needs beyond the account view: presence and who protects it; null when it is gone. */
-    async flags(id: number): Promise<{ present: boolean; admin: boolean; policy: boolean } | null> {
-      const result = await db.query<{ present: boolean; admin: boolean; policy: boolean }>(
-        'SELECT present, admin_protected AS admin, policy_protected AS policy FROM accounts WHERE id = $1',
-        [id],
+    /** As `find`, with what the explanation needs beyond the view: one read of the account. */
+    async findExplained(ref: string): Promise<ExplainedAccountRow[]> {
+      return findBy<ExplainedAccountRow>(
+        db,
+        `${VIEW_COLUMNS}, present, admin_protected AS "adminProtected", policy_protected AS "policyProtected",
+         ${exactTime('waiting_since')} AS "queueSince", ${exactTime('directory_created_at')} AS "queueCreated"`,
+        ref,
       );
-      return result.rows[0] ?? null;
+    },
+
+    /**
+     * The blocked accounts ahead of `point` in the queue order, counted in the index of the queue
+     * (migration 008) rather than by ranking the queue. The database compares usernames by bytes
+     * (COLLATE "C"): with `tiesByBytes` false (the point's username does not `ordersAsBytes`), the
+     * accounts that tie with the point before the username are returned for the domain to order instead.
+     */
+    async queueAhead(point: QueuePoint, options: { tiesByBytes: boolean }): Promise<QueueAhead> {
+      // Blocked accounts lacking a waiting time wait from now (`waiting`); there should be none, and
+      // they are counted apart so the index range of the others stays a range.
+      const before = options.tiesByBytes
+        ? `(${QUEUE_ORDER}, username, id) < (${POINT_ORDER}, $3 COLLATE "C", $4::int)`
+        : `(${QUEUE_ORDER}) < (${POINT_ORDER})`;
+      const counted = await db.query<{ waitingFor: string; n: number; total: number }>(
+        `SELECT waiting_for::text AS "waitingFor", count(*)::int AS n, 0 AS total FROM accounts
+         WHERE state = 'blocked' AND waiting_since IS NOT NULL AND ${before.replace('coalesce(waiting_since, now())', 'waiting_since')}
+         GROUP BY 1
+         UNION ALL
+         SELECT waiting_for::text, count(*)::int, 0 FROM accounts
+         WHERE state = 'blocked' AND waiting_since IS NULL AND ${before} GROUP BY 1
+         UNION ALL
+         SELECT NULL, 0, count(*)::int FROM accounts WHERE state = 'blocked'`,
+        [point.queueSince, point.queueCreated, ...(options.tiesByBytes ? [point.username, point.id] : [])],
+      );
+      const ties = options.tiesByBytes
+        ? []
+        : (
+            await db.query<{ id: number; username: string; waitingFor: string[] }>(
+              `SELECT id, username, waiting_for AS "waitingFor" FROM accounts
+               WHERE state = 'blocked' AND (${QUEUE_ORDER}) = (${POINT_ORDER}) AND id <> $3::int`,
+              [point.queueSince, point.queueCreated, point.id],
+            )
+          ).rows;
+      return {
+        total: counted.rows.reduce((sum, r) => sum + r.total, 0),
+        ahead: counted.rows.filter((r) => r.n > 0).map((r) => ({ waitingFor: JSON.parse(r.waitingFor) as string[], n: r.n })),
+        ties,
+      };
     },
 
     /** Every blocked account, unordered: the domain ranks them (queue-order.ts). */
@@ -157,24 +227,31 @@ export function accountsOf(db: Queryable) {
       return result.rows;
     },
 
-    /** Holders and waiting accounts per pool name, as stored. */
-    async poolCounts(): Promise<Map<string, PoolCounts>> {
+    /** Holders per pool name, as stored: counted in the index of the holders (migration 008). */
+    async seatsUsed(): Promise<Map<string, number>> {
       // Grouped by the lists as stored (a handful of distinct ones), expanded here: cheaper than expanding
       // every account's list in SQL.
-      const result = await db.query<{ held: string; waiting: string; n: number }>(
-        `SELECT held::text AS held, CASE WHEN state = 'blocked' THEN waiting_for::text ELSE '[]' END AS waiting, count(*)::int AS n
-         FROM accounts WHERE held <> '[]' OR (state = 'blocked' AND waiting_for <> '[]') GROUP BY 1, 2`,
-      );
-      const counts = new Map<string, { used: number; waiting: number }>();
-      const add = (pool: string, used: number, waiting: number): void => {
-        const entry = counts.get(pool) ?? { used: 0, waiting: 0 };
-        entry.used += used;
-        entry.waiting += waiting;
-        counts.set(pool, entry);
-      };
-      for (const row of result.rows) {
-        for (const pool of JSON.parse(row.held) as string[]) add(pool, row.n, 0);
-        for (const pool of JSON.parse(row.waiting) as string[]) add(pool, 0, row.n);
+      const result = await db.query<{ held: string; n: number }>(`SELECT held::text AS held, count(*)::int AS n FROM accounts WHERE held <> '[]' GROUP BY 1`);
+      const used = new Map<string, number>();
+      for (const row of result.rows) for (const pool of JSON.parse(row.held) as string[]) used.set(pool, (used.get(pool) ?? 0) + row.n);
+      return used;
+    },
+
+    /** Holders and waiting accounts per pool name, as stored. */
+    async poolCounts(): Promise<Map<string, PoolCounts>> {
+      const [used, waiting] = await Promise.all([
+        accounts.seatsUsed(),
+        db.query<{ waiting: string; n: number }>(
+          `SELECT waiting_for::text AS waiting, count(*)::int AS n FROM accounts WHERE state = 'blocked' AND waiting_for <> '[]' GROUP BY 1`,
+        ),
+      ]);
+      const counts = new Map<string, { used: number; waiting: number }>([...used].map(([pool, n]) => [pool, { used: n, waiting: 0 }]));
+      for (const row of waiting.rows) {
+        for (const pool of JSON.parse(row.waiting) as string[]) {
+          const entry = counts.get(pool) ?? { used: 0, waiting: 0 };
+          entry.waiting += row.n;
+          counts.set(pool, entry);
+        }
       }
       return counts;
     },
@@ -273,3 +350,18 @@ export function accountsOf(db: Queryable) {
 }
 
 export type AccountRepository = ReturnType<typeof accountsOf>;
+
+/** Accounts by id, username, email or external id (case-insensitive), with these columns. */
+async function findBy<T extends object>(db: Queryable, columns: string, ref: string): Promise<T[]> {
+  // PostgreSQL text cannot hold a NUL byte, so no stored value has one (and a query with one fails).
+  if (ref.includes('\0')) return [];
+  const byId = accountIdOf(ref);
+  const result = await db.query<T>(
+    `SELECT ${columns} FROM accounts
+     WHERE ($1::int IS NOT NULL AND id = $1) OR lower(username) = lower($2) OR lower(email) = lower($2)
+        OR external_id = $2
+     ORDER BY id LIMIT 10`,
+    [byId, ref],
+  );
+  return result.rows;
+}

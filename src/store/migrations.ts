@@ -8,6 +8,7 @@ import { sql as leanAccountWrites } from './migrations/004-lean-account-writes.t
 import { sql as cursorMapping } from './migrations/005-cursor-mapping.ts';
 import { sql as targetOutbox } from './migrations/006-target-outbox.ts';
 import { sql as allocationPools } from './migrations/007-allocation-pools.ts';
+import { sql as queueIndex } from './migrations/008-queue-index.ts';
 
 export interface Migration {
   readonly version: number;
@@ -23,6 +24,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: 'cursor-mapping', sql: cursorMapping },
   { version: 6, name: 'target-outbox', sql: targetOutbox },
   { version: 7, name: 'allocation-pools', sql: allocationPools },
+  { version: 8, name: 'queue-index', sql: queueIndex },
 ];
 
 /** Arbitrary constant key of the advisory lock that serializes migrations between replicas. */

@@ -13,7 +13,7 @@ import { seatsOf } from './seat-store.ts';
 import { stagingOf } from './staging-store.ts';
 import { TargetStore } from './target-store.ts';
 
-export type { AccountFilter, AccountRepository, AccountView, SourceSeatRow, WaitingRow } from './account-store.ts';
+export type { AccountFilter, AccountRepository, AccountView, ExplainedAccountRow, SourceSeatRow, WaitingRow } from './account-store.ts';
 export type { AuditView } from './audit-store.ts';
 export type { Database, Queryable } from './db.ts';
 export type { RunCounts, RunRecord, SourceHealth } from './run-store.ts';

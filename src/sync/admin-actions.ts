@@ -3,7 +3,7 @@
 import type { SeatsyncConfig } from '../config/types.ts';
 import type { AdminAction, Occasion } from '../domain/notification-events.ts';
 import type { AllocationPlan } from '../domain/types.ts';
-import { storeOf, type AccountRepository, type AccountView, type AdminFlag, type Database } from '../store/repositories.ts';
+import { storeOf, type AccountView, type AdminFlag, type Database } from '../store/repositories.ts';
 import { AdminActionError } from './admin-action-error.ts';
 import { auditOf, reconcileSeats } from './reconcile.ts';
 import type { RunNotifier } from './sync-source.ts';
@@ -18,7 +18,7 @@ export interface AdminActionResult {
 }
 
 /** Resolves an id, username, email or external id to exactly one account. */
-export async function resolveAccount(accounts: Pick<AccountRepository, 'find'>, ref: string): Promise<AccountView> {
+export async function resolveAccount<T extends AccountView>(accounts: { find(ref: string): Promise<T[]> }, ref: string): Promise<T> {
   const found = await accounts.find(ref);
   if (found.length === 0) throw new AdminActionError('not-found', `no account matches "${ref}" (id, username, email or directory id)`);
   const exact = found.filter((a) => String(a.id) === ref);
@@ -27,7 +27,7 @@ export async function resolveAccount(accounts: Pick<AccountRepository, 'find'>, 
     const list = found.map((a) => `${a.id} (${a.source}/${a.username})`).join(', ');
     throw new AdminActionError('ambiguous', `"${ref}" matches several accounts: ${list}; use the numeric id`);
   }
-  return found[0] as AccountView;
+  return found[0] as T;
 }
 
 const FLAG: Record<AdminAction, { flag: AdminFlag; value: boolean }> = {

@@ -2,9 +2,8 @@
 // the console show them: the facts are read here, the reasoning is the domain's (waiting-queue.ts,
 // explain.ts), so every place says the same thing.
 import type { SeatsyncConfig } from '../config/types.ts';
-import { explainAccount, rankWaiting, type Explanation, type QueueStanding } from '../domain/index.ts';
-import type { AccountView, AuditView, Repositories, WaitingRow } from '../store/repositories.ts';
-import { AdminActionError } from './admin-action-error.ts';
+import { compareWaitingTogether, explainAccount, ordersAsBytes, rankWaiting, standingOf, type Explanation, type QueueStanding } from '../domain/index.ts';
+import type { AccountView, AuditView, ExplainedAccountRow, Repositories, WaitingRow } from '../store/repositories.ts';
 import { resolveAccount } from './admin-actions.ts';
 import { poolViews } from './status.ts';
 
@@ -62,18 +61,21 @@ export interface AccountExplanation {
 
 /** Why the account `ref` (id, username, email or directory id) is in its state. */
 export async function explainAccountRef(repos: Repositories, config: SeatsyncConfig, ref: string): Promise<AccountExplanation> {
-  const account = await resolveAccount(repos.accounts, ref);
-  const flags = await repos.accounts.flags(account.id);
-  if (!flags) throw new AdminActionError('not-found', `account ${account.id} no longer exists`);
-  const standing = account.state === 'blocked' ? ((await rankedQueue(repos, config)).find((r) => r.entry.account.id === account.id)?.standing ?? null) : null;
-  const { entries } = await repos.audit.list({ accountIds: [account.id], limit: EXPLAIN_AUDIT_ENTRIES });
+  const { present, adminProtected, policyProtected, queueSince, queueCreated, ...account } = await resolveAccount(
+    { find: (r: string) => repos.accounts.findExplained(r) },
+    ref,
+  );
+  const [standing, { entries }] = await Promise.all([
+    account.state === 'blocked' ? queueStanding(repos, config, { ...account, queueSince, queueCreated }) : null,
+    repos.audit.list({ accountIds: [account.id], limit: EXPLAIN_AUDIT_ENTRIES }),
+  ]);
   const blockedBy = account.state === 'blocked' ? entries.findLast((e) => e.to === 'blocked' && e.from !== 'blocked') : undefined;
   const explanation = explainAccount(
     {
       state: account.state,
       profile: account.profile,
-      present: flags.present,
-      protectedBy: { admin: flags.admin, policy: flags.policy },
+      present,
+      protectedBy: { admin: adminProtected, policy: policyProtected },
       held: account.pools,
       waitingFor: account.waitingFor,
       graceUntil: account.graceUntil,
@@ -82,4 +84,30 @@ export async function explainAccountRef(repos: Repositories, config: SeatsyncCon
     { profiles: config.profiles, standing },
   );
   return { account, explanation, audit: entries };
+}
+
+/**
+ * The standing of one blocked account, as `rankWaiting` would give it, from the accounts the database
+ * counts ahead of it: no ranking of the whole queue.
+ */
+async function queueStanding(
+  repos: Repositories,
+  config: SeatsyncConfig,
+  account: Pick<ExplainedAccountRow, 'id' | 'username' | 'waitingFor' | 'queueSince' | 'queueCreated'>,
+): Promise<QueueStanding> {
+  const tiesByBytes = ordersAsBytes(account.username);
+  // The fill of each pool is the stored holders' (as `poolViews` counts them), without counting the waiting.
+  const [counted, used] = await Promise.all([repos.accounts.queueAhead(account, { tiesByBytes }), repos.accounts.seatsUsed()]);
+  const pools = config.pools.map((p) => ({ name: p.name, seats: p.seats, used: used.get(p.name) ?? 0 }));
+  // Accounts tied with it before the username (only for a username bytes do not order): the domain's order decides.
+  const tiesAhead = counted.ties.filter(
+    (t) => compareWaitingTogether({ ...t, directoryCreatedAt: null }, { id: account.id, username: account.username, directoryCreatedAt: null }) < 0,
+  );
+  const aheadPerPool = new Map<string, number>();
+  let ahead = 0;
+  for (const { waitingFor, n } of [...counted.ahead, ...tiesAhead.map((t) => ({ waitingFor: t.waitingFor, n: 1 }))]) {
+    ahead += n;
+    for (const name of waitingFor) aheadPerPool.set(name, (aheadPerPool.get(name) ?? 0) + n);
+  }
+  return standingOf({ ahead, total: counted.total, waitingFor: account.waitingFor, aheadPerPool }, pools);
 }
