@@ -103,10 +103,21 @@ const VIEW_COLUMNS = `id, source, external_id AS "externalId", username, email, 
 /** A timestamptz to the microsecond as UTC ISO text, which reads back as the same instant. */
 const exactTime = (column: string): string => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
-// The queue order as the index `accounts_queue_idx` holds it (migration 008); a row value compared with
-// the point's compares as `compareQueue` when the point's username `ordersAsBytes`.
-const QUEUE_ORDER = `coalesce(waiting_since, now()), coalesce(directory_created_at, 'infinity'::timestamptz)`;
-const POINT_ORDER = `coalesce($1::timestamptz, now()), coalesce($2::timestamptz, 'infinity'::timestamptz)`;
+/**
+ * A blocked account's place in the queue order as the index `accounts_queue_idx` holds it (migration
+ * 008), compared with the place of a point (`$1` waiting since, `$2` created, `$3` id, `$4` username) by
+ * `op`: the whole place, or only up to the username (`untilUsername`). The whole place compares as
+ * `compareQueue` when the point's username `ordersAsBytes`. `since`: how the account's waiting time is
+ * read: the column itself keeps the comparison an index range; blocked accounts lacking it wait from
+ * now, as `waiting` reads them (there should be none).
+ */
+function queuePlace(op: '<' | '=', options: { since: 'waiting_since' | 'now()'; untilUsername: boolean }): string {
+  const created = `coalesce(directory_created_at, 'infinity'::timestamptz)`;
+  const point = `coalesce($1::timestamptz, now()), coalesce($2::timestamptz, 'infinity'::timestamptz)`;
+  return options.untilUsername
+    ? `(${options.since}, ${created}) ${op} (${point})`
+    : `(${options.since}, ${created}, username, id) ${op} (${point}, $4 COLLATE "C", $3::int)`;
+}
 
 const PAGE_ROWS = 5_000;
 
@@ -182,31 +193,28 @@ export function accountsOf(db: Queryable) {
      * accounts that tie with the point before the username are returned for the domain to order instead.
      */
     async queueAhead(point: QueuePoint, options: { tiesByBytes: boolean }): Promise<QueueAhead> {
-      // Blocked accounts lacking a waiting time wait from now (`waiting`); there should be none, and
-      // they are counted apart so the index range of the others stays a range.
-      const before = options.tiesByBytes
-        ? `(${QUEUE_ORDER}, username, id) < (${POINT_ORDER}, $3 COLLATE "C", $4::int)`
-        : `(${QUEUE_ORDER}) < (${POINT_ORDER})`;
+      const untilUsername = !options.tiesByBytes;
       const counted = await db.query<{ waitingFor: string; n: number; total: number }>(
         `SELECT waiting_for::text AS "waitingFor", count(*)::int AS n, 0 AS total FROM accounts
-         WHERE state = 'blocked' AND waiting_since IS NOT NULL AND ${before.replace('coalesce(waiting_since, now())', 'waiting_since')}
-         GROUP BY 1
+         WHERE state = 'blocked' AND waiting_since IS NOT NULL AND ${queuePlace('<', { since: 'waiting_since', untilUsername })} GROUP BY 1
          UNION ALL
          SELECT waiting_for::text, count(*)::int, 0 FROM accounts
-         WHERE state = 'blocked' AND waiting_since IS NULL AND ${before} GROUP BY 1
+         WHERE state = 'blocked' AND waiting_since IS NULL AND ${queuePlace('<', { since: 'now()', untilUsername })} GROUP BY 1
          UNION ALL
          SELECT NULL, 0, count(*)::int FROM accounts WHERE state = 'blocked'`,
-        [point.queueSince, point.queueCreated, ...(options.tiesByBytes ? [point.username, point.id] : [])],
+        untilUsername ? [point.queueSince, point.queueCreated] : [point.queueSince, point.queueCreated, point.id, point.username],
       );
-      const ties = options.tiesByBytes
-        ? []
-        : (
+      const ties = untilUsername
+        ? (
             await db.query<{ id: number; username: string; waitingFor: string[] }>(
               `SELECT id, username, waiting_for AS "waitingFor" FROM accounts
-               WHERE state = 'blocked' AND (${QUEUE_ORDER}) = (${POINT_ORDER}) AND id <> $3::int`,
+               WHERE state = 'blocked' AND id <> $3::int
+                 AND (waiting_since IS NOT NULL AND ${queuePlace('=', { since: 'waiting_since', untilUsername })}
+                   OR waiting_since IS NULL AND ${queuePlace('=', { since: 'now()', untilUsername })})`,
               [point.queueSince, point.queueCreated, point.id],
             )
-          ).rows;
+          ).rows
+        : [];
       return {
         total: counted.rows.reduce((sum, r) => sum + r.total, 0),
         ahead: counted.rows.filter((r) => r.n > 0).map((r) => ({ waitingFor: JSON.parse(r.waitingFor) as string[], n: r.n })),
