@@ -124,14 +124,22 @@ export async function forEachChangedRow(tx: Queryable, options: { tables: Stagin
   for await (const batch of rows) batch.forEach(visit);
 }
 
+/** A new user as the allocation reads it, with its place among the run's new users in read order. */
+export interface NewcomerRow extends DeltaRow {
+  /** 1 for the first new user read, 2 for the next, …: the offset of its account id in the run's reserved ids. */
+  readonly rank: number;
+}
+
 /**
  * New users in slices of `sliceRows`, in the order of the queue key the domain computed when they were
- * staged (hex digits only: COLLATE "C" orders them byte by byte on every database).
+ * staged (hex digits only: COLLATE "C" orders them byte by byte on every database), each with its rank
+ * in read order, so that its account id is known before the others are decided.
  */
-export function newcomerSlices(tx: Queryable, options: { tables: StagingTables; source: string; sliceRows: number }): AsyncGenerator<DeltaRow[], void, undefined> {
-  return batches<DeltaRow>(tx, {
+export function newcomerSlices(tx: Queryable, options: { tables: StagingTables; source: string; sliceRows: number }): AsyncGenerator<NewcomerRow[], void, undefined> {
+  return batches<NewcomerRow>(tx, {
     name: `new_${options.tables.staging}`,
-    select: `SELECT ${DELTA_COLUMNS} FROM ${deltaFrom(options.tables)} AND a.id IS NULL ORDER BY s.queue_key COLLATE "C"`,
+    select: `SELECT ${DELTA_COLUMNS}, row_number() OVER (ORDER BY s.seq)::int AS rank
+             FROM ${deltaFrom(options.tables)} AND a.id IS NULL ORDER BY s.queue_key COLLATE "C"`,
     params: [options.source],
     batchRows: options.sliceRows,
   });

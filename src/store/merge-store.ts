@@ -11,8 +11,8 @@ export interface NewAccountState extends SeatState {
 }
 
 /**
- * New accounts to write: staged rows by `seq` (in read order: their ids are drawn in this order), each with the state `states[classOf[i]]`, their audit
- * rows by `actor` in run `runId`.
+ * New accounts to write: staged rows by `seq`, each with its account id `ids[i]` (reserved by
+ * `reserveAccountIds`) and the state `states[classOf[i]]`, their audit rows by `actor` in run `runId`.
  */
 export interface NewAccountsWrite {
   readonly tables: StagingTables;
@@ -20,6 +20,7 @@ export interface NewAccountsWrite {
   readonly runId: string;
   readonly actor: string;
   readonly seqs: readonly number[];
+  readonly ids: readonly number[];
   readonly classOf: readonly number[];
   readonly states: readonly NewAccountState[];
 }
@@ -41,7 +42,24 @@ export async function insertNewAccounts(
   return inserted;
 }
 
-/** The parameters $5–$11 of a statement taking `states` as a table `c(state, …, reason, class)`. */
+/**
+ * Takes `count` consecutive account ids from the identity sequence and returns the first, so that a
+ * run knows each new account's id (the first + its rank in read order − 1) before it is decided, and
+ * writes each slice of decisions as it comes while ids still follow the directory's order. Every
+ * insert into `accounts` runs under the seat lock the caller holds, so no other draw interleaves.
+ */
+export async function reserveAccountIds(tx: Queryable, count: number): Promise<number> {
+  if (count <= 0) return 0;
+  const result = await tx.query<{ first: number }>(
+    `SELECT (setval(s, nextval(s) + $1::int - 1) - $1::int + 1)::int AS first FROM pg_get_serial_sequence('accounts', 'id') s`,
+    [count],
+  );
+  const first = result.rows[0]?.first;
+  if (first === undefined) throw new Error('no account ids reserved');
+  return first;
+}
+
+/** The parameters $6–$12 of a statement taking `states` as a table `c(state, …, reason, class)`. */
 function stateParams(states: readonly NewAccountState[]): unknown[] {
   return [
     states.map((s) => s.state),
@@ -54,23 +72,20 @@ function stateParams(states: readonly NewAccountState[]): unknown[] {
   ];
 }
 
-/** One row per distinct state ($5–$11): its jsonb values and audit details are built once, not per account. */
+/** One row per distinct state ($6–$12): its jsonb values and audit details are built once, not per account. */
 const STATES_CTE = `c AS MATERIALIZED (
        SELECT state, held::jsonb AS held, waiting_for::jsonb AS waiting_for, waiting_since, activated_at, grace_until, reason, class,
               jsonb_build_object('held', held::jsonb, 'waitingFor', waiting_for::jsonb) AS details
-       FROM unnest($5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::text[])
+       FROM unnest($6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::text[])
             WITH ORDINALITY AS c(state, held, waiting_for, waiting_since, activated_at, grace_until, reason, class))`;
 
 /**
- * The accounts' ids are drawn from their identity sequence in `d`, in read order (the caller's `seqs`
- * are sorted), so the insert needs no sort of the wide rows and the audit rows join the inserted ids
- * back to `d` (integers) rather than to the staged rows by external id.
+ * The accounts take the ids reserved for them (`d`), so the audit rows join the inserted ids back to
+ * `d` (integers) rather than to the staged rows by external id.
  */
 async function insertAccountsWithAudit(tx: Queryable, options: NewAccountsWrite): Promise<number> {
   const result = await tx.query(
-    `WITH d AS MATERIALIZED (
-       SELECT seq, class, nextval(pg_get_serial_sequence('accounts', 'id'))::int AS id
-       FROM unnest($3::int[], $4::int[]) WITH ORDINALITY AS d(seq, class, n) ORDER BY n),
+    `WITH d AS MATERIALIZED (SELECT seq, id, class FROM unnest($3::int[], $4::int[], $5::int[]) AS d(seq, id, class)),
      ${STATES_CTE},
      inserted AS (
        INSERT INTO accounts (id, source, external_id, username, email, display_name, dn, enabled, directory_created_at,
@@ -83,22 +98,11 @@ async function insertAccountsWithAudit(tx: Queryable, options: NewAccountsWrite)
        FROM d JOIN ${options.tables.staging} s ON s.seq = d.seq AND NOT s.deleted JOIN c ON c.class = d.class + 1
        RETURNING id)
      INSERT INTO audit (account_id, from_state, to_state, reason, actor, run_id, details)
-     SELECT d.id, NULL, c.state, c.reason, $12, $2::bigint, c.details
+     SELECT d.id, NULL, c.state, c.reason, $13, $2::bigint, c.details
      FROM inserted i JOIN d ON d.id = i.id JOIN c ON c.class = d.class + 1`,
-    [options.source, options.runId, options.seqs, options.classOf, ...stateParams(options.states), options.actor],
+    [options.source, options.runId, options.seqs, options.ids, options.classOf, ...stateParams(options.states), options.actor],
   );
   return result.rowCount;
-}
-
-/** Stored ids of new accounts by read order (for the notifications that name them). */
-export async function newAccountIds(tx: Queryable, options: { tables: StagingTables; source: string; seqs: readonly number[] }): Promise<Map<number, number>> {
-  if (options.seqs.length === 0) return new Map();
-  const result = await tx.query<{ seq: number; id: number }>(
-    `SELECT s.seq, a.id FROM ${options.tables.staging} s JOIN accounts a ON a.source = $1 AND a.external_id = s.external_id
-     WHERE s.seq = ANY($2::int[]) AND NOT s.deleted`,
-    [options.source, options.seqs],
-  );
-  return new Map(result.rows.map((r) => [r.seq, r.id]));
 }
 
 /** Rewrites the directory data of existing accounts whose data hash changed, or that came back. */

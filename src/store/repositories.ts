@@ -9,8 +9,8 @@ import type { SourceCursor } from '../sources/directory-source.ts';
 import { lockAdminFlags, setAdminFlag, type AdminFlag, type AdminFlags } from './admin-flag-store.ts';
 import { bulkLoadPays, withoutSecondaryIndexes } from './bulk-load.ts';
 import type { Database, Queryable, TransactionOptions } from './db.ts';
-import { countPresent, dropRepeatedIds, forEachChangedRow, loadDeltaSummary, newcomerSlices, type DeltaRow, type DeltaSummary } from './delta-store.ts';
-import { insertNewAccounts, markMissing, newAccountIds, updateChangedAccounts, type NewAccountsWrite } from './merge-store.ts';
+import { countPresent, dropRepeatedIds, forEachChangedRow, loadDeltaSummary, newcomerSlices, type DeltaRow, type DeltaSummary, type NewcomerRow } from './delta-store.ts';
+import { insertNewAccounts, markMissing, reserveAccountIds, updateChangedAccounts, type NewAccountsWrite } from './merge-store.ts';
 import { OutboxStore } from './outbox-store.ts';
 import {
   accountFlags, accountsPage, findAccounts, listAccounts, listAudit, listWaiting, poolCounts, sourceSeatRows, type AccountFilter, type AccountView, type AuditView,
@@ -28,7 +28,7 @@ import { TargetStore } from './target-store.ts';
 
 export type { AdminFlag, AdminFlags } from './admin-flag-store.ts';
 export type { Database, Queryable, TransactionOptions } from './db.ts';
-export type { DeltaRow, DeltaSummary, RemovalCounts } from './delta-store.ts';
+export type { DeltaRow, DeltaSummary, NewcomerRow, RemovalCounts } from './delta-store.ts';
 export type { NewAccountState } from './merge-store.ts';
 export type { AccountFilter, AccountView, AuditView, PoolCounts, SourceSeatRow, WaitingRow } from './query-store.ts';
 export type { RunCounts, RunRecord, RunStatus, StoredCursor } from './run-store.ts';
@@ -102,12 +102,12 @@ export interface StagingRepository {
   /** What the read changed (see `loadDeltaSummary`). */
   summary(options: { sweep: boolean; unseenIds: readonly number[]; read: number }): Promise<DeltaSummary>;
   forEachChanged(visit: (row: DeltaRow) => void): Promise<void>;
-  /** New users in queue-key order, `sliceRows` at a time. */
-  newcomerSlices(sliceRows: number): AsyncGenerator<DeltaRow[], void, undefined>;
-  /** Inserts new accounts with their states and audit rows; returns how many. */
+  /** New users in queue-key order, `sliceRows` at a time, each with its rank in read order. */
+  newcomerSlices(sliceRows: number): AsyncGenerator<NewcomerRow[], void, undefined>;
+  /** Reserves `count` consecutive account ids for the new users (under the seat lock); returns the first. */
+  reserveIds(count: number): Promise<number>;
+  /** Inserts new accounts with their ids, states and audit rows; returns how many. */
   insertNew(write: Omit<NewAccountsWrite, 'tables' | 'source'>): Promise<number>;
-  /** Stored ids of new accounts by read order. */
-  newAccountIds(seqs: readonly number[]): Promise<Map<number, number>>;
   /** Rewrites the directory data of changed and returning accounts. */
   updateChanged(runId: string): Promise<number>;
 }
@@ -247,8 +247,8 @@ function stagingOf(q: Queryable, runKey: string, source: string): StagingReposit
     summary: (options) => loadDeltaSummary(q, { ...on, ...options }),
     forEachChanged: (visit) => forEachChangedRow(q, on, visit),
     newcomerSlices: (sliceRows) => newcomerSlices(q, { ...on, sliceRows }),
+    reserveIds: (count) => reserveAccountIds(q, count),
     insertNew: (write) => insertNewAccounts(q, { ...on, ...write }),
-    newAccountIds: (seqs) => newAccountIds(q, { ...on, seqs }),
     updateChanged: (runId) => updateChangedAccounts(q, { ...on, runId }),
   };
 }
