@@ -260,16 +260,26 @@ class StepWriter {
    * next slice meanwhile, and the connection runs the statements in the order they were sent.
    */
   async #insertNew(changes: readonly AccountChange[]): Promise<void> {
+    const fresh: number[] = [];
     const stateBySeq = new Map<number, number>();
-    for (const change of changes) if (change.id < 0) stateBySeq.set(-change.id, this.#stateOf(change));
-    if (stateBySeq.size === 0) return;
-    const seqs = Int32Array.from(stateBySeq.keys()).sort();
+    for (const change of changes) {
+      if (change.id > 0) continue;
+      fresh.push(-change.id);
+      stateBySeq.set(-change.id, this.#stateOf(change));
+    }
+    if (fresh.length === 0) return;
+    const sorted = Int32Array.from(fresh).sort();
     const { actor } = auditOf({ kind: 'run', runId: this.#options.runId });
-    for (let start = 0; start < seqs.length; start += NEW_ACCOUNT_BATCH) {
-      const batch = Array.from(seqs.subarray(start, start + NEW_ACCOUNT_BATCH));
-      const write = {
-        runId: this.#options.runId, actor, seqs: batch, ids: batch.map((seq) => this.#idOf(-seq)), classOf: batch.map((seq) => stateBySeq.get(seq) ?? 0), states: [...this.#newStates],
-      };
+    for (let start = 0; start < sorted.length; start += NEW_ACCOUNT_BATCH) {
+      const seqs: number[] = [];
+      const ids: number[] = [];
+      const classOf: number[] = [];
+      for (const seq of sorted.subarray(start, start + NEW_ACCOUNT_BATCH)) {
+        seqs.push(seq);
+        ids.push(this.#idOf(-seq));
+        classOf.push(stateBySeq.get(seq) ?? 0);
+      }
+      const write = { runId: this.#options.runId, actor, seqs, ids, classOf, states: [...this.#newStates] };
       await this.#flush();
       const inserting = this.#options.staging.insertNew(write);
       // Awaited by the next write or by `finish`; never an unhandled rejection while the next slice is decided.
