@@ -162,12 +162,17 @@ async function beginWithStored(ctx: DeltaContext, options: { leaveOutSettled: bo
 async function admitNewcomers(ctx: DeltaContext, allocation: SeatAllocation): Promise<{ end: AllocationEnd; asTheyCame: boolean }> {
   const { options } = ctx;
   let asTheyCame = false;
-  for await (const rows of options.staging.newcomerSlices(options.chunkSize ?? DEFAULT_SLICE)) {
-    throwIfAborted(options.signal);
-    ctx.writer.noteIds(rows);
-    const step = allocation.admitQueued(rows.map(newcomerAccount));
-    if (step.changes.length > 0) asTheyCame = true;
-    await ctx.writer.write(step);
+  try {
+    for await (const rows of options.staging.newcomerSlices(options.chunkSize ?? DEFAULT_SLICE)) {
+      throwIfAborted(options.signal);
+      ctx.writer.noteIds(rows);
+      const step = allocation.admitQueued(rows.map(newcomerAccount));
+      if (step.changes.length > 0) asTheyCame = true;
+      await ctx.writer.write(step);
+    }
+  } catch (error) {
+    // A failed insert aborts the transaction, and the next FETCH fails for that reason: report the insert's error.
+    throw ctx.writer.failure ?? error;
   }
   const end = allocation.finish();
   if (end.kind === 'planned') await ctx.writer.write(end.step);
@@ -200,6 +205,8 @@ class StepWriter {
   readonly #newStateIndex = new Map<string, number>();
   /** The insert of new accounts the database is running (at most one: the next waits for it). */
   #inserting: Promise<number> | null = null;
+  /** The error of the first insert that failed, if one did. */
+  failure: unknown = undefined;
   newAccounts = 0;
   readonly byKind = noChangesByKind();
   readonly dropped = { removed: 0, disabled: 0 };
@@ -283,7 +290,9 @@ class StepWriter {
       await this.#flush();
       const inserting = this.#options.staging.insertNew(write);
       // Awaited by the next write or by `finish`; never an unhandled rejection while the next slice is decided.
-      inserting.catch(() => undefined);
+      inserting.catch((error: unknown) => {
+        this.failure ??= error;
+      });
       this.#inserting = inserting;
     }
   }
