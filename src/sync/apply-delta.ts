@@ -157,8 +157,10 @@ async function beginWithStored(ctx: DeltaContext, options: { leaveOutSettled: bo
 async function admitNewcomers(ctx: DeltaContext, allocation: SeatAllocation): Promise<{ end: AllocationEnd; asTheyCame: boolean }> {
   const { options } = ctx;
   let asTheyCame = false;
+  // A run without new users (most resyncs) does not query for them.
+  const slices = options.summary.newCount > 0 ? options.staging.newcomerSlices(options.chunkSize ?? DEFAULT_SLICE) : [];
   try {
-    for await (const rows of options.staging.newcomerSlices(options.chunkSize ?? DEFAULT_SLICE)) {
+    for await (const rows of slices) {
       throwIfAborted(options.signal);
       ctx.writer.noteIds(rows);
       const step = allocation.admitQueued(rows.map(newcomerAccount));
