@@ -31,9 +31,11 @@ export async function bulkLoadPays(tx: Queryable, newRows: number): Promise<bool
 }
 
 /**
- * Drops the secondary indexes of `accounts` (every one but the primary key; the unique constraint on
- * source and external id too), runs `load`, and builds them again. The primary key stays: the writes
- * in between find accounts by id.
+ * Drops the secondary indexes of `accounts` (every one but the primary key and the partial ones; the
+ * unique constraint on source and external id too), runs `load`, and builds them again. The primary key
+ * stays: the writes in between find accounts by id. Partial indexes stay too: each holds few rows (the
+ * accounts not active, those in grace), so the load adds few entries to them, where building one again
+ * scans the whole table.
  */
 export async function withoutSecondaryIndexes<T>(tx: Queryable, load: () => Promise<T>): Promise<T> {
   const indexes = await secondaryIndexes(tx);
@@ -52,7 +54,7 @@ async function secondaryIndexes(tx: Queryable): Promise<IndexStatements[]> {
      FROM pg_index x
      JOIN pg_class i ON i.oid = x.indexrelid
      LEFT JOIN pg_constraint c ON c.conindid = x.indexrelid AND c.conrelid = x.indrelid
-     WHERE x.indrelid = 'accounts'::regclass AND NOT x.indisprimary
+     WHERE x.indrelid = 'accounts'::regclass AND NOT x.indisprimary AND x.indpred IS NULL
      ORDER BY i.relname`,
   );
   return result.rows;

@@ -76,6 +76,12 @@ export interface DeltaRow {
   readonly wasActiveInDirectory: boolean;
 }
 
+/** A new user as the allocation reads it, with its place among the run's new users in read order. */
+export interface NewcomerRow extends DeltaRow {
+  /** 1 for the first new user read, 2 for the next, …: the offset of its account id in the run's reserved ids. */
+  readonly rank: number;
+}
+
 /** A seat state shared by many new accounts (a first sync has a handful of distinct ones), with the
  * reason its audit rows carry. */
 export interface NewAccountState extends SeatState {
@@ -90,6 +96,8 @@ export interface NewAccountsWrite {
   readonly runId: string;
   readonly actor: string;
   readonly seqs: readonly number[];
+  /** The account id of each, reserved by `reserveIds`. */
+  readonly ids: readonly number[];
   readonly classOf: readonly number[];
   readonly states: readonly NewAccountState[];
 }
@@ -232,12 +240,14 @@ export function stagingOf(conn: Queryable, runKey: string, source: string) {
 
     /**
      * New users in slices of `sliceRows`, in the order of the queue key the domain computed when they were
-     * staged (hex digits only: COLLATE "C" orders them byte by byte on every database).
+     * staged (hex digits only: COLLATE "C" orders them byte by byte on every database), each with its rank
+     * in read order, so that its account id is known before the others are decided.
      */
-    newcomerSlices(sliceRows: number): AsyncGenerator<DeltaRow[], void, undefined> {
-      return batches<DeltaRow>(conn, {
+    newcomerSlices(sliceRows: number): AsyncGenerator<NewcomerRow[], void, undefined> {
+      return batches<NewcomerRow>(conn, {
         name: `new_${staging}`,
-        select: `SELECT ${DELTA_COLUMNS} FROM ${deltaFrom(staging)} AND a.id IS NULL ORDER BY s.queue_key COLLATE "C"`,
+        select: `SELECT ${DELTA_COLUMNS}, row_number() OVER (ORDER BY s.seq)::int AS rank
+                 FROM ${deltaFrom(staging)} AND a.id IS NULL ORDER BY s.queue_key COLLATE "C"`,
         params: [source],
         batchRows: sliceRows,
       });
@@ -255,15 +265,21 @@ export function stagingOf(conn: Queryable, runKey: string, source: string) {
       return inserted;
     },
 
-    /** Stored ids of new accounts by read order (for the notifications that name them). */
-    async newAccountIds(seqs: readonly number[]): Promise<Map<number, number>> {
-      if (seqs.length === 0) return new Map();
-      const result = await conn.query<{ seq: number; id: number }>(
-        `SELECT s.seq, a.id FROM ${staging} s JOIN accounts a ON a.source = $1 AND a.external_id = s.external_id
-         WHERE s.seq = ANY($2::int[]) AND NOT s.deleted`,
-        [source, seqs],
+    /**
+     * Takes `count` consecutive account ids from the identity sequence and returns the first, so that a
+     * run knows each new account's id (the first + its rank in read order − 1) before it is decided, and
+     * writes each slice of decisions as it comes while ids still follow the directory's order. Every
+     * insert into `accounts` runs under the seat lock the caller holds, so no other draw interleaves.
+     */
+    async reserveIds(count: number): Promise<number> {
+      if (count <= 0) return 0;
+      const result = await conn.query<{ first: number }>(
+        `SELECT (setval(s, nextval(s) + $1::int - 1) - $1::int + 1)::int AS first FROM pg_get_serial_sequence('accounts', 'id') s`,
+        [count],
       );
-      return new Map(result.rows.map((r) => [r.seq, r.id]));
+      const first = result.rows[0]?.first;
+      if (first === undefined) throw new Error('no account ids reserved');
+      return first;
     },
 
     /** Rewrites the directory data of existing accounts whose data hash changed, or that came back. */
@@ -289,7 +305,7 @@ export type StagingRepository = ReturnType<typeof stagingOf>;
 
 const iso = (value: number | null): string | null => (value === null ? null : new Date(value).toISOString());
 
-/** The parameters $5–$11 of a statement taking `states` as a table `c(state, …, reason, class)`. */
+/** The parameters $6–$12 of a statement taking `states` as a table `c(state, …, reason, class)`. */
 function stateParams(states: readonly NewAccountState[]): unknown[] {
   return [
     states.map((s) => s.state),
@@ -302,23 +318,20 @@ function stateParams(states: readonly NewAccountState[]): unknown[] {
   ];
 }
 
-/** One row per distinct state ($5–$11): its jsonb values and audit details are built once, not per account. */
+/** One row per distinct state ($6–$12): its jsonb values and audit details are built once, not per account. */
 const STATES_CTE = `c AS MATERIALIZED (
        SELECT state, held::jsonb AS held, waiting_for::jsonb AS waiting_for, waiting_since, activated_at, grace_until, reason, class,
               jsonb_build_object('held', held::jsonb, 'waitingFor', waiting_for::jsonb) AS details
-       FROM unnest($5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::text[])
+       FROM unnest($6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::text[])
             WITH ORDINALITY AS c(state, held, waiting_for, waiting_since, activated_at, grace_until, reason, class))`;
 
 /**
- * The accounts' ids are drawn from their identity sequence in `d`, in read order (the caller's `seqs`
- * are sorted), so the insert needs no sort of the wide rows and the audit rows join the inserted ids
- * back to `d` (integers) rather than to the staged rows by external id.
+ * The accounts take the ids reserved for them (`d`), so the audit rows join the inserted ids back to
+ * `d` (integers) rather than to the staged rows by external id.
  */
 async function insertAccountsWithAudit(tx: Queryable, options: NewAccountsWrite & { staging: string; source: string }): Promise<number> {
   const result = await tx.query(
-    `WITH d AS MATERIALIZED (
-       SELECT seq, class, nextval(pg_get_serial_sequence('accounts', 'id'))::int AS id
-       FROM unnest($3::int[], $4::int[]) WITH ORDINALITY AS d(seq, class, n) ORDER BY n),
+    `WITH d AS MATERIALIZED (SELECT seq, id, class FROM unnest($3::int[], $4::int[], $5::int[]) AS d(seq, id, class)),
      ${STATES_CTE},
      inserted AS (
        INSERT INTO accounts (id, source, external_id, username, email, display_name, dn, enabled, directory_created_at,
@@ -331,9 +344,9 @@ async function insertAccountsWithAudit(tx: Queryable, options: NewAccountsWrite 
        FROM d JOIN ${options.staging} s ON s.seq = d.seq AND NOT s.deleted JOIN c ON c.class = d.class + 1
        RETURNING id)
      INSERT INTO audit (account_id, from_state, to_state, reason, actor, run_id, details)
-     SELECT d.id, NULL, c.state, c.reason, $12, $2::bigint, c.details
+     SELECT d.id, NULL, c.state, c.reason, $13, $2::bigint, c.details
      FROM inserted i JOIN d ON d.id = i.id JOIN c ON c.class = d.class + 1`,
-    [options.source, options.runId, options.seqs, options.classOf, ...stateParams(options.states), options.actor],
+    [options.source, options.runId, options.seqs, options.ids, options.classOf, ...stateParams(options.states), options.actor],
   );
   return result.rowCount;
 }

@@ -6,7 +6,7 @@ import { CHANGE_KINDS, changeKindOf, noChangesByKind, type ChangeKind } from '..
 import { beginAllocation, type AllocationEnd, type AllocationStep, type SeatAllocation } from '../domain/allocator.ts';
 import { neededPoolNames } from '../domain/pool-table.ts';
 import type { AccountChange, AllocationPlan, SeatAccount } from '../domain/types.ts';
-import type { DeltaRow, DeltaSummary, NewAccountState, Repositories, RunCounts, StagingRepository, StoredSeatAccount } from '../store/repositories.ts';
+import type { DeltaRow, DeltaSummary, NewAccountState, NewcomerRow, Repositories, RunCounts, StagingRepository, StoredSeatAccount } from '../store/repositories.ts';
 import { applyDirectoryDelta, type DirectoryDelta, newcomerAccount } from './directory-delta.ts';
 import { allocationSettingsOf, auditOf } from './reconcile.ts';
 import { throwIfAborted } from './run-aborted.ts';
@@ -109,7 +109,10 @@ export async function allocateDelta(tx: Repositories, options: AllocateDeltaOpti
   const changed = new Map<number, DeltaRow>();
   if (options.summary.changedCount > 0) await staging.forEachChanged((row) => changed.set(row.id ?? 0, row));
   const newcomers = options.summary.newCount;
-  const writer = new StepWriter(tx, { staging, runId }, { keepForNotifications: options.forNotifications, listing: options.listChanges ?? null });
+  // Each new account's id is known before it is decided (the first reserved + its rank in read order −
+  // 1): every slice's new accounts are inserted while the next slice is decided, ids in read order.
+  const ids = { first: await staging.reserveIds(newcomers), count: newcomers };
+  const writer = new StepWriter(tx, { staging, runId, ids }, { keepForNotifications: options.forNotifications, listing: options.listChanges ?? null });
   const ctx: DeltaContext = { tx, options, changed, include: [...changed.keys(), ...options.summary.missingIds], writer };
   // A first sync: the account table's indexes are built after its inserts.
   return tx.accounts.loadInBulk(newcomers, () => allocateAndWrite(ctx, newcomers));
@@ -147,17 +150,26 @@ async function beginWithStored(ctx: DeltaContext, options: { leaveOutSettled: bo
   return allocation;
 }
 
-/** New accounts from the staging table in queue order; what is decided as they come is written at once, the rest at the end. */
+/**
+ * New accounts from the staging table in queue order; what is decided as they come is written at once
+ * (its insert runs in the database while the next slice is decided), the rest at the end.
+ */
 async function admitNewcomers(ctx: DeltaContext, allocation: SeatAllocation): Promise<{ end: AllocationEnd; asTheyCame: boolean }> {
   const { options } = ctx;
   let asTheyCame = false;
   // A run without new users (most resyncs) does not query for them.
   const slices = options.summary.newCount > 0 ? options.staging.newcomerSlices(options.chunkSize ?? DEFAULT_SLICE) : [];
-  for await (const rows of slices) {
-    throwIfAborted(options.signal);
-    const step = allocation.admitQueued(rows.map(newcomerAccount));
-    if (step.changes.length > 0) asTheyCame = true;
-    await ctx.writer.write(step);
+  try {
+    for await (const rows of slices) {
+      throwIfAborted(options.signal);
+      ctx.writer.noteIds(rows);
+      const step = allocation.admitQueued(rows.map(newcomerAccount));
+      if (step.changes.length > 0) asTheyCame = true;
+      await ctx.writer.write(step);
+    }
+  } catch (error) {
+    // A failed insert aborts the transaction, and the next FETCH fails for that reason: report the insert's error.
+    throw ctx.writer.failure ?? error;
   }
   const end = allocation.finish();
   if (end.kind === 'planned') await ctx.writer.write(end.step);
@@ -176,29 +188,29 @@ async function withDirectoryDelta(tx: Repositories, stored: StoredSeatAccount[],
 /** Writes the steps of an allocation and keeps what the notifications and the run report need. */
 class StepWriter {
   readonly #tx: Repositories;
-  readonly #options: { staging: StagingRepository; runId: string };
+  readonly #options: { staging: StagingRepository; runId: string; ids: { first: number; count: number } };
   readonly #noticed: AccountChange[] = [];
   readonly #newlyBlocked: number[] = [];
   readonly #graceStarted: number[] = [];
   readonly #keep: boolean;
   readonly #listing: ChangeListing | null;
   readonly #listed = new Map<ChangeKind, AccountChange[]>();
-  /**
-   * New accounts decided so far, written by `finish` in read order (so account ids follow the directory's
-   * order, whatever order the allocator decided them in): by read order (seq), 1 + the index of their
-   * state in `#newStates` (a handful of distinct states for a whole first sync), 0 for none. Four bytes
-   * a staged user, and no sort at the end.
-   */
-  #newStateBySeq = new Int32Array(1024);
+  /** The reserved account id of each new user, by read order (seq), set as its row arrives: 4 bytes a staged user. */
+  #idBySeq = new Int32Array(1024);
+  /** The new accounts' distinct states (a handful for a whole first sync), and their index by content. */
   readonly #newStates: NewAccountState[] = [];
   readonly #newStateIndex = new Map<string, number>();
+  /** The insert of new accounts the database is running (at most one: the next waits for it). */
+  #inserting: Promise<number> | null = null;
+  /** The error of the first insert that failed, if one did. */
+  failure: unknown = undefined;
   newAccounts = 0;
   readonly byKind = noChangesByKind();
   readonly dropped = { removed: 0, disabled: 0 };
 
   constructor(
     tx: Repositories,
-    options: { staging: StagingRepository; runId: string },
+    options: { staging: StagingRepository; runId: string; ids: { first: number; count: number } },
     keep: { keepForNotifications: boolean; listing: ChangeListing | null },
   ) {
     this.#tx = tx;
@@ -207,10 +219,24 @@ class StepWriter {
     this.#listing = keep.listing;
   }
 
+  /** Keeps the account id of each new user of a slice (before the allocator sees it). */
+  noteIds(rows: readonly NewcomerRow[]): void {
+    const { first, count } = this.#options.ids;
+    for (const { seq, rank } of rows) {
+      if (rank < 1 || rank > count) throw new Error('internal error: a new user outside the reserved account ids');
+      if (seq >= this.#idBySeq.length) {
+        const grown = new Int32Array(Math.max(seq + 1, this.#idBySeq.length * 2));
+        grown.set(this.#idBySeq);
+        this.#idBySeq = grown;
+      }
+      this.#idBySeq[seq] = first + rank - 1;
+    }
+  }
+
   async write(plan: AllocationStep): Promise<void> {
     if (plan.changes.length === 0) return;
     await this.#tx.seats.write(plan.changes.filter((c) => c.id > 0), auditOf({ kind: 'run', runId: this.#options.runId }));
-    for (const change of plan.changes) if (change.id < 0) this.#noteNew(change);
+    await this.#insertNew(plan.changes);
     for (const change of plan.changes) this.#count(change);
     if (!this.#keep) return;
     const notice = new Set([...plan.newlyBlocked, ...plan.graceStarted]);
@@ -219,8 +245,8 @@ class StepWriter {
     for (const id of plan.graceStarted) this.#graceStarted.push(id);
   }
 
-  /** Keeps a new account's decision for `#insertNew` (its state deduplicated). */
-  #noteNew({ id, to, reason }: AccountChange): void {
+  /** The index of a new account's state in `#newStates` (deduplicated). */
+  #stateOf({ to, reason }: AccountChange): number {
     // Tab-separated: the state and reason names hold no tab, and JSON escapes any tab in a pool name.
     const key = `${to.state}\t${reason}\t${to.waitingSince}\t${to.activatedAt}\t${to.graceUntil}\t${JSON.stringify(to.held)}\t${JSON.stringify(to.waitingFor)}`;
     let index = this.#newStateIndex.get(key);
@@ -229,33 +255,58 @@ class StepWriter {
       this.#newStateIndex.set(key, index);
       this.#newStates.push({ ...to, reason });
     }
-    const seq = -id;
-    if (seq >= this.#newStateBySeq.length) {
-      const grown = new Int32Array(Math.max(seq + 1, this.#newStateBySeq.length * 2));
-      grown.set(this.#newStateBySeq);
-      this.#newStateBySeq = grown;
-    }
-    this.#newStateBySeq[seq] = index + 1;
+    return index;
   }
 
-  /** The new accounts with their states and audit rows, in read order, NEW_ACCOUNT_BATCH per statement. */
-  async #insertNew(): Promise<void> {
-    const { actor } = auditOf({ kind: 'run', runId: this.#options.runId });
-    const bySeq = this.#newStateBySeq;
-    let seqs: number[] = [];
-    let classOf: number[] = [];
-    for (let seq = 0; seq <= bySeq.length; seq++) {
-      const state = seq < bySeq.length ? (bySeq[seq] ?? 0) : 0;
-      if (state > 0) {
-        seqs.push(seq);
-        classOf.push(state - 1);
-      }
-      if (seqs.length === NEW_ACCOUNT_BATCH || (seq === bySeq.length && seqs.length > 0)) {
-        this.newAccounts += await this.#options.staging.insertNew({ runId: this.#options.runId, actor, seqs, classOf, states: this.#newStates });
-        seqs = [];
-        classOf = [];
-      }
+  /**
+   * Sends the new accounts of a step (temporary ids −seq) with their states and audit rows, in read
+   * order, NEW_ACCOUNT_BATCH per statement. The last statement is left running: the caller decides the
+   * next slice meanwhile, and the connection runs the statements in the order they were sent.
+   */
+  async #insertNew(changes: readonly AccountChange[]): Promise<void> {
+    const fresh: number[] = [];
+    const stateBySeq = new Map<number, number>();
+    for (const change of changes) {
+      if (change.id > 0) continue;
+      fresh.push(-change.id);
+      stateBySeq.set(-change.id, this.#stateOf(change));
     }
+    if (fresh.length === 0) return;
+    const sorted = Int32Array.from(fresh).sort();
+    const { actor } = auditOf({ kind: 'run', runId: this.#options.runId });
+    for (let start = 0; start < sorted.length; start += NEW_ACCOUNT_BATCH) {
+      const seqs: number[] = [];
+      const ids: number[] = [];
+      const classOf: number[] = [];
+      for (const seq of sorted.subarray(start, start + NEW_ACCOUNT_BATCH)) {
+        seqs.push(seq);
+        ids.push(this.#idOf(-seq));
+        classOf.push(stateBySeq.get(seq) ?? 0);
+      }
+      const write = { runId: this.#options.runId, actor, seqs, ids, classOf, states: [...this.#newStates] };
+      await this.#flush();
+      const inserting = this.#options.staging.insertNew(write);
+      // Awaited by the next write or by `finish`; never an unhandled rejection while the next slice is decided.
+      inserting.catch((error: unknown) => {
+        this.failure ??= error;
+      });
+      this.#inserting = inserting;
+    }
+  }
+
+  /** Waits for the insert in flight. */
+  async #flush(): Promise<void> {
+    const inserting = this.#inserting;
+    this.#inserting = null;
+    if (inserting !== null) this.newAccounts += await inserting;
+  }
+
+  /** The stored id of an account of the allocation (a new one's is −seq there). */
+  #idOf(id: number): number {
+    if (id > 0) return id;
+    const stored = this.#idBySeq[-id] ?? 0;
+    if (stored === 0) throw new Error('internal error: a new account without a reserved id');
+    return stored;
   }
 
   /** Counts the change by kind, and keeps it when it falls in the listing's window of its kind. */
@@ -281,23 +332,20 @@ class StepWriter {
 
   /** The run's outcome once every step is written. */
   async finish(pools: AllocationPlan['pools'], newcomers: number, allocation: AllocatedDelta['allocation']): Promise<AllocatedDelta> {
-    await this.#insertNew();
+    await this.#flush();
     if (this.newAccounts !== newcomers) throw new Error('internal error: the allocation left a new account without a state');
     const { activated, blocked, disabled, removed } = this.byKind;
     const counts = { activated, blocked, disabled, removed };
-    return { plan: await this.plan(pools), counts, dropped: this.dropped, listed: this.#listedChanges(), allocation };
+    return { plan: this.#plan(pools), counts, dropped: this.dropped, listed: this.#listedChanges(), allocation };
   }
 
   /** The plan the notifications read, with the stored ids of the new accounts it names. */
-  async plan(pools: AllocationPlan['pools']): Promise<AllocationPlan> {
-    const seqs = [...this.#newlyBlocked, ...this.#graceStarted].filter((id) => id < 0).map((id) => -id);
-    const ids = await this.#options.staging.newAccountIds(seqs);
-    const idOf = (id: number): number => (id < 0 ? (ids.get(-id) ?? id) : id);
+  #plan(pools: AllocationPlan['pools']): AllocationPlan {
     return {
-      changes: this.#noticed.map((c) => (c.id < 0 ? { ...c, id: idOf(c.id) } : c)),
+      changes: this.#noticed.map((c) => (c.id < 0 ? { ...c, id: this.#idOf(c.id) } : c)),
       pools,
-      newlyBlocked: this.#newlyBlocked.map(idOf),
-      graceStarted: this.#graceStarted.map(idOf),
+      newlyBlocked: this.#newlyBlocked.map((id) => this.#idOf(id)),
+      graceStarted: this.#graceStarted.map((id) => this.#idOf(id)),
     };
   }
 }

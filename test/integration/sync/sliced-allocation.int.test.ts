@@ -106,6 +106,20 @@ describe.each(DATABASE_KINDS)('new accounts allocated in slices on %s', (kind) =
     expect(await expectSameRuns([first, second, third])).toEqual(['as they came', 'as they came', 'one call']);
   });
 
+  it('fails with the error of an insert that fails while the next slice is decided, and applies nothing', async () => {
+    // An account written with an id the run reserves for one of its new users: that user's insert fails.
+    await sliced.db.query(
+      `INSERT INTO accounts (id, source, external_id, username, enabled, data_hash, state) OVERRIDING SYSTEM VALUE
+       VALUES (10, 'elsewhere', 'x', 'x', true, 'x', 'removed')`,
+    );
+    const csv = aCsvFile(crowd(40, 1, PLAIN_NAMES));
+    const { report } = await sync(sliced, configFor(csv.path), T1, 4);
+    expect(report.runs[0]).toMatchObject({ status: 'failed', created: 0 });
+    expect(report.runs[0]?.error).toMatch(/accounts_pkey/);
+    const left = await sliced.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM accounts WHERE source <> 'elsewhere'`);
+    expect(left.rows[0]?.n).toBe(0);
+  });
+
   it('orders names as the allocation does on every database, whatever their characters', async () => {
     expect(await expectSameRuns([[...crowd(40, 1, PLAIN_NAMES), ...ASTRAL]])).toEqual(['as they came']);
   });
