@@ -50,7 +50,7 @@ describe.each(DATABASE_KINDS)('bulk load of a first sync on %s', (kind) => {
       expect(pkey(after)).toBe(pkey(before));
       // Every full secondary index was built again (new object), none lost; the partial ones (few rows each) were kept and maintained.
       const partial = (index: IndexRow): boolean => / WHERE /.test(index.definition);
-      expect(after.filter(partial).map((i) => i.name)).toEqual(['accounts_grace_until_idx', 'accounts_state_idx']);
+      expect(after.filter(partial).map((i) => i.name)).toEqual(['accounts_grace_until_idx', 'accounts_holders_idx', 'accounts_queue_idx', 'accounts_state_idx']);
       for (const index of after.filter((i) => i.name !== 'accounts_pkey')) {
         const old = before.find((b) => b.name === index.name)?.oid;
         if (partial(index)) expect(old).toBe(index.oid);
@@ -81,7 +81,7 @@ describe.each(DATABASE_KINDS)('bulk load of a first sync on %s', (kind) => {
       await expect(
         t.db.transaction((tx) =>
           withoutSecondaryIndexes(tx, async () => {
-            expect((await accountIndexes(tx)).map((i) => i.name)).toEqual(['accounts_grace_until_idx', 'accounts_pkey', 'accounts_state_idx']);
+            expect((await accountIndexes(tx)).map((i) => i.name)).toEqual(['accounts_grace_until_idx', 'accounts_holders_idx', 'accounts_pkey', 'accounts_queue_idx', 'accounts_state_idx']);
             throw new Error('the run failed');
           }),
         ),
