@@ -5,6 +5,8 @@ import { utf8Text } from '../directory-values.ts';
 
 type RawValue = Buffer | Buffer[] | string[] | string;
 
+const NONE: readonly string[] = Object.freeze([]);
+
 /** An entry decoded by search-response.ts: attribute names already lowercased, values as lists. */
 export class DecodedEntry {
   readonly dn: string;
@@ -49,15 +51,27 @@ export class EntryView {
 
   /**
    * Values as strings. Both decoders hand over values that are not UTF-8 as bytes; they are repaired
-   * here (U+FFFD for each invalid sequence) and the attribute is noted in `repaired()`.
+   * here (U+FFFD for each invalid sequence) and the attribute is noted in `repaired()`. Values that
+   * are text already come back as the entry holds them (no copy: read them, don't change them).
    */
-  strings(name: string): string[] {
-    return this.raw(name).map((value) => (Buffer.isBuffer(value) ? utf8Text(value, () => this.#noteRepaired(name)) : value));
+  strings(name: string): readonly string[] {
+    const values = this.raw(name);
+    let out: string[] | null = null;
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i] as Buffer | string;
+      if (typeof value === 'string') {
+        out?.push(value);
+        continue;
+      }
+      out ??= values.slice(0, i) as string[];
+      out.push(utf8Text(value, () => this.#noteRepaired(name)));
+    }
+    return out ?? (values as string[]);
   }
 
   /** Attributes whose text was repaired by `strings`/`first`, as they were asked for; empty: none. */
   repaired(): readonly string[] {
-    return this.#repaired ?? [];
+    return this.#repaired ?? NONE;
   }
 
   #noteRepaired(name: string): void {
@@ -65,7 +79,12 @@ export class EntryView {
     if (!this.#repaired.includes(name)) this.#repaired.push(name);
   }
 
+  /** The first value as a string (every value is decoded when one is bytes, so a repair is noted as `strings` notes it). */
   first(name: string): string | null {
+    const value = this.byName.get(lower(name));
+    if (typeof value === 'string') return value;
+    if (Array.isArray(value) && value.length === 1 && typeof value[0] === 'string') return value[0];
+    if (value === undefined) return null;
     return this.strings(name)[0] ?? null;
   }
 

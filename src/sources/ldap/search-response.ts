@@ -145,41 +145,114 @@ export interface ValueRules {
 export function readSearchEntry(cursor: BerCursor, end: number, rules: ValueRules): DecodedEntry {
   const dn = cursor.text(end);
   const byName = new Map<string, string[] | Buffer[]>();
+  const types = typesOf(rules);
   const attributes = cursor.enter(TAG.sequence, end);
-  while (cursor.pos < attributes.end) {
+  for (let index = 0; cursor.pos < attributes.end; index++) {
     const attribute = cursor.enter(TAG.sequence, attributes.end);
-    const type = cursor.text(attribute.end);
+    const type = types.read(cursor, attribute.end, index);
     const values = cursor.enter(TAG.set, attribute.end);
-    const decoded = readValues(cursor, values.end, rules.explicitBuffers.has(type) || /;binary$/i.test(type));
+    const decoded = readValues(cursor, values.end, type.asBuffers);
     cursor.pos = attribute.end;
-    const key = type.toLowerCase();
-    const existing = byName.get(key);
+    const existing = byName.get(type.key);
     // Like ldapts + EntryView: the first non-empty value list of a name (any case) wins.
-    if (existing === undefined || existing.length === 0) byName.set(key, decoded);
+    if (existing === undefined || existing.length === 0) byName.set(type.key, decoded);
   }
   cursor.pos = end;
   return new DecodedEntry(dn, byName);
 }
 
-/** The values of one attribute: text when every value is UTF-8 (ldapts' rule), else all as Buffers. */
+/** An attribute description as a search returns it: its bytes, its lowercased name, how its values are read. */
+interface KnownType {
+  readonly bytes: Buffer;
+  readonly key: string;
+  readonly asBuffers: boolean;
+}
+
+/** Descriptions remembered per search; past this many (never for a user search) the rest are decoded each time. */
+const MAX_KNOWN_TYPES = 64;
+
+/**
+ * The attribute descriptions of one search's entries. Every entry of a read names the same few
+ * attributes, usually in the same order, so each is decoded, lowercased and matched against the binary
+ * rules once, and recognised by its bytes afterwards (the same bytes always give the same answer).
+ */
+class TypeNames {
+  readonly #rules: ValueRules;
+  readonly #known: KnownType[] = [];
+
+  constructor(rules: ValueRules) {
+    this.#rules = rules;
+  }
+
+  /** Reads the description at the cursor; `index`, its position in the entry, is where to look first. */
+  read(cursor: BerCursor, limit: number, index: number): KnownType {
+    const { end } = cursor.enter(null, limit);
+    const { buf, pos: start } = cursor;
+    cursor.pos = end;
+    const known = this.#known;
+    for (let i = 0; i < known.length; i++) {
+      const candidate = known[(index + i) % known.length] as KnownType;
+      if (sameBytes(candidate.bytes, buf, start, end)) return candidate;
+    }
+    const type = buf.toString('utf8', start, end);
+    const found: KnownType = {
+      bytes: Buffer.from(buf.subarray(start, end)),
+      key: type.toLowerCase(),
+      asBuffers: this.#rules.explicitBuffers.has(type) || /;binary$/i.test(type),
+    };
+    if (known.length < MAX_KNOWN_TYPES) known.push(found);
+    return found;
+  }
+}
+
+const typeNames = new WeakMap<ValueRules, TypeNames>();
+
+function typesOf(rules: ValueRules): TypeNames {
+  let types = typeNames.get(rules);
+  if (types === undefined) {
+    types = new TypeNames(rules);
+    typeNames.set(rules, types);
+  }
+  return types;
+}
+
+function sameBytes(bytes: Buffer, buf: Buffer, start: number, end: number): boolean {
+  if (bytes.length !== end - start) return false;
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== buf[start + i]) return false;
+  return true;
+}
+
+/**
+ * The values of one attribute: text when every value is UTF-8 (ldapts' rule), else all as Buffers.
+ * Two passes over the SET (its kind, then its values) rather than a list of bounds per attribute.
+ */
 function readValues(cursor: BerCursor, end: number, asBuffers: boolean): string[] | Buffer[] {
-  const bounds: number[] = [];
+  const start = cursor.pos;
   let kind = asBuffers ? BYTES : ASCII;
   while (cursor.pos < end) {
     const value = cursor.enter(null, end);
-    bounds.push(cursor.pos, value.end);
     if (kind !== BYTES) kind = Math.max(kind, textKind(cursor.buf, cursor.pos, value.end));
     cursor.pos = value.end;
   }
-  const out: (string | Buffer)[] = [];
+  cursor.pos = start;
+  if (kind === BYTES) {
+    const out: Buffer[] = [];
+    while (cursor.pos < end) {
+      const value = cursor.enter(null, end);
+      out.push(Buffer.from(cursor.buf.subarray(cursor.pos, value.end)));
+      cursor.pos = value.end;
+    }
+    return out;
+  }
   // ASCII is decoded as latin1, the cheapest decoder, which gives the same text for those bytes.
   const encoding = kind === ASCII ? 'latin1' : 'utf8';
-  for (let i = 0; i < bounds.length; i += 2) {
-    const start = bounds[i] ?? 0;
-    const stop = bounds[i + 1] ?? 0;
-    out.push(kind === BYTES ? Buffer.from(cursor.buf.subarray(start, stop)) : cursor.buf.toString(encoding, start, stop));
+  const out: string[] = [];
+  while (cursor.pos < end) {
+    const value = cursor.enter(null, end);
+    out.push(cursor.buf.toString(encoding, cursor.pos, value.end));
+    cursor.pos = value.end;
   }
-  return out as string[] | Buffer[];
+  return out;
 }
 
 const ASCII = 0;

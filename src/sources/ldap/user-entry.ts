@@ -76,10 +76,21 @@ export function mapUserEntry(entry: Entry | EntryView, mapping: UserMapping): So
     enabled: !isDisabled(view, mapping.config.disabled),
     createdAt: created === null ? null : parseEntryTime(created),
     groups: groupsOfUser(mapping.groups, { dn, uids }),
-    attributes: Object.fromEntries(mapping.profileAttributes.map((name) => [name, view.strings(name)])),
+    attributes: profileValues(view, mapping.profileAttributes),
   };
   const repaired = view.repaired();
   return repaired.length === 0 ? { kind: 'user', user } : { kind: 'user', user, repaired };
+}
+
+/** The profiles' attributes of an entry, by the names the profiles use. */
+function profileValues(view: EntryView, names: readonly string[]): Record<string, readonly string[]> {
+  const attributes: Record<string, readonly string[]> = {};
+  for (const name of names) {
+    // An own property whatever the name (as Object.fromEntries makes it), `__proto__` included.
+    if (name === '__proto__') Object.defineProperty(attributes, name, { value: view.strings(name), enumerable: true, writable: true, configurable: true });
+    else attributes[name] = view.strings(name);
+  }
+  return attributes;
 }
 
 export function readId(view: EntryView, attribute: string): string | { reason: string } {
