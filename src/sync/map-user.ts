@@ -44,6 +44,12 @@ export function mapUser(user: DirectoryUser, rules: MappingRules): StagedUser {
 
 const ARRAY_INDEX = /^(?:0|[1-9]\d{0,9})$/;
 
+/** Only a key starting with a digit can be an array index; most keys are decided by that first character. */
+function looksLikeArrayIndex(key: string): boolean {
+  const first = key.charCodeAt(0);
+  return first >= 48 && first <= 57 && ARRAY_INDEX.test(key);
+}
+
 /**
  * JSON of the attributes with a value, keys sorted: the same text as JSON.stringify of such an object,
  * built without the object (this runs for every user of every read).
@@ -52,7 +58,7 @@ function attributesToJson(attributes: Readonly<Record<string, readonly string[]>
   const keys = Object.keys(attributes);
   if (keys.length > 1) keys.sort();
   // JSON.stringify puts keys that look like array indexes first; never an attribute name, but be exact.
-  if (keys.some((key) => ARRAY_INDEX.test(key))) return JSON.stringify(Object.fromEntries(keys.flatMap((k) => ((attributes[k]?.length ?? 0) > 0 ? [[k, attributes[k]]] : []))));
+  if (keys.some(looksLikeArrayIndex)) return JSON.stringify(Object.fromEntries(keys.flatMap((k) => ((attributes[k]?.length ?? 0) > 0 ? [[k, attributes[k]]] : []))));
   let json = '';
   for (const key of keys) {
     const values = attributes[key];
