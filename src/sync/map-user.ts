@@ -12,19 +12,17 @@ export interface MappingRules {
 
 /**
  * The hash input is the JSON array [username, email, displayName, dn, enabled, createdAt, groups,
- * attributes, profile, protected], built from its parts so that the JSON of groups and attributes,
- * which staging stores as text, is produced once (JSON.stringify of an array is its elements'
- * JSON joined by commas). Hashes stored by earlier versions stay valid.
+ * attributes, profile, protected], made by one JSON.stringify (a flat string, nothing to join); the
+ * JSON of groups and attributes, which staging stores as text, is the same text as inside it.
+ * Hashes stored by earlier versions stay valid.
  */
 export function mapUser(user: DirectoryUser, rules: MappingRules): StagedUser {
   const profile = matchProfile(user, rules.profiles)?.name ?? null;
   const policyProtected = rules.protect !== null && matchRule(user, rules.protect);
-  const groupsJson = JSON.stringify(user.groups.length > 1 ? [...user.groups].sort() : user.groups);
-  const attributesJson = attributesToJson(user.attributes);
+  const groups = user.groups.length > 1 ? [...user.groups].sort() : user.groups;
+  const attributes = storedAttributes(user.attributes);
   const createdAt = user.createdAt && !Number.isNaN(user.createdAt.getTime()) ? isoString(user.createdAt) : null;
-  // The first six elements in one JSON.stringify (one call instead of one per field), its `]` replaced by the rest.
-  const head = JSON.stringify([user.username, user.email, user.displayName, user.dn, user.enabled, createdAt]);
-  const hashInput = `${head.slice(0, -1)},${groupsJson},${attributesJson},${JSON.stringify(profile)},${policyProtected}]`;
+  const hashInput = JSON.stringify([user.username, user.email, user.displayName, user.dn, user.enabled, createdAt, groups, attributes, profile, policyProtected]);
   return {
     externalId: user.externalId,
     username: user.username,
@@ -33,8 +31,8 @@ export function mapUser(user: DirectoryUser, rules: MappingRules): StagedUser {
     dn: user.dn,
     enabled: user.enabled,
     directoryCreatedAt: createdAt,
-    groupsJson,
-    attributesJson,
+    groupsJson: groups.length === 0 ? '[]' : JSON.stringify(groups),
+    attributesJson: JSON.stringify(attributes),
     profile,
     policyProtected,
     dataHash: hash('sha1', hashInput, 'base64url'),
@@ -50,24 +48,25 @@ function looksLikeArrayIndex(key: string): boolean {
 }
 
 /**
- * JSON of the attributes with a value, keys sorted: the same text as JSON.stringify of such an object,
- * built without the object (this runs for every user of every read). When the keys are in order
- * already and every one has a value (the usual case), that object is the attributes themselves.
+ * The attributes as stored and hashed: those with a value, keys sorted. Usually the attributes
+ * themselves (keys in order already, every one with a value); else a copy in that order. (JSON.stringify
+ * puts keys that look like array indexes first; never an attribute name, but a copy keeps that exact.)
  */
-function attributesToJson(attributes: Readonly<Record<string, readonly string[]>>): string {
+function storedAttributes(attributes: Readonly<Record<string, readonly string[]>>): Readonly<Record<string, readonly string[]>> {
   const keys = Object.keys(attributes);
-  // JSON.stringify puts keys that look like array indexes first; never an attribute name, but be exact.
-  if (keys.some(looksLikeArrayIndex)) return JSON.stringify(Object.fromEntries(keys.sort().flatMap((k) => ((attributes[k]?.length ?? 0) > 0 ? [[k, attributes[k]]] : []))));
   let plain = true;
-  for (let i = 0; i < keys.length && plain; i++) plain = (attributes[keys[i] as string]?.length ?? 0) > 0 && (i === 0 || (keys[i - 1] as string) < (keys[i] as string));
-  if (plain) return JSON.stringify(attributes);
-  if (keys.length > 1) keys.sort();
-  let json = '';
-  for (const key of keys) {
-    const values = attributes[key];
-    if (values && values.length > 0) json += `${json === '' ? '' : ','}${JSON.stringify(key)}:${JSON.stringify(values)}`;
+  for (let i = 0; i < keys.length && plain; i++) {
+    const key = keys[i] as string;
+    plain = (attributes[key]?.length ?? 0) > 0 && (i === 0 || (keys[i - 1] as string) < key) && !looksLikeArrayIndex(key);
   }
-  return `{${json}}`;
+  if (plain) return attributes;
+  const sorted: Record<string, readonly string[]> = {};
+  for (const key of keys.sort()) {
+    const values = attributes[key];
+    // An own property whatever the key, `__proto__` included.
+    if (values && values.length > 0) Object.defineProperty(sorted, key, { value: values, enumerable: true, writable: true, configurable: true });
+  }
+  return sorted;
 }
 
 const pad2 = (n: number): string => (n < 10 ? `0${n}` : `${n}`);

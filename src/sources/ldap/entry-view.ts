@@ -3,15 +3,16 @@
 import type { Entry } from 'ldapts';
 import { utf8Text } from '../directory-values.ts';
 
-type RawValue = Buffer | Buffer[] | string[] | string;
+/** An attribute's values as a decoder gives them: one value alone, or a list (several, or none). */
+export type EntryValues = Buffer | Buffer[] | string[] | string;
 
 const NONE: readonly string[] = Object.freeze([]);
 
-/** An entry decoded by search-response.ts: attribute names already lowercased, values as lists. */
+/** An entry decoded by search-response.ts: attribute names already lowercased. */
 export class DecodedEntry {
   readonly dn: string;
-  readonly byName: Map<string, string[] | Buffer[]>;
-  constructor(dn: string, byName: Map<string, string[] | Buffer[]>) {
+  readonly byName: Map<string, EntryValues>;
+  constructor(dn: string, byName: Map<string, EntryValues>) {
     this.dn = dn;
     this.byName = byName;
   }
@@ -19,7 +20,7 @@ export class DecodedEntry {
 
 export class EntryView {
   readonly dn: string;
-  private readonly byName: Map<string, RawValue>;
+  private readonly byName: Map<string, EntryValues>;
   /** Attributes (as asked for) read as text whose bytes were not UTF-8 and were repaired. */
   #repaired: string[] | null = null;
 
@@ -112,7 +113,7 @@ function lower(name: string): string {
   return value;
 }
 
-function isEmpty(value: RawValue): boolean {
+function isEmpty(value: EntryValues): boolean {
   return Array.isArray(value) && value.length === 0;
 }
 

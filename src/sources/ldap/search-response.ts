@@ -8,7 +8,7 @@
 // the same either way. Requests are still encoded by ldapts (its message classes).
 import { isUtf8 } from 'node:buffer';
 
-import { DecodedEntry } from './entry-view.ts';
+import { DecodedEntry, type EntryValues } from './entry-view.ts';
 
 export const TAG = {
   sequence: 0x30,
@@ -44,12 +44,25 @@ export class BerCursor {
 
   /** Reads a tag and its definite length; returns the end offset of the content. */
   enter(expectedTag: number | null, limit: number): { tag: number; end: number } {
+    const end = this.open(expectedTag, limit);
+    return { tag: this.tag, end };
+  }
+
+  /** The tag `open` read last. */
+  tag = 0;
+
+  /**
+   * `enter` without its result object, for the elements read for every entry: returns the end offset
+   * of the content and leaves the tag in `tag`.
+   */
+  open(expectedTag: number | null, limit: number): number {
     const tag = this.byte(limit);
     if (expectedTag !== null && tag !== expectedTag) throw new BerError(`expected tag 0x${expectedTag.toString(16)}, got 0x${tag.toString(16)}`);
     const length = this.length(limit);
     const end = this.pos + length;
     if (end > limit) throw new BerError('element runs past its container');
-    return { tag, end };
+    this.tag = tag;
+    return end;
   }
 
   byte(limit: number): number {
@@ -69,7 +82,7 @@ export class BerCursor {
 
   /** An OCTET STRING (any universal tag accepted) as text. */
   text(limit: number): string {
-    const { end } = this.enter(null, limit);
+    const end = this.open(null, limit);
     const value = this.buf.toString('utf8', this.pos, end);
     this.pos = end;
     return value;
@@ -78,7 +91,7 @@ export class BerCursor {
 
 /** Reads a small INTEGER/ENUMERATED element. */
 export function readInteger(cursor: BerCursor, tag: number, limit: number): number {
-  const { end } = cursor.enter(tag, limit);
+  const end = cursor.open(tag, limit);
   const start = cursor.pos;
   let value = 0;
   for (; cursor.pos < end; cursor.pos++) value = value * 256 + (cursor.buf[cursor.pos] ?? 0);
@@ -144,18 +157,17 @@ export interface ValueRules {
 /** SearchResultEntry: objectName and attributes, decoded into an EntryView's data. */
 export function readSearchEntry(cursor: BerCursor, end: number, rules: ValueRules): DecodedEntry {
   const dn = cursor.text(end);
-  const byName = new Map<string, string[] | Buffer[]>();
+  const byName = new Map<string, EntryValues>();
   const types = typesOf(rules);
-  const attributes = cursor.enter(TAG.sequence, end);
-  for (let index = 0; cursor.pos < attributes.end; index++) {
-    const attribute = cursor.enter(TAG.sequence, attributes.end);
-    const type = types.read(cursor, attribute.end, index);
-    const values = cursor.enter(TAG.set, attribute.end);
-    const decoded = readValues(cursor, values.end, type.asBuffers);
-    cursor.pos = attribute.end;
+  const attributesEnd = cursor.open(TAG.sequence, end);
+  for (let index = 0; cursor.pos < attributesEnd; index++) {
+    const attributeEnd = cursor.open(TAG.sequence, attributesEnd);
+    const type = types.read(cursor, attributeEnd, index);
+    const decoded = readValues(cursor, cursor.open(TAG.set, attributeEnd), type.asBuffers);
+    cursor.pos = attributeEnd;
     const existing = byName.get(type.key);
     // Like ldapts + EntryView: the first non-empty value list of a name (any case) wins.
-    if (existing === undefined || existing.length === 0) byName.set(type.key, decoded);
+    if (existing === undefined || (Array.isArray(existing) && existing.length === 0)) byName.set(type.key, decoded);
   }
   cursor.pos = end;
   return new DecodedEntry(dn, byName);
@@ -186,7 +198,7 @@ class TypeNames {
 
   /** Reads the description at the cursor; `index`, its position in the entry, is where to look first. */
   read(cursor: BerCursor, limit: number, index: number): KnownType {
-    const { end } = cursor.enter(null, limit);
+    const end = cursor.open(null, limit);
     const { buf, pos: start } = cursor;
     cursor.pos = end;
     const known = this.#known;
@@ -223,34 +235,43 @@ function sameBytes(bytes: Buffer, buf: Buffer, start: number, end: number): bool
 }
 
 /**
- * The values of one attribute: text when every value is UTF-8 (ldapts' rule), else all as Buffers.
- * Two passes over the SET (its kind, then its values) rather than a list of bounds per attribute.
+ * The values of one attribute: text when every value is UTF-8 (ldapts' rule), else all as Buffers; one
+ * value as itself, as ldapts gives it (most attributes of a user have one). Two passes over the SET (its
+ * kind, then its values) rather than a list of bounds per attribute.
  */
-function readValues(cursor: BerCursor, end: number, asBuffers: boolean): string[] | Buffer[] {
+function readValues(cursor: BerCursor, end: number, asBuffers: boolean): EntryValues {
   const start = cursor.pos;
   let kind = asBuffers ? BYTES : ASCII;
+  let count = 0;
   while (cursor.pos < end) {
-    const value = cursor.enter(null, end);
-    if (kind !== BYTES) kind = Math.max(kind, textKind(cursor.buf, cursor.pos, value.end));
-    cursor.pos = value.end;
+    const valueEnd = cursor.open(null, end);
+    if (kind !== BYTES) kind = Math.max(kind, textKind(cursor.buf, cursor.pos, valueEnd));
+    cursor.pos = valueEnd;
+    count += 1;
   }
   cursor.pos = start;
   if (kind === BYTES) {
     const out: Buffer[] = [];
     while (cursor.pos < end) {
-      const value = cursor.enter(null, end);
-      out.push(Buffer.from(cursor.buf.subarray(cursor.pos, value.end)));
-      cursor.pos = value.end;
+      const valueEnd = cursor.open(null, end);
+      out.push(Buffer.from(cursor.buf.subarray(cursor.pos, valueEnd)));
+      cursor.pos = valueEnd;
     }
-    return out;
+    return count === 1 ? (out[0] as Buffer) : out;
   }
   // ASCII is decoded as latin1, the cheapest decoder, which gives the same text for those bytes.
   const encoding = kind === ASCII ? 'latin1' : 'utf8';
+  if (count === 1) {
+    const valueEnd = cursor.open(null, end);
+    const value = cursor.buf.toString(encoding, cursor.pos, valueEnd);
+    cursor.pos = valueEnd;
+    return value;
+  }
   const out: string[] = [];
   while (cursor.pos < end) {
-    const value = cursor.enter(null, end);
-    out.push(cursor.buf.toString(encoding, cursor.pos, value.end));
-    cursor.pos = value.end;
+    const valueEnd = cursor.open(null, end);
+    out.push(cursor.buf.toString(encoding, cursor.pos, valueEnd));
+    cursor.pos = valueEnd;
   }
   return out;
 }
