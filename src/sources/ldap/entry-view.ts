@@ -94,6 +94,13 @@ export class EntryView {
     return this.raw(name).map((value) => (Buffer.isBuffer(value) ? value : Buffer.from(value, 'utf8')));
   }
 
+  /** How many values the attribute has (0: none, or not returned). */
+  count(name: string): number {
+    const value = this.byName.get(lower(name));
+    if (value === undefined) return 0;
+    return Array.isArray(value) ? value.length : 1;
+  }
+
   raw(name: string): (Buffer | string)[] {
     const value = this.byName.get(lower(name));
     if (value === undefined) return [];
