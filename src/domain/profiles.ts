@@ -8,7 +8,7 @@
 // - `attribute`: EVERY named attribute (name compared case-insensitively) has at least one of its
 //   accepted values (values compared case-insensitively).
 // A part given as an empty list accepts nobody ("any of none"); a rule with no parts accepts everyone.
-import { normalizeDn, normalizeGroupKey } from './names.ts';
+import { lowerName, normalizeDn, normalizeGroupKey } from './names.ts';
 import type { DirectoryUser, MatchRule } from './types.ts';
 
 /** What matching needs of a profile: both `Profile` and the config's `ProfileConfig` fit. */
@@ -84,18 +84,6 @@ class UserView {
     }
     return false;
   }
-}
-
-// Attribute names are the config's, the same few for every user of a read.
-const lowerNames = new Map<string, string>();
-
-function lowerName(name: string): string {
-  let lower = lowerNames.get(name);
-  if (lower === undefined) {
-    lower = name.toLowerCase();
-    if (lowerNames.size < 1000) lowerNames.set(name, lower);
-  }
-  return lower;
 }
 
 /** True when `dn` equals `suffix` or ends with `,suffix` where that comma is not escaped (`\,`). */

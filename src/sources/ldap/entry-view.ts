@@ -1,6 +1,7 @@
 // Case-insensitive, typed access to a raw ldapts entry: servers return attribute names in their own
 // case (`objectGUID`, `objectguid`), and ldapts gives one value unwrapped and several as an array.
 import type { Entry } from 'ldapts';
+import { lowerName } from '../../domain/names.ts';
 import { utf8Text } from '../directory-values.ts';
 
 /** An attribute's values as a decoder gives them: one value alone, or a list (several, or none). */
@@ -46,7 +47,7 @@ export class EntryView {
   }
 
   has(name: string): boolean {
-    const value = this.byName.get(lower(name));
+    const value = this.byName.get(lowerName(name));
     return value !== undefined && !isEmpty(value);
   }
 
@@ -82,7 +83,7 @@ export class EntryView {
 
   /** The first value as a string (every value is decoded when one is bytes, so a repair is noted as `strings` notes it). */
   first(name: string): string | null {
-    const value = this.byName.get(lower(name));
+    const value = this.byName.get(lowerName(name));
     if (typeof value === 'string') return value;
     if (Array.isArray(value) && value.length === 1 && typeof value[0] === 'string') return value[0];
     if (value === undefined) return null;
@@ -96,28 +97,16 @@ export class EntryView {
 
   /** How many values the attribute has (0: none, or not returned). */
   count(name: string): number {
-    const value = this.byName.get(lower(name));
+    const value = this.byName.get(lowerName(name));
     if (value === undefined) return 0;
     return Array.isArray(value) ? value.length : 1;
   }
 
   raw(name: string): (Buffer | string)[] {
-    const value = this.byName.get(lower(name));
+    const value = this.byName.get(lowerName(name));
     if (value === undefined) return [];
     return Array.isArray(value) ? value : [value];
   }
-}
-
-// The names looked up are the config's attribute names, a handful asked for every entry of a read.
-const lowered = new Map<string, string>();
-
-function lower(name: string): string {
-  let value = lowered.get(name);
-  if (value === undefined) {
-    value = name.toLowerCase();
-    if (lowered.size < 1000) lowered.set(name, value);
-  }
-  return value;
 }
 
 function isEmpty(value: EntryValues): boolean {
