@@ -87,12 +87,13 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     const metrics = createMetrics({
       snapshot: async () => {
         const names = current().sources.map((s) => s.name);
-        const health = await repositoriesOf(db).runs.health(names);
+        const repos = repositoriesOf(db);
+        const health = await repos.runs.health(names);
         return {
-          pools: await poolViews(db, current()),
-          outbox: await repositoriesOf(db).outbox.counts(),
+          pools: await poolViews(repos, current()),
+          outbox: await repos.outbox.counts(),
           sources: names.flatMap((name) => health.get(name) ?? []),
-          targets: await targetViews(db, current()),
+          targets: await targetViews(repos, current()),
         };
       },
     });

@@ -25,9 +25,9 @@ export function registerAudit(program: Command, run: Runner): void {
         if (since === null) throw new UsageError(`--since: not a date: "${flags.since}" (${INSTANT_EXAMPLES})`);
         const limit = Number(flags.limit);
         if (!Number.isInteger(limit) || limit <= 0 || limit > MAX_LIMIT) throw new UsageError(`--limit must be an integer from 1 to ${MAX_LIMIT}, not "${flags.limit}"`);
-        const db = await ctx.openDb();
-        const accountIds = flags.account ? [(await resolveAccount(db, flags.account)).id] : undefined;
-        const { entries, more } = await repositoriesOf(db).audit.list({ limit, ...(since ? { since } : {}), ...(accountIds ? { accountIds } : {}) });
+        const repos = repositoriesOf(await ctx.openDb());
+        const accountIds = flags.account ? [(await resolveAccount(repos.accounts, flags.account)).id] : undefined;
+        const { entries, more } = await repos.audit.list({ limit, ...(since ? { since } : {}), ...(accountIds ? { accountIds } : {}) });
         if (flags.json) {
           out.json(entries);
           return EXIT.ok;

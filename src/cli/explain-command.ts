@@ -2,6 +2,7 @@
 // `GET /api/v1/accounts/{id}/explain` and the console's account page).
 import type { Command } from 'commander';
 import { auditReasonText } from '../domain/index.ts';
+import { repositoriesOf } from '../store/repositories.ts';
 import { explainAccountRef } from '../sync/explain.ts';
 import type { Runner } from './context.ts';
 import { EXIT } from './exit-codes.ts';
@@ -15,7 +16,7 @@ export function registerExplain(program: Command, run: Runner): void {
     .option('--json', 'print one JSON document')
     .action((ref: string, flags: { json?: boolean }) =>
       run(async (ctx, out) => {
-        const result = await explainAccountRef(await ctx.openDb(), ctx.config, ref);
+        const result = await explainAccountRef(repositoriesOf(await ctx.openDb()), ctx.config, ref);
         if (flags.json) out.json(result);
         else printExplanation(out, result);
         return EXIT.ok;

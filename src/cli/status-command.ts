@@ -1,5 +1,6 @@
 // `seatsync status`: pools, last run per source, outbox, targets.
 import type { Command } from 'commander';
+import { repositoriesOf } from '../store/repositories.ts';
 import { statusView } from '../sync/status.ts';
 import type { Runner } from './context.ts';
 import { EXIT } from './exit-codes.ts';
@@ -12,7 +13,7 @@ export function registerStatus(program: Command, run: Runner): void {
     .option('--json', 'print one JSON document')
     .action((flags: { json?: boolean }) =>
       run(async (ctx, out) => {
-        const status = await statusView(await ctx.openDb(), ctx.config);
+        const status = await statusView(repositoriesOf(await ctx.openDb()), ctx.config);
         if (flags.json) {
           out.json(status);
           return EXIT.ok;

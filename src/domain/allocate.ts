@@ -29,9 +29,10 @@
 // 5. Shrink (rule 5): while a pool has more regular holders than seats, its non-protected holders are
 //    blocked newest first (activatedAt desc, username desc, id desc; waiting from now), releasing all
 //    their seats. The first ones a pool sheds make room for the protected accounts that took a seat in
-//    it while it was full: one each, reason `protected`, `takenBy` naming that account; the rest were
-//    cut by a smaller pool: reason `pool-shrunk` (shrink.ts). Protected and frozen holders alone above
-//    the seats stay, reported as overage.
+//    it while it was full: one each, reason `protected`, `takenBy` naming that account; a holder an
+//    admin has just unprotected (`unprotectedByAdmin`) lost its seat to that action: reason `admin`;
+//    the rest were cut by a smaller pool: reason `pool-shrunk` (shrink.ts). Protected and frozen
+//    holders alone above the seats stay, reported as overage.
 //    A blocked holder asks again in the fill (a seat it freed in another pool may bring it back, with
 //    no change recorded when it ends up holding what it held).
 // 6. Fill (rules 2–4): requesters in queue order — waitingSince asc, directory creation asc (unknown
@@ -49,7 +50,7 @@
 //    Accounts already waiting before this run (or blocked by a shrinking pool) never get grace, so an
 //    account gets at most one grace per wait.
 // 8. The rest are `blocked`: hold nothing, waitingFor = their needed pools that are full at the end,
-//    reason `seats` (or `protected` / `pool-shrunk` / `grace-expired`). Those not blocked before are in
+//    reason `seats` (or `protected` / `admin` / `pool-shrunk` / `grace-expired`). Those not blocked before are in
 //    newlyBlocked.
 //
 // Reasons for activation name the event of this run that made the account ask: `new` (never allocated),

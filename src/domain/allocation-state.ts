@@ -37,6 +37,8 @@ export interface Requester {
   blockedBy: number;
   /** Shrunk only: the protected requester whose seat it gave up (rule 5, reason `protected`); else null. */
   takenBy: Requester | null;
+  /** Shrunk only: it lost its seat because an admin unprotected it (reason `admin`, see shrink.ts). */
+  unprotected: boolean;
 }
 
 export interface Decision {

@@ -140,6 +140,7 @@ function addRequester(
     overfull: false,
     blockedBy: -1,
     takenBy: null,
+    unprotected: false,
   };
   // Reserved seats are regular seats the account keeps while it waits, protected or not. Grace seats of
   // a protected account are not counted: it is about to get regular ones.

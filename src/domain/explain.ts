@@ -102,6 +102,8 @@ function blockCause(entry: BlockEntry): string | null {
   switch (entry.reason) {
     case 'protected':
       return `lost its seat on ${entry.at} to ${entry.takenBy ? `the protected account ${entry.takenBy}` : 'a protected account'}, which took it while the pool was full (the newest holder steps back)`;
+    case 'admin':
+      return `lost its seat on ${entry.at} when ${entry.actor} unprotected it: protected accounts alone fill the pool beyond its seats, so it held that seat only as a protected account`;
     case 'pool-shrunk':
       return `lost its seat on ${entry.at}: the pool was made smaller than its holders, and the newest holders step back first`;
     case 'grace-expired':

@@ -83,7 +83,7 @@ function graceStarts(s: AllocationState, r: Requester): Decision {
   return { to, reason: 'grace' };
 }
 
-export function blocked(s: Pick<AllocationState, 'table'>, r: Pick<Requester, 'kind' | 'needs' | 'waitingSince' | 'takenBy'>): Decision {
+export function blocked(s: Pick<AllocationState, 'table'>, r: Pick<Requester, 'kind' | 'needs' | 'waitingSince' | 'takenBy' | 'unprotected'>): Decision {
   if (r.kind === 'grace') addGrace(s.table, r.needs.pools, -1);
   const to: SeatState = {
     state: 'blocked',
@@ -93,7 +93,9 @@ export function blocked(s: Pick<AllocationState, 'table'>, r: Pick<Requester, 'k
     activatedAt: null,
     graceUntil: null,
   };
+  // Why a shrunk holder lost its seat is decided in shrink.ts.
   if (r.kind === 'shrunk' && r.takenBy !== null) return { to, reason: 'protected', takenBy: r.takenBy };
+  if (r.kind === 'shrunk' && r.unprotected) return { to, reason: 'admin' };
   return { to, reason: r.kind === 'grace' ? 'grace-expired' : r.kind === 'shrunk' ? 'pool-shrunk' : 'seats' };
 }
 

@@ -28,11 +28,11 @@ export function occasionId(occasion: Occasion): string {
 
 /**
  * Block reasons the emails tell apart: `seats` found no free seat (new, eligible again, or unblocked by an
- * admin); the others lost a seat they held.
+ * admin); the others lost a seat they held (`admin`: an admin unprotected it, see shrink.ts).
  */
-export type BlockReason = Extract<ChangeReason, 'seats' | 'pool-shrunk' | 'protected' | 'grace-expired'>;
+export type BlockReason = Extract<ChangeReason, 'seats' | 'pool-shrunk' | 'protected' | 'admin' | 'grace-expired'>;
 
-export const BLOCK_REASONS: readonly BlockReason[] = ['protected', 'pool-shrunk', 'grace-expired', 'seats'];
+export const BLOCK_REASONS: readonly BlockReason[] = ['protected', 'admin', 'pool-shrunk', 'grace-expired', 'seats'];
 
 /** An account as the emails show it. */
 export interface AccountLine {

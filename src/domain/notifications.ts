@@ -225,11 +225,12 @@ function limitEvents(input: NotificationInput, recipients: Map<string, Recipient
 
 /**
  * Why a newly blocked account waits, and since when: a holder that lost its seat (a smaller pool, a
- * protected account, the end of its grace) with the time it held it since; else it found no free seat.
+ * protected account, an admin's unprotect, the end of its grace) with the time it held it since; else it
+ * found no free seat.
  */
 function blockFacts(change: AccountChange | undefined): Pick<AccountLine, 'blockReason' | 'heldSince' | 'waitingSince' | 'takenBy'> {
   const reason = change?.reason;
-  const blockReason: BlockReason = reason === 'pool-shrunk' || reason === 'protected' || reason === 'grace-expired' ? reason : 'seats';
+  const blockReason: BlockReason = BLOCK_REASONS.find((r) => r === reason) ?? 'seats';
   return {
     blockReason,
     waitingSince: isoOrNull(change?.to.waitingSince ?? null),
@@ -239,7 +240,7 @@ function blockFacts(change: AccountChange | undefined): Pick<AccountLine, 'block
 }
 
 function groupByReason(lines: readonly AccountLine[]): Record<BlockReason, AccountLine[]> {
-  const groups: Record<BlockReason, AccountLine[]> = { protected: [], 'pool-shrunk': [], 'grace-expired': [], seats: [] };
+  const groups: Record<BlockReason, AccountLine[]> = { protected: [], admin: [], 'pool-shrunk': [], 'grace-expired': [], seats: [] };
   for (const line of lines) groups[line.blockReason ?? 'seats'].push(line);
   return groups;
 }

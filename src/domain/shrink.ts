@@ -10,8 +10,11 @@
 //
 // Which rule blocked a holder (one rule, here): a pool over its seats because protected accounts took
 // seats in it while it was full (`seatsTaken`) sheds its newest holders for them first, one each, reason
-// `protected` naming that account; the holders it sheds beyond those were cut by a smaller pool
-// (`pool-shrunk`). A holder of several over pools is counted against the first one owing a protected seat.
+// `protected` naming that account. Beyond those, a holder an admin has just unprotected
+// (`unprotectedByAdmin`) lost its seat to that action, reason `admin`: protected holders alone filled
+// the pool past its seats, so its seat was overage that only its protection kept (a settled pool with
+// such overage has no other regular holder to shed). The rest were cut by a smaller pool (`pool-shrunk`).
+// A holder of several over pools is counted against the first one owing a protected seat.
 //
 // Holders come off a heap rather than a sorted list: a pool cut by 10% of a million seats blocks a
 // hundred thousand holders, and the visit stops as soon as no pool is over.
@@ -59,7 +62,8 @@ export function shrinkPools(s: AllocationState): void {
       table.regular[pool] = regularOf(table, pool) - 1;
       if (wasOver && !over(pool)) overPools--;
     }
-    block(s, index, reservers.get(index), takenBy);
+    const unprotected = takenBy === null && s.accounts[index]?.unprotectedByAdmin === true;
+    block(s, index, reservers.get(index), { takenBy, unprotected });
   }
 }
 
@@ -87,11 +91,12 @@ function collectKeepers(
 }
 
 /** A blocked holder asks again in the fill, waiting from now; a requester decision replaces any early one. */
-function block(s: AllocationState, index: number, reserver: Requester | undefined, takenBy: Requester | null): void {
+function block(s: AllocationState, index: number, reserver: Requester | undefined, why: Pick<Requester, 'takenBy' | 'unprotected'>): void {
   if (reserver !== undefined) {
     reserver.kind = 'shrunk';
     reserver.reserved = [];
-    reserver.takenBy = takenBy;
+    reserver.takenBy = why.takenBy;
+    reserver.unprotected = why.unprotected;
     return;
   }
   s.keepers[index] = 0;
@@ -110,6 +115,6 @@ function block(s: AllocationState, index: number, reserver: Requester | undefine
     decision: null,
     overfull: false,
     blockedBy: -1,
-    takenBy,
+    ...why,
   });
 }

@@ -14,7 +14,9 @@ export type ChangeReason =
   | 'removed' // no longer returned by its source
   | 'out-of-scope' // returned, but matches no profile
   | 'returned' // back in the directory / in scope after being removed
-  | 'admin' // suspended, unsuspended, protected or unprotected by an admin
+  // Suspended, unsuspended, protected or unprotected by an admin; or blocked: an admin unprotected it
+  // while it held a seat that protected accounts alone fill beyond the pool's seats.
+  | 'admin'
   | 'pool-shrunk' // blocked because its pool was made smaller than its holders, newest first
   | 'profile-changed'
   | 'grace' // activated without a free seat under the grace policy
@@ -94,6 +96,11 @@ export interface SeatAccount {
   readonly suspended: boolean;
   /** Protected by an admin or by `policy.protect`. */
   readonly protected: boolean;
+  /**
+   * An admin removed its protection in the action this allocation follows (sync/admin-actions.ts). A
+   * seat it then loses to a pool over its seats is put down to that action (reason `admin`).
+   */
+  readonly unprotectedByAdmin?: boolean;
   /**
    * Its directory entry is present but was unreadable in this run: the account keeps its seat state
    * exactly as stored (never activated, never blocked; its seats count). Only stored accounts can be.

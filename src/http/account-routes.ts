@@ -55,11 +55,11 @@ export function registerAccountRoutes(api: FastifyInstance, deps: HttpDeps): voi
     return { items, nextCursor: rows.length > limit && last ? encodeCursor('accounts', last.id) : null };
   });
 
-  defineRoute<{ Params: { id: string } }>(api, 'getAccount', async (request) => resolveAccount(deps.db, request.params.id));
+  defineRoute<{ Params: { id: string } }>(api, 'getAccount', async (request) => resolveAccount(repositoriesOf(deps.db).accounts, request.params.id));
 
-  defineRoute<{ Params: { id: string } }>(api, 'explainAccount', async (request) => explainAccountRef(deps.db, deps.config(), request.params.id));
+  defineRoute<{ Params: { id: string } }>(api, 'explainAccount', async (request) => explainAccountRef(repositoriesOf(deps.db), deps.config(), request.params.id));
 
-  defineRoute<{ Querystring: { offset: number; limit: number } }>(api, 'listQueue', async (request) => waitingQueue(deps.db, deps.config(), request.query));
+  defineRoute<{ Querystring: { offset: number; limit: number } }>(api, 'listQueue', async (request) => waitingQueue(repositoriesOf(deps.db), deps.config(), request.query));
 
   defineRoute<{ Params: { id: string; action: AdminAction }; Body: { reason?: string } | null }>(
     api,

@@ -22,7 +22,7 @@ export function registerAuditRoutes(api: FastifyInstance, deps: HttpDeps): void 
     const sinceDate = since === undefined ? undefined : parseInstant(since);
     if (sinceDate === null) throw new ApiError(400, 'validation', `since: not a date: "${since}" (${INSTANT_EXAMPLES})`);
     const beforeId = cursor === undefined ? undefined : decodeCursor('audit', cursor);
-    const accountIds = account === undefined ? undefined : [(await resolveAccount(deps.db, account)).id];
+    const accountIds = account === undefined ? undefined : [(await resolveAccount(repositoriesOf(deps.db).accounts, account)).id];
     const { entries, more } = await repositoriesOf(deps.db).audit.list({
       limit,
       ...(sinceDate ? { since: sinceDate } : {}),

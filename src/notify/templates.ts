@@ -101,6 +101,7 @@ interface BlockGroup {
 
 const BLOCK_LIST_TITLE: Record<BlockReason, string> = {
   protected: 'Lost their seat to a protected account',
+  admin: 'Lost their seat when an admin unprotected them',
   'pool-shrunk': 'Lost their seat to a smaller pool',
   'grace-expired': 'Grace ended without a free seat',
   seats: 'Newly blocked accounts',
@@ -136,7 +137,7 @@ function occasionOf(event: LimitExceededEvent): OccasionText {
 
 function limitHeadline(groups: readonly BlockGroup[], event: LimitExceededEvent, occasion: OccasionText): string {
   const total = (reasons: readonly BlockReason[]): number => groups.filter((g) => reasons.includes(g.reason)).reduce((n, g) => n + g.total, 0);
-  const lost = total(['protected', 'pool-shrunk', 'grace-expired']);
+  const lost = total(['protected', 'admin', 'pool-shrunk', 'grace-expired']);
   if (occasion.unblocked !== null && event.blockedTotal === 1 && total(['seats']) === 1 && event.graceTotal === 0) {
     return `${occasion.unblocked} unblocked, waiting for a seat`;
   }
@@ -156,6 +157,14 @@ function blockParagraph(group: BlockGroup, event: LimitExceededEvent, occasion: 
       return (
         `${occasion.what}: ${who} took a seat in a full pool (protected accounts are never blocked), so ${accounts} ` +
         `lost the seat ${one ? 'it' : 'they'} held, the most recently activated first. ${waits}; the list shows since when ${one ? 'it' : 'each'} held ${one ? 'its seat' : 'theirs'} and who took it.`
+      );
+    }
+    case 'admin': {
+      const pools = [...new Set(group.accounts.flatMap((a) => a.pools))];
+      const which = pools.length === 0 ? 'its pool' : pools.join(', ');
+      return (
+        `${occasion.what}: no longer protected, ${accounts} lost the seat ${one ? 'it' : 'they'} held beyond the seats of ${which}, ` +
+        `which protected accounts alone fill. ${waits}; the list shows since when ${one ? 'it' : 'each'} held ${one ? 'its seat' : 'theirs'}.`
       );
     }
     case 'pool-shrunk': {

@@ -1,4 +1,5 @@
-// Runs (one per source per sync) and the cursors sources keep between runs.
+// Runs (one per source per sync) with the lock a run holds while it works, each source's health as its
+// runs tell it, and the cursors sources keep between runs.
 import type { SourceCursor } from '../sources/directory-source.ts';
 import type { Queryable } from './db.ts';
 
@@ -32,92 +33,161 @@ export interface RunRecord extends RunCounts {
 const RUN_COLUMNS = `runs.id::text AS id, source, status, mode, trigger, started_at AS "startedAt",
   finished_at AS "finishedAt", seen, created, updated, activated, blocked, disabled, removed, skipped, error, details`;
 
-export async function createRun(
-  db: Queryable,
-  options: { source: string; trigger: string; allowRemovals: boolean },
-): Promise<string> {
-  const result = await db.query<{ id: string }>(
-    `INSERT INTO runs (source, status, trigger, allow_removals) VALUES ($1, 'running', $2, $3) RETURNING id::text AS id`,
-    [options.source, options.trigger, options.allowRemovals],
-  );
-  const id = result.rows[0]?.id;
-  if (!id) throw new Error('run insert returned no id');
-  return id;
-}
-
-export async function finishRun(
-  db: Queryable,
-  id: string,
-  outcome: { status: Exclude<RunStatus, 'running'>; mode: 'full' | 'incremental' | null; counts: RunCounts; error: string | null; details: Record<string, unknown> },
-): Promise<void> {
-  const c = outcome.counts;
-  await db.query(
-    `UPDATE runs SET status = $2, mode = $3, finished_at = now(), seen = $4, created = $5, updated = $6,
-            activated = $7, blocked = $8, disabled = $9, removed = $10, skipped = $11, error = $12, details = $13::jsonb
-     WHERE id = $1::bigint`,
-    [id, outcome.status, outcome.mode, c.seen, c.created, c.updated, c.activated, c.blocked, c.disabled, c.removed,
-      c.skipped, outcome.error, JSON.stringify(outcome.details)],
-  );
-}
-
 /** Run ids are PostgreSQL bigints. */
 const MAX_RUN_ID = 9_223_372_036_854_775_807n;
-
-export async function getRun(db: Queryable, id: string): Promise<RunRecord | null> {
-  if (!/^\d{1,19}$/.test(id) || BigInt(id) > MAX_RUN_ID) return null;
-  const result = await db.query<RunRecord>(`SELECT ${RUN_COLUMNS} FROM runs WHERE runs.id = $1::bigint`, [id]);
-  return result.rows[0] ?? null;
-}
-
-export async function recentRuns(db: Queryable, options: { limit: number; source?: string }): Promise<RunRecord[]> {
-  const result = await db.query<RunRecord>(
-    `SELECT ${RUN_COLUMNS} FROM runs WHERE ($1::text IS NULL OR source = $1) ORDER BY runs.id DESC LIMIT $2`,
-    [options.source ?? null, options.limit],
-  );
-  return result.rows;
-}
-
-/** The latest finished (non-dry) run of each named source. */
-export async function lastRuns(db: Queryable, sources: readonly string[]): Promise<Map<string, RunRecord>> {
-  const result = await db.query<RunRecord>(
-    `SELECT DISTINCT ON (source) ${RUN_COLUMNS} FROM runs
-     WHERE source = ANY($1::text[]) AND status <> 'running' ORDER BY source, runs.id DESC`,
-    [sources],
-  );
-  return new Map(result.rows.map((r) => [r.source, r]));
-}
 
 /**
  * A run holds a session advisory lock on its own id while it works, on the connection it runs on: a run
  * left `running` whose lock nobody holds was cut off — its process or the database stopped — and
- * nothing of it was applied (see `failInterruptedRuns`).
+ * nothing of it was applied (see `failInterrupted`).
  */
 const RUN_LOCK_CLASS = 720_531_003;
 
 /** The lock of run `id` (SQL): RUN_LOCK_CLASS and the id folded into an int4. One expression to take and test it. */
 const runLock = (id: string): string => `${RUN_LOCK_CLASS}, (${id} % 2147483647)::int`;
 
-export async function lockRun(conn: Queryable, runId: string): Promise<void> {
-  await conn.query(`SELECT pg_advisory_lock(${runLock('$1::bigint')})`, [runId]);
+/** The runs of one connection or transaction. */
+export function runsOf(db: Queryable) {
+  return {
+    async create(options: { source: string; trigger: string; allowRemovals: boolean }): Promise<string> {
+      const result = await db.query<{ id: string }>(
+        `INSERT INTO runs (source, status, trigger, allow_removals) VALUES ($1, 'running', $2, $3) RETURNING id::text AS id`,
+        [options.source, options.trigger, options.allowRemovals],
+      );
+      const id = result.rows[0]?.id;
+      if (!id) throw new Error('run insert returned no id');
+      return id;
+    },
+
+    async finish(
+      id: string,
+      outcome: { status: Exclude<RunStatus, 'running'>; mode: 'full' | 'incremental' | null; counts: RunCounts; error: string | null; details: Record<string, unknown> },
+    ): Promise<void> {
+      const c = outcome.counts;
+      await db.query(
+        `UPDATE runs SET status = $2, mode = $3, finished_at = now(), seen = $4, created = $5, updated = $6,
+                activated = $7, blocked = $8, disabled = $9, removed = $10, skipped = $11, error = $12, details = $13::jsonb
+         WHERE id = $1::bigint`,
+        [id, outcome.status, outcome.mode, c.seen, c.created, c.updated, c.activated, c.blocked, c.disabled, c.removed,
+          c.skipped, outcome.error, JSON.stringify(outcome.details)],
+      );
+    },
+
+    async get(id: string): Promise<RunRecord | null> {
+      if (!/^\d{1,19}$/.test(id) || BigInt(id) > MAX_RUN_ID) return null;
+      const result = await db.query<RunRecord>(`SELECT ${RUN_COLUMNS} FROM runs WHERE runs.id = $1::bigint`, [id]);
+      return result.rows[0] ?? null;
+    },
+
+    async recent(options: { limit: number; source?: string }): Promise<RunRecord[]> {
+      const result = await db.query<RunRecord>(
+        `SELECT ${RUN_COLUMNS} FROM runs WHERE ($1::text IS NULL OR source = $1) ORDER BY runs.id DESC LIMIT $2`,
+        [options.source ?? null, options.limit],
+      );
+      return result.rows;
+    },
+
+    /** The latest finished (non-dry) run of each named source. */
+    async last(sources: readonly string[]): Promise<Map<string, RunRecord>> {
+      const result = await db.query<RunRecord>(
+        `SELECT DISTINCT ON (source) ${RUN_COLUMNS} FROM runs
+         WHERE source = ANY($1::text[]) AND status <> 'running' ORDER BY source, runs.id DESC`,
+        [sources],
+      );
+      return new Map(result.rows.map((r) => [r.source, r]));
+    },
+
+    /** Held on this connection while the run works (a session lock). */
+    async lock(runId: string): Promise<void> {
+      await db.query(`SELECT pg_advisory_lock(${runLock('$1::bigint')})`, [runId]);
+    },
+
+    async unlock(runId: string): Promise<void> {
+      await db.query(`SELECT pg_advisory_unlock(${runLock('$1::bigint')})`, [runId]);
+    },
+
+    /**
+     * Marks failed the runs of `source` left `running` whose lock nobody holds, except `exceptId` (the
+     * caller's own run); returns how many. Called by every run and by a worker at start. The try-locks
+     * are transaction-scoped: one statement, so they end with it (call it outside a transaction).
+     */
+    async failInterrupted(options: { source: string; exceptId?: string }): Promise<number> {
+      const result = await db.query(
+        `UPDATE runs SET status = 'failed', finished_at = now(), error = 'interrupted (its process or the database stopped mid-run; nothing was applied)'
+         WHERE id IN (SELECT id FROM runs WHERE source = $1 AND status = 'running' AND id IS DISTINCT FROM $2::bigint)
+           AND pg_try_advisory_xact_lock(${runLock('id')})`,
+        [options.source, options.exceptId ?? null],
+      );
+      return result.rowCount;
+    },
+
+    /**
+     * How each source has been doing. One query serves `status`, the API, the metrics and the failure
+     * emails, so they never disagree.
+     */
+    async health(sources: readonly string[]): Promise<Map<string, SourceHealth>> {
+      const result = await db.query<HealthRow>(HEALTH_SQL, [sources]);
+      return new Map(result.rows.map((r) => [r.source, healthOf(r)]));
+    },
+  };
 }
 
-export async function unlockRun(conn: Queryable, runId: string): Promise<void> {
-  await conn.query(`SELECT pg_advisory_unlock(${runLock('$1::bigint')})`, [runId]);
+/** A source as its runs tell it: the last successful run, the failures since the last run that reached the directory, the last error. */
+export interface SourceHealth {
+  readonly source: string;
+  /** The newest run that ended `ok`. */
+  readonly lastSuccess: { readonly runId: string; readonly finishedAt: Date } | null;
+  /** Failed runs after the newest run that read the directory (`ok` or `held`); runs aborted by a stopping worker don't count. */
+  readonly consecutiveFailures: number;
+  /** The first of those failed runs (the start of the current outage); null while the source works. */
+  readonly failingSince: { readonly runId: string; readonly at: Date } | null;
+  /** The newest failed run's error (kept after the source recovers; `at` tells how old it is). */
+  readonly lastError: { readonly runId: string; readonly at: Date; readonly message: string; readonly code: string | null } | null;
 }
 
-/**
- * Marks failed the runs of `source` left `running` whose lock nobody holds, except `exceptId` (the
- * caller's own run). Called by every run and by a worker at start. The try-locks are
- * transaction-scoped: one statement, so they end with it (call it outside a transaction).
- */
-export async function failInterruptedRuns(db: Queryable, options: { source: string; exceptId?: string }): Promise<number> {
-  const result = await db.query(
-    `UPDATE runs SET status = 'failed', finished_at = now(), error = 'interrupted (its process or the database stopped mid-run; nothing was applied)'
-     WHERE id IN (SELECT id FROM runs WHERE source = $1 AND status = 'running' AND id IS DISTINCT FROM $2::bigint)
-       AND pg_try_advisory_xact_lock(${runLock('id')})`,
-    [options.source, options.exceptId ?? null],
-  );
-  return result.rowCount;
+interface HealthRow {
+  source: string;
+  last_ok_id: string | null;
+  last_ok_at: Date | null;
+  failures: number;
+  first_failed_id: string | null;
+  first_failed_at: Date | null;
+  failed_id: string | null;
+  failed_at: Date | null;
+  error: string | null;
+  error_code: string | null;
+}
+
+/** Runs aborted by a stopping worker (src/sync/run-aborted.ts) say nothing about the source. */
+const NOT_ABORTED = `coalesce(r.details->>'errorCode', '') <> 'aborted'`;
+
+// Every lookup walks the (source, id DESC) index from the newest run; ids are compared as bigints.
+const HEALTH_SQL = `
+SELECT src AS source,
+       ok.id::text AS last_ok_id, ok.finished_at AS last_ok_at,
+       streak.n AS failures, streak.first_id::text AS first_failed_id, streak.first_at AS first_failed_at,
+       f.id::text AS failed_id, f.finished_at AS failed_at, f.error, f.details->>'errorCode' AS error_code
+  FROM unnest($1::text[]) AS src
+  LEFT JOIN LATERAL (SELECT r.id, r.finished_at FROM runs r WHERE r.source = src AND r.status = 'ok' ORDER BY r.id DESC LIMIT 1) ok ON true
+  LEFT JOIN LATERAL (SELECT r.id FROM runs r WHERE r.source = src AND r.status IN ('ok', 'held') ORDER BY r.id DESC LIMIT 1) good ON true
+  LEFT JOIN LATERAL (
+    SELECT count(*)::int AS n, min(r.id) AS first_id, min(coalesce(r.finished_at, r.started_at)) AS first_at
+      FROM runs r WHERE r.source = src AND r.status = 'failed' AND r.id > coalesce(good.id, 0) AND ${NOT_ABORTED}) streak ON true
+  LEFT JOIN LATERAL (
+    SELECT r.id, coalesce(r.finished_at, r.started_at) AS finished_at, r.error, r.details
+      FROM runs r WHERE r.source = src AND r.status = 'failed' AND ${NOT_ABORTED} ORDER BY r.id DESC LIMIT 1) f ON true`;
+
+function healthOf(r: HealthRow): SourceHealth {
+  return {
+    source: r.source,
+    lastSuccess: r.last_ok_id !== null && r.last_ok_at !== null ? { runId: r.last_ok_id, finishedAt: new Date(r.last_ok_at) } : null,
+    consecutiveFailures: Number(r.failures),
+    failingSince: r.first_failed_id !== null && r.first_failed_at !== null ? { runId: r.first_failed_id, at: new Date(r.first_failed_at) } : null,
+    lastError:
+      r.failed_id !== null && r.failed_at !== null
+        ? { runId: r.failed_id, at: new Date(r.failed_at), message: r.error ?? 'failed', code: r.error_code }
+        : null,
+  };
 }
 
 /** A source's cursor and the fingerprint of the mapping rules it was read under (null: saved before those were kept). */
@@ -126,20 +196,26 @@ export interface StoredCursor {
   readonly mapping: string | null;
 }
 
-export async function loadCursor(db: Queryable, source: string): Promise<StoredCursor | null> {
-  const result = await db.query<{ cursor: SourceCursor; mapping: string | null }>('SELECT cursor, mapping FROM source_cursors WHERE source = $1', [source]);
-  const row = result.rows[0];
-  return row ? { cursor: row.cursor, mapping: row.mapping } : null;
-}
+/** The cursor each source keeps between runs, with the mapping rules it was read under. */
+export function cursorsOf(db: Queryable) {
+  return {
+    async load(source: string): Promise<StoredCursor | null> {
+      const result = await db.query<{ cursor: SourceCursor; mapping: string | null }>('SELECT cursor, mapping FROM source_cursors WHERE source = $1', [source]);
+      const row = result.rows[0];
+      return row ? { cursor: row.cursor, mapping: row.mapping } : null;
+    },
 
-export async function saveCursor(tx: Queryable, source: string, cursor: SourceCursor | null, runId: string, mapping: string): Promise<void> {
-  if (cursor === null) {
-    await tx.query('DELETE FROM source_cursors WHERE source = $1', [source]);
-    return;
-  }
-  await tx.query(
-    `INSERT INTO source_cursors (source, cursor, run_id, mapping, updated_at) VALUES ($1, $2::jsonb, $3::bigint, $4, now())
-     ON CONFLICT (source) DO UPDATE SET cursor = excluded.cursor, run_id = excluded.run_id, mapping = excluded.mapping, updated_at = now()`,
-    [source, JSON.stringify(cursor), runId, mapping],
-  );
+    /** `cursor` null: forget it (the next read is full). */
+    async save(source: string, saved: { cursor: SourceCursor | null; runId: string; mapping: string }): Promise<void> {
+      if (saved.cursor === null) {
+        await db.query('DELETE FROM source_cursors WHERE source = $1', [source]);
+        return;
+      }
+      await db.query(
+        `INSERT INTO source_cursors (source, cursor, run_id, mapping, updated_at) VALUES ($1, $2::jsonb, $3::bigint, $4, now())
+         ON CONFLICT (source) DO UPDATE SET cursor = excluded.cursor, run_id = excluded.run_id, mapping = excluded.mapping, updated_at = now()`,
+        [source, JSON.stringify(saved.cursor), saved.runId, saved.mapping],
+      );
+    },
+  };
 }

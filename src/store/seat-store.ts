@@ -1,14 +1,12 @@
-// Reading the allocation's input and writing its decisions: the seat side of the store.
-import type { AccountChange, AccountState, ChangeReason, SeatAccount } from '../domain/types.ts';
+// Reading the allocation's input and writing its decisions, under the seat lock: the seat side of the
+// store, with the admin flags (block, protect) that the allocation reads.
+import type { AccountChange, AccountState, SeatAccount } from '../domain/types.ts';
+import { auditOf, type AuditEntry } from './audit-store.ts';
 import { batches } from './cursor.ts';
 import type { Queryable } from './db.ts';
 
 /** Key of the advisory lock under which every seat decision is taken (SPEC rule 11). */
-export const SEAT_LOCK_KEY = 720_531_002;
-
-export async function lockSeats(tx: Queryable): Promise<void> {
-  await tx.query('SELECT pg_advisory_xact_lock($1)', [SEAT_LOCK_KEY]);
-}
+const SEAT_LOCK_KEY = 720_531_002;
 
 interface SeatRow {
   id: number;
@@ -98,165 +96,142 @@ async function loadInBatches(tx: Queryable, select: string, params: readonly unk
   return out;
 }
 
-/**
- * Loads every account the allocation may have to decide about, in a transaction. Accounts that are
- * removed and still absent hold nothing and cannot change, so they are left out (a directory of a
- * million departed users costs nothing here).
- */
-export function loadSeatAccounts(tx: Queryable): Promise<StoredSeatAccount[]> {
-  return loadInBatches(tx, `SELECT ${SEAT_COLUMNS} FROM accounts WHERE (present OR state <> 'removed')`, []);
-}
-
-/**
- * The accounts the allocation may have to decide about, except the settled keepers (see
- * `isSettledKeeper` in domain/allocate.ts: eligible, not protected, active without grace, holding
- * exactly the pools of their profile, waiting for nothing), which are counted per profile instead.
- * `settledHeld` maps each profile needing pools to its needed pools as held (sorted). `include` are
- * ids always loaded (the accounts this run changes). Same conditions as the pure predicate; an
- * integration test holds them together.
- */
-export async function loadSeatAccountsAroundSettled(
-  tx: Queryable,
-  options: { settledHeld: ReadonlyMap<string, readonly string[]>; include: readonly number[] },
-): Promise<{ accounts: StoredSeatAccount[]; settled: Map<string, number> }> {
-  const profiles = [...options.settledHeld.keys()];
-  const held = profiles.map((profile) => JSON.stringify(options.settledHeld.get(profile)));
-  const settledWhere = `coalesce(state = 'active' AND present AND enabled AND NOT suspended AND NOT admin_protected
-      AND NOT policy_protected AND grace_until IS NULL AND waiting_since IS NULL AND waiting_for = '[]'::jsonb
-      AND (profile, held) IN (SELECT k.p, k.h::jsonb FROM unnest($1::text[], $2::text[]) AS k(p, h)), false)`;
-  const params = [profiles, held, options.include];
-  const counts = await tx.query<{ profile: string; n: number }>(
-    `SELECT profile, count(*)::int AS n FROM accounts WHERE ${settledWhere} AND NOT (id = ANY($3::int[])) GROUP BY profile`,
-    params,
-  );
-  const accounts = await loadInBatches(
-    tx,
-    `SELECT ${SEAT_COLUMNS} FROM accounts WHERE (present OR state <> 'removed') AND (NOT ${settledWhere} OR id = ANY($3::int[]))`,
-    params,
-  );
-  return { accounts, settled: new Map(counts.rows.map((r) => [r.profile, r.n])) };
-}
-
-/** Loads the named accounts whatever their state (removed accounts that come back), in a transaction. */
-export async function loadSeatAccountsById(tx: Queryable, ids: readonly number[]): Promise<StoredSeatAccount[]> {
-  if (ids.length === 0) return [];
-  return loadInBatches(tx, `SELECT ${SEAT_COLUMNS} FROM accounts WHERE id = ANY($1::int[])`, [ids]);
-}
-
 /** Rows per statement when writing changes: keeps parameter arrays well below protocol limits. */
 const WRITE_BATCH = 20_000;
 
 const iso = (value: number | null): string | null => (value === null ? null : new Date(value).toISOString());
 
-/** Writes the allocation's state changes of existing accounts and one audit row per change. */
-export async function writeSeatChanges(
-  tx: Queryable,
-  changes: readonly AccountChange[],
-  audit: { actor: string; runId: string | null },
-): Promise<void> {
-  for (let start = 0; start < changes.length; start += WRITE_BATCH) {
-    const batch = changes.slice(start, start + WRITE_BATCH);
-    await tx.query(
-      `UPDATE accounts a SET state = u.state, held = u.held::jsonb, waiting_for = u.waiting_for::jsonb,
-              waiting_since = u.waiting_since, activated_at = u.activated_at, grace_until = u.grace_until,
-              last_changed_run = coalesce($8::bigint, a.last_changed_run), updated_at = now()
-       FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[],
-                   $7::timestamptz[]) AS u(id, state, held, waiting_for, waiting_since, activated_at, grace_until)
-       WHERE a.id = u.id`,
-      [
-        batch.map((c) => c.id),
-        batch.map((c) => c.to.state),
-        batch.map((c) => JSON.stringify(c.to.held)),
-        batch.map((c) => JSON.stringify(c.to.waitingFor)),
-        batch.map((c) => iso(c.to.waitingSince)),
-        batch.map((c) => iso(c.to.activatedAt)),
-        batch.map((c) => iso(c.to.graceUntil)),
-        audit.runId,
-      ],
-    );
-    // `takenBy`: the protected account a holder gave its seat to (reason `protected`); its id is null
-    // when it is new in this run (stored after this row's batch).
-    const entries = batch.map((c): AuditEntry => ({
-      accountId: c.id, from: c.from?.state ?? null, to: c.to.state, reason: c.reason,
-      details: {
-        held: c.to.held,
-        waitingFor: c.to.waitingFor,
-        ...(c.takenBy ? { takenBy: { id: c.takenBy.id > 0 ? c.takenBy.id : null, username: c.takenBy.username } } : {}),
-      },
-    }));
-    await insertAudit(tx, entries, audit);
-  }
-}
+/** `suspended` is set by block/unblock, `adminProtected` by protect/unprotect (SPEC §5 `accounts block|unblock|protect|unprotect`). */
+export type AdminFlag = 'suspended' | 'adminProtected';
 
-export interface AuditEntry {
-  readonly accountId: number;
-  readonly from: AccountState | null;
-  readonly to: AccountState | null;
-  /** A seat change's reason, or the admin action that changed a flag. */
-  readonly reason: ChangeReason | 'block' | 'unblock' | 'protect' | 'unprotect';
-  readonly details?: Record<string, unknown>;
-}
+const FLAG_COLUMN: Record<AdminFlag, 'suspended' | 'admin_protected'> = { suspended: 'suspended', adminProtected: 'admin_protected' };
 
-export async function insertAudit(
-  tx: Queryable,
-  entries: readonly AuditEntry[],
-  audit: { actor: string; runId: string | null },
-): Promise<void> {
-  if (entries.length === 0) return;
-  await tx.query(
-    `INSERT INTO audit (account_id, from_state, to_state, reason, actor, run_id, details)
-     SELECT u.account_id, u.from_state, u.to_state, u.reason, $6, $7::bigint, u.details::jsonb
-     FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[])
-          AS u(account_id, from_state, to_state, reason, details)`,
-    [
-      entries.map((e) => e.accountId),
-      entries.map((e) => e.from),
-      entries.map((e) => e.to),
-      entries.map((e) => e.reason),
-      entries.map((e) => JSON.stringify(e.details ?? {})),
-      audit.actor,
-      audit.runId,
-    ],
-  );
-}
+/** What seat decisions read and write, under one lock (SPEC rule 11), in one transaction. */
+export function seatsOf(tx: Queryable) {
+  return {
+    /** Takes the seat lock until the transaction ends. */
+    async lock(): Promise<void> {
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [SEAT_LOCK_KEY]);
+    },
 
-/** The fingerprint of the inputs of the last allocation (config side), or null before the first one. */
-export async function loadAllocationFingerprint(tx: Queryable): Promise<string | null> {
-  const result = await tx.query<{ fingerprint: string }>('SELECT fingerprint FROM allocation_state WHERE id = 1');
-  return result.rows[0]?.fingerprint ?? null;
-}
+    /**
+     * Every account the allocation may have to decide about. Accounts that are removed and still absent
+     * hold nothing and cannot change, so they are left out (a directory of a million departed users
+     * costs nothing here).
+     */
+    load(): Promise<StoredSeatAccount[]> {
+      return loadInBatches(tx, `SELECT ${SEAT_COLUMNS} FROM accounts WHERE (present OR state <> 'removed')`, []);
+    },
 
-export async function saveAllocationFingerprint(tx: Queryable, fingerprint: string): Promise<void> {
-  await tx.query(
-    `INSERT INTO allocation_state (id, fingerprint, updated_at) VALUES (1, $1, now())
-     ON CONFLICT (id) DO UPDATE SET fingerprint = excluded.fingerprint, updated_at = now()
-     WHERE allocation_state.fingerprint <> excluded.fingerprint`,
-    [fingerprint],
-  );
-}
+    /**
+     * The accounts the allocation may have to decide about, except the settled keepers (see
+     * `isSettledKeeper` in domain/allocate.ts: eligible, not protected, active without grace, holding
+     * exactly the pools of their profile, waiting for nothing), which are counted per profile instead.
+     * `settledHeld` maps each profile needing pools to its needed pools as held (sorted). `include` are
+     * ids always loaded (the accounts this run changes). Same conditions as the pure predicate; an
+     * integration test holds them together.
+     */
+    async loadAroundSettled(
+      options: { settledHeld: ReadonlyMap<string, readonly string[]>; include: readonly number[] },
+    ): Promise<{ accounts: StoredSeatAccount[]; settled: Map<string, number> }> {
+      const profiles = [...options.settledHeld.keys()];
+      const held = profiles.map((profile) => JSON.stringify(options.settledHeld.get(profile)));
+      const settledWhere = `coalesce(state = 'active' AND present AND enabled AND NOT suspended AND NOT admin_protected
+          AND NOT policy_protected AND grace_until IS NULL AND waiting_since IS NULL AND waiting_for = '[]'::jsonb
+          AND (profile, held) IN (SELECT k.p, k.h::jsonb FROM unnest($1::text[], $2::text[]) AS k(p, h)), false)`;
+      const params = [profiles, held, options.include];
+      const counts = await tx.query<{ profile: string; n: number }>(
+        `SELECT profile, count(*)::int AS n FROM accounts WHERE ${settledWhere} AND NOT (id = ANY($3::int[])) GROUP BY profile`,
+        params,
+      );
+      const accounts = await loadInBatches(
+        tx,
+        `SELECT ${SEAT_COLUMNS} FROM accounts WHERE (present OR state <> 'removed') AND (NOT ${settledWhere} OR id = ANY($3::int[]))`,
+        params,
+      );
+      return { accounts, settled: new Map(counts.rows.map((r) => [r.profile, r.n])) };
+    },
 
-/** True when some grace period has ended by `now` (the allocation must run to block those accounts). */
-export async function graceEnded(tx: Queryable, now: number): Promise<boolean> {
-  // The earliest end from the partial index, compared here: `grace_until <= $1 LIMIT 1` was planned as a
-  // scan of every account when the table had no statistics yet (right after a first sync).
-  const result = await tx.query<{ ms: number }>(
-    `SELECT (extract(epoch from grace_until) * 1000)::float8 AS ms FROM accounts WHERE grace_until IS NOT NULL ORDER BY grace_until LIMIT 1`,
-  );
-  const first = result.rows[0]?.ms;
-  return first !== undefined && first <= now;
-}
+    /** The named accounts whatever their state (removed accounts that come back). */
+    async loadById(ids: readonly number[]): Promise<StoredSeatAccount[]> {
+      if (ids.length === 0) return [];
+      return loadInBatches(tx, `SELECT ${SEAT_COLUMNS} FROM accounts WHERE id = ANY($1::int[])`, [ids]);
+    },
 
-/**
- * Deletes accounts removed more than `olderThanMs` ago, with their audit history (`policy.purgeRemovedAfter`).
- * Only accounts of `source` that are absent and removed: they hold nothing, so seats are unaffected.
- */
-export async function purgeRemoved(tx: Queryable, options: { source: string; olderThanMs: number; now: number }): Promise<number> {
-  const result = await tx.query<{ n: number }>(
-    `WITH gone AS (
-       DELETE FROM accounts WHERE source = $1 AND NOT present AND state = 'removed' AND removed_at < $2::timestamptz RETURNING id),
-     history AS (DELETE FROM audit WHERE account_id IN (SELECT id FROM gone))
-     SELECT count(*)::int AS n FROM gone`,
-    [options.source, new Date(options.now - options.olderThanMs).toISOString()],
-  );
-  return result.rows[0]?.n ?? 0;
+    /** The allocation's state changes of existing accounts, and one audit row per change. */
+    async write(changes: readonly AccountChange[], audit: { actor: string; runId: string | null }): Promise<void> {
+      for (let start = 0; start < changes.length; start += WRITE_BATCH) {
+        const batch = changes.slice(start, start + WRITE_BATCH);
+        await tx.query(
+          `UPDATE accounts a SET state = u.state, held = u.held::jsonb, waiting_for = u.waiting_for::jsonb,
+                  waiting_since = u.waiting_since, activated_at = u.activated_at, grace_until = u.grace_until,
+                  last_changed_run = coalesce($8::bigint, a.last_changed_run), updated_at = now()
+           FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[],
+                       $7::timestamptz[]) AS u(id, state, held, waiting_for, waiting_since, activated_at, grace_until)
+           WHERE a.id = u.id`,
+          [
+            batch.map((c) => c.id),
+            batch.map((c) => c.to.state),
+            batch.map((c) => JSON.stringify(c.to.held)),
+            batch.map((c) => JSON.stringify(c.to.waitingFor)),
+            batch.map((c) => iso(c.to.waitingSince)),
+            batch.map((c) => iso(c.to.activatedAt)),
+            batch.map((c) => iso(c.to.graceUntil)),
+            audit.runId,
+          ],
+        );
+        // `takenBy`: the protected account a holder gave its seat to (reason `protected`); its id is null
+        // when it is new in this run (stored after this row's batch).
+        const entries = batch.map((c): AuditEntry => ({
+          accountId: c.id, from: c.from?.state ?? null, to: c.to.state, reason: c.reason,
+          details: {
+            held: c.to.held,
+            waitingFor: c.to.waitingFor,
+            ...(c.takenBy ? { takenBy: { id: c.takenBy.id > 0 ? c.takenBy.id : null, username: c.takenBy.username } } : {}),
+          },
+        }));
+        await auditOf(tx).add(entries, audit);
+      }
+    },
+
+    /** True when some grace period has ended by `now` (the allocation must run to block those accounts). */
+    async graceEnded(now: number): Promise<boolean> {
+      // The earliest end from the partial index, compared here: `grace_until <= $1 LIMIT 1` was planned as a
+      // scan of every account when the table had no statistics yet (right after a first sync).
+      const result = await tx.query<{ ms: number }>(
+        `SELECT (extract(epoch from grace_until) * 1000)::float8 AS ms FROM accounts WHERE grace_until IS NOT NULL ORDER BY grace_until LIMIT 1`,
+      );
+      const first = result.rows[0]?.ms;
+      return first !== undefined && first <= now;
+    },
+
+    /** The fingerprint of the inputs of the last allocation (config side), or null before the first one. */
+    async fingerprint(): Promise<string | null> {
+      const result = await tx.query<{ fingerprint: string }>('SELECT fingerprint FROM allocation_state WHERE id = 1');
+      return result.rows[0]?.fingerprint ?? null;
+    },
+
+    async saveFingerprint(fingerprint: string): Promise<void> {
+      await tx.query(
+        `INSERT INTO allocation_state (id, fingerprint, updated_at) VALUES (1, $1, now())
+         ON CONFLICT (id) DO UPDATE SET fingerprint = excluded.fingerprint, updated_at = now()
+         WHERE allocation_state.fingerprint <> excluded.fingerprint`,
+        [fingerprint],
+      );
+    },
+
+    /** An account's admin flags and state, its row locked until the transaction ends; null when it is gone. */
+    async lockAdminFlags(accountId: number): Promise<{ readonly suspended: boolean; readonly adminProtected: boolean; readonly state: AccountState } | null> {
+      const result = await tx.query<{ suspended: boolean; admin_protected: boolean; state: AccountState }>(
+        'SELECT suspended, admin_protected, state FROM accounts WHERE id = $1 FOR UPDATE',
+        [accountId],
+      );
+      const row = result.rows[0];
+      return row === undefined ? null : { suspended: row.suspended, adminProtected: row.admin_protected, state: row.state };
+    },
+
+    async setAdminFlag(accountId: number, flag: AdminFlag, value: boolean): Promise<void> {
+      await tx.query(`UPDATE accounts SET ${FLAG_COLUMN[flag]} = $2, updated_at = now() WHERE id = $1`, [accountId, value]);
+    },
+  };
 }

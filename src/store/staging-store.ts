@@ -1,9 +1,15 @@
-// The staging side of a sync run: while a source is read, the users that are new, changed or back (see
-// sync/source-snapshot.ts) and the deletions an incremental read reports go to a per-run temporary
-// table, so a read that fails half-way changes nothing, and unchanged users are not written at all.
-// Merging into `accounts` happens in the apply transaction (delta-store.ts).
-import { copyBool, copyText } from './pg-copy.ts';
+// A run's staging table and its merge into `accounts`. While a source is read, the users that are new,
+// changed or back (see sync/source-snapshot.ts) and the deletions an incremental read reports go to a
+// per-run temporary table, so a read that fails half-way changes nothing, and unchanged users are not
+// written at all. In the apply transaction, the table tells what the read changed — a summary, the
+// staged rows of changed accounts, and the new users in queue order, a slice at a time, so a first sync
+// of a million users never holds its rows in memory at once — and is merged into `accounts`: new
+// accounts inserted with the seat state the allocation gave them (and their audit row), changed ones
+// rewritten.
+import type { ChangeReason, SeatState } from '../domain/types.ts';
+import { batches } from './cursor.ts';
 import type { Queryable } from './db.ts';
+import { copyBool, copyText } from './pg-copy.ts';
 
 /** A directory user mapped for storage; `dataHash` covers every stored directory field and the profile. */
 export interface StagedUser {
@@ -23,14 +29,67 @@ export interface StagedUser {
   readonly dataHash: string;
 }
 
-export interface StagingTables {
-  readonly staging: string;
+/** A staged user with its read order and its queue key (computed by the domain: `queueKeyOf`). */
+export interface StagedRow extends StagedUser {
+  readonly seq: number;
+  readonly queueKey: string;
 }
 
-/** Name of a run's staging table; temp tables are private to the connection that made them. */
-export function stagingTables(runId: string): StagingTables {
-  if (!/^[0-9a-z_]+$/.test(runId)) throw new Error(`invalid run id for a table name: ${runId}`);
-  return { staging: `staging_${runId}` };
+export interface RemovalCounts {
+  /** Accounts of the source that are present now. */
+  readonly total: number;
+  readonly wouldRemove: number;
+  readonly wouldDisable: number;
+  /** Users read (not deletions). */
+  readonly staged: number;
+}
+
+export interface DeltaSummary {
+  /** The counts of the hold check but the source's total, counted only when the check needs it (`countPresent`). */
+  readonly counts: Omit<RemovalCounts, 'total'>;
+  /** Present accounts of the source that this read says are gone (full read: not returned; incremental: deleted). */
+  readonly missingIds: number[];
+  /** Staged users never seen before, and staged users whose account changed or came back. */
+  readonly newCount: number;
+  readonly changedCount: number;
+  /**
+   * Changed accounts whose change reaches what the allocation reads (back, username, enabled, creation
+   * time, profile, protection); the rest changed only data the seats do not depend on (name, email, …).
+   */
+  readonly seatChangedCount: number;
+}
+
+/** A staged user the allocation must see differently: new, changed, or back. */
+export interface DeltaRow {
+  /** Read order; a new user's temporary id in the allocation is −seq. */
+  readonly seq: number;
+  /** Existing account id; null for a user never seen before. */
+  readonly id: number | null;
+  readonly username: string;
+  readonly enabled: boolean;
+  readonly createdMs: number | null;
+  readonly profile: string | null;
+  readonly policyProtected: boolean;
+  /** For existing accounts: whether the account was enabled and present before this run. */
+  readonly wasActiveInDirectory: boolean;
+}
+
+/** A seat state shared by many new accounts (a first sync has a handful of distinct ones), with the
+ * reason its audit rows carry. */
+export interface NewAccountState extends SeatState {
+  readonly reason: ChangeReason;
+}
+
+/**
+ * New accounts to write: staged rows by `seq` (in read order: their ids are drawn in this order), each with the state `states[classOf[i]]`, their audit
+ * rows by `actor` in run `runId`.
+ */
+export interface NewAccountsWrite {
+  readonly runId: string;
+  readonly actor: string;
+  readonly seqs: readonly number[];
+  readonly classOf: readonly number[];
+  readonly states: readonly NewAccountState[];
 }
 
 const STAGING_COLUMNS = [
@@ -38,58 +97,239 @@ const STAGING_COLUMNS = [
   'attributes', 'profile', 'policy_protected', 'data_hash', 'queue_key',
 ] as const;
 
-/** A staged user with its read order and its queue key (computed by the domain: `queueKeyOf`). */
-export interface StagedRow extends StagedUser {
-  readonly seq: number;
-  readonly queueKey: string;
-}
+/** Rows per FETCH: bounds the driver's result buffers. */
+const FETCH_ROWS = 20_000;
 
-export async function createStaging(conn: Queryable, tables: StagingTables): Promise<void> {
-  await dropStaging(conn, tables);
-  // groups and attributes stay text here: only the rows that reach `accounts` pay for the jsonb parse.
-  await conn.query(
-    `CREATE TEMP TABLE ${tables.staging} (
-       seq integer NOT NULL, external_id text NOT NULL, deleted boolean NOT NULL DEFAULT false,
-       username text, email text, display_name text, dn text, enabled boolean, directory_created_at timestamptz,
-       groups text, attributes text, profile text, policy_protected boolean, data_hash text, queue_key text)`,
-  );
-}
+const DELTA_COLUMNS = `s.seq, a.id, s.username, s.enabled, (extract(epoch from s.directory_created_at) * 1000)::float8 AS "createdMs",
+  s.profile, s.policy_protected AS "policyProtected", coalesce(a.enabled AND a.present, false) AS "wasActiveInDirectory"`;
 
-export async function dropStaging(conn: Queryable, tables: StagingTables): Promise<void> {
-  await conn.query(`DROP TABLE IF EXISTS ${tables.staging}`);
-}
-
-/** Writes users (with their read order `seq`) to the staging table in one COPY. */
-export async function stageUsers(conn: Queryable, table: string, users: readonly StagedRow[]): Promise<void> {
-  if (users.length === 0) return;
-  let rows = '';
-  for (const u of users) {
-    rows +=
-      `${u.seq}\t${copyText(u.externalId)}\t${copyText(u.username)}\t${copyText(u.email)}\t${copyText(u.displayName)}\t` +
-      `${copyText(u.dn)}\t${copyBool(u.enabled)}\t${u.directoryCreatedAt ?? '\\N'}\t${copyText(u.groupsJson)}\t` +
-      `${copyText(u.attributesJson)}\t${copyText(u.profile)}\t${copyBool(u.policyProtected)}\t${copyText(u.dataHash)}\t${u.queueKey}\n`;
-  }
-  await conn.copyRows(table, STAGING_COLUMNS, rows);
-}
-
-/** Records deletions reported by an incremental read (a deletion wins over the same id read as a user). */
-export async function stageDeletions(conn: Queryable, table: string, externalIds: readonly string[]): Promise<void> {
-  if (externalIds.length === 0) return;
-  await conn.query(`INSERT INTO ${table} (seq, external_id, deleted) SELECT 0, unnest($1::text[]), true`, [externalIds]);
+/** Staged users that differ from their account (the check at read time is repeated: it is cheap and exact). */
+function deltaFrom(staging: string): string {
+  return `${staging} s LEFT JOIN accounts a ON a.source = $1 AND a.external_id = s.external_id
+    WHERE NOT s.deleted AND (a.id IS NULL OR a.data_hash IS DISTINCT FROM s.data_hash OR NOT a.present)
+      AND NOT EXISTS (SELECT 1 FROM ${staging} d WHERE d.deleted AND d.external_id = s.external_id)`;
 }
 
 /**
- * Prepares the staging tables for the apply: an index for reading the staged rows in read order and in
- * slices, and statistics (temp tables are never auto-analyzed; without them the joins against a
- * 100,000-row table run as nested loops). The plans need the row count and rough distributions only:
- * a small sample (3,000 rows instead of 30,000) gives them in a tenth of the time.
+ * The staged read of run `runKey` (a run id, or a dry run's key) of `source`, on `conn`: the table is
+ * temporary, private to the connection that made it, so the read and the apply use one connection.
  */
-export async function analyzeStaging(conn: Queryable, tables: StagingTables): Promise<void> {
-  await conn.query(`CREATE INDEX ON ${tables.staging} (seq)`);
-  await conn.query('SET default_statistics_target = 10');
-  try {
-    await conn.query(`ANALYZE ${tables.staging}`);
-  } finally {
-    await conn.query('RESET default_statistics_target');
-  }
+export function stagingOf(conn: Queryable, runKey: string, source: string) {
+  if (!/^[0-9a-z_]+$/.test(runKey)) throw new Error(`invalid run id for a table name: ${runKey}`);
+  const staging = `staging_${runKey}`;
+  const repository = {
+    /** Creates the table (empty, replacing one left behind). */
+    async create(): Promise<void> {
+      await repository.drop();
+      // groups and attributes stay text here: only the rows that reach `accounts` pay for the jsonb parse.
+      await conn.query(
+        `CREATE TEMP TABLE ${staging} (
+           seq integer NOT NULL, external_id text NOT NULL, deleted boolean NOT NULL DEFAULT false,
+           username text, email text, display_name text, dn text, enabled boolean, directory_created_at timestamptz,
+           groups text, attributes text, profile text, policy_protected boolean, data_hash text, queue_key text)`,
+      );
+    },
+
+    async drop(): Promise<void> {
+      await conn.query(`DROP TABLE IF EXISTS ${staging}`);
+    },
+
+    /** Writes users (with their read order `seq`) to the staging table in one COPY. */
+    async addUsers(users: readonly StagedRow[]): Promise<void> {
+      if (users.length === 0) return;
+      let rows = '';
+      for (const u of users) {
+        rows +=
+          `${u.seq}\t${copyText(u.externalId)}\t${copyText(u.username)}\t${copyText(u.email)}\t${copyText(u.displayName)}\t` +
+          `${copyText(u.dn)}\t${copyBool(u.enabled)}\t${u.directoryCreatedAt ?? '\\N'}\t${copyText(u.groupsJson)}\t` +
+          `${copyText(u.attributesJson)}\t${copyText(u.profile)}\t${copyBool(u.policyProtected)}\t${copyText(u.dataHash)}\t${u.queueKey}\n`;
+      }
+      await conn.copyRows(staging, STAGING_COLUMNS, rows);
+    },
+
+    /** Records deletions reported by an incremental read (a deletion wins over the same id read as a user). */
+    async addDeletions(externalIds: readonly string[]): Promise<void> {
+      if (externalIds.length === 0) return;
+      await conn.query(`INSERT INTO ${staging} (seq, external_id, deleted) SELECT 0, unnest($1::text[]), true`, [externalIds]);
+    },
+
+    /**
+     * Keeps the first occurrence of each new id the read returned more than once (the snapshot only knows
+     * the ids of existing accounts); returns how many rows were dropped.
+     */
+    async dropRepeatedIds(): Promise<number> {
+      const result = await conn.query(
+        `DELETE FROM ${staging} s USING (
+           SELECT external_id, min(seq) AS first FROM ${staging} WHERE NOT deleted GROUP BY external_id HAVING count(*) > 1) r
+         WHERE s.external_id = r.external_id AND NOT s.deleted AND s.seq > r.first`,
+      );
+      return result.rowCount;
+    },
+
+    /**
+     * Prepares the staging table for the apply: an index for reading the staged rows in read order and in
+     * slices, and statistics (temp tables are never auto-analyzed; without them the joins against a
+     * 100,000-row table run as nested loops). The plans need the row count and rough distributions only:
+     * a small sample (3,000 rows instead of 30,000) gives them in a tenth of the time.
+     */
+    async analyze(): Promise<void> {
+      await conn.query(`CREATE INDEX ON ${staging} (seq)`);
+      await conn.query('SET default_statistics_target = 10');
+      try {
+        await conn.query(`ANALYZE ${staging}`);
+      } finally {
+        await conn.query('RESET default_statistics_target');
+      }
+    },
+
+    /**
+     * Counts of the delta, the missing accounts and the counts of the mass-change hold (SPEC rule 10).
+     * `sweep`: the read listed every id in scope (a full read, or an incremental one with an id listing).
+     * `unseenIds`: then, the present accounts the read did not list (from the run's snapshot); they are
+     * checked again here, as the snapshot was taken before this transaction. Deletions an incremental read
+     * reports are missing too. `read`: users read.
+     */
+    async summary(options: { sweep: boolean; unseenIds: readonly number[]; read: number }): Promise<DeltaSummary> {
+      const delta = await conn.query<{ fresh: number; changed: number; seat: number; disable: number }>(
+        `SELECT count(*) FILTER (WHERE a.id IS NULL)::int AS fresh, count(a.id)::int AS changed,
+                count(*) FILTER (WHERE a.id IS NOT NULL AND (NOT a.present OR a.username IS DISTINCT FROM s.username
+                  OR a.enabled IS DISTINCT FROM s.enabled OR a.directory_created_at IS DISTINCT FROM s.directory_created_at
+                  OR a.profile IS DISTINCT FROM s.profile OR a.policy_protected IS DISTINCT FROM s.policy_protected))::int AS seat,
+                count(*) FILTER (WHERE a.id IS NOT NULL AND a.enabled AND a.present AND NOT s.enabled)::int AS disable
+         FROM ${deltaFrom(staging)}`,
+        [source],
+      );
+      const deleted = `SELECT a.id FROM accounts a JOIN ${staging} s ON s.external_id = a.external_id AND s.deleted
+         WHERE a.source = $1 AND a.present`;
+      const unseen = `SELECT a.id FROM accounts a WHERE a.id = ANY($2::int[]) AND a.source = $1 AND a.present
+         AND NOT EXISTS (SELECT 1 FROM ${staging} s WHERE s.external_id = a.external_id AND NOT s.deleted)`;
+      const missing = await conn.query<{ id: number }>(options.sweep ? `${unseen} UNION ${deleted}` : deleted, options.sweep ? [source, options.unseenIds] : [source]);
+      const d = delta.rows[0] ?? { fresh: 0, changed: 0, seat: 0, disable: 0 };
+      const missingIds = [...new Set(missing.rows.map((r) => r.id))].sort((a, b) => a - b);
+      return {
+        counts: { staged: options.read, wouldRemove: missingIds.length, wouldDisable: d.disable },
+        missingIds,
+        newCount: d.fresh,
+        changedCount: d.changed,
+        seatChangedCount: d.seat,
+      };
+    },
+
+    /** The staged rows of existing accounts that changed or came back, in read order. */
+    async forEachChanged(visit: (row: DeltaRow) => void): Promise<void> {
+      const rows = batches<DeltaRow>(conn, {
+        name: `changed_${staging}`,
+        select: `SELECT ${DELTA_COLUMNS} FROM ${deltaFrom(staging)} AND a.id IS NOT NULL ORDER BY s.seq`,
+        params: [source],
+        batchRows: FETCH_ROWS,
+      });
+      for await (const batch of rows) batch.forEach(visit);
+    },
+
+    /**
+     * New users in slices of `sliceRows`, in the order of the queue key the domain computed when they were
+     * staged (hex digits only: COLLATE "C" orders them byte by byte on every database).
+     */
+    newcomerSlices(sliceRows: number): AsyncGenerator<DeltaRow[], void, undefined> {
+      return batches<DeltaRow>(conn, {
+        name: `new_${staging}`,
+        select: `SELECT ${DELTA_COLUMNS} FROM ${deltaFrom(staging)} AND a.id IS NULL ORDER BY s.queue_key COLLATE "C"`,
+        params: [source],
+        batchRows: sliceRows,
+      });
+    },
+
+    /**
+     * Inserts new accounts (staged rows by `seq`) with the seat state the allocation gave them, and one
+     * audit row each (from no state to it), in one statement; returns how many. `classOf[i]` is the
+     * index in `states` of the state of `seqs[i]`.
+     */
+    async insertNew(write: NewAccountsWrite): Promise<number> {
+      if (write.seqs.length === 0) return 0;
+      const inserted = await insertAccountsWithAudit(conn, { ...write, staging, source });
+      if (inserted !== write.seqs.length) throw new Error(`inserted ${inserted} new accounts, expected ${write.seqs.length}`);
+      return inserted;
+    },
+
+    /** Stored ids of new accounts by read order (for the notifications that name them). */
+    async newAccountIds(seqs: readonly number[]): Promise<Map<number, number>> {
+      if (seqs.length === 0) return new Map();
+      const result = await conn.query<{ seq: number; id: number }>(
+        `SELECT s.seq, a.id FROM ${staging} s JOIN accounts a ON a.source = $1 AND a.external_id = s.external_id
+         WHERE s.seq = ANY($2::int[]) AND NOT s.deleted`,
+        [source, seqs],
+      );
+      return new Map(result.rows.map((r) => [r.seq, r.id]));
+    },
+
+    /** Rewrites the directory data of existing accounts whose data hash changed, or that came back. */
+    async updateChanged(runId: string): Promise<number> {
+      const result = await conn.query(
+        `UPDATE accounts a SET username = s.username, email = s.email, display_name = s.display_name, dn = s.dn,
+                enabled = s.enabled, directory_created_at = s.directory_created_at, groups = s.groups::jsonb,
+                attributes = s.attributes::jsonb, profile = s.profile, policy_protected = s.policy_protected,
+                data_hash = s.data_hash, present = true, removed_at = NULL, last_changed_run = $2::bigint, updated_at = now()
+         FROM ${staging} s
+         WHERE a.source = $1 AND a.external_id = s.external_id AND NOT s.deleted
+           AND (a.data_hash IS DISTINCT FROM s.data_hash OR NOT a.present)
+           AND NOT EXISTS (SELECT 1 FROM ${staging} d WHERE d.deleted AND d.external_id = s.external_id)`,
+        [source, runId],
+      );
+      return result.rowCount;
+    },
+  };
+  return repository;
+}
+
+export type StagingRepository = ReturnType<typeof stagingOf>;
+
+const iso = (value: number | null): string | null => (value === null ? null : new Date(value).toISOString());
+
+/** The parameters $5–$11 of a statement taking `states` as a table `c(state, …, reason, class)`. */
+function stateParams(states: readonly NewAccountState[]): unknown[] {
+  return [
+    states.map((s) => s.state),
+    states.map((s) => JSON.stringify(s.held)),
+    states.map((s) => JSON.stringify(s.waitingFor)),
+    states.map((s) => iso(s.waitingSince)),
+    states.map((s) => iso(s.activatedAt)),
+    states.map((s) => iso(s.graceUntil)),
+    states.map((s) => s.reason),
+  ];
+}
+
+/** One row per distinct state ($5–$11): its jsonb values and audit details are built once, not per account. */
+const STATES_CTE = `c AS MATERIALIZED (
+       SELECT state, held::jsonb AS held, waiting_for::jsonb AS waiting_for, waiting_since, activated_at, grace_until, reason, class,
+              jsonb_build_object('held', held::jsonb, 'waitingFor', waiting_for::jsonb) AS details
+       FROM unnest($5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::text[])
+            WITH ORDINALITY AS c(state, held, waiting_for, waiting_since, activated_at, grace_until, reason, class))`;
+
+/**
+ * The accounts' ids are drawn from their identity sequence in `d`, in read order (the caller's `seqs`
+ * are sorted), so the insert needs no sort of the wide rows and the audit rows join the inserted ids
+ * back to `d` (integers) rather than to the staged rows by external id.
+ */
+async function insertAccountsWithAudit(tx: Queryable, options: NewAccountsWrite & { staging: string; source: string }): Promise<number> {
+  const result = await tx.query(
+    `WITH d AS MATERIALIZED (
+       SELECT seq, class, nextval(pg_get_serial_sequence('accounts', 'id'))::int AS id
+       FROM unnest($3::int[], $4::int[]) WITH ORDINALITY AS d(seq, class, n) ORDER BY n),
+     ${STATES_CTE},
+     inserted AS (
+       INSERT INTO accounts (id, source, external_id, username, email, display_name, dn, enabled, directory_created_at,
+          groups, attributes, profile, policy_protected, data_hash, present, state, held, waiting_for, waiting_since,
+          activated_at, grace_until, first_seen_run, last_changed_run)
+       OVERRIDING SYSTEM VALUE
+       SELECT d.id, $1, s.external_id, s.username, s.email, s.display_name, s.dn, s.enabled, s.directory_created_at,
+              s.groups::jsonb, s.attributes::jsonb, s.profile, s.policy_protected, s.data_hash, true, c.state, c.held,
+              c.waiting_for, c.waiting_since, c.activated_at, c.grace_until, $2::bigint, $2::bigint
+       FROM d JOIN ${options.staging} s ON s.seq = d.seq AND NOT s.deleted JOIN c ON c.class = d.class + 1
+       RETURNING id)
+     INSERT INTO audit (account_id, from_state, to_state, reason, actor, run_id, details)
+     SELECT d.id, NULL, c.state, c.reason, $12, $2::bigint, c.details
+     FROM inserted i JOIN d ON d.id = i.id JOIN c ON c.class = d.class + 1`,
+    [options.source, options.runId, options.seqs, options.classOf, ...stateParams(options.states), options.actor],
+  );
+  return result.rowCount;
 }

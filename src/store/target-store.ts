@@ -62,8 +62,8 @@ export class TargetStore {
 
   /** The state changes a run audited (flag-only audit rows, where the state stays, are left out). */
   async transitionsOfRun(tx: Queryable, runId: string): Promise<StateTransition[]> {
-    const result = await tx.query<{ id: string; account_id: number; from_state: string | null; to_state: string; reason: string; at: Date }>(
-      `SELECT au.id::text AS id, au.account_id, au.from_state, au.to_state, au.reason, au.at
+    const result = await tx.query<{ id: string; account_id: number; from_state: string | null; to_state: string; reason: string; taken_by: string | null; at: Date }>(
+      `SELECT au.id::text AS id, au.account_id, au.from_state, au.to_state, au.reason, au.details->'takenBy'->>'username' AS taken_by, au.at
          FROM accounts a JOIN audit au ON au.account_id = a.id AND au.run_id = $1::bigint
         WHERE a.last_changed_run = $1::bigint AND au.to_state IS NOT NULL AND au.to_state IS DISTINCT FROM au.from_state
         ORDER BY au.id`,
@@ -71,7 +71,7 @@ export class TargetStore {
     );
     return result.rows.map((r) => ({
       key: `audit-${r.id}`, accountId: Number(r.account_id), from: r.from_state as StateTransition['from'], to: r.to_state as StateTransition['to'],
-      reason: r.reason, at: new Date(r.at).getTime(),
+      reason: r.reason, ...(r.taken_by === null ? {} : { takenBy: r.taken_by }), at: new Date(r.at).getTime(),
     }));
   }
 

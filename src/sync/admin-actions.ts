@@ -3,7 +3,7 @@
 import type { SeatsyncConfig } from '../config/types.ts';
 import type { AdminAction, Occasion } from '../domain/notification-events.ts';
 import type { AllocationPlan } from '../domain/types.ts';
-import { repositoriesOf, storeOf, type AccountView, type AdminFlag, type Database, type Queryable } from '../store/repositories.ts';
+import { storeOf, type AccountRepository, type AccountView, type AdminFlag, type Database } from '../store/repositories.ts';
 import { auditOf, reconcileSeats } from './reconcile.ts';
 import type { RunNotifier } from './sync-source.ts';
 
@@ -26,8 +26,8 @@ export interface AdminActionResult {
 }
 
 /** Resolves an id, username, email or external id to exactly one account. */
-export async function resolveAccount(db: Queryable, ref: string): Promise<AccountView> {
-  const found = await repositoriesOf(db).accounts.find(ref);
+export async function resolveAccount(accounts: Pick<AccountRepository, 'find'>, ref: string): Promise<AccountView> {
+  const found = await accounts.find(ref);
   if (found.length === 0) throw new AdminActionError('not-found', `no account matches "${ref}" (id, username, email or directory id)`);
   const exact = found.filter((a) => String(a.id) === ref);
   if (exact.length === 1 && exact[0]) return exact[0];
@@ -63,7 +63,7 @@ export async function applyAdminAction(
 ): Promise<AdminActionResult> {
   const comment = normalizeReason(options.reason);
   const store = storeOf(deps.db);
-  const target = await resolveAccount(deps.db, options.ref);
+  const target = await resolveAccount(store.accounts, options.ref);
   const flag = FLAG[options.action];
   const result = await store.transaction(async (tx) => {
     await tx.seats.lock();

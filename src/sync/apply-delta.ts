@@ -6,18 +6,13 @@ import { CHANGE_KINDS, changeKindOf, noChangesByKind, type ChangeKind } from '..
 import { beginAllocation, type AllocationEnd, type AllocationStep, type SeatAllocation } from '../domain/allocator.ts';
 import { neededPoolNames } from '../domain/pool-table.ts';
 import type { AccountChange, AllocationPlan, SeatAccount } from '../domain/types.ts';
-import type { DeltaRow, DeltaSummary, NewAccountState, Repositories, StagingRepository, StoredSeatAccount } from '../store/repositories.ts';
+import type { DeltaRow, DeltaSummary, NewAccountState, Repositories, RunCounts, StagingRepository, StoredSeatAccount } from '../store/repositories.ts';
 import { applyDirectoryDelta, type DirectoryDelta, newcomerAccount } from './directory-delta.ts';
 import { allocationSettingsOf, auditOf } from './reconcile.ts';
 import { throwIfAborted } from './run-aborted.ts';
 
 /** State changes of a run by the state reached (counted when the state itself changed). */
-export interface SeatCounts {
-  readonly activated: number;
-  readonly blocked: number;
-  readonly disabled: number;
-  readonly removed: number;
-}
+export type SeatCounts = Pick<RunCounts, 'activated' | 'blocked' | 'disabled' | 'removed'>;
 
 export interface AllocatedDelta {
   /**

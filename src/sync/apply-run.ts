@@ -12,7 +12,7 @@ import { type AllocatedDelta, allocateDelta, type ChangeListing, type ListedChan
 import { removalThreshold, shouldHold } from './hold-policy.ts';
 import { allocationFingerprint, unchangedPlan } from './reconcile.ts';
 import { throwIfAborted } from './run-aborted.ts';
-import { seatTally, type SeatTally } from './seat-tally.ts';
+import { tallyOf, type SeatTally } from './seat-tally.ts';
 
 /** State changes of each kind a dry run lists unless told otherwise (its counts cover all of them). */
 export const DRY_RUN_LISTED = 1_000;
@@ -102,7 +102,7 @@ export async function decideAndApply(tx: Repositories, input: ApplyInput): Promi
   await tx.cursors.save(input.source, { cursor: input.outcome.cursor, runId: input.runId ?? '0', mapping: input.mapping });
   const purgeAfterMs = input.config.policy.purgeRemovedAfterMs;
   const purged = purgeAfterMs === null ? 0 : await tx.accounts.purgeRemoved({ source: input.source, olderThanMs: purgeAfterMs, now: input.now });
-  const tally = input.dryRun ? await seatTally(tx, input.config, input.source) : null;
+  const tally = input.dryRun ? tallyOf(input.config, await tx.accounts.seatRows(input.source)) : null;
   return {
     kind: 'applied',
     applied: {

@@ -3,20 +3,15 @@
 // explain.ts), so every place says the same thing.
 import type { SeatsyncConfig } from '../config/types.ts';
 import { explainAccount, rankWaiting, type Explanation, type QueueStanding } from '../domain/index.ts';
-import { repositoriesOf, type AccountView, type AuditView, type Queryable, type WaitingRow } from '../store/repositories.ts';
+import type { AccountView, AuditView, Repositories, WaitingRow } from '../store/repositories.ts';
 import { resolveAccount, AdminActionError } from './admin-actions.ts';
 import { poolViews } from './status.ts';
 
 /** How many of an account's latest audit entries its explanation carries. */
 export const EXPLAIN_AUDIT_ENTRIES = 20;
 
-export interface QueueEntry {
+export interface QueueEntry extends Pick<WaitingRow, 'id' | 'source' | 'username' | 'displayName' | 'email'> {
   readonly position: number;
-  readonly id: number;
-  readonly source: string;
-  readonly username: string;
-  readonly displayName: string | null;
-  readonly email: string | null;
   readonly waitingSince: string;
   readonly waitingFor: readonly string[];
   readonly why: string;
@@ -34,14 +29,14 @@ interface QueuedRow {
   readonly account: WaitingRow;
 }
 
-async function rankedQueue(db: Queryable, config: SeatsyncConfig): Promise<{ entry: QueuedRow; standing: QueueStanding }[]> {
-  const [waiting, pools] = await Promise.all([repositoriesOf(db).accounts.waiting(), poolViews(db, config)]);
+async function rankedQueue(repos: Repositories, config: SeatsyncConfig): Promise<{ entry: QueuedRow; standing: QueueStanding }[]> {
+  const [waiting, pools] = await Promise.all([repos.accounts.waiting(), poolViews(repos, config)]);
   return rankWaiting(waiting.map((row): QueuedRow => ({ waitingSince: row.waitingSince, waitingFor: row.waitingFor, account: row })), pools);
 }
 
 /** The waiting queue in the order seats will be given, one page of it. */
-export async function waitingQueue(db: Queryable, config: SeatsyncConfig, page: { offset: number; limit: number }): Promise<QueuePage> {
-  const ranked = await rankedQueue(db, config);
+export async function waitingQueue(repos: Repositories, config: SeatsyncConfig, page: { offset: number; limit: number }): Promise<QueuePage> {
+  const ranked = await rankedQueue(repos, config);
   const entries = ranked.slice(page.offset, page.offset + page.limit).map(({ entry: { account, ...entry }, standing }): QueueEntry => ({
     position: standing.position,
     id: account.id,
@@ -65,13 +60,12 @@ export interface AccountExplanation {
 }
 
 /** Why the account `ref` (id, username, email or directory id) is in its state. */
-export async function explainAccountRef(db: Queryable, config: SeatsyncConfig, ref: string): Promise<AccountExplanation> {
-  const { accounts, audit } = repositoriesOf(db);
-  const account = await resolveAccount(db, ref);
-  const flags = await accounts.flags(account.id);
+export async function explainAccountRef(repos: Repositories, config: SeatsyncConfig, ref: string): Promise<AccountExplanation> {
+  const account = await resolveAccount(repos.accounts, ref);
+  const flags = await repos.accounts.flags(account.id);
   if (!flags) throw new AdminActionError('not-found', `account ${account.id} no longer exists`);
-  const standing = account.state === 'blocked' ? ((await rankedQueue(db, config)).find((r) => r.entry.account.id === account.id)?.standing ?? null) : null;
-  const { entries } = await audit.list({ accountIds: [account.id], limit: EXPLAIN_AUDIT_ENTRIES });
+  const standing = account.state === 'blocked' ? ((await rankedQueue(repos, config)).find((r) => r.entry.account.id === account.id)?.standing ?? null) : null;
+  const { entries } = await repos.audit.list({ accountIds: [account.id], limit: EXPLAIN_AUDIT_ENTRIES });
   const blockedBy = account.state === 'blocked' ? entries.findLast((e) => e.to === 'blocked' && e.from !== 'blocked') : undefined;
   const explanation = explainAccount(
     {

@@ -7,6 +7,7 @@ import type { Occasion } from '../domain/notification-events.ts';
 import type { AllocationPlan, Pool, PoolUsage, SeatAccount } from '../domain/types.ts';
 import type { SeatsyncConfig } from '../config/types.ts';
 import type { Repositories } from '../store/repositories.ts';
+import { poolViews } from './status.ts';
 
 export interface ReconcileOptions {
   readonly config: SeatsyncConfig;
@@ -49,17 +50,20 @@ export function allocationFingerprint(config: SeatsyncConfig): string {
 
 /** The plan of a run that changed nothing: no changes, and the pools as stored. */
 export async function unchangedPlan(tx: Repositories, config: SeatsyncConfig): Promise<AllocationPlan> {
-  const counts = await tx.accounts.poolCounts();
-  const pools: PoolUsage[] = config.pools.map((p) => {
-    const c = counts.get(p.name) ?? { used: 0, waiting: 0 };
-    return { name: p.name, seats: p.seats, used: c.used, available: Math.max(0, p.seats - c.used), waiting: c.waiting, overage: Math.max(0, c.used - p.seats) };
-  });
+  const pools = (await poolViews(tx, config)).map((p): PoolUsage => ({ ...p, overage: Math.max(0, p.used - p.seats) }));
   return { changes: [], pools, newlyBlocked: [], graceStarted: [] };
+}
+
+/** The account an admin's `unprotect` names, marked so that a seat it then loses is put down to the action. */
+function withAdminUnprotect(accounts: readonly SeatAccount[], occasion: Occasion): readonly SeatAccount[] {
+  if (occasion.kind !== 'admin-action' || occasion.action !== 'unprotect') return accounts;
+  const id = occasion.account.id;
+  return accounts.map((account) => (account.id === id ? { ...account, unprotectedByAdmin: true } : account));
 }
 
 /** Re-allocates every stored account (after an admin action or a config change) and writes the result. */
 export async function reconcileSeats(tx: Repositories, options: ReconcileOptions): Promise<AllocationPlan> {
-  const plan = planSeats(await tx.seats.load(), options.config, options.now);
+  const plan = planSeats(withAdminUnprotect(await tx.seats.load(), options.occasion), options.config, options.now);
   await tx.seats.write(plan.changes, auditOf(options.occasion));
   await tx.seats.saveFingerprint(allocationFingerprint(options.config));
   return plan;

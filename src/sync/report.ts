@@ -1,22 +1,16 @@
 // The result of a sync as the CLI (`sync --json`, `resync --json`), the jobs and the API return it.
 import { CHANGE_KINDS, changeKindOf, type ChangeKind } from '../domain/change-kinds.ts';
 import type { AccountChange, AccountState, ChangeReason } from '../domain/types.ts';
+import type { RunCounts } from '../store/repositories.ts';
 import type { ListedChanges } from './apply-delta.ts';
 import type { RepairedEntry, SkippedEntry } from './read-source.ts';
 import type { SyncReport } from './run-sync.ts';
 import type { PoolView } from './status.ts';
 
 /** One run in SPEC §5 `sync --json`. */
-export interface SyncRunJson {
+export interface SyncRunJson extends RunCounts {
   readonly source: string;
   readonly status: 'ok' | 'held' | 'failed';
-  readonly seen: number;
-  readonly created: number;
-  readonly updated: number;
-  readonly activated: number;
-  readonly blocked: number;
-  readonly disabled: number;
-  readonly removed: number;
   /**
    * Entries present but unreadable (an addition to the SPEC shape), and the first of them: which entry,
    * which attribute, why, and the id whose account was kept as it was (absent when even the id was

@@ -2,7 +2,7 @@
 import type { SeatsyncConfig } from '../config/types.ts';
 import { sourceLogger, type Logger } from '../logging.ts';
 import type { DirectorySource } from '../sources/directory-source.ts';
-import type { Database } from '../store/repositories.ts';
+import { repositoriesOf, type Database } from '../store/repositories.ts';
 import { poolViews, type PoolView } from './status.ts';
 import { syncSource, type RunNotifier, type SourceRunResult, type SyncSourceOptions } from './sync-source.ts';
 
@@ -69,7 +69,7 @@ async function afterRun(deps: RunSyncDeps, result: SourceRunResult): Promise<voi
 /** The stored pools; none when the database is gone and a run failed already (its report matters more). */
 async function poolsIfReachable(deps: RunSyncDeps, runs: readonly SourceRunResult[]): Promise<PoolView[]> {
   try {
-    return await poolViews(deps.db, deps.config);
+    return await poolViews(repositoriesOf(deps.db), deps.config);
   } catch (error) {
     if (!runs.some((r) => r.status === 'failed')) throw error;
     deps.logger.warn({ err: error }, 'the pools could not be read after a failed run');

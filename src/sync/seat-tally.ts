@@ -2,7 +2,7 @@
 // from a dry run, read in the run's transaction before it rolls back (so the numbers are the
 // allocator's decisions, not a second calculation).
 import type { SeatsyncConfig } from '../config/types.ts';
-import type { Repositories, SourceSeatRow } from '../store/repositories.ts';
+import type { SourceSeatRow } from '../store/repositories.ts';
 
 export interface ProfileTally {
   /** null: accounts matching no profile that are not removed (disabled or suspended ones). */
@@ -31,10 +31,6 @@ export interface SeatTally {
   readonly profiles: readonly ProfileTally[];
   /** Every configured pool, in config order. */
   readonly pools: readonly PoolTally[];
-}
-
-export async function seatTally(tx: Repositories, config: Pick<SeatsyncConfig, 'profiles' | 'pools'>, source: string): Promise<SeatTally> {
-  return tallyOf(config, await tx.accounts.seatRows(source));
 }
 
 export function tallyOf(config: Pick<SeatsyncConfig, 'profiles' | 'pools'>, rows: readonly SourceSeatRow[]): SeatTally {

@@ -1,16 +1,10 @@
 // Seat usage and run status as the CLI (`status`, `sync`) and the API show them (SPEC §5 shapes).
 import type { SeatsyncConfig } from '../config/types.ts';
 import type { PoolUsage } from '../domain/types.ts';
-import { repositoriesOf, type Queryable, type SourceHealth } from '../store/repositories.ts';
+import type { Repositories, SourceHealth } from '../store/repositories.ts';
 
-/** SPEC §5 `POOL`. */
-export interface PoolView {
-  readonly name: string;
-  readonly seats: number;
-  readonly used: number;
-  readonly available: number;
-  readonly waiting: number;
-}
+/** SPEC §5 `POOL`: a pool's usage without the overage. */
+export type PoolView = Omit<PoolUsage, 'overage'>;
 
 /** One source in `status --json`: the SPEC fields (`name`, `lastRun`), then how the source has been doing. */
 export interface SourceStatusView {
@@ -51,8 +45,8 @@ export function poolView(name: string, seats: number, counts: { used: number; wa
   return { name, seats, used: counts.used, available: Math.max(0, seats - counts.used), waiting: counts.waiting };
 }
 
-export async function poolViews(db: Queryable, config: SeatsyncConfig): Promise<PoolView[]> {
-  const counts = await repositoriesOf(db).accounts.poolCounts();
+export async function poolViews(repos: Pick<Repositories, 'accounts'>, config: SeatsyncConfig): Promise<PoolView[]> {
+  const counts = await repos.accounts.poolCounts();
   return config.pools.map((p) => poolView(p.name, p.seats, counts.get(p.name) ?? { used: 0, waiting: 0 }));
 }
 
@@ -60,18 +54,13 @@ export function poolViewsFromPlan(pools: readonly PoolUsage[]): PoolView[] {
   return pools.map((p) => poolView(p.name, p.seats, p));
 }
 
-export async function outboxCounts(db: Queryable): Promise<{ pending: number; failed: number }> {
-  const { pending, failed } = await repositoriesOf(db).outbox.counts();
-  return { pending, failed };
-}
-
-export async function statusView(db: Queryable, config: SeatsyncConfig): Promise<StatusView> {
+export async function statusView(repos: Repositories, config: SeatsyncConfig): Promise<StatusView> {
   const names = config.sources.map((s) => s.name);
-  const { runs: runRepository } = repositoriesOf(db);
-  const runs = await runRepository.last(names);
-  const health = await runRepository.health(names);
+  const runs = await repos.runs.last(names);
+  const health = await repos.runs.health(names);
+  const { pending, failed } = await repos.outbox.counts();
   return {
-    pools: await poolViews(db, config),
+    pools: await poolViews(repos, config),
     sources: names.map((name) => {
       const run = runs.get(name);
       return {
@@ -82,8 +71,8 @@ export async function statusView(db: Queryable, config: SeatsyncConfig): Promise
         ...healthView(health.get(name)),
       };
     }),
-    outbox: await outboxCounts(db),
-    targets: await targetViews(db, config),
+    outbox: { pending, failed },
+    targets: await targetViews(repos, config),
   };
 }
 
@@ -96,11 +85,10 @@ function healthView(h: SourceHealth | undefined): Omit<SourceStatusView, 'name' 
   };
 }
 
-export async function targetViews(db: Queryable, config: Pick<SeatsyncConfig, 'targets'>): Promise<TargetView[]> {
+export async function targetViews(repos: Pick<Repositories, 'targets'>, config: Pick<SeatsyncConfig, 'targets'>): Promise<TargetView[]> {
   if (config.targets.length === 0) return [];
-  const store = repositoriesOf(db).targets;
-  const counts = await store.counts(config.targets.map((t) => t.name));
-  const drifts = await store.drifts();
+  const counts = await repos.targets.counts(config.targets.map((t) => t.name));
+  const drifts = await repos.targets.drifts();
   return config.targets.map((t) => {
     const c = counts.get(t.name);
     const d = drifts.get(t.name);

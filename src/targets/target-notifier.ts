@@ -63,7 +63,10 @@ async function rowsOf(
     accounts = await store.accountsById(tx, plan.changes.map((c) => c.id));
     transitions = plan.changes
       .filter((c) => c.from?.state !== c.to.state)
-      .map((c) => ({ key: `${runId}-${c.id}`, accountId: c.id, from: c.from?.state ?? null, to: c.to.state, reason: c.reason, at: now }));
+      .map((c) => ({
+        key: `${runId}-${c.id}`, accountId: c.id, from: c.from?.state ?? null, to: c.to.state, reason: c.reason,
+        ...(c.takenBy === undefined ? {} : { takenBy: c.takenBy.username }), at: now,
+      }));
   }
   const byId = new Map(accounts.map((a) => [a.id, a]));
   return [

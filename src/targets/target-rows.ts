@@ -22,6 +22,8 @@ export interface StateTransition {
   readonly from: AccountState | null;
   readonly to: AccountState;
   readonly reason: string;
+  /** Reason `protected` on a block: the username of the protected account that took the seat. */
+  readonly takenBy?: string;
   /** Epoch ms. */
   readonly at: number;
 }
@@ -102,7 +104,7 @@ export function accountView(account: AccountSnapshot): Record<string, unknown> {
   };
 }
 
-/** One webhook event per state change and webhook target. */
+/** One webhook event per state change and webhook target; a block for a protected account names it (`takenBy`). */
 export function accountEventRows(
   targets: readonly TargetConfig[],
   transitions: readonly StateTransition[],
@@ -115,7 +117,9 @@ export function accountEventRows(
     const event: WebhookEvent = {
       type: ACCOUNT_EVENT[t.to],
       timestamp: new Date(t.at).toISOString(),
-      data: { account: accountView(account), from: t.from, to: t.to, reason: t.reason, runId: options.runId },
+      data: {
+        account: accountView(account), from: t.from, to: t.to, reason: t.reason, ...(t.takenBy === undefined ? {} : { takenBy: t.takenBy }), runId: options.runId,
+      },
     };
     return [{ event, id: t.key, orderingKey: `account:${t.accountId}` }];
   });

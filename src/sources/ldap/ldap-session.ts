@@ -1,6 +1,7 @@
 // One authenticated LDAP connection: URLs tried in order (failover), LDAPS or StartTLS, bind, rootDSE.
 // Failures become SourceErrors naming the URL or DN. A session is opened per read or check and closed
-// in a `finally`; reads never fail over mid-stream, because paged-search cookies belong to one server.
+// in a `finally`, which also ends its search connection; reads never fail over mid-stream, because
+// paged-search cookies belong to one server.
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
@@ -52,6 +53,12 @@ export class LdapSession {
   private readonly searchOptions: SearchConnectionOptions;
   /** Search connections open now: `close` ends them too (an aborted read stops at once). */
   private readonly searches = new Set<SearchConnection>();
+  /**
+   * The search connection whose last search ran to its end, kept for the next search: a read binds once
+   * for its user search and the searches after it (scope exits, content sync), not once per search.
+   */
+  #spare: SearchConnection | null = null;
+  #closed = false;
 
   /** Use `LdapSession.open`. */
   constructor(init: { url: string; client: Client; rootDse: EntryView; options: LdapSessionOptions; searchOptions: SearchConnectionOptions }) {
@@ -131,10 +138,10 @@ export class LdapSession {
   }
 
   /**
-   * Pages of a paged search as EntryViews, on a connection of its own to the same server, decoded by
-   * search-response.ts rather than by ldapts: for the user search, the read that returns the whole
-   * directory (see search-connection.ts). The next page is requested before this one is handed out.
-   * With SEATSYNC_USE_LIBRARY=ldap-decoder the pages come from ldapts on the session's connection.
+   * Pages of a paged search as EntryViews, on the session's search connection (see `#takeSearch`),
+   * decoded by search-response.ts rather than by ldapts: for the user search, the read that returns the
+   * whole directory (see search-connection.ts). The next page is requested before this one is handed
+   * out. With SEATSYNC_USE_LIBRARY=ldap-decoder the pages come from ldapts on the session's connection.
    */
   async *entryPages(baseDn: string, search: SearchPagesOptions): AsyncGenerator<EntryView[], void, undefined> {
     const { config } = this.options;
@@ -142,7 +149,8 @@ export class LdapSession {
       for await (const page of this.pages(baseDn, search)) yield page.map((entry) => new EntryView(entry));
       return;
     }
-    const connection = await this.#openSearch();
+    const connection = await this.#takeSearch();
+    let ended = false;
     try {
       yield* connection.pages({
         baseDn,
@@ -154,32 +162,45 @@ export class LdapSession {
         timeLimitSeconds: config.timeLimitSeconds,
         controls: search.controls ?? [],
       });
+      ended = true;
     } catch (error) {
       throw this.failure(error, 'search', baseDn);
     } finally {
-      connection.close();
-      this.searches.delete(connection);
+      this.#giveBack(connection, ended);
     }
   }
 
   /**
-   * One search without paging on a connection of its own, decoded by search-response.ts, its entries and
-   * intermediate responses handed to `listener` with their controls (content-sync.ts). Failures of the
-   * search are thrown as they come (the caller knows which are the listener's own).
+   * One search without paging on the session's search connection, decoded by search-response.ts, its
+   * entries and intermediate responses handed to `listener` with their controls (content-sync.ts).
+   * Failures of the search are thrown as they come (the caller knows which are the listener's own).
    */
   async search(search: SingleSearch, listener: SearchListener): ReturnType<SearchConnection['search']> {
-    const connection = await this.#openSearch();
+    const connection = await this.#takeSearch();
+    let ended = false;
     try {
-      return await connection.search(search, listener);
+      const answer = await connection.search(search, listener);
+      ended = true;
+      return answer;
     } finally {
-      connection.close();
-      this.searches.delete(connection);
+      this.#giveBack(connection, ended);
     }
   }
 
-  /** Opens (and binds) a search connection to this session's server; `close` ends it too. */
-  async #openSearch(): Promise<SearchConnection> {
+  /**
+   * The spare search connection when it is still open, else a new one to this session's server (bound
+   * as the session is); `close` ends it too. One search at a time runs on a connection: a search started
+   * while another is running gets a connection of its own.
+   */
+  async #takeSearch(): Promise<SearchConnection> {
     const { config } = this.options;
+    if (this.#closed) throw this.failure(new Error('the LDAP session is closed'), 'search');
+    const spare = this.#spare;
+    this.#spare = null;
+    if (spare !== null) {
+      if (spare.idle) return spare;
+      this.searches.delete(spare); // the server closed it while it waited
+    }
     try {
       const connection = await SearchConnection.open(this.searchOptions);
       this.searches.add(connection);
@@ -188,6 +209,19 @@ export class LdapSession {
       const operation = error instanceof OpenFailure ? error.operation : 'connect';
       throw this.failure(error instanceof OpenFailure ? error.cause : error, operation, operation === 'bind' ? (config.bindDN ?? undefined) : undefined);
     }
+  }
+
+  /**
+   * After a search: kept as the spare when the search ran to its end and nothing is left in flight (a
+   * paged search stopped early may still hold a page or the server's paging state), else closed.
+   */
+  #giveBack(connection: SearchConnection, ended: boolean): void {
+    if (ended && connection.idle && this.#spare === null && !this.#closed) {
+      this.#spare = connection;
+      return;
+    }
+    connection.close();
+    this.searches.delete(connection);
   }
 
   /** The entry at `dn`, or null when there is none (noSuchObject). */
@@ -216,7 +250,10 @@ export class LdapSession {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
+    this.#spare = null;
     for (const search of this.searches) search.close();
+    this.searches.clear();
     await this.client.unbind().catch(() => undefined);
   }
 }

@@ -22,7 +22,8 @@
 //   monitor backend, 389ds' cn=monitor) the next read starts at the time this one began; otherwise at an
 //   estimate that also re-reads the entries changed in the last seconds before the read (harmless).
 // - The user search runs on a connection of its own with a lean decoder (search-connection.ts; ldapts'
-//   parser took most of a large read's CPU) and goes on while the server returns a paging cookie. The
+//   parser took most of a large read's CPU) and goes on while the server returns a paging cookie; the
+//   scope-exit and content-sync searches of the same read reuse that connection and its bind. The
 //   group searches use ldapts, which ends a paged search when a page comes back empty: a server that
 //   sent an empty page with a cookie mid-search would cut a group listing short (not seen with Samba or
 //   OpenLDAP).

@@ -1,5 +1,6 @@
-// A connection of its own for the paged user search, the one read that returns the whole directory:
-// connect (LDAPS, StartTLS or plain, with the session's TLS options), simple bind, then pages decoded by
+// A connection of its own for the session's searches (the paged user search, the one read that returns
+// the whole directory, and the searches for scope exits and content sync, one after another): connect
+// (LDAPS, StartTLS or plain, with the session's TLS options), simple bind, then pages decoded by
 // search-response.ts. Requests are encoded with ldapts' message classes; failures are ldapts' error
 // classes or Node's socket errors, so ldap-errors.ts classifies them as for the session's connection.
 // The next page is requested as soon as one is complete, so the server works while the caller maps.
@@ -167,6 +168,11 @@ export class SearchConnection {
       timeLimit: search.timeLimitSeconds, controls: [...search.controls],
     });
     return this.#send(message, rules, listener);
+  }
+
+  /** Open, and no request waiting for its answer: the next search may be sent. */
+  get idle(): boolean {
+    return !this.#closed && this.#pending === null;
   }
 
   /** Ends the connection (an unbind when it is still usable; no answer is awaited). */

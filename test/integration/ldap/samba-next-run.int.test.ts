@@ -1,21 +1,24 @@
 // Directory changes on Active Directory reach the seats on the next scheduled run: a deleted user (its
 // tombstone, read with the Show Deleted control), a user moved out of the base DN, a user removed from a
 // nested scope group, a user added to the partner group. Freed seats go to the longest waiting in that
-// same run; nothing else changes. A real Samba AD DC, sources built from the config through the
-// factory, real PostgreSQL.
+// same run; nothing else changes. The searches that find deletions and moves share the bound search
+// connection of the user search. A real Samba AD DC, sources built from the config through the factory,
+// real PostgreSQL.
 import { Attribute, Change, type Client } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { SeatsyncConfig } from '../../../src/config/types.ts';
 import { normalizeDn } from '../../../src/domain/names.ts';
 import { silentLogger } from '../../../src/logging.ts';
-import { createSourceFactory } from '../../../src/sources/factory.ts';
+import type { SourceItem } from '../../../src/sources/directory-source.ts';
+import { createSource, createSourceFactory } from '../../../src/sources/factory.ts';
 import { runSync, type SyncReport } from '../../../src/sync/run-sync.ts';
 import { aConfig } from '../../support/config-builder.ts';
+import { startCountingProxy, type CountingProxy } from '../../support/counting-proxy.ts';
 import { openTestDatabase, type TestDatabase } from '../../support/databases.ts';
 import { startSambaAd, type SambaAdServer } from '../../support/samba-ad.ts';
 
-import { ldapConfig, pad } from './ldap-test-kit.ts';
+import { ldapConfig, pad, readAll, userNamed } from './ldap-test-kit.ts';
 import { addGroup, adUser } from './samba-seed.ts';
 
 let dc: SambaAdServer;
@@ -29,10 +32,11 @@ const USERS = Array.from({ length: 10 }, (_, i) => `u${pad(i + 1, 2)}`);
 beforeAll(async () => {
   dc = await startSambaAd();
   admin = await dc.connectAdmin();
-  for (const name of ['People', 'Groups', 'Former', 'Plain']) await admin.add(ou(name), { objectClass: ['top', 'organizationalUnit'] });
+  for (const name of ['People', 'Groups', 'Former', 'Plain', 'Counted']) await admin.add(ou(name), { objectClass: ['top', 'organizationalUnit'] });
   // One at a time, in order: creation time (whole seconds on AD), then the username, orders the queue.
   for (const name of USERS) await admin.add(userDn(name), adUser(name));
   for (const name of ['p1', 'p2', 'p3', 'p4']) await admin.add(userDn(name, 'Plain'), adUser(name));
+  for (const name of ['c1', 'c2', 'c3', 'c4']) await admin.add(userDn(name, 'Counted'), adUser(name));
   await addGroup(admin, groupDn('Team'), 'team', USERS.map((name) => userDn(name)));
   await addGroup(admin, groupDn('Scope'), 'scope', [groupDn('Team')]);
   await addGroup(admin, groupDn('Partners'), 'partners', [userDn('u05')]);
@@ -120,4 +124,53 @@ describe('Samba AD: every change reaches the seats on the next scheduled run', (
     expect(run).toMatchObject({ status: 'ok', mode: 'incremental', removed: 2, activated: 2 });
     expect(await states('plain')).toEqual({ p1: 'removed', p2: 'removed', p3: 'active', p4: 'active' });
   }, 180_000);
+});
+
+describe('Samba AD: the connections of an incremental read', () => {
+  let proxy: CountingProxy;
+  beforeAll(async () => {
+    proxy = await startCountingProxy(dc.host, 636);
+  });
+  afterAll(async () => {
+    await proxy?.close();
+  });
+  const counted = () => createSource(source({ name: 'counted', baseDN: ou('Counted'), urls: [`ldaps://${dc.host}:${proxy.port}`] }), silentLogger());
+  const departed = (items: readonly SourceItem[]): string[] => items.flatMap((item) => (item.kind === 'deleted' ? [item.externalId] : [])).sort();
+
+  it('binds once for the user search and both scope-exit searches, and closes every connection at the end', async () => {
+    const full = await readAll(counted());
+    await proxy.allClosed();
+    const id = (name: string): string => userNamed(full.users, name).externalId;
+
+    await admin.del(userDn('c1', 'Counted'));
+    await admin.modifyDN(userDn('c2', 'Counted'), `CN=c2,${ou('Former')}`);
+    const before = proxy.opened();
+    const delta = await readAll(counted(), { cursor: full.outcome.cursor });
+    expect(delta.outcome.mode).toBe('incremental');
+    // The tombstone search found c1 and the changed-users search c2, on the user search's connection:
+    // the session's own connection and one search connection, not one more for each scope-exit search.
+    expect(departed(delta.pages.flatMap((page) => page.items))).toEqual([id('c1'), id('c2')].sort());
+    expect(proxy.opened() - before).toBe(2);
+    await proxy.allClosed();
+  }, 60_000);
+
+  it('closes every connection when the read is aborted during the scope-exit searches', async () => {
+    const full = await readAll(counted());
+    await admin.del(userDn('c3', 'Counted'));
+    const abort = new AbortController();
+    const reader = counted().read({ cursor: full.outcome.cursor, forceFull: false, groupsOfInterest: [], attributes: [], signal: abort.signal });
+    let failure: unknown = null;
+    try {
+      for (;;) {
+        const step = await reader.next();
+        if (step.done === true) break;
+        if (departed(step.value.items).length > 0) abort.abort();
+      }
+    } catch (error) {
+      failure = error;
+    }
+    expect(abort.signal.aborted).toBe(true);
+    expect(failure).toMatchObject({ name: 'AbortError' });
+    await proxy.allClosed();
+  }, 60_000);
 });

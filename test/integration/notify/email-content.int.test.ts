@@ -10,7 +10,7 @@ import { formatTime } from '../../../src/notify/message-document.ts';
 import { createRunNotifier } from '../../../src/notify/run-notifier.ts';
 import { SmtpTransport } from '../../../src/notify/transports/smtp-transport.ts';
 import { createSourceFactory } from '../../../src/sources/factory.ts';
-import { listAudit } from '../../../src/store/query-store.ts';
+import { repositoriesOf } from '../../../src/store/repositories.ts';
 import { OutboxStore } from '../../../src/store/outbox-store.ts';
 import { applyAdminAction, type AdminAction } from '../../../src/sync/admin-actions.ts';
 import { explainAccountRef } from '../../../src/sync/explain.ts';
@@ -222,11 +222,48 @@ describe.each(['postgres'] as const)('the emails of real runs on %s', (kind) => 
       expectPoolRow(mail, { name: 'primary', seats: 2, used: 2, available: 0, waiting: 1 });
 
       const u002 = await w.t.db.query<{ id: number }>(`SELECT id FROM accounts WHERE username = 'u002'`);
-      const { entries } = await listAudit(w.t.db, { accountIds: [u002.rows[0]?.id ?? -1], limit: 10 });
+      const { entries } = await repositoriesOf(w.t.db).audit.list({ accountIds: [u002.rows[0]?.id ?? -1], limit: 10 });
       expect(entries.at(-1)).toMatchObject({ from: 'active', to: 'blocked', reason: 'protected', takenBy: 'u003', actor: 'ops', runId: null });
-      const explained = await explainAccountRef(w.t.db, w.config, 'u002');
+      const explained = await explainAccountRef(repositoriesOf(w.t.db), w.config, 'u002');
       expect(explained.explanation.summary).toMatch(/^lost its seat on \S+ to the protected account u003, which took it while the pool was full/);
       expect(explained.explanation.summary).toContain('waiting for a seat: primary is full (2 of 2 seats in use)');
+    } finally {
+      await w.t.drop();
+    }
+  });
+
+  it('unprotecting an account that protected accounts alone kept over the seats: email, audit and explain name the admin action, not a smaller pool', async () => {
+    const w = await world(people(2), { pools: [{ name: 'primary', seats: 1, notify: null }] });
+    try {
+      await w.sync(T0);
+      await w.admin('protect', 'u002', T0 + HOUR); // takes u001's seat
+      await w.admin('protect', 'u001', T0 + 2 * HOUR); // back, over the one seat: both protected
+      expect((await w.mails()).map((m) => m.subject)).toEqual(['License limit exceeded — primary 1/1, 1 waiting', '1 account lost its seat — primary 1/1, 1 waiting']);
+      const overage = await w.t.db.query<{ username: string }>(`SELECT username FROM accounts WHERE state = 'active' ORDER BY username`);
+      expect(overage.rows.map((r) => r.username)).toEqual(['u001', 'u002']);
+
+      // u001 is the newest holder, and the one unprotected; u002 stays protected and keeps its seat.
+      await w.admin('unprotect', 'u001', T0 + 3 * HOUR);
+      const [mail, ...more] = await w.mails();
+      expect(more).toEqual([]);
+      expect(mail?.subject).toBe('1 account lost its seat — primary 1/1, 1 waiting');
+      expectFacts(mail, [
+        `ops unprotected u001 at ${at(T0 + 3 * HOUR)}: no longer protected, 1 account lost the seat it held beyond the seats of primary, which protected accounts alone fill.`,
+        'Lost their seat when an admin unprotected them (1)',
+      ]);
+      expect(mail?.text).toContain(`Person u001 (u001, u001@example.test) — primary, held a seat since ${at(T0 + 2 * HOUR)}`);
+      expect(mail?.text).not.toContain('smaller pool');
+      expect(mail?.text).not.toContain('fewer seats than holders');
+      expectPoolRow(mail, { name: 'primary', seats: 1, used: 1, available: 0, waiting: 1 });
+
+      const u001 = await w.t.db.query<{ id: number }>(`SELECT id FROM accounts WHERE username = 'u001'`);
+      const { entries } = await repositoriesOf(w.t.db).audit.list({ accountIds: [u001.rows[0]?.id ?? -1], limit: 10 });
+      expect(entries.slice(-2)).toMatchObject([
+        { from: 'active', to: 'active', reason: 'unprotect', actor: 'ops' },
+        { from: 'active', to: 'blocked', reason: 'admin', takenBy: null, actor: 'ops', runId: null },
+      ]);
+      const explained = await explainAccountRef(repositoriesOf(w.t.db), w.config, 'u001');
+      expect(explained.explanation.summary).toMatch(/^lost its seat on \S+ when ops unprotected it: protected accounts alone fill the pool beyond its seats/);
     } finally {
       await w.t.drop();
     }
@@ -271,7 +308,7 @@ describe.each(['postgres'] as const)('the emails of real runs on %s', (kind) => 
       ]);
       expect(mail?.text).not.toContain('The sync of');
       expect(mail?.text).not.toContain('found no free seat');
-      const explained = await explainAccountRef(w.t.db, w.config, 'u001');
+      const explained = await explainAccountRef(repositoriesOf(w.t.db), w.config, 'u001');
       expect(explained.explanation.summary).toMatch(/^unblocked by ops on \S+, but no seat was free; waiting for a seat: /);
     } finally {
       await w.t.drop();

@@ -7,8 +7,7 @@ import type { SeatsyncConfig } from '../../../src/config/types.ts';
 import { silentLogger } from '../../../src/logging.ts';
 import { createSourceFactory } from '../../../src/sources/factory.ts';
 import { OutboxStore } from '../../../src/store/outbox-store.ts';
-import { findAccounts, listAccounts, listAudit } from '../../../src/store/query-store.ts';
-import { getRun, lastRuns, recentRuns } from '../../../src/store/run-store.ts';
+import { repositoriesOf } from '../../../src/store/repositories.ts';
 import { runSync, type SyncReport } from '../../../src/sync/run-sync.ts';
 import { statusView } from '../../../src/sync/status.ts';
 import { syncJson } from '../../../src/sync/report.ts';
@@ -49,7 +48,7 @@ describe.each(DATABASE_KINDS)('ids in numeric order on %s', (kind) => {
     expect(failed.runs[0]).toMatchObject({ status: 'failed', runId: '10' });
     expect(syncJson(failed).runs[0]?.error).toEqual({ code: expect.any(String), message: expect.stringContaining(csv.path) });
 
-    const status = await statusView(t.db, config);
+    const status = await statusView(repositoriesOf(t.db), config);
     expect(status.sources[0]).toMatchObject({
       name: 'hr',
       lastRun: { status: 'failed' },
@@ -58,18 +57,18 @@ describe.each(DATABASE_KINDS)('ids in numeric order on %s', (kind) => {
       lastError: { runId: '10', message: expect.stringContaining(csv.path) },
     });
     expect(status.sources[0]?.failingSince).not.toBeNull();
-    expect((await recentRuns(t.db, { limit: 3 })).map((r) => r.id)).toEqual(['10', '9', '8']);
-    expect((await lastRuns(t.db, ['hr'])).get('hr')?.id).toBe('10');
-    expect((await getRun(t.db, '10'))?.status).toBe('failed');
+    expect((await repositoriesOf(t.db).runs.recent({ limit: 3 })).map((r) => r.id)).toEqual(['10', '9', '8']);
+    expect((await repositoriesOf(t.db).runs.last(['hr'])).get('hr')?.id).toBe('10');
+    expect((await repositoriesOf(t.db).runs.get('10'))?.status).toBe('failed');
 
     await pastRuns(89, 'ok');
     csv.write(people(4));
     expect((await sync(config)).runs[0]).toMatchObject({ status: 'ok', runId: '100' });
-    const recovered = await statusView(t.db, config);
+    const recovered = await statusView(repositoriesOf(t.db), config);
     expect(recovered.sources[0]).toMatchObject({
       lastRun: { status: 'ok' }, lastSuccessfulRun: { id: '100' }, consecutiveFailures: 0, failingSince: null, lastError: { runId: '10' },
     });
-    expect((await recentRuns(t.db, { limit: 3, source: 'hr' })).map((r) => r.id)).toEqual(['100', '99', '98']);
+    expect((await repositoriesOf(t.db).runs.recent({ limit: 3, source: 'hr' })).map((r) => r.id)).toEqual(['100', '99', '98']);
   });
 
   it('counts the failures since the last good run, and a held run as reaching the directory', async () => {
@@ -79,7 +78,7 @@ describe.each(DATABASE_KINDS)('ids in numeric order on %s', (kind) => {
     await pastRuns(3, 'failed');
     await t.db.query(`INSERT INTO runs (source, status, finished_at) VALUES ('hr', 'held', now())`);
     await pastRuns(2, 'failed');
-    const [hr] = (await statusView(t.db, config)).sources;
+    const [hr] = (await statusView(repositoriesOf(t.db), config)).sources;
     expect(hr).toMatchObject({ lastRun: { status: 'failed' }, lastSuccessfulRun: { id: '8' }, consecutiveFailures: 2, lastError: { runId: '14' } });
   });
 
@@ -87,15 +86,15 @@ describe.each(DATABASE_KINDS)('ids in numeric order on %s', (kind) => {
     const csv = aCsvFile(people(105));
     const config = aConfig({ sources: [aFileSource('hr', csv.path)], pools: [{ name: 'primary', seats: 200, notify: null }] });
     expect((await sync(config)).runs[0]?.status).toBe('ok');
-    const { entries: audit } = await listAudit(t.db, { limit: 3 });
+    const { entries: audit } = await repositoriesOf(t.db).audit.list({ limit: 3 });
     const auditIds = audit.map((a) => Number(a.id));
     expect(auditIds).toEqual([...auditIds].sort((a, b) => a - b));
     expect(auditIds.at(-1)).toBeGreaterThanOrEqual(100);
     const accountIds: number[] = [];
-    for await (const account of listAccounts(t.db)) accountIds.push(account.id);
+    for await (const account of repositoriesOf(t.db).accounts.list()) accountIds.push(account.id);
     expect(accountIds).toEqual([...accountIds].sort((a, b) => a - b));
     expect(accountIds).toHaveLength(105);
-    expect((await findAccounts(t.db, '10'))[0]?.id).toBe(10);
+    expect((await repositoriesOf(t.db).accounts.find('10'))[0]?.id).toBe(10);
 
     const outbox = new OutboxStore(t.db);
     const now = Date.now();

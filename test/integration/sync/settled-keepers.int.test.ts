@@ -1,10 +1,10 @@
-// The store's SQL for "settled keeper" (loadSeatAccountsAroundSettled) must pick exactly the accounts the
+// The store's SQL for "settled keeper" (seats.loadAroundSettled) must pick exactly the accounts the
 // pure predicate `isSettledKeeper` picks, on both databases: a run that leaves out an account the
 // allocation would change, or loads one it counts too, would decide seats on a wrong picture.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSettledKeeper } from '../../../src/domain/allocate.ts';
 import { neededPoolNames } from '../../../src/domain/pool-table.ts';
-import { loadSeatAccounts, loadSeatAccountsAroundSettled } from '../../../src/store/seat-store.ts';
+import { seatsOf } from '../../../src/store/seat-store.ts';
 import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../../support/databases.ts';
 
 const PROFILE_POOLS = new Map<string, readonly string[]>([
@@ -91,7 +91,7 @@ describe.each(DATABASE_KINDS)('settled keepers on %s', (kind) => {
   });
 
   it('leaves out and counts exactly the accounts the pure predicate calls settled, and loads every changed one', async () => {
-    const everything = await t.db.transaction((tx) => loadSeatAccounts(tx));
+    const everything = await t.db.transaction((tx) => seatsOf(tx).load());
     const settled = everything.filter((a) => isSettledKeeper(a, PROFILE_POOLS));
     // The generator must produce both kinds in numbers.
     expect(settled.length).toBeGreaterThan(100);
@@ -99,7 +99,7 @@ describe.each(DATABASE_KINDS)('settled keepers on %s', (kind) => {
     // Two settled accounts this run changes: they must be loaded, not counted.
     const include = settled.slice(0, 2).map((a) => a.id);
 
-    const around = await t.db.transaction((tx) => loadSeatAccountsAroundSettled(tx, { settledHeld: NEEDING, include }));
+    const around = await t.db.transaction((tx) => seatsOf(tx).loadAroundSettled({ settledHeld: NEEDING, include }));
 
     const expectedIds = everything.filter((a) => !isSettledKeeper(a, PROFILE_POOLS) || include.includes(a.id)).map((a) => a.id).sort((a, b) => a - b);
     expect(around.accounts.map((a) => a.id).sort((a, b) => a - b)).toEqual(expectedIds);

@@ -1,6 +1,8 @@
 // Webhook events, signed per Standard Webhooks and verified by the `standardwebhooks` package.
 import { afterEach, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
+import { applyAdminAction } from '../../../src/sync/admin-actions.ts';
+import { createTargetNotifier } from '../../../src/targets/target-notifier.ts';
 import { people } from '../../support/config-builder.ts';
 import { TestWebhookReceiver } from '../../support/webhook-receiver.ts';
 import { makeDue, startTargetFixture, type TargetFixture } from './target-fixture.ts';
@@ -48,6 +50,41 @@ describe('webhooks', () => {
     await f.deliver();
     expect(hooks.summary().slice(5).sort()).toEqual(['account.activated u004', 'account.disabled u001']);
     expect(hooks.events.slice(5).find((e) => e.type === 'account.activated')?.data).toMatchObject({ from: 'blocked', to: 'active', reason: 'seats' });
+  });
+
+  // The newest holder steps back for a protected account that needs a seat in a full pool: its
+  // account.blocked names who took the seat, whether an admin action or a run made the change.
+  it('account.blocked for a protected account names it in takenBy (admin action)', async () => {
+    const { f, hooks } = await start();
+    await f.sync();
+    await f.deliver();
+    const config = await f.config();
+    const notifier = createTargetNotifier(config);
+    await applyAdminAction({ db: f.db, config, ...(notifier ? { notifier } : {}) }, { action: 'protect', ref: 'u004', actor: 'ops' });
+    await f.deliver();
+    expect(hooks.summary().slice(5).sort()).toEqual(['account.activated u004', 'account.blocked u003', 'pool.full primary']);
+    const blocked = hooks.events.slice(5).find((e) => e.type === 'account.blocked');
+    expect(blocked?.data).toMatchObject({ account: { username: 'u003', state: 'blocked' }, from: 'active', to: 'blocked', reason: 'protected', takenBy: 'u004', runId: null });
+    // The first run's block (reason `seats`) names no one.
+    expect(hooks.events.find((e) => e.type === 'account.blocked')?.data).not.toHaveProperty('takenBy');
+  });
+
+  it('account.blocked for a protected account names it in takenBy (sync run)', async () => {
+    const { f, hooks } = await start();
+    await f.sync();
+    const config = await f.config();
+    // u004 is protected while disabled (no seat moves); enabled again, the next run gives it u003's seat.
+    f.csv.write(people(4).map((p) => (p.id === 'u004' ? { ...p, enabled: false } : p)));
+    await f.sync();
+    await applyAdminAction({ db: f.db, config }, { action: 'protect', ref: 'u004', actor: 'ops' });
+    await f.deliver();
+    const before = hooks.events.length;
+    f.csv.write(people(4));
+    const run = (await f.sync()).runs[0];
+    await f.deliver();
+    expect(hooks.summary().slice(before).sort()).toEqual(['account.activated u004', 'account.blocked u003', 'pool.full primary']);
+    const blocked = hooks.events.slice(before).find((e) => e.type === 'account.blocked');
+    expect(blocked?.data).toMatchObject({ account: { username: 'u003' }, from: 'active', to: 'blocked', reason: 'protected', takenBy: 'u004', runId: String(run?.runId) });
   });
 
   it('a receiver that is unavailable gets the same webhook-id again later; each event arrives once', async () => {

@@ -233,6 +233,34 @@ describe('rule 5: shrinking pools, newest first', () => {
     expect(r.account(1).state).toBe('active');
   });
 
+  it('an account an admin unprotects while protected accounts alone overfill its pool gives its seat up for that action, not for a smaller pool', () => {
+    const overfull = [
+      anActiveAccount(['primary'], T1, { id: 1, protected: true }),
+      anActiveAccount(['primary'], T2, { id: 2, protected: true }),
+      anActiveAccount(['primary'], T3, { id: 3, protected: true }),
+    ];
+    // Unprotected by an admin: the oldest holder, so newest-first alone would not have picked it.
+    const r = plan(anInput({ pools: [aPool('primary', 2)], accounts: [{ ...overfull[0]!, protected: false, unprotectedByAdmin: true }, ...overfull.slice(1)] }));
+    expect(r.plan.changes.map((c) => [c.id, c.to.state, c.reason])).toEqual([[1, 'blocked', 'admin']]);
+    expect(r.change(1)?.takenBy).toBeUndefined();
+    expect(r.plan.newlyBlocked).toEqual([1]);
+    expect(r.pool('primary')).toMatchObject({ seats: 2, used: 2, overage: 0, waiting: 1 });
+  });
+
+  it('a smaller pool and an admin unprotect at once: the unprotected holder for the action, the newest other for the smaller pool', () => {
+    const r = plan(
+      anInput({
+        pools: [aPool('primary', 1)],
+        accounts: [
+          anActiveAccount(['primary'], T1, { id: 1, protected: true }),
+          anActiveAccount(['primary'], T2, { id: 2, unprotectedByAdmin: true }),
+          anActiveAccount(['primary'], T3, { id: 3 }),
+        ],
+      }),
+    );
+    expect(r.plan.changes.map((c) => [c.id, c.to.state, c.reason])).toEqual([[2, 'blocked', 'admin'], [3, 'blocked', 'pool-shrunk']]);
+  });
+
   it('a protected account that takes a seat left free blocks nobody', () => {
     const r = plan(anInput({ pools: [aPool('primary', 3)], accounts: [...holders.slice(0, 2), anAccount({ id: 4, protected: true })] }));
     expect(r.change(4)?.reason).toBe('new');

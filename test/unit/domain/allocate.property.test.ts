@@ -172,7 +172,7 @@ describe('allocation properties', () => {
           if (!needs.every((p) => before.held.includes(p))) return; // needs more: rule 8
           const change = plan.changes.find((c) => c.id === before.id);
           if (change?.to.state === 'blocked') {
-            expect(['pool-shrunk', 'protected']).toContain(change.reason);
+            expect(['pool-shrunk', 'protected', 'admin']).toContain(change.reason);
             // Blocked for a protected account: that account took a seat while the pool was full.
             if (change.reason === 'protected') {
               const taker = plan.changes.find((c) => c.id === change.takenBy?.id);
@@ -209,7 +209,7 @@ describe('allocation properties', () => {
             const needs = needsOf(input, a);
             return needs !== null && needs[0] === pool && isRegularHolder(a, pool) && !a.protected;
           });
-          const shed = plan.changes.filter((c) => c.reason === 'pool-shrunk' || (c.reason === 'protected' && c.to.state === 'blocked'));
+          const shed = plan.changes.filter((c) => c.to.state === 'blocked' && ['pool-shrunk', 'protected', 'admin'].includes(c.reason));
           const shrunk = new Set(shed.map((c) => c.id));
           // One holder shed per seat a protected account took in the full pool, at most.
           const takers = plan.changes.filter((c) => c.reason === 'protected' && c.to.state === 'active').length;
@@ -222,6 +222,25 @@ describe('allocation properties', () => {
             const protectedCount = regular.filter((a) => a.protected).length;
             expect(regular.length).toBe(Math.max(seatsOf(input, pool), protectedCount));
           }
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('a holder loses its seat for an admin\'s unprotect (reason admin) only when an admin unprotected it, and such a holder is never put down to a smaller pool', () => {
+    fc.assert(
+      fc.property(laterRunArb(), (input) => {
+        const { plan } = run(input);
+        const before = new Map(input.accounts.map((a) => [a.id, a]));
+        for (const change of plan.changes) {
+          const account = before.get(change.id);
+          if (change.reason === 'admin' && change.to.state === 'blocked') {
+            expect(account?.unprotectedByAdmin, `account ${change.id}`).toBe(true);
+            expect(account?.protected).toBe(false);
+            expect(change.from?.state).toBe('active');
+          }
+          if (account?.unprotectedByAdmin === true) expect(change.reason).not.toBe('pool-shrunk');
         }
       }),
       RUNS,

@@ -109,6 +109,8 @@ const editArb = fc.record({
   profile: sometimes(fc.constantFrom<string | null>(...PROFILE_NAMES, null), 6),
   suspended: sometimes(fc.boolean(), 8),
   protected: sometimes(fc.boolean(), 8),
+  /** A protection that ends was removed by an admin (else `policy.protect` stopped matching). */
+  byAdmin: fc.boolean(),
 });
 
 /**
@@ -136,6 +138,7 @@ export function laterRunArb(options: WorldOptions & ChangeOptions = {}): fc.Arbi
           profile: keepProfile || edit.profile === undefined ? account.profile : edit.profile,
           suspended: edit.suspended ?? account.suspended,
           protected: edit.protected ?? account.protected,
+          ...(account.protected && edit.protected === false && edit.byAdmin ? { unprotectedByAdmin: true } : {}),
         };
       });
       const pools = first.pools.map((pool, i) => ({ name: pool.name, seats: seats[i] ?? pool.seats }));

@@ -97,6 +97,9 @@ describe('explainAccount', () => {
       `lost its seat on ${at} to the protected account root, which took it while the pool was full (the newest holder steps back); waiting for a seat: waits for primary`,
     );
     expect(why({ reason: 'pool-shrunk', from: 'active', actor: 'run:7', takenBy: null })).toMatch(/^lost its seat on \S+: the pool was made smaller than its holders/);
+    expect(why({ reason: 'admin', from: 'active', actor: 'ops', takenBy: null })).toBe(
+      `lost its seat on ${at} when ops unprotected it: protected accounts alone fill the pool beyond its seats, so it held that seat only as a protected account; waiting for a seat: waits for primary`,
+    );
     expect(why({ reason: 'grace-expired', from: 'active', actor: 'run:7', takenBy: null })).toMatch(/^its grace period ended on \S+ without a free seat; waiting/);
     expect(why({ reason: 'seats', from: 'suspended', actor: 'ops', takenBy: null })).toMatch(/^unblocked by ops on \S+, but no seat was free; waiting/);
     // Found no free seat: the queue says it all.

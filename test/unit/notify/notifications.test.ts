@@ -141,21 +141,22 @@ describe('limit exceeded', () => {
 
   it('tells a holder that lost its seat from one that found none, with since when it held it and who took it', () => {
     const held = (id: number, activatedAt: number) => ({ state: 'active' as const, held: ['primary'], waitingFor: [], waitingSince: null, activatedAt, graceUntil: null });
-    const lost = (id: number, reason: 'pool-shrunk' | 'protected', extra = {}) => ({ ...blockedChange(id), from: held(id, T0 - id * DAY), reason, ...extra });
+    const lost = (id: number, reason: 'pool-shrunk' | 'protected' | 'admin', extra = {}) => ({ ...blockedChange(id), from: held(id, T0 - id * DAY), reason, ...extra });
     const input = anInput({
       poolsAfter: [aPool('primary', 2, 2, 3)],
       plan: {
-        newlyBlocked: [1, 2, 3],
+        newlyBlocked: [1, 2, 3, 4],
         graceStarted: [],
-        changes: [lost(1, 'pool-shrunk'), lost(2, 'protected', { takenBy: { id: 9, username: 'root' } }), blockedChange(3)],
+        changes: [lost(1, 'pool-shrunk'), lost(2, 'protected', { takenBy: { id: 9, username: 'root' } }), blockedChange(3), lost(4, 'admin')],
       },
-      accounts: [anAccount(1), anAccount(2), anAccount(3)],
+      accounts: [anAccount(1), anAccount(2), anAccount(3), anAccount(4)],
     });
     const [event] = only(planNotifications(input).events, 'limit-exceeded');
-    expect(event?.blockedByReason).toEqual({ protected: 1, 'pool-shrunk': 1, seats: 1 });
-    // Grouped by reason, the ones that lost a seat first.
+    expect(event?.blockedByReason).toEqual({ protected: 1, admin: 1, 'pool-shrunk': 1, seats: 1 });
+    // Grouped by reason, the ones that lost a seat first (`admin`: an admin unprotected it).
     expect(event?.blocked.map((a) => [a.username, a.blockReason, a.heldSince ?? null, a.takenBy ?? null])).toEqual([
       ['user2', 'protected', new Date(T0 - 2 * DAY).toISOString(), 'root'],
+      ['user4', 'admin', new Date(T0 - 4 * DAY).toISOString(), null],
       ['user1', 'pool-shrunk', new Date(T0 - DAY).toISOString(), null],
       ['user3', 'seats', null, null],
     ]);

@@ -106,6 +106,19 @@ describe('limit exceeded message', () => {
     expect(html).toMatch(/<th[^>]*>Held a seat since<\/th><th[^>]*>Seat taken by<\/th>/);
   });
 
+  it('says an account lost its seat because an admin unprotected it, not because the pool shrank', () => {
+    const base = limitEvent([1]);
+    const occasion = { kind: 'admin-action' as const, id: 'admin-1-9', actor: 'ops', action: 'unprotect' as const, account: { id: 1, username: 'user1' } };
+    const line = { ...base.blocked[0], blockReason: 'admin', heldSince: '2025-01-01T08:00:00.000Z' } as LimitExceededEvent['blocked'][number];
+    const { subject, text } = render({ ...base, occasion, runId: null, blocked: [line], blockedTotal: 1, blockedByReason: { admin: 1 } });
+    expect(subject).toBe('1 account lost its seat — primary 100/100, 7 waiting');
+    expect(text).toContain(
+      'ops unprotected user1 at 2025-03-04 09:00 UTC: no longer protected, 1 account lost the seat it held beyond the seats of primary, which protected accounts alone fill.',
+    );
+    expect(text).toContain('Lost their seat when an admin unprotected them (1)\n  - User 1 (user1, user1@corp.example.test) — primary, held a seat since 2025-01-01 08:00 UTC');
+    expect(text).not.toContain('smaller pool');
+  });
+
   it('links the dashboard when publicUrl is set, and only to http(s)', () => {
     const { text, html } = render(limitEvent([1]), 'https://seatsync.corp.example.test/');
     expect(text).toContain('Console: https://seatsync.corp.example.test/');

@@ -42,6 +42,17 @@ describe('target rows', () => {
     ]);
   });
 
+  it('a block for a protected account names it in takenBy; other events carry no takenBy', () => {
+    const accounts = new Map([[7, anAccount({ state: 'blocked', held: [] })], [8, anAccount({ id: 8, username: 'bob' })]]);
+    const rows = accountEventRows(TARGETS, [
+      { key: 'audit-1', accountId: 7, from: 'active', to: 'blocked', reason: 'protected', takenBy: 'bob', at: 0 },
+      { key: 'audit-2', accountId: 8, from: 'blocked', to: 'active', reason: 'seats', at: 0 },
+    ], accounts, { runId: null });
+    const data = rows.map((r) => (r.payload as { data: Record<string, unknown> }).data);
+    expect(data[0]).toMatchObject({ from: 'active', to: 'blocked', reason: 'protected', takenBy: 'bob', runId: null });
+    expect(data[1]).not.toHaveProperty('takenBy');
+  });
+
   it('pool.full only for pools the run blocked someone on, and only when full', () => {
     const plan: AllocationPlan = {
       changes: [

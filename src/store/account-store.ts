@@ -1,0 +1,275 @@
+// Accounts as the directory gave them and as admins see them: the admin read side (views, the waiting
+// accounts, seat usage), a source's present accounts as a run's snapshot reads them before its
+// transaction, and the run's writes that are not seat decisions (absences, purges, bulk loads).
+import type { AccountState } from '../domain/types.ts';
+import { isoCol } from './audit-store.ts';
+import { bulkLoadPays, withoutSecondaryIndexes } from './bulk-load.ts';
+import { batches } from './cursor.ts';
+import type { Queryable } from './db.ts';
+
+/** An account as the CLI and the API show it (SPEC §5 `accounts --json`). */
+export interface AccountView {
+  readonly id: number;
+  readonly source: string;
+  readonly externalId: string;
+  readonly username: string;
+  readonly email: string | null;
+  readonly displayName: string | null;
+  readonly state: AccountState;
+  readonly profile: string | null;
+  /** Pools the account holds a seat in. */
+  readonly pools: string[];
+  readonly waitingFor: string[];
+  readonly protected: boolean;
+  readonly waitingSince: string | null;
+  readonly activatedAt: string | null;
+  readonly graceUntil: string | null;
+  readonly updatedAt: string;
+}
+
+export interface AccountFilter {
+  readonly state?: AccountState;
+  /** Accounts holding or waiting for this pool. */
+  readonly pool?: string;
+  readonly source?: string;
+  /** Part of the username, display name or email (case-insensitive). */
+  readonly q?: string;
+}
+
+/** A blocked account as the waiting queue needs it (times in epoch ms). */
+export interface WaitingRow {
+  readonly id: number;
+  readonly source: string;
+  readonly username: string;
+  readonly displayName: string | null;
+  readonly email: string | null;
+  readonly waitingFor: string[];
+  readonly waitingSince: number;
+  readonly directoryCreatedAt: number | null;
+}
+
+export interface PoolCounts {
+  readonly used: number;
+  readonly waiting: number;
+}
+
+/** Accounts of one source that are not removed, by profile, state and the pools they hold or wait for. */
+export interface SourceSeatRow {
+  readonly profile: string | null;
+  readonly state: string;
+  readonly held: readonly string[];
+  /** Blocked accounts only. */
+  readonly waitingFor: readonly string[];
+  readonly n: number;
+}
+
+const VIEW_COLUMNS = `id, source, external_id AS "externalId", username, email, display_name AS "displayName", state,
+  profile, held AS pools, waiting_for AS "waitingFor", (admin_protected OR policy_protected) AS protected,
+  ${isoCol('waiting_since', 'waitingSince')}, ${isoCol('activated_at', 'activatedAt')},
+  ${isoCol('grace_until', 'graceUntil')}, ${isoCol('updated_at', 'updatedAt')}`;
+
+const PAGE_ROWS = 5_000;
+
+/** `q` as an ILIKE pattern matching it anywhere, its own `%`, `_` and backslash taken literally. */
+function containsPattern(q: string | undefined): string | null {
+  if (q === undefined || q.trim() === '') return null;
+  return `%${q.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/** Account ids are PostgreSQL `integer`s: a longer number can be no account's id. */
+const MAX_ACCOUNT_ID = 2_147_483_647;
+
+/** The account id a reference names, if it is one (digits within `integer`'s range). */
+function accountIdOf(ref: string): number | null {
+  if (!/^\d{1,10}$/.test(ref)) return null;
+  const id = Number(ref);
+  return id <= MAX_ACCOUNT_ID ? id : null;
+}
+
+/** Rows per statement for id lists: keeps parameter arrays well below protocol limits. */
+const WRITE_BATCH = 20_000;
+
+/** The accounts of one connection or transaction. */
+export function accountsOf(db: Queryable) {
+  const accounts = {
+    /** One page of accounts in id order, after the account `afterId` (0: from the first). */
+    async page(filter: AccountFilter, page: { afterId: number; limit: number }): Promise<AccountView[]> {
+      const result = await db.query<AccountView>(
+        `SELECT ${VIEW_COLUMNS} FROM accounts
+         WHERE id > $1 AND ($2::text IS NULL OR state = $2) AND ($3::text IS NULL OR source = $3)
+           AND ($4::text IS NULL OR held ? $4 OR waiting_for ? $4)
+           AND ($6::text IS NULL OR username ILIKE $6 OR display_name ILIKE $6 OR email ILIKE $6)
+         ORDER BY id LIMIT $5`,
+        [page.afterId, filter.state ?? null, filter.source ?? null, filter.pool ?? null, page.limit, containsPattern(filter.q)],
+      );
+      return result.rows;
+    },
+
+    /** Every account in id order, streamed page by page (an export of a million accounts stays small in memory). */
+    async *list(filter: AccountFilter = {}): AsyncGenerator<AccountView> {
+      let afterId = 0;
+      for (;;) {
+        const rows = await accounts.page(filter, { afterId, limit: PAGE_ROWS });
+        yield* rows;
+        const last = rows.at(-1);
+        if (!last || rows.length < PAGE_ROWS) return;
+        afterId = last.id;
+      }
+    },
+
+    /**
+     * By id, username, email or external id (case-insensitive). Several matches are possible when two
+     * sources have the same username: the caller decides what to do with an ambiguous reference.
+     */
+    async find(ref: string): Promise<AccountView[]> {
+      // PostgreSQL text cannot hold a NUL byte, so no stored value has one (and a query with one fails).
+      if (ref.includes('\0')) return [];
+      const byId = accountIdOf(ref);
+      const result = await db.query<AccountView>(
+        `SELECT ${VIEW_COLUMNS} FROM accounts
+         WHERE ($1::int IS NOT NULL AND id = $1) OR lower(username) = lower($2) OR lower(email) = lower($2)
+            OR external_id = $2
+         ORDER BY id LIMIT 10`,
+        [byId, ref],
+      );
+      return result.rows;
+    },
+
+    /** What the explanation needs beyond the account view: presence and who protects it; null when it is gone. */
+    async flags(id: number): Promise<{ present: boolean; admin: boolean; policy: boolean } | null> {
+      const result = await db.query<{ present: boolean; admin: boolean; policy: boolean }>(
+        'SELECT present, admin_protected AS admin, policy_protected AS policy FROM accounts WHERE id = $1',
+        [id],
+      );
+      return result.rows[0] ?? null;
+    },
+
+    /** Every blocked account, unordered: the domain ranks them (queue-order.ts). */
+    async waiting(): Promise<WaitingRow[]> {
+      // A blocked account always has a waiting time; should one lack it, it counts from now, as the
+      // allocation queues it.
+      const result = await db.query<WaitingRow>(
+        `SELECT id, source, username, display_name AS "displayName", email, waiting_for AS "waitingFor",
+                (extract(epoch FROM coalesce(waiting_since, now())) * 1000)::float8 AS "waitingSince",
+                (extract(epoch FROM directory_created_at) * 1000)::float8 AS "directoryCreatedAt"
+         FROM accounts WHERE state = 'blocked'`,
+      );
+      return result.rows;
+    },
+
+    /** Holders and waiting accounts per pool name, as stored. */
+    async poolCounts(): Promise<Map<string, PoolCounts>> {
+      // Grouped by the lists as stored (a handful of distinct ones), expanded here: cheaper than expanding
+      // every account's list in SQL.
+      const result = await db.query<{ held: string; waiting: string; n: number }>(
+        `SELECT held::text AS held, CASE WHEN state = 'blocked' THEN waiting_for::text ELSE '[]' END AS waiting, count(*)::int AS n
+         FROM accounts WHERE held <> '[]' OR (state = 'blocked' AND waiting_for <> '[]') GROUP BY 1, 2`,
+      );
+      const counts = new Map<string, { used: number; waiting: number }>();
+      const add = (pool: string, used: number, waiting: number): void => {
+        const entry = counts.get(pool) ?? { used: 0, waiting: 0 };
+        entry.used += used;
+        entry.waiting += waiting;
+        counts.set(pool, entry);
+      };
+      for (const row of result.rows) {
+        for (const pool of JSON.parse(row.held) as string[]) add(pool, row.n, 0);
+        for (const pool of JSON.parse(row.waiting) as string[]) add(pool, 0, row.n);
+      }
+      return counts;
+    },
+
+    /** The source's accounts that are not removed, counted by profile, state and pool lists. */
+    async seatRows(source: string): Promise<SourceSeatRow[]> {
+      // Grouped by the lists as stored, like poolCounts: a handful of distinct rows per source.
+      const result = await db.query<{ profile: string | null; state: string; held: string; waiting: string; n: number }>(
+        `SELECT profile, state, held::text AS held, CASE WHEN state = 'blocked' THEN waiting_for::text ELSE '[]' END AS waiting, count(*)::int AS n
+         FROM accounts WHERE source = $1 AND state <> 'removed' GROUP BY 1, 2, 3, 4`,
+        [source],
+      );
+      return result.rows.map((r) => ({ profile: r.profile, state: r.state, held: JSON.parse(r.held) as string[], waitingFor: JSON.parse(r.waiting) as string[], n: r.n }));
+    },
+
+    /** Whether a source has any present account (a first sync has none: nothing to look up). */
+    async hasPresent(source: string): Promise<boolean> {
+      const result = await db.query('SELECT 1 FROM accounts WHERE source = $1 AND present LIMIT 1', [source]);
+      return result.rows.length > 0;
+    },
+
+    /** Present accounts of a source: the base of `policy.maxRemovals` as a percentage. */
+    async countPresent(source: string): Promise<number> {
+      const result = await db.query<{ total: number }>(`SELECT count(*)::int AS total FROM accounts WHERE source = $1 AND present`, [source]);
+      return result.rows[0]?.total ?? 0;
+    },
+
+    /** The present accounts of a source among these external ids (id and data hash by external id). */
+    async lookupPresent(source: string, externalIds: readonly string[]): Promise<Map<string, { id: number; dataHash: string }>> {
+      if (externalIds.length === 0) return new Map();
+      // One index probe per id, whatever the statistics say (right after a first sync the planner may still
+      // think `accounts` is empty and scan it whole; LIMIT keeps the lateral subquery from being flattened).
+      const result = await db.query<{ id: number; external_id: string; data_hash: string }>(
+        `SELECT a.id, a.external_id, a.data_hash FROM unnest($2::text[]) AS u(external_id),
+           LATERAL (SELECT id, external_id, data_hash FROM accounts WHERE source = $1 AND external_id = u.external_id AND present LIMIT 1) a`,
+        [source, externalIds],
+      );
+      return new Map(result.rows.map((r) => [r.external_id, { id: r.id, dataHash: r.data_hash }]));
+    },
+
+    /**
+     * The present accounts of a source (id, external id, data hash), a batch at a time through a cursor in
+     * the caller's transaction (a short one of its own, before the run's; a keyset scan took twice as long).
+     */
+    async forEachPresent(source: string, visit: (id: number, externalId: string, dataHash: string) => void): Promise<void> {
+      const rows = batches<{ id: number; external_id: string; data_hash: string }>(db, {
+        name: 'present_accounts',
+        select: 'SELECT id, external_id, data_hash FROM accounts WHERE source = $1 AND present',
+        params: [source],
+        batchRows: 50_000,
+      });
+      for await (const batch of rows) for (const row of batch) visit(row.id, row.external_id, row.data_hash);
+    },
+
+    /** Ids of the source's present accounts other than `seenIds`. */
+    async presentExcept(source: string, seenIds: readonly number[]): Promise<number[]> {
+      const result = await db.query<{ id: number }>(
+        'SELECT id FROM accounts WHERE source = $1 AND present AND NOT (id = ANY($2::int[]))',
+        [source, seenIds],
+      );
+      return result.rows.map((r) => r.id);
+    },
+
+    /** Marks accounts absent that the source no longer returns. */
+    async markMissing(ids: readonly number[], runId: string): Promise<void> {
+      for (let start = 0; start < ids.length; start += WRITE_BATCH) {
+        await db.query(
+          `UPDATE accounts SET present = false, removed_at = now(), last_changed_run = $2::bigint, updated_at = now()
+           WHERE id = ANY($1::int[]) AND present`,
+          [ids.slice(start, start + WRITE_BATCH), runId],
+        );
+      }
+    },
+
+    /**
+     * Deletes accounts removed more than `olderThanMs` ago, with their audit history (`policy.purgeRemovedAfter`).
+     * Only accounts of `source` that are absent and removed: they hold nothing, so seats are unaffected.
+     */
+    async purgeRemoved(options: { source: string; olderThanMs: number; now: number }): Promise<number> {
+      const result = await db.query<{ n: number }>(
+        `WITH gone AS (
+           DELETE FROM accounts WHERE source = $1 AND NOT present AND state = 'removed' AND removed_at < $2::timestamptz RETURNING id),
+         history AS (DELETE FROM audit WHERE account_id IN (SELECT id FROM gone))
+         SELECT count(*)::int AS n FROM gone`,
+        [options.source, new Date(options.now - options.olderThanMs).toISOString()],
+      );
+      return result.rows[0]?.n ?? 0;
+    },
+
+    /** Runs `load` (many inserts) with the secondary indexes built once after it, when that pays for `newRows` (bulk-load.ts). */
+    async loadInBulk<T>(newRows: number, load: () => Promise<T>): Promise<T> {
+      return (await bulkLoadPays(db, newRows)) ? withoutSecondaryIndexes(db, load) : load();
+    },
+  };
+  return accounts;
+}
+
+export type AccountRepository = ReturnType<typeof accountsOf>;

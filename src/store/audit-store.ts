@@ -1,0 +1,76 @@
+// The audit trail: one row per state change or admin action, written in the transaction that makes it.
+import type { AccountState, ChangeReason } from '../domain/types.ts';
+import type { Queryable } from './db.ts';
+
+export interface AuditEntry {
+  readonly accountId: number;
+  readonly from: AccountState | null;
+  readonly to: AccountState | null;
+  /** A seat change's reason, or the admin action that changed a flag. */
+  readonly reason: ChangeReason | 'block' | 'unblock' | 'protect' | 'unprotect';
+  readonly details?: Record<string, unknown>;
+}
+
+export interface AuditView {
+  readonly id: string;
+  readonly at: string;
+  readonly accountId: number | null;
+  readonly username: string | null;
+  readonly source: string | null;
+  readonly from: string | null;
+  readonly to: string | null;
+  readonly reason: string;
+  readonly actor: string;
+  readonly runId: string | null;
+  /** The reason an admin gave for an action, as typed. */
+  readonly comment: string | null;
+  /** Reason `protected` on a block: the username of the protected account that took the seat. */
+  readonly takenBy: string | null;
+}
+
+/** A timestamp column as ISO 8601 text in UTC, named `alias` (the shape the CLI and the API show). */
+export const isoCol = (c: string, alias: string): string =>
+  `to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "${alias}"`;
+
+/** The audit trail of one connection or transaction. */
+export function auditOf(db: Queryable) {
+  return {
+    async add(entries: readonly AuditEntry[], audit: { actor: string; runId: string | null }): Promise<void> {
+      if (entries.length === 0) return;
+      await db.query(
+        `INSERT INTO audit (account_id, from_state, to_state, reason, actor, run_id, details)
+         SELECT u.account_id, u.from_state, u.to_state, u.reason, $6, $7::bigint, u.details::jsonb
+         FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[])
+              AS u(account_id, from_state, to_state, reason, details)`,
+        [
+          entries.map((e) => e.accountId),
+          entries.map((e) => e.from),
+          entries.map((e) => e.to),
+          entries.map((e) => e.reason),
+          entries.map((e) => JSON.stringify(e.details ?? {})),
+          audit.actor,
+          audit.runId,
+        ],
+      );
+    },
+
+    /**
+     * The latest `limit` entries (before the entry `beforeId` when given), returned oldest first.
+     * Asks for one more than `limit` and reports whether there were more.
+     */
+    async list(options: { accountIds?: readonly number[]; since?: Date; beforeId?: string; runId?: string; limit: number }): Promise<{ entries: AuditView[]; more: boolean }> {
+      const result = await db.query<AuditView>(
+        `SELECT au.id::text AS id, ${isoCol('au.at', 'at')}, au.account_id AS "accountId", a.username, a.source,
+                au.from_state AS "from", au.to_state AS "to", au.reason, au.actor, au.run_id::text AS "runId",
+                au.details->>'comment' AS comment, au.details->'takenBy'->>'username' AS "takenBy"
+         FROM audit au LEFT JOIN accounts a ON a.id = au.account_id
+         WHERE ($1::int[] IS NULL OR au.account_id = ANY($1)) AND ($2::timestamptz IS NULL OR au.at >= $2)
+           AND ($3::bigint IS NULL OR au.id < $3) AND ($5::bigint IS NULL OR au.run_id = $5)
+         ORDER BY au.id DESC LIMIT $4`,
+        [options.accountIds ?? null, options.since?.toISOString() ?? null, options.beforeId ?? null, options.limit + 1, options.runId ?? null],
+      );
+      const more = result.rows.length > options.limit;
+      return { entries: result.rows.slice(0, options.limit).reverse(), more };
+    },
+  };
+}
