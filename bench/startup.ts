@@ -8,9 +8,9 @@
 //
 //   node bench/startup.ts        (BENCH_ROUNDS)
 import { execFile, spawn } from 'node:child_process';
-import { cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
@@ -44,8 +44,7 @@ async function compiledPackage(dir: string): Promise<string> {
     execFile(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(dir, 'dist')], (error, stdout) =>
       error ? reject(new Error(`tsc failed: ${stdout}`)) : resolve());
   });
-  await mkdir(join(dir, 'bin'));
-  await cp(BIN, join(dir, 'bin', 'seatsync.js'));
+  await cp(dirname(BIN), join(dir, 'bin'), { recursive: true }); // the bin and the Node version check it imports
   await cp(join(ROOT, 'package.json'), join(dir, 'package.json'));
   await symlink(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
   return join(dir, 'bin', 'seatsync.js');

@@ -1,13 +1,13 @@
-// `seatsync accounts`: list / export accounts, and the admin actions on one account.
+// `seatsync accounts`: list / export accounts, and the admin actions on one account. The modules an
+// action runs are imported when it runs (a command's start loads only what it uses).
 import type { Command } from 'commander';
 import { ACCOUNT_STATES, type AccountState } from '../domain/types.ts';
-import { repositoriesOf, type AccountView } from '../store/repositories.ts';
-import { applyAdminAction, type AdminAction } from '../sync/admin-actions.ts';
+import type { AccountView } from '../store/repositories.ts';
+import type { AdminAction } from '../sync/admin-actions.ts';
 import type { CommandContext, Runner } from './context.ts';
 import { EXIT, UsageError, type ExitCode } from './exit-codes.ts';
 import { ACCOUNT_CSV_COLUMNS, csvLine } from '../sync/account-export.ts';
 import { table, type Output } from './output.ts';
-import { deliverAfterRun, runNotifierFor } from './notify-wiring.ts';
 
 interface ListFlags {
   readonly state?: string;
@@ -42,6 +42,7 @@ export function registerAccounts(program: Command, run: Runner): void {
       .option('--json', 'print one JSON document')
       .action((ref: string, flags: { json?: boolean; reason?: string }) =>
         run(async (ctx, out) => {
+          const [{ applyAdminAction }, { deliverAfterRun, runNotifierFor }] = await Promise.all([import('../sync/admin-actions.ts'), import('./notify-wiring.ts')]);
           const db = await ctx.openDb();
           const notifier = runNotifierFor(ctx, db);
           const result = await applyAdminAction({ db, config: ctx.config, ...(notifier ? { notifier } : {}) }, {
@@ -78,6 +79,7 @@ async function listCommand(ctx: CommandContext, out: Output, flags: ListFlags): 
     ...(flags.pool ? { pool: flags.pool } : {}),
     ...(flags.source ? { source: flags.source } : {}),
   };
+  const { repositoriesOf } = await import('../store/repositories.ts');
   const rows = repositoriesOf(await ctx.openDb()).accounts.list(filter);
   if (flags.csv) {
     out.line(csvLine(ACCOUNT_CSV_COLUMNS));

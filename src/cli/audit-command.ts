@@ -1,8 +1,6 @@
 // `seatsync audit`: the audit trail, newest last.
 import type { Command } from 'commander';
-import { auditReasonText } from '../domain/index.ts';
-import { repositoriesOf } from '../store/repositories.ts';
-import { resolveAccount } from '../sync/admin-actions.ts';
+import { auditReasonText } from '../domain/explain.ts';
 import { INSTANT_EXAMPLES, parseInstant } from '../sync/instant.ts';
 import type { Runner } from './context.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
@@ -25,6 +23,7 @@ export function registerAudit(program: Command, run: Runner): void {
         if (since === null) throw new UsageError(`--since: not a date: "${flags.since}" (${INSTANT_EXAMPLES})`);
         const limit = Number(flags.limit);
         if (!Number.isInteger(limit) || limit <= 0 || limit > MAX_LIMIT) throw new UsageError(`--limit must be an integer from 1 to ${MAX_LIMIT}, not "${flags.limit}"`);
+        const [{ repositoriesOf }, { resolveAccount }] = await Promise.all([import('../store/repositories.ts'), import('../sync/admin-actions.ts')]);
         const repos = repositoriesOf(await ctx.openDb());
         const accountIds = flags.account ? [(await resolveAccount(repos.accounts, flags.account)).id] : undefined;
         const { entries, more } = await repos.audit.list({ limit, ...(since ? { since } : {}), ...(accountIds ? { accountIds } : {}) });

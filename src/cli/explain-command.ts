@@ -1,9 +1,7 @@
 // `seatsync explain ACCOUNT`: why an account is in its state (the same explanation as
 // `GET /api/v1/accounts/{id}/explain` and the console's account page).
 import type { Command } from 'commander';
-import { auditReasonText } from '../domain/index.ts';
-import { repositoriesOf } from '../store/repositories.ts';
-import { explainAccountRef } from '../sync/explain.ts';
+import { auditReasonText } from '../domain/explain.ts';
 import type { Runner } from './context.ts';
 import { EXIT } from './exit-codes.ts';
 import { table, type Output } from './output.ts';
@@ -16,6 +14,7 @@ export function registerExplain(program: Command, run: Runner): void {
     .option('--json', 'print one JSON document')
     .action((ref: string, flags: { json?: boolean }) =>
       run(async (ctx, out) => {
+        const [{ repositoriesOf }, { explainAccountRef }] = await Promise.all([import('../store/repositories.ts'), import('../sync/explain.ts')]);
         const result = await explainAccountRef(repositoriesOf(await ctx.openDb()), ctx.config, ref);
         if (flags.json) out.json(result);
         else printExplanation(out, result);

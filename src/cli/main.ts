@@ -1,21 +1,21 @@
 // The `seatsync` command line (SPEC §5): one commander program, one file per command.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { ConfigError, describeConfigError } from '../config/index.ts';
-import { scrubKnownSecrets } from '../config/secrets.ts';
 import { registerAccounts } from './accounts-command.ts';
 import { registerAudit } from './audit-command.ts';
 import { registerCheck } from './check-command.ts';
 import { registerExplain } from './explain-command.ts';
-import { loadContext, type CommandAction, type CommandContext, type GlobalOptions } from './context.ts';
+import type { CommandAction, CommandContext, GlobalOptions } from './context.ts';
 import { EXIT, UsageError, type ExitCode } from './exit-codes.ts';
 import { processOutput, type Output } from './output.ts';
 import { registerStatus } from './status-command.ts';
 import { registerSync } from './sync-command.ts';
 import { registerExtraCommands } from './extra-commands.ts';
 import { registerNotify } from './notify-command.ts';
-import { AdminActionError } from '../sync/admin-actions.ts';
+import { AdminActionError } from '../sync/admin-action-error.ts';
 
+// The config, the logger and the database (context.ts) are imported when a command runs: `--help` and
+// `--version` load only the command line's definition.
 export function buildProgram(onExit: (code: ExitCode) => void, out: Output = processOutput()): Command {
   const program = new Command('seatsync')
     .description('License-aware directory sync: one account per directory user, seats allocated first come, first served.')
@@ -29,10 +29,11 @@ export function buildProgram(onExit: (code: ExitCode) => void, out: Output = pro
     const globals = program.opts<GlobalOptions>();
     let ctx: CommandContext | null = null;
     try {
+      const { loadContext } = await import('./context.ts');
       ctx = await loadContext(globals);
       onExit(await action(ctx, out));
     } catch (error) {
-      onExit(reportError(error, ctx));
+      onExit(await reportError(error, ctx));
     } finally {
       await ctx?.close().catch(() => undefined);
     }
@@ -61,7 +62,9 @@ function packageVersion(): string {
   return 'unknown';
 }
 
-function reportError(error: unknown, ctx: CommandContext | null): ExitCode {
+async function reportError(error: unknown, ctx: CommandContext | null): Promise<ExitCode> {
+  const { ConfigError, describeConfigError } = await import('../config/index.ts');
+  const { scrubKnownSecrets } = await import('../config/secrets.ts');
   if (error instanceof ConfigError) {
     process.stderr.write(`${describeConfigError(error)}\n`);
     return EXIT.usage;

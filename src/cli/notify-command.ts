@@ -1,10 +1,7 @@
 // `seatsync notify test`: queue a test email to `notify.to` and deliver it now.
 import type { Command } from 'commander';
-import { enqueueTestMessage } from '../notify/deliver.ts';
-import { repositoriesOf } from '../store/repositories.ts';
 import type { Runner } from './context.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
-import { deliverAfterRun } from './notify-wiring.ts';
 
 export function registerNotify(program: Command, run: Runner): void {
   const notify = program.command('notify').description('notification commands');
@@ -14,6 +11,9 @@ export function registerNotify(program: Command, run: Runner): void {
     .action(() =>
       run(async (ctx, out) => {
         if (!ctx.config.notify) throw new UsageError('notify is not configured: add a notify section (to, from, smtp or graph) to the config');
+        const [{ enqueueTestMessage }, { repositoriesOf }, { deliverAfterRun }] = await Promise.all([
+          import('../notify/deliver.ts'), import('../store/repositories.ts'), import('./notify-wiring.ts'),
+        ]);
         const db = await ctx.openDb();
         const outbox = repositoriesOf(db).outbox;
         const { dedupeKey } = await enqueueTestMessage({ db, outbox, to: ctx.config.notify.to });
@@ -32,6 +32,7 @@ export function registerNotify(program: Command, run: Runner): void {
     .description('queue the messages that failed for good (status failed) again, and deliver them now')
     .action(() =>
       run(async (ctx, out) => {
+        const [{ repositoriesOf }, { deliverAfterRun }] = await Promise.all([import('../store/repositories.ts'), import('./notify-wiring.ts')]);
         const db = await ctx.openDb();
         const requeued = await repositoriesOf(db).outbox.requeueFailed({ now: new Date() });
         await deliverAfterRun(ctx, db);

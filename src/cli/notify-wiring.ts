@@ -2,7 +2,6 @@
 import { deliverNotifications } from '../notify/deliver-configured.ts';
 import { withChannels } from '../notify/delivery-channels.ts';
 import { createRunNotifier } from '../notify/run-notifier.ts';
-import { createTransport } from '../notify/transports/create-transport.ts';
 import type { Database } from '../store/db.ts';
 import { repositoriesOf } from '../store/repositories.ts';
 import { chainNotifiers } from '../sync/run-notifiers.ts';
@@ -30,6 +29,7 @@ export interface MailCheck {
 export async function checkMailTransport(ctx: CommandContext): Promise<MailCheck | null> {
   const notify = ctx.config.notify;
   if (!notify) return null;
+  const { createTransport } = await import('../notify/transports/create-transport.ts');
   const transport = createTransport(notify, { sources: ctx.config.sources, logger: ctx.logger });
   try {
     await transport.verify();

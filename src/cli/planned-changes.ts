@@ -2,10 +2,9 @@
 // `--limit`, `--offset`), the command that lists the ones left out, and the human listing, grouped by
 // kind (blocks and removals first) with the count of each. `--json` carries the same numbers
 // (sync/report.ts, `changeKinds`).
-import { CHANGE_KINDS, changeKindOf, isChangeKind, type ChangeKind } from '../domain/change-kinds.ts';
+import { CHANGE_KINDS, changeKindOf, DRY_RUN_LISTED, isChangeKind, type ChangeKind } from '../domain/change-kinds.ts';
 import type { ChangeListing, ListedChanges } from '../sync/apply-delta.ts';
 import { changeKindSummaries, type NextListingCommand } from '../sync/report.ts';
-import { DRY_RUN_LISTED } from '../sync/sync-source.ts';
 import { UsageError } from './exit-codes.ts';
 import { formatCount, table, type Output } from './output.ts';
 import { counted } from '../domain/counted.ts';

@@ -1,7 +1,5 @@
 // `seatsync status`: pools, last run per source, outbox, targets.
 import type { Command } from 'commander';
-import { repositoriesOf } from '../store/repositories.ts';
-import { statusView } from '../sync/status.ts';
 import type { Runner } from './context.ts';
 import { EXIT } from './exit-codes.ts';
 import { table } from './output.ts';
@@ -13,6 +11,7 @@ export function registerStatus(program: Command, run: Runner): void {
     .option('--json', 'print one JSON document')
     .action((flags: { json?: boolean }) =>
       run(async (ctx, out) => {
+        const [{ repositoriesOf }, { statusView }] = await Promise.all([import('../store/repositories.ts'), import('../sync/status.ts')]);
         const status = await statusView(repositoriesOf(await ctx.openDb()), ctx.config);
         if (flags.json) {
           out.json(status);

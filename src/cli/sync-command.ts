@@ -1,19 +1,12 @@
 // `seatsync sync`: a sync now, in this process, then delivery of the emails it produced.
+// The action lives in sync-action.ts and is imported when the command runs.
 import type { Command } from 'commander';
-import { CHANGE_KINDS } from '../domain/change-kinds.ts';
-import { formatCount, table, type Output } from './output.ts';
-import { EXIT, UsageError, type ExitCode } from './exit-codes.ts';
-import type { CommandContext, GlobalOptions, Runner } from './context.ts';
-import { runSync, type SyncReport } from '../sync/run-sync.ts';
-import { syncJson, type NextListingCommand } from '../sync/report.ts';
-import { DRY_RUN_LISTED } from '../sync/sync-source.ts';
-import { createSourceFactory } from '../sources/factory.ts';
-import { REPAIRED_UTF8 } from '../sources/directory-values.ts';
-import { deliverAfterRun, runNotifierFor } from './notify-wiring.ts';
-import { listingOf, nextListingCommand, PRINTED_PER_KIND, printPlanned, type ListingFlags } from './planned-changes.ts';
-import { counted } from '../domain/counted.ts';
+import { CHANGE_KINDS, DRY_RUN_LISTED } from '../domain/change-kinds.ts';
+import { formatCount } from './output.ts';
+import type { GlobalOptions, Runner } from './context.ts';
+import { nextListingCommand, PRINTED_PER_KIND, type ListingFlags } from './planned-changes.ts';
 
-interface SyncFlags extends ListingFlags {
+export interface SyncFlags extends ListingFlags {
   readonly source: string[];
 }
 
@@ -29,71 +22,9 @@ export function registerSync(program: Command, run: Runner): void {
     .option('--allow-removals', 'apply a run held for disabling or removing too many accounts')
     .option('--full', 'read the whole directory even when an incremental read is possible')
     .option('--json', 'print one JSON document')
-    .action((flags: SyncFlags) => run((ctx, out) => syncCommand(ctx, out, flags, nextListingCommand(flags, program.opts<GlobalOptions>()))));
+    .action((flags: SyncFlags) => run(async (ctx, out) => (await import('./sync-action.ts')).syncCommand(ctx, out, flags, nextListingCommand(flags, program.opts<GlobalOptions>()))));
 }
 
 export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
-}
-
-async function syncCommand(ctx: CommandContext, out: Output, flags: SyncFlags, next: NextListingCommand): Promise<ExitCode> {
-  const listing = listingOf(flags);
-  const unknown = flags.source.filter((n) => !ctx.config.sources.some((s) => s.name === n));
-  if (unknown.length > 0) {
-    const known = ctx.config.sources.map((s) => s.name).join(', ') || '(none)';
-    throw new UsageError(`unknown source ${unknown.join(', ')}; configured: ${known}`);
-  }
-  const db = await ctx.openDb();
-  const notifier = runNotifierFor(ctx, db);
-  const report = await runSync(
-    { db, config: ctx.config, logger: ctx.logger, createSource: createSourceFactory(ctx.config, ctx.logger), ...(notifier ? { notifier } : {}) },
-    {
-      sources: flags.source,
-      dryRun: Boolean(flags.dryRun),
-      allowRemovals: Boolean(flags.allowRemovals),
-      forceFull: Boolean(flags.full),
-      listing,
-      trigger: 'cli',
-      onProgress: (source, p) => out.progress(`${source}: ${p.phase === 'read' ? `reading… ${formatCount(p.read)} users` : 'applying…'}`),
-    },
-  );
-  out.endProgress();
-  if (!flags.dryRun) await deliverAfterRun(ctx, db);
-  if (flags.json) out.json(syncJson(report, { nextCommand: next }));
-  else printReport(out, report, next);
-  if (report.runs.some((r) => r.status === 'failed')) return EXIT.failure;
-  if (report.runs.some((r) => r.status === 'held')) return EXIT.held;
-  return EXIT.ok;
-}
-
-function printReport(out: Output, report: SyncReport, next: NextListingCommand): void {
-  const dry = report.runs.some((r) => r.dryRun);
-  if (dry) out.line('Dry run: nothing was written. This is what the sync would do:\n');
-  out.line(
-    table(
-      ['source', 'status', 'seen', 'created', 'updated', 'activated', 'blocked', 'disabled', 'removed', 'skipped', 'time'],
-      report.runs.map((r) => [r.source, r.status, r.seen, r.created, r.updated, r.activated, r.blocked, r.disabled, r.removed, r.skipped, `${(r.durationMs / 1000).toFixed(1)}s`]),
-    ),
-  );
-  for (const r of report.runs) {
-    if (r.status === 'failed') out.line(`\n${r.source}: FAILED, nothing was applied: ${r.error ?? 'unknown error'}`);
-    if (r.held) {
-      out.line(
-        `\n${r.source}: HELD — it would disable ${r.held.wouldDisable} and remove ${r.held.wouldRemove} of ${counted(r.held.total, 'account')} ` +
-          `(policy.maxRemovals allows ${r.held.threshold}). Nothing was applied. If this is right, apply it with:\n` +
-          `  seatsync sync --source ${r.source} --allow-removals`,
-      );
-      const unidentified = r.held.unidentified ?? 0;
-      if (unidentified > 0) {
-        out.line(`${r.source}: ${unidentified} entr${unidentified === 1 ? 'y' : 'ies'} came back without a readable id; an account this run would remove may be one of them.`);
-      }
-    }
-    if (r.planned) printPlanned(out, r.source, r.planned, next);
-    for (const s of r.skippedEntries.slice(0, 10)) out.line(`${r.source}: skipped ${s.entry}${s.attribute ? ` (${s.attribute})` : ''}: ${s.reason}`);
-    if (r.skipped > 10) out.line(`${r.source}: … ${r.skipped - 10} more skipped entries (see the logs)`);
-    for (const s of (r.repairedEntries ?? []).slice(0, 10)) out.line(`${r.source}: repaired ${s.entry} (${s.attribute}): ${REPAIRED_UTF8}`);
-    if ((r.repaired ?? 0) > 10) out.line(`${r.source}: … ${(r.repaired ?? 0) - 10} more repaired values (see the logs)`);
-  }
-  out.line('');
-  out.line(table(['pool', 'seats', 'used', 'available', 'waiting'], report.pools.map((p) => [p.name, p.seats, p.used, p.available, p.waiting])));
 }

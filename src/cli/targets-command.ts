@@ -3,9 +3,7 @@
 // exits). Exit 1 when a repair could not be delivered (it stays queued for the worker).
 import type { Command } from 'commander';
 import type { ScimTargetConfig } from '../config/types.ts';
-import { withChannels } from '../notify/delivery-channels.ts';
-import { deliverTargets } from '../targets/deliver-targets.ts';
-import { reconcileScimTarget, type ReconcileReport } from '../targets/scim/scim-reconcile.ts';
+import type { ReconcileReport } from '../targets/scim/scim-reconcile.ts';
 import type { Runner } from './context.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
 import { table } from './output.ts';
@@ -27,6 +25,9 @@ export function registerTargets(program: Command, run: Runner): void {
           const names = scim.map((t) => t.name).join(', ') || 'none';
           throw new UsageError(`--target ${flags.target}: no SCIM target of that name (SCIM targets: ${names})`);
         }
+        const [{ withChannels }, { deliverTargets }, { reconcileScimTarget }] = await Promise.all([
+          import('../notify/delivery-channels.ts'), import('../targets/deliver-targets.ts'), import('../targets/scim/scim-reconcile.ts'),
+        ]);
         const db = await ctx.openDb();
         const reports: (ReconcileReport & { delivered: { sent: number; failed: number; retrying: number } | null })[] = [];
         for (const target of chosen) {

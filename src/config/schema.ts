@@ -1,8 +1,8 @@
 // The zod schema of the config YAML (SPEC §4), producing the normalized `SeatsyncConfig` (minus `path`).
 // Unknown keys are errors everywhere (strict objects), so typos are caught with their path. Each source
 // kind's schema sits beside its adapter (src/sources/KIND/config.ts) and is listed in SOURCE_KINDS here.
-// The key lists ("did you mean", docs/configuration.md) and the secret marks are read from the schema's
-// JSON Schema (`z.toJSONSchema`).
+// The key lists ("did you mean", docs/configuration.md) and the secret marks are read from the schema
+// itself (`listConfigKeys`, `secretKeys`).
 import path from 'node:path';
 import { z } from 'zod';
 import type { MatchRule } from '../domain/types.ts';
@@ -16,7 +16,7 @@ import type {
   TargetTls, WebhookTargetConfig,
 } from './types.ts';
 import {
-  boolean, duration, email, fail, failureThreshold, fraction, groupKeyList, JSON_SCHEMA_OPTIONS, listOf, name, ok, optional, percentOrCount,
+  boolean, duration, email, fail, failureThreshold, fraction, groupKeyList, listOf, mappingFormOf, name, ok, optional, percentOrCount,
   positiveDuration, required, schedule, secretText, text, textList, url, wholeNumber, type Parsed, type SecretMark,
 } from './values.ts';
 
@@ -326,45 +326,70 @@ function targetSchema(ctx: { readonly configDir: string }): z.ZodType<TargetConf
   });
 }
 
-// The key lists, read from the JSON Schema of the file's input side. A source or target entry is labelled
-// by its kind (`sources[kind=ldap].tls.ca`), a mapping of names by `<name>` (`pools.<name>.seats`).
+// The key lists, read from the schema of the file's input side (what the YAML may hold): the keys of its
+// mappings, through the wrappers of optional keys and the transforms. A source or target entry is labelled
+// by its kind (`sources[kind=ldap].tls.ca`), a mapping of names by `<name>` (`pools.<name>.seats`). Read
+// straight from the zod schemas (no JSON Schema is built: every command's start needs the secret marks).
 
-interface JsonSchema {
-  readonly type?: string;
-  readonly properties?: Readonly<Record<string, JsonSchema>>;
-  readonly additionalProperties?: JsonSchema | boolean;
-  readonly items?: JsonSchema;
-  readonly anyOf?: readonly JsonSchema[];
-  readonly oneOf?: readonly JsonSchema[];
-  readonly const?: unknown;
-  readonly secret?: SecretMark;
+/** The schema under the wrappers that do not change a key's shape, with the metadata met on the way. */
+function unwrap(schema: z.ZodType): { readonly inner: z.ZodType; readonly secret?: SecretMark; readonly mapping?: z.ZodType } {
+  let inner = schema;
+  let secret: SecretMark | undefined;
+  let mapping: z.ZodType | undefined;
+  for (;;) {
+    secret ??= inner.meta()?.secret;
+    mapping ??= mappingFormOf(inner);
+    if (inner instanceof z.ZodOptional || inner instanceof z.ZodNullable) inner = inner.unwrap() as z.ZodType;
+    else if (inner instanceof z.ZodPipe) inner = inner.in as z.ZodType;
+    else break;
+  }
+  return { inner, ...(secret === undefined ? {} : { secret }), ...(mapping === undefined ? {} : { mapping }) };
 }
 
-/** The discriminator of a list of mappings (`kind`): the key that is a constant in every option. */
-function discriminatorOf(options: readonly JsonSchema[]): string | undefined {
-  const keys = Object.entries(options[0]?.properties ?? {}).filter(([, p]) => p.const !== undefined).map(([key]) => key);
-  return keys.find((key) => options.every((option) => option.properties?.[key]?.const !== undefined));
+/** The options of a union (a discriminated one included); null for any other schema. */
+function unionOptions(schema: z.ZodType): readonly z.ZodType[] | null {
+  return schema instanceof z.ZodUnion || schema instanceof z.ZodDiscriminatedUnion ? (schema.options as readonly z.ZodType[]) : null;
 }
 
-function walk(node: JsonSchema, prefix: string, out: Map<string, SecretMark | undefined>): void {
-  for (const option of [...(node.anyOf ?? []), ...(node.oneOf ?? [])]) walk(option, prefix, out);
-  for (const [key, child] of Object.entries(node.properties ?? {})) {
-    const at = prefix === '' ? key : `${prefix}.${key}`;
-    out.set(at, child.secret ?? out.get(at));
-    walk(child, at, out);
+/** The discriminator of a list of mappings (`kind`): the key that is a literal in every option. */
+function discriminatorOf(options: readonly z.ZodType[]): string | undefined {
+  const shapes = options.map((option) => {
+    const { inner } = unwrap(option);
+    return inner instanceof z.ZodObject ? (inner.shape as Record<string, z.ZodType>) : {};
+  });
+  const literal = (shape: Record<string, z.ZodType> | undefined, key: string): boolean => shape?.[key] !== undefined && unwrap(shape[key]).inner instanceof z.ZodLiteral;
+  return Object.keys(shapes[0] ?? {}).find((key) => shapes.every((shape) => literal(shape, key)));
+}
+
+function literalValue(option: z.ZodType, key: string): string {
+  const { inner } = unwrap(option);
+  const field = inner instanceof z.ZodObject ? unwrap((inner.shape as Record<string, z.ZodType>)[key] ?? z.never()).inner : null;
+  return field instanceof z.ZodLiteral ? String(field.value) : 'undefined';
+}
+
+function walk(schema: z.ZodType, prefix: string, out: Map<string, SecretMark | undefined>): void {
+  const { inner, mapping } = unwrap(schema);
+  if (mapping !== undefined) walk(mapping, prefix, out);
+  for (const option of unionOptions(inner) ?? []) walk(option, prefix, out);
+  if (inner instanceof z.ZodObject) {
+    for (const [key, child] of Object.entries(inner.shape as Record<string, z.ZodType>)) {
+      const at = prefix === '' ? key : `${prefix}.${key}`;
+      out.set(at, unwrap(child).secret ?? out.get(at));
+      walk(child, at, out);
+    }
   }
-  const values = node.additionalProperties;
-  if (node.type === 'object' && node.properties === undefined && typeof values === 'object') {
-    const inner = new Map<string, SecretMark | undefined>();
-    walk(values, `${prefix}.<name>`, inner);
-    if (inner.size > 0) out.set(`${prefix}.<name>`, undefined);
-    for (const [key, mark] of inner) out.set(key, mark);
+  if (inner instanceof z.ZodRecord) {
+    const names = new Map<string, SecretMark | undefined>();
+    walk(inner.valueType as z.ZodType, `${prefix}.<name>`, names);
+    if (names.size > 0) out.set(`${prefix}.<name>`, undefined);
+    for (const [key, mark] of names) out.set(key, mark);
   }
-  if (node.type === 'array' && node.items !== undefined) {
-    const options = node.items.oneOf ?? node.items.anyOf ?? [];
+  if (inner instanceof z.ZodArray) {
+    const element = inner.element as z.ZodType;
+    const options = unionOptions(unwrap(element).inner) ?? [];
     const discriminator = options.length > 0 ? discriminatorOf(options) : undefined;
-    if (discriminator === undefined) walk(node.items, `${prefix}[]`, out);
-    else for (const option of options) walk(option, `${prefix}[${discriminator}=${String(option.properties?.[discriminator]?.const)}]`, out);
+    if (discriminator === undefined) walk(element, `${prefix}[]`, out);
+    else for (const option of options) walk(option, `${prefix}[${discriminator}=${literalValue(option, discriminator)}]`, out);
   }
 }
 
@@ -373,7 +398,7 @@ let cached: { readonly keys: readonly string[]; readonly secrets: ReadonlyMap<st
 function configKeys(): NonNullable<typeof cached> {
   if (cached === undefined) {
     const out = new Map<string, SecretMark | undefined>();
-    walk(z.toJSONSchema(configInput({ configDir: '/', cwd: '/' }), JSON_SCHEMA_OPTIONS) as JsonSchema, '', out);
+    walk(configInput({ configDir: '/', cwd: '/' }), '', out);
     const secrets = new Map([...out].flatMap(([key, mark]) => (mark === undefined ? [] : [[key, mark] as const])));
     cached = { keys: [...out.keys()], secrets };
   }

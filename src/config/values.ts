@@ -5,7 +5,8 @@
 // Each leaf parser turns what YAML or a `${…}` reference produced (strings, mostly) into a typed value,
 // or says in a few words what was expected. Messages never quote the value: the loader adds `(got "…")`
 // itself when the value is not a secret.
-import { CronExpressionParser } from 'cron-parser';
+import { createRequire } from 'node:module';
+import type * as CronParser from 'cron-parser';
 import { z } from 'zod';
 import { normalizeGroupKey } from '../domain/names.ts';
 import { DEFAULTS } from './defaults.ts';
@@ -249,6 +250,12 @@ export function ldapFilter(input: unknown): Parsed<string> {
   return filter.startsWith('(') && depth === 0 ? t : fail(expected);
 }
 
+/**
+ * cron-parser (with luxon under it), loaded when a config has a cron expression rather than at every
+ * command's start. Required, not imported: the schema's checks run synchronously.
+ */
+const cronParser = (): typeof CronParser => createRequire(import.meta.url)('cron-parser') as typeof CronParser;
+
 /** The five cron fields (minute hour day-of-month month day-of-week) and how many values each has. */
 const CRON_FIELDS = [
   { name: 'minute', span: 60 },
@@ -275,7 +282,7 @@ function cronExpression(input: unknown): Parsed<string> {
     if (problem !== null) return fail(`must be a cron expression like "*/15 * * * *": ${problem}`);
   }
   try {
-    CronExpressionParser.parse(t.value);
+    cronParser().CronExpressionParser.parse(t.value);
     return t;
   } catch (error) {
     return fail(`must be a cron expression like "*/15 * * * *" (${(error as Error).message})`);
@@ -294,18 +301,22 @@ function cronStepProblem(field: string, spec: { readonly name: string; readonly 
   return null;
 }
 
-/** How the config schema is turned into JSON Schema (its input side: what the YAML may hold). */
-export const JSON_SCHEMA_OPTIONS = { io: 'input', unrepresentable: 'any' } as const;
-
 function isPlainObject(input: unknown): input is Record<string, unknown> {
   return input !== null && typeof input === 'object' && !Array.isArray(input);
+}
+
+/** The keys that take a string or a mapping (`stringOrObject`), each with the mapping's schema. */
+const MAPPING_FORMS = new WeakMap<z.ZodType, z.ZodType>();
+
+/** The schema of the mapping a key takes besides a string (`schedule: { every: 15m }`), for the key lists. */
+export function mappingFormOf(schema: z.ZodType): z.ZodType | undefined {
+  return MAPPING_FORMS.get(schema);
 }
 
 /**
  * A key that takes a string or a mapping (`schedule:` takes a cron string or `{ every: 15m }`). A zod
  * union would report both branches' failures; this dispatches on the value's type instead, so the message
- * is about the form the user chose. Its JSON Schema (for the key lists) is stated in its metadata: a
- * string, or the mapping's schema.
+ * is about the form the user chose. The mapping's schema is kept for the key lists (`mappingFormOf`).
  */
 export function stringOrObject<T, O extends z.ZodType>(options: {
   readonly parseString: (input: string) => Parsed<T>;
@@ -332,8 +343,8 @@ export function stringOrObject<T, O extends z.ZodType>(options: {
     for (const issue of parsed.error.issues) ctx.issues.push(issue as unknown as z.core.$ZodRawIssue);
     return z.NEVER;
   });
-  const { $schema: _, ...objectForm } = z.toJSONSchema(options.object, JSON_SCHEMA_OPTIONS);
-  return schema.meta({ anyOf: [{ type: 'string' }, objectForm] }).optional(); // optional: the key may be absent
+  MAPPING_FORMS.set(schema, options.object);
+  return schema.optional(); // optional: the key may be absent
 }
 
 /** Shortest `{ every }`: a sync more often than this would only queue behind the last (ms). */

@@ -12,6 +12,9 @@ export type ChangeKind = 'blocked' | 'removed' | 'disabled' | 'suspended' | 'act
 /** Every kind, in the order a dry run lists them. */
 export const CHANGE_KINDS: readonly ChangeKind[] = ['blocked', 'removed', 'disabled', 'suspended', 'activated', 'changed'];
 
+/** State changes of each kind a dry run lists unless told otherwise (its counts cover all of them). */
+export const DRY_RUN_LISTED = 1_000;
+
 const KIND_OF_STATE: Readonly<Record<AccountState, ChangeKind>> = {
   blocked: 'blocked',
   removed: 'removed',

@@ -1,7 +1,7 @@
 // Every API error is `{ "error": { "code", "message" } }` with its HTTP status, mapped here once from
 // the domain's error classes.
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
-import { AdminActionError } from '../sync/admin-actions.ts';
+import { AdminActionError } from '../sync/admin-action-error.ts';
 import { TEXT_INPUT } from './api-schemas.ts';
 
 export type ApiErrorCode =

@@ -31,7 +31,7 @@ export async function deliverNotifications(options: {
 
 async function deliverMails(options: Parameters<typeof deliverNotifications>[0]): Promise<DeliverResult> {
   const { channels, logger } = options;
-  const transport = channels.transport();
+  const transport = await channels.transport();
   if (!transport) return NOTHING;
   const result = await deliverOutbox({
     outbox: repositoriesOf(options.db).outbox,

@@ -1,12 +1,11 @@
 // What a delivery pass sends through: the mail transport and the target adapters of one config. They are
 // kept from one pass to the next, since they hold what is costly to make again (an SMTP connection pool,
 // an OAuth token, a keep-alive agent, a SCIM application's group ids), and made anew when the config
-// changes (the old ones closed).
+// changes (the old ones closed). Each adapter's module is imported when it is first needed: a command or
+// a pass with no mail transport or no target configured loads none of them.
 import type { SeatsyncConfig, TargetConfig } from '../config/types.ts';
 import type { Logger } from '../logging.ts';
-import { createTarget } from '../targets/create-target.ts';
 import type { Target } from '../targets/target.ts';
-import { createTransport } from './transports/create-transport.ts';
 import type { MailTransport } from './transports/transport.ts';
 
 export class DeliveryChannels {
@@ -21,13 +20,19 @@ export class DeliveryChannels {
   }
 
   /** The mail transport `notify` configures; null when notifications are off. */
-  transport(): MailTransport | null {
-    this.#transport ??= this.config.notify ? createTransport(this.config.notify, { sources: this.config.sources, logger: this.#logger }) : null;
+  async transport(): Promise<MailTransport | null> {
+    const notify = this.config.notify;
+    if (!notify) return null;
+    if (this.#transport === undefined) {
+      const { createTransport } = await import('./transports/create-transport.ts');
+      this.#transport ??= createTransport(notify, { sources: this.config.sources, logger: this.#logger });
+    }
     return this.#transport;
   }
 
-  /** The adapter of one of this config's targets; throws when it cannot be set up (and tries again next time). */
-  target(target: TargetConfig): Target {
+  /** The adapter of one of this config's targets; rejects when it cannot be set up (and tries again next time). */
+  async target(target: TargetConfig): Promise<Target> {
+    const { createTarget } = await import('../targets/create-target.ts');
     let adapter = this.#targets.get(target.name);
     if (adapter === undefined) {
       adapter = createTarget(target, this.config);

@@ -5,7 +5,7 @@ import type { SeatsyncConfig, SourceConfig } from '../config/types.ts';
 import { sourceLogger, type Logger } from '../logging.ts';
 import type { DirectorySource } from './directory-source.ts';
 import type { EntraSourceOptions } from './entra/entra-source.ts';
-import { createFileSource, type FileSourceOptions } from './file/file-source.ts';
+import type { FileSourceOptions } from './file/file-source.ts';
 import type { LdapSourceOptions } from './ldap/ldap-source.ts';
 
 /**
@@ -23,7 +23,7 @@ export function createSource(config: SourceConfig, parentLogger: Logger, tuning:
   const logger = sourceLogger(parentLogger, config.name);
   switch (config.kind) {
     case 'file':
-      return createFileSource(config, tuning.file);
+      return lazySource(config, async () => (await import('./file/file-source.ts')).createFileSource(config, tuning.file));
     case 'ldap':
       return lazySource(config, async () => (await import('./ldap/ldap-source.ts')).createLdapSource(config, { ...tuning.ldap, logger }));
     case 'entra':
@@ -36,8 +36,9 @@ export function createSource(config: SourceConfig, parentLogger: Logger, tuning:
 }
 
 /**
- * A source whose adapter module is imported on first use: a command that syncs a file source never loads
- * ldapts or the Microsoft identity libraries (tens of MB each). Every member of the port is passed on:
+ * A source whose adapter module is imported on first use: a command loads only the adapters of the sources
+ * it reads (a file source never loads ldapts or the Microsoft identity libraries, tens of MB each; an LDAP
+ * one never loads the CSV and LDIF parsers), and none before it reads. Every member of the port is passed on:
  * `Required` makes a member added to DirectorySource (optional or not) a compile error here until it is
  * forwarded, and test/contract/source-factory.contract.test.ts compares the result with its adapter.
  */

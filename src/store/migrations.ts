@@ -7,6 +7,7 @@ import { sql as graceIndex } from './migrations/003-grace-index.ts';
 import { sql as leanAccountWrites } from './migrations/004-lean-account-writes.ts';
 import { sql as cursorMapping } from './migrations/005-cursor-mapping.ts';
 import { sql as targetOutbox } from './migrations/006-target-outbox.ts';
+import { sql as allocationPools } from './migrations/007-allocation-pools.ts';
 
 export interface Migration {
   readonly version: number;
@@ -21,6 +22,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: 'lean-account-writes', sql: leanAccountWrites },
   { version: 5, name: 'cursor-mapping', sql: cursorMapping },
   { version: 6, name: 'target-outbox', sql: targetOutbox },
+  { version: 7, name: 'allocation-pools', sql: allocationPools },
 ];
 
 /** Arbitrary constant key of the advisory lock that serializes migrations between replicas. */

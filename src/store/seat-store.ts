@@ -1,6 +1,7 @@
 // Reading the allocation's input and writing its decisions, under the seat lock: the seat side of the
 // store, with the admin flags (block, protect) that the allocation reads.
 import type { AccountChange, AccountState, SeatAccount } from '../domain/types.ts';
+import type { PoolCounts } from './account-store.ts';
 import { auditOf, type AuditEntry } from './audit-store.ts';
 import { batches } from './cursor.ts';
 import type { Queryable } from './db.ts';
@@ -211,13 +212,22 @@ export function seatsOf(tx: Queryable) {
       return result.rows[0]?.fingerprint ?? null;
     },
 
-    async saveFingerprint(fingerprint: string): Promise<void> {
+    /** After an allocation: the fingerprint of its config and what it left in each pool (holders, waiting accounts). */
+    async saveAllocation(state: { fingerprint: string; pools: readonly ({ name: string } & PoolCounts)[] }): Promise<void> {
+      const pools = JSON.stringify(Object.fromEntries(state.pools.map((p) => [p.name, { used: p.used, waiting: p.waiting }])));
       await tx.query(
-        `INSERT INTO allocation_state (id, fingerprint, updated_at) VALUES (1, $1, now())
-         ON CONFLICT (id) DO UPDATE SET fingerprint = excluded.fingerprint, updated_at = now()
-         WHERE allocation_state.fingerprint <> excluded.fingerprint`,
-        [fingerprint],
+        `INSERT INTO allocation_state (id, fingerprint, pools, updated_at) VALUES (1, $1, $2::jsonb, now())
+         ON CONFLICT (id) DO UPDATE SET fingerprint = excluded.fingerprint, pools = excluded.pools, updated_at = now()
+         WHERE allocation_state.fingerprint <> excluded.fingerprint OR allocation_state.pools IS DISTINCT FROM excluded.pools`,
+        [state.fingerprint, pools],
       );
+    },
+
+    /** What the last allocation left in each pool, by pool name; null before the first allocation that saved it. */
+    async poolsLeft(): Promise<Map<string, PoolCounts> | null> {
+      const result = await tx.query<{ pools: string | null }>('SELECT pools::text AS pools FROM allocation_state WHERE id = 1');
+      const pools = result.rows[0]?.pools ?? null;
+      return pools === null ? null : new Map(Object.entries(JSON.parse(pools) as Record<string, PoolCounts>));
     },
 
     /** An account's admin flags and state, its row locked until the transaction ends; null when it is gone. */

@@ -52,6 +52,8 @@ export interface DeltaSummary {
   /** Staged users never seen before, and staged users whose account changed or came back. */
   readonly newCount: number;
   readonly changedCount: number;
+  /** Changed accounts that were absent and come back (present again once applied). */
+  readonly returningCount: number;
   /**
    * Changed accounts whose change reaches what the allocation reads (back, username, enabled, creation
    * time, profile, protection); the rest changed only data the seats do not depend on (name, email, …).
@@ -190,8 +192,9 @@ export function stagingOf(conn: Queryable, runKey: string, source: string) {
      * reports are missing too. `read`: users read.
      */
     async summary(options: { sweep: boolean; unseenIds: readonly number[]; read: number }): Promise<DeltaSummary> {
-      const delta = await conn.query<{ fresh: number; changed: number; seat: number; disable: number }>(
+      const delta = await conn.query<{ fresh: number; changed: number; back: number; seat: number; disable: number }>(
         `SELECT count(*) FILTER (WHERE a.id IS NULL)::int AS fresh, count(a.id)::int AS changed,
+                count(*) FILTER (WHERE a.id IS NOT NULL AND NOT a.present)::int AS back,
                 count(*) FILTER (WHERE a.id IS NOT NULL AND (NOT a.present OR a.username IS DISTINCT FROM s.username
                   OR a.enabled IS DISTINCT FROM s.enabled OR a.directory_created_at IS DISTINCT FROM s.directory_created_at
                   OR a.profile IS DISTINCT FROM s.profile OR a.policy_protected IS DISTINCT FROM s.policy_protected))::int AS seat,
@@ -204,13 +207,14 @@ export function stagingOf(conn: Queryable, runKey: string, source: string) {
       const unseen = `SELECT a.id FROM accounts a WHERE a.id = ANY($2::int[]) AND a.source = $1 AND a.present
          AND NOT EXISTS (SELECT 1 FROM ${staging} s WHERE s.external_id = a.external_id AND NOT s.deleted)`;
       const missing = await conn.query<{ id: number }>(options.sweep ? `${unseen} UNION ${deleted}` : deleted, options.sweep ? [source, options.unseenIds] : [source]);
-      const d = delta.rows[0] ?? { fresh: 0, changed: 0, seat: 0, disable: 0 };
+      const d = delta.rows[0] ?? { fresh: 0, changed: 0, back: 0, seat: 0, disable: 0 };
       const missingIds = [...new Set(missing.rows.map((r) => r.id))].sort((a, b) => a - b);
       return {
         counts: { staged: options.read, wouldRemove: missingIds.length, wouldDisable: d.disable },
         missingIds,
         newCount: d.fresh,
         changedCount: d.changed,
+        returningCount: d.back,
         seatChangedCount: d.seat,
       };
     },

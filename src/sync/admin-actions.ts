@@ -4,19 +4,11 @@ import type { SeatsyncConfig } from '../config/types.ts';
 import type { AdminAction, Occasion } from '../domain/notification-events.ts';
 import type { AllocationPlan } from '../domain/types.ts';
 import { storeOf, type AccountRepository, type AccountView, type AdminFlag, type Database } from '../store/repositories.ts';
+import { AdminActionError } from './admin-action-error.ts';
 import { auditOf, reconcileSeats } from './reconcile.ts';
 import type { RunNotifier } from './sync-source.ts';
 
 export type { AdminAction };
-
-export class AdminActionError extends Error {
-  readonly code: 'not-found' | 'ambiguous' | 'invalid-state' | 'invalid-reason';
-  constructor(code: AdminActionError['code'], message: string) {
-    super(message);
-    this.name = 'AdminActionError';
-    this.code = code;
-  }
-}
 
 export interface AdminActionResult {
   readonly account: AccountView;

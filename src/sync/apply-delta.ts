@@ -151,7 +151,9 @@ async function beginWithStored(ctx: DeltaContext, options: { leaveOutSettled: bo
 async function admitNewcomers(ctx: DeltaContext, allocation: SeatAllocation): Promise<{ end: AllocationEnd; asTheyCame: boolean }> {
   const { options } = ctx;
   let asTheyCame = false;
-  for await (const rows of options.staging.newcomerSlices(options.chunkSize ?? DEFAULT_SLICE)) {
+  // A run without new users (most resyncs) does not query for them.
+  const slices = options.summary.newCount > 0 ? options.staging.newcomerSlices(options.chunkSize ?? DEFAULT_SLICE) : [];
+  for await (const rows of slices) {
     throwIfAborted(options.signal);
     const step = allocation.admitQueued(rows.map(newcomerAccount));
     if (step.changes.length > 0) asTheyCame = true;

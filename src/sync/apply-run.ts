@@ -7,15 +7,12 @@ import type { Occasion } from '../domain/notification-events.ts';
 import type { AllocationPlan } from '../domain/types.ts';
 import type { SourceReadOutcome } from '../sources/directory-source.ts';
 import type { Database, DeltaSummary, Queryable, RemovalCounts, Repositories, StagingRepository } from '../store/repositories.ts';
-import { CHANGE_KINDS } from '../domain/change-kinds.ts';
+import { CHANGE_KINDS, DRY_RUN_LISTED } from '../domain/change-kinds.ts';
 import { type AllocatedDelta, allocateDelta, type ChangeListing, type ListedChanges, NOTHING_LISTED, type SeatCounts } from './apply-delta.ts';
 import { removalThreshold, shouldHold } from './hold-policy.ts';
 import { allocationFingerprint, unchangedPlan } from './reconcile.ts';
 import { throwIfAborted } from './run-aborted.ts';
 import { tallyOf, type SeatTally } from './seat-tally.ts';
-
-/** State changes of each kind a dry run lists unless told otherwise (its counts cover all of them). */
-export const DRY_RUN_LISTED = 1_000;
 
 /** What a dry run lists unless told otherwise: the first DRY_RUN_LISTED of every kind. */
 export const DEFAULT_DRY_RUN_LISTING: ChangeListing = { kinds: CHANGE_KINDS, offset: 0, limit: DRY_RUN_LISTED };
@@ -85,7 +82,8 @@ export async function decideAndApply(tx: Repositories, input: ApplyInput): Promi
   await tx.seats.lock();
   throwIfAborted(input.signal);
   const delta = await input.staging.summary({ sweep: sweeps(input.outcome), unseenIds: input.unseenIds, read: input.read });
-  const before = await holdCheck(tx, input, delta.counts);
+  const present = new PresentCount(tx, input.source);
+  const before = await holdCheck(input, delta.counts, () => present.beforeWrites());
   if (before !== null) return before;
   throwIfAborted(input.signal);
   const allocated = await allocateOrSkip(tx, input, delta);
@@ -93,7 +91,7 @@ export async function decideAndApply(tx: Repositories, input: ApplyInput): Promi
   // Rule 10 again, on what the allocation decided: users still returned but now matching no profile (a
   // broken `when`, a profile removed) are removed too, and count like users the directory stopped returning.
   // Only accounts that existed before count: a first sync's out-of-scope or disabled users drop nothing.
-  const after = await holdCheck(tx, input, { ...delta.counts, wouldRemove: allocated.dropped.removed, wouldDisable: allocated.dropped.disabled });
+  const after = await holdCheck(input, { ...delta.counts, wouldRemove: allocated.dropped.removed, wouldDisable: allocated.dropped.disabled }, () => present.afterWrites(delta));
   if (after !== null) return after;
   if (input.runId !== null) {
     await input.notifier?.afterAllocation(tx.connection, { occasion: { kind: 'run', runId: input.runId }, source: input.source, plan: allocated.plan, now: input.now });
@@ -112,12 +110,41 @@ export async function decideAndApply(tx: Repositories, input: ApplyInput): Promi
 }
 
 /** Rule 10: the held outcome, or null. The source's total is counted only when there is something to weigh against it. */
-async function holdCheck(tx: Repositories, input: ApplyInput, counts: Omit<RemovalCounts, 'total'>): Promise<ApplyOutcome | null> {
+async function holdCheck(input: ApplyInput, counts: Omit<RemovalCounts, 'total'>, total: () => Promise<number>): Promise<ApplyOutcome | null> {
   if (input.allowRemovals || (counts.staged > 0 && counts.wouldRemove + counts.wouldDisable === 0)) return null;
-  const weighed = { ...counts, total: await tx.accounts.countPresent(input.source) };
+  const weighed = { ...counts, total: await total() };
   const threshold = removalThreshold(input.config.policy.maxRemovals, weighed.total);
   const mode = sweeps(input.outcome) ? 'full' : 'incremental';
   return shouldHold(weighed, { threshold, mode, unidentified: input.unidentified }) ? { kind: 'held', counts: weighed, threshold } : null;
+}
+
+/**
+ * The source's present accounts, counted at most once per apply (a scan of the source's accounts). After
+ * the run's writes they are the count before them moved by what the run itself wrote: accounts marked
+ * missing, absent accounts back, new accounts. Nothing else changes `present` meanwhile: every write of
+ * it is a run's apply, under the seat lock this transaction holds.
+ */
+class PresentCount {
+  readonly #tx: Repositories;
+  readonly #source: string;
+  #before: number | null = null;
+
+  constructor(tx: Repositories, source: string) {
+    this.#tx = tx;
+    this.#source = source;
+  }
+
+  /** Before the run's writes. */
+  async beforeWrites(): Promise<number> {
+    this.#before ??= await this.#tx.accounts.countPresent(this.#source);
+    return this.#before;
+  }
+
+  /** After the run's writes (of `delta`): counted only if it was not counted before them. */
+  async afterWrites(delta: DeltaSummary): Promise<number> {
+    if (this.#before === null) return this.#tx.accounts.countPresent(this.#source);
+    return this.#before - delta.missingIds.length + delta.returningCount + delta.newCount;
+  }
 }
 
 /** Whether the read listed every id in scope, so that accounts it did not list are swept. */
@@ -145,7 +172,7 @@ async function allocateOrSkip(tx: Repositories, input: ApplyInput, delta: DeltaS
     ...(input.signal ? { signal: input.signal } : {}),
     ...(input.allocationSlice === undefined ? {} : { chunkSize: input.allocationSlice }),
   });
-  await tx.seats.saveFingerprint(fingerprint);
+  await tx.seats.saveAllocation({ fingerprint, pools: allocated.plan.pools });
   return allocated;
 }
 

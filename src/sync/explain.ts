@@ -4,7 +4,8 @@
 import type { SeatsyncConfig } from '../config/types.ts';
 import { explainAccount, rankWaiting, type Explanation, type QueueStanding } from '../domain/index.ts';
 import type { AccountView, AuditView, Repositories, WaitingRow } from '../store/repositories.ts';
-import { resolveAccount, AdminActionError } from './admin-actions.ts';
+import { AdminActionError } from './admin-action-error.ts';
+import { resolveAccount } from './admin-actions.ts';
 import { poolViews } from './status.ts';
 
 /** How many of an account's latest audit entries its explanation carries. */

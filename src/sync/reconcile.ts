@@ -7,7 +7,7 @@ import type { Occasion } from '../domain/notification-events.ts';
 import type { AllocationPlan, Pool, PoolUsage, SeatAccount } from '../domain/types.ts';
 import type { SeatsyncConfig } from '../config/types.ts';
 import type { Repositories } from '../store/repositories.ts';
-import { poolViews } from './status.ts';
+import { poolView, poolViews } from './status.ts';
 
 export interface ReconcileOptions {
   readonly config: SeatsyncConfig;
@@ -48,9 +48,14 @@ export function allocationFingerprint(config: SeatsyncConfig): string {
   return createHash('sha256').update(input).digest('hex');
 }
 
-/** The plan of a run that changed nothing: no changes, and the pools as stored. */
+/**
+ * The plan of a run that changed nothing: no changes, and the pools as the last allocation left them
+ * (counted from the accounts when no allocation saved them yet).
+ */
 export async function unchangedPlan(tx: Repositories, config: SeatsyncConfig): Promise<AllocationPlan> {
-  const pools = (await poolViews(tx, config)).map((p): PoolUsage => ({ ...p, overage: Math.max(0, p.used - p.seats) }));
+  const saved = await tx.seats.poolsLeft();
+  const views = saved === null ? await poolViews(tx, config) : config.pools.map((p) => poolView(p.name, p.seats, saved.get(p.name) ?? { used: 0, waiting: 0 }));
+  const pools = views.map((p): PoolUsage => ({ ...p, overage: Math.max(0, p.used - p.seats) }));
   return { changes: [], pools, newlyBlocked: [], graceStarted: [] };
 }
 
@@ -65,6 +70,6 @@ function withAdminUnprotect(accounts: readonly SeatAccount[], occasion: Occasion
 export async function reconcileSeats(tx: Repositories, options: ReconcileOptions): Promise<AllocationPlan> {
   const plan = planSeats(withAdminUnprotect(await tx.seats.load(), options.occasion), options.config, options.now);
   await tx.seats.write(plan.changes, auditOf(options.occasion));
-  await tx.seats.saveFingerprint(allocationFingerprint(options.config));
+  await tx.seats.saveAllocation({ fingerprint: allocationFingerprint(options.config), pools: plan.pools });
   return plan;
 }

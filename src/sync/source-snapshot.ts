@@ -9,6 +9,10 @@
 // - past that, the source's present accounts are loaded once, compactly: per account one Map entry
 //   (external id → slot), the account id, 60 bits of the data hash and a "seen" byte, about 90 bytes an
 //   account. 60 bits of a SHA-1 stand for the whole: a change goes unnoticed with probability 2^-60.
+// The load runs in the background on a connection of its own, while the source goes on reading: from
+// the start of a read that will return every user (`whole`), and from the first ids a listing of the
+// scope returns (it will list every present account). Ids marked meanwhile are marked once it is
+// loaded (marks only ever rise, so their order does not matter); a page to classify waits for it.
 //
 // It is read before the run's transaction. A concurrent run of the same source may change accounts in
 // between; that only makes this run stage a user it could have skipped (the apply compares staged rows
@@ -23,6 +27,8 @@ const LOOKUP_LIMIT = 5_000;
 
 export class SourceSnapshot {
   readonly #conn: Store;
+  /** Where the whole snapshot is loaded: a store whose transactions take a connection of their own. */
+  readonly #loader: Store;
   readonly #source: string;
   /** Account ids seen while looking up (before the snapshot is loaded). */
   readonly #seenIds = new Set<number>();
@@ -30,12 +36,22 @@ export class SourceSnapshot {
   readonly #keptIds = new Set<number>();
   /** Account ids of entries present but unreadable, frozen (before the snapshot is loaded). */
   readonly #frozenIds = new Set<number>();
+  /** External ids marked while the snapshot loads, with their marks: applied once it is loaded. */
+  #deferred: { readonly externalIds: readonly string[]; readonly mark: typeof KEPT | typeof FROZEN }[] = [];
   #looked = 0;
   #loaded: LoadedSnapshot | null = null;
+  #loading: Promise<LoadedSnapshot> | null = null;
 
-  constructor(conn: Store, source: string) {
+  /**
+   * `conn`: the run's connection, for the lookups. `loader`: where the whole snapshot is loaded (the
+   * database's store, so that the load overlaps the read; default `conn`). `whole`: the read will return
+   * every user of the source, so the load begins at once.
+   */
+  constructor(conn: Store, source: string, options: { readonly loader?: Store; readonly whole?: boolean } = {}) {
     this.#conn = conn;
+    this.#loader = options.loader ?? conn;
     this.#source = source;
+    if (options.whole === true) this.#beginLoad();
   }
 
   /** Classifies the users of a page, in order, and marks them seen. */
@@ -58,11 +74,17 @@ export class SourceSnapshot {
    * either, so a readable occurrence of the same id later in the read still counts. `listed`: ids an
    * incremental listing returned alone (readable, unchanged: allocated as usual). `unreadable`: entries
    * present but unreadable: their accounts are frozen (`frozenIds`), their seat state kept exactly.
+   * Ids a listing returns begin the load of the whole snapshot; while it loads, marks wait for it.
    */
   async keep(externalIds: readonly string[], options: { readonly as: 'listed' | 'unreadable' }): Promise<void> {
     if (externalIds.length === 0) return;
-    const loaded = await this.#loadedFor(externalIds.length);
     const mark = options.as === 'listed' ? KEPT : FROZEN;
+    if (mark === KEPT) this.#beginLoad();
+    if (this.#loaded === null && this.#loading !== null) {
+      this.#deferred.push({ externalIds, mark });
+      return;
+    }
+    const loaded = await this.#loadedFor(externalIds.length);
     if (loaded !== null) {
       for (const externalId of externalIds) loaded.keep(externalId, mark);
       return;
@@ -73,26 +95,45 @@ export class SourceSnapshot {
   }
 
   /** Ids of accounts whose entries were present but unreadable, and not read readable elsewhere in the read. */
-  frozenIds(): number[] {
-    if (this.#loaded !== null) return this.#loaded.frozenIds();
+  async frozenIds(): Promise<number[]> {
+    const loaded = await this.#loadedFor(0);
+    if (loaded !== null) return loaded.frozenIds();
     return [...this.#frozenIds].filter((id) => !this.#seenIds.has(id));
   }
 
   /**
    * The loaded snapshot, once there is one: at once for a source without present accounts (its first
-   * sync: every user is new, nothing to look up), and once the users to look up pass LOOKUP_LIMIT.
+   * sync: every user is new, nothing to look up), once the users to look up pass LOOKUP_LIMIT, and once
+   * a load begun in the background is done.
    */
   async #loadedFor(users: number): Promise<LoadedSnapshot | null> {
-    if (this.#loaded === null && this.#looked === 0 && !(await this.#conn.accounts.hasPresent(this.#source))) this.#loaded = new LoadedSnapshot();
-    if (this.#loaded === null && this.#looked + users > LOOKUP_LIMIT) {
-      this.#loaded = await LoadedSnapshot.load(this.#conn, this.#source, { seen: this.#seenIds, kept: this.#keptIds, frozen: this.#frozenIds });
+    if (this.#loaded === null && this.#loading === null && this.#looked === 0 && users > 0 && !(await this.#conn.accounts.hasPresent(this.#source))) {
+      this.#loaded = new LoadedSnapshot();
     }
+    if (this.#loaded === null && this.#looked + users > LOOKUP_LIMIT) this.#beginLoad();
+    if (this.#loaded === null && this.#loading !== null) await this.#loading;
     return this.#loaded;
+  }
+
+  /** Begins loading the whole snapshot, unless it is loaded or loading; what was marked so far is carried over. */
+  #beginLoad(): void {
+    if (this.#loaded !== null || this.#loading !== null) return;
+    const marked = { seen: this.#seenIds, kept: this.#keptIds, frozen: this.#frozenIds };
+    this.#loading = LoadedSnapshot.load(this.#loader, this.#source, marked).then((loaded) => {
+      for (const { externalIds, mark } of this.#deferred) for (const externalId of externalIds) loaded.keep(externalId, mark);
+      this.#deferred = [];
+      this.#loaded = loaded;
+      return loaded;
+    });
+    // Awaited by the next page to classify, or at the end of the read; a failure surfaces there, not as
+    // an unhandled rejection while the source is read.
+    this.#loading.catch(() => undefined);
   }
 
   /** Ids of present accounts the read did not return (for a full read: the missing ones). */
   async unseenIds(): Promise<number[]> {
-    if (this.#loaded !== null) return this.#loaded.unseenIds();
+    const loaded = await this.#loadedFor(0);
+    if (loaded !== null) return loaded.unseenIds();
     return this.#conn.accounts.presentExcept(this.#source, [...this.#seenIds, ...this.#keptIds, ...this.#frozenIds]);
   }
 }

@@ -22,7 +22,7 @@ import type { SeatTally } from './seat-tally.ts';
 import { poolViewsFromPlan, type PoolView } from './status.ts';
 
 export type { SyncProgress } from './read-source.ts';
-export { DEFAULT_DRY_RUN_LISTING, DRY_RUN_LISTED, type RunNotifier } from './apply-run.ts';
+export { DEFAULT_DRY_RUN_LISTING, type RunNotifier } from './apply-run.ts';
 
 interface RunResultBase extends RunCounts {
   readonly source: string;
@@ -194,12 +194,15 @@ async function read(conn: Store, staging: StagingRepository, ctx: RunContext): P
   // must be read (and mapped) again.
   const remap = stored !== null && stored.mapping !== mapping;
   if (remap && !options.forceFull) ctx.log.info('profiles or policy.protect changed since the last read: reading every user again');
-  const snapshot = new SourceSnapshot(conn, deps.source.name);
+  const forceFull = options.forceFull || remap;
+  // A read that returns every user needs every present account: loaded on a connection of its own
+  // while the source binds and sends its first pages.
+  const snapshot = new SourceSnapshot(conn, deps.source.name, { loader: ctx.store, whole: forceFull || stored === null });
   const result = await readIntoStaging(staging, {
     snapshot,
     source: deps.source,
     request: {
-      ...readRequestOf(deps.config), cursor: stored?.cursor ?? null, forceFull: options.forceFull || remap,
+      ...readRequestOf(deps.config), cursor: stored?.cursor ?? null, forceFull,
       ...(options.signal ? { signal: options.signal } : {}),
     },
     rules,
@@ -218,7 +221,7 @@ async function stage(staging: StagingRepository, ctx: RunContext, phase: ReadPha
   await staging.analyze();
   ctx.options.onProgress?.({ phase: 'apply', read: stats.seen });
   const unseenIds = sweeps(phase.read.outcome) ? await phase.snapshot.unseenIds() : [];
-  return { stats, outcome: phase.read.outcome, unseenIds, frozenIds: phase.snapshot.frozenIds(), mapping: phase.mapping };
+  return { stats, outcome: phase.read.outcome, unseenIds, frozenIds: await phase.snapshot.frozenIds(), mapping: phase.mapping };
 }
 
 /** Phases decide and apply, in one transaction that commits only an applied run (a dry run and a held one roll back). */

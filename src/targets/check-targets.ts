@@ -1,7 +1,7 @@
 // `seatsync check` for the targets: a SCIM target's ServiceProviderConfig (PATCH and filter, which
 // seatsync needs) and a listing of one user; a webhook receiver's answer to a signed `seatsync.ping`.
+// The adapters' module is imported only when a target is configured.
 import type { SeatsyncConfig } from '../config/types.ts';
-import { createTarget } from './create-target.ts';
 import type { Target } from './target.ts';
 
 export interface TargetCheck {
@@ -16,6 +16,7 @@ export async function checkTargets(config: Pick<SeatsyncConfig, 'targets' | 'poo
   for (const target of config.targets) {
     let adapter: Target | null = null;
     try {
+      const { createTarget } = await import('./create-target.ts');
       adapter = createTarget(target, config);
       const result = await adapter.check();
       results.push({ target: target.name, kind: target.kind, ...result });

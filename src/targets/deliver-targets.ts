@@ -28,7 +28,7 @@ export async function deliverTargets(
     const logger = options.logger.child({ target: config.name });
     let target: Target;
     try {
-      target = options.channels.target(config);
+      target = await options.channels.target(config);
     } catch (error) {
       // A target that cannot be set up (its tls.ca unreadable) keeps its rows; the others go on.
       logger.error({ err: error }, 'target not delivered to: it cannot be set up');

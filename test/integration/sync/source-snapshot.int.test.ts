@@ -1,6 +1,7 @@
 // The snapshot tells the accounts of unreadable entries (frozen: kept exactly) from ids listed only
-// (kept, allocated as usual), both when it looks accounts up page by page and once it has loaded them
-// all; a readable occurrence of an id anywhere in the read wins. Real PostgreSQL and PGlite.
+// (kept, allocated as usual), when it looks accounts up page by page, once it has loaded them all, and
+// while it loads them in the background (marks made meanwhile wait for the load); a readable occurrence
+// of an id anywhere in the read wins. Real PostgreSQL and PGlite.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/logging.ts';
 import { createSourceFactory } from '../../../src/sources/factory.ts';
@@ -35,10 +36,11 @@ describe.each(DATABASE_KINDS)('the source snapshot on %s', (kind) => {
   const sortedIds = (list: readonly number[]): number[] => [...list].sort((x, y) => x - y);
 
   it.each([
-    ['looking accounts up page by page', 0],
-    ['with every account loaded', 5_001],
-  ])('%s: frozen are the unreadable entries not read elsewhere; listed and unreadable ones are not swept', async (_case, strangers) => {
-    const snapshot = new SourceSnapshot(storeOf(t.db), 'hr');
+    ['looking accounts up page by page, then loading them all in the background once ids are listed', 0, false],
+    ['with every account loaded', 5_001, false],
+    ['with every account loading from the start (a read of every user)', 0, true],
+  ])('%s: frozen are the unreadable entries not read elsewhere; listed and unreadable ones are not swept', async (_case, strangers, whole) => {
+    const snapshot = new SourceSnapshot(storeOf(t.db), 'hr', { whole });
     // A page larger than the lookup limit makes the snapshot load every account first.
     if (strangers > 0) await snapshot.classify(Array.from({ length: strangers }, (_, i) => ({ externalId: `x${i}`, dataHash: 'h' })));
     await snapshot.keep(['a', 'unknown'], { as: 'unreadable' });
@@ -47,7 +49,7 @@ describe.each(DATABASE_KINDS)('the source snapshot on %s', (kind) => {
     await snapshot.keep(['c', 'b'], { as: 'unreadable' });
     expect(await snapshot.classify([user('c'), user('d')])).toEqual(['unchanged', 'unchanged']);
     await snapshot.keep(['d'], { as: 'unreadable' });
-    expect(sortedIds(snapshot.frozenIds())).toEqual(idsOf('a', 'b'));
+    expect(sortedIds(await snapshot.frozenIds())).toEqual(idsOf('a', 'b'));
     expect(sortedIds(await snapshot.unseenIds())).toEqual(idsOf('e'));
   });
 });

@@ -5,6 +5,7 @@ import type { SeatsyncConfig } from '../../../src/config/types.ts';
 import { silentLogger } from '../../../src/logging.ts';
 import { createRunNotifier } from '../../../src/notify/run-notifier.ts';
 import { OutboxStore } from '../../../src/store/outbox-store.ts';
+import { storeOf } from '../../../src/store/repositories.ts';
 import { createSourceFactory } from '../../../src/sources/factory.ts';
 import { applyAdminAction } from '../../../src/sync/admin-actions.ts';
 import { runSync, type SyncReport } from '../../../src/sync/run-sync.ts';
@@ -119,6 +120,65 @@ describe.each(DATABASE_KINDS)('sync run on %s', (kind) => {
     expect(after.rows).toEqual([{ id: before.rows[0]?.id, username: 'renamed', state: 'active' }]);
   });
 
+  /** The saved pools equal the stored accounts counted, and a run that changes nothing reports them. */
+  async function expectSavedPoolsCounted(config: SeatsyncConfig): Promise<ReadonlyMap<string, { used: number; waiting: number }>> {
+    const store = storeOf(t.db);
+    const saved = await store.seats.poolsLeft();
+    const counted = await store.accounts.poolCounts();
+    const of = (counts: ReadonlyMap<string, { used: number; waiting: number }> | null, pool: string) => {
+      const c = counts?.get(pool);
+      return { used: c?.used ?? 0, waiting: c?.waiting ?? 0 };
+    };
+    expect(saved).not.toBeNull();
+    for (const pool of config.pools) expect({ pool: pool.name, ...of(saved, pool.name) }).toEqual({ pool: pool.name, ...of(counted, pool.name) });
+    const quiet = await sync(config, { allowRemovals: true });
+    expect(quiet.runs[0]).toMatchObject({ status: 'ok', activated: 0, blocked: 0, disabled: 0, removed: 0, updated: 0, created: 0 });
+    expect(quiet.pools.map((p) => [p.name, p.used, p.waiting])).toEqual(config.pools.map((p) => [p.name, of(counted, p.name).used, of(counted, p.name).waiting]));
+    return counted;
+  }
+
+  // A run whose allocation is skipped reports the pools the last allocation saved with its fingerprint.
+  it('saves with each allocation the pools it leaves, equal to the accounts counted after runs, pool changes and admin actions', async () => {
+    const contractors = (list: CsvPerson[]): CsvPerson[] => list.map((p, i) => (i % 3 === 0 ? { ...p, employeeType: 'contractor' } : p));
+    const csv = aCsvFile(contractors(people(12)));
+    const base = aConfig({
+      sources: [aFileSource('hr', csv.path)],
+      pools: [{ name: 'primary', seats: 6, notify: null }, { name: 'extranet', seats: 2, notify: null }],
+      profiles: [
+        { name: 'contractor', when: { attribute: { employeeType: ['contractor'] } }, pools: ['extranet', 'primary'] },
+        { name: 'staff', when: null, pools: ['primary'] },
+      ],
+    });
+    const config = base;
+    await sync(config, { allowRemovals: true });
+    // Both pools full, with accounts waiting for each.
+    const first = await expectSavedPoolsCounted(config);
+    expect(first.get('primary')).toEqual({ used: 6, waiting: 6 });
+    expect(first.get('extranet')?.waiting).toBeGreaterThan(0);
+    // Users disabled, removed, new; then some back.
+    csv.write(contractors(people(14)).filter((p) => p.id !== 'u002' && p.id !== 'u005').map((p) => (p.id === 'u003' ? { ...p, enabled: false } : p)));
+    await sync(config, { allowRemovals: true });
+    await expectSavedPoolsCounted(config);
+    csv.write(contractors(people(14)));
+    await sync(config, { allowRemovals: true });
+    await expectSavedPoolsCounted(config);
+    // Fewer seats and a grace period, with new users (activated in grace beyond the seats), then more seats.
+    const smaller = { ...config, pools: [{ name: 'primary', seats: 4, notify: null }, { name: 'extranet', seats: 1, notify: null }], policy: { ...config.policy, graceDays: 3 } };
+    csv.write(contractors(people(17)));
+    await sync(smaller, { allowRemovals: true });
+    // More used than seats: the overage in grace.
+    expect((await expectSavedPoolsCounted(smaller)).get('primary')?.used).toBeGreaterThan(4);
+    await sync(config, { allowRemovals: true });
+    await expectSavedPoolsCounted(config);
+    // Admin actions re-allocate in their own transaction.
+    await applyAdminAction({ db: t.db, config }, { action: 'block', ref: 'u001', actor: 'test-admin' });
+    await expectSavedPoolsCounted(config);
+    await applyAdminAction({ db: t.db, config }, { action: 'protect', ref: 'u012', actor: 'test-admin' });
+    await expectSavedPoolsCounted(config);
+    await applyAdminAction({ db: t.db, config }, { action: 'unblock', ref: 'u001', actor: 'test-admin' });
+    await expectSavedPoolsCounted(config);
+  });
+
   it('holds a run that would remove too many accounts, and applies it with allowRemovals', async () => {
     const { config, csv } = setup(people(20), 30);
     await sync(config);
@@ -131,6 +191,22 @@ describe.each(DATABASE_KINDS)('sync run on %s', (kind) => {
     const applied = await sync(config, { allowRemovals: true });
     expect(applied.runs[0]).toMatchObject({ status: 'ok', removed: 6 });
     expect(Object.values(await states()).filter((s) => s === 'removed')).toHaveLength(6);
+  });
+
+  it('weighs a run held after its allocation against the present accounts as its writes left them (missing, back and new ones)', async () => {
+    const { config, csv } = setup(people(20), 30);
+    await sync(config);
+    csv.write(people(18));
+    expect((await sync(config, { allowRemovals: true })).runs[0]).toMatchObject({ status: 'ok', removed: 2 });
+    // u005 missing, u019 and u020 back, u021 new; and nobody matches the only profile any more.
+    csv.write(people(21).filter((p) => p.id !== 'u005'));
+    const broken = { ...config, profiles: [{ name: 'staff', when: { memberOf: ['cn=nobody'] }, pools: ['primary'] }] };
+    const held = await sync(broken);
+    expect(held.runs[0]).toMatchObject({ status: 'held' });
+    // 18 present before the run, then 1 marked missing, 2 back and 1 new.
+    expect(held.runs[0]?.held).toMatchObject({ wouldRemove: 18, total: 20 });
+    const present = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM accounts WHERE present');
+    expect(present.rows[0]?.n).toBe(18);
   });
 
   it('allows up to five removals even on a small source (the floor of the percentage)', async () => {

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { listingOf, nextListingCommand, PRINTED_PER_KIND } from '../../../src/cli/planned-changes.ts';
-import { CHANGE_KINDS } from '../../../src/domain/change-kinds.ts';
+import { CHANGE_KINDS, DRY_RUN_LISTED } from '../../../src/domain/change-kinds.ts';
 import { changeKindSummaries } from '../../../src/sync/report.ts';
-import { DRY_RUN_LISTED } from '../../../src/sync/sync-source.ts';
 import type { AccountChange } from '../../../src/domain/types.ts';
 
 const change = (username: string, to: 'active' | 'blocked'): AccountChange => ({

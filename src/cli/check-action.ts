@@ -1,0 +1,100 @@
+// `seatsync check`'s action (registered in check-command.ts): the config's warnings, the database and
+// Redis, each source with a dry run of it, the mail transport and the targets.
+import { describeConfigWarnings, redactedConfig } from '../config/index.ts';
+import { createSourceFactory } from '../sources/factory.ts';
+import { readRequestOf } from '../sync/rules.ts';
+import type { CheckFlags } from './check-command.ts';
+import type { CommandContext } from './context.ts';
+import { EXIT, UsageError, type ExitCode } from './exit-codes.ts';
+import { formatCount, type Output } from './output.ts';
+import { checkMailTransport } from './notify-wiring.ts';
+import { checkDatabase, checkRedis, type ServiceCheck } from './check-services.ts';
+import { checkTargets } from '../targets/check-targets.ts';
+import type { SourceCheckReport } from '../sources/directory-source.ts';
+import { openPlanDatabase, planSource, printPlan, type PlanDatabase, type SourcePlanJson } from './check-plan.ts';
+
+export async function checkCommand(ctx: CommandContext, out: Output, flags: CheckFlags): Promise<ExitCode> {
+  const names = flags.source.length > 0 ? flags.source : ctx.config.sources.map((s) => s.name);
+  for (const n of names) if (!ctx.config.sources.some((s) => s.name === n)) throw new UsageError(`unknown source ${n}`);
+  const results: SourceCheckJson[] = [];
+  if (!flags.json) {
+    out.line(`config ${ctx.config.path}: valid${ctx.warnings.length > 0 ? `, with ${ctx.warnings.length} warning(s):` : ''}`);
+    if (ctx.warnings.length > 0) out.line(describeConfigWarnings(ctx.warnings));
+    if (flags.showConfig) out.line(JSON.stringify(redactedConfig(ctx.config), null, 2));
+  }
+  const [database, redis] = await Promise.all([checkDatabase(ctx.config), checkRedis(ctx.config)]);
+  if (!flags.json) {
+    printService(out, `database (${database.kind === 'pglite' ? 'embedded' : 'PostgreSQL'})`, database);
+    printService(out, 'redis (for seatsync run and resync)', redis);
+  }
+  const planDb: PlanDatabase = !database.ok
+    ? { db: null, detail: 'not run: the database failed its check (above)', failed: true }
+    : names.length > 0 ? await openPlanDatabase(ctx.config) : { db: null, detail: 'no source', failed: false };
+  try {
+    for (const name of names) {
+      const result = await checkSource(ctx, planDb, name);
+      results.push(result);
+      if (!flags.json) printSource(out, result);
+    }
+  } finally {
+    await planDb.db?.close().catch(() => undefined);
+  }
+  const mail = await checkMailTransport(ctx);
+  if (!flags.json && mail) out.line(`\nmail (${mail.transport}): ${mail.ok ? 'OK' : 'FAILED'}: ${mail.detail}`);
+  const targets = await checkTargets(ctx.config);
+  if (!flags.json) for (const t of targets) out.line(`\ntarget ${t.target} (${t.kind}): ${t.ok ? 'OK' : 'FAILED'}: ${t.detail}`);
+  if (flags.json) out.json({
+      config: { path: ctx.config.path, valid: true, warnings: ctx.warnings, ...(flags.showConfig ? { loaded: redactedConfig(ctx.config) } : {}) },
+      database,
+      redis,
+      sources: results,
+      mail,
+      targets,
+    });
+  return database.ok && redis.ok && results.every((r) => r.ok) && (mail?.ok ?? true) && targets.every((t) => t.ok) ? EXIT.ok : EXIT.failure;
+}
+
+interface SourceCheckJson extends SourceCheckReport {
+  readonly source: string;
+  readonly kind?: string;
+  /** What a sync now would leave the source's accounts with (a dry run); null when it did not run. */
+  readonly plan: SourcePlanJson | null;
+}
+
+/** The source's own check, then a dry run of it when the source answered. */
+async function checkSource(ctx: CommandContext, planDb: PlanDatabase, name: string): Promise<SourceCheckJson> {
+  const create = createSourceFactory(ctx.config, ctx.logger);
+  const source = create(name);
+  let report: SourceCheckReport;
+  try {
+    report = await source.check(readRequestOf(ctx.config));
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    report = { ok: false, steps: [{ name: 'check', ok: false, detail: message }], usersInScope: null, sample: [], groupSizes: {} };
+  } finally {
+    await source.close().catch(() => undefined);
+  }
+  const base = { source: name, kind: source.kind, ...report };
+  if (!report.ok) return { ...base, steps: [...report.steps, { name: 'dry run', ok: false, detail: 'not run: the source could not be read' }], plan: null };
+  // Without a database to plan against the source is still fine: the database's own check says what failed.
+  if (planDb.db === null) return { ...base, steps: [...report.steps, { name: 'dry run', ok: !planDb.failed, detail: planDb.detail }], plan: null };
+  const { step, plan } = await planSource({ config: ctx.config, logger: ctx.logger, createSource: create }, planDb.db, name);
+  const detailed = step.ok ? { ...step, detail: `${planDb.detail}: ${step.detail}` } : step;
+  return { ...base, ok: step.ok, steps: [...report.steps, detailed], plan };
+}
+
+function printSource(out: Output, result: SourceCheckJson): void {
+  out.line(`\nsource ${result.source}${result.kind ? ` (${result.kind})` : ''}: ${result.ok ? 'OK' : 'FAILED'}`);
+  for (const step of result.steps) out.line(`  ${step.ok ? '✓' : '✗'} ${step.name}: ${step.detail}`);
+  if (result.usersInScope !== null) out.line(`  users in scope: ${formatCount(result.usersInScope)}`);
+  for (const [group, size] of Object.entries(result.groupSizes)) out.line(`  group ${group}: ${formatCount(size)} members`);
+  for (const u of result.sample) {
+    out.line(`  sample: ${u.username} <${u.email ?? '-'}> "${u.displayName ?? ''}" id=${u.externalId} ${u.enabled ? 'enabled' : 'disabled'} groups=${u.groups.length}`);
+  }
+  if (result.plan) printPlan(out, result.plan);
+}
+
+function printService(out: Output, title: string, check: ServiceCheck): void {
+  out.line(`\n${title}: ${check.ok ? 'OK' : 'FAILED'}`);
+  for (const step of check.steps) out.line(`  ${step.ok ? '✓' : '✗'} ${step.name}: ${step.detail}`);
+}
