@@ -14,3 +14,16 @@ export function normalizeGroupKey(key: string): string {
 
 /** DN comparison uses the same normalization as group keys. */
 export const normalizeDn = normalizeGroupKey;
+
+// Attribute names looked up for every user of a read are the config's, a handful: each is lowercased once.
+const lowered = new Map<string, string>();
+
+/** `name.toLowerCase()`, remembered for the first thousand names asked. */
+export function lowerName(name: string): string {
+  let value = lowered.get(name);
+  if (value === undefined) {
+    value = name.toLowerCase();
+    if (lowered.size < 1000) lowered.set(name, value);
+  }
+  return value;
+}

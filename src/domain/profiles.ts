@@ -8,7 +8,7 @@
 // - `attribute`: EVERY named attribute (name compared case-insensitively) has at least one of its
 //   accepted values (values compared case-insensitively).
 // A part given as an empty list accepts nobody ("any of none"); a rule with no parts accepts everyone.
-import { normalizeDn, normalizeGroupKey } from './names.ts';
+import { lowerName, normalizeDn, normalizeGroupKey } from './names.ts';
 import type { DirectoryUser, MatchRule } from './types.ts';
 
 /** What matching needs of a profile: both `Profile` and the config's `ProfileConfig` fit. */
@@ -61,7 +61,6 @@ function normalizedGroup(key: string): string {
 class UserView {
   readonly user: DirectoryUser;
   #dn: string | null | undefined;
-  #attributes: Map<string, readonly string[]> | undefined;
 
   constructor(user: DirectoryUser) {
     this.user = user;
@@ -72,19 +71,18 @@ class UserView {
     return this.#dn;
   }
 
-  /** Lowercased attribute name → lowercased values; same-named attributes (by case) are merged. */
-  get attributes(): Map<string, readonly string[]> {
-    if (this.#attributes === undefined) {
-      const map = new Map<string, string[]>();
-      for (const [name, values] of Object.entries(this.user.attributes)) {
-        const key = name.toLowerCase();
-        const list = map.get(key) ?? [];
-        for (const value of values) list.push(value.toLowerCase());
-        map.set(key, list);
-      }
-      this.#attributes = map;
+  /**
+   * Whether an attribute of the user named `name` (lowercased; attributes whose names differ only in
+   * case count as one) has a value whose lowercase is in `accepted`. Looked up in place: this runs for
+   * every user of every read, and the profiles name a handful of attributes.
+   */
+  accepts(name: string, accepted: ReadonlySet<string>): boolean {
+    const attributes = this.user.attributes;
+    for (const key in attributes) {
+      if (!Object.hasOwn(attributes, key) || lowerName(key) !== name) continue;
+      for (const value of attributes[key] ?? []) if (accepted.has(value.toLowerCase())) return true;
     }
-    return this.#attributes;
+    return false;
   }
 }
 
@@ -114,10 +112,7 @@ function matchesDn(view: UserView, suffixes: readonly string[]): boolean {
 }
 
 function matchesAttributes(view: UserView, rules: NonNullable<CompiledRule['attribute']>): boolean {
-  for (const [name, accepted] of rules) {
-    const values = view.attributes.get(name);
-    if (values === undefined || !values.some((value) => accepted.has(value))) return false;
-  }
+  for (const [name, accepted] of rules) if (!view.accepts(name, accepted)) return false;
   return true;
 }
 

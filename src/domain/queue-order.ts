@@ -75,6 +75,8 @@ export function newcomerClass(account: SeatAccount, needs: NeededPools | undefin
 const OFFSET = 2 ** 52;
 const LOW_28 = 2 ** 28;
 const HEX2 = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+/** The four digits of code units below 256 (most of a username): one piece added per character. */
+const HEX4_LOW = HEX2.map((digits) => `00${digits}`);
 const hex7 = (v: number): string => (HEX2[v >>> 24] ?? '').slice(1) + (HEX2[(v >>> 16) & 255] ?? '') + (HEX2[(v >>> 8) & 255] ?? '') + (HEX2[v & 255] ?? '');
 const hex14 = (value: number): string => {
   const v = value + OFFSET;
@@ -93,7 +95,7 @@ export function queueKeyOf(account: SeatAccount, needs: NeededPools | undefined)
   let name = '';
   for (let i = 0; i < account.username.length; i++) {
     const unit = account.username.charCodeAt(i);
-    name += (HEX2[unit >>> 8] ?? '') + (HEX2[unit & 255] ?? '');
+    name += unit < 256 ? (HEX4_LOW[unit] ?? '') : (HEX2[unit >>> 8] ?? '') + (HEX2[unit & 255] ?? '');
   }
   return `${newcomerClass(account, needs)}${created}${name}0000${hex14(account.id)}`;
 }

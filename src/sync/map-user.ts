@@ -12,20 +12,17 @@ export interface MappingRules {
 
 /**
  * The hash input is the JSON array [username, email, displayName, dn, enabled, createdAt, groups,
- * attributes, profile, protected], built from its parts so that the JSON of groups and attributes,
- * which staging stores as text, is produced once (JSON.stringify of an array is its elements'
- * JSON joined by commas). Hashes stored by earlier versions stay valid.
+ * attributes, profile, protected], made by one JSON.stringify (a flat string, nothing to join); the
+ * JSON of groups and attributes, which staging stores as text, is the same text as inside it.
+ * Hashes stored by earlier versions stay valid.
  */
 export function mapUser(user: DirectoryUser, rules: MappingRules): StagedUser {
   const profile = matchProfile(user, rules.profiles)?.name ?? null;
   const policyProtected = rules.protect !== null && matchRule(user, rules.protect);
-  const groupsJson = JSON.stringify(user.groups.length > 1 ? [...user.groups].sort() : user.groups);
-  const attributesJson = attributesToJson(user.attributes);
+  const groups = user.groups.length > 1 ? [...user.groups].sort() : user.groups;
+  const attributes = storedAttributes(user.attributes);
   const createdAt = user.createdAt && !Number.isNaN(user.createdAt.getTime()) ? isoString(user.createdAt) : null;
-  const hashInput =
-    `[${JSON.stringify(user.username)},${JSON.stringify(user.email)},${JSON.stringify(user.displayName)},` +
-    `${JSON.stringify(user.dn)},${user.enabled},${JSON.stringify(createdAt)},${groupsJson},${attributesJson},` +
-    `${JSON.stringify(profile)},${policyProtected}]`;
+  const hashInput = JSON.stringify([user.username, user.email, user.displayName, user.dn, user.enabled, createdAt, groups, attributes, profile, policyProtected]);
   return {
     externalId: user.externalId,
     username: user.username,
@@ -34,8 +31,8 @@ export function mapUser(user: DirectoryUser, rules: MappingRules): StagedUser {
     dn: user.dn,
     enabled: user.enabled,
     directoryCreatedAt: createdAt,
-    groupsJson,
-    attributesJson,
+    groupsJson: groups.length === 0 ? '[]' : JSON.stringify(groups),
+    attributesJson: JSON.stringify(attributes),
     profile,
     policyProtected,
     dataHash: hash('sha1', hashInput, 'base64url'),
@@ -44,21 +41,32 @@ export function mapUser(user: DirectoryUser, rules: MappingRules): StagedUser {
 
 const ARRAY_INDEX = /^(?:0|[1-9]\d{0,9})$/;
 
+/** Only a key starting with a digit can be an array index; most keys are decided by that first character. */
+function looksLikeArrayIndex(key: string): boolean {
+  const first = key.charCodeAt(0);
+  return first >= 48 && first <= 57 && ARRAY_INDEX.test(key);
+}
+
 /**
- * JSON of the attributes with a value, keys sorted: the same text as JSON.stringify of such an object,
- * built without the object (this runs for every user of every read).
+ * The attributes as stored and hashed: those with a value, keys sorted. Usually the attributes
+ * themselves (keys in order already, every one with a value); else a copy in that order. (JSON.stringify
+ * puts keys that look like array indexes first; never an attribute name, but a copy keeps that exact.)
  */
-function attributesToJson(attributes: Readonly<Record<string, readonly string[]>>): string {
+function storedAttributes(attributes: Readonly<Record<string, readonly string[]>>): Readonly<Record<string, readonly string[]>> {
   const keys = Object.keys(attributes);
-  if (keys.length > 1) keys.sort();
-  // JSON.stringify puts keys that look like array indexes first; never an attribute name, but be exact.
-  if (keys.some((key) => ARRAY_INDEX.test(key))) return JSON.stringify(Object.fromEntries(keys.flatMap((k) => ((attributes[k]?.length ?? 0) > 0 ? [[k, attributes[k]]] : []))));
-  let json = '';
-  for (const key of keys) {
-    const values = attributes[key];
-    if (values && values.length > 0) json += `${json === '' ? '' : ','}${JSON.stringify(key)}:${JSON.stringify(values)}`;
+  let plain = true;
+  for (let i = 0; i < keys.length && plain; i++) {
+    const key = keys[i] as string;
+    plain = (attributes[key]?.length ?? 0) > 0 && (i === 0 || (keys[i - 1] as string) < key) && !looksLikeArrayIndex(key);
   }
-  return `{${json}}`;
+  if (plain) return attributes;
+  const sorted: Record<string, readonly string[]> = {};
+  for (const key of keys.sort()) {
+    const values = attributes[key];
+    // An own property whatever the key, `__proto__` included.
+    if (values && values.length > 0) Object.defineProperty(sorted, key, { value: values, enumerable: true, writable: true, configurable: true });
+  }
+  return sorted;
 }
 
 const pad2 = (n: number): string => (n < 10 ? `0${n}` : `${n}`);

@@ -104,12 +104,14 @@ export async function readIntoStaging(
     await snapshot.keep(unreadable, { as: 'unreadable' });
     const statuses = await snapshot.classify(users);
     const staged: StagedRow[] = [];
-    for (const [i, status] of statuses.entries()) {
+    for (let i = 0; i < users.length; i++) {
+      const status = statuses[i];
+      const user = users[i] as StagedUser;
       // The source returned an id twice: the first occurrence counts, the repeats are reported.
-      if (status === 'duplicate') skip({ entry: source.name, attribute: 'id', reason: 'duplicate id in this read', externalId: (users[i] as StagedUser).externalId });
+      if (status === 'duplicate') skip({ entry: source.name, attribute: 'id', reason: 'duplicate id in this read', externalId: user.externalId });
       else {
         seen += 1;
-        if (status !== 'unchanged') staged.push(withQueueKey(users[i] as StagedUser, (seq += 1), options.queueKey));
+        if (status !== 'unchanged') staged.push(withQueueKey(user, (seq += 1), options.queueKey));
       }
     }
     await writing;

@@ -172,9 +172,9 @@ class LoadedSnapshot {
     if (slot === this.#ids.length) this.#grow();
     this.#slots.set(externalId, slot);
     this.#ids[slot] = id;
-    const [high, low] = hashBits(dataHash);
-    this.#hashes[2 * slot] = high;
-    this.#hashes[2 * slot + 1] = low;
+    hashBits(dataHash);
+    this.#hashes[2 * slot] = BITS[0] ?? 0;
+    this.#hashes[2 * slot + 1] = BITS[1] ?? 0;
     this.#seen[slot] = seen;
   }
 
@@ -196,8 +196,8 @@ class LoadedSnapshot {
     if (slot === undefined) return 'new';
     if (this.#seen[slot] === SEEN) return 'duplicate';
     this.#seen[slot] = SEEN;
-    const [high, low] = hashBits(dataHash);
-    return this.#hashes[2 * slot] === high && this.#hashes[2 * slot + 1] === low ? 'unchanged' : 'changed';
+    hashBits(dataHash);
+    return this.#hashes[2 * slot] === BITS[0] && this.#hashes[2 * slot + 1] === BITS[1] ? 'unchanged' : 'changed';
   }
 
   keep(externalId: string, mark: typeof KEPT | typeof FROZEN): void {
@@ -222,24 +222,31 @@ const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345678
 const SIXTETS = new Int8Array(128).fill(-1);
 for (const [i, ch] of [...BASE64URL].entries()) SIXTETS[ch.charCodeAt(0)] = i;
 
+/** Where `hashBits` leaves its two integers (reused: it runs for every account loaded and every user read). */
+const BITS = new Int32Array(2);
+
 /**
- * 60 bits of a data hash as two integers: its first ten base64url characters (SHA-1 bits, so as good
- * as any 60 of them). A hash that is not base64url (never written by this version) is hashed instead.
+ * 60 bits of a data hash as two integers, into BITS: its first ten base64url characters (SHA-1 bits, so
+ * as good as any 60 of them). A hash that is not base64url (never written by this version) is hashed instead.
  */
-function hashBits(dataHash: string): [number, number] {
+function hashBits(dataHash: string): void {
   let high = 0;
   let low = 0;
   for (let i = 0; i < 10; i++) {
     const code = dataHash.charCodeAt(i);
     const sixtet = code < 128 ? (SIXTETS[code] ?? -1) : -1;
-    if (sixtet < 0) return fallbackBits(dataHash);
+    if (sixtet < 0) {
+      fallbackBits(dataHash);
+      return;
+    }
     if (i < 5) high = high * 64 + sixtet;
     else low = low * 64 + sixtet;
   }
-  return [high, low];
+  BITS[0] = high;
+  BITS[1] = low;
 }
 
-function fallbackBits(text: string): [number, number] {
+function fallbackBits(text: string): void {
   let high = 0x811c9dc5;
   let low = 0x01000193;
   for (let i = 0; i < text.length; i++) {
@@ -247,5 +254,6 @@ function fallbackBits(text: string): [number, number] {
     low = Math.imul(low ^ text.charCodeAt(i), 0x85ebca6b);
   }
   // Negative, outside the range of the base64url path (below 2^30), so the two never meet.
-  return [(high | 0) < 0 ? high | 0 : -1 - (high | 0), low | 0];
+  BITS[0] = (high | 0) < 0 ? high | 0 : -1 - (high | 0);
+  BITS[1] = low | 0;
 }

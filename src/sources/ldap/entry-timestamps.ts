@@ -26,13 +26,23 @@ const Z = 90;
 /** `YYYYMMDDHHMMSSZ` → epoch ms (null when a field is out of range); undefined for any other form. */
 function canonicalMs(text: string): number | null | undefined {
   if (text.length !== 15 || text.charCodeAt(14) !== Z) return undefined;
-  const digit = (i: number): number => text.charCodeAt(i) - ZERO;
   for (let i = 0; i < 14; i++) {
-    const d = digit(i);
+    const d = text.charCodeAt(i) - ZERO;
     if (d < 0 || d > 9) return undefined;
   }
-  const two = (i: number): number => digit(i) * 10 + digit(i + 1);
-  const parts = { year: two(0) * 100 + two(2), month: two(4), day: two(6), hour: two(8), minute: two(10), second: two(12) };
-  const ms = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
-  return sameCalendarParts(new Date(ms), parts) ? ms : null;
+  const year = twoDigits(text, 0) * 100 + twoDigits(text, 2);
+  const month = twoDigits(text, 4);
+  const day = twoDigits(text, 6);
+  const hour = twoDigits(text, 8);
+  const minute = twoDigits(text, 10);
+  const second = twoDigits(text, 12);
+  const ms = Date.UTC(year, month - 1, day, hour, minute, second);
+  // Fields in these ranges name a real time and Date.UTC keeps them as they are (it maps years
+  // below 100 to 19xx); only the others need the round trip through a Date to be checked.
+  const plain = year >= 100 && month >= 1 && month <= 12 && day >= 1 && day <= 28 && hour < 24 && minute < 60 && second < 60;
+  return plain || sameCalendarParts(new Date(ms), { year, month, day, hour, minute, second }) ? ms : null;
+}
+
+function twoDigits(text: string, i: number): number {
+  return (text.charCodeAt(i) - ZERO) * 10 + text.charCodeAt(i + 1) - ZERO;
 }

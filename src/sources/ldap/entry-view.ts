@@ -1,15 +1,19 @@
 // Case-insensitive, typed access to a raw ldapts entry: servers return attribute names in their own
 // case (`objectGUID`, `objectguid`), and ldapts gives one value unwrapped and several as an array.
 import type { Entry } from 'ldapts';
+import { lowerName } from '../../domain/names.ts';
 import { utf8Text } from '../directory-values.ts';
 
-type RawValue = Buffer | Buffer[] | string[] | string;
+/** An attribute's values as a decoder gives them: one value alone, or a list (several, or none). */
+export type EntryValues = Buffer | Buffer[] | string[] | string;
 
-/** An entry decoded by search-response.ts: attribute names already lowercased, values as lists. */
+const NONE: readonly string[] = Object.freeze([]);
+
+/** An entry decoded by search-response.ts: attribute names already lowercased. */
 export class DecodedEntry {
   readonly dn: string;
-  readonly byName: Map<string, string[] | Buffer[]>;
-  constructor(dn: string, byName: Map<string, string[] | Buffer[]>) {
+  readonly byName: Map<string, EntryValues>;
+  constructor(dn: string, byName: Map<string, EntryValues>) {
     this.dn = dn;
     this.byName = byName;
   }
@@ -17,7 +21,7 @@ export class DecodedEntry {
 
 export class EntryView {
   readonly dn: string;
-  private readonly byName: Map<string, RawValue>;
+  private readonly byName: Map<string, EntryValues>;
   /** Attributes (as asked for) read as text whose bytes were not UTF-8 and were repaired. */
   #repaired: string[] | null = null;
 
@@ -43,21 +47,33 @@ export class EntryView {
   }
 
   has(name: string): boolean {
-    const value = this.byName.get(lower(name));
+    const value = this.byName.get(lowerName(name));
     return value !== undefined && !isEmpty(value);
   }
 
   /**
    * Values as strings. Both decoders hand over values that are not UTF-8 as bytes; they are repaired
-   * here (U+FFFD for each invalid sequence) and the attribute is noted in `repaired()`.
+   * here (U+FFFD for each invalid sequence) and the attribute is noted in `repaired()`. Values that
+   * are text already come back as the entry holds them (no copy: read them, don't change them).
    */
-  strings(name: string): string[] {
-    return this.raw(name).map((value) => (Buffer.isBuffer(value) ? utf8Text(value, () => this.#noteRepaired(name)) : value));
+  strings(name: string): readonly string[] {
+    const values = this.raw(name);
+    let out: string[] | null = null;
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i] as Buffer | string;
+      if (typeof value === 'string') {
+        out?.push(value);
+        continue;
+      }
+      out ??= values.slice(0, i) as string[];
+      out.push(utf8Text(value, () => this.#noteRepaired(name)));
+    }
+    return out ?? (values as string[]);
   }
 
   /** Attributes whose text was repaired by `strings`/`first`, as they were asked for; empty: none. */
   repaired(): readonly string[] {
-    return this.#repaired ?? [];
+    return this.#repaired ?? NONE;
   }
 
   #noteRepaired(name: string): void {
@@ -65,7 +81,12 @@ export class EntryView {
     if (!this.#repaired.includes(name)) this.#repaired.push(name);
   }
 
+  /** The first value as a string (every value is decoded when one is bytes, so a repair is noted as `strings` notes it). */
   first(name: string): string | null {
+    const value = this.byName.get(lowerName(name));
+    if (typeof value === 'string') return value;
+    if (Array.isArray(value) && value.length === 1 && typeof value[0] === 'string') return value[0];
+    if (value === undefined) return null;
     return this.strings(name)[0] ?? null;
   }
 
@@ -74,26 +95,21 @@ export class EntryView {
     return this.raw(name).map((value) => (Buffer.isBuffer(value) ? value : Buffer.from(value, 'utf8')));
   }
 
+  /** How many values the attribute has (0: none, or not returned). */
+  count(name: string): number {
+    const value = this.byName.get(lowerName(name));
+    if (value === undefined) return 0;
+    return Array.isArray(value) ? value.length : 1;
+  }
+
   raw(name: string): (Buffer | string)[] {
-    const value = this.byName.get(lower(name));
+    const value = this.byName.get(lowerName(name));
     if (value === undefined) return [];
     return Array.isArray(value) ? value : [value];
   }
 }
 
-// The names looked up are the config's attribute names, a handful asked for every entry of a read.
-const lowered = new Map<string, string>();
-
-function lower(name: string): string {
-  let value = lowered.get(name);
-  if (value === undefined) {
-    value = name.toLowerCase();
-    if (lowered.size < 1000) lowered.set(name, value);
-  }
-  return value;
-}
-
-function isEmpty(value: RawValue): boolean {
+function isEmpty(value: EntryValues): boolean {
   return Array.isArray(value) && value.length === 0;
 }
 

@@ -266,7 +266,7 @@ export class SearchConnection {
       const start = cursor.pos;
       let end: number;
       try {
-        end = cursor.enter(TAG.sequence, Number.MAX_SAFE_INTEGER).end;
+        end = cursor.open(TAG.sequence, Number.MAX_SAFE_INTEGER);
       } catch (error) {
         if (!(error instanceof BerError) || buf[start] !== TAG.sequence) throw error;
         end = Number.POSITIVE_INFINITY; // header cut short
@@ -282,31 +282,32 @@ export class SearchConnection {
 
   #message(cursor: BerCursor, end: number): void {
     const messageId = readInteger(cursor, TAG.integer, end);
-    const op = cursor.enter(null, end);
+    const opEnd = cursor.open(null, end);
+    const opTag = cursor.tag;
     const pending = this.#pending;
     if (messageId === 0) {
       // Notice of disconnection (RFC 4511 §4.4.1): the server is going away.
-      const { diagnosticMessage } = readLdapResult(cursor, op.end);
+      const { diagnosticMessage } = readLdapResult(cursor, opEnd);
       this.#fail(new Error(`Connection closed by the server: ${diagnosticMessage || 'notice of disconnection'}`));
       return;
     }
     if (pending === null || messageId !== pending.messageId) return;
-    if (op.tag === TAG.searchEntry) {
-      const view = new EntryView(readSearchEntry(cursor, op.end, pending.rules ?? { explicitBuffers: new Set() }));
+    if (opTag === TAG.searchEntry) {
+      const view = new EntryView(readSearchEntry(cursor, opEnd, pending.rules ?? { explicitBuffers: new Set() }));
       if (pending.listener === null) pending.entries.push(view);
       else pending.listener.entry(view, controlsOf(cursor, end));
       return;
     }
-    if (op.tag === TAG.searchReference) return;
-    if (op.tag === TAG.intermediateResponse) {
-      if (pending.listener !== null) pending.listener.intermediate(...readIntermediate(cursor, op.end));
+    if (opTag === TAG.searchReference) return;
+    if (opTag === TAG.intermediateResponse) {
+      if (pending.listener !== null) pending.listener.intermediate(...readIntermediate(cursor, opEnd));
       return;
     }
-    if (op.tag !== TAG.searchDone && op.tag !== TAG.bindResponse && op.tag !== TAG.extendedResponse) {
-      throw new BerError(`unexpected protocol operation 0x${op.tag.toString(16)}`);
+    if (opTag !== TAG.searchDone && opTag !== TAG.bindResponse && opTag !== TAG.extendedResponse) {
+      throw new BerError(`unexpected protocol operation 0x${opTag.toString(16)}`);
     }
-    const result = readLdapResult(cursor, op.end);
-    cursor.pos = op.end;
+    const result = readLdapResult(cursor, opEnd);
+    cursor.pos = opEnd;
     pending.resolve({ result, controls: controlsOf(cursor, end), entries: pending.entries });
   }
 }

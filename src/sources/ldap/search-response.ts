@@ -8,7 +8,7 @@
 // the same either way. Requests are still encoded by ldapts (its message classes).
 import { isUtf8 } from 'node:buffer';
 
-import { DecodedEntry } from './entry-view.ts';
+import { DecodedEntry, type EntryValues } from './entry-view.ts';
 
 export const TAG = {
   sequence: 0x30,
@@ -44,12 +44,25 @@ export class BerCursor {
 
   /** Reads a tag and its definite length; returns the end offset of the content. */
   enter(expectedTag: number | null, limit: number): { tag: number; end: number } {
+    const end = this.open(expectedTag, limit);
+    return { tag: this.tag, end };
+  }
+
+  /** The tag `open` read last. */
+  tag = 0;
+
+  /**
+   * `enter` without its result object, for the elements read for every entry: returns the end offset
+   * of the content and leaves the tag in `tag`.
+   */
+  open(expectedTag: number | null, limit: number): number {
     const tag = this.byte(limit);
     if (expectedTag !== null && tag !== expectedTag) throw new BerError(`expected tag 0x${expectedTag.toString(16)}, got 0x${tag.toString(16)}`);
     const length = this.length(limit);
     const end = this.pos + length;
     if (end > limit) throw new BerError('element runs past its container');
-    return { tag, end };
+    this.tag = tag;
+    return end;
   }
 
   byte(limit: number): number {
@@ -69,7 +82,7 @@ export class BerCursor {
 
   /** An OCTET STRING (any universal tag accepted) as text. */
   text(limit: number): string {
-    const { end } = this.enter(null, limit);
+    const end = this.open(null, limit);
     const value = this.buf.toString('utf8', this.pos, end);
     this.pos = end;
     return value;
@@ -78,7 +91,7 @@ export class BerCursor {
 
 /** Reads a small INTEGER/ENUMERATED element. */
 export function readInteger(cursor: BerCursor, tag: number, limit: number): number {
-  const { end } = cursor.enter(tag, limit);
+  const end = cursor.open(tag, limit);
   const start = cursor.pos;
   let value = 0;
   for (; cursor.pos < end; cursor.pos++) value = value * 256 + (cursor.buf[cursor.pos] ?? 0);
@@ -144,42 +157,123 @@ export interface ValueRules {
 /** SearchResultEntry: objectName and attributes, decoded into an EntryView's data. */
 export function readSearchEntry(cursor: BerCursor, end: number, rules: ValueRules): DecodedEntry {
   const dn = cursor.text(end);
-  const byName = new Map<string, string[] | Buffer[]>();
-  const attributes = cursor.enter(TAG.sequence, end);
-  while (cursor.pos < attributes.end) {
-    const attribute = cursor.enter(TAG.sequence, attributes.end);
-    const type = cursor.text(attribute.end);
-    const values = cursor.enter(TAG.set, attribute.end);
-    const decoded = readValues(cursor, values.end, rules.explicitBuffers.has(type) || /;binary$/i.test(type));
-    cursor.pos = attribute.end;
-    const key = type.toLowerCase();
-    const existing = byName.get(key);
+  const byName = new Map<string, EntryValues>();
+  const types = typesOf(rules);
+  const attributesEnd = cursor.open(TAG.sequence, end);
+  for (let index = 0; cursor.pos < attributesEnd; index++) {
+    const attributeEnd = cursor.open(TAG.sequence, attributesEnd);
+    const type = types.read(cursor, attributeEnd, index);
+    const decoded = readValues(cursor, cursor.open(TAG.set, attributeEnd), type.asBuffers);
+    cursor.pos = attributeEnd;
+    const existing = byName.get(type.key);
     // Like ldapts + EntryView: the first non-empty value list of a name (any case) wins.
-    if (existing === undefined || existing.length === 0) byName.set(key, decoded);
+    if (existing === undefined || (Array.isArray(existing) && existing.length === 0)) byName.set(type.key, decoded);
   }
   cursor.pos = end;
   return new DecodedEntry(dn, byName);
 }
 
-/** The values of one attribute: text when every value is UTF-8 (ldapts' rule), else all as Buffers. */
-function readValues(cursor: BerCursor, end: number, asBuffers: boolean): string[] | Buffer[] {
-  const bounds: number[] = [];
-  let kind = asBuffers ? BYTES : ASCII;
-  while (cursor.pos < end) {
-    const value = cursor.enter(null, end);
-    bounds.push(cursor.pos, value.end);
-    if (kind !== BYTES) kind = Math.max(kind, textKind(cursor.buf, cursor.pos, value.end));
-    cursor.pos = value.end;
+/** An attribute description as a search returns it: its bytes, its lowercased name, how its values are read. */
+interface KnownType {
+  readonly bytes: Buffer;
+  readonly key: string;
+  readonly asBuffers: boolean;
+}
+
+/** Descriptions remembered per search; past this many (never for a user search) the rest are decoded each time. */
+const MAX_KNOWN_TYPES = 64;
+
+/**
+ * The attribute descriptions of one search's entries. Every entry of a read names the same few
+ * attributes, usually in the same order, so each is decoded, lowercased and matched against the binary
+ * rules once, and recognised by its bytes afterwards (the same bytes always give the same answer).
+ */
+class TypeNames {
+  readonly #rules: ValueRules;
+  readonly #known: KnownType[] = [];
+
+  constructor(rules: ValueRules) {
+    this.#rules = rules;
   }
-  const out: (string | Buffer)[] = [];
+
+  /** Reads the description at the cursor; `index`, its position in the entry, is where to look first. */
+  read(cursor: BerCursor, limit: number, index: number): KnownType {
+    const end = cursor.open(null, limit);
+    const { buf, pos: start } = cursor;
+    cursor.pos = end;
+    const known = this.#known;
+    for (let i = 0; i < known.length; i++) {
+      const candidate = known[(index + i) % known.length] as KnownType;
+      if (sameBytes(candidate.bytes, buf, start, end)) return candidate;
+    }
+    const type = buf.toString('utf8', start, end);
+    const found: KnownType = {
+      bytes: Buffer.from(buf.subarray(start, end)),
+      key: type.toLowerCase(),
+      asBuffers: this.#rules.explicitBuffers.has(type) || /;binary$/i.test(type),
+    };
+    if (known.length < MAX_KNOWN_TYPES) known.push(found);
+    return found;
+  }
+}
+
+const typeNames = new WeakMap<ValueRules, TypeNames>();
+
+function typesOf(rules: ValueRules): TypeNames {
+  let types = typeNames.get(rules);
+  if (types === undefined) {
+    types = new TypeNames(rules);
+    typeNames.set(rules, types);
+  }
+  return types;
+}
+
+function sameBytes(bytes: Buffer, buf: Buffer, start: number, end: number): boolean {
+  if (bytes.length !== end - start) return false;
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== buf[start + i]) return false;
+  return true;
+}
+
+/**
+ * The values of one attribute: text when every value is UTF-8 (ldapts' rule), else all as Buffers; one
+ * value as itself, as ldapts gives it (most attributes of a user have one). Two passes over the SET (its
+ * kind, then its values) rather than a list of bounds per attribute.
+ */
+function readValues(cursor: BerCursor, end: number, asBuffers: boolean): EntryValues {
+  const start = cursor.pos;
+  let kind = asBuffers ? BYTES : ASCII;
+  let count = 0;
+  while (cursor.pos < end) {
+    const valueEnd = cursor.open(null, end);
+    if (kind !== BYTES) kind = Math.max(kind, textKind(cursor.buf, cursor.pos, valueEnd));
+    cursor.pos = valueEnd;
+    count += 1;
+  }
+  cursor.pos = start;
+  if (kind === BYTES) {
+    const out: Buffer[] = [];
+    while (cursor.pos < end) {
+      const valueEnd = cursor.open(null, end);
+      out.push(Buffer.from(cursor.buf.subarray(cursor.pos, valueEnd)));
+      cursor.pos = valueEnd;
+    }
+    return count === 1 ? (out[0] as Buffer) : out;
+  }
   // ASCII is decoded as latin1, the cheapest decoder, which gives the same text for those bytes.
   const encoding = kind === ASCII ? 'latin1' : 'utf8';
-  for (let i = 0; i < bounds.length; i += 2) {
-    const start = bounds[i] ?? 0;
-    const stop = bounds[i + 1] ?? 0;
-    out.push(kind === BYTES ? Buffer.from(cursor.buf.subarray(start, stop)) : cursor.buf.toString(encoding, start, stop));
+  if (count === 1) {
+    const valueEnd = cursor.open(null, end);
+    const value = cursor.buf.toString(encoding, cursor.pos, valueEnd);
+    cursor.pos = valueEnd;
+    return value;
   }
-  return out as string[] | Buffer[];
+  const out: string[] = [];
+  while (cursor.pos < end) {
+    const valueEnd = cursor.open(null, end);
+    out.push(cursor.buf.toString(encoding, cursor.pos, valueEnd));
+    cursor.pos = valueEnd;
+  }
+  return out;
 }
 
 const ASCII = 0;

@@ -10,10 +10,14 @@ import type { SourceItem } from '../directory-source.ts';
 import { parseEntryTime } from './entry-timestamps.ts';
 import { posixUidKey } from './group-expander.ts';
 import { binaryNames, EntryView } from './entry-view.ts';
-import { groupsOfUser, hasMember, type ResolvedGroups } from './group-types.ts';
+import { groupsOfUser, hasMember, type MemberKeys, type ResolvedGroups } from './group-types.ts';
 
 
 const UUID_LIKE = /^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/i;
+
+/** Without groups to look up (no scope group, no groups of interest), every user has none. */
+const NO_GROUPS: readonly string[] = Object.freeze([]);
+const NO_KEYS: MemberKeys = { dn: '', uids: NO_GROUPS };
 
 /** posixGroup members are named by `uid`, whatever the username attribute is. */
 export const POSIX_UID_ATTRIBUTE = 'uid';
@@ -56,9 +60,8 @@ export function mapUserEntry(entry: Entry | EntryView, mapping: UserMapping): So
   const view = entry instanceof EntryView ? entry : new EntryView(entry);
   // Membership is looked up by normalized DN and posix uid; without groups there is nothing to look up.
   const lookups = mapping.scopeGroup !== null || mapping.groups.members.size > 0;
-  const dn = lookups ? normalizeDn(view.dn) : '';
-  const uids = lookups ? view.strings(POSIX_UID_ATTRIBUTE).map(posixUidKey) : [];
-  if (mapping.scopeGroup !== null && !hasMember(mapping.groups.members.get(mapping.scopeGroup), { dn, uids })) return null;
+  const keys: MemberKeys | null = lookups ? { dn: normalizeDn(view.dn), uids: view.strings(POSIX_UID_ATTRIBUTE).map(posixUidKey) } : null;
+  if (mapping.scopeGroup !== null && !hasMember(mapping.groups.members.get(mapping.scopeGroup), keys ?? NO_KEYS)) return null;
   const { attributes: map } = mapping.config;
   const externalId = readId(view, map.id);
   if (typeof externalId !== 'string') return { kind: 'skipped', entry: view.dn, attribute: map.id, reason: externalId.reason };
@@ -75,17 +78,28 @@ export function mapUserEntry(entry: Entry | EntryView, mapping: UserMapping): So
     dn: view.dn,
     enabled: !isDisabled(view, mapping.config.disabled),
     createdAt: created === null ? null : parseEntryTime(created),
-    groups: groupsOfUser(mapping.groups, { dn, uids }),
-    attributes: Object.fromEntries(mapping.profileAttributes.map((name) => [name, view.strings(name)])),
+    groups: keys === null ? NO_GROUPS : groupsOfUser(mapping.groups, keys),
+    attributes: profileValues(view, mapping.profileAttributes),
   };
   const repaired = view.repaired();
   return repaired.length === 0 ? { kind: 'user', user } : { kind: 'user', user, repaired };
 }
 
+/** The profiles' attributes of an entry, by the names the profiles use. */
+function profileValues(view: EntryView, names: readonly string[]): Record<string, readonly string[]> {
+  const attributes: Record<string, readonly string[]> = {};
+  for (const name of names) {
+    // An own property whatever the name (as Object.fromEntries makes it), `__proto__` included.
+    if (name === '__proto__') Object.defineProperty(attributes, name, { value: view.strings(name), enumerable: true, writable: true, configurable: true });
+    else attributes[name] = view.strings(name);
+  }
+  return attributes;
+}
+
 export function readId(view: EntryView, attribute: string): string | { reason: string } {
-  const values = view.raw(attribute);
-  if (values.length === 0) return { reason: 'missing id attribute' };
-  if (values.length > 1) return { reason: `id attribute has ${values.length} values; it must have one` };
+  const count = view.count(attribute);
+  if (count === 0) return { reason: 'missing id attribute' };
+  if (count > 1) return { reason: `id attribute has ${count} values; it must have one` };
   if (isBinaryGuidAttribute(attribute)) {
     const guid = guidFromBytes(view.buffers(attribute)[0] ?? Buffer.alloc(0));
     return guid ?? { reason: 'id attribute is not a 16-byte GUID' };

@@ -14,14 +14,20 @@ const rules: { profiles: Profile[]; protect: MatchRule } = {
   protect: { attribute: { title: ['boss'] } },
 };
 
-/** The hash as the first version computed it, from the JSON of one array. */
-function referenceHash(user: DirectoryUser, profile: string | null, policyProtected: boolean): string {
+/** The attributes as the first version stored them: those with values, keys sorted. */
+function storedAttributes(user: DirectoryUser): Record<string, readonly string[]> {
   // A null-prototype object, so that an attribute named `__proto__` is data like any other key.
   const attributes: Record<string, readonly string[]> = Object.create(null) as Record<string, readonly string[]>;
   for (const key of Object.keys(user.attributes).sort()) {
     const values = user.attributes[key];
     if (values && values.length > 0) attributes[key] = values;
   }
+  return attributes;
+}
+
+/** The hash as the first version computed it, from the JSON of one array. */
+function referenceHash(user: DirectoryUser, profile: string | null, policyProtected: boolean): string {
+  const attributes = storedAttributes(user);
   const created = user.createdAt && !Number.isNaN(user.createdAt.getTime()) ? user.createdAt.toISOString() : null;
   const input = [user.username, user.email, user.displayName, user.dn, user.enabled, created, [...user.groups].sort(), attributes, profile, policyProtected];
   return createHash('sha1').update(JSON.stringify(input)).digest('base64url');
@@ -41,13 +47,16 @@ const userArb: fc.Arbitrary<DirectoryUser> = fc.record({
 });
 
 describe('mapUser', () => {
-  it('hashes the stored fields as the first version did', () => {
+  it('hashes and stores the fields as the first version did', () => {
     fc.assert(
       fc.property(userArb, (user) => {
         const staged = mapUser(user, rules);
         expect(staged.dataHash).toBe(referenceHash(user, staged.profile, staged.policyProtected));
         const created = user.createdAt && !Number.isNaN(user.createdAt.getTime()) ? user.createdAt.toISOString() : null;
         expect(staged.directoryCreatedAt).toBe(created);
+        // The JSON staging stores is the text the hash covers.
+        expect(staged.groupsJson).toBe(JSON.stringify([...user.groups].sort()));
+        expect(staged.attributesJson).toBe(JSON.stringify(storedAttributes(user)));
       }),
       {
         numRuns: 5000,
