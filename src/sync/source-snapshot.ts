@@ -19,6 +19,7 @@
 // with `accounts` again), leave a user another run just updated as that run left it, or not sweep an
 // account that run just created: all harmless, and runs of one source are serialized by the worker.
 import type { Store } from '../store/repositories.ts';
+import { IdFingerprints } from './id-fingerprints.ts';
 
 export type Classification = 'unchanged' | 'changed' | 'new' | 'duplicate';
 
@@ -38,6 +39,8 @@ export class SourceSnapshot {
   readonly #frozenIds = new Set<number>();
   /** External ids marked while the snapshot loads, with their marks: applied once it is loaded. */
   #deferred: { readonly externalIds: readonly string[]; readonly mark: typeof KEPT | typeof FROZEN }[] = [];
+  /** The ids classified `new`, to tell whether one came twice (only present accounts are in the snapshot). */
+  readonly #newIds = new IdFingerprints();
   #looked = 0;
   #loaded: LoadedSnapshot | null = null;
   #loading: Promise<LoadedSnapshot> | null = null;
@@ -57,16 +60,34 @@ export class SourceSnapshot {
   /** Classifies the users of a page, in order, and marks them seen. */
   async classify(users: readonly { readonly externalId: string; readonly dataHash: string }[]): Promise<Classification[]> {
     const loaded = await this.#loadedFor(users.length);
-    if (loaded !== null) return users.map((u) => loaded.classify(u.externalId, u.dataHash));
+    const newIds = this.#newIds;
+    if (loaded !== null) {
+      return users.map((u) => {
+        const status = loaded.classify(u.externalId, u.dataHash);
+        if (status === 'new') newIds.add(u.externalId);
+        return status;
+      });
+    }
     this.#looked += users.length;
     const found = await this.#conn.accounts.lookupPresent(this.#source, users.map((u) => u.externalId));
     return users.map((u) => {
       const account = found.get(u.externalId);
-      if (account === undefined) return 'new';
+      if (account === undefined) {
+        newIds.add(u.externalId);
+        return 'new';
+      }
       if (this.#seenIds.has(account.id)) return 'duplicate';
       this.#seenIds.add(account.id);
       return account.dataHash === u.dataHash ? 'unchanged' : 'changed';
     });
+  }
+
+  /**
+   * False when no id classified `new` came twice in this read, so the staging table holds no repeated
+   * new id (a repeated present account is classified `duplicate` and never staged twice).
+   */
+  get newIdsMayRepeat(): boolean {
+    return this.#newIds.mayRepeat;
   }
 
   /**

@@ -215,7 +215,7 @@ async function read(conn: Store, staging: StagingRepository, ctx: RunContext): P
 
 /** Phase stage: repeated new ids dropped (their repeats count as skipped), statistics, the unseen accounts of a full read. */
 async function stage(staging: StagingRepository, ctx: RunContext, phase: ReadPhase): Promise<Staged> {
-  const repeats = await staging.dropRepeatedIds();
+  const repeats = phase.snapshot.newIdsMayRepeat ? await staging.dropRepeatedIds() : 0;
   if (repeats > 0) ctx.log.warn({ entry: ctx.deps.source.name, attribute: 'id', repeats }, 'directory returned new ids more than once; first occurrences kept');
   const stats = withRepeatsDropped(phase.read.stats, repeats, ctx.deps.source.name);
   await staging.analyze();
