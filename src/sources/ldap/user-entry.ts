@@ -105,6 +105,8 @@ export function readId(view: EntryView, attribute: string): string | { reason: s
     return guid ?? { reason: 'id attribute is not a 16-byte GUID' };
   }
   const id = view.first(attribute)?.trim();
+  // A repaired id (U+FFFD for bytes that were not UTF-8) could equal another entry's: a key is never repaired.
+  if (view.repaired().includes(attribute)) return { reason: 'id attribute is not valid UTF-8' };
   if (!id) return { reason: 'id attribute is empty' };
   // entryUUID and nsUniqueId-like ids compare case-insensitively; keep one spelling.
   return UUID_LIKE.test(id) ? id.toLowerCase() : id;

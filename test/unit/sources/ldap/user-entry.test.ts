@@ -76,6 +76,13 @@ describe('mapUserEntry', () => {
     expect(mapUserEntry({ dn: 'uid=b', entryUUID: ['a', 'b'], uid: 'b' }, ldap)).toMatchObject({ kind: 'skipped', attribute: 'entryUUID', reason: 'id attribute has 2 values; it must have one' });
   });
 
+  it('skips an entry whose id is not UTF-8 (two such ids would repair to one), and repairs other text', () => {
+    const ldap = adMapping({ config: aConfig('openldap') });
+    const notUtf8 = (text: string) => Buffer.concat([Buffer.from(text), Buffer.from([0xff])]);
+    expect(mapUserEntry({ dn: 'uid=c', entryUUID: notUtf8('id-'), uid: 'c' }, ldap)).toMatchObject({ kind: 'skipped', attribute: 'entryUUID', reason: 'id attribute is not valid UTF-8' });
+    expect(mapUserEntry({ dn: 'uid=d', entryUUID: 'id-d', uid: notUtf8('d') }, ldap)).toMatchObject({ kind: 'user', user: { externalId: 'id-d', username: 'd\uFFFD' } });
+  });
+
   it('reports the groups of interest holding the DN (normalized) or the uid', () => {
     const mapping = adMapping({
       config: aConfig('openldap'),
