@@ -26,6 +26,11 @@ export function occasionId(occasion: Occasion): string {
   return occasion.kind === 'run' ? occasion.runId : occasion.id;
 }
 
+/** The run's id, or null for an admin action (the `runId` the emails and webhooks carry). */
+export function runIdOf(occasion: Occasion): string | null {
+  return occasion.kind === 'run' ? occasion.runId : null;
+}
+
 /**
  * Block reasons the emails tell apart: `seats` found no free seat (new, eligible again, or unblocked by an
  * admin); the others lost a seat they held (`admin`: an admin unprotected it, see shrink.ts).

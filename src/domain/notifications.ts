@@ -28,6 +28,7 @@ import {
   type ReminderEvent,
   type SyncHeldEvent,
   type Occasion,
+  runIdOf,
   type TestEvent,
 } from './notification-events.ts';
 import type { AccountChange, AllocationPlan, PoolUsage } from './types.ts';
@@ -142,7 +143,7 @@ function poolRecipientKey(pool: string, rules: NotifyRules): string {
 export function planNotifications(input: NotificationInput): NotificationPlan {
   const recipients = recipientsOf(input.poolsAfter, input.config);
   const occasion: Occasion = input.occasion ?? { kind: 'run', runId: input.runId };
-  const base = { at: new Date(input.now).toISOString(), runId: occasion.kind === 'run' ? occasion.runId : null, source: input.source, occasion };
+  const base = { at: new Date(input.now).toISOString(), runId: runIdOf(occasion), source: input.source, occasion };
   const limit = limitEvents(input, recipients, base);
   const reminders = reminderEvents(input, recipients, base, new Set(limit.map((e) => recipientKey(e.recipient))));
   const warning = earlyWarnings(input, recipients, base, new Set(limit.flatMap((e) => e.shortPools)));

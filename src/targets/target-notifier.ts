@@ -3,7 +3,7 @@
 // outbox. Delivery happens later, in the outbox's job: an application that is down never fails or rolls
 // back a sync.
 import type { SeatsyncConfig, TargetConfig } from '../config/types.ts';
-import { occasionId, type Occasion } from '../domain/notification-events.ts';
+import { occasionId, runIdOf, type Occasion } from '../domain/notification-events.ts';
 import type { AllocationPlan } from '../domain/types.ts';
 import type { Database, Queryable } from '../store/db.ts';
 import { repositoriesOf, type TargetRepository } from '../store/repositories.ts';
@@ -71,7 +71,7 @@ async function rowsOf(
   const byId = new Map(accounts.map((a) => [a.id, a]));
   return [
     ...scimRows(targets, accounts, { batch: `run-${runId}` }),
-    ...accountEventRows(targets, transitions, byId, { runId: occasion.kind === 'run' ? occasion.runId : null }),
-    ...webhookRows(targets, poolFullEvents(plan, { runId, now })),
+    ...accountEventRows(targets, transitions, byId, { runId: runIdOf(occasion) }),
+    ...webhookRows(targets, poolFullEvents(plan, { key: runId, runId: runIdOf(occasion), now })),
   ];
 }

@@ -127,7 +127,8 @@ export function accountEventRows(
 }
 
 /** `pool.full` for each pool the plan blocked accounts on for lack of seats (with its usage after the run). */
-export function poolFullEvents(plan: AllocationPlan, options: { readonly runId: string; readonly now: number }): { event: WebhookEvent; id: string; orderingKey: string }[] {
+/** `key`: the run's or admin action's id, which names the events; `runId`: the run's, null for an admin action. */
+export function poolFullEvents(plan: AllocationPlan, options: { readonly key: string; readonly runId: string | null; readonly now: number }): { event: WebhookEvent; id: string; orderingKey: string }[] {
   const blocked = new Set(plan.newlyBlocked);
   const waitedFor = new Set(plan.changes.filter((c) => blocked.has(c.id)).flatMap((c) => c.to.waitingFor));
   return plan.pools
@@ -138,7 +139,7 @@ export function poolFullEvents(plan: AllocationPlan, options: { readonly runId: 
         timestamp: new Date(options.now).toISOString(),
         data: { pool: p.name, seats: p.seats, used: p.used, waiting: p.waiting, newlyBlocked: plan.changes.filter((c) => blocked.has(c.id) && c.to.waitingFor.includes(p.name)).length, runId: options.runId },
       },
-      id: `pool-full-${options.runId}-${p.name}`,
+      id: `pool-full-${options.key}-${p.name}`,
       orderingKey: `pool:${p.name}`,
     }));
 }

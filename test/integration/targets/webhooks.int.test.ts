@@ -65,6 +65,8 @@ describe('webhooks', () => {
     expect(hooks.summary().slice(5).sort()).toEqual(['account.activated u004', 'account.blocked u003', 'pool.full primary']);
     const blocked = hooks.events.slice(5).find((e) => e.type === 'account.blocked');
     expect(blocked?.data).toMatchObject({ account: { username: 'u003', state: 'blocked' }, from: 'active', to: 'blocked', reason: 'protected', takenBy: 'u004', runId: null });
+    // An admin action is no run: its pool.full carries no run id either.
+    expect(hooks.events.slice(5).find((e) => e.type === 'pool.full')?.data).toMatchObject({ pool: 'primary', runId: null });
     // The first run's block (reason `seats`) names no one.
     expect(hooks.events.find((e) => e.type === 'account.blocked')?.data).not.toHaveProperty('takenBy');
   });

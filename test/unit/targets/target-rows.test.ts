@@ -67,9 +67,9 @@ describe('target rows', () => {
       newlyBlocked: [1, 2],
       graceStarted: [],
     };
-    const events = poolFullEvents(plan, { runId: '4', now: 0 });
+    const events = poolFullEvents(plan, { key: '4', runId: '4', now: 0 });
     expect(events.map((e) => [e.event.type, e.event.data.pool, e.event.data.newlyBlocked])).toEqual([['pool.full', 'primary', 2]]);
     expect(webhookRows(TARGETS, events).map((r) => r.dedupeKey)).toEqual(['msg_hooks_pool-full-4-primary']);
-    expect(poolFullEvents({ ...plan, newlyBlocked: [] }, { runId: '5', now: 0 })).toEqual([]);
+    expect(poolFullEvents({ ...plan, newlyBlocked: [] }, { key: '5', runId: '5', now: 0 })).toEqual([]);
   });
 });
