@@ -31,7 +31,8 @@ import { poolViews, targetViews } from './sync/status.ts';
 export interface StartWorkerOptions {
   readonly config: SeatsyncConfig;
   readonly logger: Logger;
-  readonly database: { open(): Promise<Database>; close(): Promise<void> };
+  /** `open(connections)`: a pool of that many connections, enough for every sync job at once (see `connectionsFor`). */
+  readonly database: { open(connections: number): Promise<Database>; close(): Promise<void> };
   /** Sync jobs run at once by this process (different sources). Default 2; 1 on embedded PGlite (one connection). */
   readonly concurrency?: number;
   /** After SIGTERM, how long running jobs may take to finish before they are aborted and requeued (default 20000 ms). */
@@ -72,7 +73,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const closers = new Closers(logger);
   let ready = false;
   try {
-    const db = await options.database.open();
+    const db = await options.database.open(connectionsFor(options.concurrency ?? DEFAULT_SYNC_JOBS));
     closers.add('database', () => options.database.close());
     const redis = await connectRedis(config.redis.url, { name: `seatsync:${hostname()}:${process.pid}` });
     closers.add('redis', () => closeRedis(redis));
@@ -151,7 +152,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       connection: redis,
       prefix: config.redis.prefix,
       logger,
-      syncConcurrency: options.concurrency ?? (db.kind === 'pglite' ? 1 : 2),
+      syncConcurrency: options.concurrency ?? (db.kind === 'pglite' ? 1 : DEFAULT_SYNC_JOBS),
     });
     closers.add('workers', () => workers.close({ timeoutMs: options.shutdownTimeoutMs ?? 20_000 }));
 
@@ -182,6 +183,16 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     throw error;
   }
 }
+
+/** Sync jobs a worker on PostgreSQL runs at once unless told (`--concurrency`). */
+const DEFAULT_SYNC_JOBS = 2;
+
+/**
+ * PostgreSQL connections for `syncJobs` jobs at once: each run holds one for its read and apply and loads
+ * its source's snapshot on a second while it reads; two more for the API, metrics and deliveries. With
+ * fewer, runs that all hold their first connection would wait for ever on their second.
+ */
+export const connectionsFor = (syncJobs: number): number => 2 * syncJobs + 2;
 
 /** Runs left `running` by a process or a database that stopped mid-run are marked failed at start. */
 async function failInterruptedRunsOf(deps: { db: Database; config: SeatsyncConfig; logger: Logger }): Promise<void> {

@@ -19,7 +19,8 @@ export interface CommandContext {
   /** Problems that did not stop loading (`check` prints them). */
   readonly warnings: readonly ConfigProblem[];
   readonly logger: Logger;
-  openDb(): Promise<Database>;
+  /** `connections`: see OpenDatabaseOptions (taken by the first call, which opens the database). */
+  openDb(options?: { readonly connections?: number }): Promise<Database>;
   close(): Promise<void>;
 }
 
@@ -42,9 +43,10 @@ export async function loadContext(options: GlobalOptions): Promise<CommandContex
     config,
     warnings,
     logger,
-    async openDb() {
+    async openDb(open = {}) {
       if (!db) {
         db = await openDatabase({
+          ...open,
           url: config.database.url,
           dataDir: config.dataDir,
           onIdleError: (error) => logger.warn({ err: error }, 'lost an idle database connection; it will be reopened'),

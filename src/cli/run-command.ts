@@ -49,7 +49,7 @@ async function runCommand(ctx: CommandContext, flags: RunFlags): Promise<ExitCod
   const worker = await startWorker({
     config: ctx.config,
     logger: ctx.logger,
-    database: { open: () => ctx.openDb(), close: () => ctx.close() },
+    database: { open: (connections) => ctx.openDb({ connections }), close: () => ctx.close() },
     shutdownTimeoutMs,
     ...(concurrency !== undefined ? { concurrency } : {}),
   });

@@ -64,8 +64,8 @@ class PostgresDatabase implements Database {
   readonly kind = 'postgres' as const;
   readonly #pool: pg.Pool;
 
-  constructor(url: string, onIdleError: (error: Error) => void) {
-    this.#pool = new pg.Pool({ connectionString: url, max: 4, types: pgTypes });
+  constructor(url: string, onIdleError: (error: Error) => void, connections: number) {
+    this.#pool = new pg.Pool({ connectionString: url, max: connections, types: pgTypes });
     // An idle connection dies when PostgreSQL restarts or terminates it. Without a listener the pool's
     // 'error' event would crash the process; the pool drops the connection and opens a new one on demand.
     this.#pool.on('error', onIdleError);
@@ -240,11 +240,13 @@ export interface OpenDatabaseOptions {
   readonly dataDir: string;
   /** Told when an idle PostgreSQL connection is lost (default: ignored; the pool reconnects). */
   readonly onIdleError?: (error: Error) => void;
+  /** Most PostgreSQL connections open at once (default 4): a sync run holds one and loads its snapshot on another. */
+  readonly connections?: number;
 }
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
   if (options.url) {
-    const db = new PostgresDatabase(options.url, options.onIdleError ?? (() => undefined));
+    const db = new PostgresDatabase(options.url, options.onIdleError ?? (() => undefined), options.connections ?? 4);
     try {
       await db.query('SELECT 1');
     } catch (error) {

@@ -6,6 +6,7 @@ import { createSourceFactory } from '../../../src/sources/factory.ts';
 import { openDatabase, type Database } from '../../../src/store/db.ts';
 import { migrate } from '../../../src/store/migrations.ts';
 import { runSync } from '../../../src/sync/run-sync.ts';
+import { connectionsFor } from '../../../src/worker.ts';
 import { aConfig, aCsvFile, aFileSource, people } from '../../support/config-builder.ts';
 import { createPostgresDatabase } from '../../support/databases.ts';
 
@@ -53,4 +54,29 @@ describe('overlapping runs on PostgreSQL', () => {
     const audits = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit WHERE to_state = 'active'`);
     expect(audits.rows[0]?.n).toBe(45);
   });
+
+  // One worker running `--concurrency 4`: each first sync holds a connection and loads its snapshot on a
+  // second, so the pool is sized for both (a pool of 4 would leave all four runs waiting for ever).
+  it('runs as many first syncs at once as the worker runs jobs, on one pool sized for them', async () => {
+    const jobs = 4;
+    const db = await openDatabase({ url: created.url, dataDir: 'unused', connections: connectionsFor(jobs) });
+    try {
+      const names = Array.from({ length: jobs }, (_, i) => `job${i}`);
+      const config = aConfig({
+        sources: names.map((name, i) => aFileSource(name, aCsvFile(people(20, 1_000 + 100 * i)).path)),
+        pools: [{ name: 'primary', seats: 1_000, notify: null }],
+      });
+      const logger = silentLogger();
+      const all = Promise.all(
+        names.map((source) => runSync({ db, config, logger, createSource: createSourceFactory(config, logger) }, { sources: [source], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'test' })),
+      );
+      let timer: NodeJS.Timeout | undefined;
+      const stuck = new Promise<'stuck'>((resolve) => (timer = setTimeout(() => resolve('stuck'), 20_000)));
+      const reports = await Promise.race([all, stuck]).finally(() => clearTimeout(timer));
+      expect(reports).not.toBe('stuck');
+      expect(reports === 'stuck' ? [] : reports.flatMap((r) => r.runs.map((run) => [run.source, run.status, run.created]))).toEqual(names.map((n) => [n, 'ok', 20]));
+    } finally {
+      await db.close();
+    }
+  }, 60_000);
 });
