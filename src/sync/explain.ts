@@ -65,11 +65,12 @@ export async function explainAccountRef(repos: Repositories, config: SeatsyncCon
     { find: (r: string) => repos.accounts.findExplained(r) },
     ref,
   );
-  const [standing, { entries }] = await Promise.all([
-    account.state === 'blocked' ? queueStanding(repos, config, { ...account, queueSince, queueCreated }) : null,
+  const blocked = account.state === 'blocked';
+  const [standing, { entries }, blockedBy] = await Promise.all([
+    blocked ? queueStanding(repos, config, { ...account, queueSince, queueCreated }) : null,
     repos.audit.list({ accountIds: [account.id], limit: EXPLAIN_AUDIT_ENTRIES }),
+    blocked ? repos.audit.lastBlocking(account.id) : null,
   ]);
-  const blockedBy = account.state === 'blocked' ? entries.findLast((e) => e.to === 'blocked' && e.from !== 'blocked') : undefined;
   const explanation = explainAccount(
     {
       state: account.state,

@@ -227,6 +227,14 @@ describe.each(['postgres'] as const)('the emails of real runs on %s', (kind) => 
       const explained = await explainAccountRef(repositoriesOf(w.t.db), w.config, 'u002');
       expect(explained.explanation.summary).toMatch(/^lost its seat on \S+ to the protected account u003, which took it while the pool was full/);
       expect(explained.explanation.summary).toContain('waiting for a seat: primary is full (2 of 2 seats in use)');
+      // Long after, behind more entries than explain lists (blocked → blocked: waiting for other pools), the same block is named.
+      await w.t.db.query(
+        `INSERT INTO audit (account_id, from_state, to_state, reason, actor) SELECT $1, 'blocked', 'blocked', 'seats', 'run' FROM generate_series(1, 25)`,
+        [u002.rows[0]?.id],
+      );
+      const later = await explainAccountRef(repositoriesOf(w.t.db), w.config, 'u002');
+      expect(later.audit.every((e) => e.from === 'blocked')).toBe(true);
+      expect(later.explanation.summary).toMatch(/^lost its seat on \S+ to the protected account u003/);
     } finally {
       await w.t.drop();
     }
