@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { SeatsyncConfig } from '../config/types.ts';
+import { counted } from '../domain/counted.ts';
 import type { Logger } from '../logging.ts';
 import type { DirectorySource } from '../sources/directory-source.ts';
 import { openDatabase, type Database } from '../store/db.ts';
@@ -106,7 +107,7 @@ export async function planSource(deps: PlanDeps, db: Database, source: string): 
 /** The plan under a source's check lines. */
 export function printPlan(out: Output, plan: SourcePlanJson): void {
   const indent = (text: string): string => text.replace(/^/gm, '    ');
-  out.line(`  a sync now would leave ${formatCount(plan.accounts)} account${plan.accounts === 1 ? '' : 's'} of this source:`);
+  out.line(`  a sync now would leave ${counted(plan.accounts, 'account')} of this source:`);
   out.line(indent(table(['profile', 'accounts', 'active', 'blocked', 'other'], plan.profiles.map((p) => [p.profile ?? '(none)', p.accounts, p.active, p.blocked, p.other]))));
   out.line(indent(table(
     ['pool', 'seats', 'held', 'blocked', 'used (all sources)', 'waiting (all sources)'],
@@ -115,7 +116,7 @@ export function printPlan(out: Output, plan: SourcePlanJson): void {
   if (plan.held) {
     const h = plan.held;
     out.line(
-      `  a sync now would be HELD: it would disable ${formatCount(h.wouldDisable)} and remove ${formatCount(h.wouldRemove)} of ${formatCount(h.total)} accounts ` +
+      `  a sync now would be HELD: it would disable ${formatCount(h.wouldDisable)} and remove ${formatCount(h.wouldRemove)} of ${counted(h.total, 'account')} ` +
         `(policy.maxRemovals allows ${formatCount(h.threshold)}); the numbers above are what it would do with --allow-removals`,
     );
   }

@@ -1,6 +1,6 @@
 // Which configuration values are secret, and every protection that follows. The list is the schema's: each
-// secret key carries `.meta({ secret })` (values.ts `SecretMark`), read through its JSON Schema
-// (`secretKeys`). From it come the values never quoted in messages, the values scrubbed from every message
+// secret key carries `.meta({ secret })` (values.ts `SecretMark`), read from the zod schemas themselves
+// (`secretKeys`, schema.ts; no JSON Schema is built). From it come the values never quoted in messages, the values scrubbed from every message
 // and log line, the logger's redacted keys, the percent-encoding of `${…}` in URL user-info, and the
 // redacted view of a config for `check --show-config`.
 import { maskUrlPassword } from '../url-password.ts';

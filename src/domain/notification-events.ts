@@ -78,7 +78,7 @@ export interface LimitExceededEvent extends EventBase {
   readonly pools: readonly PoolUsage[];
   /** Pools the newly blocked / grace accounts are short of (named in the subject). */
   readonly shortPools: readonly string[];
-  /** Newly blocked accounts, at most `MAX_ACCOUNTS_IN_EVENT`; `blockedTotal` counts them all. */
+  /** Newly blocked accounts, at most `MAX_ACCOUNTS_IN_EVENT` for each block reason; `blockedTotal` counts them all. */
   readonly blocked: readonly AccountLine[];
   readonly blockedTotal: number;
   /** `blockedTotal` by `blockReason` (absent in events of older versions: all `seats`). */

@@ -1,6 +1,8 @@
 // The waiting queue's order (SPEC rule 3), defined once. The allocation sorts its requesters with
-// `compareQueue`, and the explanation of why an account waits (explain.ts) ranks the stored waiting list
-// with it, so the position an admin is shown is the one the next allocation uses. A run's new accounts
+// `compareQueue`. The explanation of why an account waits counts the accounts ahead of it in SQL
+// (account-store.ts `queuePlace`, ties the SQL cannot order by bytes handed back to `compareWaitingTogether`),
+// bound to `rankWaiting` by test/integration/sync/explain-queue.int.test.ts, so the position an admin is
+// shown is the one the next allocation uses. A run's new accounts
 // are ordered by the database instead, by `queueKeyOf`, a text key computed here when they are staged
 // and stored with them. The key sorts as `compareWaitingTogether` does when compared by code unit (`<`
 // in JavaScript, COLLATE "C" in SQL: every character of the key is an ASCII hex digit, so no collation
