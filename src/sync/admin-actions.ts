@@ -5,7 +5,7 @@ import type { AdminAction, Occasion } from '../domain/notification-events.ts';
 import type { AllocationPlan } from '../domain/types.ts';
 import { storeOf, type AccountView, type AdminFlag, type Database } from '../store/repositories.ts';
 import { AdminActionError } from './admin-action-error.ts';
-import { auditOf, reconcileSeats } from './reconcile.ts';
+import { auditActorOf, reconcileSeats } from './reconcile.ts';
 import type { RunNotifier } from './sync-source.ts';
 
 export type { AdminAction };
@@ -81,7 +81,7 @@ export async function applyAdminAction(
     // The flag change itself, named by its action; the seat changes it causes follow with their reasons.
     // The admin's own words go with the audit row of the action (`comment` in the audit trail).
     const details = comment === null ? undefined : { comment };
-    await tx.audit.add([{ accountId: target.id, from: target.state, to: target.state, reason: options.action, ...(details ? { details } : {}) }], auditOf(occasion));
+    await tx.audit.add([{ accountId: target.id, from: target.state, to: target.state, reason: options.action, ...(details ? { details } : {}) }], auditActorOf(occasion));
     const plan = await reconcileSeats(tx, { config: deps.config, now, occasion });
     // An admin action can block others too (a protected account takes a seat), or leave the account it
     // unblocked waiting: the responsible person hears of it, told it was this action.

@@ -8,7 +8,7 @@ import { neededPoolNames } from '../domain/pool-table.ts';
 import type { AccountChange, AllocationPlan, SeatAccount } from '../domain/types.ts';
 import type { DeltaRow, DeltaSummary, NewAccountState, NewcomerRow, Repositories, RunCounts, StagingRepository, StoredSeatAccount } from '../store/repositories.ts';
 import { applyDirectoryDelta, type DirectoryDelta, newcomerAccount } from './directory-delta.ts';
-import { allocationSettingsOf, auditOf } from './reconcile.ts';
+import { allocationSettingsOf, auditActorOf } from './reconcile.ts';
 import { throwIfAborted } from './run-aborted.ts';
 
 /** State changes of a run by the state reached (counted when the state itself changed). */
@@ -235,7 +235,7 @@ class StepWriter {
 
   async write(plan: AllocationStep): Promise<void> {
     if (plan.changes.length === 0) return;
-    await this.#tx.seats.write(plan.changes.filter((c) => c.id > 0), auditOf({ kind: 'run', runId: this.#options.runId }));
+    await this.#tx.seats.write(plan.changes.filter((c) => c.id > 0), auditActorOf({ kind: 'run', runId: this.#options.runId }));
     await this.#insertNew(plan.changes);
     for (const change of plan.changes) this.#count(change);
     if (!this.#keep) return;
@@ -273,7 +273,7 @@ class StepWriter {
     }
     if (fresh.length === 0) return;
     const sorted = Int32Array.from(fresh).sort();
-    const { actor } = auditOf({ kind: 'run', runId: this.#options.runId });
+    const { actor } = auditActorOf({ kind: 'run', runId: this.#options.runId });
     for (let start = 0; start < sorted.length; start += NEW_ACCOUNT_BATCH) {
       const seqs: number[] = [];
       const ids: number[] = [];

@@ -17,7 +17,7 @@ export interface ReconcileOptions {
 }
 
 /** The audit trail's actor and run of the changes an occasion makes (SPEC rule 12). */
-export function auditOf(occasion: Occasion): { actor: string; runId: string | null } {
+export function auditActorOf(occasion: Occasion): { actor: string; runId: string | null } {
   return occasion.kind === 'run' ? { actor: `run:${occasion.runId}`, runId: occasion.runId } : { actor: occasion.actor, runId: null };
 }
 
@@ -69,7 +69,7 @@ function withAdminUnprotect(accounts: readonly SeatAccount[], occasion: Occasion
 /** Re-allocates every stored account (after an admin action or a config change) and writes the result. */
 export async function reconcileSeats(tx: Repositories, options: ReconcileOptions): Promise<AllocationPlan> {
   const plan = planSeats(withAdminUnprotect(await tx.seats.load(), options.occasion), options.config, options.now);
-  await tx.seats.write(plan.changes, auditOf(options.occasion));
+  await tx.seats.write(plan.changes, auditActorOf(options.occasion));
   await tx.seats.saveAllocation({ fingerprint: allocationFingerprint(options.config), pools: plan.pools });
   return plan;
 }
