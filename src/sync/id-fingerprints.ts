@@ -1,4 +1,4 @@
-// The new ids of a read, remembered as 62-bit fingerprints in an open-addressing table (8 bytes a slot,
+// The new ids of a read, remembered as 63-bit fingerprints in an open-addressing table (8 bytes a slot,
 // off the V8 heap): enough to tell that no new id came twice, so that the stage can skip the search for
 // repeated ids in the staging table (a GROUP BY over every staged row). A repeat always shows (the same
 // id gives the same fingerprint); two different ids sharing one only costs that search.
@@ -16,8 +16,9 @@ export class IdFingerprints {
   }
 
   add(id: string): void {
-    fingerprint(id);
-    if (!this.#insert(PRINT[0] ?? 0, PRINT[1] ?? 1)) this.#mayRepeat = true;
+    hashText(id, PRINT);
+    // `low` made odd: 0 marks an empty slot.
+    if (!this.#insert(PRINT[0] ?? 0, (PRINT[1] ?? 0) | 1)) this.#mayRepeat = true;
     else if (++this.#size * 2 > this.#high.length) this.#grow();
   }
 
@@ -47,19 +48,22 @@ export class IdFingerprints {
   }
 }
 
-/** Where `fingerprint` leaves its two integers (reused: it runs for every new user read). */
+/** Where `add` has `hashText` leave its two integers (reused: it runs for every new user read). */
 const PRINT = new Int32Array(2);
 
-/** Two independent 32-bit hashes of the UTF-16 code units (FNV-1a and a multiply-xorshift), the second made odd. */
-function fingerprint(id: string): void {
+/**
+ * Two independent 32-bit hashes of a text's UTF-16 code units (FNV-1a and a multiply-xorshift), into
+ * `out[0]` and `out[1]`: 64 bits that tell texts apart in memory (never stored).
+ */
+export function hashText(text: string, out: Int32Array): void {
   let a = 0x811c9dc5;
-  let b = 0x9e3779b9 ^ id.length;
-  for (let i = 0; i < id.length; i++) {
-    const code = id.charCodeAt(i);
+  let b = 0x9e3779b9 ^ text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
     a = Math.imul(a ^ code, 0x01000193);
     b = Math.imul(b ^ code, 0x5bd1e995);
     b ^= b >>> 15;
   }
-  PRINT[0] = a ^ (a >>> 16);
-  PRINT[1] = b | 1;
+  out[0] = a ^ (a >>> 16);
+  out[1] = b;
 }

@@ -19,7 +19,7 @@
 // with `accounts` again), leave a user another run just updated as that run left it, or not sweep an
 // account that run just created: all harmless, and runs of one source are serialized by the worker.
 import type { Store } from '../store/repositories.ts';
-import { IdFingerprints } from './id-fingerprints.ts';
+import { hashText, IdFingerprints } from './id-fingerprints.ts';
 
 export type Classification = 'unchanged' | 'changed' | 'new' | 'duplicate';
 
@@ -268,13 +268,8 @@ function hashBits(dataHash: string): void {
 }
 
 function fallbackBits(text: string): void {
-  let high = 0x811c9dc5;
-  let low = 0x01000193;
-  for (let i = 0; i < text.length; i++) {
-    high = Math.imul(high ^ text.charCodeAt(i), 0x01000193);
-    low = Math.imul(low ^ text.charCodeAt(i), 0x85ebca6b);
-  }
+  hashText(text, BITS);
   // Negative, outside the range of the base64url path (below 2^30), so the two never meet.
-  BITS[0] = (high | 0) < 0 ? high | 0 : -1 - (high | 0);
-  BITS[1] = low | 0;
+  const high = BITS[0] ?? 0;
+  BITS[0] = high < 0 ? high : -1 - high;
 }

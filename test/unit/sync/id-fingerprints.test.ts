@@ -1,5 +1,5 @@
 // The fingerprints of a read's new ids decide whether the stage searches the staging table for repeated
-// ids: a repeat must always show; distinct ids must (with 62 bits, practically always) not.
+// ids: a repeat must always show; distinct ids must (with 63 bits, practically always) not.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { IdFingerprints } from '../../../src/sync/id-fingerprints.ts';
