@@ -1,7 +1,7 @@
 // Seat usage and run status as the CLI (`status`, `sync`) and the API show them (SPEC §5 shapes).
 import type { SeatsyncConfig } from '../config/types.ts';
 import type { PoolUsage } from '../domain/types.ts';
-import type { Repositories, SourceHealth } from '../store/repositories.ts';
+import type { PoolCounts, Repositories, SourceHealth } from '../store/repositories.ts';
 
 /** SPEC §5 `POOL`: a pool's usage without the overage. */
 export type PoolView = Omit<PoolUsage, 'overage'>;
@@ -41,13 +41,14 @@ export interface StatusView {
   readonly targets: TargetView[];
 }
 
-export function poolView(name: string, seats: number, counts: { used: number; waiting: number }): PoolView {
+function poolView(name: string, seats: number, counts: { used: number; waiting: number }): PoolView {
   return { name, seats, used: counts.used, available: Math.max(0, seats - counts.used), waiting: counts.waiting };
 }
 
-export async function poolViews(repos: Pick<Repositories, 'accounts'>, config: SeatsyncConfig): Promise<PoolView[]> {
-  const counts = await repos.accounts.poolCounts();
-  return config.pools.map((p) => poolView(p.name, p.seats, counts.get(p.name) ?? { used: 0, waiting: 0 }));
+/** The config's pools with their holders and waiting accounts by pool name (as stored when `counts` is not given). */
+export async function poolViews(repos: Pick<Repositories, 'accounts'>, config: SeatsyncConfig, counts?: Map<string, PoolCounts>): Promise<PoolView[]> {
+  const byName = counts ?? (await repos.accounts.poolCounts());
+  return config.pools.map((p) => poolView(p.name, p.seats, byName.get(p.name) ?? { used: 0, waiting: 0 }));
 }
 
 export function poolViewsFromPlan(pools: readonly PoolUsage[]): PoolView[] {
