@@ -2,6 +2,7 @@
 // transaction), target rows added to the outbox, each target's backlog and last delivery, and what the
 // last reconcile found. Rows are delivered by the outbox's loop (src/notify/deliver.ts).
 import type { AccountSnapshot, StateTransition, TargetRow } from '../targets/target-rows.ts';
+import { isoCol } from './audit-store.ts';
 import type { Queryable } from './db.ts';
 
 /** The columns of an AccountSnapshot, from `accounts a`. */
@@ -10,8 +11,17 @@ const SNAPSHOT_COLUMNS = `a.id, a.source, a.external_id AS "externalId", a.usern
 /** Rows per INSERT statement (a first sync writes one row per account and target). */
 const INSERT_BATCH = 5_000;
 
-/** A target's backlog, its last delivery and the last error of a row not delivered yet. */
-type TargetCounts = { pending: number; failed: number; lastDeliveryAt: Date | null; lastError: string | null };
+/** A provisioning target's backlog, its last delivery and what its last reconcile found. */
+export interface TargetState {
+  readonly pending: number;
+  readonly failed: number;
+  readonly lastDeliveryAt: string | null;
+  /** Last error of a row not delivered yet (pending or failed). */
+  readonly lastError: string | null;
+  readonly lastReconcileAt: string | null;
+  /** Drift found by the last reconcile, by kind (SCIM targets; null before the first reconcile). */
+  readonly drift: Readonly<Record<string, number>> | null;
+}
 
 export interface TargetDrift {
   readonly at: Date;
@@ -77,18 +87,21 @@ export function targetsOf(db: Queryable) {
       return result.rows;
     },
 
-    async counts(targets: readonly string[]): Promise<Map<string, TargetCounts>> {
-      const result = await db.query<TargetCounts & { target: string }>(
+    /** Per target (of `targets`): its state, in one row each. */
+    async states(targets: readonly string[]): Promise<Map<string, TargetState>> {
+      const result = await db.query<TargetState & { target: string }>(
         `SELECT t.name AS target,
                 (SELECT count(*)::int FROM outbox o WHERE o.target = t.name AND o.status = 'pending') AS pending,
                 (SELECT count(*)::int FROM outbox o WHERE o.target = t.name AND o.status = 'failed') AS failed,
-                (SELECT max(sent_at) FROM outbox o WHERE o.target = t.name AND o.status = 'sent') AS "lastDeliveryAt",
+                ${isoCol(`(SELECT max(sent_at) FROM outbox o WHERE o.target = t.name AND o.status = 'sent')`, 'lastDeliveryAt')},
                 (SELECT last_error FROM outbox o WHERE o.target = t.name AND o.last_error IS NOT NULL AND o.status <> 'sent'
-                  ORDER BY o.id DESC LIMIT 1) AS "lastError"
-           FROM unnest($1::text[]) AS t(name)`,
+                  ORDER BY o.id DESC LIMIT 1) AS "lastError",
+                ${isoCol('s.last_reconcile_at', 'lastReconcileAt')},
+                CASE WHEN s.last_reconcile_at IS NOT NULL THEN coalesce(s.drift->'found', '{}'::jsonb) END AS drift
+           FROM unnest($1::text[]) AS t(name) LEFT JOIN target_state s ON s.target = t.name`,
         [[...targets]],
       );
-      return new Map(result.rows.map(({ target, ...counts }) => [target, counts]));
+      return new Map(result.rows.map(({ target, ...state }) => [target, state]));
     },
 
     async saveDrift(target: string, drift: TargetDrift): Promise<void> {
@@ -97,13 +110,6 @@ export function targetsOf(db: Queryable) {
          ON CONFLICT (target) DO UPDATE SET last_reconcile_at = EXCLUDED.last_reconcile_at, drift = EXCLUDED.drift, updated_at = now()`,
         [target, drift.at, JSON.stringify({ found: drift.found, repaired: drift.repaired })],
       );
-    },
-
-    async drifts(): Promise<Map<string, TargetDrift>> {
-      const result = await db.query<{ target: string; at: Date; drift: { found?: Record<string, number>; repaired?: boolean } }>(
-        'SELECT target, last_reconcile_at AS at, drift FROM target_state WHERE last_reconcile_at IS NOT NULL',
-      );
-      return new Map(result.rows.map((r) => [r.target, { at: r.at, found: r.drift.found ?? {}, repaired: r.drift.repaired ?? false }]));
     },
   };
 }
