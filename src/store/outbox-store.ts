@@ -203,11 +203,8 @@ export function outboxOf(db: Queryable) {
 }
 
 function numberRecord(value: unknown): Record<string, number> {
-  const out: Record<string, number> = {};
-  if (value && typeof value === 'object' && !Array.isArray(value)) {
-    for (const [k, v] of Object.entries(value)) if (typeof v === 'number' && Number.isFinite(v)) out[k] = v;
-  }
-  return out;
+  const entries = value && typeof value === 'object' && !Array.isArray(value) ? Object.entries(value) : [];
+  return Object.fromEntries(entries.filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1])));
 }
 
 function stringList(value: unknown): string[] {

@@ -8,7 +8,7 @@ import { resolveAccount } from './admin-actions.ts';
 import { poolViews } from './status.ts';
 
 /** How many of an account's latest audit entries its explanation carries. */
-export const EXPLAIN_AUDIT_ENTRIES = 20;
+const EXPLAIN_AUDIT_ENTRIES = 20;
 
 export interface QueueEntry extends Pick<WaitingRow, 'id' | 'source' | 'username' | 'displayName' | 'email'> {
   readonly position: number;
@@ -52,10 +52,10 @@ export interface AccountExplanation {
 /** Why the account `ref` (id, username, email or directory id) is in its state. */
 export async function explainAccountRef(repos: Repositories, config: SeatsyncConfig, ref: string): Promise<AccountExplanation> {
   const found = await resolveAccount({ find: (r: string) => repos.accounts.findExplained(r) }, ref);
-  const { present, adminProtected, policyProtected, queueSince, queueCreated, ...account } = found;
+  const { present, adminProtected, policyProtected, queueSince: _since, queueCreated: _created, ...account } = found;
   const blocked = account.state === 'blocked';
   const [standing, { entries }, blockedBy] = await Promise.all([
-    blocked ? queueStanding(repos, config, { ...account, queueSince, queueCreated }) : null,
+    blocked ? queueStanding(repos, config, found) : null,
     repos.audit.list({ accountIds: [account.id], limit: EXPLAIN_AUDIT_ENTRIES }),
     blocked ? repos.audit.lastBlocking(account.id) : null,
   ]);
@@ -79,11 +79,7 @@ export async function explainAccountRef(repos: Repositories, config: SeatsyncCon
  * The standing of one blocked account, as `rankWaiting` would give it, from the accounts the database
  * counts ahead of it: no ranking of the whole queue.
  */
-async function queueStanding(
-  repos: Repositories,
-  config: SeatsyncConfig,
-  account: Pick<ExplainedAccountRow, 'id' | 'username' | 'waitingFor' | 'queueSince' | 'queueCreated'>,
-): Promise<QueueStanding> {
+async function queueStanding(repos: Repositories, config: SeatsyncConfig, account: ExplainedAccountRow): Promise<QueueStanding> {
   const tiesByBytes = ordersAsBytes(account.username);
   // The fill of each pool is the stored holders' (as `poolViews` counts them), without counting the waiting.
   const [counted, used] = await Promise.all([repos.accounts.queueAhead(account, { tiesByBytes }), repos.accounts.seatsUsed()]);
