@@ -3,6 +3,7 @@
 import { maskUrlPassword } from '../url-password.ts';
 import { mkdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import type { PGlite, Transaction } from '@electric-sql/pglite';
 import pg from 'pg';
 import { copyFromStdin } from './pg-copy.ts';
 
@@ -142,15 +143,8 @@ function postgresDatabase(url: string, onIdleError: (error: Error) => void, conn
   };
 }
 
-interface PGliteLike {
-  query<R>(sql: string, params?: unknown[], options?: { blob?: Blob }): Promise<{ rows: R[]; affectedRows?: number }>;
-  exec(sql: string): Promise<unknown>;
-  transaction<T>(fn: (tx: Pick<PGliteLike, 'query' | 'exec'> & { rollback(): Promise<void> }) => Promise<T>): Promise<T>;
-  close(): Promise<void>;
-}
-
 /** Queries on PGlite or in one of its transactions. */
-function pgliteQueryable(db: Pick<PGliteLike, 'query' | 'exec'>): Queryable {
+function pgliteQueryable(db: Pick<Transaction, 'query' | 'exec'>): Queryable {
   return {
     async query<R>(sql: string, params: readonly unknown[] = []) {
       const result = await timedQuery(sql, () => db.query<R>(sql, [...params]));
@@ -168,7 +162,7 @@ function pgliteQueryable(db: Pick<PGliteLike, 'query' | 'exec'>): Queryable {
   };
 }
 
-function pgliteDatabase(db: PGliteLike): Database {
+function pgliteDatabase(db: PGlite): Database {
   const database: Database = {
     kind: 'pglite',
     ...pgliteQueryable(db),
@@ -210,7 +204,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   const { PGlite } = await import('@electric-sql/pglite');
   const location = options.dataDir === 'memory://' ? options.dataDir : `${options.dataDir.replace(/\/+$/, '')}/pglite`;
   if (location !== 'memory://') mkdirSync(location, { recursive: true });
-  return pgliteDatabase((await PGlite.create(location)) as unknown as PGliteLike);
+  return pgliteDatabase(await PGlite.create(location));
 }
 
 /** Removes a password from a connection URL so it can be shown. */
