@@ -23,27 +23,15 @@ export interface TargetState {
   readonly drift: Readonly<Record<string, number>> | null;
 }
 
-export interface TargetDrift {
-  readonly at: Date;
-  /** Counts by kind of drift (`missing`, `shouldBeInactive`, …), as the last reconcile found them. */
-  readonly found: Readonly<Record<string, number>>;
-  readonly repaired: boolean;
-}
-
 /** The targets' side of the store on one connection or transaction (a run's rows are written in its transaction). */
 export function targetsOf(db: Queryable) {
+  const snapshots = async (where: string, params: readonly unknown[]): Promise<AccountSnapshot[]> =>
+    (await db.query<AccountSnapshot>(`SELECT ${SNAPSHOT_COLUMNS} FROM accounts a WHERE ${where}`, params)).rows;
   return {
     /** Accounts a run changed (state or directory data), by the run id their rows carry. */
-    async changedByRun(runId: string): Promise<AccountSnapshot[]> {
-      const result = await db.query<AccountSnapshot>(`SELECT ${SNAPSHOT_COLUMNS} FROM accounts a WHERE a.last_changed_run = $1::bigint ORDER BY a.id`, [runId]);
-      return result.rows;
-    },
+    changedByRun: (runId: string) => snapshots('a.last_changed_run = $1::bigint ORDER BY a.id', [runId]),
 
-    async accountsById(ids: readonly number[]): Promise<AccountSnapshot[]> {
-      if (ids.length === 0) return [];
-      const result = await db.query<AccountSnapshot>(`SELECT ${SNAPSHOT_COLUMNS} FROM accounts a WHERE a.id = ANY($1::int[]) ORDER BY a.id`, [[...ids]]);
-      return result.rows;
-    },
+    accountsById: async (ids: readonly number[]) => (ids.length === 0 ? [] : snapshots('a.id = ANY($1::int[]) ORDER BY a.id', [[...ids]])),
 
     /** The state changes a run audited (flag-only audit rows, where the state stays, are left out). */
     async transitionsOfRun(runId: string): Promise<StateTransition[]> {
@@ -82,10 +70,7 @@ export function targetsOf(db: Queryable) {
     },
 
     /** Accounts in id order after `afterId`, `limit` at a time (reconcile reads every account this way). */
-    async accountsPage(options: { readonly afterId: number; readonly limit: number }): Promise<AccountSnapshot[]> {
-      const result = await db.query<AccountSnapshot>(`SELECT ${SNAPSHOT_COLUMNS} FROM accounts a WHERE a.id > $1 ORDER BY a.id LIMIT $2`, [options.afterId, options.limit]);
-      return result.rows;
-    },
+    accountsPage: (options: { readonly afterId: number; readonly limit: number }) => snapshots('a.id > $1 ORDER BY a.id LIMIT $2', [options.afterId, options.limit]),
 
     /** Per target (of `targets`): its state, in one row each. */
     async states(targets: readonly string[]): Promise<Map<string, TargetState>> {
@@ -104,7 +89,8 @@ export function targetsOf(db: Queryable) {
       return new Map(result.rows.map(({ target, ...state }) => [target, state]));
     },
 
-    async saveDrift(target: string, drift: TargetDrift): Promise<void> {
+    /** What a reconcile found: counts by kind of drift (`missing`, `shouldBeInactive`, …), and whether it repaired them. */
+    async saveDrift(target: string, drift: { readonly at: Date; readonly found: Readonly<Record<string, number>>; readonly repaired: boolean }): Promise<void> {
       await db.query(
         `INSERT INTO target_state (target, last_reconcile_at, drift) VALUES ($1, $2, $3::jsonb)
          ON CONFLICT (target) DO UPDATE SET last_reconcile_at = EXCLUDED.last_reconcile_at, drift = EXCLUDED.drift, updated_at = now()`,
