@@ -46,7 +46,7 @@ export interface Database extends Queryable {
   close(): Promise<void>;
 }
 
-export class DatabaseError extends Error {
+class DatabaseError extends Error {
   readonly code = 'database';
   /** PostgreSQL is unreachable: an outage, logged as one line (src/logging.ts). */
   readonly expected = true;

@@ -38,10 +38,10 @@ const FLAG: Record<AdminAction, { flag: AdminFlag; value: boolean }> = {
 };
 
 /** Longest reason an admin may give, in characters (it is shown in tables and the audit trail). */
-export const MAX_REASON_LENGTH = 500;
+const MAX_REASON_LENGTH = 500;
 
 /** The reason as stored: trimmed, null when empty; refused when too long or with control characters. */
-export function normalizeReason(reason: string | undefined): string | null {
+function normalizeReason(reason: string | undefined): string | null {
   const text = reason?.trim() ?? '';
   if (text === '') return null;
   if (text.length > MAX_REASON_LENGTH) throw new AdminActionError('invalid-reason', `the reason has ${text.length} characters; at most ${MAX_REASON_LENGTH}`);

@@ -21,7 +21,7 @@ export function auditActorOf(occasion: Occasion): { actor: string; runId: string
   return occasion.kind === 'run' ? { actor: `run:${occasion.runId}`, runId: occasion.runId } : { actor: occasion.actor, runId: null };
 }
 
-export function poolsOf(config: SeatsyncConfig): Pool[] {
+function poolsOf(config: SeatsyncConfig): Pool[] {
   return config.pools.map((p) => ({ name: p.name, seats: p.seats }));
 }
 
