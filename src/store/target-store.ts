@@ -70,7 +70,8 @@ export function targetsOf(db: Queryable) {
     },
 
     /** Accounts in id order after `afterId`, `limit` at a time (reconcile reads every account this way). */
-    accountsPage: (options: { readonly afterId: number; readonly limit: number }) => snapshots('a.id > $1 ORDER BY a.id LIMIT $2', [options.afterId, options.limit]),
+    accountsPage: (options: { readonly afterId: number; readonly limit: number }) =>
+      snapshots('a.id > $1 ORDER BY a.id LIMIT $2', [options.afterId, options.limit]),
 
     /** Per target (of `targets`): its state, in one row each. */
     async states(targets: readonly string[]): Promise<Map<string, TargetState>> {
