@@ -11,7 +11,7 @@ import { checkMailTransport } from './notify-wiring.ts';
 import { checkDatabase, checkRedis, type ServiceCheck } from './check-services.ts';
 import { checkTargets } from '../targets/check-targets.ts';
 import type { SourceCheckReport } from '../sources/directory-source.ts';
-import { openPlanDatabase, planSource, printPlan, type PlanDatabase, type SourcePlanJson } from './check-plan.ts';
+import { planDatabase, planSource, printPlan, type PlanDatabase, type SourcePlanJson } from './check-plan.ts';
 
 export async function checkCommand(ctx: CommandContext, out: Output, flags: CheckFlags): Promise<ExitCode> {
   const names = flags.source.length > 0 ? flags.source : ctx.config.sources.map((s) => s.name);
@@ -22,14 +22,14 @@ export async function checkCommand(ctx: CommandContext, out: Output, flags: Chec
     if (ctx.warnings.length > 0) out.line(describeConfigWarnings(ctx.warnings));
     if (flags.showConfig) out.line(JSON.stringify(redactedConfig(ctx.config), null, 2));
   }
-  const [database, redis] = await Promise.all([checkDatabase(ctx.config), checkRedis(ctx.config)]);
+  const [checked, redis] = await Promise.all([checkDatabase(ctx.config), checkRedis(ctx.config)]);
+  const database = checked.check;
   if (!flags.json) {
     printService(out, `database (${database.kind === 'pglite' ? 'embedded' : 'PostgreSQL'})`, database);
     printService(out, 'redis (for seatsync run and resync)', redis);
   }
-  const planDb: PlanDatabase = !database.ok
-    ? { db: null, detail: 'not run: the database failed its check (above)', failed: true }
-    : names.length > 0 ? await openPlanDatabase(ctx.config) : { db: null, detail: 'no source', failed: false };
+  if (names.length === 0) await checked.open?.db.close().catch(() => undefined);
+  const planDb: PlanDatabase = names.length > 0 ? await planDatabase(checked) : { db: null, detail: 'no source', failed: false };
   try {
     for (const name of names) {
       const result = await checkSource(ctx, planDb, name);
