@@ -1,9 +1,10 @@
 // What `seatsync check` shows of a sync it does not make: per source, a dry run of a sync now (the
 // sync's own pipeline, rolled back, so the numbers are the allocator's) and what the source's accounts
 // would then hold, per profile and pool. Each source is planned on its own, against the stored accounts
-// of the others, from one read of it (a run that would be held still plans, and says so). Nothing is
-// written: a database without seatsync's tables yet is planned as a first sync in a throwaway in-memory
-// one (it holds no accounts either), and none is migrated.
+// of the others, from one read of it (a run that would be held still plans, and says so); a source whose
+// check counts its users by reading them (LDAP, file) has them counted from that read, which is then a
+// full one (check-action.ts). Nothing is written: a database without seatsync's tables yet is planned as
+// a first sync in a throwaway in-memory one (it holds no accounts either), and none is migrated.
 import type { SeatsyncConfig } from '../config/types.ts';
 import { counted } from '../domain/counted.ts';
 import type { Logger } from '../logging.ts';
@@ -57,12 +58,19 @@ export interface PlanDeps {
   readonly createSource: (name: string) => DirectorySource;
 }
 
-/** A dry run of one source: its step in the source's check and, when it ran, the plan. */
-export async function planSource(deps: PlanDeps, db: Database, source: string): Promise<{ step: CheckStep; plan: SourcePlanJson | null }> {
+/**
+ * A dry run of one source (`forceFull`: reading every user, even where a sync now would read only the
+ * changes): its step in the source's check and, when it ran, the plan.
+ */
+export async function planSource(
+  deps: PlanDeps,
+  db: Database,
+  options: { readonly source: string; readonly forceFull: boolean },
+): Promise<{ step: CheckStep; plan: SourcePlanJson | null }> {
   // Held: the plan it would apply once removals are allowed, with what it would hold for.
   const report = await runSync(
     { db, config: deps.config, logger: deps.logger, createSource: deps.createSource },
-    { sources: [source], dryRun: true, allowRemovals: false, planHeld: true, forceFull: false, trigger: 'check', listing: { kinds: [], offset: 0, limit: 0 } },
+    { sources: [options.source], dryRun: true, allowRemovals: false, planHeld: true, forceFull: options.forceFull, trigger: 'check', listing: { kinds: [], offset: 0, limit: 0 } },
   );
   const run: SourceRunResult | undefined = report.runs[0];
   if (run === undefined || run.status === 'failed' || !run.tally || !run.planned) {
