@@ -50,17 +50,16 @@ export interface DatabaseCheck {
 /** Connects (without migrating: a check changes nothing) and compares the applied migrations with this build's. */
 export async function checkDatabase(config: SeatsyncConfig): Promise<DatabaseCheck> {
   const { url } = config.database;
-  if (url === null) {
-    const location = path.resolve(config.dataDir, 'pglite');
-    if (!existsSync(location)) {
-      return { check: { kind: 'pglite', ...result([{ name: 'connect', ok: true, detail: `embedded database at ${location} not created yet: the first sync or run creates it` }]) }, open: null };
-    }
+  const location = path.resolve(config.dataDir, 'pglite');
+  const embedded = `embedded database at ${location}`;
+  if (url === null && !existsSync(location)) {
+    return { check: { kind: 'pglite', ...result([{ name: 'connect', ok: true, detail: `${embedded} not created yet: the first sync or run creates it` }]) }, open: null };
   }
   let db: Database | null = null;
   try {
     db = await withTimeout(openDatabase({ url, dataDir: config.dataDir }), 'the database');
     const version = await db.query<{ v: string }>("SELECT current_setting('server_version') AS v");
-    const where = url === null ? `embedded database at ${path.resolve(config.dataDir, 'pglite')}` : redactUrl(url);
+    const where = url === null ? embedded : redactUrl(url);
     const migrations = await migrationState(db);
     const steps = [{ name: 'connect', ok: true, detail: `${where} (PostgreSQL ${version.rows[0]?.v ?? '?'})` }, migrationsStep(migrations)];
     return { check: { kind: db.kind, ...result(steps) }, open: { db, pendingMigrations: migrations.pending.length } };
