@@ -56,6 +56,12 @@ export interface PagedSearch extends SearchAsked {
   readonly pageSize: number;
   /** Request controls sent with every page besides the paging one. */
   readonly controls?: readonly Control[];
+  /**
+   * Pages received and not yet taken that the search may hold before it waits for the caller; default
+   * 1 (the next page is requested as the caller takes one). More lets the server go on while the caller
+   * is busy, at the cost of that many pages in memory.
+   */
+  readonly readAheadPages?: number;
 }
 
 /** One search without paging (see `search`). */
@@ -76,19 +82,24 @@ export interface SearchListener {
 }
 
 /** The final response of a request, with its controls and, unless a listener took them, the entries of a search. */
-interface Answer {
+interface Answer<T = EntryView> {
   readonly result: { readonly resultCode: number; readonly diagnosticMessage: string };
   readonly controls: readonly ResponseControl[];
-  readonly entries: EntryView[];
+  readonly entries: T[];
 }
+
+/** How a request's search entries are received: each kept as `each` makes it, or handed to a listener. */
+type EntrySink = { readonly each: (view: EntryView) => unknown } | { readonly listener: SearchListener };
 
 /** What one request is waiting for. */
 interface Pending {
   readonly messageId: number;
-  readonly entries: EntryView[];
+  readonly entries: unknown[];
   readonly rules: ValueRules | null;
-  readonly listener: SearchListener | null;
-  resolve(answer: Answer): void;
+  readonly sink: EntrySink;
+  /** A response to this request has arrived (an entry, a reference, an intermediate or the final one). */
+  answered: boolean;
+  resolve(answer: Answer<unknown>): void;
   reject(error: Error): void;
 }
 
@@ -98,6 +109,8 @@ export class SearchConnection {
   #pending: Pending | null = null;
   #messageId = 0;
   #closed = false;
+  /** The other side closed the connection while a request waited and before any response to it arrived. */
+  #closedUnanswered = false;
   readonly #options: SearchConnectionOptions;
 
   private constructor(socket: Socket | TLSSocket, options: SearchConnectionOptions) {
@@ -130,28 +143,28 @@ export class SearchConnection {
     }
   }
 
-  /** Pages of entries; the next page is requested before this one is handed out. */
-  async *pages(search: PagedSearch): AsyncGenerator<EntryView[], void, undefined> {
+  /**
+   * Pages of entries, each entry as `each` makes it when it is decoded (a caller that keeps little of an
+   * entry lets the view go at once). Up to `readAheadPages` pages are requested and held before the
+   * caller takes them; the next is requested as soon as there is room.
+   */
+  async *pages<T>(search: PagedSearch, each: (view: EntryView) => T): AsyncGenerator<T[], void, undefined> {
     const rules: ValueRules = { explicitBuffers: new Set(search.explicitBufferAttributes) };
     const filter = FilterParser.parseString(search.filter);
-    const request = (cookie: Buffer): Promise<Answer> => {
+    const sink: EntrySink = { each };
+    const request = (cookie: Buffer): Promise<Answer<T>> => {
       const control = new PagedResultsControl({ value: { size: search.pageSize, cookie } });
       const message = new SearchRequest({
         messageId: this.#nextId(), baseDN: search.baseDn, scope: search.scope, filter, attributes: [...search.attributes],
         explicitBufferAttributes: [...search.explicitBufferAttributes], timeLimit: search.timeLimitSeconds, controls: [control as Control, ...(search.controls ?? [])],
       });
-      const answer = this.#send(message, rules);
-      answer.catch(() => undefined); // rethrown where it is awaited
-      return answer;
+      return this.#send(message, rules, sink) as Promise<Answer<T>>;
     };
-    let next: Promise<Answer> | null = request(Buffer.alloc(0));
-    while (next !== null) {
-      const page: Answer = await next;
-      if (page.result.resultCode !== 0) throw StatusCodeParser.parse({ status: page.result.resultCode, errorMessage: page.result.diagnosticMessage } as MessageResponse);
-      // RFC 2696: the search goes on while the server returns a cookie (an empty page may carry one).
-      const cookie = pagedCookieOf(page.controls);
-      next = cookie.length > 0 ? request(cookie) : null;
-      yield page.entries;
+    const ahead = new PagesAhead<T>(request, Math.max(1, search.readAheadPages ?? 1));
+    for (;;) {
+      const page = await ahead.take();
+      if (page === null) return;
+      yield page;
     }
   }
 
@@ -167,7 +180,15 @@ export class SearchConnection {
       attributes: [...search.attributes], explicitBufferAttributes: [...search.explicitBufferAttributes], sizeLimit: search.sizeLimit,
       timeLimit: search.timeLimitSeconds, controls: [...search.controls],
     });
-    return this.#send(message, rules, listener);
+    return this.#send(message, rules, { listener });
+  }
+
+  /**
+   * The server closed the connection while a request waited, before any response to it arrived: the
+   * request was lost whole, and the same request on a new connection is the same request.
+   */
+  get closedUnanswered(): boolean {
+    return this.#closedUnanswered;
   }
 
   /** Open, and no request waiting for its answer: the next search may be sent. */
@@ -188,13 +209,13 @@ export class SearchConnection {
   }
 
   async #bind(dn: string, password: string): Promise<void> {
-    const { result } = await this.#send(new BindRequest({ messageId: this.#nextId(), dn, password }), null);
-    if (result.resultCode !== 0) throw StatusCodeParser.parse({ status: result.resultCode, errorMessage: result.diagnosticMessage } as MessageResponse);
+    const { result } = await this.#send(new BindRequest({ messageId: this.#nextId(), dn, password }), null, NO_ENTRIES);
+    if (result.resultCode !== 0) throw resultError(result);
   }
 
   async #startTls(host: string): Promise<SearchConnection> {
-    const { result } = await this.#send(new ExtendedRequest({ messageId: this.#nextId(), oid: START_TLS_OID }), null);
-    if (result.resultCode !== 0) throw StatusCodeParser.parse({ status: result.resultCode, errorMessage: result.diagnosticMessage } as MessageResponse);
+    const { result } = await this.#send(new ExtendedRequest({ messageId: this.#nextId(), oid: START_TLS_OID }), null, NO_ENTRIES);
+    if (result.resultCode !== 0) throw resultError(result);
     // The plain socket now carries TLS: this object lets go of it, the new one reads the TLS stream.
     const plain = this.#socket;
     for (const event of ['data', 'error', 'close']) plain.removeAllListeners(event);
@@ -208,8 +229,8 @@ export class SearchConnection {
     return this.#messageId;
   }
 
-  /** Sends a request and waits for its final response, collecting search entries on the way. */
-  #send(message: Message, rules: ValueRules | null, listener: SearchListener | null = null): Promise<Answer> {
+  /** Sends a request and waits for its final response, handing its search entries to `sink` on the way. */
+  #send(message: Message, rules: ValueRules | null, sink: EntrySink): Promise<Answer<unknown>> {
     if (this.#closed) return Promise.reject(new Error('Socket connection not established'));
     if (this.#pending !== null) return Promise.reject(new Error('internal error: one request at a time on a search connection'));
     return new Promise((resolve, reject) => {
@@ -223,7 +244,8 @@ export class SearchConnection {
         messageId: message.messageId,
         entries: [],
         rules,
-        listener,
+        sink,
+        answered: false,
         resolve: (done) => {
           settle();
           resolve(done);
@@ -245,8 +267,14 @@ export class SearchConnection {
         this.#fail(error instanceof BerError ? new Error(`Socket error: malformed response (${error.message})`) : (error as Error));
       }
     });
-    socket.on('error', (error) => this.#fail(error));
-    socket.on('close', () => this.#fail(new Error('Connection closed before the response was received')));
+    socket.on('error', (error) => this.#lose(error));
+    socket.on('close', () => this.#lose(new Error('Connection closed before the response was received')));
+  }
+
+  /** The connection was closed from the other side (reset, closed, or a notice of disconnection). */
+  #lose(error: Error): void {
+    if (!this.#closed) this.#closedUnanswered = this.#pending !== null && !this.#pending.answered;
+    this.#fail(error);
   }
 
   #fail(error: Error): void {
@@ -288,19 +316,21 @@ export class SearchConnection {
     if (messageId === 0) {
       // Notice of disconnection (RFC 4511 §4.4.1): the server is going away.
       const { diagnosticMessage } = readLdapResult(cursor, opEnd);
-      this.#fail(new Error(`Connection closed by the server: ${diagnosticMessage || 'notice of disconnection'}`));
+      this.#lose(new Error(`Connection closed by the server: ${diagnosticMessage || 'notice of disconnection'}`));
       return;
     }
     if (pending === null || messageId !== pending.messageId) return;
+    pending.answered = true;
+    const { sink } = pending;
     if (opTag === TAG.searchEntry) {
       const view = new EntryView(readSearchEntry(cursor, opEnd, pending.rules ?? { explicitBuffers: new Set() }));
-      if (pending.listener === null) pending.entries.push(view);
-      else pending.listener.entry(view, controlsOf(cursor, end));
+      if ('each' in sink) pending.entries.push(sink.each(view));
+      else sink.listener.entry(view, controlsOf(cursor, end));
       return;
     }
     if (opTag === TAG.searchReference) return;
     if (opTag === TAG.intermediateResponse) {
-      if (pending.listener !== null) pending.listener.intermediate(...readIntermediate(cursor, opEnd));
+      if ('listener' in sink) sink.listener.intermediate(...readIntermediate(cursor, opEnd));
       return;
     }
     if (opTag !== TAG.searchDone && opTag !== TAG.bindResponse && opTag !== TAG.extendedResponse) {
@@ -310,6 +340,72 @@ export class SearchConnection {
     cursor.pos = opEnd;
     pending.resolve({ result, controls: controlsOf(cursor, end), entries: pending.entries });
   }
+}
+
+const NO_ENTRIES: EntrySink = { each: () => null };
+
+/**
+ * The pages of one paged search, requested one after another (each request carries the cookie of the
+ * page before, RFC 2696) while fewer than `limit` received pages wait to be taken. A failure is thrown
+ * by `take` once the pages received before it have been taken, as the search would have met it.
+ */
+class PagesAhead<T> {
+  readonly #request: (cookie: Buffer) => Promise<Answer<T>>;
+  readonly #limit: number;
+  readonly #received: T[][] = [];
+  /** The cookie of the next page, while it is not requested; null: requested, or no page left. */
+  #cookie: Buffer | null = null;
+  #inFlight = false;
+  #failure: { readonly error: unknown } | null = null;
+  #wake: (() => void) | null = null;
+
+  constructor(request: (cookie: Buffer) => Promise<Answer<T>>, limit: number) {
+    this.#request = request;
+    this.#limit = limit;
+    this.#fetch(Buffer.alloc(0));
+  }
+
+  /** The next page, once received; null after the last. */
+  async take(): Promise<T[] | null> {
+    for (;;) {
+      const page = this.#received.shift();
+      if (page !== undefined) {
+        if (this.#cookie !== null && !this.#inFlight) this.#fetch(this.#cookie);
+        return page;
+      }
+      if (this.#failure !== null) throw this.#failure.error;
+      if (!this.#inFlight) return null;
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+    }
+  }
+
+  #fetch(cookie: Buffer): void {
+    this.#cookie = null;
+    this.#inFlight = true;
+    this.#request(cookie).then(
+      (page) => {
+        this.#inFlight = false;
+        if (page.result.resultCode !== 0) throw resultError(page.result);
+        this.#received.push(page.entries);
+        // The search goes on while the server returns a cookie (an empty page may carry one).
+        const next = pagedCookieOf(page.controls);
+        if (next.length === 0) return;
+        if (this.#received.length < this.#limit) this.#fetch(next);
+        else this.#cookie = next;
+      },
+    ).catch((error: unknown) => {
+      this.#inFlight = false;
+      this.#failure = { error };
+    }).finally(() => {
+      const wake = this.#wake;
+      this.#wake = null;
+      wake?.();
+    });
+  }
+}
+
+function resultError(result: Answer['result']): Error {
+  return StatusCodeParser.parse({ status: result.resultCode, errorMessage: result.diagnosticMessage } as MessageResponse);
 }
 
 /** The controls that follow a message's protocol operation (`cursor` at its end), if any. */
