@@ -82,7 +82,7 @@ export interface SearchListener {
 }
 
 /** The final response of a request, with its controls and, unless a listener took them, the entries of a search. */
-interface Answer<T = EntryView> {
+export interface Answer<T = EntryView> {
   readonly result: { readonly resultCode: number; readonly diagnosticMessage: string };
   readonly controls: readonly ResponseControl[];
   readonly entries: T[];
@@ -349,7 +349,7 @@ const NO_ENTRIES: EntrySink = { each: () => null };
  * page before, RFC 2696) while fewer than `limit` received pages wait to be taken. A failure is thrown
  * by `take` once the pages received before it have been taken, as the search would have met it.
  */
-class PagesAhead<T> {
+export class PagesAhead<T> {
   readonly #request: (cookie: Buffer) => Promise<Answer<T>>;
   readonly #limit: number;
   readonly #received: T[][] = [];
