@@ -16,7 +16,7 @@ import { usesLibrary } from '../library-choice.ts';
 import { EntryView } from './entry-view.ts';
 import { classifyLdapError, toSourceError, type LdapOperation } from './ldap-errors.ts';
 import type { LdapLogger } from './ldap-logger.ts';
-import { OpenFailure, SearchConnection, type PagedSearch, type SearchConnectionOptions, type SearchListener, type SingleSearch } from './search-connection.ts';
+import { OpenFailure, SearchConnection, type EntryReading, type PagedSearch, type SearchConnectionOptions, type SearchListener, type SingleSearch } from './search-connection.ts';
 
 /** rootDSE attributes read at connect time (AD's are absent elsewhere). */
 const ROOT_DSE_ATTRIBUTES = [
@@ -146,17 +146,18 @@ export class LdapSession {
    * out. With SEATSYNC_USE_LIBRARY=ldap-decoder the pages come from ldapts on the session's connection.
    */
   entryPages(baseDn: string, search: SearchPagesOptions): AsyncGenerator<EntryView[], void, undefined> {
-    return this.mappedPages(baseDn, search, (view) => view);
+    return this.mappedPages(baseDn, search, { each: (view) => view });
   }
 
   /**
-   * `entryPages` with each entry as `each` makes it as soon as it is decoded: a search that keeps little
+   * `entryPages` with each entry as `reading` makes it as soon as it arrives: a search that keeps little
    * of each entry (an id) holds pages of that, not of views, while it reads ahead (`readAheadPages`).
+   * With the library's decoder (SEATSYNC_USE_LIBRARY=ldap-decoder) every entry goes through `each`.
    */
-  async *mappedPages<T>(baseDn: string, search: SearchPagesOptions, each: (view: EntryView) => T): AsyncGenerator<T[], void, undefined> {
+  async *mappedPages<T>(baseDn: string, search: SearchPagesOptions, reading: EntryReading<T>): AsyncGenerator<T[], void, undefined> {
     const { config } = this.options;
     if (usesLibrary('ldap-decoder')) {
-      for await (const page of this.pages(baseDn, search)) yield page.map((entry) => each(new EntryView(entry)));
+      for await (const page of this.pages(baseDn, search)) yield page.map((entry) => reading.each(new EntryView(entry)));
       return;
     }
     const paged: PagedSearch = {
@@ -175,7 +176,7 @@ export class LdapSession {
     let ended = false;
     try {
       const started = await this.#firstAnswer(async (on) => {
-        const stream = on.pages(paged, each);
+        const stream = on.pages(paged, reading);
         return { stream, first: await stream.next() };
       });
       connection = started.connection;

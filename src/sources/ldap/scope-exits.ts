@@ -32,7 +32,9 @@ import { hasMember, type ResolvedGroups } from './group-types.ts';
 import { groupResolutionOf } from './ldap-defaults.ts';
 import { andFilter, inChainMemberOfFilter } from './ldap-filter.ts';
 import type { LdapSession } from './ldap-session.ts';
-import { POSIX_UID_ATTRIBUTE, readId } from './user-entry.ts';
+import { readSoleAsciiValue } from './search-response.ts';
+import type { EntryReading } from './search-connection.ts';
+import { idOfText, POSIX_UID_ATTRIBUTE, readId } from './user-entry.ts';
 
 /** LDAP_SERVER_SHOW_DELETED_OID: the search also returns tombstones (deleted objects). */
 export const SHOW_DELETED_CONTROL = '1.2.840.113556.1.4.417';
@@ -106,12 +108,13 @@ export async function* idsInScope(input: ScopeExitInput): AsyncGenerator<SourceI
   const checkedByServer = config.group === null || groupResolutionOf(config) === 'in-chain';
   const scope = config.group === null ? undefined : groups.members.get(normalizeDn(config.group));
   const inScope = (view: EntryView): boolean => checkedByServer || hasMember(scope, { dn: normalizeDn(view.dn), uids: view.strings(POSIX_UID_ATTRIBUTE).map(posixUidKey) });
+  const each = (view: EntryView): string | null => (inScope(view) ? readableId(view, idAttribute) : null);
   const pages = session.mappedPages(config.baseDN, {
     filter: scopeFilter(config),
     attributes: checkedByServer ? [idAttribute] : [idAttribute, POSIX_UID_ATTRIBUTE],
     explicitBufferAttributes: isBinaryGuidAttribute(idAttribute) ? binaryNames(idAttribute) : [],
     readAheadPages: ID_LISTING_READ_AHEAD_PAGES,
-  }, (view) => (inScope(view) ? readableId(view, idAttribute) : null));
+  }, checkedByServer ? listedIdReading(idAttribute) : { each });
   for await (const page of pages) {
     input.signal?.throwIfAborted();
     const items: SourceItem[] = [];
@@ -126,6 +129,27 @@ function idsOf(page: readonly EntryView[], idAttribute: string): string[] {
     const id = readableId(view, idAttribute);
     return id === null ? [] : [id];
   });
+}
+
+/**
+ * How the listing reads an entry's id when the server alone decides the scope: an entry that holds the
+ * id alone as one ASCII value (every entry, in practice) is read straight from its bytes
+ * (search-response.ts `readSoleAsciiValue`), any other in full, by `readId` either way.
+ */
+export function listedIdReading(idAttribute: string): EntryReading<string | null> {
+  const each = (view: EntryView): string | null => readableId(view, idAttribute);
+  // A binary id (a GUID) is read as bytes; its text form is not what the entry holds.
+  if (isBinaryGuidAttribute(idAttribute) || /;binary$/i.test(idAttribute)) return { each };
+  const name = Buffer.from(idAttribute.toLowerCase(), 'latin1');
+  return {
+    each,
+    quick: (cursor, end) => {
+      const text = readSoleAsciiValue(cursor, end, name);
+      if (text === undefined) return undefined;
+      const id = idOfText(text);
+      return typeof id === 'string' ? id : null;
+    },
+  };
 }
 
 function readableId(view: EntryView, idAttribute: string): string | null {

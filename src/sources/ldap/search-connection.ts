@@ -88,8 +88,18 @@ export interface Answer<T = EntryView> {
   readonly entries: T[];
 }
 
-/** How a request's search entries are received: each kept as `each` makes it, or handed to a listener. */
-type EntrySink = { readonly each: (view: EntryView) => unknown } | { readonly listener: SearchListener };
+/**
+ * What a paged search keeps of each entry: what `quick` reads straight from the entry's bytes (`cursor`
+ * at its objectName, `end` its end), unless it returns undefined (not the shape it reads), else what
+ * `each` makes of the decoded entry.
+ */
+export interface EntryReading<T> {
+  readonly each: (view: EntryView) => T;
+  readonly quick?: (cursor: BerCursor, end: number) => T | undefined;
+}
+
+/** How a request's search entries are received: kept as an EntryReading makes them, or handed to a listener. */
+type EntrySink = EntryReading<unknown> | { readonly listener: SearchListener };
 
 /** What one request is waiting for. */
 interface Pending {
@@ -144,14 +154,14 @@ export class SearchConnection {
   }
 
   /**
-   * Pages of entries, each entry as `each` makes it when it is decoded (a caller that keeps little of an
+   * Pages of entries, each entry as `reading` makes it when it arrives (a caller that keeps little of an
    * entry lets the view go at once). Up to `readAheadPages` pages are requested and held before the
    * caller takes them; the next is requested as soon as there is room.
    */
-  async *pages<T>(search: PagedSearch, each: (view: EntryView) => T): AsyncGenerator<T[], void, undefined> {
+  async *pages<T>(search: PagedSearch, reading: EntryReading<T>): AsyncGenerator<T[], void, undefined> {
     const rules: ValueRules = { explicitBuffers: new Set(search.explicitBufferAttributes) };
     const filter = FilterParser.parseString(search.filter);
-    const sink: EntrySink = { each };
+    const sink: EntrySink = reading;
     const request = (cookie: Buffer): Promise<Answer<T>> => {
       const control = new PagedResultsControl({ value: { size: search.pageSize, cookie } });
       const message = new SearchRequest({
@@ -323,9 +333,15 @@ export class SearchConnection {
     pending.answered = true;
     const { sink } = pending;
     if (opTag === TAG.searchEntry) {
-      const view = new EntryView(readSearchEntry(cursor, opEnd, pending.rules ?? { explicitBuffers: new Set() }));
-      if ('each' in sink) pending.entries.push(sink.each(view));
-      else sink.listener.entry(view, controlsOf(cursor, end));
+      const start = cursor.pos;
+      let kept = 'each' in sink ? sink.quick?.(cursor, opEnd) : undefined;
+      if (kept === undefined) {
+        cursor.pos = start;
+        const view = new EntryView(readSearchEntry(cursor, opEnd, pending.rules ?? { explicitBuffers: new Set() }));
+        if (!('each' in sink)) return sink.listener.entry(view, controlsOf(cursor, end));
+        kept = sink.each(view);
+      }
+      pending.entries.push(kept);
       return;
     }
     if (opTag === TAG.searchReference) return;
