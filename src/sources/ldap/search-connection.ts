@@ -8,14 +8,14 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 
 import {
-  BindRequest, ExtendedRequest, FilterParser, PagedResultsControl, SearchRequest, StatusCodeParser, UnbindRequest,
-  type Control, type Message, type MessageResponse,
+  BindRequest, ExtendedRequest, FilterParser, PagedResultsControl, SearchRequest, UnbindRequest, type Control, type Message,
 } from 'ldapts';
 
 import { EntryView } from './entry-view.ts';
+import { ldapResultError, PagesAhead, type Answer } from './paged-results.ts';
 import type { LdapOperation } from './ldap-errors.ts';
 import {
-  BerCursor, BerError, pagedCookieOf, readControls, readInteger, readLdapResult, readSearchEntry, TAG, type ResponseControl, type ValueRules,
+  BerCursor, BerError, readControls, readInteger, readLdapResult, readSearchEntry, TAG, type ResponseControl, type ValueRules,
 } from './search-response.ts';
 
 const START_TLS_OID = '1.3.6.1.4.1.1466.20037';
@@ -79,13 +79,6 @@ export interface SearchListener {
   entry(view: EntryView, controls: readonly ResponseControl[]): void;
   /** An IntermediateResponse (RFC 4511 §4.13): its name and value, each when present. */
   intermediate(name: string | null, value: Buffer | null): void;
-}
-
-/** The final response of a request, with its controls and, unless a listener took them, the entries of a search. */
-export interface Answer<T = EntryView> {
-  readonly result: { readonly resultCode: number; readonly diagnosticMessage: string };
-  readonly controls: readonly ResponseControl[];
-  readonly entries: T[];
 }
 
 /**
@@ -220,12 +213,12 @@ export class SearchConnection {
 
   async #bind(dn: string, password: string): Promise<void> {
     const { result } = await this.#send(new BindRequest({ messageId: this.#nextId(), dn, password }), null, NO_ENTRIES);
-    if (result.resultCode !== 0) throw resultError(result);
+    if (result.resultCode !== 0) throw ldapResultError(result);
   }
 
   async #startTls(host: string): Promise<SearchConnection> {
     const { result } = await this.#send(new ExtendedRequest({ messageId: this.#nextId(), oid: START_TLS_OID }), null, NO_ENTRIES);
-    if (result.resultCode !== 0) throw resultError(result);
+    if (result.resultCode !== 0) throw ldapResultError(result);
     // The plain socket now carries TLS: this object lets go of it, the new one reads the TLS stream.
     const plain = this.#socket;
     for (const event of ['data', 'error', 'close']) plain.removeAllListeners(event);
@@ -359,70 +352,6 @@ export class SearchConnection {
 }
 
 const NO_ENTRIES: EntrySink = { each: () => null };
-
-/**
- * The pages of one paged search, requested one after another (each request carries the cookie of the
- * page before, RFC 2696) while fewer than `limit` received pages wait to be taken. A failure is thrown
- * by `take` once the pages received before it have been taken, as the search would have met it.
- */
-export class PagesAhead<T> {
-  readonly #request: (cookie: Buffer) => Promise<Answer<T>>;
-  readonly #limit: number;
-  readonly #received: T[][] = [];
-  /** The cookie of the next page, while it is not requested; null: requested, or no page left. */
-  #cookie: Buffer | null = null;
-  #inFlight = false;
-  #failure: { readonly error: unknown } | null = null;
-  #wake: (() => void) | null = null;
-
-  constructor(request: (cookie: Buffer) => Promise<Answer<T>>, limit: number) {
-    this.#request = request;
-    this.#limit = limit;
-    this.#fetch(Buffer.alloc(0));
-  }
-
-  /** The next page, once received; null after the last. */
-  async take(): Promise<T[] | null> {
-    for (;;) {
-      const page = this.#received.shift();
-      if (page !== undefined) {
-        if (this.#cookie !== null && !this.#inFlight) this.#fetch(this.#cookie);
-        return page;
-      }
-      if (this.#failure !== null) throw this.#failure.error;
-      if (!this.#inFlight) return null;
-      await new Promise<void>((resolve) => (this.#wake = resolve));
-    }
-  }
-
-  #fetch(cookie: Buffer): void {
-    this.#cookie = null;
-    this.#inFlight = true;
-    this.#request(cookie).then(
-      (page) => {
-        this.#inFlight = false;
-        if (page.result.resultCode !== 0) throw resultError(page.result);
-        this.#received.push(page.entries);
-        // The search goes on while the server returns a cookie (an empty page may carry one).
-        const next = pagedCookieOf(page.controls);
-        if (next.length === 0) return;
-        if (this.#received.length < this.#limit) this.#fetch(next);
-        else this.#cookie = next;
-      },
-    ).catch((error: unknown) => {
-      this.#inFlight = false;
-      this.#failure = { error };
-    }).finally(() => {
-      const wake = this.#wake;
-      this.#wake = null;
-      wake?.();
-    });
-  }
-}
-
-function resultError(result: Answer['result']): Error {
-  return StatusCodeParser.parse({ status: result.resultCode, errorMessage: result.diagnosticMessage } as MessageResponse);
-}
 
 /** The controls that follow a message's protocol operation (`cursor` at its end), if any. */
 function controlsOf(cursor: BerCursor, end: number): ResponseControl[] {

@@ -1,10 +1,10 @@
-// The paging of a search (search-connection.ts PagesAhead): each page is asked for with the cookie of the
+// The paging of a search (paged-results.ts PagesAhead): each page is asked for with the cookie of the
 // page before (RFC 2696), never two at once; up to `limit` received pages wait for the caller, and taking
 // one makes room for the next request; a failure comes after the pages received before it.
 import { BerWriter } from 'ldapts';
 import { describe, expect, it } from 'vitest';
 
-import { PagesAhead, type Answer } from '../../../../src/sources/ldap/search-connection.ts';
+import { PagesAhead, type Answer } from '../../../../src/sources/ldap/paged-results.ts';
 import { PAGED_RESULTS_OID } from '../../../../src/sources/ldap/search-response.ts';
 
 /** A page of a paged search whose server says `cookie` comes next ('' after the last page). */
