@@ -10,7 +10,6 @@ import type * as CronParser from 'cron-parser';
 import { z } from 'zod';
 import { normalizeGroupKey } from '../domain/names.ts';
 import { DEFAULTS } from './defaults.ts';
-import type { Schedule } from './types.ts';
 
 /**
  * How a key's value is secret, marked once in the schema with `.meta({ secret })`; the key lists read the
@@ -29,6 +28,9 @@ declare module 'zod' {
     secret?: SecretMark;
   }
 }
+
+/** A job schedule: a cron expression or a fixed interval. */
+export type Schedule = { readonly cron: string } | { readonly everyMs: number };
 
 /** A parsed value, or what was expected; `at` points inside the value (`url[1]`) when a part is at fault. */
 export type Parsed<T> = { readonly value: T } | { readonly error: string; readonly at?: readonly (string | number)[] };
@@ -104,6 +106,11 @@ export function wholeNumber(options: { min: number; max?: number }): (input: unk
     const fits = Number.isSafeInteger(n) && n >= options.min && (options.max === undefined || n <= options.max);
     return fits ? ok(n) : fail(`must be a whole number ${range}`);
   };
+}
+
+/** One of `values`, as given (`deprovision: delete`). */
+export function oneOf<const T extends string>(...values: T[]): (input: unknown) => Parsed<T> {
+  return (input) => (values.includes(input as T) ? ok(input as T) : fail(`must be ${values.join(' or ')}`));
 }
 
 export function boolean(input: unknown): Parsed<boolean> {
@@ -367,9 +374,9 @@ export const schedule = stringOrObject({
   expected: 'must be a cron expression like "*/15 * * * *", { every: 15m } or off',
 });
 
-/** A source's schedule: absent is the default interval, `off` is null (manual syncs only). */
-export function sourceSchedule(value: Schedule | null | undefined): Schedule | null {
-  return value === undefined ? { everyMs: DEFAULTS.scheduleEveryMs } : value;
+/** A source's `schedule` (absent: the default interval; `off`: null, manual syncs only) and `fullEvery`. */
+export function sourceTiming(v: { readonly schedule?: Schedule | null | undefined; readonly fullEvery?: number | undefined }) {
+  return { schedule: v.schedule === undefined ? { everyMs: DEFAULTS.scheduleEveryMs } : v.schedule, fullEveryMs: v.fullEvery ?? DEFAULTS.fullEveryMs };
 }
 
 // Readers of the raw (interpolated, unvalidated) tree, for the cross-key checks: they run even when the

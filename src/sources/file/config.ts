@@ -2,16 +2,8 @@
 // config. src/config composes it with the other kinds.
 import path from 'node:path';
 import { z } from 'zod';
-import { DEFAULTS } from '../../config/defaults.ts';
-import type { SourceCommon, SourceKind } from '../../config/types.ts';
-import { fail, name, required, schedule, sourceSchedule, text, type Parsed } from '../../config/values.ts';
-
-export interface FileSourceConfig extends SourceCommon {
-  readonly kind: 'file';
-  /** Absolute path (resolved against the config file's folder). */
-  readonly path: string;
-  readonly format: 'csv' | 'ldif';
-}
+import type { SourceKind } from '../../config/schema.ts';
+import { fail, name, required, schedule, sourceTiming, text, type Parsed } from '../../config/values.ts';
 
 function filePath(input: unknown): Parsed<string> {
   const t = text(input);
@@ -28,15 +20,13 @@ const fileSourceInput = z.strictObject({
 
 export const fileSource = {
   schema: (ctx) =>
-    fileSourceInput.transform(
-      (v): FileSourceConfig => ({
-        name: v.name,
-        kind: 'file',
-        schedule: sourceSchedule(v.schedule),
-        // Files are always read whole: there is no incremental read to bound.
-        fullEveryMs: DEFAULTS.fullEveryMs,
-        path: path.resolve(ctx.configDir, v.path),
-        format: v.path.toLowerCase().endsWith('.ldif') ? 'ldif' : 'csv',
-      }),
-    ),
-} satisfies SourceKind<FileSourceConfig>;
+    fileSourceInput.transform((v) => ({
+      name: v.name,
+      kind: v.kind,
+      // Files are always read whole: there is no incremental read to bound (`fullEvery` is not a key).
+      ...sourceTiming(v),
+      /** Absolute (resolved against the working directory, as every relative path of the config). */
+      path: path.resolve(ctx.baseDir, v.path),
+      format: v.path.toLowerCase().endsWith('.ldif') ? ('ldif' as const) : ('csv' as const),
+    })),
+} satisfies SourceKind;
