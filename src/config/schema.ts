@@ -13,8 +13,8 @@ import type { CrossCheckResult } from './cross-checks.ts';
 import { DEFAULTS } from './defaults.ts';
 import type { PathSegment } from './problems.ts';
 import {
-  boolean, duration, email, fail, failureThreshold, fraction, groupKeyList, listOf, mappingFormOf, name, ok, oneOf, optional, percentOrCount,
-  positiveDuration, required, schedule, secretText, text, textList, url, wholeNumber, type Parsed, type RawMapping, type SecretMark,
+  boolean, durationOrOff, email, fail, failureThreshold, fraction, groupKeyList, listOf, mappingFormOf, name, ok, oneOf, optional, percentOrCount,
+  positiveDuration, required, schedule, secretText, text, textList, textThat, url, wholeNumber, type Parsed, type RawMapping, type SecretMark,
 } from './values.ts';
 
 /** Relative paths in the config (`path`, `tls.ca`, `certificatePath`, `dataDir`) are resolved against `baseDir`. */
@@ -75,7 +75,7 @@ const policy = z
     graceDays: optional(wholeNumber({ min: 0, max: 3650 })),
     maxRemovals: optional(percentOrCount),
     protect: matchRuleInput.nullish(),
-    purgeRemovedAfter: optional(duration({ allowOff: true })),
+    purgeRemovedAfter: optional(durationOrOff),
   })
   .nullish()
   .transform((v) => ({
@@ -115,12 +115,8 @@ const http = z
     tokens: v?.tokens ?? [],
   }));
 
-function redisPrefix(input: unknown): Parsed<string> {
-  const t = text(input);
-  if ('error' in t) return t;
-  // Braces allowed: a `{hash tag}` keeps BullMQ's keys in one Redis Cluster slot.
-  return /^[A-Za-z0-9_.{}-]+$/.test(t.value) ? t : fail('must be letters, digits, ".", "-", "_" or {braces}');
-}
+// Braces allowed: a `{hash tag}` keeps BullMQ's keys in one Redis Cluster slot.
+const redisPrefix = textThat((v) => /^[A-Za-z0-9_.{}-]+$/.test(v), 'must be letters, digits, ".", "-", "_" or {braces}');
 
 const databaseInput = z.strictObject({ url: optional(url(['postgres', 'postgresql'])).meta({ secret: 'url-password' }) });
 const redisInput = z.strictObject({ url: optional(url(['redis', 'rediss'])).meta({ secret: 'url-password' }), prefix: optional(redisPrefix) });
@@ -184,7 +180,7 @@ const notifyInput = z.strictObject({
   smtp: smtpInput.nullish(),
   graph: z.strictObject({ source: required(name), sender: required(email) }).nullish(),
   log: optional(boolean),
-  remindEvery: optional(duration({ allowOff: true })),
+  remindEvery: optional(durationOrOff),
   warnAt: optional(fraction),
   failureAfter: optional(failureThreshold),
 });

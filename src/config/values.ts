@@ -38,36 +38,28 @@ export type Parsed<T> = { readonly value: T } | { readonly error: string; readon
 export const ok = <T>(value: T): Parsed<T> => ({ value });
 export const fail = (error: string, at?: readonly (string | number)[]): Parsed<never> => (at === undefined ? { error } : { error, at });
 
-function pushIssue(ctx: z.core.$RefinementCtx, result: { error: string; at?: readonly (string | number)[] }, input: unknown): void {
+/** The parsed value, or an issue at the value (or inside it, `at`) and `z.NEVER`. */
+function valueOrIssue<T>(result: Parsed<T>, input: unknown, ctx: z.core.$RefinementCtx): T {
+  if ('value' in result) return result.value;
   ctx.issues.push({ code: 'custom', message: result.error, input, ...(result.at === undefined ? {} : { path: [...result.at] }) });
+  return z.NEVER;
 }
 
-function isAbsent(input: unknown): input is null | undefined {
-  return input === undefined || input === null;
-}
+const isAbsent = (input: unknown): input is null | undefined => input === undefined || input === null;
 
 /** A required value: absent or null is "is required". */
 export function required<T>(parse: (input: unknown) => Parsed<T>): z.ZodType<T> {
-  return z.unknown().transform((input, ctx): T => {
-    const result = isAbsent(input) ? fail('is required') : parse(input);
-    if ('value' in result) return result.value;
-    pushIssue(ctx, result, input);
-    return z.NEVER;
-  });
+  return z.unknown().transform((input, ctx) => valueOrIssue(isAbsent(input) ? fail('is required') : parse(input), input, ctx));
 }
 
-/** An optional value: absent or null gives undefined, and the object's transform applies the default. */
+/**
+ * An optional value: absent, null or `""` (as good as leaving the key out, like `key:`: an empty database
+ * url means none) gives undefined, and the object's transform applies the default.
+ */
 export function optional<T>(parse: (input: unknown) => Parsed<T>): z.ZodType<T | undefined> {
   return z
     .unknown()
-    .transform((input, ctx): T | undefined => {
-      // `key: ""` is as good as leaving the key out, like `key:` (an empty database url means none).
-      if (isAbsent(input) || (typeof input === 'string' && input.trim() === '')) return undefined;
-      const result = parse(input);
-      if ('value' in result) return result.value;
-      pushIssue(ctx, result, input);
-      return z.NEVER;
-    })
+    .transform((input, ctx) => (isAbsent(input) || (typeof input === 'string' && input.trim() === '') ? undefined : valueOrIssue(parse(input), input, ctx)))
     .optional(); // tells the object that the key may be absent
 }
 
@@ -84,19 +76,20 @@ export function secretText(input: unknown): Parsed<string> {
   return input === '' ? fail('must not be empty') : ok(input);
 }
 
+/** Text (see `text`) that passes `test`; else `message`. */
+export function textThat(test: (value: string) => boolean, message: string): (input: unknown) => Parsed<string> {
+  return (input) => {
+    const t = text(input);
+    return 'error' in t || test(t.value) ? t : fail(message);
+  };
+}
+
 const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 export const NAME_RULE = 'must be lowercase letters, digits, "-" and "_", starting with a letter or digit (at most 63)';
+export const isValidName = (value: string): boolean => NAME.test(value);
 
 /** Names of sources, pools and profiles: they appear in URLs, CLI options and audit rows. */
-export function name(input: unknown): Parsed<string> {
-  const t = text(input);
-  if ('error' in t) return t;
-  return NAME.test(t.value) ? t : fail(NAME_RULE);
-}
-
-export function isValidName(value: string): boolean {
-  return NAME.test(value);
-}
+export const name = textThat(isValidName, NAME_RULE);
 
 export function wholeNumber(options: { min: number; max?: number }): (input: unknown) => Parsed<number> {
   const range = options.max === undefined ? `≥ ${options.min}` : `from ${options.min} to ${options.max}`;
@@ -123,17 +116,20 @@ export function boolean(input: unknown): Parsed<boolean> {
 
 const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 const DURATION = /^(\d+)\s*(ms|s|m|h|d|w)$/;
+const lower = (input: unknown): string => (typeof input === 'string' ? input.trim().toLowerCase() : '');
 
-/** `15m`, `24h`, `7d` → milliseconds; `off` → null where allowed. */
-export function duration(options: { allowOff: boolean }): (input: unknown) => Parsed<number | null> {
-  const expected = `must be a duration like 30s, 15m, 24h or 7d${options.allowOff ? ', or off' : ''}`;
-  return (input) => {
-    const t = typeof input === 'string' ? input.trim().toLowerCase() : '';
-    if (t === 'off' && options.allowOff) return ok(null);
-    const match = DURATION.exec(t);
-    const ms = match === null ? 0 : Number(match[1]) * (UNIT_MS[match[2] ?? ''] ?? 0);
-    return ms > 0 && Number.isSafeInteger(ms) ? ok(ms) : fail(expected);
-  };
+/** `15m`, `24h`, `7d` → milliseconds. */
+export function positiveDuration(input: unknown): Parsed<number> {
+  const match = DURATION.exec(lower(input));
+  const ms = match === null ? 0 : Number(match[1]) * (UNIT_MS[match[2] ?? ''] ?? 0);
+  return ms > 0 && Number.isSafeInteger(ms) ? ok(ms) : fail('must be a duration like 30s, 15m, 24h or 7d');
+}
+
+/** A duration, or `off` → null. */
+export function durationOrOff(input: unknown): Parsed<number | null> {
+  if (lower(input) === 'off') return ok(null);
+  const d = positiveDuration(input);
+  return 'error' in d ? fail('must be a duration like 30s, 15m, 24h or 7d, or off') : d;
 }
 
 const RUNS = /^(\d+)\s*runs?$/;
@@ -144,21 +140,14 @@ const RUNS = /^(\d+)\s*runs?$/;
  */
 export function failureThreshold(input: unknown): Parsed<{ afterMs: number } | { afterRuns: number } | null> {
   const expected = 'must be a duration like 30m or 1h, a number of runs like 3 runs, or off';
-  const t = typeof input === 'string' ? input.trim().toLowerCase() : '';
-  const runs = RUNS.exec(t);
+  const runs = RUNS.exec(lower(input));
   if (runs !== null) {
     const n = Number(runs[1]);
     return n >= 1 && Number.isSafeInteger(n) ? ok({ afterRuns: n }) : fail(expected);
   }
-  const d = duration({ allowOff: true })(input);
+  const d = durationOrOff(input);
   if ('error' in d) return fail(expected);
   return ok(d.value === null ? null : { afterMs: d.value });
-}
-
-/** A duration that cannot be `off`. */
-export function positiveDuration(input: unknown): Parsed<number> {
-  const result = duration({ allowOff: false })(input);
-  return 'error' in result || result.value === null ? fail('must be a duration like 30s, 15m, 24h or 7d') : ok(result.value);
 }
 
 const PERCENT = /^(\d+(?:\.\d+)?)\s*%$/;
@@ -184,14 +173,10 @@ export function fraction(input: unknown): Parsed<number> {
 }
 
 const EMAIL = /^[^\s@<>]+@[^\s@<>]+$/;
-const NAMED_EMAIL = /^[^<>]*<([^\s@<>]+@[^\s@<>]+)>$/;
+const NAMED_EMAIL = /^[^<>]*<[^\s@<>]+@[^\s@<>]+>$/;
 
 /** `someone@example.test` or `Licenses <licenses@example.test>`. */
-export function email(input: unknown): Parsed<string> {
-  const t = text(input);
-  if ('error' in t) return t;
-  return EMAIL.test(t.value) || NAMED_EMAIL.test(t.value) ? t : fail('must be an email address');
-}
+export const email = textThat((v) => EMAIL.test(v) || NAMED_EMAIL.test(v), 'must be an email address');
 
 /** A URL whose scheme is one of `schemes` (given without `://`). */
 export function url(schemes: readonly string[]): (input: unknown) => Parsed<string> {
@@ -211,9 +196,7 @@ export function url(schemes: readonly string[]): (input: unknown) => Parsed<stri
 }
 
 /** A string or a list of strings → a non-empty list; numbers and booleans become their text. */
-export function textList(input: unknown): Parsed<string[]> {
-  return listOf(text)(input);
-}
+export const textList = (input: unknown): Parsed<string[]> => listOf(text)(input);
 
 /** A single value or a list of them → a non-empty list, each item parsed by `item` (errors point at the item). */
 export function listOf<T>(item: (input: unknown) => Parsed<T>): (input: unknown) => Parsed<T[]> {
@@ -239,11 +222,7 @@ export function groupKeyList(input: unknown): Parsed<string[]> {
 }
 
 /** An LDAP filter: one parenthesized expression with balanced parentheses (its shape, not a full parse). */
-export function ldapFilter(input: unknown): Parsed<string> {
-  const t = text(input);
-  if ('error' in t) return t;
-  const expected = 'must be an LDAP filter in parentheses, like (department=*)';
-  const filter = t.value;
+export const ldapFilter = textThat((filter) => {
   let depth = 0;
   for (let i = 0; i < filter.length; i += 1) {
     const c = filter[i];
@@ -251,11 +230,11 @@ export function ldapFilter(input: unknown): Parsed<string> {
     else if (c === '(') depth += 1;
     else if (c === ')') {
       depth -= 1;
-      if (depth < 0 || (depth === 0 && i !== filter.length - 1)) return fail(expected);
+      if (depth < 0 || (depth === 0 && i !== filter.length - 1)) return false;
     }
   }
-  return filter.startsWith('(') && depth === 0 ? t : fail(expected);
-}
+  return filter.startsWith('(') && depth === 0;
+}, 'must be an LDAP filter in parentheses, like (department=*)');
 
 /**
  * cron-parser (with luxon under it), loaded when a config has a cron expression rather than at every
@@ -333,17 +312,8 @@ export function stringOrObject<T, O extends z.ZodType>(options: {
 }): z.ZodType<T | z.output<O> | undefined> {
   // These keys are all optional: absent or empty gives undefined and the default applies.
   const schema = z.unknown().transform((input, ctx): T | z.output<O> | undefined => {
-    if (input === undefined || input === null) return undefined;
-    if (typeof input === 'string') {
-      const result = options.parseString(input);
-      if ('value' in result) return result.value;
-      ctx.issues.push({ code: 'custom', message: result.error, input });
-      return z.NEVER;
-    }
-    if (!isPlainObject(input)) {
-      ctx.issues.push({ code: 'custom', message: options.expected, input });
-      return z.NEVER;
-    }
+    if (isAbsent(input)) return undefined;
+    if (!isPlainObject(input)) return valueOrIssue(typeof input === 'string' ? options.parseString(input) : fail(options.expected), input, ctx);
     const parsed = options.object.safeParse(input, { reportInput: true });
     if (parsed.success) return parsed.data;
     // The nested issues keep their own codes (unknown keys stay unknown keys); zod prefixes our path.

@@ -3,13 +3,9 @@
 import path from 'node:path';
 import { z } from 'zod';
 import type { SourceKind } from '../../config/schema.ts';
-import { fail, name, required, schedule, sourceTiming, text, type Parsed } from '../../config/values.ts';
+import { name, required, schedule, sourceTiming, textThat } from '../../config/values.ts';
 
-function filePath(input: unknown): Parsed<string> {
-  const t = text(input);
-  if ('error' in t) return t;
-  return /\.(csv|ldif)$/i.test(t.value) ? t : fail('must be a .csv or .ldif file');
-}
+const filePath = textThat((v) => /\.(csv|ldif)$/i.test(v), 'must be a .csv or .ldif file');
 
 const fileSourceInput = z.strictObject({
   name: required(name),
