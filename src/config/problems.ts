@@ -42,6 +42,8 @@ function problemLine(problem: ConfigProblem): string {
   return problem.path === '' ? problem.message : `${problem.path}: ${problem.message}`;
 }
 
+const withLine = (problem: ConfigProblem): string => `${problemLine(problem)}${problem.line === undefined ? '' : ` (line ${problem.line})`}`;
+
 /** Thrown by `loadConfig`: every problem of the file at once, none of them echoing a secret. */
 export class ConfigError extends Error {
   readonly code = 'config' as const;
@@ -50,30 +52,27 @@ export class ConfigError extends Error {
   readonly file: string | null;
 
   constructor(file: string | null, problems: readonly ConfigProblem[]) {
-    const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
-    const where = file === null ? 'Invalid configuration' : `Invalid configuration in ${file}`;
-    super(`${where} (${count}):\n${problems.map((p) => `  ${problemLine(p)}`).join('\n')}`);
+    super([heading(file, problems), ...problems.map((p) => `  ${problemLine(p)}`)].join('\n'));
     this.name = 'ConfigError';
     this.problems = problems;
     this.file = file;
   }
 }
 
+function heading(file: string | null, problems: readonly ConfigProblem[]): string {
+  const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+  return `Invalid configuration${file === null ? '' : ` in ${file}`} (${count}):`;
+}
+
 /** Human-readable text for the CLI: one problem per line, with the line number when known. */
 export function describeConfigError(error: unknown): string {
   if (!(error instanceof ConfigError)) return error instanceof Error ? error.message : String(error);
-  const count = error.problems.length === 1 ? '1 problem' : `${error.problems.length} problems`;
-  const header = error.file === null ? `Invalid configuration (${count}):` : `Invalid configuration in ${error.file} (${count}):`;
-  const lines = error.problems.map((p) => {
-    const at = p.line === undefined ? '' : ` (line ${p.line})`;
-    return `  - ${problemLine(p)}${at}`;
-  });
-  return [header, ...lines].join('\n');
+  return [heading(error.file, error.problems), ...error.problems.map((p) => `  - ${withLine(p)}`)].join('\n');
 }
 
 /** Describes warnings (problems that do not stop loading) the same way, for `check` and logs. */
 export function describeConfigWarnings(warnings: readonly ConfigProblem[]): string {
-  return warnings.map((w) => `  - warning: ${problemLine(w)}${w.line === undefined ? '' : ` (line ${w.line})`}`).join('\n');
+  return warnings.map((w) => `  - warning: ${withLine(w)}`).join('\n');
 }
 
 // zod issues → problems. zod's own messages are replaced because they are generic.

@@ -13,7 +13,7 @@ import type { CrossCheckResult } from './cross-checks.ts';
 import { DEFAULTS } from './defaults.ts';
 import type { PathSegment } from './problems.ts';
 import {
-  boolean, durationOrOff, email, fail, failureThreshold, fraction, groupKeyList, listOf, mappingFormOf, name, ok, oneOf, optional, percentOrCount,
+  boolean, durationOrOff, email, fail, failureThreshold, fraction, groupKeyList, listOf, name, ok, oneOf, optional, percentOrCount,
   positiveDuration, required, schedule, secretText, text, textList, textThat, url, wholeNumber, type Parsed, type RawMapping, type SecretMark,
 } from './values.ts';
 
@@ -310,7 +310,7 @@ function unwrap(schema: z.ZodType): { readonly inner: z.ZodType; readonly secret
   let mapping: z.ZodType | undefined;
   for (;;) {
     secret ??= inner.meta()?.secret;
-    mapping ??= mappingFormOf(inner);
+    mapping ??= inner.meta()?.mappingForm as z.ZodType | undefined;
     if (inner instanceof z.ZodOptional || inner instanceof z.ZodNullable) inner = inner.unwrap() as z.ZodType;
     else if (inner instanceof z.ZodPipe) inner = inner.in as z.ZodType;
     else break;
@@ -318,37 +318,19 @@ function unwrap(schema: z.ZodType): { readonly inner: z.ZodType; readonly secret
   return { inner, ...(secret === undefined ? {} : { secret }), ...(mapping === undefined ? {} : { mapping }) };
 }
 
-/** The options of a union (a discriminated one included); null for any other schema. */
-function unionOptions(schema: z.ZodType): readonly z.ZodType[] | null {
-  return schema instanceof z.ZodUnion || schema instanceof z.ZodDiscriminatedUnion ? (schema.options as readonly z.ZodType[]) : null;
-}
-
-/** The discriminator of a list of mappings (`kind`): the key that is a literal in every option. */
-function discriminatorOf(options: readonly z.ZodType[]): string | undefined {
-  const shapes = options.map((option) => {
-    const { inner } = unwrap(option);
-    return inner instanceof z.ZodObject ? (inner.shape as Record<string, z.ZodType>) : {};
-  });
-  const literal = (shape: Record<string, z.ZodType> | undefined, key: string): boolean => shape?.[key] !== undefined && unwrap(shape[key]).inner instanceof z.ZodLiteral;
-  return Object.keys(shapes[0] ?? {}).find((key) => shapes.every((shape) => literal(shape, key)));
-}
-
-function literalValue(option: z.ZodType, key: string): string {
-  const { inner } = unwrap(option);
-  const field = inner instanceof z.ZodObject ? unwrap((inner.shape as Record<string, z.ZodType>)[key] ?? z.never()).inner : null;
-  return field instanceof z.ZodLiteral ? String(field.value) : 'undefined';
+/** The keys of a mapping schema (under its wrappers); none for any other schema. */
+function shapeOf(schema: z.ZodType): Readonly<Record<string, z.ZodType>> {
+  const { inner } = unwrap(schema);
+  return inner instanceof z.ZodObject ? (inner.shape as Record<string, z.ZodType>) : {};
 }
 
 function walk(schema: z.ZodType, prefix: string, out: Map<string, SecretMark | undefined>): void {
   const { inner, mapping } = unwrap(schema);
   if (mapping !== undefined) walk(mapping, prefix, out);
-  for (const option of unionOptions(inner) ?? []) walk(option, prefix, out);
-  if (inner instanceof z.ZodObject) {
-    for (const [key, child] of Object.entries(inner.shape as Record<string, z.ZodType>)) {
-      const at = prefix === '' ? key : `${prefix}.${key}`;
-      out.set(at, unwrap(child).secret ?? out.get(at));
-      walk(child, at, out);
-    }
+  for (const [key, child] of Object.entries(shapeOf(inner))) {
+    const at = prefix === '' ? key : `${prefix}.${key}`;
+    out.set(at, unwrap(child).secret ?? out.get(at));
+    walk(child, at, out);
   }
   if (inner instanceof z.ZodRecord) {
     const names = new Map<string, SecretMark | undefined>();
@@ -357,11 +339,16 @@ function walk(schema: z.ZodType, prefix: string, out: Map<string, SecretMark | u
     for (const [key, mark] of names) out.set(key, mark);
   }
   if (inner instanceof z.ZodArray) {
-    const element = inner.element as z.ZodType;
-    const options = unionOptions(unwrap(element).inner) ?? [];
-    const discriminator = options.length > 0 ? discriminatorOf(options) : undefined;
-    if (discriminator === undefined) walk(element, `${prefix}[]`, out);
-    else for (const option of options) walk(option, `${prefix}[${discriminator}=${literalValue(option, discriminator)}]`, out);
+    // A list of kinds (`sources`, `targets`): each kind's keys are labelled by it (`sources[kind=ldap].url`).
+    const element = unwrap(inner.element as z.ZodType).inner;
+    if (!(element instanceof z.ZodDiscriminatedUnion)) walk(inner.element as z.ZodType, `${prefix}[]`, out);
+    else {
+      const key = element.def.discriminator;
+      for (const option of element.options as z.ZodType[]) {
+        const kind = unwrap(shapeOf(option)[key] ?? z.never()).inner as z.ZodLiteral;
+        walk(option, `${prefix}[${key}=${String(kind.value)}]`, out);
+      }
+    }
   }
 }
 

@@ -26,6 +26,8 @@ export type SecretMark = true | 'url-password' | 'digest';
 declare module 'zod' {
   interface GlobalMeta {
     secret?: SecretMark;
+    /** The mapping a key takes besides a string (`stringOrObject`), for the key lists. */
+    mappingForm?: unknown;
   }
 }
 
@@ -291,18 +293,10 @@ function isPlainObject(input: unknown): input is Record<string, unknown> {
   return input !== null && typeof input === 'object' && !Array.isArray(input);
 }
 
-/** The keys that take a string or a mapping (`stringOrObject`), each with the mapping's schema. */
-const MAPPING_FORMS = new WeakMap<z.ZodType, z.ZodType>();
-
-/** The schema of the mapping a key takes besides a string (`schedule: { every: 15m }`), for the key lists. */
-export function mappingFormOf(schema: z.ZodType): z.ZodType | undefined {
-  return MAPPING_FORMS.get(schema);
-}
-
 /**
  * A key that takes a string or a mapping (`schedule:` takes a cron string or `{ every: 15m }`). A zod
  * union would report both branches' failures; this dispatches on the value's type instead, so the message
- * is about the form the user chose. The mapping's schema is kept for the key lists (`mappingFormOf`).
+ * is about the form the user chose. The mapping's schema is kept in the metadata, for the key lists.
  */
 export function stringOrObject<T, O extends z.ZodType>(options: {
   readonly parseString: (input: string) => Parsed<T>;
@@ -320,8 +314,7 @@ export function stringOrObject<T, O extends z.ZodType>(options: {
     for (const issue of parsed.error.issues) ctx.issues.push(issue as unknown as z.core.$ZodRawIssue);
     return z.NEVER;
   });
-  MAPPING_FORMS.set(schema, options.object);
-  return schema.optional(); // optional: the key may be absent
+  return schema.meta({ mappingForm: options.object }).optional(); // optional: the key may be absent
 }
 
 /** Shortest `{ every }`: a sync more often than this would only queue behind the last (ms). */
