@@ -47,7 +47,7 @@ export interface InterpolateOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Reads a file's content; throws a Node fs error when it cannot. */
   readonly readFile: (absolutePath: string) => string;
-  /** Folder that relative `${file:…}` paths are resolved against (the config file's folder). */
+  /** Folder that relative `${file:…}` paths are resolved against (the working directory). */
   readonly baseDir: string;
 }
 
@@ -59,26 +59,19 @@ export interface ValueOrigin {
   readonly secret: boolean;
 }
 
-export interface InterpolateResult {
-  readonly value: unknown;
+interface Found {
   /** Formatted key path → origin, for every string that contained a reference. */
-  readonly origins: ReadonlyMap<string, ValueOrigin>;
+  readonly origins: Map<string, ValueOrigin>;
   /** Key paths left out because their references resolved to an empty string → the references. */
-  readonly emptied: ReadonlyMap<string, readonly string[]>;
+  readonly emptied: Map<string, readonly string[]>;
   /** Values read from files or secret-looking variables (for scrubbing messages and redaction). */
-  readonly secretValues: ReadonlySet<string>;
-  readonly problems: readonly RawProblem[];
+  readonly secretValues: Set<string>;
+  readonly problems: RawProblem[];
 }
 
 const ENV_REF = /^([A-Za-z_][A-Za-z0-9_]*)(?::-([\s\S]*))?$/;
 
-interface Resolved {
-  readonly value: string;
-  readonly shown: string;
-  readonly secret: boolean;
-}
-
-type ResolveOutcome = Resolved | { readonly error: string };
+type ResolveOutcome = { readonly value: string; readonly shown: string; readonly secret: boolean } | { readonly error: string };
 
 function readFileError(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
@@ -159,14 +152,10 @@ export function interpolateString(text: string, options: InterpolateOptions & { 
   return { value, origin: hasRefs ? { refs, secret } : null, secretParts, errors };
 }
 
-interface WalkState {
+interface WalkState extends Found {
   readonly options: InterpolateOptions;
   /** The whole tree, to find the schema key of a path. */
   readonly root: unknown;
-  readonly origins: Map<string, ValueOrigin>;
-  readonly emptied: Map<string, readonly string[]>;
-  readonly secretValues: Set<string>;
-  readonly problems: RawProblem[];
 }
 
 const OMIT = Symbol('omit');
@@ -209,14 +198,8 @@ function walk(node: unknown, segments: readonly PathSegment[], state: WalkState)
 }
 
 /** Resolves every reference in every string value of a parsed YAML tree (keys are left alone). */
-export function interpolateTree(tree: unknown, options: InterpolateOptions): InterpolateResult {
-  const state: WalkState = { options, root: tree, origins: new Map(), emptied: new Map(), secretValues: new Set(), problems: [] };
-  const value = walk(tree, [], state);
-  return {
-    value: value === OMIT ? undefined : value,
-    origins: state.origins,
-    emptied: state.emptied,
-    secretValues: state.secretValues,
-    problems: state.problems,
-  };
+export function interpolateTree(tree: unknown, options: InterpolateOptions): Found & { readonly value: unknown } {
+  const found: Found = { origins: new Map(), emptied: new Map(), secretValues: new Set(), problems: [] };
+  const value = walk(tree, [], { ...found, options, root: tree });
+  return { ...found, value: value === OMIT ? undefined : value };
 }
