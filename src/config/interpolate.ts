@@ -59,7 +59,7 @@ export interface ValueOrigin {
   readonly secret: boolean;
 }
 
-interface Found {
+export interface Interpolated {
   /** Formatted key path → origin, for every string that contained a reference. */
   readonly origins: Map<string, ValueOrigin>;
   /** Key paths left out because their references resolved to an empty string → the references. */
@@ -152,7 +152,7 @@ export function interpolateString(text: string, options: InterpolateOptions & { 
   return { value, origin: hasRefs ? { refs, secret } : null, secretParts, errors };
 }
 
-interface WalkState extends Found {
+interface WalkState extends Interpolated {
   readonly options: InterpolateOptions;
   /** The whole tree, to find the schema key of a path. */
   readonly root: unknown;
@@ -198,8 +198,8 @@ function walk(node: unknown, segments: readonly PathSegment[], state: WalkState)
 }
 
 /** Resolves every reference in every string value of a parsed YAML tree (keys are left alone). */
-export function interpolateTree(tree: unknown, options: InterpolateOptions): Found & { readonly value: unknown } {
-  const found: Found = { origins: new Map(), emptied: new Map(), secretValues: new Set(), problems: [] };
+export function interpolateTree(tree: unknown, options: InterpolateOptions): Interpolated & { readonly value: unknown } {
+  const found: Interpolated = { origins: new Map(), emptied: new Map(), secretValues: new Set(), problems: [] };
   const value = walk(tree, [], { ...found, options, root: tree });
   return { ...found, value: value === OMIT ? undefined : value };
 }

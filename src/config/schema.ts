@@ -14,7 +14,7 @@ import { DEFAULTS } from './defaults.ts';
 import type { PathSegment } from './problems.ts';
 import {
   boolean, durationOrOff, email, fail, failureThreshold, fraction, groupKeyList, listOf, name, ok, oneOf, optional, percentOrCount,
-  positiveDuration, required, schedule, secretText, text, textList, textThat, url, wholeNumber, type Parsed, type RawMapping, type SecretMark,
+  positiveDuration, required, schedule, secretText, text, textList, textThat, tlsKeys, toTls, url, wholeNumber, type Parsed, type RawMapping, type SecretMark,
 } from './values.ts';
 
 /** Relative paths in the config (`path`, `tls.ca`, `certificatePath`, `dataDir`) are resolved against `baseDir`. */
@@ -155,12 +155,7 @@ export function configSchema(ctx: SchemaContext) {
   }));
 }
 
-/** `tls:` of a connection seatsync opens: an extra CA (PEM) the server is checked against, and whether it is. */
-const tlsInput = z.strictObject({ ca: optional(text), rejectUnauthorized: optional(boolean) }).nullish();
-
-function toTls(v: z.output<typeof tlsInput>, baseDir: string) {
-  return { caFile: v?.ca === undefined ? null : path.resolve(baseDir, v.ca), rejectUnauthorized: v?.rejectUnauthorized ?? true };
-}
+const tlsInput = z.strictObject(tlsKeys).nullish();
 
 // `notify:` — the responsible person's address and the mail transport (SPEC §3).
 

@@ -6,6 +6,7 @@
 // or says in a few words what was expected. Messages never quote the value: the loader adds `(got "…")`
 // itself when the value is not a secret.
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import type * as CronParser from 'cron-parser';
 import { z } from 'zod';
 import { normalizeGroupKey } from '../domain/names.ts';
@@ -195,6 +196,13 @@ export function url(schemes: readonly string[]): (input: unknown) => Parsed<stri
     }
     return t;
   };
+}
+
+/** The keys of `tls:` of a connection seatsync opens: an extra CA (PEM) the server is checked against, and whether it is. */
+export const tlsKeys = { ca: optional(text), rejectUnauthorized: optional(boolean) };
+
+export function toTls(v: { readonly ca?: string | undefined; readonly rejectUnauthorized?: boolean | undefined } | null | undefined, baseDir: string) {
+  return { caFile: v?.ca === undefined ? null : path.resolve(baseDir, v.ca), rejectUnauthorized: v?.rejectUnauthorized ?? true };
 }
 
 /** A string or a list of strings → a non-empty list; numbers and booleans become their text. */

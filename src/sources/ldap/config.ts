@@ -1,13 +1,12 @@
 // `sources: - kind: ldap` — the schema of an LDAP source (SPEC §4, §7), its normalized config and its
 // cross-key checks. src/config composes it with the other kinds.
-import path from 'node:path';
 import { z } from 'zod';
 import { normalizeGroupKey } from '../../domain/names.ts';
 import { DEFAULTS } from '../../config/defaults.ts';
 import type { SourceKind } from '../../config/schema.ts';
 import {
   asObject, boolean, fail, isTrue, ldapFilter, listOf, name, ok, oneOf, optional, positiveDuration, present, required, schedule, secretText,
-  sourceTiming, stringOrObject, text, textList, textOrList, url, wholeNumber, type Parsed,
+  sourceTiming, stringOrObject, text, textList, textOrList, tlsKeys, toTls, url, wholeNumber, type Parsed,
 } from '../../config/values.ts';
 
 /** How an LDAP entry is recognized as disabled. */
@@ -56,7 +55,7 @@ const ldapSourceInput = z.strictObject({
   url: required(listOf(url(['ldap', 'ldaps']))),
   bindDN: optional(text),
   bindPassword: optional(secretText).meta({ secret: true }),
-  tls: z.strictObject({ ca: optional(text), rejectUnauthorized: optional(boolean), startTls: optional(boolean) }).nullish(),
+  tls: z.strictObject({ ...tlsKeys, startTls: optional(boolean) }).nullish(),
   baseDN: required(text),
   filter: optional(ldapFilter),
   userFilter: optional(ldapFilter),
@@ -85,11 +84,7 @@ function toLdap(v: z.output<typeof ldapSourceInput>, baseDir: string) {
     urls: v.url,
     bindDN: v.bindDN ?? null, // null: anonymous bind
     bindPassword: v.bindPassword ?? null,
-    tls: {
-      caFile: v.tls?.ca === undefined ? null : path.resolve(baseDir, v.tls.ca),
-      rejectUnauthorized: v.tls?.rejectUnauthorized ?? true,
-      startTls: v.tls?.startTls ?? false, // for ldap:// URLs
-    },
+    tls: { ...toTls(v.tls, baseDir), startTls: v.tls?.startTls ?? false }, // startTls: for ldap:// URLs
     baseDN: v.baseDN,
     /** ANDed with `userFilter` (the flavor's, unless given). */
     filter: v.filter ?? null,
