@@ -11,6 +11,7 @@ import { ConfigError, finalizeProblems, formatPath, issuesToProblems, type Confi
 import { configSchema, keysAllowedAt, type SchemaContext } from './schema.ts';
 import { collectSecretValues, registerSecrets } from './secrets.ts';
 import type { SeatsyncConfig } from './types.ts';
+import { asObject } from './values.ts';
 import { readYaml } from './yaml-reader.ts';
 
 export { ConfigError, describeConfigError, describeConfigWarnings } from './problems.ts';
@@ -45,7 +46,7 @@ export function resolveConfigPath(options: Pick<LoadConfigOptions, 'path' | 'env
 
 /** The schema and the cross-key checks, run side by side so that every problem is reported at once. */
 function validate(tree: unknown, ctx: SchemaContext) {
-  if (tree === null || tree === undefined || typeof tree !== 'object' || Array.isArray(tree)) {
+  if (asObject(tree) === undefined) {
     const message = tree === null || tree === undefined ? 'the config file is empty' : 'the config file must be a mapping of keys (sources:, pools:, profiles:, …)';
     return { parsed: null, errors: [{ segments: [], message }], warnings: [] };
   }

@@ -177,24 +177,10 @@ function walkString(text: string, segments: readonly PathSegment[], state: WalkS
 
 function walk(node: unknown, segments: readonly PathSegment[], state: WalkState): unknown {
   if (typeof node === 'string') return walkString(node, segments, state);
-  if (Array.isArray(node)) {
-    const out: unknown[] = [];
-    node.forEach((item, index) => {
-      const value = walk(item, [...segments, index], state);
-      if (value !== OMIT) out.push(value);
-    });
-    return out;
-  }
-  if (node !== null && typeof node === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(node)) {
-      const value = walk(item, [...segments, key], state);
-      // defineProperty: a `__proto__` key must stay a plain key.
-      if (value !== OMIT) Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
-    }
-    return out;
-  }
-  return node;
+  if (Array.isArray(node)) return node.map((item, index) => walk(item, [...segments, index], state)).filter((value) => value !== OMIT);
+  if (node === null || typeof node !== 'object') return node;
+  // fromEntries: a `__proto__` key stays a plain key.
+  return Object.fromEntries(Object.entries(node).map(([key, item]) => [key, walk(item, [...segments, key], state)]).filter(([, value]) => value !== OMIT));
 }
 
 /** Resolves every reference in every string value of a parsed YAML tree (keys are left alone). */

@@ -13,7 +13,7 @@ import type { CrossCheckResult } from './cross-checks.ts';
 import { DEFAULTS } from './defaults.ts';
 import type { PathSegment } from './problems.ts';
 import {
-  boolean, durationOrOff, email, fail, failureThreshold, fraction, groupKeyList, listOf, name, ok, oneOf, optional, percentOrCount,
+  asObject, boolean, durationOrOff, email, fail, failureThreshold, fraction, groupKeyList, listOf, name, ok, oneOf, optional, percentOrCount,
   positiveDuration, required, schedule, secretText, text, textList, textThat, tlsKeys, toTls, url, wholeNumber, type Parsed, type RawMapping, type SecretMark,
 } from './values.ts';
 
@@ -54,7 +54,7 @@ const matchRuleInput = z
 /** Pools a profile needs: a list of pool names, possibly empty (the profile uses no seat). */
 function poolNames(input: unknown): Parsed<string[]> {
   if (Array.isArray(input) && input.length === 0) return ok([]);
-  if (input !== null && typeof input === 'object' && !Array.isArray(input)) return fail('must be a list of pool names, like [primary]');
+  if (asObject(input) !== undefined) return fail('must be a list of pool names, like [primary]');
   return listOf(name)(input);
 }
 

@@ -48,11 +48,9 @@ function valueOrIssue<T>(result: Parsed<T>, input: unknown, ctx: z.core.$Refinem
   return z.NEVER;
 }
 
-const isAbsent = (input: unknown): input is null | undefined => input === undefined || input === null;
-
 /** A required value: absent or null is "is required". */
 export function required<T>(parse: (input: unknown) => Parsed<T>): z.ZodType<T> {
-  return z.unknown().transform((input, ctx) => valueOrIssue(isAbsent(input) ? fail('is required') : parse(input), input, ctx));
+  return z.unknown().transform((input, ctx) => valueOrIssue(!present(input) ? fail('is required') : parse(input), input, ctx));
 }
 
 /**
@@ -62,7 +60,7 @@ export function required<T>(parse: (input: unknown) => Parsed<T>): z.ZodType<T> 
 export function optional<T>(parse: (input: unknown) => Parsed<T>): z.ZodType<T | undefined> {
   return z
     .unknown()
-    .transform((input, ctx) => (isAbsent(input) || (typeof input === 'string' && input.trim() === '') ? undefined : valueOrIssue(parse(input), input, ctx)))
+    .transform((input, ctx) => (!present(input) || (typeof input === 'string' && input.trim() === '') ? undefined : valueOrIssue(parse(input), input, ctx)))
     .optional(); // tells the object that the key may be absent
 }
 
@@ -297,10 +295,6 @@ function cronStepProblem(field: string, spec: { readonly name: string; readonly 
   return null;
 }
 
-function isPlainObject(input: unknown): input is Record<string, unknown> {
-  return input !== null && typeof input === 'object' && !Array.isArray(input);
-}
-
 /**
  * A key that takes a string or a mapping (`schedule:` takes a cron string or `{ every: 15m }`). A zod
  * union would report both branches' failures; this dispatches on the value's type instead, so the message
@@ -314,8 +308,8 @@ export function stringOrObject<T, O extends z.ZodType>(options: {
 }): z.ZodType<T | z.output<O> | undefined> {
   // These keys are all optional: absent or empty gives undefined and the default applies.
   const schema = z.unknown().transform((input, ctx): T | z.output<O> | undefined => {
-    if (isAbsent(input)) return undefined;
-    if (!isPlainObject(input)) return valueOrIssue(typeof input === 'string' ? options.parseString(input) : fail(options.expected), input, ctx);
+    if (!present(input)) return undefined;
+    if (asObject(input) === undefined) return valueOrIssue(typeof input === 'string' ? options.parseString(input) : fail(options.expected), input, ctx);
     const parsed = options.object.safeParse(input, { reportInput: true });
     if (parsed.success) return parsed.data;
     // The nested issues keep their own codes (unknown keys stay unknown keys); zod prefixes our path.
@@ -330,8 +324,7 @@ const MIN_SCHEDULE_EVERY_MS = 60_000;
 
 function scheduleInterval(input: unknown): Parsed<number> {
   const every = positiveDuration(input);
-  if ('error' in every) return every;
-  return every.value < MIN_SCHEDULE_EVERY_MS ? fail('must be at least 1m (one minute)') : every;
+  return 'value' in every && every.value < MIN_SCHEDULE_EVERY_MS ? fail('must be at least 1m (one minute)') : every;
 }
 
 /** `schedule:` of a source or a target: cron, `{ every: 15m }` or `off`. */
@@ -355,7 +348,7 @@ export function sourceTiming(v: { readonly schedule?: Schedule | null | undefine
 
 export type RawMapping = Readonly<Record<string, unknown>>;
 
-export const asObject = (v: unknown): RawMapping | undefined => (isPlainObject(v) ? v : undefined);
+export const asObject = (v: unknown): RawMapping | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as RawMapping) : undefined);
 export const asList = (v: unknown): readonly unknown[] => (Array.isArray(v) ? v : []);
 export const asText = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
 export const present = (v: unknown): boolean => v !== undefined && v !== null;
