@@ -11,7 +11,9 @@ export interface CrossCheckResult {
 }
 
 /** The items' `key` once in a list: every later item with the same value is reported with `message`. */
-function checkUnique(list: readonly unknown[], at: readonly PathSegment[], key: string, message: (value: string, first: string) => string, out: RawProblem[]): void {
+type Message = (value: string, first: string) => string;
+
+function checkUnique(list: readonly unknown[], at: readonly PathSegment[], key: string, message: Message, out: RawProblem[]): void {
   const seen = new Map<string, number>();
   list.forEach((item, index) => {
     const value = asText(asObject(item)?.[key]);
@@ -22,7 +24,7 @@ function checkUnique(list: readonly unknown[], at: readonly PathSegment[], key: 
   });
 }
 
-const duplicateName = (what: string) => (value: string, first: string) => `duplicate ${what} name "${value}" (also ${first})`;
+const duplicateName = (what: string): Message => (value, first) => `duplicate ${what} name "${value}" (also ${first})`;
 
 function checkPools(root: Raw, out: CrossCheckResult): void {
   const pools = asObject(root.pools) ?? {};
@@ -66,7 +68,10 @@ function checkProfileOrder(root: Raw, out: CrossCheckResult): void {
 
 /** Every `when` and `protect` of the file, and whether the key is given. */
 function matchRules(root: Raw): { segments: PathSegment[]; rule: unknown; given: boolean }[] {
-  const profiles = asList(root.profiles).map((p, i) => ({ segments: ['profiles', i, 'when'], rule: asObject(p)?.when, given: Object.hasOwn(asObject(p) ?? {}, 'when') }));
+  const profiles = asList(root.profiles).map((p, i) => {
+    const profile = asObject(p) ?? {};
+    return { segments: ['profiles', i, 'when'], rule: profile.when, given: Object.hasOwn(profile, 'when') };
+  });
   const protect = asObject(root.policy)?.protect;
   return [...profiles, { segments: ['policy', 'protect'], rule: protect, given: present(protect) }];
 }

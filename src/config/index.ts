@@ -11,7 +11,7 @@ import { ConfigError, finalizeProblems, formatPath, issuesToProblems, type Confi
 import { configSchema, keysAllowedAt, type SchemaContext } from './schema.ts';
 import { collectSecretValues, registerSecrets } from './secrets.ts';
 import type { SeatsyncConfig } from './types.ts';
-import { asObject } from './values.ts';
+import { asObject, present } from './values.ts';
 import { readYaml } from './yaml-reader.ts';
 
 export { ConfigError, describeConfigError, describeConfigWarnings } from './problems.ts';
@@ -47,7 +47,7 @@ export function resolveConfigPath(options: Pick<LoadConfigOptions, 'path' | 'env
 /** The schema and the cross-key checks, run side by side so that every problem is reported at once. */
 function validate(tree: unknown, ctx: SchemaContext) {
   if (asObject(tree) === undefined) {
-    const message = tree === null || tree === undefined ? 'the config file is empty' : 'the config file must be a mapping of keys (sources:, pools:, profiles:, …)';
+    const message = present(tree) ? 'the config file must be a mapping of keys (sources:, pools:, profiles:, …)' : 'the config file is empty';
     return { parsed: null, errors: [{ segments: [], message }], warnings: [] };
   }
   const parsed = configSchema(ctx).safeParse(tree, { reportInput: true });

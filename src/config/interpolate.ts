@@ -18,28 +18,17 @@ export type TemplatePart =
 export function scanTemplate(text: string): TemplatePart[] {
   const parts: TemplatePart[] = [];
   let literal = '';
-  let i = 0;
-  while (i < text.length) {
-    if (text.startsWith('$${', i)) {
-      literal += '${';
-      i += 3;
-    } else if (text.startsWith('${', i)) {
-      const close = text.indexOf('}', i + 2);
-      if (close === -1) {
-        parts.push({ kind: 'text', text: literal }, { kind: 'unterminated', start: i });
-        literal = '';
-        i += 2;
-        continue;
-      }
-      parts.push({ kind: 'text', text: literal }, { kind: 'ref', body: text.slice(i + 2, close), start: i, end: close + 1 });
-      literal = '';
-      i = close + 1;
-    } else {
-      literal += text[i];
-      i += 1;
-    }
+  let end = 0;
+  for (const match of text.matchAll(/\$\$\{|\$\{(?:([^}]*)\})?/g)) {
+    literal += text.slice(end, match.index) + (match[0] === '$${' ? '${' : '');
+    end = match.index + match[0].length;
+    if (match[0] === '$${') continue;
+    const [, body] = match;
+    const start = match.index;
+    parts.push({ kind: 'text', text: literal }, body === undefined ? { kind: 'unterminated', start } : { kind: 'ref', body, start, end });
+    literal = '';
   }
-  parts.push({ kind: 'text', text: literal });
+  parts.push({ kind: 'text', text: literal + text.slice(end) });
   return parts.filter((p) => p.kind !== 'text' || p.text !== '');
 }
 
