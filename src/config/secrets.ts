@@ -27,9 +27,12 @@ export function secretKeyNames(): readonly string[] {
 
 const markAt = (segments: readonly PathSegment[], tree: unknown) => secretKeys().get(schemaPathOf(segments, tree));
 
+let lowerNames: ReadonlySet<string> | undefined;
+
 /** Under a key with a secret key's name: by name, so a password given under the wrong source kind counts too. */
 function underSecretKey(segments: readonly PathSegment[]): boolean {
-  return segments.some((s) => typeof s === 'string' && secretKeyNames().some((n) => n.toLowerCase() === s.toLowerCase()));
+  const secret = (lowerNames ??= new Set(secretKeyNames().map((n) => n.toLowerCase())));
+  return segments.some((s) => typeof s === 'string' && secret.has(s.toLowerCase()));
 }
 
 /** Whether the value at `segments` of the raw `tree` is never quoted in messages: a secret, or a credential URL. */
