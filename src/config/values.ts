@@ -251,13 +251,7 @@ export const ldapFilter = textThat((filter) => {
 const cronParser = (): typeof CronParser => createRequire(import.meta.url)('cron-parser') as typeof CronParser;
 
 /** The five cron fields (minute hour day-of-month month day-of-week) and how many values each has. */
-const CRON_FIELDS = [
-  { name: 'minute', span: 60 },
-  { name: 'hour', span: 24 },
-  { name: 'day of month', span: 31 },
-  { name: 'month', span: 12 },
-  { name: 'day of week', span: 7 },
-] as const;
+const CRON_FIELDS = [['minute', 60], ['hour', 24], ['day of month', 31], ['month', 12], ['day of week', 7]] as const;
 
 /**
  * A cron expression of exactly 5 fields (no seconds: a schedule runs at most once a minute), as
@@ -272,8 +266,15 @@ function cronExpression(input: unknown): Parsed<string> {
     return fail(`must be a cron expression of 5 fields (minute hour day-of-month month day-of-week) like "*/15 * * * *", got ${fields.length}`);
   }
   for (const [index, field] of fields.entries()) {
-    const problem = cronStepProblem(field, CRON_FIELDS[index] ?? { name: 'field', span: 60 });
-    if (problem !== null) return fail(`must be a cron expression like "*/15 * * * *": ${problem}`);
+    const [fieldName, span] = CRON_FIELDS[index] ?? ['field', 60];
+    // A step (`*\/N`, `a-b/N`) must be a whole number from 1 to the number of values of its field.
+    for (const part of field.split(',').filter((p) => p.includes('/'))) {
+      const step = part.slice(part.indexOf('/') + 1);
+      const value = /^\d+$/.test(step) ? Number(step) : Number.NaN;
+      if (!(value >= 1 && value <= span)) {
+        return fail(`must be a cron expression like "*/15 * * * *": the ${fieldName} step "${step}" in "${field}" must be from 1 to ${span}`);
+      }
+    }
   }
   try {
     cronParser().CronExpressionParser.parse(t.value);
@@ -281,18 +282,6 @@ function cronExpression(input: unknown): Parsed<string> {
   } catch (error) {
     return fail(`must be a cron expression like "*/15 * * * *" (${(error as Error).message})`);
   }
-}
-
-/** A step (`*\/N`, `a-b/N`) must be a whole number from 1 to the number of values of its field. */
-function cronStepProblem(field: string, spec: { readonly name: string; readonly span: number }): string | null {
-  for (const part of field.split(',')) {
-    const slash = part.indexOf('/');
-    if (slash === -1) continue;
-    const step = part.slice(slash + 1);
-    const value = /^\d+$/.test(step) ? Number(step) : Number.NaN;
-    if (!(value >= 1 && value <= spec.span)) return `the ${spec.name} step "${step}" in "${field}" must be from 1 to ${spec.span}`;
-  }
-  return null;
 }
 
 /**
