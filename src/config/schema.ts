@@ -14,7 +14,7 @@ import { DEFAULTS } from './defaults.ts';
 import type { PathSegment } from './problems.ts';
 import {
   asObject, boolean, durationOrOff, email, fail, failureThreshold, fraction, groupKeyList, listOf, name, ok, oneOf, optional, percentOrCount,
-  positiveDuration, required, schedule, secretText, text, textList, textThat, tlsKeys, toTls, url, wholeNumber, type Parsed, type RawMapping, type SecretMark,
+  positiveDuration, required, schedule, secretText, text, textList, textThat, tlsInput, toTls, url, wholeNumber, type Parsed, type RawMapping, type SecretMark,
 } from './values.ts';
 
 /** Relative paths in the config (`path`, `tls.ca`, `certificatePath`, `dataDir`) are resolved against `baseDir`. */
@@ -154,8 +154,6 @@ export function configSchema(ctx: SchemaContext) {
     http: v.http,
   }));
 }
-
-const tlsInput = z.strictObject(tlsKeys).nullish();
 
 // `notify:` — the responsible person's address and the mail transport (SPEC §3).
 

@@ -1,6 +1,6 @@
 // The building blocks of the config schema, shared by src/config and the source kinds' schemas
-// (src/sources/*/config.ts): leaf parsers, keys that take a string or a mapping, `schedule`, the secret
-// mark, and readers of the raw tree for the cross-key checks.
+// (src/sources/*/config.ts): leaf parsers, keys that take a string or a mapping, `schedule`, `tls`, the
+// secret mark, and readers of the raw tree for the cross-key checks.
 //
 // Each leaf parser turns what YAML or a `${…}` reference produced (strings, mostly) into a typed value,
 // or says in a few words what was expected. Messages never quote the value: the loader adds `(got "…")`
@@ -198,8 +198,10 @@ export function url(schemes: readonly string[]): (input: unknown) => Parsed<stri
 
 /** The keys of `tls:` of a connection seatsync opens: an extra CA (PEM) the server is checked against, and whether it is. */
 export const tlsKeys = { ca: optional(text), rejectUnauthorized: optional(boolean) };
+export const tlsInput = z.strictObject(tlsKeys).nullish();
 
-export function toTls(v: { readonly ca?: string | undefined; readonly rejectUnauthorized?: boolean | undefined } | null | undefined, baseDir: string) {
+/** `tls:` normalized: the CA file's absolute path (or null) and whether the server's certificate is checked. */
+export function toTls(v: z.output<typeof tlsInput>, baseDir: string) {
   return { caFile: v?.ca === undefined ? null : path.resolve(baseDir, v.ca), rejectUnauthorized: v?.rejectUnauthorized ?? true };
 }
 
