@@ -345,14 +345,17 @@ function walk(schema: z.ZodType, prefix: string, out: Map<string, SecretMark | u
   }
 }
 
-let cached: { readonly keys: readonly string[]; readonly secrets: ReadonlyMap<string, SecretMark> } | undefined;
+let cached: { readonly keys: readonly string[]; readonly secrets: ReadonlyMap<string, SecretMark>; readonly prefixes: ReadonlySet<string> } | undefined;
 
 function configKeys(): NonNullable<typeof cached> {
   if (cached === undefined) {
     const out = new Map<string, SecretMark | undefined>();
     walk(configInput({ baseDir: '/' }), '', out);
+    const keys = [...out.keys()];
     const secrets = new Map([...out].flatMap(([key, mark]) => (mark === undefined ? [] : [[key, mark] as const])));
-    cached = { keys: [...out.keys()], secrets };
+    // Every key and the path of each mapping or list it is in (`sources[kind=ldap]`, `sources[kind=ldap].tls`).
+    const prefixes = new Set(keys.flatMap((key) => [key, ...[...key.matchAll(/[.[]/g)].map((m) => key.slice(0, m.index))]));
+    cached = { keys, secrets, prefixes };
   }
   return cached;
 }
@@ -367,24 +370,19 @@ export function secretKeys(): ReadonlyMap<string, SecretMark> {
   return configKeys().secrets;
 }
 
-function isKnownPrefix(known: readonly string[], prefix: string): boolean {
-  return known.some((k) => k === prefix || k.startsWith(`${prefix}.`) || k.startsWith(`${prefix}[`));
-}
-
 /** The schema path (`sources[kind=ldap].tls`) of a concrete key path (`sources[0].tls`) in `tree`. */
 export function schemaPathOf(segments: readonly PathSegment[], tree: unknown): string {
-  const known = listConfigKeys();
+  const { prefixes } = configKeys();
   let prefix = '';
   let node = tree;
   for (const segment of segments) {
     const child: unknown = node !== null && typeof node === 'object' ? (node as Record<string | number, unknown>)[segment] : undefined;
     if (typeof segment === 'number') {
-      const kind = child !== null && typeof child === 'object' ? (child as Record<string, unknown>).kind : undefined;
-      const labelled = `${prefix}[kind=${String(kind)}]`;
-      prefix = isKnownPrefix(known, labelled) ? labelled : `${prefix}[]`;
+      const labelled = `${prefix}[kind=${String(asObject(child)?.kind)}]`;
+      prefix = prefixes.has(labelled) ? labelled : `${prefix}[]`;
     } else {
       const named = prefix === '' ? segment : `${prefix}.${segment}`;
-      prefix = isKnownPrefix(known, named) ? named : `${prefix}.<name>`;
+      prefix = prefixes.has(named) ? named : `${prefix}.<name>`;
     }
     node = child;
   }
