@@ -3,7 +3,7 @@
 // every problem is reported at once. A source kind's own checks sit with its schema (`SourceKind.check`).
 import { formatPath, suggestKey, type PathSegment, type RawProblem } from './problems.ts';
 import { SOURCE_KINDS } from './schema.ts';
-import { asList, asObject, asText, isTrue, isValidName, NAME_RULE, present, textOrList, type RawMapping as Raw } from './values.ts';
+import { asList, asObject, asText, isTrue, isValidName, NAME_RULE, oneOfKeys, present, textOrList, type RawMapping as Raw } from './values.ts';
 
 export interface CrossCheckResult {
   readonly errors: RawProblem[];
@@ -158,11 +158,7 @@ function checkTargets(root: Raw, out: CrossCheckResult): void {
   checkUnique(targets, ['targets'], 'name', duplicateName('target'), out.errors);
   targets.forEach((item, index) => {
     const target = asObject(item);
-    if (target?.kind !== 'scim') return;
-    const token = present(target.token);
-    const oauth = present(target.oauth);
-    if (!token && !oauth) out.errors.push({ segments: ['targets', index, 'token'], message: 'is required (or oauth: { tokenUrl, clientId, clientSecret })' });
-    if (token && oauth) out.errors.push({ segments: ['targets', index, 'oauth'], message: 'give token or oauth, not both' });
+    if (target?.kind === 'scim') oneOfKeys(target, ['token', 'oauth'], 'oauth: { tokenUrl, clientId, clientSecret }', ['targets', index], out.errors);
   });
 }
 

@@ -11,6 +11,7 @@ import type * as CronParser from 'cron-parser';
 import { z } from 'zod';
 import { normalizeGroupKey } from '../domain/names.ts';
 import { DEFAULTS } from './defaults.ts';
+import type { PathSegment, RawProblem } from './problems.ts';
 
 /**
  * How a key's value is secret, marked once in the schema with `.meta({ secret })`; the key lists read the
@@ -345,3 +346,9 @@ export const asText = (v: unknown): string | undefined => (typeof v === 'string'
 export const present = (v: unknown): boolean => v !== undefined && v !== null;
 export const isTrue = (v: unknown): boolean => v === true || (typeof v === 'string' && v.trim().toLowerCase() === 'true');
 export const textOrList = (v: unknown): readonly string[] => (Array.isArray(v) ? v : [v]).flatMap((x) => asText(x) ?? []);
+
+/** One of two keys, not both: `a` is required (`or` says what else does), and `b` is reported when both are given. */
+export function oneOfKeys(mapping: RawMapping, [a, b]: readonly [string, string], or: string, at: readonly PathSegment[], errors: RawProblem[]): void {
+  if (!present(mapping[a]) && !present(mapping[b])) errors.push({ segments: [...at, a], message: `is required (or ${or})` });
+  if (present(mapping[a]) && present(mapping[b])) errors.push({ segments: [...at, b], message: `give ${a} or ${b}, not both` });
+}

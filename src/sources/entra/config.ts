@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { normalizeGroupKey } from '../../domain/names.ts';
 import { DEFAULTS } from '../../config/defaults.ts';
 import type { SourceKind } from '../../config/schema.ts';
-import { fail, name, ok, optional, positiveDuration, present, required, schedule, secretText, sourceTiming, stringOrObject, text, url, wholeNumber, type Parsed } from '../../config/values.ts';
+import { fail, name, ok, oneOfKeys, optional, positiveDuration, required, schedule, secretText, sourceTiming, stringOrObject, text, url, wholeNumber, type Parsed } from '../../config/values.ts';
 
 const ENTRA_PAGE_SIZE_MAX = 999; // Graph's $top limit for /users
 
@@ -70,10 +70,5 @@ function toEntra(v: z.output<typeof entraSourceInput>, baseDir: string) {
 
 export const entraSource = {
   schema: (ctx) => entraSourceInput.transform((v) => toEntra(v, ctx.baseDir)),
-  check(source, at, out) {
-    const secret = present(source.clientSecret);
-    const certificate = present(source.certificatePath);
-    if (!secret && !certificate) out.errors.push({ segments: at('clientSecret'), message: 'is required (or certificatePath)' });
-    if (secret && certificate) out.errors.push({ segments: at('certificatePath'), message: 'give clientSecret or certificatePath, not both' });
-  },
+  check: (source, at, out) => oneOfKeys(source, ['clientSecret', 'certificatePath'], 'certificatePath', at(), out.errors),
 } satisfies SourceKind;
