@@ -77,10 +77,7 @@ export function parseConfigText(text: string, options: { readonly file: string }
   const cwd = options.cwd ?? process.cwd();
   const file = path.resolve(cwd, options.file);
   const yaml = readYaml(text.replace(/^\uFEFF/, ''));
-  if (!yaml.ok) {
-    const problems = yaml.problems.map((p) => ({ path: '', message: p.message, ...(p.line === undefined ? {} : { line: p.line }) }));
-    throw new ConfigError(file, problems);
-  }
+  if (!yaml.ok) throw new ConfigError(file, yaml.problems);
   const interpolated = interpolateTree(yaml.yaml.tree, {
     env: options.env ?? process.env,
     readFile: options.readFile ?? readUtf8,
