@@ -72,8 +72,6 @@ export interface DeltaRow {
   readonly createdMs: number | null;
   readonly profile: string | null;
   readonly policyProtected: boolean;
-  /** For existing accounts: whether the account was enabled and present before this run. */
-  readonly wasActiveInDirectory: boolean;
 }
 
 /** A new user as the allocation reads it, with its place among the run's new users in read order. */
@@ -82,24 +80,12 @@ export interface NewcomerRow extends DeltaRow {
   readonly rank: number;
 }
 
-/** A seat state shared by many new accounts (a first sync has a handful of distinct ones), with the
- * reason its audit rows carry. */
-export interface NewAccountState extends SeatState {
+/** A new account to insert: its staged row, the id reserved for it (`reserveIds`), and the seat state the allocation gave it. */
+interface NewAccount {
+  readonly seq: number;
+  readonly id: number;
+  readonly to: SeatState;
   readonly reason: ChangeReason;
-}
-
-/**
- * New accounts to write: staged rows by `seq` (in read order: their ids are drawn in this order), each with the state `states[classOf[i]]`, their audit
- * rows by `actor` in run `runId`.
- */
-export interface NewAccountsWrite {
-  readonly runId: string;
-  readonly actor: string;
-  readonly seqs: readonly number[];
-  /** The account id of each, reserved by `reserveIds`. */
-  readonly ids: readonly number[];
-  readonly classOf: readonly number[];
-  readonly states: readonly NewAccountState[];
 }
 
 const STAGING_COLUMNS = [
@@ -110,8 +96,11 @@ const STAGING_COLUMNS = [
 /** Rows per FETCH: bounds the driver's result buffers. */
 const FETCH_ROWS = 20_000;
 
+/** New accounts per insert statement: parameter arrays well below protocol limits. */
+const INSERT_BATCH = 20_000;
+
 const DELTA_COLUMNS = `s.seq, a.id, s.username, s.enabled, (extract(epoch from s.directory_created_at) * 1000)::float8 AS "createdMs",
-  s.profile, s.policy_protected AS "policyProtected", coalesce(a.enabled AND a.present, false) AS "wasActiveInDirectory"`;
+  s.profile, s.policy_protected AS "policyProtected"`;
 
 /** Staged users that differ from their account (the check at read time is repeated: it is cheap and exact). */
 function deltaFrom(staging: string): string {
@@ -254,15 +243,16 @@ export function stagingOf(conn: Queryable, runKey: string, source: string) {
     },
 
     /**
-     * Inserts new accounts (staged rows by `seq`) with the seat state the allocation gave them, and one
-     * audit row each (from no state to it), in one statement; returns how many. `classOf[i]` is the
-     * index in `states` of the state of `seqs[i]`.
+     * Inserts new accounts (staged rows by `seq`) with the ids reserved for them and the seat state the
+     * allocation gave them, and one audit row each (from no state to it), INSERT_BATCH per statement.
      */
-    async insertNew(write: NewAccountsWrite): Promise<number> {
-      if (write.seqs.length === 0) return 0;
-      const inserted = await insertAccountsWithAudit(conn, { ...write, staging, source });
-      if (inserted !== write.seqs.length) throw new Error(`inserted ${inserted} new accounts, expected ${write.seqs.length}`);
-      return inserted;
+    async insertNew(accounts: readonly NewAccount[], audit: { actor: string; runId: string }): Promise<number> {
+      for (let start = 0; start < accounts.length; start += INSERT_BATCH) {
+        const batch = accounts.slice(start, start + INSERT_BATCH);
+        const inserted = await insertAccountsWithAudit(conn, { staging, source, ...audit }, batch);
+        if (inserted !== batch.length) throw new Error(`inserted ${inserted} new accounts, expected ${batch.length}`);
+      }
+      return accounts.length;
     },
 
     /**
@@ -305,34 +295,32 @@ export type StagingRepository = ReturnType<typeof stagingOf>;
 
 const iso = (value: number | null): string | null => (value === null ? null : new Date(value).toISOString());
 
-/** The parameters $6–$12 of a statement taking `states` as a table `c(state, …, reason, class)`. */
-function stateParams(states: readonly NewAccountState[]): unknown[] {
-  return [
-    states.map((s) => s.state),
-    states.map((s) => JSON.stringify(s.held)),
-    states.map((s) => JSON.stringify(s.waitingFor)),
-    states.map((s) => iso(s.waitingSince)),
-    states.map((s) => iso(s.activatedAt)),
-    states.map((s) => iso(s.graceUntil)),
-    states.map((s) => s.reason),
-  ];
-}
-
-/** One row per distinct state ($6–$12): its jsonb values and audit details are built once, not per account. */
-const STATES_CTE = `c AS MATERIALIZED (
+/**
+ * The accounts take the ids reserved for them (`d`), so the audit rows join the inserted ids back to `d`
+ * (integers) rather than to the staged rows by external id. The distinct states (a handful for a whole
+ * first sync) are a table `c`, numbered from 1: their jsonb values and audit details are built once, not per account.
+ */
+async function insertAccountsWithAudit(conn: Queryable, into: { staging: string; source: string; actor: string; runId: string }, accounts: readonly NewAccount[]): Promise<number> {
+  const classes = new Map<string, number>();
+  const states: SeatState[] = [];
+  const reasons: ChangeReason[] = [];
+  const classOf = accounts.map(({ to, reason }) => {
+    const key = JSON.stringify([reason, to]);
+    let index = classes.get(key);
+    if (index === undefined) {
+      index = states.push(to);
+      reasons.push(reason);
+      classes.set(key, index);
+    }
+    return index;
+  });
+  const result = await conn.query(
+    `WITH d AS MATERIALIZED (SELECT seq, id, class FROM unnest($3::int[], $4::int[], $5::int[]) AS d(seq, id, class)),
+     c AS MATERIALIZED (
        SELECT state, held::jsonb AS held, waiting_for::jsonb AS waiting_for, waiting_since, activated_at, grace_until, reason, class,
               jsonb_build_object('held', held::jsonb, 'waitingFor', waiting_for::jsonb) AS details
        FROM unnest($6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::text[])
-            WITH ORDINALITY AS c(state, held, waiting_for, waiting_since, activated_at, grace_until, reason, class))`;
-
-/**
- * The accounts take the ids reserved for them (`d`), so the audit rows join the inserted ids back to
- * `d` (integers) rather than to the staged rows by external id.
- */
-async function insertAccountsWithAudit(tx: Queryable, options: NewAccountsWrite & { staging: string; source: string }): Promise<number> {
-  const result = await tx.query(
-    `WITH d AS MATERIALIZED (SELECT seq, id, class FROM unnest($3::int[], $4::int[], $5::int[]) AS d(seq, id, class)),
-     ${STATES_CTE},
+            WITH ORDINALITY AS c(state, held, waiting_for, waiting_since, activated_at, grace_until, reason, class)),
      inserted AS (
        INSERT INTO accounts (id, source, external_id, username, email, display_name, dn, enabled, directory_created_at,
           groups, attributes, profile, policy_protected, data_hash, present, state, held, waiting_for, waiting_since,
@@ -341,12 +329,16 @@ async function insertAccountsWithAudit(tx: Queryable, options: NewAccountsWrite 
        SELECT d.id, $1, s.external_id, s.username, s.email, s.display_name, s.dn, s.enabled, s.directory_created_at,
               s.groups::jsonb, s.attributes::jsonb, s.profile, s.policy_protected, s.data_hash, true, c.state, c.held,
               c.waiting_for, c.waiting_since, c.activated_at, c.grace_until, $2::bigint, $2::bigint
-       FROM d JOIN ${options.staging} s ON s.seq = d.seq AND NOT s.deleted JOIN c ON c.class = d.class + 1
+       FROM d JOIN ${into.staging} s ON s.seq = d.seq AND NOT s.deleted JOIN c ON c.class = d.class
        RETURNING id)
      INSERT INTO audit (account_id, from_state, to_state, reason, actor, run_id, details)
      SELECT d.id, NULL, c.state, c.reason, $13, $2::bigint, c.details
-     FROM inserted i JOIN d ON d.id = i.id JOIN c ON c.class = d.class + 1`,
-    [options.source, options.runId, options.seqs, options.ids, options.classOf, ...stateParams(options.states), options.actor],
+     FROM inserted i JOIN d ON d.id = i.id JOIN c ON c.class = d.class`,
+    [
+      into.source, into.runId, accounts.map((a) => a.seq), accounts.map((a) => a.id), classOf,
+      states.map((s) => s.state), states.map((s) => JSON.stringify(s.held)), states.map((s) => JSON.stringify(s.waitingFor)),
+      states.map((s) => iso(s.waitingSince)), states.map((s) => iso(s.activatedAt)), states.map((s) => iso(s.graceUntil)), reasons, into.actor,
+    ],
   );
   return result.rowCount;
 }

@@ -82,8 +82,12 @@ export async function decideAndApply(tx: Repositories, input: ApplyInput): Promi
   await tx.seats.lock();
   throwIfAborted(input.signal);
   const delta = await input.staging.summary({ sweep: sweeps(input.outcome), unseenIds: input.unseenIds, read: input.read });
-  const present = new PresentCount(tx, input.source);
-  const before = await holdCheck(input, delta.counts, () => present.beforeWrites());
+  // The source's present accounts are counted at most once (a scan of the source's accounts). After the
+  // run's writes they are the count before them moved by what the run itself wrote: accounts marked
+  // missing, absent accounts back, new accounts. Nothing else changes `present` meanwhile: every write of
+  // it is a run's apply, under the seat lock this transaction holds.
+  let present: number | null = null;
+  const before = await holdCheck(input, delta.counts, async () => (present ??= await tx.accounts.countPresent(input.source)));
   if (before !== null) return before;
   throwIfAborted(input.signal);
   const allocated = await allocateOrSkip(tx, input, delta);
@@ -91,7 +95,9 @@ export async function decideAndApply(tx: Repositories, input: ApplyInput): Promi
   // Rule 10 again, on what the allocation decided: users still returned but now matching no profile (a
   // broken `when`, a profile removed) are removed too, and count like users the directory stopped returning.
   // Only accounts that existed before count: a first sync's out-of-scope or disabled users drop nothing.
-  const after = await holdCheck(input, { ...delta.counts, wouldRemove: allocated.dropped.removed, wouldDisable: allocated.dropped.disabled }, () => present.afterWrites(delta));
+  const after = await holdCheck(input, { ...delta.counts, wouldRemove: allocated.dropped.removed, wouldDisable: allocated.dropped.disabled }, async () =>
+    present === null ? tx.accounts.countPresent(input.source) : present - delta.missingIds.length + delta.returningCount + delta.newCount,
+  );
   if (after !== null) return after;
   if (input.runId !== null) {
     await input.notifier?.afterAllocation(tx.connection, { occasion: { kind: 'run', runId: input.runId }, source: input.source, plan: allocated.plan, now: input.now });
@@ -118,35 +124,6 @@ async function holdCheck(input: ApplyInput, counts: Omit<RemovalCounts, 'total'>
   return shouldHold(weighed, { threshold, mode, unidentified: input.unidentified }) ? { kind: 'held', counts: weighed, threshold } : null;
 }
 
-/**
- * The source's present accounts, counted at most once per apply (a scan of the source's accounts). After
- * the run's writes they are the count before them moved by what the run itself wrote: accounts marked
- * missing, absent accounts back, new accounts. Nothing else changes `present` meanwhile: every write of
- * it is a run's apply, under the seat lock this transaction holds.
- */
-class PresentCount {
-  readonly #tx: Repositories;
-  readonly #source: string;
-  #before: number | null = null;
-
-  constructor(tx: Repositories, source: string) {
-    this.#tx = tx;
-    this.#source = source;
-  }
-
-  /** Before the run's writes. */
-  async beforeWrites(): Promise<number> {
-    this.#before ??= await this.#tx.accounts.countPresent(this.#source);
-    return this.#before;
-  }
-
-  /** After the run's writes (of `delta`): counted only if it was not counted before them. */
-  async afterWrites(delta: DeltaSummary): Promise<number> {
-    if (this.#before === null) return this.#tx.accounts.countPresent(this.#source);
-    return this.#before - delta.missingIds.length + delta.returningCount + delta.newCount;
-  }
-}
-
 /** Whether the read listed every id in scope, so that accounts it did not list are swept. */
 export function sweeps(outcome: SourceReadOutcome): boolean {
   return outcome.mode === 'full' || outcome.listedScope === true;
@@ -166,12 +143,7 @@ async function allocateOrSkip(tx: Repositories, input: ApplyInput, delta: DeltaS
     const plan = await unchangedPlan(tx, input.config);
     return { plan, counts: NO_SEAT_CHANGES, dropped: { removed: 0, disabled: 0 }, listed: { ...NOTHING_LISTED, listing: listingOf(input) }, allocation: 'skipped' };
   }
-  const allocated = await allocateDelta(tx, {
-    config: input.config, staging: input.staging, summary: delta, runId, now: input.now,
-    forNotifications: input.runId !== null && input.notifier !== undefined, listChanges: listingOf(input), frozenIds: input.frozenIds,
-    ...(input.signal ? { signal: input.signal } : {}),
-    ...(input.allocationSlice === undefined ? {} : { chunkSize: input.allocationSlice }),
-  });
+  const allocated = await allocateDelta(tx, input, delta, listingOf(input));
   await tx.seats.saveAllocation({ fingerprint, pools: allocated.plan.pools });
   return allocated;
 }
