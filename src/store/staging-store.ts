@@ -1,11 +1,9 @@
 // A run's staging table and its merge into `accounts`. While a source is read, the users that are new,
 // changed or back (see sync/source-snapshot.ts) and the deletions an incremental read reports go to a
-// per-run temporary table, so a read that fails half-way changes nothing, and unchanged users are not
-// written at all. In the apply transaction, the table tells what the read changed — a summary, the
-// staged rows of changed accounts, and the new users in queue order, a slice at a time, so a first sync
-// of a million users never holds its rows in memory at once — and is merged into `accounts`: new
-// accounts inserted with the seat state the allocation gave them (and their audit row), changed ones
-// rewritten.
+// per-run temporary table, so a read that fails half-way changes nothing. In the apply transaction the
+// table tells what the read changed (a summary, the changed accounts' rows, the new users in queue order
+// a slice at a time: a first sync of a million users never holds its rows at once), and is merged into
+// `accounts`: new accounts inserted with the seat state the allocation gave them, changed ones rewritten.
 import type { ChangeReason, SeatState } from '../domain/types.ts';
 import { batches } from './cursor.ts';
 import type { Queryable } from './db.ts';
@@ -74,9 +72,8 @@ export interface DeltaRow {
   readonly policyProtected: boolean;
 }
 
-/** A new user as the allocation reads it, with its place among the run's new users in read order. */
+/** A new user as the allocation reads it; `rank`: 1 for the first new user read, 2 for the next, … (see `reserveIds`). */
 export interface NewcomerRow extends DeltaRow {
-  /** 1 for the first new user read, 2 for the next, …: the offset of its account id in the run's reserved ids. */
   readonly rank: number;
 }
 
@@ -101,6 +98,8 @@ const INSERT_BATCH = 20_000;
 
 const DELTA_COLUMNS = `s.seq, a.id, s.username, s.enabled, (extract(epoch from s.directory_created_at) * 1000)::float8 AS "createdMs",
   s.profile, s.policy_protected AS "policyProtected"`;
+
+const iso = (value: number | null): string | null => (value === null ? null : new Date(value).toISOString());
 
 /** Staged users that differ from their account (the check at read time is repeated: it is cheap and exact). */
 function deltaFrom(staging: string): string {
@@ -216,15 +215,14 @@ export function stagingOf(conn: Queryable, runKey: string, source: string) {
       };
     },
 
-    /** The staged rows of existing accounts that changed or came back, in read order. */
-    async forEachChanged(visit: (row: DeltaRow) => void): Promise<void> {
-      const rows = batches<DeltaRow>(conn, {
-        name: `changed_${staging}`,
-        select: `SELECT ${DELTA_COLUMNS} FROM ${deltaFrom(staging)} AND a.id IS NOT NULL ORDER BY s.seq`,
-        params: [source],
-        batchRows: FETCH_ROWS,
-      });
-      for await (const batch of rows) batch.forEach(visit);
+    /** The staged rows of existing accounts that changed or came back, by account id. */
+    async changedById(): Promise<Map<number, DeltaRow>> {
+      const byId = new Map<number, DeltaRow>();
+      const select = `SELECT ${DELTA_COLUMNS} FROM ${deltaFrom(staging)} AND a.id IS NOT NULL ORDER BY s.seq`;
+      for await (const batch of batches<DeltaRow & { id: number }>(conn, { name: `changed_${staging}`, select, params: [source], batchRows: FETCH_ROWS })) {
+        for (const row of batch) byId.set(row.id, row);
+      }
+      return byId;
     },
 
     /**
@@ -243,23 +241,57 @@ export function stagingOf(conn: Queryable, runKey: string, source: string) {
     },
 
     /**
-     * Inserts new accounts (staged rows by `seq`) with the ids reserved for them and the seat state the
-     * allocation gave them, and one audit row each (from no state to it), INSERT_BATCH per statement.
+     * Inserts new accounts (staged rows by `seq`) with their reserved ids (`d`: the audit rows join the
+     * inserted ids back to it, integers, not to the staged rows by external id) and the seat state the
+     * allocation gave them, and one audit row each, INSERT_BATCH per statement. The distinct states (a
+     * handful for a whole first sync) are a table `c`: their jsonb and audit details are built once.
      */
     async insertNew(accounts: readonly NewAccount[], audit: { actor: string; runId: string }): Promise<number> {
       for (let start = 0; start < accounts.length; start += INSERT_BATCH) {
         const batch = accounts.slice(start, start + INSERT_BATCH);
-        const inserted = await insertAccountsWithAudit(conn, { staging, source, ...audit }, batch);
-        if (inserted !== batch.length) throw new Error(`inserted ${inserted} new accounts, expected ${batch.length}`);
+        const classes = new Map<string, number>();
+        const states: NewAccount[] = [];
+        const classOf = batch.map((account) => {
+          const key = JSON.stringify([account.reason, account.to]);
+          let index = classes.get(key);
+          if (index === undefined) classes.set(key, (index = states.push(account)));
+          return index;
+        });
+        const result = await conn.query(
+          `WITH d AS MATERIALIZED (SELECT seq, id, class FROM unnest($3::int[], $4::int[], $5::int[]) AS d(seq, id, class)),
+           c AS MATERIALIZED (
+             SELECT state, held::jsonb AS held, waiting_for::jsonb AS waiting_for, waiting_since, activated_at, grace_until, reason, class,
+                    jsonb_build_object('held', held::jsonb, 'waitingFor', waiting_for::jsonb) AS details
+             FROM unnest($6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::text[])
+                  WITH ORDINALITY AS c(state, held, waiting_for, waiting_since, activated_at, grace_until, reason, class)),
+           inserted AS (
+             INSERT INTO accounts (id, source, external_id, username, email, display_name, dn, enabled, directory_created_at,
+                groups, attributes, profile, policy_protected, data_hash, present, state, held, waiting_for, waiting_since,
+                activated_at, grace_until, first_seen_run, last_changed_run)
+             OVERRIDING SYSTEM VALUE
+             SELECT d.id, $1, s.external_id, s.username, s.email, s.display_name, s.dn, s.enabled, s.directory_created_at,
+                    s.groups::jsonb, s.attributes::jsonb, s.profile, s.policy_protected, s.data_hash, true, c.state, c.held,
+                    c.waiting_for, c.waiting_since, c.activated_at, c.grace_until, $2::bigint, $2::bigint
+             FROM d JOIN ${staging} s ON s.seq = d.seq AND NOT s.deleted JOIN c ON c.class = d.class
+             RETURNING id)
+           INSERT INTO audit (account_id, from_state, to_state, reason, actor, run_id, details)
+           SELECT d.id, NULL, c.state, c.reason, $13, $2::bigint, c.details
+           FROM inserted i JOIN d ON d.id = i.id JOIN c ON c.class = d.class`,
+          [
+            source, audit.runId, batch.map((a) => a.seq), batch.map((a) => a.id), classOf, states.map(({ to }) => to.state),
+            states.map(({ to }) => JSON.stringify(to.held)), states.map(({ to }) => JSON.stringify(to.waitingFor)), states.map(({ to }) => iso(to.waitingSince)),
+            states.map(({ to }) => iso(to.activatedAt)), states.map(({ to }) => iso(to.graceUntil)), states.map((a) => a.reason), audit.actor,
+          ],
+        );
+        if (result.rowCount !== batch.length) throw new Error(`inserted ${result.rowCount} new accounts, expected ${batch.length}`);
       }
       return accounts.length;
     },
 
     /**
-     * Takes `count` consecutive account ids from the identity sequence and returns the first, so that a
-     * run knows each new account's id (the first + its rank in read order − 1) before it is decided, and
-     * writes each slice of decisions as it comes while ids still follow the directory's order. Every
-     * insert into `accounts` runs under the seat lock the caller holds, so no other draw interleaves.
+     * Takes `count` consecutive account ids and returns the first: each new account's id (the first + its
+     * rank in read order − 1) is known before it is decided, so slices are written as they come with ids
+     * in the directory's order. Inserts into `accounts` run under the caller's seat lock: no draw interleaves.
      */
     async reserveIds(count: number): Promise<number> {
       if (count <= 0) return 0;
@@ -292,53 +324,3 @@ export function stagingOf(conn: Queryable, runKey: string, source: string) {
 }
 
 export type StagingRepository = ReturnType<typeof stagingOf>;
-
-const iso = (value: number | null): string | null => (value === null ? null : new Date(value).toISOString());
-
-/**
- * The accounts take the ids reserved for them (`d`), so the audit rows join the inserted ids back to `d`
- * (integers) rather than to the staged rows by external id. The distinct states (a handful for a whole
- * first sync) are a table `c`, numbered from 1: their jsonb values and audit details are built once, not per account.
- */
-async function insertAccountsWithAudit(conn: Queryable, into: { staging: string; source: string; actor: string; runId: string }, accounts: readonly NewAccount[]): Promise<number> {
-  const classes = new Map<string, number>();
-  const states: SeatState[] = [];
-  const reasons: ChangeReason[] = [];
-  const classOf = accounts.map(({ to, reason }) => {
-    const key = JSON.stringify([reason, to]);
-    let index = classes.get(key);
-    if (index === undefined) {
-      index = states.push(to);
-      reasons.push(reason);
-      classes.set(key, index);
-    }
-    return index;
-  });
-  const result = await conn.query(
-    `WITH d AS MATERIALIZED (SELECT seq, id, class FROM unnest($3::int[], $4::int[], $5::int[]) AS d(seq, id, class)),
-     c AS MATERIALIZED (
-       SELECT state, held::jsonb AS held, waiting_for::jsonb AS waiting_for, waiting_since, activated_at, grace_until, reason, class,
-              jsonb_build_object('held', held::jsonb, 'waitingFor', waiting_for::jsonb) AS details
-       FROM unnest($6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::text[])
-            WITH ORDINALITY AS c(state, held, waiting_for, waiting_since, activated_at, grace_until, reason, class)),
-     inserted AS (
-       INSERT INTO accounts (id, source, external_id, username, email, display_name, dn, enabled, directory_created_at,
-          groups, attributes, profile, policy_protected, data_hash, present, state, held, waiting_for, waiting_since,
-          activated_at, grace_until, first_seen_run, last_changed_run)
-       OVERRIDING SYSTEM VALUE
-       SELECT d.id, $1, s.external_id, s.username, s.email, s.display_name, s.dn, s.enabled, s.directory_created_at,
-              s.groups::jsonb, s.attributes::jsonb, s.profile, s.policy_protected, s.data_hash, true, c.state, c.held,
-              c.waiting_for, c.waiting_since, c.activated_at, c.grace_until, $2::bigint, $2::bigint
-       FROM d JOIN ${into.staging} s ON s.seq = d.seq AND NOT s.deleted JOIN c ON c.class = d.class
-       RETURNING id)
-     INSERT INTO audit (account_id, from_state, to_state, reason, actor, run_id, details)
-     SELECT d.id, NULL, c.state, c.reason, $13, $2::bigint, c.details
-     FROM inserted i JOIN d ON d.id = i.id JOIN c ON c.class = d.class`,
-    [
-      into.source, into.runId, accounts.map((a) => a.seq), accounts.map((a) => a.id), classOf,
-      states.map((s) => s.state), states.map((s) => JSON.stringify(s.held)), states.map((s) => JSON.stringify(s.waitingFor)),
-      states.map((s) => iso(s.waitingSince)), states.map((s) => iso(s.activatedAt)), states.map((s) => iso(s.graceUntil)), reasons, into.actor,
-    ],
-  );
-  return result.rowCount;
-}

@@ -1,17 +1,14 @@
 // The seat side of a run's apply transaction: read the delta, allocate with the one allocator
 // (src/domain/allocator.ts), and write its decisions as they come — state changes of existing accounts,
 // new accounts inserted with their state, and one audit row per change. Runs under the seat lock.
-import { CHANGE_KINDS, changeKindOf, noChangesByKind, type ChangeKind } from '../domain/change-kinds.ts';
+import { CHANGE_KINDS, changeKindOf, DRY_RUN_LISTED, noChangesByKind, type ChangeKind } from '../domain/change-kinds.ts';
 import { beginAllocation, type AllocationEnd, type AllocationStep, type SeatAllocation } from '../domain/allocator.ts';
 import { neededPoolNames } from '../domain/pool-table.ts';
 import type { AccountChange, AllocationPlan, SeatAccount } from '../domain/types.ts';
-import type { DeltaRow, DeltaSummary, NewcomerRow, Repositories, RunCounts, StagingRepository, StoredSeatAccount } from '../store/repositories.ts';
+import type { DeltaRow, DeltaSummary, NewcomerRow, Repositories, RunCounts, StagingRepository } from '../store/repositories.ts';
 import type { ApplyInput } from './apply-run.ts';
-import { allocationSettingsOf, auditActorOf } from './reconcile.ts';
+import { allocationFingerprint, allocationSettingsOf, auditActorOf, unchangedPlan } from './reconcile.ts';
 import { throwIfAborted } from './run-aborted.ts';
-
-/** State changes of a run by the state reached (counted when the state itself changed). */
-export type SeatCounts = Pick<RunCounts, 'activated' | 'blocked' | 'disabled' | 'removed'>;
 
 export interface AllocatedDelta {
   /**
@@ -19,7 +16,8 @@ export interface AllocatedDelta {
    * (stored ids) with their changes. Other changes are written, not kept.
    */
   readonly plan: AllocationPlan;
-  readonly counts: SeatCounts;
+  /** State changes by the state reached (counted when the state itself changed). */
+  readonly counts: Pick<RunCounts, 'activated' | 'blocked' | 'disabled' | 'removed'>;
   /**
    * Accounts that existed before this run and are now removed or disabled (new users out of scope or
    * disabled from the start are not among them): what the mass-change hold (SPEC rule 10) weighs.
@@ -29,9 +27,10 @@ export interface AllocatedDelta {
   readonly listed: ListedChanges;
   /**
    * How the allocation ran: new accounts decided as they came (behind a settled state), or everything
-   * at the end, over every account or around the settled keepers (counted, not loaded).
+   * at the end, over every account or around the settled keepers (counted, not loaded); `skipped`:
+   * nothing it reads changed, the stored seats stand (see `allocationFingerprint`).
    */
-  readonly allocation: 'as they came' | 'one call' | 'around settled';
+  readonly allocation: 'as they came' | 'one call' | 'around settled' | 'skipped';
 }
 
 /**
@@ -55,8 +54,8 @@ export interface ListedChanges {
   readonly listing: ChangeListing | null;
 }
 
-/** A run that lists nothing and changes nothing. */
-export const NOTHING_LISTED: ListedChanges = { changes: [], total: 0, byKind: noChangesByKind(), listing: null };
+/** What a dry run lists unless told otherwise: the first DRY_RUN_LISTED of every kind. */
+export const DEFAULT_DRY_RUN_LISTING: ChangeListing = { kinds: CHANGE_KINDS, offset: 0, limit: DRY_RUN_LISTED };
 
 /**
  * Most accounts a run may change for the allocation to leave the settled keepers out (their ids are
@@ -104,66 +103,83 @@ interface DeltaRun {
   readonly writer: StepWriter;
 }
 
-/** Allocates and writes the run's delta; `listing`: the state changes to keep for the report (none: null). */
-export async function allocateDelta(tx: Repositories, input: ApplyInput, summary: DeltaSummary, listing: ChangeListing | null): Promise<AllocatedDelta> {
+/**
+ * Allocates and writes the run's delta, or nothing when nothing the allocation reads changed (users only
+ * renamed, re-mailed, …): its last result stands.
+ */
+export async function allocateDelta(tx: Repositories, input: ApplyInput, summary: DeltaSummary): Promise<AllocatedDelta> {
   const { staging } = input;
   const runId = input.runId ?? '0';
-  const changed = new Map<number, DeltaRow>();
-  if (summary.changedCount > 0) await staging.forEachChanged((row) => changed.set(row.id ?? 0, row));
+  // A dry run lists its changes, as asked; an applied run none.
+  const listing = input.dryRun ? (input.listing ?? DEFAULT_DRY_RUN_LISTING) : null;
+  const fingerprint = allocationFingerprint(input.config);
+  const unchanged =
+    summary.newCount + summary.seatChangedCount === 0 &&
+    summary.missingIds.length === 0 &&
+    (await tx.seats.fingerprint()) === fingerprint &&
+    !(await tx.seats.graceEnded(input.now));
+  if (unchanged) {
+    if (summary.changedCount > 0) await staging.updateChanged(runId);
+    return new StepWriter(tx, input, 0, listing).finish((await unchangedPlan(tx, input.config)).pools, 0, 'skipped');
+  }
+  const changed = summary.changedCount > 0 ? await staging.changedById() : new Map<number, DeltaRow>();
   // Each new account's id is known before it is decided (the first reserved + its rank in read order −
   // 1): every slice's new accounts are inserted while the next slice is decided, ids in read order.
   const run: DeltaRun = { tx, input, summary, changed, writer: new StepWriter(tx, input, await staging.reserveIds(summary.newCount), listing) };
   // A first sync: the account table's indexes are built after its inserts.
-  return tx.accounts.loadInBulk(summary.newCount, async () => {
-    // A run that changes a few accounts (a delta, a resync with some changes) leaves the settled keepers
-    // out; the allocator declines when one of their pools must shrink (nothing is decided then), and the
-    // run begins again with every account.
-    const aroundSettled = changed.size + summary.missingIds.length <= MAX_CHANGED_AROUND_SETTLED;
-    const first = await beginWithStored(run, aroundSettled);
-    // The directory side of the changes, once the stored accounts are read as they were.
-    if (summary.changedCount > 0) await staging.updateChanged(runId);
-    await tx.accounts.markMissing(summary.missingIds, runId);
-    let result = await admitNewcomers(run, first);
-    const declined = result.end.kind === 'declined';
-    if (declined) result = await admitNewcomers(run, await beginWithStored(run, false));
-    if (result.end.kind === 'declined') throw new Error('internal error: an allocation over every account declined');
-    const how = result.asTheyCame ? 'as they came' : aroundSettled && !declined ? 'around settled' : 'one call';
-    return run.writer.finish(result.end.pools, summary.newCount, how);
-  });
+  const allocated = await tx.accounts.loadInBulk(summary.newCount, () => allocateAndWrite(run));
+  await tx.seats.saveAllocation({ fingerprint, pools: allocated.plan.pools });
+  return allocated;
 }
 
-/** Begins the allocation with the stored accounts (settled keepers only counted, when asked), this read's changes folded in. */
-async function beginWithStored(run: DeltaRun, leaveOutSettled: boolean): Promise<SeatAllocation> {
+async function allocateAndWrite(run: DeltaRun): Promise<AllocatedDelta> {
   const { tx, input, summary } = run;
-  const settledHeld = new Map(input.config.profiles.filter((p) => p.pools.length > 0).map((p) => [p.name, neededPoolNames(p.pools)]));
-  const loaded = leaveOutSettled
-    ? await tx.seats.loadAroundSettled({ settledHeld, include: [...run.changed.keys(), ...summary.missingIds] })
-    : { accounts: await tx.seats.load(), settled: new Map<string, number>() };
-  const allocation = beginAllocation(allocationSettingsOf(input.config, input.now), { settled: loaded.settled });
-  allocation.admit(await withDirectoryDelta(run, loaded.accounts));
-  return allocation;
+  const runId = input.runId ?? '0';
+  // A run that changes a few accounts (a delta, a resync with some changes) leaves the settled keepers
+  // out; the allocator declines when one of their pools must shrink (nothing is decided then), and the
+  // run begins again with every account.
+  const aroundSettled = run.changed.size + summary.missingIds.length <= MAX_CHANGED_AROUND_SETTLED;
+  const first = await beginWithStored(run, aroundSettled);
+  // The directory side of the changes, once the stored accounts are read as they were.
+  if (summary.changedCount > 0) await input.staging.updateChanged(runId);
+  await tx.accounts.markMissing(summary.missingIds, runId);
+  let result = await admitNewcomers(run, first);
+  const declined = result.end.kind === 'declined';
+  if (declined) result = await admitNewcomers(run, await beginWithStored(run, false));
+  if (result.end.kind === 'declined') throw new Error('internal error: an allocation over every account declined');
+  const how = result.asTheyCame ? 'as they came' : aroundSettled && !declined ? 'around settled' : 'one call';
+  return run.writer.finish(result.end.pools, summary.newCount, how);
 }
 
 /**
- * The stored accounts with this read's changes (copies): changed and returning users get their new
- * directory facts (removed ones that return, left out of `stored`, are loaded here), missing ones are
- * marked absent, those whose entries were present but unreadable are frozen (their seat state kept exactly).
+ * Begins the allocation with the stored accounts (settled keepers only counted, when asked) and this
+ * read's changes (on copies): changed and returning users get their new directory facts (removed ones
+ * that return, left out by the load, are loaded here), missing ones are marked absent, those whose
+ * entries were present but unreadable are frozen (their seat state kept exactly).
  */
-async function withDirectoryDelta({ tx, input, summary, changed }: DeltaRun, stored: StoredSeatAccount[]): Promise<SeatAccount[]> {
-  const known = new Set(stored.map((a) => a.id));
+async function beginWithStored({ tx, input, summary, changed }: DeltaRun, leaveOutSettled: boolean): Promise<SeatAllocation> {
+  const settledHeld = new Map(input.config.profiles.filter((p) => p.pools.length > 0).map((p) => [p.name, neededPoolNames(p.pools)]));
+  const { accounts, settled } = leaveOutSettled
+    ? await tx.seats.loadAroundSettled({ settledHeld, include: [...changed.keys(), ...summary.missingIds] })
+    : { accounts: await tx.seats.load(), settled: new Map<string, number>() };
+  const known = new Set(accounts.map((a) => a.id));
   // Loops, not push(...list): a list of a million would overflow the call stack.
-  for (const account of await tx.seats.loadById([...changed.keys()].filter((id) => !known.has(id)))) stored.push(account);
+  for (const account of await tx.seats.loadById([...changed.keys()].filter((id) => !known.has(id)))) accounts.push(account);
   const missing = new Set(summary.missingIds);
   const frozen = new Set(input.frozenIds);
-  return stored.map((account) => {
-    const row = changed.get(account.id);
-    if (row) {
-      const { username, enabled, profile } = row;
-      return { ...account, username, directoryCreatedAt: row.createdMs, present: true, enabled, profile, protected: account.adminProtected || row.policyProtected };
-    }
-    if (missing.has(account.id)) return { ...account, present: false };
-    return frozen.has(account.id) ? { ...account, frozen: true } : account;
-  });
+  const allocation = beginAllocation(allocationSettingsOf(input.config, input.now), { settled });
+  allocation.admit(
+    accounts.map((account): SeatAccount => {
+      const row = changed.get(account.id);
+      if (row) {
+        const { username, enabled, profile } = row;
+        return { ...account, username, directoryCreatedAt: row.createdMs, present: true, enabled, profile, protected: account.adminProtected || row.policyProtected };
+      }
+      if (missing.has(account.id)) return { ...account, present: false };
+      return frozen.has(account.id) ? { ...account, frozen: true } : account;
+    }),
+  );
+  return allocation;
 }
 
 /**
