@@ -11,22 +11,16 @@ interface CopyConnection {
   endCopyFrom(): void;
 }
 
-const ignore = (): void => undefined;
-
 /** Runs `COPY <target> FROM STDIN` with `data` (text format) on `client`; returns the rows copied. */
 export function copyFromStdin(client: pg.ClientBase, target: string, data: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const chunk = Buffer.from(data, 'utf8');
     let rows = 0;
-    let ended = false;
     // An error ends the query at once, as pg's own queries do: after an error response pg no longer
     // routes the ReadyForQuery that follows to this query, and a lost connection sends none at all.
-    const end = (error: Error | null): void => {
-      if (ended) return;
-      ended = true;
-      if (error) reject(error);
-      else resolve(rows);
-    };
+    // (A promise settles once: whatever pg calls after the first end is ignored.)
+    const end = (error: Error | null): void => (error ? reject(error) : resolve(rows));
+    const ignore = (): void => undefined;
     const query = {
       text: `COPY ${target} FROM STDIN`,
       submit(connection: CopyConnection): void {
@@ -42,11 +36,7 @@ export function copyFromStdin(client: pg.ClientBase, target: string, data: strin
       handleError: end,
       handleReadyForQuery: () => end(null),
       // Messages a COPY FROM never gets; pg may still call these on any active query.
-      handleRowDescription: ignore,
-      handleDataRow: ignore,
-      handleEmptyQuery: ignore,
-      handlePortalSuspended: ignore,
-      handleCopyData: ignore,
+      ...Object.fromEntries(['handleRowDescription', 'handleDataRow', 'handleEmptyQuery', 'handlePortalSuspended', 'handleCopyData'].map((n) => [n, ignore])),
     };
     (client as unknown as { query(submittable: typeof query): void }).query(query);
   });

@@ -72,9 +72,9 @@ export interface DeltaRow {
   readonly policyProtected: boolean;
 }
 
-/** A new user as the allocation reads it; `rank`: 1 for the first new user read, 2 for the next, … (see `reserveIds`). */
+/** A new user as the allocation reads it, with the account id reserved for it (`reserveIds`). */
 export interface NewcomerRow extends DeltaRow {
-  readonly rank: number;
+  readonly newId: number;
 }
 
 /** A new account to insert: its staged row, the id reserved for it (`reserveIds`), and the seat state the allocation gave it. */
@@ -165,10 +165,9 @@ export function stagingOf(conn: Queryable, runKey: string, source: string) {
     },
 
     /**
-     * Prepares the staging table for the apply: an index for reading the staged rows in read order and in
-     * slices, and statistics (temp tables are never auto-analyzed; without them the joins against a
-     * 100,000-row table run as nested loops). The plans need the row count and rough distributions only:
-     * a small sample (3,000 rows instead of 30,000) gives them in a tenth of the time.
+     * Prepares the table for the apply: an index on the read order, and statistics (temp tables are never
+     * auto-analyzed; without them the joins against a 100,000-row table run as nested loops). The plans need
+     * the row count and rough distributions only: a sample of 3,000 rows (not 30,000) takes a tenth of the time.
      */
     async analyze(): Promise<void> {
       await conn.query(`CREATE INDEX ON ${staging} (seq)`);
@@ -188,13 +187,13 @@ export function stagingOf(conn: Queryable, runKey: string, source: string) {
      * reports are missing too. `read`: users read.
      */
     async summary(options: { sweep: boolean; unseenIds: readonly number[]; read: number }): Promise<DeltaSummary> {
-      const delta = await conn.query<{ fresh: number; changed: number; back: number; seat: number; disable: number }>(
-        `SELECT count(*) FILTER (WHERE a.id IS NULL)::int AS fresh, count(a.id)::int AS changed,
-                count(*) FILTER (WHERE a.id IS NOT NULL AND NOT a.present)::int AS back,
+      const delta = await conn.query<Omit<DeltaSummary, 'counts' | 'missingIds'> & { wouldDisable: number }>(
+        `SELECT count(*) FILTER (WHERE a.id IS NULL)::int AS "newCount", count(a.id)::int AS "changedCount",
+                count(*) FILTER (WHERE a.id IS NOT NULL AND NOT a.present)::int AS "returningCount",
                 count(*) FILTER (WHERE a.id IS NOT NULL AND (NOT a.present OR a.username IS DISTINCT FROM s.username
                   OR a.enabled IS DISTINCT FROM s.enabled OR a.directory_created_at IS DISTINCT FROM s.directory_created_at
-                  OR a.profile IS DISTINCT FROM s.profile OR a.policy_protected IS DISTINCT FROM s.policy_protected))::int AS seat,
-                count(*) FILTER (WHERE a.id IS NOT NULL AND a.enabled AND a.present AND NOT s.enabled)::int AS disable
+                  OR a.profile IS DISTINCT FROM s.profile OR a.policy_protected IS DISTINCT FROM s.policy_protected))::int AS "seatChangedCount",
+                count(*) FILTER (WHERE a.id IS NOT NULL AND a.enabled AND a.present AND NOT s.enabled)::int AS "wouldDisable"
          FROM ${deltaFrom(staging)}`,
         [source],
       );
@@ -203,16 +202,11 @@ export function stagingOf(conn: Queryable, runKey: string, source: string) {
       const unseen = `SELECT a.id FROM accounts a WHERE a.id = ANY($2::int[]) AND a.source = $1 AND a.present
          AND NOT EXISTS (SELECT 1 FROM ${staging} s WHERE s.external_id = a.external_id AND NOT s.deleted)`;
       const missing = await conn.query<{ id: number }>(options.sweep ? `${unseen} UNION ${deleted}` : deleted, options.sweep ? [source, options.unseenIds] : [source]);
-      const d = delta.rows[0] ?? { fresh: 0, changed: 0, back: 0, seat: 0, disable: 0 };
       const missingIds = [...new Set(missing.rows.map((r) => r.id))].sort((a, b) => a - b);
-      return {
-        counts: { staged: options.read, wouldRemove: missingIds.length, wouldDisable: d.disable },
-        missingIds,
-        newCount: d.fresh,
-        changedCount: d.changed,
-        returningCount: d.back,
-        seatChangedCount: d.seat,
-      };
+      const [row] = delta.rows;
+      if (row === undefined) throw new Error('no delta counts');
+      const { wouldDisable, ...counts } = row;
+      return { counts: { staged: options.read, wouldRemove: missingIds.length, wouldDisable }, missingIds, ...counts };
     },
 
     /** The staged rows of existing accounts that changed or came back, by account id. */
@@ -227,15 +221,15 @@ export function stagingOf(conn: Queryable, runKey: string, source: string) {
 
     /**
      * New users in slices of `sliceRows`, in the order of the queue key the domain computed when they were
-     * staged (hex digits only: COLLATE "C" orders them byte by byte on every database), each with its rank
-     * in read order, so that its account id is known before the others are decided.
+     * staged (hex digits only: COLLATE "C" orders them byte by byte on every database), each with its id
+     * among those reserved from `firstId` on, in read order: known before the others are decided.
      */
-    newcomerSlices(sliceRows: number): AsyncGenerator<NewcomerRow[], void, undefined> {
+    newcomerSlices(sliceRows: number, firstId: number): AsyncGenerator<NewcomerRow[], void, undefined> {
       return batches<NewcomerRow>(conn, {
         name: `new_${staging}`,
-        select: `SELECT ${DELTA_COLUMNS}, row_number() OVER (ORDER BY s.seq)::int AS rank
+        select: `SELECT ${DELTA_COLUMNS}, ($2::int + row_number() OVER (ORDER BY s.seq) - 1)::int AS "newId"
                  FROM ${deltaFrom(staging)} AND a.id IS NULL ORDER BY s.queue_key COLLATE "C"`,
-        params: [source],
+        params: [source, firstId],
         batchRows: sliceRows,
       });
     },
@@ -278,9 +272,10 @@ export function stagingOf(conn: Queryable, runKey: string, source: string) {
            SELECT d.id, NULL, c.state, c.reason, $13, $2::bigint, c.details
            FROM inserted i JOIN d ON d.id = i.id JOIN c ON c.class = d.class`,
           [
-            source, audit.runId, batch.map((a) => a.seq), batch.map((a) => a.id), classOf, states.map(({ to }) => to.state),
-            states.map(({ to }) => JSON.stringify(to.held)), states.map(({ to }) => JSON.stringify(to.waitingFor)), states.map(({ to }) => iso(to.waitingSince)),
-            states.map(({ to }) => iso(to.activatedAt)), states.map(({ to }) => iso(to.graceUntil)), states.map((a) => a.reason), audit.actor,
+            source, audit.runId, batch.map((a) => a.seq), batch.map((a) => a.id), classOf,
+            states.map(({ to }) => to.state), states.map(({ to }) => JSON.stringify(to.held)), states.map(({ to }) => JSON.stringify(to.waitingFor)),
+            states.map(({ to }) => iso(to.waitingSince)), states.map(({ to }) => iso(to.activatedAt)), states.map(({ to }) => iso(to.graceUntil)),
+            states.map((a) => a.reason), audit.actor,
           ],
         );
         if (result.rowCount !== batch.length) throw new Error(`inserted ${result.rowCount} new accounts, expected ${batch.length}`);
@@ -289,9 +284,9 @@ export function stagingOf(conn: Queryable, runKey: string, source: string) {
     },
 
     /**
-     * Takes `count` consecutive account ids and returns the first: each new account's id (the first + its
-     * rank in read order − 1) is known before it is decided, so slices are written as they come with ids
-     * in the directory's order. Inserts into `accounts` run under the caller's seat lock: no draw interleaves.
+     * Takes `count` consecutive account ids and returns the first, for `newcomerSlices`: each new account's
+     * id is known before it is decided, so slices are written as they come with ids in the directory's
+     * order. Inserts into `accounts` run under the caller's seat lock: no other draw interleaves.
      */
     async reserveIds(count: number): Promise<number> {
       if (count <= 0) return 0;

@@ -11,10 +11,7 @@ import { allocationFingerprint, allocationSettingsOf, auditActorOf, unchangedPla
 import { throwIfAborted } from './run-aborted.ts';
 
 export interface AllocatedDelta {
-  /**
-   * The pools after the run and, when the run notifies, the newly blocked and grace-started accounts
-   * (stored ids) with their changes. Other changes are written, not kept.
-   */
+  /** The pools and, when the run notifies, the newly blocked and grace-started accounts (stored ids) with their changes. */
   readonly plan: AllocationPlan;
   /** State changes by the state reached (counted when the state itself changed). */
   readonly counts: Pick<RunCounts, 'activated' | 'blocked' | 'disabled' | 'removed'>;
@@ -69,9 +66,8 @@ const DEFAULT_SLICE = 20_000;
 const NONE: readonly string[] = Object.freeze([]);
 
 /**
- * A staged user never seen before, as the allocation sees it: the temporary id −seq. New users stay in
- * the staging table and reach the allocation a slice at a time, in queue order: a first sync of a
- * million users never holds them all in memory.
+ * A staged user never seen before, as the allocation sees it (temporary id −seq). New users reach it a
+ * slice at a time, in queue order: a first sync of a million users never holds them all in memory.
  */
 export function newcomerAccount(row: DeltaRow): SeatAccount {
   return {
@@ -93,13 +89,13 @@ export function newcomerAccount(row: DeltaRow): SeatAccount {
   };
 }
 
-/** One run's allocation: what it is given and what it reads once. */
+/** One run's allocation: what it is given, what it reads once (`changed`: `changedById`; `firstId`: `reserveIds`), its writer. */
 interface DeltaRun {
   readonly tx: Repositories;
   readonly input: ApplyInput;
   readonly summary: DeltaSummary;
-  /** Staged rows of existing accounts that changed or came back, by account id. */
   readonly changed: ReadonlyMap<number, DeltaRow>;
+  readonly firstId: number;
   readonly writer: StepWriter;
 }
 
@@ -110,8 +106,6 @@ interface DeltaRun {
 export async function allocateDelta(tx: Repositories, input: ApplyInput, summary: DeltaSummary): Promise<AllocatedDelta> {
   const { staging } = input;
   const runId = input.runId ?? '0';
-  // A dry run lists its changes, as asked; an applied run none.
-  const listing = input.dryRun ? (input.listing ?? DEFAULT_DRY_RUN_LISTING) : null;
   const fingerprint = allocationFingerprint(input.config);
   const unchanged =
     summary.newCount + summary.seatChangedCount === 0 &&
@@ -120,12 +114,12 @@ export async function allocateDelta(tx: Repositories, input: ApplyInput, summary
     !(await tx.seats.graceEnded(input.now));
   if (unchanged) {
     if (summary.changedCount > 0) await staging.updateChanged(runId);
-    return new StepWriter(tx, input, 0, listing).finish((await unchangedPlan(tx, input.config)).pools, 0, 'skipped');
+    return new StepWriter(tx, input).finish((await unchangedPlan(tx, input.config)).pools, 0, 'skipped');
   }
   const changed = summary.changedCount > 0 ? await staging.changedById() : new Map<number, DeltaRow>();
-  // Each new account's id is known before it is decided (the first reserved + its rank in read order −
-  // 1): every slice's new accounts are inserted while the next slice is decided, ids in read order.
-  const run: DeltaRun = { tx, input, summary, changed, writer: new StepWriter(tx, input, await staging.reserveIds(summary.newCount), listing) };
+  // Each new account's id is known before it is decided: every slice's new accounts are inserted while
+  // the next slice is decided, ids in read order.
+  const run: DeltaRun = { tx, input, summary, changed, firstId: await staging.reserveIds(summary.newCount), writer: new StepWriter(tx, input) };
   // A first sync: the account table's indexes are built after its inserts.
   const allocated = await tx.accounts.loadInBulk(summary.newCount, () => allocateAndWrite(run));
   await tx.seats.saveAllocation({ fingerprint, pools: allocated.plan.pools });
@@ -173,7 +167,8 @@ async function beginWithStored({ tx, input, summary, changed }: DeltaRun, leaveO
       const row = changed.get(account.id);
       if (row) {
         const { username, enabled, profile } = row;
-        return { ...account, username, directoryCreatedAt: row.createdMs, present: true, enabled, profile, protected: account.adminProtected || row.policyProtected };
+        const directoryCreatedAt = row.createdMs;
+        return { ...account, username, directoryCreatedAt, present: true, enabled, profile, protected: account.adminProtected || row.policyProtected };
       }
       if (missing.has(account.id)) return { ...account, present: false };
       return frozen.has(account.id) ? { ...account, frozen: true } : account;
@@ -186,10 +181,10 @@ async function beginWithStored({ tx, input, summary, changed }: DeltaRun, leaveO
  * New accounts from the staging table in queue order; what is decided as they come is written at once
  * (its insert runs in the database while the next slice is decided), the rest at the end.
  */
-async function admitNewcomers({ input, summary, writer }: DeltaRun, allocation: SeatAllocation): Promise<{ end: AllocationEnd; asTheyCame: boolean }> {
+async function admitNewcomers({ input, summary, firstId, writer }: DeltaRun, allocation: SeatAllocation): Promise<{ end: AllocationEnd; asTheyCame: boolean }> {
   let asTheyCame = false;
   // A run without new users (most resyncs) does not query for them.
-  const slices = summary.newCount > 0 ? input.staging.newcomerSlices(input.allocationSlice ?? DEFAULT_SLICE) : [];
+  const slices = summary.newCount > 0 ? input.staging.newcomerSlices(input.allocationSlice ?? DEFAULT_SLICE, firstId) : [];
   try {
     for await (const rows of slices) {
       throwIfAborted(input.signal);
@@ -212,7 +207,6 @@ class StepWriter {
   readonly #tx: Repositories;
   readonly #staging: StagingRepository;
   readonly #audit: { actor: string; runId: string };
-  readonly #firstId: number;
   readonly #listing: ChangeListing | null;
   /** What the notifications read, with stored ids; null when the run does not notify. */
   readonly #noticed: { changes: AccountChange[]; newlyBlocked: number[]; graceStarted: number[] } | null;
@@ -227,26 +221,26 @@ class StepWriter {
   readonly #listed: AccountChange[] = [];
   readonly #dropped = { removed: 0, disabled: 0 };
 
-  constructor(tx: Repositories, input: ApplyInput, firstId: number, listing: ChangeListing | null) {
+  constructor(tx: Repositories, input: ApplyInput) {
     const runId = input.runId ?? '0';
     this.#tx = tx;
     this.#staging = input.staging;
     this.#audit = { actor: auditActorOf({ kind: 'run', runId }).actor, runId };
-    this.#firstId = firstId;
-    this.#listing = listing;
+    // A dry run lists its changes, as asked; an applied run none.
+    this.#listing = input.dryRun ? (input.listing ?? DEFAULT_DRY_RUN_LISTING) : null;
     // A first sync may block a hundred thousand accounts: what the notifications read is kept only for them.
     this.#noticed = input.runId !== null && input.notifier !== undefined ? { changes: [], newlyBlocked: [], graceStarted: [] } : null;
   }
 
   /** Keeps the account id of each new user of a slice (before the allocator sees it). */
   noteIds(rows: readonly NewcomerRow[]): void {
-    for (const { seq, rank } of rows) {
+    for (const { seq, newId } of rows) {
       if (seq >= this.#idBySeq.length) {
         const grown = new Int32Array(Math.max(seq + 1, this.#idBySeq.length * 2));
         grown.set(this.#idBySeq);
         this.#idBySeq = grown;
       }
-      this.#idBySeq[seq] = this.#firstId + rank - 1;
+      this.#idBySeq[seq] = newId;
     }
   }
 

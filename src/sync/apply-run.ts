@@ -141,9 +141,9 @@ export interface SeatTally {
    * or suspended), if any. `active`: holding their seats (or needing none); `blocked`: waiting for a
    * seat; `other`: disabled in the directory or suspended by an admin.
    */
-  readonly profiles: readonly { readonly profile: string | null; readonly accounts: number; readonly active: number; readonly blocked: number; readonly other: number }[];
+  readonly profiles: readonly ({ readonly profile: string | null } & Readonly<Record<'accounts' | 'active' | 'blocked' | 'other', number>>)[];
   /** Every configured pool, in config order: the source's accounts holding a seat of it, and blocked waiting for it. */
-  readonly pools: readonly { readonly pool: string; readonly held: number; readonly blocked: number }[];
+  readonly pools: readonly ({ readonly pool: string } & Readonly<Record<'held' | 'blocked', number>>)[];
 }
 
 /** The tally of a source's seat rows: the allocator's decisions as stored, not a second calculation. */
