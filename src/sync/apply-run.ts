@@ -30,7 +30,7 @@ export interface Applied extends Omit<AllocatedDelta, 'dropped'> {
 
 export type ApplyOutcome =
   | { readonly kind: 'applied'; readonly applied: Applied }
-  | { readonly kind: 'held'; readonly counts: RemovalCounts; readonly threshold: number };
+  | { readonly kind: 'held'; readonly counts: RemovalCounts; readonly threshold: number; /** `planHeld`: the plan the hold stopped. */ readonly planned?: Applied };
 
 /** What the apply needs of the run: the staged read and how it was asked for. */
 export interface ApplyInput {
@@ -54,6 +54,8 @@ export interface ApplyInput {
   readonly mapping: string;
   readonly allowRemovals: boolean;
   readonly dryRun: boolean;
+  /** Dry runs: a run the hold stops is planned anyway, as with removals allowed, and returned held with its plan. */
+  readonly planHeld?: boolean;
   /** Dry runs: the state changes to list (default DEFAULT_DRY_RUN_LISTING). */
   readonly listing?: ChangeListing;
   readonly allocationSlice?: number;
@@ -73,17 +75,19 @@ export async function decideAndApply(tx: Repositories, input: ApplyInput): Promi
   // it is a run's apply, under the seat lock this transaction holds.
   let present: number | null = null;
   const before = await holdCheck(input, delta.counts, async () => (present ??= await tx.accounts.countPresent(input.source)));
-  if (before !== null) return before;
+  if (before !== null && !input.planHeld) return before;
   throwIfAborted(input.signal);
   const allocated = await allocateDelta(tx, input, delta);
   throwIfAborted(input.signal);
   // Rule 10 again, on what the allocation decided: users still returned but now matching no profile (a
   // broken `when`, a profile removed) are removed too, and count like users the directory stopped returning.
   // Only accounts that existed before count: a first sync's out-of-scope or disabled users drop nothing.
-  const after = await holdCheck(input, { ...delta.counts, wouldRemove: allocated.dropped.removed, wouldDisable: allocated.dropped.disabled }, async () =>
-    present === null ? tx.accounts.countPresent(input.source) : present - delta.missingIds.length + delta.returningCount + delta.newCount,
-  );
-  if (after !== null) return after;
+  const after =
+    before ??
+    (await holdCheck(input, { ...delta.counts, wouldRemove: allocated.dropped.removed, wouldDisable: allocated.dropped.disabled }, async () =>
+      present === null ? tx.accounts.countPresent(input.source) : present - delta.missingIds.length + delta.returningCount + delta.newCount,
+    ));
+  if (after !== null && !input.planHeld) return after;
   if (input.runId !== null) {
     await input.notifier?.afterAllocation(tx.connection, { occasion: { kind: 'run', runId: input.runId }, source: input.source, plan: allocated.plan, now: input.now });
   }
@@ -93,11 +97,12 @@ export async function decideAndApply(tx: Repositories, input: ApplyInput): Promi
   const purged = purgeAfterMs === null ? 0 : await tx.accounts.purgeRemoved({ source: input.source, olderThanMs: purgeAfterMs, now: input.now });
   const tally = input.dryRun ? tallyOf(input.config, await tx.accounts.seatRows(input.source)) : null;
   const { plan, counts, listed, allocation } = allocated;
-  return { kind: 'applied', applied: { purged, created: delta.newCount, updated: delta.changedCount, plan, counts, listed, tally, allocation } };
+  const applied: Applied = { purged, created: delta.newCount, updated: delta.changedCount, plan, counts, listed, tally, allocation };
+  return after === null ? { kind: 'applied', applied } : { ...after, planned: applied };
 }
 
 /** Rule 10: the held outcome, or null. The source's total is counted only when there is something to weigh against it. */
-async function holdCheck(input: ApplyInput, counts: Omit<RemovalCounts, 'total'>, total: () => Promise<number>): Promise<ApplyOutcome | null> {
+async function holdCheck(input: ApplyInput, counts: Omit<RemovalCounts, 'total'>, total: () => Promise<number>): Promise<Extract<ApplyOutcome, { kind: 'held' }> | null> {
   if (input.allowRemovals || (counts.staged > 0 && counts.wouldRemove + counts.wouldDisable === 0)) return null;
   const weighed = { ...counts, total: await total() };
   const threshold = removalThreshold(input.config.policy.maxRemovals, weighed.total);
