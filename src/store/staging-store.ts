@@ -101,12 +101,13 @@ const DELTA_COLUMNS = `s.seq, a.id, s.username, s.enabled, (extract(epoch from s
 
 const iso = (value: number | null): string | null => (value === null ? null : new Date(value).toISOString());
 
-/** Staged users that differ from their account (the check at read time is repeated: it is cheap and exact). */
-function deltaFrom(staging: string): string {
-  return `${staging} s LEFT JOIN accounts a ON a.source = $1 AND a.external_id = s.external_id
-    WHERE NOT s.deleted AND (a.id IS NULL OR a.data_hash IS DISTINCT FROM s.data_hash OR NOT a.present)
-      AND NOT EXISTS (SELECT 1 FROM ${staging} d WHERE d.deleted AND d.external_id = s.external_id)`;
+/** Staged users `s` new or differing from their account `a`, unless the read deletes them (the read's check repeated: cheap and exact). */
+function differs(staging: string): string {
+  return `NOT s.deleted AND (a.id IS NULL OR a.data_hash IS DISTINCT FROM s.data_hash OR NOT a.present)
+    AND NOT EXISTS (SELECT 1 FROM ${staging} d WHERE d.deleted AND d.external_id = s.external_id)`;
 }
+
+const deltaFrom = (staging: string): string => `${staging} s LEFT JOIN accounts a ON a.source = $1 AND a.external_id = s.external_id WHERE ${differs(staging)}`;
 
 /**
  * The staged read of run `runKey` (a run id, or a dry run's key) of `source`, on `conn`: the table is
@@ -306,10 +307,7 @@ export function stagingOf(conn: Queryable, runKey: string, source: string) {
                 enabled = s.enabled, directory_created_at = s.directory_created_at, groups = s.groups::jsonb,
                 attributes = s.attributes::jsonb, profile = s.profile, policy_protected = s.policy_protected,
                 data_hash = s.data_hash, present = true, removed_at = NULL, last_changed_run = $2::bigint, updated_at = now()
-         FROM ${staging} s
-         WHERE a.source = $1 AND a.external_id = s.external_id AND NOT s.deleted
-           AND (a.data_hash IS DISTINCT FROM s.data_hash OR NOT a.present)
-           AND NOT EXISTS (SELECT 1 FROM ${staging} d WHERE d.deleted AND d.external_id = s.external_id)`,
+         FROM ${staging} s WHERE a.source = $1 AND a.external_id = s.external_id AND ${differs(staging)}`,
         [source, runId],
       );
       return result.rowCount;

@@ -31,9 +31,8 @@ export interface AllocatedDelta {
 }
 
 /**
- * Which state changes a run keeps for its report (a dry run shows what it would do): of the kinds
- * asked for, `limit` of each kind from the `offset`-th on (0 = the first). Each kind is kept apart, so a
- * first sync that would activate a million accounts still lists its few blocks.
+ * Which state changes a run keeps for its report (a dry run shows what it would do): of the kinds asked for, `limit` of each
+ * kind from the `offset`-th on (0 = the first). Each kind is kept apart: a first sync activating a million still lists its few blocks.
  */
 export interface ChangeListing {
   readonly kinds: readonly ChangeKind[];
@@ -54,10 +53,7 @@ export interface ListedChanges {
 /** What a dry run lists unless told otherwise: the first DRY_RUN_LISTED of every kind. */
 export const DEFAULT_DRY_RUN_LISTING: ChangeListing = { kinds: CHANGE_KINDS, offset: 0, limit: DRY_RUN_LISTED };
 
-/**
- * Most accounts a run may change for the allocation to leave the settled keepers out (their ids are
- * a query parameter; beyond this, loading everything costs about the same).
- */
+/** Most accounts a run may change for the allocation to leave the settled keepers out (beyond it, loading every one costs the same). */
 const MAX_CHANGED_AROUND_SETTLED = 10_000;
 
 /** New accounts per slice: a few MB of rows and decisions, and writes big enough that per-statement costs do not matter. */
