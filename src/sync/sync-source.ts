@@ -57,7 +57,8 @@ export type SourceRunResult =
       readonly error: null;
       /** What the run would have disabled and removed, and the threshold it exceeds (SPEC rule 10). */
       readonly held: RemovalCounts & { readonly threshold: number; readonly unidentified?: number };
-      readonly poolsAfter: null;
+      /** A dry run with `planHeld`: seat usage as its plan would leave it; otherwise null. */
+      readonly poolsAfter: PoolView[] | null;
     })
   | (RunResultBase & {
       readonly outcome: 'failed';
@@ -86,6 +87,8 @@ export interface SyncSourceOptions {
   readonly onProgress?: (progress: SyncProgress) => void;
   /** Dry runs: which planned changes to list (default DEFAULT_DRY_RUN_LISTING). */
   readonly listing?: ChangeListing;
+  /** Dry runs: a held run still plans (as with removals allowed) and reports its plan with the hold, from its one read. */
+  readonly planHeld?: boolean;
   readonly signal?: AbortSignal;
   readonly now?: () => number;
   /**
@@ -110,7 +113,7 @@ interface Staged {
 /** A run's outcome before it is recorded. */
 type Ended =
   | { readonly kind: 'applied' | 'planned'; readonly staged: Staged; readonly applied: Applied }
-  | { readonly kind: 'held'; readonly staged: Staged; readonly counts: RemovalCounts; readonly threshold: number }
+  | { readonly kind: 'held'; readonly staged: Staged; readonly counts: RemovalCounts; readonly threshold: number; readonly planned?: Applied }
   | { readonly kind: 'failed'; readonly staged: Staged | null; readonly error: unknown };
 
 interface RunContext {
@@ -233,6 +236,7 @@ async function decideAndApplyIn(conn: Store, runKey: string, ctx: RunContext, st
         config: deps.config, source: deps.source.name, staging: tx.staging(runKey, deps.source.name), runId: ctx.runId, outcome: staged.outcome, unseenIds: staged.unseenIds, frozenIds: staged.frozenIds,
         read: staged.stats.seen, unidentified: staged.stats.unidentified, now: ctx.clock(), mapping: staged.mapping, allowRemovals: options.allowRemovals, dryRun: options.dryRun,
         ...(options.listing ? { listing: options.listing } : {}),
+        ...(options.planHeld && options.dryRun ? { planHeld: true } : {}),
         ...(options.allocationSlice === undefined ? {} : { allocationSlice: options.allocationSlice }),
         ...(deps.notifier ? { notifier: deps.notifier } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
@@ -244,7 +248,7 @@ async function decideAndApplyIn(conn: Store, runKey: string, ctx: RunContext, st
     },
     { end: (result) => (result.kind === 'applied' && !options.dryRun ? 'commit' : 'rollback') },
   );
-  if (outcome.kind === 'held') return { kind: 'held', staged, counts: outcome.counts, threshold: outcome.threshold };
+  if (outcome.kind === 'held') return { ...outcome, staged };
   return { kind: options.dryRun ? 'planned' : 'applied', staged, applied: outcome.applied };
 }
 
@@ -266,8 +270,7 @@ async function record(ctx: RunContext, ended: Ended): Promise<SourceRunResult> {
       log.info({ ...counts, repaired: stats.repaired, mode, allocation: applied.allocation, durationMs: durationMs() }, 'sync finished');
       return {
         ...base, ...counts, outcome: ended.kind, status: 'ok', durationMs: durationMs(), error: null, held: null,
-        poolsAfter: poolViewsFromPlan(applied.plan.pools),
-        ...(ended.kind === 'planned' ? { planned: applied.listed, ...(applied.tally ? { tally: applied.tally } : {}) } : {}),
+        ...(ended.kind === 'planned' ? planOf(applied) : { poolsAfter: poolViewsFromPlan(applied.plan.pools) }),
       };
     }
     case 'held': {
@@ -277,7 +280,7 @@ async function record(ctx: RunContext, ended: Ended): Promise<SourceRunResult> {
         await ctx.store.runs.finish(runId, { status: 'held', mode, counts: unapplied, error: null, details: { held, skippedEntries: stats.skippedEntries } });
       }
       log.warn({ held }, 'sync held: it would disable or remove more accounts than policy.maxRemovals allows');
-      return { ...base, ...unapplied, outcome: 'held', status: 'held', durationMs: durationMs(), error: null, held, poolsAfter: null };
+      return { ...base, ...unapplied, outcome: 'held', status: 'held', durationMs: durationMs(), error: null, held, ...(ended.planned ? planOf(ended.planned) : { poolsAfter: null }) };
     }
     case 'failed': {
       const { error } = ended;
@@ -292,6 +295,11 @@ async function record(ctx: RunContext, ended: Ended): Promise<SourceRunResult> {
       };
     }
   }
+}
+
+/** What a dry run reports of its plan. */
+function planOf(applied: Applied): Pick<SourceRunResult, 'planned' | 'tally'> & { poolsAfter: PoolView[] } {
+  return { poolsAfter: poolViewsFromPlan(applied.plan.pools), planned: applied.listed, ...(applied.tally ? { tally: applied.tally } : {}) };
 }
 
 /** New ids the read returned twice are found after the read; their repeats count as skipped. */
