@@ -12,7 +12,7 @@ import { sourceLogger, type Logger } from '../logging.ts';
 import type { DirectorySource, SourceReadOutcome } from '../sources/directory-source.ts';
 import { storeOf, type Database, type DatabaseStore, type RemovalCounts, type RunCounts, type StagingRepository, type Store } from '../store/repositories.ts';
 import type { ChangeListing, ListedChanges } from './apply-delta.ts';
-import { type Applied, type ApplyOutcome, decideAndApply, type RunNotifier, sweeps } from './apply-run.ts';
+import { type ApplyOutcome, decideAndApply, type RunNotifier, sweeps } from './apply-run.ts';
 import { throwIfAborted } from './run-aborted.ts';
 import { MAX_REPORTED_SKIPS, readIntoStaging, type ReadStats, type SyncProgress } from './read-source.ts';
 import { profilePoolsOf } from './reconcile.ts';
@@ -42,32 +42,21 @@ interface RunResultBase extends RunCounts {
 }
 
 /** The result of one run: `outcome` tells which; `status` is its name in the SPEC's report (`ok` for applied and planned). */
-export type SourceRunResult =
-  | (RunResultBase & {
-      readonly outcome: 'applied' | 'planned';
-      readonly status: 'ok';
-      readonly error: null;
-      readonly held: null;
-      /** Seat usage as this run's allocation left it. */
-      readonly poolsAfter: PoolView[];
-    })
-  | (RunResultBase & {
-      readonly outcome: 'held';
-      readonly status: 'held';
-      readonly error: null;
-      /** What the run would have disabled and removed, and the threshold it exceeds (SPEC rule 10). */
-      readonly held: RemovalCounts & { readonly threshold: number; readonly unidentified?: number };
-      readonly poolsAfter: null;
-    })
-  | (RunResultBase & {
-      readonly outcome: 'failed';
-      readonly status: 'failed';
-      readonly error: string;
-      /** `code` of the error the run ended with (SourceError codes, `database`, …), when it had one. */
-      readonly errorCode?: string;
-      readonly held: null;
-      readonly poolsAfter: null;
-    });
+export type SourceRunResult = RunResultBase &
+  (
+    /** `poolsAfter`: seat usage as this run's allocation left it. */
+    | { readonly outcome: 'applied' | 'planned'; readonly status: 'ok'; readonly error: null; readonly held: null; readonly poolsAfter: PoolView[] }
+    | {
+        readonly outcome: 'held';
+        readonly status: 'held';
+        readonly error: null;
+        /** What the run would have disabled and removed, and the threshold it exceeds (SPEC rule 10). */
+        readonly held: RemovalCounts & { readonly threshold: number; readonly unidentified?: number };
+        readonly poolsAfter: null;
+      }
+    /** `errorCode`: `code` of the error the run ended with (SourceError codes, `database`, …), when it had one. */
+    | { readonly outcome: 'failed'; readonly status: 'failed'; readonly error: string; readonly errorCode?: string; readonly held: null; readonly poolsAfter: null }
+  );
 
 export interface SyncSourceDeps {
   readonly db: Database;
@@ -106,12 +95,8 @@ interface Staged {
   readonly mapping: string;
 }
 
-
-/** A run's outcome before it is recorded. */
-type Ended =
-  | { readonly kind: 'applied' | 'planned'; readonly staged: Staged; readonly applied: Applied }
-  | { readonly kind: 'held'; readonly staged: Staged; readonly counts: RemovalCounts; readonly threshold: number }
-  | { readonly kind: 'failed'; readonly staged: Staged | null; readonly error: unknown };
+/** A run's outcome before it is recorded: the apply's (a dry run's `applied` is planned), or a failure. */
+type Ended = (ApplyOutcome & { readonly staged: Staged }) | { readonly kind: 'failed'; readonly staged: Staged | null; readonly error: unknown };
 
 interface RunContext {
   readonly deps: SyncSourceDeps;
@@ -138,8 +123,10 @@ export async function syncSource(deps: SyncSourceDeps, options: SyncSourceOption
   return record(ctx, await runPhases(ctx));
 }
 
-/** read → stage → decide/apply on the run's own connection, the staging table dropped whatever happens. */
+/** read and stage, then decide and apply, on the run's own connection; the staging table is dropped whatever happens. */
 async function runPhases(ctx: RunContext): Promise<Ended> {
+  // What the read staged, for the report of a run that fails after it.
+  let staged: Staged | null = null;
   try {
     return await ctx.store.session(async (conn) => {
       // Held while the run works on this connection: a run whose lock is gone was cut off.
@@ -147,45 +134,25 @@ async function runPhases(ctx: RunContext): Promise<Ended> {
       const runKey = ctx.runId ?? `dry_${randomBytes(6).toString('hex')}`;
       const staging = conn.staging(runKey, ctx.deps.source.name);
       try {
-        const staged = await stage(staging, ctx, await read(conn, staging, ctx));
-        try {
-          return await decideAndApplyIn(conn, runKey, ctx, staged);
-        } catch (error) {
-          // Out of the session, so the connection is discarded; the read's numbers go with it.
-          throw new FailedAfterStaging(staged, error);
-        }
+        staged = await readAndStage(conn, staging, ctx);
+        return await decideAndApplyIn(conn, runKey, ctx, staged);
       } finally {
         await staging.drop().catch(() => undefined);
         if (ctx.runId) await conn.runs.unlock(ctx.runId).catch(() => undefined);
       }
     });
   } catch (error) {
-    if (error instanceof FailedAfterStaging) return { kind: 'failed', staged: error.staged, error: error.cause };
-    // The read or the staging failed (or the connection): nothing was staged that counts.
-    return { kind: 'failed', staged: null, error };
+    // Thrown out of the session, so its connection is discarded.
+    return { kind: 'failed', staged, error };
   }
 }
 
-/** A failure of the decide or apply phase, carrying what the read staged (for the run's report). */
-class FailedAfterStaging extends Error {
-  readonly code = 'run-failed';
-  readonly staged: Staged;
-  constructor(staged: Staged, cause: unknown) {
-    super(cause instanceof Error ? cause.message : String(cause), { cause });
-    this.name = 'FailedAfterStaging';
-    this.staged = staged;
-  }
-}
-
-interface ReadPhase {
-  readonly read: { readonly stats: ReadStats; readonly outcome: SourceReadOutcome };
-  readonly snapshot: SourceSnapshot;
-  readonly mapping: string;
-}
-
-/** Phase read: the source into the staging table, page by page. No transaction is open meanwhile. */
-async function read(conn: Store, staging: StagingRepository, ctx: RunContext): Promise<ReadPhase> {
-  const { deps, options } = ctx;
+/**
+ * Phases read and stage: the source into the staging table, page by page, with no transaction open; then
+ * repeated new ids dropped (their repeats count as skipped), statistics, the unseen accounts of a full read.
+ */
+async function readAndStage(conn: Store, staging: StagingRepository, ctx: RunContext): Promise<Staged> {
+  const { deps, options, log } = ctx;
   await staging.create();
   const rules = mappingRulesOf(deps.config);
   const mapping = mappingFingerprint(rules);
@@ -193,35 +160,27 @@ async function read(conn: Store, staging: StagingRepository, ctx: RunContext): P
   // An incremental read returns changed entries only: after a change of the mapping rules every user
   // must be read (and mapped) again.
   const remap = stored !== null && stored.mapping !== mapping;
-  if (remap && !options.forceFull) ctx.log.info('profiles or policy.protect changed since the last read: reading every user again');
+  if (remap && !options.forceFull) log.info('profiles or policy.protect changed since the last read: reading every user again');
   const forceFull = options.forceFull || remap;
   // A read that returns every user needs every present account: loaded on a connection of its own
   // while the source binds and sends its first pages.
   const snapshot = new SourceSnapshot(conn, deps.source.name, { loader: ctx.store, whole: forceFull || stored === null });
-  const result = await readIntoStaging(staging, {
+  const read = await readIntoStaging(staging, {
     snapshot,
     source: deps.source,
-    request: {
-      ...readRequestOf(deps.config), cursor: stored?.cursor ?? null, forceFull,
-      ...(options.signal ? { signal: options.signal } : {}),
-    },
+    request: { ...readRequestOf(deps.config), cursor: stored?.cursor ?? null, forceFull, ...(options.signal ? { signal: options.signal } : {}) },
     rules,
     queueKey: queueKeyer(profilePoolsOf(deps.config)),
-    logger: ctx.log,
+    logger: log,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
-  return { read: result, snapshot, mapping };
-}
-
-/** Phase stage: repeated new ids dropped (their repeats count as skipped), statistics, the unseen accounts of a full read. */
-async function stage(staging: StagingRepository, ctx: RunContext, phase: ReadPhase): Promise<Staged> {
-  const repeats = phase.snapshot.newIdsMayRepeat ? await staging.dropRepeatedIds() : 0;
-  if (repeats > 0) ctx.log.warn({ entry: ctx.deps.source.name, attribute: 'id', repeats }, 'directory returned new ids more than once; first occurrences kept');
-  const stats = withRepeatsDropped(phase.read.stats, repeats, ctx.deps.source.name);
+  const repeats = snapshot.newIdsMayRepeat ? await staging.dropRepeatedIds() : 0;
+  if (repeats > 0) log.warn({ entry: deps.source.name, attribute: 'id', repeats }, 'directory returned new ids more than once; first occurrences kept');
+  const stats = withRepeatsDropped(read.stats, repeats, deps.source.name);
   await staging.analyze();
-  ctx.options.onProgress?.({ phase: 'apply', read: stats.seen });
-  const unseenIds = sweeps(phase.read.outcome) ? await phase.snapshot.unseenIds() : [];
-  return { stats, outcome: phase.read.outcome, unseenIds, frozenIds: await phase.snapshot.frozenIds(), mapping: phase.mapping };
+  options.onProgress?.({ phase: 'apply', read: stats.seen });
+  const unseenIds = sweeps(read.outcome) ? await snapshot.unseenIds() : [];
+  return { stats, outcome: read.outcome, unseenIds, frozenIds: await snapshot.frozenIds(), mapping };
 }
 
 /** Phases decide and apply, in one transaction that commits only an applied run (a dry run and a held one roll back). */
@@ -244,8 +203,7 @@ async function decideAndApplyIn(conn: Store, runKey: string, ctx: RunContext, st
     },
     { end: (result) => (result.kind === 'applied' && !options.dryRun ? 'commit' : 'rollback') },
   );
-  if (outcome.kind === 'held') return { kind: 'held', staged, counts: outcome.counts, threshold: outcome.threshold };
-  return { kind: options.dryRun ? 'planned' : 'applied', staged, applied: outcome.applied };
+  return { ...outcome, staged };
 }
 
 /** Phase record: the run's row, its log line, and the result. */
@@ -258,16 +216,15 @@ async function record(ctx: RunContext, ended: Ended): Promise<SourceRunResult> {
   const unapplied: RunCounts = { seen: stats.seen, created: 0, updated: 0, activated: 0, blocked: 0, disabled: 0, removed: 0, skipped: stats.skipped };
   const durationMs = (): number => ctx.clock() - ctx.started;
   switch (ended.kind) {
-    case 'applied':
-    case 'planned': {
+    case 'applied': {
       const { applied } = ended;
       const counts: RunCounts = { seen: stats.seen, created: applied.created, updated: applied.updated, ...applied.seats, skipped: stats.skipped };
       if (runId) await ctx.store.runs.finish(runId, { status: 'ok', mode, counts, error: null, details: { skippedEntries: stats.skippedEntries, purged: applied.purged, ...repairs } });
       log.info({ ...counts, repaired: stats.repaired, mode, allocation: applied.allocation, durationMs: durationMs() }, 'sync finished');
       return {
-        ...base, ...counts, outcome: ended.kind, status: 'ok', durationMs: durationMs(), error: null, held: null,
+        ...base, ...counts, outcome: options.dryRun ? 'planned' : 'applied', status: 'ok', durationMs: durationMs(), error: null, held: null,
         poolsAfter: poolViewsFromPlan(applied.plan.pools),
-        ...(ended.kind === 'planned' ? { planned: applied.listed, ...(applied.tally ? { tally: applied.tally } : {}) } : {}),
+        ...(options.dryRun ? { planned: applied.listed, ...(applied.tally ? { tally: applied.tally } : {}) } : {}),
       };
     }
     case 'held': {
@@ -286,10 +243,7 @@ async function record(ctx: RunContext, ended: Ended): Promise<SourceRunResult> {
       const details = typeof errorCode === 'string' ? { errorCode } : {};
       if (runId) await ctx.store.runs.finish(runId, { status: 'failed', mode, counts: unapplied, error: message, details }).catch(() => undefined);
       log.error({ err: error }, 'sync failed; nothing was applied');
-      return {
-        ...base, ...unapplied, outcome: 'failed', status: 'failed', durationMs: durationMs(), error: message, held: null, poolsAfter: null,
-        ...(typeof errorCode === 'string' ? { errorCode } : {}),
-      };
+      return { ...base, ...unapplied, outcome: 'failed', status: 'failed', durationMs: durationMs(), error: message, held: null, poolsAfter: null, ...details };
     }
   }
 }
