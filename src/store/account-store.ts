@@ -275,12 +275,6 @@ export function accountsOf(db: Queryable) {
       return result.rows.map((r) => ({ profile: r.profile, state: r.state, held: JSON.parse(r.held) as string[], waitingFor: JSON.parse(r.waiting) as string[], n: r.n }));
     },
 
-    /** Whether a source has any present account (a first sync has none: nothing to look up). */
-    async hasPresent(source: string): Promise<boolean> {
-      const result = await db.query('SELECT 1 FROM accounts WHERE source = $1 AND present LIMIT 1', [source]);
-      return result.rows.length > 0;
-    },
-
     /** Present accounts of a source: the base of `policy.maxRemovals` as a percentage. */
     async countPresent(source: string): Promise<number> {
       const result = await db.query<{ total: number }>(`SELECT count(*)::int AS total FROM accounts WHERE source = $1 AND present`, [source]);
