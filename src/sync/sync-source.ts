@@ -16,7 +16,7 @@ import { type ApplyOutcome, decideAndApply, type RunNotifier, sweeps } from './a
 import { throwIfAborted } from './run-aborted.ts';
 import { MAX_REPORTED_SKIPS, readIntoStaging, type ReadStats, type SyncProgress } from './read-source.ts';
 import { profilePoolsOf } from './reconcile.ts';
-import { mappingFingerprint, mappingRulesOf, readRequestOf } from './rules.ts';
+import { mappingFingerprint, mappingRulesOf, readRequestOf } from './map-user.ts';
 import { SourceSnapshot } from './source-snapshot.ts';
 import type { SeatTally } from './seat-tally.ts';
 import { poolViewsFromPlan, type PoolView } from './status.ts';
