@@ -127,16 +127,6 @@ function containsPattern(q: string | undefined): string | null {
   return `%${q.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-/** Account ids are PostgreSQL `integer`s: a longer number can be no account's id. */
-const MAX_ACCOUNT_ID = 2_147_483_647;
-
-/** The account id a reference names, if it is one (digits within `integer`'s range). */
-function accountIdOf(ref: string): number | null {
-  if (!/^\d{1,10}$/.test(ref)) return null;
-  const id = Number(ref);
-  return id <= MAX_ACCOUNT_ID ? id : null;
-}
-
 /** Rows per statement for id lists: keeps parameter arrays well below protocol limits. */
 const WRITE_BATCH = 20_000;
 
@@ -237,31 +227,17 @@ export function accountsOf(db: Queryable) {
 
     /** Holders per pool name, as stored: counted in the index of the holders (migration 008). */
     async seatsUsed(): Promise<Map<string, number>> {
-      // Grouped by the lists as stored (a handful of distinct ones), expanded here: cheaper than expanding
-      // every account's list in SQL.
-      const result = await db.query<{ held: string; n: number }>(`SELECT held::text AS held, count(*)::int AS n FROM accounts WHERE held <> '[]' GROUP BY 1`);
-      const used = new Map<string, number>();
-      for (const row of result.rows) for (const pool of JSON.parse(row.held) as string[]) used.set(pool, (used.get(pool) ?? 0) + row.n);
-      return used;
+      return perPool(db, `SELECT held::text AS pools, count(*)::int AS n FROM accounts WHERE held <> '[]' GROUP BY 1`);
     },
 
     /** Holders and waiting accounts per pool name, as stored. */
     async poolCounts(): Promise<Map<string, PoolCounts>> {
       const [used, waiting] = await Promise.all([
         accounts.seatsUsed(),
-        db.query<{ waiting: string; n: number }>(
-          `SELECT waiting_for::text AS waiting, count(*)::int AS n FROM accounts WHERE state = 'blocked' AND waiting_for <> '[]' GROUP BY 1`,
-        ),
+        perPool(db, `SELECT waiting_for::text AS pools, count(*)::int AS n FROM accounts WHERE state = 'blocked' AND waiting_for <> '[]' GROUP BY 1`),
       ]);
-      const counts = new Map<string, { used: number; waiting: number }>([...used].map(([pool, n]) => [pool, { used: n, waiting: 0 }]));
-      for (const row of waiting.rows) {
-        for (const pool of JSON.parse(row.waiting) as string[]) {
-          const entry = counts.get(pool) ?? { used: 0, waiting: 0 };
-          entry.waiting += row.n;
-          counts.set(pool, entry);
-        }
-      }
-      return counts;
+      const pools = new Set([...used.keys(), ...waiting.keys()]);
+      return new Map([...pools].map((pool) => [pool, { used: used.get(pool) ?? 0, waiting: waiting.get(pool) ?? 0 }]));
     },
 
     /** The source's accounts that are not removed, counted by profile, state and pool lists. */
@@ -353,11 +329,24 @@ export function accountsOf(db: Queryable) {
 
 export type AccountRepository = ReturnType<typeof accountsOf>;
 
+/**
+ * Per pool name, the sum of `n` over the rows `select` returns whose pool list names it: lists grouped as
+ * stored (a handful of distinct ones) and expanded here, cheaper than expanding every account's list in SQL.
+ */
+async function perPool(db: Queryable, select: string): Promise<Map<string, number>> {
+  const sums = new Map<string, number>();
+  for (const row of (await db.query<{ pools: string; n: number }>(select)).rows) {
+    for (const pool of JSON.parse(row.pools) as string[]) sums.set(pool, (sums.get(pool) ?? 0) + row.n);
+  }
+  return sums;
+}
+
 /** Accounts by id, username, email or external id (case-insensitive), with these columns. */
 async function findBy<T extends object>(db: Queryable, columns: string, ref: string): Promise<T[]> {
   // PostgreSQL text cannot hold a NUL byte, so no stored value has one (and a query with one fails).
   if (ref.includes('\0')) return [];
-  const byId = accountIdOf(ref);
+  // Account ids are PostgreSQL `integer`s: a longer number can be no account's id.
+  const byId = /^\d{1,10}$/.test(ref) && Number(ref) <= 2_147_483_647 ? Number(ref) : null;
   const result = await db.query<T>(
     `SELECT ${columns} FROM accounts
      WHERE ($1::int IS NOT NULL AND id = $1) OR lower(username) = lower($2) OR lower(email) = lower($2)

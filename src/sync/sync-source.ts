@@ -54,8 +54,15 @@ export type SourceRunResult = RunResultBase &
         readonly held: RemovalCounts & { readonly threshold: number; readonly unidentified?: number };
         readonly poolsAfter: null;
       }
-    /** `errorCode`: `code` of the error the run ended with (SourceError codes, `database`, …), when it had one. */
-    | { readonly outcome: 'failed'; readonly status: 'failed'; readonly error: string; readonly errorCode?: string; readonly held: null; readonly poolsAfter: null }
+    | {
+        readonly outcome: 'failed';
+        readonly status: 'failed';
+        readonly error: string;
+        /** `code` of the error the run ended with (SourceError codes, `database`, …), when it had one. */
+        readonly errorCode?: string;
+        readonly held: null;
+        readonly poolsAfter: null;
+      }
   );
 
 export interface SyncSourceDeps {
