@@ -53,19 +53,13 @@ export interface ExplainedAccountRow extends AccountView {
   readonly present: boolean;
   readonly adminProtected: boolean;
   readonly policyProtected: boolean;
-  /** `waiting_since` and `directory_created_at` to the microsecond (UTC ISO), for `queueAhead`. */
+  /** `waiting_since` and `directory_created_at` to the microsecond (UTC ISO), for `queueAhead`; since null: counted from now. */
   readonly queueSince: string | null;
   readonly queueCreated: string | null;
 }
 
 /** Where a blocked account's queue order (`compareQueue`) stands, as `queueAhead` is asked it. */
-export interface QueuePoint {
-  readonly id: number;
-  readonly username: string;
-  /** Null: counted from now, as the allocation queues it. */
-  readonly queueSince: string | null;
-  readonly queueCreated: string | null;
-}
+export type QueuePoint = Pick<ExplainedAccountRow, 'id' | 'username' | 'queueSince' | 'queueCreated'>;
 
 /** The accounts ahead of a point in the queue, as counted by the database. */
 export interface QueueAhead {

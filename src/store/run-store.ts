@@ -200,9 +200,8 @@ export interface StoredCursor {
 export function cursorsOf(db: Queryable) {
   return {
     async load(source: string): Promise<StoredCursor | null> {
-      const result = await db.query<{ cursor: SourceCursor; mapping: string | null }>('SELECT cursor, mapping FROM source_cursors WHERE source = $1', [source]);
-      const row = result.rows[0];
-      return row ? { cursor: row.cursor, mapping: row.mapping } : null;
+      const result = await db.query<StoredCursor>('SELECT cursor, mapping FROM source_cursors WHERE source = $1', [source]);
+      return result.rows[0] ?? null;
     },
 
     /** `cursor` null: forget it (the next read is full). */
