@@ -44,7 +44,7 @@ export interface ReadStats {
   readonly repairedEntries: readonly RepairedEntry[];
 }
 
-export const MAX_REPORTED_SKIPS = 100;
+const MAX_REPORTED_SKIPS = 100;
 
 export async function readIntoStaging(
   staging: StagingRepository,
@@ -89,6 +89,13 @@ export async function readIntoStaging(
     const next = await reader.next();
     if (next.done) {
       await writing;
+      // New ids returned twice show only now, in the staging table: the first occurrences are kept, the repeats count as skipped.
+      const repeats = snapshot.newIdsMayRepeat ? await staging.dropRepeatedIds() : 0;
+      if (repeats > 0) logger.warn({ entry: source.name, attribute: 'id', repeats }, 'directory returned new ids more than once; first occurrences kept');
+      stats.seen -= repeats;
+      stats.skipped += repeats;
+      const repeated = { entry: source.name, attribute: 'id', reason: 'duplicate id in this read' };
+      for (let i = 0; i < repeats && stats.skippedEntries.length < MAX_REPORTED_SKIPS; i++) stats.skippedEntries.push(repeated);
       return { stats, outcome: next.value };
     }
     const { users, deletions, kept, unreadable, listed } = sortItems(next.value.items, rules, { skip, repair });

@@ -1,6 +1,6 @@
 // One sync run of one source, in named phases:
 //   read   the source, page by page, into the run's staging table (read-source.ts; no transaction open)
-//   stage  settle what was staged: repeated ids dropped, statistics, the accounts a full read did not return
+//   stage  settle what was staged: repeated ids dropped (as the read ends), statistics, the accounts a full read did not return
 //   decide + apply   in one short transaction (apply-run.ts): hold check, allocation, writes, cursor
 //   record the run's outcome
 // Each phase returns a value; the run ends with one of four outcomes: `applied`, `planned` (a dry run,
@@ -14,7 +14,7 @@ import { storeOf, type Database, type DatabaseStore, type RemovalCounts, type Ru
 import type { ChangeListing, ListedChanges } from './apply-delta.ts';
 import { type ApplyOutcome, decideAndApply, type RunNotifier, sweeps } from './apply-run.ts';
 import { throwIfAborted } from './run-aborted.ts';
-import { MAX_REPORTED_SKIPS, readIntoStaging, type ReadStats, type SyncProgress } from './read-source.ts';
+import { readIntoStaging, type ReadStats, type SyncProgress } from './read-source.ts';
 import { profilePoolsOf } from './reconcile.ts';
 import { mappingFingerprint, mappingRulesOf, readRequestOf } from './map-user.ts';
 import { SourceSnapshot } from './source-snapshot.ts';
@@ -155,8 +155,8 @@ async function runPhases(ctx: RunContext): Promise<Ended> {
 }
 
 /**
- * Phases read and stage: the source into the staging table, page by page, with no transaction open; then
- * repeated new ids dropped (their repeats count as skipped), statistics, the unseen accounts of a full read.
+ * Phases read and stage: the source into the staging table, page by page, with no transaction open, its
+ * repeated new ids dropped; then statistics, the unseen and frozen accounts.
  */
 async function readAndStage(conn: Store, staging: StagingRepository, ctx: RunContext): Promise<Staged> {
   const { deps, options, log } = ctx;
@@ -181,13 +181,10 @@ async function readAndStage(conn: Store, staging: StagingRepository, ctx: RunCon
     logger: log,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
-  const repeats = snapshot.newIdsMayRepeat ? await staging.dropRepeatedIds() : 0;
-  if (repeats > 0) log.warn({ entry: deps.source.name, attribute: 'id', repeats }, 'directory returned new ids more than once; first occurrences kept');
-  const stats = withRepeatsDropped(read.stats, repeats, deps.source.name);
   await staging.analyze();
-  options.onProgress?.({ phase: 'apply', read: stats.seen });
+  options.onProgress?.({ phase: 'apply', read: read.stats.seen });
   const unseenIds = sweeps(read.outcome) ? await snapshot.unseenIds() : [];
-  return { stats, outcome: read.outcome, unseenIds, frozenIds: await snapshot.frozenIds(), mapping };
+  return { ...read, unseenIds, frozenIds: await snapshot.frozenIds(), mapping };
 }
 
 /** Phases decide and apply, in one transaction that commits only an applied run (a dry run and a held one roll back). */
@@ -253,17 +250,4 @@ async function record(ctx: RunContext, ended: Ended): Promise<SourceRunResult> {
       return { ...base, ...unapplied, outcome: 'failed', status: 'failed', durationMs: durationMs(), error: message, held: null, poolsAfter: null, ...details };
     }
   }
-}
-
-/** New ids the read returned twice are found after the read; their repeats count as skipped. */
-function withRepeatsDropped(stats: ReadStats, repeats: number, source: string): ReadStats {
-  if (repeats === 0) return stats;
-  const entry = { entry: source, attribute: 'id', reason: 'duplicate id in this read' };
-  const room = Math.max(0, MAX_REPORTED_SKIPS - stats.skippedEntries.length);
-  return {
-    ...stats,
-    seen: stats.seen - repeats,
-    skipped: stats.skipped + repeats,
-    skippedEntries: [...stats.skippedEntries, ...Array.from({ length: Math.min(room, repeats) }, () => entry)],
-  };
 }
