@@ -9,10 +9,10 @@ import { randomBytes } from 'node:crypto';
 import type { SeatsyncConfig } from '../config/types.ts';
 import { queueKeyer } from '../domain/queue-order.ts';
 import { sourceLogger, type Logger } from '../logging.ts';
-import type { DirectorySource, SourceReadOutcome } from '../sources/directory-source.ts';
+import type { DirectorySource } from '../sources/directory-source.ts';
 import { storeOf, type Database, type DatabaseStore, type RemovalCounts, type RunCounts, type StagingRepository, type Store } from '../store/repositories.ts';
 import type { ChangeListing, ListedChanges } from './apply-delta.ts';
-import { type ApplyOutcome, decideAndApply, type RunNotifier, sweeps } from './apply-run.ts';
+import { type ApplyInput, type ApplyOutcome, decideAndApply, type RunNotifier, sweeps } from './apply-run.ts';
 import { throwIfAborted } from './run-aborted.ts';
 import { readIntoStaging, type ReadStats, type SyncProgress } from './read-source.ts';
 import { profilePoolsOf } from './reconcile.ts';
@@ -91,16 +91,8 @@ export interface SyncSourceOptions {
   readonly allocationSlice?: number;
 }
 
-/** What the read and stage phases leave: the staged read and its numbers. */
-interface Staged {
-  readonly stats: ReadStats;
-  readonly outcome: SourceReadOutcome;
-  /** Full reads: present accounts the read did not return. */
-  readonly unseenIds: readonly number[];
-  /** Accounts whose entries were present but unreadable: their seat state is kept exactly. */
-  readonly frozenIds: readonly number[];
-  readonly mapping: string;
-}
+/** What the read and stage phases leave: the staged read, its numbers, and what the apply needs of them. */
+type Staged = Pick<ApplyInput, 'outcome' | 'unseenIds' | 'frozenIds' | 'mapping'> & { readonly stats: ReadStats };
 
 /** A run's outcome before it is recorded: the apply's (a dry run's `applied` is planned), or a failure. */
 type Ended = (ApplyOutcome & { readonly staged: Staged }) | { readonly kind: 'failed'; readonly staged: Staged | null; readonly error: unknown };
@@ -193,12 +185,9 @@ async function decideAndApplyIn(conn: Store, runKey: string, ctx: RunContext, st
   const outcome = await conn.transaction<ApplyOutcome>(
     async (tx) => {
       const decided = await decideAndApply(tx, {
-        config: deps.config, source: deps.source.name, staging: tx.staging(runKey, deps.source.name), runId: ctx.runId, outcome: staged.outcome, unseenIds: staged.unseenIds, frozenIds: staged.frozenIds,
-        read: staged.stats.seen, unidentified: staged.stats.unidentified, now: ctx.clock(), mapping: staged.mapping, allowRemovals: options.allowRemovals, dryRun: options.dryRun,
-        ...(options.listing ? { listing: options.listing } : {}),
-        ...(options.allocationSlice === undefined ? {} : { allocationSlice: options.allocationSlice }),
-        ...(deps.notifier ? { notifier: deps.notifier } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
+        ...options, ...staged, ...(deps.notifier ? { notifier: deps.notifier } : {}),
+        config: deps.config, source: deps.source.name, staging: tx.staging(runKey, deps.source.name), runId: ctx.runId,
+        read: staged.stats.seen, unidentified: staged.stats.unidentified, now: ctx.clock(),
       });
       // The last moment to give up: a run aborted (shutdown) while applying rolls back here instead of
       // committing, so "aborted" always means "nothing applied".
