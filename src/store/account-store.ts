@@ -37,13 +37,7 @@ export interface AccountFilter {
 }
 
 /** A blocked account as the waiting queue needs it (times in epoch ms). */
-export interface WaitingRow {
-  readonly id: number;
-  readonly source: string;
-  readonly username: string;
-  readonly displayName: string | null;
-  readonly email: string | null;
-  readonly waitingFor: string[];
+export interface WaitingRow extends Pick<AccountView, 'id' | 'source' | 'username' | 'displayName' | 'email' | 'waitingFor'> {
   readonly waitingSince: number;
   readonly directoryCreatedAt: number | null;
 }

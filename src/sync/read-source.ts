@@ -25,11 +25,7 @@ export interface SkippedEntry {
 }
 
 /** A value that was not UTF-8, read with U+FFFD in place of its invalid bytes: its entry and attribute. */
-export interface RepairedEntry {
-  readonly entry: string;
-  readonly attribute: string;
-  readonly externalId: string;
-}
+export type RepairedEntry = Omit<Required<SkippedEntry>, 'reason'>;
 
 export interface ReadStats {
   readonly seen: number;

@@ -3,16 +3,13 @@
 // in full). A resync of an unchanged directory then writes nothing at all, and the database does no work
 // per user while the read runs (it shares the machine with the directory server).
 //
-// Accounts are held compactly: per account one Map entry (external id → slot), the account id, 60 bits of
-// the data hash and a mark, about 90 bytes an account. 60 bits of a SHA-1 stand for the whole: a change
-// goes unnoticed with probability 2^-60. Two ways to fill it, chosen by the size of the read:
-// - the first LOOKUP_LIMIT users are looked up page by page (one indexed query per page): an
-//   incremental read of a few changes never loads a million accounts;
-// - past that, every present account of the source is loaded once. The load runs in the background on a
-//   connection of its own, while the source goes on reading: from the start of a read that will return
-//   every user (`whole`), and from the first ids a listing of the scope returns (it will list every
-//   present account). Ids marked meanwhile are marked once it is loaded (marks only ever rise, so their
-//   order does not matter); a page to classify waits for it.
+// Accounts are held compactly (about 90 bytes each: a Map entry from external id to slot, the account id,
+// 60 bits of the SHA-1 data hash, so a change goes unnoticed with probability 2^-60, and a mark). The
+// first LOOKUP_LIMIT users are looked up page by page (one indexed query per page: an incremental read of
+// a few changes never loads a million accounts); past that, and from the start of a read that returns
+// every user (`whole`) or lists the scope's ids, every present account is loaded once, in the background
+// on a connection of its own while the source goes on reading. Ids marked meanwhile are marked once it is
+// loaded (marks only ever rise, so their order does not matter); a page to classify waits for it.
 //
 // It is read before the run's transaction. A concurrent run of the same source may change accounts in
 // between; that only makes this run stage a user it could have skipped (the apply compares staged rows
@@ -36,7 +33,6 @@ type KeepMark = typeof KEPT | typeof FROZEN;
 
 export class SourceSnapshot {
   readonly #conn: Store;
-  /** Where every present account is loaded: a store whose transactions take a connection of their own. */
   readonly #loader: Store;
   readonly #source: string;
   /** The accounts looked up so far, or, once `#complete`, every present one. */

@@ -24,17 +24,16 @@ import { poolViewsFromPlan, type PoolView } from './status.ts';
 export type { SyncProgress } from './read-source.ts';
 export { DEFAULT_DRY_RUN_LISTING, type RunNotifier } from './apply-run.ts';
 
-interface RunResultBase extends RunCounts {
+/**
+ * `skippedEntries`: the first bad entries, for the run report; `repaired`, `repairedEntries`: values read
+ * with U+FFFD for bytes that were not UTF-8 (absent: none), and the first of them.
+ */
+interface RunResultBase extends RunCounts, Pick<ReadStats, 'skippedEntries'>, Partial<Pick<ReadStats, 'repaired' | 'repairedEntries'>> {
   readonly source: string;
   readonly runId: string | null;
   readonly mode: 'full' | 'incremental' | null;
   readonly durationMs: number;
   readonly dryRun: boolean;
-  /** First bad entries, for the run report. */
-  readonly skippedEntries: ReadStats['skippedEntries'];
-  /** Values read with U+FFFD for bytes that were not UTF-8 (absent: none), and the first of them. */
-  readonly repaired?: number;
-  readonly repairedEntries?: ReadStats['repairedEntries'];
   /** A dry run: the planned state changes it was asked to list, and their numbers by kind. */
   readonly planned?: ListedChanges;
   /** A dry run: what the source's accounts would hold, per profile and pool. */
