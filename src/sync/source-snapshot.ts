@@ -57,7 +57,7 @@ export class SourceSnapshot {
     if (options.whole === true) this.#beginLoad();
   }
 
-  /** Classifies the users of a page, in order, and marks them seen. `new`: no present account (a returning one is staged and recognised by the apply). */
+  /** Classifies the users of a page, in order, and marks them seen. `new`: no present account (a returning one is recognised by the apply). */
   async classify(users: readonly { readonly externalId: string; readonly dataHash: string }[]): Promise<Classification[]> {
     await this.#holding(users.map((u) => u.externalId));
     return users.map((u) => {
