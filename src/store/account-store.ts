@@ -53,10 +53,10 @@ export interface ExplainedAccountRow extends AccountView {
 }
 
 /** Where a blocked account's queue order (`compareQueue`) stands, as `queueAhead` is asked it. */
-export type QueuePoint = Pick<ExplainedAccountRow, 'id' | 'username' | 'queueSince' | 'queueCreated'>;
+type QueuePoint = Pick<ExplainedAccountRow, 'id' | 'username' | 'queueSince' | 'queueCreated'>;
 
 /** The accounts ahead of a point in the queue, as counted by the database. */
-export interface QueueAhead {
+interface QueueAhead {
   /** Blocked accounts in all. */
   readonly total: number;
   /** Accounts ahead, grouped by the pools they wait for (a handful of distinct lists). */

@@ -3,7 +3,7 @@
 import type { SourceCursor } from '../sources/directory-source.ts';
 import type { Queryable } from './db.ts';
 
-export type RunStatus = 'running' | 'ok' | 'held' | 'failed';
+type RunStatus = 'running' | 'ok' | 'held' | 'failed';
 
 export interface RunCounts {
   readonly seen: number;
@@ -191,7 +191,7 @@ function healthOf(r: HealthRow): SourceHealth {
 }
 
 /** A source's cursor and the fingerprint of the mapping rules it was read under (null: saved before those were kept). */
-export interface StoredCursor {
+interface StoredCursor {
   readonly cursor: SourceCursor;
   readonly mapping: string | null;
 }

@@ -17,7 +17,7 @@
 // account that run just created: all harmless, and runs of one source are serialized by the worker.
 import type { Store } from '../store/repositories.ts';
 
-export type Classification = 'unchanged' | 'changed' | 'new' | 'duplicate';
+type Classification = 'unchanged' | 'changed' | 'new' | 'duplicate';
 
 /** Users looked up page by page before every present account is loaded. */
 const LOOKUP_LIMIT = 5_000;
