@@ -8,13 +8,13 @@ import type { Logger } from '../src/logging.ts';
 import type { DeliverResult } from '../src/notify/deliver.ts';
 import { deliverNotifications } from '../src/notify/deliver-configured.ts';
 import type { FollowingChannels } from '../src/notify/delivery-channels.ts';
-import type { Database } from '../src/store/db.ts';
+import type { OutboxPort } from '../src/notify/outbox-port.ts';
 import type { DeliverJobData } from './names.ts';
 
 export interface DeliverJobDeps {
   /** The current config's mail transport and targets, kept between passes. */
   readonly channels: FollowingChannels;
-  readonly db: () => Promise<Database>;
+  readonly outbox: OutboxPort;
   readonly logger: Logger;
 }
 
@@ -22,7 +22,6 @@ export function createDeliverJobHandler(deps: DeliverJobDeps) {
   return async (job: Job<DeliverJobData, unknown, string>, _token?: string, signal?: AbortSignal): Promise<DeliverResult> => {
     // Requests made from now on queue one more delivery (rows written while this one runs are not lost).
     await job.removeDeduplicationKey();
-    const db = await deps.db();
-    return deps.channels.use((channels) => deliverNotifications({ channels, db, logger: deps.logger, ...(signal ? { signal } : {}) }));
+    return deps.channels.use((channels) => deliverNotifications({ channels, outbox: deps.outbox, logger: deps.logger, ...(signal ? { signal } : {}) }));
   };
 }

@@ -5,7 +5,7 @@ import type { Job } from 'bullmq';
 import type { ScimTargetConfig, SeatsyncConfig } from '../src/config/types.ts';
 import type { Logger } from '../src/logging.ts';
 import type { FollowingChannels } from '../src/notify/delivery-channels.ts';
-import type { Database } from '../src/store/db.ts';
+import type { Store } from '../src/store/repositories.ts';
 import { deliverTargets } from '../src/targets/deliver-targets.ts';
 import { reconcileScimTarget, type ReconcileReport } from '../src/targets/scim/scim-reconcile.ts';
 import type { ReconcileTargetData } from './names.ts';
@@ -14,7 +14,7 @@ export interface ReconcileJobDeps {
   readonly config: () => SeatsyncConfig;
   /** The current config's targets, kept between passes (the same as the delivery job's). */
   readonly channels: FollowingChannels;
-  readonly db: () => Promise<Database>;
+  readonly store: Store;
   readonly logger: Logger;
 }
 
@@ -26,10 +26,9 @@ export function createReconcileJobHandler(deps: ReconcileJobDeps) {
       deps.logger.info({ target: job.data.target }, 'reconcile skipped: no such SCIM target in the config any more');
       return null;
     }
-    const db = await deps.db();
-    const report = await reconcileScimTarget({ target, config, db, logger: deps.logger, dryRun: false });
+    const report = await reconcileScimTarget({ target, config, store: deps.store, logger: deps.logger, dryRun: false });
     if (report.queued > 0) {
-      await deps.channels.use((channels) => deliverTargets({ channels, db, logger: deps.logger, only: target.name, ...(signal ? { signal } : {}) }));
+      await deps.channels.use((channels) => deliverTargets({ channels, outbox: deps.store.outbox, logger: deps.logger, only: target.name, ...(signal ? { signal } : {}) }));
     }
     return report;
   };

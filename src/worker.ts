@@ -25,7 +25,7 @@ import { createRunNotifier } from './notify/run-notifier.ts';
 import { chainNotifiers } from './sync/run-notifiers.ts';
 import { createTargetNotifier } from './targets/target-notifier.ts';
 import type { Database } from './store/db.ts';
-import { repositoriesOf } from './store/repositories.ts';
+import { storeOf, type Repositories } from './store/repositories.ts';
 import { poolViews, targetViews } from './sync/status.ts';
 
 export interface StartWorkerOptions {
@@ -75,11 +75,13 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   try {
     const db = await options.database.open(connectionsFor(options.concurrency ?? DEFAULT_SYNC_JOBS));
     closers.add('database', () => options.database.close());
+    // The repositories of the pool, built once: the API, metrics, notifications and jobs use them.
+    const store = storeOf(db);
     const redis = await connectRedis(config.redis.url, { name: `seatsync:${hostname()}:${process.pid}` });
     closers.add('redis', () => closeRedis(redis));
     await warnUnlessNoEviction(redis, logger);
     const locks = new SourceLocks(redis, { prefix: config.redis.prefix });
-    await failInterruptedRunsOf({ db, config, logger });
+    await failInterruptedRunsOf({ repos: store, config, logger });
     const queues = openQueues(redis, { prefix: config.redis.prefix, logger });
     closers.add('queues', () => queues.close());
 
@@ -88,18 +90,17 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     const metrics = createMetrics({
       snapshot: async () => {
         const names = current().sources.map((s) => s.name);
-        const repos = repositoriesOf(db);
-        const health = await repos.runs.health(names);
+        const health = await store.runs.health(names);
         return {
-          pools: await poolViews(repos, current()),
-          outbox: await repos.outbox.counts(),
+          pools: await poolViews(store, current()),
+          outbox: await store.outbox.counts(),
           sources: names.flatMap((name) => health.get(name) ?? []),
-          targets: await targetViews(repos, current()),
+          targets: await targetViews(store, current()),
         };
       },
     });
     // Emails and targets hear of a run in its transaction (src/notify, src/targets).
-    const notifierFor = (c: SeatsyncConfig) => chainNotifiers(createRunNotifier({ config: c, outbox: repositoriesOf(db).outbox }), createTargetNotifier(c));
+    const notifierFor = (c: SeatsyncConfig) => chainNotifiers(createRunNotifier({ config: c, outbox: store.outbox }), createTargetNotifier(c));
     // The API queues and reads sync jobs on a connection of its own that fails fast: while Redis is away a
     // request answers 503 instead of waiting, and a request answered 503 is never queued later.
     const apiRedis = await connectRedis(config.redis.url, { name: `seatsync:${hostname()}:${process.pid}:api`, failFastAfterMs: REDIS_DEADLINE_MS });
@@ -108,7 +109,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     const apiQueues = openQueues(apiRedis, { prefix: config.redis.prefix, logger: logger.child({ connection: 'api' }) });
     closers.add('api queues', () => apiQueues.close());
     const app = await createHttpServer({
-      config: current, db, redis, syncQueue: apiQueues.sync, metrics, logger, ready: () => ready, notifierFor,
+      config: current, db, repos: store, redis, syncQueue: apiQueues.sync, metrics, logger, ready: () => ready, notifierFor,
       nextScheduledRuns: () => nextScheduledRuns(apiQueues.schedule),
     });
     closers.add('http', () => app.close());
@@ -145,8 +146,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
         afterApply: () => enqueueDelivery(queues.notify, 'after-run'),
       }) as Processor,
       scheduleTick: createScheduleTickHandler({ syncQueue: queues.sync, config: current, logger }) as Processor,
-      deliver: createDeliverJobHandler({ channels, db: async () => db, logger }) as Processor,
-      reconcile: createReconcileJobHandler({ config: current, channels, db: async () => db, logger }) as Processor,
+      deliver: createDeliverJobHandler({ channels, outbox: store.outbox, logger }) as Processor,
+      reconcile: createReconcileJobHandler({ config: current, channels, store, logger }) as Processor,
     };
     const workers = startJobWorkers(handlers, {
       connection: redis,
@@ -195,9 +196,9 @@ const DEFAULT_SYNC_JOBS = 2;
 export const connectionsFor = (syncJobs: number): number => 2 * syncJobs + 2;
 
 /** Runs left `running` by a process or a database that stopped mid-run are marked failed at start. */
-async function failInterruptedRunsOf(deps: { db: Database; config: SeatsyncConfig; logger: Logger }): Promise<void> {
+async function failInterruptedRunsOf(deps: { repos: Repositories; config: SeatsyncConfig; logger: Logger }): Promise<void> {
   for (const source of deps.config.sources) {
-    const count = await repositoriesOf(deps.db).runs.failInterrupted({ source: source.name });
+    const count = await deps.repos.runs.failInterrupted({ source: source.name });
     if (count > 0) sourceLogger(deps.logger, source.name).warn({ count }, 'runs interrupted by a stopped process or database were marked failed (nothing of them was applied)');
   }
 }

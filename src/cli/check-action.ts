@@ -10,8 +10,8 @@ import { formatCount, type Output } from './output.ts';
 import { checkMailTransport } from './notify-wiring.ts';
 import { checkDatabase, checkRedis, type ServiceCheck } from './check-services.ts';
 import { checkTargets } from '../targets/check-targets.ts';
-import type { SourceCheckReport } from '../sources/directory-source.ts';
-import { openPlanDatabase, planSource, printPlan, type PlanDatabase, type SourcePlanJson } from './check-plan.ts';
+import type { DirectorySource, SourceCheckReport, SourceReader, SourceReadOptions, UsersCount } from '../sources/directory-source.ts';
+import { planDatabase, planSource, printPlan, type PlanDatabase, type SourcePlanJson } from './check-plan.ts';
 
 export async function checkCommand(ctx: CommandContext, out: Output, flags: CheckFlags): Promise<ExitCode> {
   const names = flags.source.length > 0 ? flags.source : ctx.config.sources.map((s) => s.name);
@@ -22,14 +22,14 @@ export async function checkCommand(ctx: CommandContext, out: Output, flags: Chec
     if (ctx.warnings.length > 0) out.line(describeConfigWarnings(ctx.warnings));
     if (flags.showConfig) out.line(JSON.stringify(redactedConfig(ctx.config), null, 2));
   }
-  const [database, redis] = await Promise.all([checkDatabase(ctx.config), checkRedis(ctx.config)]);
+  const [checked, redis] = await Promise.all([checkDatabase(ctx.config), checkRedis(ctx.config)]);
+  const database = checked.check;
   if (!flags.json) {
     printService(out, `database (${database.kind === 'pglite' ? 'embedded' : 'PostgreSQL'})`, database);
     printService(out, 'redis (for seatsync run and resync)', redis);
   }
-  const planDb: PlanDatabase = !database.ok
-    ? { db: null, detail: 'not run: the database failed its check (above)', failed: true }
-    : names.length > 0 ? await openPlanDatabase(ctx.config) : { db: null, detail: 'no source', failed: false };
+  if (names.length === 0) await checked.open?.db.close().catch(() => undefined);
+  const planDb: PlanDatabase = names.length > 0 ? await planDatabase(checked) : { db: null, detail: 'no source', failed: false };
   try {
     for (const name of names) {
       const result = await checkSource(ctx, planDb, name);
@@ -61,26 +61,62 @@ interface SourceCheckJson extends SourceCheckReport {
   readonly plan: SourcePlanJson | null;
 }
 
-/** The source's own check, then a dry run of it when the source answered. */
+/**
+ * The source's own check, then a dry run of it when the source answered. With a database to plan
+ * against, the dry run's read is the check's count of the users too (a full read), so the directory is
+ * read once.
+ */
 async function checkSource(ctx: CommandContext, planDb: PlanDatabase, name: string): Promise<SourceCheckJson> {
   const create = createSourceFactory(ctx.config, ctx.logger);
   const source = create(name);
-  let report: SourceCheckReport;
+  let checked: SourceCheckReport;
   try {
-    report = await source.check(readRequestOf(ctx.config));
+    checked = await source.check({ ...readRequestOf(ctx.config), ...(planDb.db === null ? {} : { usersReadByCaller: true }) });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    report = { ok: false, steps: [{ name: 'check', ok: false, detail: message }], usersInScope: null, sample: [], groupSizes: {} };
+    checked = { ok: false, steps: [{ name: 'check', ok: false, detail: message }], usersInScope: null, sample: [], groupSizes: {} };
   } finally {
     await source.close().catch(() => undefined);
   }
+  const { users, ...report } = checked;
   const base = { source: name, kind: source.kind, ...report };
   if (!report.ok) return { ...base, steps: [...report.steps, { name: 'dry run', ok: false, detail: 'not run: the source could not be read' }], plan: null };
   // Without a database to plan against the source is still fine: the database's own check says what failed.
   if (planDb.db === null) return { ...base, steps: [...report.steps, { name: 'dry run', ok: !planDb.failed, detail: planDb.detail }], plan: null };
-  const { step, plan } = await planSource({ config: ctx.config, logger: ctx.logger, createSource: create }, planDb.db, name);
+  const { step, plan } = await planSource(
+    { config: ctx.config, logger: ctx.logger, createSource: users ? (n) => feeding(create(n), users) : create },
+    planDb.db,
+    { source: name, forceFull: users !== undefined },
+  );
   const detailed = step.ok ? { ...step, detail: `${planDb.detail}: ${step.detail}` } : step;
-  return { ...base, ok: step.ok, steps: [...report.steps, detailed], plan };
+  // A read that failed half-way counted only part of the users: the dry run's step says why.
+  const found = users && step.ok ? users.report() : null;
+  if (found === null) return { ...base, ok: step.ok, steps: [...report.steps, detailed], plan };
+  return {
+    ...base,
+    ok: step.ok && found.ok,
+    steps: [...report.steps, ...found.steps, detailed],
+    usersInScope: found.usersInScope,
+    sample: found.sample,
+    groupSizes: { ...report.groupSizes, ...found.groupSizes },
+    plan,
+  };
+}
+
+/** `source` with every page its reads return fed to `users` on the way. */
+function feeding(source: DirectorySource, users: UsersCount): DirectorySource {
+  const read = (options: SourceReadOptions): SourceReader => {
+    const reader = source.read(options);
+    // Only `next` is wrapped: `return` and `throw` stay the reader's own, so a run that stops early still closes it.
+    const next = reader.next.bind(reader);
+    reader.next = async (...args) => {
+      const result = await next(...args);
+      if (result.done !== true) users.add(result.value);
+      return result;
+    };
+    return reader;
+  };
+  return { name: source.name, kind: source.kind, read, check: (options) => source.check(options), close: () => source.close() };
 }
 
 function printSource(out: Output, result: SourceCheckJson): void {

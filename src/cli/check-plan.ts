@@ -1,20 +1,20 @@
 // What `seatsync check` shows of a sync it does not make: per source, a dry run of a sync now (the
 // sync's own pipeline, rolled back, so the numbers are the allocator's) and what the source's accounts
 // would then hold, per profile and pool. Each source is planned on its own, against the stored accounts
-// of the others. Nothing is written: a database without seatsync's tables yet is planned as a first
-// sync in a throwaway in-memory one (it holds no accounts either), and none is migrated.
-import { existsSync } from 'node:fs';
-import path from 'node:path';
+// of the others, from one read of it (a run that would be held still plans, and says so); a source whose
+// check counts its users by reading them (LDAP, file) has them counted from that read, which is then a
+// full one (check-action.ts). Nothing is written: a database without seatsync's tables yet is planned as
+// a first sync in a throwaway in-memory one (it holds no accounts either), and none is migrated.
 import type { SeatsyncConfig } from '../config/types.ts';
 import { counted } from '../domain/counted.ts';
 import type { Logger } from '../logging.ts';
 import type { DirectorySource } from '../sources/directory-source.ts';
 import { openDatabase, type Database } from '../store/db.ts';
-import { migrate, migrationState, MIGRATIONS } from '../store/migrations.ts';
+import { migrate, MIGRATIONS } from '../store/migrations.ts';
 import { runSync } from '../sync/run-sync.ts';
 import type { PoolTally, ProfileTally } from '../sync/seat-tally.ts';
 import type { SourceRunResult } from '../sync/sync-source.ts';
-import type { CheckStep } from './check-services.ts';
+import type { CheckStep, DatabaseCheck } from './check-services.ts';
 import { describeKinds } from './planned-changes.ts';
 import { formatCount, table, type Output } from './output.ts';
 
@@ -32,36 +32,18 @@ export interface SourcePlanJson {
 /** The database the dry runs use, or why there is none. */
 export type PlanDatabase = { readonly db: Database; readonly detail: string } | { readonly db: null; readonly detail: string; readonly failed: boolean };
 
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
-
-/** The stored accounts to plan against; an empty in-memory database when seatsync has none yet. */
-export async function openPlanDatabase(config: SeatsyncConfig): Promise<PlanDatabase> {
-  if (config.database.url === null && !existsSync(path.resolve(config.dataDir, 'pglite'))) return firstSync();
-  let db: Database;
-  try {
-    db = await openDatabase({ url: config.database.url, dataDir: config.dataDir });
-  } catch (error) {
-    return { db: null, detail: `not run: ${messageOf(error)}`, failed: true };
-  }
-  try {
-    const { pending, unknown } = await migrationState(db);
-    if (unknown.length > 0) {
-      await db.close();
-      return { db: null, detail: 'not run: the database was migrated by a newer seatsync', failed: true };
-    }
-    if (pending.length === MIGRATIONS.length) {
-      await db.close();
-      return await firstSync();
-    }
-    if (pending.length > 0) {
-      await db.close();
-      return { db: null, detail: 'not run: the database needs migrations this check does not apply; seatsync applies them when it next starts', failed: false };
-    }
-    return { db, detail: 'a dry run of a sync now, rolled back' };
-  } catch (error) {
-    await db.close().catch(() => undefined);
-    return { db: null, detail: `not run: ${messageOf(error)}`, failed: true };
-  }
+/**
+ * The database the dry runs use: the checked one (taken over: closed here when it is not used), or an
+ * empty in-memory one when seatsync has no tables or no embedded database yet.
+ */
+export async function planDatabase({ check, open }: DatabaseCheck): Promise<PlanDatabase> {
+  // An embedded database not created yet has none of the migrations applied.
+  const pending = open?.pendingMigrations ?? MIGRATIONS.length;
+  if (check.ok && open !== null && pending === 0) return { db: open.db, detail: 'a dry run of a sync now, rolled back' };
+  await open?.db.close().catch(() => undefined);
+  if (!check.ok) return { db: null, detail: 'not run: the database failed its check (above)', failed: true };
+  if (pending === MIGRATIONS.length) return firstSync();
+  return { db: null, detail: 'not run: the database needs migrations this check does not apply; seatsync applies them when it next starts', failed: false };
 }
 
 async function firstSync(): Promise<PlanDatabase> {
@@ -76,19 +58,22 @@ export interface PlanDeps {
   readonly createSource: (name: string) => DirectorySource;
 }
 
-/** A dry run of one source: its step in the source's check and, when it ran, the plan. */
-export async function planSource(deps: PlanDeps, db: Database, source: string): Promise<{ step: CheckStep; plan: SourcePlanJson | null }> {
-  const dryRun = async (allowRemovals: boolean): Promise<SourceRunResult | undefined> => {
-    const report = await runSync(
-      { db, config: deps.config, logger: deps.logger, createSource: deps.createSource },
-      { sources: [source], dryRun: true, allowRemovals, forceFull: false, trigger: 'check', listing: { kinds: [], offset: 0, limit: 0 } },
-    );
-    return report.runs[0];
-  };
-  const first = await dryRun(false);
+/**
+ * A dry run of one source (`forceFull`: reading every user, even where a sync now would read only the
+ * changes): its step in the source's check and, when it ran, the plan.
+ */
+export async function planSource(
+  deps: PlanDeps,
+  db: Database,
+  options: { readonly source: string; readonly forceFull: boolean },
+): Promise<{ step: CheckStep; plan: SourcePlanJson | null }> {
   // Held: the plan it would apply once removals are allowed, with what it would hold for.
-  const run = first?.status === 'held' ? await dryRun(true) : first;
-  if (run === undefined || run.status !== 'ok' || !run.tally || !run.planned) {
+  const report = await runSync(
+    { db, config: deps.config, logger: deps.logger, createSource: deps.createSource },
+    { sources: [options.source], dryRun: true, allowRemovals: false, planHeld: true, forceFull: options.forceFull, trigger: 'check', listing: { kinds: [], offset: 0, limit: 0 } },
+  );
+  const run: SourceRunResult | undefined = report.runs[0];
+  if (run === undefined || run.status === 'failed' || !run.tally || !run.planned) {
     return { step: { name: 'dry run', ok: false, detail: `failed: ${run?.error ?? 'no result'}` }, plan: null };
   }
   const after = new Map((run.poolsAfter ?? []).map((p) => [p.name, p]));
@@ -99,7 +84,7 @@ export async function planSource(deps: PlanDeps, db: Database, source: string): 
       const pool = after.get(p.pool);
       return { ...p, seats: pool?.seats ?? 0, used: pool?.used ?? 0, waiting: pool?.waiting ?? 0 };
     }),
-    held: first?.held ? { wouldDisable: first.held.wouldDisable, wouldRemove: first.held.wouldRemove, total: first.held.total, threshold: first.held.threshold } : null,
+    held: run.held ? { wouldDisable: run.held.wouldDisable, wouldRemove: run.held.wouldRemove, total: run.held.total, threshold: run.held.threshold } : null,
   };
   return { step: { name: 'dry run', ok: true, detail: describeKinds(run.planned) }, plan };
 }

@@ -1,6 +1,6 @@
 // What `seatsync check` tests besides the sources and mail: the database (it answers, its schema is
 // one this build can use) and Redis (it answers, it will not evict queued jobs). Each step says what
-// was tested and what was found.
+// was tested and what was found. The database is opened once: the sources' dry runs use it too.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { closeRedis, connectRedis, readEvictionPolicy } from '../../jobs/redis.ts';
@@ -29,8 +29,7 @@ function result(steps: CheckStep[]): ServiceCheck {
   return { ok: steps.every((s) => s.ok), steps };
 }
 
-async function migrationsStep(db: Database): Promise<CheckStep> {
-  const { pending, unknown } = await migrationState(db);
+function migrationsStep({ pending, unknown }: Awaited<ReturnType<typeof migrationState>>): CheckStep {
   if (unknown.length > 0) {
     return { name: 'migrations', ok: false, detail: `the database has migrations ${unknown.join(', ')} that this seatsync does not know: it was migrated by a newer version; run that version` };
   }
@@ -41,25 +40,32 @@ async function migrationsStep(db: Database): Promise<CheckStep> {
   return { name: 'migrations', ok: true, detail: `current (all ${MIGRATIONS.length} applied)` };
 }
 
+/** The database's check, and the database when it answered, left open for the dry runs (the caller closes it). */
+export interface DatabaseCheck {
+  readonly check: ServiceCheck & { readonly kind: 'postgres' | 'pglite' };
+  /** Null when it failed to open, or when the embedded one is not created yet (`check.ok` tells which). */
+  readonly open: { readonly db: Database; readonly pendingMigrations: number } | null;
+}
+
 /** Connects (without migrating: a check changes nothing) and compares the applied migrations with this build's. */
-export async function checkDatabase(config: SeatsyncConfig): Promise<ServiceCheck & { kind: 'postgres' | 'pglite' }> {
+export async function checkDatabase(config: SeatsyncConfig): Promise<DatabaseCheck> {
   const { url } = config.database;
-  if (url === null) {
-    const location = path.resolve(config.dataDir, 'pglite');
-    if (!existsSync(location)) {
-      return { kind: 'pglite', ...result([{ name: 'connect', ok: true, detail: `embedded database at ${location} not created yet: the first sync or run creates it` }]) };
-    }
+  const location = path.resolve(config.dataDir, 'pglite');
+  const embedded = `embedded database at ${location}`;
+  if (url === null && !existsSync(location)) {
+    return { check: { kind: 'pglite', ...result([{ name: 'connect', ok: true, detail: `${embedded} not created yet: the first sync or run creates it` }]) }, open: null };
   }
   let db: Database | null = null;
   try {
     db = await withTimeout(openDatabase({ url, dataDir: config.dataDir }), 'the database');
     const version = await db.query<{ v: string }>("SELECT current_setting('server_version') AS v");
-    const where = url === null ? `embedded database at ${path.resolve(config.dataDir, 'pglite')}` : redactUrl(url);
-    return { kind: db.kind, ...result([{ name: 'connect', ok: true, detail: `${where} (PostgreSQL ${version.rows[0]?.v ?? '?'})` }, await migrationsStep(db)]) };
+    const where = url === null ? embedded : redactUrl(url);
+    const migrations = await migrationState(db);
+    const steps = [{ name: 'connect', ok: true, detail: `${where} (PostgreSQL ${version.rows[0]?.v ?? '?'})` }, migrationsStep(migrations)];
+    return { check: { kind: db.kind, ...result(steps) }, open: { db, pendingMigrations: migrations.pending.length } };
   } catch (error) {
-    return { kind: url === null ? 'pglite' : 'postgres', ...result([{ name: 'connect', ok: false, detail: messageOf(error) }]) };
-  } finally {
     await db?.close().catch(() => undefined);
+    return { check: { kind: url === null ? 'pglite' : 'postgres', ...result([{ name: 'connect', ok: false, detail: messageOf(error) }]) }, open: null };
   }
 }
 

@@ -16,7 +16,7 @@ export function runNotifierFor(ctx: CommandContext, db: Database): RunNotifier |
 
 /** Sends what the runs of this command queued (and anything else due). A failed send stays queued. */
 export async function deliverAfterRun(ctx: CommandContext, db: Database): Promise<void> {
-  await withChannels(ctx.config, ctx.logger, (channels) => deliverNotifications({ channels, db, logger: ctx.logger }));
+  await withChannels(ctx.config, ctx.logger, (channels) => deliverNotifications({ channels, outbox: repositoriesOf(db).outbox, logger: ctx.logger }));
 }
 
 export interface MailCheck {

@@ -25,15 +25,15 @@ export function registerTargets(program: Command, run: Runner): void {
           const names = scim.map((t) => t.name).join(', ') || 'none';
           throw new UsageError(`--target ${flags.target}: no SCIM target of that name (SCIM targets: ${names})`);
         }
-        const [{ withChannels }, { deliverTargets }, { reconcileScimTarget }] = await Promise.all([
-          import('../notify/delivery-channels.ts'), import('../targets/deliver-targets.ts'), import('../targets/scim/scim-reconcile.ts'),
+        const [{ withChannels }, { deliverTargets }, { reconcileScimTarget }, { storeOf }] = await Promise.all([
+          import('../notify/delivery-channels.ts'), import('../targets/deliver-targets.ts'), import('../targets/scim/scim-reconcile.ts'), import('../store/repositories.ts'),
         ]);
-        const db = await ctx.openDb();
+        const store = storeOf(await ctx.openDb());
         const reports: (ReconcileReport & { delivered: { sent: number; failed: number; retrying: number } | null })[] = [];
         for (const target of chosen) {
-          const report = await reconcileScimTarget({ target, config: ctx.config, db, logger: ctx.logger, dryRun: flags.dryRun === true });
+          const report = await reconcileScimTarget({ target, config: ctx.config, store, logger: ctx.logger, dryRun: flags.dryRun === true });
           const delivered = report.queued > 0
-            ? await withChannels(ctx.config, ctx.logger, (channels) => deliverTargets({ channels, db, logger: ctx.logger, only: target.name }))
+            ? await withChannels(ctx.config, ctx.logger, (channels) => deliverTargets({ channels, outbox: store.outbox, logger: ctx.logger, only: target.name }))
             : null;
           reports.push({ ...report, delivered });
         }

@@ -46,7 +46,7 @@ export class AllocationOrderError extends Error {
 }
 
 /** A new requester left waiting: what its blocked state is decided from at the end. */
-interface WaitingNewcomer extends Pick<Requester, 'kind' | 'needs' | 'waitingSince' | 'takenBy' | 'unprotected'> {
+interface WaitingNewcomer extends Pick<Requester, 'kind' | 'needs' | 'waitingSince'> {
   readonly id: number;
   readonly username: string;
 }
@@ -235,7 +235,7 @@ export class SeatAllocation {
       if (requester.decision?.to.state !== 'blocked') continue;
       requester.decision = null;
       const { account, kind, needs, waitingSince } = requester;
-      this.#waitingNew.push({ id: account.id, username: account.username, kind, needs, waitingSince, takenBy: null, unprotected: false });
+      this.#waitingNew.push({ id: account.id, username: account.username, kind, needs, waitingSince });
     }
     const { changes, graceStarted } = buildPlan(s, outcomes);
     return { changes, newlyBlocked: [], graceStarted };

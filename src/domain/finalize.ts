@@ -83,7 +83,11 @@ function graceStarts(s: AllocationState, r: Requester): Decision {
   return { to, reason: 'grace' };
 }
 
-export function blocked(s: Pick<AllocationState, 'table'>, r: Pick<Requester, 'kind' | 'needs' | 'waitingSince' | 'takenBy' | 'unprotected'>): Decision {
+/** The blocked state of `r`; `takenBy` and `unprotected` matter only to a shrunk holder (a newcomer has neither). */
+export function blocked(
+  s: Pick<AllocationState, 'table'>,
+  r: Pick<Requester, 'kind' | 'needs' | 'waitingSince'> & Partial<Pick<Requester, 'takenBy' | 'unprotected'>>,
+): Decision {
   if (r.kind === 'grace') addGrace(s.table, r.needs.pools, -1);
   const to: SeatState = {
     state: 'blocked',
@@ -94,7 +98,7 @@ export function blocked(s: Pick<AllocationState, 'table'>, r: Pick<Requester, 'k
     graceUntil: null,
   };
   // Why a shrunk holder lost its seat is decided in shrink.ts.
-  if (r.kind === 'shrunk' && r.takenBy !== null) return { to, reason: 'protected', takenBy: r.takenBy };
+  if (r.kind === 'shrunk' && r.takenBy) return { to, reason: 'protected', takenBy: r.takenBy };
   if (r.kind === 'shrunk' && r.unprotected) return { to, reason: 'admin' };
   return { to, reason: r.kind === 'grace' ? 'grace-expired' : r.kind === 'shrunk' ? 'pool-shrunk' : 'seats' };
 }

@@ -13,8 +13,8 @@
 // - sync-held: to `notify.to` (SPEC rule 10), once per held situation (source and counts).
 // - grace-expiring: accounts whose grace ends within `graceWarnMs` (default 24 h), once per account
 //   and grace end.
-// Every event has a deterministic `dedupeKey` (`<kind>:<runId>:<recipient>`), so the outbox keeps one
-// row even if the same run is applied twice.
+// Every event has a deterministic `dedupeKey` (`<kind>:<occasion id>:<recipient>`: the run's id, or the
+// admin action's), so the outbox keeps one row even if the same run is applied twice.
 import {
   BLOCK_REASONS,
   type AccountLine,
@@ -28,6 +28,7 @@ import {
   type ReminderEvent,
   type SyncHeldEvent,
   type Occasion,
+  occasionId,
   runIdOf,
   type TestEvent,
 } from './notification-events.ts';
@@ -69,10 +70,8 @@ export interface GraceInput extends Omit<AccountLine, 'graceUntil'> {
 export interface NotificationInput {
   /** Epoch ms. */
   readonly now: number;
-  /** The id of the run, or of the admin action (`occasionId`): the events' dedupe keys. */
-  readonly runId: string;
-  /** What caused the events; absent: the run `runId`. */
-  readonly occasion?: Occasion;
+  /** What caused the events: the events' `runId`, `occasion` and dedupe keys (`occasionId`) all come from it. */
+  readonly occasion: Occasion;
   readonly source: string | null;
   /** `newlyBlocked`, `graceStarted` and the changes (for the pools each account waits for). */
   readonly plan: Pick<AllocationPlan, 'newlyBlocked' | 'graceStarted' | 'changes'>;
@@ -142,7 +141,7 @@ function poolRecipientKey(pool: string, rules: NotifyRules): string {
 
 export function planNotifications(input: NotificationInput): NotificationPlan {
   const recipients = recipientsOf(input.poolsAfter, input.config);
-  const occasion: Occasion = input.occasion ?? { kind: 'run', runId: input.runId };
+  const { occasion } = input;
   const base = { at: new Date(input.now).toISOString(), runId: runIdOf(occasion), source: input.source, occasion };
   const limit = limitEvents(input, recipients, base);
   const reminders = reminderEvents(input, recipients, base, new Set(limit.map((e) => recipientKey(e.recipient))));
@@ -164,8 +163,8 @@ export function planNotifications(input: NotificationInput): NotificationPlan {
 
 type Base = Pick<EventBase, 'at' | 'runId' | 'source' | 'occasion'>;
 
-function dedupeKey(kind: string, runId: string, recipient: string): string {
-  return `${kind}:${runId}:${recipientKey(recipient)}`;
+function dedupeKey(kind: string, occasion: Occasion, recipient: string): string {
+  return `${kind}:${occasionId(occasion)}:${recipientKey(recipient)}`;
 }
 
 /** Pools an account is short of: those it waits for (or holds under grace) that have no free seat. */
@@ -211,7 +210,7 @@ function limitEvents(input: NotificationInput, recipients: Map<string, Recipient
       ...base,
       kind: 'limit-exceeded',
       recipient: r.address,
-      dedupeKey: dedupeKey('limit', input.runId, r.address),
+      dedupeKey: dedupeKey('limit', input.occasion, r.address),
       pools: r.pools,
       shortPools: r.pools.filter((p) => part.short.has(p.name)).map((p) => p.name),
       blocked: BLOCK_REASONS.flatMap((reason) => byReason[reason].slice(0, MAX_ACCOUNTS_IN_EVENT)),
@@ -270,7 +269,7 @@ function reminderEvents(
       ...base,
       kind: 'reminder',
       recipient: r.address,
-      dedupeKey: dedupeKey('reminder', input.runId, r.address),
+      dedupeKey: dedupeKey('reminder', input.occasion, r.address),
       pools: r.pools,
       shortPools: waiting.map((p) => p.name),
       lastEmailAt: last === undefined ? null : new Date(last).toISOString(),
@@ -307,7 +306,7 @@ function earlyWarnings(
   for (const [key, pools] of crossed) {
     const r = recipients.get(key);
     if (!r) continue;
-    events.push({ ...base, kind: 'early-warning', recipient: r.address, dedupeKey: dedupeKey('warn', input.runId, r.address), warnAt, pools });
+    events.push({ ...base, kind: 'early-warning', recipient: r.address, dedupeKey: dedupeKey('warn', input.occasion, r.address), warnAt, pools });
   }
   return { events, warnedPools: [...warned].sort() };
 }
@@ -342,7 +341,7 @@ function graceEvents(
       ...base,
       kind: 'grace-expiring',
       recipient: r.address,
-      dedupeKey: dedupeKey('grace', input.runId, r.address),
+      dedupeKey: dedupeKey('grace', input.occasion, r.address),
       pools: r.pools,
       accounts: accounts.slice(0, MAX_ACCOUNTS_IN_EVENT),
       accountsTotal: accounts.length,

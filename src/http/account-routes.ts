@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { AccountState } from '../domain/types.ts';
 import { ACCOUNT_CSV_COLUMNS, csvLine } from '../sync/account-export.ts';
-import { repositoriesOf, type AccountFilter, type AccountView } from '../store/repositories.ts';
+import type { AccountFilter, AccountView } from '../store/repositories.ts';
 import { applyAdminAction, resolveAccount, type AdminAction } from '../sync/admin-actions.ts';
 import { explainAccountRef, waitingQueue } from '../sync/explain.ts';
 import { defineRoute } from './api-route.ts';
@@ -45,21 +45,21 @@ export function registerAccountRoutes(api: FastifyInstance, deps: HttpDeps): voi
       return reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', 'attachment; filename="accounts.csv"')
-        .send(Readable.from(csvOf(repositoriesOf(deps.db).accounts.list(filter))));
+        .send(Readable.from(csvOf(deps.repos.accounts.list(filter))));
     }
     const afterId = cursor === undefined ? 0 : Number(decodeCursor('accounts', cursor));
     // One more than asked tells whether another page follows.
-    const rows = await repositoriesOf(deps.db).accounts.page(filter, { afterId, limit: limit + 1 });
+    const rows = await deps.repos.accounts.page(filter, { afterId, limit: limit + 1 });
     const items = rows.slice(0, limit);
     const last = items.at(-1);
     return { items, nextCursor: rows.length > limit && last ? encodeCursor('accounts', last.id) : null };
   });
 
-  defineRoute<{ Params: { id: string } }>(api, 'getAccount', async (request) => resolveAccount(repositoriesOf(deps.db).accounts, request.params.id));
+  defineRoute<{ Params: { id: string } }>(api, 'getAccount', async (request) => resolveAccount(deps.repos.accounts, request.params.id));
 
-  defineRoute<{ Params: { id: string } }>(api, 'explainAccount', async (request) => explainAccountRef(repositoriesOf(deps.db), deps.config(), request.params.id));
+  defineRoute<{ Params: { id: string } }>(api, 'explainAccount', async (request) => explainAccountRef(deps.repos, deps.config(), request.params.id));
 
-  defineRoute<{ Querystring: { offset: number; limit: number } }>(api, 'listQueue', async (request) => waitingQueue(repositoriesOf(deps.db), deps.config(), request.query));
+  defineRoute<{ Querystring: { offset: number; limit: number } }>(api, 'listQueue', async (request) => waitingQueue(deps.repos, deps.config(), request.query));
 
   defineRoute<{ Params: { id: string; action: AdminAction }; Body: { reason?: string } | null }>(
     api,

@@ -1,7 +1,6 @@
 // `/api/v1`: every operation of api-operations.ts behind a bearer token (see auth.ts); the OpenAPI
 // document itself needs none.
 import type { FastifyInstance } from 'fastify';
-import { repositoriesOf } from '../store/repositories.ts';
 import { statusView } from '../sync/status.ts';
 import { registerAccountRoutes } from './account-routes.ts';
 import { API_PREFIX } from './api-operations.ts';
@@ -29,7 +28,7 @@ export async function registerApi(app: FastifyInstance, deps: HttpDeps): Promise
           throw error;
         }
       });
-      defineRoute(api, 'getStatus', async () => statusView(repositoriesOf(deps.db), deps.config()));
+      defineRoute(api, 'getStatus', async () => statusView(deps.repos, deps.config()));
       defineRoute(api, 'listSchedules', async () => {
         const read = deps.nextScheduledRuns;
         const next = read ? await withRedis('the next scheduled runs are not known', read) : new Map<string, number>();

@@ -1,6 +1,5 @@
 // `GET /api/v1/audit`: the audit trail a page at a time, from the newest entries back.
 import type { FastifyInstance } from 'fastify';
-import { repositoriesOf } from '../store/repositories.ts';
 import { resolveAccount } from '../sync/admin-actions.ts';
 import { INSTANT_EXAMPLES, parseInstant } from '../sync/instant.ts';
 import { defineRoute } from './api-route.ts';
@@ -22,8 +21,8 @@ export function registerAuditRoutes(api: FastifyInstance, deps: HttpDeps): void 
     const sinceDate = since === undefined ? undefined : parseInstant(since);
     if (sinceDate === null) throw new ApiError(400, 'validation', `since: not a date: "${since}" (${INSTANT_EXAMPLES})`);
     const beforeId = cursor === undefined ? undefined : decodeCursor('audit', cursor);
-    const accountIds = account === undefined ? undefined : [(await resolveAccount(repositoriesOf(deps.db).accounts, account)).id];
-    const { entries, more } = await repositoriesOf(deps.db).audit.list({
+    const accountIds = account === undefined ? undefined : [(await resolveAccount(deps.repos.accounts, account)).id];
+    const { entries, more } = await deps.repos.audit.list({
       limit,
       ...(sinceDate ? { since: sinceDate } : {}),
       ...(beforeId ? { beforeId } : {}),

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { SyncQueue } from '../../jobs/enqueue.ts';
 import type { SeatsyncConfig } from '../config/types.ts';
 import type { Logger } from '../logging.ts';
-import type { Database } from '../store/db.ts';
+import type { Database, Repositories } from '../store/repositories.ts';
 import type { RunNotifier } from '../sync/sync-source.ts';
 import { registerApi } from './api-routes.ts';
 import { registerConsole } from './console.ts';
@@ -15,7 +15,10 @@ import type { Metrics } from './metrics.ts';
 export interface HttpDeps {
   /** The config as last read (tokens, pools and sources follow config changes without a restart). */
   readonly config: () => SeatsyncConfig;
+  /** For `/readyz` and the admin actions (each in its own transaction). */
   readonly db: Database;
+  /** The database's repositories, built once by the composition root: the API reads through them. */
+  readonly repos: Repositories;
   readonly redis: Redis;
   readonly syncQueue: SyncQueue;
   readonly metrics: Metrics;

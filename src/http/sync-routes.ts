@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { enqueueSync, isSyncJobId } from '../../jobs/enqueue.ts';
 import { findSyncJob, recentSyncJobs, type SyncJobView } from '../../jobs/job-view.ts';
 import { scrubKnownSecrets } from '../config/secrets.ts';
-import { repositoriesOf, type RunRecord } from '../store/repositories.ts';
+import type { RunRecord } from '../store/repositories.ts';
 import { defineRoute } from './api-route.ts';
 import { callerOf } from './auth.ts';
 import { ApiError } from './errors.ts';
@@ -66,7 +66,7 @@ export function registerSyncRoutes(api: FastifyInstance, deps: HttpDeps): void {
       const job = await withRedis('sync jobs cannot be read', () => findSyncJob(deps.syncQueue, id));
       if (job) return jobOut(job);
     } else {
-      const run = await repositoriesOf(deps.db).runs.get(id);
+      const run = await deps.repos.runs.get(id);
       if (run) return runOut(run);
     }
     throw new ApiError(404, 'not-found', `no sync job or run "${id}" (finished jobs are kept for 7 days, runs for ever)`);
@@ -76,7 +76,7 @@ export function registerSyncRoutes(api: FastifyInstance, deps: HttpDeps): void {
     const { limit, source } = request.query;
     const [jobs, runs] = await Promise.all([
       withRedis('sync jobs cannot be read', () => recentSyncJobs(deps.syncQueue, limit)),
-      repositoriesOf(deps.db).runs.recent({ limit, ...(source ? { source } : {}) }),
+      deps.repos.runs.recent({ limit, ...(source ? { source } : {}) }),
     ]);
     const shown = source ? jobs.filter((j) => j.sources.length === 0 || j.sources.includes(source)) : jobs;
     return { jobs: shown.map(jobOut), runs: runs.map(runOut) };

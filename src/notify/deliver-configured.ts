@@ -1,9 +1,8 @@
 // One delivery pass with the transport the config names: what the worker's job and the CLI both run.
 import type { Logger } from '../logging.ts';
-import type { Database } from '../store/db.ts';
-import { repositoriesOf } from '../store/repositories.ts';
 import { deliverOutbox, type DeliverResult } from './deliver.ts';
 import type { DeliveryChannels } from './delivery-channels.ts';
+import type { OutboxPort } from './outbox-port.ts';
 import { deliverTargets } from '../targets/deliver-targets.ts';
 
 const NOTHING: DeliverResult = { sent: 0, failed: 0, retrying: 0 };
@@ -17,12 +16,12 @@ export const KEEP_SENT_MS = 30 * 24 * 3_600_000;
 /** One delivery pass: emails with the transport `notify` configures (none when it is off), then every target's rows. */
 export async function deliverNotifications(options: {
   readonly channels: DeliveryChannels;
-  readonly db: Database;
+  readonly outbox: OutboxPort;
   readonly logger: Logger;
   readonly signal?: AbortSignal;
 }): Promise<DeliverResult> {
   const { config } = options.channels;
-  await repositoriesOf(options.db).outbox.purgeSent({ before: new Date(Date.now() - KEEP_SENT_MS) });
+  await options.outbox.purgeSent({ before: new Date(Date.now() - KEEP_SENT_MS) });
   const mails = await deliverMails(options);
   // The targets' rows go through the same loop, each target on its own (src/targets/).
   const targets = config.targets.length === 0 ? NOTHING : await deliverTargets(options);
@@ -34,7 +33,7 @@ async function deliverMails(options: Parameters<typeof deliverNotifications>[0])
   const transport = await channels.transport();
   if (!transport) return NOTHING;
   const result = await deliverOutbox({
-    outbox: repositoriesOf(options.db).outbox,
+    outbox: options.outbox,
     transport,
     logger,
     publicUrl: channels.config.http.publicUrl,

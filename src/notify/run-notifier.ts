@@ -5,7 +5,6 @@
 import {
   DEFAULT_GRACE_WARN_MS,
   notifyRulesOf,
-  occasionId,
   type Occasion,
   planNotifications,
   type NotificationEvent,
@@ -97,7 +96,6 @@ export async function notifyAfterAllocation(tx: Queryable, ctx: AfterAllocationC
   const grace = ctx.graceOn ? await outbox.graceAccounts(tx, { endingBy: new Date(ctx.now + graceWarnMs) }) : undefined;
   const result = planNotifications({
     now: ctx.now,
-    runId: occasionId(ctx.occasion),
     occasion: ctx.occasion,
     source: ctx.source,
     plan,
@@ -129,7 +127,7 @@ interface HeldContext {
 export async function notifyHeld(db: Database, ctx: HeldContext): Promise<void> {
   const result = planNotifications({
     now: ctx.now,
-    runId: ctx.runId,
+    occasion: { kind: 'run', runId: ctx.runId },
     source: ctx.source,
     plan: { newlyBlocked: [], graceStarted: [], changes: [] },
     accounts: [],

@@ -80,6 +80,24 @@ export interface SourceCheckReport {
   readonly sample: readonly DirectoryUser[];
   /** Resolved sizes of groups the config names (group key → member count). */
   readonly groupSizes: Readonly<Record<string, number>>;
+  /** Asked with `usersReadByCaller` (and the check passed so far): the count to feed the caller's read to. */
+  readonly users?: UsersCount;
+}
+
+export interface SourceCheckOptions extends Pick<SourceReadOptions, 'groupsOfInterest' | 'attributes'> {
+  /**
+   * The caller reads every user in scope itself (`seatsync check`'s dry run): a check that would count
+   * them with a read of its own returns `users` instead, for the caller to feed that read's pages to,
+   * so the directory is read once.
+   */
+  readonly usersReadByCaller?: boolean;
+}
+
+/** A check's count of the users a full read returns, fed page by page; then what the check says of them. */
+export interface UsersCount {
+  add(page: SourcePage): void;
+  /** `ok`: whether the users pass the check; `groupSizes`: the sizes counted from the read (none when the check resolved them). */
+  report(): Pick<SourceCheckReport, 'ok' | 'steps' | 'usersInScope' | 'sample' | 'groupSizes'>;
 }
 
 /**
@@ -91,7 +109,7 @@ export interface DirectorySource {
   readonly name: string;
   readonly kind: 'ldap' | 'entra' | 'file';
   read(options: SourceReadOptions): SourceReader;
-  check(options: Pick<SourceReadOptions, 'groupsOfInterest' | 'attributes'>): Promise<SourceCheckReport>;
+  check(options: SourceCheckOptions): Promise<SourceCheckReport>;
   close(): Promise<void>;
 }
 

@@ -42,7 +42,7 @@ export interface Applied {
 
 export type ApplyOutcome =
   | { readonly kind: 'applied'; readonly applied: Applied }
-  | { readonly kind: 'held'; readonly counts: RemovalCounts; readonly threshold: number };
+  | { readonly kind: 'held'; readonly counts: RemovalCounts; readonly threshold: number; /** `planHeld`: the plan the hold stopped. */ readonly planned?: Applied };
 
 /** What the apply needs of the run: the staged read and how it was asked for. */
 export interface ApplyInput {
@@ -66,6 +66,8 @@ export interface ApplyInput {
   readonly mapping: string;
   readonly allowRemovals: boolean;
   readonly dryRun: boolean;
+  /** Dry runs: a run the hold stops is planned anyway, as with removals allowed, and returned held with its plan. */
+  readonly planHeld?: boolean;
   /** Dry runs: the state changes to list (default DEFAULT_DRY_RUN_LISTING). */
   readonly listing?: ChangeListing;
   readonly allocationSlice?: number;
@@ -84,15 +86,15 @@ export async function decideAndApply(tx: Repositories, input: ApplyInput): Promi
   const delta = await input.staging.summary({ sweep: sweeps(input.outcome), unseenIds: input.unseenIds, read: input.read });
   const present = new PresentCount(tx, input.source);
   const before = await holdCheck(input, delta.counts, () => present.beforeWrites());
-  if (before !== null) return before;
+  if (before !== null && !input.planHeld) return before;
   throwIfAborted(input.signal);
   const allocated = await allocateOrSkip(tx, input, delta);
   throwIfAborted(input.signal);
   // Rule 10 again, on what the allocation decided: users still returned but now matching no profile (a
   // broken `when`, a profile removed) are removed too, and count like users the directory stopped returning.
   // Only accounts that existed before count: a first sync's out-of-scope or disabled users drop nothing.
-  const after = await holdCheck(input, { ...delta.counts, wouldRemove: allocated.dropped.removed, wouldDisable: allocated.dropped.disabled }, () => present.afterWrites(delta));
-  if (after !== null) return after;
+  const after = before ?? await holdCheck(input, { ...delta.counts, wouldRemove: allocated.dropped.removed, wouldDisable: allocated.dropped.disabled }, () => present.afterWrites(delta));
+  if (after !== null && !input.planHeld) return after;
   if (input.runId !== null) {
     await input.notifier?.afterAllocation(tx.connection, { occasion: { kind: 'run', runId: input.runId }, source: input.source, plan: allocated.plan, now: input.now });
   }
@@ -101,16 +103,14 @@ export async function decideAndApply(tx: Repositories, input: ApplyInput): Promi
   const purgeAfterMs = input.config.policy.purgeRemovedAfterMs;
   const purged = purgeAfterMs === null ? 0 : await tx.accounts.purgeRemoved({ source: input.source, olderThanMs: purgeAfterMs, now: input.now });
   const tally = input.dryRun ? tallyOf(input.config, await tx.accounts.seatRows(input.source)) : null;
-  return {
-    kind: 'applied',
-    applied: {
-      purged, created: delta.newCount, updated: delta.changedCount, plan: allocated.plan, seats: allocated.counts, listed: allocated.listed, tally, allocation: allocated.allocation,
-    },
+  const applied: Applied = {
+    purged, created: delta.newCount, updated: delta.changedCount, plan: allocated.plan, seats: allocated.counts, listed: allocated.listed, tally, allocation: allocated.allocation,
   };
+  return after === null ? { kind: 'applied', applied } : { ...after, planned: applied };
 }
 
 /** Rule 10: the held outcome, or null. The source's total is counted only when there is something to weigh against it. */
-async function holdCheck(input: ApplyInput, counts: Omit<RemovalCounts, 'total'>, total: () => Promise<number>): Promise<ApplyOutcome | null> {
+async function holdCheck(input: ApplyInput, counts: Omit<RemovalCounts, 'total'>, total: () => Promise<number>): Promise<Extract<ApplyOutcome, { kind: 'held' }> | null> {
   if (input.allowRemovals || (counts.staged > 0 && counts.wouldRemove + counts.wouldDisable === 0)) return null;
   const weighed = { ...counts, total: await total() };
   const threshold = removalThreshold(input.config.policy.maxRemovals, weighed.total);

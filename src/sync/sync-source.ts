@@ -12,7 +12,7 @@ import { sourceLogger, type Logger } from '../logging.ts';
 import type { DirectorySource } from '../sources/directory-source.ts';
 import { storeOf, type Database, type DatabaseStore, type RemovalCounts, type RunCounts, type StagingRepository, type Store } from '../store/repositories.ts';
 import type { ChangeListing, ListedChanges } from './apply-delta.ts';
-import { type ApplyInput, type ApplyOutcome, decideAndApply, type RunNotifier, sweeps } from './apply-run.ts';
+import { type Applied, type ApplyInput, type ApplyOutcome, decideAndApply, type RunNotifier, sweeps } from './apply-run.ts';
 import { throwIfAborted } from './run-aborted.ts';
 import { readIntoStaging, type ReadStats, type SyncProgress } from './read-source.ts';
 import { profilePoolsOf } from './reconcile.ts';
@@ -51,7 +51,8 @@ export type SourceRunResult = RunResultBase &
         readonly error: null;
         /** What the run would have disabled and removed, and the threshold it exceeds (SPEC rule 10). */
         readonly held: RemovalCounts & { readonly threshold: number; readonly unidentified?: number };
-        readonly poolsAfter: null;
+        /** A dry run with `planHeld`: seat usage as its plan would leave it; otherwise null. */
+        readonly poolsAfter: PoolView[] | null;
       }
     | {
         readonly outcome: 'failed';
@@ -81,6 +82,8 @@ export interface SyncSourceOptions {
   readonly onProgress?: (progress: SyncProgress) => void;
   /** Dry runs: which planned changes to list (default DEFAULT_DRY_RUN_LISTING). */
   readonly listing?: ChangeListing;
+  /** Dry runs: a held run still plans (as with removals allowed) and reports its plan with the hold, from its one read. */
+  readonly planHeld?: boolean;
   readonly signal?: AbortSignal;
   readonly now?: () => number;
   /**
@@ -184,7 +187,7 @@ async function decideAndApplyIn(conn: Store, runKey: string, ctx: RunContext, st
   const outcome = await conn.transaction<ApplyOutcome>(
     async (tx) => {
       const decided = await decideAndApply(tx, {
-        ...options, ...staged, ...(deps.notifier ? { notifier: deps.notifier } : {}),
+        ...options, ...staged, ...(deps.notifier ? { notifier: deps.notifier } : {}), planHeld: options.dryRun && options.planHeld === true,
         config: deps.config, source: deps.source.name, staging: tx.staging(runKey, deps.source.name), runId: ctx.runId,
         read: staged.stats.seen, unidentified: staged.stats.unidentified, now: ctx.clock(),
       });
@@ -215,8 +218,7 @@ async function record(ctx: RunContext, ended: Ended): Promise<SourceRunResult> {
       log.info({ ...counts, repaired: stats.repaired, mode, allocation: applied.allocation, durationMs: durationMs() }, 'sync finished');
       return {
         ...base, ...counts, outcome: options.dryRun ? 'planned' : 'applied', status: 'ok', durationMs: durationMs(), error: null, held: null,
-        poolsAfter: poolViewsFromPlan(applied.plan.pools),
-        ...(options.dryRun ? { planned: applied.listed, ...(applied.tally ? { tally: applied.tally } : {}) } : {}),
+        ...(options.dryRun ? planOf(applied) : { poolsAfter: poolViewsFromPlan(applied.plan.pools) }),
       };
     }
     case 'held': {
@@ -226,7 +228,7 @@ async function record(ctx: RunContext, ended: Ended): Promise<SourceRunResult> {
         await ctx.store.runs.finish(runId, { status: 'held', mode, counts: unapplied, error: null, details: { held, skippedEntries: stats.skippedEntries } });
       }
       log.warn({ held }, 'sync held: it would disable or remove more accounts than policy.maxRemovals allows');
-      return { ...base, ...unapplied, outcome: 'held', status: 'held', durationMs: durationMs(), error: null, held, poolsAfter: null };
+      return { ...base, ...unapplied, outcome: 'held', status: 'held', durationMs: durationMs(), error: null, held, ...(ended.planned ? planOf(ended.planned) : { poolsAfter: null }) };
     }
     case 'failed': {
       const { error } = ended;
@@ -238,4 +240,9 @@ async function record(ctx: RunContext, ended: Ended): Promise<SourceRunResult> {
       return { ...base, ...unapplied, outcome: 'failed', status: 'failed', durationMs: durationMs(), error: message, held: null, poolsAfter: null, ...details };
     }
   }
+}
+
+/** What a dry run reports of its plan. */
+function planOf(applied: Applied): Pick<SourceRunResult, 'planned' | 'tally'> & { poolsAfter: PoolView[] } {
+  return { poolsAfter: poolViewsFromPlan(applied.plan.pools), planned: applied.listed, ...(applied.tally ? { tally: applied.tally } : {}) };
 }

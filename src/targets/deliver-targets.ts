@@ -5,8 +5,6 @@
 import type { Logger } from '../logging.ts';
 import { deliverRows, type DeliverResult, type DeliveryLoopOptions } from '../notify/deliver.ts';
 import type { DeliveryChannels } from '../notify/delivery-channels.ts';
-import type { Database } from '../store/db.ts';
-import { repositoriesOf } from '../store/repositories.ts';
 import type { Target } from './target.ts';
 
 /** Rows claimed at a time per target: a first sync queues one per account. */
@@ -18,10 +16,9 @@ const TARGET_CLAIM_LIMIT = 50;
 const TARGET_PARALLEL = 4;
 
 export async function deliverTargets(
-  options: { readonly channels: DeliveryChannels; readonly db: Database; readonly logger: Logger; readonly only?: string } & Omit<DeliveryLoopOptions, 'outbox' | 'logger'>,
+  options: { readonly channels: DeliveryChannels; readonly logger: Logger; readonly only?: string } & Omit<DeliveryLoopOptions, 'logger'>,
 ): Promise<DeliverResult> {
   const tally = { sent: 0, failed: 0, retrying: 0 };
-  const outbox = repositoriesOf(options.db).outbox;
   for (const config of options.channels.config.targets) {
     if (options.signal?.aborted) break;
     if (options.only !== undefined && options.only !== config.name) continue;
@@ -35,7 +32,7 @@ export async function deliverTargets(
       continue;
     }
     const result = await deliverRows(
-      { limit: TARGET_CLAIM_LIMIT, ...options, outbox, logger },
+      { limit: TARGET_CLAIM_LIMIT, ...options, logger },
       { target: config.name, send: (row) => target.deliver(row), parallel: TARGET_PARALLEL },
     );
     if (result.sent + result.failed + result.retrying > 0) logger.info(result, 'target delivery pass');

@@ -6,9 +6,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/store/db.ts';
 import { REDIS_URL, requireRedis, uniquePrefix } from '../integration/worker/worker-fixtures.ts';
 import { runCli } from '../support/cli.ts';
+import { writeMarks } from '../support/stored-state.ts';
 import type { SourcePlanJson } from '../../src/cli/check-plan.ts';
 
 interface Change { username: string; kind: string; from: string | null; to: string; reason: string }
@@ -48,20 +48,7 @@ describe('sync --dry-run and check on a file source', () => {
     ].join('\n'));
   }
 
-  /** Every account row with its row version, and the number of audit rows and runs: what a write would change. */
-  async function stored(): Promise<string> {
-    const db = await openDatabase({ url: null, dataDir: join(dir, 'data') });
-    try {
-      const q = async (sql: string): Promise<string> => (await db.query<{ v: string | null }>(sql)).rows[0]?.v ?? '';
-      return [
-        await q(`SELECT string_agg(id::text || ':' || xmin::text || ':' || state, ',' ORDER BY id) AS v FROM accounts`),
-        await q(`SELECT count(*)::text AS v FROM audit`),
-        await q(`SELECT count(*)::text || '/' || coalesce(max(id), 0)::text AS v FROM runs`),
-      ].join(' | ');
-    } finally {
-      await db.close();
-    }
-  }
+  const stored = (): Promise<string> => writeMarks(join(dir, 'data'));
 
   let before: string;
   let full: Run;

@@ -1,7 +1,8 @@
 // `seatsync check` for an LDAP source: connect, bind, find the base DN, resolve the configured groups,
-// count the users in scope and map two of them. Failures end the report instead of throwing.
+// count the users in scope and map two of them (from a read of its own, or from the caller's: see
+// `usersReadByCaller`). Failures end the report instead of throwing.
 import type { DirectoryUser } from '../../domain/types.ts';
-import { SourceError, type SourceCheckReport } from '../directory-source.ts';
+import { SourceError, type SourceCheckOptions, type SourceCheckReport, type UsersCount } from '../directory-source.ts';
 
 import { readDirectoryInfo, type DirectoryInfo } from './directory-info.ts';
 import type { ResolvedGroups } from './group-types.ts';
@@ -14,7 +15,8 @@ type Step = SourceCheckReport['steps'][number];
 
 const SAMPLE_SIZE = 2;
 
-export async function checkLdapSource(context: LdapSourceContext, membership: Membership): Promise<SourceCheckReport> {
+export async function checkLdapSource(context: LdapSourceContext, options: SourceCheckOptions): Promise<SourceCheckReport> {
+  const membership: Membership = { groupsOfInterest: options.groupsOfInterest, attributes: options.attributes };
   const { config, logger } = context;
   const steps: Step[] = [];
   let session: LdapSession;
@@ -37,13 +39,12 @@ export async function checkLdapSource(context: LdapSourceContext, membership: Me
     const groups = await resolveMembership(context, session, info, membership, { scopeMembers: true });
     const groupSizes = sizesOf(groups);
     steps.push({ name: 'groups', ok: true, detail: describeGroups(groupSizes) });
-    const tally = await countUsers(context, session, membership, groups);
-    steps.push({
-      name: 'users',
-      ok: tally.users > 0,
-      detail: `${counted(tally.users, 'user')} in scope${tally.skipped > 0 ? `, ${counted(tally.skipped, 'entry', 'entries')} skipped` : ''}`,
-    });
-    return report(steps, { usersInScope: tally.users, sample: tally.sample, groupSizes });
+    const users = usersCount();
+    if (options.usersReadByCaller === true) return { ...report(steps, { usersInScope: null, sample: [], groupSizes }), users };
+    const pages = streamUsers({ context, session, options: { cursor: null, forceFull: true, ...membership }, groups, plan: { mode: 'full', reason: 'check' } });
+    for await (const page of pages) users.add(page);
+    const found = users.report();
+    return report([...steps, ...found.steps], { usersInScope: found.usersInScope, sample: found.sample, groupSizes });
   } catch (error) {
     steps.push({ name: 'read', ok: false, detail: asSourceError(config.name, error).message });
     return report(steps, { usersInScope: null, sample: [], groupSizes: {} });
@@ -52,26 +53,25 @@ export async function checkLdapSource(context: LdapSourceContext, membership: Me
   }
 }
 
-async function countUsers(
-  context: LdapSourceContext,
-  session: LdapSession,
-  membership: Membership,
-  groups: ResolvedGroups,
-): Promise<{ users: number; skipped: number; sample: DirectoryUser[] }> {
-  const options = { cursor: null, forceFull: true, ...membership };
+/** The users in scope and the first SAMPLE_SIZE of them; at least one is needed. */
+function usersCount(): UsersCount {
   let users = 0;
   let skipped = 0;
   const sample: DirectoryUser[] = [];
-  const pages = streamUsers({ context, session, options, groups, plan: { mode: 'full', reason: 'check' } });
-  for await (const page of pages) {
-    for (const item of page.items) {
-      if (item.kind === 'user') {
-        users += 1;
-        if (sample.length < SAMPLE_SIZE) sample.push(item.user);
-      } else if (item.kind === 'skipped') skipped += 1;
-    }
-  }
-  return { users, skipped, sample };
+  return {
+    add(page) {
+      for (const item of page.items) {
+        if (item.kind === 'user') {
+          users += 1;
+          if (sample.length < SAMPLE_SIZE) sample.push(item.user);
+        } else if (item.kind === 'skipped') skipped += 1;
+      }
+    },
+    report() {
+      const detail = `${counted(users, 'user')} in scope${skipped > 0 ? `, ${counted(skipped, 'entry', 'entries')} skipped` : ''}`;
+      return { ok: users > 0, steps: [{ name: 'users', ok: users > 0, detail }], usersInScope: users, sample, groupSizes: {} };
+    },
+  };
 }
 
 function sizesOf(groups: ResolvedGroups): Record<string, number> {

@@ -5,8 +5,7 @@
 // deprovisioned; users without an externalId are not seatsync's and are left alone.
 import type { ScimTargetConfig, SeatsyncConfig } from '../../config/types.ts';
 import type { Logger } from '../../logging.ts';
-import type { Database } from '../../store/db.ts';
-import { repositoriesOf, type TargetRepository } from '../../store/repositories.ts';
+import type { Store, TargetRepository } from '../../store/repositories.ts';
 import { scimPayloadOf, scimPayloadRows, type ScimUserPayload } from '../target-rows.ts';
 import { filterValue, type ScimResource } from './scim-client.ts';
 import { DRIFT_KINDS, driftOf, type DriftKind } from './scim-drift.ts';
@@ -32,7 +31,8 @@ export interface ReconcileReport {
 export async function reconcileScimTarget(options: {
   readonly target: ScimTargetConfig;
   readonly config: Pick<SeatsyncConfig, 'pools'>;
-  readonly db: Database;
+  /** The store's targets, and its transaction for the repairs. */
+  readonly store: Store;
   readonly logger: Logger;
   readonly dryRun: boolean;
   readonly now?: () => number;
@@ -43,13 +43,13 @@ export async function reconcileScimTarget(options: {
     const app = await applicationUsers(scim);
     const total = app.size;
     const poolGroups = options.target.groups ? await existingPoolGroups(scim, options.config.pools.map((p) => p.name)) : null;
-    const store = repositoriesOf(options.db).targets;
+    const store = options.store.targets;
     const { found, repairs, drifted } = await findDrift(store, app, { deprovision: options.target.deprovision, poolGroups });
     const now = clock();
     let queued = 0;
     if (!options.dryRun && repairs.length > 0) {
       const rows = scimPayloadRows([options.target.name], repairs, { batch: `reconcile-${now}` });
-      queued = await options.db.transaction((tx) => repositoriesOf(tx).targets.insertRows(tx, rows, { now: new Date(now) }));
+      queued = await options.store.transaction((tx) => tx.targets.insertRows(tx.connection, rows, { now: new Date(now) }));
     }
     if (!options.dryRun) await store.saveDrift(options.target.name, { at: new Date(now), found, repaired: true });
     const report = { target: options.target.name, dryRun: options.dryRun, applicationUsers: total, found, queued, drifted };

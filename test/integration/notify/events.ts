@@ -34,7 +34,7 @@ function blocked(id: number, username: string, pools: string[]): AccountChange {
 function base(now: number, runId: string): NotificationInput {
   return {
     now,
-    runId,
+    occasion: { kind: 'run', runId },
     source: 'corp-ad',
     plan: { newlyBlocked: [], graceStarted: [], changes: [] },
     accounts: [],

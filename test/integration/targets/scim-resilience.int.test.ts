@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/logging.ts';
 import { openDatabase } from '../../../src/store/db.ts';
+import { repositoriesOf } from '../../../src/store/repositories.ts';
 import { withChannels } from '../../../src/notify/delivery-channels.ts';
 import { deliverTargets } from '../../../src/targets/deliver-targets.ts';
 import { people } from '../../support/config-builder.ts';
@@ -88,8 +89,8 @@ describe('SCIM delivery under failure', () => {
     try {
       // Two replicas: each its own database connection and its own adapters.
       const results = await Promise.all([
-        withChannels(config, silentLogger(), (channels) => deliverTargets({ channels, db: f!.db, logger: silentLogger(), worker: 'a', limit: 5 })),
-        withChannels(config, silentLogger(), (channels) => deliverTargets({ channels, db: other, logger: silentLogger(), worker: 'b', limit: 5 })),
+        withChannels(config, silentLogger(), (channels) => deliverTargets({ channels, outbox: repositoriesOf(f!.db).outbox, logger: silentLogger(), worker: 'a', limit: 5 })),
+        withChannels(config, silentLogger(), (channels) => deliverTargets({ channels, outbox: repositoriesOf(other).outbox, logger: silentLogger(), worker: 'b', limit: 5 })),
       ]);
       expect(results[0].sent + results[1].sent).toBe(57);
       expect(results[0].sent).toBeGreaterThan(0);

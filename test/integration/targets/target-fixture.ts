@@ -13,6 +13,7 @@ import { followConfig } from '../../../src/notify/delivery-channels.ts';
 import { createSourceFactory } from '../../../src/sources/factory.ts';
 import { openDatabase, type Database } from '../../../src/store/db.ts';
 import { migrate } from '../../../src/store/migrations.ts';
+import { repositoriesOf } from '../../../src/store/repositories.ts';
 import { chainNotifiers } from '../../../src/sync/run-notifiers.ts';
 import { runSync, type SyncReport } from '../../../src/sync/run-sync.ts';
 import { createTargetNotifier } from '../../../src/targets/target-notifier.ts';
@@ -96,7 +97,7 @@ export async function startTargetFixture(options: {
     },
     async deliver() {
       await config();
-      return channels.use((c) => deliverNotifications({ channels: c, db, logger: silentLogger() }));
+      return channels.use((c) => deliverNotifications({ channels: c, outbox: repositoriesOf(db).outbox, logger: silentLogger() }));
     },
     async close() {
       await channels.close();

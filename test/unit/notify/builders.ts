@@ -50,11 +50,14 @@ export const RULES: NotifyRules = {
   warnAt: null,
 };
 
-/** A run that changes nothing, with the given pool usage. Override what the test is about. */
+/** The occasion of run `runId`. */
+export const ofRun = (runId: string): Pick<NotificationInput, 'occasion'> => ({ occasion: { kind: 'run', runId } });
+
+/** A run (42) that changes nothing, with the given pool usage. Override what the test is about. */
 export function anInput(overrides: Partial<NotificationInput> = {}): NotificationInput {
   return {
     now: T0,
-    runId: '42',
+    ...ofRun('42'),
     source: 'corp-ad',
     plan: { newlyBlocked: [], graceStarted: [], changes: [] },
     accounts: [],

@@ -7,7 +7,7 @@ import {
   testEvent,
   type NotificationEvent,
 } from '../../../src/domain/notifications.ts';
-import { aPool, anAccount, anInput, blockedChange, blockingRun, DAY, graceChange, HOUR, RULES, T0 } from './builders.ts';
+import { aPool, anAccount, anInput, blockedChange, blockingRun, DAY, graceChange, HOUR, ofRun, RULES, T0 } from './builders.ts';
 
 const only = <K extends NotificationEvent['kind']>(events: NotificationEvent[], kind: K): Extract<NotificationEvent, { kind: K }>[] =>
   events.filter((e): e is Extract<NotificationEvent, { kind: K }> => e.kind === kind);
@@ -124,9 +124,11 @@ describe('limit exceeded', () => {
 
   it('gives the same dedupe keys when the same run is planned twice, and other keys for another run', () => {
     const input = anInput({ ...blockingRun([1]), poolsAfter: [aPool('primary', 1, 1, 1)] });
-    const keys = (runId: string): string[] => planNotifications({ ...input, runId }).events.map((e) => e.dedupeKey);
+    const keys = (runId: string): string[] => planNotifications({ ...input, ...ofRun(runId) }).events.map((e) => e.dedupeKey);
     expect(keys('42')).toEqual(keys('42'));
     expect(keys('43')).toEqual(['limit:43:licenses@corp.example.test']);
+    // The run's id, its occasion and its keys come from the one occasion.
+    expect(planNotifications({ ...input, ...ofRun('43') }).events[0]).toMatchObject({ runId: '43', occasion: { kind: 'run', runId: '43' } });
   });
 
   it('produces JSON-serializable events', () => {
@@ -164,10 +166,10 @@ describe('limit exceeded', () => {
 
   it('names the admin action that caused the event; its run id is null and its keys are the action\'s', () => {
     const occasion = { kind: 'admin-action' as const, id: 'admin-3-99', actor: 'ops', action: 'unblock' as const, account: { id: 3, username: 'user3' } };
-    const [event] = only(planNotifications(anInput({ ...blockingRun([3]), runId: 'admin-3-99', occasion })).events, 'limit-exceeded');
+    const [event] = only(planNotifications(anInput({ ...blockingRun([3]), occasion })).events, 'limit-exceeded');
     expect(event).toMatchObject({ runId: null, occasion, dedupeKey: 'limit:admin-3-99:licenses@corp.example.test' });
-    const [ofRun] = only(planNotifications(anInput(blockingRun([3]))).events, 'limit-exceeded');
-    expect(ofRun).toMatchObject({ runId: '42', occasion: { kind: 'run', runId: '42' } });
+    const [ofRun42] = only(planNotifications(anInput(blockingRun([3]))).events, 'limit-exceeded');
+    expect(ofRun42).toMatchObject({ runId: '42', occasion: { kind: 'run', runId: '42' } });
   });
 });
 
@@ -217,7 +219,7 @@ describe('reminder', () => {
 
   it('a run right after a limit email that blocks nobody new sends nothing', () => {
     const first = planNotifications(anInput({ ...blockingRun([1]), poolsAfter: waiting }));
-    const second = planNotifications(anInput({ now: T0 + 15 * 60_000, runId: '43', poolsAfter: waiting, state: first.state }));
+    const second = planNotifications(anInput({ now: T0 + 15 * 60_000, ...ofRun('43'), poolsAfter: waiting, state: first.state }));
     expect(second.events).toEqual([]);
   });
 
@@ -316,9 +318,9 @@ describe('sync held', () => {
 describe('sync held, again', () => {
   it('gives the same held situation the same key (one email), and a different one a new key', () => {
     const held = { wouldDisable: 3, wouldRemove: 40, total: 120, threshold: 12 };
-    const first = planNotifications(anInput({ runId: '42', held })).events[0];
-    const again = planNotifications(anInput({ runId: '43', held })).events[0];
-    const worse = planNotifications(anInput({ runId: '44', held: { ...held, wouldRemove: 41 } })).events[0];
+    const first = planNotifications(anInput({ ...ofRun('42'), held })).events[0];
+    const again = planNotifications(anInput({ ...ofRun('43'), held })).events[0];
+    const worse = planNotifications(anInput({ ...ofRun('44'), held: { ...held, wouldRemove: 41 } })).events[0];
     expect(again?.dedupeKey).toBe(first?.dedupeKey);
     expect(worse?.dedupeKey).not.toBe(first?.dedupeKey);
   });
@@ -335,7 +337,7 @@ describe('grace expiring', () => {
     expect(event?.accounts.map((a) => [a.username, a.graceUntil])).toEqual([['user1', '2025-03-05T05:00:00.000Z']]);
     expect(first.state.graceNotified).toEqual({ '1': T0 + 20 * HOUR });
 
-    const later = planNotifications(anInput({ now: T0 + 7 * HOUR, runId: '43', state: first.state, graceExpiringSoon: [grace(1, T0 + 20 * HOUR), grace(2, T0 + 30 * HOUR)] }));
+    const later = planNotifications(anInput({ now: T0 + 7 * HOUR, ...ofRun('43'), state: first.state, graceExpiringSoon: [grace(1, T0 + 20 * HOUR), grace(2, T0 + 30 * HOUR)] }));
     expect(only(later.events, 'grace-expiring').map((e) => e.accounts.map((a) => a.id))).toEqual([[2]]);
     expect(later.state.graceNotified).toEqual({ '1': T0 + 20 * HOUR, '2': T0 + 30 * HOUR });
   });
