@@ -7,11 +7,14 @@
 // (every mapped attribute, the read the listing saves until the next `fullEvery`). No database: the
 // source alone, as the sync streams it.
 //
-// BENCH_ROUNDS rounds (default 5), the two reads alternating after a warm-up; the median of each with
-// its spread. Then the same through the sync into PostgreSQL: after a first sync, BENCH_ROUNDS scheduled
+// BENCH_ROUNDS rounds (default 5), the two reads and `ldapsearch` of the ids alone (the same filter,
+// attribute, page size and transport: the listing's own floor) alternating after a warm-up; the median
+// of each with its spread, and the CPU time of this process and of slapd during each read (the machine
+// is shared: CPU time moves less than wall time with the load). Then the same through the sync into PostgreSQL: after a first sync, BENCH_ROUNDS scheduled
 // (incremental) resyncs of the unchanged directory, each listing the ids and sweeping against them (the
 // floor: the source's incremental read alone, measured above). Informative (no SPEC target); run it by
 // name: `npm run bench -- ldap-id-listing`.
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 import type { LdapSourceConfig } from '../src/config/types.ts';
@@ -21,7 +24,8 @@ import { createSource, createSourceFactory } from '../src/sources/factory.ts';
 import { runSync } from '../src/sync/run-sync.ts';
 import { openTestDatabase } from '../test/support/databases.ts';
 import { benchLdapConfig, benchLdapSource } from './lib/ldap-bench-config.ts';
-import { startBenchSlapd } from './lib/slapd-fixture.ts';
+import { readThroughLdapsearch } from './lib/ldapsearch-floor.ts';
+import { startBenchSlapd, type BenchSlapd } from './lib/slapd-fixture.ts';
 import { median, report, roundsFromEnv } from './support.ts';
 
 const USERS = Number(process.env.BENCH_USERS ?? 100_000);
@@ -33,6 +37,21 @@ interface Read {
   readonly listed: number;
   readonly mode: string;
   readonly cursor: SourceCursor | null;
+}
+
+/** CPU milliseconds of a process so far (user + system), from /proc; Linux's clock tick is 100 Hz. */
+function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** `fn`, with the CPU time this process and slapd spent while it ran. */
+async function withCpu<T>(slapd: BenchSlapd, fn: () => Promise<T>): Promise<{ value: T; cpuMs: number; slapdCpuMs: number }> {
+  const slapdBefore = cpuMsOf(slapd.pid);
+  const before = process.cpuUsage();
+  const value = await fn();
+  const used = process.cpuUsage(before);
+  return { value, cpuMs: (used.user + used.system) / 1000, slapdCpuMs: cpuMsOf(slapd.pid) - slapdBefore };
 }
 
 async function read(config: LdapSourceConfig, cursor: SourceCursor | null): Promise<Read> {
@@ -67,16 +86,36 @@ async function main(): Promise<void> {
     await read(config, first.cursor);
     const fulls: number[] = [];
     const listings: number[] = [];
+    const listingCpu: number[] = [];
+    const listingSlapdCpu: number[] = [];
+    const floors: number[] = [];
+    const floorSlapdCpu: number[] = [];
+    // ldapsearch of the ids alone: what the listing asks, with nothing else of the read around it.
+    const idsOnly = { config, profileAttributes: [], attributes: [config.attributes.id], caFile: config.tls.caFile };
     for (let round = 0; round < ROUNDS; round += 1) {
       const full = await read(config, null);
       if (full.users !== USERS) throw new Error(`full read returned ${full.users} users`);
       fulls.push(full.ms);
-      const incremental = await read(config, first.cursor);
-      if (incremental.mode !== 'incremental' || incremental.listed !== USERS || incremental.users !== 0) {
-        throw new Error(`incremental read: mode ${incremental.mode}, ${incremental.users} users, ${incremental.listed} ids listed`);
+      const incremental = await withCpu(slapd, () => read(config, first.cursor));
+      const { value: listing } = incremental;
+      if (listing.mode !== 'incremental' || listing.listed !== USERS || listing.users !== 0) {
+        throw new Error(`incremental read: mode ${listing.mode}, ${listing.users} users, ${listing.listed} ids listed`);
       }
-      listings.push(incremental.ms);
-      console.log(`ldap-id-listing: round ${round + 1}: full read ${Math.round(full.ms)} ms, incremental read with id listing ${Math.round(incremental.ms)} ms`);
+      listings.push(listing.ms);
+      listingCpu.push(incremental.cpuMs);
+      listingSlapdCpu.push(incremental.slapdCpuMs);
+      const floor = await withCpu(slapd, async () => {
+        const started = performance.now();
+        const entries = await readThroughLdapsearch(idsOnly);
+        if (entries !== USERS) throw new Error(`ldapsearch listed ${entries} entries`);
+        return performance.now() - started;
+      });
+      floors.push(floor.value);
+      floorSlapdCpu.push(floor.slapdCpuMs);
+      console.log(
+        `ldap-id-listing: round ${round + 1}: full read ${Math.round(full.ms)} ms, incremental read with id listing ${Math.round(listing.ms)} ms ` +
+          `(CPU ${Math.round(incremental.cpuMs)} ms, slapd ${incremental.slapdCpuMs} ms), ldapsearch of the ids ${Math.round(floor.value)} ms (slapd ${floor.slapdCpuMs} ms)`,
+      );
     }
     const resyncs = await incrementalResyncs(config);
     const n = USERS.toLocaleString('en-US');
@@ -88,6 +127,24 @@ async function main(): Promise<void> {
         floor: `the source's incremental read alone (median of ${ROUNDS}, above)`,
         target: null,
         extra: { resyncMs: resyncs.map(Math.round), resync: spread(resyncs) },
+      },
+      {
+        name: `incremental OpenLDAP read of ${n} unchanged users (the id listing) against ldapsearch of the same ids (median of ${ROUNDS})`,
+        value: median(listings),
+        floorValue: median(floors),
+        floor: `\`ldapsearch -E pr=${config.pageSize}/noprompt '${config.userFilter}' ${config.attributes.id}\` over the same transport (median of ${ROUNDS})`,
+        target: null,
+        extra: {
+          listingCpuMs: median(listingCpu), listingSlapdCpuMs: median(listingSlapdCpu), ldapsearchSlapdCpuMs: median(floorSlapdCpu),
+          listingCpuSamples: listingCpu.map(Math.round), ldapsearchMs: floors.map(Math.round),
+        },
+      },
+      {
+        name: `  its CPU time in this process (decoding, mapping; median of ${ROUNDS})`,
+        value: median(listingCpu),
+        floorValue: null,
+        floor: '',
+        target: null,
       },
       {
         name: `incremental OpenLDAP read of ${n} unchanged users: the id listing that finds deletions (median of ${ROUNDS})`,

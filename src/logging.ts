@@ -20,32 +20,26 @@ function redactPaths(): string[] {
   return [...keys, ...keys.map((key) => `*.${key}`), 'headers.authorization', 'req.headers.authorization'];
 }
 
-/**
- * An error that reports a condition of the world seatsync works in, which it handles as designed (the
- * directory refused the bind, the host is unreachable, Graph throttles, Redis is away), rather than a
- * bug. Error classes say it of themselves with `expected`; it is logged as one line without a stack.
- */
-export interface ExpectedCondition {
-  readonly expected: boolean;
-}
-
 /** Node's socket failures: a server away or unreachable (Redis, PostgreSQL, a directory), not a bug. */
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE']);
 
-export function isExpected(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  if ((error as Partial<ExpectedCondition>).expected === true) return true;
+/**
+ * An error that reports a condition of the world seatsync works in, which it handles as designed, rather
+ * than a bug: error classes say it of themselves with `expected = true`.
+ */
+function isExpected(error: Error): boolean {
+  if ((error as { expected?: unknown }).expected === true) return true;
   const { code, syscall } = error as NodeJS.ErrnoException;
   return syscall !== undefined && code !== undefined && NETWORK_CODES.has(code);
 }
 
 /** Marks an error of a library's class (BullMQ's UnrecoverableError) as reporting an expected condition. */
-export function asExpected<E extends Error>(error: E): E & ExpectedCondition {
-  return Object.assign(error, { expected: true });
+export function asExpected<E extends Error>(error: E): E & { readonly expected: true } {
+  return Object.assign(error, { expected: true as const });
 }
 
 /** What an error looks like in the log: one line for an expected condition, the stack for a bug. */
-export function serializeError(error: unknown): unknown {
+function serializeError(error: unknown): unknown {
   if (!(error instanceof Error)) return error;
   if (!isExpected(error)) return pino.stdSerializers.err(error);
   const code = (error as { code?: unknown }).code;

@@ -12,13 +12,15 @@ export interface LdapsearchTarget {
   readonly config: LdapSourceConfig;
   /** Attributes the profiles read (the sync asks for them too). */
   readonly profileAttributes: readonly string[];
+  /** The attributes to ask for instead of the source's (e.g. the id alone, as the id listing asks). */
+  readonly attributes?: readonly string[];
   readonly caFile: string | null;
 }
 
 /** The ldapsearch arguments for the search the source makes; `-L` keeps the result comments. */
 export function ldapsearchArgs(target: LdapsearchTarget): string[] {
   const { config } = target;
-  const { attributes } = requestedAttributes(config, target.profileAttributes);
+  const attributes = target.attributes ?? requestedAttributes(config, target.profileAttributes).attributes;
   return [
     '-L', '-o', 'ldif-wrap=no', '-H', config.urls[0] ?? '', '-x',
     ...(config.bindDN === null ? [] : ['-D', config.bindDN, '-w', config.bindPassword ?? '']),

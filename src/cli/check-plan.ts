@@ -12,7 +12,7 @@ import type { DirectorySource } from '../sources/directory-source.ts';
 import { openDatabase, type Database } from '../store/db.ts';
 import { migrate, MIGRATIONS } from '../store/migrations.ts';
 import { runSync } from '../sync/run-sync.ts';
-import type { PoolTally, ProfileTally } from '../sync/seat-tally.ts';
+import type { SeatTally } from '../sync/apply-run.ts';
 import type { SourceRunResult } from '../sync/sync-source.ts';
 import type { CheckStep, DatabaseCheck } from './check-services.ts';
 import { describeKinds } from './planned-changes.ts';
@@ -22,9 +22,9 @@ import { formatCount, table, type Output } from './output.ts';
 export interface SourcePlanJson {
   /** Accounts of the source that would not be removed. */
   readonly accounts: number;
-  readonly profiles: readonly ProfileTally[];
+  readonly profiles: SeatTally['profiles'];
   /** `held` and `blocked`: accounts of this source; `used` and `waiting`: of every source. */
-  readonly pools: readonly (PoolTally & { readonly seats: number; readonly used: number; readonly waiting: number })[];
+  readonly pools: readonly (SeatTally['pools'][number] & { readonly seats: number; readonly used: number; readonly waiting: number })[];
   /** A sync now would be held (SPEC rule 10): what it would disable and remove; the numbers above are the plan with removals allowed. */
   readonly held: { readonly wouldDisable: number; readonly wouldRemove: number; readonly total: number; readonly threshold: number } | null;
 }

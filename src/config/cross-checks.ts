@@ -1,25 +1,30 @@
 // Checks that span several keys (names that must be unique or must exist, pairs of keys that go together).
 // They read the raw tree leniently, so they run even when the schema rejected other parts of the file and
 // every problem is reported at once. A source kind's own checks sit with its schema (`SourceKind.check`).
-import { suggestKey, type RawProblem } from './problems.ts';
+import { formatPath, suggestKey, type PathSegment, type RawProblem } from './problems.ts';
 import { SOURCE_KINDS } from './schema.ts';
-import { asList, asObject, asText, isTrue, isValidName, NAME_RULE, present, textOrList, type RawMapping as Raw } from './values.ts';
+import { asList, asObject, asText, isTrue, isValidName, NAME_RULE, oneOfKeys, present, textOrList, type RawMapping as Raw } from './values.ts';
 
 export interface CrossCheckResult {
   readonly errors: RawProblem[];
   readonly warnings: RawProblem[];
 }
 
-function checkUnique(list: readonly unknown[], what: string, prefix: string, out: RawProblem[]): void {
+/** The items' `key` once in a list: every later item with the same value is reported with `message`. */
+type Message = (value: string, first: string) => string;
+
+function checkUnique(list: readonly unknown[], at: readonly PathSegment[], key: string, message: Message, out: RawProblem[]): void {
   const seen = new Map<string, number>();
   list.forEach((item, index) => {
-    const itemName = asText(asObject(item)?.name);
-    if (itemName === undefined) return;
-    const first = seen.get(itemName);
-    if (first === undefined) seen.set(itemName, index);
-    else out.push({ segments: [prefix, index, 'name'], message: `duplicate ${what} name "${itemName}" (also ${prefix}[${first}])` });
+    const value = asText(asObject(item)?.[key]);
+    if (value === undefined) return;
+    const first = seen.get(value);
+    if (first === undefined) seen.set(value, index);
+    else out.push({ segments: [...at, index, key], message: message(value, formatPath([...at, first])) });
   });
 }
+
+const duplicateName = (what: string): Message => (value, first) => `duplicate ${what} name "${value}" (also ${first})`;
 
 function checkPools(root: Raw, out: CrossCheckResult): void {
   const pools = asObject(root.pools) ?? {};
@@ -61,18 +66,21 @@ function checkProfileOrder(root: Raw, out: CrossCheckResult): void {
   }
 }
 
+/** Every `when` and `protect` of the file, and whether the key is given. */
+function matchRules(root: Raw): { segments: PathSegment[]; rule: unknown; given: boolean }[] {
+  const profiles = asList(root.profiles).map((p, i) => {
+    const profile = asObject(p) ?? {};
+    return { segments: ['profiles', i, 'when'], rule: profile.when, given: Object.hasOwn(profile, 'when') };
+  });
+  const protect = asObject(root.policy)?.protect;
+  return [...profiles, { segments: ['policy', 'protect'], rule: protect, given: present(protect) }];
+}
+
 const NO_KEYS = 'has no keys: give memberOf, dn or attribute (or leave it out to match every user)';
 
 /** A `when` or `protect` must say something; an empty one is a mistake, not "match everyone". */
 function checkRuleKeys(root: Raw, out: CrossCheckResult): void {
-  const rules: { segments: (string | number)[]; rule: unknown; present: boolean }[] = asList(root.profiles).map((p, i) => ({
-    segments: ['profiles', i, 'when'],
-    rule: asObject(p)?.when,
-    present: Object.hasOwn(asObject(p) ?? {}, 'when'),
-  }));
-  const protect = asObject(root.policy)?.protect;
-  rules.push({ segments: ['policy', 'protect'], rule: protect, present: present(protect) });
-  for (const { segments, rule, present: given } of rules) {
+  for (const { segments, rule, given } of matchRules(root)) {
     if (!given) continue;
     const mapping = asObject(rule);
     if (rule === null || (mapping !== undefined && Object.keys(mapping).length === 0)) out.errors.push({ segments, message: NO_KEYS });
@@ -88,12 +96,7 @@ function checkMemberOf(root: Raw, out: CrossCheckResult): void {
   const kinds = new Set(asList(root.sources).map((s) => asText(asObject(s)?.kind)));
   const entraOnly = kinds.size === 1 && kinds.has('entra');
   if (!entraOnly) return; // file sources name groups freely in their `groups` column; LDAP uses DNs
-  const rules: { segments: (string | number)[]; rule: unknown }[] = asList(root.profiles).map((p, i) => ({
-    segments: ['profiles', i, 'when'],
-    rule: asObject(p)?.when,
-  }));
-  rules.push({ segments: ['policy', 'protect'], rule: asObject(root.policy)?.protect });
-  for (const { segments, rule } of rules) {
+  for (const { segments, rule } of matchRules(root)) {
     const memberOf = asObject(rule)?.memberOf;
     const listed = Array.isArray(memberOf);
     textOrList(memberOf).forEach((value, index) => {
@@ -108,7 +111,7 @@ function checkMemberOf(root: Raw, out: CrossCheckResult): void {
 
 function checkSources(root: Raw, out: CrossCheckResult): void {
   const sources = asList(root.sources);
-  checkUnique(sources, 'source', 'sources', out.errors);
+  checkUnique(sources, ['sources'], 'name', duplicateName('source'), out.errors);
   sources.forEach((item, index) => {
     const source = asObject(item);
     const kind = source?.kind;
@@ -144,31 +147,18 @@ function checkNotify(root: Raw, out: CrossCheckResult): void {
 
 function checkTokens(root: Raw, out: CrossCheckResult): void {
   const tokens = asList(asObject(root.http)?.tokens);
-  const names = new Map<string, number>();
-  const hashes = new Map<string, number>();
-  tokens.forEach((item, index) => {
-    const token = asObject(item);
-    const tokenName = asText(token?.name);
-    const hash = asText(token?.sha256)?.toLowerCase();
-    if (tokenName !== undefined && names.has(tokenName)) {
-      out.errors.push({ segments: ['http', 'tokens', index, 'name'], message: `duplicate token name "${tokenName}" (also http.tokens[${names.get(tokenName)}])` });
-    } else if (tokenName !== undefined) names.set(tokenName, index);
-    if (hash !== undefined && hashes.has(hash)) {
-      out.errors.push({ segments: ['http', 'tokens', index, 'sha256'], message: `same token as http.tokens[${hashes.get(hash)}]: each token needs its own secret` });
-    } else if (hash !== undefined) hashes.set(hash, index);
-  });
+  checkUnique(tokens, ['http', 'tokens'], 'name', duplicateName('token'), out.errors);
+  // Hex: the same hash in either case is the same token.
+  const hashes = tokens.map((token) => ({ sha256: asText(asObject(token)?.sha256)?.toLowerCase() }));
+  checkUnique(hashes, ['http', 'tokens'], 'sha256', (_, first) => `same token as ${first}: each token needs its own secret`, out.errors);
 }
 
 function checkTargets(root: Raw, out: CrossCheckResult): void {
   const targets = asList(root.targets);
-  checkUnique(targets, 'target', 'targets', out.errors);
+  checkUnique(targets, ['targets'], 'name', duplicateName('target'), out.errors);
   targets.forEach((item, index) => {
     const target = asObject(item);
-    if (target?.kind !== 'scim') return;
-    const token = present(target.token);
-    const oauth = present(target.oauth);
-    if (!token && !oauth) out.errors.push({ segments: ['targets', index, 'token'], message: 'is required (or oauth: { tokenUrl, clientId, clientSecret })' });
-    if (token && oauth) out.errors.push({ segments: ['targets', index, 'oauth'], message: 'give token or oauth, not both' });
+    if (target?.kind === 'scim') oneOfKeys(target, ['token', 'oauth'], 'oauth: { tokenUrl, clientId, clientSecret }', ['targets', index], out.errors);
   });
 }
 
@@ -178,7 +168,7 @@ export function crossCheck(tree: unknown): CrossCheckResult {
   const root = asObject(tree);
   if (root === undefined) return out;
   checkSources(root, out);
-  checkUnique(asList(root.profiles), 'profile', 'profiles', out.errors);
+  checkUnique(asList(root.profiles), ['profiles'], 'name', duplicateName('profile'), out.errors);
   checkPools(root, out);
   checkProfileOrder(root, out);
   checkRuleKeys(root, out);

@@ -8,9 +8,10 @@ import { crossCheck } from './cross-checks.ts';
 import { DEFAULTS } from './defaults.ts';
 import { interpolateTree } from './interpolate.ts';
 import { ConfigError, finalizeProblems, formatPath, issuesToProblems, type ConfigProblem, type ProblemContext, type RawProblem } from './problems.ts';
-import { configSchema, keysAllowedAt, type ConfigBody, type SchemaContext } from './schema.ts';
+import { configSchema, keysAllowedAt, type SchemaContext } from './schema.ts';
 import { collectSecretValues, registerSecrets } from './secrets.ts';
 import type { SeatsyncConfig } from './types.ts';
+import { asObject, present } from './values.ts';
 import { readYaml } from './yaml-reader.ts';
 
 export { ConfigError, describeConfigError, describeConfigWarnings } from './problems.ts';
@@ -43,37 +44,19 @@ export function resolveConfigPath(options: Pick<LoadConfigOptions, 'path' | 'env
   return path.resolve(options.cwd ?? process.cwd(), options.path ?? fromEnv ?? DEFAULTS.configPath);
 }
 
-interface ValidationResult {
-  /** The normalized config; null when there is any error. */
-  readonly config: ConfigBody | null;
-  readonly errors: readonly RawProblem[];
-  /** Problems that do not stop loading (a DN that an Entra-only setup can never match, …). */
-  readonly warnings: readonly RawProblem[];
-}
-
-function isMapping(tree: unknown): boolean {
-  return tree !== null && typeof tree === 'object' && !Array.isArray(tree);
-}
-
 /** The schema and the cross-key checks, run side by side so that every problem is reported at once. */
-function validateConfigTree(tree: unknown, ctx: SchemaContext): ValidationResult {
-  if (tree === null || tree === undefined) {
-    return { config: null, errors: [{ segments: [], message: 'the config file is empty' }], warnings: [] };
-  }
-  if (!isMapping(tree)) {
-    return { config: null, errors: [{ segments: [], message: 'the config file must be a mapping of keys (sources:, pools:, profiles:, …)' }], warnings: [] };
+function validate(tree: unknown, ctx: SchemaContext) {
+  if (asObject(tree) === undefined) {
+    const message = present(tree) ? 'the config file must be a mapping of keys (sources:, pools:, profiles:, …)' : 'the config file is empty';
+    return { parsed: null, errors: [{ segments: [], message }], warnings: [] };
   }
   const parsed = configSchema(ctx).safeParse(tree, { reportInput: true });
   const schemaErrors = parsed.success ? [] : issuesToProblems(parsed.error.issues, (segments) => keysAllowedAt(segments, tree));
   const cross = crossCheck(tree);
-  const seen = new Set<string>();
-  const errors = [...schemaErrors, ...cross.errors].filter((problem) => {
-    const key = `${JSON.stringify(problem.segments)} ${problem.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-  return { config: errors.length === 0 && parsed.success ? parsed.data : null, errors, warnings: cross.warnings };
+  const all = [...schemaErrors, ...cross.errors];
+  const key = (p: RawProblem): string => `${JSON.stringify(p.segments)} ${p.message}`;
+  const errors = all.filter((p, index) => all.findIndex((q) => key(q) === key(p)) === index);
+  return { parsed: parsed.success ? parsed.data : null, errors, warnings: cross.warnings };
 }
 
 function deepFreeze<T>(value: T): T {
@@ -93,24 +76,20 @@ const readUtf8 = (file: string): string => readFileSync(file, 'utf8');
 export function parseConfigText(text: string, options: { readonly file: string } & Omit<LoadConfigOptions, 'path'>): LoadedConfig {
   const cwd = options.cwd ?? process.cwd();
   const file = path.resolve(cwd, options.file);
-  // Relative paths in the config (`path`, `tls.ca`, `certificatePath`, `${file:…}`, `dataDir`) are relative
-  // to the working directory, as SPEC §4's example shows (`path: ./config/contractors.csv` next to
-  // `config/seatsync.yaml`).
-  const configDir = cwd;
   const yaml = readYaml(text.replace(/^\uFEFF/, ''));
-  if (!yaml.ok) {
-    const problems = yaml.problems.map((p) => ({ path: '', message: p.message, ...(p.line === undefined ? {} : { line: p.line }) }));
-    throw new ConfigError(file, problems);
-  }
+  if (!yaml.ok) throw new ConfigError(file, yaml.problems);
   const interpolated = interpolateTree(yaml.yaml.tree, {
     env: options.env ?? process.env,
     readFile: options.readFile ?? readUtf8,
-    baseDir: configDir,
+    // Relative paths in the config (`path`, `tls.ca`, `certificatePath`, `${file:…}`, `dataDir`) are relative
+    // to the working directory, as SPEC §4's example shows (`path: ./config/contractors.csv` next to
+    // `config/seatsync.yaml`).
+    baseDir: cwd,
   });
   const secretValues = new Set(interpolated.secretValues);
   const hidden = new Set<string>();
   collectSecretValues(interpolated.value, { secrets: secretValues, hidden });
-  const validation = validateConfigTree(interpolated.value, { configDir, cwd });
+  const validation = validate(interpolated.value, { baseDir: cwd });
   const context: ProblemContext = { ...interpolated, tree: interpolated.value, secretValues, lineOf: yaml.yaml.lineOf };
   // A value whose reference failed is not validated further: its error already says what to fix.
   const unresolved = interpolated.problems.map((p) => formatPath(p.segments));
@@ -120,8 +99,8 @@ export function parseConfigText(text: string, options: { readonly file: string }
   };
   const errors = finalizeProblems([...interpolated.problems, ...validation.errors.filter((p) => !consequences(p))], context);
   const warnings = finalizeProblems(validation.warnings, context);
-  if (errors.length > 0 || validation.config === null) throw new ConfigError(file, errors);
-  const config: SeatsyncConfig = { path: file, ...validation.config };
+  if (errors.length > 0 || validation.parsed === null) throw new ConfigError(file, errors);
+  const config: SeatsyncConfig = { path: file, ...validation.parsed };
   registerSecrets(config, { secrets: secretValues, hidden });
   return { config: deepFreeze(config), warnings };
 }

@@ -18,28 +18,17 @@ export type TemplatePart =
 export function scanTemplate(text: string): TemplatePart[] {
   const parts: TemplatePart[] = [];
   let literal = '';
-  let i = 0;
-  while (i < text.length) {
-    if (text.startsWith('$${', i)) {
-      literal += '${';
-      i += 3;
-    } else if (text.startsWith('${', i)) {
-      const close = text.indexOf('}', i + 2);
-      if (close === -1) {
-        parts.push({ kind: 'text', text: literal }, { kind: 'unterminated', start: i });
-        literal = '';
-        i += 2;
-        continue;
-      }
-      parts.push({ kind: 'text', text: literal }, { kind: 'ref', body: text.slice(i + 2, close), start: i, end: close + 1 });
-      literal = '';
-      i = close + 1;
-    } else {
-      literal += text[i];
-      i += 1;
-    }
+  let end = 0;
+  for (const match of text.matchAll(/\$\$\{|\$\{(?:([^}]*)\})?/g)) {
+    literal += text.slice(end, match.index) + (match[0] === '$${' ? '${' : '');
+    end = match.index + match[0].length;
+    if (match[0] === '$${') continue;
+    const [, body] = match;
+    const start = match.index;
+    parts.push({ kind: 'text', text: literal }, body === undefined ? { kind: 'unterminated', start } : { kind: 'ref', body, start, end });
+    literal = '';
   }
-  parts.push({ kind: 'text', text: literal });
+  parts.push({ kind: 'text', text: literal + text.slice(end) });
   return parts.filter((p) => p.kind !== 'text' || p.text !== '');
 }
 
@@ -47,7 +36,7 @@ export interface InterpolateOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Reads a file's content; throws a Node fs error when it cannot. */
   readonly readFile: (absolutePath: string) => string;
-  /** Folder that relative `${file:…}` paths are resolved against (the config file's folder). */
+  /** Folder that relative `${file:…}` paths are resolved against (the working directory). */
   readonly baseDir: string;
 }
 
@@ -59,26 +48,19 @@ export interface ValueOrigin {
   readonly secret: boolean;
 }
 
-export interface InterpolateResult {
-  readonly value: unknown;
+export interface Interpolated {
   /** Formatted key path → origin, for every string that contained a reference. */
-  readonly origins: ReadonlyMap<string, ValueOrigin>;
+  readonly origins: Map<string, ValueOrigin>;
   /** Key paths left out because their references resolved to an empty string → the references. */
-  readonly emptied: ReadonlyMap<string, readonly string[]>;
+  readonly emptied: Map<string, readonly string[]>;
   /** Values read from files or secret-looking variables (for scrubbing messages and redaction). */
-  readonly secretValues: ReadonlySet<string>;
-  readonly problems: readonly RawProblem[];
+  readonly secretValues: Set<string>;
+  readonly problems: RawProblem[];
 }
 
 const ENV_REF = /^([A-Za-z_][A-Za-z0-9_]*)(?::-([\s\S]*))?$/;
 
-interface Resolved {
-  readonly value: string;
-  readonly shown: string;
-  readonly secret: boolean;
-}
-
-type ResolveOutcome = Resolved | { readonly error: string };
+type ResolveOutcome = { readonly value: string; readonly shown: string; readonly secret: boolean } | { readonly error: string };
 
 function readFileError(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
@@ -159,14 +141,10 @@ export function interpolateString(text: string, options: InterpolateOptions & { 
   return { value, origin: hasRefs ? { refs, secret } : null, secretParts, errors };
 }
 
-interface WalkState {
+interface WalkState extends Interpolated {
   readonly options: InterpolateOptions;
   /** The whole tree, to find the schema key of a path. */
   readonly root: unknown;
-  readonly origins: Map<string, ValueOrigin>;
-  readonly emptied: Map<string, readonly string[]>;
-  readonly secretValues: Set<string>;
-  readonly problems: RawProblem[];
 }
 
 const OMIT = Symbol('omit');
@@ -188,35 +166,15 @@ function walkString(text: string, segments: readonly PathSegment[], state: WalkS
 
 function walk(node: unknown, segments: readonly PathSegment[], state: WalkState): unknown {
   if (typeof node === 'string') return walkString(node, segments, state);
-  if (Array.isArray(node)) {
-    const out: unknown[] = [];
-    node.forEach((item, index) => {
-      const value = walk(item, [...segments, index], state);
-      if (value !== OMIT) out.push(value);
-    });
-    return out;
-  }
-  if (node !== null && typeof node === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(node)) {
-      const value = walk(item, [...segments, key], state);
-      // defineProperty: a `__proto__` key must stay a plain key.
-      if (value !== OMIT) Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
-    }
-    return out;
-  }
-  return node;
+  if (Array.isArray(node)) return node.map((item, index) => walk(item, [...segments, index], state)).filter((value) => value !== OMIT);
+  if (node === null || typeof node !== 'object') return node;
+  // fromEntries: a `__proto__` key stays a plain key.
+  return Object.fromEntries(Object.entries(node).map(([key, item]) => [key, walk(item, [...segments, key], state)]).filter(([, value]) => value !== OMIT));
 }
 
 /** Resolves every reference in every string value of a parsed YAML tree (keys are left alone). */
-export function interpolateTree(tree: unknown, options: InterpolateOptions): InterpolateResult {
-  const state: WalkState = { options, root: tree, origins: new Map(), emptied: new Map(), secretValues: new Set(), problems: [] };
-  const value = walk(tree, [], state);
-  return {
-    value: value === OMIT ? undefined : value,
-    origins: state.origins,
-    emptied: state.emptied,
-    secretValues: state.secretValues,
-    problems: state.problems,
-  };
+export function interpolateTree(tree: unknown, options: InterpolateOptions): Interpolated & { readonly value: unknown } {
+  const found: Interpolated = { origins: new Map(), emptied: new Map(), secretValues: new Set(), problems: [] };
+  const value = walk(tree, [], { ...found, options, root: tree });
+  return { ...found, value: value === OMIT ? undefined : value };
 }

@@ -3,7 +3,8 @@
 // when it is safe to show, a last scrub of every known secret value), and the ConfigError thrown by the
 // loader with its printable form.
 import type { z } from 'zod';
-import type { ValueOrigin } from './interpolate.ts';
+import type { Interpolated } from './interpolate.ts';
+import type { YamlTree } from './yaml-reader.ts';
 import { isSecretPath, scrubSecrets } from './secrets.ts';
 
 /** One step of a key path: an object key or a list index. */
@@ -42,6 +43,8 @@ function problemLine(problem: ConfigProblem): string {
   return problem.path === '' ? problem.message : `${problem.path}: ${problem.message}`;
 }
 
+const withLine = (problem: ConfigProblem): string => `${problemLine(problem)}${problem.line === undefined ? '' : ` (line ${problem.line})`}`;
+
 /** Thrown by `loadConfig`: every problem of the file at once, none of them echoing a secret. */
 export class ConfigError extends Error {
   readonly code = 'config' as const;
@@ -50,30 +53,27 @@ export class ConfigError extends Error {
   readonly file: string | null;
 
   constructor(file: string | null, problems: readonly ConfigProblem[]) {
-    const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
-    const where = file === null ? 'Invalid configuration' : `Invalid configuration in ${file}`;
-    super(`${where} (${count}):\n${problems.map((p) => `  ${problemLine(p)}`).join('\n')}`);
+    super([heading(file, problems), ...problems.map((p) => `  ${problemLine(p)}`)].join('\n'));
     this.name = 'ConfigError';
     this.problems = problems;
     this.file = file;
   }
 }
 
+function heading(file: string | null, problems: readonly ConfigProblem[]): string {
+  const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+  return `Invalid configuration${file === null ? '' : ` in ${file}`} (${count}):`;
+}
+
 /** Human-readable text for the CLI: one problem per line, with the line number when known. */
 export function describeConfigError(error: unknown): string {
   if (!(error instanceof ConfigError)) return error instanceof Error ? error.message : String(error);
-  const count = error.problems.length === 1 ? '1 problem' : `${error.problems.length} problems`;
-  const header = error.file === null ? `Invalid configuration (${count}):` : `Invalid configuration in ${error.file} (${count}):`;
-  const lines = error.problems.map((p) => {
-    const at = p.line === undefined ? '' : ` (line ${p.line})`;
-    return `  - ${problemLine(p)}${at}`;
-  });
-  return [header, ...lines].join('\n');
+  return [heading(error.file, error.problems), ...error.problems.map((p) => `  - ${withLine(p)}`)].join('\n');
 }
 
 /** Describes warnings (problems that do not stop loading) the same way, for `check` and logs. */
 export function describeConfigWarnings(warnings: readonly ConfigProblem[]): string {
-  return warnings.map((w) => `  - warning: ${problemLine(w)}${w.line === undefined ? '' : ` (line ${w.line})`}`).join('\n');
+  return warnings.map((w) => `  - warning: ${withLine(w)}`).join('\n');
 }
 
 // zod issues → problems. zod's own messages are replaced because they are generic.
@@ -122,20 +122,13 @@ export function suggestKey(key: string, allowed: Iterable<string>): string | und
   return best;
 }
 
-function unknownKeyMessage(key: string, allowed: readonly string[]): string {
-  const suggestion = suggestKey(key, allowed);
-  return suggestion === undefined ? 'unknown key' : `unknown key (did you mean ${suggestion}?)`;
-}
-
 function issueMessage(issue: Issue): string {
   switch (issue.code) {
     case 'invalid_type':
       return issue.input === undefined ? 'is required' : `must be ${TYPE_NAMES[issue.expected] ?? issue.expected}`;
-    case 'too_small': // the schema gives every minimum its own message
-      return issue.message;
     case 'invalid_value':
       return `must be ${issue.values.map(String).join(' or ')}`;
-    default:
+    default: // the schema's own messages (every minimum has one)
       return issue.message;
   }
 }
@@ -162,7 +155,10 @@ export function issuesToProblems(issues: readonly Issue[], keysAt: (segments: re
     const segments = issue.path.filter((s): s is PathSegment => typeof s !== 'symbol');
     if (issue.code === 'unrecognized_keys') {
       const allowed = keysAt(segments);
-      for (const key of issue.keys) problems.push({ segments: [...segments, key], message: unknownKeyMessage(key, allowed) });
+      for (const key of issue.keys) {
+        const suggestion = suggestKey(key, allowed);
+        problems.push({ segments: [...segments, key], message: suggestion === undefined ? 'unknown key' : `unknown key (did you mean ${suggestion}?)` });
+      }
     } else if (issue.code === 'invalid_union' && (issue as { note?: string }).note === 'No matching discriminator') {
       problems.push(discriminatorProblem(issue, segments));
     } else {
@@ -175,13 +171,10 @@ export function issuesToProblems(issues: readonly Issue[], keysAt: (segments: re
 
 // Final wording: key path, line, the offending value when it is safe to show, a last scrub of secrets.
 
-export interface ProblemContext {
+export interface ProblemContext extends Pick<Interpolated, 'origins' | 'emptied' | 'secretValues'> {
   /** The interpolated tree, to look up the value at a problem's path. */
   readonly tree: unknown;
-  readonly origins: ReadonlyMap<string, ValueOrigin>;
-  readonly emptied: ReadonlyMap<string, readonly string[]>;
-  readonly secretValues: ReadonlySet<string>;
-  readonly lineOf: (segments: readonly PathSegment[]) => number | undefined;
+  readonly lineOf: YamlTree['lineOf'];
 }
 
 const MAX_SHOWN_LENGTH = 120;

@@ -1,6 +1,6 @@
-// The zod schema of the config YAML (SPEC §4), producing the normalized `SeatsyncConfig` (minus `path`).
-// Unknown keys are errors everywhere (strict objects), so typos are caught with their path. Each source
-// kind's schema sits beside its adapter (src/sources/KIND/config.ts) and is listed in SOURCE_KINDS here.
+// The zod schema of the config YAML (SPEC §4), producing the normalized config (types.ts derives its types
+// from it). Unknown keys are errors everywhere (strict objects), so typos are caught with their path. Each
+// source kind's schema sits beside its adapter (src/sources/KIND/config.ts) and is listed in SOURCE_KINDS.
 // The key lists ("did you mean", docs/configuration.md) and the secret marks are read from the schema
 // itself (`listConfigKeys`, `secretKeys`).
 import path from 'node:path';
@@ -9,38 +9,31 @@ import type { MatchRule } from '../domain/types.ts';
 import { entraSource } from '../sources/entra/config.ts';
 import { fileSource } from '../sources/file/config.ts';
 import { ldapSource } from '../sources/ldap/config.ts';
+import type { CrossCheckResult } from './cross-checks.ts';
 import { DEFAULTS } from './defaults.ts';
 import type { PathSegment } from './problems.ts';
-import type {
-  HttpConfig, NotifyConfig, PolicyConfig, PoolConfig, ProfileConfig, Schedule, ScimTargetConfig, SeatsyncConfig, SmtpConfig, TargetConfig,
-  TargetTls, WebhookTargetConfig,
-} from './types.ts';
 import {
-  boolean, duration, email, fail, failureThreshold, fraction, groupKeyList, listOf, mappingFormOf, name, ok, optional, percentOrCount,
-  positiveDuration, required, schedule, secretText, text, textList, url, wholeNumber, type Parsed, type SecretMark,
+  asObject, boolean, durationOrOff, email, fail, failureThreshold, fraction, groupKeyList, listOf, name, ok, oneOf, optional, percentOrCount,
+  positiveDuration, required, schedule, secretText, text, textList, textThat, tlsInput, toTls, url, wholeNumber, type Parsed, type RawMapping, type SecretMark,
 } from './values.ts';
+
+/** Relative paths in the config (`path`, `tls.ca`, `certificatePath`, `dataDir`) are resolved against `baseDir`. */
+export interface SchemaContext {
+  readonly baseDir: string;
+}
+
+/** What a source kind gives the config loader (src/sources/KIND/config.ts). */
+export interface SourceKind {
+  /** The kind's entry of `sources:`: a strict mapping with `kind: z.literal(KIND)`, normalized. */
+  readonly schema: (ctx: SchemaContext) => z.ZodType;
+  /** Checks between its keys, on the raw entry (so they run even when the schema rejected other keys). */
+  readonly check?: (source: RawMapping, at: (...rest: PathSegment[]) => PathSegment[], out: CrossCheckResult) => void;
+}
 
 /** Every source kind, in the order messages list them; the key of each is its `kind:`. */
 export const SOURCE_KINDS = { ldap: ldapSource, entra: entraSource, file: fileSource } as const;
 
 type KindSchema = ReturnType<(typeof SOURCE_KINDS)[keyof typeof SOURCE_KINDS]['schema']>;
-
-function sourceSchema(ctx: { readonly configDir: string }) {
-  return z.discriminatedUnion('kind', Object.values(SOURCE_KINDS).map((kind) => kind.schema(ctx)) as [KindSchema, ...KindSchema[]]);
-}
-
-/** The config of any source kind. */
-export type SourceConfig = z.output<KindSchema>;
-
-/** The config as the schema produces it; the loader adds the file's `path`. */
-export type ConfigBody = Omit<SeatsyncConfig, 'path'>;
-
-export interface SchemaContext {
-  /** Folder of the config file (relative file paths in it are resolved against it). */
-  readonly configDir: string;
-  /** Working directory (`dataDir` is resolved against it). */
-  readonly cwd: string;
-}
 
 const matchRuleInput = z
   .strictObject({
@@ -61,45 +54,43 @@ const matchRuleInput = z
 /** Pools a profile needs: a list of pool names, possibly empty (the profile uses no seat). */
 function poolNames(input: unknown): Parsed<string[]> {
   if (Array.isArray(input) && input.length === 0) return ok([]);
-  if (input !== null && typeof input === 'object' && !Array.isArray(input)) return fail('must be a list of pool names, like [primary]');
+  if (asObject(input) !== undefined) return fail('must be a list of pool names, like [primary]');
   return listOf(name)(input);
 }
 
-const poolInput = z.strictObject({ seats: required(wholeNumber({ min: 0 })), notify: optional(email) });
+const pools = z
+  .record(z.string(), z.strictObject({ seats: required(wholeNumber({ min: 0 })), notify: optional(email) }))
+  // `notify`: the recipient of this pool's emails; null: `notify.to`.
+  .transform((v) => Object.entries(v).map(([poolName, pool]) => ({ name: poolName, seats: pool.seats, notify: pool.notify ?? null })));
 
-const pools = z.record(z.string(), poolInput).transform((v): PoolConfig[] =>
-  Object.entries(v).map(([poolName, pool]) => ({ name: poolName, seats: pool.seats, notify: pool.notify ?? null })),
-);
+const NO_KEYS: MatchRule = {};
 
-const profileInput = z.strictObject({
-  name: required(name),
-  when: matchRuleInput.nullish(),
-  pools: required(poolNames),
-});
+const profile = z
+  .strictObject({ name: required(name), when: matchRuleInput.nullish(), pools: required(poolNames) })
+  // `when:` with nothing after it is a `when` with no keys (reported by the cross checks), not a missing one.
+  .transform((v) => ({ name: v.name, when: v.when === null ? NO_KEYS : (v.when ?? null), pools: v.pools }));
 
-// `when:` with nothing after it is a `when` with no keys (reported by the cross checks), not a missing one.
-const profile = profileInput.transform((v): ProfileConfig => ({ name: v.name, when: v.when === null ? {} : (v.when ?? null), pools: v.pools }));
-
-const policyInput = z.strictObject({
-  graceDays: optional(wholeNumber({ min: 0, max: 3650 })),
-  maxRemovals: optional(percentOrCount),
-  protect: matchRuleInput.nullish(),
-  purgeRemovedAfter: optional(duration({ allowOff: true })),
-});
-
-const policy = policyInput.nullish().transform(
-  (v): PolicyConfig => ({
+const policy = z
+  .strictObject({
+    graceDays: optional(wholeNumber({ min: 0, max: 3650 })),
+    maxRemovals: optional(percentOrCount),
+    protect: matchRuleInput.nullish(),
+    purgeRemovedAfter: optional(durationOrOff),
+  })
+  .nullish()
+  .transform((v) => ({
     graceDays: v?.graceDays ?? DEFAULTS.graceDays,
+    // Never fewer than 5 accounts (SPEC rule 10).
     maxRemovals: v?.maxRemovals ?? { ...DEFAULTS.maxRemovals },
     protect: v?.protect ?? null,
     purgeRemovedAfterMs: v?.purgeRemovedAfter ?? null,
-  }),
-);
+  }));
 
 const HOW_TO_HASH = `make a token and its hash with: TOKEN=$(openssl rand -hex 24); printf '%s' "$TOKEN" | sha256sum`;
 /** The sha256 of the empty string: a token nobody has to know. */
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
+/** Lowercase hex. */
 function sha256Hex(input: unknown): Parsed<string> {
   const t = text(input);
   if ('error' in t) return t;
@@ -107,34 +98,25 @@ function sha256Hex(input: unknown): Parsed<string> {
   return t.value.toLowerCase() === EMPTY_SHA256 ? fail(`is the sha256 of an empty token; ${HOW_TO_HASH}`) : ok(t.value.toLowerCase());
 }
 
-function role(input: unknown): Parsed<'read' | 'admin'> {
-  return input === 'read' || input === 'admin' ? ok(input) : fail('must be read or admin');
-}
+const token = z.strictObject({ name: required(name), sha256: required(sha256Hex).meta({ secret: 'digest' }), role: required(oneOf('read', 'admin')) });
 
-const tokenInput = z.strictObject({ name: required(name), sha256: required(sha256Hex).meta({ secret: 'digest' }), role: required(role) });
-
-const httpInput = z.strictObject({
-  host: optional(text),
-  port: optional(wholeNumber({ min: 1, max: 65535 })),
-  publicUrl: optional(url(['http', 'https'])),
-  tokens: z.array(tokenInput).nullish(),
-});
-
-const http = httpInput.nullish().transform(
-  (v): HttpConfig => ({
+const http = z
+  .strictObject({
+    host: optional(text),
+    port: optional(wholeNumber({ min: 1, max: 65535 })),
+    publicUrl: optional(url(['http', 'https'])),
+    tokens: z.array(token).nullish(),
+  })
+  .nullish()
+  .transform((v) => ({
     host: v?.host ?? DEFAULTS.httpHost,
     port: v?.port ?? DEFAULTS.httpPort,
     publicUrl: v?.publicUrl ?? null,
     tokens: v?.tokens ?? [],
-  }),
-);
+  }));
 
-function redisPrefix(input: unknown): Parsed<string> {
-  const t = text(input);
-  if ('error' in t) return t;
-  // Braces allowed: a `{hash tag}` keeps BullMQ's keys in one Redis Cluster slot.
-  return /^[A-Za-z0-9_.{}-]+$/.test(t.value) ? t : fail('must be letters, digits, ".", "-", "_" or {braces}');
-}
+// Braces allowed: a `{hash tag}` keeps BullMQ's keys in one Redis Cluster slot.
+const redisPrefix = textThat((v) => /^[A-Za-z0-9_.{}-]+$/.test(v), 'must be letters, digits, ".", "-", "_" or {braces}');
 
 const databaseInput = z.strictObject({ url: optional(url(['postgres', 'postgresql'])).meta({ secret: 'url-password' }) });
 const redisInput = z.strictObject({ url: optional(url(['redis', 'rediss'])).meta({ secret: 'url-password' }), prefix: optional(redisPrefix) });
@@ -145,8 +127,10 @@ function configInput(ctx: SchemaContext) {
     database: databaseInput.nullish(),
     dataDir: optional(text),
     redis: redisInput.nullish(),
-    sources: z.array(sourceSchema(ctx)).min(1, 'must list at least one source'),
-    pools: pools,
+    sources: z
+      .array(z.discriminatedUnion('kind', Object.values(SOURCE_KINDS).map((kind) => kind.schema(ctx)) as [KindSchema, ...KindSchema[]]))
+      .min(1, 'must list at least one source'),
+    pools,
     profiles: z.array(profile).min(1, 'must list at least one profile'),
     policy,
     notify: notifySchema(ctx),
@@ -155,21 +139,20 @@ function configInput(ctx: SchemaContext) {
   });
 }
 
-export function configSchema(ctx: SchemaContext): z.ZodType<ConfigBody> {
-  return configInput(ctx).transform(
-    (v): ConfigBody => ({
-      database: { url: v.database?.url ?? null },
-      dataDir: path.resolve(ctx.cwd, v.dataDir ?? DEFAULTS.dataDir),
-      redis: { url: v.redis?.url ?? DEFAULTS.redisUrl, prefix: v.redis?.prefix ?? DEFAULTS.redisPrefix },
-      sources: v.sources,
-      pools: v.pools,
-      profiles: v.profiles,
-      policy: v.policy,
-      notify: v.notify,
-      targets: v.targets ?? [],
-      http: v.http,
-    }),
-  );
+export function configSchema(ctx: SchemaContext) {
+  return configInput(ctx).transform((v) => ({
+    database: { url: v.database?.url ?? null },
+    dataDir: path.resolve(ctx.baseDir, v.dataDir ?? DEFAULTS.dataDir),
+    redis: { url: v.redis?.url ?? DEFAULTS.redisUrl, prefix: v.redis?.prefix ?? DEFAULTS.redisPrefix },
+    sources: v.sources,
+    pools: v.pools,
+    profiles: v.profiles,
+    policy: v.policy,
+    notify: v.notify,
+    /** Applications provisioned from the seat decisions. */
+    targets: v.targets ?? [],
+    http: v.http,
+  }));
 }
 
 // `notify:` — the responsible person's address and the mail transport (SPEC §3).
@@ -181,26 +164,21 @@ const smtpInput = z.strictObject({
   requireTls: optional(boolean),
   user: optional(text),
   password: optional(secretText).meta({ secret: true }),
-  tls: z.strictObject({ ca: optional(text), rejectUnauthorized: optional(boolean) }).nullish(),
-});
-
-const graphMailInput = z.strictObject({
-  source: required(name),
-  sender: required(email),
+  tls: tlsInput,
 });
 
 const notifyInput = z.strictObject({
   to: required(email),
   from: optional(email),
   smtp: smtpInput.nullish(),
-  graph: graphMailInput.nullish(),
+  graph: z.strictObject({ source: required(name), sender: required(email) }).nullish(),
   log: optional(boolean),
-  remindEvery: optional(duration({ allowOff: true })),
+  remindEvery: optional(durationOrOff),
   warnAt: optional(fraction),
   failureAfter: optional(failureThreshold),
 });
 
-function toSmtp(v: z.output<typeof smtpInput>, configDir: string): SmtpConfig {
+function toSmtp(v: z.output<typeof smtpInput>, baseDir: string) {
   // Port 465 is implicit TLS (SMTPS); anything else starts in clear and upgrades with STARTTLS.
   const secure = v.secure ?? v.port === DEFAULTS.smtpSecurePort;
   return {
@@ -209,43 +187,40 @@ function toSmtp(v: z.output<typeof smtpInput>, configDir: string): SmtpConfig {
     secure,
     // With credentials on a plain connection, STARTTLS is required by default: otherwise a server (or a
     // man in the middle) that offers no STARTTLS would receive the password in clear.
-    requireTls: v.requireTls ?? (!secure && v.user !== undefined && v.user !== null),
+    requireTls: v.requireTls ?? (!secure && v.user !== undefined),
     user: v.user ?? null,
     password: v.password ?? null,
-    caFile: v.tls?.ca === undefined ? null : path.resolve(configDir, v.tls.ca),
-    rejectUnauthorized: v.tls?.rejectUnauthorized ?? true,
+    ...toTls(v.tls, baseDir),
   };
 }
 
-function toTransport(v: z.output<typeof notifyInput>, configDir: string): NotifyConfig['transport'] {
+function toTransport(v: z.output<typeof notifyInput>, baseDir: string) {
   // Exactly one transport is enforced by the relation checks; this order only picks a result.
-  if (v.smtp !== undefined && v.smtp !== null) return { kind: 'smtp', smtp: toSmtp(v.smtp, configDir) };
-  if (v.graph !== undefined && v.graph !== null) return { kind: 'graph', source: v.graph.source, sender: v.graph.sender };
-  return { kind: 'log' };
+  if (v.smtp !== undefined && v.smtp !== null) return { kind: 'smtp' as const, smtp: toSmtp(v.smtp, baseDir) };
+  if (v.graph !== undefined && v.graph !== null) return { kind: 'graph' as const, source: v.graph.source, sender: v.graph.sender };
+  return { kind: 'log' as const };
 }
 
-function notifySchema(ctx: { readonly configDir: string }): z.ZodType<NotifyConfig | null> {
-  return notifyInput.nullish().transform((v): NotifyConfig | null => {
-    if (v === undefined || v === null) return null;
-    return {
-      to: v.to,
-      // With Graph the sender mailbox is the natural From; SMTP requires `from` (relation checks); the log
-      // transport only prints messages, so any sender does.
-      from: v.from ?? v.graph?.sender ?? 'seatsync@localhost',
-      transport: toTransport(v, ctx.configDir),
-      remindEveryMs: v.remindEvery === undefined ? DEFAULTS.remindEveryMs : v.remindEvery,
-      warnAt: v.warnAt ?? null,
-      failureAfter: v.failureAfter === undefined ? { afterMs: DEFAULTS.failureAfterMs } : v.failureAfter,
-    };
-  });
+function notifySchema(ctx: SchemaContext) {
+  return notifyInput.nullish().transform((v) =>
+    v === undefined || v === null
+      ? null
+      : {
+          to: v.to,
+          // With Graph the sender mailbox is the natural From; SMTP requires `from` (relation checks); the log
+          // transport only prints messages, so any sender does.
+          from: v.from ?? v.graph?.sender ?? 'seatsync@localhost',
+          transport: toTransport(v, ctx.baseDir),
+          remindEveryMs: v.remindEvery === undefined ? DEFAULTS.remindEveryMs : v.remindEvery, // null: off
+          warnAt: v.warnAt ?? null, // a fraction 0..1, from `90%`
+          // A source failing this long (since its first failed run) or this many runs in a row is reported; null: off.
+          failureAfter: v.failureAfter === undefined ? { afterMs: DEFAULTS.failureAfterMs } : v.failureAfter,
+        },
+  );
 }
 
 // `targets:` — the applications seatsync provisions: SCIM 2.0 services (RFC 7644) and webhook receivers
 // (Standard Webhooks). Pairs of keys (token or oauth) are cross-checked.
-
-function deprovision(input: unknown): Parsed<'deactivate' | 'delete'> {
-  return input === 'deactivate' || input === 'delete' ? ok(input) : fail('must be deactivate or delete');
-}
 
 /** A Standard Webhooks secret: `whsec_` and the base64 of at least 24 random bytes. */
 function webhookSecret(input: unknown): Parsed<string> {
@@ -255,8 +230,6 @@ function webhookSecret(input: unknown): Parsed<string> {
   const valid = /^[A-Za-z0-9+/]+={0,2}$/.test(body) && Buffer.from(body, 'base64').length >= 24;
   return valid ? ok(input) : fail('must be whsec_ followed by the base64 of at least 24 random bytes');
 }
-
-const tlsInput = z.strictObject({ ca: optional(text), rejectUnauthorized: optional(boolean) }).nullish();
 
 const oauthInput = z.strictObject({
   tokenUrl: required(url(['https', 'http'])),
@@ -271,7 +244,7 @@ const scimTargetInput = z.strictObject({
   url: required(url(['https', 'http'])),
   token: optional(secretText).meta({ secret: true }),
   oauth: oauthInput.nullish(),
-  deprovision: optional(deprovision),
+  deprovision: optional(oneOf('deactivate', 'delete')),
   groups: optional(boolean),
   tls: tlsInput,
   timeout: optional(positiveDuration),
@@ -287,43 +260,35 @@ const webhookTargetInput = z.strictObject({
   timeout: optional(positiveDuration),
 });
 
-function toTls(v: z.output<typeof tlsInput>, configDir: string): TargetTls {
-  return { caFile: v?.ca === undefined ? null : path.resolve(configDir, v.ca), rejectUnauthorized: v?.rejectUnauthorized ?? true };
-}
-
-function toScim(v: z.output<typeof scimTargetInput>, configDir: string): ScimTargetConfig {
+function toScim(v: z.output<typeof scimTargetInput>, baseDir: string) {
   // Both or neither of token and oauth is reported by the relation checks; the token wins here.
-  const auth: ScimTargetConfig['auth'] =
+  const auth =
     v.token !== undefined || v.oauth === undefined || v.oauth === null
-      ? { kind: 'token', token: v.token ?? '' }
-      : { kind: 'oauth', tokenUrl: v.oauth.tokenUrl, clientId: v.oauth.clientId, clientSecret: v.oauth.clientSecret, scope: v.oauth.scope ?? null };
-  const reconcile: Schedule | null = v.schedule === undefined ? { everyMs: DEFAULTS.targetReconcileEveryMs } : v.schedule;
+      ? { kind: 'token' as const, token: v.token ?? '' }
+      : { kind: 'oauth' as const, tokenUrl: v.oauth.tokenUrl, clientId: v.oauth.clientId, clientSecret: v.oauth.clientSecret, scope: v.oauth.scope ?? null };
   return {
     name: v.name,
-    kind: 'scim',
+    kind: v.kind,
+    /** Without a trailing slash (`…/scim/v2`). */
     url: v.url.replace(/\/+$/, ''),
     auth,
+    /** What a removed account becomes in the application (deactivate: `active: false`). */
     deprovision: v.deprovision ?? 'deactivate',
+    /** One SCIM Group per pool whose members are its seat holders. */
     groups: v.groups ?? false,
-    tls: toTls(v.tls, configDir),
+    tls: toTls(v.tls, baseDir),
     timeoutMs: v.timeout ?? DEFAULTS.targetTimeoutMs,
-    schedule: reconcile,
+    /** When `seatsync run` reconciles the application with seatsync's accounts; null: never. */
+    schedule: v.schedule === undefined ? { everyMs: DEFAULTS.targetReconcileEveryMs } : v.schedule,
   };
 }
 
-function toWebhook(v: z.output<typeof webhookTargetInput>, configDir: string): WebhookTargetConfig {
-  return { name: v.name, kind: 'webhook', url: v.url, secret: v.secret, tls: toTls(v.tls, configDir), timeoutMs: v.timeout ?? DEFAULTS.targetTimeoutMs };
-}
-
-function targetSchema(ctx: { readonly configDir: string }): z.ZodType<TargetConfig> {
-  return z.discriminatedUnion('kind', [scimTargetInput, webhookTargetInput]).transform((v): TargetConfig => {
-    switch (v.kind) {
-      case 'scim':
-        return toScim(v, ctx.configDir);
-      case 'webhook':
-        return toWebhook(v, ctx.configDir);
-    }
-  });
+function targetSchema(ctx: SchemaContext) {
+  return z.discriminatedUnion('kind', [scimTargetInput, webhookTargetInput]).transform((v) =>
+    v.kind === 'scim'
+      ? toScim(v, ctx.baseDir)
+      : { name: v.name, kind: v.kind, url: v.url, secret: v.secret, tls: toTls(v.tls, ctx.baseDir), timeoutMs: v.timeout ?? DEFAULTS.targetTimeoutMs },
+  );
 }
 
 // The key lists, read from the schema of the file's input side (what the YAML may hold): the keys of its
@@ -338,7 +303,7 @@ function unwrap(schema: z.ZodType): { readonly inner: z.ZodType; readonly secret
   let mapping: z.ZodType | undefined;
   for (;;) {
     secret ??= inner.meta()?.secret;
-    mapping ??= mappingFormOf(inner);
+    mapping ??= inner.meta()?.mappingForm as z.ZodType | undefined;
     if (inner instanceof z.ZodOptional || inner instanceof z.ZodNullable) inner = inner.unwrap() as z.ZodType;
     else if (inner instanceof z.ZodPipe) inner = inner.in as z.ZodType;
     else break;
@@ -346,37 +311,19 @@ function unwrap(schema: z.ZodType): { readonly inner: z.ZodType; readonly secret
   return { inner, ...(secret === undefined ? {} : { secret }), ...(mapping === undefined ? {} : { mapping }) };
 }
 
-/** The options of a union (a discriminated one included); null for any other schema. */
-function unionOptions(schema: z.ZodType): readonly z.ZodType[] | null {
-  return schema instanceof z.ZodUnion || schema instanceof z.ZodDiscriminatedUnion ? (schema.options as readonly z.ZodType[]) : null;
-}
-
-/** The discriminator of a list of mappings (`kind`): the key that is a literal in every option. */
-function discriminatorOf(options: readonly z.ZodType[]): string | undefined {
-  const shapes = options.map((option) => {
-    const { inner } = unwrap(option);
-    return inner instanceof z.ZodObject ? (inner.shape as Record<string, z.ZodType>) : {};
-  });
-  const literal = (shape: Record<string, z.ZodType> | undefined, key: string): boolean => shape?.[key] !== undefined && unwrap(shape[key]).inner instanceof z.ZodLiteral;
-  return Object.keys(shapes[0] ?? {}).find((key) => shapes.every((shape) => literal(shape, key)));
-}
-
-function literalValue(option: z.ZodType, key: string): string {
-  const { inner } = unwrap(option);
-  const field = inner instanceof z.ZodObject ? unwrap((inner.shape as Record<string, z.ZodType>)[key] ?? z.never()).inner : null;
-  return field instanceof z.ZodLiteral ? String(field.value) : 'undefined';
+/** The keys of a mapping schema (under its wrappers); none for any other schema. */
+function shapeOf(schema: z.ZodType): Readonly<Record<string, z.ZodType>> {
+  const { inner } = unwrap(schema);
+  return inner instanceof z.ZodObject ? (inner.shape as Record<string, z.ZodType>) : {};
 }
 
 function walk(schema: z.ZodType, prefix: string, out: Map<string, SecretMark | undefined>): void {
   const { inner, mapping } = unwrap(schema);
   if (mapping !== undefined) walk(mapping, prefix, out);
-  for (const option of unionOptions(inner) ?? []) walk(option, prefix, out);
-  if (inner instanceof z.ZodObject) {
-    for (const [key, child] of Object.entries(inner.shape as Record<string, z.ZodType>)) {
-      const at = prefix === '' ? key : `${prefix}.${key}`;
-      out.set(at, unwrap(child).secret ?? out.get(at));
-      walk(child, at, out);
-    }
+  for (const [key, child] of Object.entries(shapeOf(inner))) {
+    const at = prefix === '' ? key : `${prefix}.${key}`;
+    out.set(at, unwrap(child).secret ?? out.get(at));
+    walk(child, at, out);
   }
   if (inner instanceof z.ZodRecord) {
     const names = new Map<string, SecretMark | undefined>();
@@ -385,22 +332,30 @@ function walk(schema: z.ZodType, prefix: string, out: Map<string, SecretMark | u
     for (const [key, mark] of names) out.set(key, mark);
   }
   if (inner instanceof z.ZodArray) {
-    const element = inner.element as z.ZodType;
-    const options = unionOptions(unwrap(element).inner) ?? [];
-    const discriminator = options.length > 0 ? discriminatorOf(options) : undefined;
-    if (discriminator === undefined) walk(element, `${prefix}[]`, out);
-    else for (const option of options) walk(option, `${prefix}[${discriminator}=${literalValue(option, discriminator)}]`, out);
+    // A list of kinds (`sources`, `targets`): each kind's keys are labelled by it (`sources[kind=ldap].url`).
+    const element = unwrap(inner.element as z.ZodType).inner;
+    if (!(element instanceof z.ZodDiscriminatedUnion)) walk(inner.element as z.ZodType, `${prefix}[]`, out);
+    else {
+      const key = element.def.discriminator;
+      for (const option of element.options as z.ZodType[]) {
+        const kind = unwrap(shapeOf(option)[key] ?? z.never()).inner as z.ZodLiteral;
+        walk(option, `${prefix}[${key}=${String(kind.value)}]`, out);
+      }
+    }
   }
 }
 
-let cached: { readonly keys: readonly string[]; readonly secrets: ReadonlyMap<string, SecretMark> } | undefined;
+let cached: { readonly keys: readonly string[]; readonly secrets: ReadonlyMap<string, SecretMark>; readonly prefixes: ReadonlySet<string> } | undefined;
 
 function configKeys(): NonNullable<typeof cached> {
   if (cached === undefined) {
     const out = new Map<string, SecretMark | undefined>();
-    walk(configInput({ configDir: '/', cwd: '/' }), '', out);
+    walk(configInput({ baseDir: '/' }), '', out);
+    const keys = [...out.keys()];
     const secrets = new Map([...out].flatMap(([key, mark]) => (mark === undefined ? [] : [[key, mark] as const])));
-    cached = { keys: [...out.keys()], secrets };
+    // Every key and the path of each mapping or list it is in (`sources[kind=ldap]`, `sources[kind=ldap].tls`).
+    const prefixes = new Set(keys.flatMap((key) => [key, ...[...key.matchAll(/[.[]/g)].map((m) => key.slice(0, m.index))]));
+    cached = { keys, secrets, prefixes };
   }
   return cached;
 }
@@ -415,24 +370,19 @@ export function secretKeys(): ReadonlyMap<string, SecretMark> {
   return configKeys().secrets;
 }
 
-function isKnownPrefix(known: readonly string[], prefix: string): boolean {
-  return known.some((k) => k === prefix || k.startsWith(`${prefix}.`) || k.startsWith(`${prefix}[`));
-}
-
 /** The schema path (`sources[kind=ldap].tls`) of a concrete key path (`sources[0].tls`) in `tree`. */
 export function schemaPathOf(segments: readonly PathSegment[], tree: unknown): string {
-  const known = listConfigKeys();
+  const { prefixes } = configKeys();
   let prefix = '';
   let node = tree;
   for (const segment of segments) {
     const child: unknown = node !== null && typeof node === 'object' ? (node as Record<string | number, unknown>)[segment] : undefined;
     if (typeof segment === 'number') {
-      const kind = child !== null && typeof child === 'object' ? (child as Record<string, unknown>).kind : undefined;
-      const labelled = `${prefix}[kind=${String(kind)}]`;
-      prefix = isKnownPrefix(known, labelled) ? labelled : `${prefix}[]`;
+      const labelled = `${prefix}[kind=${String(asObject(child)?.kind)}]`;
+      prefix = prefixes.has(labelled) ? labelled : `${prefix}[]`;
     } else {
       const named = prefix === '' ? segment : `${prefix}.${segment}`;
-      prefix = isKnownPrefix(known, named) ? named : `${prefix}.<name>`;
+      prefix = prefixes.has(named) ? named : `${prefix}.<name>`;
     }
     node = child;
   }

@@ -1,8 +1,8 @@
 // Which configuration values are secret, and every protection that follows. The list is the schema's: each
 // secret key carries `.meta({ secret })` (values.ts `SecretMark`), read from the zod schemas themselves
-// (`secretKeys`, schema.ts; no JSON Schema is built). From it come the values never quoted in messages, the values scrubbed from every message
-// and log line, the logger's redacted keys, the percent-encoding of `${…}` in URL user-info, and the
-// redacted view of a config for `check --show-config`.
+// (`secretKeys`, schema.ts). From it come the values never quoted in messages, the values scrubbed from
+// every message and log line, the logger's redacted keys, the percent-encoding of `${…}` in URL user-info,
+// and the redacted view of a config for `check --show-config`.
 import { maskUrlPassword } from '../url-password.ts';
 import type { PathSegment } from './problems.ts';
 import { schemaPathOf, secretKeys } from './schema.ts';
@@ -18,7 +18,6 @@ export function isSecretEnvName(name: string): boolean {
 const REDACTED = '***';
 
 let names: readonly string[] | undefined;
-let lowerNames: ReadonlySet<string> | undefined;
 
 /** The names of the keys marked secret (`bindPassword`, `clientSecret`, `password`, …), for the logger. */
 export function secretKeyNames(): readonly string[] {
@@ -28,10 +27,11 @@ export function secretKeyNames(): readonly string[] {
 
 const markAt = (segments: readonly PathSegment[], tree: unknown) => secretKeys().get(schemaPathOf(segments, tree));
 
+let lowerNames: ReadonlySet<string> | undefined;
+
 /** Under a key with a secret key's name: by name, so a password given under the wrong source kind counts too. */
 function underSecretKey(segments: readonly PathSegment[]): boolean {
-  lowerNames ??= new Set(secretKeyNames().map((n) => n.toLowerCase()));
-  const secret = lowerNames;
+  const secret = (lowerNames ??= new Set(secretKeyNames().map((n) => n.toLowerCase())));
   return segments.some((s) => typeof s === 'string' && secret.has(s.toLowerCase()));
 }
 
@@ -104,10 +104,6 @@ export function scrubSecrets(text: string, secrets: Iterable<string>): string {
 // whatever path a value took to get there (a library's error quoting a connection URL, say).
 const processSecrets = new Set<string>();
 
-export function rememberSecrets(secrets: Iterable<string>): void {
-  for (const secret of secrets) processSecrets.add(secret);
-}
-
 /** `text` without any secret a config of this process held. */
 export function scrubKnownSecrets(text: string): string {
   return processSecrets.size === 0 ? text : scrubSecrets(text, processSecrets);
@@ -125,7 +121,6 @@ export function userInfoValue(value: string): string {
   return USERINFO_SAFE.test(value) ? value : encodeURIComponent(value);
 }
 
-
 interface LoadedSecrets {
   readonly secrets: ReadonlySet<string>;
   readonly hidden: ReadonlySet<string>;
@@ -136,7 +131,7 @@ const loadedSecrets = new WeakMap<object, LoadedSecrets>();
 
 export function registerSecrets(config: object, values: LoadedSecrets): void {
   loadedSecrets.set(config, values);
-  rememberSecrets(values.secrets);
+  for (const secret of values.secrets) processSecrets.add(secret);
 }
 
 function redactValue(value: unknown, loaded: LoadedSecrets): unknown {

@@ -1,16 +1,17 @@
 // The building blocks of the config schema, shared by src/config and the source kinds' schemas
-// (src/sources/*/config.ts): leaf parsers, keys that take a string or a mapping, `schedule`, the secret
-// mark, and readers of the raw tree for the cross-key checks.
+// (src/sources/*/config.ts): leaf parsers, keys that take a string or a mapping, `schedule`, `tls`, the
+// secret mark, and readers of the raw tree for the cross-key checks.
 //
 // Each leaf parser turns what YAML or a `${…}` reference produced (strings, mostly) into a typed value,
 // or says in a few words what was expected. Messages never quote the value: the loader adds `(got "…")`
 // itself when the value is not a secret.
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import type * as CronParser from 'cron-parser';
 import { z } from 'zod';
 import { normalizeGroupKey } from '../domain/names.ts';
 import { DEFAULTS } from './defaults.ts';
-import type { Schedule } from './types.ts';
+import type { PathSegment, RawProblem } from './problems.ts';
 
 /**
  * How a key's value is secret, marked once in the schema with `.meta({ secret })`; the key lists read the
@@ -27,8 +28,13 @@ export type SecretMark = true | 'url-password' | 'digest';
 declare module 'zod' {
   interface GlobalMeta {
     secret?: SecretMark;
+    /** The mapping a key takes besides a string (`stringOrObject`), for the key lists. */
+    mappingForm?: unknown;
   }
 }
+
+/** A job schedule: a cron expression or a fixed interval. */
+export type Schedule = { readonly cron: string } | { readonly everyMs: number };
 
 /** A parsed value, or what was expected; `at` points inside the value (`url[1]`) when a part is at fault. */
 export type Parsed<T> = { readonly value: T } | { readonly error: string; readonly at?: readonly (string | number)[] };
@@ -36,36 +42,26 @@ export type Parsed<T> = { readonly value: T } | { readonly error: string; readon
 export const ok = <T>(value: T): Parsed<T> => ({ value });
 export const fail = (error: string, at?: readonly (string | number)[]): Parsed<never> => (at === undefined ? { error } : { error, at });
 
-function pushIssue(ctx: z.core.$RefinementCtx, result: { error: string; at?: readonly (string | number)[] }, input: unknown): void {
+/** The parsed value, or an issue at the value (or inside it, `at`) and `z.NEVER`. */
+function valueOrIssue<T>(result: Parsed<T>, input: unknown, ctx: z.core.$RefinementCtx): T {
+  if ('value' in result) return result.value;
   ctx.issues.push({ code: 'custom', message: result.error, input, ...(result.at === undefined ? {} : { path: [...result.at] }) });
-}
-
-function isAbsent(input: unknown): input is null | undefined {
-  return input === undefined || input === null;
+  return z.NEVER;
 }
 
 /** A required value: absent or null is "is required". */
 export function required<T>(parse: (input: unknown) => Parsed<T>): z.ZodType<T> {
-  return z.unknown().transform((input, ctx): T => {
-    const result = isAbsent(input) ? fail('is required') : parse(input);
-    if ('value' in result) return result.value;
-    pushIssue(ctx, result, input);
-    return z.NEVER;
-  });
+  return z.unknown().transform((input, ctx) => valueOrIssue(!present(input) ? fail('is required') : parse(input), input, ctx));
 }
 
-/** An optional value: absent or null gives undefined, and the object's transform applies the default. */
+/**
+ * An optional value: absent, null or `""` (as good as leaving the key out, like `key:`: an empty database
+ * url means none) gives undefined, and the object's transform applies the default.
+ */
 export function optional<T>(parse: (input: unknown) => Parsed<T>): z.ZodType<T | undefined> {
   return z
     .unknown()
-    .transform((input, ctx): T | undefined => {
-      // `key: ""` is as good as leaving the key out, like `key:` (an empty database url means none).
-      if (isAbsent(input) || (typeof input === 'string' && input.trim() === '')) return undefined;
-      const result = parse(input);
-      if ('value' in result) return result.value;
-      pushIssue(ctx, result, input);
-      return z.NEVER;
-    })
+    .transform((input, ctx) => (!present(input) || (typeof input === 'string' && input.trim() === '') ? undefined : valueOrIssue(parse(input), input, ctx)))
     .optional(); // tells the object that the key may be absent
 }
 
@@ -82,19 +78,20 @@ export function secretText(input: unknown): Parsed<string> {
   return input === '' ? fail('must not be empty') : ok(input);
 }
 
+/** Text (see `text`) that passes `test`; else `message`. */
+export function textThat(test: (value: string) => boolean, message: string): (input: unknown) => Parsed<string> {
+  return (input) => {
+    const t = text(input);
+    return 'error' in t || test(t.value) ? t : fail(message);
+  };
+}
+
 const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 export const NAME_RULE = 'must be lowercase letters, digits, "-" and "_", starting with a letter or digit (at most 63)';
+export const isValidName = (value: string): boolean => NAME.test(value);
 
 /** Names of sources, pools and profiles: they appear in URLs, CLI options and audit rows. */
-export function name(input: unknown): Parsed<string> {
-  const t = text(input);
-  if ('error' in t) return t;
-  return NAME.test(t.value) ? t : fail(NAME_RULE);
-}
-
-export function isValidName(value: string): boolean {
-  return NAME.test(value);
-}
+export const name = textThat(isValidName, NAME_RULE);
 
 export function wholeNumber(options: { min: number; max?: number }): (input: unknown) => Parsed<number> {
   const range = options.max === undefined ? `≥ ${options.min}` : `from ${options.min} to ${options.max}`;
@@ -104,6 +101,11 @@ export function wholeNumber(options: { min: number; max?: number }): (input: unk
     const fits = Number.isSafeInteger(n) && n >= options.min && (options.max === undefined || n <= options.max);
     return fits ? ok(n) : fail(`must be a whole number ${range}`);
   };
+}
+
+/** One of `values`, as given (`deprovision: delete`). */
+export function oneOf<const T extends string>(...values: T[]): (input: unknown) => Parsed<T> {
+  return (input) => (values.includes(input as T) ? ok(input as T) : fail(`must be ${values.join(' or ')}`));
 }
 
 export function boolean(input: unknown): Parsed<boolean> {
@@ -116,17 +118,20 @@ export function boolean(input: unknown): Parsed<boolean> {
 
 const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 const DURATION = /^(\d+)\s*(ms|s|m|h|d|w)$/;
+const lower = (input: unknown): string => (typeof input === 'string' ? input.trim().toLowerCase() : '');
 
-/** `15m`, `24h`, `7d` → milliseconds; `off` → null where allowed. */
-export function duration(options: { allowOff: boolean }): (input: unknown) => Parsed<number | null> {
-  const expected = `must be a duration like 30s, 15m, 24h or 7d${options.allowOff ? ', or off' : ''}`;
-  return (input) => {
-    const t = typeof input === 'string' ? input.trim().toLowerCase() : '';
-    if (t === 'off' && options.allowOff) return ok(null);
-    const match = DURATION.exec(t);
-    const ms = match === null ? 0 : Number(match[1]) * (UNIT_MS[match[2] ?? ''] ?? 0);
-    return ms > 0 && Number.isSafeInteger(ms) ? ok(ms) : fail(expected);
-  };
+/** `15m`, `24h`, `7d` → milliseconds. */
+export function positiveDuration(input: unknown): Parsed<number> {
+  const match = DURATION.exec(lower(input));
+  const ms = match === null ? 0 : Number(match[1]) * (UNIT_MS[match[2] ?? ''] ?? 0);
+  return ms > 0 && Number.isSafeInteger(ms) ? ok(ms) : fail('must be a duration like 30s, 15m, 24h or 7d');
+}
+
+/** A duration, or `off` → null. */
+export function durationOrOff(input: unknown): Parsed<number | null> {
+  if (lower(input) === 'off') return ok(null);
+  const d = positiveDuration(input);
+  return 'error' in d ? fail('must be a duration like 30s, 15m, 24h or 7d, or off') : d;
 }
 
 const RUNS = /^(\d+)\s*runs?$/;
@@ -137,21 +142,14 @@ const RUNS = /^(\d+)\s*runs?$/;
  */
 export function failureThreshold(input: unknown): Parsed<{ afterMs: number } | { afterRuns: number } | null> {
   const expected = 'must be a duration like 30m or 1h, a number of runs like 3 runs, or off';
-  const t = typeof input === 'string' ? input.trim().toLowerCase() : '';
-  const runs = RUNS.exec(t);
+  const runs = RUNS.exec(lower(input));
   if (runs !== null) {
     const n = Number(runs[1]);
     return n >= 1 && Number.isSafeInteger(n) ? ok({ afterRuns: n }) : fail(expected);
   }
-  const d = duration({ allowOff: true })(input);
+  const d = durationOrOff(input);
   if ('error' in d) return fail(expected);
   return ok(d.value === null ? null : { afterMs: d.value });
-}
-
-/** A duration that cannot be `off`. */
-export function positiveDuration(input: unknown): Parsed<number> {
-  const result = duration({ allowOff: false })(input);
-  return 'error' in result || result.value === null ? fail('must be a duration like 30s, 15m, 24h or 7d') : ok(result.value);
 }
 
 const PERCENT = /^(\d+(?:\.\d+)?)\s*%$/;
@@ -177,14 +175,10 @@ export function fraction(input: unknown): Parsed<number> {
 }
 
 const EMAIL = /^[^\s@<>]+@[^\s@<>]+$/;
-const NAMED_EMAIL = /^[^<>]*<([^\s@<>]+@[^\s@<>]+)>$/;
+const NAMED_EMAIL = /^[^<>]*<[^\s@<>]+@[^\s@<>]+>$/;
 
 /** `someone@example.test` or `Licenses <licenses@example.test>`. */
-export function email(input: unknown): Parsed<string> {
-  const t = text(input);
-  if ('error' in t) return t;
-  return EMAIL.test(t.value) || NAMED_EMAIL.test(t.value) ? t : fail('must be an email address');
-}
+export const email = textThat((v) => EMAIL.test(v) || NAMED_EMAIL.test(v), 'must be an email address');
 
 /** A URL whose scheme is one of `schemes` (given without `://`). */
 export function url(schemes: readonly string[]): (input: unknown) => Parsed<string> {
@@ -203,10 +197,17 @@ export function url(schemes: readonly string[]): (input: unknown) => Parsed<stri
   };
 }
 
-/** A string or a list of strings → a non-empty list; numbers and booleans become their text. */
-export function textList(input: unknown): Parsed<string[]> {
-  return listOf(text)(input);
+/** The keys of `tls:` of a connection seatsync opens: an extra CA (PEM) the server is checked against, and whether it is. */
+export const tlsKeys = { ca: optional(text), rejectUnauthorized: optional(boolean) };
+export const tlsInput = z.strictObject(tlsKeys).nullish();
+
+/** `tls:` normalized: the CA file's absolute path (or null) and whether the server's certificate is checked. */
+export function toTls(v: z.output<typeof tlsInput>, baseDir: string) {
+  return { caFile: v?.ca === undefined ? null : path.resolve(baseDir, v.ca), rejectUnauthorized: v?.rejectUnauthorized ?? true };
 }
+
+/** A string or a list of strings → a non-empty list; numbers and booleans become their text. */
+export const textList = (input: unknown): Parsed<string[]> => listOf(text)(input);
 
 /** A single value or a list of them → a non-empty list, each item parsed by `item` (errors point at the item). */
 export function listOf<T>(item: (input: unknown) => Parsed<T>): (input: unknown) => Parsed<T[]> {
@@ -232,11 +233,7 @@ export function groupKeyList(input: unknown): Parsed<string[]> {
 }
 
 /** An LDAP filter: one parenthesized expression with balanced parentheses (its shape, not a full parse). */
-export function ldapFilter(input: unknown): Parsed<string> {
-  const t = text(input);
-  if ('error' in t) return t;
-  const expected = 'must be an LDAP filter in parentheses, like (department=*)';
-  const filter = t.value;
+export const ldapFilter = textThat((filter) => {
   let depth = 0;
   for (let i = 0; i < filter.length; i += 1) {
     const c = filter[i];
@@ -244,11 +241,11 @@ export function ldapFilter(input: unknown): Parsed<string> {
     else if (c === '(') depth += 1;
     else if (c === ')') {
       depth -= 1;
-      if (depth < 0 || (depth === 0 && i !== filter.length - 1)) return fail(expected);
+      if (depth < 0 || (depth === 0 && i !== filter.length - 1)) return false;
     }
   }
-  return filter.startsWith('(') && depth === 0 ? t : fail(expected);
-}
+  return filter.startsWith('(') && depth === 0;
+}, 'must be an LDAP filter in parentheses, like (department=*)');
 
 /**
  * cron-parser (with luxon under it), loaded when a config has a cron expression rather than at every
@@ -257,13 +254,7 @@ export function ldapFilter(input: unknown): Parsed<string> {
 const cronParser = (): typeof CronParser => createRequire(import.meta.url)('cron-parser') as typeof CronParser;
 
 /** The five cron fields (minute hour day-of-month month day-of-week) and how many values each has. */
-const CRON_FIELDS = [
-  { name: 'minute', span: 60 },
-  { name: 'hour', span: 24 },
-  { name: 'day of month', span: 31 },
-  { name: 'month', span: 12 },
-  { name: 'day of week', span: 7 },
-] as const;
+const CRON_FIELDS = [['minute', 60], ['hour', 24], ['day of month', 31], ['month', 12], ['day of week', 7]] as const;
 
 /**
  * A cron expression of exactly 5 fields (no seconds: a schedule runs at most once a minute), as
@@ -278,8 +269,15 @@ function cronExpression(input: unknown): Parsed<string> {
     return fail(`must be a cron expression of 5 fields (minute hour day-of-month month day-of-week) like "*/15 * * * *", got ${fields.length}`);
   }
   for (const [index, field] of fields.entries()) {
-    const problem = cronStepProblem(field, CRON_FIELDS[index] ?? { name: 'field', span: 60 });
-    if (problem !== null) return fail(`must be a cron expression like "*/15 * * * *": ${problem}`);
+    const [fieldName, span] = CRON_FIELDS[index] ?? ['field', 60];
+    // A step (`*\/N`, `a-b/N`) must be a whole number from 1 to the number of values of its field.
+    for (const part of field.split(',').filter((p) => p.includes('/'))) {
+      const step = part.slice(part.indexOf('/') + 1);
+      const value = /^\d+$/.test(step) ? Number(step) : Number.NaN;
+      if (!(value >= 1 && value <= span)) {
+        return fail(`must be a cron expression like "*/15 * * * *": the ${fieldName} step "${step}" in "${field}" must be from 1 to ${span}`);
+      }
+    }
   }
   try {
     cronParser().CronExpressionParser.parse(t.value);
@@ -289,34 +287,10 @@ function cronExpression(input: unknown): Parsed<string> {
   }
 }
 
-/** A step (`*\/N`, `a-b/N`) must be a whole number from 1 to the number of values of its field. */
-function cronStepProblem(field: string, spec: { readonly name: string; readonly span: number }): string | null {
-  for (const part of field.split(',')) {
-    const slash = part.indexOf('/');
-    if (slash === -1) continue;
-    const step = part.slice(slash + 1);
-    const value = /^\d+$/.test(step) ? Number(step) : Number.NaN;
-    if (!(value >= 1 && value <= spec.span)) return `the ${spec.name} step "${step}" in "${field}" must be from 1 to ${spec.span}`;
-  }
-  return null;
-}
-
-function isPlainObject(input: unknown): input is Record<string, unknown> {
-  return input !== null && typeof input === 'object' && !Array.isArray(input);
-}
-
-/** The keys that take a string or a mapping (`stringOrObject`), each with the mapping's schema. */
-const MAPPING_FORMS = new WeakMap<z.ZodType, z.ZodType>();
-
-/** The schema of the mapping a key takes besides a string (`schedule: { every: 15m }`), for the key lists. */
-export function mappingFormOf(schema: z.ZodType): z.ZodType | undefined {
-  return MAPPING_FORMS.get(schema);
-}
-
 /**
  * A key that takes a string or a mapping (`schedule:` takes a cron string or `{ every: 15m }`). A zod
  * union would report both branches' failures; this dispatches on the value's type instead, so the message
- * is about the form the user chose. The mapping's schema is kept for the key lists (`mappingFormOf`).
+ * is about the form the user chose. The mapping's schema is kept in the metadata, for the key lists.
  */
 export function stringOrObject<T, O extends z.ZodType>(options: {
   readonly parseString: (input: string) => Parsed<T>;
@@ -326,25 +300,15 @@ export function stringOrObject<T, O extends z.ZodType>(options: {
 }): z.ZodType<T | z.output<O> | undefined> {
   // These keys are all optional: absent or empty gives undefined and the default applies.
   const schema = z.unknown().transform((input, ctx): T | z.output<O> | undefined => {
-    if (input === undefined || input === null) return undefined;
-    if (typeof input === 'string') {
-      const result = options.parseString(input);
-      if ('value' in result) return result.value;
-      ctx.issues.push({ code: 'custom', message: result.error, input });
-      return z.NEVER;
-    }
-    if (!isPlainObject(input)) {
-      ctx.issues.push({ code: 'custom', message: options.expected, input });
-      return z.NEVER;
-    }
+    if (!present(input)) return undefined;
+    if (asObject(input) === undefined) return valueOrIssue(typeof input === 'string' ? options.parseString(input) : fail(options.expected), input, ctx);
     const parsed = options.object.safeParse(input, { reportInput: true });
     if (parsed.success) return parsed.data;
     // The nested issues keep their own codes (unknown keys stay unknown keys); zod prefixes our path.
     for (const issue of parsed.error.issues) ctx.issues.push(issue as unknown as z.core.$ZodRawIssue);
     return z.NEVER;
   });
-  MAPPING_FORMS.set(schema, options.object);
-  return schema.optional(); // optional: the key may be absent
+  return schema.meta({ mappingForm: options.object }).optional(); // optional: the key may be absent
 }
 
 /** Shortest `{ every }`: a sync more often than this would only queue behind the last (ms). */
@@ -352,8 +316,7 @@ const MIN_SCHEDULE_EVERY_MS = 60_000;
 
 function scheduleInterval(input: unknown): Parsed<number> {
   const every = positiveDuration(input);
-  if ('error' in every) return every;
-  return every.value < MIN_SCHEDULE_EVERY_MS ? fail('must be at least 1m (one minute)') : every;
+  return 'value' in every && every.value < MIN_SCHEDULE_EVERY_MS ? fail('must be at least 1m (one minute)') : every;
 }
 
 /** `schedule:` of a source or a target: cron, `{ every: 15m }` or `off`. */
@@ -367,9 +330,9 @@ export const schedule = stringOrObject({
   expected: 'must be a cron expression like "*/15 * * * *", { every: 15m } or off',
 });
 
-/** A source's schedule: absent is the default interval, `off` is null (manual syncs only). */
-export function sourceSchedule(value: Schedule | null | undefined): Schedule | null {
-  return value === undefined ? { everyMs: DEFAULTS.scheduleEveryMs } : value;
+/** A source's `schedule` (absent: the default interval; `off`: null, manual syncs only) and `fullEvery`. */
+export function sourceTiming(v: { readonly schedule?: Schedule | null | undefined; readonly fullEvery?: number | undefined }) {
+  return { schedule: v.schedule === undefined ? { everyMs: DEFAULTS.scheduleEveryMs } : v.schedule, fullEveryMs: v.fullEvery ?? DEFAULTS.fullEveryMs };
 }
 
 // Readers of the raw (interpolated, unvalidated) tree, for the cross-key checks: they run even when the
@@ -377,9 +340,15 @@ export function sourceSchedule(value: Schedule | null | undefined): Schedule | n
 
 export type RawMapping = Readonly<Record<string, unknown>>;
 
-export const asObject = (v: unknown): RawMapping | undefined => (isPlainObject(v) ? v : undefined);
+export const asObject = (v: unknown): RawMapping | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as RawMapping) : undefined);
 export const asList = (v: unknown): readonly unknown[] => (Array.isArray(v) ? v : []);
 export const asText = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
 export const present = (v: unknown): boolean => v !== undefined && v !== null;
 export const isTrue = (v: unknown): boolean => v === true || (typeof v === 'string' && v.trim().toLowerCase() === 'true');
 export const textOrList = (v: unknown): readonly string[] => (Array.isArray(v) ? v : [v]).flatMap((x) => asText(x) ?? []);
+
+/** One of two keys, not both: `a` is required (`or` says what else does), and `b` is reported when both are given. */
+export function oneOfKeys(mapping: RawMapping, [a, b]: readonly [string, string], or: string, at: readonly PathSegment[], errors: RawProblem[]): void {
+  if (!present(mapping[a]) && !present(mapping[b])) errors.push({ segments: [...at, a], message: `is required (or ${or})` });
+  if (present(mapping[a]) && present(mapping[b])) errors.push({ segments: [...at, b], message: `give ${a} or ${b}, not both` });
+}

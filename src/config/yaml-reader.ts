@@ -6,7 +6,7 @@
 // characters that would break them are swapped for private-use characters of the same length (so YAML
 // error positions stay right), and swapped back in every parsed string.
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import { formatPath, type PathSegment, type RawProblem } from './problems.ts';
+import { formatPath, type ConfigProblem, type PathSegment } from './problems.ts';
 
 const SHIFT = 0xe000; // private-use area: U+E000 + ASCII code
 const RESERVED = /[\uE000-\uE07F]/;
@@ -34,7 +34,8 @@ export interface YamlTree {
   lineOf(segments: readonly PathSegment[]): number | undefined;
 }
 
-export type YamlReadResult = { readonly ok: true; readonly yaml: YamlTree } | { readonly ok: false; readonly problems: readonly (RawProblem & { line?: number })[] };
+/** Problems of the whole file (`path` is empty). */
+export type YamlReadResult = { readonly ok: true; readonly yaml: YamlTree } | { readonly ok: false; readonly problems: readonly ConfigProblem[] };
 
 /** Too many nodes means an alias bomb or not a config file. */
 const MAX_NODES = 200_000;
@@ -43,7 +44,7 @@ interface BuildState {
   readonly doc: Document;
   readonly counter: LineCounter;
   readonly lines: Map<string, number>;
-  readonly problems: RawProblem[];
+  readonly problems: ConfigProblem[];
   nodes: number;
 }
 
@@ -87,7 +88,7 @@ function build(node: unknown, segments: PathSegment[], state: BuildState): unkno
       }
       const key = isScalar(pair.key) ? scalarValue(pair.key) : null;
       if (key === null) {
-        state.problems.push({ segments, message: `line ${lineAt(state, pair.key as Node) ?? '?'}: keys must be plain words` });
+        state.problems.push({ path: '', message: `line ${lineAt(state, pair.key as Node) ?? '?'}: keys must be plain words` });
         continue;
       }
       const at = [...segments, key];
@@ -105,7 +106,7 @@ function build(node: unknown, segments: PathSegment[], state: BuildState): unkno
   return null; // an empty document or a key without a value
 }
 
-function syntaxProblem(error: { message: string; linePos?: readonly { line: number; col: number }[] }, more: number): RawProblem & { line?: number } {
+function syntaxProblem(error: { message: string; linePos?: readonly { line: number; col: number }[] }, more: number): ConfigProblem {
   // Keep the first sentence only: yaml's message goes on to quote the source text, which may hold a secret.
   const head = unshift(error.message.split('\n')[0] ?? '')
     .replace(/ at line \d+, column \d+:?$/, '')
@@ -113,7 +114,7 @@ function syntaxProblem(error: { message: string; linePos?: readonly { line: numb
   const pos = error.linePos?.[0];
   const at = pos === undefined ? '' : `line ${pos.line}, column ${pos.col}: `;
   const tail = more > 0 ? ` (${more} more YAML error${more === 1 ? '' : 's'} may follow from this one)` : '';
-  return { segments: [], message: `YAML syntax error at ${at}${head}${tail}`, ...(pos === undefined ? {} : { line: pos.line }) };
+  return { path: '', message: `YAML syntax error at ${at}${head}${tail}`, ...(pos === undefined ? {} : { line: pos.line }) };
 }
 
 /** Parses config text into a tree of mappings, lists, strings and nulls; syntax errors name line and column. */
@@ -121,7 +122,7 @@ export function readYaml(text: string): YamlReadResult {
   const reserved = RESERVED.exec(text);
   if (reserved !== null) {
     const line = text.slice(0, reserved.index).split('\n').length;
-    return { ok: false, problems: [{ segments: [], message: `line ${line}: contains a reserved character (U+E000–U+E07F)`, line }] };
+    return { ok: false, problems: [{ path: '', message: `line ${line}: contains a reserved character (U+E000–U+E07F)`, line }] };
   }
   const counter = new LineCounter();
   const doc = parseDocument(protectFlowText(text), { lineCounter: counter, prettyErrors: true, uniqueKeys: true, merge: true });
@@ -132,7 +133,7 @@ export function readYaml(text: string): YamlReadResult {
   try {
     tree = build(doc.contents, [], state);
   } catch (error) {
-    return { ok: false, problems: [{ segments: [], message: (error as Error).message }] };
+    return { ok: false, problems: [{ path: '', message: (error as Error).message }] };
   }
   if (state.problems.length > 0) return { ok: false, problems: state.problems };
   const lineOf = (segments: readonly PathSegment[]): number | undefined => {

@@ -63,7 +63,7 @@ export function shrinkPools(s: AllocationState): void {
       if (wasOver && !over(pool)) overPools--;
     }
     const unprotected = takenBy === null && s.accounts[index]?.unprotectedByAdmin === true;
-    block(s, index, reservers.get(index), { takenBy, unprotected });
+    block(s, index, reservers.get(index), takenBy, unprotected);
   }
 }
 
@@ -91,18 +91,20 @@ function collectKeepers(
 }
 
 /** A blocked holder asks again in the fill, waiting from now; a requester decision replaces any early one. */
-function block(s: AllocationState, index: number, reserver: Requester | undefined, why: Pick<Requester, 'takenBy' | 'unprotected'>): void {
+function block(s: AllocationState, index: number, reserver: Requester | undefined, takenBy: Requester | null, unprotected: boolean): void {
   if (reserver !== undefined) {
     reserver.kind = 'shrunk';
     reserver.reserved = [];
-    reserver.takenBy = why.takenBy;
-    reserver.unprotected = why.unprotected;
+    reserver.takenBy = takenBy;
+    reserver.unprotected = unprotected;
     return;
   }
   s.keepers[index] = 0;
   const account = s.accounts[index];
   const needs = s.profiles.get(account?.profile ?? '');
   if (account === undefined || needs === undefined) return; // keepers always have both
+  // Every field written out, in classify.ts's order: all requesters share one shape, which the fill, the
+  // decisions and the plan read for each (a spread of the reasons here gave a shrunk pool's a second one).
   s.requesters.push({
     index,
     account,
@@ -115,6 +117,7 @@ function block(s: AllocationState, index: number, reserver: Requester | undefine
     decision: null,
     overfull: false,
     blockedBy: -1,
-    ...why,
+    takenBy,
+    unprotected,
   });
 }

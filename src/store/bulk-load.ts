@@ -13,14 +13,6 @@ export const BULK_MIN_ROWS = 20_000;
 /** … and at least this many times the accounts already stored. */
 const BULK_MIN_RATIO = 2;
 
-/** How to drop one secondary index of `accounts` and build it again, as SQL statements. */
-interface IndexStatements {
-  /** `DROP INDEX …`, or `ALTER TABLE … DROP CONSTRAINT …` for the index of a constraint. */
-  readonly drop: string;
-  /** The index's own definition (`CREATE … INDEX …`), or `ALTER TABLE … ADD CONSTRAINT …`. */
-  readonly create: string;
-}
-
 /** Whether inserting `newRows` accounts should go through `withoutSecondaryIndexes`. */
 export async function bulkLoadPays(tx: Queryable, newRows: number): Promise<boolean> {
   if (newRows < BULK_MIN_ROWS) return false;
@@ -31,28 +23,14 @@ export async function bulkLoadPays(tx: Queryable, newRows: number): Promise<bool
 }
 
 /**
- * Partial indexes a load fills with most of its rows: dropped and built again like the full ones. A
- * first sync gives most new accounts a seat, so the index of seat holders grows by nearly every row.
- */
-const FILLED_BY_A_LOAD = ['accounts_holders_idx'];
-
-/**
- * Drops the secondary indexes of `accounts` (every one but the primary key and the partial ones of few
- * rows; the unique constraint on source and external id too), runs `load`, and builds them again. The
- * primary key stays: the writes in between find accounts by id. The partial indexes of accounts not
- * active, waiting or in grace stay too: a load adds few entries to them, where building one again scans
- * the whole table.
+ * Drops the secondary indexes of `accounts` (the unique constraint on source and external id too: an
+ * index of a constraint is dropped and added back as the constraint), runs `load`, and builds them
+ * again. The primary key stays: the writes in between find accounts by id. Partial indexes stay too (a
+ * load adds few entries to the indexes of accounts not active, waiting or in grace, where building one
+ * again scans the whole table), but for the index of seat holders: a first sync gives most new accounts a seat.
  */
 export async function withoutSecondaryIndexes<T>(tx: Queryable, load: () => Promise<T>): Promise<T> {
-  const indexes = await secondaryIndexes(tx);
-  for (const index of indexes) await tx.query(index.drop);
-  const result = await load();
-  for (const index of indexes) await tx.query(index.create);
-  return result;
-}
-
-async function secondaryIndexes(tx: Queryable): Promise<IndexStatements[]> {
-  const result = await tx.query<IndexStatements>(
+  const { rows: indexes } = await tx.query<{ drop: string; create: string }>(
     `SELECT CASE WHEN c.oid IS NULL THEN format('DROP INDEX %I', i.relname)
                  ELSE format('ALTER TABLE accounts DROP CONSTRAINT %I', c.conname) END AS drop,
             CASE WHEN c.oid IS NULL THEN pg_get_indexdef(i.oid)
@@ -60,9 +38,11 @@ async function secondaryIndexes(tx: Queryable): Promise<IndexStatements[]> {
      FROM pg_index x
      JOIN pg_class i ON i.oid = x.indexrelid
      LEFT JOIN pg_constraint c ON c.conindid = x.indexrelid AND c.conrelid = x.indrelid
-     WHERE x.indrelid = 'accounts'::regclass AND NOT x.indisprimary AND (x.indpred IS NULL OR i.relname = ANY($1))
+     WHERE x.indrelid = 'accounts'::regclass AND NOT x.indisprimary AND (x.indpred IS NULL OR i.relname = 'accounts_holders_idx')
      ORDER BY i.relname`,
-    [FILLED_BY_A_LOAD],
   );
-  return result.rows;
+  for (const index of indexes) await tx.query(index.drop);
+  const result = await load();
+  for (const index of indexes) await tx.query(index.create);
+  return result;
 }

@@ -11,60 +11,34 @@ interface CopyConnection {
   endCopyFrom(): void;
 }
 
-class CopyFromStdin {
-  readonly text: string;
-  readonly #data: Buffer;
-  #rows = 0;
-  callback: ((error: Error | null, rows?: number) => void) | undefined;
-
-  constructor(text: string, data: Buffer) {
-    this.text = text;
-    this.#data = data;
-  }
-
-  submit(connection: CopyConnection): void {
-    connection.query(this.text);
-  }
-
-  handleCopyInResponse(connection: CopyConnection): void {
-    if (this.#data.length > 0) connection.sendCopyFromChunk(this.#data);
-    connection.endCopyFrom();
-  }
-
-  handleCommandComplete(message: { text?: string }): void {
-    this.#rows = Number(/(\d+)$/.exec(message.text ?? '')?.[1] ?? 0);
-  }
-
-  // An error ends the query at once, as pg's own queries do: after an error response pg no longer
-  // routes the ReadyForQuery that follows to this query, and a lost connection sends none at all.
-  handleError(error: Error): void {
-    this.#finish(error);
-  }
-
-  handleReadyForQuery(): void {
-    this.#finish(null);
-  }
-
-  #finish(error: Error | null): void {
-    const callback = this.callback;
-    this.callback = undefined;
-    callback?.(error, this.#rows);
-  }
-
-  // Messages a COPY FROM never gets; pg may still call these on any active query.
-  handleRowDescription(): void {}
-  handleDataRow(): void {}
-  handleEmptyQuery(): void {}
-  handlePortalSuspended(): void {}
-  handleCopyData(): void {}
-}
-
 /** Runs `COPY <target> FROM STDIN` with `data` (text format) on `client`; returns the rows copied. */
 export function copyFromStdin(client: pg.ClientBase, target: string, data: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const query = new CopyFromStdin(`COPY ${target} FROM STDIN`, Buffer.from(data, 'utf8'));
-    query.callback = (error, rows) => (error ? reject(error) : resolve(rows ?? 0));
-    (client as unknown as { query(submittable: CopyFromStdin): void }).query(query);
+    const chunk = Buffer.from(data, 'utf8');
+    let rows = 0;
+    // An error ends the query at once, as pg's own queries do: after an error response pg no longer
+    // routes the ReadyForQuery that follows to this query, and a lost connection sends none at all.
+    // (A promise settles once: whatever pg calls after the first end is ignored.)
+    const end = (error: Error | null): void => (error ? reject(error) : resolve(rows));
+    const ignore = (): void => undefined;
+    const query = {
+      text: `COPY ${target} FROM STDIN`,
+      submit(connection: CopyConnection): void {
+        connection.query(query.text);
+      },
+      handleCopyInResponse(connection: CopyConnection): void {
+        if (chunk.length > 0) connection.sendCopyFromChunk(chunk);
+        connection.endCopyFrom();
+      },
+      handleCommandComplete(message: { text?: string }): void {
+        rows = Number(/(\d+)$/.exec(message.text ?? '')?.[1] ?? 0);
+      },
+      handleError: end,
+      handleReadyForQuery: () => end(null),
+      // Messages a COPY FROM never gets; pg may still call these on any active query.
+      ...Object.fromEntries(['handleRowDescription', 'handleDataRow', 'handleEmptyQuery', 'handlePortalSuspended', 'handleCopyData'].map((n) => [n, ignore])),
+    };
+    (client as unknown as { query(submittable: typeof query): void }).query(query);
   });
 }
 

@@ -18,7 +18,7 @@ export type { AuditView } from './audit-store.ts';
 export type { Database, Queryable } from './db.ts';
 export type { RunCounts, RunRecord, SourceHealth } from './run-store.ts';
 export type { AdminFlag, StoredSeatAccount } from './seat-store.ts';
-export type { DeltaRow, DeltaSummary, NewAccountState, NewcomerRow, RemovalCounts, StagedRow, StagedUser, StagingRepository } from './staging-store.ts';
+export type { DeltaRow, DeltaSummary, NewcomerRow, RemovalCounts, StagedRow, StagedUser, StagingRepository } from './staging-store.ts';
 export type { TargetStore as TargetRepository } from './target-store.ts';
 
 /** The repositories of one connection or transaction. */

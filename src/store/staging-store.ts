@@ -1,11 +1,9 @@
 // A run's staging table and its merge into `accounts`. While a source is read, the users that are new,
 // changed or back (see sync/source-snapshot.ts) and the deletions an incremental read reports go to a
-// per-run temporary table, so a read that fails half-way changes nothing, and unchanged users are not
-// written at all. In the apply transaction, the table tells what the read changed — a summary, the
-// staged rows of changed accounts, and the new users in queue order, a slice at a time, so a first sync
-// of a million users never holds its rows in memory at once — and is merged into `accounts`: new
-// accounts inserted with the seat state the allocation gave them (and their audit row), changed ones
-// rewritten.
+// per-run temporary table, so a read that fails half-way changes nothing. In the apply transaction the
+// table tells what the read changed (a summary, the changed accounts' rows, the new users in queue order
+// a slice at a time: a first sync of a million users never holds its rows at once), and is merged into
+// `accounts`: new accounts inserted with the seat state the allocation gave them, changed ones rewritten.
 import type { ChangeReason, SeatState } from '../domain/types.ts';
 import { batches } from './cursor.ts';
 import type { Queryable } from './db.ts';
@@ -72,34 +70,19 @@ export interface DeltaRow {
   readonly createdMs: number | null;
   readonly profile: string | null;
   readonly policyProtected: boolean;
-  /** For existing accounts: whether the account was enabled and present before this run. */
-  readonly wasActiveInDirectory: boolean;
 }
 
-/** A new user as the allocation reads it, with its place among the run's new users in read order. */
+/** A new user as the allocation reads it, with the account id reserved for it (`reserveIds`). */
 export interface NewcomerRow extends DeltaRow {
-  /** 1 for the first new user read, 2 for the next, …: the offset of its account id in the run's reserved ids. */
-  readonly rank: number;
+  readonly newId: number;
 }
 
-/** A seat state shared by many new accounts (a first sync has a handful of distinct ones), with the
- * reason its audit rows carry. */
-export interface NewAccountState extends SeatState {
+/** A new account to insert: its staged row, the id reserved for it (`reserveIds`), and the seat state the allocation gave it. */
+interface NewAccount {
+  readonly seq: number;
+  readonly id: number;
+  readonly to: SeatState;
   readonly reason: ChangeReason;
-}
-
-/**
- * New accounts to write: staged rows by `seq` (in read order: their ids are drawn in this order), each with the state `states[classOf[i]]`, their audit
- * rows by `actor` in run `runId`.
- */
-export interface NewAccountsWrite {
-  readonly runId: string;
-  readonly actor: string;
-  readonly seqs: readonly number[];
-  /** The account id of each, reserved by `reserveIds`. */
-  readonly ids: readonly number[];
-  readonly classOf: readonly number[];
-  readonly states: readonly NewAccountState[];
 }
 
 const STAGING_COLUMNS = [
@@ -110,15 +93,21 @@ const STAGING_COLUMNS = [
 /** Rows per FETCH: bounds the driver's result buffers. */
 const FETCH_ROWS = 20_000;
 
-const DELTA_COLUMNS = `s.seq, a.id, s.username, s.enabled, (extract(epoch from s.directory_created_at) * 1000)::float8 AS "createdMs",
-  s.profile, s.policy_protected AS "policyProtected", coalesce(a.enabled AND a.present, false) AS "wasActiveInDirectory"`;
+/** New accounts per insert statement: parameter arrays well below protocol limits. */
+const INSERT_BATCH = 20_000;
 
-/** Staged users that differ from their account (the check at read time is repeated: it is cheap and exact). */
-function deltaFrom(staging: string): string {
-  return `${staging} s LEFT JOIN accounts a ON a.source = $1 AND a.external_id = s.external_id
-    WHERE NOT s.deleted AND (a.id IS NULL OR a.data_hash IS DISTINCT FROM s.data_hash OR NOT a.present)
-      AND NOT EXISTS (SELECT 1 FROM ${staging} d WHERE d.deleted AND d.external_id = s.external_id)`;
+const DELTA_COLUMNS = `s.seq, a.id, s.username, s.enabled, (extract(epoch from s.directory_created_at) * 1000)::float8 AS "createdMs",
+  s.profile, s.policy_protected AS "policyProtected"`;
+
+const iso = (value: number | null): string | null => (value === null ? null : new Date(value).toISOString());
+
+/** Staged users `s` new or differing from their account `a`, unless the read deletes them (the read's check repeated: cheap and exact). */
+function differs(staging: string): string {
+  return `NOT s.deleted AND (a.id IS NULL OR a.data_hash IS DISTINCT FROM s.data_hash OR NOT a.present)
+    AND NOT EXISTS (SELECT 1 FROM ${staging} d WHERE d.deleted AND d.external_id = s.external_id)`;
 }
+
+const deltaFrom = (staging: string): string => `${staging} s LEFT JOIN accounts a ON a.source = $1 AND a.external_id = s.external_id WHERE ${differs(staging)}`;
 
 /**
  * The staged read of run `runKey` (a run id, or a dry run's key) of `source`, on `conn`: the table is
@@ -177,10 +166,9 @@ export function stagingOf(conn: Queryable, runKey: string, source: string) {
     },
 
     /**
-     * Prepares the staging table for the apply: an index for reading the staged rows in read order and in
-     * slices, and statistics (temp tables are never auto-analyzed; without them the joins against a
-     * 100,000-row table run as nested loops). The plans need the row count and rough distributions only:
-     * a small sample (3,000 rows instead of 30,000) gives them in a tenth of the time.
+     * Prepares the table for the apply: an index on the read order, and statistics (temp tables are never
+     * auto-analyzed; without them the joins against a 100,000-row table run as nested loops). The plans need
+     * the row count and rough distributions only: a sample of 3,000 rows (not 30,000) takes a tenth of the time.
      */
     async analyze(): Promise<void> {
       await conn.query(`CREATE INDEX ON ${staging} (seq)`);
@@ -200,13 +188,13 @@ export function stagingOf(conn: Queryable, runKey: string, source: string) {
      * reports are missing too. `read`: users read.
      */
     async summary(options: { sweep: boolean; unseenIds: readonly number[]; read: number }): Promise<DeltaSummary> {
-      const delta = await conn.query<{ fresh: number; changed: number; back: number; seat: number; disable: number }>(
-        `SELECT count(*) FILTER (WHERE a.id IS NULL)::int AS fresh, count(a.id)::int AS changed,
-                count(*) FILTER (WHERE a.id IS NOT NULL AND NOT a.present)::int AS back,
+      const delta = await conn.query<Omit<DeltaSummary, 'counts' | 'missingIds'> & { wouldDisable: number }>(
+        `SELECT count(*) FILTER (WHERE a.id IS NULL)::int AS "newCount", count(a.id)::int AS "changedCount",
+                count(*) FILTER (WHERE a.id IS NOT NULL AND NOT a.present)::int AS "returningCount",
                 count(*) FILTER (WHERE a.id IS NOT NULL AND (NOT a.present OR a.username IS DISTINCT FROM s.username
                   OR a.enabled IS DISTINCT FROM s.enabled OR a.directory_created_at IS DISTINCT FROM s.directory_created_at
-                  OR a.profile IS DISTINCT FROM s.profile OR a.policy_protected IS DISTINCT FROM s.policy_protected))::int AS seat,
-                count(*) FILTER (WHERE a.id IS NOT NULL AND a.enabled AND a.present AND NOT s.enabled)::int AS disable
+                  OR a.profile IS DISTINCT FROM s.profile OR a.policy_protected IS DISTINCT FROM s.policy_protected))::int AS "seatChangedCount",
+                count(*) FILTER (WHERE a.id IS NOT NULL AND a.enabled AND a.present AND NOT s.enabled)::int AS "wouldDisable"
          FROM ${deltaFrom(staging)}`,
         [source],
       );
@@ -215,61 +203,91 @@ export function stagingOf(conn: Queryable, runKey: string, source: string) {
       const unseen = `SELECT a.id FROM accounts a WHERE a.id = ANY($2::int[]) AND a.source = $1 AND a.present
          AND NOT EXISTS (SELECT 1 FROM ${staging} s WHERE s.external_id = a.external_id AND NOT s.deleted)`;
       const missing = await conn.query<{ id: number }>(options.sweep ? `${unseen} UNION ${deleted}` : deleted, options.sweep ? [source, options.unseenIds] : [source]);
-      const d = delta.rows[0] ?? { fresh: 0, changed: 0, back: 0, seat: 0, disable: 0 };
       const missingIds = [...new Set(missing.rows.map((r) => r.id))].sort((a, b) => a - b);
-      return {
-        counts: { staged: options.read, wouldRemove: missingIds.length, wouldDisable: d.disable },
-        missingIds,
-        newCount: d.fresh,
-        changedCount: d.changed,
-        returningCount: d.back,
-        seatChangedCount: d.seat,
-      };
+      const [row] = delta.rows;
+      if (row === undefined) throw new Error('no delta counts');
+      const { wouldDisable, ...counts } = row;
+      return { counts: { staged: options.read, wouldRemove: missingIds.length, wouldDisable }, missingIds, ...counts };
     },
 
-    /** The staged rows of existing accounts that changed or came back, in read order. */
-    async forEachChanged(visit: (row: DeltaRow) => void): Promise<void> {
-      const rows = batches<DeltaRow>(conn, {
-        name: `changed_${staging}`,
-        select: `SELECT ${DELTA_COLUMNS} FROM ${deltaFrom(staging)} AND a.id IS NOT NULL ORDER BY s.seq`,
-        params: [source],
-        batchRows: FETCH_ROWS,
-      });
-      for await (const batch of rows) batch.forEach(visit);
+    /** The staged rows of existing accounts that changed or came back, by account id. */
+    async changedById(): Promise<Map<number, DeltaRow>> {
+      const byId = new Map<number, DeltaRow>();
+      const select = `SELECT ${DELTA_COLUMNS} FROM ${deltaFrom(staging)} AND a.id IS NOT NULL ORDER BY s.seq`;
+      for await (const batch of batches<DeltaRow & { id: number }>(conn, { name: `changed_${staging}`, select, params: [source], batchRows: FETCH_ROWS })) {
+        for (const row of batch) byId.set(row.id, row);
+      }
+      return byId;
     },
 
     /**
      * New users in slices of `sliceRows`, in the order of the queue key the domain computed when they were
-     * staged (hex digits only: COLLATE "C" orders them byte by byte on every database), each with its rank
-     * in read order, so that its account id is known before the others are decided.
+     * staged (hex digits only: COLLATE "C" orders them byte by byte on every database), each with its id
+     * among those reserved from `firstId` on, in read order: known before the others are decided.
      */
-    newcomerSlices(sliceRows: number): AsyncGenerator<NewcomerRow[], void, undefined> {
+    newcomerSlices(sliceRows: number, firstId: number): AsyncGenerator<NewcomerRow[], void, undefined> {
       return batches<NewcomerRow>(conn, {
         name: `new_${staging}`,
-        select: `SELECT ${DELTA_COLUMNS}, row_number() OVER (ORDER BY s.seq)::int AS rank
+        select: `SELECT ${DELTA_COLUMNS}, ($2::int + row_number() OVER (ORDER BY s.seq) - 1)::int AS "newId"
                  FROM ${deltaFrom(staging)} AND a.id IS NULL ORDER BY s.queue_key COLLATE "C"`,
-        params: [source],
+        params: [source, firstId],
         batchRows: sliceRows,
       });
     },
 
     /**
-     * Inserts new accounts (staged rows by `seq`) with the seat state the allocation gave them, and one
-     * audit row each (from no state to it), in one statement; returns how many. `classOf[i]` is the
-     * index in `states` of the state of `seqs[i]`.
+     * Inserts new accounts (staged rows by `seq`) with their reserved ids (`d`: the audit rows join the
+     * inserted ids back to it, integers, not to the staged rows by external id) and the seat state the
+     * allocation gave them, and one audit row each, INSERT_BATCH per statement. The distinct states (a
+     * handful for a whole first sync) are a table `c`: their jsonb and audit details are built once.
      */
-    async insertNew(write: NewAccountsWrite): Promise<number> {
-      if (write.seqs.length === 0) return 0;
-      const inserted = await insertAccountsWithAudit(conn, { ...write, staging, source });
-      if (inserted !== write.seqs.length) throw new Error(`inserted ${inserted} new accounts, expected ${write.seqs.length}`);
-      return inserted;
+    async insertNew(accounts: readonly NewAccount[], audit: { actor: string; runId: string }): Promise<number> {
+      for (let start = 0; start < accounts.length; start += INSERT_BATCH) {
+        const batch = accounts.slice(start, start + INSERT_BATCH);
+        const classes = new Map<string, number>();
+        const states: NewAccount[] = [];
+        const classOf = batch.map((account) => {
+          const key = JSON.stringify([account.reason, account.to]);
+          let index = classes.get(key);
+          if (index === undefined) classes.set(key, (index = states.push(account)));
+          return index;
+        });
+        const result = await conn.query(
+          `WITH d AS MATERIALIZED (SELECT seq, id, class FROM unnest($3::int[], $4::int[], $5::int[]) AS d(seq, id, class)),
+           c AS MATERIALIZED (
+             SELECT state, held::jsonb AS held, waiting_for::jsonb AS waiting_for, waiting_since, activated_at, grace_until, reason, class,
+                    jsonb_build_object('held', held::jsonb, 'waitingFor', waiting_for::jsonb) AS details
+             FROM unnest($6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::text[])
+                  WITH ORDINALITY AS c(state, held, waiting_for, waiting_since, activated_at, grace_until, reason, class)),
+           inserted AS (
+             INSERT INTO accounts (id, source, external_id, username, email, display_name, dn, enabled, directory_created_at,
+                groups, attributes, profile, policy_protected, data_hash, present, state, held, waiting_for, waiting_since,
+                activated_at, grace_until, first_seen_run, last_changed_run)
+             OVERRIDING SYSTEM VALUE
+             SELECT d.id, $1, s.external_id, s.username, s.email, s.display_name, s.dn, s.enabled, s.directory_created_at,
+                    s.groups::jsonb, s.attributes::jsonb, s.profile, s.policy_protected, s.data_hash, true, c.state, c.held,
+                    c.waiting_for, c.waiting_since, c.activated_at, c.grace_until, $2::bigint, $2::bigint
+             FROM d JOIN ${staging} s ON s.seq = d.seq AND NOT s.deleted JOIN c ON c.class = d.class
+             RETURNING id)
+           INSERT INTO audit (account_id, from_state, to_state, reason, actor, run_id, details)
+           SELECT d.id, NULL, c.state, c.reason, $13, $2::bigint, c.details
+           FROM inserted i JOIN d ON d.id = i.id JOIN c ON c.class = d.class`,
+          [
+            source, audit.runId, batch.map((a) => a.seq), batch.map((a) => a.id), classOf,
+            states.map(({ to }) => to.state), states.map(({ to }) => JSON.stringify(to.held)), states.map(({ to }) => JSON.stringify(to.waitingFor)),
+            states.map(({ to }) => iso(to.waitingSince)), states.map(({ to }) => iso(to.activatedAt)), states.map(({ to }) => iso(to.graceUntil)),
+            states.map((a) => a.reason), audit.actor,
+          ],
+        );
+        if (result.rowCount !== batch.length) throw new Error(`inserted ${result.rowCount} new accounts, expected ${batch.length}`);
+      }
+      return accounts.length;
     },
 
     /**
-     * Takes `count` consecutive account ids from the identity sequence and returns the first, so that a
-     * run knows each new account's id (the first + its rank in read order − 1) before it is decided, and
-     * writes each slice of decisions as it comes while ids still follow the directory's order. Every
-     * insert into `accounts` runs under the seat lock the caller holds, so no other draw interleaves.
+     * Takes `count` consecutive account ids and returns the first, for `newcomerSlices`: each new account's
+     * id is known before it is decided, so slices are written as they come with ids in the directory's
+     * order. Inserts into `accounts` run under the caller's seat lock: no other draw interleaves.
      */
     async reserveIds(count: number): Promise<number> {
       if (count <= 0) return 0;
@@ -289,10 +307,7 @@ export function stagingOf(conn: Queryable, runKey: string, source: string) {
                 enabled = s.enabled, directory_created_at = s.directory_created_at, groups = s.groups::jsonb,
                 attributes = s.attributes::jsonb, profile = s.profile, policy_protected = s.policy_protected,
                 data_hash = s.data_hash, present = true, removed_at = NULL, last_changed_run = $2::bigint, updated_at = now()
-         FROM ${staging} s
-         WHERE a.source = $1 AND a.external_id = s.external_id AND NOT s.deleted
-           AND (a.data_hash IS DISTINCT FROM s.data_hash OR NOT a.present)
-           AND NOT EXISTS (SELECT 1 FROM ${staging} d WHERE d.deleted AND d.external_id = s.external_id)`,
+         FROM ${staging} s WHERE a.source = $1 AND a.external_id = s.external_id AND ${differs(staging)}`,
         [source, runId],
       );
       return result.rowCount;
@@ -302,51 +317,3 @@ export function stagingOf(conn: Queryable, runKey: string, source: string) {
 }
 
 export type StagingRepository = ReturnType<typeof stagingOf>;
-
-const iso = (value: number | null): string | null => (value === null ? null : new Date(value).toISOString());
-
-/** The parameters $6–$12 of a statement taking `states` as a table `c(state, …, reason, class)`. */
-function stateParams(states: readonly NewAccountState[]): unknown[] {
-  return [
-    states.map((s) => s.state),
-    states.map((s) => JSON.stringify(s.held)),
-    states.map((s) => JSON.stringify(s.waitingFor)),
-    states.map((s) => iso(s.waitingSince)),
-    states.map((s) => iso(s.activatedAt)),
-    states.map((s) => iso(s.graceUntil)),
-    states.map((s) => s.reason),
-  ];
-}
-
-/** One row per distinct state ($6–$12): its jsonb values and audit details are built once, not per account. */
-const STATES_CTE = `c AS MATERIALIZED (
-       SELECT state, held::jsonb AS held, waiting_for::jsonb AS waiting_for, waiting_since, activated_at, grace_until, reason, class,
-              jsonb_build_object('held', held::jsonb, 'waitingFor', waiting_for::jsonb) AS details
-       FROM unnest($6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::text[])
-            WITH ORDINALITY AS c(state, held, waiting_for, waiting_since, activated_at, grace_until, reason, class))`;
-
-/**
- * The accounts take the ids reserved for them (`d`), so the audit rows join the inserted ids back to
- * `d` (integers) rather than to the staged rows by external id.
- */
-async function insertAccountsWithAudit(tx: Queryable, options: NewAccountsWrite & { staging: string; source: string }): Promise<number> {
-  const result = await tx.query(
-    `WITH d AS MATERIALIZED (SELECT seq, id, class FROM unnest($3::int[], $4::int[], $5::int[]) AS d(seq, id, class)),
-     ${STATES_CTE},
-     inserted AS (
-       INSERT INTO accounts (id, source, external_id, username, email, display_name, dn, enabled, directory_created_at,
-          groups, attributes, profile, policy_protected, data_hash, present, state, held, waiting_for, waiting_since,
-          activated_at, grace_until, first_seen_run, last_changed_run)
-       OVERRIDING SYSTEM VALUE
-       SELECT d.id, $1, s.external_id, s.username, s.email, s.display_name, s.dn, s.enabled, s.directory_created_at,
-              s.groups::jsonb, s.attributes::jsonb, s.profile, s.policy_protected, s.data_hash, true, c.state, c.held,
-              c.waiting_for, c.waiting_since, c.activated_at, c.grace_until, $2::bigint, $2::bigint
-       FROM d JOIN ${options.staging} s ON s.seq = d.seq AND NOT s.deleted JOIN c ON c.class = d.class + 1
-       RETURNING id)
-     INSERT INTO audit (account_id, from_state, to_state, reason, actor, run_id, details)
-     SELECT d.id, NULL, c.state, c.reason, $13, $2::bigint, c.details
-     FROM inserted i JOIN d ON d.id = i.id JOIN c ON c.class = d.class + 1`,
-    [options.source, options.runId, options.seqs, options.ids, options.classOf, ...stateParams(options.states), options.actor],
-  );
-  return result.rowCount;
-}

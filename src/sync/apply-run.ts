@@ -2,20 +2,13 @@
 // seats, weigh the mass-change hold on what the read changed (rule 10), allocate and write, weigh the
 // hold again on what the allocation decided, then the notifications, the cursor and the purge. Returns
 // a value: `held` (the caller rolls the transaction back) or the applied counts.
-import type { SeatsyncConfig } from '../config/types.ts';
+import type { PolicyConfig, SeatsyncConfig } from '../config/types.ts';
 import type { Occasion } from '../domain/notification-events.ts';
 import type { AllocationPlan } from '../domain/types.ts';
 import type { SourceReadOutcome } from '../sources/directory-source.ts';
-import type { Database, DeltaSummary, Queryable, RemovalCounts, Repositories, StagingRepository } from '../store/repositories.ts';
-import { CHANGE_KINDS, DRY_RUN_LISTED } from '../domain/change-kinds.ts';
-import { type AllocatedDelta, allocateDelta, type ChangeListing, type ListedChanges, NOTHING_LISTED, type SeatCounts } from './apply-delta.ts';
-import { removalThreshold, shouldHold } from './hold-policy.ts';
-import { allocationFingerprint, unchangedPlan } from './reconcile.ts';
+import type { Database, Queryable, RemovalCounts, Repositories, SourceSeatRow, StagingRepository } from '../store/repositories.ts';
+import { type AllocatedDelta, allocateDelta, type ChangeListing } from './apply-delta.ts';
 import { throwIfAborted } from './run-aborted.ts';
-import { tallyOf, type SeatTally } from './seat-tally.ts';
-
-/** What a dry run lists unless told otherwise: the first DRY_RUN_LISTED of every kind. */
-export const DEFAULT_DRY_RUN_LISTING: ChangeListing = { kinds: CHANGE_KINDS, offset: 0, limit: DRY_RUN_LISTED };
 
 /** Hooks through which notifications are written in the run's transaction (see notify/). */
 export interface RunNotifier {
@@ -26,18 +19,13 @@ export interface RunNotifier {
   afterRun?(db: Database, context: { runId: string; source: string; now: number }): Promise<void>;
 }
 
-export interface Applied {
+export interface Applied extends Omit<AllocatedDelta, 'dropped'> {
   /** Removed accounts deleted under `policy.purgeRemovedAfter`. */
   readonly purged: number;
   readonly created: number;
   readonly updated: number;
-  readonly plan: AllocationPlan;
-  readonly seats: SeatCounts;
-  readonly listed: ListedChanges;
   /** Dry runs: what the source's accounts would hold, per profile and pool (null for applied runs). */
   readonly tally: SeatTally | null;
-  /** `skipped`: nothing changed, the stored seats stand (see `allocationFingerprint`). */
-  readonly allocation: 'skipped' | AllocatedDelta['allocation'];
 }
 
 export type ApplyOutcome =
@@ -59,7 +47,7 @@ export interface ApplyInput {
   readonly frozenIds: readonly number[];
   /** Users read. */
   readonly read: number;
-  /** Entries skipped without a readable id (see hold-policy.ts). */
+  /** Entries skipped without a readable id (see `shouldHold`). */
   readonly unidentified: number;
   readonly now: number;
   /** The mapping rules' fingerprint, saved with the cursor. */
@@ -76,24 +64,29 @@ export interface ApplyInput {
   readonly signal?: AbortSignal;
 }
 
-const NO_SEAT_CHANGES = { activated: 0, blocked: 0, disabled: 0, removed: 0 };
-
-
 /** Decide and apply, in the transaction `tx`. */
 export async function decideAndApply(tx: Repositories, input: ApplyInput): Promise<ApplyOutcome> {
   await tx.seats.lock();
   throwIfAborted(input.signal);
   const delta = await input.staging.summary({ sweep: sweeps(input.outcome), unseenIds: input.unseenIds, read: input.read });
-  const present = new PresentCount(tx, input.source);
-  const before = await holdCheck(input, delta.counts, () => present.beforeWrites());
+  // The source's present accounts are counted at most once (a scan of the source's accounts). After the
+  // run's writes they are the count before them moved by what the run itself wrote: accounts marked
+  // missing, absent accounts back, new accounts. Nothing else changes `present` meanwhile: every write of
+  // it is a run's apply, under the seat lock this transaction holds.
+  let present: number | null = null;
+  const before = await holdCheck(input, delta.counts, async () => (present ??= await tx.accounts.countPresent(input.source)));
   if (before !== null && !input.planHeld) return before;
   throwIfAborted(input.signal);
-  const allocated = await allocateOrSkip(tx, input, delta);
+  const allocated = await allocateDelta(tx, input, delta);
   throwIfAborted(input.signal);
   // Rule 10 again, on what the allocation decided: users still returned but now matching no profile (a
   // broken `when`, a profile removed) are removed too, and count like users the directory stopped returning.
   // Only accounts that existed before count: a first sync's out-of-scope or disabled users drop nothing.
-  const after = before ?? await holdCheck(input, { ...delta.counts, wouldRemove: allocated.dropped.removed, wouldDisable: allocated.dropped.disabled }, () => present.afterWrites(delta));
+  const after =
+    before ??
+    (await holdCheck(input, { ...delta.counts, wouldRemove: allocated.dropped.removed, wouldDisable: allocated.dropped.disabled }, async () =>
+      present === null ? tx.accounts.countPresent(input.source) : present - delta.missingIds.length + delta.returningCount + delta.newCount,
+    ));
   if (after !== null && !input.planHeld) return after;
   if (input.runId !== null) {
     await input.notifier?.afterAllocation(tx.connection, { occasion: { kind: 'run', runId: input.runId }, source: input.source, plan: allocated.plan, now: input.now });
@@ -103,9 +96,8 @@ export async function decideAndApply(tx: Repositories, input: ApplyInput): Promi
   const purgeAfterMs = input.config.policy.purgeRemovedAfterMs;
   const purged = purgeAfterMs === null ? 0 : await tx.accounts.purgeRemoved({ source: input.source, olderThanMs: purgeAfterMs, now: input.now });
   const tally = input.dryRun ? tallyOf(input.config, await tx.accounts.seatRows(input.source)) : null;
-  const applied: Applied = {
-    purged, created: delta.newCount, updated: delta.changedCount, plan: allocated.plan, seats: allocated.counts, listed: allocated.listed, tally, allocation: allocated.allocation,
-  };
+  const { plan, counts, listed, allocation } = allocated;
+  const applied: Applied = { purged, created: delta.newCount, updated: delta.changedCount, plan, counts, listed, tally, allocation };
   return after === null ? { kind: 'applied', applied } : { ...after, planned: applied };
 }
 
@@ -118,65 +110,69 @@ async function holdCheck(input: ApplyInput, counts: Omit<RemovalCounts, 'total'>
   return shouldHold(weighed, { threshold, mode, unidentified: input.unidentified }) ? { kind: 'held', counts: weighed, threshold } : null;
 }
 
-/**
- * The source's present accounts, counted at most once per apply (a scan of the source's accounts). After
- * the run's writes they are the count before them moved by what the run itself wrote: accounts marked
- * missing, absent accounts back, new accounts. Nothing else changes `present` meanwhile: every write of
- * it is a run's apply, under the seat lock this transaction holds.
- */
-class PresentCount {
-  readonly #tx: Repositories;
-  readonly #source: string;
-  #before: number | null = null;
-
-  constructor(tx: Repositories, source: string) {
-    this.#tx = tx;
-    this.#source = source;
-  }
-
-  /** Before the run's writes. */
-  async beforeWrites(): Promise<number> {
-    this.#before ??= await this.#tx.accounts.countPresent(this.#source);
-    return this.#before;
-  }
-
-  /** After the run's writes (of `delta`): counted only if it was not counted before them. */
-  async afterWrites(delta: DeltaSummary): Promise<number> {
-    if (this.#before === null) return this.#tx.accounts.countPresent(this.#source);
-    return this.#before - delta.missingIds.length + delta.returningCount + delta.newCount;
-  }
-}
-
 /** Whether the read listed every id in scope, so that accounts it did not list are swept. */
 export function sweeps(outcome: SourceReadOutcome): boolean {
   return outcome.mode === 'full' || outcome.listedScope === true;
 }
 
-/** The allocation, or none when nothing it reads changed (users only renamed, re-mailed, …): its last result stands. */
-async function allocateOrSkip(tx: Repositories, input: ApplyInput, delta: DeltaSummary): Promise<Omit<AllocatedDelta, 'allocation'> & { allocation: Applied['allocation'] }> {
-  const runId = input.runId ?? '0';
-  const fingerprint = allocationFingerprint(input.config);
-  const unchanged =
-    delta.newCount + delta.seatChangedCount === 0 &&
-    delta.missingIds.length === 0 &&
-    (await tx.seats.fingerprint()) === fingerprint &&
-    !(await tx.seats.graceEnded(input.now));
-  if (unchanged) {
-    if (delta.changedCount > 0) await input.staging.updateChanged(runId);
-    const plan = await unchangedPlan(tx, input.config);
-    return { plan, counts: NO_SEAT_CHANGES, dropped: { removed: 0, disabled: 0 }, listed: { ...NOTHING_LISTED, listing: listingOf(input) }, allocation: 'skipped' };
-  }
-  const allocated = await allocateDelta(tx, {
-    config: input.config, staging: input.staging, summary: delta, runId, now: input.now,
-    forNotifications: input.runId !== null && input.notifier !== undefined, listChanges: listingOf(input), frozenIds: input.frozenIds,
-    ...(input.signal ? { signal: input.signal } : {}),
-    ...(input.allocationSlice === undefined ? {} : { chunkSize: input.allocationSlice }),
-  });
-  await tx.seats.saveAllocation({ fingerprint, pools: allocated.plan.pools });
-  return allocated;
+/** A percentage never allows fewer than this many disables/removals per run. */
+const MIN_REMOVALS = 5;
+
+/** Rule 10: how many accounts one run may disable or remove without being held. */
+export function removalThreshold(maxRemovals: PolicyConfig['maxRemovals'], total: number): number {
+  if ('count' in maxRemovals) return maxRemovals.count;
+  return Math.max(MIN_REMOVALS, Math.floor((total * maxRemovals.percent) / 100));
 }
 
-/** The changes a run lists: a dry run's, as asked; none for an applied run. */
-function listingOf(input: ApplyInput): ChangeListing | null {
-  return input.dryRun ? (input.listing ?? DEFAULT_DRY_RUN_LISTING) : null;
+/**
+ * Rule 10: a run is held when it would disable or remove more than the threshold, when a full read
+ * (`full`: the read listed every id in scope) returned nobody although the source has accounts (a wrong
+ * filter or an empty export, never a real directory), or when a full read would sweep an account while
+ * some entry came back without a readable id (`unidentified`): the read is partial, and the account it
+ * would remove may be that entry's.
+ */
+export function shouldHold(counts: RemovalCounts, options: { threshold: number; mode: 'full' | 'incremental'; unidentified: number }): boolean {
+  if (options.mode === 'full' && counts.staged === 0 && counts.total > 0) return true;
+  if (options.mode === 'full' && options.unidentified > 0 && counts.wouldRemove > 0) return true;
+  return counts.wouldRemove + counts.wouldDisable > options.threshold;
+}
+
+/** One source's accounts per profile after a dry run (what `seatsync check` shows), read before it rolls back. */
+export interface SeatTally {
+  /** Accounts of the source that are not removed. */
+  readonly accounts: number;
+  /**
+   * Every configured profile, in config order, then accounts without one (null: not removed, so disabled
+   * or suspended), if any. `active`: holding their seats (or needing none); `blocked`: waiting for a
+   * seat; `other`: disabled in the directory or suspended by an admin.
+   */
+  readonly profiles: readonly ({ readonly profile: string | null } & Readonly<Record<'accounts' | 'active' | 'blocked' | 'other', number>>)[];
+  /** Every configured pool, in config order: the source's accounts holding a seat of it, and blocked waiting for it. */
+  readonly pools: readonly ({ readonly pool: string } & Readonly<Record<'held' | 'blocked', number>>)[];
+}
+
+/** The tally of a source's seat rows: the allocator's decisions as stored, not a second calculation. */
+export function tallyOf(config: Pick<SeatsyncConfig, 'profiles' | 'pools'>, rows: readonly SourceSeatRow[]): SeatTally {
+  const counts = () => ({ accounts: 0, active: 0, blocked: 0, other: 0 });
+  const profiles = new Map<string | null, ReturnType<typeof counts>>(config.profiles.map((p) => [p.name, counts()]));
+  const pools = new Map(config.pools.map((p) => [p.name, { held: 0, blocked: 0 }]));
+  const add = (names: readonly string[], key: 'held' | 'blocked', n: number): void => {
+    for (const name of names) {
+      const pool = pools.get(name);
+      if (pool) pool[key] += n;
+    }
+  };
+  for (const row of rows) {
+    const profile = profiles.get(row.profile) ?? counts();
+    profiles.set(row.profile, profile);
+    profile.accounts += row.n;
+    profile[row.state === 'active' || row.state === 'blocked' ? row.state : 'other'] += row.n;
+    add(row.held, 'held', row.n);
+    add(row.waitingFor, 'blocked', row.n);
+  }
+  return {
+    accounts: rows.reduce((sum, row) => sum + row.n, 0),
+    profiles: [...profiles].map(([profile, counts]) => ({ profile, ...counts })),
+    pools: [...pools].map(([pool, counts]) => ({ pool, ...counts })),
+  };
 }

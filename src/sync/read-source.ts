@@ -5,7 +5,7 @@ import type { Logger } from '../logging.ts';
 import type { DirectorySource, SourceItem, SourceReadOptions, SourceReadOutcome } from '../sources/directory-source.ts';
 import type { DirectoryUser, SeatAccount } from '../domain/types.ts';
 import type { StagedRow, StagedUser, StagingRepository } from '../store/repositories.ts';
-import { newcomerAccount } from './directory-delta.ts';
+import { newcomerAccount } from './apply-delta.ts';
 import { mapUser, type MappingRules } from './map-user.ts';
 import type { SourceSnapshot } from './source-snapshot.ts';
 import { REPAIRED_UTF8 } from '../sources/directory-values.ts';
@@ -161,7 +161,7 @@ function sortItems(
 /** A staged user with its read order and its queue key as a new account (ignored when it has one). */
 function withQueueKey(user: StagedUser, seq: number, queueKey: (account: SeatAccount) => string): StagedRow {
   const createdMs = user.directoryCreatedAt === null ? null : Date.parse(user.directoryCreatedAt);
-  const account = newcomerAccount({ seq, id: null, username: user.username, enabled: user.enabled, profile: user.profile, policyProtected: user.policyProtected, createdMs, wasActiveInDirectory: false });
+  const account = newcomerAccount({ seq, id: null, username: user.username, enabled: user.enabled, profile: user.profile, policyProtected: user.policyProtected, createdMs });
   return { ...user, seq, queueKey: queueKey(account) };
 }
 

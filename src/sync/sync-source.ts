@@ -12,17 +12,17 @@ import { sourceLogger, type Logger } from '../logging.ts';
 import type { DirectorySource } from '../sources/directory-source.ts';
 import { storeOf, type Database, type DatabaseStore, type RemovalCounts, type RunCounts, type StagingRepository, type Store } from '../store/repositories.ts';
 import type { ChangeListing, ListedChanges } from './apply-delta.ts';
-import { type Applied, type ApplyInput, type ApplyOutcome, decideAndApply, type RunNotifier, sweeps } from './apply-run.ts';
+import { type Applied, type ApplyInput, type ApplyOutcome, decideAndApply, type RunNotifier, type SeatTally, sweeps } from './apply-run.ts';
 import { throwIfAborted } from './run-aborted.ts';
 import { readIntoStaging, type ReadStats, type SyncProgress } from './read-source.ts';
 import { profilePoolsOf } from './reconcile.ts';
 import { mappingFingerprint, mappingRulesOf, readRequestOf } from './map-user.ts';
 import { SourceSnapshot } from './source-snapshot.ts';
-import type { SeatTally } from './seat-tally.ts';
 import { poolViewsFromPlan, type PoolView } from './status.ts';
 
 export type { SyncProgress } from './read-source.ts';
-export { DEFAULT_DRY_RUN_LISTING, type RunNotifier } from './apply-run.ts';
+export { DEFAULT_DRY_RUN_LISTING } from './apply-delta.ts';
+export type { RunNotifier } from './apply-run.ts';
 
 /**
  * `skippedEntries`: the first bad entries, for the run report; `repaired`, `repairedEntries`: values read
@@ -213,7 +213,7 @@ async function record(ctx: RunContext, ended: Ended): Promise<SourceRunResult> {
   switch (ended.kind) {
     case 'applied': {
       const { applied } = ended;
-      const counts: RunCounts = { seen: stats.seen, created: applied.created, updated: applied.updated, ...applied.seats, skipped: stats.skipped };
+      const counts: RunCounts = { seen: stats.seen, created: applied.created, updated: applied.updated, ...applied.counts, skipped: stats.skipped };
       if (runId) await ctx.store.runs.finish(runId, { status: 'ok', mode, counts, error: null, details: { skippedEntries: stats.skippedEntries, purged: applied.purged, ...repairs } });
       log.info({ ...counts, repaired: stats.repaired, mode, allocation: applied.allocation, durationMs: durationMs() }, 'sync finished');
       return {

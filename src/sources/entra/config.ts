@@ -4,22 +4,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { normalizeGroupKey } from '../../domain/names.ts';
 import { DEFAULTS } from '../../config/defaults.ts';
-import type { SourceCommon, SourceKind } from '../../config/types.ts';
-import { fail, name, ok, optional, positiveDuration, present, required, schedule, secretText, sourceSchedule, stringOrObject, text, url, wholeNumber, type Parsed } from '../../config/values.ts';
-
-export interface EntraSourceConfig extends SourceCommon {
-  readonly kind: 'entra';
-  readonly tenantId: string;
-  readonly clientId: string;
-  readonly credential:
-    | { readonly kind: 'secret'; readonly clientSecret: string }
-    | { readonly kind: 'certificate'; readonly certificatePath: string };
-  /** Base URLs, resolved from `cloud` (global, usgov, usgov-dod, china) or given as a pair. */
-  readonly cloud: { readonly graph: string; readonly login: string };
-  /** Optional scope group object id. */
-  readonly group: string | null;
-  readonly pageSize: number; // $top, ≤ 999, default 999
-}
+import type { SourceKind } from '../../config/schema.ts';
+import { fail, name, ok, oneOfKeys, optional, positiveDuration, required, schedule, secretText, sourceTiming, stringOrObject, text, url, wholeNumber, type Parsed } from '../../config/values.ts';
 
 const ENTRA_PAGE_SIZE_MAX = 999; // Graph's $top limit for /users
 
@@ -61,32 +47,28 @@ const entraSourceInput = z.strictObject({
   schedule,
 });
 
-function toEntra(v: z.output<typeof entraSourceInput>, configDir: string): EntraSourceConfig {
+function toEntra(v: z.output<typeof entraSourceInput>, baseDir: string) {
   // Both or neither credential is reported by the cross-key checks; a secret wins here so a result exists.
-  const credential: EntraSourceConfig['credential'] =
+  const credential =
     v.clientSecret !== undefined || v.certificatePath === undefined
-      ? { kind: 'secret', clientSecret: v.clientSecret ?? '' }
-      : { kind: 'certificate', certificatePath: path.resolve(configDir, v.certificatePath) };
+      ? { kind: 'secret' as const, clientSecret: v.clientSecret ?? '' }
+      : { kind: 'certificate' as const, certificatePath: path.resolve(baseDir, v.certificatePath) };
   return {
     name: v.name,
-    kind: 'entra',
-    schedule: sourceSchedule(v.schedule),
-    fullEveryMs: v.fullEvery ?? DEFAULTS.fullEveryMs,
+    kind: v.kind,
+    ...sourceTiming(v),
     tenantId: v.tenantId,
     clientId: v.clientId,
     credential,
+    /** Base URLs, from `cloud` (global, usgov, usgov-dod, china) or given as a pair. */
     cloud: v.cloud ?? { ...CLOUDS[DEFAULTS.entraCloud] },
+    /** The scope group's object id. */
     group: v.group === undefined ? null : normalizeGroupKey(v.group),
     pageSize: v.pageSize ?? DEFAULTS.entraPageSize,
   };
 }
 
 export const entraSource = {
-  schema: (ctx) => entraSourceInput.transform((v) => toEntra(v, ctx.configDir)),
-  check(source, at, out) {
-    const secret = present(source.clientSecret);
-    const certificate = present(source.certificatePath);
-    if (!secret && !certificate) out.errors.push({ segments: at('clientSecret'), message: 'is required (or certificatePath)' });
-    if (secret && certificate) out.errors.push({ segments: at('certificatePath'), message: 'give clientSecret or certificatePath, not both' });
-  },
-} satisfies SourceKind<EntraSourceConfig>;
+  schema: (ctx) => entraSourceInput.transform((v) => toEntra(v, ctx.baseDir)),
+  check: (source, at, out) => oneOfKeys(source, ['clientSecret', 'certificatePath'], 'certificatePath', at(), out.errors),
+} satisfies SourceKind;

@@ -1,25 +1,13 @@
 // `sources: - kind: ldap` — the schema of an LDAP source (SPEC §4, §7), its normalized config and its
 // cross-key checks. src/config composes it with the other kinds.
-import path from 'node:path';
 import { z } from 'zod';
 import { normalizeGroupKey } from '../../domain/names.ts';
 import { DEFAULTS } from '../../config/defaults.ts';
-import type { SourceCommon, SourceKind } from '../../config/types.ts';
+import type { SourceKind } from '../../config/schema.ts';
 import {
-  asObject, boolean, fail, isTrue, ldapFilter, listOf, name, ok, optional, positiveDuration, present, required, schedule, secretText,
-  sourceSchedule, stringOrObject, text, textList, textOrList, url, wholeNumber, type Parsed,
+  asObject, boolean, fail, isTrue, ldapFilter, listOf, name, ok, oneOf, optional, positiveDuration, present, required, schedule, secretText,
+  sourceTiming, stringOrObject, text, textList, textOrList, tlsKeys, toTls, url, wholeNumber, type Parsed,
 } from '../../config/values.ts';
-
-export type LdapFlavor = 'active-directory' | 'openldap';
-
-/** Attribute names an LDAP source reads; every one can be overridden per source. */
-export interface LdapAttributeMap {
-  readonly id: string; // objectGUID (AD) | entryUUID (openldap)
-  readonly username: string; // sAMAccountName | uid
-  readonly email: string; // mail
-  readonly displayName: string; // displayName | cn
-  readonly createdAt: string; // whenCreated | createTimestamp
-}
 
 /** How an LDAP entry is recognized as disabled. */
 export type LdapDisabledRule =
@@ -28,49 +16,10 @@ export type LdapDisabledRule =
   | { readonly kind: 'attribute-value'; readonly attribute: string; readonly values: readonly string[] } // nsAccountLock: TRUE
   | { readonly kind: 'none' };
 
-export interface LdapSourceConfig extends SourceCommon {
-  readonly kind: 'ldap';
-  readonly flavor: LdapFlavor;
-  /** Tried in order (failover). `ldap://` or `ldaps://`. */
-  readonly urls: readonly string[];
-  readonly bindDN: string | null; // null: anonymous bind
-  readonly bindPassword: string | null;
-  readonly tls: {
-    readonly caFile: string | null;
-    readonly rejectUnauthorized: boolean; // default true
-    readonly startTls: boolean; // for ldap:// URLs; default false
-  };
-  readonly baseDN: string;
-  /** Optional, ANDed with the flavor's user filter. */
-  readonly filter: string | null;
-  /** The flavor's user filter, overridable. */
-  readonly userFilter: string;
-  /** Optional scope group DN (transitive membership), normalized. */
-  readonly group: string | null;
-  readonly attributes: LdapAttributeMap;
-  readonly disabled: LdapDisabledRule;
-  readonly pageSize: number; // ≤ 1000, default 1000
-  readonly timeLimitSeconds: number; // server-side search time limit, default 600
-  readonly connectTimeoutMs: number; // default 10000
-  readonly operationTimeoutMs: number; // client-side timeout per operation, default 120000
-  /**
-   * How transitive group membership is resolved. `in-chain`: one LDAP_MATCHING_RULE_IN_CHAIN search per
-   * group (Active Directory only); `expand`: read member lists (with ranged retrieval) and expand nested
-   * groups client-side. Absent: `in-chain` for active-directory, `expand` otherwise.
-   */
-  readonly groupResolution?: 'in-chain' | 'expand';
-}
-
 const LDAP_PAGE_SIZE_MAX = 1000; // AD's MaxPageSize default
 
-interface FlavorDefaults {
-  readonly userFilter: string;
-  readonly attributes: LdapAttributeMap;
-  readonly disabled: LdapDisabledRule;
-}
-
 /** What each flavor reads unless the source says otherwise (docs/configuration.md lists the same). */
-export const FLAVOR_DEFAULTS: Readonly<Record<LdapFlavor, FlavorDefaults>> = {
+export const FLAVOR_DEFAULTS = {
   'active-directory': {
     userFilter: '(&(objectCategory=person)(objectClass=user))',
     attributes: { id: 'objectGUID', username: 'sAMAccountName', email: 'mail', displayName: 'displayName', createdAt: 'whenCreated' },
@@ -81,15 +30,7 @@ export const FLAVOR_DEFAULTS: Readonly<Record<LdapFlavor, FlavorDefaults>> = {
     attributes: { id: 'entryUUID', username: 'uid', email: 'mail', displayName: 'cn', createdAt: 'createTimestamp' },
     disabled: { kind: 'none' },
   },
-};
-
-function flavor(input: unknown): Parsed<LdapFlavor> {
-  return input === 'active-directory' || input === 'openldap' ? ok(input) : fail('must be active-directory or openldap');
-}
-
-function groupResolution(input: unknown): Parsed<'in-chain' | 'expand'> {
-  return input === 'in-chain' || input === 'expand' ? ok(input) : fail('must be in-chain or expand');
-}
+} as const;
 
 const disabled = stringOrObject({
   parseString: (input): Parsed<LdapDisabledRule> => {
@@ -110,16 +51,16 @@ const disabled = stringOrObject({
 const ldapSourceInput = z.strictObject({
   name: required(name),
   kind: z.literal('ldap'),
-  flavor: required(flavor),
+  flavor: required(oneOf('active-directory', 'openldap')),
   url: required(listOf(url(['ldap', 'ldaps']))),
   bindDN: optional(text),
   bindPassword: optional(secretText).meta({ secret: true }),
-  tls: z.strictObject({ ca: optional(text), rejectUnauthorized: optional(boolean), startTls: optional(boolean) }).nullish(),
+  tls: z.strictObject({ ...tlsKeys, startTls: optional(boolean) }).nullish(),
   baseDN: required(text),
   filter: optional(ldapFilter),
   userFilter: optional(ldapFilter),
   group: optional(text),
-  groupResolution: optional(groupResolution),
+  groupResolution: optional(oneOf('in-chain', 'expand')),
   attributes: z
     .strictObject({ id: optional(text), username: optional(text), email: optional(text), displayName: optional(text), createdAt: optional(text) })
     .nullish(),
@@ -132,46 +73,49 @@ const ldapSourceInput = z.strictObject({
   schedule,
 });
 
-function toLdap(v: z.output<typeof ldapSourceInput>, configDir: string): LdapSourceConfig {
+function toLdap(v: z.output<typeof ldapSourceInput>, baseDir: string) {
   const defaults = FLAVOR_DEFAULTS[v.flavor];
-  const attributes: { readonly [K in keyof LdapAttributeMap]?: string | undefined } = v.attributes ?? {};
   return {
     name: v.name,
-    kind: 'ldap',
+    kind: v.kind,
     flavor: v.flavor,
-    schedule: sourceSchedule(v.schedule),
-    fullEveryMs: v.fullEvery ?? DEFAULTS.fullEveryMs,
+    ...sourceTiming(v),
+    /** Tried in order (failover). */
     urls: v.url,
-    bindDN: v.bindDN ?? null,
+    bindDN: v.bindDN ?? null, // null: anonymous bind
     bindPassword: v.bindPassword ?? null,
-    tls: {
-      caFile: v.tls?.ca === undefined ? null : path.resolve(configDir, v.tls.ca),
-      rejectUnauthorized: v.tls?.rejectUnauthorized ?? true,
-      startTls: v.tls?.startTls ?? false,
-    },
+    tls: { ...toTls(v.tls, baseDir), startTls: v.tls?.startTls ?? false }, // startTls: for ldap:// URLs
     baseDN: v.baseDN,
+    /** ANDed with `userFilter` (the flavor's, unless given). */
     filter: v.filter ?? null,
     userFilter: v.userFilter ?? defaults.userFilter,
+    /** The scope group's DN (transitive membership), normalized. */
     group: v.group === undefined ? null : normalizeGroupKey(v.group),
+    /**
+     * How transitive group membership is resolved. `in-chain`: one LDAP_MATCHING_RULE_IN_CHAIN search per
+     * group (Active Directory only); `expand`: read member lists (with ranged retrieval) and expand nested
+     * groups client-side. Absent: `in-chain` for active-directory, `expand` otherwise.
+     */
     ...(v.groupResolution === undefined ? {} : { groupResolution: v.groupResolution }),
     attributes: {
-      id: attributes.id ?? defaults.attributes.id,
-      username: attributes.username ?? defaults.attributes.username,
-      email: attributes.email ?? defaults.attributes.email,
-      displayName: attributes.displayName ?? defaults.attributes.displayName,
-      createdAt: attributes.createdAt ?? defaults.attributes.createdAt,
+      id: v.attributes?.id ?? defaults.attributes.id,
+      username: v.attributes?.username ?? defaults.attributes.username,
+      email: v.attributes?.email ?? defaults.attributes.email,
+      displayName: v.attributes?.displayName ?? defaults.attributes.displayName,
+      createdAt: v.attributes?.createdAt ?? defaults.attributes.createdAt,
     },
     disabled: v.disabled ?? defaults.disabled,
     pageSize: v.pageSize ?? DEFAULTS.ldapPageSize,
     // LDAP time limits are whole seconds; round up so `1500ms` never becomes 1 s.
     timeLimitSeconds: v.timeLimit === undefined ? DEFAULTS.ldapTimeLimitSeconds : Math.ceil(v.timeLimit / 1000),
     connectTimeoutMs: v.connectTimeout ?? DEFAULTS.ldapConnectTimeoutMs,
+    /** Client-side, per operation. */
     operationTimeoutMs: v.operationTimeout ?? DEFAULTS.ldapOperationTimeoutMs,
   };
 }
 
 export const ldapSource = {
-  schema: (ctx) => ldapSourceInput.transform((v) => toLdap(v, ctx.configDir)),
+  schema: (ctx) => ldapSourceInput.transform((v) => toLdap(v, ctx.baseDir)),
   check(source, at, out) {
     const hasDn = present(source.bindDN);
     const hasPassword = present(source.bindPassword);
@@ -189,4 +133,4 @@ export const ldapSource = {
       out.warnings.push({ segments: at('tls', 'rejectUnauthorized'), message: 'certificate verification is off: any server can pose as the directory' });
     }
   },
-} satisfies SourceKind<LdapSourceConfig>;
+} satisfies SourceKind;

@@ -16,7 +16,7 @@ import { usesLibrary } from '../library-choice.ts';
 import { EntryView } from './entry-view.ts';
 import { classifyLdapError, toSourceError, type LdapOperation } from './ldap-errors.ts';
 import type { LdapLogger } from './ldap-logger.ts';
-import { OpenFailure, SearchConnection, type SearchConnectionOptions, type SearchListener, type SingleSearch } from './search-connection.ts';
+import { OpenFailure, SearchConnection, type EntryReading, type PagedSearch, type SearchConnectionOptions, type SearchListener, type SingleSearch } from './search-connection.ts';
 
 /** rootDSE attributes read at connect time (AD's are absent elsewhere). */
 const ROOT_DSE_ATTRIBUTES = [
@@ -41,6 +41,8 @@ export interface SearchPagesOptions {
   readonly scope?: 'base' | 'one' | 'sub';
   /** Request controls besides paging (e.g. AD's Show Deleted). */
   readonly controls?: readonly Control[];
+  /** Pages received ahead of the caller (search-connection.ts `readAheadPages`); default 1. */
+  readonly readAheadPages?: number;
 }
 
 export class LdapSession {
@@ -143,30 +145,49 @@ export class LdapSession {
    * whole directory (see search-connection.ts). The next page is requested before this one is handed
    * out. With SEATSYNC_USE_LIBRARY=ldap-decoder the pages come from ldapts on the session's connection.
    */
-  async *entryPages(baseDn: string, search: SearchPagesOptions): AsyncGenerator<EntryView[], void, undefined> {
+  entryPages(baseDn: string, search: SearchPagesOptions): AsyncGenerator<EntryView[], void, undefined> {
+    return this.mappedPages(baseDn, search, { each: (view) => view });
+  }
+
+  /**
+   * `entryPages` with each entry as `reading` makes it as soon as it arrives: a search that keeps little
+   * of each entry (an id) holds pages of that, not of views, while it reads ahead (`readAheadPages`).
+   * With the library's decoder (SEATSYNC_USE_LIBRARY=ldap-decoder) every entry goes through `each`.
+   */
+  async *mappedPages<T>(baseDn: string, search: SearchPagesOptions, reading: EntryReading<T>): AsyncGenerator<T[], void, undefined> {
     const { config } = this.options;
     if (usesLibrary('ldap-decoder')) {
-      for await (const page of this.pages(baseDn, search)) yield page.map((entry) => new EntryView(entry));
+      for await (const page of this.pages(baseDn, search)) yield page.map((entry) => reading.each(new EntryView(entry)));
       return;
     }
-    const connection = await this.#takeSearch();
+    const paged: PagedSearch = {
+      baseDn,
+      scope: search.scope ?? 'sub',
+      filter: search.filter,
+      attributes: search.attributes,
+      explicitBufferAttributes: search.explicitBufferAttributes ?? [],
+      pageSize: config.pageSize,
+      timeLimitSeconds: config.timeLimitSeconds,
+      controls: search.controls ?? [],
+      ...(search.readAheadPages === undefined ? {} : { readAheadPages: search.readAheadPages }),
+    };
+    let connection: SearchConnection | null = null;
+    let pages: AsyncGenerator<T[], void, undefined> | null = null;
     let ended = false;
     try {
-      yield* connection.pages({
-        baseDn,
-        scope: search.scope ?? 'sub',
-        filter: search.filter,
-        attributes: search.attributes,
-        explicitBufferAttributes: search.explicitBufferAttributes ?? [],
-        pageSize: config.pageSize,
-        timeLimitSeconds: config.timeLimitSeconds,
-        controls: search.controls ?? [],
+      const started = await this.#firstAnswer(async (on) => {
+        const stream = on.pages(paged, reading);
+        return { stream, first: await stream.next() };
       });
+      connection = started.connection;
+      pages = started.value.stream;
+      for (let step = started.value.first; step.done !== true; step = await pages.next()) yield step.value;
       ended = true;
     } catch (error) {
       throw this.failure(error, 'search', baseDn);
     } finally {
-      this.#giveBack(connection, ended);
+      await pages?.return(undefined);
+      if (connection !== null) this.#giveBack(connection, ended);
     }
   }
 
@@ -176,35 +197,61 @@ export class LdapSession {
    * Failures of the search are thrown as they come (the caller knows which are the listener's own).
    */
   async search(search: SingleSearch, listener: SearchListener): ReturnType<SearchConnection['search']> {
-    const connection = await this.#takeSearch();
+    let connection: SearchConnection | null = null;
     let ended = false;
     try {
-      const answer = await connection.search(search, listener);
+      const started = await this.#firstAnswer((on) => on.search(search, listener));
+      connection = started.connection;
       ended = true;
-      return answer;
+      return started.value;
     } finally {
-      this.#giveBack(connection, ended);
+      if (connection !== null) this.#giveBack(connection, ended);
     }
   }
 
   /**
-   * The spare search connection when it is still open, else a new one to this session's server (bound
-   * as the session is); `close` ends it too. One search at a time runs on a connection: a search started
-   * while another is running gets a connection of its own.
+   * Runs `start` (a search, up to its first answer) on the session's search connection. A connection
+   * kept from an earlier search may have been closed by the server as the search began (its idle
+   * timeout: OpenLDAP `idletimeout`, AD's MaxConnIdleTime): when it closed before any answer to the
+   * search arrived, nothing of the search was received, and it runs once more on a new connection,
+   * bound again. A new connection that fails, or one that failed after an answer, fails the search.
    */
-  async #takeSearch(): Promise<SearchConnection> {
+  async #firstAnswer<T>(start: (connection: SearchConnection) => Promise<T>): Promise<{ connection: SearchConnection; value: T }> {
+    const taken = await this.#takeSearch();
+    try {
+      return { connection: taken.connection, value: await start(taken.connection) };
+    } catch (error) {
+      this.#giveBack(taken.connection, false);
+      if (!taken.kept || !taken.connection.closedUnanswered) throw error;
+      this.options.logger.info({ url: this.url }, 'the server closed the LDAP search connection as a search began; searching on a new connection');
+    }
+    const { connection } = await this.#takeSearch();
+    try {
+      return { connection, value: await start(connection) };
+    } catch (error) {
+      this.#giveBack(connection, false);
+      throw error;
+    }
+  }
+
+  /**
+   * The spare search connection when it is still open (`kept`), else a new one to this session's
+   * server (bound as the session is); `close` ends it too. One search at a time runs on a connection: a
+   * search started while another is running gets a connection of its own.
+   */
+  async #takeSearch(): Promise<{ connection: SearchConnection; kept: boolean }> {
     const { config } = this.options;
     if (this.#closed) throw this.failure(new Error('the LDAP session is closed'), 'search');
     const spare = this.#spare;
     this.#spare = null;
     if (spare !== null) {
-      if (spare.idle) return spare;
+      if (spare.idle) return { connection: spare, kept: true };
       this.searches.delete(spare); // the server closed it while it waited
     }
     try {
       const connection = await SearchConnection.open(this.searchOptions);
       this.searches.add(connection);
-      return connection;
+      return { connection, kept: false };
     } catch (error) {
       const operation = error instanceof OpenFailure ? error.operation : 'connect';
       throw this.failure(error instanceof OpenFailure ? error.cause : error, operation, operation === 'bind' ? (config.bindDN ?? undefined) : undefined);

@@ -8,14 +8,14 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 
 import {
-  BindRequest, ExtendedRequest, FilterParser, PagedResultsControl, SearchRequest, StatusCodeParser, UnbindRequest,
-  type Control, type Message, type MessageResponse,
+  BindRequest, ExtendedRequest, FilterParser, PagedResultsControl, SearchRequest, UnbindRequest, type Control, type Message,
 } from 'ldapts';
 
 import { EntryView } from './entry-view.ts';
+import { ldapResultError, PagesAhead, type Answer } from './paged-results.ts';
 import type { LdapOperation } from './ldap-errors.ts';
 import {
-  BerCursor, BerError, pagedCookieOf, readControls, readInteger, readLdapResult, readSearchEntry, TAG, type ResponseControl, type ValueRules,
+  BerCursor, BerError, readControls, readInteger, readLdapResult, readSearchEntry, TAG, type ResponseControl, type ValueRules,
 } from './search-response.ts';
 
 const START_TLS_OID = '1.3.6.1.4.1.1466.20037';
@@ -56,6 +56,12 @@ export interface PagedSearch extends SearchAsked {
   readonly pageSize: number;
   /** Request controls sent with every page besides the paging one. */
   readonly controls?: readonly Control[];
+  /**
+   * Pages received and not yet taken that the search may hold before it waits for the caller; default
+   * 1 (the next page is requested as the caller takes one). More lets the server go on while the caller
+   * is busy, at the cost of that many pages in memory.
+   */
+  readonly readAheadPages?: number;
 }
 
 /** One search without paging (see `search`). */
@@ -75,20 +81,28 @@ export interface SearchListener {
   intermediate(name: string | null, value: Buffer | null): void;
 }
 
-/** The final response of a request, with its controls and, unless a listener took them, the entries of a search. */
-interface Answer {
-  readonly result: { readonly resultCode: number; readonly diagnosticMessage: string };
-  readonly controls: readonly ResponseControl[];
-  readonly entries: EntryView[];
+/**
+ * What a paged search keeps of each entry: what `quick` reads straight from the entry's bytes (`cursor`
+ * at its objectName, `end` its end), unless it returns undefined (not the shape it reads), else what
+ * `each` makes of the decoded entry.
+ */
+export interface EntryReading<T> {
+  readonly each: (view: EntryView) => T;
+  readonly quick?: (cursor: BerCursor, end: number) => T | undefined;
 }
+
+/** How a request's search entries are received: kept as an EntryReading makes them, or handed to a listener. */
+type EntrySink = EntryReading<unknown> | { readonly listener: SearchListener };
 
 /** What one request is waiting for. */
 interface Pending {
   readonly messageId: number;
-  readonly entries: EntryView[];
+  readonly entries: unknown[];
   readonly rules: ValueRules | null;
-  readonly listener: SearchListener | null;
-  resolve(answer: Answer): void;
+  readonly sink: EntrySink;
+  /** A response to this request has arrived (an entry, a reference, an intermediate or the final one). */
+  answered: boolean;
+  resolve(answer: Answer<unknown>): void;
   reject(error: Error): void;
 }
 
@@ -98,6 +112,8 @@ export class SearchConnection {
   #pending: Pending | null = null;
   #messageId = 0;
   #closed = false;
+  /** The other side closed the connection while a request waited and before any response to it arrived. */
+  #closedUnanswered = false;
   readonly #options: SearchConnectionOptions;
 
   private constructor(socket: Socket | TLSSocket, options: SearchConnectionOptions) {
@@ -130,28 +146,28 @@ export class SearchConnection {
     }
   }
 
-  /** Pages of entries; the next page is requested before this one is handed out. */
-  async *pages(search: PagedSearch): AsyncGenerator<EntryView[], void, undefined> {
+  /**
+   * Pages of entries, each entry as `reading` makes it when it arrives (a caller that keeps little of an
+   * entry lets the view go at once). Up to `readAheadPages` pages are requested and held before the
+   * caller takes them; the next is requested as soon as there is room.
+   */
+  async *pages<T>(search: PagedSearch, reading: EntryReading<T>): AsyncGenerator<T[], void, undefined> {
     const rules: ValueRules = { explicitBuffers: new Set(search.explicitBufferAttributes) };
     const filter = FilterParser.parseString(search.filter);
-    const request = (cookie: Buffer): Promise<Answer> => {
+    const sink: EntrySink = reading;
+    const request = (cookie: Buffer): Promise<Answer<T>> => {
       const control = new PagedResultsControl({ value: { size: search.pageSize, cookie } });
       const message = new SearchRequest({
         messageId: this.#nextId(), baseDN: search.baseDn, scope: search.scope, filter, attributes: [...search.attributes],
         explicitBufferAttributes: [...search.explicitBufferAttributes], timeLimit: search.timeLimitSeconds, controls: [control as Control, ...(search.controls ?? [])],
       });
-      const answer = this.#send(message, rules);
-      answer.catch(() => undefined); // rethrown where it is awaited
-      return answer;
+      return this.#send(message, rules, sink) as Promise<Answer<T>>;
     };
-    let next: Promise<Answer> | null = request(Buffer.alloc(0));
-    while (next !== null) {
-      const page: Answer = await next;
-      if (page.result.resultCode !== 0) throw StatusCodeParser.parse({ status: page.result.resultCode, errorMessage: page.result.diagnosticMessage } as MessageResponse);
-      // RFC 2696: the search goes on while the server returns a cookie (an empty page may carry one).
-      const cookie = pagedCookieOf(page.controls);
-      next = cookie.length > 0 ? request(cookie) : null;
-      yield page.entries;
+    const ahead = new PagesAhead<T>(request, Math.max(1, search.readAheadPages ?? 1));
+    for (;;) {
+      const page = await ahead.take();
+      if (page === null) return;
+      yield page;
     }
   }
 
@@ -167,7 +183,15 @@ export class SearchConnection {
       attributes: [...search.attributes], explicitBufferAttributes: [...search.explicitBufferAttributes], sizeLimit: search.sizeLimit,
       timeLimit: search.timeLimitSeconds, controls: [...search.controls],
     });
-    return this.#send(message, rules, listener);
+    return this.#send(message, rules, { listener });
+  }
+
+  /**
+   * The server closed the connection while a request waited, before any response to it arrived: the
+   * request was lost whole, and the same request on a new connection is the same request.
+   */
+  get closedUnanswered(): boolean {
+    return this.#closedUnanswered;
   }
 
   /** Open, and no request waiting for its answer: the next search may be sent. */
@@ -188,13 +212,13 @@ export class SearchConnection {
   }
 
   async #bind(dn: string, password: string): Promise<void> {
-    const { result } = await this.#send(new BindRequest({ messageId: this.#nextId(), dn, password }), null);
-    if (result.resultCode !== 0) throw StatusCodeParser.parse({ status: result.resultCode, errorMessage: result.diagnosticMessage } as MessageResponse);
+    const { result } = await this.#send(new BindRequest({ messageId: this.#nextId(), dn, password }), null, NO_ENTRIES);
+    if (result.resultCode !== 0) throw ldapResultError(result);
   }
 
   async #startTls(host: string): Promise<SearchConnection> {
-    const { result } = await this.#send(new ExtendedRequest({ messageId: this.#nextId(), oid: START_TLS_OID }), null);
-    if (result.resultCode !== 0) throw StatusCodeParser.parse({ status: result.resultCode, errorMessage: result.diagnosticMessage } as MessageResponse);
+    const { result } = await this.#send(new ExtendedRequest({ messageId: this.#nextId(), oid: START_TLS_OID }), null, NO_ENTRIES);
+    if (result.resultCode !== 0) throw ldapResultError(result);
     // The plain socket now carries TLS: this object lets go of it, the new one reads the TLS stream.
     const plain = this.#socket;
     for (const event of ['data', 'error', 'close']) plain.removeAllListeners(event);
@@ -208,8 +232,8 @@ export class SearchConnection {
     return this.#messageId;
   }
 
-  /** Sends a request and waits for its final response, collecting search entries on the way. */
-  #send(message: Message, rules: ValueRules | null, listener: SearchListener | null = null): Promise<Answer> {
+  /** Sends a request and waits for its final response, handing its search entries to `sink` on the way. */
+  #send(message: Message, rules: ValueRules | null, sink: EntrySink): Promise<Answer<unknown>> {
     if (this.#closed) return Promise.reject(new Error('Socket connection not established'));
     if (this.#pending !== null) return Promise.reject(new Error('internal error: one request at a time on a search connection'));
     return new Promise((resolve, reject) => {
@@ -223,7 +247,8 @@ export class SearchConnection {
         messageId: message.messageId,
         entries: [],
         rules,
-        listener,
+        sink,
+        answered: false,
         resolve: (done) => {
           settle();
           resolve(done);
@@ -245,8 +270,14 @@ export class SearchConnection {
         this.#fail(error instanceof BerError ? new Error(`Socket error: malformed response (${error.message})`) : (error as Error));
       }
     });
-    socket.on('error', (error) => this.#fail(error));
-    socket.on('close', () => this.#fail(new Error('Connection closed before the response was received')));
+    socket.on('error', (error) => this.#lose(error));
+    socket.on('close', () => this.#lose(new Error('Connection closed before the response was received')));
+  }
+
+  /** The connection was closed from the other side (reset, closed, or a notice of disconnection). */
+  #lose(error: Error): void {
+    if (!this.#closed) this.#closedUnanswered = this.#pending !== null && !this.#pending.answered;
+    this.#fail(error);
   }
 
   #fail(error: Error): void {
@@ -288,19 +319,27 @@ export class SearchConnection {
     if (messageId === 0) {
       // Notice of disconnection (RFC 4511 §4.4.1): the server is going away.
       const { diagnosticMessage } = readLdapResult(cursor, opEnd);
-      this.#fail(new Error(`Connection closed by the server: ${diagnosticMessage || 'notice of disconnection'}`));
+      this.#lose(new Error(`Connection closed by the server: ${diagnosticMessage || 'notice of disconnection'}`));
       return;
     }
     if (pending === null || messageId !== pending.messageId) return;
+    pending.answered = true;
+    const { sink } = pending;
     if (opTag === TAG.searchEntry) {
-      const view = new EntryView(readSearchEntry(cursor, opEnd, pending.rules ?? { explicitBuffers: new Set() }));
-      if (pending.listener === null) pending.entries.push(view);
-      else pending.listener.entry(view, controlsOf(cursor, end));
+      const start = cursor.pos;
+      let kept = 'each' in sink ? sink.quick?.(cursor, opEnd) : undefined;
+      if (kept === undefined) {
+        cursor.pos = start;
+        const view = new EntryView(readSearchEntry(cursor, opEnd, pending.rules ?? { explicitBuffers: new Set() }));
+        if (!('each' in sink)) return sink.listener.entry(view, controlsOf(cursor, end));
+        kept = sink.each(view);
+      }
+      pending.entries.push(kept);
       return;
     }
     if (opTag === TAG.searchReference) return;
     if (opTag === TAG.intermediateResponse) {
-      if (pending.listener !== null) pending.listener.intermediate(...readIntermediate(cursor, opEnd));
+      if ('listener' in sink) sink.listener.intermediate(...readIntermediate(cursor, opEnd));
       return;
     }
     if (opTag !== TAG.searchDone && opTag !== TAG.bindResponse && opTag !== TAG.extendedResponse) {
@@ -311,6 +350,8 @@ export class SearchConnection {
     pending.resolve({ result, controls: controlsOf(cursor, end), entries: pending.entries });
   }
 }
+
+const NO_ENTRIES: EntrySink = { each: () => null };
 
 /** The controls that follow a message's protocol operation (`cursor` at its end), if any. */
 function controlsOf(cursor: BerCursor, end: number): ResponseControl[] {

@@ -173,6 +173,41 @@ export function readSearchEntry(cursor: BerCursor, end: number, rules: ValueRule
   return new DecodedEntry(dn, byName);
 }
 
+/**
+ * The value of an entry that holds exactly one attribute, named `name` (its lowercase ASCII bytes; the
+ * server may spell it in any case), with exactly one value of ASCII text; undefined for any other shape
+ * (decode that entry in full: readSearchEntry gives the same text for this one). The objectName is
+ * skipped unread. The id listing's entries all have this shape; reading them this way costs about a
+ * seventh of readSearchEntry + EntryView + readId (7 against 60 ms of CPU for 100,000 entryUUIDs).
+ */
+export function readSoleAsciiValue(cursor: BerCursor, end: number, name: Uint8Array): string | undefined {
+  cursor.pos = cursor.open(null, end); // objectName
+  const attributesEnd = cursor.open(TAG.sequence, end);
+  if (cursor.pos >= attributesEnd) return undefined;
+  const attributeEnd = cursor.open(TAG.sequence, attributesEnd);
+  if (attributeEnd !== attributesEnd) return undefined;
+  const typeEnd = cursor.open(null, attributeEnd);
+  if (!sameNameIgnoringCase(cursor.buf, cursor.pos, typeEnd, name)) return undefined;
+  cursor.pos = typeEnd;
+  const valuesEnd = cursor.open(TAG.set, attributeEnd);
+  if (valuesEnd !== attributeEnd || cursor.pos >= valuesEnd) return undefined;
+  const valueEnd = cursor.open(null, valuesEnd);
+  if (valueEnd !== valuesEnd) return undefined;
+  const { buf, pos } = cursor;
+  for (let i = pos; i < valueEnd; i++) if ((buf[i] ?? 0) >= 0x80) return undefined;
+  return buf.toString('latin1', pos, valueEnd);
+}
+
+/** Whether bytes `start`–`end` of `buf` spell `lower` (lowercase ASCII) in any case. */
+function sameNameIgnoringCase(buf: Buffer, start: number, end: number, lower: Uint8Array): boolean {
+  if (end - start !== lower.length) return false;
+  for (let i = 0; i < lower.length; i++) {
+    const byte = buf[start + i] ?? 0;
+    if ((byte >= 0x41 && byte <= 0x5a ? byte + 0x20 : byte) !== lower[i]) return false;
+  }
+  return true;
+}
+
 /** An attribute description as a search returns it: its bytes, its lowercased name, how its values are read. */
 interface KnownType {
   readonly bytes: Buffer;

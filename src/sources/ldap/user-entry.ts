@@ -104,9 +104,15 @@ export function readId(view: EntryView, attribute: string): string | { reason: s
     const guid = guidFromBytes(view.buffers(attribute)[0] ?? Buffer.alloc(0));
     return guid ?? { reason: 'id attribute is not a 16-byte GUID' };
   }
-  const id = view.first(attribute)?.trim();
+  const text = view.first(attribute) ?? '';
   // A repaired id (U+FFFD for bytes that were not UTF-8) could equal another entry's: a key is never repaired.
   if (view.repaired().includes(attribute)) return { reason: 'id attribute is not valid UTF-8' };
+  return idOfText(text);
+}
+
+/** The id a text id value stands for (`readId`'s rule for every id that is not a binary GUID). */
+export function idOfText(text: string): string | { reason: string } {
+  const id = text.trim();
   if (!id) return { reason: 'id attribute is empty' };
   // entryUUID and nsUniqueId-like ids compare case-insensitively; keep one spelling.
   return UUID_LIKE.test(id) ? id.toLowerCase() : id;

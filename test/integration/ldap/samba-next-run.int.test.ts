@@ -2,8 +2,8 @@
 // tombstone, read with the Show Deleted control), a user moved out of the base DN, a user removed from a
 // nested scope group, a user added to the partner group. Freed seats go to the longest waiting in that
 // same run; nothing else changes. The searches that find deletions and moves share the bound search
-// connection of the user search. A real Samba AD DC, sources built from the config through the factory,
-// real PostgreSQL.
+// connection of the user search; one the server closes as they begin is opened again, once. A real
+// Samba AD DC, sources built from the config through the factory, real PostgreSQL.
 import { Attribute, Change, type Client } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -171,6 +171,29 @@ describe('Samba AD: the connections of an incremental read', () => {
     }
     expect(abort.signal.aborted).toBe(true);
     expect(failure).toMatchObject({ name: 'AbortError' });
+    await proxy.allClosed();
+  }, 60_000);
+
+  it('connects and binds again once when the server closes the kept connection as the tombstone search begins', async () => {
+    const full = await readAll(counted());
+    await proxy.allClosed();
+    await admin.del(userDn('c4', 'Counted'));
+    const before = proxy.opened();
+    const reader = counted().read({ cursor: full.outcome.cursor, forceFull: false, groupsOfInterest: [], attributes: [] });
+    const items: SourceItem[] = [];
+    let dropped = false;
+    let armed = false;
+    for (let step = await reader.next(); step.done !== true; step = await reader.next()) {
+      // The first page is the change query's; the next request on its connection is the tombstone search.
+      if (!armed) void proxy.dropNext('request').then(() => (dropped = true));
+      armed = true;
+      items.push(...step.value.items);
+    }
+    expect(dropped).toBe(true);
+    expect(departed(items)).toEqual([userNamed(full.users, 'c4').externalId]);
+    // The session's connection, the change query's search connection, and the one the scope-exit
+    // searches ran on after it was dropped.
+    expect(proxy.opened() - before).toBe(3);
     await proxy.allClosed();
   }, 60_000);
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { removalThreshold, shouldHold } from '../../../src/sync/hold-policy.ts';
+import { removalThreshold, shouldHold } from '../../../src/sync/apply-run.ts';
 
 const counts = (c: { total: number; wouldRemove?: number; wouldDisable?: number; staged?: number }) => ({
   total: c.total,

@@ -4,7 +4,9 @@ import { BerReader, BerWriter, SearchEntry } from 'ldapts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EntryView } from '../../../../src/sources/ldap/entry-view.ts';
+import { listedIdReading } from '../../../../src/sources/ldap/scope-exits.ts';
 import { BerCursor, pagedCookieOf, readControls, readSearchEntry, TAG } from '../../../../src/sources/ldap/search-response.ts';
+import { readId } from '../../../../src/sources/ldap/user-entry.ts';
 
 type Values = readonly (string | Buffer)[];
 
@@ -44,6 +46,22 @@ function viaLdapts(bytes: Buffer, requested: readonly string[], explicit: readon
   return new EntryView(entry.toObject([...requested], [...explicit]));
 }
 
+/** Values as a server may send them: text, text that is not UTF-8 once encoded, bytes. */
+const anyValue = fc.oneof(
+  fc.string({ unit: 'grapheme', maxLength: 12 }),
+  fc.string({ unit: 'binary', maxLength: 12 }),
+  fc.uint8Array({ maxLength: 12 }).map((bytes) => Buffer.from(bytes)),
+);
+
+/** Random entries: a DN and attributes named by `name` with values from `value`. */
+function anEntry(input: { name: fc.Arbitrary<string>; value: fc.Arbitrary<string | Buffer>; maxValues: number; maxAttributes: number }) {
+  return fc.record({
+    dn: fc.string({ unit: 'grapheme', maxLength: 30 }),
+    // A server sends each attribute description once (RFC 4511 §4.1.7); spellings may differ in case.
+    attributes: fc.uniqueArray(fc.tuple(input.name, fc.array(input.value, { maxLength: input.maxValues })), { maxLength: input.maxAttributes, selector: ([type]) => type }),
+  });
+}
+
 const notUtf8 = Buffer.from([0xff, 0xfe, 0x41]);
 const guid = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
 const ATTRIBUTES: [string, Values][] = [
@@ -75,19 +93,10 @@ describe('readSearchEntry', () => {
 
   it('reads random entries as ldapts does (names in any case, text, bytes, binary attributes, empty lists)', () => {
     const name = fc.constantFrom('uid', 'UID', 'cn', 'Cn', 'mail', 'objectGUID', 'objectguid', 'photo;binary', 'description', 'x-Ω');
-    const value = fc.oneof(
-      fc.string({ unit: 'grapheme', maxLength: 12 }),
-      fc.string({ unit: 'binary', maxLength: 12 }),
-      fc.uint8Array({ maxLength: 12 }).map((bytes) => Buffer.from(bytes)),
-    );
-    const entry = fc.record({
-      dn: fc.string({ unit: 'grapheme', maxLength: 30 }),
-      // A server sends each attribute description once (RFC 4511 §4.1.7); spellings may differ in case.
-      attributes: fc.uniqueArray(fc.tuple(name, fc.array(value, { maxLength: 4 })), { maxLength: 8, selector: ([type]) => type }),
-      explicit: fc.subarray(['objectGUID', 'objectguid', 'OBJECTGUID', 'description']),
-    });
+    const entry = anEntry({ name, value: anyValue, maxValues: 4, maxAttributes: 8 });
+    const explicit = fc.subarray(['objectGUID', 'objectguid', 'OBJECTGUID', 'description']);
     fc.assert(
-      fc.property(entry, ({ dn, attributes, explicit }) => {
+      fc.property(entry, explicit, ({ dn, attributes }, explicit) => {
         const bytes = entryBytes(dn, attributes);
         const requested = [...new Set(attributes.map(([type]) => type)), 'missing'];
         const mine = lean(bytes, explicit);
@@ -109,6 +118,53 @@ describe('readSearchEntry', () => {
     expect(view.buffers('objectGUID')).toEqual([guid]);
     expect(view.raw('description').every((v) => Buffer.isBuffer(v))).toBe(true);
     expect(view.first('mail')).toBe('ann@example.test');
+  });
+});
+
+describe('the id listing: ids read straight from the entry bytes', () => {
+  const reading = listedIdReading('entryUUID');
+  /** As the search connection keeps an entry: the shortcut, else the decoded entry. */
+  const listed = (bytes: Buffer): { id: string | null; quick: boolean } => {
+    const cursor = new BerCursor(bytes);
+    const { end } = cursor.enter(TAG.searchEntry, bytes.length);
+    const start = cursor.pos;
+    const quick = reading.quick?.(cursor, end);
+    if (quick !== undefined) return { id: quick, quick: true };
+    cursor.pos = start;
+    return { id: reading.each(new EntryView(readSearchEntry(cursor, end, { explicitBuffers: new Set() }))), quick: false };
+  };
+  /** What readId makes of the entry as ldapts decodes it. */
+  const viaLibrary = (bytes: Buffer): string | null => {
+    const id = readId(viaLdapts(bytes, ['entryUUID'], []), 'entryUUID');
+    return typeof id === 'string' ? id : null;
+  };
+
+  it('reads an entry that holds the id alone from its bytes, in any spelling of the name, and lowercases a UUID', () => {
+    const uuid = '0B5C1A7E-93D4-4F1E-8B0A-2C6D9E1F3A4B';
+    for (const type of ['entryUUID', 'ENTRYUUID', 'entryuuid']) {
+      expect(listed(entryBytes('uid=a,dc=x', [[type, [uuid]]]))).toEqual({ id: uuid.toLowerCase(), quick: true });
+    }
+    expect(listed(entryBytes('uid=a,dc=x', [['entryUUID', ['  ']]]))).toEqual({ id: null, quick: true });
+    expect(listed(entryBytes('uid=a,dc=x', [['entryUUID', ['a', 'b']]]))).toEqual({ id: null, quick: false });
+    expect(listed(entryBytes('uid=a,dc=x', [['entryUUID', [notUtf8]]]))).toEqual({ id: null, quick: false });
+  });
+
+  it('lists the id readId reads from the entry as ldapts decodes it, for random entries', () => {
+    const name = fc.constantFrom('entryUUID', 'ENTRYUUID', 'entryuuid', 'entryUUID;x-opt', 'entryUUIDs', 'uid');
+    const value = fc.oneof(
+      fc.uuid().map((uuid) => uuid.toUpperCase()),
+      fc.uuid(),
+      fc.tuple(fc.constantFrom('', ' ', '\t'), fc.uuid(), fc.constantFrom('', ' ')).map((parts) => parts.join('')),
+      anyValue,
+    );
+    const entry = anEntry({ name, value, maxValues: 3, maxAttributes: 3 });
+    fc.assert(
+      fc.property(entry, ({ dn, attributes }) => {
+        const bytes = entryBytes(dn, attributes);
+        expect(listed(bytes).id).toBe(viaLibrary(bytes));
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
 
