@@ -2,7 +2,7 @@
 // Redis, each source with a dry run of it, the mail transport and the targets.
 import { describeConfigWarnings, redactedConfig } from '../config/index.ts';
 import { createSourceFactory } from '../sources/factory.ts';
-import { readRequestOf } from '../sync/rules.ts';
+import { readRequestOf } from '../sync/map-user.ts';
 import type { CheckFlags } from './check-command.ts';
 import type { CommandContext } from './context.ts';
 import { EXIT, UsageError, type ExitCode } from './exit-codes.ts';
