@@ -2,7 +2,7 @@
 // Redis, each source with a dry run of it, the mail transport and the targets.
 import { describeConfigWarnings, redactedConfig } from '../config/index.ts';
 import { createSourceFactory } from '../sources/factory.ts';
-import { readRequestOf } from '../sync/rules.ts';
+import { readRequestOf } from '../sync/map-user.ts';
 import type { CheckFlags } from './check-command.ts';
 import type { CommandContext } from './context.ts';
 import { EXIT, UsageError, type ExitCode } from './exit-codes.ts';
@@ -28,7 +28,6 @@ export async function checkCommand(ctx: CommandContext, out: Output, flags: Chec
     printService(out, `database (${database.kind === 'pglite' ? 'embedded' : 'PostgreSQL'})`, database);
     printService(out, 'redis (for seatsync run and resync)', redis);
   }
-  if (names.length === 0) await checked.open?.db.close().catch(() => undefined);
   const planDb: PlanDatabase = names.length > 0 ? await planDatabase(checked) : { db: null, detail: 'no source', failed: false };
   try {
     for (const name of names) {
@@ -83,14 +82,16 @@ async function checkSource(ctx: CommandContext, planDb: PlanDatabase, name: stri
   if (!report.ok) return { ...base, steps: [...report.steps, { name: 'dry run', ok: false, detail: 'not run: the source could not be read' }], plan: null };
   // Without a database to plan against the source is still fine: the database's own check says what failed.
   if (planDb.db === null) return { ...base, steps: [...report.steps, { name: 'dry run', ok: !planDb.failed, detail: planDb.detail }], plan: null };
+  const read = { completed: false };
   const { step, plan } = await planSource(
-    { config: ctx.config, logger: ctx.logger, createSource: users ? (n) => feeding(create(n), users) : create },
+    { config: ctx.config, logger: ctx.logger, createSource: users ? (n) => feeding(create(n), users, read) : create },
     planDb.db,
     { source: name, forceFull: users !== undefined },
   );
   const detailed = step.ok ? { ...step, detail: `${planDb.detail}: ${step.detail}` } : step;
-  // A read that failed half-way counted only part of the users: the dry run's step says why.
-  const found = users && step.ok ? users.report() : null;
+  // A read that failed half-way counted only part of the users: the dry run's step says why. A read that
+  // completed counts them all, even when the dry run failed after it.
+  const found = users && read.completed ? users.report() : null;
   if (found === null) return { ...base, ok: step.ok, steps: [...report.steps, detailed], plan };
   return {
     ...base,
@@ -103,20 +104,21 @@ async function checkSource(ctx: CommandContext, planDb: PlanDatabase, name: stri
   };
 }
 
-/** `source` with every page its reads return fed to `users` on the way. */
-function feeding(source: DirectorySource, users: UsersCount): DirectorySource {
-  const read = (options: SourceReadOptions): SourceReader => {
+/** `source` with every page its reads return fed to `users` on the way; `read.completed` once a read reached its end. */
+function feeding(source: DirectorySource, users: UsersCount, read: { completed: boolean }): DirectorySource {
+  const reading = (options: SourceReadOptions): SourceReader => {
     const reader = source.read(options);
     // Only `next` is wrapped: `return` and `throw` stay the reader's own, so a run that stops early still closes it.
     const next = reader.next.bind(reader);
     reader.next = async (...args) => {
       const result = await next(...args);
-      if (result.done !== true) users.add(result.value);
+      if (result.done === true) read.completed = true;
+      else users.add(result.value);
       return result;
     };
     return reader;
   };
-  return { name: source.name, kind: source.kind, read, check: (options) => source.check(options), close: () => source.close() };
+  return { name: source.name, kind: source.kind, read: reading, check: (options) => source.check(options), close: () => source.close() };
 }
 
 function printSource(out: Output, result: SourceCheckJson): void {

@@ -63,7 +63,7 @@ export function shrinkPools(s: AllocationState): void {
       if (wasOver && !over(pool)) overPools--;
     }
     const unprotected = takenBy === null && s.accounts[index]?.unprotectedByAdmin === true;
-    block(s, index, reservers.get(index), takenBy, unprotected);
+    block(s, index, reservers.get(index), { takenBy, unprotected });
   }
 }
 
@@ -91,12 +91,12 @@ function collectKeepers(
 }
 
 /** A blocked holder asks again in the fill, waiting from now; a requester decision replaces any early one. */
-function block(s: AllocationState, index: number, reserver: Requester | undefined, takenBy: Requester | null, unprotected: boolean): void {
+function block(s: AllocationState, index: number, reserver: Requester | undefined, why: { takenBy: Requester | null; unprotected: boolean }): void {
   if (reserver !== undefined) {
     reserver.kind = 'shrunk';
     reserver.reserved = [];
-    reserver.takenBy = takenBy;
-    reserver.unprotected = unprotected;
+    reserver.takenBy = why.takenBy;
+    reserver.unprotected = why.unprotected;
     return;
   }
   s.keepers[index] = 0;
@@ -117,7 +117,7 @@ function block(s: AllocationState, index: number, reserver: Requester | undefine
     decision: null,
     overfull: false,
     blockedBy: -1,
-    takenBy,
-    unprotected,
+    takenBy: why.takenBy,
+    unprotected: why.unprotected,
   });
 }

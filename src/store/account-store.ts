@@ -37,13 +37,7 @@ export interface AccountFilter {
 }
 
 /** A blocked account as the waiting queue needs it (times in epoch ms). */
-export interface WaitingRow {
-  readonly id: number;
-  readonly source: string;
-  readonly username: string;
-  readonly displayName: string | null;
-  readonly email: string | null;
-  readonly waitingFor: string[];
+export interface WaitingRow extends Pick<AccountView, 'id' | 'source' | 'username' | 'displayName' | 'email' | 'waitingFor'> {
   readonly waitingSince: number;
   readonly directoryCreatedAt: number | null;
 }
@@ -53,22 +47,16 @@ export interface ExplainedAccountRow extends AccountView {
   readonly present: boolean;
   readonly adminProtected: boolean;
   readonly policyProtected: boolean;
-  /** `waiting_since` and `directory_created_at` to the microsecond (UTC ISO), for `queueAhead`. */
+  /** `waiting_since` and `directory_created_at` to the microsecond (UTC ISO), for `queueAhead`; since null: counted from now. */
   readonly queueSince: string | null;
   readonly queueCreated: string | null;
 }
 
 /** Where a blocked account's queue order (`compareQueue`) stands, as `queueAhead` is asked it. */
-export interface QueuePoint {
-  readonly id: number;
-  readonly username: string;
-  /** Null: counted from now, as the allocation queues it. */
-  readonly queueSince: string | null;
-  readonly queueCreated: string | null;
-}
+type QueuePoint = Pick<ExplainedAccountRow, 'id' | 'username' | 'queueSince' | 'queueCreated'>;
 
 /** The accounts ahead of a point in the queue, as counted by the database. */
-export interface QueueAhead {
+interface QueueAhead {
   /** Blocked accounts in all. */
   readonly total: number;
   /** Accounts ahead, grouped by the pools they wait for (a handful of distinct lists). */
@@ -125,16 +113,6 @@ const PAGE_ROWS = 5_000;
 function containsPattern(q: string | undefined): string | null {
   if (q === undefined || q.trim() === '') return null;
   return `%${q.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
-
-/** Account ids are PostgreSQL `integer`s: a longer number can be no account's id. */
-const MAX_ACCOUNT_ID = 2_147_483_647;
-
-/** The account id a reference names, if it is one (digits within `integer`'s range). */
-function accountIdOf(ref: string): number | null {
-  if (!/^\d{1,10}$/.test(ref)) return null;
-  const id = Number(ref);
-  return id <= MAX_ACCOUNT_ID ? id : null;
 }
 
 /** Rows per statement for id lists: keeps parameter arrays well below protocol limits. */
@@ -237,31 +215,17 @@ export function accountsOf(db: Queryable) {
 
     /** Holders per pool name, as stored: counted in the index of the holders (migration 008). */
     async seatsUsed(): Promise<Map<string, number>> {
-      // Grouped by the lists as stored (a handful of distinct ones), expanded here: cheaper than expanding
-      // every account's list in SQL.
-      const result = await db.query<{ held: string; n: number }>(`SELECT held::text AS held, count(*)::int AS n FROM accounts WHERE held <> '[]' GROUP BY 1`);
-      const used = new Map<string, number>();
-      for (const row of result.rows) for (const pool of JSON.parse(row.held) as string[]) used.set(pool, (used.get(pool) ?? 0) + row.n);
-      return used;
+      return perPool(db, `SELECT held::text AS pools, count(*)::int AS n FROM accounts WHERE held <> '[]' GROUP BY 1`);
     },
 
     /** Holders and waiting accounts per pool name, as stored. */
     async poolCounts(): Promise<Map<string, PoolCounts>> {
       const [used, waiting] = await Promise.all([
         accounts.seatsUsed(),
-        db.query<{ waiting: string; n: number }>(
-          `SELECT waiting_for::text AS waiting, count(*)::int AS n FROM accounts WHERE state = 'blocked' AND waiting_for <> '[]' GROUP BY 1`,
-        ),
+        perPool(db, `SELECT waiting_for::text AS pools, count(*)::int AS n FROM accounts WHERE state = 'blocked' AND waiting_for <> '[]' GROUP BY 1`),
       ]);
-      const counts = new Map<string, { used: number; waiting: number }>([...used].map(([pool, n]) => [pool, { used: n, waiting: 0 }]));
-      for (const row of waiting.rows) {
-        for (const pool of JSON.parse(row.waiting) as string[]) {
-          const entry = counts.get(pool) ?? { used: 0, waiting: 0 };
-          entry.waiting += row.n;
-          counts.set(pool, entry);
-        }
-      }
-      return counts;
+      const pools = new Set([...used.keys(), ...waiting.keys()]);
+      return new Map([...pools].map((pool) => [pool, { used: used.get(pool) ?? 0, waiting: waiting.get(pool) ?? 0 }]));
     },
 
     /** The source's accounts that are not removed, counted by profile, state and pool lists. */
@@ -273,12 +237,6 @@ export function accountsOf(db: Queryable) {
         [source],
       );
       return result.rows.map((r) => ({ profile: r.profile, state: r.state, held: JSON.parse(r.held) as string[], waitingFor: JSON.parse(r.waiting) as string[], n: r.n }));
-    },
-
-    /** Whether a source has any present account (a first sync has none: nothing to look up). */
-    async hasPresent(source: string): Promise<boolean> {
-      const result = await db.query('SELECT 1 FROM accounts WHERE source = $1 AND present LIMIT 1', [source]);
-      return result.rows.length > 0;
     },
 
     /** Present accounts of a source: the base of `policy.maxRemovals` as a percentage. */
@@ -360,11 +318,24 @@ export function accountsOf(db: Queryable) {
 
 export type AccountRepository = ReturnType<typeof accountsOf>;
 
+/**
+ * Per pool name, the sum of `n` over the rows `select` returns whose pool list names it: lists grouped as
+ * stored (a handful of distinct ones) and expanded here, cheaper than expanding every account's list in SQL.
+ */
+async function perPool(db: Queryable, select: string): Promise<Map<string, number>> {
+  const sums = new Map<string, number>();
+  for (const row of (await db.query<{ pools: string; n: number }>(select)).rows) {
+    for (const pool of JSON.parse(row.pools) as string[]) sums.set(pool, (sums.get(pool) ?? 0) + row.n);
+  }
+  return sums;
+}
+
 /** Accounts by id, username, email or external id (case-insensitive), with these columns. */
 async function findBy<T extends object>(db: Queryable, columns: string, ref: string): Promise<T[]> {
   // PostgreSQL text cannot hold a NUL byte, so no stored value has one (and a query with one fails).
   if (ref.includes('\0')) return [];
-  const byId = accountIdOf(ref);
+  // Account ids are PostgreSQL `integer`s: a longer number can be no account's id.
+  const byId = /^\d{1,10}$/.test(ref) && Number(ref) <= 2_147_483_647 ? Number(ref) : null;
   const result = await db.query<T>(
     `SELECT ${columns} FROM accounts
      WHERE ($1::int IS NOT NULL AND id = $1) OR lower(username) = lower($2) OR lower(email) = lower($2)

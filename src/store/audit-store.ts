@@ -1,4 +1,5 @@
 // The audit trail: one row per state change or admin action, written in the transaction that makes it.
+import type { AdminAction } from '../domain/notification-events.ts';
 import type { AccountState, ChangeReason } from '../domain/types.ts';
 import type { Queryable } from './db.ts';
 
@@ -7,7 +8,7 @@ export interface AuditEntry {
   readonly from: AccountState | null;
   readonly to: AccountState | null;
   /** A seat change's reason, or the admin action that changed a flag. */
-  readonly reason: ChangeReason | 'block' | 'unblock' | 'protect' | 'unprotect';
+  readonly reason: ChangeReason | AdminAction;
   readonly details?: Record<string, unknown>;
 }
 
@@ -32,10 +33,11 @@ export interface AuditView {
 export const isoCol = (c: string, alias: string): string =>
   `to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "${alias}"`;
 
-/** An audit entry as the CLI and the API show it, from `audit au LEFT JOIN accounts a`. */
-const VIEW_COLUMNS = `au.id::text AS id, ${isoCol('au.at', 'at')}, au.account_id AS "accountId", a.username, a.source,
+/** Audit entries as the CLI and the API show them (AuditView). */
+const SELECT_VIEWS = `SELECT au.id::text AS id, ${isoCol('au.at', 'at')}, au.account_id AS "accountId", a.username, a.source,
   au.from_state AS "from", au.to_state AS "to", au.reason, au.actor, au.run_id::text AS "runId",
-  au.details->>'comment' AS comment, au.details->'takenBy'->>'username' AS "takenBy"`;
+  au.details->>'comment' AS comment, au.details->'takenBy'->>'username' AS "takenBy"
+  FROM audit au LEFT JOIN accounts a ON a.id = au.account_id`;
 
 /** The audit trail of one connection or transaction. */
 export function auditOf(db: Queryable) {
@@ -65,8 +67,7 @@ export function auditOf(db: Queryable) {
      */
     async list(options: { accountIds?: readonly number[]; since?: Date; beforeId?: string; runId?: string; limit: number }): Promise<{ entries: AuditView[]; more: boolean }> {
       const result = await db.query<AuditView>(
-        `SELECT ${VIEW_COLUMNS}
-         FROM audit au LEFT JOIN accounts a ON a.id = au.account_id
+        `${SELECT_VIEWS}
          WHERE ($1::int[] IS NULL OR au.account_id = ANY($1)) AND ($2::timestamptz IS NULL OR au.at >= $2)
            AND ($3::bigint IS NULL OR au.id < $3) AND ($5::bigint IS NULL OR au.run_id = $5)
          ORDER BY au.id DESC LIMIT $4`,
@@ -79,8 +80,7 @@ export function auditOf(db: Queryable) {
     /** The entry that last blocked the account (from another state or from none), however many followed it. */
     async lastBlocking(accountId: number): Promise<AuditView | null> {
       const result = await db.query<AuditView>(
-        `SELECT ${VIEW_COLUMNS}
-         FROM audit au LEFT JOIN accounts a ON a.id = au.account_id
+        `${SELECT_VIEWS}
          WHERE au.account_id = $1 AND au.to_state = 'blocked' AND au.from_state IS DISTINCT FROM 'blocked'
          ORDER BY au.id DESC LIMIT 1`,
         [accountId],

@@ -3,25 +3,8 @@
 // message queued by a run is due for the deliverer of the same process even if the two clocks differ.
 import type { AccountLine, GraceInput, NotificationEvent, NotifyState } from '../domain/notifications.ts';
 import type { OutageState } from '../domain/source-failure.ts';
-import type {
-  ClaimOptions,
-  NotifyAccountsPort,
-  OutboxCounts,
-  OutboxMessage,
-  OutboxPort,
-} from '../notify/outbox-port.ts';
+import type { ClaimOptions, OutboxCounts, OutboxMessage } from '../notify/outbox-port.ts';
 import type { Queryable } from './db.ts';
-
-interface MessageRow {
-  id: string;
-  kind: string;
-  recipient: string;
-  payload: unknown;
-  dedupe_key: string | null;
-  attempts: number;
-  created_at: Date;
-  target: string | null;
-}
 
 /** Keys of `notify_state`, one per part of NotifyState. */
 const STATE_KEYS = {
@@ -43,221 +26,185 @@ function outageOf(value: unknown): OutageState | null {
   return { since: v.since, sinceAt: num(v.sinceAt) ?? 0, reportedAt: num(v.reportedAt), lastEmailAt: num(v.lastEmailAt), failures: num(v.failures) ?? 0 };
 }
 
+/** Writes a `notify_state` row; no write when the value did not change, so a quiet run leaves the table alone. */
+async function putState(tx: Queryable, key: string, value: unknown): Promise<void> {
+  await tx.query(
+    `INSERT INTO notify_state (key, value) VALUES ($1, $2::jsonb)
+     ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now() WHERE notify_state.value IS DISTINCT FROM EXCLUDED.value`,
+    [key, JSON.stringify(value)],
+  );
+}
+
 /** `last_error` is kept short: it is shown in `status` and logs. */
 const MAX_ERROR_LENGTH = 2000;
 
-export class OutboxStore implements OutboxPort, NotifyAccountsPort {
-  readonly #db: Queryable;
+/** The outbox of `db` (each call is one statement, so no transaction is needed) and what the emails read: src/notify's OutboxPort and NotifyAccountsPort. */
+export function outboxOf(db: Queryable) {
+  return {
+    async enqueue(tx: Queryable, events: readonly NotificationEvent[]): Promise<{ inserted: number }> {
+      let inserted = 0;
+      for (const event of events) {
+        // next_attempt_at from the event (the run's clock): due at once for a deliverer on the same clock.
+        const result = await tx.query(
+          `INSERT INTO outbox (kind, recipient, payload, dedupe_key, next_attempt_at)
+           VALUES ($1, $2, $3::jsonb, $4, $5)
+           ON CONFLICT (dedupe_key) DO NOTHING`,
+          [event.kind, event.recipient, JSON.stringify(event), event.dedupeKey, new Date(event.at)],
+        );
+        inserted += result.rowCount;
+      }
+      return { inserted };
+    },
 
-  /** `db`: the Database (each call is one statement, so no transaction is needed). */
-  constructor(db: Queryable) {
-    this.#db = db;
-  }
-
-  async enqueue(tx: Queryable, events: readonly NotificationEvent[]): Promise<{ inserted: number }> {
-    let inserted = 0;
-    for (const event of events) {
-      // next_attempt_at from the event (the run's clock): due at once for a deliverer on the same clock.
-      const result = await tx.query(
-        `INSERT INTO outbox (kind, recipient, payload, dedupe_key, next_attempt_at)
-         VALUES ($1, $2, $3::jsonb, $4, $5)
-         ON CONFLICT (dedupe_key) DO NOTHING`,
-        [event.kind, event.recipient, JSON.stringify(event), event.dedupeKey, new Date(event.at)],
+    async claimDue(options: ClaimOptions): Promise<OutboxMessage[]> {
+      // The inner SELECT locks the rows it picks and skips rows another claim holds locked; rows claimed
+      // by a committed claim are excluded by claimed_until. Either way no row is handed out twice. A
+      // target's row waits while an earlier row with its ordering key is pending (claimed or not), so one
+      // account's changes reach the application in order even with several deliverers.
+      const target = options.target ?? null;
+      const result = await db.query<OutboxMessage>(
+        `UPDATE outbox o
+            SET claimed_by = $1, claimed_until = $2, attempts = o.attempts + 1
+          WHERE o.id IN (
+            SELECT c.id FROM outbox c
+             WHERE c.status = 'pending' AND c.next_attempt_at <= $3
+               AND (c.claimed_until IS NULL OR c.claimed_until <= $3)
+               AND ${target === null ? 'c.target IS NULL' : `c.target = $5
+               AND NOT EXISTS (SELECT 1 FROM outbox e
+                                WHERE e.target = c.target AND e.ordering_key = c.ordering_key
+                                  AND e.status = 'pending' AND e.id < c.id)`}
+             ORDER BY ${target === null ? 'c.next_attempt_at, c.id' : 'c.id'}
+             LIMIT $4
+             FOR UPDATE SKIP LOCKED)
+          RETURNING o.id::text AS id, o.kind, o.recipient, o.payload, o.dedupe_key AS "dedupeKey", o.attempts,
+                    o.created_at AS "createdAt", o.target`,
+        [options.worker, new Date(options.now.getTime() + options.leaseMs), options.now, options.limit, ...(target === null ? [] : [target])],
       );
-      inserted += result.rowCount;
-    }
-    return { inserted };
-  }
+      return result.rows.sort((a, b) => Number(BigInt(a.id) - BigInt(b.id)));
+    },
 
-  async claimDue(options: ClaimOptions): Promise<OutboxMessage[]> {
-    // The inner SELECT locks the rows it picks and skips rows another claim holds locked; rows claimed
-    // by a committed claim are excluded by claimed_until. Either way no row is handed out twice. A
-    // target's row waits while an earlier row with its ordering key is pending (claimed or not), so one
-    // account's changes reach the application in order even with several deliverers.
-    const target = options.target ?? null;
-    const result = await this.#db.query<MessageRow>(
-      `UPDATE outbox o
-          SET claimed_by = $1, claimed_until = $2, attempts = o.attempts + 1
-        WHERE o.id IN (
-          SELECT c.id FROM outbox c
-           WHERE c.status = 'pending' AND c.next_attempt_at <= $3
-             AND (c.claimed_until IS NULL OR c.claimed_until <= $3)
-             AND ${target === null ? 'c.target IS NULL' : `c.target = $5
-             AND NOT EXISTS (SELECT 1 FROM outbox e
-                              WHERE e.target = c.target AND e.ordering_key = c.ordering_key
-                                AND e.status = 'pending' AND e.id < c.id)`}
-           ORDER BY ${target === null ? 'c.next_attempt_at, c.id' : 'c.id'}
-           LIMIT $4
-           FOR UPDATE SKIP LOCKED)
-        RETURNING o.id::text AS id, o.kind, o.recipient, o.payload, o.dedupe_key, o.attempts, o.created_at, o.target`,
-      [options.worker, new Date(options.now.getTime() + options.leaseMs), options.now, options.limit, ...(target === null ? [] : [target])],
-    );
-    return result.rows
-      .map((r) => ({
-        id: r.id,
-        kind: r.kind,
-        recipient: r.recipient,
-        payload: r.payload,
-        dedupeKey: r.dedupe_key,
-        attempts: Number(r.attempts),
-        createdAt: new Date(r.created_at),
-        target: r.target,
-      }))
-      .sort((a, b) => Number(BigInt(a.id) - BigInt(b.id)));
-  }
-
-  async markSent(id: string, options: { readonly now?: Date } = {}): Promise<void> {
-    await this.#db.query(
-      `UPDATE outbox SET status = 'sent', sent_at = $2, last_error = NULL, claimed_by = NULL, claimed_until = NULL
-        WHERE id = $1::bigint`,
-      [id, options.now ?? new Date()],
-    );
-  }
-
-  async release(id: string, options: { readonly nextAttemptAt: Date; readonly error?: string }): Promise<void> {
-    await this.#db.query(
-      `UPDATE outbox SET attempts = GREATEST(attempts - 1, 0), next_attempt_at = $2, claimed_by = NULL, claimed_until = NULL,
-              last_error = COALESCE($3, last_error)
-        WHERE id = $1::bigint AND status = 'pending'`,
-      [id, options.nextAttemptAt, options.error?.slice(0, MAX_ERROR_LENGTH) ?? null],
-    );
-  }
-
-  async markFailed(id: string, options: { readonly error: string; readonly nextAttemptAt: Date | null }): Promise<void> {
-    // Only a pending row: a slow deliverer whose lease ran out must not undo another one's `sent`.
-    await this.#db.query(
-      `UPDATE outbox
-          SET status = CASE WHEN $3::timestamptz IS NULL THEN 'failed' ELSE 'pending' END,
-              next_attempt_at = COALESCE($3::timestamptz, next_attempt_at),
-              last_error = $2, claimed_by = NULL, claimed_until = NULL
-        WHERE id = $1::bigint AND status = 'pending'`,
-      [id, options.error.slice(0, MAX_ERROR_LENGTH), options.nextAttemptAt],
-    );
-  }
-
-  async counts(): Promise<OutboxCounts> {
-    const result = await this.#db.query<{ pending: number; failed: number; oldest: Date | null }>(
-      `SELECT count(*) FILTER (WHERE status = 'pending')::int AS pending,
-              count(*) FILTER (WHERE status = 'failed')::int AS failed,
-              min(created_at) FILTER (WHERE status = 'pending') AS oldest
-         FROM outbox WHERE status <> 'sent' AND target IS NULL`,
-    );
-    const row = result.rows[0];
-    return {
-      pending: Number(row?.pending ?? 0),
-      failed: Number(row?.failed ?? 0),
-      oldestPendingAt: row?.oldest ? new Date(row.oldest) : null,
-    };
-  }
-
-  async requeueFailed(options: { readonly now: Date }): Promise<number> {
-    const result = await this.#db.query(
-      `UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $1, claimed_by = NULL, claimed_until = NULL
-        WHERE status = 'failed' AND target IS NULL`,
-      [options.now],
-    );
-    return result.rowCount;
-  }
-
-  /** Status and last error of the message with this dedupe key (null: no such message). */
-  async statusOf(dedupeKey: string): Promise<{ status: string; lastError: string | null } | null> {
-    const result = await this.#db.query<{ status: string; lastError: string | null }>(
-      'SELECT status, last_error AS "lastError" FROM outbox WHERE dedupe_key = $1',
-      [dedupeKey],
-    );
-    return result.rows[0] ?? null;
-  }
-
-  async purgeSent(options: { readonly before: Date }): Promise<number> {
-    const result = await this.#db.query(`DELETE FROM outbox WHERE status = 'sent' AND sent_at < $1`, [options.before]);
-    return result.rowCount;
-  }
-
-  async loadState(tx: Queryable): Promise<NotifyState> {
-    const result = await tx.query<{ key: string; value: unknown }>('SELECT key, value FROM notify_state WHERE key = ANY($1::text[])', [
-      Object.values(STATE_KEYS),
-    ]);
-    const byKey = new Map(result.rows.map((r) => [r.key, r.value]));
-    return {
-      lastLimitEmailAt: numberRecord(byKey.get(STATE_KEYS.lastLimitEmailAt)),
-      warnedPools: stringList(byKey.get(STATE_KEYS.warnedPools)),
-      graceNotified: numberRecord(byKey.get(STATE_KEYS.graceNotified)),
-    };
-  }
-
-  async saveState(tx: Queryable, state: NotifyState): Promise<void> {
-    for (const [field, key] of Object.entries(STATE_KEYS) as [keyof NotifyState, string][]) {
-      // No write when the value did not change: a quiet run leaves the table alone.
-      await tx.query(
-        `INSERT INTO notify_state (key, value) VALUES ($1, $2::jsonb)
-         ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()
-          WHERE notify_state.value IS DISTINCT FROM EXCLUDED.value`,
-        [key, JSON.stringify(state[field])],
+    async markSent(id: string, options: { readonly now?: Date } = {}): Promise<void> {
+      await db.query(
+        `UPDATE outbox SET status = 'sent', sent_at = $2, last_error = NULL, claimed_by = NULL, claimed_until = NULL
+          WHERE id = $1::bigint`,
+        [id, options.now ?? new Date()],
       );
-    }
-  }
+    },
 
-  async loadOutage(tx: Queryable, source: string): Promise<OutageState | null> {
-    // Two runs of one source finishing at once (a CLI sync beside the worker) take turns here, so an
-    // outage is planned from the state the other one saved.
-    await tx.query(`SELECT pg_advisory_xact_lock(${OUTAGE_LOCK_CLASS}, hashtext($1))`, [source]);
-    const result = await tx.query<{ value: unknown }>('SELECT value FROM notify_state WHERE key = $1', [outageKey(source)]);
-    return outageOf(result.rows[0]?.value);
-  }
+    async release(id: string, options: { readonly nextAttemptAt: Date; readonly error?: string }): Promise<void> {
+      await db.query(
+        `UPDATE outbox SET attempts = GREATEST(attempts - 1, 0), next_attempt_at = $2, claimed_by = NULL, claimed_until = NULL,
+                last_error = COALESCE($3, last_error)
+          WHERE id = $1::bigint AND status = 'pending'`,
+        [id, options.nextAttemptAt, options.error?.slice(0, MAX_ERROR_LENGTH) ?? null],
+      );
+    },
 
-  async saveOutage(tx: Queryable, source: string, state: OutageState | null): Promise<void> {
-    if (state === null) {
-      await tx.query('DELETE FROM notify_state WHERE key = $1', [outageKey(source)]);
-      return;
-    }
-    await tx.query(
-      `INSERT INTO notify_state (key, value) VALUES ($1, $2::jsonb)
-       ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now() WHERE notify_state.value IS DISTINCT FROM EXCLUDED.value`,
-      [outageKey(source), JSON.stringify(state)],
-    );
-  }
+    async markFailed(id: string, options: { readonly error: string; readonly nextAttemptAt: Date | null }): Promise<void> {
+      // Only a pending row: a slow deliverer whose lease ran out must not undo another one's `sent`.
+      await db.query(
+        `UPDATE outbox
+            SET status = CASE WHEN $3::timestamptz IS NULL THEN 'failed' ELSE 'pending' END,
+                next_attempt_at = COALESCE($3::timestamptz, next_attempt_at),
+                last_error = $2, claimed_by = NULL, claimed_until = NULL
+          WHERE id = $1::bigint AND status = 'pending'`,
+        [id, options.error.slice(0, MAX_ERROR_LENGTH), options.nextAttemptAt],
+      );
+    },
 
-  async accountLines(tx: Queryable, ids: readonly number[]): Promise<AccountLine[]> {
-    if (ids.length === 0) return [];
-    const result = await tx.query<{ id: number; display_name: string | null; username: string; email: string | null; pools: string[] }>(
-      `SELECT id, display_name, username, email,
-              CASE WHEN jsonb_array_length(waiting_for) > 0 THEN waiting_for ELSE held END AS pools
-         FROM accounts WHERE id = ANY($1::int[])`,
-      [[...ids]],
-    );
-    const byId = new Map(result.rows.map((r) => [Number(r.id), r]));
-    // In the caller's order (the allocation's first-come-first-served order).
-    return ids.flatMap((id) => {
-      const r = byId.get(id);
-      return r ? [{ id, displayName: r.display_name, username: r.username, email: r.email, pools: r.pools }] : [];
-    });
-  }
+    async counts(): Promise<OutboxCounts> {
+      // An aggregate without GROUP BY: always one row.
+      const result = await db.query<OutboxCounts>(
+        `SELECT count(*) FILTER (WHERE status = 'pending')::int AS pending,
+                count(*) FILTER (WHERE status = 'failed')::int AS failed,
+                min(created_at) FILTER (WHERE status = 'pending') AS "oldestPendingAt"
+           FROM outbox WHERE status <> 'sent' AND target IS NULL`,
+      );
+      return result.rows[0] as OutboxCounts;
+    },
 
-  async graceAccounts(tx: Queryable, options: { readonly endingBy: Date }): Promise<GraceInput[]> {
-    const result = await tx.query<{ id: number; display_name: string | null; username: string; email: string | null; held: string[]; until_ms: number }>(
-      `SELECT id, display_name, username, email, held, (extract(epoch from grace_until) * 1000)::float8 AS until_ms
-         FROM accounts
-        WHERE state = 'active' AND grace_until IS NOT NULL AND grace_until <= $1
-        ORDER BY grace_until, id`,
-      [options.endingBy],
-    );
-    return result.rows.map((r) => ({
-      id: Number(r.id),
-      displayName: r.display_name,
-      username: r.username,
-      email: r.email,
-      pools: r.held,
-      graceUntil: Number(r.until_ms),
-    }));
-  }
+    async requeueFailed(options: { readonly now: Date }): Promise<number> {
+      const result = await db.query(
+        `UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $1, claimed_by = NULL, claimed_until = NULL
+          WHERE status = 'failed' AND target IS NULL`,
+        [options.now],
+      );
+      return result.rowCount;
+    },
+
+    /** Status and last error of the message with this dedupe key (null: no such message). */
+    async statusOf(dedupeKey: string): Promise<{ status: string; lastError: string | null } | null> {
+      const result = await db.query<{ status: string; lastError: string | null }>(
+        'SELECT status, last_error AS "lastError" FROM outbox WHERE dedupe_key = $1',
+        [dedupeKey],
+      );
+      return result.rows[0] ?? null;
+    },
+
+    async purgeSent(options: { readonly before: Date }): Promise<number> {
+      const result = await db.query(`DELETE FROM outbox WHERE status = 'sent' AND sent_at < $1`, [options.before]);
+      return result.rowCount;
+    },
+
+    async loadState(tx: Queryable): Promise<NotifyState> {
+      const result = await tx.query<{ key: string; value: unknown }>('SELECT key, value FROM notify_state WHERE key = ANY($1::text[])', [
+        Object.values(STATE_KEYS),
+      ]);
+      const byKey = new Map(result.rows.map((r) => [r.key, r.value]));
+      return {
+        lastLimitEmailAt: numberRecord(byKey.get(STATE_KEYS.lastLimitEmailAt)),
+        warnedPools: stringList(byKey.get(STATE_KEYS.warnedPools)),
+        graceNotified: numberRecord(byKey.get(STATE_KEYS.graceNotified)),
+      };
+    },
+
+    async saveState(tx: Queryable, state: NotifyState): Promise<void> {
+      for (const [field, key] of Object.entries(STATE_KEYS) as [keyof NotifyState, string][]) await putState(tx, key, state[field]);
+    },
+
+    async loadOutage(tx: Queryable, source: string): Promise<OutageState | null> {
+      // Two runs of one source finishing at once (a CLI sync beside the worker) take turns here, so an
+      // outage is planned from the state the other one saved.
+      await tx.query(`SELECT pg_advisory_xact_lock(${OUTAGE_LOCK_CLASS}, hashtext($1))`, [source]);
+      const result = await tx.query<{ value: unknown }>('SELECT value FROM notify_state WHERE key = $1', [outageKey(source)]);
+      return outageOf(result.rows[0]?.value);
+    },
+
+    async saveOutage(tx: Queryable, source: string, state: OutageState | null): Promise<void> {
+      if (state === null) await tx.query('DELETE FROM notify_state WHERE key = $1', [outageKey(source)]);
+      else await putState(tx, outageKey(source), state);
+    },
+
+    async accountLines(tx: Queryable, ids: readonly number[]): Promise<AccountLine[]> {
+      if (ids.length === 0) return [];
+      const result = await tx.query<AccountLine>(
+        `SELECT id, display_name AS "displayName", username, email,
+                CASE WHEN jsonb_array_length(waiting_for) > 0 THEN waiting_for ELSE held END AS pools
+           FROM accounts WHERE id = ANY($1::int[])`,
+        [[...ids]],
+      );
+      const byId = new Map(result.rows.map((r) => [r.id, r]));
+      // In the caller's order (the allocation's first-come-first-served order).
+      return ids.flatMap((id) => byId.get(id) ?? []);
+    },
+
+    async graceAccounts(tx: Queryable, options: { readonly endingBy: Date }): Promise<GraceInput[]> {
+      const result = await tx.query<GraceInput>(
+        `SELECT id, display_name AS "displayName", username, email, held AS pools,
+                (extract(epoch from grace_until) * 1000)::float8 AS "graceUntil"
+           FROM accounts
+          WHERE state = 'active' AND grace_until IS NOT NULL AND grace_until <= $1
+          ORDER BY grace_until, id`,
+        [options.endingBy],
+      );
+      return result.rows;
+    },
+  };
 }
 
 function numberRecord(value: unknown): Record<string, number> {
-  const out: Record<string, number> = {};
-  if (value && typeof value === 'object' && !Array.isArray(value)) {
-    for (const [k, v] of Object.entries(value)) if (typeof v === 'number' && Number.isFinite(v)) out[k] = v;
-  }
-  return out;
+  const entries = value && typeof value === 'object' && !Array.isArray(value) ? Object.entries(value) : [];
+  return Object.fromEntries(entries.filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1])));
 }
 
 function stringList(value: unknown): string[] {

@@ -6,20 +6,20 @@
 // repositories of its one transaction.
 import { accountsOf } from './account-store.ts';
 import { auditOf } from './audit-store.ts';
-import type { Database, Queryable, TransactionOptions } from './db.ts';
-import { OutboxStore } from './outbox-store.ts';
+import type { Connection, Database, Queryable, TransactionOptions } from './db.ts';
+import { outboxOf } from './outbox-store.ts';
 import { cursorsOf, runsOf } from './run-store.ts';
 import { seatsOf } from './seat-store.ts';
 import { stagingOf } from './staging-store.ts';
-import { TargetStore } from './target-store.ts';
+import { targetsOf } from './target-store.ts';
 
-export type { AccountFilter, AccountRepository, AccountView, ExplainedAccountRow, SourceSeatRow, WaitingRow } from './account-store.ts';
+export type { AccountFilter, AccountRepository, AccountView, ExplainedAccountRow, PoolCounts, SourceSeatRow, WaitingRow } from './account-store.ts';
 export type { AuditView } from './audit-store.ts';
 export type { Database, Queryable } from './db.ts';
 export type { RunCounts, RunRecord, SourceHealth } from './run-store.ts';
 export type { AdminFlag, StoredSeatAccount } from './seat-store.ts';
+export type { TargetState } from './target-store.ts';
 export type { DeltaRow, DeltaSummary, NewcomerRow, RemovalCounts, StagedRow, StagedUser, StagingRepository } from './staging-store.ts';
-export type { TargetStore as TargetRepository } from './target-store.ts';
 
 /** The repositories of one connection or transaction. */
 export function repositoriesOf(q: Queryable) {
@@ -31,9 +31,9 @@ export function repositoriesOf(q: Queryable) {
     cursors: cursorsOf(q),
     audit: auditOf(q),
     /** Emails and the notification rules' state (src/notify's port), and the status of one message (`notify test`). */
-    outbox: new OutboxStore(q),
+    outbox: outboxOf(q),
     /** The provisioning targets' rows (written in a run's transaction), backlog and drift. */
-    targets: new TargetStore(q),
+    targets: targetsOf(q),
     /** The staged read of run `runKey` (a run id, or a dry run's key) of `source` (a temporary table of this connection). */
     staging: (runKey: string, source: string) => stagingOf(q, runKey, source),
     /** The connection itself, for hooks that write in the same transaction through their own port (RunNotifier). */
@@ -42,6 +42,7 @@ export function repositoriesOf(q: Queryable) {
 }
 
 export type Repositories = ReturnType<typeof repositoriesOf>;
+export type TargetRepository = Repositories['targets'];
 
 /** Repositories that can also open a transaction on their connection. */
 export interface Store extends Repositories {
@@ -55,7 +56,7 @@ export interface DatabaseStore extends Store {
 }
 
 /** A connection that can open transactions, as its store. */
-function storeOn(conn: Queryable & Pick<Database, 'transaction'>): Store {
+function storeOn(conn: Connection): Store {
   return { ...repositoriesOf(conn), transaction: (fn, options) => conn.transaction((tx) => fn(repositoriesOf(tx)), options) };
 }
 

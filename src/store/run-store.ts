@@ -3,7 +3,7 @@
 import type { SourceCursor } from '../sources/directory-source.ts';
 import type { Queryable } from './db.ts';
 
-export type RunStatus = 'running' | 'ok' | 'held' | 'failed';
+type RunStatus = 'running' | 'ok' | 'held' | 'failed';
 
 export interface RunCounts {
   readonly seen: number;
@@ -191,7 +191,7 @@ function healthOf(r: HealthRow): SourceHealth {
 }
 
 /** A source's cursor and the fingerprint of the mapping rules it was read under (null: saved before those were kept). */
-export interface StoredCursor {
+interface StoredCursor {
   readonly cursor: SourceCursor;
   readonly mapping: string | null;
 }
@@ -200,9 +200,8 @@ export interface StoredCursor {
 export function cursorsOf(db: Queryable) {
   return {
     async load(source: string): Promise<StoredCursor | null> {
-      const result = await db.query<{ cursor: SourceCursor; mapping: string | null }>('SELECT cursor, mapping FROM source_cursors WHERE source = $1', [source]);
-      const row = result.rows[0];
-      return row ? { cursor: row.cursor, mapping: row.mapping } : null;
+      const result = await db.query<StoredCursor>('SELECT cursor, mapping FROM source_cursors WHERE source = $1', [source]);
+      return result.rows[0] ?? null;
     },
 
     /** `cursor` null: forget it (the next read is full). */

@@ -44,43 +44,12 @@ const SEAT_COLUMNS = `id, username, ${ms('directory_created_at')} AS created_ms,
  * Values that repeat across a million accounts (profile names, pool lists, the empty list) are shared
  * rather than held once per account: the allocation reads them and never changes them.
  */
-class Interner {
-  readonly #strings = new Map<string, string>();
-  readonly #lists = new Map<string, readonly string[]>();
-
-  string(value: string | null): string | null {
-    if (value === null) return null;
-    let shared = this.#strings.get(value);
-    if (shared === undefined) this.#strings.set(value, (shared = value));
-    return shared;
-  }
-
-  /** A pool list from its JSON text. */
-  list(json: string): readonly string[] {
-    let shared = this.#lists.get(json);
-    if (shared === undefined) this.#lists.set(json, (shared = Object.freeze(JSON.parse(json) as string[])));
-    return shared;
-  }
-}
-
-function toSeatAccount(r: SeatRow, intern: Interner): StoredSeatAccount {
-  return {
-    id: r.id,
-    username: r.username,
-    directoryCreatedAt: r.created_ms,
-    present: (r.flags & 1) !== 0,
-    enabled: (r.flags & 2) !== 0,
-    profile: intern.string(r.profile),
-    suspended: (r.flags & 4) !== 0,
-    protected: (r.flags & 24) !== 0,
-    adminProtected: (r.flags & 8) !== 0,
-    frozen: false,
-    state: r.state,
-    held: intern.list(r.held),
-    waitingFor: intern.list(r.waiting_for),
-    waitingSince: r.waiting_since_ms,
-    activatedAt: r.activated_at_ms,
-    graceUntil: r.grace_until_ms,
+function sharing<T>(make: (text: string) => T): (text: string) => T {
+  const shared = new Map<string, T>();
+  return (text) => {
+    let value = shared.get(text);
+    if (value === undefined) shared.set(text, (value = make(text)));
+    return value;
   };
 }
 
@@ -89,10 +58,30 @@ const FETCH_ROWS = 20_000;
 
 /** Runs `select` through a cursor (inside the caller's transaction), converting each batch as it comes. */
 async function loadInBatches(tx: Queryable, select: string, params: readonly unknown[]): Promise<StoredSeatAccount[]> {
-  const intern = new Interner();
+  const profile = sharing((name) => name);
+  const list = sharing((json) => Object.freeze(JSON.parse(json) as string[]));
   const out: StoredSeatAccount[] = [];
   for await (const batch of batches<SeatRow>(tx, { name: 'seat_accounts', select, params, batchRows: FETCH_ROWS })) {
-    for (const row of batch) out.push(toSeatAccount(row, intern));
+    for (const r of batch) {
+      out.push({
+        id: r.id,
+        username: r.username,
+        directoryCreatedAt: r.created_ms,
+        present: (r.flags & 1) !== 0,
+        enabled: (r.flags & 2) !== 0,
+        profile: r.profile === null ? null : profile(r.profile),
+        suspended: (r.flags & 4) !== 0,
+        protected: (r.flags & 24) !== 0,
+        adminProtected: (r.flags & 8) !== 0,
+        frozen: false,
+        state: r.state,
+        held: list(r.held),
+        waitingFor: list(r.waiting_for),
+        waitingSince: r.waiting_since_ms,
+        activatedAt: r.activated_at_ms,
+        graceUntil: r.grace_until_ms,
+      });
+    }
   }
   return out;
 }
@@ -200,7 +189,7 @@ export function seatsOf(tx: Queryable) {
       // The earliest end from the partial index, compared here: `grace_until <= $1 LIMIT 1` was planned as a
       // scan of every account when the table had no statistics yet (right after a first sync).
       const result = await tx.query<{ ms: number }>(
-        `SELECT (extract(epoch from grace_until) * 1000)::float8 AS ms FROM accounts WHERE grace_until IS NOT NULL ORDER BY grace_until LIMIT 1`,
+        `SELECT ${ms('grace_until')} AS ms FROM accounts WHERE grace_until IS NOT NULL ORDER BY grace_until LIMIT 1`,
       );
       const first = result.rows[0]?.ms;
       return first !== undefined && first <= now;
@@ -231,13 +220,12 @@ export function seatsOf(tx: Queryable) {
     },
 
     /** An account's admin flags and state, its row locked until the transaction ends; null when it is gone. */
-    async lockAdminFlags(accountId: number): Promise<{ readonly suspended: boolean; readonly adminProtected: boolean; readonly state: AccountState } | null> {
-      const result = await tx.query<{ suspended: boolean; admin_protected: boolean; state: AccountState }>(
-        'SELECT suspended, admin_protected, state FROM accounts WHERE id = $1 FOR UPDATE',
+    async lockAdminFlags(accountId: number): Promise<Pick<StoredSeatAccount, 'suspended' | 'adminProtected' | 'state'> | null> {
+      const result = await tx.query<Pick<StoredSeatAccount, 'suspended' | 'adminProtected' | 'state'>>(
+        'SELECT suspended, admin_protected AS "adminProtected", state FROM accounts WHERE id = $1 FOR UPDATE',
         [accountId],
       );
-      const row = result.rows[0];
-      return row === undefined ? null : { suspended: row.suspended, adminProtected: row.admin_protected, state: row.state };
+      return result.rows[0] ?? null;
     },
 
     async setAdminFlag(accountId: number, flag: AdminFlag, value: boolean): Promise<void> {

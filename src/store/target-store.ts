@@ -2,145 +2,101 @@
 // transaction), target rows added to the outbox, each target's backlog and last delivery, and what the
 // last reconcile found. Rows are delivered by the outbox's loop (src/notify/deliver.ts).
 import type { AccountSnapshot, StateTransition, TargetRow } from '../targets/target-rows.ts';
+import { isoCol } from './audit-store.ts';
 import type { Queryable } from './db.ts';
 
-interface SnapshotRow {
-  id: number;
-  source: string;
-  external_id: string;
-  username: string;
-  email: string | null;
-  display_name: string | null;
-  state: AccountSnapshot['state'];
-  held: string[];
-}
-
-const SNAPSHOT_COLUMNS = 'a.id, a.source, a.external_id, a.username, a.email, a.display_name, a.state, a.held';
-
-function snapshotOf(r: SnapshotRow): AccountSnapshot {
-  return {
-    id: Number(r.id), source: r.source, externalId: r.external_id, username: r.username, email: r.email,
-    displayName: r.display_name, state: r.state, held: r.held,
-  };
-}
+/** The columns of an AccountSnapshot, from `accounts a`. */
+const SNAPSHOT_COLUMNS = `a.id, a.source, a.external_id AS "externalId", a.username, a.email, a.display_name AS "displayName", a.state, a.held`;
 
 /** Rows per INSERT statement (a first sync writes one row per account and target). */
 const INSERT_BATCH = 5_000;
 
-export interface TargetCounts {
+/** A provisioning target's backlog, its last delivery and what its last reconcile found. */
+export interface TargetState {
   readonly pending: number;
   readonly failed: number;
-  readonly lastDeliveryAt: Date | null;
+  readonly lastDeliveryAt: string | null;
+  /** Last error of a row not delivered yet (pending or failed). */
   readonly lastError: string | null;
+  readonly lastReconcileAt: string | null;
+  /** Drift found by the last reconcile, by kind (SCIM targets; null before the first reconcile). */
+  readonly drift: Readonly<Record<string, number>> | null;
 }
 
-export interface TargetDrift {
-  readonly at: Date;
-  /** Counts by kind of drift (`missing`, `shouldBeInactive`, …), as the last reconcile found them. */
-  readonly found: Readonly<Record<string, number>>;
-  readonly repaired: boolean;
-}
+/** The targets' side of the store on one connection or transaction (a run's rows are written in its transaction). */
+export function targetsOf(db: Queryable) {
+  const snapshots = async (where: string, params: readonly unknown[]): Promise<AccountSnapshot[]> =>
+    (await db.query<AccountSnapshot>(`SELECT ${SNAPSHOT_COLUMNS} FROM accounts a WHERE ${where}`, params)).rows;
+  return {
+    /** Accounts a run changed (state or directory data), by the run id their rows carry. */
+    changedByRun: (runId: string) => snapshots('a.last_changed_run = $1::bigint ORDER BY a.id', [runId]),
 
-export class TargetStore {
-  readonly #db: Queryable;
+    accountsById: async (ids: readonly number[]) => (ids.length === 0 ? [] : snapshots('a.id = ANY($1::int[]) ORDER BY a.id', [[...ids]])),
 
-  constructor(db: Queryable) {
-    this.#db = db;
-  }
-
-  /** Accounts a run changed (state or directory data), by the run id their rows carry. */
-  async changedByRun(tx: Queryable, runId: string): Promise<AccountSnapshot[]> {
-    const result = await tx.query<SnapshotRow>(`SELECT ${SNAPSHOT_COLUMNS} FROM accounts a WHERE a.last_changed_run = $1::bigint ORDER BY a.id`, [runId]);
-    return result.rows.map(snapshotOf);
-  }
-
-  async accountsById(tx: Queryable, ids: readonly number[]): Promise<AccountSnapshot[]> {
-    if (ids.length === 0) return [];
-    const result = await tx.query<SnapshotRow>(`SELECT ${SNAPSHOT_COLUMNS} FROM accounts a WHERE a.id = ANY($1::int[]) ORDER BY a.id`, [[...ids]]);
-    return result.rows.map(snapshotOf);
-  }
-
-  /** The state changes a run audited (flag-only audit rows, where the state stays, are left out). */
-  async transitionsOfRun(tx: Queryable, runId: string): Promise<StateTransition[]> {
-    const result = await tx.query<{ id: string; account_id: number; from_state: string | null; to_state: string; reason: string; taken_by: string | null; at: Date }>(
-      `SELECT au.id::text AS id, au.account_id, au.from_state, au.to_state, au.reason, au.details->'takenBy'->>'username' AS taken_by, au.at
-         FROM accounts a JOIN audit au ON au.account_id = a.id AND au.run_id = $1::bigint
-        WHERE a.last_changed_run = $1::bigint AND au.to_state IS NOT NULL AND au.to_state IS DISTINCT FROM au.from_state
-        ORDER BY au.id`,
-      [runId],
-    );
-    return result.rows.map((r) => ({
-      key: `audit-${r.id}`, accountId: Number(r.account_id), from: r.from_state as StateTransition['from'], to: r.to_state as StateTransition['to'],
-      reason: r.reason, ...(r.taken_by === null ? {} : { takenBy: r.taken_by }), at: new Date(r.at).getTime(),
-    }));
-  }
-
-  /** Adds target rows in the caller's transaction; a row whose dedupe key exists is skipped. */
-  async insertRows(tx: Queryable, rows: readonly TargetRow[], options: { readonly now: Date }): Promise<number> {
-    let inserted = 0;
-    for (let start = 0; start < rows.length; start += INSERT_BATCH) {
-      const batch = rows.slice(start, start + INSERT_BATCH);
-      const result = await tx.query(
-        `INSERT INTO outbox (kind, recipient, payload, dedupe_key, next_attempt_at, target, ordering_key)
-         SELECT r.kind, r.target, r.payload::jsonb, r.dedupe_key, $6, r.target, r.ordering_key
-           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS r(kind, target, payload, dedupe_key, ordering_key, n)
-          ORDER BY r.n
-         ON CONFLICT (dedupe_key) DO NOTHING`,
-        [
-          batch.map((r) => r.kind), batch.map((r) => r.target), batch.map((r) => JSON.stringify(r.payload)),
-          batch.map((r) => r.dedupeKey), batch.map((r) => r.orderingKey), options.now,
-        ],
+    /** The state changes a run audited (flag-only audit rows, where the state stays, are left out). */
+    async transitionsOfRun(runId: string): Promise<StateTransition[]> {
+      const result = await db.query<{ id: string; account_id: number; from_state: string | null; to_state: string; reason: string; taken_by: string | null; at: Date }>(
+        `SELECT au.id::text AS id, au.account_id, au.from_state, au.to_state, au.reason, au.details->'takenBy'->>'username' AS taken_by, au.at
+           FROM accounts a JOIN audit au ON au.account_id = a.id AND au.run_id = $1::bigint
+          WHERE a.last_changed_run = $1::bigint AND au.to_state IS NOT NULL AND au.to_state IS DISTINCT FROM au.from_state
+          ORDER BY au.id`,
+        [runId],
       );
-      inserted += result.rowCount;
-    }
-    return inserted;
-  }
+      return result.rows.map((r) => ({
+        key: `audit-${r.id}`, accountId: r.account_id, from: r.from_state as StateTransition['from'], to: r.to_state as StateTransition['to'],
+        reason: r.reason, ...(r.taken_by === null ? {} : { takenBy: r.taken_by }), at: r.at.getTime(),
+      }));
+    },
 
-  /** Accounts in id order after `afterId`, `limit` at a time (reconcile reads every account this way). */
-  async accountsPage(options: { readonly afterId: number; readonly limit: number }): Promise<AccountSnapshot[]> {
-    const result = await this.#db.query<SnapshotRow>(
-      `SELECT ${SNAPSHOT_COLUMNS} FROM accounts a WHERE a.id > $1 ORDER BY a.id LIMIT $2`,
-      [options.afterId, options.limit],
-    );
-    return result.rows.map(snapshotOf);
-  }
+    /** Adds target rows; a row whose dedupe key exists is skipped. */
+    async insertRows(rows: readonly TargetRow[], options: { readonly now: Date }): Promise<number> {
+      let inserted = 0;
+      for (let start = 0; start < rows.length; start += INSERT_BATCH) {
+        const batch = rows.slice(start, start + INSERT_BATCH);
+        const result = await db.query(
+          `INSERT INTO outbox (kind, recipient, payload, dedupe_key, next_attempt_at, target, ordering_key)
+           SELECT r.kind, r.target, r.payload::jsonb, r.dedupe_key, $6, r.target, r.ordering_key
+             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS r(kind, target, payload, dedupe_key, ordering_key, n)
+            ORDER BY r.n
+           ON CONFLICT (dedupe_key) DO NOTHING`,
+          [
+            batch.map((r) => r.kind), batch.map((r) => r.target), batch.map((r) => JSON.stringify(r.payload)),
+            batch.map((r) => r.dedupeKey), batch.map((r) => r.orderingKey), options.now,
+          ],
+        );
+        inserted += result.rowCount;
+      }
+      return inserted;
+    },
 
-  async counts(targets: readonly string[]): Promise<Map<string, TargetCounts>> {
-    const result = await this.#db.query<{ target: string; pending: number; failed: number; last_sent: Date | null; last_error: string | null }>(
-      `SELECT t.name AS target,
-              (SELECT count(*)::int FROM outbox o WHERE o.target = t.name AND o.status = 'pending') AS pending,
-              (SELECT count(*)::int FROM outbox o WHERE o.target = t.name AND o.status = 'failed') AS failed,
-              (SELECT max(sent_at) FROM outbox o WHERE o.target = t.name AND o.status = 'sent') AS last_sent,
-              (SELECT last_error FROM outbox o WHERE o.target = t.name AND o.last_error IS NOT NULL AND o.status <> 'sent'
-                ORDER BY o.id DESC LIMIT 1) AS last_error
-         FROM unnest($1::text[]) AS t(name)`,
-      [[...targets]],
-    );
-    return new Map(
-      result.rows.map((r) => [
-        r.target,
-        { pending: Number(r.pending), failed: Number(r.failed), lastDeliveryAt: r.last_sent ? new Date(r.last_sent) : null, lastError: r.last_error },
-      ]),
-    );
-  }
+    /** Accounts in id order after `afterId`, `limit` at a time (reconcile reads every account this way). */
+    accountsPage: (options: { readonly afterId: number; readonly limit: number }) =>
+      snapshots('a.id > $1 ORDER BY a.id LIMIT $2', [options.afterId, options.limit]),
 
-  async saveDrift(target: string, drift: TargetDrift): Promise<void> {
-    await this.#db.query(
-      `INSERT INTO target_state (target, last_reconcile_at, drift) VALUES ($1, $2, $3::jsonb)
-       ON CONFLICT (target) DO UPDATE SET last_reconcile_at = EXCLUDED.last_reconcile_at, drift = EXCLUDED.drift, updated_at = now()`,
-      [target, drift.at, JSON.stringify({ found: drift.found, repaired: drift.repaired })],
-    );
-  }
+    /** Per target (of `targets`): its state, in one row each. */
+    async states(targets: readonly string[]): Promise<Map<string, TargetState>> {
+      const result = await db.query<TargetState & { target: string }>(
+        `SELECT t.name AS target,
+                (SELECT count(*)::int FROM outbox o WHERE o.target = t.name AND o.status = 'pending') AS pending,
+                (SELECT count(*)::int FROM outbox o WHERE o.target = t.name AND o.status = 'failed') AS failed,
+                ${isoCol(`(SELECT max(sent_at) FROM outbox o WHERE o.target = t.name AND o.status = 'sent')`, 'lastDeliveryAt')},
+                (SELECT last_error FROM outbox o WHERE o.target = t.name AND o.last_error IS NOT NULL AND o.status <> 'sent'
+                  ORDER BY o.id DESC LIMIT 1) AS "lastError",
+                ${isoCol('s.last_reconcile_at', 'lastReconcileAt')},
+                CASE WHEN s.last_reconcile_at IS NOT NULL THEN coalesce(s.drift->'found', '{}'::jsonb) END AS drift
+           FROM unnest($1::text[]) AS t(name) LEFT JOIN target_state s ON s.target = t.name`,
+        [[...targets]],
+      );
+      return new Map(result.rows.map(({ target, ...state }) => [target, state]));
+    },
 
-  async drifts(): Promise<Map<string, TargetDrift>> {
-    const result = await this.#db.query<{ target: string; last_reconcile_at: Date | null; drift: { found?: Record<string, number>; repaired?: boolean } }>(
-      'SELECT target, last_reconcile_at, drift FROM target_state',
-    );
-    const out = new Map<string, TargetDrift>();
-    for (const r of result.rows) {
-      if (r.last_reconcile_at === null) continue;
-      out.set(r.target, { at: new Date(r.last_reconcile_at), found: r.drift.found ?? {}, repaired: r.drift.repaired ?? false });
-    }
-    return out;
-  }
+    /** What a reconcile found: counts by kind of drift (`missing`, `shouldBeInactive`, …), and whether it repaired them. */
+    async saveDrift(target: string, drift: { readonly at: Date; readonly found: Readonly<Record<string, number>>; readonly repaired: boolean }): Promise<void> {
+      await db.query(
+        `INSERT INTO target_state (target, last_reconcile_at, drift) VALUES ($1, $2, $3::jsonb)
+         ON CONFLICT (target) DO UPDATE SET last_reconcile_at = EXCLUDED.last_reconcile_at, drift = EXCLUDED.drift, updated_at = now()`,
+        [target, drift.at, JSON.stringify({ found: drift.found, repaired: drift.repaired })],
+      );
+    },
+  };
 }

@@ -38,10 +38,10 @@ const FLAG: Record<AdminAction, { flag: AdminFlag; value: boolean }> = {
 };
 
 /** Longest reason an admin may give, in characters (it is shown in tables and the audit trail). */
-export const MAX_REASON_LENGTH = 500;
+const MAX_REASON_LENGTH = 500;
 
 /** The reason as stored: trimmed, null when empty; refused when too long or with control characters. */
-export function normalizeReason(reason: string | undefined): string | null {
+function normalizeReason(reason: string | undefined): string | null {
   const text = reason?.trim() ?? '';
   if (text === '') return null;
   if (text.length > MAX_REASON_LENGTH) throw new AdminActionError('invalid-reason', `the reason has ${text.length} characters; at most ${MAX_REASON_LENGTH}`);
@@ -71,17 +71,14 @@ export async function applyAdminAction(
     const now = options.now ?? Date.now();
     // The id only has to be unique for the emails' dedupe keys and the targets' rows.
     const occasion: Occasion = {
-      kind: 'admin-action',
-      id: `admin-${target.id}-${now}`,
-      actor: options.actor,
-      action: options.action,
+      kind: 'admin-action', id: `admin-${target.id}-${now}`, actor: options.actor, action: options.action,
       account: { id: target.id, username: target.username },
     };
     await tx.seats.setAdminFlag(target.id, flag.flag, flag.value);
     // The flag change itself, named by its action; the seat changes it causes follow with their reasons.
     // The admin's own words go with the audit row of the action (`comment` in the audit trail).
-    const details = comment === null ? undefined : { comment };
-    await tx.audit.add([{ accountId: target.id, from: target.state, to: target.state, reason: options.action, ...(details ? { details } : {}) }], auditActorOf(occasion));
+    const entry = { accountId: target.id, from: target.state, to: target.state, reason: options.action, ...(comment === null ? {} : { details: { comment } }) };
+    await tx.audit.add([entry], auditActorOf(occasion));
     const plan = await reconcileSeats(tx, { config: deps.config, now, occasion });
     // An admin action can block others too (a protected account takes a seat), or leave the account it
     // unblocked waiting: the responsible person hears of it, told it was this action.

@@ -8,7 +8,7 @@ import { resolveAccount } from './admin-actions.ts';
 import { poolViews } from './status.ts';
 
 /** How many of an account's latest audit entries its explanation carries. */
-export const EXPLAIN_AUDIT_ENTRIES = 20;
+const EXPLAIN_AUDIT_ENTRIES = 20;
 
 export interface QueueEntry extends Pick<WaitingRow, 'id' | 'source' | 'username' | 'displayName' | 'email'> {
   readonly position: number;
@@ -23,29 +23,19 @@ export interface QueuePage {
   readonly entries: QueueEntry[];
 }
 
-interface QueuedRow {
-  readonly waitingSince: number;
-  readonly waitingFor: readonly string[];
-  readonly account: WaitingRow;
-}
-
-async function rankedQueue(repos: Repositories, config: SeatsyncConfig): Promise<{ entry: QueuedRow; standing: QueueStanding }[]> {
-  const [waiting, pools] = await Promise.all([repos.accounts.waiting(), poolViews(repos, config)]);
-  return rankWaiting(waiting.map((row): QueuedRow => ({ waitingSince: row.waitingSince, waitingFor: row.waitingFor, account: row })), pools);
-}
-
 /** The waiting queue in the order seats will be given, one page of it. */
 export async function waitingQueue(repos: Repositories, config: SeatsyncConfig, page: { offset: number; limit: number }): Promise<QueuePage> {
-  const ranked = await rankedQueue(repos, config);
-  const entries = ranked.slice(page.offset, page.offset + page.limit).map(({ entry: { account, ...entry }, standing }): QueueEntry => ({
+  const [waiting, pools] = await Promise.all([repos.accounts.waiting(), poolViews(repos, config)]);
+  const ranked = rankWaiting(waiting.map((account) => ({ waitingSince: account.waitingSince, waitingFor: account.waitingFor, account })), pools);
+  const entries = ranked.slice(page.offset, page.offset + page.limit).map(({ entry: { account }, standing }): QueueEntry => ({
     position: standing.position,
     id: account.id,
     source: account.source,
     username: account.username,
     displayName: account.displayName,
     email: account.email,
-    waitingSince: new Date(entry.waitingSince).toISOString(),
-    waitingFor: entry.waitingFor,
+    waitingSince: new Date(account.waitingSince).toISOString(),
+    waitingFor: account.waitingFor,
     why: standing.summary,
     pools: standing.pools,
   }));
@@ -61,13 +51,11 @@ export interface AccountExplanation {
 
 /** Why the account `ref` (id, username, email or directory id) is in its state. */
 export async function explainAccountRef(repos: Repositories, config: SeatsyncConfig, ref: string): Promise<AccountExplanation> {
-  const { present, adminProtected, policyProtected, queueSince, queueCreated, ...account } = await resolveAccount(
-    { find: (r: string) => repos.accounts.findExplained(r) },
-    ref,
-  );
+  const found = await resolveAccount({ find: (r: string) => repos.accounts.findExplained(r) }, ref);
+  const { present, adminProtected, policyProtected, queueSince: _since, queueCreated: _created, ...account } = found;
   const blocked = account.state === 'blocked';
   const [standing, { entries }, blockedBy] = await Promise.all([
-    blocked ? queueStanding(repos, config, { ...account, queueSince, queueCreated }) : null,
+    blocked ? queueStanding(repos, config, found) : null,
     repos.audit.list({ accountIds: [account.id], limit: EXPLAIN_AUDIT_ENTRIES }),
     blocked ? repos.audit.lastBlocking(account.id) : null,
   ]);
@@ -80,7 +68,7 @@ export async function explainAccountRef(repos: Repositories, config: SeatsyncCon
       held: account.pools,
       waitingFor: account.waitingFor,
       graceUntil: account.graceUntil,
-      blockedBy: blockedBy ? { reason: blockedBy.reason, from: blockedBy.from, at: blockedBy.at, actor: blockedBy.actor, takenBy: blockedBy.takenBy } : null,
+      blockedBy,
     },
     { profiles: config.profiles, standing },
   );
@@ -91,11 +79,7 @@ export async function explainAccountRef(repos: Repositories, config: SeatsyncCon
  * The standing of one blocked account, as `rankWaiting` would give it, from the accounts the database
  * counts ahead of it: no ranking of the whole queue.
  */
-async function queueStanding(
-  repos: Repositories,
-  config: SeatsyncConfig,
-  account: Pick<ExplainedAccountRow, 'id' | 'username' | 'waitingFor' | 'queueSince' | 'queueCreated'>,
-): Promise<QueueStanding> {
+async function queueStanding(repos: Repositories, config: SeatsyncConfig, account: ExplainedAccountRow): Promise<QueueStanding> {
   const tiesByBytes = ordersAsBytes(account.username);
   // The fill of each pool is the stored holders' (as `poolViews` counts them), without counting the waiting.
   const [counted, used] = await Promise.all([repos.accounts.queueAhead(account, { tiesByBytes }), repos.accounts.seatsUsed()]);
@@ -104,11 +88,8 @@ async function queueStanding(
   const tiesAhead = counted.ties.filter(
     (t) => compareWaitingTogether({ ...t, directoryCreatedAt: null }, { id: account.id, username: account.username, directoryCreatedAt: null }) < 0,
   );
+  const ahead = [...counted.ahead, ...tiesAhead.map((t) => ({ waitingFor: t.waitingFor, n: 1 }))];
   const aheadPerPool = new Map<string, number>();
-  let ahead = 0;
-  for (const { waitingFor, n } of [...counted.ahead, ...tiesAhead.map((t) => ({ waitingFor: t.waitingFor, n: 1 }))]) {
-    ahead += n;
-    for (const name of waitingFor) aheadPerPool.set(name, (aheadPerPool.get(name) ?? 0) + n);
-  }
-  return standingOf({ ahead, total: counted.total, waitingFor: account.waitingFor, aheadPerPool }, pools);
+  for (const { waitingFor, n } of ahead) for (const name of waitingFor) aheadPerPool.set(name, (aheadPerPool.get(name) ?? 0) + n);
+  return standingOf({ ahead: ahead.reduce((sum, a) => sum + a.n, 0), total: counted.total, waitingFor: account.waitingFor, aheadPerPool }, pools);
 }

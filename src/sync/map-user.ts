@@ -1,13 +1,36 @@
 // Maps a directory user to what the store keeps: profile, protection and a hash of everything stored,
-// so an unchanged user is recognised without rewriting its row (SPEC rule 6, "no churn").
+// so an unchanged user is recognised without rewriting its row (SPEC rule 6, "no churn"); and what a run
+// asks of its source and how it maps users, derived once from the config.
 import { hash } from 'node:crypto';
-import { matchProfile, matchRule } from '../domain/profiles.ts';
+import type { SeatsyncConfig } from '../config/types.ts';
+import { collectAttributes, collectGroupsOfInterest, matchProfile, matchRule } from '../domain/profiles.ts';
 import type { DirectoryUser, MatchRule, Profile } from '../domain/types.ts';
+import type { SourceReadOptions } from '../sources/directory-source.ts';
 import type { StagedUser } from '../store/repositories.ts';
 
 export interface MappingRules {
   readonly profiles: readonly Profile[];
   readonly protect: MatchRule | null;
+}
+
+export function mappingRulesOf(config: SeatsyncConfig): MappingRules {
+  return {
+    profiles: config.profiles.map((p) => ({ name: p.name, pools: p.pools, ...(p.when ? { when: p.when } : {}) })),
+    protect: config.policy.protect,
+  };
+}
+
+/**
+ * Fingerprint of what decides how a user is mapped (profile names, order and rules; the protect rule).
+ * Stored with a source's cursor: when it changes, the next read is full (see sync-source.ts).
+ */
+export function mappingFingerprint(rules: MappingRules): string {
+  return hash('sha1', JSON.stringify([rules.profiles.map((p) => [p.name, p.when ?? null]), rules.protect]), 'base64url');
+}
+
+export function readRequestOf(config: SeatsyncConfig): Pick<SourceReadOptions, 'groupsOfInterest' | 'attributes'> {
+  const rules = mappingRulesOf(config);
+  return { groupsOfInterest: collectGroupsOfInterest(rules.profiles, rules.protect), attributes: collectAttributes(rules.profiles, rules.protect) };
 }
 
 /**

@@ -8,7 +8,6 @@ import type { StagedRow, StagedUser, StagingRepository } from '../store/reposito
 import { newcomerAccount } from './apply-delta.ts';
 import { mapUser, type MappingRules } from './map-user.ts';
 import type { SourceSnapshot } from './source-snapshot.ts';
-import { printable, unusableValue, usableId } from './unusable-values.ts';
 import { REPAIRED_UTF8 } from '../sources/directory-values.ts';
 
 export interface SyncProgress {
@@ -26,11 +25,7 @@ export interface SkippedEntry {
 }
 
 /** A value that was not UTF-8, read with U+FFFD in place of its invalid bytes: its entry and attribute. */
-export interface RepairedEntry {
-  readonly entry: string;
-  readonly attribute: string;
-  readonly externalId: string;
-}
+export type RepairedEntry = Omit<Required<SkippedEntry>, 'reason'>;
 
 export interface ReadStats {
   readonly seen: number;
@@ -45,7 +40,7 @@ export interface ReadStats {
   readonly repairedEntries: readonly RepairedEntry[];
 }
 
-export const MAX_REPORTED_SKIPS = 100;
+const MAX_REPORTED_SKIPS = 100;
 
 export async function readIntoStaging(
   staging: StagingRepository,
@@ -61,34 +56,28 @@ export async function readIntoStaging(
   },
 ): Promise<{ stats: ReadStats; outcome: SourceReadOutcome }> {
   const { snapshot, source, rules, logger } = options;
-  let seen = 0;
-  let skipped = 0;
-  let unidentified = 0;
-  let deleted = 0;
-  let seq = 0;
-  const skippedEntries: SkippedEntry[] = [];
+  const stats = { seen: 0, skipped: 0, unidentified: 0, deleted: 0, skippedEntries: [] as SkippedEntry[], repaired: 0, repairedEntries: [] as RepairedEntry[] };
   const skip = (raw: SkippedEntry): void => {
-    skipped += 1;
+    stats.skipped += 1;
     const entry: SkippedEntry = {
       entry: printable(raw.entry),
       reason: printable(raw.reason),
       ...(raw.attribute === undefined ? {} : { attribute: printable(raw.attribute) }),
       ...(usableId(raw.externalId) ? { externalId: raw.externalId } : {}),
     };
-    if (entry.externalId === undefined) unidentified += 1;
-    if (skippedEntries.length < MAX_REPORTED_SKIPS) skippedEntries.push(entry);
+    if (entry.externalId === undefined) stats.unidentified += 1;
+    if (stats.skippedEntries.length < MAX_REPORTED_SKIPS) stats.skippedEntries.push(entry);
     logger.warn(entry, entry.externalId === undefined ? 'directory entry skipped; its id is unreadable' : 'directory entry skipped; its account is kept as it was');
   };
-  let repaired = 0;
-  const repairedEntries: RepairedEntry[] = [];
   const repair = (user: DirectoryUser, attributes: readonly string[]): void => {
     for (const attribute of attributes) {
-      repaired += 1;
+      stats.repaired += 1;
       const entry: RepairedEntry = { entry: printable(user.dn ?? user.username), attribute: printable(attribute), externalId: printable(user.externalId) };
-      if (repairedEntries.length < MAX_REPORTED_SKIPS) repairedEntries.push(entry);
+      if (stats.repairedEntries.length < MAX_REPORTED_SKIPS) stats.repairedEntries.push(entry);
       logger.warn(entry, `directory value repaired: ${REPAIRED_UTF8}`);
     }
   };
+  let seq = 0;
   const reader = source.read(options.request);
   // One page is written while the next is read: the source's round trip and the database's overlap.
   let writing: Promise<void> | null = null;
@@ -96,10 +85,17 @@ export async function readIntoStaging(
     const next = await reader.next();
     if (next.done) {
       await writing;
-      return { stats: { seen, skipped, unidentified, deleted, skippedEntries, repaired, repairedEntries }, outcome: next.value };
+      // New ids returned twice show only now, in the staging table: the first occurrences are kept, the repeats count as skipped.
+      const repeats = snapshot.newIdsMayRepeat ? await staging.dropRepeatedIds() : 0;
+      if (repeats > 0) logger.warn({ entry: source.name, attribute: 'id', repeats }, 'directory returned new ids more than once; first occurrences kept');
+      stats.seen -= repeats;
+      stats.skipped += repeats;
+      const repeated = { entry: source.name, attribute: 'id', reason: 'duplicate id in this read' };
+      for (let i = 0; i < repeats && stats.skippedEntries.length < MAX_REPORTED_SKIPS; i++) stats.skippedEntries.push(repeated);
+      return { stats, outcome: next.value };
     }
     const { users, deletions, kept, unreadable, listed } = sortItems(next.value.items, rules, { skip, repair });
-    seen += listed;
+    stats.seen += listed;
     await snapshot.keep(kept, { as: 'listed' });
     await snapshot.keep(unreadable, { as: 'unreadable' });
     const statuses = await snapshot.classify(users);
@@ -110,16 +106,16 @@ export async function readIntoStaging(
       // The source returned an id twice: the first occurrence counts, the repeats are reported.
       if (status === 'duplicate') skip({ entry: source.name, attribute: 'id', reason: 'duplicate id in this read', externalId: user.externalId });
       else {
-        seen += 1;
+        stats.seen += 1;
         if (status !== 'unchanged') staged.push(withQueueKey(user, (seq += 1), options.queueKey));
       }
     }
     await writing;
-    const read = seen;
+    const read = stats.seen;
     writing = (async () => {
       await staging.addUsers(staged);
       await staging.addDeletions(deletions);
-      deleted += deletions.length;
+      stats.deleted += deletions.length;
       options.onProgress?.({ phase: 'read', read });
     })();
     // Handled here so a failed write never surfaces as an unhandled rejection while the next page is
@@ -128,28 +124,18 @@ export async function readIntoStaging(
   }
 }
 
-interface SortedPage {
-  /** Users to classify and stage, mapped. */
-  readonly users: StagedUser[];
-  /** Ids an incremental read reports deleted. */
-  readonly deletions: string[];
-  /** Ids listed only: in scope and unchanged, allocated as usual. */
-  readonly kept: string[];
-  /** Ids of entries present but unreadable: their accounts are frozen (kept exactly as they are). */
-  readonly unreadable: string[];
-  /** Ids listed only (`present`): in scope and unchanged, so seen. */
-  readonly listed: number;
-}
-
-/** Sorts a page's items; a user with a value the store cannot hold is skipped (and kept) here. */
+/**
+ * Sorts a page's items: `users` to classify and stage, mapped; `deletions`, ids an incremental read
+ * reports deleted; `kept`, ids listed only (in scope and unchanged, allocated as usual; `listed` counts
+ * them as seen); `unreadable`, ids of entries present but unreadable, whose accounts are frozen. A user
+ * with a value the store cannot hold is skipped (and kept) here.
+ */
 function sortItems(
   items: readonly SourceItem[],
   rules: MappingRules,
   report: { skip: (entry: SkippedEntry) => void; repair: (user: DirectoryUser, attributes: readonly string[]) => void },
-): SortedPage {
-  const { skip } = report;
-  const page: SortedPage = { users: [], deletions: [], kept: [], unreadable: [], listed: 0 };
-  let listed = 0;
+) {
+  const page = { users: [] as StagedUser[], deletions: [] as string[], kept: [] as string[], unreadable: [] as string[], listed: 0 };
   for (const item of items) {
     if (item.kind === 'user') {
       const unusable = usableId(item.user.externalId) ? unusableValue(item.user) : { attribute: 'id', reason: 'the id is empty or contains a NUL character (U+0000)' };
@@ -157,19 +143,19 @@ function sortItems(
         page.users.push(mapUser(item.user, rules));
         if (item.repaired !== undefined && item.repaired.length > 0) report.repair(item.user, item.repaired);
       } else {
-        skip({ entry: item.user.dn ?? item.user.username, ...unusable, externalId: item.user.externalId });
+        report.skip({ entry: item.user.dn ?? item.user.username, ...unusable, externalId: item.user.externalId });
         if (usableId(item.user.externalId)) page.unreadable.push(item.user.externalId);
       }
     } else if (item.kind === 'deleted') page.deletions.push(item.externalId);
     else if (item.kind === 'present') {
-      listed += 1;
+      page.listed += 1;
       if (usableId(item.externalId)) page.kept.push(item.externalId);
     } else {
-      skip(item);
+      report.skip(item);
       if (usableId(item.externalId)) page.unreadable.push(item.externalId);
     }
   }
-  return { ...page, listed };
+  return page;
 }
 
 /** A staged user with its read order and its queue key as a new account (ignored when it has one). */
@@ -177,4 +163,36 @@ function withQueueKey(user: StagedUser, seq: number, queueKey: (account: SeatAcc
   const createdMs = user.directoryCreatedAt === null ? null : Date.parse(user.directoryCreatedAt);
   const account = newcomerAccount({ seq, id: null, username: user.username, enabled: user.enabled, profile: user.profile, policyProtected: user.policyProtected, createdMs });
   return { ...user, seq, queueKey: queueKey(account) };
+}
+
+// Values a directory can hold but the store cannot: PostgreSQL's text and jsonb refuse the NUL character
+// (U+0000, "invalid byte sequence for encoding UTF8: 0x00"). One such value in one entry must not fail the
+// whole read, so the entry is reported as skipped (naming the attribute) and its account kept as it was.
+const NUL = '\u0000';
+const TEXT_FIELDS = ['username', 'email', 'displayName', 'dn'] as const satisfies readonly (keyof DirectoryUser)[];
+
+/** The first field of a user the store cannot hold, and why; null when every value is usable. */
+export function unusableValue(user: DirectoryUser): { readonly attribute: string; readonly reason: string } | null {
+  // Called for every user of every read: plain loops, nothing allocated unless a NUL is found.
+  for (const attribute of TEXT_FIELDS) if (user[attribute]?.includes(NUL) === true) return nulIn(attribute);
+  for (const group of user.groups) if (group.includes(NUL)) return nulIn('groups');
+  for (const attribute in user.attributes) {
+    if (attribute.includes(NUL)) return nulIn(attribute.replaceAll(NUL, '\\0'));
+    for (const value of user.attributes[attribute] ?? []) if (value.includes(NUL)) return nulIn(attribute);
+  }
+  return null;
+}
+
+function nulIn(attribute: string): { attribute: string; reason: string } {
+  return { attribute, reason: 'the value contains a NUL character (U+0000), which the database cannot store' };
+}
+
+/** Text for a report or a log stored as jsonb: NUL shown as `\0`. */
+export function printable(text: string): string {
+  return text.includes(NUL) ? text.replaceAll(NUL, '\\0') : text;
+}
+
+/** Whether an id can be stored at all (an id with a NUL is as good as unreadable). */
+export function usableId(externalId: string | undefined): externalId is string {
+  return externalId !== undefined && externalId !== '' && !externalId.includes(NUL);
 }

@@ -7,7 +7,7 @@ import type { Occasion } from '../domain/notification-events.ts';
 import type { AllocationPlan, Pool, PoolUsage, SeatAccount } from '../domain/types.ts';
 import type { SeatsyncConfig } from '../config/types.ts';
 import type { Repositories } from '../store/repositories.ts';
-import { poolView, poolViews } from './status.ts';
+import { poolViews } from './status.ts';
 
 export interface ReconcileOptions {
   readonly config: SeatsyncConfig;
@@ -21,7 +21,7 @@ export function auditActorOf(occasion: Occasion): { actor: string; runId: string
   return occasion.kind === 'run' ? { actor: `run:${occasion.runId}`, runId: occasion.runId } : { actor: occasion.actor, runId: null };
 }
 
-export function poolsOf(config: SeatsyncConfig): Pool[] {
+function poolsOf(config: SeatsyncConfig): Pool[] {
   return config.pools.map((p) => ({ name: p.name, seats: p.seats }));
 }
 
@@ -32,11 +32,6 @@ export function profilePoolsOf(config: SeatsyncConfig): Map<string, readonly str
 /** What the allocation takes from the config, at `now`. */
 export function allocationSettingsOf(config: SeatsyncConfig, now: number): AllocationSettings {
   return { now, pools: poolsOf(config), profilePools: profilePoolsOf(config), policy: { graceDays: config.policy.graceDays } };
-}
-
-/** The allocation over these accounts with the config's pools, profiles and grace policy. */
-export function planSeats(accounts: readonly SeatAccount[], config: SeatsyncConfig, now: number): AllocationPlan {
-  return allocate({ ...allocationSettingsOf(config, now), accounts });
 }
 
 /**
@@ -53,8 +48,7 @@ export function allocationFingerprint(config: SeatsyncConfig): string {
  * (counted from the accounts when no allocation saved them yet).
  */
 export async function unchangedPlan(tx: Repositories, config: SeatsyncConfig): Promise<AllocationPlan> {
-  const saved = await tx.seats.poolsLeft();
-  const views = saved === null ? await poolViews(tx, config) : config.pools.map((p) => poolView(p.name, p.seats, saved.get(p.name) ?? { used: 0, waiting: 0 }));
+  const views = await poolViews(tx, config, (await tx.seats.poolsLeft()) ?? undefined);
   const pools = views.map((p): PoolUsage => ({ ...p, overage: Math.max(0, p.used - p.seats) }));
   return { changes: [], pools, newlyBlocked: [], graceStarted: [] };
 }
@@ -68,7 +62,7 @@ function withAdminUnprotect(accounts: readonly SeatAccount[], occasion: Occasion
 
 /** Re-allocates every stored account (after an admin action or a config change) and writes the result. */
 export async function reconcileSeats(tx: Repositories, options: ReconcileOptions): Promise<AllocationPlan> {
-  const plan = planSeats(withAdminUnprotect(await tx.seats.load(), options.occasion), options.config, options.now);
+  const plan = allocate({ ...allocationSettingsOf(options.config, options.now), accounts: withAdminUnprotect(await tx.seats.load(), options.occasion) });
   await tx.seats.write(plan.changes, auditActorOf(options.occasion));
   await tx.seats.saveAllocation({ fingerprint: allocationFingerprint(options.config), pools: plan.pools });
   return plan;

@@ -1,5 +1,3 @@
-// A run given up because the worker is stopping: before its transaction committed, so nothing was applied.
-
 /** The run was aborted (the worker is stopping) before its transaction committed: nothing was applied. */
 export class RunAbortedError extends Error {
   readonly code = 'aborted';

@@ -1,10 +1,10 @@
 // A sync of several sources, one after the other, each in its own run and transaction.
 import type { SeatsyncConfig } from '../config/types.ts';
-import { sourceLogger, type Logger } from '../logging.ts';
+import { sourceLogger } from '../logging.ts';
 import type { DirectorySource } from '../sources/directory-source.ts';
-import { repositoriesOf, type Database } from '../store/repositories.ts';
+import { repositoriesOf } from '../store/repositories.ts';
 import { poolViews, type PoolView } from './status.ts';
-import { syncSource, type RunNotifier, type SourceRunResult, type SyncSourceOptions } from './sync-source.ts';
+import { syncSource, type SourceRunResult, type SyncSourceDeps, type SyncSourceOptions } from './sync-source.ts';
 
 export interface SyncReport {
   readonly runs: SourceRunResult[];
@@ -12,13 +12,7 @@ export interface SyncReport {
   readonly pools: PoolView[];
 }
 
-export interface RunSyncDeps {
-  readonly db: Database;
-  readonly config: SeatsyncConfig;
-  readonly logger: Logger;
-  readonly createSource: (name: string) => DirectorySource;
-  readonly notifier?: RunNotifier;
-}
+export type RunSyncDeps = Omit<SyncSourceDeps, 'source'> & { readonly createSource: (name: string) => DirectorySource };
 
 export type RunSyncOptions = Omit<SyncSourceOptions, 'onProgress'> & {
   /** Sources to sync, in order; empty: every configured source. */
@@ -35,24 +29,20 @@ function configuredPools(config: SeatsyncConfig, views: readonly PoolView[]): Po
 export async function runSync(deps: RunSyncDeps, options: RunSyncOptions): Promise<SyncReport> {
   const names = options.sources.length > 0 ? options.sources : deps.config.sources.map((s) => s.name);
   const runs: SourceRunResult[] = [];
-  let lastPlanPools: PoolView[] | null = null;
   for (const name of names) {
     const source = deps.createSource(name);
     try {
-      const result = await syncSource(
-        { db: deps.db, config: deps.config, source, logger: deps.logger, ...(deps.notifier ? { notifier: deps.notifier } : {}) },
-        { ...options, onProgress: (p) => options.onProgress?.(name, p) },
-      );
+      const result = await syncSource({ ...deps, source }, { ...options, onProgress: (p) => options.onProgress?.(name, p) });
       runs.push(result);
-      if (result.poolsAfter) lastPlanPools = result.poolsAfter;
       await afterRun(deps, result);
     } finally {
       await source.close().catch((error: unknown) => sourceLogger(deps.logger, name).warn({ err: error }, 'closing the source failed'));
     }
   }
-  // The last run's allocation already counted the pools as it left them (a dry run: as it would have).
+  // The last run's allocation already counted the pools as it left them (a dry run: the last that planned, as it would have).
+  const planned = options.dryRun ? runs.findLast((r) => r.poolsAfter !== null)?.poolsAfter : null;
   const last = runs.at(-1)?.poolsAfter ?? null;
-  const pools = options.dryRun && lastPlanPools ? lastPlanPools : last !== null ? configuredPools(deps.config, last) : await poolsIfReachable(deps, runs);
+  const pools = planned ?? (last !== null ? configuredPools(deps.config, last) : await poolsIfReachable(deps, runs));
   return { runs, pools };
 }
 

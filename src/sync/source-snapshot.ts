@@ -3,15 +3,12 @@
 // in full). A resync of an unchanged directory then writes nothing at all, and the database does no work
 // per user while the read runs (it shares the machine with the directory server).
 //
-// Two ways to look, chosen by the size of the read:
-// - the first LOOKUP_LIMIT users are looked up page by page (one indexed query per page): an
-//   incremental read of a few changes never loads a million accounts;
-// - past that, the source's present accounts are loaded once, compactly: per account one Map entry
-//   (external id → slot), the account id, 60 bits of the data hash and a "seen" byte, about 90 bytes an
-//   account. 60 bits of a SHA-1 stand for the whole: a change goes unnoticed with probability 2^-60.
-// The load runs in the background on a connection of its own, while the source goes on reading: from
-// the start of a read that will return every user (`whole`), and from the first ids a listing of the
-// scope returns (it will list every present account). Ids marked meanwhile are marked once it is
+// Accounts are held compactly (about 90 bytes each: a Map entry from external id to slot, the account id,
+// 60 bits of the SHA-1 data hash, so a change goes unnoticed with probability 2^-60, and a mark). The
+// first LOOKUP_LIMIT users are looked up page by page (one indexed query per page: an incremental read of
+// a few changes never loads a million accounts); past that, and from the start of a read that returns
+// every user (`whole`) or lists the scope's ids, every present account is loaded once, in the background
+// on a connection of its own while the source goes on reading. Ids marked meanwhile are marked once it is
 // loaded (marks only ever rise, so their order does not matter); a page to classify waits for it.
 //
 // It is read before the run's transaction. A concurrent run of the same source may change accounts in
@@ -19,34 +16,37 @@
 // with `accounts` again), leave a user another run just updated as that run left it, or not sweep an
 // account that run just created: all harmless, and runs of one source are serialized by the worker.
 import type { Store } from '../store/repositories.ts';
-import { hashText, IdFingerprints } from './id-fingerprints.ts';
 
-export type Classification = 'unchanged' | 'changed' | 'new' | 'duplicate';
+type Classification = 'unchanged' | 'changed' | 'new' | 'duplicate';
 
-/** Users looked up page by page before the whole snapshot is loaded. */
+/** Users looked up page by page before every present account is loaded. */
 const LOOKUP_LIMIT = 5_000;
+
+/** Marks of an account, by precedence: a later mark replaces a smaller one. */
+const UNSEEN = 0;
+/** Listed by id only: not swept, not yet classified. */
+const KEPT = 1;
+/** Present but unreadable: not swept, not yet classified, frozen unless read later. */
+const FROZEN = 2;
+const SEEN = 3;
+type KeepMark = typeof KEPT | typeof FROZEN;
 
 export class SourceSnapshot {
   readonly #conn: Store;
-  /** Where the whole snapshot is loaded: a store whose transactions take a connection of their own. */
   readonly #loader: Store;
   readonly #source: string;
-  /** Account ids seen while looking up (before the snapshot is loaded). */
-  readonly #seenIds = new Set<number>();
-  /** Account ids listed by id only, kept as they are (before the snapshot is loaded). */
-  readonly #keptIds = new Set<number>();
-  /** Account ids of entries present but unreadable, frozen (before the snapshot is loaded). */
-  readonly #frozenIds = new Set<number>();
-  /** External ids marked while the snapshot loads, with their marks: applied once it is loaded. */
-  #deferred: { readonly externalIds: readonly string[]; readonly mark: typeof KEPT | typeof FROZEN }[] = [];
-  /** The ids classified `new`, to tell whether one came twice (only present accounts are in the snapshot). */
+  /** The accounts looked up so far, or, once `#complete`, every present one. */
+  readonly #accounts = new Accounts();
+  #complete = false;
+  #loading: Promise<void> | null = null;
+  /** External ids marked while the load runs: marked once it is done. */
+  #deferred: { readonly externalIds: readonly string[]; readonly mark: KeepMark }[] = [];
+  /** The ids classified `new`, to tell whether one came twice (only present accounts are held). */
   readonly #newIds = new IdFingerprints();
   #looked = 0;
-  #loaded: LoadedSnapshot | null = null;
-  #loading: Promise<LoadedSnapshot> | null = null;
 
   /**
-   * `conn`: the run's connection, for the lookups. `loader`: where the whole snapshot is loaded (the
+   * `conn`: the run's connection, for the lookups. `loader`: where every present account is loaded (the
    * database's store, so that the load overlaps the read; default `conn`). `whole`: the read will return
    * every user of the source, so the load begins at once.
    */
@@ -57,28 +57,13 @@ export class SourceSnapshot {
     if (options.whole === true) this.#beginLoad();
   }
 
-  /** Classifies the users of a page, in order, and marks them seen. */
+  /** Classifies the users of a page, in order, and marks them seen. `new`: no present account (a returning one is recognised by the apply). */
   async classify(users: readonly { readonly externalId: string; readonly dataHash: string }[]): Promise<Classification[]> {
-    const loaded = await this.#loadedFor(users.length);
-    const newIds = this.#newIds;
-    if (loaded !== null) {
-      return users.map((u) => {
-        const status = loaded.classify(u.externalId, u.dataHash);
-        if (status === 'new') newIds.add(u.externalId);
-        return status;
-      });
-    }
-    this.#looked += users.length;
-    const found = await this.#conn.accounts.lookupPresent(this.#source, users.map((u) => u.externalId));
+    await this.#holding(users.map((u) => u.externalId));
     return users.map((u) => {
-      const account = found.get(u.externalId);
-      if (account === undefined) {
-        newIds.add(u.externalId);
-        return 'new';
-      }
-      if (this.#seenIds.has(account.id)) return 'duplicate';
-      this.#seenIds.add(account.id);
-      return account.dataHash === u.dataHash ? 'unchanged' : 'changed';
+      const status = this.#accounts.classify(u.externalId, u.dataHash);
+      if (status === 'new') this.#newIds.add(u.externalId);
+      return status;
     });
   }
 
@@ -95,147 +80,112 @@ export class SourceSnapshot {
    * either, so a readable occurrence of the same id later in the read still counts. `listed`: ids an
    * incremental listing returned alone (readable, unchanged: allocated as usual). `unreadable`: entries
    * present but unreadable: their accounts are frozen (`frozenIds`), their seat state kept exactly.
-   * Ids a listing returns begin the load of the whole snapshot; while it loads, marks wait for it.
+   * Ids a listing returns begin the load of every present account; while it runs, marks wait for it.
    */
   async keep(externalIds: readonly string[], options: { readonly as: 'listed' | 'unreadable' }): Promise<void> {
     if (externalIds.length === 0) return;
     const mark = options.as === 'listed' ? KEPT : FROZEN;
     if (mark === KEPT) this.#beginLoad();
-    if (this.#loaded === null && this.#loading !== null) {
-      this.#deferred.push({ externalIds, mark });
-      return;
+    if (!this.#complete && this.#loading !== null) this.#deferred.push({ externalIds, mark });
+    else {
+      await this.#holding(externalIds);
+      for (const externalId of externalIds) this.#accounts.keep(externalId, mark);
     }
-    const loaded = await this.#loadedFor(externalIds.length);
-    if (loaded !== null) {
-      for (const externalId of externalIds) loaded.keep(externalId, mark);
-      return;
-    }
-    this.#looked += externalIds.length;
-    const found = await this.#conn.accounts.lookupPresent(this.#source, externalIds);
-    for (const account of found.values()) (mark === KEPT ? this.#keptIds : this.#frozenIds).add(account.id);
   }
 
   /** Ids of accounts whose entries were present but unreadable, and not read readable elsewhere in the read. */
   async frozenIds(): Promise<number[]> {
-    const loaded = await this.#loadedFor(0);
-    if (loaded !== null) return loaded.frozenIds();
-    return [...this.#frozenIds].filter((id) => !this.#seenIds.has(id));
-  }
-
-  /**
-   * The loaded snapshot, once there is one: at once for a source without present accounts (its first
-   * sync: every user is new, nothing to look up), once the users to look up pass LOOKUP_LIMIT, and once
-   * a load begun in the background is done.
-   */
-  async #loadedFor(users: number): Promise<LoadedSnapshot | null> {
-    if (this.#loaded === null && this.#loading === null && this.#looked === 0 && users > 0 && !(await this.#conn.accounts.hasPresent(this.#source))) {
-      this.#loaded = new LoadedSnapshot();
-    }
-    if (this.#loaded === null && this.#looked + users > LOOKUP_LIMIT) this.#beginLoad();
-    if (this.#loaded === null && this.#loading !== null) await this.#loading;
-    return this.#loaded;
-  }
-
-  /** Begins loading the whole snapshot, unless it is loaded or loading; what was marked so far is carried over. */
-  #beginLoad(): void {
-    if (this.#loaded !== null || this.#loading !== null) return;
-    const marked = { seen: this.#seenIds, kept: this.#keptIds, frozen: this.#frozenIds };
-    this.#loading = LoadedSnapshot.load(this.#loader, this.#source, marked).then((loaded) => {
-      for (const { externalIds, mark } of this.#deferred) for (const externalId of externalIds) loaded.keep(externalId, mark);
-      this.#deferred = [];
-      this.#loaded = loaded;
-      return loaded;
-    });
-    // Awaited by the next page to classify, or at the end of the read; a failure surfaces there, not as
-    // an unhandled rejection while the source is read.
-    this.#loading.catch(() => undefined);
+    await this.#holding([]);
+    return this.#accounts.idsMarked(FROZEN);
   }
 
   /** Ids of present accounts the read did not return (for a full read: the missing ones). */
   async unseenIds(): Promise<number[]> {
-    const loaded = await this.#loadedFor(0);
-    if (loaded !== null) return loaded.unseenIds();
-    return this.#conn.accounts.presentExcept(this.#source, [...this.#seenIds, ...this.#keptIds, ...this.#frozenIds]);
+    await this.#holding([]);
+    if (this.#complete) return this.#accounts.idsMarked(UNSEEN);
+    // Every account held was looked up for a mark, so none of them is unseen.
+    return this.#conn.accounts.presentExcept(this.#source, this.#accounts.ids());
+  }
+
+  /**
+   * Once this resolves, the accounts of these external ids are held, if present: at once when every present
+   * account is; else looked up, until the users to look up pass LOOKUP_LIMIT and the load begins (or a load
+   * begun in the background is done).
+   */
+  async #holding(externalIds: readonly string[]): Promise<void> {
+    if (!this.#complete && this.#looked + externalIds.length > LOOKUP_LIMIT) this.#beginLoad();
+    if (!this.#complete && this.#loading !== null) await this.#loading;
+    if (this.#complete || externalIds.length === 0) return;
+    this.#looked += externalIds.length;
+    for (const [externalId, account] of await this.#conn.accounts.lookupPresent(this.#source, externalIds)) {
+      this.#accounts.add(account.id, externalId, account.dataHash);
+    }
+  }
+
+  /** Begins loading every present account, unless it is loaded or loading; the accounts looked up keep their marks. */
+  #beginLoad(): void {
+    if (this.#complete || this.#loading !== null) return;
+    this.#loading = this.#loader
+      .transaction((tx) => tx.accounts.forEachPresent(this.#source, (id, externalId, dataHash) => this.#accounts.add(id, externalId, dataHash)))
+      .then(() => {
+        for (const { externalIds, mark } of this.#deferred) for (const externalId of externalIds) this.#accounts.keep(externalId, mark);
+        this.#deferred = [];
+        this.#complete = true;
+      });
+    // Awaited by the next page to classify, or at the end of the read; a failure surfaces there, not as
+    // an unhandled rejection while the source is read.
+    this.#loading.catch(() => undefined);
   }
 }
 
-/** `#seen` values of a slot, by precedence: a later mark replaces a smaller one. */
-const UNSEEN = 0;
-/** Listed by id only: not swept, not yet classified. */
-const KEPT = 1;
-/** Present but unreadable: not swept, not yet classified, frozen unless read later. */
-const FROZEN = 2;
-const SEEN = 3;
-
-/** The source's present accounts, loaded once. */
-class LoadedSnapshot {
+/** Present accounts by external id: account id, data hash bits and mark, in typed arrays indexed by slot. */
+class Accounts {
   readonly #slots = new Map<string, number>();
-  #ids = new Int32Array(1024);
-  #hashes = new Int32Array(2048);
-  #seen = new Uint8Array(1024);
+  /** Per slot: the account id and the two halves of `hashBits`. */
+  #rows = new Int32Array(3 * 1024);
+  #marks = new Uint8Array(1024);
 
-  static async load(
-    conn: Store,
-    source: string,
-    marked: { readonly seen: ReadonlySet<number>; readonly kept: ReadonlySet<number>; readonly frozen: ReadonlySet<number> },
-  ): Promise<LoadedSnapshot> {
-    const snapshot = new LoadedSnapshot();
-    await conn.transaction((tx) =>
-      tx.accounts.forEachPresent(source, (id, externalId, dataHash) =>
-        snapshot.#add(id, externalId, dataHash, marked.seen.has(id) ? SEEN : marked.frozen.has(id) ? FROZEN : marked.kept.has(id) ? KEPT : UNSEEN),
-      ),
-    );
-    return snapshot;
-  }
-
-  #add(id: number, externalId: string, dataHash: string, seen: number): void {
+  /** Adds an account, unmarked; one held already keeps its mark. */
+  add(id: number, externalId: string, dataHash: string): void {
+    if (this.#slots.has(externalId)) return;
     const slot = this.#slots.size;
-    if (slot === this.#ids.length) this.#grow();
+    if (slot === this.#marks.length) {
+      const rows = new Int32Array(this.#rows.length * 2);
+      rows.set(this.#rows);
+      this.#rows = rows;
+      const marks = new Uint8Array(this.#marks.length * 2);
+      marks.set(this.#marks);
+      this.#marks = marks;
+    }
     this.#slots.set(externalId, slot);
-    this.#ids[slot] = id;
     hashBits(dataHash);
-    this.#hashes[2 * slot] = BITS[0] ?? 0;
-    this.#hashes[2 * slot + 1] = BITS[1] ?? 0;
-    this.#seen[slot] = seen;
+    this.#rows[3 * slot] = id;
+    this.#rows[3 * slot + 1] = BITS[0] ?? 0;
+    this.#rows[3 * slot + 2] = BITS[1] ?? 0;
   }
 
-  #grow(): void {
-    const ids = new Int32Array(this.#ids.length * 2);
-    ids.set(this.#ids);
-    const hashes = new Int32Array(this.#hashes.length * 2);
-    hashes.set(this.#hashes);
-    const seen = new Uint8Array(this.#seen.length * 2);
-    seen.set(this.#seen);
-    this.#ids = ids;
-    this.#hashes = hashes;
-    this.#seen = seen;
-  }
-
-  /** `new`: no present account (a returning one is staged and recognised by the apply). */
   classify(externalId: string, dataHash: string): Classification {
     const slot = this.#slots.get(externalId);
     if (slot === undefined) return 'new';
-    if (this.#seen[slot] === SEEN) return 'duplicate';
-    this.#seen[slot] = SEEN;
+    if (this.#marks[slot] === SEEN) return 'duplicate';
+    this.#marks[slot] = SEEN;
     hashBits(dataHash);
-    return this.#hashes[2 * slot] === BITS[0] && this.#hashes[2 * slot + 1] === BITS[1] ? 'unchanged' : 'changed';
+    return this.#rows[3 * slot + 1] === BITS[0] && this.#rows[3 * slot + 2] === BITS[1] ? 'unchanged' : 'changed';
   }
 
-  keep(externalId: string, mark: typeof KEPT | typeof FROZEN): void {
+  keep(externalId: string, mark: KeepMark): void {
     const slot = this.#slots.get(externalId);
-    if (slot !== undefined && (this.#seen[slot] ?? SEEN) < mark) this.#seen[slot] = mark;
+    if (slot !== undefined && (this.#marks[slot] ?? SEEN) < mark) this.#marks[slot] = mark;
   }
 
-  frozenIds(): number[] {
-    const out: number[] = [];
-    for (let slot = 0; slot < this.#slots.size; slot++) if (this.#seen[slot] === FROZEN) out.push(this.#ids[slot] ?? 0);
-    return out;
+  idsMarked(mark: number): number[] {
+    const ids: number[] = [];
+    for (let slot = 0; slot < this.#slots.size; slot++) if (this.#marks[slot] === mark) ids.push(this.#rows[3 * slot] ?? 0);
+    return ids;
   }
 
-  unseenIds(): number[] {
-    const out: number[] = [];
-    for (let slot = 0; slot < this.#slots.size; slot++) if (this.#seen[slot] === UNSEEN) out.push(this.#ids[slot] ?? 0);
-    return out;
+  ids(): number[] {
+    return Array.from({ length: this.#slots.size }, (_, slot) => this.#rows[3 * slot] ?? 0);
   }
 }
 
@@ -243,12 +193,13 @@ const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345678
 const SIXTETS = new Int8Array(128).fill(-1);
 for (const [i, ch] of [...BASE64URL].entries()) SIXTETS[ch.charCodeAt(0)] = i;
 
-/** Where `hashBits` leaves its two integers (reused: it runs for every account loaded and every user read). */
+/** Where `hashBits` and `hashText` leave their two integers (reused: they run for every account loaded and every user read). */
 const BITS = new Int32Array(2);
 
 /**
  * 60 bits of a data hash as two integers, into BITS: its first ten base64url characters (SHA-1 bits, so
- * as good as any 60 of them). A hash that is not base64url (never written by this version) is hashed instead.
+ * as good as any 60 of them). A hash that is not base64url (never written by this version) is hashed
+ * instead, with a negative high half: outside the range of the decoded bits (below 2^30), so the two never meet.
  */
 function hashBits(dataHash: string): void {
   let high = 0;
@@ -257,7 +208,8 @@ function hashBits(dataHash: string): void {
     const code = dataHash.charCodeAt(i);
     const sixtet = code < 128 ? (SIXTETS[code] ?? -1) : -1;
     if (sixtet < 0) {
-      fallbackBits(dataHash);
+      hashText(dataHash);
+      BITS[0] = (BITS[0] ?? 0) | 0x80000000;
       return;
     }
     if (i < 5) high = high * 64 + sixtet;
@@ -267,9 +219,60 @@ function hashBits(dataHash: string): void {
   BITS[1] = low;
 }
 
-function fallbackBits(text: string): void {
-  hashText(text, BITS);
-  // Negative, outside the range of the base64url path (below 2^30), so the two never meet.
-  const high = BITS[0] ?? 0;
-  BITS[0] = high < 0 ? high : -1 - high;
+/**
+ * Two independent 32-bit hashes of a text's UTF-16 code units (FNV-1a and a multiply-xorshift), into
+ * BITS: 64 bits that tell texts apart in memory (never stored).
+ */
+function hashText(text: string): void {
+  let a = 0x811c9dc5;
+  let b = 0x9e3779b9 ^ text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    a = Math.imul(a ^ code, 0x01000193);
+    b = Math.imul(b ^ code, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  BITS[0] = a ^ (a >>> 16);
+  BITS[1] = b;
+}
+
+/**
+ * The new ids of a read, remembered as 63-bit fingerprints in an open-addressing table (8 bytes a slot,
+ * off the V8 heap): enough to tell that no new id came twice, so that the stage can skip the search for
+ * repeated ids in the staging table (a GROUP BY over every staged row). A repeat always shows (the same
+ * id gives the same fingerprint); two different ids sharing one only costs that search.
+ */
+export class IdFingerprints {
+  #high = new Int32Array(1024);
+  /** Never 0 in a used slot (made odd): 0 marks an empty one. */
+  #low = new Int32Array(1024);
+  #size = 0;
+  /** True when some id may have been added twice (certainly, if one was). */
+  mayRepeat = false;
+
+  add(id: string): void {
+    hashText(id);
+    if (!this.#insert(BITS[0] ?? 0, (BITS[1] ?? 0) | 1)) this.mayRepeat = true;
+    else if (++this.#size * 2 > this.#high.length) {
+      const high = this.#high;
+      const low = this.#low;
+      this.#high = new Int32Array(high.length * 2);
+      this.#low = new Int32Array(low.length * 2);
+      for (let slot = 0; slot < high.length; slot++) if (low[slot] !== 0) this.#insert(high[slot] ?? 0, low[slot] ?? 0);
+    }
+  }
+
+  /** False when the fingerprint was already there. */
+  #insert(high: number, low: number): boolean {
+    const mask = this.#high.length - 1;
+    for (let slot = high & mask; ; slot = (slot + 1) & mask) {
+      const held = this.#low[slot] ?? 0;
+      if (held === 0) {
+        this.#high[slot] = high;
+        this.#low[slot] = low;
+        return true;
+      }
+      if (held === low && this.#high[slot] === high) return false;
+    }
+  }
 }

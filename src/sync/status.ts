@@ -1,7 +1,7 @@
 // Seat usage and run status as the CLI (`status`, `sync`) and the API show them (SPEC §5 shapes).
 import type { SeatsyncConfig } from '../config/types.ts';
 import type { PoolUsage } from '../domain/types.ts';
-import type { Repositories, SourceHealth } from '../store/repositories.ts';
+import type { PoolCounts, Repositories, RunRecord, SourceHealth, TargetState } from '../store/repositories.ts';
 
 /** SPEC §5 `POOL`: a pool's usage without the overage. */
 export type PoolView = Omit<PoolUsage, 'overage'>;
@@ -21,17 +21,9 @@ export interface SourceStatusView {
 }
 
 /** One provisioning target: its backlog, its last delivery and what its last reconcile found. */
-export interface TargetView {
+export interface TargetView extends TargetState {
   readonly name: string;
   readonly kind: 'scim' | 'webhook';
-  readonly pending: number;
-  readonly failed: number;
-  readonly lastDeliveryAt: string | null;
-  /** Last error of a row not delivered yet (pending or failed). */
-  readonly lastError: string | null;
-  readonly lastReconcileAt: string | null;
-  /** Drift found by the last reconcile, by kind (SCIM targets; null before the first reconcile). */
-  readonly drift: Readonly<Record<string, number>> | null;
 }
 
 export interface StatusView {
@@ -41,13 +33,14 @@ export interface StatusView {
   readonly targets: TargetView[];
 }
 
-export function poolView(name: string, seats: number, counts: { used: number; waiting: number }): PoolView {
+function poolView(name: string, seats: number, counts: { used: number; waiting: number }): PoolView {
   return { name, seats, used: counts.used, available: Math.max(0, seats - counts.used), waiting: counts.waiting };
 }
 
-export async function poolViews(repos: Pick<Repositories, 'accounts'>, config: SeatsyncConfig): Promise<PoolView[]> {
-  const counts = await repos.accounts.poolCounts();
-  return config.pools.map((p) => poolView(p.name, p.seats, counts.get(p.name) ?? { used: 0, waiting: 0 }));
+/** The config's pools with their holders and waiting accounts by pool name (as stored when `counts` is not given). */
+export async function poolViews(repos: Pick<Repositories, 'accounts'>, config: SeatsyncConfig, counts?: Map<string, PoolCounts>): Promise<PoolView[]> {
+  const byName = counts ?? (await repos.accounts.poolCounts());
+  return config.pools.map((p) => poolView(p.name, p.seats, byName.get(p.name) ?? { used: 0, waiting: 0 }));
 }
 
 export function poolViewsFromPlan(pools: readonly PoolUsage[]): PoolView[] {
@@ -61,23 +54,16 @@ export async function statusView(repos: Repositories, config: SeatsyncConfig): P
   const { pending, failed } = await repos.outbox.counts();
   return {
     pools: await poolViews(repos, config),
-    sources: names.map((name) => {
-      const run = runs.get(name);
-      return {
-        name,
-        lastRun: run
-          ? { status: run.status, startedAt: run.startedAt.toISOString(), finishedAt: run.finishedAt?.toISOString() ?? null, seen: run.seen }
-          : null,
-        ...healthView(health.get(name)),
-      };
-    }),
+    sources: names.map((name) => sourceView(name, runs.get(name), health.get(name))),
     outbox: { pending, failed },
     targets: await targetViews(repos, config),
   };
 }
 
-function healthView(h: SourceHealth | undefined): Omit<SourceStatusView, 'name' | 'lastRun'> {
+function sourceView(name: string, run: RunRecord | undefined, h: SourceHealth | undefined): SourceStatusView {
   return {
+    name,
+    lastRun: run ? { status: run.status, startedAt: run.startedAt.toISOString(), finishedAt: run.finishedAt?.toISOString() ?? null, seen: run.seen } : null,
     lastSuccessfulRun: h?.lastSuccess ? { id: h.lastSuccess.runId, finishedAt: h.lastSuccess.finishedAt.toISOString() } : null,
     consecutiveFailures: h?.consecutiveFailures ?? 0,
     failingSince: h?.failingSince?.at.toISOString() ?? null,
@@ -87,15 +73,7 @@ function healthView(h: SourceHealth | undefined): Omit<SourceStatusView, 'name' 
 
 export async function targetViews(repos: Pick<Repositories, 'targets'>, config: Pick<SeatsyncConfig, 'targets'>): Promise<TargetView[]> {
   if (config.targets.length === 0) return [];
-  const counts = await repos.targets.counts(config.targets.map((t) => t.name));
-  const drifts = await repos.targets.drifts();
-  return config.targets.map((t) => {
-    const c = counts.get(t.name);
-    const d = drifts.get(t.name);
-    return {
-      name: t.name, kind: t.kind, pending: c?.pending ?? 0, failed: c?.failed ?? 0,
-      lastDeliveryAt: c?.lastDeliveryAt?.toISOString() ?? null, lastError: c?.lastError ?? null,
-      lastReconcileAt: d?.at.toISOString() ?? null, drift: d?.found ?? null,
-    };
-  });
+  const states = await repos.targets.states(config.targets.map((t) => t.name));
+  // `states` has a row for every name it is given.
+  return config.targets.map((t) => ({ name: t.name, kind: t.kind, ...(states.get(t.name) as TargetState) }));
 }

@@ -1,6 +1,6 @@
 // One sync run of one source, in named phases:
 //   read   the source, page by page, into the run's staging table (read-source.ts; no transaction open)
-//   stage  settle what was staged: repeated ids dropped, statistics, the accounts a full read did not return
+//   stage  settle what was staged: repeated ids dropped (as the read ends), statistics, the accounts a full read did not return
 //   decide + apply   in one short transaction (apply-run.ts): hold check, allocation, writes, cursor
 //   record the run's outcome
 // Each phase returns a value; the run ends with one of four outcomes: `applied`, `planned` (a dry run,
@@ -9,14 +9,14 @@ import { randomBytes } from 'node:crypto';
 import type { SeatsyncConfig } from '../config/types.ts';
 import { queueKeyer } from '../domain/queue-order.ts';
 import { sourceLogger, type Logger } from '../logging.ts';
-import type { DirectorySource, SourceReadOutcome } from '../sources/directory-source.ts';
+import type { DirectorySource } from '../sources/directory-source.ts';
 import { storeOf, type Database, type DatabaseStore, type RemovalCounts, type RunCounts, type StagingRepository, type Store } from '../store/repositories.ts';
 import type { ChangeListing, ListedChanges } from './apply-delta.ts';
-import { type Applied, type ApplyOutcome, decideAndApply, type RunNotifier, type SeatTally, sweeps } from './apply-run.ts';
+import { type Applied, type ApplyInput, type ApplyOutcome, decideAndApply, type RunNotifier, type SeatTally, sweeps } from './apply-run.ts';
 import { throwIfAborted } from './run-aborted.ts';
-import { MAX_REPORTED_SKIPS, readIntoStaging, type ReadStats, type SyncProgress } from './read-source.ts';
+import { readIntoStaging, type ReadStats, type SyncProgress } from './read-source.ts';
 import { profilePoolsOf } from './reconcile.ts';
-import { mappingFingerprint, mappingRulesOf, readRequestOf } from './rules.ts';
+import { mappingFingerprint, mappingRulesOf, readRequestOf } from './map-user.ts';
 import { SourceSnapshot } from './source-snapshot.ts';
 import { poolViewsFromPlan, type PoolView } from './status.ts';
 
@@ -24,17 +24,16 @@ export type { SyncProgress } from './read-source.ts';
 export { DEFAULT_DRY_RUN_LISTING } from './apply-delta.ts';
 export type { RunNotifier } from './apply-run.ts';
 
-interface RunResultBase extends RunCounts {
+/**
+ * `skippedEntries`: the first bad entries, for the run report; `repaired`, `repairedEntries`: values read
+ * with U+FFFD for bytes that were not UTF-8 (absent: none), and the first of them.
+ */
+interface RunResultBase extends RunCounts, Pick<ReadStats, 'skippedEntries'>, Partial<Pick<ReadStats, 'repaired' | 'repairedEntries'>> {
   readonly source: string;
   readonly runId: string | null;
   readonly mode: 'full' | 'incremental' | null;
   readonly durationMs: number;
   readonly dryRun: boolean;
-  /** First bad entries, for the run report. */
-  readonly skippedEntries: ReadStats['skippedEntries'];
-  /** Values read with U+FFFD for bytes that were not UTF-8 (absent: none), and the first of them. */
-  readonly repaired?: number;
-  readonly repairedEntries?: ReadStats['repairedEntries'];
   /** A dry run: the planned state changes it was asked to list, and their numbers by kind. */
   readonly planned?: ListedChanges;
   /** A dry run: what the source's accounts would hold, per profile and pool. */
@@ -42,33 +41,29 @@ interface RunResultBase extends RunCounts {
 }
 
 /** The result of one run: `outcome` tells which; `status` is its name in the SPEC's report (`ok` for applied and planned). */
-export type SourceRunResult =
-  | (RunResultBase & {
-      readonly outcome: 'applied' | 'planned';
-      readonly status: 'ok';
-      readonly error: null;
-      readonly held: null;
-      /** Seat usage as this run's allocation left it. */
-      readonly poolsAfter: PoolView[];
-    })
-  | (RunResultBase & {
-      readonly outcome: 'held';
-      readonly status: 'held';
-      readonly error: null;
-      /** What the run would have disabled and removed, and the threshold it exceeds (SPEC rule 10). */
-      readonly held: RemovalCounts & { readonly threshold: number; readonly unidentified?: number };
-      /** A dry run with `planHeld`: seat usage as its plan would leave it; otherwise null. */
-      readonly poolsAfter: PoolView[] | null;
-    })
-  | (RunResultBase & {
-      readonly outcome: 'failed';
-      readonly status: 'failed';
-      readonly error: string;
-      /** `code` of the error the run ended with (SourceError codes, `database`, …), when it had one. */
-      readonly errorCode?: string;
-      readonly held: null;
-      readonly poolsAfter: null;
-    });
+export type SourceRunResult = RunResultBase &
+  (
+    /** `poolsAfter`: seat usage as this run's allocation left it. */
+    | { readonly outcome: 'applied' | 'planned'; readonly status: 'ok'; readonly error: null; readonly held: null; readonly poolsAfter: PoolView[] }
+    | {
+        readonly outcome: 'held';
+        readonly status: 'held';
+        readonly error: null;
+        /** What the run would have disabled and removed, and the threshold it exceeds (SPEC rule 10). */
+        readonly held: RemovalCounts & { readonly threshold: number; readonly unidentified?: number };
+        /** A dry run with `planHeld`: seat usage as its plan would leave it; otherwise null. */
+        readonly poolsAfter: PoolView[] | null;
+      }
+    | {
+        readonly outcome: 'failed';
+        readonly status: 'failed';
+        readonly error: string;
+        /** `code` of the error the run ended with (SourceError codes, `database`, …), when it had one. */
+        readonly errorCode?: string;
+        readonly held: null;
+        readonly poolsAfter: null;
+      }
+  );
 
 export interface SyncSourceDeps {
   readonly db: Database;
@@ -98,23 +93,11 @@ export interface SyncSourceOptions {
   readonly allocationSlice?: number;
 }
 
-/** What the read and stage phases leave: the staged read and its numbers. */
-interface Staged {
-  readonly stats: ReadStats;
-  readonly outcome: SourceReadOutcome;
-  /** Full reads: present accounts the read did not return. */
-  readonly unseenIds: readonly number[];
-  /** Accounts whose entries were present but unreadable: their seat state is kept exactly. */
-  readonly frozenIds: readonly number[];
-  readonly mapping: string;
-}
+/** What the read and stage phases leave: the staged read, its numbers, and what the apply needs of them. */
+type Staged = Pick<ApplyInput, 'outcome' | 'unseenIds' | 'frozenIds' | 'mapping'> & { readonly stats: ReadStats };
 
-
-/** A run's outcome before it is recorded. */
-type Ended =
-  | { readonly kind: 'applied' | 'planned'; readonly staged: Staged; readonly applied: Applied }
-  | { readonly kind: 'held'; readonly staged: Staged; readonly counts: RemovalCounts; readonly threshold: number; readonly planned?: Applied }
-  | { readonly kind: 'failed'; readonly staged: Staged | null; readonly error: unknown };
+/** A run's outcome before it is recorded: the apply's (a dry run's `applied` is planned), or a failure. */
+type Ended = (ApplyOutcome & { readonly staged: Staged }) | { readonly kind: 'failed'; readonly staged: Staged | null; readonly error: unknown };
 
 interface RunContext {
   readonly deps: SyncSourceDeps;
@@ -141,8 +124,10 @@ export async function syncSource(deps: SyncSourceDeps, options: SyncSourceOption
   return record(ctx, await runPhases(ctx));
 }
 
-/** read → stage → decide/apply on the run's own connection, the staging table dropped whatever happens. */
+/** read and stage, then decide and apply, on the run's own connection; the staging table is dropped whatever happens. */
 async function runPhases(ctx: RunContext): Promise<Ended> {
+  // What the read staged, for the report of a run that fails after it.
+  let staged: Staged | null = null;
   try {
     return await ctx.store.session(async (conn) => {
       // Held while the run works on this connection: a run whose lock is gone was cut off.
@@ -150,45 +135,25 @@ async function runPhases(ctx: RunContext): Promise<Ended> {
       const runKey = ctx.runId ?? `dry_${randomBytes(6).toString('hex')}`;
       const staging = conn.staging(runKey, ctx.deps.source.name);
       try {
-        const staged = await stage(staging, ctx, await read(conn, staging, ctx));
-        try {
-          return await decideAndApplyIn(conn, runKey, ctx, staged);
-        } catch (error) {
-          // Out of the session, so the connection is discarded; the read's numbers go with it.
-          throw new FailedAfterStaging(staged, error);
-        }
+        staged = await readAndStage(conn, staging, ctx);
+        return await decideAndApplyIn(conn, runKey, ctx, staged);
       } finally {
         await staging.drop().catch(() => undefined);
         if (ctx.runId) await conn.runs.unlock(ctx.runId).catch(() => undefined);
       }
     });
   } catch (error) {
-    if (error instanceof FailedAfterStaging) return { kind: 'failed', staged: error.staged, error: error.cause };
-    // The read or the staging failed (or the connection): nothing was staged that counts.
-    return { kind: 'failed', staged: null, error };
+    // Thrown out of the session, so its connection is discarded.
+    return { kind: 'failed', staged, error };
   }
 }
 
-/** A failure of the decide or apply phase, carrying what the read staged (for the run's report). */
-class FailedAfterStaging extends Error {
-  readonly code = 'run-failed';
-  readonly staged: Staged;
-  constructor(staged: Staged, cause: unknown) {
-    super(cause instanceof Error ? cause.message : String(cause), { cause });
-    this.name = 'FailedAfterStaging';
-    this.staged = staged;
-  }
-}
-
-interface ReadPhase {
-  readonly read: { readonly stats: ReadStats; readonly outcome: SourceReadOutcome };
-  readonly snapshot: SourceSnapshot;
-  readonly mapping: string;
-}
-
-/** Phase read: the source into the staging table, page by page. No transaction is open meanwhile. */
-async function read(conn: Store, staging: StagingRepository, ctx: RunContext): Promise<ReadPhase> {
-  const { deps, options } = ctx;
+/**
+ * Phases read and stage: the source into the staging table, page by page, with no transaction open, its
+ * repeated new ids dropped; then statistics, the unseen and frozen accounts.
+ */
+async function readAndStage(conn: Store, staging: StagingRepository, ctx: RunContext): Promise<Staged> {
+  const { deps, options, log } = ctx;
   await staging.create();
   const rules = mappingRulesOf(deps.config);
   const mapping = mappingFingerprint(rules);
@@ -196,35 +161,24 @@ async function read(conn: Store, staging: StagingRepository, ctx: RunContext): P
   // An incremental read returns changed entries only: after a change of the mapping rules every user
   // must be read (and mapped) again.
   const remap = stored !== null && stored.mapping !== mapping;
-  if (remap && !options.forceFull) ctx.log.info('profiles or policy.protect changed since the last read: reading every user again');
+  if (remap && !options.forceFull) log.info('profiles or policy.protect changed since the last read: reading every user again');
   const forceFull = options.forceFull || remap;
   // A read that returns every user needs every present account: loaded on a connection of its own
   // while the source binds and sends its first pages.
   const snapshot = new SourceSnapshot(conn, deps.source.name, { loader: ctx.store, whole: forceFull || stored === null });
-  const result = await readIntoStaging(staging, {
+  const read = await readIntoStaging(staging, {
     snapshot,
     source: deps.source,
-    request: {
-      ...readRequestOf(deps.config), cursor: stored?.cursor ?? null, forceFull,
-      ...(options.signal ? { signal: options.signal } : {}),
-    },
+    request: { ...readRequestOf(deps.config), cursor: stored?.cursor ?? null, forceFull, ...(options.signal ? { signal: options.signal } : {}) },
     rules,
     queueKey: queueKeyer(profilePoolsOf(deps.config)),
-    logger: ctx.log,
+    logger: log,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
-  return { read: result, snapshot, mapping };
-}
-
-/** Phase stage: repeated new ids dropped (their repeats count as skipped), statistics, the unseen accounts of a full read. */
-async function stage(staging: StagingRepository, ctx: RunContext, phase: ReadPhase): Promise<Staged> {
-  const repeats = phase.snapshot.newIdsMayRepeat ? await staging.dropRepeatedIds() : 0;
-  if (repeats > 0) ctx.log.warn({ entry: ctx.deps.source.name, attribute: 'id', repeats }, 'directory returned new ids more than once; first occurrences kept');
-  const stats = withRepeatsDropped(phase.read.stats, repeats, ctx.deps.source.name);
   await staging.analyze();
-  ctx.options.onProgress?.({ phase: 'apply', read: stats.seen });
-  const unseenIds = sweeps(phase.read.outcome) ? await phase.snapshot.unseenIds() : [];
-  return { stats, outcome: phase.read.outcome, unseenIds, frozenIds: await phase.snapshot.frozenIds(), mapping: phase.mapping };
+  options.onProgress?.({ phase: 'apply', read: read.stats.seen });
+  const unseenIds = sweeps(read.outcome) ? await snapshot.unseenIds() : [];
+  return { ...read, unseenIds, frozenIds: await snapshot.frozenIds(), mapping };
 }
 
 /** Phases decide and apply, in one transaction that commits only an applied run (a dry run and a held one roll back). */
@@ -233,13 +187,9 @@ async function decideAndApplyIn(conn: Store, runKey: string, ctx: RunContext, st
   const outcome = await conn.transaction<ApplyOutcome>(
     async (tx) => {
       const decided = await decideAndApply(tx, {
-        config: deps.config, source: deps.source.name, staging: tx.staging(runKey, deps.source.name), runId: ctx.runId, outcome: staged.outcome, unseenIds: staged.unseenIds, frozenIds: staged.frozenIds,
-        read: staged.stats.seen, unidentified: staged.stats.unidentified, now: ctx.clock(), mapping: staged.mapping, allowRemovals: options.allowRemovals, dryRun: options.dryRun,
-        ...(options.listing ? { listing: options.listing } : {}),
-        ...(options.planHeld && options.dryRun ? { planHeld: true } : {}),
-        ...(options.allocationSlice === undefined ? {} : { allocationSlice: options.allocationSlice }),
-        ...(deps.notifier ? { notifier: deps.notifier } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
+        ...options, ...staged, ...(deps.notifier ? { notifier: deps.notifier } : {}), planHeld: options.dryRun && options.planHeld === true,
+        config: deps.config, source: deps.source.name, staging: tx.staging(runKey, deps.source.name), runId: ctx.runId,
+        read: staged.stats.seen, unidentified: staged.stats.unidentified, now: ctx.clock(),
       });
       // The last moment to give up: a run aborted (shutdown) while applying rolls back here instead of
       // committing, so "aborted" always means "nothing applied".
@@ -248,8 +198,7 @@ async function decideAndApplyIn(conn: Store, runKey: string, ctx: RunContext, st
     },
     { end: (result) => (result.kind === 'applied' && !options.dryRun ? 'commit' : 'rollback') },
   );
-  if (outcome.kind === 'held') return { ...outcome, staged };
-  return { kind: options.dryRun ? 'planned' : 'applied', staged, applied: outcome.applied };
+  return { ...outcome, staged };
 }
 
 /** Phase record: the run's row, its log line, and the result. */
@@ -262,15 +211,14 @@ async function record(ctx: RunContext, ended: Ended): Promise<SourceRunResult> {
   const unapplied: RunCounts = { seen: stats.seen, created: 0, updated: 0, activated: 0, blocked: 0, disabled: 0, removed: 0, skipped: stats.skipped };
   const durationMs = (): number => ctx.clock() - ctx.started;
   switch (ended.kind) {
-    case 'applied':
-    case 'planned': {
+    case 'applied': {
       const { applied } = ended;
       const counts: RunCounts = { seen: stats.seen, created: applied.created, updated: applied.updated, ...applied.counts, skipped: stats.skipped };
       if (runId) await ctx.store.runs.finish(runId, { status: 'ok', mode, counts, error: null, details: { skippedEntries: stats.skippedEntries, purged: applied.purged, ...repairs } });
       log.info({ ...counts, repaired: stats.repaired, mode, allocation: applied.allocation, durationMs: durationMs() }, 'sync finished');
       return {
-        ...base, ...counts, outcome: ended.kind, status: 'ok', durationMs: durationMs(), error: null, held: null,
-        ...(ended.kind === 'planned' ? planOf(applied) : { poolsAfter: poolViewsFromPlan(applied.plan.pools) }),
+        ...base, ...counts, outcome: options.dryRun ? 'planned' : 'applied', status: 'ok', durationMs: durationMs(), error: null, held: null,
+        ...(options.dryRun ? planOf(applied) : { poolsAfter: poolViewsFromPlan(applied.plan.pools) }),
       };
     }
     case 'held': {
@@ -289,10 +237,7 @@ async function record(ctx: RunContext, ended: Ended): Promise<SourceRunResult> {
       const details = typeof errorCode === 'string' ? { errorCode } : {};
       if (runId) await ctx.store.runs.finish(runId, { status: 'failed', mode, counts: unapplied, error: message, details }).catch(() => undefined);
       log.error({ err: error }, 'sync failed; nothing was applied');
-      return {
-        ...base, ...unapplied, outcome: 'failed', status: 'failed', durationMs: durationMs(), error: message, held: null, poolsAfter: null,
-        ...(typeof errorCode === 'string' ? { errorCode } : {}),
-      };
+      return { ...base, ...unapplied, outcome: 'failed', status: 'failed', durationMs: durationMs(), error: message, held: null, poolsAfter: null, ...details };
     }
   }
 }
@@ -300,17 +245,4 @@ async function record(ctx: RunContext, ended: Ended): Promise<SourceRunResult> {
 /** What a dry run reports of its plan. */
 function planOf(applied: Applied): Pick<SourceRunResult, 'planned' | 'tally'> & { poolsAfter: PoolView[] } {
   return { poolsAfter: poolViewsFromPlan(applied.plan.pools), planned: applied.listed, ...(applied.tally ? { tally: applied.tally } : {}) };
-}
-
-/** New ids the read returned twice are found after the read; their repeats count as skipped. */
-function withRepeatsDropped(stats: ReadStats, repeats: number, source: string): ReadStats {
-  if (repeats === 0) return stats;
-  const entry = { entry: source, attribute: 'id', reason: 'duplicate id in this read' };
-  const room = Math.max(0, MAX_REPORTED_SKIPS - stats.skippedEntries.length);
-  return {
-    ...stats,
-    seen: stats.seen - repeats,
-    skipped: stats.skipped + repeats,
-    skippedEntries: [...stats.skippedEntries, ...Array.from({ length: Math.min(room, repeats) }, () => entry)],
-  };
 }

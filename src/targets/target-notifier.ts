@@ -5,7 +5,7 @@
 import type { SeatsyncConfig, TargetConfig } from '../config/types.ts';
 import { occasionId, runIdOf, type Occasion } from '../domain/notification-events.ts';
 import type { AllocationPlan } from '../domain/types.ts';
-import type { Database, Queryable } from '../store/db.ts';
+import type { Database } from '../store/db.ts';
 import { repositoriesOf, type TargetRepository } from '../store/repositories.ts';
 import type { RunNotifier } from '../sync/sync-source.ts';
 import { accountEventRows, poolFullEvents, scimRows, syncEvent, webhookRows, type AccountSnapshot, type StateTransition, type TargetRow } from './target-rows.ts';
@@ -17,8 +17,7 @@ export function createTargetNotifier(config: Pick<SeatsyncConfig, 'targets'>): R
   return {
     afterAllocation: async (tx, context) => {
       const store = repositoriesOf(tx).targets;
-      const rows = await rowsOf(tx, store, targets, context);
-      await store.insertRows(tx, rows, { now: new Date(context.now) });
+      await store.insertRows(await rowsOf(store, targets, context), { now: new Date(context.now) });
     },
     onHeld: async (db, context) => {
       const event = syncEvent('sync.held', {
@@ -41,11 +40,10 @@ export function createTargetNotifier(config: Pick<SeatsyncConfig, 'targets'>): R
 
 async function insertOnItsOwn(db: Database, rows: readonly TargetRow[], now: number): Promise<void> {
   if (rows.length === 0) return;
-  await db.transaction((tx) => repositoriesOf(tx).targets.insertRows(tx, rows, { now: new Date(now) }));
+  await db.transaction((tx) => repositoriesOf(tx).targets.insertRows(rows, { now: new Date(now) }));
 }
 
 async function rowsOf(
-  tx: Queryable,
   store: TargetRepository,
   targets: readonly TargetConfig[],
   context: { readonly occasion: Occasion; readonly plan: AllocationPlan; readonly now: number },
@@ -57,10 +55,10 @@ async function rowsOf(
   // A run is found by its id on the rows it changed (a large run's plan keeps only some changes); an
   // admin action's plan names all of its changes.
   if (occasion.kind === 'run') {
-    accounts = await store.changedByRun(tx, occasion.runId);
-    transitions = await store.transitionsOfRun(tx, occasion.runId);
+    accounts = await store.changedByRun(occasion.runId);
+    transitions = await store.transitionsOfRun(occasion.runId);
   } else {
-    accounts = await store.accountsById(tx, plan.changes.map((c) => c.id));
+    accounts = await store.accountsById(plan.changes.map((c) => c.id));
     transitions = plan.changes
       .filter((c) => c.from?.state !== c.to.state)
       .map((c) => ({

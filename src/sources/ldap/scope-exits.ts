@@ -107,7 +107,8 @@ export async function* idsInScope(input: ScopeExitInput): AsyncGenerator<SourceI
   // expanded group is tested here, by the same membership test as the user read (group-types.ts).
   const checkedByServer = config.group === null || groupResolutionOf(config) === 'in-chain';
   const scope = config.group === null ? undefined : groups.members.get(normalizeDn(config.group));
-  const inScope = (view: EntryView): boolean => checkedByServer || hasMember(scope, { dn: normalizeDn(view.dn), uids: view.strings(POSIX_UID_ATTRIBUTE).map(posixUidKey) });
+  // Used only when the server does not decide the scope alone.
+  const inScope = (view: EntryView): boolean => hasMember(scope, { dn: normalizeDn(view.dn), uids: view.strings(POSIX_UID_ATTRIBUTE).map(posixUidKey) });
   const each = (view: EntryView): string | null => (inScope(view) ? readableId(view, idAttribute) : null);
   const pages = session.mappedPages(config.baseDN, {
     filter: scopeFilter(config),

@@ -49,7 +49,7 @@ export async function reconcileScimTarget(options: {
     let queued = 0;
     if (!options.dryRun && repairs.length > 0) {
       const rows = scimPayloadRows([options.target.name], repairs, { batch: `reconcile-${now}` });
-      queued = await options.store.transaction((tx) => tx.targets.insertRows(tx.connection, rows, { now: new Date(now) }));
+      queued = await options.store.transaction((tx) => tx.targets.insertRows(rows, { now: new Date(now) }));
     }
     if (!options.dryRun) await store.saveDrift(options.target.name, { at: new Date(now), found, repaired: true });
     const report = { target: options.target.name, dryRun: options.dryRun, applicationUsers: total, found, queued, drifted };

@@ -11,7 +11,7 @@ import { createRunNotifier } from '../../../src/notify/run-notifier.ts';
 import { SmtpTransport } from '../../../src/notify/transports/smtp-transport.ts';
 import { createSourceFactory } from '../../../src/sources/factory.ts';
 import { repositoriesOf } from '../../../src/store/repositories.ts';
-import { OutboxStore } from '../../../src/store/outbox-store.ts';
+import { outboxOf } from '../../../src/store/outbox-store.ts';
 import { applyAdminAction, type AdminAction } from '../../../src/sync/admin-actions.ts';
 import { explainAccountRef } from '../../../src/sync/explain.ts';
 import { runSync, type SyncReport } from '../../../src/sync/run-sync.ts';
@@ -94,7 +94,7 @@ describe.each(['postgres'] as const)('the emails of real runs on %s', (kind) => 
     const { notify: _, ...rest } = overrides;
     const config = aConfig({ sources: [aFileSource('hr', csv.path)], pools: [{ name: 'primary', seats: 2, notify: null }], ...rest, notify });
     const logger = silentLogger();
-    const outbox = new OutboxStore(t.db);
+    const outbox = outboxOf(t.db);
     const notifierOf = (c: SeatsyncConfig) => createRunNotifier({ config: c, outbox }) ?? undefined;
     return {
       t,

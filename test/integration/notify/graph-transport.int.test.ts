@@ -7,7 +7,7 @@ import { deliverOutbox } from '../../../src/notify/deliver.ts';
 import { createTransport } from '../../../src/notify/transports/create-transport.ts';
 import { GraphTransport } from '../../../src/notify/transports/graph-transport.ts';
 import { DeliveryError, type MailMessage } from '../../../src/notify/transports/transport.ts';
-import { OutboxStore } from '../../../src/store/outbox-store.ts';
+import { outboxOf } from '../../../src/store/outbox-store.ts';
 import { startGraphEmulator, trustEmulatorCa, type AppRegistration, type GraphEmulator } from '../../support/graph-emulator/index.ts';
 import { limitEvents, NOTIFY_TO, PARTNERS_TO } from './events.ts';
 import { createTestDatabase, type TestDatabase } from './test-databases.ts';
@@ -96,7 +96,7 @@ describe('Graph sendMail transport', () => {
   it('delivers the outbox through the factory-built transport', async () => {
     const tdb: TestDatabase = await createTestDatabase('pglite');
     try {
-      const outbox = new OutboxStore(tdb.db);
+      const outbox = outboxOf(tdb.db);
       await tdb.db.transaction((tx) => outbox.enqueue(tx, limitEvents(Date.now(), '301')));
       const graph = createTransport(
         { to: NOTIFY_TO, from: SENDER, transport: { kind: 'graph', source: 'entra', sender: SENDER }, remindEveryMs: null, warnAt: null, failureAfter: null },

@@ -5,7 +5,7 @@ import { silentLogger } from '../../../src/logging.ts';
 import { deliverOutbox } from '../../../src/notify/deliver.ts';
 import { SmtpTransport } from '../../../src/notify/transports/smtp-transport.ts';
 import { openDatabase, type Database } from '../../../src/store/db.ts';
-import { OutboxStore } from '../../../src/store/outbox-store.ts';
+import { outboxOf } from '../../../src/store/outbox-store.ts';
 import { TestSmtpServer } from '../../support/smtp-server.ts';
 import { eventOfKind, FROM } from './events.ts';
 import { createTestDatabase, resetNotifyTables, type TestDatabase } from './test-databases.ts';
@@ -34,11 +34,11 @@ describe('racing deliverers on PostgreSQL', () => {
     smtp.clear();
     const now = Date.now();
     const events = Array.from({ length: MESSAGES }, (_, i) => eventOfKind('test', now, `race-${i}`));
-    await tdb.db.transaction((tx) => new OutboxStore(tdb.db).enqueue(tx, events));
+    await tdb.db.transaction((tx) => outboxOf(tdb.db).enqueue(tx, events));
   });
 
   it('never hands the same row to two concurrent claims', async () => {
-    const stores = [new OutboxStore(tdb.db), new OutboxStore(other)];
+    const stores = [outboxOf(tdb.db), outboxOf(other)];
     const now = new Date(Date.now() + 1_000);
     const claims = await Promise.all(
       Array.from({ length: 8 }, (_, i) => stores[i % 2]!.claimDue({ limit: 7, now, leaseMs: 60_000, worker: `w${i}` })),
@@ -56,8 +56,8 @@ describe('racing deliverers on PostgreSQL', () => {
       });
     const [a, b] = [transport(), transport()];
     const results = await Promise.all([
-      deliverOutbox({ outbox: new OutboxStore(tdb.db), transport: a, logger: silentLogger(), limit: 3, worker: 'a' }),
-      deliverOutbox({ outbox: new OutboxStore(other), transport: b, logger: silentLogger(), limit: 3, worker: 'b' }),
+      deliverOutbox({ outbox: outboxOf(tdb.db), transport: a, logger: silentLogger(), limit: 3, worker: 'a' }),
+      deliverOutbox({ outbox: outboxOf(other), transport: b, logger: silentLogger(), limit: 3, worker: 'b' }),
     ]);
     await Promise.all([a.close(), b.close()]);
     expect(results.reduce((n, r) => n + r.sent, 0)).toBe(MESSAGES);

@@ -7,7 +7,7 @@ import { silentLogger } from '../../../src/logging.ts';
 import { deliverOutbox } from '../../../src/notify/deliver.ts';
 import { createRunNotifier } from '../../../src/notify/run-notifier.ts';
 import { SmtpTransport } from '../../../src/notify/transports/smtp-transport.ts';
-import { OutboxStore } from '../../../src/store/outbox-store.ts';
+import { outboxOf } from '../../../src/store/outbox-store.ts';
 import type { RunNotifier } from '../../../src/sync/sync-source.ts';
 import { TestSmtpServer } from '../../support/smtp-server.ts';
 import { FROM, NOTIFY_TO, pool } from './events.ts';
@@ -24,7 +24,7 @@ describe.each(DATABASE_KINDS)('run notifications on %s', (kind) => {
   let tdb: TestDatabase;
   let smtp: TestSmtpServer;
   let transport: SmtpTransport;
-  let outbox: OutboxStore;
+  let outbox: ReturnType<typeof outboxOf>;
   let notifier: RunNotifier;
   let ids: Record<string, number>;
 
@@ -67,7 +67,7 @@ describe.each(DATABASE_KINDS)('run notifications on %s', (kind) => {
   beforeAll(async () => {
     tdb = await createTestDatabase(kind);
     smtp = await TestSmtpServer.start({ tls: 'none' });
-    outbox = new OutboxStore(tdb.db);
+    outbox = outboxOf(tdb.db);
     transport = new SmtpTransport({
       smtp: { host: '127.0.0.1', port: smtp.port, secure: false, requireTls: false, user: null, password: null, caFile: null, rejectUnauthorized: true },
       from: FROM,

@@ -4,7 +4,7 @@ import type { NotificationEvent } from '../../../src/domain/notifications.ts';
 import { silentLogger } from '../../../src/logging.ts';
 import { deliverOutbox, enqueueTestMessage, type DeliverOptions } from '../../../src/notify/deliver.ts';
 import { SmtpTransport } from '../../../src/notify/transports/smtp-transport.ts';
-import { OutboxStore } from '../../../src/store/outbox-store.ts';
+import { outboxOf } from '../../../src/store/outbox-store.ts';
 import { TestSmtpServer, type ReceivedMail } from '../../support/smtp-server.ts';
 import { eventOfKind, FROM, limitEvents, NOTIFY_TO, PARTNERS_TO } from './events.ts';
 import { createTestDatabase, DATABASE_KINDS, resetNotifyTables, type TestDatabase } from './test-databases.ts';
@@ -16,7 +16,7 @@ const REFUSED = 'nobody@corp.example.test';
 describe.each(DATABASE_KINDS)('SMTP delivery on %s', (kind) => {
   let tdb: TestDatabase;
   let smtp: TestSmtpServer;
-  let outbox: OutboxStore;
+  let outbox: ReturnType<typeof outboxOf>;
   let transport: SmtpTransport;
 
   const smtpTransport = (password: string): SmtpTransport =>
@@ -46,7 +46,7 @@ describe.each(DATABASE_KINDS)('SMTP delivery on %s', (kind) => {
   beforeAll(async () => {
     tdb = await createTestDatabase(kind);
     smtp = await TestSmtpServer.start({ tls: 'starttls', auth: { user: SMTP_USER, pass: SMTP_PASS }, rejectRecipients: [REFUSED] });
-    outbox = new OutboxStore(tdb.db);
+    outbox = outboxOf(tdb.db);
     transport = smtpTransport(SMTP_PASS);
   });
 

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SeatsyncConfig } from '../../../src/config/types.ts';
 import { silentLogger } from '../../../src/logging.ts';
 import { createSourceFactory } from '../../../src/sources/factory.ts';
-import { OutboxStore } from '../../../src/store/outbox-store.ts';
+import { outboxOf } from '../../../src/store/outbox-store.ts';
 import { repositoriesOf } from '../../../src/store/repositories.ts';
 import { runSync, type SyncReport } from '../../../src/sync/run-sync.ts';
 import { statusView } from '../../../src/sync/status.ts';
@@ -96,7 +96,7 @@ describe.each(DATABASE_KINDS)('ids in numeric order on %s', (kind) => {
     expect(accountIds).toHaveLength(105);
     expect((await repositoriesOf(t.db).accounts.find('10'))[0]?.id).toBe(10);
 
-    const outbox = new OutboxStore(t.db);
+    const outbox = outboxOf(t.db);
     const now = Date.now();
     const events = Array.from({ length: 101 }, (_, i) => testEvent({ now, to: 'a@example.test', nonce: String(i) }));
     await t.db.transaction((tx) => outbox.enqueue(tx, events));

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SeatsyncConfig } from '../../../src/config/types.ts';
 import { silentLogger } from '../../../src/logging.ts';
 import { createRunNotifier } from '../../../src/notify/run-notifier.ts';
-import { OutboxStore } from '../../../src/store/outbox-store.ts';
+import { outboxOf } from '../../../src/store/outbox-store.ts';
 import { storeOf } from '../../../src/store/repositories.ts';
 import { createSourceFactory } from '../../../src/sources/factory.ts';
 import { applyAdminAction } from '../../../src/sync/admin-actions.ts';
@@ -326,7 +326,7 @@ describe('admin actions and notifications', () => {
         notify: { to: 'licenses@example.test', from: 'seatsync@example.test', transport: { kind: 'log' }, remindEveryMs: null, warnAt: null, failureAfter: null },
       });
       const logger = silentLogger();
-      const notifier = createRunNotifier({ config, outbox: new OutboxStore(t.db) }) ?? undefined;
+      const notifier = createRunNotifier({ config, outbox: outboxOf(t.db) }) ?? undefined;
       expect(notifier).toBeDefined();
       await runSync(
         { db: t.db, config, logger, createSource: createSourceFactory(config, logger), ...(notifier ? { notifier } : {}) },

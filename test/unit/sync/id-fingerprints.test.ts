@@ -2,7 +2,7 @@
 // ids: a repeat must always show; distinct ids must (with 63 bits, practically always) not.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { IdFingerprints } from '../../../src/sync/id-fingerprints.ts';
+import { IdFingerprints } from '../../../src/sync/source-snapshot.ts';
 
 const added = (ids: readonly string[]): IdFingerprints => {
   const set = new IdFingerprints();
