@@ -5,16 +5,9 @@ import type { Queryable } from './db.ts';
 
 type RunStatus = 'running' | 'ok' | 'held' | 'failed';
 
-export interface RunCounts {
-  readonly seen: number;
-  readonly created: number;
-  readonly updated: number;
-  readonly activated: number;
-  readonly blocked: number;
-  readonly disabled: number;
-  readonly removed: number;
-  readonly skipped: number;
-}
+/** What a run counted, each in the column of `runs` of the same name. */
+const COUNTS = ['seen', 'created', 'updated', 'activated', 'blocked', 'disabled', 'removed', 'skipped'] as const;
+export type RunCounts = { readonly [K in (typeof COUNTS)[number]]: number };
 
 export interface RunRecord extends RunCounts {
   readonly id: string;
@@ -31,7 +24,7 @@ export interface RunRecord extends RunCounts {
 // `id` is shown as text (a bigint may exceed a JS number), so every ORDER BY and comparison names the
 // column `runs.id`: an unqualified `id` would sort the text alias, putting run 9 after run 10.
 const RUN_COLUMNS = `runs.id::text AS id, source, status, mode, trigger, started_at AS "startedAt",
-  finished_at AS "finishedAt", seen, created, updated, activated, blocked, disabled, removed, skipped, error, details`;
+  finished_at AS "finishedAt", ${COUNTS.join(', ')}, error, details`;
 
 /** Run ids are PostgreSQL bigints. */
 const MAX_RUN_ID = 9_223_372_036_854_775_807n;
@@ -63,13 +56,11 @@ export function runsOf(db: Queryable) {
       id: string,
       outcome: { status: Exclude<RunStatus, 'running'>; mode: 'full' | 'incremental' | null; counts: RunCounts; error: string | null; details: Record<string, unknown> },
     ): Promise<void> {
-      const c = outcome.counts;
       await db.query(
-        `UPDATE runs SET status = $2, mode = $3, finished_at = now(), seen = $4, created = $5, updated = $6,
-                activated = $7, blocked = $8, disabled = $9, removed = $10, skipped = $11, error = $12, details = $13::jsonb
+        `UPDATE runs SET status = $2, mode = $3, finished_at = now(), error = $4, details = $5::jsonb,
+                ${COUNTS.map((c, i) => `${c} = $${i + 6}`).join(', ')}
          WHERE id = $1::bigint`,
-        [id, outcome.status, outcome.mode, c.seen, c.created, c.updated, c.activated, c.blocked, c.disabled, c.removed,
-          c.skipped, outcome.error, JSON.stringify(outcome.details)],
+        [id, outcome.status, outcome.mode, outcome.error, JSON.stringify(outcome.details), ...COUNTS.map((c) => outcome.counts[c])],
       );
     },
 
@@ -190,17 +181,12 @@ function healthOf(r: HealthRow): SourceHealth {
   };
 }
 
-/** A source's cursor and the fingerprint of the mapping rules it was read under (null: saved before those were kept). */
-interface StoredCursor {
-  readonly cursor: SourceCursor;
-  readonly mapping: string | null;
-}
-
 /** The cursor each source keeps between runs, with the mapping rules it was read under. */
 export function cursorsOf(db: Queryable) {
   return {
-    async load(source: string): Promise<StoredCursor | null> {
-      const result = await db.query<StoredCursor>('SELECT cursor, mapping FROM source_cursors WHERE source = $1', [source]);
+    /** `mapping`: the fingerprint of the mapping rules the cursor was read under (null: saved before those were kept). */
+    async load(source: string): Promise<{ cursor: SourceCursor; mapping: string | null } | null> {
+      const result = await db.query<{ cursor: SourceCursor; mapping: string | null }>('SELECT cursor, mapping FROM source_cursors WHERE source = $1', [source]);
       return result.rows[0] ?? null;
     },
 

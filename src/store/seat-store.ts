@@ -114,12 +114,9 @@ export function seatsOf(tx: Queryable) {
     },
 
     /**
-     * The accounts the allocation may have to decide about, except the settled keepers (see
-     * `isSettledKeeper` in domain/allocate.ts: eligible, not protected, active without grace, holding
-     * exactly the pools of their profile, waiting for nothing), which are counted per profile instead.
-     * `settledHeld` maps each profile needing pools to its needed pools as held (sorted). `include` are
-     * ids always loaded (the accounts this run changes). Same conditions as the pure predicate; an
-     * integration test holds them together.
+     * As `load`, except the settled keepers (`isSettledKeeper` in domain/allocate.ts, the same conditions; an
+     * integration test holds them together), counted per profile instead. `settledHeld`: each profile needing
+     * pools to its needed pools as held (sorted). `include`: ids always loaded (the accounts this run changes).
      */
     async loadAroundSettled(
       options: { settledHeld: ReadonlyMap<string, readonly string[]>; include: readonly number[] },
@@ -195,10 +192,15 @@ export function seatsOf(tx: Queryable) {
       return first !== undefined && first <= now;
     },
 
-    /** The fingerprint of the inputs of the last allocation (config side), or null before the first one. */
-    async fingerprint(): Promise<string | null> {
-      const result = await tx.query<{ fingerprint: string }>('SELECT fingerprint FROM allocation_state WHERE id = 1');
-      return result.rows[0]?.fingerprint ?? null;
+    /**
+     * The last allocation: the fingerprint of its inputs (config side) and what it left in each pool by pool name
+     * (null when it did not save them); null before the first one.
+     */
+    async lastAllocation(): Promise<{ fingerprint: string; pools: Map<string, PoolCounts> | null } | null> {
+      const result = await tx.query<{ fingerprint: string; pools: string | null }>('SELECT fingerprint, pools::text AS pools FROM allocation_state WHERE id = 1');
+      const row = result.rows[0];
+      if (!row) return null;
+      return { fingerprint: row.fingerprint, pools: row.pools === null ? null : new Map(Object.entries(JSON.parse(row.pools) as Record<string, PoolCounts>)) };
     },
 
     /** After an allocation: the fingerprint of its config and what it left in each pool (holders, waiting accounts). */
@@ -212,16 +214,9 @@ export function seatsOf(tx: Queryable) {
       );
     },
 
-    /** What the last allocation left in each pool, by pool name; null before the first allocation that saved it. */
-    async poolsLeft(): Promise<Map<string, PoolCounts> | null> {
-      const result = await tx.query<{ pools: string | null }>('SELECT pools::text AS pools FROM allocation_state WHERE id = 1');
-      const pools = result.rows[0]?.pools ?? null;
-      return pools === null ? null : new Map(Object.entries(JSON.parse(pools) as Record<string, PoolCounts>));
-    },
-
     /** An account's admin flags and state, its row locked until the transaction ends; null when it is gone. */
-    async lockAdminFlags(accountId: number): Promise<Pick<StoredSeatAccount, 'suspended' | 'adminProtected' | 'state'> | null> {
-      const result = await tx.query<Pick<StoredSeatAccount, 'suspended' | 'adminProtected' | 'state'>>(
+    async lockAdminFlags(accountId: number): Promise<Pick<StoredSeatAccount, AdminFlag | 'state'> | null> {
+      const result = await tx.query<Pick<StoredSeatAccount, AdminFlag | 'state'>>(
         'SELECT suspended, admin_protected AS "adminProtected", state FROM accounts WHERE id = $1 FOR UPDATE',
         [accountId],
       );
