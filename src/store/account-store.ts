@@ -97,10 +97,12 @@ function containsPattern(q: string | undefined): string | null {
   return `%${q.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-/** Rows per statement for id lists: keeps parameter arrays well below protocol limits. */
-const WRITE_BATCH = 20_000;
+type PresentRow = { id: number; external_id: string; data_hash: string };
+type VisitPresent = (id: number, externalId: string, dataHash: string) => void;
 
-/** The accounts of one connection or transaction. */
+/** Rows per statement for id lists: keeps parameter arrays well below protocol limits. */
+export const WRITE_BATCH = 20_000;
+
 export function accountsOf(db: Queryable) {
   const accounts = {
     /** One page of accounts in id order, after the account `afterId` (0: from the first). */
@@ -220,25 +222,25 @@ export function accountsOf(db: Queryable) {
       return result.rows[0]?.total ?? 0;
     },
 
-    /** The present accounts of a source among these external ids (id and data hash by external id). */
-    async lookupPresent(source: string, externalIds: readonly string[]): Promise<Map<string, { id: number; dataHash: string }>> {
-      if (externalIds.length === 0) return new Map();
+    /** The present accounts of a source among these external ids, each visited as `forEachPresent` does. */
+    async lookupPresent(source: string, externalIds: readonly string[], visit: VisitPresent): Promise<void> {
+      if (externalIds.length === 0) return;
       // One index probe per id, whatever the statistics say (right after a first sync the planner may still
       // think `accounts` is empty and scan it whole; LIMIT keeps the lateral subquery from being flattened).
-      const result = await db.query<{ id: number; external_id: string; data_hash: string }>(
+      const result = await db.query<PresentRow>(
         `SELECT a.id, a.external_id, a.data_hash FROM unnest($2::text[]) AS u(external_id),
            LATERAL (SELECT id, external_id, data_hash FROM accounts WHERE source = $1 AND external_id = u.external_id AND present LIMIT 1) a`,
         [source, externalIds],
       );
-      return new Map(result.rows.map((r) => [r.external_id, { id: r.id, dataHash: r.data_hash }]));
+      for (const r of result.rows) visit(r.id, r.external_id, r.data_hash);
     },
 
     /**
      * The present accounts of a source (id, external id, data hash), a batch at a time through a cursor in
      * the caller's transaction (a short one of its own, before the run's; a keyset scan took twice as long).
      */
-    async forEachPresent(source: string, visit: (id: number, externalId: string, dataHash: string) => void): Promise<void> {
-      const rows = batches<{ id: number; external_id: string; data_hash: string }>(db, {
+    async forEachPresent(source: string, visit: VisitPresent): Promise<void> {
+      const rows = batches<PresentRow>(db, {
         name: 'present_accounts',
         select: 'SELECT id, external_id, data_hash FROM accounts WHERE source = $1 AND present',
         params: [source],
@@ -289,8 +291,6 @@ export function accountsOf(db: Queryable) {
   };
   return accounts;
 }
-
-export type AccountRepository = ReturnType<typeof accountsOf>;
 
 /**
  * Per pool name, the sum of `n` over the rows `select` returns whose pool list names it: lists grouped as

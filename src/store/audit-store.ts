@@ -42,7 +42,6 @@ const SELECT_VIEWS = `SELECT au.id::text AS id, ${isoCol('au.at', 'at')}, au.acc
   au.details->>'comment' AS comment, au.details->'takenBy'->>'username' AS "takenBy"
   FROM audit au LEFT JOIN accounts a ON a.id = au.account_id`;
 
-/** The audit trail of one connection or transaction. */
 export function auditOf(db: Queryable) {
   return {
     async add(entries: readonly AuditEntry[], audit: { actor: string; runId: string | null }): Promise<void> {

@@ -39,7 +39,6 @@ const RUN_LOCK_CLASS = 720_531_003;
 /** The lock of run `id` (SQL): RUN_LOCK_CLASS and the id folded into an int4. One expression to take and test it. */
 const runLock = (id: string): string => `${RUN_LOCK_CLASS}, (${id} % 2147483647)::int`;
 
-/** The runs of one connection or transaction. */
 export function runsOf(db: Queryable) {
   return {
     async create(options: { source: string; trigger: string; allowRemovals: boolean }): Promise<string> {

@@ -1,7 +1,7 @@
 // Reading the allocation's input and writing its decisions, under the seat lock: the seat side of the
 // store, with the admin flags (block, protect) that the allocation reads.
-import type { AccountChange, AccountState, SeatAccount } from '../domain/types.ts';
-import type { PoolCounts } from './account-store.ts';
+import type { AccountChange, SeatAccount } from '../domain/types.ts';
+import { WRITE_BATCH, type PoolCounts } from './account-store.ts';
 import { auditOf, type AuditEntry } from './audit-store.ts';
 import { batches } from './cursor.ts';
 import type { Queryable } from './db.ts';
@@ -9,14 +9,10 @@ import type { Queryable } from './db.ts';
 /** Key of the advisory lock under which every seat decision is taken (SPEC rule 11). */
 const SEAT_LOCK_KEY = 720_531_002;
 
-interface SeatRow {
-  id: number;
-  username: string;
+interface SeatRow extends Pick<SeatAccount, 'id' | 'username' | 'profile' | 'state'> {
   created_ms: number | null;
   /** present, enabled, suspended, admin_protected, policy_protected as bits 0–4 (see SEAT_COLUMNS). */
   flags: number;
-  profile: string | null;
-  state: AccountState;
   /** JSON text of the pool lists: parsed once per distinct list, not once per row. */
   held: string;
   waiting_for: string;
@@ -85,9 +81,6 @@ async function loadInBatches(tx: Queryable, select: string, params: readonly unk
   }
   return out;
 }
-
-/** Rows per statement when writing changes: keeps parameter arrays well below protocol limits. */
-const WRITE_BATCH = 20_000;
 
 const iso = (value: number | null): string | null => (value === null ? null : new Date(value).toISOString());
 
