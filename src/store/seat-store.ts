@@ -193,7 +193,8 @@ export function seatsOf(tx: Queryable) {
       const result = await tx.query<{ fingerprint: string; pools: string | null }>('SELECT fingerprint, pools::text AS pools FROM allocation_state WHERE id = 1');
       const row = result.rows[0];
       if (!row) return null;
-      return { fingerprint: row.fingerprint, pools: row.pools === null ? null : new Map(Object.entries(JSON.parse(row.pools) as Record<string, PoolCounts>)) };
+      const pools = row.pools === null ? null : new Map(Object.entries(JSON.parse(row.pools) as Record<string, PoolCounts>));
+      return { fingerprint: row.fingerprint, pools };
     },
 
     /** After an allocation: the fingerprint of its config and what it left in each pool (holders, waiting accounts). */
