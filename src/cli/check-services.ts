@@ -56,14 +56,17 @@ export async function checkDatabase(config: SeatsyncConfig): Promise<DatabaseChe
     return { check: { kind: 'pglite', ...result([{ name: 'connect', ok: true, detail: `${embedded} not created yet: the first sync or run creates it` }]) }, open: null };
   }
   let db: Database | null = null;
+  const opening = openDatabase({ url, dataDir: config.dataDir });
   try {
-    db = await withTimeout(openDatabase({ url, dataDir: config.dataDir }), 'the database');
+    db = await withTimeout(opening, 'the database');
     const version = await db.query<{ v: string }>("SELECT current_setting('server_version') AS v");
     const where = url === null ? embedded : redactUrl(url);
     const migrations = await migrationState(db);
     const steps = [{ name: 'connect', ok: true, detail: `${where} (PostgreSQL ${version.rows[0]?.v ?? '?'})` }, migrationsStep(migrations)];
     return { check: { kind: db.kind, ...result(steps) }, open: { db, pendingMigrations: migrations.pending.length } };
   } catch (error) {
+    // A database that opens after the deadline is closed when it does, not left holding the process open.
+    if (db === null) void opening.then((late) => late.close()).catch(() => undefined);
     await db?.close().catch(() => undefined);
     return { check: { kind: url === null ? 'pglite' : 'postgres', ...result([{ name: 'connect', ok: false, detail: messageOf(error) }]) }, open: null };
   }

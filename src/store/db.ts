@@ -91,7 +91,8 @@ async function runTransaction<T>(q: Queryable, fn: (tx: Queryable) => Promise<T>
 }
 
 function postgresDatabase(url: string, onIdleError: (error: Error) => void, connections: number): Database {
-  // Keep timestamps as Date and int8 as string on both drivers; SQL casts counts to int where a number is wanted.
+  // Timestamps as Date and int8 as string, as the PGlite database below is set up; SQL casts counts to int
+  // where a number is wanted.
   const pool = new pg.Pool({ connectionString: url, max: connections, types: pg.types });
   // An idle connection dies when PostgreSQL restarts or terminates it. Without a listener the pool's
   // 'error' event would crash the process; the pool drops the connection and opens a new one on demand.
@@ -191,10 +192,12 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     }
     return db;
   }
-  const { PGlite } = await import('@electric-sql/pglite');
+  const { PGlite, types } = await import('@electric-sql/pglite');
   const location = options.dataDir === 'memory://' ? options.dataDir : `${options.dataDir.replace(/\/+$/, '')}/pglite`;
   if (location !== 'memory://') mkdirSync(location, { recursive: true });
-  return pgliteDatabase(await PGlite.create(location));
+  // int8 as text, as pg returns it (PGlite would return a number): the stores hand rows on as read, so both
+  // drivers must give every column the same JavaScript type.
+  return pgliteDatabase(await PGlite.create(location, { parsers: { [types.INT8]: (value: string) => value } }));
 }
 
 export function redactUrl(url: string): string {
