@@ -117,7 +117,14 @@ export function runsOf(db: Queryable) {
      */
     async health(sources: readonly string[]): Promise<Map<string, SourceHealth>> {
       const result = await db.query<HealthRow>(HEALTH_SQL, [sources]);
-      return new Map(result.rows.map((r) => [r.source, healthOf(r)]));
+      return new Map(
+        result.rows.map((r) => [r.source, {
+          ...r,
+          lastSuccess: r.lastSuccess && { ...r.lastSuccess, finishedAt: new Date(r.lastSuccess.finishedAt) },
+          failingSince: r.failingSince && { ...r.failingSince, at: new Date(r.failingSince.at) },
+          lastError: r.lastError && { ...r.lastError, at: new Date(r.lastError.at) },
+        }]),
+      );
     },
   };
 }
@@ -135,28 +142,23 @@ export interface SourceHealth {
   readonly lastError: { readonly runId: string; readonly at: Date; readonly message: string; readonly code: string | null } | null;
 }
 
-interface HealthRow {
-  source: string;
-  last_ok_id: string | null;
-  last_ok_at: Date | null;
-  failures: number;
-  first_failed_id: string | null;
-  first_failed_at: Date | null;
-  failed_id: string | null;
-  failed_at: Date | null;
-  error: string | null;
-  error_code: string | null;
-}
+/** SourceHealth as HEALTH_SQL returns it: its times as JSON text. */
+type HealthRow = Pick<SourceHealth, 'source' | 'consecutiveFailures'> & {
+  lastSuccess: { runId: string; finishedAt: string } | null;
+  failingSince: { runId: string; at: string } | null;
+  lastError: (Omit<NonNullable<SourceHealth['lastError']>, 'at'> & { at: string }) | null;
+};
 
 /** Runs aborted by a stopping worker (src/sync/run-aborted.ts) say nothing about the source. */
 const NOT_ABORTED = `coalesce(r.details->>'errorCode', '') <> 'aborted'`;
 
 // Every lookup walks the (source, id DESC) index from the newest run; ids are compared as bigints.
 const HEALTH_SQL = `
-SELECT src AS source,
-       ok.id::text AS last_ok_id, ok.finished_at AS last_ok_at,
-       streak.n AS failures, streak.first_id::text AS first_failed_id, streak.first_at AS first_failed_at,
-       f.id::text AS failed_id, f.finished_at AS failed_at, f.error, f.details->>'errorCode' AS error_code
+SELECT src AS source, streak.n AS "consecutiveFailures",
+       CASE WHEN ok.finished_at IS NOT NULL THEN json_build_object('runId', ok.id::text, 'finishedAt', ok.finished_at) END AS "lastSuccess",
+       CASE WHEN streak.n > 0 THEN json_build_object('runId', streak.first_id::text, 'at', streak.first_at) END AS "failingSince",
+       CASE WHEN f.id IS NOT NULL THEN json_build_object('runId', f.id::text, 'at', f.finished_at, 'message', coalesce(f.error, 'failed'),
+         'code', f.details->>'errorCode') END AS "lastError"
   FROM unnest($1::text[]) AS src
   LEFT JOIN LATERAL (SELECT r.id, r.finished_at FROM runs r WHERE r.source = src AND r.status = 'ok' ORDER BY r.id DESC LIMIT 1) ok ON true
   LEFT JOIN LATERAL (SELECT r.id FROM runs r WHERE r.source = src AND r.status IN ('ok', 'held') ORDER BY r.id DESC LIMIT 1) good ON true
@@ -166,19 +168,6 @@ SELECT src AS source,
   LEFT JOIN LATERAL (
     SELECT r.id, coalesce(r.finished_at, r.started_at) AS finished_at, r.error, r.details
       FROM runs r WHERE r.source = src AND r.status = 'failed' AND ${NOT_ABORTED} ORDER BY r.id DESC LIMIT 1) f ON true`;
-
-function healthOf(r: HealthRow): SourceHealth {
-  return {
-    source: r.source,
-    lastSuccess: r.last_ok_id !== null && r.last_ok_at !== null ? { runId: r.last_ok_id, finishedAt: new Date(r.last_ok_at) } : null,
-    consecutiveFailures: Number(r.failures),
-    failingSince: r.first_failed_id !== null && r.first_failed_at !== null ? { runId: r.first_failed_id, at: new Date(r.first_failed_at) } : null,
-    lastError:
-      r.failed_id !== null && r.failed_at !== null
-        ? { runId: r.failed_id, at: new Date(r.failed_at), message: r.error ?? 'failed', code: r.error_code }
-        : null,
-  };
-}
 
 /** The cursor each source keeps between runs, with the mapping rules it was read under. */
 export function cursorsOf(db: Queryable) {
