@@ -3,7 +3,7 @@
 // transaction, and the run's writes that are not seat decisions (absences, purges, bulk loads).
 import type { AccountState } from '../domain/types.ts';
 import { isoCol } from './audit-store.ts';
-import { bulkLoadPays, withoutSecondaryIndexes } from './bulk-load.ts';
+import { bulkLoadTables, withoutSecondaryIndexes } from './bulk-load.ts';
 import { batches } from './cursor.ts';
 import type { Queryable } from './db.ts';
 
@@ -286,7 +286,8 @@ export function accountsOf(db: Queryable) {
 
     /** Runs `load` (many inserts) with the secondary indexes built once after it, when that pays for `newRows` (bulk-load.ts). */
     async loadInBulk<T>(newRows: number, load: () => Promise<T>): Promise<T> {
-      return (await bulkLoadPays(db, newRows)) ? withoutSecondaryIndexes(db, load) : load();
+      const tables = await bulkLoadTables(db, newRows);
+      return tables.length > 0 ? withoutSecondaryIndexes(db, tables, load) : load();
     },
   };
   return accounts;

@@ -222,13 +222,13 @@ export function stagingOf(conn: Queryable, runKey: string, source: string) {
 
     /**
      * New users in slices of `sliceRows`, in the order of the queue key the domain computed when they were
-     * staged (hex digits only: COLLATE "C" orders them byte by byte on every database), each with its id
-     * among those reserved from `firstId` on, in read order: known before the others are decided.
+     * staged (hex digits only: COLLATE "C" orders them byte by byte on every database), each with the id
+     * `reserveIds` gave its read order from `firstId` on: known before the others are decided.
      */
     newcomerSlices(sliceRows: number, firstId: number): AsyncGenerator<NewcomerRow[], void, undefined> {
       return batches<NewcomerRow>(conn, {
         name: `new_${staging}`,
-        select: `SELECT ${DELTA_COLUMNS}, ($2::int + row_number() OVER (ORDER BY s.seq) - 1)::int AS "newId"
+        select: `SELECT ${DELTA_COLUMNS}, ($2::int + s.seq - 1)::int AS "newId"
                  FROM ${deltaFrom(staging)} AND a.id IS NULL ORDER BY s.queue_key COLLATE "C"`,
         params: [source, firstId],
         batchRows: sliceRows,
@@ -285,15 +285,16 @@ export function stagingOf(conn: Queryable, runKey: string, source: string) {
     },
 
     /**
-     * Takes `count` consecutive account ids and returns the first, for `newcomerSlices`: each new account's
-     * id is known before it is decided, so slices are written as they come with ids in the directory's
-     * order. Inserts into `accounts` run under the caller's seat lock: no other draw interleaves.
+     * Takes one account id per staged read order (seq 1 to the last) and returns the first, for
+     * `newcomerSlices`: each new account's id (the first + seq − 1) is known before it is decided, so
+     * slices are written as they come with ids in the directory's order, without ranking the new users
+     * by seq first (a sort of all of them before the first slice); the ids of the changed users' seqs
+     * stay unused. Inserts into `accounts` run under the caller's seat lock: no other draw interleaves.
      */
-    async reserveIds(count: number): Promise<number> {
-      if (count <= 0) return 0;
+    async reserveIds(): Promise<number> {
       const result = await conn.query<{ first: number }>(
-        `SELECT (setval(s, nextval(s) + $1::int - 1) - $1::int + 1)::int AS first FROM pg_get_serial_sequence('accounts', 'id') s`,
-        [count],
+        `SELECT (setval(s, nextval(s) + n - 1) - n + 1)::int AS first
+         FROM pg_get_serial_sequence('accounts', 'id') s, (SELECT max(seq) AS n FROM ${staging} WHERE NOT deleted) m`,
       );
       const first = result.rows[0]?.first;
       if (first === undefined) throw new Error('no account ids reserved');

@@ -115,7 +115,7 @@ export async function allocateDelta(tx: Repositories, input: ApplyInput, summary
   const changed = summary.changedCount > 0 ? await staging.changedById() : new Map<number, DeltaRow>();
   // Each new account's id is known before it is decided: every slice's new accounts are inserted while
   // the next slice is decided, ids in read order.
-  const run: DeltaRun = { tx, input, summary, changed, firstId: await staging.reserveIds(summary.newCount), writer: new StepWriter(tx, input) };
+  const run: DeltaRun = { tx, input, summary, changed, firstId: summary.newCount > 0 ? await staging.reserveIds() : 0, writer: new StepWriter(tx, input) };
   // A first sync: the account table's indexes are built after its inserts.
   const allocated = await tx.accounts.loadInBulk(summary.newCount, () => allocateAndWrite(run));
   await tx.seats.saveAllocation({ fingerprint, pools: allocated.plan.pools });

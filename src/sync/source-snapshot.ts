@@ -117,14 +117,19 @@ export class SourceSnapshot {
     if (!this.#complete && this.#loading !== null) await this.#loading;
     if (this.#complete || externalIds.length === 0) return;
     this.#looked += externalIds.length;
-    await this.#conn.accounts.lookupPresent(this.#source, externalIds, (id, externalId, dataHash) => this.#accounts.add(id, externalId, dataHash));
+    await this.#conn.accounts.lookupPresent(this.#source, externalIds, (id, externalId, dataHash) => this.#accounts.addIfAbsent(id, externalId, dataHash));
   }
 
   /** Begins loading every present account, unless it is loaded or loading; the accounts looked up keep their marks. */
   #beginLoad(): void {
     if (this.#complete || this.#loading !== null) return;
     this.#loading = this.#loader
-      .transaction((tx) => tx.accounts.forEachPresent(this.#source, (id, externalId, dataHash) => this.#accounts.add(id, externalId, dataHash)))
+      .transaction((tx) => {
+        // The accounts looked up before are held already (and keep their marks); without any, no id is checked.
+        const accounts = this.#accounts;
+        const add = this.#looked > 0 ? accounts.addIfAbsent.bind(accounts) : accounts.add.bind(accounts);
+        return tx.accounts.forEachPresent(this.#source, add);
+      })
       .then(() => {
         for (const { externalIds, mark } of this.#deferred) for (const externalId of externalIds) this.#accounts.keep(externalId, mark);
         this.#deferred = [];
@@ -143,9 +148,13 @@ class Accounts {
   #rows = new Int32Array(3 * 1024);
   #marks = new Uint8Array(1024);
 
-  /** Adds an account, unmarked; one held already keeps its mark. */
+  /** Adds an account, unmarked, unless it is held already (it then keeps its mark). */
+  addIfAbsent(id: number, externalId: string, dataHash: string): void {
+    if (!this.#slots.has(externalId)) this.add(id, externalId, dataHash);
+  }
+
+  /** Adds an account that is not held yet, unmarked. */
   add(id: number, externalId: string, dataHash: string): void {
-    if (this.#slots.has(externalId)) return;
     const slot = this.#slots.size;
     if (slot === this.#marks.length) {
       const rows = new Int32Array(this.#rows.length * 2);
@@ -245,12 +254,16 @@ export class IdFingerprints {
   /** Never 0 in a used slot (made odd): 0 marks an empty one. */
   #low = new Int32Array(1024);
   #size = 0;
+  #mayRepeat = false;
+
   /** True when some id may have been added twice (certainly, if one was). */
-  mayRepeat = false;
+  get mayRepeat(): boolean {
+    return this.#mayRepeat;
+  }
 
   add(id: string): void {
     hashText(id);
-    if (!this.#insert(BITS[0] ?? 0, (BITS[1] ?? 0) | 1)) this.mayRepeat = true;
+    if (!this.#insert(BITS[0] ?? 0, (BITS[1] ?? 0) | 1)) this.#mayRepeat = true;
     else if (++this.#size * 2 > this.#high.length) {
       const high = this.#high;
       const low = this.#low;

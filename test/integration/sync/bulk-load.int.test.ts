@@ -1,12 +1,12 @@
 // A first sync that inserts many more accounts than the table holds builds the secondary indexes of
-// `accounts` after its inserts (store/bulk-load.ts; the partial ones that hold few rows are kept).
+// `accounts` and `audit` after its inserts (store/bulk-load.ts; the partial ones that hold few rows are kept).
 // The indexes come back exactly as they were (same definitions, the unique constraint enforced again),
 // the result is the same as without, smaller runs leave the indexes alone, and a run that fails in
 // between leaves them as they were.
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/logging.ts';
 import { createSourceFactory } from '../../../src/sources/factory.ts';
-import { BULK_MIN_ROWS, bulkLoadPays, withoutSecondaryIndexes } from '../../../src/store/bulk-load.ts';
+import { BULK_MIN_ROWS, bulkLoadTables, withoutSecondaryIndexes } from '../../../src/store/bulk-load.ts';
 import { openDatabase, type Database } from '../../../src/store/db.ts';
 import { runSync } from '../../../src/sync/run-sync.ts';
 import { aConfig, aCsvFile, aFileSource, people } from '../../support/config-builder.ts';
@@ -18,11 +18,12 @@ interface IndexRow {
   readonly definition: string;
 }
 
-/** The indexes of `accounts`: name, object id (new when rebuilt) and definition. */
-async function accountIndexes(db: Pick<Database, 'query'>): Promise<IndexRow[]> {
+/** The indexes of `table` (default `accounts`): name, object id (new when rebuilt) and definition. */
+async function accountIndexes(db: Pick<Database, 'query'>, table = 'accounts'): Promise<IndexRow[]> {
   const result = await db.query<IndexRow>(
     `SELECT i.relname AS name, i.oid::int AS oid, pg_get_indexdef(i.oid) AS definition
-     FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = 'accounts'::regclass ORDER BY i.relname`,
+     FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = $1::regclass ORDER BY i.relname`,
+    [table],
   );
   return result.rows;
 }
@@ -41,11 +42,16 @@ describe.each(DATABASE_KINDS)('bulk load of a first sync on %s', (kind) => {
       const sync = (source: string) => runSync(deps, { sources: [source], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'test' });
       const before = await accountIndexes(t.db);
       expect(before.map((i) => i.name)).toContain('accounts_source_external_id_key');
+      const auditBefore = await accountIndexes(t.db, 'audit');
 
       const first = await sync('hr');
       expect(first.runs[0]).toMatchObject({ status: 'ok', created: users, activated: users - 1_000, blocked: 1_000 });
       const after = await accountIndexes(t.db);
       expect(definitions(after)).toEqual(definitions(before));
+      // The audit rows' secondary indexes were built again too (new objects), its primary key kept.
+      const auditAfter = await accountIndexes(t.db, 'audit');
+      expect(definitions(auditAfter)).toEqual(definitions(auditBefore));
+      for (const index of auditAfter) expect(auditBefore.find((b) => b.name === index.name)?.oid === index.oid).toBe(index.name === 'audit_pkey');
       const pkey = (rows: readonly IndexRow[]) => rows.find((i) => i.name === 'accounts_pkey')?.oid;
       expect(pkey(after)).toBe(pkey(before));
       // Every full secondary index and the seat holders' (most of the load's rows) was built again (new
@@ -68,8 +74,8 @@ describe.each(DATABASE_KINDS)('bulk load of a first sync on %s', (kind) => {
       const second = await sync('contractors');
       expect(second.runs[0]).toMatchObject({ status: 'ok', created: 100 });
       expect(await accountIndexes(t.db)).toEqual(after);
-      expect(await bulkLoadPays(t.db, BULK_MIN_ROWS)).toBe(false);
-      expect(await bulkLoadPays(t.db, 2 * (users + 100) + 2)).toBe(true);
+      expect(await bulkLoadTables(t.db, BULK_MIN_ROWS)).toEqual([]);
+      expect(await bulkLoadTables(t.db, 2 * (users + 100) + 2)).toEqual(['accounts', 'audit']);
     } finally {
       await t.drop();
     }
@@ -79,15 +85,18 @@ describe.each(DATABASE_KINDS)('bulk load of a first sync on %s', (kind) => {
     const t = await openTestDatabase(kind);
     try {
       const before = await accountIndexes(t.db);
+      const auditBefore = await accountIndexes(t.db, 'audit');
       await expect(
         t.db.transaction((tx) =>
-          withoutSecondaryIndexes(tx, async () => {
+          withoutSecondaryIndexes(tx, ['accounts', 'audit'], async () => {
             expect((await accountIndexes(tx)).map((i) => i.name)).toEqual(['accounts_grace_until_idx', 'accounts_pkey', 'accounts_queue_idx', 'accounts_state_idx']);
+            expect((await accountIndexes(tx, 'audit')).map((i) => i.name)).toEqual(['audit_pkey']);
             throw new Error('the run failed');
           }),
         ),
       ).rejects.toThrow('the run failed');
       expect(await accountIndexes(t.db)).toEqual(before);
+      expect(await accountIndexes(t.db, 'audit')).toEqual(auditBefore);
     } finally {
       await t.drop();
     }
@@ -104,7 +113,7 @@ describe('bulk load on PostgreSQL, seen from another session', () => {
         return (await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM accounts')).rows[0]?.n;
       });
       expect(await read()).toBe(0);
-      await t.db.transaction((tx) => withoutSecondaryIndexes(tx, async () => {
+      await t.db.transaction((tx) => withoutSecondaryIndexes(tx, ['accounts'], async () => {
         await expect(read()).rejects.toThrow(/lock timeout/i);
       }));
       expect(await read()).toBe(0);
