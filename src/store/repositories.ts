@@ -16,7 +16,7 @@ export type { Database, Queryable } from './db.ts';
 export type { RunCounts, RunRecord, SourceHealth } from './run-store.ts';
 export type { AdminFlag, StoredSeatAccount } from './seat-store.ts';
 export type { TargetState } from './target-store.ts';
-export type { DeltaRow, DeltaSummary, NewcomerRow, RemovalCounts, StagedRow, StagedUser, StagingRepository } from './staging-store.ts';
+export type { DeltaRow, DeltaSummary, RemovalCounts, StagedRow, StagedUser, StagingRepository } from './staging-store.ts';
 
 /** The repositories of one connection or transaction. */
 export function repositoriesOf(q: Queryable) {

@@ -72,11 +72,6 @@ export interface DeltaRow {
   readonly policyProtected: boolean;
 }
 
-/** A new user as the allocation reads it, with the account id reserved for it (`reserveIds`). */
-export interface NewcomerRow extends DeltaRow {
-  readonly newId: number;
-}
-
 /** A new account to insert: its staged row, the id reserved for it (`reserveIds`), and the seat state the allocation gave it. */
 interface NewAccount {
   readonly seq: number;
@@ -205,7 +200,7 @@ export function stagingOf(conn: Queryable, runKey: string, source: string) {
       const missing = await conn.query<{ id: number }>(options.sweep ? `${unseen} UNION ${deleted}` : deleted, options.sweep ? [source, options.unseenIds] : [source]);
       const missingIds = [...new Set(missing.rows.map((r) => r.id))].sort((a, b) => a - b);
       const [row] = delta.rows;
-      if (row === undefined) throw new Error('no delta counts');
+      if (row === undefined) throw new Error('internal error: no delta counts');
       const { wouldDisable, ...counts } = row;
       return { counts: { staged: options.read, wouldRemove: missingIds.length, wouldDisable }, missingIds, ...counts };
     },
@@ -222,15 +217,13 @@ export function stagingOf(conn: Queryable, runKey: string, source: string) {
 
     /**
      * New users in slices of `sliceRows`, in the order of the queue key the domain computed when they were
-     * staged (hex digits only: COLLATE "C" orders them byte by byte on every database), each with the id
-     * `reserveIds` gave its read order from `firstId` on: known before the others are decided.
+     * staged (hex digits only: COLLATE "C" orders them byte by byte on every database).
      */
-    newcomerSlices(sliceRows: number, firstId: number): AsyncGenerator<NewcomerRow[], void, undefined> {
-      return batches<NewcomerRow>(conn, {
+    newcomerSlices(sliceRows: number): AsyncGenerator<DeltaRow[], void, undefined> {
+      return batches<DeltaRow>(conn, {
         name: `new_${staging}`,
-        select: `SELECT ${DELTA_COLUMNS}, ($2::int + s.seq - 1)::int AS "newId"
-                 FROM ${deltaFrom(staging)} AND a.id IS NULL ORDER BY s.queue_key COLLATE "C"`,
-        params: [source, firstId],
+        select: `SELECT ${DELTA_COLUMNS} FROM ${deltaFrom(staging)} AND a.id IS NULL ORDER BY s.queue_key COLLATE "C"`,
+        params: [source],
         batchRows: sliceRows,
       });
     },
@@ -285,20 +278,22 @@ export function stagingOf(conn: Queryable, runKey: string, source: string) {
     },
 
     /**
-     * Takes one account id per staged read order (seq 1 to the last) and returns the first, for
-     * `newcomerSlices`: each new account's id (the first + seq − 1) is known before it is decided, so
-     * slices are written as they come with ids in the directory's order, without ranking the new users
-     * by seq first (a sort of all of them before the first slice); the ids of the changed users' seqs
-     * stay unused. Inserts into `accounts` run under the caller's seat lock: no other draw interleaves.
+     * One account id per staged read order (seq 1 to the last): the first and how many. Each new account's
+     * id (the first + seq − 1) is then known before it is decided, so slices are written as they come with
+     * ids in the directory's order, without ranking the new users by seq first; the ids of the changed
+     * users' seqs stay unused. `draw`: take them from the sequence (inserts into `accounts` run under the
+     * caller's seat lock: no other draw interleaves); otherwise (a dry run, rolled back) only read where
+     * the sequence stands, since a sequence does not roll back.
      */
-    async reserveIds(): Promise<number> {
-      const result = await conn.query<{ first: number }>(
-        `SELECT (setval(s, nextval(s) + n - 1) - n + 1)::int AS first
+    async reserveIds(options: { readonly draw: boolean }): Promise<{ first: number; count: number }> {
+      const first = options.draw ? 'setval(s, nextval(s) + n - 1) - n + 1' : 'coalesce(pg_sequence_last_value(s::regclass), 0) + 1';
+      const result = await conn.query<{ first: number; count: number }>(
+        `SELECT (${first})::int AS first, n::int AS count
          FROM pg_get_serial_sequence('accounts', 'id') s, (SELECT max(seq) AS n FROM ${staging} WHERE NOT deleted) m`,
       );
-      const first = result.rows[0]?.first;
-      if (first === undefined) throw new Error('no account ids reserved');
-      return first;
+      const row = result.rows[0];
+      if (row === undefined) throw new Error('internal error: no account ids reserved');
+      return row;
     },
 
     /** Rewrites the directory data of existing accounts whose data hash changed, or that came back. */

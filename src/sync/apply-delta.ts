@@ -5,7 +5,7 @@ import { CHANGE_KINDS, changeKindOf, DRY_RUN_LISTED, noChangesByKind, type Chang
 import { beginAllocation, type AllocationEnd, type AllocationStep, type SeatAllocation } from '../domain/allocator.ts';
 import { neededPoolNames } from '../domain/pool-table.ts';
 import type { AccountChange, AllocationPlan, SeatAccount } from '../domain/types.ts';
-import type { DeltaRow, DeltaSummary, NewcomerRow, Repositories, RunCounts, StagingRepository } from '../store/repositories.ts';
+import type { DeltaRow, DeltaSummary, Repositories, RunCounts, StagingRepository } from '../store/repositories.ts';
 import type { ApplyInput } from './apply-run.ts';
 import { allocationFingerprint, allocationSettingsOf, auditActorOf, unchangedPlan } from './reconcile.ts';
 import { throwIfAborted } from './run-aborted.ts';
@@ -85,13 +85,15 @@ export function newcomerAccount(row: DeltaRow): SeatAccount {
   };
 }
 
-/** One run's allocation: what it is given, what it reads once (`changed`: `changedById`; `firstId`: `reserveIds`), its writer. */
+/** No account ids reserved: a run without new users. */
+const NO_IDS = { first: 0, count: 0 } as const;
+
+/** One run's allocation: what it is given, what it reads once (`changed`: `changedById`), its writer. */
 interface DeltaRun {
   readonly tx: Repositories;
   readonly input: ApplyInput;
   readonly summary: DeltaSummary;
   readonly changed: ReadonlyMap<number, DeltaRow>;
-  readonly firstId: number;
   readonly writer: StepWriter;
 }
 
@@ -110,12 +112,13 @@ export async function allocateDelta(tx: Repositories, input: ApplyInput, summary
     !(await tx.seats.graceEnded(input.now));
   if (unchanged) {
     if (summary.changedCount > 0) await staging.updateChanged(runId);
-    return new StepWriter(tx, input).finish((await unchangedPlan(tx, input.config)).pools, 0, 'skipped');
+    return new StepWriter(tx, input, NO_IDS).finish((await unchangedPlan(tx, input.config)).pools, 0, 'skipped');
   }
   const changed = summary.changedCount > 0 ? await staging.changedById() : new Map<number, DeltaRow>();
   // Each new account's id is known before it is decided: every slice's new accounts are inserted while
   // the next slice is decided, ids in read order.
-  const run: DeltaRun = { tx, input, summary, changed, firstId: summary.newCount > 0 ? await staging.reserveIds() : 0, writer: new StepWriter(tx, input) };
+  const ids = summary.newCount > 0 ? await staging.reserveIds({ draw: !input.dryRun }) : NO_IDS;
+  const run: DeltaRun = { tx, input, summary, changed, writer: new StepWriter(tx, input, ids) };
   // A first sync: the account table's indexes are built after its inserts.
   const allocated = await tx.accounts.loadInBulk(summary.newCount, () => allocateAndWrite(run));
   await tx.seats.saveAllocation({ fingerprint, pools: allocated.plan.pools });
@@ -129,13 +132,13 @@ async function allocateAndWrite(run: DeltaRun): Promise<AllocatedDelta> {
   // out; the allocator declines when one of their pools must shrink (nothing is decided then), and the
   // run begins again with every account.
   const aroundSettled = run.changed.size + summary.missingIds.length <= MAX_CHANGED_AROUND_SETTLED;
-  const first = await beginWithStored(run, aroundSettled);
+  const first = await beginWithStored(run, { leaveOutSettled: aroundSettled });
   // The directory side of the changes, once the stored accounts are read as they were.
   if (summary.changedCount > 0) await input.staging.updateChanged(runId);
   await tx.accounts.markMissing(summary.missingIds, runId);
   let result = await admitNewcomers(run, first);
   const declined = result.end.kind === 'declined';
-  if (declined) result = await admitNewcomers(run, await beginWithStored(run, false));
+  if (declined) result = await admitNewcomers(run, await beginWithStored(run, { leaveOutSettled: false }));
   if (result.end.kind === 'declined') throw new Error('internal error: an allocation over every account declined');
   const how = result.asTheyCame ? 'as they came' : aroundSettled && !declined ? 'around settled' : 'one call';
   return run.writer.finish(result.end.pools, summary.newCount, how);
@@ -147,7 +150,7 @@ async function allocateAndWrite(run: DeltaRun): Promise<AllocatedDelta> {
  * that return, left out by the load, are loaded here), missing ones are marked absent, those whose
  * entries were present but unreadable are frozen (their seat state kept exactly).
  */
-async function beginWithStored({ tx, input, summary, changed }: DeltaRun, leaveOutSettled: boolean): Promise<SeatAllocation> {
+async function beginWithStored({ tx, input, summary, changed }: DeltaRun, { leaveOutSettled }: { leaveOutSettled: boolean }): Promise<SeatAllocation> {
   const settledHeld = new Map(input.config.profiles.filter((p) => p.pools.length > 0).map((p) => [p.name, neededPoolNames(p.pools)]));
   const { accounts, settled } = leaveOutSettled
     ? await tx.seats.loadAroundSettled({ settledHeld, include: [...changed.keys(), ...summary.missingIds] })
@@ -177,14 +180,13 @@ async function beginWithStored({ tx, input, summary, changed }: DeltaRun, leaveO
  * New accounts from the staging table in queue order; what is decided as they come is written at once
  * (its insert runs in the database while the next slice is decided), the rest at the end.
  */
-async function admitNewcomers({ input, summary, firstId, writer }: DeltaRun, allocation: SeatAllocation): Promise<{ end: AllocationEnd; asTheyCame: boolean }> {
+async function admitNewcomers({ input, summary, writer }: DeltaRun, allocation: SeatAllocation): Promise<{ end: AllocationEnd; asTheyCame: boolean }> {
   let asTheyCame = false;
   // A run without new users (most resyncs) does not query for them.
-  const slices = summary.newCount > 0 ? input.staging.newcomerSlices(input.allocationSlice ?? DEFAULT_SLICE, firstId) : [];
+  const slices = summary.newCount > 0 ? input.staging.newcomerSlices(input.allocationSlice ?? DEFAULT_SLICE) : [];
   try {
     for await (const rows of slices) {
       throwIfAborted(input.signal);
-      writer.noteIds(rows);
       const step = allocation.admitQueued(rows.map(newcomerAccount));
       if (step.changes.length > 0) asTheyCame = true;
       await writer.write(step);
@@ -206,8 +208,8 @@ class StepWriter {
   readonly #listing: ChangeListing | null;
   /** What the notifications read, with stored ids; null when the run does not notify. */
   readonly #noticed: { changes: AccountChange[]; newlyBlocked: number[]; graceStarted: number[] } | null;
-  /** The reserved account id of each new user, by read order (seq), set as its row arrives: 4 bytes a staged user. */
-  #idBySeq = new Int32Array(1024);
+  /** The account ids reserved for the new users: the first, for seq 1, and how many (`reserveIds`). */
+  readonly #ids: { readonly first: number; readonly count: number };
   /** The insert of new accounts the database is running (the next waits for it), and how many were inserted before it. */
   #inserting: Promise<number> = Promise.resolve(0);
   #inserted = 0;
@@ -217,9 +219,10 @@ class StepWriter {
   readonly #listed: AccountChange[] = [];
   readonly #dropped = { removed: 0, disabled: 0 };
 
-  constructor(tx: Repositories, input: ApplyInput) {
+  constructor(tx: Repositories, input: ApplyInput, ids: { readonly first: number; readonly count: number }) {
     const runId = input.runId ?? '0';
     this.#tx = tx;
+    this.#ids = ids;
     this.#staging = input.staging;
     this.#audit = { actor: auditActorOf({ kind: 'run', runId }).actor, runId };
     // A dry run lists its changes, as asked; an applied run none.
@@ -228,24 +231,11 @@ class StepWriter {
     this.#noticed = input.runId !== null && input.notifier !== undefined ? { changes: [], newlyBlocked: [], graceStarted: [] } : null;
   }
 
-  /** Keeps the account id of each new user of a slice (before the allocator sees it). */
-  noteIds(rows: readonly NewcomerRow[]): void {
-    for (const { seq, newId } of rows) {
-      if (seq >= this.#idBySeq.length) {
-        const grown = new Int32Array(Math.max(seq + 1, this.#idBySeq.length * 2));
-        grown.set(this.#idBySeq);
-        this.#idBySeq = grown;
-      }
-      this.#idBySeq[seq] = newId;
-    }
-  }
-
   /** The stored id of an account of the allocation (a new one's is −seq there). */
   #idOf(id: number): number {
     if (id > 0) return id;
-    const stored = this.#idBySeq[-id] ?? 0;
-    if (stored === 0) throw new Error('internal error: a new account without a reserved id');
-    return stored;
+    if (-id > this.#ids.count) throw new Error('internal error: a new account without a reserved id');
+    return this.#ids.first - id - 1;
   }
 
   async write(step: AllocationStep): Promise<void> {

@@ -1,0 +1,43 @@
+// A dry run changes nothing, the account id sequence included: a sequence does not roll back with the
+// transaction, so a dry run reads where it stands instead of drawing the new accounts' ids from it.
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../../../src/logging.ts';
+import { createSourceFactory } from '../../../src/sources/factory.ts';
+import { runSync } from '../../../src/sync/run-sync.ts';
+import { aConfig, aCsvFile, aFileSource, people } from '../../support/config-builder.ts';
+import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../../support/databases.ts';
+
+describe.each(DATABASE_KINDS)('account ids and dry runs, on %s', (kind) => {
+  it('a dry run leaves the id sequence as it was, and the syncs number their accounts on without a gap', async () => {
+    const t: TestDatabase = await openTestDatabase(kind);
+    try {
+      const logger = silentLogger();
+      const sync = async (rows: number, dryRun: boolean) => {
+        const config = aConfig({ sources: [aFileSource('hr', aCsvFile(people(rows)).path)] });
+        const report = await runSync(
+          { db: t.db, config, logger, createSource: createSourceFactory(config, logger) },
+          { sources: [], dryRun, allowRemovals: false, forceFull: false, trigger: 'test' },
+        );
+        expect(report.runs[0]?.status).toBe('ok');
+        return report.runs[0];
+      };
+      const sequence = async (): Promise<string | null> =>
+        (await t.db.query<{ v: string | null }>("SELECT pg_sequence_last_value(pg_get_serial_sequence('accounts', 'id')::regclass)::text AS v")).rows[0]?.v ?? null;
+      const ids = async (): Promise<number[]> => (await t.db.query<{ id: number }>('SELECT id FROM accounts ORDER BY id')).rows.map((r) => r.id);
+
+      await sync(10, true);
+      expect(await sequence()).toBeNull();
+      expect(await ids()).toEqual([]);
+      expect((await sync(10, false))?.created).toBe(10);
+      expect(await ids()).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      const before = await sequence();
+      expect((await sync(14, true))?.created).toBe(4);
+      expect(await sequence()).toBe(before);
+      expect(await ids()).toHaveLength(10);
+      expect((await sync(14, false))?.created).toBe(4);
+      expect(await ids()).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]);
+    } finally {
+      await t.drop();
+    }
+  });
+});
