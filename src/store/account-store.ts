@@ -17,7 +17,6 @@ export interface AccountView {
   readonly displayName: string | null;
   readonly state: AccountState;
   readonly profile: string | null;
-  /** Pools the account holds a seat in. */
   readonly pools: string[];
   readonly waitingFor: string[];
   readonly protected: boolean;
@@ -52,26 +51,15 @@ export interface ExplainedAccountRow extends AccountView {
   readonly queueCreated: string | null;
 }
 
-/** Where a blocked account's queue order (`compareQueue`) stands, as `queueAhead` is asked it. */
-type QueuePoint = Pick<ExplainedAccountRow, 'id' | 'username' | 'queueSince' | 'queueCreated'>;
-
-/** The accounts ahead of a point in the queue, as counted by the database. */
+/** The accounts ahead of a point in the queue: all blocked accounts, those ahead by the pools they wait for. */
 interface QueueAhead {
-  /** Blocked accounts in all. */
   readonly total: number;
-  /** Accounts ahead, grouped by the pools they wait for (a handful of distinct lists). */
   readonly ahead: { readonly waitingFor: string[]; readonly n: number }[];
-  /**
-   * Only when asked (`tiesByBytes` false): the accounts that started waiting with the point and have its
-   * creation time, uncounted in `ahead`, for the caller to order by username and id.
-   */
-  readonly ties: { readonly id: number; readonly username: string; readonly waitingFor: string[] }[];
+  /** Only when `tiesByBytes` is false: the accounts tied with the point up to the username, uncounted in `ahead`. */
+  readonly ties: Pick<WaitingRow, 'id' | 'username' | 'waitingFor'>[];
 }
 
-export interface PoolCounts {
-  readonly used: number;
-  readonly waiting: number;
-}
+export type PoolCounts = Readonly<Record<'used' | 'waiting', number>>;
 
 /** Accounts of one source that are not removed, by profile, state and the pools they hold or wait for. */
 export interface SourceSeatRow {
@@ -88,16 +76,10 @@ const VIEW_COLUMNS = `id, source, external_id AS "externalId", username, email, 
   ${isoCol('waiting_since', 'waitingSince')}, ${isoCol('activated_at', 'activatedAt')},
   ${isoCol('grace_until', 'graceUntil')}, ${isoCol('updated_at', 'updatedAt')}`;
 
-/** A timestamptz to the microsecond as UTC ISO text, which reads back as the same instant. */
-const exactTime = (column: string): string => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-
 /**
- * A blocked account's place in the queue order as the index `accounts_queue_idx` holds it (migration
- * 008), compared with the place of a point (`$1` waiting since, `$2` created, `$3` id, `$4` username) by
- * `op`: the whole place, or only up to the username (`untilUsername`). The whole place compares as
- * `compareQueue` when the point's username `ordersAsBytes`. `since`: how the account's waiting time is
- * read: the column itself keeps the comparison an index range; blocked accounts lacking it wait from
- * now, as `waiting` reads them (there should be none).
+ * A blocked account's place in the queue order as the index `accounts_queue_idx` (migration 008) holds it,
+ * compared by `op` with a point (`$1` waiting since, `$2` created, `$3` id, `$4` username), whole or up to
+ * the username. `since`: the column itself keeps the comparison an index range; accounts lacking it wait from now.
  */
 function queuePlace(op: '<' | '=', options: { since: 'waiting_since' | 'now()'; untilUsername: boolean }): string {
   const created = `coalesce(directory_created_at, 'infinity'::timestamptz)`;
@@ -115,10 +97,12 @@ function containsPattern(q: string | undefined): string | null {
   return `%${q.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-/** Rows per statement for id lists: keeps parameter arrays well below protocol limits. */
-const WRITE_BATCH = 20_000;
+type PresentRow = { id: number; external_id: string; data_hash: string };
+type VisitPresent = (id: number, externalId: string, dataHash: string) => void;
 
-/** The accounts of one connection or transaction. */
+/** Rows per statement for id lists: keeps parameter arrays well below protocol limits. */
+export const WRITE_BATCH = 20_000;
+
 export function accountsOf(db: Queryable) {
   const accounts = {
     /** One page of accounts in id order, after the account `afterId` (0: from the first). */
@@ -150,19 +134,16 @@ export function accountsOf(db: Queryable) {
      * By id, username, email or external id (case-insensitive). Several matches are possible when two
      * sources have the same username: the caller decides what to do with an ambiguous reference.
      */
-    async find(ref: string): Promise<AccountView[]> {
-      return findBy<AccountView>(db, VIEW_COLUMNS, ref);
-    },
+    find: (ref: string) => findBy<AccountView>(db, VIEW_COLUMNS, ref),
 
     /** As `find`, with what the explanation needs beyond the view: one read of the account. */
-    async findExplained(ref: string): Promise<ExplainedAccountRow[]> {
-      return findBy<ExplainedAccountRow>(
+    findExplained: (ref: string) =>
+      findBy<ExplainedAccountRow>(
         db,
         `${VIEW_COLUMNS}, present, admin_protected AS "adminProtected", policy_protected AS "policyProtected",
-         ${exactTime('waiting_since')} AS "queueSince", ${exactTime('directory_created_at')} AS "queueCreated"`,
+         ${isoCol('waiting_since', 'queueSince', 'US')}, ${isoCol('directory_created_at', 'queueCreated', 'US')}`,
         ref,
-      );
-    },
+      ),
 
     /**
      * The blocked accounts ahead of `point` in the queue order, counted in the index of the queue
@@ -170,7 +151,10 @@ export function accountsOf(db: Queryable) {
      * (COLLATE "C"): with `tiesByBytes` false (the point's username does not `ordersAsBytes`), the
      * accounts that tie with the point before the username are returned for the domain to order instead.
      */
-    async queueAhead(point: QueuePoint, options: { tiesByBytes: boolean }): Promise<QueueAhead> {
+    async queueAhead(
+      point: Pick<ExplainedAccountRow, 'id' | 'username' | 'queueSince' | 'queueCreated'>,
+      options: { tiesByBytes: boolean },
+    ): Promise<QueueAhead> {
       const untilUsername = !options.tiesByBytes;
       const counted = await db.query<{ waitingFor: string; n: number; total: number }>(
         `SELECT waiting_for::text AS "waitingFor", count(*)::int AS n, 0 AS total FROM accounts
@@ -202,8 +186,7 @@ export function accountsOf(db: Queryable) {
 
     /** Every blocked account, unordered: the domain ranks them (queue-order.ts). */
     async waiting(): Promise<WaitingRow[]> {
-      // A blocked account always has a waiting time; should one lack it, it counts from now, as the
-      // allocation queues it.
+      // Should a blocked account lack a waiting time, it counts from now, as the allocation queues it.
       const result = await db.query<WaitingRow>(
         `SELECT id, source, username, display_name AS "displayName", email, waiting_for AS "waitingFor",
                 (extract(epoch FROM coalesce(waiting_since, now())) * 1000)::float8 AS "waitingSince",
@@ -213,15 +196,10 @@ export function accountsOf(db: Queryable) {
       return result.rows;
     },
 
-    /** Holders per pool name, as stored: counted in the index of the holders (migration 008). */
-    async seatsUsed(): Promise<Map<string, number>> {
-      return perPool(db, `SELECT held::text AS pools, count(*)::int AS n FROM accounts WHERE held <> '[]' GROUP BY 1`);
-    },
-
-    /** Holders and waiting accounts per pool name, as stored. */
+    /** Holders (counted in their index, migration 008) and waiting accounts per pool name, as stored. */
     async poolCounts(): Promise<Map<string, PoolCounts>> {
       const [used, waiting] = await Promise.all([
-        accounts.seatsUsed(),
+        perPool(db, `SELECT held::text AS pools, count(*)::int AS n FROM accounts WHERE held <> '[]' GROUP BY 1`),
         perPool(db, `SELECT waiting_for::text AS pools, count(*)::int AS n FROM accounts WHERE state = 'blocked' AND waiting_for <> '[]' GROUP BY 1`),
       ]);
       const pools = new Set([...used.keys(), ...waiting.keys()]);
@@ -230,7 +208,6 @@ export function accountsOf(db: Queryable) {
 
     /** The source's accounts that are not removed, counted by profile, state and pool lists. */
     async seatRows(source: string): Promise<SourceSeatRow[]> {
-      // Grouped by the lists as stored, like poolCounts: a handful of distinct rows per source.
       const result = await db.query<{ profile: string | null; state: string; held: string; waiting: string; n: number }>(
         `SELECT profile, state, held::text AS held, CASE WHEN state = 'blocked' THEN waiting_for::text ELSE '[]' END AS waiting, count(*)::int AS n
          FROM accounts WHERE source = $1 AND state <> 'removed' GROUP BY 1, 2, 3, 4`,
@@ -245,25 +222,25 @@ export function accountsOf(db: Queryable) {
       return result.rows[0]?.total ?? 0;
     },
 
-    /** The present accounts of a source among these external ids (id and data hash by external id). */
-    async lookupPresent(source: string, externalIds: readonly string[]): Promise<Map<string, { id: number; dataHash: string }>> {
-      if (externalIds.length === 0) return new Map();
+    /** The present accounts of a source among these external ids, each visited as `forEachPresent` does. */
+    async lookupPresent(source: string, externalIds: readonly string[], visit: VisitPresent): Promise<void> {
+      if (externalIds.length === 0) return;
       // One index probe per id, whatever the statistics say (right after a first sync the planner may still
       // think `accounts` is empty and scan it whole; LIMIT keeps the lateral subquery from being flattened).
-      const result = await db.query<{ id: number; external_id: string; data_hash: string }>(
+      const result = await db.query<PresentRow>(
         `SELECT a.id, a.external_id, a.data_hash FROM unnest($2::text[]) AS u(external_id),
            LATERAL (SELECT id, external_id, data_hash FROM accounts WHERE source = $1 AND external_id = u.external_id AND present LIMIT 1) a`,
         [source, externalIds],
       );
-      return new Map(result.rows.map((r) => [r.external_id, { id: r.id, dataHash: r.data_hash }]));
+      for (const r of result.rows) visit(r.id, r.external_id, r.data_hash);
     },
 
     /**
      * The present accounts of a source (id, external id, data hash), a batch at a time through a cursor in
      * the caller's transaction (a short one of its own, before the run's; a keyset scan took twice as long).
      */
-    async forEachPresent(source: string, visit: (id: number, externalId: string, dataHash: string) => void): Promise<void> {
-      const rows = batches<{ id: number; external_id: string; data_hash: string }>(db, {
+    async forEachPresent(source: string, visit: VisitPresent): Promise<void> {
+      const rows = batches<PresentRow>(db, {
         name: 'present_accounts',
         select: 'SELECT id, external_id, data_hash FROM accounts WHERE source = $1 AND present',
         params: [source],
@@ -315,8 +292,6 @@ export function accountsOf(db: Queryable) {
   };
   return accounts;
 }
-
-export type AccountRepository = ReturnType<typeof accountsOf>;
 
 /**
  * Per pool name, the sum of `n` over the rows `select` returns whose pool list names it: lists grouped as

@@ -29,9 +29,12 @@ export interface AuditView {
   readonly takenBy: string | null;
 }
 
-/** A timestamp column as ISO 8601 text in UTC, named `alias` (the shape the CLI and the API show). */
-export const isoCol = (c: string, alias: string): string =>
-  `to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "${alias}"`;
+/**
+ * A timestamp column as ISO 8601 text in UTC, named `alias`: to the millisecond, the shape the CLI and the API
+ * show, or to the microsecond (`US`), which reads back as the same instant.
+ */
+export const isoCol = (c: string, alias: string, precision: 'MS' | 'US' = 'MS'): string =>
+  `to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.${precision}"Z"') AS "${alias}"`;
 
 /** Audit entries as the CLI and the API show them (AuditView). */
 const SELECT_VIEWS = `SELECT au.id::text AS id, ${isoCol('au.at', 'at')}, au.account_id AS "accountId", a.username, a.source,
@@ -39,7 +42,6 @@ const SELECT_VIEWS = `SELECT au.id::text AS id, ${isoCol('au.at', 'at')}, au.acc
   au.details->>'comment' AS comment, au.details->'takenBy'->>'username' AS "takenBy"
   FROM audit au LEFT JOIN accounts a ON a.id = au.account_id`;
 
-/** The audit trail of one connection or transaction. */
 export function auditOf(db: Queryable) {
   return {
     async add(entries: readonly AuditEntry[], audit: { actor: string; runId: string | null }): Promise<void> {

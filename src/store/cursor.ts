@@ -1,12 +1,11 @@
-// Reading a big result a batch at a time: a cursor in the caller's transaction, so that the driver
-// never builds a million row objects at once (on pg and PGlite alike).
 import type { Queryable } from './db.ts';
 
 /**
- * Runs `select` through a cursor in the caller's transaction, `batchRows` rows at a time. The cursor
- * reads the data as it was when it was declared, so the caller may write between two batches. The next
- * batch is asked for before the current one is handed over: the database reads it while the caller
- * works on this one (the connection runs the caller's own queries after it).
+ * Runs `select` through a cursor in the caller's transaction, `batchRows` rows at a time, so that the driver
+ * never builds a million row objects at once (on pg and PGlite alike). The cursor reads the data as it was
+ * when it was declared, so the caller may write between two batches. The next batch is asked for before the
+ * current one is handed over: the database reads it while the caller works on this one (the connection runs
+ * the caller's own queries after it).
  */
 export async function* batches<R>(tx: Queryable, options: { name: string; select: string; params: readonly unknown[]; batchRows: number }): AsyncGenerator<R[], void, undefined> {
   await tx.query(`DECLARE ${options.name} NO SCROLL CURSOR FOR ${options.select}`, options.params);

@@ -1,5 +1,6 @@
 // One narrow database interface over PostgreSQL (pg) and embedded PostgreSQL (PGlite), so the same SQL
 // and migrations run on both. This is the only module that knows which driver is underneath.
+import { asExpected } from '../logging.ts';
 import { maskUrlPassword } from '../url-password.ts';
 import { mkdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -44,16 +45,6 @@ export interface Database extends Queryable {
   /** Runs `fn` on one dedicated connection (session state such as temp tables survives between queries). */
   session<T>(fn: (conn: Connection) => Promise<T>): Promise<T>;
   close(): Promise<void>;
-}
-
-class DatabaseError extends Error {
-  readonly code = 'database';
-  /** PostgreSQL is unreachable: an outage, logged as one line (src/logging.ts). */
-  readonly expected = true;
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'DatabaseError';
-  }
 }
 
 /** Queries slower than this many milliseconds are reported on stderr (unset: off). A tuning aid. */
@@ -107,17 +98,14 @@ function postgresDatabase(url: string, onIdleError: (error: Error) => void, conn
   // 'error' event would crash the process; the pool drops the connection and opens a new one on demand.
   pool.on('error', onIdleError);
   /**
-   * A connection of the pool for `fn`. While it is checked out, a lost connection (PostgreSQL restarted,
-   * the network cut) is an 'error' event on it that nobody else listens to: it is caught here (the query
-   * in flight fails with it anyway) and the connection is discarded, not returned to the pool; so is
-   * one whose `fn` failed when `discardOnError`.
+   * A connection of the pool for `fn`. A lost connection (PostgreSQL restarted, the network cut) is an 'error'
+   * event nobody else listens to while it is checked out: caught here (the query in flight fails anyway), the
+   * connection is discarded, as is one whose `fn` failed when `discardOnError`.
    */
   const withClient = async <T>(fn: (client: pg.PoolClient) => Promise<T>, options: { discardOnError: boolean }): Promise<T> => {
     const client = await pool.connect();
     let broken = false;
-    const onError = (): void => {
-      broken = true;
-    };
+    const onError = (): boolean => (broken = true);
     client.on('error', onError);
     try {
       return await fn(client);
@@ -198,7 +186,9 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       await db.query('SELECT 1');
     } catch (error) {
       await db.close().catch(() => undefined);
-      throw new DatabaseError(`cannot connect to PostgreSQL at ${redactUrl(options.url)}: ${(error as Error).message}`, { cause: error });
+      // An outage, logged as one line (src/logging.ts).
+      const message = `cannot connect to PostgreSQL at ${redactUrl(options.url)}: ${(error as Error).message}`;
+      throw asExpected(Object.assign(new Error(message, { cause: error }), { name: 'DatabaseError', code: 'database' }));
     }
     return db;
   }
@@ -210,7 +200,6 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   return pgliteDatabase(await PGlite.create(location, { parsers: { [types.INT8]: (value: string) => value } }));
 }
 
-/** Removes a password from a connection URL so it can be shown. */
 export function redactUrl(url: string): string {
   return maskUrlPassword(url) ?? '(unparseable URL)';
 }

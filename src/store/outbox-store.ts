@@ -19,11 +19,11 @@ const outageKey = (source: string): string => `source-outage:${source}`;
 
 /** A stored outage, or null when the row is missing or not of the expected shape (written by another version). */
 function outageOf(value: unknown): OutageState | null {
-  if (typeof value !== 'object' || value === null) return null;
-  const v = value as Record<string, unknown>;
+  const v = (value ?? {}) as Record<string, unknown>;
   const num = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
-  if (typeof v.since !== 'string' || num(v.sinceAt) === null) return null;
-  return { since: v.since, sinceAt: num(v.sinceAt) ?? 0, reportedAt: num(v.reportedAt), lastEmailAt: num(v.lastEmailAt), failures: num(v.failures) ?? 0 };
+  const sinceAt = num(v.sinceAt);
+  if (typeof v.since !== 'string' || sinceAt === null) return null;
+  return { since: v.since, sinceAt, reportedAt: num(v.reportedAt), lastEmailAt: num(v.lastEmailAt), failures: num(v.failures) ?? 0 };
 }
 
 /** Writes a `notify_state` row; no write when the value did not change, so a quiet run leaves the table alone. */

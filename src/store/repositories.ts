@@ -1,9 +1,6 @@
 // The store port, the only part of src/store that src/sync sees (lint enforces it): one repository per
-// concern, each made by its module over a connection or transaction (`accountsOf(q)`, `seatsOf(q)`, …)
-// and typed by what that module returns, so an operation is written once, with its SQL, on PostgreSQL
-// and PGlite alike. `storeOf` binds them to a database, and its `transaction` and `session` hand `fn`
-// the same repositories bound to that transaction or connection, so a run's apply writes through
-// repositories of its one transaction.
+// concern, made by its module over a connection or transaction and typed by what it returns, so an
+// operation is written once, with its SQL, for PostgreSQL and PGlite alike.
 import { accountsOf } from './account-store.ts';
 import { auditOf } from './audit-store.ts';
 import type { Connection, Database, Queryable, TransactionOptions } from './db.ts';
@@ -13,7 +10,7 @@ import { seatsOf } from './seat-store.ts';
 import { stagingOf } from './staging-store.ts';
 import { targetsOf } from './target-store.ts';
 
-export type { AccountFilter, AccountRepository, AccountView, ExplainedAccountRow, PoolCounts, SourceSeatRow, WaitingRow } from './account-store.ts';
+export type { AccountFilter, AccountView, ExplainedAccountRow, PoolCounts, SourceSeatRow, WaitingRow } from './account-store.ts';
 export type { AuditView } from './audit-store.ts';
 export type { Database, Queryable } from './db.ts';
 export type { RunCounts, RunRecord, SourceHealth } from './run-store.ts';
@@ -25,14 +22,12 @@ export type { DeltaRow, DeltaSummary, RemovalCounts, StagedRow, StagedUser, Stag
 export function repositoriesOf(q: Queryable) {
   return {
     accounts: accountsOf(q),
-    /** What seat decisions read and write, under one lock (SPEC rule 11). */
     seats: seatsOf(q),
     runs: runsOf(q),
     cursors: cursorsOf(q),
     audit: auditOf(q),
     /** Emails and the notification rules' state (src/notify's port), and the status of one message (`notify test`). */
     outbox: outboxOf(q),
-    /** The provisioning targets' rows (written in a run's transaction), backlog and drift. */
     targets: targetsOf(q),
     /** The staged read of run `runKey` (a run id, or a dry run's key) of `source` (a temporary table of this connection). */
     staging: (runKey: string, source: string) => stagingOf(q, runKey, source),

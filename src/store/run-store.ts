@@ -5,16 +5,9 @@ import type { Queryable } from './db.ts';
 
 type RunStatus = 'running' | 'ok' | 'held' | 'failed';
 
-export interface RunCounts {
-  readonly seen: number;
-  readonly created: number;
-  readonly updated: number;
-  readonly activated: number;
-  readonly blocked: number;
-  readonly disabled: number;
-  readonly removed: number;
-  readonly skipped: number;
-}
+/** What a run counted, each in the column of `runs` of the same name. */
+const COUNTS = ['seen', 'created', 'updated', 'activated', 'blocked', 'disabled', 'removed', 'skipped'] as const;
+export type RunCounts = { readonly [K in (typeof COUNTS)[number]]: number };
 
 export interface RunRecord extends RunCounts {
   readonly id: string;
@@ -31,7 +24,7 @@ export interface RunRecord extends RunCounts {
 // `id` is shown as text (a bigint may exceed a JS number), so every ORDER BY and comparison names the
 // column `runs.id`: an unqualified `id` would sort the text alias, putting run 9 after run 10.
 const RUN_COLUMNS = `runs.id::text AS id, source, status, mode, trigger, started_at AS "startedAt",
-  finished_at AS "finishedAt", seen, created, updated, activated, blocked, disabled, removed, skipped, error, details`;
+  finished_at AS "finishedAt", ${COUNTS.join(', ')}, error, details`;
 
 /** Run ids are PostgreSQL bigints. */
 const MAX_RUN_ID = 9_223_372_036_854_775_807n;
@@ -46,7 +39,6 @@ const RUN_LOCK_CLASS = 720_531_003;
 /** The lock of run `id` (SQL): RUN_LOCK_CLASS and the id folded into an int4. One expression to take and test it. */
 const runLock = (id: string): string => `${RUN_LOCK_CLASS}, (${id} % 2147483647)::int`;
 
-/** The runs of one connection or transaction. */
 export function runsOf(db: Queryable) {
   return {
     async create(options: { source: string; trigger: string; allowRemovals: boolean }): Promise<string> {
@@ -63,13 +55,11 @@ export function runsOf(db: Queryable) {
       id: string,
       outcome: { status: Exclude<RunStatus, 'running'>; mode: 'full' | 'incremental' | null; counts: RunCounts; error: string | null; details: Record<string, unknown> },
     ): Promise<void> {
-      const c = outcome.counts;
       await db.query(
-        `UPDATE runs SET status = $2, mode = $3, finished_at = now(), seen = $4, created = $5, updated = $6,
-                activated = $7, blocked = $8, disabled = $9, removed = $10, skipped = $11, error = $12, details = $13::jsonb
+        `UPDATE runs SET status = $2, mode = $3, finished_at = now(), error = $4, details = $5::jsonb,
+                ${COUNTS.map((c, i) => `${c} = $${i + 6}`).join(', ')}
          WHERE id = $1::bigint`,
-        [id, outcome.status, outcome.mode, c.seen, c.created, c.updated, c.activated, c.blocked, c.disabled, c.removed,
-          c.skipped, outcome.error, JSON.stringify(outcome.details)],
+        [id, outcome.status, outcome.mode, outcome.error, JSON.stringify(outcome.details), ...COUNTS.map((c) => outcome.counts[c])],
       );
     },
 
@@ -127,7 +117,14 @@ export function runsOf(db: Queryable) {
      */
     async health(sources: readonly string[]): Promise<Map<string, SourceHealth>> {
       const result = await db.query<HealthRow>(HEALTH_SQL, [sources]);
-      return new Map(result.rows.map((r) => [r.source, healthOf(r)]));
+      return new Map(
+        result.rows.map((r) => [r.source, {
+          ...r,
+          lastSuccess: r.lastSuccess && { ...r.lastSuccess, finishedAt: new Date(r.lastSuccess.finishedAt) },
+          failingSince: r.failingSince && { ...r.failingSince, at: new Date(r.failingSince.at) },
+          lastError: r.lastError && { ...r.lastError, at: new Date(r.lastError.at) },
+        }]),
+      );
     },
   };
 }
@@ -145,28 +142,23 @@ export interface SourceHealth {
   readonly lastError: { readonly runId: string; readonly at: Date; readonly message: string; readonly code: string | null } | null;
 }
 
-interface HealthRow {
-  source: string;
-  last_ok_id: string | null;
-  last_ok_at: Date | null;
-  failures: number;
-  first_failed_id: string | null;
-  first_failed_at: Date | null;
-  failed_id: string | null;
-  failed_at: Date | null;
-  error: string | null;
-  error_code: string | null;
-}
+/** SourceHealth as HEALTH_SQL returns it: its times as JSON text. */
+type HealthRow = Pick<SourceHealth, 'source' | 'consecutiveFailures'> & {
+  lastSuccess: { runId: string; finishedAt: string } | null;
+  failingSince: { runId: string; at: string } | null;
+  lastError: (Omit<NonNullable<SourceHealth['lastError']>, 'at'> & { at: string }) | null;
+};
 
 /** Runs aborted by a stopping worker (src/sync/run-aborted.ts) say nothing about the source. */
 const NOT_ABORTED = `coalesce(r.details->>'errorCode', '') <> 'aborted'`;
 
 // Every lookup walks the (source, id DESC) index from the newest run; ids are compared as bigints.
 const HEALTH_SQL = `
-SELECT src AS source,
-       ok.id::text AS last_ok_id, ok.finished_at AS last_ok_at,
-       streak.n AS failures, streak.first_id::text AS first_failed_id, streak.first_at AS first_failed_at,
-       f.id::text AS failed_id, f.finished_at AS failed_at, f.error, f.details->>'errorCode' AS error_code
+SELECT src AS source, streak.n AS "consecutiveFailures",
+       CASE WHEN ok.finished_at IS NOT NULL THEN json_build_object('runId', ok.id::text, 'finishedAt', ok.finished_at) END AS "lastSuccess",
+       CASE WHEN streak.n > 0 THEN json_build_object('runId', streak.first_id::text, 'at', streak.first_at) END AS "failingSince",
+       CASE WHEN f.id IS NOT NULL THEN json_build_object('runId', f.id::text, 'at', f.finished_at, 'message', coalesce(f.error, 'failed'),
+         'code', f.details->>'errorCode') END AS "lastError"
   FROM unnest($1::text[]) AS src
   LEFT JOIN LATERAL (SELECT r.id, r.finished_at FROM runs r WHERE r.source = src AND r.status = 'ok' ORDER BY r.id DESC LIMIT 1) ok ON true
   LEFT JOIN LATERAL (SELECT r.id FROM runs r WHERE r.source = src AND r.status IN ('ok', 'held') ORDER BY r.id DESC LIMIT 1) good ON true
@@ -177,30 +169,12 @@ SELECT src AS source,
     SELECT r.id, coalesce(r.finished_at, r.started_at) AS finished_at, r.error, r.details
       FROM runs r WHERE r.source = src AND r.status = 'failed' AND ${NOT_ABORTED} ORDER BY r.id DESC LIMIT 1) f ON true`;
 
-function healthOf(r: HealthRow): SourceHealth {
-  return {
-    source: r.source,
-    lastSuccess: r.last_ok_id !== null && r.last_ok_at !== null ? { runId: r.last_ok_id, finishedAt: new Date(r.last_ok_at) } : null,
-    consecutiveFailures: Number(r.failures),
-    failingSince: r.first_failed_id !== null && r.first_failed_at !== null ? { runId: r.first_failed_id, at: new Date(r.first_failed_at) } : null,
-    lastError:
-      r.failed_id !== null && r.failed_at !== null
-        ? { runId: r.failed_id, at: new Date(r.failed_at), message: r.error ?? 'failed', code: r.error_code }
-        : null,
-  };
-}
-
-/** A source's cursor and the fingerprint of the mapping rules it was read under (null: saved before those were kept). */
-interface StoredCursor {
-  readonly cursor: SourceCursor;
-  readonly mapping: string | null;
-}
-
 /** The cursor each source keeps between runs, with the mapping rules it was read under. */
 export function cursorsOf(db: Queryable) {
   return {
-    async load(source: string): Promise<StoredCursor | null> {
-      const result = await db.query<StoredCursor>('SELECT cursor, mapping FROM source_cursors WHERE source = $1', [source]);
+    /** `mapping`: the fingerprint of the mapping rules the cursor was read under (null: saved before those were kept). */
+    async load(source: string): Promise<{ cursor: SourceCursor; mapping: string | null } | null> {
+      const result = await db.query<{ cursor: SourceCursor; mapping: string | null }>('SELECT cursor, mapping FROM source_cursors WHERE source = $1', [source]);
       return result.rows[0] ?? null;
     },
 

@@ -1,7 +1,7 @@
 // Reading the allocation's input and writing its decisions, under the seat lock: the seat side of the
 // store, with the admin flags (block, protect) that the allocation reads.
-import type { AccountChange, AccountState, SeatAccount } from '../domain/types.ts';
-import type { PoolCounts } from './account-store.ts';
+import type { AccountChange, SeatAccount } from '../domain/types.ts';
+import { WRITE_BATCH, type PoolCounts } from './account-store.ts';
 import { auditOf, type AuditEntry } from './audit-store.ts';
 import { batches } from './cursor.ts';
 import type { Queryable } from './db.ts';
@@ -9,14 +9,10 @@ import type { Queryable } from './db.ts';
 /** Key of the advisory lock under which every seat decision is taken (SPEC rule 11). */
 const SEAT_LOCK_KEY = 720_531_002;
 
-interface SeatRow {
-  id: number;
-  username: string;
+interface SeatRow extends Pick<SeatAccount, 'id' | 'username' | 'profile' | 'state'> {
   created_ms: number | null;
   /** present, enabled, suspended, admin_protected, policy_protected as bits 0–4 (see SEAT_COLUMNS). */
   flags: number;
-  profile: string | null;
-  state: AccountState;
   /** JSON text of the pool lists: parsed once per distinct list, not once per row. */
   held: string;
   waiting_for: string;
@@ -86,9 +82,6 @@ async function loadInBatches(tx: Queryable, select: string, params: readonly unk
   return out;
 }
 
-/** Rows per statement when writing changes: keeps parameter arrays well below protocol limits. */
-const WRITE_BATCH = 20_000;
-
 const iso = (value: number | null): string | null => (value === null ? null : new Date(value).toISOString());
 
 /** `suspended` is set by block/unblock, `adminProtected` by protect/unprotect (SPEC §5 `accounts block|unblock|protect|unprotect`). */
@@ -114,12 +107,9 @@ export function seatsOf(tx: Queryable) {
     },
 
     /**
-     * The accounts the allocation may have to decide about, except the settled keepers (see
-     * `isSettledKeeper` in domain/allocate.ts: eligible, not protected, active without grace, holding
-     * exactly the pools of their profile, waiting for nothing), which are counted per profile instead.
-     * `settledHeld` maps each profile needing pools to its needed pools as held (sorted). `include` are
-     * ids always loaded (the accounts this run changes). Same conditions as the pure predicate; an
-     * integration test holds them together.
+     * As `load`, except the settled keepers (`isSettledKeeper` in domain/allocate.ts, the same conditions; an
+     * integration test holds them together), counted per profile instead. `settledHeld`: each profile needing
+     * pools to its needed pools as held (sorted). `include`: ids always loaded (the accounts this run changes).
      */
     async loadAroundSettled(
       options: { settledHeld: ReadonlyMap<string, readonly string[]>; include: readonly number[] },
@@ -195,10 +185,16 @@ export function seatsOf(tx: Queryable) {
       return first !== undefined && first <= now;
     },
 
-    /** The fingerprint of the inputs of the last allocation (config side), or null before the first one. */
-    async fingerprint(): Promise<string | null> {
-      const result = await tx.query<{ fingerprint: string }>('SELECT fingerprint FROM allocation_state WHERE id = 1');
-      return result.rows[0]?.fingerprint ?? null;
+    /**
+     * The last allocation: the fingerprint of its inputs (config side) and what it left in each pool by pool name
+     * (null when it did not save them); null before the first one.
+     */
+    async lastAllocation(): Promise<{ fingerprint: string; pools: Map<string, PoolCounts> | null } | null> {
+      const result = await tx.query<{ fingerprint: string; pools: string | null }>('SELECT fingerprint, pools::text AS pools FROM allocation_state WHERE id = 1');
+      const row = result.rows[0];
+      if (!row) return null;
+      const pools = row.pools === null ? null : new Map(Object.entries(JSON.parse(row.pools) as Record<string, PoolCounts>));
+      return { fingerprint: row.fingerprint, pools };
     },
 
     /** After an allocation: the fingerprint of its config and what it left in each pool (holders, waiting accounts). */
@@ -212,16 +208,9 @@ export function seatsOf(tx: Queryable) {
       );
     },
 
-    /** What the last allocation left in each pool, by pool name; null before the first allocation that saved it. */
-    async poolsLeft(): Promise<Map<string, PoolCounts> | null> {
-      const result = await tx.query<{ pools: string | null }>('SELECT pools::text AS pools FROM allocation_state WHERE id = 1');
-      const pools = result.rows[0]?.pools ?? null;
-      return pools === null ? null : new Map(Object.entries(JSON.parse(pools) as Record<string, PoolCounts>));
-    },
-
     /** An account's admin flags and state, its row locked until the transaction ends; null when it is gone. */
-    async lockAdminFlags(accountId: number): Promise<Pick<StoredSeatAccount, 'suspended' | 'adminProtected' | 'state'> | null> {
-      const result = await tx.query<Pick<StoredSeatAccount, 'suspended' | 'adminProtected' | 'state'>>(
+    async lockAdminFlags(accountId: number): Promise<Pick<StoredSeatAccount, AdminFlag | 'state'> | null> {
+      const result = await tx.query<Pick<StoredSeatAccount, AdminFlag | 'state'>>(
         'SELECT suspended, admin_protected AS "adminProtected", state FROM accounts WHERE id = $1 FOR UPDATE',
         [accountId],
       );

@@ -5,7 +5,6 @@ import type { AccountSnapshot, StateTransition, TargetRow } from '../targets/tar
 import { isoCol } from './audit-store.ts';
 import type { Queryable } from './db.ts';
 
-/** The columns of an AccountSnapshot, from `accounts a`. */
 const SNAPSHOT_COLUMNS = `a.id, a.source, a.external_id AS "externalId", a.username, a.email, a.display_name AS "displayName", a.state, a.held`;
 
 /** Rows per INSERT statement (a first sync writes one row per account and target). */
@@ -35,17 +34,15 @@ export function targetsOf(db: Queryable) {
 
     /** The state changes a run audited (flag-only audit rows, where the state stays, are left out). */
     async transitionsOfRun(runId: string): Promise<StateTransition[]> {
-      const result = await db.query<{ id: string; account_id: number; from_state: string | null; to_state: string; reason: string; taken_by: string | null; at: Date }>(
-        `SELECT au.id::text AS id, au.account_id, au.from_state, au.to_state, au.reason, au.details->'takenBy'->>'username' AS taken_by, au.at
+      const result = await db.query<Omit<StateTransition, 'takenBy' | 'at'> & { takenBy: string | null; at: Date }>(
+        `SELECT 'audit-' || au.id AS key, au.account_id AS "accountId", au.from_state AS "from", au.to_state AS "to", au.reason,
+                au.details->'takenBy'->>'username' AS "takenBy", au.at
            FROM accounts a JOIN audit au ON au.account_id = a.id AND au.run_id = $1::bigint
           WHERE a.last_changed_run = $1::bigint AND au.to_state IS NOT NULL AND au.to_state IS DISTINCT FROM au.from_state
           ORDER BY au.id`,
         [runId],
       );
-      return result.rows.map((r) => ({
-        key: `audit-${r.id}`, accountId: r.account_id, from: r.from_state as StateTransition['from'], to: r.to_state as StateTransition['to'],
-        reason: r.reason, ...(r.taken_by === null ? {} : { takenBy: r.taken_by }), at: r.at.getTime(),
-      }));
+      return result.rows.map(({ takenBy, at, ...r }) => ({ ...r, ...(takenBy === null ? {} : { takenBy }), at: at.getTime() }));
     },
 
     /** Adds target rows; a row whose dedupe key exists is skipped. */

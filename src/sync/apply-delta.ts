@@ -108,7 +108,7 @@ export async function allocateDelta(tx: Repositories, input: ApplyInput, summary
   const unchanged =
     summary.newCount + summary.seatChangedCount === 0 &&
     summary.missingIds.length === 0 &&
-    (await tx.seats.fingerprint()) === fingerprint &&
+    (await tx.seats.lastAllocation())?.fingerprint === fingerprint &&
     !(await tx.seats.graceEnded(input.now));
   if (unchanged) {
     if (summary.changedCount > 0) await staging.updateChanged(runId);

@@ -48,7 +48,7 @@ export function allocationFingerprint(config: SeatsyncConfig): string {
  * (counted from the accounts when no allocation saved them yet).
  */
 export async function unchangedPlan(tx: Repositories, config: SeatsyncConfig): Promise<AllocationPlan> {
-  const views = await poolViews(tx, config, (await tx.seats.poolsLeft()) ?? undefined);
+  const views = await poolViews(tx, config, (await tx.seats.lastAllocation())?.pools ?? undefined);
   const pools = views.map((p): PoolUsage => ({ ...p, overage: Math.max(0, p.used - p.seats) }));
   return { changes: [], pools, newlyBlocked: [], graceStarted: [] };
 }

@@ -117,9 +117,7 @@ export class SourceSnapshot {
     if (!this.#complete && this.#loading !== null) await this.#loading;
     if (this.#complete || externalIds.length === 0) return;
     this.#looked += externalIds.length;
-    for (const [externalId, account] of await this.#conn.accounts.lookupPresent(this.#source, externalIds)) {
-      this.#accounts.addIfAbsent(account.id, externalId, account.dataHash);
-    }
+    await this.#conn.accounts.lookupPresent(this.#source, externalIds, (id, externalId, dataHash) => this.#accounts.addIfAbsent(id, externalId, dataHash));
   }
 
   /** Begins loading every present account, unless it is loaded or loading; the accounts looked up keep their marks. */

@@ -123,7 +123,7 @@ describe.each(DATABASE_KINDS)('sync run on %s', (kind) => {
   /** The saved pools equal the stored accounts counted, and a run that changes nothing reports them. */
   async function expectSavedPoolsCounted(config: SeatsyncConfig): Promise<ReadonlyMap<string, { used: number; waiting: number }>> {
     const store = storeOf(t.db);
-    const saved = await store.seats.poolsLeft();
+    const saved = (await store.seats.lastAllocation())?.pools ?? null;
     const counted = await store.accounts.poolCounts();
     const of = (counts: ReadonlyMap<string, { used: number; waiting: number }> | null, pool: string) => {
       const c = counts?.get(pool);
