@@ -61,7 +61,7 @@ export interface DeltaSummary {
 
 /** A staged user the allocation must see differently: new, changed, or back. */
 export interface DeltaRow {
-  /** Read order; a new user's temporary id in the allocation is −seq. */
+  /** Read order: 1, 2, … of the users new to the snapshot (a new user's temporary id in the allocation is −seq), −1, −2, … of changed ones. */
   readonly seq: number;
   /** Existing account id; null for a user never seen before. */
   readonly id: number | null;
@@ -278,10 +278,11 @@ export function stagingOf(conn: Queryable, runKey: string, source: string) {
     },
 
     /**
-     * One account id per staged read order (seq 1 to the last): the first and how many. Each new account's
-     * id (the first + seq − 1) is then known before it is decided, so slices are written as they come with
-     * ids in the directory's order, without ranking the new users by seq first; the ids of the changed
-     * users' seqs stay unused. `draw`: take them from the sequence (inserts into `accounts` run under the
+     * One account id per new user's read order (seq 1 to the last; changed users' seqs are negative): the
+     * first and how many. Each new account's id (the first + seq − 1) is then known before it is decided, so
+     * slices are written as they come with ids in the directory's order, without ranking the new users by
+     * seq first. An id stays unused only for a repeated new id (dropped) and for a returning account (staged
+     * as new, found by the apply). `draw`: take them from the sequence (inserts into `accounts` run under the
      * caller's seat lock: no other draw interleaves); otherwise (a dry run, rolled back) only read where
      * the sequence stands, since a sequence does not roll back.
      */

@@ -77,7 +77,10 @@ export async function readIntoStaging(
       logger.warn(entry, `directory value repaired: ${REPAIRED_UTF8}`);
     }
   };
-  let seq = 0;
+  // New users are numbered 1, 2, … in read order: the account ids reserved for them (first + seq − 1) are
+  // one per new user. Changed users (whose order nothing needs) are numbered −1, −2, …
+  let newSeq = 0;
+  let changedSeq = 0;
   const reader = source.read(options.request);
   // One page is written while the next is read: the source's round trip and the database's overlap.
   let writing: Promise<void> | null = null;
@@ -107,7 +110,8 @@ export async function readIntoStaging(
       if (status === 'duplicate') skip({ entry: source.name, attribute: 'id', reason: 'duplicate id in this read', externalId: user.externalId });
       else {
         stats.seen += 1;
-        if (status !== 'unchanged') staged.push(withQueueKey(user, (seq += 1), options.queueKey));
+        if (status === 'new') staged.push(withQueueKey(user, (newSeq += 1), options.queueKey));
+        else if (status === 'changed') staged.push(withQueueKey(user, -(changedSeq += 1), options.queueKey));
       }
     }
     await writing;

@@ -8,12 +8,13 @@ import { aConfig, aCsvFile, aFileSource, people } from '../../support/config-bui
 import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../../support/databases.ts';
 
 describe.each(DATABASE_KINDS)('account ids and dry runs, on %s', (kind) => {
-  it('a dry run leaves the id sequence as it was, and the syncs number their accounts on without a gap', async () => {
+  it('a dry run leaves the id sequence as it was, and the syncs number new accounts on without a gap', async () => {
     const t: TestDatabase = await openTestDatabase(kind);
     try {
       const logger = silentLogger();
-      const sync = async (rows: number, dryRun: boolean) => {
-        const config = aConfig({ sources: [aFileSource('hr', aCsvFile(people(rows)).path)] });
+      const sync = async (rows: number, dryRun: boolean, renamed = 0) => {
+        const users = people(rows).map((p, i) => (i < renamed ? { ...p, displayName: `Renamed ${p.id}` } : p));
+        const config = aConfig({ sources: [aFileSource('hr', aCsvFile(users).path)] });
         const report = await runSync(
           { db: t.db, config, logger, createSource: createSourceFactory(config, logger) },
           { sources: [], dryRun, allowRemovals: false, forceFull: false, trigger: 'test' },
@@ -36,6 +37,10 @@ describe.each(DATABASE_KINDS)('account ids and dry runs, on %s', (kind) => {
       expect(await ids()).toHaveLength(10);
       expect((await sync(14, false))?.created).toBe(4);
       expect(await ids()).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]);
+      // Changed users read before the new ones take no account id.
+      const report = await sync(16, false, 8);
+      expect([report?.created, report?.updated]).toEqual([2, 8]);
+      expect((await ids()).slice(-3)).toEqual([14, 15, 16]);
     } finally {
       await t.drop();
     }
