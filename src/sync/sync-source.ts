@@ -1,8 +1,9 @@
-// One sync run of one source, in named phases:
-//   read   the source, page by page, into the run's staging table (read-source.ts; no transaction open)
-//   stage  settle what was staged: repeated ids dropped (as the read ends), statistics, the accounts a full read did not return
-//   decide + apply   in one short transaction (apply-run.ts): hold check, allocation, writes, cursor
-//   record the run's outcome
+// One sync run of one source, in named phases, each a function:
+//   readAndStage     the source, page by page, into the run's staging table (read-source.ts; no transaction
+//                    open), then what was staged settled: repeated new ids dropped as the read ends,
+//                    statistics, the accounts a full read did not return, the frozen ones
+//   decideAndApplyIn one short transaction (apply-run.ts): hold check, allocation, writes, cursor
+//   record           the run's outcome
 // Each phase returns a value; the run ends with one of four outcomes: `applied`, `planned` (a dry run,
 // rolled back through the transaction API), `held` (rule 10, rolled back the same way) or `failed`.
 import { randomBytes } from 'node:crypto';
