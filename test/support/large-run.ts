@@ -1,0 +1,70 @@
+// Helpers of the tests that check a large first sync row by row: a logger whose lines are kept, and
+// comparisons that name the first rows that differ (a full diff of 45,000 rows would say nothing).
+import { Writable } from 'node:stream';
+import { pino, type Logger } from 'pino';
+import type { Queryable } from '../../src/store/db.ts';
+
+/** An info-level logger and the JSON lines it wrote. */
+export function keptLog(): { logger: Logger; entries: () => { msg?: string; allocation?: unknown }[] } {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+  return { logger: pino({ level: 'info' }, sink), entries: () => lines.map((line) => JSON.parse(line) as { msg?: string; allocation?: unknown }) };
+}
+
+/** The first few rows whose value differs from the expected one, as `index: actual ≠ expected`. */
+export function mismatches<T>(actual: readonly T[], expected: readonly T[]): string[] {
+  const found: string[] = [];
+  for (let i = 0; i < Math.max(actual.length, expected.length) && found.length < 5; i++) {
+    const a = JSON.stringify(actual[i]);
+    const e = JSON.stringify(expected[i]);
+    if (a !== e) found.push(`${i}: ${a} ≠ ${e}`);
+  }
+  return found;
+}
+
+/** The seat state a new account must be stored with, and the reason its audit row gives. */
+export interface ExpectedAccount {
+  readonly state: string;
+  readonly held: readonly string[];
+  readonly waitingFor: readonly string[];
+  readonly waitingSince: number | null;
+  readonly activatedAt: number | null;
+  readonly reason: string;
+}
+
+/**
+ * How the accounts of a first sync differ from what was expected, for the users in read order: ids
+ * (1, 2, … in read order), states (no grace), and one audit row per account.
+ */
+export async function storedMismatches(
+  db: Queryable,
+  people: readonly { readonly id: string }[],
+  expected: readonly ExpectedAccount[],
+): Promise<{ accounts: number; audit: number; ids: string[]; states: string[]; auditRows: string[] }> {
+  const accounts = await db.query<Omit<ExpectedAccount, 'reason'> & { id: number; externalId: string; graceUntil: number | null }>(
+    `SELECT id, external_id AS "externalId", state, held, waiting_for AS "waitingFor",
+            (extract(epoch from waiting_since) * 1000)::float8 AS "waitingSince",
+            (extract(epoch from activated_at) * 1000)::float8 AS "activatedAt",
+            (extract(epoch from grace_until) * 1000)::float8 AS "graceUntil"
+     FROM accounts ORDER BY id`,
+  );
+  const audit = await db.query<{ accountId: number; fromState: string | null; toState: string; reason: string; details: unknown }>(
+    `SELECT account_id AS "accountId", from_state AS "fromState", to_state AS "toState", reason, details FROM audit ORDER BY account_id, id`,
+  );
+  const states = accounts.rows.map(({ state, held, waitingFor, waitingSince, activatedAt, graceUntil }) => ({ state, held, waitingFor, waitingSince, activatedAt, graceUntil }));
+  return {
+    accounts: accounts.rows.length,
+    audit: audit.rows.length,
+    ids: mismatches(accounts.rows.map((a) => [a.id, a.externalId]), people.map((p, i) => [i + 1, p.id])),
+    states: mismatches(states, expected.map(({ reason: _reason, ...state }) => ({ ...state, graceUntil: null }))),
+    auditRows: mismatches(
+      audit.rows,
+      expected.map((e, i) => ({ accountId: i + 1, fromState: null, toState: e.state, reason: e.reason, details: { held: e.held, waitingFor: e.waitingFor } })),
+    ),
+  };
+}
