@@ -1,11 +1,25 @@
-// Helpers of the tests that check a large first sync row by row: a logger whose lines are kept, and
-// comparisons that name the first rows that differ (a full diff of 45,000 rows would say nothing).
+// Helpers of the tests that check a large first sync row by row: the sync, run as `seatsync sync` runs it,
+// and comparisons that name the first rows that differ (a full diff of 45,000 rows would say nothing).
 import { Writable } from 'node:stream';
-import { pino, type Logger } from 'pino';
-import type { Queryable } from '../../src/store/db.ts';
+import { pino } from 'pino';
+import { silentLogger } from '../../src/logging.ts';
+import { createSourceFactory } from '../../src/sources/factory.ts';
+import type { Database, Queryable } from '../../src/store/db.ts';
+import { runSync } from '../../src/sync/run-sync.ts';
+import type { SourceRunResult } from '../../src/sync/sync-source.ts';
+import { aConfig, aCsvFile, aFileSource, type CsvPerson } from './config-builder.ts';
 
-/** An info-level logger and the JSON lines it wrote. */
-export function keptLog(): { logger: Logger; entries: () => { msg?: string; allocation?: unknown }[] } {
+/**
+ * The first sync of a CSV file source built from `setup` (through the source factory, as `seatsync sync`
+ * does), at `now`: the run's result and how its allocation ran (the `allocation` of its log line).
+ */
+export async function firstSyncOf(
+  db: Database,
+  people: readonly CsvPerson[],
+  setup: Pick<Parameters<typeof aConfig>[0], 'pools' | 'profiles' | 'policy'>,
+  now: number,
+): Promise<{ run: SourceRunResult | undefined; allocation: unknown }> {
+  const config = aConfig({ sources: [aFileSource('hr', aCsvFile(people).path)], ...setup });
   const lines: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -13,7 +27,12 @@ export function keptLog(): { logger: Logger; entries: () => { msg?: string; allo
       done();
     },
   });
-  return { logger: pino({ level: 'info' }, sink), entries: () => lines.map((line) => JSON.parse(line) as { msg?: string; allocation?: unknown }) };
+  const report = await runSync(
+    { db, config, logger: pino({ level: 'info' }, sink), createSource: createSourceFactory(config, silentLogger()) },
+    { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'test', now: () => now },
+  );
+  const finished = lines.map((line) => JSON.parse(line) as { msg?: string; allocation?: unknown }).find((entry) => entry.msg === 'sync finished');
+  return { run: report.runs[0], allocation: finished?.allocation };
 }
 
 /** The first few rows whose value differs from the expected one, as `index: actual ≠ expected`. */

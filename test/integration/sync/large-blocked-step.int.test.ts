@@ -5,12 +5,9 @@
 // order differs from creation order. Every account must be inserted once, with the first-come-first-served
 // state (SPEC rule 3), its audit row, and the id of its place in the file. Both databases.
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../../../src/logging.ts';
-import { createSourceFactory } from '../../../src/sources/factory.ts';
-import { runSync } from '../../../src/sync/run-sync.ts';
-import { aConfig, aCsvFile, aFileSource, type CsvPerson } from '../../support/config-builder.ts';
+import type { CsvPerson } from '../../support/config-builder.ts';
 import { DATABASE_KINDS, openTestDatabase } from '../../support/databases.ts';
-import { type ExpectedAccount, keptLog, storedMismatches } from '../../support/large-run.ts';
+import { type ExpectedAccount, firstSyncOf, storedMismatches } from '../../support/large-run.ts';
 
 const NOW = Date.UTC(2025, 5, 1, 12);
 const CREATED_FROM = Date.UTC(2020, 0, 1);
@@ -54,9 +51,7 @@ describe.each(DATABASE_KINDS)('a first sync whose last step holds more than 20,0
     const t = await openTestDatabase(kind);
     try {
       const { people, expected } = scenario();
-      const csv = aCsvFile(people);
-      const config = aConfig({
-        sources: [aFileSource('hr', csv.path)],
+      const { run, allocation } = await firstSyncOf(t.db, people, {
         pools: [
           { name: 'primary', seats: SEATS.primary, notify: null },
           { name: 'extranet', seats: SEATS.extranet, notify: null },
@@ -65,16 +60,10 @@ describe.each(DATABASE_KINDS)('a first sync whose last step holds more than 20,0
           { name: 'partner', when: { memberOf: ['partners'] }, pools: ['extranet'] },
           { name: 'staff', when: null, pools: ['primary'] },
         ],
-      });
-      const log = keptLog();
-      const report = await runSync(
-        { db: t.db, config, logger: log.logger, createSource: createSourceFactory(config, silentLogger()) },
-        { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'test', now: () => NOW },
-      );
-      expect(report.runs[0]).toMatchObject({ outcome: 'applied', created: USERS, activated: SEATS.primary + SEATS.extranet, blocked: USERS - SEATS.primary - SEATS.extranet });
+      }, NOW);
+      expect(run).toMatchObject({ outcome: 'applied', created: USERS, activated: SEATS.primary + SEATS.extranet, blocked: USERS - SEATS.primary - SEATS.extranet });
       // Decided as they came (the store was settled); the blocked ones at the end, in one step.
-      const finished = log.entries().find((entry) => entry.msg === 'sync finished');
-      expect(finished?.allocation).toBe('as they came');
+      expect(allocation).toBe('as they came');
 
       const stored = await storedMismatches(t.db, people, expected);
       expect(stored).toEqual({ accounts: people.length, audit: people.length, ids: [], states: [], auditRows: [] });

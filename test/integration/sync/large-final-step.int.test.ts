@@ -6,12 +6,9 @@
 // must be inserted once, with the first-come-first-served state (SPEC rule 3), its audit row, and the
 // id of its place in the file. Both databases.
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../../../src/logging.ts';
-import { createSourceFactory } from '../../../src/sources/factory.ts';
-import { runSync } from '../../../src/sync/run-sync.ts';
-import { aConfig, aCsvFile, aFileSource, type CsvPerson } from '../../support/config-builder.ts';
+import type { CsvPerson } from '../../support/config-builder.ts';
 import { DATABASE_KINDS, openTestDatabase } from '../../support/databases.ts';
-import { type ExpectedAccount, keptLog, storedMismatches } from '../../support/large-run.ts';
+import { type ExpectedAccount, firstSyncOf, storedMismatches } from '../../support/large-run.ts';
 
 const NOW = Date.UTC(2025, 5, 1, 12);
 const CREATED_FROM = Date.UTC(2020, 0, 1);
@@ -57,9 +54,7 @@ describe.each(DATABASE_KINDS)('a first sync decided in one final step of 45,002 
     const t = await openTestDatabase(kind);
     try {
       const { people, expected } = scenario();
-      const csv = aCsvFile(people);
-      const config = aConfig({
-        sources: [aFileSource('hr', csv.path)],
+      const { run, allocation } = await firstSyncOf(t.db, people, {
         pools: [
           { name: 'primary', seats: PRIMARY_SEATS, notify: null },
           { name: 'vip', seats: 1, notify: null },
@@ -69,16 +64,10 @@ describe.each(DATABASE_KINDS)('a first sync decided in one final step of 45,002 
           { name: 'staff', when: null, pools: ['primary'] },
         ],
         policy: { graceDays: 0, maxRemovals: { percent: 100 }, protect: { memberOf: ['vips'] }, purgeRemovedAfterMs: null },
-      });
-      const log = keptLog();
-      const report = await runSync(
-        { db: t.db, config, logger: log.logger, createSource: createSourceFactory(config, silentLogger()) },
-        { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'test', now: () => NOW },
-      );
-      expect(report.runs[0]).toMatchObject({ outcome: 'applied', created: people.length });
+      }, NOW);
+      expect(run).toMatchObject({ outcome: 'applied', created: people.length });
       // Not 'as they came': nothing was decided before `finish`, whose step holds every new account.
-      const finished = log.entries().find((entry) => entry.msg === 'sync finished');
-      expect(finished?.allocation).toBe('around settled');
+      expect(allocation).toBe('around settled');
 
       const stored = await storedMismatches(t.db, people, expected);
       expect(stored).toEqual({ accounts: people.length, audit: people.length, ids: [], states: [], auditRows: [] });
