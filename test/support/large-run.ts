@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { silentLogger } from '../../src/logging.ts';
 import { createSourceFactory } from '../../src/sources/factory.ts';
+import type { SeatState } from '../../src/domain/types.ts';
 import type { Database, Queryable } from '../../src/store/db.ts';
 import { runSync } from '../../src/sync/run-sync.ts';
 import type { SourceRunResult } from '../../src/sync/sync-source.ts';
@@ -46,15 +47,8 @@ export function mismatches<T>(actual: readonly T[], expected: readonly T[]): str
   return found;
 }
 
-/** The seat state a new account must be stored with, and the reason its audit row gives. */
-export interface ExpectedAccount {
-  readonly state: string;
-  readonly held: readonly string[];
-  readonly waitingFor: readonly string[];
-  readonly waitingSince: number | null;
-  readonly activatedAt: number | null;
-  readonly reason: string;
-}
+/** The seat state a new account must be stored with (no grace), and the reason its audit row gives. */
+export type ExpectedAccount = Omit<SeatState, 'graceUntil'> & { readonly reason: string };
 
 /**
  * How the accounts of a first sync differ from what was expected, for the users in read order: ids
