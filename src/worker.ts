@@ -24,7 +24,7 @@ import { sourceLogger, type Logger } from './logging.ts';
 import { createRunNotifier } from './notify/run-notifier.ts';
 import { chainNotifiers } from './sync/run-notifiers.ts';
 import { createTargetNotifier } from './targets/target-notifier.ts';
-import type { Database } from './store/db.ts';
+import { connectionsFor, type Database } from './store/db.ts';
 import { storeOf, type Repositories } from './store/repositories.ts';
 import { poolViews, targetViews } from './sync/status.ts';
 
@@ -188,12 +188,6 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
 /** Sync jobs a worker on PostgreSQL runs at once unless told (`--concurrency`). */
 const DEFAULT_SYNC_JOBS = 2;
 
-/**
- * PostgreSQL connections for `syncJobs` jobs at once: each run holds one for its read and apply and loads
- * its source's snapshot on a second while it reads; two more for the API, metrics and deliveries. With
- * fewer, runs that all hold their first connection would wait for ever on their second.
- */
-export const connectionsFor = (syncJobs: number): number => 2 * syncJobs + 2;
 
 /** Runs left `running` by a process or a database that stopped mid-run are marked failed at start. */
 async function failInterruptedRunsOf(deps: { repos: Repositories; config: SeatsyncConfig; logger: Logger }): Promise<void> {

@@ -175,13 +175,20 @@ export interface OpenDatabaseOptions {
   readonly dataDir: string;
   /** Told when an idle PostgreSQL connection is lost (default: ignored; the pool reconnects). */
   readonly onIdleError?: (error: Error) => void;
-  /** Most PostgreSQL connections open at once (default 4): a sync run holds one and loads its snapshot on another. */
+  /** Most PostgreSQL connections open at once (default `connectionsFor(1)`). */
   readonly connections?: number;
 }
 
+/**
+ * PostgreSQL connections for `syncJobs` jobs at once: each run holds one for its read and apply and loads
+ * its source's snapshot on a second while it reads; two more for the API, metrics and deliveries. With
+ * fewer, runs that all hold their first connection would wait for ever on their second.
+ */
+export const connectionsFor = (syncJobs: number): number => 2 * syncJobs + 2;
+
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
   if (options.url) {
-    const db = postgresDatabase(options.url, options.onIdleError ?? (() => undefined), options.connections ?? 4);
+    const db = postgresDatabase(options.url, options.onIdleError ?? (() => undefined), options.connections ?? connectionsFor(1));
     try {
       await db.query('SELECT 1');
     } catch (error) {

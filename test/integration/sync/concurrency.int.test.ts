@@ -3,10 +3,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/logging.ts';
 import { createSourceFactory } from '../../../src/sources/factory.ts';
-import { openDatabase, type Database } from '../../../src/store/db.ts';
+import { connectionsFor, openDatabase, type Database } from '../../../src/store/db.ts';
 import { migrate } from '../../../src/store/migrations.ts';
 import { runSync } from '../../../src/sync/run-sync.ts';
-import { connectionsFor } from '../../../src/worker.ts';
 import { aConfig, aCsvFile, aFileSource, people } from '../../support/config-builder.ts';
 import { createPostgresDatabase } from '../../support/databases.ts';
 
