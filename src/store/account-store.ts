@@ -4,7 +4,7 @@
 import type { AccountState } from '../domain/types.ts';
 import { isoCol } from './audit-store.ts';
 import { bulkLoadTables, withoutSecondaryIndexes } from './bulk-load.ts';
-import { batches } from './cursor.ts';
+import { batches, WRITE_BATCH } from './cursor.ts';
 import type { Queryable } from './db.ts';
 
 /** An account as the CLI and the API show it (SPEC §5 `accounts --json`). */
@@ -99,9 +99,6 @@ function containsPattern(q: string | undefined): string | null {
 
 type PresentRow = { id: number; external_id: string; data_hash: string };
 type VisitPresent = (id: number, externalId: string, dataHash: string) => void;
-
-/** Rows per statement for id lists: keeps parameter arrays well below protocol limits. */
-export const WRITE_BATCH = 20_000;
 
 export function accountsOf(db: Queryable) {
   const accounts = {

@@ -27,3 +27,12 @@ export async function* batches<R>(tx: Queryable, options: { name: string; select
     await tx.query(`CLOSE ${options.name}`);
   }
 }
+
+/** Rows per FETCH: the driver builds a batch's row objects at once; a million at once would not fit. */
+export const FETCH_ROWS = 20_000;
+
+/** Rows per statement for id and row lists: keeps parameter arrays well below protocol limits. */
+export const WRITE_BATCH = 20_000;
+
+/** A time in milliseconds as the ISO text a query parameter takes (null stays null). */
+export const isoOrNull = (value: number | null): string | null => (value === null ? null : new Date(value).toISOString());

@@ -1,9 +1,9 @@
 // Reading the allocation's input and writing its decisions, under the seat lock: the seat side of the
 // store, with the admin flags (block, protect) that the allocation reads.
 import type { AccountChange, SeatAccount } from '../domain/types.ts';
-import { WRITE_BATCH, type PoolCounts } from './account-store.ts';
+import type { PoolCounts } from './account-store.ts';
 import { auditOf, type AuditEntry } from './audit-store.ts';
-import { batches } from './cursor.ts';
+import { batches, FETCH_ROWS, isoOrNull, WRITE_BATCH } from './cursor.ts';
 import type { Queryable } from './db.ts';
 
 /** Key of the advisory lock under which every seat decision is taken (SPEC rule 11). */
@@ -49,9 +49,6 @@ function sharing<T>(make: (text: string) => T): (text: string) => T {
   };
 }
 
-/** Rows per FETCH: the driver builds a batch's row objects at once; a million at once would not fit. */
-const FETCH_ROWS = 20_000;
-
 /** Runs `select` through a cursor (inside the caller's transaction), converting each batch as it comes. */
 async function loadInBatches(tx: Queryable, select: string, params: readonly unknown[]): Promise<StoredSeatAccount[]> {
   const profile = sharing((name) => name);
@@ -81,8 +78,6 @@ async function loadInBatches(tx: Queryable, select: string, params: readonly unk
   }
   return out;
 }
-
-const iso = (value: number | null): string | null => (value === null ? null : new Date(value).toISOString());
 
 /** `suspended` is set by block/unblock, `adminProtected` by protect/unprotect (SPEC §5 `accounts block|unblock|protect|unprotect`). */
 export type AdminFlag = 'suspended' | 'adminProtected';
@@ -154,9 +149,9 @@ export function seatsOf(tx: Queryable) {
             batch.map((c) => c.to.state),
             batch.map((c) => JSON.stringify(c.to.held)),
             batch.map((c) => JSON.stringify(c.to.waitingFor)),
-            batch.map((c) => iso(c.to.waitingSince)),
-            batch.map((c) => iso(c.to.activatedAt)),
-            batch.map((c) => iso(c.to.graceUntil)),
+            batch.map((c) => isoOrNull(c.to.waitingSince)),
+            batch.map((c) => isoOrNull(c.to.activatedAt)),
+            batch.map((c) => isoOrNull(c.to.graceUntil)),
             audit.runId,
           ],
         );

@@ -5,7 +5,7 @@
 // a slice at a time: a first sync of a million users never holds its rows at once), and is merged into
 // `accounts`: new accounts inserted with the seat state the allocation gave them, changed ones rewritten.
 import type { ChangeReason, SeatState } from '../domain/types.ts';
-import { batches } from './cursor.ts';
+import { batches, FETCH_ROWS, isoOrNull, WRITE_BATCH } from './cursor.ts';
 import type { Queryable } from './db.ts';
 import { copyBool, copyText } from './pg-copy.ts';
 
@@ -85,16 +85,8 @@ const STAGING_COLUMNS = [
   'attributes', 'profile', 'policy_protected', 'data_hash', 'queue_key',
 ] as const;
 
-/** Rows per FETCH: bounds the driver's result buffers. */
-const FETCH_ROWS = 20_000;
-
-/** New accounts per insert statement: parameter arrays well below protocol limits. */
-const INSERT_BATCH = 20_000;
-
 const DELTA_COLUMNS = `s.seq, a.id, s.username, s.enabled, (extract(epoch from s.directory_created_at) * 1000)::float8 AS "createdMs",
   s.profile, s.policy_protected AS "policyProtected"`;
-
-const iso = (value: number | null): string | null => (value === null ? null : new Date(value).toISOString());
 
 /** Staged users `s` new or differing from their account `a`, unless the read deletes them (the read's check repeated: cheap and exact). */
 function differs(staging: string): string {
@@ -231,12 +223,12 @@ export function stagingOf(conn: Queryable, runKey: string, source: string) {
     /**
      * Inserts new accounts (staged rows by `seq`) with their reserved ids (`d`: the audit rows join the
      * inserted ids back to it, integers, not to the staged rows by external id) and the seat state the
-     * allocation gave them, and one audit row each, INSERT_BATCH per statement. The distinct states (a
+     * allocation gave them, and one audit row each, WRITE_BATCH per statement. The distinct states (a
      * handful for a whole first sync) are a table `c`: their jsonb and audit details are built once.
      */
     async insertNew(accounts: readonly NewAccount[], audit: { actor: string; runId: string }): Promise<number> {
-      for (let start = 0; start < accounts.length; start += INSERT_BATCH) {
-        const batch = accounts.slice(start, start + INSERT_BATCH);
+      for (let start = 0; start < accounts.length; start += WRITE_BATCH) {
+        const batch = accounts.slice(start, start + WRITE_BATCH);
         const classes = new Map<string, number>();
         const states: NewAccount[] = [];
         const classOf = batch.map((account) => {
@@ -268,7 +260,7 @@ export function stagingOf(conn: Queryable, runKey: string, source: string) {
           [
             source, audit.runId, batch.map((a) => a.seq), batch.map((a) => a.id), classOf,
             states.map(({ to }) => to.state), states.map(({ to }) => JSON.stringify(to.held)), states.map(({ to }) => JSON.stringify(to.waitingFor)),
-            states.map(({ to }) => iso(to.waitingSince)), states.map(({ to }) => iso(to.activatedAt)), states.map(({ to }) => iso(to.graceUntil)),
+            states.map(({ to }) => isoOrNull(to.waitingSince)), states.map(({ to }) => isoOrNull(to.activatedAt)), states.map(({ to }) => isoOrNull(to.graceUntil)),
             states.map((a) => a.reason), audit.actor,
           ],
         );
