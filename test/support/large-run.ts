@@ -1,14 +1,13 @@
 // Helpers of the tests that check a large first sync row by row: the sync, run as `seatsync sync` runs it,
 // and comparisons that name the first rows that differ (a full diff of 45,000 rows would say nothing).
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
-import { silentLogger } from '../../src/logging.ts';
+import { createLogger, silentLogger } from '../../src/logging.ts';
 import { createSourceFactory } from '../../src/sources/factory.ts';
 import type { SeatState } from '../../src/domain/types.ts';
 import type { Database, Queryable } from '../../src/store/db.ts';
 import { runSync } from '../../src/sync/run-sync.ts';
 import type { SourceRunResult } from '../../src/sync/sync-source.ts';
 import { aConfig, aCsvFile, aFileSource, type CsvPerson } from './config-builder.ts';
+import { capturedLog, logLines } from './log-lines.ts';
 
 /**
  * The first sync of a CSV file source built from `setup` (through the source factory, as `seatsync sync`
@@ -21,18 +20,12 @@ export async function firstSyncOf(
   now: number,
 ): Promise<{ run: SourceRunResult | undefined; allocation: unknown }> {
   const config = aConfig({ sources: [aFileSource('hr', aCsvFile(people).path)], ...setup });
-  const lines: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(chunk.toString());
-      done();
-    },
-  });
+  const log = capturedLog();
   const report = await runSync(
-    { db, config, logger: pino({ level: 'info' }, sink), createSource: createSourceFactory(config, silentLogger()) },
+    { db, config, logger: createLogger({ level: 'info', destination: log.destination }), createSource: createSourceFactory(config, silentLogger()) },
     { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'test', now: () => now },
   );
-  const finished = lines.map((line) => JSON.parse(line) as { msg?: string; allocation?: unknown }).find((entry) => entry.msg === 'sync finished');
+  const finished = logLines(log.text()).find((entry) => entry.msg === 'sync finished');
   return { run: report.runs[0], allocation: finished?.allocation };
 }
 

@@ -6,6 +6,7 @@
 // state (SPEC rule 3), its audit row, and the id of its place in the file. Both databases.
 import { describe, expect, it } from 'vitest';
 import type { CsvPerson } from '../../support/config-builder.ts';
+import { WRITE_BATCH } from '../../../src/store/cursor.ts';
 import { DATABASE_KINDS, openTestDatabase } from '../../support/databases.ts';
 import { type ExpectedAccount, firstSyncOf, storedMismatches } from '../../support/large-run.ts';
 
@@ -61,6 +62,8 @@ describe.each(DATABASE_KINDS)('a first sync whose last step holds more than 20,0
           { name: 'staff', when: null, pools: ['primary'] },
         ],
       }, NOW);
+      // The last step must need more than one insert statement of the store's batch size.
+      expect(USERS - SEATS.primary - SEATS.extranet).toBeGreaterThan(WRITE_BATCH);
       expect(run).toMatchObject({ outcome: 'applied', created: USERS, activated: SEATS.primary + SEATS.extranet, blocked: USERS - SEATS.primary - SEATS.extranet });
       // Decided as they came (the store was settled); the blocked ones at the end, in one step.
       expect(allocation).toBe('as they came');

@@ -7,6 +7,7 @@
 // id of its place in the file. Both databases.
 import { describe, expect, it } from 'vitest';
 import type { CsvPerson } from '../../support/config-builder.ts';
+import { WRITE_BATCH } from '../../../src/store/cursor.ts';
 import { DATABASE_KINDS, openTestDatabase } from '../../support/databases.ts';
 import { type ExpectedAccount, firstSyncOf, storedMismatches } from '../../support/large-run.ts';
 
@@ -65,6 +66,8 @@ describe.each(DATABASE_KINDS)('a first sync decided in one final step of 45,002 
         ],
         policy: { graceDays: 0, maxRemovals: { percent: 100 }, protect: { memberOf: ['vips'] }, purgeRemovedAfterMs: null },
       }, NOW);
+      // The last step must need more than one insert statement of the store's batch size.
+      expect(people.length).toBeGreaterThan(WRITE_BATCH);
       expect(run).toMatchObject({ outcome: 'applied', created: people.length });
       // Not 'as they came': nothing was decided before `finish`, whose step holds every new account.
       expect(allocation).toBe('around settled');
