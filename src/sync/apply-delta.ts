@@ -105,14 +105,11 @@ export async function allocateDelta(tx: Repositories, input: ApplyInput, summary
   const { staging } = input;
   const runId = input.runId ?? '0';
   const fingerprint = allocationFingerprint(input.config);
-  const unchanged =
-    summary.newCount + summary.seatChangedCount === 0 &&
-    summary.missingIds.length === 0 &&
-    (await tx.seats.lastAllocation())?.fingerprint === fingerprint &&
-    !(await tx.seats.graceEnded(input.now));
-  if (unchanged) {
+  const quiet = summary.newCount + summary.seatChangedCount === 0 && summary.missingIds.length === 0;
+  const last = quiet ? await tx.seats.lastAllocation() : null;
+  if (last?.fingerprint === fingerprint && !(await tx.seats.graceEnded(input.now))) {
     if (summary.changedCount > 0) await staging.updateChanged(runId);
-    return new StepWriter(tx, input, NO_IDS).finish((await unchangedPlan(tx, input.config)).pools, 0, 'skipped');
+    return new StepWriter(tx, input, NO_IDS).finish((await unchangedPlan(tx, input.config, last.pools)).pools, 0, 'skipped');
   }
   const changed = summary.changedCount > 0 ? await staging.changedById() : new Map<number, DeltaRow>();
   // Each new account's id is known before it is decided: every slice's new accounts are inserted while

@@ -6,7 +6,7 @@ import type { AllocationSettings } from '../domain/allocator.ts';
 import type { Occasion } from '../domain/notification-events.ts';
 import type { AllocationPlan, Pool, PoolUsage, SeatAccount } from '../domain/types.ts';
 import type { SeatsyncConfig } from '../config/types.ts';
-import type { Repositories } from '../store/repositories.ts';
+import type { PoolCounts, Repositories } from '../store/repositories.ts';
 import { poolViews } from './status.ts';
 
 export interface ReconcileOptions {
@@ -45,10 +45,10 @@ export function allocationFingerprint(config: SeatsyncConfig): string {
 
 /**
  * The plan of a run that changed nothing: no changes, and the pools as the last allocation left them
- * (counted from the accounts when no allocation saved them yet).
+ * (`saved`: the pools the last allocation saved; counted from the accounts when it saved none).
  */
-export async function unchangedPlan(tx: Repositories, config: SeatsyncConfig): Promise<AllocationPlan> {
-  const views = await poolViews(tx, config, (await tx.seats.lastAllocation())?.pools ?? undefined);
+export async function unchangedPlan(tx: Repositories, config: SeatsyncConfig, saved: Map<string, PoolCounts> | null): Promise<AllocationPlan> {
+  const views = await poolViews(tx, config, saved ?? undefined);
   const pools = views.map((p): PoolUsage => ({ ...p, overage: Math.max(0, p.used - p.seats) }));
   return { changes: [], pools, newlyBlocked: [], graceStarted: [] };
 }
