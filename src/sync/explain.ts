@@ -81,9 +81,7 @@ export async function explainAccountRef(repos: Repositories, config: SeatsyncCon
  */
 async function queueStanding(repos: Repositories, config: SeatsyncConfig, account: ExplainedAccountRow): Promise<QueueStanding> {
   const tiesByBytes = ordersAsBytes(account.username);
-  // The fill of each pool is the stored holders' (as `poolViews` counts them), without counting the waiting.
-  const [counted, counts] = await Promise.all([repos.accounts.queueAhead(account, { tiesByBytes }), repos.accounts.poolCounts()]);
-  const pools = config.pools.map((p) => ({ name: p.name, seats: p.seats, used: counts.get(p.name)?.used ?? 0 }));
+  const [counted, pools] = await Promise.all([repos.accounts.queueAhead(account, { tiesByBytes }), poolViews(repos, config)]);
   // Accounts tied with it before the username (only for a username bytes do not order): the domain's order decides.
   const tiesAhead = counted.ties.filter(
     (t) => compareWaitingTogether({ ...t, directoryCreatedAt: null }, { id: account.id, username: account.username, directoryCreatedAt: null }) < 0,
