@@ -54,8 +54,14 @@ function validate(tree: unknown, ctx: SchemaContext) {
   const schemaErrors = parsed.success ? [] : issuesToProblems(parsed.error.issues, (segments) => keysAllowedAt(segments, tree));
   const cross = crossCheck(tree);
   const all = [...schemaErrors, ...cross.errors];
-  const key = (p: RawProblem): string => `${JSON.stringify(p.segments)} ${p.message}`;
-  const errors = all.filter((p, index) => all.findIndex((q) => key(q) === key(p)) === index);
+  const seen = new Set<string>();
+  // The same problem found twice (by the schema and a cross check) is reported once.
+  const errors = all.filter((p) => {
+    const key = `${JSON.stringify(p.segments)} ${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
   return { parsed: parsed.success ? parsed.data : null, errors, warnings: cross.warnings };
 }
 
