@@ -1,7 +1,7 @@
 // `seatsync check`'s action (registered in check-command.ts): the config's warnings, the database and
 // Redis, each source with a dry run of it, the mail transport and the targets.
 import { describeConfigWarnings, redactedConfig } from '../config/index.ts';
-import { createSourceFactory } from '../sources/factory.ts';
+import { createSourceFactory, preloadAdapters } from '../sources/factory.ts';
 import { readRequestOf } from '../sync/map-user.ts';
 import type { CheckFlags } from './check-command.ts';
 import type { CommandContext } from './context.ts';
@@ -22,6 +22,7 @@ export async function checkCommand(ctx: CommandContext, out: Output, flags: Chec
     if (ctx.warnings.length > 0) out.line(describeConfigWarnings(ctx.warnings));
     if (flags.showConfig) out.line(JSON.stringify(redactedConfig(ctx.config), null, 2));
   }
+  preloadAdapters(ctx.config, names);
   const [checked, redis] = await Promise.all([checkDatabase(ctx.config), checkRedis(ctx.config)]);
   const database = checked.check;
   if (!flags.json) {
