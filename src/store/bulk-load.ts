@@ -33,11 +33,17 @@ export async function bulkLoadTables(tx: Queryable, newRows: number): Promise<Bu
 }
 
 /**
+ * The partial indexes a load fills with most of its rows, rebuilt like the full ones: the seat holders'
+ * (a first sync gives most new accounts a seat). A migration adding such an index lists it here.
+ */
+const PARTIAL_INDEXES_A_LOAD_FILLS: readonly string[] = ['accounts_holders_idx'];
+
+/**
  * Drops the secondary indexes of `tables` (a unique constraint's too: an index of a constraint is
  * dropped and added back as the constraint), runs `load`, and builds them again. Primary keys stay: the
  * writes in between find accounts by id. Partial indexes stay too (a load adds few entries to the
  * indexes of accounts not active, waiting or in grace, where building one again scans the whole table),
- * but for the index of seat holders: a first sync gives most new accounts a seat.
+ * but for PARTIAL_INDEXES_A_LOAD_FILLS.
  */
 export async function withoutSecondaryIndexes<T>(tx: Queryable, tables: readonly BulkTable[], load: () => Promise<T>): Promise<T> {
   const { rows: indexes } = await tx.query<{ drop: string; create: string }>(
@@ -48,9 +54,9 @@ export async function withoutSecondaryIndexes<T>(tx: Queryable, tables: readonly
      FROM pg_index x
      JOIN pg_class i ON i.oid = x.indexrelid
      LEFT JOIN pg_constraint c ON c.conindid = x.indexrelid AND c.conrelid = x.indrelid
-     WHERE x.indrelid::regclass::text = ANY($1::text[]) AND NOT x.indisprimary AND (x.indpred IS NULL OR i.relname = 'accounts_holders_idx')
+     WHERE x.indrelid::regclass::text = ANY($1::text[]) AND NOT x.indisprimary AND (x.indpred IS NULL OR i.relname = ANY($2::text[]))
      ORDER BY i.relname`,
-    [tables],
+    [tables, PARTIAL_INDEXES_A_LOAD_FILLS],
   );
   for (const index of indexes) await tx.query(index.drop);
   const result = await load();
