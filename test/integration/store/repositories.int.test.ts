@@ -1,6 +1,6 @@
 // The store port on both databases: repositories bound to a transaction write in it and end with it, a
 // session's repositories share its connection (a run's staging table is seen by its transaction), and a
-// run whose lock its session holds is not taken for interrupted.
+// run whose lock its session holds is not taken for interrupted; and both drivers type a column alike.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeOf, type StagedRow } from '../../../src/store/repositories.ts';
 import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../../support/databases.ts';
@@ -17,6 +17,16 @@ describe.each(DATABASE_KINDS)('store repositories on %s', (kind) => {
   });
   afterAll(async () => {
     await t.drop();
+  });
+
+  it('get the same JavaScript type for a column from either driver (the stores hand rows on as read)', async () => {
+    const { rows } = await t.db.query<Record<string, unknown>>(
+      "SELECT 1::int8 AS big, count(*) AS counted, 2::int AS small, 1.5::float8 AS real, now() AS at, '[1]'::jsonb AS doc FROM (VALUES (1)) v",
+    );
+    const row = rows[0] ?? {};
+    expect(Object.fromEntries(Object.entries(row).map(([key, value]) => [key, value instanceof Date ? 'Date' : typeof value]))).toEqual({
+      big: 'string', counted: 'string', small: 'number', real: 'number', at: 'Date', doc: 'object',
+    });
   });
 
   it('write in the transaction they are bound to, and roll back with it', async () => {
