@@ -27,10 +27,10 @@ export interface StagedUser {
   readonly dataHash: string;
 }
 
-/** A staged user with its read order and its queue key (computed by the domain: `queueKeyOf`). */
+/** A staged user with its read order and, a user new to the snapshot, its queue key (computed by the domain: `queueKeyOf`). */
 export interface StagedRow extends StagedUser {
   readonly seq: number;
-  readonly queueKey: string;
+  readonly queueKey: string | null;
 }
 
 export interface RemovalCounts {
@@ -128,7 +128,7 @@ export function stagingOf(conn: Queryable, runKey: string, source: string) {
         rows +=
           `${u.seq}\t${copyText(u.externalId)}\t${copyText(u.username)}\t${copyText(u.email)}\t${copyText(u.displayName)}\t` +
           `${copyText(u.dn)}\t${copyBool(u.enabled)}\t${u.directoryCreatedAt ?? '\\N'}\t${copyText(u.groupsJson)}\t` +
-          `${copyText(u.attributesJson)}\t${copyText(u.profile)}\t${copyBool(u.policyProtected)}\t${copyText(u.dataHash)}\t${u.queueKey}\n`;
+          `${copyText(u.attributesJson)}\t${copyText(u.profile)}\t${copyBool(u.policyProtected)}\t${copyText(u.dataHash)}\t${u.queueKey ?? '\\N'}\n`;
       }
       await conn.copyRows(staging, STAGING_COLUMNS, rows);
     },

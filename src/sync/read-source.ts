@@ -111,7 +111,8 @@ export async function readIntoStaging(
       else {
         stats.seen += 1;
         if (status === 'new') staged.push(withQueueKey(user, (newSeq += 1), options.queueKey));
-        else if (status === 'changed') staged.push(withQueueKey(user, -(changedSeq += 1), options.queueKey));
+        // A changed user has its account: no place in the queue of new ones.
+        else if (status === 'changed') staged.push({ ...user, seq: -(changedSeq += 1), queueKey: null });
       }
     }
     await writing;
