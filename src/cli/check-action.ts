@@ -2,7 +2,7 @@
 // Redis, each source with a dry run of it, the mail transport and the targets.
 import { describeConfigWarnings, redactedConfig } from '../config/index.ts';
 import { createSourceFactory, preloadAdapters } from '../sources/factory.ts';
-import { readRequestOf } from '../sync/map-user.ts';
+import { mappingRulesOf, readRequestOf } from '../sync/map-user.ts';
 import type { CheckFlags } from './check-command.ts';
 import type { CommandContext } from './context.ts';
 import { EXIT, UsageError, type ExitCode } from './exit-codes.ts';
@@ -71,7 +71,7 @@ async function checkSource(ctx: CommandContext, planDb: PlanDatabase, name: stri
   const source = create(name);
   let checked: SourceCheckReport;
   try {
-    checked = await source.check({ ...readRequestOf(ctx.config), ...(planDb.db === null ? {} : { usersReadByCaller: true }) });
+    checked = await source.check({ ...readRequestOf(mappingRulesOf(ctx.config)), ...(planDb.db === null ? {} : { usersReadByCaller: true }) });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     checked = { ok: false, steps: [{ name: 'check', ok: false, detail: message }], usersInScope: null, sample: [], groupSizes: {} };

@@ -28,8 +28,7 @@ export function mappingFingerprint(rules: MappingRules): string {
   return hash('sha1', JSON.stringify([rules.profiles.map((p) => [p.name, p.when ?? null]), rules.protect]), 'base64url');
 }
 
-export function readRequestOf(config: SeatsyncConfig): Pick<SourceReadOptions, 'groupsOfInterest' | 'attributes'> {
-  const rules = mappingRulesOf(config);
+export function readRequestOf(rules: MappingRules): Pick<SourceReadOptions, 'groupsOfInterest' | 'attributes'> {
   return { groupsOfInterest: collectGroupsOfInterest(rules.profiles, rules.protect), attributes: collectAttributes(rules.profiles, rules.protect) };
 }
 

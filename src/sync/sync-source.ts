@@ -170,7 +170,7 @@ async function readAndStage(conn: Store, staging: StagingRepository, ctx: RunCon
   const read = await readIntoStaging(staging, {
     snapshot,
     source: deps.source,
-    request: { ...readRequestOf(deps.config), cursor: stored?.cursor ?? null, forceFull, ...(options.signal ? { signal: options.signal } : {}) },
+    request: { ...readRequestOf(rules), cursor: stored?.cursor ?? null, forceFull, ...(options.signal ? { signal: options.signal } : {}) },
     rules,
     queueKey: queueKeyer(profilePoolsOf(deps.config)),
     logger: log,
