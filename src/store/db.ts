@@ -1,6 +1,5 @@
 // One narrow database interface over PostgreSQL (pg) and embedded PostgreSQL (PGlite), so the same SQL
 // and migrations run on both. This is the only module that knows which driver is underneath.
-import { asExpected } from '../logging.ts';
 import { maskUrlPassword } from '../url-password.ts';
 import { mkdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -186,6 +185,16 @@ export interface OpenDatabaseOptions {
  */
 export const connectionsFor = (syncJobs: number): number => 2 * syncJobs + 2;
 
+/** PostgreSQL could not be reached: an outage, logged as one line (src/logging.ts reads `expected`). */
+class DatabaseError extends Error {
+  readonly code = 'database';
+  readonly expected = true;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DatabaseError';
+  }
+}
+
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
   if (options.url) {
     const db = postgresDatabase(options.url, options.onIdleError ?? (() => undefined), options.connections ?? connectionsFor(1));
@@ -193,9 +202,8 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       await db.query('SELECT 1');
     } catch (error) {
       await db.close().catch(() => undefined);
-      // An outage, logged as one line (src/logging.ts).
       const message = `cannot connect to PostgreSQL at ${redactUrl(options.url)}: ${(error as Error).message}`;
-      throw asExpected(Object.assign(new Error(message, { cause: error }), { name: 'DatabaseError', code: 'database' }));
+      throw new DatabaseError(message, { cause: error });
     }
     return db;
   }
