@@ -4,8 +4,8 @@
 // - `beginAllocation(settings, { settled })`: `settled` counts, per profile, the settled keepers the
 //   caller left out (see `isSettledKeeper`): their seats are taken, their accounts never loaded.
 // - `admit(accounts)`: stored accounts (with this run's directory facts) in any order; decided at the end.
-// - `admitQueued(accounts)`: the run's new accounts (state null) in the order of their queue key
-//   (`queueKeyOf`), after every stored account. When the stored accounts leave no requester that waits
+// - `admitQueued(newcomers)`: the run's new accounts (state null), each with its queue key (`queueKeyOf`,
+//   built once, as the user was staged), in the order of that key, after every stored account. When the stored accounts leave no requester that waits
 //   from now and no pool over its seats ("the core is settled"), every new requester queues behind all of
 //   them, and the full allocation serves it greedily in key order against the seats left: it is decided
 //   here and returned at once, so a first sync of a million users never holds them all. Only the blocked
@@ -21,7 +21,7 @@ import { classifyAccounts } from './classify.ts';
 import { fillSeats, firstFullPool, grant } from './fill.ts';
 import { activateProtected, blocked, buildPlan, countWaiting, decideRequesters, poolUsage } from './finalize.ts';
 import { buildPoolTable, buildProfileNeeds, type PoolTable, type ProfileNeeds } from './pool-table.ts';
-import { queueKeyOf } from './queue-order.ts';
+import { newcomerClass, type QueuedAccount } from './queue-order.ts';
 import { shrinkPools } from './shrink.ts';
 import type { AccountChange, AllocationInput, AllocationPlan, PoolUsage, SeatAccount } from './types.ts';
 
@@ -50,6 +50,9 @@ interface WaitingNewcomer extends Pick<Requester, 'kind' | 'needs' | 'waitingSin
   readonly id: number;
   readonly username: string;
 }
+
+/** The character code of `0`: a queue key's first character is its class's digit. */
+const CLASS_DIGIT = 48;
 
 const NO_STEP: AllocationStep = Object.freeze({ changes: [], newlyBlocked: [], graceStarted: [] });
 
@@ -107,16 +110,21 @@ export class SeatAllocation {
     this.#core.push(account);
   }
 
-  /** New accounts in queue-key order. Returns the decisions taken at once (write them; they are final). */
-  admitQueued(accounts: readonly SeatAccount[]): AllocationStep {
+  /**
+   * New accounts with their queue keys, in key order. Returns the decisions taken at once (write them;
+   * they are final). The order is checked on the keys given; the class a key starts with, which decides
+   * how its account is admitted, is checked against the account (a key built under other profiles).
+   */
+  admitQueued(newcomers: readonly QueuedAccount[]): AllocationStep {
     this.#open();
     const slice: SeatAccount[] = [];
-    for (const account of accounts) {
+    for (const { account, queueKey: key } of newcomers) {
       if (account.state !== null) throw new AllocationOrderError(`account ${account.id} is not new`);
-      const key = queueKeyOf(account, account.profile === null ? undefined : this.#profiles.get(account.profile));
       if (key <= this.#lastKey) throw new AllocationOrderError('new accounts must come in queue-key order');
       this.#lastKey = key;
-      if (key.startsWith('0')) {
+      const queueClass = newcomerClass(account, account.profile === null ? undefined : this.#profiles.get(account.profile));
+      if (key.charCodeAt(0) !== CLASS_DIGIT + queueClass) throw new AllocationOrderError(`the queue key of account ${account.id} is not of its class ${queueClass}`);
+      if (queueClass === 0) {
         // Protected requesters take their seats before pools shrink: decided with the stored accounts.
         if (this.#queueStarted) throw new AllocationOrderError('protected new accounts come first');
         this.#keep(account);

@@ -12,7 +12,7 @@ export {
 } from './profiles.ts';
 export { allocate, DAY_MS, isSettledKeeper } from './allocate.ts';
 export { AllocationOrderError, beginAllocation, type AllocationEnd, type AllocationSettings, type AllocationStep, type SeatAllocation } from './allocator.ts';
-export { compareQueue, compareWaitingTogether, newcomerClass, ordersAsBytes, queueKeyer, queueKeyOf, type QueuePlace } from './queue-order.ts';
+export { compareQueue, compareWaitingTogether, newcomerClass, ordersAsBytes, queueKeyer, queueKeyOf, type QueuedAccount, type QueuePlace } from './queue-order.ts';
 export { neededPoolNames } from './pool-table.ts';
 export { applyChanges, seatStateOf } from './seat-state.ts';
 export { CHANGE_KINDS, changeKindOf, isChangeKind, noChangesByKind, type ChangeKind } from './change-kinds.ts';

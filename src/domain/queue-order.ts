@@ -4,7 +4,7 @@
 // bound to `rankWaiting` by test/integration/sync/explain-queue.int.test.ts, so the position an admin is
 // shown is the one the next allocation uses. A run's new accounts
 // are ordered by the database instead, by `queueKeyOf`, a text key computed here when they are staged
-// and stored with them. The key sorts as `compareWaitingTogether` does when compared by code unit (`<`
+// and stored with them; the allocator takes each with that key (`QueuedAccount`), never building it again. The key sorts as `compareWaitingTogether` does when compared by code unit (`<`
 // in JavaScript, COLLATE "C" in SQL: every character of the key is an ASCII hex digit, so no collation
 // can reorder it); "the queue key" in test/unit/domain/allocator.property.test.ts binds the two.
 import { compareText, neededPoolNames } from './pool-table.ts';
@@ -100,6 +100,13 @@ export function queueKeyOf(account: SeatAccount, needs: NeededPools | undefined)
     name += unit < 256 ? (HEX4_LOW[unit] ?? '') : (HEX2[unit >>> 8] ?? '') + (HEX2[unit & 255] ?? '');
   }
   return `${newcomerClass(account, needs)}${created}${name}0000${hex14(account.id)}`;
+}
+
+/** A new account (state null) with the queue key it was staged with: what `SeatAllocation.admitQueued` takes. */
+export interface QueuedAccount {
+  readonly account: SeatAccount;
+  /** `queueKeyOf` the account under the run's profiles. */
+  readonly queueKey: string;
 }
 
 /** `queueKeyOf` under these profiles (profile name → pools it needs), for the accounts of one run. */

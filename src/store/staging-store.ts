@@ -70,6 +70,8 @@ export interface DeltaRow {
   readonly createdMs: number | null;
   readonly profile: string | null;
   readonly policyProtected: boolean;
+  /** The queue key it was staged with (`StagedRow.queueKey`): a user new to the snapshot has one, a changed one null. */
+  readonly queueKey: string | null;
 }
 
 /** A new account to insert: its staged row, the id reserved for it (`reserveIds`), and the seat state the allocation gave it. */
@@ -86,7 +88,7 @@ const STAGING_COLUMNS = [
 ] as const;
 
 const DELTA_COLUMNS = `s.seq, a.id, s.username, s.enabled, (extract(epoch from s.directory_created_at) * 1000)::float8 AS "createdMs",
-  s.profile, s.policy_protected AS "policyProtected"`;
+  s.profile, s.policy_protected AS "policyProtected", s.queue_key AS "queueKey"`;
 
 /** Staged users `s` new or differing from their account `a`, unless the read deletes them (the read's check repeated: cheap and exact). */
 function differs(staging: string): string {

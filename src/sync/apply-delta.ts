@@ -4,6 +4,7 @@
 import { CHANGE_KINDS, changeKindOf, DRY_RUN_LISTED, noChangesByKind, type ChangeKind } from '../domain/change-kinds.ts';
 import { beginAllocation, type AllocationEnd, type AllocationStep, type SeatAllocation } from '../domain/allocator.ts';
 import { neededPoolNames } from '../domain/pool-table.ts';
+import type { QueuedAccount } from '../domain/queue-order.ts';
 import type { AccountChange, AllocationPlan, SeatAccount } from '../domain/types.ts';
 import type { DeltaRow, DeltaSummary, Repositories, RunCounts, StagingRepository } from '../store/repositories.ts';
 import type { ApplyInput } from './apply-run.ts';
@@ -64,8 +65,9 @@ const NONE: readonly string[] = Object.freeze([]);
 /**
  * A staged user never seen before, as the allocation sees it (temporary id −seq). New users reach it a
  * slice at a time, in queue order: a first sync of a million users never holds them all in memory.
+ * The read builds one to compute the user's queue key (`readIntoStaging`), before the user has a key.
  */
-export function newcomerAccount(row: DeltaRow): SeatAccount {
+export function newcomerAccount(row: Omit<DeltaRow, 'queueKey'>): SeatAccount {
   return {
     id: -row.seq,
     username: row.username,
@@ -83,6 +85,13 @@ export function newcomerAccount(row: DeltaRow): SeatAccount {
     activatedAt: null,
     graceUntil: null,
   };
+}
+
+/** A new user's row with the queue key the read staged it with: what the allocation queues it by. */
+export function queuedNewcomer(row: DeltaRow): QueuedAccount {
+  // Only a user staged as changed has no key; one found new here would be an account deleted since the read.
+  if (row.queueKey === null) throw new Error(`internal error: a new user was staged without a queue key (seq ${row.seq})`);
+  return { account: newcomerAccount(row), queueKey: row.queueKey };
 }
 
 /** No account ids reserved: a run without new users. */
@@ -184,7 +193,7 @@ async function admitNewcomers({ input, summary, writer }: DeltaRun, allocation: 
   try {
     for await (const rows of slices) {
       throwIfAborted(input.signal);
-      const step = allocation.admitQueued(rows.map(newcomerAccount));
+      const step = allocation.admitQueued(rows.map(queuedNewcomer));
       if (step.changes.length > 0) asTheyCame = true;
       await writer.write(step);
     }

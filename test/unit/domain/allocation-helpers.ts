@@ -58,7 +58,11 @@ export function allocateInSlices(input: AllocationInput, options: { slice?: numb
   const slice = Math.max(1, options.slice ?? 3);
   const needs = buildProfileNeeds(buildPoolTable(input.pools, input.profilePools), input.profilePools);
   const keyOf = (a: SeatAccount): string => queueKeyOf(a, a.profile === null ? undefined : needs.get(a.profile));
-  const fresh = input.accounts.filter((a) => a.state === null).sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
+  // Each new account with its key, built once as a run's read stages it, in key order as the staging table hands them over.
+  const fresh = input.accounts
+    .filter((a) => a.state === null)
+    .map((account) => ({ account, queueKey: keyOf(account) }))
+    .sort((a, b) => (a.queueKey < b.queueKey ? -1 : a.queueKey > b.queueKey ? 1 : 0));
   const attempt = (leaveOutSettled: boolean): (AllocationPlan & { streamed: number }) | null => {
     const settled = new Map<string, number>();
     const stored: SeatAccount[] = [];

@@ -137,12 +137,21 @@ describe('the allocator, admitted in slices', () => {
     expect(sorted(parts.newlyBlocked)).toEqual([-5, -1]);
   });
 
-  it('refuses new accounts out of queue order, stored accounts after new ones, and use after the end', () => {
+  it('refuses new accounts out of queue order, keys not of their account\'s class, stored accounts after new ones, and use after the end', () => {
     const input: AllocationInput = { now: NOW, pools: [{ name: 'a', seats: 2 }], profilePools: new Map([['p0', ['a']]]), policy: { graceDays: 0 }, accounts: [] };
+    const needs = buildProfileNeeds(buildPoolTable(input.pools, input.profilePools), input.profilePools);
+    const queued = (account: SeatAccount) => ({ account, queueKey: queueKeyOf(account, account.profile === null ? undefined : needs.get(account.profile)) });
     const misordered = beginAllocation(input);
-    expect(() => misordered.admitQueued([newcomer(1, { username: 'b' }), newcomer(2, { username: 'a' })])).toThrow(AllocationOrderError);
+    expect(() => misordered.admitQueued([queued(newcomer(1, { username: 'b' })), queued(newcomer(2, { username: 'a' }))])).toThrow(AllocationOrderError);
+    // The order is the keys' as given: the allocator does not build them again.
+    const [amy, bob] = [queued(newcomer(1, { username: 'amy' })), queued(newcomer(2, { username: 'bob' }))];
+    expect(() => beginAllocation(input).admitQueued([amy!, { ...bob!, queueKey: amy!.queueKey }])).toThrow(AllocationOrderError);
+    // A key of another class (built under other profiles: here, as if the account were protected, or needed no pool).
+    for (const queueKey of [`0${amy!.queueKey.slice(1)}`, `2${amy!.queueKey.slice(1)}`]) {
+      expect(() => beginAllocation(input).admitQueued([{ ...amy!, queueKey }])).toThrow(/not of its class 1/);
+    }
     const late = beginAllocation(input);
-    late.admitQueued([newcomer(1)]);
+    late.admitQueued([queued(newcomer(1))]);
     expect(() => late.admit([{ ...newcomer(9), id: 9, state: 'blocked' }])).toThrow(AllocationOrderError);
     late.finish();
     expect(() => late.finish()).toThrow(AllocationOrderError);
