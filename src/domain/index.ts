@@ -14,6 +14,7 @@ export { allocate, DAY_MS, isSettledKeeper } from './allocate.ts';
 export { AllocationOrderError, beginAllocation, type AllocationEnd, type AllocationSettings, type AllocationStep, type SeatAllocation } from './allocator.ts';
 export { compareQueue, compareWaitingTogether, newcomerClass, ordersAsBytes, queueKeyer, queueKeyOf, type QueuedAccount, type QueuePlace } from './queue-order.ts';
 export { neededPoolNames } from './pool-table.ts';
+export { isProtected, type ProtectionFlags } from './protection.ts';
 export { applyChanges, seatStateOf } from './seat-state.ts';
 export { CHANGE_KINDS, changeKindOf, isChangeKind, noChangesByKind, type ChangeKind } from './change-kinds.ts';
 export { ordinal, rankWaiting, standingOf, type AwaitedPool, type PoolFill, type QueueCounts, type QueueStanding, type WaitingAccount } from './waiting-queue.ts';

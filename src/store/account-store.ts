@@ -71,8 +71,14 @@ export interface SourceSeatRow {
   readonly n: number;
 }
 
+/**
+ * An account's protection, `isProtected` (domain/protection.ts) in SQL over its two stored halves: for
+ * the view, and for what the database must select by it (the settled keepers, seat-store.ts).
+ */
+export const PROTECTED_SQL = '(admin_protected OR policy_protected)';
+
 const VIEW_COLUMNS = `id, source, external_id AS "externalId", username, email, display_name AS "displayName", state,
-  profile, held AS pools, waiting_for AS "waitingFor", (admin_protected OR policy_protected) AS protected,
+  profile, held AS pools, waiting_for AS "waitingFor", ${PROTECTED_SQL} AS protected,
   ${isoCol('waiting_since', 'waitingSince')}, ${isoCol('activated_at', 'activatedAt')},
   ${isoCol('grace_until', 'graceUntil')}, ${isoCol('updated_at', 'updatedAt')}`;
 

@@ -1,7 +1,8 @@
 // Reading the allocation's input and writing its decisions, under the seat lock: the seat side of the
 // store, with the admin flags (block, protect) that the allocation reads.
 import type { AccountChange, SeatAccount } from '../domain/types.ts';
-import type { PoolCounts } from './account-store.ts';
+import { isProtected } from '../domain/protection.ts';
+import { type PoolCounts, PROTECTED_SQL } from './account-store.ts';
 import { auditOf, type AuditEntry } from './audit-store.ts';
 import { batches, FETCH_ROWS, isoOrNull, WRITE_BATCH } from './cursor.ts';
 import type { Queryable } from './db.ts';
@@ -56,6 +57,7 @@ async function loadInBatches(tx: Queryable, select: string, params: readonly unk
   const out: StoredSeatAccount[] = [];
   for await (const batch of batches<SeatRow>(tx, { name: 'seat_accounts', select, params, batchRows: FETCH_ROWS })) {
     for (const r of batch) {
+      const adminProtected = (r.flags & 8) !== 0;
       out.push({
         id: r.id,
         username: r.username,
@@ -64,8 +66,8 @@ async function loadInBatches(tx: Queryable, select: string, params: readonly unk
         enabled: (r.flags & 2) !== 0,
         profile: r.profile === null ? null : profile(r.profile),
         suspended: (r.flags & 4) !== 0,
-        protected: (r.flags & 24) !== 0,
-        adminProtected: (r.flags & 8) !== 0,
+        protected: isProtected({ adminProtected, policyProtected: (r.flags & 16) !== 0 }),
+        adminProtected,
         frozen: false,
         state: r.state,
         held: list(r.held),
@@ -111,8 +113,8 @@ export function seatsOf(tx: Queryable) {
     ): Promise<{ accounts: StoredSeatAccount[]; settled: Map<string, number> }> {
       const profiles = [...options.settledHeld.keys()];
       const held = profiles.map((profile) => JSON.stringify(options.settledHeld.get(profile)));
-      const settledWhere = `coalesce(state = 'active' AND present AND enabled AND NOT suspended AND NOT admin_protected
-          AND NOT policy_protected AND grace_until IS NULL AND waiting_since IS NULL AND waiting_for = '[]'::jsonb
+      const settledWhere = `coalesce(state = 'active' AND present AND enabled AND NOT suspended AND NOT ${PROTECTED_SQL}
+          AND grace_until IS NULL AND waiting_since IS NULL AND waiting_for = '[]'::jsonb
           AND (profile, held) IN (SELECT k.p, k.h::jsonb FROM unnest($1::text[], $2::text[]) AS k(p, h)), false)`;
       const params = [profiles, held, options.include];
       const counts = await tx.query<{ profile: string; n: number }>(

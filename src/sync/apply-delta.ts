@@ -4,6 +4,7 @@
 import { CHANGE_KINDS, changeKindOf, DRY_RUN_LISTED, noChangesByKind, type ChangeKind } from '../domain/change-kinds.ts';
 import { beginAllocation, type AllocationEnd, type AllocationStep, type SeatAllocation } from '../domain/allocator.ts';
 import { neededPoolNames } from '../domain/pool-table.ts';
+import { isProtected } from '../domain/protection.ts';
 import type { QueuedAccount } from '../domain/queue-order.ts';
 import type { AccountChange, AllocationPlan, SeatAccount } from '../domain/types.ts';
 import type { DeltaRow, DeltaSummary, Repositories, RunCounts, StagingRepository } from '../store/repositories.ts';
@@ -76,7 +77,8 @@ export function newcomerAccount(row: Omit<DeltaRow, 'queueKey'>): SeatAccount {
     enabled: row.enabled,
     profile: row.profile,
     suspended: false,
-    protected: row.policyProtected,
+    // No admin has protected an account that does not exist yet.
+    protected: isProtected({ adminProtected: false, policyProtected: row.policyProtected }),
     frozen: false,
     state: null,
     held: NONE,
@@ -173,7 +175,8 @@ async function beginWithStored({ tx, input, summary, changed }: DeltaRun, { leav
       if (row) {
         const { username, enabled, profile } = row;
         const directoryCreatedAt = row.createdMs;
-        return { ...account, username, directoryCreatedAt, present: true, enabled, profile, protected: account.adminProtected || row.policyProtected };
+        const protection = isProtected({ adminProtected: account.adminProtected, policyProtected: row.policyProtected });
+        return { ...account, username, directoryCreatedAt, present: true, enabled, profile, protected: protection };
       }
       if (missing.has(account.id)) return { ...account, present: false };
       return frozen.has(account.id) ? { ...account, frozen: true } : account;

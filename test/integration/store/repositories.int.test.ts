@@ -1,7 +1,9 @@
 // The store port on both databases: repositories bound to a transaction write in it and end with it, a
 // session's repositories share its connection (a run's staging table is seen by its transaction), and a
-// run whose lock its session holds is not taken for interrupted; and both drivers type a column alike.
+// run whose lock its session holds is not taken for interrupted; both drivers type a column alike; and
+// an account's protection reads as the domain decides it, in the view and in the allocation's load.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isProtected } from '../../../src/domain/protection.ts';
 import { storeOf, type StagedRow } from '../../../src/store/repositories.ts';
 import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../../support/databases.ts';
 
@@ -27,6 +29,24 @@ describe.each(DATABASE_KINDS)('store repositories on %s', (kind) => {
     expect(Object.fromEntries(Object.entries(row).map(([key, value]) => [key, value instanceof Date ? 'Date' : typeof value]))).toEqual({
       big: 'string', counted: 'string', small: 'number', real: 'number', at: 'Date', doc: 'object',
     });
+  });
+
+  it('read an account as protected where the domain says so, in the view (SQL) and in the allocation\'s load', async () => {
+    const flags = [false, true].flatMap((adminProtected) => [false, true].map((policyProtected) => ({ adminProtected, policyProtected })));
+    await t.db.query(
+      `INSERT INTO accounts (source, external_id, username, enabled, data_hash, state, admin_protected, policy_protected)
+       SELECT 'protection', 'p' || n, 'p' || n, true, 'x', 'active', a, p FROM unnest($1::bool[], $2::bool[]) WITH ORDINALITY AS f(a, p, n)`,
+      [flags.map((f) => f.adminProtected), flags.map((f) => f.policyProtected)],
+    );
+    const store = storeOf(t.db);
+    const expected = flags.map((f, i) => [`p${i + 1}`, isProtected(f)]);
+    const viewed = [];
+    for await (const account of store.accounts.list({ source: 'protection' })) viewed.push([account.username, account.protected]);
+    expect(viewed).toEqual(expected);
+    const loaded = await store.transaction((tx) => tx.seats.load());
+    const names = new Set(expected.map(([name]) => name));
+    expect(loaded.filter((a) => names.has(a.username)).map((a) => [a.username, a.protected])).toEqual(expected);
+    await t.db.query(`DELETE FROM accounts WHERE source = 'protection'`);
   });
 
   it('write in the transaction they are bound to, and roll back with it', async () => {
