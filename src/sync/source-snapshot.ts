@@ -175,8 +175,9 @@ class Accounts {
     const slot = this.#slots.get(externalId);
     if (slot === undefined) return 'new';
     if (this.#marks[slot] === SEEN) return 'duplicate';
-    this.#marks[slot] = SEEN;
     hashBits(dataHash);
+    if (BITS[0] === NOT_BASE64URL) throw new Error(`internal error: the data hash of the user read with id ${externalId} is not base64url`);
+    this.#marks[slot] = SEEN;
     return this.#rows[3 * slot + 1] === BITS[0] && this.#rows[3 * slot + 2] === BITS[1] ? 'unchanged' : 'changed';
   }
 
@@ -200,13 +201,17 @@ const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345678
 const SIXTETS = new Int8Array(128).fill(-1);
 for (const [i, ch] of [...BASE64URL].entries()) SIXTETS[ch.charCodeAt(0)] = i;
 
-/** Where `hashBits` and `hashText` leave their two integers (reused: they run for every account loaded and every user read). */
+/** Where `hashBits` and `hashText` leave their two integers (reused: they run for every account loaded, every user read and every new id). */
 const BITS = new Int32Array(2);
+
+/** The high half `hashBits` gives a hash that is not base64url: below every decoded one (0 to 2^30 − 1). */
+const NOT_BASE64URL = -1;
 
 /**
  * 60 bits of a data hash as two integers, into BITS: its first ten base64url characters (SHA-1 bits, so
- * as good as any 60 of them). A hash that is not base64url (never written by this version) is hashed
- * instead, with a negative high half: outside the range of the decoded bits (below 2^30), so the two never meet.
+ * as good as any 60 of them). Every version has stored `mapUser`'s base64url SHA-1; a stored hash that is
+ * not (edited by hand) gets NOT_BASE64URL, which no user read has (`classify` refuses one), so its user
+ * is changed, staged and its hash rewritten: a wrong stored hash never makes a user unchanged.
  */
 function hashBits(dataHash: string): void {
   let high = 0;
@@ -215,8 +220,8 @@ function hashBits(dataHash: string): void {
     const code = dataHash.charCodeAt(i);
     const sixtet = code < 128 ? (SIXTETS[code] ?? -1) : -1;
     if (sixtet < 0) {
-      hashText(dataHash);
-      BITS[0] = (BITS[0] ?? 0) | 0x80000000;
+      BITS[0] = NOT_BASE64URL;
+      BITS[1] = 0;
       return;
     }
     if (i < 5) high = high * 64 + sixtet;

@@ -1,7 +1,8 @@
 // The snapshot tells the accounts of unreadable entries (frozen: kept exactly) from ids listed only
 // (kept, allocated as usual), when it looks accounts up page by page, once it has loaded them all, and
 // while it loads them in the background (marks made meanwhile wait for the load); a readable occurrence
-// of an id anywhere in the read wins. Real PostgreSQL and PGlite.
+// of an id anywhere in the read wins; a stored data hash it cannot read makes its user changed, never
+// unchanged. Real PostgreSQL and PGlite.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/logging.ts';
 import { createSourceFactory } from '../../../src/sources/factory.ts';
@@ -51,5 +52,16 @@ describe.each(DATABASE_KINDS)('the source snapshot on %s', (kind) => {
     await snapshot.keep(['d'], { as: 'unreadable' });
     expect(sortedIds(await snapshot.frozenIds())).toEqual(idsOf('a', 'b'));
     expect(sortedIds(await snapshot.unseenIds())).toEqual(idsOf('e'));
+  });
+
+  it.each([
+    ['looked up', false],
+    ['loaded', true],
+  ])('takes a stored data hash that is not base64url for a change, and refuses one of a user read (%s)', async (_case, whole) => {
+    // Shorter than ten characters; ten of which one is not base64url (no version wrote either).
+    await t.db.query(`UPDATE accounts SET data_hash = CASE external_id WHEN 'a' THEN 'short' ELSE 'AAAAAAAA=A' END WHERE external_id IN ('a', 'b')`);
+    const snapshot = new SourceSnapshot(storeOf(t.db), 'hr', { whole });
+    expect(await snapshot.classify([user('a'), user('b'), user('c')])).toEqual(['changed', 'changed', 'unchanged']);
+    await expect(snapshot.classify([{ externalId: 'd', dataHash: `${hashes.get('d')?.slice(0, 9) ?? ''}!` }])).rejects.toThrow(/internal error.*not base64url/);
   });
 });
