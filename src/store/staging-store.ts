@@ -19,6 +19,8 @@ export interface StagedUser {
   readonly enabled: boolean;
   /** ISO 8601, or null when unknown. */
   readonly directoryCreatedAt: string | null;
+  /** The same in epoch ms, for the queue key (not stored: the read would parse its own ISO text back). */
+  readonly directoryCreatedMs: number | null;
   /** JSON of the sorted group keys and of the attributes (stored as jsonb). */
   readonly groupsJson: string;
   readonly attributesJson: string;

@@ -43,7 +43,8 @@ export function mapUser(user: DirectoryUser, rules: MappingRules): StagedUser {
   const policyProtected = rules.protect !== null && matchRule(user, rules.protect);
   const groups = user.groups.length > 1 ? [...user.groups].sort() : user.groups;
   const attributes = storedAttributes(user.attributes);
-  const createdAt = user.createdAt && !Number.isNaN(user.createdAt.getTime()) ? isoString(user.createdAt) : null;
+  const createdMs = user.createdAt?.getTime() ?? Number.NaN;
+  const createdAt = user.createdAt && !Number.isNaN(createdMs) ? isoString(user.createdAt) : null;
   const hashInput = JSON.stringify([user.username, user.email, user.displayName, user.dn, user.enabled, createdAt, groups, attributes, profile, policyProtected]);
   return {
     externalId: user.externalId,
@@ -53,6 +54,7 @@ export function mapUser(user: DirectoryUser, rules: MappingRules): StagedUser {
     dn: user.dn,
     enabled: user.enabled,
     directoryCreatedAt: createdAt,
+    directoryCreatedMs: createdAt === null ? null : createdMs,
     groupsJson: groups.length === 0 ? '[]' : JSON.stringify(groups),
     attributesJson: JSON.stringify(attributes),
     profile,

@@ -165,8 +165,8 @@ function sortItems(
 
 /** A staged user with its read order and its queue key as a new account (ignored when it has one). */
 function withQueueKey(user: StagedUser, seq: number, queueKey: (account: SeatAccount) => string): StagedRow {
-  const createdMs = user.directoryCreatedAt === null ? null : Date.parse(user.directoryCreatedAt);
-  const account = newcomerAccount({ seq, id: null, username: user.username, enabled: user.enabled, profile: user.profile, policyProtected: user.policyProtected, createdMs });
+  const { username, enabled, profile, policyProtected } = user;
+  const account = newcomerAccount({ seq, id: null, username, enabled, profile, policyProtected, createdMs: user.directoryCreatedMs });
   return { ...user, seq, queueKey: queueKey(account) };
 }
 

@@ -8,7 +8,7 @@ import { storeOf, type StagedRow } from '../../../src/store/repositories.ts';
 import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../../support/databases.ts';
 
 const aStagedRow = (seq: number, externalId: string): StagedRow => ({
-  seq, externalId, username: externalId, email: null, displayName: null, dn: null, enabled: true, directoryCreatedAt: null,
+  seq, externalId, username: externalId, email: null, displayName: null, dn: null, enabled: true, directoryCreatedAt: null, directoryCreatedMs: null,
   groupsJson: '[]', attributesJson: '{}', profile: null, policyProtected: false, dataHash: `h-${externalId}`, queueKey: `k${seq}`,
 });
 

@@ -54,6 +54,8 @@ describe('mapUser', () => {
         expect(staged.dataHash).toBe(referenceHash(user, staged.profile, staged.policyProtected));
         const created = user.createdAt && !Number.isNaN(user.createdAt.getTime()) ? user.createdAt.toISOString() : null;
         expect(staged.directoryCreatedAt).toBe(created);
+        // The queue key reads the instant in ms: the one the stored text gives.
+        expect(staged.directoryCreatedMs).toBe(created === null ? null : Date.parse(created));
         // The JSON staging stores is the text the hash covers.
         expect(staged.groupsJson).toBe(JSON.stringify([...user.groups].sort()));
         expect(staged.attributesJson).toBe(JSON.stringify(storedAttributes(user)));
