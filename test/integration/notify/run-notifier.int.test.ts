@@ -11,8 +11,8 @@ import { outboxOf } from '../../../src/store/outbox-store.ts';
 import { storeOf } from '../../../src/store/repositories.ts';
 import type { RunNotifier } from '../../../src/sync/sync-source.ts';
 import { TestSmtpServer } from '../../support/smtp-server.ts';
-import { FROM, NOTIFY_TO, pool } from './events.ts';
-import { createTestDatabase, DATABASE_KINDS, resetNotifyTables, type TestDatabase } from './test-databases.ts';
+import { FROM, NOTIFY_TO, pool, resetNotifyTables } from './events.ts';
+import { openTestDatabase, DATABASE_KINDS, type TestDatabase } from '../../support/databases.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -66,7 +66,7 @@ describe.each(DATABASE_KINDS)('run notifications on %s', (kind) => {
   };
 
   beforeAll(async () => {
-    tdb = await createTestDatabase(kind);
+    tdb = await openTestDatabase(kind);
     smtp = await TestSmtpServer.start({ tls: 'none' });
     outbox = outboxOf(tdb.db);
     transport = new SmtpTransport({
