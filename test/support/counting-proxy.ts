@@ -1,9 +1,20 @@
 // A TCP proxy in front of a server that counts the connections made through it: how many a client
-// opened, and how many are still open; and that drops a connection on demand, as a server or a network
-// device does (an idle timeout that meets a request, a reset mid-answer). Bytes pass through untouched,
-// so TLS is between the client and the server; listening on the server's own address keeps a
-// certificate issued for that IP valid.
+// opened, and how many are still open; that lists the LDAP searches a client sent in the clear; and that
+// drops a connection on demand, as a server or a network device does (an idle timeout that meets a
+// request, a reset mid-answer). Bytes pass through untouched, so TLS is between the client and the
+// server (its searches are not listed); listening on the server's own address keeps a certificate issued
+// for that IP valid. LDAP messages are read by the source's own BER reader (search-response.ts).
 import { connect, createServer, type Server, type Socket } from 'node:net';
+
+import { BerCursor, BerError, pagedCookieOf, readControls, readInteger, TAG } from '../../src/sources/ldap/search-response.ts';
+
+/** An LDAP SearchRequest (RFC 4511 §4.5.1) as a client sent it. */
+export interface SearchSeen {
+  readonly baseDn: string;
+  readonly scope: 'base' | 'one' | 'sub';
+  /** A search's first request: no paged-results cookie (the request for a next page carries one). */
+  readonly first: boolean;
+}
 
 export interface CountingProxy {
   readonly port: number;
@@ -11,6 +22,8 @@ export interface CountingProxy {
   opened(): number;
   /** Connections whose client side has not closed yet. */
   open(): number;
+  /** The searches sent through the proxy in the clear, in the order they were sent. */
+  searches(): readonly SearchSeen[];
   /**
    * Drops the connection that next carries bytes in `direction`: `request`, the client's next bytes are
    * never delivered and the connection is closed (the server went away as the request was sent);
@@ -27,6 +40,7 @@ export interface CountingProxy {
 export async function startCountingProxy(host: string, targetPort: number): Promise<CountingProxy> {
   let opened = 0;
   const live = new Set<Socket>();
+  const searches: SearchSeen[] = [];
   let armed: { direction: 'request' | 'response'; dropped: () => void } | null = null;
   const server: Server = createServer((client) => {
     opened += 1;
@@ -39,8 +53,15 @@ export async function startCountingProxy(host: string, targetPort: number): Prom
     };
     client.on('error', end).on('close', end);
     upstream.on('error', end).on('close', end);
+    const requests = ldapMessages((message) => {
+      const search = searchOf(message);
+      if (search !== null) searches.push(search);
+    });
     client.on('data', (chunk: Buffer) => {
-      if (armed?.direction !== 'request') return void upstream.write(chunk);
+      if (armed?.direction !== 'request') {
+        requests(chunk);
+        return void upstream.write(chunk);
+      }
       const { dropped } = armed;
       armed = null;
       end();
@@ -54,7 +75,7 @@ export async function startCountingProxy(host: string, targetPort: number): Prom
       armed = null;
       cut = true;
       // Delivered, then closed: the client reads these bytes before the end of the stream.
-      client.end(chunk.subarray(0, firstElementLength(chunk)), () => {
+      client.end(chunk.subarray(0, elementLength(chunk) ?? chunk.length), () => {
         end();
         dropped();
       });
@@ -69,6 +90,7 @@ export async function startCountingProxy(host: string, targetPort: number): Prom
     port,
     opened: () => opened,
     open: () => live.size,
+    searches: () => [...searches],
     dropNext(direction) {
       return new Promise((resolve) => {
         armed = { direction, dropped: resolve };
@@ -88,12 +110,52 @@ export async function startCountingProxy(host: string, targetPort: number): Prom
   };
 }
 
-/** The length of the BER element at the start of `chunk` (header and content); the whole chunk when it is cut short. */
-function firstElementLength(chunk: Buffer): number {
-  const first = chunk[1] ?? 0;
-  if (first < 0x80) return Math.min(chunk.length, 2 + first);
-  const bytes = first & 0x7f;
-  let length = 0;
-  for (let i = 0; i < bytes; i++) length = length * 256 + (chunk[2 + i] ?? 0);
-  return Math.min(chunk.length, 2 + bytes + length);
+/** The length of the BER element at the start of `bytes` (header and content); null when it is cut short. */
+function elementLength(bytes: Buffer): number | null {
+  try {
+    return new BerCursor(bytes).open(null, bytes.length);
+  } catch (error) {
+    if (error instanceof BerError) return null;
+    throw error;
+  }
+}
+
+/**
+ * Feeds a connection's bytes, chunk by chunk, and hands `each` every whole LDAPMessage. Bytes that are
+ * not one (TLS, after StartTLS or on LDAPS) end the reading of that connection.
+ */
+function ldapMessages(each: (message: Buffer) => void): (chunk: Buffer) => void {
+  let pending = Buffer.alloc(0);
+  let readable = true;
+  return (chunk) => {
+    if (!readable) return;
+    pending = Buffer.concat([pending, chunk]);
+    while (pending.length > 0) {
+      if (pending[0] !== TAG.sequence) {
+        readable = false;
+        return;
+      }
+      const length = elementLength(pending);
+      if (length === null) return; // the rest of the message is still on its way
+      each(pending.subarray(0, length));
+      pending = pending.subarray(length);
+    }
+  };
+}
+
+const SEARCH_REQUEST = 0x63;
+const SCOPES = ['base', 'one', 'sub'] as const;
+
+/** The search an LDAPMessage requests, or null for any other request. */
+function searchOf(message: Buffer): SearchSeen | null {
+  const cursor = new BerCursor(message);
+  const end = cursor.open(TAG.sequence, message.length);
+  readInteger(cursor, TAG.integer, end); // messageID
+  const request = cursor.enter(null, end);
+  if (request.tag !== SEARCH_REQUEST) return null;
+  const baseDn = cursor.text(request.end);
+  const scope = SCOPES[readInteger(cursor, TAG.enumerated, request.end)] ?? 'sub';
+  cursor.pos = request.end;
+  const controls = cursor.pos < end ? readControls(cursor, cursor.open(TAG.controls, end)) : [];
+  return { baseDn, scope, first: pagedCookieOf(controls).length === 0 };
 }
