@@ -28,10 +28,11 @@ export interface CountingProxy {
    * Drops the connection that next carries bytes in `direction`: `request`, the client's next bytes are
    * never delivered and the connection is closed (the server went away as the request was sent);
    * `response`, the first BER element (one LDAP message) of the server's next bytes is delivered, then
-   * the connection is closed (gone after the first response to a request).
+   * the connection is closed (gone after the first response to a request). With `search`, only client
+   * bytes that carry a search it matches count as a request (read in the clear only).
    * Resolves once it has dropped one.
    */
-  dropNext(direction: 'request' | 'response'): Promise<void>;
+  dropNext(direction: 'request' | 'response', search?: (search: SearchSeen) => boolean): Promise<void>;
   /** Resolves once no connection is open; rejects after `timeoutMs`. */
   allClosed(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -41,7 +42,7 @@ export async function startCountingProxy(host: string, targetPort: number): Prom
   let opened = 0;
   const live = new Set<Socket>();
   const searches: SearchSeen[] = [];
-  let armed: { direction: 'request' | 'response'; dropped: () => void } | null = null;
+  let armed: { direction: 'request' | 'response'; search: ((search: SearchSeen) => boolean) | undefined; dropped: () => void } | null = null;
   const server: Server = createServer((client) => {
     opened += 1;
     live.add(client);
@@ -53,19 +54,17 @@ export async function startCountingProxy(host: string, targetPort: number): Prom
     };
     client.on('error', end).on('close', end);
     upstream.on('error', end).on('close', end);
-    const requests = ldapMessages((message) => {
-      const search = searchOf(message);
-      if (search !== null) searches.push(search);
-    });
+    const requests = ldapMessages();
     client.on('data', (chunk: Buffer) => {
-      if (armed?.direction !== 'request') {
-        requests(chunk);
+      const sent = requests(chunk).flatMap((message) => searchOf(message) ?? []);
+      const drop = armed?.direction === 'request' && (armed.search === undefined || sent.some(armed.search)) ? armed : null;
+      if (drop === null) {
+        searches.push(...sent);
         return void upstream.write(chunk);
       }
-      const { dropped } = armed;
       armed = null;
       end();
-      dropped();
+      drop.dropped();
     });
     let cut = false;
     upstream.on('data', (chunk: Buffer) => {
@@ -91,9 +90,9 @@ export async function startCountingProxy(host: string, targetPort: number): Prom
     opened: () => opened,
     open: () => live.size,
     searches: () => [...searches],
-    dropNext(direction) {
+    dropNext(direction, search) {
       return new Promise((resolve) => {
-        armed = { direction, dropped: resolve };
+        armed = { direction, search, dropped: resolve };
       });
     },
     async allClosed(timeoutMs = 5_000) {
@@ -121,25 +120,27 @@ function elementLength(bytes: Buffer): number | null {
 }
 
 /**
- * Feeds a connection's bytes, chunk by chunk, and hands `each` every whole LDAPMessage. Bytes that are
- * not one (TLS, after StartTLS or on LDAPS) end the reading of that connection.
+ * Reads a connection's bytes, chunk by chunk: each call returns the LDAPMessages its chunk completed.
+ * Bytes that are not one (TLS, after StartTLS or on LDAPS) end the reading of that connection.
  */
-function ldapMessages(each: (message: Buffer) => void): (chunk: Buffer) => void {
+function ldapMessages(): (chunk: Buffer) => Buffer[] {
   let pending = Buffer.alloc(0);
   let readable = true;
   return (chunk) => {
-    if (!readable) return;
+    const messages: Buffer[] = [];
+    if (!readable) return messages;
     pending = Buffer.concat([pending, chunk]);
     while (pending.length > 0) {
       if (pending[0] !== TAG.sequence) {
         readable = false;
-        return;
+        break;
       }
       const length = elementLength(pending);
-      if (length === null) return; // the rest of the message is still on its way
-      each(pending.subarray(0, length));
+      if (length === null) break; // the rest of the message is still on its way
+      messages.push(pending.subarray(0, length));
       pending = pending.subarray(length);
     }
+    return messages;
   };
 }
 
