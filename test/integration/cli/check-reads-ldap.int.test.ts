@@ -66,7 +66,7 @@ describe('check on an LDAP directory', () => {
     const [corp] = (JSON.parse(result.stdout) as CheckJson).sources;
     expect(corp).toMatchObject({ ok: true, usersInScope: USERS });
     expect(corp?.steps.find((step) => step.name === 'users')?.detail).toBe(`${USERS} users in scope`);
-    // Every search of the check, its own (the base DN's) and the dry run's; only the users are read in full.
+    // The check's own searches look up single entries (the base DN); the users are one paged search, page by page.
     const sent = ldap.searches().slice(searches);
     const reads = sent.filter((search) => search.scope === 'sub' && search.baseDn === PEOPLE);
     expect(reads.filter((search) => search.first)).toHaveLength(1);
