@@ -107,19 +107,20 @@ async function checkSource(ctx: CommandContext, planDb: PlanDatabase, name: stri
 
 /** `source` with every page its reads return fed to `users` on the way; `read.completed` once a read reached its end. */
 function feeding(source: DirectorySource, users: UsersCount, read: { completed: boolean }): DirectorySource {
-  const reading = (options: SourceReadOptions): SourceReader => {
-    const reader = source.read(options);
-    // Only `next` is wrapped: `return` and `throw` stay the reader's own, so a run that stops early still closes it.
-    const next = reader.next.bind(reader);
-    reader.next = async (...args) => {
-      const result = await next(...args);
-      if (result.done === true) read.completed = true;
-      else users.add(result.value);
-      return result;
-    };
-    return reader;
-  };
-  return { name: source.name, kind: source.kind, read: reading, check: (options) => source.check(options), close: () => source.close() };
+  async function* fed(options: SourceReadOptions): SourceReader {
+    // Disposed however the read ends: a run that stops early, or fails, still closes the source's reader.
+    await using reader = source.read(options);
+    for (;;) {
+      const step = await reader.next();
+      if (step.done === true) {
+        read.completed = true;
+        return step.value;
+      }
+      users.add(step.value);
+      yield step.value;
+    }
+  }
+  return { name: source.name, kind: source.kind, read: fed, check: (options) => source.check(options), close: () => source.close() };
 }
 
 function printSource(out: Output, result: SourceCheckJson): void {

@@ -44,6 +44,4 @@ export function table(headers: readonly string[], rows: readonly (readonly (stri
 
 export { csvField, csvLine } from '../sync/account-export.ts';
 
-export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
-}
+export { formatCount } from '../domain/counted.ts';

@@ -31,7 +31,7 @@ export function createRunNotifier(deps: RunNotifierDeps): RunNotifier | null {
   const graceOn = deps.config.policy.graceDays > 0;
   return {
     afterAllocation: async (tx, context) => {
-      await notifyAfterAllocation(tx, { ...context, rules, graceOn, outbox: deps.outbox });
+      await notifyAfterAllocation(tx.connection, { ...context, rules, graceOn, outbox: deps.outbox });
     },
     onHeld: (db, context) => notifyHeld(db, { ...context, rules, outbox: deps.outbox }),
     afterRun: async (db, context) => {

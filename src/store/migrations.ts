@@ -9,6 +9,7 @@ import { sql as cursorMapping } from './migrations/005-cursor-mapping.ts';
 import { sql as targetOutbox } from './migrations/006-target-outbox.ts';
 import { sql as allocationPools } from './migrations/007-allocation-pools.ts';
 import { sql as queueIndex } from './migrations/008-queue-index.ts';
+import { sql as changedRunIndex } from './migrations/009-changed-run-index.ts';
 
 export interface Migration {
   readonly version: number;
@@ -25,6 +26,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, name: 'target-outbox', sql: targetOutbox },
   { version: 7, name: 'allocation-pools', sql: allocationPools },
   { version: 8, name: 'queue-index', sql: queueIndex },
+  { version: 9, name: 'changed-run-index', sql: changedRunIndex },
 ];
 
 /** Arbitrary constant key of the advisory lock that serializes migrations between replicas. */

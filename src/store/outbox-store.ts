@@ -38,22 +38,57 @@ async function putState(tx: Queryable, key: string, value: unknown): Promise<voi
 /** `last_error` is kept short: it is shown in `status` and logs. */
 const MAX_ERROR_LENGTH = 2000;
 
+/** An outbox row as written: an email (no target) or a provisioning target's row. */
+export interface OutboxRow {
+  readonly kind: string;
+  readonly recipient: string;
+  /** JSON text. */
+  readonly payload: string;
+  readonly dedupeKey: string;
+  /** ISO time. */
+  readonly nextAttemptAt: string;
+  readonly target: string | null;
+  readonly orderingKey: string | null;
+}
+
+/** Rows per INSERT statement (a first sync writes one target row per account and target). */
+const INSERT_BATCH = 5_000;
+
+/**
+ * Adds `rows` in their order, one statement per INSERT_BATCH rows; a row whose dedupe key exists, or came
+ * earlier in `rows`, is skipped. Returns the rows added.
+ */
+export async function insertOutboxRows(db: Queryable, rows: readonly OutboxRow[]): Promise<number> {
+  let inserted = 0;
+  for (let start = 0; start < rows.length; start += INSERT_BATCH) {
+    const batch = rows.slice(start, start + INSERT_BATCH);
+    const result = await db.query(
+      `INSERT INTO outbox (kind, recipient, payload, dedupe_key, next_attempt_at, target, ordering_key)
+       SELECT r.kind, r.recipient, r.payload::jsonb, r.dedupe_key, r.next_attempt_at, r.target, r.ordering_key
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::text[])
+              WITH ORDINALITY AS r(kind, recipient, payload, dedupe_key, next_attempt_at, target, ordering_key, n)
+        ORDER BY r.n
+       ON CONFLICT (dedupe_key) DO NOTHING`,
+      [
+        batch.map((r) => r.kind), batch.map((r) => r.recipient), batch.map((r) => r.payload), batch.map((r) => r.dedupeKey),
+        batch.map((r) => r.nextAttemptAt), batch.map((r) => r.target), batch.map((r) => r.orderingKey),
+      ],
+    );
+    inserted += result.rowCount;
+  }
+  return inserted;
+}
+
 /** The outbox of `db` (each call is one statement, so no transaction is needed) and what the emails read: src/notify's OutboxPort and NotifyAccountsPort. */
 export function outboxOf(db: Queryable) {
   return {
     async enqueue(tx: Queryable, events: readonly NotificationEvent[]): Promise<{ inserted: number }> {
-      let inserted = 0;
-      for (const event of events) {
-        // next_attempt_at from the event (the run's clock): due at once for a deliverer on the same clock.
-        const result = await tx.query(
-          `INSERT INTO outbox (kind, recipient, payload, dedupe_key, next_attempt_at)
-           VALUES ($1, $2, $3::jsonb, $4, $5)
-           ON CONFLICT (dedupe_key) DO NOTHING`,
-          [event.kind, event.recipient, JSON.stringify(event), event.dedupeKey, new Date(event.at)],
-        );
-        inserted += result.rowCount;
-      }
-      return { inserted };
+      // next_attempt_at from the event (the run's clock): due at once for a deliverer on the same clock.
+      const rows = events.map((event): OutboxRow => ({
+        kind: event.kind, recipient: event.recipient, payload: JSON.stringify(event), dedupeKey: event.dedupeKey,
+        nextAttemptAt: new Date(event.at).toISOString(), target: null, orderingKey: null,
+      }));
+      return { inserted: await insertOutboxRows(tx, rows) };
     },
 
     async claimDue(options: ClaimOptions): Promise<OutboxMessage[]> {

@@ -5,7 +5,7 @@
 // a slice at a time: a first sync of a million users never holds its rows at once), and is merged into
 // `accounts`: new accounts inserted with the seat state the allocation gave them, changed ones rewritten.
 import type { ChangeReason, SeatState } from '../domain/types.ts';
-import { batches, FETCH_ROWS, isoOrNull, WRITE_BATCH } from './cursor.ts';
+import { batches, FETCH_ROWS, intArray, isoOrNull, WRITE_BATCH } from './cursor.ts';
 import type { Queryable } from './db.ts';
 import { copyBool, copyText } from './pg-copy.ts';
 
@@ -228,9 +228,12 @@ export function stagingOf(conn: Queryable, runKey: string, source: string) {
      * Inserts new accounts (staged rows by `seq`) with their reserved ids (`d`: the audit rows join the
      * inserted ids back to it, integers, not to the staged rows by external id) and the seat state the
      * allocation gave them, and one audit row each, WRITE_BATCH per statement. The distinct states (a
-     * handful for a whole first sync) are a table `c`: their jsonb and audit details are built once.
+     * handful for a whole first sync) are a table `c`: their jsonb and audit details are built once. Every
+     * statement is sent before the first is awaited: the connection runs them in that order, after the
+     * statements sent before this call and before those sent after it.
      */
     async insertNew(accounts: readonly NewAccount[], audit: { actor: string; runId: string }): Promise<number> {
+      const statements: Promise<void>[] = [];
       for (let start = 0; start < accounts.length; start += WRITE_BATCH) {
         const batch = accounts.slice(start, start + WRITE_BATCH);
         const classes = new Map<string, number>();
@@ -241,7 +244,7 @@ export function stagingOf(conn: Queryable, runKey: string, source: string) {
           if (index === undefined) classes.set(key, (index = states.push(account)));
           return index;
         });
-        const result = await conn.query(
+        const inserting = conn.query(
           `WITH d AS MATERIALIZED (SELECT seq, id, class FROM unnest($3::int[], $4::int[], $5::int[]) AS d(seq, id, class)),
            c AS MATERIALIZED (
              SELECT state, held::jsonb AS held, waiting_for::jsonb AS waiting_for, waiting_since, activated_at, grace_until, reason, class,
@@ -262,14 +265,19 @@ export function stagingOf(conn: Queryable, runKey: string, source: string) {
            SELECT d.id, NULL, c.state, c.reason, $13, $2::bigint, c.details
            FROM inserted i JOIN d ON d.id = i.id JOIN c ON c.class = d.class`,
           [
-            source, audit.runId, batch.map((a) => a.seq), batch.map((a) => a.id), classOf,
+            source, audit.runId, intArray(batch.map((a) => a.seq)), intArray(batch.map((a) => a.id)), intArray(classOf),
             states.map(({ to }) => to.state), states.map(({ to }) => JSON.stringify(to.held)), states.map(({ to }) => JSON.stringify(to.waitingFor)),
             states.map(({ to }) => isoOrNull(to.waitingSince)), states.map(({ to }) => isoOrNull(to.activatedAt)), states.map(({ to }) => isoOrNull(to.graceUntil)),
             states.map((a) => a.reason), audit.actor,
           ],
         );
-        if (result.rowCount !== batch.length) throw new Error(`inserted ${result.rowCount} new accounts, expected ${batch.length}`);
+        statements.push(
+          inserting.then((result) => {
+            if (result.rowCount !== batch.length) throw new Error(`inserted ${result.rowCount} new accounts, expected ${batch.length}`);
+          }),
+        );
       }
+      await Promise.all(statements);
       return accounts.length;
     },
 

@@ -4,11 +4,9 @@
 import type { AccountSnapshot, StateTransition, TargetRow } from '../targets/target-rows.ts';
 import { isoCol } from './audit-store.ts';
 import type { Queryable } from './db.ts';
+import { insertOutboxRows, type OutboxRow } from './outbox-store.ts';
 
 const SNAPSHOT_COLUMNS = `a.id, a.source, a.external_id AS "externalId", a.username, a.email, a.display_name AS "displayName", a.state, a.held`;
-
-/** Rows per INSERT statement (a first sync writes one row per account and target). */
-const INSERT_BATCH = 5_000;
 
 /** A provisioning target's backlog, its last delivery and what its last reconcile found. */
 export interface TargetState {
@@ -46,25 +44,11 @@ export function targetsOf(db: Queryable) {
     },
 
     /** Adds target rows; a row whose dedupe key exists is skipped. */
-    async insertRows(rows: readonly TargetRow[], options: { readonly now: Date }): Promise<number> {
-      let inserted = 0;
-      for (let start = 0; start < rows.length; start += INSERT_BATCH) {
-        const batch = rows.slice(start, start + INSERT_BATCH);
-        const result = await db.query(
-          `INSERT INTO outbox (kind, recipient, payload, dedupe_key, next_attempt_at, target, ordering_key)
-           SELECT r.kind, r.target, r.payload::jsonb, r.dedupe_key, $6, r.target, r.ordering_key
-             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS r(kind, target, payload, dedupe_key, ordering_key, n)
-            ORDER BY r.n
-           ON CONFLICT (dedupe_key) DO NOTHING`,
-          [
-            batch.map((r) => r.kind), batch.map((r) => r.target), batch.map((r) => JSON.stringify(r.payload)),
-            batch.map((r) => r.dedupeKey), batch.map((r) => r.orderingKey), options.now,
-          ],
-        );
-        inserted += result.rowCount;
-      }
-      return inserted;
-    },
+    insertRows: (rows: readonly TargetRow[], options: { readonly now: Date }): Promise<number> =>
+      insertOutboxRows(db, rows.map((r): OutboxRow => ({
+        kind: r.kind, recipient: r.target, payload: JSON.stringify(r.payload), dedupeKey: r.dedupeKey,
+        nextAttemptAt: options.now.toISOString(), target: r.target, orderingKey: r.orderingKey,
+      }))),
 
     /** Accounts in id order after `afterId`, `limit` at a time (reconcile reads every account this way). */
     accountsPage: (options: { readonly afterId: number; readonly limit: number }) =>

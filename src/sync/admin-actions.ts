@@ -82,7 +82,7 @@ export async function applyAdminAction(
     const plan = await reconcileSeats(tx, { config: deps.config, now, occasion });
     // An admin action can block others too (a protected account takes a seat), or leave the account it
     // unblocked waiting: the responsible person hears of it, told it was this action.
-    await deps.notifier?.afterAllocation(tx.connection, { occasion, source: target.source, plan, now });
+    await deps.notifier?.afterAllocation(tx, { occasion, source: target.source, plan, now });
     return { changed: true, plan };
   });
   const [account] = await store.accounts.find(String(target.id));

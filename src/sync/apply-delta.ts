@@ -219,7 +219,7 @@ class StepWriter {
   readonly #noticed: { changes: AccountChange[]; newlyBlocked: number[]; graceStarted: number[] } | null;
   /** The account ids reserved for the new users: the first, for seq 1, and how many (`reserveIds`). */
   readonly #ids: { readonly first: number; readonly count: number };
-  /** The insert of new accounts the database is running (the next waits for it), and how many were inserted before it. */
+  /** The insert sent last (the database runs it, or will next), and how many the inserts before it inserted. */
   #inserting: Promise<number> = Promise.resolve(0);
   #inserted = 0;
   /** The error of the first insert that failed, if one did. */
@@ -251,16 +251,21 @@ class StepWriter {
     if (step.changes.length === 0) return;
     await this.#tx.seats.write(step.changes.filter((c) => c.id > 0), this.#audit);
     // New accounts in read order (−seq descending): their ids were reserved in that order. The insert is
-    // left running while the caller decides the next slice; the connection runs statements in the order sent.
+    // sent at once and left running while the caller decides the next slice: the connection runs
+    // statements in the order sent, so the database goes from one slice's insert to the next without
+    // waiting for this process.
     const fresh = step.changes.filter((c) => c.id < 0).sort((a, b) => b.id - a.id);
     if (fresh.length > 0) {
       const accounts = fresh.map(({ id, to, reason }) => ({ seq: -id, id: this.#idOf(id), to, reason }));
-      this.#inserted += await this.#inserting;
+      const before = this.#inserting;
       this.#inserting = this.#staging.insertNew(accounts, this.#audit);
-      // Awaited by the next write or by `finish`; never an unhandled rejection while the next slice is decided.
+      // Awaited by the next write or by `finish`; never an unhandled rejection while the next slice is
+      // decided. The first failure is kept: later statements fail only because the transaction is aborted.
       this.#inserting.catch((error: unknown) => {
         this.failure ??= error;
       });
+      // At most this insert waits behind the one running: a million new users are never all queued.
+      this.#inserted += await before;
     }
     for (const change of step.changes) this.#count(change);
     if (this.#noticed === null) return;
@@ -281,7 +286,9 @@ class StepWriter {
 
   /** The run's outcome once every step is written. */
   async finish(pools: AllocationPlan['pools'], newcomers: number, allocation: AllocatedDelta['allocation']): Promise<AllocatedDelta> {
-    this.#inserted += await this.#inserting;
+    this.#inserted += await this.#inserting.catch((error: unknown) => {
+      throw this.failure ?? error;
+    });
     if (this.#inserted !== newcomers) throw new Error('internal error: the allocation left a new account without a state');
     const byKind = { ...this.#byKind };
     const { activated, blocked, disabled, removed } = byKind;

@@ -6,14 +6,14 @@ import type { PolicyConfig, SeatsyncConfig } from '../config/types.ts';
 import type { Occasion } from '../domain/notification-events.ts';
 import type { AllocationPlan } from '../domain/types.ts';
 import type { SourceReadOutcome } from '../sources/directory-source.ts';
-import type { Database, Queryable, RemovalCounts, Repositories, SourceSeatRow, StagingRepository } from '../store/repositories.ts';
+import type { Database, RemovalCounts, Repositories, SourceSeatRow, StagingRepository } from '../store/repositories.ts';
 import { type AllocatedDelta, allocateDelta, type ChangeListing } from './apply-delta.ts';
 import { throwIfAborted } from './run-aborted.ts';
 
 /** Hooks through which notifications are written in the run's transaction (see notify/). */
 export interface RunNotifier {
-  /** After the seats were decided, in the same transaction; `occasion` says whether a run or an admin action did it. */
-  afterAllocation(tx: Queryable, context: { occasion: Occasion; source: string; plan: AllocationPlan; now: number }): Promise<void>;
+  /** After the seats were decided, in the same transaction (`tx`: its repositories); `occasion` says whether a run or an admin action did it. */
+  afterAllocation(tx: Repositories, context: { occasion: Occasion; source: string; plan: AllocationPlan; now: number }): Promise<void>;
   onHeld(db: Database, context: { runId: string; source: string; counts: RemovalCounts; threshold: number; now: number }): Promise<void>;
   /** After every finished (non-dry) run, whatever its outcome: reports a source that keeps failing, and its recovery. */
   afterRun?(db: Database, context: { runId: string; source: string; now: number }): Promise<void>;
@@ -89,7 +89,7 @@ export async function decideAndApply(tx: Repositories, input: ApplyInput): Promi
     ));
   if (after !== null && !input.planHeld) return after;
   if (input.runId !== null) {
-    await input.notifier?.afterAllocation(tx.connection, { occasion: { kind: 'run', runId: input.runId }, source: input.source, plan: allocated.plan, now: input.now });
+    await input.notifier?.afterAllocation(tx, { occasion: { kind: 'run', runId: input.runId }, source: input.source, plan: allocated.plan, now: input.now });
   }
   // A dry run still needs a number for the bigint run columns; its writes are rolled back.
   await tx.cursors.save(input.source, { cursor: input.outcome.cursor, runId: input.runId ?? '0', mapping: input.mapping });

@@ -16,8 +16,7 @@ export function createTargetNotifier(config: Pick<SeatsyncConfig, 'targets'>): R
   if (targets.length === 0) return null;
   return {
     afterAllocation: async (tx, context) => {
-      const store = repositoriesOf(tx).targets;
-      await store.insertRows(await rowsOf(store, targets, context), { now: new Date(context.now) });
+      await tx.targets.insertRows(await rowsOf(tx.targets, targets, context), { now: new Date(context.now) });
     },
     onHeld: async (db, context) => {
       const event = syncEvent('sync.held', {

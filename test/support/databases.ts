@@ -1,6 +1,7 @@
 // Test databases: a fresh PostgreSQL database per call on the machine's server, or an in-memory PGlite.
 // The same suites run against both, so the SQL is proven on the driver each deployment uses.
 import { randomBytes } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import pg from 'pg';
 import { openDatabase, type Database } from '../../src/store/db.ts';
 import { migrate } from '../../src/store/migrations.ts';
@@ -8,6 +9,7 @@ import { migrate } from '../../src/store/migrations.ts';
 export const POSTGRES_ADMIN_URL = process.env.SEATSYNC_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export interface TestDatabase {
+  readonly kind: DatabaseKind;
   readonly db: Database;
   /** Connection URL (PostgreSQL) or null (PGlite). */
   readonly url: string | null;
@@ -18,6 +20,10 @@ export type DatabaseKind = 'postgres' | 'pglite';
 export const DATABASE_KINDS: readonly DatabaseKind[] = ['postgres', 'pglite'];
 
 async function adminQuery(sql: string): Promise<void> {
+  await withAdmin((client) => client.query(sql));
+}
+
+async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
   try {
     await client.connect();
@@ -30,10 +36,25 @@ async function adminQuery(sql: string): Promise<void> {
     );
   }
   try {
-    await client.query(sql);
+    return await fn(client);
   } finally {
     await client.end();
   }
+}
+
+/**
+ * Drops a database once its sessions are gone: pg's pool.end() resolves before its sockets are closed,
+ * and dropping WITH (FORCE) at once would kill a closing connection that no longer has an error listener.
+ */
+async function dropWhenIdle(name: string): Promise<void> {
+  await withAdmin(async (client) => {
+    for (let i = 0; i < 100; i += 1) {
+      const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name]);
+      if (rows[0]?.n === 0) break;
+      await delay(50);
+    }
+    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  });
 }
 
 /** Creates an empty PostgreSQL database and returns its URL. */
@@ -42,7 +63,7 @@ export async function createPostgresDatabase(): Promise<{ url: string; drop: () 
   await adminQuery(`CREATE DATABASE ${name}`);
   const url = new URL(POSTGRES_ADMIN_URL);
   url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+  return { url: url.toString(), drop: () => dropWhenIdle(name) };
 }
 
 /** Opens a migrated, empty database of the given kind. */
@@ -50,12 +71,13 @@ export async function openTestDatabase(kind: DatabaseKind): Promise<TestDatabase
   if (kind === 'pglite') {
     const db = await openDatabase({ url: null, dataDir: 'memory://' });
     await migrate(db);
-    return { db, url: null, drop: () => db.close() };
+    return { kind, db, url: null, drop: () => db.close() };
   }
   const created = await createPostgresDatabase();
   const db = await openDatabase({ url: created.url, dataDir: 'unused' });
   await migrate(db);
   return {
+    kind,
     db,
     url: created.url,
     async drop() {

@@ -14,6 +14,7 @@
 // a refresh.
 import { BerWriter, Control } from 'ldapts';
 
+import { formatCount } from '../../domain/counted.ts';
 import type { EntryView } from './entry-view.ts';
 import type { LdapSession } from './ldap-session.ts';
 import type { SearchListener } from './search-connection.ts';
@@ -176,7 +177,7 @@ function resultReason(resultCode: number, diagnosticMessage: string): string {
   const what = resultCode === SYNC_REFRESH_REQUIRED
     ? 'e-syncRefreshRequired (the cookie is older than what the server can refresh from)'
     : resultCode === 4
-      ? `more than ${REFRESH_MAX_ENTRIES.toLocaleString('en-US')} entries changed, or the server's size limit`
+      ? `more than ${formatCount(REFRESH_MAX_ENTRIES)} entries changed, or the server's size limit`
       : `result code ${resultCode}`;
   return diagnosticMessage === '' ? what : `${what}: ${diagnosticMessage}`;
 }

@@ -71,18 +71,16 @@ export async function* departedSinceCursor(input: ScopeExitInput & { changeFilte
   const context = namingContextOf(normalizeDn(config.baseDN), info) ?? config.baseDN;
   const idAttribute = config.attributes.id;
   const search = { attributes: [idAttribute], explicitBufferAttributes: isBinaryGuidAttribute(idAttribute) ? binaryNames(idAttribute) : [] };
-  const tombstones = session.entryPages(context, {
-    ...search,
-    filter: andFilter('(isDeleted=TRUE)', input.changeFilter),
-    controls: [new Control(SHOW_DELETED_CONTROL, { critical: true })],
-  });
+  // Ids only, read as the id listing reads them: an entry is reduced to its id as it is decoded.
+  const idPages = (filter: string, controls: Control[] = []) => session.mappedPages(context, { ...search, filter, controls }, listedIdReading(idAttribute));
+  const tombstones = idPages(andFilter('(isDeleted=TRUE)', input.changeFilter), [new Control(SHOW_DELETED_CONTROL, { critical: true })]);
   for await (const page of tombstones) {
     input.signal?.throwIfAborted();
-    yield idsOf(page, idAttribute).map((externalId) => ({ kind: 'deleted', externalId }));
+    yield page.flatMap((externalId): SourceItem[] => (externalId === null ? [] : [{ kind: 'deleted', externalId }]));
   }
-  for await (const page of session.entryPages(context, { ...search, filter: andFilter(config.userFilter, input.changeFilter) })) {
+  for await (const page of idPages(andFilter(config.userFilter, input.changeFilter))) {
     input.signal?.throwIfAborted();
-    yield idsOf(page, idAttribute).flatMap((externalId): SourceItem[] => (input.returnedIds.has(externalId) ? [] : [{ kind: 'deleted', externalId }]));
+    yield page.flatMap((externalId): SourceItem[] => (externalId === null || input.returnedIds.has(externalId) ? [] : [{ kind: 'deleted', externalId }]));
   }
 }
 
@@ -109,13 +107,14 @@ export async function* idsInScope(input: ScopeExitInput): AsyncGenerator<SourceI
   const scope = config.group === null ? undefined : groups.members.get(normalizeDn(config.group));
   // Used only when the server does not decide the scope alone.
   const inScope = (view: EntryView): boolean => hasMember(scope, { dn: normalizeDn(view.dn), uids: view.strings(POSIX_UID_ATTRIBUTE).map(posixUidKey) });
-  const each = (view: EntryView): string | null => (inScope(view) ? readableId(view, idAttribute) : null);
+  const ids = listedIdReading(idAttribute);
+  const each = (view: EntryView): string | null => (inScope(view) ? ids.each(view) : null);
   const pages = session.mappedPages(config.baseDN, {
     filter: scopeFilter(config),
     attributes: checkedByServer ? [idAttribute] : [idAttribute, POSIX_UID_ATTRIBUTE],
     explicitBufferAttributes: isBinaryGuidAttribute(idAttribute) ? binaryNames(idAttribute) : [],
     readAheadPages: ID_LISTING_READ_AHEAD_PAGES,
-  }, checkedByServer ? listedIdReading(idAttribute) : { each });
+  }, checkedByServer ? ids : { each });
   for await (const page of pages) {
     input.signal?.throwIfAborted();
     const items: SourceItem[] = [];
@@ -124,21 +123,17 @@ export async function* idsInScope(input: ScopeExitInput): AsyncGenerator<SourceI
   }
 }
 
-/** The readable ids of a page (an entry without one has no account to keep or remove). */
-function idsOf(page: readonly EntryView[], idAttribute: string): string[] {
-  return page.flatMap((view) => {
-    const id = readableId(view, idAttribute);
-    return id === null ? [] : [id];
-  });
-}
-
 /**
- * How the listing reads an entry's id when the server alone decides the scope: an entry that holds the
- * id alone as one ASCII value (every entry, in practice) is read straight from its bytes
- * (search-response.ts `readSoleAsciiValue`), any other in full, by `readId` either way.
+ * How every id-only search here reads an entry's id (the id listing, AD's tombstones and changed users):
+ * an entry that holds a text id alone as one ASCII value (every entry, in practice) is read straight from
+ * its bytes (search-response.ts `readSoleAsciiValue`), any other, and every binary id (objectGUID), in
+ * full, by `readId` either way.
  */
 export function listedIdReading(idAttribute: string): EntryReading<string | null> {
-  const each = (view: EntryView): string | null => readableId(view, idAttribute);
+  const each = (view: EntryView): string | null => {
+    const id = readId(view, idAttribute);
+    return typeof id === 'string' ? id : null;
+  };
   // A binary id (a GUID) is read as bytes; its text form is not what the entry holds.
   if (isBinaryGuidAttribute(idAttribute) || /;binary$/i.test(idAttribute)) return { each };
   const name = Buffer.from(idAttribute.toLowerCase(), 'latin1');
@@ -151,9 +146,4 @@ export function listedIdReading(idAttribute: string): EntryReading<string | null
       return typeof id === 'string' ? id : null;
     },
   };
-}
-
-function readableId(view: EntryView, idAttribute: string): string | null {
-  const id = readId(view, idAttribute);
-  return typeof id === 'string' ? id : null;
 }

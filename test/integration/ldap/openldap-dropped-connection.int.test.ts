@@ -3,8 +3,10 @@
 // closes that connection as the listing's request goes out has answered nothing of it: the read connects
 // and binds again, once, and goes on, so the run does not fail for it. A connection lost after the
 // listing's first answer fails the read: its paging state went with the connection, and ids already
-// handed out can't be listed twice. Real slapd behind a TCP proxy that drops connections, sources built
-// through the factory.
+// handed out can't be listed twice. With syncprov, a refresh the server answers but can't serve
+// (e-syncRefreshRequired) keeps its connection too, for the content-sync search that asks the current
+// cookie: dropped as that search goes out, it runs again on a new connection the same way. Real slapd
+// behind a TCP proxy that drops connections, sources built through the factory.
 import type { Client } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -21,36 +23,50 @@ const STAMP = '20200101000000Z';
 const USERS = 12;
 const uidOf = (n: number): string => `u${pad(n, 2)}`;
 const personDn = (uid: string): string => `uid=${uid},${PEOPLE}`;
+const seed = Array.from({ length: USERS }, (_, i) => {
+  const uid = uidOf(i + 1);
+  return ldifEntry(personDn(uid), { objectClass: 'inetOrgPerson', uid, cn: `Person ${uid}`, sn: uid, createTimestamp: STAMP, modifyTimestamp: STAMP });
+}).join('');
 
-let server: OpenLdapServer;
-let admin: Client;
-let proxy: CountingProxy;
+/** A slapd, an admin connection to it and the proxy the source reads it through. */
+interface Behind { server: OpenLdapServer; admin: Client; proxy: CountingProxy }
 
-beforeAll(async () => {
-  const seed = Array.from({ length: USERS }, (_, i) => {
-    const uid = uidOf(i + 1);
-    return ldifEntry(personDn(uid), { objectClass: 'inetOrgPerson', uid, cn: `Person ${uid}`, sn: uid, createTimestamp: STAMP, modifyTimestamp: STAMP });
-  });
-  // No syncprov: an incremental read finds deletions by listing the ids in scope.
-  server = await startOpenLdap({ seedLdif: seed.join(''), sessionLog: null });
-  admin = await server.connectAdmin();
-  proxy = await startCountingProxy('127.0.0.1', Number(new URL(server.url).port));
-}, 120_000);
+async function startBehindProxy(sessionLog: number | null): Promise<Behind> {
+  const server = await startOpenLdap({ seedLdif: seed, sessionLog });
+  return { server, admin: await server.connectAdmin(), proxy: await startCountingProxy('127.0.0.1', Number(new URL(server.url).port)) };
+}
 
-afterAll(async () => {
-  await proxy?.close();
-  await admin?.unbind();
-  await server?.stop();
-});
+async function stop(at: Behind | undefined): Promise<void> {
+  await at?.proxy.close();
+  await at?.admin.unbind();
+  await at?.server.stop();
+}
 
-const source = () =>
+const sourceBehind = (at: Behind) =>
   createSource(
     ldapConfig({
-      flavor: 'openldap', urls: [`ldap://127.0.0.1:${proxy.port}`], baseDN: PEOPLE, bindDN: server.readerDn, bindPassword: server.readerPassword,
+      flavor: 'openldap', urls: [`ldap://127.0.0.1:${at.proxy.port}`], baseDN: PEOPLE, bindDN: at.server.readerDn, bindPassword: at.server.readerPassword,
       disabled: { kind: 'none' },
     }),
     silentLogger(),
   );
+
+let server: OpenLdapServer;
+let admin: Client;
+let proxy: CountingProxy;
+let withoutSyncprov: Behind | undefined;
+
+beforeAll(async () => {
+  // No syncprov: an incremental read finds deletions by listing the ids in scope.
+  withoutSyncprov = await startBehindProxy(null);
+  ({ server, admin, proxy } = withoutSyncprov);
+}, 120_000);
+
+afterAll(async () => {
+  await stop(withoutSyncprov);
+});
+
+const source = () => sourceBehind({ server, admin, proxy });
 
 /**
  * An incremental read from `cursor` whose kept search connection the proxy drops (`direction`) as the
@@ -103,6 +119,46 @@ describe('OpenLDAP without syncprov: the kept search connection dropped by the s
     expect(failure).toBeInstanceOf(SourceError);
     expect(failure).toMatchObject({ code: 'connect' });
     expect(proxy.opened() - before).toBe(2);
+    await proxy.allClosed();
+  }, 60_000);
+});
+
+describe('OpenLDAP with syncprov: the kept search connection dropped as the current cookie is asked', () => {
+  let at: Behind | undefined;
+
+  beforeAll(async () => {
+    at = await startBehindProxy(1000);
+  }, 120_000);
+
+  afterAll(async () => {
+    await stop(at);
+  });
+
+  it('connects and binds again once when the connection the refresh kept closes before any answer to the cookie search', async () => {
+    if (at === undefined) throw new Error('no server');
+    const { proxy, admin } = at;
+    const full = await readAll(sourceBehind(at));
+    expect(full.users).toHaveLength(USERS);
+    await proxy.allClosed();
+    const gone = full.users.find((user) => user.username === uidOf(3));
+    await admin.del(personDn(uidOf(3)));
+    // A cookie older than any entry: the server answers the refresh with e-syncRefreshRequired, so the read
+    // asks the current cookie (a base search of the base DN, on the refresh's connection) and lists the ids.
+    const cursor = { ...full.outcome.cursor, syncCookie: Buffer.from('rid=000,csn=20000101000000.000000Z#000000#000#000000').toString('base64') };
+
+    const before = proxy.opened();
+    let dropped = false;
+    void proxy.dropNext('request', (search) => search.scope === 'base' && search.baseDn === PEOPLE).then(() => (dropped = true));
+    const read = await readAll(sourceBehind(at), { cursor });
+    expect(dropped).toBe(true);
+    expect(read.outcome).toMatchObject({ mode: 'incremental', listedScope: true });
+    expect(read.outcome.cursor).toMatchObject({ syncCookie: expect.any(String) });
+    expect(read.outcome.cursor?.['syncCookie']).not.toBe(cursor.syncCookie);
+    const items = read.pages.flatMap((page) => page.items);
+    expect(listedIds(items)).toEqual(full.users.filter((user) => user !== gone).map((user) => user.externalId).sort());
+    // The session's own connection, the search connection the refresh ran on and kept, and the one the
+    // cookie search ran on after the first was dropped.
+    expect(proxy.opened() - before).toBe(3);
     await proxy.allClosed();
   }, 60_000);
 });

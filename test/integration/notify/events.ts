@@ -9,6 +9,7 @@ import {
 } from '../../../src/domain/notifications.ts';
 import { planSourceFailure, type SourceFailureInput } from '../../../src/domain/source-failure.ts';
 import type { AccountChange, PoolUsage } from '../../../src/domain/types.ts';
+import type { Database } from '../../../src/store/db.ts';
 
 export const NOTIFY_TO = 'licenses@corp.example.test';
 export const PARTNERS_TO = 'partners@corp.example.test';
@@ -111,4 +112,9 @@ function outage(now: number, runId: string, state: SourceFailureInput['state']):
     state,
     rules: { notifyTo: NOTIFY_TO, failureAfter: { afterMs: HOUR }, remindEveryMs: 24 * HOUR },
   };
+}
+
+/** Empties what the notification tests write, between the tests of one database. */
+export async function resetNotifyTables(db: Database): Promise<void> {
+  await db.exec('DELETE FROM outbox; DELETE FROM notify_state; DELETE FROM audit; DELETE FROM accounts;');
 }

@@ -10,7 +10,7 @@ import { DeliveryError, type MailMessage } from '../../../src/notify/transports/
 import { outboxOf } from '../../../src/store/outbox-store.ts';
 import { startGraphEmulator, trustEmulatorCa, type AppRegistration, type GraphEmulator } from '../../support/graph-emulator/index.ts';
 import { limitEvents, NOTIFY_TO, PARTNERS_TO } from './events.ts';
-import { createTestDatabase, type TestDatabase } from './test-databases.ts';
+import { openTestDatabase, type TestDatabase } from '../../support/databases.ts';
 
 const SECRET = 'notify-secret';
 const SENDER = 'seatsync@corp.example.test';
@@ -94,7 +94,7 @@ describe('Graph sendMail transport', () => {
   });
 
   it('delivers the outbox through the factory-built transport', async () => {
-    const tdb: TestDatabase = await createTestDatabase('pglite');
+    const tdb: TestDatabase = await openTestDatabase('pglite');
     try {
       const outbox = outboxOf(tdb.db);
       await tdb.db.transaction((tx) => outbox.enqueue(tx, limitEvents(Date.now(), '301')));

@@ -7,8 +7,8 @@ import { SmtpTransport } from '../../../src/notify/transports/smtp-transport.ts'
 import { openDatabase, type Database } from '../../../src/store/db.ts';
 import { outboxOf } from '../../../src/store/outbox-store.ts';
 import { TestSmtpServer } from '../../support/smtp-server.ts';
-import { eventOfKind, FROM } from './events.ts';
-import { createTestDatabase, resetNotifyTables, type TestDatabase } from './test-databases.ts';
+import { eventOfKind, FROM, resetNotifyTables } from './events.ts';
+import { openTestDatabase, type TestDatabase } from '../../support/databases.ts';
 
 const MESSAGES = 40;
 
@@ -18,7 +18,7 @@ describe('racing deliverers on PostgreSQL', () => {
   let smtp: TestSmtpServer;
 
   beforeAll(async () => {
-    tdb = await createTestDatabase('postgres');
+    tdb = await openTestDatabase('postgres');
     other = await openDatabase({ url: tdb.url, dataDir: 'memory://' });
     smtp = await TestSmtpServer.start({ tls: 'none' });
   });

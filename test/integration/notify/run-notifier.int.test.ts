@@ -8,10 +8,11 @@ import { deliverOutbox } from '../../../src/notify/deliver.ts';
 import { createRunNotifier } from '../../../src/notify/run-notifier.ts';
 import { SmtpTransport } from '../../../src/notify/transports/smtp-transport.ts';
 import { outboxOf } from '../../../src/store/outbox-store.ts';
+import { storeOf } from '../../../src/store/repositories.ts';
 import type { RunNotifier } from '../../../src/sync/sync-source.ts';
 import { TestSmtpServer } from '../../support/smtp-server.ts';
-import { FROM, NOTIFY_TO, pool } from './events.ts';
-import { createTestDatabase, DATABASE_KINDS, resetNotifyTables, type TestDatabase } from './test-databases.ts';
+import { FROM, NOTIFY_TO, pool, resetNotifyTables } from './events.ts';
+import { openTestDatabase, DATABASE_KINDS, type TestDatabase } from '../../support/databases.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -32,7 +33,7 @@ describe.each(DATABASE_KINDS)('run notifications on %s', (kind) => {
 
   /** Applies a run's notification step in its own transaction, as the sync does. */
   const run = (runId: string, now: number, plan: AllocationPlan) =>
-    tdb.db.transaction((tx) => notifier.afterAllocation(tx, { occasion: { kind: 'run', runId }, source: 'corp-ad', plan, now }));
+    storeOf(tdb.db).transaction((tx) => notifier.afterAllocation(tx, { occasion: { kind: 'run', runId }, source: 'corp-ad', plan, now }));
 
   const blockingPlan = (blocked: number[], waiting: number): AllocationPlan => ({
     changes: blocked.map((id) => ({
@@ -65,7 +66,7 @@ describe.each(DATABASE_KINDS)('run notifications on %s', (kind) => {
   };
 
   beforeAll(async () => {
-    tdb = await createTestDatabase(kind);
+    tdb = await openTestDatabase(kind);
     smtp = await TestSmtpServer.start({ tls: 'none' });
     outbox = outboxOf(tdb.db);
     transport = new SmtpTransport({
@@ -122,7 +123,7 @@ describe.each(DATABASE_KINDS)('run notifications on %s', (kind) => {
   it('queues nothing when the run’s transaction rolls back', async () => {
     const t0 = Date.now();
     await expect(
-      tdb.db.transaction(async (tx) => {
+      storeOf(tdb.db).transaction(async (tx) => {
         await notifier.afterAllocation(tx, { occasion: { kind: 'run', runId: '7' }, source: 'corp-ad', plan: blockingPlan([ids.bob!], 1), now: t0 });
         throw new Error('apply failed');
       }),
@@ -164,8 +165,8 @@ describe.each(DATABASE_KINDS)('run notifications on %s', (kind) => {
     await insertAccount('gus', 'Gus Grace', { state: 'active', graceUntil: new Date(t0 + 5 * HOUR) });
     await insertAccount('gil', 'Gil Later', { state: 'active', graceUntil: new Date(t0 + 3 * 24 * HOUR) });
     const quiet = blockingPlan([], 0);
-    await tdb.db.transaction((tx) => withGrace!.afterAllocation(tx, { occasion: { kind: 'run', runId: '11' }, source: 'corp-ad', plan: quiet, now: t0 }));
-    await tdb.db.transaction((tx) => withGrace!.afterAllocation(tx, { occasion: { kind: 'run', runId: '12' }, source: 'corp-ad', plan: quiet, now: t0 + HOUR }));
+    await storeOf(tdb.db).transaction((tx) => withGrace!.afterAllocation(tx, { occasion: { kind: 'run', runId: '11' }, source: 'corp-ad', plan: quiet, now: t0 }));
+    await storeOf(tdb.db).transaction((tx) => withGrace!.afterAllocation(tx, { occasion: { kind: 'run', runId: '12' }, source: 'corp-ad', plan: quiet, now: t0 + HOUR }));
     expect(await deliver(t0 + HOUR)).toMatchObject({ sent: 1 });
     const [mail] = await smtp.waitForMessages(1);
     expect(mail?.subject).toMatch(/^Grace ends soon for 1 account — primary/);

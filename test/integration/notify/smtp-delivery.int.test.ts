@@ -6,8 +6,8 @@ import { deliverOutbox, enqueueTestMessage, type DeliverOptions } from '../../..
 import { SmtpTransport } from '../../../src/notify/transports/smtp-transport.ts';
 import { outboxOf } from '../../../src/store/outbox-store.ts';
 import { TestSmtpServer, type ReceivedMail } from '../../support/smtp-server.ts';
-import { eventOfKind, FROM, limitEvents, NOTIFY_TO, PARTNERS_TO } from './events.ts';
-import { createTestDatabase, DATABASE_KINDS, resetNotifyTables, type TestDatabase } from './test-databases.ts';
+import { eventOfKind, FROM, limitEvents, NOTIFY_TO, PARTNERS_TO, resetNotifyTables } from './events.ts';
+import { openTestDatabase, DATABASE_KINDS, type TestDatabase } from '../../support/databases.ts';
 
 const SMTP_USER = 'seatsync';
 const SMTP_PASS = 'correct horse';
@@ -44,7 +44,7 @@ describe.each(DATABASE_KINDS)('SMTP delivery on %s', (kind) => {
     (await tdb.db.query<{ status: string; attempts: number; last_error: string | null }>('SELECT status, attempts, last_error FROM outbox ORDER BY id')).rows;
 
   beforeAll(async () => {
-    tdb = await createTestDatabase(kind);
+    tdb = await openTestDatabase(kind);
     smtp = await TestSmtpServer.start({ tls: 'starttls', auth: { user: SMTP_USER, pass: SMTP_PASS }, rejectRecipients: [REFUSED] });
     outbox = outboxOf(tdb.db);
     transport = smtpTransport(SMTP_PASS);

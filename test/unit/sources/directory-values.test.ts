@@ -3,9 +3,10 @@ import {
   canonicalGuid,
   guidFromBytes,
   guidToBytes,
+  isBinaryGuidAttribute,
   isDisabledByUserAccountControl,
   parseGeneralizedTime,
-} from '../../../../src/sources/directory-values.ts';
+} from '../../../src/sources/directory-values.ts';
 
 // The GUID {00112233-4455-6677-8899-aabbccddeeff} as AD stores it: first three groups little-endian.
 const STORED = Uint8Array.from([0x33, 0x22, 0x11, 0x00, 0x55, 0x44, 0x77, 0x66, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff]);
@@ -30,6 +31,15 @@ describe('guidToBytes', () => {
 
   it('returns null for text that is not a GUID', () => {
     expect(guidToBytes('00112233-4455-6677-8899')).toBeNull();
+  });
+});
+
+describe('isBinaryGuidAttribute', () => {
+  it('knows which attributes hold binary GUIDs, whatever their case', () => {
+    expect(isBinaryGuidAttribute('objectGUID')).toBe(true);
+    expect(isBinaryGuidAttribute('OBJECTGUID')).toBe(true);
+    expect(isBinaryGuidAttribute('mS-DS-ConsistencyGuid')).toBe(true);
+    expect(isBinaryGuidAttribute('entryUUID')).toBe(false);
   });
 });
 

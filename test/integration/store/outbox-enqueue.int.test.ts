@@ -1,0 +1,71 @@
+// A run's emails are queued in one statement however many there are (up to the outbox's insert batch),
+// on both databases: each dedupe key once, the first event with a key kept (one already queued by an
+// earlier run, or an earlier event of the same call), and `inserted` counts the rows added.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testEvent, type NotificationEvent } from '../../../src/domain/notifications.ts';
+import type { Queryable } from '../../../src/store/db.ts';
+import { outboxOf } from '../../../src/store/outbox-store.ts';
+import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../../support/databases.ts';
+
+const T0 = Date.parse('2026-12-07T08:00:00.000Z');
+
+/** Event `i` of a run: its own dedupe key, or the key `key` when given; planned `i` seconds after T0. */
+const anEvent = (i: number, key = `run-7:${i}`): NotificationEvent => ({
+  ...testEvent({ now: T0 + i * 1_000, to: `user${i}@corp.example.test`, nonce: String(i) }),
+  dedupeKey: key,
+});
+
+/** `q`, counting the statements sent through it. */
+function counting(q: Queryable): { readonly q: Queryable; statements: () => number } {
+  let statements = 0;
+  return {
+    q: { ...q, query: (sql, params) => ((statements += 1), q.query(sql, params)) },
+    statements: () => statements,
+  };
+}
+
+describe.each(DATABASE_KINDS)('outbox enqueue on %s', (kind) => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await openTestDatabase(kind);
+  });
+  afterAll(async () => {
+    await t.drop();
+  });
+
+  it('queues many events in one statement, each dedupe key once, the first event with a key kept', async () => {
+    const outbox = outboxOf(t.db);
+    // An earlier run queued the key of event 3.
+    expect(await t.db.transaction((tx) => outbox.enqueue(tx, [anEvent(-1, 'run-7:3')]))).toEqual({ inserted: 1 });
+
+    const events = Array.from({ length: 2_000 }, (_, i) => anEvent(i));
+    // Repeats within the call, of events before them, and of the one queued earlier.
+    const call = [
+      ...events.slice(0, 1_000), anEvent(2_000, 'run-7:10'), anEvent(2_001, 'run-7:3'), ...events.slice(1_000), anEvent(2_002, 'run-7:1500'),
+    ];
+    const sent = await t.db.transaction(async (tx) => {
+      const c = counting(tx);
+      expect(await outbox.enqueue(c.q, call)).toEqual({ inserted: 1_999 });
+      return c.statements();
+    });
+    expect(sent).toBe(1);
+
+    const rows = await t.db.query<{ dedupe_key: string; recipient: string; next_attempt_at: Date; payload: NotificationEvent; target: string | null }>(
+      'SELECT dedupe_key, recipient, next_attempt_at, payload, target FROM outbox ORDER BY id',
+    );
+    expect(rows.rows).toHaveLength(2_000);
+    const [earlier, ...queued] = rows.rows;
+    expect(earlier).toMatchObject({ dedupe_key: 'run-7:3', recipient: 'user-1@corp.example.test' });
+    // In the call's order, each key from its first event: its recipient, payload and planned time.
+    const kept = events.filter((e) => e.dedupeKey !== 'run-7:3');
+    expect(queued.map((r) => r.dedupe_key)).toEqual(kept.map((e) => e.dedupeKey));
+    for (const [index, row] of queued.entries()) {
+      const event = kept[index]!;
+      expect(row).toEqual({ dedupe_key: event.dedupeKey, recipient: event.recipient, next_attempt_at: new Date(event.at), payload: event, target: null });
+    }
+
+    // The same call again adds nothing.
+    expect(await t.db.transaction((tx) => outbox.enqueue(tx, call))).toEqual({ inserted: 0 });
+    expect(await t.db.transaction((tx) => outbox.enqueue(tx, []))).toEqual({ inserted: 0 });
+  });
+});
