@@ -81,7 +81,9 @@ export async function readIntoStaging(
   // one per new user. Changed users (whose order nothing needs) are numbered −1, −2, …
   let newSeq = 0;
   let changedSeq = 0;
-  const reader = source.read(options.request);
+  // Disposed however the read ends: a failed staging write or snapshot load still ends the source's
+  // read, which closes its connection now rather than when the process exits.
+  await using reader = source.read(options.request);
   // One page is written while the next is read: the source's round trip and the database's overlap.
   let writing: Promise<void> | null = null;
   for (;;) {
@@ -178,6 +180,7 @@ const TEXT_FIELDS = ['username', 'email', 'displayName', 'dn'] as const satisfie
 
 /** The first field of a user the store cannot hold, and why; null when every value is usable. */
 export function unusableValue(user: DirectoryUser): { readonly attribute: string; readonly reason: string } | null {
+  if (user.createdAt !== null && !storableTime(user.createdAt)) return { attribute: 'createdAt', reason: TIME_OUT_OF_RANGE };
   // Called for every user of every read: plain loops, nothing allocated unless a NUL is found.
   for (const attribute of TEXT_FIELDS) if (user[attribute]?.includes(NUL) === true) return nulIn(attribute);
   for (const group of user.groups) if (group.includes(NUL)) return nulIn('groups');
@@ -186,6 +189,17 @@ export function unusableValue(user: DirectoryUser): { readonly attribute: string
     for (const value of user.attributes[attribute] ?? []) if (value.includes(NUL)) return nulIn(attribute);
   }
   return null;
+}
+
+// A creation time the database's timestamp input does not take: it reads years 1 to 9999 as ISO text
+// (year 0 is out of range, and an expanded year such as +010000 is read as a time zone). A directory's
+// "never", 9999-12-31 written with a negative UTC offset, is past 9999 in UTC.
+const TIME_OUT_OF_RANGE = 'the creation time is outside the years 1 to 9999 (UTC), which the database cannot store';
+
+/** Whether the store can hold this creation time (an invalid date is stored as unknown). */
+function storableTime(date: Date): boolean {
+  const year = date.getUTCFullYear();
+  return Number.isNaN(year) || (year >= 1 && year <= 9999);
 }
 
 function nulIn(attribute: string): { attribute: string; reason: string } {

@@ -61,6 +61,8 @@ describe.each(DATABASE_KINDS)('unreadable entries on %s', (kind) => {
     ['enabled is "ture"', 'a1,alice,alice@example.test,Person a1,ture,2024-01-01T00:00:00Z,,', 'enabled'],
     ['createdAt is not a date', 'a1,alice,alice@example.test,Person a1,true,not-a-date,,', 'createdAt'],
     ['the display name holds a NUL byte', 'a1,alice,alice@example.test,Person\u0000a1,true,2024-01-01T00:00:00Z,,', 'displayName'],
+    // 9999-12-31 as "never", written with the directory's own offset: in UTC a year the database cannot hold.
+    ['createdAt falls after the year 9999 in UTC', 'a1,alice,alice@example.test,Person a1,true,9999-12-31T23:30:00-05:00,,', 'createdAt'],
     ['the row is short', 'a1,alice,alice@example.test,Person a1', undefined],
     ['the display name is over the size limit', `a1,alice,alice@example.test,${'x'.repeat(1_000_100)},true,2024-01-01T00:00:00Z,,`, 'displayName'],
   ])('keeps the account and seat of an entry whose %s, naming the entry and attribute; fixing it changes nothing', async (_case, aliceRow, attribute) => {

@@ -23,6 +23,17 @@ describe('unusableValue', () => {
     expect(unusableValue(user(overrides))).toMatchObject({ attribute, reason: expect.stringContaining('NUL') });
   });
 
+  it.each([
+    ['a year after 9999 in UTC', new Date(Date.UTC(9999, 11, 31, 23, 30) + 5 * 3_600_000)],
+    ['a year before 1', new Date(Date.UTC(-10, 0, 1))],
+  ])('names the creation time of %s, which the database cannot store', (_case, createdAt) => {
+    expect(unusableValue(user({ createdAt }))).toMatchObject({ attribute: 'createdAt', reason: expect.stringContaining('9999') });
+  });
+
+  it.each([new Date('0001-01-01T00:00:00Z'), new Date('9999-12-31T23:59:59.999Z'), new Date(Number.NaN)])('accepts the creation time %s', (createdAt) => {
+    expect(unusableValue(user({ createdAt }))).toBeNull();
+  });
+
   it('tells usable ids and shows NUL in reports', () => {
     expect(usableId('e1')).toBe(true);
     expect(usableId('e\u00001')).toBe(false);
