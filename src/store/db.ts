@@ -58,15 +58,17 @@ async function timedQuery<T>(sql: string, run: () => Promise<T>): Promise<T> {
   return result;
 }
 
+type Send = (sql: string, params?: unknown[]) => Promise<pg.QueryResult>;
+
 /** Queries on the pool (each on a free connection) or on one connection; `copy` loads `rows` into `target`. */
-function pgQueryable(on: Pick<pg.Pool, 'query'>, copy: (target: string, rows: string) => Promise<number>): Queryable {
+function pgQueryable(send: Send, copy: (target: string, rows: string) => Promise<number>): Queryable {
   return {
     async query<R>(sql: string, params: readonly unknown[] = []) {
-      const result = await timedQuery(sql, () => on.query(sql, params as unknown[]));
+      const result = await timedQuery(sql, () => send(sql, params as unknown[]));
       return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
     },
     async exec(sql) {
-      await on.query(sql);
+      await send(sql);
     },
     copyRows(table, columns, rows) {
       const target = `${table} (${columns.join(', ')})`;
@@ -75,7 +77,26 @@ function pgQueryable(on: Pick<pg.Pool, 'query'>, copy: (target: string, rows: st
   };
 }
 
-const clientQueryable = (client: pg.PoolClient): Queryable => pgQueryable(client, (target, rows) => copyFromStdin(client, target, rows));
+/**
+ * One connection's statements, handed to pg one after another in the order they are sent. A caller may
+ * send the next before the one before has finished (the apply sends a slice's insert while the database
+ * runs the previous one, so the database goes on without waiting for this process); pg itself must not be
+ * given a query while it runs one (pg 8 warns, pg 9 refuses). Each starts once the one before has settled.
+ */
+function clientQueryable(client: pg.PoolClient): Queryable {
+  let last: Promise<unknown> = Promise.resolve();
+  const inTurn = <T>(work: () => Promise<T>): Promise<T> => {
+    const turn = last.then(work);
+    last = turn.catch(() => undefined);
+    return turn;
+  };
+  const direct = pgQueryable((sql, params) => client.query(sql, params), (target, rows) => copyFromStdin(client, target, rows));
+  return {
+    query: (sql, params) => inTurn(() => direct.query(sql, params)),
+    exec: (sql) => inTurn(() => direct.exec(sql)),
+    copyRows: (table, columns, rows) => inTurn(() => direct.copyRows(table, columns, rows)),
+  };
+}
 
 async function runTransaction<T>(q: Queryable, fn: (tx: Queryable) => Promise<T>, options: TransactionOptions<T>): Promise<T> {
   await q.query('BEGIN');
@@ -118,7 +139,7 @@ function postgresDatabase(url: string, onIdleError: (error: Error) => void, conn
   };
   return {
     kind: 'postgres',
-    ...pgQueryable(pool, (target, rows) => withClient((client) => copyFromStdin(client, target, rows), { discardOnError: false })),
+    ...pgQueryable((sql, params) => pool.query(sql, params), (target, rows) => withClient((client) => copyFromStdin(client, target, rows), { discardOnError: false })),
     // runTransaction rolls back on error: the connection is clean unless it was lost.
     transaction: (fn, options = {}) => withClient((client) => runTransaction(clientQueryable(client), fn, options), { discardOnError: false }),
     // A failed session may leave temp tables or an aborted transaction behind: discard the connection.
