@@ -209,6 +209,11 @@ async function admitNewcomers({ input, summary, writer }: DeltaRun, allocation: 
   return { end, asTheyCame };
 }
 
+/** A statement refused because an earlier one aborted the transaction (SQLSTATE 25P02, in_failed_sql_transaction). */
+function abortedBefore(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '25P02';
+}
+
 /** Writes the steps of an allocation and keeps what the notifications and the run report need. */
 class StepWriter {
   readonly #tx: Repositories;
@@ -260,9 +265,10 @@ class StepWriter {
       const before = this.#inserting;
       this.#inserting = this.#staging.insertNew(accounts, this.#audit);
       // Awaited by the next write or by `finish`; never an unhandled rejection while the next slice is
-      // decided. The first failure is kept: later statements fail only because the transaction is aborted.
+      // decided. The first failure of its own is kept: an insert that failed only because the transaction
+      // was already aborted (by an earlier statement, or the cursor's FETCH) says nothing of the cause.
       this.#inserting.catch((error: unknown) => {
-        this.failure ??= error;
+        if (!abortedBefore(error)) this.failure ??= error;
       });
       // At most this insert waits behind the one running: a million new users are never all queued.
       this.#inserted += await before;
