@@ -83,7 +83,17 @@ function pgQueryable(send: Send, copy: (target: string, rows: string) => Promise
  * runs the previous one, so the database goes on without waiting for this process); pg itself must not be
  * given a query while it runs one (pg 8 warns, pg 9 refuses). Each starts once the one before has settled.
  */
-function clientQueryable(client: pg.PoolClient): Queryable {
+/** One connection's queries, and the COMMIT of its transaction. */
+interface ClientQueryable extends Queryable {
+  /**
+   * COMMIT, in turn after every statement sent before it. PostgreSQL answers the COMMIT of a transaction
+   * that a failed statement aborted with ROLLBACK, not with an error: that is thrown here, so that a
+   * statement sent ahead whose failure nobody awaited never passes for a commit.
+   */
+  commit(): Promise<void>;
+}
+
+function clientQueryable(client: pg.PoolClient): ClientQueryable {
   let last: Promise<unknown> = Promise.resolve();
   const inTurn = <T>(work: () => Promise<T>): Promise<T> => {
     const turn = last.then(work);
@@ -95,14 +105,20 @@ function clientQueryable(client: pg.PoolClient): Queryable {
     query: (sql, params) => inTurn(() => direct.query(sql, params)),
     exec: (sql) => inTurn(() => direct.exec(sql)),
     copyRows: (table, columns, rows) => inTurn(() => direct.copyRows(table, columns, rows)),
+    commit: () =>
+      inTurn(async () => {
+        const result = await client.query('COMMIT');
+        if (result.command === 'ROLLBACK') throw new Error('the transaction was rolled back at COMMIT: one of its statements had failed');
+      }),
   };
 }
 
-async function runTransaction<T>(q: Queryable, fn: (tx: Queryable) => Promise<T>, options: TransactionOptions<T>): Promise<T> {
+async function runTransaction<T>(q: ClientQueryable, fn: (tx: Queryable) => Promise<T>, options: TransactionOptions<T>): Promise<T> {
   await q.query('BEGIN');
   try {
     const result = await fn(q);
-    await q.query(endOf(options, result) === 'rollback' ? 'ROLLBACK' : 'COMMIT');
+    if (endOf(options, result) === 'rollback') await q.query('ROLLBACK');
+    else await q.commit();
     return result;
   } catch (error) {
     await q.query('ROLLBACK').catch(() => undefined);

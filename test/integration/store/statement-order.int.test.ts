@@ -1,9 +1,10 @@
 // A transaction's statements may be sent before the one before them has finished (the first sync's
 // apply sends a slice's insert while the database runs the previous one): they run in the order sent,
 // a failure fails only its own statement's promise, and pg is never handed a query while it runs one
-// (pg 8 prints a DeprecationWarning once per process, pg 9 refuses), so the test runs in a process of its own.
+// (pg 8 prints a DeprecationWarning once per process, pg 9 refuses), so the test runs in a process of its
+// own; and a failure nobody awaited makes the COMMIT fail, not pass for one.
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -43,14 +44,22 @@ const failed = await db.transaction(async (tx) => {
   const after = tx.query('SELECT 1');
   return [await bad.then(() => 'ok', (e) => e.message), await after.then(() => 'ok', (e) => e.message)];
 }, { end: 'rollback' }).catch((e) => ['transaction', e.message]);
-console.log(JSON.stringify({ order, failed }));
+// A failure nobody awaited: PostgreSQL answers the COMMIT with ROLLBACK, which must not pass for a commit.
+const unawaited = await db.transaction(async (tx) => {
+  tx.query('SELECT 1/0').catch(() => undefined);
+  return 'committed';
+}).catch((e) => e.message);
+console.log(JSON.stringify({ order, failed, unawaited }));
 await db.close();
 `,
   );
-  const { stdout, stderr } = await promisify(execFile)(process.execPath, [script], { env: { ...process.env, DB_URL: database.url }, timeout: 60_000 });
+  const { stdout, stderr } = await promisify(execFile)(process.execPath, [script], { env: { ...process.env, DB_URL: database.url }, timeout: 60_000 }).finally(() =>
+    rmSync(script, { force: true }),
+  );
   expect(JSON.parse(stdout)).toEqual({
     order: ['sleep', 'insert 1', 'copy 2', 'sum 6'],
     failed: ['division by zero', 'current transaction is aborted, commands ignored until end of transaction block'],
+    unawaited: 'the transaction was rolled back at COMMIT: one of its statements had failed',
   });
   expect(stderr).not.toContain('DeprecationWarning');
 });
