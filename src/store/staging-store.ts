@@ -228,14 +228,17 @@ export function stagingOf(conn: Queryable, runKey: string, source: string) {
      * Inserts new accounts (staged rows by `seq`) with their reserved ids (`d`: the audit rows join the
      * inserted ids back to it, integers, not to the staged rows by external id) and the seat state the
      * allocation gave them, and one audit row each, WRITE_BATCH per statement. The distinct states (a
-     * handful for a whole first sync) are a table `c`: their jsonb and audit details are built once. Every
-     * statement is sent before the first is awaited: the connection runs them in that order, after the
-     * statements sent before this call and before those sent after it.
+     * handful for a whole first sync) are a table `c`: their jsonb and audit details are built once. Each
+     * statement is sent while the one before runs (at most one waits behind it, so the parameters of a
+     * million accounts are never built at once); the connection runs them in order, after the statements
+     * sent before this call and before those sent after it.
      */
     async insertNew(accounts: readonly NewAccount[], audit: { actor: string; runId: string }): Promise<number> {
       const statements: Promise<void>[] = [];
       for (let start = 0; start < accounts.length; start += WRITE_BATCH) {
+        if (statements.length >= 2) await statements[statements.length - 2];
         const batch = accounts.slice(start, start + WRITE_BATCH);
+        const expected = batch.length;
         const classes = new Map<string, number>();
         const states: NewAccount[] = [];
         const classOf = batch.map((account) => {
@@ -271,11 +274,12 @@ export function stagingOf(conn: Queryable, runKey: string, source: string) {
             states.map((a) => a.reason), audit.actor,
           ],
         );
-        statements.push(
-          inserting.then((result) => {
-            if (result.rowCount !== batch.length) throw new Error(`inserted ${result.rowCount} new accounts, expected ${batch.length}`);
-          }),
-        );
+        const checked = inserting.then((result) => {
+          if (result.rowCount !== expected) throw new Error(`inserted ${result.rowCount} new accounts, expected ${expected}`);
+        });
+        // Awaited below, or by the loop; never an unhandled rejection when an earlier statement fails first.
+        checked.catch(() => undefined);
+        statements.push(checked);
       }
       await Promise.all(statements);
       return accounts.length;
