@@ -1,7 +1,7 @@
 // `seatsync check` reads an LDAP directory once, seen from outside the command: it runs as users run it
 // (its own process, a real slapd, the embedded database a sync created), the directory behind a proxy
 // that lists the searches sent to it. The dry run's read is also the check's count of the users.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,6 +57,7 @@ describe('check on an LDAP directory', () => {
   afterAll(async () => {
     await ldap?.close();
     await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('reads the directory once: the dry run\'s read counts the users', async () => {
