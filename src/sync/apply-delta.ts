@@ -200,13 +200,14 @@ async function admitNewcomers({ input, summary, writer }: DeltaRun, allocation: 
       if (step.changes.length > 0) asTheyCame = true;
       await writer.write(step);
     }
+    const end = allocation.finish();
+    if (end.kind === 'planned') await writer.write(end.step);
+    return { end, asTheyCame };
   } catch (error) {
-    // A failed insert aborts the transaction, and the next FETCH fails for that reason: report the insert's error.
+    // A failed insert aborts the transaction, and the statements after it fail for that reason (the next
+    // FETCH, the cursor's CLOSE, the next step's writes): report the insert's error.
     throw writer.failure ?? error;
   }
-  const end = allocation.finish();
-  if (end.kind === 'planned') await writer.write(end.step);
-  return { end, asTheyCame };
 }
 
 /** A statement refused because an earlier one aborted the transaction (SQLSTATE 25P02, in_failed_sql_transaction). */
