@@ -3,15 +3,11 @@
 // database goes from one insert to the next while the next slice is decided), so the statements after the
 // failed one fail only because the transaction is aborted. The run must report the failed insert's own
 // error, record the run failed and leave the accounts and the audit trail as they were.
-import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SeatsyncConfig } from '../../../src/config/types.ts';
-import { silentLogger } from '../../../src/logging.ts';
-import { createSourceFactory } from '../../../src/sources/factory.ts';
-import { runSync, type SyncReport } from '../../../src/sync/run-sync.ts';
 import { aCsvFile, aPartnerConfig, type CsvPerson } from '../../support/config-builder.ts';
 import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../../support/databases.ts';
-import { capturedLog, logLines } from '../../support/log-lines.ts';
+import { syncWithAllocation } from '../../support/large-run.ts';
 import { storedState } from '../../support/stored-state.ts';
 
 const T1 = Date.UTC(2025, 2, 1, 12);
@@ -34,15 +30,8 @@ describe.each(DATABASE_KINDS)('a run whose insert of new accounts fails part-way
     await t.drop();
   });
 
-  /** Runs a sync in slices of 4; returns its report and how its allocation ran (from the 'sync finished' line). */
-  async function sync(config: SeatsyncConfig, now: number): Promise<{ report: SyncReport; allocation: unknown }> {
-    const log = capturedLog();
-    const report = await runSync(
-      { db: t.db, config, logger: pino({ level: 'info' }, log.destination), createSource: createSourceFactory(config, silentLogger()) },
-      { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'test', now: () => now, allocationSlice: 4 },
-    );
-    return { report, allocation: logLines(log.text()).find((line) => line.msg === 'sync finished')?.['allocation'] };
-  }
+  /** Runs a sync in slices of 4. */
+  const sync = (config: SeatsyncConfig, now: number) => syncWithAllocation(t.db, config, { now, allocationSlice: 4 });
 
   // id-31: the fourth new user of the third slice (two inserts done before it, two sent after it); id-39:
   // the last one (nothing is sent after its insert but the cursor's CLOSE, which fails for the abort).

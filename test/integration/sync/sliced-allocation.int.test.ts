@@ -2,15 +2,12 @@
 // queue key the domain stored with them; behind a settled state they are decided as they come. Slices
 // of 4 must leave exactly what one slice of everything leaves: the same states, the same audit rows, the
 // same report. Both runs on both databases.
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SeatsyncConfig } from '../../../src/config/types.ts';
-import { silentLogger } from '../../../src/logging.ts';
-import { createSourceFactory } from '../../../src/sources/factory.ts';
-import { runSync, type SyncReport } from '../../../src/sync/run-sync.ts';
+import type { SyncReport } from '../../../src/sync/run-sync.ts';
 import { aCsvFile, aPartnerConfig, type CsvPerson } from '../../support/config-builder.ts';
 import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../../support/databases.ts';
+import { syncWithAllocation } from '../../support/large-run.ts';
 import { storedState } from '../../support/stored-state.ts';
 
 const T1 = Date.UTC(2025, 2, 1, 12);
@@ -57,23 +54,8 @@ describe.each(DATABASE_KINDS)('new accounts allocated in slices on %s', (kind) =
     await whole.drop();
   });
 
-  /** Runs a sync; returns its report and how its allocation ran (from the 'sync finished' log line). */
-  async function sync(t: TestDatabase, config: SeatsyncConfig, now: number, allocationSlice: number): Promise<{ report: SyncReport; allocation: unknown }> {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        lines.push(chunk.toString());
-        done();
-      },
-    });
-    const logger = pino({ level: 'info' }, sink);
-    const report = await runSync(
-      { db: t.db, config, logger, createSource: createSourceFactory(config, silentLogger()) },
-      { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'test', now: () => now, allocationSlice },
-    );
-    const finished = lines.map((line) => JSON.parse(line) as { msg?: string; allocation?: unknown }).find((entry) => entry.msg === 'sync finished');
-    return { report, allocation: finished?.allocation };
-  }
+  /** Runs a sync; returns its report and how its allocation ran. */
+  const sync = (t: TestDatabase, config: SeatsyncConfig, now: number, allocationSlice: number) => syncWithAllocation(t.db, config, { now, allocationSlice });
 
   const stored = (t: TestDatabase) => storedState(t.db);
 
