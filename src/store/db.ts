@@ -77,12 +77,6 @@ function pgQueryable(send: Send, copy: (target: string, rows: string) => Promise
   };
 }
 
-/**
- * One connection's statements, handed to pg one after another in the order they are sent. A caller may
- * send the next before the one before has finished (the apply sends a slice's insert while the database
- * runs the previous one, so the database goes on without waiting for this process); pg itself must not be
- * given a query while it runs one (pg 8 warns, pg 9 refuses). Each starts once the one before has settled.
- */
 /** One connection's queries, and the COMMIT of its transaction. */
 interface ClientQueryable extends Queryable {
   /**
@@ -93,6 +87,12 @@ interface ClientQueryable extends Queryable {
   commit(): Promise<void>;
 }
 
+/**
+ * One connection's statements, handed to pg one after another in the order they are sent. A caller may
+ * send the next before the one before has finished (the apply sends a slice's insert while the database
+ * runs the previous one, so the database goes on without waiting for this process); pg itself must not be
+ * given a query while it runs one (pg 8 warns, pg 9 refuses). Each starts once the one before has settled.
+ */
 function clientQueryable(client: pg.PoolClient): ClientQueryable {
   let last: Promise<unknown> = Promise.resolve();
   const inTurn = <T>(work: () => Promise<T>): Promise<T> => {

@@ -79,7 +79,7 @@ export async function insertOutboxRows(db: Queryable, rows: readonly OutboxRow[]
   return inserted;
 }
 
-/** The outbox of `db` (each call is one statement, so no transaction is needed) and what the emails read: src/notify's OutboxPort and NotifyAccountsPort. */
+/** The outbox of `db` and what the emails read: src/notify's OutboxPort and NotifyAccountsPort (their writes run on the caller's `tx`). */
 export function outboxOf(db: Queryable) {
   return {
     async enqueue(tx: Queryable, events: readonly NotificationEvent[]): Promise<{ inserted: number }> {

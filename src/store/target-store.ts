@@ -71,12 +71,12 @@ export function targetsOf(db: Queryable) {
       return new Map(result.rows.map(({ target, ...state }) => [target, state]));
     },
 
-    /** What a reconcile found: counts by kind of drift (`missing`, `shouldBeInactive`, …), and whether it repaired them. */
-    async saveDrift(target: string, drift: { readonly at: Date; readonly found: Readonly<Record<string, number>>; readonly repaired: boolean }): Promise<void> {
+    /** What a reconcile found (and repaired): counts by kind of drift (`missing`, `shouldBeInactive`, …). */
+    async saveDrift(target: string, drift: { readonly at: Date; readonly found: Readonly<Record<string, number>> }): Promise<void> {
       await db.query(
         `INSERT INTO target_state (target, last_reconcile_at, drift) VALUES ($1, $2, $3::jsonb)
          ON CONFLICT (target) DO UPDATE SET last_reconcile_at = EXCLUDED.last_reconcile_at, drift = EXCLUDED.drift, updated_at = now()`,
-        [target, drift.at, JSON.stringify({ found: drift.found, repaired: drift.repaired })],
+        [target, drift.at, JSON.stringify({ found: drift.found })],
       );
     },
   };

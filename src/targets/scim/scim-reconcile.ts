@@ -51,7 +51,7 @@ export async function reconcileScimTarget(options: {
       const rows = scimPayloadRows([options.target.name], repairs, { batch: `reconcile-${now}` });
       queued = await options.store.transaction((tx) => tx.targets.insertRows(rows, { now: new Date(now) }));
     }
-    if (!options.dryRun) await store.saveDrift(options.target.name, { at: new Date(now), found, repaired: true });
+    if (!options.dryRun) await store.saveDrift(options.target.name, { at: new Date(now), found });
     const report = { target: options.target.name, dryRun: options.dryRun, applicationUsers: total, found, queued, drifted };
     options.logger.info({ target: report.target, found, queued, dryRun: options.dryRun }, 'target reconciled');
     return report;
