@@ -129,7 +129,9 @@ export async function allocateDelta(tx: Repositories, input: ApplyInput, summary
   const run: DeltaRun = { tx, input, summary, changed, writer: new StepWriter(tx, input, ids) };
   // A first sync: the account table's indexes are built after its inserts.
   const allocated = await tx.accounts.loadInBulk(summary.newCount, () => allocateAndWrite(run));
-  await tx.seats.saveAllocation({ fingerprint, pools: allocated.plan.pools });
+  // Frozen accounts kept their state whatever the allocation would have decided for them: once their
+  // entries are readable again nothing may look unchanged, or a waiting one stays beside a free seat.
+  await tx.seats.saveAllocation({ fingerprint: input.frozenIds.length === 0 ? fingerprint : `${fingerprint} with frozen accounts`, pools: allocated.plan.pools });
   return allocated;
 }
 

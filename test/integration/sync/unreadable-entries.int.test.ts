@@ -81,6 +81,19 @@ describe.each(DATABASE_KINDS)('unreadable entries on %s', (kind) => {
     expect(await accountRows()).toEqual(before);
   });
 
+  it('gives a seat freed while a waiting entry was unreadable to it once it is readable again, even when nothing else changes', async () => {
+    const { config, path } = await started();
+    // alice leaves while carol's entry is unreadable: carol, frozen, keeps waiting and the seat stays free.
+    writeFileSync(path, csvWith([BOB, CAROL], { id: 'c3', row: CAROL_UNREADABLE }));
+    expect((await sync(config)).runs[0]).toMatchObject({ status: 'ok', removed: 1, activated: 0 });
+    expect(await states()).toEqual({ alice: 'removed', bob: 'active', carol: 'blocked' });
+    // carol readable again, as she was stored: nothing in the directory changed since the first run, yet the
+    // allocation must run, as the last one left her frozen beside a free seat.
+    writeFileSync(path, csvOf([BOB, CAROL]));
+    expect((await sync(config)).runs[0]).toMatchObject({ status: 'ok', activated: 1 });
+    expect(await states()).toEqual({ alice: 'removed', bob: 'active', carol: 'active' });
+  });
+
   it('keeps the place in the queue of a waiting account whose entry is unreadable', async () => {
     const { config, path } = await started();
     const carolBefore = (await accountRows()).find((row) => row['external_id'] === 'c3');
