@@ -9,6 +9,14 @@ export const INSTANT_EXAMPLES = 'use e.g. 2026-01-31 or 2026-01-31T12:00:00Z';
 export function parseInstant(text: string): Date | null {
   if (!ISO_8601.test(text)) return null;
   const date = new Date(text.replace(' ', 'T'));
+  return Number.isNaN(date.getTime()) || !storableInstant(date) ? null : date;
+}
+
+/**
+ * Whether PostgreSQL's timestamptz takes `date` as the ISO text JavaScript writes: years 1 to 9999 in UTC
+ * (year 0 is out of its range, and an expanded year such as +010000 is read as a time zone).
+ */
+export function storableInstant(date: Date): boolean {
   const year = date.getUTCFullYear();
-  return Number.isNaN(date.getTime()) || year < 1 || year > 9999 ? null : date;
+  return year >= 1 && year <= 9999;
 }

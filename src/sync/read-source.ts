@@ -9,6 +9,7 @@ import { newcomerAccount } from './apply-delta.ts';
 import { mapUser, type MappingRules } from './map-user.ts';
 import type { SourceSnapshot } from './source-snapshot.ts';
 import { REPAIRED_UTF8 } from '../sources/directory-values.ts';
+import { storableInstant } from './instant.ts';
 
 export interface SyncProgress {
   readonly phase: 'read' | 'apply';
@@ -41,6 +42,8 @@ export interface ReadStats {
 }
 
 const MAX_REPORTED_SKIPS = 100;
+
+const DUPLICATE_ID = 'duplicate id in this read';
 
 export async function readIntoStaging(
   staging: StagingRepository,
@@ -95,7 +98,7 @@ export async function readIntoStaging(
       if (repeats > 0) logger.warn({ entry: source.name, attribute: 'id', repeats }, 'directory returned new ids more than once; first occurrences kept');
       stats.seen -= repeats;
       stats.skipped += repeats;
-      const repeated = { entry: source.name, attribute: 'id', reason: 'duplicate id in this read' };
+      const repeated = { entry: source.name, attribute: 'id', reason: DUPLICATE_ID };
       for (let i = 0; i < repeats && stats.skippedEntries.length < MAX_REPORTED_SKIPS; i++) stats.skippedEntries.push(repeated);
       return { stats, outcome: next.value };
     }
@@ -109,7 +112,7 @@ export async function readIntoStaging(
       const status = statuses[i];
       const user = users[i] as StagedUser;
       // The source returned an id twice: the first occurrence counts, the repeats are reported.
-      if (status === 'duplicate') skip({ entry: source.name, attribute: 'id', reason: 'duplicate id in this read', externalId: user.externalId });
+      if (status === 'duplicate') skip({ entry: source.name, attribute: 'id', reason: DUPLICATE_ID, externalId: user.externalId });
       else {
         stats.seen += 1;
         if (status === 'new') staged.push(withQueueKey(user, (newSeq += 1), options.queueKey));
@@ -180,7 +183,8 @@ const TEXT_FIELDS = ['username', 'email', 'displayName', 'dn'] as const satisfie
 
 /** The first field of a user the store cannot hold, and why; null when every value is usable. */
 export function unusableValue(user: DirectoryUser): { readonly attribute: string; readonly reason: string } | null {
-  if (user.createdAt !== null && !storableTime(user.createdAt)) return { attribute: 'createdAt', reason: TIME_OUT_OF_RANGE };
+  // An invalid date is stored as unknown (see mapUser); a valid one must be a time the store can hold.
+  if (user.createdAt !== null && !Number.isNaN(user.createdAt.getTime()) && !storableInstant(user.createdAt)) return { attribute: 'createdAt', reason: TIME_OUT_OF_RANGE };
   // Called for every user of every read: plain loops, nothing allocated unless a NUL is found.
   for (const attribute of TEXT_FIELDS) if (user[attribute]?.includes(NUL) === true) return nulIn(attribute);
   for (const group of user.groups) if (group.includes(NUL)) return nulIn('groups');
@@ -191,16 +195,8 @@ export function unusableValue(user: DirectoryUser): { readonly attribute: string
   return null;
 }
 
-// A creation time the database's timestamp input does not take: it reads years 1 to 9999 as ISO text
-// (year 0 is out of range, and an expanded year such as +010000 is read as a time zone). A directory's
-// "never", 9999-12-31 written with a negative UTC offset, is past 9999 in UTC.
+// A directory's "never", 9999-12-31 written with a negative UTC offset, is past 9999 in UTC.
 const TIME_OUT_OF_RANGE = 'the creation time is outside the years 1 to 9999 (UTC), which the database cannot store';
-
-/** Whether the store can hold this creation time (an invalid date is stored as unknown). */
-function storableTime(date: Date): boolean {
-  const year = date.getUTCFullYear();
-  return Number.isNaN(year) || (year >= 1 && year <= 9999);
-}
 
 function nulIn(attribute: string): { attribute: string; reason: string } {
   return { attribute, reason: 'the value contains a NUL character (U+0000), which the database cannot store' };
