@@ -29,7 +29,8 @@ export async function checkCommand(ctx: CommandContext, out: Output, flags: Chec
     printService(out, `database (${database.kind === 'pglite' ? 'embedded' : 'PostgreSQL'})`, database);
     printService(out, 'redis (for seatsync run and resync)', redis);
   }
-  const planDb: PlanDatabase = names.length > 0 ? await planDatabase(checked) : { db: null, detail: 'no source', failed: false };
+  // The database the check opened: the sources' dry runs plan against it, and it is closed after them.
+  const planDb = await planDatabase(checked);
   try {
     for (const name of names) {
       const result = await checkSource(ctx, planDb, name);
@@ -120,7 +121,7 @@ function feeding(source: DirectorySource, users: UsersCount, read: { completed: 
       yield step.value;
     }
   }
-  return { name: source.name, kind: source.kind, read: fed, check: (options) => source.check(options), close: () => source.close() };
+  return { ...source, read: fed } satisfies Required<DirectorySource>;
 }
 
 function printSource(out: Output, result: SourceCheckJson): void {
