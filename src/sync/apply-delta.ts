@@ -5,10 +5,10 @@ import { CHANGE_KINDS, changeKindOf, DRY_RUN_LISTED, noChangesByKind, type Chang
 import { beginAllocation, type AllocationEnd, type AllocationStep, type SeatAllocation } from '../domain/allocator.ts';
 import { neededPoolNames } from '../domain/pool-table.ts';
 import { isProtected } from '../domain/protection.ts';
-import type { QueuedAccount } from '../domain/queue-order.ts';
 import type { AccountChange, AllocationPlan, SeatAccount } from '../domain/types.ts';
 import type { DeltaRow, DeltaSummary, Repositories, RunCounts, StagingRepository } from '../store/repositories.ts';
 import type { ApplyInput } from './apply-run.ts';
+import { queuedNewcomer } from './newcomer.ts';
 import { allocationFingerprint, allocationSettingsOf, auditActorOf, unchangedPlan } from './reconcile.ts';
 import { throwIfAborted } from './run-aborted.ts';
 
@@ -60,41 +60,6 @@ const MAX_CHANGED_AROUND_SETTLED = 10_000;
 
 /** New accounts per slice: a few MB of rows and decisions, and writes big enough that per-statement costs do not matter. */
 const DEFAULT_SLICE = 20_000;
-
-const NONE: readonly string[] = Object.freeze([]);
-
-/**
- * A staged user never seen before, as the allocation sees it (temporary id −seq). New users reach it a
- * slice at a time, in queue order: a first sync of a million users never holds them all in memory.
- * The read builds one to compute the user's queue key (`readIntoStaging`), before the user has a key.
- */
-export function newcomerAccount(row: Omit<DeltaRow, 'queueKey'>): SeatAccount {
-  return {
-    id: -row.seq,
-    username: row.username,
-    directoryCreatedAt: row.createdMs,
-    present: true,
-    enabled: row.enabled,
-    profile: row.profile,
-    suspended: false,
-    // No admin has protected an account that does not exist yet.
-    protected: isProtected({ adminProtected: false, policyProtected: row.policyProtected }),
-    frozen: false,
-    state: null,
-    held: NONE,
-    waitingFor: NONE,
-    waitingSince: null,
-    activatedAt: null,
-    graceUntil: null,
-  };
-}
-
-/** A new user's row with the queue key the read staged it with: what the allocation queues it by. */
-export function queuedNewcomer(row: DeltaRow): QueuedAccount {
-  // Only a user staged as changed has no key; one found new here would be an account deleted since the read.
-  if (row.queueKey === null) throw new Error(`internal error: a new user was staged without a queue key (seq ${row.seq})`);
-  return { account: newcomerAccount(row), queueKey: row.queueKey };
-}
 
 /** No account ids reserved: a run without new users. */
 const NO_IDS = { first: 0, count: 0 } as const;

@@ -152,7 +152,7 @@ export interface SeatTally {
 }
 
 /** The tally of a source's seat rows: the allocator's decisions as stored, not a second calculation. */
-export function tallyOf(config: Pick<SeatsyncConfig, 'profiles' | 'pools'>, rows: readonly SourceSeatRow[]): SeatTally {
+function tallyOf(config: Pick<SeatsyncConfig, 'profiles' | 'pools'>, rows: readonly SourceSeatRow[]): SeatTally {
   const counts = () => ({ accounts: 0, active: 0, blocked: 0, other: 0 });
   const profiles = new Map<string | null, ReturnType<typeof counts>>(config.profiles.map((p) => [p.name, counts()]));
   const pools = new Map(config.pools.map((p) => [p.name, { held: 0, blocked: 0 }]));

@@ -5,7 +5,7 @@ import type { Logger } from '../logging.ts';
 import type { DirectorySource, SourceItem, SourceReadOptions, SourceReadOutcome } from '../sources/directory-source.ts';
 import type { DirectoryUser, SeatAccount } from '../domain/types.ts';
 import type { StagedRow, StagedUser, StagingRepository } from '../store/repositories.ts';
-import { newcomerAccount } from './apply-delta.ts';
+import { newcomerAccount } from './newcomer.ts';
 import { mapUser, type MappingRules } from './map-user.ts';
 import type { SourceSnapshot } from './source-snapshot.ts';
 import { REPAIRED_UTF8 } from '../sources/directory-values.ts';

@@ -21,8 +21,6 @@ import { mappingFingerprint, mappingRulesOf, readRequestOf } from './map-user.ts
 import { SourceSnapshot } from './source-snapshot.ts';
 import { poolViewsFromPlan, type PoolView } from './status.ts';
 
-export type { SyncProgress } from './read-source.ts';
-export { DEFAULT_DRY_RUN_LISTING } from './apply-delta.ts';
 export type { RunNotifier } from './apply-run.ts';
 
 /**

@@ -1,7 +1,7 @@
 // New users reach the allocation with the queue key their read staged them with: the apply passes the
 // stored key on, and refuses a new user staged without one rather than queue it anywhere.
 import { describe, expect, it } from 'vitest';
-import { queuedNewcomer } from '../../../src/sync/apply-delta.ts';
+import { queuedNewcomer } from '../../../src/sync/newcomer.ts';
 import type { DeltaRow } from '../../../src/store/repositories.ts';
 
 const row: DeltaRow = { seq: 3, id: null, username: 'amy', enabled: true, createdMs: null, profile: 'p0', policyProtected: true, queueKey: '0stored-key' };
