@@ -38,15 +38,19 @@ describe.each(DATABASE_KINDS)('store repositories on %s', (kind) => {
        SELECT 'protection', 'p' || n, 'p' || n, true, 'x', 'active', a, p FROM unnest($1::bool[], $2::bool[]) WITH ORDINALITY AS f(a, p, n)`,
       [flags.map((f) => f.adminProtected), flags.map((f) => f.policyProtected)],
     );
-    const store = storeOf(t.db);
-    const expected = flags.map((f, i) => [`p${i + 1}`, isProtected(f)]);
-    const viewed = [];
-    for await (const account of store.accounts.list({ source: 'protection' })) viewed.push([account.username, account.protected]);
-    expect(viewed).toEqual(expected);
-    const loaded = await store.transaction((tx) => tx.seats.load());
-    const names = new Set(expected.map(([name]) => name));
-    expect(loaded.filter((a) => names.has(a.username)).map((a) => [a.username, a.protected])).toEqual(expected);
-    await t.db.query(`DELETE FROM accounts WHERE source = 'protection'`);
+    // The database is the file's: its rows go whatever the outcome, so that the other tests never see them.
+    try {
+      const store = storeOf(t.db);
+      const expected = flags.map((f, i) => [`p${i + 1}`, isProtected(f)]);
+      const viewed = [];
+      for await (const account of store.accounts.list({ source: 'protection' })) viewed.push([account.username, account.protected]);
+      expect(viewed).toEqual(expected);
+      const loaded = await store.transaction((tx) => tx.seats.load());
+      const names = new Set(expected.map(([name]) => name));
+      expect(loaded.filter((a) => names.has(a.username)).map((a) => [a.username, a.protected])).toEqual(expected);
+    } finally {
+      await t.db.query(`DELETE FROM accounts WHERE source = 'protection'`);
+    }
   });
 
   it('write in the transaction they are bound to, and roll back with it', async () => {
