@@ -35,12 +35,13 @@ export function allocationSettingsOf(config: SeatsyncConfig, now: number): Alloc
 }
 
 /**
- * Hash of the config that decides seats. With the same fingerprint, unchanged accounts and no ended grace
- * period, the allocation would change nothing (it is idempotent), so a run may skip it.
+ * Hash of the config that decides seats: every allocation setting but the time (so a setting added to
+ * them is in it too). With the same fingerprint, unchanged accounts and no ended grace period, the
+ * allocation would change nothing (it is idempotent), so a run may skip it.
  */
 export function allocationFingerprint(config: SeatsyncConfig): string {
-  const input = JSON.stringify([poolsOf(config), config.profiles.map((p) => [p.name, p.pools]), config.policy.graceDays]);
-  return createHash('sha256').update(input).digest('hex');
+  const { now: _now, ...settings } = allocationSettingsOf(config, 0);
+  return createHash('sha256').update(JSON.stringify(settings, (_key, value: unknown) => (value instanceof Map ? [...value] : value))).digest('hex');
 }
 
 /**
