@@ -185,8 +185,10 @@ async function decideAndApplyIn(conn: Store, runKey: string, ctx: RunContext, st
   const { deps, options } = ctx;
   const outcome = await conn.transaction<ApplyOutcome>(
     async (tx) => {
+      const { dryRun, allowRemovals, listing, allocationSlice, signal } = options;
       const decided = await decideAndApply(tx, {
-        ...options, ...staged, ...(deps.notifier ? { notifier: deps.notifier } : {}), planHeld: options.dryRun && options.planHeld === true,
+        dryRun, allowRemovals, ...(listing ? { listing } : {}), ...(allocationSlice === undefined ? {} : { allocationSlice }), ...(signal ? { signal } : {}),
+        ...staged, ...(deps.notifier ? { notifier: deps.notifier } : {}), planHeld: dryRun && options.planHeld === true,
         config: deps.config, source: deps.source.name, staging: tx.staging(runKey, deps.source.name), runId: ctx.runId,
         read: staged.stats.seen, unidentified: staged.stats.unidentified, now: ctx.clock(),
       });
