@@ -31,8 +31,13 @@ export function createSource(config: SourceConfig, parentLogger: Logger, tuning:
   switch (config.kind) {
     case 'file':
       return lazySource(config, async () => (await adapterModules.file()).createFileSource(config, tuning.file));
-    case 'ldap':
-      return lazySource(config, async () => (await adapterModules.ldap()).createLdapSource(config, { ...tuning.ldap, logger }));
+    case 'ldap': {
+      const source = lazySource(config, async () => (await adapterModules.ldap()).createLdapSource(config, { ...tuning.ldap, logger }));
+      // Decoding a directory's answers is CPU work: a run reads the source on a thread of its own. Not with
+      // tuning hooks (tests' clocks), which cannot cross to another thread.
+      if (tuning.ldap === undefined) readsOnThread.set(source, config);
+      return source;
+    }
     case 'entra':
       return lazySource(config, async () => (await adapterModules.entra()).createEntraSource(config, { ...tuning.entra, logger }));
     default: {
@@ -40,6 +45,18 @@ export function createSource(config: SourceConfig, parentLogger: Logger, tuning:
       throw new Error(`unknown source kind ${(never as SourceConfig).kind}`);
     }
   }
+}
+
+/** Sources whose runs read them on a thread of their own (sync/read-thread.ts), with the config it builds them from. */
+const readsOnThread = new WeakMap<DirectorySource, SourceConfig>();
+
+/**
+ * The config to build `source` from on a thread of its own, for a run's read: set for an LDAP source
+ * built here (the thread builds its own from the config); undefined for other kinds and for sources not
+ * built by this factory, which a run reads in its own thread.
+ */
+export function threadConfigOf(source: DirectorySource): SourceConfig | undefined {
+  return readsOnThread.get(source);
 }
 
 /**
