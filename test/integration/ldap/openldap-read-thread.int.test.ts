@@ -1,6 +1,9 @@
 // The read of an LDAP source on a thread of its own (src/sync/read-thread.ts), against a real slapd: the
 // same pages as the read mapped in this thread, its errors with their class and code, its log lines
 // through the run's logger, the run's abort, and a consumer that stops early ending the thread.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -10,7 +13,8 @@ import { createSource, threadConfigOf } from '../../../src/sources/factory.ts';
 import { mapPages, type MappedPage, type MappedReader } from '../../../src/sync/map-page.ts';
 import type { MappingRules } from '../../../src/sync/map-user.ts';
 import { readOnThread } from '../../../src/sync/read-thread.ts';
-import { startOpenLdap, type OpenLdapServer } from '../../support/openldap.ts';
+import { runCli } from '../../support/cli.ts';
+import { freePort, startOpenLdap, type OpenLdapServer } from '../../support/openldap.ts';
 
 import { ldapConfig, type LdapConfigInput } from './ldap-test-kit.ts';
 import { openLdapSeed, PEOPLE, PEOPLE_COUNT } from './openldap-seed.ts';
@@ -102,6 +106,32 @@ describe('reading an LDAP source on a thread of its own', () => {
     const reason = new Error('the worker is stopping');
     controller.abort(reason);
     await expect(drain(reader)).rejects.toBe(reason);
+  });
+});
+
+describe('the read thread `seatsync sync` starts ahead of its read', () => {
+  it('does not keep the command alive when the run never reads (the database is away)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'seatsync-read-thread-'));
+    try {
+      const path = join(dir, 'seatsync.yaml');
+      await writeFile(path, [
+        `database: { url: "postgres://127.0.0.1:${await freePort('127.0.0.1')}/seatsync" }`,
+        'sources:',
+        `  - { name: corp, kind: ldap, flavor: openldap, url: "${server.url}", bindDN: "${server.readerDn}", bindPassword: ${server.readerPassword}, baseDN: "${PEOPLE}", schedule: off }`,
+        'pools: { primary: { seats: 10 } }',
+        'profiles: [{ name: staff, pools: [primary] }]',
+        '',
+      ].join('\n'));
+      const started = Date.now();
+      const result = await runCli(['sync', '--json', '--config', path], { timeoutMs: 30_000 });
+      // Killed by the timeout, the command would have no exit code.
+      expect(result.code, result.stderr).not.toBeNull();
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toMatch(/database/i);
+      expect(Date.now() - started).toBeLessThan(20_000);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
