@@ -24,7 +24,8 @@ export interface Outcome {
 
 export type ResultFigure = Figure & { met: boolean | null; ratio: number | null };
 
-const loadAverage = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+/** The 1-, 5- and 15-minute load averages, as /proc/loadavg gives them. */
+export const loadAverage = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 /** Throws when a name is not a benchmark. */
 export function checkNames(names: readonly string[]): void {
