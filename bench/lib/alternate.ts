@@ -48,6 +48,7 @@ class Contender {
 
   /** Its setup: until it waits before its first round (or exits). */
   async setUp(): Promise<void> {
+    console.log(`--- ${this.label}: setup`);
     this.waiting = await this.#settled;
   }
 
@@ -55,6 +56,7 @@ class Contender {
   async turn(): Promise<void> {
     this.#settled = this.#arm();
     this.turns += 1;
+    console.log(`--- ${this.label}: turn ${this.turns}`);
     this.#child.send('go');
     this.waiting = await this.#settled;
   }
