@@ -1,6 +1,5 @@
 // Shared pieces of the benchmarks: the figure of a set of rounds (median and spread), result files, the
 // printed line per figure, the turn a round waits for under `bench:compare`.
-import { once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
@@ -101,9 +100,24 @@ export function roundsFromEnv(fallback: number): number {
  * which runs the baseline's and this checkout's process of a benchmark at once with an IPC channel to
  * each (bench/lib/alternate.ts), it says the process is ready and waits to be told to go, so that the two
  * checkouts take their rounds in turn and never run at the same time; run alone, it returns at once.
+ * Throws when compare goes away meanwhile, so that the benchmark cleans up (its slapd, its databases)
+ * instead of waiting for ever.
  */
 export async function roundTurn(): Promise<void> {
   if (!process.send) return;
   process.send('ready');
-  await once(process, 'message');
+  // Both listeners are removed once either fires: a listener left on the channel would keep it open,
+  // and the process alive, after its last round.
+  await new Promise<void>((resolve, reject) => {
+    const go = (): void => {
+      process.off('disconnect', gone);
+      resolve();
+    };
+    const gone = (): void => {
+      process.off('message', go);
+      reject(new Error('bench:compare went away while this benchmark waited for its turn'));
+    };
+    process.once('message', go);
+    process.once('disconnect', gone);
+  });
 }

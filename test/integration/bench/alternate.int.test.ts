@@ -1,7 +1,9 @@
 // bench:compare's alternation with real processes: two scripts that wait at roundTurn() before each round
 // take their turns A1 B1 B2 A2 A3 B3 (setups first, one after the other), never run at the same time, and
-// a side that fails leaves the other to finish its rounds; alone, a script runs straight through.
-import { execFile } from 'node:child_process';
+// a side that fails leaves the other to finish its rounds; a script whose compare goes away cleans up and
+// exits; alone, a script runs straight through.
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +27,7 @@ beforeEach(() => {
 
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A benchmark-shaped script: a setup, `rounds` rounds each behind roundTurn(), an end; each step logged with its start and end. */
+/** A benchmark-shaped script: a setup, `rounds` rounds each behind roundTurn(), a report, a clean-up; each step logged at its start and end. */
 function script(label: string, options: { rounds: number; failAt?: number }): string {
   const path = join(dir, `${label}.ts`);
   writeFileSync(path, `
@@ -38,12 +40,16 @@ const step = async (what) => {
   appendFileSync(${JSON.stringify(log)}, '${label} ' + what + ' end\\n');
 };
 await step('setup');
-for (let round = 1; round <= ${options.rounds}; round += 1) {
-  await roundTurn();
-  if (round === ${options.failAt ?? -1}) process.exit(3);
-  await step('round ' + round);
+try {
+  for (let round = 1; round <= ${options.rounds}; round += 1) {
+    await roundTurn();
+    if (round === ${options.failAt ?? -1}) process.exit(3);
+    await step('round ' + round);
+  }
+  await step('report');
+} finally {
+  await step('clean-up');
 }
-await step('report');
 `);
   return path;
 }
@@ -67,19 +73,32 @@ describe('bench:compare alternation', () => {
       'A setup', 'B setup',
       'A round 1', 'B round 1',
       'B round 2', 'A round 2',
-      'A round 3', 'A report', 'B round 3', 'B report',
+      'A round 3', 'A report', 'A clean-up', 'B round 3', 'B report', 'B clean-up',
     ]);
     expect(outcomes).toEqual([{ label: 'A', code: 0, turns: 3 }, { label: 'B', code: 0, turns: 3 }]);
   });
 
   it('lets the other side finish when one fails', async () => {
     const outcomes = await alternate([{ script: script('A', { rounds: 3, failAt: 2 }), label: 'A' }, { script: script('B', { rounds: 3 }), label: 'B' }]);
-    expect(steps()).toEqual(['A setup', 'B setup', 'A round 1', 'B round 1', 'B round 2', 'B round 3', 'B report']);
+    expect(steps()).toEqual(['A setup', 'B setup', 'A round 1', 'B round 1', 'B round 2', 'B round 3', 'B report', 'B clean-up']);
     expect(outcomes).toEqual([{ label: 'A', code: 3, turns: 2 }, { label: 'B', code: 0, turns: 3 }]);
+  });
+
+  it('stops a benchmark that waits for its turn when compare goes away, through its own clean-up', async () => {
+    const child = spawn(process.execPath, [script('A', { rounds: 2 })], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const stderr: Buffer[] = [];
+    child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
+    await once(child, 'message');
+    const exited = once(child, 'exit');
+    child.disconnect();
+    const [code] = (await exited) as [number | null];
+    expect(code).toBe(1);
+    expect(Buffer.concat(stderr).toString()).toContain('bench:compare went away while this benchmark waited for its turn');
+    expect(steps()).toEqual(['A setup', 'A clean-up']);
   });
 
   it('runs a benchmark alone (no channel to a compare) straight through', async () => {
     await promisify(execFile)(process.execPath, [script('A', { rounds: 2 })]);
-    expect(steps()).toEqual(['A setup', 'A round 1', 'A round 2', 'A report']);
+    expect(steps()).toEqual(['A setup', 'A round 1', 'A round 2', 'A report', 'A clean-up']);
   });
 });
