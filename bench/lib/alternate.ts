@@ -7,9 +7,10 @@
 // the run moves both sides alike); a side's last turn runs its last round, its report and its clean-up,
 // up to its exit. The processes' own setups, warm-ups and floors are unchanged: a benchmark is set up
 // once per side, as when it runs alone.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 
 import { median, type Figure } from '../support.ts';
+import { spawnBenchmark } from './benchmarks.ts';
 
 export interface Side {
   /** The benchmark's script (bench/<name>.ts of that side's checkout). */
@@ -38,7 +39,7 @@ class Contender {
   constructor(side: Side) {
     this.label = side.label;
     this.#settled = this.#arm();
-    this.#child = spawn(process.execPath, [side.script], { stdio: ['inherit', 'inherit', 'inherit', 'ipc'] });
+    this.#child = spawnBenchmark(side.script, { ipc: true });
     this.#child.on('message', () => this.#settle(true));
     this.#child.once('close', (code) => {
       this.code = code;
@@ -95,12 +96,14 @@ export interface Paired {
 /**
  * The figure's samples paired round by round (its one value when it has no samples): the ratio of the
  * after side's sample to the before side's sample taken next to it. Null when the two do not have the
- * same number of samples (then they are not rounds taken in turn).
+ * same number of samples (then they are not rounds taken in turn) or a ratio is not a number (a sample
+ * missing, NaN, or a before sample of 0).
  */
 export function pairedRatios(before: Figure, after: Figure): Paired | null {
   const b = before.samples ?? [before.value];
   const a = after.samples ?? [after.value];
   if (a.length !== b.length || a.length === 0) return null;
   const ratios = a.map((value, i) => value / (b[i] ?? Number.NaN));
+  if (!ratios.every(Number.isFinite)) return null;
   return { ratios, median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) };
 }

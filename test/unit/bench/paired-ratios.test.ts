@@ -28,4 +28,9 @@ describe('paired ratios of two sides', () => {
     expect(pairedRatios(single, { ...single, value: 40 })?.ratios).toEqual([0.8]);
     expect(pairedRatios(figure([1, 2, 3]), figure([1, 2]))).toBeNull();
   });
+
+  it('gives no ratio when a round has none (a before sample of 0, a sample missing)', () => {
+    expect(pairedRatios(figure([0, 10]), figure([10, 10]))).toBeNull();
+    expect(pairedRatios(figure([10, Number.NaN]), figure([10, 10]))).toBeNull();
+  });
 });
