@@ -94,7 +94,7 @@ async function main(): Promise<void> {
   console.log('| What | Before: median (min–max), ratio to floor | After | After ÷ before per round: median (min–max) |\n|---|---:|---:|---:|');
   for (const row of rows) console.log(`| ${row.name.trim()} (${row.unit}) | ${cell(row.before)} | ${cell(row.after)} | ${pairedCell(row.paired)} |`);
   for (const { benchmark, first, sides, seconds, load } of outcomes) {
-    const exits = sides.map((s) => `${s.label} exit ${s.code} after ${s.turns} turns`).join(', ');
+    const exits = sides.map((s) => `${s.label} exit ${s.code} after ${s.turns} turn${s.turns === 1 ? '' : 's'}`).join(', ');
     console.log(`${benchmark} (${first} first): ${exits}; ${seconds} s, load ${load.before} → ${load.after}`);
   }
   mkdirSync(RESULTS_DIR, { recursive: true });
