@@ -1,12 +1,12 @@
 // How `bench:compare` runs one benchmark on two checkouts: both processes at once, taking turns, so that
-// the rounds of the two sides are minutes apart at most instead of a whole benchmark apart. Each process
-// waits at roundTurn() (bench/support.ts) before each of its rounds until it is told to go, so only one
-// of them works at any time: first the setup of each, in turn, up to its first round; then round 1 of
-// the first side, round 1 of the second, round 2 of the second, round 2 of the first, and so on (each
-// pair in the opposite order of the one before, so that a machine that speeds up or slows down during
-// the run moves both sides alike); a side's last turn runs its last round, its report and its clean-up,
-// up to its exit. The processes' own setups, warm-ups and floors are unchanged: a benchmark is set up
-// once per side, as when it runs alone.
+// a round of one side is next to the same round of the other instead of a whole benchmark away. Each
+// process waits at roundTurn() (bench/support.ts) before each of its rounds until it is told to go, so
+// only one of them works at any time: first the setup of each, in turn, up to its first round; then
+// round 1 of the first side, round 1 of the second, round 2 of the second, round 2 of the first, and so
+// on (each pair in the opposite order of the one before, so that a machine that speeds up or slows down
+// during the run moves both sides alike); a side's last turn runs its last round, its report and its
+// clean-up, up to its exit. The processes' own setups, warm-ups and floors are unchanged: a benchmark is
+// set up once per side, as when it runs alone.
 import type { ChildProcess } from 'node:child_process';
 
 import { median, type Figure } from '../support.ts';
