@@ -1,4 +1,4 @@
-// Streams a source into the run's staging table, page by page: one page in memory at a time. Each user
+// Streams a source into the run's staging table, page by page: a few pages in memory at a time. Each user
 // is classified against the source's snapshot (source-snapshot.ts) as it is read; only new, changed or
 // returning users are staged, so a resync of an unchanged directory writes nothing. The pages come mapped
 // (map-page.ts), from this thread or from the source's own (read-thread.ts).
