@@ -5,7 +5,7 @@ import { parentPort } from 'node:worker_threads';
 import { createLogger } from '../logging.ts';
 import { createSource, KINDS_READ_ON_THREAD, loadAdapter } from '../sources/factory.ts';
 import { mapPages } from './map-page.ts';
-import { errorData, type FromReadThread, type ToReadThread } from './read-thread.ts';
+import { errorData, pageToWire, type FromReadThread, type ToReadThread } from './read-thread.ts';
 
 if (parentPort === null) throw new Error('read-thread-work.ts runs as a worker thread (see read-thread.ts)');
 const port = parentPort;
@@ -41,7 +41,7 @@ async function read({ config, level, request, rules }: Extract<ToReadThread, { t
       while (credit === 0 && !stop.signal.aborted) await new Promise<void>((resolve) => (granted = resolve));
       if (stop.signal.aborted) return;
       credit -= 1;
-      post({ type: 'page', page: next.value });
+      post({ type: 'page', page: pageToWire(next.value) });
     }
   } catch (error) {
     // Told to stop, the run no longer listens: the abort that ended the read is not news.

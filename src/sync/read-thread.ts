@@ -13,6 +13,7 @@ import { Worker } from 'node:worker_threads';
 import type { SourceConfig } from '../config/types.ts';
 import type { Logger } from '../logging.ts';
 import { SourceError, type SourceErrorCode, type SourceReadOptions, type SourceReadOutcome } from '../sources/directory-source.ts';
+import type { StagedUser } from '../store/repositories.ts';
 import type { MappedPage, MappedReader } from './map-page.ts';
 import type { MappingRules } from './map-user.ts';
 
@@ -41,7 +42,7 @@ export interface ErrorData {
 /** The worker to this thread. */
 export type FromReadThread =
   | { readonly type: 'log'; readonly line: string }
-  | { readonly type: 'page'; readonly page: MappedPage }
+  | { readonly type: 'page'; readonly page: PageOnWire }
   | { readonly type: 'end'; readonly outcome: SourceReadOutcome }
   | { readonly type: 'error'; readonly error: ErrorData };
 
@@ -116,7 +117,7 @@ export async function* readOnThread(config: SourceConfig, logger: Logger, reques
         case 'page':
           // Taken: the worker may send one more while this one is staged.
           send({ type: 'more' });
-          yield event.page;
+          yield pageFromWire(event.page);
           break;
         case 'end':
           return event.outcome;
@@ -139,6 +140,47 @@ export async function* readOnThread(config: SourceConfig, logger: Logger, reques
     await exit;
     clearTimeout(grace);
   }
+}
+
+/**
+ * A page as it crosses: its users as columns. Structured clone writes every key of every object it copies;
+ * a page's thousand users as objects would cross as thirteen thousand keys besides their values.
+ */
+export type PageOnWire = Omit<MappedPage, 'users'> & { readonly users: UserColumns };
+
+type UserColumns = { readonly [K in keyof StagedUser]: StagedUser[K][] };
+
+/** Every field of a staged user: `UserColumns` cannot be built without each. */
+const USER_FIELDS = [
+  'externalId', 'username', 'email', 'displayName', 'dn', 'enabled', 'directoryCreatedAt', 'directoryCreatedMs', 'groupsJson', 'attributesJson',
+  'profile', 'policyProtected', 'dataHash',
+] as const satisfies readonly (keyof StagedUser)[];
+
+/** The page as the worker sends it. */
+export function pageToWire(page: MappedPage): PageOnWire {
+  const columns: Record<string, unknown[]> = {};
+  for (const field of USER_FIELDS) columns[field] = page.users.map((user) => user[field]);
+  return { ...page, users: columns as unknown as UserColumns };
+}
+
+function pageFromWire(page: PageOnWire): MappedPage {
+  const c = page.users;
+  const users: StagedUser[] = Array.from({ length: c.externalId.length }, (_, i): StagedUser => ({
+    externalId: c.externalId[i] as string,
+    username: c.username[i] as string,
+    email: c.email[i] ?? null,
+    displayName: c.displayName[i] ?? null,
+    dn: c.dn[i] ?? null,
+    enabled: c.enabled[i] as boolean,
+    directoryCreatedAt: c.directoryCreatedAt[i] ?? null,
+    directoryCreatedMs: c.directoryCreatedMs[i] ?? null,
+    groupsJson: c.groupsJson[i] as string,
+    attributesJson: c.attributesJson[i] as string,
+    profile: c.profile[i] ?? null,
+    policyProtected: c.policyProtected[i] as boolean,
+    dataHash: c.dataHash[i] as string,
+  }));
+  return { ...page, users };
 }
 
 /** An error of the worker as this thread throws it: a SourceError is one again, with its code. */
