@@ -4,8 +4,10 @@
 // table tells what the read changed (a summary, the changed accounts' rows, the new users in queue order
 // a slice at a time: a first sync of a million users never holds its rows at once), and is merged into
 // `accounts`: new accounts inserted with the seat state the allocation gave them, changed ones rewritten.
+import { isoOrNull } from '../domain/iso-time.ts';
 import type { ChangeReason, SeatState } from '../domain/types.ts';
-import { batches, FETCH_ROWS, intArray, isoOrNull, WRITE_BATCH } from './cursor.ts';
+import { intArray, WRITE_BATCH } from './array-params.ts';
+import { batches, FETCH_ROWS } from './cursor.ts';
 import type { Queryable } from './db.ts';
 import { copyBool, copyText } from './pg-copy.ts';
 
