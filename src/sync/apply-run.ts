@@ -7,7 +7,7 @@ import type { Occasion } from '../domain/notification-events.ts';
 import type { AllocationPlan } from '../domain/types.ts';
 import type { SourceReadOutcome } from '../sources/directory-source.ts';
 import type { Database, RemovalCounts, Repositories, SourceSeatRow, StagingRepository } from '../store/repositories.ts';
-import { type AllocatedDelta, allocateDelta, type ChangeListing } from './apply-delta.ts';
+import { type AllocatedDelta, allocateDelta, type ChangeListing, storedRunId } from './apply-delta.ts';
 import { throwIfAborted } from './run-aborted.ts';
 
 /** Hooks through which notifications are written in the run's transaction (see notify/). */
@@ -91,13 +91,12 @@ export async function decideAndApply(tx: Repositories, input: ApplyInput): Promi
   if (input.runId !== null) {
     await input.notifier?.afterAllocation(tx, { occasion: { kind: 'run', runId: input.runId }, source: input.source, plan: allocated.plan, now: input.now });
   }
-  // A dry run still needs a number for the bigint run columns; its writes are rolled back.
-  await tx.cursors.save(input.source, { cursor: input.outcome.cursor, runId: input.runId ?? '0', mapping: input.mapping });
+  await tx.cursors.save(input.source, { cursor: input.outcome.cursor, runId: storedRunId(input), mapping: input.mapping });
   const purgeAfterMs = input.config.policy.purgeRemovedAfterMs;
   const purged = purgeAfterMs === null ? 0 : await tx.accounts.purgeRemoved({ source: input.source, olderThanMs: purgeAfterMs, now: input.now });
   const tally = input.dryRun ? tallyOf(input.config, await tx.accounts.seatRows(input.source)) : null;
-  const { plan, counts, listed, allocation } = allocated;
-  const applied: Applied = { purged, created: delta.newCount, updated: delta.changedCount, plan, counts, listed, tally, allocation };
+  const { plan, listed, allocation } = allocated;
+  const applied: Applied = { purged, created: delta.newCount, updated: delta.changedCount, plan, listed, tally, allocation };
   return after === null ? { kind: 'applied', applied } : { ...after, planned: applied };
 }
 

@@ -214,7 +214,8 @@ async function record(ctx: RunContext, ended: Ended): Promise<SourceRunResult> {
   switch (ended.kind) {
     case 'applied': {
       const { applied } = ended;
-      const counts: RunCounts = { seen: stats.seen, created: applied.created, updated: applied.updated, ...applied.counts, skipped: stats.skipped };
+      const { activated, blocked, disabled, removed } = applied.listed.byKind;
+      const counts: RunCounts = { seen: stats.seen, created: applied.created, updated: applied.updated, activated, blocked, disabled, removed, skipped: stats.skipped };
       if (runId) await ctx.store.runs.finish(runId, { status: 'ok', mode, counts, error: null, details: { skippedEntries: stats.skippedEntries, purged: applied.purged, ...repairs } });
       log.info({ ...counts, repaired: stats.repaired, mode, allocation: applied.allocation, durationMs: durationMs() }, 'sync finished');
       return {
