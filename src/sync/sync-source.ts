@@ -226,7 +226,7 @@ async function record(ctx: RunContext, ended: Ended): Promise<SourceRunResult> {
     case 'held': {
       const held = { ...ended.counts, threshold: ended.threshold, ...(stats.unidentified > 0 ? { unidentified: stats.unidentified } : {}) };
       if (runId) {
-        await deps.notifier?.onHeld(deps.db, { runId, source: deps.source.name, counts: ended.counts, threshold: ended.threshold, now: ctx.clock() });
+        await deps.notifier?.onHeld(deps.db, { runId, source: deps.source.name, counts: ended.counts, threshold: ended.threshold, emptyRead: ended.emptyRead, now: ctx.clock() });
         await ctx.store.runs.finish(runId, { status: 'held', mode, counts: unapplied, error: null, details: { held, skippedEntries: stats.skippedEntries } });
       }
       log.warn({ held }, 'sync held: it would disable or remove more accounts than policy.maxRemovals allows');
