@@ -3,43 +3,14 @@
 // only them, a page at a time, and among many rows of other runs it reads them through that index
 // instead of the whole table (the plans of the store's own statement, with statistics gathered).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Queryable } from '../../../src/store/db.ts';
 import { MIGRATIONS } from '../../../src/store/migrations.ts';
 import { repositoriesOf } from '../../../src/store/repositories.ts';
 import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../../support/databases.ts';
+import { planning, reads } from '../../support/query-plans.ts';
 
 /** Audit rows of run 1 (a first sync), then RUN_ROWS of run 2 among more of run 3. */
 const FIRST_RUN_ROWS = 20_000;
 const RUN_ROWS = 30;
-
-interface PlanNode {
-  readonly 'Node Type': string;
-  readonly 'Relation Name'?: string;
-  readonly 'Index Name'?: string;
-  readonly Plans?: readonly PlanNode[];
-}
-
-const nodesOf = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(nodesOf)];
-
-/** How the statement sent through `q` reads tables and indexes (`Seq Scan audit`, `Index Scan audit_run_idx`, …); it is planned, not run. */
-async function readsOf(q: Queryable, send: (q: Queryable) => Promise<unknown>): Promise<string[]> {
-  const plans: PlanNode[] = [];
-  const explaining: Queryable = {
-    ...q,
-    async query<R>(sql: string, params?: readonly unknown[]) {
-      const result = await q.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(`EXPLAIN (FORMAT JSON) ${sql}`, params);
-      const plan = result.rows[0]?.['QUERY PLAN'][0].Plan;
-      if (plan === undefined) throw new Error('no plan');
-      plans.push(...nodesOf(plan));
-      return { rows: [] as R[], rowCount: 0 };
-    },
-  };
-  await send(explaining);
-  return plans.flatMap((n) => {
-    const read = n['Index Name'] ?? n['Relation Name'];
-    return read === undefined ? [] : [`${n['Node Type']} ${read}`];
-  });
-}
 
 describe.each(DATABASE_KINDS)('audit rows of one run on %s', (kind) => {
   let t: TestDatabase;
@@ -81,8 +52,11 @@ describe.each(DATABASE_KINDS)('audit rows of one run on %s', (kind) => {
   });
 
   it('reads the run\'s rows through the run index, not the whole table', async () => {
-    const reads = await readsOf(t.db, (q) => repositoriesOf(q).audit.list({ runId: '2', limit: 50 }));
-    expect(reads).toContainEqual(expect.stringMatching(/^(Index|Index Only|Bitmap Index) Scan audit_run_idx$/));
-    expect(reads.filter((r) => r.startsWith('Seq Scan audit'))).toEqual([]);
+    const { q, plans } = planning(t.db);
+    await repositoriesOf(q).audit.list({ runId: '2', limit: 50 });
+    expect(plans).toHaveLength(1);
+    const read = reads(plans[0]!);
+    expect(read).toContainEqual(expect.stringMatching(/^(Index|Index Only|Bitmap Index) Scan audit_run_idx$/));
+    expect(read.filter((r) => r.startsWith('Seq Scan audit'))).toEqual([]);
   });
 });
