@@ -10,7 +10,7 @@ import { formatCount, type Output } from './output.ts';
 import { checkMailTransport } from './notify-wiring.ts';
 import { checkDatabase, checkRedis, type ServiceCheck } from './check-services.ts';
 import { checkTargets } from '../targets/check-targets.ts';
-import type { DirectorySource, SourceCheckReport, SourceReader, SourceReadOptions, UsersCount } from '../sources/directory-source.ts';
+import type { DirectorySource, SourceCheck, SourceCheckReport, SourceReader, SourceReadOptions, UsersCount } from '../sources/directory-source.ts';
 import { planDatabase, planSource, printPlan, type PlanDatabase, type SourcePlanJson } from './check-plan.ts';
 
 export async function checkCommand(ctx: CommandContext, out: Output, flags: CheckFlags): Promise<ExitCode> {
@@ -70,16 +70,16 @@ interface SourceCheckJson extends SourceCheckReport {
 async function checkSource(ctx: CommandContext, planDb: PlanDatabase, name: string): Promise<SourceCheckJson> {
   const create = createSourceFactory(ctx.config, ctx.logger);
   const source = create(name);
-  let checked: SourceCheckReport;
+  let checked: SourceCheck;
   try {
     checked = await source.check({ ...readRequestOf(mappingRulesOf(ctx.config)), ...(planDb.db === null ? {} : { usersReadByCaller: true }) });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    checked = { ok: false, steps: [{ name: 'check', ok: false, detail: message }], usersInScope: null, sample: [], groupSizes: {} };
+    checked = { report: { ok: false, steps: [{ name: 'check', ok: false, detail: message }], usersInScope: null, sample: [], groupSizes: {} } };
   } finally {
     await source.close().catch(() => undefined);
   }
-  const { users, ...report } = checked;
+  const { report, users } = checked;
   const base = { source: name, kind: source.kind, ...report };
   if (!report.ok) return { ...base, steps: [...report.steps, { name: 'dry run', ok: false, detail: 'not run: the source could not be read' }], plan: null };
   // Without a database to plan against the source is still fine: the database's own check says what failed.

@@ -32,6 +32,7 @@ import {
   runIdOf,
   type TestEvent,
 } from './notification-events.ts';
+import { isoOrNull } from './iso-time.ts';
 import type { AccountChange, AllocationPlan, PoolUsage } from './types.ts';
 
 export * from './notification-events.ts';
@@ -243,10 +244,6 @@ function groupByReason(lines: readonly AccountLine[]): Record<BlockReason, Accou
   const groups: Record<BlockReason, AccountLine[]> = { protected: [], admin: [], 'pool-shrunk': [], 'grace-expired': [], seats: [] };
   for (const line of lines) groups[line.blockReason ?? 'seats'].push(line);
   return groups;
-}
-
-function isoOrNull(ms: number | null): string | null {
-  return ms === null ? null : new Date(ms).toISOString();
 }
 
 function reminderEvents(

@@ -9,6 +9,7 @@
 //   run), then a reminder at most every `remindEvery` while it lasts (none when reminders are off).
 // - `source-recovered`: the first run that reads the directory again, only after an outage that was
 //   reported. An outage that ended before it was reported is forgotten silently.
+import { isoOrNull } from './iso-time.ts';
 import type { SourceFailingEvent, SourceRecoveredEvent } from './notification-events.ts';
 
 /** `notify.failureAfter`: how long a source may fail before the responsible person is told. */
@@ -75,7 +76,7 @@ export function planSourceFailure(input: SourceFailureInput): SourceFailurePlan 
     failingSince: new Date(since.at).toISOString(),
     failures: health.consecutiveFailures,
     error: health.lastError ?? { code: null, message: 'unknown error' },
-    lastSuccessAt: health.lastSuccessAt === null ? null : new Date(health.lastSuccessAt).toISOString(),
+    lastSuccessAt: isoOrNull(health.lastSuccessAt),
     reminder,
   });
   if (outage.reportedAt === null) {

@@ -115,6 +115,8 @@ interface HeldContext {
   readonly source: string;
   readonly counts: { readonly total: number; readonly wouldRemove: number; readonly wouldDisable: number; readonly staged: number };
   readonly threshold: number;
+  /** Held as an empty read: decided by the hold (sync/apply-run.ts `isEmptyRead`), not here. */
+  readonly emptyRead: boolean;
   readonly now: number;
   readonly rules: NotifyRules;
   readonly outbox: OutboxPort;
@@ -137,8 +139,7 @@ export async function notifyHeld(db: Database, ctx: HeldContext): Promise<void> 
       wouldRemove: ctx.counts.wouldRemove,
       total: ctx.counts.total,
       threshold: ctx.threshold,
-      // Nothing read and everything would go: the source returned nobody.
-      emptyResult: ctx.counts.staged === 0 && ctx.counts.total > 0 && ctx.counts.wouldRemove >= ctx.counts.total,
+      emptyResult: ctx.emptyRead,
     },
     state: { lastLimitEmailAt: {}, warnedPools: [], graceNotified: {} },
     config: { ...ctx.rules, remindEveryMs: null, warnAt: null },

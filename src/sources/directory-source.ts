@@ -80,6 +80,11 @@ export interface SourceCheckReport {
   readonly sample: readonly DirectoryUser[];
   /** Resolved sizes of groups the config names (group key → member count). */
   readonly groupSizes: Readonly<Record<string, number>>;
+}
+
+/** What a check returns: its report (plain data, printed as JSON), and beside it the count a caller feeds. */
+export interface SourceCheck {
+  readonly report: SourceCheckReport;
   /** Asked with `usersReadByCaller` (and the check passed so far): the count to feed the caller's read to. */
   readonly users?: UsersCount;
 }
@@ -97,7 +102,7 @@ export interface SourceCheckOptions extends Pick<SourceReadOptions, 'groupsOfInt
 export interface UsersCount {
   add(page: SourcePage): void;
   /** `ok`: whether the users pass the check; `groupSizes`: the sizes counted from the read (none when the check resolved them). */
-  report(): Pick<SourceCheckReport, 'ok' | 'steps' | 'usersInScope' | 'sample' | 'groupSizes'>;
+  report(): SourceCheckReport;
 }
 
 /**
@@ -109,7 +114,7 @@ export interface DirectorySource {
   readonly name: string;
   readonly kind: 'ldap' | 'entra' | 'file';
   read(options: SourceReadOptions): SourceReader;
-  check(options: SourceCheckOptions): Promise<SourceCheckReport>;
+  check(options: SourceCheckOptions): Promise<SourceCheck>;
   close(): Promise<void>;
 }
 

@@ -4,7 +4,8 @@
 import type { AccountState } from '../domain/types.ts';
 import { isoCol } from './audit-store.ts';
 import { bulkLoadTables, withoutSecondaryIndexes } from './bulk-load.ts';
-import { batches, WRITE_BATCH } from './cursor.ts';
+import { WRITE_BATCH } from './array-params.ts';
+import { batches } from './cursor.ts';
 import type { Queryable } from './db.ts';
 
 /** An account as the CLI and the API show it (SPEC §5 `accounts --json`). */

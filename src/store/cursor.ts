@@ -1,3 +1,4 @@
+// Reading a statement's rows through a cursor, a batch at a time (`batches`), and how many rows one FETCH asks for.
 import type { Queryable } from './db.ts';
 
 /**
@@ -36,17 +37,3 @@ export async function* batches<R>(tx: Queryable, options: { name: string; select
 
 /** Rows per FETCH: the driver builds a batch's row objects at once; a million at once would not fit. */
 export const FETCH_ROWS = 20_000;
-
-/** Rows per statement for id and row lists: keeps parameter arrays well below protocol limits. */
-export const WRITE_BATCH = 20_000;
-
-/** A time in milliseconds as the ISO text a query parameter takes (null stays null). */
-export const isoOrNull = (value: number | null): string | null => (value === null ? null : new Date(value).toISOString());
-
-/**
- * Integers as the text of a PostgreSQL array parameter (`$n::int[]`). The driver converts a JavaScript
- * array element by element, with escaping, when it sends the statement: after the statement before it
- * has finished, while the database waits (an insert's 60,000 integers). This text is
- * built when the statement is queued.
- */
-export const intArray = (values: readonly number[]): string => `{${values.join(',')}}`;

@@ -10,6 +10,7 @@ import { sql as targetOutbox } from './migrations/006-target-outbox.ts';
 import { sql as allocationPools } from './migrations/007-allocation-pools.ts';
 import { sql as queueIndex } from './migrations/008-queue-index.ts';
 import { sql as changedRunIndex } from './migrations/009-changed-run-index.ts';
+import { sql as auditRunIndex } from './migrations/010-audit-run-index.ts';
 
 export interface Migration {
   readonly version: number;
@@ -27,6 +28,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 7, name: 'allocation-pools', sql: allocationPools },
   { version: 8, name: 'queue-index', sql: queueIndex },
   { version: 9, name: 'changed-run-index', sql: changedRunIndex },
+  { version: 10, name: 'audit-run-index', sql: auditRunIndex },
 ];
 
 /** Arbitrary constant key of the advisory lock that serializes migrations between replicas. */

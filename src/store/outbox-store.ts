@@ -41,12 +41,11 @@ const MAX_ERROR_LENGTH = 2000;
 /** An outbox row as written: an email (no target) or a provisioning target's row. */
 export interface OutboxRow {
   readonly kind: string;
-  readonly recipient: string;
+  /** Null: the row's target (a target's row is addressed to the target). */
+  readonly recipient: string | null;
   /** JSON text. */
   readonly payload: string;
   readonly dedupeKey: string;
-  /** ISO time. */
-  readonly nextAttemptAt: string;
   readonly target: string | null;
   readonly orderingKey: string | null;
 }
@@ -55,23 +54,23 @@ export interface OutboxRow {
 const INSERT_BATCH = 5_000;
 
 /**
- * Adds `rows` in their order, one statement per INSERT_BATCH rows; a row whose dedupe key exists, or came
- * earlier in `rows`, is skipped. Returns the rows added.
+ * Adds `rows` in their order, each first due at `nextAttemptAt`, one statement per INSERT_BATCH rows; a
+ * row whose dedupe key exists, or came earlier in `rows`, is skipped. Returns the rows added.
  */
-export async function insertOutboxRows(db: Queryable, rows: readonly OutboxRow[]): Promise<number> {
+export async function insertOutboxRows(db: Queryable, rows: readonly OutboxRow[], options: { readonly nextAttemptAt: Date }): Promise<number> {
   let inserted = 0;
   for (let start = 0; start < rows.length; start += INSERT_BATCH) {
     const batch = rows.slice(start, start + INSERT_BATCH);
     const result = await db.query(
       `INSERT INTO outbox (kind, recipient, payload, dedupe_key, next_attempt_at, target, ordering_key)
-       SELECT r.kind, r.recipient, r.payload::jsonb, r.dedupe_key, r.next_attempt_at, r.target, r.ordering_key
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::text[])
-              WITH ORDINALITY AS r(kind, recipient, payload, dedupe_key, next_attempt_at, target, ordering_key, n)
+       SELECT r.kind, coalesce(r.recipient, r.target), r.payload::jsonb, r.dedupe_key, $7::timestamptz, r.target, r.ordering_key
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+              WITH ORDINALITY AS r(kind, recipient, payload, dedupe_key, target, ordering_key, n)
         ORDER BY r.n
        ON CONFLICT (dedupe_key) DO NOTHING`,
       [
         batch.map((r) => r.kind), batch.map((r) => r.recipient), batch.map((r) => r.payload), batch.map((r) => r.dedupeKey),
-        batch.map((r) => r.nextAttemptAt), batch.map((r) => r.target), batch.map((r) => r.orderingKey),
+        batch.map((r) => r.target), batch.map((r) => r.orderingKey), options.nextAttemptAt,
       ],
     );
     inserted += result.rowCount;
@@ -83,12 +82,14 @@ export async function insertOutboxRows(db: Queryable, rows: readonly OutboxRow[]
 export function outboxOf(db: Queryable) {
   return {
     async enqueue(tx: Queryable, events: readonly NotificationEvent[]): Promise<{ inserted: number }> {
-      // next_attempt_at from the event (the run's clock): due at once for a deliverer on the same clock.
+      if (events.length === 0) return { inserted: 0 };
+      // Due at the time the events were planned (the run's clock, one time for all of a run's events; the
+      // earliest if they differ): at once for a deliverer on the same clock, none later than planned.
+      const plannedAt = events.reduce((earliest, event) => Math.min(earliest, Date.parse(event.at)), Infinity);
       const rows = events.map((event): OutboxRow => ({
-        kind: event.kind, recipient: event.recipient, payload: JSON.stringify(event), dedupeKey: event.dedupeKey,
-        nextAttemptAt: new Date(event.at).toISOString(), target: null, orderingKey: null,
+        kind: event.kind, recipient: event.recipient, payload: JSON.stringify(event), dedupeKey: event.dedupeKey, target: null, orderingKey: null,
       }));
-      return { inserted: await insertOutboxRows(tx, rows) };
+      return { inserted: await insertOutboxRows(tx, rows, { nextAttemptAt: new Date(plannedAt) }) };
     },
 
     async claimDue(options: ClaimOptions): Promise<OutboxMessage[]> {

@@ -1,10 +1,12 @@
 // Reading the allocation's input and writing its decisions, under the seat lock: the seat side of the
 // store, with the admin flags (block, protect) that the allocation reads.
 import type { AccountChange, SeatAccount } from '../domain/types.ts';
+import { isoOrNull } from '../domain/iso-time.ts';
 import { isProtected } from '../domain/protection.ts';
 import { type PoolCounts, PROTECTED_SQL } from './account-store.ts';
 import { auditOf, type AuditEntry } from './audit-store.ts';
-import { batches, FETCH_ROWS, isoOrNull, WRITE_BATCH } from './cursor.ts';
+import { WRITE_BATCH } from './array-params.ts';
+import { batches, FETCH_ROWS } from './cursor.ts';
 import type { Queryable } from './db.ts';
 
 /** Key of the advisory lock under which every seat decision is taken (SPEC rule 11). */

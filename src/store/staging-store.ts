@@ -4,8 +4,10 @@
 // table tells what the read changed (a summary, the changed accounts' rows, the new users in queue order
 // a slice at a time: a first sync of a million users never holds its rows at once), and is merged into
 // `accounts`: new accounts inserted with the seat state the allocation gave them, changed ones rewritten.
+import { isoOrNull } from '../domain/iso-time.ts';
 import type { ChangeReason, SeatState } from '../domain/types.ts';
-import { batches, FETCH_ROWS, intArray, isoOrNull, WRITE_BATCH } from './cursor.ts';
+import { intArray, WRITE_BATCH } from './array-params.ts';
+import { batches, FETCH_ROWS } from './cursor.ts';
 import type { Queryable } from './db.ts';
 import { copyBool, copyText } from './pg-copy.ts';
 
@@ -286,13 +288,16 @@ export function stagingOf(conn: Queryable, runKey: string, source: string) {
     },
 
     /**
-     * One account id per new user's read order (seq 1 to the last; changed users' seqs are negative): the
-     * first and how many. Each new account's id (the first + seq − 1) is then known before it is decided, so
-     * slices are written as they come with ids in the directory's order, without ranking the new users by
-     * seq first. An id stays unused only for a repeated new id (dropped) and for a returning account (staged
-     * as new, found by the apply). `draw`: take them from the sequence (inserts into `accounts` run under the
-     * caller's seat lock: no other draw interleaves); otherwise (a dry run, rolled back) only read where
-     * the sequence stands, since a sequence does not roll back.
+     * The account ids of the users staged as new: `count` ids from `first`, where `count` is the largest
+     * read order (seq) of a staged user (new users are staged with seq 1, 2, …; changed ones with negative
+     * seqs, which take no id), and the user staged with seq gets the id first + seq − 1. Each new account's
+     * id is then known before it is decided, so slices are written as they come with ids in the
+     * directory's order, without ranking the new users by seq first. The id of a seq no new account takes
+     * stays unused: a repeated new id's later rows (dropped), a user the same read reports deleted, a
+     * returning account (staged as new, its account found by the apply). `draw`: take the ids from the
+     * sequence (inserts into `accounts` run under the caller's seat lock: no other draw interleaves);
+     * otherwise (a dry run, rolled back) take none: `first` is the id the sequence gives next, since a
+     * sequence does not roll back.
      */
     async reserveIds(options: { readonly draw: boolean }): Promise<{ first: number; count: number }> {
       const first = options.draw ? 'setval(s, nextval(s) + n - 1) - n + 1' : 'coalesce(pg_sequence_last_value(s::regclass), 0) + 1';

@@ -43,12 +43,13 @@ export function targetsOf(db: Queryable) {
       return result.rows.map(({ takenBy, at, ...r }) => ({ ...r, ...(takenBy === null ? {} : { takenBy }), at: at.getTime() }));
     },
 
-    /** Adds target rows; a row whose dedupe key exists is skipped. */
+    /** Adds target rows, due at `now`, each addressed to its target; a row whose dedupe key exists is skipped. */
     insertRows: (rows: readonly TargetRow[], options: { readonly now: Date }): Promise<number> =>
-      insertOutboxRows(db, rows.map((r): OutboxRow => ({
-        kind: r.kind, recipient: r.target, payload: JSON.stringify(r.payload), dedupeKey: r.dedupeKey,
-        nextAttemptAt: options.now.toISOString(), target: r.target, orderingKey: r.orderingKey,
-      }))),
+      insertOutboxRows(
+        db,
+        rows.map((r): OutboxRow => ({ kind: r.kind, recipient: null, payload: JSON.stringify(r.payload), dedupeKey: r.dedupeKey, target: r.target, orderingKey: r.orderingKey })),
+        { nextAttemptAt: options.now },
+      ),
 
     /** Accounts in id order after `afterId`, `limit` at a time (reconcile reads every account this way). */
     accountsPage: (options: { readonly afterId: number; readonly limit: number }) =>

@@ -6,7 +6,7 @@ import { beginAllocation, type AllocationEnd, type AllocationStep, type SeatAllo
 import { neededPoolNames } from '../domain/pool-table.ts';
 import { isProtected } from '../domain/protection.ts';
 import type { AccountChange, AllocationPlan, SeatAccount } from '../domain/types.ts';
-import type { DeltaRow, DeltaSummary, Repositories, RunCounts, StagingRepository } from '../store/repositories.ts';
+import type { DeltaRow, DeltaSummary, Repositories, StagingRepository } from '../store/repositories.ts';
 import type { ApplyInput } from './apply-run.ts';
 import { queuedNewcomer } from './newcomer.ts';
 import { allocationFingerprint, allocationSettingsOf, auditActorOf, unchangedPlan } from './reconcile.ts';
@@ -15,14 +15,15 @@ import { throwIfAborted } from './run-aborted.ts';
 export interface AllocatedDelta {
   /** The pools and, when the run notifies, the newly blocked and grace-started accounts (stored ids) with their changes. */
   readonly plan: AllocationPlan;
-  /** State changes by the state reached (counted when the state itself changed). */
-  readonly counts: Pick<RunCounts, 'activated' | 'blocked' | 'disabled' | 'removed'>;
   /**
    * Accounts that existed before this run and are now removed or disabled (new users out of scope or
    * disabled from the start are not among them): what the mass-change hold (SPEC rule 10) weighs.
    */
   readonly dropped: { readonly removed: number; readonly disabled: number };
-  /** The state changes the listing asked for, and how many there are of each kind. */
+  /**
+   * The state changes the listing asked for, and how many there are of each kind: the run's counts of the
+   * same names (`activated`, `blocked`, `disabled`, `removed`) are those of `listed.byKind`.
+   */
   readonly listed: ListedChanges;
   /**
    * How the allocation ran: new accounts decided as they came (behind a settled state), or everything
@@ -61,6 +62,15 @@ const MAX_CHANGED_AROUND_SETTLED = 10_000;
 /** New accounts per slice: a few MB of rows and decisions, and writes big enough that per-statement costs do not matter. */
 const DEFAULT_SLICE = 20_000;
 
+/**
+ * The run id the apply writes in the bigint run columns (the accounts' runs, audit rows, the cursor's
+ * run): the run's own, or for a dry run, which has none, 0, the id of no run (run ids start at 1). A dry
+ * run's writes are rolled back.
+ */
+export function storedRunId(input: Pick<ApplyInput, 'runId'>): string {
+  return input.runId ?? '0';
+}
+
 /** No account ids reserved: a run without new users. */
 const NO_IDS = { first: 0, count: 0 } as const;
 
@@ -79,13 +89,13 @@ interface DeltaRun {
  */
 export async function allocateDelta(tx: Repositories, input: ApplyInput, summary: DeltaSummary): Promise<AllocatedDelta> {
   const { staging } = input;
-  const runId = input.runId ?? '0';
+  const runId = storedRunId(input);
   const fingerprint = allocationFingerprint(input.config);
   const quiet = summary.newCount + summary.seatChangedCount === 0 && summary.missingIds.length === 0;
   const last = quiet ? await tx.seats.lastAllocation() : null;
   if (last?.fingerprint === fingerprint && !(await tx.seats.graceEnded(input.now))) {
     if (summary.changedCount > 0) await staging.updateChanged(runId);
-    return new StepWriter(tx, input, NO_IDS).finish((await unchangedPlan(tx, input.config, last.pools)).pools, 0, 'skipped');
+    return unallocated(input, await unchangedPlan(tx, input.config, last.pools));
   }
   const changed = summary.changedCount > 0 ? await staging.changedById() : new Map<number, DeltaRow>();
   // Each new account's id is known before it is decided: every slice's new accounts are inserted while
@@ -100,9 +110,24 @@ export async function allocateDelta(tx: Repositories, input: ApplyInput, summary
   return allocated;
 }
 
+/** The outcome of a run whose allocation was skipped: no change, the stored seats' plan. */
+function unallocated(input: ApplyInput, plan: AllocationPlan): AllocatedDelta {
+  return {
+    plan,
+    dropped: { removed: 0, disabled: 0 },
+    listed: { changes: [], total: 0, byKind: noChangesByKind(), listing: listingOf(input) },
+    allocation: 'skipped',
+  };
+}
+
+/** A dry run lists its changes, as asked (by default DEFAULT_DRY_RUN_LISTING); an applied run none. */
+function listingOf(input: ApplyInput): ChangeListing | null {
+  return input.dryRun ? (input.listing ?? DEFAULT_DRY_RUN_LISTING) : null;
+}
+
 async function allocateAndWrite(run: DeltaRun): Promise<AllocatedDelta> {
   const { tx, input, summary } = run;
-  const runId = input.runId ?? '0';
+  const runId = storedRunId(input);
   // A run that changes a few accounts (a delta, a resync with some changes) leaves the settled keepers
   // out; the allocator declines when one of their pools must shrink (nothing is decided then), and the
   // run begins again with every account.
@@ -202,13 +227,12 @@ class StepWriter {
   readonly #dropped = { removed: 0, disabled: 0 };
 
   constructor(tx: Repositories, input: ApplyInput, ids: { readonly first: number; readonly count: number }) {
-    const runId = input.runId ?? '0';
+    const runId = storedRunId(input);
     this.#tx = tx;
     this.#ids = ids;
     this.#staging = input.staging;
     this.#audit = { actor: auditActorOf({ kind: 'run', runId }).actor, runId };
-    // A dry run lists its changes, as asked; an applied run none.
-    this.#listing = input.dryRun ? (input.listing ?? DEFAULT_DRY_RUN_LISTING) : null;
+    this.#listing = listingOf(input);
     // A first sync may block a hundred thousand accounts: what the notifications read is kept only for them.
     this.#noticed = input.runId !== null && input.notifier !== undefined ? { changes: [], newlyBlocked: [], graceStarted: [] } : null;
   }
@@ -259,13 +283,12 @@ class StepWriter {
   }
 
   /** The run's outcome once every step is written. */
-  async finish(pools: AllocationPlan['pools'], newcomers: number, allocation: AllocatedDelta['allocation']): Promise<AllocatedDelta> {
+  async finish(pools: AllocationPlan['pools'], newcomers: number, allocation: Exclude<AllocatedDelta['allocation'], 'skipped'>): Promise<AllocatedDelta> {
     this.#inserted += await this.#inserting.catch((error: unknown) => {
       throw this.failure ?? error;
     });
     if (this.#inserted !== newcomers) throw new Error('internal error: the allocation left a new account without a state');
     const byKind = { ...this.#byKind };
-    const { activated, blocked, disabled, removed } = byKind;
     const listed = {
       changes: CHANGE_KINDS.flatMap((kind) => this.#listed.filter((c) => changeKindOf(c) === kind)),
       total: CHANGE_KINDS.reduce((sum, kind) => sum + byKind[kind], 0),
@@ -273,6 +296,6 @@ class StepWriter {
       listing: this.#listing,
     };
     const plan = { ...(this.#noticed ?? { changes: [], newlyBlocked: [], graceStarted: [] }), pools };
-    return { plan, counts: { activated, blocked, disabled, removed }, dropped: this.#dropped, listed, allocation };
+    return { plan, dropped: this.#dropped, listed, allocation };
   }
 }

@@ -7,14 +7,15 @@ import type { Occasion } from '../domain/notification-events.ts';
 import type { AllocationPlan } from '../domain/types.ts';
 import type { SourceReadOutcome } from '../sources/directory-source.ts';
 import type { Database, RemovalCounts, Repositories, SourceSeatRow, StagingRepository } from '../store/repositories.ts';
-import { type AllocatedDelta, allocateDelta, type ChangeListing } from './apply-delta.ts';
+import { type AllocatedDelta, allocateDelta, type ChangeListing, storedRunId } from './apply-delta.ts';
 import { throwIfAborted } from './run-aborted.ts';
 
 /** Hooks through which notifications are written in the run's transaction (see notify/). */
 export interface RunNotifier {
   /** After the seats were decided, in the same transaction (`tx`: its repositories); `occasion` says whether a run or an admin action did it. */
   afterAllocation(tx: Repositories, context: { occasion: Occasion; source: string; plan: AllocationPlan; now: number }): Promise<void>;
-  onHeld(db: Database, context: { runId: string; source: string; counts: RemovalCounts; threshold: number; now: number }): Promise<void>;
+  /** After a held run (rolled back); `emptyRead`: held as an empty read (see `isEmptyRead`). */
+  onHeld(db: Database, context: { runId: string; source: string; counts: RemovalCounts; threshold: number; emptyRead: boolean; now: number }): Promise<void>;
   /** After every finished (non-dry) run, whatever its outcome: reports a source that keeps failing, and its recovery. */
   afterRun?(db: Database, context: { runId: string; source: string; now: number }): Promise<void>;
 }
@@ -30,7 +31,15 @@ export interface Applied extends Omit<AllocatedDelta, 'dropped'> {
 
 export type ApplyOutcome =
   | { readonly kind: 'applied'; readonly applied: Applied }
-  | { readonly kind: 'held'; readonly counts: RemovalCounts; readonly threshold: number; /** `planHeld`: the plan the hold stopped. */ readonly planned?: Applied };
+  | {
+      readonly kind: 'held';
+      readonly counts: RemovalCounts;
+      readonly threshold: number;
+      /** The read returned nobody although the source has accounts (`isEmptyRead`). */
+      readonly emptyRead: boolean;
+      /** `planHeld`: the plan the hold stopped. */
+      readonly planned?: Applied;
+    };
 
 /** What the apply needs of the run: the staged read and how it was asked for. */
 export interface ApplyInput {
@@ -91,13 +100,12 @@ export async function decideAndApply(tx: Repositories, input: ApplyInput): Promi
   if (input.runId !== null) {
     await input.notifier?.afterAllocation(tx, { occasion: { kind: 'run', runId: input.runId }, source: input.source, plan: allocated.plan, now: input.now });
   }
-  // A dry run still needs a number for the bigint run columns; its writes are rolled back.
-  await tx.cursors.save(input.source, { cursor: input.outcome.cursor, runId: input.runId ?? '0', mapping: input.mapping });
+  await tx.cursors.save(input.source, { cursor: input.outcome.cursor, runId: storedRunId(input), mapping: input.mapping });
   const purgeAfterMs = input.config.policy.purgeRemovedAfterMs;
   const purged = purgeAfterMs === null ? 0 : await tx.accounts.purgeRemoved({ source: input.source, olderThanMs: purgeAfterMs, now: input.now });
   const tally = input.dryRun ? tallyOf(input.config, await tx.accounts.seatRows(input.source)) : null;
-  const { plan, counts, listed, allocation } = allocated;
-  const applied: Applied = { purged, created: delta.newCount, updated: delta.changedCount, plan, counts, listed, tally, allocation };
+  const { plan, listed, allocation } = allocated;
+  const applied: Applied = { purged, created: delta.newCount, updated: delta.changedCount, plan, listed, tally, allocation };
   return after === null ? { kind: 'applied', applied } : { ...after, planned: applied };
 }
 
@@ -107,7 +115,8 @@ async function holdCheck(input: ApplyInput, counts: Omit<RemovalCounts, 'total'>
   const weighed = { ...counts, total: await total() };
   const threshold = removalThreshold(input.config.policy.maxRemovals, weighed.total);
   const mode = sweeps(input.outcome) ? 'full' : 'incremental';
-  return shouldHold(weighed, { threshold, mode, unidentified: input.unidentified }) ? { kind: 'held', counts: weighed, threshold } : null;
+  if (!shouldHold(weighed, { threshold, mode, unidentified: input.unidentified })) return null;
+  return { kind: 'held', counts: weighed, threshold, emptyRead: isEmptyRead(weighed, mode) };
 }
 
 /** Whether the read listed every id in scope, so that accounts it did not list are swept. */
@@ -125,16 +134,23 @@ export function removalThreshold(maxRemovals: PolicyConfig['maxRemovals'], total
 }
 
 /**
- * Rule 10: a run is held when it would disable or remove more than the threshold, when a full read
- * (`full`: the read listed every id in scope) returned nobody although the source has accounts (a wrong
- * filter or an empty export, never a real directory), or when a full read would sweep an account while
- * some entry came back without a readable id (`unidentified`): the read is partial, and the account it
- * would remove may be that entry's.
+ * Rule 10: a run is held when it would disable or remove more than the threshold, when it is an empty
+ * read (`isEmptyRead`), or when a full read (`full`: the read listed every id in scope) would sweep an
+ * account while some entry came back without a readable id (`unidentified`): the read is partial, and the
+ * account it would remove may be that entry's.
  */
 export function shouldHold(counts: RemovalCounts, options: { threshold: number; mode: 'full' | 'incremental'; unidentified: number }): boolean {
-  if (options.mode === 'full' && counts.staged === 0 && counts.total > 0) return true;
+  if (isEmptyRead(counts, options.mode)) return true;
   if (options.mode === 'full' && options.unidentified > 0 && counts.wouldRemove > 0) return true;
   return counts.wouldRemove + counts.wouldDisable > options.threshold;
+}
+
+/**
+ * Rule 10's empty read, always held: a full read returned nobody although the source has accounts (a
+ * wrong filter or an empty export, never a real directory).
+ */
+export function isEmptyRead(counts: Pick<RemovalCounts, 'staged' | 'total'>, mode: 'full' | 'incremental'): boolean {
+  return mode === 'full' && counts.staged === 0 && counts.total > 0;
 }
 
 /** One source's accounts per profile after a dry run (what `seatsync check` shows), read before it rolls back. */

@@ -61,8 +61,8 @@ export async function readIntoStaging(
     if (stats.repairedEntries.length < MAX_REPORTED_SKIPS) stats.repairedEntries.push(entry);
     logger.warn(entry, `directory value repaired: ${REPAIRED_UTF8}`);
   };
-  // New users are numbered 1, 2, … in read order: the account ids reserved for them (first + seq − 1) are
-  // one per new user. Changed users (whose order nothing needs) are numbered −1, −2, …
+  // New users are numbered 1, 2, … in read order: the account id reserved for each is first + seq − 1
+  // (staging-store.ts `reserveIds`). Changed users (whose order nothing needs) are numbered −1, −2, …
   let newSeq = 0;
   let changedSeq = 0;
   // Disposed however the read ends: a failed staging write or snapshot load still ends the source's

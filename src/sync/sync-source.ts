@@ -218,7 +218,8 @@ async function record(ctx: RunContext, ended: Ended): Promise<SourceRunResult> {
   switch (ended.kind) {
     case 'applied': {
       const { applied } = ended;
-      const counts: RunCounts = { seen: stats.seen, created: applied.created, updated: applied.updated, ...applied.counts, skipped: stats.skipped };
+      const { activated, blocked, disabled, removed } = applied.listed.byKind;
+      const counts: RunCounts = { seen: stats.seen, created: applied.created, updated: applied.updated, activated, blocked, disabled, removed, skipped: stats.skipped };
       if (runId) await ctx.store.runs.finish(runId, { status: 'ok', mode, counts, error: null, details: { skippedEntries: stats.skippedEntries, purged: applied.purged, ...repairs } });
       log.info({ ...counts, repaired: stats.repaired, mode, allocation: applied.allocation, durationMs: durationMs() }, 'sync finished');
       return {
@@ -229,7 +230,7 @@ async function record(ctx: RunContext, ended: Ended): Promise<SourceRunResult> {
     case 'held': {
       const held = { ...ended.counts, threshold: ended.threshold, ...(stats.unidentified > 0 ? { unidentified: stats.unidentified } : {}) };
       if (runId) {
-        await deps.notifier?.onHeld(deps.db, { runId, source: deps.source.name, counts: ended.counts, threshold: ended.threshold, now: ctx.clock() });
+        await deps.notifier?.onHeld(deps.db, { runId, source: deps.source.name, counts: ended.counts, threshold: ended.threshold, emptyRead: ended.emptyRead, now: ctx.clock() });
         await ctx.store.runs.finish(runId, { status: 'held', mode, counts: unapplied, error: null, details: { held, skippedEntries: stats.skippedEntries } });
       }
       log.warn({ held }, 'sync held: it would disable or remove more accounts than policy.maxRemovals allows');

@@ -206,7 +206,7 @@ export function describeDirectorySourceContract(name: string, makeFixture: MakeD
     });
 
     it('check() counts the users, shows mapped samples and sizes the groups of interest', async () => {
-      const report = await fixture.source.check({ groupsOfInterest: interest, attributes: ['employeeType'] });
+      const { report } = await fixture.source.check({ groupsOfInterest: interest, attributes: ['employeeType'] });
       expect(report.ok).toBe(true);
       expect(report.usersInScope).toBe(CONTRACT_SEEDS.length);
       expect(report.sample.length).toBeGreaterThan(0);
@@ -254,7 +254,7 @@ export function describeDirectorySourceContract(name: string, makeFixture: MakeD
         const { pages, outcome } = await readAll(empty.source);
         expect(usersOf(pages)).toEqual([]);
         expect(outcome.mode).toBe('full');
-        const report = await empty.source.check({ groupsOfInterest: [], attributes: [] });
+        const { report } = await empty.source.check({ groupsOfInterest: [], attributes: [] });
         expect(report.usersInScope).toBe(0);
       });
     });

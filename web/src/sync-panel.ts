@@ -86,7 +86,8 @@ async function reviewHeld(source: string, out: HTMLElement, onChange: () => void
     return;
   }
   const losing = (run.changes ?? []).filter((c) => c.kind === 'disabled' || c.kind === 'removed');
-  const losingTotal = (run.changeKinds ?? []).filter((k) => k.kind === 'disabled' || k.kind === 'removed').reduce((n, k) => n + k.total, 0);
+  // The run's counts are those of its change kinds: the dialog's text and its hint give one number.
+  const losingTotal = run.disabled + run.removed;
   const apply = h('button', { type: 'button', class: 'danger' }, `Apply the held run of ${source}`);
   const cancel = h('button', { type: 'button' }, 'Cancel');
   const dialog = h(

@@ -36,7 +36,7 @@ export function createEntraSource(given: EntraSourceConfig, options: EntraSource
     name: config.name,
     kind: 'entra',
     read: (readOptions) => readEntra(deps, readOptions),
-    check: (checkOptions) => checkEntra(deps, checkOptions),
+    check: async (checkOptions) => ({ report: await checkEntra(deps, checkOptions) }),
     // Nothing is pooled per source: fetch and node:https keep-alive sockets close on their own.
     close: async () => {},
   };

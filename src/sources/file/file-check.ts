@@ -6,7 +6,7 @@ import type { FileSourceConfig } from '../../config/types.ts';
 import { normalizeGroupKey } from '../../domain/names.ts';
 import type { DirectoryUser } from '../../domain/types.ts';
 import { SourceError } from '../directory-source.ts';
-import type { SourceCheckOptions, SourceCheckReport, SourceItem, SourceReadOptions, SourceReader, UsersCount } from '../directory-source.ts';
+import type { SourceCheck, SourceCheckOptions, SourceCheckReport, SourceItem, SourceReadOptions, SourceReader, UsersCount } from '../directory-source.ts';
 import { counted } from '../../domain/counted.ts';
 
 const SAMPLE_SIZE = 2;
@@ -34,22 +34,22 @@ interface Tally {
  * Reads the whole file once. `ok` is false only when the file can't be read; skipped entries make a
  * failing step (they need fixing) but the source stays usable: a sync skips them.
  */
-export async function checkFileSource(config: FileSourceConfig, options: FileCheckOptions): Promise<SourceCheckReport> {
+export async function checkFileSource(config: FileSourceConfig, options: FileCheckOptions): Promise<SourceCheck> {
   const steps: Step[] = [];
   const interest = [...new Set(options.groupsOfInterest.map(normalizeGroupKey))];
   const users = usersCount(interest);
   try {
     const info = await options.statFile();
     steps.push({ name: 'file', ok: true, detail: `${config.path} (${config.format}, ${info.size} bytes)` });
-    if (options.usersReadByCaller === true) return { ok: true, steps, usersInScope: null, sample: [], groupSizes: {}, users };
+    if (options.usersReadByCaller === true) return { report: { ok: true, steps, usersInScope: null, sample: [], groupSizes: {} }, users };
     for await (const page of options.read({ cursor: null, forceFull: true, groupsOfInterest: interest, attributes: options.attributes })) users.add(page);
   } catch (error) {
     if (!(error instanceof SourceError)) throw error;
     steps.push({ name: steps.length === 0 ? 'file' : 'read', ok: false, detail: error.message });
-    return { ok: false, steps, usersInScope: null, sample: [], groupSizes: {} };
+    return { report: { ok: false, steps, usersInScope: null, sample: [], groupSizes: {} } };
   }
   const found = users.report();
-  return { ...found, steps: [...steps, ...found.steps] };
+  return { report: { ...found, steps: [...steps, ...found.steps] } };
 }
 
 /** The users, the disabled, the skipped entries (the first quoted), two samples and the members of each group of interest. */

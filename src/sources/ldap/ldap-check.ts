@@ -2,7 +2,7 @@
 // count the users in scope and map two of them (from a read of its own, or from the caller's: see
 // `usersReadByCaller`). Failures end the report instead of throwing.
 import type { DirectoryUser } from '../../domain/types.ts';
-import { SourceError, type SourceCheckOptions, type SourceCheckReport, type UsersCount } from '../directory-source.ts';
+import { SourceError, type SourceCheck, type SourceCheckOptions, type SourceCheckReport, type UsersCount } from '../directory-source.ts';
 
 import { readDirectoryInfo, type DirectoryInfo } from './directory-info.ts';
 import type { ResolvedGroups } from './group-types.ts';
@@ -15,7 +15,7 @@ type Step = SourceCheckReport['steps'][number];
 
 const SAMPLE_SIZE = 2;
 
-export async function checkLdapSource(context: LdapSourceContext, options: SourceCheckOptions): Promise<SourceCheckReport> {
+export async function checkLdapSource(context: LdapSourceContext, options: SourceCheckOptions): Promise<SourceCheck> {
   const membership: Membership = { groupsOfInterest: options.groupsOfInterest, attributes: options.attributes };
   const { config, logger } = context;
   const steps: Step[] = [];
@@ -25,7 +25,7 @@ export async function checkLdapSource(context: LdapSourceContext, options: Sourc
   } catch (error) {
     const failure = asSourceError(config.name, error);
     steps.push({ name: failure.code === 'auth' ? 'bind' : 'connect', ok: false, detail: failure.message });
-    return report(steps, { usersInScope: null, sample: [], groupSizes: {} });
+    return { report: report(steps, { usersInScope: null, sample: [], groupSizes: {} }) };
   }
   try {
     steps.push({ name: 'connect', ok: true, detail: `connected to ${session.url}` });
@@ -34,20 +34,20 @@ export async function checkLdapSource(context: LdapSourceContext, options: Sourc
     steps.push({ name: 'server', ok: true, detail: `${describeServer(info)}; ${DELETIONS[deletionMechanism(config, info)]}` });
     if ((await session.findEntry(config.baseDN, ['1.1'])) === null) {
       steps.push({ name: 'base DN', ok: false, detail: `${config.baseDN} not found on ${session.url}` });
-      return report(steps, { usersInScope: null, sample: [], groupSizes: {} });
+      return { report: report(steps, { usersInScope: null, sample: [], groupSizes: {} }) };
     }
     const groups = await resolveMembership(context, session, info, membership, { scopeMembers: true });
     const groupSizes = sizesOf(groups);
     steps.push({ name: 'groups', ok: true, detail: describeGroups(groupSizes) });
     const users = usersCount();
-    if (options.usersReadByCaller === true) return { ...report(steps, { usersInScope: null, sample: [], groupSizes }), users };
+    if (options.usersReadByCaller === true) return { report: report(steps, { usersInScope: null, sample: [], groupSizes }), users };
     const pages = streamUsers({ context, session, options: { cursor: null, forceFull: true, ...membership }, groups, plan: { mode: 'full', reason: 'check' } });
     for await (const page of pages) users.add(page);
     const found = users.report();
-    return report([...steps, ...found.steps], { usersInScope: found.usersInScope, sample: found.sample, groupSizes });
+    return { report: report([...steps, ...found.steps], { usersInScope: found.usersInScope, sample: found.sample, groupSizes }) };
   } catch (error) {
     steps.push({ name: 'read', ok: false, detail: asSourceError(config.name, error).message });
-    return report(steps, { usersInScope: null, sample: [], groupSizes: {} });
+    return { report: report(steps, { usersInScope: null, sample: [], groupSizes: {} }) };
   } finally {
     await session.close();
   }

@@ -28,7 +28,7 @@
 //   sent an empty page with a cookie mid-search would cut a group listing short (not seen with Samba or
 //   OpenLDAP).
 import type { LdapSourceConfig } from '../../config/types.ts';
-import type { DirectorySource, SourceCheckOptions, SourceCheckReport, SourceReader, SourceReadOptions } from '../directory-source.ts';
+import type { DirectorySource, SourceCheck, SourceCheckOptions, SourceReader, SourceReadOptions } from '../directory-source.ts';
 
 import { checkLdapSource } from './ldap-check.ts';
 import { silentLogger, type LdapLogger } from './ldap-logger.ts';
@@ -52,7 +52,7 @@ export function createLdapSource(config: LdapSourceConfig, options: LdapSourceOp
     name: config.name,
     kind: 'ldap',
     read: (readOptions: SourceReadOptions): SourceReader => readLdapUsers(context, readOptions),
-    check: (checkOptions: SourceCheckOptions): Promise<SourceCheckReport> =>
+    check: (checkOptions: SourceCheckOptions): Promise<SourceCheck> =>
       checkLdapSource(context, checkOptions),
     // Each read and check opens and closes its own connection; nothing stays open between runs.
     close: async (): Promise<void> => undefined,

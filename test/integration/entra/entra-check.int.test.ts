@@ -19,7 +19,7 @@ describe('entra source: check', () => {
   });
 
   it('reports the tenant, two mapped users and the group sizes', async () => {
-    const report = await fx.source().check({ groupsOfInterest: [partners, 'CN=Old,DC=corp'], attributes: ['employeeType', 'uidNumber'] });
+    const { report } = await fx.source().check({ groupsOfInterest: [partners, 'CN=Old,DC=corp'], attributes: ['employeeType', 'uidNumber'] });
     expect(report.ok).toBe(true);
     expect(report.usersInScope).toBe(7);
     expect(report.sample).toHaveLength(2);
@@ -34,7 +34,7 @@ describe('entra source: check', () => {
   });
 
   it('counts the scope group transitively', async () => {
-    const report = await fx.source({ group: scope }).check({ groupsOfInterest: [], attributes: [] });
+    const { report } = await fx.source({ group: scope }).check({ groupsOfInterest: [], attributes: [] });
     expect(report.ok).toBe(true);
     expect(report.usersInScope).toBe(3);
     expect(report.steps.find((s) => s.name === 'users in scope')?.detail).toContain('"App Users"');
@@ -42,14 +42,14 @@ describe('entra source: check', () => {
   });
 
   it('reports a failed sign-in as a failed step instead of throwing', async () => {
-    const report = await fx.source({ credential: { kind: 'secret', clientSecret: 'wrong' } }).check({ groupsOfInterest: [], attributes: [] });
+    const { report } = await fx.source({ credential: { kind: 'secret', clientSecret: 'wrong' } }).check({ groupsOfInterest: [], attributes: [] });
     expect(report.ok).toBe(false);
     expect(report.usersInScope).toBeNull();
     expect(report.steps).toEqual([{ name: 'authenticate', ok: false, detail: expect.stringContaining('AADSTS7000215') }]);
   });
 
   it('reports an unknown scope group', async () => {
-    const report = await fx.source({ group: '00000000-0000-4000-8000-0000000000aa' }).check({ groupsOfInterest: [], attributes: [] });
+    const { report } = await fx.source({ group: '00000000-0000-4000-8000-0000000000aa' }).check({ groupsOfInterest: [], attributes: [] });
     expect(report.ok).toBe(false);
     expect(report.steps.find((s) => s.name === 'users in scope')).toMatchObject({ ok: false, detail: expect.stringContaining('was not found') });
   });

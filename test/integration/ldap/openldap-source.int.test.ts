@@ -283,7 +283,7 @@ describe('OpenLDAP: groups', () => {
   });
 
   it('check() connects, counts users in scope, maps two and sizes the groups', async () => {
-    const report = await source({ group: groupDn('scope') }).check({ groupsOfInterest: [key('mid'), key('posix')], attributes: [] });
+    const { report } = await source({ group: groupDn('scope') }).check({ groupsOfInterest: [key('mid'), key('posix')], attributes: [] });
     expect(report.ok).toBe(true);
     expect(report.usersInScope).toBe(4);
     expect(report.sample).toHaveLength(2);

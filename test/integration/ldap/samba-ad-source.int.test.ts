@@ -121,7 +121,7 @@ describe('Samba AD: groups', () => {
   });
 
   it('check() connects, counts users in scope, maps two and sizes the groups', async () => {
-    const report = await source({ group: layout.groupDn('scope') }).check({ groupsOfInterest: [key('mid'), key('big')], attributes: [] });
+    const { report } = await source({ group: layout.groupDn('scope') }).check({ groupsOfInterest: [key('mid'), key('big')], attributes: [] });
     expect(report.ok).toBe(true);
     expect(report.usersInScope).toBe(4);
     expect(report.sample).toHaveLength(2);

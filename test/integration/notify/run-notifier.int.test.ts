@@ -144,19 +144,26 @@ describe.each(DATABASE_KINDS)('run notifications on %s', (kind) => {
     expect(smtp.messages).toHaveLength(1);
   });
 
-  it('emails the held sync', async () => {
+  /** The email of a held run of corp-ad whose read returned nobody and would remove all `total` accounts. */
+  const heldMail = async (runId: string, total: number, emptyRead: boolean) => {
     const t0 = Date.now();
-    await notifier.onHeld(tdb.db, {
-      runId: '10',
-      source: 'corp-ad',
-      counts: { total: 300, wouldRemove: 300, wouldDisable: 0, staged: 0 },
-      threshold: 30,
-      now: t0,
-    });
+    const counts = { total, wouldRemove: total, wouldDisable: 0, staged: 0 };
+    await notifier.onHeld(tdb.db, { runId, source: 'corp-ad', counts, threshold: total / 10, emptyRead, now: t0 });
     expect(await deliver(t0)).toMatchObject({ sent: 1 });
     const [mail] = await smtp.waitForMessages(1);
+    return mail;
+  };
+
+  it('emails the held sync', async () => {
+    const mail = await heldMail('10', 300, true);
     expect(mail?.envelopeTo).toEqual([NOTIFY_TO]);
     expect(mail?.subject).toBe('Sync held for corp-ad — the source returned no users');
+  });
+
+  it('names a hold an empty read only when the hold says so, whatever the counts', async () => {
+    // An incremental read that reports every account deleted: held over the threshold, not as an empty read.
+    const mail = await heldMail('13', 200, false);
+    expect(mail?.subject).toBe('Sync held for corp-ad — would disable 0 and remove 200 of 200 accounts');
   });
 
   it('warns about grace ending within a day, once', async () => {

@@ -1,10 +1,13 @@
 // A run's emails are queued in one statement however many there are (up to the outbox's insert batch),
 // on both databases: each dedupe key once, the first event with a key kept (one already queued by an
-// earlier run, or an earlier event of the same call), and `inserted` counts the rows added.
+// earlier run, or an earlier event of the same call), and `inserted` counts the rows added. Every row of
+// a call is due at the earliest time its events were planned.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testEvent, type NotificationEvent } from '../../../src/domain/notifications.ts';
 import type { Queryable } from '../../../src/store/db.ts';
 import { outboxOf } from '../../../src/store/outbox-store.ts';
+import { repositoriesOf } from '../../../src/store/repositories.ts';
+import type { TargetRow } from '../../../src/targets/target-rows.ts';
 import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../../support/databases.ts';
 
 const T0 = Date.parse('2026-12-07T08:00:00.000Z');
@@ -56,16 +59,38 @@ describe.each(DATABASE_KINDS)('outbox enqueue on %s', (kind) => {
     expect(rows.rows).toHaveLength(2_000);
     const [earlier, ...queued] = rows.rows;
     expect(earlier).toMatchObject({ dedupe_key: 'run-7:3', recipient: 'user-1@corp.example.test' });
-    // In the call's order, each key from its first event: its recipient, payload and planned time.
+    expect(earlier?.next_attempt_at).toEqual(new Date(T0 - 1_000));
+    // In the call's order, each key from its first event: its recipient and payload; due when the call's first event was planned.
     const kept = events.filter((e) => e.dedupeKey !== 'run-7:3');
     expect(queued.map((r) => r.dedupe_key)).toEqual(kept.map((e) => e.dedupeKey));
     for (const [index, row] of queued.entries()) {
       const event = kept[index]!;
-      expect(row).toEqual({ dedupe_key: event.dedupeKey, recipient: event.recipient, next_attempt_at: new Date(event.at), payload: event, target: null });
+      expect(row).toEqual({ dedupe_key: event.dedupeKey, recipient: event.recipient, next_attempt_at: new Date(T0), payload: event, target: null });
     }
 
     // The same call again adds nothing.
     expect(await t.db.transaction((tx) => outbox.enqueue(tx, call))).toEqual({ inserted: 0 });
     expect(await t.db.transaction((tx) => outbox.enqueue(tx, []))).toEqual({ inserted: 0 });
+  });
+
+  it('adds a target\'s rows through the same insert: addressed to their target, due at the time given', async () => {
+    const now = new Date(T0 + 3_600_000);
+    const row = (i: number, target: string): TargetRow => ({
+      kind: 'webhook', target, payload: { type: 'account.activated', timestamp: now.toISOString(), data: { i } }, dedupeKey: `hook-${i}`, orderingKey: `account-${i}`,
+    });
+    const rows = [row(1, 'crm'), row(2, 'wiki'), row(1, 'crm')];
+    const sent = await t.db.transaction(async (tx) => {
+      const c = counting(tx);
+      expect(await repositoriesOf(c.q).targets.insertRows(rows, { now })).toBe(2);
+      return c.statements();
+    });
+    expect(sent).toBe(1);
+    const stored = await t.db.query<{ recipient: string; target: string; next_attempt_at: Date; ordering_key: string }>(
+      `SELECT recipient, target, next_attempt_at, ordering_key FROM outbox WHERE target IS NOT NULL ORDER BY id`,
+    );
+    expect(stored.rows).toEqual([
+      { recipient: 'crm', target: 'crm', next_attempt_at: now, ordering_key: 'account-1' },
+      { recipient: 'wiki', target: 'wiki', next_attempt_at: now, ordering_key: 'account-2' },
+    ]);
   });
 });

@@ -3,45 +3,13 @@
 // are found through the index of the run id the accounts carry (migration 009), not by reading every
 // account. The plans are those of the store's own statements on PostgreSQL, with statistics gathered.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Queryable } from '../../../src/store/db.ts';
 import { repositoriesOf } from '../../../src/store/repositories.ts';
 import { openTestDatabase, type TestDatabase } from '../../support/databases.ts';
+import { planning, reads } from '../../support/query-plans.ts';
 
 /** Accounts the first sync (run 1) created; run 2 changed the last CHANGED of them. */
 const ACCOUNTS = 100_000;
 const CHANGED = 40;
-
-interface PlanNode {
-  readonly 'Node Type': string;
-  readonly 'Relation Name'?: string;
-  readonly 'Index Name'?: string;
-  readonly Plans?: readonly PlanNode[];
-}
-
-const nodesOf = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(nodesOf)];
-
-/** A connection that plans each statement instead of running it: the plans, in order, and no rows. */
-function planning(q: Queryable): { readonly q: Queryable; readonly plans: PlanNode[][] } {
-  const plans: PlanNode[][] = [];
-  const explaining: Queryable = {
-    ...q,
-    async query<R>(sql: string, params?: readonly unknown[]) {
-      const result = await q.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(`EXPLAIN (FORMAT JSON) ${sql}`, params);
-      const plan = result.rows[0]?.['QUERY PLAN'][0].Plan;
-      if (plan === undefined) throw new Error('no plan');
-      plans.push(nodesOf(plan));
-      return { rows: [] as R[], rowCount: 0 };
-    },
-  };
-  return { q: explaining, plans };
-}
-
-/** How a plan reads tables and indexes: `Seq Scan accounts`, `Index Scan accounts_last_changed_run_idx`, … */
-const reads = (nodes: readonly PlanNode[]): string[] =>
-  nodes.flatMap((n) => {
-    const read = n['Index Name'] ?? n['Relation Name'];
-    return read === undefined ? [] : [`${n['Node Type']} ${read}`];
-  });
 
 const BY_RUN_INDEX = /^(Index|Index Only|Bitmap Index) Scan accounts_last_changed_run_idx$/;
 

@@ -6,7 +6,7 @@
 // state (SPEC rule 3), its audit row, and the id of its place in the file. Both databases.
 import { describe, expect, it } from 'vitest';
 import type { CsvPerson } from '../../support/config-builder.ts';
-import { WRITE_BATCH } from '../../../src/store/cursor.ts';
+import { WRITE_BATCH } from '../../../src/store/array-params.ts';
 import { DATABASE_KINDS, openTestDatabase } from '../../support/databases.ts';
 import { type ExpectedAccount, firstSyncOf, storedMismatches } from '../../support/large-run.ts';
 

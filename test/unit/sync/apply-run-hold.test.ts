@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { removalThreshold, shouldHold } from '../../../src/sync/apply-run.ts';
+import { isEmptyRead, removalThreshold, shouldHold } from '../../../src/sync/apply-run.ts';
 
 const counts = (c: { total: number; wouldRemove?: number; wouldDisable?: number; staged?: number }) => ({
   total: c.total,
@@ -29,6 +29,14 @@ describe('shouldHold', () => {
 
   it('always holds an empty full read of a source that has accounts', () => {
     expect(shouldHold(counts({ total: 3, wouldRemove: 3, staged: 0 }), { threshold: 100, mode: 'full', unidentified: 0 })).toBe(true);
+    expect(isEmptyRead(counts({ total: 3, wouldRemove: 3, staged: 0 }), 'full')).toBe(true);
+  });
+
+  it('calls only a full read of nobody an empty read: an incremental one that deletes everyone is held for its count', () => {
+    const everyoneDeleted = counts({ total: 30, wouldRemove: 30, staged: 0 });
+    expect(isEmptyRead(everyoneDeleted, 'incremental')).toBe(false);
+    expect(shouldHold(everyoneDeleted, { threshold: 5, mode: 'incremental', unidentified: 0 })).toBe(true);
+    expect(isEmptyRead(counts({ total: 0, staged: 0 }), 'full')).toBe(false);
   });
 
   it('does not hold an empty incremental read (no changes) or the first read of an empty source', () => {

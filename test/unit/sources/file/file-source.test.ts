@@ -122,7 +122,7 @@ describe('check()', () => {
   it('counts users, samples two and sizes the groups of interest', async () => {
     const csv = 'id,username,enabled,groups\n1,a,,Staff\n2,b,false,Staff;Partners\n3,c,,\n4,d,bad,\n';
     const source = createSource(fileConfig(await folder.write('check.csv', csv), 'csv'), silentLogger());
-    const report = await source.check({ groupsOfInterest: ['staff', 'CN=Partners,OU=Groups,DC=corp', 'nobody'], attributes: [] });
+    const { report } = await source.check({ groupsOfInterest: ['staff', 'CN=Partners,OU=Groups,DC=corp', 'nobody'], attributes: [] });
     expect(report.ok).toBe(true);
     expect(report.usersInScope).toBe(3);
     expect(report.sample.map((user) => user.username)).toEqual(['a', 'b']);
@@ -138,7 +138,7 @@ describe('check()', () => {
 
   it('fails with the reason when the file cannot be read', async () => {
     const source = createSource(fileConfig(join(folder.path, 'nope.ldif'), 'ldif'), silentLogger());
-    const report = await source.check({ groupsOfInterest: [], attributes: [] });
+    const { report } = await source.check({ groupsOfInterest: [], attributes: [] });
     expect(report).toMatchObject({ ok: false, usersInScope: null, sample: [] });
     expect(report.steps).toEqual([{ name: 'file', ok: false, detail: expect.stringContaining('nope.ldif does not exist') }]);
   });
