@@ -233,7 +233,8 @@ async function record(ctx: RunContext, ended: Ended): Promise<SourceRunResult> {
         await deps.notifier?.onHeld(deps.db, { runId, source: deps.source.name, counts: ended.counts, threshold: ended.threshold, emptyRead: ended.emptyRead, now: ctx.clock() });
         await ctx.store.runs.finish(runId, { status: 'held', mode, counts: unapplied, error: null, details: { held, skippedEntries: stats.skippedEntries } });
       }
-      log.warn({ held }, 'sync held: it would disable or remove more accounts than policy.maxRemovals allows');
+      const why = ended.emptyRead ? 'the read returned no users although the source has accounts' : 'it would disable or remove more accounts than policy.maxRemovals allows';
+      log.warn({ held }, `sync held: ${why}`);
       return { ...base, ...unapplied, outcome: 'held', status: 'held', durationMs: durationMs(), error: null, held, ...(ended.planned ? planOf(ended.planned) : { poolsAfter: null }) };
     }
     case 'failed': {
