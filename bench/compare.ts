@@ -1,15 +1,20 @@
 // `npm run bench:compare -- BASELINE [benchmark ...]`: every figure before and after a change, measured
-// back to back by the same harness. BASELINE is another checkout of seatsync (e.g. `git worktree add
-// --detach ../before <commit>` and `npm ci` there). This checkout's bench/ folder is copied into it, so
-// both sides are timed by the same code, each running its own `seatsync` and its own src; then for each
-// benchmark the baseline and this checkout run one after the other (the order alternating from one
-// benchmark to the next), so that the pair shares the machine's state. A table of the medians, with
-// the change, is printed and written to bench/results/compare.json.
-import { cpSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+// round by round in turn by the same harness. BASELINE is another checkout of seatsync (e.g. `git worktree
+// add --detach ../before <commit>` and `npm ci` there). This checkout's bench/ folder is copied into it, so
+// both sides are timed by the same code, each running its own `seatsync` and its own src. For each
+// benchmark, the baseline's process and this checkout's run at once and take turns round by round
+// (bench/lib/alternate.ts: A1 B1 B2 A2 A3 B3 …, the first side alternating from one benchmark to the
+// next), so that a machine whose speed drifts moves both sides alike. A table of each side's median with
+// its spread, and of the per-round ratio after ÷ before (its median and spread), is printed and written
+// to bench/results/compare.json.
+import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-import { BENCH_DIR, checkNames, resultOf, runOne, TARGETS, type Outcome, type ResultFigure } from './lib/benchmarks.ts';
+import { alternate, pairedRatios, type Paired, type SideOutcome } from './lib/alternate.ts';
+import { BENCH_DIR, checkNames, loadAverage, resultOf, TARGETS, type ResultFigure } from './lib/benchmarks.ts';
 import { RESULTS_DIR } from './support.ts';
+
+type SideName = 'before' | 'after';
 
 interface Row {
   readonly benchmark: string;
@@ -17,6 +22,17 @@ interface Row {
   readonly unit: string;
   readonly before: ResultFigure | null;
   readonly after: ResultFigure | null;
+  /** after ÷ before, round by round; null when either side lacks the figure or their rounds differ. */
+  readonly paired: Paired | null;
+}
+
+interface BenchmarkOutcome {
+  readonly benchmark: string;
+  /** The side that took the first round. */
+  readonly first: SideName;
+  readonly sides: readonly SideOutcome[];
+  readonly seconds: number;
+  readonly load: { readonly before: string; readonly after: string };
 }
 
 const round = (value: number): string => value.toLocaleString('en-US', { maximumFractionDigits: 0 });
@@ -30,10 +46,20 @@ function cell(f: ResultFigure | null): string {
   return `${round(f.value)}${spread}${ratio}${condition}`;
 }
 
-function change(row: Row): string {
-  if (!row.before || !row.after || row.before.value === 0) return '';
-  const percent = ((row.after.value - row.before.value) / row.before.value) * 100;
-  return `${percent >= 0 ? '+' : ''}${percent.toFixed(0)}%`;
+function pairedCell(p: Paired | null): string {
+  if (!p) return '—';
+  const spread = p.ratios.length > 1 ? ` (${p.min.toFixed(2)}–${p.max.toFixed(2)}, n=${p.ratios.length})` : '';
+  return `${p.median.toFixed(2)}×${spread}`;
+}
+
+function rowsOf(benchmark: string, baselineBench: string): Row[] {
+  const before = resultOf(benchmark, baselineBench);
+  const after = resultOf(benchmark, BENCH_DIR);
+  return [...new Set([...before.map((f) => f.name), ...after.map((f) => f.name)])].map((name) => {
+    const b = before.find((f) => f.name === name) ?? null;
+    const a = after.find((f) => f.name === name) ?? null;
+    return { benchmark, name, unit: (a ?? b)?.unit ?? 'ms', before: b, after: a, paired: a && b ? pairedRatios(b, a) : null };
+  });
 }
 
 async function main(): Promise<void> {
@@ -47,33 +73,33 @@ async function main(): Promise<void> {
   const baselineBench = join(baseline, 'bench');
   rmSync(baselineBench, { recursive: true, force: true });
   cpSync(BENCH_DIR, baselineBench, { recursive: true, filter: (source) => !source.includes(`${BENCH_DIR}results`) });
+  const dirs: Record<SideName, string> = { before: baselineBench, after: BENCH_DIR };
 
-  const outcomes: { side: 'before' | 'after'; outcome: Outcome }[] = [];
+  const outcomes: BenchmarkOutcome[] = [];
   const rows: Row[] = [];
   const benchmarks = asked.length > 0 ? asked : TARGETS;
   for (const [index, benchmark] of benchmarks.entries()) {
-    const sides = index % 2 === 0 ? (['before', 'after'] as const) : (['after', 'before'] as const);
-    for (const side of sides) {
-      const dir = side === 'before' ? baselineBench : BENCH_DIR;
-      outcomes.push({ side, outcome: await runOne(benchmark, dir, `${benchmark} (${side})`) });
-    }
-    const before = resultOf(benchmark, baselineBench);
-    const after = resultOf(benchmark, BENCH_DIR);
-    for (const name of new Set([...before.map((f) => f.name), ...after.map((f) => f.name)])) {
-      const b = before.find((f) => f.name === name) ?? null;
-      const a = after.find((f) => f.name === name) ?? null;
-      rows.push({ benchmark, name, unit: (a ?? b)?.unit ?? 'ms', before: b, after: a });
-    }
+    const order: SideName[] = index % 2 === 0 ? ['before', 'after'] : ['after', 'before'];
+    // A side that does not run leaves no stale figures of an earlier compare behind.
+    for (const side of order) rmSync(join(dirs[side], 'results', `${benchmark}.json`), { force: true });
+    const started = Date.now();
+    const load = loadAverage();
+    console.log(`\n=== ${benchmark}: ${order.join(' and ')}, round by round in turn === (load ${load})`);
+    const sides = await alternate(order.map((side) => ({ script: join(dirs[side], `${benchmark}.ts`), label: side })));
+    outcomes.push({ benchmark, first: order[0]!, sides, seconds: Math.round((Date.now() - started) / 1000), load: { before: load, after: loadAverage() } });
+    rows.push(...rowsOf(benchmark, baselineBench));
   }
 
-  console.log('\n=== before → after ===');
-  console.log('| What | Before: median (min–max), ratio | After | Change |\n|---|---:|---:|---:|');
-  for (const row of rows) console.log(`| ${row.name.trim()} (${row.unit}) | ${cell(row.before)} | ${cell(row.after)} | ${change(row)} |`);
-  for (const { side, outcome } of outcomes) {
-    console.log(`${outcome.benchmark} (${side}): exit ${outcome.code}, ${outcome.seconds} s, load ${outcome.load.before} → ${outcome.load.after}`);
+  console.log('\n=== before → after, round by round in turn ===');
+  console.log('| What | Before: median (min–max), ratio to floor | After | After ÷ before per round: median (min–max) |\n|---|---:|---:|---:|');
+  for (const row of rows) console.log(`| ${row.name.trim()} (${row.unit}) | ${cell(row.before)} | ${cell(row.after)} | ${pairedCell(row.paired)} |`);
+  for (const { benchmark, first, sides, seconds, load } of outcomes) {
+    const exits = sides.map((s) => `${s.label} exit ${s.code} after ${s.turns} turn${s.turns === 1 ? '' : 's'}`).join(', ');
+    console.log(`${benchmark} (${first} first): ${exits}; ${seconds} s, load ${load.before} → ${load.after}`);
   }
+  mkdirSync(RESULTS_DIR, { recursive: true });
   writeFileSync(new URL('compare.json', RESULTS_DIR), `${JSON.stringify({ at: new Date().toISOString(), baseline, outcomes, rows }, null, 2)}\n`);
-  if (outcomes.some(({ outcome }) => outcome.code !== 0)) process.exitCode = 1;
+  if (outcomes.some(({ sides }) => sides.some((s) => s.code !== 0))) process.exitCode = 1;
 }
 
 await main();

@@ -10,7 +10,7 @@ import { createSourceFactory } from '../src/sources/factory.ts';
 import { runSync } from '../src/sync/run-sync.ts';
 import { openTestDatabase } from '../test/support/databases.ts';
 import { aConfig, aFileSource } from '../test/support/config-builder.ts';
-import { report, timed } from './support.ts';
+import { report, roundTurn, timed } from './support.ts';
 
 const USERS = Number(process.env.BENCH_USERS ?? 100_000);
 
@@ -40,6 +40,7 @@ async function main(): Promise<void> {
       { name: 'staff', when: null, pools: ['primary'] },
     ],
   });
+  await roundTurn(); // one round: the floor, the first sync and the resync
   const floor = await timed(async () => {
     const reader = createFileSource(source).read({ cursor: null, forceFull: true, groupsOfInterest: ['partners'], attributes: [] });
     let n = 0;

@@ -23,7 +23,7 @@ import { isMainThread } from 'node:worker_threads';
 import { openTestDatabase } from '../test/support/databases.ts';
 import { logNumber, timedSync, type TimedSync } from './lib/cli-process.ts';
 import { serveEmulator, startEmulatorWorker, type EmulatorHandle, type EmulatorSetup } from './lib/emulator-worker.ts';
-import { figureOf, report, roundsFromEnv, type Figure } from './support.ts';
+import { figureOf, report, roundTurn, roundsFromEnv, type Figure } from './support.ts';
 
 const USERS = Number(process.env.BENCH_USERS ?? 100_000);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 50);
@@ -86,6 +86,7 @@ async function main(): Promise<void> {
     const deltas: Measured[] = [];
     const unchanged: Measured[] = [];
     for (let round = 0; round < ROUNDS; round += 1) {
+      await roundTurn();
       const order = round % 2 === 0 ? VARIANTS : [...VARIANTS].reverse();
       for (const variant of order) {
         const database = await openTestDatabase('postgres');

@@ -1,35 +1,42 @@
-// What finding deletions costs an incremental OpenLDAP read. A server without tombstones reports a deleted
-// user, or one moved out of the base DN, by not returning it; an incremental read (modifyTimestamp) never
-// returns it at all. So every incremental read lists the ids in scope (the id attribute only, page by
-// page) and the sync sweeps the accounts it does not name (src/sources/ldap/scope-exits.ts). This measures
-// that read, on an unchanged directory of BENCH_USERS users (default 100,000) — the change query returns
-// nothing, so the time is the listing's — against a full read of the same users through the same source
-// (every mapped attribute, the read the listing saves until the next `fullEvery`). No database: the
-// source alone, as the sync streams it.
+// What finding deletions costs a scheduled resync on an OpenLDAP server without content sync. A server
+// without tombstones reports a deleted user, or one moved out of the base DN, by not returning it; an
+// incremental read (modifyTimestamp) never returns it at all. So every incremental read of a server
+// without `syncprov` lists the ids in scope (the id attribute only, page by page) and the sync sweeps the
+// accounts it does not name (src/sources/ldap/scope-exits.ts).
 //
-// BENCH_ROUNDS rounds (default 5), the two reads and `ldapsearch` of the ids alone (the same filter,
-// attribute, page size and transport: the listing's own floor) alternating after a warm-up; the median
-// of each with its spread, and the CPU time of this process and of slapd during each read (the machine
-// is shared: CPU time moves less than wall time with the load). Then the same through the sync into PostgreSQL: after a first sync, BENCH_ROUNDS scheduled
-// (incremental) resyncs of the unchanged directory, each listing the ids and sweeping against them (the
-// floor: the source's incremental read alone, measured above). Informative (no SPEC target); run it by
-// name: `npm run bench -- ldap-id-listing`.
+// The figure is the process users run: `seatsync sync` (no --full: the incremental read a schedule
+// makes) of BENCH_USERS unchanged users (default 100,000) over LDAPS, after an untimed first sync. The
+// change query returns nothing, so the read is the listing's, and the run applies nothing. Its floor:
+// `ldapsearch` of the ids alone (the same filter, attribute, page size and transport: what the listing
+// asks, with nothing around it). Extra lines: the run in-process and its read as the process logs them,
+// slapd's CPU time during the run, and the in-process split: the source's incremental read alone (no
+// database), with the CPU time of this process and of slapd (the machine is shared: CPU time moves less
+// than wall time with the load), against a full read of the same users through the same source (every
+// mapped attribute: the read the listing saves until the next `fullEvery`).
+//
+// BENCH_ROUNDS rounds (default 5) after a warm-up, the four measurements of a round in alternating
+// order; medians with their spread. Informative (no SPEC target); run it by name: `npm run bench --
+// ldap-id-listing`.
+import { mkdtemp, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 import type { LdapSourceConfig } from '../src/config/types.ts';
 import type { SourceCursor } from '../src/sources/directory-source.ts';
 import { silentLogger } from '../src/logging.ts';
-import { createSource, createSourceFactory } from '../src/sources/factory.ts';
-import { runSync } from '../src/sync/run-sync.ts';
+import { createSource } from '../src/sources/factory.ts';
 import { openTestDatabase } from '../test/support/databases.ts';
-import { benchLdapConfig, benchLdapSource } from './lib/ldap-bench-config.ts';
+import { logNumber, timedSync, type TimedSync } from './lib/cli-process.ts';
+import { benchLdapEnv, benchLdapSource, writeBenchLdapYaml } from './lib/ldap-bench-config.ts';
 import { readThroughLdapsearch } from './lib/ldapsearch-floor.ts';
 import { startBenchSlapd, type BenchSlapd } from './lib/slapd-fixture.ts';
-import { median, report, roundsFromEnv } from './support.ts';
+import { figureOf, report, roundTurn, roundsFromEnv, type Figure } from './support.ts';
 
 const USERS = Number(process.env.BENCH_USERS ?? 100_000);
 const ROUNDS = roundsFromEnv(5);
+const TRANSPORT = 'ldaps';
 
 interface Read {
   readonly ms: number;
@@ -54,9 +61,9 @@ async function withCpu<T>(slapd: BenchSlapd, fn: () => Promise<T>): Promise<{ va
   return { value, cpuMs: (used.user + used.system) / 1000, slapdCpuMs: cpuMsOf(slapd.pid) - slapdBefore };
 }
 
+/** The source's read in this process, built from its config by the factory as `seatsync sync` builds it. */
 async function read(config: LdapSourceConfig, cursor: SourceCursor | null): Promise<Read> {
   const started = performance.now();
-  // Built from its config by the factory, as `seatsync sync` builds it.
   const source = createSource(config, silentLogger());
   try {
     const reader = source.read({ cursor, forceFull: cursor === null, groupsOfInterest: [], attributes: [] });
@@ -75,116 +82,114 @@ async function read(config: LdapSourceConfig, cursor: SourceCursor | null): Prom
   }
 }
 
-const spread = (values: readonly number[]): { minMs: number; maxMs: number } => ({ minMs: Math.round(Math.min(...values)), maxMs: Math.round(Math.max(...values)) });
+/** `seatsync sync` of the unchanged directory: an incremental read with the id listing, nothing applied. */
+async function incrementalSync(options: { config: string; env: NodeJS.ProcessEnv }): Promise<TimedSync> {
+  const sync = await timedSync(options);
+  const mode = sync.logs.find((l) => l.msg === 'LDAP read complete')?.mode;
+  const { run } = sync;
+  if (mode !== 'incremental' || run.seen !== USERS || run.created + run.updated + run.removed !== 0) {
+    throw new Error(`the resync of the unchanged directory read in mode ${String(mode)}: ${JSON.stringify(run)}`);
+  }
+  return sync;
+}
+
+interface Samples {
+  sync: number[];
+  syncRun: number[];
+  syncRead: number[];
+  syncSlapdCpu: number[];
+  ldapsearch: number[];
+  ldapsearchSlapdCpu: number[];
+  listing: number[];
+  listingCpu: number[];
+  listingSlapdCpu: number[];
+  full: number[];
+}
 
 async function main(): Promise<void> {
   const slapd = await startBenchSlapd({ users: USERS });
+  const dir = await mkdtemp(join(tmpdir(), 'seatsync-bench-id-listing-'));
+  const database = await openTestDatabase('postgres');
   try {
-    const config = benchLdapSource(slapd, 'ldaps');
-    const first = await read(config, null); // warm-up, and the cursor of the incremental reads
-    if (first.users !== USERS || first.cursor === null) throw new Error(`full read returned ${first.users} users, cursor ${JSON.stringify(first.cursor)}`);
-    await read(config, first.cursor);
-    const fulls: number[] = [];
-    const listings: number[] = [];
-    const listingCpu: number[] = [];
-    const listingSlapdCpu: number[] = [];
-    const floors: number[] = [];
-    const floorSlapdCpu: number[] = [];
+    const source = benchLdapSource(slapd, TRANSPORT);
+    const cli = { config: writeBenchLdapYaml({ dir, slapd, users: USERS, transport: TRANSPORT }), env: benchLdapEnv(slapd, database.url ?? '') };
+    const first = await timedSync(cli);
+    if (first.run.created !== USERS) throw new Error(`the first sync created ${first.run.created} accounts, expected ${USERS}`);
+    const full = await read(source, null); // warm-up, and the cursor of the in-process incremental reads
+    if (full.users !== USERS || full.cursor === null) throw new Error(`full read returned ${full.users} users, cursor ${JSON.stringify(full.cursor)}`);
+    const { cursor } = full;
+    await read(source, cursor);
+    await incrementalSync(cli);
+
     // ldapsearch of the ids alone: what the listing asks, with nothing else of the read around it.
-    const idsOnly = { config, profileAttributes: [], attributes: [config.attributes.id], caFile: config.tls.caFile };
+    const idsOnly = { config: source, profileAttributes: [], attributes: [source.attributes.id], caFile: source.tls.caFile };
+    const s: Samples = { sync: [], syncRun: [], syncRead: [], syncSlapdCpu: [], ldapsearch: [], ldapsearchSlapdCpu: [], listing: [], listingCpu: [], listingSlapdCpu: [], full: [] };
+    const steps = [
+      async () => {
+        const { value: sync, slapdCpuMs } = await withCpu(slapd, () => incrementalSync(cli));
+        s.sync.push(sync.ms);
+        s.syncRun.push(sync.run.durationMs);
+        s.syncRead.push(logNumber(sync.logs, 'LDAP read complete', 'durationMs') ?? Number.NaN);
+        s.syncSlapdCpu.push(slapdCpuMs);
+      },
+      async () => {
+        const { value: ms, slapdCpuMs } = await withCpu(slapd, async () => {
+          const started = performance.now();
+          const entries = await readThroughLdapsearch(idsOnly);
+          if (entries !== USERS) throw new Error(`ldapsearch listed ${entries} entries`);
+          return performance.now() - started;
+        });
+        s.ldapsearch.push(ms);
+        s.ldapsearchSlapdCpu.push(slapdCpuMs);
+      },
+      async () => {
+        const { value: listing, cpuMs, slapdCpuMs } = await withCpu(slapd, () => read(source, cursor));
+        if (listing.mode !== 'incremental' || listing.listed !== USERS || listing.users !== 0) {
+          throw new Error(`incremental read: mode ${listing.mode}, ${listing.users} users, ${listing.listed} ids listed`);
+        }
+        s.listing.push(listing.ms);
+        s.listingCpu.push(cpuMs);
+        s.listingSlapdCpu.push(slapdCpuMs);
+      },
+      async () => {
+        const fullRead = await read(source, null);
+        if (fullRead.users !== USERS) throw new Error(`full read returned ${fullRead.users} users`);
+        s.full.push(fullRead.ms);
+      },
+    ];
     for (let round = 0; round < ROUNDS; round += 1) {
-      const full = await read(config, null);
-      if (full.users !== USERS) throw new Error(`full read returned ${full.users} users`);
-      fulls.push(full.ms);
-      const incremental = await withCpu(slapd, () => read(config, first.cursor));
-      const { value: listing } = incremental;
-      if (listing.mode !== 'incremental' || listing.listed !== USERS || listing.users !== 0) {
-        throw new Error(`incremental read: mode ${listing.mode}, ${listing.users} users, ${listing.listed} ids listed`);
-      }
-      listings.push(listing.ms);
-      listingCpu.push(incremental.cpuMs);
-      listingSlapdCpu.push(incremental.slapdCpuMs);
-      const floor = await withCpu(slapd, async () => {
-        const started = performance.now();
-        const entries = await readThroughLdapsearch(idsOnly);
-        if (entries !== USERS) throw new Error(`ldapsearch listed ${entries} entries`);
-        return performance.now() - started;
-      });
-      floors.push(floor.value);
-      floorSlapdCpu.push(floor.slapdCpuMs);
+      await roundTurn();
+      for (const step of round % 2 === 0 ? steps : [...steps].reverse()) await step();
+      const last = (values: number[]): number => Math.round(values.at(-1)!);
       console.log(
-        `ldap-id-listing: round ${round + 1}: full read ${Math.round(full.ms)} ms, incremental read with id listing ${Math.round(listing.ms)} ms ` +
-          `(CPU ${Math.round(incremental.cpuMs)} ms, slapd ${incremental.slapdCpuMs} ms), ldapsearch of the ids ${Math.round(floor.value)} ms (slapd ${floor.slapdCpuMs} ms)`,
+        `ldap-id-listing: round ${round + 1}: \`seatsync sync\` ${last(s.sync)} ms (its read ${last(s.syncRead)} ms, slapd CPU ${last(s.syncSlapdCpu)} ms), ` +
+          `ldapsearch of the ids ${last(s.ldapsearch)} ms; in-process: listing ${last(s.listing)} ms (CPU ${last(s.listingCpu)} ms), full read ${last(s.full)} ms`,
       );
     }
-    const resyncs = await incrementalResyncs(config);
-    const n = USERS.toLocaleString('en-US');
-    report('ldap-id-listing', [
-      {
-        name: `scheduled (incremental) resync of ${n} unchanged OpenLDAP users into PostgreSQL, with the id listing and the sweep (median of ${ROUNDS})`,
-        value: median(resyncs),
-        floorValue: median(listings),
-        floor: `the source's incremental read alone (median of ${ROUNDS}, above)`,
-        target: null,
-        extra: { resyncMs: resyncs.map(Math.round), resync: spread(resyncs) },
-      },
-      {
-        name: `incremental OpenLDAP read of ${n} unchanged users (the id listing) against ldapsearch of the same ids (median of ${ROUNDS})`,
-        value: median(listings),
-        floorValue: median(floors),
-        floor: `\`ldapsearch -E pr=${config.pageSize}/noprompt '${config.userFilter}' ${config.attributes.id}\` over the same transport (median of ${ROUNDS})`,
-        target: null,
-        extra: {
-          listingCpuMs: median(listingCpu), listingSlapdCpuMs: median(listingSlapdCpu), ldapsearchSlapdCpuMs: median(floorSlapdCpu),
-          listingCpuSamples: listingCpu.map(Math.round), ldapsearchMs: floors.map(Math.round),
-        },
-      },
-      {
-        name: `  its CPU time in this process (decoding, mapping; median of ${ROUNDS})`,
-        value: median(listingCpu),
-        floorValue: null,
-        floor: '',
-        target: null,
-      },
-      {
-        name: `incremental OpenLDAP read of ${n} unchanged users: the id listing that finds deletions (median of ${ROUNDS})`,
-        value: median(listings),
-        floorValue: median(fulls),
-        floor: `a full read of the same ${n} users through the source (median of ${ROUNDS})`,
-        target: null,
-        extra: { listingMs: listings.map(Math.round), fullReadMs: fulls.map(Math.round), listing: spread(listings), fullRead: spread(fulls) },
-      },
-    ]);
+    report('ldap-id-listing', figures(source, s));
   } finally {
+    await database.drop();
+    await rm(dir, { recursive: true, force: true });
     await slapd.stop();
   }
 }
 
-/** A first sync into a new database, then BENCH_ROUNDS incremental resyncs of the unchanged directory. */
-async function incrementalResyncs(source: LdapSourceConfig): Promise<number[]> {
-  const database = await openTestDatabase('postgres');
-  try {
-    const config = benchLdapConfig(source, USERS);
-    const deps = { db: database.db, config, logger: silentLogger(), createSource: createSourceFactory(config, silentLogger()) };
-    const sync = async (forceFull: boolean) => {
-      const started = performance.now();
-      const result = await runSync(deps, { sources: [], dryRun: false, allowRemovals: false, forceFull, trigger: 'bench' });
-      const run = result.runs[0];
-      if (run?.status !== 'ok' || run.seen !== USERS) throw new Error(`unexpected sync result: ${JSON.stringify(run)}`);
-      return { ms: performance.now() - started, mode: run.mode, removed: run.removed };
-    };
-    await sync(true);
-    const times: number[] = [];
-    for (let round = 0; round < ROUNDS; round += 1) {
-      const resync = await sync(false);
-      if (resync.mode !== 'incremental' || resync.removed !== 0) throw new Error(`resync: mode ${resync.mode}, removed ${resync.removed}`);
-      times.push(resync.ms);
-      console.log(`ldap-id-listing: incremental resync ${round + 1}: ${Math.round(resync.ms)} ms`);
-    }
-    return times;
-  } finally {
-    await database.drop();
-  }
+function figures(source: LdapSourceConfig, s: Samples): Figure[] {
+  const n = USERS.toLocaleString('en-US');
+  const search = `\`ldapsearch -E pr=${source.pageSize}/noprompt '${source.userFilter}' ${source.attributes.id}\` over LDAPS`;
+  return [
+    figureOf({
+      name: `scheduled (incremental) resync of ${n} unchanged OpenLDAP users without syncprov (the id listing and the sweep), \`seatsync sync\`, LDAPS`,
+      samples: s.sync, floorSamples: s.ldapsearch, floor: search, target: null,
+    }),
+    figureOf({ name: `  its run in-process (its report's durationMs)`, samples: s.syncRun, floorSamples: s.ldapsearch, floor: 'ldapsearch of the ids', target: null }),
+    figureOf({ name: `  its read (change query and id listing), as the source logs it`, samples: s.syncRead, floorSamples: s.ldapsearch, floor: 'ldapsearch of the ids', target: null }),
+    figureOf({ name: `  slapd's CPU time during the run`, samples: s.syncSlapdCpu, floorSamples: s.ldapsearchSlapdCpu, floor: `slapd's CPU time during ldapsearch of the ids`, target: null }),
+    figureOf({ name: `  in-process: the source's incremental read alone (no database)`, samples: s.listing, floorSamples: s.ldapsearch, floor: 'ldapsearch of the ids', target: null }),
+    figureOf({ name: `    its CPU time in this process (decoding, mapping)`, samples: s.listingCpu, floor: '', target: null }),
+    figureOf({ name: `    slapd's CPU time during it`, samples: s.listingSlapdCpu, floorSamples: s.ldapsearchSlapdCpu, floor: `slapd's CPU time during ldapsearch of the ids`, target: null }),
+    figureOf({ name: `    against a full read of the same ${n} users through the source`, samples: s.listing, floorSamples: s.full, floor: 'the full read, same rounds', target: null }),
+  ];
 }
 
 await main();

@@ -25,7 +25,7 @@ import { openTestDatabase, type TestDatabase } from '../test/support/databases.t
 import { logNumber, timedSync, type TimedSync } from './lib/cli-process.ts';
 import { benchLdapEnv, writeBenchLdapYaml } from './lib/ldap-bench-config.ts';
 import { ADMIN, PEOPLE, startBenchSlapd, type BenchSlapd } from './lib/slapd-fixture.ts';
-import { figureOf, report, roundsFromEnv } from './support.ts';
+import { figureOf, report, roundTurn, roundsFromEnv } from './support.ts';
 
 const USERS = Number(process.env.BENCH_USERS ?? 100_000);
 const ROUNDS = roundsFromEnv(5);
@@ -104,6 +104,7 @@ async function main(): Promise<void> {
     synced = await setUp(dir, true);
     listed = await setUp(dir, false);
     for (let round = 0; round < ROUNDS; round += 1) {
+      await roundTurn();
       const order = round % 2 === 0 ? [synced, listed] : [listed, synced];
       for (const setup of order) await measure(setup, round);
       const line = (setup: Setup): string => `${Math.round(setup.runs.at(-1)!.ms)} ms (run ${setup.runs.at(-1)!.run.durationMs} ms), deletions applied ${setup.applied.at(-1)} of ${DELETED}`;

@@ -31,7 +31,7 @@ import { startSambaAd } from '../test/support/samba-ad.ts';
 import { benchLdapSource, PROFILE_ATTRIBUTES, TRANSPORTS } from './lib/ldap-bench-config.ts';
 import { readThroughLdapsearch } from './lib/ldapsearch-floor.ts';
 import { startBenchSlapd } from './lib/slapd-fixture.ts';
-import { figureOf, report, roundsFromEnv, type Figure } from './support.ts';
+import { figureOf, report, roundTurn, roundsFromEnv, type Figure } from './support.ts';
 
 const OPENLDAP_USERS = Number(process.env.BENCH_OPENLDAP_USERS ?? 100_000);
 const AD_USERS = Number(process.env.BENCH_AD_USERS ?? 10_000);
@@ -63,6 +63,7 @@ async function alternate(readers: readonly Reader[], users: number): Promise<num
   for (const reader of readers) await reader.read(); // warm-up: server caches, TLS, JIT
   const samples = readers.map(() => [] as number[]);
   for (let round = 0; round < ROUNDS; round += 1) {
+    await roundTurn();
     for (const [index, reader] of (round % 2 === 0 ? readers : [...readers].reverse()).entries()) {
       const slot = round % 2 === 0 ? index : readers.length - 1 - index;
       const start = performance.now();

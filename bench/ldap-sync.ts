@@ -29,7 +29,7 @@ import { saveWrittenRows, timeCopyFloor, type WrittenRows } from './lib/copy-flo
 import { benchLdapEnv, benchLdapSource, PROFILE_ATTRIBUTES, TRANSPORTS, writeBenchLdapYaml, type Transport } from './lib/ldap-bench-config.ts';
 import { readThroughLdapsearch } from './lib/ldapsearch-floor.ts';
 import { startBenchSlapd, type BenchSlapd } from './lib/slapd-fixture.ts';
-import { figureOf, report, roundsFromEnv, type Figure } from './support.ts';
+import { figureOf, report, roundTurn, roundsFromEnv, type Figure } from './support.ts';
 
 const USERS = Number(process.env.BENCH_USERS ?? 100_000);
 const ROUNDS = roundsFromEnv(5);
@@ -148,6 +148,7 @@ async function main(): Promise<void> {
     const library = emptySeries();
     for (const t of TRANSPORTS) await ldapsearchMs(slapd, t); // warm-up: server caches, page cache
     for (let round = 0; round < ROUNDS; round += 1) {
+      await roundTurn();
       const order = round % 2 === 0 ? TRANSPORTS : [...TRANSPORTS].reverse();
       for (const transport of order) {
         const s = series.get(transport)!;

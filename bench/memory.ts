@@ -24,7 +24,7 @@ import { saveWrittenRows, timeCopyFloor, type WrittenRows } from './lib/copy-flo
 import { benchLdapEnv, benchLdapSource, PROFILE_ATTRIBUTES, writeBenchLdapYaml } from './lib/ldap-bench-config.ts';
 import { readThroughLdapsearch } from './lib/ldapsearch-floor.ts';
 import { startBenchSlapd } from './lib/slapd-fixture.ts';
-import { figureOf, report, roundsFromEnv } from './support.ts';
+import { figureOf, report, roundTurn, roundsFromEnv } from './support.ts';
 
 const USERS = Number(process.env.BENCH_USERS ?? 1_000_000);
 const ROUNDS = roundsFromEnv(5);
@@ -75,6 +75,7 @@ async function main(): Promise<void> {
     const floors: number[] = [];
     let saved: WrittenRows | null = null;
     for (let round = 0; round < ROUNDS; round += 1) {
+      await roundTurn();
       const started = performance.now();
       const entries = await readThroughLdapsearch(search);
       const searchMs = performance.now() - started;

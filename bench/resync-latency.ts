@@ -13,7 +13,7 @@ import { createPostgresDatabase } from '../test/support/databases.ts';
 import {
   aConfigDir, api, clearPrefix, freePort, manyPeople, requireRedis, spawnWorker, uniquePrefix, waitFor,
 } from '../test/integration/worker/worker-fixtures.ts';
-import { report } from './support.ts';
+import { report, roundTurn } from './support.ts';
 
 const TRIGGERS = Number(process.env.BENCH_TRIGGERS ?? 50);
 
@@ -42,6 +42,7 @@ async function main(): Promise<void> {
     const latencies: number[] = [];
     const floors: number[] = [];
     for (let i = 0; i < TRIGGERS + 1; i += 1) {
+      await roundTurn();
       const sentAt = Date.now();
       const posted = await call('/api/v1/syncs', { method: 'POST', body: {} });
       if (posted.status !== 202) throw new Error(`POST /api/v1/syncs answered ${posted.status}: ${posted.text}`);

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 
 import { openTestDatabase } from '../test/support/databases.ts';
 import { BIN } from './lib/cli-process.ts';
-import { figureOf, report, roundsFromEnv, type Figure } from './support.ts';
+import { figureOf, report, roundTurn, roundsFromEnv, type Figure } from './support.ts';
 
 const ROUNDS = roundsFromEnv(10);
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -71,6 +71,7 @@ async function main(): Promise<void> {
       const samples = variants.map(() => [] as { wallMs: number; cpuMs: number }[]);
       for (const variant of variants) await timeProcess(variant.bin, args, variant.env); // warm-up: page cache, compile cache
       for (let round = 0; round < ROUNDS; round += 1) {
+        await roundTurn();
         const order = round % 2 === 0 ? variants.keys() : [...variants.keys()].reverse();
         for (const i of order) samples[i]!.push(await timeProcess(variants[i]!.bin, args, variants[i]!.env));
       }

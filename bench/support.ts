@@ -1,5 +1,5 @@
 // Shared pieces of the benchmarks: the figure of a set of rounds (median and spread), result files, the
-// printed line per figure.
+// printed line per figure, the turn a round waits for under `bench:compare`.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
@@ -93,4 +93,31 @@ export function roundsFromEnv(fallback: number): number {
   const rounds = Number(process.env.BENCH_ROUNDS ?? fallback);
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`BENCH_ROUNDS must be a whole number of at least 1, not "${process.env.BENCH_ROUNDS}"`);
   return rounds;
+}
+
+/**
+ * Awaited at the start of every round (and of any other step that takes samples). Under `bench:compare`,
+ * which runs the baseline's and this checkout's process of a benchmark at once with an IPC channel to
+ * each (bench/lib/alternate.ts), it says the process is ready and waits to be told to go, so that the two
+ * checkouts take their rounds in turn and never run at the same time; run alone, it returns at once.
+ * Throws when compare goes away meanwhile, so that the benchmark cleans up (its slapd, its databases)
+ * instead of waiting for ever.
+ */
+export async function roundTurn(): Promise<void> {
+  if (!process.send) return;
+  process.send('ready');
+  // Both listeners are removed once either fires: a listener left on the channel would keep it open,
+  // and the process alive, after its last round.
+  await new Promise<void>((resolve, reject) => {
+    const go = (): void => {
+      process.off('disconnect', gone);
+      resolve();
+    };
+    const gone = (): void => {
+      process.off('message', go);
+      reject(new Error('bench:compare went away while this benchmark waited for its turn'));
+    };
+    process.once('message', go);
+    process.once('disconnect', gone);
+  });
 }

@@ -1,6 +1,6 @@
 // The benchmarks `npm run bench` knows and how one is run: its own Node process (so one's memory and JIT
 // state never color the next), with the machine's load average recorded before and after.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,12 +24,21 @@ export interface Outcome {
 
 export type ResultFigure = Figure & { met: boolean | null; ratio: number | null };
 
-const loadAverage = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+/** The 1-, 5- and 15-minute load averages, as /proc/loadavg gives them. */
+export const loadAverage = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 /** Throws when a name is not a benchmark. */
 export function checkNames(names: readonly string[]): void {
   const unknown = names.filter((name) => !TARGETS.includes(name) && !INFORMATIVE.includes(name));
   if (unknown.length > 0) throw new Error(`unknown benchmark ${unknown.join(', ')}; known: ${[...TARGETS, ...INFORMATIVE].join(', ')}`);
+}
+
+/**
+ * A benchmark's own Node process, its output on this one's. `ipc`: with the channel that roundTurn()
+ * (bench/support.ts) waits on, for bench:compare (lib/alternate.ts).
+ */
+export function spawnBenchmark(script: string, options: { ipc: boolean }): ChildProcess {
+  return spawn(process.execPath, [script], { stdio: options.ipc ? ['inherit', 'inherit', 'inherit', 'ipc'] : 'inherit' });
 }
 
 /** Runs bench/<benchmark>.ts of the checkout whose bench folder is `benchDir` (default: this one). */
@@ -39,7 +48,7 @@ export function runOne(benchmark: string, benchDir = BENCH_DIR, label = benchmar
   const before = loadAverage();
   console.log(`\n=== ${label} === (load ${before})`);
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [script], { stdio: 'inherit' });
+    const child = spawnBenchmark(script, { ipc: false });
     child.once('close', (code) => {
       const after = loadAverage();
       console.log(`=== ${label}: exit ${code}, load after ${after}`);

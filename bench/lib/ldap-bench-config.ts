@@ -4,9 +4,8 @@
 // settings as the config loader gives them, for the ldapsearch floor.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LdapSourceConfig, SeatsyncConfig } from '../../src/config/types.ts';
+import type { LdapSourceConfig } from '../../src/config/types.ts';
 import { ldapConfig } from '../../test/integration/ldap/ldap-test-kit.ts';
-import { aConfig } from '../../test/support/config-builder.ts';
 import { PEOPLE, type BenchSlapd } from './slapd-fixture.ts';
 
 export const PROFILE_ATTRIBUTES = ['employeeType'];
@@ -31,22 +30,6 @@ export function benchLdapSource(slapd: BenchSlapd, transport: Transport): LdapSo
     bindDN: slapd.readerDn,
     bindPassword: slapd.readerPassword,
     tls: { caFile: transport === 'ldaps' ? slapd.ca.certPath : null, rejectUnauthorized: true, startTls: false },
-  });
-}
-
-/** The same setup as a config object, for in-process runs (bench/ldap-id-listing.ts). */
-export function benchLdapConfig(source: LdapSourceConfig, users: number): SeatsyncConfig {
-  const seats = seatsFor(users);
-  return aConfig({
-    sources: [source],
-    pools: [
-      { name: 'primary', seats: seats.primary, notify: null },
-      { name: 'extranet', seats: seats.extranet, notify: null },
-    ],
-    profiles: [
-      { name: 'contractor', when: { attribute: { employeeType: ['contractor'] } }, pools: ['extranet'] },
-      { name: 'staff', when: null, pools: ['primary'] },
-    ],
   });
 }
 

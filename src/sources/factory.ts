@@ -70,9 +70,11 @@ function lazySource(config: SourceConfig, load: () => Promise<DirectorySource>):
 
 /**
  * Begins importing the adapters of the named sources (every configured one when `names` is empty) for a
- * command about to read them (`sync`, `check`; the worker reads its sources later, on its first job). Started before the command connects to the database, the import (about
- * 90 ms of CPU for an Entra source's identity and Graph libraries) overlaps the connection instead of
- * delaying the first read, and with it the run. A failed import is reported by the source's first use.
+ * command about to read them (`sync`, `check`; the worker reads its sources later, on its first job).
+ * Started before the command connects to the database, the import (for an Entra source, the identity
+ * and Graph libraries) overlaps the connection instead of delaying the first read, and with it the run
+ * (BENCHMARKS.md, "The Entra delta's run in-process"). A failed import is reported by the source's first
+ * use.
  */
 export function preloadAdapters(config: SeatsyncConfig, names: readonly string[]): void {
   for (const source of config.sources) {

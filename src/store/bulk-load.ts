@@ -1,9 +1,8 @@
 // A run that inserts many more accounts than `accounts` holds (a first sync) builds the secondary
 // indexes of the tables it loads (the accounts and their audit rows, one each) once after its inserts
-// instead of maintaining them row by row. Measured on 100,000 staged users in psql: 3.2 s to insert
-// them with every index, 1.0 s without plus 0.9 s to build the indexes; in bench/ldap-sync.ts's first
-// sync, the five insert statements went from 4.1 to 3.0 s; the audit rows' two indexes, 0.40–0.48 s
-// maintained against 0.31–0.34 s built after (loaded machine). The indexes are dropped and rebuilt
+// instead of maintaining them row by row: in a first sync of 100,000 users the five insert statements
+// went from 4.1 to 3.0 s, plus 0.9 s to build the indexes (BENCHMARKS.md, "What the figures rest on",
+// 2026-12-05). The indexes are dropped and rebuilt
 // inside the run's transaction, from their own definitions as the database holds them (so a later
 // migration's index is rebuilt as it was made): a failed run rolls the drop back with everything else.
 // While the run holds them dropped, the tables are locked for everyone else until it commits; that is a

@@ -46,7 +46,7 @@ export const isoOrNull = (value: number | null): string | null => (value === nul
 /**
  * Integers as the text of a PostgreSQL array parameter (`$n::int[]`). The driver converts a JavaScript
  * array element by element, with escaping, when it sends the statement: after the statement before it
- * has finished, while the database waits (about 25 ms for an insert's 60,000 integers). This text is
+ * has finished, while the database waits (an insert's 60,000 integers). This text is
  * built when the statement is queued.
  */
 export const intArray = (values: readonly number[]): string => `{${values.join(',')}}`;

@@ -1,7 +1,8 @@
 // `COPY … FROM STDIN` over a pg client, without another dependency: pg runs any object with a `submit`
 // method as a query (its "Submittable" interface, the one pg-copy-streams uses) and hands it the
-// protocol messages. Bulk loads through COPY cost about half of an `INSERT … SELECT FROM unnest(…)`,
-// on the client (no array literals to build and escape) and on the server (no arrays to parse).
+// protocol messages. Bulk loads through COPY cost about half the CPU of an `INSERT … SELECT FROM
+// unnest(…)` (BENCHMARKS.md, "What the figures rest on"), on the client (no array literals to build and
+// escape) and on the server (no arrays to parse).
 import type pg from 'pg';
 
 /** The part of pg's connection a COPY needs (pg/lib/connection.js). */

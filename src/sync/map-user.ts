@@ -95,7 +95,7 @@ function storedAttributes(attributes: Readonly<Record<string, readonly string[]>
 
 const pad2 = (n: number): string => (n < 10 ? `0${n}` : `${n}`);
 
-/** `date.toISOString()`, built from the fields (about four times faster); other years go to it. */
+/** `date.toISOString()`, built from the fields (it runs for every user a read maps); other years go to it. */
 function isoString(date: Date): string {
   const year = date.getUTCFullYear();
   if (year < 1000 || year > 9999) return date.toISOString();

@@ -1,5 +1,5 @@
 // The Graph URLs an app registration is used with, apart from graph-connection.ts so that the Graph mail
-// transport can name them without loading @azure/identity (≈0.4 s of every command's start otherwise).
+// transport can name them without loading @azure/identity (a large import, else paid at every command's start).
 import type { EntraSourceConfig } from '../../config/types.ts';
 
 export function trimSlash(url: string): string {

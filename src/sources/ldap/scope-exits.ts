@@ -88,7 +88,8 @@ export async function* departedSinceCursor(input: ScopeExitInput & { changeFilte
  * Pages of the id listing read ahead of the sync. The sync may hold a page for a while: when a listing
  * begins it loads the source's stored accounts to compare the ids with (src/sync/source-snapshot.ts), a
  * wait that grows with the directory as the listing does (100,000 accounts: 0.3–0.7 s on a busy
- * machine, during which one page ahead left the server idle). Read ahead, the server goes on listing
+ * machine, during which one page ahead left the server idle; BENCHMARKS.md, "The id listing without
+ * `syncprov`"). Read ahead, the server goes on listing
  * meanwhile. An id page is small (1,000 entryUUIDs: about 60 kB as strings), so 64 pages hold about
  * 4 MB at most.
  */

@@ -2,8 +2,9 @@
 // paged results control of RFC 2696), straight from the received bytes into EntryViews.
 //
 // Why not ldapts' parser: it builds an object per attribute and per value and then copies them into a
-// result object (toObject), which is most of the CPU a large read spends on the client; a directory of
-// 100,000 users took 1.6× as long through it as `ldapsearch`. Values are decoded here as ldapts decodes
+// result object (toObject), which is most of the CPU a large read spends on the client: with it
+// (SEATSYNC_USE_LIBRARY=ldap-decoder) a no-change resync's read of 100,000 users takes 1.67× as long
+// (BENCHMARKS.md, "What the library replacements buy"). Values are decoded here as ldapts decodes
 // them (UTF-8 text, Buffers for binary attributes and for values that are not UTF-8), so an entry reads
 // the same either way. Requests are still encoded by ldapts (its message classes).
 import { isUtf8 } from 'node:buffer';
@@ -178,7 +179,8 @@ export function readSearchEntry(cursor: BerCursor, end: number, rules: ValueRule
  * server may spell it in any case), with exactly one value of ASCII text; undefined for any other shape
  * (decode that entry in full: readSearchEntry gives the same text for this one). The objectName is
  * skipped unread. The id listing's entries all have this shape; reading them this way costs about a
- * seventh of readSearchEntry + EntryView + readId (7 against 60 ms of CPU for 100,000 entryUUIDs).
+ * seventh of readSearchEntry + EntryView + readId (7 against 60 ms of CPU for 100,000 entryUUIDs;
+ * BENCHMARKS.md, "The id listing without `syncprov`").
  */
 export function readSoleAsciiValue(cursor: BerCursor, end: number, name: Uint8Array): string | undefined {
   cursor.pos = cursor.open(null, end); // objectName
