@@ -293,8 +293,10 @@ function targetSchema(ctx: SchemaContext) {
 
 // The key lists, read from the schema of the file's input side (what the YAML may hold): the keys of its
 // mappings, through the wrappers of optional keys and the transforms. A source or target entry is labelled
-// by its kind (`sources[kind=ldap].tls.ca`), a mapping of names by `<name>` (`pools.<name>.seats`). Read
-// straight from the zod schemas (no JSON Schema is built: every command's start needs the secret marks).
+// by its kind (`sources[kind=ldap].tls.ca`), a mapping of names by `<name>` (`pools.<name>.seats`), and a
+// key that takes one of several forms (a union anywhere but as a list's element) has the keys of every
+// form under its own path. Read straight from the zod schemas (no JSON Schema is built: every command's
+// start needs the secret marks).
 
 /** The schema under the wrappers that do not change a key's shape, with the metadata met on the way. */
 function unwrap(schema: z.ZodType): { readonly inner: z.ZodType; readonly secret?: SecretMark; readonly mapping?: z.ZodType } {
@@ -343,14 +345,22 @@ function walk(schema: z.ZodType, prefix: string, out: Map<string, SecretMark | u
       }
     }
   }
+  // A discriminated union is a ZodUnion too: outside a list its forms share the key's path.
+  if (inner instanceof z.ZodUnion) for (const option of inner.options as readonly z.ZodType[]) walk(option, prefix, out);
+}
+
+/** Every key path of `schema` (a mapping), in schema order, with its secret mark where it has one. */
+export function keyPathsOf(schema: z.ZodType): ReadonlyMap<string, SecretMark | undefined> {
+  const out = new Map<string, SecretMark | undefined>();
+  walk(schema, '', out);
+  return out;
 }
 
 let cached: { readonly keys: readonly string[]; readonly secrets: ReadonlyMap<string, SecretMark>; readonly prefixes: ReadonlySet<string> } | undefined;
 
 function configKeys(): NonNullable<typeof cached> {
   if (cached === undefined) {
-    const out = new Map<string, SecretMark | undefined>();
-    walk(configInput({ baseDir: '/' }), '', out);
+    const out = keyPathsOf(configInput({ baseDir: '/' }));
     const keys = [...out.keys()];
     const secrets = new Map([...out].flatMap(([key, mark]) => (mark === undefined ? [] : [[key, mark] as const])));
     // Every key and the path of each mapping or list it is in (`sources[kind=ldap]`, `sources[kind=ldap].tls`).

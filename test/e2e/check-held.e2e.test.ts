@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { REDIS_URL, requireRedis, uniquePrefix } from '../integration/worker/worker-fixtures.ts';
 import { runCli } from '../support/cli.ts';
+import { aConfigYaml } from '../support/config-builder.ts';
 import { writeMarks } from '../support/stored-state.ts';
 import { logLines } from '../support/log-lines.ts';
 import type { SourcePlanJson } from '../../src/cli/check-plan.ts';
@@ -29,15 +30,13 @@ describe('check when the next sync would be held', () => {
 
   beforeAll(async () => {
     await requireRedis();
-    writeFileSync(config, [
-      `dataDir: ${join(dir, 'data')}`,
-      `redis: { url: "${REDIS_URL}", prefix: ${uniquePrefix('check-held')} }`,
-      `sources: [{ name: staff, kind: file, path: "${csv}" }]`,
-      'pools: { primary: { seats: 4 } }',
-      'profiles: [{ name: staff, pools: [primary] }]',
-      'policy: { maxRemovals: 2 }',
-      '',
-    ].join('\n'));
+    writeFileSync(config, aConfigYaml({
+      dataDir: join(dir, 'data'),
+      redis: { url: REDIS_URL, prefix: uniquePrefix('check-held') },
+      sources: { staff: csv },
+      seats: { primary: 4 },
+      maxRemovals: 2,
+    }));
     // Ten staff for four seats: u01–u04 hold them, u05–u10 wait. Then four of them leave the file,
     // two holders (u01, u02) and two waiting (u05, u06): four removals where two are allowed.
     writeFileSync(csv, staff([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]));

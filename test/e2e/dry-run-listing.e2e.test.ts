@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { REDIS_URL, requireRedis, uniquePrefix } from '../integration/worker/worker-fixtures.ts';
 import { runCli } from '../support/cli.ts';
+import { aConfigYaml } from '../support/config-builder.ts';
 import { writeMarks } from '../support/stored-state.ts';
 import type { SourcePlanJson } from '../../src/cli/check-plan.ts';
 
@@ -35,17 +36,14 @@ describe('sync --dry-run and check on a file source', () => {
   };
 
   function writeConfig(seats: number, maxRemovals = '50%'): void {
-    writeFileSync(config, [
-      `dataDir: ${join(dir, 'data')}`,
-      `redis: { url: "${REDIS_URL}", prefix: ${prefix} }`,
-      `sources: [{ name: staff, kind: file, path: "${csv}" }]`,
-      `pools: { primary: { seats: ${seats} } }`,
-      'profiles:',
-      '  - { name: service, when: { memberOf: Service }, pools: [] }',
-      '  - { name: staff, pools: [primary] }',
-      `policy: { maxRemovals: ${maxRemovals} }`,
-      '',
-    ].join('\n'));
+    writeFileSync(config, aConfigYaml({
+      dataDir: join(dir, 'data'),
+      redis: { url: REDIS_URL, prefix },
+      sources: { staff: csv },
+      seats: { primary: seats },
+      profiles: [{ name: 'service', memberOf: 'Service', pools: [] }, { name: 'staff', pools: ['primary'] }],
+      maxRemovals,
+    }));
   }
 
   const stored = (): Promise<string> => writeMarks(join(dir, 'data'));

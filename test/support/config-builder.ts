@@ -1,4 +1,5 @@
-// Builds a valid SeatsyncConfig in code for integration tests that don't exercise the YAML loader.
+// Builds a valid SeatsyncConfig in code for integration tests that don't exercise the YAML loader, and
+// the config file of CSV sources the CLI and the worker tests run with (`aConfigYaml`).
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,4 +90,44 @@ export function people(n: number, start = 1): CsvPerson[] {
     const id = `u${String(k).padStart(3, '0')}`;
     return { id, username: id, createdAt: new Date(Date.UTC(2024, 0, k)).toISOString() };
   });
+}
+
+/** A config file of CSV file sources, as a user writes one (`aConfigYaml`). */
+export interface ConfigYamlOptions {
+  /** `dataDir:`, the embedded database's folder (default: the product's). */
+  readonly dataDir?: string;
+  /** PostgreSQL's URL; absent or null: the embedded database. */
+  readonly databaseUrl?: string | null;
+  readonly redis: { readonly url: string; readonly prefix: string };
+  /** Source name → CSV path. */
+  readonly sources: Readonly<Record<string, string>>;
+  /** YAML of each source's `schedule` (default `off`: manual syncs only). */
+  readonly schedule?: string;
+  /** Pool name → seats (default `primary: 3`). */
+  readonly seats?: Readonly<Record<string, number>>;
+  /** The profiles, the first that matches wins (default: `staff`, every user, needing the first pool). */
+  readonly profiles?: readonly { readonly name: string; readonly memberOf?: string; readonly pools: readonly string[] }[];
+  /** `policy.maxRemovals` (default: the product's). */
+  readonly maxRemovals?: number | string;
+  /** Extra YAML appended as is (http, notify, …). */
+  readonly extra?: string;
+}
+
+export function aConfigYaml(o: ConfigYamlOptions): string {
+  const seats = o.seats ?? { primary: 3 };
+  const profiles = o.profiles ?? [{ name: 'staff', pools: [Object.keys(seats)[0] ?? 'primary'] }];
+  const lines = [
+    o.dataDir === undefined ? '' : `dataDir: "${o.dataDir}"`,
+    o.databaseUrl ? `database: { url: "${o.databaseUrl}" }` : '',
+    `redis: { url: "${o.redis.url}", prefix: ${o.redis.prefix} }`,
+    'sources:',
+    ...Object.entries(o.sources).map(([name, path]) => `  - { name: ${name}, kind: file, path: "${path}", schedule: ${o.schedule ?? 'off'} }`),
+    'pools:',
+    ...Object.entries(seats).map(([name, n]) => `  ${name}: { seats: ${n} }`),
+    'profiles:',
+    ...profiles.map((p) => `  - { name: ${p.name}, ${p.memberOf === undefined ? '' : `when: { memberOf: ${p.memberOf} }, `}pools: [${p.pools.join(', ')}] }`),
+    o.maxRemovals === undefined ? '' : `policy: { maxRemovals: ${o.maxRemovals} }`,
+    o.extra ?? '',
+  ];
+  return `${lines.filter((l) => l !== '').join('\n')}\n`;
 }

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import pg from 'pg';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { openDatabase, type Database } from '../../src/store/db.ts';
 import { migrate } from '../../src/store/migrations.ts';
 
@@ -83,6 +84,47 @@ export async function openTestDatabase(kind: DatabaseKind): Promise<TestDatabase
     async drop() {
       await db.close();
       await created.drop();
+    },
+  };
+}
+
+/** A test database as the tests of a describe see it: the one open while each test runs. */
+export type SuiteDatabase = Omit<TestDatabase, 'drop'>;
+
+/**
+ * A migrated, empty database of `kind` for the tests of the describe this is called in: opened before
+ * each test and dropped after it, or, with `scope: 'describe'`, opened before the first and dropped after
+ * the last. Hooks the describe adds after this call run with it open. Its `db` and `url` are the open
+ * database's, so they are read in hooks and tests, not where the describe is declared.
+ */
+export function testDatabaseOf(kind: DatabaseKind, options: { readonly scope?: 'test' | 'describe' } = {}): SuiteDatabase {
+  let open: TestDatabase | undefined;
+  const setUp = async (): Promise<void> => {
+    open = await openTestDatabase(kind);
+  };
+  const tearDown = async (): Promise<void> => {
+    const opened = open;
+    open = undefined;
+    await opened?.drop();
+  };
+  if (options.scope === 'describe') {
+    beforeAll(setUp);
+    afterAll(tearDown);
+  } else {
+    beforeEach(setUp);
+    afterEach(tearDown);
+  }
+  const current = (): TestDatabase => {
+    if (open === undefined) throw new Error(`the ${kind} test database is open only in the hooks and tests of its describe`);
+    return open;
+  };
+  return {
+    kind,
+    get db() {
+      return current().db;
+    },
+    get url() {
+      return current().url;
     },
   };
 }

@@ -1,8 +1,12 @@
 // Helpers of the tests that check a sync's allocation (and a large first sync row by row): the sync, run
-// as `seatsync sync` runs it, with how its allocation ran, and comparisons that name the first rows that differ (a full diff of 45,000 rows would say nothing).
+// as `seatsync sync` runs it, with how its allocation ran; the large first syncs' clock, directory and
+// expected states; and comparisons that name the first rows that differ (a full diff of 45,000 rows would
+// say nothing).
+import { expect } from 'vitest';
 import { createLogger, silentLogger } from '../../src/logging.ts';
 import { createSourceFactory } from '../../src/sources/factory.ts';
 import type { SeatState } from '../../src/domain/types.ts';
+import { WRITE_BATCH } from '../../src/store/array-params.ts';
 import type { Database, Queryable } from '../../src/store/db.ts';
 import type { SeatsyncConfig } from '../../src/config/types.ts';
 import { runSync, type SyncReport } from '../../src/sync/run-sync.ts';
@@ -53,6 +57,44 @@ export function mismatches<T>(actual: readonly T[], expected: readonly T[]): str
 
 /** The seat state a new account must be stored with (no grace), and the reason its audit row gives. */
 export type ExpectedAccount = Omit<SeatState, 'graceUntil'> & { readonly reason: string };
+
+/** When a large first sync runs: the time its new accounts are activated or start waiting. */
+export const LARGE_RUN_NOW = Date.UTC(2025, 5, 1, 12);
+/** The users of a large first sync's directory: its last step needs several insert statements (WRITE_BATCH). */
+export const LARGE_RUN_USERS = 45_000;
+const CREATED_FROM = Date.UTC(2020, 0, 1);
+const MINUTE_MS = 60_000;
+
+/** Creation rank of the user read at position i: a bijection of the users (7919 is prime to 45,000), far from read order. */
+export const creationRankOf = (i: number): number => (i * 7919) % LARGE_RUN_USERS;
+
+/** The creation time of the user of creation rank `rank`, a minute after the one before (a negative rank: before them all). */
+export const createdAtOfRank = (rank: number): string => new Date(CREATED_FROM + rank * MINUTE_MS).toISOString();
+
+/** A new account given a seat of `pool` by the large first sync, for `reason` (`new`, or `protected` over the pool's size). */
+export const activatedIn = (pool: string, reason = 'new'): ExpectedAccount => ({
+  state: 'active', held: [pool], waitingFor: [], waitingSince: null, activatedAt: LARGE_RUN_NOW, reason,
+});
+
+/** A new account that the large first sync leaves waiting for a seat of `pool`. */
+export const waitingIn = (pool: string): ExpectedAccount => ({
+  state: 'blocked', held: [], waitingFor: [pool], waitingSince: LARGE_RUN_NOW, activatedAt: null, reason: 'seats',
+});
+
+/**
+ * Checks a large scenario's fixture before its sync: the step it is about, of `rows` new accounts, needs
+ * more than one insert statement of the store's batch size, and its expected states are counted as `counts`
+ * (`state/reason/pools` → accounts).
+ */
+export function checkLargeScenario(scenario: { readonly rows: number; readonly expected: readonly ExpectedAccount[] }, counts: Readonly<Record<string, number>>): void {
+  expect(scenario.rows, 'new accounts of the step under test').toBeGreaterThan(WRITE_BATCH);
+  const found = new Map<string, number>();
+  for (const e of scenario.expected) {
+    const key = `${e.state}/${e.reason}/${[...e.held, ...e.waitingFor].join()}`;
+    found.set(key, (found.get(key) ?? 0) + 1);
+  }
+  expect(Object.fromEntries(found), 'expected states of the scenario').toEqual(counts);
+}
 
 /**
  * How the accounts of a first sync differ from what was expected, for the users in read order: ids

@@ -5,12 +5,13 @@ import type * as NodeFs from 'node:fs';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { checkCommand } from '../../../src/cli/check-action.ts';
 import { loadContext, type CommandContext } from '../../../src/cli/context.ts';
 import type { Output } from '../../../src/cli/output.ts';
 import type * as DbModule from '../../../src/store/db.ts';
 import { runCli } from '../../support/cli.ts';
+import { aConfigYaml } from '../../support/config-builder.ts';
 import { REDIS_URL, uniquePrefix } from '../worker/worker-fixtures.ts';
 
 const opened = vi.hoisted(() => [] as string[]);
@@ -51,15 +52,20 @@ describe('check reads each directory once', () => {
 
   beforeAll(async () => {
     writeFileSync(csv, ['id,username,enabled,groups', '1,ada,true,Staff', '2,bob,false,Staff', '3,cy,true,Other', 'no id here'].join('\n'));
-    writeFileSync(config, [
-      `dataDir: ${join(dir, 'data')}`,
-      `redis: { url: "${REDIS_URL}", prefix: ${uniquePrefix('check-reads')} }`,
-      `sources: [{ name: staff, kind: file, path: "${csv}" }]`,
-      'pools: { primary: { seats: 1 } }',
-      'profiles: [{ name: staff, when: { memberOf: Staff }, pools: [primary] }]',
-      '',
-    ].join('\n'));
+    writeFileSync(config, aConfigYaml({
+      dataDir: join(dir, 'data'),
+      redis: { url: REDIS_URL, prefix: uniquePrefix('check-reads') },
+      sources: { staff: csv },
+      seats: { primary: 1 },
+      profiles: [{ name: 'staff', memberOf: 'Staff', pools: ['primary'] }],
+    }));
     ctx = await loadContext({ config, logLevel: 'silent' });
+  });
+
+  // Each test counts the opens of its own check, whichever test runs first.
+  beforeEach(() => {
+    opened.length = 0;
+    databases.length = 0;
   });
 
   afterAll(async () => {
@@ -75,13 +81,13 @@ describe('check reads each directory once', () => {
     expect(staff?.steps[1]?.detail).toBe('3 users in the file (1 disabled)');
     expect(staff?.steps[2]?.detail).toMatch(/^1 entries skipped: /);
     expect(staff).toMatchObject({ ok: true, usersInScope: 3, groupSizes: { staff: 2 } });
+    // The sample is the first two users of the read, and a file is read in its order (file-check.ts).
     expect(staff?.sample.map((u) => u.username)).toEqual(['ada', 'bob']);
   });
 
   it('opens the database once: its check and the dry runs share it', async () => {
     const sync = await runCli(['sync', '--config', config]);
     expect(sync.code, sync.stderr).toBe(0);
-    databases.length = 0;
     const out = capture();
     await checkCommand(ctx, out, { source: [], json: true });
     const [staff] = (out.documents[0] as CheckJson).sources;

@@ -1,13 +1,13 @@
 // Entra end to end: the Graph emulator over HTTPS → a source built from config by the factory → a sync
 // run → PostgreSQL. A first sync stages page by page and applies after the read in one short
 // transaction; it leaves nothing when the connection is lost half-way.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SeatsyncConfig } from '../../../src/config/types.ts';
 import { silentLogger } from '../../../src/logging.ts';
 import type { DirectorySource } from '../../../src/sources/directory-source.ts';
 import { runSync, type SyncReport } from '../../../src/sync/run-sync.ts';
 import { aConfig } from '../../support/config-builder.ts';
-import { openTestDatabase, type TestDatabase } from '../../support/databases.ts';
+import { testDatabaseOf, type SuiteDatabase } from '../../support/databases.ts';
 import { storedState } from '../../support/stored-state.ts';
 import { startEntraFixture, type EntraFixture } from './entra-fixture.ts';
 
@@ -18,8 +18,8 @@ const T1 = Date.UTC(2026, 0, 5, 9);
 describe('Entra first sync into PostgreSQL', () => {
   let fx: EntraFixture;
   let ids: string[];
-  let early: TestDatabase;
-  let late: TestDatabase;
+  const early = testDatabaseOf('postgres');
+  const late = testDatabaseOf('postgres');
   beforeAll(async () => {
     fx = await startEntraFixture();
     ids = fx.emulator.directory.addUsers(USERS, (i) => ({
@@ -29,14 +29,6 @@ describe('Entra first sync into PostgreSQL', () => {
     }));
   });
   afterAll(async () => fx.close());
-  beforeEach(async () => {
-    early = await openTestDatabase('postgres');
-    late = await openTestDatabase('postgres');
-  });
-  afterEach(async () => {
-    await early.drop();
-    await late.drop();
-  });
 
   const config = (): SeatsyncConfig =>
     aConfig({
@@ -48,13 +40,13 @@ describe('Entra first sync into PostgreSQL', () => {
       ],
     });
 
-  const sync = (t: TestDatabase, make: () => DirectorySource, now = T1): Promise<SyncReport> =>
+  const sync = (t: SuiteDatabase, make: () => DirectorySource, now = T1): Promise<SyncReport> =>
     runSync(
       { db: t.db, config: config(), logger: silentLogger(), createSource: make },
       { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'test', now: () => now },
     );
 
-  const stored = (t: TestDatabase) =>
+  const stored = (t: SuiteDatabase) =>
     storedState(t.db, { accounts: ['external_id', 'username', 'email', 'enabled', 'profile', 'state', 'held', 'waiting_for', 'waiting_since', 'activated_at'] });
 
   it('creates every user and fills the seats first come, first served; the delta resync that follows writes only the change', async () => {

@@ -8,12 +8,12 @@ import { silentLogger } from '../../../src/logging.ts';
 import { createSourceFactory } from '../../../src/sources/factory.ts';
 import { runSync, type SyncReport } from '../../../src/sync/run-sync.ts';
 import { aConfig } from '../../support/config-builder.ts';
-import { openTestDatabase, type TestDatabase } from '../../support/databases.ts';
+import { testDatabaseOf } from '../../support/databases.ts';
 import { startEntraFixture, type EntraFixture } from './entra-fixture.ts';
 
 describe('Entra: unreadable users keep their accounts', () => {
   let fx: EntraFixture;
-  let t: TestDatabase;
+  const t = testDatabaseOf('postgres', { scope: 'describe' });
   let ids: string[];
   beforeAll(async () => {
     fx = await startEntraFixture();
@@ -21,10 +21,8 @@ describe('Entra: unreadable users keep their accounts', () => {
       userPrincipalName: `user${i}@contoso.test`, displayName: `User ${i}`, accountEnabled: true,
       createdDateTime: new Date(Date.UTC(2020, 0, 1 + i)).toISOString().replace(/\.\d{3}Z$/, 'Z'),
     }));
-    t = await openTestDatabase('postgres');
   });
   afterAll(async () => {
-    await t?.drop();
     await fx?.close();
   });
 

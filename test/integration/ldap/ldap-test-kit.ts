@@ -1,4 +1,5 @@
 // Shared pieces of the LDAP integration tests: a source config builder and a reader that collects pages.
+import { stringify } from 'yaml';
 import type { LdapSourceConfig } from '../../../src/config/types.ts';
 import type { DirectoryUser } from '../../../src/domain/types.ts';
 import type {
@@ -8,31 +9,20 @@ import type {
   SourceReadOptions,
   SourceReadOutcome,
 } from '../../../src/sources/directory-source.ts';
-import { FLAVOR_DEFAULTS } from '../../../src/sources/ldap/config.ts';
+import { parseConfigText } from '../../../src/config/index.ts';
 
 export type LdapConfigInput = Partial<LdapSourceConfig> & Pick<LdapSourceConfig, 'flavor' | 'urls' | 'baseDN'>;
 
+/**
+ * An LDAP source as the config loader makes it from the least a user writes (its flavor, URLs and base
+ * DN), so every other setting is the product's default, then `input` over it.
+ */
 export function ldapConfig(input: LdapConfigInput): LdapSourceConfig {
-  const defaults = FLAVOR_DEFAULTS[input.flavor];
-  return {
-    kind: 'ldap',
-    name: 'directory',
-    schedule: null,
-    fullEveryMs: 86_400_000,
-    bindDN: null,
-    bindPassword: null,
-    tls: { caFile: null, rejectUnauthorized: true, startTls: false },
-    filter: null,
-    userFilter: defaults.userFilter,
-    group: null,
-    attributes: defaults.attributes,
-    disabled: defaults.disabled,
-    pageSize: 1000,
-    timeLimitSeconds: 600,
-    connectTimeoutMs: 5_000,
-    operationTimeoutMs: 120_000,
-    ...input,
-  };
+  const entry = { name: 'directory', kind: 'ldap', flavor: input.flavor, url: input.urls, baseDN: input.baseDN };
+  const text = stringify({ sources: [entry], pools: { primary: { seats: 1 } }, profiles: [{ name: 'staff', pools: ['primary'] }] });
+  const [source] = parseConfigText(text, { file: 'seatsync.yaml', env: {} }).config.sources;
+  if (source?.kind !== 'ldap') throw new Error(`the config loader made a ${String(source?.kind)} source of an LDAP entry`);
+  return { ...source, ...input };
 }
 
 export interface ReadResult {

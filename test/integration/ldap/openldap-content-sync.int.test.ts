@@ -16,7 +16,7 @@ import type { SeatsyncConfig } from '../../../src/config/types.ts';
 import { createSourceFactory } from '../../../src/sources/factory.ts';
 import { runSync, type SyncReport } from '../../../src/sync/run-sync.ts';
 import { aConfig } from '../../support/config-builder.ts';
-import { openTestDatabase, type TestDatabase } from '../../support/databases.ts';
+import { testDatabaseOf } from '../../support/databases.ts';
 import { ldifEntry, startOpenLdap, type OpenLdapServer } from '../../support/openldap.ts';
 
 import { ldapConfig, pad } from './ldap-test-kit.ts';
@@ -47,15 +47,7 @@ function seed(): string {
   return parts.join('');
 }
 
-let t: TestDatabase;
-
-beforeAll(async () => {
-  t = await openTestDatabase('postgres');
-}, 60_000);
-
-afterAll(async () => {
-  await t?.drop();
-});
+const t = testDatabaseOf('postgres', { scope: 'describe' });
 
 /** The source's log lines (info and up), parsed. */
 function capturingLogger(): { logger: pino.Logger; lines: Record<string, unknown>[] } {

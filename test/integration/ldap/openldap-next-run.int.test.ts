@@ -12,7 +12,7 @@ import { silentLogger } from '../../../src/logging.ts';
 import { createSourceFactory } from '../../../src/sources/factory.ts';
 import { runSync, type SyncReport } from '../../../src/sync/run-sync.ts';
 import { aConfig } from '../../support/config-builder.ts';
-import { openTestDatabase, type TestDatabase } from '../../support/databases.ts';
+import { testDatabaseOf } from '../../support/databases.ts';
 import { ldifEntry, startOpenLdap, type OpenLdapServer } from '../../support/openldap.ts';
 
 import { ldapConfig, pad } from './ldap-test-kit.ts';
@@ -49,17 +49,15 @@ function seed(): string {
 
 let server: OpenLdapServer;
 let admin: Client;
-let t: TestDatabase;
+const t = testDatabaseOf('postgres', { scope: 'describe' });
 
 beforeAll(async () => {
   server = await startOpenLdap({ seedLdif: seed() });
   admin = await server.connectAdmin();
-  t = await openTestDatabase('postgres');
 }, 120_000);
 
 afterAll(async () => {
   await admin?.unbind();
-  await t?.drop();
   await server?.stop();
 });
 

@@ -10,7 +10,7 @@ import { LIBRARY_ENV } from '../../../src/sources/library-choice.ts';
 import { SearchConnection } from '../../../src/sources/ldap/search-connection.ts';
 import { runSync } from '../../../src/sync/run-sync.ts';
 import { aConfig } from '../../support/config-builder.ts';
-import { openTestDatabase } from '../../support/databases.ts';
+import { testDatabaseOf } from '../../support/databases.ts';
 import { startOpenLdap, type OpenLdapServer } from '../../support/openldap.ts';
 import { pausingSources } from '../../support/paused-source.ts';
 import { createTestCa } from '../../support/test-ca.ts';
@@ -59,32 +59,28 @@ afterAll(async () => {
 });
 
 describe('OpenLDAP: a sync through the source factory into the database', () => {
+  const t = testDatabaseOf('pglite');
   it('creates one account per entry on the first sync and writes nothing on the second', async () => {
-    const t = await openTestDatabase('pglite');
-    try {
-      const seats = 100;
-      const app = aConfig({ sources: [config()], pools: [{ name: 'primary', seats, notify: null }] });
-      const deps = { db: t.db, config: app, logger: silentLogger(), createSource: createSourceFactory(app, silentLogger()) };
-      const options = { sources: [], dryRun: false, allowRemovals: false, forceFull: true, trigger: 'test' };
-      const first = await runSync(deps, options);
-      expect(first.runs[0]).toMatchObject({ status: 'ok', seen: PEOPLE_COUNT, created: PEOPLE_COUNT, activated: seats });
-      const versions = async () =>
-        (await t.db.query<{ v: string }>(`SELECT string_agg(id::text || ':' || xmin::text, ',' ORDER BY id) AS v FROM accounts`)).rows[0]?.v;
-      const before = await versions();
-      const second = await runSync(deps, options);
-      expect(second.runs[0]).toMatchObject({ status: 'ok', seen: PEOPLE_COUNT, created: 0, updated: 0 });
-      expect(await versions()).toBe(before);
-    } finally {
-      await t.drop();
-    }
+    const seats = 100;
+    const app = aConfig({ sources: [config()], pools: [{ name: 'primary', seats, notify: null }] });
+    const deps = { db: t.db, config: app, logger: silentLogger(), createSource: createSourceFactory(app, silentLogger()) };
+    const options = { sources: [], dryRun: false, allowRemovals: false, forceFull: true, trigger: 'test' };
+    const first = await runSync(deps, options);
+    expect(first.runs[0]).toMatchObject({ status: 'ok', seen: PEOPLE_COUNT, created: PEOPLE_COUNT, activated: seats });
+    const versions = async () =>
+      (await t.db.query<{ v: string }>(`SELECT string_agg(id::text || ':' || xmin::text, ',' ORDER BY id) AS v FROM accounts`)).rows[0]?.v;
+    const before = await versions();
+    const second = await runSync(deps, options);
+    expect(second.runs[0]).toMatchObject({ status: 'ok', seen: PEOPLE_COUNT, created: 0, updated: 0 });
+    expect(await versions()).toBe(before);
   });
 });
 
 describe('OpenLDAP: the directory stopping in the middle of a read', () => {
+  const t = testDatabaseOf('pglite');
   it('fails the run, naming the server, and applies nothing; the next read of a server that answers applies it all', async () => {
     // A server of its own: this test stops it.
     const own = await startOpenLdap({ seedLdif: openLdapSeed(), sizeLimit: 500 });
-    const t = await openTestDatabase('pglite');
     try {
       const ownSource = ldapConfig({
         flavor: 'openldap', urls: [own.ldapsUrl], baseDN: PEOPLE, bindDN: own.readerDn, bindPassword: own.readerPassword,
@@ -106,44 +102,39 @@ describe('OpenLDAP: the directory stopping in the middle of a read', () => {
       const again = await runSync({ db: t.db, config: back, logger: silentLogger(), createSource: createSourceFactory(back, silentLogger()) }, options);
       expect(again.runs[0]).toMatchObject({ status: 'ok', created: PEOPLE_COUNT });
     } finally {
-      await t.drop();
       await own.stop();
     }
   }, 60_000);
 });
 
 describe('OpenLDAP: a change of the mapping rules between incremental runs', () => {
+  const t = testDatabaseOf('pglite');
   it('reads every user again when the profiles change, and incrementally otherwise', async () => {
-    const t = await openTestDatabase('pglite');
-    try {
-      const pools = [{ name: 'primary', seats: 10_000, notify: null }];
-      // The same attributes and groups are read under both: only the rules' values differ, which the
-      // LDAP source's own cursor does not see.
-      const withLeads = (uids: string[]) =>
-        aConfig({
-          sources: [config()],
-          pools,
-          profiles: [
-            { name: 'lead', when: { attribute: { uid: uids } }, pools: ['primary'] },
-            { name: 'default', when: null, pools: ['primary'] },
-          ],
-        });
-      const before = withLeads(['p0010']);
-      const after = withLeads(['p0010', 'p0011']);
-      const options = { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'test' };
-      const sync = (app: typeof before) => runSync({ db: t.db, config: app, logger: silentLogger(), createSource: createSourceFactory(app, silentLogger()) }, options);
-      expect((await sync(before)).runs[0]).toMatchObject({ status: 'ok', mode: 'full', seen: PEOPLE_COUNT });
-      // Same rules: the cursor holds, the read is incremental (nothing changed: the content-sync refresh
-      // returns no entry).
-      expect((await sync(before)).runs[0]).toMatchObject({ status: 'ok', mode: 'incremental', seen: 0, updated: 0 });
-      // New rules: every user is read and mapped again, without being asked to.
-      expect((await sync(after)).runs[0]).toMatchObject({ status: 'ok', mode: 'full', seen: PEOPLE_COUNT, updated: 1 });
-      const leads = await t.db.query<{ username: string }>(`SELECT username FROM accounts WHERE profile = 'lead' ORDER BY username`);
-      expect(leads.rows.map((r) => r.username)).toEqual(['p0010', 'p0011']);
-      expect((await sync(after)).runs[0]).toMatchObject({ status: 'ok', mode: 'incremental', seen: 0, updated: 0 });
-    } finally {
-      await t.drop();
-    }
+    const pools = [{ name: 'primary', seats: 10_000, notify: null }];
+    // The same attributes and groups are read under both: only the rules' values differ, which the
+    // LDAP source's own cursor does not see.
+    const withLeads = (uids: string[]) =>
+      aConfig({
+        sources: [config()],
+        pools,
+        profiles: [
+          { name: 'lead', when: { attribute: { uid: uids } }, pools: ['primary'] },
+          { name: 'default', when: null, pools: ['primary'] },
+        ],
+      });
+    const before = withLeads(['p0010']);
+    const after = withLeads(['p0010', 'p0011']);
+    const options = { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'test' };
+    const sync = (app: typeof before) => runSync({ db: t.db, config: app, logger: silentLogger(), createSource: createSourceFactory(app, silentLogger()) }, options);
+    expect((await sync(before)).runs[0]).toMatchObject({ status: 'ok', mode: 'full', seen: PEOPLE_COUNT });
+    // Same rules: the cursor holds, the read is incremental (nothing changed: the content-sync refresh
+    // returns no entry).
+    expect((await sync(before)).runs[0]).toMatchObject({ status: 'ok', mode: 'incremental', seen: 0, updated: 0 });
+    // New rules: every user is read and mapped again, without being asked to.
+    expect((await sync(after)).runs[0]).toMatchObject({ status: 'ok', mode: 'full', seen: PEOPLE_COUNT, updated: 1 });
+    const leads = await t.db.query<{ username: string }>(`SELECT username FROM accounts WHERE profile = 'lead' ORDER BY username`);
+    expect(leads.rows.map((r) => r.username)).toEqual(['p0010', 'p0011']);
+    expect((await sync(after)).runs[0]).toMatchObject({ status: 'ok', mode: 'incremental', seen: 0, updated: 0 });
   });
 });
 

@@ -15,7 +15,7 @@ import { createSource, createSourceFactory } from '../../../src/sources/factory.
 import { runSync, type SyncReport } from '../../../src/sync/run-sync.ts';
 import { aConfig } from '../../support/config-builder.ts';
 import { startCountingProxy, type CountingProxy } from '../../support/counting-proxy.ts';
-import { openTestDatabase, type TestDatabase } from '../../support/databases.ts';
+import { testDatabaseOf } from '../../support/databases.ts';
 import { startSambaAd, type SambaAdServer } from '../../support/samba-ad.ts';
 
 import { ldapConfig, pad, readAll, userNamed } from './ldap-test-kit.ts';
@@ -23,7 +23,7 @@ import { addGroup, adUser } from './samba-seed.ts';
 
 let dc: SambaAdServer;
 let admin: Client;
-let t: TestDatabase;
+const t = testDatabaseOf('postgres', { scope: 'describe' });
 const ou = (name: string): string => `OU=${name},${dc.baseDn}`;
 const userDn = (cn: string, where = 'People'): string => `CN=${cn},${ou(where)}`;
 const groupDn = (cn: string): string => `CN=${cn},${ou('Groups')}`;
@@ -40,12 +40,10 @@ beforeAll(async () => {
   await addGroup(admin, groupDn('Team'), 'team', USERS.map((name) => userDn(name)));
   await addGroup(admin, groupDn('Scope'), 'scope', [groupDn('Team')]);
   await addGroup(admin, groupDn('Partners'), 'partners', [userDn('u05')]);
-  t = await openTestDatabase('postgres');
 }, 600_000);
 
 afterAll(async () => {
   await admin?.unbind();
-  await t?.drop();
   await dc?.stop();
 });
 

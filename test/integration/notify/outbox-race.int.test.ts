@@ -8,17 +8,16 @@ import { openDatabase, type Database } from '../../../src/store/db.ts';
 import { outboxOf } from '../../../src/store/outbox-store.ts';
 import { TestSmtpServer } from '../../support/smtp-server.ts';
 import { eventOfKind, FROM, resetNotifyTables } from './events.ts';
-import { openTestDatabase, type TestDatabase } from '../../support/databases.ts';
+import { testDatabaseOf } from '../../support/databases.ts';
 
 const MESSAGES = 40;
 
 describe('racing deliverers on PostgreSQL', () => {
-  let tdb: TestDatabase;
+  const tdb = testDatabaseOf('postgres', { scope: 'describe' });
   let other: Database;
   let smtp: TestSmtpServer;
 
   beforeAll(async () => {
-    tdb = await openTestDatabase('postgres');
     other = await openDatabase({ url: tdb.url, dataDir: 'memory://' });
     smtp = await TestSmtpServer.start({ tls: 'none' });
   });
@@ -26,7 +25,6 @@ describe('racing deliverers on PostgreSQL', () => {
   afterAll(async () => {
     await other?.close();
     await smtp?.close();
-    await tdb?.drop();
   });
 
   beforeEach(async () => {

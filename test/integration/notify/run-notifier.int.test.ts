@@ -12,7 +12,7 @@ import { storeOf } from '../../../src/store/repositories.ts';
 import type { RunNotifier } from '../../../src/sync/sync-source.ts';
 import { TestSmtpServer } from '../../support/smtp-server.ts';
 import { FROM, NOTIFY_TO, pool, resetNotifyTables } from './events.ts';
-import { openTestDatabase, DATABASE_KINDS, type TestDatabase } from '../../support/databases.ts';
+import { DATABASE_KINDS, testDatabaseOf } from '../../support/databases.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -22,7 +22,7 @@ const pools: PoolConfig[] = [{ name: 'primary', seats: 2, notify: null }];
 const policy: PolicyConfig = { graceDays: 7, maxRemovals: { percent: 10 }, protect: null, purgeRemovedAfterMs: null };
 
 describe.each(DATABASE_KINDS)('run notifications on %s', (kind) => {
-  let tdb: TestDatabase;
+  const tdb = testDatabaseOf(kind, { scope: 'describe' });
   let smtp: TestSmtpServer;
   let transport: SmtpTransport;
   let outbox: ReturnType<typeof outboxOf>;
@@ -66,7 +66,6 @@ describe.each(DATABASE_KINDS)('run notifications on %s', (kind) => {
   };
 
   beforeAll(async () => {
-    tdb = await openTestDatabase(kind);
     smtp = await TestSmtpServer.start({ tls: 'none' });
     outbox = outboxOf(tdb.db);
     transport = new SmtpTransport({
@@ -81,7 +80,6 @@ describe.each(DATABASE_KINDS)('run notifications on %s', (kind) => {
   afterAll(async () => {
     await transport?.close();
     await smtp?.close();
-    await tdb?.drop();
   });
 
   beforeEach(async () => {

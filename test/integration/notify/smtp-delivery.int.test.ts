@@ -7,14 +7,14 @@ import { SmtpTransport } from '../../../src/notify/transports/smtp-transport.ts'
 import { outboxOf } from '../../../src/store/outbox-store.ts';
 import { TestSmtpServer, type ReceivedMail } from '../../support/smtp-server.ts';
 import { eventOfKind, FROM, limitEvents, NOTIFY_TO, PARTNERS_TO, resetNotifyTables } from './events.ts';
-import { openTestDatabase, DATABASE_KINDS, type TestDatabase } from '../../support/databases.ts';
+import { DATABASE_KINDS, testDatabaseOf } from '../../support/databases.ts';
 
 const SMTP_USER = 'seatsync';
 const SMTP_PASS = 'correct horse';
 const REFUSED = 'nobody@corp.example.test';
 
 describe.each(DATABASE_KINDS)('SMTP delivery on %s', (kind) => {
-  let tdb: TestDatabase;
+  const tdb = testDatabaseOf(kind, { scope: 'describe' });
   let smtp: TestSmtpServer;
   let outbox: ReturnType<typeof outboxOf>;
   let transport: SmtpTransport;
@@ -44,7 +44,6 @@ describe.each(DATABASE_KINDS)('SMTP delivery on %s', (kind) => {
     (await tdb.db.query<{ status: string; attempts: number; last_error: string | null }>('SELECT status, attempts, last_error FROM outbox ORDER BY id')).rows;
 
   beforeAll(async () => {
-    tdb = await openTestDatabase(kind);
     smtp = await TestSmtpServer.start({ tls: 'starttls', auth: { user: SMTP_USER, pass: SMTP_PASS }, rejectRecipients: [REFUSED] });
     outbox = outboxOf(tdb.db);
     transport = smtpTransport(SMTP_PASS);
@@ -53,7 +52,6 @@ describe.each(DATABASE_KINDS)('SMTP delivery on %s', (kind) => {
   afterAll(async () => {
     await transport?.close();
     await smtp?.close();
-    await tdb?.drop();
   });
 
   beforeEach(async () => {

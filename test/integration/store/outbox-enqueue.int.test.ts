@@ -2,13 +2,13 @@
 // on both databases: each dedupe key once, the first event with a key kept (one already queued by an
 // earlier run, or an earlier event of the same call), and `inserted` counts the rows added. Every row of
 // a call is due at the earliest time its events were planned.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { testEvent, type NotificationEvent } from '../../../src/domain/notifications.ts';
 import type { Queryable } from '../../../src/store/db.ts';
 import { outboxOf } from '../../../src/store/outbox-store.ts';
 import { repositoriesOf } from '../../../src/store/repositories.ts';
 import type { TargetRow } from '../../../src/targets/target-rows.ts';
-import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../../support/databases.ts';
+import { DATABASE_KINDS, testDatabaseOf } from '../../support/databases.ts';
 
 const T0 = Date.parse('2026-12-07T08:00:00.000Z');
 
@@ -28,13 +28,7 @@ function counting(q: Queryable): { readonly q: Queryable; statements: () => numb
 }
 
 describe.each(DATABASE_KINDS)('outbox enqueue on %s', (kind) => {
-  let t: TestDatabase;
-  beforeAll(async () => {
-    t = await openTestDatabase(kind);
-  });
-  afterAll(async () => {
-    await t.drop();
-  });
+  const t = testDatabaseOf(kind, { scope: 'describe' });
 
   it('queues many events in one statement, each dedupe key once, the first event with a key kept', async () => {
     const outbox = outboxOf(t.db);

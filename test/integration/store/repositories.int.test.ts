@@ -2,10 +2,10 @@
 // session's repositories share its connection (a run's staging table is seen by its transaction), and a
 // run whose lock its session holds is not taken for interrupted; both drivers type a column alike; and
 // an account's protection reads as the domain decides it, in the view and in the allocation's load.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isProtected } from '../../../src/domain/protection.ts';
 import { storeOf, type StagedRow } from '../../../src/store/repositories.ts';
-import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../../support/databases.ts';
+import { DATABASE_KINDS, testDatabaseOf } from '../../support/databases.ts';
 
 const aStagedRow = (seq: number, externalId: string): StagedRow => ({
   seq, externalId, username: externalId, email: null, displayName: null, dn: null, enabled: true, directoryCreatedAt: null, directoryCreatedMs: null,
@@ -13,13 +13,7 @@ const aStagedRow = (seq: number, externalId: string): StagedRow => ({
 });
 
 describe.each(DATABASE_KINDS)('store repositories on %s', (kind) => {
-  let t: TestDatabase;
-  beforeAll(async () => {
-    t = await openTestDatabase(kind);
-  });
-  afterAll(async () => {
-    await t.drop();
-  });
+  const t = testDatabaseOf(kind, { scope: 'describe' });
 
   it('get the same JavaScript type for a column from either driver (the stores hand rows on as read)', async () => {
     const { rows } = await t.db.query<Record<string, unknown>>(

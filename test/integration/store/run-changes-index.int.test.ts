@@ -2,9 +2,9 @@
 // `changedByRun`, `transitionsOfRun`). Among many accounts, most of them left by an earlier run, both
 // are found through the index of the run id the accounts carry (migration 009), not by reading every
 // account. The plans are those of the store's own statements on PostgreSQL, with statistics gathered.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { repositoriesOf } from '../../../src/store/repositories.ts';
-import { openTestDatabase, type TestDatabase } from '../../support/databases.ts';
+import { testDatabaseOf } from '../../support/databases.ts';
 import { planning, reads } from '../../support/query-plans.ts';
 
 /** Accounts the first sync (run 1) created; run 2 changed the last CHANGED of them. */
@@ -14,9 +14,8 @@ const CHANGED = 40;
 const BY_RUN_INDEX = /^(Index|Index Only|Bitmap Index) Scan accounts_last_changed_run_idx$/;
 
 describe('the targets\' per-run reads on PostgreSQL', () => {
-  let t: TestDatabase;
+  const t = testDatabaseOf('postgres', { scope: 'describe' });
   beforeAll(async () => {
-    t = await openTestDatabase('postgres');
     // A first sync's accounts, each with its audit row, then a later run that changed a few of them:
     // state changes and one flag-only audit row each.
     await t.db.exec(`
@@ -32,9 +31,6 @@ describe('the targets\' per-run reads on PostgreSQL', () => {
       ANALYZE audit;
     `);
   }, 120_000);
-  afterAll(async () => {
-    await t.drop();
-  });
 
   it('finds a run\'s accounts and its state changes through the run index', async () => {
     const { q, plans } = planning(t.db);

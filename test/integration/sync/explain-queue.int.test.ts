@@ -15,7 +15,7 @@ import { runSync } from '../../../src/sync/run-sync.ts';
 import { poolViews } from '../../../src/sync/status.ts';
 import type { SeatsyncConfig } from '../../../src/config/types.ts';
 import { aCsvFile, aPartnerConfig, type CsvPerson } from '../../support/config-builder.ts';
-import { DATABASE_KINDS, openTestDatabase } from '../../support/databases.ts';
+import { DATABASE_KINDS, testDatabaseOf } from '../../support/databases.ts';
 
 /** Usernames that order differently by bytes and by UTF-16 code units, next to plain ones. */
 const ODD_PREFIXES = ['x\uE000', 'x\u{1F600}', 'x\uFFFD', 'x\u{10000}', 'X', 'x'];
@@ -48,50 +48,46 @@ async function explainedStanding(db: Database, config: SeatsyncConfig, id: numbe
 }
 
 describe.each(DATABASE_KINDS)('explain on %s', (kind) => {
+  const t = testDatabaseOf(kind);
   it('reports the standing the domain ranks for accounts of a queue of 20,000', { timeout: 600_000 }, async () => {
-    const t = await openTestDatabase(kind);
-    try {
-      const file = aCsvFile(Array.from({ length: 20_000 }, (_, i) => person(i + 1)));
-      const config = aPartnerConfig(file.path, { primary: 40, extranet: 10 });
-      const sync = () =>
-        runSync(
-          { db: t.db, config, logger: silentLogger(), createSource: createSourceFactory(config, silentLogger()) },
-          { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'test' },
-        );
-      expect((await sync()).runs[0]?.status).toBe('ok');
-      // A second run queues more accounts behind the first run's, from a later time.
-      file.write(Array.from({ length: 20_300 }, (_, i) => person(i + 1)));
-      expect((await sync()).runs[0]?.status).toBe('ok');
+    const file = aCsvFile(Array.from({ length: 20_000 }, (_, i) => person(i + 1)));
+    const config = aPartnerConfig(file.path, { primary: 40, extranet: 10 });
+    const sync = () =>
+      runSync(
+        { db: t.db, config, logger: silentLogger(), createSource: createSourceFactory(config, silentLogger()) },
+        { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'test' },
+      );
+    expect((await sync()).runs[0]?.status).toBe('ok');
+    // A second run queues more accounts behind the first run's, from a later time.
+    file.write(Array.from({ length: 20_300 }, (_, i) => person(i + 1)));
+    expect((await sync()).runs[0]?.status).toBe('ok');
 
-      const ranked = await rankedByDomain(t.db, config);
-      expect(ranked.length).toBeGreaterThan(19_000);
-      const odd = ranked.filter((r) => !/^u\d/.test(r.entry.account.username));
-      const picks = [
-        ranked[0],
-        ranked[1],
-        ranked[Math.floor(ranked.length / 2)],
-        ranked.at(-300),
-        ranked.at(-1),
-        ...ODD_PREFIXES.map((prefix) => odd.find((r) => r.entry.account.username.startsWith(prefix) && r.standing.position > 5_000)),
-        ...odd.slice(0, 3),
-      ];
-      for (const pick of picks) {
-        expect(pick).toBeDefined();
-        if (!pick) continue;
-        expect({ username: pick.entry.account.username, queue: await explainedStanding(t.db, config, pick.entry.account.id) }).toEqual({
-          username: pick.entry.account.username,
-          queue: pick.standing,
-        });
-      }
-    } finally {
-      await t.drop();
+    const ranked = await rankedByDomain(t.db, config);
+    expect(ranked.length).toBeGreaterThan(19_000);
+    const odd = ranked.filter((r) => !/^u\d/.test(r.entry.account.username));
+    const picks = [
+      ranked[0],
+      ranked[1],
+      ranked[Math.floor(ranked.length / 2)],
+      ranked.at(-300),
+      ranked.at(-1),
+      ...ODD_PREFIXES.map((prefix) => odd.find((r) => r.entry.account.username.startsWith(prefix) && r.standing.position > 5_000)),
+      ...odd.slice(0, 3),
+    ];
+    for (const pick of picks) {
+      expect(pick).toBeDefined();
+      if (!pick) continue;
+      expect({ username: pick.entry.account.username, queue: await explainedStanding(t.db, config, pick.entry.account.id) }).toEqual({
+        username: pick.entry.account.username,
+        queue: pick.standing,
+      });
     }
   });
 });
 
 describe('explain over random queues', () => {
+  const t = testDatabaseOf('pglite');
   it('reports the position and the pools ahead the domain ranks', { timeout: 600_000 }, async () => {
-    const t = await openTestDatabase('pglite');
     const config = aPartnerConfig('/dev/null', { primary: 1, extranet: 1 });
     const times = ['2025-03-01T00:00:00Z', '2025-03-01T00:00:00.001Z', '2025-03-02T00:00:00Z'];
     const entry = fc.record({
@@ -101,24 +97,20 @@ describe('explain over random queues', () => {
       username: fc.array(fc.constantFrom('a', 'b', 'A', '\uE000', '\uFFFD', '\u{10000}', '\u{1F600}', 'é'), { minLength: 1, maxLength: 3 }).map((cs) => cs.join('')),
       pools: fc.constantFrom(['primary'], ['extranet', 'primary'], []),
     });
-    try {
-      await fc.assert(
-        fc.asyncProperty(fc.array(entry, { minLength: 1, maxLength: 25 }), async (queue) => {
-          await t.db.query('TRUNCATE accounts RESTART IDENTITY CASCADE');
-          await t.db.query(
-            `INSERT INTO accounts (source, external_id, username, enabled, data_hash, state, waiting_for, waiting_since, directory_created_at)
-             SELECT 'hr', 'e' || n, u.username, true, '', 'blocked', u.pools::jsonb, u.since::timestamptz, u.created::timestamptz
-             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS u(username, pools, since, created, n)`,
-            [queue.map((q) => q.username), queue.map((q) => JSON.stringify(q.pools)), queue.map((q) => q.since), queue.map((q) => q.created)],
-          );
-          for (const { entry, standing } of await rankedByDomain(t.db, config)) {
-            expect(await explainedStanding(t.db, config, entry.account.id)).toEqual(standing);
-          }
-        }),
-        { numRuns: 60 },
-      );
-    } finally {
-      await t.drop();
-    }
+    await fc.assert(
+      fc.asyncProperty(fc.array(entry, { minLength: 1, maxLength: 25 }), async (queue) => {
+        await t.db.query('TRUNCATE accounts RESTART IDENTITY CASCADE');
+        await t.db.query(
+          `INSERT INTO accounts (source, external_id, username, enabled, data_hash, state, waiting_for, waiting_since, directory_created_at)
+           SELECT 'hr', 'e' || n, u.username, true, '', 'blocked', u.pools::jsonb, u.since::timestamptz, u.created::timestamptz
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS u(username, pools, since, created, n)`,
+          [queue.map((q) => q.username), queue.map((q) => JSON.stringify(q.pools)), queue.map((q) => q.since), queue.map((q) => q.created)],
+        );
+        for (const { entry, standing } of await rankedByDomain(t.db, config)) {
+          expect(await explainedStanding(t.db, config, entry.account.id)).toEqual(standing);
+        }
+      }),
+      { numRuns: 60 },
+    );
   });
 });

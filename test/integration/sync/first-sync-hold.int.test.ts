@@ -5,26 +5,22 @@ import { silentLogger } from '../../../src/logging.ts';
 import { createSourceFactory } from '../../../src/sources/factory.ts';
 import { runSync } from '../../../src/sync/run-sync.ts';
 import { aConfig, aCsvFile, aFileSource, people } from '../../support/config-builder.ts';
-import { DATABASE_KINDS, openTestDatabase } from '../../support/databases.ts';
+import { DATABASE_KINDS, testDatabaseOf } from '../../support/databases.ts';
 
 describe.each(DATABASE_KINDS)('first sync on %s', (kind) => {
+  const t = testDatabaseOf(kind);
   it('applies a first sync full of disabled and out-of-scope users', async () => {
-    const t = await openTestDatabase(kind);
-    try {
-      const list = people(60).map((p, i) => ({ ...p, enabled: i % 3 !== 0, groups: i % 3 === 2 ? [] : ['Staff'] }));
-      const config = aConfig({
-        sources: [aFileSource('hr', aCsvFile(list).path)],
-        pools: [{ name: 'primary', seats: 100, notify: null }],
-        // Only members of Staff are in scope: 20 users match no profile; 20 of the 40 in scope are disabled.
-        profiles: [{ name: 'staff', when: { memberOf: ['staff'] }, pools: ['primary'] }],
-      });
-      const report = await runSync(
-        { db: t.db, config, logger: silentLogger(), createSource: createSourceFactory(config, silentLogger()) },
-        { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'test' },
-      );
-      expect(report.runs[0]).toMatchObject({ status: 'ok', created: 60, activated: 20, disabled: 20, removed: 20, held: null });
-    } finally {
-      await t.drop();
-    }
+    const list = people(60).map((p, i) => ({ ...p, enabled: i % 3 !== 0, groups: i % 3 === 2 ? [] : ['Staff'] }));
+    const config = aConfig({
+      sources: [aFileSource('hr', aCsvFile(list).path)],
+      pools: [{ name: 'primary', seats: 100, notify: null }],
+      // Only members of Staff are in scope: 20 users match no profile; 20 of the 40 in scope are disabled.
+      profiles: [{ name: 'staff', when: { memberOf: ['staff'] }, pools: ['primary'] }],
+    });
+    const report = await runSync(
+      { db: t.db, config, logger: silentLogger(), createSource: createSourceFactory(config, silentLogger()) },
+      { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'test' },
+    );
+    expect(report.runs[0]).toMatchObject({ status: 'ok', created: 60, activated: 20, disabled: 20, removed: 20, held: null });
   });
 });

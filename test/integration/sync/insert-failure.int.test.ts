@@ -3,10 +3,10 @@
 // database goes from one insert to the next while the next slice is decided), so the statements after the
 // failed one fail only because the transaction is aborted. The run must report the failed insert's own
 // error, record the run failed and leave the accounts and the audit trail as they were.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SeatsyncConfig } from '../../../src/config/types.ts';
 import { aCsvFile, aPartnerConfig, type CsvPerson } from '../../support/config-builder.ts';
-import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../../support/databases.ts';
+import { DATABASE_KINDS, testDatabaseOf } from '../../support/databases.ts';
 import { syncWithAllocation } from '../../support/large-run.ts';
 import { storedState } from '../../support/stored-state.ts';
 
@@ -22,13 +22,7 @@ const person = (i: number): CsvPerson => ({
 });
 
 describe.each(DATABASE_KINDS)('a run whose insert of new accounts fails part-way, on %s', (kind) => {
-  let t: TestDatabase;
-  beforeEach(async () => {
-    t = await openTestDatabase(kind);
-  });
-  afterEach(async () => {
-    await t.drop();
-  });
+  const t = testDatabaseOf(kind);
 
   /** Runs a sync in slices of 4. */
   const sync = (config: SeatsyncConfig, now: number) => syncWithAllocation(t.db, config, { now, allocationSlice: 4 });

@@ -3,14 +3,14 @@
 // or also reported deleted is handled as in one page, and a read that fails half-way leaves nothing.
 // The source is the file source built from config by the factory, re-paged into small pages, with
 // repeats and a deletion added.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SeatsyncConfig } from '../../../src/config/types.ts';
 import { silentLogger } from '../../../src/logging.ts';
 import type { DirectorySource, SourceItem, SourceReader } from '../../../src/sources/directory-source.ts';
 import { createSourceFactory } from '../../../src/sources/factory.ts';
 import { runSync, type SyncReport } from '../../../src/sync/run-sync.ts';
 import { aCsvFile, aPartnerConfig, type CsvPerson } from '../../support/config-builder.ts';
-import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../../support/databases.ts';
+import { DATABASE_KINDS, testDatabaseOf, type SuiteDatabase } from '../../support/databases.ts';
 import { storedState } from '../../support/stored-state.ts';
 
 const T1 = Date.UTC(2025, 2, 1, 12);
@@ -66,19 +66,11 @@ function reshaped(source: DirectorySource, shape: Shape): DirectorySource {
 }
 
 describe.each(DATABASE_KINDS)('a first sync read in pages, on %s', (kind) => {
-  let early: TestDatabase;
-  let late: TestDatabase;
-  beforeEach(async () => {
-    early = await openTestDatabase(kind);
-    late = await openTestDatabase(kind);
-  });
-  afterEach(async () => {
-    await early.drop();
-    await late.drop();
-  });
+  const early = testDatabaseOf(kind);
+  const late = testDatabaseOf(kind);
 
   /** Runs a sync of the one configured source, re-paged as `shape` says. */
-  async function sync(t: TestDatabase, config: SeatsyncConfig, shape: Shape, options: { now: number }): Promise<SyncReport> {
+  async function sync(t: SuiteDatabase, config: SeatsyncConfig, shape: Shape, options: { now: number }): Promise<SyncReport> {
     const factory = createSourceFactory(config, silentLogger());
     return runSync(
       { db: t.db, config, logger: silentLogger(), createSource: (name) => reshaped(factory(name), shape) },
@@ -86,7 +78,7 @@ describe.each(DATABASE_KINDS)('a first sync read in pages, on %s', (kind) => {
     );
   }
 
-  const stored = async (t: TestDatabase) => ({
+  const stored = async (t: SuiteDatabase) => ({
     ...(await storedState(t.db, {
       accounts: [
         'external_id', 'username', 'email', 'display_name', 'enabled', 'profile', 'policy_protected', 'present', 'data_hash', 'state', 'held',

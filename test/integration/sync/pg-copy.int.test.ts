@@ -1,18 +1,13 @@
 // COPY FROM STDIN through pg's Submittable interface (src/store/pg-copy.ts): rows arrive, and an error —
 // bad data from the server, or a connection lost mid-COPY — fails the call instead of leaving it waiting
 // for a ReadyForQuery that pg no longer hands to it.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestDatabase, type TestDatabase } from '../../support/databases.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { testDatabaseOf } from '../../support/databases.ts';
 
-let t: TestDatabase;
+const t = testDatabaseOf('postgres', { scope: 'describe' });
 
 beforeAll(async () => {
-  t = await openTestDatabase('postgres');
   await t.db.query('CREATE TABLE copied (n integer NOT NULL, label text)');
-});
-
-afterAll(async () => {
-  await t.drop();
 });
 
 describe('COPY FROM STDIN', () => {

@@ -2,7 +2,7 @@
 // the largest number, across the digit boundaries (9 → 10, 99 → 100), on PostgreSQL and PGlite. And
 // `status` (the query `seatsync status`, the API and the dashboard share) tells a failing source apart.
 import { rmSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SeatsyncConfig } from '../../../src/config/types.ts';
 import { silentLogger } from '../../../src/logging.ts';
 import { createSourceFactory } from '../../../src/sources/factory.ts';
@@ -13,16 +13,10 @@ import { statusView } from '../../../src/sync/status.ts';
 import { syncJson } from '../../../src/sync/report.ts';
 import { testEvent } from '../../../src/domain/notifications.ts';
 import { aConfig, aCsvFile, aFileSource, people } from '../../support/config-builder.ts';
-import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../../support/databases.ts';
+import { DATABASE_KINDS, testDatabaseOf } from '../../support/databases.ts';
 
 describe.each(DATABASE_KINDS)('ids in numeric order on %s', (kind) => {
-  let t: TestDatabase;
-  beforeEach(async () => {
-    t = await openTestDatabase(kind);
-  });
-  afterEach(async () => {
-    await t.drop();
-  });
+  const t = testDatabaseOf(kind);
 
   const sync = (config: SeatsyncConfig): Promise<SyncReport> =>
     runSync(

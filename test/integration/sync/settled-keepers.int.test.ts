@@ -1,11 +1,11 @@
 // The store's SQL for "settled keeper" (seats.loadAroundSettled) must pick exactly the accounts the
 // pure predicate `isSettledKeeper` picks, on both databases: a run that leaves out an account the
 // allocation would change, or loads one it counts too, would decide seats on a wrong picture.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { isSettledKeeper } from '../../../src/domain/allocate.ts';
 import { neededPoolNames } from '../../../src/domain/pool-table.ts';
 import { seatsOf } from '../../../src/store/seat-store.ts';
-import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../../support/databases.ts';
+import { DATABASE_KINDS, testDatabaseOf } from '../../support/databases.ts';
 
 const PROFILE_POOLS = new Map<string, readonly string[]>([
   ['staff', ['primary']],
@@ -66,9 +66,8 @@ function rows(count: number): Row[] {
 }
 
 describe.each(DATABASE_KINDS)('settled keepers on %s', (kind) => {
-  let t: TestDatabase;
+  const t = testDatabaseOf(kind, { scope: 'describe' });
   beforeAll(async () => {
-    t = await openTestDatabase(kind);
     const all = rows(1500);
     const column = <K extends keyof Row>(key: K): Row[K][] => all.map((r) => r[key]);
     await t.db.query(
@@ -86,9 +85,6 @@ describe.each(DATABASE_KINDS)('settled keepers on %s', (kind) => {
       ],
     );
   }, 60_000);
-  afterAll(async () => {
-    await t.drop();
-  });
 
   it('leaves out and counts exactly the accounts the pure predicate calls settled, and loads every changed one', async () => {
     const everything = await t.db.transaction((tx) => seatsOf(tx).load());

@@ -2,11 +2,11 @@
 // queue key the domain stored with them; behind a settled state they are decided as they come. Slices
 // of 4 must leave exactly what one slice of everything leaves: the same states, the same audit rows, the
 // same report. Both runs on both databases.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SeatsyncConfig } from '../../../src/config/types.ts';
 import type { SyncReport } from '../../../src/sync/run-sync.ts';
 import { aCsvFile, aPartnerConfig, type CsvPerson } from '../../support/config-builder.ts';
-import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../../support/databases.ts';
+import { DATABASE_KINDS, testDatabaseOf, type SuiteDatabase } from '../../support/databases.ts';
 import { syncWithAllocation } from '../../support/large-run.ts';
 import { storedState } from '../../support/stored-state.ts';
 
@@ -43,21 +43,13 @@ function configFor(path: string): SeatsyncConfig {
 }
 
 describe.each(DATABASE_KINDS)('new accounts allocated in slices on %s', (kind) => {
-  let sliced: TestDatabase;
-  let whole: TestDatabase;
-  beforeEach(async () => {
-    sliced = await openTestDatabase(kind);
-    whole = await openTestDatabase(kind);
-  });
-  afterEach(async () => {
-    await sliced.drop();
-    await whole.drop();
-  });
+  const sliced = testDatabaseOf(kind);
+  const whole = testDatabaseOf(kind);
 
   /** Runs a sync; returns its report and how its allocation ran. */
-  const sync = (t: TestDatabase, config: SeatsyncConfig, now: number, allocationSlice: number) => syncWithAllocation(t.db, config, { now, allocationSlice });
+  const sync = (t: SuiteDatabase, config: SeatsyncConfig, now: number, allocationSlice: number) => syncWithAllocation(t.db, config, { now, allocationSlice });
 
-  const stored = (t: TestDatabase) => storedState(t.db);
+  const stored = (t: SuiteDatabase) => storedState(t.db);
 
   /** Runs each list through both databases; returns how the sliced database's allocations ran. */
   async function expectSameRuns(people: readonly CsvPerson[][]): Promise<unknown[]> {

@@ -3,21 +3,20 @@
 // while it loads them in the background (marks made meanwhile wait for the load); a readable occurrence
 // of an id anywhere in the read wins; a stored data hash it cannot read makes its user changed, never
 // unchanged. Real PostgreSQL and PGlite.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/logging.ts';
 import { createSourceFactory } from '../../../src/sources/factory.ts';
 import { runSync } from '../../../src/sync/run-sync.ts';
 import { storeOf } from '../../../src/store/repositories.ts';
 import { SourceSnapshot } from '../../../src/sync/source-snapshot.ts';
 import { aConfig, aCsvFile, aFileSource } from '../../support/config-builder.ts';
-import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../../support/databases.ts';
+import { DATABASE_KINDS, testDatabaseOf } from '../../support/databases.ts';
 
 describe.each(DATABASE_KINDS)('the source snapshot on %s', (kind) => {
-  let t: TestDatabase;
+  const t = testDatabaseOf(kind);
   let ids: Map<string, number>;
   let hashes: Map<string, string>;
   beforeEach(async () => {
-    t = await openTestDatabase(kind);
     const csv = aCsvFile(['a', 'b', 'c', 'd', 'e', 'f'].map((id) => ({ id })));
     const config = aConfig({ sources: [aFileSource('hr', csv.path)] });
     await runSync(
@@ -27,9 +26,6 @@ describe.each(DATABASE_KINDS)('the source snapshot on %s', (kind) => {
     const rows = (await t.db.query<{ id: number; external_id: string; data_hash: string }>('SELECT id, external_id, data_hash FROM accounts')).rows;
     ids = new Map(rows.map((r) => [r.external_id, r.id]));
     hashes = new Map(rows.map((r) => [r.external_id, r.data_hash]));
-  });
-  afterEach(async () => {
-    await t.drop();
   });
 
   const user = (externalId: string) => ({ externalId, dataHash: hashes.get(externalId) ?? 'new' });

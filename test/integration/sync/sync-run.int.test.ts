@@ -1,6 +1,6 @@
 // The sync run end to end on a real file source, against real PostgreSQL and PGlite.
 import { writeFileSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SeatsyncConfig } from '../../../src/config/types.ts';
 import { silentLogger } from '../../../src/logging.ts';
 import { createRunNotifier } from '../../../src/notify/run-notifier.ts';
@@ -10,16 +10,10 @@ import { createSourceFactory } from '../../../src/sources/factory.ts';
 import { applyAdminAction } from '../../../src/sync/admin-actions.ts';
 import { runSync, type SyncReport } from '../../../src/sync/run-sync.ts';
 import { aConfig, aCsvFile, aFileSource, people, type CsvPerson } from '../../support/config-builder.ts';
-import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../../support/databases.ts';
+import { DATABASE_KINDS, testDatabaseOf } from '../../support/databases.ts';
 
 describe.each(DATABASE_KINDS)('sync run on %s', (kind) => {
-  let t: TestDatabase;
-  beforeEach(async () => {
-    t = await openTestDatabase(kind);
-  });
-  afterEach(async () => {
-    await t.drop();
-  });
+  const t = testDatabaseOf(kind);
 
   const sync = (config: SeatsyncConfig, options: { dryRun?: boolean; allowRemovals?: boolean; sources?: string[] } = {}): Promise<SyncReport> =>
     runSync(
@@ -282,96 +276,84 @@ describe.each(DATABASE_KINDS)('sync run on %s', (kind) => {
 });
 
 describe('policy.purgeRemovedAfter', () => {
+  const t = testDatabaseOf('pglite');
   it('deletes accounts removed longer ago than the policy says, and keeps the others', async () => {
-    const t = await openTestDatabase('pglite');
-    try {
-      const csv = aCsvFile(people(6));
-      const base = aConfig({ sources: [aFileSource('hr', csv.path)], pools: [{ name: 'primary', seats: 10, notify: null }] });
-      const logger = silentLogger();
-      const sync = (config: SeatsyncConfig) =>
-        runSync({ db: t.db, config, logger, createSource: createSourceFactory(config, logger) }, { sources: [], dryRun: false, allowRemovals: true, forceFull: false, trigger: 'test' });
-      await sync(base);
-      csv.write(people(4));
-      await sync(base);
-      await t.db.query(`UPDATE accounts SET removed_at = now() - interval '40 days' WHERE external_id = 'u005'`);
-      const purgedId = (await t.db.query<{ id: number }>(`SELECT id FROM accounts WHERE external_id = 'u005'`)).rows[0]?.id;
-      const auditOf = async (id: number | undefined) => (await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit WHERE account_id = $1', [id])).rows[0]?.n;
-      expect(await auditOf(purgedId)).toBeGreaterThan(0);
-      const purging = { ...base, policy: { ...base.policy, purgeRemovedAfterMs: 30 * 86_400_000 } };
-      await sync(purging);
-      const left = await t.db.query<{ external_id: string; state: string }>('SELECT external_id, state FROM accounts ORDER BY external_id');
-      expect(left.rows.map((r) => `${r.external_id}:${r.state}`)).toEqual(['u001:active', 'u002:active', 'u003:active', 'u004:active', 'u006:removed']);
-      // Its audit history goes with it; the others' stays.
-      expect(await auditOf(purgedId)).toBe(0);
-      const orphanAudit = await t.db.query<{ n: number }>(
-        'SELECT count(*)::int AS n FROM audit au WHERE au.account_id IS NULL OR NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = au.account_id)',
-      );
-      expect(orphanAudit.rows[0]?.n).toBe(0);
-      const kept = (await t.db.query<{ id: number }>(`SELECT id FROM accounts WHERE external_id = 'u006'`)).rows[0]?.id;
-      expect(await auditOf(kept)).toBeGreaterThan(0);
-    } finally {
-      await t.drop();
-    }
+    const csv = aCsvFile(people(6));
+    const base = aConfig({ sources: [aFileSource('hr', csv.path)], pools: [{ name: 'primary', seats: 10, notify: null }] });
+    const logger = silentLogger();
+    const sync = (config: SeatsyncConfig) =>
+      runSync({ db: t.db, config, logger, createSource: createSourceFactory(config, logger) }, { sources: [], dryRun: false, allowRemovals: true, forceFull: false, trigger: 'test' });
+    await sync(base);
+    csv.write(people(4));
+    await sync(base);
+    await t.db.query(`UPDATE accounts SET removed_at = now() - interval '40 days' WHERE external_id = 'u005'`);
+    const purgedId = (await t.db.query<{ id: number }>(`SELECT id FROM accounts WHERE external_id = 'u005'`)).rows[0]?.id;
+    const auditOf = async (id: number | undefined) => (await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit WHERE account_id = $1', [id])).rows[0]?.n;
+    expect(await auditOf(purgedId)).toBeGreaterThan(0);
+    const purging = { ...base, policy: { ...base.policy, purgeRemovedAfterMs: 30 * 86_400_000 } };
+    await sync(purging);
+    const left = await t.db.query<{ external_id: string; state: string }>('SELECT external_id, state FROM accounts ORDER BY external_id');
+    expect(left.rows.map((r) => `${r.external_id}:${r.state}`)).toEqual(['u001:active', 'u002:active', 'u003:active', 'u004:active', 'u006:removed']);
+    // Its audit history goes with it; the others' stays.
+    expect(await auditOf(purgedId)).toBe(0);
+    const orphanAudit = await t.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM audit au WHERE au.account_id IS NULL OR NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = au.account_id)',
+    );
+    expect(orphanAudit.rows[0]?.n).toBe(0);
+    const kept = (await t.db.query<{ id: number }>(`SELECT id FROM accounts WHERE external_id = 'u006'`)).rows[0]?.id;
+    expect(await auditOf(kept)).toBeGreaterThan(0);
   });
 });
 
 describe('admin actions and notifications', () => {
+  const t = testDatabaseOf('pglite');
   it('emails the responsible person when protecting an account blocks another one', async () => {
-    const t = await openTestDatabase('pglite');
-    try {
-      const csv = aCsvFile(people(4));
-      const config = aConfig({
-        sources: [aFileSource('hr', csv.path)],
-        pools: [{ name: 'primary', seats: 3, notify: null }],
-        notify: { to: 'licenses@example.test', from: 'seatsync@example.test', transport: { kind: 'log' }, remindEveryMs: null, warnAt: null, failureAfter: null },
-      });
-      const logger = silentLogger();
-      const notifier = createRunNotifier({ config, outbox: outboxOf(t.db) }) ?? undefined;
-      expect(notifier).toBeDefined();
-      await runSync(
-        { db: t.db, config, logger, createSource: createSourceFactory(config, logger), ...(notifier ? { notifier } : {}) },
-        { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'test' },
-      );
-      const before = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM outbox WHERE kind = 'limit-exceeded'`);
-      expect(before.rows[0]?.n).toBe(1); // u004 waits
-      const result = await applyAdminAction({ db: t.db, config, ...(notifier ? { notifier } : {}) }, { action: 'protect', ref: 'u004', actor: 'test-admin' });
-      expect(result.account.state).toBe('active');
-      const states = await t.db.query<{ username: string; state: string }>(`SELECT username, state FROM accounts WHERE state = 'blocked'`);
-      expect(states.rows.map((r) => r.username)).toEqual(['u003']); // the newest holder made room
-      const after = await t.db.query<{ payload: { accounts?: { username: string }[] } }>(
-        `SELECT payload FROM outbox WHERE kind = 'limit-exceeded' ORDER BY id`,
-      );
-      expect(after.rows).toHaveLength(2);
-      expect(JSON.stringify(after.rows[1]?.payload)).toContain('u003');
-      const audit = await t.db.query<{ reason: string }>(`SELECT reason FROM audit WHERE actor = 'test-admin' ORDER BY id`);
-      expect(audit.rows.map((r) => r.reason)).toContain('protect');
-    } finally {
-      await t.drop();
-    }
+    const csv = aCsvFile(people(4));
+    const config = aConfig({
+      sources: [aFileSource('hr', csv.path)],
+      pools: [{ name: 'primary', seats: 3, notify: null }],
+      notify: { to: 'licenses@example.test', from: 'seatsync@example.test', transport: { kind: 'log' }, remindEveryMs: null, warnAt: null, failureAfter: null },
+    });
+    const logger = silentLogger();
+    const notifier = createRunNotifier({ config, outbox: outboxOf(t.db) }) ?? undefined;
+    expect(notifier).toBeDefined();
+    await runSync(
+      { db: t.db, config, logger, createSource: createSourceFactory(config, logger), ...(notifier ? { notifier } : {}) },
+      { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'test' },
+    );
+    const before = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM outbox WHERE kind = 'limit-exceeded'`);
+    expect(before.rows[0]?.n).toBe(1); // u004 waits
+    const result = await applyAdminAction({ db: t.db, config, ...(notifier ? { notifier } : {}) }, { action: 'protect', ref: 'u004', actor: 'test-admin' });
+    expect(result.account.state).toBe('active');
+    const states = await t.db.query<{ username: string; state: string }>(`SELECT username, state FROM accounts WHERE state = 'blocked'`);
+    expect(states.rows.map((r) => r.username)).toEqual(['u003']); // the newest holder made room
+    const after = await t.db.query<{ payload: { accounts?: { username: string }[] } }>(
+      `SELECT payload FROM outbox WHERE kind = 'limit-exceeded' ORDER BY id`,
+    );
+    expect(after.rows).toHaveLength(2);
+    expect(JSON.stringify(after.rows[1]?.payload)).toContain('u003');
+    const audit = await t.db.query<{ reason: string }>(`SELECT reason FROM audit WHERE actor = 'test-admin' ORDER BY id`);
+    expect(audit.rows.map((r) => r.reason)).toContain('protect');
   });
 });
 
 describe('mass-change safety of config changes', () => {
+  const t = testDatabaseOf('pglite');
   it('holds a run whose new profiles would put many accounts out of scope, and applies it with allowRemovals', async () => {
-    const t = await openTestDatabase('pglite');
-    try {
-      const csv = aCsvFile(people(20));
-      const config = aConfig({ sources: [aFileSource('hr', csv.path)], pools: [{ name: 'primary', seats: 30, notify: null }] });
-      const logger = silentLogger();
-      const sync = (c: SeatsyncConfig, allowRemovals = false) =>
-        runSync({ db: t.db, config: c, logger, createSource: createSourceFactory(c, logger) }, { sources: [], dryRun: false, allowRemovals, forceFull: false, trigger: 'test' });
-      await sync(config);
-      // A typo in the only profile's rule: nobody matches any more.
-      const broken = { ...config, profiles: [{ name: 'staff', when: { memberOf: ['cn=nobody'] }, pools: ['primary'] }] };
-      const held = await sync(broken);
-      expect(held.runs[0]).toMatchObject({ status: 'held' });
-      expect(held.runs[0]?.held).toMatchObject({ wouldRemove: 20 });
-      const states = await t.db.query<{ state: string; n: number }>('SELECT state, count(*)::int AS n FROM accounts GROUP BY state');
-      expect(states.rows).toEqual([{ state: 'active', n: 20 }]);
-      const applied = await sync(broken, true);
-      expect(applied.runs[0]).toMatchObject({ status: 'ok', removed: 20 });
-    } finally {
-      await t.drop();
-    }
+    const csv = aCsvFile(people(20));
+    const config = aConfig({ sources: [aFileSource('hr', csv.path)], pools: [{ name: 'primary', seats: 30, notify: null }] });
+    const logger = silentLogger();
+    const sync = (c: SeatsyncConfig, allowRemovals = false) =>
+      runSync({ db: t.db, config: c, logger, createSource: createSourceFactory(c, logger) }, { sources: [], dryRun: false, allowRemovals, forceFull: false, trigger: 'test' });
+    await sync(config);
+    // A typo in the only profile's rule: nobody matches any more.
+    const broken = { ...config, profiles: [{ name: 'staff', when: { memberOf: ['cn=nobody'] }, pools: ['primary'] }] };
+    const held = await sync(broken);
+    expect(held.runs[0]).toMatchObject({ status: 'held' });
+    expect(held.runs[0]?.held).toMatchObject({ wouldRemove: 20 });
+    const states = await t.db.query<{ state: string; n: number }>('SELECT state, count(*)::int AS n FROM accounts GROUP BY state');
+    expect(states.rows).toEqual([{ state: 'active', n: 20 }]);
+    const applied = await sync(broken, true);
+    expect(applied.runs[0]).toMatchObject({ status: 'ok', removed: 20 });
   });
 });

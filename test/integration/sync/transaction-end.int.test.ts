@@ -1,17 +1,13 @@
 // How a transaction ends is part of the database interface: a dry run and a held run roll back through
 // it (TransactionOptions.end), without throwing. Both drivers, on a plain connection and in a session.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Queryable } from '../../../src/store/db.ts';
-import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../../support/databases.ts';
+import { DATABASE_KINDS, testDatabaseOf } from '../../support/databases.ts';
 
 describe.each(DATABASE_KINDS)('transaction ends on %s', (kind) => {
-  let t: TestDatabase;
+  const t = testDatabaseOf(kind, { scope: 'describe' });
   beforeAll(async () => {
-    t = await openTestDatabase(kind);
     await t.db.query('CREATE TABLE tx_end_probe (n int)');
-  });
-  afterAll(async () => {
-    await t.drop();
   });
 
   const insert = async (tx: Queryable, n: number): Promise<{ n: number }> => {

@@ -5,13 +5,13 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SeatsyncConfig } from '../../../src/config/types.ts';
 import { silentLogger } from '../../../src/logging.ts';
 import { createSourceFactory } from '../../../src/sources/factory.ts';
 import { runSync, type SyncReport } from '../../../src/sync/run-sync.ts';
 import { aConfig, aCsvFile, aFileSource, csvOf, type CsvPerson } from '../../support/config-builder.ts';
-import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../../support/databases.ts';
+import { DATABASE_KINDS, testDatabaseOf } from '../../support/databases.ts';
 
 const ALICE: CsvPerson = { id: 'a1', username: 'alice', createdAt: '2024-01-01T00:00:00Z' };
 const BOB: CsvPerson = { id: 'b2', username: 'bob', createdAt: '2024-01-02T00:00:00Z' };
@@ -19,13 +19,7 @@ const CAROL: CsvPerson = { id: 'c3', username: 'carol', createdAt: '2024-01-03T0
 const HEADER = 'id,username,email,displayName,enabled,createdAt,groups,employeeType';
 
 describe.each(DATABASE_KINDS)('unreadable entries on %s', (kind) => {
-  let t: TestDatabase;
-  beforeEach(async () => {
-    t = await openTestDatabase(kind);
-  });
-  afterEach(async () => {
-    await t.drop();
-  });
+  const t = testDatabaseOf(kind);
 
   const sync = (config: SeatsyncConfig, options: { allowRemovals?: boolean } = {}): Promise<SyncReport> =>
     runSync(

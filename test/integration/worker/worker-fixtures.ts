@@ -13,7 +13,7 @@ import { openDatabase, type Database } from '../../../src/store/db.ts';
 import { migrate } from '../../../src/store/migrations.ts';
 import type { StartWorkerOptions } from '../../../src/worker.ts';
 import { BIN } from '../../support/cli.ts';
-import { csvOf, type CsvPerson } from '../../support/config-builder.ts';
+import { aConfigYaml, csvOf, type CsvPerson } from '../../support/config-builder.ts';
 
 export const REDIS_URL = process.env.SEATSYNC_TEST_REDIS ?? 'redis://127.0.0.1:6379';
 export const ADMIN_TOKEN = 'admin-token-for-tests';
@@ -78,26 +78,24 @@ export interface WorkerConfigOptions {
   readonly redisUrl?: string;
 }
 
+/** The config file the worker tests run with: `aConfigYaml`'s, with the HTTP API on `port` and its two tokens. */
 export function workerConfigYaml(o: WorkerConfigOptions): string {
-  const seats = o.seats ?? { primary: 3 };
-  const lines = [
-    o.databaseUrl ? `database: { url: "${o.databaseUrl}" }` : '',
-    `redis: { url: "${o.redisUrl ?? REDIS_URL}", prefix: ${o.prefix} }`,
-    'sources:',
-    ...Object.entries(o.sources).map(([name, path]) => `  - { name: ${name}, kind: file, path: "${path}", schedule: ${o.schedule ?? 'off'} }`),
-    'pools:',
-    ...Object.entries(seats).map(([name, n]) => `  ${name}: { seats: ${n} }`),
-    'profiles:',
-    `  - { name: staff, pools: [${Object.keys(seats)[0] ?? 'primary'}] }`,
+  const http = [
     'http:',
     '  host: 127.0.0.1',
     `  port: ${o.port}`,
     '  tokens:',
     `    - { name: ops, sha256: ${tokenHash(ADMIN_TOKEN)}, role: admin }`,
     `    - { name: viewer, sha256: ${tokenHash(READ_TOKEN)}, role: read }`,
-    o.extra ?? '',
   ];
-  return `${lines.filter((l) => l !== '').join('\n')}\n`;
+  return aConfigYaml({
+    databaseUrl: o.databaseUrl,
+    redis: { url: o.redisUrl ?? REDIS_URL, prefix: o.prefix },
+    sources: o.sources,
+    ...(o.schedule === undefined ? {} : { schedule: o.schedule }),
+    ...(o.seats === undefined ? {} : { seats: o.seats }),
+    extra: [...http, o.extra ?? ''].filter((l) => l !== '').join('\n'),
+  });
 }
 
 /** A folder with `seatsync.yaml` (rewritable: the worker re-reads it) and CSV files. */
