@@ -1,9 +1,8 @@
 // `seatsync sync`'s action (registered in sync-command.ts): runs the sync, delivers what it queued, prints
 // the report.
 import { REPAIRED_UTF8 } from '../sources/directory-values.ts';
-import { createSourceFactory, KINDS_READ_ON_THREAD, preloadAdapters, selectedSources } from '../sources/factory.ts';
+import { createSourceFactory, preloadAdapters } from '../sources/factory.ts';
 import { syncJson, type NextListingCommand } from '../sync/report.ts';
-import { prestartReadThread } from '../sync/read-thread.ts';
 import { runSync, type SyncReport } from '../sync/run-sync.ts';
 import { counted } from '../domain/counted.ts';
 import type { CommandContext } from './context.ts';
@@ -20,8 +19,7 @@ export async function syncCommand(ctx: CommandContext, out: Output, flags: SyncF
     const known = ctx.config.sources.map((s) => s.name).join(', ') || '(none)';
     throw new UsageError(`unknown source ${unknown.join(', ')}; configured: ${known}`);
   }
-  preloadAdapters(ctx.config, flags.source, { reading: true });
-  if (selectedSources(ctx.config, flags.source).some((source) => KINDS_READ_ON_THREAD.has(source.kind))) prestartReadThread();
+  preloadAdapters(ctx.config, flags.source);
   const db = await ctx.openDb();
   const notifier = runNotifierFor(ctx, db);
   const report = await runSync(

@@ -25,23 +25,9 @@ const adapterModules = {
   entra: () => import('./entra/entra-source.ts'),
 } satisfies Record<SourceConfig['kind'], () => Promise<unknown>>;
 
-/** Imports a kind's adapter module (once; later calls share the import). */
-export function loadAdapter(kind: SourceConfig['kind']): Promise<unknown> {
-  return adapterModules[kind]();
-}
-
-/**
- * The source's adapter; its log lines carry the source's name (bound here, once: adapters never add it).
- * A run reads it on a thread of its own when its kind is read there and no tuning hook (a test's clock,
- * which cannot cross to another thread) is given for it.
- */
+/** The source's adapter; its log lines carry the source's name (bound here, once: adapters never add it). */
 export function createSource(config: SourceConfig, parentLogger: Logger, tuning: AdapterTuning = {}): DirectorySource {
-  const source = adapterSource(config, sourceLogger(parentLogger, config.name), tuning);
-  if (KINDS_READ_ON_THREAD.has(config.kind) && tuning[config.kind] === undefined) readsOnThread.set(source, config);
-  return source;
-}
-
-function adapterSource(config: SourceConfig, logger: Logger, tuning: AdapterTuning): DirectorySource {
+  const logger = sourceLogger(parentLogger, config.name);
   switch (config.kind) {
     case 'file':
       return lazySource(config, async () => (await adapterModules.file()).createFileSource(config, tuning.file));
@@ -54,25 +40,6 @@ function adapterSource(config: SourceConfig, logger: Logger, tuning: AdapterTuni
       throw new Error(`unknown source kind ${(never as SourceConfig).kind}`);
     }
   }
-}
-
-/**
- * Kinds a run reads on a thread of its own (sync/read-thread.ts): decoding a directory's answers is CPU
- * work, done there while the run's thread stages and classifies. A file is read where the run is; an
- * Entra read waits on the network.
- */
-export const KINDS_READ_ON_THREAD: ReadonlySet<SourceConfig['kind']> = new Set(['ldap']);
-
-/** Sources whose runs read them on a thread of their own, with the config the thread builds them from. */
-const readsOnThread = new WeakMap<DirectorySource, SourceConfig>();
-
-/**
- * The config to build `source` from on a thread of its own, for a run's read: set for an LDAP source
- * built here (the thread builds its own from the config); undefined for other kinds and for sources not
- * built by this factory, which a run reads in its own thread.
- */
-export function threadConfigOf(source: DirectorySource): SourceConfig | undefined {
-  return readsOnThread.get(source);
 }
 
 /**
@@ -103,22 +70,16 @@ function lazySource(config: SourceConfig, load: () => Promise<DirectorySource>):
 
 /**
  * Begins importing the adapters of the named sources (every configured one when `names` is empty) for a
- * command about to use them (`sync`, `check`; the worker reads its sources later, on its first job).
+ * command about to read them (`sync`, `check`; the worker reads its sources later, on its first job).
  * Started before the command connects to the database, the import (for an Entra source, the identity
  * and Graph libraries) overlaps the connection instead of delaying the first read, and with it the run
  * (BENCHMARKS.md, "The Entra delta's run in-process"). A failed import is reported by the source's first
- * use. `reading`: the command only reads the sources, so the kinds read on a thread of their own
- * (`KINDS_READ_ON_THREAD`) are imported there, not here.
+ * use.
  */
-export function preloadAdapters(config: SeatsyncConfig, names: readonly string[], options: { readonly reading?: boolean } = {}): void {
-  for (const source of selectedSources(config, names)) {
-    if (options.reading !== true || !KINDS_READ_ON_THREAD.has(source.kind)) loadAdapter(source.kind).catch(() => undefined);
+export function preloadAdapters(config: SeatsyncConfig, names: readonly string[]): void {
+  for (const source of config.sources) {
+    if (names.length === 0 || names.includes(source.name)) adapterModules[source.kind]().catch(() => undefined);
   }
-}
-
-/** The named sources (every configured one when `names` is empty), in config order. */
-export function selectedSources(config: SeatsyncConfig, names: readonly string[]): SourceConfig[] {
-  return config.sources.filter((source) => names.length === 0 || names.includes(source.name));
 }
 
 /** A factory by name over the config, for runs that pick sources by name. */

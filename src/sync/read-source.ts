@@ -1,21 +1,32 @@
-// Streams a source into the run's staging table, page by page: a few pages in memory at a time. Each user
+// Streams a source into the run's staging table, page by page: one page in memory at a time. Each user
 // is classified against the source's snapshot (source-snapshot.ts) as it is read; only new, changed or
-// returning users are staged, so a resync of an unchanged directory writes nothing. The pages come mapped
-// (map-page.ts), from this thread or from the source's own (read-thread.ts).
+// returning users are staged, so a resync of an unchanged directory writes nothing.
 import type { Logger } from '../logging.ts';
-import type { SourceReadOutcome } from '../sources/directory-source.ts';
-import type { SeatAccount } from '../domain/types.ts';
+import type { DirectorySource, SourceItem, SourceReadOptions, SourceReadOutcome } from '../sources/directory-source.ts';
+import type { DirectoryUser, SeatAccount } from '../domain/types.ts';
 import type { StagedRow, StagedUser, StagingRepository } from '../store/repositories.ts';
 import { newcomerAccount } from './newcomer.ts';
-import type { MappedReader, RepairedEntry, SkippedEntry } from './map-page.ts';
+import { mapUser, type MappingRules } from './map-user.ts';
 import type { SourceSnapshot } from './source-snapshot.ts';
 import { REPAIRED_UTF8 } from '../sources/directory-values.ts';
+import { storableInstant } from './instant.ts';
 
 export interface SyncProgress {
   readonly phase: 'read' | 'apply';
   /** Users read so far. */
   readonly read: number;
 }
+
+export interface SkippedEntry {
+  readonly entry: string;
+  readonly attribute?: string;
+  readonly reason: string;
+  /** The entry's stable id when it was readable: its account is kept as it was. */
+  readonly externalId?: string;
+}
+
+/** A value that was not UTF-8, read with U+FFFD in place of its invalid bytes: its entry and attribute. */
+export type RepairedEntry = Omit<Required<SkippedEntry>, 'reason'>;
 
 export interface ReadStats {
   readonly seen: number;
@@ -38,28 +49,36 @@ export async function readIntoStaging(
   staging: StagingRepository,
   options: {
     snapshot: SourceSnapshot;
-    /** The source's name, for the reports of repeated ids. */
-    source: string;
-    /** The source's read, mapped (`mapPages` or `readOnThread`); ended here however the read ends. */
-    pages: MappedReader;
+    source: DirectorySource;
+    request: SourceReadOptions;
+    rules: MappingRules;
     /** The domain's queue key of a new account (`queueKeyer`): staged with each user, so the database orders new users as the allocation queues them. */
     queueKey: (account: SeatAccount) => string;
     logger: Logger;
     onProgress?: (progress: SyncProgress) => void;
   },
 ): Promise<{ stats: ReadStats; outcome: SourceReadOutcome }> {
-  const { snapshot, source, logger } = options;
+  const { snapshot, source, rules, logger } = options;
   const stats = { seen: 0, skipped: 0, unidentified: 0, deleted: 0, skippedEntries: [] as SkippedEntry[], repaired: 0, repairedEntries: [] as RepairedEntry[] };
-  const skip = (entry: SkippedEntry): void => {
+  const skip = (raw: SkippedEntry): void => {
     stats.skipped += 1;
+    const entry: SkippedEntry = {
+      entry: printable(raw.entry),
+      reason: printable(raw.reason),
+      ...(raw.attribute === undefined ? {} : { attribute: printable(raw.attribute) }),
+      ...(usableId(raw.externalId) ? { externalId: raw.externalId } : {}),
+    };
     if (entry.externalId === undefined) stats.unidentified += 1;
     if (stats.skippedEntries.length < MAX_REPORTED_SKIPS) stats.skippedEntries.push(entry);
     logger.warn(entry, entry.externalId === undefined ? 'directory entry skipped; its id is unreadable' : 'directory entry skipped; its account is kept as it was');
   };
-  const repair = (entry: RepairedEntry): void => {
-    stats.repaired += 1;
-    if (stats.repairedEntries.length < MAX_REPORTED_SKIPS) stats.repairedEntries.push(entry);
-    logger.warn(entry, `directory value repaired: ${REPAIRED_UTF8}`);
+  const repair = (user: DirectoryUser, attributes: readonly string[]): void => {
+    for (const attribute of attributes) {
+      stats.repaired += 1;
+      const entry: RepairedEntry = { entry: printable(user.dn ?? user.username), attribute: printable(attribute), externalId: printable(user.externalId) };
+      if (stats.repairedEntries.length < MAX_REPORTED_SKIPS) stats.repairedEntries.push(entry);
+      logger.warn(entry, `directory value repaired: ${REPAIRED_UTF8}`);
+    }
   };
   // New users are numbered 1, 2, … in read order: the account id reserved for each is first + seq − 1
   // (staging-store.ts `reserveIds`). Changed users (whose order nothing needs) are numbered −1, −2, …
@@ -67,7 +86,7 @@ export async function readIntoStaging(
   let changedSeq = 0;
   // Disposed however the read ends: a failed staging write or snapshot load still ends the source's
   // read, which closes its connection now rather than when the process exits.
-  await using reader = options.pages;
+  await using reader = source.read(options.request);
   // One page is written while the next is read: the source's round trip and the database's overlap.
   let writing: Promise<void> | null = null;
   for (;;) {
@@ -76,16 +95,14 @@ export async function readIntoStaging(
       await writing;
       // New ids returned twice show only now, in the staging table: the first occurrences are kept, the repeats count as skipped.
       const repeats = snapshot.newIdsMayRepeat ? await staging.dropRepeatedIds() : 0;
-      if (repeats > 0) logger.warn({ entry: source, attribute: 'id', repeats }, 'directory returned new ids more than once; first occurrences kept');
+      if (repeats > 0) logger.warn({ entry: source.name, attribute: 'id', repeats }, 'directory returned new ids more than once; first occurrences kept');
       stats.seen -= repeats;
       stats.skipped += repeats;
-      const repeated = { entry: source, attribute: 'id', reason: DUPLICATE_ID };
+      const repeated = { entry: source.name, attribute: 'id', reason: DUPLICATE_ID };
       for (let i = 0; i < repeats && stats.skippedEntries.length < MAX_REPORTED_SKIPS; i++) stats.skippedEntries.push(repeated);
       return { stats, outcome: next.value };
     }
-    const { users, deletions, kept, unreadable, listed, skipped, repaired } = next.value;
-    for (const entry of skipped) skip(entry);
-    for (const entry of repaired) repair(entry);
+    const { users, deletions, kept, unreadable, listed } = sortItems(next.value.items, rules, { skip, repair });
     stats.seen += listed;
     await snapshot.keep(kept, { as: 'listed' });
     await snapshot.keep(unreadable, { as: 'unreadable' });
@@ -95,7 +112,7 @@ export async function readIntoStaging(
       const status = statuses[i];
       const user = users[i] as StagedUser;
       // The source returned an id twice: the first occurrence counts, the repeats are reported.
-      if (status === 'duplicate') skip({ entry: source, attribute: 'id', reason: DUPLICATE_ID, externalId: user.externalId });
+      if (status === 'duplicate') skip({ entry: source.name, attribute: 'id', reason: DUPLICATE_ID, externalId: user.externalId });
       else {
         stats.seen += 1;
         if (status === 'new') staged.push(withQueueKey(user, (newSeq += 1), options.queueKey));
@@ -117,9 +134,80 @@ export async function readIntoStaging(
   }
 }
 
+/**
+ * Sorts a page's items: `users` to classify and stage, mapped; `deletions`, ids an incremental read
+ * reports deleted; `kept`, ids listed only (in scope and unchanged, allocated as usual; `listed` counts
+ * them as seen); `unreadable`, ids of entries present but unreadable, whose accounts are frozen. A user
+ * with a value the store cannot hold is skipped (and kept) here.
+ */
+function sortItems(
+  items: readonly SourceItem[],
+  rules: MappingRules,
+  report: { skip: (entry: SkippedEntry) => void; repair: (user: DirectoryUser, attributes: readonly string[]) => void },
+) {
+  const page = { users: [] as StagedUser[], deletions: [] as string[], kept: [] as string[], unreadable: [] as string[], listed: 0 };
+  for (const item of items) {
+    if (item.kind === 'user') {
+      const unusable = usableId(item.user.externalId) ? unusableValue(item.user) : { attribute: 'id', reason: 'the id is empty or contains a NUL character (U+0000)' };
+      if (unusable === null) {
+        page.users.push(mapUser(item.user, rules));
+        if (item.repaired !== undefined && item.repaired.length > 0) report.repair(item.user, item.repaired);
+      } else {
+        report.skip({ entry: item.user.dn ?? item.user.username, ...unusable, externalId: item.user.externalId });
+        if (usableId(item.user.externalId)) page.unreadable.push(item.user.externalId);
+      }
+    } else if (item.kind === 'deleted') page.deletions.push(item.externalId);
+    else if (item.kind === 'present') {
+      page.listed += 1;
+      if (usableId(item.externalId)) page.kept.push(item.externalId);
+    } else {
+      report.skip(item);
+      if (usableId(item.externalId)) page.unreadable.push(item.externalId);
+    }
+  }
+  return page;
+}
+
 /** A staged user with its read order and its queue key as a new account (ignored when it has one). */
 function withQueueKey(user: StagedUser, seq: number, queueKey: (account: SeatAccount) => string): StagedRow {
   const { username, enabled, profile, policyProtected } = user;
   const account = newcomerAccount({ seq, id: null, username, enabled, profile, policyProtected, createdMs: user.directoryCreatedMs });
   return { ...user, seq, queueKey: queueKey(account) };
+}
+
+// Values a directory can hold but the store cannot: PostgreSQL's text and jsonb refuse the NUL character
+// (U+0000, "invalid byte sequence for encoding UTF8: 0x00"). One such value in one entry must not fail the
+// whole read, so the entry is reported as skipped (naming the attribute) and its account kept as it was.
+const NUL = '\u0000';
+const TEXT_FIELDS = ['username', 'email', 'displayName', 'dn'] as const satisfies readonly (keyof DirectoryUser)[];
+
+/** The first field of a user the store cannot hold, and why; null when every value is usable. */
+export function unusableValue(user: DirectoryUser): { readonly attribute: string; readonly reason: string } | null {
+  // An invalid date is stored as unknown (see mapUser); a valid one must be a time the store can hold.
+  if (user.createdAt !== null && !Number.isNaN(user.createdAt.getTime()) && !storableInstant(user.createdAt)) return { attribute: 'createdAt', reason: TIME_OUT_OF_RANGE };
+  // Called for every user of every read: plain loops, nothing allocated unless a NUL is found.
+  for (const attribute of TEXT_FIELDS) if (user[attribute]?.includes(NUL) === true) return nulIn(attribute);
+  for (const group of user.groups) if (group.includes(NUL)) return nulIn('groups');
+  for (const attribute in user.attributes) {
+    if (attribute.includes(NUL)) return nulIn(attribute.replaceAll(NUL, '\\0'));
+    for (const value of user.attributes[attribute] ?? []) if (value.includes(NUL)) return nulIn(attribute);
+  }
+  return null;
+}
+
+// A directory's "never", 9999-12-31 written with a negative UTC offset, is past 9999 in UTC.
+const TIME_OUT_OF_RANGE = 'the creation time is outside the years 1 to 9999 (UTC), which the database cannot store';
+
+function nulIn(attribute: string): { attribute: string; reason: string } {
+  return { attribute, reason: 'the value contains a NUL character (U+0000), which the database cannot store' };
+}
+
+/** Text for a report or a log stored as jsonb: NUL shown as `\0`. */
+export function printable(text: string): string {
+  return text.includes(NUL) ? text.replaceAll(NUL, '\\0') : text;
+}
+
+/** Whether an id can be stored at all (an id with a NUL is as good as unreadable). */
+export function usableId(externalId: string | undefined): externalId is string {
+  return externalId !== undefined && externalId !== '' && !externalId.includes(NUL);
 }

@@ -3,7 +3,7 @@ import { CHANGE_KINDS, changeKindOf, type ChangeKind } from '../domain/change-ki
 import type { AccountState, ChangeReason } from '../domain/types.ts';
 import type { RunCounts } from '../store/repositories.ts';
 import type { ListedChanges } from './apply-delta.ts';
-import type { SkippedEntry } from './map-page.ts';
+import type { SkippedEntry } from './read-source.ts';
 import type { SyncReport } from './run-sync.ts';
 import type { SourceRunResult } from './sync-source.ts';
 import type { PoolView } from './status.ts';

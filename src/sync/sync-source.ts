@@ -15,10 +15,7 @@ import { storeOf, type Database, type DatabaseStore, type RemovalCounts, type Ru
 import type { ChangeListing, ListedChanges } from './apply-delta.ts';
 import { type Applied, type ApplyInput, type ApplyOutcome, decideAndApply, type RunNotifier, type SeatTally, sweeps } from './apply-run.ts';
 import { throwIfAborted } from './run-aborted.ts';
-import { threadConfigOf } from '../sources/factory.ts';
-import { mapPages } from './map-page.ts';
 import { readIntoStaging, type ReadStats, type SyncProgress } from './read-source.ts';
-import { readOnThread } from './read-thread.ts';
 import { profilePoolsOf } from './reconcile.ts';
 import { mappingFingerprint, mappingRulesOf, readRequestOf } from './map-user.ts';
 import { SourceSnapshot } from './source-snapshot.ts';
@@ -168,12 +165,11 @@ async function readAndStage(conn: Store, staging: StagingRepository, ctx: RunCon
   // A read that returns every user needs every present account: loaded on a connection of its own
   // while the source binds and sends its first pages.
   const snapshot = new SourceSnapshot(conn, deps.source.name, { loader: ctx.store, whole: forceFull || stored === null });
-  const request = { ...readRequestOf(rules), cursor: stored?.cursor ?? null, forceFull, ...(options.signal ? { signal: options.signal } : {}) };
-  const threadConfig = threadConfigOf(deps.source);
   const read = await readIntoStaging(staging, {
     snapshot,
-    source: deps.source.name,
-    pages: threadConfig === undefined ? mapPages(deps.source, request, rules) : readOnThread(threadConfig, log, request, rules),
+    source: deps.source,
+    request: { ...readRequestOf(rules), cursor: stored?.cursor ?? null, forceFull, ...(options.signal ? { signal: options.signal } : {}) },
+    rules,
     queueKey: queueKeyer(profilePoolsOf(deps.config)),
     logger: log,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),

@@ -73,12 +73,6 @@ describe('the log of seatsync sync and seatsync run', () => {
     expect(repeatedKeys(result.stderr)).toEqual([]);
     const lines = logLines(result.stderr);
     expect(lines.filter((line) => line.msg === 'LDAP read complete')).toEqual([expect.objectContaining({ source: 'corp' })]);
-    // The LDAP source is read on a thread of its own, its lines written by the run's logger (with the run's
-    // keys, each once); the file source in the run's thread.
-    const thread = lines.filter((line) => line.msg === 'reading the source on a thread of its own');
-    expect(thread).toEqual([expect.objectContaining({ source: 'corp', threadId: expect.any(Number) })]);
-    const runIdOf = (source: string) => lines.find((line) => line.msg === 'sync started' && line.source === source)?.runId;
-    expect(lines.find((line) => line.msg === 'LDAP read complete')?.runId).toBe(runIdOf('corp'));
     expect(lines.filter((line) => line.msg === 'sync finished').map((line) => [line.source, line.repaired])).toEqual([['corp', 1], ['hr', 1]]);
     expect(lines.filter((line) => String(line.msg).startsWith('directory value repaired'))).toEqual([
       expect.objectContaining({ level: 40, source: 'corp', entry: CAROL, attribute: 'legacyName', externalId: expect.any(String) }),

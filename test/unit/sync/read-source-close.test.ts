@@ -5,7 +5,6 @@ import type { DirectoryUser } from '../../../src/domain/types.ts';
 import { silentLogger } from '../../../src/logging.ts';
 import type { DirectorySource, SourceReader } from '../../../src/sources/directory-source.ts';
 import type { Store, StagingRepository } from '../../../src/store/repositories.ts';
-import { mapPages } from '../../../src/sync/map-page.ts';
 import { readIntoStaging } from '../../../src/sync/read-source.ts';
 import { SourceSnapshot } from '../../../src/sync/source-snapshot.ts';
 
@@ -35,8 +34,9 @@ describe('readIntoStaging', () => {
     const store = { accounts: { lookupPresent: () => Promise.resolve() } } as unknown as Store;
     const read = readIntoStaging(staging, {
       snapshot: new SourceSnapshot(store, 'hr'),
-      source: 'hr',
-      pages: mapPages(source, { cursor: null, forceFull: false, groupsOfInterest: [], attributes: [] }, { profiles: [], protect: null }),
+      source,
+      request: { cursor: null, forceFull: false, groupsOfInterest: [], attributes: [] },
+      rules: { profiles: [], protect: null },
       queueKey: () => 'k',
       logger: silentLogger(),
     });

@@ -1,7 +1,7 @@
 // Values the store cannot hold (NUL, U+0000): the entry is skipped naming the field, never the whole read.
 import { describe, expect, it } from 'vitest';
 import type { DirectoryUser } from '../../../src/domain/types.ts';
-import { printable, unusableValue, usableId } from '../../../src/sync/map-page.ts';
+import { printable, unusableValue, usableId } from '../../../src/sync/read-source.ts';
 
 const user = (overrides: Partial<DirectoryUser> = {}): DirectoryUser => ({
   externalId: 'e1', username: 'jdoe', email: 'j@x', displayName: 'J', dn: 'uid=jdoe,dc=x', enabled: true, createdAt: null, groups: ['g'], attributes: { dept: ['a'] },
