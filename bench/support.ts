@@ -61,6 +61,9 @@ export function verdict(f: Figure): { ratio: number | null; met: boolean | null 
 /** Where `npm run bench` finds the results: bench/results/<benchmark>.json (gitignored). */
 export const RESULTS_DIR = new URL('./results/', import.meta.url);
 
+/** Set (to 1) in the environment of the benchmark processes `bench:compare` runs in turn (`roundTurn`). */
+export const TURNS_ENV = 'BENCH_TURNS';
+
 const round = (value: number): string => value.toLocaleString('en-US', { maximumFractionDigits: 0 });
 
 function spreadText(samples: readonly number[] | undefined): string {
@@ -104,12 +107,15 @@ export function roundsFromEnv(fallback: number): number {
  * instead of waiting for ever.
  */
 export async function roundTurn(): Promise<void> {
-  if (!process.send) return;
+  // Only compare's processes wait: another parent with an IPC channel (a test runner) does not say go.
+  if (!process.send || process.env[TURNS_ENV] !== '1') return;
   process.send('ready');
   // Both listeners are removed once either fires: a listener left on the channel would keep it open,
   // and the process alive, after its last round.
   await new Promise<void>((resolve, reject) => {
-    const go = (): void => {
+    const go = (message: unknown): void => {
+      if (message !== 'go') return;
+      process.off('message', go);
       process.off('disconnect', gone);
       resolve();
     };
@@ -117,7 +123,7 @@ export async function roundTurn(): Promise<void> {
       process.off('message', go);
       reject(new Error('bench:compare went away while this benchmark waited for its turn'));
     };
-    process.once('message', go);
+    process.on('message', go);
     process.once('disconnect', gone);
   });
 }

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import type { Figure } from '../support.ts';
+import { TURNS_ENV, type Figure } from '../support.ts';
 
 /** The benchmarks with targets, in the order of BENCHMARKS.md's table. */
 export const TARGETS = ['ldap-sync', 'ldap-incremental', 'entra-sync', 'allocate', 'memory', 'resync-latency'];
@@ -38,7 +38,10 @@ export function checkNames(names: readonly string[]): void {
  * (bench/support.ts) waits on, for bench:compare (lib/alternate.ts).
  */
 export function spawnBenchmark(script: string, options: { ipc: boolean }): ChildProcess {
-  return spawn(process.execPath, [script], { stdio: options.ipc ? ['inherit', 'inherit', 'inherit', 'ipc'] : 'inherit' });
+  return spawn(process.execPath, [script], {
+    stdio: options.ipc ? ['inherit', 'inherit', 'inherit', 'ipc'] : 'inherit',
+    env: options.ipc ? { ...process.env, [TURNS_ENV]: '1' } : process.env,
+  });
 }
 
 /** Runs bench/<benchmark>.ts of the checkout whose bench folder is `benchDir` (default: this one). */

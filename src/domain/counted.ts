@@ -3,8 +3,8 @@
 /**
  * `n` with thousands separators, as en-US writes it ("1,200", "-3,000,000"; a fraction as toLocaleString
  * gives it). Integers are grouped here: the first toLocaleString of a process loads ICU's number formats,
- * 11–38 ms that every command paid at start (the CLI's help texts print counts; BENCHMARKS.md, "This
- * stop, back to back through the CLI").
+ * 11–38 ms that every command paid at start (the CLI's help texts print counts; BENCHMARKS.md, "The
+ * stop before, back to back through the CLI").
  */
 export function formatCount(n: number): string {
   if (!Number.isSafeInteger(n) || Object.is(n, -0)) return n.toLocaleString('en-US');

@@ -115,6 +115,8 @@ export interface SyncHeldEvent extends EventBase {
   readonly threshold: number | null;
   /** True when the source returned nobody although it has accounts. */
   readonly emptyResult: boolean;
+  /** True when held because the read would remove accounts while some entries came back without a readable id (absent: false). */
+  readonly unidentified?: boolean;
 }
 
 export interface GraceExpiringEvent extends EventBase {

@@ -61,6 +61,8 @@ export interface HeldInput {
   readonly total: number;
   readonly threshold?: number;
   readonly emptyResult?: boolean;
+  /** Held because a full read would remove accounts while some entries came back without a readable id. */
+  readonly unidentified?: boolean;
 }
 
 /** An account in grace; `graceUntil` in epoch ms. */
@@ -361,6 +363,7 @@ function heldEvent(input: NotificationInput, held: HeldInput, base: Base): SyncH
     total: held.total,
     threshold: held.threshold ?? null,
     emptyResult: held.emptyResult ?? false,
+    ...(held.unidentified === true ? { unidentified: true } : {}),
   };
 }
 

@@ -15,6 +15,7 @@ import { planSourceFailure, type SourceFailureInput } from '../domain/source-fai
 import { repositoriesOf } from '../store/repositories.ts';
 import type { AllocationPlan } from '../domain/types.ts';
 import type { Database, Queryable } from '../store/db.ts';
+import type { HoldReason } from '../sync/apply-run.ts';
 import type { RunNotifier } from '../sync/sync-source.ts';
 import type { NotifyAccountsPort, OutboxPort } from './outbox-port.ts';
 
@@ -115,8 +116,8 @@ interface HeldContext {
   readonly source: string;
   readonly counts: { readonly total: number; readonly wouldRemove: number; readonly wouldDisable: number; readonly staged: number };
   readonly threshold: number;
-  /** Held as an empty read: decided by the hold (sync/apply-run.ts `isEmptyRead`), not here. */
-  readonly emptyRead: boolean;
+  /** Why it was held: decided by the hold (sync/apply-run.ts `holdReason`), not here. */
+  readonly reason: HoldReason;
   readonly now: number;
   readonly rules: NotifyRules;
   readonly outbox: OutboxPort;
@@ -139,7 +140,8 @@ export async function notifyHeld(db: Database, ctx: HeldContext): Promise<void> 
       wouldRemove: ctx.counts.wouldRemove,
       total: ctx.counts.total,
       threshold: ctx.threshold,
-      emptyResult: ctx.emptyRead,
+      emptyResult: ctx.reason === 'empty-read',
+      unidentified: ctx.reason === 'unidentified',
     },
     state: { lastLimitEmailAt: {}, warnedPools: [], graceNotified: {} },
     config: { ...ctx.rules, remindEveryMs: null, warnAt: null },

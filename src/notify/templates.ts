@@ -225,10 +225,12 @@ function earlyWarningDocument(event: EarlyWarningEvent): MessageDocument {
 }
 
 function heldDocument(event: SyncHeldEvent): MessageDocument {
+  const would = `it would disable ${event.wouldDisable} and remove ${event.wouldRemove} of ${counted(event.total, 'account')}`;
   const what = event.emptyResult
     ? `the source returned no users although it has ${counted(event.total, 'account')}`
-    : `it would disable ${event.wouldDisable} and remove ${event.wouldRemove} of ${counted(event.total, 'account')}` +
-      (event.threshold === null ? '' : ` (policy.maxRemovals allows ${event.threshold} per run)`);
+    : event.unidentified === true
+      ? `${would}, while some entries came back without a readable id: any account it would remove may be one of them`
+      : would + (event.threshold === null ? '' : ` (policy.maxRemovals allows ${event.threshold} per run)`);
   return {
     subject: event.emptyResult
       ? `Sync held for ${event.source} — the source returned no users`

@@ -14,8 +14,8 @@ import { throwIfAborted } from './run-aborted.ts';
 export interface RunNotifier {
   /** After the seats were decided, in the same transaction (`tx`: its repositories); `occasion` says whether a run or an admin action did it. */
   afterAllocation(tx: Repositories, context: { occasion: Occasion; source: string; plan: AllocationPlan; now: number }): Promise<void>;
-  /** After a held run (rolled back); `emptyRead`: held as an empty read (see `isEmptyRead`). */
-  onHeld(db: Database, context: { runId: string; source: string; counts: RemovalCounts; threshold: number; emptyRead: boolean; now: number }): Promise<void>;
+  /** After a held run (rolled back); `reason`: why it was held (`holdReason`). */
+  onHeld(db: Database, context: { runId: string; source: string; counts: RemovalCounts; threshold: number; reason: HoldReason; now: number }): Promise<void>;
   /** After every finished (non-dry) run, whatever its outcome: reports a source that keeps failing, and its recovery. */
   afterRun?(db: Database, context: { runId: string; source: string; now: number }): Promise<void>;
 }
@@ -35,8 +35,7 @@ export type ApplyOutcome =
       readonly kind: 'held';
       readonly counts: RemovalCounts;
       readonly threshold: number;
-      /** The read returned nobody although the source has accounts (`isEmptyRead`). */
-      readonly emptyRead: boolean;
+      readonly reason: HoldReason;
       /** `planHeld`: the plan the hold stopped. */
       readonly planned?: Applied;
     };
@@ -56,7 +55,7 @@ export interface ApplyInput {
   readonly frozenIds: readonly number[];
   /** Users read. */
   readonly read: number;
-  /** Entries skipped without a readable id (see `shouldHold`). */
+  /** Entries skipped without a readable id (see `holdReason`). */
   readonly unidentified: number;
   readonly now: number;
   /** The mapping rules' fingerprint, saved with the cursor. */
@@ -115,8 +114,8 @@ async function holdCheck(input: ApplyInput, counts: Omit<RemovalCounts, 'total'>
   const weighed = { ...counts, total: await total() };
   const threshold = removalThreshold(input.config.policy.maxRemovals, weighed.total);
   const mode = sweeps(input.outcome) ? 'full' : 'incremental';
-  if (!shouldHold(weighed, { threshold, mode, unidentified: input.unidentified })) return null;
-  return { kind: 'held', counts: weighed, threshold, emptyRead: isEmptyRead(weighed, mode) };
+  const reason = holdReason(weighed, { threshold, mode, unidentified: input.unidentified });
+  return reason === null ? null : { kind: 'held', counts: weighed, threshold, reason };
 }
 
 /** Whether the read listed every id in scope, so that accounts it did not list are swept. */
@@ -134,24 +133,27 @@ export function removalThreshold(maxRemovals: PolicyConfig['maxRemovals'], total
 }
 
 /**
- * Rule 10: a run is held when it would disable or remove more than the threshold, when it is an empty
- * read (`isEmptyRead`), or when a full read (`full`: the read listed every id in scope) would sweep an
- * account while some entry came back without a readable id (`unidentified`): the read is partial, and the
- * account it would remove may be that entry's.
+ * Why rule 10 holds a run, if it does (null: it does not), in this order:
+ * - `empty-read`: a full read (`full`: the read listed every id in scope) returned nobody although the
+ *   source has accounts: a wrong filter or an empty export, never a real directory;
+ * - `unidentified`: a full read would sweep an account while some entry came back without a readable
+ *   id: the read is partial, and the account it would remove may be that entry's;
+ * - `removals`: it would disable or remove more than the threshold (`policy.maxRemovals`).
  */
-export function shouldHold(counts: RemovalCounts, options: { threshold: number; mode: 'full' | 'incremental'; unidentified: number }): boolean {
-  if (isEmptyRead(counts, options.mode)) return true;
-  if (options.mode === 'full' && options.unidentified > 0 && counts.wouldRemove > 0) return true;
-  return counts.wouldRemove + counts.wouldDisable > options.threshold;
+export function holdReason(counts: RemovalCounts, options: { threshold: number; mode: 'full' | 'incremental'; unidentified: number }): HoldReason | null {
+  if (options.mode === 'full' && counts.staged === 0 && counts.total > 0) return 'empty-read';
+  if (options.mode === 'full' && options.unidentified > 0 && counts.wouldRemove > 0) return 'unidentified';
+  return counts.wouldRemove + counts.wouldDisable > options.threshold ? 'removals' : null;
 }
 
-/**
- * Rule 10's empty read, always held: a full read returned nobody although the source has accounts (a
- * wrong filter or an empty export, never a real directory).
- */
-export function isEmptyRead(counts: Pick<RemovalCounts, 'staged' | 'total'>, mode: 'full' | 'incremental'): boolean {
-  return mode === 'full' && counts.staged === 0 && counts.total > 0;
-}
+export type HoldReason = 'empty-read' | 'unidentified' | 'removals';
+
+/** Why a run was held, as its log line says it (`sync held: …`). */
+export const HOLD_REASON_TEXT: Readonly<Record<HoldReason, string>> = {
+  'empty-read': 'the read returned no users although the source has accounts',
+  unidentified: 'it would remove accounts while some entries came back without a readable id (any of those accounts may be one of them)',
+  removals: 'it would disable or remove more accounts than policy.maxRemovals allows',
+};
 
 /** One source's accounts per profile after a dry run (what `seatsync check` shows), read before it rolls back. */
 export interface SeatTally {

@@ -13,7 +13,7 @@ import { sourceLogger, type Logger } from '../logging.ts';
 import type { DirectorySource } from '../sources/directory-source.ts';
 import { storeOf, type Database, type DatabaseStore, type RemovalCounts, type RunCounts, type StagingRepository, type Store } from '../store/repositories.ts';
 import type { ChangeListing, ListedChanges } from './apply-delta.ts';
-import { type Applied, type ApplyInput, type ApplyOutcome, decideAndApply, type RunNotifier, type SeatTally, sweeps } from './apply-run.ts';
+import { type Applied, type ApplyInput, type ApplyOutcome, decideAndApply, HOLD_REASON_TEXT, type RunNotifier, type SeatTally, sweeps } from './apply-run.ts';
 import { throwIfAborted } from './run-aborted.ts';
 import { readIntoStaging, type ReadStats, type SyncProgress } from './read-source.ts';
 import { profilePoolsOf } from './reconcile.ts';
@@ -226,11 +226,10 @@ async function record(ctx: RunContext, ended: Ended): Promise<SourceRunResult> {
     case 'held': {
       const held = { ...ended.counts, threshold: ended.threshold, ...(stats.unidentified > 0 ? { unidentified: stats.unidentified } : {}) };
       if (runId) {
-        await deps.notifier?.onHeld(deps.db, { runId, source: deps.source.name, counts: ended.counts, threshold: ended.threshold, emptyRead: ended.emptyRead, now: ctx.clock() });
+        await deps.notifier?.onHeld(deps.db, { runId, source: deps.source.name, counts: ended.counts, threshold: ended.threshold, reason: ended.reason, now: ctx.clock() });
         await ctx.store.runs.finish(runId, { status: 'held', mode, counts: unapplied, error: null, details: { held, skippedEntries: stats.skippedEntries } });
       }
-      const why = ended.emptyRead ? 'the read returned no users although the source has accounts' : 'it would disable or remove more accounts than policy.maxRemovals allows';
-      log.warn({ held }, `sync held: ${why}`);
+      log.warn({ held }, `sync held: ${HOLD_REASON_TEXT[ended.reason]}`);
       return { ...base, ...unapplied, outcome: 'held', status: 'held', durationMs: durationMs(), error: null, held, ...(ended.planned ? planOf(ended.planned) : { poolsAfter: null }) };
     }
     case 'failed': {

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { alternate } from '../../../bench/lib/alternate.ts';
+import { TURNS_ENV } from '../../../bench/support.ts';
 
 const SUPPORT = fileURLToPath(new URL('../../../bench/support.ts', import.meta.url));
 
@@ -85,7 +86,7 @@ describe('bench:compare alternation', () => {
   });
 
   it('stops a benchmark that waits for its turn when compare goes away, through its own clean-up', async () => {
-    const child = spawn(process.execPath, [script('A', { rounds: 2 })], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const child = spawn(process.execPath, [script('A', { rounds: 2 })], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: { ...process.env, [TURNS_ENV]: '1' } });
     const stderr: Buffer[] = [];
     child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
     await once(child, 'message');
@@ -99,6 +100,13 @@ describe('bench:compare alternation', () => {
 
   it('runs a benchmark alone (no channel to a compare) straight through', async () => {
     await promisify(execFile)(process.execPath, [script('A', { rounds: 2 })]);
+    expect(steps()).toEqual(['A setup', 'A round 1', 'A round 2', 'A report', 'A clean-up']);
+  });
+
+  it('runs straight through under another parent with a channel (a test runner), which never says go', async () => {
+    const child = spawn(process.execPath, [script('A', { rounds: 2 })], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { ...process.env, [TURNS_ENV]: '' } });
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(0);
     expect(steps()).toEqual(['A setup', 'A round 1', 'A round 2', 'A report', 'A clean-up']);
   });
 });

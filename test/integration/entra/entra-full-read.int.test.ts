@@ -76,7 +76,9 @@ describe('entra source: full read', () => {
   it('asks for the next page as soon as the link at the start of a body has arrived, before the rest of it', async () => {
     seedUsers(fx.emulator, 30, 'early');
     const start = fx.emulator.graphRequests(/^\/v1\.0\/users$/).length;
-    fx.emulator.faults.set({ bodyPauseMs: 300 });
+    // Long enough that a busy machine (the suite's other files run beside this one) cannot delay the
+    // next request past it unless the read waits for the whole body: 300 ms once did.
+    fx.emulator.faults.set({ bodyPauseMs: 1_000 });
     try {
       const read = await drain(fx.source({ pageSize: 10 }).read(readOptions()));
       const total = fx.emulator.directory.userCount;
@@ -84,7 +86,7 @@ describe('entra source: full read', () => {
       expect(new Set(read.users.map((u) => u.externalId)).size).toBe(total);
       const lists = fx.emulator.graphRequests(/^\/v1\.0\/users$/).slice(start);
       expect(lists).toHaveLength(Math.ceil(total / 10));
-      // Each body pauses 300 ms after its first kilobyte; the request for the next page came within it.
+      // Each body pauses 1 s after its first kilobyte; the request for the next page came within it.
       for (const [i, list] of lists.slice(0, -1).entries()) {
         const next = lists[i + 1]!;
         expect(next.query.get('$skiptoken')).not.toBeNull();

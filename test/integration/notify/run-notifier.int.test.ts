@@ -1,6 +1,7 @@
 // The sync's notification hooks against a real database and SMTP server: events planned from stored
 // accounts and state, queued in the run's transaction, delivered once; quiet runs send nothing.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { HoldReason } from '../../../src/sync/apply-run.ts';
 import type { NotifyConfig, PolicyConfig, PoolConfig } from '../../../src/config/types.ts';
 import type { AllocationPlan } from '../../../src/domain/types.ts';
 import { silentLogger } from '../../../src/logging.ts';
@@ -142,26 +143,37 @@ describe.each(DATABASE_KINDS)('run notifications on %s', (kind) => {
     expect(smtp.messages).toHaveLength(1);
   });
 
-  /** The email of a held run of corp-ad whose read returned nobody and would remove all `total` accounts. */
-  const heldMail = async (runId: string, total: number, emptyRead: boolean) => {
+  /** The email of a held run of corp-ad that would remove `wouldRemove` of `total` accounts, held for `reason`. */
+  const heldMail = async (runId: string, total: number, reason: HoldReason, wouldRemove = total) => {
     const t0 = Date.now();
-    const counts = { total, wouldRemove: total, wouldDisable: 0, staged: 0 };
-    await notifier.onHeld(tdb.db, { runId, source: 'corp-ad', counts, threshold: total / 10, emptyRead, now: t0 });
+    const counts = { total, wouldRemove, wouldDisable: 0, staged: reason === 'empty-read' ? 0 : total - wouldRemove };
+    await notifier.onHeld(tdb.db, { runId, source: 'corp-ad', counts, threshold: total / 10, reason, now: t0 });
     expect(await deliver(t0)).toMatchObject({ sent: 1 });
     const [mail] = await smtp.waitForMessages(1);
     return mail;
   };
 
   it('emails the held sync', async () => {
-    const mail = await heldMail('10', 300, true);
+    const mail = await heldMail('10', 300, 'empty-read');
     expect(mail?.envelopeTo).toEqual([NOTIFY_TO]);
     expect(mail?.subject).toBe('Sync held for corp-ad — the source returned no users');
   });
 
   it('names a hold an empty read only when the hold says so, whatever the counts', async () => {
     // An incremental read that reports every account deleted: held over the threshold, not as an empty read.
-    const mail = await heldMail('13', 200, false);
+    const mail = await heldMail('13', 200, 'removals');
     expect(mail?.subject).toBe('Sync held for corp-ad — would disable 0 and remove 200 of 200 accounts');
+    expect(mail?.text).toContain('(policy.maxRemovals allows 20 per run)');
+    expect(mail?.text).not.toContain('readable id');
+  });
+
+  it('says when a hold is for entries without a readable id, not for the removal limit', async () => {
+    // A full read that would remove 2 of 300 (under the limit of 30) while an entry came back without its id.
+    const mail = await heldMail('14', 300, 'unidentified', 2);
+    expect(mail?.subject).toBe('Sync held for corp-ad — would disable 0 and remove 2 of 300 accounts');
+    const text = (mail?.text ?? '').replace(/\s+/g, ' ');
+    expect(text).toContain('while some entries came back without a readable id: any account it would remove may be one of them');
+    expect(text).not.toContain('policy.maxRemovals');
   });
 
   it('warns about grace ending within a day, once', async () => {

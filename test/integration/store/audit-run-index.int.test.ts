@@ -2,10 +2,10 @@
 // 010 indexes the audit rows by run: it applies on both databases, the list returns the run's rows and
 // only them, a page at a time, and among many rows of other runs it reads them through that index
 // instead of the whole table (the plans of the store's own statement, with statistics gathered).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../../src/store/migrations.ts';
 import { repositoriesOf } from '../../../src/store/repositories.ts';
-import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../../support/databases.ts';
+import { DATABASE_KINDS, testDatabaseOf } from '../../support/databases.ts';
 import { planning, reads } from '../../support/query-plans.ts';
 
 /** Audit rows of run 1 (a first sync), then RUN_ROWS of run 2 among more of run 3. */
@@ -13,9 +13,8 @@ const FIRST_RUN_ROWS = 20_000;
 const RUN_ROWS = 30;
 
 describe.each(DATABASE_KINDS)('audit rows of one run on %s', (kind) => {
-  let t: TestDatabase;
+  const t = testDatabaseOf(kind, { scope: 'describe' });
   beforeAll(async () => {
-    t = await openTestDatabase(kind);
     await t.db.exec(`
       INSERT INTO audit (from_state, to_state, reason, actor, run_id) SELECT NULL, 'active', 'seat-free', 'sync', 1 FROM generate_series(1, ${FIRST_RUN_ROWS});
       INSERT INTO audit (from_state, to_state, reason, actor, run_id)
@@ -23,9 +22,6 @@ describe.each(DATABASE_KINDS)('audit rows of one run on %s', (kind) => {
       ANALYZE audit;
     `);
   }, 120_000);
-  afterAll(async () => {
-    await t.drop();
-  });
 
   it('has the run index of migration 010', async () => {
     const applied = await t.db.query<{ version: number; name: string }>('SELECT version, name FROM schema_migrations ORDER BY version');
@@ -35,7 +31,7 @@ describe.each(DATABASE_KINDS)('audit rows of one run on %s', (kind) => {
     expect(index.rows.map((r) => r.indexdef)).toEqual([expect.stringMatching(/ON (public\.)?audit USING btree \(run_id, id\)$/)]);
   });
 
-  it('lists the run\'s rows and only them, oldest first, a page at a time', async () => {
+  it('lists the run\'s rows and only them, the newest page first, each page oldest first', async () => {
     const audit = repositoriesOf(t.db).audit;
     const all = await audit.list({ runId: '2', limit: 1_000 });
     expect(all.more).toBe(false);

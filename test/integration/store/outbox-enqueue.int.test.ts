@@ -54,7 +54,7 @@ describe.each(DATABASE_KINDS)('outbox enqueue on %s', (kind) => {
     const [earlier, ...queued] = rows.rows;
     expect(earlier).toMatchObject({ dedupe_key: 'run-7:3', recipient: 'user-1@corp.example.test' });
     expect(earlier?.next_attempt_at).toEqual(new Date(T0 - 1_000));
-    // In the call's order, each key from its first event: its recipient and payload; due when the call's first event was planned.
+    // In the call's order, each key from its first event: its recipient and payload; due when the call's earliest event was planned.
     const kept = events.filter((e) => e.dedupeKey !== 'run-7:3');
     expect(queued.map((r) => r.dedupe_key)).toEqual(kept.map((e) => e.dedupeKey));
     for (const [index, row] of queued.entries()) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isEmptyRead, removalThreshold, shouldHold } from '../../../src/sync/apply-run.ts';
+import { holdReason, removalThreshold } from '../../../src/sync/apply-run.ts';
 
 const counts = (c: { total: number; wouldRemove?: number; wouldDisable?: number; staged?: number }) => ({
   total: c.total,
@@ -21,33 +21,32 @@ describe('removalThreshold', () => {
   });
 });
 
-describe('shouldHold', () => {
+describe('holdReason', () => {
   it('holds when removals plus disables exceed the threshold', () => {
-    expect(shouldHold(counts({ total: 100, wouldRemove: 4, wouldDisable: 3 }), { threshold: 6, mode: 'full', unidentified: 0 })).toBe(true);
-    expect(shouldHold(counts({ total: 100, wouldRemove: 3, wouldDisable: 3 }), { threshold: 6, mode: 'full', unidentified: 0 })).toBe(false);
+    expect(holdReason(counts({ total: 100, wouldRemove: 4, wouldDisable: 3 }), { threshold: 6, mode: 'full', unidentified: 0 })).toBe('removals');
+    expect(holdReason(counts({ total: 100, wouldRemove: 3, wouldDisable: 3 }), { threshold: 6, mode: 'full', unidentified: 0 })).toBeNull();
   });
 
   it('always holds an empty full read of a source that has accounts', () => {
-    expect(shouldHold(counts({ total: 3, wouldRemove: 3, staged: 0 }), { threshold: 100, mode: 'full', unidentified: 0 })).toBe(true);
-    expect(isEmptyRead(counts({ total: 3, wouldRemove: 3, staged: 0 }), 'full')).toBe(true);
+    expect(holdReason(counts({ total: 3, wouldRemove: 3, staged: 0 }), { threshold: 100, mode: 'full', unidentified: 0 })).toBe('empty-read');
+    // Empty whatever else holds it too.
+    expect(holdReason(counts({ total: 300, wouldRemove: 300, staged: 0 }), { threshold: 5, mode: 'full', unidentified: 2 })).toBe('empty-read');
   });
 
   it('calls only a full read of nobody an empty read: an incremental one that deletes everyone is held for its count', () => {
     const everyoneDeleted = counts({ total: 30, wouldRemove: 30, staged: 0 });
-    expect(isEmptyRead(everyoneDeleted, 'incremental')).toBe(false);
-    expect(shouldHold(everyoneDeleted, { threshold: 5, mode: 'incremental', unidentified: 0 })).toBe(true);
-    expect(isEmptyRead(counts({ total: 0, staged: 0 }), 'full')).toBe(false);
+    expect(holdReason(everyoneDeleted, { threshold: 5, mode: 'incremental', unidentified: 0 })).toBe('removals');
   });
 
   it('does not hold an empty incremental read (no changes) or the first read of an empty source', () => {
-    expect(shouldHold(counts({ total: 3, staged: 0 }), { threshold: 5, mode: 'incremental', unidentified: 0 })).toBe(false);
-    expect(shouldHold(counts({ total: 0, staged: 0 }), { threshold: 5, mode: 'full', unidentified: 0 })).toBe(false);
+    expect(holdReason(counts({ total: 3, staged: 0 }), { threshold: 5, mode: 'incremental', unidentified: 0 })).toBeNull();
+    expect(holdReason(counts({ total: 0, staged: 0 }), { threshold: 5, mode: 'full', unidentified: 0 })).toBeNull();
   });
 
   it('holds a full read that would remove anyone while an entry came back without a readable id', () => {
-    expect(shouldHold(counts({ total: 100, wouldRemove: 1 }), { threshold: 10, mode: 'full', unidentified: 1 })).toBe(true);
-    expect(shouldHold(counts({ total: 100, wouldDisable: 1 }), { threshold: 10, mode: 'full', unidentified: 1 })).toBe(false);
+    expect(holdReason(counts({ total: 100, wouldRemove: 1 }), { threshold: 10, mode: 'full', unidentified: 1 })).toBe('unidentified');
+    expect(holdReason(counts({ total: 100, wouldDisable: 1 }), { threshold: 10, mode: 'full', unidentified: 1 })).toBeNull();
     // Deletions an incremental read reports are certain; an unreadable entry cannot be one of them.
-    expect(shouldHold(counts({ total: 100, wouldRemove: 1 }), { threshold: 10, mode: 'incremental', unidentified: 1 })).toBe(false);
+    expect(holdReason(counts({ total: 100, wouldRemove: 1 }), { threshold: 10, mode: 'incremental', unidentified: 1 })).toBeNull();
   });
 });
