@@ -11,7 +11,7 @@ import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import { alternate, pairedRatios, type Paired, type SideOutcome } from './lib/alternate.ts';
-import { BENCH_DIR, checkNames, loadAverage, resultOf, TARGETS, type ResultFigure } from './lib/benchmarks.ts';
+import { BENCH_DIR, checkNames, measured, resultOf, TARGETS, type Measured, type ResultFigure } from './lib/benchmarks.ts';
 import { RESULTS_DIR } from './support.ts';
 
 type SideName = 'before' | 'after';
@@ -26,13 +26,11 @@ interface Row {
   readonly paired: Paired | null;
 }
 
-interface BenchmarkOutcome {
+interface BenchmarkOutcome extends Measured {
   readonly benchmark: string;
   /** The side that took the first round. */
   readonly first: SideName;
   readonly sides: readonly SideOutcome[];
-  readonly seconds: number;
-  readonly load: { readonly before: string; readonly after: string };
 }
 
 const round = (value: number): string => value.toLocaleString('en-US', { maximumFractionDigits: 0 });
@@ -82,11 +80,9 @@ async function main(): Promise<void> {
     const order: SideName[] = index % 2 === 0 ? ['before', 'after'] : ['after', 'before'];
     // A side that does not run leaves no stale figures of an earlier compare behind.
     for (const side of order) rmSync(join(dirs[side], 'results', `${benchmark}.json`), { force: true });
-    const started = Date.now();
-    const load = loadAverage();
-    console.log(`\n=== ${benchmark}: ${order.join(' and ')}, round by round in turn === (load ${load})`);
-    const sides = await alternate(order.map((side) => ({ script: join(dirs[side], `${benchmark}.ts`), label: side })));
-    outcomes.push({ benchmark, first: order[0]!, sides, seconds: Math.round((Date.now() - started) / 1000), load: { before: load, after: loadAverage() } });
+    const { result: sides, ...measure } = await measured(`${benchmark}: ${order.join(' and ')}, round by round in turn`, () =>
+      alternate(order.map((side) => ({ script: join(dirs[side], `${benchmark}.ts`), label: side }))));
+    outcomes.push({ benchmark, first: order[0]!, sides, ...measure });
     rows.push(...rowsOf(benchmark, baselineBench));
   }
 

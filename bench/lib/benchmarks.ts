@@ -14,18 +14,22 @@ export const INFORMATIVE = ['csv-sync', 'ldap-read', 'ldap-id-listing', 'startup
 /** This checkout's bench/ folder. */
 export const BENCH_DIR = fileURLToPath(new URL('..', import.meta.url));
 
-export interface Outcome {
-  readonly benchmark: string;
-  readonly code: number | null;
+/** How long a benchmark's run took, and the machine's load around it. */
+export interface Measured {
   readonly seconds: number;
   /** 1-, 5- and 15-minute load averages before and after. */
   readonly load: { readonly before: string; readonly after: string };
 }
 
+export interface Outcome extends Measured {
+  readonly benchmark: string;
+  readonly code: number | null;
+}
+
 export type ResultFigure = Figure & { met: boolean | null; ratio: number | null };
 
 /** The 1-, 5- and 15-minute load averages, as /proc/loadavg gives them. */
-export const loadAverage = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+const loadAverage = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 /** Throws when a name is not a benchmark. */
 export function checkNames(names: readonly string[]): void {
@@ -44,20 +48,21 @@ export function spawnBenchmark(script: string, options: { ipc: boolean }): Child
   });
 }
 
-/** Runs bench/<benchmark>.ts of the checkout whose bench folder is `benchDir` (default: this one). */
-export function runOne(benchmark: string, benchDir = BENCH_DIR, label = benchmark): Promise<Outcome> {
-  const script = join(benchDir, `${benchmark}.ts`);
+/** Runs `run` under a `=== title ===` line, with its duration and the load before and after it. */
+export async function measured<T>(title: string, run: () => Promise<T>): Promise<{ result: T } & Measured> {
   const started = Date.now();
   const before = loadAverage();
-  console.log(`\n=== ${label} === (load ${before})`);
-  return new Promise((resolve) => {
-    const child = spawnBenchmark(script, { ipc: false });
-    child.once('close', (code) => {
-      const after = loadAverage();
-      console.log(`=== ${label}: exit ${code}, load after ${after}`);
-      resolve({ benchmark, code, seconds: Math.round((Date.now() - started) / 1000), load: { before, after } });
-    });
-  });
+  console.log(`\n=== ${title} === (load ${before})`);
+  const result = await run();
+  return { result, seconds: Math.round((Date.now() - started) / 1000), load: { before, after: loadAverage() } };
+}
+
+/** Runs this checkout's bench/<benchmark>.ts in its own process. */
+export async function runOne(benchmark: string): Promise<Outcome> {
+  const { result: code, ...measure } = await measured(benchmark, () =>
+    new Promise<number | null>((resolve) => spawnBenchmark(join(BENCH_DIR, `${benchmark}.ts`), { ipc: false }).once('close', resolve)));
+  console.log(`=== ${benchmark}: exit ${code}, load after ${measure.load.after}`);
+  return { benchmark, code, ...measure };
 }
 
 /** The figures a benchmark wrote to <benchDir>/results/<benchmark>.json; none when it did not run. */

@@ -90,7 +90,7 @@ interface DeltaRun {
 export async function allocateDelta(tx: Repositories, input: ApplyInput, summary: DeltaSummary): Promise<AllocatedDelta> {
   const { staging } = input;
   const runId = storedRunId(input);
-  const fingerprint = allocationFingerprint(input.config);
+  const fingerprint = allocationFingerprint(input.config, input.frozenIds);
   const quiet = summary.newCount + summary.seatChangedCount === 0 && summary.missingIds.length === 0;
   const last = quiet ? await tx.seats.lastAllocation() : null;
   if (last?.fingerprint === fingerprint && !(await tx.seats.graceEnded(input.now))) {
@@ -104,9 +104,7 @@ export async function allocateDelta(tx: Repositories, input: ApplyInput, summary
   const run: DeltaRun = { tx, input, summary, changed, writer: new StepWriter(tx, input, ids) };
   // A first sync: the account table's indexes are built after its inserts.
   const allocated = await tx.accounts.loadInBulk(summary.newCount, () => allocateAndWrite(run));
-  // Frozen accounts kept their state whatever the allocation would have decided for them: once their
-  // entries are readable again nothing may look unchanged, or a waiting one stays beside a free seat.
-  await tx.seats.saveAllocation({ fingerprint: input.frozenIds.length === 0 ? fingerprint : `${fingerprint} with frozen accounts`, pools: allocated.plan.pools });
+  await tx.seats.saveAllocation({ fingerprint, pools: allocated.plan.pools });
   return allocated;
 }
 

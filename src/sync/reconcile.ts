@@ -35,13 +35,17 @@ export function allocationSettingsOf(config: SeatsyncConfig, now: number): Alloc
 }
 
 /**
- * Hash of the config that decides seats: every allocation setting but the time (so a setting added to
- * them is in it too). With the same fingerprint, unchanged accounts and no ended grace period, the
- * allocation would change nothing (it is idempotent), so a run may skip it.
+ * Hash of what decides seats besides the accounts: every allocation setting but the time (so a setting
+ * added to them is in it too), and the accounts the allocation had to leave as they were (`frozenIds`:
+ * their entries were unreadable). With the same fingerprint, unchanged accounts and no ended grace
+ * period, the allocation would change nothing (it is idempotent), so a run may skip it; a frozen account
+ * readable again changes the fingerprint, so the run after it allocates (a waiting one may take a free seat).
  */
-export function allocationFingerprint(config: SeatsyncConfig): string {
+export function allocationFingerprint(config: SeatsyncConfig, frozenIds: readonly number[] = []): string {
   const { now: _now, ...settings } = allocationSettingsOf(config, 0);
-  return createHash('sha256').update(JSON.stringify(settings, (_key, value: unknown) => (value instanceof Map ? [...value] : value))).digest('hex');
+  // No frozen account: the fingerprint of the settings alone, as stored before frozen accounts counted.
+  const input = frozenIds.length === 0 ? settings : { ...settings, frozen: [...frozenIds].sort((a, b) => a - b) };
+  return createHash('sha256').update(JSON.stringify(input, (_key, value: unknown) => (value instanceof Map ? [...value] : value))).digest('hex');
 }
 
 /**

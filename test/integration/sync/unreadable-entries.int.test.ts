@@ -7,11 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { SeatsyncConfig } from '../../../src/config/types.ts';
-import { silentLogger } from '../../../src/logging.ts';
+import { createLogger, silentLogger } from '../../../src/logging.ts';
 import { createSourceFactory } from '../../../src/sources/factory.ts';
 import { runSync, type SyncReport } from '../../../src/sync/run-sync.ts';
 import { aConfig, aCsvFile, aFileSource, csvOf, type CsvPerson } from '../../support/config-builder.ts';
 import { DATABASE_KINDS, testDatabaseOf } from '../../support/databases.ts';
+import { capturedLog, logLines } from '../../support/log-lines.ts';
 
 const ALICE: CsvPerson = { id: 'a1', username: 'alice', createdAt: '2024-01-01T00:00:00Z' };
 const BOB: CsvPerson = { id: 'b2', username: 'bob', createdAt: '2024-01-02T00:00:00Z' };
@@ -86,6 +87,28 @@ describe.each(DATABASE_KINDS)('unreadable entries on %s', (kind) => {
     writeFileSync(path, csvOf([BOB, CAROL]));
     expect((await sync(config)).runs[0]).toMatchObject({ status: 'ok', activated: 1 });
     expect(await states()).toEqual({ alice: 'removed', bob: 'active', carol: 'active' });
+  });
+
+  it('skips the allocation of a run that changes nothing while the same entry stays unreadable, and allocates once it is readable', async () => {
+    const { config, path } = await started();
+    writeFileSync(path, csvWith([ALICE, BOB, CAROL], { id: 'c3', row: CAROL_UNREADABLE }));
+    /** The run's `allocation` as its "sync finished" line says it. */
+    const allocationOf = async (): Promise<unknown> => {
+      const log = capturedLog();
+      const logger = createLogger({ level: 'info', destination: log.destination });
+      await runSync(
+        { db: t.db, config, logger, createSource: createSourceFactory(config, logger) },
+        { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'test' },
+      );
+      return logLines(log.text()).find((line) => line.msg === 'sync finished')?.allocation;
+    };
+    expect(await allocationOf()).not.toBe('skipped');
+    // The same entry unreadable again, nothing else changed: the last allocation stands.
+    expect(await allocationOf()).toBe('skipped');
+    // Readable again: the allocation runs, though no account's data changed.
+    writeFileSync(path, csvOf([ALICE, BOB, CAROL]));
+    expect(await allocationOf()).not.toBe('skipped');
+    expect(await allocationOf()).toBe('skipped');
   });
 
   it('keeps the place in the queue of a waiting account whose entry is unreadable', async () => {
