@@ -15,7 +15,7 @@ import { planSourceFailure, type SourceFailureInput } from '../domain/source-fai
 import { repositoriesOf } from '../store/repositories.ts';
 import type { AllocationPlan } from '../domain/types.ts';
 import type { Database, Queryable } from '../store/db.ts';
-import type { HoldReason } from '../sync/apply-run.ts';
+import type { HoldReason } from '../domain/hold.ts';
 import type { RunNotifier } from '../sync/sync-source.ts';
 import type { NotifyAccountsPort, OutboxPort } from './outbox-port.ts';
 
@@ -116,7 +116,7 @@ interface HeldContext {
   readonly source: string;
   readonly counts: { readonly total: number; readonly wouldRemove: number; readonly wouldDisable: number; readonly staged: number };
   readonly threshold: number;
-  /** Why it was held: decided by the hold (sync/apply-run.ts `holdReason`), not here. */
+  /** Why it was held: decided by the hold (domain/hold.ts `holdReason`), not here. */
   readonly reason: HoldReason;
   readonly now: number;
   readonly rules: NotifyRules;

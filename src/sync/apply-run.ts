@@ -2,7 +2,8 @@
 // seats, weigh the mass-change hold on what the read changed (rule 10), allocate and write, weigh the
 // hold again on what the allocation decided, then the notifications, the cursor and the purge. Returns
 // a value: `held` (the caller rolls the transaction back) or the applied counts.
-import type { PolicyConfig, SeatsyncConfig } from '../config/types.ts';
+import type { SeatsyncConfig } from '../config/types.ts';
+import { holdReason, type HoldReason, removalThreshold } from '../domain/hold.ts';
 import type { Occasion } from '../domain/notification-events.ts';
 import type { AllocationPlan } from '../domain/types.ts';
 import type { SourceReadOutcome } from '../sources/directory-source.ts';
@@ -55,7 +56,7 @@ export interface ApplyInput {
   readonly frozenIds: readonly number[];
   /** Users read. */
   readonly read: number;
-  /** Entries skipped without a readable id (see `holdReason`). */
+  /** Entries skipped without a readable id (see `holdReason`, domain/hold.ts). */
   readonly unidentified: number;
   readonly now: number;
   /** The mapping rules' fingerprint, saved with the cursor. */
@@ -122,38 +123,6 @@ async function holdCheck(input: ApplyInput, counts: Omit<RemovalCounts, 'total'>
 export function sweeps(outcome: SourceReadOutcome): boolean {
   return outcome.mode === 'full' || outcome.listedScope === true;
 }
-
-/** A percentage never allows fewer than this many disables/removals per run. */
-const MIN_REMOVALS = 5;
-
-/** Rule 10: how many accounts one run may disable or remove without being held. */
-export function removalThreshold(maxRemovals: PolicyConfig['maxRemovals'], total: number): number {
-  if ('count' in maxRemovals) return maxRemovals.count;
-  return Math.max(MIN_REMOVALS, Math.floor((total * maxRemovals.percent) / 100));
-}
-
-/**
- * Why rule 10 holds a run, if it does (null: it does not), in this order:
- * - `empty-read`: a full read (`full`: the read listed every id in scope) returned nobody although the
- *   source has accounts: a wrong filter or an empty export, never a real directory;
- * - `unidentified`: a full read would sweep an account while some entry came back without a readable
- *   id: the read is partial, and the account it would remove may be that entry's;
- * - `removals`: it would disable or remove more than the threshold (`policy.maxRemovals`).
- */
-export function holdReason(counts: RemovalCounts, options: { threshold: number; mode: 'full' | 'incremental'; unidentified: number }): HoldReason | null {
-  if (options.mode === 'full' && counts.staged === 0 && counts.total > 0) return 'empty-read';
-  if (options.mode === 'full' && options.unidentified > 0 && counts.wouldRemove > 0) return 'unidentified';
-  return counts.wouldRemove + counts.wouldDisable > options.threshold ? 'removals' : null;
-}
-
-export type HoldReason = 'empty-read' | 'unidentified' | 'removals';
-
-/** Why a run was held, as its log line says it (`sync held: …`). */
-export const HOLD_REASON_TEXT: Readonly<Record<HoldReason, string>> = {
-  'empty-read': 'the read returned no users although the source has accounts',
-  unidentified: 'it would remove accounts while some entries came back without a readable id (any of those accounts may be one of them)',
-  removals: 'it would disable or remove more accounts than policy.maxRemovals allows',
-};
 
 /** One source's accounts per profile after a dry run (what `seatsync check` shows), read before it rolls back. */
 export interface SeatTally {

@@ -1,7 +1,7 @@
 // The sync's notification hooks against a real database and SMTP server: events planned from stored
 // accounts and state, queued in the run's transaction, delivered once; quiet runs send nothing.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { HoldReason } from '../../../src/sync/apply-run.ts';
+import type { HoldReason } from '../../../src/domain/hold.ts';
 import type { NotifyConfig, PolicyConfig, PoolConfig } from '../../../src/config/types.ts';
 import type { AllocationPlan } from '../../../src/domain/types.ts';
 import { silentLogger } from '../../../src/logging.ts';

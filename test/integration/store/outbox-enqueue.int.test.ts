@@ -28,7 +28,7 @@ function counting(q: Queryable): { readonly q: Queryable; statements: () => numb
 }
 
 describe.each(DATABASE_KINDS)('outbox enqueue on %s', (kind) => {
-  const t = testDatabaseOf(kind, { scope: 'describe' });
+  const t = testDatabaseOf(kind);
 
   it('queues many events in one statement, each dedupe key once, the first event with a key kept', async () => {
     const outbox = outboxOf(t.db);

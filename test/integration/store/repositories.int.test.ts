@@ -13,7 +13,7 @@ const aStagedRow = (seq: number, externalId: string): StagedRow => ({
 });
 
 describe.each(DATABASE_KINDS)('store repositories on %s', (kind) => {
-  const t = testDatabaseOf(kind, { scope: 'describe' });
+  const t = testDatabaseOf(kind);
 
   it('get the same JavaScript type for a column from either driver (the stores hand rows on as read)', async () => {
     const { rows } = await t.db.query<Record<string, unknown>>(
@@ -32,19 +32,14 @@ describe.each(DATABASE_KINDS)('store repositories on %s', (kind) => {
        SELECT 'protection', 'p' || n, 'p' || n, true, 'x', 'active', a, p FROM unnest($1::bool[], $2::bool[]) WITH ORDINALITY AS f(a, p, n)`,
       [flags.map((f) => f.adminProtected), flags.map((f) => f.policyProtected)],
     );
-    // The database is the file's: its rows go whatever the outcome, so that the other tests never see them.
-    try {
-      const store = storeOf(t.db);
-      const expected = flags.map((f, i) => [`p${i + 1}`, isProtected(f)]);
-      const viewed = [];
-      for await (const account of store.accounts.list({ source: 'protection' })) viewed.push([account.username, account.protected]);
-      expect(viewed).toEqual(expected);
-      const loaded = await store.transaction((tx) => tx.seats.load());
-      const names = new Set(expected.map(([name]) => name));
-      expect(loaded.filter((a) => names.has(a.username)).map((a) => [a.username, a.protected])).toEqual(expected);
-    } finally {
-      await t.db.query(`DELETE FROM accounts WHERE source = 'protection'`);
-    }
+    const store = storeOf(t.db);
+    const expected = flags.map((f, i) => [`p${i + 1}`, isProtected(f)]);
+    const viewed = [];
+    for await (const account of store.accounts.list({ source: 'protection' })) viewed.push([account.username, account.protected]);
+    expect(viewed).toEqual(expected);
+    const loaded = await store.transaction((tx) => tx.seats.load());
+    const names = new Set(expected.map(([name]) => name));
+    expect(loaded.filter((a) => names.has(a.username)).map((a) => [a.username, a.protected])).toEqual(expected);
   });
 
   it('write in the transaction they are bound to, and roll back with it', async () => {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { SeatsyncConfig } from '../../../src/config/types.ts';
+import { HOLD_REASON_TEXT } from '../../../src/domain/hold.ts';
 import { createLogger, silentLogger } from '../../../src/logging.ts';
 import { createSourceFactory } from '../../../src/sources/factory.ts';
 import { runSync, type SyncReport } from '../../../src/sync/run-sync.ts';
@@ -186,9 +187,16 @@ describe.each(DATABASE_KINDS)('unreadable entries on %s', (kind) => {
     const before = await accountRows();
     // alice's id is gone: her account would be swept, and her seat given to carol.
     writeFileSync(path, withAliceRow(',alice,alice@example.test,Person a1,true,2024-01-01T00:00:00Z,,'));
-    const report = await sync(config);
+    const log = capturedLog();
+    const logger = createLogger({ level: 'info', destination: log.destination });
+    const report = await runSync(
+      { db: t.db, config, logger, createSource: createSourceFactory(config, logger) },
+      { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'test' },
+    );
     expect(report.runs[0]).toMatchObject({ status: 'held', held: expect.objectContaining({ wouldRemove: 1, unidentified: 1 }) });
     expect(report.runs[0]?.skippedEntries).toEqual([{ entry: 'line 2', attribute: 'id', reason: 'the id is empty' }]);
+    // One removal is under the limit (5): the hold says it is for the entry without an id, not for the limit.
+    expect(logLines(log.text()).filter((line) => String(line.msg).startsWith('sync held')).map((line) => line.msg)).toEqual([`sync held: ${HOLD_REASON_TEXT.unidentified}`]);
     expect(await accountRows()).toEqual(before);
   });
 

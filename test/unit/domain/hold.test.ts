@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { holdReason, removalThreshold } from '../../../src/sync/apply-run.ts';
+import { holdReason, removalThreshold } from '../../../src/domain/hold.ts';
 
 const counts = (c: { total: number; wouldRemove?: number; wouldDisable?: number; staged?: number }) => ({
   total: c.total,

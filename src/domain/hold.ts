@@ -1,0 +1,45 @@
+// Rule 10 of SPEC ("a run that would disable or remove too much is held"): how many accounts one run may
+// disable or remove, and why a run is held, if it is. Pure: the run's apply (sync/apply-run.ts) weighs a
+// read with it, and its log line and email say the reason it gives.
+
+/** What a run would do to a source's accounts, as the hold weighs it. */
+export interface HoldCounts {
+  /** Accounts of the source that are present now. */
+  readonly total: number;
+  readonly wouldRemove: number;
+  readonly wouldDisable: number;
+  /** Users read (not deletions). */
+  readonly staged: number;
+}
+
+/** A percentage never allows fewer than this many disables/removals per run. */
+const MIN_REMOVALS = 5;
+
+/** Rule 10: how many accounts one run may disable or remove without being held. */
+export function removalThreshold(maxRemovals: { readonly count: number } | { readonly percent: number }, total: number): number {
+  if ('count' in maxRemovals) return maxRemovals.count;
+  return Math.max(MIN_REMOVALS, Math.floor((total * maxRemovals.percent) / 100));
+}
+
+/**
+ * Why rule 10 holds a run, if it does (null: it does not), in this order:
+ * - `empty-read`: a full read (`full`: the read listed every id in scope) returned nobody although the
+ *   source has accounts: a wrong filter or an empty export, never a real directory;
+ * - `unidentified`: a full read would sweep an account while some entry came back without a readable
+ *   id: the read is partial, and the account it would remove may be that entry's;
+ * - `removals`: it would disable or remove more than the threshold (`policy.maxRemovals`).
+ */
+export function holdReason(counts: HoldCounts, options: { threshold: number; mode: 'full' | 'incremental'; unidentified: number }): HoldReason | null {
+  if (options.mode === 'full' && counts.staged === 0 && counts.total > 0) return 'empty-read';
+  if (options.mode === 'full' && options.unidentified > 0 && counts.wouldRemove > 0) return 'unidentified';
+  return counts.wouldRemove + counts.wouldDisable > options.threshold ? 'removals' : null;
+}
+
+export type HoldReason = 'empty-read' | 'unidentified' | 'removals';
+
+/** Why a run was held, as its log line says it (`sync held: …`). */
+export const HOLD_REASON_TEXT: Readonly<Record<HoldReason, string>> = {
+  'empty-read': 'the read returned no users although the source has accounts',
+  unidentified: 'it would remove accounts while some entries came back without a readable id (any of those accounts may be one of them)',
+  removals: 'it would disable or remove more accounts than policy.maxRemovals allows',
+};
