@@ -7,6 +7,7 @@
 // a first sync in a throwaway in-memory one (it holds no accounts either), and none is migrated.
 import type { SeatsyncConfig } from '../config/types.ts';
 import { counted } from '../domain/counted.ts';
+import { describeHold, type HoldReason } from '../domain/hold.ts';
 import type { Logger } from '../logging.ts';
 import type { DirectorySource } from '../sources/directory-source.ts';
 import { openDatabase, type Database } from '../store/db.ts';
@@ -16,7 +17,7 @@ import type { SeatTally } from '../sync/apply-run.ts';
 import type { SourceRunResult } from '../sync/sync-source.ts';
 import type { CheckStep, DatabaseCheck } from './check-services.ts';
 import { describeKinds } from './planned-changes.ts';
-import { formatCount, table, type Output } from './output.ts';
+import { table, type Output } from './output.ts';
 
 /** What a sync now would leave one source's accounts with. */
 export interface SourcePlanJson {
@@ -26,7 +27,7 @@ export interface SourcePlanJson {
   /** `held` and `blocked`: accounts of this source; `used` and `waiting`: of every source. */
   readonly pools: readonly (SeatTally['pools'][number] & { readonly seats: number; readonly used: number; readonly waiting: number })[];
   /** A sync now would be held (SPEC rule 10): what it would disable and remove; the numbers above are the plan with removals allowed. */
-  readonly held: { readonly wouldDisable: number; readonly wouldRemove: number; readonly total: number; readonly threshold: number } | null;
+  readonly held: { readonly wouldDisable: number; readonly wouldRemove: number; readonly total: number; readonly threshold: number; readonly reason: HoldReason } | null;
 }
 
 /** The database the dry runs use, or why there is none. */
@@ -84,7 +85,7 @@ export async function planSource(
       const pool = after.get(p.pool);
       return { ...p, seats: pool?.seats ?? 0, used: pool?.used ?? 0, waiting: pool?.waiting ?? 0 };
     }),
-    held: run.held ? { wouldDisable: run.held.wouldDisable, wouldRemove: run.held.wouldRemove, total: run.held.total, threshold: run.held.threshold } : null,
+    held: run.held ? { wouldDisable: run.held.wouldDisable, wouldRemove: run.held.wouldRemove, total: run.held.total, threshold: run.held.threshold, reason: run.held.reason } : null,
   };
   return { step: { name: 'dry run', ok: true, detail: describeKinds(run.planned) }, plan };
 }
@@ -99,10 +100,6 @@ export function printPlan(out: Output, plan: SourcePlanJson): void {
     plan.pools.map((p) => [p.pool, p.seats, p.held, p.blocked, p.used, p.waiting]),
   )));
   if (plan.held) {
-    const h = plan.held;
-    out.line(
-      `  a sync now would be HELD: it would disable ${formatCount(h.wouldDisable)} and remove ${formatCount(h.wouldRemove)} of ${counted(h.total, 'account')} ` +
-        `(policy.maxRemovals allows ${formatCount(h.threshold)}); the numbers above are what it would do with --allow-removals`,
-    );
+    out.line(`  a sync now would be HELD: ${describeHold(plan.held)}; the numbers above are what it would do with --allow-removals`);
   }
 }

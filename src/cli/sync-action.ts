@@ -4,7 +4,7 @@ import { REPAIRED_UTF8 } from '../sources/directory-values.ts';
 import { createSourceFactory, preloadAdapters } from '../sources/factory.ts';
 import { syncJson, type NextListingCommand } from '../sync/report.ts';
 import { runSync, type SyncReport } from '../sync/run-sync.ts';
-import { counted } from '../domain/counted.ts';
+import { describeHold } from '../domain/hold.ts';
 import type { CommandContext } from './context.ts';
 import { EXIT, UsageError, type ExitCode } from './exit-codes.ts';
 import { deliverAfterRun, runNotifierFor } from './notify-wiring.ts';
@@ -56,8 +56,7 @@ function printReport(out: Output, report: SyncReport, next: NextListingCommand):
     if (r.status === 'failed') out.line(`\n${r.source}: FAILED, nothing was applied: ${r.error ?? 'unknown error'}`);
     if (r.held) {
       out.line(
-        `\n${r.source}: HELD — it would disable ${r.held.wouldDisable} and remove ${r.held.wouldRemove} of ${counted(r.held.total, 'account')} ` +
-          `(policy.maxRemovals allows ${r.held.threshold}). Nothing was applied. If this is right, apply it with:\n` +
+        `\n${r.source}: HELD — ${describeHold(r.held)}. Nothing was applied. If this is right, apply it with:\n` +
           `  seatsync sync --source ${r.source} --allow-removals`,
       );
       const unidentified = r.held.unidentified ?? 0;

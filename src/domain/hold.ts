@@ -1,6 +1,8 @@
 // Rule 10 of SPEC ("a run that would disable or remove too much is held"): how many accounts one run may
-// disable or remove, and why a run is held, if it is. Pure: the run's apply (sync/apply-run.ts) weighs a
-// read with it, and its log line and email say the reason it gives.
+// disable or remove, why a run is held, if it is, and how that is said. Pure: the run's apply
+// (sync/apply-run.ts) weighs a read with it; the log line, the email, the CLI and the console say the
+// reason it gives in these words.
+import { counted, formatCount } from './counted.ts';
 
 /** What a run would do to a source's accounts, as the hold weighs it. */
 export interface HoldCounts {
@@ -43,3 +45,27 @@ export const HOLD_REASON_TEXT: Readonly<Record<HoldReason, string>> = {
   unidentified: 'it would remove accounts while some entries came back without a readable id (any of those accounts may be one of them)',
   removals: 'it would disable or remove more accounts than policy.maxRemovals allows',
 };
+
+/** A held run as it is reported: its counts, its threshold and, from this version on, its reason. */
+export interface HeldReport {
+  readonly wouldDisable: number;
+  readonly wouldRemove: number;
+  readonly total: number;
+  /** null: not known (not reported). */
+  readonly threshold: number | null;
+  /** Absent in a run recorded before the reason was: `removals`. */
+  readonly reason?: HoldReason;
+}
+
+/** What a held run would have done and why it was held, in one clause ("it would disable 0 and remove 4 of 10 accounts (policy.maxRemovals allows 2 per run)"). */
+export function describeHold(held: HeldReport): string {
+  const would = `it would disable ${formatCount(held.wouldDisable)} and remove ${formatCount(held.wouldRemove)} of ${counted(held.total, 'account')}`;
+  switch (held.reason ?? 'removals') {
+    case 'empty-read':
+      return `the source returned no users although it has ${counted(held.total, 'account')}`;
+    case 'unidentified':
+      return `${would}, while some entries came back without a readable id: any account it would remove may be one of them`;
+    case 'removals':
+      return would + (held.threshold === null ? '' : ` (policy.maxRemovals allows ${formatCount(held.threshold)} per run)`);
+  }
+}

@@ -1,6 +1,7 @@
 // The emails, as subject + plain text + HTML, rendered from an outbox event. Pure. Each kind is first
 // described as a small document (paragraphs, pool table, account lists, actions); one text and one
 // HTML renderer turn that into the two bodies, so escaping lives in one place.
+import { describeHold } from '../domain/hold.ts';
 import {
   BLOCK_REASONS,
   type AccountLine,
@@ -225,12 +226,7 @@ function earlyWarningDocument(event: EarlyWarningEvent): MessageDocument {
 }
 
 function heldDocument(event: SyncHeldEvent): MessageDocument {
-  const would = `it would disable ${event.wouldDisable} and remove ${event.wouldRemove} of ${counted(event.total, 'account')}`;
-  const what = event.emptyResult
-    ? `the source returned no users although it has ${counted(event.total, 'account')}`
-    : event.unidentified === true
-      ? `${would}, while some entries came back without a readable id: any account it would remove may be one of them`
-      : would + (event.threshold === null ? '' : ` (policy.maxRemovals allows ${event.threshold} per run)`);
+  const what = describeHold({ ...event, reason: event.emptyResult ? 'empty-read' : event.unidentified === true ? 'unidentified' : 'removals' });
   return {
     subject: event.emptyResult
       ? `Sync held for ${event.source} — the source returned no users`

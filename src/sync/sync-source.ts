@@ -12,7 +12,7 @@ import { queueKeyer } from '../domain/queue-order.ts';
 import { sourceLogger, type Logger } from '../logging.ts';
 import type { DirectorySource } from '../sources/directory-source.ts';
 import { storeOf, type Database, type DatabaseStore, type RemovalCounts, type RunCounts, type StagingRepository, type Store } from '../store/repositories.ts';
-import { HOLD_REASON_TEXT } from '../domain/hold.ts';
+import { HOLD_REASON_TEXT, type HoldReason } from '../domain/hold.ts';
 import type { ChangeListing, ListedChanges } from './apply-delta.ts';
 import { type Applied, type ApplyInput, type ApplyOutcome, decideAndApply, type RunNotifier, type SeatTally, sweeps } from './apply-run.ts';
 import { throwIfAborted } from './run-aborted.ts';
@@ -50,7 +50,7 @@ export type SourceRunResult = RunResultBase &
         readonly status: 'held';
         readonly error: null;
         /** What the run would have disabled and removed, and the threshold it exceeds (SPEC rule 10). */
-        readonly held: RemovalCounts & { readonly threshold: number; readonly unidentified?: number };
+        readonly held: RemovalCounts & { readonly threshold: number; readonly reason: HoldReason; readonly unidentified?: number };
         /** A dry run with `planHeld`: seat usage as its plan would leave it; otherwise null. */
         readonly poolsAfter: PoolView[] | null;
       }
@@ -225,7 +225,7 @@ async function record(ctx: RunContext, ended: Ended): Promise<SourceRunResult> {
       };
     }
     case 'held': {
-      const held = { ...ended.counts, threshold: ended.threshold, ...(stats.unidentified > 0 ? { unidentified: stats.unidentified } : {}) };
+      const held = { ...ended.counts, threshold: ended.threshold, reason: ended.reason, ...(stats.unidentified > 0 ? { unidentified: stats.unidentified } : {}) };
       if (runId) {
         await deps.notifier?.onHeld(deps.db, { runId, source: deps.source.name, counts: ended.counts, threshold: ended.threshold, reason: ended.reason, now: ctx.clock() });
         await ctx.store.runs.finish(runId, { status: 'held', mode, counts: unapplied, error: null, details: { held, skippedEntries: stats.skippedEntries } });

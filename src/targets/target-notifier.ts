@@ -21,7 +21,7 @@ export function createTargetNotifier(config: Pick<SeatsyncConfig, 'targets'>): R
     onHeld: async (db, context) => {
       const event = syncEvent('sync.held', {
         runId: context.runId, source: context.source, now: context.now,
-        details: { wouldRemove: context.counts.wouldRemove, wouldDisable: context.counts.wouldDisable, total: context.counts.total, threshold: context.threshold },
+        details: { wouldRemove: context.counts.wouldRemove, wouldDisable: context.counts.wouldDisable, total: context.counts.total, threshold: context.threshold, reason: context.reason },
       });
       await insertOnItsOwn(db, webhookRows(targets, [event]), context.now);
     },

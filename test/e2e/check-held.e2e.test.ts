@@ -55,7 +55,7 @@ describe('check when the next sync would be held', () => {
     expect(human.stdout).toMatch(/^ {4}staff\s+6\s+4\s+2\s+0$/m);
     expect(human.stdout).toMatch(/^ {4}primary\s+4\s+4\s+2\s+4\s+2$/m);
     expect(human.stdout).toContain(
-      'a sync now would be HELD: it would disable 0 and remove 4 of 10 accounts (policy.maxRemovals allows 2); the numbers above are what it would do with --allow-removals',
+      'a sync now would be HELD: it would disable 0 and remove 4 of 10 accounts (policy.maxRemovals allows 2 per run); the numbers above are what it would do with --allow-removals',
     );
     // One dry run, so one read of the file.
     expect(logLines(human.stderr).filter((line) => line.msg === 'sync started')).toHaveLength(1);
@@ -68,7 +68,7 @@ describe('check when the next sync would be held', () => {
       accounts: 6,
       profiles: [{ profile: 'staff', accounts: 6, active: 4, blocked: 2, other: 0 }],
       pools: [{ pool: 'primary', seats: 4, held: 4, blocked: 2, used: 4, waiting: 2 }],
-      held: { wouldDisable: 0, wouldRemove: 4, total: 10, threshold: 2 },
+      held: { wouldDisable: 0, wouldRemove: 4, total: 10, threshold: 2, reason: 'removals' },
     });
     expect(await stored()).toBe(before);
   }, 120_000);
@@ -76,7 +76,7 @@ describe('check when the next sync would be held', () => {
   it('is right: the sync is held (exit 3), and with --allow-removals it does what check showed', async () => {
     const held = await cli('sync');
     expect(held.code, held.stderr).toBe(3);
-    expect(held.stdout).toContain('staff: HELD — it would disable 0 and remove 4 of 10 accounts (policy.maxRemovals allows 2)');
+    expect(held.stdout).toContain('staff: HELD — it would disable 0 and remove 4 of 10 accounts (policy.maxRemovals allows 2 per run)');
     const applied = await cli('sync', '--allow-removals');
     expect(applied.code, applied.stderr).toBe(0);
     const accounts = JSON.parse((await cli('accounts', '--json')).stdout) as Account[];

@@ -67,7 +67,7 @@ export function showResult(out: HTMLElement, job: SyncJob, onChange: () => void)
   const held = job.result.runs.filter((r) => r.status === 'held');
   const failed = job.result.runs.filter((r) => r.status === 'failed');
   const summary = held.length > 0
-    ? `Held: ${held.map((r) => r.source).join(', ')} would disable or remove more accounts than policy.maxRemovals allows. Nothing of it was applied.`
+    ? `Held: ${held.map((r) => r.source).join(', ')} would disable or remove accounts that a run may not without confirmation (see the run for why). Nothing of it was applied.`
     : failed.length > 0 ? `The sync of ${failed.map((r) => r.source).join(', ')} failed${job.error ? `: ${job.error}` : ''}.` : 'The sync finished.';
   replace(out, h('p', { class: held.length + failed.length > 0 ? 'warning' : 'ok', role: 'status' }, summary), resultTable(job.result.runs));
   for (const run of held) out.append(reviewButton(run.source, out, onChange));

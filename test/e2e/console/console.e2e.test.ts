@@ -211,7 +211,7 @@ describe('the admin console in Chromium', () => {
     await signIn(ADMIN_TOKEN);
     await page.getByLabel('Source', { exact: true }).selectOption('hr');
     await page.getByRole('button', { name: 'Sync now' }).click();
-    await page.getByText(/^Held: hr would disable or remove more accounts than policy\.maxRemovals allows/).waitFor({ timeout: 60_000 });
+    await page.getByText(/^Held: hr would disable or remove accounts that a run may not without confirmation \(see the run for why\)/).waitFor({ timeout: 60_000 });
     expect((await admin()('/api/v1/accounts?state=removed')).body).toMatchObject({ items: [] });
     await page.getByRole('button', { name: 'Review the held run of hr' }).first().click();
     const confirm = page.getByRole('region', { name: 'Apply the held run of hr?' });

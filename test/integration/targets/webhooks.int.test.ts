@@ -122,7 +122,7 @@ describe('webhooks', () => {
     expect((await f.sync()).runs[0]?.status).toBe('failed');
     await f.deliver();
     expect(hooks.summary().slice(5)).toEqual(['sync.held hr', 'sync.failed hr']);
-    expect(hooks.events[5]?.data).toMatchObject({ source: 'hr', wouldRemove: 4, total: 4 });
+    expect(hooks.events[5]?.data).toMatchObject({ source: 'hr', wouldRemove: 4, total: 4, reason: 'empty-read' });
     expect(hooks.events[6]?.data).toMatchObject({ source: 'hr', error: expect.stringContaining(f.csv.path) });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { holdReason, removalThreshold } from '../../../src/domain/hold.ts';
+import { describeHold, holdReason, removalThreshold } from '../../../src/domain/hold.ts';
 
 const counts = (c: { total: number; wouldRemove?: number; wouldDisable?: number; staged?: number }) => ({
   total: c.total,
@@ -48,5 +48,22 @@ describe('holdReason', () => {
     expect(holdReason(counts({ total: 100, wouldDisable: 1 }), { threshold: 10, mode: 'full', unidentified: 1 })).toBeNull();
     // Deletions an incremental read reports are certain; an unreadable entry cannot be one of them.
     expect(holdReason(counts({ total: 100, wouldRemove: 1 }), { threshold: 10, mode: 'incremental', unidentified: 1 })).toBeNull();
+  });
+});
+
+describe('describeHold', () => {
+  const held = { wouldDisable: 0, wouldRemove: 4, total: 10, threshold: 2 };
+
+  it('says why a run was held, in the words of its reason', () => {
+    expect(describeHold({ ...held, reason: 'removals' })).toBe('it would disable 0 and remove 4 of 10 accounts (policy.maxRemovals allows 2 per run)');
+    expect(describeHold({ ...held, reason: 'empty-read' })).toBe('the source returned no users although it has 10 accounts');
+    expect(describeHold({ ...held, reason: 'unidentified' })).toBe(
+      'it would disable 0 and remove 4 of 10 accounts, while some entries came back without a readable id: any account it would remove may be one of them',
+    );
+  });
+
+  it('reads a hold recorded without a reason as one over the limit, and leaves out an unknown threshold', () => {
+    expect(describeHold(held)).toBe('it would disable 0 and remove 4 of 10 accounts (policy.maxRemovals allows 2 per run)');
+    expect(describeHold({ ...held, threshold: null })).toBe('it would disable 0 and remove 4 of 10 accounts');
   });
 });

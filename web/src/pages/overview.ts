@@ -87,7 +87,7 @@ function warnings(ctx: PageContext, status: Status, options: { refresh: () => vo
       items.push(h('li', {}, `The last run of ${s.name} failed${failures}${error}. `, link(`/runs?source=${encodeURIComponent(s.name)}`, 'See its runs')));
     }
     if (s.lastRun?.status === 'held') {
-      items.push(h('li', {}, `The last run of ${s.name} was held: it would disable or remove more accounts than policy.maxRemovals allows. `, isAdmin(ctx) ? reviewButton(s.name, options.reviewOut, options.refresh) : null));
+      items.push(h('li', {}, `The last run of ${s.name} was held: it would disable or remove accounts that a run may not without confirmation (see the run for why). `, isAdmin(ctx) ? reviewButton(s.name, options.reviewOut, options.refresh) : null));
     }
   }
   if (status.outbox.failed > 0) items.push(h('li', {}, `${counted(status.outbox.failed, 'email')} could not be sent (see the worker log and the mail settings).`));

@@ -3,6 +3,7 @@ import { api, type Page } from '../api.ts';
 import { heading, isAdmin, type PageContext } from '../context.ts';
 import { h, link, replace } from '../dom.ts';
 import { duration, timeEl } from '../format.ts';
+import { describeHold, type HeldReport } from '../../../src/domain/hold.ts';
 import { reviewButton } from '../sync-panel.ts';
 import { dataTable } from '../table.ts';
 import type { AuditEntry, Run } from '../types.ts';
@@ -40,7 +41,7 @@ export async function renderRun(ctx: PageContext): Promise<void> {
   const id = ctx.params[0] ?? '';
   const [run, changes] = await Promise.all([api<Run>(`syncs/${encodeURIComponent(id)}`), api<Page<AuditEntry>>(`audit?run=${encodeURIComponent(id)}&limit=1000`)]);
   const counts = ['seen', 'created', 'updated', 'activated', 'blocked', 'disabled', 'removed', 'skipped'] as const;
-  const held = run.details['held'] as { wouldDisable?: number; wouldRemove?: number; threshold?: number } | undefined;
+  const held = run.details['held'] as HeldReport | undefined;
   const out = h('div', { 'aria-live': 'polite' });
   replace(
     ctx.main,
@@ -57,7 +58,7 @@ export async function renderRun(ctx: PageContext): Promise<void> {
       ...(run.error ? [h('dt', {}, 'Error'), h('dd', { class: 'error' }, run.error)] : []),
     ),
     held
-      ? h('p', { class: 'warning' }, `Held: it would disable ${held.wouldDisable ?? 0} and remove ${held.wouldRemove ?? 0} accounts; at most ${held.threshold ?? 0} are allowed without confirmation.`, ' ', isAdmin(ctx) ? reviewButton(run.source, out, () => undefined) : null)
+      ? h('p', { class: 'warning' }, `Held, nothing was applied: ${describeHold(held)}.`, ' ', isAdmin(ctx) ? reviewButton(run.source, out, () => undefined) : null)
       : null,
     out,
     h('section', { 'aria-labelledby': 'changes-title' }, h('h2', { id: 'changes-title' }, 'Changes'), auditTable(changes.items, { withAccount: true })),
