@@ -39,13 +39,6 @@ export function holdReason(counts: HoldCounts, options: { threshold: number; mod
 
 export type HoldReason = 'empty-read' | 'unidentified' | 'removals';
 
-/** Why a run was held, as its log line says it (`sync held: …`). */
-export const HOLD_REASON_TEXT: Readonly<Record<HoldReason, string>> = {
-  'empty-read': 'the read returned no users although the source has accounts',
-  unidentified: 'it would remove accounts while some entries came back without a readable id (any of those accounts may be one of them)',
-  removals: 'it would disable or remove more accounts than policy.maxRemovals allows',
-};
-
 /** A held run as it is reported: its counts, its threshold and, from this version on, its reason. */
 export interface HeldReport {
   readonly wouldDisable: number;

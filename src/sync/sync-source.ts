@@ -12,7 +12,7 @@ import { queueKeyer } from '../domain/queue-order.ts';
 import { sourceLogger, type Logger } from '../logging.ts';
 import type { DirectorySource } from '../sources/directory-source.ts';
 import { storeOf, type Database, type DatabaseStore, type RemovalCounts, type RunCounts, type StagingRepository, type Store } from '../store/repositories.ts';
-import { HOLD_REASON_TEXT, type HoldReason } from '../domain/hold.ts';
+import { describeHold, type HoldReason } from '../domain/hold.ts';
 import type { ChangeListing, ListedChanges } from './apply-delta.ts';
 import { type Applied, type ApplyInput, type ApplyOutcome, decideAndApply, type RunNotifier, type SeatTally, sweeps } from './apply-run.ts';
 import { throwIfAborted } from './run-aborted.ts';
@@ -230,7 +230,7 @@ async function record(ctx: RunContext, ended: Ended): Promise<SourceRunResult> {
         await deps.notifier?.onHeld(deps.db, { runId, source: deps.source.name, counts: ended.counts, threshold: ended.threshold, reason: ended.reason, now: ctx.clock() });
         await ctx.store.runs.finish(runId, { status: 'held', mode, counts: unapplied, error: null, details: { held, skippedEntries: stats.skippedEntries } });
       }
-      log.warn({ held }, `sync held: ${HOLD_REASON_TEXT[ended.reason]}`);
+      log.warn({ held }, `sync held: ${describeHold(held)}`);
       return { ...base, ...unapplied, outcome: 'held', status: 'held', durationMs: durationMs(), error: null, held, ...(ended.planned ? planOf(ended.planned) : { poolsAfter: null }) };
     }
     case 'failed': {

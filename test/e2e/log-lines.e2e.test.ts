@@ -133,7 +133,7 @@ describe('the log of seatsync sync and seatsync run', () => {
     expect(repeatedKeys(result.stderr)).toEqual([]);
     const lines = logLines(result.stderr);
     expect(errorLines(lines)).toEqual([]);
-    expect(lines.filter((line) => line.level >= 40)).toEqual([expect.objectContaining({ source: 'corp', msg: 'sync held: the read returned no users although the source has accounts', held: expect.objectContaining({ wouldRemove: 3 }) })]);
+    expect(lines.filter((line) => line.level >= 40)).toEqual([expect.objectContaining({ source: 'corp', msg: 'sync held: the source returned no users although it has 3 accounts', held: expect.objectContaining({ wouldRemove: 3 }) })]);
     expect(result.stderr).not.toContain('stack');
   }, 60_000);
 
