@@ -1,36 +1,13 @@
-// Helpers of the tests that check a sync's allocation (and a large first sync row by row): the sync, run
-// as `seatsync sync` runs it, with how its allocation ran; the large first syncs' clock, directory and
-// expected states; and comparisons that name the first rows that differ (a full diff of 45,000 rows would
+// Helpers of the tests that check a large first sync row by row: the large first syncs' clock, directory
+// and expected states; and comparisons that name the first rows that differ (a full diff of 45,000 rows would
 // say nothing).
 import { expect } from 'vitest';
-import { createLogger, silentLogger } from '../../src/logging.ts';
-import { createSourceFactory } from '../../src/sources/factory.ts';
 import type { SeatState } from '../../src/domain/types.ts';
 import { WRITE_BATCH } from '../../src/store/array-params.ts';
 import type { Database, Queryable } from '../../src/store/db.ts';
-import type { SeatsyncConfig } from '../../src/config/types.ts';
-import { runSync, type SyncReport } from '../../src/sync/run-sync.ts';
 import type { SourceRunResult } from '../../src/sync/sync-source.ts';
 import { aConfig, aCsvFile, aFileSource, type CsvPerson } from './config-builder.ts';
-import { capturedLog, logLines } from './log-lines.ts';
-
-/**
- * A sync of every source of `config` (built through the source factory, as `seatsync sync` does), at
- * `now`, with `allocationSlice` new users per allocation step: the report and how the first source's
- * allocation ran (the `allocation` of its 'sync finished' log line).
- */
-export async function syncWithAllocation(
-  db: Database,
-  config: SeatsyncConfig,
-  options: { readonly now: number; readonly allocationSlice?: number },
-): Promise<{ report: SyncReport; allocation: unknown }> {
-  const log = capturedLog();
-  const report = await runSync(
-    { db, config, logger: createLogger({ level: 'info', destination: log.destination }), createSource: createSourceFactory(config, silentLogger()) },
-    { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'test', now: () => options.now, ...(options.allocationSlice === undefined ? {} : { allocationSlice: options.allocationSlice }) },
-  );
-  return { report, allocation: logLines(log.text()).find((entry) => entry.msg === 'sync finished')?.['allocation'] };
-}
+import { syncWithAllocation } from './sync.ts';
 
 /** The first sync of a CSV file source of `people` built from `setup`, at `now`: the run's result and how its allocation ran. */
 export async function firstSyncOf(
@@ -45,7 +22,7 @@ export async function firstSyncOf(
 }
 
 /** The first few rows whose value differs from the expected one, as `index: actual ≠ expected`. */
-export function mismatches<T>(actual: readonly T[], expected: readonly T[]): string[] {
+function mismatches<T>(actual: readonly T[], expected: readonly T[]): string[] {
   const found: string[] = [];
   for (let i = 0; i < Math.max(actual.length, expected.length) && found.length < 5; i++) {
     const a = JSON.stringify(actual[i]);

@@ -7,7 +7,7 @@ import type { SeatsyncConfig } from '../../../src/config/types.ts';
 import type { SyncReport } from '../../../src/sync/run-sync.ts';
 import { aCsvFile, aPartnerConfig, type CsvPerson } from '../../support/config-builder.ts';
 import { DATABASE_KINDS, testDatabaseOf, type SuiteDatabase } from '../../support/databases.ts';
-import { syncWithAllocation } from '../../support/large-run.ts';
+import { syncWithAllocation } from '../../support/sync.ts';
 import { storedState } from '../../support/stored-state.ts';
 
 const T1 = Date.UTC(2025, 2, 1, 12);

@@ -7,12 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { SeatsyncConfig } from '../../../src/config/types.ts';
-import { createLogger, silentLogger } from '../../../src/logging.ts';
+import { silentLogger } from '../../../src/logging.ts';
 import { createSourceFactory } from '../../../src/sources/factory.ts';
 import { runSync, type SyncReport } from '../../../src/sync/run-sync.ts';
 import { aConfig, aCsvFile, aFileSource, csvOf, type CsvPerson } from '../../support/config-builder.ts';
 import { DATABASE_KINDS, testDatabaseOf } from '../../support/databases.ts';
-import { capturedLog, logLines } from '../../support/log-lines.ts';
+import { syncWithAllocation } from '../../support/sync.ts';
 
 const ALICE: CsvPerson = { id: 'a1', username: 'alice', createdAt: '2024-01-01T00:00:00Z' };
 const BOB: CsvPerson = { id: 'b2', username: 'bob', createdAt: '2024-01-02T00:00:00Z' };
@@ -92,16 +92,7 @@ describe.each(DATABASE_KINDS)('unreadable entries on %s', (kind) => {
   it('skips the allocation of a run that changes nothing while the same entry stays unreadable, and allocates once it is readable', async () => {
     const { config, path } = await started();
     writeFileSync(path, csvWith([ALICE, BOB, CAROL], { id: 'c3', row: CAROL_UNREADABLE }));
-    /** The run's `allocation` as its "sync finished" line says it. */
-    const allocationOf = async (): Promise<unknown> => {
-      const log = capturedLog();
-      const logger = createLogger({ level: 'info', destination: log.destination });
-      await runSync(
-        { db: t.db, config, logger, createSource: createSourceFactory(config, logger) },
-        { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'test' },
-      );
-      return logLines(log.text()).find((line) => line.msg === 'sync finished')?.allocation;
-    };
+    const allocationOf = async (): Promise<unknown> => (await syncWithAllocation(t.db, config)).allocation;
     expect(await allocationOf()).not.toBe('skipped');
     // The same entry unreadable again, nothing else changed: the last allocation stands.
     expect(await allocationOf()).toBe('skipped');
@@ -186,16 +177,11 @@ describe.each(DATABASE_KINDS)('unreadable entries on %s', (kind) => {
     const before = await accountRows();
     // alice's id is gone: her account would be swept, and her seat given to carol.
     writeFileSync(path, withAliceRow(',alice,alice@example.test,Person a1,true,2024-01-01T00:00:00Z,,'));
-    const log = capturedLog();
-    const logger = createLogger({ level: 'info', destination: log.destination });
-    const report = await runSync(
-      { db: t.db, config, logger, createSource: createSourceFactory(config, logger) },
-      { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'test' },
-    );
+    const { report, lines } = await syncWithAllocation(t.db, config);
     expect(report.runs[0]).toMatchObject({ status: 'held', held: expect.objectContaining({ wouldRemove: 1, unidentified: 1 }) });
     expect(report.runs[0]?.skippedEntries).toEqual([{ entry: 'line 2', attribute: 'id', reason: 'the id is empty' }]);
     // One removal is under the limit (5): the hold says it is for the entry without an id, not for the limit.
-    expect(logLines(log.text()).filter((line) => String(line.msg).startsWith('sync held')).map((line) => line.msg)).toEqual([
+    expect(lines.filter((line) => String(line.msg).startsWith('sync held')).map((line) => line.msg)).toEqual([
       'sync held: it would disable 0 and remove 1 of 3 accounts, while some entries came back without a readable id: any account it would remove may be one of them',
     ]);
     expect(await accountRows()).toEqual(before);
