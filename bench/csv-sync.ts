@@ -1,15 +1,15 @@
-// A first sync and a no-change resync of a 100,000-row CSV into PostgreSQL.
-// Floor: reading the same file through the file source alone (parse + map, no database). Informative
-// (no SPEC target); run it with `npm run bench -- csv-sync`.
+// A first sync and a no-change resync of a 100,000-row CSV into PostgreSQL: `seatsync sync` (the CLI
+// process, from a config file). Floor: reading the same file through the file source alone (built from
+// the same source config by the factory; no database). Informative (no SPEC target); run it with
+// `npm run bench -- csv-sync`.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../src/logging.ts';
-import { createFileSource } from '../src/sources/file/file-source.ts';
-import { createSourceFactory } from '../src/sources/factory.ts';
-import { runSync } from '../src/sync/run-sync.ts';
+import { createSource } from '../src/sources/factory.ts';
 import { openTestDatabase } from '../test/support/databases.ts';
-import { aConfig, aFileSource } from '../test/support/config-builder.ts';
+import { aFileSource } from '../test/support/config-builder.ts';
+import { timedSync } from './lib/cli-process.ts';
 import { report, roundTurn, timed } from './support.ts';
 
 const USERS = Number(process.env.BENCH_USERS ?? 100_000);
@@ -28,40 +28,38 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'seatsync-bench-csv-'));
   const path = join(dir, 'users.csv');
   writeCsv(path);
-  const source = aFileSource('hr', path);
-  const config = aConfig({
-    sources: [source],
-    pools: [
-      { name: 'primary', seats: Math.floor(USERS * 0.85), notify: null },
-      { name: 'extranet', seats: Math.floor(USERS * 0.05), notify: null },
-    ],
-    profiles: [
-      { name: 'partner', when: { memberOf: ['partners'] }, pools: ['extranet'] },
-      { name: 'staff', when: null, pools: ['primary'] },
-    ],
-  });
+  const configPath = join(dir, 'seatsync.yaml');
+  writeFileSync(configPath, `database: { url: "\${BENCH_DATABASE_URL}" }
+dataDir: ${dir}
+sources:
+  - { name: hr, kind: file, path: ${path}, schedule: off }
+pools:
+  primary: { seats: ${Math.floor(USERS * 0.85)} }
+  extranet: { seats: ${Math.floor(USERS * 0.05)} }
+profiles:
+  - { name: partner, when: { memberOf: [partners] }, pools: [extranet] }
+  - { name: staff, pools: [primary] }
+`);
   await roundTurn(); // one round: the floor, the first sync and the resync
   const floor = await timed(async () => {
-    const reader = createFileSource(source).read({ cursor: null, forceFull: true, groupsOfInterest: ['partners'], attributes: [] });
+    const reader = createSource(aFileSource('hr', path), silentLogger()).read({ cursor: null, forceFull: true, groupsOfInterest: ['partners'], attributes: [] });
     let n = 0;
     for await (const page of reader) n += page.items.length;
     return n;
   });
   const t = await openTestDatabase('postgres');
   try {
-    const deps = { db: t.db, config, logger: silentLogger(), createSource: createSourceFactory(config, silentLogger()) };
-    const options = { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'bench' };
-    const first = await timed(() => runSync(deps, options));
-    if (first.value.runs[0]?.status !== 'ok' || first.value.runs[0].created !== USERS) throw new Error(`unexpected first sync: ${JSON.stringify(first.value.runs[0])}`);
+    const env = { BENCH_DATABASE_URL: t.url ?? '' };
+    const first = await timedSync({ config: configPath, env });
+    if (first.run.created !== USERS) throw new Error(`unexpected first sync: ${JSON.stringify(first.run)}`);
     const versions = async (): Promise<string> =>
       (await t.db.query<{ v: string }>(`SELECT md5(string_agg(xmin::text, ',' ORDER BY id)) AS v FROM accounts`)).rows[0]?.v ?? '';
     const before = await versions();
-    const second = await timed(() => runSync(deps, options));
-    if (second.value.runs[0]?.status !== 'ok') throw new Error(`unexpected resync: ${JSON.stringify(second.value.runs[0])}`);
+    const second = await timedSync({ config: configPath, env });
     const unchanged = before === (await versions());
     report('csv-sync', [
-      { name: `first sync of ${USERS.toLocaleString('en-US')} CSV rows into PostgreSQL`, value: first.ms, floorValue: floor.ms, floor: 'file source read alone', target: null, extra: { run: first.value.runs[0] } },
-      { name: `no-change resync of ${USERS.toLocaleString('en-US')} CSV rows`, value: second.ms, floorValue: floor.ms, floor: 'file source read alone', target: null, extra: { run: second.value.runs[0], accountRowsUnchanged: unchanged } },
+      { name: `first sync of ${USERS.toLocaleString('en-US')} CSV rows into PostgreSQL, \`seatsync sync\``, value: first.ms, floorValue: floor.ms, floor: 'file source read alone', target: null, extra: { run: first.run } },
+      { name: `no-change resync of ${USERS.toLocaleString('en-US')} CSV rows, \`seatsync sync\``, value: second.ms, floorValue: floor.ms, floor: 'file source read alone', target: null, extra: { run: second.run, accountRowsUnchanged: unchanged } },
     ]);
     if (!unchanged) throw new Error('the no-change resync rewrote account rows');
   } finally {

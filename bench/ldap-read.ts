@@ -8,26 +8,29 @@
 //    100,000), over plain LDAP and over LDAPS, each also with ldapts' decoder
 //    (SEATSYNC_USE_LIBRARY=ldap-decoder).
 // 2. Samba AD DC (private, seeded offline with ldbadd): BENCH_AD_USERS users (default 10,000); then a
-//    whole first sync of them into a new PostgreSQL database and a no-change full resync, against the
-//    same ldapsearch floor.
+//    whole first sync of them into a new PostgreSQL database and a no-change full resync, each the
+//    `seatsync sync` process from a config file, against the same ldapsearch floor.
 //
 // Each read runs BENCH_ROUNDS times (default 5), alternating with the others, after a warm-up; medians
 // with their spread.
 //
 //   node bench/ldap-read.ts            (BENCH_ONLY=openldap|ad to run one of them)
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 import type { LdapSourceConfig } from '../src/config/types.ts';
 import { silentLogger } from '../src/logging.ts';
 import { createSourceFactory } from '../src/sources/factory.ts';
 import { LIBRARY_ENV } from '../src/sources/library-choice.ts';
-import { runSync } from '../src/sync/run-sync.ts';
 import { aConfig } from '../test/support/config-builder.ts';
 import { openTestDatabase } from '../test/support/databases.ts';
 import { ldapConfig } from '../test/integration/ldap/ldap-test-kit.ts';
 import { adUser } from '../test/integration/ldap/samba-seed.ts';
 import { ldifEntry } from '../test/support/openldap.ts';
 import { startSambaAd } from '../test/support/samba-ad.ts';
+import { timedSync } from './lib/cli-process.ts';
 import { benchLdapSource, PROFILE_ATTRIBUTES, TRANSPORTS } from './lib/ldap-bench-config.ts';
 import { readThroughLdapsearch } from './lib/ldapsearch-floor.ts';
 import { startBenchSlapd } from './lib/slapd-fixture.ts';
@@ -132,30 +135,46 @@ async function sambaFigures(): Promise<Figure[]> {
   }
 }
 
-/** A first sync of the AD users into a new database, then a full resync with no change. */
+/**
+ * `seatsync sync` (the process, from a config file) of the AD users into a new database, then two full
+ * resyncs with no change (`sync --full`), against the read's ldapsearch floor.
+ */
 async function adSyncFigures(config: LdapSourceConfig, floorMs: number): Promise<Figure[]> {
   const database = await openTestDatabase('postgres');
+  const dir = mkdtempSync(join(tmpdir(), 'seatsync-bench-ad-'));
   try {
-    const app = aConfig({ sources: [config], pools: [{ name: 'primary', seats: Math.floor(AD_USERS * 0.9), notify: null }] });
-    const deps = { db: database.db, config: app, logger: silentLogger(), createSource: createSourceFactory(app, silentLogger()) };
-    const sync = async (): Promise<{ ms: number; created: number }> => {
-      const start = performance.now();
-      const result = await runSync(deps, { sources: [], dryRun: false, allowRemovals: false, forceFull: true, trigger: 'bench' });
-      const run = result.runs[0];
-      if (run?.status !== 'ok' || run.seen !== AD_USERS) throw new Error(`unexpected sync result: ${JSON.stringify(run)}`);
-      return { ms: performance.now() - start, created: run.created };
-    };
-    const first = await sync();
-    if (first.created !== AD_USERS) throw new Error(`the first sync created ${first.created} accounts, expected ${AD_USERS}`);
-    const resyncs = [await sync(), await sync()];
+    const path = join(dir, 'seatsync.yaml');
+    writeFileSync(path, `database: { url: "\${BENCH_DATABASE_URL}" }
+dataDir: ${dir}
+sources:
+  - name: ad
+    kind: ldap
+    flavor: active-directory
+    url: ${config.urls[0]}
+    bindDN: "${config.bindDN}"
+    bindPassword: \${BENCH_LDAP_PASSWORD}
+    tls: { ca: ${config.tls.caFile} }
+    baseDN: "${config.baseDN}"
+    schedule: off
+pools:
+  primary: { seats: ${Math.floor(AD_USERS * 0.9)} }
+profiles:
+  - { name: staff, pools: [primary] }
+`);
+    const env = { BENCH_DATABASE_URL: database.url ?? '', BENCH_LDAP_PASSWORD: config.bindPassword ?? '' };
+    const first = await timedSync({ config: path, env });
+    if (first.run.created !== AD_USERS || first.run.seen !== AD_USERS) throw new Error(`unexpected first sync: ${JSON.stringify(first.run)}`);
+    const resyncs = [await timedSync({ config: path, env, args: ['--full'] }), await timedSync({ config: path, env, args: ['--full'] })];
+    if (resyncs.some((r) => r.run.seen !== AD_USERS || r.run.created !== 0)) throw new Error(`unexpected resync: ${JSON.stringify(resyncs.map((r) => r.run))}`);
     const floor = 'ldapsearch -E pr=1000/noprompt, same entries and attributes (the read figure\'s)';
     const n = AD_USERS.toLocaleString('en');
     return [
-      { name: `  first full sync of ${n} Samba AD users into PostgreSQL`, value: first.ms, floorValue: floorMs, floor, target: null },
-      { name: `  no-change full resync of the same (best of 2)`, value: Math.min(...resyncs.map((r) => r.ms)), floorValue: floorMs, floor, target: null },
+      { name: `  first full sync of ${n} Samba AD users into PostgreSQL, \`seatsync sync\``, value: first.ms, floorValue: floorMs, floor, target: null },
+      figureOf({ name: `  no-change full resync of the same, \`seatsync sync --full\` (2 runs)`, samples: resyncs.map((r) => r.ms), floorSamples: [floorMs], floor, target: null }),
     ];
   } finally {
     await database.drop();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
