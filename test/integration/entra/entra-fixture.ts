@@ -1,5 +1,7 @@
 // Shared setup of the Entra integration tests: a Graph emulator trusted by this process, an app
 // registration, a source config pointing at it, and helpers to drain a read.
+import { stringify } from 'yaml';
+import { parseConfigText } from '../../../src/config/index.ts';
 import type { EntraSourceConfig } from '../../../src/config/types.ts';
 import type { DirectorySource, SourceItem, SourceReader, SourceReadOptions, SourceReadOutcome } from '../../../src/sources/directory-source.ts';
 import type { EntraSourceOptions } from '../../../src/sources/entra/entra-source.ts';
@@ -24,19 +26,12 @@ export async function startEntraFixture(): Promise<EntraFixture> {
   trustEmulatorCa(emulator.tls.caPem);
   const app = emulator.registerApp({ secret: SECRET });
   const sources: DirectorySource[] = [];
-  const config = (overrides: Partial<EntraSourceConfig> = {}): EntraSourceConfig => ({
-    kind: 'entra',
-    name: 'entra',
-    schedule: null,
-    fullEveryMs: DAY_MS,
-    tenantId: emulator.tenantId,
-    clientId: app.clientId,
-    credential: { kind: 'secret', clientSecret: SECRET },
-    cloud: { graph: emulator.graphUrl, login: emulator.loginUrl },
-    group: null,
-    pageSize: 999,
-    ...overrides,
-  });
+  // As the config loader makes it from what a user writes, so every other setting is the product's default.
+  const entry = { name: 'entra', kind: 'entra', tenantId: emulator.tenantId, clientId: app.clientId, clientSecret: SECRET, cloud: { graph: emulator.graphUrl, login: emulator.loginUrl } };
+  const text = stringify({ sources: [entry], pools: { primary: { seats: 1 } }, profiles: [{ name: 'staff', pools: ['primary'] }] });
+  const [loaded] = parseConfigText(text, { file: 'seatsync.yaml', env: {} }).config.sources;
+  if (loaded?.kind !== 'entra') throw new Error(`the config loader made a ${String(loaded?.kind)} source of an Entra entry`);
+  const config = (overrides: Partial<EntraSourceConfig> = {}): EntraSourceConfig => ({ ...loaded, ...overrides });
   return {
     emulator,
     app,
