@@ -17,21 +17,17 @@ export async function* batches<R>(tx: Queryable, options: { name: string; select
     return next;
   };
   let pending: Promise<{ rows: R[] }> | null = fetch();
-  let failed = false;
   try {
     while (pending !== null) {
       const batch: { rows: R[] } = await pending;
       pending = batch.rows.length < options.batchRows ? null : fetch();
       if (batch.rows.length > 0) yield batch.rows;
     }
-  } catch (error) {
-    failed = true;
-    throw error;
   } finally {
     if (pending !== null) await pending.catch(() => undefined);
-    const close = tx.query(`CLOSE ${options.name}`);
-    // After a failed FETCH the transaction is aborted and CLOSE fails too: the FETCH's error is the one reported.
-    await (failed ? close.catch(() => undefined) : close);
+    // After a failed FETCH the transaction is aborted and CLOSE fails too, with the FETCH's error (a
+    // transaction's statements report the first failure: `reportingFirstFailure`, db.ts).
+    await tx.query(`CLOSE ${options.name}`);
   }
 }
 

@@ -113,10 +113,33 @@ function clientQueryable(client: pg.PoolClient): ClientQueryable {
   };
 }
 
+/**
+ * A transaction's statements, each failing with the error that aborted the transaction: after a statement
+ * fails, PostgreSQL refuses every later one of the transaction with 25P02 (in_failed_sql_transaction),
+ * which says nothing of the cause, and a caller that sent statements ahead (an insert running while the
+ * next slice is decided, a cursor's CLOSE after its FETCH) meets one of those first. The statements of
+ * one transaction settle in the order they were sent, so the first failure seen is the cause.
+ */
+export function reportingFirstFailure<Q extends Queryable>(q: Q): Q {
+  let first: unknown;
+  const reported = <T>(sent: Promise<T>): Promise<T> =>
+    sent.catch((error: unknown) => {
+      if (first !== undefined && (error as { code?: unknown } | null)?.code === '25P02') throw first;
+      first ??= error;
+      throw error;
+    });
+  return {
+    ...q,
+    query: (sql, params) => reported(q.query(sql, params)),
+    exec: (sql) => reported(q.exec(sql)),
+    copyRows: (table, columns, rows) => reported(q.copyRows(table, columns, rows)),
+  };
+}
+
 async function runTransaction<T>(q: ClientQueryable, fn: (tx: Queryable) => Promise<T>, options: TransactionOptions<T>): Promise<T> {
   await q.query('BEGIN');
   try {
-    const result = await fn(q);
+    const result = await fn(reportingFirstFailure(q));
     if (endOf(options, result) === 'rollback') await q.query('ROLLBACK');
     else await q.commit();
     return result;
@@ -193,7 +216,7 @@ function pgliteDatabase(db: PGlite): Database {
     ...pgliteQueryable(db),
     transaction: (fn, options = {}) =>
       db.transaction(async (tx) => {
-        const result = await fn(pgliteQueryable(tx));
+        const result = await fn(reportingFirstFailure(pgliteQueryable(tx)));
         if (endOf(options, result) === 'rollback') await tx.rollback();
         return result;
       }),

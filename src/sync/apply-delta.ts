@@ -183,26 +183,17 @@ async function admitNewcomers({ input, summary, writer }: DeltaRun, allocation: 
   let asTheyCame = false;
   // A run without new users (most resyncs) does not query for them.
   const slices = summary.newCount > 0 ? input.staging.newcomerSlices(input.allocationSlice ?? DEFAULT_SLICE) : [];
-  try {
-    for await (const rows of slices) {
-      throwIfAborted(input.signal);
-      const step = allocation.admitQueued(rows.map(queuedNewcomer));
-      if (step.changes.length > 0) asTheyCame = true;
-      await writer.write(step);
-    }
-    const end = allocation.finish();
-    if (end.kind === 'planned') await writer.write(end.step);
-    return { end, asTheyCame };
-  } catch (error) {
-    // A failed insert aborts the transaction, and the statements after it fail for that reason (the next
-    // FETCH, the cursor's CLOSE, the next step's writes): report the insert's error.
-    throw writer.failure ?? error;
+  // A failed insert aborts the transaction; the statements after it (the next FETCH, the cursor's CLOSE,
+  // the next step's writes) then fail with the insert's error (`reportingFirstFailure`, store/db.ts).
+  for await (const rows of slices) {
+    throwIfAborted(input.signal);
+    const step = allocation.admitQueued(rows.map(queuedNewcomer));
+    if (step.changes.length > 0) asTheyCame = true;
+    await writer.write(step);
   }
-}
-
-/** A statement refused because an earlier one aborted the transaction (SQLSTATE 25P02, in_failed_sql_transaction). */
-function abortedBefore(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '25P02';
+  const end = allocation.finish();
+  if (end.kind === 'planned') await writer.write(end.step);
+  return { end, asTheyCame };
 }
 
 /** Writes the steps of an allocation and keeps what the notifications and the run report need. */
@@ -218,8 +209,6 @@ class StepWriter {
   /** The insert sent last (the database runs it, or will next), and how many the inserts before it inserted. */
   #inserting: Promise<number> = Promise.resolve(0);
   #inserted = 0;
-  /** The error of the first insert that failed, if one did. */
-  failure: unknown = undefined;
   readonly #byKind = noChangesByKind();
   readonly #listed: AccountChange[] = [];
   readonly #dropped = { removed: 0, disabled: 0 };
@@ -254,12 +243,8 @@ class StepWriter {
       const accounts = fresh.map(({ id, to, reason }) => ({ seq: -id, id: this.#idOf(id), to, reason }));
       const before = this.#inserting;
       this.#inserting = this.#staging.insertNew(accounts, this.#audit);
-      // Awaited by the next write or by `finish`; never an unhandled rejection while the next slice is
-      // decided. The first failure of its own is kept: an insert that failed only because the transaction
-      // was already aborted (by an earlier statement, or the cursor's FETCH) says nothing of the cause.
-      this.#inserting.catch((error: unknown) => {
-        if (!abortedBefore(error)) this.failure ??= error;
-      });
+      // Awaited by the next write or by `finish`; never an unhandled rejection while the next slice is decided.
+      this.#inserting.catch(() => undefined);
       // At most this insert waits behind the one running: a million new users are never all queued.
       this.#inserted += await before;
     }
@@ -282,9 +267,7 @@ class StepWriter {
 
   /** The run's outcome once every step is written. */
   async finish(pools: AllocationPlan['pools'], newcomers: number, allocation: Exclude<AllocatedDelta['allocation'], 'skipped'>): Promise<AllocatedDelta> {
-    this.#inserted += await this.#inserting.catch((error: unknown) => {
-      throw this.failure ?? error;
-    });
+    this.#inserted += await this.#inserting;
     if (this.#inserted !== newcomers) throw new Error('internal error: the allocation left a new account without a state');
     const byKind = { ...this.#byKind };
     const listed = {

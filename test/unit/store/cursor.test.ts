@@ -1,7 +1,8 @@
 // A cursor's FETCH that fails (a statement timeout, a cancel, a sort over its temp file limit) aborts the
-// transaction, so the CLOSE that follows fails too: the FETCH's error is the one the caller must see.
+// transaction, so the CLOSE that follows fails too: the FETCH's error is the one the caller must see. A
+// transaction's statements go through `reportingFirstFailure` (db.ts), as the store's transactions do.
 import { describe, expect, it } from 'vitest';
-import type { Queryable } from '../../../src/store/db.ts';
+import { reportingFirstFailure, type Queryable } from '../../../src/store/db.ts';
 import { batches } from '../../../src/store/cursor.ts';
 
 /** A connection whose statements answer as `answer` says, recording what was sent. */
@@ -28,7 +29,7 @@ describe('batches', () => {
       return Promise.resolve({ rows: [], rowCount: 0 });
     });
     const read = async (): Promise<void> => {
-      for await (const rows of batches(tx, { name: 'c', select: 'SELECT 1', params: [], batchRows: 2 })) void rows;
+      for await (const rows of batches(reportingFirstFailure(tx), { name: 'c', select: 'SELECT 1', params: [], batchRows: 2 })) void rows;
     };
     await expect(read()).rejects.toThrow('canceling statement due to statement timeout');
     expect(tx.sent).toEqual(['DECLARE', 'FETCH', 'CLOSE']);
@@ -38,7 +39,7 @@ describe('batches', () => {
     const tx = connection((sql) => (sql.startsWith('CLOSE') ? Promise.reject(new Error('connection lost')) : Promise.resolve({ rows: [{ n: 1 }], rowCount: 1 })));
     const read = async (): Promise<unknown[]> => {
       const all: unknown[] = [];
-      for await (const rows of batches(tx, { name: 'c', select: 'SELECT 1', params: [], batchRows: 2 })) all.push(...rows);
+      for await (const rows of batches(reportingFirstFailure(tx), { name: 'c', select: 'SELECT 1', params: [], batchRows: 2 })) all.push(...rows);
       return all;
     };
     await expect(read()).rejects.toThrow('connection lost');
