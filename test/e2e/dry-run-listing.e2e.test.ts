@@ -170,7 +170,7 @@ describe('sync --dry-run and check on a file source', () => {
     // With a lower maxRemovals the sync would be held: check says so, with the numbers it would apply once allowed.
     writeConfig(3, '2');
     const held = await json<CheckJson>('check', '--json');
-    expect(held.sources[0]?.plan).toEqual({ ...plan, held: { wouldDisable: 1, wouldRemove: 2, total: 10, threshold: 2 } });
+    expect(held.sources[0]?.plan).toEqual({ ...plan, held: { wouldDisable: 1, wouldRemove: 2, total: 10, threshold: 2, reason: 'removals' } });
     writeConfig(3);
 
     // The real sync: the same changes, and the accounts and pools check said.
