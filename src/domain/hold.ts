@@ -50,6 +50,14 @@ export interface HeldReport {
   readonly reason?: HoldReason;
 }
 
+/**
+ * A held run's report as the API, `--json` and `status` give it: its fields only (not the run's other
+ * details), with the reason always said (`removals` where a run of an older version did not record it).
+ */
+export function heldReport(held: HeldReport): HeldReport & { readonly reason: HoldReason } {
+  return { wouldDisable: held.wouldDisable, wouldRemove: held.wouldRemove, total: held.total, threshold: held.threshold, reason: held.reason ?? 'removals' };
+}
+
 /** What a held run would have done and why it was held, in one clause ("it would disable 0 and remove 4 of 10 accounts (policy.maxRemovals allows 2 per run)"). */
 export function describeHold(held: HeldReport): string {
   const would = `it would disable ${formatCount(held.wouldDisable)} and remove ${formatCount(held.wouldRemove)} of ${counted(held.total, 'account')}`;
