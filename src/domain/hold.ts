@@ -37,7 +37,9 @@ export function holdReason(counts: HoldCounts, options: { threshold: number; mod
   return counts.wouldRemove + counts.wouldDisable > options.threshold ? 'removals' : null;
 }
 
-export type HoldReason = 'empty-read' | 'unidentified' | 'removals';
+export const HOLD_REASONS = ['empty-read', 'unidentified', 'removals'] as const;
+
+export type HoldReason = (typeof HOLD_REASONS)[number];
 
 /** A held run as it is reported: its counts, its threshold and, from this version on, its reason. */
 export interface HeldReport {
