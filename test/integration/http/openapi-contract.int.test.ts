@@ -260,6 +260,14 @@ describe('the API against its OpenAPI document', () => {
     const cliAccounts = await runCli(['accounts', '--json', '--config', server.configPath]);
     expect(cliAccounts.code, cliAccounts.stderr).toBe(0);
     expect(((await server.reader('/api/v1/accounts')).body as { items: unknown[] }).items).toEqual(JSON.parse(cliAccounts.stdout));
+    const cliAudit = await runCli(['audit', '--json', '--config', server.configPath]);
+    expect(cliAudit.code, cliAudit.stderr).toBe(0);
+    expect(((await server.reader('/api/v1/audit')).body as { items: unknown[] }).items).toEqual(JSON.parse(cliAudit.stdout));
+    for (const account of ['u000004', 'u000005']) {
+      const cliExplain = await runCli(['explain', account, '--json', '--config', server.configPath]);
+      expect(cliExplain.code, cliExplain.stderr).toBe(0);
+      expect((await server.reader(`/api/v1/accounts/${account}/explain`)).body).toEqual(JSON.parse(cliExplain.stdout));
+    }
   });
 
   it('sends API data with no-store and nosniff, and the console without a referrer', async () => {
