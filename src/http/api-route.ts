@@ -9,7 +9,7 @@ import { ApiError } from './errors.ts';
 const COMPONENT_REF = /^#\/components\/schemas\/(\w+)$/;
 
 export interface InlineOptions {
-  /** The schemas references point to (default: the API's response schemas; the contract test passes the served document's). */
+  /** The schemas a reference names (default: the API's response schemas; the contract test passes the served document's). */
   readonly components?: Readonly<Record<string, unknown>>;
   /**
    * Forbid undeclared properties: an object schema that lists its properties and says nothing of others
