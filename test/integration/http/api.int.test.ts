@@ -2,11 +2,13 @@
 // process: probes, bearer tokens and roles, syncs through the queue with progress, accounts (JSON and
 // CSV), admin actions, audit, metrics, the OpenAPI document, JSON errors and request logs.
 import { Writable } from 'node:stream';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SyncJobView } from '../../../jobs/job-view.ts';
 import { describeHold, type HeldReport } from '../../../src/domain/hold.ts';
 import { loadConfig } from '../../../src/config/index.ts';
+import { inlineSchema } from '../../../src/http/api-route.ts';
 import type { StatusView } from '../../../src/sync/status.ts';
 import { openDatabase, type Database } from '../../../src/store/db.ts';
 import { startWorker, type RunningWorker } from '../../../src/worker.ts';
@@ -322,11 +324,19 @@ describe('HTTP API', () => {
     expect(done.result?.runs).toEqual([expect.objectContaining({ source: 'crm', status: 'held', removed: 0, held })]);
     const said = describeHold(done.result?.runs[0]?.held ?? held);
     expect(said).toBe('the source returned no users although it has 3 accounts');
-    const sources = ((await reader('/api/v1/status')).body as StatusView).sources;
+    const status = (await reader('/api/v1/status')).body as StatusView;
+    const sources = status.sources;
     expect(sources.find((s) => s.name === 'crm')?.lastRun).toEqual(expect.objectContaining({ status: 'held', seen: 0, held }));
     // Only a held run has the field.
     expect(sources.find((s) => s.name === 'hr')?.lastRun).not.toHaveProperty('held');
     expect(((await reader(`/api/v1/syncs/${firstSync.id}`)).body as SyncJobView).result?.runs[0]).not.toHaveProperty('held');
+    // The document declares all of it: validated strictly (formats are the contract test's), an undeclared property would fail.
+    const components = ((await anonymous('/api/v1/openapi.json')).body as { components: { schemas: Record<string, unknown> } }).components.schemas;
+    const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
+    const strict = (name: string) => ajv.compile(inlineSchema({ $ref: `#/components/schemas/${name}` }, { components, forbidUndeclared: true }) as object);
+    const [validJob, validStatus] = [strict('SyncJob'), strict('Status')];
+    expect([validJob(done), validStatus(status)], ajv.errorsText([...(validJob.errors ?? []), ...(validStatus.errors ?? [])])).toEqual([true, true]);
+    expect(validJob({ ...done, result: { ...done.result, runs: [{ ...done.result?.runs[0], held: { ...held, extra: 1 } }] } })).toBe(false);
   });
 
   it('logs requests without their tokens', () => {
