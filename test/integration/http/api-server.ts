@@ -35,8 +35,8 @@ export interface ApiServer {
   /** The worker's database and Redis prefix, for reading what it holds. */
   readonly databaseUrl: string;
   readonly prefix: string;
-  /** With `everyShape`: the job ids of its syncs. */
-  readonly jobs: Readonly<Partial<Record<'failed' | 'held' | 'dryRun' | 'skipped', string>>>;
+  /** With `everyShape`, the job ids of its syncs: lab's failed one, crm's held one, hr's dry run and the run it previewed. */
+  readonly jobs: Readonly<Partial<Record<'failed' | 'held' | 'dryRun' | 'applied', string>>>;
   stop(): Promise<void>;
 }
 
@@ -58,12 +58,11 @@ async function syncThroughApi(admin: ApiClient, body: { source: string; dryRun?:
 export async function startApiServer(name: string, options: { everyShape?: boolean } = {}): Promise<ApiServer> {
   await requireRedis();
   const prefix = uniquePrefix(name);
-  const pg = await createPostgresDatabase();
   const dir = aConfigDir();
+  const [pg, shapes] = await Promise.all([createPostgresDatabase(), options.everyShape ? shapeServices(dir) : null]);
   const hr = dir.writeCsv('hr', manyPeople(6, 'u'));
   const crm = dir.writeCsv('crm', manyPeople(2, 'u'));
   const base: WorkerConfigOptions = { databaseUrl: pg.url, prefix, port: await freePort(), sources: { hr, crm }, seats: { primary: 3 } };
-  const shapes = options.everyShape ? await shapeServices(dir) : null;
   dir.writeConfig(shapes ? shapes.config(base, {}) : base);
   const config = await loadConfig({ path: dir.configPath });
   const worker = await startWorker({
@@ -96,8 +95,8 @@ export async function startApiServer(name: string, options: { everyShape?: boole
 }
 
 /**
- * For `everyShape`: a third source `lab` whose file is missing (its runs fail), a daily-at-never
- * schedule (each source has a next run), and three targets: a SCIM application (reconciled at once:
+ * For `everyShape`: a third source `lab` whose file is missing (its runs fail), a schedule that fires
+ * on 1 January only (each source has a next run), and three targets: a SCIM application (reconciled at once:
  * drift), a webhook receiver that takes every delivery and one that is not there (an error).
  */
 async function shapeServices(dir: ConfigDir) {
@@ -128,7 +127,7 @@ async function shapeServices(dir: ConfigDir) {
   };
 }
 
-/** hr's CSV with rows `extra` added as they are (unreadable ones) and a display name that is not UTF-8. */
+/** hr's CSV: `people`, two unreadable rows (u000077 short of fields, u000078 with a bad date) and u000079, whose display name is not UTF-8. */
 function writeHr(dir: ConfigDir, people: readonly CsvPerson[]): void {
   const rows = Buffer.concat([
     Buffer.from(csvOf(people)),
@@ -155,7 +154,7 @@ async function produceEveryShape(admin: ApiClient, dir: ConfigDir, rewriteConfig
   const hrNow = [...people.slice(0, 2), { ...people[2]!, enabled: false }, ...people.slice(3, 8)];
   writeHr(dir, hrNow);
   const dryRun = await syncThroughApi(admin, { source: 'hr', dryRun: true });
-  const skipped = await syncThroughApi(admin, { source: 'hr' });
+  const applied = await syncThroughApi(admin, { source: 'hr' });
   for (const [account, action, body] of [['2', 'block', { reason: 'left the project' }], ['u000007', 'protect', {}]] as const) {
     const res = await admin(`/api/v1/accounts/${account}/${action}`, { method: 'POST', body });
     if (res.status !== 200) throw new Error(`${action} ${account} answered ${res.status}: ${res.text}`);
@@ -174,5 +173,5 @@ async function produceEveryShape(admin: ApiClient, dir: ConfigDir, rewriteConfig
     const target = (name: string) => targets.find((t) => t.name === name);
     return target('hooks')?.lastDeliveryAt && target('away')?.lastError && target('app')?.lastReconcileAt;
   }, { what: 'the targets to be delivered to, to fail and to be reconciled' });
-  return { failed, held, dryRun, skipped };
+  return { failed, held, dryRun, applied };
 }
