@@ -10,7 +10,7 @@ import { createTargetNotifier } from '../targets/target-notifier.ts';
 import type { CommandContext } from './context.ts';
 
 /** The hooks of the emails and of the targets, for the runs and admin actions of this command. */
-export function runNotifierFor(ctx: CommandContext, db: Database): RunNotifier | undefined {
+export function runNotifierFor(ctx: Pick<CommandContext, 'config'>, db: Database): RunNotifier | undefined {
   return chainNotifiers(createRunNotifier({ config: ctx.config, outbox: repositoriesOf(db).outbox }), createTargetNotifier(ctx.config));
 }
 
