@@ -98,7 +98,8 @@ export interface ConfigYamlOptions {
   readonly dataDir?: string;
   /** PostgreSQL's URL; absent or null: the embedded database. */
   readonly databaseUrl?: string | null;
-  readonly redis: { readonly url: string; readonly prefix: string };
+  /** `redis:` (absent: no key, the product's default; only `seatsync run` connects to it). */
+  readonly redis?: { readonly url: string; readonly prefix: string };
   /** Source name → CSV path. */
   readonly sources: Readonly<Record<string, string>>;
   /** YAML of each source's `schedule` (default `off`: manual syncs only). */
@@ -119,7 +120,7 @@ export function aConfigYaml(o: ConfigYamlOptions): string {
   const lines = [
     o.dataDir === undefined ? '' : `dataDir: "${o.dataDir}"`,
     o.databaseUrl ? `database: { url: "${o.databaseUrl}" }` : '',
-    `redis: { url: "${o.redis.url}", prefix: ${o.redis.prefix} }`,
+    o.redis === undefined ? '' : `redis: { url: "${o.redis.url}", prefix: ${o.redis.prefix} }`,
     'sources:',
     ...Object.entries(o.sources).map(([name, path]) => `  - { name: ${name}, kind: file, path: "${path}", schedule: ${o.schedule ?? 'off'} }`),
     'pools:',
