@@ -12,6 +12,8 @@ type Command = EmulatorRequest & { id: number };
 export interface RequestCount {
   readonly requests: number;
   readonly latencyMs: number;
+  /** The Graph requests that began a listing (no `$skiptoken`), as path and query, in order. */
+  readonly starts: readonly string[];
 }
 
 export interface EmulatorSetup {
@@ -55,7 +57,8 @@ export async function serveEmulator(users: number): Promise<void> {
     if (command.op === 'close') void emulator.close().then(() => parentPort!.close());
     const graph = emulator.graphRequests();
     const latencyMs = graph.reduce((sum, r) => sum + (r.answeredMs === null ? 0 : r.answeredMs - r.receivedMs), 0);
-    parentPort!.postMessage({ id: command.id, count: { requests: graph.length, latencyMs } satisfies RequestCount });
+    const starts = graph.filter((r) => !r.query.has('$skiptoken')).map((r) => `${r.path}?${r.query.toString()}`);
+    parentPort!.postMessage({ id: command.id, count: { requests: graph.length, latencyMs, starts } satisfies RequestCount });
   });
 }
 

@@ -7,6 +7,7 @@ import { findSyncJob, type SyncJobView } from '../../jobs/job-view.ts';
 import { QUEUE, type SyncJobProgress, type SyncJobResult } from '../../jobs/names.ts';
 import { openSyncQueue } from '../../jobs/queues.ts';
 import { closeRedis, connectRedis } from '../../jobs/redis.ts';
+import { describeHold } from '../domain/hold.ts';
 import type { CommandContext } from './context.ts';
 import { EXIT, UsageError, type ExitCode } from './exit-codes.ts';
 import { formatCount, table, type Output } from './output.ts';
@@ -190,7 +191,11 @@ function report(out: Output, view: SyncJobView, flags: ResyncFlags): ExitCode {
       ),
     );
     for (const r of result.runs.filter((run) => run.status === 'held')) {
-      out.line(`\n${r.source}: HELD — nothing was applied. If the removals are right: seatsync resync --source ${r.source} --allow-removals`);
+      // `held` is absent only in the result of a worker older than it.
+      out.line(
+        `\n${r.source}: HELD — ${r.held ? `${describeHold(r.held)}. ` : ''}Nothing was applied. If this is right, apply it with:\n` +
+          `  seatsync resync --source ${r.source} --allow-removals`,
+      );
     }
     out.line('');
     out.line(table(['pool', 'seats', 'used', 'available', 'waiting'], result.pools.map((p) => [p.name, p.seats, p.used, p.available, p.waiting])));

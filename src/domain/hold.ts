@@ -37,7 +37,9 @@ export function holdReason(counts: HoldCounts, options: { threshold: number; mod
   return counts.wouldRemove + counts.wouldDisable > options.threshold ? 'removals' : null;
 }
 
-export type HoldReason = 'empty-read' | 'unidentified' | 'removals';
+export const HOLD_REASONS = ['empty-read', 'unidentified', 'removals'] as const;
+
+export type HoldReason = (typeof HOLD_REASONS)[number];
 
 /** A held run as it is reported: its counts, its threshold and, from this version on, its reason. */
 export interface HeldReport {
@@ -48,6 +50,14 @@ export interface HeldReport {
   readonly threshold: number | null;
   /** Absent in a run recorded before the reason was: `removals`. */
   readonly reason?: HoldReason;
+}
+
+/**
+ * A held run's report as the API, `--json` and `status` give it: its fields only (not the run's other
+ * details), with the reason always said (`removals` where a run of an older version did not record it).
+ */
+export function heldReport(held: HeldReport): HeldReport & { readonly reason: HoldReason } {
+  return { wouldDisable: held.wouldDisable, wouldRemove: held.wouldRemove, total: held.total, threshold: held.threshold, reason: held.reason ?? 'removals' };
 }
 
 /** What a held run would have done and why it was held, in one clause ("it would disable 0 and remove 4 of 10 accounts (policy.maxRemovals allows 2 per run)"). */

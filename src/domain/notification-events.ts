@@ -1,5 +1,6 @@
 // The notification events: what the outbox stores (as `payload`) and the templates render. Plain JSON,
 // so a row written by one version of seatsync can be read by the next. Times are ISO strings.
+import type { HoldReason } from './hold.ts';
 import type { AccountRef, ChangeReason, PoolUsage } from './types.ts';
 
 /** The admin actions on one account (SPEC §5 `accounts block|unblock|protect|unprotect`). */
@@ -113,10 +114,18 @@ export interface SyncHeldEvent extends EventBase {
   readonly total: number;
   /** Most disables + removals one run may do (`policy.maxRemovals`); null: not reported. */
   readonly threshold: number | null;
-  /** True when the source returned nobody although it has accounts. */
-  readonly emptyResult: boolean;
-  /** True when held because the read would remove accounts while some entries came back without a readable id (absent: false). */
-  readonly unidentified?: boolean;
+  /** Why it was held (domain/hold.ts `holdReason`); an event stored without it is read by `syncHeldEventOf`. */
+  readonly reason: HoldReason;
+}
+
+/**
+ * A stored sync-held event as this version reads it. Versions before `reason` stored two booleans instead
+ * (`emptyResult`; `unidentified`, absent: false), and such events may still wait in the outbox.
+ */
+export function syncHeldEventOf(stored: Omit<SyncHeldEvent, 'reason'> & { readonly reason?: HoldReason; readonly emptyResult?: boolean; readonly unidentified?: boolean }): SyncHeldEvent {
+  if (stored.reason !== undefined) return stored as SyncHeldEvent;
+  const { emptyResult, unidentified, ...event } = stored;
+  return { ...event, reason: emptyResult === true ? 'empty-read' : unidentified === true ? 'unidentified' : 'removals' };
 }
 
 export interface GraceExpiringEvent extends EventBase {

@@ -32,6 +32,7 @@ import {
   runIdOf,
   type TestEvent,
 } from './notification-events.ts';
+import type { HoldReason } from './hold.ts';
 import { isoOrNull } from './iso-time.ts';
 import type { AccountChange, AllocationPlan, PoolUsage } from './types.ts';
 
@@ -60,9 +61,8 @@ export interface HeldInput {
   readonly wouldRemove: number;
   readonly total: number;
   readonly threshold?: number;
-  readonly emptyResult?: boolean;
-  /** Held because a full read would remove accounts while some entries came back without a readable id. */
-  readonly unidentified?: boolean;
+  /** Why it was held (`holdReason`). */
+  readonly reason: HoldReason;
 }
 
 /** An account in grace; `graceUntil` in epoch ms. */
@@ -362,8 +362,7 @@ function heldEvent(input: NotificationInput, held: HeldInput, base: Base): SyncH
     wouldRemove: held.wouldRemove,
     total: held.total,
     threshold: held.threshold ?? null,
-    emptyResult: held.emptyResult ?? false,
-    ...(held.unidentified === true ? { unidentified: true } : {}),
+    reason: held.reason,
   };
 }
 

@@ -3,30 +3,43 @@
 // a field missing from a schema does not go out (and a required one missing fails loudly in tests).
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema, RouteGenericInterface } from 'fastify';
 import { operation, responsesOf, type ApiOperation, type OperationId } from './api-operations.ts';
-import { responseSchemas, type Schema } from './api-schemas.ts';
+import { responseSchemas } from './api-schemas.ts';
 import { ApiError } from './errors.ts';
 
 const COMPONENT_REF = /^#\/components\/schemas\/(\w+)$/;
+
+export interface InlineOptions {
+  /** The schemas a reference names (default: the API's response schemas; the contract test passes the served document's). */
+  readonly components?: Readonly<Record<string, unknown>>;
+  /**
+   * Forbid undeclared properties: an object schema that lists its properties and says nothing of others
+   * gets `additionalProperties: false`. A schema that allows others says so (a run's `details`) and is
+   * kept. The contract test validates with this, so a property that goes out undocumented fails it.
+   */
+  readonly forbidUndeclared?: boolean;
+}
 
 /**
  * The schema with every `#/components/schemas/X` reference replaced by X itself (the components hold
  * no cycles). OpenAPI's `discriminator` is left out: it is annotation only for JSON Schema, and
  * Fastify's serializer would reject it as an unknown keyword.
  */
-export function inlineSchema(schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(inlineSchema);
+export function inlineSchema(schema: unknown, options: InlineOptions = {}): unknown {
+  if (Array.isArray(schema)) return schema.map((item) => inlineSchema(item, options));
   if (schema === null || typeof schema !== 'object') return schema;
   const ref = (schema as { $ref?: unknown }).$ref;
   if (typeof ref === 'string') {
     const name = COMPONENT_REF.exec(ref)?.[1];
-    const target = name === undefined ? undefined : (responseSchemas as Record<string, Schema>)[name];
+    const components: Readonly<Record<string, unknown>> = options.components ?? responseSchemas;
+    const target = name === undefined ? undefined : components[name];
     if (!target) throw new Error(`unknown schema reference ${ref}`);
-    return inlineSchema(target);
+    return inlineSchema(target, options);
   }
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(schema)) {
-    if (key !== 'discriminator') out[key] = inlineSchema(value);
+    if (key !== 'discriminator') out[key] = inlineSchema(value, options);
   }
+  if (options.forbidUndeclared && 'properties' in out && !('additionalProperties' in out)) out.additionalProperties = false;
   return out;
 }
 

@@ -3,6 +3,7 @@
 // publishes the same objects, so what a client is told is what goes over the wire.
 import { ACCOUNT_STATES } from '../domain/types.ts';
 import { CHANGE_KINDS } from '../domain/change-kinds.ts';
+import { HOLD_REASONS } from '../domain/hold.ts';
 
 export type Schema = Readonly<Record<string, unknown>>;
 
@@ -123,6 +124,20 @@ const plannedChange = closed({
   reason: str, pools: strList, waitingFor: strList,
 });
 
+/** domain/hold.ts `HeldReport`, with its reason always said. */
+const heldReport = closed(
+  {
+    wouldDisable: int, wouldRemove: int,
+    total: { ...int, description: 'accounts of the source before the run' },
+    threshold: { type: ['integer', 'null'], minimum: 0, description: 'most disables and removals one run may do (`policy.maxRemovals`); null: not recorded' },
+    reason: {
+      type: 'string', enum: HOLD_REASONS,
+      description: '`empty-read`: a full read returned nobody although the source has accounts; `unidentified`: it would remove accounts while some entries came back without a readable id; `removals`: it would disable or remove more than `policy.maxRemovals` allows',
+    },
+  },
+  { description: 'Held runs only: what the run would have done and why it was held (SPEC rule 10)' },
+);
+
 const syncRun = closed(
   {
     source: str, status: { type: 'string', enum: ['ok', 'held', 'failed'] },
@@ -140,6 +155,7 @@ const syncRun = closed(
       description: 'the first repaired values: which entry, which attribute, and the entry\'s id',
       items: closed({ entry: str, attribute: str, externalId: str }),
     },
+    held: heldReport,
     error: closed({ code: str, message: str }, { description: 'Failed runs only: why the run failed' }),
     changes: {
       type: 'array',
@@ -153,7 +169,7 @@ const syncRun = closed(
       items: closed({ kind: { type: 'string', enum: CHANGE_KINDS }, total: int, offset: int, listed: int, leftOut: { ...int, description: 'total - listed' } }),
     },
   },
-  { optional: ['skippedEntries', 'repaired', 'repairedEntries', 'error', 'changes', 'changesTotal', 'changeKinds'] },
+  { optional: ['skippedEntries', 'repaired', 'repairedEntries', 'held', 'error', 'changes', 'changesTotal', 'changeKinds'] },
 );
 
 const syncResult = closed({ runs: { type: 'array', items: syncRun }, pools: { type: 'array', items: ref('Pool') } });
@@ -190,7 +206,7 @@ export const responseSchemas = {
       type: 'array',
       items: closed({
         name: str,
-        lastRun: { ...closed({ status: str, startedAt: dateTime, finishedAt: nullableDateTime, seen: int }), type: ['object', 'null'] },
+        lastRun: { ...closed({ status: str, startedAt: dateTime, finishedAt: nullableDateTime, seen: int, held: heldReport }, { optional: ['held'] }), type: ['object', 'null'] },
         lastSuccessfulRun: {
           ...closed({ id: str, finishedAt: dateTime }, { description: 'the newest run that ended ok' }),
           type: ['object', 'null'],

@@ -11,7 +11,7 @@
 // cannot fix (credentials or recipient refused), the row becomes `failed` with its error recorded.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { NOTIFICATION_KINDS, testEvent, type NotificationEvent } from '../domain/notifications.ts';
+import { NOTIFICATION_KINDS, syncHeldEventOf, testEvent, type NotificationEvent } from '../domain/notifications.ts';
 import type { Logger } from '../logging.ts';
 import type { Queryable } from '../store/db.ts';
 import type { OutboxMessage, OutboxPort } from './outbox-port.ts';
@@ -208,6 +208,7 @@ export function parseEvent(payload: unknown): NotificationEvent | null {
   const p = payload as Record<string, unknown>;
   const kindOk = typeof p.kind === 'string' && (NOTIFICATION_KINDS as readonly string[]).includes(p.kind);
   if (!kindOk || typeof p.recipient !== 'string' || typeof p.dedupeKey !== 'string' || typeof p.at !== 'string') return null;
+  if (p.kind === 'sync-held') return syncHeldEventOf(payload as Parameters<typeof syncHeldEventOf>[0]);
   return payload as NotificationEvent;
 }
 

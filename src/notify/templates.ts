@@ -226,9 +226,9 @@ function earlyWarningDocument(event: EarlyWarningEvent): MessageDocument {
 }
 
 function heldDocument(event: SyncHeldEvent): MessageDocument {
-  const what = describeHold({ ...event, reason: event.emptyResult ? 'empty-read' : event.unidentified === true ? 'unidentified' : 'removals' });
+  const what = describeHold(event);
   return {
-    subject: event.emptyResult
+    subject: event.reason === 'empty-read'
       ? `Sync held for ${event.source} — the source returned no users`
       : `Sync held for ${event.source} — would disable ${event.wouldDisable} and remove ${event.wouldRemove} of ${counted(event.total, 'account')}`,
     paragraphs: [

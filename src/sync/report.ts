@@ -1,5 +1,6 @@
 // The result of a sync as the CLI (`sync --json`, `resync --json`), the jobs and the API return it.
 import { CHANGE_KINDS, changeKindOf, type ChangeKind } from '../domain/change-kinds.ts';
+import { heldReport, type HeldReport } from '../domain/hold.ts';
 import type { AccountState, ChangeReason } from '../domain/types.ts';
 import type { RunCounts } from '../store/repositories.ts';
 import type { ListedChanges } from './apply-delta.ts';
@@ -12,10 +13,13 @@ import type { PoolView } from './status.ts';
  * One run in SPEC §5 `sync --json`, with additions to the SPEC shape: `skipped` entries were present but
  * unreadable, `skippedEntries` are the first of them (which entry, which attribute, why, and the id whose
  * account was kept as it was, absent when even the id was unreadable); `repaired` values were not UTF-8
- * and were read with U+FFFD in place of their invalid bytes (present when there were any).
+ * and were read with U+FFFD in place of their invalid bytes (present when there were any); `held`, on a
+ * held run, is what it would have done and why it was held.
  */
 export interface SyncRunJson extends Pick<SourceRunResult, 'source' | 'status' | keyof RunCounts | 'repaired' | 'repairedEntries' | 'durationMs' | 'dryRun'> {
   readonly skippedEntries?: readonly SkippedEntry[];
+  /** Held runs only: what the run would have done and why it was held (say it with `describeHold`). */
+  readonly held?: HeldReport;
   /** Failed runs only: why it failed; `code` is `sync-failed` when the cause had none. */
   readonly error?: { readonly code: string; readonly message: string };
   /**
@@ -89,6 +93,7 @@ export function syncJson(report: SyncReport, options: { nextCommand?: NextListin
       ...(r.repaired !== undefined && r.repaired > 0 ? { repaired: r.repaired, repairedEntries: r.repairedEntries ?? [] } : {}),
       durationMs: Math.round(r.durationMs),
       dryRun: r.dryRun,
+      ...(r.held ? { held: heldReport(r.held) } : {}),
       ...(r.status === 'failed' ? { error: { code: r.errorCode ?? 'sync-failed', message: r.error ?? 'failed' } } : {}),
       ...(r.planned ? plannedJson(r.source, r.planned, options.nextCommand) : {}),
     })),

@@ -1,15 +1,25 @@
 // Seat usage and run status as the CLI (`status`, `sync`) and the API show them (SPEC §5 shapes).
 import type { SeatsyncConfig } from '../config/types.ts';
+import { heldReport, type HeldReport } from '../domain/hold.ts';
 import type { PoolUsage } from '../domain/types.ts';
 import type { PoolCounts, Repositories, RunRecord, SourceHealth, TargetState } from '../store/repositories.ts';
 
 /** SPEC §5 `POOL`: a pool's usage without the overage. */
 export type PoolView = Omit<PoolUsage, 'overage'>;
 
+/** The SPEC fields of a source's last run, and `held` (held runs only: what it would have done and why it was held). */
+export interface LastRunView {
+  readonly status: string;
+  readonly startedAt: string;
+  readonly finishedAt: string | null;
+  readonly seen: number;
+  readonly held?: HeldReport;
+}
+
 /** One source in `status --json`: the SPEC fields (`name`, `lastRun`), then how the source has been doing. */
 export interface SourceStatusView {
   readonly name: string;
-  readonly lastRun: { status: string; startedAt: string; finishedAt: string | null; seen: number } | null;
+  readonly lastRun: LastRunView | null;
   /** The newest run that ended `ok`. */
   readonly lastSuccessfulRun: { id: string; finishedAt: string } | null;
   /** Failed runs since the source was last read (0: working). */
@@ -63,11 +73,20 @@ export async function statusView(repos: Repositories, config: SeatsyncConfig): P
 function sourceView(name: string, run: RunRecord | undefined, h: SourceHealth | undefined): SourceStatusView {
   return {
     name,
-    lastRun: run ? { status: run.status, startedAt: run.startedAt.toISOString(), finishedAt: run.finishedAt?.toISOString() ?? null, seen: run.seen } : null,
+    lastRun: run ? lastRunView(run) : null,
     lastSuccessfulRun: h?.lastSuccess ? { id: h.lastSuccess.runId, finishedAt: h.lastSuccess.finishedAt.toISOString() } : null,
     consecutiveFailures: h?.consecutiveFailures ?? 0,
     failingSince: h?.failingSince?.at.toISOString() ?? null,
     lastError: h?.lastError ? { runId: h.lastError.runId, at: h.lastError.at.toISOString(), code: h.lastError.code, message: h.lastError.message } : null,
+  };
+}
+
+function lastRunView(run: RunRecord): LastRunView {
+  // A held run records its report in its details (sync/sync-source.ts).
+  const held = run.status === 'held' ? (run.details['held'] as HeldReport | undefined) : undefined;
+  return {
+    status: run.status, startedAt: run.startedAt.toISOString(), finishedAt: run.finishedAt?.toISOString() ?? null, seen: run.seen,
+    ...(held ? { held: heldReport(held) } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 // `seatsync resync --wait` says what happens: each failed attempt with its error and next retry as it
-// happens, exit 1 once the job failed for good, and a bounded wait when no worker is there to start it.
+// happens, exit 1 once the job failed for good, a held run and why it was held (exit 3), and a bounded
+// wait when no worker is there to start it.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +8,7 @@ import { openDatabase, type Database } from '../../src/store/db.ts';
 import { runCli } from '../support/cli.ts';
 import { createPostgresDatabase } from '../support/databases.ts';
 import {
-  aConfigDir, clearPrefix, freePort, requireRedis, spawnWorker, uniquePrefix, waitFor, workerConfigYaml, type WorkerProcess,
+  aConfigDir, clearPrefix, freePort, manyPeople, requireRedis, spawnWorker, uniquePrefix, waitFor, workerConfigYaml, type WorkerProcess,
 } from '../integration/worker/worker-fixtures.ts';
 
 describe('seatsync resync --wait', () => {
@@ -66,5 +67,27 @@ describe('seatsync resync --wait', () => {
     expect(result.stderr).toMatch(/attempt 1 of 5 failed: hr: cannot reach ldap:\/\/127\.0\.0\.1:\d+: connection refused .*; next retry at \S+ \(in \d+ s\)/);
     expect(result.stderr).toMatch(/error: sync job \S+ failed: hr: file .*gone\.csv does not exist/);
     expect(result.code).toBe(1);
+  }, 120_000);
+
+  it('says why a run was held, as the worker decided it, and exits 3', async () => {
+    await worker?.stop();
+    const hr = dir.writeCsv('hr', manyPeople(6, 'p'));
+    writeFileSync(dir.configPath, workerConfigYaml({ databaseUrl: pg.url, prefix, port: await freePort(), sources: { hr } }));
+    worker = spawnWorker(dir.configPath);
+    await worker.started;
+    const resync = (...flags: string[]) => runCli(['resync', '--wait', '--source', 'hr', ...flags, '--config', dir.configPath], { timeoutMs: 60_000 });
+    expect((await resync()).code).toBe(0);
+    dir.writeCsv('hr', []);
+    const held = await resync();
+    expect(held.stdout).toContain(
+      'hr: HELD — the source returned no users although it has 6 accounts. Nothing was applied. If this is right, apply it with:\n' +
+        '  seatsync resync --source hr --allow-removals',
+    );
+    expect(held.code).toBe(3);
+    const json = await resync('--json');
+    expect((JSON.parse(json.stdout) as { runs: unknown[] }).runs).toEqual([
+      expect.objectContaining({ source: 'hr', status: 'held', held: { wouldDisable: 0, wouldRemove: 6, total: 6, threshold: 5, reason: 'empty-read' } }),
+    ]);
+    expect(json.code).toBe(3);
   }, 120_000);
 });

@@ -2,6 +2,7 @@
 // the same work, like every other client), follows `GET /api/v1/syncs/{id}` until it ends, and shows
 // the result. A held run can be reviewed (a dry run that allows removals lists what it would disable or
 // remove) and then applied with `allowRemovals` after an explicit confirmation.
+import { describeHold, type HeldReport } from '../../src/domain/hold.ts';
 import { api } from './api.ts';
 import { h, replace } from './dom.ts';
 import { counted } from './format.ts';
@@ -67,10 +68,15 @@ export function showResult(out: HTMLElement, job: SyncJob, onChange: () => void)
   const held = job.result.runs.filter((r) => r.status === 'held');
   const failed = job.result.runs.filter((r) => r.status === 'failed');
   const summary = held.length > 0
-    ? `Held: ${held.map((r) => r.source).join(', ')} would disable or remove accounts that a run may not without confirmation (see the run for why). Nothing of it was applied.`
+    ? held.map((r) => heldSentence(`The run of ${r.source}`, r.held)).join(' ')
     : failed.length > 0 ? `The sync of ${failed.map((r) => r.source).join(', ')} failed${job.error ? `: ${job.error}` : ''}.` : 'The sync finished.';
   replace(out, h('p', { class: held.length + failed.length > 0 ? 'warning' : 'ok', role: 'status' }, summary), resultTable(job.result.runs));
   for (const run of held) out.append(reviewButton(run.source, out, onChange));
+}
+
+/** "`run` was held, nothing was applied: why." (`held` absent: from a worker older than the report.) */
+export function heldSentence(run: string, held: HeldReport | undefined): string {
+  return `${run} was held, nothing was applied${held ? `: ${describeHold(held)}` : ''}.`;
 }
 
 export function reviewButton(source: string, out: HTMLElement, onChange: () => void): HTMLButtonElement {

@@ -1,8 +1,11 @@
 // The API's response shapes the console reads (see GET /api/v1/openapi.json).
+import type { HeldReport } from '../../src/domain/hold.ts';
+
 export interface Pool { name: string; seats: number; used: number; available: number; waiting: number }
 export interface SourceStatus {
   name: string;
-  lastRun: { status: string; startedAt: string; finishedAt: string | null; seen: number } | null;
+  /** `held`: a held run's report (say it with `describeHold`). */
+  lastRun: { status: string; startedAt: string; finishedAt: string | null; seen: number; held?: HeldReport } | null;
   /** Source health: the newest ok run, failures in a row (since `failingSince`), the newest error. */
   lastSuccessfulRun: { id: string; finishedAt: string } | null;
   consecutiveFailures: number;
@@ -44,6 +47,8 @@ export interface Explanation {
 export interface RunSummary {
   source: string; status: 'ok' | 'held' | 'failed'; seen: number; created: number; updated: number; activated: number;
   blocked: number; disabled: number; removed: number; durationMs: number; dryRun: boolean;
+  /** Held runs: what it would have done and why it was held (absent in the result of an older worker). */
+  held?: HeldReport;
   changes?: { username: string; kind: string; from: string | null; to: string; reason: string }[]; changesTotal?: number;
   /** Dry runs: per kind of change, how many there are and how many `changes` lists. */
   changeKinds?: { kind: string; total: number; listed: number; leftOut: number }[];

@@ -205,13 +205,35 @@ describe('the admin console in Chromium', () => {
     expect(csv.slice(1).map((line) => line.split(',')[3])).toEqual(blocked);
   });
 
+  it('says why a run was held after Sync now and on the overview: an empty read', async () => {
+    dir.writeCsv('hr', []);
+    try {
+      await openPage();
+      await signIn(ADMIN_TOKEN);
+      await page.getByLabel('Source', { exact: true }).selectOption('hr');
+      await page.getByRole('button', { name: 'Sync now' }).click();
+      const why = `the source returned no users although it has ${people.length} accounts`;
+      await page.getByRole('status').filter({ hasText: `The run of hr was held, nothing was applied: ${why}.` }).waitFor({ timeout: 60_000 });
+      await go('/', 'Overview');
+      const warning = page.getByRole('region', { name: 'Needs attention' }).getByText(`The last run of hr was held, nothing was applied: ${why}.`);
+      await warning.waitFor();
+      await shot('overview-held-empty-read');
+      expect((await admin()('/api/v1/accounts?state=removed')).body).toMatchObject({ items: [] });
+    } finally {
+      dir.writeCsv('hr', people);
+    }
+  });
+
   it('shows a held run, what it would remove, and applies it only after the confirmation', async () => {
     dir.writeCsv('hr', people.slice(0, 2));
     await openPage();
     await signIn(ADMIN_TOKEN);
     await page.getByLabel('Source', { exact: true }).selectOption('hr');
     await page.getByRole('button', { name: 'Sync now' }).click();
-    await page.getByText(/^Held: hr would disable or remove accounts that a run may not without confirmation \(see the run for why\)/).waitFor({ timeout: 60_000 });
+    const why = `it would disable 0 and remove 10 of ${people.length} accounts (policy.maxRemovals allows 5 per run)`;
+    await page.getByRole('status').filter({ hasText: `The run of hr was held, nothing was applied: ${why}.` }).waitFor({ timeout: 60_000 });
+    await go('/', 'Overview');
+    await page.getByRole('region', { name: 'Needs attention' }).getByText(`The last run of hr was held, nothing was applied: ${why}.`).waitFor();
     expect((await admin()('/api/v1/accounts?state=removed')).body).toMatchObject({ items: [] });
     await page.getByRole('button', { name: 'Review the held run of hr' }).first().click();
     const confirm = page.getByRole('region', { name: 'Apply the held run of hr?' });

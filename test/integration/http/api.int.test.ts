@@ -2,10 +2,14 @@
 // process: probes, bearer tokens and roles, syncs through the queue with progress, accounts (JSON and
 // CSV), admin actions, audit, metrics, the OpenAPI document, JSON errors and request logs.
 import { Writable } from 'node:stream';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SyncJobView } from '../../../jobs/job-view.ts';
+import { describeHold, type HeldReport } from '../../../src/domain/hold.ts';
 import { loadConfig } from '../../../src/config/index.ts';
+import { inlineSchema } from '../../../src/http/api-route.ts';
+import type { StatusView } from '../../../src/sync/status.ts';
 import { openDatabase, type Database } from '../../../src/store/db.ts';
 import { startWorker, type RunningWorker } from '../../../src/worker.ts';
 import { createPostgresDatabase } from '../../support/databases.ts';
@@ -26,11 +30,12 @@ describe('HTTP API', () => {
   let reader: ReturnType<typeof api>;
   let anonymous: ReturnType<typeof api>;
   let firstSync: { id: string; sawProgress: SyncJobView; done: SyncJobView };
+  let dir: ReturnType<typeof aConfigDir>;
 
   beforeAll(async () => {
     await requireRedis();
     pg = await createPostgresDatabase();
-    const dir = aConfigDir();
+    dir = aConfigDir();
     const hr = dir.writeCsv('hr', manyPeople(USERS, 'u'));
     // A second source with the same usernames as the first three of hr: ambiguous references.
     const crm = dir.writeCsv('crm', manyPeople(3, 'u'));
@@ -305,6 +310,33 @@ describe('HTTP API', () => {
       ].sort(),
     );
     expect(Object.keys(doc.paths['/api/v1/syncs'] ?? {}).sort()).toEqual(['get', 'post']);
+  });
+
+  it('says why a run was held in the job result and in the status: here an empty read, held whatever the threshold', async () => {
+    dir.writeCsv('crm', []);
+    const accepted = await admin('/api/v1/syncs', { method: 'POST', body: { source: 'crm' } });
+    const id = (accepted.body as { id: string }).id;
+    const done = await waitFor(async () => {
+      const view = (await reader(`/api/v1/syncs/${id}`)).body as SyncJobView;
+      return view.state === 'completed' ? view : null;
+    }, { what: 'the held crm sync' });
+    const held: HeldReport = { wouldDisable: 0, wouldRemove: 3, total: 3, threshold: 5, reason: 'empty-read' };
+    expect(done.result?.runs).toEqual([expect.objectContaining({ source: 'crm', status: 'held', removed: 0, held })]);
+    const said = describeHold(done.result?.runs[0]?.held ?? held);
+    expect(said).toBe('the source returned no users although it has 3 accounts');
+    const status = (await reader('/api/v1/status')).body as StatusView;
+    const sources = status.sources;
+    expect(sources.find((s) => s.name === 'crm')?.lastRun).toEqual(expect.objectContaining({ status: 'held', seen: 0, held }));
+    // Only a held run has the field.
+    expect(sources.find((s) => s.name === 'hr')?.lastRun).not.toHaveProperty('held');
+    expect(((await reader(`/api/v1/syncs/${firstSync.id}`)).body as SyncJobView).result?.runs[0]).not.toHaveProperty('held');
+    // The document declares all of it: validated strictly (formats are the contract test's), an undeclared property would fail.
+    const components = ((await anonymous('/api/v1/openapi.json')).body as { components: { schemas: Record<string, unknown> } }).components.schemas;
+    const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
+    const strict = (name: string) => ajv.compile(inlineSchema({ $ref: `#/components/schemas/${name}` }, { components, forbidUndeclared: true }) as object);
+    const [validJob, validStatus] = [strict('SyncJob'), strict('Status')];
+    expect([validJob(done), validStatus(status)], ajv.errorsText([...(validJob.errors ?? []), ...(validStatus.errors ?? [])])).toEqual([true, true]);
+    expect(validJob({ ...done, result: { ...done.result, runs: [{ ...done.result?.runs[0], held: { ...held, extra: 1 } }] } })).toBe(false);
   });
 
   it('logs requests without their tokens', () => {

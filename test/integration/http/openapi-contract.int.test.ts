@@ -1,11 +1,16 @@
 // The API answers what its OpenAPI document says: every operation of the served document is called
 // against a running `seatsync run` once for each status it documents, and each body is validated
-// with a JSON Schema 2020-12 validator (ajv) against the document's schema for that status. The
-// document itself is validated with swagger-parser. Paging walks both paged lists to their end.
+// with a JSON Schema 2020-12 validator (ajv) against the document's schema for that status, strictly:
+// a property the schema does not declare fails (unless the schema allows others, as a run's `details`
+// does), as does a required one missing. Fastify serializes each answer with the same schemas, which
+// drops undeclared properties; the strict check fails a body that goes out any other way. The document
+// itself is validated with swagger-parser. Paging walks both paged lists to their end.
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inlineSchema } from '../../../src/http/api-route.ts';
 import { runCli } from '../../support/cli.ts';
 import { waitFor } from '../worker/worker-fixtures.ts';
 import { startApiServer, type ApiClient, type ApiServer } from './api-server.ts';
@@ -30,7 +35,6 @@ type Case = (s: ApiServer) => ReturnType<ApiClient>;
  */
 const TESTED_ELSEWHERE = ['listSyncs 503', 'requestSync 503', 'getSync 503', 'listSchedules 503'];
 
-const DOC_ID = 'https://seatsync.test/openapi.json';
 const post = { method: 'POST' } as const;
 
 /** One request per documented status of every operation. A status added to the document needs a case here. */
@@ -116,11 +120,20 @@ describe('the API against its OpenAPI document', () => {
   type FormatsPlugin = (ajv: Ajv2020) => unknown;
   const formats = addFormatsModule as unknown as FormatsPlugin & { default?: FormatsPlugin };
   (formats.default ?? formats)(ajv);
+  const validators = new Map<string, ValidateFunction>();
+  /** The validator of a `#/components/schemas/X` reference of the served document, undeclared properties forbidden. */
+  const validatorOf = (ref: string): ValidateFunction => {
+    let validate = validators.get(ref);
+    if (!validate) {
+      validate = ajv.compile(inlineSchema({ $ref: ref }, { components: doc.components.schemas, forbidUndeclared: true }) as object);
+      validators.set(ref, validate);
+    }
+    return validate;
+  };
 
   beforeAll(async () => {
     server = await startApiServer('openapi');
     doc = (await server.anonymous('/api/v1/openapi.json')).body as Document;
-    ajv.addSchema({ $id: DOC_ID, components: doc.components });
   }, 120_000);
 
   afterAll(async () => {
@@ -167,8 +180,7 @@ describe('the API against its OpenAPI document', () => {
               failures.push(`${what}: content type ${type}, documented ${Object.keys(response.content ?? {}).join(', ')}`);
               continue;
             }
-            const validate = ajv.getSchema(`${DOC_ID}${ref}`);
-            if (!validate) throw new Error(`no schema ${ref}`);
+            const validate = validatorOf(ref);
             if (!validate(res.body)) failures.push(`${what}: ${ajv.errorsText(validate.errors)} in ${res.text.slice(0, 300)}`);
           }
         }
@@ -182,8 +194,20 @@ describe('the API against its OpenAPI document', () => {
     const run = await server.reader('/api/v1/syncs/1');
     expect(job.body).toMatchObject({ kind: 'job', state: 'completed', result: { runs: [{ source: 'hr', seen: 6 }] } });
     expect(run.body).toMatchObject({ kind: 'run', id: '1', source: 'hr', seen: 6 });
-    const validate = ajv.getSchema(`${DOC_ID}#/components/schemas/SyncJobOrRun`)!;
+    const validate = validatorOf('#/components/schemas/SyncJobOrRun');
     expect([validate(job.body), validate(run.body)]).toEqual([true, true]);
+  });
+
+  it('refuses a property its schema does not declare, at any depth, but not in a map the schema leaves open', async () => {
+    const job = (await server.reader(`/api/v1/syncs/${server.firstJobId}`)).body as { progress: object; result: { pools: object[] } };
+    const run = (await server.reader('/api/v1/syncs/1')).body as { details: object };
+    const validate = validatorOf('#/components/schemas/SyncJobOrRun');
+    const withExtra = <T extends object>(o: T) => ({ ...o, undeclared: 1 });
+    expect(validate(withExtra(job))).toBe(false);
+    expect(validate({ ...job, progress: withExtra(job.progress) })).toBe(false);
+    expect(validate({ ...job, result: { ...job.result, pools: job.result.pools.map(withExtra) } })).toBe(false);
+    expect(validate(withExtra(run))).toBe(false);
+    expect(validate({ ...run, details: withExtra(run.details) })).toBe(true);
   });
 
   it('pages accounts forward in id order and audit entries back from the newest, to the end', async () => {
@@ -236,6 +260,14 @@ describe('the API against its OpenAPI document', () => {
     const cliAccounts = await runCli(['accounts', '--json', '--config', server.configPath]);
     expect(cliAccounts.code, cliAccounts.stderr).toBe(0);
     expect(((await server.reader('/api/v1/accounts')).body as { items: unknown[] }).items).toEqual(JSON.parse(cliAccounts.stdout));
+    const cliAudit = await runCli(['audit', '--json', '--config', server.configPath]);
+    expect(cliAudit.code, cliAudit.stderr).toBe(0);
+    expect(((await server.reader('/api/v1/audit')).body as { items: unknown[] }).items).toEqual(JSON.parse(cliAudit.stdout));
+    for (const account of ['u000004', 'u000005']) {
+      const cliExplain = await runCli(['explain', account, '--json', '--config', server.configPath]);
+      expect(cliExplain.code, cliExplain.stderr).toBe(0);
+      expect((await server.reader(`/api/v1/accounts/${account}/explain`)).body).toEqual(JSON.parse(cliExplain.stdout));
+    }
   });
 
   it('sends API data with no-store and nosniff, and the console without a referrer', async () => {

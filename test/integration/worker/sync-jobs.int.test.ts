@@ -122,7 +122,7 @@ describe('sync jobs', () => {
     expect(view.error).toMatch(/unknown source gone/);
   });
 
-  it('completes a held sync as a job whose result says held', async () => {
+  it('completes a held sync as a job whose result says held, and why', async () => {
     const all = manyPeople(30);
     const hr = dir.writeCsv('hr-held', all);
     dir.writeConfig({ databaseUrl: pg.url, prefix, port, sources: { 'hr-held': hr }, seats: { primary: 50 } });
@@ -131,7 +131,10 @@ describe('sync jobs', () => {
     dir.writeCsv('hr-held', all.slice(0, 10)); // 20 of 30 gone: far over the 10% limit
     const view = await finished((await enqueueSync(queue, { ...SYNC, sources: ['hr-held'] })).id);
     expect(view.state).toBe('completed');
-    expect(view.result?.runs[0]).toMatchObject({ source: 'hr-held', status: 'held', removed: 0 });
+    expect(view.result?.runs[0]).toMatchObject({
+      source: 'hr-held', status: 'held', removed: 0,
+      held: { wouldDisable: 0, wouldRemove: 20, total: 30, threshold: 5, reason: 'removals' },
+    });
     // Nothing applied: all 30 accounts are still there.
     const kept = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM accounts WHERE source = 'hr-held' AND state <> 'removed'`);
     expect(kept.rows[0]?.n).toBe(30);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeHold, holdReason, removalThreshold } from '../../../src/domain/hold.ts';
+import { describeHold, heldReport, holdReason, removalThreshold } from '../../../src/domain/hold.ts';
 
 const counts = (c: { total: number; wouldRemove?: number; wouldDisable?: number; staged?: number }) => ({
   total: c.total,
@@ -65,5 +65,13 @@ describe('describeHold', () => {
   it('reads a hold recorded without a reason as one over the limit, and leaves out an unknown threshold', () => {
     expect(describeHold(held)).toBe('it would disable 0 and remove 4 of 10 accounts (policy.maxRemovals allows 2 per run)');
     expect(describeHold({ ...held, threshold: null })).toBe('it would disable 0 and remove 4 of 10 accounts');
+  });
+});
+
+describe('heldReport', () => {
+  it('keeps only the report of what the run records, and says the reason a run recorded without one had', () => {
+    const recorded = { wouldDisable: 1, wouldRemove: 4, total: 10, threshold: 2, unidentified: 3, reason: 'unidentified' as const };
+    expect(heldReport(recorded)).toEqual({ wouldDisable: 1, wouldRemove: 4, total: 10, threshold: 2, reason: 'unidentified' });
+    expect(heldReport({ wouldDisable: 1, wouldRemove: 4, total: 10, threshold: null })).toEqual({ wouldDisable: 1, wouldRemove: 4, total: 10, threshold: null, reason: 'removals' });
   });
 });

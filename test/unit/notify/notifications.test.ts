@@ -135,7 +135,7 @@ describe('limit exceeded', () => {
     const input = anInput({
       ...blockingRun([1, 2]),
       poolsAfter: [aPool('primary', 2, 2, 2)],
-      held: { wouldDisable: 1, wouldRemove: 20, total: 40, threshold: 5 },
+      held: { wouldDisable: 1, wouldRemove: 20, total: 40, threshold: 5, reason: 'removals' },
     });
     const { events } = planNotifications(input);
     expect(JSON.parse(JSON.stringify(events))).toEqual(events);
@@ -298,7 +298,7 @@ describe('early warning', () => {
 describe('sync held', () => {
   it('always sends one event to notify.to, even when nothing else happens', () => {
     const config = { ...RULES, poolRecipients: { primary: 'other@corp.example.test' } };
-    const { events } = planNotifications(anInput({ config, held: { wouldDisable: 3, wouldRemove: 40, total: 120, threshold: 12 } }));
+    const { events } = planNotifications(anInput({ config, held: { wouldDisable: 3, wouldRemove: 40, total: 120, threshold: 12, reason: 'removals' } }));
     expect(events).toEqual([
       expect.objectContaining({
         kind: 'sync-held',
@@ -309,7 +309,7 @@ describe('sync held', () => {
         wouldRemove: 40,
         total: 120,
         threshold: 12,
-        emptyResult: false,
+        reason: 'removals',
       }),
     ]);
   });
@@ -317,7 +317,7 @@ describe('sync held', () => {
 
 describe('sync held, again', () => {
   it('gives the same held situation the same key (one email), and a different one a new key', () => {
-    const held = { wouldDisable: 3, wouldRemove: 40, total: 120, threshold: 12 };
+    const held = { wouldDisable: 3, wouldRemove: 40, total: 120, threshold: 12, reason: 'removals' as const };
     const first = planNotifications(anInput({ ...ofRun('42'), held })).events[0];
     const again = planNotifications(anInput({ ...ofRun('43'), held })).events[0];
     const worse = planNotifications(anInput({ ...ofRun('44'), held: { ...held, wouldRemove: 41 } })).events[0];

@@ -5,7 +5,9 @@ import {
   type GraceExpiringEvent,
   type LimitExceededEvent,
   type NotificationEvent,
+  type SyncHeldEvent,
 } from '../../../src/domain/notifications.ts';
+import { parseEvent } from '../../../src/notify/deliver.ts';
 import { MAX_ACCOUNTS_SHOWN, renderMessage } from '../../../src/notify/templates.ts';
 import { aPool, anAccount, anInput, blockingRun, DAY, HOUR, RULES, T0 } from './builders.ts';
 
@@ -160,7 +162,7 @@ describe('other messages', () => {
   });
 
   it('sync held', () => {
-    const [event] = planNotifications(anInput({ held: { wouldDisable: 2, wouldRemove: 40, total: 120, threshold: 12 } })).events;
+    const [event] = planNotifications(anInput({ held: { wouldDisable: 2, wouldRemove: 40, total: 120, threshold: 12, reason: 'removals' } })).events;
     const { subject, text, html } = render(event as NotificationEvent);
     expect(subject).toBe('Sync held for corp-ad — would disable 2 and remove 40 of 120 accounts');
     expect(text).toContain('(policy.maxRemovals allows 12 per run)');
@@ -169,8 +171,38 @@ describe('other messages', () => {
   });
 
   it('sync held on an empty result', () => {
-    const [event] = planNotifications(anInput({ held: { wouldDisable: 0, wouldRemove: 120, total: 120, emptyResult: true } })).events;
-    expect(render(event as NotificationEvent).subject).toBe('Sync held for corp-ad — the source returned no users');
+    const [event] = planNotifications(anInput({ held: { wouldDisable: 0, wouldRemove: 120, total: 120, reason: 'empty-read' } })).events;
+    const { subject, text } = render(event as NotificationEvent);
+    expect(subject).toBe('Sync held for corp-ad — the source returned no users');
+    expect(text).toContain('was held and changed nothing: the source returned no users although it has 120 accounts.');
+  });
+
+  it('sync held for entries without a readable id', () => {
+    const [event] = planNotifications(anInput({ held: { wouldDisable: 0, wouldRemove: 2, total: 120, threshold: 12, reason: 'unidentified' } })).events;
+    const { subject, text } = render(event as NotificationEvent);
+    expect(subject).toBe('Sync held for corp-ad — would disable 0 and remove 2 of 120 accounts');
+    expect(text).toContain('it would disable 0 and remove 2 of 120 accounts, while some entries came back without a readable id');
+  });
+
+  it('sync held, as the previous version stored it (two booleans, no reason): read from the outbox, it renders as it does now', () => {
+    const held = (reason: SyncHeldEvent['reason']) =>
+      planNotifications(anInput({ held: { wouldDisable: 0, wouldRemove: 2, total: 120, threshold: 12, reason } })).events[0] as SyncHeldEvent;
+    const stored = (event: SyncHeldEvent, booleans: { emptyResult: boolean; unidentified?: boolean }) => {
+      const { reason: _reason, ...rest } = event;
+      return JSON.parse(JSON.stringify({ ...rest, ...booleans })) as unknown;
+    };
+    const cases = [
+      ['empty-read', { emptyResult: true }],
+      ['unidentified', { emptyResult: false, unidentified: true }],
+      ['removals', { emptyResult: false }],
+    ] as const;
+    for (const [reason, booleans] of cases) {
+      const read = parseEvent(stored(held(reason), booleans));
+      expect(read).toMatchObject({ kind: 'sync-held', reason });
+      expect(render(read as NotificationEvent)).toEqual(render(held(reason)));
+    }
+    // A stored event that has its reason keeps it.
+    expect(parseEvent(JSON.parse(JSON.stringify(held('unidentified'))))).toEqual(held('unidentified'));
   });
 
   it('grace expiring', () => {
@@ -191,7 +223,7 @@ describe('other messages', () => {
 
   it('keeps the subject on one line', () => {
     const event = { ...testEvent({ now: T0, to: 'x@y.test', nonce: 'n' }) };
-    const held = { ...event, kind: 'sync-held' as const, source: 'evil\r\nBcc: x@y.test', wouldDisable: 0, wouldRemove: 9, total: 9, threshold: null, emptyResult: false };
+    const held = { ...event, kind: 'sync-held' as const, source: 'evil\r\nBcc: x@y.test', wouldDisable: 0, wouldRemove: 9, total: 9, threshold: null, reason: 'removals' as const };
     expect(render(held).subject).not.toMatch(/[\r\n]/);
   });
 });

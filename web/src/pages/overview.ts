@@ -5,7 +5,7 @@ import { api, type Page } from '../api.ts';
 import { isAdmin, heading, type PageContext } from '../context.ts';
 import { h, link, replace } from '../dom.ts';
 import { counted, timeEl } from '../format.ts';
-import { reviewButton, syncPanel } from '../sync-panel.ts';
+import { heldSentence, reviewButton, syncPanel } from '../sync-panel.ts';
 import { dataTable } from '../table.ts';
 import type { AuditEntry, Pool, QueueEntry, SourceStatus, Status, TargetStatus } from '../types.ts';
 import { auditTable } from './history.ts';
@@ -87,7 +87,7 @@ function warnings(ctx: PageContext, status: Status, options: { refresh: () => vo
       items.push(h('li', {}, `The last run of ${s.name} failed${failures}${error}. `, link(`/runs?source=${encodeURIComponent(s.name)}`, 'See its runs')));
     }
     if (s.lastRun?.status === 'held') {
-      items.push(h('li', {}, `The last run of ${s.name} was held: it would disable or remove accounts that a run may not without confirmation (see the run for why). `, isAdmin(ctx) ? reviewButton(s.name, options.reviewOut, options.refresh) : null));
+      items.push(h('li', {}, `${heldSentence(`The last run of ${s.name}`, s.lastRun.held)} `, isAdmin(ctx) ? reviewButton(s.name, options.reviewOut, options.refresh) : null));
     }
   }
   if (status.outbox.failed > 0) items.push(h('li', {}, `${counted(status.outbox.failed, 'email')} could not be sent (see the worker log and the mail settings).`));

@@ -3,8 +3,8 @@ import { api, type Page } from '../api.ts';
 import { heading, isAdmin, type PageContext } from '../context.ts';
 import { h, link, replace } from '../dom.ts';
 import { duration, timeEl } from '../format.ts';
-import { describeHold, type HeldReport } from '../../../src/domain/hold.ts';
-import { reviewButton } from '../sync-panel.ts';
+import type { HeldReport } from '../../../src/domain/hold.ts';
+import { heldSentence, reviewButton } from '../sync-panel.ts';
 import { dataTable } from '../table.ts';
 import type { AuditEntry, Run } from '../types.ts';
 import { auditTable } from './history.ts';
@@ -58,7 +58,7 @@ export async function renderRun(ctx: PageContext): Promise<void> {
       ...(run.error ? [h('dt', {}, 'Error'), h('dd', { class: 'error' }, run.error)] : []),
     ),
     held
-      ? h('p', { class: 'warning' }, `Held, nothing was applied: ${describeHold(held)}.`, ' ', isAdmin(ctx) ? reviewButton(run.source, out, () => undefined) : null)
+      ? h('p', { class: 'warning' }, heldSentence('This run', held), ' ', isAdmin(ctx) ? reviewButton(run.source, out, () => undefined) : null)
       : null,
     out,
     h('section', { 'aria-labelledby': 'changes-title' }, h('h2', { id: 'changes-title' }, 'Changes'), auditTable(changes.items, { withAccount: true })),
