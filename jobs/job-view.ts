@@ -14,7 +14,8 @@ export interface SyncJobView {
   readonly trigger: string;
   readonly dryRun: boolean;
   readonly allowRemovals: boolean;
-  readonly progress: SyncJobProgress | null;
+  /** The job's last progress report, without the result it carries at the end (that is `result`). */
+  readonly progress: Omit<SyncJobProgress, 'result'> | null;
   /** The SPEC `sync --json` document once the job ended (also for a job that failed after its runs). */
   readonly result: SyncJobResult | null;
   readonly error: string | null;
@@ -36,15 +37,18 @@ function stateOf(raw: string): SyncJobState {
 
 const iso = (ms: number | undefined): string | null => (ms ? new Date(ms).toISOString() : null);
 
-function progressOf(job: SyncJob): SyncJobProgress | null {
+/** The job's progress report, split: what it shows, and the result a job that failed after its runs left in it. */
+function progressOf(job: SyncJob): { progress: Omit<SyncJobProgress, 'result'> | null; result: SyncJobResult | null } {
   const p = job.progress as unknown;
-  return p && typeof p === 'object' && 'phase' in p ? (p as SyncJobProgress) : null;
+  if (!(p && typeof p === 'object' && 'phase' in p)) return { progress: null, result: null };
+  const { result, ...progress } = p as SyncJobProgress;
+  return { progress, result: result ?? null };
 }
 
 /** `rawState` must be read before the job's hash, so the data is at least as new as the state. */
 function viewOf(job: SyncJob, rawState: string): SyncJobView {
   const state = stateOf(rawState);
-  const progress = progressOf(job);
+  const { progress, result } = progressOf(job);
   const finished = state === 'completed' || state === 'failed';
   return {
     id: job.id ?? '',
@@ -54,7 +58,7 @@ function viewOf(job: SyncJob, rawState: string): SyncJobView {
     dryRun: job.data.dryRun,
     allowRemovals: job.data.allowRemovals,
     progress,
-    result: state === 'completed' ? job.returnvalue : (progress?.result ?? null),
+    result: state === 'completed' ? job.returnvalue : result,
     // Also set while a failed attempt waits for its retry.
     error: job.failedReason || null,
     attemptsMade: job.attemptsMade,

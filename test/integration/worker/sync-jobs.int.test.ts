@@ -105,6 +105,9 @@ describe('sync jobs', () => {
     expect(views.map((v) => v.state)).toEqual(['completed', 'completed', 'completed']);
     expect(views[0]?.result?.runs[0]).toMatchObject({ source: 'hr', status: 'ok', seen: 40_000, created: 40_000, activated: 100 });
     expect(views[1]?.result?.runs[0]).toMatchObject({ dryRun: true });
+    // The result is shown once, as `result`: the copy the job's last progress report carries is not repeated in `progress`.
+    expect(views[0]?.progress).toMatchObject({ phase: 'done' });
+    expect(views[0]?.progress).not.toHaveProperty('result');
     // Two real runs (the dry run keeps no run record), one after the other, never overlapping.
     const runs = await runsOf('hr');
     expect(runs.map((r) => [r.status, r.trigger])).toEqual([['ok', 'cli'], ['ok', 'cli']]);
