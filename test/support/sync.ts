@@ -1,7 +1,8 @@
 // A sync as `seatsync sync` runs it (every source of the config, built through the source factory, with
 // the emails' and the targets' hooks the config asks for), with its log kept: the report, the log lines,
 // and how the first source's allocation ran (the `allocation` of its 'sync finished' line).
-import { runNotifierFor } from '../../src/cli/notify-wiring.ts';
+import { runHooksFor } from '../../src/run-hooks.ts';
+import { repositoriesOf } from '../../src/store/repositories.ts';
 import { createLogger } from '../../src/logging.ts';
 import { createSourceFactory } from '../../src/sources/factory.ts';
 import type { Database } from '../../src/store/db.ts';
@@ -26,7 +27,7 @@ export async function syncWithAllocation(
   const log = capturedLog();
   const logger = createLogger({ level: 'info', destination: log.destination });
   const { now, createSource, notifier, ...flags } = options;
-  const hooks = notifier ?? runNotifierFor({ config }, db);
+  const hooks = notifier ?? runHooksFor(config, repositoriesOf(db).outbox);
   const report = await runSync(
     { db, config, logger, createSource: createSource ?? createSourceFactory(config, logger), ...(hooks ? { notifier: hooks } : {}) },
     { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'test', ...flags, ...(now === undefined ? {} : { now: () => now }) },
