@@ -16,14 +16,12 @@ import { createSyncJobHandler } from '../jobs/sync.job.ts';
 import { startJobWorkers } from '../jobs/workers.ts';
 import { loadConfig } from './config/index.ts';
 import { followConfig } from './notify/delivery-channels.ts';
+import { runHooksFor } from './run-hooks.ts';
 import type { SeatsyncConfig } from './config/types.ts';
 import { createMetrics } from './http/metrics.ts';
 import { REDIS_DEADLINE_MS } from './http/redis-deadline.ts';
 import { createHttpServer } from './http/server.ts';
 import { sourceLogger, type Logger } from './logging.ts';
-import { createRunNotifier } from './notify/run-notifier.ts';
-import { chainNotifiers } from './sync/run-notifiers.ts';
-import { createTargetNotifier } from './targets/target-notifier.ts';
 import { connectionsFor, type Database } from './store/db.ts';
 import { storeOf, type Repositories } from './store/repositories.ts';
 import { poolViews, targetViews } from './sync/status.ts';
@@ -100,7 +98,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       },
     });
     // Emails and targets hear of a run in its transaction (src/notify, src/targets).
-    const notifierFor = (c: SeatsyncConfig) => chainNotifiers(createRunNotifier({ config: c, outbox: store.outbox }), createTargetNotifier(c));
+    const notifierFor = (c: SeatsyncConfig) => runHooksFor(c, store.outbox);
     // The API queues and reads sync jobs on a connection of its own that fails fast: while Redis is away a
     // request answers 503 instead of waiting, and a request answered 503 is never queued later.
     const apiRedis = await connectRedis(config.redis.url, { name: `seatsync:${hostname()}:${process.pid}:api`, failFastAfterMs: REDIS_DEADLINE_MS });

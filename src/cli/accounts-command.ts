@@ -42,9 +42,11 @@ export function registerAccounts(program: Command, run: Runner): void {
       .option('--json', 'print one JSON document')
       .action((ref: string, flags: { json?: boolean; reason?: string }) =>
         run(async (ctx, out) => {
-          const [{ applyAdminAction }, { deliverAfterRun, runNotifierFor }] = await Promise.all([import('../sync/admin-actions.ts'), import('./notify-wiring.ts')]);
+          const [{ applyAdminAction }, { deliverAfterRun }, { runHooksFor }, { repositoriesOf }] = await Promise.all([
+            import('../sync/admin-actions.ts'), import('./notify-wiring.ts'), import('../run-hooks.ts'), import('../store/repositories.ts'),
+          ]);
           const db = await ctx.openDb();
-          const notifier = runNotifierFor(ctx, db);
+          const notifier = runHooksFor(ctx.config, repositoriesOf(db).outbox);
           const result = await applyAdminAction({ db, config: ctx.config, ...(notifier ? { notifier } : {}) }, {
             action, ref, actor: `cli:${process.env.USER ?? 'admin'}`, ...(flags.reason !== undefined ? { reason: flags.reason } : {}),
           });

@@ -1,18 +1,9 @@
 // Connects CLI runs to notifications and targets: outbox rows written by runs, delivered before the CLI exits.
 import { deliverNotifications } from '../notify/deliver-configured.ts';
 import { withChannels } from '../notify/delivery-channels.ts';
-import { createRunNotifier } from '../notify/run-notifier.ts';
 import type { Database } from '../store/db.ts';
 import { repositoriesOf } from '../store/repositories.ts';
-import { chainNotifiers } from '../sync/run-notifiers.ts';
-import type { RunNotifier } from '../sync/sync-source.ts';
-import { createTargetNotifier } from '../targets/target-notifier.ts';
 import type { CommandContext } from './context.ts';
-
-/** The hooks of the emails and of the targets, for the runs and admin actions of this command. */
-export function runNotifierFor(ctx: CommandContext, db: Database): RunNotifier | undefined {
-  return chainNotifiers(createRunNotifier({ config: ctx.config, outbox: repositoriesOf(db).outbox }), createTargetNotifier(ctx.config));
-}
 
 /** Sends what the runs of this command queued (and anything else due). A failed send stays queued. */
 export async function deliverAfterRun(ctx: CommandContext, db: Database): Promise<void> {

@@ -1,5 +1,6 @@
 // `seatsync status`: pools, last run per source, outbox, targets.
 import type { Command } from 'commander';
+import { describeHold } from '../domain/hold.ts';
 import type { Runner } from './context.ts';
 import { EXIT } from './exit-codes.ts';
 import { table } from './output.ts';
@@ -30,6 +31,10 @@ export function registerStatus(program: Command, run: Runner): void {
         );
         for (const s of status.sources.filter((source) => source.consecutiveFailures > 0 && source.lastError)) {
           out.line(`\n${s.name}: FAILING since ${s.failingSince ?? '?'} (${s.consecutiveFailures} failed runs); last error: ${s.lastError?.message ?? ''}`);
+        }
+        for (const s of status.sources) {
+          const held = s.lastRun?.held;
+          if (held) out.line(`\n${s.name}: HELD — ${describeHold(held)}. Nothing was applied. If this is right, apply it with: seatsync sync --source ${s.name} --allow-removals`);
         }
         out.line('');
         out.line(`outbox: ${status.outbox.pending} pending, ${status.outbox.failed} failed`);

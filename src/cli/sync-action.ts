@@ -7,7 +7,9 @@ import { runSync, type SyncReport } from '../sync/run-sync.ts';
 import { describeHold } from '../domain/hold.ts';
 import type { CommandContext } from './context.ts';
 import { EXIT, UsageError, type ExitCode } from './exit-codes.ts';
-import { deliverAfterRun, runNotifierFor } from './notify-wiring.ts';
+import { deliverAfterRun } from './notify-wiring.ts';
+import { runHooksFor } from '../run-hooks.ts';
+import { repositoriesOf } from '../store/repositories.ts';
 import { formatCount, table, type Output } from './output.ts';
 import { listingOf, printPlanned } from './planned-changes.ts';
 import type { SyncFlags } from './sync-command.ts';
@@ -21,7 +23,7 @@ export async function syncCommand(ctx: CommandContext, out: Output, flags: SyncF
   }
   preloadAdapters(ctx.config, flags.source);
   const db = await ctx.openDb();
-  const notifier = runNotifierFor(ctx, db);
+  const notifier = runHooksFor(ctx.config, repositoriesOf(db).outbox);
   const report = await runSync(
     { db, config: ctx.config, logger: ctx.logger, createSource: createSourceFactory(ctx.config, ctx.logger), ...(notifier ? { notifier } : {}) },
     {

@@ -1,6 +1,6 @@
 // Notifications, as the composition roots use them:
 //
-//   sync run (inside its transaction)   createRunNotifier({ config, outbox: repositoriesOf(db).outbox })
+//   sync run (inside its transaction)   createRunNotifier({ config, outbox }), chained with the targets' hook by runHooksFor (src/run-hooks.ts)
 //                                        → planNotifications → outbox.enqueue + saveState
 //   `seatsync sync`, after the runs      deliverOutbox({ outbox, transport: createTransport(config.notify, …), logger })
 //   worker notification job              the same deliverOutbox call (any number of replicas may run it)

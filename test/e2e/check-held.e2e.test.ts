@@ -77,11 +77,17 @@ describe('check when the next sync would be held', () => {
     const held = await cli('sync');
     expect(held.code, held.stderr).toBe(3);
     expect(held.stdout).toContain('staff: HELD — it would disable 0 and remove 4 of 10 accounts (policy.maxRemovals allows 2 per run)');
+    // status says so too, with the reason and the way out, until a run of the source is applied.
+    const status = await cli('status');
+    expect(status.stdout).toContain(
+      'staff: HELD — it would disable 0 and remove 4 of 10 accounts (policy.maxRemovals allows 2 per run). Nothing was applied. If this is right, apply it with: seatsync sync --source staff --allow-removals',
+    );
     const applied = await cli('sync', '--allow-removals');
     expect(applied.code, applied.stderr).toBe(0);
     const accounts = JSON.parse((await cli('accounts', '--json')).stdout) as Account[];
     const present = accounts.filter((a) => a.state !== 'removed');
     expect(present.filter((a) => a.state === 'active').map((a) => a.username).sort()).toEqual(['u03', 'u04', 'u07', 'u08']);
     expect(present.filter((a) => a.state === 'blocked').map((a) => a.username).sort()).toEqual(['u09', 'u10']);
+    expect((await cli('status')).stdout).not.toContain('HELD');
   }, 120_000);
 });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.ts';
+import { aConfigYaml } from '../support/config-builder.ts';
 
 const HEADER = 'id,username,enabled,createdAt';
 const rows = (aliceEnabled: string) =>
@@ -15,10 +16,7 @@ describe('seatsync sync on an export with a bad row', () => {
     const dir = mkdtempSync(join(tmpdir(), 'seatsync-e2e-bad-row-'));
     const csv = join(dir, 'users.csv');
     const config = join(dir, 'seatsync.yaml');
-    writeFileSync(
-      config,
-      [`dataDir: ${join(dir, 'data')}`, 'sources:', '  - name: hr', '    kind: file', `    path: ${csv}`, 'pools:', '  primary: { seats: 2 }', 'profiles:', '  - name: staff', '    pools: [primary]', ''].join('\n'),
-    );
+    writeFileSync(config, aConfigYaml({ dataDir: join(dir, 'data'), sources: { hr: csv }, seats: { primary: 2 } }));
     const states = async (): Promise<Record<string, string>> => {
       const listed = await runCli(['accounts', '--json', '--config', config]);
       expect(listed.code).toBe(0);

@@ -1,29 +1,33 @@
 // Builds a valid SeatsyncConfig in code for integration tests that don't exercise the YAML loader, and
-// the config file of CSV sources the CLI and the worker tests run with (`aConfigYaml`).
+// the config file of CSV sources the CLI and the worker tests run with (`aConfigYaml`). What a builder
+// does not set is the product's default, as the config loader sets it.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseConfigText } from '../../src/config/index.ts';
 import type { FileSourceConfig, PoolConfig, ProfileConfig, SeatsyncConfig } from '../../src/config/types.ts';
+import { sourceTiming } from '../../src/config/values.ts';
 
+/**
+ * A CSV or LDIF file source (by the path's ending, as the loader tells them), synced only when asked
+ * (`schedule: off`). Not through the loader: tests name files the loader would refuse (`….missing`).
+ */
 export function aFileSource(name: string, path: string): FileSourceConfig {
-  return { kind: 'file', name, path, format: path.endsWith('.ldif') ? 'ldif' : 'csv', schedule: null, fullEveryMs: 86_400_000 };
+  return { kind: 'file', name, path, format: path.toLowerCase().endsWith('.ldif') ? 'ldif' : 'csv', ...sourceTiming({ schedule: null }) };
 }
 
+/**
+ * What the config loader makes of a file with one pool and one profile, but for the test's places: no
+ * sources, an in-memory database, a Redis prefix and an HTTP listener of its own.
+ */
+const BASE: SeatsyncConfig = (() => {
+  const text = ['sources: [{ name: hr, kind: file, path: users.csv }]', 'pools: { primary: { seats: 3 } }', 'profiles: [{ name: staff, pools: [primary] }]'].join('\n');
+  const { config } = parseConfigText(text, { file: '/dev/null', env: {} });
+  return { ...config, dataDir: 'memory://', redis: { ...config.redis, prefix: 'seatsync-test' }, sources: [], http: { ...config.http, host: '127.0.0.1', port: 0 } };
+})();
+
 export function aConfig(overrides: Partial<SeatsyncConfig> & { pools?: readonly PoolConfig[]; profiles?: readonly ProfileConfig[] }): SeatsyncConfig {
-  return {
-    path: '/dev/null',
-    database: { url: null },
-    dataDir: 'memory://',
-    redis: { url: 'redis://127.0.0.1:6379', prefix: 'seatsync-test' },
-    sources: [],
-    pools: [{ name: 'primary', seats: 3, notify: null }],
-    profiles: [{ name: 'staff', when: null, pools: ['primary'] }],
-    policy: { graceDays: 0, maxRemovals: { percent: 10 }, protect: null, purgeRemovedAfterMs: null },
-    notify: null,
-    targets: [],
-    http: { host: '127.0.0.1', port: 0, publicUrl: null, tokens: [] },
-    ...overrides,
-  };
+  return { ...BASE, ...overrides };
 }
 
 /**
@@ -98,7 +102,8 @@ export interface ConfigYamlOptions {
   readonly dataDir?: string;
   /** PostgreSQL's URL; absent or null: the embedded database. */
   readonly databaseUrl?: string | null;
-  readonly redis: { readonly url: string; readonly prefix: string };
+  /** `redis:` (absent: no key, the product's default; only `seatsync run` connects to it). */
+  readonly redis?: { readonly url: string; readonly prefix: string };
   /** Source name → CSV path. */
   readonly sources: Readonly<Record<string, string>>;
   /** YAML of each source's `schedule` (default `off`: manual syncs only). */
@@ -119,7 +124,7 @@ export function aConfigYaml(o: ConfigYamlOptions): string {
   const lines = [
     o.dataDir === undefined ? '' : `dataDir: "${o.dataDir}"`,
     o.databaseUrl ? `database: { url: "${o.databaseUrl}" }` : '',
-    `redis: { url: "${o.redis.url}", prefix: ${o.redis.prefix} }`,
+    o.redis === undefined ? '' : `redis: { url: "${o.redis.url}", prefix: ${o.redis.prefix} }`,
     'sources:',
     ...Object.entries(o.sources).map(([name, path]) => `  - { name: ${name}, kind: file, path: "${path}", schedule: ${o.schedule ?? 'off'} }`),
     'pools:',

@@ -3,12 +3,12 @@
 // transaction; it leaves nothing when the connection is lost half-way.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SeatsyncConfig } from '../../../src/config/types.ts';
-import { silentLogger } from '../../../src/logging.ts';
 import type { DirectorySource } from '../../../src/sources/directory-source.ts';
-import { runSync, type SyncReport } from '../../../src/sync/run-sync.ts';
+import type { SyncReport } from '../../../src/sync/run-sync.ts';
 import { aConfig } from '../../support/config-builder.ts';
 import { testDatabaseOf, type SuiteDatabase } from '../../support/databases.ts';
 import { storedState } from '../../support/stored-state.ts';
+import { syncWithAllocation } from '../../support/sync.ts';
 import { startEntraFixture, type EntraFixture } from './entra-fixture.ts';
 
 const USERS = 1_200;
@@ -40,11 +40,8 @@ describe('Entra first sync into PostgreSQL', () => {
       ],
     });
 
-  const sync = (t: SuiteDatabase, make: () => DirectorySource, now = T1): Promise<SyncReport> =>
-    runSync(
-      { db: t.db, config: config(), logger: silentLogger(), createSource: make },
-      { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'test', now: () => now },
-    );
+  const sync = async (t: SuiteDatabase, make: () => DirectorySource, now = T1): Promise<SyncReport> =>
+    (await syncWithAllocation(t.db, config(), { createSource: make, now })).report;
 
   const stored = (t: SuiteDatabase) =>
     storedState(t.db, { accounts: ['external_id', 'username', 'email', 'enabled', 'profile', 'state', 'held', 'waiting_for', 'waiting_since', 'activated_at'] });

@@ -4,11 +4,10 @@
 // source built from the config through the factory, real PostgreSQL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SeatsyncConfig } from '../../../src/config/types.ts';
-import { silentLogger } from '../../../src/logging.ts';
-import { createSourceFactory } from '../../../src/sources/factory.ts';
-import { runSync, type SyncReport } from '../../../src/sync/run-sync.ts';
+import type { SyncReport } from '../../../src/sync/run-sync.ts';
 import { aConfig } from '../../support/config-builder.ts';
 import { testDatabaseOf } from '../../support/databases.ts';
+import { syncWithAllocation } from '../../support/sync.ts';
 import { startEntraFixture, type EntraFixture } from './entra-fixture.ts';
 
 describe('Entra: unreadable users keep their accounts', () => {
@@ -28,13 +27,8 @@ describe('Entra: unreadable users keep their accounts', () => {
 
   const config = (): SeatsyncConfig =>
     aConfig({ sources: [fx.config({ pageSize: 2 })], pools: [{ name: 'primary', seats: 3, notify: null }] });
-  const sync = (options: { forceFull: boolean }): Promise<SyncReport> => {
-    const app = config();
-    return runSync(
-      { db: t.db, config: app, logger: silentLogger(), createSource: createSourceFactory(app, silentLogger()) },
-      { sources: [], dryRun: false, allowRemovals: false, forceFull: options.forceFull, trigger: 'schedule' },
-    );
-  };
+  const sync = async (options: { forceFull: boolean }): Promise<SyncReport> =>
+    (await syncWithAllocation(t.db, config(), { forceFull: options.forceFull, trigger: 'schedule' })).report;
   const rows = async () => (await t.db.query(`SELECT xmin::text AS version, * FROM accounts ORDER BY username`)).rows;
   const states = async () =>
     Object.fromEntries((await t.db.query<{ username: string; state: string }>('SELECT username, state FROM accounts')).rows.map((r) => [r.username, r.state]));

@@ -6,18 +6,15 @@
 // holds but seatsync can't read keeps its account, and a waiting user whose entry is unchanged (listed
 // by id only, or not returned) still gets a seat that frees up. Real slapd (one with syncprov and a small
 // session log, one without), sources built through the factory, real PostgreSQL.
-import { Writable } from 'node:stream';
-
 import { Attribute, Change, type Client } from 'ldapts';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { SeatsyncConfig } from '../../../src/config/types.ts';
-import { createSourceFactory } from '../../../src/sources/factory.ts';
-import { runSync, type SyncReport } from '../../../src/sync/run-sync.ts';
+import type { SyncReport } from '../../../src/sync/run-sync.ts';
 import { aConfig } from '../../support/config-builder.ts';
 import { testDatabaseOf } from '../../support/databases.ts';
 import { ldifEntry, startOpenLdap, type OpenLdapServer } from '../../support/openldap.ts';
+import { syncWithAllocation } from '../../support/sync.ts';
 
 import { ldapConfig, pad } from './ldap-test-kit.ts';
 
@@ -49,18 +46,6 @@ function seed(): string {
 
 const t = testDatabaseOf('postgres', { scope: 'describe' });
 
-/** The source's log lines (info and up), parsed. */
-function capturingLogger(): { logger: pino.Logger; lines: Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { logger: pino({ level: 'info' }, stream), lines };
-}
-
 const replace = (type: string, values: string[]) => new Change({ operation: 'replace', modification: new Attribute({ type, values }) });
 
 /** Runs of a seatsync config on `server()` and what they left, read from the test database. */
@@ -79,14 +64,9 @@ function runner(server: () => OpenLdapServer) {
       policy: { graceDays: 0, maxRemovals: { count: 100 }, protect: null, purgeRemovedAfterMs: null },
     });
 
-  /** A scheduled run (no `--full`) and the source's log lines of it; `primary` has 100 seats unless given. */
+  /** A scheduled run (no `--full`) and its log lines (the source's among them); `primary` has 100 seats unless given. */
   const scheduled = async (seats = 100): Promise<{ run: SyncReport['runs'][number] | undefined; log: Record<string, unknown>[] }> => {
-    const config = appConfig(seats);
-    const { logger, lines } = capturingLogger();
-    const report = await runSync(
-      { db: t.db, config, logger, createSource: createSourceFactory(config, logger) },
-      { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'schedule' },
-    );
+    const { report, lines } = await syncWithAllocation(t.db, appConfig(seats), { trigger: 'schedule' });
     return { run: report.runs[0], log: lines };
   };
   const line = (log: Record<string, unknown>[], msg: string) => log.find((entry) => entry['msg'] === msg);

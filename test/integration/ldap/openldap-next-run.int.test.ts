@@ -8,12 +8,11 @@ import { Attribute, Change, type Client } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { SeatsyncConfig } from '../../../src/config/types.ts';
-import { silentLogger } from '../../../src/logging.ts';
-import { createSourceFactory } from '../../../src/sources/factory.ts';
-import { runSync, type SyncReport } from '../../../src/sync/run-sync.ts';
+import type { SyncReport } from '../../../src/sync/run-sync.ts';
 import { aConfig } from '../../support/config-builder.ts';
 import { testDatabaseOf } from '../../support/databases.ts';
 import { ldifEntry, startOpenLdap, type OpenLdapServer } from '../../support/openldap.ts';
+import { syncWithAllocation } from '../../support/sync.ts';
 
 import { ldapConfig, pad } from './ldap-test-kit.ts';
 
@@ -80,11 +79,7 @@ const appConfig = (): SeatsyncConfig =>
   });
 
 /** A scheduled run: what the worker's job runs (no `--full`). */
-const scheduled = (config: SeatsyncConfig): Promise<SyncReport> =>
-  runSync(
-    { db: t.db, config, logger: silentLogger(), createSource: createSourceFactory(config, silentLogger()) },
-    { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'schedule' },
-  );
+const scheduled = async (config: SeatsyncConfig): Promise<SyncReport> => (await syncWithAllocation(t.db, config, { trigger: 'schedule' })).report;
 
 const accounts = async (): Promise<Record<string, { state: string; profile: string | null; version: string }>> => {
   const rows = await t.db.query<{ username: string; state: string; profile: string | null; version: string }>(
@@ -158,10 +153,7 @@ describe('OpenLDAP: every change reaches the seats on the next scheduled run', (
     expect(run?.skippedEntries).toEqual([expect.objectContaining({ entry: personDn('u08'), attribute: 'displayName' })]);
     expect((await t.db.query(`SELECT xmin::text AS version, * FROM accounts WHERE username = 'Person u08'`)).rows).toEqual(before.rows);
     // A full read (the safety net) keeps it too.
-    const full = await runSync(
-      { db: t.db, config, logger: silentLogger(), createSource: createSourceFactory(config, silentLogger()) },
-      { sources: [], dryRun: false, allowRemovals: false, forceFull: true, trigger: 'cli' },
-    );
+    const { report: full } = await syncWithAllocation(t.db, config, { forceFull: true, trigger: 'cli' });
     // (The entries that never had a displayName are skipped too; they never had an account.)
     expect(full.runs[0]).toMatchObject({ status: 'ok', mode: 'full', removed: 0 });
     expect(full.runs[0]?.skippedEntries).toContainEqual(expect.objectContaining({ entry: personDn('u08'), attribute: 'displayName', externalId: expect.any(String) }));

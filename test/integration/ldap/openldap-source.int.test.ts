@@ -8,11 +8,11 @@ import { silentLogger } from '../../../src/logging.ts';
 import { createSource, createSourceFactory } from '../../../src/sources/factory.ts';
 import { LIBRARY_ENV } from '../../../src/sources/library-choice.ts';
 import { SearchConnection } from '../../../src/sources/ldap/search-connection.ts';
-import { runSync } from '../../../src/sync/run-sync.ts';
 import { aConfig } from '../../support/config-builder.ts';
 import { testDatabaseOf } from '../../support/databases.ts';
 import { startOpenLdap, type OpenLdapServer } from '../../support/openldap.ts';
 import { pausingSources } from '../../support/paused-source.ts';
+import { syncWithAllocation } from '../../support/sync.ts';
 import { createTestCa } from '../../support/test-ca.ts';
 
 import { ldapConfig, readAll, readError, sortedUsernames, userNamed, type LdapConfigInput } from './ldap-test-kit.ts';
@@ -63,14 +63,12 @@ describe('OpenLDAP: a sync through the source factory into the database', () => 
   it('creates one account per entry on the first sync and writes nothing on the second', async () => {
     const seats = 100;
     const app = aConfig({ sources: [config()], pools: [{ name: 'primary', seats, notify: null }] });
-    const deps = { db: t.db, config: app, logger: silentLogger(), createSource: createSourceFactory(app, silentLogger()) };
-    const options = { sources: [], dryRun: false, allowRemovals: false, forceFull: true, trigger: 'test' };
-    const first = await runSync(deps, options);
+    const { report: first } = await syncWithAllocation(t.db, app, { forceFull: true });
     expect(first.runs[0]).toMatchObject({ status: 'ok', seen: PEOPLE_COUNT, created: PEOPLE_COUNT, activated: seats });
     const versions = async () =>
       (await t.db.query<{ v: string }>(`SELECT string_agg(id::text || ':' || xmin::text, ',' ORDER BY id) AS v FROM accounts`)).rows[0]?.v;
     const before = await versions();
-    const second = await runSync(deps, options);
+    const { report: second } = await syncWithAllocation(t.db, app, { forceFull: true });
     expect(second.runs[0]).toMatchObject({ status: 'ok', seen: PEOPLE_COUNT, created: 0, updated: 0 });
     expect(await versions()).toBe(before);
   });
@@ -89,8 +87,7 @@ describe('OpenLDAP: the directory stopping in the middle of a read', () => {
       const app = aConfig({ sources: [ownSource], pools: [{ name: 'primary', seats: 10_000, notify: null }] });
       // The server stops after the source's second page, while the read goes on.
       const stopping = pausingSources(app, 2, () => own.stop());
-      const options = { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'test' };
-      const cut = await runSync({ db: t.db, config: app, logger: silentLogger(), createSource: stopping }, options);
+      const { report: cut } = await syncWithAllocation(t.db, app, { createSource: stopping });
       expect(cut.runs[0]).toMatchObject({ status: 'failed', created: 0 });
       expect(cut.runs[0]?.error).toContain(own.ldapsUrl.replace(/^ldaps:\/\//, ''));
       const counted = async (sql: string) => (await t.db.query<{ n: number }>(sql)).rows[0]?.n;
@@ -99,7 +96,7 @@ describe('OpenLDAP: the directory stopping in the middle of a read', () => {
 
       // The directory is back (the suite's server holds the same entries).
       const back = aConfig({ sources: [config()], pools: [{ name: 'primary', seats: 10_000, notify: null }] });
-      const again = await runSync({ db: t.db, config: back, logger: silentLogger(), createSource: createSourceFactory(back, silentLogger()) }, options);
+      const { report: again } = await syncWithAllocation(t.db, back);
       expect(again.runs[0]).toMatchObject({ status: 'ok', created: PEOPLE_COUNT });
     } finally {
       await own.stop();
@@ -124,8 +121,7 @@ describe('OpenLDAP: a change of the mapping rules between incremental runs', () 
       });
     const before = withLeads(['p0010']);
     const after = withLeads(['p0010', 'p0011']);
-    const options = { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'test' };
-    const sync = (app: typeof before) => runSync({ db: t.db, config: app, logger: silentLogger(), createSource: createSourceFactory(app, silentLogger()) }, options);
+    const sync = async (app: typeof before) => (await syncWithAllocation(t.db, app)).report;
     expect((await sync(before)).runs[0]).toMatchObject({ status: 'ok', mode: 'full', seen: PEOPLE_COUNT });
     // Same rules: the cursor holds, the read is incremental (nothing changed: the content-sync refresh
     // returns no entry).

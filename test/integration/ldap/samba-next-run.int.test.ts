@@ -11,12 +11,13 @@ import type { SeatsyncConfig } from '../../../src/config/types.ts';
 import { normalizeDn } from '../../../src/domain/names.ts';
 import { silentLogger } from '../../../src/logging.ts';
 import type { SourceItem } from '../../../src/sources/directory-source.ts';
-import { createSource, createSourceFactory } from '../../../src/sources/factory.ts';
-import { runSync, type SyncReport } from '../../../src/sync/run-sync.ts';
+import { createSource } from '../../../src/sources/factory.ts';
+import type { SyncReport } from '../../../src/sync/run-sync.ts';
 import { aConfig } from '../../support/config-builder.ts';
 import { startCountingProxy, type CountingProxy } from '../../support/counting-proxy.ts';
 import { testDatabaseOf } from '../../support/databases.ts';
 import { startSambaAd, type SambaAdServer } from '../../support/samba-ad.ts';
+import { syncWithAllocation } from '../../support/sync.ts';
 
 import { ldapConfig, pad, readAll, userNamed } from './ldap-test-kit.ts';
 import { addGroup, adUser } from './samba-seed.ts';
@@ -54,11 +55,7 @@ const source = (overrides: Partial<Parameters<typeof ldapConfig>[0]>) =>
   });
 
 /** A scheduled run: what the worker's job runs (no `--full`). */
-const scheduled = (config: SeatsyncConfig): Promise<SyncReport> =>
-  runSync(
-    { db: t.db, config, logger: silentLogger(), createSource: createSourceFactory(config, silentLogger()) },
-    { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'schedule' },
-  );
+const scheduled = async (config: SeatsyncConfig): Promise<SyncReport> => (await syncWithAllocation(t.db, config, { trigger: 'schedule' })).report;
 
 const accounts = async (source: string): Promise<Record<string, { state: string; profile: string | null; version: string }>> => {
   const rows = await t.db.query<{ username: string; state: string; profile: string | null; version: string }>(

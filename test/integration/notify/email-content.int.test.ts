@@ -7,14 +7,14 @@ import type { NotifyConfig, SeatsyncConfig } from '../../../src/config/types.ts'
 import { silentLogger } from '../../../src/logging.ts';
 import { deliverOutbox } from '../../../src/notify/deliver.ts';
 import { formatTime } from '../../../src/notify/message-document.ts';
-import { createRunNotifier } from '../../../src/notify/run-notifier.ts';
+import { runHooksFor } from '../../../src/run-hooks.ts';
 import { SmtpTransport } from '../../../src/notify/transports/smtp-transport.ts';
-import { createSourceFactory } from '../../../src/sources/factory.ts';
 import { repositoriesOf } from '../../../src/store/repositories.ts';
 import { outboxOf } from '../../../src/store/outbox-store.ts';
 import { applyAdminAction, type AdminAction } from '../../../src/sync/admin-actions.ts';
 import { explainAccountRef } from '../../../src/sync/explain.ts';
-import { runSync, type SyncReport } from '../../../src/sync/run-sync.ts';
+import type { SyncReport } from '../../../src/sync/run-sync.ts';
+import { syncWithAllocation } from '../../support/sync.ts';
 import { aConfig, aCsvFile, aFileSource, people, type CsvPerson } from '../../support/config-builder.ts';
 import { openTestDatabase, type TestDatabase } from '../../support/databases.ts';
 import { TestSmtpServer, type ReceivedMail } from '../../support/smtp-server.ts';
@@ -95,7 +95,6 @@ describe.each(['postgres'] as const)('the emails of real runs on %s', (kind) => 
     const config = aConfig({ sources: [aFileSource('hr', csv.path)], pools: [{ name: 'primary', seats: 2, notify: null }], ...rest, notify });
     const logger = silentLogger();
     const outbox = outboxOf(t.db);
-    const notifierOf = (c: SeatsyncConfig) => createRunNotifier({ config: c, outbox }) ?? undefined;
     return {
       t,
       csv,
@@ -103,14 +102,10 @@ describe.each(['postgres'] as const)('the emails of real runs on %s', (kind) => 
       async sync(now, options = {}) {
         const c = options.config ?? config;
         if (options.people) csv.write(options.people);
-        const notifier = notifierOf(c);
-        return runSync(
-          { db: t.db, config: c, logger, createSource: createSourceFactory(c, logger), ...(notifier ? { notifier } : {}) },
-          { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'test', now: () => now },
-        );
+        return (await syncWithAllocation(t.db, c, { now })).report;
       },
       async admin(action, ref, now) {
-        const notifier = notifierOf(config);
+        const notifier = runHooksFor(config, outbox);
         await applyAdminAction({ db: t.db, config, ...(notifier ? { notifier } : {}) }, { action, ref, actor: 'ops', now });
       },
       async mails() {

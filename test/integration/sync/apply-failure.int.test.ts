@@ -1,12 +1,10 @@
 // A run whose apply fails after a complete read: the report keeps what the read found (seen, skipped)
 // and the apply's own error and code, the run is recorded failed, and nothing of it is committed.
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../../../src/logging.ts';
-import { createSourceFactory } from '../../../src/sources/factory.ts';
 import type { RunNotifier } from '../../../src/sync/apply-run.ts';
-import { runSync } from '../../../src/sync/run-sync.ts';
 import { aConfig, aCsvFile, aFileSource, people } from '../../support/config-builder.ts';
 import { DATABASE_KINDS, testDatabaseOf } from '../../support/databases.ts';
+import { syncWithAllocation } from '../../support/sync.ts';
 
 describe.each(DATABASE_KINDS)('a run whose apply fails, on %s', (kind) => {
   const t = testDatabaseOf(kind);
@@ -18,11 +16,7 @@ describe.each(DATABASE_KINDS)('a run whose apply fails, on %s', (kind) => {
       afterAllocation: () => Promise.reject(Object.assign(new Error('mail outbox refused the write'), { code: 'outbox-full' })),
       onHeld: () => Promise.resolve(),
     };
-    const logger = silentLogger();
-    const report = await runSync(
-      { db: t.db, config, logger, createSource: createSourceFactory(config, logger), notifier: failing },
-      { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'test' },
-    );
+    const { report } = await syncWithAllocation(t.db, config, { notifier: failing });
     const run = report.runs[0];
     expect(run).toMatchObject({ outcome: 'failed', status: 'failed', seen: 11, skipped: 1, created: 0, error: 'mail outbox refused the write', errorCode: 'outbox-full' });
     const count = async (sql: string): Promise<number> => (await t.db.query<{ n: number }>(sql)).rows[0]?.n ?? -1;

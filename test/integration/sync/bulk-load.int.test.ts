@@ -4,13 +4,11 @@
 // the result is the same as without, smaller runs leave the indexes alone, and a run that fails in
 // between leaves them as they were.
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../../../src/logging.ts';
-import { createSourceFactory } from '../../../src/sources/factory.ts';
 import { BULK_MIN_ROWS, bulkLoadTables, withoutSecondaryIndexes } from '../../../src/store/bulk-load.ts';
 import { openDatabase, type Database } from '../../../src/store/db.ts';
-import { runSync } from '../../../src/sync/run-sync.ts';
 import { aConfig, aCsvFile, aFileSource, people } from '../../support/config-builder.ts';
 import { DATABASE_KINDS, testDatabaseOf } from '../../support/databases.ts';
+import { syncWithAllocation } from '../../support/sync.ts';
 
 interface IndexRow {
   readonly name: string;
@@ -37,8 +35,7 @@ describe.each(DATABASE_KINDS)('bulk load of a first sync on %s', (kind) => {
     const hr = aFileSource('hr', aCsvFile(people(users)).path);
     const contractors = aFileSource('contractors', aCsvFile(people(100, users + 1)).path);
     const config = aConfig({ sources: [hr, contractors], pools: [{ name: 'primary', seats: users - 1_000, notify: null }] });
-    const deps = { db: t.db, config, logger: silentLogger(), createSource: createSourceFactory(config, silentLogger()) };
-    const sync = (source: string) => runSync(deps, { sources: [source], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'test' });
+    const sync = async (source: string) => (await syncWithAllocation(t.db, config, { sources: [source] })).report;
     const before = await accountIndexes(t.db);
     expect(before.map((i) => i.name)).toContain('accounts_source_external_id_key');
     const auditBefore = await accountIndexes(t.db, 'audit');

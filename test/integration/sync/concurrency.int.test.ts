@@ -1,13 +1,11 @@
 // Overlapping runs (as from several worker replicas) on real PostgreSQL: seat decisions are serialized
 // by the advisory lock, so no pool is ever oversubscribed and no account is created twice.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../../src/logging.ts';
-import { createSourceFactory } from '../../../src/sources/factory.ts';
 import { connectionsFor, openDatabase, type Database } from '../../../src/store/db.ts';
 import { migrate } from '../../../src/store/migrations.ts';
-import { runSync } from '../../../src/sync/run-sync.ts';
 import { aConfig, aCsvFile, aFileSource, people } from '../../support/config-builder.ts';
 import { createPostgresDatabase } from '../../support/databases.ts';
+import { syncWithAllocation } from '../../support/sync.ts';
 
 describe('overlapping runs on PostgreSQL', () => {
   let created: Awaited<ReturnType<typeof createPostgresDatabase>>;
@@ -30,14 +28,8 @@ describe('overlapping runs on PostgreSQL', () => {
       sources: [aFileSource('east', a.path), aFileSource('west', b.path)],
       pools: [{ name: 'primary', seats: 45, notify: null }],
     });
-    const logger = silentLogger();
     const runs = replicas.flatMap((db, i) =>
-      ['east', 'west'].map((source) =>
-        runSync(
-          { db, config, logger, createSource: createSourceFactory(config, logger) },
-          { sources: [source], dryRun: false, allowRemovals: false, forceFull: false, trigger: `replica-${i}` },
-        ),
-      ),
+      ['east', 'west'].map(async (source) => (await syncWithAllocation(db, config, { sources: [source], trigger: `replica-${i}` })).report),
     );
     const reports = await Promise.all(runs);
     expect(reports.flatMap((r) => r.runs.map((run) => run.status))).toEqual(Array(8).fill('ok'));
@@ -65,10 +57,7 @@ describe('overlapping runs on PostgreSQL', () => {
         sources: names.map((name, i) => aFileSource(name, aCsvFile(people(20, 1_000 + 100 * i)).path)),
         pools: [{ name: 'primary', seats: 1_000, notify: null }],
       });
-      const logger = silentLogger();
-      const all = Promise.all(
-        names.map((source) => runSync({ db, config, logger, createSource: createSourceFactory(config, logger) }, { sources: [source], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'test' })),
-      );
+      const all = Promise.all(names.map(async (source) => (await syncWithAllocation(db, config, { sources: [source] })).report));
       let timer: NodeJS.Timeout | undefined;
       const stuck = new Promise<'stuck'>((resolve) => (timer = setTimeout(() => resolve('stuck'), 20_000)));
       const reports = await Promise.race([all, stuck]).finally(() => clearTimeout(timer));

@@ -1,23 +1,17 @@
 // A dry run changes nothing, the account id sequence included: a sequence does not roll back with the
 // transaction, so a dry run reads where it stands instead of drawing the new accounts' ids from it.
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../../../src/logging.ts';
-import { createSourceFactory } from '../../../src/sources/factory.ts';
-import { runSync } from '../../../src/sync/run-sync.ts';
 import { aConfig, aCsvFile, aFileSource, people } from '../../support/config-builder.ts';
 import { DATABASE_KINDS, testDatabaseOf } from '../../support/databases.ts';
+import { syncWithAllocation } from '../../support/sync.ts';
 
 describe.each(DATABASE_KINDS)('account ids and dry runs, on %s', (kind) => {
   const t = testDatabaseOf(kind);
   it('a dry run leaves the id sequence as it was, and the syncs number new accounts on without a gap', async () => {
-    const logger = silentLogger();
     const sync = async (rows: number, dryRun: boolean, renamed = 0) => {
       const users = people(rows).map((p, i) => (i < renamed ? { ...p, displayName: `Renamed ${p.id}` } : p));
       const config = aConfig({ sources: [aFileSource('hr', aCsvFile(users).path)] });
-      const report = await runSync(
-        { db: t.db, config, logger, createSource: createSourceFactory(config, logger) },
-        { sources: [], dryRun, allowRemovals: false, forceFull: false, trigger: 'test' },
-      );
+      const { report } = await syncWithAllocation(t.db, config, { dryRun });
       expect(report.runs[0]?.status).toBe('ok');
       return report.runs[0];
     };

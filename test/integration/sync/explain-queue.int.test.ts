@@ -6,16 +6,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { rankWaiting } from '../../../src/domain/index.ts';
-import { silentLogger } from '../../../src/logging.ts';
-import { createSourceFactory } from '../../../src/sources/factory.ts';
 import type { Database } from '../../../src/store/db.ts';
 import { repositoriesOf } from '../../../src/store/repositories.ts';
 import { explainAccountRef } from '../../../src/sync/explain.ts';
-import { runSync } from '../../../src/sync/run-sync.ts';
 import { poolViews } from '../../../src/sync/status.ts';
 import type { SeatsyncConfig } from '../../../src/config/types.ts';
 import { aCsvFile, aPartnerConfig, type CsvPerson } from '../../support/config-builder.ts';
 import { DATABASE_KINDS, testDatabaseOf } from '../../support/databases.ts';
+import { syncWithAllocation } from '../../support/sync.ts';
 
 /** Usernames that order differently by bytes and by UTF-16 code units, next to plain ones. */
 const ODD_PREFIXES = ['x\uE000', 'x\u{1F600}', 'x\uFFFD', 'x\u{10000}', 'X', 'x'];
@@ -52,11 +50,7 @@ describe.each(DATABASE_KINDS)('explain on %s', (kind) => {
   it('reports the standing the domain ranks for accounts of a queue of 20,000', { timeout: 600_000 }, async () => {
     const file = aCsvFile(Array.from({ length: 20_000 }, (_, i) => person(i + 1)));
     const config = aPartnerConfig(file.path, { primary: 40, extranet: 10 });
-    const sync = () =>
-      runSync(
-        { db: t.db, config, logger: silentLogger(), createSource: createSourceFactory(config, silentLogger()) },
-        { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'test' },
-      );
+    const sync = async () => (await syncWithAllocation(t.db, config)).report;
     expect((await sync()).runs[0]?.status).toBe('ok');
     // A second run queues more accounts behind the first run's, from a later time.
     file.write(Array.from({ length: 20_300 }, (_, i) => person(i + 1)));

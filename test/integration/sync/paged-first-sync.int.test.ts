@@ -8,10 +8,11 @@ import type { SeatsyncConfig } from '../../../src/config/types.ts';
 import { silentLogger } from '../../../src/logging.ts';
 import type { DirectorySource, SourceItem, SourceReader } from '../../../src/sources/directory-source.ts';
 import { createSourceFactory } from '../../../src/sources/factory.ts';
-import { runSync, type SyncReport } from '../../../src/sync/run-sync.ts';
+import type { SyncReport } from '../../../src/sync/run-sync.ts';
 import { aCsvFile, aPartnerConfig, type CsvPerson } from '../../support/config-builder.ts';
 import { DATABASE_KINDS, testDatabaseOf, type SuiteDatabase } from '../../support/databases.ts';
 import { storedState } from '../../support/stored-state.ts';
+import { syncWithAllocation } from '../../support/sync.ts';
 
 const T1 = Date.UTC(2025, 2, 1, 12);
 const HOUR_MS = 3_600_000;
@@ -72,10 +73,7 @@ describe.each(DATABASE_KINDS)('a first sync read in pages, on %s', (kind) => {
   /** Runs a sync of the one configured source, re-paged as `shape` says. */
   async function sync(t: SuiteDatabase, config: SeatsyncConfig, shape: Shape, options: { now: number }): Promise<SyncReport> {
     const factory = createSourceFactory(config, silentLogger());
-    return runSync(
-      { db: t.db, config, logger: silentLogger(), createSource: (name) => reshaped(factory(name), shape) },
-      { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'test', now: () => options.now },
-    );
+    return (await syncWithAllocation(t.db, config, { createSource: (name) => reshaped(factory(name), shape), now: options.now })).report;
   }
 
   const stored = async (t: SuiteDatabase) => ({
@@ -153,10 +151,7 @@ describe.each(DATABASE_KINDS)('a first sync read in pages, on %s', (kind) => {
   it('writes nothing in a dry run', async () => {
     const config = configFor(aCsvFile(crowd(20, 1)).path);
     const factory = createSourceFactory(config, silentLogger());
-    const report = await runSync(
-      { db: early.db, config, logger: silentLogger(), createSource: (name) => reshaped(factory(name), { pageSize: 5 }) },
-      { sources: [], dryRun: true, allowRemovals: false, forceFull: false, trigger: 'test', now: () => T1 },
-    );
+    const { report } = await syncWithAllocation(early.db, config, { createSource: (name) => reshaped(factory(name), { pageSize: 5 }), dryRun: true, now: T1 });
     expect(report.runs[0]).toMatchObject({ status: 'ok', created: 20, dryRun: true });
     expect((await early.db.query<{ n: number }>('SELECT count(*)::int AS n FROM accounts')).rows[0]?.n).toBe(0);
   });

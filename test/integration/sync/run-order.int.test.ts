@@ -4,25 +4,20 @@
 import { rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { SeatsyncConfig } from '../../../src/config/types.ts';
-import { silentLogger } from '../../../src/logging.ts';
-import { createSourceFactory } from '../../../src/sources/factory.ts';
 import { outboxOf } from '../../../src/store/outbox-store.ts';
 import { repositoriesOf } from '../../../src/store/repositories.ts';
-import { runSync, type SyncReport } from '../../../src/sync/run-sync.ts';
+import type { SyncReport } from '../../../src/sync/run-sync.ts';
 import { statusView } from '../../../src/sync/status.ts';
 import { syncJson } from '../../../src/sync/report.ts';
 import { testEvent } from '../../../src/domain/notifications.ts';
 import { aConfig, aCsvFile, aFileSource, people } from '../../support/config-builder.ts';
 import { DATABASE_KINDS, testDatabaseOf } from '../../support/databases.ts';
+import { syncWithAllocation } from '../../support/sync.ts';
 
 describe.each(DATABASE_KINDS)('ids in numeric order on %s', (kind) => {
   const t = testDatabaseOf(kind);
 
-  const sync = (config: SeatsyncConfig): Promise<SyncReport> =>
-    runSync(
-      { db: t.db, config, logger: silentLogger(), createSource: createSourceFactory(config, silentLogger()) },
-      { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'test' },
-    );
+  const sync = async (config: SeatsyncConfig): Promise<SyncReport> => (await syncWithAllocation(t.db, config)).report;
   /** Earlier runs of `hr`, written directly: only their number and outcome matter here. */
   const pastRuns = async (count: number, status: 'ok' | 'failed'): Promise<void> => {
     await t.db.query(

@@ -4,13 +4,11 @@
 // of an id anywhere in the read wins; a stored data hash it cannot read makes its user changed, never
 // unchanged. Real PostgreSQL and PGlite.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../../src/logging.ts';
-import { createSourceFactory } from '../../../src/sources/factory.ts';
-import { runSync } from '../../../src/sync/run-sync.ts';
 import { storeOf } from '../../../src/store/repositories.ts';
 import { SourceSnapshot } from '../../../src/sync/source-snapshot.ts';
 import { aConfig, aCsvFile, aFileSource } from '../../support/config-builder.ts';
 import { DATABASE_KINDS, testDatabaseOf } from '../../support/databases.ts';
+import { syncWithAllocation } from '../../support/sync.ts';
 
 describe.each(DATABASE_KINDS)('the source snapshot on %s', (kind) => {
   const t = testDatabaseOf(kind);
@@ -19,10 +17,7 @@ describe.each(DATABASE_KINDS)('the source snapshot on %s', (kind) => {
   beforeEach(async () => {
     const csv = aCsvFile(['a', 'b', 'c', 'd', 'e', 'f'].map((id) => ({ id })));
     const config = aConfig({ sources: [aFileSource('hr', csv.path)] });
-    await runSync(
-      { db: t.db, config, logger: silentLogger(), createSource: createSourceFactory(config, silentLogger()) },
-      { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'test' },
-    );
+    await syncWithAllocation(t.db, config);
     const rows = (await t.db.query<{ id: number; external_id: string; data_hash: string }>('SELECT id, external_id, data_hash FROM accounts')).rows;
     ids = new Map(rows.map((r) => [r.external_id, r.id]));
     hashes = new Map(rows.map((r) => [r.external_id, r.data_hash]));

@@ -2,24 +2,20 @@
 import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { SeatsyncConfig } from '../../../src/config/types.ts';
-import { silentLogger } from '../../../src/logging.ts';
 import { createRunNotifier } from '../../../src/notify/run-notifier.ts';
 import { outboxOf } from '../../../src/store/outbox-store.ts';
 import { storeOf } from '../../../src/store/repositories.ts';
-import { createSourceFactory } from '../../../src/sources/factory.ts';
 import { applyAdminAction } from '../../../src/sync/admin-actions.ts';
-import { runSync, type SyncReport } from '../../../src/sync/run-sync.ts';
+import type { SyncReport } from '../../../src/sync/run-sync.ts';
 import { aConfig, aCsvFile, aFileSource, people, type CsvPerson } from '../../support/config-builder.ts';
 import { DATABASE_KINDS, testDatabaseOf } from '../../support/databases.ts';
+import { syncWithAllocation } from '../../support/sync.ts';
 
 describe.each(DATABASE_KINDS)('sync run on %s', (kind) => {
   const t = testDatabaseOf(kind);
 
-  const sync = (config: SeatsyncConfig, options: { dryRun?: boolean; allowRemovals?: boolean; sources?: string[] } = {}): Promise<SyncReport> =>
-    runSync(
-      { db: t.db, config, logger: silentLogger(), createSource: createSourceFactory(config, silentLogger()) },
-      { sources: options.sources ?? [], dryRun: options.dryRun ?? false, allowRemovals: options.allowRemovals ?? false, forceFull: false, trigger: 'test' },
-    );
+  const sync = async (config: SeatsyncConfig, options: { dryRun?: boolean; allowRemovals?: boolean; sources?: string[] } = {}): Promise<SyncReport> =>
+    (await syncWithAllocation(t.db, config, options)).report;
 
   const states = async (): Promise<Record<string, string>> => {
     const r = await t.db.query<{ username: string; state: string }>('SELECT username, state FROM accounts ORDER BY username');
@@ -280,9 +276,7 @@ describe('policy.purgeRemovedAfter', () => {
   it('deletes accounts removed longer ago than the policy says, and keeps the others', async () => {
     const csv = aCsvFile(people(6));
     const base = aConfig({ sources: [aFileSource('hr', csv.path)], pools: [{ name: 'primary', seats: 10, notify: null }] });
-    const logger = silentLogger();
-    const sync = (config: SeatsyncConfig) =>
-      runSync({ db: t.db, config, logger, createSource: createSourceFactory(config, logger) }, { sources: [], dryRun: false, allowRemovals: true, forceFull: false, trigger: 'test' });
+    const sync = (config: SeatsyncConfig) => syncWithAllocation(t.db, config, { allowRemovals: true });
     await sync(base);
     csv.write(people(4));
     await sync(base);
@@ -314,13 +308,9 @@ describe('admin actions and notifications', () => {
       pools: [{ name: 'primary', seats: 3, notify: null }],
       notify: { to: 'licenses@example.test', from: 'seatsync@example.test', transport: { kind: 'log' }, remindEveryMs: null, warnAt: null, failureAfter: null },
     });
-    const logger = silentLogger();
     const notifier = createRunNotifier({ config, outbox: outboxOf(t.db) }) ?? undefined;
     expect(notifier).toBeDefined();
-    await runSync(
-      { db: t.db, config, logger, createSource: createSourceFactory(config, logger), ...(notifier ? { notifier } : {}) },
-      { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'test' },
-    );
+    await syncWithAllocation(t.db, config, notifier ? { notifier } : {});
     const before = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM outbox WHERE kind = 'limit-exceeded'`);
     expect(before.rows[0]?.n).toBe(1); // u004 waits
     const result = await applyAdminAction({ db: t.db, config, ...(notifier ? { notifier } : {}) }, { action: 'protect', ref: 'u004', actor: 'test-admin' });
@@ -342,9 +332,7 @@ describe('mass-change safety of config changes', () => {
   it('holds a run whose new profiles would put many accounts out of scope, and applies it with allowRemovals', async () => {
     const csv = aCsvFile(people(20));
     const config = aConfig({ sources: [aFileSource('hr', csv.path)], pools: [{ name: 'primary', seats: 30, notify: null }] });
-    const logger = silentLogger();
-    const sync = (c: SeatsyncConfig, allowRemovals = false) =>
-      runSync({ db: t.db, config: c, logger, createSource: createSourceFactory(c, logger) }, { sources: [], dryRun: false, allowRemovals, forceFull: false, trigger: 'test' });
+    const sync = async (c: SeatsyncConfig, allowRemovals = false) => (await syncWithAllocation(t.db, c, { allowRemovals })).report;
     await sync(config);
     // A typo in the only profile's rule: nobody matches any more.
     const broken = { ...config, profiles: [{ name: 'staff', when: { memberOf: ['cn=nobody'] }, pools: ['primary'] }] };

@@ -7,9 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { SeatsyncConfig } from '../../../src/config/types.ts';
-import { silentLogger } from '../../../src/logging.ts';
-import { createSourceFactory } from '../../../src/sources/factory.ts';
-import { runSync, type SyncReport } from '../../../src/sync/run-sync.ts';
+import type { SyncReport } from '../../../src/sync/run-sync.ts';
 import { aConfig, aCsvFile, aFileSource, csvOf, type CsvPerson } from '../../support/config-builder.ts';
 import { DATABASE_KINDS, testDatabaseOf } from '../../support/databases.ts';
 import { syncWithAllocation } from '../../support/sync.ts';
@@ -22,11 +20,8 @@ const HEADER = 'id,username,email,displayName,enabled,createdAt,groups,employeeT
 describe.each(DATABASE_KINDS)('unreadable entries on %s', (kind) => {
   const t = testDatabaseOf(kind);
 
-  const sync = (config: SeatsyncConfig, options: { allowRemovals?: boolean } = {}): Promise<SyncReport> =>
-    runSync(
-      { db: t.db, config, logger: silentLogger(), createSource: createSourceFactory(config, silentLogger()) },
-      { sources: [], dryRun: false, allowRemovals: options.allowRemovals ?? false, forceFull: false, trigger: 'test' },
-    );
+  const sync = async (config: SeatsyncConfig, options: { allowRemovals?: boolean } = {}): Promise<SyncReport> =>
+    (await syncWithAllocation(t.db, config, options)).report;
 
   /** Every column of every account, and the row versions: "untouched" means not even rewritten. */
   const accountRows = async (): Promise<Record<string, unknown>[]> =>

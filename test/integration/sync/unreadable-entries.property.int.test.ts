@@ -9,11 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../../../src/logging.ts';
-import { createSourceFactory } from '../../../src/sources/factory.ts';
-import { runSync } from '../../../src/sync/run-sync.ts';
 import { aConfig, aFileSource } from '../../support/config-builder.ts';
 import { openTestDatabase } from '../../support/databases.ts';
+import { syncWithAllocation } from '../../support/sync.ts';
 
 const HEADER = 'id,username,enabled,createdAt,displayName';
 
@@ -79,11 +77,7 @@ describe('unreadable entries, property', () => {
             pools: [{ name: 'primary', seats, notify: null }],
             policy: { graceDays: 0, maxRemovals: { percent: 100 }, protect: null, purgeRemovedAfterMs: null },
           });
-          const sync = () =>
-            runSync(
-              { db: t.db, config, logger: silentLogger(), createSource: createSourceFactory(config, silentLogger()) },
-              { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'test' },
-            );
+          const sync = async () => (await syncWithAllocation(t.db, config)).report;
           writeFileSync(path, [HEADER, ...first.map((p) => row(p, null))].join('\n'));
           await sync();
           const rows = async () =>

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../support/cli.ts';
-import { aCsvFile, people } from '../../support/config-builder.ts';
+import { aConfigYaml, aCsvFile, people } from '../../support/config-builder.ts';
 import { TestScimServer } from '../../support/scim/scim-server.ts';
 import { createTestCa } from '../../support/test-ca.ts';
 import { appUsers, scimTargetYaml } from './target-fixture.ts';
@@ -22,18 +22,7 @@ describe('targets on PGlite', () => {
     configPath = join(dir, 'seatsync.yaml');
     writeFileSync(
       configPath,
-      [
-        `dataDir: ${join(dir, 'data')}`,
-        'sources:',
-        `  - { name: hr, kind: file, path: ${csv.path} }`,
-        'pools:',
-        '  primary: { seats: 2 }',
-        'profiles:',
-        '  - { name: staff, pools: [primary] }',
-        'targets:',
-        scimTargetYaml(scim, ca, { groups: 'true' }),
-        '',
-      ].join('\n'),
+      aConfigYaml({ dataDir: join(dir, 'data'), sources: { hr: csv.path }, seats: { primary: 2 }, extra: `targets:\n${scimTargetYaml(scim, ca, { groups: 'true' })}` }),
     );
   });
 

@@ -10,16 +10,14 @@ import type { SeatsyncConfig } from '../../../src/config/types.ts';
 import { silentLogger } from '../../../src/logging.ts';
 import { deliverNotifications } from '../../../src/notify/deliver-configured.ts';
 import { followConfig } from '../../../src/notify/delivery-channels.ts';
-import { createSourceFactory } from '../../../src/sources/factory.ts';
 import { openDatabase, type Database } from '../../../src/store/db.ts';
 import { migrate } from '../../../src/store/migrations.ts';
 import { repositoriesOf } from '../../../src/store/repositories.ts';
-import { chainNotifiers } from '../../../src/sync/run-notifiers.ts';
-import { runSync, type SyncReport } from '../../../src/sync/run-sync.ts';
-import { createTargetNotifier } from '../../../src/targets/target-notifier.ts';
-import { aCsvFile, type CsvPerson } from '../../support/config-builder.ts';
+import type { SyncReport } from '../../../src/sync/run-sync.ts';
+import { aConfigYaml, aCsvFile, type CsvPerson } from '../../support/config-builder.ts';
 import { createPostgresDatabase } from '../../support/databases.ts';
 import { SCIM_TOKEN, TestScimServer } from '../../support/scim/scim-server.ts';
+import { syncWithAllocation } from '../../support/sync.ts';
 import { createTestCa, type TestCa } from '../../support/test-ca.ts';
 
 export interface TargetFixture {
@@ -65,19 +63,13 @@ export async function startTargetFixture(options: {
     loaded = null;
     writeFileSync(
       configPath,
-      [
-        `database: { url: "${database.url}" }`,
-        'sources:',
-        `  - { name: hr, kind: file, path: ${csv.path} }`,
-        'pools:',
-        `  primary: { seats: ${o.seats ?? options.seats} }`,
-        'profiles:',
-        '  - { name: staff, pools: [primary] }',
-        'policy: { maxRemovals: 100% }',
-        'targets:',
-        o.targets ?? scimTargetYaml(scim, ca, options.targetExtra),
-        '',
-      ].join('\n'),
+      aConfigYaml({
+        databaseUrl: database.url,
+        sources: { hr: csv.path },
+        seats: { primary: o.seats ?? options.seats },
+        maxRemovals: '100%',
+        extra: `targets:\n${o.targets ?? scimTargetYaml(scim, ca, options.targetExtra)}`,
+      }),
     );
   };
   const targets = options.targets === undefined ? undefined : await options.targets(ca, scim);
@@ -87,13 +79,7 @@ export async function startTargetFixture(options: {
   return {
     dir, ca, scim, csv, configPath, db, config, writeConfig,
     async sync() {
-      const c = await config();
-      const logger = silentLogger();
-      const notifier = chainNotifiers(createTargetNotifier(c));
-      return runSync(
-        { db, config: c, logger, createSource: createSourceFactory(c, logger), ...(notifier ? { notifier } : {}) },
-        { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'test' },
-      );
+      return (await syncWithAllocation(db, await config())).report;
     },
     async deliver() {
       await config();

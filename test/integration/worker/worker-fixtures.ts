@@ -13,7 +13,7 @@ import { openDatabase, type Database } from '../../../src/store/db.ts';
 import { migrate } from '../../../src/store/migrations.ts';
 import type { StartWorkerOptions } from '../../../src/worker.ts';
 import { BIN } from '../../support/cli.ts';
-import { aConfigYaml, csvOf, type CsvPerson } from '../../support/config-builder.ts';
+import { aConfigYaml, csvOf, type ConfigYamlOptions, type CsvPerson } from '../../support/config-builder.ts';
 
 export const REDIS_URL = process.env.SEATSYNC_TEST_REDIS ?? 'redis://127.0.0.1:6379';
 export const ADMIN_TOKEN = 'admin-token-for-tests';
@@ -63,39 +63,27 @@ export function freePort(): Promise<number> {
   });
 }
 
-export interface WorkerConfigOptions {
-  readonly databaseUrl: string | null;
-  readonly prefix: string;
-  readonly port: number;
-  /** Source name → CSV path. */
-  readonly sources: Readonly<Record<string, string>>;
-  readonly seats?: Readonly<Record<string, number>>;
-  /** YAML of each source's `schedule` (default `off`: manual syncs only). */
-  readonly schedule?: string;
-  /** Extra YAML appended as is (policy, profiles, …). */
-  readonly extra?: string;
-  /** Redis of its own (default: the suite's, REDIS_URL). */
-  readonly redisUrl?: string;
-}
+/** `aConfigYaml`'s options, with the database named (null: the embedded one) and the worker's Redis prefix and HTTP port. */
+export type WorkerConfigOptions = Omit<ConfigYamlOptions, 'redis'> &
+  Required<Pick<ConfigYamlOptions, 'databaseUrl'>> & {
+    readonly prefix: string;
+    readonly port: number;
+    /** Redis of its own (default: the suite's, REDIS_URL). */
+    readonly redisUrl?: string;
+  };
 
 /** The config file the worker tests run with: `aConfigYaml`'s, with the HTTP API on `port` and its two tokens. */
 export function workerConfigYaml(o: WorkerConfigOptions): string {
+  const { prefix, port, redisUrl, extra, ...config } = o;
   const http = [
     'http:',
     '  host: 127.0.0.1',
-    `  port: ${o.port}`,
+    `  port: ${port}`,
     '  tokens:',
     `    - { name: ops, sha256: ${tokenHash(ADMIN_TOKEN)}, role: admin }`,
     `    - { name: viewer, sha256: ${tokenHash(READ_TOKEN)}, role: read }`,
   ];
-  return aConfigYaml({
-    databaseUrl: o.databaseUrl,
-    redis: { url: o.redisUrl ?? REDIS_URL, prefix: o.prefix },
-    sources: o.sources,
-    ...(o.schedule === undefined ? {} : { schedule: o.schedule }),
-    ...(o.seats === undefined ? {} : { seats: o.seats }),
-    extra: [...http, o.extra ?? ''].filter((l) => l !== '').join('\n'),
-  });
+  return aConfigYaml({ ...config, redis: { url: redisUrl ?? REDIS_URL, prefix }, extra: [...http, extra ?? ''].filter((l) => l !== '').join('\n') });
 }
 
 /** A folder with `seatsync.yaml` (rewritable: the worker re-reads it) and CSV files. */
