@@ -19,6 +19,7 @@ import { Redis } from 'ioredis';
 import { findSyncJob } from '../../../jobs/job-view.ts';
 import { openSyncQueue } from '../../../jobs/queues.ts';
 import { loadConfig } from '../../../src/config/index.ts';
+import { ACCOUNT_STATES } from '../../../src/domain/types.ts';
 import { inlineSchema } from '../../../src/http/api-route.ts';
 import { openDatabase } from '../../../src/store/db.ts';
 import { repositoriesOf } from '../../../src/store/repositories.ts';
@@ -278,6 +279,12 @@ describe('the API against its OpenAPI document', () => {
     expect(unseen.filter((part) => !(part in NEVER_PRODUCED)).sort()).toEqual([]);
     // The list names parts that exist and are still never produced.
     expect(Object.keys(NEVER_PRODUCED).filter((part) => !unseen.includes(part))).toEqual([]);
+  });
+
+  it('has an account in every state, and a protected one and one in grace among the active', async () => {
+    const { items } = (await server.reader('/api/v1/accounts')).body as { items: { state: string; protected: boolean; graceUntil: string | null }[] };
+    expect(new Set(items.map((a) => a.state))).toEqual(new Set(ACCOUNT_STATES));
+    expect(items.filter((a) => a.state === 'active').map((a) => [a.protected, a.graceUntil !== null])).toEqual(expect.arrayContaining([[true, false], [false, true]]));
   });
 
   it('tells a job from a run by its kind, each matching exactly one branch of the sync schema', async () => {
