@@ -10,8 +10,8 @@ export interface HoldCounts {
   readonly total: number;
   readonly wouldRemove: number;
   readonly wouldDisable: number;
-  /** Users read (not deletions). */
-  readonly staged: number;
+  /** Entries the read returned in scope, readable or not (not deletions): none, and the source looks empty. */
+  readonly returned: number;
 }
 
 /** A percentage never allows fewer than this many disables/removals per run. */
@@ -25,14 +25,15 @@ export function removalThreshold(maxRemovals: { readonly count: number } | { rea
 
 /**
  * Why rule 10 holds a run, if it does (null: it does not), in this order:
- * - `empty-read`: a full read (`full`: the read listed every id in scope) returned nobody although the
- *   source has accounts: a wrong filter or an empty export, never a real directory;
+ * - `empty-read`: a full read (`full`: the read listed every id in scope) returned no entry at all
+ *   although the source has accounts: a wrong filter or an empty export, never a real directory (entries
+ *   returned but unreadable are not an empty read: their accounts are kept as they were);
  * - `unidentified`: a full read would sweep an account while some entry came back without a readable
  *   id: the read is partial, and the account it would remove may be that entry's;
  * - `removals`: it would disable or remove more than the threshold (`policy.maxRemovals`).
  */
 export function holdReason(counts: HoldCounts, options: { threshold: number; mode: 'full' | 'incremental'; unidentified: number }): HoldReason | null {
-  if (options.mode === 'full' && counts.staged === 0 && counts.total > 0) return 'empty-read';
+  if (options.mode === 'full' && counts.returned === 0 && counts.total > 0) return 'empty-read';
   if (options.mode === 'full' && options.unidentified > 0 && counts.wouldRemove > 0) return 'unidentified';
   return counts.wouldRemove + counts.wouldDisable > options.threshold ? 'removals' : null;
 }

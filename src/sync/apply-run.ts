@@ -54,8 +54,10 @@ export interface ApplyInput {
   readonly unseenIds: readonly number[];
   /** Accounts whose entries were present but unreadable: frozen in the allocation (their seat state kept exactly). */
   readonly frozenIds: readonly number[];
-  /** Users read. */
+  /** Users read (`ReadStats.seen`). */
   readonly read: number;
+  /** Entries the read returned in scope, readable or not: users read and entries skipped. */
+  readonly returned: number;
   /** Entries skipped without a readable id (see `holdReason`, domain/hold.ts). */
   readonly unidentified: number;
   readonly now: number;
@@ -77,7 +79,7 @@ export interface ApplyInput {
 export async function decideAndApply(tx: Repositories, input: ApplyInput): Promise<ApplyOutcome> {
   await tx.seats.lock();
   throwIfAborted(input.signal);
-  const delta = await input.staging.summary({ sweep: sweeps(input.outcome), unseenIds: input.unseenIds, read: input.read });
+  const delta = await input.staging.summary({ sweep: sweeps(input.outcome), unseenIds: input.unseenIds, read: input.read, returned: input.returned });
   // The source's present accounts are counted at most once (a scan of the source's accounts). After the
   // run's writes they are the count before them moved by what the run itself wrote: accounts marked
   // missing, absent accounts back, new accounts. Nothing else changes `present` meanwhile: every write of
@@ -111,7 +113,7 @@ export async function decideAndApply(tx: Repositories, input: ApplyInput): Promi
 
 /** Rule 10: the held outcome, or null. The source's total is counted only when there is something to weigh against it. */
 async function holdCheck(input: ApplyInput, counts: Omit<RemovalCounts, 'total'>, total: () => Promise<number>): Promise<Extract<ApplyOutcome, { kind: 'held' }> | null> {
-  if (input.allowRemovals || (counts.staged > 0 && counts.wouldRemove + counts.wouldDisable === 0)) return null;
+  if (input.allowRemovals || (counts.returned > 0 && counts.wouldRemove + counts.wouldDisable === 0)) return null;
   const weighed = { ...counts, total: await total() };
   const threshold = removalThreshold(input.config.policy.maxRemovals, weighed.total);
   const mode = sweeps(input.outcome) ? 'full' : 'incremental';

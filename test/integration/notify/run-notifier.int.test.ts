@@ -146,7 +146,8 @@ describe.each(DATABASE_KINDS)('run notifications on %s', (kind) => {
   /** The email of a held run of corp-ad that would remove `wouldRemove` of `total` accounts, held for `reason`. */
   const heldMail = async (runId: string, total: number, reason: HoldReason, wouldRemove = total) => {
     const t0 = Date.now();
-    const counts = { total, wouldRemove, wouldDisable: 0, staged: reason === 'empty-read' ? 0 : total - wouldRemove };
+    const read = reason === 'empty-read' ? 0 : total - wouldRemove;
+    const counts = { total, wouldRemove, wouldDisable: 0, staged: read, returned: read };
     await notifier.onHeld(tdb.db, { runId, source: 'corp-ad', counts, threshold: total / 10, reason, now: t0 });
     expect(await deliver(t0)).toMatchObject({ sent: 1 });
     const [mail] = await smtp.waitForMessages(1);

@@ -167,6 +167,24 @@ describe.each(DATABASE_KINDS)('unreadable entries on %s', (kind) => {
     expect(await states()).toEqual({ alice: 'blocked', bob: 'active', carol: 'active' });
   });
 
+  it('does not call a read whose only rows are unreadable an empty one: nothing is removed, nothing held; a file with no rows is held', async () => {
+    const csv = aCsvFile([ALICE]);
+    const config = aConfig({ sources: [aFileSource('hr', csv.path)], pools: [{ name: 'primary', seats: 1, notify: null }] });
+    await sync(config);
+    const before = await accountRows();
+    writeFileSync(csv.path, `${HEADER}\na1,alice,alice@example.test,Person a1,ture,2024-01-01T00:00:00Z,,\n`);
+    const report = await sync(config);
+    expect(report.runs[0]).toMatchObject({ status: 'ok', seen: 0, skipped: 1, removed: 0, disabled: 0 });
+    expect(report.runs[0]?.held).toBeNull();
+    expect(await accountRows()).toEqual(before);
+    // A source that returns nothing at all while it has accounts is still held.
+    writeFileSync(csv.path, `${HEADER}\n`);
+    const { report: empty, lines } = await syncWithAllocation(t.db, config);
+    expect(empty.runs[0]).toMatchObject({ status: 'held', held: expect.objectContaining({ reason: 'empty-read', wouldRemove: 1, total: 1 }) });
+    expect(lines.map((line) => line.msg)).toContain('sync held: the source returned no users although it has 1 account');
+    expect(await accountRows()).toEqual(before);
+  });
+
   it('holds a run that would sweep an account while an entry came back without a readable id', async () => {
     const { config, path } = await started();
     const before = await accountRows();

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { describeHold, heldReport, holdReason, removalThreshold } from '../../../src/domain/hold.ts';
 
-const counts = (c: { total: number; wouldRemove?: number; wouldDisable?: number; staged?: number }) => ({
+const counts = (c: { total: number; wouldRemove?: number; wouldDisable?: number; returned?: number }) => ({
   total: c.total,
   wouldRemove: c.wouldRemove ?? 0,
   wouldDisable: c.wouldDisable ?? 0,
-  staged: c.staged ?? c.total,
+  returned: c.returned ?? c.total,
 });
 
 describe('removalThreshold', () => {
@@ -28,19 +28,28 @@ describe('holdReason', () => {
   });
 
   it('always holds an empty full read of a source that has accounts', () => {
-    expect(holdReason(counts({ total: 3, wouldRemove: 3, staged: 0 }), { threshold: 100, mode: 'full', unidentified: 0 })).toBe('empty-read');
+    expect(holdReason(counts({ total: 3, wouldRemove: 3, returned: 0 }), { threshold: 100, mode: 'full', unidentified: 0 })).toBe('empty-read');
     // Empty whatever else holds it too.
-    expect(holdReason(counts({ total: 300, wouldRemove: 300, staged: 0 }), { threshold: 5, mode: 'full', unidentified: 2 })).toBe('empty-read');
+    expect(holdReason(counts({ total: 300, wouldRemove: 300, returned: 0 }), { threshold: 5, mode: 'full', unidentified: 2 })).toBe('empty-read');
+  });
+
+  it('does not call a read an empty one when its entries came back unreadable (their accounts are kept)', () => {
+    // One account, its one row unreadable but with its id: frozen, so nothing to remove.
+    expect(holdReason(counts({ total: 1, returned: 1 }), { threshold: 5, mode: 'full', unidentified: 0 })).toBeNull();
+    // Unreadable without an id: the account it would sweep may be that entry's.
+    expect(holdReason(counts({ total: 1, wouldRemove: 1, returned: 1 }), { threshold: 5, mode: 'full', unidentified: 1 })).toBe('unidentified');
+    // Many accounts, one unreadable entry returned: no empty read, but the removals are weighed.
+    expect(holdReason(counts({ total: 100, wouldRemove: 99, returned: 1 }), { threshold: 10, mode: 'full', unidentified: 0 })).toBe('removals');
   });
 
   it('calls only a full read of nobody an empty read: an incremental one that deletes everyone is held for its count', () => {
-    const everyoneDeleted = counts({ total: 30, wouldRemove: 30, staged: 0 });
+    const everyoneDeleted = counts({ total: 30, wouldRemove: 30, returned: 0 });
     expect(holdReason(everyoneDeleted, { threshold: 5, mode: 'incremental', unidentified: 0 })).toBe('removals');
   });
 
   it('does not hold an empty incremental read (no changes) or the first read of an empty source', () => {
-    expect(holdReason(counts({ total: 3, staged: 0 }), { threshold: 5, mode: 'incremental', unidentified: 0 })).toBeNull();
-    expect(holdReason(counts({ total: 0, staged: 0 }), { threshold: 5, mode: 'full', unidentified: 0 })).toBeNull();
+    expect(holdReason(counts({ total: 3, returned: 0 }), { threshold: 5, mode: 'incremental', unidentified: 0 })).toBeNull();
+    expect(holdReason(counts({ total: 0, returned: 0 }), { threshold: 5, mode: 'full', unidentified: 0 })).toBeNull();
   });
 
   it('holds a full read that would remove anyone while an entry came back without a readable id', () => {
