@@ -146,8 +146,8 @@ const syncRun = closed(
     skipped: { ...int, description: 'entries present but unreadable; their accounts were kept as they were' },
     skippedEntries: {
       type: 'array',
-      description: 'the first unreadable entries: which entry, which attribute, why, and the id whose account was kept (absent when even the id was unreadable)',
-      items: closed({ entry: str, attribute: str, reason: str, externalId: str }, { optional: ['attribute', 'externalId'] }),
+      description: 'the first unreadable entries: which entry, which attribute (as the entry holds it: LDAP attribute, Graph property, CSV column), the field it maps to when that is another name (`cn` → `displayName`), why, and the id whose account was kept (absent when even the id was unreadable)',
+      items: closed({ entry: str, attribute: str, field: str, reason: str, externalId: str }, { optional: ['attribute', 'field', 'externalId'] }),
     },
     repaired: { ...int, description: 'values that were not UTF-8, read with U+FFFD in place of their invalid bytes (absent: none)' },
     repairedEntries: {

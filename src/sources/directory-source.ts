@@ -6,13 +6,24 @@ export { normalizeGroupKey } from '../domain/names.ts';
 /** JSON-serializable cursor a source stores between runs (AD USN + invocationId, Entra delta link, …). */
 export type SourceCursor = { readonly [key: string]: string | number | boolean | null };
 
+/** Fields of a user that a source reads from one directory attribute each (`attributes` are named as read). */
+export type MappedField = 'externalId' | 'username' | 'email' | 'displayName' | 'dn' | 'createdAt' | 'groups';
+
+/**
+ * The directory attribute (LDAP attribute, Graph property, CSV column) each field of a user was read
+ * from, as the source's mapping names it: a report about a value names what the entry holds. A field
+ * absent here is named by its own name.
+ */
+export type FieldAttributes = Readonly<Partial<Record<MappedField, string>>>;
+
 /**
  * One element of a page: a user (with `repaired`, the attributes whose bytes were not UTF-8 and were
- * read with U+FFFD in their place: the run warns of each), a deletion reported by an incremental read, an id in scope that an
+ * read with U+FFFD in their place: the run warns of each; `readFrom`, the attributes its fields were
+ * read from), a deletion reported by an incremental read, an id in scope that an
  * incremental read did not return in full (unchanged since the cursor), or a bad entry.
  */
 export type SourceItem =
-  | { readonly kind: 'user'; readonly user: DirectoryUser; readonly repaired?: readonly string[] }
+  | { readonly kind: 'user'; readonly user: DirectoryUser; readonly repaired?: readonly string[]; readonly readFrom?: FieldAttributes }
   | { readonly kind: 'deleted'; readonly externalId: string }
   | { readonly kind: 'present'; readonly externalId: string }
   | SkippedItem;

@@ -2,7 +2,7 @@
 // is classified against the source's snapshot (source-snapshot.ts) as it is read; only new, changed or
 // returning users are staged, so a resync of an unchanged directory writes nothing.
 import type { Logger } from '../logging.ts';
-import type { DirectorySource, SourceItem, SourceReadOptions, SourceReadOutcome } from '../sources/directory-source.ts';
+import type { DirectorySource, FieldAttributes, MappedField, SourceItem, SourceReadOptions, SourceReadOutcome } from '../sources/directory-source.ts';
 import type { DirectoryUser, SeatAccount } from '../domain/types.ts';
 import type { StagedRow, StagedUser, StagingRepository } from '../store/repositories.ts';
 import { newcomerAccount } from './newcomer.ts';
@@ -19,14 +19,17 @@ export interface SyncProgress {
 
 export interface SkippedEntry {
   readonly entry: string;
+  /** The directory attribute at fault, as the entry holds it (LDAP attribute, Graph property, CSV column). */
   readonly attribute?: string;
+  /** The user field that attribute is read into (`cn` → `displayName`), when its name is not the attribute's. */
+  readonly field?: string;
   readonly reason: string;
   /** The entry's stable id when it was readable: its account is kept as it was. */
   readonly externalId?: string;
 }
 
 /** A value that was not UTF-8, read with U+FFFD in place of its invalid bytes: its entry and attribute. */
-export type RepairedEntry = Omit<Required<SkippedEntry>, 'reason'>;
+export type RepairedEntry = Omit<Required<SkippedEntry>, 'reason' | 'field'>;
 
 export interface ReadStats {
   readonly seen: number;
@@ -66,6 +69,7 @@ export async function readIntoStaging(
       entry: printable(raw.entry),
       reason: printable(raw.reason),
       ...(raw.attribute === undefined ? {} : { attribute: printable(raw.attribute) }),
+      ...(raw.field === undefined ? {} : { field: raw.field }),
       ...(usableId(raw.externalId) ? { externalId: raw.externalId } : {}),
     };
     if (entry.externalId === undefined) stats.unidentified += 1;
@@ -148,7 +152,9 @@ function sortItems(
   const page = { users: [] as StagedUser[], deletions: [] as string[], kept: [] as string[], unreadable: [] as string[], listed: 0 };
   for (const item of items) {
     if (item.kind === 'user') {
-      const unusable = usableId(item.user.externalId) ? unusableValue(item.user) : { attribute: 'id', reason: 'the id is empty or contains a NUL character (U+0000)' };
+      const unusable = usableId(item.user.externalId)
+        ? unusableValue(item.user, item.readFrom)
+        : { ...named('externalId', item.readFrom), reason: 'the id is empty or contains a NUL character (U+0000)' };
       if (unusable === null) {
         page.users.push(mapUser(item.user, rules));
         if (item.repaired !== undefined && item.repaired.length > 0) report.repair(item.user, item.repaired);
@@ -179,27 +185,48 @@ function withQueueKey(user: StagedUser, seq: number, queueKey: (account: SeatAcc
 // (U+0000, "invalid byte sequence for encoding UTF8: 0x00"). One such value in one entry must not fail the
 // whole read, so the entry is reported as skipped (naming the attribute) and its account kept as it was.
 const NUL = '\u0000';
-const TEXT_FIELDS = ['username', 'email', 'displayName', 'dn'] as const satisfies readonly (keyof DirectoryUser)[];
+const TEXT_FIELDS = ['username', 'email', 'displayName', 'dn'] as const satisfies readonly (keyof DirectoryUser & MappedField)[];
 
-/** The first field of a user the store cannot hold, and why; null when every value is usable. */
-export function unusableValue(user: DirectoryUser): { readonly attribute: string; readonly reason: string } | null {
+interface Unusable {
+  /** The directory attribute the value came from (`readFrom`), else the field's own name. */
+  readonly attribute: string;
+  /** The field, when the attribute's name is another. */
+  readonly field?: string;
+  readonly reason: string;
+}
+
+/**
+ * The first value of a user the store cannot hold, and why; null when every value is usable. `readFrom`:
+ * the attributes the source read the user's fields from (`SourceItem`), so the report names what the
+ * entry holds; profile attributes are named as read.
+ */
+export function unusableValue(user: DirectoryUser, readFrom: FieldAttributes = {}): Unusable | null {
   // An invalid date is stored as unknown (see mapUser); a valid one must be a time the store can hold.
-  if (user.createdAt !== null && !Number.isNaN(user.createdAt.getTime()) && !storableInstant(user.createdAt)) return { attribute: 'createdAt', reason: TIME_OUT_OF_RANGE };
+  if (user.createdAt !== null && !Number.isNaN(user.createdAt.getTime()) && !storableInstant(user.createdAt)) {
+    return { ...named('createdAt', readFrom), reason: TIME_OUT_OF_RANGE };
+  }
   // Called for every user of every read: plain loops, nothing allocated unless a NUL is found.
-  for (const attribute of TEXT_FIELDS) if (user[attribute]?.includes(NUL) === true) return nulIn(attribute);
-  for (const group of user.groups) if (group.includes(NUL)) return nulIn('groups');
+  for (const field of TEXT_FIELDS) if (user[field]?.includes(NUL) === true) return nulIn(named(field, readFrom));
+  for (const group of user.groups) if (group.includes(NUL)) return nulIn(named('groups', readFrom));
   for (const attribute in user.attributes) {
-    if (attribute.includes(NUL)) return nulIn(attribute.replaceAll(NUL, '\\0'));
-    for (const value of user.attributes[attribute] ?? []) if (value.includes(NUL)) return nulIn(attribute);
+    if (attribute.includes(NUL)) return nulIn({ attribute: attribute.replaceAll(NUL, '\\0') });
+    for (const value of user.attributes[attribute] ?? []) if (value.includes(NUL)) return nulIn({ attribute });
   }
   return null;
+}
+
+/** A field as a report names it: the attribute it was read from, and the field when that is another name. */
+function named(field: MappedField, readFrom: FieldAttributes | undefined): Omit<Unusable, 'reason'> {
+  const attribute = readFrom?.[field];
+  if (attribute === undefined) return { attribute: field === 'externalId' ? 'id' : field };
+  return attribute === field ? { attribute } : { attribute, field };
 }
 
 // A directory's "never", 9999-12-31 written with a negative UTC offset, is past 9999 in UTC.
 const TIME_OUT_OF_RANGE = 'the creation time is outside the years 1 to 9999 (UTC), which the database cannot store';
 
-function nulIn(attribute: string): { attribute: string; reason: string } {
-  return { attribute, reason: 'the value contains a NUL character (U+0000), which the database cannot store' };
+function nulIn(where: Omit<Unusable, 'reason'>): Unusable {
+  return { ...where, reason: 'the value contains a NUL character (U+0000), which the database cannot store' };
 }
 
 /** Text for a report or a log stored as jsonb: NUL shown as `\0`. */

@@ -1,6 +1,11 @@
 // Which user properties to ask Graph for, and how a Graph user becomes a DirectoryUser.
 import type { DirectoryUser } from '../../domain/types.ts';
-import type { SourceItem } from '../directory-source.ts';
+import type { FieldAttributes, SourceItem } from '../directory-source.ts';
+
+/** The Graph user property each field of a DirectoryUser is read from. */
+const READ_FROM = Object.freeze({
+  externalId: 'id', username: 'userPrincipalName', email: 'mail', displayName: 'displayName', dn: 'onPremisesDistinguishedName', createdAt: 'createdDateTime',
+} as const satisfies FieldAttributes);
 
 /** Always read: identity, state and the fields of DirectoryUser. */
 const BASE_SELECT = [
@@ -76,16 +81,16 @@ function text(raw: Record<string, unknown>, name: string): string | null {
  * source item. `groups` are the groups of interest the user is a transitive member of.
  */
 export function mapGraphUser(raw: Record<string, unknown>, selection: UserSelection, groups: readonly string[]): SourceItem {
-  const id = text(raw, 'id');
-  if (!id) return { kind: 'skipped', entry: JSON.stringify(raw).slice(0, 200), attribute: 'id', reason: 'user without an id' };
-  const username = text(raw, 'userPrincipalName');
+  const id = text(raw, READ_FROM.externalId);
+  if (!id) return { kind: 'skipped', entry: JSON.stringify(raw).slice(0, 200), attribute: READ_FROM.externalId, reason: 'user without an id' };
+  const username = text(raw, READ_FROM.username);
   // The object id is readable: the account of a user with a bad property is kept as it was.
   const externalId = id.toLowerCase();
-  if (!username) return { kind: 'skipped', entry: id, attribute: 'userPrincipalName', reason: 'missing userPrincipalName', externalId };
+  if (!username) return { kind: 'skipped', entry: id, attribute: READ_FROM.username, reason: 'missing userPrincipalName', externalId };
   if (typeof raw.accountEnabled !== 'boolean') {
     return { kind: 'skipped', entry: `${id} (${username})`, attribute: 'accountEnabled', reason: 'accountEnabled missing or not a boolean', externalId };
   }
-  const created = text(raw, 'createdDateTime');
+  const created = text(raw, READ_FROM.createdAt);
   const createdAt = created ? new Date(created) : null;
   const attributes: Record<string, readonly string[]> = {};
   for (const name of ['givenName', 'surname']) {
@@ -101,13 +106,13 @@ export function mapGraphUser(raw: Record<string, unknown>, selection: UserSelect
   const user: DirectoryUser = {
     externalId,
     username,
-    email: text(raw, 'mail'),
-    displayName: text(raw, 'displayName'),
-    dn: text(raw, 'onPremisesDistinguishedName'),
+    email: text(raw, READ_FROM.email),
+    displayName: text(raw, READ_FROM.displayName),
+    dn: text(raw, READ_FROM.dn),
     enabled: raw.accountEnabled,
     createdAt: createdAt && !Number.isNaN(createdAt.getTime()) ? createdAt : null,
     groups,
     attributes,
   };
-  return { kind: 'user', user };
+  return { kind: 'user', user, readFrom: READ_FROM };
 }

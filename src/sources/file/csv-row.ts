@@ -1,7 +1,7 @@
 // Pure mapping of a CSV export: the header row to column positions, each data row to a user or to a
 // skipped entry naming its line and column. SPEC §7 "file" defines the columns.
 import type { DirectoryUser } from '../../domain/types.ts';
-import type { SourceItem } from '../directory-source.ts';
+import type { FieldAttributes, SourceItem } from '../directory-source.ts';
 import { reportedGroups } from './group-keys.ts';
 import { sameCalendarParts } from '../directory-values.ts';
 
@@ -27,7 +27,12 @@ export interface CsvHeader {
   readonly needed: number;
   /** Name of each named column by position, for messages. */
   readonly names: readonly (string | undefined)[];
+  /** The columns (as the header spells them) each field is read from, by the column the username came from. */
+  readonly readFrom: Readonly<Record<UsernameColumn, FieldAttributes>>;
 }
+
+/** The username is the `username` column, else the email, else the id. */
+type UsernameColumn = 'username' | 'email' | 'id';
 
 export type CsvHeaderResult = { readonly ok: true; readonly header: CsvHeader } | { readonly ok: false; readonly problem: string };
 
@@ -55,7 +60,21 @@ export function resolveCsvHeader(fields: readonly string[], attributeName: (colu
     else known[column] = index;
   }
   if (known.id === undefined) return { ok: false, problem: missingIdProblem(fields) };
-  return { ok: true, header: { known, attributes, width: fields.length, needed, names } };
+  return { ok: true, header: { known, attributes, width: fields.length, needed, names, readFrom: columnsRead(known, names) } };
+}
+
+function columnsRead(known: Partial<Record<KnownColumn, number>>, names: readonly (string | undefined)[]): CsvHeader['readFrom'] {
+  const name = (column: KnownColumn): string | undefined => (known[column] === undefined ? undefined : names[known[column]]);
+  const fields: Partial<Record<'externalId' | 'email' | 'displayName' | 'createdAt' | 'groups', string>> = {};
+  for (const [field, column] of [['externalId', 'id'], ['email', 'email'], ['displayName', 'displayName'], ['createdAt', 'createdAt'], ['groups', 'groups']] as const) {
+    const spelled = name(column);
+    if (spelled !== undefined) fields[field] = spelled;
+  }
+  const by = (column: UsernameColumn): FieldAttributes => {
+    const username = name(column);
+    return Object.freeze(username === undefined ? { ...fields } : { ...fields, username });
+  };
+  return { username: by('username'), email: by('email'), id: by('id') };
 }
 
 function missingIdProblem(fields: readonly string[]): string {
@@ -123,9 +142,10 @@ export function mapCsvRow(header: CsvHeader, fields: readonly string[], context:
     return bad(`createdAt is not an ISO 8601 date or date-time: "${createdAtText}"`, 'createdAt');
   }
   const email = value('email');
+  const usernameColumn: UsernameColumn = value('username') !== '' ? 'username' : email !== '' ? 'email' : 'id';
   const user: DirectoryUser = {
     externalId: id,
-    username: value('username') || email || id,
+    username: value(usernameColumn),
     email: email || null,
     displayName: value('displayName') || null,
     dn: null,
@@ -134,7 +154,7 @@ export function mapCsvRow(header: CsvHeader, fields: readonly string[], context:
     groups: reportedGroups(value('groups').split(';'), context.groupsOfInterest),
     attributes: rowAttributes(header, fields),
   };
-  return { kind: 'user', user };
+  return { kind: 'user', user, readFrom: header.readFrom[usernameColumn] };
 }
 
 function rowAttributes(header: CsvHeader, fields: readonly string[]): Record<string, readonly string[]> {

@@ -3,7 +3,7 @@
 // pwdAccountLockedTime or nsAccountLock, groups from memberOf. Entries that are not people are ignored.
 import { normalizeDn } from '../../domain/names.ts';
 import type { DirectoryUser } from '../../domain/types.ts';
-import type { SourceItem } from '../directory-source.ts';
+import type { FieldAttributes, SourceItem } from '../directory-source.ts';
 import { reportedGroups } from './group-keys.ts';
 import type { LdifRecord, LdifValue } from './ldif-parser.ts';
 import { canonicalGuid, guidFromBytes, isBinaryGuidAttribute, isDisabledByUserAccountControl, parseGeneralizedTime, utf8Text } from '../directory-values.ts';
@@ -103,19 +103,42 @@ function mapTextRecord(record: LdifRecord, context: LdifMapContext): SourceItem 
   const enabled = enabledOf(record);
   if (enabled === null) return skip('userAccountControl is not an integer', MAPPED.useraccountcontrol);
 
-  const email = text('mail');
+  // Each field from the first of its attributes the entry holds; the username, else the email or the id.
+  const username = firstHeld(record, ['uid', 'samaccountname', 'userprincipalname', 'mail']);
+  const displayName = firstHeld(record, ['displayname', 'cn']);
+  const created = createdAt === null ? null : firstHeld(record, CREATED_AT);
   const user: DirectoryUser = {
     externalId: id.value,
-    username: text('uid') ?? text('samaccountname') ?? text('userprincipalname') ?? email ?? id.value,
-    email,
-    displayName: text('displayname') ?? text('cn'),
+    username: username?.text ?? id.value,
+    email: text('mail'),
+    displayName: displayName?.text ?? null,
     dn: record.dn === '' ? null : normalizeDn(record.dn),
     enabled,
     createdAt,
     groups: reportedGroups(values('memberof').map(asText), context.groupsOfInterest),
     attributes: extraAttributes(record, context.attributes),
   };
-  return { kind: 'user', user };
+  const readFrom: FieldAttributes = {
+    externalId: id.attribute,
+    username: username === null ? id.attribute : MAPPED[username.name],
+    email: MAPPED.mail,
+    ...(displayName === null ? {} : { displayName: MAPPED[displayName.name] }),
+    ...(created === null ? {} : { createdAt: MAPPED[created.name] }),
+    dn: 'dn',
+    groups: MAPPED.memberof,
+  };
+  return { kind: 'user', user, readFrom };
+}
+
+const CREATED_AT = ['createtimestamp', 'whencreated'] as const;
+
+/** The first of these attributes with a non-blank value in the record: its text and its name. */
+function firstHeld<Name extends MappedAttribute>(record: LdifRecord, names: readonly Name[]): { readonly text: string; readonly name: Name } | null {
+  for (const name of names) {
+    const text = firstText(record.attributes.get(name) ?? []);
+    if (text !== null) return { text, name };
+  }
+  return null;
 }
 
 /** Name of the attribute the id came from, for duplicate messages. */
@@ -133,22 +156,22 @@ function isPerson(objectClasses: readonly string[], record: LdifRecord): boolean
   return classes.some((name) => PERSON_CLASSES.has(name));
 }
 
-function externalIdOf(record: LdifRecord): { value: string } | { problem: string; attribute?: string } {
+function externalIdOf(record: LdifRecord): { value: string; attribute: string } | { problem: string; attribute?: string } {
   const uuid = firstText(record.attributes.get('entryuuid') ?? []);
-  if (uuid !== null) return { value: canonicalGuid(uuid) ?? uuid };
+  if (uuid !== null) return { value: canonicalGuid(uuid) ?? uuid, attribute: MAPPED.entryuuid };
   const guid = record.attributes.get('objectguid')?.[0];
   if (guid === undefined) {
     return { problem: 'the entry has neither entryUUID nor objectGUID (include them in the export: they are its stable id)' };
   }
   const value = typeof guid === 'string' ? canonicalGuid(guid) : guidFromBytes(guid);
-  if (value !== null) return { value };
+  if (value !== null) return { value, attribute: MAPPED.objectguid };
   const found = typeof guid === 'string' ? `"${guid}"` : `${guid.length} bytes`;
   return { problem: `objectGUID must be 16 bytes (base64) or a GUID, found ${found}`, attribute: MAPPED.objectguid };
 }
 
 /** The creation time, null when absent, or an Error named after the attribute when it doesn't parse. */
 function createdAtOf(record: LdifRecord): Date | null | Error {
-  for (const name of ['createtimestamp', 'whencreated'] as const) {
+  for (const name of CREATED_AT) {
     const value = firstText(record.attributes.get(name) ?? []);
     if (value === null) continue;
     const date = parseGeneralizedTime(value);

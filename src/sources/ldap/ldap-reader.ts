@@ -20,7 +20,7 @@ import type { LdapLogger } from './ldap-logger.ts';
 import { LdapSession } from './ldap-session.ts';
 import { normalizedEntryTime } from './entry-timestamps.ts';
 import { deletionMechanism, departedSinceCursor, idsInScope, scopeFilter } from './scope-exits.ts';
-import { mapUserEntry, readId, requestedAttributes, type UserMapping } from './user-entry.ts';
+import { fieldAttributes, mapUserEntry, readId, requestedAttributes, type UserMapping } from './user-entry.ts';
 
 export interface LdapSourceContext {
   readonly config: LdapSourceConfig;
@@ -224,7 +224,8 @@ async function* refreshedUsers(input: Pick<StreamInput, 'context' | 'options' | 
 
 function userMapping(config: LdapSourceConfig, options: SourceReadOptions, groups: ResolvedGroups): UserMapping {
   const scopeInFilter = config.group !== null && groupResolutionOf(config) === 'in-chain';
-  return { config, profileAttributes: options.attributes, groups, scopeGroup: config.group !== null && !scopeInFilter ? normalizeDn(config.group) : null };
+  const scopeGroup = config.group !== null && !scopeInFilter ? normalizeDn(config.group) : null;
+  return { config, profileAttributes: options.attributes, groups, scopeGroup, readFrom: fieldAttributes(config) };
 }
 
 /** Ids of the users and of the unreadable entries with a readable id that a page returned. */

@@ -5,7 +5,7 @@ import type { Entry } from 'ldapts';
 import type { LdapDisabledRule, LdapSourceConfig } from '../../config/types.ts';
 import { normalizeDn } from '../../domain/names.ts';
 import type { DirectoryUser } from '../../domain/types.ts';
-import type { SourceItem } from '../directory-source.ts';
+import type { FieldAttributes, SourceItem } from '../directory-source.ts';
 
 import { parseEntryTime } from './entry-timestamps.ts';
 import { posixUidKey } from './group-expander.ts';
@@ -29,6 +29,14 @@ export interface UserMapping {
   readonly groups: ResolvedGroups;
   /** Normalized scope group DN when membership is checked here (not in the server's filter). */
   readonly scopeGroup: string | null;
+  /** `fieldAttributes(config)`, reported with each user. */
+  readonly readFrom: FieldAttributes;
+}
+
+/** The attributes the mapping reads each field from (the flavor's defaults or the source's overrides); the DN is the entry's name. */
+export function fieldAttributes(config: Pick<LdapSourceConfig, 'attributes'>): FieldAttributes {
+  const { id, username, email, displayName, createdAt } = config.attributes;
+  return Object.freeze({ externalId: id, username, email, displayName, createdAt, dn: 'dn' });
 }
 
 export interface RequestedAttributes {
@@ -82,7 +90,7 @@ export function mapUserEntry(entry: Entry | EntryView, mapping: UserMapping): So
     attributes: profileValues(view, mapping.profileAttributes),
   };
   const repaired = view.repaired();
-  return repaired.length === 0 ? { kind: 'user', user } : { kind: 'user', user, repaired };
+  return repaired.length === 0 ? { kind: 'user', user, readFrom: mapping.readFrom } : { kind: 'user', user, repaired, readFrom: mapping.readFrom };
 }
 
 /** The profiles' attributes of an entry, by the names the profiles use. */

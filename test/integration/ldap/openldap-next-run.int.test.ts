@@ -180,7 +180,29 @@ describe('OpenLDAP: a value the store cannot hold', () => {
     const run = (await scheduled(config)).runs[0];
     expect(run).toMatchObject({ status: 'ok', skipped: 1, removed: 0 });
     expect(run?.skippedEntries).toEqual([expect.objectContaining({ entry: personDn('u06'), attribute: 'employeeType', reason: expect.stringContaining('NUL') })]);
+    expect(run?.skippedEntries?.[0]).not.toHaveProperty('field');
     expect(await row()).toEqual(before);
+    await admin.modify(personDn('u06'), new Change({ operation: 'delete', modification: new Attribute({ type: 'employeeType', values: [] }) }));
+  }, 60_000);
+
+  it('names the attribute the entry holds, and the field it maps to: cn (the display name), by default or as configured', async () => {
+    const config = (attributes: Partial<ReturnType<typeof source>['attributes']> = {}) =>
+      aConfig({
+        sources: [source({ name: 'nul', baseDN: PEOPLE, group: null, attributes: { ...source().attributes, ...attributes } })],
+        pools: [{ name: 'primary', seats: 100, notify: null }],
+        policy: { graceDays: 0, maxRemovals: { count: 100 }, protect: null, purgeRemovedAfterMs: null },
+      });
+    expect((await scheduled(config())).runs[0]).toMatchObject({ status: 'ok', skipped: 0 });
+    await admin.modify(personDn('u07'), new Change({ operation: 'replace', modification: new Attribute({ type: 'cn', values: ['Person\u0000u07'] }) }));
+    const run = (await scheduled(config())).runs[0];
+    expect(run).toMatchObject({ status: 'ok', skipped: 1, removed: 0 });
+    expect(run?.skippedEntries).toEqual([
+      { entry: personDn('u07'), attribute: 'cn', field: 'displayName', reason: expect.stringContaining('NUL'), externalId: expect.any(String) },
+    ]);
+    // Mapped elsewhere (`attributes.displayName: sn`), the display name is readable again; the username read from cn is not.
+    const full = await syncWithAllocation(t.db, config({ displayName: 'sn', username: 'cn' }), { forceFull: true, trigger: 'cli' });
+    expect(full.report.runs[0]?.skippedEntries).toEqual([expect.objectContaining({ entry: personDn('u07'), attribute: 'cn', field: 'username' })]);
+    await admin.modify(personDn('u07'), new Change({ operation: 'replace', modification: new Attribute({ type: 'cn', values: ['Person u07'] }) }));
   }, 60_000);
 });
 

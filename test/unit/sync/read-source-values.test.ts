@@ -1,4 +1,4 @@
-// Values the store cannot hold (NUL, U+0000): the entry is skipped naming the field, never the whole read.
+// Values the store cannot hold (NUL, U+0000): the entry is skipped naming the attribute, never the whole read.
 import { describe, expect, it } from 'vitest';
 import type { DirectoryUser } from '../../../src/domain/types.ts';
 import { printable, unusableValue, usableId } from '../../../src/sync/read-source.ts';
@@ -21,6 +21,15 @@ describe('unusableValue', () => {
     [{ attributes: { department: ['x', 'y\u0000z'] } }, 'department'],
   ])('names the field of %j', (overrides, attribute) => {
     expect(unusableValue(user(overrides))).toMatchObject({ attribute, reason: expect.stringContaining('NUL') });
+  });
+
+  it('names the directory attribute the value was read from, and the field it maps to', () => {
+    const openldap = { externalId: 'entryUUID', username: 'uid', displayName: 'cn', createdAt: 'createTimestamp', email: 'mail' };
+    expect(unusableValue(user({ displayName: 'J\u0000' }), openldap)).toMatchObject({ attribute: 'cn', field: 'displayName' });
+    expect(unusableValue(user({ createdAt: new Date(Date.UTC(-10, 0, 1)) }), { createdAt: 'whenCreated' })).toMatchObject({ attribute: 'whenCreated', field: 'createdAt' });
+    // A field read from an attribute of its own name, or a profile attribute, is named once.
+    expect(unusableValue(user({ email: 'a\u0000' }), { email: 'email' })).toEqual({ attribute: 'email', reason: expect.stringContaining('NUL') });
+    expect(unusableValue(user({ attributes: { department: ['\u0000'] } }), openldap)).toEqual({ attribute: 'department', reason: expect.stringContaining('NUL') });
   });
 
   it.each([

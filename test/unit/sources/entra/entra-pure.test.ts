@@ -52,6 +52,7 @@ describe('selectionFor and mapGraphUser', () => {
         externalId: 'abc', username: 'a@x', email: null, displayName: null, dn: null, enabled: true, createdAt: null, groups: ['g'],
         attributes: { EmployeeType: ['Staff'], extensionAttribute7: ['seven'], proxyAddresses: ['SMTP:a@x', 'smtp:b@x'] },
       },
+      readFrom: { externalId: 'id', username: 'userPrincipalName', email: 'mail', displayName: 'displayName', dn: 'onPremisesDistinguishedName', createdAt: 'createdDateTime' },
     });
   });
   it('skips entries without id, userPrincipalName or accountEnabled', () => {

@@ -100,7 +100,16 @@ describe('mapCsvRow', () => {
         groups: ['staff', 'cn=partners,ou=groups', 'partners'],
         attributes: { department: ['Finance'] },
       },
+      readFrom: { externalId: 'id', username: 'username', email: 'email', displayName: 'displayName', createdAt: 'createdAt', groups: 'groups' },
     });
+  });
+
+  it('reports the columns as the header spells them, and which one the username came from', () => {
+    const spelled = header(['ID', 'E-Mail', 'Display Name', 'created_at']);
+    expect(mapCsvRow(spelled, ['e-1', 'a@example.test', 'A', '2024-01-01'], context)).toMatchObject({
+      readFrom: { externalId: 'ID', username: 'E-Mail', email: 'E-Mail', displayName: 'Display Name', createdAt: 'created_at' },
+    });
+    expect(mapCsvRow(spelled, ['e-2', '', '', ''], context)).toMatchObject({ readFrom: { username: 'ID' } });
   });
 
   it('falls back to the email, then the id, when the username is empty', () => {

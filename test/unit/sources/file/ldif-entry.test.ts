@@ -46,6 +46,8 @@ describe('mapLdifRecord', () => {
         groups: ['cn=staff,ou=groups,dc=example,dc=test', 'cn=partners,ou=groups,dc=example,dc=test', 'partners'],
         attributes: { employeeType: ['staff', 'contractor'] },
       },
+      // The attributes this entry's fields came from: the export holds cn, not displayName.
+      readFrom: { externalId: 'entryUUID', username: 'uid', email: 'mail', displayName: 'cn', createdAt: 'createTimestamp', dn: 'dn', groups: 'memberOf' },
     });
   });
 
@@ -71,6 +73,7 @@ describe('mapLdifRecord', () => {
         enabled: false,
         createdAt: new Date('2023-05-15T08:30:00Z'),
       },
+      readFrom: { externalId: 'objectGUID', username: 'sAMAccountName', displayName: 'displayName', createdAt: 'whenCreated' },
     });
   });
 

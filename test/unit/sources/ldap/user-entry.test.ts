@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { LdapSourceConfig } from '../../../../src/config/types.ts';
 import { membershipFingerprint, type GroupMembers, type ResolvedGroups } from '../../../../src/sources/ldap/group-types.ts';
 import { FLAVOR_DEFAULTS } from '../../../../src/sources/ldap/config.ts';
-import { mapUserEntry, requestedAttributes, type UserMapping } from '../../../../src/sources/ldap/user-entry.ts';
+import { fieldAttributes, mapUserEntry, requestedAttributes, type UserMapping } from '../../../../src/sources/ldap/user-entry.ts';
 
 function aConfig(flavor: LdapSourceConfig['flavor'], overrides: Partial<LdapSourceConfig> = {}): LdapSourceConfig {
   const defaults = FLAVOR_DEFAULTS[flavor];
@@ -35,13 +35,10 @@ const adEntry = (extra: Partial<Entry> = {}): Entry => ({
   ...extra,
 });
 
-const adMapping = (overrides: Partial<UserMapping> = {}): UserMapping => ({
-  config: aConfig('active-directory'),
-  profileAttributes: ['employeeType'],
-  groups: groups({}),
-  scopeGroup: null,
-  ...overrides,
-});
+const adMapping = (overrides: Partial<Omit<UserMapping, 'readFrom'>> = {}): UserMapping => {
+  const mapping = { config: aConfig('active-directory'), profileAttributes: ['employeeType'], groups: groups({}), scopeGroup: null, ...overrides };
+  return { ...mapping, readFrom: fieldAttributes(mapping.config) };
+};
 
 describe('mapUserEntry', () => {
   it('maps an AD entry: GUID, account name, disabled bit, creation time, attributes', () => {
@@ -59,7 +56,16 @@ describe('mapUserEntry', () => {
         groups: [],
         attributes: { employeeType: ['staff', 'contractor'] },
       },
+      readFrom: { externalId: 'objectGUID', username: 'sAMAccountName', email: 'mail', displayName: 'displayName', createdAt: 'whenCreated', dn: 'dn' },
     });
+  });
+
+  it('reports the attributes each field is read from: the flavor\'s defaults, or the source\'s overrides', () => {
+    const openldap = aConfig('openldap');
+    const ann = { dn: 'uid=ann,dc=x', entryUUID: 'id-1', uid: 'ann' };
+    expect(mapUserEntry(ann, adMapping({ config: openldap }))).toMatchObject({ readFrom: { displayName: 'cn', createdAt: 'createTimestamp', externalId: 'entryUUID', username: 'uid' } });
+    const renamed = { ...openldap, attributes: { ...openldap.attributes, displayName: 'displayName', username: 'mail' } };
+    expect(mapUserEntry({ ...ann, mail: 'ann@x' }, adMapping({ config: renamed }))).toMatchObject({ readFrom: { displayName: 'displayName', username: 'mail' } });
   });
 
   it('reads attributes whatever case the server spells them in', () => {
