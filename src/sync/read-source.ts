@@ -32,6 +32,10 @@ export interface SkippedEntry {
 export type RepairedEntry = Omit<Required<SkippedEntry>, 'reason' | 'field'>;
 
 export interface ReadStats {
+  /**
+   * Users in scope the read saw, each once: the readable users it returned or, when it listed every id
+   * in scope (`listedScope`), the ids it listed (the changed users it returned are among them).
+   */
   readonly seen: number;
   readonly skipped: number;
   /** Skipped entries without a readable id: a full read with any is partial for the mass-removal hold. */
@@ -84,6 +88,9 @@ export async function readIntoStaging(
       logger.warn(entry, `directory value repaired: ${REPAIRED_UTF8}`);
     }
   };
+  // Users returned, and ids listed: `seen` is one or the other once the read says whether it listed the scope.
+  let returned = 0;
+  let listed = 0;
   // New users are numbered 1, 2, … in read order: the account id reserved for each is first + seq − 1
   // (staging-store.ts `reserveIds`). Changed users (whose order nothing needs) are numbered −1, −2, …
   let newSeq = 0;
@@ -100,14 +107,15 @@ export async function readIntoStaging(
       // New ids returned twice show only now, in the staging table: the first occurrences are kept, the repeats count as skipped.
       const repeats = snapshot.newIdsMayRepeat ? await staging.dropRepeatedIds() : 0;
       if (repeats > 0) logger.warn({ entry: source.name, attribute: 'id', repeats }, 'directory returned new ids more than once; first occurrences kept');
-      stats.seen -= repeats;
+      stats.seen = (next.value.listedScope === true ? listed : returned) - repeats;
       stats.skipped += repeats;
       const repeated = { entry: source.name, attribute: 'id', reason: DUPLICATE_ID };
       for (let i = 0; i < repeats && stats.skippedEntries.length < MAX_REPORTED_SKIPS; i++) stats.skippedEntries.push(repeated);
       return { stats, outcome: next.value };
     }
-    const { users, deletions, kept, unreadable, listed } = sortItems(next.value.items, rules, { skip, repair });
-    stats.seen += listed;
+    const page = sortItems(next.value.items, rules, { skip, repair });
+    const { users, deletions, kept, unreadable } = page;
+    listed += page.listed;
     await snapshot.keep(kept, { as: 'listed' });
     await snapshot.keep(unreadable, { as: 'unreadable' });
     const statuses = await snapshot.classify(users);
@@ -118,14 +126,15 @@ export async function readIntoStaging(
       // The source returned an id twice: the first occurrence counts, the repeats are reported.
       if (status === 'duplicate') skip({ entry: source.name, attribute: 'id', reason: DUPLICATE_ID, externalId: user.externalId });
       else {
-        stats.seen += 1;
+        returned += 1;
         if (status === 'new') staged.push(withQueueKey(user, (newSeq += 1), options.queueKey));
         // A changed user has its account: no place in the queue of new ones.
         else if (status === 'changed') staged.push({ ...user, seq: -(changedSeq += 1), queueKey: null });
       }
     }
     await writing;
-    const read = stats.seen;
+    // Listed ids come after the users an incremental read returns, and include them.
+    const read = Math.max(returned, listed);
     writing = (async () => {
       await staging.addUsers(staged);
       await staging.addDeletions(deletions);

@@ -196,3 +196,38 @@ describe('OpenLDAP with the syncprov overlay: a refresh that cannot be used', ()
     expect(await states()).toMatchObject({ u10: 'removed', u11: 'active' });
   }, 120_000);
 });
+
+describe('OpenLDAP without syncprov: a scheduled run counts each user in scope once', () => {
+  let server: OpenLdapServer;
+  let admin: Client;
+  const { scheduled, line } = runner(() => server);
+  const lastSeen = async (): Promise<unknown> => (await t.db.query(`SELECT seen FROM runs WHERE source = 'corp' ORDER BY id DESC LIMIT 1`)).rows[0];
+
+  beforeAll(async () => {
+    server = await startOpenLdap({ seedLdif: seed(), sessionLog: null });
+    admin = await server.connectAdmin();
+    await t.db.query(`DELETE FROM audit; DELETE FROM accounts; DELETE FROM source_cursors`);
+  }, 120_000);
+
+  afterAll(async () => {
+    await admin?.unbind();
+    await server?.stop();
+  });
+
+  it('sees the changed users it returns and the ids it lists as one user each', async () => {
+    expect((await scheduled()).run).toMatchObject({ status: 'ok', mode: 'full', created: USERS, seen: USERS });
+    // The changed entries come back in full and again in the listing of the scope's ids.
+    await admin.modify(personDn('u01'), replace('mail', ['u01@new.example.test']));
+    const one = await scheduled();
+    expect(line(one.log, 'reading LDAP users')).toMatchObject({ mode: 'incremental', deletions: 'id-listing' });
+    expect(one.run).toMatchObject({ status: 'ok', mode: 'incremental', updated: 1, seen: USERS });
+    expect(await lastSeen()).toEqual({ seen: USERS });
+    await admin.modify(personDn('u02'), replace('mail', ['u02@new.example.test']));
+    await admin.modify(personDn('u03'), replace('mail', ['u03@new.example.test']));
+    expect((await scheduled()).run).toMatchObject({ status: 'ok', mode: 'incremental', updated: 2, seen: USERS });
+    // A user who left: one fewer in scope.
+    await admin.del(personDn('u04'));
+    expect((await scheduled()).run).toMatchObject({ status: 'ok', mode: 'incremental', removed: 1, seen: USERS - 1 });
+    expect(await lastSeen()).toEqual({ seen: USERS - 1 });
+  }, 120_000);
+});
