@@ -129,17 +129,19 @@ export function mapCsvRow(header: CsvHeader, fields: readonly string[], context:
   const idTooLong = tooLong(value('id'));
   const id = idTooLong ? '' : value('id');
   const bad = (reason: string, attribute: string): Skipped => skipped(context.line, reason, { attribute, externalId: id });
+  // A known column named as the header spells it (`created_at`), as the user's fields are (`readFrom`).
+  const column = (known: KnownColumn): string => header.names[header.known[known] ?? -1] ?? known;
   const limit = `longer than ${context.maxFieldBytes} bytes`;
-  if (idTooLong) return bad(`the id is ${limit}`, 'id');
-  if (id === '') return bad('the id is empty', 'id');
+  if (idTooLong) return bad(`the id is ${limit}`, column('id'));
+  if (id === '') return bad('the id is empty', column('id'));
   const long = fields.findIndex(tooLong);
   if (long !== -1) return bad(`the value is ${limit}`, header.names[long] ?? `column ${long + 1}`);
   const enabled = parseEnabledFlag(value('enabled'));
-  if (enabled === null) return bad(`enabled must be true/false, yes/no or 1/0, got "${value('enabled')}"`, 'enabled');
+  if (enabled === null) return bad(`enabled must be true/false, yes/no or 1/0, got "${value('enabled')}"`, column('enabled'));
   const createdAtText = value('createdAt');
   const createdAt = createdAtText === '' ? null : parseIsoDateTime(createdAtText);
   if (createdAt === null && createdAtText !== '') {
-    return bad(`createdAt is not an ISO 8601 date or date-time: "${createdAtText}"`, 'createdAt');
+    return bad(`${column('createdAt')} is not an ISO 8601 date or date-time: "${createdAtText}"`, column('createdAt'));
   }
   const email = value('email');
   const usernameColumn: UsernameColumn = value('username') !== '' ? 'username' : email !== '' ? 'email' : 'id';

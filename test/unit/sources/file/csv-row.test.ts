@@ -110,6 +110,7 @@ describe('mapCsvRow', () => {
       readFrom: { externalId: 'ID', username: 'E-Mail', email: 'E-Mail', displayName: 'Display Name', createdAt: 'created_at' },
     });
     expect(mapCsvRow(spelled, ['e-2', '', '', ''], context)).toMatchObject({ readFrom: { username: 'ID' } });
+    expect(mapCsvRow(spelled, ['e-3', '', '', 'soon'], context)).toMatchObject({ kind: 'skipped', attribute: 'created_at', reason: expect.stringMatching(/^created_at is not/) });
   });
 
   it('falls back to the email, then the id, when the username is empty', () => {
