@@ -127,11 +127,14 @@ async function shapeServices(dir: ConfigDir) {
   };
 }
 
-/** hr's CSV: `people`, two unreadable rows (u000077 short of fields, u000078 with a bad date) and u000079, whose display name is not UTF-8. */
+/**
+ * hr's CSV: `people`, three unreadable rows (u000076 without a username, its email, the username then, with a
+ * NUL; u000077 short of fields; u000078 with a bad date) and u000079, whose display name is not UTF-8.
+ */
 function writeHr(dir: ConfigDir, people: readonly CsvPerson[]): void {
   const rows = Buffer.concat([
     Buffer.from(csvOf(people)),
-    Buffer.from('u000077,two-fields\nu000078,u000078,u000078@example.test,Bad date,true,not-a-date,,\nu000079,u000079,,'),
+    Buffer.from('u000076,,u000076\u0000@example.test,No username,true,,,\nu000077,two-fields\nu000078,u000078,u000078@example.test,Bad date,true,not-a-date,,\nu000079,u000079,,'),
     Buffer.from([0x4e, 0xe9, 0x65]),
     Buffer.from(',true,,,\n'),
   ]);
