@@ -132,7 +132,7 @@ const heldReport = closed(
     threshold: { type: ['integer', 'null'], minimum: 0, description: 'most disables and removals one run may do (`policy.maxRemovals`); null: not recorded' },
     reason: {
       type: 'string', enum: HOLD_REASONS,
-      description: '`empty-read`: a full read returned nobody although the source has accounts; `unidentified`: it would remove accounts while some entries came back without a readable id; `removals`: it would disable or remove more than `policy.maxRemovals` allows',
+      description: '`empty-read`: a full read returned no entry at all (not even an unreadable one) although the source has accounts; `unidentified`: it would remove accounts while some entries came back without a readable id; `removals`: it would disable or remove more than `policy.maxRemovals` allows',
     },
   },
   { description: 'Held runs only: what the run would have done and why it was held (SPEC rule 10)' },
