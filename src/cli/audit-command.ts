@@ -1,7 +1,7 @@
 // `seatsync audit`: the audit trail, newest last.
 import type { Command } from 'commander';
 import { auditReasonText } from '../domain/explain.ts';
-import { INSTANT_EXAMPLES, parseInstant } from '../sync/instant.ts';
+import { INSTANT_EXAMPLES, parseInstant } from '../domain/iso-time.ts';
 import type { Runner } from './context.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
 import { table } from './output.ts';

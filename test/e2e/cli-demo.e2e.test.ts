@@ -189,6 +189,7 @@ describe('seatsync CLI on the demo', () => {
       [['accounts', 'block', '99999999999999999999'], 'error: no account matches "99999999999999999999" (id, username, email or directory id)'],
       [['accounts', 'protect', 'x\u0001y'], 'error: no account matches'],
       [['audit', '--since', '99999-01-01'], 'error: --since: not a date: "99999-01-01" (use e.g. 2026-01-31 or 2026-01-31T12:00:00Z)'],
+      [['audit', '--since', '2026-02-30'], 'error: --since: not a date: "2026-02-30" (use e.g. 2026-01-31 or 2026-01-31T12:00:00Z)'],
       [['audit', '--limit', '99999999999999999999'], 'error: --limit must be an integer from 1 to 1000000'],
     ] as const) {
       const result = await runCli([...args, '--config', demo.config]);

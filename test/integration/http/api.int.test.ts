@@ -275,6 +275,8 @@ describe('HTTP API', () => {
     expect(await admin('/api/v1/accounts/u000001/protect', { method: 'POST' })).toMatchObject({ status: 409, body: { error: { code: 'ambiguous' } } });
     expect((await admin('/api/v1/accounts/u000001/delete', { method: 'POST' })).status).toBe(400);
     expect(await reader('/api/v1/audit?since=yesterday-ish')).toMatchObject({ status: 400, body: { error: { code: 'validation' } } });
+    // A date that does not exist is refused, not rolled over to March 2.
+    expect(await reader('/api/v1/audit?since=2026-02-30')).toMatchObject({ status: 400, body: { error: { code: 'validation', message: 'since: not a date: "2026-02-30" (use e.g. 2026-01-31 or 2026-01-31T12:00:00Z)' } } });
     expect(await reader('/api/v1/nothing-here')).toMatchObject({ status: 404, body: { error: { code: 'not-found' } } });
   });
 
