@@ -184,6 +184,14 @@ describe('seatsync CLI on the demo', () => {
     expect(good.code).toBe(0);
   });
 
+  it('exits 2 naming SEATSYNC_LOG_LEVEL and the levels there are, as for --log-level', async () => {
+    const levels = 'fatal, error, warn, info, debug, trace, silent';
+    const fromEnv = await runCli(['status', '--config', demo.config], { env: { SEATSYNC_LOG_LEVEL: 'bogus' } });
+    expect(fromEnv).toMatchObject({ code: 2, stdout: '', stderr: `error: SEATSYNC_LOG_LEVEL must be one of ${levels}, not "bogus"\n` });
+    const fromFlag = await runCli(['status', '--log-level', 'bogus', '--config', demo.config]);
+    expect(fromFlag).toMatchObject({ code: 2, stdout: '', stderr: `error: --log-level must be one of ${levels}, not "bogus"\n` });
+  });
+
   it('names a bad account reference or date in one sentence and exits 2, never with a database error', async () => {
     for (const [args, sentence] of [
       [['accounts', 'block', '99999999999999999999'], 'error: no account matches "99999999999999999999" (id, username, email or directory id)'],
