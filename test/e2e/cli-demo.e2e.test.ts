@@ -175,11 +175,28 @@ describe('seatsync CLI on the demo', () => {
     expect((await runCli(['sync', '--source', 'nope', '--config', demo.config])).code).toBe(2);
   });
 
+  it('prints one error document on stdout for a failure with --json, with the exit code of the failure', async () => {
+    for (const [args, code, document] of [
+      [['sync', '--source', 'nope'], 2, { code: 'usage', message: 'unknown source nope; configured: demo' }],
+      [['sync', '--no-such-flag'], 2, { code: 'usage', message: "unknown option '--no-such-flag'" }],
+      [['accounts', 'block', 'nobody-like-this'], 2, { code: 'not-found', message: expect.stringContaining('nobody-like-this') }],
+      [['status', '--log-level', 'loud'], 2, { code: 'usage', message: expect.stringContaining('--log-level must be one of') }],
+      [['resync', '--timeout', 'soon'], 2, { code: 'usage', message: '--timeout must be a positive number of seconds, not "soon"' }],
+    ] as const) {
+      const result = await runCli([...args, '--json', '--config', demo.config]);
+      expect(result.code, args.join(' ')).toBe(code);
+      expect(JSON.parse(result.stdout), args.join(' ')).toEqual({ error: document });
+      // The failure is told once on stderr, as a sentence, not again as a log line.
+      expect(result.stderr.trim().split('\n')[0]).toMatch(/^error: /);
+      expect(result.stderr).not.toContain('"level"');
+    }
+  });
+
   it('exits 2 naming SEATSYNC_USE_LIBRARY and the unknown word, before it syncs anything; runs with a known one', async () => {
     const bad = await runCli(['sync', '--json', '--config', demo.config], { env: { SEATSYNC_USE_LIBRARY: 'ldap-decoder, fetch' } });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('SEATSYNC_USE_LIBRARY: unknown replacement "fetch"; known: ldap-decoder, graph-transport, graph-early-link, all');
-    expect(bad.stdout).toBe('');
+    expect(JSON.parse(bad.stdout)).toEqual({ error: { code: 'usage', message: 'SEATSYNC_USE_LIBRARY: unknown replacement "fetch"; known: ldap-decoder, graph-transport, graph-early-link, all' } });
     const good = await runCli(['status', '--json', '--config', demo.config], { env: { SEATSYNC_USE_LIBRARY: 'all' } });
     expect(good.code).toBe(0);
   });
@@ -233,9 +250,17 @@ describe('seatsync CLI with a broken config', () => {
     );
     const result = await runCli(['sync', '--config', config]);
     expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
     expect(result.stderr).toContain('sources[0].url');
     expect(result.stderr).toContain('pools.primary.seats');
     expect(result.stderr).toContain('profiles[0].pools');
     expect(result.stderr + result.stdout).not.toContain('S3cr3t-Value-Never-Print');
+    // With --json, every problem again in the error document on stdout.
+    const json = await runCli(['sync', '--json', '--config', config]);
+    expect(json.code).toBe(2);
+    const document = JSON.parse(json.stdout) as { error: { code: string; message: string; problems: { path: string; message: string }[] } };
+    expect(document.error).toMatchObject({ code: 'config', message: expect.stringMatching(/^Invalid configuration in \S+seatsync\.yaml \(\d+ problems\)$/) });
+    expect(document.error.problems.map((p) => p.path)).toEqual(expect.arrayContaining(['sources[0].url', 'pools.primary.seats', 'profiles[0].pools[0]']));
+    expect(json.stderr + json.stdout).not.toContain('S3cr3t-Value-Never-Print');
   });
 });
