@@ -29,6 +29,15 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * A source or pool a request names must be one the config has (as in the CLI): a misspelt name is a
+ * mistake to name, not an empty or unfiltered list. Nothing to check when the request names none.
+ */
+export function requireConfigured(kind: 'source' | 'pool', name: string | undefined, configured: readonly string[]): void {
+  if (name === undefined || configured.includes(name)) return;
+  throw new ApiError(400, kind === 'source' ? 'unknown-source' : 'unknown-pool', `unknown ${kind} "${name}"; configured: ${configured.join(', ') || '(none)'}`);
+}
+
 export interface ErrorBody {
   readonly error: { readonly code: string; readonly message: string };
 }

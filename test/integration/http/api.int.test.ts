@@ -147,6 +147,8 @@ describe('HTTP API', () => {
     expect(await reader(`/api/v1/syncs/${hrRun!.id}`)).toMatchObject({ status: 200, body: { id: hrRun!.id, source: 'hr' } });
     expect(await reader('/api/v1/syncs/999999')).toMatchObject({ status: 404, body: { error: { code: 'not-found' } } });
     expect((await reader('/api/v1/syncs/nope')).status).toBe(404);
+    // A misspelt source filter is named, as for accounts, not answered with every job.
+    expect(await reader('/api/v1/syncs?source=nope')).toMatchObject({ status: 400, body: { error: { code: 'unknown-source', message: 'unknown source "nope"; configured: hr, crm' } } });
   });
 
   it('validates sync requests', async () => {
@@ -168,6 +170,7 @@ describe('HTTP API', () => {
     expect(lines).toHaveLength(1 + USERS - SEATS + 3);
     expect(await reader('/api/v1/accounts?state=bogus')).toMatchObject({ status: 400, body: { error: { code: 'validation' } } });
     expect(await reader('/api/v1/accounts?pool=bogus')).toMatchObject({ status: 400, body: { error: { code: 'unknown-pool' } } });
+    expect(await reader('/api/v1/accounts?source=nope')).toMatchObject({ status: 400, body: { error: { code: 'unknown-source', message: 'unknown source "nope"; configured: hr, crm' } } });
   });
 
   it('blocks and unblocks an account as the token, and records it in the audit trail', async () => {

@@ -146,7 +146,7 @@ const CASES: Record<string, Record<string, Case[]>> = {
   },
   listSyncs: {
     '200': [(s) => s.reader('/api/v1/syncs?limit=5')],
-    '400': [(s) => s.reader('/api/v1/syncs?limit=0'), (s) => s.reader('/api/v1/syncs?limit=1e400')],
+    '400': [(s) => s.reader('/api/v1/syncs?limit=0'), (s) => s.reader('/api/v1/syncs?limit=1e400'), (s) => s.reader('/api/v1/syncs?source=nope')],
     '401': [(s) => s.anonymous('/api/v1/syncs')],
   },
   requestSync: {
