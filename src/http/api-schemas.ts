@@ -279,6 +279,7 @@ export const responseSchemas = {
       ...str,
       description:
         'a seat change: `new`, `seats`, `directory-disabled`, `directory-enabled`, `removed`, `out-of-scope`, `returned`, ' +
+        '(a block for want of a seat names what made the account ask: `profile-changed`, `directory-enabled`, `returned`; else `seats`), ' +
         '`admin` (an admin suspended, unsuspended, protected or unprotected it; or blocked: an admin unprotected it while protected accounts alone filled its pool), ' +
         '`profile-changed`, `pool-shrunk` (blocked: the pool was made smaller), `protected` (activated in a full pool; or blocked: ' +
         'a protected account took the seat, see `takenBy`), `grace`, `grace-expired`; or an admin action: `block`, `unblock`, `protect`, `unprotect`',
