@@ -31,7 +31,6 @@ export function processOutput(): Output {
 
 /** A cell's text on one line and inert in a terminal: control characters (a newline in a display name, an escape sequence) written as escapes. */
 export function cellText(value: string): string {
-  // eslint-disable-next-line no-control-regex
   return value.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => CONTROL_ESCAPES[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 const CONTROL_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
