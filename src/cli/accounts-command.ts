@@ -7,7 +7,7 @@ import type { AdminAction } from '../sync/admin-actions.ts';
 import type { CommandContext, Runner } from './context.ts';
 import { EXIT, UsageError, type ExitCode } from './exit-codes.ts';
 import { ACCOUNT_CSV_COLUMNS, csvLine } from '../sync/account-export.ts';
-import { table, type Output } from './output.ts';
+import { cellText, table, type Output } from './output.ts';
 
 interface ListFlags {
   readonly state?: string;
@@ -55,9 +55,9 @@ export function registerAccounts(program: Command, run: Runner): void {
           if (flags.json || accounts.opts<ListFlags>().json) out.json({ account: result.account, changed: result.changed });
           else {
             const verb = result.changed ? 'done' : 'nothing to do';
-            out.line(`${action} ${result.account.username} (${result.account.id}): ${verb}; state ${result.account.state}`);
+            out.line(`${action} ${cellText(result.account.username)} (${result.account.id}): ${verb}; state ${result.account.state}`);
             const others = (result.plan?.changes ?? []).filter((c) => c.id !== result.account.id);
-            for (const c of others) out.line(`  also ${c.username}: ${c.from?.state ?? 'new'} → ${c.to.state} (${c.reason})`);
+            for (const c of others) out.line(`  also ${cellText(c.username)}: ${c.from?.state ?? 'new'} → ${c.to.state} (${c.reason})`);
           }
           return EXIT.ok;
         }),

@@ -5,7 +5,7 @@ import { ACCOUNT_REFERENCE } from '../domain/types.ts';
 import { auditReasonText } from '../domain/explain.ts';
 import type { Runner } from './context.ts';
 import { EXIT } from './exit-codes.ts';
-import { table, type Output } from './output.ts';
+import { cellText, table, type Output } from './output.ts';
 import type { AccountExplanation } from '../sync/explain.ts';
 
 export function registerExplain(program: Command, run: Runner): void {
@@ -25,7 +25,7 @@ export function registerExplain(program: Command, run: Runner): void {
 }
 
 function printExplanation(out: Output, { account, explanation: e, audit }: AccountExplanation): void {
-  out.line(`${account.username} (id ${account.id}, source ${account.source}): ${e.state}`);
+  out.line(`${cellText(account.username)} (id ${account.id}, source ${account.source}): ${e.state}`);
   out.line(`why: ${e.summary}`);
   out.line(e.profile
     ? `profile: ${e.profile.name} (${e.profile.position} of ${e.profile.of}; the first match wins), matched by: ${e.profile.rule}; needs ${e.profile.pools.join(', ') || 'no seat'}`
