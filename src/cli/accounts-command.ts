@@ -1,7 +1,7 @@
 // `seatsync accounts`: list / export accounts, and the admin actions on one account. The modules an
 // action runs are imported when it runs (a command's start loads only what it uses).
 import type { Command } from 'commander';
-import { ACCOUNT_STATES, type AccountState } from '../domain/types.ts';
+import { ACCOUNT_REFERENCE, ACCOUNT_STATES, type AccountState } from '../domain/types.ts';
 import type { AccountView } from '../store/repositories.ts';
 import type { AdminAction } from '../sync/admin-actions.ts';
 import type { CommandContext, Runner } from './context.ts';
@@ -37,7 +37,7 @@ export function registerAccounts(program: Command, run: Runner): void {
   for (const [action, description] of Object.entries(actions) as [AdminAction, string][]) {
     accounts
       .command(`${action} <account>`)
-      .description(`${description} (ACCOUNT: id, username or email)`)
+      .description(`${description} (ACCOUNT: ${ACCOUNT_REFERENCE})`)
       .option('--reason <text>', 'why (stored with the audit entry of the action)')
       .option('--json', 'print one JSON document')
       .action((ref: string, flags: { json?: boolean; reason?: string }) =>

@@ -1,6 +1,7 @@
 // `seatsync explain ACCOUNT`: why an account is in its state (the same explanation as
 // `GET /api/v1/accounts/{id}/explain` and the console's account page).
 import type { Command } from 'commander';
+import { ACCOUNT_REFERENCE } from '../domain/types.ts';
 import { auditReasonText } from '../domain/explain.ts';
 import type { Runner } from './context.ts';
 import { EXIT } from './exit-codes.ts';
@@ -10,7 +11,7 @@ import type { AccountExplanation } from '../sync/explain.ts';
 export function registerExplain(program: Command, run: Runner): void {
   program
     .command('explain <account>')
-    .description('why an account is in its state: profile and rule, seats held or awaited, queue position, latest changes (ACCOUNT: id, username or email)')
+    .description(`why an account is in its state: profile and rule, seats held or awaited, queue position, latest changes (ACCOUNT: ${ACCOUNT_REFERENCE})`)
     .option('--json', 'print one JSON document')
     .action((ref: string, flags: { json?: boolean }) =>
       run(async (ctx, out) => {
