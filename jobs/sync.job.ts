@@ -1,8 +1,9 @@
 // The sync job: takes the worker's config in force (the file re-read first, through the config watch), then
 // syncs each requested source under its source lock and returns the SPEC `sync --json` document. Errors map
 // to job behaviour here, once: a source's config and credential problems are unrecoverable (retrying cannot
-// help), everything else is retried with backoff; a held run is a completed job. On shutdown a run is aborted before its commit (it changed nothing) and the job goes back
-// to the queue for the sources not yet applied; runs that had committed are not repeated.
+// help), everything else is retried with backoff; a held run is a completed job. On shutdown a run is
+// aborted before its commit (it changed nothing) and the job goes back to the queue for the sources not yet
+// applied; runs that had committed are not repeated.
 import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import type { SeatsyncConfig } from '../src/config/types.ts';
 import { alreadyLogged, asExpected, sourceLogger, type Logger } from '../src/logging.ts';
