@@ -5,6 +5,9 @@ export type AccountState = 'active' | 'blocked' | 'suspended' | 'disabled' | 're
 
 export const ACCOUNT_STATES: readonly AccountState[] = ['active', 'blocked', 'suspended', 'disabled', 'removed'];
 
+/** What names an account in commands and the API: any of these (resolveAccount, sync/admin-actions.ts). */
+export const ACCOUNT_REFERENCE = 'id, username, email or directory id';
+
 /** Why an account changed state; written to the audit log (SPEC rule 12). */
 export type ChangeReason =
   | 'seats' // activated because a seat was free, or blocked because none was (new, or unblocked by an admin)
