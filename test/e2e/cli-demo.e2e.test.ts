@@ -209,6 +209,16 @@ describe('seatsync CLI on the demo', () => {
     expect(fromFlag).toMatchObject({ code: 2, stdout: '', stderr: `error: --log-level must be one of ${levels}, not "bogus"\n` });
   });
 
+  it('takes an account by its directory id too, as every command\'s help says', async () => {
+    for (const args of [['accounts', 'block', '--help'], ['explain', '--help'], ['audit', '--help']]) {
+      expect((await runCli(args)).stdout, args.join(' ')).toContain('id, username, email or directory id');
+    }
+    const [first] = JSON.parse((await runCli(['accounts', '--json', '--config', demo.config])).stdout) as { id: number; externalId: string }[];
+    const explained = await runCli(['explain', first!.externalId, '--json', '--config', demo.config]);
+    expect(explained.code, explained.stderr).toBe(0);
+    expect(JSON.parse(explained.stdout)).toMatchObject({ account: { id: first!.id, externalId: first!.externalId } });
+  });
+
   it('names a bad account reference or date in one sentence and exits 2, never with a database error', async () => {
     for (const [args, sentence] of [
       [['accounts', 'block', '99999999999999999999'], 'error: no account matches "99999999999999999999" (id, username, email or directory id)'],
