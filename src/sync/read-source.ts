@@ -124,7 +124,7 @@ export async function readIntoStaging(
       const status = statuses[i];
       const user = users[i] as StagedUser;
       // The source returned an id twice: the first occurrence counts, the repeats are reported.
-      if (status === 'duplicate') skip({ entry: source.name, attribute: 'id', reason: DUPLICATE_ID, externalId: user.externalId });
+      if (status === 'duplicate') skip({ entry: user.dn ?? user.username, attribute: 'id', reason: DUPLICATE_ID, externalId: user.externalId });
       else {
         returned += 1;
         if (status === 'new') staged.push(withQueueKey(user, (newSeq += 1), options.queueKey));

@@ -148,6 +148,19 @@ describe.each(DATABASE_KINDS)('a first sync read in pages, on %s', (kind) => {
     expect(retried.runs[0]).toMatchObject({ status: 'ok', created: 40 });
   });
 
+  it('names the entry of an existing account the read returns twice, and keeps its first occurrence', async () => {
+    const people = crowd(12, 1);
+    const config = configFor(aCsvFile(people).path);
+    await sync(early, config, { pageSize: 5 }, { now: T1 });
+    const factory = createSourceFactory(config, silentLogger());
+    const items: SourceItem[] = [];
+    for await (const page of factory('hr').read({ cursor: null, forceFull: true, groupsOfInterest: [], attributes: [] })) items.push(...page.items);
+    const again = items.flatMap((i) => (i.kind === 'user' ? [i.user] : []))[3]!;
+    const report = await sync(early, config, { pageSize: 5, extra: [{ kind: 'user', user: { ...again, displayName: 'Second occurrence' } }] }, { now: T1 + 60_000 });
+    expect(report.runs[0]).toMatchObject({ status: 'ok', seen: 12, updated: 0, skipped: 1 });
+    expect(report.runs[0]?.skippedEntries).toEqual([{ entry: again.username, attribute: 'id', reason: 'duplicate id in this read', externalId: again.externalId }]);
+  });
+
   it('writes nothing in a dry run', async () => {
     const config = configFor(aCsvFile(crowd(20, 1)).path);
     const factory = createSourceFactory(config, silentLogger());
