@@ -143,6 +143,24 @@ describe('sync jobs', () => {
     expect(kept.rows[0]?.n).toBe(30);
   });
 
+  it('plans a dry-run job of several sources each after the ones before it, as the sync job that follows applies them', async () => {
+    // Four in east (synced first) and two in west for three seats of a pool of their own.
+    const east = dir.writeCsv('east', manyPeople(4, 'e'));
+    const west = dir.writeCsv('west', manyPeople(2, 'w'));
+    dir.writeConfig({ databaseUrl: pg.url, prefix, port, sources: { east, west }, seats: { trial: 3 } });
+    await start();
+    const dry = await finished((await enqueueSync(queue, { ...SYNC, sources: ['east', 'west'], dryRun: true })).id);
+    expect(await runsOf('west')).toEqual([]);
+    const real = await finished((await enqueueSync(queue, { ...SYNC, sources: ['east', 'west'] })).id);
+    const counts = (view: SyncJobView) => view.result?.runs.map((r) => [r.source, r.status, r.created, r.activated, r.blocked]);
+    // (east's run also re-decides the accounts the tests before left in pools this config no longer has.)
+    expect(counts(real)?.map((r) => r.slice(0, 4))).toEqual([['east', 'ok', 4, 3], ['west', 'ok', 2, 0]]);
+    expect(counts(real)?.[1]).toEqual(['west', 'ok', 2, 0, 2]);
+    expect(counts(dry)).toEqual(counts(real));
+    expect(dry.result?.pools).toEqual(real.result?.pools);
+    expect(real.result?.pools).toMatchObject([{ name: 'trial', seats: 3, used: 3, available: 0 }]);
+  });
+
   it('keeps one job scheduler per scheduled source, following the config', async () => {
     const schedules: ScheduleQueue = new Queue('schedule', { connection: redis, prefix });
     try {
