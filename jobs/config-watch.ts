@@ -27,6 +27,11 @@ export interface ConfigWatch {
   current(): SeatsyncConfig;
   /** Re-reads now (also what the watch and the timer call); resolves when handled. */
   check(): Promise<void>;
+  /**
+   * Re-reads now, then returns the config in force: a change not noticed yet is applied (`onChange`)
+   * first; a file that does not load is reported and leaves the last good config.
+   */
+  latest(): Promise<SeatsyncConfig>;
   close(): void;
 }
 
@@ -84,6 +89,10 @@ export function watchConfig(initial: SeatsyncConfig, options: ConfigWatchOptions
   return {
     current: () => current,
     check,
+    async latest() {
+      await check();
+      return current;
+    },
     close() {
       closed = true;
       if (debounce) clearTimeout(debounce);

@@ -1,11 +1,10 @@
-// The sync job: re-reads the config, then syncs each requested source under its source lock (a dry run
-// plans them together, under all their locks) and returns
-// the SPEC `sync --json` document. Errors map to job behaviour here, once: config and credential problems
-// are unrecoverable (retrying cannot help), everything else is retried with backoff; a held run is a
-// completed job. On shutdown a run is aborted before its commit (it changed nothing) and the job goes back
-// to the queue for the sources not yet applied; runs that had committed are not repeated.
+// The sync job: takes the worker's config in force (the file re-read first, through the config watch), then
+// syncs each requested source under its source lock (a dry run plans them together, under all their locks)
+// and returns the SPEC `sync --json` document. Errors map to job behaviour here, once: a source's config and
+// credential problems are unrecoverable (retrying cannot help), everything else is retried with backoff; a
+// held run is a completed job. On shutdown a run is aborted before its commit (it changed nothing) and the
+// job goes back to the queue for the sources not yet applied; runs that had committed are not repeated.
 import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
-import { ConfigError, describeConfigError } from '../src/config/index.ts';
 import type { SeatsyncConfig } from '../src/config/types.ts';
 import { alreadyLogged, asExpected, sourceLogger, type Logger } from '../src/logging.ts';
 import { createSourceFactory } from '../src/sources/factory.ts';
@@ -21,8 +20,11 @@ import type { HeldSourceLock, SourceLocks } from './source-lock.ts';
 const PERMANENT_CODES = new Set(['auth', 'permission', 'not-found', 'tls', 'invalid-data', 'config']);
 
 export interface SyncJobDeps {
-  /** Reads the config file again (every run sees the current seats, sources and credentials). */
-  readonly loadConfig: () => Promise<SeatsyncConfig>;
+  /**
+   * The config a job runs with: the worker's config in force, after a re-read of the file (every run sees
+   * the current seats, sources and credentials; a file that does not load leaves the last good config).
+   */
+  readonly config: () => Promise<SeatsyncConfig>;
   readonly db: () => Promise<Database>;
   readonly logger: Logger;
   readonly locks: SourceLocks;
@@ -39,7 +41,7 @@ type SyncJob = Job<SyncJobData, SyncJobResult, 'sync'>;
 
 export function createSyncJobHandler(deps: SyncJobDeps) {
   return async (job: SyncJob, token?: string, signal?: AbortSignal): Promise<SyncJobResult> => {
-    const config = await loadOrFail(deps);
+    const config = await deps.config();
     const names = sourcesOf(job.data, config);
     const progress = progressWriter(job, deps.progressIntervalMs ?? 500);
     const runs: SourceRunResult[] = [];
@@ -92,15 +94,6 @@ export function createSyncJobHandler(deps: SyncJobDeps) {
     throwIfFailed(runs, job);
     return result;
   };
-}
-
-async function loadOrFail(deps: SyncJobDeps): Promise<SeatsyncConfig> {
-  try {
-    return await deps.loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) throw asExpected(new UnrecoverableError(describeConfigError(error)));
-    throw error;
-  }
 }
 
 function sourcesOf(data: SyncJobData, config: SeatsyncConfig): readonly string[] {

@@ -66,11 +66,36 @@ export function sourceLogger(logger: Logger, source: string): Logger {
   return logger.bindings().source === source ? logger : logger.child({ source });
 }
 
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** A log level that is not one of LOG_LEVELS; the message names where it was given. */
+export class LogLevelError extends Error {
+  override readonly name = 'LogLevelError';
+  readonly code = 'log-level';
+  readonly expected = true;
+}
+
+/**
+ * The log level: `given` (the command line's --log-level), else SEATSYNC_LOG_LEVEL, else LOG_LEVEL (an
+ * empty variable counts as unset), else info. The first one present must be one of LOG_LEVELS: pino's
+ * own refusal names neither the variable nor the levels.
+ */
+export function logLevel(given?: { readonly value: string; readonly from: string }, env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = (name: string): { value: string; from: string } | undefined => (env[name] ? { value: env[name], from: name } : undefined);
+  const chosen = given ?? fromEnv('SEATSYNC_LOG_LEVEL') ?? fromEnv('LOG_LEVEL');
+  if (chosen === undefined) return 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(chosen.value)) {
+    throw new LogLevelError(`${chosen.from} must be one of ${LOG_LEVELS.join(', ')}, not "${chosen.value}"`);
+  }
+  return chosen.value;
+}
+
+/** `level` defaults to the environment's (see logLevel); either is checked there. */
 export function createLogger(options: { level?: string; name?: string; destination?: pino.DestinationStream } = {}): Logger {
   return pino(
     {
       name: options.name ?? 'seatsync',
-      level: options.level ?? process.env.SEATSYNC_LOG_LEVEL ?? process.env.LOG_LEVEL ?? 'info',
+      level: logLevel(options.level === undefined ? undefined : { value: options.level, from: 'the log level' }),
       redact: { paths: redactPaths(), censor: '***' },
       base: { pid: process.pid },
       serializers: { err: serializeError },

@@ -24,6 +24,7 @@ import { createHttpServer } from './http/server.ts';
 import { sourceLogger, type Logger } from './logging.ts';
 import { connectionsFor, type Database } from './store/db.ts';
 import { storeOf, type Repositories } from './store/repositories.ts';
+import { allocationFingerprint } from './sync/reconcile.ts';
 import { poolViews, targetViews } from './sync/status.ts';
 
 export interface StartWorkerOptions {
@@ -130,12 +131,24 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     closers.add('reconnect watch', () => {
       redis.off('ready', onReconnect);
     });
+    // Before the job workers: sync jobs take their config from it (the last good one, re-read first).
+    const w = watchConfig(config, {
+      path: config.path,
+      load: () => loadConfig({ path: config.path }),
+      onChange: (next, previous) => applyConfigChange({ next, previous, queues, logger }),
+      onReload: (result) => metrics.observeConfigReload(result),
+      logger,
+      ...(options.configPollMs !== undefined ? { pollMs: options.configPollMs } : {}),
+    });
+    watch = w;
+    closers.add('config watch', () => w.close());
+    await applyChangeSinceLastAllocation({ store, config, queues, logger });
     // The mail transport and targets live as long as the config (connections, tokens), closed after the workers.
     const channels = followConfig(current, logger);
     closers.add('delivery channels', () => channels.close());
     const handlers = {
       sync: createSyncJobHandler({
-        loadConfig: () => loadConfig({ path: config.path }),
+        config: () => w.latest(),
         db: async () => db,
         logger,
         locks,
@@ -155,16 +168,6 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     });
     closers.add('workers', () => workers.close({ timeoutMs: options.shutdownTimeoutMs ?? 20_000 }));
 
-    const w = watchConfig(config, {
-      path: config.path,
-      load: () => loadConfig({ path: config.path }),
-      onChange: (next, previous) => applyConfigChange({ next, previous, queues, logger }),
-      onReload: (result) => metrics.observeConfigReload(result),
-      logger,
-      ...(options.configPollMs !== undefined ? { pollMs: options.configPollMs } : {}),
-    });
-    watch = w;
-    closers.add('config watch', () => w.close());
     await enqueueDelivery(queues.notify, 'start');
     ready = true;
     logger.info({ url, sources: config.sources.map((s) => s.name), prefix: config.redis.prefix, database: db.kind }, 'seatsync worker started');
@@ -207,11 +210,28 @@ async function applyConfigChange(options: { next: SeatsyncConfig; previous: Seat
   const { next, previous, queues, logger } = options;
   await applySchedules(queues.schedule, next, logger);
   await applyTargetSchedules(queues.notify, next, logger);
-  if (seatRulesOf(next) !== seatRulesOf(previous)) {
-    const enqueued = await enqueueSync(queues.sync, { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'config' });
-    logger.info({ jobId: enqueued.id, coalesced: enqueued.coalesced }, 'pools, profiles or policy changed: a sync of every source was queued');
-  }
+  if (seatRulesOf(next) !== seatRulesOf(previous)) await queueConfigSync(queues, logger, 'pools, profiles or policy changed');
   if (restartOnlyOf(next) !== restartOnlyOf(previous)) {
     logger.warn('database, dataDir, redis or http.host/port changed: these take effect when seatsync run restarts');
   }
+}
+
+/**
+ * At start: seats last allocated under other settings than the loaded config's (pools, profiles' pools or
+ * grace changed while no worker ran; `allocationFingerprint`) are applied the way the watch applies a
+ * change. Replicas starting together queue one sync (coalesced) or two; seat decisions are serialized,
+ * and a second run finds the allocation current and changes nothing (SPEC rule 11). A last allocation
+ * that left unreadable accounts as they were has another fingerprint too: its sync changes nothing.
+ */
+async function applyChangeSinceLastAllocation(options: { store: Repositories; config: SeatsyncConfig; queues: Queues; logger: Logger }): Promise<void> {
+  const last = await options.store.seats.lastAllocation();
+  // None yet: no seat was ever decided, the first sync decides them.
+  if (last === null || last.fingerprint === allocationFingerprint(options.config)) return;
+  await queueConfigSync(options.queues, options.logger, 'the seats were last allocated under other pools, profiles or policy');
+}
+
+/** How a change of seat settings applies at once rather than at the next scheduled run: a sync of every source, trigger `config`. */
+async function queueConfigSync(queues: Queues, logger: Logger, why: string): Promise<void> {
+  const enqueued = await enqueueSync(queues.sync, { sources: [], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'config' });
+  logger.info({ jobId: enqueued.id, coalesced: enqueued.coalesced }, `${why}: a sync of every source was queued`);
 }

@@ -1,13 +1,13 @@
 // `seatsync accounts`: list / export accounts, and the admin actions on one account. The modules an
 // action runs are imported when it runs (a command's start loads only what it uses).
 import type { Command } from 'commander';
-import { ACCOUNT_STATES, type AccountState } from '../domain/types.ts';
+import { ACCOUNT_REFERENCE, ACCOUNT_STATES, type AccountState } from '../domain/types.ts';
 import type { AccountView } from '../store/repositories.ts';
 import type { AdminAction } from '../sync/admin-actions.ts';
 import type { CommandContext, Runner } from './context.ts';
 import { EXIT, UsageError, type ExitCode } from './exit-codes.ts';
 import { ACCOUNT_CSV_COLUMNS, csvLine } from '../sync/account-export.ts';
-import { table, type Output } from './output.ts';
+import { cellText, table, type Output } from './output.ts';
 
 interface ListFlags {
   readonly state?: string;
@@ -37,7 +37,7 @@ export function registerAccounts(program: Command, run: Runner): void {
   for (const [action, description] of Object.entries(actions) as [AdminAction, string][]) {
     accounts
       .command(`${action} <account>`)
-      .description(`${description} (ACCOUNT: id, username or email)`)
+      .description(`${description} (ACCOUNT: ${ACCOUNT_REFERENCE})`)
       .option('--reason <text>', 'why (stored with the audit entry of the action)')
       .option('--json', 'print one JSON document')
       .action((ref: string, flags: { json?: boolean; reason?: string }) =>
@@ -55,9 +55,9 @@ export function registerAccounts(program: Command, run: Runner): void {
           if (flags.json || accounts.opts<ListFlags>().json) out.json({ account: result.account, changed: result.changed });
           else {
             const verb = result.changed ? 'done' : 'nothing to do';
-            out.line(`${action} ${result.account.username} (${result.account.id}): ${verb}; state ${result.account.state}`);
+            out.line(`${action} ${cellText(result.account.username)} (${result.account.id}): ${verb}; state ${result.account.state}`);
             const others = (result.plan?.changes ?? []).filter((c) => c.id !== result.account.id);
-            for (const c of others) out.line(`  also ${c.username}: ${c.from?.state ?? 'new'} → ${c.to.state} (${c.reason})`);
+            for (const c of others) out.line(`  also ${cellText(c.username)}: ${c.from?.state ?? 'new'} → ${c.to.state} (${c.reason})`);
           }
           return EXIT.ok;
         }),

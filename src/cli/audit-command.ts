@@ -1,7 +1,8 @@
 // `seatsync audit`: the audit trail, newest last.
 import type { Command } from 'commander';
+import { ACCOUNT_REFERENCE } from '../domain/types.ts';
 import { auditReasonText } from '../domain/explain.ts';
-import { INSTANT_EXAMPLES, parseInstant } from '../sync/instant.ts';
+import { INSTANT_EXAMPLES, parseInstant } from '../domain/iso-time.ts';
 import type { Runner } from './context.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
 import { table } from './output.ts';
@@ -13,7 +14,7 @@ export function registerAudit(program: Command, run: Runner): void {
   program
     .command('audit')
     .description('the audit trail: every state change with reason and actor')
-    .option('--account <account>', 'only this account (id, username or email)')
+    .option('--account <account>', `only this account (${ACCOUNT_REFERENCE})`)
     .option('--since <date>', 'only entries at or after this date (ISO 8601)')
     .option('--limit <n>', 'at most this many entries (the latest)', '1000')
     .option('--json', 'print one JSON document')

@@ -6,7 +6,7 @@ import { mappingRulesOf, readRequestOf } from '../sync/map-user.ts';
 import type { CheckFlags } from './check-command.ts';
 import type { CommandContext } from './context.ts';
 import { EXIT, UsageError, type ExitCode } from './exit-codes.ts';
-import { formatCount, type Output } from './output.ts';
+import { cellText, formatCount, type Output } from './output.ts';
 import { checkMailTransport } from './notify-wiring.ts';
 import { checkDatabase, checkRedis, type ServiceCheck } from './check-services.ts';
 import { checkTargets } from '../targets/check-targets.ts';
@@ -130,7 +130,7 @@ function printSource(out: Output, result: SourceCheckJson): void {
   if (result.usersInScope !== null) out.line(`  users in scope: ${formatCount(result.usersInScope)}`);
   for (const [group, size] of Object.entries(result.groupSizes)) out.line(`  group ${group}: ${formatCount(size)} members`);
   for (const u of result.sample) {
-    out.line(`  sample: ${u.username} <${u.email ?? '-'}> "${u.displayName ?? ''}" id=${u.externalId} ${u.enabled ? 'enabled' : 'disabled'} groups=${u.groups.length}`);
+    out.line(`  sample: ${cellText(u.username)} <${cellText(u.email ?? '-')}> "${cellText(u.displayName ?? '')}" id=${u.externalId} ${u.enabled ? 'enabled' : 'disabled'} groups=${u.groups.length}`);
   }
   if (result.plan) printPlan(out, result.plan);
 }

@@ -2,7 +2,7 @@
 import { loadConfigWithWarnings } from '../config/index.ts';
 import type { ConfigProblem } from '../config/problems.ts';
 import type { SeatsyncConfig } from '../config/types.ts';
-import { createLogger, type Logger } from '../logging.ts';
+import { createLogger, logLevel, LogLevelError, type Logger } from '../logging.ts';
 import { librariesChosen, LibraryChoiceError } from '../sources/library-choice.ts';
 import { openDatabase, type Database } from '../store/db.ts';
 import { migrate } from '../store/migrations.ts';
@@ -24,19 +24,18 @@ export interface CommandContext {
   close(): Promise<void>;
 }
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-
 export async function loadContext(options: GlobalOptions): Promise<CommandContext> {
-  if (options.logLevel !== undefined && !LOG_LEVELS.includes(options.logLevel)) {
-    throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, not "${options.logLevel}"`);
-  }
+  let level: string;
   try {
-    librariesChosen(); // a misspelt SEATSYNC_USE_LIBRARY stops every command before it connects anywhere
+    // One check for the flag and SEATSYNC_LOG_LEVEL (the flag wins), and one for SEATSYNC_USE_LIBRARY:
+    // a bad value stops every command before it connects anywhere.
+    level = logLevel(options.logLevel === undefined ? undefined : { value: options.logLevel, from: '--log-level' });
+    librariesChosen();
   } catch (error) {
-    if (error instanceof LibraryChoiceError) throw new UsageError(error.message);
+    if (error instanceof LogLevelError || error instanceof LibraryChoiceError) throw new UsageError(error.message);
     throw error;
   }
-  const logger = createLogger(options.logLevel ? { level: options.logLevel } : {});
+  const logger = createLogger({ level });
   const { config, warnings } = await loadConfigWithWarnings(options.config ? { path: options.config } : {});
   let db: Database | null = null;
   return {

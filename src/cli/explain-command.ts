@@ -1,16 +1,17 @@
 // `seatsync explain ACCOUNT`: why an account is in its state (the same explanation as
 // `GET /api/v1/accounts/{id}/explain` and the console's account page).
 import type { Command } from 'commander';
+import { ACCOUNT_REFERENCE } from '../domain/types.ts';
 import { auditReasonText } from '../domain/explain.ts';
 import type { Runner } from './context.ts';
 import { EXIT } from './exit-codes.ts';
-import { table, type Output } from './output.ts';
+import { cellText, table, type Output } from './output.ts';
 import type { AccountExplanation } from '../sync/explain.ts';
 
 export function registerExplain(program: Command, run: Runner): void {
   program
     .command('explain <account>')
-    .description('why an account is in its state: profile and rule, seats held or awaited, queue position, latest changes (ACCOUNT: id, username or email)')
+    .description(`why an account is in its state: profile and rule, seats held or awaited, queue position, latest changes (ACCOUNT: ${ACCOUNT_REFERENCE})`)
     .option('--json', 'print one JSON document')
     .action((ref: string, flags: { json?: boolean }) =>
       run(async (ctx, out) => {
@@ -24,7 +25,7 @@ export function registerExplain(program: Command, run: Runner): void {
 }
 
 function printExplanation(out: Output, { account, explanation: e, audit }: AccountExplanation): void {
-  out.line(`${account.username} (id ${account.id}, source ${account.source}): ${e.state}`);
+  out.line(`${cellText(account.username)} (id ${account.id}, source ${account.source}): ${e.state}`);
   out.line(`why: ${e.summary}`);
   out.line(e.profile
     ? `profile: ${e.profile.name} (${e.profile.position} of ${e.profile.of}; the first match wins), matched by: ${e.profile.rule}; needs ${e.profile.pools.join(', ') || 'no seat'}`

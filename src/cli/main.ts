@@ -5,6 +5,7 @@ import { registerAccounts } from './accounts-command.ts';
 import { registerAudit } from './audit-command.ts';
 import { registerCheck } from './check-command.ts';
 import { registerExplain } from './explain-command.ts';
+import type { ConfigProblem } from '../config/problems.ts';
 import type { CommandAction, CommandContext, GlobalOptions } from './context.ts';
 import { EXIT, UsageError, type ExitCode } from './exit-codes.ts';
 import { processOutput, type Output } from './output.ts';
@@ -16,12 +17,13 @@ import { AdminActionError } from '../sync/admin-action-error.ts';
 
 // The config, the logger and the database (context.ts) are imported when a command runs: `--help` and
 // `--version` load only the command line's definition.
-export function buildProgram(onExit: (code: ExitCode) => void, out: Output = processOutput()): Command {
+export function buildProgram(onExit: (code: ExitCode) => void, options: { readonly out?: Output; readonly json?: boolean } = {}): Command {
+  const out = jsonCounted(options.out ?? processOutput());
   const program = new Command('seatsync')
     .description('License-aware directory sync: one account per directory user, seats allocated first come, first served.')
     .version(packageVersion(), '-V, --version')
     .option('-c, --config <path>', 'config file (default: $SEATSYNC_CONFIG, else config/seatsync.yaml)')
-    .option('--log-level <level>', 'log level on stderr: fatal, error, warn, info, debug, trace (default: info)')
+    .option('--log-level <level>', 'log level on stderr: fatal, error, warn, info, debug, trace, silent (default: $SEATSYNC_LOG_LEVEL, else info)')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
 
@@ -33,7 +35,8 @@ export function buildProgram(onExit: (code: ExitCode) => void, out: Output = pro
       ctx = await loadContext(globals);
       onExit(await action(ctx, out));
     } catch (error) {
-      onExit(await reportError(error, ctx));
+      // A failure after the document went out (none does today) must not add a second one.
+      onExit(await reportError(error, ctx, options.json === true && out.jsonWritten === 0 ? out : null));
     } finally {
       await ctx?.close().catch(() => undefined);
     }
@@ -62,40 +65,94 @@ function packageVersion(): string {
   return 'unknown';
 }
 
-async function reportError(error: unknown, ctx: CommandContext | null): Promise<ExitCode> {
+/** What a failed command prints: on stderr for people, and as the JSON document when --json was given. */
+interface Failure {
+  readonly exit: ExitCode;
+  /** Stderr's text (config errors: a heading and one line per problem). */
+  readonly text: string;
+  readonly error: { readonly code: string; readonly message: string; readonly problems?: readonly ConfigProblem[] };
+}
+
+/** The error document of `--json` (README "Command line"): the API's error shape. */
+function errorDocument(error: Failure['error']): { readonly error: Failure['error'] } {
+  return { error };
+}
+
+async function failureOf(error: unknown): Promise<Failure> {
   const { ConfigError, describeConfigError } = await import('../config/index.ts');
   const { scrubKnownSecrets } = await import('../config/secrets.ts');
   if (error instanceof ConfigError) {
-    process.stderr.write(`${describeConfigError(error)}\n`);
-    return EXIT.usage;
-  }
-  if (error instanceof UsageError) {
-    process.stderr.write(`error: ${error.message}\n`);
-    return EXIT.usage;
-  }
-  if (error instanceof AdminActionError) {
-    process.stderr.write(`error: ${scrubKnownSecrets(error.message)}\n`);
-    return error.code === 'invalid-state' ? EXIT.failure : EXIT.usage;
+    // The document's message is the heading ("Invalid configuration in FILE (3 problems)"); the problems follow it.
+    const heading = (error.message.split('\n')[0] ?? '').replace(/:$/, '');
+    return { exit: EXIT.usage, text: describeConfigError(error), error: { code: error.code, message: heading, problems: error.problems } };
   }
   // A library's message may quote a connection URL: no secret of the config goes out with it.
   const message = scrubKnownSecrets(error instanceof Error ? error.message : String(error));
-  if (ctx) ctx.logger.error({ err: error }, message);
-  process.stderr.write(`error: ${message}\n`);
-  return EXIT.failure;
+  const failure = (exit: ExitCode, code: string): Failure => ({ exit, text: `error: ${message}`, error: { code, message } });
+  if (error instanceof UsageError) return failure(EXIT.usage, error.code);
+  if (error instanceof AdminActionError) return failure(error.code === 'invalid-state' ? EXIT.failure : EXIT.usage, error.code);
+  return failure(EXIT.failure, ownCode(error) ?? 'failure');
+}
+
+/** The code an error of seatsync's classes carries (`no-worker`, `redis`, `database`, …); a library's (`ECONNREFUSED`) is not one. */
+function ownCode(error: unknown): string | null {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[a-z][a-z0-9-]*$/.test(code) ? code : null;
+}
+
+/**
+ * Prints the failure once on stderr, and its document on `json` when given. The error's log line (with
+ * its stack, for a bug) only when debugging: otherwise it would say again what the stderr line says.
+ */
+async function reportError(error: unknown, ctx: CommandContext | null, json: Output | null): Promise<ExitCode> {
+  const failure = await failureOf(error);
+  if (ctx?.logger.isLevelEnabled('debug') && failure.exit === EXIT.failure) ctx.logger.error({ err: error }, failure.error.message);
+  process.stderr.write(`${failure.text}\n`);
+  json?.json(errorDocument(failure.error));
+  return failure.exit;
+}
+
+/** `out`, counting the JSON documents written through it. */
+function jsonCounted(out: Output): Output & { readonly jsonWritten: number } {
+  let written = 0;
+  return {
+    ...out,
+    json(value) {
+      written += 1;
+      out.json(value);
+    },
+    get jsonWritten() {
+      return written;
+    },
+  };
+}
+
+/** Whether the arguments ask for JSON: `--json` among the options (before a `--`). */
+function wantsJson(args: readonly string[]): boolean {
+  const end = args.indexOf('--');
+  return (end === -1 ? args : args.slice(0, end)).includes('--json');
 }
 
 /** Runs the command line; resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<ExitCode> {
   let code: ExitCode = EXIT.ok;
-  const program = buildProgram((c) => {
-    code = c;
-  });
+  const out = processOutput();
+  const json = wantsJson(argv.slice(2));
+  const program = buildProgram(
+    (c) => {
+      code = c;
+    },
+    { out, json },
+  );
   try {
     await program.parseAsync([...argv]);
   } catch (error) {
     if (error instanceof CommanderError) {
-      // Help and version print and exit 0; everything else commander rejects is bad usage.
-      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      // Help and version print and exit 0; everything else commander rejects is bad usage (commander
+      // printed it on stderr).
+      if (error.exitCode === 0) return EXIT.ok;
+      if (json) out.json(errorDocument({ code: 'usage', message: error.message.replace(/^error: /, '') }));
+      return EXIT.usage;
     }
     throw error;
   }

@@ -29,9 +29,15 @@ export function processOutput(): Output {
   };
 }
 
+/** A cell's text on one line and inert in a terminal: control characters (a newline in a display name, an escape sequence) written as escapes. */
+export function cellText(value: string): string {
+  return value.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => CONTROL_ESCAPES[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+const CONTROL_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
 /** Formats rows as a left-aligned table with a header; numbers right-aligned. */
 export function table(headers: readonly string[], rows: readonly (readonly (string | number | null | undefined)[])[]): string {
-  const cells = rows.map((row) => row.map((v) => (v === null || v === undefined ? '' : String(v))));
+  const cells = rows.map((row) => row.map((v) => (v === null || v === undefined ? '' : cellText(String(v)))));
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
   const numeric = headers.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number'));
   const fmt = (row: readonly string[]): string =>

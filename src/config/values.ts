@@ -206,6 +206,27 @@ export function toTls(v: z.output<typeof tlsInput>, baseDir: string) {
   return { caFile: v?.ca === undefined ? null : path.resolve(baseDir, v.ca), rejectUnauthorized: v?.rejectUnauthorized ?? true };
 }
 
+/** Each RDN of a DN (RFC 4514): `type=value`, several joined by `+`; the type a name or an OID. */
+const RDN_PART = /^\s*(?:[A-Za-z][A-Za-z0-9-]*|\d+(?:\.\d+)*)\s*=/;
+
+/** Whether `value` is an LDAP DN: RDNs separated by unescaped commas, each `type=value` (values may be escaped). */
+export function isDn(value: string): boolean {
+  const parts: string[] = [];
+  let start = 0;
+  for (let i = 0; i < value.length; i += 1) {
+    if (value[i] === '\\') i += 1;
+    else if (value[i] === ',' || value[i] === '+') {
+      parts.push(value.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(value.slice(start));
+  return parts.every((part) => RDN_PART.test(part));
+}
+
+/** An LDAP DN, like `ou=people,dc=example,dc=org`. */
+export const dn = textThat(isDn, 'must be a DN, like ou=people,dc=example,dc=org');
+
 /** A string or a list of strings → a non-empty list; numbers and booleans become their text. */
 export const textList = (input: unknown): Parsed<string[]> => listOf(text)(input);
 

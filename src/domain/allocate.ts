@@ -50,12 +50,14 @@
 //    Accounts already waiting before this run (or blocked by a shrinking pool) never get grace, so an
 //    account gets at most one grace per wait.
 // 8. The rest are `blocked`: hold nothing, waitingFor = their needed pools that are full at the end,
-//    reason `seats` (or `protected` / `admin` / `pool-shrunk` / `grace-expired`). Those not blocked before are in
-//    newlyBlocked.
+//    reason as below (or `protected` / `admin` / `pool-shrunk` / `grace-expired`). Those not blocked before
+//    are in newlyBlocked.
 //
 // Reasons for activation name the event of this run that made the account ask: `new` (never allocated),
 // `returned` (was removed), `directory-enabled` (was disabled), `admin` (was suspended),
-// `profile-changed` (was active with another profile); accounts already waiting get `seats`.
+// `profile-changed` (was active with another profile); accounts already waiting get `seats`. A block for
+// want of a seat names the same event, but `seats` for a new or unsuspended account (finalize.ts
+// `waitingReason`).
 // activatedAt is when the account got the seats it holds: kept while it holds no new pool.
 // Pools a profile names but `pools` lacks have 0 seats. Lists in states are sorted by pool name, and
 // `changes` lists only accounts whose SeatState differs, so applying a plan and planning again at the same

@@ -25,7 +25,7 @@ export interface Requester {
   /** Pool indices it keeps as regular seats while it waits (reservers only). */
   reserved: readonly number[];
   waitingSince: number;
-  /** Reason written when the run activates it (the event that made it ask). */
+  /** The event that made it ask: the reason written when the run activates it, or blocks it (finalize.ts `waitingReason`). */
   readonly cause: ChangeReason;
   /** Outcome so far: true once it holds a regular seat in every pool it needs. */
   granted: boolean;

@@ -46,7 +46,7 @@ export class AllocationOrderError extends Error {
 }
 
 /** A new requester left waiting: what its blocked state is decided from at the end. */
-interface WaitingNewcomer extends Pick<Requester, 'kind' | 'needs' | 'waitingSince'> {
+interface WaitingNewcomer extends Pick<Requester, 'kind' | 'needs' | 'waitingSince' | 'cause'> {
   readonly id: number;
   readonly username: string;
 }
@@ -242,8 +242,8 @@ export class SeatAllocation {
     for (const requester of s.requesters) {
       if (requester.decision?.to.state !== 'blocked') continue;
       requester.decision = null;
-      const { account, kind, needs, waitingSince } = requester;
-      this.#waitingNew.push({ id: account.id, username: account.username, kind, needs, waitingSince });
+      const { account, kind, needs, waitingSince, cause } = requester;
+      this.#waitingNew.push({ id: account.id, username: account.username, kind, needs, waitingSince, cause });
     }
     const { changes, graceStarted } = buildPlan(s, outcomes);
     return { changes, newlyBlocked: [], graceStarted };

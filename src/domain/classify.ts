@@ -154,8 +154,9 @@ function addRequester(
 }
 
 /**
- * The reason recorded when an account that asks for seats is activated: the event of this run that made
- * it ask. Accounts that were already waiting are activated because seats became free (`seats`).
+ * The event of this run that made an account ask for seats: the reason recorded when it is activated,
+ * and (but for `new` and `admin`) when it finds no free seat. Accounts that were already waiting are
+ * activated because seats became free (`seats`).
  */
 export function causeOf(account: SeatAccount): ChangeReason {
   switch (account.state) {

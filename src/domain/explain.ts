@@ -108,6 +108,12 @@ function blockCause(entry: BlockEntry): string | null {
       return `lost its seat on ${entry.at}: the pool was made smaller than its holders, and the newest holders step back first`;
     case 'grace-expired':
       return `its grace period ended on ${entry.at} without a free seat`;
+    case 'profile-changed':
+      return `its profile changed on ${entry.at} to one needing a pool with no free seat`;
+    case 'directory-enabled':
+      return `enabled again in the directory on ${entry.at}, but no seat was free`;
+    case 'returned':
+      return `back in the directory on ${entry.at}, but no seat was free`;
     default:
       return entry.from === 'suspended' ? `unblocked by ${entry.actor} on ${entry.at}, but no seat was free` : null;
   }

@@ -12,7 +12,7 @@ import {
 import { grant } from './fill.ts';
 import type { PoolTable } from './pool-table.ts';
 import { hasSeatState, seatStateOf } from './seat-state.ts';
-import type { AccountChange, AllocationPlan, PoolUsage, SeatState } from './types.ts';
+import type { AccountChange, AllocationPlan, ChangeReason, PoolUsage, SeatState } from './types.ts';
 
 /**
  * Rule 2 for protected requesters: they get every seat they need, full pool or not (then rule 5). Each
@@ -86,7 +86,7 @@ function graceStarts(s: AllocationState, r: Requester): Decision {
 /** The blocked state of `r`; `takenBy` and `unprotected` matter only to a shrunk holder (a newcomer has neither). */
 export function blocked(
   s: Pick<AllocationState, 'table'>,
-  r: Pick<Requester, 'kind' | 'needs' | 'waitingSince'> & Partial<Pick<Requester, 'takenBy' | 'unprotected'>>,
+  r: Pick<Requester, 'kind' | 'needs' | 'waitingSince' | 'cause'> & Partial<Pick<Requester, 'takenBy' | 'unprotected'>>,
 ): Decision {
   if (r.kind === 'grace') addGrace(s.table, r.needs.pools, -1);
   const to: SeatState = {
@@ -100,7 +100,18 @@ export function blocked(
   // Why a shrunk holder lost its seat is decided in shrink.ts.
   if (r.kind === 'shrunk' && r.takenBy) return { to, reason: 'protected', takenBy: r.takenBy };
   if (r.kind === 'shrunk' && r.unprotected) return { to, reason: 'admin' };
-  return { to, reason: r.kind === 'grace' ? 'grace-expired' : r.kind === 'shrunk' ? 'pool-shrunk' : 'seats' };
+  if (r.kind === 'shrunk') return { to, reason: 'pool-shrunk' };
+  return { to, reason: r.kind === 'grace' ? 'grace-expired' : waitingReason(r.cause) };
+}
+
+/**
+ * Why a requester that found no free seat is blocked: the directory change that made it ask, as its
+ * activation would name it (`profile-changed`, `directory-enabled`, `returned`); else `seats` (new, already
+ * waiting, or unblocked by an admin: that action has its own audit row, and `admin` on a block means a
+ * seat lost to an unprotect).
+ */
+function waitingReason(cause: ChangeReason): ChangeReason {
+  return cause === 'profile-changed' || cause === 'directory-enabled' || cause === 'returned' ? cause : 'seats';
 }
 
 function active(

@@ -33,8 +33,10 @@ export function runIdOf(occasion: Occasion): string | null {
 }
 
 /**
- * Block reasons the emails tell apart: `seats` found no free seat (new, eligible again, or unblocked by an
- * admin); the others lost a seat they held (`admin`: an admin unprotected it, see shrink.ts).
+ * Block reasons the emails tell apart: `seats` found no free seat, whatever made it ask (audit reason
+ * `seats`, `profile-changed`, `directory-enabled` or `returned`: new, moved to a profile whose pools are
+ * full, eligible again, or unblocked by an admin); the others lost a seat they held (`admin`: an admin
+ * unprotected it, see shrink.ts).
  */
 export type BlockReason = Extract<ChangeReason, 'seats' | 'pool-shrunk' | 'protected' | 'admin' | 'grace-expired'>;
 

@@ -228,8 +228,8 @@ function limitEvents(input: NotificationInput, recipients: Map<string, Recipient
 
 /**
  * Why a newly blocked account waits, and since when: a holder that lost its seat (a smaller pool, a
- * protected account, an admin's unprotect, the end of its grace) with the time it held it since; else it
- * found no free seat.
+ * protected account, an admin's unprotect, the end of its grace) with the time it held it since; any other
+ * audit reason (what made it ask) found no free seat: `seats`.
  */
 function blockFacts(change: AccountChange | undefined): Pick<AccountLine, 'blockReason' | 'heldSince' | 'waitingSince' | 'takenBy'> {
   const reason = change?.reason;

@@ -5,20 +5,23 @@ export type AccountState = 'active' | 'blocked' | 'suspended' | 'disabled' | 're
 
 export const ACCOUNT_STATES: readonly AccountState[] = ['active', 'blocked', 'suspended', 'disabled', 'removed'];
 
+/** What names an account in commands and the API: any of these (resolveAccount, sync/admin-actions.ts). */
+export const ACCOUNT_REFERENCE = 'id, username, email or directory id';
+
 /** Why an account changed state; written to the audit log (SPEC rule 12). */
 export type ChangeReason =
-  | 'seats' // activated because a seat was free, or blocked because none was
+  | 'seats' // activated because a seat was free, or blocked because none was (new, or unblocked by an admin)
   | 'new' // first seen in the directory (and needs no seat, or got one)
   | 'directory-disabled'
-  | 'directory-enabled'
+  | 'directory-enabled' // enabled again: activated, or blocked when no seat is free
   | 'removed' // no longer returned by its source
   | 'out-of-scope' // returned, but matches no profile
-  | 'returned' // back in the directory / in scope after being removed
+  | 'returned' // back in the directory / in scope after being removed: activated, or blocked when no seat is free
   // Suspended, unsuspended, protected or unprotected by an admin; or blocked: an admin unprotected it
   // while it held a seat that protected accounts alone fill beyond the pool's seats.
   | 'admin'
   | 'pool-shrunk' // blocked because its pool was made smaller than its holders, newest first
-  | 'profile-changed'
+  | 'profile-changed' // seats released or asked for; blocked when the new profile's pools cannot be had
   | 'grace' // activated without a free seat under the grace policy
   | 'grace-expired'
   // Activated although the pool was full, because the account is protected; or blocked (newest holder

@@ -10,7 +10,7 @@ import { explainAccountRef, waitingQueue } from '../sync/explain.ts';
 import { defineRoute } from './api-route.ts';
 import { callerOf } from './auth.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import { ApiError } from './errors.ts';
+import { ApiError, requireConfigured } from './errors.ts';
 import type { HttpDeps } from './server.ts';
 
 interface AccountsQuery {
@@ -32,13 +32,8 @@ export function registerAccountRoutes(api: FastifyInstance, deps: HttpDeps): voi
   defineRoute<{ Querystring: AccountsQuery }>(api, 'listAccounts', async (request, reply) => {
     const { state, pool, source, q, format, limit, cursor } = request.query;
     const config = deps.config();
-    if (pool && !config.pools.some((p) => p.name === pool)) {
-      throw new ApiError(400, 'unknown-pool', `unknown pool "${pool}"; configured: ${config.pools.map((p) => p.name).join(', ')}`);
-    }
-    // As in the CLI: a misspelt source is a mistake to name, not an empty list.
-    if (source && !config.sources.some((s) => s.name === source)) {
-      throw new ApiError(400, 'unknown-source', `unknown source "${source}"; configured: ${config.sources.map((s) => s.name).join(', ')}`);
-    }
+    requireConfigured('pool', pool, config.pools.map((p) => p.name));
+    requireConfigured('source', source, config.sources.map((s) => s.name));
     const filter: AccountFilter = { ...(state ? { state } : {}), ...(pool ? { pool } : {}), ...(source ? { source } : {}), ...(q ? { q } : {}) };
     if (format === 'csv') {
       if (cursor !== undefined) throw new ApiError(400, 'validation', 'cursor: the CSV export is one document; page the JSON list instead');

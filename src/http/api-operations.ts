@@ -4,6 +4,7 @@
 // the OpenAPI document is built from it (openapi.ts). A new route adds its entry here and registers
 // its handler with `defineRoute`.
 import { requestSchemas, type ResponseSchemaName, type Schema } from './api-schemas.ts';
+import { BODY_LIMIT_BYTES } from './errors.ts';
 
 export const API_PREFIX = '/api/v1';
 
@@ -146,12 +147,22 @@ export function operation(id: OperationId): ApiOperation {
   return found;
 }
 
-/** Every status the operation answers: its own, 400 when it takes input, 401 always, 403 for writes. */
+/** Answers of an operation that takes a body, to a body it cannot read (errors.ts BODY_ERRORS). */
+const BODY_REFUSED = {
+  '413': error(`the body is larger than ${BODY_LIMIT_BYTES / 1024} KiB (\`body-too-large\`)`),
+  '415': error('the body is not JSON (`unsupported-media-type`): send `Content-Type: application/json`'),
+};
+
+/**
+ * Every status the operation answers: its own, 400 when it takes input, 413 and 415 when it takes a
+ * body, 401 always, 403 for writes.
+ */
 export function responsesOf(op: ApiOperation): Readonly<Record<string, OperationResponse>> {
   const takesInput = op.params !== undefined || op.query !== undefined || op.body !== undefined;
   return {
     ...op.responses,
-    ...(takesInput ? { '400': error('bad parameter or body (the message names it)') } : {}),
+    ...(takesInput ? { '400': error(`bad parameter or body (the message names it)${op.body ? '; `invalid-json` for a body that is not valid JSON' : ''}`) } : {}),
+    ...(op.body ? BODY_REFUSED : {}),
     '401': error('missing or unknown token'),
     ...(op.method === 'GET' ? {} : { '403': error('the token has role read') }),
   };

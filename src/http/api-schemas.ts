@@ -1,7 +1,7 @@
 // JSON Schemas of the API's requests and responses. The operations (api-operations.ts) name them; the
 // routes validate requests and serialize responses with them (Fastify), and the OpenAPI document
 // publishes the same objects, so what a client is told is what goes over the wire.
-import { ACCOUNT_STATES } from '../domain/types.ts';
+import { ACCOUNT_REFERENCE, ACCOUNT_STATES } from '../domain/types.ts';
 import { CHANGE_KINDS } from '../domain/change-kinds.ts';
 import { HOLD_REASONS } from '../domain/hold.ts';
 
@@ -46,7 +46,7 @@ export const requestSchemas = {
     type: 'object',
     additionalProperties: false,
     properties: {
-      account: { ...TEXT_INPUT, description: 'id, username or email' },
+      account: { ...TEXT_INPUT, description: ACCOUNT_REFERENCE },
       since: { ...TEXT_INPUT, description: 'ISO 8601 date or time, e.g. 2026-01-31 or 2026-01-31T12:00:00Z' },
       run: { type: 'string', pattern: '^[0-9]{1,18}$', description: 'only the entries of this run (its numeric id)' },
       ...pageQuery(1_000, 10_000),
@@ -279,6 +279,7 @@ export const responseSchemas = {
       ...str,
       description:
         'a seat change: `new`, `seats`, `directory-disabled`, `directory-enabled`, `removed`, `out-of-scope`, `returned`, ' +
+        '(a block for want of a seat names what made the account ask: `profile-changed`, `directory-enabled`, `returned`; else `seats`), ' +
         '`admin` (an admin suspended, unsuspended, protected or unprotected it; or blocked: an admin unprotected it while protected accounts alone filled its pool), ' +
         '`profile-changed`, `pool-shrunk` (blocked: the pool was made smaller), `protected` (activated in a full pool; or blocked: ' +
         'a protected account took the seat, see `takenBy`), `grace`, `grace-expired`; or an admin action: `block`, `unblock`, `protect`, `unprotect`',

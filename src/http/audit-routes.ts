@@ -1,7 +1,7 @@
 // `GET /api/v1/audit`: the audit trail a page at a time, from the newest entries back.
 import type { FastifyInstance } from 'fastify';
 import { resolveAccount } from '../sync/admin-actions.ts';
-import { INSTANT_EXAMPLES, parseInstant } from '../sync/instant.ts';
+import { INSTANT_EXAMPLES, parseInstant } from '../domain/iso-time.ts';
 import { defineRoute } from './api-route.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { ApiError } from './errors.ts';

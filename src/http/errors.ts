@@ -8,7 +8,13 @@ export type ApiErrorCode =
   | 'unauthorized'
   | 'forbidden'
   | 'not-found'
+  | 'method-not-allowed'
   | 'validation'
+  | 'bad-request'
+  | 'bad-url'
+  | 'invalid-json'
+  | 'unsupported-media-type'
+  | 'body-too-large'
   | 'unknown-source'
   | 'unknown-pool'
   | 'ambiguous'
@@ -29,6 +35,15 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * A source or pool a request names must be one the config has (as in the CLI): a misspelt name is a
+ * mistake to name, not an empty or unfiltered list. Nothing to check when the request names none.
+ */
+export function requireConfigured(kind: 'source' | 'pool', name: string | undefined, configured: readonly string[]): void {
+  if (name === undefined || configured.includes(name)) return;
+  throw new ApiError(400, kind === 'source' ? 'unknown-source' : 'unknown-pool', `unknown ${kind} "${name}"; configured: ${configured.join(', ') || '(none)'}`);
+}
+
 export interface ErrorBody {
   readonly error: { readonly code: string; readonly message: string };
 }
@@ -38,6 +53,24 @@ export function sendError(reply: FastifyReply, status: number, code: string, mes
 }
 
 const ADMIN_STATUS: Record<AdminActionError['code'], number> = { 'not-found': 404, ambiguous: 409, 'invalid-state': 409, 'invalid-reason': 400 };
+
+/** The largest request body the API reads (Fastify's `bodyLimit`); a larger one is answered 413. */
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
+/**
+ * Fastify's own refusals of a request body, in the API's codes and words: a client never sees a
+ * Fastify code (FST_ERR_…). Any other 4xx of Fastify's is `bad-request` with its message.
+ */
+const BODY_ERRORS: Readonly<Record<string, { readonly code: ApiErrorCode; readonly message: string }>> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'invalid-json', message: 'the body is not valid JSON' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'invalid-json', message: 'the body is empty although Content-Type is application/json: send {} or no Content-Type' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'unsupported-media-type', message: 'the body must be JSON (Content-Type: application/json)' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'body-too-large', message: `the body is larger than ${BODY_LIMIT_BYTES / 1024} KiB` },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'bad-request', message: 'the body is not as long as its Content-Length says' },
+};
+
+/** Every method a route can have; a path that has some of them answers the others 405. */
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
 /**
  * Errors Fastify raises before routing (a path that is not valid percent-encoded UTF-8, a parameter
@@ -80,9 +113,19 @@ export function installErrorHandlers(app: FastifyInstance): void {
     const fastifyError = error as FastifyError;
     if (fastifyError.validation) return sendError(reply, 400, 'validation', fastifyError.message);
     const status = fastifyError.statusCode;
-    if (status !== undefined && status >= 400 && status < 500) return sendError(reply, status, fastifyError.code ?? 'bad-request', fastifyError.message);
+    if (status !== undefined && status >= 400 && status < 500) {
+      const known = BODY_ERRORS[fastifyError.code];
+      return sendError(reply, status, known?.code ?? 'bad-request', known?.message ?? fastifyError.message);
+    }
     request.log.error({ err: error }, 'request failed');
     return sendError(reply, 500, 'internal', 'internal error (see the server log)');
   });
-  app.setNotFoundHandler((request, reply) => sendError(reply, 404, 'not-found', `no route ${request.method} ${request.url.split('?')[0]}`));
+  // Fastify answers a method a path lacks with 404 (fastify/fastify#862); its router, asked for the
+  // path's other methods, tells a 405 from a 404.
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    const allowed = METHODS.filter((method) => method !== request.method && app.findRoute({ method, url: path }) !== null);
+    if (allowed.length === 0) return sendError(reply, 404, 'not-found', `no route ${request.method} ${path}`);
+    return sendError(reply.header('allow', allowed.join(', ')), 405, 'method-not-allowed', `${request.method} is not allowed on ${path}; allowed: ${allowed.join(', ')}`);
+  });
 }

@@ -47,7 +47,8 @@ export function openApiDocument(options: { publicUrl: string | null }): Schema {
       version: '1',
       description:
         'Seat usage, accounts, audit trail and manual syncs of seatsync. Every path needs `Authorization: Bearer TOKEN`; ' +
-        'tokens with role `read` may only use GET. Errors are `{ "error": { "code", "message" } }`. ' +
+        'tokens with role `read` may only use GET. Errors are `{ "error": { "code", "message" } }`; a method a path ' +
+        'does not take is answered 405 (`method-not-allowed`) with an `Allow` header naming those it takes. ' +
         'Lists that can grow without bound come a page at a time: pass the `nextCursor` of one page as `cursor` for the next.',
     },
     ...(options.publicUrl ? { servers: [{ url: options.publicUrl.replace(/\/+$/, '') }] } : {}),

@@ -10,7 +10,7 @@ import { scrubKnownSecrets } from '../config/secrets.ts';
 import type { RunRecord } from '../store/repositories.ts';
 import { defineRoute } from './api-route.ts';
 import { callerOf } from './auth.ts';
-import { ApiError } from './errors.ts';
+import { ApiError, requireConfigured } from './errors.ts';
 import { takeBackJob, withRedis } from './redis-deadline.ts';
 import type { HttpDeps } from './server.ts';
 
@@ -32,9 +32,7 @@ export function registerSyncRoutes(api: FastifyInstance, deps: HttpDeps): void {
     async (request, reply) => {
       const { source, dryRun, allowRemovals, full } = request.body;
       const configured = deps.config().sources.map((s) => s.name);
-      if (source !== undefined && !configured.includes(source)) {
-        throw new ApiError(400, 'unknown-source', `unknown source "${source}"; configured: ${configured.join(', ') || '(none)'}`);
-      }
+      requireConfigured('source', source, configured);
       const sources = source === undefined ? [] : [source];
       const trigger = `api:${callerOf(request).name}`;
       // Our own job id: a request answered 503 takes its job back should Redis still run the add later.
@@ -74,6 +72,7 @@ export function registerSyncRoutes(api: FastifyInstance, deps: HttpDeps): void {
 
   defineRoute<{ Querystring: { limit: number; source?: string } }>(api, 'listSyncs', async (request) => {
     const { limit, source } = request.query;
+    requireConfigured('source', source, deps.config().sources.map((s) => s.name));
     const [jobs, runs] = await Promise.all([
       withRedis('sync jobs cannot be read', () => recentSyncJobs(deps.syncQueue, limit)),
       deps.repos.runs.recent({ limit, ...(source ? { source } : {}) }),

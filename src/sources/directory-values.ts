@@ -3,6 +3,7 @@
 // whenCreated) and AD's userAccountControl. One implementation, so both sources read the same value the
 // same way.
 import { isUtf8 } from 'node:buffer';
+import { sameCalendarParts } from '../domain/iso-time.ts';
 
 /**
  * The text of a value's UTF-8 bytes. Bytes that are not UTF-8 (a latin-1 value written by an old tool)
@@ -120,27 +121,6 @@ export function formatGeneralizedTime(date: Date): string {
     pad(date.getUTCMinutes()) +
     pad(date.getUTCSeconds()) +
     'Z'
-  );
-}
-
-interface CalendarParts {
-  readonly year: number;
-  readonly month: number;
-  readonly day: number;
-  readonly hour: number;
-  readonly minute: number;
-  readonly second: number;
-}
-
-/** Rejects out-of-range fields that Date.UTC would silently roll over (Feb 30, 25:00, …). */
-export function sameCalendarParts(date: Date, parts: CalendarParts): boolean {
-  return (
-    date.getUTCFullYear() === parts.year &&
-    date.getUTCMonth() === parts.month - 1 &&
-    date.getUTCDate() === parts.day &&
-    date.getUTCHours() === parts.hour &&
-    date.getUTCMinutes() === parts.minute &&
-    date.getUTCSeconds() === parts.second
   );
 }
 

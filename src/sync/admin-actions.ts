@@ -2,7 +2,7 @@
 // re-allocate in the same transaction, so a suspension frees its seat for the next waiting account at once.
 import type { SeatsyncConfig } from '../config/types.ts';
 import type { AdminAction, Occasion } from '../domain/notification-events.ts';
-import type { AllocationPlan } from '../domain/types.ts';
+import { ACCOUNT_REFERENCE, type AllocationPlan } from '../domain/types.ts';
 import { storeOf, type AccountView, type AdminFlag, type Database } from '../store/repositories.ts';
 import { AdminActionError } from './admin-action-error.ts';
 import { auditActorOf, reconcileSeats } from './reconcile.ts';
@@ -17,10 +17,10 @@ export interface AdminActionResult {
   readonly plan: AllocationPlan | null;
 }
 
-/** Resolves an id, username, email or external id to exactly one account. */
+/** Resolves an account reference (ACCOUNT_REFERENCE: id, username, email or external id) to exactly one account. */
 export async function resolveAccount<T extends AccountView>(accounts: { find(ref: string): Promise<T[]> }, ref: string): Promise<T> {
   const found = await accounts.find(ref);
-  if (found.length === 0) throw new AdminActionError('not-found', `no account matches "${ref}" (id, username, email or directory id)`);
+  if (found.length === 0) throw new AdminActionError('not-found', `no account matches "${ref}" (${ACCOUNT_REFERENCE})`);
   const exact = found.filter((a) => String(a.id) === ref);
   if (exact.length === 1 && exact[0]) return exact[0];
   if (found.length > 1) {

@@ -9,7 +9,7 @@ import { newcomerAccount } from './newcomer.ts';
 import { mapUser, type MappingRules } from './map-user.ts';
 import type { SourceSnapshot } from './source-snapshot.ts';
 import { REPAIRED_UTF8 } from '../sources/directory-values.ts';
-import { storableInstant } from './instant.ts';
+import { storableInstant } from '../domain/iso-time.ts';
 
 export interface SyncProgress {
   readonly phase: 'read' | 'apply';

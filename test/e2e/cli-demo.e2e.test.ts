@@ -175,13 +175,48 @@ describe('seatsync CLI on the demo', () => {
     expect((await runCli(['sync', '--source', 'nope', '--config', demo.config])).code).toBe(2);
   });
 
+  it('prints one error document on stdout for a failure with --json, with the exit code of the failure', async () => {
+    for (const [args, code, document] of [
+      [['sync', '--source', 'nope'], 2, { code: 'usage', message: 'unknown source nope; configured: demo' }],
+      [['sync', '--no-such-flag'], 2, { code: 'usage', message: "unknown option '--no-such-flag'" }],
+      [['accounts', 'block', 'nobody-like-this'], 2, { code: 'not-found', message: expect.stringContaining('nobody-like-this') }],
+      [['status', '--log-level', 'loud'], 2, { code: 'usage', message: expect.stringContaining('--log-level must be one of') }],
+      [['resync', '--timeout', 'soon'], 2, { code: 'usage', message: '--timeout must be a positive number of seconds, not "soon"' }],
+    ] as const) {
+      const result = await runCli([...args, '--json', '--config', demo.config]);
+      expect(result.code, args.join(' ')).toBe(code);
+      expect(JSON.parse(result.stdout), args.join(' ')).toEqual({ error: document });
+      // The failure is told once on stderr, as a sentence, not again as a log line.
+      expect(result.stderr.trim().split('\n')[0]).toMatch(/^error: /);
+      expect(result.stderr).not.toContain('"level"');
+    }
+  });
+
   it('exits 2 naming SEATSYNC_USE_LIBRARY and the unknown word, before it syncs anything; runs with a known one', async () => {
     const bad = await runCli(['sync', '--json', '--config', demo.config], { env: { SEATSYNC_USE_LIBRARY: 'ldap-decoder, fetch' } });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('SEATSYNC_USE_LIBRARY: unknown replacement "fetch"; known: ldap-decoder, graph-transport, graph-early-link, all');
-    expect(bad.stdout).toBe('');
+    expect(JSON.parse(bad.stdout)).toEqual({ error: { code: 'usage', message: 'SEATSYNC_USE_LIBRARY: unknown replacement "fetch"; known: ldap-decoder, graph-transport, graph-early-link, all' } });
     const good = await runCli(['status', '--json', '--config', demo.config], { env: { SEATSYNC_USE_LIBRARY: 'all' } });
     expect(good.code).toBe(0);
+  });
+
+  it('exits 2 naming SEATSYNC_LOG_LEVEL and the levels there are, as for --log-level', async () => {
+    const levels = 'fatal, error, warn, info, debug, trace, silent';
+    const fromEnv = await runCli(['status', '--config', demo.config], { env: { SEATSYNC_LOG_LEVEL: 'bogus' } });
+    expect(fromEnv).toMatchObject({ code: 2, stdout: '', stderr: `error: SEATSYNC_LOG_LEVEL must be one of ${levels}, not "bogus"\n` });
+    const fromFlag = await runCli(['status', '--log-level', 'bogus', '--config', demo.config]);
+    expect(fromFlag).toMatchObject({ code: 2, stdout: '', stderr: `error: --log-level must be one of ${levels}, not "bogus"\n` });
+  });
+
+  it('takes an account by its directory id too, as every command\'s help says', async () => {
+    for (const args of [['accounts', 'block', '--help'], ['explain', '--help'], ['audit', '--help']]) {
+      expect((await runCli(args)).stdout, args.join(' ')).toContain('id, username, email or directory id');
+    }
+    const [first] = JSON.parse((await runCli(['accounts', '--json', '--config', demo.config])).stdout) as { id: number; externalId: string }[];
+    const explained = await runCli(['explain', first!.externalId, '--json', '--config', demo.config]);
+    expect(explained.code, explained.stderr).toBe(0);
+    expect(JSON.parse(explained.stdout)).toMatchObject({ account: { id: first!.id, externalId: first!.externalId } });
   });
 
   it('names a bad account reference or date in one sentence and exits 2, never with a database error', async () => {
@@ -189,6 +224,7 @@ describe('seatsync CLI on the demo', () => {
       [['accounts', 'block', '99999999999999999999'], 'error: no account matches "99999999999999999999" (id, username, email or directory id)'],
       [['accounts', 'protect', 'x\u0001y'], 'error: no account matches'],
       [['audit', '--since', '99999-01-01'], 'error: --since: not a date: "99999-01-01" (use e.g. 2026-01-31 or 2026-01-31T12:00:00Z)'],
+      [['audit', '--since', '2026-02-30'], 'error: --since: not a date: "2026-02-30" (use e.g. 2026-01-31 or 2026-01-31T12:00:00Z)'],
       [['audit', '--limit', '99999999999999999999'], 'error: --limit must be an integer from 1 to 1000000'],
     ] as const) {
       const result = await runCli([...args, '--config', demo.config]);
@@ -224,9 +260,17 @@ describe('seatsync CLI with a broken config', () => {
     );
     const result = await runCli(['sync', '--config', config]);
     expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
     expect(result.stderr).toContain('sources[0].url');
     expect(result.stderr).toContain('pools.primary.seats');
     expect(result.stderr).toContain('profiles[0].pools');
     expect(result.stderr + result.stdout).not.toContain('S3cr3t-Value-Never-Print');
+    // With --json, every problem again in the error document on stdout.
+    const json = await runCli(['sync', '--json', '--config', config]);
+    expect(json.code).toBe(2);
+    const document = JSON.parse(json.stdout) as { error: { code: string; message: string; problems: { path: string; message: string }[] } };
+    expect(document.error).toMatchObject({ code: 'config', message: expect.stringMatching(/^Invalid configuration in \S+seatsync\.yaml \(\d+ problems\)$/) });
+    expect(document.error.problems.map((p) => p.path)).toEqual(expect.arrayContaining(['sources[0].url', 'pools.primary.seats', 'profiles[0].pools[0]']));
+    expect(json.stderr + json.stdout).not.toContain('S3cr3t-Value-Never-Print');
   });
 });

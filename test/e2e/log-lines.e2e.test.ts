@@ -127,6 +127,14 @@ describe('the log of seatsync sync and seatsync run', () => {
     expect(result.stderr).not.toContain('stack');
   }, 60_000);
 
+  it('check passes a source whose first URL does not answer, and names that server in its connect step', async () => {
+    const away = `ldap://127.0.0.1:${await freePort()}`;
+    const result = await runCli(['check', '--source', 'corp', '--json', '--config', config({ url: `["${away}", "${ldap.url}"]` })]);
+    expect(result.code, result.stderr).toBe(0);
+    const connect = (JSON.parse(result.stdout) as { sources: { steps: { name: string; ok: boolean; detail: string }[] }[] }).sources[0]?.steps[0];
+    expect(connect).toMatchObject({ name: 'connect', ok: true, detail: `connected to ${ldap.url}; did not answer before it: cannot reach ${away}: connection refused (ECONNREFUSED)` });
+  }, 60_000);
+
   it('logs a held run as one warning without a stack', async () => {
     const result = await sync(config({ filter: '(uid=nobody)' }), ['--source', 'corp']);
     expect(result.code).toBe(3);

@@ -43,13 +43,15 @@ describe('seatsync resync --wait', () => {
     await clearPrefix(prefix);
   });
 
-  it('gives up with a clear message when no worker starts the job', async () => {
+  it('gives up with a clear message when no worker starts the job, once on stderr and as the --json error document', async () => {
     writeConfig('missing-file', await freePort());
     const started = Date.now();
-    const result = await runCli(['resync', '--wait', '--start-timeout', '2', '--config', dir.configPath], { timeoutMs: 30_000 });
+    const result = await runCli(['resync', '--wait', '--json', '--start-timeout', '2', '--config', dir.configPath], { timeoutMs: 30_000 });
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('no seatsync worker picked up sync job');
+    expect(result.stderr.match(/no seatsync worker picked up sync job/g)).toHaveLength(1);
     expect(result.stderr).toContain(`prefix "${prefix}"`);
+    expect(result.stderr).not.toContain('"level"');
+    expect(JSON.parse(result.stdout)).toEqual({ error: { code: 'no-worker', message: expect.stringMatching(/^no seatsync worker picked up sync job \S+ within 2 s/) } });
     expect(Date.now() - started).toBeLessThan(15_000);
     await clearPrefix(prefix);
   });

@@ -1,7 +1,7 @@
 // The log format decided in src/logging.ts, on the lines the real logger writes: `source` once per line,
 // expected conditions as one line without a stack, bugs with their stack.
 import { describe, expect, it } from 'vitest';
-import { alreadyLogged, asExpected, createLogger, isAlreadyLogged, sourceLogger } from '../../src/logging.ts';
+import { alreadyLogged, asExpected, createLogger, isAlreadyLogged, logLevel, LogLevelError, sourceLogger } from '../../src/logging.ts';
 import { SourceError } from '../../src/sources/directory-source.ts';
 import { capturedLog, keysWrittenTwice, logLines, repeatedKeys } from '../support/log-lines.ts';
 
@@ -61,5 +61,21 @@ describe('errors in the log', () => {
     expect(isAlreadyLogged(new Error('x'))).toBe(false);
     log.warn({ err: error }, 'job failed');
     expect(text()).not.toContain('stack');
+  });
+});
+
+describe('logLevel', () => {
+  it('takes the given level, else SEATSYNC_LOG_LEVEL, else LOG_LEVEL, else info; an empty variable is unset', () => {
+    expect(logLevel({ value: 'debug', from: '--log-level' }, { SEATSYNC_LOG_LEVEL: 'bogus' })).toBe('debug');
+    expect(logLevel(undefined, { SEATSYNC_LOG_LEVEL: 'warn', LOG_LEVEL: 'trace' })).toBe('warn');
+    expect(logLevel(undefined, { SEATSYNC_LOG_LEVEL: '', LOG_LEVEL: 'trace' })).toBe('trace');
+    expect(logLevel(undefined, {})).toBe('info');
+  });
+
+  it('refuses an unknown level, naming where it came from and the levels there are', () => {
+    const levels = 'fatal, error, warn, info, debug, trace, silent';
+    expect(() => logLevel(undefined, { SEATSYNC_LOG_LEVEL: 'bogus' })).toThrow(new LogLevelError(`SEATSYNC_LOG_LEVEL must be one of ${levels}, not "bogus"`));
+    expect(() => logLevel(undefined, { LOG_LEVEL: 'loud' })).toThrow(`LOG_LEVEL must be one of ${levels}, not "loud"`);
+    expect(() => logLevel({ value: 'Info', from: '--log-level' }, {})).toThrow(`--log-level must be one of ${levels}, not "Info"`);
   });
 });

@@ -3,7 +3,7 @@
 import type { DirectoryUser } from '../../domain/types.ts';
 import type { SourceItem } from '../directory-source.ts';
 import { reportedGroups } from './group-keys.ts';
-import { sameCalendarParts } from '../directory-values.ts';
+import { parseIsoTime } from '../../domain/iso-time.ts';
 
 export type KnownColumn = 'id' | 'username' | 'email' | 'displayName' | 'enabled' | 'createdAt' | 'groups';
 
@@ -118,7 +118,7 @@ export function mapCsvRow(header: CsvHeader, fields: readonly string[], context:
   const enabled = parseEnabledFlag(value('enabled'));
   if (enabled === null) return bad(`enabled must be true/false, yes/no or 1/0, got "${value('enabled')}"`, 'enabled');
   const createdAtText = value('createdAt');
-  const createdAt = createdAtText === '' ? null : parseIsoDateTime(createdAtText);
+  const createdAt = createdAtText === '' ? null : parseIsoTime(createdAtText);
   if (createdAt === null && createdAtText !== '') {
     return bad(`createdAt is not an ISO 8601 date or date-time: "${createdAtText}"`, 'createdAt');
   }
@@ -155,37 +155,4 @@ export function parseEnabledFlag(text: string): boolean | null {
   if (word === '' || TRUE_WORDS.has(word)) return true;
   if (FALSE_WORDS.has(word)) return false;
   return null;
-}
-
-// 2024-03-01, 2024-03-01T09:30, 2024-03-01 09:30:15.250+01:00, 2024-03-01T09:30:15Z, …
-const ISO_DATE_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
-
-/**
- * Parses an ISO 8601 date or date-time. A value without a zone is read as UTC, so the result doesn't
- * depend on the worker's time zone. Returns null for anything else, including impossible dates.
- */
-export function parseIsoDateTime(text: string): Date | null {
-  const match = ISO_DATE_TIME.exec(text.trim());
-  if (match === null) return null;
-  const [, year, month, day, hour, minute, second, fraction, zone] = match;
-  const parts = {
-    year: Number(year),
-    month: Number(month),
-    day: Number(day),
-    hour: Number(hour ?? '0'),
-    minute: Number(minute ?? '0'),
-    second: Number(second ?? '0'),
-  };
-  const utc = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
-  if (!sameCalendarParts(new Date(utc), parts)) return null;
-  const fractionMs = fraction === undefined ? 0 : Math.round(Number(`0.${fraction}`) * 1000);
-  return new Date(utc + fractionMs - isoOffsetMinutes(zone) * 60_000);
-}
-
-function isoOffsetMinutes(zone: string | undefined): number {
-  if (zone === undefined || zone.toUpperCase() === 'Z') return 0;
-  const digits = zone.slice(1).replace(':', '');
-  const minutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || '0');
-  return zone.startsWith('-') ? -minutes : minutes;
 }

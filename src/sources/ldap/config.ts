@@ -5,7 +5,7 @@ import { normalizeGroupKey } from '../../domain/names.ts';
 import { DEFAULTS } from '../../config/defaults.ts';
 import type { SourceKind } from '../../config/schema.ts';
 import {
-  asObject, boolean, fail, isTrue, ldapFilter, listOf, name, ok, oneOf, optional, positiveDuration, present, required, schedule, secretText,
+  asObject, boolean, dn, fail, isDn, isTrue, ldapFilter, listOf, name, ok, oneOf, optional, positiveDuration, present, required, schedule, secretText,
   sourceTiming, stringOrObject, text, textList, textOrList, tlsKeys, toTls, url, wholeNumber, type Parsed,
 } from '../../config/values.ts';
 
@@ -56,7 +56,7 @@ const ldapSourceInput = z.strictObject({
   bindDN: optional(text),
   bindPassword: optional(secretText).meta({ secret: true }),
   tls: z.strictObject({ ...tlsKeys, startTls: optional(boolean) }).nullish(),
-  baseDN: required(text),
+  baseDN: required(dn),
   filter: optional(ldapFilter),
   userFilter: optional(ldapFilter),
   group: optional(text),
@@ -121,6 +121,15 @@ export const ldapSource = {
     const hasPassword = present(source.bindPassword);
     if (hasDn && !hasPassword) out.errors.push({ segments: at('bindPassword'), message: 'is required when bindDN is set (a bind with an empty password is anonymous)' });
     if (hasPassword && !hasDn) out.errors.push({ segments: at('bindDN'), message: 'is required when bindPassword is set' });
+    const bindName = typeof source.bindDN === 'string' ? source.bindDN.trim() : null;
+    if (bindName && !isDn(bindName)) {
+      // Active Directory also binds with a user principal name or a down-level logon name.
+      const ad = source.flavor === 'active-directory';
+      if (!ad) out.errors.push({ segments: at('bindDN'), message: 'must be a DN, like cn=reader,dc=example,dc=org' });
+      else if (!/^[^@\s]+@[^@\s]+$|^[^\\\s]+\\[^\\\s]+$/.test(bindName)) {
+        out.errors.push({ segments: at('bindDN'), message: 'must be a DN (cn=reader,ou=service,dc=corp,dc=example), a user principal name (reader@corp.example) or DOMAIN\\user' });
+      }
+    }
     const tls = asObject(source.tls) ?? {};
     const urls = textOrList(source.url);
     if (isTrue(tls.startTls) && urls.some((u) => u.toLowerCase().startsWith('ldaps://'))) {

@@ -1,7 +1,8 @@
 // The generalized times a user search reads for every entry (createTimestamp, modifyTimestamp), with a
 // fast path for the form servers write, whole seconds in UTC (`20240102030405Z`); other forms go to the
 // shared parser. Both paths give the same result (see directory-values.ts `parseGeneralizedTime`).
-import { formatGeneralizedTime, parseGeneralizedTime, sameCalendarParts } from '../directory-values.ts';
+import { sameCalendarParts } from '../../domain/iso-time.ts';
+import { formatGeneralizedTime, parseGeneralizedTime } from '../directory-values.ts';
 
 /** As `parseGeneralizedTime`. */
 export function parseEntryTime(text: string): Date | null {

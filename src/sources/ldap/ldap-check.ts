@@ -28,7 +28,9 @@ export async function checkLdapSource(context: LdapSourceContext, options: Sourc
     return { report: report(steps, { usersInScope: null, sample: [], groupSizes: {} }) };
   }
   try {
-    steps.push({ name: 'connect', ok: true, detail: `connected to ${session.url}` });
+    // A failover server that does not answer passes the check (the source works) but is named.
+    const unanswered = session.unanswered.map((failure) => failure.message.replace(`${config.name}: `, ''));
+    steps.push({ name: 'connect', ok: true, detail: `connected to ${session.url}${unanswered.length === 0 ? '' : `; did not answer before it: ${unanswered.join('; ')}`}` });
     steps.push({ name: 'bind', ok: true, detail: config.bindDN === null ? 'anonymous' : `bound as ${config.bindDN}` });
     const info = await readDirectoryInfo(session);
     steps.push({ name: 'server', ok: true, detail: `${describeServer(info)}; ${DELETIONS[deletionMechanism(config, info)]}` });

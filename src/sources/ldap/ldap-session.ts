@@ -47,6 +47,8 @@ export interface SearchPagesOptions {
 
 export class LdapSession {
   readonly url: string;
+  /** The servers listed before `url` that did not answer, each with its failure (failover). */
+  unanswered: readonly SourceError[] = [];
   /** The server's rootDSE, read right after the bind. */
   readonly rootDse: EntryView;
   private readonly client: Client;
@@ -95,6 +97,7 @@ export class LdapSession {
       // One line for the servers that failed before this one; when none answers, the error thrown below
       // names each, and whoever catches it logs it once.
       if (failures.length > 0) logger.warn({ url, err: combineFailures(sourceName, failures) }, `connected to ${url}; the servers listed before it did not answer`);
+      session.unanswered = failures;
       return session;
     }
     throw combineFailures(sourceName, failures);

@@ -147,11 +147,38 @@ describe('HTTP API', () => {
     expect(await reader(`/api/v1/syncs/${hrRun!.id}`)).toMatchObject({ status: 200, body: { id: hrRun!.id, source: 'hr' } });
     expect(await reader('/api/v1/syncs/999999')).toMatchObject({ status: 404, body: { error: { code: 'not-found' } } });
     expect((await reader('/api/v1/syncs/nope')).status).toBe(404);
+    // A misspelt source filter is named, as for accounts, not answered with every job.
+    expect(await reader('/api/v1/syncs?source=nope')).toMatchObject({ status: 400, body: { error: { code: 'unknown-source', message: 'unknown source "nope"; configured: hr, crm' } } });
   });
 
   it('validates sync requests', async () => {
     expect(await admin('/api/v1/syncs', { method: 'POST', body: { source: 'nope' } })).toMatchObject({ status: 400, body: { error: { code: 'unknown-source' } } });
     expect(await admin('/api/v1/syncs', { method: 'POST', body: { dryRun: 'perhaps' } })).toMatchObject({ status: 400, body: { error: { code: 'validation' } } });
+    expect(await admin('/api/v1/syncs', { method: 'POST', body: { dryRun: 'true' } })).toMatchObject({ status: 400, body: { error: { code: 'validation', message: 'body/dryRun must be boolean' } } });
+  });
+
+  it('refuses a body it cannot read in its own codes and words, never Fastify\'s', async () => {
+    const sync = (raw: { contentType: string; text: string }) => admin('/api/v1/syncs', { method: 'POST', raw });
+    expect(await sync({ contentType: 'application/json', text: '{"source":' })).toMatchObject({ status: 400, body: { error: { code: 'invalid-json', message: 'the body is not valid JSON' } } });
+    expect(await sync({ contentType: 'application/json', text: '' })).toMatchObject({ status: 400, body: { error: { code: 'invalid-json' } } });
+    expect(await sync({ contentType: 'application/x-www-form-urlencoded', text: 'source=hr' })).toMatchObject({
+      status: 415, body: { error: { code: 'unsupported-media-type', message: 'the body must be JSON (Content-Type: application/json)' } },
+    });
+    expect(await sync({ contentType: 'application/json', text: JSON.stringify({ source: 'x'.repeat(70_000) }) })).toMatchObject({
+      status: 413, body: { error: { code: 'body-too-large', message: 'the body is larger than 64 KiB' } },
+    });
+  });
+
+  it('answers a method a path does not take with 405 and the methods it takes', async () => {
+    const healthz = await anonymous('/healthz', { method: 'POST' });
+    expect(healthz).toMatchObject({ status: 405, body: { error: { code: 'method-not-allowed', message: 'POST is not allowed on /healthz; allowed: GET, HEAD' } } });
+    expect(healthz.headers.get('allow')).toBe('GET, HEAD');
+    const account = await admin('/api/v1/accounts/1', { method: 'DELETE' });
+    expect(account).toMatchObject({ status: 405, body: { error: { code: 'method-not-allowed' } } });
+    expect(account.headers.get('allow')).toBe('GET, HEAD');
+    expect((await admin('/api/v1/syncs', { method: 'PUT', body: {} })).headers.get('allow')).toBe('GET, HEAD, POST');
+    expect((await admin('/api/v1/accounts/1/block')).headers.get('allow')).toBe('POST');
+    expect(await admin('/api/v1/nothing-here', { method: 'DELETE' })).toMatchObject({ status: 404, body: { error: { code: 'not-found' } } });
     expect(await admin('/api/v1/syncs', { method: 'POST', body: { sources: ['hr'] } })).toMatchObject({ status: 400, body: { error: { code: 'validation' } } });
   });
 
@@ -168,6 +195,7 @@ describe('HTTP API', () => {
     expect(lines).toHaveLength(1 + USERS - SEATS + 3);
     expect(await reader('/api/v1/accounts?state=bogus')).toMatchObject({ status: 400, body: { error: { code: 'validation' } } });
     expect(await reader('/api/v1/accounts?pool=bogus')).toMatchObject({ status: 400, body: { error: { code: 'unknown-pool' } } });
+    expect(await reader('/api/v1/accounts?source=nope')).toMatchObject({ status: 400, body: { error: { code: 'unknown-source', message: 'unknown source "nope"; configured: hr, crm' } } });
   });
 
   it('blocks and unblocks an account as the token, and records it in the audit trail', async () => {
@@ -246,6 +274,8 @@ describe('HTTP API', () => {
     expect(await admin('/api/v1/accounts/u000007/unprotect', { method: 'POST', body: { reason: 'x'.repeat(501) } })).toMatchObject({ status: 400, body: { error: { code: 'validation' } } });
     expect(await admin('/api/v1/accounts/u000007/unprotect', { method: 'POST', body: { reason: 'two\nlines' } })).toMatchObject({ status: 400, body: { error: { code: 'invalid-reason' } } });
     expect(await reader('/api/v1/accounts/u000007/unprotect', { method: 'POST', body: { reason: 'no' } })).toMatchObject({ status: 403 });
+    // A body's types are taken as sent: a number is not the text of a reason.
+    expect(await admin('/api/v1/accounts/u000007/protect', { method: 'POST', body: { reason: 123 } })).toMatchObject({ status: 400, body: { error: { code: 'validation', message: 'body/reason must be string' } } });
     expect(await admin('/api/v1/accounts/u000007/unprotect', { method: 'POST' })).toMatchObject({ status: 200, body: { changed: true } });
     const explained = (await reader('/api/v1/accounts/u000007/explain')).body as { audit: { reason: string; comment: string | null }[] };
     expect(explained.audit.slice(-2).map((a) => [a.reason, a.comment])).toEqual([['protect', 'on-call this week'], ['unprotect', null]]);
@@ -275,6 +305,8 @@ describe('HTTP API', () => {
     expect(await admin('/api/v1/accounts/u000001/protect', { method: 'POST' })).toMatchObject({ status: 409, body: { error: { code: 'ambiguous' } } });
     expect((await admin('/api/v1/accounts/u000001/delete', { method: 'POST' })).status).toBe(400);
     expect(await reader('/api/v1/audit?since=yesterday-ish')).toMatchObject({ status: 400, body: { error: { code: 'validation' } } });
+    // A date that does not exist is refused, not rolled over to March 2.
+    expect(await reader('/api/v1/audit?since=2026-02-30')).toMatchObject({ status: 400, body: { error: { code: 'validation', message: 'since: not a date: "2026-02-30" (use e.g. 2026-01-31 or 2026-01-31T12:00:00Z)' } } });
     expect(await reader('/api/v1/nothing-here')).toMatchObject({ status: 404, body: { error: { code: 'not-found' } } });
   });
 

@@ -2,12 +2,14 @@
 import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { SeatsyncConfig } from '../../../src/config/types.ts';
+import type { LimitExceededEvent } from '../../../src/domain/notification-events.ts';
 import { createRunNotifier } from '../../../src/notify/run-notifier.ts';
 import { outboxOf } from '../../../src/store/outbox-store.ts';
-import { storeOf } from '../../../src/store/repositories.ts';
+import { repositoriesOf, storeOf } from '../../../src/store/repositories.ts';
 import { applyAdminAction } from '../../../src/sync/admin-actions.ts';
+import { explainAccountRef } from '../../../src/sync/explain.ts';
 import type { SyncReport } from '../../../src/sync/run-sync.ts';
-import { aConfig, aCsvFile, aFileSource, people, type CsvPerson } from '../../support/config-builder.ts';
+import { aConfig, aCsvFile, aFileSource, aPartnerConfig, people, type CsvPerson } from '../../support/config-builder.ts';
 import { DATABASE_KINDS, testDatabaseOf } from '../../support/databases.ts';
 import { syncWithAllocation } from '../../support/sync.ts';
 
@@ -97,6 +99,42 @@ describe.each(DATABASE_KINDS)('sync run on %s', (kind) => {
       expect.objectContaining({ username: 'u004', from_state: 'blocked', to_state: 'active', reason: 'seats' }),
     ]);
     expect(audit.rows[0]?.actor).toMatch(/^run:\d+$/);
+  });
+
+  it('names the cause of a block in the audit: a profile change or a re-enabled account that found no seat; the email lists both as newly blocked for lack of seats', async () => {
+    // primary 3, extranet 1 (held by u001): u002 and u003 hold primary, u004 is disabled, u005 waits.
+    const list = people(5).map((p) => (p.id === 'u001' ? { ...p, groups: ['partners'] } : p.id === 'u004' ? { ...p, enabled: false } : p));
+    const csv = aCsvFile(list);
+    const config = {
+      ...aPartnerConfig(csv.path, { primary: 3, extranet: 1 }),
+      notify: { to: 'licenses@example.test', from: 'seatsync@example.test', transport: { kind: 'log' }, remindEveryMs: null, warnAt: null, failureAfter: null },
+    } satisfies SeatsyncConfig;
+    await sync(config);
+    expect(await states()).toEqual({ u001: 'active', u002: 'active', u003: 'active', u004: 'disabled', u005: 'blocked' });
+    // u002 becomes a partner (extranet is full), u004 is enabled again (primary is full).
+    csv.write(list.map((p) => (p.id === 'u002' ? { ...p, groups: ['partners'] } : p.id === 'u004' ? { ...p, enabled: true } : p)));
+    await sync(config);
+    const audit = await t.db.query<{ username: string; from_state: string; to_state: string; reason: string }>(
+      `SELECT a.username, au.from_state, au.to_state, au.reason FROM audit au JOIN accounts a ON a.id = au.account_id
+       WHERE au.run_id = (SELECT max(id) FROM runs) ORDER BY a.username`,
+    );
+    expect(audit.rows).toEqual([
+      { username: 'u002', from_state: 'active', to_state: 'blocked', reason: 'profile-changed' },
+      { username: 'u004', from_state: 'disabled', to_state: 'blocked', reason: 'directory-enabled' },
+      // The seat u002 gave up goes to the one that waited longest.
+      { username: 'u005', from_state: 'blocked', to_state: 'active', reason: 'seats' },
+    ]);
+    const limit = await t.db.query<{ payload: LimitExceededEvent }>(`SELECT payload FROM outbox WHERE kind = 'limit-exceeded' ORDER BY id DESC LIMIT 1`);
+    const event = limit.rows[0]?.payload;
+    expect(event?.blockedByReason).toEqual({ seats: 2 });
+    expect(event?.blocked.map((a) => [a.username, a.blockReason])).toEqual([
+      ['u002', 'seats'],
+      ['u004', 'seats'],
+    ]);
+    // `seatsync explain` reads the cause from the audit row that blocked the account.
+    const explain = async (ref: string): Promise<string> => (await explainAccountRef(repositoriesOf(t.db), config, ref)).explanation.summary;
+    expect(await explain('u002')).toMatch(/^its profile changed on \S+ to one needing a pool with no free seat; waiting for a seat/);
+    expect(await explain('u004')).toMatch(/^enabled again in the directory on \S+, but no seat was free; waiting for a seat/);
   });
 
   it('keeps the account through a rename (same directory id)', async () => {

@@ -201,14 +201,19 @@ export function migratedPostgres(url: string): StartWorkerOptions['database'] {
 
 /** `fetch` with a bearer token against a worker's HTTP server. */
 export function api(base: string, token: string | null = ADMIN_TOKEN) {
-  return async (path: string, init: { method?: string; body?: unknown } = {}): Promise<{ status: number; body: unknown; text: string; headers: Headers }> => {
+  /** `body` goes as JSON; `raw` as it is, with its content type (a body the API should refuse). */
+  return async (
+    path: string,
+    init: { method?: string; body?: unknown; raw?: { readonly contentType: string; readonly text: string } } = {},
+  ): Promise<{ status: number; body: unknown; text: string; headers: Headers }> => {
+    const sent = init.raw ?? (init.body === undefined ? null : { contentType: 'application/json', text: JSON.stringify(init.body) });
     const response = await fetch(`${base}${path}`, {
       method: init.method ?? 'GET',
       headers: {
         ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(sent ? { 'content-type': sent.contentType } : {}),
       },
-      ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+      ...(sent ? { body: sent.text } : {}),
     });
     const text = await response.text();
     let body: unknown = null;

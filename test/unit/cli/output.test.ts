@@ -17,4 +17,9 @@ describe('table', () => {
       ['pool      seats', '--------  -----', 'primary     100', 'extranet      5'].join('\n'),
     );
   });
+
+  it('keeps each row on one line and writes control characters as escapes', () => {
+    const out = table(['username', 'name'], [['ann', 'Ann\nSmith'], ['bob', 'Bob\u001b[31m\tRed\r']]);
+    expect(out.split('\n')).toEqual(['username  name', '--------  ------------------', 'ann       Ann\\nSmith', 'bob       Bob\\x1b[31m\\tRed\\r']);
+  });
 });

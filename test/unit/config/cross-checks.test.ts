@@ -97,6 +97,21 @@ describe('errors across keys', () => {
       expected: 'sources[1].bindDN: is required when bindPassword is set',
     },
     {
+      name: 'baseDN that is not a DN',
+      text: configText({ sources: twoSources('{ name: ad, kind: ldap, flavor: openldap, url: ldaps://a, baseDN: not a dn }') }),
+      expected: 'sources[1].baseDN: must be a DN, like ou=people,dc=example,dc=org (got "not a dn")',
+    },
+    {
+      name: 'OpenLDAP bindDN that is not a DN',
+      text: configText({ sources: twoSources('{ name: ol, kind: ldap, flavor: openldap, url: ldaps://a, baseDN: dc=x, bindDN: reader, bindPassword: p }') }),
+      expected: 'sources[1].bindDN: must be a DN, like cn=reader,dc=example,dc=org',
+    },
+    {
+      name: 'AD bindDN that is neither a DN, a user principal name nor DOMAIN\\user',
+      text: configText({ sources: twoSources('{ name: ad, kind: ldap, flavor: active-directory, url: ldaps://a, baseDN: dc=x, bindDN: reader, bindPassword: p }') }),
+      expected: 'sources[1].bindDN: must be a DN (cn=reader,ou=service,dc=corp,dc=example), a user principal name (reader@corp.example) or DOMAIN\\user',
+    },
+    {
       name: 'startTls with ldaps',
       text: configText({ sources: twoSources('{ name: ad, kind: ldap, flavor: openldap, url: [ldap://a, ldaps://b], baseDN: dc=x, tls: { startTls: true } }') }),
       expected: 'sources[1].tls.startTls: is for ldap:// URLs; ldaps:// is already TLS',
@@ -123,6 +138,27 @@ describe('errors across keys', () => {
     },
   ])('$name', async ({ text, expected }) => {
     expect(lines(await temp.problems(text))).toContain(expected);
+  });
+});
+
+describe('LDAP bind names and base DNs', () => {
+  it.each([
+    ['openldap', 'cn=reader,dc=example,dc=org'],
+    ['openldap', 'cn=Smith\\, John+uid=js,ou=people,dc=example,dc=org'],
+    ['openldap', '2.5.4.3=reader,dc=example'],
+    ['active-directory', 'CN=svc-seatsync,OU=Service,DC=corp,DC=example,DC=test'],
+    ['active-directory', 'svc-seatsync@corp.example.test'],
+    ['active-directory', 'CORP\\svc-seatsync'],
+  ])('%s accepts %s as bindDN', async (flavor, bindDN) => {
+    const source = `{ name: d, kind: ldap, flavor: ${flavor}, url: ldaps://a, baseDN: "dc=example,dc=org", bindDN: ${JSON.stringify(bindDN)}, bindPassword: p }`;
+    await expect(temp.load(configText({ sources: twoSources(source) }))).resolves.toBeDefined();
+  });
+
+  it('checks the bindDN an environment variable gives', async () => {
+    const source = '{ name: d, kind: ldap, flavor: openldap, url: ldaps://a, baseDN: "${BASE}", bindDN: "${BIND_DN}", bindPassword: p }';
+    const text = configText({ sources: twoSources(source) });
+    await expect(temp.load(text, { env: { BIND_DN: 'cn=reader,dc=example,dc=org', BASE: 'dc=example,dc=org' } })).resolves.toBeDefined();
+    expect(lines(await temp.problems(text, { env: { BIND_DN: 'reader', BASE: 'dc=example,dc=org' } }))).toEqual(['sources[1].bindDN: must be a DN, like cn=reader,dc=example,dc=org']);
   });
 });
 

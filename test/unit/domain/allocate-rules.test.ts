@@ -18,6 +18,8 @@ describe('rule 1: never oversubscribed', () => {
     );
     expect([1, 2, 3].map((id) => r.account(id).state)).toEqual(['active', 'active', 'blocked']);
     expect(r.pool('primary')).toEqual({ name: 'primary', seats: 2, used: 2, available: 0, waiting: 1, overage: 0 });
+    // A new account found no free seat: nothing else made it wait.
+    expect(r.change(3)?.reason).toBe('seats');
   });
 
   it('reports protected accounts that alone exceed a shrunk pool as overage, and keeps them', () => {
@@ -332,8 +334,21 @@ describe('rule 7: release and return', () => {
     );
     expect(r.account(2).state).toBe('active');
     expect(r.account(3)).toMatchObject({ state: 'blocked', waitingSince: NOW, waitingFor: ['primary'] });
-    expect(r.change(3)?.reason).toBe('seats');
+    expect(r.change(3)?.reason).toBe('directory-enabled');
     expect(r.plan.newlyBlocked).toEqual([3]);
+  });
+
+  // The reason names what made it ask, as its activation would; an admin's unblock has its own audit row.
+  it.each([
+    { name: 're-enabled', from: 'disabled', reason: 'directory-enabled' },
+    { name: 'returned', from: 'removed', reason: 'returned' },
+    { name: 'unsuspended', from: 'suspended', reason: 'seats' },
+    { name: 'new', from: null, reason: 'seats' },
+  ] as const)('a $name account that finds no free seat is blocked with reason $reason', ({ from, reason }) => {
+    const r = plan(anInput({ pools: [aPool('primary', 1)], accounts: [anActiveAccount(['primary'], T1, { id: 1 }), anAccount({ id: 2, state: from })] }));
+    expect(r.account(2)).toMatchObject({ state: 'blocked', held: [], waitingFor: ['primary'], waitingSince: NOW });
+    expect(r.change(2)).toMatchObject({ reason, from: from === null ? null : { state: from } });
+    expect(r.plan.newlyBlocked).toEqual([2]);
   });
 });
 
@@ -365,8 +380,10 @@ describe('rule 8: profile change', () => {
       1,
     );
     expect(r.account(1)).toMatchObject({ state: 'blocked', held: [], waitingSince: NOW, waitingFor: ['cases', 'documents'] });
+    expect(r.change(1)).toMatchObject({ reason: 'profile-changed', from: { state: 'active', held: ['cases'] } });
     expect(r.plan.newlyBlocked).toEqual([1]);
     expect(r.account(3)).toMatchObject({ state: 'active', held: ['cases'] });
+    expect(r.change(3)?.reason).toBe('seats');
   });
 
   it('keeps its still-needed seats while it waits its turn', () => {
@@ -395,6 +412,7 @@ describe('rule 8: profile change', () => {
       }),
     );
     expect(r.account(1)).toMatchObject({ state: 'blocked', held: [], waitingFor: ['documents', 'extra'] });
+    expect(r.change(1)?.reason).toBe('profile-changed');
     expect(r.account(2)).toMatchObject({ state: 'active', held: ['documents'] });
     expect(r.account(3)).toMatchObject({ state: 'blocked', waitingFor: ['documents'], waitingSince: T2 });
     expect(r.pool('cases')).toMatchObject({ used: 0, available: 1 });

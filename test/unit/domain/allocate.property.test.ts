@@ -247,6 +247,38 @@ describe('allocation properties', () => {
     );
   });
 
+  it('a change into blocked names its cause: what made the account ask, the rule that took its seat, or `seats`', () => {
+    const byFrom: Record<string, readonly string[]> = {
+      new: ['seats'],
+      blocked: ['seats'],
+      suspended: ['seats'], // an admin's unblock: that action has its own audit row
+      disabled: ['directory-enabled'],
+      removed: ['returned'],
+      grace: ['grace-expired'],
+      keeper: ['pool-shrunk', 'protected', 'admin'],
+      reserver: ['profile-changed', 'pool-shrunk', 'protected', 'admin'],
+    };
+    fc.assert(
+      fc.property(anyInputArb(), (input) => {
+        const { plan } = run(input);
+        const before = new Map(input.accounts.map((a) => [a.id, a]));
+        for (const change of plan.changes) {
+          const account = before.get(change.id);
+          if (change.to.state !== 'blocked' || account === undefined) continue;
+          const needs = needsOf(input, account) ?? [];
+          const from =
+            account.state === null ? 'new'
+            : account.state !== 'active' ? account.state
+            : account.graceUntil !== null ? 'grace'
+            : needs.every((pool) => account.held.includes(pool)) ? 'keeper'
+            : 'reserver';
+          expect(byFrom[from], `account ${change.id} from ${from}`).toContain(change.reason);
+        }
+      }),
+      RUNS,
+    );
+  });
+
   // Accounts keeping seats while they wait for a new profile's pools (rule 8) hold them until their turn,
   // which can legitimately let a later account go first; the generator leaves active profiles alone here.
   it('first come, first served: no blocked account could have had the seats of a later one activated instead', () => {

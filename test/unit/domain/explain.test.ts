@@ -89,7 +89,7 @@ describe('explainAccount', () => {
     expect(explainAccount(facts, { profiles, standing }).queue).toBeNull();
   });
 
-  it('says why a blocked account waits: the seat it lost, the grace that ended, the admin who unblocked it', () => {
+  it('says why a blocked account waits: the seat it lost, the grace that ended, the change that made it ask, the admin who unblocked it', () => {
     const at = '2026-03-04T09:00:00.000Z';
     const why = (entry: Omit<BlockEntry, 'at'>): string =>
       explainAccount({ ...facts, state: 'blocked', held: [], waitingFor: ['primary'], blockedBy: { ...entry, at } }, { profiles, standing: null }).summary;
@@ -102,6 +102,9 @@ describe('explainAccount', () => {
     );
     expect(why({ reason: 'grace-expired', from: 'active', actor: 'run:7', takenBy: null })).toMatch(/^its grace period ended on \S+ without a free seat; waiting/);
     expect(why({ reason: 'seats', from: 'suspended', actor: 'ops', takenBy: null })).toMatch(/^unblocked by ops on \S+, but no seat was free; waiting/);
+    expect(why({ reason: 'profile-changed', from: 'active', actor: 'run:7', takenBy: null })).toMatch(/^its profile changed on \S+ to one needing a pool with no free seat; waiting/);
+    expect(why({ reason: 'directory-enabled', from: 'disabled', actor: 'run:7', takenBy: null })).toMatch(/^enabled again in the directory on \S+, but no seat was free; waiting/);
+    expect(why({ reason: 'returned', from: 'removed', actor: 'run:7', takenBy: null })).toMatch(/^back in the directory on \S+, but no seat was free; waiting/);
     // Found no free seat: the queue says it all.
     expect(why({ reason: 'seats', from: null, actor: 'run:7', takenBy: null })).toBe('waiting for a seat: waits for primary');
   });

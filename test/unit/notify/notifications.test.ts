@@ -164,6 +164,33 @@ describe('limit exceeded', () => {
     ]);
   });
 
+  it('lists an account blocked by the change that made it ask (a new profile, enabled again, returned) with those that found no free seat', () => {
+    const from = (state: 'active' | 'disabled' | 'removed') =>
+      ({ state, held: state === 'active' ? ['primary'] : [], waitingFor: [], waitingSince: null, activatedAt: state === 'active' ? T0 - DAY : null, graceUntil: null }) as const;
+    const input = anInput({
+      poolsAfter: [aPool('primary', 2, 2, 4)],
+      plan: {
+        newlyBlocked: [1, 2, 3, 4],
+        graceStarted: [],
+        changes: [
+          { ...blockedChange(1), from: from('active'), reason: 'profile-changed' },
+          { ...blockedChange(2), from: from('disabled'), reason: 'directory-enabled' },
+          { ...blockedChange(3), from: from('removed'), reason: 'returned' },
+          blockedChange(4),
+        ],
+      },
+      accounts: [anAccount(1), anAccount(2), anAccount(3), anAccount(4)],
+    });
+    const [event] = only(planNotifications(input).events, 'limit-exceeded');
+    expect(event?.blockedByReason).toEqual({ seats: 4 });
+    expect(event?.blocked.map((a) => [a.username, a.blockReason, a.heldSince ?? null])).toEqual([
+      ['user1', 'seats', null],
+      ['user2', 'seats', null],
+      ['user3', 'seats', null],
+      ['user4', 'seats', null],
+    ]);
+  });
+
   it('names the admin action that caused the event; its run id is null and its keys are the action\'s', () => {
     const occasion = { kind: 'admin-action' as const, id: 'admin-3-99', actor: 'ops', action: 'unblock' as const, account: { id: 3, username: 'user3' } };
     const [event] = only(planNotifications(anInput({ ...blockingRun([3]), occasion })).events, 'limit-exceeded');

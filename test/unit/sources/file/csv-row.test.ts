@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapCsvRow, parseEnabledFlag, parseIsoDateTime, resolveCsvHeader } from '../../../../src/sources/file/csv-row.ts';
+import { mapCsvRow, parseEnabledFlag, resolveCsvHeader } from '../../../../src/sources/file/csv-row.ts';
 import type { CsvHeader } from '../../../../src/sources/file/csv-row.ts';
 
 const asConfigured = (name: string): string => name;
@@ -59,24 +59,6 @@ describe('parseEnabledFlag', () => {
     ['2', null],
   ])('%j → %s', (text, value) => {
     expect(parseEnabledFlag(text)).toBe(value);
-  });
-});
-
-describe('parseIsoDateTime', () => {
-  it.each([
-    ['2024-03-01', '2024-03-01T00:00:00.000Z'],
-    ['2024-03-01T09:30', '2024-03-01T09:30:00.000Z'],
-    ['2024-03-01T09:30:15Z', '2024-03-01T09:30:15.000Z'],
-    ['2024-03-01 09:30:15.25+01:00', '2024-03-01T08:30:15.250Z'],
-    ['2024-03-01T09:30:15-0500', '2024-03-01T14:30:15.000Z'],
-    ['2024-03-01T09:30:15+02', '2024-03-01T07:30:15.000Z'],
-    ['2024-03-01T09:30:15z', '2024-03-01T09:30:15.000Z'],
-  ])('%s → %s', (text, iso) => {
-    expect(parseIsoDateTime(text)?.toISOString()).toBe(iso);
-  });
-
-  it.each(['2024-02-30', '2024-13-01', '01/03/2024', '2024-03-01T25:00', 'yesterday', '20240301'])('rejects %j', (text) => {
-    expect(parseIsoDateTime(text)).toBeNull();
   });
 });
 

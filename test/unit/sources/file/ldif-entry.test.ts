@@ -116,6 +116,8 @@ describe('mapLdifRecord', () => {
   it.each([
     ['no id', [['objectClass', 'person'], ['uid', 'x']], undefined, /neither entryUUID nor objectGUID/],
     ['a short objectGUID', [['objectClass', 'person'], ['objectGUID', new Uint8Array(4)]], 'objectGUID', /16 bytes .* found 4 bytes/],
+    ['two entryUUIDs', [['objectClass', 'person'], ['entryUUID', 'u-1'], ['entryUUID', 'u-2']], 'entryUUID', /entryUUID has 2 values; an entry's id is one value/],
+    ['two objectGUIDs', [['objectClass', 'user'], ['objectGUID', GUID_BYTES], ['objectGUID', GUID_BYTES]], 'objectGUID', /objectGUID has 2 values/],
     ['a bad createTimestamp', [['objectClass', 'person'], ['entryUUID', 'u'], ['createTimestamp', 'yesterday']], 'createTimestamp', /not a generalized time/],
     ['a bad whenCreated', [['objectClass', 'user'], ['entryUUID', 'u'], ['whenCreated', '2024']], 'whenCreated', /not a generalized time/],
     ['a bad userAccountControl', [['objectClass', 'user'], ['entryUUID', 'u'], ['userAccountControl', 'x']], 'userAccountControl', /not an integer/],

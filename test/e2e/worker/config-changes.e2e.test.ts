@@ -1,0 +1,152 @@
+// Config changes the worker did not see happen, with `seatsync run` as processes on real PostgreSQL and
+// Redis and no schedule (nothing syncs unless the worker decides to): a seat change made while no worker
+// ran is applied when workers start, once even when two start together; and while the config file does
+// not load, sync jobs run with the last good config and the failure stays visible.
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, type Database } from '../../../src/store/db.ts';
+import { runCli } from '../../support/cli.ts';
+import { createPostgresDatabase } from '../../support/databases.ts';
+import {
+  aConfigDir, api, clearPrefix, freePort, manyPeople, REDIS_URL, requireRedis, spawnWorker, uniquePrefix, waitFor,
+  type ConfigDir, type WorkerConfigOptions, type WorkerProcess,
+} from '../../integration/worker/worker-fixtures.ts';
+
+const PEOPLE = 10;
+
+interface SyncJson {
+  runs: { source: string; status: string }[];
+  pools: { name: string; seats: number; used: number; available: number; waiting: number }[];
+}
+
+describe('seatsync run and config changes it did not see', () => {
+  const prefix = uniquePrefix('cfg');
+  let pg: { url: string; drop: () => Promise<void> };
+  let db: Database;
+  let redis: Redis;
+  let syncQueue: Queue;
+  let dir: ConfigDir;
+  let options: WorkerConfigOptions;
+  const workers: WorkerProcess[] = [];
+
+  const count = async (sql: string): Promise<number> => (await db.query<{ n: number }>(sql)).rows[0]?.n ?? -1;
+  const holders = (): Promise<number> => count(`SELECT count(*)::int AS n FROM accounts WHERE held ? 'primary'`);
+  const runsBy = (trigger: string): Promise<number> => count(`SELECT count(*)::int AS n FROM runs WHERE trigger = '${trigger}'`);
+  const idle = async (): Promise<boolean> => {
+    const counts = await syncQueue.getJobCounts('wait', 'active', 'delayed', 'prioritized');
+    return Object.values(counts).every((n) => n === 0);
+  };
+  const start = async (configPath: string): Promise<WorkerProcess> => {
+    const worker = spawnWorker(configPath);
+    workers.push(worker);
+    await worker.started;
+    return worker;
+  };
+  /** Every worker stopped; each exits 0 on SIGTERM. */
+  const stopAll = async (): Promise<void> => {
+    const stopping = workers.splice(0);
+    expect(await Promise.all(stopping.map((w) => w.stop('SIGTERM')))).toEqual(stopping.map(() => 0));
+  };
+
+  beforeAll(async () => {
+    await requireRedis();
+    pg = await createPostgresDatabase();
+    db = await openDatabase({ url: pg.url, dataDir: 'unused' });
+    redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    syncQueue = new Queue('sync', { connection: redis, prefix });
+    dir = aConfigDir();
+    options = { databaseUrl: pg.url, prefix, port: await freePort(), sources: { hr: dir.writeCsv('hr', manyPeople(PEOPLE)) }, seats: { primary: 5 } };
+    dir.writeConfig(options);
+    // Seats decided once (5 of 10) by a sync without a worker.
+    const first = await runCli(['sync', '--config', dir.configPath], { timeoutMs: 60_000 });
+    expect(first.code, first.stderr).toBe(0);
+    expect(await holders()).toBe(5);
+  }, 60_000);
+
+  // Left running by a failed test: stopped, so the next one starts its own.
+  afterEach(async () => {
+    await Promise.all(workers.splice(0).map((w) => w.stop('SIGKILL')));
+  });
+
+  afterAll(async () => {
+    await syncQueue?.close();
+    redis?.disconnect();
+    await db?.close();
+    await pg?.drop();
+    await clearPrefix(prefix);
+  });
+
+  it('applies a seat change made while no worker ran when the worker starts, without any sync asked for', async () => {
+    options = { ...options, seats: { primary: 7 } };
+    dir.writeConfig(options);
+    const worker = await start(dir.configPath);
+    await waitFor(async () => (await holders()) === 7, { what: 'the two new seats to be given' });
+    expect(worker.logs()).toContain('the seats were last allocated under other pools, profiles or policy: a sync of every source was queued');
+    expect(await runsBy('config')).toBe(1);
+    expect(await runsBy('cli')).toBe(1);
+    expect(await count(`SELECT count(*)::int AS n FROM runs`)).toBe(2);
+    const status = await runCli(['status', '--json', '--config', dir.configPath]);
+    expect((JSON.parse(status.stdout) as SyncJson).pools).toEqual([expect.objectContaining({ name: 'primary', seats: 7, used: 7, available: 0, waiting: 3 })]);
+    await stopAll();
+  });
+
+  it('queues nothing at start when the seats were allocated under the loaded config', async () => {
+    const worker = await start(dir.configPath);
+    // The decision is taken before the worker says it started.
+    expect(worker.logs()).not.toContain('a sync of every source was queued');
+    expect(await idle()).toBe(true);
+    await stopAll();
+    expect(await runsBy('config')).toBe(1);
+  });
+
+  it('gives the seats of a change once when two workers start together', async () => {
+    options = { ...options, seats: { primary: 9 } };
+    dir.writeConfig(options);
+    const other = aConfigDir();
+    other.writeConfig({ ...options, port: await freePort() });
+    const both = await Promise.all([start(dir.configPath), start(other.configPath)]);
+    await waitFor(async () => (await holders()) === 9, { what: 'the two new seats to be given' });
+    await waitFor(idle, { what: 'every queued sync to finish' });
+    expect(both.some((w) => w.logs().includes('the seats were last allocated under other pools'))).toBe(true);
+    expect(await holders()).toBe(9);
+    // Every account was activated once: 5 by the first sync, 2 and 2 by the two changes.
+    expect(await count(`SELECT count(*)::int AS n FROM audit WHERE to_state = 'active'`)).toBe(9);
+    expect(await count(`SELECT count(DISTINCT account_id)::int AS n FROM audit WHERE to_state = 'active'`)).toBe(9);
+    expect(await count(`SELECT count(*)::int AS n FROM runs WHERE status <> 'ok'`)).toBe(0);
+    await stopAll();
+  }, 60_000);
+
+  it('runs sync jobs with the last good config while the file does not load, and says so', async () => {
+    const worker = await start(dir.configPath);
+    const metrics = async (): Promise<string> => (await api(`http://127.0.0.1:${options.port}`, null)('/metrics')).text;
+    // The command line reads a good copy: the worker's own file is the one that breaks.
+    const cliConfig = join(dir.dir, 'cli.yaml');
+    copyFileSync(dir.configPath, cliConfig);
+    const good = readFileSync(dir.configPath, 'utf8');
+    expect(good).toContain('seats: 9');
+    writeFileSync(dir.configPath, good.replace('seats: 9', 'seats: lots'));
+    await waitFor(async () => worker.logs().includes('the changed config file does not load; the previous config stays in force'), { what: 'the broken config to be reported' });
+    expect(await metrics()).toContain('seatsync_config_last_reload_successful 0');
+
+    const resync = await runCli(['resync', '--wait', '--json', '--config', cliConfig], { timeoutMs: 60_000 });
+    expect(resync.code, resync.stderr).toBe(0);
+    const json = JSON.parse(resync.stdout) as SyncJson;
+    expect(json.runs).toEqual([expect.objectContaining({ source: 'hr', status: 'ok' })]);
+    expect(json.pools).toEqual([{ name: 'primary', seats: 9, used: 9, available: 0, waiting: 1 }]);
+    // Still reported while it stays broken.
+    expect(await metrics()).toContain('seatsync_config_last_reload_successful 0');
+    expect(worker.logs()).toMatch(/pools\.primary\.seats: must be a whole number[^\n]*"msg":"the changed config file does not load/);
+
+    // Fixed and asked for at once: the job re-reads the file before it runs, and takes the new seats.
+    options = { ...options, seats: { primary: 10 } };
+    dir.writeConfig(options);
+    const fixed = await runCli(['resync', '--wait', '--json', '--config', cliConfig], { timeoutMs: 60_000 });
+    expect(fixed.code, fixed.stderr).toBe(0);
+    expect((JSON.parse(fixed.stdout) as SyncJson).pools).toEqual([{ name: 'primary', seats: 10, used: 10, available: 0, waiting: 0 }]);
+    expect(await metrics()).toContain('seatsync_config_last_reload_successful 1');
+    await stopAll();
+  }, 90_000);
+});
