@@ -1,9 +1,9 @@
 // The sync job: takes the worker's config in force (the file re-read first, through the config watch), then
-// syncs each requested source under its source lock and returns the SPEC `sync --json` document. Errors map
-// to job behaviour here, once: a source's config and credential problems are unrecoverable (retrying cannot
-// help), everything else is retried with backoff; a held run is a completed job. On shutdown a run is
-// aborted before its commit (it changed nothing) and the job goes back to the queue for the sources not yet
-// applied; runs that had committed are not repeated.
+// syncs each requested source under its source lock (a dry run plans them together, under all their locks)
+// and returns the SPEC `sync --json` document. Errors map to job behaviour here, once: a source's config and
+// credential problems are unrecoverable (retrying cannot help), everything else is retried with backoff; a
+// held run is a completed job. On shutdown a run is aborted before its commit (it changed nothing) and the
+// job goes back to the queue for the sources not yet applied; runs that had committed are not repeated.
 import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import type { SeatsyncConfig } from '../src/config/types.ts';
 import { alreadyLogged, asExpected, sourceLogger, type Logger } from '../src/logging.ts';
@@ -14,7 +14,7 @@ import type { RunNotifier, SourceRunResult } from '../src/sync/sync-source.ts';
 import type { PoolView } from '../src/sync/status.ts';
 import { syncJson } from '../src/sync/report.ts';
 import type { SyncJobData, SyncJobProgress, SyncJobResult } from './names.ts';
-import type { SourceLocks } from './source-lock.ts';
+import type { HeldSourceLock, SourceLocks } from './source-lock.ts';
 
 /** Source error codes that another attempt cannot fix: the config or the directory's setup must change. */
 const PERMANENT_CODES = new Set(['auth', 'permission', 'not-found', 'tls', 'invalid-data', 'config']);
@@ -49,23 +49,22 @@ export function createSyncJobHandler(deps: SyncJobDeps) {
     let coalescingReleased = false;
     const log = deps.logger.child({ jobId: job.id, trigger: job.data.trigger });
     try {
-      for (const name of names) {
-        const lock = await deps.locks.acquire(name, {
-          ...(signal ? { signal } : {}),
-          onWait: () => {
-            sourceLogger(log, name).info('another worker is syncing this source; waiting for it');
-            progress.write({ phase: 'waiting-for-source', source: name, read: 0 }, { force: true });
-          },
-        });
+      // A sync takes its sources one at a time; a dry run plans them together (each after the ones before
+      // it, as runSync does), under the locks of all of them.
+      for (const group of job.data.dryRun ? [names] : names.map((name) => [name])) {
+        const locks: HeldSourceLock[] = [];
         try {
+          // In name order, so that two jobs holding several never wait for each other.
+          for (const name of [...group].sort()) locks.push(await acquire(deps, name, { log, progress, ...(signal ? { signal } : {}) }));
           if (!coalescingReleased) {
             // From now on a new request for the same work queues behind this job instead of joining it.
             coalescingReleased = true;
             await job.removeDeduplicationKey();
           }
-          const report = await runOne(deps, config, job.data, name, {
-            signal: signal ? AbortSignal.any([signal, lock.lost]) : lock.lost,
-            onProgress: (p) => progress.write({ phase: p.phase, source: name, read: p.read }),
+          const lost = locks.map((lock) => lock.lost);
+          const report = await runGroup(deps, config, job.data, group, {
+            signal: AbortSignal.any(signal ? [signal, ...lost] : lost),
+            onProgress: (source, p) => progress.write({ phase: p.phase, source, read: p.read }),
           });
           // A run the shutdown cut off failed without applying anything; it is not part of the result.
           const finished = report.runs.filter((run) => !(signal?.aborted && run.status === 'failed'));
@@ -73,7 +72,7 @@ export function createSyncJobHandler(deps: SyncJobDeps) {
           if (finished.length > 0) pools = report.pools;
           for (const run of finished) deps.onRun?.(run);
         } finally {
-          await lock.release();
+          for (const lock of locks) await lock.release();
         }
         if (signal?.aborted) break;
       }
@@ -107,24 +106,34 @@ function sourcesOf(data: SyncJobData, config: SeatsyncConfig): readonly string[]
   return data.sources;
 }
 
-async function runOne(
+function acquire(deps: SyncJobDeps, name: string, options: { log: Logger; progress: ProgressWriter; signal?: AbortSignal }): Promise<HeldSourceLock> {
+  return deps.locks.acquire(name, {
+    ...(options.signal ? { signal: options.signal } : {}),
+    onWait: () => {
+      sourceLogger(options.log, name).info('another worker is syncing this source; waiting for it');
+      options.progress.write({ phase: 'waiting-for-source', source: name, read: 0 }, { force: true });
+    },
+  });
+}
+
+async function runGroup(
   deps: SyncJobDeps,
   config: SeatsyncConfig,
   data: SyncJobData,
-  source: string,
-  options: { signal: AbortSignal; onProgress: (p: { phase: 'read' | 'apply'; read: number }) => void },
+  sources: readonly string[],
+  options: { signal: AbortSignal; onProgress: (source: string, p: { phase: 'read' | 'apply'; read: number }) => void },
 ) {
   const notifier = deps.notifierFor?.(config);
   return runSync(
     { db: await deps.db(), config, logger: deps.logger, createSource: createSourceFactory(config, deps.logger), ...(notifier ? { notifier } : {}) },
     {
-      sources: [source],
+      sources,
       dryRun: data.dryRun,
       allowRemovals: data.allowRemovals,
       forceFull: data.forceFull,
       trigger: data.trigger,
       signal: options.signal,
-      onProgress: (_source, p) => options.onProgress({ phase: p.phase === 'apply' ? 'apply' : 'read', read: p.read }),
+      onProgress: (source, p) => options.onProgress(source, { phase: p.phase === 'apply' ? 'apply' : 'read', read: p.read }),
     },
   );
 }

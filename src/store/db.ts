@@ -34,13 +34,16 @@ function endOf<T>(options: TransactionOptions<T>, result: T): TransactionEnd {
   return typeof options.end === 'function' ? options.end(result) : (options.end ?? 'commit');
 }
 
-/** One connection that can open transactions: a session's. */
+/** One connection that can open transactions: a session's, or a transaction's (its transactions are savepoints in it). */
 export type Connection = Queryable & Pick<Database, 'transaction'>;
 
 export interface Database extends Queryable {
   readonly kind: 'postgres' | 'pglite';
-  /** Runs `fn` in one transaction on one connection; rolls back when it throws (see TransactionOptions). */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions<T>): Promise<T>;
+  /**
+   * Runs `fn` in one transaction on one connection; rolls back when it throws (see TransactionOptions).
+   * A transaction opened on `tx` is a savepoint of this one, ended the same way.
+   */
+  transaction<T>(fn: (tx: Connection) => Promise<T>, options?: TransactionOptions<T>): Promise<T>;
   /** Runs `fn` on one dedicated connection (session state such as temp tables survives between queries). */
   session<T>(fn: (conn: Connection) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -136,10 +139,37 @@ export function reportingFirstFailure<Q extends Queryable>(q: Q): Q {
   };
 }
 
-async function runTransaction<T>(q: ClientQueryable, fn: (tx: Queryable) => Promise<T>, options: TransactionOptions<T>): Promise<T> {
+/**
+ * `q`, in a transaction, reporting its first failure; its `transaction` opens a savepoint (`depth`: how many
+ * are open around it), released or rolled back to as TransactionOptions say. Statements of a savepoint
+ * that failed are reported there, so a later failure of the enclosing transaction is reported as its own.
+ */
+function inTransaction(q: Queryable, depth: number): Connection {
+  const tx = reportingFirstFailure(q);
+  return {
+    ...tx,
+    async transaction(fn, options = {}) {
+      const savepoint = `nested_${depth + 1}`;
+      await tx.query(`SAVEPOINT ${savepoint}`);
+      const inner = inTransaction(q, depth + 1);
+      try {
+        const result = await fn(inner);
+        if (endOf(options, result) === 'rollback') await inner.query(`ROLLBACK TO SAVEPOINT ${savepoint}`);
+        await inner.query(`RELEASE SAVEPOINT ${savepoint}`);
+        return result;
+      } catch (error) {
+        await q.query(`ROLLBACK TO SAVEPOINT ${savepoint}`).catch(() => undefined);
+        await q.query(`RELEASE SAVEPOINT ${savepoint}`).catch(() => undefined);
+        throw error;
+      }
+    },
+  };
+}
+
+async function runTransaction<T>(q: ClientQueryable, fn: (tx: Connection) => Promise<T>, options: TransactionOptions<T>): Promise<T> {
   await q.query('BEGIN');
   try {
-    const result = await fn(reportingFirstFailure(q));
+    const result = await fn(inTransaction(q, 0));
     if (endOf(options, result) === 'rollback') await q.query('ROLLBACK');
     else await q.commit();
     return result;
@@ -216,7 +246,7 @@ function pgliteDatabase(db: PGlite): Database {
     ...pgliteQueryable(db),
     transaction: (fn, options = {}) =>
       db.transaction(async (tx) => {
-        const result = await fn(reportingFirstFailure(pgliteQueryable(tx)));
+        const result = await fn(inTransaction(pgliteQueryable(tx), 0));
         if (endOf(options, result) === 'rollback') await tx.rollback();
         return result;
       }),

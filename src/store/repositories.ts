@@ -41,8 +41,8 @@ export type TargetRepository = Repositories['targets'];
 
 /** Repositories that can also open a transaction on their connection. */
 export interface Store extends Repositories {
-  /** Runs `fn` in one transaction with repositories bound to it (see TransactionOptions). */
-  transaction<T>(fn: (tx: Repositories) => Promise<T>, options?: TransactionOptions<T>): Promise<T>;
+  /** Runs `fn` in one transaction with repositories bound to it (see TransactionOptions); nested, a savepoint. */
+  transaction<T>(fn: (tx: Store) => Promise<T>, options?: TransactionOptions<T>): Promise<T>;
 }
 
 /** The store of a database: also a session, one connection kept for `fn` (temp tables survive on it). */
@@ -52,7 +52,7 @@ export interface DatabaseStore extends Store {
 
 /** A connection that can open transactions, as its store. */
 function storeOn(conn: Connection): Store {
-  return { ...repositoriesOf(conn), transaction: (fn, options) => conn.transaction((tx) => fn(repositoriesOf(tx)), options) };
+  return { ...repositoriesOf(conn), transaction: (fn, options) => conn.transaction((tx) => fn(storeOn(tx)), options) };
 }
 
 /** The store of `db`: the factory through which src/sync reaches every repository. */

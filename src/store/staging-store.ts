@@ -298,11 +298,14 @@ export function stagingOf(conn: Queryable, runKey: string, source: string) {
      * stays unused: a repeated new id's later rows (dropped), a user the same read reports deleted, a
      * returning account (staged as new, its account found by the apply). `draw`: take the ids from the
      * sequence (inserts into `accounts` run under the caller's seat lock: no other draw interleaves);
-     * otherwise (a dry run, rolled back) take none: `first` is the id the sequence gives next, since a
-     * sequence does not roll back.
+     * otherwise (a dry run, rolled back) take none, since a sequence does not roll back: `first` is the id
+     * the sequence gives next, or past the accounts an earlier dry run of the same transaction inserted
+     * (a dry run of several sources plans them in turn in one transaction).
      */
     async reserveIds(options: { readonly draw: boolean }): Promise<{ first: number; count: number }> {
-      const first = options.draw ? 'setval(s, nextval(s) + n - 1) - n + 1' : 'coalesce(pg_sequence_last_value(s::regclass), 0) + 1';
+      const first = options.draw
+        ? 'setval(s, nextval(s) + n - 1) - n + 1'
+        : 'greatest(coalesce(pg_sequence_last_value(s::regclass), 0), (SELECT coalesce(max(id), 0) FROM accounts)) + 1';
       const result = await conn.query<{ first: number; count: number }>(
         `SELECT (${first})::int AS first, n::int AS count
          FROM pg_get_serial_sequence('accounts', 'id') s, (SELECT max(seq) AS n FROM ${staging} WHERE NOT deleted) m`,

@@ -1,23 +1,22 @@
-// A sync of several sources, one after the other, each in its own run and transaction.
+// A sync of several sources, one after the other, each in its own run and transaction (a dry run: each
+// planned after the ones before it, all rolled back; see syncSources).
 import type { SeatsyncConfig } from '../config/types.ts';
 import { sourceLogger } from '../logging.ts';
-import type { DirectorySource } from '../sources/directory-source.ts';
 import { repositoriesOf } from '../store/repositories.ts';
 import { poolViews, type PoolView } from './status.ts';
-import { syncSource, type SourceRunResult, type SyncSourceDeps, type SyncSourceOptions } from './sync-source.ts';
+import { syncSources, type SourceRunResult, type SyncSourcesDeps, type SyncSourcesOptions } from './sync-source.ts';
 
 export interface SyncReport {
   readonly runs: SourceRunResult[];
-  /** Seat usage after the runs (for a dry run: as the last run would have left it). */
+  /** Seat usage after the runs (for a dry run: as they would have left it). */
   readonly pools: PoolView[];
 }
 
-export type RunSyncDeps = Omit<SyncSourceDeps, 'source'> & { readonly createSource: (name: string) => DirectorySource };
+export type RunSyncDeps = SyncSourcesDeps;
 
-export type RunSyncOptions = Omit<SyncSourceOptions, 'onProgress'> & {
+export type RunSyncOptions = Omit<SyncSourcesOptions, 'onRun'> & {
   /** Sources to sync, in order; empty: every configured source. */
   readonly sources: readonly string[];
-  readonly onProgress?: (source: string, progress: { phase: string; read: number }) => void;
 };
 
 /** The configured pools of a plan's view, in config order (the shape `poolViews` returns). */
@@ -27,22 +26,13 @@ function configuredPools(config: SeatsyncConfig, views: readonly PoolView[]): Po
 }
 
 export async function runSync(deps: RunSyncDeps, options: RunSyncOptions): Promise<SyncReport> {
-  const names = options.sources.length > 0 ? options.sources : deps.config.sources.map((s) => s.name);
-  const runs: SourceRunResult[] = [];
-  for (const name of names) {
-    const source = deps.createSource(name);
-    try {
-      const result = await syncSource({ ...deps, source }, { ...options, onProgress: (p) => options.onProgress?.(name, p) });
-      runs.push(result);
-      await afterRun(deps, result);
-    } finally {
-      await source.close().catch((error: unknown) => sourceLogger(deps.logger, name).warn({ err: error }, 'closing the source failed'));
-    }
-  }
-  // The last run's allocation already counted the pools as it left them (a dry run: the last that planned, as it would have).
-  const planned = options.dryRun ? runs.findLast((r) => r.poolsAfter !== null)?.poolsAfter : null;
-  const last = runs.at(-1)?.poolsAfter ?? null;
-  const pools = planned ?? (last !== null ? configuredPools(deps.config, last) : await poolsIfReachable(deps, runs));
+  const { sources, ...rest } = options;
+  const names = sources.length > 0 ? sources : deps.config.sources.map((s) => s.name);
+  const runs = await syncSources(deps, names, { ...rest, onRun: (result) => afterRun(deps, result) });
+  // The last run's allocation already counted the pools as it left them. A dry run: the last one planned,
+  // since the held and failed ones after it were rolled back (a held run's plan with planHeld included).
+  const last = options.dryRun ? (runs.findLast((r) => r.outcome === 'planned')?.poolsAfter ?? null) : (runs.at(-1)?.poolsAfter ?? null);
+  const pools = last !== null ? configuredPools(deps.config, last) : await poolsIfReachable(deps, runs);
   return { runs, pools };
 }
 

@@ -6,6 +6,7 @@
 //   record           the run's outcome
 // Each phase returns a value; the run ends with one of four outcomes: `applied`, `planned` (a dry run,
 // rolled back through the transaction API), `held` (rule 10, rolled back the same way) or `failed`.
+// `syncSources` runs several sources in turn; a dry run of several is planned in one transaction (see there).
 import { randomBytes } from 'node:crypto';
 import type { SeatsyncConfig } from '../config/types.ts';
 import { queueKeyer } from '../domain/queue-order.ts';
@@ -109,7 +110,60 @@ interface RunContext {
   readonly started: number;
 }
 
-export async function syncSource(deps: SyncSourceDeps, options: SyncSourceOptions): Promise<SourceRunResult> {
+export interface SyncSourcesDeps extends Omit<SyncSourceDeps, 'source'> {
+  readonly createSource: (name: string) => DirectorySource;
+}
+
+export type SyncSourcesOptions = Omit<SyncSourceOptions, 'onProgress'> & {
+  readonly onProgress?: (source: string, progress: SyncProgress) => void;
+  /** Told of each run as it ends (a dry run's all at the end). */
+  readonly onRun?: (run: SourceRunResult) => Promise<void>;
+};
+
+/**
+ * The runs of `sources`, in order. A sync reads and applies each source before the next. A dry run must
+ * plan each source after the ones before it, as the sync would apply them, while writing nothing and
+ * keeping directory I/O out of transactions (issue 17): so every source is read and staged first (a read
+ * depends only on its source's own accounts and cursor, which the others' applies do not touch), then
+ * each is applied as a sync applies it, in one transaction rolled back at the end. Each apply is a
+ * savepoint in it: a planned one stays for the next source to plan against, a held or failed one is
+ * rolled back to its savepoint, as the sync would leave it.
+ */
+export async function syncSources(deps: SyncSourcesDeps, sources: readonly string[], options: SyncSourcesOptions): Promise<SourceRunResult[]> {
+  const { onRun, onProgress, ...rest } = options;
+  const optionsFor = (name: string): SyncSourceOptions => ({ ...rest, ...(onProgress ? { onProgress: (p: SyncProgress) => onProgress(name, p) } : {}) });
+  const runs: SourceRunResult[] = [];
+  if (options.dryRun) {
+    const started: RunContext[] = [];
+    try {
+      for (const name of sources) started.push(await startRun({ ...deps, source: deps.createSource(name) }, optionsFor(name)));
+      for (const { ctx, ended, durationMs } of await planInTurn(storeOf(deps.db), started)) runs.push(await record(ctx, ended, durationMs));
+    } finally {
+      for (const ctx of started) await closeSource(ctx);
+    }
+    for (const run of runs) await onRun?.(run);
+    return runs;
+  }
+  for (const name of sources) {
+    const ctx = await startRun({ ...deps, source: deps.createSource(name) }, optionsFor(name));
+    let run: SourceRunResult;
+    try {
+      run = await record(ctx, await runPhases(ctx));
+    } finally {
+      await closeSource(ctx);
+    }
+    runs.push(run);
+    await onRun?.(run);
+  }
+  return runs;
+}
+
+async function closeSource(ctx: RunContext): Promise<void> {
+  await ctx.deps.source.close().catch((error: unknown) => ctx.log.warn({ err: error }, 'closing the source failed'));
+}
+
+/** A run's row (not for a dry run), its logger and its clock. */
+async function startRun(deps: SyncSourceDeps, options: SyncSourceOptions): Promise<RunContext> {
   const clock = options.now ?? Date.now;
   const started = clock();
   const store = storeOf(deps.db);
@@ -121,25 +175,80 @@ export async function syncSource(deps: SyncSourceDeps, options: SyncSourceOption
     const interrupted = await store.runs.failInterrupted({ source: deps.source.name, exceptId: runId });
     if (interrupted > 0) log.warn({ interrupted }, 'earlier runs of this source were cut off (process or database stopped); marked failed, nothing of them was applied');
   }
-  return record(ctx, await runPhases(ctx));
+  return ctx;
+}
+
+/**
+ * Dry runs: every source read and staged on one connection, then each decided and applied in turn in one
+ * transaction that is rolled back; the staging tables are dropped whatever happens. `durationMs`: the
+ * run's own read and apply.
+ */
+async function planInTurn(store: DatabaseStore, runs: readonly RunContext[]): Promise<{ ctx: RunContext; ended: Ended; durationMs: number }[]> {
+  interface Read { readonly ctx: RunContext; readonly runKey: string; staged: Staged | null; error?: unknown; ended?: Ended; durationMs: number }
+  const reads: Read[] = runs.map((ctx) => ({ ctx, runKey: `dry_${randomBytes(6).toString('hex')}`, staged: null, durationMs: 0 }));
+  const timed = async <T>(read: Read, work: () => Promise<T>): Promise<T> => {
+    const started = read.ctx.clock();
+    try {
+      return await work();
+    } finally {
+      read.durationMs += read.ctx.clock() - started;
+    }
+  };
+  try {
+    await store.session(async (conn) => {
+      try {
+        for (const read of reads) {
+          await timed(read, async () => {
+            read.staged = await readAndStage(conn, conn.staging(read.runKey, read.ctx.deps.source.name), read.ctx);
+          }).catch((error: unknown) => (read.error = error));
+        }
+        await conn.transaction(
+          async (outer) => {
+            for (const read of reads) {
+              const { staged } = read;
+              read.ended = staged === null ? { kind: 'failed', staged, error: read.error } : await timed(read, () => applyCaught(outer, read.runKey, read.ctx, staged));
+            }
+          },
+          { end: 'rollback' },
+        );
+      } finally {
+        for (const read of reads) await conn.staging(read.runKey, read.ctx.deps.source.name).drop().catch(() => undefined);
+      }
+    });
+  } catch (error) {
+    // The session failed (no connection, or it was lost): the runs not ended by then fail with it.
+    for (const read of reads) read.ended ??= { kind: 'failed', staged: read.staged, error: read.error ?? error };
+  }
+  return reads.map(({ ctx, ended, staged, error, durationMs }) => ({ ctx, ended: ended ?? { kind: 'failed', staged, error }, durationMs }));
+}
+
+/** One dry run's apply in the transaction of `planInTurn`: a failure fails this run only (its savepoint is rolled back). */
+async function applyCaught(outer: Store, runKey: string, ctx: RunContext, staged: Staged): Promise<Ended> {
+  try {
+    return await decideAndApplyIn(outer, runKey, ctx, staged);
+  } catch (error) {
+    return { kind: 'failed', staged, error };
+  }
 }
 
 /** read and stage, then decide and apply, on the run's own connection; the staging table is dropped whatever happens. */
 async function runPhases(ctx: RunContext): Promise<Ended> {
+  const { runId } = ctx;
+  // A dry run's apply would commit here: it is planned by planInTurn.
+  if (runId === null) throw new Error('a dry run is planned in planInTurn');
   // What the read staged, for the report of a run that fails after it.
   let staged: Staged | null = null;
   try {
     return await ctx.store.session(async (conn) => {
       // Held while the run works on this connection: a run whose lock is gone was cut off.
-      if (ctx.runId) await conn.runs.lock(ctx.runId);
-      const runKey = ctx.runId ?? `dry_${randomBytes(6).toString('hex')}`;
-      const staging = conn.staging(runKey, ctx.deps.source.name);
+      await conn.runs.lock(runId);
+      const staging = conn.staging(runId, ctx.deps.source.name);
       try {
         staged = await readAndStage(conn, staging, ctx);
-        return await decideAndApplyIn(conn, runKey, ctx, staged);
+        return await decideAndApplyIn(conn, runId, ctx, staged);
       } finally {
         await staging.drop().catch(() => undefined);
-        if (ctx.runId) await conn.runs.unlock(ctx.runId).catch(() => undefined);
+        await conn.runs.unlock(runId).catch(() => undefined);
       }
     });
   } catch (error) {
@@ -181,7 +290,10 @@ async function readAndStage(conn: Store, staging: StagingRepository, ctx: RunCon
   return { ...read, unseenIds, frozenIds: await snapshot.frozenIds(), mapping };
 }
 
-/** Phases decide and apply, in one transaction that commits only an applied run (a dry run and a held one roll back). */
+/**
+ * Phases decide and apply, in one transaction that commits only an applied run (a held one rolls back).
+ * A dry run's is a savepoint of the transaction `planInTurn` rolls back, kept there for the next source.
+ */
 async function decideAndApplyIn(conn: Store, runKey: string, ctx: RunContext, staged: Staged): Promise<Ended> {
   const { deps, options } = ctx;
   const outcome = await conn.transaction<ApplyOutcome>(
@@ -198,20 +310,20 @@ async function decideAndApplyIn(conn: Store, runKey: string, ctx: RunContext, st
       throwIfAborted(options.signal);
       return decided;
     },
-    { end: (result) => (result.kind === 'applied' && !options.dryRun ? 'commit' : 'rollback') },
+    { end: (result) => (result.kind === 'applied' ? 'commit' : 'rollback') },
   );
   return { ...outcome, staged };
 }
 
-/** Phase record: the run's row, its log line, and the result. */
-async function record(ctx: RunContext, ended: Ended): Promise<SourceRunResult> {
+/** Phase record: the run's row, its log line, and the result; `runMs`: its time, when not from its start to now (a dry run planned with others). */
+async function record(ctx: RunContext, ended: Ended, runMs?: number): Promise<SourceRunResult> {
   const { deps, options, runId, log } = ctx;
   const stats: ReadStats = ended.staged?.stats ?? { seen: 0, skipped: 0, unidentified: 0, deleted: 0, skippedEntries: [], repaired: 0, repairedEntries: [] };
   const mode = ended.staged?.outcome.mode ?? null;
   const repairs = stats.repaired > 0 ? { repaired: stats.repaired, repairedEntries: stats.repairedEntries } : {};
   const base = { source: deps.source.name, runId, dryRun: options.dryRun, mode, skippedEntries: stats.skippedEntries, ...repairs };
   const unapplied: RunCounts = { seen: stats.seen, created: 0, updated: 0, activated: 0, blocked: 0, disabled: 0, removed: 0, skipped: stats.skipped };
-  const durationMs = (): number => ctx.clock() - ctx.started;
+  const durationMs = (): number => runMs ?? ctx.clock() - ctx.started;
   switch (ended.kind) {
     case 'applied': {
       const { applied } = ended;

@@ -12,11 +12,12 @@ import { capturedLog, logLines, type LogLine } from './log-lines.ts';
 
 /**
  * What a test's sync does otherwise than `seatsync sync` with no flags: the flags (`sources` default every
- * source, `dryRun`, `allowRemovals`, `forceFull` default false, `trigger` default `test`), the slice size,
+ * source, `dryRun`, `allowRemovals`, `forceFull` default false, `trigger` default `test`; `planHeld` as
+ * `check` asks for it), the slice size,
  * a fixed clock (`now`, default the real one), sources of the test's own instead of the factory's, and
  * hooks instead of the product's.
  */
-export type TestSyncOptions = Partial<Pick<RunSyncOptions, 'sources' | 'dryRun' | 'allowRemovals' | 'forceFull' | 'trigger' | 'allocationSlice'>> &
+export type TestSyncOptions = Partial<Pick<RunSyncOptions, 'sources' | 'dryRun' | 'planHeld' | 'allowRemovals' | 'forceFull' | 'trigger' | 'allocationSlice'>> &
   Partial<Pick<RunSyncDeps, 'createSource' | 'notifier'>> & { readonly now?: number };
 
 export async function syncWithAllocation(

@@ -1,5 +1,6 @@
 // How a transaction ends is part of the database interface: a dry run and a held run roll back through
-// it (TransactionOptions.end), without throwing. Both drivers, on a plain connection and in a session.
+// it (TransactionOptions.end), without throwing. Both drivers, on a plain connection and in a session;
+// and a transaction in a transaction (a savepoint, as a dry run of several sources applies each).
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Queryable } from '../../../src/store/db.ts';
 import { DATABASE_KINDS, testDatabaseOf } from '../../support/databases.ts';
@@ -34,6 +35,23 @@ describe.each(DATABASE_KINDS)('transaction ends on %s', (kind) => {
       expect((await conn.query<{ c: number }>('SELECT count(*)::int AS c FROM tx_end_probe WHERE n IN (3, 4)')).rows[0]?.c).toBe(1);
     });
     expect([await stored(3), await stored(4)]).toEqual([1, 0]);
+  });
+
+  it('ends a transaction opened in a transaction as a savepoint: kept, rolled back or failed, the enclosing one goes on', async () => {
+    const seen = await t.db.transaction(async (outer) => {
+      await outer.transaction((tx) => insert(tx, 6));
+      await outer.transaction((tx) => insert(tx, 7), { end: 'rollback' });
+      // A failed statement rolls back its savepoint only, and the first failure is the one reported.
+      const failing = outer.transaction(async (tx) => {
+        await insert(tx, 8);
+        await tx.query('SELECT 1 / 0');
+      });
+      await expect(failing).rejects.toMatchObject({ code: '22012' });
+      const inner = await outer.query<{ n: number }>('SELECT n FROM tx_end_probe WHERE n IN (6, 7, 8) ORDER BY n');
+      return inner.rows.map((r) => r.n);
+    }, { end: 'rollback' });
+    expect(seen).toEqual([6]);
+    expect([await stored(6), await stored(7), await stored(8)]).toEqual([0, 0, 0]);
   });
 
   it('rolls back when the function throws, whatever the end', async () => {

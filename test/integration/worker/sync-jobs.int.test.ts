@@ -143,6 +143,33 @@ describe('sync jobs', () => {
     expect(kept.rows[0]?.n).toBe(30);
   });
 
+  it('plans a dry-run job of several sources each after the ones before it, as the sync job that follows applies them', async () => {
+    // A database of its own: the seats the tests before allocated would make the worker queue a sync of
+    // its own at start (their pools are not this config's).
+    const own = await createPostgresDatabase();
+    const ownDb = await openDatabase({ url: own.url, dataDir: 'unused' });
+    try {
+      // Four in east (synced first) and two in west for three seats.
+      const east = dir.writeCsv('east', manyPeople(4, 'e'));
+      const west = dir.writeCsv('west', manyPeople(2, 'w'));
+      dir.writeConfig({ databaseUrl: own.url, prefix, port, sources: { east, west }, seats: { primary: 3 } });
+      await start();
+      const dry = await finished((await enqueueSync(queue, { ...SYNC, sources: ['east', 'west'], dryRun: true })).id);
+      expect((await ownDb.query('SELECT 1 FROM accounts UNION ALL SELECT 1 FROM runs')).rows).toEqual([]);
+      const real = await finished((await enqueueSync(queue, { ...SYNC, sources: ['east', 'west'] })).id);
+      const counts = (view: SyncJobView) => view.result?.runs.map((r) => [r.source, r.status, r.created, r.activated, r.blocked]);
+      expect(counts(real)).toEqual([['east', 'ok', 4, 3, 1], ['west', 'ok', 2, 0, 2]]);
+      expect(counts(dry)).toEqual(counts(real));
+      expect(dry.result?.pools).toEqual(real.result?.pools);
+      expect(real.result?.pools).toEqual([{ name: 'primary', seats: 3, used: 3, available: 0, waiting: 3 }]);
+    } finally {
+      await worker?.stop();
+      worker = null;
+      await ownDb.close();
+      await own.drop();
+    }
+  });
+
   it('keeps one job scheduler per scheduled source, following the config', async () => {
     const schedules: ScheduleQueue = new Queue('schedule', { connection: redis, prefix });
     try {
