@@ -52,6 +52,11 @@ async function runCommand(ctx: CommandContext, flags: RunFlags): Promise<ExitCod
     database: { open: (connections) => ctx.openDb({ connections }), close: () => ctx.close() },
     shutdownTimeoutMs,
     ...(concurrency !== undefined ? { concurrency } : {}),
+  }).catch((error: unknown) => {
+    // A worker's logs are collected as JSON: its failure to start is one record there too, not only the
+    // plain `error:` line every command prints.
+    ctx.logger.error({ err: error }, 'the worker could not start');
+    throw error;
   });
   const signal = await stopSignal;
   ctx.logger.info({ signal }, 'stop signal received');

@@ -3,6 +3,8 @@
 // restart, the pool gauges, and a clean stop on SIGTERM.
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../../src/store/db.ts';
 import { runCli } from '../../support/cli.ts';
@@ -120,5 +122,22 @@ describe('seatsync run (a process)', () => {
   it('stops cleanly on SIGTERM', async () => {
     expect(await worker.stop('SIGTERM')).toBe(0);
     expect(worker.logs()).toContain('"msg":"stopped"');
+  });
+
+  it('says why it could not start in a JSON log record too, and exits 1 (its HTTP port taken)', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (taken.address() as AddressInfo).port;
+      const other = aConfigDir();
+      other.writeConfig({ ...options, prefix: uniquePrefix('proc-taken'), port, schedule: 'off' });
+      const failed = spawnWorker(other.configPath);
+      expect(await failed.exited).toBe(1);
+      const records = failed.logs().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { level: number; msg: string; err?: { message: string } });
+      expect(records.find((r) => r.msg === 'the worker could not start')).toMatchObject({ level: 50, err: { message: expect.stringContaining('EADDRINUSE') } });
+      expect(failed.logs()).toContain('error: ');
+    } finally {
+      taken.close();
+    }
   });
 });
