@@ -5,8 +5,8 @@
 //
 // 1. First sync. Floor: that run's Graph requests × the latency, counted by the emulator. Target ≤ 1.15×.
 //    Reported with it: the latency the emulator delivered (its timers fire late on a busy machine), the
-//    run's own duration from its report, the read as the source logs it, and SPEC §8's wording of the
-//    floor: a bare client (bench/lib/graph-walk.ts) walking the same listing, as a process of its own.
+//    run's own duration from its report, the read as the source logs it, and a plain client
+//    (bench/lib/graph-walk.ts) walking the same listing one page at a time, as a process of its own.
 // 2. Delta resync after 100 changed users (an incremental run from the first sync's delta link): 50
 //    renamed, 50 disabled, so the allocation runs. Target: under 1 s. A delta with no change too.
 // 3. What the Graph replacements buy: the same first sync with SEATSYNC_USE_LIBRARY=graph-transport (the
@@ -63,7 +63,7 @@ interface Measured {
   readonly sync: TimedSync;
   readonly requests: number;
   readonly deliveredMs: number;
-  /** The listings the run started (Graph path and query), which the bare client walks again. */
+  /** The listings the run started (Graph path and query), which the plain client walks again. */
   readonly starts: readonly string[];
 }
 
@@ -74,11 +74,11 @@ async function measured(emulator: EmulatorHandle, run: () => Promise<TimedSync>)
   return { sync, requests: after.requests - before.requests, deliveredMs: after.latencyMs - before.latencyMs, starts: after.starts.slice(before.starts.length) };
 }
 
-/** The bare client walking the listings of `first`, which must make the same number of Graph requests. */
-async function bareWalk(emulator: EmulatorHandle, first: Measured, env: NodeJS.ProcessEnv): Promise<GraphWalk> {
+/** The plain client walking the listings of `first`, which must make the same number of Graph requests. */
+async function plainWalk(emulator: EmulatorHandle, first: Measured, env: NodeJS.ProcessEnv): Promise<GraphWalk> {
   const walked = await walkGraph({ setup: emulator.setup, starts: first.starts }, env);
   if (walked.requests !== first.requests || walked.users !== USERS) {
-    throw new Error(`the bare client made ${walked.requests} requests for ${walked.users} users; the sync made ${first.requests} for ${USERS}`);
+    throw new Error(`the plain client made ${walked.requests} requests for ${walked.users} users; the sync made ${first.requests} for ${USERS}`);
   }
   return walked;
 }
@@ -111,8 +111,8 @@ async function main(): Promise<void> {
           firsts.get(variant)!.push(first);
           console.log(`entra-sync: round ${round + 1} ${variant}: first sync ${Math.round(first.sync.ms)} ms, floor ${first.requests * LATENCY_MS} ms`);
           if (variant !== 'default') continue;
-          walks.push(await bareWalk(emulator, first, baseEnv));
-          console.log(`entra-sync: round ${round + 1}: the bare client walked the same listing in ${Math.round(walks.at(-1)!.ms)} ms`);
+          walks.push(await plainWalk(emulator, first, baseEnv));
+          console.log(`entra-sync: round ${round + 1}: the plain client walked the same listing in ${Math.round(walks.at(-1)!.ms)} ms`);
           unchanged.push(await measured(emulator, () => timedSync({ config, env })));
           await emulator.send({ op: 'change', count: CHANGES });
           const delta = await measured(emulator, () => timedSync({ config, env }));
@@ -141,10 +141,10 @@ function figures(firsts: Map<Variant, Measured[]>, walks: readonly GraphWalk[], 
     figureOf({ name: `  the latency the emulator delivered in those runs (each request from arrival to answer, summed)`, samples: ours.map((m) => m.deliveredMs), ...floorOf(ours), target: null }),
     figureOf({ name: `  the run in-process (its report's durationMs)`, samples: ours.map((m) => m.sync.run.durationMs), ...floorOf(ours), target: null }),
     figureOf({ name: `  the read, as the source logs it`, samples: ours.map((m) => logNumber(m.sync.logs, 'entra read ended', 'durationMs') ?? Number.NaN), ...floorOf(ours), target: null }),
-    figureOf({ name: `  a bare client walking the same listing (its process, Node's fetch, right after each sync)`, samples: walks.map((w) => w.ms), ...floorOf(ours), target: null }),
+    figureOf({ name: `  a plain client walking the same listing one page at a time (its process, node:https, right after each sync)`, samples: walks.map((w) => w.ms), ...floorOf(ours), target: null }),
     figureOf({
-      name: `  the first sync against that bare client (SPEC §8's floor), same rounds`, samples: ours.map((m) => m.sync.ms),
-      floorSamples: walks.map((w) => w.ms), floor: 'a bare client walking the same listing', target: null,
+      name: `  the first sync against that plain client, same rounds`, samples: ours.map((m) => m.sync.ms),
+      floorSamples: walks.map((w) => w.ms), floor: 'a plain client walking the same listing one page at a time', target: null,
     }),
     figureOf({ name: `Entra delta resync after ${CHANGES} changed users (50 renamed, 50 disabled), \`seatsync sync\``, samples: deltas.map((m) => m.sync.ms), ...floorOf(deltas), target: { max: 1000 } }),
     figureOf({ name: `  its run in-process (its report's durationMs)`, samples: deltas.map((m) => m.sync.run.durationMs), ...floorOf(deltas), target: null }),

@@ -1,10 +1,13 @@
-// SPEC §8's floor for the Entra first sync: "a bare client walking the same listing". A process of its
-// own (as `seatsync sync` is), on the same Node and the same transport (HTTPS to the emulator, its CA
-// through NODE_EXTRA_CA_CERTS): one client-credentials token, then every listing the sync started (the
-// Graph URLs it requested without a `$skiptoken`), each followed through its `@odata.nextLink`s with
-// Node's fetch, every page parsed and its users counted. Nothing is mapped, staged or stored. Timed from
-// the spawn to the exit, like the sync it is the floor of.
+// A plain Graph client walking the listings the Entra first sync made, for comparison with it: a process
+// of its own (as `seatsync sync` is), on the same Node and the same transport as seatsync's default
+// (node:https with a keep-alive agent, the emulator's CA through NODE_EXTRA_CA_CERTS): one
+// client-credentials token, then every listing the sync started (the Graph URLs it requested without a
+// `$skiptoken`), each followed through its `@odata.nextLink`s one page at a time, every page parsed and
+// its users counted. Nothing is mapped, staged or stored. It is not a floor: seatsync requests the next
+// page as soon as its link has arrived and keeps pages in flight, this client waits for each whole page.
+// Timed from the spawn to the exit, like the sync.
 import { spawn } from 'node:child_process';
+import { Agent, request } from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
@@ -35,32 +38,51 @@ export function walkGraph(args: WalkArguments, env: NodeJS.ProcessEnv): Promise<
     child.once('error', reject);
     child.once('close', (code) => {
       const ms = performance.now() - started;
-      if (code !== 0) reject(new Error(`the bare Graph client exited ${code}: ${out}`));
+      if (code !== 0) reject(new Error(`the plain Graph client exited ${code}: ${out}`));
       else resolve({ ms, ...(JSON.parse(out) as { requests: number; users: number }) });
     });
+  });
+}
+
+const agent = new Agent({ keepAlive: true });
+
+/** One HTTPS request through the keep-alive agent; the status and the whole body. */
+function send(url: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent, method: options.method ?? 'GET', headers: options.headers ?? {} }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(options.body);
   });
 }
 
 async function walk({ setup, starts }: WalkArguments): Promise<{ requests: number; users: number }> {
   const form = new URLSearchParams({
     grant_type: 'client_credentials', client_id: setup.clientId, client_secret: setup.clientSecret, scope: `${setup.graphUrl}/.default`,
+  }).toString();
+  const token = await send(`${setup.loginUrl}/${setup.tenantId}/oauth2/v2.0/token`, {
+    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form,
   });
-  const tokenAnswer = await fetch(`${setup.loginUrl}/${setup.tenantId}/oauth2/v2.0/token`, { method: 'POST', body: form });
-  if (!tokenAnswer.ok) throw new Error(`token request: ${tokenAnswer.status} ${await tokenAnswer.text()}`);
-  const headers = { authorization: `Bearer ${((await tokenAnswer.json()) as { access_token: string }).access_token}` };
+  if (token.status !== 200) throw new Error(`token request: ${token.status} ${token.body}`);
+  const headers = { authorization: `Bearer ${(JSON.parse(token.body) as { access_token: string }).access_token}` };
   let requests = 0;
   let users = 0;
   for (const start of starts) {
     let url: string | undefined = new URL(start, setup.graphUrl).href;
     while (url !== undefined) {
-      const answer = await fetch(url, { headers });
+      const answer = await send(url, { headers });
       requests += 1;
-      if (!answer.ok) throw new Error(`GET ${url}: ${answer.status} ${await answer.text()}`);
-      const page = (await answer.json()) as { value?: unknown[]; '@odata.nextLink'?: string };
+      if (answer.status !== 200) throw new Error(`GET ${url}: ${answer.status} ${answer.body}`);
+      const page = JSON.parse(answer.body) as { value?: unknown[]; '@odata.nextLink'?: string };
       users += page.value?.length ?? 0;
       url = page['@odata.nextLink'];
     }
   }
+  agent.destroy();
   return { requests, users };
 }
 
