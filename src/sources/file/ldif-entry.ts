@@ -157,11 +157,11 @@ function isPerson(objectClasses: readonly string[], record: LdifRecord): boolean
 }
 
 function externalIdOf(record: LdifRecord): { value: string; attribute: string } | { problem: string; attribute?: string } {
-  // An id is one value: with two, the entry could be either account.
-  for (const name of ['entryuuid', 'objectguid'] as const) {
-    const count = record.attributes.get(name)?.length ?? 0;
-    if (count > 1) return { problem: `${MAPPED[name]} has ${count} values; an entry's id is one value`, attribute: MAPPED[name] };
-  }
+  // The id is one value of the attribute it is taken from (entryUUID, else objectGUID): with two, the
+  // entry could be either account.
+  const idAttribute = record.attributes.has('entryuuid') ? 'entryuuid' : 'objectguid';
+  const count = record.attributes.get(idAttribute)?.length ?? 0;
+  if (count > 1) return { problem: `${MAPPED[idAttribute]} has ${count} values; an entry's id is one value`, attribute: MAPPED[idAttribute] };
   const uuid = firstText(record.attributes.get('entryuuid') ?? []);
   if (uuid !== null) return { value: canonicalGuid(uuid) ?? uuid, attribute: MAPPED.entryuuid };
   const guid = record.attributes.get('objectguid')?.[0];

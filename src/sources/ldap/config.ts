@@ -126,7 +126,7 @@ export const ldapSource = {
       // Active Directory also binds with a user principal name or a down-level logon name.
       const ad = source.flavor === 'active-directory';
       if (!ad) out.errors.push({ segments: at('bindDN'), message: 'must be a DN, like cn=reader,dc=example,dc=org' });
-      else if (!/^[^@\s]+@[^@\s]+$|^[^\\\s]+\\[^\\\s]+$/.test(bindName)) {
+      else if (!/^[^@]+@[^@\s]+$|^[^\\]+\\[^\\]+$/.test(bindName)) {
         out.errors.push({ segments: at('bindDN'), message: 'must be a DN (cn=reader,ou=service,dc=corp,dc=example), a user principal name (reader@corp.example) or DOMAIN\\user' });
       }
     }

@@ -149,6 +149,7 @@ describe('LDAP bind names and base DNs', () => {
     ['active-directory', 'CN=svc-seatsync,OU=Service,DC=corp,DC=example,DC=test'],
     ['active-directory', 'svc-seatsync@corp.example.test'],
     ['active-directory', 'CORP\\svc-seatsync'],
+    ['active-directory', 'CORP\\svc seatsync'],
   ])('%s accepts %s as bindDN', async (flavor, bindDN) => {
     const source = `{ name: d, kind: ldap, flavor: ${flavor}, url: ldaps://a, baseDN: "dc=example,dc=org", bindDN: ${JSON.stringify(bindDN)}, bindPassword: p }`;
     await expect(temp.load(configText({ sources: twoSources(source) }))).resolves.toBeDefined();

@@ -112,6 +112,11 @@ describe('mapLdifRecord', () => {
     expect(mapLdifRecord(aRecord(pairs), context)).toBeNull();
   });
 
+  it('takes the id from a single entryUUID even when objectGUID has several values', () => {
+    const item = mapLdifRecord(aRecord([['objectClass', 'person'], ['entryUUID', 'u-1'], ['objectGUID', GUID_BYTES], ['objectGUID', GUID_BYTES], ['uid', 'x']]), context);
+    expect(item).toMatchObject({ kind: 'user', user: { externalId: 'u-1' } });
+  });
+
   it('treats an entry without objectClass but with account attributes as a person', () => {
     expect(mapLdifRecord(aRecord([['entryUUID', 'u-9'], ['uid', 'x']]), context)?.kind).toBe('user');
   });
