@@ -19,6 +19,8 @@ export async function registerApi(app: FastifyInstance, deps: HttpDeps): Promise
   app.get(`${API_PREFIX}/openapi.json`, async () => openApiDocument({ publicUrl: deps.config().http.publicUrl }));
   await app.register(
     async (api) => {
+      // Bodies are JSON only: a text/plain body is refused as an unsupported media type (415), as any other is.
+      api.removeContentTypeParser('text/plain');
       api.addHook('onRequest', async (request, reply) => {
         try {
           // Tokens come from the config as last read, so a token added or revoked applies without a restart.

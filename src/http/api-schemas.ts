@@ -47,7 +47,7 @@ export const requestSchemas = {
     additionalProperties: false,
     properties: {
       account: { ...TEXT_INPUT, description: ACCOUNT_REFERENCE },
-      since: { ...TEXT_INPUT, description: 'ISO 8601 date or time, e.g. 2026-01-31 or 2026-01-31T12:00:00Z' },
+      since: { ...TEXT_INPUT, description: 'ISO 8601 date or time, e.g. 2026-01-31 or 2026-01-31T12:00:00Z (a time without a zone is UTC)' },
       run: { type: 'string', pattern: '^[0-9]{1,18}$', description: 'only the entries of this run (its numeric id)' },
       ...pageQuery(1_000, 10_000),
     },

@@ -6,7 +6,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SyncJobView } from '../../../jobs/job-view.ts';
-import { describeHold, type HeldReport } from '../../../src/domain/hold.ts';
+import type { HeldReport } from '../../../src/domain/hold.ts';
 import { loadConfig } from '../../../src/config/index.ts';
 import { inlineSchema } from '../../../src/http/api-route.ts';
 import type { StatusView } from '../../../src/sync/status.ts';
@@ -161,9 +161,11 @@ describe('HTTP API', () => {
     const sync = (raw: { contentType: string; text: string }) => admin('/api/v1/syncs', { method: 'POST', raw });
     expect(await sync({ contentType: 'application/json', text: '{"source":' })).toMatchObject({ status: 400, body: { error: { code: 'invalid-json', message: 'the body is not valid JSON' } } });
     expect(await sync({ contentType: 'application/json', text: '' })).toMatchObject({ status: 400, body: { error: { code: 'invalid-json' } } });
-    expect(await sync({ contentType: 'application/x-www-form-urlencoded', text: 'source=hr' })).toMatchObject({
-      status: 415, body: { error: { code: 'unsupported-media-type', message: 'the body must be JSON (Content-Type: application/json)' } },
-    });
+    for (const contentType of ['application/x-www-form-urlencoded', 'text/plain']) {
+      expect(await sync({ contentType, text: 'source=hr' }), contentType).toMatchObject({
+        status: 415, body: { error: { code: 'unsupported-media-type', message: 'the body must be JSON (Content-Type: application/json)' } },
+      });
+    }
     expect(await sync({ contentType: 'application/json', text: JSON.stringify({ source: 'x'.repeat(70_000) }) })).toMatchObject({
       status: 413, body: { error: { code: 'body-too-large', message: 'the body is larger than 64 KiB' } },
     });
@@ -354,8 +356,6 @@ describe('HTTP API', () => {
     }, { what: 'the held crm sync' });
     const held: HeldReport = { wouldDisable: 0, wouldRemove: 3, total: 3, threshold: 5, reason: 'empty-read' };
     expect(done.result?.runs).toEqual([expect.objectContaining({ source: 'crm', status: 'held', removed: 0, held })]);
-    const said = describeHold(done.result?.runs[0]?.held ?? held);
-    expect(said).toBe('the source returned no users although it has 3 accounts');
     const status = (await reader('/api/v1/status')).body as StatusView;
     const sources = status.sources;
     expect(sources.find((s) => s.name === 'crm')?.lastRun).toEqual(expect.objectContaining({ status: 'held', seen: 0, held }));
