@@ -88,9 +88,12 @@ export async function readIntoStaging(
       logger.warn(entry, `directory value repaired: ${REPAIRED_UTF8}`);
     }
   };
-  // Users returned, and ids listed: `seen` is one or the other once the read says whether it listed the scope.
+  // Users returned, and ids listed: `seen` is one or the other once the read says whether it listed the
+  // scope. The listing names every id in scope once, the unreadable entries' too, which a read that
+  // returns them does not count: `unreadableReturned` is taken off it.
   let returned = 0;
   let listed = 0;
+  let unreadableReturned = 0;
   // New users are numbered 1, 2, … in read order: the account id reserved for each is first + seq − 1
   // (staging-store.ts `reserveIds`). Changed users (whose order nothing needs) are numbered −1, −2, …
   let newSeq = 0;
@@ -107,7 +110,7 @@ export async function readIntoStaging(
       // New ids returned twice show only now, in the staging table: the first occurrences are kept, the repeats count as skipped.
       const repeats = snapshot.newIdsMayRepeat ? await staging.dropRepeatedIds() : 0;
       if (repeats > 0) logger.warn({ entry: source.name, attribute: 'id', repeats }, 'directory returned new ids more than once; first occurrences kept');
-      stats.seen = (next.value.listedScope === true ? listed : returned) - repeats;
+      stats.seen = next.value.listedScope === true ? listed - unreadableReturned : returned - repeats;
       stats.skipped += repeats;
       const repeated = { entry: source.name, attribute: 'id', reason: DUPLICATE_ID };
       for (let i = 0; i < repeats && stats.skippedEntries.length < MAX_REPORTED_SKIPS; i++) stats.skippedEntries.push(repeated);
@@ -116,6 +119,7 @@ export async function readIntoStaging(
     const page = sortItems(next.value.items, rules, { skip, repair });
     const { users, deletions, kept, unreadable } = page;
     listed += page.listed;
+    unreadableReturned += page.unreadableUsers;
     await snapshot.keep(kept, { as: 'listed' });
     await snapshot.keep(unreadable, { as: 'unreadable' });
     const statuses = await snapshot.classify(users);
@@ -150,15 +154,16 @@ export async function readIntoStaging(
 /**
  * Sorts a page's items: `users` to classify and stage, mapped; `deletions`, ids an incremental read
  * reports deleted; `kept`, ids listed only (in scope and unchanged, allocated as usual; `listed` counts
- * them as seen); `unreadable`, ids of entries present but unreadable, whose accounts are frozen. A user
- * with a value the store cannot hold is skipped (and kept) here.
+ * them as seen); `unreadable`, ids of entries present but unreadable, whose accounts are frozen
+ * (`unreadableUsers`: those the read returned as users, whose ids a listing names too). A user with a
+ * value the store cannot hold is skipped (and kept) here.
  */
 function sortItems(
   items: readonly SourceItem[],
   rules: MappingRules,
   report: { skip: (entry: SkippedEntry) => void; repair: (user: DirectoryUser, attributes: readonly string[]) => void },
 ) {
-  const page = { users: [] as StagedUser[], deletions: [] as string[], kept: [] as string[], unreadable: [] as string[], listed: 0 };
+  const page = { users: [] as StagedUser[], deletions: [] as string[], kept: [] as string[], unreadable: [] as string[], listed: 0, unreadableUsers: 0 };
   for (const item of items) {
     if (item.kind === 'user') {
       const unusable = usableId(item.user.externalId)
@@ -169,7 +174,10 @@ function sortItems(
         if (item.repaired !== undefined && item.repaired.length > 0) report.repair(item.user, item.repaired);
       } else {
         report.skip({ entry: item.user.dn ?? item.user.username, ...unusable, externalId: item.user.externalId });
-        if (usableId(item.user.externalId)) page.unreadable.push(item.user.externalId);
+        if (usableId(item.user.externalId)) {
+          page.unreadable.push(item.user.externalId);
+          page.unreadableUsers += 1;
+        }
       }
     } else if (item.kind === 'deleted') page.deletions.push(item.externalId);
     else if (item.kind === 'present') {

@@ -229,5 +229,8 @@ describe('OpenLDAP without syncprov: a scheduled run counts each user in scope o
     await admin.del(personDn('u04'));
     expect((await scheduled()).run).toMatchObject({ status: 'ok', mode: 'incremental', removed: 1, seen: USERS - 1 });
     expect(await lastSeen()).toEqual({ seen: USERS - 1 });
+    // An entry changed so that it cannot be read (a NUL in its cn): skipped, not seen, as a full read counts it.
+    await admin.modify(personDn('u05'), new Change({ operation: 'replace', modification: new Attribute({ type: 'cn', values: ['Person\u0000u05'] }) }));
+    expect((await scheduled()).run).toMatchObject({ status: 'ok', mode: 'incremental', skipped: 1, seen: USERS - 2 });
   }, 120_000);
 });
