@@ -15,7 +15,7 @@ export function registerAudit(program: Command, run: Runner): void {
     .command('audit')
     .description('the audit trail: every state change with reason and actor')
     .option('--account <account>', `only this account (${ACCOUNT_REFERENCE})`)
-    .option('--since <date>', 'only entries at or after this date (ISO 8601)')
+    .option('--since <date>', 'only entries at or after this date (ISO 8601; a time without a zone is UTC)')
     .option('--limit <n>', 'at most this many entries (the latest)', '1000')
     .option('--json', 'print one JSON document')
     .action((flags: { account?: string; since?: string; limit: string; json?: boolean }) =>

@@ -130,7 +130,7 @@ function printSource(out: Output, result: SourceCheckJson): void {
   if (result.usersInScope !== null) out.line(`  users in scope: ${formatCount(result.usersInScope)}`);
   for (const [group, size] of Object.entries(result.groupSizes)) out.line(`  group ${group}: ${formatCount(size)} members`);
   for (const u of result.sample) {
-    out.line(`  sample: ${cellText(u.username)} <${cellText(u.email ?? '-')}> "${cellText(u.displayName ?? '')}" id=${u.externalId} ${u.enabled ? 'enabled' : 'disabled'} groups=${u.groups.length}`);
+    out.line(`  sample: ${cellText(u.username)} <${cellText(u.email ?? '-')}> "${cellText(u.displayName ?? '')}" id=${cellText(u.externalId)} ${u.enabled ? 'enabled' : 'disabled'} groups=${u.groups.length}`);
   }
   if (result.plan) printPlan(out, result.plan);
 }

@@ -23,7 +23,7 @@ export function buildProgram(onExit: (code: ExitCode) => void, options: { readon
     .description('License-aware directory sync: one account per directory user, seats allocated first come, first served.')
     .version(packageVersion(), '-V, --version')
     .option('-c, --config <path>', 'config file (default: $SEATSYNC_CONFIG, else config/seatsync.yaml)')
-    .option('--log-level <level>', 'log level on stderr: fatal, error, warn, info, debug, trace, silent (default: $SEATSYNC_LOG_LEVEL, else info)')
+    .option('--log-level <level>', 'log level on stderr: fatal, error, warn, info, debug, trace, silent (default: $SEATSYNC_LOG_LEVEL, else $LOG_LEVEL, else info)')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
 

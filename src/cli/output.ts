@@ -51,3 +51,26 @@ export function table(headers: readonly string[], rows: readonly (readonly (stri
 export { csvField, csvLine } from '../sync/account-export.ts';
 
 export { formatCount } from '../domain/counted.ts';
+
+/** A run as the result tables of `sync` and `resync --wait` show it. */
+interface RunRow {
+  readonly source: string;
+  readonly status: string;
+  readonly seen: number;
+  readonly created: number;
+  readonly updated: number;
+  readonly activated: number;
+  readonly blocked: number;
+  readonly disabled: number;
+  readonly removed: number;
+  readonly skipped: number;
+  readonly durationMs: number;
+}
+
+/** One line per run: what `sync` and `resync --wait` print above their notes. */
+export function runsTable(runs: readonly RunRow[]): string {
+  return table(
+    ['source', 'status', 'seen', 'created', 'updated', 'activated', 'blocked', 'disabled', 'removed', 'skipped', 'time'],
+    runs.map((r) => [r.source, r.status, r.seen, r.created, r.updated, r.activated, r.blocked, r.disabled, r.removed, r.skipped, `${(r.durationMs / 1000).toFixed(1)}s`]),
+  );
+}

@@ -10,7 +10,7 @@ import { closeRedis, connectRedis } from '../../jobs/redis.ts';
 import { describeHold } from '../domain/hold.ts';
 import type { CommandContext } from './context.ts';
 import { EXIT, UsageError, type ExitCode } from './exit-codes.ts';
-import { formatCount, table, type Output } from './output.ts';
+import { formatCount, runsTable, table, type Output } from './output.ts';
 import type { ResyncFlags } from './resync-command.ts';
 
 
@@ -184,12 +184,7 @@ function report(out: Output, view: SyncJobView, flags: ResyncFlags): ExitCode {
   if (flags.json) {
     out.json(result ?? { runs: [], pools: [] });
   } else if (result) {
-    out.line(
-      table(
-        ['source', 'status', 'seen', 'created', 'updated', 'activated', 'blocked', 'disabled', 'removed', 'time'],
-        result.runs.map((r) => [r.source, r.status, r.seen, r.created, r.updated, r.activated, r.blocked, r.disabled, r.removed, `${(r.durationMs / 1000).toFixed(1)}s`]),
-      ),
-    );
+    out.line(runsTable(result.runs));
     for (const r of result.runs.filter((run) => run.status === 'held')) {
       // `held` is absent only in the result of a worker older than it.
       out.line(

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { describeHold } from '../domain/hold.ts';
 import type { Runner } from './context.ts';
 import { EXIT } from './exit-codes.ts';
-import { table } from './output.ts';
+import { cellText, table } from './output.ts';
 
 export function registerStatus(program: Command, run: Runner): void {
   program
@@ -30,7 +30,7 @@ export function registerStatus(program: Command, run: Runner): void {
           ),
         );
         for (const s of status.sources.filter((source) => source.consecutiveFailures > 0 && source.lastError)) {
-          out.line(`\n${s.name}: FAILING since ${s.failingSince ?? '?'} (${s.consecutiveFailures} failed runs); last error: ${s.lastError?.message ?? ''}`);
+          out.line(`\n${s.name}: FAILING since ${s.failingSince ?? '?'} (${s.consecutiveFailures} failed runs); last error: ${cellText(s.lastError?.message ?? '')}`);
         }
         for (const s of status.sources) {
           const held = s.lastRun?.held;
@@ -46,7 +46,7 @@ export function registerStatus(program: Command, run: Runner): void {
               status.targets.map((t) => [t.name, t.kind, t.pending, t.failed, t.lastDeliveryAt ?? 'never', t.lastReconcileAt ?? 'never', driftText(t.drift)]),
             ),
           );
-          for (const t of status.targets) if (t.lastError !== null && t.pending + t.failed > 0) out.line(`${t.name}: last error: ${t.lastError}`);
+          for (const t of status.targets) if (t.lastError !== null && t.pending + t.failed > 0) out.line(`${t.name}: last error: ${cellText(t.lastError)}`);
         }
         return EXIT.ok;
       }),

@@ -10,7 +10,7 @@ import { EXIT, UsageError, type ExitCode } from './exit-codes.ts';
 import { deliverAfterRun } from './notify-wiring.ts';
 import { runHooksFor } from '../run-hooks.ts';
 import { repositoriesOf } from '../store/repositories.ts';
-import { formatCount, table, type Output } from './output.ts';
+import { cellText, formatCount, runsTable, table, type Output } from './output.ts';
 import { listingOf, printPlanned } from './planned-changes.ts';
 import type { SyncFlags } from './sync-command.ts';
 
@@ -48,12 +48,7 @@ export async function syncCommand(ctx: CommandContext, out: Output, flags: SyncF
 function printReport(out: Output, report: SyncReport, next: NextListingCommand): void {
   const dry = report.runs.some((r) => r.dryRun);
   if (dry) out.line('Dry run: nothing was written. This is what the sync would do:\n');
-  out.line(
-    table(
-      ['source', 'status', 'seen', 'created', 'updated', 'activated', 'blocked', 'disabled', 'removed', 'skipped', 'time'],
-      report.runs.map((r) => [r.source, r.status, r.seen, r.created, r.updated, r.activated, r.blocked, r.disabled, r.removed, r.skipped, `${(r.durationMs / 1000).toFixed(1)}s`]),
-    ),
-  );
+  out.line(runsTable(report.runs));
   for (const r of report.runs) {
     if (r.status === 'failed') out.line(`\n${r.source}: FAILED, nothing was applied: ${r.error ?? 'unknown error'}`);
     if (r.held) {
@@ -67,9 +62,9 @@ function printReport(out: Output, report: SyncReport, next: NextListingCommand):
       }
     }
     if (r.planned) printPlanned(out, r.source, r.planned, next);
-    for (const s of r.skippedEntries.slice(0, 10)) out.line(`${r.source}: skipped ${s.entry}${s.attribute ? ` (${s.attribute})` : ''}: ${s.reason}`);
+    for (const s of r.skippedEntries.slice(0, 10)) out.line(`${r.source}: skipped ${cellText(s.entry)}${s.attribute ? ` (${cellText(s.attribute)})` : ''}: ${cellText(s.reason)}`);
     if (r.skipped > 10) out.line(`${r.source}: … ${r.skipped - 10} more skipped entries (see the logs)`);
-    for (const s of (r.repairedEntries ?? []).slice(0, 10)) out.line(`${r.source}: repaired ${s.entry} (${s.attribute}): ${REPAIRED_UTF8}`);
+    for (const s of (r.repairedEntries ?? []).slice(0, 10)) out.line(`${r.source}: repaired ${cellText(s.entry)} (${cellText(s.attribute)}): ${REPAIRED_UTF8}`);
     if ((r.repaired ?? 0) > 10) out.line(`${r.source}: … ${(r.repaired ?? 0) - 10} more repaired values (see the logs)`);
   }
   out.line('');

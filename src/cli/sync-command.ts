@@ -26,5 +26,6 @@ export function registerSync(program: Command, run: Runner): void {
 }
 
 export function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+  // A source named twice is run (or checked) once.
+  return previous.includes(value) ? previous : [...previous, value];
 }

@@ -109,7 +109,7 @@ function blockCause(entry: BlockEntry): string | null {
     case 'grace-expired':
       return `its grace period ended on ${entry.at} without a free seat`;
     case 'profile-changed':
-      return `its profile changed on ${entry.at} to one needing a pool with no free seat`;
+      return `its profile (or the pools it needs) changed on ${entry.at}, to one needing a pool with no free seat`;
     case 'directory-enabled':
       return `enabled again in the directory on ${entry.at}, but no seat was free`;
     case 'returned':

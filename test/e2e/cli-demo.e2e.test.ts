@@ -169,6 +169,13 @@ describe('seatsync CLI on the demo', () => {
     // Eight runs of the CLI on the embedded database: about 30 s on an idle machine.
   }, 240_000);
 
+  it('syncs a source named twice once', async () => {
+    const name = (JSON.parse((await runCli(['status', '--json', '--config', demo.config])).stdout) as { sources: { name: string }[] }).sources[0]!.name;
+    const result = await runCli(['sync', '--dry-run', '--json', '--source', name, '--source', name, '--config', demo.config]);
+    expect(result.code, result.stderr).toBe(0);
+    expect((JSON.parse(result.stdout) as { runs: { source: string }[] }).runs.map((r) => r.source)).toEqual([name]);
+  });
+
   it('exits 2 on bad usage', async () => {
     expect((await runCli(['accounts', '--state', 'sleeping', '--config', demo.config])).code).toBe(2);
     expect((await runCli(['no-such-command'])).code).toBe(2);

@@ -78,7 +78,10 @@ describe('seatsync resync --wait', () => {
     worker = spawnWorker(dir.configPath);
     await worker.started;
     const resync = (...flags: string[]) => runCli(['resync', '--wait', '--source', 'hr', ...flags, '--config', dir.configPath], { timeoutMs: 60_000 });
-    expect((await resync()).code).toBe(0);
+    const first = await resync();
+    expect(first.code).toBe(0);
+    // The result table is the one `sync` prints, skipped entries included.
+    expect(first.stdout.split('\n')[0]).toMatch(/^source +status +seen +created +updated +activated +blocked +disabled +removed +skipped +time$/);
     dir.writeCsv('hr', []);
     const held = await resync();
     expect(held.stdout).toContain(

@@ -7,7 +7,7 @@ import { SourceError, type SourceCheck, type SourceCheckOptions, type SourceChec
 import { readDirectoryInfo, type DirectoryInfo } from './directory-info.ts';
 import type { ResolvedGroups } from './group-types.ts';
 import { resolveMembership, streamUsers, type LdapSourceContext, type Membership } from './ldap-reader.ts';
-import { LdapSession } from './ldap-session.ts';
+import { failureDetail, LdapSession } from './ldap-session.ts';
 import { deletionMechanism, type DeletionMechanism } from './scope-exits.ts';
 import { counted } from '../../domain/counted.ts';
 
@@ -29,7 +29,7 @@ export async function checkLdapSource(context: LdapSourceContext, options: Sourc
   }
   try {
     // A failover server that does not answer passes the check (the source works) but is named.
-    const unanswered = session.unanswered.map((failure) => failure.message.replace(`${config.name}: `, ''));
+    const unanswered = session.unanswered.map((failure) => failureDetail(config.name, failure));
     steps.push({ name: 'connect', ok: true, detail: `connected to ${session.url}${unanswered.length === 0 ? '' : `; did not answer before it: ${unanswered.join('; ')}`}` });
     steps.push({ name: 'bind', ok: true, detail: config.bindDN === null ? 'anonymous' : `bound as ${config.bindDN}` });
     const info = await readDirectoryInfo(session);

@@ -376,13 +376,17 @@ function hostOf(url: string): string {
   return hostname.startsWith('[') ? hostname.slice(1, -1) : hostname || 'localhost';
 }
 
+/** A source error's message without the source's name in front: `cannot reach ldap://…: connection refused`. */
+export function failureDetail(sourceName: string, failure: SourceError): string {
+  return failure.message.replace(`${sourceName}: `, '');
+}
+
 /** One error for a failover list: its code is the first non-connect failure's, else `connect`. */
 function combineFailures(sourceName: string, failures: readonly SourceError[]): SourceError {
   if (failures.length === 1 && failures[0]) return failures[0];
   const specific = failures.find((failure) => failure.code !== 'connect');
   const code = specific?.code ?? 'connect';
-  const prefix = `${sourceName}: `;
-  const details = failures.map((failure) => failure.message.replace(prefix, '')).join('; ');
+  const details = failures.map((failure) => failureDetail(sourceName, failure)).join('; ');
   return new SourceError(sourceName, code, `no server answered: ${details}`, { cause: failures[0] });
 }
 

@@ -133,7 +133,7 @@ describe.each(DATABASE_KINDS)('sync run on %s', (kind) => {
     ]);
     // `seatsync explain` reads the cause from the audit row that blocked the account.
     const explain = async (ref: string): Promise<string> => (await explainAccountRef(repositoriesOf(t.db), config, ref)).explanation.summary;
-    expect(await explain('u002')).toMatch(/^its profile changed on \S+ to one needing a pool with no free seat; waiting for a seat/);
+    expect(await explain('u002')).toMatch(/^its profile \(or the pools it needs\) changed on \S+, to one needing a pool with no free seat; waiting for a seat/);
     expect(await explain('u004')).toMatch(/^enabled again in the directory on \S+, but no seat was free; waiting for a seat/);
   });
 

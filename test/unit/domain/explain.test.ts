@@ -102,7 +102,7 @@ describe('explainAccount', () => {
     );
     expect(why({ reason: 'grace-expired', from: 'active', actor: 'run:7', takenBy: null })).toMatch(/^its grace period ended on \S+ without a free seat; waiting/);
     expect(why({ reason: 'seats', from: 'suspended', actor: 'ops', takenBy: null })).toMatch(/^unblocked by ops on \S+, but no seat was free; waiting/);
-    expect(why({ reason: 'profile-changed', from: 'active', actor: 'run:7', takenBy: null })).toMatch(/^its profile changed on \S+ to one needing a pool with no free seat; waiting/);
+    expect(why({ reason: 'profile-changed', from: 'active', actor: 'run:7', takenBy: null })).toMatch(/^its profile \(or the pools it needs\) changed on \S+, to one needing a pool with no free seat; waiting/);
     expect(why({ reason: 'directory-enabled', from: 'disabled', actor: 'run:7', takenBy: null })).toMatch(/^enabled again in the directory on \S+, but no seat was free; waiting/);
     expect(why({ reason: 'returned', from: 'removed', actor: 'run:7', takenBy: null })).toMatch(/^back in the directory on \S+, but no seat was free; waiting/);
     // Found no free seat: the queue says it all.
