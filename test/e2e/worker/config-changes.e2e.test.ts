@@ -1,7 +1,9 @@
 // Config changes the worker did not see happen, with `seatsync run` as processes on real PostgreSQL and
 // Redis and no schedule (nothing syncs unless the worker decides to): a seat change made while no worker
 // ran is applied when workers start, once even when two start together; and while the config file does
-// not load, sync jobs run with the last good config and the failure stays visible.
+// not load, sync jobs run with the last good config and the failure stays visible. The tests are steps
+// of one story on one database, in order (vitest runs a file's tests one after the other): each starts
+// from the seats and runs the one before it left.
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
@@ -140,7 +142,8 @@ describe('seatsync run and config changes it did not see', () => {
     expect(await metrics()).toContain('seatsync_config_last_reload_successful 0');
     expect(worker.logs()).toMatch(/pools\.primary\.seats: must be a whole number[^\n]*"msg":"the changed config file does not load/);
 
-    // Fixed and asked for at once: the job re-reads the file before it runs, and takes the new seats.
+    // Fixed and asked for at once: the resync's job runs with the new seats, whether the watch or the job
+    // itself noticed the file first (config-watch.int.test.ts pins the job's own re-read).
     options = { ...options, seats: { primary: 10 } };
     dir.writeConfig(options);
     const fixed = await runCli(['resync', '--wait', '--json', '--config', cliConfig], { timeoutMs: 60_000 });

@@ -2,19 +2,17 @@
 // watch has not noticed yet is applied before the job gets its config, and a file that does not load
 // leaves the last good config, reported once per version of the file.
 import { writeFileSync } from 'node:fs';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { watchConfig, type ConfigWatch } from '../../../jobs/config-watch.ts';
 import { loadConfig } from '../../../src/config/index.ts';
 import type { SeatsyncConfig } from '../../../src/config/types.ts';
-import type { Logger } from '../../../src/logging.ts';
+import { createLogger, type Logger } from '../../../src/logging.ts';
+import { capturedLog, logLines } from '../../support/log-lines.ts';
 import { aConfigDir, manyPeople, type ConfigDir, type WorkerConfigOptions } from './worker-fixtures.ts';
 
 function capture(): { logger: Logger; messages: () => string[] } {
-  let text = '';
-  const sink = new Writable({ write: (chunk: Buffer, _enc, done) => ((text += chunk.toString()), done()) });
-  return { logger: pino({ level: 'info' }, sink) as Logger, messages: () => text.trim().split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { msg: string }).msg) };
+  const log = capturedLog();
+  return { logger: createLogger({ level: 'info', destination: log.destination }), messages: () => logLines(log.text()).map((line) => line.msg) };
 }
 
 const seatsOf = (config: SeatsyncConfig): number | undefined => config.pools.find((p) => p.name === 'primary')?.seats;

@@ -1,17 +1,15 @@
 // The start-up check of Redis' eviction policy, against a Redis server of its own (started here with an
 // evicting policy, so the shared test Redis keeps its configuration).
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Logger } from '../../../src/logging.ts';
+import { createLogger, type Logger } from '../../../src/logging.ts';
+import { capturedLog, logLines, type LogLine } from '../../support/log-lines.ts';
 import { closeRedis, connectRedis, RedisUnavailableError, warnUnlessNoEviction } from '../../../jobs/redis.ts';
 import { startPrivateRedis, type PrivateRedis } from '../../support/private-redis.ts';
 import { freePort, REDIS_URL, requireRedis } from './worker-fixtures.ts';
 
-function capture(): { logger: Logger; lines: () => { level: number; msg: string }[] } {
-  let text = '';
-  const sink = new Writable({ write: (chunk: Buffer, _enc, done) => ((text += chunk.toString()), done()) });
-  return { logger: pino({ level: 'debug' }, sink) as Logger, lines: () => text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { level: number; msg: string }) };
+function capture(): { logger: Logger; lines: () => LogLine[] } {
+  const log = capturedLog();
+  return { logger: createLogger({ level: 'debug', destination: log.destination }), lines: () => logLines(log.text()) };
 }
 
 describe('Redis eviction policy check', () => {

@@ -35,14 +35,14 @@ const adEntry = (extra: Partial<Entry> = {}): Entry => ({
   ...extra,
 });
 
-const adMapping = (overrides: Partial<Omit<UserMapping, 'readFrom'>> = {}): UserMapping => {
+const aMapping = (overrides: Partial<Omit<UserMapping, 'readFrom'>> = {}): UserMapping => {
   const mapping = { config: aConfig('active-directory'), profileAttributes: ['employeeType'], groups: groups({}), scopeGroup: null, ...overrides };
   return { ...mapping, readFrom: fieldAttributes(mapping.config) };
 };
 
 describe('mapUserEntry', () => {
   it('maps an AD entry: GUID, account name, disabled bit, creation time, attributes', () => {
-    const item = mapUserEntry(adEntry({ employeeType: ['staff', 'contractor'], userAccountControl: '514' }), adMapping());
+    const item = mapUserEntry(adEntry({ employeeType: ['staff', 'contractor'], userAccountControl: '514' }), aMapping());
     expect(item).toEqual({
       kind: 'user',
       user: {
@@ -63,34 +63,34 @@ describe('mapUserEntry', () => {
   it('reports the attributes each field is read from: the flavor\'s defaults, or the source\'s overrides', () => {
     const openldap = aConfig('openldap');
     const ann = { dn: 'uid=ann,dc=x', entryUUID: 'id-1', uid: 'ann' };
-    expect(mapUserEntry(ann, adMapping({ config: openldap }))).toMatchObject({ readFrom: { displayName: 'cn', createdAt: 'createTimestamp', externalId: 'entryUUID', username: 'uid' } });
+    expect(mapUserEntry(ann, aMapping({ config: openldap }))).toMatchObject({ readFrom: { displayName: 'cn', createdAt: 'createTimestamp', externalId: 'entryUUID', username: 'uid' } });
     const renamed = { ...openldap, attributes: { ...openldap.attributes, displayName: 'displayName', username: 'mail' } };
-    expect(mapUserEntry({ ...ann, mail: 'ann@x' }, adMapping({ config: renamed }))).toMatchObject({ readFrom: { displayName: 'displayName', username: 'mail' } });
+    expect(mapUserEntry({ ...ann, mail: 'ann@x' }, aMapping({ config: renamed }))).toMatchObject({ readFrom: { displayName: 'displayName', username: 'mail' } });
   });
 
   it('reads attributes whatever case the server spells them in', () => {
-    const item = mapUserEntry({ dn: 'cn=a', objectguid: guidBytes, SAMACCOUNTNAME: 'ann', USERACCOUNTCONTROL: '2' }, adMapping());
+    const item = mapUserEntry({ dn: 'cn=a', objectguid: guidBytes, SAMACCOUNTNAME: 'ann', USERACCOUNTCONTROL: '2' }, aMapping());
     expect(item).toMatchObject({ kind: 'user', user: { username: 'ann', enabled: false, email: null, createdAt: null } });
   });
 
   it('skips entries without a usable id or username, naming the DN and the attribute', () => {
     const dn = 'CN=Ann Lee,OU=People,DC=corp,DC=test';
-    expect(mapUserEntry(adEntry({ objectGUID: [] }), adMapping())).toEqual({ kind: 'skipped', entry: dn, attribute: 'objectGUID', reason: 'missing id attribute' });
-    expect(mapUserEntry(adEntry({ objectGUID: Buffer.alloc(4) }), adMapping())).toMatchObject({ kind: 'skipped', attribute: 'objectGUID', reason: 'id attribute is not a 16-byte GUID' });
-    expect(mapUserEntry(adEntry({ sAMAccountName: [] }), adMapping())).toMatchObject({ kind: 'skipped', attribute: 'sAMAccountName' });
-    const ldap = adMapping({ config: aConfig('openldap') });
+    expect(mapUserEntry(adEntry({ objectGUID: [] }), aMapping())).toEqual({ kind: 'skipped', entry: dn, attribute: 'objectGUID', reason: 'missing id attribute' });
+    expect(mapUserEntry(adEntry({ objectGUID: Buffer.alloc(4) }), aMapping())).toMatchObject({ kind: 'skipped', attribute: 'objectGUID', reason: 'id attribute is not a 16-byte GUID' });
+    expect(mapUserEntry(adEntry({ sAMAccountName: [] }), aMapping())).toMatchObject({ kind: 'skipped', attribute: 'sAMAccountName' });
+    const ldap = aMapping({ config: aConfig('openldap') });
     expect(mapUserEntry({ dn: 'uid=b', entryUUID: ['a', 'b'], uid: 'b' }, ldap)).toMatchObject({ kind: 'skipped', attribute: 'entryUUID', reason: 'id attribute has 2 values; it must have one' });
   });
 
   it('skips an entry whose id is not UTF-8 (two such ids would repair to one), and repairs other text', () => {
-    const ldap = adMapping({ config: aConfig('openldap') });
+    const ldap = aMapping({ config: aConfig('openldap') });
     const notUtf8 = (text: string) => Buffer.concat([Buffer.from(text), Buffer.from([0xff])]);
     expect(mapUserEntry({ dn: 'uid=c', entryUUID: notUtf8('id-'), uid: 'c' }, ldap)).toMatchObject({ kind: 'skipped', attribute: 'entryUUID', reason: 'id attribute is not valid UTF-8' });
     expect(mapUserEntry({ dn: 'uid=d', entryUUID: 'id-d', uid: notUtf8('d') }, ldap)).toMatchObject({ kind: 'user', user: { externalId: 'id-d', username: 'd\uFFFD' } });
   });
 
   it('reports the groups of interest holding the DN (normalized) or the uid', () => {
-    const mapping = adMapping({
+    const mapping = aMapping({
       config: aConfig('openldap'),
       groups: groups({ 'cn=staff,dc=x': { dns: ['uid=ann,ou=people,dc=x'] }, 'cn=posix,dc=x': { uids: ['ann'] }, 'cn=other,dc=x': { dns: ['uid=bob,dc=x'] } }),
     });
@@ -99,7 +99,7 @@ describe('mapUserEntry', () => {
   });
 
   it('drops entries outside the scope group when the scope is checked here', () => {
-    const mapping = adMapping({ config: aConfig('openldap'), scopeGroup: 'cn=scope,dc=x', groups: groups({ 'cn=scope,dc=x': { dns: ['uid=ann,dc=x'] } }) });
+    const mapping = aMapping({ config: aConfig('openldap'), scopeGroup: 'cn=scope,dc=x', groups: groups({ 'cn=scope,dc=x': { dns: ['uid=ann,dc=x'] } }) });
     expect(mapUserEntry({ dn: 'uid=ann,dc=x', entryUUID: 'id-1', uid: 'ann' }, mapping)).toMatchObject({ kind: 'user' });
     expect(mapUserEntry({ dn: 'uid=bob,dc=x', entryUUID: 'id-2', uid: 'bob' }, mapping)).toBeNull();
   });
@@ -111,7 +111,7 @@ describe('mapUserEntry', () => {
     [{ kind: 'attribute-value', attribute: 'nsAccountLock', values: ['TRUE'] }, { nsAccountLock: 'false' }, true],
     [{ kind: 'none' }, { pwdAccountLockedTime: 'x' }, true],
   ])('applies the disabled rule %j', (disabled, extra, enabled) => {
-    const mapping = adMapping({ config: aConfig('openldap', { disabled }) });
+    const mapping = aMapping({ config: aConfig('openldap', { disabled }) });
     expect(mapUserEntry({ dn: 'uid=a', entryUUID: 'id', uid: 'a', ...extra }, mapping)).toMatchObject({ user: { enabled } });
   });
 });
