@@ -1,5 +1,6 @@
 // `seatsync check`'s action (registered in check-command.ts): the config's warnings, the database and
-// Redis, each source with a dry run of it, the mail transport and the targets.
+// Redis, each source's check, then one dry run of the sources that passed it, planned in config order as
+// the sync would apply them (check-plan.ts), the mail transport and the targets.
 import { describeConfigWarnings, redactedConfig } from '../config/index.ts';
 import { createSourceFactory, preloadAdapters } from '../sources/factory.ts';
 import { mappingRulesOf, readRequestOf } from '../sync/map-user.ts';
@@ -11,7 +12,7 @@ import { checkMailTransport } from './notify-wiring.ts';
 import { checkDatabase, checkRedis, type ServiceCheck } from './check-services.ts';
 import { checkTargets } from '../targets/check-targets.ts';
 import type { DirectorySource, SourceCheck, SourceCheckReport, SourceReader, SourceReadOptions, UsersCount } from '../sources/directory-source.ts';
-import { planDatabase, planSource, printPlan, type PlanDatabase, type SourcePlanJson } from './check-plan.ts';
+import { planDatabase, planSources, printPlan, type PlanDatabase, type SourcePlanJson, type SourcePlanned } from './check-plan.ts';
 
 export async function checkCommand(ctx: CommandContext, out: Output, flags: CheckFlags): Promise<ExitCode> {
   const names = flags.source.length > 0 ? flags.source : ctx.config.sources.map((s) => s.name);
@@ -29,14 +30,13 @@ export async function checkCommand(ctx: CommandContext, out: Output, flags: Chec
     printService(out, `database (${database.kind === 'pglite' ? 'embedded' : 'PostgreSQL'})`, database);
     printService(out, 'redis (for seatsync run and resync)', redis);
   }
-  // The database the check opened: the sources' dry runs plan against it, and it is closed after them.
+  // The database the check opened: the sources' dry run plans against it, and it is closed after it.
   const planDb = await planDatabase(checked);
   try {
-    for (const name of names) {
-      const result = await checkSource(ctx, planDb, name);
-      results.push(result);
-      if (!flags.json) printSource(out, result);
-    }
+    const checks: SourceChecked[] = [];
+    for (const name of names) checks.push(await checkSource(ctx, planDb, name));
+    results.push(...(await planChecked(ctx, planDb, checks)));
+    if (!flags.json) for (const result of results) printSource(out, result);
   } finally {
     await planDb.db?.close().catch(() => undefined);
   }
@@ -62,14 +62,17 @@ interface SourceCheckJson extends SourceCheckReport {
   readonly plan: SourcePlanJson | null;
 }
 
-/**
- * The source's own check, then a dry run of it when the source answered. With a database to plan
- * against, the dry run's read is the check's count of the users too (a full read), so the directory is
- * read once.
- */
-async function checkSource(ctx: CommandContext, planDb: PlanDatabase, name: string): Promise<SourceCheckJson> {
-  const create = createSourceFactory(ctx.config, ctx.logger);
-  const source = create(name);
+/** A source's own check; `users`: the count its check left to the dry run's read. */
+interface SourceChecked {
+  readonly name: string;
+  readonly kind: string;
+  readonly report: SourceCheckReport;
+  readonly users: UsersCount | undefined;
+}
+
+/** The source's own check; with a database to plan against, its users are left to the dry run's read to count. */
+async function checkSource(ctx: CommandContext, planDb: PlanDatabase, name: string): Promise<SourceChecked> {
+  const source = createSourceFactory(ctx.config, ctx.logger)(name);
   let checked: SourceCheck;
   try {
     checked = await source.check({ ...readRequestOf(mappingRulesOf(ctx.config)), ...(planDb.db === null ? {} : { usersReadByCaller: true }) });
@@ -79,21 +82,50 @@ async function checkSource(ctx: CommandContext, planDb: PlanDatabase, name: stri
   } finally {
     await source.close().catch(() => undefined);
   }
-  const { report, users } = checked;
-  const base = { source: name, kind: source.kind, ...report };
+  return { name, kind: source.kind, report: checked.report, users: checked.users };
+}
+
+/**
+ * One dry run of the sources whose check passed, in config order, each planned after the ones before it
+ * as the sync would apply them. Its read of a source is the check's count of the users too (a full
+ * read), so the directory is read once.
+ */
+async function planChecked(ctx: CommandContext, planDb: PlanDatabase, checks: readonly SourceChecked[]): Promise<SourceCheckJson[]> {
+  const passed = new Map(checks.filter((c) => c.report.ok).map((c) => [c.name, c]));
+  const reads = new Map(checks.map((c) => [c.name, { completed: false }]));
+  const create = createSourceFactory(ctx.config, ctx.logger);
+  const planned = planDb.db === null ? new Map<string, SourcePlanned>() : await planSources(
+    {
+      config: ctx.config,
+      logger: ctx.logger,
+      createSource: (n) => {
+        const users = passed.get(n)?.users;
+        const read = reads.get(n);
+        return users && read ? feeding(create(n), users, read) : create(n);
+      },
+    },
+    planDb.db,
+    {
+      sources: ctx.config.sources.map((s) => s.name).filter((n) => passed.has(n)),
+      fullReads: new Set([...passed.values()].filter((c) => c.users !== undefined).map((c) => c.name)),
+    },
+  );
+  return checks.map((c) => resultOf(c, planDb, planned.get(c.name), reads.get(c.name)?.completed === true));
+}
+
+/** A source's check with its dry run's step and plan; `readCompleted`: the dry run's read of it reached its end. */
+function resultOf({ name, kind, report, users }: SourceChecked, planDb: PlanDatabase, planned: SourcePlanned | undefined, readCompleted: boolean): SourceCheckJson {
+  const base = { source: name, kind, ...report };
   if (!report.ok) return { ...base, steps: [...report.steps, { name: 'dry run', ok: false, detail: 'not run: the source could not be read' }], plan: null };
   // Without a database to plan against the source is still fine: the database's own check says what failed.
-  if (planDb.db === null) return { ...base, steps: [...report.steps, { name: 'dry run', ok: !planDb.failed, detail: planDb.detail }], plan: null };
-  const read = { completed: false };
-  const { step, plan } = await planSource(
-    { config: ctx.config, logger: ctx.logger, createSource: users ? (n) => feeding(create(n), users, read) : create },
-    planDb.db,
-    { source: name, forceFull: users !== undefined },
-  );
+  if (planDb.db === null || planned === undefined) {
+    return { ...base, steps: [...report.steps, { name: 'dry run', ok: planDb.db !== null || !planDb.failed, detail: planDb.detail }], plan: null };
+  }
+  const { step, plan } = planned;
   const detailed = step.ok ? { ...step, detail: `${planDb.detail}: ${step.detail}` } : step;
   // A read that failed half-way counted only part of the users: the dry run's step says why. A read that
   // completed counts them all, even when the dry run failed after it.
-  const found = users && read.completed ? users.report() : null;
+  const found = users && readCompleted ? users.report() : null;
   if (found === null) return { ...base, ok: step.ok, steps: [...report.steps, detailed], plan };
   return {
     ...base,

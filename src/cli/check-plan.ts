@@ -1,9 +1,10 @@
 // What `seatsync check` shows of a sync it does not make: per source, a dry run of a sync now (the
 // sync's own pipeline, rolled back, so the numbers are the allocator's) and what the source's accounts
-// would then hold, per profile and pool. Each source is planned on its own, against the stored accounts
-// of the others, from one read of it (a run that would be held still plans, and says so); a source whose
-// check counts its users by reading them (LDAP, file) has them counted from that read, which is then a
-// full one (check-action.ts). Nothing is written: a database without seatsync's tables yet is planned as
+// would then hold, per profile and pool. The sources checked are planned in one dry run, in order, each
+// after the ones before it as the sync would apply them, from one read of each (a run that would be held
+// still plans, and says so, and is left out of the later ones' plans as the sync leaves it); a source
+// whose check counts its users by reading them (LDAP, file) has them counted from that read, which is
+// then a full one (check-action.ts). Nothing is written: a database without seatsync's tables yet is planned as
 // a first sync in a throwaway in-memory one (it holds no accounts either), and none is migrated.
 import type { SeatsyncConfig } from '../config/types.ts';
 import { counted } from '../domain/counted.ts';
@@ -59,24 +60,37 @@ export interface PlanDeps {
   readonly createSource: (name: string) => DirectorySource;
 }
 
+/** A source's step in its check for the dry run and, when it ran, the plan. */
+export interface SourcePlanned {
+  readonly step: CheckStep;
+  readonly plan: SourcePlanJson | null;
+}
+
 /**
- * A dry run of one source (`forceFull`: reading every user, even where a sync now would read only the
- * changes): its step in the source's check and, when it ran, the plan.
+ * One dry run of `sources`, in the order given, each planned after the ones before it as a sync of them
+ * would apply them (`fullReads`: the sources read in full, even where a sync now would read only the
+ * changes): each source's step in its check and, when it ran, its plan.
  */
-export async function planSource(
+export async function planSources(
   deps: PlanDeps,
   db: Database,
-  options: { readonly source: string; readonly forceFull: boolean },
-): Promise<{ step: CheckStep; plan: SourcePlanJson | null }> {
+  options: { readonly sources: readonly string[]; readonly fullReads: ReadonlySet<string> },
+): Promise<Map<string, SourcePlanned>> {
+  if (options.sources.length === 0) return new Map();
   // Held: the plan it would apply once removals are allowed, with what it would hold for.
   const report = await runSync(
     { db, config: deps.config, logger: deps.logger, createSource: deps.createSource },
-    { sources: [options.source], dryRun: true, allowRemovals: false, planHeld: true, forceFull: options.forceFull, trigger: 'check', listing: { kinds: [], offset: 0, limit: 0 } },
+    { sources: options.sources, dryRun: true, allowRemovals: false, planHeld: true, forceFull: options.fullReads, trigger: 'check', listing: { kinds: [], offset: 0, limit: 0 } },
   );
-  const run: SourceRunResult | undefined = report.runs[0];
+  const runs = new Map(report.runs.map((run) => [run.source, run]));
+  return new Map(options.sources.map((name) => [name, plannedOf(runs.get(name))]));
+}
+
+function plannedOf(run: SourceRunResult | undefined): SourcePlanned {
   if (run === undefined || run.status === 'failed' || !run.tally || !run.planned) {
     return { step: { name: 'dry run', ok: false, detail: `failed: ${run?.error ?? 'no result'}` }, plan: null };
   }
+  // Seat usage as this source's plan leaves it, after the sources planned before it.
   const after = new Map((run.poolsAfter ?? []).map((p) => [p.name, p]));
   const plan: SourcePlanJson = {
     accounts: run.tally.accounts,

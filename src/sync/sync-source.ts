@@ -114,7 +114,9 @@ export interface SyncSourcesDeps extends Omit<SyncSourceDeps, 'source'> {
   readonly createSource: (name: string) => DirectorySource;
 }
 
-export type SyncSourcesOptions = Omit<SyncSourceOptions, 'onProgress'> & {
+export type SyncSourcesOptions = Omit<SyncSourceOptions, 'onProgress' | 'forceFull'> & {
+  /** Every source read in full, or those named (`seatsync check`'s, which count their users from the read). */
+  readonly forceFull: boolean | ReadonlySet<string>;
   readonly onProgress?: (source: string, progress: SyncProgress) => void;
   /** Told of each run as it ends (a dry run's all at the end). */
   readonly onRun?: (run: SourceRunResult) => Promise<void>;
@@ -130,8 +132,12 @@ export type SyncSourcesOptions = Omit<SyncSourceOptions, 'onProgress'> & {
  * rolled back to its savepoint, as the sync would leave it.
  */
 export async function syncSources(deps: SyncSourcesDeps, sources: readonly string[], options: SyncSourcesOptions): Promise<SourceRunResult[]> {
-  const { onRun, onProgress, ...rest } = options;
-  const optionsFor = (name: string): SyncSourceOptions => ({ ...rest, ...(onProgress ? { onProgress: (p: SyncProgress) => onProgress(name, p) } : {}) });
+  const { onRun, onProgress, forceFull, ...rest } = options;
+  const optionsFor = (name: string): SyncSourceOptions => ({
+    ...rest,
+    forceFull: typeof forceFull === 'boolean' ? forceFull : forceFull.has(name),
+    ...(onProgress ? { onProgress: (p: SyncProgress) => onProgress(name, p) } : {}),
+  });
   const runs: SourceRunResult[] = [];
   if (options.dryRun) {
     const started: RunContext[] = [];
