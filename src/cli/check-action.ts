@@ -91,10 +91,16 @@ async function checkSource(ctx: CommandContext, planDb: PlanDatabase, name: stri
  * read), so the directory is read once.
  */
 async function planChecked(ctx: CommandContext, planDb: PlanDatabase, checks: readonly SourceChecked[]): Promise<SourceCheckJson[]> {
+  const { db } = planDb;
+  if (db === null) {
+    // Without a database to plan against the sources are still fine: the database's own check says what failed.
+    const notRun = { name: 'dry run', ok: !planDb.failed, detail: planDb.detail };
+    return checks.map(({ name, kind, report }) => ({ source: name, kind, ...report, steps: [...report.steps, report.ok ? notRun : NOT_READ], plan: null }));
+  }
   const passed = new Map(checks.filter((c) => c.report.ok).map((c) => [c.name, c]));
   const reads = new Map(checks.map((c) => [c.name, { completed: false }]));
   const create = createSourceFactory(ctx.config, ctx.logger);
-  const planned = planDb.db === null ? new Map<string, SourcePlanned>() : await planSources(
+  const planned = await planSources(
     {
       config: ctx.config,
       logger: ctx.logger,
@@ -104,33 +110,33 @@ async function planChecked(ctx: CommandContext, planDb: PlanDatabase, checks: re
         return users && read ? feeding(create(n), users, read) : create(n);
       },
     },
-    planDb.db,
+    db,
     {
       sources: ctx.config.sources.map((s) => s.name).filter((n) => passed.has(n)),
       fullReads: new Set([...passed.values()].filter((c) => c.users !== undefined).map((c) => c.name)),
     },
   );
-  return checks.map((c) => resultOf(c, planDb, planned.get(c.name), reads.get(c.name)?.completed === true));
+  return checks.map((c) => {
+    const { step, plan } = planned.get(c.name) ?? { step: NOT_READ, plan: null };
+    return resultOf(c, { step: step.ok ? { ...step, detail: `${planDb.detail}: ${step.detail}` } : step, plan }, reads.get(c.name)?.completed === true);
+  });
 }
 
+const NOT_READ = { name: 'dry run', ok: false, detail: 'not run: the source could not be read' } as const;
+
 /** A source's check with its dry run's step and plan; `readCompleted`: the dry run's read of it reached its end. */
-function resultOf({ name, kind, report, users }: SourceChecked, planDb: PlanDatabase, planned: SourcePlanned | undefined, readCompleted: boolean): SourceCheckJson {
+function resultOf({ name, kind, report, users }: SourceChecked, planned: SourcePlanned, readCompleted: boolean): SourceCheckJson {
   const base = { source: name, kind, ...report };
-  if (!report.ok) return { ...base, steps: [...report.steps, { name: 'dry run', ok: false, detail: 'not run: the source could not be read' }], plan: null };
-  // Without a database to plan against the source is still fine: the database's own check says what failed.
-  if (planDb.db === null || planned === undefined) {
-    return { ...base, steps: [...report.steps, { name: 'dry run', ok: planDb.db !== null || !planDb.failed, detail: planDb.detail }], plan: null };
-  }
+  if (!report.ok) return { ...base, steps: [...report.steps, NOT_READ], plan: null };
   const { step, plan } = planned;
-  const detailed = step.ok ? { ...step, detail: `${planDb.detail}: ${step.detail}` } : step;
   // A read that failed half-way counted only part of the users: the dry run's step says why. A read that
   // completed counts them all, even when the dry run failed after it.
   const found = users && readCompleted ? users.report() : null;
-  if (found === null) return { ...base, ok: step.ok, steps: [...report.steps, detailed], plan };
+  if (found === null) return { ...base, ok: step.ok, steps: [...report.steps, step], plan };
   return {
     ...base,
     ok: step.ok && found.ok,
-    steps: [...report.steps, ...found.steps, detailed],
+    steps: [...report.steps, ...found.steps, step],
     usersInScope: found.usersInScope,
     sample: found.sample,
     groupSizes: { ...report.groupSizes, ...found.groupSizes },

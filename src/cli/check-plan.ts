@@ -1,11 +1,12 @@
 // What `seatsync check` shows of a sync it does not make: per source, a dry run of a sync now (the
 // sync's own pipeline, rolled back, so the numbers are the allocator's) and what the source's accounts
 // would then hold, per profile and pool. The sources checked are planned in one dry run, in order, each
-// after the ones before it as the sync would apply them, from one read of each (a run that would be held
-// still plans, and says so, and is left out of the later ones' plans as the sync leaves it); a source
+// after the ones before it as the sync would apply them (a run that would be held still plans, and says
+// so, and is left out of the later ones' plans as the sync leaves it), from one read of each; a source
 // whose check counts its users by reading them (LDAP, file) has them counted from that read, which is
-// then a full one (check-action.ts). Nothing is written: a database without seatsync's tables yet is planned as
-// a first sync in a throwaway in-memory one (it holds no accounts either), and none is migrated.
+// then a full one (check-action.ts). Nothing is written: a database without seatsync's tables yet is
+// planned as a first sync in a throwaway in-memory one (it holds no accounts either), and none is
+// migrated.
 import type { SeatsyncConfig } from '../config/types.ts';
 import { counted } from '../domain/counted.ts';
 import { describeHold, type HoldReason } from '../domain/hold.ts';
