@@ -29,19 +29,29 @@ export function parseIsoTime(text: string): Date | null {
   const match = ISO_DATE_TIME.exec(text.trim());
   if (match === null) return null;
   const [, year, month, day, hour, minute, second, fraction, zone] = match;
-  const parts = {
-    year: Number(year),
-    month: Number(month),
-    day: Number(day),
-    hour: Number(hour ?? '0'),
-    minute: Number(minute ?? '0'),
-    second: Number(second ?? '0'),
+  return instantOf({ year: year!, month: month!, day: day!, hour, minute, second, fraction, zone });
+}
+
+/**
+ * The instant that matched fields of a time name (digits as text; absent time fields are 0, an absent
+ * zone is UTC; zone `Z`, `±HH`, `±HHMM` or `±HH:MM`); null when a field does not exist (February 30,
+ * 25:00, +24:00). The one reading of parsed time fields, for ISO 8601 here and LDAP's generalized time
+ * (sources/directory-values.ts).
+ */
+export function instantOf(fields: Readonly<Record<'year' | 'month' | 'day', string> & Record<'hour' | 'minute' | 'second' | 'fraction' | 'zone', string | undefined>>): Date | null {
+  const parts: CalendarParts = {
+    year: Number(fields.year),
+    month: Number(fields.month),
+    day: Number(fields.day),
+    hour: Number(fields.hour ?? '0'),
+    minute: Number(fields.minute ?? '0'),
+    second: Number(fields.second ?? '0'),
   };
-  const offsetMinutes = zoneOffsetMinutes(zone);
+  const offsetMinutes = zoneOffsetMinutes(fields.zone);
   if (offsetMinutes === null) return null;
   const utc = utcMs(parts);
   if (!sameCalendarParts(new Date(utc), parts)) return null;
-  const fractionMs = fraction === undefined ? 0 : Math.round(Number(`0.${fraction}`) * 1000);
+  const fractionMs = fields.fraction === undefined ? 0 : Math.round(Number(`0.${fields.fraction}`) * 1000);
   return new Date(utc + fractionMs - offsetMinutes * 60_000);
 }
 

@@ -3,7 +3,7 @@
 // whenCreated) and AD's userAccountControl. One implementation, so both sources read the same value the
 // same way.
 import { isUtf8 } from 'node:buffer';
-import { sameCalendarParts } from '../domain/iso-time.ts';
+import { instantOf } from '../domain/iso-time.ts';
 
 /**
  * The text of a value's UTF-8 bytes. Bytes that are not UTF-8 (a latin-1 value written by an old tool)
@@ -79,14 +79,6 @@ export function canonicalGuid(text: string): string | null {
 const GENERALIZED_TIME =
   /^(\d{4})(\d{2})(\d{2})(\d{2})(?:(\d{2})(\d{2})?)?(?:[.,](\d+))?(Z|[+-]\d{2}(?:\d{2})?)?$/;
 
-function zoneOffsetMinutes(zone: string | undefined): number {
-  if (zone === undefined || zone === 'Z') return 0;
-  const sign = zone.startsWith('-') ? -1 : 1;
-  const hours = Number(zone.slice(1, 3));
-  const minutes = zone.length > 3 ? Number(zone.slice(3, 5)) : 0;
-  return sign * (hours * 60 + minutes);
-}
-
 /**
  * Parses a generalized time (`20240101120000Z`, AD's `20240101120000.0Z`, `202401011200+0100`).
  * A value without a zone is read as UTC (directories always write one; local time would make the result
@@ -96,18 +88,7 @@ export function parseGeneralizedTime(text: string): Date | null {
   const match = GENERALIZED_TIME.exec(text.trim());
   if (match === null) return null;
   const [, year, month, day, hour, minute, second, fraction, zone] = match;
-  const parts = {
-    year: Number(year),
-    month: Number(month),
-    day: Number(day),
-    hour: Number(hour),
-    minute: Number(minute ?? '0'),
-    second: Number(second ?? '0'),
-  };
-  const fractionMs = fraction === undefined ? 0 : Math.round(Number(`0.${fraction}`) * 1000);
-  const local = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
-  if (!sameCalendarParts(new Date(local), parts)) return null;
-  return new Date(local + fractionMs - zoneOffsetMinutes(zone) * 60_000);
+  return instantOf({ year: year!, month: month!, day: day!, hour, minute, second, fraction, zone });
 }
 
 /** Formats a time as GeneralizedTime in UTC with whole seconds (`20240102030405Z`), rounding down. */

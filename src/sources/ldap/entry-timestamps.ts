@@ -32,15 +32,17 @@ function canonicalMs(text: string): number | null | undefined {
     if (d < 0 || d > 9) return undefined;
   }
   const year = twoDigits(text, 0) * 100 + twoDigits(text, 2);
+  // Date.UTC reads years below 100 as 19xx: those (never written by a server) go to the shared parser.
+  if (year < 100) return undefined;
   const month = twoDigits(text, 4);
   const day = twoDigits(text, 6);
   const hour = twoDigits(text, 8);
   const minute = twoDigits(text, 10);
   const second = twoDigits(text, 12);
   const ms = Date.UTC(year, month - 1, day, hour, minute, second);
-  // Fields in these ranges name a real time and Date.UTC keeps them as they are (it maps years
-  // below 100 to 19xx); only the others need the round trip through a Date to be checked.
-  const plain = year >= 100 && month >= 1 && month <= 12 && day >= 1 && day <= 28 && hour < 24 && minute < 60 && second < 60;
+  // Fields in these ranges name a real time and Date.UTC keeps them as they are; only the others need
+  // the round trip through a Date to be checked.
+  const plain = month >= 1 && month <= 12 && day >= 1 && day <= 28 && hour < 24 && minute < 60 && second < 60;
   return plain || sameCalendarParts(new Date(ms), { year, month, day, hour, minute, second }) ? ms : null;
 }
 

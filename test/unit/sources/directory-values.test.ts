@@ -62,11 +62,12 @@ describe('parseGeneralizedTime', () => {
     ['20240101120000-05', '2024-01-01T17:00:00.000Z'],
     ['20240101120000', '2024-01-01T12:00:00.000Z'], // no zone: read as UTC
     ['20240229235959Z', '2024-02-29T23:59:59.000Z'],
+    ['00990101000000Z', '0099-01-01T00:00:00.000Z'], // a year below 100 is that year, not 19xx
   ])('%s → %s', (text, iso) => {
     expect(parseGeneralizedTime(text)?.toISOString()).toBe(iso);
   });
 
-  it.each(['', 'yesterday', '2024-01-01T12:00:00Z', '20230229120000Z', '20241301120000Z', '20240101250000Z', '20240101120000Q'])(
+  it.each(['', 'yesterday', '2024-01-01T12:00:00Z', '20230229120000Z', '20241301120000Z', '20240101250000Z', '20240101120000Q', '20240101120000+2400'])(
     'rejects %j',
     (text) => {
       expect(parseGeneralizedTime(text)).toBeNull();
