@@ -24,7 +24,7 @@ import { createHttpServer } from './http/server.ts';
 import { sourceLogger, type Logger } from './logging.ts';
 import { connectionsFor, type Database } from './store/db.ts';
 import { storeOf, type Repositories } from './store/repositories.ts';
-import { allocationFingerprint } from './sync/reconcile.ts';
+import { sameAllocationSettings } from './sync/reconcile.ts';
 import { poolViews, targetViews } from './sync/status.ts';
 
 export interface StartWorkerOptions {
@@ -220,13 +220,13 @@ async function applyConfigChange(options: { next: SeatsyncConfig; previous: Seat
  * At start: seats last allocated under other settings than the loaded config's (pools, profiles' pools or
  * grace changed while no worker ran; `allocationFingerprint`) are applied the way the watch applies a
  * change. Replicas starting together queue one sync (coalesced) or two; seat decisions are serialized,
- * and a second run finds the allocation current and changes nothing (SPEC rule 11). A last allocation
- * that left unreadable accounts as they were has another fingerprint too: its sync changes nothing.
+ * and a second run finds the allocation current and changes nothing (SPEC rule 11). Accounts the last
+ * allocation left as they were (unreadable entries) are not a change of settings.
  */
 async function applyChangeSinceLastAllocation(options: { store: Repositories; config: SeatsyncConfig; queues: Queues; logger: Logger }): Promise<void> {
   const last = await options.store.seats.lastAllocation();
   // None yet: no seat was ever decided, the first sync decides them.
-  if (last === null || last.fingerprint === allocationFingerprint(options.config)) return;
+  if (last === null || sameAllocationSettings(last.fingerprint, options.config)) return;
   await queueConfigSync(options.queues, options.logger, 'the seats were last allocated under other pools, profiles or policy');
 }
 

@@ -42,11 +42,9 @@ export function registerAccounts(program: Command, run: Runner): void {
       .option('--json', 'print one JSON document')
       .action((ref: string, flags: { json?: boolean; reason?: string }) =>
         run(async (ctx, out) => {
-          const [{ applyAdminAction }, { deliverAfterRun }, { runHooksFor }, { repositoriesOf }] = await Promise.all([
-            import('../sync/admin-actions.ts'), import('./notify-wiring.ts'), import('../run-hooks.ts'), import('../store/repositories.ts'),
-          ]);
+          const [{ applyAdminAction }, { deliverAfterRun, runHooksOf }] = await Promise.all([import('../sync/admin-actions.ts'), import('./notify-wiring.ts')]);
           const db = await ctx.openDb();
-          const notifier = runHooksFor(ctx.config, repositoriesOf(db).outbox);
+          const notifier = runHooksOf(ctx, db);
           const result = await applyAdminAction({ db, config: ctx.config, ...(notifier ? { notifier } : {}) }, {
             action, ref, actor: `cli:${process.env.USER ?? 'admin'}`, ...(flags.reason !== undefined ? { reason: flags.reason } : {}),
           });

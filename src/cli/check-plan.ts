@@ -9,7 +9,7 @@
 // migrated.
 import type { SeatsyncConfig } from '../config/types.ts';
 import { counted } from '../domain/counted.ts';
-import { describeHold, type HoldReason } from '../domain/hold.ts';
+import { describeHold, heldReport } from '../domain/hold.ts';
 import type { Logger } from '../logging.ts';
 import type { DirectorySource } from '../sources/directory-source.ts';
 import { openDatabase, type Database } from '../store/db.ts';
@@ -29,7 +29,7 @@ export interface SourcePlanJson {
   /** `held` and `blocked`: accounts of this source; `used` and `waiting`: of every source. */
   readonly pools: readonly (SeatTally['pools'][number] & { readonly seats: number; readonly used: number; readonly waiting: number })[];
   /** A sync now would be held (SPEC rule 10): what it would disable and remove; the numbers above are the plan with removals allowed. */
-  readonly held: { readonly wouldDisable: number; readonly wouldRemove: number; readonly total: number; readonly threshold: number; readonly reason: HoldReason } | null;
+  readonly held: ReturnType<typeof heldReport> | null;
 }
 
 /** The database the dry runs use, or why there is none. */
@@ -100,7 +100,7 @@ function plannedOf(run: SourceRunResult | undefined): SourcePlanned {
       const pool = after.get(p.pool);
       return { ...p, seats: pool?.seats ?? 0, used: pool?.used ?? 0, waiting: pool?.waiting ?? 0 };
     }),
-    held: run.held ? { wouldDisable: run.held.wouldDisable, wouldRemove: run.held.wouldRemove, total: run.held.total, threshold: run.held.threshold, reason: run.held.reason } : null,
+    held: run.held ? heldReport(run.held) : null,
   };
   return { step: { name: 'dry run', ok: true, detail: describeKinds(run.planned) }, plan };
 }

@@ -3,7 +3,14 @@ import { deliverNotifications } from '../notify/deliver-configured.ts';
 import { withChannels } from '../notify/delivery-channels.ts';
 import type { Database } from '../store/db.ts';
 import { repositoriesOf } from '../store/repositories.ts';
+import { runHooksFor } from '../run-hooks.ts';
+import type { RunNotifier } from '../sync/sync-source.ts';
 import type { CommandContext } from './context.ts';
+
+/** The emails' and targets' hooks for the runs and admin actions of this command, on its database. */
+export function runHooksOf(ctx: Pick<CommandContext, 'config'>, db: Database): RunNotifier | undefined {
+  return runHooksFor(ctx.config, repositoriesOf(db).outbox);
+}
 
 /** Sends what the runs of this command queued (and anything else due). A failed send stays queued. */
 export async function deliverAfterRun(ctx: CommandContext, db: Database): Promise<void> {

@@ -1,4 +1,5 @@
 // Human output (aligned tables), JSON and CSV writers. Command output goes to stdout; logs to stderr.
+import { describeHold, type HeldReport } from '../domain/hold.ts';
 
 export interface Output {
   line(text?: string): void;
@@ -73,4 +74,13 @@ export function runsTable(runs: readonly RunRow[]): string {
     ['source', 'status', 'seen', 'created', 'updated', 'activated', 'blocked', 'disabled', 'removed', 'skipped', 'time'],
     runs.map((r) => [r.source, r.status, r.seen, r.created, r.updated, r.activated, r.blocked, r.disabled, r.removed, r.skipped, `${(r.durationMs / 1000).toFixed(1)}s`]),
   );
+}
+
+/**
+ * A held run as the commands say it: why (`describeHold`; left out for the result of a worker older than
+ * the reason) and the command that applies it anyway (`seatsync sync`, or `resync` through the workers).
+ */
+export function heldText(source: string, held: HeldReport | undefined, apply: 'sync' | 'resync'): string {
+  return `\n${source}: HELD — ${held ? `${describeHold(held)}. ` : ''}Nothing was applied. If this is right, apply it with:\n` +
+    `  seatsync ${apply} --source ${source} --allow-removals`;
 }

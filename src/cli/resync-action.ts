@@ -7,10 +7,9 @@ import { findSyncJob, type SyncJobView } from '../../jobs/job-view.ts';
 import { QUEUE, type SyncJobProgress, type SyncJobResult } from '../../jobs/names.ts';
 import { openSyncQueue } from '../../jobs/queues.ts';
 import { closeRedis, connectRedis } from '../../jobs/redis.ts';
-import { describeHold } from '../domain/hold.ts';
 import type { CommandContext } from './context.ts';
 import { EXIT, UsageError, type ExitCode } from './exit-codes.ts';
-import { formatCount, runsTable, table, type Output } from './output.ts';
+import { formatCount, heldText, runsTable, table, type Output } from './output.ts';
 import type { ResyncFlags } from './resync-command.ts';
 
 
@@ -186,11 +185,7 @@ function report(out: Output, view: SyncJobView, flags: ResyncFlags): ExitCode {
   } else if (result) {
     out.line(runsTable(result.runs));
     for (const r of result.runs.filter((run) => run.status === 'held')) {
-      // `held` is absent only in the result of a worker older than it.
-      out.line(
-        `\n${r.source}: HELD — ${r.held ? `${describeHold(r.held)}. ` : ''}Nothing was applied. If this is right, apply it with:\n` +
-          `  seatsync resync --source ${r.source} --allow-removals`,
-      );
+      out.line(heldText(r.source, r.held, 'resync'));
     }
     out.line('');
     out.line(table(['pool', 'seats', 'used', 'available', 'waiting'], result.pools.map((p) => [p.name, p.seats, p.used, p.available, p.waiting])));

@@ -1,9 +1,8 @@
 // `seatsync status`: pools, last run per source, outbox, targets.
 import type { Command } from 'commander';
-import { describeHold } from '../domain/hold.ts';
 import type { Runner } from './context.ts';
 import { EXIT } from './exit-codes.ts';
-import { cellText, table } from './output.ts';
+import { cellText, heldText, table } from './output.ts';
 
 export function registerStatus(program: Command, run: Runner): void {
   program
@@ -34,7 +33,7 @@ export function registerStatus(program: Command, run: Runner): void {
         }
         for (const s of status.sources) {
           const held = s.lastRun?.held;
-          if (held) out.line(`\n${s.name}: HELD — ${describeHold(held)}. Nothing was applied. If this is right, apply it with: seatsync sync --source ${s.name} --allow-removals`);
+          if (held) out.line(heldText(s.name, held, 'sync'));
         }
         out.line('');
         out.line(`outbox: ${status.outbox.pending} pending, ${status.outbox.failed} failed`);

@@ -4,13 +4,11 @@ import { REPAIRED_UTF8 } from '../sources/directory-values.ts';
 import { createSourceFactory, preloadAdapters } from '../sources/factory.ts';
 import { syncJson, type NextListingCommand } from '../sync/report.ts';
 import { runSync, type SyncReport } from '../sync/run-sync.ts';
-import { describeHold } from '../domain/hold.ts';
 import type { CommandContext } from './context.ts';
 import { EXIT, UsageError, type ExitCode } from './exit-codes.ts';
-import { deliverAfterRun } from './notify-wiring.ts';
-import { runHooksFor } from '../run-hooks.ts';
-import { repositoriesOf } from '../store/repositories.ts';
-import { cellText, formatCount, runsTable, table, type Output } from './output.ts';
+import { deliverAfterRun, runHooksOf } from './notify-wiring.ts';
+import { counted } from '../domain/counted.ts';
+import { cellText, formatCount, heldText, runsTable, table, type Output } from './output.ts';
 import { listingOf, printPlanned } from './planned-changes.ts';
 import type { SyncFlags } from './sync-command.ts';
 
@@ -23,7 +21,7 @@ export async function syncCommand(ctx: CommandContext, out: Output, flags: SyncF
   }
   preloadAdapters(ctx.config, flags.source);
   const db = await ctx.openDb();
-  const notifier = runHooksFor(ctx.config, repositoriesOf(db).outbox);
+  const notifier = runHooksOf(ctx, db);
   const report = await runSync(
     { db, config: ctx.config, logger: ctx.logger, createSource: createSourceFactory(ctx.config, ctx.logger), ...(notifier ? { notifier } : {}) },
     {
@@ -52,14 +50,10 @@ function printReport(out: Output, report: SyncReport, next: NextListingCommand):
   for (const r of report.runs) {
     if (r.status === 'failed') out.line(`\n${r.source}: FAILED, nothing was applied: ${r.error ?? 'unknown error'}`);
     if (r.held) {
-      out.line(
-        `\n${r.source}: HELD — ${describeHold(r.held)}. Nothing was applied. If this is right, apply it with:\n` +
-          `  seatsync sync --source ${r.source} --allow-removals`,
-      );
+      out.line(heldText(r.source, r.held, 'sync'));
+      // How many, where the hold's reason is those entries (the reason itself says what they mean).
       const unidentified = r.held.unidentified ?? 0;
-      if (unidentified > 0) {
-        out.line(`${r.source}: ${unidentified} entr${unidentified === 1 ? 'y' : 'ies'} came back without a readable id; an account this run would remove may be one of them.`);
-      }
+      if (r.held.reason === 'unidentified' && unidentified > 0) out.line(`${r.source}: ${counted(unidentified, 'entry', 'entries')} came back without a readable id.`);
     }
     if (r.planned) printPlanned(out, r.source, r.planned, next);
     for (const s of r.skippedEntries.slice(0, 10)) out.line(`${r.source}: skipped ${cellText(s.entry)}${s.attribute ? ` (${cellText(s.attribute)})` : ''}: ${cellText(s.reason)}`);

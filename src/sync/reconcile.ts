@@ -35,17 +35,23 @@ export function allocationSettingsOf(config: SeatsyncConfig, now: number): Alloc
 }
 
 /**
- * Hash of what decides seats besides the accounts: every allocation setting but the time (so a setting
- * added to them is in it too), and the accounts the allocation had to leave as they were (`frozenIds`:
- * their entries were unreadable). With the same fingerprint, unchanged accounts and no ended grace
- * period, the allocation would change nothing (it is idempotent), so a run may skip it; a frozen account
- * readable again changes the fingerprint, so the run after it allocates (a waiting one may take a free seat).
+ * What decides seats besides the accounts: a hash of every allocation setting but the time (so a setting
+ * added to them is in it too), then, after a `+`, one of the accounts the allocation had to leave as they
+ * were (`frozenIds`: their entries were unreadable). With the same fingerprint, unchanged accounts and no
+ * ended grace period, the allocation would change nothing (it is idempotent), so a run may skip it; a
+ * frozen account readable again changes the fingerprint, so the run after it allocates (a waiting one may
+ * take a free seat). The settings part alone says whether the config changed (`sameAllocationSettings`).
  */
 export function allocationFingerprint(config: SeatsyncConfig, frozenIds: readonly number[] = []): string {
   const { now: _now, ...settings } = allocationSettingsOf(config, 0);
-  // No frozen account: the fingerprint of the settings alone, as stored before frozen accounts counted.
-  const input = frozenIds.length === 0 ? settings : { ...settings, frozen: [...frozenIds].sort((a, b) => a - b) };
-  return createHash('sha256').update(JSON.stringify(input, (_key, value: unknown) => (value instanceof Map ? [...value] : value))).digest('hex');
+  const hash = (value: unknown): string =>
+    createHash('sha256').update(JSON.stringify(value, (_key, v: unknown) => (v instanceof Map ? [...v] : v))).digest('hex');
+  return frozenIds.length === 0 ? hash(settings) : `${hash(settings)}+${hash([...frozenIds].sort((a, b) => a - b))}`;
+}
+
+/** Whether the allocation that left `fingerprint` ran under `config`'s allocation settings, whatever accounts it had to leave as they were. */
+export function sameAllocationSettings(fingerprint: string, config: SeatsyncConfig): boolean {
+  return fingerprint.split('+')[0] === allocationFingerprint(config);
 }
 
 /**

@@ -80,7 +80,7 @@ describe('check when the next sync would be held', () => {
     // status says so too, with the reason and the way out, until a run of the source is applied.
     const status = await cli('status');
     expect(status.stdout).toContain(
-      'staff: HELD — it would disable 0 and remove 4 of 10 accounts (policy.maxRemovals allows 2 per run). Nothing was applied. If this is right, apply it with: seatsync sync --source staff --allow-removals',
+      'staff: HELD — it would disable 0 and remove 4 of 10 accounts (policy.maxRemovals allows 2 per run). Nothing was applied. If this is right, apply it with:\n  seatsync sync --source staff --allow-removals',
     );
     const applied = await cli('sync', '--allow-removals');
     expect(applied.code, applied.stderr).toBe(0);

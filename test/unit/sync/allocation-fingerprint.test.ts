@@ -1,7 +1,7 @@
 // The allocation's fingerprint covers every allocation setting (derived from allocationSettingsOf, not
 // listed again) and nothing else: a run may skip the allocation only when none of them changed.
 import { describe, expect, it } from 'vitest';
-import { allocationFingerprint } from '../../../src/sync/reconcile.ts';
+import { allocationFingerprint, sameAllocationSettings } from '../../../src/sync/reconcile.ts';
 import { aPartnerConfig } from '../../support/config-builder.ts';
 
 describe('allocationFingerprint', () => {
@@ -19,5 +19,15 @@ describe('allocationFingerprint', () => {
   it('does not change with what the allocation does not read', () => {
     expect(allocationFingerprint({ ...config, sources: [] })).toBe(base);
     expect(allocationFingerprint({ ...config, pools: config.pools.map((p) => ({ ...p, notify: null })) })).toBe(base);
+  });
+
+  it('changes with the accounts left as they were, and keeps their settings readable apart', () => {
+    const frozen = allocationFingerprint(config, [7, 3]);
+    expect(frozen).not.toBe(base);
+    expect(allocationFingerprint(config, [3, 7])).toBe(frozen);
+    expect(sameAllocationSettings(frozen, config)).toBe(true);
+    expect(sameAllocationSettings(base, config)).toBe(true);
+    const grown = { ...config, pools: config.pools.map((p) => (p.name === 'primary' ? { ...p, seats: 4 } : p)) };
+    expect(sameAllocationSettings(frozen, grown)).toBe(false);
   });
 });
