@@ -24,6 +24,14 @@ export function removalThreshold(maxRemovals: { readonly count: number } | { rea
 }
 
 /**
+ * Whether a run with these counts can be held at all: it returned nothing, or would disable or remove
+ * someone. When not, `holdReason` is null whatever the source's total, which then need not be counted.
+ */
+export function mayBeHeld(counts: Omit<HoldCounts, 'total'>): boolean {
+  return counts.returned === 0 || counts.wouldRemove + counts.wouldDisable > 0;
+}
+
+/**
  * Why rule 10 holds a run, if it does (null: it does not), in this order:
  * - `empty-read`: a full read (`full`: the read listed every id in scope) returned no entry at all
  *   although the source has accounts: a wrong filter or an empty export, never a real directory (entries

@@ -114,7 +114,7 @@ export async function notifyAfterAllocation(tx: Queryable, ctx: AfterAllocationC
 interface HeldContext {
   readonly runId: string;
   readonly source: string;
-  readonly counts: { readonly total: number; readonly wouldRemove: number; readonly wouldDisable: number; readonly staged: number };
+  readonly counts: { readonly total: number; readonly wouldRemove: number; readonly wouldDisable: number };
   readonly threshold: number;
   /** Why it was held: decided by the hold (domain/hold.ts `holdReason`), not here. */
   readonly reason: HoldReason;

@@ -42,8 +42,6 @@ export interface RemovalCounts {
   readonly total: number;
   readonly wouldRemove: number;
   readonly wouldDisable: number;
-  /** Users read (not deletions). */
-  readonly staged: number;
   /** Entries the read returned in scope, readable or not (not deletions). */
   readonly returned: number;
 }
@@ -180,9 +178,9 @@ export function stagingOf(conn: Queryable, runKey: string, source: string) {
      * `sweep`: the read listed every id in scope (a full read, or an incremental one with an id listing).
      * `unseenIds`: then, the present accounts the read did not list (from the run's snapshot); they are
      * checked again here, as the snapshot was taken before this transaction. Deletions an incremental read
-     * reports are missing too. `read`: users read; `returned`: entries returned, readable or not.
+     * reports are missing too. `returned`: entries returned, readable or not.
      */
-    async summary(options: { sweep: boolean; unseenIds: readonly number[]; read: number; returned: number }): Promise<DeltaSummary> {
+    async summary(options: { sweep: boolean; unseenIds: readonly number[]; returned: number }): Promise<DeltaSummary> {
       const delta = await conn.query<Omit<DeltaSummary, 'counts' | 'missingIds'> & { wouldDisable: number }>(
         `SELECT count(*) FILTER (WHERE a.id IS NULL)::int AS "newCount", count(a.id)::int AS "changedCount",
                 count(*) FILTER (WHERE a.id IS NOT NULL AND NOT a.present)::int AS "returningCount",
@@ -202,7 +200,7 @@ export function stagingOf(conn: Queryable, runKey: string, source: string) {
       const [row] = delta.rows;
       if (row === undefined) throw new Error('internal error: no delta counts');
       const { wouldDisable, ...counts } = row;
-      return { counts: { staged: options.read, returned: options.returned, wouldRemove: missingIds.length, wouldDisable }, missingIds, ...counts };
+      return { counts: { returned: options.returned, wouldRemove: missingIds.length, wouldDisable }, missingIds, ...counts };
     },
 
     /** The staged rows of existing accounts that changed or came back, by account id. */

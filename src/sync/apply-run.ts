@@ -3,7 +3,7 @@
 // hold again on what the allocation decided, then the notifications, the cursor and the purge. Returns
 // a value: `held` (the caller rolls the transaction back) or the applied counts.
 import type { SeatsyncConfig } from '../config/types.ts';
-import { holdReason, type HoldReason, removalThreshold } from '../domain/hold.ts';
+import { holdReason, type HoldReason, mayBeHeld, removalThreshold } from '../domain/hold.ts';
 import type { Occasion } from '../domain/notification-events.ts';
 import type { AllocationPlan } from '../domain/types.ts';
 import type { SourceReadOutcome } from '../sources/directory-source.ts';
@@ -54,8 +54,6 @@ export interface ApplyInput {
   readonly unseenIds: readonly number[];
   /** Accounts whose entries were present but unreadable: frozen in the allocation (their seat state kept exactly). */
   readonly frozenIds: readonly number[];
-  /** Users read (`ReadStats.seen`). */
-  readonly read: number;
   /** Entries the read returned in scope, readable or not: users read and entries skipped. */
   readonly returned: number;
   /** Entries skipped without a readable id (see `holdReason`, domain/hold.ts). */
@@ -79,7 +77,7 @@ export interface ApplyInput {
 export async function decideAndApply(tx: Repositories, input: ApplyInput): Promise<ApplyOutcome> {
   await tx.seats.lock();
   throwIfAborted(input.signal);
-  const delta = await input.staging.summary({ sweep: sweeps(input.outcome), unseenIds: input.unseenIds, read: input.read, returned: input.returned });
+  const delta = await input.staging.summary({ sweep: sweeps(input.outcome), unseenIds: input.unseenIds, returned: input.returned });
   // The source's present accounts are counted at most once (a scan of the source's accounts). After the
   // run's writes they are the count before them moved by what the run itself wrote: accounts marked
   // missing, absent accounts back, new accounts. Nothing else changes `present` meanwhile: every write of
@@ -113,7 +111,7 @@ export async function decideAndApply(tx: Repositories, input: ApplyInput): Promi
 
 /** Rule 10: the held outcome, or null. The source's total is counted only when there is something to weigh against it. */
 async function holdCheck(input: ApplyInput, counts: Omit<RemovalCounts, 'total'>, total: () => Promise<number>): Promise<Extract<ApplyOutcome, { kind: 'held' }> | null> {
-  if (input.allowRemovals || (counts.returned > 0 && counts.wouldRemove + counts.wouldDisable === 0)) return null;
+  if (input.allowRemovals || !mayBeHeld(counts)) return null;
   const weighed = { ...counts, total: await total() };
   const threshold = removalThreshold(input.config.policy.maxRemovals, weighed.total);
   const mode = sweeps(input.outcome) ? 'full' : 'incremental';

@@ -309,7 +309,7 @@ async function decideAndApplyIn(conn: Store, runKey: string, ctx: RunContext, st
         dryRun, allowRemovals, ...(listing ? { listing } : {}), ...(allocationSlice === undefined ? {} : { allocationSlice }), ...(signal ? { signal } : {}),
         ...staged, ...(deps.notifier ? { notifier: deps.notifier } : {}), planHeld: dryRun && options.planHeld === true,
         config: deps.config, source: deps.source.name, staging: tx.staging(runKey, deps.source.name), runId: ctx.runId,
-        read: staged.stats.seen, returned: staged.stats.seen + staged.stats.skipped, unidentified: staged.stats.unidentified, now: ctx.clock(),
+        returned: staged.stats.seen + staged.stats.skipped, unidentified: staged.stats.unidentified, now: ctx.clock(),
       });
       // The last moment to give up: a run aborted (shutdown) while applying rolls back here instead of
       // committing, so "aborted" always means "nothing applied".

@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { describeHold, heldReport, holdReason, removalThreshold } from '../../../src/domain/hold.ts';
+import { describeHold, heldReport, holdReason, mayBeHeld, removalThreshold } from '../../../src/domain/hold.ts';
 
 const counts = (c: { total: number; wouldRemove?: number; wouldDisable?: number; returned?: number }) => ({
   total: c.total,
@@ -18,6 +19,18 @@ describe('removalThreshold', () => {
     [{ count: 2 }, 1000, 2], // an explicit count is taken as is
   ] as const)('%o of %i accounts allows %i', (policy, total, expected) => {
     expect(removalThreshold(policy, total)).toBe(expected);
+  });
+});
+
+describe('mayBeHeld', () => {
+  it('is false only where holdReason is null whatever the total, threshold, mode and unidentified entries', () => {
+    const small = fc.nat({ max: 20 });
+    fc.assert(
+      fc.property(small, small, small, small, small, small, fc.constantFrom('full', 'incremental'), (total, wouldRemove, wouldDisable, returned, threshold, unidentified, mode) => {
+        const c = { total, wouldRemove, wouldDisable, returned };
+        if (!mayBeHeld(c)) expect(holdReason(c, { threshold, mode, unidentified })).toBeNull();
+      }),
+    );
   });
 });
 
