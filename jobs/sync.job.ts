@@ -4,6 +4,7 @@
 // credential problems are unrecoverable (retrying cannot help), everything else is retried with backoff; a
 // held run is a completed job. On shutdown a run is aborted before its commit (it changed nothing) and the
 // job goes back to the queue for the sources not yet applied; runs that had committed are not repeated.
+import { unknownNames } from '../src/domain/names.ts';
 import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import type { SeatsyncConfig } from '../src/config/types.ts';
 import { alreadyLogged, asExpected, sourceLogger, type Logger } from '../src/logging.ts';
@@ -99,10 +100,8 @@ export function createSyncJobHandler(deps: SyncJobDeps) {
 function sourcesOf(data: SyncJobData, config: SeatsyncConfig): readonly string[] {
   const configured = config.sources.map((s) => s.name);
   if (data.sources.length === 0) return configured;
-  const unknown = data.sources.filter((n) => !configured.includes(n));
-  if (unknown.length > 0) {
-    throw asExpected(new UnrecoverableError(`unknown source ${unknown.join(', ')} (no longer in the config?); configured: ${configured.join(', ') || '(none)'}`));
-  }
+  const unknown = unknownNames('source', data.sources, configured);
+  if (unknown !== null) throw asExpected(new UnrecoverableError(`${unknown} (no longer in the config?)`));
   return data.sources;
 }
 

@@ -5,7 +5,7 @@ import { ACCOUNT_REFERENCE, ACCOUNT_STATES, type AccountState } from '../domain/
 import type { AccountView } from '../store/repositories.ts';
 import type { AdminAction } from '../sync/admin-actions.ts';
 import type { CommandContext, Runner } from './context.ts';
-import { EXIT, UsageError, type ExitCode } from './exit-codes.ts';
+import { EXIT, requireConfigured, UsageError, type ExitCode } from './exit-codes.ts';
 import { ACCOUNT_CSV_COLUMNS, csvLine } from '../sync/account-export.ts';
 import { cellText, table, type Output } from './output.ts';
 
@@ -68,12 +68,8 @@ async function listCommand(ctx: CommandContext, out: Output, flags: ListFlags): 
   if (flags.state && !ACCOUNT_STATES.includes(flags.state as AccountState)) {
     throw new UsageError(`--state must be one of ${ACCOUNT_STATES.join(', ')}, not "${flags.state}"`);
   }
-  if (flags.pool && !ctx.config.pools.some((p) => p.name === flags.pool)) {
-    throw new UsageError(`unknown pool "${flags.pool}"; configured: ${ctx.config.pools.map((p) => p.name).join(', ')}`);
-  }
-  if (flags.source && !ctx.config.sources.some((s) => s.name === flags.source)) {
-    throw new UsageError(`unknown source "${flags.source}"; configured: ${ctx.config.sources.map((s) => s.name).join(', ')}`);
-  }
+  requireConfigured('pool', flags.pool ? [flags.pool] : [], ctx.config.pools.map((p) => p.name));
+  requireConfigured('source', flags.source ? [flags.source] : [], ctx.config.sources.map((s) => s.name));
   const filter = {
     ...(flags.state ? { state: flags.state as AccountState } : {}),
     ...(flags.pool ? { pool: flags.pool } : {}),

@@ -6,7 +6,7 @@ import { createSourceFactory, preloadAdapters } from '../sources/factory.ts';
 import { mappingRulesOf, readRequestOf } from '../sync/map-user.ts';
 import type { CheckFlags } from './check-command.ts';
 import type { CommandContext } from './context.ts';
-import { EXIT, UsageError, type ExitCode } from './exit-codes.ts';
+import { EXIT, requireConfigured, type ExitCode } from './exit-codes.ts';
 import { cellText, formatCount, type Output } from './output.ts';
 import { checkMailTransport } from './notify-wiring.ts';
 import { checkDatabase, checkRedis, type ServiceCheck } from './check-services.ts';
@@ -16,7 +16,7 @@ import { planDatabase, planSources, printPlan, type PlanDatabase, type SourcePla
 
 export async function checkCommand(ctx: CommandContext, out: Output, flags: CheckFlags): Promise<ExitCode> {
   const names = flags.source.length > 0 ? flags.source : ctx.config.sources.map((s) => s.name);
-  for (const n of names) if (!ctx.config.sources.some((s) => s.name === n)) throw new UsageError(`unknown source ${n}`);
+  requireConfigured('source', names, ctx.config.sources.map((s) => s.name));
   const results: SourceCheckJson[] = [];
   if (!flags.json) {
     out.line(`config ${ctx.config.path}: valid${ctx.warnings.length > 0 ? `, with ${ctx.warnings.length} warning(s):` : ''}`);

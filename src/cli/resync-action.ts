@@ -8,7 +8,7 @@ import { QUEUE, type SyncJobProgress, type SyncJobResult } from '../../jobs/name
 import { openSyncQueue } from '../../jobs/queues.ts';
 import { closeRedis, connectRedis } from '../../jobs/redis.ts';
 import type { CommandContext } from './context.ts';
-import { EXIT, UsageError, type ExitCode } from './exit-codes.ts';
+import { EXIT, requireConfigured, UsageError, type ExitCode } from './exit-codes.ts';
 import { formatCount, heldText, runsTable, table, type Output } from './output.ts';
 import type { ResyncFlags } from './resync-command.ts';
 
@@ -20,8 +20,7 @@ const DEFAULT_START_TIMEOUT_MS = 30_000;
 
 export async function resyncCommand(ctx: CommandContext, out: Output, flags: ResyncFlags): Promise<ExitCode> {
   const configured = ctx.config.sources.map((s) => s.name);
-  const unknown = flags.source.filter((n) => !configured.includes(n));
-  if (unknown.length > 0) throw new UsageError(`unknown source ${unknown.join(', ')}; configured: ${configured.join(', ') || '(none)'}`);
+  requireConfigured('source', flags.source, configured);
   const timeoutMs = parseTimeout(flags.timeout, '--timeout');
   const redis = await connectRedis(ctx.config.redis.url, { name: 'seatsync:resync' });
   const queue = openSyncQueue(redis, ctx.config.redis.prefix);

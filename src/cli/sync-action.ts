@@ -5,7 +5,7 @@ import { createSourceFactory, preloadAdapters } from '../sources/factory.ts';
 import { syncJson, type NextListingCommand } from '../sync/report.ts';
 import { runSync, type SyncReport } from '../sync/run-sync.ts';
 import type { CommandContext } from './context.ts';
-import { EXIT, UsageError, type ExitCode } from './exit-codes.ts';
+import { EXIT, requireConfigured, type ExitCode } from './exit-codes.ts';
 import { deliverAfterRun, runHooksOf } from './notify-wiring.ts';
 import { counted } from '../domain/counted.ts';
 import { cellText, formatCount, heldText, runsTable, table, type Output } from './output.ts';
@@ -14,11 +14,7 @@ import type { SyncFlags } from './sync-command.ts';
 
 export async function syncCommand(ctx: CommandContext, out: Output, flags: SyncFlags, next: NextListingCommand): Promise<ExitCode> {
   const listing = listingOf(flags);
-  const unknown = flags.source.filter((n) => !ctx.config.sources.some((s) => s.name === n));
-  if (unknown.length > 0) {
-    const known = ctx.config.sources.map((s) => s.name).join(', ') || '(none)';
-    throw new UsageError(`unknown source ${unknown.join(', ')}; configured: ${known}`);
-  }
+  requireConfigured('source', flags.source, ctx.config.sources.map((s) => s.name));
   preloadAdapters(ctx.config, flags.source);
   const db = await ctx.openDb();
   const notifier = runHooksOf(ctx, db);

@@ -28,3 +28,13 @@ export function lowerName(name: string): string {
   }
   return value;
 }
+
+/**
+ * The one sentence for names a command or request gives that the config lacks (`unknown source "x";
+ * configured: a, b`); null when every name is configured.
+ */
+export function unknownNames(kind: 'source' | 'pool', names: readonly string[], configured: readonly string[]): string | null {
+  const unknown = names.filter((name) => !configured.includes(name));
+  if (unknown.length === 0) return null;
+  return `unknown ${kind}${unknown.length > 1 ? 's' : ''} ${unknown.map((name) => `"${name}"`).join(', ')}; configured: ${configured.join(', ') || '(none)'}`;
+}

@@ -1,6 +1,7 @@
 // Every API error is `{ "error": { "code", "message" } }` with its HTTP status, mapped here once from
 // the domain's error classes.
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { unknownNames } from '../domain/names.ts';
 import { AdminActionError } from '../sync/admin-action-error.ts';
 import { TEXT_INPUT } from './api-schemas.ts';
 
@@ -40,8 +41,8 @@ export class ApiError extends Error {
  * mistake to name, not an empty or unfiltered list. Nothing to check when the request names none.
  */
 export function requireConfigured(kind: 'source' | 'pool', name: string | undefined, configured: readonly string[]): void {
-  if (name === undefined || configured.includes(name)) return;
-  throw new ApiError(400, kind === 'source' ? 'unknown-source' : 'unknown-pool', `unknown ${kind} "${name}"; configured: ${configured.join(', ') || '(none)'}`);
+  const unknown = name === undefined ? null : unknownNames(kind, [name], configured);
+  if (unknown !== null) throw new ApiError(400, kind === 'source' ? 'unknown-source' : 'unknown-pool', unknown);
 }
 
 export interface ErrorBody {

@@ -184,7 +184,7 @@ describe('seatsync CLI on the demo', () => {
 
   it('prints one error document on stdout for a failure with --json, with the exit code of the failure', async () => {
     for (const [args, code, document] of [
-      [['sync', '--source', 'nope'], 2, { code: 'usage', message: 'unknown source nope; configured: demo' }],
+      [['sync', '--source', 'nope'], 2, { code: 'usage', message: 'unknown source "nope"; configured: demo' }],
       [['sync', '--no-such-flag'], 2, { code: 'usage', message: "unknown option '--no-such-flag'" }],
       [['accounts', 'block', 'nobody-like-this'], 2, { code: 'not-found', message: expect.stringContaining('nobody-like-this') }],
       [['status', '--log-level', 'loud'], 2, { code: 'usage', message: expect.stringContaining('--log-level must be one of') }],

@@ -122,7 +122,7 @@ describe('sync jobs', () => {
     const view = await finished(job.id);
     expect(view.state).toBe('failed');
     expect(view.attemptsMade).toBe(1);
-    expect(view.error).toMatch(/unknown source gone/);
+    expect(view.error).toMatch(/unknown source "gone"/);
   });
 
   it('completes a held sync as a job whose result says held, and why', async () => {
