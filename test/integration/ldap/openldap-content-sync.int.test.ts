@@ -48,6 +48,32 @@ const t = testDatabaseOf('postgres', { scope: 'describe' });
 
 const replace = (type: string, values: string[]) => new Change({ operation: 'replace', modification: new Attribute({ type, values }) });
 
+/**
+ * A directory of its own for one describe block (started before its tests with the seed, stopped after
+ * them), on an emptied test database: `server` and `admin` (a bound admin client) while it runs.
+ */
+function aDirectory(sessionLog: number | null): { readonly server: OpenLdapServer; readonly admin: Client } {
+  let server: OpenLdapServer | undefined;
+  let admin: Client | undefined;
+  beforeAll(async () => {
+    server = await startOpenLdap({ seedLdif: seed(), sessionLog });
+    admin = await server.connectAdmin();
+    await t.db.query(`DELETE FROM audit; DELETE FROM accounts; DELETE FROM source_cursors`);
+  }, 120_000);
+  afterAll(async () => {
+    await admin?.unbind();
+    await server?.stop();
+  });
+  return {
+    get server() {
+      return server!;
+    },
+    get admin() {
+      return admin!;
+    },
+  };
+}
+
 /** Runs of a seatsync config on `server()` and what they left, read from the test database. */
 function runner(server: () => OpenLdapServer) {
   /** Staff only (`filter`), the members of `team`; the username is displayName (an entry can lose it, not its RDN's uid). */
@@ -84,33 +110,20 @@ describe.each([
   { server: 'with the syncprov overlay', sessionLog: SESSION_LOG, deletions: 'content-sync' },
   { server: 'without syncprov', sessionLog: null, deletions: 'id-listing' },
 ])('OpenLDAP $server: a scheduled run learns deletions and scope exits by $deletions', ({ sessionLog, deletions }) => {
-  let server: OpenLdapServer;
-  let admin: Client;
-
-  beforeAll(async () => {
-    server = await startOpenLdap({ seedLdif: seed(), sessionLog });
-    admin = await server.connectAdmin();
-    await t.db.query(`DELETE FROM audit; DELETE FROM accounts; DELETE FROM source_cursors`);
-  }, 120_000);
-
-  afterAll(async () => {
-    await admin?.unbind();
-    await server?.stop();
-  });
-
-  const { scheduled, line, states, version } = runner(() => server);
+  const ldap = aDirectory(sessionLog);
+  const { scheduled, line, states, version } = runner(() => ldap.server);
 
   it('removes a deleted user, a user moved out of the base DN, one out of the filter and a renamed user the group no longer names; applies a change', async () => {
     const first = await scheduled();
     expect(first.run).toMatchObject({ status: 'ok', mode: 'full', created: USERS });
     expect(line(first.log, 'reading LDAP users')).toMatchObject({ mode: 'full', deletions });
 
-    await admin.del(personDn('u01'));
-    await admin.modifyDN(personDn('u02'), `uid=u02,${FORMER}`);
-    await admin.modify(personDn('u03'), replace('employeeType', ['contractor']));
+    await ldap.admin.del(personDn('u01'));
+    await ldap.admin.modifyDN(personDn('u02'), `uid=u02,${FORMER}`);
+    await ldap.admin.modify(personDn('u03'), replace('employeeType', ['contractor']));
     // The group still names the old DN (no referential integrity overlay): the renamed user left the scope.
-    await admin.modifyDN(personDn('u04'), 'uid=u04b');
-    await admin.modify(personDn('u05'), replace('mail', ['u05@new.example.test']));
+    await ldap.admin.modifyDN(personDn('u04'), 'uid=u04b');
+    await ldap.admin.modify(personDn('u05'), replace('mail', ['u05@new.example.test']));
 
     const { run, log } = await scheduled();
     expect(run).toMatchObject({ status: 'ok', mode: 'incremental', removed: 4, updated: 1 });
@@ -130,54 +143,45 @@ describe.each([
   }, 120_000);
 
   it('keeps the account of an entry it can no longer read, and removes a deletion of the same run', async () => {
-    await admin.modify(personDn('u06'), new Change({ operation: 'delete', modification: new Attribute({ type: 'displayName', values: [] }) }));
-    await admin.del(personDn('u07'));
+    await ldap.admin.modify(personDn('u06'), new Change({ operation: 'delete', modification: new Attribute({ type: 'displayName', values: [] }) }));
+    await ldap.admin.del(personDn('u07'));
     const before = await version('u06');
     const { run } = await scheduled();
     expect(run).toMatchObject({ status: 'ok', mode: 'incremental', skipped: 1, removed: 1 });
     expect(run?.skippedEntries).toEqual([expect.objectContaining({ entry: personDn('u06'), attribute: 'displayName', externalId: expect.any(String) })]);
     expect(await version('u06')).toEqual(before);
     expect(await states()).toMatchObject({ u06: 'active', u07: 'removed', u08: 'active' });
-    await admin.modify(personDn('u06'), replace('displayName', ['u06']));
+    await ldap.admin.modify(personDn('u06'), replace('displayName', ['u06']));
   }, 120_000);
 
   it('gives a freed seat to a waiting user whose unchanged entry the read only lists (or does not return)', async () => {
     // Seven holders (u05, u06, u08…u12), activated together: one seat less blocks the newest by name, u12.
     expect((await scheduled(6)).run).toMatchObject({ status: 'ok', mode: 'incremental', blocked: 1 });
     expect(await states()).toMatchObject({ u11: 'active', u12: 'blocked' });
-    await admin.del(personDn('u05'));
+    await ldap.admin.del(personDn('u05'));
     expect((await scheduled(6)).run).toMatchObject({ status: 'ok', mode: 'incremental', removed: 1, activated: 1, skipped: 0 });
     expect(await states()).toMatchObject({ u05: 'removed', u12: 'active' });
   }, 120_000);
 });
 
 describe('OpenLDAP with the syncprov overlay: a refresh that cannot be used', () => {
-  let server: OpenLdapServer;
-  let admin: Client;
-  const { scheduled, line, states } = runner(() => server);
+  const ldap = aDirectory(SESSION_LOG);
+  const { scheduled, line, states } = runner(() => ldap.server);
 
   beforeAll(async () => {
-    server = await startOpenLdap({ seedLdif: seed(), sessionLog: SESSION_LOG });
-    admin = await server.connectAdmin();
-    await t.db.query(`DELETE FROM audit; DELETE FROM accounts; DELETE FROM source_cursors`);
     expect((await scheduled()).run).toMatchObject({ status: 'ok', mode: 'full', created: USERS });
   }, 120_000);
 
-  afterAll(async () => {
-    await admin?.unbind();
-    await server?.stop();
-  });
-
   it('lists the scope when the cookie is older than the session log, then refreshes from the new cookie', async () => {
     // More changes than the session log keeps (changes to one entry count each), and a deletion.
-    for (let n = 0; n <= SESSION_LOG; n += 1) await admin.modify(`uid=u02,${PEOPLE}`, replace('description', [`change ${n}`]));
-    await admin.del(personDn('u08'));
+    for (let n = 0; n <= SESSION_LOG; n += 1) await ldap.admin.modify(`uid=u02,${PEOPLE}`, replace('description', [`change ${n}`]));
+    await ldap.admin.del(personDn('u08'));
     const { run, log } = await scheduled();
     expect(run).toMatchObject({ status: 'ok', mode: 'incremental', removed: 1 });
     expect(line(log, 'content sync refresh unavailable; listing the ids in scope')).toMatchObject({ reason: expect.stringContaining('present phase') });
     expect(await states()).toMatchObject({ u08: 'removed', u09: 'active' });
 
-    await admin.del(personDn('u09'));
+    await ldap.admin.del(personDn('u09'));
     const next = await scheduled();
     expect(next.run).toMatchObject({ status: 'ok', mode: 'incremental', removed: 1 });
     expect(line(next.log, 'content sync refresh unavailable; listing the ids in scope')).toBeUndefined();
@@ -189,7 +193,7 @@ describe('OpenLDAP with the syncprov overlay: a refresh that cannot be used', ()
     await t.db.query(`UPDATE source_cursors SET cursor = jsonb_set(cursor, '{syncCookie}', to_jsonb($1::text)) WHERE source = 'corp'`, [
       Buffer.from('rid=000,csn=20000101000000.000000Z#000000#000#000000').toString('base64'),
     ]);
-    await admin.del(personDn('u10'));
+    await ldap.admin.del(personDn('u10'));
     const { run, log } = await scheduled();
     expect(run).toMatchObject({ status: 'ok', mode: 'incremental', removed: 1 });
     expect(line(log, 'content sync refresh unavailable; listing the ids in scope')).toMatchObject({ reason: expect.stringContaining('e-syncRefreshRequired') });
@@ -198,39 +202,27 @@ describe('OpenLDAP with the syncprov overlay: a refresh that cannot be used', ()
 });
 
 describe('OpenLDAP without syncprov: a scheduled run counts each user in scope once', () => {
-  let server: OpenLdapServer;
-  let admin: Client;
-  const { scheduled, line } = runner(() => server);
+  const ldap = aDirectory(null);
+  const { scheduled, line } = runner(() => ldap.server);
   const lastSeen = async (): Promise<unknown> => (await t.db.query(`SELECT seen FROM runs WHERE source = 'corp' ORDER BY id DESC LIMIT 1`)).rows[0];
-
-  beforeAll(async () => {
-    server = await startOpenLdap({ seedLdif: seed(), sessionLog: null });
-    admin = await server.connectAdmin();
-    await t.db.query(`DELETE FROM audit; DELETE FROM accounts; DELETE FROM source_cursors`);
-  }, 120_000);
-
-  afterAll(async () => {
-    await admin?.unbind();
-    await server?.stop();
-  });
 
   it('sees the changed users it returns and the ids it lists as one user each', async () => {
     expect((await scheduled()).run).toMatchObject({ status: 'ok', mode: 'full', created: USERS, seen: USERS });
     // The changed entries come back in full and again in the listing of the scope's ids.
-    await admin.modify(personDn('u01'), replace('mail', ['u01@new.example.test']));
+    await ldap.admin.modify(personDn('u01'), replace('mail', ['u01@new.example.test']));
     const one = await scheduled();
     expect(line(one.log, 'reading LDAP users')).toMatchObject({ mode: 'incremental', deletions: 'id-listing' });
     expect(one.run).toMatchObject({ status: 'ok', mode: 'incremental', updated: 1, seen: USERS });
     expect(await lastSeen()).toEqual({ seen: USERS });
-    await admin.modify(personDn('u02'), replace('mail', ['u02@new.example.test']));
-    await admin.modify(personDn('u03'), replace('mail', ['u03@new.example.test']));
+    await ldap.admin.modify(personDn('u02'), replace('mail', ['u02@new.example.test']));
+    await ldap.admin.modify(personDn('u03'), replace('mail', ['u03@new.example.test']));
     expect((await scheduled()).run).toMatchObject({ status: 'ok', mode: 'incremental', updated: 2, seen: USERS });
     // A user who left: one fewer in scope.
-    await admin.del(personDn('u04'));
+    await ldap.admin.del(personDn('u04'));
     expect((await scheduled()).run).toMatchObject({ status: 'ok', mode: 'incremental', removed: 1, seen: USERS - 1 });
     expect(await lastSeen()).toEqual({ seen: USERS - 1 });
     // An entry changed so that it cannot be read (a NUL in its cn): skipped, not seen, as a full read counts it.
-    await admin.modify(personDn('u05'), new Change({ operation: 'replace', modification: new Attribute({ type: 'cn', values: ['Person\u0000u05'] }) }));
+    await ldap.admin.modify(personDn('u05'), new Change({ operation: 'replace', modification: new Attribute({ type: 'cn', values: ['Person\u0000u05'] }) }));
     expect((await scheduled()).run).toMatchObject({ status: 'ok', mode: 'incremental', skipped: 1, seen: USERS - 2 });
   }, 120_000);
 });
