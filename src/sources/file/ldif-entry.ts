@@ -106,7 +106,6 @@ function mapTextRecord(record: LdifRecord, context: LdifMapContext): SourceItem 
   // Each field from the first of its attributes the entry holds; the username, else the email or the id.
   const username = firstHeld(record, ['uid', 'samaccountname', 'userprincipalname', 'mail']);
   const displayName = firstHeld(record, ['displayname', 'cn']);
-  const created = createdAt === null ? null : firstHeld(record, CREATED_AT);
   const user: DirectoryUser = {
     externalId: id.value,
     username: username?.text ?? id.value,
@@ -114,7 +113,7 @@ function mapTextRecord(record: LdifRecord, context: LdifMapContext): SourceItem 
     displayName: displayName?.text ?? null,
     dn: record.dn === '' ? null : normalizeDn(record.dn),
     enabled,
-    createdAt,
+    createdAt: createdAt?.date ?? null,
     groups: reportedGroups(values('memberof').map(asText), context.groupsOfInterest),
     attributes: extraAttributes(record, context.attributes),
   };
@@ -123,7 +122,7 @@ function mapTextRecord(record: LdifRecord, context: LdifMapContext): SourceItem 
     username: username === null ? id.attribute : MAPPED[username.name],
     email: MAPPED.mail,
     ...(displayName === null ? {} : { displayName: MAPPED[displayName.name] }),
-    ...(created === null ? {} : { createdAt: MAPPED[created.name] }),
+    ...(createdAt === null ? {} : { createdAt: createdAt.attribute }),
     dn: 'dn',
     groups: MAPPED.memberof,
   };
@@ -174,18 +173,15 @@ function externalIdOf(record: LdifRecord): { value: string; attribute: string } 
   return { problem: `objectGUID must be 16 bytes (base64) or a GUID, found ${found}`, attribute: MAPPED.objectguid };
 }
 
-/** The creation time, null when absent, or an Error named after the attribute when it doesn't parse. */
-function createdAtOf(record: LdifRecord): Date | null | Error {
-  for (const name of CREATED_AT) {
-    const value = firstText(record.attributes.get(name) ?? []);
-    if (value === null) continue;
-    const date = parseGeneralizedTime(value);
-    if (date !== null) return date;
-    const error = new Error(`${MAPPED[name]} is not a generalized time (like 20240101120000Z): "${value}"`);
-    error.name = MAPPED[name];
-    return error;
-  }
-  return null;
+/** The creation time with the attribute it came from, null when absent, or an Error named after the attribute when it doesn't parse. */
+function createdAtOf(record: LdifRecord): { readonly date: Date; readonly attribute: string } | null | Error {
+  const held = firstHeld(record, CREATED_AT);
+  if (held === null) return null;
+  const date = parseGeneralizedTime(held.text);
+  if (date !== null) return { date, attribute: MAPPED[held.name] };
+  const error = new Error(`${MAPPED[held.name]} is not a generalized time (like 20240101120000Z): "${held.text}"`);
+  error.name = MAPPED[held.name];
+  return error;
 }
 
 /** Enabled unless AD's disable bit, a password-policy lock or 389ds/FreeIPA's nsAccountLock says otherwise. */
