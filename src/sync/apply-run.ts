@@ -54,7 +54,7 @@ export interface ApplyInput {
   readonly unseenIds: readonly number[];
   /** Accounts whose entries were present but unreadable: frozen in the allocation (their seat state kept exactly). */
   readonly frozenIds: readonly number[];
-  /** Entries the read returned in scope, readable or not: users read and entries skipped. */
+  /** Entries the read returned in scope, readable or not, as the read counted them (read-source.ts `ReadStats`). */
   readonly returned: number;
   /** Entries skipped without a readable id (see `holdReason`, domain/hold.ts). */
   readonly unidentified: number;

@@ -291,7 +291,7 @@ async function decideAndApplyIn(conn: Store, runKey: string, ctx: RunContext, st
         dryRun, allowRemovals, ...(listing ? { listing } : {}), ...(allocationSlice === undefined ? {} : { allocationSlice }), ...(signal ? { signal } : {}),
         ...staged, ...(deps.notifier ? { notifier: deps.notifier } : {}), planHeld: dryRun && options.planHeld === true,
         config: deps.config, source: deps.source.name, staging: tx.staging(runKey, deps.source.name), runId: ctx.runId,
-        returned: staged.stats.seen + staged.stats.skipped, unidentified: staged.stats.unidentified, now: ctx.clock(),
+        returned: staged.stats.returned, unidentified: staged.stats.unidentified, now: ctx.clock(),
       });
       // The last moment to give up: a run aborted (shutdown) while applying rolls back here instead of
       // committing, so "aborted" always means "nothing applied".
@@ -306,7 +306,7 @@ async function decideAndApplyIn(conn: Store, runKey: string, ctx: RunContext, st
 /** Phase record: the run's row, its log line, and the result; `runMs`: its time, when not from its start to now (a dry run planned with others). */
 async function record(ctx: RunContext, ended: Ended, runMs?: number): Promise<SourceRunResult> {
   const { deps, options, runId, log } = ctx;
-  const stats: ReadStats = ended.staged?.stats ?? { seen: 0, skipped: 0, unidentified: 0, deleted: 0, skippedEntries: [], repaired: 0, repairedEntries: [] };
+  const stats: ReadStats = ended.staged?.stats ?? { seen: 0, skipped: 0, returned: 0, unidentified: 0, deleted: 0, skippedEntries: [], repaired: 0, repairedEntries: [] };
   const mode = ended.staged?.outcome.mode ?? null;
   const repairs = stats.repaired > 0 ? { repaired: stats.repaired, repairedEntries: stats.repairedEntries } : {};
   const base = { source: deps.source.name, runId, dryRun: options.dryRun, mode, skippedEntries: stats.skippedEntries, ...repairs };
