@@ -169,7 +169,8 @@ async function startRun(deps: SyncSourceDeps, options: SyncSourceOptions): Promi
 /**
  * `planInTurn`'s started runs: every source read and staged on one connection, then each decided and
  * applied in turn in one transaction that is rolled back; the staging tables are dropped whatever
- * happens. `durationMs`: the run's own read and apply.
+ * happens. Each one's new accounts take ids past those the ones before it reserved (`idFloor`), as the
+ * sync's draws from the sequence would. `durationMs`: the run's own read and apply.
  */
 async function planStarted(store: DatabaseStore, runs: readonly RunContext[]): Promise<{ ctx: RunContext; ended: Ended; durationMs: number }[]> {
   interface Read { readonly ctx: RunContext; readonly runKey: string; staged: Staged | null; error?: unknown; ended?: Ended; durationMs: number }
@@ -190,11 +191,12 @@ async function planStarted(store: DatabaseStore, runs: readonly RunContext[]): P
             read.staged = await readAndStage(conn, conn.staging(read.runKey, read.ctx.deps.source.name), read.ctx);
           }).catch((error: unknown) => (read.error = error));
         }
+        const idFloor = { next: 1 };
         await conn.transaction(
           async (outer) => {
             for (const read of reads) {
               const { staged } = read;
-              read.ended = staged === null ? { kind: 'failed', staged, error: read.error } : await timed(read, () => applyCaught(outer, read.runKey, read.ctx, staged));
+              read.ended = staged === null ? { kind: 'failed', staged, error: read.error } : await timed(read, () => applyCaught(outer, read, staged, idFloor));
             }
           },
           { end: 'rollback' },
@@ -211,9 +213,9 @@ async function planStarted(store: DatabaseStore, runs: readonly RunContext[]): P
 }
 
 /** One dry run's apply in the transaction of `planStarted`: a failure fails this run only (its savepoint is rolled back). */
-async function applyCaught(outer: Store, runKey: string, ctx: RunContext, staged: Staged): Promise<Ended> {
+async function applyCaught(outer: Store, { runKey, ctx }: { runKey: string; ctx: RunContext }, staged: Staged, idFloor: { next: number }): Promise<Ended> {
   try {
-    return await decideAndApplyIn(outer, runKey, ctx, staged);
+    return await decideAndApplyIn(outer, runKey, ctx, staged, idFloor);
   } catch (error) {
     return { kind: 'failed', staged, error };
   }
@@ -280,9 +282,10 @@ async function readAndStage(conn: Store, staging: StagingRepository, ctx: RunCon
 
 /**
  * Phases decide and apply, in one transaction that commits only an applied run (a held one rolls back).
- * A dry run's is a savepoint of the transaction `planInTurn` rolls back, kept there for the next source.
+ * A dry run's is a savepoint of the transaction `planInTurn` rolls back, kept there for the next source
+ * (`idFloor`: where the new accounts' ids of the dry runs planned before it end).
  */
-async function decideAndApplyIn(conn: Store, runKey: string, ctx: RunContext, staged: Staged): Promise<Ended> {
+async function decideAndApplyIn(conn: Store, runKey: string, ctx: RunContext, staged: Staged, idFloor?: { next: number }): Promise<Ended> {
   const { deps, options } = ctx;
   const outcome = await conn.transaction<ApplyOutcome>(
     async (tx) => {
@@ -291,7 +294,7 @@ async function decideAndApplyIn(conn: Store, runKey: string, ctx: RunContext, st
         dryRun, allowRemovals, ...(listing ? { listing } : {}), ...(allocationSlice === undefined ? {} : { allocationSlice }), ...(signal ? { signal } : {}),
         ...staged, ...(deps.notifier ? { notifier: deps.notifier } : {}), planHeld: dryRun && options.planHeld === true,
         config: deps.config, source: deps.source.name, staging: tx.staging(runKey, deps.source.name), runId: ctx.runId,
-        returned: staged.stats.returned, unidentified: staged.stats.unidentified, now: ctx.clock(),
+        returned: staged.stats.returned, unidentified: staged.stats.unidentified, now: ctx.clock(), ...(idFloor ? { idFloor } : {}),
       });
       // The last moment to give up: a run aborted (shutdown) while applying rolls back here instead of
       // committing, so "aborted" always means "nothing applied".
