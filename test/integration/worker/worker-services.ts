@@ -29,15 +29,17 @@ export interface WorkerServices {
   /** A pool on the test database, for reading what the worker wrote. */
   readonly db: Database;
   readonly redisUrl: string;
-  /** BullMQ's sync queue under `prefix`, on a connection opened the first time it is used. */
+  /** A connection to that Redis for BullMQ, opened the first time it is used. */
+  readonly redis: Redis;
+  /** BullMQ's sync queue under `prefix`, on that connection. */
   readonly syncQueue: SyncQueue;
   /** The private servers, when asked for. */
   readonly privatePostgres: PrivatePostgres;
   readonly privateRedis: PrivateRedis;
   /** The `n` of a query like `SELECT count(*)::int AS n FROM …` (-1: no row). */
-  count(sql: string): Promise<number>;
+  readonly count: (sql: string) => Promise<number>;
   /** What every worker config on these services says: the database, the prefix, Redis, and a free HTTP port. */
-  configOptions(): Promise<Pick<WorkerConfigOptions, 'databaseUrl' | 'prefix' | 'port' | 'redisUrl'>>;
+  readonly configOptions: () => Promise<Pick<WorkerConfigOptions, 'databaseUrl' | 'prefix' | 'port' | 'redisUrl'>>;
 }
 
 interface Opened {
@@ -45,7 +47,8 @@ interface Opened {
   readonly postgres: { url: string; close: () => Promise<void> } & { server?: PrivatePostgres };
   readonly db: Database;
   readonly redis: { url: string; server?: PrivateRedis };
-  queue?: { connection: Redis; queue: SyncQueue };
+  connection?: Redis;
+  queue?: SyncQueue;
 }
 
 export function workerServicesOf(name: string, options: WorkerServicesOptions = {}): WorkerServices {
@@ -68,11 +71,8 @@ export function workerServicesOf(name: string, options: WorkerServicesOptions = 
 
   // Every step runs, the last opened first, even when one fails; the first failure is reported.
   afterAll(async () => {
-    const queue = opened?.queue;
-    if (queue) {
-      await queue.queue.close();
-      queue.connection.disconnect();
-    }
+    await opened?.queue?.close();
+    opened?.connection?.disconnect();
     opened = undefined;
     const failures: unknown[] = [];
     for (const step of steps.splice(0).reverse()) await Promise.resolve().then(step).catch((error: unknown) => failures.push(error));
@@ -84,6 +84,11 @@ export function workerServicesOf(name: string, options: WorkerServicesOptions = 
     return opened;
   };
   const db = (): Database => current().db;
+  const connection = (): Redis => {
+    const open = current();
+    open.connection ??= new Redis(open.redis.url, { maxRetriesPerRequest: null });
+    return open.connection;
+  };
   return {
     prefix,
     get dir() {
@@ -98,13 +103,13 @@ export function workerServicesOf(name: string, options: WorkerServicesOptions = 
     get redisUrl() {
       return current().redis.url;
     },
+    get redis() {
+      return connection();
+    },
     get syncQueue() {
       const open = current();
-      if (!open.queue) {
-        const connection = new Redis(open.redis.url, { maxRetriesPerRequest: null });
-        open.queue = { connection, queue: new Queue('sync', { connection, prefix }) };
-      }
-      return open.queue.queue;
+      open.queue ??= new Queue('sync', { connection: connection(), prefix });
+      return open.queue;
     },
     get privatePostgres() {
       const server = current().postgres.server;
