@@ -3,9 +3,8 @@
 // ran is applied when workers start, once even when two start together, and so is a change of the
 // profiles' `when` rules or of `policy.protect` (the same seat settings the running watch reacts to); and
 // while the config file does not load, sync jobs run with the last good config and the failure stays
-// visible. The tests are steps
-// of one story on one database, in order (vitest runs a file's tests one after the other): each starts
-// from the seats and runs the one before it left.
+// visible. The tests are steps of one story on one database, in order (vitest runs a file's tests one
+// after the other): each starts from the seats and runs the one before it left.
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
