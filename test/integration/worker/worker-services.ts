@@ -71,8 +71,6 @@ export function workerServicesOf(name: string, options: WorkerServicesOptions = 
 
   // Every step runs, the last opened first, even when one fails; the first failure is reported.
   afterAll(async () => {
-    await opened?.queue?.close();
-    opened?.connection?.disconnect();
     opened = undefined;
     const failures: unknown[] = [];
     for (const step of steps.splice(0).reverse()) await Promise.resolve().then(step).catch((error: unknown) => failures.push(error));
@@ -86,7 +84,11 @@ export function workerServicesOf(name: string, options: WorkerServicesOptions = 
   const db = (): Database => current().db;
   const connection = (): Redis => {
     const open = current();
-    open.connection ??= new Redis(open.redis.url, { maxRetriesPerRequest: null });
+    if (!open.connection) {
+      const redis = new Redis(open.redis.url, { maxRetriesPerRequest: null });
+      steps.push(() => redis.disconnect());
+      open.connection = redis;
+    }
     return open.connection;
   };
   return {
@@ -108,7 +110,11 @@ export function workerServicesOf(name: string, options: WorkerServicesOptions = 
     },
     get syncQueue() {
       const open = current();
-      open.queue ??= new Queue('sync', { connection: connection(), prefix });
+      if (!open.queue) {
+        const queue: SyncQueue = new Queue('sync', { connection: connection(), prefix });
+        steps.push(() => queue.close());
+        open.queue = queue;
+      }
       return open.queue;
     },
     get privatePostgres() {
