@@ -99,7 +99,7 @@ function withAdminUnprotect(accounts: readonly SeatAccount[], occasion: Occasion
   return accounts.map((account) => (account.id === id ? { ...account, unprotectedByAdmin: true } : account));
 }
 
-/** Re-allocates every stored account (after an admin action or a config change) and writes the result. */
+/** Re-allocates every stored account after an admin action (a config change is applied by a sync of every source, which reads the directory) and writes the result. */
 export async function reconcileSeats(tx: Repositories, options: ReconcileOptions): Promise<AllocationPlan> {
   const plan = allocate({ ...allocationSettingsOf(options.config, options.now), accounts: withAdminUnprotect(await tx.seats.load(), options.occasion) });
   await tx.seats.write(plan.changes, auditActorOf(options.occasion));
