@@ -132,7 +132,8 @@ async function shapeServices(dir: ConfigDir) {
       sources: { ...base.sources, lab: join(dir.dir, 'lab.csv') },
       seats: { primary: policy.seats ?? 3 },
       schedule: '"0 3 1 1 *"',
-      extra: [...targets, policy.graceDays === undefined ? '' : `policy: { graceDays: ${policy.graceDays} }`].join('\n'),
+      policy: { graceDays: policy.graceDays },
+      extra: targets.join('\n'),
     }),
     async stop() {
       receiver.close();
