@@ -11,6 +11,7 @@ import { pino } from 'pino';
 import type { SyncJobState, SyncJobView } from '../../../jobs/job-view.ts';
 import { loadConfig } from '../../../src/config/index.ts';
 import { startWorker } from '../../../src/worker.ts';
+import { closedPort } from '../../support/closed-port.ts';
 import { csvOf, type CsvPerson } from '../../support/config-builder.ts';
 import { createPostgresDatabase } from '../../support/databases.ts';
 import { TestScimServer } from '../../support/scim/scim-server.ts';
@@ -124,7 +125,7 @@ async function shapeServices(dir: ConfigDir) {
     'targets:',
     scimTargetYaml(scim, ca),
     `  - { name: hooks, kind: webhook, url: "http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks", secret: "${secret}" }`,
-    `  - { name: away, kind: webhook, url: "http://127.0.0.1:${await freePort()}/hooks", secret: "${secret}", timeout: 1s }`,
+    `  - { name: away, kind: webhook, url: "http://127.0.0.1:${await closedPort()}/hooks", secret: "${secret}", timeout: 1s }`,
   ];
   return {
     config: (base: WorkerConfigOptions, policy: { graceDays?: number; seats?: number }): WorkerConfigOptions => ({
