@@ -1,5 +1,5 @@
 // Human output (aligned tables), JSON and CSV writers. Command output goes to stdout; logs to stderr.
-import { describeHold, type HeldReport } from '../domain/hold.ts';
+import { describeHold, heldReviewCommand, type HeldReport } from '../domain/hold.ts';
 
 export interface Output {
   line(text?: string): void;
@@ -81,6 +81,7 @@ export function runsTable(runs: readonly RunRow[]): string {
  * the reason) and the command that applies it anyway (`seatsync sync`, or `resync` through the workers).
  */
 export function heldText(source: string, held: HeldReport | undefined, apply: 'sync' | 'resync'): string {
-  return `\n${source}: HELD — ${held ? `${describeHold(held)}. ` : ''}Nothing was applied. If this is right, apply it with:\n` +
+  return `\n${source}: HELD — ${held ? `${describeHold(held)}. ` : ''}Nothing was applied. See which accounts it would disable or remove with:\n` +
+    `  ${heldReviewCommand(source)}\nIf this is right, apply it with:\n` +
     `  seatsync ${apply} --source ${source} --allow-removals`;
 }

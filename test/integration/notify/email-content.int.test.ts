@@ -359,6 +359,7 @@ describe.each(['postgres'] as const)('the emails of real runs on %s', (kind) => 
       expect(held?.subject).toBe('Sync held for hr — would disable 0 and remove 8 of 20 accounts');
       expectFacts(held, [
         `The sync of hr at ${at(T0 + HOUR)} was held and changed nothing: it would disable 0 and remove 8 of 20 accounts (policy.maxRemovals allows 5 per run).`,
+        'seatsync sync --source hr --dry-run --allow-removals --only disabled,removed',
         'seatsync sync --source hr --allow-removals',
       ]);
     } finally {
@@ -385,6 +386,31 @@ describe.each(['postgres'] as const)('the emails of real runs on %s', (kind) => 
       const [recovered] = await w.mails();
       expect(recovered?.subject).toBe('Sync recovered: hr');
       expectFacts(recovered, [`after failing since ${since} (2 failed runs)`]);
+    } finally {
+      await w.t.drop();
+    }
+  });
+
+  it('a source that reads again after failing, but whose run is held: the email does not say its changes are applied', async () => {
+    const w = await world(people(20), { pools: [{ name: 'primary', seats: 30, notify: null }], notify: { failureAfter: { afterRuns: 2 } } });
+    try {
+      await w.sync(T0);
+      const broken = { ...w.config, sources: [aFileSource('hr', `${w.csv.path}.missing`)] };
+      await w.sync(T0 + HOUR, { config: broken });
+      await w.sync(T0 + 2 * HOUR, { config: broken });
+      expect((await w.mails()).map((m) => m.subject)).toEqual([expect.stringMatching(/^Sync failing: hr/)]);
+
+      // The directory answers again, but with 8 of its 20 users gone: the run reads it and is held.
+      expect((await w.sync(T0 + 3 * HOUR, { people: people(12) })).runs[0]?.status).toBe('held');
+      const mails = await w.mails();
+      expect(mails.map((m) => m.subject).sort()).toEqual(['Sync held for hr — would disable 0 and remove 8 of 20 accounts', 'Sync of hr reads the directory again, but its run was held']);
+      const readsAgain = mails.find((m) => m.subject.startsWith('Sync of hr reads'));
+      expectFacts(readsAgain, ['nothing of the directory is applied until the hold is resolved', 'seatsync sync --source hr --allow-removals']);
+      expect(readsAgain?.text).not.toContain('applied now');
+
+      // The admin applies it: that run is the recovery, and nobody is told a second time.
+      expect((await w.sync(T0 + 4 * HOUR, { config: { ...w.config, policy: { ...w.config.policy, maxRemovals: { count: 100 } } } })).runs[0]?.status).toBe('ok');
+      expect(await w.mails()).toEqual([]);
     } finally {
       await w.t.drop();
     }
