@@ -367,6 +367,26 @@ describe.each(['postgres'] as const)('the emails of real runs on %s', (kind) => 
     }
   });
 
+  it('a run held again and again is emailed once; held again with the same numbers after a sync went through, it is emailed again', async () => {
+    const w = await world(people(20), { pools: [{ name: 'primary', seats: 30, notify: null }] });
+    try {
+      await w.sync(T0);
+      // Monday night's export lacks 8 people: held at every run until someone acts.
+      expect((await w.sync(T0 + HOUR, { people: people(12) })).runs[0]?.status).toBe('held');
+      expect((await w.sync(T0 + 2 * HOUR)).runs[0]?.status).toBe('held');
+      expect((await w.mails()).map((m) => m.subject)).toEqual(['Sync held for hr — would disable 0 and remove 8 of 20 accounts']);
+      // The full export is back: the sync goes through, nothing was removed.
+      expect((await w.sync(T0 + DAY, { people: people(20) })).runs[0]?.status).toBe('ok');
+      // A week later the same incomplete export: a new hold, which the responsible person must hear of.
+      expect((await w.sync(T0 + 7 * DAY, { people: people(12) })).runs[0]?.status).toBe('held');
+      const again = await w.mails();
+      expect(again.map((m) => m.subject)).toEqual(['Sync held for hr — would disable 0 and remove 8 of 20 accounts']);
+      expectFacts(again[0], [`The sync of hr at ${at(T0 + 7 * DAY)} was held`]);
+    } finally {
+      await w.t.drop();
+    }
+  });
+
   it('a source that keeps failing, and its recovery', async () => {
     const w = await world(people(2), { notify: { failureAfter: { afterRuns: 2 } } });
     try {
