@@ -19,7 +19,7 @@ export interface StateSnapshot {
 export interface Metrics {
   readonly registry: Registry;
   /** Records one finished run (duration, outcome, users seen). */
-  observeRun(run: SourceRunResult): void;
+  observeRun(run: Pick<SourceRunResult, 'source' | 'status' | 'durationMs' | 'seen' | 'dryRun'>): void;
   /** Records one re-read of the config file by the running worker (`ok: false`: it did not load). */
   observeConfigReload(result: { readonly ok: boolean }): void;
 }
@@ -93,6 +93,9 @@ function targetGauges(registry: Registry, snapshot: () => Promise<StateSnapshot>
 export function createMetrics(options: { snapshot: () => Promise<StateSnapshot> }): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  // prom-client names three gauges with a counter's `_total` suffix, which `promtool check metrics` (and
+  // Prometheus' naming rules) refuse; each is the sum of its per-type gauge without the suffix, kept.
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name);
   const snapshot = sharedSnapshot(options.snapshot);
   poolGauge(registry, 'seatsync_pool_seats', 'Seats of the license pool (from the config)', 'seats', snapshot);
   poolGauge(registry, 'seatsync_pool_used', 'Accounts holding a seat of the pool', 'used', snapshot);
