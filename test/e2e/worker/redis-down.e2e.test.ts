@@ -8,8 +8,9 @@ import { createPostgresDatabase } from '../../support/databases.ts';
 import { logLines } from '../../support/log-lines.ts';
 import { spawnLogged, stopProcess, waitForPort } from '../../support/openldap.ts';
 import {
-  aConfigDir, api, freePort, manyPeople, spawnWorker, uniquePrefix, waitFor, type WorkerProcess,
+  ADMIN_TOKEN, aConfigDir, api, freePort, manyPeople, spawnWorker, uniquePrefix, waitFor, type WorkerProcess,
 } from '../../integration/worker/worker-fixtures.ts';
+import { launchChromium, SCREENSHOT_DIR } from '../../support/browser.ts';
 
 const REDIS_SERVER = '/usr/bin/redis-server';
 
@@ -20,6 +21,7 @@ describe('seatsync run while Redis is away', () => {
   let pg: { url: string; drop: () => Promise<void> };
   let worker: WorkerProcess;
   let admin: ReturnType<typeof api>;
+  let base: string;
 
   const timed = async <T>(op: () => Promise<T>): Promise<{ value: T; ms: number }> => {
     const started = Date.now();
@@ -50,7 +52,8 @@ describe('seatsync run while Redis is away', () => {
     });
     worker = spawnWorker(dir.configPath);
     await worker.started;
-    admin = api(`http://127.0.0.1:${port}`);
+    base = `http://127.0.0.1:${port}`;
+    admin = api(base);
   }, 60_000);
 
   afterAll(async () => {
@@ -93,6 +96,25 @@ describe('seatsync run while Redis is away', () => {
     for (const line of notServed) expect(line).toMatchObject({ level: 40, err: { type: 'ApiError', code: 'unavailable', message: expect.stringContaining('Redis is not reachable') } });
     expect(logs).not.toContain('stack');
   });
+
+  it('shows in the console that the schedules are unknown while Redis is down, not that the source is manual only', async () => {
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${base}/`);
+      await page.getByLabel('API token').fill(ADMIN_TOKEN);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      const sources = page.getByRole('table', { name: 'Last run per source' });
+      await sources.waitFor();
+      expect(await sources.getByRole('row').nth(1).innerText()).toMatch(/^hr\b.*\bunknown$/);
+      expect(await page.getByText('manual only').count()).toBe(0);
+      const warning = page.getByRole('region', { name: 'Needs attention' });
+      expect(await warning.innerText()).toContain('The schedules cannot be read, so no scheduled sync starts and Sync now cannot queue one: Redis is not reachable');
+      await page.screenshot({ path: `${SCREENSHOT_DIR}redis-down-overview.png`, fullPage: true });
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
 
   it('stops promptly on SIGTERM', async () => {
     const stopped = await timed(() => worker.stop('SIGTERM'));

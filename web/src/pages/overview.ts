@@ -31,7 +31,16 @@ function poolsSection(pools: readonly Pool[]): HTMLElement {
   }));
 }
 
-function sourcesSection(status: Status, nextRuns: ReadonlyMap<string, string | null>): HTMLElement {
+/** Each source's next scheduled run, from Redis; `unread`: Redis did not answer, so they are not known. */
+type NextRuns = { readonly unread: false; readonly at: ReadonlyMap<string, string | null> } | { readonly unread: true; readonly why: string };
+
+function nextRunCell(nextRuns: NextRuns, source: string): HTMLElement | string {
+  // Not "manual only": a scheduled source whose schedule cannot be read has one all the same.
+  if (nextRuns.unread) return 'unknown';
+  return timeEl(nextRuns.at.get(source) ?? null) || 'manual only';
+}
+
+function sourcesSection(status: Status, nextRuns: NextRuns): HTMLElement {
   return h('section', { 'aria-labelledby': 'sources-title' }, h('h2', { id: 'sources-title' }, 'Sources'), dataTable({
     caption: 'Last run per source',
     rows: status.sources,
@@ -47,7 +56,7 @@ function sourcesSection(status: Status, nextRuns: ReadonlyMap<string, string | n
             { label: 'Failures in a row', cell: (s: SourceStatus) => s.consecutiveFailures, numeric: true },
           ]
         : []),
-      { label: 'Next run', cell: (s) => timeEl(nextRuns.get(s.name) ?? null) || 'manual only' },
+      { label: 'Next run', cell: (s) => nextRunCell(nextRuns, s.name) },
     ],
   }));
 }
@@ -78,8 +87,11 @@ function targetsSection(targets: readonly TargetStatus[]): HTMLElement | null {
 }
 
 /** `reviewOut`: where a held run's review and result go; outside the warnings, which each refresh redraws. */
-function warnings(ctx: PageContext, status: Status, options: { refresh: () => void; reviewOut: HTMLElement }): HTMLElement | null {
+function warnings(ctx: PageContext, status: Status, options: { refresh: () => void; reviewOut: HTMLElement; nextRuns: NextRuns }): HTMLElement | null {
   const items: HTMLElement[] = [];
+  if (options.nextRuns.unread) {
+    items.push(h('li', {}, `The schedules cannot be read, so no scheduled sync starts and Sync now cannot queue one: ${options.nextRuns.why}`));
+  }
   for (const s of status.sources) {
     if (s.lastRun?.status === 'failed') {
       const failures = s.consecutiveFailures && s.consecutiveFailures > 1 ? ` (${s.consecutiveFailures} runs in a row)` : '';
@@ -122,17 +134,20 @@ export async function renderOverview(ctx: PageContext): Promise<void> {
   const reviewOut = h('div', { 'aria-live': 'polite' });
   const data = h('div', { 'aria-busy': 'true' }, 'Loading…');
   const draw = async (status: Status): Promise<void> => {
-    const [schedules, queue, audit] = await Promise.all([
-      // The next runs come from Redis: while it is away (503) the overview still shows the rest.
-      api<{ sources: { name: string; nextRunAt: string | null }[] }>('schedules').catch(() => ({ sources: [] })),
+    const [nextRuns, queue, audit] = await Promise.all([
+      // The next runs come from Redis: while it is away (503) the overview says so and still shows the rest.
+      api<{ sources: { name: string; nextRunAt: string | null }[] }>('schedules').then(
+        (schedules): NextRuns => ({ unread: false, at: new Map(schedules.sources.map((s) => [s.name, s.nextRunAt])) }),
+        (error: unknown): NextRuns => ({ unread: true, why: error instanceof Error ? error.message : String(error) }),
+      ),
       api<{ total: number; entries: QueueEntry[] }>('queue?limit=5'),
       api<Page<AuditEntry>>('audit?limit=15'),
     ]);
-    replace(alerts, warnings(ctx, status, { refresh: () => void refresh(), reviewOut }));
+    replace(alerts, warnings(ctx, status, { refresh: () => void refresh(), reviewOut, nextRuns }));
     replace(
       data,
       poolsSection(status.pools),
-      sourcesSection(status, new Map(schedules.sources.map((s) => [s.name, s.nextRunAt]))),
+      sourcesSection(status, nextRuns),
       targetsSection(status.targets),
       queueSection(queue),
       h('section', { 'aria-labelledby': 'audit-title' }, h('h2', { id: 'audit-title' }, 'Latest changes'), auditTable(audit.items.slice().reverse(), { withAccount: true })),
