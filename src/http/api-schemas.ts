@@ -213,6 +213,10 @@ export const responseSchemas = {
         },
         consecutiveFailures: { ...int, description: 'failed runs since the source was last read (0: working)' },
         failingSince: { ...nullableDateTime, description: 'when the current run of failures began; null while the source works' },
+        overdueSince: {
+          ...nullableDateTime,
+          description: 'when the scheduled run after the last one was due, once it is late and none has started (no worker, schedules lost, jobs queued behind others); null while runs start on time, one is running, or the source has no schedule',
+        },
         lastError: {
           ...closed({ runId: str, at: dateTime, code: nullableStr, message: str }, { description: 'the newest failed run and its error (kept after the source recovers)' }),
           type: ['object', 'null'],
