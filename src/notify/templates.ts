@@ -18,7 +18,7 @@ import {
 } from '../domain/notifications.ts';
 import type { PoolUsage } from '../domain/types.ts';
 import { formatTime, renderHtml, renderText, type MessageDocument } from './message-document.ts';
-import { counted } from '../domain/counted.ts';
+import { counted, formatCount } from '../domain/counted.ts';
 
 export interface RenderedMessage {
   readonly subject: string;
@@ -336,9 +336,9 @@ function poolsNamed(pools: readonly PoolUsage[], names: readonly string[]): Pool
 export function summarize(pools: readonly PoolUsage[]): string {
   return pools
     .map((p) => {
-      const parts = [`${p.name} ${p.used}/${p.seats}`];
-      if (p.waiting > 0) parts.push(`${p.waiting} waiting`);
-      if (p.overage > 0) parts.push(`${p.overage} over`);
+      const parts = [`${p.name} ${formatCount(p.used)}/${formatCount(p.seats)}`];
+      if (p.waiting > 0) parts.push(`${formatCount(p.waiting)} waiting`);
+      if (p.overage > 0) parts.push(`${formatCount(p.overage)} over`);
       return parts.join(', ');
     })
     .join('; ');

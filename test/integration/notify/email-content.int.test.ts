@@ -152,6 +152,20 @@ describe.each(['postgres'] as const)('the emails of real runs on %s', (kind) => 
     }
   });
 
+  it('counts over a thousand are written one way in the subject, the sentences, the pool table and the list', async () => {
+    const w = await world(people(1200));
+    try {
+      await w.sync(T0);
+      const [limit] = await w.mails();
+      expect(limit?.subject).toBe('License limit exceeded — primary 2/2, 1,198 waiting');
+      expectFacts(limit, ['found no free seat for 1,198 accounts', 'Newly blocked accounts (1,198)', '… and 1,148 more: seatsync accounts --state blocked']);
+      expect(limit?.text).toMatch(/\n {2}primary +2 +2 +0 +1,198\n/);
+      expect(limit?.html).toMatch(/<td[^>]*>primary<\/td><td[^>]*>2<\/td><td[^>]*>2<\/td><td[^>]*>0<\/td><td[^>]*>1,198<\/td>/);
+    } finally {
+      await w.t.drop();
+    }
+  });
+
   it('early warning when a pool crosses warnAt', async () => {
     const w = await world(people(3), { pools: [{ name: 'primary', seats: 4, notify: null }], notify: { warnAt: 0.75 } });
     try {
