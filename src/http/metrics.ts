@@ -13,6 +13,8 @@ export interface StateSnapshot {
   readonly outbox: { readonly pending: number; readonly failed: number; readonly oldestPendingAt: Date | null };
   /** One per configured source. */
   readonly sources: readonly SourceHealth[];
+  /** The sources whose scheduled run is late (status.ts `overdueSince`). */
+  readonly overdue: ReadonlySet<string>;
   readonly targets: readonly TargetView[];
 }
 
@@ -177,6 +179,17 @@ function sourceGauges(registry: Registry, snapshot: () => Promise<StateSnapshot>
       const { sources } = await snapshot();
       this.reset();
       for (const s of sources) if (s.lastSuccess) this.set({ source: s.source }, s.lastSuccess.finishedAt.getTime() / 1000);
+    },
+  });
+  new Gauge({
+    name: 'seatsync_source_overdue',
+    help: '1 while the scheduled run after the source\'s last run is late and none has started (no worker, schedules lost), else 0',
+    labelNames: ['source'],
+    registers: [registry],
+    async collect() {
+      const { sources, overdue } = await snapshot();
+      this.reset();
+      for (const s of sources) this.set({ source: s.source }, overdue.has(s.source) ? 1 : 0);
     },
   });
   new Gauge({

@@ -85,7 +85,7 @@ const MAX_START_DELAY_MS = 3_600_000;
  * The time the run after `last` was due, once it is late: not started within the schedule's interval
  * (at most an hour) after it was due. Null while a run goes on (it may outlast its interval).
  */
-function overdueSince(schedule: Schedule | null, last: RunRecord | undefined, now: Date): string | null {
+export function overdueSince(schedule: Schedule | null, last: RunRecord | undefined, now: Date): string | null {
   if (schedule === null || last === undefined || last.finishedAt === null) return null;
   const { first, second } = scheduledAfter(schedule, last.startedAt);
   const lateAfterMs = Math.min(second.getTime() - first.getTime(), MAX_START_DELAY_MS);
@@ -111,6 +111,12 @@ function lastRunView(run: RunRecord): LastRunView {
     status: run.status, startedAt: run.startedAt.toISOString(), finishedAt: run.finishedAt?.toISOString() ?? null, seen: run.seen,
     ...(held ? { held: heldReport(held) } : {}),
   };
+}
+
+/** The configured sources whose scheduled run is overdue (`overdueSince`), as the metrics report them. */
+export async function overdueSources(repos: Pick<Repositories, 'runs'>, config: Pick<SeatsyncConfig, 'sources'>, now: Date): Promise<Set<string>> {
+  const runs = await repos.runs.last(config.sources.map((s) => s.name));
+  return new Set(config.sources.filter((s) => overdueSince(s.schedule, runs.get(s.name), now) !== null).map((s) => s.name));
 }
 
 export async function targetViews(repos: Pick<Repositories, 'targets'>, config: Pick<SeatsyncConfig, 'targets'>): Promise<TargetView[]> {

@@ -1,7 +1,7 @@
 // A source whose scheduled runs stopped starting (no worker, its schedules lost) must not look ok:
 // its last run was ok, it has no failure, yet `status`, `status --json` and the API say that a run was
 // due and none has started. The runs' times are moved back in the database, as if the last run had
-// been two days ago; a source without a schedule is never overdue.
+// been two days ago; a source without a schedule is never overdue. The metric and the console say it too.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/store/db.ts';
 import { launchChromium, SCREENSHOT_DIR } from '../support/browser.ts';
@@ -83,6 +83,8 @@ describe('a source whose scheduled runs stopped starting', () => {
       const response = await api(`http://127.0.0.1:${port}`, READ_TOKEN)('/api/v1/status');
       expect(response.status).toBe(200);
       expect((response.body as { sources: SourceStatus[] }).sources[0]).toEqual(hr);
+      // The metric the SeatsyncSourceOverdue alert reads.
+      expect((await api(`http://127.0.0.1:${port}`, null)('/metrics')).text).toMatch(/^seatsync_source_overdue\{source="hr"\} 1$/m);
 
       // The console's overview, which reads the same status, puts it under Needs attention.
       const browser = await launchChromium();

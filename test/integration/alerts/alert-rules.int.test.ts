@@ -28,7 +28,7 @@ async function promtool(args: readonly string[], input?: string): Promise<{ code
 describe('Prometheus alert rules', () => {
   it('pass promtool check rules', async () => {
     const result = await promtool(['check', 'rules', RULES]);
-    expect(result.output).toContain('SUCCESS: 5 rules found');
+    expect(result.output).toContain('SUCCESS: 6 rules found');
     expect(result.code).toBe(0);
   });
 
@@ -59,6 +59,7 @@ async function aWorkersMetrics(): Promise<string> {
       pools: [{ name: 'primary', seats: 1, used: 1, available: 0, waiting: 1 }],
       outbox: { pending: 0, failed: 0, oldestPendingAt: null },
       sources: [{ source: 'hr', lastSuccess: { runId: '1', finishedAt: new Date() }, consecutiveFailures: 0, failingSince: null, lastError: null }],
+      overdue: new Set(['hr']),
       targets: [{ name: 'app', kind: 'scim', pending: 0, failed: 0, lastDeliveryAt: null, lastReconcileAt: null, drift: { missing: 0 }, lastError: null }],
     }),
   });
