@@ -53,7 +53,7 @@ describe('seatsync check on the database and Redis', () => {
   });
 
   afterAll(async () => {
-    evicting?.stop();
+    await evicting?.stop();
     for (const db of databases) await db.drop();
   });
 

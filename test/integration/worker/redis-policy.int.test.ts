@@ -21,8 +21,8 @@ describe('Redis eviction policy check', () => {
     server = await startPrivateRedis(['--maxmemory-policy', 'allkeys-lru']);
     url = server.url;
   });
-  afterAll(() => {
-    server?.stop();
+  afterAll(async () => {
+    await server?.stop();
   });
 
   it('warns when Redis may evict queued jobs', async () => {
