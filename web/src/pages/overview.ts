@@ -4,7 +4,7 @@
 import { api, type Page } from '../api.ts';
 import { isAdmin, heading, type PageContext } from '../context.ts';
 import { h, link, replace } from '../dom.ts';
-import { counted, timeEl } from '../format.ts';
+import { counted, formatCount, timeEl } from '../format.ts';
 import { heldSentence, reviewButton, syncPanel } from '../sync-panel.ts';
 import { dataTable } from '../table.ts';
 import type { AuditEntry, Pool, QueueEntry, SourceStatus, Status, TargetStatus } from '../types.ts';
@@ -25,8 +25,8 @@ function poolsSection(pools: readonly Pool[]): HTMLElement {
       { label: 'Usage', cell: (p) => poolBar(p) },
       { label: 'Seats', cell: (p) => p.seats, numeric: true },
       { label: 'Used', cell: (p) => p.used, numeric: true },
-      { label: 'Available', cell: (p) => h('span', { class: p.available === 0 ? 'full' : null }, p.available), numeric: true },
-      { label: 'Waiting', cell: (p) => (p.waiting > 0 ? link(`/queue`, p.waiting) : 0), numeric: true },
+      { label: 'Available', cell: (p) => h('span', { class: p.available === 0 ? 'full' : null }, formatCount(p.available)), numeric: true },
+      { label: 'Waiting', cell: (p) => (p.waiting > 0 ? link(`/queue`, formatCount(p.waiting)) : 0), numeric: true },
     ],
   }));
 }
@@ -78,7 +78,7 @@ function targetsSection(targets: readonly TargetStatus[]): HTMLElement | null {
       { label: 'Target', cell: (t) => t.name },
       { label: 'Kind', cell: (t) => t.kind },
       { label: 'Pending', cell: (t) => t.pending, numeric: true },
-      { label: 'Failed', cell: (t) => h('span', { class: t.failed > 0 ? 'full' : null }, t.failed), numeric: true },
+      { label: 'Failed', cell: (t) => h('span', { class: t.failed > 0 ? 'full' : null }, formatCount(t.failed)), numeric: true },
       { label: 'Last delivery', cell: (t) => timeEl(t.lastDeliveryAt) || 'never' },
       { label: 'Last reconcile', cell: (t) => (t.kind === 'scim' ? timeEl(t.lastReconcileAt) || 'never' : '') },
       { label: 'Drift found', cell: (t) => driftText(t.drift) },
@@ -128,7 +128,7 @@ function queueSection(queue: { total: number; entries: QueueEntry[] }): HTMLElem
       { label: 'Since', cell: (e) => timeEl(e.waitingSince) },
       { label: 'Why', cell: (e) => e.why },
     ],
-  }), queue.total > queue.entries.length ? h('p', {}, link('/queue', `All ${queue.total} waiting accounts`)) : null);
+  }), queue.total > queue.entries.length ? h('p', {}, link('/queue', `All ${formatCount(queue.total)} waiting accounts`)) : null);
 }
 
 export async function renderOverview(ctx: PageContext): Promise<void> {
