@@ -54,7 +54,7 @@ export interface ApplyInput {
   readonly unseenIds: readonly number[];
   /** Accounts whose entries were present but unreadable: frozen in the allocation (their seat state kept exactly). */
   readonly frozenIds: readonly number[];
-  /** Entries the read returned in scope, readable or not: users read and entries skipped. */
+  /** Entries the read returned in scope, readable or not, as the read counted them (read-source.ts `ReadStats`). */
   readonly returned: number;
   /** Entries skipped without a readable id (see `holdReason`, domain/hold.ts). */
   readonly unidentified: number;
@@ -63,6 +63,12 @@ export interface ApplyInput {
   readonly mapping: string;
   readonly allowRemovals: boolean;
   readonly dryRun: boolean;
+  /**
+   * Dry runs planned in turn in one transaction (sync-source.ts `planInTurn`): the lowest id the next new
+   * account may take, moved on by each dry run's reservation (apply-delta.ts `reserveIds`). The sequence,
+   * which a dry run does not draw from, does not know of the ids the earlier ones reserved.
+   */
+  readonly idFloor?: { next: number };
   /** Dry runs: a run the hold stops is planned anyway, as with removals allowed, and returned held with its plan. */
   readonly planHeld?: boolean;
   /** Dry runs: the state changes to list (default DEFAULT_DRY_RUN_LISTING). */

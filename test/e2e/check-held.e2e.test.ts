@@ -35,7 +35,7 @@ describe('check when the next sync would be held', () => {
       redis: { url: REDIS_URL, prefix: uniquePrefix('check-held') },
       sources: { staff: csv },
       seats: { primary: 4 },
-      maxRemovals: 2,
+      policy: { maxRemovals: 2 },
     }));
     // Ten staff for four seats: u01–u04 hold them, u05–u10 wait. Then four of them leave the file,
     // two holders (u01, u02) and two waiting (u05, u06): four removals where two are allowed.

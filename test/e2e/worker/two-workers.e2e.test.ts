@@ -45,7 +45,7 @@ describe('two workers on one Redis and one database', () => {
     for (let i = 0; i < 2; i += 1) {
       const dir = aConfigDir();
       // Each round disables a third or more of a source: allowed here, so that every run applies.
-      dir.writeConfig({ ...(await services.configOptions()), sources: csv, seats: { primary: SEATS }, extra: 'policy: { maxRemovals: 60% }' });
+      dir.writeConfig({ ...(await services.configOptions()), sources: csv, seats: { primary: SEATS }, policy: { maxRemovals: '60%' } });
       workers.push(spawnWorker(dir.configPath, { args: ['--concurrency', '2'] }));
     }
     await Promise.all(workers.map((w) => w.started));

@@ -101,7 +101,7 @@ describe('seatsync run (a process)', () => {
 
   it('keeps the last good config when the file breaks, and picks up the fixed file', async () => {
     const good = options;
-    dir.writeConfig({ ...good, extra: 'policy: { maxRemovals: lots }' });
+    dir.writeConfig({ ...good, policy: { maxRemovals: 'lots' } });
     await waitFor(async () => worker.logs().includes('does not load; the previous config stays in force'), { what: 'the broken config to be reported' });
     expect((await api(`http://127.0.0.1:${good.port}`, null)('/readyz')).status).toBe(200);
     options = { ...good, seats: { primary: 6 } };
