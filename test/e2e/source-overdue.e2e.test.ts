@@ -4,7 +4,7 @@
 // been two days ago; a source without a schedule is never overdue. The metric and the console say it too.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/store/db.ts';
-import { launchChromium, SCREENSHOT_DIR } from '../support/browser.ts';
+import { SCREENSHOT_DIR, withSignedInConsole } from '../support/browser.ts';
 import { runCli } from '../support/cli.ts';
 import { createPostgresDatabase } from '../support/databases.ts';
 import {
@@ -87,19 +87,12 @@ describe('a source whose scheduled runs stopped starting', () => {
       expect((await api(`http://127.0.0.1:${port}`, null)('/metrics')).text).toMatch(/^seatsync_source_overdue\{source="hr"\} 1$/m);
 
       // The console's overview, which reads the same status, puts it under Needs attention.
-      const browser = await launchChromium();
-      try {
-        const page = await browser.newPage();
-        await page.goto(`http://127.0.0.1:${port}/`);
-        await page.getByLabel('API token').fill(READ_TOKEN);
-        await page.getByRole('button', { name: 'Sign in' }).click();
+      await withSignedInConsole(`http://127.0.0.1:${port}`, READ_TOKEN, async (page) => {
         const warning = page.getByRole('region', { name: 'Needs attention' });
         await warning.waitFor();
         expect(await warning.innerText()).toMatch(/A scheduled run of hr was due at .+ and none has started since: are the workers up and reaching Redis\?/);
         await page.screenshot({ path: `${SCREENSHOT_DIR}source-overdue-overview.png`, fullPage: true });
-      } finally {
-        await browser.close();
-      }
+      });
     } finally {
       expect(await worker.stop('SIGTERM')).toBe(0);
     }

@@ -2,7 +2,7 @@
 // warnings do (1,198), in the pools table, the sources table, the waiting list's link and the queue's
 // places, against `seatsync run` as a process with PostgreSQL and Redis.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, SCREENSHOT_DIR } from '../../support/browser.ts';
+import { SCREENSHOT_DIR, withSignedInConsole } from '../../support/browser.ts';
 import { runCli } from '../../support/cli.ts';
 import { createPostgresDatabase } from '../../support/databases.ts';
 import {
@@ -34,12 +34,7 @@ describe('the console with more than a thousand accounts', () => {
   });
 
   it('writes them with separators, as its warnings do', async () => {
-    const browser = await launchChromium();
-    try {
-      const page = await browser.newPage();
-      await page.goto(`http://127.0.0.1:${port}/`);
-      await page.getByLabel('API token').fill(READ_TOKEN);
-      await page.getByRole('button', { name: 'Sign in' }).click();
+    await withSignedInConsole(`http://127.0.0.1:${port}`, READ_TOKEN, async (page) => {
       const pools = page.getByRole('table', { name: 'Seats per pool' });
       await pools.waitFor();
       expect(await page.getByRole('region', { name: 'Needs attention' }).innerText()).toContain('primary is full: 1,198 accounts waiting for a seat.');
@@ -48,8 +43,6 @@ describe('the console with more than a thousand accounts', () => {
       expect(await page.getByRole('link', { name: 'All 1,198 waiting accounts' }).count()).toBe(1);
       expect(await page.getByRole('table', { name: 'The first accounts waiting for a seat, in queue order' }).innerText()).toContain('1st of 1,198 in the queue');
       await page.screenshot({ path: `${SCREENSHOT_DIR}overview-large-counts.png`, fullPage: true });
-    } finally {
-      await browser.close();
-    }
+    });
   }, 60_000);
 });

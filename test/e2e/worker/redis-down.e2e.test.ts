@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logLines } from '../../support/log-lines.ts';
 import { ADMIN_TOKEN, api, manyPeople, spawnWorker, waitFor, type WorkerProcess } from '../../integration/worker/worker-fixtures.ts';
 import { workerServicesOf } from '../../integration/worker/worker-services.ts';
-import { launchChromium, SCREENSHOT_DIR } from '../../support/browser.ts';
+import { SCREENSHOT_DIR, withSignedInConsole } from '../../support/browser.ts';
 
 describe('seatsync run while Redis is away', () => {
   const services = workerServicesOf('redis-down', { redis: 'private' });
@@ -82,12 +82,7 @@ describe('seatsync run while Redis is away', () => {
   });
 
   it('shows in the console that the schedules are unknown while Redis is down, not that the source is manual only', async () => {
-    const browser = await launchChromium();
-    try {
-      const page = await browser.newPage();
-      await page.goto(`${base}/`);
-      await page.getByLabel('API token').fill(ADMIN_TOKEN);
-      await page.getByRole('button', { name: 'Sign in' }).click();
+    await withSignedInConsole(base, ADMIN_TOKEN, async (page) => {
       const sources = page.getByRole('table', { name: 'Last run per source' });
       await sources.waitFor();
       expect(await sources.getByRole('row').nth(1).innerText()).toMatch(/^hr\b.*\bunknown$/);
@@ -95,9 +90,7 @@ describe('seatsync run while Redis is away', () => {
       const warning = page.getByRole('region', { name: 'Needs attention' });
       expect(await warning.innerText()).toContain('The schedules cannot be read, so no scheduled sync starts and Sync now cannot queue one: Redis is not reachable');
       await page.screenshot({ path: `${SCREENSHOT_DIR}redis-down-overview.png`, fullPage: true });
-    } finally {
-      await browser.close();
-    }
+    });
   }, 60_000);
 
   it('stops promptly on SIGTERM', async () => {
