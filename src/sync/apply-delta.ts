@@ -112,7 +112,9 @@ export async function allocateDelta(tx: Repositories, input: ApplyInput, summary
  * The ids of the run's new accounts (staging-store.ts `reserveIds`): a sync draws them from the sequence; a
  * dry run, which must leave the sequence as it is, starts where it stands, past the ids the dry runs
  * planned before it in the same transaction reserved (`idFloor`), and moves the floor on as a draw moves
- * the sequence, whether its plan is then kept or rolled back, as a sync's draw stands either way.
+ * the sequence, whether its plan is then kept or rolled back (failed, or held on what it decided), as a
+ * sync's draw stands either way. A run held before its allocation, which a sync ends before drawing, is
+ * planned (planHeld) on a copy of the floor (apply-run.ts `decideAndApply`).
  */
 async function reserveIds(staging: StagingRepository, input: ApplyInput): Promise<{ first: number; count: number }> {
   if (!input.dryRun) return staging.reserveIds({ draw: true });

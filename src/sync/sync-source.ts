@@ -170,7 +170,8 @@ async function startRun(deps: SyncSourceDeps, options: SyncSourceOptions): Promi
  * `planInTurn`'s started runs: every source read and staged on one connection, then each decided and
  * applied in turn in one transaction that is rolled back; the staging tables are dropped whatever
  * happens. Each one's new accounts take ids past those the ones before it reserved (`idFloor`), as the
- * sync's draws from the sequence would. `durationMs`: the run's own read and apply.
+ * sync's draws from the sequence would (a run held before its allocation reserves none for the ones
+ * after it: the sync draws none for it). `durationMs`: the run's own read and apply.
  */
 async function planStarted(store: DatabaseStore, runs: readonly RunContext[]): Promise<{ ctx: RunContext; ended: Ended; durationMs: number }[]> {
   interface Read { readonly ctx: RunContext; readonly runKey: string; staged: Staged | null; error?: unknown; ended?: Ended; durationMs: number }

@@ -112,8 +112,12 @@ export interface ConfigYamlOptions {
   readonly seats?: Readonly<Record<string, number>>;
   /** The profiles, the first that matches wins (default: `staff`, every user, needing the first pool). */
   readonly profiles?: readonly { readonly name: string; readonly memberOf?: string; readonly pools: readonly string[] }[];
-  /** `policy:` keys (absent ones: the product's defaults). */
-  readonly policy?: { readonly maxRemovals?: number | string | undefined; readonly graceDays?: number | undefined };
+  /** `policy:` keys, each value as YAML (`protect: '{ memberOf: [admins] }'`; absent ones: the product's defaults). */
+  readonly policy?: {
+    readonly maxRemovals?: number | string | undefined;
+    readonly graceDays?: number | undefined;
+    readonly protect?: string | undefined;
+  };
   /** Extra YAML appended as is (http, notify, …). */
   readonly extra?: string;
 }

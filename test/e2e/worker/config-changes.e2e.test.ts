@@ -176,7 +176,7 @@ describe('seatsync run and config changes it did not see', () => {
     const configRuns = await runsBy('config');
 
     // p000010 is in `admins`: protected, it takes a seat from the newest other holder.
-    options = { ...options, extra: 'policy: { protect: { memberOf: [admins] } }' };
+    options = { ...options, policy: { ...options.policy, protect: '{ memberOf: [admins] }' } };
     dir.writeConfig(options);
     const worker = await start(dir.configPath);
     await waitFor(async () => (await stateOf('p000010')) === 'active', { what: 'the protected account to get a seat' });

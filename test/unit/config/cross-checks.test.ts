@@ -203,7 +203,7 @@ describe('warnings', () => {
   });
 
   it('also checks policy.protect', async () => {
-    const { warnings } = await temp.load(configText({ sources: ENTRA_ONLY, extra: 'policy:\n  protect: { memberOf: CN=Admins,DC=corp }\n' }));
+    const { warnings } = await temp.load(configText({ sources: ENTRA_ONLY, policy: { protect: '{ memberOf: CN=Admins,DC=corp }' } }));
     expect(warnings.map((w) => w.path)).toContain('policy.protect.memberOf');
   });
 
