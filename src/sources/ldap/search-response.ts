@@ -9,7 +9,7 @@
 // the same either way. Requests are still encoded by ldapts (its message classes).
 import { isUtf8 } from 'node:buffer';
 
-import { DecodedEntry, type EntryValues } from './entry-view.ts';
+import { DecodedEntry, EntryLayout, type EntryValues } from './entry-view.ts';
 
 export const TAG = {
   sequence: 0x30,
@@ -158,20 +158,20 @@ export interface ValueRules {
 /** SearchResultEntry: objectName and attributes, decoded into an EntryView's data. */
 export function readSearchEntry(cursor: BerCursor, end: number, rules: ValueRules): DecodedEntry {
   const dn = cursor.text(end);
-  const byName = new Map<string, EntryValues>();
   const types = typesOf(rules);
+  const values: (EntryValues | undefined)[] = [];
   const attributesEnd = cursor.open(TAG.sequence, end);
   for (let index = 0; cursor.pos < attributesEnd; index++) {
     const attributeEnd = cursor.open(TAG.sequence, attributesEnd);
     const type = types.read(cursor, attributeEnd, index);
     const decoded = readValues(cursor, cursor.open(TAG.set, attributeEnd), type.asBuffers);
     cursor.pos = attributeEnd;
-    const existing = byName.get(type.key);
+    const existing = values[type.slot];
     // Like ldapts + EntryView: the first non-empty value list of a name (any case) wins.
-    if (existing === undefined || (Array.isArray(existing) && existing.length === 0)) byName.set(type.key, decoded);
+    if (existing === undefined || (Array.isArray(existing) && existing.length === 0)) values[type.slot] = decoded;
   }
   cursor.pos = end;
-  return new DecodedEntry(dn, byName);
+  return new DecodedEntry(dn, types.layout, values);
 }
 
 /**
@@ -210,10 +210,10 @@ function sameNameIgnoringCase(buf: Buffer, start: number, end: number, lower: Ui
   return true;
 }
 
-/** An attribute description as a search returns it: its bytes, its lowercased name, how its values are read. */
+/** An attribute description as a search returns it: its bytes, its slot (by lowercased name), how its values are read. */
 interface KnownType {
   readonly bytes: Buffer;
-  readonly key: string;
+  readonly slot: number;
   readonly asBuffers: boolean;
 }
 
@@ -228,6 +228,7 @@ const MAX_KNOWN_TYPES = 64;
 class TypeNames {
   readonly #rules: ValueRules;
   readonly #known: KnownType[] = [];
+  readonly layout = new EntryLayout();
 
   constructor(rules: ValueRules) {
     this.#rules = rules;
@@ -246,7 +247,7 @@ class TypeNames {
     const type = buf.toString('utf8', start, end);
     const found: KnownType = {
       bytes: Buffer.from(buf.subarray(start, end)),
-      key: type.toLowerCase(),
+      slot: this.layout.slotFor(type.toLowerCase()),
       asBuffers: this.#rules.explicitBuffers.has(type) || /;binary$/i.test(type),
     };
     if (known.length < MAX_KNOWN_TYPES) known.push(found);
