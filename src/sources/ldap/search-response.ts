@@ -274,18 +274,25 @@ function sameBytes(bytes: Buffer, buf: Buffer, start: number, end: number): bool
 
 /**
  * The values of one attribute: text when every value is UTF-8 (ldapts' rule), else all as Buffers; one
- * value as itself, as ldapts gives it (most attributes of a user have one). Two passes over the SET (its
- * kind, then its values) rather than a list of bounds per attribute.
+ * value as itself, as ldapts gives it (most attributes of a user have one, read in one step). Several
+ * values take two passes over the SET (their kind, then the values) rather than a list of bounds.
  */
 function readValues(cursor: BerCursor, end: number, asBuffers: boolean): EntryValues {
   const start = cursor.pos;
+  if (start < end) {
+    const valueEnd = cursor.open(null, end);
+    if (valueEnd === end) {
+      const value = readValue(cursor.buf, cursor.pos, end, asBuffers);
+      cursor.pos = end;
+      return value;
+    }
+    cursor.pos = start;
+  }
   let kind = asBuffers ? BYTES : ASCII;
-  let count = 0;
   while (cursor.pos < end) {
     const valueEnd = cursor.open(null, end);
     if (kind !== BYTES) kind = Math.max(kind, textKind(cursor.buf, cursor.pos, valueEnd));
     cursor.pos = valueEnd;
-    count += 1;
   }
   cursor.pos = start;
   if (kind === BYTES) {
@@ -295,16 +302,10 @@ function readValues(cursor: BerCursor, end: number, asBuffers: boolean): EntryVa
       out.push(Buffer.from(cursor.buf.subarray(cursor.pos, valueEnd)));
       cursor.pos = valueEnd;
     }
-    return count === 1 ? (out[0] as Buffer) : out;
+    return out;
   }
   // ASCII is decoded as latin1, the cheapest decoder, which gives the same text for those bytes.
   const encoding = kind === ASCII ? 'latin1' : 'utf8';
-  if (count === 1) {
-    const valueEnd = cursor.open(null, end);
-    const value = cursor.buf.toString(encoding, cursor.pos, valueEnd);
-    cursor.pos = valueEnd;
-    return value;
-  }
   const out: string[] = [];
   while (cursor.pos < end) {
     const valueEnd = cursor.open(null, end);
@@ -312,6 +313,13 @@ function readValues(cursor: BerCursor, end: number, asBuffers: boolean): EntryVa
     cursor.pos = valueEnd;
   }
   return out;
+}
+
+/** The only value of an attribute, bytes `start`–`end` of `buf`: text when it is UTF-8 and not asked as bytes, else a Buffer. */
+function readValue(buf: Buffer, start: number, end: number, asBuffers: boolean): string | Buffer {
+  const kind = asBuffers ? BYTES : textKind(buf, start, end);
+  if (kind === BYTES) return Buffer.from(buf.subarray(start, end));
+  return buf.toString(kind === ASCII ? 'latin1' : 'utf8', start, end);
 }
 
 const ASCII = 0;
