@@ -61,37 +61,39 @@ export class DecodedEntry {
 
 export class EntryView {
   readonly dn: string;
-  readonly #layout: EntryLayout;
-  readonly #values: (EntryValues | undefined)[];
+  // Properties rather than #private fields: a view is made for every entry read, and defining a
+  // #private field costs it a keyed definition (about 100 instructions each) where a property costs a store.
+  private readonly layout: EntryLayout;
+  private readonly values: (EntryValues | undefined)[];
   /** Attributes (as asked for) read as text whose bytes were not UTF-8 and were repaired. */
-  #repaired: string[] | null = null;
+  private repairedNames: string[] | null = null;
 
   constructor(entry: Entry | DecodedEntry) {
     this.dn = entry.dn;
     if (entry instanceof DecodedEntry) {
-      this.#layout = entry.layout;
-      this.#values = entry.values;
+      this.layout = entry.layout;
+      this.values = entry.values;
       return;
     }
-    this.#layout = new EntryLayout();
-    this.#values = [];
+    this.layout = new EntryLayout();
+    this.values = [];
     for (const [name, value] of Object.entries(entry)) {
       if (name === 'dn') continue;
-      const slot = this.#layout.slotFor(name.toLowerCase());
-      const existing = this.#values[slot];
+      const slot = this.layout.slotFor(name.toLowerCase());
+      const existing = this.values[slot];
       // ldapts adds an empty array for requested attributes the server did not return; keep real values.
-      if (existing === undefined || isEmpty(existing)) this.#values[slot] = value;
+      if (existing === undefined || isEmpty(existing)) this.values[slot] = value;
     }
   }
 
   #get(name: string): EntryValues | undefined {
-    const slot = this.#layout.slotOf(name);
-    return slot === undefined ? undefined : this.#values[slot];
+    const slot = this.layout.slotOf(name);
+    return slot === undefined ? undefined : this.values[slot];
   }
 
   /** Attribute names present, lowercased, in the order the search first returned them. */
   *names(): IterableIterator<string> {
-    for (let slot = 0; slot < this.#values.length; slot++) if (this.#values[slot] !== undefined) yield this.#layout.nameOf(slot);
+    for (let slot = 0; slot < this.values.length; slot++) if (this.values[slot] !== undefined) yield this.layout.nameOf(slot);
   }
 
   has(name: string): boolean {
@@ -121,12 +123,12 @@ export class EntryView {
 
   /** Attributes whose text was repaired by `strings`/`first`, as they were asked for; empty: none. */
   repaired(): readonly string[] {
-    return this.#repaired ?? NONE;
+    return this.repairedNames ?? NONE;
   }
 
   #noteRepaired(name: string): void {
-    this.#repaired ??= [];
-    if (!this.#repaired.includes(name)) this.#repaired.push(name);
+    this.repairedNames ??= [];
+    if (!this.repairedNames.includes(name)) this.repairedNames.push(name);
   }
 
   /** The first value as a string (every value is decoded when one is bytes, so a repair is noted as `strings` notes it). */
