@@ -24,8 +24,8 @@ import { createHttpServer } from './http/server.ts';
 import { sourceLogger, type Logger } from './logging.ts';
 import { connectionsFor, type Database } from './store/db.ts';
 import { storeOf, type Repositories } from './store/repositories.ts';
-import { sameAllocationSettings } from './sync/reconcile.ts';
-import { poolViews, targetViews } from './sync/status.ts';
+import { allocationFingerprint, seatSettingsChanged } from './sync/reconcile.ts';
+import { overdueSources, poolViews, targetViews } from './sync/status.ts';
 
 export interface StartWorkerOptions {
   readonly config: SeatsyncConfig;
@@ -94,6 +94,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
           pools: await poolViews(store, current()),
           outbox: await store.outbox.counts(),
           sources: names.flatMap((name) => health.get(name) ?? []),
+          overdue: await overdueSources(store, current(), new Date()),
           targets: await targetViews(store, current()),
         };
       },
@@ -198,35 +199,36 @@ async function failInterruptedRunsOf(deps: { repos: Repositories; config: Seatsy
   }
 }
 
-const seatRulesOf = (c: SeatsyncConfig): string => JSON.stringify([c.pools, c.profiles, c.policy]);
 const restartOnlyOf = (c: SeatsyncConfig): string => JSON.stringify([c.database, c.dataDir, c.redis, c.http.host, c.http.port]);
 
 /**
- * A new config: schedulers follow it; a change of seats, profiles or policy is applied at once by a
- * sync of every source (trigger `config`) rather than at the next scheduled run. A change of the mapping
- * rules makes that run read every user (the run compares them with its cursor's; sync-source.ts).
+ * A new config: schedulers follow it; a change of the seat settings (pools' seats, profiles, grace,
+ * protection: `seatSettingsChanged`) is applied at once by a sync of every source (trigger `config`)
+ * rather than at the next scheduled run. A change of the mapping rules makes that run read every user
+ * (the run compares them with its cursor's; sync-source.ts).
  */
 async function applyConfigChange(options: { next: SeatsyncConfig; previous: SeatsyncConfig; queues: Queues; logger: Logger }): Promise<void> {
   const { next, previous, queues, logger } = options;
   await applySchedules(queues.schedule, next, logger);
   await applyTargetSchedules(queues.notify, next, logger);
-  if (seatRulesOf(next) !== seatRulesOf(previous)) await queueConfigSync(queues, logger, 'pools, profiles or policy changed');
+  if (seatSettingsChanged(allocationFingerprint(previous), next)) await queueConfigSync(queues, logger, 'the seat settings changed (pools, profiles or policy)');
   if (restartOnlyOf(next) !== restartOnlyOf(previous)) {
     logger.warn('database, dataDir, redis or http.host/port changed: these take effect when seatsync run restarts');
   }
 }
 
 /**
- * At start: seats last allocated under other settings than the loaded config's (pools, profiles' pools or
- * grace changed while no worker ran; `allocationFingerprint`) are applied the way the watch applies a
- * change. Replicas starting together queue one sync (coalesced) or two; seat decisions are serialized,
- * and a second run finds the allocation current and changes nothing (SPEC rule 11). Accounts the last
- * allocation left as they were (unreadable entries) are not a change of settings.
+ * At start: seats last allocated under other seat settings than the loaded config's (any change the
+ * watch would have applied, made while no worker ran: the same `seatSettingsChanged`, against the
+ * settings the last allocation saved) are applied the way the watch applies a change. Replicas starting
+ * together queue one sync (coalesced) or two; seat decisions are serialized, and a second run finds the
+ * allocation current and changes nothing (SPEC rule 11). Accounts the last allocation left as they were
+ * (unreadable entries) are not a change of settings.
  */
 async function applyChangeSinceLastAllocation(options: { store: Repositories; config: SeatsyncConfig; queues: Queues; logger: Logger }): Promise<void> {
   const last = await options.store.seats.lastAllocation();
   // None yet: no seat was ever decided, the first sync decides them.
-  if (last === null || sameAllocationSettings(last.fingerprint, options.config)) return;
+  if (last === null || !seatSettingsChanged(last.fingerprint, options.config)) return;
   await queueConfigSync(options.queues, options.logger, 'the seats were last allocated under other pools, profiles or policy');
 }
 

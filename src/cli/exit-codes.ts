@@ -10,13 +10,13 @@ export const EXIT = {
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
-/** Raised by commands for bad usage (unknown account state, bad date, …): exit 2 with the message. */
 /** Every name a command was given is configured; else a usage error in the API's words (`unknownNames`). */
 export function requireConfigured(kind: 'source' | 'pool', names: readonly string[], configured: readonly string[]): void {
   const unknown = unknownNames(kind, names, configured);
   if (unknown !== null) throw new UsageError(unknown);
 }
 
+/** Raised by commands for bad usage (unknown account state, bad date, …): exit 2 with the message. */
 export class UsageError extends Error {
   readonly code = 'usage';
   constructor(message: string) {

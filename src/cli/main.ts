@@ -18,7 +18,7 @@ import { AdminActionError } from '../sync/admin-action-error.ts';
 // The config, the logger and the database (context.ts) are imported when a command runs: `--help` and
 // `--version` load only the command line's definition.
 export function buildProgram(onExit: (code: ExitCode) => void, options: { readonly out?: Output; readonly json?: boolean } = {}): Command {
-  const out = jsonCounted(options.out ?? processOutput());
+  const out = options.out ?? processOutput();
   const program = new Command('seatsync')
     .description('License-aware directory sync: one account per directory user, seats allocated first come, first served.')
     .version(packageVersion(), '-V, --version')
@@ -35,8 +35,8 @@ export function buildProgram(onExit: (code: ExitCode) => void, options: { readon
       ctx = await loadContext(globals);
       onExit(await action(ctx, out));
     } catch (error) {
-      // A failure after the document went out (none does today) must not add a second one.
-      onExit(await reportError(error, ctx, options.json === true && out.jsonWritten === 0 ? out : null));
+      // Every action prints its document as its last step, so a failure means none went out yet.
+      onExit(await reportError(error, ctx, options.json === true ? out : null));
     } finally {
       await ctx?.close().catch(() => undefined);
     }
@@ -110,21 +110,6 @@ async function reportError(error: unknown, ctx: CommandContext | null, json: Out
   process.stderr.write(`${failure.text}\n`);
   json?.json(errorDocument(failure.error));
   return failure.exit;
-}
-
-/** `out`, counting the JSON documents written through it. */
-function jsonCounted(out: Output): Output & { readonly jsonWritten: number } {
-  let written = 0;
-  return {
-    ...out,
-    json(value) {
-      written += 1;
-      out.json(value);
-    },
-    get jsonWritten() {
-      return written;
-    },
-  };
 }
 
 /** Whether the arguments ask for JSON: `--json` among the options (before a `--`). */

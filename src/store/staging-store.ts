@@ -294,19 +294,18 @@ export function stagingOf(conn: Queryable, runKey: string, source: string) {
      * id is then known before it is decided, so slices are written as they come with ids in the
      * directory's order, without ranking the new users by seq first. The id of a seq no new account takes
      * stays unused: a repeated new id's later rows (dropped), a user the same read reports deleted, a
-     * returning account (staged as new, its account found by the apply). `draw`: take the ids from the
-     * sequence (inserts into `accounts` run under the caller's seat lock: no other draw interleaves);
-     * otherwise (a dry run, rolled back) take none, since a sequence does not roll back: `first` is the id
-     * the sequence gives next, or past the accounts an earlier dry run of the same transaction inserted
-     * (a dry run of several sources plans them in turn in one transaction).
+     * returning account (staged as new, its account found by the apply). One rule: the ids start where
+     * the sequence stands. `draw`: take them from it (inserts into `accounts` run under the caller's seat
+     * lock: no other draw interleaves); otherwise (a dry run, rolled back) take none, since a sequence
+     * does not roll back: `first` is the id the sequence gives next, or `floor` when that is higher (the
+     * ids dry runs planned before this one in the same transaction reserved: sync/apply-delta.ts).
      */
-    async reserveIds(options: { readonly draw: boolean }): Promise<{ first: number; count: number }> {
-      const first = options.draw
-        ? 'setval(s, nextval(s) + n - 1) - n + 1'
-        : 'greatest(coalesce(pg_sequence_last_value(s::regclass), 0), (SELECT coalesce(max(id), 0) FROM accounts)) + 1';
+    async reserveIds(options: { readonly draw: true } | { readonly draw: false; readonly floor: number }): Promise<{ first: number; count: number }> {
+      const first = options.draw ? 'setval(s, nextval(s) + n - 1) - n + 1' : 'greatest(coalesce(pg_sequence_last_value(s::regclass), 0) + 1, $1::int)';
       const result = await conn.query<{ first: number; count: number }>(
         `SELECT (${first})::int AS first, n::int AS count
          FROM pg_get_serial_sequence('accounts', 'id') s, (SELECT max(seq) AS n FROM ${staging} WHERE NOT deleted) m`,
+        options.draw ? [] : [options.floor],
       );
       const row = result.rows[0];
       if (row === undefined) throw new Error('internal error: no account ids reserved');

@@ -100,12 +100,27 @@ export async function allocateDelta(tx: Repositories, input: ApplyInput, summary
   const changed = summary.changedCount > 0 ? await staging.changedById() : new Map<number, DeltaRow>();
   // Each new account's id is known before it is decided: every slice's new accounts are inserted while
   // the next slice is decided, ids in read order.
-  const ids = summary.newCount > 0 ? await staging.reserveIds({ draw: !input.dryRun }) : NO_IDS;
+  const ids = summary.newCount > 0 ? await reserveIds(staging, input) : NO_IDS;
   const run: DeltaRun = { tx, input, summary, changed, writer: new StepWriter(tx, input, ids) };
   // A first sync: the account table's indexes are built after its inserts.
   const allocated = await tx.accounts.loadInBulk(summary.newCount, () => allocateAndWrite(run));
   await tx.seats.saveAllocation({ fingerprint, pools: allocated.plan.pools });
   return allocated;
+}
+
+/**
+ * The ids of the run's new accounts (staging-store.ts `reserveIds`): a sync draws them from the sequence; a
+ * dry run, which must leave the sequence as it is, starts where it stands, past the ids the dry runs
+ * planned before it in the same transaction reserved (`idFloor`), and moves the floor on as a draw moves
+ * the sequence, whether its plan is then kept or rolled back (failed, or held on what it decided), as a
+ * sync's draw stands either way. A run held before its allocation, which a sync ends before drawing, is
+ * planned (planHeld) on a copy of the floor (apply-run.ts `decideAndApply`).
+ */
+async function reserveIds(staging: StagingRepository, input: ApplyInput): Promise<{ first: number; count: number }> {
+  if (!input.dryRun) return staging.reserveIds({ draw: true });
+  const ids = await staging.reserveIds({ draw: false, floor: input.idFloor?.next ?? 1 });
+  if (input.idFloor) input.idFloor.next = ids.first + ids.count;
+  return ids;
 }
 
 /** The outcome of a run whose allocation was skipped: no change, the stored seats' plan. */

@@ -54,7 +54,7 @@ export interface ApplyInput {
   readonly unseenIds: readonly number[];
   /** Accounts whose entries were present but unreadable: frozen in the allocation (their seat state kept exactly). */
   readonly frozenIds: readonly number[];
-  /** Entries the read returned in scope, readable or not: users read and entries skipped. */
+  /** Entries the read returned in scope, readable or not, as the read counted them (read-source.ts `ReadStats`). */
   readonly returned: number;
   /** Entries skipped without a readable id (see `holdReason`, domain/hold.ts). */
   readonly unidentified: number;
@@ -63,6 +63,14 @@ export interface ApplyInput {
   readonly mapping: string;
   readonly allowRemovals: boolean;
   readonly dryRun: boolean;
+  /**
+   * Dry runs planned in turn in one transaction (sync-source.ts `planInTurn`): the lowest id the next new
+   * account may take, moved on by each dry run's reservation (apply-delta.ts `reserveIds`) as the sync's
+   * draw would move the sequence: not by a run held before its allocation, which the sync ends before it
+   * draws (`decideAndApply`). The sequence, which a dry run does not draw from, does not know of the ids
+   * the earlier ones reserved.
+   */
+  readonly idFloor?: { next: number };
   /** Dry runs: a run the hold stops is planned anyway, as with removals allowed, and returned held with its plan. */
   readonly planHeld?: boolean;
   /** Dry runs: the state changes to list (default DEFAULT_DRY_RUN_LISTING). */
@@ -86,7 +94,9 @@ export async function decideAndApply(tx: Repositories, input: ApplyInput): Promi
   const before = await holdCheck(input, delta.counts, async () => (present ??= await tx.accounts.countPresent(input.source)));
   if (before !== null && !input.planHeld) return before;
   throwIfAborted(input.signal);
-  const allocated = await allocateDelta(tx, input, delta);
+  // A sync held here has returned above, drawing no ids: the plan of one (planHeld) numbers its new
+  // accounts from the floor without moving it on for the dry runs after it.
+  const allocated = await allocateDelta(tx, before === null ? input : { ...input, ...withFloorKept(input.idFloor) }, delta);
   throwIfAborted(input.signal);
   // Rule 10 again, on what the allocation decided: users still returned but now matching no profile (a
   // broken `when`, a profile removed) are removed too, and count like users the directory stopped returning.
@@ -107,6 +117,11 @@ export async function decideAndApply(tx: Repositories, input: ApplyInput): Promi
   const { plan, listed, allocation } = allocated;
   const applied: Applied = { purged, created: delta.newCount, updated: delta.changedCount, plan, listed, tally, allocation };
   return after === null ? { kind: 'applied', applied } : { ...after, planned: applied };
+}
+
+/** A copy of the dry runs' id floor, for a reservation that must leave it where it stands. */
+function withFloorKept(idFloor: ApplyInput['idFloor']): Pick<ApplyInput, 'idFloor'> {
+  return idFloor === undefined ? {} : { idFloor: { next: idFloor.next } };
 }
 
 /** Rule 10: the held outcome, or null. The source's total is counted only when there is something to weigh against it. */

@@ -38,6 +38,13 @@ export interface ReadStats {
    */
   readonly seen: number;
   readonly skipped: number;
+  /**
+   * Entries in scope the read returned, readable or not (not deletions), counted as it read them: every
+   * entry a read returned in full (a repeated one each time) or, when it listed every id in scope, each
+   * id it listed once and the entries without a readable id, which a listing cannot name. What the
+   * mass-change hold weighs (domain/hold.ts: none at all is an empty read).
+   */
+  readonly returned: number;
   /** Skipped entries without a readable id: a full read with any is partial for the mass-removal hold. */
   readonly unidentified: number;
   readonly deleted: number;
@@ -66,7 +73,7 @@ export async function readIntoStaging(
   },
 ): Promise<{ stats: ReadStats; outcome: SourceReadOutcome }> {
   const { snapshot, source, rules, logger } = options;
-  const stats = { seen: 0, skipped: 0, unidentified: 0, deleted: 0, skippedEntries: [] as SkippedEntry[], repaired: 0, repairedEntries: [] as RepairedEntry[] };
+  const stats = { seen: 0, skipped: 0, returned: 0, unidentified: 0, deleted: 0, skippedEntries: [] as SkippedEntry[], repaired: 0, repairedEntries: [] as RepairedEntry[] };
   const skip = (raw: SkippedEntry): void => {
     stats.skipped += 1;
     const entry: SkippedEntry = {
@@ -90,10 +97,12 @@ export async function readIntoStaging(
   };
   // Users returned, and ids listed: `seen` is one or the other once the read says whether it listed the
   // scope. The listing names every id in scope once, the unreadable entries' too, which a read that
-  // returns them does not count: `unreadableReturned` is taken off it.
+  // returns them does not count: `unreadableReturned` is taken off it. `entries`: every entry returned
+  // (users, unreadable ones, repeats), the full read's `returned`.
   let returned = 0;
   let listed = 0;
   let unreadableReturned = 0;
+  let entries = 0;
   // New users are numbered 1, 2, … in read order: the account id reserved for each is first + seq − 1
   // (staging-store.ts `reserveIds`). Changed users (whose order nothing needs) are numbered −1, −2, …
   let newSeq = 0;
@@ -110,7 +119,9 @@ export async function readIntoStaging(
       // New ids returned twice show only now, in the staging table: the first occurrences are kept, the repeats count as skipped.
       const repeats = snapshot.newIdsMayRepeat ? await staging.dropRepeatedIds() : 0;
       if (repeats > 0) logger.warn({ entry: source.name, attribute: 'id', repeats }, 'directory returned new ids more than once; first occurrences kept');
-      stats.seen = next.value.listedScope === true ? listed - unreadableReturned : returned - repeats;
+      const listedScope = next.value.listedScope === true;
+      stats.seen = listedScope ? listed - unreadableReturned : returned - repeats;
+      stats.returned = listedScope ? listed + stats.unidentified : entries;
       stats.skipped += repeats;
       const repeated = { entry: source.name, attribute: 'id', reason: DUPLICATE_ID };
       for (let i = 0; i < repeats && stats.skippedEntries.length < MAX_REPORTED_SKIPS; i++) stats.skippedEntries.push(repeated);
@@ -119,7 +130,8 @@ export async function readIntoStaging(
     const page = sortItems(next.value.items, rules, { skip, repair });
     const { users, deletions, kept, unreadable } = page;
     listed += page.listed;
-    unreadableReturned += page.unreadableUsers;
+    entries += page.entries;
+    unreadableReturned += page.unreadable.length;
     await snapshot.keep(kept, { as: 'listed' });
     await snapshot.keep(unreadable, { as: 'unreadable' });
     const statuses = await snapshot.classify(users);
@@ -154,16 +166,16 @@ export async function readIntoStaging(
 /**
  * Sorts a page's items: `users` to classify and stage, mapped; `deletions`, ids an incremental read
  * reports deleted; `kept`, ids listed only (in scope and unchanged, allocated as usual; `listed` counts
- * them as seen); `unreadable`, ids of entries present but unreadable, whose accounts are frozen
- * (`unreadableUsers`: those the read returned as users, whose ids a listing names too). A user with a
- * value the store cannot hold is skipped (and kept) here.
+ * them as seen); `unreadable`, ids of entries present but unreadable, whose accounts are frozen (a
+ * listing names them too); `entries`, the entries returned, readable or not. A user with a value the
+ * store cannot hold is skipped (and kept) here.
  */
 function sortItems(
   items: readonly SourceItem[],
   rules: MappingRules,
   report: { skip: (entry: SkippedEntry) => void; repair: (user: DirectoryUser, attributes: readonly string[]) => void },
 ) {
-  const page = { users: [] as StagedUser[], deletions: [] as string[], kept: [] as string[], unreadable: [] as string[], listed: 0, unreadableUsers: 0 };
+  const page = { users: [] as StagedUser[], deletions: [] as string[], kept: [] as string[], unreadable: [] as string[], listed: 0, entries: 0 };
   for (const item of items) {
     if (item.kind === 'user') {
       const unusable = usableId(item.user.externalId)
@@ -174,11 +186,9 @@ function sortItems(
         if (item.repaired !== undefined && item.repaired.length > 0) report.repair(item.user, item.repaired);
       } else {
         report.skip({ entry: item.user.dn ?? item.user.username, ...unusable, externalId: item.user.externalId });
-        if (usableId(item.user.externalId)) {
-          page.unreadable.push(item.user.externalId);
-          page.unreadableUsers += 1;
-        }
+        if (usableId(item.user.externalId)) page.unreadable.push(item.user.externalId);
       }
+      page.entries += 1;
     } else if (item.kind === 'deleted') page.deletions.push(item.externalId);
     else if (item.kind === 'present') {
       page.listed += 1;
@@ -186,6 +196,7 @@ function sortItems(
     } else {
       report.skip(item);
       if (usableId(item.externalId)) page.unreadable.push(item.externalId);
+      page.entries += 1;
     }
   }
   return page;

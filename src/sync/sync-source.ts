@@ -6,7 +6,8 @@
 //   record           the run's outcome
 // Each phase returns a value; the run ends with one of four outcomes: `applied`, `planned` (a dry run,
 // rolled back through the transaction API), `held` (rule 10, rolled back the same way) or `failed`.
-// `syncSources` runs several sources in turn; a dry run of several is planned in one transaction (see there).
+// `syncSource` is one run; `planInTurn` plans the dry runs of several sources in one transaction (see
+// there). run-sync.ts `runSync`, the one entry point of a sync, calls one or the other.
 import { randomBytes } from 'node:crypto';
 import type { SeatsyncConfig } from '../config/types.ts';
 import { queueKeyer } from '../domain/queue-order.ts';
@@ -110,58 +111,39 @@ interface RunContext {
   readonly started: number;
 }
 
-export interface SyncSourcesDeps extends Omit<SyncSourceDeps, 'source'> {
+/** What a sync needs: the database, the config in force, and a way to build each source (closed after its run). */
+export interface SyncDeps extends Omit<SyncSourceDeps, 'source'> {
   readonly createSource: (name: string) => DirectorySource;
 }
 
-export type SyncSourcesOptions = Omit<SyncSourceOptions, 'onProgress' | 'forceFull'> & {
-  /** Every source read in full, or those named (`seatsync check`'s, which count their users from the read). */
-  readonly forceFull: boolean | ReadonlySet<string>;
-  readonly onProgress?: (source: string, progress: SyncProgress) => void;
-  /** Told of each run as it ends (a dry run's all at the end). */
-  readonly onRun?: (run: SourceRunResult) => Promise<void>;
-};
+/** One run of the source `name` (not a dry run: see `planInTurn`): read and staged, then decided and applied. */
+export async function syncSource(deps: SyncDeps, name: string, options: SyncSourceOptions): Promise<SourceRunResult> {
+  const ctx = await startRun({ ...deps, source: deps.createSource(name) }, options);
+  try {
+    return await record(ctx, await runPhases(ctx));
+  } finally {
+    await closeSource(ctx);
+  }
+}
 
 /**
- * The runs of `sources`, in order. A sync reads and applies each source before the next. A dry run must
- * plan each source after the ones before it, as the sync would apply them, while writing nothing and
- * keeping directory I/O out of transactions (issue 17): so every source is read and staged first (a read
- * depends only on its source's own accounts and cursor, which the others' applies do not touch), then
- * each is applied as a sync applies it, in one transaction rolled back at the end. Each apply is a
- * savepoint in it: a planned one stays for the next source to plan against, a held or failed one is
- * rolled back to its savepoint, as the sync would leave it.
+ * Dry runs of several sources, in order. A dry run must plan each source after the ones before it, as the
+ * sync would apply them, while writing nothing and keeping directory I/O out of transactions (issue 17):
+ * so every source is read and staged first (a read depends only on its source's own accounts and cursor,
+ * which the others' applies do not touch), then each is applied as a sync applies it, in one transaction
+ * rolled back at the end. Each apply is a savepoint in it: a planned one stays for the next source to plan
+ * against, a held or failed one is rolled back to its savepoint, as the sync would leave it.
  */
-export async function syncSources(deps: SyncSourcesDeps, sources: readonly string[], options: SyncSourcesOptions): Promise<SourceRunResult[]> {
-  const { onRun, onProgress, forceFull, ...rest } = options;
-  const optionsFor = (name: string): SyncSourceOptions => ({
-    ...rest,
-    forceFull: typeof forceFull === 'boolean' ? forceFull : forceFull.has(name),
-    ...(onProgress ? { onProgress: (p: SyncProgress) => onProgress(name, p) } : {}),
-  });
-  const runs: SourceRunResult[] = [];
-  if (options.dryRun) {
-    const started: RunContext[] = [];
-    try {
-      for (const name of sources) started.push(await startRun({ ...deps, source: deps.createSource(name) }, optionsFor(name)));
-      for (const { ctx, ended, durationMs } of await planInTurn(storeOf(deps.db), started)) runs.push(await record(ctx, ended, durationMs));
-    } finally {
-      for (const ctx of started) await closeSource(ctx);
-    }
-    for (const run of runs) await onRun?.(run);
-    return runs;
+export async function planInTurn(deps: SyncDeps, runs: readonly { readonly name: string; readonly options: SyncSourceOptions }[]): Promise<SourceRunResult[]> {
+  const started: RunContext[] = [];
+  try {
+    for (const { name, options } of runs) started.push(await startRun({ ...deps, source: deps.createSource(name) }, options));
+    const results: SourceRunResult[] = [];
+    for (const { ctx, ended, durationMs } of await planStarted(storeOf(deps.db), started)) results.push(await record(ctx, ended, durationMs));
+    return results;
+  } finally {
+    for (const ctx of started) await closeSource(ctx);
   }
-  for (const name of sources) {
-    const ctx = await startRun({ ...deps, source: deps.createSource(name) }, optionsFor(name));
-    let run: SourceRunResult;
-    try {
-      run = await record(ctx, await runPhases(ctx));
-    } finally {
-      await closeSource(ctx);
-    }
-    runs.push(run);
-    await onRun?.(run);
-  }
-  return runs;
 }
 
 async function closeSource(ctx: RunContext): Promise<void> {
@@ -185,11 +167,13 @@ async function startRun(deps: SyncSourceDeps, options: SyncSourceOptions): Promi
 }
 
 /**
- * Dry runs: every source read and staged on one connection, then each decided and applied in turn in one
- * transaction that is rolled back; the staging tables are dropped whatever happens. `durationMs`: the
- * run's own read and apply.
+ * `planInTurn`'s started runs: every source read and staged on one connection, then each decided and
+ * applied in turn in one transaction that is rolled back; the staging tables are dropped whatever
+ * happens. Each one's new accounts take ids past those the ones before it reserved (`idFloor`), as the
+ * sync's draws from the sequence would (a run held before its allocation reserves none for the ones
+ * after it: the sync draws none for it). `durationMs`: the run's own read and apply.
  */
-async function planInTurn(store: DatabaseStore, runs: readonly RunContext[]): Promise<{ ctx: RunContext; ended: Ended; durationMs: number }[]> {
+async function planStarted(store: DatabaseStore, runs: readonly RunContext[]): Promise<{ ctx: RunContext; ended: Ended; durationMs: number }[]> {
   interface Read { readonly ctx: RunContext; readonly runKey: string; staged: Staged | null; error?: unknown; ended?: Ended; durationMs: number }
   const reads: Read[] = runs.map((ctx) => ({ ctx, runKey: `dry_${randomBytes(6).toString('hex')}`, staged: null, durationMs: 0 }));
   const timed = async <T>(read: Read, work: () => Promise<T>): Promise<T> => {
@@ -208,11 +192,12 @@ async function planInTurn(store: DatabaseStore, runs: readonly RunContext[]): Pr
             read.staged = await readAndStage(conn, conn.staging(read.runKey, read.ctx.deps.source.name), read.ctx);
           }).catch((error: unknown) => (read.error = error));
         }
+        const idFloor = { next: 1 };
         await conn.transaction(
           async (outer) => {
             for (const read of reads) {
               const { staged } = read;
-              read.ended = staged === null ? { kind: 'failed', staged, error: read.error } : await timed(read, () => applyCaught(outer, read.runKey, read.ctx, staged));
+              read.ended = staged === null ? { kind: 'failed', staged, error: read.error } : await timed(read, () => applyCaught(outer, read, staged, idFloor));
             }
           },
           { end: 'rollback' },
@@ -228,10 +213,10 @@ async function planInTurn(store: DatabaseStore, runs: readonly RunContext[]): Pr
   return reads.map(({ ctx, ended, staged, error, durationMs }) => ({ ctx, ended: ended ?? { kind: 'failed', staged, error }, durationMs }));
 }
 
-/** One dry run's apply in the transaction of `planInTurn`: a failure fails this run only (its savepoint is rolled back). */
-async function applyCaught(outer: Store, runKey: string, ctx: RunContext, staged: Staged): Promise<Ended> {
+/** One dry run's apply in the transaction of `planStarted`: a failure fails this run only (its savepoint is rolled back). */
+async function applyCaught(outer: Store, { runKey, ctx }: { runKey: string; ctx: RunContext }, staged: Staged, idFloor: { next: number }): Promise<Ended> {
   try {
-    return await decideAndApplyIn(outer, runKey, ctx, staged);
+    return await decideAndApplyIn(outer, runKey, ctx, staged, idFloor);
   } catch (error) {
     return { kind: 'failed', staged, error };
   }
@@ -298,9 +283,10 @@ async function readAndStage(conn: Store, staging: StagingRepository, ctx: RunCon
 
 /**
  * Phases decide and apply, in one transaction that commits only an applied run (a held one rolls back).
- * A dry run's is a savepoint of the transaction `planInTurn` rolls back, kept there for the next source.
+ * A dry run's is a savepoint of the transaction `planInTurn` rolls back, kept there for the next source
+ * (`idFloor`: where the new accounts' ids of the dry runs planned before it end).
  */
-async function decideAndApplyIn(conn: Store, runKey: string, ctx: RunContext, staged: Staged): Promise<Ended> {
+async function decideAndApplyIn(conn: Store, runKey: string, ctx: RunContext, staged: Staged, idFloor?: { next: number }): Promise<Ended> {
   const { deps, options } = ctx;
   const outcome = await conn.transaction<ApplyOutcome>(
     async (tx) => {
@@ -309,7 +295,7 @@ async function decideAndApplyIn(conn: Store, runKey: string, ctx: RunContext, st
         dryRun, allowRemovals, ...(listing ? { listing } : {}), ...(allocationSlice === undefined ? {} : { allocationSlice }), ...(signal ? { signal } : {}),
         ...staged, ...(deps.notifier ? { notifier: deps.notifier } : {}), planHeld: dryRun && options.planHeld === true,
         config: deps.config, source: deps.source.name, staging: tx.staging(runKey, deps.source.name), runId: ctx.runId,
-        returned: staged.stats.seen + staged.stats.skipped, unidentified: staged.stats.unidentified, now: ctx.clock(),
+        returned: staged.stats.returned, unidentified: staged.stats.unidentified, now: ctx.clock(), ...(idFloor ? { idFloor } : {}),
       });
       // The last moment to give up: a run aborted (shutdown) while applying rolls back here instead of
       // committing, so "aborted" always means "nothing applied".
@@ -324,7 +310,7 @@ async function decideAndApplyIn(conn: Store, runKey: string, ctx: RunContext, st
 /** Phase record: the run's row, its log line, and the result; `runMs`: its time, when not from its start to now (a dry run planned with others). */
 async function record(ctx: RunContext, ended: Ended, runMs?: number): Promise<SourceRunResult> {
   const { deps, options, runId, log } = ctx;
-  const stats: ReadStats = ended.staged?.stats ?? { seen: 0, skipped: 0, unidentified: 0, deleted: 0, skippedEntries: [], repaired: 0, repairedEntries: [] };
+  const stats: ReadStats = ended.staged?.stats ?? { seen: 0, skipped: 0, returned: 0, unidentified: 0, deleted: 0, skippedEntries: [], repaired: 0, repairedEntries: [] };
   const mode = ended.staged?.outcome.mode ?? null;
   const repairs = stats.repaired > 0 ? { repaired: stats.repaired, repairedEntries: stats.repairedEntries } : {};
   const base = { source: deps.source.name, runId, dryRun: options.dryRun, mode, skippedEntries: stats.skippedEntries, ...repairs };

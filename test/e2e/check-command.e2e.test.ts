@@ -7,6 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDIS_URL, requireRedis, uniquePrefix } from '../integration/worker/worker-fixtures.ts';
 import { runCli } from '../support/cli.ts';
+import { closedPort } from '../support/closed-port.ts';
 import { createPostgresDatabase } from '../support/databases.ts';
 import { startPrivateRedis, type PrivateRedis } from '../support/private-redis.ts';
 
@@ -53,7 +54,7 @@ describe('seatsync check on the database and Redis', () => {
   });
 
   afterAll(async () => {
-    evicting?.stop();
+    await evicting?.stop();
     for (const db of databases) await db.drop();
   });
 
@@ -99,9 +100,10 @@ describe('seatsync check on the database and Redis', () => {
   });
 
   it('fails naming what it could not reach, and an evicting Redis', async () => {
-    const result = await runCli(['check', '--config', config('postgres://postgres@127.0.0.1:1/none', evicting.url)]);
+    const away = `postgres://postgres@127.0.0.1:${await closedPort()}/none`;
+    const result = await runCli(['check', '--config', config(away, evicting.url)]);
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/database \(PostgreSQL\): FAILED\n {2}✗ connect: cannot connect to PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:1\/none: connect ECONNREFUSED/);
+    expect(result.stdout).toContain(`database (PostgreSQL): FAILED\n  ✗ connect: cannot connect to PostgreSQL at ${away}: connect ECONNREFUSED`);
     expect(result.stdout).toContain('✗ maxmemory-policy: "allkeys-lru": Redis may evict queued jobs under memory pressure; set maxmemory-policy noeviction');
     expect(result.stdout).toMatch(/source staff \(file\): OK/);
   });

@@ -257,6 +257,7 @@ describe('seatsync CLI with a broken config', () => {
         '    url: http://dc1.example.test',
         `    bindPassword: \${file:${secretFile}}`,
         '    baseDN: DC=example,DC=test',
+        '    group: App Users',
         'pools:',
         '  primary: { seats: -1 }',
         'profiles:',
@@ -269,6 +270,7 @@ describe('seatsync CLI with a broken config', () => {
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain('sources[0].url');
+    expect(result.stderr).toContain('sources[0].group');
     expect(result.stderr).toContain('pools.primary.seats');
     expect(result.stderr).toContain('profiles[0].pools');
     expect(result.stderr + result.stdout).not.toContain('S3cr3t-Value-Never-Print');
@@ -277,7 +279,7 @@ describe('seatsync CLI with a broken config', () => {
     expect(json.code).toBe(2);
     const document = JSON.parse(json.stdout) as { error: { code: string; message: string; problems: { path: string; message: string }[] } };
     expect(document.error).toMatchObject({ code: 'config', message: expect.stringMatching(/^Invalid configuration in \S+seatsync\.yaml \(\d+ problems\)$/) });
-    expect(document.error.problems.map((p) => p.path)).toEqual(expect.arrayContaining(['sources[0].url', 'pools.primary.seats', 'profiles[0].pools[0]']));
+    expect(document.error.problems.map((p) => p.path)).toEqual(expect.arrayContaining(['sources[0].url', 'sources[0].group', 'pools.primary.seats', 'profiles[0].pools[0]']));
     expect(json.stderr + json.stdout).not.toContain('S3cr3t-Value-Never-Print');
   });
 });

@@ -42,7 +42,7 @@ describe('sync --dry-run and check on a file source', () => {
       sources: { staff: csv },
       seats: { primary: seats },
       profiles: [{ name: 'service', memberOf: 'Service', pools: [] }, { name: 'staff', pools: ['primary'] }],
-      maxRemovals,
+      policy: { maxRemovals },
     }));
   }
 

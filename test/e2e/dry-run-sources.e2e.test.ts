@@ -43,5 +43,17 @@ describe('sync --dry-run over several sources', () => {
     expect(real.pools).toEqual([{ name: 'primary', seats: 3, used: 3, available: 0, waiting: 3 }]);
     expect(dry.runs.map(counts)).toEqual(real.runs.map(counts));
     expect(dry.pools).toEqual(real.pools);
+
+    // New users in both sources: the dry run plans the later source's new accounts with ids past the
+    // earlier one's (its inserts are rolled back, but must not collide on the way), and writes nothing.
+    writeFileSync(join(dir, 'staff.csv'), csvOf(people(6)));
+    writeFileSync(join(dir, 'people.ldif'), `version: 1\n\n${[ldifPerson('la', 1), ldifPerson('lb', 2), ldifPerson('lc', 3)].join('\n')}`);
+    const before = await writeMarks(join(dir, 'data'));
+    const dryNext = await sync('--dry-run');
+    expect(await writeMarks(join(dir, 'data'))).toBe(before);
+    const next = await sync();
+    expect(next.runs.map((r) => [r.source, r.status, r.created])).toEqual([['staff', 'ok', 2], ['people', 'ok', 1]]);
+    expect(dryNext.runs.map(counts)).toEqual(next.runs.map(counts));
+    expect(dryNext.pools).toEqual(next.pools);
   });
 });

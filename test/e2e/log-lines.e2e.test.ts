@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../support/cli.ts';
+import { closedPort } from '../support/closed-port.ts';
 import { createPostgresDatabase } from '../support/databases.ts';
 import { logLines, repeatedKeys, type LogLine } from '../support/log-lines.ts';
 import { ldifEntry, SEED_TIMESTAMP, startOpenLdap, type OpenLdapServer } from '../support/openldap.ts';
@@ -109,7 +110,7 @@ describe('the log of seatsync sync and seatsync run', () => {
   }, 60_000);
 
   it('logs an unreachable server as one line with its code and no stack', async () => {
-    const result = await sync(config({ url: `"ldap://127.0.0.1:${await freePort()}"` }), ['--source', 'corp']);
+    const result = await sync(config({ url: `"ldap://127.0.0.1:${await closedPort()}"` }), ['--source', 'corp']);
     expect(result.code).toBe(1);
     expect(repeatedKeys(result.stderr)).toEqual([]);
     expect(errorLines(logLines(result.stderr))).toEqual([expect.objectContaining({ level: 50, source: 'corp', err: expect.objectContaining({ code: 'connect', message: expect.stringContaining('connection refused') }) })]);
@@ -117,7 +118,7 @@ describe('the log of seatsync sync and seatsync run', () => {
   }, 60_000);
 
   it('logs a failover to a later URL as one warning naming the server that did not answer', async () => {
-    const away = `ldap://127.0.0.1:${await freePort()}`;
+    const away = `ldap://127.0.0.1:${await closedPort()}`;
     const result = await sync(config({ url: `["${away}", "${ldap.url}"]` }), ['--source', 'corp', '--dry-run']);
     expect(result.code, result.stderr).toBe(0);
     expect(repeatedKeys(result.stderr)).toEqual([]);
@@ -128,7 +129,7 @@ describe('the log of seatsync sync and seatsync run', () => {
   }, 60_000);
 
   it('check passes a source whose first URL does not answer, and names that server in its connect step', async () => {
-    const away = `ldap://127.0.0.1:${await freePort()}`;
+    const away = `ldap://127.0.0.1:${await closedPort()}`;
     const result = await runCli(['check', '--source', 'corp', '--json', '--config', config({ url: `["${away}", "${ldap.url}"]` })]);
     expect(result.code, result.stderr).toBe(0);
     const connect = (JSON.parse(result.stdout) as { sources: { steps: { name: string; ok: boolean; detail: string }[] }[] }).sources[0]?.steps[0];

@@ -8,27 +8,28 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { secretKeys } from '../../src/config/schema.ts';
 import { runCli } from '../support/cli.ts';
+import { closedPort } from '../support/closed-port.ts';
 
 type Tree = Record<string, unknown>;
 
 /**
- * A valid config with an entry for every place a secret key lives; every address is 127.0.0.1:1, where
- * nothing listens, so `check` fails fast. A key marked secret in a new place needs an entry here.
+ * A valid config with an entry for every place a secret key lives; every address is 127.0.0.1 at `port`,
+ * where nothing listens (closedPort), so `check` fails fast. A key marked secret in a new place needs an entry here.
  */
-const base = (): Tree => ({
-  database: { url: 'postgres://app@127.0.0.1:1/seatsync' },
-  redis: { url: 'redis://127.0.0.1:1' },
+const base = (port: number): Tree => ({
+  database: { url: `postgres://app@127.0.0.1:${port}/seatsync` },
+  redis: { url: `redis://127.0.0.1:${port}` },
   sources: [
-    { name: 'ad', kind: 'ldap', flavor: 'openldap', url: 'ldap://127.0.0.1:1', baseDN: 'dc=x', bindDN: 'cn=svc', connectTimeout: '1s', tls: { startTls: true } },
-    { name: 'cloud', kind: 'entra', tenantId: 't', clientId: 'c', cloud: { graph: 'https://127.0.0.1:1', login: 'https://127.0.0.1:1' } },
+    { name: 'ad', kind: 'ldap', flavor: 'openldap', url: `ldap://127.0.0.1:${port}`, baseDN: 'dc=x', bindDN: 'cn=svc', connectTimeout: '1s', tls: { startTls: true } },
+    { name: 'cloud', kind: 'entra', tenantId: 't', clientId: 'c', cloud: { graph: `https://127.0.0.1:${port}`, login: `https://127.0.0.1:${port}` } },
   ],
   pools: { primary: { seats: 1 } },
   profiles: [{ name: 'staff', pools: ['primary'] }],
-  notify: { to: 'a@x.test', from: 'b@x.test', smtp: { host: '127.0.0.1', port: 1, user: 'u' } },
+  notify: { to: 'a@x.test', from: 'b@x.test', smtp: { host: '127.0.0.1', port, user: 'u' } },
   targets: [
-    { name: 'app', kind: 'scim', url: 'https://127.0.0.1:1/scim' },
-    { name: 'sso', kind: 'scim', url: 'https://127.0.0.1:1/scim', oauth: { tokenUrl: 'https://127.0.0.1:1/token', clientId: 'c' } },
-    { name: 'events', kind: 'webhook', url: 'https://127.0.0.1:1/hook' },
+    { name: 'app', kind: 'scim', url: `https://127.0.0.1:${port}/scim` },
+    { name: 'sso', kind: 'scim', url: `https://127.0.0.1:${port}/scim`, oauth: { tokenUrl: `https://127.0.0.1:${port}/token`, clientId: 'c' } },
+    { name: 'events', kind: 'webhook', url: `https://127.0.0.1:${port}/hook` },
   ],
   http: { tokens: [{ name: 'ops', role: 'admin' }] },
 });
@@ -82,8 +83,8 @@ const marks = [...secretKeys()];
 const dir = mkdtempSync(join(tmpdir(), 'seatsync-marks-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function configWithEverySecret(): { tree: Tree; secrets: { path: string; mark: true | 'url-password' | 'digest'; hidden: string }[] } {
-  const tree = base();
+async function configWithEverySecret(): Promise<{ tree: Tree; secrets: { path: string; mark: true | 'url-password' | 'digest'; hidden: string }[] }> {
+  const tree = base(await closedPort());
   const secrets = marks.map(([path, mark], n) => {
     const secret = secretFor(mark, n);
     if (!setAt(tree, parse(path), secret.value)) throw new Error(`no entry in the test's base config for ${path}: add one`);
@@ -106,7 +107,7 @@ describe('keys marked secret in the schema', () => {
   });
 
   it('are all *** in check --show-config', async () => {
-    const { tree, secrets } = configWithEverySecret();
+    const { tree, secrets } = await configWithEverySecret();
     const result = await runCli(['check', '--show-config', '--json', '--config', write(tree)], { timeoutMs: 60_000 });
     const loaded = (JSON.parse(result.stdout) as { config: { valid: boolean; loaded?: unknown } }).config;
     expect(loaded.valid, result.stderr).toBe(true);
@@ -119,7 +120,7 @@ describe('keys marked secret in the schema', () => {
   });
 
   it('are *** in a config error that would quote them', async () => {
-    const { tree, secrets } = configWithEverySecret();
+    const { tree, secrets } = await configWithEverySecret();
     const quoted = secrets.filter((s) => s.mark !== 'digest'); // a digest may be quoted (it is not the token)
     // An invalid address quotes what it got; each pool gets one holding a secret.
     quoted.forEach(({ hidden }, n) => ((tree.pools as Tree)[`p${n}`] = { seats: 1, notify: `x ${hidden}` }));

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresDatabase, POSTGRES_ADMIN_URL } from '../support/databases.ts';
 import { runCli } from '../support/cli.ts';
+import { closedPort } from '../support/closed-port.ts';
 
 const PASSWORD = 'P@ss/w0rd#x?y';
 /** Pieces that would show if masking stopped at a reserved character. */
@@ -63,12 +64,13 @@ describe('a database password with URL-reserved characters', () => {
     });
 
     it(`from ${kind} is not in the error or the log line of a failed connection`, async () => {
-      // Nothing listens on port 1: the error names the URL it could not connect to.
-      const config = configWith(reference, '127.0.0.1:1/seatsync');
+      // Nothing listens on the closed port: the error names the URL it could not connect to.
+      const port = await closedPort();
+      const config = configWith(reference, `127.0.0.1:${port}/seatsync`);
       const result = await runCli(['--log-level', 'debug', 'status', '--config', config], { env });
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(/^error: /m);
-      expect(result.stderr).toContain('error: cannot connect to PostgreSQL at postgres://postgres:***@127.0.0.1:1/seatsync');
+      expect(result.stderr).toContain(`error: cannot connect to PostgreSQL at postgres://postgres:***@127.0.0.1:${port}/seatsync`);
       expect(result.stderr).toContain('"level":50');
       expectNoPiece(result.stdout + result.stderr);
     });

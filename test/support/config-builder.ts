@@ -112,8 +112,12 @@ export interface ConfigYamlOptions {
   readonly seats?: Readonly<Record<string, number>>;
   /** The profiles, the first that matches wins (default: `staff`, every user, needing the first pool). */
   readonly profiles?: readonly { readonly name: string; readonly memberOf?: string; readonly pools: readonly string[] }[];
-  /** `policy.maxRemovals` (default: the product's). */
-  readonly maxRemovals?: number | string;
+  /** `policy:` keys, each value as YAML (`protect: '{ memberOf: [admins] }'`; absent ones: the product's defaults). */
+  readonly policy?: {
+    readonly maxRemovals?: number | string | undefined;
+    readonly graceDays?: number | undefined;
+    readonly protect?: string | undefined;
+  };
   /** Extra YAML appended as is (http, notify, …). */
   readonly extra?: string;
 }
@@ -131,8 +135,14 @@ export function aConfigYaml(o: ConfigYamlOptions): string {
     ...Object.entries(seats).map(([name, n]) => `  ${name}: { seats: ${n} }`),
     'profiles:',
     ...profiles.map((p) => `  - { name: ${p.name}, ${p.memberOf === undefined ? '' : `when: { memberOf: ${p.memberOf} }, `}pools: [${p.pools.join(', ')}] }`),
-    o.maxRemovals === undefined ? '' : `policy: { maxRemovals: ${o.maxRemovals} }`,
+    policyYaml(o.policy ?? {}),
     o.extra ?? '',
   ];
   return `${lines.filter((l) => l !== '').join('\n')}\n`;
+}
+
+/** `policy:` as one flow mapping of the keys given (none: no `policy:` at all). */
+function policyYaml(policy: NonNullable<ConfigYamlOptions['policy']>): string {
+  const keys = Object.entries(policy).filter(([, value]) => value !== undefined);
+  return keys.length === 0 ? '' : `policy: { ${keys.map(([key, value]) => `${key}: ${value}`).join(', ')} }`;
 }

@@ -7,7 +7,8 @@ import { createLogger } from '../../src/logging.ts';
 import { createSourceFactory } from '../../src/sources/factory.ts';
 import type { Database } from '../../src/store/db.ts';
 import type { SeatsyncConfig } from '../../src/config/types.ts';
-import { runSync, type RunSyncDeps, type RunSyncOptions, type SyncReport } from '../../src/sync/run-sync.ts';
+import { runSync, type RunSyncOptions, type SyncReport } from '../../src/sync/run-sync.ts';
+import type { SyncDeps } from '../../src/sync/sync-source.ts';
 import { capturedLog, logLines, type LogLine } from './log-lines.ts';
 
 /**
@@ -18,7 +19,7 @@ import { capturedLog, logLines, type LogLine } from './log-lines.ts';
  * hooks instead of the product's.
  */
 export type TestSyncOptions = Partial<Pick<RunSyncOptions, 'sources' | 'dryRun' | 'planHeld' | 'allowRemovals' | 'forceFull' | 'trigger' | 'allocationSlice'>> &
-  Partial<Pick<RunSyncDeps, 'createSource' | 'notifier'>> & { readonly now?: number };
+  Partial<Pick<SyncDeps, 'createSource' | 'notifier'>> & { readonly now?: number };
 
 export async function syncWithAllocation(
   db: Database,

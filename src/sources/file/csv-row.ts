@@ -63,15 +63,20 @@ export function resolveCsvHeader(fields: readonly string[], attributeName: (colu
   return { ok: true, header: { known, attributes, width: fields.length, needed, names, readFrom: columnsRead(known, names) } };
 }
 
+/** A known column as the header spells it (`created_at` for `createdAt`); undefined when the header lacks it. */
+function spelledName(header: Pick<CsvHeader, 'known' | 'names'>, column: KnownColumn): string | undefined {
+  const index = header.known[column];
+  return index === undefined ? undefined : header.names[index];
+}
+
 function columnsRead(known: Partial<Record<KnownColumn, number>>, names: readonly (string | undefined)[]): CsvHeader['readFrom'] {
-  const name = (column: KnownColumn): string | undefined => (known[column] === undefined ? undefined : names[known[column]]);
   const fields: Partial<Record<'externalId' | 'email' | 'displayName' | 'createdAt' | 'groups', string>> = {};
   for (const [field, column] of [['externalId', 'id'], ['email', 'email'], ['displayName', 'displayName'], ['createdAt', 'createdAt'], ['groups', 'groups']] as const) {
-    const spelled = name(column);
+    const spelled = spelledName({ known, names }, column);
     if (spelled !== undefined) fields[field] = spelled;
   }
   const by = (column: UsernameColumn): FieldAttributes => {
-    const username = name(column);
+    const username = spelledName({ known, names }, column);
     return Object.freeze(username === undefined ? { ...fields } : { ...fields, username });
   };
   return { username: by('username'), email: by('email'), id: by('id') };
@@ -129,8 +134,8 @@ export function mapCsvRow(header: CsvHeader, fields: readonly string[], context:
   const idTooLong = tooLong(value('id'));
   const id = idTooLong ? '' : value('id');
   const bad = (reason: string, attribute: string): Skipped => skipped(context.line, reason, { attribute, externalId: id });
-  // A known column named as the header spells it (`created_at`), as the user's fields are (`readFrom`).
-  const column = (known: KnownColumn): string => header.names[header.known[known] ?? -1] ?? known;
+  // A known column named as the header spells it, as the user's fields are (`readFrom`).
+  const column = (known: KnownColumn): string => spelledName(header, known) ?? known;
   const limit = `longer than ${context.maxFieldBytes} bytes`;
   if (idTooLong) return bad(`the id is ${limit}`, column('id'));
   if (id === '') return bad('the id is empty', column('id'));

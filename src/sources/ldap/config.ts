@@ -59,7 +59,7 @@ const ldapSourceInput = z.strictObject({
   baseDN: required(dn),
   filter: optional(ldapFilter),
   userFilter: optional(ldapFilter),
-  group: optional(text),
+  group: optional(dn),
   groupResolution: optional(oneOf('in-chain', 'expand')),
   attributes: z
     .strictObject({ id: optional(text), username: optional(text), email: optional(text), displayName: optional(text), createdAt: optional(text) })

@@ -1,23 +1,21 @@
 // Config changes the worker did not see happen, with `seatsync run` as processes on real PostgreSQL and
 // Redis and no schedule (nothing syncs unless the worker decides to): a seat change made while no worker
-// ran is applied when workers start, once even when two start together; and while the config file does
-// not load, sync jobs run with the last good config and the failure stays visible. The tests are steps
-// of one story on one database, in order (vitest runs a file's tests one after the other): each starts
-// from the seats and runs the one before it left.
+// ran is applied when workers start, once even when two start together, and so is a change of the
+// profiles' `when` rules or of `policy.protect` (the same seat settings the running watch reacts to); and
+// while the config file does not load, sync jobs run with the last good config and the failure stays
+// visible. The tests are steps of one story on one database, in order (vitest runs a file's tests one
+// after the other): each starts from the seats and runs the one before it left.
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../../../src/store/db.ts';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../support/cli.ts';
-import { createPostgresDatabase } from '../../support/databases.ts';
 import {
-  aConfigDir, api, clearPrefix, freePort, manyPeople, REDIS_URL, requireRedis, spawnWorker, uniquePrefix, waitFor,
-  type ConfigDir, type WorkerConfigOptions, type WorkerProcess,
+  aConfigDir, api, freePort, manyPeople, spawnWorker, waitFor, type ConfigDir, type WorkerConfigOptions, type WorkerProcess,
 } from '../../integration/worker/worker-fixtures.ts';
+import { workerServicesOf } from '../../integration/worker/worker-services.ts';
 
 const PEOPLE = 10;
+const STAFF = { name: 'staff', pools: ['primary'] };
 
 interface SyncJson {
   runs: { source: string; status: string }[];
@@ -25,20 +23,16 @@ interface SyncJson {
 }
 
 describe('seatsync run and config changes it did not see', () => {
-  const prefix = uniquePrefix('cfg');
-  let pg: { url: string; drop: () => Promise<void> };
-  let db: Database;
-  let redis: Redis;
-  let syncQueue: Queue;
+  const services = workerServicesOf('cfg');
   let dir: ConfigDir;
   let options: WorkerConfigOptions;
   const workers: WorkerProcess[] = [];
 
-  const count = async (sql: string): Promise<number> => (await db.query<{ n: number }>(sql)).rows[0]?.n ?? -1;
+  const count = (sql: string): Promise<number> => services.count(sql);
   const holders = (): Promise<number> => count(`SELECT count(*)::int AS n FROM accounts WHERE held ? 'primary'`);
   const runsBy = (trigger: string): Promise<number> => count(`SELECT count(*)::int AS n FROM runs WHERE trigger = '${trigger}'`);
   const idle = async (): Promise<boolean> => {
-    const counts = await syncQueue.getJobCounts('wait', 'active', 'delayed', 'prioritized');
+    const counts = await services.syncQueue.getJobCounts('wait', 'active', 'delayed', 'prioritized');
     return Object.values(counts).every((n) => n === 0);
   };
   const start = async (configPath: string): Promise<WorkerProcess> => {
@@ -54,13 +48,14 @@ describe('seatsync run and config changes it did not see', () => {
   };
 
   beforeAll(async () => {
-    await requireRedis();
-    pg = await createPostgresDatabase();
-    db = await openDatabase({ url: pg.url, dataDir: 'unused' });
-    redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-    syncQueue = new Queue('sync', { connection: redis, prefix });
-    dir = aConfigDir();
-    options = { databaseUrl: pg.url, prefix, port: await freePort(), sources: { hr: dir.writeCsv('hr', manyPeople(PEOPLE)) }, seats: { primary: 5 } };
+    dir = services.dir;
+    // Groups no rule reads yet: the `when` and `protect` steps at the end start reading them.
+    const people = manyPeople(PEOPLE).map((p, i) => ({ ...p, groups: i < 3 ? ['partners'] : i === PEOPLE - 1 ? ['admins'] : [] }));
+    options = {
+      ...(await services.configOptions()), sources: { hr: dir.writeCsv('hr', people) }, seats: { primary: 5 },
+      // Nobody is a contractor: everyone is staff, needing a seat.
+      profiles: [{ name: 'partner', memberOf: 'contractors', pools: [] }, STAFF],
+    };
     dir.writeConfig(options);
     // Seats decided once (5 of 10) by a sync without a worker.
     const first = await runCli(['sync', '--config', dir.configPath], { timeoutMs: 60_000 });
@@ -71,14 +66,6 @@ describe('seatsync run and config changes it did not see', () => {
   // Left running by a failed test: stopped, so the next one starts its own.
   afterEach(async () => {
     await Promise.all(workers.splice(0).map((w) => w.stop('SIGKILL')));
-  });
-
-  afterAll(async () => {
-    await syncQueue?.close();
-    redis?.disconnect();
-    await db?.close();
-    await pg?.drop();
-    await clearPrefix(prefix);
   });
 
   it('applies a seat change made while no worker ran when the worker starts, without any sync asked for', async () => {
@@ -152,4 +139,48 @@ describe('seatsync run and config changes it did not see', () => {
     expect(await metrics()).toContain('seatsync_config_last_reload_successful 1');
     await stopAll();
   }, 90_000);
+
+  it("applies a change of the profiles' when rules made while no worker ran when the worker starts", async () => {
+    const configRuns = await runsBy('config');
+    // Only the rule changes, not the profiles' pools: the three partners (p000001–p000003) move to the
+    // profile that needs no seat; the directory is unchanged.
+    options = { ...options, profiles: [{ name: 'partner', memberOf: 'partners', pools: [] }, STAFF] };
+    dir.writeConfig(options);
+    const worker = await start(dir.configPath);
+    await waitFor(async () => (await holders()) === 7, { what: "the partners' seats to be released" });
+    expect(worker.logs()).toContain('the seats were last allocated under other pools, profiles or policy: a sync of every source was queued');
+    expect(await count(`SELECT count(*)::int AS n FROM accounts WHERE profile = 'partner' AND held = '[]'`)).toBe(3);
+    expect(await runsBy('config')).toBe(configRuns + 1);
+    await stopAll();
+  });
+
+  it('applies a change of policy.protect made while no worker ran when the worker starts, and queues nothing at the next start', async () => {
+    const stateOf = async (externalId: string): Promise<string | undefined> =>
+      (await services.db.query<{ state: string }>('SELECT state FROM accounts WHERE external_id = $1', [externalId])).rows[0]?.state;
+    // Six seats for the seven staff, decided without a worker: the newest holder, p000010, waits.
+    options = { ...options, seats: { primary: 6 } };
+    dir.writeConfig(options);
+    const shrunk = await runCli(['sync', '--config', dir.configPath], { timeoutMs: 60_000 });
+    expect(shrunk.code, shrunk.stderr).toBe(0);
+    expect(await stateOf('p000010')).toBe('blocked');
+    const configRuns = await runsBy('config');
+
+    // p000010 is in `admins`: protected, it takes a seat from the newest other holder.
+    options = { ...options, policy: { ...options.policy, protect: '{ memberOf: [admins] }' } };
+    dir.writeConfig(options);
+    const worker = await start(dir.configPath);
+    await waitFor(async () => (await stateOf('p000010')) === 'active', { what: 'the protected account to get a seat' });
+    expect(worker.logs()).toContain('the seats were last allocated under other pools, profiles or policy: a sync of every source was queued');
+    expect(await holders()).toBe(6);
+    expect(await count(`SELECT count(*)::int AS n FROM accounts WHERE profile = 'staff' AND state = 'blocked'`)).toBe(1);
+    expect(await runsBy('config')).toBe(configRuns + 1);
+    await stopAll();
+
+    // Applied: the next start finds the seats allocated under the loaded config.
+    const again = await start(dir.configPath);
+    expect(again.logs()).not.toContain('a sync of every source was queued');
+    expect(await idle()).toBe(true);
+    await stopAll();
+    expect(await runsBy('config')).toBe(configRuns + 1);
+  });
 });

@@ -2,48 +2,32 @@
 // shared) is stopped at once while the worker's sync is reading, and started again: the worker stays
 // up, the job is retried with backoff and completes, nothing of the cut-off run was applied, and that
 // run is recorded as interrupted.
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enqueueSync, type SyncQueue } from '../../../jobs/enqueue.ts';
+import { enqueueSync } from '../../../jobs/enqueue.ts';
 import { findSyncJob } from '../../../jobs/job-view.ts';
-import { openDatabase, type Database } from '../../../src/store/db.ts';
-import { startPrivatePostgres, type PrivatePostgres } from '../../support/private-postgres.ts';
-import {
-  aConfigDir, clearPrefix, freePort, manyPeople, REDIS_URL, requireRedis, spawnWorker, uniquePrefix, waitFor, type ConfigDir, type WorkerProcess,
-} from '../../integration/worker/worker-fixtures.ts';
+import { manyPeople, spawnWorker, waitFor, type WorkerProcess } from '../../integration/worker/worker-fixtures.ts';
+import { workerServicesOf } from '../../integration/worker/worker-services.ts';
 
 const USERS = 60_000;
 const SEATS = 100;
 
 describe('seatsync run while PostgreSQL restarts', () => {
-  const prefix = uniquePrefix('pgrestart');
-  let pg: PrivatePostgres;
-  let redis: Redis;
-  let queue: SyncQueue;
-  let dir: ConfigDir;
+  const services = workerServicesOf('pgrestart', { postgres: 'private' });
   let worker: WorkerProcess;
 
   beforeAll(async () => {
-    await requireRedis();
-    pg = await startPrivatePostgres();
-    redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-    queue = new Queue('sync', { connection: redis, prefix });
-    dir = aConfigDir();
-    dir.writeConfig({ databaseUrl: pg.url, prefix, port: await freePort(), sources: { hr: dir.writeCsv('hr', manyPeople(USERS)) }, seats: { primary: SEATS } });
+    const { dir } = services;
+    dir.writeConfig({ ...(await services.configOptions()), sources: { hr: dir.writeCsv('hr', manyPeople(USERS)) }, seats: { primary: SEATS } });
     worker = spawnWorker(dir.configPath);
     await worker.started;
   }, 120_000);
 
   afterAll(async () => {
     await worker?.stop('SIGKILL');
-    await queue?.close();
-    redis?.disconnect();
-    await pg?.close();
-    await clearPrefix(prefix);
   });
 
   it('retries the job once the server is back, applies it once, and records the cut-off run', async () => {
+    const { syncQueue: queue, privatePostgres: pg } = services;
     const { id } = await enqueueSync(queue, { sources: ['hr'], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'cli' });
     await waitFor(async () => {
       const view = await findSyncJob(queue, id);
@@ -62,19 +46,14 @@ describe('seatsync run while PostgreSQL restarts', () => {
     expect(done.result?.runs[0]).toMatchObject({ source: 'hr', status: 'ok', seen: USERS, created: USERS, activated: SEATS });
     expect(worker.child.exitCode).toBeNull();
 
-    const db: Database = await openDatabase({ url: pg.url, dataDir: 'unused' });
-    try {
-      const count = async (sql: string): Promise<number> => (await db.query<{ n: number }>(sql)).rows[0]?.n ?? -1;
-      expect(await count('SELECT count(*)::int AS n FROM accounts')).toBe(USERS);
-      expect(await count(`SELECT count(*)::int AS n FROM accounts WHERE state = 'active'`)).toBe(SEATS);
-      expect(await count(`SELECT count(*)::int AS n FROM audit`)).toBe(USERS);
-      const runs = await db.query<{ status: string; error: string | null }>('SELECT status, error FROM runs ORDER BY id');
-      expect(runs.rows).toEqual([
-        { status: 'failed', error: expect.stringMatching(/^interrupted/) as unknown },
-        { status: 'ok', error: null },
-      ]);
-    } finally {
-      await db.close();
-    }
+    const { count, db } = services;
+    expect(await count('SELECT count(*)::int AS n FROM accounts')).toBe(USERS);
+    expect(await count(`SELECT count(*)::int AS n FROM accounts WHERE state = 'active'`)).toBe(SEATS);
+    expect(await count(`SELECT count(*)::int AS n FROM audit`)).toBe(USERS);
+    const runs = await db.query<{ status: string; error: string | null }>('SELECT status, error FROM runs ORDER BY id');
+    expect(runs.rows).toEqual([
+      { status: 'failed', error: expect.stringMatching(/^interrupted/) as unknown },
+      { status: 'ok', error: null },
+    ]);
   }, 150_000);
 });

@@ -4,22 +4,16 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPostgresDatabase } from '../../support/databases.ts';
 import { logLines } from '../../support/log-lines.ts';
-import { spawnLogged, stopProcess, waitForPort } from '../../support/openldap.ts';
-import {
-  aConfigDir, api, freePort, manyPeople, spawnWorker, uniquePrefix, waitFor, type WorkerProcess,
-} from '../../integration/worker/worker-fixtures.ts';
-
-const REDIS_SERVER = '/usr/bin/redis-server';
+import { ADMIN_TOKEN, api, manyPeople, spawnWorker, waitFor, type WorkerProcess } from '../../integration/worker/worker-fixtures.ts';
+import { workerServicesOf } from '../../integration/worker/worker-services.ts';
+import { SCREENSHOT_DIR, withSignedInConsole } from '../../support/browser.ts';
 
 describe('seatsync run while Redis is away', () => {
-  const prefix = uniquePrefix('redis-down');
-  let redisPort: number;
-  let redisServer: ReturnType<typeof spawnLogged> | null = null;
-  let pg: { url: string; drop: () => Promise<void> };
+  const services = workerServicesOf('redis-down', { redis: 'private' });
   let worker: WorkerProcess;
   let admin: ReturnType<typeof api>;
+  let base: string;
 
   const timed = async <T>(op: () => Promise<T>): Promise<{ value: T; ms: number }> => {
     const started = Date.now();
@@ -27,8 +21,9 @@ describe('seatsync run while Redis is away', () => {
     return { value, ms: Date.now() - started };
   };
   const queuedJobs = async (): Promise<number> => {
-    const redis = new Redis(`redis://127.0.0.1:${redisPort}`, { maxRetriesPerRequest: null });
-    const queue = new Queue('sync', { connection: redis, prefix });
+    // A connection of its own: the one the services would keep open outlives a server killed in a test.
+    const redis = new Redis(services.redisUrl, { maxRetriesPerRequest: null });
+    const queue = new Queue('sync', { connection: redis, prefix: services.prefix });
     try {
       const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized');
       return Object.values(counts).reduce((a, b) => a + b, 0);
@@ -39,36 +34,29 @@ describe('seatsync run while Redis is away', () => {
   };
 
   beforeAll(async () => {
-    redisPort = await freePort();
-    redisServer = spawnLogged(REDIS_SERVER, ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
-    await waitForPort(redisServer, '127.0.0.1', redisPort, 15_000);
-    pg = await createPostgresDatabase();
-    const dir = aConfigDir();
-    const port = await freePort();
-    dir.writeConfig({
-      databaseUrl: pg.url, prefix, port, redisUrl: `redis://127.0.0.1:${redisPort}`, sources: { hr: dir.writeCsv('hr', manyPeople(3)) },
-    });
+    const { dir } = services;
+    const options = await services.configOptions();
+    dir.writeConfig({ ...options, sources: { hr: dir.writeCsv('hr', manyPeople(3)) } });
     worker = spawnWorker(dir.configPath);
     await worker.started;
-    admin = api(`http://127.0.0.1:${port}`);
+    base = `http://127.0.0.1:${options.port}`;
+    admin = api(base);
   }, 60_000);
 
   afterAll(async () => {
     await worker?.stop('SIGKILL');
-    if (redisServer) await stopProcess(redisServer, 'SIGKILL');
-    await pg?.drop();
   });
 
   it('answers 503 within 3 s while Redis hangs, and does not queue that request when Redis answers again', async () => {
     expect((await admin('/api/v1/syncs')).status).toBe(200);
-    redisServer?.kill('SIGSTOP');
+    services.privateRedis.pause();
     try {
       const post = await timed(() => admin('/api/v1/syncs', { method: 'POST', body: { source: 'hr' } }));
       expect(post.value.status).toBe(503);
       expect(post.value.body).toMatchObject({ error: { code: 'unavailable', message: expect.stringContaining('the sync was not queued') } });
       expect(post.ms).toBeLessThan(3_000);
     } finally {
-      redisServer?.kill('SIGCONT');
+      services.privateRedis.resume();
     }
     // Redis runs what it had received; the worker takes the late job back.
     await new Promise((resolve) => setTimeout(resolve, 2_000));
@@ -77,8 +65,7 @@ describe('seatsync run while Redis is away', () => {
 
   it('answers 503 within 3 s while Redis is down, and logs each as one line without a stack', async () => {
     const logsFrom = worker.logs().length;
-    if (redisServer) await stopProcess(redisServer, 'SIGKILL');
-    redisServer = null;
+    await services.privateRedis.crash();
     for (const [path, method] of [['/api/v1/syncs', 'POST'], ['/api/v1/syncs', 'GET'], ['/api/v1/syncs/0b8f2c4e-1d2a-4c3b-9e8f-7a6b5c4d3e2f', 'GET'], ['/api/v1/schedules', 'GET']] as const) {
       const response = await timed(() => admin(path, method === 'POST' ? { method, body: {} } : {}));
       expect(response.value.status, `${method} ${path}`).toBe(503);
@@ -94,6 +81,18 @@ describe('seatsync run while Redis is away', () => {
     expect(logs).not.toContain('stack');
   });
 
+  it('shows in the console that the schedules are unknown while Redis is down, not that the source is manual only', async () => {
+    await withSignedInConsole(base, ADMIN_TOKEN, async (page) => {
+      const sources = page.getByRole('table', { name: 'Last run per source' });
+      await sources.waitFor();
+      expect(await sources.getByRole('row').nth(1).innerText()).toMatch(/^hr\b.*\bunknown$/);
+      expect(await page.getByText('manual only').count()).toBe(0);
+      const warning = page.getByRole('region', { name: 'Needs attention' });
+      expect(await warning.innerText()).toContain('The schedules cannot be read, so no scheduled sync starts and Sync now cannot queue one: Redis is not reachable');
+      await page.screenshot({ path: `${SCREENSHOT_DIR}redis-down-overview.png`, fullPage: true });
+    });
+  }, 60_000);
+
   it('stops promptly on SIGTERM', async () => {
     const stopped = await timed(() => worker.stop('SIGTERM'));
     expect(stopped.value).toBe(0);
@@ -104,36 +103,25 @@ describe('seatsync run while Redis is away', () => {
 });
 
 describe('seatsync run losing Redis in the middle of a sync', () => {
-  const prefix = uniquePrefix('redis-lost');
-  let redisServer: ReturnType<typeof spawnLogged> | null = null;
-  let pg: { url: string; drop: () => Promise<void> };
+  const services = workerServicesOf('redis-lost', { redis: 'private' });
   let worker: WorkerProcess;
 
   beforeAll(async () => {
-    const redisPort = await freePort();
-    redisServer = spawnLogged(REDIS_SERVER, ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
-    await waitForPort(redisServer, '127.0.0.1', redisPort, 15_000);
-    pg = await createPostgresDatabase();
-    const dir = aConfigDir();
-    const port = await freePort();
-    dir.writeConfig({
-      databaseUrl: pg.url, prefix, port, redisUrl: `redis://127.0.0.1:${redisPort}`, sources: { hr: dir.writeCsv('hr', manyPeople(100_000)) },
-    });
+    const { dir } = services;
+    const options = await services.configOptions();
+    dir.writeConfig({ ...options, sources: { hr: dir.writeCsv('hr', manyPeople(100_000)) } });
     worker = spawnWorker(dir.configPath, { args: ['--shutdown-timeout', '1'] });
     await worker.started;
-    expect((await api(`http://127.0.0.1:${port}`)('/api/v1/syncs', { method: 'POST', body: { source: 'hr' } })).status).toBe(202);
+    expect((await api(`http://127.0.0.1:${options.port}`)('/api/v1/syncs', { method: 'POST', body: { source: 'hr' } })).status).toBe(202);
     await waitFor(async () => worker.logs().includes('"msg":"sync started"'), { what: 'the sync to start', everyMs: 20 });
   }, 60_000);
 
   afterAll(async () => {
     await worker?.stop('SIGKILL');
-    if (redisServer) await stopProcess(redisServer, 'SIGKILL');
-    await pg?.drop();
   });
 
   it('still stops on SIGTERM, within its shutdown timeout and the abort grace', async () => {
-    if (redisServer) await stopProcess(redisServer, 'SIGKILL');
-    redisServer = null;
+    await services.privateRedis.crash();
     const started = Date.now();
     expect(await worker.stop('SIGTERM')).toBe(0);
     // 1 s timeout + 10 s for the aborted job + 2 s for the dropped workers + the process' exit grace.

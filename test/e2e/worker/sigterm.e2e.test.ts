@@ -1,48 +1,33 @@
 // SIGTERM in the middle of a long sync: the worker aborts the run, changes nothing, puts the job back in
 // the queue and exits 0; the next worker runs the same job to the end.
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enqueueSync, type SyncQueue } from '../../../jobs/enqueue.ts';
+import { enqueueSync } from '../../../jobs/enqueue.ts';
 import { findSyncJob, type SyncJobView } from '../../../jobs/job-view.ts';
-import { openDatabase, type Database } from '../../../src/store/db.ts';
-import { createPostgresDatabase } from '../../support/databases.ts';
-import {
-  aConfigDir, clearPrefix, freePort, manyPeople, REDIS_URL, requireRedis, spawnWorker, uniquePrefix, waitFor, type ConfigDir, type WorkerProcess,
-} from '../../integration/worker/worker-fixtures.ts';
+import { manyPeople, spawnWorker, waitFor, type WorkerProcess } from '../../integration/worker/worker-fixtures.ts';
+import { workerServicesOf } from '../../integration/worker/worker-services.ts';
 
 const USERS = 80_000;
 const SEATS = 100;
 
 describe('SIGTERM during a sync', () => {
-  const prefix = uniquePrefix('term');
-  let pg: { url: string; drop: () => Promise<void> };
-  let db: Database;
-  let redis: Redis;
-  let queue: SyncQueue;
-  let dir: ConfigDir;
+  const services = workerServicesOf('term');
   let jobId: string;
   let first: WorkerProcess;
   let second: WorkerProcess | null = null;
   let firstExit: number | null;
   let interruptedAt: SyncJobView;
 
-  const count = async (sql: string): Promise<number> => (await db.query<{ n: number }>(sql)).rows[0]?.n ?? -1;
+  const count = (sql: string): Promise<number> => services.count(sql);
 
   beforeAll(async () => {
-    await requireRedis();
-    pg = await createPostgresDatabase();
-    db = await openDatabase({ url: pg.url, dataDir: 'unused' });
-    redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-    queue = new Queue('sync', { connection: redis, prefix });
-    dir = aConfigDir();
-    dir.writeConfig({ databaseUrl: pg.url, prefix, port: await freePort(), sources: { hr: dir.writeCsv('hr', manyPeople(USERS)) }, seats: { primary: SEATS } });
+    const { dir } = services;
+    dir.writeConfig({ ...(await services.configOptions()), sources: { hr: dir.writeCsv('hr', manyPeople(USERS)) }, seats: { primary: SEATS } });
     // No grace: the running sync is aborted as soon as the signal arrives.
     first = spawnWorker(dir.configPath, { args: ['--shutdown-timeout', '0'] });
     await first.started;
-    jobId = (await enqueueSync(queue, { sources: ['hr'], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'cli' })).id;
+    jobId = (await enqueueSync(services.syncQueue, { sources: ['hr'], dryRun: false, allowRemovals: false, forceFull: false, trigger: 'cli' })).id;
     interruptedAt = await waitFor(async () => {
-      const view = await findSyncJob(queue, jobId);
+      const view = await findSyncJob(services.syncQueue, jobId);
       return view?.progress?.phase === 'read' && view.progress.read > 0 ? view : null;
     }, { what: 'the sync to be reading', everyMs: 20 });
     firstExit = await first.stop('SIGTERM');
@@ -51,11 +36,6 @@ describe('SIGTERM during a sync', () => {
   afterAll(async () => {
     await first?.stop('SIGKILL');
     await second?.stop('SIGKILL');
-    await queue?.close();
-    redis?.disconnect();
-    await db?.close();
-    await pg?.drop();
-    await clearPrefix(prefix);
   });
 
   it('stops the worker cleanly, mid-read', () => {
@@ -68,28 +48,28 @@ describe('SIGTERM during a sync', () => {
     expect(await count('SELECT count(*)::int AS n FROM accounts')).toBe(0);
     expect(await count('SELECT count(*)::int AS n FROM audit')).toBe(0);
     expect(await count('SELECT count(*)::int AS n FROM source_cursors')).toBe(0);
-    const runs = await db.query<{ status: string; error: string | null }>('SELECT status, error FROM runs ORDER BY id');
+    const runs = await services.db.query<{ status: string; error: string | null }>('SELECT status, error FROM runs ORDER BY id');
     expect(runs.rows).toEqual([{ status: 'failed', error: expect.any(String) }]);
   });
 
   it('puts the job back in the queue without using up an attempt', async () => {
-    const view = await findSyncJob(queue, jobId);
+    const view = await findSyncJob(services.syncQueue, jobId);
     expect(view?.state).toBe('waiting');
     expect(view?.attemptsMade).toBe(0);
   });
 
   it('lets the next worker run the same job to the end', async () => {
-    second = spawnWorker(dir.configPath);
+    second = spawnWorker(services.dir.configPath);
     await second.started;
     const done = await waitFor(async () => {
-      const view = await findSyncJob(queue, jobId);
+      const view = await findSyncJob(services.syncQueue, jobId);
       return view?.state === 'completed' || view?.state === 'failed' ? view : null;
     }, { what: 'the requeued job to finish', timeoutMs: 90_000 });
     expect(done.state).toBe('completed');
     expect(done.result?.runs[0]).toMatchObject({ source: 'hr', status: 'ok', seen: USERS, created: USERS, activated: SEATS });
     expect(await count('SELECT count(*)::int AS n FROM accounts')).toBe(USERS);
     expect(await count(`SELECT count(*)::int AS n FROM accounts WHERE held ? 'primary'`)).toBe(SEATS);
-    const runs = await db.query<{ status: string }>('SELECT status FROM runs ORDER BY id');
+    const runs = await services.db.query<{ status: string }>('SELECT status FROM runs ORDER BY id');
     expect(runs.rows.map((r) => r.status)).toEqual(['failed', 'ok']);
     expect(await second.stop('SIGTERM')).toBe(0);
   });

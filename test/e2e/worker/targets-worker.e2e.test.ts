@@ -6,20 +6,18 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../support/cli.ts';
-import { createPostgresDatabase } from '../../support/databases.ts';
 import { SCIM_TOKEN, TestScimServer } from '../../support/scim/scim-server.ts';
 import { createTestCa } from '../../support/test-ca.ts';
 import { TestWebhookReceiver } from '../../support/webhook-receiver.ts';
 import {
-  aConfigDir, clearPrefix, freePort, manyPeople, requireRedis, spawnWorker, uniquePrefix, waitFor,
-  type ConfigDir, type WorkerConfigOptions, type WorkerProcess,
+  aConfigDir, freePort, manyPeople, spawnWorker, waitFor, type ConfigDir, type WorkerConfigOptions, type WorkerProcess,
 } from '../../integration/worker/worker-fixtures.ts';
+import { workerServicesOf } from '../../integration/worker/worker-services.ts';
 
 const SECRET = `whsec_${Buffer.alloc(32, 9).toString('base64')}`;
 
 describe('seatsync run with targets', () => {
-  const prefix = uniquePrefix('targets');
-  let pg: { url: string; drop: () => Promise<void> };
+  const services = workerServicesOf('targets');
   let dir: ConfigDir;
   let scim: TestScimServer;
   let hooks: TestWebhookReceiver;
@@ -28,19 +26,17 @@ describe('seatsync run with targets', () => {
   let second: WorkerProcess | undefined;
 
   beforeAll(async () => {
-    await requireRedis();
-    pg = await createPostgresDatabase();
     const ca = await createTestCa(join(mkdtempSync(join(tmpdir(), 'seatsync-targets-ca-')), 'ca'));
     scim = await TestScimServer.start(ca);
     hooks = await TestWebhookReceiver.start(ca, SECRET);
-    dir = aConfigDir();
+    dir = services.dir;
     const targets = [
       'targets:',
       `  - { name: app, kind: scim, url: "${scim.url}", token: ${SCIM_TOKEN}, tls: { ca: "${ca.certPath}" }, schedule: { every: 1m } }`,
       `  - { name: events, kind: webhook, url: "${hooks.url}", secret: "${SECRET}", tls: { ca: "${ca.certPath}" } }`,
     ].join('\n');
     options = {
-      databaseUrl: pg.url, prefix, port: await freePort(), sources: { hr: dir.writeCsv('hr', manyPeople(4)) }, seats: { primary: 3 }, schedule: '{ every: 1m }',
+      ...(await services.configOptions()), sources: { hr: dir.writeCsv('hr', manyPeople(4)) }, seats: { primary: 3 }, schedule: '{ every: 1m }',
       extra: targets,
     };
     dir.writeConfig(options);
@@ -51,8 +47,6 @@ describe('seatsync run with targets', () => {
     await second?.stop();
     await hooks?.close();
     await scim?.close();
-    await clearPrefix(prefix);
-    await pg?.drop();
   });
 
   it('seatsync check tests each target', async () => {

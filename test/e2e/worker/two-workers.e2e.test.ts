@@ -1,18 +1,14 @@
 // Two `seatsync run` processes on one Redis and one PostgreSQL, fed many overlapping sync requests for
 // two sources that share a pool while the directory keeps changing: the database must show that no
 // source ever had two runs at once and that the pool was never oversubscribed, at any moment.
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enqueueSync, type SyncQueue } from '../../../jobs/enqueue.ts';
 import { findSyncJob } from '../../../jobs/job-view.ts';
 import type { SyncJobData } from '../../../jobs/names.ts';
-import { openDatabase, type Database } from '../../../src/store/db.ts';
+import type { Database } from '../../../src/store/db.ts';
 import type { CsvPerson } from '../../support/config-builder.ts';
-import { createPostgresDatabase } from '../../support/databases.ts';
-import {
-  aConfigDir, clearPrefix, freePort, manyPeople, REDIS_URL, requireRedis, spawnWorker, uniquePrefix, waitFor, type WorkerProcess,
-} from '../../integration/worker/worker-fixtures.ts';
+import { aConfigDir, manyPeople, spawnWorker, waitFor, type WorkerProcess } from '../../integration/worker/worker-fixtures.ts';
+import { workerServicesOf } from '../../integration/worker/worker-services.ts';
 
 const SEATS = 1_500;
 const PER_SOURCE = 2_000;
@@ -32,30 +28,24 @@ function round(list: readonly CsvPerson[], k: number): CsvPerson[] {
 }
 
 describe('two workers on one Redis and one database', () => {
-  const prefix = uniquePrefix('two');
-  let pg: { url: string; drop: () => Promise<void> };
+  const services = workerServicesOf('two');
   let db: Database;
-  let redis: Redis;
   let queue: SyncQueue;
   const workers: WorkerProcess[] = [];
   const maxUsedSeen: number[] = [];
   let runs: RunRow[] = [];
 
   beforeAll(async () => {
-    await requireRedis();
-    pg = await createPostgresDatabase();
-    db = await openDatabase({ url: pg.url, dataDir: 'unused' });
-    redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-    queue = new Queue('sync', { connection: redis, prefix });
+    ({ db, syncQueue: queue } = services);
     const hrPeople = manyPeople(PER_SOURCE, 'h');
     const crmPeople = manyPeople(PER_SOURCE, 'c');
-    const shared = aConfigDir();
+    const shared = services.dir;
     const csv = { hr: shared.writeCsv('hr', hrPeople), crm: shared.writeCsv('crm', crmPeople) };
     // Same config, except each process has its own HTTP port.
     for (let i = 0; i < 2; i += 1) {
       const dir = aConfigDir();
       // Each round disables a third or more of a source: allowed here, so that every run applies.
-      dir.writeConfig({ databaseUrl: pg.url, prefix, port: await freePort(), sources: csv, seats: { primary: SEATS }, extra: 'policy: { maxRemovals: 60% }' });
+      dir.writeConfig({ ...(await services.configOptions()), sources: csv, seats: { primary: SEATS }, policy: { maxRemovals: '60%' } });
       workers.push(spawnWorker(dir.configPath, { args: ['--concurrency', '2'] }));
     }
     await Promise.all(workers.map((w) => w.started));
@@ -103,11 +93,6 @@ describe('two workers on one Redis and one database', () => {
 
   afterAll(async () => {
     await Promise.all(workers.map((w) => w.stop('SIGTERM')));
-    await queue?.close();
-    redis?.disconnect();
-    await db?.close();
-    await pg?.drop();
-    await clearPrefix(prefix);
   });
 
   it('ran every request to completion, on both workers', async () => {

@@ -6,14 +6,12 @@ import { Redis } from 'ioredis';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../../../src/store/db.ts';
 import { runCli } from '../../support/cli.ts';
 import type { CsvPerson } from '../../support/config-builder.ts';
-import { createPostgresDatabase } from '../../support/databases.ts';
 import {
-  aConfigDir, api, clearPrefix, freePort, manyPeople, REDIS_URL, requireRedis, spawnWorker, uniquePrefix, waitFor,
-  type ConfigDir, type WorkerConfigOptions, type WorkerProcess,
+  aConfigDir, api, manyPeople, spawnWorker, uniquePrefix, waitFor, type ConfigDir, type WorkerConfigOptions, type WorkerProcess,
 } from '../../integration/worker/worker-fixtures.ts';
+import { workerServicesOf } from '../../integration/worker/worker-services.ts';
 
 interface SyncJson {
   runs: { source: string; status: string; seen: number; created: number; activated: number; blocked: number }[];
@@ -21,24 +19,19 @@ interface SyncJson {
 }
 
 describe('seatsync run (a process)', () => {
-  const prefix = uniquePrefix('proc');
-  let pg: { url: string; drop: () => Promise<void> };
-  let db: Database;
+  const services = workerServicesOf('proc');
   let dir: ConfigDir;
   let people: CsvPerson[];
   let options: WorkerConfigOptions;
   let worker: WorkerProcess;
 
-  const count = async (sql: string): Promise<number> => (await db.query<{ n: number }>(sql)).rows[0]?.n ?? -1;
+  const count = (sql: string): Promise<number> => services.count(sql);
   const cli = (args: string[]) => runCli([...args, '--config', dir.configPath], { timeoutMs: 60_000 });
 
   beforeAll(async () => {
-    await requireRedis();
-    pg = await createPostgresDatabase();
-    db = await openDatabase({ url: pg.url, dataDir: 'unused' });
-    dir = aConfigDir();
+    dir = services.dir;
     people = manyPeople(8);
-    options = { databaseUrl: pg.url, prefix, port: await freePort(), sources: { hr: dir.writeCsv('hr', people) }, seats: { primary: 3 }, schedule: '{ every: 1m }' };
+    options = { ...(await services.configOptions()), sources: { hr: dir.writeCsv('hr', people) }, seats: { primary: 3 }, schedule: '{ every: 1m }' };
     dir.writeConfig(options);
     worker = spawnWorker(dir.configPath);
     await worker.started;
@@ -46,9 +39,6 @@ describe('seatsync run (a process)', () => {
 
   afterAll(async () => {
     await worker?.stop('SIGKILL');
-    await db?.close();
-    await pg?.drop();
-    await clearPrefix(prefix);
   });
 
   it('runs the scheduled sync of a source', async () => {
@@ -64,8 +54,8 @@ describe('seatsync run (a process)', () => {
   it('stops scheduling when the config says schedule: off', async () => {
     options = { ...options, schedule: 'off' };
     dir.writeConfig(options);
-    const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-    const schedules = new Queue('schedule', { connection: redis, prefix });
+    const redis = new Redis(services.redisUrl, { maxRetriesPerRequest: null });
+    const schedules = new Queue('schedule', { connection: redis, prefix: services.prefix });
     try {
       await waitFor(async () => (await schedules.getJobSchedulersCount()) === 0, { what: 'the scheduler to be removed' });
     } finally {
@@ -111,7 +101,7 @@ describe('seatsync run (a process)', () => {
 
   it('keeps the last good config when the file breaks, and picks up the fixed file', async () => {
     const good = options;
-    dir.writeConfig({ ...good, extra: 'policy: { maxRemovals: lots }' });
+    dir.writeConfig({ ...good, policy: { maxRemovals: 'lots' } });
     await waitFor(async () => worker.logs().includes('does not load; the previous config stays in force'), { what: 'the broken config to be reported' });
     expect((await api(`http://127.0.0.1:${good.port}`, null)('/readyz')).status).toBe(200);
     options = { ...good, seats: { primary: 6 } };

@@ -1,7 +1,7 @@
 // Clear errors: each failure names what to fix, with the SourceError code the jobs decide on.
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SourceError } from '../../../src/sources/directory-source.ts';
+import { closedPort } from '../../support/closed-port.ts';
 import { startGraphEmulator, type GraphEmulator } from '../../support/graph-emulator/index.ts';
 import { drain, readOptions, seedUsers, SECRET, startEntraFixture, type EntraFixture } from './entra-fixture.ts';
 
@@ -9,15 +9,6 @@ async function failure(promise: Promise<unknown>): Promise<SourceError> {
   const error = await promise.then(() => null, (e: unknown) => e);
   expect(error).toBeInstanceOf(SourceError);
   return error as SourceError;
-}
-
-/** A loopback port nobody listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 describe('entra source: errors', () => {

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeHttpHandler } from '../../../src/sources/entra/node-http-handler.ts';
+import { closedPort } from '../../support/closed-port.ts';
 
 interface Seen { method: string; headers: IncomingMessage['headers']; body: string }
 
@@ -120,11 +121,7 @@ describe('entra source: the HTTP transport of the Graph client', () => {
   });
 
   it('fails with the connection error code when nobody listens', async () => {
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
-    await expect(run({ request: `http://127.0.0.1:${port}/v1.0/users` })).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await expect(run({ request: `http://127.0.0.1:${await closedPort()}/v1.0/users` })).rejects.toMatchObject({ code: 'ECONNREFUSED' });
   });
 
   it('gives what the Graph client\'s fetch handler gives, on random requests and responses', async () => {

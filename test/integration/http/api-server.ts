@@ -11,6 +11,7 @@ import { pino } from 'pino';
 import type { SyncJobState, SyncJobView } from '../../../jobs/job-view.ts';
 import { loadConfig } from '../../../src/config/index.ts';
 import { startWorker } from '../../../src/worker.ts';
+import { closedPort } from '../../support/closed-port.ts';
 import { csvOf, type CsvPerson } from '../../support/config-builder.ts';
 import { createPostgresDatabase } from '../../support/databases.ts';
 import { TestScimServer } from '../../support/scim/scim-server.ts';
@@ -28,8 +29,9 @@ export interface ApiServer {
   readonly admin: ApiClient;
   readonly reader: ApiClient;
   readonly anonymous: ApiClient;
-  /** The job id of the first sync (hr). */
+  /** The job id of the first sync (hr), and the id of the run it recorded. */
   readonly firstJobId: string;
+  readonly firstRunId: string;
   /** The worker's config file, for running the CLI against the same database. */
   readonly configPath: string;
   /** The worker's database and Redis prefix, for reading what it holds. */
@@ -37,6 +39,8 @@ export interface ApiServer {
   readonly prefix: string;
   /** With `everyShape`, the job ids of its syncs: lab's failed one, crm's held one, hr's dry run and the run it previewed. */
   readonly jobs: Readonly<Partial<Record<'failed' | 'held' | 'dryRun' | 'applied', string>>>;
+  /** With `everyShape`, the ids of the runs those jobs recorded (a dry run records none). */
+  readonly runs: Readonly<Partial<Record<'failed' | 'held' | 'applied', string>>>;
   stop(): Promise<void>;
 }
 
@@ -53,6 +57,14 @@ async function syncThroughApi(admin: ApiClient, body: { source: string; dryRun?:
   }, { what: `the ${body.source} sync` });
   if (state !== expected) throw new Error(`the ${body.source} sync ended ${state}, not ${expected}`);
   return id;
+}
+
+/** The id of `source`'s latest run: the one the sync that just ended recorded, while no other sync of it runs. */
+async function latestRunOf(admin: ApiClient, source: string): Promise<string> {
+  const res = await admin(`/api/v1/syncs?source=${source}&limit=1`);
+  const run = (res.body as { runs?: { id: string }[] }).runs?.[0];
+  if (res.status !== 200 || !run) throw new Error(`GET /api/v1/syncs?source=${source} answered ${res.status} without a run: ${res.text}`);
+  return run.id;
 }
 
 export async function startApiServer(name: string, options: { everyShape?: boolean } = {}): Promise<ApiServer> {
@@ -73,18 +85,21 @@ export async function startApiServer(name: string, options: { everyShape?: boole
   });
   const admin = api(worker.url, ADMIN_TOKEN);
   const firstJobId = await syncThroughApi(admin, { source: 'hr' });
+  const firstRunId = await latestRunOf(admin, 'hr');
   await syncThroughApi(admin, { source: 'crm' });
-  const jobs = shapes ? await produceEveryShape(admin, dir, (policy) => dir.writeConfig(shapes.config(base, policy))) : {};
+  const { jobs, runs } = shapes ? await produceEveryShape(admin, dir, (policy) => dir.writeConfig(shapes.config(base, policy))) : { jobs: {}, runs: {} };
   return {
     url: worker.url,
     admin,
     reader: api(worker.url, READ_TOKEN),
     anonymous: api(worker.url, null),
     firstJobId,
+    firstRunId,
     configPath: dir.configPath,
     databaseUrl: pg.url,
     prefix,
     jobs,
+    runs,
     async stop() {
       await worker.stop();
       await shapes?.stop();
@@ -110,7 +125,7 @@ async function shapeServices(dir: ConfigDir) {
     'targets:',
     scimTargetYaml(scim, ca),
     `  - { name: hooks, kind: webhook, url: "http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks", secret: "${secret}" }`,
-    `  - { name: away, kind: webhook, url: "http://127.0.0.1:${await freePort()}/hooks", secret: "${secret}", timeout: 1s }`,
+    `  - { name: away, kind: webhook, url: "http://127.0.0.1:${await closedPort()}/hooks", secret: "${secret}", timeout: 1s }`,
   ];
   return {
     config: (base: WorkerConfigOptions, policy: { graceDays?: number; seats?: number }): WorkerConfigOptions => ({
@@ -118,7 +133,8 @@ async function shapeServices(dir: ConfigDir) {
       sources: { ...base.sources, lab: join(dir.dir, 'lab.csv') },
       seats: { primary: policy.seats ?? 3 },
       schedule: '"0 3 1 1 *"',
-      extra: [...targets, policy.graceDays === undefined ? '' : `policy: { graceDays: ${policy.graceDays} }`].join('\n'),
+      policy: { graceDays: policy.graceDays },
+      extra: targets.join('\n'),
     }),
     async stop() {
       receiver.close();
@@ -151,13 +167,16 @@ function writeHr(dir: ConfigDir, people: readonly CsvPerson[]): void {
  */
 async function produceEveryShape(admin: ApiClient, dir: ConfigDir, rewriteConfig: (policy: { graceDays?: number; seats?: number }) => void) {
   const failed = await syncThroughApi(admin, { source: 'lab' }, 'failed');
+  const failedRun = await latestRunOf(admin, 'lab');
   dir.writeCsv('crm', []);
   const held = await syncThroughApi(admin, { source: 'crm' });
+  const heldRun = await latestRunOf(admin, 'crm');
   const people = manyPeople(9, 'u');
   const hrNow = [...people.slice(0, 2), { ...people[2]!, enabled: false }, ...people.slice(3, 8)];
   writeHr(dir, hrNow);
   const dryRun = await syncThroughApi(admin, { source: 'hr', dryRun: true });
   const applied = await syncThroughApi(admin, { source: 'hr' });
+  const appliedRun = await latestRunOf(admin, 'hr');
   for (const [account, action, body] of [['2', 'block', { reason: 'left the project' }], ['u000007', 'protect', {}]] as const) {
     const res = await admin(`/api/v1/accounts/${account}/${action}`, { method: 'POST', body });
     if (res.status !== 200) throw new Error(`${action} ${account} answered ${res.status}: ${res.text}`);
@@ -176,5 +195,5 @@ async function produceEveryShape(admin: ApiClient, dir: ConfigDir, rewriteConfig
     const target = (name: string) => targets.find((t) => t.name === name);
     return target('hooks')?.lastDeliveryAt && target('away')?.lastError && target('app')?.lastReconcileAt;
   }, { what: 'the targets to be delivered to, to fail and to be reconciled' });
-  return { failed, held, dryRun, applied };
+  return { jobs: { failed, held, dryRun, applied }, runs: { failed: failedRun, held: heldRun, applied: appliedRun } };
 }

@@ -54,6 +54,8 @@ const post = { method: 'POST' } as const;
 const NEVER_PRODUCED: Record<string, string> = {
   'SyncJob.progress.source':
     'set only while a job runs (an ended job\'s progress is `done`, source null); api.int.test.ts reads a running job\'s progress through the API',
+  'Status.sources[].overdueSince':
+    'set only once a scheduled run is late (this suite\'s runs are fresh); source-overdue.e2e.test.ts reads it through the API after moving the last run back',
 };
 
 type SchemaNode = { readonly [keyword: string]: unknown };
@@ -165,14 +167,14 @@ const CASES: Record<string, Record<string, Case[]>> = {
   },
   getSync: {
     '200': [
-      (s) => s.reader(`/api/v1/syncs/${s.firstJobId}`), (s) => s.reader('/api/v1/syncs/1'),
+      (s) => s.reader(`/api/v1/syncs/${s.firstJobId}`), (s) => s.reader(`/api/v1/syncs/${s.firstRunId}`),
       ...(['failed', 'held', 'dryRun', 'applied'] as const).map((job): Case => (s) => s.reader(`/api/v1/syncs/${s.jobs[job]}`)),
-      // Their runs: lab's failed run (3), crm's held one (4), hr's with skipped and repaired entries (5).
-      ...['3', '4', '5'].map((run): Case => (s) => s.reader(`/api/v1/syncs/${run}`)),
+      // Their runs: lab's failed run, crm's held one, hr's with skipped and repaired entries.
+      ...(['failed', 'held', 'applied'] as const).map((run): Case => (s) => s.reader(`/api/v1/syncs/${s.runs[run]}`)),
     ],
     '400': [(s) => s.reader('/api/v1/syncs/x%00')],
     '404': [(s) => s.reader('/api/v1/syncs/99999999999999999999999'), (s) => s.reader('/api/v1/syncs/nope')],
-    '401': [(s) => s.anonymous('/api/v1/syncs/1')],
+    '401': [(s) => s.anonymous(`/api/v1/syncs/${s.firstRunId}`)],
   },
   listAudit: {
     '200': [
@@ -297,16 +299,23 @@ describe('the API against its OpenAPI document', () => {
 
   it('tells a job from a run by its kind, each matching exactly one branch of the sync schema', async () => {
     const job = await server.reader(`/api/v1/syncs/${server.firstJobId}`);
-    const run = await server.reader('/api/v1/syncs/1');
+    const run = await server.reader(`/api/v1/syncs/${server.firstRunId}`);
     expect(job.body).toMatchObject({ kind: 'job', state: 'completed', result: { runs: [{ source: 'hr', seen: 6 }] } });
-    expect(run.body).toMatchObject({ kind: 'run', id: '1', source: 'hr', seen: 6 });
+    expect(run.body).toMatchObject({ kind: 'run', id: server.firstRunId, source: 'hr', seen: 6 });
     const validate = validatorOf('#/components/schemas/SyncJobOrRun');
     expect([validate(job.body), validate(run.body)]).toEqual([true, true]);
   });
 
+  it("reads the runs the server's syncs recorded: a failed, a held and an applied one with skipped entries", async () => {
+    const run = async (id: string | undefined) => (await server.reader(`/api/v1/syncs/${id}`)).body;
+    expect(await run(server.runs.failed)).toMatchObject({ kind: 'run', source: 'lab', status: 'failed' });
+    expect(await run(server.runs.held)).toMatchObject({ kind: 'run', source: 'crm', status: 'held' });
+    expect(await run(server.runs.applied)).toMatchObject({ kind: 'run', source: 'hr', status: 'ok', skipped: 3 });
+  });
+
   it('refuses a property its schema does not declare, at any depth, but not in a map the schema leaves open', async () => {
     const job = (await server.reader(`/api/v1/syncs/${server.firstJobId}`)).body as { progress: object; result: { pools: object[] } };
-    const run = (await server.reader('/api/v1/syncs/1')).body as { details: object };
+    const run = (await server.reader(`/api/v1/syncs/${server.firstRunId}`)).body as { details: object };
     const validate = validatorOf('#/components/schemas/SyncJobOrRun');
     const withExtra = <T extends object>(o: T) => ({ ...o, undeclared: 1 });
     expect(validate(withExtra(job))).toBe(false);
@@ -390,7 +399,7 @@ describe('the API against its OpenAPI document', () => {
       }
       await syncQueue.close();
       const repos = repositoriesOf(db);
-      for (const id of ['1', '3', '4', '5']) {
+      for (const id of [server.firstRunId, ...Object.values(server.runs)]) {
         const held = JSON.parse(JSON.stringify(await repos.runs.get(id))) as object;
         expect((await server.reader(`/api/v1/syncs/${id}`)).body).toEqual({ kind: 'run', ...held });
       }

@@ -77,7 +77,7 @@ function aDirectory(sessionLog: number | null): { readonly server: OpenLdapServe
 /** Runs of a seatsync config on `server()` and what they left, read from the test database. */
 function runner(server: () => OpenLdapServer) {
   /** Staff only (`filter`), the members of `team`; the username is displayName (an entry can lose it, not its RDN's uid). */
-  const appConfig = (seats: number): SeatsyncConfig =>
+  const appConfig = (seats: number, maxRemovals: number): SeatsyncConfig =>
     aConfig({
       sources: [
         ldapConfig({
@@ -87,12 +87,15 @@ function runner(server: () => OpenLdapServer) {
         }),
       ],
       pools: [{ name: 'primary', seats, notify: null }],
-      policy: { graceDays: 0, maxRemovals: { count: 100 }, protect: null, purgeRemovedAfterMs: null },
+      policy: { graceDays: 0, maxRemovals: { count: maxRemovals }, protect: null, purgeRemovedAfterMs: null },
     });
 
-  /** A scheduled run (no `--full`) and its log lines (the source's among them); `primary` has 100 seats unless given. */
-  const scheduled = async (seats = 100): Promise<{ run: SyncReport['runs'][number] | undefined; log: Record<string, unknown>[] }> => {
-    const { report, lines } = await syncWithAllocation(t.db, appConfig(seats), { trigger: 'schedule' });
+  /**
+   * A scheduled run (no `--full`) and its log lines (the source's among them); `primary` has 100 seats and
+   * `policy.maxRemovals` is 100 unless given.
+   */
+  const scheduled = async (seats = 100, policy: { maxRemovals?: number; allowRemovals?: boolean } = {}): Promise<{ run: SyncReport['runs'][number] | undefined; log: Record<string, unknown>[] }> => {
+    const { report, lines } = await syncWithAllocation(t.db, appConfig(seats, policy.maxRemovals ?? 100), { trigger: 'schedule', allowRemovals: policy.allowRemovals ?? false });
     return { run: report.runs[0], log: lines };
   };
   const line = (log: Record<string, unknown>[], msg: string) => log.find((entry) => entry['msg'] === msg);
@@ -224,5 +227,15 @@ describe('OpenLDAP without syncprov: a scheduled run counts each user in scope o
     // An entry changed so that it cannot be read (a NUL in its cn): skipped, not seen, as a full read counts it.
     await ldap.admin.modify(personDn('u05'), new Change({ operation: 'replace', modification: new Attribute({ type: 'cn', values: ['Person\u0000u05'] }) }));
     expect((await scheduled()).run).toMatchObject({ status: 'ok', mode: 'incremental', skipped: 1, seen: USERS - 2 });
+    // An entry the read returns but the source cannot map (its username is gone) is skipped, not seen,
+    // too; it is one entry returned, listed or not, as the hold weighs it: two users deleted, over a limit
+    // of one, hold the run, which says how many entries the read returned (the nine still in scope).
+    await ldap.admin.modify(personDn('u05'), replace('cn', ['Person u05']));
+    await ldap.admin.modify(personDn('u06'), new Change({ operation: 'delete', modification: new Attribute({ type: 'displayName', values: [] }) }));
+    await ldap.admin.del(personDn('u07'));
+    await ldap.admin.del(personDn('u08'));
+    const held = (await scheduled(100, { maxRemovals: 1 })).run;
+    expect(held).toMatchObject({ status: 'held', mode: 'incremental', skipped: 1, seen: USERS - 4, held: { reason: 'removals', wouldRemove: 2, returned: USERS - 3 } });
+    expect((await scheduled(100, { maxRemovals: 1, allowRemovals: true })).run).toMatchObject({ status: 'ok', mode: 'incremental', removed: 2, skipped: 1, seen: USERS - 4 });
   }, 120_000);
 });

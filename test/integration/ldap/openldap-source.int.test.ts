@@ -8,6 +8,7 @@ import { silentLogger } from '../../../src/logging.ts';
 import { createSource, createSourceFactory } from '../../../src/sources/factory.ts';
 import { LIBRARY_ENV } from '../../../src/sources/library-choice.ts';
 import { SearchConnection } from '../../../src/sources/ldap/search-connection.ts';
+import { closedPort } from '../../support/closed-port.ts';
 import { aConfig } from '../../support/config-builder.ts';
 import { testDatabaseOf } from '../../support/databases.ts';
 import { startOpenLdap, type OpenLdapServer } from '../../support/openldap.ts';
@@ -372,9 +373,10 @@ describe('OpenLDAP: connections and failures', () => {
   });
 
   it('fails with connect when no URL answers, naming each', async () => {
-    const error = await readError(source({ urls: ['ldaps://127.0.0.1:1', 'ldap://127.0.0.1:2'] }));
+    const port = await closedPort();
+    const error = await readError(source({ urls: [`ldaps://127.0.0.1:${port}`, `ldap://127.0.0.1:${port}`] }));
     expect(error).toMatchObject({ code: 'connect' });
-    expect(error.message).toContain('ldaps://127.0.0.1:1');
-    expect(error.message).toContain('ldap://127.0.0.1:2');
+    expect(error.message).toContain(`ldaps://127.0.0.1:${port}`);
+    expect(error.message).toContain(`ldap://127.0.0.1:${port}`);
   });
 });

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeDn } from '../../../src/domain/names.ts';
 import { createSource } from '../../../src/sources/factory.ts';
 import { silentLogger } from '../../../src/logging.ts';
+import { closedPort } from '../../support/closed-port.ts';
 import { startSambaAd, type SambaAdServer } from '../../support/samba-ad.ts';
 import { createTestCa } from '../../support/test-ca.ts';
 
@@ -216,7 +217,7 @@ describe('Samba AD: connections and failures', () => {
   // catches a hang.
   it('fails over from an unreachable and a hanging URL to a working one', { timeout: 15_000 }, async () => {
     const { users } = await readAll(
-      source({ urls: ['ldaps://127.0.0.1:1', `ldaps://127.0.0.1:${silentPort}`, dc.ldapsUrl], connectTimeoutMs: 500, baseDN: layout.delta }),
+      source({ urls: [`ldaps://127.0.0.1:${await closedPort()}`, `ldaps://127.0.0.1:${silentPort}`, dc.ldapsUrl], connectTimeoutMs: 500, baseDN: layout.delta }),
     );
     expect(users.length).toBeGreaterThanOrEqual(DELTA_COUNT);
   });

@@ -7,6 +7,7 @@ import { silentLogger } from '../../../src/logging.ts';
 import { createTransport } from '../../../src/notify/transports/create-transport.ts';
 import { SmtpTransport } from '../../../src/notify/transports/smtp-transport.ts';
 import { DeliveryError, type MailMessage } from '../../../src/notify/transports/transport.ts';
+import { closedPort } from '../../support/closed-port.ts';
 import { TestSmtpServer } from '../../support/smtp-server.ts';
 
 const FROM = 'seatsync@corp.example.test';
@@ -100,10 +101,7 @@ describe('SMTP transport', () => {
     const wrong = new SmtpTransport({ smtp: config(starttls, { user: 'app', password: 'nope' }), from: FROM });
     expect(await failure(wrong.send(message))).toMatchObject({ code: 'auth', retryable: false });
 
-    const free = await TestSmtpServer.start({ tls: 'none' });
-    const port = free.port;
-    await free.close();
-    const refused = new SmtpTransport({ smtp: config(plain, { port }), from: FROM });
+    const refused = new SmtpTransport({ smtp: config(plain, { port: await closedPort() }), from: FROM });
     expect(await failure(refused.send(message))).toMatchObject({ code: 'connection', retryable: true });
 
     expect(() => new SmtpTransport({ smtp: config(plain, { caFile: '/nonexistent/ca.pem' }), from: FROM })).toThrow(

@@ -8,6 +8,7 @@ import { outboxOf } from '../../../src/store/outbox-store.ts';
 import { repositoriesOf, storeOf } from '../../../src/store/repositories.ts';
 import { applyAdminAction } from '../../../src/sync/admin-actions.ts';
 import { explainAccountRef } from '../../../src/sync/explain.ts';
+import { seatSettingsChanged } from '../../../src/sync/reconcile.ts';
 import type { SyncReport } from '../../../src/sync/run-sync.ts';
 import { aConfig, aCsvFile, aFileSource, aPartnerConfig, people, type CsvPerson } from '../../support/config-builder.ts';
 import { DATABASE_KINDS, testDatabaseOf } from '../../support/databases.ts';
@@ -306,6 +307,23 @@ describe.each(DATABASE_KINDS)('sync run on %s', (kind) => {
     // The flag changes themselves, then the seat changes they caused.
     expect(entries.slice(0, 3).sort()).toEqual(['u001:active:block', 'u001:suspended:admin', 'u004:active:seats']);
     expect(entries.slice(3).sort()).toEqual(['u001:blocked:seats', 'u001:suspended:unblock']);
+  });
+
+  it('leaves a change of policy.protect unapplied after an admin action, which maps no user: only a sync applies it', async () => {
+    const { config } = setup(people(4));
+    await sync(config);
+    const lastPrint = async (): Promise<string> => (await storeOf(t.db).seats.lastAllocation())?.fingerprint ?? 'none';
+    expect(seatSettingsChanged(await lastPrint(), config)).toBe(false);
+    const protecting = { ...config, policy: { ...config.policy, protect: { memberOf: ['admins'] } } };
+    await applyAdminAction({ db: t.db, config: protecting }, { action: 'block', ref: 'u004', actor: 'test-admin' });
+    expect(seatSettingsChanged(await lastPrint(), protecting)).toBe(true);
+    await sync(protecting);
+    expect(seatSettingsChanged(await lastPrint(), protecting)).toBe(false);
+    // A change of seats is applied by the action's allocation itself.
+    const grown = { ...protecting, pools: [{ name: 'primary', seats: 4, notify: null }] };
+    await applyAdminAction({ db: t.db, config: grown }, { action: 'unblock', ref: 'u004', actor: 'test-admin' });
+    expect(await states()).toMatchObject({ u004: 'active' });
+    expect(seatSettingsChanged(await lastPrint(), grown)).toBe(false);
   });
 });
 

@@ -67,7 +67,7 @@ export async function startTargetFixture(options: {
         databaseUrl: database.url,
         sources: { hr: csv.path },
         seats: { primary: o.seats ?? options.seats },
-        maxRemovals: '100%',
+        policy: { maxRemovals: '100%' },
         extra: `targets:\n${o.targets ?? scimTargetYaml(scim, ca, options.targetExtra)}`,
       }),
     );

@@ -5,7 +5,8 @@ import { createLogger, type Logger } from '../../../src/logging.ts';
 import { capturedLog, logLines, type LogLine } from '../../support/log-lines.ts';
 import { closeRedis, connectRedis, RedisUnavailableError, warnUnlessNoEviction } from '../../../jobs/redis.ts';
 import { startPrivateRedis, type PrivateRedis } from '../../support/private-redis.ts';
-import { freePort, REDIS_URL, requireRedis } from './worker-fixtures.ts';
+import { closedPort } from '../../support/closed-port.ts';
+import { REDIS_URL, requireRedis } from './worker-fixtures.ts';
 
 function capture(): { logger: Logger; lines: () => LogLine[] } {
   const log = capturedLog();
@@ -21,8 +22,8 @@ describe('Redis eviction policy check', () => {
     server = await startPrivateRedis(['--maxmemory-policy', 'allkeys-lru']);
     url = server.url;
   });
-  afterAll(() => {
-    server?.stop();
+  afterAll(async () => {
+    await server?.stop();
   });
 
   it('warns when Redis may evict queued jobs', async () => {
@@ -49,7 +50,7 @@ describe('Redis eviction policy check', () => {
   });
 
   it('names the reason when Redis cannot be reached', async () => {
-    const closed = `redis://127.0.0.1:${await freePort()}`;
+    const closed = `redis://127.0.0.1:${await closedPort()}`;
     const error = await connectRedis(closed, { name: 'test', connectTimeoutMs: 2_000 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RedisUnavailableError);
     expect((error as Error).message).toMatch(/cannot connect to Redis at redis:\/\/127\.0\.0\.1:\d+: connect ECONNREFUSED/);

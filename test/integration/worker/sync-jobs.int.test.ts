@@ -1,8 +1,7 @@
 // Sync jobs through real Redis into real PostgreSQL, with the worker running in this process:
 // coalescing, one more queued behind a running sync, error mapping, held runs, schedulers.
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { enqueueSync, type SyncQueue } from '../../../jobs/enqueue.ts';
 import { findSyncJob, type SyncJobView } from '../../../jobs/job-view.ts';
 import type { SyncJobData } from '../../../jobs/names.ts';
@@ -13,38 +12,26 @@ import { openDatabase, type Database } from '../../../src/store/db.ts';
 import { migrate } from '../../../src/store/migrations.ts';
 import { startWorker, type RunningWorker } from '../../../src/worker.ts';
 import { createPostgresDatabase } from '../../support/databases.ts';
-import { aConfigDir, clearPrefix, freePort, manyPeople, REDIS_URL, requireRedis, uniquePrefix, waitFor, type ConfigDir } from './worker-fixtures.ts';
+import { freePort, manyPeople, waitFor, type ConfigDir } from './worker-fixtures.ts';
+import { workerServicesOf } from './worker-services.ts';
 
 const SYNC: Omit<SyncJobData, 'sources'> = { dryRun: false, allowRemovals: false, forceFull: false, trigger: 'cli' };
 
 describe('sync jobs', () => {
-  let pg: { url: string; drop: () => Promise<void> };
-  let redis: Redis;
-  let db: Database;
-  const prefix = uniquePrefix('jobs');
+  const services = workerServicesOf('jobs');
+  const { prefix } = services;
   let queue: SyncQueue;
   let dir: ConfigDir;
   let port: number;
   let worker: RunningWorker | null = null;
 
   beforeAll(async () => {
-    await requireRedis();
-    pg = await createPostgresDatabase();
-    redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-    queue = new Queue('sync', { connection: redis, prefix });
-    dir = aConfigDir();
+    ({ dir, syncQueue: queue } = services);
     port = await freePort();
   });
   afterEach(async () => {
     await worker?.stop();
     worker = null;
-  });
-  afterAll(async () => {
-    await queue.close();
-    redis.disconnect();
-    await db?.close();
-    await pg.drop();
-    await clearPrefix(prefix);
   });
 
   async function start(): Promise<RunningWorker> {
@@ -63,7 +50,6 @@ describe('sync jobs', () => {
       },
       shutdownTimeoutMs: 5_000,
     });
-    db ??= await openDatabase({ url: pg.url, dataDir: 'unused' });
     return worker;
   }
 
@@ -74,14 +60,14 @@ describe('sync jobs', () => {
     }, { what: `job ${id} to finish`, timeoutMs: 60_000 });
 
   const runsOf = async (source: string): Promise<{ id: string; status: string; trigger: string; started: Date; finished: Date | null }[]> =>
-    (await db.query<{ id: string; status: string; trigger: string; started: Date; finished: Date | null }>(
+    (await services.db.query<{ id: string; status: string; trigger: string; started: Date; finished: Date | null }>(
       'SELECT id::text, status, trigger, started_at AS started, finished_at AS finished FROM runs WHERE source = $1 ORDER BY id',
       [source],
     )).rows;
 
   it('coalesces triggers while a sync is queued, and queues one more behind a running one', async () => {
     const hr = dir.writeCsv('hr', manyPeople(40_000));
-    dir.writeConfig({ databaseUrl: pg.url, prefix, port, sources: { hr }, seats: { primary: 100 } });
+    dir.writeConfig({ databaseUrl: services.postgresUrl, prefix, port, sources: { hr }, seats: { primary: 100 } });
     // No worker yet: the first request waits in the queue and the second joins it.
     const first = await enqueueSync(queue, { ...SYNC, sources: ['hr'] });
     const second = await enqueueSync(queue, { ...SYNC, sources: ['hr'] });
@@ -116,7 +102,7 @@ describe('sync jobs', () => {
 
   it('fails a job for an unknown source at once, without retries', async () => {
     const hr = dir.writeCsv('hr', manyPeople(5));
-    dir.writeConfig({ databaseUrl: pg.url, prefix, port, sources: { hr } });
+    dir.writeConfig({ databaseUrl: services.postgresUrl, prefix, port, sources: { hr } });
     await start();
     const job = await enqueueSync(queue, { ...SYNC, sources: ['gone'] });
     const view = await finished(job.id);
@@ -128,7 +114,7 @@ describe('sync jobs', () => {
   it('completes a held sync as a job whose result says held, and why', async () => {
     const all = manyPeople(30);
     const hr = dir.writeCsv('hr-held', all);
-    dir.writeConfig({ databaseUrl: pg.url, prefix, port, sources: { 'hr-held': hr }, seats: { primary: 50 } });
+    dir.writeConfig({ databaseUrl: services.postgresUrl, prefix, port, sources: { 'hr-held': hr }, seats: { primary: 50 } });
     await start();
     expect((await finished((await enqueueSync(queue, { ...SYNC, sources: ['hr-held'] })).id)).state).toBe('completed');
     dir.writeCsv('hr-held', all.slice(0, 10)); // 20 of 30 gone: far over the 10% limit
@@ -139,7 +125,7 @@ describe('sync jobs', () => {
       held: { wouldDisable: 0, wouldRemove: 20, total: 30, threshold: 5, reason: 'removals' },
     });
     // Nothing applied: all 30 accounts are still there.
-    const kept = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM accounts WHERE source = 'hr-held' AND state <> 'removed'`);
+    const kept = await services.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM accounts WHERE source = 'hr-held' AND state <> 'removed'`);
     expect(kept.rows[0]?.n).toBe(30);
   });
 
@@ -171,10 +157,10 @@ describe('sync jobs', () => {
   });
 
   it('keeps one job scheduler per scheduled source, following the config', async () => {
-    const schedules: ScheduleQueue = new Queue('schedule', { connection: redis, prefix });
+    const schedules: ScheduleQueue = new Queue('schedule', { connection: services.redis, prefix });
     try {
       const hr = dir.writeCsv('hr', manyPeople(5));
-      dir.writeConfig({ databaseUrl: pg.url, prefix, port, sources: { hr, crm: hr }, schedule: '"*/5 * * * *"' });
+      dir.writeConfig({ databaseUrl: services.postgresUrl, prefix, port, sources: { hr, crm: hr }, schedule: '"*/5 * * * *"' });
       const log = silentLogger();
       expect(await applySchedules(schedules, await loadConfig({ path: dir.configPath }), log)).toEqual({ upserted: ['hr', 'crm'], removed: [] });
       // The same config again changes nothing (the next run time stays).
@@ -182,12 +168,12 @@ describe('sync jobs', () => {
       expect(await applySchedules(schedules, await loadConfig({ path: dir.configPath }), log)).toEqual({ upserted: [], removed: [] });
       expect((await schedules.getJobScheduler(schedulerIdOf('hr')))?.next).toBe(before?.next);
       // crm removed, hr on an interval instead of cron.
-      dir.writeConfig({ databaseUrl: pg.url, prefix, port, sources: { hr }, schedule: '{ every: 10m }' });
+      dir.writeConfig({ databaseUrl: services.postgresUrl, prefix, port, sources: { hr }, schedule: '{ every: 10m }' });
       expect(await applySchedules(schedules, await loadConfig({ path: dir.configPath }), log)).toEqual({ upserted: ['hr'], removed: ['crm'] });
       const all = await schedules.getJobSchedulers(0, -1);
       expect(all.map((s) => [s.id ?? s.key, s.every ?? s.pattern])).toEqual([[schedulerIdOf('hr'), 600_000]]);
       // schedule: off removes it.
-      dir.writeConfig({ databaseUrl: pg.url, prefix, port, sources: { hr }, schedule: 'off' });
+      dir.writeConfig({ databaseUrl: services.postgresUrl, prefix, port, sources: { hr }, schedule: 'off' });
       expect(await applySchedules(schedules, await loadConfig({ path: dir.configPath }), log)).toEqual({ upserted: [], removed: ['hr'] });
     } finally {
       await schedules.close();

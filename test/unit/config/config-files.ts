@@ -30,9 +30,13 @@ export const MINIMAL_PROFILES = yaml`
       pools: [primary]
 `;
 
-/** A valid config; each section can be replaced, and `extra` is appended (top-level keys). */
-export function configText(parts: { sources?: string; pools?: string; profiles?: string; extra?: string } = {}): string {
-  return [parts.sources ?? MINIMAL_SOURCES, parts.pools ?? MINIMAL_POOLS, parts.profiles ?? MINIMAL_PROFILES, parts.extra ?? ''].join('\n');
+/**
+ * A valid config; each section can be replaced, `policy` gives the `policy:` keys (each value as YAML:
+ * `{ maxRemovals: '25', protect: '{ memberOf: [admins] }' }`), and `extra` is appended (top-level keys).
+ */
+export function configText(parts: { sources?: string; pools?: string; profiles?: string; policy?: Readonly<Record<string, string>>; extra?: string } = {}): string {
+  const policy = parts.policy === undefined ? '' : ['policy:', ...Object.entries(parts.policy).map(([key, value]) => `  ${key}: ${value}`), ''].join('\n');
+  return [parts.sources ?? MINIMAL_SOURCES, parts.pools ?? MINIMAL_POOLS, parts.profiles ?? MINIMAL_PROFILES, policy, parts.extra ?? ''].join('\n');
 }
 
 /** One source entry (list item) turned into a full config. */

@@ -112,6 +112,16 @@ describe('errors across keys', () => {
       expected: 'sources[1].bindDN: must be a DN (cn=reader,ou=service,dc=corp,dc=example), a user principal name (reader@corp.example) or DOMAIN\\user',
     },
     {
+      name: 'OpenLDAP scope group that is not a DN',
+      text: configText({ sources: twoSources('{ name: ol, kind: ldap, flavor: openldap, url: ldaps://a, baseDN: dc=x, group: App Users }') }),
+      expected: 'sources[1].group: must be a DN, like ou=people,dc=example,dc=org (got "App Users")',
+    },
+    {
+      name: 'Active Directory scope group that is not a DN (a group name is not enough)',
+      text: configText({ sources: twoSources('{ name: ad, kind: ldap, flavor: active-directory, url: ldaps://a, baseDN: dc=x, group: Domain Users }') }),
+      expected: 'sources[1].group: must be a DN, like ou=people,dc=example,dc=org (got "Domain Users")',
+    },
+    {
       name: 'startTls with ldaps',
       text: configText({ sources: twoSources('{ name: ad, kind: ldap, flavor: openldap, url: [ldap://a, ldaps://b], baseDN: dc=x, tls: { startTls: true } }') }),
       expected: 'sources[1].tls.startTls: is for ldap:// URLs; ldaps:// is already TLS',
@@ -141,7 +151,7 @@ describe('errors across keys', () => {
   });
 });
 
-describe('LDAP bind names and base DNs', () => {
+describe('LDAP bind names, base DNs and scope groups', () => {
   it.each([
     ['openldap', 'cn=reader,dc=example,dc=org'],
     ['openldap', 'cn=Smith\\, John+uid=js,ou=people,dc=example,dc=org'],
@@ -152,6 +162,14 @@ describe('LDAP bind names and base DNs', () => {
     ['active-directory', 'CORP\\svc seatsync'],
   ])('%s accepts %s as bindDN', async (flavor, bindDN) => {
     const source = `{ name: d, kind: ldap, flavor: ${flavor}, url: ldaps://a, baseDN: "dc=example,dc=org", bindDN: ${JSON.stringify(bindDN)}, bindPassword: p }`;
+    await expect(temp.load(configText({ sources: twoSources(source) }))).resolves.toBeDefined();
+  });
+
+  it.each([
+    ['openldap', 'cn=app users,ou=groups,dc=example,dc=org'],
+    ['active-directory', 'CN=App Users\\, Berlin,OU=Groups,DC=corp,DC=example,DC=test'],
+  ])('%s accepts %s as the scope group', async (flavor, group) => {
+    const source = `{ name: d, kind: ldap, flavor: ${flavor}, url: ldaps://a, baseDN: "dc=example,dc=org", group: ${JSON.stringify(group)} }`;
     await expect(temp.load(configText({ sources: twoSources(source) }))).resolves.toBeDefined();
   });
 
@@ -185,7 +203,7 @@ describe('warnings', () => {
   });
 
   it('also checks policy.protect', async () => {
-    const { warnings } = await temp.load(configText({ sources: ENTRA_ONLY, extra: 'policy:\n  protect: { memberOf: CN=Admins,DC=corp }\n' }));
+    const { warnings } = await temp.load(configText({ sources: ENTRA_ONLY, policy: { protect: '{ memberOf: CN=Admins,DC=corp }' } }));
     expect(warnings.map((w) => w.path)).toContain('policy.protect.memberOf');
   });
 

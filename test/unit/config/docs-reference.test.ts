@@ -11,6 +11,7 @@ import { FLAVOR_DEFAULTS } from '../../../src/sources/ldap/config.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const doc = readFileSync(path.join(repoRoot, 'docs/configuration.md'), 'utf8');
+const example = readFileSync(path.join(repoRoot, 'config/example.yaml'), 'utf8');
 
 interface Row {
   readonly key: string;
@@ -102,5 +103,26 @@ describe('docs/configuration.md', () => {
     for (const [name, urls] of Object.entries(CLOUDS)) {
       expect(doc).toContain(`| \`${name}\` | \`${urls.graph}\` | \`${urls.login}\` |`);
     }
+  });
+});
+
+describe('config/example.yaml', () => {
+  /** The example's text by top-level key, commented-out ones (`# targets:`) included. */
+  const sections = new Map<string, string>();
+  let current = '';
+  for (const line of example.split('\n')) {
+    const top = /^(?:# )?([A-Za-z]+):/.exec(line)?.[1];
+    if (top !== undefined) current = top;
+    sections.set(current, `${sections.get(current) ?? ''}${line}\n`);
+  }
+
+  it('names every key of the schema, in the section of its top-level key (commented out where optional)', () => {
+    const missing = [...listConfigKeys()].filter((key) => {
+      const top = /^[A-Za-z]+/.exec(key)?.[0] ?? '';
+      const leaf = (key.split('.').at(-1) ?? '').replace(/\[.*\]$/, '');
+      // `pools.<name>`: the pool's own name, any.
+      return !leaf.startsWith('<') && !new RegExp(`\\b${leaf}:`).test(sections.get(top) ?? '');
+    });
+    expect(missing).toEqual([]);
   });
 });

@@ -86,11 +86,11 @@ const cases: Case[] = [
   { name: 'when typo', text: configText({ profiles: 'profiles:\n  - { name: a, when: { memberof: x }, pools: [] }\n  - { name: b, pools: [primary] }\n' }), expected: 'profiles[0].when.memberof: unknown key (did you mean memberOf?)' },
   { name: 'when memberOf empty list', text: configText({ profiles: 'profiles:\n  - { name: a, when: { memberOf: [] }, pools: [] }\n  - { name: b, pools: [primary] }\n' }), expected: 'profiles[0].when.memberOf: must not be an empty list' },
   // policy
-  { name: 'maxRemovals', text: configText({ extra: 'policy:\n  maxRemovals: 200%\n' }), expected: 'policy.maxRemovals: must be a percentage up to 100% or a whole number of accounts (got "200%")' },
-  { name: 'maxRemovals word', text: configText({ extra: 'policy:\n  maxRemovals: some\n' }), expected: 'policy.maxRemovals: must be a percentage like 10% or a whole number of accounts (got "some")' },
-  { name: 'graceDays', text: configText({ extra: 'policy:\n  graceDays: a week\n' }), expected: 'policy.graceDays: must be a whole number from 0 to 3650 (got "a week")' },
-  { name: 'purge', text: configText({ extra: 'policy:\n  purgeRemovedAfter: never\n' }), expected: 'policy.purgeRemovedAfter: must be a duration like 30s, 15m, 24h or 7d, or off (got "never")' },
-  { name: 'protect without keys', text: configText({ extra: 'policy:\n  protect: {}\n' }), expected: 'policy.protect: has no keys: give memberOf, dn or attribute (or leave it out to match every user)' },
+  { name: 'maxRemovals', text: configText({ policy: { maxRemovals: '200%' } }), expected: 'policy.maxRemovals: must be a percentage up to 100% or a whole number of accounts (got "200%")' },
+  { name: 'maxRemovals word', text: configText({ policy: { maxRemovals: 'some' } }), expected: 'policy.maxRemovals: must be a percentage like 10% or a whole number of accounts (got "some")' },
+  { name: 'graceDays', text: configText({ policy: { graceDays: 'a week' } }), expected: 'policy.graceDays: must be a whole number from 0 to 3650 (got "a week")' },
+  { name: 'purge', text: configText({ policy: { purgeRemovedAfter: 'never' } }), expected: 'policy.purgeRemovedAfter: must be a duration like 30s, 15m, 24h or 7d, or off (got "never")' },
+  { name: 'protect without keys', text: configText({ policy: { protect: '{}' } }), expected: 'policy.protect: has no keys: give memberOf, dn or attribute (or leave it out to match every user)' },
   // notify
   { name: 'notify to', text: notify('to: nobody\nlog: true'), expected: 'notify.to: must be an email address (got "nobody")' },
   { name: 'notify to missing', text: notify('log: true'), expected: 'notify.to: is required' },

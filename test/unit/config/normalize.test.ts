@@ -173,12 +173,12 @@ describe('pools, profiles and policy', () => {
   });
 
   it('policy: percent or count, protect rule, purge duration', async () => {
-    const percent = await temp.load(configText({ extra: 'policy:\n  maxRemovals: 12.5%\n  graceDays: 7\n  purgeRemovedAfter: 365d\n' }));
+    const percent = await temp.load(configText({ policy: { maxRemovals: '12.5%', graceDays: '7', purgeRemovedAfter: '365d' } }));
     expect(percent.config.policy).toEqual({ graceDays: 7, maxRemovals: { percent: 12.5 }, protect: null, purgeRemovedAfterMs: 365 * 86_400_000 });
-    const count = await temp.load(configText({ extra: 'policy:\n  maxRemovals: 25\n  protect: { memberOf: [CN=IT Admins,OU=Groups,DC=corp,DC=example,DC=test] }\n' }));
+    const count = await temp.load(configText({ policy: { maxRemovals: '25', protect: '{ memberOf: [CN=IT Admins,OU=Groups,DC=corp,DC=example,DC=test] }' } }));
     expect(count.config.policy.maxRemovals).toEqual({ count: 25 });
     expect(count.config.policy.protect).toEqual({ memberOf: ['cn=it admins,ou=groups,dc=corp,dc=example,dc=test'] });
-    const off = await temp.load(configText({ extra: 'policy:\n  purgeRemovedAfter: off\n' }));
+    const off = await temp.load(configText({ policy: { purgeRemovedAfter: 'off' } }));
     expect(off.config.policy.purgeRemovedAfterMs).toBeNull();
   });
 });
