@@ -155,23 +155,16 @@ export interface ValueRules {
   readonly explicitBuffers: ReadonlySet<string>;
 }
 
-/**
- * SearchResultEntry: objectName and attributes, decoded into an EntryView's data. The entry's bytes are
- * decoded as latin1 once, and each ASCII value (most of them) is cut from that text: a substring costs
- * far less than a call into Buffer's decoder for each value (about a tenth of the instructions).
- */
+/** SearchResultEntry: objectName and attributes, decoded into an EntryView's data. */
 export function readSearchEntry(cursor: BerCursor, end: number, rules: ValueRules): DecodedEntry {
-  const text: EntryText = { latin1: cursor.buf.toString('latin1', cursor.pos, end), base: cursor.pos };
-  const dnEnd = cursor.open(null, end);
-  const dn = textKind(cursor.buf, cursor.pos, dnEnd) === ASCII ? cut(text, cursor.pos, dnEnd) : cursor.buf.toString('utf8', cursor.pos, dnEnd);
-  cursor.pos = dnEnd;
+  const dn = cursor.text(end);
   const types = typesOf(rules);
   const values: (EntryValues | undefined)[] = [];
   const attributesEnd = cursor.open(TAG.sequence, end);
   for (let index = 0; cursor.pos < attributesEnd; index++) {
     const attributeEnd = cursor.open(TAG.sequence, attributesEnd);
     const type = types.read(cursor, attributeEnd, index);
-    const decoded = readValues(cursor, cursor.open(TAG.set, attributeEnd), type.asBuffers, text);
+    const decoded = readValues(cursor, cursor.open(TAG.set, attributeEnd), type.asBuffers);
     cursor.pos = attributeEnd;
     const existing = values[type.slot];
     // Like ldapts + EntryView: the first non-empty value list of a name (any case) wins.
@@ -279,28 +272,17 @@ function sameBytes(bytes: Buffer, buf: Buffer, start: number, end: number): bool
   return true;
 }
 
-/** An entry's bytes decoded as latin1 (the same text as UTF-8 for ASCII bytes), from byte `base` of its buffer. */
-interface EntryText {
-  readonly latin1: string;
-  readonly base: number;
-}
-
-/** Bytes `start`–`end` of the buffer, ASCII, as text. */
-function cut(text: EntryText, start: number, end: number): string {
-  return text.latin1.slice(start - text.base, end - text.base);
-}
-
 /**
  * The values of one attribute: text when every value is UTF-8 (ldapts' rule), else all as Buffers; one
  * value as itself, as ldapts gives it (most attributes of a user have one, read in one step). Several
  * values take two passes over the SET (their kind, then the values) rather than a list of bounds.
  */
-function readValues(cursor: BerCursor, end: number, asBuffers: boolean, text: EntryText): EntryValues {
+function readValues(cursor: BerCursor, end: number, asBuffers: boolean): EntryValues {
   const start = cursor.pos;
   if (start < end) {
     const valueEnd = cursor.open(null, end);
     if (valueEnd === end) {
-      const value = readValue(cursor.buf, cursor.pos, end, asBuffers, text);
+      const value = readValue(cursor.buf, cursor.pos, end, asBuffers);
       cursor.pos = end;
       return value;
     }
@@ -322,20 +304,22 @@ function readValues(cursor: BerCursor, end: number, asBuffers: boolean, text: En
     }
     return out;
   }
+  // ASCII is decoded as latin1, the cheapest decoder, which gives the same text for those bytes.
+  const encoding = kind === ASCII ? 'latin1' : 'utf8';
   const out: string[] = [];
   while (cursor.pos < end) {
     const valueEnd = cursor.open(null, end);
-    out.push(kind === ASCII ? cut(text, cursor.pos, valueEnd) : cursor.buf.toString('utf8', cursor.pos, valueEnd));
+    out.push(cursor.buf.toString(encoding, cursor.pos, valueEnd));
     cursor.pos = valueEnd;
   }
   return out;
 }
 
 /** The only value of an attribute, bytes `start`–`end` of `buf`: text when it is UTF-8 and not asked as bytes, else a Buffer. */
-function readValue(buf: Buffer, start: number, end: number, asBuffers: boolean, text: EntryText): string | Buffer {
+function readValue(buf: Buffer, start: number, end: number, asBuffers: boolean): string | Buffer {
   const kind = asBuffers ? BYTES : textKind(buf, start, end);
   if (kind === BYTES) return Buffer.from(buf.subarray(start, end));
-  return kind === ASCII ? cut(text, start, end) : buf.toString('utf8', start, end);
+  return buf.toString(kind === ASCII ? 'latin1' : 'utf8', start, end);
 }
 
 const ASCII = 0;
