@@ -103,4 +103,13 @@ describe.each(DATABASE_KINDS)('store repositories on %s', (kind) => {
     expect((await store.runs.get(cutOff))?.status).toBe('failed');
     expect((await store.runs.get(working))?.status).toBe('running');
   });
+
+  it('keep the time a source was first seen: recorded once, the first time stays, a renamed source is new', async () => {
+    const store = storeOf(t.db);
+    const t1 = new Date('2026-01-01T00:00:00.000Z');
+    const t2 = new Date('2026-01-05T00:00:00.000Z');
+    expect(await store.runs.firstSeen(['seen-a'], t1)).toEqual(new Map([['seen-a', t1]]));
+    expect(await store.runs.firstSeen(['seen-a', 'seen-b'], t2)).toEqual(new Map([['seen-a', t1], ['seen-b', t2]]));
+    expect(await store.runs.firstSeen([], t2)).toEqual(new Map());
+  });
 });
