@@ -108,6 +108,21 @@ export function runsOf(db: Queryable) {
       return read();
     },
 
+    /**
+     * The sources among `sources` with a run at work now: left `running` and its lock held by the
+     * connection that runs it (a run cut off, whose lock nobody holds, is not at work; see `failInterrupted`).
+     */
+    async atWork(sources: readonly string[]): Promise<Set<string>> {
+      const result = await db.query<{ source: string }>(
+        `SELECT DISTINCT r.source FROM runs r
+         WHERE r.source = ANY($1::text[]) AND r.status = 'running'
+           AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+                         AND l.classid = ${RUN_LOCK_CLASS}::oid AND l.objid = (r.id % 2147483647)::int::oid)`,
+        [sources],
+      );
+      return new Set(result.rows.map((r) => r.source));
+    },
+
     /** Held on this connection while the run works (a session lock). */
     async lock(runId: string): Promise<void> {
       await db.query(`SELECT pg_advisory_lock(${runLock('$1::bigint')})`, [runId]);

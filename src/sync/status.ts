@@ -86,11 +86,14 @@ const MAX_START_DELAY_MS = 3_600_000;
 /**
  * The time the run after `last` was due, once it is late: not started within the schedule's interval
  * (at most an hour) after it was due. A source that has never run is due at its first scheduled time
- * after `firstSeen` (when seatsync first read it in the config). Null while a run goes on.
+ * after `firstSeen` (when seatsync first read it in the config). Null while a run is at work (`atWork`:
+ * one longer than the schedule's interval is late, not missed; one cut off by a stopped process is not).
  */
-export function overdueSince(schedule: Schedule | null, reference: { last: RunRecord | undefined; firstSeen: Date | undefined }, now: Date): string | null {
+export function overdueSince(
+  schedule: Schedule | null, reference: { last: RunRecord | undefined; firstSeen: Date | undefined; atWork: boolean }, now: Date,
+): string | null {
   const { last, firstSeen } = reference;
-  if (schedule === null || last?.finishedAt === null) return null;
+  if (schedule === null || reference.atWork) return null;
   const since = last?.startedAt ?? firstSeen;
   if (since === undefined) return null;
   const { first, second } = scheduledAfter(schedule, since);
@@ -102,8 +105,12 @@ export function overdueSince(schedule: Schedule | null, reference: { last: RunRe
 async function overdueByName(
   repos: Pick<Repositories, 'runs'>, config: Pick<SeatsyncConfig, 'sources'>, runs: Map<string, RunRecord>, now: Date,
 ): Promise<{ overdue: Map<string, string | null>; firstSeen: Map<string, Date> }> {
-  const firstSeen = await repos.runs.firstSeen(config.sources.map((s) => s.name), now);
-  const overdue = new Map(config.sources.map((s) => [s.name, overdueSince(s.schedule, { last: runs.get(s.name), firstSeen: firstSeen.get(s.name) }, now)]));
+  const names = config.sources.map((s) => s.name);
+  const firstSeen = await repos.runs.firstSeen(names, now);
+  const atWork = await repos.runs.atWork(names);
+  const overdue = new Map(config.sources.map((s) => [
+    s.name, overdueSince(s.schedule, { last: runs.get(s.name), firstSeen: firstSeen.get(s.name), atWork: atWork.has(s.name) }, now),
+  ]));
   return { overdue, firstSeen };
 }
 
