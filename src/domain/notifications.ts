@@ -10,7 +10,7 @@
 //   has passed since its last limit/reminder email (or it never got one). Off when `remindEveryMs` is null.
 // - early-warning: a pool's used/seats reached `warnAt` while armed; disarmed until it falls below.
 //   Pools with 0 seats never warn. A pool reported by the same run's limit email is disarmed silently.
-// - sync-held: to `notify.to` (SPEC rule 10), once per held situation (source and counts).
+// - sync-held: to `notify.to` (SPEC rule 10), once per held situation (the source and its last ok run).
 // - grace-expiring: accounts whose grace ends within `graceWarnMs` (default 24 h), once per account
 //   and grace end.
 // Every event has a deterministic `dedupeKey` (`<kind>:<occasion id>:<recipient>`: the run's id, or the
@@ -357,10 +357,11 @@ function heldEvent(input: NotificationInput, held: HeldInput, base: Base): SyncH
     kind: 'sync-held',
     source: input.source ?? 'unknown',
     recipient: input.config.notifyTo.trim(),
-    // One email per held situation: the same source held again with the same counts (every scheduled run
-    // until an admin acts) is not news. Different counts are, and so is a hold after a run went through
-    // (the same incomplete export a week later): the key names the last run that ended ok.
-    dedupeKey: `held:${input.source ?? 'unknown'}:${held.lastOkRunId ?? 'never'}:${held.wouldRemove}:${held.wouldDisable}:${held.total}`,
+    // One email per held situation: the source held again (every scheduled run until an admin acts) is
+    // not news, even when the directory moved a little in between and the counts changed with it. A hold
+    // after a run went through is (the same incomplete export a week later): the key names the source's
+    // last run that ended ok.
+    dedupeKey: `held:${input.source ?? 'unknown'}:${held.lastOkRunId ?? 'never'}`,
     wouldDisable: held.wouldDisable,
     wouldRemove: held.wouldRemove,
     total: held.total,
