@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { ACCOUNT_REFERENCE, ACCOUNT_STATES } from '../domain/types.ts';
 import { AUDIT_REASONS, auditLine } from '../domain/explain.ts';
 import { INSTANT_EXAMPLES, parseInstant } from '../domain/iso-time.ts';
+import { isRunId, MAX_RUN_ID } from '../domain/run-id.ts';
 import type { Runner } from './context.ts';
 import { EXIT, requireConfigured, UsageError } from './exit-codes.ts';
 import { table } from './output.ts';
@@ -32,7 +33,7 @@ export function registerAudit(program: Command, run: Runner): void {
         if (flags.to !== undefined && !(ACCOUNT_STATES as readonly string[]).includes(flags.to)) {
           throw new UsageError(`--to must be one of ${ACCOUNT_STATES.join(', ')}, not "${flags.to}"`);
         }
-        if (flags.run !== undefined && !/^[0-9]{1,18}$/.test(flags.run)) throw new UsageError(`--run must be a run's numeric id, not "${flags.run}"`);
+        if (flags.run !== undefined && !isRunId(flags.run)) throw new UsageError(`--run must be a run's numeric id (at most ${MAX_RUN_ID}), not "${flags.run}"`);
         requireConfigured('source', flags.source ? [flags.source] : [], ctx.config.sources.map((s) => s.name));
         const limit = Number(flags.limit);
         if (!Number.isInteger(limit) || limit <= 0 || limit > MAX_LIMIT) throw new UsageError(`--limit must be an integer from 1 to ${MAX_LIMIT}, not "${flags.limit}"`);

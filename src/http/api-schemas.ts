@@ -6,6 +6,7 @@ import { ACCOUNT_REFERENCE, ACCOUNT_STATES } from '../domain/types.ts';
 import { ADMIN_ACTIONS } from '../domain/notification-events.ts';
 import { CHANGE_KINDS } from '../domain/change-kinds.ts';
 import { HOLD_REASONS } from '../domain/hold.ts';
+import { MAX_RUN_ID, RUN_ID_PATTERN } from '../domain/run-id.ts';
 
 export type Schema = Readonly<Record<string, unknown>>;
 
@@ -49,7 +50,7 @@ export const requestSchemas = {
     properties: {
       account: { ...TEXT_INPUT, description: ACCOUNT_REFERENCE },
       since: { ...TEXT_INPUT, description: 'ISO 8601 date or time, e.g. 2026-01-31 or 2026-01-31T12:00:00Z (a time without a zone is UTC)' },
-      run: { type: 'string', pattern: '^[0-9]{1,18}$', description: 'only the entries of this run (its numeric id)' },
+      run: { type: 'string', pattern: RUN_ID_PATTERN, description: `only the entries of this run (its numeric id, at most ${MAX_RUN_ID})` },
       reason: { type: 'string', enum: AUDIT_REASONS, description: 'only the entries with this reason' },
       source: { ...TEXT_INPUT, description: 'only the entries of accounts of this source' },
       to: { type: 'string', enum: ACCOUNT_STATES, description: 'only the changes into this state, from another state or as a new account (with `run`: the accounts that run blocked, activated, …)' },

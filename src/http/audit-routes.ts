@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { resolveAccount } from '../sync/admin-actions.ts';
 import { INSTANT_EXAMPLES, parseInstant } from '../domain/iso-time.ts';
+import { isRunId, MAX_RUN_ID } from '../domain/run-id.ts';
 import { defineRoute } from './api-route.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { ApiError, requireConfigured } from './errors.ts';
@@ -22,6 +23,7 @@ export function registerAuditRoutes(api: FastifyInstance, deps: HttpDeps): void 
   defineRoute<{ Querystring: AuditQuery }>(api, 'listAudit', async (request) => {
     const { account, since, run, reason, source, to, limit, cursor } = request.query;
     requireConfigured('source', source, deps.config().sources.map((s) => s.name));
+    if (run !== undefined && !isRunId(run)) throw new ApiError(400, 'validation', `run: not a run's id: "${run}" (at most ${MAX_RUN_ID})`);
     const sinceDate = since === undefined ? undefined : parseInstant(since);
     if (sinceDate === null) throw new ApiError(400, 'validation', `since: not a date: "${since}" (${INSTANT_EXAMPLES})`);
     const beforeId = cursor === undefined ? undefined : decodeCursor('audit', cursor);

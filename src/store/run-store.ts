@@ -1,6 +1,7 @@
 // Runs (one per source per sync) with the lock a run holds while it works, each source's health as its
 // runs tell it, and the cursors sources keep between runs.
 import type { SourceCursor } from '../sources/directory-source.ts';
+import { isRunId } from '../domain/run-id.ts';
 import type { Queryable } from './db.ts';
 
 type RunStatus = 'running' | 'ok' | 'held' | 'failed';
@@ -25,9 +26,6 @@ export interface RunRecord extends RunCounts {
 // column `runs.id`: an unqualified `id` would sort the text alias, putting run 9 after run 10.
 const RUN_COLUMNS = `runs.id::text AS id, source, status, mode, trigger, started_at AS "startedAt",
   finished_at AS "finishedAt", ${COUNTS.join(', ')}, error, details`;
-
-/** Run ids are PostgreSQL bigints. */
-const MAX_RUN_ID = 9_223_372_036_854_775_807n;
 
 /**
  * A run holds a session advisory lock on its own id while it works, on the connection it runs on: a run
@@ -64,7 +62,7 @@ export function runsOf(db: Queryable) {
     },
 
     async get(id: string): Promise<RunRecord | null> {
-      if (!/^\d{1,19}$/.test(id) || BigInt(id) > MAX_RUN_ID) return null;
+      if (!isRunId(id)) return null;
       const result = await db.query<RunRecord>(`SELECT ${RUN_COLUMNS} FROM runs WHERE runs.id = $1::bigint`, [id]);
       return result.rows[0] ?? null;
     },

@@ -8,6 +8,10 @@ import {
   aConfigDir, api, clearPrefix, freePort, manyPeople, READ_TOKEN, requireRedis, spawnWorker, uniquePrefix, type ConfigDir, type WorkerProcess,
 } from '../integration/worker/worker-fixtures.ts';
 
+/** The largest PostgreSQL bigint (19 digits), the largest id a run can have, and one more. */
+const LARGEST_RUN_ID = '9223372036854775807';
+const ABOVE_LARGEST_RUN_ID = '9223372036854775808';
+
 interface Entry { username: string; source: string; from: string | null; to: string; reason: string; runId: string | null }
 
 describe('audit filters', () => {
@@ -97,6 +101,13 @@ describe('audit filters', () => {
     expect((await cli('audit', '--run', 'run:3')).code).toBe(2);
   });
 
+  it('takes any run id a run can have, up to the largest bigint, and refuses a larger one', async () => {
+    expect(await audit('--run', LARGEST_RUN_ID)).toEqual([]);
+    const above = await cli('audit', '--run', ABOVE_LARGEST_RUN_ID);
+    expect(above.code, above.stderr).toBe(2);
+    expect(above.stderr).toContain(`--run must be a run's numeric id (at most ${LARGEST_RUN_ID}), not "${ABOVE_LARGEST_RUN_ID}"`);
+  });
+
   it('filters the same way in the API', async () => {
     worker = spawnWorker(dir.configPath);
     await worker.started;
@@ -116,5 +127,10 @@ describe('audit filters', () => {
     const unknown = await reader('/api/v1/audit?source=payroll');
     expect(unknown.status).toBe(400);
     expect(unknown.body).toMatchObject({ error: { code: 'unknown-source' } });
+    // Run ids: the same form as the CLI's, a 19-digit one included; one above the largest bigint is the client's error.
+    expect(await page(`run=${LARGEST_RUN_ID}`)).toEqual([]);
+    const above = await reader(`/api/v1/audit?run=${ABOVE_LARGEST_RUN_ID}`);
+    expect(above.status).toBe(400);
+    expect(above.body).toMatchObject({ error: { code: 'validation' } });
   }, 60_000);
 });
