@@ -5,7 +5,7 @@ import { AUDIT_REASONS, auditLine } from '../domain/explain.ts';
 import { INSTANT_EXAMPLES, parseInstant } from '../domain/iso-time.ts';
 import { isRunId, MAX_RUN_ID } from '../domain/run-id.ts';
 import type { Runner } from './context.ts';
-import { EXIT, requireConfigured, UsageError } from './exit-codes.ts';
+import { EXIT, UsageError } from './exit-codes.ts';
 import { table } from './output.ts';
 
 /** More entries than this at once is an export: use --since to take it in parts. */
@@ -34,11 +34,14 @@ export function registerAudit(program: Command, run: Runner): void {
           throw new UsageError(`--to must be one of ${ACCOUNT_STATES.join(', ')}, not "${flags.to}"`);
         }
         if (flags.run !== undefined && !isRunId(flags.run)) throw new UsageError(`--run must be a run's numeric id (at most ${MAX_RUN_ID}), not "${flags.run}"`);
-        requireConfigured('source', flags.source ? [flags.source] : [], ctx.config.sources.map((s) => s.name));
         const limit = Number(flags.limit);
         if (!Number.isInteger(limit) || limit <= 0 || limit > MAX_LIMIT) throw new UsageError(`--limit must be an integer from 1 to ${MAX_LIMIT}, not "${flags.limit}"`);
-        const [{ repositoriesOf }, { resolveAccount }] = await Promise.all([import('../store/repositories.ts'), import('../sync/admin-actions.ts')]);
+        const [{ repositoriesOf }, { resolveAccount }, { auditSourceProblem }] = await Promise.all([
+          import('../store/repositories.ts'), import('../sync/admin-actions.ts'), import('../sync/audit-source.ts'),
+        ]);
         const repos = repositoriesOf(await ctx.openDb());
+        const sourceProblem = flags.source === undefined ? null : await auditSourceProblem(repos.runs, flags.source, ctx.config.sources.map((s) => s.name));
+        if (sourceProblem !== null) throw new UsageError(`--source: ${sourceProblem}`);
         const accountIds = flags.account ? [(await resolveAccount(repos.accounts, flags.account)).id] : undefined;
         const { entries, more } = await repos.audit.list({
           limit, ...(since ? { since } : {}), ...(accountIds ? { accountIds } : {}),

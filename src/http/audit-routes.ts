@@ -1,11 +1,12 @@
 // `GET /api/v1/audit`: the audit trail a page at a time, from the newest entries back.
 import type { FastifyInstance } from 'fastify';
 import { resolveAccount } from '../sync/admin-actions.ts';
+import { auditSourceProblem } from '../sync/audit-source.ts';
 import { INSTANT_EXAMPLES, parseInstant } from '../domain/iso-time.ts';
 import { isRunId, MAX_RUN_ID } from '../domain/run-id.ts';
 import { defineRoute } from './api-route.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import { ApiError, requireConfigured } from './errors.ts';
+import { ApiError } from './errors.ts';
 import type { HttpDeps } from './server.ts';
 
 interface AuditQuery {
@@ -22,7 +23,8 @@ interface AuditQuery {
 export function registerAuditRoutes(api: FastifyInstance, deps: HttpDeps): void {
   defineRoute<{ Querystring: AuditQuery }>(api, 'listAudit', async (request) => {
     const { account, since, run, reason, source, to, limit, cursor } = request.query;
-    requireConfigured('source', source, deps.config().sources.map((s) => s.name));
+    const sourceProblem = source === undefined ? null : await auditSourceProblem(deps.repos.runs, source, deps.config().sources.map((s) => s.name));
+    if (sourceProblem !== null) throw new ApiError(400, 'unknown-source', `source: ${sourceProblem}`);
     if (run !== undefined && !isRunId(run)) throw new ApiError(400, 'validation', `run: not a run's id: "${run}" (at most ${MAX_RUN_ID})`);
     const sinceDate = since === undefined ? undefined : parseInstant(since);
     if (sinceDate === null) throw new ApiError(400, 'validation', `since: not a date: "${since}" (${INSTANT_EXAMPLES})`);

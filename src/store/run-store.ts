@@ -75,6 +75,12 @@ export function runsOf(db: Queryable) {
       return result.rows;
     },
 
+    /** Whether any run of `source` is stored: runs are never deleted, so a source removed from the config keeps them. */
+    async hasRuns(source: string): Promise<boolean> {
+      const result = await db.query<{ found: boolean }>('SELECT EXISTS (SELECT 1 FROM runs WHERE source = $1) AS found', [source]);
+      return result.rows[0]?.found === true;
+    },
+
     /** The latest finished (non-dry) run of each named source. */
     async last(sources: readonly string[]): Promise<Map<string, RunRecord>> {
       const result = await db.query<RunRecord>(

@@ -1,6 +1,7 @@
 // Finding a seat change in the audit trail: `seatsync audit` and `GET /api/v1/audit` filter by reason,
 // by the account's source and (the CLI as the API) by run, each alone and together with the others; a
-// reason or source that does not exist is refused, not answered with an empty list.
+// reason or source that does not exist is refused, not answered with an empty list; a source removed from
+// the config keeps its trail readable.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.ts';
 import { createPostgresDatabase } from '../support/databases.ts';
@@ -108,6 +109,18 @@ describe('audit filters', () => {
     expect(above.stderr).toContain(`--run must be a run's numeric id (at most ${LARGEST_RUN_ID}), not "${ABOVE_LARGEST_RUN_ID}"`);
   });
 
+  it('reads the trail of a source removed from the config, and still refuses an empty source name', async () => {
+    // crm leaves the config (and stays out for the API's test below): its accounts and their history stay stored.
+    dir.writeConfig({ databaseUrl: pg.url, prefix, port, sources: { hr: dir.writeCsv('hr', manyPeople(4, 'h').filter((p) => p.id !== 'h000002')) }, seats: { primary: 3 } });
+    expect(brief(await audit('--source', 'crm'))).toEqual(['crm/c000001 new→blocked seats', 'crm/c000001 blocked→active seats']);
+    const empty = await cli('audit', '--source', '');
+    expect(empty.code, empty.stderr).toBe(2);
+    expect(empty.stderr).toContain('--source: empty');
+    const typo = await cli('audit', '--source', 'crn');
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain('unknown source "crn"; configured: hr');
+  });
+
   it('filters the same way in the API', async () => {
     worker = spawnWorker(dir.configPath);
     await worker.started;
@@ -118,12 +131,14 @@ describe('audit filters', () => {
       return (response.body as { items: Entry[] }).items;
     };
     expect(brief(await page('reason=removed'))).toEqual(['hr/h000002 active→removed removed']);
+    // crm is no longer configured (the test above removed it): its trail is still read.
     expect(brief(await page('source=crm'))).toEqual(['crm/c000001 new→blocked seats', 'crm/c000001 blocked→active seats']);
     expect(brief(await page(`reason=seats&source=hr&run=${removalRun}`))).toEqual(['hr/h000004 blocked→active seats']);
     expect(brief(await page('run=1&to=blocked'))).toEqual(['hr/h000004 new→blocked seats']);
     expect(brief(await page('to=suspended'))).toEqual(['hr/h000001 active→suspended admin']);
     expect((await reader('/api/v1/audit?to=waiting')).status).toBe(400);
     expect((await reader('/api/v1/audit?reason=deleted')).status).toBe(400);
+    expect((await reader('/api/v1/audit?source=')).status).toBe(400);
     const unknown = await reader('/api/v1/audit?source=payroll');
     expect(unknown.status).toBe(400);
     expect(unknown.body).toMatchObject({ error: { code: 'unknown-source' } });
