@@ -91,7 +91,7 @@ async function listCommand(ctx: CommandContext, out: Output, flags: ListFlags): 
   out.line(
     table(
       ['id', 'source', 'username', 'display name', 'state', 'profile', 'pools', 'waiting for', 'since'],
-      all.map((a) => [a.id, a.source, a.username, a.displayName, a.state + (a.protected ? ' (protected)' : ''), a.profile, a.pools.join(','), a.waitingFor.join(','), a.waitingSince ?? a.activatedAt ?? '']),
+      all.map((a) => [String(a.id), a.source, a.username, a.displayName, a.state + (a.protected ? ' (protected)' : ''), a.profile, a.pools.join(','), a.waitingFor.join(','), a.waitingSince ?? a.activatedAt ?? '']),
     ),
   );
   out.line(`\n${all.length} account${all.length === 1 ? '' : 's'}`);

@@ -1,4 +1,5 @@
 // Human output (aligned tables), JSON and CSV writers. Command output goes to stdout; logs to stderr.
+import { formatCount } from '../domain/counted.ts';
 import { describeHold, heldReviewCommand, type HeldReport } from '../domain/hold.ts';
 
 export interface Output {
@@ -36,9 +37,13 @@ export function cellText(value: string): string {
 }
 const CONTROL_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
-/** Formats rows as a left-aligned table with a header; numbers right-aligned. */
+/**
+ * Formats rows as a left-aligned table with a header; numbers right-aligned. A number is a count, written
+ * as every count is (1,198: `formatCount`, as the emails and the console write it); an id is not a count,
+ * so callers pass ids as text.
+ */
 export function table(headers: readonly string[], rows: readonly (readonly (string | number | null | undefined)[])[]): string {
-  const cells = rows.map((row) => row.map((v) => (v === null || v === undefined ? '' : cellText(String(v)))));
+  const cells = rows.map((row) => row.map((v) => (v === null || v === undefined ? '' : typeof v === 'number' ? formatCount(v) : cellText(v))));
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
   const numeric = headers.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number'));
   const fmt = (row: readonly string[]): string =>
@@ -51,7 +56,7 @@ export function table(headers: readonly string[], rows: readonly (readonly (stri
 
 export { csvField, csvLine } from '../sync/account-export.ts';
 
-export { formatCount } from '../domain/counted.ts';
+export { formatCount };
 
 /** A run as the result tables of `sync` and `resync --wait` show it. */
 interface RunRow {

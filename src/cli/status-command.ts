@@ -1,6 +1,6 @@
 // `seatsync status`: pools, last run per source, outbox, targets.
 import type { Command } from 'commander';
-import { counted } from '../domain/counted.ts';
+import { counted, formatCount } from '../domain/counted.ts';
 import type { Runner } from './context.ts';
 import { EXIT } from './exit-codes.ts';
 import { cellText, heldText, overdueText, table } from './output.ts';
@@ -40,7 +40,7 @@ export function registerStatus(program: Command, run: Runner): void {
           if (held) out.line(heldText(s.name, held, 'sync'));
         }
         out.line('');
-        out.line(`outbox: ${status.outbox.pending} pending, ${status.outbox.failed} failed`);
+        out.line(outboxText(status.outbox));
         if (status.targets.length > 0) {
           out.line('');
           out.line(
@@ -54,6 +54,11 @@ export function registerStatus(program: Command, run: Runner): void {
         return EXIT.ok;
       }),
     );
+}
+
+/** The outbox line of `status`: its counts written as every count is (1,198). */
+export function outboxText(outbox: { readonly pending: number; readonly failed: number }): string {
+  return `outbox: ${formatCount(outbox.pending)} pending, ${formatCount(outbox.failed)} failed`;
 }
 
 function driftText(drift: Readonly<Record<string, number>> | null): string {
