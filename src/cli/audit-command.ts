@@ -5,10 +5,12 @@ import { auditReasonText } from '../domain/explain.ts';
 import { INSTANT_EXAMPLES, parseInstant } from '../domain/iso-time.ts';
 import type { Runner } from './context.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
-import { table } from './output.ts';
+import { formatCount, table } from './output.ts';
+import { wholeNumberOption } from './option-values.ts';
 
 /** More entries than this at once is an export: use --since to take it in parts. */
 const MAX_LIMIT = 1_000_000;
+const DEFAULT_LIMIT = 1_000;
 
 export function registerAudit(program: Command, run: Runner): void {
   program
@@ -16,17 +18,16 @@ export function registerAudit(program: Command, run: Runner): void {
     .description('the audit trail: every state change with reason and actor')
     .option('--account <account>', `only this account (${ACCOUNT_REFERENCE})`)
     .option('--since <date>', 'only entries at or after this date (ISO 8601; a time without a zone is UTC)')
-    .option('--limit <n>', 'at most this many entries (the latest)', '1000')
+    .option('--limit <n>', `at most this many entries (the latest; default ${formatCount(DEFAULT_LIMIT)})`)
     .option('--json', 'print one JSON document')
-    .action((flags: { account?: string; since?: string; limit: string; json?: boolean }) =>
+    .action((flags: { account?: string; since?: string; limit?: string; json?: boolean }) =>
       run(async (ctx, out) => {
         const since = flags.since === undefined ? undefined : parseInstant(flags.since);
         if (since === null) throw new UsageError(`--since: not a date: "${flags.since}" (${INSTANT_EXAMPLES})`);
-        const limit = Number(flags.limit);
-        if (!Number.isInteger(limit) || limit <= 0 || limit > MAX_LIMIT) throw new UsageError(`--limit must be an integer from 1 to ${MAX_LIMIT}, not "${flags.limit}"`);
+        const limit = flags.limit === undefined ? DEFAULT_LIMIT : wholeNumberOption('--limit', flags.limit, { min: 1, max: MAX_LIMIT });
         const [{ repositoriesOf }, { resolveAccount }] = await Promise.all([import('../store/repositories.ts'), import('../sync/admin-actions.ts')]);
         const repos = repositoriesOf(await ctx.openDb());
-        const accountIds = flags.account ? [(await resolveAccount(repos.accounts, flags.account)).id] : undefined;
+        const accountIds = flags.account !== undefined ? [(await resolveAccount(repos.accounts, flags.account)).id] : undefined;
         const { entries, more } = await repos.audit.list({ limit, ...(since ? { since } : {}), ...(accountIds ? { accountIds } : {}) });
         if (flags.json) {
           out.json(entries);
