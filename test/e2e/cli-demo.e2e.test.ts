@@ -285,6 +285,19 @@ describe('seatsync CLI given odd option values', () => {
     expect(await accountRowVersions(demo.dir)).toBe(before);
   }, 240_000);
 
+  it('writes what was typed into its error messages with control characters escaped, so the terminal shows them', async () => {
+    for (const [args, sentence] of [
+      [['accounts', 'block', 'x\u001b[2Jy'], 'error: no account matches "x\\x1b[2Jy" (id, username, email or directory id)'],
+      [['audit', '--since', '\u001b]0;title\u0007'], 'error: --since: not a date: "\\x1b]0;title\\x07"'],
+      [['no-such\u001b[31m'], "error: unknown command 'no-such\\x1b[31m'"],
+    ] as const) {
+      const result = await runCli([...args, '--config', demo.config]);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toContain(sentence);
+      expect(result.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+    }
+  });
+
   it('refuses an empty --config rather than reading another file', async () => {
     const result = await runCli(['status', '--json', '--config', ''], { env: { SEATSYNC_CONFIG: demo.config } });
     expect(result.code).toBe(2);
