@@ -11,7 +11,7 @@ export function wholeNumberOption(option: string, text: string, range: { readonl
   const value = /^\d+$/.test(text.trim()) ? Number(text.trim()) : Number.NaN;
   const fits = Number.isSafeInteger(value) && value >= range.min && (range.max === undefined || value <= range.max);
   if (!fits) {
-    const accepted = range.max === undefined ? `of ${range.min} or more` : `from ${range.min} to ${range.max}`;
+    const accepted = range.max === undefined ? `of ${range.min} or more${Number.isNaN(value) ? '' : ` (at most ${Number.MAX_SAFE_INTEGER})`}` : `from ${range.min} to ${range.max}`;
     throw new UsageError(`${option} must be a whole number ${accepted}, not "${text}"`);
   }
   return value;

@@ -262,6 +262,7 @@ describe('seatsync CLI given odd option values', () => {
       [['audit', '--limit', '0x10'], 'error: --limit must be a whole number from 1 to 1000000, not "0x10"'],
       [['audit', '--limit', '1e2'], 'error: --limit must be a whole number from 1 to 1000000, not "1e2"'],
       [['sync', '--dry-run', '--offset', '-1'], 'error: --offset must be a whole number of 0 or more, not "-1"'],
+      [['sync', '--dry-run', '--offset', '99999999999999999999'], 'error: --offset must be a whole number of 0 or more (at most 9007199254740991), not "99999999999999999999"'],
       [['run', '--concurrency', '0x2'], 'error: --concurrency must be a whole number of 1 or more, not "0x2"'],
       [['run', '--shutdown-timeout', ''], 'error: --shutdown-timeout must be a number of seconds from 0 to 2147483, not ""'],
       // Longer than a timer can wait: it would fire at once, aborting every running sync on SIGTERM.
