@@ -24,8 +24,8 @@ import { createHttpServer } from './http/server.ts';
 import { sourceLogger, type Logger } from './logging.ts';
 import { connectionsFor, type Database } from './store/db.ts';
 import { storeOf, type Repositories } from './store/repositories.ts';
-import { allocationFingerprint, seatSettingsChanged } from './sync/reconcile.ts';
-import { poolViews, targetViews } from './sync/status.ts';
+import { seatSettingsChanged, seatSettingsOf, storedSeatSettings } from './sync/reconcile.ts';
+import { overdueSources, poolViews, targetViews } from './sync/status.ts';
 
 export interface StartWorkerOptions {
   readonly config: SeatsyncConfig;
@@ -94,6 +94,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
           pools: await poolViews(store, current()),
           outbox: await store.outbox.counts(),
           sources: names.flatMap((name) => health.get(name) ?? []),
+          overdue: await overdueSources(store, current(), new Date()),
           targets: await targetViews(store, current()),
         };
       },
@@ -200,35 +201,38 @@ async function failInterruptedRunsOf(deps: { repos: Repositories; config: Seatsy
 
 const restartOnlyOf = (c: SeatsyncConfig): string => JSON.stringify([c.database, c.dataDir, c.redis, c.http.host, c.http.port]);
 
+/** The seat settings (`seatSettingsChanged`), as the log names them. */
+const SEAT_SETTINGS = "pools' seats, profiles' order, when rules or pools, policy.graceDays or policy.protect";
+
 /**
- * A new config: schedulers follow it; a change of the seat settings (pools' seats, profiles, grace,
- * protection: `seatSettingsChanged`) is applied at once by a sync of every source (trigger `config`)
- * rather than at the next scheduled run. A change of the mapping rules makes that run read every user
- * (the run compares them with its cursor's; sync-source.ts).
+ * A new config: schedulers follow it; a change of the seat settings (`seatSettingsChanged`) is applied at
+ * once by a sync of every source (trigger `config`) rather than at the next scheduled run. A change of the
+ * mapping rules makes that run read every user (the run compares them with its cursor's; sync-source.ts).
  */
 async function applyConfigChange(options: { next: SeatsyncConfig; previous: SeatsyncConfig; queues: Queues; logger: Logger }): Promise<void> {
   const { next, previous, queues, logger } = options;
   await applySchedules(queues.schedule, next, logger);
   await applyTargetSchedules(queues.notify, next, logger);
-  if (seatSettingsChanged(allocationFingerprint(previous), next)) await queueConfigSync(queues, logger, 'the seat settings changed (pools, profiles or policy)');
+  if (seatSettingsChanged(seatSettingsOf(previous), next)) await queueConfigSync(queues, logger, `the seat settings changed (${SEAT_SETTINGS})`);
   if (restartOnlyOf(next) !== restartOnlyOf(previous)) {
     logger.warn('database, dataDir, redis or http.host/port changed: these take effect when seatsync run restarts');
   }
 }
 
 /**
- * At start: seats last allocated under other seat settings than the loaded config's (any change the
- * watch would have applied, made while no worker ran: the same `seatSettingsChanged`, against the
- * settings the last allocation saved) are applied the way the watch applies a change. Replicas starting
- * together queue one sync (coalesced) or two; seat decisions are serialized, and a second run finds the
- * allocation current and changes nothing (SPEC rule 11). Accounts the last allocation left as they were
- * (unreadable entries) are not a change of settings.
+ * At start: seats decided under other seat settings than the loaded config's (any change the watch would
+ * have applied, made while no worker ran: the same `seatSettingsChanged`, against the settings the last
+ * allocation and each source's last applied run recorded) are applied the way the watch applies a change.
+ * A source's own mapping rules count, so a run of another source alone (`sync --source`) does not hide a
+ * change of them. Replicas starting together queue one sync (coalesced) or two; seat decisions are
+ * serialized, and a second run finds the allocation current and changes nothing (SPEC rule 11). Accounts
+ * the last allocation left as they were (unreadable entries) are not a change of settings.
  */
 async function applyChangeSinceLastAllocation(options: { store: Repositories; config: SeatsyncConfig; queues: Queues; logger: Logger }): Promise<void> {
-  const last = await options.store.seats.lastAllocation();
+  const stored = await storedSeatSettings(options.store, options.config);
   // None yet: no seat was ever decided, the first sync decides them.
-  if (last === null || !seatSettingsChanged(last.fingerprint, options.config)) return;
-  await queueConfigSync(options.queues, options.logger, 'the seats were last allocated under other pools, profiles or policy');
+  if (stored === null || !seatSettingsChanged(stored, options.config)) return;
+  await queueConfigSync(options.queues, options.logger, `the seats were decided under other seat settings (${SEAT_SETTINGS})`);
 }
 
 /** How a change of seat settings applies at once rather than at the next scheduled run: a sync of every source, trigger `config`. */

@@ -1,5 +1,5 @@
 // Human output (aligned tables), JSON and CSV writers. Command output goes to stdout; logs to stderr.
-import { describeHold, type HeldReport } from '../domain/hold.ts';
+import { describeHold, heldReviewCommand, type HeldReport } from '../domain/hold.ts';
 
 export interface Output {
   line(text?: string): void;
@@ -86,6 +86,13 @@ export function runsTable(runs: readonly RunRow[]): string {
  * the reason) and the command that applies it anyway (`seatsync sync`, or `resync` through the workers).
  */
 export function heldText(source: string, held: HeldReport | undefined, apply: 'sync' | 'resync'): string {
-  return `\n${source}: HELD — ${held ? `${describeHold(held)}. ` : ''}Nothing was applied. If this is right, apply it with:\n` +
+  return `\n${source}: HELD — ${held ? `${describeHold(held)}. ` : ''}Nothing was applied. See which accounts it would disable or remove with:\n` +
+    `  ${heldReviewCommand(source)}\nIf this is right, apply it with:\n` +
     `  seatsync ${apply} --source ${source} --allow-removals`;
+}
+
+/** A source whose scheduled run has not started (`overdueSince`), and what to check. */
+export function overdueText(source: { readonly name: string; readonly overdueSince: string | null; readonly lastRun: { readonly startedAt: string } | null }): string {
+  return `a scheduled run was due at ${source.overdueSince ?? '?'} and none has started since (the last one started at ${source.lastRun?.startedAt ?? '?'}). ` +
+    `Is \`seatsync run\` up, with Redis reachable? \`seatsync resync --source ${source.name} --wait\` asks a worker to sync it now.`;
 }

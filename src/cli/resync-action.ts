@@ -7,9 +7,10 @@ import { findSyncJob, type SyncJobView } from '../../jobs/job-view.ts';
 import { QUEUE, type SyncJobProgress, type SyncJobResult } from '../../jobs/names.ts';
 import { openSyncQueue } from '../../jobs/queues.ts';
 import { closeRedis, connectRedis } from '../../jobs/redis.ts';
+import { syncProgressText } from '../domain/sync-progress.ts';
 import type { CommandContext } from './context.ts';
 import { EXIT, requireConfigured, UsageError, type ExitCode } from './exit-codes.ts';
-import { formatCount, heldText, runsTable, table, type Output } from './output.ts';
+import { heldText, runsTable, table, type Output } from './output.ts';
 import type { ResyncFlags } from './resync-command.ts';
 import { secondsOption } from './option-values.ts';
 
@@ -48,7 +49,7 @@ export async function resyncCommand(ctx: CommandContext, out: Output, flags: Res
       return EXIT.ok;
     }
     if (enqueued.coalesced && !flags.json) out.line(`joined the sync already queued: ${enqueued.id}`);
-    const view = await follow({ queue, redis, prefix: ctx.config.redis.prefix, jobId: enqueued.id, out, timeoutMs, startTimeoutMs });
+    const view = await follow({ queue, redis, prefix: ctx.config.redis.prefix, jobId: enqueued.id, dryRun: Boolean(flags.dryRun), out, timeoutMs, startTimeoutMs });
     out.endProgress();
     return report(out, view, flags);
   } finally {
@@ -57,18 +58,13 @@ export async function resyncCommand(ctx: CommandContext, out: Output, flags: Res
   }
 }
 
-function progressText(p: SyncJobProgress): string {
-  if (p.phase === 'waiting-for-source') return `${p.source}: waiting for another run of this source to finish…`;
-  if (p.phase === 'read') return `${p.source}: reading… ${formatCount(p.read)} users`;
-  if (p.phase === 'apply') return `${p.source}: applying ${formatCount(p.read)} users…`;
-  return 'finishing…';
-}
-
 interface FollowOptions {
   readonly queue: SyncQueue;
   readonly redis: Redis;
   readonly prefix: string;
   readonly jobId: string;
+  /** The job only plans (its progress must not read as applying). */
+  readonly dryRun: boolean;
   readonly out: Output;
   readonly timeoutMs: number | null;
   /** Give up when no worker has started the job this long and none is connected. */
@@ -83,7 +79,7 @@ async function follow(options: FollowOptions): Promise<SyncJobView> {
   const attempts = attemptReporter(out);
   const onEvent = (args: { jobId: string; data?: unknown }): void => {
     if (args.jobId !== jobId) return;
-    if (args.data && typeof args.data === 'object' && 'phase' in args.data) out.progress(progressText(args.data as SyncJobProgress));
+    if (args.data && typeof args.data === 'object' && 'phase' in args.data) out.progress(syncProgressText(args.data as SyncJobProgress, options));
     wake();
   };
   events.on('progress', onEvent);
@@ -105,7 +101,7 @@ async function follow(options: FollowOptions): Promise<SyncJobView> {
       if (!view) throw new Error(`sync job ${jobId} no longer exists (removed from Redis?)`);
       if (view.state === 'completed' || view.state === 'failed') return view;
       attempts.observe(view);
-      out.progress(view.progress ? progressText(view.progress) : view.state === 'delayed' ? `retrying after: ${view.error ?? 'an error'}` : 'queued; waiting for a worker…');
+      out.progress(view.progress ? syncProgressText(view.progress, options) : view.state === 'delayed' ? `retrying after: ${view.error ?? 'an error'}` : 'queued; waiting for a worker…');
       if (deadline !== null && Date.now() >= deadline) {
         out.endProgress();
         throw new Error(`sync job ${jobId} is still ${view.state}; stopped waiting (it goes on: GET /api/v1/syncs/${jobId})`);

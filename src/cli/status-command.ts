@@ -1,8 +1,9 @@
 // `seatsync status`: pools, last run per source, outbox, targets.
 import type { Command } from 'commander';
+import { counted } from '../domain/counted.ts';
 import type { Runner } from './context.ts';
 import { EXIT } from './exit-codes.ts';
-import { cellText, heldText, table } from './output.ts';
+import { cellText, heldText, overdueText, table } from './output.ts';
 
 export function registerStatus(program: Command, run: Runner): void {
   program
@@ -29,7 +30,10 @@ export function registerStatus(program: Command, run: Runner): void {
           ),
         );
         for (const s of status.sources.filter((source) => source.consecutiveFailures > 0 && source.lastError)) {
-          out.line(`\n${s.name}: FAILING since ${s.failingSince ?? '?'} (${s.consecutiveFailures} failed runs); last error: ${cellText(s.lastError?.message ?? '')}`);
+          out.line(`\n${s.name}: FAILING since ${s.failingSince ?? '?'} (${counted(s.consecutiveFailures, 'failed run')}); last error: ${cellText(s.lastError?.message ?? '')}`);
+        }
+        for (const s of status.sources.filter((source) => source.overdueSince !== null)) {
+          out.line(`\n${s.name}: OVERDUE — ${overdueText(s)}`);
         }
         for (const s of status.sources) {
           const held = s.lastRun?.held;

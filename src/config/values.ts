@@ -351,6 +351,18 @@ export const schedule = stringOrObject({
   expected: 'must be a cron expression like "*/15 * * * *", { every: 15m } or off',
 });
 
+/**
+ * The first two times `schedule` has a run after `after`. A cron expression is read as BullMQ's job
+ * schedulers read it (cron-parser, in the process's time zone); an interval counts from `after`, at the
+ * latest (BullMQ may align it earlier).
+ */
+export function scheduledAfter(schedule: Schedule, after: Date): { readonly first: Date; readonly second: Date } {
+  if ('everyMs' in schedule) return { first: new Date(after.getTime() + schedule.everyMs), second: new Date(after.getTime() + 2 * schedule.everyMs) };
+  const times = cronParser().CronExpressionParser.parse(schedule.cron, { currentDate: after });
+  const first = times.next().toDate();
+  return { first, second: times.next().toDate() };
+}
+
 /** A source's `schedule` (absent: the default interval; `off`: null, manual syncs only) and `fullEvery`. */
 export function sourceTiming(v: { readonly schedule?: Schedule | null | undefined; readonly fullEvery?: number | undefined }) {
   return { schedule: v.schedule === undefined ? { everyMs: DEFAULTS.scheduleEveryMs } : v.schedule, fullEveryMs: v.fullEvery ?? DEFAULTS.fullEveryMs };

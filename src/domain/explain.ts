@@ -2,7 +2,8 @@
 // console's account page): the profile that chose its pools and the rule that matched, the seats it
 // holds or awaits, its protection, and its place in the queue. Pure: the caller reads the facts.
 import type { QueueStanding } from './waiting-queue.ts';
-import type { AccountState, MatchRule } from './types.ts';
+import type { AdminAction } from './notification-events.ts';
+import type { AccountState, ChangeReason, MatchRule } from './types.ts';
 
 export interface AccountFacts {
   readonly state: AccountState;
@@ -123,6 +124,14 @@ function protectionOf(facts: AccountFacts): string {
   const by = [facts.protectedBy.admin ? 'an admin' : null, facts.protectedBy.policy ? 'policy.protect' : null].filter((b) => b !== null);
   return by.length === 0 ? '' : `; protected by ${by.join(' and ')}: never blocked by the automatic rules`;
 }
+
+/** Every reason an audit entry may give (SPEC rule 12): a run's or a config change's, and an admin's action. */
+const REASONS: Readonly<Record<ChangeReason | AdminAction, true>> = {
+  new: true, seats: true, 'directory-disabled': true, 'directory-enabled': true, removed: true, 'out-of-scope': true, returned: true,
+  admin: true, 'pool-shrunk': true, 'profile-changed': true, grace: true, 'grace-expired': true, protected: true,
+  block: true, unblock: true, protect: true, unprotect: true,
+};
+export const AUDIT_REASONS = Object.keys(REASONS) as readonly (ChangeReason | AdminAction)[];
 
 /** An audit entry's reason as the CLI and the console show it: with the admin's words, or the protected account that took the seat. */
 export function auditReasonText(entry: { readonly reason: string; readonly comment: string | null; readonly takenBy: string | null }): string {

@@ -81,3 +81,8 @@ export function describeHold(held: HeldReport): string {
       return would + (held.threshold === null ? '' : ` (policy.maxRemovals allows ${formatCount(held.threshold)} per run)`);
   }
 }
+
+/** The dry run that lists the accounts a held run of `source` would disable or remove (before anyone applies it). */
+export function heldReviewCommand(source: string): string {
+  return `seatsync sync --source ${source} --dry-run --allow-removals --only disabled,removed`;
+}

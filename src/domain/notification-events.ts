@@ -159,6 +159,11 @@ export interface SourceRecoveredEvent extends EventBase {
   readonly failingSince: string;
   /** Failed runs of the outage, as last counted. */
   readonly failures: number;
+  /**
+   * The run that read the directory again was held (SPEC rule 10): it ended the outage but applied
+   * nothing. Absent in messages queued before this was recorded (they read as applied).
+   */
+  readonly held?: boolean;
 }
 
 export interface TestEvent extends EventBase {

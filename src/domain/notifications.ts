@@ -63,6 +63,8 @@ export interface HeldInput {
   readonly threshold?: number;
   /** Why it was held (`holdReason`). */
   readonly reason: HoldReason;
+  /** The source's last run that ended ok before this one (null: none): a hold is news once per such run. */
+  readonly lastOkRunId: string | null;
 }
 
 /** An account in grace; `graceUntil` in epoch ms. */
@@ -356,8 +358,9 @@ function heldEvent(input: NotificationInput, held: HeldInput, base: Base): SyncH
     source: input.source ?? 'unknown',
     recipient: input.config.notifyTo.trim(),
     // One email per held situation: the same source held again with the same counts (every scheduled run
-    // until an admin acts) is not news. Different counts are.
-    dedupeKey: `held:${input.source ?? 'unknown'}:${held.wouldRemove}:${held.wouldDisable}:${held.total}`,
+    // until an admin acts) is not news. Different counts are, and so is a hold after a run went through
+    // (the same incomplete export a week later): the key names the last run that ended ok.
+    dedupeKey: `held:${input.source ?? 'unknown'}:${held.lastOkRunId ?? 'never'}:${held.wouldRemove}:${held.wouldDisable}:${held.total}`,
     wouldDisable: held.wouldDisable,
     wouldRemove: held.wouldRemove,
     total: held.total,

@@ -8,7 +8,9 @@
 //   or a number of failed runs in a row); one email per outage (its dedupe key names the outage's first
 //   run), then a reminder at most every `remindEvery` while it lasts (none when reminders are off).
 // - `source-recovered`: the first run that reads the directory again, only after an outage that was
-//   reported. An outage that ended before it was reported is forgotten silently.
+//   reported; `held` when that run was held (it read the directory but applied nothing, so the source has
+//   no successful run since the outage began). An outage that ended before it was reported is forgotten
+//   silently.
 import { isoOrNull } from './iso-time.ts';
 import type { SourceFailingEvent, SourceRecoveredEvent } from './notification-events.ts';
 
@@ -63,6 +65,7 @@ export function planSourceFailure(input: SourceFailureInput): SourceFailurePlan 
       dedupeKey: `source-recovered:${source}:${input.state.since}`,
       failingSince: new Date(input.state.sinceAt).toISOString(),
       failures: input.state.failures,
+      held: health.lastSuccessAt === null || health.lastSuccessAt < input.state.sinceAt,
     };
     return { events: [recovered], state: null };
   }

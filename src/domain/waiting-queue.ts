@@ -2,6 +2,7 @@
 // place in the queue order the allocation uses (queue-order.ts), and for every pool it waits for, how
 // full that pool is and how many accounts wait for it ahead of it. Pure; one pass over the queue.
 import { compareQueue, type QueuePlace } from './queue-order.ts';
+import { formatCount } from './counted.ts';
 
 export interface WaitingAccount extends QueuePlace {
   /** Pools the account waits for (all of them, rule 2). */
@@ -66,14 +67,14 @@ export function standingOf(counts: QueueCounts, pools: readonly PoolFill[]): Que
 }
 
 function summarize(pools: readonly AwaitedPool[], position: number, total: number): string {
-  const place = `${ordinal(position)} of ${total} in the queue`;
+  const place = `${ordinal(position)} of ${formatCount(total)} in the queue`;
   const full = pools.filter((p) => p.full);
   if (pools.length === 0) return `waits for no pool (its profile needs none); ${place}`;
   if (full.length === 0) {
     // Stored state lags behind a config change (more seats) until the next allocation.
     return `every pool it waits for has a free seat (${pools.map((p) => p.name).join(', ')}): the next sync gives it its seats; ${place}`;
   }
-  const parts = full.map((p) => `${p.name} is full (${p.used} of ${p.seats} seats in use), ${p.ahead} ahead waiting for it`);
+  const parts = full.map((p) => `${p.name} is full (${formatCount(p.used)} of ${formatCount(p.seats)} seats in use), ${formatCount(p.ahead)} ahead waiting for it`);
   const free = pools.filter((p) => !p.full);
   if (free.length > 0) parts.push(`${free.map((p) => p.name).join(', ')} has free seats, but seats are given all or nothing`);
   return `${parts.join('; ')}; ${place}`;
@@ -81,6 +82,6 @@ function summarize(pools: readonly AwaitedPool[], position: number, total: numbe
 
 export function ordinal(n: number): string {
   const tens = n % 100;
-  if (tens >= 11 && tens <= 13) return `${n}th`;
-  return `${n}${({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th'}`;
+  if (tens >= 11 && tens <= 13) return `${formatCount(n)}th`;
+  return `${formatCount(n)}${({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th'}`;
 }

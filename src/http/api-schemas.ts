@@ -1,6 +1,7 @@
 // JSON Schemas of the API's requests and responses. The operations (api-operations.ts) name them; the
 // routes validate requests and serialize responses with them (Fastify), and the OpenAPI document
 // publishes the same objects, so what a client is told is what goes over the wire.
+import { AUDIT_REASONS } from '../domain/explain.ts';
 import { ACCOUNT_REFERENCE, ACCOUNT_STATES } from '../domain/types.ts';
 import { CHANGE_KINDS } from '../domain/change-kinds.ts';
 import { HOLD_REASONS } from '../domain/hold.ts';
@@ -49,6 +50,8 @@ export const requestSchemas = {
       account: { ...TEXT_INPUT, description: ACCOUNT_REFERENCE },
       since: { ...TEXT_INPUT, description: 'ISO 8601 date or time, e.g. 2026-01-31 or 2026-01-31T12:00:00Z (a time without a zone is UTC)' },
       run: { type: 'string', pattern: '^[0-9]{1,18}$', description: 'only the entries of this run (its numeric id)' },
+      reason: { type: 'string', enum: AUDIT_REASONS, description: 'only the entries with this reason' },
+      source: { ...TEXT_INPUT, description: 'only the entries of accounts of this source' },
       ...pageQuery(1_000, 10_000),
     },
   },
@@ -213,6 +216,10 @@ export const responseSchemas = {
         },
         consecutiveFailures: { ...int, description: 'failed runs since the source was last read (0: working)' },
         failingSince: { ...nullableDateTime, description: 'when the current run of failures began; null while the source works' },
+        overdueSince: {
+          ...nullableDateTime,
+          description: 'when the scheduled run after the last one was due, once it is late and none has started (no worker, schedules lost, jobs queued behind others); null while runs start on time, one is running, or the source has no schedule',
+        },
         lastError: {
           ...closed({ runId: str, at: dateTime, code: nullableStr, message: str }, { description: 'the newest failed run and its error (kept after the source recovers)' }),
           type: ['object', 'null'],

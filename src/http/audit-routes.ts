@@ -4,20 +4,23 @@ import { resolveAccount } from '../sync/admin-actions.ts';
 import { INSTANT_EXAMPLES, parseInstant } from '../domain/iso-time.ts';
 import { defineRoute } from './api-route.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import { ApiError } from './errors.ts';
+import { ApiError, requireConfigured } from './errors.ts';
 import type { HttpDeps } from './server.ts';
 
 interface AuditQuery {
   readonly account?: string;
   readonly since?: string;
   readonly run?: string;
+  readonly reason?: string;
+  readonly source?: string;
   readonly limit: number;
   readonly cursor?: string;
 }
 
 export function registerAuditRoutes(api: FastifyInstance, deps: HttpDeps): void {
   defineRoute<{ Querystring: AuditQuery }>(api, 'listAudit', async (request) => {
-    const { account, since, run, limit, cursor } = request.query;
+    const { account, since, run, reason, source, limit, cursor } = request.query;
+    requireConfigured('source', source, deps.config().sources.map((s) => s.name));
     const sinceDate = since === undefined ? undefined : parseInstant(since);
     if (sinceDate === null) throw new ApiError(400, 'validation', `since: not a date: "${since}" (${INSTANT_EXAMPLES})`);
     const beforeId = cursor === undefined ? undefined : decodeCursor('audit', cursor);
@@ -28,6 +31,8 @@ export function registerAuditRoutes(api: FastifyInstance, deps: HttpDeps): void 
       ...(beforeId ? { beforeId } : {}),
       ...(accountIds ? { accountIds } : {}),
       ...(run ? { runId: run } : {}),
+      ...(reason ? { reason } : {}),
+      ...(source ? { source } : {}),
     });
     const oldest = entries[0];
     return { items: entries, nextCursor: more && oldest ? encodeCursor('audit', oldest.id) : null };

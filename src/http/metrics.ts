@@ -13,13 +13,15 @@ export interface StateSnapshot {
   readonly outbox: { readonly pending: number; readonly failed: number; readonly oldestPendingAt: Date | null };
   /** One per configured source. */
   readonly sources: readonly SourceHealth[];
+  /** The sources whose scheduled run is late (status.ts `overdueSince`). */
+  readonly overdue: ReadonlySet<string>;
   readonly targets: readonly TargetView[];
 }
 
 export interface Metrics {
   readonly registry: Registry;
   /** Records one finished run (duration, outcome, users seen). */
-  observeRun(run: SourceRunResult): void;
+  observeRun(run: Pick<SourceRunResult, 'source' | 'status' | 'durationMs' | 'seen' | 'dryRun'>): void;
   /** Records one re-read of the config file by the running worker (`ok: false`: it did not load). */
   observeConfigReload(result: { readonly ok: boolean }): void;
 }
@@ -93,6 +95,9 @@ function targetGauges(registry: Registry, snapshot: () => Promise<StateSnapshot>
 export function createMetrics(options: { snapshot: () => Promise<StateSnapshot> }): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  // prom-client names three gauges with a counter's `_total` suffix, which `promtool check metrics` (and
+  // Prometheus' naming rules) refuse; each is the sum of its per-type gauge without the suffix, kept.
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name);
   const snapshot = sharedSnapshot(options.snapshot);
   poolGauge(registry, 'seatsync_pool_seats', 'Seats of the license pool (from the config)', 'seats', snapshot);
   poolGauge(registry, 'seatsync_pool_used', 'Accounts holding a seat of the pool', 'used', snapshot);
@@ -174,6 +179,17 @@ function sourceGauges(registry: Registry, snapshot: () => Promise<StateSnapshot>
       const { sources } = await snapshot();
       this.reset();
       for (const s of sources) if (s.lastSuccess) this.set({ source: s.source }, s.lastSuccess.finishedAt.getTime() / 1000);
+    },
+  });
+  new Gauge({
+    name: 'seatsync_source_overdue',
+    help: '1 while the scheduled run after the source\'s last run is late and none has started (no worker, schedules lost), else 0',
+    labelNames: ['source'],
+    registers: [registry],
+    async collect() {
+      const { sources, overdue } = await snapshot();
+      this.reset();
+      for (const s of sources) this.set({ source: s.source }, overdue.has(s.source) ? 1 : 0);
     },
   });
   new Gauge({

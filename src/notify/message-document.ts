@@ -3,6 +3,7 @@
 // HTML-escaped before that markup is applied, so directory data can never inject markup.
 import type { AccountLine } from '../domain/notifications.ts';
 import type { PoolUsage } from '../domain/types.ts';
+import { formatCount } from '../domain/counted.ts';
 
 export interface AccountList {
   readonly title: string;
@@ -31,8 +32,8 @@ export function renderText(doc: MessageDocument): string {
   if (doc.pools && doc.pools.length > 0) blocks.push(`Pools\n${poolTableText(doc.pools)}`);
   for (const list of doc.lists) {
     const lines = list.accounts.map((a) => `  - ${accountText(a)}`);
-    if (list.more) lines.push(`  … and ${list.more.count} more: ${list.more.command}`);
-    blocks.push(`${list.title} (${list.total})\n${lines.join('\n')}`);
+    if (list.more) lines.push(`  … and ${formatCount(list.more.count)} more: ${list.more.command}`);
+    blocks.push(`${list.title} (${formatCount(list.total)})\n${lines.join('\n')}`);
   }
   if (doc.actions.length > 0) blocks.push(`What to do\n${doc.actions.map((a) => `  - ${plain(a)}`).join('\n')}`);
   if (doc.dashboardUrl) blocks.push(`Console: ${doc.dashboardUrl}`);
@@ -42,7 +43,7 @@ export function renderText(doc: MessageDocument): string {
 
 function poolTableText(pools: readonly PoolUsage[]): string {
   const header = ['Pool', 'Seats', 'Used', 'Available', 'Waiting'];
-  const rows = pools.map((p) => [p.name, String(p.seats), String(p.used), String(p.available), String(p.waiting)]);
+  const rows = pools.map((p) => [p.name, ...[p.seats, p.used, p.available, p.waiting].map(formatCount)]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
   const line = (cells: readonly string[]): string =>
     `  ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ')}`.trimEnd();
@@ -111,7 +112,7 @@ function poolTableHtml(pools: readonly PoolUsage[]): string {
   const head = `<tr>${cell('th', 'Pool')}${['Seats', 'Used', 'Available', 'Waiting'].map((h) => cell('th', h, { numeric: true })).join('')}</tr>`;
   const rows = pools.map(
     (p) =>
-      `<tr>${cell('td', escapeHtml(p.name))}${[p.seats, p.used, p.available, p.waiting].map((n) => cell('td', String(n), { numeric: true })).join('')}</tr>`,
+      `<tr>${cell('td', escapeHtml(p.name))}${[p.seats, p.used, p.available, p.waiting].map((n) => cell('td', formatCount(n), { numeric: true })).join('')}</tr>`,
   );
   return `<table style="${STYLE.table}">${head}${rows.join('')}</table>`;
 }
@@ -131,10 +132,10 @@ function accountListHtml(list: AccountList): string[] {
     return `<tr>${cells.map((c) => cell('td', escapeHtml(c))).join('')}</tr>`;
   });
   const out = [
-    `<h3>${escapeHtml(list.title)} (${list.total})</h3>`,
+    `<h3>${escapeHtml(list.title)} (${formatCount(list.total)})</h3>`,
     `<table style="${STYLE.table}"><tr>${heads.map((h) => cell('th', h)).join('')}</tr>${rows.join('')}</table>`,
   ];
-  if (list.more) out.push(`<p>… and ${list.more.count} more: <code>${escapeHtml(list.more.command)}</code></p>`);
+  if (list.more) out.push(`<p>… and ${formatCount(list.more.count)} more: <code>${escapeHtml(list.more.command)}</code></p>`);
   return out;
 }
 

@@ -128,6 +128,7 @@ interface HeldContext {
  * Only the held event is planned: with no pool usage at hand, the other rules are left to the next run.
  */
 export async function notifyHeld(db: Database, ctx: HeldContext): Promise<void> {
+  const health = (await repositoriesOf(db).runs.health([ctx.source])).get(ctx.source);
   const result = planNotifications({
     now: ctx.now,
     occasion: { kind: 'run', runId: ctx.runId },
@@ -141,6 +142,7 @@ export async function notifyHeld(db: Database, ctx: HeldContext): Promise<void> 
       total: ctx.counts.total,
       threshold: ctx.threshold,
       reason: ctx.reason,
+      lastOkRunId: health?.lastSuccess?.runId ?? null,
     },
     state: { lastLimitEmailAt: {}, warnedPools: [], graceNotified: {} },
     config: { ...ctx.rules, remindEveryMs: null, warnAt: null },

@@ -1,7 +1,7 @@
 // The emails, as subject + plain text + HTML, rendered from an outbox event. Pure. Each kind is first
 // described as a small document (paragraphs, pool table, account lists, actions); one text and one
 // HTML renderer turn that into the two bodies, so escaping lives in one place.
-import { describeHold } from '../domain/hold.ts';
+import { describeHold, heldReviewCommand } from '../domain/hold.ts';
 import {
   BLOCK_REASONS,
   type AccountLine,
@@ -18,7 +18,7 @@ import {
 } from '../domain/notifications.ts';
 import type { PoolUsage } from '../domain/types.ts';
 import { formatTime, renderHtml, renderText, type MessageDocument } from './message-document.ts';
-import { counted } from '../domain/counted.ts';
+import { counted, formatCount } from '../domain/counted.ts';
 
 export interface RenderedMessage {
   readonly subject: string;
@@ -237,11 +237,17 @@ function heldDocument(event: SyncHeldEvent): MessageDocument {
     ],
     pools: null,
     lists: [],
-    actions: [
-      `Check the source (\`seatsync check --source ${event.source}\`) and its configuration.`,
-      `If the change is expected, apply it: \`seatsync sync --source ${event.source} --allow-removals\`.`,
-    ],
+    actions: heldActions(event.source),
   };
+}
+
+/** What to do about a held run of `source`: see what it would change, check the source, apply it if right. */
+function heldActions(source: string): string[] {
+  return [
+    `See which accounts it would disable or remove: \`${heldReviewCommand(source)}\`.`,
+    `Check the source (\`seatsync check --source ${source}\`) and its configuration.`,
+    `If the change is expected, apply it: \`seatsync sync --source ${source} --allow-removals\`.`,
+  ];
 }
 
 function failingDocument(event: SourceFailingEvent): MessageDocument {
@@ -266,6 +272,20 @@ function failingDocument(event: SourceFailingEvent): MessageDocument {
 }
 
 function recoveredDocument(event: SourceRecoveredEvent): MessageDocument {
+  if (event.held === true) {
+    // The outage is over (the directory answered), but the run was held: nothing of it is applied yet.
+    return {
+      subject: `Sync of ${event.source} reads the directory again, but its run was held`,
+      paragraphs: [
+        `The sync of ${event.source} read its directory again at ${formatTime(event.at)}, after failing since ${formatTime(event.failingSince)} ` +
+          `(${counted(event.failures, 'failed run')}), but that run was held and changed nothing (the "Sync held" email says why): ` +
+          'nothing of the directory is applied until the hold is resolved.',
+      ],
+      pools: null,
+      lists: [],
+      actions: heldActions(event.source),
+    };
+  }
   return {
     subject: `Sync recovered: ${event.source}`,
     paragraphs: [
@@ -316,9 +336,9 @@ function poolsNamed(pools: readonly PoolUsage[], names: readonly string[]): Pool
 export function summarize(pools: readonly PoolUsage[]): string {
   return pools
     .map((p) => {
-      const parts = [`${p.name} ${p.used}/${p.seats}`];
-      if (p.waiting > 0) parts.push(`${p.waiting} waiting`);
-      if (p.overage > 0) parts.push(`${p.overage} over`);
+      const parts = [`${p.name} ${formatCount(p.used)}/${formatCount(p.seats)}`];
+      if (p.waiting > 0) parts.push(`${formatCount(p.waiting)} waiting`);
+      if (p.overage > 0) parts.push(`${formatCount(p.overage)} over`);
       return parts.join(', ');
     })
     .join('; ');

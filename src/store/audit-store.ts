@@ -42,6 +42,17 @@ const SELECT_VIEWS = `SELECT au.id::text AS id, ${isoCol('au.at', 'at')}, au.acc
   au.details->>'comment' AS comment, au.details->'takenBy'->>'username' AS "takenBy"
   FROM audit au LEFT JOIN accounts a ON a.id = au.account_id`;
 
+/** Which audit entries to list; each given filter must match. */
+export interface AuditFilter {
+  readonly accountIds?: readonly number[];
+  readonly since?: Date;
+  readonly runId?: string;
+  /** The entry's reason (`seats`, `removed`, `block`, …). */
+  readonly reason?: string;
+  /** The source of the entry's account. */
+  readonly source?: string;
+}
+
 export function auditOf(db: Queryable) {
   return {
     async add(entries: readonly AuditEntry[], audit: { actor: string; runId: string | null }): Promise<void> {
@@ -67,13 +78,17 @@ export function auditOf(db: Queryable) {
      * The latest `limit` entries (before the entry `beforeId` when given), returned oldest first.
      * Asks for one more than `limit` and reports whether there were more.
      */
-    async list(options: { accountIds?: readonly number[]; since?: Date; beforeId?: string; runId?: string; limit: number }): Promise<{ entries: AuditView[]; more: boolean }> {
+    async list(options: AuditFilter & { beforeId?: string; limit: number }): Promise<{ entries: AuditView[]; more: boolean }> {
       const result = await db.query<AuditView>(
         `${SELECT_VIEWS}
          WHERE ($1::int[] IS NULL OR au.account_id = ANY($1)) AND ($2::timestamptz IS NULL OR au.at >= $2)
            AND ($3::bigint IS NULL OR au.id < $3) AND ($5::bigint IS NULL OR au.run_id = $5)
+           AND ($6::text IS NULL OR au.reason = $6) AND ($7::text IS NULL OR a.source = $7)
          ORDER BY au.id DESC LIMIT $4`,
-        [options.accountIds ?? null, options.since?.toISOString() ?? null, options.beforeId ?? null, options.limit + 1, options.runId ?? null],
+        [
+          options.accountIds ?? null, options.since?.toISOString() ?? null, options.beforeId ?? null, options.limit + 1, options.runId ?? null,
+          options.reason ?? null, options.source ?? null,
+        ],
       );
       const more = result.rows.length > options.limit;
       return { entries: result.rows.slice(0, options.limit).reverse(), more };

@@ -11,6 +11,7 @@ import { sql as allocationPools } from './migrations/007-allocation-pools.ts';
 import { sql as queueIndex } from './migrations/008-queue-index.ts';
 import { sql as changedRunIndex } from './migrations/009-changed-run-index.ts';
 import { sql as auditRunIndex } from './migrations/010-audit-run-index.ts';
+import { sql as cursorRowAlways } from './migrations/011-cursor-row-always.ts';
 
 export interface Migration {
   readonly version: number;
@@ -29,6 +30,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 8, name: 'queue-index', sql: queueIndex },
   { version: 9, name: 'changed-run-index', sql: changedRunIndex },
   { version: 10, name: 'audit-run-index', sql: auditRunIndex },
+  { version: 11, name: 'cursor-row-always', sql: cursorRowAlways },
 ];
 
 /** Arbitrary constant key of the advisory lock that serializes migrations between replicas. */

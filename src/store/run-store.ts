@@ -169,25 +169,30 @@ SELECT src AS source, streak.n AS "consecutiveFailures",
     SELECT r.id, coalesce(r.finished_at, r.started_at) AS finished_at, r.error, r.details
       FROM runs r WHERE r.source = src AND r.status = 'failed' AND ${NOT_ABORTED} ORDER BY r.id DESC LIMIT 1) f ON true`;
 
-/** The cursor each source keeps between runs, with the mapping rules it was read under. */
+/**
+ * The cursor each source keeps between runs, with the mapping rules it was read under: one row per source
+ * from its first applied run on, its cursor null when the read left nothing to resume from.
+ */
 export function cursorsOf(db: Queryable) {
   return {
     /** `mapping`: the fingerprint of the mapping rules the cursor was read under (null: saved before those were kept). */
-    async load(source: string): Promise<{ cursor: SourceCursor; mapping: string | null } | null> {
-      const result = await db.query<{ cursor: SourceCursor; mapping: string | null }>('SELECT cursor, mapping FROM source_cursors WHERE source = $1', [source]);
+    async load(source: string): Promise<{ cursor: SourceCursor | null; mapping: string | null } | null> {
+      const result = await db.query<{ cursor: SourceCursor | null; mapping: string | null }>('SELECT cursor, mapping FROM source_cursors WHERE source = $1', [source]);
       return result.rows[0] ?? null;
     },
 
-    /** `cursor` null: forget it (the next read is full). */
+    /** The mapping fingerprints the named sources' users were last mapped under, one per source with a row (none: never applied a run). */
+    async mappings(sources: readonly string[]): Promise<(string | null)[]> {
+      const result = await db.query<{ mapping: string | null }>('SELECT mapping FROM source_cursors WHERE source = ANY($1::text[]) ORDER BY source', [sources]);
+      return result.rows.map((row) => row.mapping);
+    },
+
+    /** `cursor` null: the next read is full. */
     async save(source: string, saved: { cursor: SourceCursor | null; runId: string; mapping: string }): Promise<void> {
-      if (saved.cursor === null) {
-        await db.query('DELETE FROM source_cursors WHERE source = $1', [source]);
-        return;
-      }
       await db.query(
         `INSERT INTO source_cursors (source, cursor, run_id, mapping, updated_at) VALUES ($1, $2::jsonb, $3::bigint, $4, now())
          ON CONFLICT (source) DO UPDATE SET cursor = excluded.cursor, run_id = excluded.run_id, mapping = excluded.mapping, updated_at = now()`,
-        [source, JSON.stringify(saved.cursor), saved.runId, saved.mapping],
+        [source, saved.cursor === null ? null : JSON.stringify(saved.cursor), saved.runId, saved.mapping],
       );
     },
   };

@@ -35,51 +35,62 @@ export function allocationSettingsOf(config: SeatsyncConfig, now: number): Alloc
   return { now, pools: poolsOf(config), profilePools: profilePoolsOf(config), policy: { graceDays: config.policy.graceDays } };
 }
 
-/**
- * The seat settings: what decides who holds a seat besides the directory (SPEC §2), in two parts. The
- * allocation settings but the time (pools' seats, profiles' pools, `policy.graceDays`), hashed; and the
- * mapping rules that say which users get which profile and which are protected (profiles' order and
- * `when`, `policy.protect`; `mappingFingerprint`): a change of either moves seats with no change in the
- * directory. Both are derived, not listed again, so a setting added to them is in here too; what decides
- * no seat (sources, a pool's `notify`, `policy.maxRemovals`, `policy.purgeRemovedAfter`) is not.
- */
-function seatSettingsOf(config: SeatsyncConfig): { allocation: string; mapping: string } {
-  const { now: _now, ...allocation } = allocationSettingsOf(config, 0);
-  return { allocation: hashOf(allocation), mapping: mappingFingerprint(mappingRulesOf(config)) };
-}
-
 function hashOf(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value, (_key, v: unknown) => (v instanceof Map ? [...v] : v))).digest('hex');
 }
 
 /**
- * What decides seats besides the accounts: the seat settings (`seatSettingsOf`) as `ALLOCATION.MAPPING`,
- * then, after a `+`, a hash of the accounts the allocation had to leave as they were (`frozenIds`: their
- * entries were unreadable). With the same fingerprint, unchanged accounts and no ended grace period, the
- * allocation would change nothing (it is idempotent), so a run may skip it; a frozen account readable
- * again changes the fingerprint, so the run after it allocates (a waiting one may take a free seat). The
- * settings part alone says whether the seat settings changed (`seatSettingsChanged`). `kept.mapping`: the
- * mapping part to keep instead of the config's (an allocation that mapped no user; `reconcileSeats`).
+ * What decides seats besides the accounts: a hash of every allocation setting but the time (pools' seats,
+ * profiles' pools, `policy.graceDays`; derived from `allocationSettingsOf`, so a setting added to them is
+ * in it too), then, after a `+`, one of the accounts the allocation had to leave as they were (`frozenIds`:
+ * their entries were unreadable). With the same fingerprint, unchanged accounts and no ended grace period,
+ * the allocation would change nothing (it is idempotent), so a run may skip it; a frozen account readable
+ * again changes the fingerprint, so the run after it allocates (a waiting one may take a free seat). How
+ * users are mapped is not in it: a run that maps a user otherwise finds that user changed.
  */
-export function allocationFingerprint(config: SeatsyncConfig, frozenIds: readonly number[] = [], kept: { mapping?: string } = {}): string {
-  const settings = seatSettingsOf(config);
-  const print = `${settings.allocation}.${kept.mapping ?? settings.mapping}`;
-  return frozenIds.length === 0 ? print : `${print}+${hashOf([...frozenIds].sort((a, b) => a - b))}`;
-}
-
-/** The mapping part of a stored fingerprint (null: one saved before it had one). */
-function mappingPartOf(fingerprint: string): string | null {
-  const [, mapping] = (fingerprint.split('+')[0] ?? '').split('.');
-  return mapping ?? null;
+export function allocationFingerprint(config: SeatsyncConfig, frozenIds: readonly number[] = []): string {
+  const { now: _now, ...settings } = allocationSettingsOf(config, 0);
+  return frozenIds.length === 0 ? hashOf(settings) : `${hashOf(settings)}+${hashOf([...frozenIds].sort((a, b) => a - b))}`;
 }
 
 /**
- * Whether `config`'s seat settings differ from those `since` was taken under (an allocation's fingerprint,
- * whatever accounts it had to leave as they were; or `allocationFingerprint(previous)`): the one test of
- * "this config change needs a sync of every source", for the config watch and for a worker's start.
+ * The seat settings seats were decided under: what decides who holds a seat besides the directory
+ * (SPEC §2). `allocation`: the settings the last allocation ran under (its fingerprint, `allocationFingerprint`);
+ * `mappings`: the mapping rules (profiles' order and `when`, `policy.protect`; `mappingFingerprint`) under
+ * which each source's users were last mapped, one per source that applied a run (null: kept before those
+ * were recorded). A source's are saved with its cursor by its runs only, so a run of one source, or an admin
+ * action, which maps no user, leaves the other sources' as they were. What decides no seat (sources'
+ * connections, a pool's `notify`, `policy.maxRemovals`, `policy.purgeRemovedAfter`) is in neither.
  */
-export function seatSettingsChanged(since: string, config: SeatsyncConfig): boolean {
-  return since.split('+')[0] !== allocationFingerprint(config);
+export interface SeatSettings {
+  readonly allocation: string;
+  readonly mappings: readonly (string | null)[];
+}
+
+/** The seat settings of `config`, as the seats would be decided under it. */
+export function seatSettingsOf(config: SeatsyncConfig): SeatSettings {
+  return { allocation: allocationFingerprint(config), mappings: [mappingFingerprint(mappingRulesOf(config))] };
+}
+
+/**
+ * The seat settings the stored seats were decided under, for `config`'s sources (a source no longer
+ * configured decides no seat); null before any allocation.
+ */
+export async function storedSeatSettings(repos: Repositories, config: SeatsyncConfig): Promise<SeatSettings | null> {
+  const last = await repos.seats.lastAllocation();
+  if (last === null) return null;
+  return { allocation: last.fingerprint, mappings: await repos.cursors.mappings(config.sources.map((s) => s.name)) };
+}
+
+/**
+ * Whether `config`'s seat settings differ from those seats were decided under (`since`: the stored ones,
+ * or `seatSettingsOf(previous)`): its allocation settings from the allocation's, whatever accounts it had
+ * to leave as they were, or its mapping rules from any source's. The one test of "this config change
+ * needs a sync of every source", for the config watch and for a worker's start.
+ */
+export function seatSettingsChanged(since: SeatSettings, config: SeatsyncConfig): boolean {
+  const now = seatSettingsOf(config);
+  return since.allocation.split('+')[0] !== now.allocation || since.mappings.some((mapping) => !now.mappings.includes(mapping));
 }
 
 /**
@@ -99,16 +110,14 @@ function withAdminUnprotect(accounts: readonly SeatAccount[], occasion: Occasion
   return accounts.map((account) => (account.id === id ? { ...account, unprotectedByAdmin: true } : account));
 }
 
-/** Re-allocates every stored account after an admin action (a config change is applied by a sync of every source, which reads the directory) and writes the result. */
+/**
+ * Re-allocates every stored account after an admin action (a config change is applied by a sync of every
+ * source, which reads the directory) and writes the result. No user is mapped again: a change of `when` or
+ * `policy.protect` not yet read stays in the sources' recorded mappings (`storedSeatSettings`).
+ */
 export async function reconcileSeats(tx: Repositories, options: ReconcileOptions): Promise<AllocationPlan> {
   const plan = allocate({ ...allocationSettingsOf(options.config, options.now), accounts: withAdminUnprotect(await tx.seats.load(), options.occasion) });
   await tx.seats.write(plan.changes, auditActorOf(options.occasion));
-  // The accounts are allocated under the config's pools and grace, but no user is mapped again: the
-  // mapping part stays the one the last run left, so a change of `when` or `policy.protect` not yet read
-  // is still found (at a worker's start, `seatSettingsChanged`).
-  // One saved before fingerprints had that part keeps none: it is not the config's.
-  const last = await tx.seats.lastAllocation();
-  const kept = last === null ? {} : { mapping: mappingPartOf(last.fingerprint) ?? '' };
-  await tx.seats.saveAllocation({ fingerprint: allocationFingerprint(options.config, [], kept), pools: plan.pools });
+  await tx.seats.saveAllocation({ fingerprint: allocationFingerprint(options.config), pools: plan.pools });
   return plan;
 }

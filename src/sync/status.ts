@@ -1,5 +1,6 @@
 // Seat usage and run status as the CLI (`status`, `sync`) and the API show them (SPEC §5 shapes).
-import type { SeatsyncConfig } from '../config/types.ts';
+import type { Schedule, SeatsyncConfig } from '../config/types.ts';
+import { scheduledAfter } from '../config/values.ts';
 import { heldReport, type HeldReport } from '../domain/hold.ts';
 import type { PoolUsage } from '../domain/types.ts';
 import type { PoolCounts, Repositories, RunRecord, SourceHealth, TargetState } from '../store/repositories.ts';
@@ -28,6 +29,12 @@ export interface SourceStatusView {
   readonly failingSince: string | null;
   /** The newest failed run's error, with its time (kept after the source recovers). */
   readonly lastError: { runId: string; at: string; code: string | null; message: string } | null;
+  /**
+   * When the scheduled run after the last one was due, if none has started since (no worker running, its
+   * schedules lost, or sync jobs queued behind others); null while runs start on time, one is running,
+   * the source has no schedule or has never run.
+   */
+  readonly overdueSince: string | null;
 }
 
 /** One provisioning target: its backlog, its last delivery and what its last reconcile found. */
@@ -57,20 +64,35 @@ export function poolViewsFromPlan(pools: readonly PoolUsage[]): PoolView[] {
   return pools.map((p) => poolView(p.name, p.seats, p));
 }
 
-export async function statusView(repos: Repositories, config: SeatsyncConfig): Promise<StatusView> {
+export async function statusView(repos: Repositories, config: SeatsyncConfig, options: { readonly now?: Date } = {}): Promise<StatusView> {
   const names = config.sources.map((s) => s.name);
   const runs = await repos.runs.last(names);
   const health = await repos.runs.health(names);
   const { pending, failed } = await repos.outbox.counts();
+  const now = options.now ?? new Date();
   return {
     pools: await poolViews(repos, config),
-    sources: names.map((name) => sourceView(name, runs.get(name), health.get(name))),
+    sources: config.sources.map((source) => sourceView(source.name, runs.get(source.name), health.get(source.name), overdueSince(source.schedule, runs.get(source.name), now))),
     outbox: { pending, failed },
     targets: await targetViews(repos, config),
   };
 }
 
-function sourceView(name: string, run: RunRecord | undefined, h: SourceHealth | undefined): SourceStatusView {
+/** Longest wait for a due run to start before it counts as missed (a shorter schedule waits one interval). */
+const MAX_START_DELAY_MS = 3_600_000;
+
+/**
+ * The time the run after `last` was due, once it is late: not started within the schedule's interval
+ * (at most an hour) after it was due. Null while a run goes on (it may outlast its interval).
+ */
+export function overdueSince(schedule: Schedule | null, last: RunRecord | undefined, now: Date): string | null {
+  if (schedule === null || last === undefined || last.finishedAt === null) return null;
+  const { first, second } = scheduledAfter(schedule, last.startedAt);
+  const lateAfterMs = Math.min(second.getTime() - first.getTime(), MAX_START_DELAY_MS);
+  return now.getTime() > first.getTime() + lateAfterMs ? first.toISOString() : null;
+}
+
+function sourceView(name: string, run: RunRecord | undefined, h: SourceHealth | undefined, overdue: string | null): SourceStatusView {
   return {
     name,
     lastRun: run ? lastRunView(run) : null,
@@ -78,6 +100,7 @@ function sourceView(name: string, run: RunRecord | undefined, h: SourceHealth | 
     consecutiveFailures: h?.consecutiveFailures ?? 0,
     failingSince: h?.failingSince?.at.toISOString() ?? null,
     lastError: h?.lastError ? { runId: h.lastError.runId, at: h.lastError.at.toISOString(), code: h.lastError.code, message: h.lastError.message } : null,
+    overdueSince: overdue,
   };
 }
 
@@ -88,6 +111,12 @@ function lastRunView(run: RunRecord): LastRunView {
     status: run.status, startedAt: run.startedAt.toISOString(), finishedAt: run.finishedAt?.toISOString() ?? null, seen: run.seen,
     ...(held ? { held: heldReport(held) } : {}),
   };
+}
+
+/** The configured sources whose scheduled run is overdue (`overdueSince`), as the metrics report them. */
+export async function overdueSources(repos: Pick<Repositories, 'runs'>, config: Pick<SeatsyncConfig, 'sources'>, now: Date): Promise<Set<string>> {
+  const runs = await repos.runs.last(config.sources.map((s) => s.name));
+  return new Set(config.sources.filter((s) => overdueSince(s.schedule, runs.get(s.name), now) !== null).map((s) => s.name));
 }
 
 export async function targetViews(repos: Pick<Repositories, 'targets'>, config: Pick<SeatsyncConfig, 'targets'>): Promise<TargetView[]> {

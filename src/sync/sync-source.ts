@@ -263,13 +263,14 @@ async function readAndStage(conn: Store, staging: StagingRepository, ctx: RunCon
   const remap = stored !== null && stored.mapping !== mapping;
   if (remap && !options.forceFull) log.info('profiles or policy.protect changed since the last read: reading every user again');
   const forceFull = options.forceFull || remap;
-  // A read that returns every user needs every present account: loaded on a connection of its own
-  // while the source binds and sends its first pages.
-  const snapshot = new SourceSnapshot(conn, deps.source.name, { loader: ctx.store, whole: forceFull || stored === null });
+  const cursor = stored?.cursor ?? null;
+  // A read that returns every user (asked to, or with no cursor to resume from) needs every present
+  // account: loaded on a connection of its own while the source binds and sends its first pages.
+  const snapshot = new SourceSnapshot(conn, deps.source.name, { loader: ctx.store, whole: forceFull || cursor === null });
   const read = await readIntoStaging(staging, {
     snapshot,
     source: deps.source,
-    request: { ...readRequestOf(rules), cursor: stored?.cursor ?? null, forceFull, ...(options.signal ? { signal: options.signal } : {}) },
+    request: { ...readRequestOf(rules), cursor, forceFull, ...(options.signal ? { signal: options.signal } : {}) },
     rules,
     queueKey: queueKeyer(profilePoolsOf(deps.config)),
     logger: log,

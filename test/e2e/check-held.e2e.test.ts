@@ -80,8 +80,16 @@ describe('check when the next sync would be held', () => {
     // status says so too, with the reason and the way out, until a run of the source is applied.
     const status = await cli('status');
     expect(status.stdout).toContain(
-      'staff: HELD — it would disable 0 and remove 4 of 10 accounts (policy.maxRemovals allows 2 per run). Nothing was applied. If this is right, apply it with:\n  seatsync sync --source staff --allow-removals',
+      'staff: HELD — it would disable 0 and remove 4 of 10 accounts (policy.maxRemovals allows 2 per run). Nothing was applied. ' +
+        'See which accounts it would disable or remove with:\n  seatsync sync --source staff --dry-run --allow-removals --only disabled,removed\n' +
+        'If this is right, apply it with:\n  seatsync sync --source staff --allow-removals',
     );
+    // The command it names lists the four accounts the run would remove, and writes nothing.
+    const review = await cli('sync', '--source', 'staff', '--dry-run', '--allow-removals', '--only', 'disabled,removed');
+    expect(review.code, review.stderr).toBe(0);
+    expect(review.stdout).toContain('removed (4):');
+    for (const u of ['u01', 'u02', 'u05', 'u06']) expect(review.stdout).toMatch(new RegExp(`^${u} +(active|blocked) +removed +removed`, 'm'));
+    expect((await cli('status')).stdout).toContain('staff: HELD');
     const applied = await cli('sync', '--allow-removals');
     expect(applied.code, applied.stderr).toBe(0);
     const accounts = JSON.parse((await cli('accounts', '--json')).stdout) as Account[];

@@ -277,6 +277,7 @@ describe('seatsync CLI given odd option values', () => {
       [['accounts', '--pool', ''], 'error: unknown pool ""; configured: primary, extranet'],
       [['accounts', '--source', ''], 'error: unknown source ""; configured: demo'],
       [['audit', '--account', ''], 'error: no account matches "" (id, username, email or directory id)'],
+      [['audit', '--source', ''], 'error: unknown source ""; configured: demo'],
     ] as const) {
       const result = await runCli([...args, '--config', demo.config]);
       expect(result.code, args.join(' ')).toBe(2);

@@ -85,7 +85,8 @@ describe('seatsync resync --wait', () => {
     dir.writeCsv('hr', []);
     const held = await resync();
     expect(held.stdout).toContain(
-      'hr: HELD — the source returned no users although it has 6 accounts. Nothing was applied. If this is right, apply it with:\n' +
+      'hr: HELD — the source returned no users although it has 6 accounts. Nothing was applied. See which accounts it would disable or remove with:\n' +
+        '  seatsync sync --source hr --dry-run --allow-removals --only disabled,removed\nIf this is right, apply it with:\n' +
         '  seatsync resync --source hr --allow-removals',
     );
     expect(held.code).toBe(3);

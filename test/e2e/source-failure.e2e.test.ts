@@ -78,6 +78,7 @@ describe('a source that keeps failing', () => {
     const run = (JSON.parse(first.stdout) as { runs: { status: string; error?: { code: string; message: string } }[] }).runs[0];
     expect(run).toMatchObject({ status: 'failed', error: { code: expect.any(String), message: expect.stringContaining(csvPath) } });
     expect(smtp.messages).toHaveLength(0);
+    expect((await runCli(['status', '--config', dir.configPath])).stdout).toMatch(/hr: FAILING since \S+ \(1 failed run\); last error: /);
 
     expect((await sync()).code).toBe(1);
     const [mail] = await smtp.waitForMessages(1);

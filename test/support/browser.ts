@@ -50,3 +50,20 @@ export async function overflowsHorizontally(page: Page): Promise<boolean> {
 export async function focused(page: Page, property: 'id' | 'tagName' | 'textContent'): Promise<string | null> {
   return page.evaluate<string | null>(`document.activeElement ? document.activeElement[${JSON.stringify(property)}] : null`);
 }
+
+/**
+ * Runs `use` on a page of the console at `base`, signed in with `token`, in a Chromium of its own
+ * (closed after `use`, even when it throws).
+ */
+export async function withSignedInConsole(base: string, token: string, use: (page: Page) => Promise<void>): Promise<void> {
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${base}/`);
+    await page.getByLabel('API token').fill(token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await use(page);
+  } finally {
+    await browser.close();
+  }
+}

@@ -26,4 +26,4 @@ export function duration(fromIso: string, toIso: string | null): string {
   return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
-export { counted } from '../../src/domain/counted.ts';
+export { counted, formatCount } from '../../src/domain/counted.ts';

@@ -3,6 +3,7 @@
 // the result. A held run can be reviewed (a dry run that allows removals lists what it would disable or
 // remove) and then applied with `allowRemovals` after an explicit confirmation.
 import { describeHold, type HeldReport } from '../../src/domain/hold.ts';
+import { syncProgressText } from '../../src/domain/sync-progress.ts';
 import { api } from './api.ts';
 import { h, replace } from './dom.ts';
 import { counted } from './format.ts';
@@ -12,19 +13,9 @@ import type { RunSummary, SyncJob } from './types.ts';
 /** How often a running sync is polled, in ms: live enough to show the users-read counter move. */
 const POLL_MS = 400;
 
-const PHASES: Record<string, string> = {
-  'waiting-for-source': 'waiting for another run of the source to finish',
-  read: 'reading the directory',
-  apply: 'applying the changes',
-  done: 'done',
-};
-
 function progressText(job: SyncJob): string {
   if (job.state === 'waiting' || job.state === 'delayed') return job.error ? `Waiting to retry: ${job.error}` : 'Queued: waiting for a worker…';
-  const p = job.progress;
-  if (!p) return 'Starting…';
-  const phase = PHASES[p.phase] ?? p.phase;
-  return `${p.source ? `${p.source}: ` : ''}${phase}${p.read > 0 ? `, ${p.read.toLocaleString()} users read` : ''}`;
+  return job.progress ? syncProgressText(job.progress, job) : 'Starting…';
 }
 
 /** Queues a sync and shows its progress in `out` until it ends; resolves with the finished job. */

@@ -10,6 +10,8 @@ export interface SourceStatus {
   lastSuccessfulRun: { id: string; finishedAt: string } | null;
   consecutiveFailures: number;
   failingSince: string | null;
+  /** A scheduled run due then has not started (null: on time, running, no schedule). */
+  overdueSince: string | null;
   lastError: { runId: string; at: string; code: string | null; message: string } | null;
 }
 /** An application seatsync provisions (`targets:`): backlog, last delivery, drift found by its last reconcile. */

@@ -1,10 +1,11 @@
 // Config changes the worker did not see happen, with `seatsync run` as processes on real PostgreSQL and
 // Redis and no schedule (nothing syncs unless the worker decides to): a seat change made while no worker
 // ran is applied when workers start, once even when two start together, and so is a change of the
-// profiles' `when` rules or of `policy.protect` (the same seat settings the running watch reacts to); and
-// while the config file does not load, sync jobs run with the last good config and the failure stays
-// visible. The tests are steps of one story on one database, in order (vitest runs a file's tests one
-// after the other): each starts from the seats and runs the one before it left.
+// profiles' `when` rules or of `policy.protect` (the same seat settings the running watch reacts to), also
+// for a source whose users a run of another source alone did not map again; and while the config file
+// does not load, sync jobs run with the last good config and the failure stays visible. The tests of the
+// first describe are steps of one story on one database, in order (vitest runs a file's tests one after
+// the other): each starts from the seats and runs the one before it left.
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -12,40 +13,54 @@ import { runCli } from '../../support/cli.ts';
 import {
   aConfigDir, api, freePort, manyPeople, spawnWorker, waitFor, type ConfigDir, type WorkerConfigOptions, type WorkerProcess,
 } from '../../integration/worker/worker-fixtures.ts';
-import { workerServicesOf } from '../../integration/worker/worker-services.ts';
+import { workerServicesOf, type WorkerServices } from '../../integration/worker/worker-services.ts';
 
 const PEOPLE = 10;
 const STAFF = { name: 'staff', pools: ['primary'] };
+
+/** What a worker's start logs when it queues the sync that applies a change made while no worker ran. */
+const QUEUED_AT_START =
+  "the seats were decided under other seat settings (pools' seats, profiles' order, when rules or pools, policy.graceDays or policy.protect): a sync of every source was queued";
 
 interface SyncJson {
   runs: { source: string; status: string }[];
   pools: { name: string; seats: number; used: number; available: number; waiting: number }[];
 }
 
+/** Workers on `services` and what the tests read of them: started ones are stopped by `stopAll`, or killed after a failed test. */
+function workersOn(services: WorkerServices) {
+  const workers: WorkerProcess[] = [];
+  const count = (sql: string): Promise<number> => services.count(sql);
+  afterEach(async () => {
+    await Promise.all(workers.splice(0).map((w) => w.stop('SIGKILL')));
+  });
+  return {
+    count,
+    holders: (): Promise<number> => count(`SELECT count(*)::int AS n FROM accounts WHERE held ? 'primary'`),
+    runsBy: (trigger: string): Promise<number> => count(`SELECT count(*)::int AS n FROM runs WHERE trigger = '${trigger}'`),
+    idle: async (): Promise<boolean> => {
+      const counts = await services.syncQueue.getJobCounts('wait', 'active', 'delayed', 'prioritized');
+      return Object.values(counts).every((n) => n === 0);
+    },
+    start: async (configPath: string): Promise<WorkerProcess> => {
+      const worker = spawnWorker(configPath);
+      workers.push(worker);
+      await worker.started;
+      return worker;
+    },
+    /** Every worker stopped; each exits 0 on SIGTERM. */
+    stopAll: async (): Promise<void> => {
+      const stopping = workers.splice(0);
+      expect(await Promise.all(stopping.map((w) => w.stop('SIGTERM')))).toEqual(stopping.map(() => 0));
+    },
+  };
+}
+
 describe('seatsync run and config changes it did not see', () => {
   const services = workerServicesOf('cfg');
+  const { count, holders, runsBy, idle, start, stopAll } = workersOn(services);
   let dir: ConfigDir;
   let options: WorkerConfigOptions;
-  const workers: WorkerProcess[] = [];
-
-  const count = (sql: string): Promise<number> => services.count(sql);
-  const holders = (): Promise<number> => count(`SELECT count(*)::int AS n FROM accounts WHERE held ? 'primary'`);
-  const runsBy = (trigger: string): Promise<number> => count(`SELECT count(*)::int AS n FROM runs WHERE trigger = '${trigger}'`);
-  const idle = async (): Promise<boolean> => {
-    const counts = await services.syncQueue.getJobCounts('wait', 'active', 'delayed', 'prioritized');
-    return Object.values(counts).every((n) => n === 0);
-  };
-  const start = async (configPath: string): Promise<WorkerProcess> => {
-    const worker = spawnWorker(configPath);
-    workers.push(worker);
-    await worker.started;
-    return worker;
-  };
-  /** Every worker stopped; each exits 0 on SIGTERM. */
-  const stopAll = async (): Promise<void> => {
-    const stopping = workers.splice(0);
-    expect(await Promise.all(stopping.map((w) => w.stop('SIGTERM')))).toEqual(stopping.map(() => 0));
-  };
 
   beforeAll(async () => {
     dir = services.dir;
@@ -63,17 +78,12 @@ describe('seatsync run and config changes it did not see', () => {
     expect(await holders()).toBe(5);
   }, 60_000);
 
-  // Left running by a failed test: stopped, so the next one starts its own.
-  afterEach(async () => {
-    await Promise.all(workers.splice(0).map((w) => w.stop('SIGKILL')));
-  });
-
   it('applies a seat change made while no worker ran when the worker starts, without any sync asked for', async () => {
     options = { ...options, seats: { primary: 7 } };
     dir.writeConfig(options);
     const worker = await start(dir.configPath);
     await waitFor(async () => (await holders()) === 7, { what: 'the two new seats to be given' });
-    expect(worker.logs()).toContain('the seats were last allocated under other pools, profiles or policy: a sync of every source was queued');
+    expect(worker.logs()).toContain(QUEUED_AT_START);
     expect(await runsBy('config')).toBe(1);
     expect(await runsBy('cli')).toBe(1);
     expect(await count(`SELECT count(*)::int AS n FROM runs`)).toBe(2);
@@ -99,7 +109,7 @@ describe('seatsync run and config changes it did not see', () => {
     const both = await Promise.all([start(dir.configPath), start(other.configPath)]);
     await waitFor(async () => (await holders()) === 9, { what: 'the two new seats to be given' });
     await waitFor(idle, { what: 'every queued sync to finish' });
-    expect(both.some((w) => w.logs().includes('the seats were last allocated under other pools'))).toBe(true);
+    expect(both.some((w) => w.logs().includes(QUEUED_AT_START))).toBe(true);
     expect(await holders()).toBe(9);
     // Every account was activated once: 5 by the first sync, 2 and 2 by the two changes.
     expect(await count(`SELECT count(*)::int AS n FROM audit WHERE to_state = 'active'`)).toBe(9);
@@ -148,7 +158,7 @@ describe('seatsync run and config changes it did not see', () => {
     dir.writeConfig(options);
     const worker = await start(dir.configPath);
     await waitFor(async () => (await holders()) === 7, { what: "the partners' seats to be released" });
-    expect(worker.logs()).toContain('the seats were last allocated under other pools, profiles or policy: a sync of every source was queued');
+    expect(worker.logs()).toContain(QUEUED_AT_START);
     expect(await count(`SELECT count(*)::int AS n FROM accounts WHERE profile = 'partner' AND held = '[]'`)).toBe(3);
     expect(await runsBy('config')).toBe(configRuns + 1);
     await stopAll();
@@ -170,7 +180,7 @@ describe('seatsync run and config changes it did not see', () => {
     dir.writeConfig(options);
     const worker = await start(dir.configPath);
     await waitFor(async () => (await stateOf('p000010')) === 'active', { what: 'the protected account to get a seat' });
-    expect(worker.logs()).toContain('the seats were last allocated under other pools, profiles or policy: a sync of every source was queued');
+    expect(worker.logs()).toContain(QUEUED_AT_START);
     expect(await holders()).toBe(6);
     expect(await count(`SELECT count(*)::int AS n FROM accounts WHERE profile = 'staff' AND state = 'blocked'`)).toBe(1);
     expect(await runsBy('config')).toBe(configRuns + 1);
@@ -183,4 +193,41 @@ describe('seatsync run and config changes it did not see', () => {
     await stopAll();
     expect(await runsBy('config')).toBe(configRuns + 1);
   });
+});
+
+describe('seatsync run and a change of the when rules that a run of one source has read', () => {
+  const services = workerServicesOf('cfg-one');
+  const { count, holders, start, stopAll } = workersOn(services);
+
+  it("applies the change to the other source's users when the worker starts, with no schedule", async () => {
+    const dir = services.dir;
+    // Two sources of four, two of each in `partners`, a group no rule reads yet: everyone is staff.
+    const staffAndPartners = (prefix: string) => manyPeople(4, prefix).map((p, i) => ({ ...p, groups: i < 2 ? ['partners'] : [] }));
+    let options: WorkerConfigOptions = {
+      ...(await services.configOptions()), sources: { a: dir.writeCsv('a', staffAndPartners('a')), b: dir.writeCsv('b', staffAndPartners('b')) },
+      seats: { primary: 8 }, profiles: [{ name: 'partner', memberOf: 'contractors', pools: [] }, STAFF],
+    };
+    dir.writeConfig(options);
+    const first = await runCli(['sync', '--config', dir.configPath], { timeoutMs: 60_000 });
+    expect(first.code, first.stderr).toBe(0);
+    expect(await holders()).toBe(8);
+
+    // The partners move to the profile that needs no seat; only source a is synced, without a worker.
+    options = { ...options, profiles: [{ name: 'partner', memberOf: 'partners', pools: [] }, STAFF] };
+    dir.writeConfig(options);
+    const one = await runCli(['sync', '--source', 'a', '--config', dir.configPath], { timeoutMs: 60_000 });
+    expect(one.code, one.stderr).toBe(0);
+    const partnersOf = (source: string): Promise<number> => count(`SELECT count(*)::int AS n FROM accounts WHERE source = '${source}' AND profile = 'partner' AND held = '[]'`);
+    expect(await partnersOf('a')).toBe(2);
+    expect(await partnersOf('b')).toBe(0);
+    expect(await holders()).toBe(6);
+
+    const worker = await start(dir.configPath);
+    await waitFor(async () => (await holders()) === 4, { what: "b's partners' seats to be released" });
+    expect(worker.logs()).toContain(QUEUED_AT_START);
+    expect(await partnersOf('b')).toBe(2);
+    // One sync of every source: a run of each.
+    expect(await count(`SELECT count(*)::int AS n FROM runs WHERE trigger = 'config' AND status = 'ok'`)).toBe(2);
+    await stopAll();
+  }, 60_000);
 });

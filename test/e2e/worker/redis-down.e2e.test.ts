@@ -5,13 +5,15 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logLines } from '../../support/log-lines.ts';
-import { api, manyPeople, spawnWorker, waitFor, type WorkerProcess } from '../../integration/worker/worker-fixtures.ts';
+import { ADMIN_TOKEN, api, manyPeople, spawnWorker, waitFor, type WorkerProcess } from '../../integration/worker/worker-fixtures.ts';
 import { workerServicesOf } from '../../integration/worker/worker-services.ts';
+import { SCREENSHOT_DIR, withSignedInConsole } from '../../support/browser.ts';
 
 describe('seatsync run while Redis is away', () => {
   const services = workerServicesOf('redis-down', { redis: 'private' });
   let worker: WorkerProcess;
   let admin: ReturnType<typeof api>;
+  let base: string;
 
   const timed = async <T>(op: () => Promise<T>): Promise<{ value: T; ms: number }> => {
     const started = Date.now();
@@ -37,7 +39,8 @@ describe('seatsync run while Redis is away', () => {
     dir.writeConfig({ ...options, sources: { hr: dir.writeCsv('hr', manyPeople(3)) } });
     worker = spawnWorker(dir.configPath);
     await worker.started;
-    admin = api(`http://127.0.0.1:${options.port}`);
+    base = `http://127.0.0.1:${options.port}`;
+    admin = api(base);
   }, 60_000);
 
   afterAll(async () => {
@@ -77,6 +80,18 @@ describe('seatsync run while Redis is away', () => {
     for (const line of notServed) expect(line).toMatchObject({ level: 40, err: { type: 'ApiError', code: 'unavailable', message: expect.stringContaining('Redis is not reachable') } });
     expect(logs).not.toContain('stack');
   });
+
+  it('shows in the console that the schedules are unknown while Redis is down, not that the source is manual only', async () => {
+    await withSignedInConsole(base, ADMIN_TOKEN, async (page) => {
+      const sources = page.getByRole('table', { name: 'Last run per source' });
+      await sources.waitFor();
+      expect(await sources.getByRole('row').nth(1).innerText()).toMatch(/^hr\b.*\bunknown$/);
+      expect(await page.getByText('manual only').count()).toBe(0);
+      const warning = page.getByRole('region', { name: 'Needs attention' });
+      expect(await warning.innerText()).toContain('The schedules cannot be read, so no scheduled sync starts and Sync now cannot queue one: Redis is not reachable');
+      await page.screenshot({ path: `${SCREENSHOT_DIR}redis-down-overview.png`, fullPage: true });
+    });
+  }, 60_000);
 
   it('stops promptly on SIGTERM', async () => {
     const stopped = await timed(() => worker.stop('SIGTERM'));

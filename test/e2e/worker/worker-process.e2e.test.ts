@@ -1,6 +1,6 @@
 // `seatsync run` as a process, as the container runs it, with real PostgreSQL and Redis: a scheduled
 // sync, `seatsync resync` (with and without --wait), a seat change in the config file applied without a
-// restart, the pool gauges, and a clean stop on SIGTERM.
+// restart and an edit that moves no seat queuing nothing, the pool gauges, and a clean stop on SIGTERM.
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createServer } from 'node:net';
@@ -92,7 +92,8 @@ describe('seatsync run (a process)', () => {
     options = { ...options, seats: { primary: 5 } };
     dir.writeConfig(options);
     await waitFor(() => count(`SELECT count(*)::int AS n FROM accounts WHERE held ? 'primary'`).then((n) => n === 5), { what: 'two more seats to be given' });
-    expect(await count(`SELECT count(*)::int AS n FROM runs WHERE trigger = 'config' AND status = 'ok'`)).toBeGreaterThanOrEqual(1);
+    // The run is marked ok just after its seats commit.
+    await waitFor(() => count(`SELECT count(*)::int AS n FROM runs WHERE trigger = 'config' AND status = 'ok'`).then((n) => n >= 1), { what: 'the config run to end ok' });
     const metrics = await api(`http://127.0.0.1:${options.port}`, null)('/metrics');
     expect(metrics.text).toContain('seatsync_pool_seats{pool="primary"} 5');
     expect(metrics.text).toContain('seatsync_pool_used{pool="primary"} 5');
@@ -107,6 +108,25 @@ describe('seatsync run (a process)', () => {
     options = { ...good, seats: { primary: 6 } };
     dir.writeConfig(options);
     await waitFor(() => count(`SELECT count(*)::int AS n FROM accounts WHERE held ? 'primary'`).then((n) => n === 6), { what: 'the fixed config to be applied' });
+  });
+
+  it('queues no sync for a change of policy.maxRemovals alone, which moves no seat', async () => {
+    const configRuns = (): Promise<number> => count(`SELECT count(*)::int AS n FROM runs WHERE trigger = 'config'`);
+    const idle = async (): Promise<boolean> => Object.values(await services.syncQueue.getJobCounts('wait', 'active', 'delayed', 'prioritized')).every((n) => n === 0);
+    await waitFor(idle, { what: 'the syncs of the seat changes to finish' });
+    const before = await configRuns();
+    const logged = worker.logs().length;
+    options = { ...options, policy: { maxRemovals: 3 } };
+    dir.writeConfig(options);
+    // A sync job re-reads the file before it runs: the edit is applied (and any sync it queues is queued)
+    // by the time this one runs.
+    const resync = await cli(['resync', '--wait', '--json']);
+    expect(resync.code, resync.stderr).toBe(0);
+    await waitFor(idle, { what: 'every queued sync to finish' });
+    const since = worker.logs().slice(logged);
+    expect(since).toContain('config file changed; applying it');
+    expect(since).not.toContain('a sync of every source was queued');
+    expect(await configRuns()).toBe(before);
   });
 
   it('stops cleanly on SIGTERM', async () => {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SyncJobView } from '../../../jobs/job-view.ts';
 import type { HeldReport } from '../../../src/domain/hold.ts';
 import { loadConfig } from '../../../src/config/index.ts';
+import { formatCount } from '../../../src/domain/counted.ts';
 import { inlineSchema } from '../../../src/http/api-route.ts';
 import type { StatusView } from '../../../src/sync/status.ts';
 import { openDatabase, type Database } from '../../../src/store/db.ts';
@@ -239,7 +240,7 @@ describe('HTTP API', () => {
     const body = queue.body as { total: number; entries: { position: number; username: string; why: string; pools: { name: string; ahead: number }[] }[] };
     expect(body.total).toBe(USERS - SEATS + 3);
     expect(body.entries.map((e) => e.position)).toEqual([1, 2, 3]);
-    expect(body.entries[2]?.why).toBe(`primary is full (${SEATS} of ${SEATS} seats in use), 2 ahead waiting for it; 3rd of ${body.total} in the queue`);
+    expect(body.entries[2]?.why).toBe(`primary is full (${SEATS} of ${SEATS} seats in use), 2 ahead waiting for it; 3rd of ${formatCount(body.total)} in the queue`);
     const third = body.entries[2]?.username ?? '';
     const later = await reader('/api/v1/queue?offset=2&limit=1');
     expect((later.body as typeof body).entries.map((e) => e.username)).toEqual([third]);
@@ -260,7 +261,7 @@ describe('HTTP API', () => {
       audit: [{ to: 'blocked', reason: 'seats' }],
     });
     const explained = blocked.body as { explanation: { summary: string; queue: { position: number } } };
-    expect(explained.explanation.summary).toMatch(/^waiting for a seat: primary is full \(10 of 10 seats in use\), \d+ ahead waiting for it; \d+th of \d+ in the queue$/);
+    expect(explained.explanation.summary).toMatch(/^waiting for a seat: primary is full \(10 of 10 seats in use\), [\d,]+ ahead waiting for it; [\d,]+th of [\d,]+ in the queue$/);
     const position = explained.explanation.queue.position;
     const atPosition = (await reader(`/api/v1/queue?offset=${position - 1}&limit=1`)).body as { entries: { username: string }[] };
     expect(atPosition.entries[0]?.username).toBe('u000500');

@@ -54,6 +54,8 @@ const post = { method: 'POST' } as const;
 const NEVER_PRODUCED: Record<string, string> = {
   'SyncJob.progress.source':
     'set only while a job runs (an ended job\'s progress is `done`, source null); api.int.test.ts reads a running job\'s progress through the API',
+  'Status.sources[].overdueSince':
+    'set only once a scheduled run is late (this suite\'s runs are fresh); source-overdue.e2e.test.ts reads it through the API after moving the last run back',
 };
 
 type SchemaNode = { readonly [keyword: string]: unknown };

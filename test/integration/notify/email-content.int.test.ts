@@ -152,6 +152,20 @@ describe.each(['postgres'] as const)('the emails of real runs on %s', (kind) => 
     }
   });
 
+  it('counts over a thousand are written one way in the subject, the sentences, the pool table and the list', async () => {
+    const w = await world(people(1200));
+    try {
+      await w.sync(T0);
+      const [limit] = await w.mails();
+      expect(limit?.subject).toBe('License limit exceeded — primary 2/2, 1,198 waiting');
+      expectFacts(limit, ['found no free seat for 1,198 accounts', 'Newly blocked accounts (1,198)', '… and 1,148 more: seatsync accounts --state blocked']);
+      expect(limit?.text).toMatch(/\n {2}primary +2 +2 +0 +1,198\n/);
+      expect(limit?.html).toMatch(/<td[^>]*>primary<\/td><td[^>]*>2<\/td><td[^>]*>2<\/td><td[^>]*>0<\/td><td[^>]*>1,198<\/td>/);
+    } finally {
+      await w.t.drop();
+    }
+  });
+
   it('early warning when a pool crosses warnAt', async () => {
     const w = await world(people(3), { pools: [{ name: 'primary', seats: 4, notify: null }], notify: { warnAt: 0.75 } });
     try {
@@ -359,8 +373,29 @@ describe.each(['postgres'] as const)('the emails of real runs on %s', (kind) => 
       expect(held?.subject).toBe('Sync held for hr — would disable 0 and remove 8 of 20 accounts');
       expectFacts(held, [
         `The sync of hr at ${at(T0 + HOUR)} was held and changed nothing: it would disable 0 and remove 8 of 20 accounts (policy.maxRemovals allows 5 per run).`,
+        'seatsync sync --source hr --dry-run --allow-removals --only disabled,removed',
         'seatsync sync --source hr --allow-removals',
       ]);
+    } finally {
+      await w.t.drop();
+    }
+  });
+
+  it('a run held again and again is emailed once; held again with the same numbers after a sync went through, it is emailed again', async () => {
+    const w = await world(people(20), { pools: [{ name: 'primary', seats: 30, notify: null }] });
+    try {
+      await w.sync(T0);
+      // Monday night's export lacks 8 people: held at every run until someone acts.
+      expect((await w.sync(T0 + HOUR, { people: people(12) })).runs[0]?.status).toBe('held');
+      expect((await w.sync(T0 + 2 * HOUR)).runs[0]?.status).toBe('held');
+      expect((await w.mails()).map((m) => m.subject)).toEqual(['Sync held for hr — would disable 0 and remove 8 of 20 accounts']);
+      // The full export is back: the sync goes through, nothing was removed.
+      expect((await w.sync(T0 + DAY, { people: people(20) })).runs[0]?.status).toBe('ok');
+      // A week later the same incomplete export: a new hold, which the responsible person must hear of.
+      expect((await w.sync(T0 + 7 * DAY, { people: people(12) })).runs[0]?.status).toBe('held');
+      const again = await w.mails();
+      expect(again.map((m) => m.subject)).toEqual(['Sync held for hr — would disable 0 and remove 8 of 20 accounts']);
+      expectFacts(again[0], [`The sync of hr at ${at(T0 + 7 * DAY)} was held`]);
     } finally {
       await w.t.drop();
     }
@@ -385,6 +420,31 @@ describe.each(['postgres'] as const)('the emails of real runs on %s', (kind) => 
       const [recovered] = await w.mails();
       expect(recovered?.subject).toBe('Sync recovered: hr');
       expectFacts(recovered, [`after failing since ${since} (2 failed runs)`]);
+    } finally {
+      await w.t.drop();
+    }
+  });
+
+  it('a source that reads again after failing, but whose run is held: the email does not say its changes are applied', async () => {
+    const w = await world(people(20), { pools: [{ name: 'primary', seats: 30, notify: null }], notify: { failureAfter: { afterRuns: 2 } } });
+    try {
+      await w.sync(T0);
+      const broken = { ...w.config, sources: [aFileSource('hr', `${w.csv.path}.missing`)] };
+      await w.sync(T0 + HOUR, { config: broken });
+      await w.sync(T0 + 2 * HOUR, { config: broken });
+      expect((await w.mails()).map((m) => m.subject)).toEqual([expect.stringMatching(/^Sync failing: hr/)]);
+
+      // The directory answers again, but with 8 of its 20 users gone: the run reads it and is held.
+      expect((await w.sync(T0 + 3 * HOUR, { people: people(12) })).runs[0]?.status).toBe('held');
+      const mails = await w.mails();
+      expect(mails.map((m) => m.subject).sort()).toEqual(['Sync held for hr — would disable 0 and remove 8 of 20 accounts', 'Sync of hr reads the directory again, but its run was held']);
+      const readsAgain = mails.find((m) => m.subject.startsWith('Sync of hr reads'));
+      expectFacts(readsAgain, ['nothing of the directory is applied until the hold is resolved', 'seatsync sync --source hr --allow-removals']);
+      expect(readsAgain?.text).not.toContain('applied now');
+
+      // The admin applies it: that run is the recovery, and nobody is told a second time.
+      expect((await w.sync(T0 + 4 * HOUR, { config: { ...w.config, policy: { ...w.config.policy, maxRemovals: { count: 100 } } } })).runs[0]?.status).toBe('ok');
+      expect(await w.mails()).toEqual([]);
     } finally {
       await w.t.drop();
     }

@@ -58,6 +58,17 @@ describe.each(DATABASE_KINDS)('store repositories on %s', (kind) => {
     expect((await store.cursors.load('dir'))?.mapping).toBe('m2');
   });
 
+  it("keep a source's mapping rules when its read leaves no cursor, and list them for the sources named", async () => {
+    const store = storeOf(t.db);
+    const runId = await store.runs.create({ source: 'csv', trigger: 'test', allowRemovals: false });
+    await store.transaction((tx) => tx.cursors.save('csv', { cursor: { usn: 1 }, runId, mapping: 'm1' }));
+    await store.transaction((tx) => tx.cursors.save('csv', { cursor: null, runId, mapping: 'm3' }));
+    expect(await store.cursors.load('csv')).toEqual({ cursor: null, mapping: 'm3' });
+    await store.transaction((tx) => tx.cursors.save('other', { cursor: null, runId, mapping: 'm4' }));
+    expect(await store.cursors.mappings(['csv', 'never-ran'])).toEqual(['m3']);
+    expect(await store.cursors.mappings(['other', 'csv'])).toEqual(['m3', 'm4']);
+  });
+
   it('share the connection of a session: its staging table is read by its transaction', async () => {
     const store = storeOf(t.db);
     const counted = await store.session(async (conn) => {

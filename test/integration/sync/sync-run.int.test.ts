@@ -8,7 +8,7 @@ import { outboxOf } from '../../../src/store/outbox-store.ts';
 import { repositoriesOf, storeOf } from '../../../src/store/repositories.ts';
 import { applyAdminAction } from '../../../src/sync/admin-actions.ts';
 import { explainAccountRef } from '../../../src/sync/explain.ts';
-import { seatSettingsChanged } from '../../../src/sync/reconcile.ts';
+import { seatSettingsChanged, storedSeatSettings } from '../../../src/sync/reconcile.ts';
 import type { SyncReport } from '../../../src/sync/run-sync.ts';
 import { aConfig, aCsvFile, aFileSource, aPartnerConfig, people, type CsvPerson } from '../../support/config-builder.ts';
 import { DATABASE_KINDS, testDatabaseOf } from '../../support/databases.ts';
@@ -309,21 +309,39 @@ describe.each(DATABASE_KINDS)('sync run on %s', (kind) => {
     expect(entries.slice(3).sort()).toEqual(['u001:blocked:seats', 'u001:suspended:unblock']);
   });
 
+  /** Whether `config`'s seat settings differ from those the stored seats were decided under (as a worker's start asks). */
+  const changedSinceStored = async (config: SeatsyncConfig): Promise<boolean> => {
+    const stored = await storedSeatSettings(repositoriesOf(t.db), config);
+    if (stored === null) throw new Error('no allocation stored');
+    return seatSettingsChanged(stored, config);
+  };
+
   it('leaves a change of policy.protect unapplied after an admin action, which maps no user: only a sync applies it', async () => {
     const { config } = setup(people(4));
     await sync(config);
-    const lastPrint = async (): Promise<string> => (await storeOf(t.db).seats.lastAllocation())?.fingerprint ?? 'none';
-    expect(seatSettingsChanged(await lastPrint(), config)).toBe(false);
+    expect(await changedSinceStored(config)).toBe(false);
     const protecting = { ...config, policy: { ...config.policy, protect: { memberOf: ['admins'] } } };
     await applyAdminAction({ db: t.db, config: protecting }, { action: 'block', ref: 'u004', actor: 'test-admin' });
-    expect(seatSettingsChanged(await lastPrint(), protecting)).toBe(true);
+    expect(await changedSinceStored(protecting)).toBe(true);
     await sync(protecting);
-    expect(seatSettingsChanged(await lastPrint(), protecting)).toBe(false);
+    expect(await changedSinceStored(protecting)).toBe(false);
     // A change of seats is applied by the action's allocation itself.
     const grown = { ...protecting, pools: [{ name: 'primary', seats: 4, notify: null }] };
     await applyAdminAction({ db: t.db, config: grown }, { action: 'unblock', ref: 'u004', actor: 'test-admin' });
     expect(await states()).toMatchObject({ u004: 'active' });
-    expect(seatSettingsChanged(await lastPrint(), grown)).toBe(false);
+    expect(await changedSinceStored(grown)).toBe(false);
+  });
+
+  it("keeps a change of the when rules unapplied for the sources a run did not read, each file source recording its own", async () => {
+    const config = aPartnerConfig(aCsvFile(people(3)).path, { primary: 5, extranet: 5 });
+    const both = { ...config, sources: [...config.sources, aFileSource('b', aCsvFile(people(3, 10)).path)] };
+    await sync(both);
+    expect(await changedSinceStored(both)).toBe(false);
+    const rewritten = { ...both, profiles: both.profiles.map((p, i) => (i === 0 ? { ...p, when: { memberOf: ['contractors'] } } : p)) };
+    await sync(rewritten, { sources: ['hr'] });
+    expect(await changedSinceStored(rewritten)).toBe(true);
+    await sync(rewritten, { sources: ['b'] });
+    expect(await changedSinceStored(rewritten)).toBe(false);
   });
 });
 

@@ -28,6 +28,12 @@ describe('rankWaiting', () => {
     );
   });
 
+  it('writes places and counts over a thousand with separators, as every other count is written', () => {
+    const waiting = Array.from({ length: 1_203 }, (_, i) => queued(aBlockedAccount(['primary'], NOW - (2_000 - i) * 1000, { id: i + 1 })));
+    const ranked = rankWaiting(waiting, [{ name: 'primary', seats: 1_500, used: 1_500 }]);
+    expect(ranked.at(-1)?.standing.summary).toBe('primary is full (1,500 of 1,500 seats in use), 1,202 ahead waiting for it; 1,203rd of 1,203 in the queue');
+  });
+
   it('says when every awaited pool has a free seat (the next sync gives them)', () => {
     const [only] = rankWaiting([queued(aBlockedAccount(['primary'], NOW, { id: 1 }))], [{ name: 'primary', seats: 3, used: 1 }]);
     expect(only?.standing.summary).toMatch(/^every pool it waits for has a free seat \(primary\): the next sync gives it its seats; 1st of 1/);

@@ -82,4 +82,17 @@ describe('planSourceFailure', () => {
     expect(planSourceFailure(working(T0 + 2 * HOUR, { ...reported, reportedAt: null, lastEmailAt: null }))).toEqual({ events: [], state: null });
     expect(planSourceFailure(working(T0, null))).toEqual({ events: [], state: null });
   });
+
+  it('says the run that ended a reported outage was held when the source has no success since the outage began', () => {
+    const reported: OutageState = { since: '101', sinceAt: T0, reportedAt: T0 + HOUR, lastEmailAt: T0 + HOUR, failures: 6 };
+    const applied = planSourceFailure(working(T0 + 2 * HOUR, reported));
+    expect(applied.events).toEqual([expect.objectContaining({ kind: 'source-recovered', held: false })]);
+    // A held run reads the directory (the outage is over) but is no success: the last one predates the outage.
+    const heldRun = working(T0 + 2 * HOUR, reported);
+    const held = planSourceFailure({ ...heldRun, health: { ...heldRun.health, lastSuccessAt: T0 - 15 * MIN } });
+    expect(held.events).toEqual([expect.objectContaining({ kind: 'source-recovered', held: true })]);
+    expect(held.state).toBeNull();
+    const neverSynced = planSourceFailure({ ...heldRun, health: { ...heldRun.health, lastSuccessAt: null } });
+    expect(neverSynced.events).toEqual([expect.objectContaining({ held: true })]);
+  });
 });

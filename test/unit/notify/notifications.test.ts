@@ -135,7 +135,7 @@ describe('limit exceeded', () => {
     const input = anInput({
       ...blockingRun([1, 2]),
       poolsAfter: [aPool('primary', 2, 2, 2)],
-      held: { wouldDisable: 1, wouldRemove: 20, total: 40, threshold: 5, reason: 'removals' },
+      held: { wouldDisable: 1, wouldRemove: 20, total: 40, threshold: 5, reason: 'removals', lastOkRunId: '7' },
     });
     const { events } = planNotifications(input);
     expect(JSON.parse(JSON.stringify(events))).toEqual(events);
@@ -325,12 +325,12 @@ describe('early warning', () => {
 describe('sync held', () => {
   it('always sends one event to notify.to, even when nothing else happens', () => {
     const config = { ...RULES, poolRecipients: { primary: 'other@corp.example.test' } };
-    const { events } = planNotifications(anInput({ config, held: { wouldDisable: 3, wouldRemove: 40, total: 120, threshold: 12, reason: 'removals' } }));
+    const { events } = planNotifications(anInput({ config, held: { wouldDisable: 3, wouldRemove: 40, total: 120, threshold: 12, reason: 'removals', lastOkRunId: '7' } }));
     expect(events).toEqual([
       expect.objectContaining({
         kind: 'sync-held',
         recipient: 'licenses@corp.example.test',
-        dedupeKey: 'held:corp-ad:40:3:120',
+        dedupeKey: 'held:corp-ad:7:40:3:120',
         source: 'corp-ad',
         wouldDisable: 3,
         wouldRemove: 40,
@@ -344,12 +344,15 @@ describe('sync held', () => {
 
 describe('sync held, again', () => {
   it('gives the same held situation the same key (one email), and a different one a new key', () => {
-    const held = { wouldDisable: 3, wouldRemove: 40, total: 120, threshold: 12, reason: 'removals' as const };
+    const held = { wouldDisable: 3, wouldRemove: 40, total: 120, threshold: 12, reason: 'removals' as const, lastOkRunId: '7' };
     const first = planNotifications(anInput({ ...ofRun('42'), held })).events[0];
     const again = planNotifications(anInput({ ...ofRun('43'), held })).events[0];
     const worse = planNotifications(anInput({ ...ofRun('44'), held: { ...held, wouldRemove: 41 } })).events[0];
     expect(again?.dedupeKey).toBe(first?.dedupeKey);
     expect(worse?.dedupeKey).not.toBe(first?.dedupeKey);
+    // The same numbers after a run went through (the source synced ok in between): a new hold, a new key.
+    const later = planNotifications(anInput({ ...ofRun('50'), held: { ...held, lastOkRunId: '45' } })).events[0];
+    expect(later?.dedupeKey).not.toBe(first?.dedupeKey);
   });
 });
 

@@ -162,7 +162,7 @@ describe('other messages', () => {
   });
 
   it('sync held', () => {
-    const [event] = planNotifications(anInput({ held: { wouldDisable: 2, wouldRemove: 40, total: 120, threshold: 12, reason: 'removals' } })).events;
+    const [event] = planNotifications(anInput({ held: { wouldDisable: 2, wouldRemove: 40, total: 120, threshold: 12, reason: 'removals', lastOkRunId: '7' } })).events;
     const { subject, text, html } = render(event as NotificationEvent);
     expect(subject).toBe('Sync held for corp-ad — would disable 2 and remove 40 of 120 accounts');
     expect(text).toContain('(policy.maxRemovals allows 12 per run)');
@@ -171,14 +171,14 @@ describe('other messages', () => {
   });
 
   it('sync held on an empty result', () => {
-    const [event] = planNotifications(anInput({ held: { wouldDisable: 0, wouldRemove: 120, total: 120, reason: 'empty-read' } })).events;
+    const [event] = planNotifications(anInput({ held: { wouldDisable: 0, wouldRemove: 120, total: 120, reason: 'empty-read', lastOkRunId: '7' } })).events;
     const { subject, text } = render(event as NotificationEvent);
     expect(subject).toBe('Sync held for corp-ad — the source returned no users');
     expect(text).toContain('was held and changed nothing: the source returned no users although it has 120 accounts.');
   });
 
   it('sync held for entries without a readable id', () => {
-    const [event] = planNotifications(anInput({ held: { wouldDisable: 0, wouldRemove: 2, total: 120, threshold: 12, reason: 'unidentified' } })).events;
+    const [event] = planNotifications(anInput({ held: { wouldDisable: 0, wouldRemove: 2, total: 120, threshold: 12, reason: 'unidentified', lastOkRunId: '7' } })).events;
     const { subject, text } = render(event as NotificationEvent);
     expect(subject).toBe('Sync held for corp-ad — would disable 0 and remove 2 of 120 accounts');
     expect(text).toContain('it would disable 0 and remove 2 of 120 accounts, while some entries came back without a readable id');
@@ -186,7 +186,7 @@ describe('other messages', () => {
 
   it('sync held, as the previous version stored it (two booleans, no reason): read from the outbox, it renders as it does now', () => {
     const held = (reason: SyncHeldEvent['reason']) =>
-      planNotifications(anInput({ held: { wouldDisable: 0, wouldRemove: 2, total: 120, threshold: 12, reason } })).events[0] as SyncHeldEvent;
+      planNotifications(anInput({ held: { wouldDisable: 0, wouldRemove: 2, total: 120, threshold: 12, reason, lastOkRunId: '7' } })).events[0] as SyncHeldEvent;
     const stored = (event: SyncHeldEvent, booleans: { emptyResult: boolean; unidentified?: boolean }) => {
       const { reason: _reason, ...rest } = event;
       return JSON.parse(JSON.stringify({ ...rest, ...booleans })) as unknown;
@@ -223,7 +223,7 @@ describe('other messages', () => {
 
   it('keeps the subject on one line', () => {
     const event = { ...testEvent({ now: T0, to: 'x@y.test', nonce: 'n' }) };
-    const held = { ...event, kind: 'sync-held' as const, source: 'evil\r\nBcc: x@y.test', wouldDisable: 0, wouldRemove: 9, total: 9, threshold: null, reason: 'removals' as const };
+    const held = { ...event, kind: 'sync-held' as const, source: 'evil\r\nBcc: x@y.test', wouldDisable: 0, wouldRemove: 9, total: 9, threshold: null, reason: 'removals' as const, lastOkRunId: '7' };
     expect(render(held).subject).not.toMatch(/[\r\n]/);
   });
 });

@@ -3,7 +3,7 @@
 import { api, ApiFailure } from '../api.ts';
 import { heading, isAdmin, type PageContext } from '../context.ts';
 import { h, link, replace } from '../dom.ts';
-import { ordinal, timeEl } from '../format.ts';
+import { formatCount, ordinal, timeEl } from '../format.ts';
 import type { Account, Explanation } from '../types.ts';
 import { auditTable } from './history.ts';
 
@@ -22,7 +22,7 @@ function details(e: Explanation): HTMLDListElement {
     ...row('Profile', x.profile ? `${x.profile.name} (${ordinal(x.profile.position)} of ${x.profile.of}), matched by: ${x.profile.rule}` : 'none'),
     ...row('Holds', x.held.join(', ') || '–'),
     ...row('Waits for', x.waitingFor.join(', ') || '–'),
-    ...(x.queue ? row('Queue', `${ordinal(x.queue.position)} of ${x.queue.total}`, ' · ', link('/queue', 'waiting list')) : []),
+    ...(x.queue ? row('Queue', `${ordinal(x.queue.position)} of ${formatCount(x.queue.total)}`, ' · ', link('/queue', 'waiting list')) : []),
     ...(a.waitingSince ? row('Waiting since', timeEl(a.waitingSince)) : []),
     ...(a.activatedAt ? row('Active since', timeEl(a.activatedAt)) : []),
     ...(a.graceUntil ? row('Grace until', timeEl(a.graceUntil)) : []),

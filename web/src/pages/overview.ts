@@ -4,7 +4,7 @@
 import { api, type Page } from '../api.ts';
 import { isAdmin, heading, type PageContext } from '../context.ts';
 import { h, link, replace } from '../dom.ts';
-import { counted, timeEl } from '../format.ts';
+import { counted, formatCount, timeEl } from '../format.ts';
 import { heldSentence, reviewButton, syncPanel } from '../sync-panel.ts';
 import { dataTable } from '../table.ts';
 import type { AuditEntry, Pool, QueueEntry, SourceStatus, Status, TargetStatus } from '../types.ts';
@@ -25,13 +25,22 @@ function poolsSection(pools: readonly Pool[]): HTMLElement {
       { label: 'Usage', cell: (p) => poolBar(p) },
       { label: 'Seats', cell: (p) => p.seats, numeric: true },
       { label: 'Used', cell: (p) => p.used, numeric: true },
-      { label: 'Available', cell: (p) => h('span', { class: p.available === 0 ? 'full' : null }, p.available), numeric: true },
-      { label: 'Waiting', cell: (p) => (p.waiting > 0 ? link(`/queue`, p.waiting) : 0), numeric: true },
+      { label: 'Available', cell: (p) => h('span', { class: p.available === 0 ? 'full' : null }, formatCount(p.available)), numeric: true },
+      { label: 'Waiting', cell: (p) => (p.waiting > 0 ? link(`/queue`, formatCount(p.waiting)) : 0), numeric: true },
     ],
   }));
 }
 
-function sourcesSection(status: Status, nextRuns: ReadonlyMap<string, string | null>): HTMLElement {
+/** Each source's next scheduled run, from Redis; `unread`: Redis did not answer, so they are not known. */
+type NextRuns = { readonly unread: false; readonly at: ReadonlyMap<string, string | null> } | { readonly unread: true; readonly why: string };
+
+function nextRunCell(nextRuns: NextRuns, source: string): HTMLElement | string {
+  // Not "manual only": a scheduled source whose schedule cannot be read has one all the same.
+  if (nextRuns.unread) return 'unknown';
+  return timeEl(nextRuns.at.get(source) ?? null) || 'manual only';
+}
+
+function sourcesSection(status: Status, nextRuns: NextRuns): HTMLElement {
   return h('section', { 'aria-labelledby': 'sources-title' }, h('h2', { id: 'sources-title' }, 'Sources'), dataTable({
     caption: 'Last run per source',
     rows: status.sources,
@@ -47,7 +56,7 @@ function sourcesSection(status: Status, nextRuns: ReadonlyMap<string, string | n
             { label: 'Failures in a row', cell: (s: SourceStatus) => s.consecutiveFailures, numeric: true },
           ]
         : []),
-      { label: 'Next run', cell: (s) => timeEl(nextRuns.get(s.name) ?? null) || 'manual only' },
+      { label: 'Next run', cell: (s) => nextRunCell(nextRuns, s.name) },
     ],
   }));
 }
@@ -69,7 +78,7 @@ function targetsSection(targets: readonly TargetStatus[]): HTMLElement | null {
       { label: 'Target', cell: (t) => t.name },
       { label: 'Kind', cell: (t) => t.kind },
       { label: 'Pending', cell: (t) => t.pending, numeric: true },
-      { label: 'Failed', cell: (t) => h('span', { class: t.failed > 0 ? 'full' : null }, t.failed), numeric: true },
+      { label: 'Failed', cell: (t) => h('span', { class: t.failed > 0 ? 'full' : null }, formatCount(t.failed)), numeric: true },
       { label: 'Last delivery', cell: (t) => timeEl(t.lastDeliveryAt) || 'never' },
       { label: 'Last reconcile', cell: (t) => (t.kind === 'scim' ? timeEl(t.lastReconcileAt) || 'never' : '') },
       { label: 'Drift found', cell: (t) => driftText(t.drift) },
@@ -78,13 +87,19 @@ function targetsSection(targets: readonly TargetStatus[]): HTMLElement | null {
 }
 
 /** `reviewOut`: where a held run's review and result go; outside the warnings, which each refresh redraws. */
-function warnings(ctx: PageContext, status: Status, options: { refresh: () => void; reviewOut: HTMLElement }): HTMLElement | null {
+function warnings(ctx: PageContext, status: Status, options: { refresh: () => void; reviewOut: HTMLElement; nextRuns: NextRuns }): HTMLElement | null {
   const items: HTMLElement[] = [];
+  if (options.nextRuns.unread) {
+    items.push(h('li', {}, `The schedules cannot be read, so no scheduled sync starts and Sync now cannot queue one: ${options.nextRuns.why}`));
+  }
   for (const s of status.sources) {
     if (s.lastRun?.status === 'failed') {
       const failures = s.consecutiveFailures && s.consecutiveFailures > 1 ? ` (${s.consecutiveFailures} runs in a row)` : '';
       const error = s.lastError ? `: ${s.lastError.message}` : '';
       items.push(h('li', {}, `The last run of ${s.name} failed${failures}${error}. `, link(`/runs?source=${encodeURIComponent(s.name)}`, 'See its runs')));
+    }
+    if (s.overdueSince) {
+      items.push(h('li', {}, `A scheduled run of ${s.name} was due at `, timeEl(s.overdueSince), ' and none has started since: are the workers up and reaching Redis?'));
     }
     if (s.lastRun?.status === 'held') {
       items.push(h('li', {}, `${heldSentence(`The last run of ${s.name}`, s.lastRun.held)} `, isAdmin(ctx) ? reviewButton(s.name, options.reviewOut, options.refresh) : null));
@@ -113,7 +128,7 @@ function queueSection(queue: { total: number; entries: QueueEntry[] }): HTMLElem
       { label: 'Since', cell: (e) => timeEl(e.waitingSince) },
       { label: 'Why', cell: (e) => e.why },
     ],
-  }), queue.total > queue.entries.length ? h('p', {}, link('/queue', `All ${queue.total} waiting accounts`)) : null);
+  }), queue.total > queue.entries.length ? h('p', {}, link('/queue', `All ${formatCount(queue.total)} waiting accounts`)) : null);
 }
 
 export async function renderOverview(ctx: PageContext): Promise<void> {
@@ -122,17 +137,20 @@ export async function renderOverview(ctx: PageContext): Promise<void> {
   const reviewOut = h('div', { 'aria-live': 'polite' });
   const data = h('div', { 'aria-busy': 'true' }, 'Loading…');
   const draw = async (status: Status): Promise<void> => {
-    const [schedules, queue, audit] = await Promise.all([
-      // The next runs come from Redis: while it is away (503) the overview still shows the rest.
-      api<{ sources: { name: string; nextRunAt: string | null }[] }>('schedules').catch(() => ({ sources: [] })),
+    const [nextRuns, queue, audit] = await Promise.all([
+      // The next runs come from Redis: while it is away (503) the overview says so and still shows the rest.
+      api<{ sources: { name: string; nextRunAt: string | null }[] }>('schedules').then(
+        (schedules): NextRuns => ({ unread: false, at: new Map(schedules.sources.map((s) => [s.name, s.nextRunAt])) }),
+        (error: unknown): NextRuns => ({ unread: true, why: error instanceof Error ? error.message : String(error) }),
+      ),
       api<{ total: number; entries: QueueEntry[] }>('queue?limit=5'),
       api<Page<AuditEntry>>('audit?limit=15'),
     ]);
-    replace(alerts, warnings(ctx, status, { refresh: () => void refresh(), reviewOut }));
+    replace(alerts, warnings(ctx, status, { refresh: () => void refresh(), reviewOut, nextRuns }));
     replace(
       data,
       poolsSection(status.pools),
-      sourcesSection(status, new Map(schedules.sources.map((s) => [s.name, s.nextRunAt]))),
+      sourcesSection(status, nextRuns),
       targetsSection(status.targets),
       queueSection(queue),
       h('section', { 'aria-labelledby': 'audit-title' }, h('h2', { id: 'audit-title' }, 'Latest changes'), auditTable(audit.items.slice().reverse(), { withAccount: true })),

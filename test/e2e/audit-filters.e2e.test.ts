@@ -1,0 +1,96 @@
+// Finding a seat change in the audit trail: `seatsync audit` and `GET /api/v1/audit` filter by reason,
+// by the account's source and (the CLI as the API) by run, each alone and together with the others; a
+// reason or source that does not exist is refused, not answered with an empty list.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.ts';
+import { createPostgresDatabase } from '../support/databases.ts';
+import {
+  aConfigDir, api, clearPrefix, freePort, manyPeople, READ_TOKEN, requireRedis, spawnWorker, uniquePrefix, type ConfigDir, type WorkerProcess,
+} from '../integration/worker/worker-fixtures.ts';
+
+interface Entry { username: string; source: string; from: string | null; to: string; reason: string; runId: string | null }
+
+describe('audit filters', () => {
+  const prefix = uniquePrefix('audit-filters');
+  let pg: { url: string; drop: () => Promise<void> };
+  let dir: ConfigDir;
+  let port: number;
+  let worker: WorkerProcess | null = null;
+  let removalRun: string;
+
+  const cli = (...args: string[]) => runCli([...args, '--config', dir.configPath]);
+  const audit = async (...args: string[]): Promise<Entry[]> => {
+    const result = await cli('audit', '--json', ...args);
+    expect(result.code, result.stderr).toBe(0);
+    return JSON.parse(result.stdout) as Entry[];
+  };
+  const brief = (entries: readonly Entry[]): string[] => entries.map((e) => `${e.source}/${e.username} ${e.from ?? 'new'}→${e.to} ${e.reason}`);
+
+  beforeAll(async () => {
+    await requireRedis();
+    pg = await createPostgresDatabase();
+    dir = aConfigDir();
+    port = await freePort();
+    const people = manyPeople(4, 'h');
+    const hr = dir.writeCsv('hr', people);
+    const crm = dir.writeCsv('crm', manyPeople(1, 'c'));
+    dir.writeConfig({ databaseUrl: pg.url, prefix, port, sources: { hr, crm }, seats: { primary: 3 } });
+    // Run 1 (hr): three seats for h1–h3, h4 waits; run 2 (crm): c1 waits too.
+    expect((await cli('sync')).code).toBe(0);
+    // Run 3 (hr): h2 leaves the file; its seat goes to h4, the first in the queue.
+    dir.writeCsv('hr', people.filter((p) => p.id !== 'h000002'));
+    const third = await cli('sync', '--source', 'hr', '--json');
+    expect(third.code, third.stderr).toBe(0);
+    removalRun = '3';
+    // An admin blocks h1: its seat goes to c1, waiting since run 2.
+    expect(await cli('accounts', 'block', 'h000001', '--reason', 'left the project')).toMatchObject({ code: 0 });
+  }, 120_000);
+
+  afterAll(async () => {
+    await worker?.stop('SIGKILL');
+    await pg?.drop();
+    await clearPrefix(prefix);
+  });
+
+  it('lists only the entries with a reason, of a source, of a run, and all three at once', async () => {
+    expect(brief(await audit('--reason', 'removed'))).toEqual(['hr/h000002 active→removed removed']);
+    // The admin's block of h1 freed a seat: c1, waiting since run 2, took it.
+    expect(brief(await audit('--source', 'crm'))).toEqual(['crm/c000001 new→blocked seats', 'crm/c000001 blocked→active seats']);
+    expect(brief(await audit('--run', removalRun))).toEqual(['hr/h000002 active→removed removed', 'hr/h000004 blocked→active seats']);
+    expect(brief(await audit('--reason', 'seats', '--source', 'hr', '--run', removalRun))).toEqual(['hr/h000004 blocked→active seats']);
+    // The admin's action has its own entry, with the admin's words; the suspension it caused follows as `admin`.
+    expect((await audit('--reason', 'block')).map((e) => [e.username, (e as Entry & { comment: string }).comment])).toEqual([['h000001', 'left the project']]);
+    expect(brief(await audit('--reason', 'admin'))).toEqual(['hr/h000001 active→suspended admin']);
+    const human = await cli('audit', '--reason', 'removed');
+    expect(human.stdout).toMatch(/h000002 \(\d+\) +active +removed +removed +run:3/);
+  });
+
+  it('refuses a reason or a source that does not exist, and a run that is not an id', async () => {
+    const reason = await cli('audit', '--reason', 'deleted');
+    expect(reason.code).toBe(2);
+    expect(reason.stderr).toContain('--reason must be one of new, seats, directory-disabled');
+    expect(reason.stderr).toContain('not "deleted"');
+    const source = await cli('audit', '--source', 'payroll');
+    expect(source.code).toBe(2);
+    expect(source.stderr).toContain('"payroll"');
+    expect((await cli('audit', '--run', 'run:3')).code).toBe(2);
+  });
+
+  it('filters the same way in the API', async () => {
+    worker = spawnWorker(dir.configPath);
+    await worker.started;
+    const reader = api(`http://127.0.0.1:${port}`, READ_TOKEN);
+    const page = async (query: string): Promise<Entry[]> => {
+      const response = await reader(`/api/v1/audit?${query}`);
+      expect(response.status, JSON.stringify(response.body)).toBe(200);
+      return (response.body as { items: Entry[] }).items;
+    };
+    expect(brief(await page('reason=removed'))).toEqual(['hr/h000002 active→removed removed']);
+    expect(brief(await page('source=crm'))).toEqual(['crm/c000001 new→blocked seats', 'crm/c000001 blocked→active seats']);
+    expect(brief(await page(`reason=seats&source=hr&run=${removalRun}`))).toEqual(['hr/h000004 blocked→active seats']);
+    expect((await reader('/api/v1/audit?reason=deleted')).status).toBe(400);
+    const unknown = await reader('/api/v1/audit?source=payroll');
+    expect(unknown.status).toBe(400);
+    expect(unknown.body).toMatchObject({ error: { code: 'unknown-source' } });
+  }, 60_000);
+});
