@@ -278,6 +278,7 @@ describe('seatsync CLI given odd option values', () => {
       [['accounts', '--source', ''], 'error: unknown source ""; configured: demo'],
       [['audit', '--account', ''], 'error: no account matches "" (id, username, email or directory id)'],
       [['audit', '--source', ''], 'error: unknown source ""; configured: demo'],
+      [['targets', 'reconcile', '--target', ''], 'error: --target "": no SCIM target of that name (SCIM targets: none)'],
     ] as const) {
       const result = await runCli([...args, '--config', demo.config]);
       expect(result.code, args.join(' ')).toBe(2);
