@@ -17,9 +17,9 @@ export function wholeNumberOption(option: string, text: string, range: { readonl
   return value;
 }
 
-/** A number of seconds, decimals allowed (`0.5`), up to MAX_SECONDS; 0 only where `zero` allows it. Returns milliseconds. */
+/** A number of seconds, decimals allowed (`0.5`, `.5`), up to MAX_SECONDS; 0 only where `zero` allows it. Returns milliseconds. */
 export function secondsOption(option: string, text: string, { zero }: { readonly zero: boolean }): number {
-  const value = /^\d+(\.\d+)?$/.test(text.trim()) ? Number(text.trim()) : Number.NaN;
+  const value = /^(\d+(\.\d*)?|\.\d+)$/.test(text.trim()) ? Number(text.trim()) : Number.NaN;
   if (!(value <= MAX_SECONDS && (zero ? value >= 0 : value > 0))) {
     throw new UsageError(`${option} must be a number of seconds ${zero ? 'from 0' : 'above 0'} to ${MAX_SECONDS}, not "${text}"`);
   }

@@ -272,6 +272,7 @@ describe('seatsync CLI given odd option values', () => {
       [['resync', '--wait', '--start-timeout', 'abc'], 'error: --start-timeout must be a number of seconds above 0 to 2147483, not "abc"'],
       [['resync', '--start-timeout', '5'], 'error: --timeout and --start-timeout say how long --wait waits: add --wait'],
       [['resync', '--timeout', '5'], 'error: --timeout and --start-timeout say how long --wait waits: add --wait'],
+      [['resync', '--wait', '--timeout', '30s'], 'error: --timeout must be a number of seconds above 0 to 2147483, not "30s"'],
       // An empty value is a value, not "no filter".
       [['accounts', '--state', ''], 'error: --state must be one of active, blocked, suspended, disabled, removed, not ""'],
       [['accounts', '--pool', ''], 'error: unknown pool ""; configured: primary, extranet'],
