@@ -25,7 +25,7 @@ import { sourceLogger, type Logger } from './logging.ts';
 import { connectionsFor, type Database } from './store/db.ts';
 import { storeOf, type Repositories } from './store/repositories.ts';
 import { seatSettingsChanged, seatSettingsOf, storedSeatSettings } from './sync/reconcile.ts';
-import { overdueSources, poolViews, targetViews } from './sync/status.ts';
+import { poolViews, sourceSchedules, targetViews } from './sync/status.ts';
 
 export interface StartWorkerOptions {
   readonly config: SeatsyncConfig;
@@ -94,7 +94,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
           pools: await poolViews(store, current()),
           outbox: await store.outbox.counts(),
           sources: names.flatMap((name) => health.get(name) ?? []),
-          overdue: await overdueSources(store, current(), new Date()),
+          ...(await sourceSchedules(store, current(), new Date())),
           targets: await targetViews(store, current()),
         };
       },

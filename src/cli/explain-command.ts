@@ -2,7 +2,7 @@
 // `GET /api/v1/accounts/{id}/explain` and the console's account page).
 import type { Command } from 'commander';
 import { ACCOUNT_REFERENCE } from '../domain/types.ts';
-import { auditReasonText } from '../domain/explain.ts';
+import { auditLine } from '../domain/explain.ts';
 import type { Runner } from './context.ts';
 import { EXIT } from './exit-codes.ts';
 import { cellText, table, type Output } from './output.ts';
@@ -35,5 +35,8 @@ function printExplanation(out: Output, { account, explanation: e, audit }: Accou
   out.line(`holds: ${e.held.join(', ') || '-'}; waits for: ${e.waitingFor.join(', ') || '-'}${account.waitingSince ? ` since ${account.waitingSince}` : ''}`);
   if (audit.length === 0) return;
   out.line('\nlatest changes:');
-  out.line(table(['time', 'from', 'to', 'reason', 'actor'], audit.map((a) => [a.at, a.from ?? '', a.to ?? '', auditReasonText(a), a.actor])));
+  out.line(table(['time', 'from', 'to', 'reason', 'actor'], audit.map((a) => {
+    const line = auditLine(a);
+    return [a.at, line.from, line.to, line.reason, a.actor];
+  })));
 }

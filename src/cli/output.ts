@@ -93,6 +93,7 @@ export function heldText(source: string, held: HeldReport | undefined, apply: 's
 
 /** A source whose scheduled run has not started (`overdueSince`), and what to check. */
 export function overdueText(source: { readonly name: string; readonly overdueSince: string | null; readonly lastRun: { readonly startedAt: string } | null }): string {
-  return `a scheduled run was due at ${source.overdueSince ?? '?'} and none has started since (the last one started at ${source.lastRun?.startedAt ?? '?'}). ` +
+  const last = source.lastRun ? `the last one started at ${source.lastRun.startedAt}` : 'it has never run';
+  return `a scheduled run was due at ${source.overdueSince ?? '?'} and none has started since (${last}). ` +
     `Is \`seatsync run\` up, with Redis reachable? \`seatsync resync --source ${source.name} --wait\` asks a worker to sync it now.`;
 }

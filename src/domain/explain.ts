@@ -2,7 +2,7 @@
 // console's account page): the profile that chose its pools and the rule that matched, the seats it
 // holds or awaits, its protection, and its place in the queue. Pure: the caller reads the facts.
 import type { QueueStanding } from './waiting-queue.ts';
-import type { AdminAction } from './notification-events.ts';
+import { ADMIN_ACTIONS, type AdminAction } from './notification-events.ts';
 import type { AccountState, ChangeReason, MatchRule } from './types.ts';
 
 export interface AccountFacts {
@@ -133,10 +133,28 @@ const REASONS: Readonly<Record<ChangeReason | AdminAction, true>> = {
 };
 export const AUDIT_REASONS = Object.keys(REASONS) as readonly (ChangeReason | AdminAction)[];
 
-/** An audit entry's reason as the CLI and the console show it: with the admin's words, or the protected account that took the seat. */
-export function auditReasonText(entry: { readonly reason: string; readonly comment: string | null; readonly takenBy: string | null }): string {
-  if (entry.comment) return `${entry.reason}: ${entry.comment}`;
-  return entry.takenBy ? `${entry.reason}: seat taken by ${entry.takenBy}` : entry.reason;
+/** An audit entry as a row people read (the CLI's `audit` and `explain`, the console's history tables). */
+export interface AuditLine {
+  /** `new` for an account's first entry; empty for an admin action, which changes no state itself. */
+  readonly from: string;
+  readonly to: string;
+  /** With the admin's words, or the protected account that took the seat. */
+  readonly reason: string;
+}
+
+/**
+ * An audit entry as people read it. An admin action's own entry is stored with from = to (the state it
+ * found), which would read as "active → active block", a change that did nothing: it is shown as the
+ * action, without states; the seat changes it causes follow as entries of their own (reason `admin`).
+ */
+export function auditLine(entry: {
+  readonly from: string | null; readonly to: string | null; readonly reason: string; readonly comment: string | null; readonly takenBy: string | null;
+}): AuditLine {
+  if ((ADMIN_ACTIONS as readonly string[]).includes(entry.reason)) {
+    return { from: '', to: '', reason: `${entry.reason} (admin action)${entry.comment ? `: ${entry.comment}` : ''}` };
+  }
+  const reason = entry.comment ? `${entry.reason}: ${entry.comment}` : entry.takenBy ? `${entry.reason}: seat taken by ${entry.takenBy}` : entry.reason;
+  return { from: entry.from ?? 'new', to: entry.to ?? '', reason };
 }
 
 /** A profile's `when` as a sentence (all parts must match). */

@@ -18,4 +18,4 @@ export { isProtected, type ProtectionFlags } from './protection.ts';
 export { applyChanges, seatStateOf } from './seat-state.ts';
 export { CHANGE_KINDS, changeKindOf, isChangeKind, noChangesByKind, type ChangeKind } from './change-kinds.ts';
 export { ordinal, rankWaiting, standingOf, type AwaitedPool, type PoolFill, type QueueCounts, type QueueStanding, type WaitingAccount } from './waiting-queue.ts';
-export { auditReasonText, describeRule, explainAccount, type AccountFacts, type BlockEntry, type ExplainableProfile, type ExplainedProfile, type Explanation } from './explain.ts';
+export { auditLine, describeRule, explainAccount, type AccountFacts, type AuditLine, type BlockEntry, type ExplainableProfile, type ExplainedProfile, type Explanation } from './explain.ts';

@@ -4,7 +4,8 @@ import type { HoldReason } from './hold.ts';
 import type { AccountRef, ChangeReason, PoolUsage } from './types.ts';
 
 /** The admin actions on one account (SPEC §5 `accounts block|unblock|protect|unprotect`). */
-export type AdminAction = 'block' | 'unblock' | 'protect' | 'unprotect';
+export const ADMIN_ACTIONS = ['block', 'unblock', 'protect', 'unprotect'] as const;
+export type AdminAction = (typeof ADMIN_ACTIONS)[number];
 
 /**
  * What changed the seats, set where it starts: a sync run (src/sync/apply-run.ts) or an admin's action on

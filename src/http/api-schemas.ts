@@ -3,6 +3,7 @@
 // publishes the same objects, so what a client is told is what goes over the wire.
 import { AUDIT_REASONS } from '../domain/explain.ts';
 import { ACCOUNT_REFERENCE, ACCOUNT_STATES } from '../domain/types.ts';
+import { ADMIN_ACTIONS } from '../domain/notification-events.ts';
 import { CHANGE_KINDS } from '../domain/change-kinds.ts';
 import { HOLD_REASONS } from '../domain/hold.ts';
 
@@ -28,7 +29,6 @@ const pageQuery = (defaultLimit: number, maxLimit: number): Schema => ({
   cursor: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$', description: 'the `nextCursor` of the previous page' },
 });
 
-export const ADMIN_ACTIONS = ['block', 'unblock', 'protect', 'unprotect'] as const;
 
 export const requestSchemas = {
   accountsQuery: {
@@ -52,6 +52,7 @@ export const requestSchemas = {
       run: { type: 'string', pattern: '^[0-9]{1,18}$', description: 'only the entries of this run (its numeric id)' },
       reason: { type: 'string', enum: AUDIT_REASONS, description: 'only the entries with this reason' },
       source: { ...TEXT_INPUT, description: 'only the entries of accounts of this source' },
+      to: { type: 'string', enum: ACCOUNT_STATES, description: 'only the changes into this state, from another state or as a new account (with `run`: the accounts that run blocked, activated, …)' },
       ...pageQuery(1_000, 10_000),
     },
   },
@@ -218,7 +219,7 @@ export const responseSchemas = {
         failingSince: { ...nullableDateTime, description: 'when the current run of failures began; null while the source works' },
         overdueSince: {
           ...nullableDateTime,
-          description: 'when the scheduled run after the last one was due, once it is late and none has started (no worker, schedules lost, jobs queued behind others); null while runs start on time, one is running, or the source has no schedule',
+          description: 'when the scheduled run after the last one was due (for a source that has never run: its first scheduled run after seatsync first read it in the config), once it is late and none has started (no worker, schedules lost, jobs queued behind others); null while runs start on time, one is running, or the source has no schedule',
         },
         lastError: {
           ...closed({ runId: str, at: dateTime, code: nullableStr, message: str }, { description: 'the newest failed run and its error (kept after the source recovers)' }),

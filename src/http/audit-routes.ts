@@ -13,13 +13,14 @@ interface AuditQuery {
   readonly run?: string;
   readonly reason?: string;
   readonly source?: string;
+  readonly to?: string;
   readonly limit: number;
   readonly cursor?: string;
 }
 
 export function registerAuditRoutes(api: FastifyInstance, deps: HttpDeps): void {
   defineRoute<{ Querystring: AuditQuery }>(api, 'listAudit', async (request) => {
-    const { account, since, run, reason, source, limit, cursor } = request.query;
+    const { account, since, run, reason, source, to, limit, cursor } = request.query;
     requireConfigured('source', source, deps.config().sources.map((s) => s.name));
     const sinceDate = since === undefined ? undefined : parseInstant(since);
     if (sinceDate === null) throw new ApiError(400, 'validation', `since: not a date: "${since}" (${INSTANT_EXAMPLES})`);
@@ -33,6 +34,7 @@ export function registerAuditRoutes(api: FastifyInstance, deps: HttpDeps): void 
       ...(run ? { runId: run } : {}),
       ...(reason ? { reason } : {}),
       ...(source ? { source } : {}),
+      ...(to ? { to } : {}),
     });
     const oldest = entries[0];
     return { items: entries, nextCursor: more && oldest ? encodeCursor('audit', oldest.id) : null };

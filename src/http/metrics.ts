@@ -15,6 +15,8 @@ export interface StateSnapshot {
   readonly sources: readonly SourceHealth[];
   /** The sources whose scheduled run is late (status.ts `overdueSince`). */
   readonly overdue: ReadonlySet<string>;
+  /** When seatsync first read each configured source (status.ts `sourceSchedules`). */
+  readonly firstSeen: ReadonlyMap<string, Date>;
   readonly targets: readonly TargetView[];
 }
 
@@ -182,8 +184,19 @@ function sourceGauges(registry: Registry, snapshot: () => Promise<StateSnapshot>
     },
   });
   new Gauge({
+    name: 'seatsync_source_first_seen_timestamp_seconds',
+    help: 'When seatsync first read the source in its config (its first run, for sources older than this metric); the age of a source with no successful run yet',
+    labelNames: ['source'],
+    registers: [registry],
+    async collect() {
+      const { firstSeen } = await snapshot();
+      this.reset();
+      for (const [source, at] of firstSeen) this.set({ source }, at.getTime() / 1000);
+    },
+  });
+  new Gauge({
     name: 'seatsync_source_overdue',
-    help: '1 while the scheduled run after the source\'s last run is late and none has started (no worker, schedules lost), else 0',
+    help: '1 while the scheduled run after the source\'s last run (or, never run, after it was first read) is late and none has started (no worker, schedules lost), else 0',
     labelNames: ['source'],
     registers: [registry],
     async collect() {

@@ -87,11 +87,22 @@ function limitDocument(event: LimitExceededEvent): MessageDocument {
     paragraphs,
     pools: event.pools,
     lists: [
-      ...groups.map((g) => accountList(BLOCK_LIST_TITLE[g.reason], g.accounts, g.total, 'seatsync accounts --state blocked')),
-      accountList('Activated under grace', event.grace, event.graceTotal, 'seatsync accounts --state active'),
+      ...groups.map((g) => accountList(BLOCK_LIST_TITLE[g.reason], g.accounts, g.total, blockedListCommand(event.runId, g.reason))),
+      accountList('Activated under grace', event.grace, event.graceTotal, event.runId === null ? 'seatsync accounts --state active' : `seatsync audit --run ${event.runId} --reason grace`),
     ].filter((l) => l.total > 0),
     actions: seatActions(short),
   };
+}
+
+/**
+ * The command that lists every account of a block group, where the email shows the first ones: the
+ * run's changes into `blocked` (not everyone waiting, which includes earlier runs' accounts), narrowed
+ * to the group's reason when it is one audit reason (`seats` stands for several: new, eligible again,
+ * another profile). An admin action (no run) blocks one account at most, so its list is never cut short.
+ */
+function blockedListCommand(runId: string | null, reason: BlockReason): string {
+  if (runId === null) return 'seatsync accounts --state blocked';
+  return `seatsync audit --run ${runId} --to blocked${reason === 'seats' ? '' : ` --reason ${reason}`}`;
 }
 
 interface BlockGroup {

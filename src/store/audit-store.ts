@@ -51,6 +51,12 @@ export interface AuditFilter {
   readonly reason?: string;
   /** The source of the entry's account. */
   readonly source?: string;
+  /**
+   * The state the entry reached: changes into it from another state or from none (a new account). An
+   * admin action's own entry (from = to) and a change that stays in the state are left out, so a run's
+   * entries `to: 'blocked'` are exactly the accounts that run blocked.
+   */
+  readonly to?: string;
 }
 
 export function auditOf(db: Queryable) {
@@ -84,10 +90,11 @@ export function auditOf(db: Queryable) {
          WHERE ($1::int[] IS NULL OR au.account_id = ANY($1)) AND ($2::timestamptz IS NULL OR au.at >= $2)
            AND ($3::bigint IS NULL OR au.id < $3) AND ($5::bigint IS NULL OR au.run_id = $5)
            AND ($6::text IS NULL OR au.reason = $6) AND ($7::text IS NULL OR a.source = $7)
+           AND ($8::text IS NULL OR (au.to_state = $8 AND au.from_state IS DISTINCT FROM au.to_state))
          ORDER BY au.id DESC LIMIT $4`,
         [
           options.accountIds ?? null, options.since?.toISOString() ?? null, options.beforeId ?? null, options.limit + 1, options.runId ?? null,
-          options.reason ?? null, options.source ?? null,
+          options.reason ?? null, options.source ?? null, options.to ?? null,
         ],
       );
       const more = result.rows.length > options.limit;

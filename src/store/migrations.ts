@@ -12,6 +12,7 @@ import { sql as queueIndex } from './migrations/008-queue-index.ts';
 import { sql as changedRunIndex } from './migrations/009-changed-run-index.ts';
 import { sql as auditRunIndex } from './migrations/010-audit-run-index.ts';
 import { sql as cursorRowAlways } from './migrations/011-cursor-row-always.ts';
+import { sql as sourceFirstSeen } from './migrations/012-source-first-seen.ts';
 
 export interface Migration {
   readonly version: number;
@@ -31,6 +32,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 9, name: 'changed-run-index', sql: changedRunIndex },
   { version: 10, name: 'audit-run-index', sql: auditRunIndex },
   { version: 11, name: 'cursor-row-always', sql: cursorRowAlways },
+  { version: 12, name: 'source-first-seen', sql: sourceFirstSeen },
 ];
 
 /** Arbitrary constant key of the advisory lock that serializes migrations between replicas. */

@@ -87,6 +87,42 @@ export function runsOf(db: Queryable) {
       return new Map(result.rows.map((r) => [r.source, r]));
     },
 
+    /**
+     * When each source was first known to seatsync: its first run, or else the first status, metrics
+     * scrape or run that read it from the config; the ones not known yet are recorded as known from `now`.
+     * A renamed source is a new one.
+     */
+    async firstSeen(sources: readonly string[], now: Date): Promise<Map<string, Date>> {
+      const read = async (): Promise<Map<string, Date>> => {
+        const result = await db.query<{ source: string; at: Date }>('SELECT source, at FROM source_first_seen WHERE source = ANY($1::text[])', [sources]);
+        return new Map(result.rows.map((r) => [r.source, new Date(r.at)]));
+      };
+      const known = await read();
+      const unknown = sources.filter((s) => !known.has(s));
+      if (unknown.length === 0) return known;
+      // Another process may record the same source meanwhile: the first time stays.
+      await db.query(
+        'INSERT INTO source_first_seen (source, at) SELECT unnest($1::text[]), $2 ON CONFLICT (source) DO NOTHING',
+        [unknown, now.toISOString()],
+      );
+      return read();
+    },
+
+    /**
+     * The sources among `sources` with a run at work now: left `running` and its lock held by the
+     * connection that runs it (a run cut off, whose lock nobody holds, is not at work; see `failInterrupted`).
+     */
+    async atWork(sources: readonly string[]): Promise<Set<string>> {
+      const result = await db.query<{ source: string }>(
+        `SELECT DISTINCT r.source FROM runs r
+         WHERE r.source = ANY($1::text[]) AND r.status = 'running'
+           AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+                         AND l.classid = ${RUN_LOCK_CLASS}::oid AND l.objid = (r.id % 2147483647)::int::oid)`,
+        [sources],
+      );
+      return new Set(result.rows.map((r) => r.source));
+    },
+
     /** Held on this connection while the run works (a session lock). */
     async lock(runId: string): Promise<void> {
       await db.query(`SELECT pg_advisory_lock(${runLock('$1::bigint')})`, [runId]);

@@ -31,8 +31,9 @@ export interface SourceStatusView {
   readonly lastError: { runId: string; at: string; code: string | null; message: string } | null;
   /**
    * When the scheduled run after the last one was due, if none has started since (no worker running, its
-   * schedules lost, or sync jobs queued behind others); null while runs start on time, one is running,
-   * the source has no schedule or has never run.
+   * schedules lost, or sync jobs queued behind others); for a source that has never run, when its first
+   * scheduled run was due after seatsync first read it in the config. Null while runs start on time, one
+   * is running, or the source has no schedule.
    */
   readonly overdueSince: string | null;
 }
@@ -66,13 +67,14 @@ export function poolViewsFromPlan(pools: readonly PoolUsage[]): PoolView[] {
 
 export async function statusView(repos: Repositories, config: SeatsyncConfig, options: { readonly now?: Date } = {}): Promise<StatusView> {
   const names = config.sources.map((s) => s.name);
+  const now = options.now ?? new Date();
   const runs = await repos.runs.last(names);
   const health = await repos.runs.health(names);
+  const { overdue } = await overdueByName(repos, config, runs, now);
   const { pending, failed } = await repos.outbox.counts();
-  const now = options.now ?? new Date();
   return {
     pools: await poolViews(repos, config),
-    sources: config.sources.map((source) => sourceView(source.name, runs.get(source.name), health.get(source.name), overdueSince(source.schedule, runs.get(source.name), now))),
+    sources: config.sources.map((source) => sourceView(source.name, runs.get(source.name), health.get(source.name), overdue.get(source.name) ?? null)),
     outbox: { pending, failed },
     targets: await targetViews(repos, config),
   };
@@ -83,13 +85,33 @@ const MAX_START_DELAY_MS = 3_600_000;
 
 /**
  * The time the run after `last` was due, once it is late: not started within the schedule's interval
- * (at most an hour) after it was due. Null while a run goes on (it may outlast its interval).
+ * (at most an hour) after it was due. A source that has never run is due at its first scheduled time
+ * after `firstSeen` (when seatsync first read it in the config). Null while a run is at work (`atWork`:
+ * one longer than the schedule's interval is late, not missed; one cut off by a stopped process is not).
  */
-export function overdueSince(schedule: Schedule | null, last: RunRecord | undefined, now: Date): string | null {
-  if (schedule === null || last === undefined || last.finishedAt === null) return null;
-  const { first, second } = scheduledAfter(schedule, last.startedAt);
+export function overdueSince(
+  schedule: Schedule | null, reference: { last: RunRecord | undefined; firstSeen: Date | undefined; atWork: boolean }, now: Date,
+): string | null {
+  const { last, firstSeen } = reference;
+  if (schedule === null || reference.atWork) return null;
+  const since = last?.startedAt ?? firstSeen;
+  if (since === undefined) return null;
+  const { first, second } = scheduledAfter(schedule, since);
   const lateAfterMs = Math.min(second.getTime() - first.getTime(), MAX_START_DELAY_MS);
   return now.getTime() > first.getTime() + lateAfterMs ? first.toISOString() : null;
+}
+
+/** `overdueSince` of every configured source by name, recording the sources seatsync reads for the first time. */
+async function overdueByName(
+  repos: Pick<Repositories, 'runs'>, config: Pick<SeatsyncConfig, 'sources'>, runs: Map<string, RunRecord>, now: Date,
+): Promise<{ overdue: Map<string, string | null>; firstSeen: Map<string, Date> }> {
+  const names = config.sources.map((s) => s.name);
+  const firstSeen = await repos.runs.firstSeen(names, now);
+  const atWork = await repos.runs.atWork(names);
+  const overdue = new Map(config.sources.map((s) => [
+    s.name, overdueSince(s.schedule, { last: runs.get(s.name), firstSeen: firstSeen.get(s.name), atWork: atWork.has(s.name) }, now),
+  ]));
+  return { overdue, firstSeen };
 }
 
 function sourceView(name: string, run: RunRecord | undefined, h: SourceHealth | undefined, overdue: string | null): SourceStatusView {
@@ -113,10 +135,16 @@ function lastRunView(run: RunRecord): LastRunView {
   };
 }
 
-/** The configured sources whose scheduled run is overdue (`overdueSince`), as the metrics report them. */
-export async function overdueSources(repos: Pick<Repositories, 'runs'>, config: Pick<SeatsyncConfig, 'sources'>, now: Date): Promise<Set<string>> {
-  const runs = await repos.runs.last(config.sources.map((s) => s.name));
-  return new Set(config.sources.filter((s) => overdueSince(s.schedule, runs.get(s.name), now) !== null).map((s) => s.name));
+/**
+ * What the metrics report of each configured source's schedule: the sources whose scheduled run is
+ * overdue (`overdueSince`), and when seatsync first read each one (the age of a source that has never
+ * synced successfully, which the SeatsyncSourceStale alert reads where no last success exists).
+ */
+export async function sourceSchedules(
+  repos: Pick<Repositories, 'runs'>, config: Pick<SeatsyncConfig, 'sources'>, now: Date,
+): Promise<{ overdue: Set<string>; firstSeen: Map<string, Date> }> {
+  const { overdue, firstSeen } = await overdueByName(repos, config, await repos.runs.last(config.sources.map((s) => s.name)), now);
+  return { overdue: new Set([...overdue].filter(([, since]) => since !== null).map(([name]) => name)), firstSeen };
 }
 
 export async function targetViews(repos: Pick<Repositories, 'targets'>, config: Pick<SeatsyncConfig, 'targets'>): Promise<TargetView[]> {

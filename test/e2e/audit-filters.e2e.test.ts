@@ -65,6 +65,27 @@ describe('audit filters', () => {
     expect(human.stdout).toMatch(/h000002 \(\d+\) +active +removed +removed +run:3/);
   });
 
+  it('lists the changes into a state: one run\'s newly blocked accounts, an admin\'s suspension without the action\'s own entry', async () => {
+    expect(brief(await audit('--run', '1', '--to', 'blocked'))).toEqual(['hr/h000004 new→blocked seats']);
+    // The block's own entry stays active→active (the stored row); only the suspension it caused reached a state.
+    expect(brief(await audit('--to', 'suspended'))).toEqual(['hr/h000001 active→suspended admin']);
+    expect(brief(await audit('--account', 'h000001', '--to', 'active'))).toEqual(['hr/h000001 new→active new']);
+    const refused = await cli('audit', '--to', 'waiting');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--to must be one of active, blocked, suspended, disabled, removed, not "waiting"');
+  });
+
+  it('shows an admin\'s action as the action with its reason, not as a change from a state to the same state, and a new account as new', async () => {
+    const human = (await cli('audit', '--account', 'h000001')).stdout;
+    expect(human).toMatch(/h000001 \(\d+\) +block \(admin action\): left the project +cli:/);
+    expect(human).toMatch(/h000001 \(\d+\) +active +suspended +admin +cli:/);
+    expect(human).not.toMatch(/active +active/);
+    expect((await cli('audit', '--source', 'crm')).stdout).toMatch(/c000001 \(\d+\) +new +blocked +seats +run:2/);
+    const explain = (await cli('explain', 'h000001')).stdout;
+    expect(explain).toMatch(/\n\S+ +block \(admin action\): left the project +cli:/);
+    expect(explain).toMatch(/\n\S+ +new +active +new +run:1/);
+  });
+
   it('refuses a reason or a source that does not exist, and a run that is not an id', async () => {
     const reason = await cli('audit', '--reason', 'deleted');
     expect(reason.code).toBe(2);
@@ -88,6 +109,9 @@ describe('audit filters', () => {
     expect(brief(await page('reason=removed'))).toEqual(['hr/h000002 active→removed removed']);
     expect(brief(await page('source=crm'))).toEqual(['crm/c000001 new→blocked seats', 'crm/c000001 blocked→active seats']);
     expect(brief(await page(`reason=seats&source=hr&run=${removalRun}`))).toEqual(['hr/h000004 blocked→active seats']);
+    expect(brief(await page('run=1&to=blocked'))).toEqual(['hr/h000004 new→blocked seats']);
+    expect(brief(await page('to=suspended'))).toEqual(['hr/h000001 active→suspended admin']);
+    expect((await reader('/api/v1/audit?to=waiting')).status).toBe(400);
     expect((await reader('/api/v1/audit?reason=deleted')).status).toBe(400);
     const unknown = await reader('/api/v1/audit?source=payroll');
     expect(unknown.status).toBe(400);

@@ -159,7 +159,7 @@ describe('seatsync CLI on the demo', () => {
     const protect = await runCli(['accounts', 'protect', username, '--reason', 'signs the contracts', '--config', demo.config]);
     expect(protect.code).toBe(0);
     const audit = await runCli(['audit', '--account', username, '--config', demo.config]);
-    expect(audit.stdout).toContain('protect: signs the contracts');
+    expect(audit.stdout).toContain('protect (admin action): signs the contracts');
     const tooLong = await runCli(['accounts', 'unprotect', username, '--reason', 'x'.repeat(501), '--config', demo.config]);
     expect(tooLong.code).toBe(2);
     expect(tooLong.stderr).toContain('at most 500');

@@ -2,6 +2,8 @@
 // its last run was ok, it has no failure, yet `status`, `status --json` and the API say that a run was
 // due and none has started. The runs' times are moved back in the database, as if the last run had
 // been two days ago; a source without a schedule is never overdue. The metric and the console say it too.
+// A source added to the config that has never run is overdue once its first scheduled run after seatsync
+// first read it is late (that time, kept in the database, is moved back the same way).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/store/db.ts';
 import { SCREENSHOT_DIR, withSignedInConsole } from '../support/browser.ts';
@@ -29,13 +31,15 @@ describe('a source whose scheduled runs stopped starting', () => {
   let csv: string;
 
   // Daily at 03:00: a worker started by the test does not run it at once.
-  const writeConfig = (schedule: string): void => dir.writeConfig({ databaseUrl: pg.url, prefix, port, sources: { hr: csv }, seats: { primary: 10 }, schedule });
-  const status = async (): Promise<{ human: string; hr: SourceStatus }> => {
+  const writeConfig = (schedule: string, sources: Record<string, string> = { hr: csv }): void =>
+    dir.writeConfig({ databaseUrl: pg.url, prefix, port, sources, seats: { primary: 10 }, schedule });
+  const status = async (): Promise<{ human: string; hr: SourceStatus; sources: SourceStatus[] }> => {
     const json = await runCli(['status', '--json', '--config', dir.configPath]);
     expect(json.code, json.stderr).toBe(0);
     const human = await runCli(['status', '--config', dir.configPath]);
     expect(human.code, human.stderr).toBe(0);
-    return { human: human.stdout, hr: (JSON.parse(json.stdout) as { sources: SourceStatus[] }).sources[0] as SourceStatus };
+    const sources = (JSON.parse(json.stdout) as { sources: SourceStatus[] }).sources;
+    return { human: human.stdout, hr: sources[0] as SourceStatus, sources };
   };
 
   beforeAll(async () => {
@@ -92,6 +96,48 @@ describe('a source whose scheduled runs stopped starting', () => {
         await warning.waitFor();
         expect(await warning.innerText()).toMatch(/A scheduled run of hr was due at .+ and none has started since: are the workers up and reaching Redis\?/);
         await page.screenshot({ path: `${SCREENSHOT_DIR}source-overdue-overview.png`, fullPage: true });
+      });
+    } finally {
+      expect(await worker.stop('SIGTERM')).toBe(0);
+    }
+  }, 60_000);
+
+  it('a source added to the config whose first scheduled run never starts is overdue too, from when seatsync first read it', async () => {
+    writeConfig('"0 3 * * *"', { hr: csv, payroll: dir.writeCsv('payroll', manyPeople(2, 'q')) });
+    const added = await status();
+    const payroll = (): SourceStatus | undefined => added.sources.find((s) => s.name === 'payroll');
+    expect(payroll()).toMatchObject({ lastRun: null, overdueSince: null });
+    expect(added.human).not.toContain('payroll: OVERDUE');
+
+    // Two days later, no worker has run it: its first 03:00 after it was added has long passed.
+    await db.query(`UPDATE source_first_seen SET at = at - interval '2 days' WHERE source = 'payroll'`);
+    const [{ at: seenAt } = { at: new Date(NaN) }] = (await db.query<{ at: Date }>(`SELECT at FROM source_first_seen WHERE source = 'payroll'`)).rows;
+    const later = await status();
+    const overdue = later.sources.find((s) => s.name === 'payroll');
+    expect(overdue).toMatchObject({ lastRun: null, consecutiveFailures: 0 });
+    const due = Date.parse(overdue?.overdueSince ?? '');
+    expect(due).toBeGreaterThan(new Date(seenAt).getTime());
+    expect(due).toBeLessThanOrEqual(new Date(seenAt).getTime() + 24 * HOUR);
+    expect(later.human).toContain(
+      `payroll: OVERDUE — a scheduled run was due at ${overdue?.overdueSince} and none has started since (it has never run). ` +
+        'Is `seatsync run` up, with Redis reachable? `seatsync resync --source payroll --wait` asks a worker to sync it now.',
+    );
+
+    const worker = spawnWorker(dir.configPath);
+    try {
+      await worker.started;
+      const response = await api(`http://127.0.0.1:${port}`, READ_TOKEN)('/api/v1/status');
+      expect((response.body as { sources: SourceStatus[] }).sources.find((s) => s.name === 'payroll')).toEqual(overdue);
+      // The metric the SeatsyncSourceOverdue alert reads. With no last success, SeatsyncSourceStale
+      // counts the source's age from when seatsync first read it.
+      const metrics = (await api(`http://127.0.0.1:${port}`, null)('/metrics')).text;
+      expect(metrics).toMatch(/^seatsync_source_overdue\{source="payroll"\} 1$/m);
+      expect(metrics).not.toMatch(/^seatsync_source_last_success_timestamp_seconds\{source="payroll"\}/m);
+      expect(metrics).toContain(`seatsync_source_first_seen_timestamp_seconds{source="payroll"} ${new Date(seenAt).getTime() / 1000}\n`);
+      await withSignedInConsole(`http://127.0.0.1:${port}`, READ_TOKEN, async (page) => {
+        const warning = page.getByRole('region', { name: 'Needs attention' });
+        await warning.waitFor();
+        expect(await warning.innerText()).toMatch(/The first scheduled run of payroll \(it has never run\) was due at .+ and none has started since: are the workers up and reaching Redis\?/);
       });
     } finally {
       expect(await worker.stop('SIGTERM')).toBe(0);

@@ -1,5 +1,5 @@
 export { ordinal } from '../../src/domain/waiting-queue.ts';
-export { auditReasonText } from '../../src/domain/explain.ts';
+export { auditLine } from '../../src/domain/explain.ts';
 
 // Dates and durations as admins read them: local time to the minute, the full ISO time on hover.
 export function when(iso: string | null): string {

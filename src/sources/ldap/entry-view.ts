@@ -9,45 +9,95 @@ export type EntryValues = Buffer | Buffer[] | string[] | string;
 
 const NONE: readonly string[] = Object.freeze([]);
 
-/** An entry decoded by search-response.ts: attribute names already lowercased. */
+/**
+ * Where the attributes of a search's entries are kept: one slot per name (lowercased), numbered in the
+ * order the search first returned them. Every entry of a user search names the same few attributes, so
+ * each entry holds an array of values by slot instead of a Map of its own, and a name asked of every
+ * entry (a config's spelling, any case) is lowercased and found once.
+ */
+export class EntryLayout {
+  /** Slot by lowercased name. */
+  readonly #slots = new Map<string, number>();
+  /** Slot by a spelling asked for (`slotOf`), once it has one. */
+  readonly #asked = new Map<string, number>();
+  readonly #names: string[] = [];
+
+  /** The slot of a lowercased name, added when the search returns it for the first time. */
+  slotFor(key: string): number {
+    let slot = this.#slots.get(key);
+    if (slot === undefined) {
+      slot = this.#names.push(key) - 1;
+      this.#slots.set(key, slot);
+    }
+    return slot;
+  }
+
+  /** The slot of a name in any case; undefined when no entry of the search returned it (so far). */
+  slotOf(name: string): number | undefined {
+    const known = this.#asked.get(name);
+    if (known !== undefined) return known;
+    const slot = this.#slots.get(lowerName(name));
+    // Spellings asked are the callers' (a handful); past a thousand they are looked up each time.
+    if (slot !== undefined && this.#asked.size < 1000) this.#asked.set(name, slot);
+    return slot;
+  }
+
+  nameOf(slot: number): string {
+    return this.#names[slot] ?? '';
+  }
+}
+
+/** An entry decoded by search-response.ts: its values by the slots of its search's layout (absent: undefined). */
 export class DecodedEntry {
   readonly dn: string;
-  readonly byName: Map<string, EntryValues>;
-  constructor(dn: string, byName: Map<string, EntryValues>) {
+  readonly layout: EntryLayout;
+  readonly values: (EntryValues | undefined)[];
+  constructor(dn: string, layout: EntryLayout, values: (EntryValues | undefined)[]) {
     this.dn = dn;
-    this.byName = byName;
+    this.layout = layout;
+    this.values = values;
   }
 }
 
 export class EntryView {
   readonly dn: string;
-  private readonly byName: Map<string, EntryValues>;
+  // Properties rather than #private fields: a view is made for every entry read, and defining a
+  // #private field costs it a keyed definition (about 100 instructions each) where a property costs a store.
+  private readonly layout: EntryLayout;
+  private readonly values: (EntryValues | undefined)[];
   /** Attributes (as asked for) read as text whose bytes were not UTF-8 and were repaired. */
-  #repaired: string[] | null = null;
+  private repairedNames: string[] | null = null;
 
   constructor(entry: Entry | DecodedEntry) {
     this.dn = entry.dn;
     if (entry instanceof DecodedEntry) {
-      this.byName = entry.byName;
+      this.layout = entry.layout;
+      this.values = entry.values;
       return;
     }
-    this.byName = new Map();
+    this.layout = new EntryLayout();
+    this.values = [];
     for (const [name, value] of Object.entries(entry)) {
       if (name === 'dn') continue;
-      const key = name.toLowerCase();
-      const existing = this.byName.get(key);
+      const slot = this.layout.slotFor(name.toLowerCase());
+      const existing = this.values[slot];
       // ldapts adds an empty array for requested attributes the server did not return; keep real values.
-      if (existing === undefined || isEmpty(existing)) this.byName.set(key, value);
+      if (existing === undefined || isEmpty(existing)) this.values[slot] = value;
     }
   }
 
-  /** Attribute names present, lowercased. */
-  names(): IterableIterator<string> {
-    return this.byName.keys();
+  #get(name: string): EntryValues | undefined {
+    const slot = this.layout.slotOf(name);
+    return slot === undefined ? undefined : this.values[slot];
+  }
+
+  /** Attribute names present, lowercased, in the order the search first returned them. */
+  *names(): IterableIterator<string> {
+    for (let slot = 0; slot < this.values.length; slot++) if (this.values[slot] !== undefined) yield this.layout.nameOf(slot);
   }
 
   has(name: string): boolean {
-    const value = this.byName.get(lowerName(name));
+    const value = this.#get(name);
     return value !== undefined && !isEmpty(value);
   }
 
@@ -73,17 +123,17 @@ export class EntryView {
 
   /** Attributes whose text was repaired by `strings`/`first`, as they were asked for; empty: none. */
   repaired(): readonly string[] {
-    return this.#repaired ?? NONE;
+    return this.repairedNames ?? NONE;
   }
 
   #noteRepaired(name: string): void {
-    this.#repaired ??= [];
-    if (!this.#repaired.includes(name)) this.#repaired.push(name);
+    this.repairedNames ??= [];
+    if (!this.repairedNames.includes(name)) this.repairedNames.push(name);
   }
 
   /** The first value as a string (every value is decoded when one is bytes, so a repair is noted as `strings` notes it). */
   first(name: string): string | null {
-    const value = this.byName.get(lowerName(name));
+    const value = this.#get(name);
     if (typeof value === 'string') return value;
     if (Array.isArray(value) && value.length === 1 && typeof value[0] === 'string') return value[0];
     if (value === undefined) return null;
@@ -97,13 +147,13 @@ export class EntryView {
 
   /** How many values the attribute has (0: none, or not returned). */
   count(name: string): number {
-    const value = this.byName.get(lowerName(name));
+    const value = this.#get(name);
     if (value === undefined) return 0;
     return Array.isArray(value) ? value.length : 1;
   }
 
   raw(name: string): (Buffer | string)[] {
-    const value = this.byName.get(lowerName(name));
+    const value = this.#get(name);
     if (value === undefined) return [];
     return Array.isArray(value) ? value : [value];
   }

@@ -108,7 +108,11 @@ interface Pending {
 
 export class SearchConnection {
   #socket: Socket | TLSSocket;
-  #tail: Buffer | null = null;
+  /** The start of a message whose end has not arrived: its bytes so far, in pieces as they came. */
+  #partial: Buffer[] = [];
+  #partialBytes = 0;
+  /** The whole length of that message; -1 while its header is cut short. */
+  #partialNeeds = -1;
   #pending: Pending | null = null;
   #messageId = 0;
   #closed = false;
@@ -288,27 +292,51 @@ export class SearchConnection {
     }
   }
 
-  /** Splits the byte stream into LDAPMessages and handles each complete one. */
+  /**
+   * Splits the byte stream into LDAPMessages and handles each complete one. A message cut by the end of
+   * a chunk is completed from the next: only its own bytes are joined (never the rest of the chunk), and
+   * the pieces of one that spans many chunks are joined once, when its last one arrives.
+   */
   #receive(chunk: Buffer): void {
-    const buf = this.#tail === null ? chunk : Buffer.concat([this.#tail, chunk]);
-    this.#tail = null;
-    const cursor = new BerCursor(buf);
+    if (this.#partial.length === 0) return this.#messages(chunk, 0);
+    if (this.#partialNeeds < 0) {
+      // The header itself was cut (a few bytes): joined with this chunk, the stream goes on as one.
+      const joined = Buffer.concat([...this.#partial, chunk]);
+      this.#keepPartial(null, 0, -1);
+      return this.#messages(joined, 0);
+    }
+    const missing = this.#partialNeeds - this.#partialBytes;
+    if (chunk.length < missing) {
+      this.#partial.push(chunk);
+      this.#partialBytes += chunk.length;
+      return;
+    }
+    this.#partial.push(chunk.subarray(0, missing));
+    const message = Buffer.concat(this.#partial, this.#partialNeeds);
+    this.#keepPartial(null, 0, -1);
+    this.#messages(message, 0);
+    this.#messages(chunk, missing);
+  }
+
+  /** Handles the complete messages of `buf` from `from`, and keeps the start of the last one if it is cut. */
+  #messages(buf: Buffer, from: number): void {
+    const cursor = new BerCursor(buf, from);
     while (cursor.pos < buf.length) {
       const start = cursor.pos;
-      let end: number;
-      try {
-        end = cursor.open(TAG.sequence, Number.MAX_SAFE_INTEGER);
-      } catch (error) {
-        if (!(error instanceof BerError) || buf[start] !== TAG.sequence) throw error;
-        end = Number.POSITIVE_INFINITY; // header cut short
-      }
-      if (end > buf.length) {
-        this.#tail = buf.subarray(start);
-        return;
-      }
+      // Past the end of `buf`, `open` reads zeros (it is given no limit): a header cut short is known by
+      // the cursor having passed the end.
+      const end = cursor.open(TAG.sequence, Number.MAX_SAFE_INTEGER);
+      if (end > buf.length) return this.#keepPartial(buf, start, cursor.pos > buf.length ? -1 : end - start);
       this.#message(cursor, end);
       cursor.pos = end;
     }
+  }
+
+  /** Keeps bytes `from`– of `buf` as the start of a message of `needs` bytes (-1: not known yet); null: none. */
+  #keepPartial(buf: Buffer | null, from: number, needs: number): void {
+    this.#partial = buf === null ? [] : [buf.subarray(from)];
+    this.#partialBytes = buf === null ? 0 : buf.length - from;
+    this.#partialNeeds = needs;
   }
 
   #message(cursor: BerCursor, end: number): void {

@@ -9,7 +9,7 @@
 // the same either way. Requests are still encoded by ldapts (its message classes).
 import { isUtf8 } from 'node:buffer';
 
-import { DecodedEntry, type EntryValues } from './entry-view.ts';
+import { DecodedEntry, EntryLayout, type EntryValues } from './entry-view.ts';
 
 export const TAG = {
   sequence: 0x30,
@@ -158,20 +158,20 @@ export interface ValueRules {
 /** SearchResultEntry: objectName and attributes, decoded into an EntryView's data. */
 export function readSearchEntry(cursor: BerCursor, end: number, rules: ValueRules): DecodedEntry {
   const dn = cursor.text(end);
-  const byName = new Map<string, EntryValues>();
   const types = typesOf(rules);
+  const values: (EntryValues | undefined)[] = [];
   const attributesEnd = cursor.open(TAG.sequence, end);
   for (let index = 0; cursor.pos < attributesEnd; index++) {
     const attributeEnd = cursor.open(TAG.sequence, attributesEnd);
     const type = types.read(cursor, attributeEnd, index);
     const decoded = readValues(cursor, cursor.open(TAG.set, attributeEnd), type.asBuffers);
     cursor.pos = attributeEnd;
-    const existing = byName.get(type.key);
+    const existing = values[type.slot];
     // Like ldapts + EntryView: the first non-empty value list of a name (any case) wins.
-    if (existing === undefined || (Array.isArray(existing) && existing.length === 0)) byName.set(type.key, decoded);
+    if (existing === undefined || (Array.isArray(existing) && existing.length === 0)) values[type.slot] = decoded;
   }
   cursor.pos = end;
-  return new DecodedEntry(dn, byName);
+  return new DecodedEntry(dn, types.layout, values);
 }
 
 /**
@@ -210,10 +210,10 @@ function sameNameIgnoringCase(buf: Buffer, start: number, end: number, lower: Ui
   return true;
 }
 
-/** An attribute description as a search returns it: its bytes, its lowercased name, how its values are read. */
+/** An attribute description as a search returns it: its bytes, its slot (by lowercased name), how its values are read. */
 interface KnownType {
   readonly bytes: Buffer;
-  readonly key: string;
+  readonly slot: number;
   readonly asBuffers: boolean;
 }
 
@@ -228,6 +228,7 @@ const MAX_KNOWN_TYPES = 64;
 class TypeNames {
   readonly #rules: ValueRules;
   readonly #known: KnownType[] = [];
+  readonly layout = new EntryLayout();
 
   constructor(rules: ValueRules) {
     this.#rules = rules;
@@ -246,7 +247,7 @@ class TypeNames {
     const type = buf.toString('utf8', start, end);
     const found: KnownType = {
       bytes: Buffer.from(buf.subarray(start, end)),
-      key: type.toLowerCase(),
+      slot: this.layout.slotFor(type.toLowerCase()),
       asBuffers: this.#rules.explicitBuffers.has(type) || /;binary$/i.test(type),
     };
     if (known.length < MAX_KNOWN_TYPES) known.push(found);
@@ -273,18 +274,25 @@ function sameBytes(bytes: Buffer, buf: Buffer, start: number, end: number): bool
 
 /**
  * The values of one attribute: text when every value is UTF-8 (ldapts' rule), else all as Buffers; one
- * value as itself, as ldapts gives it (most attributes of a user have one). Two passes over the SET (its
- * kind, then its values) rather than a list of bounds per attribute.
+ * value as itself, as ldapts gives it (most attributes of a user have one, read in one step). Several
+ * values take two passes over the SET (their kind, then the values) rather than a list of bounds.
  */
 function readValues(cursor: BerCursor, end: number, asBuffers: boolean): EntryValues {
   const start = cursor.pos;
+  if (start < end) {
+    const valueEnd = cursor.open(null, end);
+    if (valueEnd === end) {
+      const value = readValue(cursor.buf, cursor.pos, end, asBuffers);
+      cursor.pos = end;
+      return value;
+    }
+    cursor.pos = start;
+  }
   let kind = asBuffers ? BYTES : ASCII;
-  let count = 0;
   while (cursor.pos < end) {
     const valueEnd = cursor.open(null, end);
     if (kind !== BYTES) kind = Math.max(kind, textKind(cursor.buf, cursor.pos, valueEnd));
     cursor.pos = valueEnd;
-    count += 1;
   }
   cursor.pos = start;
   if (kind === BYTES) {
@@ -294,16 +302,10 @@ function readValues(cursor: BerCursor, end: number, asBuffers: boolean): EntryVa
       out.push(Buffer.from(cursor.buf.subarray(cursor.pos, valueEnd)));
       cursor.pos = valueEnd;
     }
-    return count === 1 ? (out[0] as Buffer) : out;
+    return out;
   }
   // ASCII is decoded as latin1, the cheapest decoder, which gives the same text for those bytes.
   const encoding = kind === ASCII ? 'latin1' : 'utf8';
-  if (count === 1) {
-    const valueEnd = cursor.open(null, end);
-    const value = cursor.buf.toString(encoding, cursor.pos, valueEnd);
-    cursor.pos = valueEnd;
-    return value;
-  }
   const out: string[] = [];
   while (cursor.pos < end) {
     const valueEnd = cursor.open(null, end);
@@ -311,6 +313,13 @@ function readValues(cursor: BerCursor, end: number, asBuffers: boolean): EntryVa
     cursor.pos = valueEnd;
   }
   return out;
+}
+
+/** The only value of an attribute, bytes `start`–`end` of `buf`: text when it is UTF-8 and not asked as bytes, else a Buffer. */
+function readValue(buf: Buffer, start: number, end: number, asBuffers: boolean): string | Buffer {
+  const kind = asBuffers ? BYTES : textKind(buf, start, end);
+  if (kind === BYTES) return Buffer.from(buf.subarray(start, end));
+  return buf.toString(kind === ASCII ? 'latin1' : 'utf8', start, end);
 }
 
 const ASCII = 0;

@@ -158,7 +158,12 @@ describe('the admin console in Chromium', () => {
     await page.getByRole('button', { name: 'Block', exact: true }).click();
     await page.getByText('Blocked user02: now suspended.').waitFor();
     const history = page.getByRole('table', { name: 'Audit entries' });
-    await history.getByRole('cell', { name: 'block: left the project' }).waitFor();
+    // The action's own entry reads as the action, not as a change from active to active; the suspension follows.
+    const action = history.getByRole('row').filter({ has: page.getByRole('cell', { name: 'block (admin action): left the project', exact: true }) });
+    await action.waitFor();
+    expect((await action.getByRole('cell').allInnerTexts()).slice(1, 4)).toEqual(['', '', 'block (admin action): left the project']);
+    const suspension = history.getByRole('row').filter({ has: page.getByRole('cell', { name: 'admin', exact: true }) });
+    expect((await suspension.getByRole('cell').allInnerTexts()).slice(1, 4)).toEqual(['active', 'suspended', 'admin']);
     await shot('account-blocked');
     await go('/accounts/4', 'user04');
     await page.getByText('active: holds a seat in primary').waitFor();

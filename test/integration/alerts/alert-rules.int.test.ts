@@ -60,6 +60,7 @@ async function aWorkersMetrics(): Promise<string> {
       outbox: { pending: 0, failed: 0, oldestPendingAt: null },
       sources: [{ source: 'hr', lastSuccess: { runId: '1', finishedAt: new Date() }, consecutiveFailures: 0, failingSince: null, lastError: null }],
       overdue: new Set(['hr']),
+      firstSeen: new Map([['hr', new Date()]]),
       targets: [{ name: 'app', kind: 'scim', pending: 0, failed: 0, lastDeliveryAt: null, lastReconcileAt: null, drift: { missing: 0 }, lastError: null }],
     }),
   });

@@ -15,7 +15,11 @@ import { applyAdminAction, type AdminAction } from '../../../src/sync/admin-acti
 import { explainAccountRef } from '../../../src/sync/explain.ts';
 import type { SyncReport } from '../../../src/sync/run-sync.ts';
 import { syncWithAllocation } from '../../support/sync.ts';
-import { aConfig, aCsvFile, aFileSource, people, type CsvPerson } from '../../support/config-builder.ts';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../../support/cli.ts';
+import { aConfig, aConfigYaml, aCsvFile, aFileSource, people, type CsvPerson } from '../../support/config-builder.ts';
 import { openTestDatabase, type TestDatabase } from '../../support/databases.ts';
 import { TestSmtpServer, type ReceivedMail } from '../../support/smtp-server.ts';
 
@@ -155,16 +159,45 @@ describe.each(['postgres'] as const)('the emails of real runs on %s', (kind) => 
   it('counts over a thousand are written one way in the subject, the sentences, the pool table and the list', async () => {
     const w = await world(people(1200));
     try {
-      await w.sync(T0);
+      const report = await w.sync(T0);
       const [limit] = await w.mails();
       expect(limit?.subject).toBe('License limit exceeded — primary 2/2, 1,198 waiting');
-      expectFacts(limit, ['found no free seat for 1,198 accounts', 'Newly blocked accounts (1,198)', '… and 1,148 more: seatsync accounts --state blocked']);
+      expectFacts(limit, ['found no free seat for 1,198 accounts', 'Newly blocked accounts (1,198)', `… and 1,148 more: seatsync audit --run ${report.runs[0]?.runId} --to blocked`]);
       expect(limit?.text).toMatch(/\n {2}primary +2 +2 +0 +1,198\n/);
       expect(limit?.html).toMatch(/<td[^>]*>primary<\/td><td[^>]*>2<\/td><td[^>]*>2<\/td><td[^>]*>0<\/td><td[^>]*>1,198<\/td>/);
     } finally {
       await w.t.drop();
     }
   });
+
+  it('a long list of newly blocked accounts ends with a command that lists exactly the accounts that run blocked, not everyone waiting', async () => {
+    const w = await world(people(60));
+    try {
+      await w.sync(T0);
+      expect(await w.mails()).toHaveLength(1); // run 1: u003–u060 wait
+      // Run 2: sixty newcomers, none of whom finds a seat; the 58 of run 1 still wait ahead of them.
+      const report = await w.sync(T0 + HOUR, { people: people(120) });
+      const [limit] = await w.mails();
+      const runId = report.runs[0]?.runId;
+      const command = `seatsync audit --run ${runId} --to blocked`;
+      expectFacts(limit, ['found no free seat for 60 accounts', 'Newly blocked accounts (60)', `… and 10 more: ${command}`]);
+
+      // The command as the reader types it, against the same database.
+      const dir = mkdtempSync(join(tmpdir(), 'seatsync-email-'));
+      const configPath = join(dir, 'seatsync.yaml');
+      writeFileSync(configPath, aConfigYaml({ databaseUrl: w.t.url, sources: { hr: w.csv.path }, seats: { primary: 2 } }));
+      const listed = await runCli([...command.split(' ').slice(1), '--json', '--config', configPath]);
+      expect(listed.code, listed.stderr).toBe(0);
+      const entries = JSON.parse(listed.stdout) as { username: string; from: string | null; to: string }[];
+      expect(entries.map((e) => e.username).sort()).toEqual(people(60, 61).map((p) => p.username));
+      expect(new Set(entries.map((e) => `${e.from ?? 'new'}→${e.to}`))).toEqual(new Set(['new→blocked']));
+      // The list the email used to give: everyone waiting, run 1's accounts too.
+      const waiting = await runCli(['accounts', '--state', 'blocked', '--json', '--config', configPath]);
+      expect((JSON.parse(waiting.stdout) as unknown[]).length).toBe(118);
+    } finally {
+      await w.t.drop();
+    }
+  }, 60_000);
 
   it('early warning when a pool crosses warnAt', async () => {
     const w = await world(people(3), { pools: [{ name: 'primary', seats: 4, notify: null }], notify: { warnAt: 0.75 } });

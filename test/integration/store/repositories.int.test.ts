@@ -103,4 +103,28 @@ describe.each(DATABASE_KINDS)('store repositories on %s', (kind) => {
     expect((await store.runs.get(cutOff))?.status).toBe('failed');
     expect((await store.runs.get(working))?.status).toBe('running');
   });
+
+  it('tell the sources with a run at work: a running run whose lock is held, not one cut off', async () => {
+    const store = storeOf(t.db);
+    const working = await store.runs.create({ source: 'at-work', trigger: 'test', allowRemovals: false });
+    await store.runs.create({ source: 'cut-off', trigger: 'test', allowRemovals: false });
+    await store.session(async (conn) => {
+      await conn.runs.lock(working);
+      try {
+        expect(await store.runs.atWork(['at-work', 'cut-off', 'never'])).toEqual(new Set(['at-work']));
+      } finally {
+        await conn.runs.unlock(working);
+      }
+    });
+    expect(await store.runs.atWork(['at-work', 'cut-off'])).toEqual(new Set());
+  });
+
+  it('keep the time a source was first seen: recorded once, the first time stays, a renamed source is new', async () => {
+    const store = storeOf(t.db);
+    const t1 = new Date('2026-01-01T00:00:00.000Z');
+    const t2 = new Date('2026-01-05T00:00:00.000Z');
+    expect(await store.runs.firstSeen(['seen-a'], t1)).toEqual(new Map([['seen-a', t1]]));
+    expect(await store.runs.firstSeen(['seen-a', 'seen-b'], t2)).toEqual(new Map([['seen-a', t1], ['seen-b', t2]]));
+    expect(await store.runs.firstSeen([], t2)).toEqual(new Map());
+  });
 });

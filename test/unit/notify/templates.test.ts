@@ -56,14 +56,22 @@ describe('limit exceeded message', () => {
     expect(text).toContain('<script>alert("x")</script> (tom&jerry, o\'hara@x.test)');
   });
 
-  it('cuts a long list with a count and the command that lists them all', () => {
+  it('cuts a long list with a count and the command that lists the accounts this run blocked', () => {
     const ids = Array.from({ length: 120 }, (_, i) => i + 1);
-    const { text, html } = render(limitEvent(ids));
+    const event = limitEvent(ids);
+    const { text, html } = render(event);
     expect(text).toContain(`Newly blocked accounts (120)`);
     expect(text).toContain(`  - User ${MAX_ACCOUNTS_SHOWN} (`);
     expect(text).not.toContain(`  - User ${MAX_ACCOUNTS_SHOWN + 1} (`);
-    expect(text).toContain(`  … and ${120 - MAX_ACCOUNTS_SHOWN} more: seatsync accounts --state blocked`);
-    expect(html).toContain(`… and ${120 - MAX_ACCOUNTS_SHOWN} more: <code>seatsync accounts --state blocked</code>`);
+    expect(text).toContain(`  … and ${120 - MAX_ACCOUNTS_SHOWN} more: seatsync audit --run ${event.runId} --to blocked\n`);
+    expect(html).toContain(`… and ${120 - MAX_ACCOUNTS_SHOWN} more: <code>seatsync audit --run ${event.runId} --to blocked</code>`);
+  });
+
+  it('narrows the command to the audit reason of a group that lost its seats', () => {
+    const ids = Array.from({ length: 60 }, (_, i) => i + 1);
+    const base = limitEvent(ids);
+    const event = { ...base, blocked: base.blocked.map((a) => ({ ...a, blockReason: 'pool-shrunk' as const })), blockedByReason: { 'pool-shrunk': 60 } };
+    expect(render(event).text).toContain(`… and 10 more: seatsync audit --run ${event.runId} --to blocked --reason pool-shrunk\n`);
   });
 
   it('counts the accounts left out of the payload too', () => {

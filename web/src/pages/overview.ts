@@ -99,7 +99,8 @@ function warnings(ctx: PageContext, status: Status, options: { refresh: () => vo
       items.push(h('li', {}, `The last run of ${s.name} failed${failures}${error}. `, link(`/runs?source=${encodeURIComponent(s.name)}`, 'See its runs')));
     }
     if (s.overdueSince) {
-      items.push(h('li', {}, `A scheduled run of ${s.name} was due at `, timeEl(s.overdueSince), ' and none has started since: are the workers up and reaching Redis?'));
+      const which = s.lastRun ? `A scheduled run of ${s.name}` : `The first scheduled run of ${s.name} (it has never run)`;
+      items.push(h('li', {}, `${which} was due at `, timeEl(s.overdueSince), ' and none has started since: are the workers up and reaching Redis?'));
     }
     if (s.lastRun?.status === 'held') {
       items.push(h('li', {}, `${heldSentence(`The last run of ${s.name}`, s.lastRun.held)} `, isAdmin(ctx) ? reviewButton(s.name, options.reviewOut, options.refresh) : null));

@@ -112,6 +112,36 @@ describe('readSearchEntry', () => {
     );
   });
 
+  it('reads the entries of one search as ldapts does, whatever order, spelling and attributes each entry has', () => {
+    // One search's entries share where their attributes are kept: a name first returned by a later entry,
+    // an entry without an earlier one's names, and names in another order or case must each read as their own.
+    const name = fc.constantFrom('uid', 'UID', 'cn', 'CN', 'mail', 'objectGUID', 'description', 'x-Ω', 'member;range=0-1');
+    const entries = fc.array(anEntry({ name, value: anyValue, maxValues: 3, maxAttributes: 6 }), { minLength: 2, maxLength: 8 });
+    fc.assert(
+      fc.property(entries, (entries) => {
+        const rules = { explicitBuffers: new Set(['objectGUID']) };
+        const views = entries.map(({ dn, attributes }) => {
+          const bytes = entryBytes(dn, attributes);
+          const cursor = new BerCursor(bytes);
+          const { end } = cursor.enter(TAG.searchEntry, bytes.length);
+          return { mine: new EntryView(readSearchEntry(cursor, end, rules)), bytes, attributes };
+        });
+        // Compared once every entry is decoded: a view must not change as the search goes on.
+        for (const { mine, bytes, attributes } of views) {
+          const requested = [...new Set(attributes.map(([type]) => type))];
+          const theirs = viaLdapts(bytes, requested, ['objectGUID']);
+          for (const type of ['uid', 'UID', 'cn', 'mail', 'objectGUID', 'description', 'x-Ω', 'member;range=0-1']) {
+            expect(mine.raw(type), type).toEqual(theirs.raw(type));
+            expect(mine.count(type), type).toBe(theirs.count(type));
+            expect(mine.has(type), type).toBe(theirs.has(type));
+          }
+          expect([...mine.names()].sort()).toEqual([...new Set(requested.map((type) => type.toLowerCase()))].sort());
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('keeps text as text and bytes as Buffers', () => {
     const view = lean(entryBytes('cn=x', ATTRIBUTES), ['objectGUID']);
     expect(view.raw('cn')).toEqual(['Ann Ödegård', 'Ann O.']);

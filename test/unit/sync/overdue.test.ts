@@ -1,0 +1,30 @@
+// When a scheduled source counts as overdue (status, API, console and the overdue metric read the same
+// function): late by the schedule's interval after the run after the last one was due; never while a run
+// is at work, however long it takes; a source that never ran from when seatsync first read it.
+import { describe, expect, it } from 'vitest';
+
+import type { RunRecord } from '../../../src/store/run-store.ts';
+import { overdueSince } from '../../../src/sync/status.ts';
+
+const HOUR = 3_600_000;
+const started = new Date('2026-12-07T08:00:00.000Z');
+const last = { startedAt: started, finishedAt: new Date(started.getTime() + 60_000), status: 'ok' } as RunRecord;
+const hourly = { everyMs: HOUR };
+const at = (ms: number): Date => new Date(started.getTime() + ms);
+
+describe('overdueSince', () => {
+  it('is null until the next run is late by the interval, then names when it was due', () => {
+    expect(overdueSince(hourly, { last, firstSeen: undefined, atWork: false }, at(2 * HOUR))).toBeNull();
+    expect(overdueSince(hourly, { last, firstSeen: undefined, atWork: false }, at(2 * HOUR + 1))).toBe(at(HOUR).toISOString());
+  });
+
+  it('is null while a run is at work, even one that outlasts the interval', () => {
+    expect(overdueSince(hourly, { last, firstSeen: undefined, atWork: true }, at(5 * HOUR))).toBeNull();
+  });
+
+  it('counts a source that never ran from when it was first seen, and never one without a schedule', () => {
+    expect(overdueSince(hourly, { last: undefined, firstSeen: started, atWork: false }, at(3 * HOUR))).toBe(at(HOUR).toISOString());
+    expect(overdueSince(hourly, { last: undefined, firstSeen: undefined, atWork: false }, at(3 * HOUR))).toBeNull();
+    expect(overdueSince(null, { last, firstSeen: started, atWork: false }, at(30 * HOUR))).toBeNull();
+  });
+});
