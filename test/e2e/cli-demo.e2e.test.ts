@@ -302,6 +302,16 @@ describe('seatsync CLI given odd option values', () => {
     }
   });
 
+  it('names the embedded database\'s folder when dataDir cannot be made, and ends (it once spun on /proc)', async () => {
+    const config = join(demo.dir, 'unmakeable.yaml');
+    writeFileSync(config, readFileSync(demo.config, 'utf8').replace(/^dataDir: .*$/m, 'dataDir: /proc/seatsync-nope'));
+    const result = await runCli(['status', '--config', config], { timeoutMs: 20_000 });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toBe(
+      "error: cannot create the embedded database's folder /proc/seatsync-nope/pglite (dataDir /proc/seatsync-nope): ENOENT: no such file or directory, mkdir '/proc/seatsync-nope'",
+    );
+  });
+
   it('refuses an empty --config rather than reading another file', async () => {
     const result = await runCli(['status', '--json', '--config', ''], { env: { SEATSYNC_CONFIG: demo.config } });
     expect(result.code).toBe(2);
