@@ -3,6 +3,7 @@
 // is at work, however long it takes; a source that never ran from when seatsync first read it.
 import { describe, expect, it } from 'vitest';
 
+import { scheduledAfter } from '../../../src/config/values.ts';
 import type { RunRecord } from '../../../src/store/run-store.ts';
 import { overdueSince } from '../../../src/sync/status.ts';
 
@@ -26,5 +27,21 @@ describe('overdueSince', () => {
     expect(overdueSince(hourly, { last: undefined, firstSeen: started, atWork: false }, at(3 * HOUR))).toBe(at(HOUR).toISOString());
     expect(overdueSince(hourly, { last: undefined, firstSeen: undefined, atWork: false }, at(3 * HOUR))).toBeNull();
     expect(overdueSince(null, { last, firstSeen: started, atWork: false }, at(30 * HOUR))).toBeNull();
+  });
+});
+
+describe('scheduledAfter', () => {
+  it('reads a cron schedule in UTC whatever the time zone of the process, as the worker does', () => {
+    const zone = process.env['TZ'];
+    try {
+      for (const tz of ['America/New_York', 'Asia/Kolkata', 'UTC']) {
+        process.env['TZ'] = tz;
+        const { first, second } = scheduledAfter({ cron: '0 2 * * *' }, started);
+        expect([first.toISOString(), second.toISOString()]).toEqual(['2026-12-08T02:00:00.000Z', '2026-12-09T02:00:00.000Z']);
+      }
+    } finally {
+      if (zone === undefined) delete process.env['TZ'];
+      else process.env['TZ'] = zone;
+    }
   });
 });
