@@ -370,6 +370,12 @@ export function scheduledAfter(schedule: Schedule, after: Date): { readonly firs
   return { first, second: times.next().toDate() };
 }
 
+/** A schedule as one text (`off` for none), the same whichever way the config wrote it: equal texts, the same times. */
+export function scheduleText(schedule: Schedule | null): string {
+  if (schedule === null) return 'off';
+  return 'cron' in schedule ? `cron ${schedule.cron.trim().split(/\s+/).join(' ')}` : `every ${schedule.everyMs}ms`;
+}
+
 /** A source's `schedule` (absent: the default interval; `off`: null, manual syncs only) and `fullEvery`. */
 export function sourceTiming(v: { readonly schedule?: Schedule | null | undefined; readonly fullEvery?: number | undefined }) {
   return { schedule: v.schedule === undefined ? { everyMs: DEFAULTS.scheduleEveryMs } : v.schedule, fullEveryMs: v.fullEvery ?? DEFAULTS.fullEveryMs };
