@@ -1,6 +1,7 @@
 // When a scheduled source counts as overdue (status, API, console and the overdue metric read the same
 // function): late by the schedule's interval after the run after the last one was due; never while a run
-// is at work, however long it takes; a source that never ran from when seatsync first read it.
+// is at work, however long it takes; a source that never ran, or whose schedule changed, from when seatsync
+// first read its current schedule.
 import { describe, expect, it } from 'vitest';
 
 import { scheduledAfter } from '../../../src/config/values.ts';
