@@ -4,6 +4,7 @@
 // (an upsert with the same settings changes nothing, a removal of a missing scheduler is a no-op).
 import type { Queue } from 'bullmq';
 import type { Schedule, SeatsyncConfig } from '../src/config/types.ts';
+import { SCHEDULE_TIME_ZONE } from '../src/config/values.ts';
 import type { Logger } from '../src/logging.ts';
 import type { NotifyQueue } from './enqueue.ts';
 import type { ScheduleTickData } from './names.ts';
@@ -20,11 +21,13 @@ export const schedulerIdOf = (source: string): string => `${SOURCE_PREFIX}${sour
 
 interface Repeat {
   readonly pattern?: string;
+  /** The time zone of `pattern` (always given with it). */
+  readonly tz?: string;
   readonly every?: number;
 }
 
 function repeatOf(schedule: Schedule): Repeat {
-  return 'cron' in schedule ? { pattern: schedule.cron } : { every: schedule.everyMs };
+  return 'cron' in schedule ? { pattern: schedule.cron, tz: SCHEDULE_TIME_ZONE } : { every: schedule.everyMs };
 }
 
 export interface SchedulerChanges {
@@ -52,13 +55,16 @@ async function syncSchedulerSet(queue: ScheduleQueue | NotifyQueue, set: Schedul
   const existing = new Map<string, Repeat>();
   for (const s of await queue.getJobSchedulers(0, -1)) {
     const id = s.id ?? s.key;
-    if (id.startsWith(set.prefix)) existing.set(id, { ...(s.pattern ? { pattern: s.pattern } : {}), ...(s.every ? { every: s.every } : {}) });
+    if (id.startsWith(set.prefix)) {
+      existing.set(id, { ...(s.pattern ? { pattern: s.pattern } : {}), ...(s.tz ? { tz: s.tz } : {}), ...(s.every ? { every: s.every } : {}) });
+    }
   }
   const changes: SchedulerChanges = { upserted: [], removed: [] };
   for (const [key, repeat] of set.wanted) {
     const id = `${set.prefix}${key}`;
     const current = existing.get(id);
-    if (current && current.pattern === repeat.pattern && current.every === repeat.every) continue;
+    // A scheduler kept from before its time zone was given (read in the worker's own) is replaced too.
+    if (current && current.pattern === repeat.pattern && current.tz === repeat.tz && current.every === repeat.every) continue;
     await set.upsert(id, repeat, key);
     changes.upserted.push(key);
   }

@@ -37,6 +37,11 @@ export function cellText(value: string): string {
 }
 const CONTROL_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
+/** Lines for stderr (an error that quotes what was typed: `no account matches "…"`): each line as cellText writes it. */
+export function inertLines(text: string): string {
+  return text.split('\n').map(cellText).join('\n');
+}
+
 /**
  * Formats rows as a left-aligned table with a header; numbers right-aligned. A number is a count, written
  * as every count is (1,198: `formatCount`, as the emails and the console write it); an id is not a count,

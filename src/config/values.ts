@@ -352,15 +352,28 @@ export const schedule = stringOrObject({
 });
 
 /**
+ * The time zone every cron schedule is read in, by the worker's job schedulers (jobs/schedulers.ts) and by
+ * `scheduledAfter` alike, whatever the time zone of the process: a worker and a `seatsync status` run
+ * elsewhere agree on when a run is due.
+ */
+export const SCHEDULE_TIME_ZONE = 'UTC';
+
+/**
  * The first two times `schedule` has a run after `after`. A cron expression is read as BullMQ's job
- * schedulers read it (cron-parser, in the process's time zone); an interval counts from `after`, at the
+ * schedulers read it (cron-parser, in `SCHEDULE_TIME_ZONE`); an interval counts from `after`, at the
  * latest (BullMQ may align it earlier).
  */
 export function scheduledAfter(schedule: Schedule, after: Date): { readonly first: Date; readonly second: Date } {
   if ('everyMs' in schedule) return { first: new Date(after.getTime() + schedule.everyMs), second: new Date(after.getTime() + 2 * schedule.everyMs) };
-  const times = cronParser().CronExpressionParser.parse(schedule.cron, { currentDate: after });
+  const times = cronParser().CronExpressionParser.parse(schedule.cron, { currentDate: after, tz: SCHEDULE_TIME_ZONE });
   const first = times.next().toDate();
   return { first, second: times.next().toDate() };
+}
+
+/** A schedule as one text (`off` for none), the same whichever way the config wrote it: equal texts, the same times. */
+export function scheduleText(schedule: Schedule | null): string {
+  if (schedule === null) return 'off';
+  return 'cron' in schedule ? `cron ${schedule.cron.trim().split(/\s+/).join(' ')}` : `every ${schedule.everyMs}ms`;
 }
 
 /** A source's `schedule` (absent: the default interval; `off`: null, manual syncs only) and `fullEvery`. */

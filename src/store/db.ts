@@ -1,7 +1,8 @@
 // One narrow database interface over PostgreSQL (pg) and embedded PostgreSQL (PGlite), so the same SQL
 // and migrations run on both. This is the only module that knows which driver is underneath.
 import { maskUrlPassword } from '../url-password.ts';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import pg from 'pg';
@@ -299,10 +300,28 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   }
   const { PGlite, types } = await import('@electric-sql/pglite');
   const location = options.dataDir === 'memory://' ? options.dataDir : `${options.dataDir.replace(/\/+$/, '')}/pglite`;
-  if (location !== 'memory://') mkdirSync(location, { recursive: true });
+  if (location !== 'memory://') makeFolders(location, options.dataDir);
   // int8 as text, as pg returns it (PGlite would return a number): the stores hand rows on as read, so both
   // drivers must give every column the same JavaScript type.
   return pgliteDatabase(await PGlite.create(location, { parsers: { [types.INT8]: (value: string) => value } }));
+}
+
+/**
+ * Creates `path` and its missing parents one at a time, failing with the embedded database's folder named.
+ * (Node's recursive mkdir retries for ever where a parent cannot be made and stat says it is not there,
+ * as under /proc: a bad `dataDir` must be an error, not a process that spins.)
+ */
+function makeFolders(path: string, dataDir: string): void {
+  const missing: string[] = [];
+  for (let folder = resolve(path); !existsSync(folder); folder = dirname(folder)) missing.unshift(folder);
+  for (const folder of missing) {
+    try {
+      mkdirSync(folder);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      throw new DatabaseError(`cannot create the embedded database's folder ${path} (dataDir ${dataDir}): ${(error as Error).message}`, { cause: error });
+    }
+  }
 }
 
 export function redactUrl(url: string): string {

@@ -13,7 +13,7 @@ import { targetsOf } from './target-store.ts';
 export type { AccountFilter, AccountView, ExplainedAccountRow, PoolCounts, SourceSeatRow, WaitingRow } from './account-store.ts';
 export type { AuditView } from './audit-store.ts';
 export type { Database, Queryable } from './db.ts';
-export type { RunCounts, RunRecord, SourceHealth } from './run-store.ts';
+export type { FirstSeen, RunCounts, RunRecord, SourceHealth } from './run-store.ts';
 export type { AdminFlag, StoredSeatAccount } from './seat-store.ts';
 export type { TargetState } from './target-store.ts';
 export type { DeltaRow, DeltaSummary, RemovalCounts, StagedRow, StagedUser, StagingRepository } from './staging-store.ts';

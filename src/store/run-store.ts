@@ -92,24 +92,33 @@ export function runsOf(db: Queryable) {
     },
 
     /**
-     * When each source was first known to seatsync: its first run, or else the first status, metrics
-     * scrape or run that read it from the config; the ones not known yet are recorded as known from `now`.
-     * A renamed source is a new one.
+     * When each source was first known to seatsync (`at`: its first run, or else the first status, metrics
+     * scrape or run that read it from the config) and when its current `schedule` (canonical text) was
+     * first read (`scheduleAt`); a source not known yet is recorded as known from `now`, a changed schedule
+     * as read from `now`. A renamed source is a new one.
      */
-    async firstSeen(sources: readonly string[], now: Date): Promise<Map<string, Date>> {
-      const read = async (): Promise<Map<string, Date>> => {
-        const result = await db.query<{ source: string; at: Date }>('SELECT source, at FROM source_first_seen WHERE source = ANY($1::text[])', [sources]);
-        return new Map(result.rows.map((r) => [r.source, new Date(r.at)]));
+    async firstSeen(sources: readonly { readonly source: string; readonly schedule: string }[], now: Date): Promise<Map<string, FirstSeen>> {
+      const names = sources.map((s) => s.source);
+      const read = async (): Promise<Map<string, FirstSeen & { schedule: string | null }>> => {
+        const result = await db.query<{ source: string; at: Date; schedule: string | null; schedule_at: Date }>(
+          'SELECT source, at, schedule, schedule_at FROM source_first_seen WHERE source = ANY($1::text[])', [names],
+        );
+        return new Map(result.rows.map((r) => [r.source, { at: new Date(r.at), schedule: r.schedule, scheduleAt: new Date(r.schedule_at) }]));
       };
+      const seen = (rows: Map<string, FirstSeen & { schedule: string | null }>): Map<string, FirstSeen> =>
+        new Map([...rows].map(([source, r]) => [source, { at: r.at, scheduleAt: r.scheduleAt }]));
       const known = await read();
-      const unknown = sources.filter((s) => !known.has(s));
-      if (unknown.length === 0) return known;
-      // Another process may record the same source meanwhile: the first time stays.
+      const changed = sources.filter((s) => known.get(s.source)?.schedule !== s.schedule);
+      if (changed.length === 0) return seen(known);
+      // Another process may record the same source meanwhile: the first time stays, and so does the time
+      // of a schedule it recorded first.
       await db.query(
-        'INSERT INTO source_first_seen (source, at) SELECT unnest($1::text[]), $2 ON CONFLICT (source) DO NOTHING',
-        [unknown, now.toISOString()],
+        `INSERT INTO source_first_seen (source, at, schedule, schedule_at) SELECT u.source, $3, u.schedule, $3 FROM unnest($1::text[], $2::text[]) AS u(source, schedule)
+         ON CONFLICT (source) DO UPDATE SET schedule = EXCLUDED.schedule, schedule_at = EXCLUDED.schedule_at
+         WHERE source_first_seen.schedule IS DISTINCT FROM EXCLUDED.schedule`,
+        [changed.map((s) => s.source), changed.map((s) => s.schedule), now.toISOString()],
       );
-      return read();
+      return seen(await read());
     },
 
     /**
@@ -170,6 +179,12 @@ export function runsOf(db: Queryable) {
 }
 
 /** A source as its runs tell it: the last successful run, the failures since the last run that reached the directory, the last error. */
+/** When seatsync first read a source from the config, and when it first read the source's current schedule. */
+export interface FirstSeen {
+  readonly at: Date;
+  readonly scheduleAt: Date;
+}
+
 export interface SourceHealth {
   readonly source: string;
   /** The newest run that ended `ok`. */

@@ -1,6 +1,6 @@
 // Seat usage and run status as the CLI (`status`, `sync`) and the API show them (SPEC §5 shapes).
 import type { Schedule, SeatsyncConfig } from '../config/types.ts';
-import { scheduledAfter } from '../config/values.ts';
+import { scheduledAfter, scheduleText } from '../config/values.ts';
 import { heldReport, type HeldReport } from '../domain/hold.ts';
 import type { PoolUsage } from '../domain/types.ts';
 import type { PoolCounts, Repositories, RunRecord, SourceHealth, TargetState } from '../store/repositories.ts';
@@ -31,9 +31,9 @@ export interface SourceStatusView {
   readonly lastError: { runId: string; at: string; code: string | null; message: string } | null;
   /**
    * When the scheduled run after the last one was due, if none has started since (no worker running, its
-   * schedules lost, or sync jobs queued behind others); for a source that has never run, when its first
-   * scheduled run was due after seatsync first read it in the config. Null while runs start on time, one
-   * is running, or the source has no schedule.
+   * schedules lost, or sync jobs queued behind others); for a source that has never run, or whose schedule
+   * changed since its last run, when its first scheduled run was due after seatsync first read its current
+   * schedule in the config. Null while runs start on time, one is running, or the source has no schedule.
    */
   readonly overdueSince: string | null;
 }
@@ -85,33 +85,38 @@ const MAX_START_DELAY_MS = 3_600_000;
 
 /**
  * The time the run after `last` was due, once it is late: not started within the schedule's interval
- * (at most an hour) after it was due. A source that has never run is due at its first scheduled time
- * after `firstSeen` (when seatsync first read it in the config). Null while a run is at work (`atWork`:
- * one longer than the schedule's interval is late, not missed; one cut off by a stopped process is not).
+ * (at most an hour) after it was due. It counts from the last run's start, or from `scheduleSeen` (when
+ * seatsync first read the source's current schedule in the config) if that is later: a source that has
+ * never run, or whose schedule changed since its last run (from `off`, or another cron), is due at its
+ * first scheduled time after that. Null while a run is at work (`atWork`: one longer than the schedule's
+ * interval is late, not missed; one cut off by a stopped process is not).
  */
 export function overdueSince(
-  schedule: Schedule | null, reference: { last: RunRecord | undefined; firstSeen: Date | undefined; atWork: boolean }, now: Date,
+  schedule: Schedule | null, reference: { last: RunRecord | undefined; scheduleSeen: Date | undefined; atWork: boolean }, now: Date,
 ): string | null {
-  const { last, firstSeen } = reference;
+  const { last, scheduleSeen } = reference;
   if (schedule === null || reference.atWork) return null;
-  const since = last?.startedAt ?? firstSeen;
-  if (since === undefined) return null;
-  const { first, second } = scheduledAfter(schedule, since);
+  const times = [last?.startedAt, scheduleSeen].filter((t) => t !== undefined).map((t) => t.getTime());
+  if (times.length === 0) return null;
+  const { first, second } = scheduledAfter(schedule, new Date(Math.max(...times)));
   const lateAfterMs = Math.min(second.getTime() - first.getTime(), MAX_START_DELAY_MS);
   return now.getTime() > first.getTime() + lateAfterMs ? first.toISOString() : null;
 }
 
-/** `overdueSince` of every configured source by name, recording the sources seatsync reads for the first time. */
+/**
+ * `overdueSince` of every configured source by name, and when each source was first seen; records the
+ * sources seatsync reads for the first time and the schedules that changed.
+ */
 async function overdueByName(
   repos: Pick<Repositories, 'runs'>, config: Pick<SeatsyncConfig, 'sources'>, runs: Map<string, RunRecord>, now: Date,
 ): Promise<{ overdue: Map<string, string | null>; firstSeen: Map<string, Date> }> {
   const names = config.sources.map((s) => s.name);
-  const firstSeen = await repos.runs.firstSeen(names, now);
+  const seen = await repos.runs.firstSeen(config.sources.map((s) => ({ source: s.name, schedule: scheduleText(s.schedule) })), now);
   const atWork = await repos.runs.atWork(names);
   const overdue = new Map(config.sources.map((s) => [
-    s.name, overdueSince(s.schedule, { last: runs.get(s.name), firstSeen: firstSeen.get(s.name), atWork: atWork.has(s.name) }, now),
+    s.name, overdueSince(s.schedule, { last: runs.get(s.name), scheduleSeen: seen.get(s.name)?.scheduleAt, atWork: atWork.has(s.name) }, now),
   ]));
-  return { overdue, firstSeen };
+  return { overdue, firstSeen: new Map([...seen].map(([source, s]) => [source, s.at])) };
 }
 
 function sourceView(name: string, run: RunRecord | undefined, h: SourceHealth | undefined, overdue: string | null): SourceStatusView {

@@ -3,7 +3,8 @@
 // due and none has started. The runs' times are moved back in the database, as if the last run had
 // been two days ago; a source without a schedule is never overdue. The metric and the console say it too.
 // A source added to the config that has never run is overdue once its first scheduled run after seatsync
-// first read it is late (that time, kept in the database, is moved back the same way).
+// first read it is late (that time, kept in the database, is moved back the same way). A source whose
+// schedule changes counts from when seatsync first read the new schedule.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/store/db.ts';
 import { SCREENSHOT_DIR, withSignedInConsole } from '../support/browser.ts';
@@ -68,6 +69,7 @@ describe('a source whose scheduled runs stopped starting', () => {
 
   it('is overdue in status and the API once the run after the last one is late', async () => {
     await db.query(`UPDATE runs SET started_at = started_at - interval '2 days', finished_at = finished_at - interval '2 days'`);
+    await db.query(`UPDATE source_first_seen SET at = at - interval '2 days', schedule_at = schedule_at - interval '2 days'`);
     const { human, hr } = await status();
     expect(hr.lastRun?.status).toBe('ok');
     expect(hr.consecutiveFailures).toBe(0);
@@ -110,7 +112,7 @@ describe('a source whose scheduled runs stopped starting', () => {
     expect(added.human).not.toContain('payroll: OVERDUE');
 
     // Two days later, no worker has run it: its first 03:00 after it was added has long passed.
-    await db.query(`UPDATE source_first_seen SET at = at - interval '2 days' WHERE source = 'payroll'`);
+    await db.query(`UPDATE source_first_seen SET at = at - interval '2 days', schedule_at = schedule_at - interval '2 days' WHERE source = 'payroll'`);
     const [{ at: seenAt } = { at: new Date(NaN) }] = (await db.query<{ at: Date }>(`SELECT at FROM source_first_seen WHERE source = 'payroll'`)).rows;
     const later = await status();
     const overdue = later.sources.find((s) => s.name === 'payroll');
@@ -143,6 +145,14 @@ describe('a source whose scheduled runs stopped starting', () => {
       expect(await worker.stop('SIGTERM')).toBe(0);
     }
   }, 60_000);
+
+  it('a changed schedule is due from when seatsync first read it, not from the last run made under the old one', async () => {
+    expect((await status()).hr.overdueSince).not.toBeNull();
+    writeConfig('"0 4 * * *"', { hr: csv });
+    const { human, hr } = await status();
+    expect(hr).toMatchObject({ lastRun: { status: 'ok' }, overdueSince: null });
+    expect(human).not.toContain('OVERDUE');
+  });
 
   it('is never overdue without a schedule', async () => {
     writeConfig('off');

@@ -28,7 +28,7 @@ async function promtool(args: readonly string[], input?: string): Promise<{ code
 describe('Prometheus alert rules', () => {
   it('pass promtool check rules', async () => {
     const result = await promtool(['check', 'rules', RULES]);
-    expect(result.output).toContain('SUCCESS: 6 rules found');
+    expect(result.output).toContain('SUCCESS: 7 rules found');
     expect(result.code).toBe(0);
   });
 

@@ -123,8 +123,24 @@ describe.each(DATABASE_KINDS)('store repositories on %s', (kind) => {
     const store = storeOf(t.db);
     const t1 = new Date('2026-01-01T00:00:00.000Z');
     const t2 = new Date('2026-01-05T00:00:00.000Z');
-    expect(await store.runs.firstSeen(['seen-a'], t1)).toEqual(new Map([['seen-a', t1]]));
-    expect(await store.runs.firstSeen(['seen-a', 'seen-b'], t2)).toEqual(new Map([['seen-a', t1], ['seen-b', t2]]));
+    const a = { source: 'seen-a', schedule: 'off' };
+    expect(await store.runs.firstSeen([a], t1)).toEqual(new Map([['seen-a', { at: t1, scheduleAt: t1 }]]));
+    expect(await store.runs.firstSeen([a, { source: 'seen-b', schedule: 'off' }], t2))
+      .toEqual(new Map([['seen-a', { at: t1, scheduleAt: t1 }], ['seen-b', { at: t2, scheduleAt: t2 }]]));
     expect(await store.runs.firstSeen([], t2)).toEqual(new Map());
+  });
+
+  it('keep when a source\'s current schedule was first seen: a changed schedule from then, the source\'s own time unchanged', async () => {
+    const store = storeOf(t.db);
+    const t1 = new Date('2026-02-01T00:00:00.000Z');
+    const t2 = new Date('2026-02-03T00:00:00.000Z');
+    const t3 = new Date('2026-02-05T00:00:00.000Z');
+    const t4 = new Date('2026-02-07T00:00:00.000Z');
+    expect(await store.runs.firstSeen([{ source: 'sched', schedule: 'off' }], t1)).toEqual(new Map([['sched', { at: t1, scheduleAt: t1 }]]));
+    // From off to a cron: the cron counts from t2; read again later, it stays at t2.
+    expect(await store.runs.firstSeen([{ source: 'sched', schedule: 'cron 0 2 * * *' }], t2)).toEqual(new Map([['sched', { at: t1, scheduleAt: t2 }]]));
+    expect(await store.runs.firstSeen([{ source: 'sched', schedule: 'cron 0 2 * * *' }], t3)).toEqual(new Map([['sched', { at: t1, scheduleAt: t2 }]]));
+    // From one cron to another.
+    expect(await store.runs.firstSeen([{ source: 'sched', schedule: 'cron 0 3 * * *' }], t4)).toEqual(new Map([['sched', { at: t1, scheduleAt: t4 }]]));
   });
 });

@@ -167,6 +167,12 @@ describe('sync jobs', () => {
       const before = await schedules.getJobScheduler(schedulerIdOf('hr'));
       expect(await applySchedules(schedules, await loadConfig({ path: dir.configPath }), log)).toEqual({ upserted: [], removed: [] });
       expect((await schedules.getJobScheduler(schedulerIdOf('hr')))?.next).toBe(before?.next);
+      // Cron is read in UTC whatever the worker's time zone, as `seatsync status` reads it; a scheduler
+      // left without a time zone (read in the worker's own) is replaced.
+      expect(before?.tz).toBe('UTC');
+      await schedules.upsertJobScheduler(schedulerIdOf('crm'), { pattern: '*/5 * * * *' }, { name: 'schedule-tick', data: { source: 'crm' } });
+      expect(await applySchedules(schedules, await loadConfig({ path: dir.configPath }), log)).toEqual({ upserted: ['crm'], removed: [] });
+      expect((await schedules.getJobScheduler(schedulerIdOf('crm')))?.tz).toBe('UTC');
       // crm removed, hr on an interval instead of cron.
       dir.writeConfig({ databaseUrl: services.postgresUrl, prefix, port, sources: { hr }, schedule: '{ every: 10m }' });
       expect(await applySchedules(schedules, await loadConfig({ path: dir.configPath }), log)).toEqual({ upserted: ['hr'], removed: ['crm'] });
