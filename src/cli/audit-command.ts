@@ -42,7 +42,7 @@ export function registerAudit(program: Command, run: Runner): void {
         ]);
         const repos = repositoriesOf(await ctx.openDb());
         const sourceProblem = flags.source === undefined ? null : await auditSourceProblem(repos.runs, flags.source, ctx.config.sources.map((s) => s.name));
-        if (sourceProblem !== null) throw new UsageError(`--source: ${sourceProblem}`);
+        if (sourceProblem !== null) throw new UsageError(sourceProblem);
         const accountIds = flags.account !== undefined ? [(await resolveAccount(repos.accounts, flags.account)).id] : undefined;
         const { entries, more } = await repos.audit.list({
           limit, ...(since ? { since } : {}), ...(accountIds ? { accountIds } : {}),

@@ -24,7 +24,7 @@ export function registerAuditRoutes(api: FastifyInstance, deps: HttpDeps): void 
   defineRoute<{ Querystring: AuditQuery }>(api, 'listAudit', async (request) => {
     const { account, since, run, reason, source, to, limit, cursor } = request.query;
     const sourceProblem = source === undefined ? null : await auditSourceProblem(deps.repos.runs, source, deps.config().sources.map((s) => s.name));
-    if (sourceProblem !== null) throw new ApiError(400, 'unknown-source', `source: ${sourceProblem}`);
+    if (sourceProblem !== null) throw new ApiError(400, 'unknown-source', sourceProblem);
     if (run !== undefined && !isRunId(run)) throw new ApiError(400, 'validation', `run: not a run's id: "${run}" (at most ${MAX_RUN_ID})`);
     const sinceDate = since === undefined ? undefined : parseInstant(since);
     if (sinceDate === null) throw new ApiError(400, 'validation', `since: not a date: "${since}" (${INSTANT_EXAMPLES})`);

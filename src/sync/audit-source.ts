@@ -5,14 +5,16 @@
 import { unknownNames } from '../domain/names.ts';
 import type { Repositories } from '../store/repositories.ts';
 
+/** Never part of a source's name; a NUL byte could not even be looked up (PostgreSQL text holds none). */
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
 /**
  * Null when `name` may filter the audit trail: a configured source, or any source with a stored run (runs
  * are never deleted, and every account and audit entry of a source came from one of its runs). Otherwise
- * the sentence saying why not: empty, a control character (never a source's name), or unknown.
+ * the sentence every command gives for a source it does not know (an empty name included).
  */
 export async function auditSourceProblem(runs: Pick<Repositories['runs'], 'hasRuns'>, name: string, configured: readonly string[]): Promise<string | null> {
-  if (name === '') return 'empty; give a source\'s name';
-  if (/[\u0000-\u001f\u007f]/.test(name)) return 'contains a control character; give a source\'s name';
-  if (configured.includes(name) || (await runs.hasRuns(name))) return null;
-  return `${unknownNames('source', [name], configured) ?? ''} (or a source removed from the config that has stored runs)`;
+  if (configured.includes(name)) return null;
+  if (name !== '' && !CONTROL_CHARACTER.test(name) && (await runs.hasRuns(name))) return null;
+  return unknownNames('source', [name], configured);
 }

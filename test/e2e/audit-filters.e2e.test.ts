@@ -115,7 +115,7 @@ describe('audit filters', () => {
     expect(brief(await audit('--source', 'crm'))).toEqual(['crm/c000001 new→blocked seats', 'crm/c000001 blocked→active seats']);
     const empty = await cli('audit', '--source', '');
     expect(empty.code, empty.stderr).toBe(2);
-    expect(empty.stderr).toContain('--source: empty');
+    expect(empty.stderr).toContain('unknown source ""; configured: hr');
     const typo = await cli('audit', '--source', 'crn');
     expect(typo.code).toBe(2);
     expect(typo.stderr).toContain('unknown source "crn"; configured: hr');
