@@ -2,7 +2,14 @@
 // cuts it: several messages in one chunk, a message cut anywhere (in its header too), one that spans
 // many chunks. Pure: the search connection pushes each chunk it receives and handles the complete
 // messages; this keeps the start of a message whose end has not arrived yet.
-import { BerCursor, TAG } from './search-response.ts';
+import { BerCursor, BerError, TAG } from './search-response.ts';
+
+/**
+ * The longest message accepted, in bytes. A page of entries arrives as one message per entry, so no
+ * real message comes near it (an entry with a few large photos is a few MiB); a longer length is a
+ * corrupt or hostile stream, and the connection would otherwise collect up to 4 GiB waiting for it.
+ */
+export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 /**
  * Receives a complete message: `cursor` at the start of its content (its message ID), over bytes
@@ -21,7 +28,7 @@ export class MessageFramer {
    * Hands each message that `chunk` completes to `handle`, in order. A message cut by the end of a
    * chunk is completed from the next: only its own bytes are joined (never the rest of the chunk), and
    * the pieces of one that spans many chunks are joined once, when its last one arrives. Throws a
-   * BerError for a stream that is not a sequence of messages.
+   * BerError for a stream that is not a sequence of messages, or a message longer than MAX_MESSAGE_BYTES.
    */
   push(chunk: Buffer, handle: MessageHandler): void {
     if (this.#partial.length === 0) return this.#messages(chunk, 0, handle);
@@ -50,8 +57,13 @@ export class MessageFramer {
     while (cursor.pos < buf.length) {
       const start = cursor.pos;
       // Past the end of `buf`, `open` reads zeros (it is given no limit): a header cut short is known by
-      // the cursor having passed the end.
+      // the cursor having passed the end. The length so read is then at most the real one (its missing
+      // low-order bytes read as zeros), so one over the cap is refused before its last byte arrives.
       const end = cursor.open(TAG.sequence, Number.MAX_SAFE_INTEGER);
+      const length = end - cursor.pos;
+      if (length > MAX_MESSAGE_BYTES) {
+        throw new BerError(`message ${cursor.pos > buf.length ? 'of at least' : 'of'} ${length} bytes, over the limit of ${MAX_MESSAGE_BYTES}`);
+      }
       if (end > buf.length) return this.#keepPartial(buf, start, cursor.pos > buf.length ? -1 : end - start);
       handle(cursor, end);
       cursor.pos = end;

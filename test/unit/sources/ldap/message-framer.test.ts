@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { BerWriter } from 'ldapts';
 import { describe, expect, it } from 'vitest';
 
-import { MessageFramer } from '../../../../src/sources/ldap/message-framer.ts';
+import { MAX_MESSAGE_BYTES, MessageFramer } from '../../../../src/sources/ldap/message-framer.ts';
 import { BerError, TAG } from '../../../../src/sources/ldap/search-response.ts';
 
 /** A message (SEQUENCE of message ID and an OCTET STRING of `text`) as a server writes it. */
@@ -99,5 +99,30 @@ describe('MessageFramer', () => {
 
   it('fails a stream that is not a sequence of messages', () => {
     expect(() => framed([Buffer.from([0x04, 0x01, 0x41])])).toThrow(/expected tag 0x30, got 0x4/);
+  });
+
+  it('fails a message longer than the limit at its header, naming its length, before its content arrives', () => {
+    const over = MAX_MESSAGE_BYTES + 1;
+    const header = Buffer.from([TAG.sequence, 0x84, 0, 0, 0, 0]);
+    header.writeUInt32BE(over, 2);
+    expect(() => framed([header])).toThrow(`message of ${over} bytes, over the limit of ${MAX_MESSAGE_BYTES}`);
+    // Cut inside its length: the bytes read so far already make it too long.
+    expect(() => framed([Buffer.from([TAG.sequence, 0x84, 0x10])])).toThrow(`message of at least ${0x10_00_00_00} bytes, over the limit of ${MAX_MESSAGE_BYTES}`);
+    // Cut after a message that fits: that one is handed on first.
+    const read: number[] = [];
+    expect(() => new MessageFramer().push(Buffer.concat([message(2, 'fits'), header]), (_cursor, end) => read.push(end))).toThrow(/over the limit/);
+    expect(read).toHaveLength(1);
+  });
+
+  it('accepts a message of exactly the limit', () => {
+    const header = Buffer.from([TAG.sequence, 0x84, 0, 0, 0, 0]);
+    header.writeUInt32BE(MAX_MESSAGE_BYTES, 2);
+    const framer = new MessageFramer();
+    let handed = 0;
+    framer.push(header, () => handed++);
+    framer.push(Buffer.alloc(MAX_MESSAGE_BYTES - 1), () => handed++);
+    expect(handed).toBe(0);
+    framer.push(Buffer.alloc(1), () => handed++);
+    expect(handed).toBe(1);
   });
 });

@@ -6,6 +6,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { BerWriter } from 'ldapts';
 import { afterEach, describe, expect, it } from 'vitest';
 
+import { MAX_MESSAGE_BYTES } from '../../../../src/sources/ldap/message-framer.ts';
 import { SearchConnection } from '../../../../src/sources/ldap/search-connection.ts';
 import { TAG } from '../../../../src/sources/ldap/search-response.ts';
 
@@ -134,9 +135,10 @@ describe('SearchConnection: the messages of its socket', () => {
     expect(await readThrough(url)).toEqual(entries.map(sortedAttributes));
   });
 
-  it('fails the search at once, as malformed, when a message has a length of an unsupported form', async () => {
-    // 0x85: five length bytes (BER allows them; no LDAP message needs them).
-    const url = await scriptedServer([], () => Buffer.from([TAG.sequence, 0x85, 0, 0, 0, 0, 9, 2, 1, 2]));
-    await expect(readThrough(url)).rejects.toThrow(/malformed response \(unsupported length of 5 bytes\)/);
+  it('fails the search at once, as malformed and naming the length, when a message is longer than the limit', async () => {
+    const header = Buffer.from([TAG.sequence, 0x84, 0, 0, 0, 0]);
+    header.writeUInt32BE(0xff_ff_ff_f0, 2);
+    const url = await scriptedServer([], () => header);
+    await expect(readThrough(url)).rejects.toThrow(`malformed response (message of ${0xff_ff_ff_f0} bytes, over the limit of ${MAX_MESSAGE_BYTES})`);
   });
 });
