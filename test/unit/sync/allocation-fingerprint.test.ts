@@ -78,4 +78,12 @@ describe('seat settings', () => {
     expect(seatSettingsChanged({ allocation: legacyFrozen, sourceMappings: [mapping] }, config)).toBe(false);
     expect(seatSettingsChanged({ allocation: legacy, sourceMappings: [mapping] }, grown)).toBe(true);
   });
+
+  it('count a stored fingerprint of another form (settings.mapping, as an unreleased build wrote) as a change, without failing', () => {
+    // Its allocation part is not this config's settings: the worker's start queues one sync of every
+    // source, whose allocation then saves the fingerprint in the current form.
+    for (const stored of [`${base}.${mapping}`, `${base}.${mapping}+${allocationFingerprint(config, [3]).split('+')[1]}`, `${base}.`, '.']) {
+      expect(seatSettingsChanged({ allocation: stored, sourceMappings: [mapping] }, config), stored).toBe(true);
+    }
+  });
 });
