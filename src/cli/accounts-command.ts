@@ -65,15 +65,16 @@ export function registerAccounts(program: Command, run: Runner): void {
 
 async function listCommand(ctx: CommandContext, out: Output, flags: ListFlags): Promise<ExitCode> {
   if (flags.json && flags.csv) throw new UsageError('choose one of --json and --csv');
-  if (flags.state && !ACCOUNT_STATES.includes(flags.state as AccountState)) {
+  // A filter given empty (`--state ""`) is checked like any other value, not taken as no filter.
+  if (flags.state !== undefined && !ACCOUNT_STATES.includes(flags.state as AccountState)) {
     throw new UsageError(`--state must be one of ${ACCOUNT_STATES.join(', ')}, not "${flags.state}"`);
   }
-  requireConfigured('pool', flags.pool ? [flags.pool] : [], ctx.config.pools.map((p) => p.name));
-  requireConfigured('source', flags.source ? [flags.source] : [], ctx.config.sources.map((s) => s.name));
+  requireConfigured('pool', flags.pool !== undefined ? [flags.pool] : [], ctx.config.pools.map((p) => p.name));
+  requireConfigured('source', flags.source !== undefined ? [flags.source] : [], ctx.config.sources.map((s) => s.name));
   const filter = {
-    ...(flags.state ? { state: flags.state as AccountState } : {}),
-    ...(flags.pool ? { pool: flags.pool } : {}),
-    ...(flags.source ? { source: flags.source } : {}),
+    ...(flags.state !== undefined ? { state: flags.state as AccountState } : {}),
+    ...(flags.pool !== undefined ? { pool: flags.pool } : {}),
+    ...(flags.source !== undefined ? { source: flags.source } : {}),
   };
   const { repositoriesOf } = await import('../store/repositories.ts');
   const rows = repositoriesOf(await ctx.openDb()).accounts.list(filter);

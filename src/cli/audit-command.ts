@@ -5,10 +5,12 @@ import { AUDIT_REASONS, auditLine } from '../domain/explain.ts';
 import { INSTANT_EXAMPLES, parseInstant } from '../domain/iso-time.ts';
 import type { Runner } from './context.ts';
 import { EXIT, requireConfigured, UsageError } from './exit-codes.ts';
-import { table } from './output.ts';
+import { formatCount, table } from './output.ts';
+import { wholeNumberOption } from './option-values.ts';
 
 /** More entries than this at once is an export: use --since to take it in parts. */
 const MAX_LIMIT = 1_000_000;
+const DEFAULT_LIMIT = 1_000;
 
 export function registerAudit(program: Command, run: Runner): void {
   program
@@ -20,9 +22,9 @@ export function registerAudit(program: Command, run: Runner): void {
     .option('--source <name>', 'only entries of accounts of this source')
     .option('--run <id>', 'only the entries of this run (its numeric id, as in the actor run:ID)')
     .option('--to <state>', `only the changes into this state, from another or as a new account (${ACCOUNT_STATES.join(', ')})`)
-    .option('--limit <n>', 'at most this many entries (the latest)', '1000')
+    .option('--limit <n>', `at most this many entries (the latest; default ${formatCount(DEFAULT_LIMIT)})`)
     .option('--json', 'print one JSON document')
-    .action((flags: { account?: string; since?: string; reason?: string; source?: string; run?: string; to?: string; limit: string; json?: boolean }) =>
+    .action((flags: { account?: string; since?: string; reason?: string; source?: string; run?: string; to?: string; limit?: string; json?: boolean }) =>
       run(async (ctx, out) => {
         const since = flags.since === undefined ? undefined : parseInstant(flags.since);
         if (since === null) throw new UsageError(`--since: not a date: "${flags.since}" (${INSTANT_EXAMPLES})`);
@@ -33,15 +35,14 @@ export function registerAudit(program: Command, run: Runner): void {
           throw new UsageError(`--to must be one of ${ACCOUNT_STATES.join(', ')}, not "${flags.to}"`);
         }
         if (flags.run !== undefined && !/^[0-9]{1,18}$/.test(flags.run)) throw new UsageError(`--run must be a run's numeric id, not "${flags.run}"`);
-        requireConfigured('source', flags.source ? [flags.source] : [], ctx.config.sources.map((s) => s.name));
-        const limit = Number(flags.limit);
-        if (!Number.isInteger(limit) || limit <= 0 || limit > MAX_LIMIT) throw new UsageError(`--limit must be an integer from 1 to ${MAX_LIMIT}, not "${flags.limit}"`);
+        requireConfigured('source', flags.source !== undefined ? [flags.source] : [], ctx.config.sources.map((s) => s.name));
+        const limit = flags.limit === undefined ? DEFAULT_LIMIT : wholeNumberOption('--limit', flags.limit, { min: 1, max: MAX_LIMIT });
         const [{ repositoriesOf }, { resolveAccount }] = await Promise.all([import('../store/repositories.ts'), import('../sync/admin-actions.ts')]);
         const repos = repositoriesOf(await ctx.openDb());
-        const accountIds = flags.account ? [(await resolveAccount(repos.accounts, flags.account)).id] : undefined;
+        const accountIds = flags.account !== undefined ? [(await resolveAccount(repos.accounts, flags.account)).id] : undefined;
         const { entries, more } = await repos.audit.list({
           limit, ...(since ? { since } : {}), ...(accountIds ? { accountIds } : {}),
-          ...(flags.reason ? { reason: flags.reason } : {}), ...(flags.source ? { source: flags.source } : {}), ...(flags.run ? { runId: flags.run } : {}), ...(flags.to ? { to: flags.to } : {}),
+          ...(flags.reason ? { reason: flags.reason } : {}), ...(flags.source !== undefined ? { source: flags.source } : {}), ...(flags.run ? { runId: flags.run } : {}), ...(flags.to ? { to: flags.to } : {}),
         });
         if (flags.json) {
           out.json(entries);

@@ -3,7 +3,7 @@
 // (application) answers. The action lives in check-action.ts and is imported when the command runs.
 import type { Command } from 'commander';
 import type { Runner } from './context.ts';
-import { collect } from './sync-command.ts';
+import { repeatable } from './sync-command.ts';
 
 export function registerCheck(program: Command, run: Runner): void {
   program
@@ -12,7 +12,7 @@ export function registerCheck(program: Command, run: Runner): void {
       'validate the config; test the database (connect, migrations), Redis (connect, maxmemory-policy), every source (connect, bind, count users in scope, ' +
         'show a mapped sample, then a dry run: how many accounts each profile and pool would get, seats held and blocked; nothing is written), the mail transport and every target',
     )
-    .option('--source <name>', 'test only this source (repeatable)', collect, [])
+    .addOption(repeatable('--source <name>', 'test only this source (repeatable)', 'every source'))
     .option('--show-config', 'also print the configuration as loaded (defaults filled in, secrets as ***)')
     .option('--json', 'print one JSON document')
     .action((flags: CheckFlags) => run(async (ctx, out) => (await import('./check-action.ts')).checkCommand(ctx, out, flags)));

@@ -36,7 +36,8 @@ export async function loadContext(options: GlobalOptions): Promise<CommandContex
     throw error;
   }
   const logger = createLogger({ level });
-  const { config, warnings } = await loadConfigWithWarnings(options.config ? { path: options.config } : {});
+  if (options.config?.trim() === '') throw new UsageError('--config: the path is empty; give the config file\'s path, or leave --config out for $SEATSYNC_CONFIG, else config/seatsync.yaml');
+  const { config, warnings } = await loadConfigWithWarnings(options.config !== undefined ? { path: options.config } : {});
   let db: Database | null = null;
   return {
     config,

@@ -8,7 +8,7 @@ import { registerExplain } from './explain-command.ts';
 import type { ConfigProblem } from '../config/problems.ts';
 import type { CommandAction, CommandContext, GlobalOptions } from './context.ts';
 import { EXIT, UsageError, type ExitCode } from './exit-codes.ts';
-import { processOutput, type Output } from './output.ts';
+import { inertLines, processOutput, type Output } from './output.ts';
 import { registerStatus } from './status-command.ts';
 import { registerSync } from './sync-command.ts';
 import { registerExtraCommands } from './extra-commands.ts';
@@ -25,6 +25,8 @@ export function buildProgram(onExit: (code: ExitCode) => void, options: { readon
     .option('-c, --config <path>', 'config file (default: $SEATSYNC_CONFIG, else config/seatsync.yaml)')
     .option('--log-level <level>', 'log level on stderr: fatal, error, warn, info, debug, trace, silent (default: $SEATSYNC_LOG_LEVEL, else $LOG_LEVEL, else info)')
     .showHelpAfterError('(run with --help for usage)')
+    // Commander's own errors quote what was typed too (`unknown command '…'`); subcommands inherit this.
+    .configureOutput({ outputError: (text, write) => write(inertLines(text)) })
     .exitOverride();
 
   const run = async (action: CommandAction): Promise<void> => {
@@ -107,7 +109,8 @@ function ownCode(error: unknown): string | null {
 async function reportError(error: unknown, ctx: CommandContext | null, json: Output | null): Promise<ExitCode> {
   const failure = await failureOf(error);
   if (ctx?.logger.isLevelEnabled('debug') && failure.exit === EXIT.failure) ctx.logger.error({ err: error }, failure.error.message);
-  process.stderr.write(`${failure.text}\n`);
+  // The message may quote what was typed: an escape sequence in it is shown, not run by the terminal.
+  process.stderr.write(`${inertLines(failure.text)}\n`);
   json?.json(errorDocument(failure.error));
   return failure.exit;
 }

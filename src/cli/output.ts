@@ -36,6 +36,11 @@ export function cellText(value: string): string {
 }
 const CONTROL_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
+/** Lines for stderr (an error that quotes what was typed: `no account matches "…"`): each line as cellText writes it. */
+export function inertLines(text: string): string {
+  return text.split('\n').map(cellText).join('\n');
+}
+
 /** Formats rows as a left-aligned table with a header; numbers right-aligned. */
 export function table(headers: readonly string[], rows: readonly (readonly (string | number | null | undefined)[])[]): string {
   const cells = rows.map((row) => row.map((v) => (v === null || v === undefined ? '' : cellText(String(v)))));

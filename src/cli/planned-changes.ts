@@ -6,6 +6,7 @@ import { CHANGE_KINDS, changeKindOf, DRY_RUN_LISTED, isChangeKind, type ChangeKi
 import type { ChangeListing, ListedChanges } from '../sync/apply-delta.ts';
 import { changeKindSummaries, type NextListingCommand } from '../sync/report.ts';
 import { UsageError } from './exit-codes.ts';
+import { wholeNumberOption } from './option-values.ts';
 import { formatCount, table, type Output } from './output.ts';
 import { counted } from '../domain/counted.ts';
 
@@ -29,8 +30,8 @@ export function listingOf(flags: ListingFlags): ChangeListing {
   if (given && !flags.dryRun) throw new UsageError('--only, --limit and --offset choose which changes a dry run lists: add --dry-run');
   return {
     kinds: flags.only.length > 0 ? onlyKinds(flags.only) : CHANGE_KINDS,
-    offset: flags.offset === undefined ? 0 : count('--offset', flags.offset),
-    limit: flags.limit === undefined ? (flags.json ? DRY_RUN_LISTED : PRINTED_PER_KIND) : count('--limit', flags.limit),
+    offset: flags.offset === undefined ? 0 : wholeNumberOption('--offset', flags.offset, { min: 0 }),
+    limit: flags.limit === undefined ? (flags.json ? DRY_RUN_LISTED : PRINTED_PER_KIND) : wholeNumberOption('--limit', flags.limit, { min: 0 }),
   };
 }
 
@@ -43,11 +44,6 @@ function onlyKinds(values: readonly string[]): ChangeKind[] {
   }
   // In the listing's order, each once, however they were given.
   return CHANGE_KINDS.filter((kind) => named.includes(kind));
-}
-
-function count(flag: string, value: string): number {
-  if (!/^\d+$/.test(value.trim())) throw new UsageError(`${flag} must be a whole number of 0 or more, not "${value}"`);
-  return Number(value.trim());
 }
 
 /**

@@ -12,6 +12,7 @@ import type { CommandContext } from './context.ts';
 import { EXIT, requireConfigured, UsageError, type ExitCode } from './exit-codes.ts';
 import { heldText, runsTable, table, type Output } from './output.ts';
 import type { ResyncFlags } from './resync-command.ts';
+import { secondsOption } from './option-values.ts';
 
 
 /** Events make progress prompt; this poll covers events missed while connecting. */
@@ -22,7 +23,12 @@ const DEFAULT_START_TIMEOUT_MS = 30_000;
 export async function resyncCommand(ctx: CommandContext, out: Output, flags: ResyncFlags): Promise<ExitCode> {
   const configured = ctx.config.sources.map((s) => s.name);
   requireConfigured('source', flags.source, configured);
-  const timeoutMs = parseTimeout(flags.timeout, '--timeout');
+  // Read before anything is queued: a bad value stops the command with nothing changed.
+  if (!flags.wait && (flags.timeout !== undefined || flags.startTimeout !== undefined)) {
+    throw new UsageError('--timeout and --start-timeout say how long --wait waits: add --wait');
+  }
+  const timeoutMs = flags.timeout === undefined ? null : secondsOption('--timeout', flags.timeout, { zero: false });
+  const startTimeoutMs = flags.startTimeout === undefined ? DEFAULT_START_TIMEOUT_MS : secondsOption('--start-timeout', flags.startTimeout, { zero: false });
   const redis = await connectRedis(ctx.config.redis.url, { name: 'seatsync:resync' });
   const queue = openSyncQueue(redis, ctx.config.redis.prefix);
   try {
@@ -43,7 +49,6 @@ export async function resyncCommand(ctx: CommandContext, out: Output, flags: Res
       return EXIT.ok;
     }
     if (enqueued.coalesced && !flags.json) out.line(`joined the sync already queued: ${enqueued.id}`);
-    const startTimeoutMs = parseTimeout(flags.startTimeout, '--start-timeout') ?? DEFAULT_START_TIMEOUT_MS;
     const view = await follow({ queue, redis, prefix: ctx.config.redis.prefix, jobId: enqueued.id, dryRun: Boolean(flags.dryRun), out, timeoutMs, startTimeoutMs });
     out.endProgress();
     return report(out, view, flags);
@@ -51,13 +56,6 @@ export async function resyncCommand(ctx: CommandContext, out: Output, flags: Res
     await queue.close().catch(() => undefined);
     await closeRedis(redis);
   }
-}
-
-function parseTimeout(text: string | undefined, option: string): number | null {
-  if (text === undefined) return null;
-  const seconds = Number(text);
-  if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`${option} must be a positive number of seconds, not "${text}"`);
-  return seconds * 1000;
 }
 
 interface FollowOptions {

@@ -4,7 +4,7 @@
 // The action lives in resync-action.ts and is imported when the command runs.
 import type { Command } from 'commander';
 import type { Runner } from './context.ts';
-import { collect } from './sync-command.ts';
+import { repeatable } from './sync-command.ts';
 
 export interface ResyncFlags {
   readonly source: string[];
@@ -21,7 +21,7 @@ export function registerResync(program: Command, run: Runner): void {
   program
     .command('resync')
     .description('ask the running workers (through Redis) to sync now; all sources when none is named')
-    .option('--source <name>', 'sync only this source (repeatable)', collect, [])
+    .addOption(repeatable('--source <name>', 'sync only this source (repeatable)', 'every source'))
     .option('--wait', "follow the sync to its end and exit with its exit code (0 ok, 3 held, 1 failed)")
     .option('--json', 'print one JSON document: the sync result with --wait, else the job id')
     .option('--dry-run', 'plan and report what would change; write nothing')

@@ -2,30 +2,26 @@
 // SIGINT; then a graceful stop. A second signal exits at once.
 import type { Command } from 'commander';
 import type { CommandContext, Runner } from './context.ts';
-import { EXIT, UsageError, type ExitCode } from './exit-codes.ts';
+import { EXIT, type ExitCode } from './exit-codes.ts';
+import { secondsOption, wholeNumberOption } from './option-values.ts';
 
 interface RunFlags {
   readonly concurrency?: string;
-  readonly shutdownTimeout: string;
+  readonly shutdownTimeout?: string;
 }
 
 /** After a stop, handles that should be closed but are not must not keep the process alive for ever. */
 const EXIT_GRACE_MS = 5_000;
+/** How long a running sync may finish after SIGTERM unless --shutdown-timeout says otherwise. */
+const DEFAULT_SHUTDOWN_TIMEOUT_S = 20;
 
 export function registerRun(program: Command, run: Runner): void {
   program
     .command('run')
     .description('the worker: job schedulers from the config, sync and notification jobs, the HTTP API')
     .option('--concurrency <n>', 'sync jobs this process runs at once (default 2; 1 with the embedded database)')
-    .option('--shutdown-timeout <seconds>', 'on SIGTERM, how long a running sync may take to finish before it is aborted and requeued', '20')
+    .option('--shutdown-timeout <seconds>', `on SIGTERM, how long a running sync may take to finish before it is aborted and requeued (default ${DEFAULT_SHUTDOWN_TIMEOUT_S})`)
     .action((flags: RunFlags) => run((ctx) => runCommand(ctx, flags)));
-}
-
-function positive(text: string, option: string, { integer }: { integer: boolean }): number {
-  const value = Number(text);
-  const ok = Number.isFinite(value) && value >= 0 && (!integer || (Number.isInteger(value) && value > 0));
-  if (!ok) throw new UsageError(`${option} must be a ${integer ? 'positive integer' : 'number of seconds'}, not "${text}"`);
-  return value;
 }
 
 function nextStopSignal(): Promise<NodeJS.Signals> {
@@ -41,8 +37,8 @@ function nextStopSignal(): Promise<NodeJS.Signals> {
 }
 
 async function runCommand(ctx: CommandContext, flags: RunFlags): Promise<ExitCode> {
-  const concurrency = flags.concurrency === undefined ? undefined : positive(flags.concurrency, '--concurrency', { integer: true });
-  const shutdownTimeoutMs = positive(flags.shutdownTimeout, '--shutdown-timeout', { integer: false }) * 1000;
+  const concurrency = flags.concurrency === undefined ? undefined : wholeNumberOption('--concurrency', flags.concurrency, { min: 1 });
+  const shutdownTimeoutMs = flags.shutdownTimeout === undefined ? DEFAULT_SHUTDOWN_TIMEOUT_S * 1000 : secondsOption('--shutdown-timeout', flags.shutdownTimeout, { zero: true });
   const stopSignal = nextStopSignal();
   // Imported here, not at the top: BullMQ, Fastify and prom-client are only needed by the worker.
   const { startWorker } = await import('../worker.ts');

@@ -1,6 +1,6 @@
 // `seatsync sync`: a sync now, in this process, then delivery of the emails it produced.
 // The action lives in sync-action.ts and is imported when the command runs.
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { CHANGE_KINDS, DRY_RUN_LISTED } from '../domain/change-kinds.ts';
 import { formatCount } from './output.ts';
 import type { GlobalOptions, Runner } from './context.ts';
@@ -14,9 +14,9 @@ export function registerSync(program: Command, run: Runner): void {
   program
     .command('sync')
     .description('run a sync now, in this process (no Redis needed); all sources when none is named')
-    .option('--source <name>', 'sync only this source (repeatable)', collect, [])
+    .addOption(repeatable('--source <name>', 'sync only this source (repeatable)', 'every source'))
     .option('--dry-run', 'plan and print what would change, grouped by kind (blocks and removals first) with the count of each; write nothing')
-    .option('--only <kinds>', `with --dry-run: list only these kinds of change, comma-separated (${CHANGE_KINDS.join(', ')})`, collect, [])
+    .addOption(repeatable('--only <kinds>', `with --dry-run: list only these kinds of change, comma-separated (${CHANGE_KINDS.join(', ')})`, 'every kind'))
     .option('--limit <n>', `with --dry-run: changes listed of each kind (default ${PRINTED_PER_KIND}; with --json ${formatCount(DRY_RUN_LISTED)})`)
     .option('--offset <n>', 'with --dry-run: list each kind from its n-th change on, for the next page (default 0)')
     .option('--allow-removals', 'apply a run held for disabling or removing too many accounts')
@@ -25,7 +25,15 @@ export function registerSync(program: Command, run: Runner): void {
     .action((flags: SyncFlags) => run(async (ctx, out) => (await import('./sync-action.ts')).syncCommand(ctx, out, flags, nextListingCommand(flags, program.opts<GlobalOptions>()))));
 }
 
-export function collect(value: string, previous: string[]): string[] {
+/**
+ * A repeatable option (`--source a --source b`): its values in order, an empty list when it is not given.
+ * The help shows what none means (`default: every source`), not the empty list.
+ */
+export function repeatable(flags: string, description: string, whenNone: string): Option {
+  return new Option(flags, description).argParser(collect).default([], whenNone);
+}
+
+function collect(value: string, previous: string[]): string[] {
   // A source named twice is run (or checked) once.
   return previous.includes(value) ? previous : [...previous, value];
 }

@@ -23,7 +23,7 @@ export function registerTargets(program: Command, run: Runner): void {
         const chosen = flags.target === undefined ? scim : scim.filter((t) => t.name === flags.target);
         if (flags.target !== undefined && chosen.length === 0) {
           const names = scim.map((t) => t.name).join(', ') || 'none';
-          throw new UsageError(`--target ${flags.target}: no SCIM target of that name (SCIM targets: ${names})`);
+          throw new UsageError(`--target "${flags.target}": no SCIM target of that name (SCIM targets: ${names})`);
         }
         const [{ withChannels }, { deliverTargets }, { reconcileScimTarget }, { storeOf }] = await Promise.all([
           import('../notify/delivery-channels.ts'), import('../targets/deliver-targets.ts'), import('../targets/scim/scim-reconcile.ts'), import('../store/repositories.ts'),

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/db.ts';
 import { runCli } from '../support/cli.ts';
+import { closedPort } from '../support/closed-port.ts';
 
 const demoDir = new URL('../../config/', import.meta.url).pathname;
 
@@ -188,7 +189,7 @@ describe('seatsync CLI on the demo', () => {
       [['sync', '--no-such-flag'], 2, { code: 'usage', message: "unknown option '--no-such-flag'" }],
       [['accounts', 'block', 'nobody-like-this'], 2, { code: 'not-found', message: expect.stringContaining('nobody-like-this') }],
       [['status', '--log-level', 'loud'], 2, { code: 'usage', message: expect.stringContaining('--log-level must be one of') }],
-      [['resync', '--timeout', 'soon'], 2, { code: 'usage', message: '--timeout must be a positive number of seconds, not "soon"' }],
+      [['resync', '--wait', '--timeout', 'soon'], 2, { code: 'usage', message: '--timeout must be a number of seconds above 0 to 2147483, not "soon"' }],
     ] as const) {
       const result = await runCli([...args, '--json', '--config', demo.config]);
       expect(result.code, args.join(' ')).toBe(code);
@@ -232,13 +233,79 @@ describe('seatsync CLI on the demo', () => {
       [['accounts', 'protect', 'x\u0001y'], 'error: no account matches'],
       [['audit', '--since', '99999-01-01'], 'error: --since: not a date: "99999-01-01" (use e.g. 2026-01-31 or 2026-01-31T12:00:00Z)'],
       [['audit', '--since', '2026-02-30'], 'error: --since: not a date: "2026-02-30" (use e.g. 2026-01-31 or 2026-01-31T12:00:00Z)'],
-      [['audit', '--limit', '99999999999999999999'], 'error: --limit must be an integer from 1 to 1000000'],
+      [['audit', '--limit', '99999999999999999999'], 'error: --limit must be a whole number from 1 to 1000000'],
     ] as const) {
       const result = await runCli([...args, '--config', demo.config]);
       expect(result.code, args.join(' ')).toBe(2);
       expect(result.stderr).toContain(sentence);
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
     }
+  });
+});
+
+describe('seatsync CLI given odd option values', () => {
+  let demo: ReturnType<typeof demoCopy>;
+  let redisUrl: string;
+
+  beforeAll(async () => {
+    demo = demoCopy();
+    // No Redis answers: a command that got as far as queueing a sync would fail (exit 1), not exit 2.
+    redisUrl = `redis://127.0.0.1:${await closedPort()}`;
+    writeFileSync(demo.config, `${readFileSync(demo.config, 'utf8')}\nredis:\n  url: ${redisUrl}\n`);
+    expect((await runCli(['sync', '--config', demo.config])).code).toBe(0);
+  }, 120_000);
+
+  it('refuses each with exit 2 and one sentence naming the option, the value and what it takes, changing nothing', async () => {
+    const before = await accountRowVersions(demo.dir);
+    for (const [args, sentence] of [
+      // Numbers: only decimal digits, within the option's range.
+      [['audit', '--limit', '0x10'], 'error: --limit must be a whole number from 1 to 1000000, not "0x10"'],
+      [['audit', '--limit', '1e2'], 'error: --limit must be a whole number from 1 to 1000000, not "1e2"'],
+      [['sync', '--dry-run', '--offset', '-1'], 'error: --offset must be a whole number of 0 or more, not "-1"'],
+      [['sync', '--dry-run', '--offset', '99999999999999999999'], 'error: --offset must be a whole number of 0 or more (at most 9007199254740991), not "99999999999999999999"'],
+      [['run', '--concurrency', '0x2'], 'error: --concurrency must be a whole number of 1 or more, not "0x2"'],
+      [['run', '--shutdown-timeout', ''], 'error: --shutdown-timeout must be a number of seconds from 0 to 2147483, not ""'],
+      // Longer than a timer can wait: it would fire at once, aborting every running sync on SIGTERM.
+      [['run', '--shutdown-timeout', '1e12'], 'error: --shutdown-timeout must be a number of seconds from 0 to 2147483, not "1e12"'],
+      [['run', '--shutdown-timeout', '3000000'], 'error: --shutdown-timeout must be a number of seconds from 0 to 2147483, not "3000000"'],
+      // Checked before anything is queued, and only with --wait, which they are for.
+      [['resync', '--wait', '--start-timeout', 'abc'], 'error: --start-timeout must be a number of seconds above 0 to 2147483, not "abc"'],
+      [['resync', '--start-timeout', '5'], 'error: --timeout and --start-timeout say how long --wait waits: add --wait'],
+      [['resync', '--timeout', '5'], 'error: --timeout and --start-timeout say how long --wait waits: add --wait'],
+      [['resync', '--wait', '--timeout', '30s'], 'error: --timeout must be a number of seconds above 0 to 2147483, not "30s"'],
+      // An empty value is a value, not "no filter".
+      [['accounts', '--state', ''], 'error: --state must be one of active, blocked, suspended, disabled, removed, not ""'],
+      [['accounts', '--pool', ''], 'error: unknown pool ""; configured: primary, extranet'],
+      [['accounts', '--source', ''], 'error: unknown source ""; configured: demo'],
+      [['audit', '--account', ''], 'error: no account matches "" (id, username, email or directory id)'],
+      [['audit', '--source', ''], 'error: unknown source ""; configured: demo'],
+      [['targets', 'reconcile', '--target', ''], 'error: --target "": no SCIM target of that name (SCIM targets: none)'],
+    ] as const) {
+      const result = await runCli([...args, '--config', demo.config]);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr.trim(), args.join(' ')).toBe(sentence);
+      expect(result.stdout, args.join(' ')).toBe('');
+    }
+    expect(await accountRowVersions(demo.dir)).toBe(before);
+  }, 240_000);
+
+  it('writes what was typed into its error messages with control characters escaped, so the terminal shows them', async () => {
+    for (const [args, sentence] of [
+      [['accounts', 'block', 'x\u001b[2Jy'], 'error: no account matches "x\\x1b[2Jy" (id, username, email or directory id)'],
+      [['audit', '--since', '\u001b]0;title\u0007'], 'error: --since: not a date: "\\x1b]0;title\\x07"'],
+      [['no-such\u001b[31m'], "error: unknown command 'no-such\\x1b[31m'"],
+    ] as const) {
+      const result = await runCli([...args, '--config', demo.config]);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toContain(sentence);
+      expect(result.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+    }
+  });
+
+  it('refuses an empty --config rather than reading another file', async () => {
+    const result = await runCli(['status', '--json', '--config', ''], { env: { SEATSYNC_CONFIG: demo.config } });
+    expect(result.code).toBe(2);
+    expect(JSON.parse(result.stdout)).toEqual({ error: { code: 'usage', message: expect.stringContaining('--config: the path is empty') } });
   });
 });
 

@@ -78,6 +78,6 @@ describe('targets reconcile', () => {
   it('a name that is no SCIM target is bad usage', async () => {
     const result = await cli('targets', 'reconcile', '--target', 'nope');
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('--target nope: no SCIM target of that name (SCIM targets: app)');
+    expect(result.stderr).toContain('--target "nope": no SCIM target of that name (SCIM targets: app)');
   });
 });

@@ -66,6 +66,19 @@ describe('README.md, "Command line"', () => {
     }
   });
 
+  it('describes every option of every command, with its default as a plain value', () => {
+    const all = (command: Command): Command[] => [command, ...command.commands.flatMap(all)];
+    for (const command of all(program)) {
+      const help = command.createHelp();
+      for (const option of command.options) {
+        const text = help.optionDescription(option);
+        expect(option.description.trim(), `${command.name()} ${option.flags}`).not.toBe('');
+        // `(default: "20")` and `(default: [])` are how commander prints a string or a list it was given.
+        expect(text, `${command.name()} ${option.flags}`).not.toMatch(/default: ["[]/);
+      }
+    }
+  });
+
   it('lists the exit codes of the program', () => {
     const sentence = /^Exit codes: (.*)$/m.exec(readme)?.[1] ?? '';
     const listed = [...sentence.matchAll(/`(\d)` /g)].map((m) => Number(m[1]));
