@@ -54,43 +54,55 @@ export function allocationFingerprint(config: SeatsyncConfig, frozenIds: readonl
 }
 
 /**
- * The seat settings seats were decided under: what decides who holds a seat besides the directory
- * (SPEC §2). `allocation`: the settings the last allocation ran under (its fingerprint, `allocationFingerprint`);
- * `mappings`: the mapping rules (profiles' order and `when`, `policy.protect`; `mappingFingerprint`) under
- * which each source's users were last mapped, one per source that applied a run (null: kept before those
- * were recorded). A source's are saved with its cursor by its runs only, so a run of one source, or an admin
- * action, which maps no user, leaves the other sources' as they were. What decides no seat (sources'
- * connections, a pool's `notify`, `policy.maxRemovals`, `policy.purgeRemovedAfter`) is in neither.
+ * The seat settings of a config: what decides who holds a seat besides the directory (SPEC §2).
+ * `allocation`: the fingerprint of its allocation settings (`allocationFingerprint`); `mapping`: that of
+ * its mapping rules (profiles' order and `when`, `policy.protect`; `mappingFingerprint`). What decides no
+ * seat (sources' connections, a pool's `notify`, `policy.maxRemovals`, `policy.purgeRemovedAfter`) is in
+ * neither.
  */
 export interface SeatSettings {
   readonly allocation: string;
-  readonly mappings: readonly (string | null)[];
+  readonly mapping: string;
+}
+
+/**
+ * The seat settings the stored seats were decided under. `allocation`: those the last allocation ran
+ * under (with `+` and the hash of the accounts it had to leave as they were, if any); `sourceMappings`:
+ * the mapping rules under which each source's users were last mapped, one per source that applied a run
+ * (null: kept before those were recorded). A source's are saved with its cursor by its runs only, so a run
+ * of one source, or an admin action, which maps no user, leaves the other sources' as they were.
+ */
+export interface StoredSeatSettings {
+  readonly allocation: string;
+  readonly sourceMappings: readonly (string | null)[];
 }
 
 /** The seat settings of `config`, as the seats would be decided under it. */
 export function seatSettingsOf(config: SeatsyncConfig): SeatSettings {
-  return { allocation: allocationFingerprint(config), mappings: [mappingFingerprint(mappingRulesOf(config))] };
+  return { allocation: allocationFingerprint(config), mapping: mappingFingerprint(mappingRulesOf(config)) };
 }
 
 /**
  * The seat settings the stored seats were decided under, for `config`'s sources (a source no longer
  * configured decides no seat); null before any allocation.
  */
-export async function storedSeatSettings(repos: Repositories, config: SeatsyncConfig): Promise<SeatSettings | null> {
+export async function storedSeatSettings(repos: Repositories, config: SeatsyncConfig): Promise<StoredSeatSettings | null> {
   const last = await repos.seats.lastAllocation();
   if (last === null) return null;
-  return { allocation: last.fingerprint, mappings: await repos.cursors.mappings(config.sources.map((s) => s.name)) };
+  return { allocation: last.fingerprint, sourceMappings: await repos.cursors.mappings(config.sources.map((s) => s.name)) };
 }
 
 /**
  * Whether `config`'s seat settings differ from those seats were decided under (`since`: the stored ones,
- * or `seatSettingsOf(previous)`): its allocation settings from the allocation's, whatever accounts it had
- * to leave as they were, or its mapping rules from any source's. The one test of "this config change
- * needs a sync of every source", for the config watch and for a worker's start.
+ * or `seatSettingsOf(previous)`): the allocation settings differ (whatever accounts the allocation had to
+ * leave as they were), or the mapping rules some source's users were mapped under differ from the
+ * config's. The one test of "this config change needs a sync of every source", for the config watch and
+ * for a worker's start.
  */
-export function seatSettingsChanged(since: SeatSettings, config: SeatsyncConfig): boolean {
+export function seatSettingsChanged(since: SeatSettings | StoredSeatSettings, config: SeatsyncConfig): boolean {
   const now = seatSettingsOf(config);
-  return since.allocation.split('+')[0] !== now.allocation || since.mappings.some((mapping) => !now.mappings.includes(mapping));
+  if (since.allocation.split('+')[0] !== now.allocation) return true;
+  return 'mapping' in since ? since.mapping !== now.mapping : since.sourceMappings.some((mapping) => mapping !== now.mapping);
 }
 
 /**

@@ -1,8 +1,9 @@
 // A connection of its own for the session's searches (the paged user search, the one read that returns
 // the whole directory, and the searches for scope exits and content sync, one after another): connect
 // (LDAPS, StartTLS or plain, with the session's TLS options), simple bind, then pages decoded by
-// search-response.ts. Requests are encoded with ldapts' message classes; failures are ldapts' error
-// classes or Node's socket errors, so ldap-errors.ts classifies them as for the session's connection.
+// search-response.ts from the messages message-framer.ts splits the stream into. Requests are encoded
+// with ldapts' message classes; failures are ldapts' error classes or Node's socket errors, so
+// ldap-errors.ts classifies them as for the session's connection.
 // The next page is requested as soon as one is complete, so the server works while the caller maps.
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
@@ -12,10 +13,11 @@ import {
 } from 'ldapts';
 
 import { EntryView } from './entry-view.ts';
+import { MessageFramer, type MessageHandler } from './message-framer.ts';
 import { ldapResultError, PagesAhead, type Answer } from './paged-results.ts';
 import type { LdapOperation } from './ldap-errors.ts';
 import {
-  BerCursor, BerError, readControls, readInteger, readLdapResult, readSearchEntry, TAG, type ResponseControl, type ValueRules,
+  BerError, readControls, readInteger, readLdapResult, readSearchEntry, TAG, type BerCursor, type ResponseControl, type ValueRules,
 } from './search-response.ts';
 
 const START_TLS_OID = '1.3.6.1.4.1.1466.20037';
@@ -108,11 +110,8 @@ interface Pending {
 
 export class SearchConnection {
   #socket: Socket | TLSSocket;
-  /** The start of a message whose end has not arrived: its bytes so far, in pieces as they came. */
-  #partial: Buffer[] = [];
-  #partialBytes = 0;
-  /** The whole length of that message; -1 while its header is cut short. */
-  #partialNeeds = -1;
+  readonly #framer = new MessageFramer();
+  readonly #handle: MessageHandler = (cursor, end) => this.#message(cursor, end);
   #pending: Pending | null = null;
   #messageId = 0;
   #closed = false;
@@ -269,7 +268,7 @@ export class SearchConnection {
   #listen(socket: Socket | TLSSocket): void {
     socket.on('data', (chunk: Buffer) => {
       try {
-        this.#receive(chunk);
+        this.#framer.push(chunk, this.#handle);
       } catch (error) {
         this.#fail(error instanceof BerError ? new Error(`Socket error: malformed response (${error.message})`) : (error as Error));
       }
@@ -290,53 +289,6 @@ export class SearchConnection {
       this.#closed = true;
       this.#socket.destroy();
     }
-  }
-
-  /**
-   * Splits the byte stream into LDAPMessages and handles each complete one. A message cut by the end of
-   * a chunk is completed from the next: only its own bytes are joined (never the rest of the chunk), and
-   * the pieces of one that spans many chunks are joined once, when its last one arrives.
-   */
-  #receive(chunk: Buffer): void {
-    if (this.#partial.length === 0) return this.#messages(chunk, 0);
-    if (this.#partialNeeds < 0) {
-      // The header itself was cut (a few bytes): joined with this chunk, the stream goes on as one.
-      const joined = Buffer.concat([...this.#partial, chunk]);
-      this.#keepPartial(null, 0, -1);
-      return this.#messages(joined, 0);
-    }
-    const missing = this.#partialNeeds - this.#partialBytes;
-    if (chunk.length < missing) {
-      this.#partial.push(chunk);
-      this.#partialBytes += chunk.length;
-      return;
-    }
-    this.#partial.push(chunk.subarray(0, missing));
-    const message = Buffer.concat(this.#partial, this.#partialNeeds);
-    this.#keepPartial(null, 0, -1);
-    this.#messages(message, 0);
-    this.#messages(chunk, missing);
-  }
-
-  /** Handles the complete messages of `buf` from `from`, and keeps the start of the last one if it is cut. */
-  #messages(buf: Buffer, from: number): void {
-    const cursor = new BerCursor(buf, from);
-    while (cursor.pos < buf.length) {
-      const start = cursor.pos;
-      // Past the end of `buf`, `open` reads zeros (it is given no limit): a header cut short is known by
-      // the cursor having passed the end.
-      const end = cursor.open(TAG.sequence, Number.MAX_SAFE_INTEGER);
-      if (end > buf.length) return this.#keepPartial(buf, start, cursor.pos > buf.length ? -1 : end - start);
-      this.#message(cursor, end);
-      cursor.pos = end;
-    }
-  }
-
-  /** Keeps bytes `from`– of `buf` as the start of a message of `needs` bytes (-1: not known yet); null: none. */
-  #keepPartial(buf: Buffer | null, from: number, needs: number): void {
-    this.#partial = buf === null ? [] : [buf.subarray(from)];
-    this.#partialBytes = buf === null ? 0 : buf.length - from;
-    this.#partialNeeds = needs;
   }
 
   #message(cursor: BerCursor, end: number): void {

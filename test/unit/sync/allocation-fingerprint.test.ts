@@ -30,8 +30,8 @@ describe('seat settings', () => {
   ])('change with %s, a mapping rule, which the allocation does not read', (_what, changed) => {
     expect(mappingFingerprint(mappingRulesOf(changed))).not.toBe(mapping);
     expect(seatSettingsChanged(seatSettingsOf(config), changed)).toBe(true);
-    // A source whose users were mapped under the old rules still has them to apply.
-    expect(seatSettingsChanged({ allocation: allocationFingerprint(changed), mappings: [mappingFingerprint(mappingRulesOf(changed)), mapping] }, changed)).toBe(true);
+    // A source whose users were mapped under the old rules still has them to apply, whatever the others'.
+    expect(seatSettingsChanged({ allocation: allocationFingerprint(changed), sourceMappings: [mappingFingerprint(mappingRulesOf(changed)), mapping] }, changed)).toBe(true);
   });
 
   it('do not change with what decides no seat', () => {
@@ -49,14 +49,22 @@ describe('seat settings', () => {
     const frozen = allocationFingerprint(config, [7, 3]);
     expect(frozen).not.toBe(base);
     expect(allocationFingerprint(config, [3, 7])).toBe(frozen);
-    expect(seatSettingsChanged({ allocation: frozen, mappings: [mapping] }, config)).toBe(false);
-    expect(seatSettingsChanged({ allocation: frozen, mappings: [mapping] }, grown)).toBe(true);
+    expect(seatSettingsChanged({ allocation: frozen, sourceMappings: [mapping] }, config)).toBe(false);
+    expect(seatSettingsChanged({ allocation: frozen, sourceMappings: [mapping] }, grown)).toBe(true);
+  });
+
+  it("compare a config's with another config's: its allocation settings and its mapping rules", () => {
+    expect(seatSettingsOf(config)).toEqual({ allocation: base, mapping });
+    expect(seatSettingsChanged({ allocation: base, mapping }, config)).toBe(false);
+    expect(seatSettingsChanged({ allocation: base, mapping: 'other' }, config)).toBe(true);
+    expect(seatSettingsChanged({ allocation: 'other', mapping }, config)).toBe(true);
   });
 
   it('compare the allocation alone when no source has mapped a user yet, and count a mapping not recorded as a change', () => {
-    expect(seatSettingsChanged({ allocation: base, mappings: [] }, config)).toBe(false);
+    expect(seatSettingsChanged({ allocation: base, sourceMappings: [] }, config)).toBe(false);
+    expect(seatSettingsChanged({ allocation: base, sourceMappings: [mapping, mapping] }, config)).toBe(false);
     // A cursor saved before the mapping rules were kept with it: its users' rules are unknown.
-    expect(seatSettingsChanged({ allocation: base, mappings: [mapping, null] }, config)).toBe(true);
+    expect(seatSettingsChanged({ allocation: base, sourceMappings: [mapping, null] }, config)).toBe(true);
   });
 
   it('take an allocation fingerprint saved by earlier versions for this config as current', () => {
@@ -66,8 +74,16 @@ describe('seat settings', () => {
     const legacyFrozen = `${legacy}+984ea285d4f7dfc9426d7afa24ff4d6028313cf8e91e800729e9dd657d535fe5`;
     expect(allocationFingerprint(config)).toBe(legacy);
     expect(allocationFingerprint(config, [3, 7])).toBe(legacyFrozen);
-    expect(seatSettingsChanged({ allocation: legacy, mappings: [mapping] }, config)).toBe(false);
-    expect(seatSettingsChanged({ allocation: legacyFrozen, mappings: [mapping] }, config)).toBe(false);
-    expect(seatSettingsChanged({ allocation: legacy, mappings: [mapping] }, grown)).toBe(true);
+    expect(seatSettingsChanged({ allocation: legacy, sourceMappings: [mapping] }, config)).toBe(false);
+    expect(seatSettingsChanged({ allocation: legacyFrozen, sourceMappings: [mapping] }, config)).toBe(false);
+    expect(seatSettingsChanged({ allocation: legacy, sourceMappings: [mapping] }, grown)).toBe(true);
+  });
+
+  it('count a stored fingerprint of another form (settings.mapping, as an unreleased build wrote) as a change, without failing', () => {
+    // Its allocation part is not this config's settings: the worker's start queues one sync of every
+    // source, whose allocation then saves the fingerprint in the current form.
+    for (const stored of [`${base}.${mapping}`, `${base}.${mapping}+${allocationFingerprint(config, [3]).split('+')[1]}`, `${base}.`, '.']) {
+      expect(seatSettingsChanged({ allocation: stored, sourceMappings: [mapping] }, config), stored).toBe(true);
+    }
   });
 });
