@@ -124,12 +124,14 @@ export function runsOf(db: Queryable) {
     /**
      * The sources among `sources` with a run at work now: left `running` and its lock held by the
      * connection that runs it (a run cut off, whose lock nobody holds, is not at work; see `failInterrupted`).
+     * pg_locks lists the locks of every database of the server, and run ids repeat across databases.
      */
     async atWork(sources: readonly string[]): Promise<Set<string>> {
       const result = await db.query<{ source: string }>(
         `SELECT DISTINCT r.source FROM runs r
          WHERE r.source = ANY($1::text[]) AND r.status = 'running'
            AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+                         AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
                          AND l.classid = ${RUN_LOCK_CLASS}::oid AND l.objid = (r.id % 2147483647)::int::oid)`,
         [sources],
       );
