@@ -47,8 +47,8 @@ export interface RemovalCounts {
 }
 
 export interface DeltaSummary {
-  /** The counts of the hold check but the source's total, counted only when the check needs it (`countPresent`). */
-  readonly counts: Omit<RemovalCounts, 'total'>;
+  /** What the read would remove and disable, for the hold check (with the run's `returned`, and the source's total when needed). */
+  readonly counts: Pick<RemovalCounts, 'wouldRemove' | 'wouldDisable'>;
   /** Present accounts of the source that this read says are gone (full read: not returned; incremental: deleted). */
   readonly missingIds: number[];
   /** Staged users never seen before, and staged users whose account changed or came back. */
@@ -178,9 +178,9 @@ export function stagingOf(conn: Queryable, runKey: string, source: string) {
      * `sweep`: the read listed every id in scope (a full read, or an incremental one with an id listing).
      * `unseenIds`: then, the present accounts the read did not list (from the run's snapshot); they are
      * checked again here, as the snapshot was taken before this transaction. Deletions an incremental read
-     * reports are missing too. `returned`: entries returned, readable or not.
+     * reports are missing too.
      */
-    async summary(options: { sweep: boolean; unseenIds: readonly number[]; returned: number }): Promise<DeltaSummary> {
+    async summary(options: { sweep: boolean; unseenIds: readonly number[] }): Promise<DeltaSummary> {
       const delta = await conn.query<Omit<DeltaSummary, 'counts' | 'missingIds'> & { wouldDisable: number }>(
         `SELECT count(*) FILTER (WHERE a.id IS NULL)::int AS "newCount", count(a.id)::int AS "changedCount",
                 count(*) FILTER (WHERE a.id IS NOT NULL AND NOT a.present)::int AS "returningCount",
@@ -200,7 +200,7 @@ export function stagingOf(conn: Queryable, runKey: string, source: string) {
       const [row] = delta.rows;
       if (row === undefined) throw new Error('internal error: no delta counts');
       const { wouldDisable, ...counts } = row;
-      return { counts: { returned: options.returned, wouldRemove: missingIds.length, wouldDisable }, missingIds, ...counts };
+      return { counts: { wouldRemove: missingIds.length, wouldDisable }, missingIds, ...counts };
     },
 
     /** The staged rows of existing accounts that changed or came back, by account id. */

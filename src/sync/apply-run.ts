@@ -85,7 +85,7 @@ export interface ApplyInput {
 export async function decideAndApply(tx: Repositories, input: ApplyInput): Promise<ApplyOutcome> {
   await tx.seats.lock();
   throwIfAborted(input.signal);
-  const delta = await input.staging.summary({ sweep: sweeps(input.outcome), unseenIds: input.unseenIds, returned: input.returned });
+  const delta = await input.staging.summary({ sweep: sweeps(input.outcome), unseenIds: input.unseenIds });
   // The source's present accounts are counted at most once (a scan of the source's accounts). After the
   // run's writes they are the count before them moved by what the run itself wrote: accounts marked
   // missing, absent accounts back, new accounts. Nothing else changes `present` meanwhile: every write of
@@ -103,7 +103,7 @@ export async function decideAndApply(tx: Repositories, input: ApplyInput): Promi
   // Only accounts that existed before count: a first sync's out-of-scope or disabled users drop nothing.
   const after =
     before ??
-    (await holdCheck(input, { ...delta.counts, wouldRemove: allocated.dropped.removed, wouldDisable: allocated.dropped.disabled }, async () =>
+    (await holdCheck(input, { wouldRemove: allocated.dropped.removed, wouldDisable: allocated.dropped.disabled }, async () =>
       present === null ? tx.accounts.countPresent(input.source) : present - delta.missingIds.length + delta.returningCount + delta.newCount,
     ));
   if (after !== null && !input.planHeld) return after;
@@ -124,8 +124,14 @@ function withFloorKept(idFloor: ApplyInput['idFloor']): Pick<ApplyInput, 'idFloo
   return idFloor === undefined ? {} : { idFloor: { next: idFloor.next } };
 }
 
-/** Rule 10: the held outcome, or null. The source's total is counted only when there is something to weigh against it. */
-async function holdCheck(input: ApplyInput, counts: Omit<RemovalCounts, 'total'>, total: () => Promise<number>): Promise<Extract<ApplyOutcome, { kind: 'held' }> | null> {
+/**
+ * Rule 10: the held outcome, or null, for what the run would remove and disable and the entries its read
+ * returned. The source's total is counted only when there is something to weigh against it.
+ */
+async function holdCheck(
+  input: ApplyInput, removals: Pick<RemovalCounts, 'wouldRemove' | 'wouldDisable'>, total: () => Promise<number>,
+): Promise<Extract<ApplyOutcome, { kind: 'held' }> | null> {
+  const counts = { ...removals, returned: input.returned };
   if (input.allowRemovals || !mayBeHeld(counts)) return null;
   const weighed = { ...counts, total: await total() };
   const threshold = removalThreshold(input.config.policy.maxRemovals, weighed.total);
