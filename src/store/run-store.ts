@@ -180,13 +180,13 @@ export function runsOf(db: Queryable) {
   };
 }
 
-/** A source as its runs tell it: the last successful run, the failures since the last run that reached the directory, the last error. */
 /** When seatsync first read a source from the config, and when it first read the source's current schedule. */
 export interface FirstSeen {
   readonly at: Date;
   readonly scheduleAt: Date;
 }
 
+/** A source as its runs tell it: the last successful run, the failures since the last run that reached the directory, the last error. */
 export interface SourceHealth {
   readonly source: string;
   /** The newest run that ended `ok`. */

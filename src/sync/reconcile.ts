@@ -50,7 +50,15 @@ function hashOf(value: unknown): string {
  */
 export function allocationFingerprint(config: SeatsyncConfig, frozenIds: readonly number[] = []): string {
   const { now: _now, ...settings } = allocationSettingsOf(config, 0);
-  return frozenIds.length === 0 ? hashOf(settings) : `${hashOf(settings)}+${hashOf([...frozenIds].sort((a, b) => a - b))}`;
+  return frozenIds.length === 0 ? hashOf(settings) : `${hashOf(settings)}${FROZEN_PART}${hashOf([...frozenIds].sort((a, b) => a - b))}`;
+}
+
+/** What separates an allocation fingerprint's settings from the accounts it left as they were. */
+const FROZEN_PART = '+';
+
+/** The settings part of an allocation fingerprint (`allocationFingerprint`), without the accounts it left as they were. */
+function settingsPartOf(fingerprint: string): string {
+  return fingerprint.split(FROZEN_PART)[0] ?? fingerprint;
 }
 
 /**
@@ -101,7 +109,7 @@ export async function storedSeatSettings(repos: Repositories, config: SeatsyncCo
  */
 export function seatSettingsChanged(since: SeatSettings | StoredSeatSettings, config: SeatsyncConfig): boolean {
   const now = seatSettingsOf(config);
-  if (since.allocation.split('+')[0] !== now.allocation) return true;
+  if (settingsPartOf(since.allocation) !== now.allocation) return true;
   return 'mapping' in since ? since.mapping !== now.mapping : since.sourceMappings.some((mapping) => mapping !== now.mapping);
 }
 
