@@ -5,12 +5,13 @@
 // every `listen(0)` and `connect` on the machine). Nothing can reserve it meanwhile, so:
 // - seatsync itself listens on `http.port: 0` and says where (worker-fixtures.ts: the `url` of its start line);
 // - a server that must be told its port (slapd, redis-server, postgres) is started through
-//   `retryOnPortTaken`, which starts it again on new ports when it could not bind the ones it was given;
+//   `retryOnPortTaken`, which starts it again on new ports when it could not bind the ones it was given,
+//   and a server started again on its old port (after a test stopped it) waits while that port is held;
 // - its start counts only once the server itself says it bound them (`serverReady`): a port that answers
 //   may be answered by the process that took it.
 // A port that must stay closed comes from closed-port.ts.
 import type { ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 
 /** The server could not bind its port: something else took it after it was found free. */
 export class PortTakenError extends Error {
@@ -58,6 +59,29 @@ export async function retryOnPortTaken<T>(start: () => Promise<T>, options: { at
       if (options.pauseMs) await new Promise((resolve) => setTimeout(resolve, options.pauseMs));
     }
   }
+}
+
+/** For a server started again on the port it had (the one its clients were given): wait while another process holds it. */
+export const SAME_PORT = { attempts: 50, pauseMs: 200 } as const;
+
+/**
+ * `server.listen` on host:port (0: a port the system picks) in this process; resolves with the port,
+ * rejects with PortTakenError when the port is in use.
+ */
+export function listenOn(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      server.off('listening', onListening);
+      reject(error.code === 'EADDRINUSE' ? new PortTakenError(`a server on ${host}:${port}`, error.message) : error);
+    };
+    const onListening = (): void => {
+      server.off('error', onError);
+      resolve((server.address() as AddressInfo).port);
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
 }
 
 /** How a server's output says that it bound its ports, or that one was taken. */

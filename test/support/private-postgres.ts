@@ -8,7 +8,7 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stopProcess } from './openldap.ts';
-import { retryOnPortTaken, serverReady, sparePort, type ServerSigns } from './ports.ts';
+import { retryOnPortTaken, SAME_PORT, serverReady, sparePort, type ServerSigns } from './ports.ts';
 
 const INSTALL_HINT = 'apt-get install -y postgresql (the server binaries, under /usr/lib/postgresql/<version>/bin)';
 
@@ -98,7 +98,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     port = await sparePort();
     await launch();
   });
-  const start = (): Promise<void> => retryOnPortTaken(launch, { attempts: 50, pauseMs: 200 });
+  const start = (): Promise<void> => retryOnPortTaken(launch, SAME_PORT);
 
   const stopWith = async (signal: NodeJS.Signals): Promise<void> => {
     const child = server;

@@ -3,7 +3,7 @@
 // `crash()` then `start()` brings it back empty, the worst case for a worker. `pause()` freezes it
 // (SIGSTOP): connections stay open and nothing answers, as with a hung server.
 import { spawnLogged, stopProcess } from './openldap.ts';
-import { retryOnPortTaken, serverReady, sparePort, type ServerSigns } from './ports.ts';
+import { retryOnPortTaken, SAME_PORT, serverReady, sparePort, type ServerSigns } from './ports.ts';
 
 const INSTALL_HINT = 'apt-get install redis-server';
 
@@ -46,7 +46,7 @@ export async function startPrivateRedis(extraArgs: readonly string[] = []): Prom
     port = await sparePort();
     await launch();
   });
-  const start = (): Promise<void> => retryOnPortTaken(launch, { attempts: 50, pauseMs: 200 });
+  const start = (): Promise<void> => retryOnPortTaken(launch, SAME_PORT);
   const crash = async (): Promise<void> => {
     const child = server;
     server = null;

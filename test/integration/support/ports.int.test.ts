@@ -1,6 +1,6 @@
 // The servers the tests start on spare ports (test/support/ports.ts): a server whose port another
 // process took is not taken for started, though the port answers, and is started again: on new ports at
-// the first start, on the same port (once it is free) at a restart.
+// the first start, on the same port (once it is free) at a restart, in another process or in this one.
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,9 +9,10 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { canConnect, SLAPD_SIGNS, spawnLogged, stopProcess } from '../../support/openldap.ts';
-import { PortTakenError, retryOnPortTaken, serverReady, sparePort, type ServerSigns } from '../../support/ports.ts';
+import { listenOn, PortTakenError, retryOnPortTaken, serverReady, sparePort, type ServerSigns } from '../../support/ports.ts';
 import { startPrivatePostgres } from '../../support/private-postgres.ts';
 import { REDIS_SIGNS, startPrivateRedis } from '../../support/private-redis.ts';
+import { TestSmtpServer } from '../../support/smtp-server.ts';
 
 /** Another process's listener on 127.0.0.1:port (the one that took it). */
 async function holdPort(port: number): Promise<Server> {
@@ -25,9 +26,9 @@ async function holdPort(port: number): Promise<Server> {
 
 const release = (server: Server): Promise<void> => new Promise((resolve) => server.close(() => resolve()));
 
-/** Crashes `server`, takes its port, starts it again: it must not be up before the port is given back. */
-async function expectRestartToWait(server: { crash(): Promise<void>; start(): Promise<void> }, port: number): Promise<void> {
-  await server.crash();
+/** Stops a server, takes its port, starts it again: it must not be up before the port is given back. */
+async function expectRestartToWait(server: { stop(): Promise<void>; start(): Promise<void> }, port: number): Promise<void> {
+  await server.stop();
   const held = await holdPort(port);
   let started = false;
   const starting = server.start().then(() => {
@@ -103,7 +104,7 @@ describe('a server whose port was taken before it bound it', () => {
   it('a private Redis restarted on its port waits until the port is free again', async () => {
     const server = await startPrivateRedis();
     try {
-      await expectRestartToWait(server, Number(new URL(server.url).port));
+      await expectRestartToWait({ stop: () => server.crash(), start: () => server.start() }, Number(new URL(server.url).port));
       const redis = new Redis(server.url, { maxRetriesPerRequest: 1 });
       try {
         expect(await redis.ping()).toBe('PONG');
@@ -115,10 +116,21 @@ describe('a server whose port was taken before it bound it', () => {
     }
   });
 
+  it('a server in this process listening again on its port (the SMTP server) waits until the port is free again', async () => {
+    const smtp = await TestSmtpServer.start({ tls: 'none' });
+    try {
+      await expect(listenOn(createServer(), smtp.port, smtp.host)).rejects.toBeInstanceOf(PortTakenError);
+      await expectRestartToWait(smtp, smtp.port);
+      expect(await canConnect(smtp.host, smtp.port)).toBe(true);
+    } finally {
+      await smtp.close();
+    }
+  });
+
   it('a private PostgreSQL restarted on its port waits until the port is free again', async () => {
     const server = await startPrivatePostgres();
     try {
-      await expectRestartToWait(server, server.port);
+      await expectRestartToWait({ stop: () => server.crash(), start: () => server.start() }, server.port);
       const client = new pg.Client(server.url);
       await client.connect();
       try {
