@@ -160,9 +160,12 @@ describe('seatsync CLI on the demo', () => {
     expect(protect.code).toBe(0);
     const audit = await runCli(['audit', '--account', username, '--config', demo.config]);
     expect(audit.stdout).toContain('protect (admin action): signs the contracts');
+    // A reason it refuses is named as the option, as every option's bad value is.
     const tooLong = await runCli(['accounts', 'unprotect', username, '--reason', 'x'.repeat(501), '--config', demo.config]);
-    expect(tooLong.code).toBe(2);
-    expect(tooLong.stderr).toContain('at most 500');
+    expect(tooLong).toMatchObject({ code: 2, stderr: 'error: --reason: too long (501 characters; at most 500)\n' });
+    const twoLines = await runCli(['accounts', 'unprotect', username, '--reason', 'two\nlines', '--json', '--config', demo.config]);
+    expect(twoLines).toMatchObject({ code: 2, stderr: 'error: --reason: contains a control character (a line break, tab or NUL); write it on one line\n' });
+    expect(JSON.parse(twoLines.stdout)).toEqual({ error: { code: 'invalid-reason', message: '--reason: contains a control character (a line break, tab or NUL); write it on one line' } });
     expect((await runCli(['accounts', 'unprotect', username, '--config', demo.config])).code).toBe(0);
     const unknown = await runCli(['explain', 'nobody-like-this', '--config', demo.config]);
     expect(unknown.code).toBe(2);
