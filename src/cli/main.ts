@@ -13,6 +13,7 @@ import { registerStatus } from './status-command.ts';
 import { registerSync } from './sync-command.ts';
 import { registerExtraCommands } from './extra-commands.ts';
 import { registerNotify } from './notify-command.ts';
+import { refuseRepeatedOptions } from './option-occurrences.ts';
 import { AdminActionError } from '../sync/admin-action-error.ts';
 
 // The config, the logger and the database (context.ts) are imported when a command runs: `--help` and
@@ -51,6 +52,7 @@ export function buildProgram(onExit: (code: ExitCode) => void, options: { readon
   registerCheck(program, run);
   registerNotify(program, run);
   registerExtraCommands(program, run);
+  refuseRepeatedOptions(program);
   return program;
 }
 

@@ -292,6 +292,27 @@ describe('seatsync CLI given odd option values', () => {
     expect(await accountRowVersions(demo.dir)).toBe(before);
   }, 240_000);
 
+  it('refuses an option that takes one value given twice, naming it, for any command and the global options; a repeatable one takes both', async () => {
+    const before = await accountRowVersions(demo.dir);
+    for (const [args, sentence] of [
+      [['audit', '--limit', '5', '--limit', '9'], 'error: --limit given twice ("5", then "9"); give it once'],
+      [['accounts', 'block', 'someone', '--reason', 'a', '--reason=b'], 'error: --reason given twice ("a", then "b"); give it once'],
+      [['sync', '--dry-run', '--offset', '1', '--offset', '2'], 'error: --offset given twice ("1", then "2"); give it once'],
+      [['status', '-c', demo.config], `error: --config given twice ("${demo.config}", then "${demo.config}"); give it once`],
+    ] as const) {
+      const result = await runCli([...args, '--config', demo.config]);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr.split('\n')[0], args.join(' ')).toBe(sentence);
+      expect(result.stdout, args.join(' ')).toBe('');
+    }
+    const json = await runCli(['audit', '--since', '2026-01-01', '--since', '2026-02-01', '--json', '--config', demo.config]);
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stdout)).toEqual({ error: { code: 'usage', message: '--since given twice ("2026-01-01", then "2026-02-01"); give it once' } });
+    const twice = await runCli(['sync', '--dry-run', '--only', 'blocked', '--only', 'activated', '--json', '--config', demo.config]);
+    expect(twice.code, twice.stderr).toBe(0);
+    expect(await accountRowVersions(demo.dir)).toBe(before);
+  }, 120_000);
+
   it('writes what was typed into its error messages with control characters escaped, so the terminal shows them', async () => {
     for (const [args, sentence] of [
       [['accounts', 'block', 'x\u001b[2Jy'], 'error: no account matches "x\\x1b[2Jy" (id, username, email or directory id)'],
