@@ -8,6 +8,7 @@ import type { CommandContext, Runner } from './context.ts';
 import { EXIT, requireConfigured, UsageError, type ExitCode } from './exit-codes.ts';
 import { ACCOUNT_CSV_COLUMNS, csvLine } from '../sync/account-export.ts';
 import { cellText, table, type Output } from './output.ts';
+import { counted } from '../domain/counted.ts';
 
 interface ListFlags {
   readonly state?: string;
@@ -95,6 +96,6 @@ async function listCommand(ctx: CommandContext, out: Output, flags: ListFlags): 
       all.map((a) => [String(a.id), a.source, a.username, a.displayName, a.state + (a.protected ? ' (protected)' : ''), a.profile, a.pools.join(','), a.waitingFor.join(','), a.waitingSince ?? a.activatedAt ?? '']),
     ),
   );
-  out.line(`\n${all.length} account${all.length === 1 ? '' : 's'}`);
+  out.line(`\n${counted(all.length, 'account')}`);
   return EXIT.ok;
 }

@@ -40,7 +40,7 @@ export function registerAudit(program: Command, run: Runner): void {
           const line = auditLine(e);
           return [e.at, e.username ? `${e.username} (${e.accountId})` : '', line.from, line.to, line.reason, e.actor];
         })));
-        if (more) out.line(`\nthe latest ${entries.length} entries; earlier ones with a larger --limit`);
+        if (more) out.line(`\nthe latest ${formatCount(entries.length)} entries; earlier ones with a larger --limit`);
         return EXIT.ok;
       }),
     );

@@ -171,3 +171,31 @@ describe('audit filters', () => {
     expect(await admin('/api/v1/accounts/h000003/protect', { method: 'POST', body: { reason: '\u{1F512}'.repeat(501) } })).toMatchObject({ status: 400, body: { error: { code: 'validation' } } });
   }, 60_000);
 });
+
+describe('counts in the audit trail\'s and the account list\'s lines', () => {
+  const prefix = uniquePrefix('audit-counts');
+  let pg: { url: string; drop: () => Promise<void> };
+  let dir: ConfigDir;
+
+  beforeAll(async () => {
+    pg = await createPostgresDatabase();
+    dir = aConfigDir();
+    dir.writeConfig({ databaseUrl: pg.url, prefix, port: await freePort(), sources: { hr: dir.writeCsv('hr', manyPeople(1_001, 'n')) }, seats: { primary: 5 } });
+    const sync = await runCli(['sync', '--json', '--config', dir.configPath]);
+    expect(sync.code, sync.stderr).toBe(0);
+  }, 120_000);
+
+  afterAll(async () => {
+    await pg?.drop();
+  });
+
+  it('writes them with thousands separators, as every count', async () => {
+    // 1,001 new accounts: one audit entry each, more than the 1,000 latest shown by default.
+    const audit = await runCli(['audit', '--config', dir.configPath]);
+    expect(audit.code, audit.stderr).toBe(0);
+    expect(audit.stdout).toContain('\nthe latest 1,000 entries; earlier ones with a larger --limit\n');
+    const accounts = await runCli(['accounts', '--config', dir.configPath]);
+    expect(accounts.code, accounts.stderr).toBe(0);
+    expect(accounts.stdout.trimEnd().split('\n').at(-1)).toBe('1,001 accounts');
+  });
+});
