@@ -94,7 +94,10 @@ export function runsOf(db: Queryable) {
     /**
      * Records that a worker scheduled `sources` (at its start and when its config changes, after setting
      * their job schedulers; canonical schedule text, `off` included): a source not known yet is known from
-     * `now`, a changed schedule is scheduled from `now`. Another process may record the same source
+     * `now`, a changed schedule is scheduled from `now`. A row whose schedule is not known (null: kept
+     * from the runs before schedules were recorded, migration 012) takes the current one and keeps its
+     * time: the schedule is taken to be the one the runs were made under, so a source whose last run is
+     * old is overdue at once rather than one interval later. Another process may record the same source
      * meanwhile: the first time stays, and so does the time of a schedule it recorded first. A renamed
      * source is a new one.
      */
@@ -102,7 +105,8 @@ export function runsOf(db: Queryable) {
       if (sources.length === 0) return;
       await db.query(
         `INSERT INTO source_first_seen (source, at, schedule, schedule_at) SELECT u.source, $3, u.schedule, $3 FROM unnest($1::text[], $2::text[]) AS u(source, schedule)
-         ON CONFLICT (source) DO UPDATE SET schedule = EXCLUDED.schedule, schedule_at = EXCLUDED.schedule_at
+         ON CONFLICT (source) DO UPDATE SET schedule = EXCLUDED.schedule,
+           schedule_at = CASE WHEN source_first_seen.schedule IS NULL THEN source_first_seen.schedule_at ELSE EXCLUDED.schedule_at END
          WHERE source_first_seen.schedule IS DISTINCT FROM EXCLUDED.schedule`,
         [sources.map((s) => s.source), sources.map((s) => s.schedule), now.toISOString()],
       );
@@ -119,7 +123,10 @@ export function runsOf(db: Queryable) {
         'SELECT source, at, schedule, schedule_at FROM source_first_seen WHERE source = ANY($1::text[])', [sources.map((s) => s.source)],
       );
       const schedules = new Map(sources.map((s) => [s.source, s.schedule]));
-      return new Map(result.rows.map((r) => [r.source, { at: new Date(r.at), scheduleAt: r.schedule === schedules.get(r.source) ? new Date(r.schedule_at) : null }]));
+      // A schedule not recorded yet (null, see `recordSchedules`) is taken to be the current one.
+      return new Map(result.rows.map((r) => [r.source, {
+        at: new Date(r.at), scheduleAt: r.schedule === null || r.schedule === schedules.get(r.source) ? new Date(r.schedule_at) : null,
+      }]));
     },
 
     /**
