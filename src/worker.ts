@@ -236,7 +236,10 @@ async function applyConfigChange(options: { next: SeatsyncConfig; previous: Seat
  * A source's own mapping rules count, so a run of another source alone (`sync --source`) does not hide a
  * change of them. Replicas starting together queue one sync (coalesced) or two; seat decisions are
  * serialized, and a second run finds the allocation current and changes nothing (SPEC rule 11). Accounts
- * the last allocation left as they were (unreadable entries) are not a change of settings.
+ * the last allocation left as they were (unreadable entries) are not a change of settings. A held or
+ * failed run rolls back and saves no mapping rules: those recorded stay the ones its users are mapped
+ * under, so a start after it queues nothing while the settings are unchanged, and queues again, start
+ * after start, a change that a held run did not apply (its users are still mapped under the old rules).
  */
 async function applyChangeSinceLastAllocation(options: { store: Repositories; config: SeatsyncConfig; queues: Queues; logger: Logger }): Promise<void> {
   const stored = await storedSeatSettings(options.store, options.config);
