@@ -43,7 +43,8 @@ export function registerAccounts(program: Command, run: Runner): void {
       .option('--json', 'print one JSON document')
       .action((ref: string, flags: { json?: boolean; reason?: string }) =>
         run(async (ctx, out) => {
-          const [{ applyAdminAction }, { deliverAfterRun, runHooksOf }] = await Promise.all([import('../sync/admin-actions.ts'), import('./notify-wiring.ts')]);
+          const [{ applyAdminAction, normalizeReason }, { deliverAfterRun, runHooksOf }] = await Promise.all([import('../sync/admin-actions.ts'), import('./notify-wiring.ts')]);
+          normalizeReason(flags.reason);
           const db = await ctx.openDb();
           const notifier = runHooksOf(ctx, db);
           const result = await applyAdminAction({ db, config: ctx.config, ...(notifier ? { notifier } : {}) }, {

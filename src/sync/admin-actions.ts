@@ -42,9 +42,10 @@ const MAX_REASON_LENGTH = 500;
 
 /**
  * The reason as stored: trimmed, null when empty; refused when too long or with control characters.
- * Characters are counted as the API's schema counts them (code points: an emoji is one).
+ * Characters are counted as the API's schema counts them (code points: an emoji is one). The command
+ * line checks it before it opens the database (a refused reason creates no embedded database).
  */
-function normalizeReason(reason: string | undefined): string | null {
+export function normalizeReason(reason: string | undefined): string | null {
   const text = reason?.trim() ?? '';
   if (text === '') return null;
   const length = [...text].length;

@@ -1,5 +1,5 @@
 // The `seatsync` command as a process, on the demo config with the embedded database (no services).
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -325,6 +325,13 @@ describe('seatsync CLI given odd option values', () => {
       expect(result.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
     }
   });
+
+  it('refuses a bad --reason before it opens the database: no embedded database is made for it', async () => {
+    const fresh = demoCopy();
+    const result = await runCli(['accounts', 'block', 'someone', '--reason', 'x'.repeat(501), '--config', fresh.config]);
+    expect(result).toMatchObject({ code: 2, stderr: 'error: --reason: too long (501 characters; at most 500)\n' });
+    expect(existsSync(join(fresh.dir, 'data'))).toBe(false);
+  }, 60_000);
 
   it('names the embedded database\'s folder when dataDir cannot be made, and ends (it once spun on /proc)', async () => {
     const config = join(demo.dir, 'unmakeable.yaml');
