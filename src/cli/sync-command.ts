@@ -17,7 +17,7 @@ export function registerSync(program: Command, run: Runner): void {
     .description('run a sync now, in this process (no Redis needed); all sources when none is named')
     .addOption(repeatable('--source <name>', 'sync only this source (repeatable)', 'every source'))
     .option('--dry-run', 'plan and print what would change, grouped by kind (blocks and removals first) with the count of each; write nothing')
-    .addOption(repeatable('--only <kinds>', `with --dry-run: list only these kinds of change, comma-separated (${CHANGE_KINDS.join(', ')})`, 'every kind'))
+    .addOption(repeatable('--only <kinds>', `with --dry-run: list only these kinds of change, comma-separated, repeatable (${CHANGE_KINDS.join(', ')})`, 'every kind'))
     .option('--limit <n>', `with --dry-run: changes listed of each kind (default ${PRINTED_PER_KIND}; with --json ${formatCount(DRY_RUN_LISTED)})`)
     .option('--offset <n>', 'with --dry-run: list each kind from its n-th change on, for the next page (default 0)')
     .option('--allow-removals', 'apply a run held for disabling or removing too many accounts')
