@@ -90,6 +90,11 @@ const FLAG_COLUMN: Record<AdminFlag, 'suspended' | 'admin_protected'> = { suspen
 
 /** What seat decisions read and write, under one lock (SPEC rule 11), in one transaction. */
 export function seatsOf(tx: Queryable) {
+  /** The accounts whose entries their source's last applied run found present but unreadable (`recordUnreadable`), ascending. */
+  const unreadableIds = async (): Promise<number[]> => {
+    const result = await tx.query<{ account_id: number }>('SELECT account_id FROM unreadable_accounts ORDER BY account_id');
+    return result.rows.map((row) => row.account_id);
+  };
   return {
     /** Takes the seat lock until the transaction ends. */
     async lock(): Promise<void> {
@@ -206,6 +211,26 @@ export function seatsOf(tx: Queryable) {
         [state.fingerprint, pools],
       );
     },
+
+    /**
+     * Records the accounts of `source` whose entries a run of it found present but unreadable (`ids`), in
+     * place of those its last applied run found (they stand until the source reads them again: a held or
+     * failed run records nothing), and returns those of every source, ascending: the accounts every
+     * allocation until then leaves as they are (`SeatAccount.frozen`).
+     */
+    async recordUnreadable(source: string, ids: readonly number[]): Promise<number[]> {
+      await tx.query('DELETE FROM unreadable_accounts WHERE source = $1 AND NOT (account_id = ANY($2::int[]))', [source, ids]);
+      if (ids.length > 0) {
+        await tx.query(
+          `INSERT INTO unreadable_accounts (account_id, source) SELECT id, $1 FROM unnest($2::int[]) AS u(id)
+           ON CONFLICT (account_id) DO UPDATE SET source = excluded.source WHERE unreadable_accounts.source <> excluded.source`,
+          [source, ids],
+        );
+      }
+      return unreadableIds();
+    },
+
+    unreadableIds,
 
     /** An account's admin flags and state, its row locked until the transaction ends; null when it is gone. */
     async lockAdminFlags(accountId: number): Promise<Pick<StoredSeatAccount, AdminFlag | 'state'> | null> {
