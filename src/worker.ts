@@ -25,7 +25,7 @@ import { sourceLogger, type Logger } from './logging.ts';
 import { connectionsFor, type Database } from './store/db.ts';
 import { storeOf, type Repositories } from './store/repositories.ts';
 import { seatSettingsChanged, seatSettingsOf, storedSeatSettings } from './sync/reconcile.ts';
-import { poolViews, sourceSchedules, targetViews } from './sync/status.ts';
+import { poolViews, schedulesOf, sourceSchedules, targetViews } from './sync/status.ts';
 
 export interface StartWorkerOptions {
   readonly config: SeatsyncConfig;
@@ -115,7 +115,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     closers.add('http', () => app.close());
     const url = await app.listen({ host: config.http.host, port: config.http.port });
 
-    await applySchedules(queues.schedule, config, logger);
+    await applySourceSchedules({ queues, store, config, logger });
     await applyTargetSchedules(queues.notify, config, logger);
     await applyDeliverySchedule(queues.notify);
     // Redis restarted (or failed over) and the connection is back: its job schedulers may be gone with
@@ -136,7 +136,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     const w = watchConfig(config, {
       path: config.path,
       load: () => loadConfig({ path: config.path }),
-      onChange: (next, previous) => applyConfigChange({ next, previous, queues, logger }),
+      onChange: (next, previous) => applyConfigChange({ next, previous, queues, store, logger }),
       onReload: (result) => metrics.observeConfigReload(result),
       logger,
       ...(options.configPollMs !== undefined ? { pollMs: options.configPollMs } : {}),
@@ -191,6 +191,16 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
 const DEFAULT_SYNC_JOBS = 2;
 
 
+/**
+ * The sources' job schedulers set from `config`, then recorded as scheduled (run-store.ts
+ * `recordSchedules`): a source's overdue time counts from when a worker first scheduled its current
+ * schedule, never from a status or a metrics scrape, which only read.
+ */
+async function applySourceSchedules(options: { queues: Queues; store: Repositories; config: SeatsyncConfig; logger: Logger }): Promise<void> {
+  await applySchedules(options.queues.schedule, options.config, options.logger);
+  await options.store.runs.recordSchedules(schedulesOf(options.config), new Date());
+}
+
 /** Runs left `running` by a process or a database that stopped mid-run are marked failed at start. */
 async function failInterruptedRunsOf(deps: { repos: Repositories; config: SeatsyncConfig; logger: Logger }): Promise<void> {
   for (const source of deps.config.sources) {
@@ -209,9 +219,9 @@ const SEAT_SETTINGS = "pools' seats, profiles' order, when rules or pools, polic
  * once by a sync of every source (trigger `config`) rather than at the next scheduled run. A change of the
  * mapping rules makes that run read every user (the run compares them with its cursor's; sync-source.ts).
  */
-async function applyConfigChange(options: { next: SeatsyncConfig; previous: SeatsyncConfig; queues: Queues; logger: Logger }): Promise<void> {
+async function applyConfigChange(options: { next: SeatsyncConfig; previous: SeatsyncConfig; queues: Queues; store: Repositories; logger: Logger }): Promise<void> {
   const { next, previous, queues, logger } = options;
-  await applySchedules(queues.schedule, next, logger);
+  await applySourceSchedules({ queues, store: options.store, config: next, logger });
   await applyTargetSchedules(queues.notify, next, logger);
   if (seatSettingsChanged(seatSettingsOf(previous), next)) await queueConfigSync(queues, logger, `the seat settings changed (${SEAT_SETTINGS})`);
   if (restartOnlyOf(next) !== restartOnlyOf(previous)) {
@@ -226,7 +236,10 @@ async function applyConfigChange(options: { next: SeatsyncConfig; previous: Seat
  * A source's own mapping rules count, so a run of another source alone (`sync --source`) does not hide a
  * change of them. Replicas starting together queue one sync (coalesced) or two; seat decisions are
  * serialized, and a second run finds the allocation current and changes nothing (SPEC rule 11). Accounts
- * the last allocation left as they were (unreadable entries) are not a change of settings.
+ * the last allocation left as they were (unreadable entries) are not a change of settings. A held or
+ * failed run rolls back and saves no mapping rules: those recorded stay the ones its users are mapped
+ * under, so a start after it queues nothing while the settings are unchanged, and queues again, start
+ * after start, a change that a held run did not apply (its users are still mapped under the old rules).
  */
 async function applyChangeSinceLastAllocation(options: { store: Repositories; config: SeatsyncConfig; queues: Queues; logger: Logger }): Promise<void> {
   const stored = await storedSeatSettings(options.store, options.config);

@@ -8,6 +8,7 @@ import type { CommandContext, Runner } from './context.ts';
 import { EXIT, requireConfigured, UsageError, type ExitCode } from './exit-codes.ts';
 import { ACCOUNT_CSV_COLUMNS, csvLine } from '../sync/account-export.ts';
 import { cellText, table, type Output } from './output.ts';
+import { counted } from '../domain/counted.ts';
 
 interface ListFlags {
   readonly state?: string;
@@ -42,7 +43,8 @@ export function registerAccounts(program: Command, run: Runner): void {
       .option('--json', 'print one JSON document')
       .action((ref: string, flags: { json?: boolean; reason?: string }) =>
         run(async (ctx, out) => {
-          const [{ applyAdminAction }, { deliverAfterRun, runHooksOf }] = await Promise.all([import('../sync/admin-actions.ts'), import('./notify-wiring.ts')]);
+          const [{ applyAdminAction, normalizeReason }, { deliverAfterRun, runHooksOf }] = await Promise.all([import('../sync/admin-actions.ts'), import('./notify-wiring.ts')]);
+          normalizeReason(flags.reason);
           const db = await ctx.openDb();
           const notifier = runHooksOf(ctx, db);
           const result = await applyAdminAction({ db, config: ctx.config, ...(notifier ? { notifier } : {}) }, {
@@ -95,6 +97,6 @@ async function listCommand(ctx: CommandContext, out: Output, flags: ListFlags): 
       all.map((a) => [String(a.id), a.source, a.username, a.displayName, a.state + (a.protected ? ' (protected)' : ''), a.profile, a.pools.join(','), a.waitingFor.join(','), a.waitingSince ?? a.activatedAt ?? '']),
     ),
   );
-  out.line(`\n${all.length} account${all.length === 1 ? '' : 's'}`);
+  out.line(`\n${counted(all.length, 'account')}`);
   return EXIT.ok;
 }

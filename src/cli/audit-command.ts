@@ -2,12 +2,9 @@
 import type { Command } from 'commander';
 import { ACCOUNT_REFERENCE, ACCOUNT_STATES } from '../domain/types.ts';
 import { AUDIT_REASONS, auditLine } from '../domain/explain.ts';
-import { INSTANT_EXAMPLES, parseInstant } from '../domain/iso-time.ts';
-import { isRunId, MAX_RUN_ID } from '../domain/run-id.ts';
 import type { Runner } from './context.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
 import { formatCount, table } from './output.ts';
-import { wholeNumberOption } from './option-values.ts';
 
 /** More entries than this at once is an export: use --since to take it in parts. */
 const MAX_LIMIT = 1_000_000;
@@ -27,27 +24,14 @@ export function registerAudit(program: Command, run: Runner): void {
     .option('--json', 'print one JSON document')
     .action((flags: { account?: string; since?: string; reason?: string; source?: string; run?: string; to?: string; limit?: string; json?: boolean }) =>
       run(async (ctx, out) => {
-        const since = flags.since === undefined ? undefined : parseInstant(flags.since);
-        if (since === null) throw new UsageError(`--since: not a date: "${flags.since}" (${INSTANT_EXAMPLES})`);
-        if (flags.reason !== undefined && !(AUDIT_REASONS as readonly string[]).includes(flags.reason)) {
-          throw new UsageError(`--reason must be one of ${AUDIT_REASONS.join(', ')}, not "${flags.reason}"`);
-        }
-        if (flags.to !== undefined && !(ACCOUNT_STATES as readonly string[]).includes(flags.to)) {
-          throw new UsageError(`--to must be one of ${ACCOUNT_STATES.join(', ')}, not "${flags.to}"`);
-        }
-        if (flags.run !== undefined && !isRunId(flags.run)) throw new UsageError(`--run must be a run's numeric id (at most ${MAX_RUN_ID}), not "${flags.run}"`);
-        const limit = flags.limit === undefined ? DEFAULT_LIMIT : wholeNumberOption('--limit', flags.limit, { min: 1, max: MAX_LIMIT });
-        const [{ repositoriesOf }, { resolveAccount }, { auditSourceProblem }] = await Promise.all([
-          import('../store/repositories.ts'), import('../sync/admin-actions.ts'), import('../sync/audit-source.ts'),
-        ]);
-        const repos = repositoriesOf(await ctx.openDb());
-        const sourceProblem = flags.source === undefined ? null : await auditSourceProblem(repos.runs, flags.source, ctx.config.sources.map((s) => s.name));
-        if (sourceProblem !== null) throw new UsageError(sourceProblem);
-        const accountIds = flags.account !== undefined ? [(await resolveAccount(repos.accounts, flags.account)).id] : undefined;
-        const { entries, more } = await repos.audit.list({
-          limit, ...(since ? { since } : {}), ...(accountIds ? { accountIds } : {}),
-          ...(flags.reason ? { reason: flags.reason } : {}), ...(flags.source !== undefined ? { source: flags.source } : {}), ...(flags.run ? { runId: flags.run } : {}), ...(flags.to ? { to: flags.to } : {}),
+        const [{ repositoriesOf }, { auditFilterOf }] = await Promise.all([import('../store/repositories.ts'), import('../sync/audit-filter.ts')]);
+        const repos = async () => repositoriesOf(await ctx.openDb());
+        const { json: _json, ...given } = flags;
+        const { filter, problems } = await auditFilterOf(given, {
+          repos, sources: ctx.config.sources.map((s) => s.name), limit: { default: DEFAULT_LIMIT, max: MAX_LIMIT }, nameOf: (parameter) => `--${parameter}`,
         });
+        if (filter === null) throw new UsageError(problems.map((p) => p.message).join('; '));
+        const { entries, more } = await (await repos()).audit.list(filter);
         if (flags.json) {
           out.json(entries);
           return EXIT.ok;
@@ -56,7 +40,7 @@ export function registerAudit(program: Command, run: Runner): void {
           const line = auditLine(e);
           return [e.at, e.username ? `${e.username} (${e.accountId})` : '', line.from, line.to, line.reason, e.actor];
         })));
-        if (more) out.line(`\nthe latest ${entries.length} entries; earlier ones with a larger --limit`);
+        if (more) out.line(`\nthe latest ${formatCount(entries.length)} entries; earlier ones with a larger --limit`);
         return EXIT.ok;
       }),
     );

@@ -19,7 +19,7 @@ export async function checkCommand(ctx: CommandContext, out: Output, flags: Chec
   requireConfigured('source', names, ctx.config.sources.map((s) => s.name));
   const results: SourceCheckJson[] = [];
   if (!flags.json) {
-    out.line(`config ${ctx.config.path}: valid${ctx.warnings.length > 0 ? `, with ${ctx.warnings.length} warning(s):` : ''}`);
+    out.line(`config ${ctx.config.path}: valid${ctx.warnings.length > 0 ? `, with ${formatCount(ctx.warnings.length)} warning(s):` : ''}`);
     if (ctx.warnings.length > 0) out.line(describeConfigWarnings(ctx.warnings));
     if (flags.showConfig) out.line(JSON.stringify(redactedConfig(ctx.config), null, 2));
   }
@@ -168,7 +168,7 @@ function printSource(out: Output, result: SourceCheckJson): void {
   if (result.usersInScope !== null) out.line(`  users in scope: ${formatCount(result.usersInScope)}`);
   for (const [group, size] of Object.entries(result.groupSizes)) out.line(`  group ${group}: ${formatCount(size)} members`);
   for (const u of result.sample) {
-    out.line(`  sample: ${cellText(u.username)} <${cellText(u.email ?? '-')}> "${cellText(u.displayName ?? '')}" id=${cellText(u.externalId)} ${u.enabled ? 'enabled' : 'disabled'} groups=${u.groups.length}`);
+    out.line(`  sample: ${cellText(u.username)} <${cellText(u.email ?? '-')}> "${cellText(u.displayName ?? '')}" id=${cellText(u.externalId)} ${u.enabled ? 'enabled' : 'disabled'} groups=${formatCount(u.groups.length)}`);
   }
   if (result.plan) printPlan(out, result.plan);
 }

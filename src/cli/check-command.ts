@@ -3,7 +3,7 @@
 // (application) answers. The action lives in check-action.ts and is imported when the command runs.
 import type { Command } from 'commander';
 import type { Runner } from './context.ts';
-import { repeatable } from './sync-command.ts';
+import { repeatable } from './option-occurrences.ts';
 
 export function registerCheck(program: Command, run: Runner): void {
   program

@@ -8,6 +8,7 @@ import type { SeatsyncConfig } from '../config/types.ts';
 import { openDatabase, redactUrl, type Database } from '../store/db.ts';
 import { MIGRATIONS, migrationState } from '../store/migrations.ts';
 import { withDeadline } from '../deadline.ts';
+import { formatCount } from '../domain/counted.ts';
 
 export interface CheckStep {
   readonly name: string;
@@ -35,9 +36,9 @@ function migrationsStep({ pending, unknown }: Awaited<ReturnType<typeof migratio
   }
   if (pending.length > 0) {
     const names = pending.map((m) => `${m.version} ${m.name}`).join(', ');
-    return { name: 'migrations', ok: true, detail: `${MIGRATIONS.length - pending.length} of ${MIGRATIONS.length} applied; ${names} will be applied when seatsync next starts` };
+    return { name: 'migrations', ok: true, detail: `${formatCount(MIGRATIONS.length - pending.length)} of ${formatCount(MIGRATIONS.length)} applied; ${names} will be applied when seatsync next starts` };
   }
-  return { name: 'migrations', ok: true, detail: `current (all ${MIGRATIONS.length} applied)` };
+  return { name: 'migrations', ok: true, detail: `current (all ${formatCount(MIGRATIONS.length)} applied)` };
 }
 
 /** The database's check, and the database when it answered, left open for the dry runs (the caller closes it). */

@@ -13,6 +13,7 @@ import { registerStatus } from './status-command.ts';
 import { registerSync } from './sync-command.ts';
 import { registerExtraCommands } from './extra-commands.ts';
 import { registerNotify } from './notify-command.ts';
+import { refuseRepeatedOptions } from './option-occurrences.ts';
 import { AdminActionError } from '../sync/admin-action-error.ts';
 
 // The config, the logger and the database (context.ts) are imported when a command runs: `--help` and
@@ -51,6 +52,7 @@ export function buildProgram(onExit: (code: ExitCode) => void, options: { readon
   registerCheck(program, run);
   registerNotify(program, run);
   registerExtraCommands(program, run);
+  refuseRepeatedOptions(program);
   return program;
 }
 
@@ -88,8 +90,10 @@ async function failureOf(error: unknown): Promise<Failure> {
     const heading = (error.message.split('\n')[0] ?? '').replace(/:$/, '');
     return { exit: EXIT.usage, text: describeConfigError(error), error: { code: error.code, message: heading, problems: error.problems } };
   }
-  // A library's message may quote a connection URL: no secret of the config goes out with it.
-  const message = scrubKnownSecrets(error instanceof Error ? error.message : String(error));
+  // A library's message may quote a connection URL: no secret of the config goes out with it. A refused
+  // value of an account action is named as the option it was given with (`--reason: …`).
+  const told = error instanceof AdminActionError && error.input !== null ? `--${error.input.parameter}: ${error.input.problem}` : error instanceof Error ? error.message : String(error);
+  const message = scrubKnownSecrets(told);
   const failure = (exit: ExitCode, code: string): Failure => ({ exit, text: `error: ${message}`, error: { code, message } });
   if (error instanceof UsageError) return failure(EXIT.usage, error.code);
   if (error instanceof AdminActionError) return failure(error.code === 'invalid-state' ? EXIT.failure : EXIT.usage, error.code);

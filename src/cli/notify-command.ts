@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { Runner } from './context.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
+import { formatCount } from './output.ts';
 
 export function registerNotify(program: Command, run: Runner): void {
   const notify = program.command('notify').description('notification commands');
@@ -37,8 +38,13 @@ export function registerNotify(program: Command, run: Runner): void {
         const requeued = await repositoriesOf(db).outbox.requeueFailed({ now: new Date() });
         await deliverAfterRun(ctx, db);
         const counts = await repositoriesOf(db).outbox.counts();
-        out.line(`${requeued} failed message(s) queued again; outbox now: ${counts.pending} pending, ${counts.failed} failed`);
+        out.line(retriedText(requeued, counts));
         return counts.failed > 0 ? EXIT.failure : EXIT.ok;
       }),
     );
+}
+
+/** What `notify retry` says: how many failed messages went back to the queue, and the outbox after delivering them. */
+export function retriedText(requeued: number, outbox: { readonly pending: number; readonly failed: number }): string {
+  return `${formatCount(requeued)} failed message(s) queued again; outbox now: ${formatCount(outbox.pending)} pending, ${formatCount(outbox.failed)} failed`;
 }

@@ -1,6 +1,8 @@
 // The numbers the command's options take (`--limit`, `--concurrency`, `--timeout`, …), read one way:
-// decimal digits only ("", "1e3", "0x10" and "-5" are not numbers here), within the option's range;
-// else a usage error that names the option, the value and what it accepts.
+// decimal digits only ("", "1e3", "0x10" and "-5" are not numbers here; whole numbers are read by
+// src/domain/whole-number.ts), within the option's range; else a usage error that names the option, the
+// value and what it accepts.
+import { readWholeNumber } from '../domain/whole-number.ts';
 import { UsageError } from './exit-codes.ts';
 
 /** The longest wait in seconds: a timer set longer than 2^31-1 ms would fire at once. */
@@ -8,13 +10,9 @@ export const MAX_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
 /** A whole number from `min` to `max` (no limit above when `max` is left out). */
 export function wholeNumberOption(option: string, text: string, range: { readonly min: number; readonly max?: number }): number {
-  const value = /^\d+$/.test(text.trim()) ? Number(text.trim()) : Number.NaN;
-  const fits = Number.isSafeInteger(value) && value >= range.min && (range.max === undefined || value <= range.max);
-  if (!fits) {
-    const accepted = range.max === undefined ? `of ${range.min} or more${Number.isNaN(value) ? '' : ` (at most ${Number.MAX_SAFE_INTEGER})`}` : `from ${range.min} to ${range.max}`;
-    throw new UsageError(`${option} must be a whole number ${accepted}, not "${text}"`);
-  }
-  return value;
+  const read = readWholeNumber(option, text, range);
+  if ('problem' in read) throw new UsageError(read.problem);
+  return read.value;
 }
 
 /** A number of seconds, decimals allowed (`0.5`, `.5`), up to MAX_SECONDS; 0 only where `zero` allows it. Returns milliseconds. */

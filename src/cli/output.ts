@@ -63,6 +63,17 @@ export { csvField, csvLine } from '../sync/account-export.ts';
 
 export { formatCount };
 
+/** The kinds of drift found and how many of each (`missing 3, groups 1,204`); `none` when there is none. */
+export function driftText(drift: Readonly<Record<string, number>>, none: string): string {
+  const found = Object.entries(drift).filter(([, n]) => n > 0);
+  return found.length === 0 ? none : found.map(([kind, n]) => `${kind} ${formatCount(n)}`).join(', ');
+}
+
+/** The line after the first entries of a list printed: how many more there are, told in the logs. */
+export function moreInLogText(source: string, more: number, what: string): string {
+  return `${source}: … ${formatCount(more)} more ${what} (see the logs)`;
+}
+
 /** A run as the result tables of `sync` and `resync --wait` show it. */
 interface RunRow {
   readonly source: string;

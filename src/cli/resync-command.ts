@@ -4,7 +4,7 @@
 // The action lives in resync-action.ts and is imported when the command runs.
 import type { Command } from 'commander';
 import type { Runner } from './context.ts';
-import { repeatable } from './sync-command.ts';
+import { repeatable } from './option-occurrences.ts';
 
 export interface ResyncFlags {
   readonly source: string[];

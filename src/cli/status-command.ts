@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { counted, formatCount } from '../domain/counted.ts';
 import type { Runner } from './context.ts';
 import { EXIT } from './exit-codes.ts';
-import { cellText, heldText, overdueText, table } from './output.ts';
+import { cellText, driftText, heldText, overdueText, table } from './output.ts';
 
 export function registerStatus(program: Command, run: Runner): void {
   program
@@ -46,7 +46,7 @@ export function registerStatus(program: Command, run: Runner): void {
           out.line(
             table(
               ['target', 'kind', 'pending', 'failed', 'last delivery', 'last reconcile', 'drift'],
-              status.targets.map((t) => [t.name, t.kind, t.pending, t.failed, t.lastDeliveryAt ?? 'never', t.lastReconcileAt ?? 'never', driftText(t.drift)]),
+              status.targets.map((t) => [t.name, t.kind, t.pending, t.failed, t.lastDeliveryAt ?? 'never', t.lastReconcileAt ?? 'never', t.drift === null ? '' : driftText(t.drift, 'none')]),
             ),
           );
           for (const t of status.targets) if (t.lastError !== null && t.pending + t.failed > 0) out.line(`${t.name}: last error: ${cellText(t.lastError)}`);
@@ -61,8 +61,3 @@ export function outboxText(outbox: { readonly pending: number; readonly failed: 
   return `outbox: ${formatCount(outbox.pending)} pending, ${formatCount(outbox.failed)} failed`;
 }
 
-function driftText(drift: Readonly<Record<string, number>> | null): string {
-  if (drift === null) return '';
-  const found = Object.entries(drift).filter(([, n]) => n > 0);
-  return found.length === 0 ? 'none' : found.map(([kind, n]) => `${kind} ${n}`).join(', ');
-}

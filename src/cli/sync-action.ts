@@ -8,7 +8,7 @@ import type { CommandContext } from './context.ts';
 import { EXIT, requireConfigured, type ExitCode } from './exit-codes.ts';
 import { deliverAfterRun, runHooksOf } from './notify-wiring.ts';
 import { counted } from '../domain/counted.ts';
-import { cellText, formatCount, heldText, runsTable, table, type Output } from './output.ts';
+import { cellText, formatCount, heldText, moreInLogText, runsTable, table, type Output } from './output.ts';
 import { listingOf, printPlanned } from './planned-changes.ts';
 import type { SyncFlags } from './sync-command.ts';
 
@@ -53,9 +53,9 @@ function printReport(out: Output, report: SyncReport, next: NextListingCommand):
     }
     if (r.planned) printPlanned(out, r.source, r.planned, next);
     for (const s of r.skippedEntries.slice(0, 10)) out.line(`${r.source}: skipped ${cellText(s.entry)}${s.attribute ? ` (${cellText(s.attribute)})` : ''}: ${cellText(s.reason)}`);
-    if (r.skipped > 10) out.line(`${r.source}: … ${r.skipped - 10} more skipped entries (see the logs)`);
+    if (r.skipped > 10) out.line(moreInLogText(r.source, r.skipped - 10, 'skipped entries'));
     for (const s of (r.repairedEntries ?? []).slice(0, 10)) out.line(`${r.source}: repaired ${cellText(s.entry)} (${cellText(s.attribute)}): ${REPAIRED_UTF8}`);
-    if ((r.repaired ?? 0) > 10) out.line(`${r.source}: … ${(r.repaired ?? 0) - 10} more repaired values (see the logs)`);
+    if ((r.repaired ?? 0) > 10) out.line(moreInLogText(r.source, (r.repaired ?? 0) - 10, 'repaired values'));
   }
   out.line('');
   out.line(table(['pool', 'seats', 'used', 'available', 'waiting'], report.pools.map((p) => [p.name, p.seats, p.used, p.available, p.waiting])));

@@ -6,7 +6,7 @@ import type { ScimTargetConfig } from '../config/types.ts';
 import type { ReconcileReport } from '../targets/scim/scim-reconcile.ts';
 import type { Runner } from './context.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
-import { table } from './output.ts';
+import { driftText, formatCount, table } from './output.ts';
 import { counted } from '../domain/counted.ts';
 
 export function registerTargets(program: Command, run: Runner): void {
@@ -45,13 +45,13 @@ export function registerTargets(program: Command, run: Runner): void {
     );
 }
 
-function printReports(reports: readonly (ReconcileReport & { delivered: { sent: number; failed: number; retrying: number } | null })[], line: (text: string) => void): void {
+/** What `targets reconcile` prints for its reports, a line at a time. */
+export function printReports(reports: readonly (ReconcileReport & { delivered: { sent: number; failed: number; retrying: number } | null })[], line: (text: string) => void): void {
   if (reports.length === 0) line('no SCIM target is configured');
   for (const r of reports) {
-    const kinds = Object.entries(r.found).filter(([, n]) => n > 0);
-    line(`${r.target}: ${counted(r.applicationUsers, 'user')} in the application; ${kinds.length === 0 ? 'no drift' : kinds.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+    line(`${r.target}: ${counted(r.applicationUsers, 'user')} in the application; ${driftText(r.found, 'no drift')}`);
     if (r.drifted.length > 0) line(table(['externalId', 'userName', 'drift'], r.drifted.map((d) => [d.externalId, d.userName, d.drift])));
     if (r.dryRun) line('dry run: nothing changed');
-    else if (r.delivered !== null) line(`repaired: ${r.delivered.sent} delivered, ${r.delivered.retrying} to retry, ${r.delivered.failed} failed`);
+    else if (r.delivered !== null) line(`repaired: ${formatCount(r.delivered.sent)} delivered, ${formatCount(r.delivered.retrying)} to retry, ${formatCount(r.delivered.failed)} failed`);
   }
 }

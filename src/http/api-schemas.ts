@@ -24,6 +24,9 @@ const nullableDateTime = { type: ['string', 'null'], format: 'date-time' } as co
  */
 export const TEXT_INPUT = { type: 'string', minLength: 1, maxLength: 320, pattern: '^[^\\u0000-\\u001F\\u007F]+$' } as const;
 
+/** The audit trail's page size: the default and the largest a client may ask for. */
+export const AUDIT_PAGE = { default: 1_000, max: 10_000 } as const;
+
 /** `limit` + `cursor` of a paged list (see cursor.ts). */
 const pageQuery = (defaultLimit: number, maxLimit: number): Schema => ({
   limit: { type: 'integer', minimum: 1, maximum: maxLimit, default: defaultLimit, description: `page size (default ${defaultLimit}, at most ${maxLimit})` },
@@ -54,7 +57,7 @@ export const requestSchemas = {
       reason: { type: 'string', enum: AUDIT_REASONS, description: 'only the entries with this reason' },
       source: { ...TEXT_INPUT, description: 'only the entries of accounts of this source' },
       to: { type: 'string', enum: ACCOUNT_STATES, description: 'only the changes into this state, from another state or as a new account (with `run`: the accounts that run blocked, activated, …)' },
-      ...pageQuery(1_000, 10_000),
+      ...pageQuery(AUDIT_PAGE.default, AUDIT_PAGE.max),
     },
   },
   syncsQuery: {
@@ -220,7 +223,7 @@ export const responseSchemas = {
         failingSince: { ...nullableDateTime, description: 'when the current run of failures began; null while the source works' },
         overdueSince: {
           ...nullableDateTime,
-          description: 'when the scheduled run after the last one was due (for a source that has never run, or whose schedule changed since its last run: its first scheduled run after seatsync first read its current schedule in the config; cron times are UTC), once it is late and none has started (no worker, schedules lost, jobs queued behind others); null while runs start on time, one is running, or the source has no schedule',
+          description: 'when the scheduled run after the last one was due (for a source that has never run, or whose schedule changed since its last run: its first scheduled run after a worker first scheduled its current schedule; cron times are UTC), once it is late and none has started (no worker, schedules lost, jobs queued behind others); null while runs start on time, one is running, the source has no schedule, or no worker has scheduled its current one yet',
         },
         lastError: {
           ...closed({ runId: str, at: dateTime, code: nullableStr, message: str }, { description: 'the newest failed run and its error (kept after the source recovers)' }),

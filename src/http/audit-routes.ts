@@ -1,9 +1,7 @@
 // `GET /api/v1/audit`: the audit trail a page at a time, from the newest entries back.
 import type { FastifyInstance } from 'fastify';
-import { resolveAccount } from '../sync/admin-actions.ts';
-import { auditSourceProblem } from '../sync/audit-source.ts';
-import { INSTANT_EXAMPLES, parseInstant } from '../domain/iso-time.ts';
-import { isRunId, MAX_RUN_ID } from '../domain/run-id.ts';
+import { auditFilterOf } from '../sync/audit-filter.ts';
+import { AUDIT_PAGE } from './api-schemas.ts';
 import { defineRoute } from './api-route.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { ApiError } from './errors.ts';
@@ -22,24 +20,17 @@ interface AuditQuery {
 
 export function registerAuditRoutes(api: FastifyInstance, deps: HttpDeps): void {
   defineRoute<{ Querystring: AuditQuery }>(api, 'listAudit', async (request) => {
-    const { account, since, run, reason, source, to, limit, cursor } = request.query;
-    const sourceProblem = source === undefined ? null : await auditSourceProblem(deps.repos.runs, source, deps.config().sources.map((s) => s.name));
-    if (sourceProblem !== null) throw new ApiError(400, 'unknown-source', sourceProblem);
-    if (run !== undefined && !isRunId(run)) throw new ApiError(400, 'validation', `run: not a run's id: "${run}" (at most ${MAX_RUN_ID})`);
-    const sinceDate = since === undefined ? undefined : parseInstant(since);
-    if (sinceDate === null) throw new ApiError(400, 'validation', `since: not a date: "${since}" (${INSTANT_EXAMPLES})`);
-    const beforeId = cursor === undefined ? undefined : decodeCursor('audit', cursor);
-    const accountIds = account === undefined ? undefined : [(await resolveAccount(deps.repos.accounts, account)).id];
-    const { entries, more } = await deps.repos.audit.list({
-      limit,
-      ...(sinceDate ? { since: sinceDate } : {}),
-      ...(beforeId ? { beforeId } : {}),
-      ...(accountIds ? { accountIds } : {}),
-      ...(run ? { runId: run } : {}),
-      ...(reason ? { reason } : {}),
-      ...(source ? { source } : {}),
-      ...(to ? { to } : {}),
+    const { limit, cursor, ...given } = request.query;
+    const { filter, problems } = await auditFilterOf({ ...given, limit: String(limit) }, {
+      repos: async () => deps.repos, sources: deps.config().sources.map((s) => s.name), limit: AUDIT_PAGE, nameOf: (parameter) => parameter,
     });
+    if (filter === null) {
+      // A source that is not one is named as every route names it; any other problem is a bad value.
+      const code = problems.every((p) => p.parameter === 'source') ? 'unknown-source' : 'validation';
+      throw new ApiError(400, code, problems.map((p) => p.message).join('; '));
+    }
+    const beforeId = cursor === undefined ? undefined : decodeCursor('audit', cursor);
+    const { entries, more } = await deps.repos.audit.list({ ...filter, ...(beforeId ? { beforeId } : {}) });
     const oldest = entries[0];
     return { items: entries, nextCursor: more && oldest ? encodeCursor('audit', oldest.id) : null };
   });

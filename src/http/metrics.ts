@@ -15,7 +15,7 @@ export interface StateSnapshot {
   readonly sources: readonly SourceHealth[];
   /** The sources whose scheduled run is late (status.ts `overdueSince`). */
   readonly overdue: ReadonlySet<string>;
-  /** When seatsync first read each configured source (status.ts `sourceSchedules`). */
+  /** When a worker first scheduled each configured source (status.ts `sourceSchedules`). */
   readonly firstSeen: ReadonlyMap<string, Date>;
   readonly targets: readonly TargetView[];
 }
@@ -185,7 +185,7 @@ function sourceGauges(registry: Registry, snapshot: () => Promise<StateSnapshot>
   });
   new Gauge({
     name: 'seatsync_source_first_seen_timestamp_seconds',
-    help: 'When seatsync first read the source in its config (its first run, for sources older than this metric); the age of a source with no successful run yet',
+    help: 'When a worker first scheduled the source (its first run, for sources older than this metric); the age of a source with no successful run yet',
     labelNames: ['source'],
     registers: [registry],
     async collect() {
@@ -196,7 +196,7 @@ function sourceGauges(registry: Registry, snapshot: () => Promise<StateSnapshot>
   });
   new Gauge({
     name: 'seatsync_source_overdue',
-    help: '1 while the scheduled run after the source\'s last run (or, never run, after it was first read) is late and none has started (no worker, schedules lost), else 0',
+    help: '1 while the scheduled run after the source\'s last run (or, never run, after a worker first scheduled it) is late and none has started (no worker, schedules lost), else 0',
     labelNames: ['source'],
     registers: [registry],
     async collect() {

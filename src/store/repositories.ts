@@ -11,7 +11,7 @@ import { stagingOf } from './staging-store.ts';
 import { targetsOf } from './target-store.ts';
 
 export type { AccountFilter, AccountView, ExplainedAccountRow, PoolCounts, SourceSeatRow, WaitingRow } from './account-store.ts';
-export type { AuditView } from './audit-store.ts';
+export type { AuditFilter, AuditView } from './audit-store.ts';
 export type { Database, Queryable } from './db.ts';
 export type { FirstSeen, RunCounts, RunRecord, SourceHealth } from './run-store.ts';
 export type { AdminFlag, StoredSeatAccount } from './seat-store.ts';

@@ -92,33 +92,41 @@ export function runsOf(db: Queryable) {
     },
 
     /**
-     * When each source was first known to seatsync (`at`: its first run, or else the first status, metrics
-     * scrape or run that read it from the config) and when its current `schedule` (canonical text) was
-     * first read (`scheduleAt`); a source not known yet is recorded as known from `now`, a changed schedule
-     * as read from `now`. A renamed source is a new one.
+     * Records that a worker scheduled `sources` (at its start and when its config changes, after setting
+     * their job schedulers; canonical schedule text, `off` included): a source not known yet is known from
+     * `now`, a changed schedule is scheduled from `now`. A row whose schedule is not known (null: kept
+     * from the runs before schedules were recorded, migration 012) takes the current one and keeps its
+     * time: the schedule is taken to be the one the runs were made under, so a source whose last run is
+     * old is overdue at once rather than one interval later. Another process may record the same source
+     * meanwhile: the first time stays, and so does the time of a schedule it recorded first. A renamed
+     * source is a new one.
      */
-    async firstSeen(sources: readonly { readonly source: string; readonly schedule: string }[], now: Date): Promise<Map<string, FirstSeen>> {
-      const names = sources.map((s) => s.source);
-      const read = async (): Promise<Map<string, FirstSeen & { schedule: string | null }>> => {
-        const result = await db.query<{ source: string; at: Date; schedule: string | null; schedule_at: Date }>(
-          'SELECT source, at, schedule, schedule_at FROM source_first_seen WHERE source = ANY($1::text[])', [names],
-        );
-        return new Map(result.rows.map((r) => [r.source, { at: new Date(r.at), schedule: r.schedule, scheduleAt: new Date(r.schedule_at) }]));
-      };
-      const seen = (rows: Map<string, FirstSeen & { schedule: string | null }>): Map<string, FirstSeen> =>
-        new Map([...rows].map(([source, r]) => [source, { at: r.at, scheduleAt: r.scheduleAt }]));
-      const known = await read();
-      const changed = sources.filter((s) => known.get(s.source)?.schedule !== s.schedule);
-      if (changed.length === 0) return seen(known);
-      // Another process may record the same source meanwhile: the first time stays, and so does the time
-      // of a schedule it recorded first.
+    async recordSchedules(sources: readonly { readonly source: string; readonly schedule: string }[], now: Date): Promise<void> {
+      if (sources.length === 0) return;
       await db.query(
         `INSERT INTO source_first_seen (source, at, schedule, schedule_at) SELECT u.source, $3, u.schedule, $3 FROM unnest($1::text[], $2::text[]) AS u(source, schedule)
-         ON CONFLICT (source) DO UPDATE SET schedule = EXCLUDED.schedule, schedule_at = EXCLUDED.schedule_at
+         ON CONFLICT (source) DO UPDATE SET schedule = EXCLUDED.schedule,
+           schedule_at = CASE WHEN source_first_seen.schedule IS NULL THEN source_first_seen.schedule_at ELSE EXCLUDED.schedule_at END
          WHERE source_first_seen.schedule IS DISTINCT FROM EXCLUDED.schedule`,
-        [changed.map((s) => s.source), changed.map((s) => s.schedule), now.toISOString()],
+        [sources.map((s) => s.source), sources.map((s) => s.schedule), now.toISOString()],
       );
-      return seen(await read());
+    },
+
+    /**
+     * When a worker first scheduled each of `sources` (`at`; sources that ran before this was recorded:
+     * their first run) and when it first scheduled its current `schedule` (canonical text; `scheduleAt`,
+     * null while no worker has scheduled that one yet). A source no worker has scheduled has no entry.
+     * Reads only: status, the API and the metrics never record (`recordSchedules` does).
+     */
+    async firstSeen(sources: readonly { readonly source: string; readonly schedule: string }[]): Promise<Map<string, FirstSeen>> {
+      const result = await db.query<{ source: string; at: Date; schedule: string | null; schedule_at: Date }>(
+        'SELECT source, at, schedule, schedule_at FROM source_first_seen WHERE source = ANY($1::text[])', [sources.map((s) => s.source)],
+      );
+      const schedules = new Map(sources.map((s) => [s.source, s.schedule]));
+      // A schedule not recorded yet (null, see `recordSchedules`) is taken to be the current one.
+      return new Map(result.rows.map((r) => [r.source, {
+        at: new Date(r.at), scheduleAt: r.schedule === null || r.schedule === schedules.get(r.source) ? new Date(r.schedule_at) : null,
+      }]));
     },
 
     /**
@@ -180,10 +188,10 @@ export function runsOf(db: Queryable) {
   };
 }
 
-/** When seatsync first read a source from the config, and when it first read the source's current schedule. */
+/** When a worker first scheduled a source, and when it first scheduled the source's current schedule (null: not yet). */
 export interface FirstSeen {
   readonly at: Date;
-  readonly scheduleAt: Date;
+  readonly scheduleAt: Date | null;
 }
 
 /** A source as its runs tell it: the last successful run, the failures since the last run that reached the directory, the last error. */

@@ -40,12 +40,17 @@ const FLAG: Record<AdminAction, { flag: AdminFlag; value: boolean }> = {
 /** Longest reason an admin may give, in characters (it is shown in tables and the audit trail). */
 const MAX_REASON_LENGTH = 500;
 
-/** The reason as stored: trimmed, null when empty; refused when too long or with control characters. */
-function normalizeReason(reason: string | undefined): string | null {
+/**
+ * The reason as stored: trimmed, null when empty; refused when too long or with control characters.
+ * Characters are counted as the API's schema counts them (code points: an emoji is one). The command
+ * line checks it before it opens the database (a refused reason creates no embedded database).
+ */
+export function normalizeReason(reason: string | undefined): string | null {
   const text = reason?.trim() ?? '';
   if (text === '') return null;
-  if (text.length > MAX_REASON_LENGTH) throw new AdminActionError('invalid-reason', `the reason has ${text.length} characters; at most ${MAX_REASON_LENGTH}`);
-  if (/[\u0000-\u001f\u007f]/.test(text)) throw new AdminActionError('invalid-reason', 'the reason contains a control character (a line break, tab or NUL); write it on one line');
+  const length = [...text].length;
+  if (length > MAX_REASON_LENGTH) throw AdminActionError.ofInput('invalid-reason', 'reason', `too long (${length} characters; at most ${MAX_REASON_LENGTH})`);
+  if (/[\u0000-\u001f\u007f]/.test(text)) throw AdminActionError.ofInput('invalid-reason', 'reason', 'contains a control character (a line break, tab or NUL); write it on one line');
   return text;
 }
 

@@ -32,8 +32,9 @@ export interface SourceStatusView {
   /**
    * When the scheduled run after the last one was due, if none has started since (no worker running, its
    * schedules lost, or sync jobs queued behind others); for a source that has never run, or whose schedule
-   * changed since its last run, when its first scheduled run was due after seatsync first read its current
-   * schedule in the config. Null while runs start on time, one is running, or the source has no schedule.
+   * changed since its last run, when its first scheduled run was due after a worker first scheduled its
+   * current schedule. Null while runs start on time, one is running, the source has no schedule, or no
+   * worker has scheduled its current one yet.
    */
   readonly overdueSince: string | null;
 }
@@ -86,37 +87,41 @@ const MAX_START_DELAY_MS = 3_600_000;
 /**
  * The time the run after `last` was due, once it is late: not started within the schedule's interval
  * (at most an hour) after it was due. It counts from the last run's start, or from `scheduleSeen` (when
- * seatsync first read the source's current schedule in the config) if that is later: a source that has
- * never run, or whose schedule changed since its last run (from `off`, or another cron), is due at its
- * first scheduled time after that. Null while a run is at work (`atWork`: one longer than the schedule's
+ * a worker first scheduled the source's current schedule) if that is later: a source that has never
+ * run, or whose schedule changed since its last run (from `off`, or another cron), is due at its first
+ * scheduled time after that. Null while no worker has scheduled the current schedule (`scheduleSeen`
+ * null: nothing was set to run it), and while a run is at work (`atWork`: one longer than the schedule's
  * interval is late, not missed; one cut off by a stopped process is not).
  */
 export function overdueSince(
-  schedule: Schedule | null, reference: { last: RunRecord | undefined; scheduleSeen: Date | undefined; atWork: boolean }, now: Date,
+  schedule: Schedule | null, reference: { last: RunRecord | undefined; scheduleSeen: Date | null; atWork: boolean }, now: Date,
 ): string | null {
   const { last, scheduleSeen } = reference;
-  if (schedule === null || reference.atWork) return null;
-  const times = [last?.startedAt, scheduleSeen].filter((t) => t !== undefined).map((t) => t.getTime());
-  if (times.length === 0) return null;
-  const { first, second } = scheduledAfter(schedule, new Date(Math.max(...times)));
+  if (schedule === null || scheduleSeen === null || reference.atWork) return null;
+  const { first, second } = scheduledAfter(schedule, new Date(Math.max(scheduleSeen.getTime(), last?.startedAt.getTime() ?? 0)));
   const lateAfterMs = Math.min(second.getTime() - first.getTime(), MAX_START_DELAY_MS);
   return now.getTime() > first.getTime() + lateAfterMs ? first.toISOString() : null;
 }
 
 /**
- * `overdueSince` of every configured source by name, and when each source was first seen; records the
- * sources seatsync reads for the first time and the schedules that changed.
+ * `overdueSince` of every configured source by name, and when a worker first scheduled each source (see
+ * `recordSchedules`). Reads only.
  */
 async function overdueByName(
   repos: Pick<Repositories, 'runs'>, config: Pick<SeatsyncConfig, 'sources'>, runs: Map<string, RunRecord>, now: Date,
 ): Promise<{ overdue: Map<string, string | null>; firstSeen: Map<string, Date> }> {
   const names = config.sources.map((s) => s.name);
-  const seen = await repos.runs.firstSeen(config.sources.map((s) => ({ source: s.name, schedule: scheduleText(s.schedule) })), now);
+  const seen = await repos.runs.firstSeen(schedulesOf(config));
   const atWork = await repos.runs.atWork(names);
   const overdue = new Map(config.sources.map((s) => [
-    s.name, overdueSince(s.schedule, { last: runs.get(s.name), scheduleSeen: seen.get(s.name)?.scheduleAt, atWork: atWork.has(s.name) }, now),
+    s.name, overdueSince(s.schedule, { last: runs.get(s.name), scheduleSeen: seen.get(s.name)?.scheduleAt ?? null, atWork: atWork.has(s.name) }, now),
   ]));
   return { overdue, firstSeen: new Map([...seen].map(([source, s]) => [source, s.at])) };
+}
+
+/** Each configured source's schedule as `recordSchedules` and `firstSeen` compare it (canonical text, `off` included). */
+export function schedulesOf(config: Pick<SeatsyncConfig, 'sources'>): { source: string; schedule: string }[] {
+  return config.sources.map((s) => ({ source: s.name, schedule: scheduleText(s.schedule) }));
 }
 
 function sourceView(name: string, run: RunRecord | undefined, h: SourceHealth | undefined, overdue: string | null): SourceStatusView {
@@ -142,7 +147,7 @@ function lastRunView(run: RunRecord): LastRunView {
 
 /**
  * What the metrics report of each configured source's schedule: the sources whose scheduled run is
- * overdue (`overdueSince`), and when seatsync first read each one (the age of a source that has never
+ * overdue (`overdueSince`), and when a worker first scheduled each one (the age of a source that has never
  * synced successfully, which the SeatsyncSourceStale alert reads where no last success exists).
  */
 export async function sourceSchedules(

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.ts';
 import { createPostgresDatabase } from '../support/databases.ts';
 import {
-  aConfigDir, api, clearPrefix, freePort, manyPeople, READ_TOKEN, requireRedis, spawnWorker, uniquePrefix, type ConfigDir, type WorkerProcess,
+  ADMIN_TOKEN, aConfigDir, api, clearPrefix, freePort, manyPeople, READ_TOKEN, requireRedis, spawnWorker, uniquePrefix, type ConfigDir, type WorkerProcess,
 } from '../integration/worker/worker-fixtures.ts';
 
 /** The largest PostgreSQL bigint (19 digits), the largest id a run can have, and one more. */
@@ -102,6 +102,15 @@ describe('audit filters', () => {
     expect((await cli('audit', '--run', 'run:3')).code).toBe(2);
   });
 
+  it('names every bad value at once, each as its option, before it reads anything', async () => {
+    const bad = await cli('audit', '--since', 'yesterday', '--to', 'waiting', '--limit', '0', '--source', 'payroll', '--json');
+    expect(bad.code).toBe(2);
+    const message = '--since: not a date: "yesterday" (use e.g. 2026-01-31 or 2026-01-31T12:00:00Z); ' +
+      '--to must be one of active, blocked, suspended, disabled, removed, not "waiting"; --limit must be a whole number from 1 to 1000000, not "0"';
+    expect(bad.stderr).toBe(`error: ${message}\n`);
+    expect(JSON.parse(bad.stdout)).toEqual({ error: { code: 'usage', message } });
+  });
+
   it('takes any run id a run can have, up to the largest bigint, and refuses a larger one', async () => {
     expect(await audit('--run', LARGEST_RUN_ID)).toEqual([]);
     const above = await cli('audit', '--run', ABOVE_LARGEST_RUN_ID);
@@ -144,8 +153,49 @@ describe('audit filters', () => {
     expect(unknown.body).toMatchObject({ error: { code: 'unknown-source' } });
     // Run ids: the same form as the CLI's, a 19-digit one included; one above the largest bigint is the client's error.
     expect(await page(`run=${LARGEST_RUN_ID}`)).toEqual([]);
-    const above = await reader(`/api/v1/audit?run=${ABOVE_LARGEST_RUN_ID}`);
-    expect(above.status).toBe(400);
-    expect(above.body).toMatchObject({ error: { code: 'validation' } });
+    // Refused in the CLI's words, each value named as its parameter.
+    expect(await reader(`/api/v1/audit?run=${ABOVE_LARGEST_RUN_ID}`)).toMatchObject({
+      status: 400, body: { error: { code: 'validation', message: `run must be a run's numeric id (at most ${LARGEST_RUN_ID}), not "${ABOVE_LARGEST_RUN_ID}"` } },
+    });
+    expect(await reader(`/api/v1/audit?since=yesterday&run=${ABOVE_LARGEST_RUN_ID}&source=payroll`)).toMatchObject({
+      status: 400,
+      body: { error: { code: 'validation', message: `since: not a date: "yesterday" (use e.g. 2026-01-31 or 2026-01-31T12:00:00Z); run must be a run's numeric id (at most ${LARGEST_RUN_ID}), not "${ABOVE_LARGEST_RUN_ID}"` } },
+    });
+    // An admin's reason it refuses names its field, as the CLI names its option.
+    const admin = api(`http://127.0.0.1:${port}`, ADMIN_TOKEN);
+    expect(await admin('/api/v1/accounts/h000003/protect', { method: 'POST', body: { reason: 'two\nlines' } })).toMatchObject({
+      status: 400, body: { error: { code: 'invalid-reason', message: 'reason: contains a control character (a line break, tab or NUL); write it on one line' } },
+    });
+    // At most 500 characters as the schema counts them: an emoji is one.
+    expect(await admin('/api/v1/accounts/h000003/protect', { method: 'POST', body: { reason: '\u{1F512}'.repeat(500) } })).toMatchObject({ status: 200, body: { changed: true } });
+    expect(await admin('/api/v1/accounts/h000003/protect', { method: 'POST', body: { reason: '\u{1F512}'.repeat(501) } })).toMatchObject({ status: 400, body: { error: { code: 'validation' } } });
   }, 60_000);
+});
+
+describe('counts in the audit trail\'s and the account list\'s lines', () => {
+  const prefix = uniquePrefix('audit-counts');
+  let pg: { url: string; drop: () => Promise<void> };
+  let dir: ConfigDir;
+
+  beforeAll(async () => {
+    pg = await createPostgresDatabase();
+    dir = aConfigDir();
+    dir.writeConfig({ databaseUrl: pg.url, prefix, port: await freePort(), sources: { hr: dir.writeCsv('hr', manyPeople(1_001, 'n')) }, seats: { primary: 5 } });
+    const sync = await runCli(['sync', '--json', '--config', dir.configPath]);
+    expect(sync.code, sync.stderr).toBe(0);
+  }, 120_000);
+
+  afterAll(async () => {
+    await pg?.drop();
+  });
+
+  it('writes them with thousands separators, as every count', async () => {
+    // 1,001 new accounts: one audit entry each, more than the 1,000 latest shown by default.
+    const audit = await runCli(['audit', '--config', dir.configPath]);
+    expect(audit.code, audit.stderr).toBe(0);
+    expect(audit.stdout).toContain('\nthe latest 1,000 entries; earlier ones with a larger --limit\n');
+    const accounts = await runCli(['accounts', '--config', dir.configPath]);
+    expect(accounts.code, accounts.stderr).toBe(0);
+    expect(accounts.stdout.trimEnd().split('\n').at(-1)).toBe('1,001 accounts');
+  });
 });

@@ -1,5 +1,5 @@
 // The `seatsync` command as a process, on the demo config with the embedded database (no services).
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -160,9 +160,12 @@ describe('seatsync CLI on the demo', () => {
     expect(protect.code).toBe(0);
     const audit = await runCli(['audit', '--account', username, '--config', demo.config]);
     expect(audit.stdout).toContain('protect (admin action): signs the contracts');
+    // A reason it refuses is named as the option, as every option's bad value is.
     const tooLong = await runCli(['accounts', 'unprotect', username, '--reason', 'x'.repeat(501), '--config', demo.config]);
-    expect(tooLong.code).toBe(2);
-    expect(tooLong.stderr).toContain('at most 500');
+    expect(tooLong).toMatchObject({ code: 2, stderr: 'error: --reason: too long (501 characters; at most 500)\n' });
+    const twoLines = await runCli(['accounts', 'unprotect', username, '--reason', 'two\nlines', '--json', '--config', demo.config]);
+    expect(twoLines).toMatchObject({ code: 2, stderr: 'error: --reason: contains a control character (a line break, tab or NUL); write it on one line\n' });
+    expect(JSON.parse(twoLines.stdout)).toEqual({ error: { code: 'invalid-reason', message: '--reason: contains a control character (a line break, tab or NUL); write it on one line' } });
     expect((await runCli(['accounts', 'unprotect', username, '--config', demo.config])).code).toBe(0);
     const unknown = await runCli(['explain', 'nobody-like-this', '--config', demo.config]);
     expect(unknown.code).toBe(2);
@@ -289,6 +292,27 @@ describe('seatsync CLI given odd option values', () => {
     expect(await accountRowVersions(demo.dir)).toBe(before);
   }, 240_000);
 
+  it('refuses an option that takes one value given twice, naming it, for any command and the global options; a repeatable one takes both', async () => {
+    const before = await accountRowVersions(demo.dir);
+    for (const [args, sentence] of [
+      [['audit', '--limit', '5', '--limit', '9'], 'error: --limit given twice ("5", then "9"); give it once'],
+      [['accounts', 'block', 'someone', '--reason', 'a', '--reason=b'], 'error: --reason given twice ("a", then "b"); give it once'],
+      [['sync', '--dry-run', '--offset', '1', '--offset', '2'], 'error: --offset given twice ("1", then "2"); give it once'],
+      [['status', '-c', demo.config], `error: --config given twice ("${demo.config}", then "${demo.config}"); give it once`],
+    ] as const) {
+      const result = await runCli([...args, '--config', demo.config]);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr.split('\n')[0], args.join(' ')).toBe(sentence);
+      expect(result.stdout, args.join(' ')).toBe('');
+    }
+    const json = await runCli(['audit', '--since', '2026-01-01', '--since', '2026-02-01', '--json', '--config', demo.config]);
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stdout)).toEqual({ error: { code: 'usage', message: '--since given twice ("2026-01-01", then "2026-02-01"); give it once' } });
+    const twice = await runCli(['sync', '--dry-run', '--only', 'blocked', '--only', 'activated', '--json', '--config', demo.config]);
+    expect(twice.code, twice.stderr).toBe(0);
+    expect(await accountRowVersions(demo.dir)).toBe(before);
+  }, 120_000);
+
   it('writes what was typed into its error messages with control characters escaped, so the terminal shows them', async () => {
     for (const [args, sentence] of [
       [['accounts', 'block', 'x\u001b[2Jy'], 'error: no account matches "x\\x1b[2Jy" (id, username, email or directory id)'],
@@ -301,6 +325,13 @@ describe('seatsync CLI given odd option values', () => {
       expect(result.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
     }
   });
+
+  it('refuses a bad --reason before it opens the database: no embedded database is made for it', async () => {
+    const fresh = demoCopy();
+    const result = await runCli(['accounts', 'block', 'someone', '--reason', 'x'.repeat(501), '--config', fresh.config]);
+    expect(result).toMatchObject({ code: 2, stderr: 'error: --reason: too long (501 characters; at most 500)\n' });
+    expect(existsSync(join(fresh.dir, 'data'))).toBe(false);
+  }, 60_000);
 
   it('names the embedded database\'s folder when dataDir cannot be made, and ends (it once spun on /proc)', async () => {
     const config = join(demo.dir, 'unmakeable.yaml');

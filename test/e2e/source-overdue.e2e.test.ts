@@ -2,9 +2,10 @@
 // its last run was ok, it has no failure, yet `status`, `status --json` and the API say that a run was
 // due and none has started. The runs' times are moved back in the database, as if the last run had
 // been two days ago; a source without a schedule is never overdue. The metric and the console say it too.
-// A source added to the config that has never run is overdue once its first scheduled run after seatsync
-// first read it is late (that time, kept in the database, is moved back the same way). A source whose
-// schedule changes counts from when seatsync first read the new schedule.
+// A source added to the config that has never run is overdue once its first scheduled run after a worker
+// first scheduled it is late (that time, kept in the database, is moved back the same way); `status`
+// alone records nothing, and calls a source no worker has scheduled not overdue. A source whose schedule
+// changes counts from when a worker first scheduled the new schedule.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/store/db.ts';
 import { SCREENSHOT_DIR, withSignedInConsole } from '../support/browser.ts';
@@ -43,6 +44,19 @@ describe('a source whose scheduled runs stopped starting', () => {
     return { human: human.stdout, hr: sources[0] as SourceStatus, sources };
   };
 
+  /** A worker started on the config (it schedules its sources), stopped once `use` is done. */
+  const withWorker = async (use: () => Promise<void>): Promise<void> => {
+    const worker = spawnWorker(dir.configPath);
+    try {
+      await worker.started;
+      await use();
+    } finally {
+      expect(await worker.stop('SIGTERM')).toBe(0);
+    }
+  };
+  const scheduleOf = async (source: string): Promise<string | null | undefined> =>
+    (await db.query<{ schedule: string | null }>('SELECT schedule FROM source_first_seen WHERE source = $1', [source])).rows[0]?.schedule;
+
   beforeAll(async () => {
     await requireRedis();
     pg = await createPostgresDatabase();
@@ -53,6 +67,8 @@ describe('a source whose scheduled runs stopped starting', () => {
     const sync = await runCli(['sync', '--config', dir.configPath]);
     expect(sync.code, sync.stderr).toBe(0);
     db = await openDatabase({ url: pg.url, dataDir: 'unused' });
+    // A worker schedules hr (then stops: nothing runs it any more).
+    await withWorker(async () => expect(await scheduleOf('hr')).toBe('cron 0 3 * * *'));
   }, 120_000);
 
   afterAll(async () => {
@@ -104,34 +120,36 @@ describe('a source whose scheduled runs stopped starting', () => {
     }
   }, 60_000);
 
-  it('a source added to the config whose first scheduled run never starts is overdue too, from when seatsync first read it', async () => {
+  it('a source added to the config whose first scheduled run never starts is overdue too, from when a worker first scheduled it', async () => {
     writeConfig('"0 3 * * *"', { hr: csv, payroll: dir.writeCsv('payroll', manyPeople(2, 'q')) });
+    // No worker has scheduled it yet: not overdue, and `status` records nothing.
     const added = await status();
-    const payroll = (): SourceStatus | undefined => added.sources.find((s) => s.name === 'payroll');
-    expect(payroll()).toMatchObject({ lastRun: null, overdueSince: null });
+    expect(added.sources.find((s) => s.name === 'payroll')).toMatchObject({ lastRun: null, overdueSince: null });
     expect(added.human).not.toContain('payroll: OVERDUE');
+    expect(await scheduleOf('payroll')).toBeUndefined();
 
-    // Two days later, no worker has run it: its first 03:00 after it was added has long passed.
-    await db.query(`UPDATE source_first_seen SET at = at - interval '2 days', schedule_at = schedule_at - interval '2 days' WHERE source = 'payroll'`);
-    const [{ at: seenAt } = { at: new Date(NaN) }] = (await db.query<{ at: Date }>(`SELECT at FROM source_first_seen WHERE source = 'payroll'`)).rows;
-    const later = await status();
-    const overdue = later.sources.find((s) => s.name === 'payroll');
-    expect(overdue).toMatchObject({ lastRun: null, consecutiveFailures: 0 });
-    const due = Date.parse(overdue?.overdueSince ?? '');
-    expect(due).toBeGreaterThan(new Date(seenAt).getTime());
-    expect(due).toBeLessThanOrEqual(new Date(seenAt).getTime() + 24 * HOUR);
-    expect(later.human).toContain(
-      `payroll: OVERDUE — a scheduled run was due at ${overdue?.overdueSince} and none has started since (it has never run). ` +
-        'Is `seatsync run` up, with Redis reachable? `seatsync resync --source payroll --wait` asks a worker to sync it now.',
-    );
+    await withWorker(async () => {
+      expect(await scheduleOf('payroll')).toBe('cron 0 3 * * *');
+      expect((await status()).sources.find((s) => s.name === 'payroll')).toMatchObject({ lastRun: null, overdueSince: null });
 
-    const worker = spawnWorker(dir.configPath);
-    try {
-      await worker.started;
+      // Two days later, no run has started: its first 03:00 after it was scheduled has long passed.
+      await db.query(`UPDATE source_first_seen SET at = at - interval '2 days', schedule_at = schedule_at - interval '2 days' WHERE source = 'payroll'`);
+      const [{ at: seenAt } = { at: new Date(NaN) }] = (await db.query<{ at: Date }>(`SELECT at FROM source_first_seen WHERE source = 'payroll'`)).rows;
+      const later = await status();
+      const overdue = later.sources.find((s) => s.name === 'payroll');
+      expect(overdue).toMatchObject({ lastRun: null, consecutiveFailures: 0 });
+      const due = Date.parse(overdue?.overdueSince ?? '');
+      expect(due).toBeGreaterThan(new Date(seenAt).getTime());
+      expect(due).toBeLessThanOrEqual(new Date(seenAt).getTime() + 24 * HOUR);
+      expect(later.human).toContain(
+        `payroll: OVERDUE — a scheduled run was due at ${overdue?.overdueSince} and none has started since (it has never run). ` +
+          'Is `seatsync run` up, with Redis reachable? `seatsync resync --source payroll --wait` asks a worker to sync it now.',
+      );
+
       const response = await api(`http://127.0.0.1:${port}`, READ_TOKEN)('/api/v1/status');
       expect((response.body as { sources: SourceStatus[] }).sources.find((s) => s.name === 'payroll')).toEqual(overdue);
       // The metric the SeatsyncSourceOverdue alert reads. With no last success, SeatsyncSourceStale
-      // counts the source's age from when seatsync first read it.
+      // counts the source's age from when a worker first scheduled it.
       const metrics = (await api(`http://127.0.0.1:${port}`, null)('/metrics')).text;
       expect(metrics).toMatch(/^seatsync_source_overdue\{source="payroll"\} 1$/m);
       expect(metrics).not.toMatch(/^seatsync_source_last_success_timestamp_seconds\{source="payroll"\}/m);
@@ -141,18 +159,21 @@ describe('a source whose scheduled runs stopped starting', () => {
         await warning.waitFor();
         expect(await warning.innerText()).toMatch(/The first scheduled run of payroll \(it has never run\) was due at .+ and none has started since: are the workers up and reaching Redis\?/);
       });
-    } finally {
-      expect(await worker.stop('SIGTERM')).toBe(0);
-    }
+    });
   }, 60_000);
 
-  it('a changed schedule is due from when seatsync first read it, not from the last run made under the old one', async () => {
+  it('a changed schedule is due from when a worker first scheduled it, not from the last run made under the old one', async () => {
     expect((await status()).hr.overdueSince).not.toBeNull();
     writeConfig('"0 4 * * *"', { hr: csv });
+    // Not scheduled by a worker yet, then scheduled now: not overdue either way.
+    const before = await status();
+    expect(before.hr).toMatchObject({ lastRun: { status: 'ok' }, overdueSince: null });
+    expect(before.human).not.toContain('OVERDUE');
+    await withWorker(async () => expect(await scheduleOf('hr')).toBe('cron 0 4 * * *'));
     const { human, hr } = await status();
     expect(hr).toMatchObject({ lastRun: { status: 'ok' }, overdueSince: null });
     expect(human).not.toContain('OVERDUE');
-  });
+  }, 60_000);
 
   it('is never overdue without a schedule', async () => {
     writeConfig('off');

@@ -275,7 +275,9 @@ describe('HTTP API', () => {
     const entries = ((await reader('/api/v1/audit?account=u000007')).body as { items: { reason: string; comment: string | null }[] }).items;
     expect(entries.at(-1)).toMatchObject({ reason: 'protect', comment: 'on-call this week' });
     expect(await admin('/api/v1/accounts/u000007/unprotect', { method: 'POST', body: { reason: 'x'.repeat(501) } })).toMatchObject({ status: 400, body: { error: { code: 'validation' } } });
-    expect(await admin('/api/v1/accounts/u000007/unprotect', { method: 'POST', body: { reason: 'two\nlines' } })).toMatchObject({ status: 400, body: { error: { code: 'invalid-reason' } } });
+    expect(await admin('/api/v1/accounts/u000007/unprotect', { method: 'POST', body: { reason: 'two\nlines' } })).toMatchObject({
+      status: 400, body: { error: { code: 'invalid-reason', message: 'reason: contains a control character (a line break, tab or NUL); write it on one line' } },
+    });
     expect(await reader('/api/v1/accounts/u000007/unprotect', { method: 'POST', body: { reason: 'no' } })).toMatchObject({ status: 403 });
     // A body's types are taken as sent: a number is not the text of a reason.
     expect(await admin('/api/v1/accounts/u000007/protect', { method: 'POST', body: { reason: 123 } })).toMatchObject({ status: 400, body: { error: { code: 'validation', message: 'body/reason must be string' } } });

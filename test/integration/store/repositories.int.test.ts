@@ -119,28 +119,47 @@ describe.each(DATABASE_KINDS)('store repositories on %s', (kind) => {
     expect(await store.runs.atWork(['at-work', 'cut-off'])).toEqual(new Set());
   });
 
-  it('keep the time a source was first seen: recorded once, the first time stays, a renamed source is new', async () => {
+  it('record when a worker first scheduled a source: recorded once, the first time stays, a renamed source is new', async () => {
     const store = storeOf(t.db);
     const t1 = new Date('2026-01-01T00:00:00.000Z');
     const t2 = new Date('2026-01-05T00:00:00.000Z');
     const a = { source: 'seen-a', schedule: 'off' };
-    expect(await store.runs.firstSeen([a], t1)).toEqual(new Map([['seen-a', { at: t1, scheduleAt: t1 }]]));
-    expect(await store.runs.firstSeen([a, { source: 'seen-b', schedule: 'off' }], t2))
-      .toEqual(new Map([['seen-a', { at: t1, scheduleAt: t1 }], ['seen-b', { at: t2, scheduleAt: t2 }]]));
-    expect(await store.runs.firstSeen([], t2)).toEqual(new Map());
+    const b = { source: 'seen-b', schedule: 'off' };
+    await store.runs.recordSchedules([a], t1);
+    expect(await store.runs.firstSeen([a, b])).toEqual(new Map([['seen-a', { at: t1, scheduleAt: t1 }]]));
+    await store.runs.recordSchedules([a, b], t2);
+    expect(await store.runs.firstSeen([a, b])).toEqual(new Map([['seen-a', { at: t1, scheduleAt: t1 }], ['seen-b', { at: t2, scheduleAt: t2 }]]));
+    await store.runs.recordSchedules([], t2);
+    expect(await store.runs.firstSeen([])).toEqual(new Map());
   });
 
-  it('keep when a source\'s current schedule was first seen: a changed schedule from then, the source\'s own time unchanged', async () => {
+  it('read without writing: a source no worker scheduled has no entry, and reading records nothing', async () => {
+    const store = storeOf(t.db);
+    const count = async (): Promise<number> => (await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM source_first_seen')).rows[0]?.n ?? -1;
+    expect(await store.runs.firstSeen([{ source: 'never', schedule: 'every 60000ms' }])).toEqual(new Map());
+    expect(await count()).toBe(0);
+  });
+
+  it('keep when a worker first scheduled a source\'s current schedule: a changed schedule from then, the source\'s own time unchanged', async () => {
     const store = storeOf(t.db);
     const t1 = new Date('2026-02-01T00:00:00.000Z');
     const t2 = new Date('2026-02-03T00:00:00.000Z');
     const t3 = new Date('2026-02-05T00:00:00.000Z');
     const t4 = new Date('2026-02-07T00:00:00.000Z');
-    expect(await store.runs.firstSeen([{ source: 'sched', schedule: 'off' }], t1)).toEqual(new Map([['sched', { at: t1, scheduleAt: t1 }]]));
-    // From off to a cron: the cron counts from t2; read again later, it stays at t2.
-    expect(await store.runs.firstSeen([{ source: 'sched', schedule: 'cron 0 2 * * *' }], t2)).toEqual(new Map([['sched', { at: t1, scheduleAt: t2 }]]));
-    expect(await store.runs.firstSeen([{ source: 'sched', schedule: 'cron 0 2 * * *' }], t3)).toEqual(new Map([['sched', { at: t1, scheduleAt: t2 }]]));
+    const off = { source: 'sched', schedule: 'off' };
+    const cron2 = { source: 'sched', schedule: 'cron 0 2 * * *' };
+    const cron3 = { source: 'sched', schedule: 'cron 0 3 * * *' };
+    await store.runs.recordSchedules([off], t1);
+    expect(await store.runs.firstSeen([off])).toEqual(new Map([['sched', { at: t1, scheduleAt: t1 }]]));
+    // A schedule no worker has scheduled yet has no time: the config read says nothing of when it runs.
+    expect(await store.runs.firstSeen([cron2])).toEqual(new Map([['sched', { at: t1, scheduleAt: null }]]));
+    // From off to a cron: the cron counts from t2; recorded again later, it stays at t2.
+    await store.runs.recordSchedules([cron2], t2);
+    expect(await store.runs.firstSeen([cron2])).toEqual(new Map([['sched', { at: t1, scheduleAt: t2 }]]));
+    await store.runs.recordSchedules([cron2], t3);
+    expect(await store.runs.firstSeen([cron2])).toEqual(new Map([['sched', { at: t1, scheduleAt: t2 }]]));
     // From one cron to another.
-    expect(await store.runs.firstSeen([{ source: 'sched', schedule: 'cron 0 3 * * *' }], t4)).toEqual(new Map([['sched', { at: t1, scheduleAt: t4 }]]));
+    await store.runs.recordSchedules([cron3], t4);
+    expect(await store.runs.firstSeen([cron3])).toEqual(new Map([['sched', { at: t1, scheduleAt: t4 }]]));
   });
 });

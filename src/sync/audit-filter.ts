@@ -1,0 +1,100 @@
+// Which audit entries to list, read once from what `seatsync audit` and `GET /api/v1/audit` are given:
+// each filter as typed (account, since, reason, source, run, to, limit), checked the same way for both,
+// with the sentences that refuse a value naming the option or parameter as each edge names it (`--since`,
+// `since`). The CLI makes the problems a usage error; the API a 400.
+import { AUDIT_REASONS } from '../domain/explain.ts';
+import { INSTANT_EXAMPLES, parseInstant } from '../domain/iso-time.ts';
+import { unknownNames } from '../domain/names.ts';
+import { isRunId, MAX_RUN_ID } from '../domain/run-id.ts';
+import { ACCOUNT_STATES } from '../domain/types.ts';
+import { readWholeNumber } from '../domain/whole-number.ts';
+import type { AuditFilter, Repositories } from '../store/repositories.ts';
+import { resolveAccount } from './admin-actions.ts';
+
+/** The filters, as their options (`--since`) and query parameters (`since`) are named without the edge's marks. */
+export type AuditParameter = 'account' | 'since' | 'reason' | 'source' | 'run' | 'to' | 'limit';
+
+/** Each filter as it was given; a filter left out is undefined (an empty value is a value, checked as any other). */
+export type AuditFilterText = Readonly<Partial<Record<AuditParameter, string>>>;
+
+/** A value that cannot filter the trail: which parameter, and the sentence that says why. */
+export interface AuditFilterProblem {
+  readonly parameter: AuditParameter;
+  readonly message: string;
+}
+
+/** What to ask the audit store for: the filters and how many of the latest entries. */
+export type AuditListFilter = AuditFilter & { readonly limit: number };
+
+export interface AuditFilterContext {
+  /** The stores a source's and an account's look-up read: asked for only once every other value is good. */
+  readonly repos: () => Promise<Pick<Repositories, 'runs' | 'accounts'>>;
+  /** The configured sources' names. */
+  readonly sources: readonly string[];
+  /** The number of entries when `limit` is left out, and the most that may be asked for. */
+  readonly limit: { readonly default: number; readonly max: number };
+  /** The parameter as the edge names it: `--since` on the command line, `since` in a query. */
+  readonly nameOf: (parameter: AuditParameter) => string;
+}
+
+/**
+ * The filter the values give, or every problem with them. The values are checked first; a source and an
+ * account are looked up only when they are all good (a bad date is refused before the database is opened).
+ * An account that matches none or several is the account look-up's error (AdminActionError), thrown.
+ */
+export async function auditFilterOf(
+  given: AuditFilterText,
+  context: AuditFilterContext,
+): Promise<{ readonly filter: AuditListFilter; readonly problems: readonly [] } | { readonly filter: null; readonly problems: readonly AuditFilterProblem[] }> {
+  const { nameOf } = context;
+  const problems: AuditFilterProblem[] = [];
+  const problem = (parameter: AuditParameter, message: string): void => void problems.push({ parameter, message });
+  const { account, since, reason, source, run, to, limit } = given;
+
+  const sinceDate = since === undefined ? undefined : parseInstant(since);
+  if (sinceDate === null) problem('since', `${nameOf('since')}: not a date: "${since}" (${INSTANT_EXAMPLES})`);
+  if (reason !== undefined && !(AUDIT_REASONS as readonly string[]).includes(reason)) {
+    problem('reason', `${nameOf('reason')} must be one of ${AUDIT_REASONS.join(', ')}, not "${reason}"`);
+  }
+  if (to !== undefined && !(ACCOUNT_STATES as readonly string[]).includes(to)) {
+    problem('to', `${nameOf('to')} must be one of ${ACCOUNT_STATES.join(', ')}, not "${to}"`);
+  }
+  if (run !== undefined && !isRunId(run)) problem('run', `${nameOf('run')} must be a run's numeric id (at most ${MAX_RUN_ID}), not "${run}"`);
+  const count = limit === undefined ? { value: context.limit.default } : readWholeNumber(nameOf('limit'), limit, { min: 1, max: context.limit.max });
+  if ('problem' in count) problem('limit', count.problem);
+  if (problems.length > 0 || 'problem' in count) return { filter: null, problems };
+
+  let accountIds: number[] | undefined;
+  if (source !== undefined || account !== undefined) {
+    const repos = await context.repos();
+    const sourceProblem = source === undefined ? null : await auditSourceProblem(repos.runs, source, context.sources);
+    if (sourceProblem !== null) return { filter: null, problems: [{ parameter: 'source', message: sourceProblem }] };
+    if (account !== undefined) accountIds = [(await resolveAccount(repos.accounts, account)).id];
+  }
+  const filter: AuditListFilter = {
+    limit: count.value,
+    ...(sinceDate ? { since: sinceDate } : {}),
+    ...(accountIds ? { accountIds } : {}),
+    ...(reason !== undefined ? { reason } : {}),
+    ...(source !== undefined ? { source } : {}),
+    ...(run !== undefined ? { runId: run } : {}),
+    ...(to !== undefined ? { to } : {}),
+  };
+  return { filter, problems: [] };
+}
+
+/** Never part of a source's name; a NUL byte could not even be looked up (PostgreSQL text holds none). */
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
+/**
+ * Null when `name` may filter the audit trail: a configured source, or any source with a stored run (runs
+ * are never deleted, and every account and audit entry of a source came from one of its runs). Not only
+ * the configured sources: the trail of a source removed from the config is when it matters most. A name
+ * seatsync never ran is refused, so a typo is not answered with an empty list; the sentence is the one
+ * every command gives for a source it does not know (an empty name included).
+ */
+async function auditSourceProblem(runs: Pick<Repositories['runs'], 'hasRuns'>, name: string, configured: readonly string[]): Promise<string | null> {
+  if (configured.includes(name)) return null;
+  if (name !== '' && !CONTROL_CHARACTER.test(name) && (await runs.hasRuns(name))) return null;
+  return unknownNames('source', [name], configured);
+}
