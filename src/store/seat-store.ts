@@ -213,13 +213,21 @@ export function seatsOf(tx: Queryable) {
     },
 
     /**
-     * Records the accounts of `source` whose entries a run of it found present but unreadable (`ids`), in
-     * place of those its last applied run found (they stand until the source reads them again: a held or
-     * failed run records nothing), and returns those of every source, ascending: the accounts every
-     * allocation until then leaves as they are (`SeatAccount.frozen`).
+     * Records what an applied run of `source` read of its accounts whose entries were unreadable: `frozen`,
+     * those its read found present but unreadable; `cleared`, those it read readable again or found gone.
+     * The others recorded before stay (an incremental read does not return an unchanged entry: it is as
+     * unreadable as it was; a held or failed run records nothing). Returns the accounts recorded of every
+     * source, ascending: those every allocation leaves as they are (`SeatAccount.frozen`) until their
+     * source reads them again.
      */
-    async recordUnreadable(source: string, ids: readonly number[]): Promise<number[]> {
-      await tx.query('DELETE FROM unreadable_accounts WHERE source = $1 AND NOT (account_id = ANY($2::int[]))', [source, ids]);
+    async recordUnreadable(source: string, read: { readonly frozen: readonly number[]; readonly cleared: readonly number[] }): Promise<number[]> {
+      const ids = read.frozen;
+      if (read.cleared.length > 0) {
+        await tx.query(
+          'DELETE FROM unreadable_accounts WHERE source = $1 AND account_id = ANY($2::int[]) AND NOT (account_id = ANY($3::int[]))',
+          [source, read.cleared, ids],
+        );
+      }
       if (ids.length > 0) {
         await tx.query(
           `INSERT INTO unreadable_accounts (account_id, source) SELECT id, $1 FROM unnest($2::int[]) AS u(id)
@@ -231,6 +239,12 @@ export function seatsOf(tx: Queryable) {
     },
 
     unreadableIds,
+
+    /** The accounts of `source` whose entries its last applied run, or one before it, found unreadable (`recordUnreadable`). */
+    async unreadableIdsOf(source: string): Promise<number[]> {
+      const result = await tx.query<{ account_id: number }>('SELECT account_id FROM unreadable_accounts WHERE source = $1', [source]);
+      return result.rows.map((row) => row.account_id);
+    },
 
     /** An account's admin flags and state, its row locked until the transaction ends; null when it is gone. */
     async lockAdminFlags(accountId: number): Promise<Pick<StoredSeatAccount, AdminFlag | 'state'> | null> {

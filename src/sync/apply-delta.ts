@@ -80,7 +80,7 @@ interface DeltaRun {
   readonly input: ApplyInput;
   readonly summary: DeltaSummary;
   readonly changed: ReadonlyMap<number, DeltaRow>;
-  /** The accounts left as they are (seat-store.ts `recordUnreadable`): this read's unreadable entries and the other sources' last ones. */
+  /** The accounts left as they are (seat-store.ts `recordUnreadable`): this read's unreadable entries and those not read again since an earlier read found them unreadable. */
   readonly frozen: ReadonlySet<number>;
   readonly writer: StepWriter;
 }
@@ -92,8 +92,8 @@ interface DeltaRun {
 export async function allocateDelta(tx: Repositories, input: ApplyInput, summary: DeltaSummary): Promise<AllocatedDelta> {
   const { staging } = input;
   const runId = storedRunId(input);
-  // Frozen: the accounts this read found unreadable, and those of the other sources their last runs did.
-  const frozenIds = await tx.seats.recordUnreadable(input.source, input.frozenIds);
+  // Frozen: the accounts this read found unreadable, and those not read again since a read found them so.
+  const frozenIds = await tx.seats.recordUnreadable(input.source, { frozen: input.frozenIds, cleared: [...input.readAgainIds, ...summary.missingIds] });
   const fingerprint = allocationFingerprint(input.config, frozenIds);
   const quiet = summary.newCount + summary.seatChangedCount === 0 && summary.missingIds.length === 0;
   const last = quiet ? await tx.seats.lastAllocation() : null;
