@@ -12,12 +12,9 @@ import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import type { ChildProcess } from 'node:child_process';
 
 import { createTestCa, type TestCa } from '../../test/support/test-ca.ts';
-import {
-  freePort, ldifEntry, requireBinaries, runToEnd, SEED_TIMESTAMP, spawnLogged, stopProcess, waitForPort,
-} from '../../test/support/openldap.ts';
+import { ldifEntry, requireBinaries, runToEnd, SEED_TIMESTAMP, startSlapd, stopProcess } from '../../test/support/openldap.ts';
 
 /** Change when the generated entries or the database config change: a new cache is seeded. */
 const SEED_VERSION = 'v2';
@@ -72,7 +69,7 @@ export async function startBenchSlapd(options: { users: number; writable?: boole
   await writeFile(conf, slapdConf({ runDir: dir, dataDir, tls: { ...cert, caPath: ca.certPath }, readonly: !writable, contentSync }));
   // The cache has no entryCSN index; the copy gets one before the server starts.
   if (contentSync) await runToEnd(SLAPINDEX, ['-q', '-f', conf, 'entryCSN']);
-  const { child, port, ldapsPort } = await startSlapd(conf);
+  const { process: child, port, ldapsPort } = await startSlapd(conf, { timeoutMs: 60_000 });
   return {
     ldapsUrl: `ldaps://127.0.0.1:${ldapsPort}`,
     ldapUrl: `ldap://127.0.0.1:${port}`,
@@ -86,23 +83,6 @@ export async function startBenchSlapd(options: { users: number; writable?: boole
       await rm(dir, { recursive: true, force: true });
     },
   };
-}
-
-async function startSlapd(conf: string): Promise<{ child: ChildProcess; port: number; ldapsPort: number }> {
-  let lastError: unknown;
-  for (let attempt = 0; attempt < 3; attempt += 1) {
-    const port = await freePort('127.0.0.1');
-    const ldapsPort = await freePort('127.0.0.1');
-    const child = spawnLogged(SLAPD, ['-f', conf, '-h', `ldap://127.0.0.1:${port}/ ldaps://127.0.0.1:${ldapsPort}/`, '-d', '0']);
-    try {
-      await waitForPort(child, '127.0.0.1', ldapsPort, 60_000);
-      return { child, port, ldapsPort };
-    } catch (error) {
-      lastError = error;
-      await stopProcess(child);
-    }
-  }
-  throw lastError;
 }
 
 /** Seeds a new cache: LDIF streamed to a file, slapadd into a fresh folder, then moved into place. */

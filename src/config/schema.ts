@@ -103,7 +103,8 @@ const token = z.strictObject({ name: required(name), sha256: required(sha256Hex)
 const http = z
   .strictObject({
     host: optional(text),
-    port: optional(wholeNumber({ min: 1, max: 65535 })),
+    // 0: a port the system picks; the worker logs the address it listens on (`url`) when it has started.
+    port: optional(wholeNumber({ min: 0, max: 65535 })),
     publicUrl: optional(url(['http', 'https'])),
     tokens: z.array(token).nullish(),
   })

@@ -119,6 +119,11 @@ export interface SyncHeldEvent extends EventBase {
   readonly threshold: number | null;
   /** Why it was held (domain/hold.ts `holdReason`); an event stored without it is read by `syncHeldEventOf`. */
   readonly reason: HoldReason;
+  /**
+   * Reminders only (absent on the first email of a hold): the reminder's number in its hold (1, 2, …),
+   * the ISO time of the hold's first held run and how many of its runs were held so far, this one included.
+   */
+  readonly reminder?: { readonly ordinal: number; readonly heldSince: string; readonly heldRuns: number };
 }
 
 /**
@@ -203,6 +208,23 @@ export interface NotifyState {
   readonly warnedPools: readonly string[];
   /** Account id → grace end (epoch ms) already announced by a grace-expiring email. */
   readonly graceNotified: Readonly<Record<string, number>>;
+}
+
+/**
+ * The emails of one source's current hold (SPEC rule 10), persisted between its held runs (table
+ * `notify_state`, one row per source). Times are epoch milliseconds, from the runs' clock.
+ */
+export interface HoldNotices {
+  /** The hold it belongs to: the source's last run that ended ok before it (null: none). */
+  readonly lastOkRunId: string | null;
+  /** When the hold's first held run was planned (its first email). */
+  readonly since: number;
+  /** Runs of the hold so far, all held. */
+  readonly heldRuns: number;
+  /** When its last email (the first or a reminder) was queued. */
+  readonly lastEmailAt: number;
+  /** Reminders queued so far. */
+  readonly reminders: number;
 }
 
 export const EMPTY_NOTIFY_STATE: NotifyState = { lastLimitEmailAt: {}, warnedPools: [], graceNotified: {} };

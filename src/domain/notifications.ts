@@ -10,7 +10,9 @@
 //   has passed since its last limit/reminder email (or it never got one). Off when `remindEveryMs` is null.
 // - early-warning: a pool's used/seats reached `warnAt` while armed; disarmed until it falls below.
 //   Pools with 0 seats never warn. A pool reported by the same run's limit email is disarmed silently.
-// - sync-held: to `notify.to` (SPEC rule 10), once per held situation (the source and its last ok run).
+// - sync-held: to `notify.to` (SPEC rule 10), once per hold (the source and its last ok run); then, while
+//   the source's runs stay held, a reminder at most every `remindEveryMs` since the hold's last email (off
+//   when null), numbered within its hold.
 // - grace-expiring: accounts whose grace ends within `graceWarnMs` (default 24 h), once per account
 //   and grace end.
 // Every event has a deterministic `dedupeKey` (`<kind>:<occasion id>:<recipient>`: the run's id, or the
@@ -21,6 +23,7 @@ import {
   type BlockReason,
   type EarlyWarningEvent,
   type EventBase,
+  type HoldNotices,
   type GraceExpiringEvent,
   type LimitExceededEvent,
   type NotificationEvent,
@@ -65,6 +68,8 @@ export interface HeldInput {
   readonly reason: HoldReason;
   /** The source's last run that ended ok before this one (null: none): a hold is news once per such run. */
   readonly lastOkRunId: string | null;
+  /** The emails of the source's hold so far, as the last held run left them (absent or null: none known). */
+  readonly notices?: HoldNotices | null;
 }
 
 /** An account in grace; `graceUntil` in epoch ms. */
@@ -95,6 +100,8 @@ export interface NotificationPlan {
   readonly events: NotificationEvent[];
   /** Save in the same transaction as the events. */
   readonly state: NotifyState;
+  /** With `held`: the emails of the source's hold after this run; save them with the events. */
+  readonly holdNotices?: HoldNotices;
 }
 
 /** Builds the rules from the parsed config's shapes (`notify`, `pools`). */
@@ -152,7 +159,7 @@ export function planNotifications(input: NotificationInput): NotificationPlan {
   const reminders = reminderEvents(input, recipients, base, new Set(limit.map((e) => recipientKey(e.recipient))));
   const warning = earlyWarnings(input, recipients, base, new Set(limit.flatMap((e) => e.shortPools)));
   const grace = graceEvents(input, recipients, base);
-  const held = input.held ? [heldEvent(input, input.held, base)] : [];
+  const held = input.held ? heldEvents(input, input.held, base) : null;
 
   const lastLimitEmailAt: Record<string, number> = {};
   for (const [key, at] of Object.entries(input.state.lastLimitEmailAt)) {
@@ -161,9 +168,19 @@ export function planNotifications(input: NotificationInput): NotificationPlan {
   for (const e of [...limit, ...reminders]) lastLimitEmailAt[recipientKey(e.recipient)] = input.now;
 
   return {
-    events: [...held, ...limit, ...reminders, ...warning.events, ...grace.events],
+    events: [...(held?.events ?? []), ...limit, ...reminders, ...warning.events, ...grace.events],
     state: { lastLimitEmailAt, warnedPools: warning.warnedPools, graceNotified: grace.notified },
+    ...(held ? { holdNotices: held.notices } : {}),
   };
+}
+
+/**
+ * The reminder rule every reminder follows (the limit's, a held source's, a failing source's): due once
+ * `remindEveryMs` has passed since the last email (or none was recorded); never when reminders are off.
+ */
+export function reminderDue(lastEmailAt: number | null | undefined, now: number, remindEveryMs: number | null): boolean {
+  if (remindEveryMs === null) return false;
+  return lastEmailAt === null || lastEmailAt === undefined || now - lastEmailAt >= remindEveryMs;
 }
 
 type Base = Pick<EventBase, 'at' | 'runId' | 'source' | 'occasion'>;
@@ -265,7 +282,7 @@ function reminderEvents(
     const waiting = r.pools.filter((p) => p.waiting > 0 && p.available === 0);
     if (waiting.length === 0) continue;
     const last = input.state.lastLimitEmailAt[r.key];
-    if (last !== undefined && input.now - last < every) continue;
+    if (!reminderDue(last, input.now, every)) continue;
     events.push({
       ...base,
       kind: 'reminder',
@@ -351,22 +368,43 @@ function graceEvents(
   return { events, notified };
 }
 
-function heldEvent(input: NotificationInput, held: HeldInput, base: Base): SyncHeldEvent {
-  return {
+/**
+ * The emails of a held run: the first of its hold, or a reminder, or none. One email per hold: the source
+ * held again (every scheduled run until an admin acts) is not news, even when the directory moved a little
+ * in between and the counts changed with it; a hold after a run went through is (the same incomplete
+ * export a week later). So a hold is named by the source's last run that ended ok, and its first email's
+ * key is `held:SOURCE:LASTOK` (`never`: no run ended ok). While its runs stay held, deleted users keep
+ * their seats: a reminder goes out once `remindEveryMs` has passed since the hold's last email, keyed
+ * `held:SOURCE:LASTOK:reminder:N` with N its number in the hold, so the same reminder planned twice (a
+ * job run twice, two runs at once) is one outbox row.
+ */
+function heldEvents(input: NotificationInput, held: HeldInput, base: Base): { events: SyncHeldEvent[]; notices: HoldNotices } {
+  const source = input.source ?? 'unknown';
+  const hold = `held:${source}:${held.lastOkRunId ?? 'never'}`;
+  const event = (dedupeKey: string, reminder?: SyncHeldEvent['reminder']): SyncHeldEvent => ({
     ...base,
     kind: 'sync-held',
-    source: input.source ?? 'unknown',
+    source,
     recipient: input.config.notifyTo.trim(),
-    // One email per held situation: the source held again (every scheduled run until an admin acts) is
-    // not news, even when the directory moved a little in between and the counts changed with it. A hold
-    // after a run went through is (the same incomplete export a week later): the key names the source's
-    // last run that ended ok.
-    dedupeKey: `held:${input.source ?? 'unknown'}:${held.lastOkRunId ?? 'never'}`,
+    dedupeKey,
     wouldDisable: held.wouldDisable,
     wouldRemove: held.wouldRemove,
     total: held.total,
     threshold: held.threshold ?? null,
     reason: held.reason,
+    ...(reminder ? { reminder } : {}),
+  });
+  // Notices of another hold (one that ended since) are news no longer: this is a new hold.
+  const known = held.notices?.lastOkRunId === held.lastOkRunId ? held.notices : null;
+  if (!known) {
+    return { events: [event(hold)], notices: { lastOkRunId: held.lastOkRunId, since: input.now, heldRuns: 1, lastEmailAt: input.now, reminders: 0 } };
+  }
+  const notices = { ...known, heldRuns: known.heldRuns + 1 };
+  if (!reminderDue(known.lastEmailAt, input.now, input.config.remindEveryMs)) return { events: [], notices };
+  const ordinal = known.reminders + 1;
+  return {
+    events: [event(`${hold}:reminder:${ordinal}`, { ordinal, heldSince: new Date(known.since).toISOString(), heldRuns: notices.heldRuns })],
+    notices: { ...notices, lastEmailAt: input.now, reminders: ordinal },
   };
 }
 

@@ -13,6 +13,7 @@
 //   silently.
 import { isoOrNull } from './iso-time.ts';
 import type { SourceFailingEvent, SourceRecoveredEvent } from './notification-events.ts';
+import { reminderDue } from './notifications.ts';
 
 /** `notify.failureAfter`: how long a source may fail before the responsible person is told. */
 export type FailureThreshold = { readonly afterMs: number } | { readonly afterRuns: number };
@@ -86,8 +87,7 @@ export function planSourceFailure(input: SourceFailureInput): SourceFailurePlan 
     if (!thresholdReached(input.rules.failureAfter, health.consecutiveFailures, now - since.at)) return { events: [], state: outage };
     return { events: [failing(false, `source-failing:${source}:${since.runId}`)], state: { ...outage, reportedAt: now, lastEmailAt: now } };
   }
-  const every = input.rules.remindEveryMs;
-  if (every === null || now - (outage.lastEmailAt ?? outage.reportedAt) < every) return { events: [], state: outage };
+  if (!reminderDue(outage.lastEmailAt ?? outage.reportedAt, now, input.rules.remindEveryMs)) return { events: [], state: outage };
   return { events: [failing(true, `source-failing:${source}:${since.runId}:${input.runId}`)], state: { ...outage, lastEmailAt: now } };
 }
 

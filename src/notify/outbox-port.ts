@@ -1,7 +1,7 @@
 // What notifications need from the database: the outbox (a queue of emails, written in the transaction
 // that causes them, then claimed and delivered), the small state of the notification rules, and the
 // account details the emails show. Implemented by `src/store/outbox-store.ts` on PostgreSQL and PGlite.
-import type { AccountLine, GraceInput, NotificationEvent, NotifyState } from '../domain/notifications.ts';
+import type { AccountLine, GraceInput, HoldNotices, NotificationEvent, NotifyState } from '../domain/notifications.ts';
 import type { OutageState } from '../domain/source-failure.ts';
 import type { Queryable } from '../store/db.ts';
 
@@ -71,6 +71,10 @@ export interface OutboxPort {
   loadOutage(tx: Queryable, source: string): Promise<OutageState | null>;
   /** null: forget it (the source works). */
   saveOutage(tx: Queryable, source: string, state: OutageState | null): Promise<void>;
+  /** Reads the emails of a source's hold so far (null: none known), taking a lock on them until the transaction ends. */
+  loadHoldNotices(tx: Queryable, source: string): Promise<HoldNotices | null>;
+  /** Kept until the source's next hold replaces them. */
+  saveHoldNotices(tx: Queryable, source: string, notices: HoldNotices): Promise<void>;
 }
 
 /** Account details for the emails, read in the run's transaction. */

@@ -4,6 +4,7 @@
 // and saves the state — all committed, or rolled back, with the run's changes.
 import {
   DEFAULT_GRACE_WARN_MS,
+  EMPTY_NOTIFY_STATE,
   notifyRulesOf,
   type Occasion,
   planNotifications,
@@ -34,7 +35,9 @@ export function createRunNotifier(deps: RunNotifierDeps): RunNotifier | null {
     afterAllocation: async (tx, context) => {
       await notifyAfterAllocation(tx.connection, { ...context, rules, graceOn, outbox: deps.outbox });
     },
-    onHeld: (db, context) => notifyHeld(db, { ...context, rules, outbox: deps.outbox }),
+    onHeld: async (db, context) => {
+      await notifyHeld(db, { ...context, rules, outbox: deps.outbox });
+    },
     afterRun: async (db, context) => {
       const rules = { notifyTo: notify.to, failureAfter: notify.failureAfter, remindEveryMs: notify.remindEveryMs };
       await notifySourceHealth(db, { ...context, outbox: deps.outbox, rules });
@@ -124,29 +127,37 @@ interface HeldContext {
 }
 
 /**
- * A held run changed nothing (its transaction was rolled back), so this queues the one email on its own.
- * Only the held event is planned: with no pool usage at hand, the other rules are left to the next run.
+ * A held run changed nothing (its transaction was rolled back), so this queues its email on its own: the
+ * first of its hold, or a reminder while the hold lasts. Only the held event is planned: with no pool usage
+ * at hand, the other rules are left to the next run. The hold's notices are read under a lock on the source
+ * and saved with the email in one transaction.
  */
-export async function notifyHeld(db: Database, ctx: HeldContext): Promise<void> {
-  const health = (await repositoriesOf(db).runs.health([ctx.source])).get(ctx.source);
-  const result = planNotifications({
-    now: ctx.now,
-    occasion: { kind: 'run', runId: ctx.runId },
-    source: ctx.source,
-    plan: { newlyBlocked: [], graceStarted: [], changes: [] },
-    accounts: [],
-    poolsAfter: [],
-    held: {
-      wouldDisable: ctx.counts.wouldDisable,
-      wouldRemove: ctx.counts.wouldRemove,
-      total: ctx.counts.total,
-      threshold: ctx.threshold,
-      reason: ctx.reason,
-      lastOkRunId: health?.lastSuccess?.runId ?? null,
-    },
-    state: { lastLimitEmailAt: {}, warnedPools: [], graceNotified: {} },
-    config: { ...ctx.rules, remindEveryMs: null, warnAt: null },
+export async function notifyHeld(db: Database, ctx: HeldContext): Promise<NotificationEvent[]> {
+  return db.transaction(async (tx) => {
+    const notices = await ctx.outbox.loadHoldNotices(tx, ctx.source);
+    const health = (await repositoriesOf(tx).runs.health([ctx.source])).get(ctx.source);
+    const result = planNotifications({
+      now: ctx.now,
+      occasion: { kind: 'run', runId: ctx.runId },
+      source: ctx.source,
+      plan: { newlyBlocked: [], graceStarted: [], changes: [] },
+      accounts: [],
+      poolsAfter: [],
+      held: {
+        wouldDisable: ctx.counts.wouldDisable,
+        wouldRemove: ctx.counts.wouldRemove,
+        total: ctx.counts.total,
+        threshold: ctx.threshold,
+        reason: ctx.reason,
+        lastOkRunId: health?.lastSuccess?.runId ?? null,
+        notices,
+      },
+      state: EMPTY_NOTIFY_STATE,
+      config: { ...ctx.rules, warnAt: null },
+    });
+    const held = result.events.filter((e) => e.kind === 'sync-held');
+    await ctx.outbox.enqueue(tx, held);
+    if (result.holdNotices) await ctx.outbox.saveHoldNotices(tx, ctx.source, result.holdNotices);
+    return held;
   });
-  const held = result.events.filter((e) => e.kind === 'sync-held');
-  await db.transaction((tx) => ctx.outbox.enqueue(tx, held));
 }

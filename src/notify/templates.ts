@@ -238,14 +238,28 @@ function earlyWarningDocument(event: EarlyWarningEvent): MessageDocument {
 
 function heldDocument(event: SyncHeldEvent): MessageDocument {
   const what = describeHold(event);
+  const counts = event.reason === 'empty-read'
+    ? 'the source returned no users'
+    : `would disable ${event.wouldDisable} and remove ${event.wouldRemove} of ${counted(event.total, 'account')}`;
+  const protects = 'This protects accounts from a directory outage, a wrong filter or an incomplete export.';
+  const { reminder } = event;
+  if (reminder) {
+    return {
+      subject: `Sync still held for ${event.source} since ${formatTime(reminder.heldSince)} — ${counts}`,
+      paragraphs: [
+        `The sync of ${event.source} has been held since ${formatTime(reminder.heldSince)} (${counted(reminder.heldRuns, 'held run')}) and changed nothing. ` +
+          `Its last run, at ${formatTime(event.at)}, was held too: ${what}. ${protects}`,
+        'Until the hold is resolved, nothing of the directory is applied: users deleted or disabled there keep their accounts and their seats. ' +
+          `This reminder comes again while the runs of ${event.source} stay held (\`notify.remindEvery\`).`,
+      ],
+      pools: null,
+      lists: [],
+      actions: heldActions(event.source),
+    };
+  }
   return {
-    subject: event.reason === 'empty-read'
-      ? `Sync held for ${event.source} — the source returned no users`
-      : `Sync held for ${event.source} — would disable ${event.wouldDisable} and remove ${event.wouldRemove} of ${counted(event.total, 'account')}`,
-    paragraphs: [
-      `The sync of ${event.source} at ${formatTime(event.at)} was held and changed nothing: ${what}. ` +
-        'This protects accounts from a directory outage, a wrong filter or an incomplete export.',
-    ],
+    subject: `Sync held for ${event.source} — ${counts}`,
+    paragraphs: [`The sync of ${event.source} at ${formatTime(event.at)} was held and changed nothing: ${what}. ${protects}`],
     pools: null,
     lists: [],
     actions: heldActions(event.source),

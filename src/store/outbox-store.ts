@@ -1,7 +1,7 @@
 // The outbox and the notification state on PostgreSQL / PGlite (tables `outbox` and `notify_state` of
 // migration 001). Times come from the caller's clock, never from the database's `now()`, so that a
 // message queued by a run is due for the deliverer of the same process even if the two clocks differ.
-import type { AccountLine, GraceInput, NotificationEvent, NotifyState } from '../domain/notifications.ts';
+import type { AccountLine, GraceInput, HoldNotices, NotificationEvent, NotifyState } from '../domain/notifications.ts';
 import type { OutageState } from '../domain/source-failure.ts';
 import type { ClaimOptions, OutboxCounts, OutboxMessage } from '../notify/outbox-port.ts';
 import type { Queryable } from './db.ts';
@@ -16,6 +16,23 @@ const STATE_KEYS = {
 /** Lock class of `loadOutage` (one lock per source name, hashed). */
 const OUTAGE_LOCK_CLASS = 720_531_005;
 const outageKey = (source: string): string => `source-outage:${source}`;
+
+/** Lock class of `loadHoldNotices` (one lock per source name, hashed). */
+const HOLD_LOCK_CLASS = 720_531_006;
+const holdKey = (source: string): string => `source-hold:${source}`;
+
+/** Stored hold notices, or null when the row is missing or not of the expected shape (written by another version). */
+function holdNoticesOf(value: unknown): HoldNotices | null {
+  const v = (value ?? {}) as Record<string, unknown>;
+  const count = (x: unknown): number | null => (typeof x === 'number' && Number.isSafeInteger(x) && x >= 0 ? x : null);
+  const since = count(v.since);
+  const heldRuns = count(v.heldRuns);
+  const lastEmailAt = count(v.lastEmailAt);
+  const reminders = count(v.reminders);
+  const lastOkRunId = typeof v.lastOkRunId === 'string' || v.lastOkRunId === null ? v.lastOkRunId : undefined;
+  if (lastOkRunId === undefined || since === null || heldRuns === null || lastEmailAt === null || reminders === null) return null;
+  return { lastOkRunId, since, heldRuns, lastEmailAt, reminders };
+}
 
 /** A stored outage, or null when the row is missing or not of the expected shape (written by another version). */
 function outageOf(value: unknown): OutageState | null {
@@ -209,6 +226,18 @@ export function outboxOf(db: Queryable) {
     async saveOutage(tx: Queryable, source: string, state: OutageState | null): Promise<void> {
       if (state === null) await tx.query('DELETE FROM notify_state WHERE key = $1', [outageKey(source)]);
       else await putState(tx, outageKey(source), state);
+    },
+
+    async loadHoldNotices(tx: Queryable, source: string): Promise<HoldNotices | null> {
+      // Two held runs of one source finishing at once take turns here, so the second plans from the
+      // notices the first saved (and sends no second reminder).
+      await tx.query(`SELECT pg_advisory_xact_lock(${HOLD_LOCK_CLASS}, hashtext($1))`, [source]);
+      const result = await tx.query<{ value: unknown }>('SELECT value FROM notify_state WHERE key = $1', [holdKey(source)]);
+      return holdNoticesOf(result.rows[0]?.value);
+    },
+
+    async saveHoldNotices(tx: Queryable, source: string, notices: HoldNotices): Promise<void> {
+      await putState(tx, holdKey(source), notices);
     },
 
     async accountLines(tx: Queryable, ids: readonly number[]): Promise<AccountLine[]> {

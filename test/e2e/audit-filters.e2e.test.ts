@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.ts';
 import { createPostgresDatabase } from '../support/databases.ts';
 import {
-  ADMIN_TOKEN, aConfigDir, api, clearPrefix, freePort, manyPeople, READ_TOKEN, requireRedis, spawnWorker, uniquePrefix, type ConfigDir, type WorkerProcess,
+  ADMIN_TOKEN, aConfigDir, api, clearPrefix, manyPeople, READ_TOKEN, requireRedis, spawnWorker, uniquePrefix, type ConfigDir, type WorkerProcess,
 } from '../integration/worker/worker-fixtures.ts';
 
 /** The largest PostgreSQL bigint (19 digits), the largest id a run can have, and one more. */
@@ -19,7 +19,6 @@ describe('audit filters', () => {
   const prefix = uniquePrefix('audit-filters');
   let pg: { url: string; drop: () => Promise<void> };
   let dir: ConfigDir;
-  let port: number;
   let worker: WorkerProcess | null = null;
   let removalRun: string;
 
@@ -35,11 +34,10 @@ describe('audit filters', () => {
     await requireRedis();
     pg = await createPostgresDatabase();
     dir = aConfigDir();
-    port = await freePort();
     const people = manyPeople(4, 'h');
     const hr = dir.writeCsv('hr', people);
     const crm = dir.writeCsv('crm', manyPeople(1, 'c'));
-    dir.writeConfig({ databaseUrl: pg.url, prefix, port, sources: { hr, crm }, seats: { primary: 3 } });
+    dir.writeConfig({ databaseUrl: pg.url, prefix, sources: { hr, crm }, seats: { primary: 3 } });
     // Run 1 (hr): three seats for h1–h3, h4 waits; run 2 (crm): c1 waits too.
     expect((await cli('sync')).code).toBe(0);
     // Run 3 (hr): h2 leaves the file; its seat goes to h4, the first in the queue.
@@ -120,7 +118,7 @@ describe('audit filters', () => {
 
   it('reads the trail of a source removed from the config, and still refuses an empty source name', async () => {
     // crm leaves the config (and stays out for the API's test below): its accounts and their history stay stored.
-    dir.writeConfig({ databaseUrl: pg.url, prefix, port, sources: { hr: dir.writeCsv('hr', manyPeople(4, 'h').filter((p) => p.id !== 'h000002')) }, seats: { primary: 3 } });
+    dir.writeConfig({ databaseUrl: pg.url, prefix, sources: { hr: dir.writeCsv('hr', manyPeople(4, 'h').filter((p) => p.id !== 'h000002')) }, seats: { primary: 3 } });
     expect(brief(await audit('--source', 'crm'))).toEqual(['crm/c000001 new→blocked seats', 'crm/c000001 blocked→active seats']);
     const empty = await cli('audit', '--source', '');
     expect(empty.code, empty.stderr).toBe(2);
@@ -132,8 +130,8 @@ describe('audit filters', () => {
 
   it('filters the same way in the API', async () => {
     worker = spawnWorker(dir.configPath);
-    await worker.started;
-    const reader = api(`http://127.0.0.1:${port}`, READ_TOKEN);
+    const base = await worker.started;
+    const reader = api(base, READ_TOKEN);
     const page = async (query: string): Promise<Entry[]> => {
       const response = await reader(`/api/v1/audit?${query}`);
       expect(response.status, JSON.stringify(response.body)).toBe(200);
@@ -162,7 +160,7 @@ describe('audit filters', () => {
       body: { error: { code: 'validation', message: `since: not a date: "yesterday" (use e.g. 2026-01-31 or 2026-01-31T12:00:00Z); run must be a run's numeric id (at most ${LARGEST_RUN_ID}), not "${ABOVE_LARGEST_RUN_ID}"` } },
     });
     // An admin's reason it refuses names its field, as the CLI names its option.
-    const admin = api(`http://127.0.0.1:${port}`, ADMIN_TOKEN);
+    const admin = api(base, ADMIN_TOKEN);
     expect(await admin('/api/v1/accounts/h000003/protect', { method: 'POST', body: { reason: 'two\nlines' } })).toMatchObject({
       status: 400, body: { error: { code: 'invalid-reason', message: 'reason: contains a control character (a line break, tab or NUL); write it on one line' } },
     });
@@ -180,7 +178,7 @@ describe('counts in the audit trail\'s and the account list\'s lines', () => {
   beforeAll(async () => {
     pg = await createPostgresDatabase();
     dir = aConfigDir();
-    dir.writeConfig({ databaseUrl: pg.url, prefix, port: await freePort(), sources: { hr: dir.writeCsv('hr', manyPeople(1_001, 'n')) }, seats: { primary: 5 } });
+    dir.writeConfig({ databaseUrl: pg.url, prefix, sources: { hr: dir.writeCsv('hr', manyPeople(1_001, 'n')) }, seats: { primary: 5 } });
     const sync = await runCli(['sync', '--json', '--config', dir.configPath]);
     expect(sync.code, sync.stderr).toBe(0);
   }, 120_000);

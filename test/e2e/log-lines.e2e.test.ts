@@ -13,7 +13,7 @@ import { createPostgresDatabase } from '../support/databases.ts';
 import { logLines, repeatedKeys, type LogLine } from '../support/log-lines.ts';
 import { ldifEntry, SEED_TIMESTAMP, startOpenLdap, type OpenLdapServer } from '../support/openldap.ts';
 import {
-  aConfigDir, api, clearPrefix, freePort, requireRedis, spawnWorker, uniquePrefix, waitFor, workerConfigYaml, type WorkerProcess,
+  aConfigDir, api, clearPrefix, requireRedis, spawnWorker, uniquePrefix, waitFor, workerConfigYaml, type WorkerProcess,
 } from '../integration/worker/worker-fixtures.ts';
 
 /** An attribute slapd does not check for UTF-8 (octet string), as a directory fed by an old tool has. */
@@ -162,15 +162,13 @@ describe('the log of seatsync sync and seatsync run', () => {
     });
 
     it('logs a sync job whose bind is refused in one line with its code, every key once', async () => {
-      const port = await freePort();
-      const yaml = workerConfigYaml({ databaseUrl: pg.url, prefix, port, sources: { hr: csv } }).replace(
+      const yaml = workerConfigYaml({ databaseUrl: pg.url, prefix, sources: { hr: csv } }).replace(
         /^ {2}- \{ name: hr, kind: file.*$/m,
         `  - { name: corp, kind: ldap, flavor: openldap, url: "${ldap.url}", bindDN: "${ldap.readerDn}", bindPassword: wrong-password, baseDN: "${PEOPLE}", schedule: off }`,
       );
       writeFileSync(dir.configPath, yaml);
       worker = spawnWorker(dir.configPath);
-      await worker.started;
-      const queued = await api(`http://127.0.0.1:${port}`)('/api/v1/syncs', { method: 'POST', body: { source: 'corp' } });
+      const queued = await api(await worker.started)('/api/v1/syncs', { method: 'POST', body: { source: 'corp' } });
       expect(queued.status).toBe(202);
       const w = worker;
       await waitFor(async () => w.logs().includes('"msg":"job failed'), { what: 'the failed sync job in the log' });

@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/store/db.ts';
 import { runCli } from '../support/cli.ts';
+import { closedPort } from '../support/closed-port.ts';
 import { createPostgresDatabase } from '../support/databases.ts';
 import {
-  aConfigDir, clearPrefix, freePort, manyPeople, requireRedis, spawnWorker, uniquePrefix, waitFor, workerConfigYaml, type WorkerProcess,
+  aConfigDir, clearPrefix, manyPeople, requireRedis, spawnWorker, uniquePrefix, waitFor, workerConfigYaml, type WorkerProcess,
 } from '../integration/worker/worker-fixtures.ts';
 
 describe('seatsync resync --wait', () => {
@@ -20,8 +21,8 @@ describe('seatsync resync --wait', () => {
   const missing = join(dir.dir, 'gone.csv');
 
   /** Source `hr` as a directory nobody answers on (a stopped server), or as a file that does not exist. */
-  const writeConfig = (hr: { ldapPort: number } | 'missing-file', httpPort: number): void => {
-    const yaml = workerConfigYaml({ databaseUrl: pg.url, prefix, port: httpPort, sources: { hr: missing } });
+  const writeConfig = (hr: { ldapPort: number } | 'missing-file'): void => {
+    const yaml = workerConfigYaml({ databaseUrl: pg.url, prefix, sources: { hr: missing } });
     const ldap =
       typeof hr === 'object'
         ? `  - { name: hr, kind: ldap, flavor: openldap, url: "ldap://127.0.0.1:${hr.ldapPort}", bindDN: "cn=sync,dc=example,dc=test", ` +
@@ -44,7 +45,7 @@ describe('seatsync resync --wait', () => {
   });
 
   it('gives up with a clear message when no worker starts the job, once on stderr and as the --json error document', async () => {
-    writeConfig('missing-file', await freePort());
+    writeConfig('missing-file');
     const started = Date.now();
     const result = await runCli(['resync', '--wait', '--json', '--start-timeout', '2', '--config', dir.configPath], { timeoutMs: 30_000 });
     expect(result.code).toBe(1);
@@ -57,14 +58,14 @@ describe('seatsync resync --wait', () => {
   });
 
   it('prints each failed attempt and its retry, and exits 1 once the job failed for good', async () => {
-    writeConfig({ ldapPort: await freePort() }, await freePort());
+    writeConfig({ ldapPort: await closedPort() });
     worker = spawnWorker(dir.configPath);
     await worker.started;
     const resync = runCli(['resync', '--wait', '--source', 'hr', '--config', dir.configPath], { timeoutMs: 90_000 });
     // The first attempt fails (nobody answers); before its retry the source becomes a file that is gone,
     // an error no retry can fix.
     await waitFor(async () => (await db.query(`SELECT 1 FROM runs WHERE status = 'failed'`)).rowCount > 0, { what: 'the first failed attempt' });
-    writeConfig('missing-file', await freePort());
+    writeConfig('missing-file');
     const result = await resync;
     expect(result.stderr).toMatch(/attempt 1 of 5 failed: hr: cannot reach ldap:\/\/127\.0\.0\.1:\d+: connection refused .*; next retry at \S+ \(in \d+ s\)/);
     expect(result.stderr).toMatch(/error: sync job \S+ failed: hr: file .*gone\.csv does not exist/);
@@ -74,7 +75,7 @@ describe('seatsync resync --wait', () => {
   it('says why a run was held, as the worker decided it, and exits 3', async () => {
     await worker?.stop();
     const hr = dir.writeCsv('hr', manyPeople(6, 'p'));
-    writeFileSync(dir.configPath, workerConfigYaml({ databaseUrl: pg.url, prefix, port: await freePort(), sources: { hr } }));
+    writeFileSync(dir.configPath, workerConfigYaml({ databaseUrl: pg.url, prefix, sources: { hr } }));
     worker = spawnWorker(dir.configPath);
     await worker.started;
     const resync = (...flags: string[]) => runCli(['resync', '--wait', '--source', 'hr', ...flags, '--config', dir.configPath], { timeoutMs: 60_000 });

@@ -9,7 +9,7 @@ import { runCli } from '../support/cli.ts';
 import { createPostgresDatabase } from '../support/databases.ts';
 import { TestSmtpServer } from '../support/smtp-server.ts';
 import {
-  aConfigDir, api, clearPrefix, freePort, manyPeople, READ_TOKEN, requireRedis, spawnWorker, uniquePrefix, waitFor, type ConfigDir,
+  aConfigDir, api, clearPrefix, manyPeople, READ_TOKEN, requireRedis, spawnWorker, uniquePrefix, waitFor, type ConfigDir,
 } from '../integration/worker/worker-fixtures.ts';
 
 const NOTIFY_TO = 'licenses@corp.example.test';
@@ -30,7 +30,6 @@ describe('a source that keeps failing', () => {
   let smtp: TestSmtpServer;
   let dir: ConfigDir;
   let csvPath: string;
-  let port: number;
 
   const sync = (): ReturnType<typeof runCli> => runCli(['sync', '--json', '--config', dir.configPath]);
   const status = async (): Promise<SourceStatus> => {
@@ -45,9 +44,8 @@ describe('a source that keeps failing', () => {
     pg = await createPostgresDatabase();
     dir = aConfigDir();
     csvPath = dir.writeCsv('hr', manyPeople(5));
-    port = await freePort();
     dir.writeConfig({
-      databaseUrl: pg.url, prefix, port, sources: { hr: csvPath }, seats: { primary: 10 },
+      databaseUrl: pg.url, prefix, sources: { hr: csvPath }, seats: { primary: 10 },
       extra: [
         'notify:',
         `  to: ${NOTIFY_TO}`,
@@ -100,12 +98,12 @@ describe('a source that keeps failing', () => {
 
     const worker = spawnWorker(dir.configPath);
     try {
-      await worker.started;
-      const response = await api(`http://127.0.0.1:${port}`, READ_TOKEN)('/api/v1/status');
+      const base = await worker.started;
+      const response = await api(base, READ_TOKEN)('/api/v1/status');
       expect(response.status).toBe(200);
       expect((response.body as { sources: SourceStatus[] }).sources[0]).toEqual(hr);
 
-      const metrics = async (): Promise<string> => (await api(`http://127.0.0.1:${port}`, null)('/metrics')).text;
+      const metrics = async (): Promise<string> => (await api(base, null)('/metrics')).text;
       const text = await metrics();
       expect(text).toContain('seatsync_source_consecutive_failures{source="hr"} 3');
       const lastSuccess = Number(/^seatsync_source_last_success_timestamp_seconds\{source="hr"\} (\S+)$/m.exec(text)?.[1]);

@@ -12,7 +12,7 @@ import { SCREENSHOT_DIR, withSignedInConsole } from '../support/browser.ts';
 import { runCli } from '../support/cli.ts';
 import { createPostgresDatabase } from '../support/databases.ts';
 import {
-  aConfigDir, api, clearPrefix, freePort, manyPeople, READ_TOKEN, requireRedis, spawnWorker, uniquePrefix, type ConfigDir,
+  aConfigDir, api, clearPrefix, manyPeople, READ_TOKEN, requireRedis, spawnWorker, uniquePrefix, type ConfigDir,
 } from '../integration/worker/worker-fixtures.ts';
 
 interface SourceStatus {
@@ -29,12 +29,11 @@ describe('a source whose scheduled runs stopped starting', () => {
   let pg: { url: string; drop: () => Promise<void> };
   let db: Database;
   let dir: ConfigDir;
-  let port: number;
   let csv: string;
 
   // Daily at 03:00: a worker started by the test does not run it at once.
   const writeConfig = (schedule: string, sources: Record<string, string> = { hr: csv }): void =>
-    dir.writeConfig({ databaseUrl: pg.url, prefix, port, sources, seats: { primary: 10 }, schedule });
+    dir.writeConfig({ databaseUrl: pg.url, prefix, sources, seats: { primary: 10 }, schedule });
   const status = async (): Promise<{ human: string; hr: SourceStatus; sources: SourceStatus[] }> => {
     const json = await runCli(['status', '--json', '--config', dir.configPath]);
     expect(json.code, json.stderr).toBe(0);
@@ -44,12 +43,11 @@ describe('a source whose scheduled runs stopped starting', () => {
     return { human: human.stdout, hr: sources[0] as SourceStatus, sources };
   };
 
-  /** A worker started on the config (it schedules its sources), stopped once `use` is done. */
-  const withWorker = async (use: () => Promise<void>): Promise<void> => {
+  /** A worker started on the config (it schedules its sources), stopped once `use` (given its url) is done. */
+  const withWorker = async (use: (base: string) => Promise<void>): Promise<void> => {
     const worker = spawnWorker(dir.configPath);
     try {
-      await worker.started;
-      await use();
+      await use(await worker.started);
     } finally {
       expect(await worker.stop('SIGTERM')).toBe(0);
     }
@@ -62,7 +60,6 @@ describe('a source whose scheduled runs stopped starting', () => {
     pg = await createPostgresDatabase();
     dir = aConfigDir();
     csv = dir.writeCsv('hr', manyPeople(5));
-    port = await freePort();
     writeConfig('"0 3 * * *"');
     const sync = await runCli(['sync', '--config', dir.configPath]);
     expect(sync.code, sync.stderr).toBe(0);
@@ -101,15 +98,15 @@ describe('a source whose scheduled runs stopped starting', () => {
 
     const worker = spawnWorker(dir.configPath);
     try {
-      await worker.started;
-      const response = await api(`http://127.0.0.1:${port}`, READ_TOKEN)('/api/v1/status');
+      const base = await worker.started;
+      const response = await api(base, READ_TOKEN)('/api/v1/status');
       expect(response.status).toBe(200);
       expect((response.body as { sources: SourceStatus[] }).sources[0]).toEqual(hr);
       // The metric the SeatsyncSourceOverdue alert reads.
-      expect((await api(`http://127.0.0.1:${port}`, null)('/metrics')).text).toMatch(/^seatsync_source_overdue\{source="hr"\} 1$/m);
+      expect((await api(base, null)('/metrics')).text).toMatch(/^seatsync_source_overdue\{source="hr"\} 1$/m);
 
       // The console's overview, which reads the same status, puts it under Needs attention.
-      await withSignedInConsole(`http://127.0.0.1:${port}`, READ_TOKEN, async (page) => {
+      await withSignedInConsole(base, READ_TOKEN, async (page) => {
         const warning = page.getByRole('region', { name: 'Needs attention' });
         await warning.waitFor();
         expect(await warning.innerText()).toMatch(/A scheduled run of hr was due at .+ and none has started since: are the workers up and reaching Redis\?/);
@@ -128,7 +125,7 @@ describe('a source whose scheduled runs stopped starting', () => {
     expect(added.human).not.toContain('payroll: OVERDUE');
     expect(await scheduleOf('payroll')).toBeUndefined();
 
-    await withWorker(async () => {
+    await withWorker(async (base) => {
       expect(await scheduleOf('payroll')).toBe('cron 0 3 * * *');
       expect((await status()).sources.find((s) => s.name === 'payroll')).toMatchObject({ lastRun: null, overdueSince: null });
 
@@ -146,15 +143,15 @@ describe('a source whose scheduled runs stopped starting', () => {
           'Is `seatsync run` up, with Redis reachable? `seatsync resync --source payroll --wait` asks a worker to sync it now.',
       );
 
-      const response = await api(`http://127.0.0.1:${port}`, READ_TOKEN)('/api/v1/status');
+      const response = await api(base, READ_TOKEN)('/api/v1/status');
       expect((response.body as { sources: SourceStatus[] }).sources.find((s) => s.name === 'payroll')).toEqual(overdue);
       // The metric the SeatsyncSourceOverdue alert reads. With no last success, SeatsyncSourceStale
       // counts the source's age from when a worker first scheduled it.
-      const metrics = (await api(`http://127.0.0.1:${port}`, null)('/metrics')).text;
+      const metrics = (await api(base, null)('/metrics')).text;
       expect(metrics).toMatch(/^seatsync_source_overdue\{source="payroll"\} 1$/m);
       expect(metrics).not.toMatch(/^seatsync_source_last_success_timestamp_seconds\{source="payroll"\}/m);
       expect(metrics).toContain(`seatsync_source_first_seen_timestamp_seconds{source="payroll"} ${new Date(seenAt).getTime() / 1000}\n`);
-      await withSignedInConsole(`http://127.0.0.1:${port}`, READ_TOKEN, async (page) => {
+      await withSignedInConsole(base, READ_TOKEN, async (page) => {
         const warning = page.getByRole('region', { name: 'Needs attention' });
         await warning.waitFor();
         expect(await warning.innerText()).toMatch(/The first scheduled run of payroll \(it has never run\) was due at .+ and none has started since: are the workers up and reaching Redis\?/);

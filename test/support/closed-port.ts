@@ -1,8 +1,8 @@
 // A TCP port on 127.0.0.1 that nobody listens on, for the tests of "the server does not answer".
 //
-// Why not a port that was free a moment ago (`freePort()`): such a port comes from the kernel's ephemeral
-// range (Linux `net.ipv4.ip_local_port_range`, 32768-60999 by default), from which every `listen(0)` of
-// another test file's worker and every outgoing connection takes its port. It can be taken between the
+// Why not a port that was free a moment ago (`sparePort()`, ports.ts): such a port comes from the kernel's
+// ephemeral range (Linux `net.ipv4.ip_local_port_range`, 32768-60999 by default), from which every
+// `listen(0)` of another test file's worker and every outgoing connection takes its port. It can be taken between the
 // check and the test's connect, and the refusal the test expects becomes an answer, a TLS or protocol
 // error, or a timeout. Node cannot keep a TCP port bound without listening on it, so nothing can reserve
 // one. Port 1 (tcpmux, unused in practice) lies below the ephemeral range and below 1024: the kernel

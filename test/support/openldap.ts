@@ -1,15 +1,16 @@
 // Starts a private OpenLDAP `slapd` for one test file: its own temp dir, slapd.conf, mdb database seeded
-// with `slapadd` before start (much faster than ldapadd for big sets), random free ports, LDAPS with a
+// with `slapadd` before start (much faster than ldapadd for big sets), spare ports (ports.ts), LDAPS with a
 // certificate from a throwaway CA, the syncprov overlay with a session log (content synchronization)
 // unless asked for a server without it. Needs Debian's `slapd` and `ldap-utils` (see .ci/install-ldap.sh).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { Client } from 'ldapts';
 
+import { retryOnPortTaken, serverReady, sparePort, untilChild, type ServerSigns } from './ports.ts';
 import { createTestCa, type TestCa } from './test-ca.ts';
 
 const SLAPD = '/usr/sbin/slapd';
@@ -84,7 +85,7 @@ export async function startOpenLdap(options: OpenLdapOptions = {}): Promise<Open
   await runToEnd(SLAPADD, ['-q', '-f', conf, '-l', seedPath]);
   await rm(seedPath);
 
-  const { process: slapd, port, ldapsPort } = await startSlapd(conf);
+  const { process: slapd, port, ldapsPort } = await startSlapd(conf, { ldapsAlsoOn: ['127.0.0.2'] });
   const adminDn = `cn=admin,${suffix}`;
   const url = `ldap://127.0.0.1:${port}`;
   return {
@@ -110,23 +111,36 @@ export async function startOpenLdap(options: OpenLdapOptions = {}): Promise<Open
   };
 }
 
-async function startSlapd(conf: string): Promise<{ process: ChildProcess; port: number; ldapsPort: number }> {
-  let lastError: unknown;
-  // A port found free can be taken before slapd binds it; try again with new ports.
-  for (let attempt = 0; attempt < 3; attempt += 1) {
-    const port = await freePort('127.0.0.1');
-    const ldapsPort = await freePort('127.0.0.1', ['127.0.0.2']);
-    const urls = `ldap://127.0.0.1:${port}/ ldaps://127.0.0.1:${ldapsPort}/ ldaps://127.0.0.2:${ldapsPort}/`;
-    const child = spawnLogged(SLAPD, ['-f', conf, '-h', urls, '-d', '0']);
+/**
+ * What `slapd -d none` (in the foreground, printing only what it always prints) says once every listener
+ * is bound (it listens a moment later), and when a bind failed (errno 98, EADDRINUSE: it exits).
+ */
+export const SLAPD_SIGNS: ServerSigns = { ready: /slapd starting/, taken: /errno=98|Address already in use/ };
+
+/**
+ * Starts slapd on `conf` on spare ports (plain LDAP on 127.0.0.1, LDAPS on 127.0.0.1 and each of
+ * `ldapsAlsoOn`), on new ones when another process took one before slapd bound it.
+ */
+export async function startSlapd(
+  conf: string,
+  options: { ldapsAlsoOn?: readonly string[]; timeoutMs?: number } = {},
+): Promise<{ process: ChildProcess & { output: () => string }; port: number; ldapsPort: number }> {
+  const hosts = ['127.0.0.1', ...(options.ldapsAlsoOn ?? [])];
+  return retryOnPortTaken(async () => {
+    const port = await sparePort('127.0.0.1');
+    const ldapsPort = await sparePort('127.0.0.1', options.ldapsAlsoOn);
+    const urls = [`ldap://127.0.0.1:${port}/`, ...hosts.map((host) => `ldaps://${host}:${ldapsPort}/`)].join(' ');
+    const child = spawnLogged(SLAPD, ['-f', conf, '-h', urls, '-d', 'none']);
     try {
-      await waitForPort(child, '127.0.0.1', port, 30_000);
+      await serverReady(child, SLAPD_SIGNS, options.timeoutMs ?? 30_000);
+      // Bound, so what answers is slapd, once it listens.
+      await waitForPort(child, '127.0.0.1', ldapsPort, options.timeoutMs ?? 30_000);
       return { process: child, port, ldapsPort };
     } catch (error) {
-      lastError = error;
       await stopProcess(child);
+      throw error;
     }
-  }
-  throw lastError;
+  });
 }
 
 function slapdConf(input: {
@@ -225,28 +239,12 @@ export function spawnLogged(command: string, args: readonly string[]): ChildProc
 }
 
 /** Resolves once `host:port` accepts connections; rejects if the process exits first or time runs out. */
-export async function waitForPort(
-  child: ChildProcess & { output: () => string },
-  host: string,
-  port: number,
-  timeoutMs: number,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let exited: string | null = null;
-  const onExit = (code: number | null, signal: string | null): void => {
-    exited = `exited (${code ?? signal})`;
-  };
-  child.once('exit', onExit);
-  try {
-    for (let delayMs = 20; ; delayMs = Math.min(delayMs * 2, 250)) {
-      if (exited !== null) throw new Error(`${child.spawnfile} ${exited} before listening:\n${child.output()}`);
-      if (await canConnect(host, port)) return;
-      if (Date.now() > deadline) throw new Error(`${child.spawnfile} not listening on ${host}:${port}:\n${child.output()}`);
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
-    }
-  } finally {
-    child.off('exit', onExit);
-  }
+export function waitForPort(child: ChildProcess & { output: () => string }, host: string, port: number, timeoutMs: number): Promise<void> {
+  return untilChild(child, () => canConnect(host, port), {
+    timeoutMs,
+    failed: (exited) => new Error(`${child.spawnfile} ${exited} before listening:\n${child.output()}`),
+    late: () => new Error(`${child.spawnfile} not listening on ${host}:${port}:\n${child.output()}`),
+  });
 }
 
 export function canConnect(host: string, port: number): Promise<boolean> {
@@ -257,30 +255,6 @@ export function canConnect(host: string, port: number): Promise<boolean> {
       resolve(true);
     });
     socket.once('error', () => resolve(false));
-  });
-}
-
-/** A port free on `host` (and on each of `alsoOn`). */
-export async function freePort(host: string, alsoOn: readonly string[] = []): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt += 1) {
-    const port = await listenOnce(host, 0);
-    if (port === null) continue;
-    const others = await Promise.all(alsoOn.map((other) => listenOnce(other, port)));
-    if (others.every((result) => result !== null)) return port;
-  }
-  throw new Error(`no free port on ${[host, ...alsoOn].join(', ')}`);
-}
-
-/** Listens on host:port and closes again; the port, or null when it was taken. */
-export function listenOnce(host: string, port: number): Promise<number | null> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(null));
-    server.listen({ host, port, exclusive: true }, () => {
-      const address = server.address();
-      const bound = typeof address === 'object' && address !== null ? address.port : null;
-      server.close(() => resolve(bound));
-    });
   });
 }
 

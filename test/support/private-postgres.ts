@@ -1,5 +1,5 @@
 // A private PostgreSQL server for tests that stop and restart it (the machine's server is shared by the
-// whole suite): Debian's server binaries, a cluster made by initdb in a temp dir, a random free port.
+// whole suite): Debian's server binaries, a cluster made by initdb in a temp dir, a spare port (ports.ts).
 // `crash()` is an immediate shutdown (SIGQUIT: no checkpoint, crash recovery at the next start), as when
 // the server or its host goes down mid-run. Needs Debian's `postgresql` package (its binaries under
 // /usr/lib/postgresql/<version>/bin). As root, the server runs as the `postgres` user.
@@ -7,8 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
-import { freePort, stopProcess, waitForPort } from './openldap.ts';
+import { stopProcess } from './openldap.ts';
+import { retryOnPortTaken, SAME_PORT, serverReady, sparePort, type ServerSigns } from './ports.ts';
 
 const INSTALL_HINT = 'apt-get install -y postgresql (the server binaries, under /usr/lib/postgresql/<version>/bin)';
 
@@ -53,23 +53,8 @@ function run(command: string, args: readonly string[], options: { uid?: number; 
   });
 }
 
-/** The port answers before the server takes connections (startup, crash recovery): wait for a query. */
-async function waitUntilReady(server: ChildProcess & { output: () => string }, port: number): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
-    try {
-      await client.connect();
-      await client.query('SELECT 1');
-      return;
-    } catch (error) {
-      if (server.exitCode !== null || Date.now() > deadline) throw new Error(`private PostgreSQL not ready on ${port}: ${String(error)}\n${server.output()}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-  }
-}
+/** What postgres prints once it takes connections (after startup or crash recovery), and when its port is taken. */
+export const POSTGRES_SIGNS: ServerSigns = { ready: /database system is ready to accept connections/, taken: /Address already in use/ };
 
 export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const bin = binDir();
@@ -78,10 +63,10 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   if (user.uid !== undefined && user.gid !== undefined) chownSync(dir, user.uid, user.gid);
   const data = join(dir, 'data');
   await run(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8', '--locale=C.UTF-8'], user);
-  const port = await freePort('127.0.0.1');
+  let port = 0;
   let server: (ChildProcess & { output: () => string }) | null = null;
 
-  const start = async (): Promise<void> => {
+  const launch = async (): Promise<void> => {
     const child = spawn(
       join(bin, 'postgres'),
       ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'full_page_writes=off'],
@@ -98,10 +83,22 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     };
     process.once('exit', killOnExit);
     child.once('exit', () => process.off('exit', killOnExit));
-    server = Object.assign(child, { output: () => output });
-    await waitForPort(server, '127.0.0.1', port, 30_000);
-    await waitUntilReady(server, port);
+    const started = Object.assign(child, { output: () => output });
+    try {
+      await serverReady(started, POSTGRES_SIGNS, 60_000);
+    } catch (error) {
+      await stopProcess(started, 'SIGQUIT');
+      throw error;
+    }
+    server = started;
   };
+  // First start: on a spare port, another one when it is taken meanwhile. Later starts: on the same port
+  // (the URL the tests and workers were given), waiting while something else holds it.
+  await retryOnPortTaken(async () => {
+    port = await sparePort();
+    await launch();
+  });
+  const start = (): Promise<void> => retryOnPortTaken(launch, SAME_PORT);
 
   const stopWith = async (signal: NodeJS.Signals): Promise<void> => {
     const child = server;
@@ -109,7 +106,6 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     if (child !== null) await stopProcess(child, signal);
   };
 
-  await start();
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,

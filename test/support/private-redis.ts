@@ -1,12 +1,14 @@
-// A Redis server of a test's own on a spare port (the suite's shared Redis keeps its configuration and its
-// data): `redis-server` with the given extra arguments, keeping nothing on disk, so `crash()` then `start()`
-// brings it back empty, the worst case for a worker. `pause()` freezes it (SIGSTOP): connections stay
-// open and nothing answers, as with a hung server.
-import { closeRedis, connectRedis } from '../../jobs/redis.ts';
-import { freePort } from '../integration/worker/worker-fixtures.ts';
-import { spawnLogged, stopProcess, waitForPort } from './openldap.ts';
+// A Redis server of a test's own on a spare port (see ports.ts; the suite's shared Redis keeps its
+// configuration and its data): `redis-server` with the given extra arguments, keeping nothing on disk, so
+// `crash()` then `start()` brings it back empty, the worst case for a worker. `pause()` freezes it
+// (SIGSTOP): connections stay open and nothing answers, as with a hung server.
+import { spawnLogged, stopProcess } from './openldap.ts';
+import { retryOnPortTaken, SAME_PORT, serverReady, sparePort, type ServerSigns } from './ports.ts';
 
 const INSTALL_HINT = 'apt-get install redis-server';
+
+/** What redis-server prints once it listens and takes commands, and when its port is taken. */
+export const REDIS_SIGNS: ServerSigns = { ready: /Ready to accept connections/, taken: /Address already in use/ };
 
 export interface PrivateRedis {
   readonly url: string;
@@ -22,27 +24,37 @@ export interface PrivateRedis {
 }
 
 export async function startPrivateRedis(extraArgs: readonly string[] = []): Promise<PrivateRedis> {
-  const port = await freePort();
-  const url = `redis://127.0.0.1:${port}`;
+  let port = 0;
   let server: ReturnType<typeof spawnLogged> | null = null;
 
-  const start = async (): Promise<void> => {
+  const launch = async (): Promise<void> => {
     const child = spawnLogged('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs]);
     const spawned = new Promise<never>((_resolve, reject) => child.once('error', (error) => reject(new Error(`cannot start redis-server (${INSTALL_HINT}): ${error.message}`))));
+    spawned.catch(() => undefined);
+    try {
+      await Promise.race([spawned, serverReady(child, REDIS_SIGNS, 15_000)]);
+    } catch (error) {
+      if (child.pid !== undefined) await stopProcess(child, 'SIGKILL');
+      throw error;
+    }
     server = child;
-    await Promise.race([spawned, waitForPort(child, '127.0.0.1', port, 15_000)]);
-    // The port answers a moment before the server takes commands.
-    await closeRedis(await connectRedis(url, { name: 'probe' }));
   };
+  const url = (): string => `redis://127.0.0.1:${port}`;
+  // First start: on a spare port, another one when it is taken meanwhile. Later starts: on the same port
+  // (the URL in the worker's config), waiting while something else holds it.
+  await retryOnPortTaken(async () => {
+    port = await sparePort();
+    await launch();
+  });
+  const start = (): Promise<void> => retryOnPortTaken(launch, SAME_PORT);
   const crash = async (): Promise<void> => {
     const child = server;
     server = null;
     if (child !== null) await stopProcess(child, 'SIGKILL');
   };
 
-  await start();
   return {
-    url,
+    url: url(),
     start,
     crash,
     pause: () => server?.kill('SIGSTOP'),

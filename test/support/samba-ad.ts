@@ -13,7 +13,8 @@ import { promisify } from 'node:util';
 
 import { Client } from 'ldapts';
 
-import { listenOnce, requireBinaries, runToEnd, spawnLogged, stopProcess, waitForPort } from './openldap.ts';
+import { requireBinaries, runToEnd, spawnLogged, stopProcess, waitForPort } from './openldap.ts';
+import { listenOnce } from './ports.ts';
 import { createTestCa, type TestCa } from './test-ca.ts';
 
 const SAMBA = '/usr/sbin/samba';

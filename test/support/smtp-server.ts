@@ -5,11 +5,11 @@
 //   const smtp = await TestSmtpServer.start({ tls: 'starttls', auth: { user: 'u', pass: 'p' } });
 //   … smtp.port, smtp.ca.caFile, await smtp.waitForMessages(1), smtp.messages[0].subject …
 //   await smtp.stop(); await smtp.start(); await smtp.close();
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import { listenOn, retryOnPortTaken, SAME_PORT } from './ports.ts';
 import { parseMail, type ParsedMail } from './smtp-mime.ts';
 import { createTestCa } from './test-ca.ts';
 
@@ -122,10 +122,8 @@ export class TestSmtpServer {
     if (this.#server) return;
     const server = new SMTPServer(this.#serverOptions());
     server.on('error', () => undefined); // client resets are part of some tests
-    server.listen(this.#port, this.host);
-    await once(server.server, 'listening');
-    const address = server.server.address();
-    if (address && typeof address === 'object') this.#port = address.port;
+    // On the same port after `stop`, waiting while another process holds it.
+    this.#port = await retryOnPortTaken(() => listenOn(server.server, this.#port, this.host), SAME_PORT);
     this.#server = server;
   }
 

@@ -11,7 +11,7 @@ import { runCli } from '../../support/cli.ts';
 import type { CsvPerson } from '../../support/config-builder.ts';
 import { createPostgresDatabase } from '../../support/databases.ts';
 import {
-  ADMIN_TOKEN, aConfigDir, api, clearPrefix, freePort, READ_TOKEN, requireRedis, spawnWorker, uniquePrefix,
+  ADMIN_TOKEN, aConfigDir, api, clearPrefix, READ_TOKEN, requireRedis, spawnWorker, uniquePrefix,
   type ConfigDir, type WorkerProcess,
 } from '../../integration/worker/worker-fixtures.ts';
 
@@ -60,11 +60,9 @@ describe('the admin console in Chromium', () => {
     pg = await createPostgresDatabase();
     dir = aConfigDir();
     const hr = dir.writeCsv('hr', people);
-    dir.writeConfig({ databaseUrl: pg.url, prefix, port: await freePort(), sources: { hr }, seats: { primary: SEATS } });
+    dir.writeConfig({ databaseUrl: pg.url, prefix, sources: { hr }, seats: { primary: SEATS } });
     worker = spawnWorker(dir.configPath);
-    await worker.started;
-    const config = readFileSync(dir.configPath, 'utf8');
-    base = `http://127.0.0.1:${/port: (\d+)/.exec(config)?.[1] ?? ''}`;
+    base = await worker.started;
     browser = await launchChromium();
     console.log(`console screenshots: ${SCREENSHOT_DIR}`);
   }, 120_000);

@@ -6,25 +6,24 @@ import { SCREENSHOT_DIR, withSignedInConsole } from '../../support/browser.ts';
 import { runCli } from '../../support/cli.ts';
 import { createPostgresDatabase } from '../../support/databases.ts';
 import {
-  aConfigDir, clearPrefix, freePort, manyPeople, READ_TOKEN, requireRedis, spawnWorker, uniquePrefix, type WorkerProcess,
+  aConfigDir, clearPrefix, manyPeople, READ_TOKEN, requireRedis, spawnWorker, uniquePrefix, type WorkerProcess,
 } from '../../integration/worker/worker-fixtures.ts';
 
 describe('the console with more than a thousand accounts', () => {
   const prefix = uniquePrefix('console-counts');
   let pg: { url: string; drop: () => Promise<void> };
   let worker: WorkerProcess;
-  let port: number;
+  let base: string;
 
   beforeAll(async () => {
     await requireRedis();
     pg = await createPostgresDatabase();
     const dir = aConfigDir();
-    port = await freePort();
-    dir.writeConfig({ databaseUrl: pg.url, prefix, port, sources: { hr: dir.writeCsv('hr', manyPeople(1_200)) }, seats: { primary: 2 } });
+    dir.writeConfig({ databaseUrl: pg.url, prefix, sources: { hr: dir.writeCsv('hr', manyPeople(1_200)) }, seats: { primary: 2 } });
     const sync = await runCli(['sync', '--config', dir.configPath]);
     expect(sync.code, sync.stderr).toBe(0);
     worker = spawnWorker(dir.configPath);
-    await worker.started;
+    base = await worker.started;
   }, 120_000);
 
   afterAll(async () => {
@@ -34,7 +33,7 @@ describe('the console with more than a thousand accounts', () => {
   });
 
   it('writes them with separators, as its warnings do', async () => {
-    await withSignedInConsole(`http://127.0.0.1:${port}`, READ_TOKEN, async (page) => {
+    await withSignedInConsole(base, READ_TOKEN, async (page) => {
       const pools = page.getByRole('table', { name: 'Seats per pool' });
       await pools.waitFor();
       expect(await page.getByRole('region', { name: 'Needs attention' }).innerText()).toContain('primary is full: 1,198 accounts waiting for a seat.');

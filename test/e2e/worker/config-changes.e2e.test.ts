@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../support/cli.ts';
 import {
-  aConfigDir, api, freePort, manyPeople, spawnWorker, waitFor, type ConfigDir, type WorkerConfigOptions, type WorkerProcess,
+  aConfigDir, api, manyPeople, spawnWorker, waitFor, type ConfigDir, type WorkerConfigOptions, type WorkerProcess,
 } from '../../integration/worker/worker-fixtures.ts';
 import { workerServicesOf, type WorkerServices } from '../../integration/worker/worker-services.ts';
 
@@ -105,7 +105,7 @@ describe('seatsync run and config changes it did not see', () => {
     options = { ...options, seats: { primary: 9 } };
     dir.writeConfig(options);
     const other = aConfigDir();
-    other.writeConfig({ ...options, port: await freePort() });
+    other.writeConfig(options);
     const both = await Promise.all([start(dir.configPath), start(other.configPath)]);
     await waitFor(async () => (await holders()) === 9, { what: 'the two new seats to be given' });
     await waitFor(idle, { what: 'every queued sync to finish' });
@@ -120,7 +120,8 @@ describe('seatsync run and config changes it did not see', () => {
 
   it('runs sync jobs with the last good config while the file does not load, and says so', async () => {
     const worker = await start(dir.configPath);
-    const metrics = async (): Promise<string> => (await api(`http://127.0.0.1:${options.port}`, null)('/metrics')).text;
+    const base = await worker.started;
+    const metrics = async (): Promise<string> => (await api(base, null)('/metrics')).text;
     // The command line reads a good copy: the worker's own file is the one that breaks.
     const cliConfig = join(dir.dir, 'cli.yaml');
     copyFileSync(dir.configPath, cliConfig);

@@ -38,8 +38,7 @@ describe('seatsync run while Redis is away', () => {
     const options = await services.configOptions();
     dir.writeConfig({ ...options, sources: { hr: dir.writeCsv('hr', manyPeople(3)) } });
     worker = spawnWorker(dir.configPath);
-    await worker.started;
-    base = `http://127.0.0.1:${options.port}`;
+    base = await worker.started;
     admin = api(base);
   }, 60_000);
 
@@ -111,8 +110,7 @@ describe('seatsync run losing Redis in the middle of a sync', () => {
     const options = await services.configOptions();
     dir.writeConfig({ ...options, sources: { hr: dir.writeCsv('hr', manyPeople(100_000)) } });
     worker = spawnWorker(dir.configPath, { args: ['--shutdown-timeout', '1'] });
-    await worker.started;
-    expect((await api(`http://127.0.0.1:${options.port}`)('/api/v1/syncs', { method: 'POST', body: { source: 'hr' } })).status).toBe(202);
+    expect((await api(await worker.started)('/api/v1/syncs', { method: 'POST', body: { source: 'hr' } })).status).toBe(202);
     await waitFor(async () => worker.logs().includes('"msg":"sync started"'), { what: 'the sync to start', everyMs: 20 });
   }, 60_000);
 

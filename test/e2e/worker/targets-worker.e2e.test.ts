@@ -10,7 +10,7 @@ import { SCIM_TOKEN, TestScimServer } from '../../support/scim/scim-server.ts';
 import { createTestCa } from '../../support/test-ca.ts';
 import { TestWebhookReceiver } from '../../support/webhook-receiver.ts';
 import {
-  aConfigDir, freePort, manyPeople, spawnWorker, waitFor, type ConfigDir, type WorkerConfigOptions, type WorkerProcess,
+  aConfigDir, manyPeople, spawnWorker, waitFor, type ConfigDir, type WorkerConfigOptions, type WorkerProcess,
 } from '../../integration/worker/worker-fixtures.ts';
 import { workerServicesOf } from '../../integration/worker/worker-services.ts';
 
@@ -64,13 +64,13 @@ describe('seatsync run with targets', () => {
     // Behind seatsync's back: a user seatsync never had, active in the application.
     scim.store.writeUser(undefined, { userName: 'ghost', externalId: 'ghost-1', active: true });
     worker = spawnWorker(dir.configPath);
-    await worker.started;
+    const base = await worker.started;
     await waitFor(async () => scim.store.users.size === 5 && hooks.events.length >= 6, { what: 'the first sync delivered to both targets', timeoutMs: 30_000 });
     expect(hooks.events.slice(1).map((e) => e.type).sort()).toEqual(['account.activated', 'account.activated', 'account.activated', 'account.blocked', 'pool.full']);
     await waitFor(async () => scim.store.byExternalId('ghost-1')?.active === false, { what: 'the scheduled reconcile deactivating the unknown user', timeoutMs: 30_000 });
     expect([...scim.store.users.values()].filter((u) => u.active).length).toBe(3);
 
-    const metrics = await (await fetch(`http://127.0.0.1:${options.port}/metrics`)).text();
+    const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toMatch(/seatsync_target_pending\{target="app"\} 0/);
     expect(metrics).toMatch(/seatsync_target_failed\{target="events"\} 0/);
     expect(metrics).toMatch(/seatsync_target_last_delivery_timestamp_seconds\{target="app"\} \d/);
@@ -79,7 +79,7 @@ describe('seatsync run with targets', () => {
 
   it('two workers: every change reaches the application once, each account in its final state', async () => {
     const other = aConfigDir();
-    other.writeConfig({ ...options, port: await freePort() });
+    other.writeConfig(options);
     second = spawnWorker(other.configPath);
     await second.started;
     const list = manyPeople(12).map((p, i) => (i === 0 || i === 5 ? { ...p, enabled: false } : p));

@@ -1,8 +1,10 @@
 // `seatsync run` as a process, as the container runs it, with real PostgreSQL and Redis: a scheduled
 // sync, `seatsync resync` (with and without --wait), a seat change in the config file applied without a
-// restart and an edit that moves no seat queuing nothing, the pool gauges, and a clean stop on SIGTERM.
+// restart and an edit that moves no seat queuing nothing, the pool gauges, the address it logs for
+// `http.port: 0`, and a clean stop on SIGTERM.
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +26,8 @@ describe('seatsync run (a process)', () => {
   let people: CsvPerson[];
   let options: WorkerConfigOptions;
   let worker: WorkerProcess;
+  /** Where the worker listens, from its start line. */
+  let base: string;
 
   const count = (sql: string): Promise<number> => services.count(sql);
   const cli = (args: string[]) => runCli([...args, '--config', dir.configPath], { timeoutMs: 60_000 });
@@ -34,18 +38,25 @@ describe('seatsync run (a process)', () => {
     options = { ...(await services.configOptions()), sources: { hr: dir.writeCsv('hr', people) }, seats: { primary: 3 }, schedule: '{ every: 1m }' };
     dir.writeConfig(options);
     worker = spawnWorker(dir.configPath);
-    await worker.started;
+    base = await worker.started;
   }, 60_000);
 
   afterAll(async () => {
     await worker?.stop('SIGKILL');
   });
 
+  it('listens on a port the system picked for http.port 0, and logs where as the url of its start line', async () => {
+    expect(readFileSync(dir.configPath, 'utf8')).toMatch(/^ {2}port: 0$/m);
+    const port = Number(/^http:\/\/127\.0\.0\.1:(\d+)$/.exec(base)?.[1]);
+    expect(port).toBeGreaterThan(0);
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+  });
+
   it('runs the scheduled sync of a source', async () => {
     await waitFor(() => count(`SELECT count(*)::int AS n FROM runs WHERE trigger = 'schedule' AND status = 'ok'`).then((n) => n > 0), { what: 'a scheduled run' });
     expect(await count(`SELECT count(*)::int AS n FROM accounts`)).toBe(8);
     expect(await count(`SELECT count(*)::int AS n FROM accounts WHERE state = 'active'`)).toBe(3);
-    const schedules = await api(`http://127.0.0.1:${options.port}`)('/api/v1/schedules');
+    const schedules = await api(base)('/api/v1/schedules');
     const [hr] = (schedules.body as { sources: { nextRunAt: string }[] }).sources;
     // Every minute (the shortest interval a schedule takes): the next run is due within a minute of now.
     expect(Math.abs(new Date(hr?.nextRunAt ?? 0).getTime() - Date.now())).toBeLessThan(65_000);
@@ -94,7 +105,7 @@ describe('seatsync run (a process)', () => {
     await waitFor(() => count(`SELECT count(*)::int AS n FROM accounts WHERE held ? 'primary'`).then((n) => n === 5), { what: 'two more seats to be given' });
     // The run is marked ok just after its seats commit.
     await waitFor(() => count(`SELECT count(*)::int AS n FROM runs WHERE trigger = 'config' AND status = 'ok'`).then((n) => n >= 1), { what: 'the config run to end ok' });
-    const metrics = await api(`http://127.0.0.1:${options.port}`, null)('/metrics');
+    const metrics = await api(base, null)('/metrics');
     expect(metrics.text).toContain('seatsync_pool_seats{pool="primary"} 5');
     expect(metrics.text).toContain('seatsync_pool_used{pool="primary"} 5');
     expect(metrics.text).toContain('seatsync_pool_waiting{pool="primary"} 3');
@@ -104,7 +115,7 @@ describe('seatsync run (a process)', () => {
     const good = options;
     dir.writeConfig({ ...good, policy: { maxRemovals: 'lots' } });
     await waitFor(async () => worker.logs().includes('does not load; the previous config stays in force'), { what: 'the broken config to be reported' });
-    expect((await api(`http://127.0.0.1:${good.port}`, null)('/readyz')).status).toBe(200);
+    expect((await api(base, null)('/readyz')).status).toBe(200);
     options = { ...good, seats: { primary: 6 } };
     dir.writeConfig(options);
     await waitFor(() => count(`SELECT count(*)::int AS n FROM accounts WHERE held ? 'primary'`).then((n) => n === 6), { what: 'the fixed config to be applied' });

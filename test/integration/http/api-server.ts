@@ -18,7 +18,7 @@ import { TestScimServer } from '../../support/scim/scim-server.ts';
 import { createTestCa } from '../../support/test-ca.ts';
 import { scimTargetYaml } from '../targets/target-fixture.ts';
 import {
-  ADMIN_TOKEN, aConfigDir, api, clearPrefix, freePort, manyPeople, migratedPostgres, READ_TOKEN, requireRedis, uniquePrefix, waitFor,
+  ADMIN_TOKEN, aConfigDir, api, clearPrefix, manyPeople, migratedPostgres, READ_TOKEN, requireRedis, uniquePrefix, waitFor,
   type ConfigDir, type WorkerConfigOptions,
 } from '../worker/worker-fixtures.ts';
 
@@ -74,7 +74,7 @@ export async function startApiServer(name: string, options: { everyShape?: boole
   const [pg, shapes] = await Promise.all([createPostgresDatabase(), options.everyShape ? shapeServices(dir) : null]);
   const hr = dir.writeCsv('hr', manyPeople(6, 'u'));
   const crm = dir.writeCsv('crm', manyPeople(2, 'u'));
-  const base: WorkerConfigOptions = { databaseUrl: pg.url, prefix, port: await freePort(), sources: { hr, crm }, seats: { primary: 3 } };
+  const base: WorkerConfigOptions = { databaseUrl: pg.url, prefix, sources: { hr, crm }, seats: { primary: 3 } };
   dir.writeConfig(shapes ? shapes.config(base, {}) : base);
   const config = await loadConfig({ path: dir.configPath });
   const worker = await startWorker({

@@ -15,7 +15,7 @@ import { openDatabase, type Database } from '../../../src/store/db.ts';
 import { startWorker, type RunningWorker } from '../../../src/worker.ts';
 import { createPostgresDatabase } from '../../support/databases.ts';
 import {
-  ADMIN_TOKEN, aConfigDir, api, clearPrefix, freePort, manyPeople, migratedPostgres, READ_TOKEN, requireRedis, uniquePrefix, waitFor,
+  ADMIN_TOKEN, aConfigDir, api, clearPrefix, manyPeople, migratedPostgres, READ_TOKEN, requireRedis, uniquePrefix, waitFor,
 } from '../worker/worker-fixtures.ts';
 
 const USERS = 60_000;
@@ -40,7 +40,7 @@ describe('HTTP API', () => {
     const hr = dir.writeCsv('hr', manyPeople(USERS, 'u'));
     // A second source with the same usernames as the first three of hr: ambiguous references.
     const crm = dir.writeCsv('crm', manyPeople(3, 'u'));
-    dir.writeConfig({ databaseUrl: pg.url, prefix, port: await freePort(), sources: { hr, crm }, seats: { primary: SEATS } });
+    dir.writeConfig({ databaseUrl: pg.url, prefix, sources: { hr, crm }, seats: { primary: SEATS } });
     const config = await loadConfig({ path: dir.configPath });
     const sink = new Writable({ write: (chunk: Buffer, _enc, done) => ((logs += chunk.toString()), done()) });
     worker = await startWorker({

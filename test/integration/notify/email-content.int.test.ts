@@ -77,7 +77,8 @@ describe.each(['postgres'] as const)('the emails of real runs on %s', (kind) => 
     readonly t: TestDatabase;
     readonly csv: ReturnType<typeof aCsvFile>;
     readonly config: SeatsyncConfig;
-    sync(now: number, options?: { config?: SeatsyncConfig; people?: readonly CsvPerson[] }): Promise<SyncReport>;
+    /** `allowRemovals`: as `seatsync sync --allow-removals` (an admin applying a held run). */
+    sync(now: number, options?: { config?: SeatsyncConfig; people?: readonly CsvPerson[]; allowRemovals?: boolean }): Promise<SyncReport>;
     admin(action: AdminAction, ref: string, now: number): Promise<void>;
     /** Delivers what the outbox holds and returns the messages the server received since the last call. */
     mails(): Promise<ReceivedMail[]>;
@@ -106,7 +107,7 @@ describe.each(['postgres'] as const)('the emails of real runs on %s', (kind) => 
       async sync(now, options = {}) {
         const c = options.config ?? config;
         if (options.people) csv.write(options.people);
-        return (await syncWithAllocation(t.db, c, { now })).report;
+        return (await syncWithAllocation(t.db, c, { now, allowRemovals: options.allowRemovals === true })).report;
       },
       async admin(action, ref, now) {
         const notifier = runHooksFor(config, outbox);
@@ -431,6 +432,76 @@ describe.each(['postgres'] as const)('the emails of real runs on %s', (kind) => 
       const again = await w.mails();
       expect(again.map((m) => m.subject)).toEqual(['Sync held for hr — would disable 0 and remove 8 of 20 accounts']);
       expectFacts(again[0], [`The sync of hr at ${at(T0 + 7 * DAY)} was held`]);
+    } finally {
+      await w.t.drop();
+    }
+  });
+
+  it('a source that stays held is reminded every remindEvery, saying since when, what waits and how to apply it; none once it is applied', async () => {
+    const w = await world(people(20), { pools: [{ name: 'primary', seats: 30, notify: null }], notify: { remindEveryMs: DAY } });
+    const heldRows = async (): Promise<string[]> =>
+      (await w.t.db.query<{ dedupe_key: string }>(`SELECT dedupe_key FROM outbox WHERE kind = 'sync-held' ORDER BY id`)).rows.map((r) => r.dedupe_key);
+    const status = async (now: number, options: { people?: readonly CsvPerson[]; allowRemovals?: boolean } = {}) => (await w.sync(now, options)).runs[0]?.status;
+    try {
+      await w.sync(T0);
+      const okRun = (await w.t.db.query<{ id: string }>(`SELECT id::text FROM runs WHERE status = 'ok'`)).rows[0]?.id;
+      // Eight people deleted from the directory: held at every run until someone acts, the eight keeping their seats.
+      expect(await status(T0 + HOUR, { people: people(12) })).toBe('held');
+      expect((await w.mails()).map((m) => m.subject)).toEqual(['Sync held for hr — would disable 0 and remove 8 of 20 accounts']);
+      expect(await status(T0 + 2 * HOUR)).toBe('held');
+      expect(await status(T0 + HOUR + DAY - 60_000)).toBe('held');
+      expect(await w.mails()).toEqual([]); // within remindEvery of the first email
+
+      expect(await status(T0 + HOUR + DAY)).toBe('held');
+      const [reminder, ...more] = await w.mails();
+      expect(more).toEqual([]);
+      expect(reminder?.subject).toBe(`Sync still held for hr since ${at(T0 + HOUR)} — would disable 0 and remove 8 of 20 accounts`);
+      expectFacts(reminder, [
+        `The sync of hr has been held since ${at(T0 + HOUR)} (4 held runs) and changed nothing.`,
+        `Its last run, at ${at(T0 + HOUR + DAY)}, was held too: it would disable 0 and remove 8 of 20 accounts (policy.maxRemovals allows 5 per run).`,
+        'users deleted or disabled there keep their accounts and their seats',
+        'seatsync sync --source hr --dry-run --allow-removals --only disabled,removed',
+        'seatsync sync --source hr --allow-removals',
+      ]);
+      expect(await heldRows()).toEqual([`held:hr:${okRun}`, `held:hr:${okRun}:reminder:1`]);
+
+      // The same run again (a job run twice), and the next runs within remindEvery of the reminder: nothing.
+      expect(await status(T0 + HOUR + DAY)).toBe('held');
+      expect(await status(T0 + 2 * HOUR + DAY)).toBe('held');
+      expect(await status(T0 + DAY + DAY)).toBe('held');
+      expect(await w.mails()).toEqual([]);
+      // A day after the reminder: the second one.
+      expect(await status(T0 + HOUR + 2 * DAY)).toBe('held');
+      expect((await w.mails()).map((m) => m.subject)).toEqual([`Sync still held for hr since ${at(T0 + HOUR)} — would disable 0 and remove 8 of 20 accounts`]);
+      expect(await heldRows()).toEqual([`held:hr:${okRun}`, `held:hr:${okRun}:reminder:1`, `held:hr:${okRun}:reminder:2`]);
+
+      // The admin reviews it and applies it: the eight lose their seats, and the reminders stop.
+      const applied = await w.sync(T0 + 2 * HOUR + 2 * DAY, { allowRemovals: true });
+      expect(applied.runs[0]).toMatchObject({ status: 'ok', removed: 8 });
+      expect(await status(T0 + 4 * DAY)).toBe('ok');
+      expect(await status(T0 + 9 * DAY)).toBe('ok');
+      expect(await w.mails()).toEqual([]);
+      expect(await heldRows()).toHaveLength(3);
+
+      // A later hold is a new one: its first email, as for any hold, and its reminders counted from it.
+      expect(await status(T0 + 10 * DAY, { people: people(3) })).toBe('held');
+      expect(await status(T0 + 10 * DAY + HOUR)).toBe('held');
+      expect((await w.mails()).map((m) => m.subject)).toEqual(['Sync held for hr — would disable 0 and remove 9 of 12 accounts']);
+      expect(await status(T0 + 11 * DAY)).toBe('held');
+      expect((await w.mails()).map((m) => m.subject)).toEqual([`Sync still held for hr since ${at(T0 + 10 * DAY)} — would disable 0 and remove 9 of 12 accounts`]);
+    } finally {
+      await w.t.drop();
+    }
+  });
+
+  it('a source that stays held, with remindEvery off: the first email of the hold only', async () => {
+    const w = await world(people(20), { pools: [{ name: 'primary', seats: 30, notify: null }], notify: { remindEveryMs: null } });
+    try {
+      await w.sync(T0);
+      for (const now of [T0 + HOUR, T0 + HOUR + DAY, T0 + 3 * DAY, T0 + 30 * DAY]) {
+        expect((await w.sync(now, { people: people(12) })).runs[0]?.status).toBe('held');
+      }
+      expect((await w.mails()).map((m) => m.subject)).toEqual(['Sync held for hr — would disable 0 and remove 8 of 20 accounts']);
     } finally {
       await w.t.drop();
     }

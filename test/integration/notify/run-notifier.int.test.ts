@@ -6,6 +6,7 @@ import type { NotifyConfig, PolicyConfig, PoolConfig } from '../../../src/config
 import type { AllocationPlan } from '../../../src/domain/types.ts';
 import { silentLogger } from '../../../src/logging.ts';
 import { deliverOutbox } from '../../../src/notify/deliver.ts';
+import { formatTime } from '../../../src/notify/message-document.ts';
 import { createRunNotifier } from '../../../src/notify/run-notifier.ts';
 import { SmtpTransport } from '../../../src/notify/transports/smtp-transport.ts';
 import { outboxOf } from '../../../src/store/outbox-store.ts';
@@ -175,6 +176,26 @@ describe.each(DATABASE_KINDS)('run notifications on %s', (kind) => {
     const text = (mail?.text ?? '').replace(/\s+/g, ' ');
     expect(text).toContain('while some entries came back without a readable id: any account it would remove may be one of them');
     expect(text).not.toContain('policy.maxRemovals');
+  });
+
+  it('reminds of a hold that lasts at most once per remindEvery, even when two held runs of the source finish at once', async () => {
+    const t0 = Date.now() - 2 * 24 * HOUR;
+    const counts = { total: 300, wouldRemove: 60, wouldDisable: 4, staged: 236, returned: 236 };
+    const held = (runId: string, now: number) => notifier.onHeld(tdb.db, { runId, source: 'corp-ad', counts, threshold: 30, reason: 'removals', now });
+    await held('20', t0);
+    await held('21', t0 + HOUR);
+    await Promise.all([held('22', t0 + 25 * HOUR), held('23', t0 + 25 * HOUR + 1)]);
+    await held('24', t0 + 26 * HOUR);
+    const keys = await tdb.db.query<{ dedupe_key: string }>(`SELECT dedupe_key FROM outbox WHERE kind = 'sync-held' ORDER BY id`);
+    // corp-ad never synced ok here: the hold of `never`.
+    expect(keys.rows.map((r) => r.dedupe_key)).toEqual(['held:corp-ad:never', 'held:corp-ad:never:reminder:1']);
+    expect(await deliver(Date.now())).toMatchObject({ sent: 2 });
+    const mails = await smtp.waitForMessages(2);
+    expect(mails.map((m) => m.subject)).toEqual([
+      'Sync held for corp-ad — would disable 4 and remove 60 of 300 accounts',
+      `Sync still held for corp-ad since ${formatTime(new Date(t0).toISOString())} — would disable 4 and remove 60 of 300 accounts`,
+    ]);
+    expect((mails[1]?.text ?? '').replace(/\s+/g, ' ')).toContain('(3 held runs)'); // the first, the second, and the first of the two at once
   });
 
   it('warns about grace ending within a day, once', async () => {

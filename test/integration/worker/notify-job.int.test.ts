@@ -1,13 +1,14 @@
 // The notification delivery job: a sync that blocks accounts for lack of seats writes a "limit
 // exceeded" email to the outbox; the worker's delivery job (asked for after the run) sends it through
 // a real SMTP server, once.
+import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enqueueSync } from '../../../jobs/enqueue.ts';
 import { loadConfig } from '../../../src/config/index.ts';
 import { silentLogger } from '../../../src/logging.ts';
 import { startWorker, type RunningWorker } from '../../../src/worker.ts';
-import { freePort, manyPeople, migratedPostgres, waitFor } from './worker-fixtures.ts';
+import { manyPeople, migratedPostgres, waitFor } from './worker-fixtures.ts';
 import { workerServicesOf } from './worker-services.ts';
 
 interface Received {
@@ -22,7 +23,6 @@ describe('notification delivery job', () => {
   let worker: RunningWorker;
 
   beforeAll(async () => {
-    const smtpPort = await freePort();
     smtp = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS'],
@@ -35,7 +35,8 @@ describe('notification delivery job', () => {
         });
       },
     });
-    await new Promise<void>((resolve) => smtp.listen(smtpPort, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+    const smtpPort = (smtp.server.address() as AddressInfo).port;
     const { dir } = services;
     dir.writeConfig({
       ...(await services.configOptions()),

@@ -38,12 +38,11 @@ describe('the schedules a worker records', () => {
 
       // Forgotten, then read: the reads record nothing, and a source no worker scheduled is not overdue.
       await services.db.query('DELETE FROM source_first_seen');
-      const base = `http://127.0.0.1:${options.port}`;
-      const status = await api(base, READ_TOKEN)('/api/v1/status');
+      const status = await api(worker.url, READ_TOKEN)('/api/v1/status');
       expect(status.status).toBe(200);
       expect((status.body as { sources: { name: string; overdueSince: string | null }[] }).sources)
         .toEqual([expect.objectContaining({ name: 'hr', overdueSince: null }), expect.objectContaining({ name: 'crm', overdueSince: null })]);
-      const metrics = await api(base, null)('/metrics');
+      const metrics = await api(worker.url, null)('/metrics');
       expect(metrics.text).toMatch(/^seatsync_source_overdue\{source="hr"\} 0$/m);
       expect(metrics.text).not.toContain('seatsync_source_first_seen_timestamp_seconds{');
       expect(await recorded()).toEqual([]);

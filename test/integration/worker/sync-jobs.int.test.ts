@@ -12,7 +12,7 @@ import { openDatabase, type Database } from '../../../src/store/db.ts';
 import { migrate } from '../../../src/store/migrations.ts';
 import { startWorker, type RunningWorker } from '../../../src/worker.ts';
 import { createPostgresDatabase } from '../../support/databases.ts';
-import { freePort, manyPeople, waitFor, type ConfigDir } from './worker-fixtures.ts';
+import { manyPeople, waitFor, type ConfigDir } from './worker-fixtures.ts';
 import { workerServicesOf } from './worker-services.ts';
 
 const SYNC: Omit<SyncJobData, 'sources'> = { dryRun: false, allowRemovals: false, forceFull: false, trigger: 'cli' };
@@ -22,12 +22,10 @@ describe('sync jobs', () => {
   const { prefix } = services;
   let queue: SyncQueue;
   let dir: ConfigDir;
-  let port: number;
   let worker: RunningWorker | null = null;
 
   beforeAll(async () => {
     ({ dir, syncQueue: queue } = services);
-    port = await freePort();
   });
   afterEach(async () => {
     await worker?.stop();
@@ -67,7 +65,7 @@ describe('sync jobs', () => {
 
   it('coalesces triggers while a sync is queued, and queues one more behind a running one', async () => {
     const hr = dir.writeCsv('hr', manyPeople(40_000));
-    dir.writeConfig({ databaseUrl: services.postgresUrl, prefix, port, sources: { hr }, seats: { primary: 100 } });
+    dir.writeConfig({ databaseUrl: services.postgresUrl, prefix, sources: { hr }, seats: { primary: 100 } });
     // No worker yet: the first request waits in the queue and the second joins it.
     const first = await enqueueSync(queue, { ...SYNC, sources: ['hr'] });
     const second = await enqueueSync(queue, { ...SYNC, sources: ['hr'] });
@@ -102,7 +100,7 @@ describe('sync jobs', () => {
 
   it('fails a job for an unknown source at once, without retries', async () => {
     const hr = dir.writeCsv('hr', manyPeople(5));
-    dir.writeConfig({ databaseUrl: services.postgresUrl, prefix, port, sources: { hr } });
+    dir.writeConfig({ databaseUrl: services.postgresUrl, prefix, sources: { hr } });
     await start();
     const job = await enqueueSync(queue, { ...SYNC, sources: ['gone'] });
     const view = await finished(job.id);
@@ -114,7 +112,7 @@ describe('sync jobs', () => {
   it('completes a held sync as a job whose result says held, and why', async () => {
     const all = manyPeople(30);
     const hr = dir.writeCsv('hr-held', all);
-    dir.writeConfig({ databaseUrl: services.postgresUrl, prefix, port, sources: { 'hr-held': hr }, seats: { primary: 50 } });
+    dir.writeConfig({ databaseUrl: services.postgresUrl, prefix, sources: { 'hr-held': hr }, seats: { primary: 50 } });
     await start();
     expect((await finished((await enqueueSync(queue, { ...SYNC, sources: ['hr-held'] })).id)).state).toBe('completed');
     dir.writeCsv('hr-held', all.slice(0, 10)); // 20 of 30 gone: far over the 10% limit
@@ -138,7 +136,7 @@ describe('sync jobs', () => {
       // Four in east (synced first) and two in west for three seats.
       const east = dir.writeCsv('east', manyPeople(4, 'e'));
       const west = dir.writeCsv('west', manyPeople(2, 'w'));
-      dir.writeConfig({ databaseUrl: own.url, prefix, port, sources: { east, west }, seats: { primary: 3 } });
+      dir.writeConfig({ databaseUrl: own.url, prefix, sources: { east, west }, seats: { primary: 3 } });
       await start();
       const dry = await finished((await enqueueSync(queue, { ...SYNC, sources: ['east', 'west'], dryRun: true })).id);
       expect((await ownDb.query('SELECT 1 FROM accounts UNION ALL SELECT 1 FROM runs')).rows).toEqual([]);
@@ -160,7 +158,7 @@ describe('sync jobs', () => {
     const schedules: ScheduleQueue = new Queue('schedule', { connection: services.redis, prefix });
     try {
       const hr = dir.writeCsv('hr', manyPeople(5));
-      dir.writeConfig({ databaseUrl: services.postgresUrl, prefix, port, sources: { hr, crm: hr }, schedule: '"*/5 * * * *"' });
+      dir.writeConfig({ databaseUrl: services.postgresUrl, prefix, sources: { hr, crm: hr }, schedule: '"*/5 * * * *"' });
       const log = silentLogger();
       expect(await applySchedules(schedules, await loadConfig({ path: dir.configPath }), log)).toEqual({ upserted: ['hr', 'crm'], removed: [] });
       // The same config again changes nothing (the next run time stays).
@@ -174,12 +172,12 @@ describe('sync jobs', () => {
       expect(await applySchedules(schedules, await loadConfig({ path: dir.configPath }), log)).toEqual({ upserted: ['crm'], removed: [] });
       expect((await schedules.getJobScheduler(schedulerIdOf('crm')))?.tz).toBe('UTC');
       // crm removed, hr on an interval instead of cron.
-      dir.writeConfig({ databaseUrl: services.postgresUrl, prefix, port, sources: { hr }, schedule: '{ every: 10m }' });
+      dir.writeConfig({ databaseUrl: services.postgresUrl, prefix, sources: { hr }, schedule: '{ every: 10m }' });
       expect(await applySchedules(schedules, await loadConfig({ path: dir.configPath }), log)).toEqual({ upserted: ['hr'], removed: ['crm'] });
       const all = await schedules.getJobSchedulers(0, -1);
       expect(all.map((s) => [s.id ?? s.key, s.every ?? s.pattern])).toEqual([[schedulerIdOf('hr'), 600_000]]);
       // schedule: off removes it.
-      dir.writeConfig({ databaseUrl: services.postgresUrl, prefix, port, sources: { hr }, schedule: 'off' });
+      dir.writeConfig({ databaseUrl: services.postgresUrl, prefix, sources: { hr }, schedule: 'off' });
       expect(await applySchedules(schedules, await loadConfig({ path: dir.configPath }), log)).toEqual({ upserted: [], removed: ['hr'] });
     } finally {
       await schedules.close();

@@ -1,10 +1,9 @@
 // Shared by the worker, HTTP and container tests: config files on disk (the worker re-reads its file),
-// free ports, unique Redis prefixes, `seatsync run` as a child process, and polling of state that
-// lives in another process (the database, Redis).
+// unique Redis prefixes, `seatsync run` as a child process, and polling of state that lives in another
+// process (the database, Redis).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -52,33 +51,26 @@ export async function clearPrefix(prefix: string): Promise<void> {
   }
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
 /** `aConfigYaml`'s options, with the database named (null: the embedded one) and the worker's Redis prefix and HTTP port. */
 export type WorkerConfigOptions = Omit<ConfigYamlOptions, 'redis'> &
   Required<Pick<ConfigYamlOptions, 'databaseUrl'>> & {
     readonly prefix: string;
-    readonly port: number;
+    /**
+     * Default 0: a port the system picks when the worker listens, which no other process can take
+     * meanwhile; the worker's `url` (`startWorker`, `spawnWorker(…).started`) says which.
+     */
+    readonly port?: number;
     /** Redis of its own (default: the suite's, REDIS_URL). */
     readonly redisUrl?: string;
   };
 
-/** The config file the worker tests run with: `aConfigYaml`'s, with the HTTP API on `port` and its two tokens. */
+/** The config file the worker tests run with: `aConfigYaml`'s, with the HTTP API on `port` (default 0) and its two tokens. */
 export function workerConfigYaml(o: WorkerConfigOptions): string {
   const { prefix, port, redisUrl, extra, ...config } = o;
   const http = [
     'http:',
     '  host: 127.0.0.1',
-    `  port: ${port}`,
+    `  port: ${port ?? 0}`,
     '  tokens:',
     `    - { name: ops, sha256: ${tokenHash(ADMIN_TOKEN)}, role: admin }`,
     `    - { name: viewer, sha256: ${tokenHash(READ_TOKEN)}, role: read }`,
@@ -122,8 +114,11 @@ export function manyPeople(n: number, idPrefix = 'p'): CsvPerson[] {
 
 export interface WorkerProcess {
   readonly child: ChildProcess;
-  /** Resolves once the worker logged that it started; rejects if it exits before. */
-  readonly started: Promise<void>;
+  /**
+   * Resolves once the worker logged that it started, with the `url` it logged: where its HTTP server
+   * listens (`http://127.0.0.1:PORT`). Rejects if it exits before.
+   */
+  readonly started: Promise<string>;
   /** Resolves with the exit code. */
   readonly exited: Promise<number | null>;
   logs(): string;
@@ -139,9 +134,9 @@ export function spawnWorker(configPath: string, options: { args?: readonly strin
   let output = '';
   let onLine: (line: string) => void = () => undefined;
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  const started = new Promise<void>((resolve, reject) => {
+  const started = new Promise<string>((resolve, reject) => {
     onLine = (line) => {
-      if (line.includes('"msg":"seatsync worker started"')) resolve();
+      if (line.includes('"msg":"seatsync worker started"')) resolve((JSON.parse(line) as { url: string }).url);
     };
     void exited.then((code) => reject(new Error(`seatsync run exited with ${code} before starting:\n${output}`)));
   });

@@ -12,7 +12,7 @@ import { openDatabase, type Database } from '../../../src/store/db.ts';
 import { createPostgresDatabase } from '../../support/databases.ts';
 import { startPrivatePostgres, type PrivatePostgres } from '../../support/private-postgres.ts';
 import { startPrivateRedis, type PrivateRedis } from '../../support/private-redis.ts';
-import { aConfigDir, clearPrefix, freePort, REDIS_URL, requireRedis, uniquePrefix, type ConfigDir, type WorkerConfigOptions } from './worker-fixtures.ts';
+import { aConfigDir, clearPrefix, REDIS_URL, requireRedis, uniquePrefix, type ConfigDir, type WorkerConfigOptions } from './worker-fixtures.ts';
 
 export interface WorkerServicesOptions {
   /** `private`: a server of the test's own (`privatePostgres`), for tests that stop it. Default: a database on the suite's server. */
@@ -38,8 +38,8 @@ export interface WorkerServices {
   readonly privateRedis: PrivateRedis;
   /** The `n` of a query like `SELECT count(*)::int AS n FROM …` (-1: no row). */
   readonly count: (sql: string) => Promise<number>;
-  /** What every worker config on these services says: the database, the prefix, Redis, and a free HTTP port. */
-  readonly configOptions: () => Promise<Pick<WorkerConfigOptions, 'databaseUrl' | 'prefix' | 'port' | 'redisUrl'>>;
+  /** What every worker config on these services says: the database, the prefix and Redis (the HTTP port: 0, the system picks it). */
+  readonly configOptions: () => Promise<Pick<WorkerConfigOptions, 'databaseUrl' | 'prefix' | 'redisUrl'>>;
 }
 
 interface Opened {
@@ -128,7 +128,7 @@ export function workerServicesOf(name: string, options: WorkerServicesOptions = 
       return server;
     },
     count: async (sql) => (await db().query<{ n: number }>(sql)).rows[0]?.n ?? -1,
-    configOptions: async () => ({ databaseUrl: current().postgres.url, prefix, port: await freePort(), redisUrl: current().redis.url }),
+    configOptions: async () => ({ databaseUrl: current().postgres.url, prefix, redisUrl: current().redis.url }),
   };
 }
 

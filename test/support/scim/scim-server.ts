@@ -1,13 +1,12 @@
 // A SCIM 2.0 application for tests, built on the `scimmy` library (its User and Group resources, filter
 // and PATCH handling) over HTTPS with a test CA, with an in-memory store (scim-store.ts). It can throttle
 // (429 with Retry-After), go down and come back on the same port, and counts the requests it answered.
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import SCIMMY from 'scimmy';
+import { listenOn, retryOnPortTaken, SAME_PORT } from '../ports.ts';
 import { ScimStore } from './scim-store.ts';
 import type { TestCa } from '../test-ca.ts';
 
@@ -113,11 +112,9 @@ export class TestScimServer {
     return `https://127.0.0.1:${this.#port}/oauth/token`;
   }
 
-  /** Listens (again, on the same port after `down`). */
+  /** Listens (again, on the same port after `down`, waiting while another process holds it). */
   async up(): Promise<void> {
-    this.#server.listen(this.#port, '127.0.0.1');
-    await once(this.#server, 'listening');
-    this.#port = (this.#server.address() as AddressInfo).port;
+    this.#port = await retryOnPortTaken(() => listenOn(this.#server, this.#port, '127.0.0.1'), SAME_PORT);
   }
 
   /** Stops listening and cuts open connections: the application is unreachable. */

@@ -282,7 +282,7 @@ describe('all problems at once', () => {
       'profiles[1].when: has no keys: give memberOf, dn or attribute (or leave it out to match every user)',
       'notify: needs one transport: smtp, graph or log: true',
       'notify.to: must be an email address (got "nobody")',
-      'http.port: must be a whole number from 1 to 65535 (got "99999")',
+      'http.port: must be a whole number from 0 to 65535 (got "99999")',
       'extra: unknown key',
     ]);
   });

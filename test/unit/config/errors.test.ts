@@ -101,7 +101,7 @@ const cases: Case[] = [
   { name: 'smtp port', text: notify('to: a@x.test\nfrom: b@x.test\nsmtp: { host: h, port: 70000 }'), expected: 'notify.smtp.port: must be a whole number from 1 to 65535 (got "70000")' },
   { name: 'graph sender', text: notify('to: a@x.test\ngraph: { source: e }'), expected: 'notify.graph.sender: is required' },
   // http, database, redis
-  { name: 'http port', text: configText({ extra: 'http:\n  port: 0\n' }), expected: 'http.port: must be a whole number from 1 to 65535 (got "0")' },
+  { name: 'http port', text: configText({ extra: 'http:\n  port: 65536\n' }), expected: 'http.port: must be a whole number from 0 to 65535 (got "65536")' },
   { name: 'publicUrl', text: configText({ extra: 'http:\n  publicUrl: ftp://x\n' }), expected: 'http.publicUrl: must be http:// or https:// (got "ftp://x")' },
   { name: 'token hash', text: configText({ extra: 'http:\n  tokens:\n    - { name: ops, sha256: 9f86d0…, role: admin }\n' }), expected: `http.tokens[0].sha256: must be the sha256 of the token, 64 hex characters; make a token and its hash with: TOKEN=$(openssl rand -hex 24); printf '%s' "$TOKEN" | sha256sum (got "9f86d0…")` },
   { name: 'token hash of an empty token', text: configText({ extra: 'http:\n  tokens:\n    - { name: ops, sha256: E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855, role: admin }\n' }), expected: `http.tokens[0].sha256: is the sha256 of an empty token; make a token and its hash with: TOKEN=$(openssl rand -hex 24); printf '%s' "$TOKEN" | sha256sum (got "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855")` },

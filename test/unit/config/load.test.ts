@@ -58,22 +58,22 @@ describe('which file is read', () => {
 
 describe('ConfigError', () => {
   it('has code config, the problems, and a message listing each as path: message', async () => {
-    const error = await temp.error(configText({ extra: 'http:\n  port: 0\nredis:\n  url: http://x\n' }));
+    const error = await temp.error(configText({ extra: 'http:\n  port: 65536\nredis:\n  url: http://x\n' }));
     expect(error).toBeInstanceOf(Error);
     expect(error.code).toBe('config');
     expect(error.name).toBe('ConfigError');
     expect(error.problems.map((p) => p.path)).toEqual(['http.port', 'redis.url']);
     expect(error.message.split('\n')).toEqual([
       `Invalid configuration in ${error.file} (2 problems):`,
-      '  http.port: must be a whole number from 1 to 65535 (got "0")',
+      '  http.port: must be a whole number from 0 to 65535 (got "65536")',
       '  redis.url: must be redis:// or rediss://',
     ]);
   });
 
   it('describeConfigError adds line numbers for the CLI, and passes other errors through', async () => {
-    const error = await temp.error(configText({ extra: 'http:\n  port: 0\n' }));
+    const error = await temp.error(configText({ extra: 'http:\n  port: 65536\n' }));
     const lines = describeConfigError(error).split('\n');
-    expect(lines[1]).toMatch(/^ {2}- http\.port: must be a whole number from 1 to 65535 \(got "0"\) \(line \d+\)$/);
+    expect(lines[1]).toMatch(/^ {2}- http\.port: must be a whole number from 0 to 65535 \(got "65536"\) \(line \d+\)$/);
     expect(describeConfigError(new Error('boom'))).toBe('boom');
     expect(describeConfigError('text')).toBe('text');
   });
@@ -89,6 +89,12 @@ describe('the result', () => {
     expect(() => {
       (config.pools as unknown as { seats: number }[])[0]!.seats = 1000;
     }).toThrow(TypeError);
+  });
+
+  it('takes http.port 0 (a port the system picks) and 65535; the default is 8080', async () => {
+    expect((await temp.load(configText({ extra: 'http:\n  port: 0\n' }))).config.http.port).toBe(0);
+    expect((await temp.load(configText({ extra: 'http:\n  port: 65535\n' }))).config.http.port).toBe(65535);
+    expect((await temp.load(configText())).config.http.port).toBe(8080);
   });
 });
 

@@ -4,8 +4,12 @@ import {
   MAX_ACCOUNTS_IN_EVENT,
   notifyRulesOf,
   planNotifications,
+  reminderDue,
   testEvent,
+  type HeldInput,
+  type HoldNotices,
   type NotificationEvent,
+  type NotifyRules,
 } from '../../../src/domain/notifications.ts';
 import { aPool, anAccount, anInput, blockedChange, blockingRun, DAY, graceChange, HOUR, ofRun, RULES, T0 } from './builders.ts';
 
@@ -354,6 +358,106 @@ describe('sync held, again', () => {
     // The same numbers after a run went through (the source synced ok in between): a new hold, a new key.
     const later = planNotifications(anInput({ ...ofRun('50'), held: { ...held, lastOkRunId: '45' } })).events[0];
     expect(later?.dedupeKey).not.toBe(first?.dedupeKey);
+  });
+});
+
+describe('sync held, reminders while the hold lasts', () => {
+  const held: HeldInput = { wouldDisable: 3, wouldRemove: 40, total: 120, threshold: 12, reason: 'removals', lastOkRunId: '7' };
+  /** One held run of corp-ad at `now`, planned from the notices the previous one left. */
+  const heldRun = (now: number, runId: string, notices: HoldNotices | null, config: NotifyRules = RULES) => {
+    const plan = planNotifications(anInput({ now, ...ofRun(runId), config, held: { ...held, notices } }));
+    return { events: only(plan.events, 'sync-held'), notices: plan.holdNotices ?? null, all: plan.events };
+  };
+  /** Held runs at these times, in turn; the events of each. */
+  const heldRuns = (times: readonly number[], config: NotifyRules = RULES) => {
+    let notices: HoldNotices | null = null;
+    return times.map((now, i) => {
+      const run = heldRun(now, String(100 + i), notices, config);
+      notices = run.notices;
+      return run;
+    });
+  };
+
+  it('the first held run of a hold: its one email, and the notices of the hold begin', () => {
+    const first = heldRun(T0, '42', null);
+    expect(first.events).toHaveLength(1);
+    expect(first.events[0]?.dedupeKey).toBe('held:corp-ad:7');
+    expect(first.events[0]).not.toHaveProperty('reminder');
+    expect(first.notices).toEqual({ lastOkRunId: '7', since: T0, heldRuns: 1, lastEmailAt: T0, reminders: 0 });
+  });
+
+  it('runs that stay held send nothing until remindEvery has passed since the last email, then a numbered reminder saying since when', () => {
+    const runs = heldRuns([T0, T0 + HOUR, T0 + DAY - 1, T0 + DAY, T0 + DAY + HOUR, T0 + 2 * DAY]);
+    expect(runs.map((r) => r.events.map((e) => e.dedupeKey))).toEqual([
+      ['held:corp-ad:7'],
+      [],
+      [],
+      ['held:corp-ad:7:reminder:1'],
+      [],
+      ['held:corp-ad:7:reminder:2'],
+    ]);
+    expect(runs[3]?.events[0]).toMatchObject({
+      kind: 'sync-held',
+      recipient: 'licenses@corp.example.test',
+      source: 'corp-ad',
+      runId: '103',
+      at: new Date(T0 + DAY).toISOString(),
+      wouldDisable: 3,
+      wouldRemove: 40,
+      total: 120,
+      threshold: 12,
+      reason: 'removals',
+      reminder: { ordinal: 1, heldSince: new Date(T0).toISOString(), heldRuns: 4 },
+    });
+    expect(runs[5]?.events[0]?.reminder).toEqual({ ordinal: 2, heldSince: new Date(T0).toISOString(), heldRuns: 6 });
+    expect(runs[5]?.notices).toEqual({ lastOkRunId: '7', since: T0, heldRuns: 6, lastEmailAt: T0 + 2 * DAY, reminders: 2 });
+    // Only the held email: a held run has no pool usage for the other rules.
+    expect(runs.flatMap((r) => r.all).every((e) => e.kind === 'sync-held')).toBe(true);
+  });
+
+  it('counts remindEvery from the last email, not in fixed steps from the start of the hold: never two within remindEvery', () => {
+    // No run for almost two days (a stopped worker), then hourly runs again.
+    const runs = heldRuns([T0, T0 + DAY + 23 * HOUR, T0 + 2 * DAY, T0 + 2 * DAY + 23 * HOUR - 1, T0 + 2 * DAY + 23 * HOUR]);
+    expect(runs.map((r) => r.events.map((e) => e.reminder?.ordinal ?? 0))).toEqual([[0], [1], [], [], [2]]);
+  });
+
+  it('plans the same reminder with the same key when the same run is planned twice, or two runs plan it from the same notices', () => {
+    const [, second] = heldRuns([T0, T0 + DAY]);
+    const before = { lastOkRunId: '7', since: T0, heldRuns: 1, lastEmailAt: T0, reminders: 0 };
+    expect(heldRun(T0 + DAY, '101', before).events).toEqual(second?.events);
+    expect(heldRun(T0 + DAY + 1, '102', before).events[0]?.dedupeKey).toBe(second?.events[0]?.dedupeKey);
+  });
+
+  it('sends no reminder when remindEvery is off: the first email of the hold only', () => {
+    const runs = heldRuns([T0, T0 + DAY, T0 + 7 * DAY, T0 + 30 * DAY], { ...RULES, remindEveryMs: null });
+    expect(runs.map((r) => r.events.map((e) => e.dedupeKey))).toEqual([['held:corp-ad:7'], [], [], []]);
+    expect(runs[3]?.notices).toMatchObject({ heldRuns: 4, lastEmailAt: T0, reminders: 0 });
+  });
+
+  it('a hold after a run went through is a new one: its first email again, its notices start over', () => {
+    const old: HoldNotices = { lastOkRunId: '7', since: T0 - 9 * DAY, heldRuns: 30, lastEmailAt: T0 - HOUR, reminders: 8 };
+    const plan = planNotifications(anInput({ held: { ...held, lastOkRunId: '45', notices: old } }));
+    expect(plan.events.map((e) => e.dedupeKey)).toEqual(['held:corp-ad:45']);
+    expect(plan.holdNotices).toEqual({ lastOkRunId: '45', since: T0, heldRuns: 1, lastEmailAt: T0, reminders: 0 });
+    // A source that never synced ok, then held: the hold of `never`.
+    expect(planNotifications(anInput({ held: { ...held, lastOkRunId: null } })).events[0]?.dedupeKey).toBe('held:corp-ad:never');
+  });
+
+  it('keeps no hold notices for a run that was not held', () => {
+    expect(planNotifications(anInput()).holdNotices).toBeUndefined();
+  });
+});
+
+describe('reminderDue', () => {
+  it.each([
+    [null, T0, DAY, true],
+    [undefined, T0, DAY, true],
+    [T0 - DAY, T0, DAY, true],
+    [T0 - DAY + 1, T0, DAY, false],
+    [T0 - 30 * DAY, T0, null, false],
+    [null, T0, null, false],
+  ] as const)('last email %s, now %s, every %s: %s', (last, now, every, due) => {
+    expect(reminderDue(last, now, every)).toBe(due);
   });
 });
 

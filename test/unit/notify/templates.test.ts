@@ -192,6 +192,36 @@ describe('other messages', () => {
     expect(text).toContain('it would disable 0 and remove 2 of 120 accounts, while some entries came back without a readable id');
   });
 
+  it('sync still held: the reminder says since when, how many runs, what waits and the commands, as the first email does', () => {
+    const held = { wouldDisable: 3, wouldRemove: 40, total: 120, threshold: 12, reason: 'removals' as const, lastOkRunId: '7' };
+    const notices = { lastOkRunId: '7', since: T0, heldRuns: 24, lastEmailAt: T0, reminders: 0 };
+    const [event] = planNotifications(anInput({ now: T0 + DAY, held: { ...held, notices } })).events;
+    const [first] = planNotifications(anInput({ held })).events;
+    const { subject, text, html } = render(event as NotificationEvent);
+    expect(subject).toBe('Sync still held for corp-ad since 2025-03-04 09:00 UTC — would disable 3 and remove 40 of 120 accounts');
+    expect(text).toContain(
+      'The sync of corp-ad has been held since 2025-03-04 09:00 UTC (25 held runs) and changed nothing. Its last run, at 2025-03-05 09:00 UTC, ' +
+        'was held too: it would disable 3 and remove 40 of 120 accounts (policy.maxRemovals allows 12 per run).',
+    );
+    expect(text).toContain('users deleted or disabled there keep their accounts and their seats');
+    expect(html).toContain('<h2>Sync still held for corp-ad since 2025-03-04 09:00 UTC — would disable 3 and remove 40 of 120 accounts</h2>');
+    // The same actions as the first email of the hold: review with a dry run, check the source, apply.
+    const actions = (t: string) => t.slice(t.indexOf('What to do'));
+    expect(actions(text)).toBe(actions(render(first as NotificationEvent).text));
+    expect(text).toContain('seatsync sync --source corp-ad --dry-run --allow-removals --only disabled,removed');
+    expect(text).toContain('seatsync sync --source corp-ad --allow-removals');
+    // Stored in the outbox and read back, it renders the same.
+    expect(render(parseEvent(JSON.parse(JSON.stringify(event))) as NotificationEvent)).toEqual(render(event as NotificationEvent));
+  });
+
+  it('sync still held on an empty result', () => {
+    const notices = { lastOkRunId: '7', since: T0, heldRuns: 1, lastEmailAt: T0, reminders: 0 };
+    const [event] = planNotifications(anInput({ now: T0 + 2 * DAY, held: { wouldDisable: 0, wouldRemove: 120, total: 120, reason: 'empty-read', lastOkRunId: '7', notices } })).events;
+    const { subject, text } = render(event as NotificationEvent);
+    expect(subject).toBe('Sync still held for corp-ad since 2025-03-04 09:00 UTC — the source returned no users');
+    expect(text).toContain('was held too: the source returned no users although it has 120 accounts.');
+  });
+
   it('sync held, as the previous version stored it (two booleans, no reason): read from the outbox, it renders as it does now', () => {
     const held = (reason: SyncHeldEvent['reason']) =>
       planNotifications(anInput({ held: { wouldDisable: 0, wouldRemove: 2, total: 120, threshold: 12, reason, lastOkRunId: '7' } })).events[0] as SyncHeldEvent;
