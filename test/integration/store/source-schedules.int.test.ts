@@ -101,7 +101,7 @@ describe.each(DATABASE_KINDS)('a source whose last run is old, after an upgrade 
     try {
       const first = await pastRun(db, 'hr', 3 * 24 * HOUR);
       const last = await pastRun(db, 'hr', 2 * 24 * HOUR);
-      expect(await migrate(db)).toEqual({ applied: [12] });
+      expect(await migrate(db)).toEqual({ applied: MIGRATIONS.filter((m) => m.version >= 12).map((m) => m.version) });
       const repos = repositoriesOf(db);
       // The run after the last one was due an hour after it started.
       const due = new Date(last.getTime() + HOUR).toISOString();
