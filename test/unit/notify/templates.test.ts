@@ -214,6 +214,20 @@ describe('other messages', () => {
     expect(render(parseEvent(JSON.parse(JSON.stringify(event))) as NotificationEvent)).toEqual(render(event as NotificationEvent));
   });
 
+  it('sync held and its reminder write every count with thousands separators', () => {
+    const held = { wouldDisable: 1_250, wouldRemove: 4_800, total: 52_000, threshold: 5_200, reason: 'removals' as const, lastOkRunId: '7', heldSince: T0, heldRuns: 1_440 };
+    const notices = { lastOkRunId: '7', lastEmailAt: T0, reminders: 0 };
+    const [first] = planNotifications(anInput({ held })).events;
+    const [reminder] = planNotifications(anInput({ now: T0 + DAY, held: { ...held, notices } })).events;
+    const counts = 'would disable 1,250 and remove 4,800 of 52,000 accounts';
+    expect(render(first as NotificationEvent).subject).toBe(`Sync held for corp-ad — ${counts}`);
+    const { subject, text, html } = render(reminder as NotificationEvent);
+    expect(subject).toBe(`Sync still held for corp-ad since 2025-03-04 09:00 UTC — ${counts}`);
+    expect(text).toContain('(1,440 held runs)');
+    expect(text).toContain('it would disable 1,250 and remove 4,800 of 52,000 accounts (policy.maxRemovals allows 5,200 per run)');
+    expect(html).toContain(`<h2>Sync still held for corp-ad since 2025-03-04 09:00 UTC — ${counts}</h2>`);
+  });
+
   it('sync still held on an empty result', () => {
     const notices = { lastOkRunId: '7', lastEmailAt: T0, reminders: 0 };
     const held = { wouldDisable: 0, wouldRemove: 120, total: 120, reason: 'empty-read' as const, lastOkRunId: '7', heldSince: T0, heldRuns: 2, notices };
