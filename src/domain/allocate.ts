@@ -4,7 +4,7 @@
 //
 // Semantics, in the order the steps run:
 //
-// 0. Frozen accounts (`SeatAccount.frozen`: the directory entry is present but was unreadable in this run)
+// 0. Frozen accounts (`SeatAccount.frozen`: the directory entry is present but was unreadable when last read)
 //    keep their stored state exactly, whatever the rest says: the seats an active one holds count (as
 //    overage under grace) but it is never blocked — a shrinking pool blocks the next newest holder that
 //    is not frozen, and frozen holders alone above the seats stay, reported as overage; a blocked one

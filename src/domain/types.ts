@@ -105,8 +105,9 @@ export interface SeatAccount {
    */
   readonly unprotectedByAdmin?: boolean;
   /**
-   * Its directory entry is present but was unreadable in this run: the account keeps its seat state
-   * exactly as stored (never activated, never blocked; its seats count). Only stored accounts can be.
+   * Its directory entry is present but unreadable: in this run's read, or in an earlier read of its
+   * source that no read has returned it readable since: the account keeps its seat state exactly as
+   * stored (never activated, never blocked; its seats count). Only stored accounts can be.
    */
   readonly frozen: boolean;
 

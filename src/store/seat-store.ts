@@ -90,6 +90,11 @@ const FLAG_COLUMN: Record<AdminFlag, 'suspended' | 'admin_protected'> = { suspen
 
 /** What seat decisions read and write, under one lock (SPEC rule 11), in one transaction. */
 export function seatsOf(tx: Queryable) {
+  /** The accounts whose entries their source's last applied run found present but unreadable (`recordUnreadable`), ascending. */
+  const unreadableIds = async (): Promise<number[]> => {
+    const result = await tx.query<{ account_id: number }>('SELECT account_id FROM unreadable_accounts ORDER BY account_id');
+    return result.rows.map((row) => row.account_id);
+  };
   return {
     /** Takes the seat lock until the transaction ends. */
     async lock(): Promise<void> {
@@ -205,6 +210,40 @@ export function seatsOf(tx: Queryable) {
          WHERE allocation_state.fingerprint <> excluded.fingerprint OR allocation_state.pools IS DISTINCT FROM excluded.pools`,
         [state.fingerprint, pools],
       );
+    },
+
+    /**
+     * Records what an applied run of `source` read of its accounts whose entries were unreadable: `frozen`,
+     * those its read found present but unreadable; `cleared`, those it read readable again or found gone.
+     * The others recorded before stay (an incremental read does not return an unchanged entry: it is as
+     * unreadable as it was; a held or failed run records nothing). Returns the accounts recorded of every
+     * source, ascending: those every allocation leaves as they are (`SeatAccount.frozen`) until their
+     * source reads them again.
+     */
+    async recordUnreadable(source: string, read: { readonly frozen: readonly number[]; readonly cleared: readonly number[] }): Promise<number[]> {
+      const ids = read.frozen;
+      if (read.cleared.length > 0) {
+        await tx.query(
+          'DELETE FROM unreadable_accounts WHERE source = $1 AND account_id = ANY($2::int[]) AND NOT (account_id = ANY($3::int[]))',
+          [source, read.cleared, ids],
+        );
+      }
+      if (ids.length > 0) {
+        await tx.query(
+          `INSERT INTO unreadable_accounts (account_id, source) SELECT id, $1 FROM unnest($2::int[]) AS u(id)
+           ON CONFLICT (account_id) DO UPDATE SET source = excluded.source WHERE unreadable_accounts.source <> excluded.source`,
+          [source, ids],
+        );
+      }
+      return unreadableIds();
+    },
+
+    unreadableIds,
+
+    /** The accounts of `source` whose entries its last applied run, or one before it, found unreadable (`recordUnreadable`). */
+    async unreadableIdsOf(source: string): Promise<number[]> {
+      const result = await tx.query<{ account_id: number }>('SELECT account_id FROM unreadable_accounts WHERE source = $1', [source]);
+      return result.rows.map((row) => row.account_id);
     },
 
     /** An account's admin flags and state, its row locked until the transaction ends; null when it is gone. */

@@ -80,6 +80,8 @@ interface DeltaRun {
   readonly input: ApplyInput;
   readonly summary: DeltaSummary;
   readonly changed: ReadonlyMap<number, DeltaRow>;
+  /** The accounts left as they are (seat-store.ts `recordUnreadable`): this read's unreadable entries and those not read again since an earlier read found them unreadable. */
+  readonly frozen: ReadonlySet<number>;
   readonly writer: StepWriter;
 }
 
@@ -90,7 +92,9 @@ interface DeltaRun {
 export async function allocateDelta(tx: Repositories, input: ApplyInput, summary: DeltaSummary): Promise<AllocatedDelta> {
   const { staging } = input;
   const runId = storedRunId(input);
-  const fingerprint = allocationFingerprint(input.config, input.frozenIds);
+  // Frozen: the accounts this read found unreadable, and those not read again since a read found them so.
+  const frozenIds = await tx.seats.recordUnreadable(input.source, { frozen: input.frozenIds, cleared: [...input.readAgainIds, ...summary.missingIds] });
+  const fingerprint = allocationFingerprint(input.config, frozenIds);
   const quiet = summary.newCount + summary.seatChangedCount === 0 && summary.missingIds.length === 0;
   const last = quiet ? await tx.seats.lastAllocation() : null;
   if (last?.fingerprint === fingerprint && !(await tx.seats.graceEnded(input.now))) {
@@ -101,7 +105,7 @@ export async function allocateDelta(tx: Repositories, input: ApplyInput, summary
   // Each new account's id is known before it is decided: every slice's new accounts are inserted while
   // the next slice is decided, ids in read order.
   const ids = summary.newCount > 0 ? await reserveIds(staging, input) : NO_IDS;
-  const run: DeltaRun = { tx, input, summary, changed, writer: new StepWriter(tx, input, ids) };
+  const run: DeltaRun = { tx, input, summary, changed, frozen: new Set(frozenIds), writer: new StepWriter(tx, input, ids) };
   // A first sync: the account table's indexes are built after its inserts.
   const allocated = await tx.accounts.loadInBulk(summary.newCount, () => allocateAndWrite(run));
   await tx.seats.saveAllocation({ fingerprint, pools: allocated.plan.pools });
@@ -161,9 +165,10 @@ async function allocateAndWrite(run: DeltaRun): Promise<AllocatedDelta> {
  * Begins the allocation with the stored accounts (settled keepers only counted, when asked) and this
  * read's changes (on copies): changed and returning users get their new directory facts (removed ones
  * that return, left out by the load, are loaded here), missing ones are marked absent, those whose
- * entries were present but unreadable are frozen (their seat state kept exactly).
+ * entries were present but unreadable, in this read or in the last applied run of their own source, are
+ * frozen (their seat state kept exactly).
  */
-async function beginWithStored({ tx, input, summary, changed }: DeltaRun, { leaveOutSettled }: { leaveOutSettled: boolean }): Promise<SeatAllocation> {
+async function beginWithStored({ tx, input, summary, changed, frozen }: DeltaRun, { leaveOutSettled }: { leaveOutSettled: boolean }): Promise<SeatAllocation> {
   const settledHeld = new Map(input.config.profiles.filter((p) => p.pools.length > 0).map((p) => [p.name, neededPoolNames(p.pools)]));
   const { accounts, settled } = leaveOutSettled
     ? await tx.seats.loadAroundSettled({ settledHeld, include: [...changed.keys(), ...summary.missingIds] })
@@ -172,7 +177,6 @@ async function beginWithStored({ tx, input, summary, changed }: DeltaRun, { leav
   // Loops, not push(...list): a list of a million would overflow the call stack.
   for (const account of await tx.seats.loadById([...changed.keys()].filter((id) => !known.has(id)))) accounts.push(account);
   const missing = new Set(summary.missingIds);
-  const frozen = new Set(input.frozenIds);
   const allocation = beginAllocation(allocationSettingsOf(input.config, input.now), { settled });
   allocation.admit(
     accounts.map((account): SeatAccount => {

@@ -54,6 +54,8 @@ export interface ApplyInput {
   readonly unseenIds: readonly number[];
   /** Accounts whose entries were present but unreadable: frozen in the allocation (their seat state kept exactly). */
   readonly frozenIds: readonly number[];
+  /** Accounts whose entries were unreadable in an earlier run that this read returned readable. */
+  readonly readAgainIds: readonly number[];
   /** Entries the read returned in scope, readable or not, as the read counted them (read-source.ts `ReadStats`). */
   readonly returned: number;
   /** Entries skipped without a readable id (see `holdReason`, domain/hold.ts). */

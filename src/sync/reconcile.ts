@@ -131,13 +131,27 @@ function withAdminUnprotect(accounts: readonly SeatAccount[], occasion: Occasion
 }
 
 /**
+ * The accounts whose entries their source's last run found unreadable, frozen (their seat state kept
+ * exactly), but the one an admin acts on: the action is the admin's decision, whatever the entry says.
+ */
+function withUnreadableFrozen(accounts: readonly SeatAccount[], unreadableIds: readonly number[], occasion: Occasion): { accounts: readonly SeatAccount[]; frozenIds: number[] } {
+  const acted = occasion.kind === 'admin-action' ? occasion.account.id : null;
+  const frozenIds = unreadableIds.filter((id) => id !== acted);
+  if (frozenIds.length === 0) return { accounts, frozenIds };
+  const frozen = new Set(frozenIds);
+  return { accounts: accounts.map((account) => (frozen.has(account.id) ? { ...account, frozen: true } : account)), frozenIds };
+}
+
+/**
  * Re-allocates every stored account after an admin action (a config change is applied by a sync of every
  * source, which reads the directory) and writes the result. No user is mapped again: a change of `when` or
- * `policy.protect` not yet read stays in the sources' recorded mappings (`storedSeatSettings`).
+ * `policy.protect` not yet read stays in the sources' recorded mappings (`storedSeatSettings`). Accounts
+ * whose entries were unreadable in their source's last run stay as they are (`withUnreadableFrozen`).
  */
 export async function reconcileSeats(tx: Repositories, options: ReconcileOptions): Promise<AllocationPlan> {
-  const plan = allocate({ ...allocationSettingsOf(options.config, options.now), accounts: withAdminUnprotect(await tx.seats.load(), options.occasion) });
+  const { accounts, frozenIds } = withUnreadableFrozen(await tx.seats.load(), await tx.seats.unreadableIds(), options.occasion);
+  const plan = allocate({ ...allocationSettingsOf(options.config, options.now), accounts: withAdminUnprotect(accounts, options.occasion) });
   await tx.seats.write(plan.changes, auditActorOf(options.occasion));
-  await tx.seats.saveAllocation({ fingerprint: allocationFingerprint(options.config), pools: plan.pools });
+  await tx.seats.saveAllocation({ fingerprint: allocationFingerprint(options.config, frozenIds), pools: plan.pools });
   return plan;
 }

@@ -99,6 +99,13 @@ export class SourceSnapshot {
     return this.#accounts.idsMarked(FROZEN);
   }
 
+  /** Of the accounts `ids`, those the read returned readable. */
+  async readAmong(ids: readonly number[]): Promise<number[]> {
+    if (ids.length === 0) return [];
+    await this.#holding([]);
+    return this.#accounts.idsMarked(SEEN, new Set(ids));
+  }
+
   /** Ids of present accounts the read did not return (for a full read: the missing ones). */
   async unseenIds(): Promise<number[]> {
     await this.#holding([]);
@@ -186,9 +193,14 @@ class Accounts {
     if (slot !== undefined && (this.#marks[slot] ?? SEEN) < mark) this.#marks[slot] = mark;
   }
 
-  idsMarked(mark: number): number[] {
+  /** The ids of the accounts with this mark (among `within`, when given). */
+  idsMarked(mark: number, within?: ReadonlySet<number>): number[] {
     const ids: number[] = [];
-    for (let slot = 0; slot < this.#slots.size; slot++) if (this.#marks[slot] === mark) ids.push(this.#rows[3 * slot] ?? 0);
+    for (let slot = 0; slot < this.#slots.size; slot++) {
+      if (this.#marks[slot] !== mark) continue;
+      const id = this.#rows[3 * slot] ?? 0;
+      if (within === undefined || within.has(id)) ids.push(id);
+    }
     return ids;
   }
 

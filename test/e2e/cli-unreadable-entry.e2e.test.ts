@@ -43,4 +43,32 @@ describe('seatsync sync on an export with a bad row', () => {
     expect((JSON.parse(fixed.stdout) as { runs: Record<string, unknown>[] }).runs[0]).toMatchObject({ status: 'ok', skipped: 0, updated: 0, activated: 0, blocked: 0 });
     expect(await states()).toEqual({ alice: 'active', bob: 'active', carol: 'blocked' });
   }, 180_000);
+
+  it('fails the read of a row whose stray quote runs on into the rows after it, naming the lines, and changes nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'seatsync-e2e-stray-quote-'));
+    const csv = join(dir, 'users.csv');
+    const config = join(dir, 'seatsync.yaml');
+    writeFileSync(config, aConfigYaml({ dataDir: join(dir, 'data'), sources: { hr: csv }, seats: { primary: 2 } }));
+    writeFileSync(csv, rows('true'));
+    expect((await runCli(['sync', '--config', config])).code).toBe(0);
+    const accounts = async (): Promise<unknown> => JSON.parse((await runCli(['accounts', '--json', '--config', config])).stdout);
+    const before = await accounts();
+
+    // alice's username opens a quote that only bob's row closes: as many fields as the header, bob's row gone.
+    writeFileSync(csv, [HEADER, '1,"alice,true,2024-01-01', '2,bob",true,2024-01-02', '3,carol,true,2024-01-03'].join('\n'));
+    const swallowed = await runCli(['sync', '--json', '--config', config]);
+    expect(swallowed.code).toBe(1);
+    expect((JSON.parse(swallowed.stdout) as { runs: Record<string, unknown>[] }).runs[0]).toMatchObject({
+      status: 'failed', removed: 0,
+      error: { code: 'invalid-data', message: expect.stringMatching(/line 2: the quoted value of column "username" runs on to line 3/) },
+    });
+    // A quote closed further down, leaving the row with more fields than the header.
+    writeFileSync(csv, [HEADER, '1,"alice,true,2024-01-01', '2,bob,true,2024-01-02', '3",carol,true,2024-01-03'].join('\n'));
+    const shifted = await runCli(['sync', '--json', '--config', config]);
+    expect(shifted.code).toBe(1);
+    expect((JSON.parse(shifted.stdout) as { runs: Record<string, unknown>[] }).runs[0]).toMatchObject({
+      status: 'failed', error: { message: expect.stringMatching(/line 2: the row runs on to line 4 inside a quoted value/) },
+    });
+    expect(await accounts()).toEqual(before);
+  }, 180_000);
 });

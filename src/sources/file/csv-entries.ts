@@ -6,7 +6,7 @@ import { CsvError, parse } from 'csv-parse';
 import type { Info } from 'csv-parse';
 import { SourceError } from '../directory-source.ts';
 import type { SourceItem } from '../directory-source.ts';
-import { mapCsvRow, isBlankRow, resolveCsvHeader } from './csv-row.ts';
+import { mapCsvRow, isBlankRow, resolveCsvHeader, runOnProblem } from './csv-row.ts';
 import type { CsvHeader } from './csv-row.ts';
 import type { DuplicateIds } from './duplicate-ids.ts';
 import type { FileEntryOptions } from './entry-options.ts';
@@ -61,6 +61,11 @@ export async function* readCsvEntries(input: Readable, options: FileEntryOptions
         continue;
       }
       if (isBlankRow(parsed.record)) continue;
+      const runOn = runOnProblem(header, parsed.record, line, parsed.info.lines);
+      if (runOn !== null) {
+        // Reading on would leave the entries of the rows it took in out of the read: they would be swept.
+        throw new SourceError(options.sourceName, 'invalid-data', `${options.path}: ${runOn}: a quote not closed where it should be? The rows it spans may be other entries`);
+      }
       const item = withUniqueId(mapCsvRow(header, parsed.record, { line, groupsOfInterest: options.groupsOfInterest, maxFieldBytes: MAX_FIELD_BYTES }), line, options.ids);
       yield repaired.anyIn(line, parsed.info.lines) ? withRepaired(item, repairedColumns(header, parsed.record)) : item;
     }

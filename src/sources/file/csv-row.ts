@@ -2,6 +2,7 @@
 // skipped entry naming its line and column. SPEC §7 "file" defines the columns.
 import type { DirectoryUser } from '../../domain/types.ts';
 import type { FieldAttributes, SourceItem } from '../directory-source.ts';
+import { idSpelling } from '../directory-values.ts';
 import { reportedGroups } from './group-keys.ts';
 import { parseIsoTime } from '../../domain/iso-time.ts';
 
@@ -117,6 +118,33 @@ export function isBlankRow(fields: readonly string[]): boolean {
   return fields.every((field) => field.trim() === '');
 }
 
+/** The known columns whose values are one line: a line break in one is a quote closed too late. */
+const ONE_LINE_COLUMNS: readonly KnownColumn[] = KNOWN_COLUMNS.filter((column) => column !== 'displayName');
+
+/**
+ * Why a record read over several lines (`line` to `endLine`: a quoted value with line breaks) may hold the
+ * rows of other entries, or null when it cannot: a quote opened by mistake and closed only by a later row
+ * takes the rows between into one value, and those entries would be missing from the read. It may when its
+ * fields do not match the header, or when a line break is in a column whose value is one line (the id,
+ * username, email, enabled, createdAt, groups); a display name and other columns may hold several lines.
+ */
+export function runOnProblem(header: CsvHeader, fields: readonly string[], line: number, endLine: number): string | null {
+  if (endLine <= line) return null;
+  const extra = fields.slice(header.width).filter((field) => field.trim() !== '').length;
+  if (extra > 0 || fields.length < header.needed) {
+    return `line ${line}: the row runs on to line ${endLine} inside a quoted value and has ${fields.length} fields, the header ${header.width}`;
+  }
+  for (const column of ONE_LINE_COLUMNS) {
+    const index = header.known[column];
+    if (index !== undefined && (fields[index] ?? '').includes('\n')) {
+      const name = header.names[index] ?? column;
+      const end = line + ((fields.slice(0, index + 1).join('').match(/\n/g) ?? []).length);
+      return `line ${line}: the quoted value of column "${name}" runs on to line ${end}`;
+    }
+  }
+  return null;
+}
+
 /** Maps one data row to a user, or to a skipped entry naming its line and the column at fault. */
 export function mapCsvRow(header: CsvHeader, fields: readonly string[], context: CsvRowContext): SourceItem {
   const extra = fields.slice(header.width).filter((field) => field.trim() !== '').length;
@@ -132,7 +160,8 @@ export function mapCsvRow(header: CsvHeader, fields: readonly string[], context:
   };
   const tooLong = (field: string): boolean => field.length * 3 > context.maxFieldBytes && Buffer.byteLength(field) > context.maxFieldBytes;
   const idTooLong = tooLong(value('id'));
-  const id = idTooLong ? '' : value('id');
+  // A GUID is the same id in any case, as on LDAP and in LDIF: an export that changes its case keeps every account.
+  const id = idTooLong ? '' : idSpelling(value('id'));
   const bad = (reason: string, attribute: string): Skipped => skipped(context.line, reason, { attribute, externalId: id });
   // A known column named as the header spells it, as the user's fields are (`readFrom`).
   const column = (known: KnownColumn): string => spelledName(header, known) ?? known;

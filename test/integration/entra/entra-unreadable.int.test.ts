@@ -25,10 +25,10 @@ describe('Entra: unreadable users keep their accounts', () => {
     await fx?.close();
   });
 
-  const config = (): SeatsyncConfig =>
-    aConfig({ sources: [fx.config({ pageSize: 2 })], pools: [{ name: 'primary', seats: 3, notify: null }] });
-  const sync = async (options: { forceFull: boolean }): Promise<SyncReport> =>
-    (await syncWithAllocation(t.db, config(), { forceFull: options.forceFull, trigger: 'schedule' })).report;
+  const config = (seats: number): SeatsyncConfig =>
+    aConfig({ sources: [fx.config({ pageSize: 2 })], pools: [{ name: 'primary', seats, notify: null }] });
+  const sync = async (options: { forceFull: boolean; seats?: number }): Promise<SyncReport> =>
+    (await syncWithAllocation(t.db, config(options.seats ?? 3), { forceFull: options.forceFull, trigger: 'schedule' })).report;
   const rows = async () => (await t.db.query(`SELECT xmin::text AS version, * FROM accounts ORDER BY username`)).rows;
   const states = async () =>
     Object.fromEntries((await t.db.query<{ username: string; state: string }>('SELECT username, state FROM accounts')).rows.map((r) => [r.username, r.state]));
@@ -66,5 +66,19 @@ describe('Entra: unreadable users keep their accounts', () => {
     for (const name of ['user0@contoso.test', 'user1@contoso.test']) {
       expect(again.find((r) => r['username'] === name)).toEqual(before.find((r) => r['username'] === name));
     }
+  }, 120_000);
+
+  it('keeps them as they were through the delta reads that do not return them, until one reads them again', async () => {
+    // user0 and user1 hold seats and still cannot be read; a delta read without changes does not return them.
+    const [user0, user1] = ids;
+    const shrunk = (await sync({ forceFull: false, seats: 1 })).runs[0];
+    expect(shrunk).toMatchObject({ status: 'ok', mode: 'incremental', skipped: 0, blocked: 1 });
+    expect(await states()).toMatchObject({ 'user0@contoso.test': 'active', 'user1@contoso.test': 'active', 'user3@contoso.test': 'blocked' });
+
+    // Readable again: a holder like any other, the newest first when the pool is over its seats.
+    fx.emulator.directory.updateUser(user0 ?? '', { accountEnabled: true });
+    fx.emulator.directory.updateUser(user1 ?? '', { displayName: 'User 1' });
+    expect((await sync({ forceFull: false, seats: 1 })).runs[0]).toMatchObject({ status: 'ok', mode: 'incremental', skipped: 0, blocked: 1 });
+    expect(await states()).toMatchObject({ 'user0@contoso.test': 'active', 'user1@contoso.test': 'blocked', 'user3@contoso.test': 'blocked' });
   }, 120_000);
 });

@@ -48,8 +48,8 @@ describe('CSV file source', () => {
     const csv = [
       'id,username,enabled,createdAt', // line 1
       '1,ok,true,2024-01-01', // 2
-      '2,"multi', // 3
-      'line",maybe,', // 4: the record of line 3 ends here
+      '2,multi,maybe,', // 3
+      '', // 4
       '', // 5
       ',noid,,', // 6
       '3,baddate,,2024-02-30', // 7
@@ -69,6 +69,18 @@ describe('CSV file source', () => {
       ['ok', true, '2024-01-01T00:00:00.000Z'],
       ['last', false, '2025-06-30T08:00:00.000Z'],
     ]);
+  });
+
+  it('fails the read of a row whose quote runs on over other rows, in a one-line column or shifting its fields', async () => {
+    const header = 'id,username,displayName,enabled';
+    const read = (rows: string[]) => readCsv('run-on.csv', [header, ...rows].join('\n'));
+    await expect(read(['1,"ann,Ann,true', '2,bob",Bob,true', '3,cy,Cy,true'])).rejects.toThrow(
+      /run-on\.csv: line 2: the quoted value of column "username" runs on to line 3: a quote not closed where it should be\? The rows it spans may be other entries/,
+    );
+    await expect(read(['1,ann,Ann,"true', '2,bob,Bob,true"', '3,cy,Cy,true'])).rejects.toThrow(/line 2: the quoted value of column "enabled" runs on to line 3/);
+    await expect(read(['1,ann,"Ann,true', '2",bob,Bob,true'])).rejects.toThrow(/line 2: the row runs on to line 3 inside a quoted value and has 6 fields, the header 4/);
+    // A display name of two lines is one entry's.
+    expect(usersOf((await read(['1,ann,"Ann', 'Lee",true', '2,bob,Bob,true'])).items).map((user) => user.displayName)).toEqual(['Ann\nLee', 'Bob']);
   });
 
   it('skips a row with one field over the size limit, naming line and column, and reads on with right line numbers', async () => {
