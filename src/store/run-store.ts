@@ -178,6 +178,27 @@ export function runsOf(db: Queryable) {
     },
 
     /**
+     * The hold `runId` of `source` belongs to, as the runs tell it (SPEC rule 10): the source's last run
+     * that ended ok (null: none), and its held runs after that one with `runId` counted (held already,
+     * still `running` while its notification is planned, or not recorded) and when the first of them started.
+     */
+    async hold(source: string, runId: string, now: Date): Promise<SourceHold> {
+      const result = await db.query<{ lastOkRunId: string | null; heldRuns: number; heldSince: Date }>(
+        `SELECT ok.id::text AS "lastOkRunId", held.n + (NOT cur.recorded)::int AS "heldRuns",
+                coalesce(least(held.first_at, CASE WHEN NOT cur.recorded THEN $3::timestamptz END), $3::timestamptz) AS "heldSince"
+           FROM (SELECT EXISTS (SELECT 1 FROM runs r WHERE r.id = $2::bigint AND r.source = $1) AS recorded) cur
+           LEFT JOIN LATERAL (SELECT r.id FROM runs r WHERE r.source = $1 AND r.status = 'ok' ORDER BY r.id DESC LIMIT 1) ok ON true
+           LEFT JOIN LATERAL (
+             SELECT count(*)::int AS n, min(r.started_at) AS first_at FROM runs r
+              WHERE r.source = $1 AND r.id > coalesce(ok.id, 0) AND (r.status = 'held' OR r.id = $2::bigint)) held ON true`,
+        [source, runId, now.toISOString()],
+      );
+      const row = result.rows[0];
+      if (!row) throw new Error('hold query returned no row');
+      return { lastOkRunId: row.lastOkRunId, heldRuns: row.heldRuns, heldSince: new Date(row.heldSince) };
+    },
+
+    /**
      * How each source has been doing. One query serves `status`, the API, the metrics and the failure
      * emails, so they never disagree.
      */
@@ -200,6 +221,16 @@ export interface FirstSeen {
   readonly at: Date;
   readonly schedule: string | null;
   readonly scheduleAt: Date;
+}
+
+/** A source's current hold as its runs tell it (`runs.hold`). */
+export interface SourceHold {
+  /** The newest run that ended `ok`: the hold is the held runs after it. */
+  readonly lastOkRunId: string | null;
+  /** Held runs after it, the asking run counted. */
+  readonly heldRuns: number;
+  /** When the first of them started. */
+  readonly heldSince: Date;
 }
 
 /** A source as its runs tell it: the last successful run, the failures since the last run that reached the directory, the last error. */
