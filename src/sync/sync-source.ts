@@ -96,7 +96,7 @@ export interface SyncSourceOptions {
 }
 
 /** What the read and stage phases leave: the staged read, its numbers, and what the apply needs of them. */
-type Staged = Pick<ApplyInput, 'outcome' | 'unseenIds' | 'frozenIds' | 'readAgainIds' | 'mapping'> & { readonly stats: ReadStats };
+type Staged = Pick<ApplyInput, 'outcome' | 'unseenIds' | 'frozenIds' | 'readableAmong' | 'mapping'> & { readonly stats: ReadStats };
 
 /** A run's outcome before it is recorded: the apply's (a dry run's `applied` is planned), or a failure. */
 type Ended = (ApplyOutcome & { readonly staged: Staged }) | { readonly kind: 'failed'; readonly staged: Staged | null; readonly error: unknown };
@@ -267,7 +267,6 @@ async function readAndStage(conn: Store, staging: StagingRepository, ctx: RunCon
   // A read that returns every user (asked to, or with no cursor to resume from) needs every present
   // account: loaded on a connection of its own while the source binds and sends its first pages.
   const snapshot = new SourceSnapshot(conn, deps.source.name, { loader: ctx.store, whole: forceFull || cursor === null });
-  const unreadableBefore = await conn.seats.unreadableIdsOf(deps.source.name);
   const read = await readIntoStaging(staging, {
     snapshot,
     source: deps.source,
@@ -280,7 +279,7 @@ async function readAndStage(conn: Store, staging: StagingRepository, ctx: RunCon
   await staging.analyze();
   options.onProgress?.({ phase: 'apply', read: read.stats.seen });
   const unseenIds = sweeps(read.outcome) ? await snapshot.unseenIds() : [];
-  return { ...read, unseenIds, frozenIds: await snapshot.frozenIds(), readAgainIds: await snapshot.readAmong(unreadableBefore), mapping };
+  return { ...read, unseenIds, frozenIds: await snapshot.frozenIds(), readableAmong: (ids) => snapshot.readAmong(ids), mapping };
 }
 
 /**

@@ -10,6 +10,7 @@ import type { SeatsyncConfig } from '../../../src/config/types.ts';
 import type { SyncReport } from '../../../src/sync/run-sync.ts';
 import { aConfig, aCsvFile, aFileSource, csvOf, type CsvPerson } from '../../support/config-builder.ts';
 import { DATABASE_KINDS, testDatabaseOf } from '../../support/databases.ts';
+import { pausingSources } from '../../support/paused-source.ts';
 import { syncWithAllocation } from '../../support/sync.ts';
 
 const ALICE: CsvPerson = { id: 'a1', username: 'alice', createdAt: '2024-01-01T00:00:00Z' };
@@ -117,6 +118,30 @@ describe.each(DATABASE_KINDS)('unreadable entries on %s', (kind) => {
       .split('\n')
       .map((line) => (line.startsWith(`${replaced.id},`) ? replaced.row : line))
       .join('\n');
+
+  // Two runs of one source may overlap (a `seatsync sync --source` beside the worker's run). Staged here
+  // deterministically: the other run reads carol unreadable and applies while this run's read is between
+  // pages, after this run began (and after it could have looked at the accounts recorded unreadable).
+  // This run read carol readable: it clears her record, decided under the seat lock, so she takes the
+  // seat alice frees instead of staying frozen beside it until a later read.
+  it.runIf(kind === 'postgres')('clears an account recorded unreadable by an overlapping run of the same source when this run read it readable', async () => {
+    const { config, path } = await started();
+    const other = aCsvFile([]);
+    writeFileSync(other.path, csvWith([ALICE, BOB, CAROL], { id: 'c3', row: CAROL_UNREADABLE }));
+    const otherConfig = aConfig({ sources: [aFileSource('hr', other.path)], pools: [{ name: 'primary', seats: 2, notify: null }] });
+    writeFileSync(path, csvOf([BOB, CAROL]));
+    const overlapped = pausingSources(config, 1, async () => {
+      expect((await sync(otherConfig)).runs[0]).toMatchObject({ status: 'ok', skipped: 1 });
+      expect(await unreadableNames()).toEqual(['carol']);
+    });
+    const { report } = await syncWithAllocation(t.db, config, { createSource: overlapped });
+    expect(report.runs[0]).toMatchObject({ status: 'ok', removed: 1, activated: 1 });
+    expect(await states()).toEqual({ alice: 'removed', bob: 'active', carol: 'active' });
+    expect(await unreadableNames()).toEqual([]);
+  });
+
+  const unreadableNames = async (): Promise<string[]> =>
+    (await t.db.query<{ username: string }>('SELECT a.username FROM unreadable_accounts u JOIN accounts a ON a.id = u.account_id ORDER BY 1')).rows.map((r) => r.username);
 
   it('gives a freed seat to the next in the queue, not to a waiting account whose entry is unreadable; readable again, it takes its old place', async () => {
     const { config, path } = await started();
