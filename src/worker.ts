@@ -24,7 +24,7 @@ import { createHttpServer } from './http/server.ts';
 import { sourceLogger, type Logger } from './logging.ts';
 import { connectionsFor, type Database } from './store/db.ts';
 import { storeOf, type Repositories } from './store/repositories.ts';
-import { seatSettingsChanged, seatSettingsOf, storedSeatSettings } from './sync/reconcile.ts';
+import { seatSettingsChanged, storedSeatSettings } from './sync/reconcile.ts';
 import { poolViews, schedulesOf, sourceSchedules, targetViews } from './sync/status.ts';
 
 export interface StartWorkerOptions {
@@ -218,15 +218,18 @@ const SEAT_SETTINGS = "pools' seats, profiles' order, when rules or pools, polic
  * A new config: schedulers follow it; a change of the seat settings (`seatSettingsChanged`) is applied at
  * once by a sync of every source (trigger `config`) rather than at the next scheduled run. A change of the
  * mapping rules makes that run read every user (the run compares them with its cursor's; sync-source.ts).
- * Safe to run again: one that fails part way is run again, whole, by the watch at its next re-read (with
- * the same `previous`); schedulers are upserted (and the others removed), schedules recorded only when
- * they differ, and the sync is coalesced with one still waiting.
+ * The settings compared with the new config's are those the seats were decided under (`seatsDecidedOtherwise`),
+ * not `previous`'s: when applying a change failed, sync jobs ran under it meanwhile, and the file then went
+ * back to `previous`, the watch applies `previous` again with `previous` (config-watch.ts), and the seats
+ * those runs decided are still a change to apply. Safe to run again: one that fails part way is run again,
+ * whole, by the watch at its next re-read; schedulers are upserted (and the others removed), schedules
+ * recorded only when they differ, and the sync is coalesced with one still waiting.
  */
 async function applyConfigChange(options: { next: SeatsyncConfig; previous: SeatsyncConfig; queues: Queues; store: Repositories; logger: Logger }): Promise<void> {
   const { next, previous, queues, logger } = options;
   await applySourceSchedules({ queues, store: options.store, config: next, logger });
   await applyTargetSchedules(queues.notify, next, logger);
-  if (seatSettingsChanged(seatSettingsOf(previous), next)) await queueConfigSync(queues, logger, `the seat settings changed (${SEAT_SETTINGS})`);
+  if (await seatsDecidedOtherwise(options.store, next)) await queueConfigSync(queues, logger, `the seat settings changed (${SEAT_SETTINGS})`);
   if (restartOnlyOf(next) !== restartOnlyOf(previous)) {
     logger.warn('database, dataDir, redis or http.host/port changed: these take effect when seatsync run restarts');
   }
@@ -234,21 +237,27 @@ async function applyConfigChange(options: { next: SeatsyncConfig; previous: Seat
 
 /**
  * At start: seats decided under other seat settings than the loaded config's (any change the watch would
- * have applied, made while no worker ran: the same `seatSettingsChanged`, against the settings the last
- * allocation and each source's last applied run recorded) are applied the way the watch applies a change.
- * A source's own mapping rules count, so a run of another source alone (`sync --source`) does not hide a
- * change of them. Replicas starting together queue one sync (coalesced) or two; seat decisions are
- * serialized, and a second run finds the allocation current and changes nothing (SPEC rule 11). Accounts
- * the last allocation left as they were (unreadable entries) are not a change of settings. A held or
- * failed run rolls back and saves no mapping rules: those recorded stay the ones its users are mapped
- * under, so a start after it queues nothing while the settings are unchanged, and queues again, start
- * after start, a change that a held run did not apply (its users are still mapped under the old rules).
+ * have applied, made while no worker ran) are applied the way the watch applies a change, by the same test
+ * (`seatsDecidedOtherwise`). Replicas starting together queue one sync (coalesced) or two; seat decisions
+ * are serialized, and a second run finds the allocation current and changes nothing (SPEC rule 11).
  */
 async function applyChangeSinceLastAllocation(options: { store: Repositories; config: SeatsyncConfig; queues: Queues; logger: Logger }): Promise<void> {
-  const stored = await storedSeatSettings(options.store, options.config);
-  // None yet: no seat was ever decided, the first sync decides them.
-  if (stored === null || !seatSettingsChanged(stored, options.config)) return;
+  if (!(await seatsDecidedOtherwise(options.store, options.config))) return;
   await queueConfigSync(options.queues, options.logger, `the seats were decided under other seat settings (${SEAT_SETTINGS})`);
+}
+
+/**
+ * Whether the stored seats were decided under other seat settings than `config`'s: the same
+ * `seatSettingsChanged`, against the settings the last allocation and each source's last applied run
+ * recorded (`storedSeatSettings`); false before any allocation (the first sync decides the seats). A
+ * source's own mapping rules count, so a run of another source alone (`sync --source`) does not hide a
+ * change of them. Accounts the last allocation left as they were (unreadable entries) are not a change of
+ * settings. A held or failed run rolls back and saves no mapping rules: those recorded stay the ones its
+ * users are mapped under, so the change it did not apply is found again, start after start.
+ */
+async function seatsDecidedOtherwise(store: Repositories, config: SeatsyncConfig): Promise<boolean> {
+  const stored = await storedSeatSettings(store, config);
+  return stored !== null && seatSettingsChanged(stored, config);
 }
 
 /** How a change of seat settings applies at once rather than at the next scheduled run: a sync of every source, trigger `config`. */

@@ -102,10 +102,10 @@ export async function storedSeatSettings(repos: Repositories, config: SeatsyncCo
 
 /**
  * Whether `config`'s seat settings differ from those seats were decided under (`since`: the stored ones,
- * or `seatSettingsOf(previous)`): the allocation settings differ (whatever accounts the allocation had to
- * leave as they were), or the mapping rules some source's users were mapped under differ from the
+ * or those of a config, `seatSettingsOf`): the allocation settings differ (whatever accounts the allocation
+ * had to leave as they were), or the mapping rules some source's users were mapped under differ from the
  * config's. The one test of "this config change needs a sync of every source", for the config watch and
- * for a worker's start.
+ * for a worker's start, both against the stored settings (worker.ts `seatsDecidedOtherwise`).
  */
 export function seatSettingsChanged(since: SeatSettings | StoredSeatSettings, config: SeatsyncConfig): boolean {
   const now = seatSettingsOf(config);

@@ -75,6 +75,8 @@ describe('the schedules a worker records', () => {
     try {
       const hrSchedule = async (): Promise<string | null | undefined> => (await recorded()).find((r) => r.source === 'hr')?.schedule;
       expect(await hrSchedule()).toBe('cron 0 3 * * *');
+      // Seats decided under 5 seats: the change to 6 is a change of the seats' settings.
+      await syncedTo(worker.url, 3);
       // The table is away (as the database may be, briefly) when the change is applied: recording it fails.
       await services.db.query('ALTER TABLE source_first_seen RENAME TO source_first_seen_away');
       try {
@@ -91,5 +93,51 @@ describe('the schedules a worker records', () => {
       await worker.stop();
     }
   }, 60_000);
-});
 
+  it('queues a sync when a change it failed to apply, under which runs decided seats, is taken back in the file', async () => {
+    const { dir } = services;
+    const csv = dir.writeCsv('hr', manyPeople(8));
+    const options: WorkerConfigOptions = { ...(await services.configOptions()), sources: { hr: csv }, schedule: '"0 3 * * *"' };
+    dir.writeConfig({ ...options, seats: { primary: 5 } });
+    const log = capturedLog();
+    const messages = (): string[] => logLines(log.text()).map((line) => line.msg);
+    const counted = (prefix: string): number => messages().filter((m) => m.startsWith(prefix)).length;
+    const worker = await startWorker({
+      config: await loadConfig({ path: dir.configPath }),
+      logger: createLogger({ level: 'info', destination: log.destination }),
+      database: migratedPostgres(services.postgresUrl),
+      shutdownTimeoutMs: 5_000,
+      configPollMs: 200,
+    });
+    try {
+      await syncedTo(worker.url, 5);
+      await services.db.query('ALTER TABLE source_first_seen RENAME TO source_first_seen_away');
+      try {
+        // 6 seats, not applied (recording the schedules fails), yet in force for sync jobs: a sync gives the sixth seat.
+        dir.writeConfig({ ...options, seats: { primary: 6 } });
+        await waitFor(async () => counted('applying the changed config failed') > 0, { what: 'applying the change to fail' });
+        await syncedTo(worker.url, 6);
+        // Back to 5 seats, the config last applied: the watch applies it again, with itself as the previous config.
+        const loaded = counted('config file changed; applying it');
+        dir.writeConfig({ ...options, seats: { primary: 5 } });
+        await waitFor(async () => counted('config file changed; applying it') > loaded, { what: 'the file taken back to be read' });
+        const failed = counted('applying the changed config failed');
+        await waitFor(async () => counted('applying the changed config failed') > failed, { what: 'applying it to fail too' });
+      } finally {
+        await services.db.query('ALTER TABLE source_first_seen_away RENAME TO source_first_seen');
+      }
+      // The seats were decided under 6: applying the config of 5 queues the sync that takes the sixth back.
+      await waitFor(async () => (await holders()) === 5, { what: 'the sixth seat to be taken back' });
+      expect(messages()).toContain("the seat settings changed (pools' seats, profiles' order, when rules or pools, policy.graceDays or policy.protect): a sync of every source was queued");
+    } finally {
+      await worker.stop();
+    }
+  }, 60_000);
+
+  const holders = (): Promise<number> => services.count(`SELECT count(*)::int AS n FROM accounts WHERE held ? 'primary'`);
+  /** A sync of every source queued through the API, waited for until `n` accounts hold a seat. */
+  const syncedTo = async (url: string, n: number): Promise<void> => {
+    expect((await api(url)('/api/v1/syncs', { method: 'POST', body: {} })).status).toBe(202);
+    await waitFor(async () => (await holders()) === n, { what: `${n} seats to be held` });
+  };
+});
