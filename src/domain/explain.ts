@@ -17,6 +17,11 @@ export interface AccountFacts {
   readonly graceUntil: string | null;
   /** Blocked accounts: the audit entry that made it wait (its last change into `blocked`), when kept. */
   readonly blockedBy?: BlockEntry | null;
+  /**
+   * Frozen: the source whose last read found the account's entry present but unreadable. Its seat state is
+   * kept exactly until a read returns the entry readable or finds it gone; null or absent when not frozen.
+   */
+  readonly unreadableAt?: string | null;
 }
 
 /** The audit entry of a change into `blocked`. */
@@ -67,7 +72,7 @@ export function explainAccount(facts: AccountFacts, context: { profiles: readonl
   const standing = facts.state === 'blocked' ? context.standing : null;
   return {
     state: facts.state,
-    summary: summaryOf(facts, standing),
+    summary: frozenPrefix(facts) + summaryOf(facts, standing),
     profile,
     protectedBy: facts.protectedBy,
     held: facts.held,
@@ -96,6 +101,15 @@ function summaryOf(facts: AccountFacts, standing: QueueStanding | null): string 
         ? 'matches no profile (out of scope): holds no seat'
         : 'no longer returned by its source (deleted, or out of the source\'s scope): holds no seat';
   }
+}
+
+/**
+ * Why the account's state is not the allocation's to change now: its entry was unreadable (a waiting
+ * account is passed over, a holder keeps its seat). Empty when it is not frozen.
+ */
+function frozenPrefix(facts: AccountFacts): string {
+  if (!facts.unreadableAt) return '';
+  return `its directory entry could not be read at the last read of ${facts.unreadableAt}: its seat state is kept as it is until the entry is read again (the run report and the log name the attribute); `;
 }
 
 /** Why a blocked account waits, from the entry that blocked it; null for the usual "found no free seat". */

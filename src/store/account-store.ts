@@ -50,6 +50,8 @@ export interface ExplainedAccountRow extends AccountView {
   /** `waiting_since` and `directory_created_at` to the microsecond (UTC ISO), for `queueAhead`; since null: counted from now. */
   readonly queueSince: string | null;
   readonly queueCreated: string | null;
+  /** The source whose read found the account's entry present but unreadable, while it is frozen (seat-store.ts `recordUnreadable`); else null. */
+  readonly unreadableAt: string | null;
 }
 
 /** The accounts ahead of a point in the queue: all blocked accounts, those ahead by the pools they wait for. */
@@ -145,7 +147,8 @@ export function accountsOf(db: Queryable) {
       findBy<ExplainedAccountRow>(
         db,
         `${VIEW_COLUMNS}, present, admin_protected AS "adminProtected", policy_protected AS "policyProtected",
-         ${isoCol('waiting_since', 'queueSince', 'US')}, ${isoCol('directory_created_at', 'queueCreated', 'US')}`,
+         ${isoCol('waiting_since', 'queueSince', 'US')}, ${isoCol('directory_created_at', 'queueCreated', 'US')},
+         (SELECT u.source FROM unreadable_accounts u WHERE u.account_id = accounts.id) AS "unreadableAt"`,
         ref,
       ),
 

@@ -52,7 +52,7 @@ export interface AccountExplanation {
 /** Why the account `ref` (id, username, email or directory id) is in its state. */
 export async function explainAccountRef(repos: Repositories, config: SeatsyncConfig, ref: string): Promise<AccountExplanation> {
   const found = await resolveAccount({ find: (r: string) => repos.accounts.findExplained(r) }, ref);
-  const { present, adminProtected, policyProtected, queueSince: _since, queueCreated: _created, ...account } = found;
+  const { present, adminProtected, policyProtected, unreadableAt, queueSince: _since, queueCreated: _created, ...account } = found;
   const blocked = account.state === 'blocked';
   const [standing, { entries }, blockedBy] = await Promise.all([
     blocked ? queueStanding(repos, config, found) : null,
@@ -69,6 +69,7 @@ export async function explainAccountRef(repos: Repositories, config: SeatsyncCon
       waitingFor: account.waitingFor,
       graceUntil: account.graceUntil,
       blockedBy,
+      unreadableAt,
     },
     { profiles: config.profiles, standing },
   );

@@ -44,6 +44,36 @@ describe('seatsync sync on an export with a bad row', () => {
     expect(await states()).toEqual({ alice: 'active', bob: 'active', carol: 'blocked' });
   }, 180_000);
 
+  it('explains a waiting account passed over while its row is unreadable, until the row reads well again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'seatsync-e2e-frozen-explain-'));
+    const csv = join(dir, 'users.csv');
+    const config = join(dir, 'seatsync.yaml');
+    writeFileSync(config, aConfigYaml({ dataDir: join(dir, 'data'), sources: { hr: csv }, seats: { primary: 2 } }));
+    writeFileSync(csv, rows('true'));
+    expect((await runCli(['sync', '--config', config])).code).toBe(0);
+    const explained = async (who: string): Promise<string> => {
+      const result = await runCli(['explain', who, '--config', config]);
+      expect(result.code, result.stderr).toBe(0);
+      return result.stdout;
+    };
+    const FROZEN = 'its directory entry could not be read at the last read of hr: its seat state is kept as it is until the entry is read again (the run report and the log name the attribute)';
+
+    // alice leaves while carol's row reads enabled=ture: her seat stays free, carol keeps waiting.
+    writeFileSync(csv, [HEADER, '2,bob,true,2024-01-02', '3,carol,ture,2024-01-03'].join('\n'));
+    const sync = await runCli(['sync', '--json', '--config', config]);
+    expect((JSON.parse(sync.stdout) as { runs: Record<string, unknown>[] }).runs[0]).toMatchObject({ status: 'ok', removed: 1, activated: 0, skipped: 1 });
+    const carol = await explained('carol');
+    expect(carol).toContain(`carol (id 3, source hr): blocked\nwhy: ${FROZEN}; waiting for a seat`);
+    expect(await explained('bob')).not.toContain('could not be read');
+    const json = JSON.parse((await runCli(['explain', 'carol', '--json', '--config', config])).stdout) as { explanation: { summary: string } };
+    expect(json.explanation.summary).toMatch(new RegExp(`^${FROZEN.replace(/[()]/g, '\\$&')}; `));
+
+    // Read well again: she takes the free seat, and nothing is said of her entry any more.
+    writeFileSync(csv, [HEADER, '2,bob,true,2024-01-02', '3,carol,true,2024-01-03'].join('\n'));
+    expect((await runCli(['sync', '--config', config])).code).toBe(0);
+    expect(await explained('carol')).toMatch(/^carol \(id 3, source hr\): active\nwhy: active: holds a seat in primary\n/);
+  }, 180_000);
+
   it('fails the read of a row whose stray quote runs on into the rows after it, naming the lines, and changes nothing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'seatsync-e2e-stray-quote-'));
     const csv = join(dir, 'users.csv');

@@ -86,6 +86,14 @@ describe('explainAccount', () => {
     expect(say({ state: 'removed', held: [], profile: null })).toBe('matches no profile (out of scope): holds no seat');
   });
 
+  it('says first that an account is kept as it is while its directory entry is unreadable, whatever its state', () => {
+    const frozen = 'its directory entry could not be read at the last read of hr: its seat state is kept as it is until the entry is read again (the run report and the log name the attribute); ';
+    const say = (f: Partial<AccountFacts>) => explainAccount({ ...facts, ...f }, { profiles, standing: null }).summary;
+    expect(say({ state: 'blocked', held: [], waitingFor: ['primary'], unreadableAt: 'hr' })).toBe(`${frozen}waiting for a seat: waits for primary`);
+    expect(say({ unreadableAt: 'hr' })).toBe(`${frozen}active: holds a seat in primary`);
+    expect(say({ unreadableAt: null })).toBe('active: holds a seat in primary');
+  });
+
   it('gives a blocked account its queue standing, and no other state one', () => {
     const [ranked] = rankWaiting([queued(aBlockedAccount(['primary'], NOW, { id: 1 }))], [{ name: 'primary', seats: 2, used: 2 }]);
     const standing = ranked?.standing ?? null;
