@@ -1,4 +1,5 @@
 // Normalization of directory names, so that configured names and directory values compare equal.
+import { quotedInput } from './quoted-input.ts';
 
 /**
  * Normalizes a group key or DN for comparison: trims, lowercases, and removes spaces around the RDN
@@ -36,5 +37,5 @@ export function lowerName(name: string): string {
 export function unknownNames(kind: 'source' | 'pool', names: readonly string[], configured: readonly string[]): string | null {
   const unknown = names.filter((name) => !configured.includes(name));
   if (unknown.length === 0) return null;
-  return `unknown ${kind}${unknown.length > 1 ? 's' : ''} ${unknown.map((name) => `"${name}"`).join(', ')}; configured: ${configured.join(', ') || '(none)'}`;
+  return `unknown ${kind}${unknown.length > 1 ? 's' : ''} ${unknown.map(quotedInput).join(', ')}; configured: ${configured.join(', ') || '(none)'}`;
 }

@@ -6,6 +6,7 @@
 import { AUDIT_REASONS } from '../domain/explain.ts';
 import { INSTANT_EXAMPLES, parseInstant } from '../domain/iso-time.ts';
 import { unknownNames } from '../domain/names.ts';
+import { quotedInput } from '../domain/quoted-input.ts';
 import { isRunId, MAX_RUN_ID } from '../domain/run-id.ts';
 import { ACCOUNT_STATES } from '../domain/types.ts';
 import { readWholeNumber } from '../domain/whole-number.ts';
@@ -86,14 +87,15 @@ export function auditValuesOf(
   const { since, reason, run, to, limit } = given;
 
   const sinceDate = since === undefined ? undefined : parseInstant(since);
-  if (sinceDate === null) problem('since', `${nameOf('since')}: not a date: "${since}" (${INSTANT_EXAMPLES})`);
+  // Each refused value is quoted cut short (`quotedInput`): a query may carry kilobytes of it.
+  if (since !== undefined && sinceDate === null) problem('since', `${nameOf('since')}: not a date: ${quotedInput(since)} (${INSTANT_EXAMPLES})`);
   if (reason !== undefined && !(AUDIT_REASONS as readonly string[]).includes(reason)) {
-    problem('reason', `${nameOf('reason')} must be one of ${AUDIT_REASONS.join(', ')}, not "${reason}"`);
+    problem('reason', `${nameOf('reason')} must be one of ${AUDIT_REASONS.join(', ')}, not ${quotedInput(reason)}`);
   }
   if (to !== undefined && !(ACCOUNT_STATES as readonly string[]).includes(to)) {
-    problem('to', `${nameOf('to')} must be one of ${ACCOUNT_STATES.join(', ')}, not "${to}"`);
+    problem('to', `${nameOf('to')} must be one of ${ACCOUNT_STATES.join(', ')}, not ${quotedInput(to)}`);
   }
-  if (run !== undefined && !isRunId(run)) problem('run', `${nameOf('run')} must be a run's numeric id (at most ${MAX_RUN_ID}), not "${run}"`);
+  if (run !== undefined && !isRunId(run)) problem('run', `${nameOf('run')} must be a run's numeric id (at most ${MAX_RUN_ID}), not ${quotedInput(run)}`);
   const count = limit === undefined ? { value: context.limit.default } : readWholeNumber(nameOf('limit'), limit, { min: 1, max: context.limit.max });
   if ('problem' in count) problem('limit', count.problem);
   if (problems.length > 0 || 'problem' in count || sinceDate === null) return { problems };

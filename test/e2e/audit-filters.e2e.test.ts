@@ -107,6 +107,10 @@ describe('audit filters', () => {
       '--to must be one of active, blocked, suspended, disabled, removed, not "waiting"; --limit must be a whole number from 1 to 1000000, not "0"';
     expect(bad.stderr).toBe(`error: ${message}\n`);
     expect(JSON.parse(bad.stdout)).toEqual({ error: { code: 'usage', message } });
+    // A value of kilobytes is quoted cut to its first 64 characters, its control characters escaped on the terminal.
+    const long = await cli('audit', '--since', `\u001b[31m${'9'.repeat(16_000)}`);
+    expect(long.code).toBe(2);
+    expect(long.stderr).toBe(`error: --since: not a date: "\\x1b[31m${'9'.repeat(59)}…" (use e.g. 2026-01-31 or 2026-01-31T12:00:00Z)\n`);
   });
 
   it('takes any run id a run can have, up to the largest bigint, and refuses a larger one', async () => {

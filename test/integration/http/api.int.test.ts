@@ -321,6 +321,14 @@ describe('HTTP API', () => {
     expect(await reader('/api/v1/audit?limit=20000')).toMatchObject({ status: 400, body: { error: { code: 'validation', message: 'limit must be a whole number from 1 to 10000, not "20000"' } } });
     expect(await reader('/api/v1/audit?reason=nope&reason=admin')).toMatchObject({ status: 400, body: { error: { code: 'validation' } } });
     expect(await reader('/api/v1/audit?to=gone&sinse=2026-01-01')).toMatchObject({ status: 400, body: { error: { code: 'validation' } } });
+    // A value of kilobytes is quoted cut to its first 64 characters, its line break escaped by the JSON.
+    const long = `a\n${'x'.repeat(8_000)}`;
+    const cut = await reader(`/api/v1/audit?reason=${encodeURIComponent(long)}`);
+    expect(cut).toMatchObject({ status: 400, body: { error: { message: expect.stringMatching(/^reason must be one of [^;]*, not "a\nx{62}…"$/) } } });
+    expect(cut.text).toContain('not \\"a\\nxx');
+    expect(cut.text.length).toBeLessThan(1_000);
+    const source = await reader(`/api/v1/audit?source=${'s'.repeat(300)}`);
+    expect(source).toMatchObject({ status: 400, body: { error: { message: expect.stringMatching(/^unknown source "s{64}…"; configured: /) } } });
   });
 
   it('answers 404 for an unknown account, 409 for an ambiguous one, 400 for a bad action or date', async () => {
