@@ -11,6 +11,17 @@ const HEADER = 'id,username,enabled,createdAt';
 const rows = (aliceEnabled: string) =>
   [HEADER, `1,alice,${aliceEnabled},2024-01-01`, '2,bob,true,2024-01-02', '3,carol,true,2024-01-03'].join('\n');
 
+/** A config of `hr` (a CSV of alice, bob and carol) and `primary: 2`, synced once: alice and bob active, carol waiting. */
+async function synced(name: string): Promise<{ csv: string; config: string }> {
+  const dir = mkdtempSync(join(tmpdir(), `seatsync-e2e-${name}-`));
+  const csv = join(dir, 'users.csv');
+  const config = join(dir, 'seatsync.yaml');
+  writeFileSync(config, aConfigYaml({ dataDir: join(dir, 'data'), sources: { hr: csv }, seats: { primary: 2 } }));
+  writeFileSync(csv, rows('true'));
+  expect((await runCli(['sync', '--config', config])).code).toBe(0);
+  return { csv, config };
+}
+
 describe('seatsync sync on an export with a bad row', () => {
   it('keeps alice active and carol waiting while her row reads enabled=ture, reports the row, and changes nothing once fixed', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'seatsync-e2e-bad-row-'));
@@ -45,12 +56,7 @@ describe('seatsync sync on an export with a bad row', () => {
   }, 180_000);
 
   it('explains a waiting account passed over while its row is unreadable, until the row reads well again', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'seatsync-e2e-frozen-explain-'));
-    const csv = join(dir, 'users.csv');
-    const config = join(dir, 'seatsync.yaml');
-    writeFileSync(config, aConfigYaml({ dataDir: join(dir, 'data'), sources: { hr: csv }, seats: { primary: 2 } }));
-    writeFileSync(csv, rows('true'));
-    expect((await runCli(['sync', '--config', config])).code).toBe(0);
+    const { csv, config } = await synced('frozen-explain');
     const explained = async (who: string): Promise<string> => {
       const result = await runCli(['explain', who, '--config', config]);
       expect(result.code, result.stderr).toBe(0);
@@ -75,12 +81,7 @@ describe('seatsync sync on an export with a bad row', () => {
   }, 180_000);
 
   it('fails the read of a row whose stray quote runs on into the rows after it, naming the lines, and changes nothing', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'seatsync-e2e-stray-quote-'));
-    const csv = join(dir, 'users.csv');
-    const config = join(dir, 'seatsync.yaml');
-    writeFileSync(config, aConfigYaml({ dataDir: join(dir, 'data'), sources: { hr: csv }, seats: { primary: 2 } }));
-    writeFileSync(csv, rows('true'));
-    expect((await runCli(['sync', '--config', config])).code).toBe(0);
+    const { csv, config } = await synced('stray-quote');
     const accounts = async (): Promise<unknown> => JSON.parse((await runCli(['accounts', '--json', '--config', config])).stdout);
     const before = await accounts();
 

@@ -6,10 +6,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/index.ts';
-import { createLogger, silentLogger } from '../../../src/logging.ts';
-import { capturedLog, logLines } from '../../support/log-lines.ts';
+import { silentLogger } from '../../../src/logging.ts';
 import { startWorker } from '../../../src/worker.ts';
-import { api, manyPeople, migratedPostgres, READ_TOKEN, waitFor, type WorkerConfigOptions } from './worker-fixtures.ts';
+import { api, manyPeople, migratedPostgres, READ_TOKEN, startLoggedWorker, waitFor, type WorkerConfigOptions } from './worker-fixtures.ts';
 import { workerServicesOf } from './worker-services.ts';
 
 describe('the schedules a worker records', () => {
@@ -63,15 +62,7 @@ describe('the schedules a worker records', () => {
     const csv = dir.writeCsv('hr', manyPeople(3));
     const options: WorkerConfigOptions = { ...(await services.configOptions()), sources: { hr: csv }, seats: { primary: 5 } };
     dir.writeConfig({ ...options, schedule: '"0 3 * * *"' });
-    const log = capturedLog();
-    const messages = (): string[] => logLines(log.text()).map((line) => line.msg);
-    const worker = await startWorker({
-      config: await loadConfig({ path: dir.configPath }),
-      logger: createLogger({ level: 'info', destination: log.destination }),
-      database: migratedPostgres(services.postgresUrl),
-      shutdownTimeoutMs: 5_000,
-      configPollMs: 200,
-    });
+    const { worker, messages } = await startLoggedWorker(services, { configPollMs: 200 });
     try {
       const hrSchedule = async (): Promise<string | null | undefined> => (await recorded()).find((r) => r.source === 'hr')?.schedule;
       expect(await hrSchedule()).toBe('cron 0 3 * * *');
@@ -99,16 +90,8 @@ describe('the schedules a worker records', () => {
     const csv = dir.writeCsv('hr', manyPeople(8));
     const options: WorkerConfigOptions = { ...(await services.configOptions()), sources: { hr: csv }, schedule: '"0 3 * * *"' };
     dir.writeConfig({ ...options, seats: { primary: 5 } });
-    const log = capturedLog();
-    const messages = (): string[] => logLines(log.text()).map((line) => line.msg);
+    const { worker, messages } = await startLoggedWorker(services, { configPollMs: 200 });
     const counted = (prefix: string): number => messages().filter((m) => m.startsWith(prefix)).length;
-    const worker = await startWorker({
-      config: await loadConfig({ path: dir.configPath }),
-      logger: createLogger({ level: 'info', destination: log.destination }),
-      database: migratedPostgres(services.postgresUrl),
-      shutdownTimeoutMs: 5_000,
-      configPollMs: 200,
-    });
     try {
       await syncedTo(worker.url, 5);
       await services.db.query('ALTER TABLE source_first_seen RENAME TO source_first_seen_away');

@@ -6,12 +6,9 @@
 import { renameSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/index.ts';
-import { createLogger } from '../../../src/logging.ts';
 import { migrate } from '../../../src/store/migrations.ts';
-import { startWorker } from '../../../src/worker.ts';
-import { capturedLog, logLines } from '../../support/log-lines.ts';
 import { syncWithAllocation } from '../../support/sync.ts';
-import { manyPeople, migratedPostgres, waitFor, type WorkerConfigOptions } from './worker-fixtures.ts';
+import { manyPeople, startLoggedWorker, waitFor, type WorkerConfigOptions } from './worker-fixtures.ts';
 import { workerServicesOf } from './worker-services.ts';
 
 /** What a start logs when it queues a sync of every source. */
@@ -22,13 +19,7 @@ describe('a worker start after held and failed runs, with the seat settings unch
 
   /** Starts a worker on the config file, lets it settle and stops it; whether its start queued a sync of every source. */
   async function startQueues(): Promise<boolean> {
-    const log = capturedLog();
-    const worker = await startWorker({
-      config: await loadConfig({ path: services.dir.configPath }),
-      logger: createLogger({ level: 'info', destination: log.destination }),
-      database: migratedPostgres(services.postgresUrl),
-      shutdownTimeoutMs: 5_000,
-    });
+    const { worker, messages } = await startLoggedWorker(services);
     try {
       // The decision is taken before startWorker returns; a sync it queued runs before the next start.
       await waitFor(async () => {
@@ -38,7 +29,7 @@ describe('a worker start after held and failed runs, with the seat settings unch
     } finally {
       await worker.stop();
     }
-    return logLines(log.text()).some((line) => line.msg.includes(QUEUED));
+    return messages().some((msg) => msg.includes(QUEUED));
   }
 
   const sync = async (): Promise<string[]> =>

@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import { tokenHash } from '../../../src/http/auth.ts';
 import { openDatabase, type Database } from '../../../src/store/db.ts';
 import { migrate } from '../../../src/store/migrations.ts';
-import type { StartWorkerOptions } from '../../../src/worker.ts';
+import type { RunningWorker, StartWorkerOptions } from '../../../src/worker.ts';
 import { BIN } from '../../support/cli.ts';
 import { aConfigYaml, csvOf, type ConfigYamlOptions, type CsvPerson } from '../../support/config-builder.ts';
 
@@ -219,4 +219,26 @@ export function api(base: string, token: string | null = ADMIN_TOKEN) {
     }
     return { status: response.status, body, text, headers: response.headers };
   };
+}
+
+/**
+ * A worker started in this process on `services`' config file and PostgreSQL, with the messages it logs
+ * (info and up); `configPollMs`: how often it re-reads the file (by default, as the worker does).
+ */
+export async function startLoggedWorker(
+  services: { readonly dir: Pick<ConfigDir, 'configPath'>; readonly postgresUrl: string },
+  options: Pick<StartWorkerOptions, 'configPollMs'> = {},
+): Promise<{ worker: RunningWorker; messages: () => string[] }> {
+  const [{ startWorker }, { loadConfig }, { createLogger }, { capturedLog, logLines }] = await Promise.all([
+    import('../../../src/worker.ts'), import('../../../src/config/index.ts'), import('../../../src/logging.ts'), import('../../support/log-lines.ts'),
+  ]);
+  const log = capturedLog();
+  const worker = await startWorker({
+    config: await loadConfig({ path: services.dir.configPath }),
+    logger: createLogger({ level: 'info', destination: log.destination }),
+    database: migratedPostgres(services.postgresUrl),
+    shutdownTimeoutMs: 5_000,
+    ...options,
+  });
+  return { worker, messages: () => logLines(log.text()).map((line) => line.msg) };
 }
