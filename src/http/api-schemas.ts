@@ -229,7 +229,18 @@ export const responseSchemas = {
           ...closed({ runId: str, at: dateTime, code: nullableStr, message: str }, { description: 'the newest failed run and its error (kept after the source recovers)' }),
           type: ['object', 'null'],
         },
+        frozen: closed(
+          { accounts: int, holdingSeats: { ...int, description: 'those of them that hold a seat' } },
+          {
+            description: 'accounts whose directory entries a read of the source found present but unreadable (a value the mapping cannot read): kept exactly as they were, seats included, until a read of the source returns them readable or finds them gone; `sync --dry-run --full` of the source names each entry and attribute',
+          },
+        ),
       }),
+    },
+    unconfiguredSources: {
+      type: 'array',
+      description: 'sources not in the config whose accounts are not all removed: nothing syncs them, so they keep their state and seats until the source is put back and synced; empty when none',
+      items: closed({ name: str, accounts: { ...int, description: 'its accounts not removed' }, holdingSeats: { ...int, description: 'those of them that hold a seat' } }),
     },
     outbox: closed({ pending: int, failed: int }),
     targets: {
