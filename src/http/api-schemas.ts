@@ -41,7 +41,7 @@ export const requestSchemas = {
     properties: {
       state: { type: 'string', enum: ACCOUNT_STATES },
       pool: TEXT_INPUT,
-      source: TEXT_INPUT,
+      source: { ...TEXT_INPUT, description: 'only the accounts of this source: a configured one, or one taken out of the config that has stored runs' },
       q: { ...TEXT_INPUT, maxLength: 200, description: 'part of the username, display name or email (case-insensitive)' },
       format: { type: 'string', enum: ['json', 'csv'], default: 'json', description: '`csv`: the whole export as one CSV document (no paging)' },
       ...pageQuery(1_000, 10_000),
