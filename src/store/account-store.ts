@@ -233,17 +233,21 @@ export function accountsOf(db: Queryable) {
      * The names are found by a skip scan of the (source, external_id) index, one probe per source stored.
      */
     async unconfiguredSources(configured: readonly string[]): Promise<UnconfiguredSource[]> {
-      const result = await db.query<UnconfiguredSource>(
+      const names = await db.query<{ source: string }>(
         `WITH RECURSIVE stored(source) AS (
            (SELECT source FROM accounts ORDER BY source LIMIT 1)
            UNION ALL
            SELECT (SELECT a.source FROM accounts a WHERE a.source > stored.source ORDER BY a.source LIMIT 1) FROM stored WHERE stored.source IS NOT NULL
          )
-         SELECT a.source AS name, count(*)::int AS accounts, count(*) FILTER (WHERE a.held <> '[]')::int AS "holdingSeats"
-         FROM accounts a
-         WHERE a.source IN (SELECT source FROM stored WHERE source IS NOT NULL AND NOT (source = ANY($1::text[]))) AND a.state <> 'removed'
-         GROUP BY a.source ORDER BY a.source`,
+         SELECT source FROM stored WHERE source IS NOT NULL AND NOT (source = ANY($1::text[]))`,
         [configured],
+      );
+      // Usually none: then the accounts are not read at all; else only those sources' (through the index).
+      if (names.rows.length === 0) return [];
+      const result = await db.query<UnconfiguredSource>(
+        `SELECT source AS name, count(*)::int AS accounts, count(*) FILTER (WHERE held <> '[]')::int AS "holdingSeats"
+         FROM accounts WHERE source = ANY($1::text[]) AND state <> 'removed' GROUP BY source ORDER BY source`,
+        [names.rows.map((r) => r.source)],
       );
       return result.rows;
     },
