@@ -219,6 +219,9 @@ const SEAT_SETTINGS = "pools' seats, profiles' order, when rules or pools, polic
  * A new config: schedulers follow it; a change of the seat settings (`seatSettingsChanged`) is applied at
  * once by a sync of every source (trigger `config`) rather than at the next scheduled run. A change of the
  * mapping rules makes that run read every user (the run compares them with its cursor's; sync-source.ts).
+ * Safe to run again: one that fails part way is run again, whole, by the watch at its next re-read (with
+ * the same `previous`); schedulers are upserted (and the others removed), schedules recorded only when
+ * they differ, and the sync is coalesced with one still waiting.
  */
 async function applyConfigChange(options: { next: SeatsyncConfig; previous: SeatsyncConfig; queues: Queues; store: Repositories; logger: Logger }): Promise<void> {
   const { next, previous, queues, logger } = options;

@@ -107,6 +107,12 @@ export function heldText(source: string, held: HeldReport | undefined, apply: 's
     `  seatsync ${apply} --source ${source} --allow-removals`;
 }
 
+/** A source with a schedule that no worker has set yet (status.ts `sourcesNotScheduled`): never overdue until one does. */
+export function notScheduledText(source: string): string {
+  return `${source}: NOT SCHEDULED — no worker has scheduled it yet, so a missed run is not reported. ` +
+    '`seatsync run` schedules it when it starts or notices the config change.';
+}
+
 /** A source whose scheduled run has not started (`overdueSince`), and what to check. */
 export function overdueText(source: { readonly name: string; readonly overdueSince: string | null; readonly lastRun: { readonly startedAt: string } | null }): string {
   const last = source.lastRun ? `the last one started at ${source.lastRun.startedAt}` : 'it has never run';

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { counted, formatCount } from '../domain/counted.ts';
 import type { Runner } from './context.ts';
 import { EXIT } from './exit-codes.ts';
-import { cellText, driftText, frozenText, heldText, overdueText, table, unconfiguredText } from './output.ts';
+import { cellText, driftText, frozenText, heldText, notScheduledText, overdueText, table, unconfiguredText } from './output.ts';
 
 export function registerStatus(program: Command, run: Runner): void {
   program
@@ -12,12 +12,14 @@ export function registerStatus(program: Command, run: Runner): void {
     .option('--json', 'print one JSON document')
     .action((flags: { json?: boolean }) =>
       run(async (ctx, out) => {
-        const [{ repositoriesOf }, { statusView }] = await Promise.all([import('../store/repositories.ts'), import('../sync/status.ts')]);
-        const status = await statusView(repositoriesOf(await ctx.openDb()), ctx.config);
+        const [{ repositoriesOf }, { sourcesNotScheduled, statusView }] = await Promise.all([import('../store/repositories.ts'), import('../sync/status.ts')]);
+        const repos = repositoriesOf(await ctx.openDb());
+        const status = await statusView(repos, ctx.config);
         if (flags.json) {
           out.json(status);
           return EXIT.ok;
         }
+        const notScheduled = await sourcesNotScheduled(repos, ctx.config);
         out.line(table(['pool', 'seats', 'used', 'available', 'waiting'], status.pools.map((p) => [p.name, p.seats, p.used, p.available, p.waiting])));
         out.line('');
         out.line(
@@ -35,6 +37,7 @@ export function registerStatus(program: Command, run: Runner): void {
         for (const s of status.sources.filter((source) => source.overdueSince !== null)) {
           out.line(`\n${s.name}: OVERDUE — ${overdueText(s)}`);
         }
+        for (const name of notScheduled) out.line(`\n${notScheduledText(name)}`);
         for (const s of status.sources.filter((source) => source.frozen.accounts > 0)) out.line(`\n${s.name}: FROZEN — ${frozenText(s)}`);
         for (const s of status.unconfiguredSources) out.line(`\n${s.name}: NOT IN THE CONFIG — ${unconfiguredText(s)}`);
         for (const s of status.sources) {

@@ -370,10 +370,22 @@ export function scheduledAfter(schedule: Schedule, after: Date): { readonly firs
   return { first, second: times.next().toDate() };
 }
 
+/** `scheduleText` of no schedule (`off`: manual syncs only). */
+export const NO_SCHEDULE_TEXT = 'off';
+
 /** A schedule as one text (`off` for none), the same whichever way the config wrote it: equal texts, the same times. */
 export function scheduleText(schedule: Schedule | null): string {
-  if (schedule === null) return 'off';
+  if (schedule === null) return NO_SCHEDULE_TEXT;
   return 'cron' in schedule ? `cron ${schedule.cron.trim().split(/\s+/).join(' ')}` : `every ${schedule.everyMs}ms`;
+}
+
+/** The schedule `scheduleText` wrote (null: `off`); throws on any other text. */
+export function scheduleOfText(text: string): Schedule | null {
+  if (text === NO_SCHEDULE_TEXT) return null;
+  if (text.startsWith('cron ')) return { cron: text.slice('cron '.length) };
+  const every = /^every (\d+)ms$/.exec(text)?.[1];
+  if (every !== undefined) return { everyMs: Number(every) };
+  throw new Error(`not a schedule text: ${JSON.stringify(text)}`);
 }
 
 /** A source's `schedule` (absent: the default interval; `off`: null, manual syncs only) and `fullEvery`. */

@@ -212,15 +212,13 @@ export interface NotifyState {
 
 /**
  * The emails of one source's current hold (SPEC rule 10), persisted between its held runs (table
- * `notify_state`, one row per source). Times are epoch milliseconds, from the runs' clock.
+ * `notify_state`, one row per source): only what the runs cannot tell. Since when the source is held and
+ * how many of its runs were are read from `runs` (`runs.hold`). Times are epoch milliseconds, from the
+ * runs' clock.
  */
 export interface HoldNotices {
   /** The hold it belongs to: the source's last run that ended ok before it (null: none). */
   readonly lastOkRunId: string | null;
-  /** When the hold's first held run was planned (its first email). */
-  readonly since: number;
-  /** Runs of the hold so far, all held. */
-  readonly heldRuns: number;
   /** When its last email (the first or a reminder) was queued. */
   readonly lastEmailAt: number;
   /** Reminders queued so far. */

@@ -68,6 +68,10 @@ export interface HeldInput {
   readonly reason: HoldReason;
   /** The source's last run that ended ok before this one (null: none): a hold is news once per such run. */
   readonly lastOkRunId: string | null;
+  /** When the first held run after `lastOkRunId` started (epoch ms), as the runs tell it. */
+  readonly heldSince: number;
+  /** The source's held runs after `lastOkRunId`, this one counted, as the runs tell it. */
+  readonly heldRuns: number;
   /** The emails of the source's hold so far, as the last held run left them (absent or null: none known). */
   readonly notices?: HoldNotices | null;
 }
@@ -376,7 +380,9 @@ function graceEvents(
  * key is `held:SOURCE:LASTOK` (`never`: no run ended ok). While its runs stay held, deleted users keep
  * their seats: a reminder goes out once `remindEveryMs` has passed since the hold's last email, keyed
  * `held:SOURCE:LASTOK:reminder:N` with N its number in the hold, so the same reminder planned twice (a
- * job run twice, two runs at once) is one outbox row.
+ * job run twice, two runs at once) is one outbox row. A reminder says since when the source is held and
+ * how many held runs that makes as the runs tell it, so a hold that began before its notices were kept
+ * (an upgrade) is counted from its start.
  */
 function heldEvents(input: NotificationInput, held: HeldInput, base: Base): { events: SyncHeldEvent[]; notices: HoldNotices } {
   const source = input.source ?? 'unknown';
@@ -396,15 +402,12 @@ function heldEvents(input: NotificationInput, held: HeldInput, base: Base): { ev
   });
   // Notices of another hold (one that ended since) are news no longer: this is a new hold.
   const known = held.notices?.lastOkRunId === held.lastOkRunId ? held.notices : null;
-  if (!known) {
-    return { events: [event(hold)], notices: { lastOkRunId: held.lastOkRunId, since: input.now, heldRuns: 1, lastEmailAt: input.now, reminders: 0 } };
-  }
-  const notices = { ...known, heldRuns: known.heldRuns + 1 };
-  if (!reminderDue(known.lastEmailAt, input.now, input.config.remindEveryMs)) return { events: [], notices };
+  if (!known) return { events: [event(hold)], notices: { lastOkRunId: held.lastOkRunId, lastEmailAt: input.now, reminders: 0 } };
+  if (!reminderDue(known.lastEmailAt, input.now, input.config.remindEveryMs)) return { events: [], notices: known };
   const ordinal = known.reminders + 1;
   return {
-    events: [event(`${hold}:reminder:${ordinal}`, { ordinal, heldSince: new Date(known.since).toISOString(), heldRuns: notices.heldRuns })],
-    notices: { ...notices, lastEmailAt: input.now, reminders: ordinal },
+    events: [event(`${hold}:reminder:${ordinal}`, { ordinal, heldSince: new Date(held.heldSince).toISOString(), heldRuns: held.heldRuns })],
+    notices: { ...known, lastEmailAt: input.now, reminders: ordinal },
   };
 }
 

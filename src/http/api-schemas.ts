@@ -223,7 +223,7 @@ export const responseSchemas = {
         failingSince: { ...nullableDateTime, description: 'when the current run of failures began; null while the source works' },
         overdueSince: {
           ...nullableDateTime,
-          description: 'when the scheduled run after the last one was due (for a source that has never run, or whose schedule changed since its last run: its first scheduled run after a worker first scheduled its current schedule; cron times are UTC), once it is late and none has started (no worker, schedules lost, jobs queued behind others); null while runs start on time, one is running, the source has no schedule, or no worker has scheduled its current one yet',
+          description: 'when the scheduled run after the last one was due, by the schedule a worker last set for the source (for a source that has never run, or whose schedule changed since its last run: its first scheduled run after a worker first set that schedule; a schedule edited in the config counts once a worker sets it; cron times are UTC), once it is late and none has started (no worker, schedules lost, jobs queued behind others); null while runs start on time, one is running, the source has no schedule in the config, or no worker has scheduled it yet',
         },
         lastError: {
           ...closed({ runId: str, at: dateTime, code: nullableStr, message: str }, { description: 'the newest failed run and its error (kept after the source recovers)' }),

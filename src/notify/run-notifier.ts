@@ -130,12 +130,13 @@ interface HeldContext {
  * A held run changed nothing (its transaction was rolled back), so this queues its email on its own: the
  * first of its hold, or a reminder while the hold lasts. Only the held event is planned: with no pool usage
  * at hand, the other rules are left to the next run. The hold's notices are read under a lock on the source
- * and saved with the email in one transaction.
+ * and saved with the email in one transaction; since when the source is held and how many of its runs were
+ * are read from its runs in that transaction (the run itself is still `running` then: it is counted).
  */
 export async function notifyHeld(db: Database, ctx: HeldContext): Promise<NotificationEvent[]> {
   return db.transaction(async (tx) => {
     const notices = await ctx.outbox.loadHoldNotices(tx, ctx.source);
-    const health = (await repositoriesOf(tx).runs.health([ctx.source])).get(ctx.source);
+    const hold = await repositoriesOf(tx).runs.hold(ctx.source, ctx.runId, new Date(ctx.now));
     const result = planNotifications({
       now: ctx.now,
       occasion: { kind: 'run', runId: ctx.runId },
@@ -149,7 +150,9 @@ export async function notifyHeld(db: Database, ctx: HeldContext): Promise<Notifi
         total: ctx.counts.total,
         threshold: ctx.threshold,
         reason: ctx.reason,
-        lastOkRunId: health?.lastSuccess?.runId ?? null,
+        lastOkRunId: hold.lastOkRunId,
+        heldSince: hold.heldSince.getTime(),
+        heldRuns: hold.heldRuns,
         notices,
       },
       state: EMPTY_NOTIFY_STATE,

@@ -240,7 +240,7 @@ function heldDocument(event: SyncHeldEvent): MessageDocument {
   const what = describeHold(event);
   const counts = event.reason === 'empty-read'
     ? 'the source returned no users'
-    : `would disable ${event.wouldDisable} and remove ${event.wouldRemove} of ${counted(event.total, 'account')}`;
+    : `would disable ${formatCount(event.wouldDisable)} and remove ${formatCount(event.wouldRemove)} of ${counted(event.total, 'account')}`;
   const protects = 'This protects accounts from a directory outage, a wrong filter or an incomplete export.';
   const { reminder } = event;
   if (reminder) {

@@ -21,16 +21,6 @@ export function utf8Text(bytes: Uint8Array, onRepaired: () => void): string {
 /** Why a repaired value is reported: one wording for every source. */
 export const REPAIRED_UTF8 = 'not valid UTF-8; the invalid bytes were replaced with U+FFFD';
 
-const UUID_LIKE = /^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/i;
-
-/**
- * The one spelling of a text id: a UUID (entryUUID, nsUniqueId-like ids, a GUID in an export) compares
- * case-insensitively, so it is kept in lower case; any other id as it is. Every source's text ids take it.
- */
-export function idSpelling(id: string): string {
-  return UUID_LIKE.test(id) ? id.toLowerCase() : id;
-}
-
 const GUID_BYTES = 16;
 const GUID_PATTERN = /^\{?([0-9a-f]{8})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{12})\}?$/i;
 

@@ -14,7 +14,6 @@ import { sql as auditRunIndex } from './migrations/010-audit-run-index.ts';
 import { sql as cursorRowAlways } from './migrations/011-cursor-row-always.ts';
 import { sql as sourceFirstSeen } from './migrations/012-source-first-seen.ts';
 import { sql as unreadableAccounts } from './migrations/013-unreadable-accounts.ts';
-import { sql as guidIdsLowercase } from './migrations/014-guid-ids-lowercase.ts';
 
 export interface Migration {
   readonly version: number;
@@ -36,7 +35,6 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 11, name: 'cursor-row-always', sql: cursorRowAlways },
   { version: 12, name: 'source-first-seen', sql: sourceFirstSeen },
   { version: 13, name: 'unreadable-accounts', sql: unreadableAccounts },
-  { version: 14, name: 'guid-ids-lowercase', sql: guidIdsLowercase },
 ];
 
 /** Arbitrary constant key of the advisory lock that serializes migrations between replicas. */

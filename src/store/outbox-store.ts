@@ -21,17 +21,19 @@ const outageKey = (source: string): string => `source-outage:${source}`;
 const HOLD_LOCK_CLASS = 720_531_006;
 const holdKey = (source: string): string => `source-hold:${source}`;
 
-/** Stored hold notices, or null when the row is missing or not of the expected shape (written by another version). */
+/**
+ * Stored hold notices, or null when the row is missing or not of the expected shape (written by another
+ * version). A row that also has `since` and `heldRuns` (kept there before the runs were asked for them)
+ * reads as its other fields say.
+ */
 function holdNoticesOf(value: unknown): HoldNotices | null {
   const v = (value ?? {}) as Record<string, unknown>;
   const count = (x: unknown): number | null => (typeof x === 'number' && Number.isSafeInteger(x) && x >= 0 ? x : null);
-  const since = count(v.since);
-  const heldRuns = count(v.heldRuns);
   const lastEmailAt = count(v.lastEmailAt);
   const reminders = count(v.reminders);
   const lastOkRunId = typeof v.lastOkRunId === 'string' || v.lastOkRunId === null ? v.lastOkRunId : undefined;
-  if (lastOkRunId === undefined || since === null || heldRuns === null || lastEmailAt === null || reminders === null) return null;
-  return { lastOkRunId, since, heldRuns, lastEmailAt, reminders };
+  if (lastOkRunId === undefined || lastEmailAt === null || reminders === null) return null;
+  return { lastOkRunId, lastEmailAt, reminders };
 }
 
 /** A stored outage, or null when the row is missing or not of the expected shape (written by another version). */

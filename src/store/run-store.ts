@@ -1,6 +1,7 @@
 // Runs (one per source per sync) with the lock a run holds while it works, each source's health as its
 // runs tell it, and the cursors sources keep between runs.
 import type { SourceCursor } from '../sources/directory-source.ts';
+import { NO_SCHEDULE_TEXT } from '../config/values.ts';
 import { isRunId } from '../domain/run-id.ts';
 import type { Queryable } from './db.ts';
 
@@ -92,41 +93,47 @@ export function runsOf(db: Queryable) {
     },
 
     /**
-     * Records that a worker scheduled `sources` (at its start and when its config changes, after setting
-     * their job schedulers; canonical schedule text, `off` included): a source not known yet is known from
-     * `now`, a changed schedule is scheduled from `now`. A row whose schedule is not known (null: kept
-     * from the runs before schedules were recorded, migration 012) takes the current one and keeps its
-     * time: the schedule is taken to be the one the runs were made under, so a source whose last run is
-     * old is overdue at once rather than one interval later. Another process may record the same source
-     * meanwhile: the first time stays, and so does the time of a schedule it recorded first. A renamed
-     * source is a new one.
+     * Records that a worker scheduled `sources`, its config's sources (at its start and when its config
+     * changes, after setting their job schedulers; canonical schedule text, `off` included): a source not
+     * known yet is known from `now`, a changed schedule is scheduled from `now`. A known source that is
+     * not among them is no longer scheduled (the worker removed its scheduler): it is recorded `off`, so a
+     * source taken out of the config and put back later is scheduled from then, not from before it was
+     * taken out. A row whose schedule is not known (null: kept from the runs before schedules were
+     * recorded, migration 012) takes the current one and keeps its time: the schedule is taken to be the
+     * one the runs were made under, so a source whose last run is old is overdue at once rather than one
+     * interval later. Another process may record the same source meanwhile: the first time stays, and so
+     * does the time of a schedule it recorded first. Replicas running different configs (briefly, during
+     * a rollout) each record their own: the last to record wins, as its schedulers do in Redis (each sets
+     * its own sources' and removes the others'), and the next start or config change of a worker records
+     * the config it runs. A renamed source is a new one. One statement: the sources left out are recorded
+     * `off` at the same time as the others are recorded.
      */
     async recordSchedules(sources: readonly { readonly source: string; readonly schedule: string }[], now: Date): Promise<void> {
-      if (sources.length === 0) return;
       await db.query(
-        `INSERT INTO source_first_seen (source, at, schedule, schedule_at) SELECT u.source, $3, u.schedule, $3 FROM unnest($1::text[], $2::text[]) AS u(source, schedule)
+        `WITH left_out AS (
+           UPDATE source_first_seen SET schedule = $4, schedule_at = $3
+           WHERE source <> ALL($1::text[]) AND schedule IS DISTINCT FROM $4
+         )
+         INSERT INTO source_first_seen (source, at, schedule, schedule_at) SELECT u.source, $3, u.schedule, $3 FROM unnest($1::text[], $2::text[]) AS u(source, schedule)
          ON CONFLICT (source) DO UPDATE SET schedule = EXCLUDED.schedule,
            schedule_at = CASE WHEN source_first_seen.schedule IS NULL THEN source_first_seen.schedule_at ELSE EXCLUDED.schedule_at END
          WHERE source_first_seen.schedule IS DISTINCT FROM EXCLUDED.schedule`,
-        [sources.map((s) => s.source), sources.map((s) => s.schedule), now.toISOString()],
+        [sources.map((s) => s.source), sources.map((s) => s.schedule), now.toISOString(), NO_SCHEDULE_TEXT],
       );
     },
 
     /**
-     * When a worker first scheduled each of `sources` (`at`; sources that ran before this was recorded:
-     * their first run) and when it first scheduled its current `schedule` (canonical text; `scheduleAt`,
-     * null while no worker has scheduled that one yet). A source no worker has scheduled has no entry.
+     * What a worker last recorded of each of `sources` (see `recordSchedules`): when one first scheduled
+     * the source (`at`; sources that ran before this was recorded: their first run), the schedule it set
+     * (canonical text, `off` included; null: not recorded yet, taken to be the config's) and when it first
+     * set that one (`scheduleAt`). A source no worker has scheduled has no entry.
      * Reads only: status, the API and the metrics never record (`recordSchedules` does).
      */
-    async firstSeen(sources: readonly { readonly source: string; readonly schedule: string }[]): Promise<Map<string, FirstSeen>> {
+    async firstSeen(sources: readonly string[]): Promise<Map<string, FirstSeen>> {
       const result = await db.query<{ source: string; at: Date; schedule: string | null; schedule_at: Date }>(
-        'SELECT source, at, schedule, schedule_at FROM source_first_seen WHERE source = ANY($1::text[])', [sources.map((s) => s.source)],
+        'SELECT source, at, schedule, schedule_at FROM source_first_seen WHERE source = ANY($1::text[])', [sources],
       );
-      const schedules = new Map(sources.map((s) => [s.source, s.schedule]));
-      // A schedule not recorded yet (null, see `recordSchedules`) is taken to be the current one.
-      return new Map(result.rows.map((r) => [r.source, {
-        at: new Date(r.at), scheduleAt: r.schedule === null || r.schedule === schedules.get(r.source) ? new Date(r.schedule_at) : null,
-      }]));
+      return new Map(result.rows.map((r) => [r.source, { at: new Date(r.at), schedule: r.schedule, scheduleAt: new Date(r.schedule_at) }]));
     },
 
     /**
@@ -171,6 +178,27 @@ export function runsOf(db: Queryable) {
     },
 
     /**
+     * The hold `runId` of `source` belongs to, as the runs tell it (SPEC rule 10): the source's last run
+     * that ended ok (null: none), and its held runs after that one with `runId` counted (held already,
+     * still `running` while its notification is planned, or not recorded) and when the first of them started.
+     */
+    async hold(source: string, runId: string, now: Date): Promise<SourceHold> {
+      const result = await db.query<{ lastOkRunId: string | null; heldRuns: number; heldSince: Date }>(
+        `SELECT ok.id::text AS "lastOkRunId", held.n + (NOT cur.recorded)::int AS "heldRuns",
+                coalesce(least(held.first_at, CASE WHEN NOT cur.recorded THEN $3::timestamptz END), $3::timestamptz) AS "heldSince"
+           FROM (SELECT EXISTS (SELECT 1 FROM runs r WHERE r.id = $2::bigint AND r.source = $1) AS recorded) cur
+           LEFT JOIN LATERAL (SELECT r.id FROM runs r WHERE r.source = $1 AND r.status = 'ok' ORDER BY r.id DESC LIMIT 1) ok ON true
+           LEFT JOIN LATERAL (
+             SELECT count(*)::int AS n, min(r.started_at) AS first_at FROM runs r
+              WHERE r.source = $1 AND r.id > coalesce(ok.id, 0) AND (r.status = 'held' OR r.id = $2::bigint)) held ON true`,
+        [source, runId, now.toISOString()],
+      );
+      const row = result.rows[0];
+      if (!row) throw new Error('hold query returned no row');
+      return { lastOkRunId: row.lastOkRunId, heldRuns: row.heldRuns, heldSince: new Date(row.heldSince) };
+    },
+
+    /**
      * How each source has been doing. One query serves `status`, the API, the metrics and the failure
      * emails, so they never disagree.
      */
@@ -188,10 +216,21 @@ export function runsOf(db: Queryable) {
   };
 }
 
-/** When a worker first scheduled a source, and when it first scheduled the source's current schedule (null: not yet). */
+/** When a worker first scheduled a source, the schedule a worker last set for it (canonical text; null: not recorded yet) and since when. */
 export interface FirstSeen {
   readonly at: Date;
-  readonly scheduleAt: Date | null;
+  readonly schedule: string | null;
+  readonly scheduleAt: Date;
+}
+
+/** A source's current hold as its runs tell it (`runs.hold`). */
+export interface SourceHold {
+  /** The newest run that ended `ok`: the hold is the held runs after it. */
+  readonly lastOkRunId: string | null;
+  /** Held runs after it, the asking run counted. */
+  readonly heldRuns: number;
+  /** When the first of them started. */
+  readonly heldSince: Date;
 }
 
 /** A source as its runs tell it: the last successful run, the failures since the last run that reached the directory, the last error. */

@@ -1,6 +1,6 @@
 // Seat usage and run status as the CLI (`status`, `sync`) and the API show them (SPEC §5 shapes).
 import type { Schedule, SeatsyncConfig } from '../config/types.ts';
-import { scheduledAfter, scheduleText } from '../config/values.ts';
+import { NO_SCHEDULE_TEXT, scheduledAfter, scheduleOfText, scheduleText } from '../config/values.ts';
 import { heldReport, type HeldReport } from '../domain/hold.ts';
 import type { PoolUsage } from '../domain/types.ts';
 import type { FrozenCount, PoolCounts, Repositories, RunRecord, SourceHealth, TargetState, UnconfiguredSource } from '../store/repositories.ts';
@@ -33,8 +33,9 @@ export interface SourceStatusView {
    * When the scheduled run after the last one was due, if none has started since (no worker running, its
    * schedules lost, or sync jobs queued behind others); for a source that has never run, or whose schedule
    * changed since its last run, when its first scheduled run was due after a worker first scheduled its
-   * current schedule. Null while runs start on time, one is running, the source has no schedule, or no
-   * worker has scheduled its current one yet.
+   * schedule. It goes by the schedule a worker last set: one edited in the config while no worker runs
+   * counts once a worker sets it. Null while runs start on time, one is running, the source has no
+   * schedule in the config, or no worker has scheduled it yet (`sourcesNotScheduled`).
    */
   readonly overdueSince: string | null;
   /**
@@ -104,11 +105,11 @@ const NONE_FROZEN: FrozenCount = { accounts: 0, holdingSeats: 0 };
 const MAX_START_DELAY_MS = 3_600_000;
 
 /**
- * The time the run after `last` was due, once it is late: not started within the schedule's interval
- * (at most an hour) after it was due. It counts from the last run's start, or from `scheduleSeen` (when
- * a worker first scheduled the source's current schedule) if that is later: a source that has never
- * run, or whose schedule changed since its last run (from `off`, or another cron), is due at its first
- * scheduled time after that. Null while no worker has scheduled the current schedule (`scheduleSeen`
+ * The time the run after `last` was due by `schedule` (the one a worker set), once it is late: not
+ * started within the schedule's interval (at most an hour) after it was due. It counts from the last
+ * run's start, or from `scheduleSeen` (when a worker first set that schedule) if that is later: a source
+ * that has never run, or whose schedule changed since its last run (from `off`, or another cron), is due
+ * at its first scheduled time after that. Null while no worker has scheduled the source (`scheduleSeen`
  * null: nothing was set to run it), and while a run is at work (`atWork`: one longer than the schedule's
  * interval is late, not missed; one cut off by a stopped process is not).
  */
@@ -124,21 +125,40 @@ export function overdueSince(
 
 /**
  * `overdueSince` of every configured source by name, and when a worker first scheduled each source (see
- * `recordSchedules`). Reads only.
+ * `recordSchedules`). A source counts by the schedule a worker last set for it, from when it set it: a
+ * schedule edited in the config while no worker runs is applied by none yet, and the one set before it
+ * stays the one whose runs are due (a source turned `off` in the config is never overdue, though). Reads only.
  */
 async function overdueByName(
   repos: Pick<Repositories, 'runs'>, config: Pick<SeatsyncConfig, 'sources'>, runs: Map<string, RunRecord>, now: Date,
 ): Promise<{ overdue: Map<string, string | null>; firstSeen: Map<string, Date> }> {
   const names = config.sources.map((s) => s.name);
-  const seen = await repos.runs.firstSeen(schedulesOf(config));
+  const seen = await repos.runs.firstSeen(names);
   const atWork = await repos.runs.atWork(names);
-  const overdue = new Map(config.sources.map((s) => [
-    s.name, overdueSince(s.schedule, { last: runs.get(s.name), scheduleSeen: seen.get(s.name)?.scheduleAt ?? null, atWork: atWork.has(s.name) }, now),
-  ]));
+  const overdue = new Map(config.sources.map((s) => {
+    const recorded = seen.get(s.name);
+    // A schedule not recorded yet (null: kept from before schedules were recorded) is taken to be the config's.
+    const schedule = s.schedule === null || recorded === undefined || recorded.schedule === null ? s.schedule : scheduleOfText(recorded.schedule);
+    return [s.name, overdueSince(schedule, { last: runs.get(s.name), scheduleSeen: recorded?.scheduleAt ?? null, atWork: atWork.has(s.name) }, now)];
+  }));
   return { overdue, firstSeen: new Map([...seen].map(([source, s]) => [source, s.at])) };
 }
 
-/** Each configured source's schedule as `recordSchedules` and `firstSeen` compare it (canonical text, `off` included). */
+/**
+ * The configured sources with a schedule that no worker has set yet: none has recorded them (see
+ * `recordSchedules`), or the last one to record them had them `off` or out of its config. Such a source
+ * is never overdue (`overdueSince`): nothing was set to run it. `seatsync status` says so. Reads only.
+ */
+export async function sourcesNotScheduled(repos: Pick<Repositories, 'runs'>, config: Pick<SeatsyncConfig, 'sources'>): Promise<Set<string>> {
+  const scheduled = config.sources.filter((s) => s.schedule !== null).map((s) => s.name);
+  const seen = await repos.runs.firstSeen(scheduled);
+  return new Set(scheduled.filter((name) => {
+    const recorded = seen.get(name);
+    return recorded === undefined || recorded.schedule === NO_SCHEDULE_TEXT;
+  }));
+}
+
+/** Each configured source's schedule as `recordSchedules` records it (canonical text, `off` included). */
 export function schedulesOf(config: Pick<SeatsyncConfig, 'sources'>): { source: string; schedule: string }[] {
   return config.sources.map((s) => ({ source: s.name, schedule: scheduleText(s.schedule) }));
 }

@@ -4,8 +4,9 @@
 // been two days ago; a source without a schedule is never overdue. The metric and the console say it too.
 // A source added to the config that has never run is overdue once its first scheduled run after a worker
 // first scheduled it is late (that time, kept in the database, is moved back the same way); `status`
-// alone records nothing, and calls a source no worker has scheduled not overdue. A source whose schedule
-// changes counts from when a worker first scheduled the new schedule.
+// alone records nothing, and calls a source no worker has scheduled not overdue (and says it is not
+// scheduled yet). A source whose schedule changes counts by the schedule a worker set until a worker
+// sets the new one, then from when it did.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/store/db.ts';
 import { SCREENSHOT_DIR, withSignedInConsole } from '../support/browser.ts';
@@ -119,15 +120,22 @@ describe('a source whose scheduled runs stopped starting', () => {
 
   it('a source added to the config whose first scheduled run never starts is overdue too, from when a worker first scheduled it', async () => {
     writeConfig('"0 3 * * *"', { hr: csv, payroll: dir.writeCsv('payroll', manyPeople(2, 'q')) });
-    // No worker has scheduled it yet: not overdue, and `status` records nothing.
+    // No worker has scheduled it yet: not overdue, `status` says so and records nothing.
     const added = await status();
     expect(added.sources.find((s) => s.name === 'payroll')).toMatchObject({ lastRun: null, overdueSince: null });
     expect(added.human).not.toContain('payroll: OVERDUE');
+    expect(added.human).toContain(
+      '\npayroll: NOT SCHEDULED — no worker has scheduled it yet, so a missed run is not reported. ' +
+        '`seatsync run` schedules it when it starts or notices the config change.\n',
+    );
+    expect(added.human).not.toContain('hr: NOT SCHEDULED');
     expect(await scheduleOf('payroll')).toBeUndefined();
 
     await withWorker(async (base) => {
       expect(await scheduleOf('payroll')).toBe('cron 0 3 * * *');
-      expect((await status()).sources.find((s) => s.name === 'payroll')).toMatchObject({ lastRun: null, overdueSince: null });
+      const scheduled = await status();
+      expect(scheduled.sources.find((s) => s.name === 'payroll')).toMatchObject({ lastRun: null, overdueSince: null });
+      expect(scheduled.human).not.toContain('NOT SCHEDULED');
 
       // Two days later, no run has started: its first 03:00 after it was scheduled has long passed.
       await db.query(`UPDATE source_first_seen SET at = at - interval '2 days', schedule_at = schedule_at - interval '2 days' WHERE source = 'payroll'`);
@@ -160,12 +168,15 @@ describe('a source whose scheduled runs stopped starting', () => {
   }, 60_000);
 
   it('a changed schedule is due from when a worker first scheduled it, not from the last run made under the old one', async () => {
-    expect((await status()).hr.overdueSince).not.toBeNull();
+    const overdueSince = (await status()).hr.overdueSince;
+    expect(overdueSince).not.toBeNull();
     writeConfig('"0 4 * * *"', { hr: csv });
-    // Not scheduled by a worker yet, then scheduled now: not overdue either way.
+    // No worker has set the new schedule yet: the one a worker set (03:00) is still the one missed.
     const before = await status();
-    expect(before.hr).toMatchObject({ lastRun: { status: 'ok' }, overdueSince: null });
-    expect(before.human).not.toContain('OVERDUE');
+    expect(before.hr).toMatchObject({ lastRun: { status: 'ok' }, overdueSince });
+    expect(before.human).toContain(`hr: OVERDUE — a scheduled run was due at ${overdueSince} `);
+    expect(before.human).not.toContain('NOT SCHEDULED');
+    // A worker sets it now: not overdue.
     await withWorker(async () => expect(await scheduleOf('hr')).toBe('cron 0 4 * * *'));
     const { human, hr } = await status();
     expect(hr).toMatchObject({ lastRun: { status: 'ok' }, overdueSince: null });

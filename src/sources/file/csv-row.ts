@@ -2,7 +2,6 @@
 // skipped entry naming its line and column. SPEC §7 "file" defines the columns.
 import type { DirectoryUser } from '../../domain/types.ts';
 import type { FieldAttributes, SourceItem } from '../directory-source.ts';
-import { idSpelling } from '../directory-values.ts';
 import { reportedGroups } from './group-keys.ts';
 import { parseIsoTime } from '../../domain/iso-time.ts';
 
@@ -160,8 +159,7 @@ export function mapCsvRow(header: CsvHeader, fields: readonly string[], context:
   };
   const tooLong = (field: string): boolean => field.length * 3 > context.maxFieldBytes && Buffer.byteLength(field) > context.maxFieldBytes;
   const idTooLong = tooLong(value('id'));
-  // A GUID is the same id in any case, as on LDAP and in LDIF: an export that changes its case keeps every account.
-  const id = idTooLong ? '' : idSpelling(value('id'));
+  const id = idTooLong ? '' : value('id');
   const bad = (reason: string, attribute: string): Skipped => skipped(context.line, reason, { attribute, externalId: id });
   // A known column named as the header spells it, as the user's fields are (`readFrom`).
   const column = (known: KnownColumn): string => spelledName(header, known) ?? known;

@@ -1,5 +1,5 @@
 // One LDAP entry → one SourceItem: a user, or a `skipped` item naming the DN and the attribute at fault.
-import { guidFromBytes, idSpelling, isBinaryGuidAttribute, isDisabledByUserAccountControl } from '../directory-values.ts';
+import { guidFromBytes, isBinaryGuidAttribute, isDisabledByUserAccountControl } from '../directory-values.ts';
 import type { Entry } from 'ldapts';
 
 import type { LdapDisabledRule, LdapSourceConfig } from '../../config/types.ts';
@@ -11,6 +11,9 @@ import { parseEntryTime } from './entry-timestamps.ts';
 import { posixUidKey } from './group-expander.ts';
 import { binaryNames, EntryView } from './entry-view.ts';
 import { groupsOfUser, hasMember, type MemberKeys, type ResolvedGroups } from './group-types.ts';
+
+
+const UUID_LIKE = /^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/i;
 
 /** Without groups to look up (no scope group, no groups of interest), every user has none. */
 const NO_GROUPS: readonly string[] = Object.freeze([]);
@@ -120,7 +123,7 @@ export function idOfText(text: string): string | { reason: string } {
   const id = text.trim();
   if (!id) return { reason: 'id attribute is empty' };
   // entryUUID and nsUniqueId-like ids compare case-insensitively; keep one spelling.
-  return idSpelling(id);
+  return UUID_LIKE.test(id) ? id.toLowerCase() : id;
 }
 
 export function isDisabled(view: EntryView, rule: LdapDisabledRule): boolean {

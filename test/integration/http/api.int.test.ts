@@ -305,6 +305,24 @@ describe('HTTP API', () => {
     expect((await reader('/api/v1/audit?run=latest')).status).toBe(400);
   });
 
+  it('names every bad audit filter value in one 400, as seatsync audit does, before the schema would stop at the first', async () => {
+    const answer = await reader('/api/v1/audit?reason=nope&to=gone&limit=0&run=latest&since=yesterday&account=u000005');
+    expect(answer).toMatchObject({ status: 400, body: { error: { code: 'validation' } } });
+    const parts = (answer.body as { error: { message: string } }).error.message.split('; ');
+    expect(parts.map((part) => /^\w+/.exec(part)?.[0])).toEqual(['since', 'reason', 'to', 'run', 'limit']);
+    expect(parts).toEqual([
+      expect.stringContaining('not a date: "yesterday"'),
+      expect.stringContaining('not "nope"'),
+      expect.stringContaining('not "gone"'),
+      expect.stringContaining('not "latest"'),
+      'limit must be a whole number from 1 to 10000, not "0"',
+    ]);
+    // One bad value alone: its own sentence; a value given twice or a parameter the route lacks: the schema's word, still a 400.
+    expect(await reader('/api/v1/audit?limit=20000')).toMatchObject({ status: 400, body: { error: { code: 'validation', message: 'limit must be a whole number from 1 to 10000, not "20000"' } } });
+    expect(await reader('/api/v1/audit?reason=nope&reason=admin')).toMatchObject({ status: 400, body: { error: { code: 'validation' } } });
+    expect(await reader('/api/v1/audit?to=gone&sinse=2026-01-01')).toMatchObject({ status: 400, body: { error: { code: 'validation' } } });
+  });
+
   it('answers 404 for an unknown account, 409 for an ambiguous one, 400 for a bad action or date', async () => {
     expect(await admin('/api/v1/accounts/nobody/protect', { method: 'POST' })).toMatchObject({ status: 404, body: { error: { code: 'not-found' } } });
     expect(await admin('/api/v1/accounts/u000001/protect', { method: 'POST' })).toMatchObject({ status: 409, body: { error: { code: 'ambiguous' } } });

@@ -442,6 +442,9 @@ describe.each(['postgres'] as const)('the emails of real runs on %s', (kind) => 
     const heldRows = async (): Promise<string[]> =>
       (await w.t.db.query<{ dedupe_key: string }>(`SELECT dedupe_key FROM outbox WHERE kind = 'sync-held' ORDER BY id`)).rows.map((r) => r.dedupe_key);
     const status = async (now: number, options: { people?: readonly CsvPerson[]; allowRemovals?: boolean } = {}) => (await w.sync(now, options)).runs[0]?.status;
+    /** Since when the source is held is its runs' word: when the first held run after `okRun` started (the database's clock). */
+    const firstHeldAfter = async (okRun: string | undefined): Promise<string> =>
+      at((await w.t.db.query<{ at: Date }>(`SELECT started_at AS at FROM runs WHERE status = 'held' AND id > $1::bigint ORDER BY id LIMIT 1`, [okRun])).rows[0]?.at.getTime() ?? 0);
     try {
       await w.sync(T0);
       const okRun = (await w.t.db.query<{ id: string }>(`SELECT id::text FROM runs WHERE status = 'ok'`)).rows[0]?.id;
@@ -453,11 +456,12 @@ describe.each(['postgres'] as const)('the emails of real runs on %s', (kind) => 
       expect(await w.mails()).toEqual([]); // within remindEvery of the first email
 
       expect(await status(T0 + HOUR + DAY)).toBe('held');
+      const heldSince = await firstHeldAfter(okRun);
       const [reminder, ...more] = await w.mails();
       expect(more).toEqual([]);
-      expect(reminder?.subject).toBe(`Sync still held for hr since ${at(T0 + HOUR)} — would disable 0 and remove 8 of 20 accounts`);
+      expect(reminder?.subject).toBe(`Sync still held for hr since ${heldSince} — would disable 0 and remove 8 of 20 accounts`);
       expectFacts(reminder, [
-        `The sync of hr has been held since ${at(T0 + HOUR)} (4 held runs) and changed nothing.`,
+        `The sync of hr has been held since ${heldSince} (4 held runs) and changed nothing.`,
         `Its last run, at ${at(T0 + HOUR + DAY)}, was held too: it would disable 0 and remove 8 of 20 accounts (policy.maxRemovals allows 5 per run).`,
         'users deleted or disabled there keep their accounts and their seats',
         'seatsync sync --source hr --dry-run --allow-removals --only disabled,removed',
@@ -472,7 +476,7 @@ describe.each(['postgres'] as const)('the emails of real runs on %s', (kind) => 
       expect(await w.mails()).toEqual([]);
       // A day after the reminder: the second one.
       expect(await status(T0 + HOUR + 2 * DAY)).toBe('held');
-      expect((await w.mails()).map((m) => m.subject)).toEqual([`Sync still held for hr since ${at(T0 + HOUR)} — would disable 0 and remove 8 of 20 accounts`]);
+      expect((await w.mails()).map((m) => m.subject)).toEqual([`Sync still held for hr since ${heldSince} — would disable 0 and remove 8 of 20 accounts`]);
       expect(await heldRows()).toEqual([`held:hr:${okRun}`, `held:hr:${okRun}:reminder:1`, `held:hr:${okRun}:reminder:2`]);
 
       // The admin reviews it and applies it: the eight lose their seats, and the reminders stop.
@@ -488,7 +492,8 @@ describe.each(['postgres'] as const)('the emails of real runs on %s', (kind) => 
       expect(await status(T0 + 10 * DAY + HOUR)).toBe('held');
       expect((await w.mails()).map((m) => m.subject)).toEqual(['Sync held for hr — would disable 0 and remove 9 of 12 accounts']);
       expect(await status(T0 + 11 * DAY)).toBe('held');
-      expect((await w.mails()).map((m) => m.subject)).toEqual([`Sync still held for hr since ${at(T0 + 10 * DAY)} — would disable 0 and remove 9 of 12 accounts`]);
+      const lastOk = (await w.t.db.query<{ id: string }>(`SELECT max(id)::text AS id FROM runs WHERE status = 'ok'`)).rows[0]?.id;
+      expect((await w.mails()).map((m) => m.subject)).toEqual([`Sync still held for hr since ${await firstHeldAfter(lastOk)} — would disable 0 and remove 9 of 12 accounts`]);
     } finally {
       await w.t.drop();
     }

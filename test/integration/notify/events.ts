@@ -74,7 +74,7 @@ export function eventOfKind(kind: NotificationEvent['kind'], now: number, runId 
       case 'early-warning':
         return planNotifications({ ...input, poolsAfter: [pool('primary', 100, 91), pool('extranet', 20, 12)] }).events;
       case 'sync-held':
-        return planNotifications({ ...input, poolsAfter: [], held: { wouldDisable: 4, wouldRemove: 60, total: 300, threshold: 30, reason: 'removals', lastOkRunId: '7' } }).events;
+        return planNotifications({ ...input, poolsAfter: [], held: { wouldDisable: 4, wouldRemove: 60, total: 300, threshold: 30, reason: 'removals', lastOkRunId: '7', heldSince: now, heldRuns: 1 } }).events;
       case 'grace-expiring':
         return planNotifications({
           ...input,

@@ -1,5 +1,6 @@
 // The sync's notification hooks against a real database and SMTP server: events planned from stored
 // accounts and state, queued in the run's transaction, delivered once; quiet runs send nothing.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { HoldReason } from '../../../src/domain/hold.ts';
 import type { NotifyConfig, PolicyConfig, PoolConfig } from '../../../src/config/types.ts';
@@ -18,6 +19,7 @@ import { DATABASE_KINDS, testDatabaseOf } from '../../support/databases.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
 
 const notify: NotifyConfig = { to: NOTIFY_TO, from: FROM, transport: { kind: 'log' }, remindEveryMs: 24 * HOUR, warnAt: null, failureAfter: null };
 const pools: PoolConfig[] = [{ name: 'primary', seats: 2, notify: null }];
@@ -86,6 +88,7 @@ describe.each(DATABASE_KINDS)('run notifications on %s', (kind) => {
 
   beforeEach(async () => {
     await resetNotifyTables(tdb.db);
+    await tdb.db.exec('DELETE FROM runs');
     smtp.clear();
     ids = {
       ada: await insertAccount('ada', 'Ada Lovelace', { state: 'active' }),
@@ -178,24 +181,96 @@ describe.each(DATABASE_KINDS)('run notifications on %s', (kind) => {
     expect(text).not.toContain('policy.maxRemovals');
   });
 
+  /** A run of corp-ad started at `at`, as the sync records it: `running` until it ends. */
+  const startRun = async (at: number): Promise<string> => {
+    const { rows } = await tdb.db.query<{ id: string }>(`INSERT INTO runs (source, status, started_at) VALUES ('corp-ad', 'running', $1) RETURNING id::text AS id`, [new Date(at)]);
+    return rows[0]?.id ?? '';
+  };
+  const endRun = (id: string, status: 'ok' | 'held' | 'failed') => tdb.db.query(`UPDATE runs SET status = $2, finished_at = started_at WHERE id = $1::bigint`, [id, status]);
+  const heldCounts = { total: 300, wouldRemove: 60, wouldDisable: 4, staged: 236, returned: 236 };
+  /** The held run `runId` of corp-ad notifies, at `now` (the sync does it before it records the run held). */
+  const notifyHeldRun = (runId: string, now: number) => notifier.onHeld(tdb.db, { runId, source: 'corp-ad', counts: heldCounts, threshold: 30, reason: 'removals', now });
+  /** A whole held run of corp-ad at `now`: started, notified, recorded held. */
+  const heldRun = async (now: number): Promise<void> => {
+    const id = await startRun(now);
+    await notifyHeldRun(id, now);
+    await endRun(id, 'held');
+  };
+  const heldKeys = async (): Promise<string[]> =>
+    (await tdb.db.query<{ dedupe_key: string }>(`SELECT dedupe_key FROM outbox WHERE kind = 'sync-held' ORDER BY id`)).rows.map((r) => r.dedupe_key);
+  const holdNotices = async (): Promise<unknown> =>
+    (await tdb.db.query<{ value: unknown }>(`SELECT value FROM notify_state WHERE key = 'source-hold:corp-ad'`)).rows[0]?.value;
+  const stillHeld = (since: number) => `Sync still held for corp-ad since ${formatTime(new Date(since).toISOString())} — would disable 4 and remove 60 of 300 accounts`;
+
   it('reminds of a hold that lasts at most once per remindEvery, even when two held runs of the source finish at once', async () => {
     const t0 = Date.now() - 2 * 24 * HOUR;
-    const counts = { total: 300, wouldRemove: 60, wouldDisable: 4, staged: 236, returned: 236 };
-    const held = (runId: string, now: number) => notifier.onHeld(tdb.db, { runId, source: 'corp-ad', counts, threshold: 30, reason: 'removals', now });
-    await held('20', t0);
-    await held('21', t0 + HOUR);
-    await Promise.all([held('22', t0 + 25 * HOUR), held('23', t0 + 25 * HOUR + 1)]);
-    await held('24', t0 + 26 * HOUR);
-    const keys = await tdb.db.query<{ dedupe_key: string }>(`SELECT dedupe_key FROM outbox WHERE kind = 'sync-held' ORDER BY id`);
+    await heldRun(t0);
+    await heldRun(t0 + HOUR);
+    // Two runs at once: both running while each plans its email, each waiting after it has read the
+    // hold's notices until the other has read them too (or 300 ms, as the other waits for its turn).
+    const both = [await startRun(t0 + 25 * HOUR), await startRun(t0 + 25 * HOUR + 1)] as const;
+    let read = 0;
+    let bothRead = (): void => undefined;
+    const meeting = new Promise<void>((resolve) => (bothRead = resolve));
+    const side = createRunNotifier({
+      config: { notify, pools, policy: { ...policy, graceDays: 0 } },
+      outbox: {
+        ...outbox,
+        loadHoldNotices: async (tx, source) => {
+          const notices = await outbox.loadHoldNotices(tx, source);
+          if (++read === 2) bothRead();
+          await Promise.race([meeting, sleep(300)]);
+          return notices;
+        },
+      },
+    });
+    const atOnce = (runId: string, now: number) => side?.onHeld(tdb.db, { runId, source: 'corp-ad', counts: heldCounts, threshold: 30, reason: 'removals', now });
+    await Promise.all([atOnce(both[0], t0 + 25 * HOUR), atOnce(both[1], t0 + 25 * HOUR + 1)]);
+    for (const id of both) await endRun(id, 'held');
+    await heldRun(t0 + 26 * HOUR);
     // corp-ad never synced ok here: the hold of `never`.
-    expect(keys.rows.map((r) => r.dedupe_key)).toEqual(['held:corp-ad:never', 'held:corp-ad:never:reminder:1']);
+    expect(await heldKeys()).toEqual(['held:corp-ad:never', 'held:corp-ad:never:reminder:1']);
+    // The run that sent the reminder saved it, and the other planned from that (nothing due): the saved
+    // last email is the reminder queued, not a second one planned beside it and dropped by the outbox.
+    const reminder = await tdb.db.query<{ at: string }>(`SELECT payload->>'at' AS at FROM outbox WHERE dedupe_key = 'held:corp-ad:never:reminder:1'`);
+    expect(await holdNotices()).toEqual({ lastOkRunId: null, lastEmailAt: Date.parse(reminder.rows[0]?.at ?? ''), reminders: 1 });
     expect(await deliver(Date.now())).toMatchObject({ sent: 2 });
     const mails = await smtp.waitForMessages(2);
-    expect(mails.map((m) => m.subject)).toEqual([
-      'Sync held for corp-ad — would disable 4 and remove 60 of 300 accounts',
-      `Sync still held for corp-ad since ${formatTime(new Date(t0).toISOString())} — would disable 4 and remove 60 of 300 accounts`,
+    expect(mails.map((m) => m.subject)).toEqual(['Sync held for corp-ad — would disable 4 and remove 60 of 300 accounts', stillHeld(t0)]);
+    expect((mails[1]?.text ?? '').replace(/\s+/g, ' ')).toContain('(3 held runs)'); // the first, the second, and the one of the two at once that reminds (the other is running still)
+  });
+
+  it('counts a hold that began before its notices were kept (an upgrade) from its first held run after the last ok run', async () => {
+    const t0 = Date.now() - 10 * DAY;
+    await endRun(await startRun(t0 - 3 * DAY), 'held'); // an older hold, ended by the ok run
+    const ok = await startRun(t0 - DAY);
+    await endRun(ok, 'ok');
+    // Three held runs and a failed one recorded before any notices of this hold were kept.
+    for (const at of [t0, t0 + HOUR, t0 + 2 * HOUR]) await endRun(await startRun(at), 'held');
+    await endRun(await startRun(t0 + 3 * HOUR), 'failed');
+    expect(await holdNotices()).toBeUndefined();
+
+    await heldRun(t0 + 3 * DAY); // the hold's first email (the key the previous version sent it with)
+    await heldRun(t0 + 4 * DAY);
+    expect(await heldKeys()).toEqual([`held:corp-ad:${ok}`, `held:corp-ad:${ok}:reminder:1`]);
+    expect(await deliver(Date.now())).toMatchObject({ sent: 2 });
+    const mails = await smtp.waitForMessages(2);
+    expect(mails[1]?.subject).toBe(stillHeld(t0));
+    expect((mails[1]?.text ?? '').replace(/\s+/g, ' ')).toContain('(5 held runs)');
+
+    // Notices as the previous version wrote them (with its own since and count) still read: the next
+    // reminder is due a remindEvery after their last email, numbered after theirs, counted from the runs.
+    await tdb.db.query(`UPDATE notify_state SET value = $1::jsonb WHERE key = 'source-hold:corp-ad'`, [
+      JSON.stringify({ lastOkRunId: ok, since: t0 + 3 * DAY, heldRuns: 2, lastEmailAt: t0 + 4 * DAY + HOUR, reminders: 3 }),
     ]);
-    expect((mails[1]?.text ?? '').replace(/\s+/g, ' ')).toContain('(3 held runs)'); // the first, the second, and the first of the two at once
+    await heldRun(t0 + 5 * DAY);
+    await heldRun(t0 + 5 * DAY + HOUR);
+    expect(await heldKeys()).toEqual([`held:corp-ad:${ok}`, `held:corp-ad:${ok}:reminder:1`, `held:corp-ad:${ok}:reminder:4`]);
+    expect(await deliver(Date.now())).toMatchObject({ sent: 1 });
+    const [last] = (await smtp.waitForMessages(3)).slice(2);
+    expect(last?.subject).toBe(stillHeld(t0));
+    expect((last?.text ?? '').replace(/\s+/g, ' ')).toContain('(7 held runs)');
+    expect(await holdNotices()).toEqual({ lastOkRunId: ok, lastEmailAt: t0 + 5 * DAY + HOUR, reminders: 4 });
   });
 
   it('warns about grace ending within a day, once', async () => {

@@ -126,17 +126,17 @@ describe.each(DATABASE_KINDS)('store repositories on %s', (kind) => {
     const a = { source: 'seen-a', schedule: 'off' };
     const b = { source: 'seen-b', schedule: 'off' };
     await store.runs.recordSchedules([a], t1);
-    expect(await store.runs.firstSeen([a, b])).toEqual(new Map([['seen-a', { at: t1, scheduleAt: t1 }]]));
+    expect(await store.runs.firstSeen(['seen-a', 'seen-b'])).toEqual(new Map([['seen-a', { at: t1, schedule: 'off', scheduleAt: t1 }]]));
     await store.runs.recordSchedules([a, b], t2);
-    expect(await store.runs.firstSeen([a, b])).toEqual(new Map([['seen-a', { at: t1, scheduleAt: t1 }], ['seen-b', { at: t2, scheduleAt: t2 }]]));
-    await store.runs.recordSchedules([], t2);
-    expect(await store.runs.firstSeen([])).toEqual(new Map());
+    expect(await store.runs.firstSeen(['seen-a', 'seen-b'])).toEqual(new Map([
+      ['seen-a', { at: t1, schedule: 'off', scheduleAt: t1 }], ['seen-b', { at: t2, schedule: 'off', scheduleAt: t2 }],
+    ]));
   });
 
   it('read without writing: a source no worker scheduled has no entry, and reading records nothing', async () => {
     const store = storeOf(t.db);
     const count = async (): Promise<number> => (await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM source_first_seen')).rows[0]?.n ?? -1;
-    expect(await store.runs.firstSeen([{ source: 'never', schedule: 'every 60000ms' }])).toEqual(new Map());
+    expect(await store.runs.firstSeen(['never'])).toEqual(new Map());
     expect(await count()).toBe(0);
   });
 
@@ -150,16 +150,37 @@ describe.each(DATABASE_KINDS)('store repositories on %s', (kind) => {
     const cron2 = { source: 'sched', schedule: 'cron 0 2 * * *' };
     const cron3 = { source: 'sched', schedule: 'cron 0 3 * * *' };
     await store.runs.recordSchedules([off], t1);
-    expect(await store.runs.firstSeen([off])).toEqual(new Map([['sched', { at: t1, scheduleAt: t1 }]]));
-    // A schedule no worker has scheduled yet has no time: the config read says nothing of when it runs.
-    expect(await store.runs.firstSeen([cron2])).toEqual(new Map([['sched', { at: t1, scheduleAt: null }]]));
+    expect(await store.runs.firstSeen(['sched'])).toEqual(new Map([['sched', { at: t1, schedule: 'off', scheduleAt: t1 }]]));
     // From off to a cron: the cron counts from t2; recorded again later, it stays at t2.
     await store.runs.recordSchedules([cron2], t2);
-    expect(await store.runs.firstSeen([cron2])).toEqual(new Map([['sched', { at: t1, scheduleAt: t2 }]]));
+    expect(await store.runs.firstSeen(['sched'])).toEqual(new Map([['sched', { at: t1, schedule: 'cron 0 2 * * *', scheduleAt: t2 }]]));
     await store.runs.recordSchedules([cron2], t3);
-    expect(await store.runs.firstSeen([cron2])).toEqual(new Map([['sched', { at: t1, scheduleAt: t2 }]]));
+    expect(await store.runs.firstSeen(['sched'])).toEqual(new Map([['sched', { at: t1, schedule: 'cron 0 2 * * *', scheduleAt: t2 }]]));
     // From one cron to another.
     await store.runs.recordSchedules([cron3], t4);
-    expect(await store.runs.firstSeen([cron3])).toEqual(new Map([['sched', { at: t1, scheduleAt: t4 }]]));
+    expect(await store.runs.firstSeen(['sched'])).toEqual(new Map([['sched', { at: t1, schedule: 'cron 0 3 * * *', scheduleAt: t4 }]]));
+  });
+
+  it('record the sources left out of a worker\'s config as off, so one put back is scheduled from then', async () => {
+    const store = storeOf(t.db);
+    const t1 = new Date('2026-03-01T00:00:00.000Z');
+    const t2 = new Date('2026-03-03T00:00:00.000Z');
+    const t3 = new Date('2026-03-05T00:00:00.000Z');
+    const t4 = new Date('2026-03-07T00:00:00.000Z');
+    const kept = { source: 'kept', schedule: 'every 3600000ms' };
+    const dropped = { source: 'dropped', schedule: 'cron 0 2 * * *' };
+    await store.runs.recordSchedules([kept, dropped], t1);
+    // Taken out of the config: off from t2; recorded again without it, it stays off from t2.
+    await store.runs.recordSchedules([kept], t2);
+    await store.runs.recordSchedules([kept], t3);
+    expect(await store.runs.firstSeen(['kept', 'dropped'])).toEqual(new Map([
+      ['kept', { at: t1, schedule: 'every 3600000ms', scheduleAt: t1 }], ['dropped', { at: t1, schedule: 'off', scheduleAt: t2 }],
+    ]));
+    // Put back with the same schedule: scheduled from t4, not from t1.
+    await store.runs.recordSchedules([kept, dropped], t4);
+    expect((await store.runs.firstSeen(['dropped'])).get('dropped')).toEqual({ at: t1, schedule: 'cron 0 2 * * *', scheduleAt: t4 });
+    // A config without sources leaves none scheduled.
+    await store.runs.recordSchedules([], t4);
+    expect([...(await store.runs.firstSeen(['kept', 'dropped'])).values()].map((s) => s.schedule)).toEqual(['off', 'off']);
   });
 });

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { MIGRATIONS, migrate } from '../../../src/store/migrations.ts';
 import { openDatabase, type Database } from '../../../src/store/db.ts';
 import { repositoriesOf } from '../../../src/store/repositories.ts';
-import { schedulesOf, sourceSchedules, statusView } from '../../../src/sync/status.ts';
+import { schedulesOf, sourceSchedules, sourcesNotScheduled, statusView } from '../../../src/sync/status.ts';
 import { aConfig, aFileSource } from '../../support/config-builder.ts';
 import { createPostgresDatabase, DATABASE_KINDS, testDatabaseOf, type DatabaseKind } from '../../support/databases.ts';
 
@@ -43,10 +43,43 @@ describe.each(DATABASE_KINDS)('overdue sources, read without writing, on %s', (k
     expect(recorded).toEqual([{ source: 'hr', schedule: `every ${HOUR}ms`, schedule_at: scheduledAt }]);
     expect((await statusView(repos, config)).sources[0]?.overdueSince).not.toBeNull();
     expect(await sourceSchedules(repos, config, new Date())).toEqual({ overdue: new Set(['hr']), firstSeen: new Map([['hr', scheduledAt]]) });
-    // A schedule the worker has not scheduled yet is not overdue, and is not recorded by reading it.
-    const daily = aConfig({ sources: [{ ...aFileSource('hr', '/nowhere/hr.csv'), schedule: { cron: '0 3 * * *' } }] });
-    expect((await statusView(repos, daily)).sources[0]?.overdueSince).toBeNull();
     expect(await rowsOf(t.db)).toEqual(recorded);
+  });
+
+  it('counts a schedule edited while no worker runs by the one a worker set, and says which sources no worker has scheduled', async () => {
+    const repos = repositoriesOf(t.db);
+    const last = await pastRun(t.db, 'hr', 2 * 24 * HOUR);
+    const daily = aConfig({ sources: [{ ...aFileSource('hr', '/nowhere/hr.csv'), schedule: { cron: '0 3 * * *' } }, { ...aFileSource('crm', '/nowhere/crm.csv'), schedule: { everyMs: HOUR } }] });
+    expect(await sourcesNotScheduled(repos, daily)).toEqual(new Set(['hr', 'crm']));
+    // A worker set hr hourly three days ago; the config now says daily at 03:00, which no worker has set.
+    await repos.runs.recordSchedules(schedulesOf(config), new Date(Date.now() - 3 * 24 * HOUR));
+    const recorded = await rowsOf(t.db);
+    // The hourly run after the last one was due an hour after it, and nothing has run since.
+    const status = await statusView(repos, daily);
+    expect(status.sources.map((s) => [s.name, s.overdueSince])).toEqual([['hr', new Date(last.getTime() + HOUR).toISOString()], ['crm', null]]);
+    expect((await sourceSchedules(repos, daily, new Date())).overdue).toEqual(new Set(['hr']));
+    expect(await sourcesNotScheduled(repos, daily)).toEqual(new Set(['crm']));
+    // Turned off in the config: never overdue, whatever a worker set.
+    const off = aConfig({ sources: [{ ...aFileSource('hr', '/nowhere/hr.csv'), schedule: null }] });
+    expect((await statusView(repos, off)).sources[0]?.overdueSince).toBeNull();
+    expect(await sourcesNotScheduled(repos, off)).toEqual(new Set());
+    expect(await rowsOf(t.db)).toEqual(recorded);
+  });
+
+  it('counts a source taken out of the config and put back from when a worker put it back', async () => {
+    const repos = repositoriesOf(t.db);
+    const crm = aFileSource('crm', '/nowhere/crm.csv');
+    const both = aConfig({ sources: [...config.sources, { ...crm, schedule: { everyMs: HOUR } }] });
+    await repos.runs.recordSchedules(schedulesOf(both), new Date(Date.now() - 4 * 24 * HOUR));
+    await pastRun(t.db, 'hr', 3 * 24 * HOUR);
+    // hr taken out three days ago, while it was on time.
+    await repos.runs.recordSchedules(schedulesOf(aConfig({ sources: [{ ...crm, schedule: { everyMs: HOUR } }] })), new Date(Date.now() - 3 * 24 * HOUR + 1000));
+    // Put back, the same schedule: no worker has set it yet, then one has, just now; overdue neither way.
+    expect((await statusView(repos, both)).sources[0]?.overdueSince).toBeNull();
+    expect(await sourcesNotScheduled(repos, both)).toEqual(new Set(['hr']));
+    await repos.runs.recordSchedules(schedulesOf(both), new Date());
+    expect((await statusView(repos, both)).sources[0]?.overdueSince).toBeNull();
+    expect(await sourcesNotScheduled(repos, both)).toEqual(new Set());
   });
 });
 
@@ -68,7 +101,7 @@ describe.each(DATABASE_KINDS)('a source whose last run is old, after an upgrade 
     try {
       const first = await pastRun(db, 'hr', 3 * 24 * HOUR);
       const last = await pastRun(db, 'hr', 2 * 24 * HOUR);
-      expect(await migrate(db)).toEqual({ applied: [12] });
+      expect(await migrate(db)).toEqual({ applied: MIGRATIONS.filter((m) => m.version >= 12).map((m) => m.version) });
       const repos = repositoriesOf(db);
       // The run after the last one was due an hour after it started.
       const due = new Date(last.getTime() + HOUR).toISOString();

@@ -139,7 +139,7 @@ describe('limit exceeded', () => {
     const input = anInput({
       ...blockingRun([1, 2]),
       poolsAfter: [aPool('primary', 2, 2, 2)],
-      held: { wouldDisable: 1, wouldRemove: 20, total: 40, threshold: 5, reason: 'removals', lastOkRunId: '7' },
+      held: { wouldDisable: 1, wouldRemove: 20, total: 40, threshold: 5, reason: 'removals', lastOkRunId: '7', heldSince: T0, heldRuns: 1 },
     });
     const { events } = planNotifications(input);
     expect(JSON.parse(JSON.stringify(events))).toEqual(events);
@@ -329,7 +329,7 @@ describe('early warning', () => {
 describe('sync held', () => {
   it('always sends one event to notify.to, even when nothing else happens', () => {
     const config = { ...RULES, poolRecipients: { primary: 'other@corp.example.test' } };
-    const { events } = planNotifications(anInput({ config, held: { wouldDisable: 3, wouldRemove: 40, total: 120, threshold: 12, reason: 'removals', lastOkRunId: '7' } }));
+    const { events } = planNotifications(anInput({ config, held: { wouldDisable: 3, wouldRemove: 40, total: 120, threshold: 12, reason: 'removals', lastOkRunId: '7', heldSince: T0, heldRuns: 1 } }));
     expect(events).toEqual([
       expect.objectContaining({
         kind: 'sync-held',
@@ -348,7 +348,7 @@ describe('sync held', () => {
 
 describe('sync held, again', () => {
   it('gives the same held situation the same key (one email), and a hold after an ok run a new key', () => {
-    const held = { wouldDisable: 3, wouldRemove: 40, total: 120, threshold: 12, reason: 'removals' as const, lastOkRunId: '7' };
+    const held = { wouldDisable: 3, wouldRemove: 40, total: 120, threshold: 12, reason: 'removals' as const, lastOkRunId: '7', heldSince: T0, heldRuns: 1 };
     const first = planNotifications(anInput({ ...ofRun('42'), held })).events[0];
     const again = planNotifications(anInput({ ...ofRun('43'), held })).events[0];
     // The directory moved a little while the source stayed held: the same situation, no second email.
@@ -362,28 +362,30 @@ describe('sync held, again', () => {
 });
 
 describe('sync held, reminders while the hold lasts', () => {
-  const held: HeldInput = { wouldDisable: 3, wouldRemove: 40, total: 120, threshold: 12, reason: 'removals', lastOkRunId: '7' };
+  const held: HeldInput = { wouldDisable: 3, wouldRemove: 40, total: 120, threshold: 12, reason: 'removals', lastOkRunId: '7', heldSince: T0, heldRuns: 1 };
+  /** What the runs tell of the hold: since when it is held and its held runs, this one counted. */
+  type HoldRuns = Pick<HeldInput, 'heldSince' | 'heldRuns'>;
   /** One held run of corp-ad at `now`, planned from the notices the previous one left. */
-  const heldRun = (now: number, runId: string, notices: HoldNotices | null, config: NotifyRules = RULES) => {
-    const plan = planNotifications(anInput({ now, ...ofRun(runId), config, held: { ...held, notices } }));
+  const heldRun = (now: number, runId: string, notices: HoldNotices | null, runs: HoldRuns, config: NotifyRules = RULES) => {
+    const plan = planNotifications(anInput({ now, ...ofRun(runId), config, held: { ...held, ...runs, notices } }));
     return { events: only(plan.events, 'sync-held'), notices: plan.holdNotices ?? null, all: plan.events };
   };
-  /** Held runs at these times, in turn; the events of each. */
+  /** Held runs at these times, in turn, the first the start of the hold; the events of each. */
   const heldRuns = (times: readonly number[], config: NotifyRules = RULES) => {
     let notices: HoldNotices | null = null;
     return times.map((now, i) => {
-      const run = heldRun(now, String(100 + i), notices, config);
+      const run = heldRun(now, String(100 + i), notices, { heldSince: times[0] ?? now, heldRuns: i + 1 }, config);
       notices = run.notices;
       return run;
     });
   };
 
   it('the first held run of a hold: its one email, and the notices of the hold begin', () => {
-    const first = heldRun(T0, '42', null);
+    const first = heldRun(T0, '42', null, { heldSince: T0, heldRuns: 1 });
     expect(first.events).toHaveLength(1);
     expect(first.events[0]?.dedupeKey).toBe('held:corp-ad:7');
     expect(first.events[0]).not.toHaveProperty('reminder');
-    expect(first.notices).toEqual({ lastOkRunId: '7', since: T0, heldRuns: 1, lastEmailAt: T0, reminders: 0 });
+    expect(first.notices).toEqual({ lastOkRunId: '7', lastEmailAt: T0, reminders: 0 });
   });
 
   it('runs that stay held send nothing until remindEvery has passed since the last email, then a numbered reminder saying since when', () => {
@@ -410,9 +412,17 @@ describe('sync held, reminders while the hold lasts', () => {
       reminder: { ordinal: 1, heldSince: new Date(T0).toISOString(), heldRuns: 4 },
     });
     expect(runs[5]?.events[0]?.reminder).toEqual({ ordinal: 2, heldSince: new Date(T0).toISOString(), heldRuns: 6 });
-    expect(runs[5]?.notices).toEqual({ lastOkRunId: '7', since: T0, heldRuns: 6, lastEmailAt: T0 + 2 * DAY, reminders: 2 });
+    // A run that sends nothing leaves the notices as they were; one that reminds moves them on.
+    expect(runs[4]?.notices).toEqual(runs[3]?.notices);
+    expect(runs[5]?.notices).toEqual({ lastOkRunId: '7', lastEmailAt: T0 + 2 * DAY, reminders: 2 });
     // Only the held email: a held run has no pool usage for the other rules.
     expect(runs.flatMap((r) => r.all).every((e) => e.kind === 'sync-held')).toBe(true);
+  });
+
+  it('says since when and how many runs as the runs tell, not as the notices were kept (a hold older than its notices)', () => {
+    const notices: HoldNotices = { lastOkRunId: '7', lastEmailAt: T0, reminders: 0 };
+    const run = heldRun(T0 + DAY, '142', notices, { heldSince: T0 - 5 * DAY, heldRuns: 120 });
+    expect(run.events[0]?.reminder).toEqual({ ordinal: 1, heldSince: new Date(T0 - 5 * DAY).toISOString(), heldRuns: 120 });
   });
 
   it('counts remindEvery from the last email, not in fixed steps from the start of the hold: never two within remindEvery', () => {
@@ -423,22 +433,22 @@ describe('sync held, reminders while the hold lasts', () => {
 
   it('plans the same reminder with the same key when the same run is planned twice, or two runs plan it from the same notices', () => {
     const [, second] = heldRuns([T0, T0 + DAY]);
-    const before = { lastOkRunId: '7', since: T0, heldRuns: 1, lastEmailAt: T0, reminders: 0 };
-    expect(heldRun(T0 + DAY, '101', before).events).toEqual(second?.events);
-    expect(heldRun(T0 + DAY + 1, '102', before).events[0]?.dedupeKey).toBe(second?.events[0]?.dedupeKey);
+    const before: HoldNotices = { lastOkRunId: '7', lastEmailAt: T0, reminders: 0 };
+    expect(heldRun(T0 + DAY, '101', before, { heldSince: T0, heldRuns: 2 }).events).toEqual(second?.events);
+    expect(heldRun(T0 + DAY + 1, '102', before, { heldSince: T0, heldRuns: 2 }).events[0]?.dedupeKey).toBe(second?.events[0]?.dedupeKey);
   });
 
   it('sends no reminder when remindEvery is off: the first email of the hold only', () => {
     const runs = heldRuns([T0, T0 + DAY, T0 + 7 * DAY, T0 + 30 * DAY], { ...RULES, remindEveryMs: null });
     expect(runs.map((r) => r.events.map((e) => e.dedupeKey))).toEqual([['held:corp-ad:7'], [], [], []]);
-    expect(runs[3]?.notices).toMatchObject({ heldRuns: 4, lastEmailAt: T0, reminders: 0 });
+    expect(runs[3]?.notices).toEqual({ lastOkRunId: '7', lastEmailAt: T0, reminders: 0 });
   });
 
   it('a hold after a run went through is a new one: its first email again, its notices start over', () => {
-    const old: HoldNotices = { lastOkRunId: '7', since: T0 - 9 * DAY, heldRuns: 30, lastEmailAt: T0 - HOUR, reminders: 8 };
+    const old: HoldNotices = { lastOkRunId: '7', lastEmailAt: T0 - HOUR, reminders: 8 };
     const plan = planNotifications(anInput({ held: { ...held, lastOkRunId: '45', notices: old } }));
     expect(plan.events.map((e) => e.dedupeKey)).toEqual(['held:corp-ad:45']);
-    expect(plan.holdNotices).toEqual({ lastOkRunId: '45', since: T0, heldRuns: 1, lastEmailAt: T0, reminders: 0 });
+    expect(plan.holdNotices).toEqual({ lastOkRunId: '45', lastEmailAt: T0, reminders: 0 });
     // A source that never synced ok, then held: the hold of `never`.
     expect(planNotifications(anInput({ held: { ...held, lastOkRunId: null } })).events[0]?.dedupeKey).toBe('held:corp-ad:never');
   });

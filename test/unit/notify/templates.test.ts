@@ -170,7 +170,7 @@ describe('other messages', () => {
   });
 
   it('sync held', () => {
-    const [event] = planNotifications(anInput({ held: { wouldDisable: 2, wouldRemove: 40, total: 120, threshold: 12, reason: 'removals', lastOkRunId: '7' } })).events;
+    const [event] = planNotifications(anInput({ held: { wouldDisable: 2, wouldRemove: 40, total: 120, threshold: 12, reason: 'removals', lastOkRunId: '7', heldSince: T0, heldRuns: 1 } })).events;
     const { subject, text, html } = render(event as NotificationEvent);
     expect(subject).toBe('Sync held for corp-ad — would disable 2 and remove 40 of 120 accounts');
     expect(text).toContain('(policy.maxRemovals allows 12 per run)');
@@ -179,23 +179,23 @@ describe('other messages', () => {
   });
 
   it('sync held on an empty result', () => {
-    const [event] = planNotifications(anInput({ held: { wouldDisable: 0, wouldRemove: 120, total: 120, reason: 'empty-read', lastOkRunId: '7' } })).events;
+    const [event] = planNotifications(anInput({ held: { wouldDisable: 0, wouldRemove: 120, total: 120, reason: 'empty-read', lastOkRunId: '7', heldSince: T0, heldRuns: 1 } })).events;
     const { subject, text } = render(event as NotificationEvent);
     expect(subject).toBe('Sync held for corp-ad — the source returned no users');
     expect(text).toContain('was held and changed nothing: the source returned no users although it has 120 accounts.');
   });
 
   it('sync held for entries without a readable id', () => {
-    const [event] = planNotifications(anInput({ held: { wouldDisable: 0, wouldRemove: 2, total: 120, threshold: 12, reason: 'unidentified', lastOkRunId: '7' } })).events;
+    const [event] = planNotifications(anInput({ held: { wouldDisable: 0, wouldRemove: 2, total: 120, threshold: 12, reason: 'unidentified', lastOkRunId: '7', heldSince: T0, heldRuns: 1 } })).events;
     const { subject, text } = render(event as NotificationEvent);
     expect(subject).toBe('Sync held for corp-ad — would disable 0 and remove 2 of 120 accounts');
     expect(text).toContain('it would disable 0 and remove 2 of 120 accounts, while some entries came back without a readable id');
   });
 
   it('sync still held: the reminder says since when, how many runs, what waits and the commands, as the first email does', () => {
-    const held = { wouldDisable: 3, wouldRemove: 40, total: 120, threshold: 12, reason: 'removals' as const, lastOkRunId: '7' };
-    const notices = { lastOkRunId: '7', since: T0, heldRuns: 24, lastEmailAt: T0, reminders: 0 };
-    const [event] = planNotifications(anInput({ now: T0 + DAY, held: { ...held, notices } })).events;
+    const held = { wouldDisable: 3, wouldRemove: 40, total: 120, threshold: 12, reason: 'removals' as const, lastOkRunId: '7', heldSince: T0, heldRuns: 1 };
+    const notices = { lastOkRunId: '7', lastEmailAt: T0, reminders: 0 };
+    const [event] = planNotifications(anInput({ now: T0 + DAY, held: { ...held, heldRuns: 25, notices } })).events;
     const [first] = planNotifications(anInput({ held })).events;
     const { subject, text, html } = render(event as NotificationEvent);
     expect(subject).toBe('Sync still held for corp-ad since 2025-03-04 09:00 UTC — would disable 3 and remove 40 of 120 accounts');
@@ -214,9 +214,24 @@ describe('other messages', () => {
     expect(render(parseEvent(JSON.parse(JSON.stringify(event))) as NotificationEvent)).toEqual(render(event as NotificationEvent));
   });
 
+  it('sync held and its reminder write every count with thousands separators', () => {
+    const held = { wouldDisable: 1_250, wouldRemove: 4_800, total: 52_000, threshold: 5_200, reason: 'removals' as const, lastOkRunId: '7', heldSince: T0, heldRuns: 1_440 };
+    const notices = { lastOkRunId: '7', lastEmailAt: T0, reminders: 0 };
+    const [first] = planNotifications(anInput({ held })).events;
+    const [reminder] = planNotifications(anInput({ now: T0 + DAY, held: { ...held, notices } })).events;
+    const counts = 'would disable 1,250 and remove 4,800 of 52,000 accounts';
+    expect(render(first as NotificationEvent).subject).toBe(`Sync held for corp-ad — ${counts}`);
+    const { subject, text, html } = render(reminder as NotificationEvent);
+    expect(subject).toBe(`Sync still held for corp-ad since 2025-03-04 09:00 UTC — ${counts}`);
+    expect(text).toContain('(1,440 held runs)');
+    expect(text).toContain('it would disable 1,250 and remove 4,800 of 52,000 accounts (policy.maxRemovals allows 5,200 per run)');
+    expect(html).toContain(`<h2>Sync still held for corp-ad since 2025-03-04 09:00 UTC — ${counts}</h2>`);
+  });
+
   it('sync still held on an empty result', () => {
-    const notices = { lastOkRunId: '7', since: T0, heldRuns: 1, lastEmailAt: T0, reminders: 0 };
-    const [event] = planNotifications(anInput({ now: T0 + 2 * DAY, held: { wouldDisable: 0, wouldRemove: 120, total: 120, reason: 'empty-read', lastOkRunId: '7', notices } })).events;
+    const notices = { lastOkRunId: '7', lastEmailAt: T0, reminders: 0 };
+    const held = { wouldDisable: 0, wouldRemove: 120, total: 120, reason: 'empty-read' as const, lastOkRunId: '7', heldSince: T0, heldRuns: 2, notices };
+    const [event] = planNotifications(anInput({ now: T0 + 2 * DAY, held })).events;
     const { subject, text } = render(event as NotificationEvent);
     expect(subject).toBe('Sync still held for corp-ad since 2025-03-04 09:00 UTC — the source returned no users');
     expect(text).toContain('was held too: the source returned no users although it has 120 accounts.');
@@ -224,7 +239,7 @@ describe('other messages', () => {
 
   it('sync held, as the previous version stored it (two booleans, no reason): read from the outbox, it renders as it does now', () => {
     const held = (reason: SyncHeldEvent['reason']) =>
-      planNotifications(anInput({ held: { wouldDisable: 0, wouldRemove: 2, total: 120, threshold: 12, reason, lastOkRunId: '7' } })).events[0] as SyncHeldEvent;
+      planNotifications(anInput({ held: { wouldDisable: 0, wouldRemove: 2, total: 120, threshold: 12, reason, lastOkRunId: '7', heldSince: T0, heldRuns: 1 } })).events[0] as SyncHeldEvent;
     const stored = (event: SyncHeldEvent, booleans: { emptyResult: boolean; unidentified?: boolean }) => {
       const { reason: _reason, ...rest } = event;
       return JSON.parse(JSON.stringify({ ...rest, ...booleans })) as unknown;
@@ -261,7 +276,7 @@ describe('other messages', () => {
 
   it('keeps the subject on one line', () => {
     const event = { ...testEvent({ now: T0, to: 'x@y.test', nonce: 'n' }) };
-    const held = { ...event, kind: 'sync-held' as const, source: 'evil\r\nBcc: x@y.test', wouldDisable: 0, wouldRemove: 9, total: 9, threshold: null, reason: 'removals' as const, lastOkRunId: '7' };
+    const held = { ...event, kind: 'sync-held' as const, source: 'evil\r\nBcc: x@y.test', wouldDisable: 0, wouldRemove: 9, total: 9, threshold: null, reason: 'removals' as const, lastOkRunId: '7', heldSince: T0, heldRuns: 1 };
     expect(render(held).subject).not.toMatch(/[\r\n]/);
   });
 });

@@ -4,7 +4,7 @@
 // worker first scheduled its current schedule; never while no worker has scheduled that one.
 import { describe, expect, it } from 'vitest';
 
-import { scheduledAfter } from '../../../src/config/values.ts';
+import { scheduledAfter, scheduleOfText, scheduleText } from '../../../src/config/values.ts';
 import type { RunRecord } from '../../../src/store/run-store.ts';
 import { overdueSince } from '../../../src/sync/status.ts';
 
@@ -67,5 +67,13 @@ describe('scheduledAfter', () => {
       if (zone === undefined) delete process.env['TZ'];
       else process.env['TZ'] = zone;
     }
+  });
+});
+
+describe('scheduleOfText', () => {
+  it('reads back the schedule scheduleText wrote, and nothing else', () => {
+    for (const schedule of [null, hourly, { cron: '30 9 * * 1-5' }]) expect(scheduleOfText(scheduleText(schedule))).toEqual(schedule);
+    expect(scheduleOfText(scheduleText({ cron: ' 0  3 * * * ' }))).toEqual({ cron: '0 3 * * *' });
+    expect(() => scheduleOfText('hourly')).toThrow('not a schedule text: "hourly"');
   });
 });
