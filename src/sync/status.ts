@@ -137,8 +137,10 @@ async function overdueByName(
   const atWork = await repos.runs.atWork(names);
   const overdue = new Map(config.sources.map((s) => {
     const recorded = seen.get(s.name);
-    // A schedule not recorded yet (null: kept from before schedules were recorded) is taken to be the config's.
-    const schedule = s.schedule === null || recorded === undefined || recorded.schedule === null ? s.schedule : scheduleOfText(recorded.schedule);
+    // A schedule not recorded yet (null: kept from before schedules were recorded), or recorded in a text
+    // this version does not write, is taken to be the config's.
+    const stored = s.schedule === null || recorded === undefined || recorded.schedule === null ? undefined : scheduleOfText(recorded.schedule);
+    const schedule = stored === undefined ? s.schedule : stored;
     return [s.name, overdueSince(schedule, { last: runs.get(s.name), scheduleSeen: recorded?.scheduleAt ?? null, atWork: atWork.has(s.name) }, now)];
   }));
   return { overdue, firstSeen: new Map([...seen].map(([source, s]) => [source, s.at])) };
