@@ -96,6 +96,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
           sources: names.flatMap((name) => health.get(name) ?? []),
           ...(await sourceSchedules(store, current(), new Date())),
           targets: await targetViews(store, current()),
+          frozen: new Map([...(await store.seats.frozenCounts(names))].map(([source, count]) => [source, count.accounts])),
         };
       },
     });

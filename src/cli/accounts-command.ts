@@ -25,7 +25,7 @@ export function registerAccounts(program: Command, run: Runner): void {
     .description('list or export accounts; or block|unblock|protect|unprotect one account')
     .option('--state <state>', `only accounts in this state (${ACCOUNT_STATES.join(', ')})`)
     .option('--pool <pool>', 'only accounts holding or waiting for this pool')
-    .option('--source <name>', 'only accounts of this source')
+    .option('--source <name>', 'only accounts of this source (a configured one, or one taken out of the config that has run)')
     .option('--json', 'print one JSON document')
     .option('--csv', 'print CSV (an export)')
     .action((flags: ListFlags) => run((ctx, out) => listCommand(ctx, out, flags)));
@@ -72,14 +72,17 @@ async function listCommand(ctx: CommandContext, out: Output, flags: ListFlags): 
     throw new UsageError(`--state must be one of ${ACCOUNT_STATES.join(', ')}, not "${flags.state}"`);
   }
   requireConfigured('pool', flags.pool !== undefined ? [flags.pool] : [], ctx.config.pools.map((p) => p.name));
-  requireConfigured('source', flags.source !== undefined ? [flags.source] : [], ctx.config.sources.map((s) => s.name));
   const filter = {
     ...(flags.state !== undefined ? { state: flags.state as AccountState } : {}),
     ...(flags.pool !== undefined ? { pool: flags.pool } : {}),
     ...(flags.source !== undefined ? { source: flags.source } : {}),
   };
-  const { repositoriesOf } = await import('../store/repositories.ts');
-  const rows = repositoriesOf(await ctx.openDb()).accounts.list(filter);
+  const [{ repositoriesOf }, { storedSourceProblem }] = await Promise.all([import('../store/repositories.ts'), import('../sync/stored-source.ts')]);
+  const repos = repositoriesOf(await ctx.openDb());
+  // A source taken out of the config that seatsync ran is listed too: its accounts keep their seats.
+  const sourceProblem = flags.source === undefined ? null : await storedSourceProblem(repos.runs, flags.source, ctx.config.sources.map((s) => s.name));
+  if (sourceProblem !== null) throw new UsageError(sourceProblem);
+  const rows = repos.accounts.list(filter);
   if (flags.csv) {
     out.line(csvLine(ACCOUNT_CSV_COLUMNS));
     for await (const a of rows) out.line(csvLine(ACCOUNT_CSV_COLUMNS.map((c) => a[c])));

@@ -1,5 +1,5 @@
 // Human output (aligned tables), JSON and CSV writers. Command output goes to stdout; logs to stderr.
-import { formatCount } from '../domain/counted.ts';
+import { counted, formatCount } from '../domain/counted.ts';
 import { describeHold, heldReviewCommand, type HeldReport } from '../domain/hold.ts';
 
 export interface Output {
@@ -118,4 +118,21 @@ export function overdueText(source: { readonly name: string; readonly overdueSin
   const last = source.lastRun ? `the last one started at ${source.lastRun.startedAt}` : 'it has never run';
   return `a scheduled run was due at ${source.overdueSince ?? '?'} and none has started since (${last}). ` +
     `Is \`seatsync run\` up, with Redis reachable? \`seatsync resync --source ${source.name} --wait\` asks a worker to sync it now.`;
+}
+
+/** What `seatsync status` says of a source's accounts frozen because their entries are unreadable (after `NAME: FROZEN — `). */
+export function frozenText(source: { readonly name: string; readonly frozen: { readonly accounts: number; readonly holdingSeats: number } }): string {
+  const { accounts, holdingSeats } = source.frozen;
+  const one = accounts === 1;
+  return `${counted(accounts, 'account is', 'accounts are')} kept exactly as ${one ? 'it was' : 'they were'} (holding seats: ${formatCount(holdingSeats)}): ` +
+    `${one ? 'its directory entry is' : 'their directory entries are'} unreadable, so a change of ${one ? 'it' : 'them'} in the directory (a disabling included) does not apply. ` +
+    `\`seatsync sync --source ${source.name} --dry-run --full\` names each entry, its attribute and why (the first 10; the log names every one); ` +
+    'once they are fixed in the directory, the next run applies them.';
+}
+
+/** What `seatsync status` says of a source that is not in the config but still has accounts (after `NAME: NOT IN THE CONFIG — `). */
+export function unconfiguredText(source: { readonly name: string; readonly accounts: number; readonly holdingSeats: number }): string {
+  return `${counted(source.accounts, 'account keeps', 'accounts keep')} ${source.accounts === 1 ? 'its' : 'their'} state (holding seats: ${formatCount(source.holdingSeats)}) and nothing syncs them. ` +
+    `\`seatsync accounts --source ${source.name}\` lists them; to release them, put the source back in the config as a file source reading a CSV file ` +
+    `with only the header line \`id\`, then run \`seatsync sync --source ${source.name} --allow-removals\` (the README's "A source taken out of the config").`;
 }

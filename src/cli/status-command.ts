@@ -1,9 +1,9 @@
-// `seatsync status`: pools, last run per source, outbox, targets.
+// `seatsync status`: pools, last run per source (with its warnings), sources not in the config that keep accounts, outbox, targets.
 import type { Command } from 'commander';
 import { counted, formatCount } from '../domain/counted.ts';
 import type { Runner } from './context.ts';
 import { EXIT } from './exit-codes.ts';
-import { cellText, driftText, heldText, notScheduledText, overdueText, table } from './output.ts';
+import { cellText, driftText, frozenText, heldText, notScheduledText, overdueText, table, unconfiguredText } from './output.ts';
 
 export function registerStatus(program: Command, run: Runner): void {
   program
@@ -38,6 +38,8 @@ export function registerStatus(program: Command, run: Runner): void {
           out.line(`\n${s.name}: OVERDUE — ${overdueText(s)}`);
         }
         for (const name of notScheduled) out.line(`\n${notScheduledText(name)}`);
+        for (const s of status.sources.filter((source) => source.frozen.accounts > 0)) out.line(`\n${s.name}: FROZEN — ${frozenText(s)}`);
+        for (const s of status.unconfiguredSources) out.line(`\n${s.name}: NOT IN THE CONFIG — ${unconfiguredText(s)}`);
         for (const s of status.sources) {
           const held = s.lastRun?.held;
           if (held) out.line(heldText(s.name, held, 'sync'));

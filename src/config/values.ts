@@ -379,13 +379,19 @@ export function scheduleText(schedule: Schedule | null): string {
   return 'cron' in schedule ? `cron ${schedule.cron.trim().split(/\s+/).join(' ')}` : `every ${schedule.everyMs}ms`;
 }
 
-/** The schedule `scheduleText` wrote (null: `off`); throws on any other text. */
-export function scheduleOfText(text: string): Schedule | null {
+/**
+ * The schedule `scheduleText` wrote (null: `off`); undefined for any other text (another version's, or
+ * one edited by hand, a cron expression the config would refuse included): its reader falls back to the
+ * config's schedule rather than failing.
+ */
+export function scheduleOfText(text: string): Schedule | null | undefined {
   if (text === NO_SCHEDULE_TEXT) return null;
-  if (text.startsWith('cron ')) return { cron: text.slice('cron '.length) };
+  if (text.startsWith('cron ')) {
+    const cron = cronExpression(text.slice('cron '.length));
+    return 'error' in cron ? undefined : { cron: cron.value };
+  }
   const every = /^every (\d+)ms$/.exec(text)?.[1];
-  if (every !== undefined) return { everyMs: Number(every) };
-  throw new Error(`not a schedule text: ${JSON.stringify(text)}`);
+  return every !== undefined && Number(every) > 0 ? { everyMs: Number(every) } : undefined;
 }
 
 /** A source's `schedule` (absent: the default interval; `off`: null, manual syncs only) and `fullEvery`. */

@@ -7,6 +7,7 @@ import { ACCOUNT_CSV_COLUMNS, csvLine } from '../sync/account-export.ts';
 import type { AccountFilter, AccountView } from '../store/repositories.ts';
 import { applyAdminAction, resolveAccount, type AdminAction } from '../sync/admin-actions.ts';
 import { explainAccountRef, waitingQueue } from '../sync/explain.ts';
+import { storedSourceProblem } from '../sync/stored-source.ts';
 import { defineRoute } from './api-route.ts';
 import { callerOf } from './auth.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
@@ -33,7 +34,9 @@ export function registerAccountRoutes(api: FastifyInstance, deps: HttpDeps): voi
     const { state, pool, source, q, format, limit, cursor } = request.query;
     const config = deps.config();
     requireConfigured('pool', pool, config.pools.map((p) => p.name));
-    requireConfigured('source', source, config.sources.map((s) => s.name));
+    // A source taken out of the config that seatsync ran is listed too, as by `seatsync accounts --source`.
+    const sourceProblem = source === undefined ? null : await storedSourceProblem(deps.repos.runs, source, config.sources.map((s) => s.name));
+    if (sourceProblem !== null) throw new ApiError(400, 'unknown-source', sourceProblem);
     const filter: AccountFilter = { ...(state ? { state } : {}), ...(pool ? { pool } : {}), ...(source ? { source } : {}), ...(q ? { q } : {}) };
     if (format === 'csv') {
       if (cursor !== undefined) throw new ApiError(400, 'validation', 'cursor: the CSV export is one document; page the JSON list instead');

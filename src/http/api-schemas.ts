@@ -41,7 +41,7 @@ export const requestSchemas = {
     properties: {
       state: { type: 'string', enum: ACCOUNT_STATES },
       pool: TEXT_INPUT,
-      source: TEXT_INPUT,
+      source: { ...TEXT_INPUT, description: 'only the accounts of this source: a configured one, or one taken out of the config that has stored runs' },
       q: { ...TEXT_INPUT, maxLength: 200, description: 'part of the username, display name or email (case-insensitive)' },
       format: { type: 'string', enum: ['json', 'csv'], default: 'json', description: '`csv`: the whole export as one CSV document (no paging)' },
       ...pageQuery(1_000, 10_000),
@@ -229,7 +229,18 @@ export const responseSchemas = {
           ...closed({ runId: str, at: dateTime, code: nullableStr, message: str }, { description: 'the newest failed run and its error (kept after the source recovers)' }),
           type: ['object', 'null'],
         },
+        frozen: closed(
+          { accounts: int, holdingSeats: { ...int, description: 'those of them that hold a seat' } },
+          {
+            description: 'accounts whose directory entries a read of the source found present but unreadable (a value the mapping cannot read): kept exactly as they were, seats included, until a read of the source returns them readable or finds them gone; `sync --dry-run --full` of the source names each entry and attribute',
+          },
+        ),
       }),
+    },
+    unconfiguredSources: {
+      type: 'array',
+      description: 'sources not in the config whose accounts are not all removed: nothing syncs them, so they keep their state and seats until the source is put back and synced; empty when none',
+      items: closed({ name: str, accounts: { ...int, description: 'its accounts not removed' }, holdingSeats: { ...int, description: 'those of them that hold a seat' } }),
     },
     outbox: closed({ pending: int, failed: int }),
     targets: {

@@ -1,8 +1,9 @@
 // Prometheus metrics of `seatsync run` (`GET /metrics`). Seat usage, the outbox backlog, each source's
-// health (last success, failures in a row) and the targets' backlog and drift are read from the database
-// at scrape time (one query set per scrape, shared by the gauges), so every replica reports the same,
-// current values; run metrics count the runs this process executed, config reload metrics this process's
-// re-reads. The alert rules in deploy/prometheus/seatsync-alerts.yml are written against these names.
+// health (last success, failures in a row, accounts frozen by unreadable entries) and the targets'
+// backlog and drift are read from the database at scrape time (one query set per scrape, shared by the
+// gauges), so every replica reports the same, current values; run metrics count the runs this process
+// executed, config reload metrics this process's re-reads. The alert rules in
+// deploy/prometheus/seatsync-alerts.yml are written against these names.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { SourceRunResult } from '../sync/sync-source.ts';
 import type { SourceHealth } from '../store/repositories.ts';
@@ -18,6 +19,8 @@ export interface StateSnapshot {
   /** When a worker first scheduled each configured source (status.ts `sourceSchedules`). */
   readonly firstSeen: ReadonlyMap<string, Date>;
   readonly targets: readonly TargetView[];
+  /** Per configured source with any: its accounts frozen because their entries are unreadable (status.ts `frozen`). */
+  readonly frozen: ReadonlyMap<string, number>;
 }
 
 export interface Metrics {
@@ -203,6 +206,17 @@ function sourceGauges(registry: Registry, snapshot: () => Promise<StateSnapshot>
       const { sources, overdue } = await snapshot();
       this.reset();
       for (const s of sources) this.set({ source: s.source }, overdue.has(s.source) ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'seatsync_source_accounts_frozen',
+    help: 'Accounts of the source kept exactly as they were (seats included) because a read found their entries present but unreadable, until a read returns them readable or finds them gone',
+    labelNames: ['source'],
+    registers: [registry],
+    async collect() {
+      const { sources, frozen } = await snapshot();
+      this.reset();
+      for (const s of sources) this.set({ source: s.source }, frozen.get(s.source) ?? 0);
     },
   });
   new Gauge({

@@ -74,6 +74,13 @@ export interface SourceSeatRow {
   readonly n: number;
 }
 
+/** A source not in the config that still has accounts not removed: how many, and how many hold a seat. */
+export interface UnconfiguredSource {
+  readonly name: string;
+  readonly accounts: number;
+  readonly holdingSeats: number;
+}
+
 /**
  * An account's protection, `isProtected` (domain/protection.ts) in SQL over its two stored halves: for
  * the view, and for what the database must select by it (the settled keepers, seat-store.ts).
@@ -221,6 +228,31 @@ export function accountsOf(db: Queryable) {
         [source],
       );
       return result.rows.map((r) => ({ profile: r.profile, state: r.state, held: JSON.parse(r.held) as string[], waitingFor: JSON.parse(r.waiting) as string[], n: r.n }));
+    },
+
+    /**
+     * The sources other than `configured` that have accounts not removed (a source taken out of the config
+     * keeps its accounts, and their seats, as they were), by name: those accounts and how many hold a seat.
+     * The names are found by a skip scan of the (source, external_id) index, one probe per source stored.
+     */
+    async unconfiguredSources(configured: readonly string[]): Promise<UnconfiguredSource[]> {
+      const names = await db.query<{ source: string }>(
+        `WITH RECURSIVE stored(source) AS (
+           (SELECT source FROM accounts ORDER BY source LIMIT 1)
+           UNION ALL
+           SELECT (SELECT a.source FROM accounts a WHERE a.source > stored.source ORDER BY a.source LIMIT 1) FROM stored WHERE stored.source IS NOT NULL
+         )
+         SELECT source FROM stored WHERE source IS NOT NULL AND NOT (source = ANY($1::text[]))`,
+        [configured],
+      );
+      // Usually none: then the accounts are not read at all; else only those sources' (through the index).
+      if (names.rows.length === 0) return [];
+      const result = await db.query<UnconfiguredSource>(
+        `SELECT source AS name, count(*)::int AS accounts, count(*) FILTER (WHERE held <> '[]')::int AS "holdingSeats"
+         FROM accounts WHERE source = ANY($1::text[]) AND state <> 'removed' GROUP BY source ORDER BY source`,
+        [names.rows.map((r) => r.source)],
+      );
+      return result.rows;
     },
 
     /** Present accounts of a source: the base of `policy.maxRemovals` as a percentage. */

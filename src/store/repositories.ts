@@ -10,11 +10,11 @@ import { seatsOf } from './seat-store.ts';
 import { stagingOf } from './staging-store.ts';
 import { targetsOf } from './target-store.ts';
 
-export type { AccountFilter, AccountView, ExplainedAccountRow, PoolCounts, SourceSeatRow, WaitingRow } from './account-store.ts';
+export type { AccountFilter, AccountView, ExplainedAccountRow, PoolCounts, SourceSeatRow, UnconfiguredSource, WaitingRow } from './account-store.ts';
 export type { AuditFilter, AuditView } from './audit-store.ts';
 export type { Database, Queryable } from './db.ts';
 export type { FirstSeen, RunCounts, RunRecord, SourceHealth } from './run-store.ts';
-export type { AdminFlag, StoredSeatAccount } from './seat-store.ts';
+export type { AdminFlag, FrozenCount, StoredSeatAccount } from './seat-store.ts';
 export type { TargetState } from './target-store.ts';
 export type { DeltaRow, DeltaSummary, RemovalCounts, StagedRow, StagedUser, StagingRepository } from './staging-store.ts';
 

@@ -83,6 +83,12 @@ async function loadInBatches(tx: Queryable, select: string, params: readonly unk
   return out;
 }
 
+/** A source's accounts frozen because their entries are unreadable, and those of them that hold a seat. */
+export interface FrozenCount {
+  readonly accounts: number;
+  readonly holdingSeats: number;
+}
+
 /** `suspended` is set by block/unblock, `adminProtected` by protect/unprotect (SPEC §5 `accounts block|unblock|protect|unprotect`). */
 export type AdminFlag = 'suspended' | 'adminProtected';
 
@@ -244,6 +250,19 @@ export function seatsOf(tx: Queryable) {
     async unreadableIdsOf(source: string): Promise<number[]> {
       const result = await tx.query<{ account_id: number }>('SELECT account_id FROM unreadable_accounts WHERE source = $1', [source]);
       return result.rows.map((row) => row.account_id);
+    },
+
+    /**
+     * Per source among `sources`: its accounts recorded unreadable (`recordUnreadable`), frozen exactly as
+     * they were, and how many of them hold a seat. A source with none has no entry.
+     */
+    async frozenCounts(sources: readonly string[]): Promise<Map<string, FrozenCount>> {
+      const result = await tx.query<{ source: string } & FrozenCount>(
+        `SELECT u.source, count(*)::int AS accounts, count(*) FILTER (WHERE a.held <> '[]')::int AS "holdingSeats"
+         FROM unreadable_accounts u JOIN accounts a ON a.id = u.account_id WHERE u.source = ANY($1::text[]) GROUP BY u.source`,
+        [sources],
+      );
+      return new Map(result.rows.map(({ source, ...count }) => [source, count]));
     },
 
     /** An account's admin flags and state, its row locked until the transaction ends; null when it is gone. */

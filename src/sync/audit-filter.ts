@@ -5,13 +5,13 @@
 // (which stops at the first it refuses) so that one answer names them all.
 import { AUDIT_REASONS } from '../domain/explain.ts';
 import { INSTANT_EXAMPLES, parseInstant } from '../domain/iso-time.ts';
-import { unknownNames } from '../domain/names.ts';
 import { quotedInput } from '../domain/quoted-input.ts';
 import { isRunId, MAX_RUN_ID } from '../domain/run-id.ts';
 import { ACCOUNT_STATES } from '../domain/types.ts';
 import { readWholeNumber } from '../domain/whole-number.ts';
 import type { AuditFilter, Repositories } from '../store/repositories.ts';
 import { resolveAccount } from './admin-actions.ts';
+import { storedSourceProblem } from './stored-source.ts';
 
 /** The filters, as their options (`--since`) and query parameters (`since`) are named without the edge's marks. */
 export const AUDIT_PARAMETERS = ['account', 'since', 'reason', 'source', 'run', 'to', 'limit'] as const;
@@ -57,7 +57,7 @@ export async function auditFilterOf(
   let accountIds: number[] | undefined;
   if (source !== undefined || account !== undefined) {
     const repos = await context.repos();
-    const sourceProblem = source === undefined ? null : await auditSourceProblem(repos.runs, source, context.sources);
+    const sourceProblem = source === undefined ? null : await storedSourceProblem(repos.runs, source, context.sources);
     if (sourceProblem !== null) return { filter: null, problems: [{ parameter: 'source', message: sourceProblem }] };
     if (account !== undefined) accountIds = [(await resolveAccount(repos.accounts, account)).id];
   }
@@ -100,20 +100,4 @@ export function auditValuesOf(
   if ('problem' in count) problem('limit', count.problem);
   if (problems.length > 0 || 'problem' in count || sinceDate === null) return { problems };
   return { since: sinceDate, limit: count.value };
-}
-
-/** Never part of a source's name; a NUL byte could not even be looked up (PostgreSQL text holds none). */
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
-
-/**
- * Null when `name` may filter the audit trail: a configured source, or any source with a stored run (runs
- * are never deleted, and every account and audit entry of a source came from one of its runs). Not only
- * the configured sources: the trail of a source removed from the config is when it matters most. A name
- * seatsync never ran is refused, so a typo is not answered with an empty list; the sentence is the one
- * every command gives for a source it does not know (an empty name included).
- */
-async function auditSourceProblem(runs: Pick<Repositories['runs'], 'hasRuns'>, name: string, configured: readonly string[]): Promise<string | null> {
-  if (configured.includes(name)) return null;
-  if (name !== '' && !CONTROL_CHARACTER.test(name) && (await runs.hasRuns(name))) return null;
-  return unknownNames('source', [name], configured);
 }

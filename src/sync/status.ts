@@ -3,7 +3,7 @@ import type { Schedule, SeatsyncConfig } from '../config/types.ts';
 import { NO_SCHEDULE_TEXT, scheduledAfter, scheduleOfText, scheduleText } from '../config/values.ts';
 import { heldReport, type HeldReport } from '../domain/hold.ts';
 import type { PoolUsage } from '../domain/types.ts';
-import type { PoolCounts, Repositories, RunRecord, SourceHealth, TargetState } from '../store/repositories.ts';
+import type { FrozenCount, PoolCounts, Repositories, RunRecord, SourceHealth, TargetState, UnconfiguredSource } from '../store/repositories.ts';
 
 /** SPEC §5 `POOL`: a pool's usage without the overage. */
 export type PoolView = Omit<PoolUsage, 'overage'>;
@@ -38,6 +38,12 @@ export interface SourceStatusView {
    * schedule in the config, or no worker has scheduled it yet (`sourcesNotScheduled`).
    */
   readonly overdueSince: string | null;
+  /**
+   * Accounts whose directory entries a read of the source found present but unreadable (a value no
+   * mapping reads, such as `enabled: Y`): kept exactly as they were, seats included, until a read of the
+   * source returns them readable or finds them gone. Zero counts while there are none.
+   */
+  readonly frozen: FrozenCount;
 }
 
 /** One provisioning target: its backlog, its last delivery and what its last reconcile found. */
@@ -51,6 +57,12 @@ export interface StatusView {
   readonly sources: SourceStatusView[];
   readonly outbox: { pending: number; failed: number };
   readonly targets: TargetView[];
+  /**
+   * Sources that are not in the config but still have accounts not removed, by name: nothing syncs them,
+   * so they keep their seats until the source is put back and synced (see the README, "A source taken
+   * out of the config"). Empty when there are none.
+   */
+  readonly unconfiguredSources: UnconfiguredSource[];
 }
 
 function poolView(name: string, seats: number, counts: { used: number; waiting: number }): PoolView {
@@ -74,13 +86,20 @@ export async function statusView(repos: Repositories, config: SeatsyncConfig, op
   const health = await repos.runs.health(names);
   const { overdue } = await overdueByName(repos, config, runs, now);
   const { pending, failed } = await repos.outbox.counts();
+  const frozen = await repos.seats.frozenCounts(names);
   return {
     pools: await poolViews(repos, config),
-    sources: config.sources.map((source) => sourceView(source.name, runs.get(source.name), health.get(source.name), overdue.get(source.name) ?? null)),
+    sources: config.sources.map((source) => ({
+      ...sourceView(source.name, runs.get(source.name), health.get(source.name), overdue.get(source.name) ?? null),
+      frozen: frozen.get(source.name) ?? NONE_FROZEN,
+    })),
     outbox: { pending, failed },
     targets: await targetViews(repos, config),
+    unconfiguredSources: await repos.accounts.unconfiguredSources(names),
   };
 }
+
+const NONE_FROZEN: FrozenCount = { accounts: 0, holdingSeats: 0 };
 
 /** Longest wait for a due run to start before it counts as missed (a shorter schedule waits one interval). */
 const MAX_START_DELAY_MS = 3_600_000;
@@ -118,8 +137,10 @@ async function overdueByName(
   const atWork = await repos.runs.atWork(names);
   const overdue = new Map(config.sources.map((s) => {
     const recorded = seen.get(s.name);
-    // A schedule not recorded yet (null: kept from before schedules were recorded) is taken to be the config's.
-    const schedule = s.schedule === null || recorded === undefined || recorded.schedule === null ? s.schedule : scheduleOfText(recorded.schedule);
+    // A schedule not recorded yet (null: kept from before schedules were recorded), or recorded in a text
+    // this version does not write, is taken to be the config's.
+    const stored = s.schedule === null || recorded === undefined || recorded.schedule === null ? undefined : scheduleOfText(recorded.schedule);
+    const schedule = stored === undefined ? s.schedule : stored;
     return [s.name, overdueSince(schedule, { last: runs.get(s.name), scheduleSeen: recorded?.scheduleAt ?? null, atWork: atWork.has(s.name) }, now)];
   }));
   return { overdue, firstSeen: new Map([...seen].map(([source, s]) => [source, s.at])) };
@@ -144,7 +165,7 @@ export function schedulesOf(config: Pick<SeatsyncConfig, 'sources'>): { source: 
   return config.sources.map((s) => ({ source: s.name, schedule: scheduleText(s.schedule) }));
 }
 
-function sourceView(name: string, run: RunRecord | undefined, h: SourceHealth | undefined, overdue: string | null): SourceStatusView {
+function sourceView(name: string, run: RunRecord | undefined, h: SourceHealth | undefined, overdue: string | null): Omit<SourceStatusView, 'frozen'> {
   return {
     name,
     lastRun: run ? lastRunView(run) : null,

@@ -13,13 +13,21 @@ export interface SourceStatus {
   /** A scheduled run due then has not started (null: on time, running, no schedule). */
   overdueSince: string | null;
   lastError: { runId: string; at: string; code: string | null; message: string } | null;
+  /** Accounts kept exactly as they were because their entries are unreadable (absent from an older worker). */
+  frozen?: { accounts: number; holdingSeats: number };
 }
+/** A source not in the config that still has accounts: nothing syncs them, they keep their seats. */
+export interface UnconfiguredSource { name: string; accounts: number; holdingSeats: number }
 /** An application seatsync provisions (`targets:`): backlog, last delivery, drift found by its last reconcile. */
 export interface TargetStatus {
   name: string; kind: 'scim' | 'webhook'; pending: number; failed: number; lastDeliveryAt: string | null; lastError: string | null;
   lastReconcileAt: string | null; drift: Record<string, number> | null;
 }
-export interface Status { pools: Pool[]; sources: SourceStatus[]; outbox: { pending: number; failed: number }; targets: TargetStatus[] }
+export interface Status {
+  pools: Pool[]; sources: SourceStatus[]; outbox: { pending: number; failed: number }; targets: TargetStatus[];
+  /** Absent from an older worker. */
+  unconfiguredSources?: UnconfiguredSource[];
+}
 export interface Caller { name: string; role: 'read' | 'admin' }
 export interface Account {
   id: number; source: string; externalId: string; username: string; email: string | null; displayName: string | null;

@@ -1,17 +1,18 @@
 // The admin console in a real browser (Debian's Chromium through playwright-core) against `seatsync run`
 // as a process with PostgreSQL and Redis: sign-in with read and admin tokens and a wrong one, Sync now
 // to the end, block/unblock moving a seat to the first in the queue, search, Export CSV, a held run
-// confirmed, the explanation of a waiting account, and every page at 360 px without sideways scrolling.
+// confirmed, the explanation of a waiting account, every page at 360 px without sideways scrolling, and
+// the warnings of accounts frozen by unreadable entries and of a source taken out of the config.
 // No page may log a console error or violate the CSP. Screenshots go to test-results/screenshots/.
-import { readFileSync, renameSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { focused, launchChromium, overflowsHorizontally, SCREENSHOT_DIR, watchPage, type PageProblems } from '../../support/browser.ts';
 import { runCli } from '../../support/cli.ts';
-import type { CsvPerson } from '../../support/config-builder.ts';
+import { csvOf, type CsvPerson } from '../../support/config-builder.ts';
 import { createPostgresDatabase } from '../../support/databases.ts';
 import {
-  ADMIN_TOKEN, aConfigDir, api, clearPrefix, READ_TOKEN, requireRedis, spawnWorker, uniquePrefix,
+  ADMIN_TOKEN, aConfigDir, api, clearPrefix, READ_TOKEN, requireRedis, spawnWorker, uniquePrefix, waitFor,
   type ConfigDir, type WorkerProcess,
 } from '../../integration/worker/worker-fixtures.ts';
 
@@ -311,5 +312,45 @@ describe('the admin console in Chromium', () => {
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { level: 1, name: 'Waiting list' }).waitFor();
     expect(await focused(page, 'tagName')).toBe('H1');
+  });
+
+  it('warns of accounts frozen by unreadable entries and of a source taken out of the config, and lists the latter\'s accounts', async () => {
+    type StatusBody = { sources: { name: string; frozen: { accounts: number; holdingSeats: number } }[]; unconfiguredSources: { name: string }[] };
+    const status = async (): Promise<StatusBody> => (await admin()('/api/v1/status')).body as StatusBody;
+    const hrPath = `${dir.dir}/hr.csv`;
+    // An export whose `enabled` column reads Y for user01 and user02: both entries unreadable, the run ok.
+    const lines = csvOf(people).split('\n').map((line, i) => (i === 1 || i === 2 ? line.replace(',true,', ',Y,') : line));
+    writeFileSync(`${hrPath}.tmp`, lines.join('\n'));
+    renameSync(`${hrPath}.tmp`, hrPath);
+    const crm = dir.writeCsv('crm', [{ id: 'c1', username: 'crm1' }, { id: 'c2', username: 'crm2' }]);
+    dir.writeConfig({ databaseUrl: pg.url, prefix, sources: { hr: hrPath, crm }, seats: { primary: SEATS } });
+    expect((await runCli(['sync', '--config', dir.configPath])).code).toBe(0);
+    // crm taken out of the config again: the worker re-reads it.
+    dir.writeConfig({ databaseUrl: pg.url, prefix, sources: { hr: hrPath }, seats: { primary: SEATS } });
+    const now = await waitFor(async () => {
+      const body = await status();
+      return body.unconfiguredSources.some((u) => u.name === 'crm') && body;
+    }, { what: 'the worker to read the config without crm' });
+    const frozen = now.sources.find((s) => s.name === 'hr')?.frozen;
+    expect(frozen?.accounts).toBe(2);
+
+    await openPage();
+    await signIn(READ_TOKEN);
+    const warnings = page.getByRole('region', { name: 'Needs attention' });
+    await warnings.getByText(`2 accounts of hr are kept exactly as before (${frozen?.holdingSeats} holding seats): their directory entries are unreadable`).waitFor();
+    expect(await warnings.getByRole('listitem').filter({ hasText: 'accounts of hr' }).innerText()).toContain('seatsync sync --source hr --dry-run --full names each entry');
+    expect(await warnings.getByRole('listitem').filter({ hasText: 'crm is not' }).innerText()).toContain('only the header line id, then run seatsync sync --source crm --allow-removals.');
+    await warnings.getByText('crm is not in the config any more, yet 2 accounts of it keep their state', { exact: false }).waitFor();
+    await shot('overview-frozen-and-unconfigured');
+    await warnings.getByRole('link', { name: 'See them' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Accounts' }).waitFor();
+    expect(await page.getByLabel('Source', { exact: true }).inputValue()).toBe('crm');
+    const rows = page.getByRole('table').locator('tbody tr');
+    await rows.first().waitFor();
+    expect(await rows.allInnerTexts()).toEqual([expect.stringContaining('crm1'), expect.stringContaining('crm2')]);
+
+    dir.writeCsv('hr', people);
+    expect((await runCli(['sync', '--config', dir.configPath])).code).toBe(0);
+    expect((await status()).sources.find((s) => s.name === 'hr')?.frozen).toEqual({ accounts: 0, holdingSeats: 0 });
   });
 });

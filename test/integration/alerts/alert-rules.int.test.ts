@@ -28,7 +28,7 @@ async function promtool(args: readonly string[], input?: string): Promise<{ code
 describe('Prometheus alert rules', () => {
   it('pass promtool check rules', async () => {
     const result = await promtool(['check', 'rules', RULES]);
-    expect(result.output).toContain('SUCCESS: 7 rules found');
+    expect(result.output).toContain('SUCCESS: 8 rules found');
     expect(result.code).toBe(0);
   });
 
@@ -62,6 +62,7 @@ async function aWorkersMetrics(): Promise<string> {
       overdue: new Set(['hr']),
       firstSeen: new Map([['hr', new Date()]]),
       targets: [{ name: 'app', kind: 'scim', pending: 0, failed: 0, lastDeliveryAt: null, lastReconcileAt: null, drift: { missing: 0 }, lastError: null }],
+      frozen: new Map([['hr', 2]]),
     }),
   });
   for (const status of ['ok', 'held', 'failed'] as const) metrics.observeRun({ source: 'hr', status, durationMs: 1200, seen: 3, dryRun: false });

@@ -109,9 +109,17 @@ export async function startApiServer(name: string, options: { everyShape?: boole
   };
 }
 
+/** What `everyShape`'s config changes: grace, seats, and whether the source `old` was taken out of it. */
+interface ShapePolicy {
+  readonly graceDays?: number;
+  readonly seats?: number;
+  readonly oldRetired?: boolean;
+}
+
 /**
  * For `everyShape`: a third source `lab` whose file is missing (its runs fail), a schedule that fires
- * on 1 January only (each source has a next run), and three targets: a SCIM application (reconciled at once:
+ * on 1 January only (each source has a next run), a source `old` (one person) until the config takes it
+ * out (its account stays: an unconfigured source in the status), and three targets: a SCIM application (reconciled at once:
  * drift), a webhook receiver that takes every delivery and one that is not there (an error).
  */
 async function shapeServices(dir: ConfigDir) {
@@ -128,9 +136,9 @@ async function shapeServices(dir: ConfigDir) {
     `  - { name: away, kind: webhook, url: "http://127.0.0.1:${await closedPort()}/hooks", secret: "${secret}", timeout: 1s }`,
   ];
   return {
-    config: (base: WorkerConfigOptions, policy: { graceDays?: number; seats?: number }): WorkerConfigOptions => ({
+    config: (base: WorkerConfigOptions, policy: ShapePolicy): WorkerConfigOptions => ({
       ...base,
-      sources: { ...base.sources, lab: join(dir.dir, 'lab.csv') },
+      sources: { ...base.sources, lab: join(dir.dir, 'lab.csv'), ...(policy.oldRetired ? {} : { old: dir.writeCsv('old', manyPeople(1, 'o')) }) },
       seats: { primary: policy.seats ?? 3 },
       schedule: '"0 3 1 1 *"',
       policy: { graceDays: policy.graceDays },
@@ -158,14 +166,15 @@ function writeHr(dir: ConfigDir, people: readonly CsvPerson[]): void {
 }
 
 /**
- * After the first syncs (hr u000001-3 active, u000004-6 and crm's two blocked): a failed run (lab), a
- * held run (crm reads empty), a dry run and a real run of hr (u000003 disabled, its seat to u000004,
- * u000007-8 new, unreadable rows, a repaired value), u000002 suspended and u000007 protected (it takes
- * a holder's seat), and, with seats shrunk to 2 and 7 days of grace, runs that block a holder
- * (pool-shrunk), remove u000008 and give the newcomer u000009 grace. Waits for every sync to end and
- * for the targets' deliveries, failures and the SCIM reconcile.
+ * After the first syncs (hr u000001-3 active, u000004-6 and crm's two blocked): a run of old (o000001
+ * blocked), a failed run (lab), a held run (crm reads empty), a dry run and a real run of hr (u000003
+ * disabled, its seat to u000004, u000007-8 new, unreadable rows, a repaired value), u000002 suspended and
+ * u000007 protected (it takes a holder's seat), and, with seats shrunk to 2, 7 days of grace and old taken
+ * out of the config, runs that block a holder (pool-shrunk), remove u000008 and give the newcomer u000009
+ * grace. Waits for every sync to end and for the targets' deliveries, failures and the SCIM reconcile.
  */
-async function produceEveryShape(admin: ApiClient, dir: ConfigDir, rewriteConfig: (policy: { graceDays?: number; seats?: number }) => void) {
+async function produceEveryShape(admin: ApiClient, dir: ConfigDir, rewriteConfig: (policy: ShapePolicy) => void) {
+  await syncThroughApi(admin, { source: 'old' });
   const failed = await syncThroughApi(admin, { source: 'lab' }, 'failed');
   const failedRun = await latestRunOf(admin, 'lab');
   dir.writeCsv('crm', []);
@@ -183,7 +192,7 @@ async function produceEveryShape(admin: ApiClient, dir: ConfigDir, rewriteConfig
   }
   writeHr(dir, [...hrNow.filter((p) => p.id !== 'u000008'), people[8]!]);
   // A new pool size also queues a sync of every source (trigger `config`); this one follows it.
-  rewriteConfig({ graceDays: 7, seats: 2 });
+  rewriteConfig({ graceDays: 7, seats: 2, oldRetired: true });
   await waitFor(async () => ((await admin('/api/v1/status')).body as { pools: { seats: number }[] }).pools[0]?.seats === 2, { what: 'the worker to read its new config' });
   await syncThroughApi(admin, { source: 'hr' });
   await waitFor(async () => {

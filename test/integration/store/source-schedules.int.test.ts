@@ -46,6 +46,15 @@ describe.each(DATABASE_KINDS)('overdue sources, read without writing, on %s', (k
     expect(await rowsOf(t.db)).toEqual(recorded);
   });
 
+  it('takes the config\'s schedule where the recorded one is a text this version does not write (another version\'s, or edited by hand)', async () => {
+    const repos = repositoriesOf(t.db);
+    const last = await pastRun(t.db, 'hr', 2 * 24 * HOUR);
+    await repos.runs.recordSchedules(schedulesOf(config), new Date(Date.now() - 3 * 24 * HOUR));
+    await t.db.query(`UPDATE source_first_seen SET schedule = 'cron 61 * * * *' WHERE source = 'hr'`);
+    const status = await statusView(repos, config);
+    expect(status.sources.map((s) => [s.name, s.overdueSince])).toEqual([['hr', new Date(last.getTime() + HOUR).toISOString()]]);
+  });
+
   it('counts a schedule edited while no worker runs by the one a worker set, and says which sources no worker has scheduled', async () => {
     const repos = repositoriesOf(t.db);
     const last = await pastRun(t.db, 'hr', 2 * 24 * HOUR);

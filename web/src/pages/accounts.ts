@@ -49,7 +49,11 @@ export async function renderAccounts(ctx: PageContext): Promise<void> {
     search,
     select({ label: 'State', name: 'state', values: STATES, value: filter.get('state') ?? '', any: 'any state' }),
     select({ label: 'Pool', name: 'pool', values: status.pools.map((p) => p.name), value: filter.get('pool') ?? '', any: 'any pool' }),
-    select({ label: 'Source', name: 'source', values: status.sources.map((s) => s.name), value: filter.get('source') ?? '', any: 'any source' }),
+    // Sources taken out of the config that keep accounts too: nothing else lists those accounts.
+    select({
+      label: 'Source', name: 'source', value: filter.get('source') ?? '', any: 'any source',
+      values: [...status.sources.map((s) => s.name), ...(status.unconfiguredSources ?? []).map((u) => u.name)],
+    }),
     h('button', { type: 'submit' }, 'Search'),
   );
   form.addEventListener('submit', (event) => {

@@ -1,4 +1,5 @@
-// Overview: warnings first (a failing source, a held run, mail or a target's changes not going out), then
+// Overview: warnings first (a failing source, a held run, accounts frozen by unreadable entries, a source
+// taken out of the config that keeps accounts, mail or a target's changes not going out), then
 // pools with their bars, sources, targets, Sync now (admin tokens), the head of the waiting list and the
 // latest changes.
 import { api, type Page } from '../api.ts';
@@ -102,9 +103,22 @@ function warnings(ctx: PageContext, status: Status, options: { refresh: () => vo
       const which = s.lastRun ? `A scheduled run of ${s.name}` : `The first scheduled run of ${s.name} (it has never run)`;
       items.push(h('li', {}, `${which} was due at `, timeEl(s.overdueSince), ' and none has started since: are the workers up and reaching Redis?'));
     }
+    if (s.frozen && s.frozen.accounts > 0) {
+      items.push(h('li', {},
+        `${counted(s.frozen.accounts, 'account')} of ${s.name} ${s.frozen.accounts === 1 ? 'is' : 'are'} kept exactly as before (${formatCount(s.frozen.holdingSeats)} holding seats): ` +
+        'their directory entries are unreadable, so no change of theirs in the directory applies, a disabling included. ',
+        h('code', {}, `seatsync sync --source ${s.name} --dry-run --full`), ' names each entry, its attribute and why; once they are fixed, the next run applies them.'));
+    }
     if (s.lastRun?.status === 'held') {
       items.push(h('li', {}, `${heldSentence(`The last run of ${s.name}`, s.lastRun.held)} `, isAdmin(ctx) ? reviewButton(s.name, options.reviewOut, options.refresh) : null));
     }
+  }
+  for (const u of status.unconfiguredSources ?? []) {
+    items.push(h('li', {},
+      `${u.name} is not in the config any more, yet ${counted(u.accounts, 'account')} of it ${u.accounts === 1 ? 'keeps its' : 'keep their'} state (${formatCount(u.holdingSeats)} holding seats): nothing syncs them. `,
+      link(`/accounts?source=${encodeURIComponent(u.name)}`, 'See them'),
+      `; to release them, put ${u.name} back in the config as a file source reading a CSV file with only the header line `, h('code', {}, 'id'),
+      ', then run ', h('code', {}, `seatsync sync --source ${u.name} --allow-removals`), '.'));
   }
   if (status.outbox.failed > 0) items.push(h('li', {}, `${counted(status.outbox.failed, 'email')} could not be sent (see the worker log and the mail settings).`));
   if (status.outbox.pending > 0) items.push(h('li', {}, `${counted(status.outbox.pending, 'email')} waiting to be sent.`));
