@@ -123,8 +123,10 @@ describe.each(DATABASE_KINDS)('unreadable entries on %s', (kind) => {
   // deterministically: the other run reads carol unreadable and applies while this run's read is between
   // pages, after this run began (and after it could have looked at the accounts recorded unreadable).
   // This run read carol readable: it clears her record, decided under the seat lock, so she takes the
-  // seat alice frees instead of staying frozen beside it until a later read.
-  it.runIf(kind === 'postgres')('clears an account recorded unreadable by an overlapping run of the same source when this run read it readable', async () => {
+  // seat alice frees instead of staying frozen beside it until a later read. On PostgreSQL only: the
+  // embedded PGlite runs one transaction at a time, so two runs cannot overlap there (not a skip: the
+  // case does not exist for it).
+  if (kind === 'postgres') it('clears an account recorded unreadable by an overlapping run of the same source when this run read it readable', async () => {
     const { config, path } = await started();
     const other = aCsvFile([]);
     writeFileSync(other.path, csvWith([ALICE, BOB, CAROL], { id: 'c3', row: CAROL_UNREADABLE }));
