@@ -1,7 +1,8 @@
 // `npm run bench:compare -- BASELINE [benchmark ...]`: every figure before and after a change, measured
 // round by round in turn by the same harness. BASELINE is another checkout of seatsync (e.g. `git worktree
 // add --detach ../before <commit>` and `npm ci` there). This checkout's bench/ folder is copied into it, so
-// both sides are timed by the same code, each running its own `seatsync` and its own src. For each
+// both sides are timed by the same code, each running its own `seatsync` and its own src (test/support,
+// where the harness's slapd and Graph emulator live, is copied too). For each
 // benchmark, the baseline's process and this checkout's run at once and take turns round by round
 // (bench/lib/alternate.ts: A1 B1 B2 A2 A3 B3 …, the first side alternating from one benchmark to the
 // next), so that a machine whose speed drifts moves both sides alike. A table of each side's median with
@@ -71,6 +72,9 @@ async function main(): Promise<void> {
   const baselineBench = join(baseline, 'bench');
   rmSync(baselineBench, { recursive: true, force: true });
   cpSync(BENCH_DIR, baselineBench, { recursive: true, filter: (source) => !source.includes(`${BENCH_DIR}results`) });
+  // The harness's services (slapd, the Graph emulator, their CA and ports) come from test/support: the
+  // same code on both sides too.
+  cpSync(join(BENCH_DIR, '..', 'test', 'support'), join(baseline, 'test', 'support'), { recursive: true });
   const dirs: Record<SideName, string> = { before: baselineBench, after: BENCH_DIR };
 
   const outcomes: BenchmarkOutcome[] = [];
