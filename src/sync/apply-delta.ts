@@ -95,7 +95,7 @@ export async function allocateDelta(tx: Repositories, input: ApplyInput, summary
   // Frozen: the accounts this read found unreadable, and those not read again since a read found them so.
   // Which were recorded unreadable is read here, under the seat lock: a run of the same source that
   // overlapped this one (a CLI sync beside the worker's) may have recorded some after this read began.
-  const readAgain = await input.readableAmong(await tx.seats.unreadableIdsOf(input.source));
+  const readAgain = input.readableAmong(await tx.seats.unreadableIdsOf(input.source));
   const frozenIds = await tx.seats.recordUnreadable(input.source, { frozen: input.frozenIds, cleared: [...readAgain, ...summary.missingIds] });
   const fingerprint = allocationFingerprint(input.config, frozenIds);
   const quiet = summary.newCount + summary.seatChangedCount === 0 && summary.missingIds.length === 0;

@@ -55,11 +55,11 @@ export interface ApplyInput {
   /** Accounts whose entries were present but unreadable: frozen in the allocation (their seat state kept exactly). */
   readonly frozenIds: readonly number[];
   /**
-   * Of the accounts `ids`, those this read returned readable (source-snapshot.ts `readAmong`). Asked under
+   * Of the accounts `ids`, those this read returned readable (source-snapshot.ts `readableAmong`). Asked under
    * the seat lock with the accounts recorded unreadable then, so that a run of the same source that
    * overlapped this one and recorded an account unreadable meanwhile is seen (apply-delta.ts `allocateDelta`).
    */
-  readonly readableAmong: (ids: readonly number[]) => Promise<number[]>;
+  readonly readableAmong: (ids: readonly number[]) => number[];
   /** Entries the read returned in scope, readable or not, as the read counted them (read-source.ts `ReadStats`). */
   readonly returned: number;
   /** Entries skipped without a readable id (see `holdReason`, domain/hold.ts). */

@@ -99,11 +99,14 @@ export class SourceSnapshot {
     return this.#accounts.idsMarked(FROZEN);
   }
 
-  /** Of the accounts `ids`, those the read returned readable. */
-  async readAmong(ids: readonly number[]): Promise<number[]> {
-    if (ids.length === 0) return [];
+  /**
+   * Once the read is done: a function giving, of the accounts `ids`, those the read returned readable. It
+   * keeps the accounts' ids and marks only, not the rest of the snapshot (their external ids, the new ids
+   * read), so the apply can hold it without holding those.
+   */
+  async readableAmong(): Promise<(ids: readonly number[]) => number[]> {
     await this.#holding([]);
-    return this.#accounts.idsMarked(SEEN, new Set(ids));
+    return this.#accounts.markedAmong(SEEN);
   }
 
   /** Ids of present accounts the read did not return (for a full read: the missing ones). */
@@ -146,6 +149,17 @@ export class SourceSnapshot {
     // an unhandled rejection while the source is read.
     this.#loading.catch(() => undefined);
   }
+}
+
+/** The account ids (`rows`, three numbers per slot, the id first) whose mark is `mark`, among `within` when given. */
+function idsWithMark(rows: Int32Array, marks: Uint8Array, mark: number, within?: ReadonlySet<number>): number[] {
+  const ids: number[] = [];
+  for (let slot = 0; slot < marks.length; slot++) {
+    if (marks[slot] !== mark) continue;
+    const id = rows[3 * slot] ?? 0;
+    if (within === undefined || within.has(id)) ids.push(id);
+  }
+  return ids;
 }
 
 /** Present accounts by external id: account id, data hash bits and mark, in typed arrays indexed by slot. */
@@ -193,15 +207,16 @@ class Accounts {
     if (slot !== undefined && (this.#marks[slot] ?? SEEN) < mark) this.#marks[slot] = mark;
   }
 
-  /** The ids of the accounts with this mark (among `within`, when given). */
-  idsMarked(mark: number, within?: ReadonlySet<number>): number[] {
-    const ids: number[] = [];
-    for (let slot = 0; slot < this.#slots.size; slot++) {
-      if (this.#marks[slot] !== mark) continue;
-      const id = this.#rows[3 * slot] ?? 0;
-      if (within === undefined || within.has(id)) ids.push(id);
-    }
-    return ids;
+  /** The ids of the accounts with this mark. */
+  idsMarked(mark: number): number[] {
+    return idsWithMark(this.#rows, this.#marks.subarray(0, this.#slots.size), mark);
+  }
+
+  /** A function giving, of the account ids it is asked, those with this mark now; it holds the ids and marks, not the external ids. */
+  markedAmong(mark: number): (ids: readonly number[]) => number[] {
+    const rows = this.#rows;
+    const marks = this.#marks.subarray(0, this.#slots.size);
+    return (ids) => (ids.length === 0 ? [] : idsWithMark(rows, marks, mark, new Set(ids)));
   }
 
   ids(): number[] {

@@ -279,7 +279,7 @@ async function readAndStage(conn: Store, staging: StagingRepository, ctx: RunCon
   await staging.analyze();
   options.onProgress?.({ phase: 'apply', read: read.stats.seen });
   const unseenIds = sweeps(read.outcome) ? await snapshot.unseenIds() : [];
-  return { ...read, unseenIds, frozenIds: await snapshot.frozenIds(), readableAmong: (ids) => snapshot.readAmong(ids), mapping };
+  return { ...read, unseenIds, frozenIds: await snapshot.frozenIds(), readableAmong: await snapshot.readableAmong(), mapping };
 }
 
 /**
